@@ -1,0 +1,147 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { once } from 'node:events';
+import { UtteranceSchema, type ManifestEntry, type Utterance } from './schema.ts';
+import { InputError } from './errors.ts';
+
+export interface ReadOptions {
+  /** Stop at the first invalid line (default) or collect errors and keep going. */
+  onError?: (err: InputError) => void;
+}
+
+/**
+ * Streams lines of a UTF-8 text file with 1-based line numbers, never holding the whole file.
+ * Invalid UTF-8 is reported as an InputError naming the line.
+ */
+export async function* readLines(file: string): AsyncGenerator<{ line: number; text: string }> {
+  const stream = createReadStream(file);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let pending = Buffer.alloc(0);
+  let lineNo = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    let startIdx = 0;
+    let nl: number;
+    while ((nl = buf.indexOf(0x0a, startIdx)) !== -1) {
+      lineNo++;
+      yield { line: lineNo, text: decodeLine(decoder, buf.subarray(startIdx, nl), file, lineNo) };
+      startIdx = nl + 1;
+    }
+    pending = Buffer.from(buf.subarray(startIdx));
+    buf = pending;
+  }
+  if (pending.length > 0) {
+    lineNo++;
+    yield { line: lineNo, text: decodeLine(decoder, pending, file, lineNo) };
+  }
+}
+
+function decodeLine(decoder: TextDecoder, bytes: Buffer, file: string, line: number): string {
+  try {
+    return decoder.decode(bytes).replace(/\r$/, '');
+  } catch {
+    throw new InputError(file, line, 'line is not valid UTF-8');
+  }
+}
+
+/** Parses and validates one manifest line. */
+export function parseManifestLine(text: string, file: string, line: number): ManifestEntry {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = UtteranceSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : '(line)'}: ${i.message}`)
+      .join('; ');
+    const id = typeof (json as { id?: unknown })?.id === 'string' ? ` (id ${(json as { id: string }).id})` : '';
+    throw new InputError(file, line, `invalid utterance${id}: ${issues}`);
+  }
+  const u = parsed.data as Utterance;
+  const audioPath = isAbsolute(u.audio) ? u.audio : resolve(dirname(resolve(file)), u.audio);
+  return { ...u, audioPath, source: { file, line } };
+}
+
+/**
+ * Streams validated entries of a JSONL manifest. Blank lines and lines starting with `#` are skipped.
+ * Duplicate ids are an error naming both lines. Memory grows only with the id set, not the file.
+ */
+export async function* readManifest(file: string, opts: ReadOptions = {}): AsyncGenerator<ManifestEntry> {
+  const seen = new Map<string, number>();
+  for await (const { line, text } of readLinesSafe(file, opts)) {
+    if (text.trim() === '' || text.trimStart().startsWith('#')) continue;
+    let entry: ManifestEntry;
+    try {
+      entry = parseManifestLine(text, file, line);
+    } catch (e) {
+      if (e instanceof InputError && opts.onError) {
+        opts.onError(e);
+        continue;
+      }
+      throw e;
+    }
+    const prev = seen.get(entry.id);
+    if (prev !== undefined) {
+      const err = new InputError(file, line, `duplicate id "${entry.id}" (first seen on line ${prev})`);
+      if (opts.onError) {
+        opts.onError(err);
+        continue;
+      }
+      throw err;
+    }
+    seen.set(entry.id, line);
+    yield entry;
+  }
+}
+
+async function* readLinesSafe(file: string, opts: ReadOptions) {
+  const gen = readLines(file);
+  while (true) {
+    let r: IteratorResult<{ line: number; text: string }>;
+    try {
+      r = await gen.next();
+    } catch (e) {
+      if (e instanceof InputError && opts.onError) {
+        opts.onError(e);
+        continue;
+      }
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(file, undefined, 'manifest file not found');
+      throw e;
+    }
+    if (r.done) return;
+    yield r.value;
+  }
+}
+
+/** Reads a whole manifest into memory (for small corpora and tests). */
+export async function loadManifest(file: string): Promise<ManifestEntry[]> {
+  const out: ManifestEntry[] = [];
+  for await (const e of readManifest(file)) out.push(e);
+  return out;
+}
+
+/** Writes utterances as JSONL, one per line, dropping the runtime-only fields. */
+export class ManifestWriter {
+  private readonly stream: WriteStream;
+  constructor(readonly file: string) {
+    this.stream = createWriteStream(file, { encoding: 'utf8' });
+  }
+  async write(u: Utterance | ManifestEntry): Promise<void> {
+    const { audioPath: _a, source: _s, ...plain } = u as ManifestEntry;
+    if (!this.stream.write(JSON.stringify(plain) + '\n')) await once(this.stream, 'drain');
+  }
+  async close(): Promise<void> {
+    this.stream.end();
+    await once(this.stream, 'finish');
+  }
+}
+
+export async function writeManifest(file: string, utts: Iterable<Utterance>): Promise<void> {
+  const w = new ManifestWriter(file);
+  for (const u of utts) await w.write(u);
+  await w.close();
+}
+

@@ -1,0 +1,48 @@
+/** A named, versioned text normaliser. Reports name it (and its version) next to every number. */
+export interface Normaliser {
+  name: string;
+  version: string;
+  normalise(text: string): string;
+}
+
+export const none: Normaliser = {
+  name: 'none',
+  version: '1',
+  normalise: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '),
+};
+
+/** Unicode NFKC, lower case, punctuation removed except word-internal apostrophes, whitespace folded. */
+export const basic: Normaliser = {
+  name: 'basic',
+  version: '1',
+  normalise(text: string): string {
+    return text
+      .normalize('NFKC')
+      .toLowerCase()
+      .replace(/[\u2018\u2019\u02bc]/g, "'")
+      .replace(/(?<![\p{L}\p{N}])'|'(?![\p{L}\p{N}])/gu, ' ')
+      .replace(/[^\p{L}\p{N}\p{M}'\s]/gu, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
+  },
+};
+
+const registry = new Map<string, Normaliser>([
+  [none.name, none],
+  [basic.name, basic],
+]);
+
+/** Registers a normaliser (the english normaliser registers itself from ./english.ts). */
+export function registerNormaliser(n: Normaliser): void {
+  registry.set(n.name, n);
+}
+
+export function normaliserNames(): string[] {
+  return [...registry.keys()];
+}
+
+export function getNormaliser(name: string): Normaliser {
+  const n = registry.get(name);
+  if (!n) throw new Error(`unknown normaliser "${name}" (known: ${normaliserNames().join(', ')})`);
+  return n;
+}
