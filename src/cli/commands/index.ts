@@ -1,5 +1,14 @@
 import type { Command } from 'commander';
 import { registerValidate } from './validate.ts';
+import { registerScore } from './score.ts';
+import { registerRun } from './run.ts';
+import { registerBackends } from './backends.ts';
+import { registerDoctor } from './doctor.ts';
+import { registerReport } from './report.ts';
+import { registerCompare } from './compare.ts';
+import { registerCheck } from './check.ts';
+import { registerImport } from './import.ts';
+import { registerSynth } from './synth.ts';
 
 /** Each command lives in its own file and registers itself here. */
-export const commands: Array<(program: Command) => void> = [registerValidate];
+export const commands: Array<(program: Command) => void> = [registerValidate, registerScore, registerRun, registerBackends, registerDoctor, registerReport, registerCompare, registerCheck, registerImport, registerSynth];

@@ -1,0 +1,121 @@
+import { groupOf } from '../manifest/schema.ts';
+import type { ScoredUtterance } from './types.ts';
+
+/** Totals of one speaker within one group (the resampling unit). */
+export interface SpeakerTotals {
+  speaker: string;
+  group: string;
+  utterances: number;
+  failed: number;
+  failedWords: number;
+  words: number;
+  errors: number;
+  sub: number;
+  del: number;
+  ins: number;
+  chars: number;
+  charErrors: number;
+  phones: number;
+  phoneErrors: number;
+  phoneUtterances: number;
+  seconds: number;
+}
+
+function empty(speaker: string, group: string): SpeakerTotals {
+  return {
+    speaker,
+    group,
+    utterances: 0,
+    failed: 0,
+    failedWords: 0,
+    words: 0,
+    errors: 0,
+    sub: 0,
+    del: 0,
+    ins: 0,
+    chars: 0,
+    charErrors: 0,
+    phones: 0,
+    phoneErrors: 0,
+    phoneUtterances: 0,
+    seconds: 0,
+  };
+}
+
+/** Adds one utterance to a running total (failed ones only to the failure counts). */
+export function addUtterance(t: SpeakerTotals, u: ScoredUtterance): void {
+  if (u.status !== 'ok') {
+    t.failed++;
+    t.failedWords += u.words?.ref ?? 0;
+    return;
+  }
+  t.utterances++;
+  t.words += u.words.ref;
+  t.sub += u.words.sub;
+  t.del += u.words.del;
+  t.ins += u.words.ins;
+  t.errors += u.words.sub + u.words.del + u.words.ins;
+  t.chars += u.chars.ref;
+  t.charErrors += u.chars.sub + u.chars.del + u.chars.ins;
+  if (u.phones) {
+    t.phoneUtterances++;
+    t.phones += u.phones.ref;
+    t.phoneErrors += u.phones.sub + u.phones.del + u.phones.ins;
+  }
+  t.seconds += u.durationSec ?? 0;
+}
+
+/**
+ * Per (group, speaker) totals. A speaker whose utterances carry different labels on `key` is split
+ * into one cluster per group, so every cluster belongs to exactly one group.
+ */
+export function speakerTotals(utts: readonly ScoredUtterance[], groupOfUtt: (u: ScoredUtterance) => string): SpeakerTotals[] {
+  const byKey = new Map<string, SpeakerTotals>();
+  for (const u of utts) {
+    const g = groupOfUtt(u);
+    const k = `${g}\u0000${u.speaker}`;
+    let t = byKey.get(k);
+    if (!t) byKey.set(k, (t = empty(u.speaker, g)));
+    addUtterance(t, u);
+  }
+  return [...byKey.values()];
+}
+
+/** Group of an utterance on a label key (missing → 'undeclared'). */
+export function labelGroup(key: string): (u: ScoredUtterance) => string {
+  return (u) => groupOf(u, key);
+}
+
+/** Sum of several totals (speaker and group fields of the result are meaningless). */
+export function sumTotals(ts: readonly SpeakerTotals[]): SpeakerTotals {
+  const s = empty('', '');
+  for (const t of ts) {
+    s.utterances += t.utterances;
+    s.failed += t.failed;
+    s.failedWords += t.failedWords;
+    s.words += t.words;
+    s.errors += t.errors;
+    s.sub += t.sub;
+    s.del += t.del;
+    s.ins += t.ins;
+    s.chars += t.chars;
+    s.charErrors += t.charErrors;
+    s.phones += t.phones;
+    s.phoneErrors += t.phoneErrors;
+    s.phoneUtterances += t.phoneUtterances;
+    s.seconds += t.seconds;
+  }
+  return s;
+}
+
+/** Utterances split by backend × condition, in sorted order. */
+export function partitionByRun(utts: readonly ScoredUtterance[]): Array<{ backend: string; condition: string; utts: ScoredUtterance[] }> {
+  const parts = new Map<string, { backend: string; condition: string; utts: ScoredUtterance[] }>();
+  for (const u of utts) {
+    const k = `${u.backend}\u0000${u.condition}`;
+    let p = parts.get(k);
+    if (!p) parts.set(k, (p = { backend: u.backend, condition: u.condition, utts: [] }));
+    p.utts.push(u);
+  }
+  return [...parts.values()].sort((a, b) => a.backend.localeCompare(b.backend) || a.condition.localeCompare(b.condition));
+}

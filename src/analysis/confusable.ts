@@ -1,0 +1,410 @@
+import { adjustPValues } from '../stats/multiple.ts';
+import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
+import { permutationGroupVsRest } from '../stats/tests.ts';
+import { subSeed } from '../stats/rng.ts';
+import type { ClusterTotals } from '../stats/types.ts';
+
+/**
+ * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
+ * in one self-declared group versus all other groups, with speaker-level evidence.
+ */
+
+/** Placeholder phone: `hyp` of a deletion, `ref` of an insertion. */
+export const NO_PHONE = '∅';
+
+/** One aligned phone: correct when ref === hyp; deletion when hyp is NO_PHONE; insertion when ref is NO_PHONE. */
+export interface PhoneEvent {
+  ref: string;
+  hyp: string;
+  /** Reference word the phone belongs to (insertions: the preceding reference word). */
+  word: string;
+}
+
+/** A word of the reference and whether the recogniser (or phone decoder) got it wrong. */
+export interface WordOutcome {
+  word: string;
+  error: boolean;
+}
+
+export interface EvidenceUtterance {
+  id: string;
+  speaker: string;
+  group: string;
+  events: PhoneEvent[];
+  words: WordOutcome[];
+}
+
+export type ConfusionKind = 'sub' | 'del' | 'ins';
+
+export interface ConfusionMatrix {
+  group: string;
+  utterances: number;
+  speakers: number;
+  /** Reference phone → number of occurrences (the row totals). */
+  refCounts: Record<string, number>;
+  /** counts[ref][hyp]: hyp may be the ref itself (correct) or NO_PHONE (deletion); counts[NO_PHONE][hyp]: insertions. */
+  counts: Record<string, Record<string, number>>;
+}
+
+export interface ConfusableOptions {
+  /** Minimum occurrences of a confusion within the group for it to be tested (default 5). */
+  minCount: number;
+  /** Minimum speakers of the group showing the confusion (default 2): one speaker cannot make a flag. */
+  minSpeakers: number;
+  /** Speaker-level permutations per test (default 2000). */
+  permutations: number;
+  seed: number;
+  /** FDR level for Benjamini–Hochberg across every (group, confusion) tested (default 0.05). */
+  alpha: number;
+  /** Minimum log-odds z (default 1.96). */
+  minZ: number;
+  /** Total pseudo-count α₀ of the informative Dirichlet prior, spread by pooled frequencies (default 10). */
+  priorScale: number;
+  /** Example (utterance, word) pairs kept per confusion (default 5). */
+  maxExamples: number;
+}
+
+export const DEFAULT_CONFUSABLE_OPTIONS: ConfusableOptions = {
+  minCount: 5,
+  minSpeakers: 2,
+  permutations: 2000,
+  seed: 1,
+  alpha: 0.05,
+  minZ: 1.96,
+  priorScale: 10,
+  maxExamples: 5,
+};
+
+export interface ConfusionExample {
+  utteranceId: string;
+  word: string;
+}
+
+export interface ConfusionTest {
+  group: string;
+  kind: ConfusionKind;
+  ref: string;
+  hyp: string;
+  /** Occurrences of the confusion and of its denominator (reference phone; all reference phones for insertions). */
+  countGroup: number;
+  totalGroup: number;
+  countRest: number;
+  totalRest: number;
+  rateGroup: number;
+  rateRest: number;
+  /** Log-odds ratio (informative Dirichlet prior) of group vs rest, and its z. */
+  logOdds: number;
+  z: number;
+  /** Speaker-level permutation p (two-sided) and its Benjamini–Hochberg adjustment. */
+  p: number;
+  pAdjusted: number;
+  speakersWithConfusion: number;
+  speakersInGroup: number;
+  flagged: boolean;
+  examples: ConfusionExample[];
+}
+
+export interface WordTest {
+  group: string;
+  word: string;
+  errorsGroup: number;
+  countGroup: number;
+  errorsRest: number;
+  countRest: number;
+  rateGroup: number;
+  rateRest: number;
+  logOdds: number;
+  z: number;
+  p: number;
+  pAdjusted: number;
+  flagged: boolean;
+  utteranceIds: string[];
+}
+
+export interface ConfusableResult {
+  groups: string[];
+  matrices: ConfusionMatrix[];
+  /** Every confusion tested, most over-represented first (by z) within each group. */
+  confusions: ConfusionTest[];
+  /** Words tested for differential error, by z within each group. */
+  words: WordTest[];
+  options: ConfusableOptions;
+}
+
+function bump(m: Record<string, number>, k: string, by = 1): void {
+  m[k] = (m[k] ?? 0) + by;
+}
+
+export function classifyEvent(e: PhoneEvent): ConfusionKind | 'correct' {
+  if (e.ref === NO_PHONE) return 'ins';
+  if (e.hyp === NO_PHONE) return 'del';
+  return e.ref === e.hyp ? 'correct' : 'sub';
+}
+
+/** Per-group confusion matrices (raw counts; divide by refCounts for rates). */
+export function confusionMatrices(utts: readonly EvidenceUtterance[]): ConfusionMatrix[] {
+  const byGroup = new Map<string, { m: ConfusionMatrix; speakers: Set<string> }>();
+  for (const u of utts) {
+    let g = byGroup.get(u.group);
+    if (!g) {
+      g = { m: { group: u.group, utterances: 0, speakers: 0, refCounts: {}, counts: {} }, speakers: new Set() };
+      byGroup.set(u.group, g);
+    }
+    g.m.utterances++;
+    g.speakers.add(u.speaker);
+    for (const e of u.events) {
+      if (e.ref !== NO_PHONE) bump(g.m.refCounts, e.ref);
+      bump((g.m.counts[e.ref] ??= {}), e.hyp);
+    }
+  }
+  return [...byGroup.values()]
+    .map(({ m, speakers }) => ({ ...m, speakers: speakers.size }))
+    .sort((a, b) => a.group.localeCompare(b.group));
+}
+
+/** Rate of `ref → hyp` in a matrix, normalised by the reference phone's frequency (insertions: by all reference phones). */
+export function confusionRate(m: ConfusionMatrix, ref: string, hyp: string): number {
+  const c = m.counts[ref]?.[hyp] ?? 0;
+  const total = ref === NO_PHONE ? Object.values(m.refCounts).reduce((a, b) => a + b, 0) : (m.refCounts[ref] ?? 0);
+  return total > 0 ? c / total : 0;
+}
+
+/** Speaker clusters: counts of each (ref, hyp) outcome and of each reference phone. */
+interface Cluster {
+  key: string;
+  group: string;
+  outcome: Map<string, number>;
+  refTotals: Map<string, number>;
+  allRef: number;
+}
+
+const SEP = '\u0000';
+
+function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
+  const map = new Map<string, Cluster>();
+  for (const u of utts) {
+    // A speaker listed under two groups is two clusters, so permutations keep group sizes meaningful.
+    const key = `${u.group}${SEP}${u.speaker}`;
+    let c = map.get(key);
+    if (!c) map.set(key, (c = { key, group: u.group, outcome: new Map(), refTotals: new Map(), allRef: 0 }));
+    for (const e of u.events) {
+      const k = `${e.ref}${SEP}${e.hyp}`;
+      c.outcome.set(k, (c.outcome.get(k) ?? 0) + 1);
+      if (e.ref !== NO_PHONE) {
+        c.refTotals.set(e.ref, (c.refTotals.get(e.ref) ?? 0) + 1);
+        c.allRef++;
+      }
+    }
+  }
+  return [...map.values()];
+}
+
+function totalsFor(cl: readonly Cluster[], groups: readonly string[], num: (c: Cluster) => number, den: (c: Cluster) => number): ClusterTotals {
+  const gi = new Map(groups.map((g, i) => [g, i]));
+  return {
+    errors: Float64Array.from(cl, num),
+    words: Float64Array.from(cl, den),
+    group: Int32Array.from(cl, (c) => gi.get(c.group)!),
+    groups: groups.length,
+  };
+}
+
+/**
+ * Tests every confusion of every group against the other groups (log-odds with informative Dirichlet
+ * prior; speaker-level permutation p; Benjamini–Hochberg over all tests) and flags the over-represented ones.
+ */
+export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: Partial<ConfusableOptions> = {}): ConfusableResult {
+  const o: ConfusableOptions = { ...DEFAULT_CONFUSABLE_OPTIONS, ...opts };
+  const matrices = confusionMatrices(utts);
+  const groups = matrices.map((m) => m.group);
+  const cl = clusters(utts);
+  const tests: ConfusionTest[] = [];
+  const all = new Map<string, ConfusionMatrix>(matrices.map((m) => [m.group, m]));
+
+  if (groups.length >= 2) {
+    const refPhones = [...new Set(matrices.flatMap((m) => Object.keys(m.counts)))].sort();
+    for (const g of groups) {
+      const mg = all.get(g)!;
+      const rest = matrices.filter((m) => m.group !== g);
+      const speakersInGroup = cl.filter((c) => c.group === g).length;
+      for (const ref of refPhones) {
+        const isIns = ref === NO_PHONE;
+        const countsG = new Map<string, number>();
+        const countsR = new Map<string, number>();
+        for (const [hyp, n] of Object.entries(mg.counts[ref] ?? {})) countsG.set(hyp, n);
+        for (const m of rest) for (const [hyp, n] of Object.entries(m.counts[ref] ?? {})) countsR.set(hyp, (countsR.get(hyp) ?? 0) + n);
+        const totalG = isIns ? sum(Object.values(mg.refCounts)) : (mg.refCounts[ref] ?? 0);
+        const totalR = isIns ? sum(rest.flatMap((m) => Object.values(m.refCounts))) : sum(rest.map((m) => m.refCounts[ref] ?? 0));
+        if (totalG === 0 || totalR === 0) continue;
+        // Insertions compete with "no insertion" at each reference phone, so both sides sum to their totals.
+        if (isIns) {
+          countsG.set('', Math.max(0, totalG - sum([...countsG.values()])));
+          countsR.set('', Math.max(0, totalR - sum([...countsR.values()])));
+        }
+        const pooled = new Map<string, number>(countsG);
+        for (const [k, v] of countsR) pooled.set(k, (pooled.get(k) ?? 0) + v);
+        const lo = logOddsDirichlet(countsG, countsR, informativePrior(pooled, o.priorScale));
+        for (const f of lo) {
+          const hyp = f.feature;
+          if (hyp === '' || hyp === ref || f.countA < o.minCount || f.delta <= 0) continue;
+          const key = `${ref}${SEP}${hyp}`;
+          const withIt = cl.filter((c) => c.group === g && (c.outcome.get(key) ?? 0) > 0).length;
+          const totals = totalsFor(
+            cl,
+            groups,
+            (c) => c.outcome.get(key) ?? 0,
+            (c) => (isIns ? c.allRef : (c.refTotals.get(ref) ?? 0)),
+          );
+          const perm = permutationGroupVsRest(totals, groups.indexOf(g), o.permutations, subSeed(o.seed, `${g}|${ref}|${hyp}`));
+          tests.push({
+            group: g,
+            kind: isIns ? 'ins' : hyp === NO_PHONE ? 'del' : 'sub',
+            ref,
+            hyp,
+            countGroup: f.countA,
+            totalGroup: totalG,
+            countRest: f.countB,
+            totalRest: totalR,
+            rateGroup: f.countA / totalG,
+            rateRest: f.countB / totalR,
+            logOdds: f.delta,
+            z: f.z,
+            p: withIt < o.minSpeakers ? Number.NaN : perm.p,
+            pAdjusted: Number.NaN,
+            speakersWithConfusion: withIt,
+            speakersInGroup,
+            flagged: false,
+            examples: [],
+          });
+        }
+      }
+    }
+  }
+  const adj = adjustPValues(
+    tests.map((t) => t.p),
+    'bh',
+  );
+  tests.forEach((t, i) => {
+    t.pAdjusted = adj[i];
+    t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
+  });
+  addExamples(tests, utts, o.maxExamples);
+  tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
+  return { groups, matrices, confusions: tests, words: wordTests(utts, groups, o), options: o };
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+function addExamples(tests: ConfusionTest[], utts: readonly EvidenceUtterance[], max: number): void {
+  const want = new Map<string, ConfusionTest[]>();
+  for (const t of tests) {
+    const k = `${t.group}${SEP}${t.ref}${SEP}${t.hyp}`;
+    want.set(k, [...(want.get(k) ?? []), t]);
+  }
+  for (const u of utts) {
+    for (const e of u.events) {
+      const list = want.get(`${u.group}${SEP}${e.ref}${SEP}${e.hyp}`);
+      if (!list) continue;
+      for (const t of list) {
+        // Prefer distinct words: a new word always enters; repeats only fill remaining slots later.
+        if (t.examples.length < max && !t.examples.some((x) => x.word === e.word)) t.examples.push({ utteranceId: u.id, word: e.word });
+      }
+    }
+  }
+}
+
+function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[], o: ConfusableOptions): WordTest[] {
+  if (groups.length < 2) return [];
+  interface WCluster {
+    group: string;
+    err: Map<string, number>;
+    n: Map<string, number>;
+  }
+  const cmap = new Map<string, WCluster>();
+  const ids = new Map<string, string[]>();
+  for (const u of utts) {
+    const key = `${u.group}${SEP}${u.speaker}`;
+    let c = cmap.get(key);
+    if (!c) cmap.set(key, (c = { group: u.group, err: new Map(), n: new Map() }));
+    for (const w of u.words) {
+      c.n.set(w.word, (c.n.get(w.word) ?? 0) + 1);
+      if (w.error) {
+        c.err.set(w.word, (c.err.get(w.word) ?? 0) + 1);
+        const k = `${u.group}${SEP}${w.word}`;
+        const l = ids.get(k) ?? [];
+        if (l.length < o.maxExamples && !l.includes(u.id)) l.push(u.id);
+        ids.set(k, l);
+      }
+    }
+  }
+  const cl = [...cmap.values()];
+  const gi = new Map(groups.map((g, i) => [g, i]));
+  const out: WordTest[] = [];
+  const vocab = new Set(cl.flatMap((c) => [...c.n.keys()]));
+  for (const g of groups) {
+    for (const word of vocab) {
+      let eg = 0,
+        ng = 0,
+        er = 0,
+        nr = 0;
+      for (const c of cl) {
+        const e = c.err.get(word) ?? 0;
+        const n = c.n.get(word) ?? 0;
+        if (c.group === g) {
+          eg += e;
+          ng += n;
+        } else {
+          er += e;
+          nr += n;
+        }
+      }
+      if (ng === 0 || nr === 0 || eg < o.minCount) continue;
+      const countsG = { err: eg, ok: ng - eg };
+      const countsR = { err: er, ok: nr - er };
+      const prior = informativePrior({ err: eg + er, ok: ng + nr - eg - er }, o.priorScale);
+      const f = logOddsDirichlet(countsG, countsR, prior).find((x) => x.feature === 'err')!;
+      if (f.delta <= 0) continue;
+      const totals: ClusterTotals = {
+        errors: Float64Array.from(cl, (c) => c.err.get(word) ?? 0),
+        words: Float64Array.from(cl, (c) => c.n.get(word) ?? 0),
+        group: Int32Array.from(cl, (c) => gi.get(c.group)!),
+        groups: groups.length,
+      };
+      const perm = permutationGroupVsRest(totals, gi.get(g)!, o.permutations, subSeed(o.seed, `word|${g}|${word}`));
+      out.push({
+        group: g,
+        word,
+        errorsGroup: eg,
+        countGroup: ng,
+        errorsRest: er,
+        countRest: nr,
+        rateGroup: eg / ng,
+        rateRest: er / nr,
+        logOdds: f.delta,
+        z: f.z,
+        p: perm.p,
+        pAdjusted: Number.NaN,
+        flagged: false,
+        utteranceIds: ids.get(`${g}${SEP}${word}`) ?? [],
+      });
+    }
+  }
+  const adj = adjustPValues(
+    out.map((t) => t.p),
+    'bh',
+  );
+  out.forEach((t, i) => {
+    t.pAdjusted = adj[i];
+    t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ;
+  });
+  return out.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
+}
+
+/** Flagged confusions of one group, most over-represented first. */
+export function flaggedFor(result: ConfusableResult, group: string): ConfusionTest[] {
+  return result.confusions.filter((t) => t.group === group && t.flagged);
+}

@@ -1,0 +1,247 @@
+import { align, tokenize } from '../score/align.ts';
+import { basic } from '../text/normalise.ts';
+import { adjustPValues } from '../stats/multiple.ts';
+import { permutationGroupVsRest } from '../stats/tests.ts';
+import { subSeed } from '../stats/rng.ts';
+import type { ClusterTotals } from '../stats/types.ts';
+import { NO_PHONE, type EvidenceUtterance, type PhoneEvent, type WordOutcome } from './confusable.ts';
+
+/** Phone-level evidence per utterance: from any hypothesis text (black-box) or from PocketSphinx phone decoding (glass-box). */
+
+/** What evidence building needs from G2P (src/text/g2p.ts's G2P satisfies it). */
+export interface Pronouncer {
+  /** ARPAbet phones, upper case, stress removed. */
+  word(w: string): string[];
+}
+
+export interface CanonicalPhone {
+  phone: string;
+  wordIndex: number;
+  word: string;
+}
+
+export interface UtteranceMeta {
+  id: string;
+  speaker: string;
+  group: string;
+  /** Reference transcript (any case/punctuation: normalised with the `basic` normaliser here). */
+  ref: string;
+}
+
+export function words(text: string): string[] {
+  return tokenize(basic.normalise(text));
+}
+
+/** Canonical phones of a word sequence, each tagged with its word. */
+export function canonicalPhones(ws: readonly string[], pron: Pronouncer): CanonicalPhone[] {
+  const out: CanonicalPhone[] = [];
+  ws.forEach((w, wordIndex) => {
+    for (const phone of pron.word(w)) out.push({ phone, wordIndex, word: w });
+  });
+  return out;
+}
+
+/** Aligns canonical phones with observed phones; insertions are attributed to the preceding reference word. */
+export function phoneEvents(canon: readonly CanonicalPhone[], observed: readonly string[]): { events: PhoneEvent[]; wrongWords: Set<number> } {
+  const a = align(
+    canon.map((c) => c.phone),
+    observed,
+  );
+  const events: PhoneEvent[] = [];
+  const wrongWords = new Set<number>();
+  let i = 0;
+  for (const op of a.ops) {
+    if (op.type === 'I') {
+      const c = canon[Math.max(0, i - 1)];
+      events.push({ ref: NO_PHONE, hyp: op.hyp!, word: c?.word ?? '' });
+      continue;
+    }
+    const c = canon[i++];
+    events.push({ ref: c.phone, hyp: op.type === 'D' ? NO_PHONE : op.hyp!, word: c.word });
+    if (op.type !== 'C') wrongWords.add(c.wordIndex);
+  }
+  return { events, wrongWords };
+}
+
+/**
+ * Black-box evidence: G2P phones of reference vs hypothesis (any backend's text). Word outcomes come
+ * from the word alignment, so "words with differential error" are recognition errors.
+ */
+export function blackBoxEvidence(u: UtteranceMeta, hyp: string, pron: Pronouncer): EvidenceUtterance {
+  const refWords = words(u.ref);
+  const hypWords = words(hyp);
+  const canon = canonicalPhones(refWords, pron);
+  const hypPhones = hypWords.flatMap((w) => pron.word(w));
+  const { events } = phoneEvents(canon, hypPhones);
+  const wa = align(refWords, hypWords);
+  const outcomes: WordOutcome[] = [];
+  for (const op of wa.ops) if (op.type !== 'I') outcomes.push({ word: op.ref!, error: op.type !== 'C' });
+  return { id: u.id, speaker: u.speaker, group: u.group, events, words: outcomes };
+}
+
+/** Glass-box evidence: canonical phones vs a free phone-loop decoding; a word is wrong when any of its phones is. */
+export function phoneLoopEvidence(u: UtteranceMeta, loopPhones: readonly string[], pron: Pronouncer): EvidenceUtterance {
+  const refWords = words(u.ref);
+  const canon = canonicalPhones(refWords, pron);
+  const { events, wrongWords } = phoneEvents(canon, loopPhones);
+  return {
+    id: u.id,
+    speaker: u.speaker,
+    group: u.group,
+    events,
+    words: refWords.map((word, i) => ({ word, error: wrongWords.has(i) })),
+  };
+}
+
+/** A segment with an acoustic score over [startFrame, endFrame). */
+export interface ScoredSegment {
+  phone: string;
+  startFrame: number;
+  endFrame: number;
+  score: number;
+}
+
+export interface PhoneGoodness {
+  phone: string;
+  word: string;
+  startFrame: number;
+  endFrame: number;
+  /** Forced-alignment acoustic score of the canonical phone. */
+  alignedScore: number;
+  /** Free phone-loop score over the same frames (overlapping loop segments pro rata). */
+  loopScore: number;
+  /** (aligned − loop) / frames: 0 when the canonical phone is what the free loop preferred, negative when worse. */
+  gop: number;
+}
+
+/**
+ * GOP-like goodness per aligned phone. `aligned` must be the canonical phones in order (silences removed);
+ * `loop` must include silences so every frame has a free-loop score.
+ */
+export function phoneGoodness(canon: readonly CanonicalPhone[], aligned: readonly ScoredSegment[], loop: readonly ScoredSegment[]): PhoneGoodness[] {
+  if (aligned.length !== canon.length) {
+    throw new Error(`alignment has ${aligned.length} phones, canonical sequence has ${canon.length}`);
+  }
+  const out: PhoneGoodness[] = [];
+  let j = 0;
+  aligned.forEach((seg, k) => {
+    const frames = seg.endFrame - seg.startFrame;
+    if (frames <= 0) return;
+    while (j < loop.length && loop[j].endFrame <= seg.startFrame) j++;
+    let loopScore = 0;
+    for (let m = j; m < loop.length && loop[m].startFrame < seg.endFrame; m++) {
+      const l = loop[m];
+      const overlap = Math.min(l.endFrame, seg.endFrame) - Math.max(l.startFrame, seg.startFrame);
+      const len = l.endFrame - l.startFrame;
+      if (overlap > 0 && len > 0) loopScore += (l.score * overlap) / len;
+    }
+    out.push({
+      phone: seg.phone,
+      word: canon[k].word,
+      startFrame: seg.startFrame,
+      endFrame: seg.endFrame,
+      alignedScore: seg.score,
+      loopScore,
+      gop: (seg.score - loopScore) / frames,
+    });
+  });
+  return out;
+}
+
+export interface GoodnessUtterance {
+  id: string;
+  speaker: string;
+  group: string;
+  phones: PhoneGoodness[];
+}
+
+export interface GoodnessTest {
+  group: string;
+  phone: string;
+  /** Mean GOP per frame over the phone's tokens, in the group and in the rest. */
+  meanGroup: number;
+  meanRest: number;
+  countGroup: number;
+  countRest: number;
+  /** meanGroup − meanRest (negative: the group's realisations fit the canonical phone worse). */
+  diff: number;
+  p: number;
+  pAdjusted: number;
+  flagged: boolean;
+  /** Lowest-scoring tokens in the group. */
+  examples: { utteranceId: string; word: string; gop: number }[];
+}
+
+/**
+ * Per group and canonical phone: is the forced-alignment goodness lower than in the other groups?
+ * Speaker-level permutation test of the pooled mean, Benjamini–Hochberg over all (group, phone).
+ */
+export function goodnessByGroup(
+  utts: readonly GoodnessUtterance[],
+  opts: { minCount?: number; permutations?: number; seed?: number; alpha?: number; maxExamples?: number } = {},
+): GoodnessTest[] {
+  const minCount = opts.minCount ?? 5;
+  const permutations = opts.permutations ?? 2000;
+  const seed = opts.seed ?? 1;
+  const alpha = opts.alpha ?? 0.05;
+  const maxExamples = opts.maxExamples ?? 5;
+  const groups = [...new Set(utts.map((u) => u.group))].sort();
+  if (groups.length < 2) return [];
+  const SEP = '\u0000';
+  const cmap = new Map<string, { group: string; sum: Map<string, number>; n: Map<string, number> }>();
+  for (const u of utts) {
+    const key = `${u.group}${SEP}${u.speaker}`;
+    let c = cmap.get(key);
+    if (!c) cmap.set(key, (c = { group: u.group, sum: new Map(), n: new Map() }));
+    for (const p of u.phones) {
+      c.sum.set(p.phone, (c.sum.get(p.phone) ?? 0) + p.gop);
+      c.n.set(p.phone, (c.n.get(p.phone) ?? 0) + 1);
+    }
+  }
+  const cl = [...cmap.values()];
+  const gi = new Map(groups.map((g, i) => [g, i]));
+  const phones = [...new Set(cl.flatMap((c) => [...c.n.keys()]))].sort();
+  const out: GoodnessTest[] = [];
+  for (const g of groups) {
+    for (const phone of phones) {
+      let sg = 0,
+        ng = 0,
+        sr = 0,
+        nr = 0;
+      for (const c of cl) {
+        if (c.group === g) {
+          sg += c.sum.get(phone) ?? 0;
+          ng += c.n.get(phone) ?? 0;
+        } else {
+          sr += c.sum.get(phone) ?? 0;
+          nr += c.n.get(phone) ?? 0;
+        }
+      }
+      if (ng < minCount || nr < minCount) continue;
+      const totals: ClusterTotals = {
+        errors: Float64Array.from(cl, (c) => c.sum.get(phone) ?? 0),
+        words: Float64Array.from(cl, (c) => c.n.get(phone) ?? 0),
+        group: Int32Array.from(cl, (c) => gi.get(c.group)!),
+        groups: groups.length,
+      };
+      const diff = sg / ng - sr / nr;
+      const perm = permutationGroupVsRest(totals, gi.get(g)!, permutations, subSeed(seed, `gop|${g}|${phone}`));
+      out.push({ group: g, phone, meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, p: perm.p, pAdjusted: Number.NaN, flagged: false, examples: [] });
+    }
+  }
+  const adj = adjustPValues(
+    out.map((t) => t.p),
+    'bh',
+  );
+  out.forEach((t, i) => {
+    t.pAdjusted = adj[i];
+    t.flagged = t.diff < 0 && t.pAdjusted <= alpha;
+  });
+  for (const t of out) {
+    const toks = utts
+      .filter((u) => u.group === t.group)
+      .flatMap((u) => u.phones.filter((p) => p.phone === t.phone).map((p) => ({ utteranceId: u.id, word: p.word, gop: p.gop })));
+    t.examples = toks.sort((a, b) => a.gop - b.gop).slice(0, maxExamples);
+  }
+  return out.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || a.diff - b.diff);
+}

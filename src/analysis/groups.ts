@@ -1,0 +1,280 @@
+import type { ScoredUtterance } from './types.ts';
+import type { ClusterTotals, Interval, PAdjustMethod, WelchResult } from '../stats/types.ts';
+import { stratifiedClusterBootstrap, stratumRateDraws, overallRateDraws } from '../stats/bootstrap.ts';
+import { percentileInterval, sampleVariance } from '../stats/descriptive.ts';
+import { adjustPValues } from '../stats/multiple.ts';
+import { subSeed } from '../stats/rng.ts';
+import { permutationGroupVsRest, welchTTest, withinBetweenTest } from '../stats/tests.ts';
+import { minDetectableDifference } from '../stats/power.ts';
+import { labelGroup, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
+export type { Interval, PAdjustMethod, WelchResult };
+
+/** Minimum cell rule: cells below either threshold are flagged `smallCell` (and suppressed in published tables). */
+export interface MinCell {
+  speakers: number;
+  words: number;
+}
+
+export const DEFAULT_MIN_CELL: MinCell = { speakers: 10, words: 500 };
+
+export interface GroupOptions {
+  /** Label key to group by (e.g. 'accent'); missing labels are 'undeclared'. */
+  groupBy: string;
+  /** Group the `gapToReference` column is measured against (default: none). */
+  referenceGroup?: string;
+  /** Bootstrap resamples (default 2000). */
+  resamples?: number;
+  /** Permutations for the group-vs-rest and within/between tests (default 2000). */
+  permutations?: number;
+  /** Seed of every random draw (default 1). */
+  seed?: number;
+  /** Interval level (default 0.95). */
+  level?: number;
+  minCell?: MinCell;
+  /** Multiple-testing adjustment across every group test of every table returned (default 'holm'). */
+  adjust?: PAdjustMethod;
+  /** Significance level and power of the minimum-detectable-gap column (defaults 0.05, 0.8). */
+  alpha?: number;
+  power?: number;
+}
+
+/** Substitution / deletion / insertion shares of all errors (sum to 1 when there are errors). */
+export interface ErrorShares {
+  sub: number;
+  del: number;
+  ins: number;
+}
+
+/** Size and pooled rates of a set of utterances (a group, or everything). */
+export interface CellSummary {
+  speakers: number;
+  /** Scored (status ok) utterances. */
+  utterances: number;
+  /** Failed utterances: counted here, excluded from every rate. */
+  failed: number;
+  /** Reference words of the scored utterances. */
+  refWords: number;
+  /** Reference words of the failed utterances. */
+  failedRefWords: number;
+  /** Hours of audio of the scored utterances (durationSec when known). */
+  hours: number;
+  /** Pooled WER Σerrors/Σwords with speaker-cluster bootstrap CI. */
+  wer: Interval;
+  /** WER if every failed utterance counted as all deletions (so failures cannot flatter a group). */
+  werFailedAsDeleted: number;
+  /** Mean of per-speaker WERs (each speaker weighted equally) — not the pooled WER. */
+  meanSpeakerWer: number;
+  /** Pooled character error rate. */
+  cer: number;
+  /** Pooled phone error rate over utterances that carry phone counts; undefined when none do. */
+  per?: number;
+  shares: ErrorShares;
+}
+
+export interface GroupRow extends CellSummary {
+  group: string;
+  /** WER(group) − WER(best group), bootstrap CI (best group fixed at its point estimate). */
+  gapToBest: Interval;
+  /** WER(group) − WER(all groups), bootstrap CI. */
+  gapToOverall: Interval;
+  /** WER(group) − WER(reference group), when a reference group is set and present. */
+  gapToReference?: Interval;
+  /** WER(group) / WER(best group), bootstrap CI. */
+  ratioToBest: Interval;
+  /** Speaker-level permutation test of pooled WER(group) − WER(rest). */
+  permutation: { diff: number; p: number; pAdjusted: number };
+  /** Welch t-test on per-speaker WER, group vs rest. */
+  welch: WelchResult & { pAdjusted: number };
+  /** Below the minimum cell rule. */
+  smallCell: boolean;
+  /**
+   * Smallest difference in mean per-speaker WER (group vs rest) detectable at `alpha`, `power`:
+   * (z₁₋α/₂ + z_power) · √(s²_g/n_g + s²_r/n_r) with per-speaker sample variances.
+   */
+  minDetectableGap: number;
+}
+
+/** Are speakers more alike within groups than between? (pairwise squared distances of per-speaker WER) */
+export interface WithinBetween {
+  /** Mean squared difference of per-speaker WER over pairs of speakers in the same group. */
+  within: number;
+  /** … over pairs of speakers in different groups. */
+  between: number;
+  /** between / within (> 1: group membership explains part of the spread). */
+  ratio: number;
+  /** Permutation p of the ratio (group labels permuted across speakers). */
+  p: number;
+  permutations: number;
+}
+
+/** One group table: one label key × backend × condition. */
+export interface GroupTable {
+  groupBy: string;
+  backend: string;
+  condition: string;
+  overall: CellSummary;
+  /** Group with the lowest pooled WER among groups meeting the minimum cell rule (or all, if none do). */
+  bestGroup: string;
+  referenceGroup?: string;
+  rows: GroupRow[];
+  withinBetween: WithinBetween;
+  settings: Required<Omit<GroupOptions, 'referenceGroup'>>;
+}
+
+/** Group options with every default filled in. */
+export type ResolvedGroupOptions = Required<Omit<GroupOptions, 'referenceGroup'>> & Pick<GroupOptions, 'referenceGroup'>;
+
+export function resolveGroupOptions(o: GroupOptions): ResolvedGroupOptions {
+  return {
+    groupBy: o.groupBy,
+    referenceGroup: o.referenceGroup,
+    resamples: o.resamples ?? 2000,
+    permutations: o.permutations ?? 2000,
+    seed: o.seed ?? 1,
+    level: o.level ?? 0.95,
+    minCell: o.minCell ?? DEFAULT_MIN_CELL,
+    adjust: o.adjust ?? 'holm',
+    alpha: o.alpha ?? 0.05,
+    power: o.power ?? 0.8,
+  };
+}
+
+/** Group tables for every backend × condition present in `utts`, with p-values adjusted across all of them. */
+export function analyseGroups(utts: readonly ScoredUtterance[], options: GroupOptions): GroupTable[] {
+  const o = resolveGroupOptions(options);
+  const tables = partitionByRun(utts).map((part) =>
+    analyseOneRun(part.utts, labelGroup(o.groupBy), o, part.backend, part.condition),
+  );
+  return adjustGroupTables(tables, o.adjust);
+}
+
+/** Re-adjusts the group-vs-rest p-values across several analyses (e.g. several groupBy keys) as one family. */
+export function adjustGroupTables(tables: GroupTable[], method: PAdjustMethod): GroupTable[] {
+  const rows = tables.flatMap((t) => t.rows);
+  const perm = adjustPValues(rows.map((r) => r.permutation.p), method);
+  const welch = adjustPValues(rows.map((r) => r.welch.p), method);
+  rows.forEach((r, i) => {
+    r.permutation.pAdjusted = perm[i];
+    r.welch.pAdjusted = welch[i];
+  });
+  for (const t of tables) t.settings = { ...t.settings, adjust: method };
+  return tables;
+}
+
+function speakerWer(t: SpeakerTotals): number {
+  return t.errors / t.words;
+}
+
+function summary(ts: readonly SpeakerTotals[], wer: Interval): CellSummary {
+  const s = sumTotals(ts);
+  const scored = ts.filter((t) => t.words > 0);
+  const errs = s.sub + s.del + s.ins;
+  return {
+    speakers: new Set(ts.filter((t) => t.utterances > 0).map((t) => t.speaker)).size,
+    utterances: s.utterances,
+    failed: s.failed,
+    refWords: s.words,
+    failedRefWords: s.failedWords,
+    hours: s.seconds / 3600,
+    wer,
+    werFailedAsDeleted: (s.errors + s.failedWords) / (s.words + s.failedWords),
+    meanSpeakerWer: scored.reduce((a, t) => a + speakerWer(t), 0) / scored.length,
+    cer: s.charErrors / s.chars,
+    ...(s.phoneUtterances > 0 ? { per: s.phoneErrors / s.phones } : {}),
+    shares: errs > 0 ? { sub: s.sub / errs, del: s.del / errs, ins: s.ins / errs } : { sub: 0, del: 0, ins: 0 },
+  };
+}
+
+/** Group table of one backend × condition; p-values are left unadjusted (pAdjusted = p). */
+export function analyseOneRun(
+  utts: readonly ScoredUtterance[],
+  groupOfUtt: (u: ScoredUtterance) => string,
+  o: ResolvedGroupOptions,
+  backend: string,
+  condition: string,
+): GroupTable {
+  const clusters = speakerTotals(utts, groupOfUtt);
+  const names = [...new Set(clusters.map((c) => c.group))].sort();
+  const index = new Map(names.map((n, i) => [n, i]));
+  const G = names.length;
+  const totals: ClusterTotals = {
+    errors: Float64Array.from(clusters, (c) => c.errors),
+    words: Float64Array.from(clusters, (c) => c.words),
+    group: Int32Array.from(clusters, (c) => index.get(c.group)!),
+    groups: G,
+  };
+  const runSeed = subSeed(o.seed, `${o.groupBy}|${backend}|${condition}`);
+  const draws = stratifiedClusterBootstrap(totals.group, G, [totals], o.resamples, subSeed(runSeed, 'bootstrap'));
+  const groupDraws = names.map((_, g) => stratumRateDraws(draws, 0, g));
+  const overallDraws = overallRateDraws(draws, 0);
+  const byGroup = names.map((n) => clusters.filter((c) => c.group === n));
+  const pooled = byGroup.map((cs) => {
+    const s = sumTotals(cs);
+    return s.errors / s.words;
+  });
+  const all = sumTotals(clusters);
+  const overallWer = all.errors / all.words;
+  const eligible = names.map((_, g) => {
+    const s = summary(byGroup[g], { estimate: pooled[g], lo: NaN, hi: NaN });
+    return s.speakers >= o.minCell.speakers && s.refWords >= o.minCell.words;
+  });
+  const candidates = names.map((_, g) => g).filter((g) => (eligible.some(Boolean) ? eligible[g] : true) && !Number.isNaN(pooled[g]));
+  const best = candidates.reduce((b, g) => (b < 0 || pooled[g] < pooled[b] ? g : b), -1);
+  const ref = o.referenceGroup !== undefined ? index.get(o.referenceGroup) : undefined;
+
+  const diffInterval = (g: number, other: Float64Array, otherEstimate: number): Interval => {
+    const d = new Float64Array(o.resamples);
+    for (let b = 0; b < o.resamples; b++) d[b] = groupDraws[g][b] - other[b];
+    return percentileInterval(d, o.level, pooled[g] - otherEstimate);
+  };
+  const speakerWers = clusters.map((c) => (c.words > 0 ? speakerWer(c) : NaN));
+  const rows: GroupRow[] = names.map((group, g) => {
+    const inG: number[] = [];
+    const rest: number[] = [];
+    clusters.forEach((c, i) => {
+      if (Number.isNaN(speakerWers[i])) return;
+      (c.group === group ? inG : rest).push(speakerWers[i]);
+    });
+    const ratio = new Float64Array(o.resamples);
+    if (best >= 0) for (let b = 0; b < o.resamples; b++) ratio[b] = groupDraws[g][b] / groupDraws[best][b];
+    const perm = permutationGroupVsRest(totals, g, o.permutations, subSeed(runSeed, `perm:${group}`));
+    const welch = welchTTest(inG, rest);
+    const base = summary(byGroup[g], percentileInterval(groupDraws[g], o.level, pooled[g]));
+    return {
+      group,
+      ...base,
+      gapToBest: best >= 0 ? diffInterval(g, groupDraws[best], pooled[best]) : nanInterval(),
+      gapToOverall: diffInterval(g, overallDraws, overallWer),
+      ...(ref !== undefined ? { gapToReference: diffInterval(g, groupDraws[ref], pooled[ref]) } : {}),
+      ratioToBest: best >= 0 ? percentileInterval(ratio, o.level, pooled[g] / pooled[best]) : nanInterval(),
+      permutation: { diff: perm.statistic, p: perm.p, pAdjusted: perm.p },
+      welch: { ...welch, pAdjusted: welch.p },
+      smallCell: !eligible[g],
+      minDetectableGap: minDetectableDifference(sampleVariance(inG), inG.length, sampleVariance(rest), rest.length, o.alpha, o.power),
+    };
+  });
+  const scoredIdx = speakerWers.map((w, i) => (Number.isNaN(w) ? -1 : i)).filter((i) => i >= 0);
+  const wb = withinBetweenTest(
+    Float64Array.from(scoredIdx, (i) => speakerWers[i]),
+    Int32Array.from(scoredIdx, (i) => totals.group[i]),
+    G,
+    o.permutations,
+    subSeed(runSeed, 'within-between'),
+  );
+  const { referenceGroup, ...settings } = o;
+  return {
+    groupBy: o.groupBy,
+    backend,
+    condition,
+    overall: summary(clusters, percentileInterval(overallDraws, o.level, overallWer)),
+    bestGroup: best >= 0 ? names[best] : '',
+    ...(ref !== undefined ? { referenceGroup } : {}),
+    rows,
+    withinBetween: wb,
+    settings,
+  };
+}
+
+function nanInterval(): Interval {
+  return { estimate: NaN, lo: NaN, hi: NaN };
+}

@@ -1,0 +1,155 @@
+import type { ScoredUtterance } from './types.ts';
+import type { Interval } from '../stats/types.ts';
+import { groupOf } from '../manifest/schema.ts';
+import { countRegression, type Coefficient, type CountRegressionOptions } from '../stats/regression.ts';
+
+export interface GroupModelOptions extends CountRegressionOptions {
+  groupBy: string;
+  /** Reference level of the group factor (default: the group with most utterances). */
+  referenceGroup?: string;
+  /** Covariates to include when present on every scored utterance (default all three). */
+  covariates?: ReadonlyArray<'duration' | 'snr' | 'condition'>;
+  /** Reference condition level (default 'clean' when present, else the most frequent). */
+  referenceCondition?: string;
+}
+
+export interface GroupRateRatio {
+  group: string;
+  utterances: number;
+  /** Error-rate ratio vs the reference group, adjusted for the covariates, clustered CI. */
+  rateRatio: Interval;
+  p: number;
+}
+
+export interface GroupModel {
+  groupBy: string;
+  backend: string;
+  family: 'poisson' | 'negbin';
+  /** CR1 = Stata-style G/(G−1)·(N−1)/(N−K) speaker-clustered sandwich; CR0 = none. */
+  seType: 'CR0' | 'CR1';
+  referenceGroup: string;
+  groups: GroupRateRatio[];
+  /** Covariates actually used (a covariate missing on some utterance is left out, with a warning). */
+  covariatesUsed: string[];
+  /** Every coefficient (intercept, group dummies, covariates; numeric covariates centred, per unit). */
+  coefficients: Coefficient[];
+  pearsonDispersion: number;
+  poissonDispersion: number;
+  alpha?: number;
+  n: number;
+  clusters: number;
+  /** Scored utterances with no reference words (no exposure) left out of the fit. */
+  droppedNoWords: number;
+  failedExcluded: number;
+  warnings: string[];
+}
+
+function mostFrequent(values: readonly string[]): string {
+  const c = new Map<string, number>();
+  for (const v of values) c.set(v, (c.get(v) ?? 0) + 1);
+  return [...c.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
+}
+
+/**
+ * Count regression of per-utterance word errors with log(reference words) offset, one model per
+ * backend: errors ~ group + [duration] + [SNR] + [condition], speaker-clustered standard errors.
+ */
+export function groupRateRatios(utts: readonly ScoredUtterance[], options: GroupModelOptions): GroupModel[] {
+  const backends = [...new Set(utts.map((u) => u.backend))].sort();
+  return backends.map((backend) => fitOne(utts.filter((u) => u.backend === backend), backend, options));
+}
+
+function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelOptions): GroupModel {
+  const warnings: string[] = [];
+  const failedExcluded = all.filter((u) => u.status !== 'ok').length;
+  const ok = all.filter((u) => u.status === 'ok');
+  const rows = ok.filter((u) => u.words.ref > 0);
+  const droppedNoWords = ok.length - rows.length;
+  if (rows.length === 0) throw new Error(`groupRateRatios: backend ${backend} has no scored utterances with reference words`);
+  const groupsOfRows = rows.map((u) => groupOf(u, o.groupBy));
+  const groupNames = [...new Set(groupsOfRows)].sort();
+  const referenceGroup = o.referenceGroup ?? mostFrequent(groupsOfRows);
+  if (!groupNames.includes(referenceGroup)) throw new Error(`groupRateRatios: reference group '${referenceGroup}' not found on '${o.groupBy}'`);
+  const wanted = o.covariates ?? ['duration', 'snr', 'condition'];
+  const names = ['(intercept)', ...groupNames.filter((g) => g !== referenceGroup).map((g) => `${o.groupBy}=${g}`)];
+  const numeric: Array<{ name: string; values: number[] }> = [];
+  const covariatesUsed: string[] = [];
+  for (const [cov, get] of [
+    ['duration', (u: ScoredUtterance) => u.durationSec],
+    ['snr', (u: ScoredUtterance) => u.snrDb],
+  ] as const) {
+    if (!wanted.includes(cov)) continue;
+    const v = rows.map(get);
+    if (v.some((x) => x === undefined || !Number.isFinite(x))) {
+      if (v.some((x) => x !== undefined)) warnings.push(`covariate ${cov} left out: missing on some utterances`);
+      continue;
+    }
+    const vals = v as number[];
+    const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
+    if (vals.every((x) => x === vals[0])) continue;
+    numeric.push({ name: cov, values: vals.map((x) => x - mean) });
+    names.push(cov);
+    covariatesUsed.push(cov);
+  }
+  const conds = rows.map((u) => u.condition);
+  const condNames = [...new Set(conds)].sort();
+  let refCond = '';
+  const condLevels: string[] = [];
+  if (wanted.includes('condition') && condNames.length > 1) {
+    refCond = o.referenceCondition ?? (condNames.includes('clean') ? 'clean' : mostFrequent(conds));
+    for (const c of condNames) if (c !== refCond) {
+      condLevels.push(c);
+      names.push(`condition=${c}`);
+    }
+    covariatesUsed.push('condition');
+  }
+  const p = names.length;
+  const n = rows.length;
+  const X = new Float64Array(n * p);
+  const y = new Float64Array(n);
+  const offset = new Float64Array(n);
+  const spk = new Map<string, number>();
+  const cluster = new Int32Array(n);
+  const gCol = new Map(groupNames.filter((g) => g !== referenceGroup).map((g, i) => [g, 1 + i]));
+  const firstCov = 1 + gCol.size;
+  const cCol = new Map(condLevels.map((c, i) => [c, firstCov + numeric.length + i]));
+  rows.forEach((u, i) => {
+    X[i * p] = 1;
+    const gc = gCol.get(groupsOfRows[i]);
+    if (gc !== undefined) X[i * p + gc] = 1;
+    numeric.forEach((c, k) => (X[i * p + firstCov + k] = c.values[i]));
+    const cc = cCol.get(u.condition);
+    if (cc !== undefined) X[i * p + cc] = 1;
+    y[i] = u.words.sub + u.words.del + u.words.ins;
+    offset[i] = Math.log(u.words.ref);
+    const key = `${groupsOfRows[i]}\u0000${u.speaker}`;
+    if (!spk.has(key)) spk.set(key, spk.size);
+    cluster[i] = spk.get(key)!;
+  });
+  const fit = countRegression({ y, offset, X, names, cluster }, o);
+  const countOf = (g: string) => groupsOfRows.filter((x) => x === g).length;
+  const groups: GroupRateRatio[] = groupNames.map((g) => {
+    const col = gCol.get(g);
+    if (col === undefined) return { group: g, utterances: countOf(g), rateRatio: { estimate: 1, lo: 1, hi: 1 }, p: NaN };
+    const c = fit.coefficients[col];
+    return { group: g, utterances: countOf(g), rateRatio: c.rateRatio, p: c.p };
+  });
+  return {
+    groupBy: o.groupBy,
+    backend,
+    family: fit.family,
+    seType: fit.seType,
+    referenceGroup,
+    groups,
+    covariatesUsed,
+    coefficients: fit.coefficients,
+    pearsonDispersion: fit.pearsonDispersion,
+    poissonDispersion: fit.poissonDispersion,
+    ...(fit.alpha !== undefined ? { alpha: fit.alpha } : {}),
+    n,
+    clusters: fit.clusters,
+    droppedNoWords,
+    failedExcluded,
+    warnings: [...warnings, ...fit.warnings],
+  };
+}

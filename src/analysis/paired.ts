@@ -1,0 +1,336 @@
+import type { ScoredUtterance } from './types.ts';
+import type { Interval, PAdjustMethod } from '../stats/types.ts';
+import { pairedClusterBootstrap, stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
+import { percentileInterval } from '../stats/descriptive.ts';
+import { adjustPValues } from '../stats/multiple.ts';
+import { createRng, subSeed } from '../stats/rng.ts';
+import { mapsswe, signTest, wilcoxonSignedRank, type MapssweResult, type SignTestResult, type WilcoxonResult } from '../stats/tests.ts';
+import { groupOf } from '../manifest/schema.ts';
+import { DEFAULT_MIN_CELL, type MinCell } from './groups.ts';
+
+export interface PairedOptions {
+  resamples?: number;
+  seed?: number;
+  level?: number;
+  /** Also compare within each group of this label key. */
+  groupBy?: string;
+}
+
+/** A vs B on the utterances both scored (matched by utterance id). All differences are A − B. */
+export interface PairedResult {
+  utterances: number;
+  speakers: number;
+  werA: number;
+  werB: number;
+  /** WER(A) − WER(B) with paired speaker-bootstrap CI. */
+  diff: Interval;
+  /** Exact sign test on per-speaker WER differences. */
+  sign: SignTestResult;
+  /** Wilcoxon signed-rank on per-speaker WER differences. */
+  wilcoxon: WilcoxonResult;
+  /** sc_stats matched-pair test with one segment per utterance. */
+  mapsswe: MapssweResult;
+  /**
+   * Sign and Wilcoxon tests with sclite sc_stats' conventions (per-speaker WER in %, differences
+   * within ±0.005 are ties; ties split between signs; Wilcoxon keeps zeros, normal approximation):
+   * these reproduce sc_stats' numbers.
+   */
+  scStats: { sign: SignTestResult; wilcoxon: WilcoxonResult };
+}
+
+export interface PairedComparison extends PairedResult {
+  /** Utterance ids in only one of the two runs. */
+  onlyInA: number;
+  onlyInB: number;
+  /** Matched utterances left out because either side failed. */
+  failedPairs: number;
+  groups?: Array<PairedResult & { group: string }>;
+}
+
+interface Pair {
+  a: ScoredUtterance;
+  b: ScoredUtterance;
+}
+
+const errorsOf = (u: ScoredUtterance) => u.words.sub + u.words.del + u.words.ins;
+
+function pairUp(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[]) {
+  const byId = new Map(b.map((u) => [u.id, u]));
+  const seen = new Set<string>();
+  const pairs: Pair[] = [];
+  let failedPairs = 0;
+  for (const ua of a) {
+    const ub = byId.get(ua.id);
+    if (!ub) continue;
+    seen.add(ua.id);
+    if (ua.status !== 'ok' || ub.status !== 'ok') failedPairs++;
+    else pairs.push({ a: ua, b: ub });
+  }
+  return { pairs, failedPairs, onlyInA: a.length - seen.size, onlyInB: b.length - seen.size };
+}
+
+function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, level: number): PairedResult {
+  const spk = new Map<string, number>();
+  for (const p of pairs) if (!spk.has(p.a.speaker)) spk.set(p.a.speaker, spk.size);
+  const S = spk.size;
+  const A: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+  const B: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+  for (const p of pairs) {
+    const i = spk.get(p.a.speaker)!;
+    A.errors[i] += errorsOf(p.a);
+    A.words[i] += p.a.words.ref;
+    B.errors[i] += errorsOf(p.b);
+    B.words[i] += p.b.words.ref;
+  }
+  const speakerDiffs: number[] = [];
+  for (let i = 0; i < S; i++) {
+    if (A.words[i] > 0 && B.words[i] > 0) speakerDiffs.push(A.errors[i] / A.words[i] - B.errors[i] / B.words[i]);
+  }
+  const sum = (x: Float64Array) => x.reduce((s, v) => s + v, 0);
+  const percentDiffs = speakerDiffs.map((d) => (Math.abs(100 * d) < 0.005 ? 0 : 100 * d));
+  return {
+    utterances: pairs.length,
+    speakers: S,
+    werA: sum(A.errors) / sum(A.words),
+    werB: sum(B.errors) / sum(B.words),
+    diff: pairedClusterBootstrap(A, B, resamples, seed, level),
+    sign: signTest(speakerDiffs),
+    wilcoxon: wilcoxonSignedRank(speakerDiffs),
+    mapsswe: mapsswe(pairs.map((p) => errorsOf(p.a)), pairs.map((p) => errorsOf(p.b))),
+    scStats: { sign: signTest(percentDiffs, 'split'), wilcoxon: wilcoxonSignedRank(percentDiffs, 'sc_stats') },
+  };
+}
+
+/** Paired comparison of two runs/backends (A − B) on the utterances both have, overall and per group. */
+export function comparePaired(
+  a: readonly ScoredUtterance[],
+  b: readonly ScoredUtterance[],
+  options: PairedOptions = {},
+): PairedComparison {
+  const resamples = options.resamples ?? 2000;
+  const seed = options.seed ?? 1;
+  const level = options.level ?? 0.95;
+  const { pairs, failedPairs, onlyInA, onlyInB } = pairUp(a, b);
+  const result: PairedComparison = { ...pairedStats(pairs, resamples, subSeed(seed, 'paired'), level), onlyInA, onlyInB, failedPairs };
+  if (options.groupBy) {
+    const key = options.groupBy;
+    const names = [...new Set(pairs.map((p) => groupOf(p.a, key)))].sort();
+    result.groups = names.map((group) => ({
+      group,
+      ...pairedStats(
+        pairs.filter((p) => groupOf(p.a, key) === group),
+        resamples,
+        subSeed(seed, `paired:${group}`),
+        level,
+      ),
+    }));
+  }
+  return result;
+}
+
+export interface DegradationOptions {
+  groupBy: string;
+  /** Condition the others are compared against (default 'clean'). */
+  cleanCondition?: string;
+  resamples?: number;
+  permutations?: number;
+  seed?: number;
+  level?: number;
+  minCell?: MinCell;
+  adjust?: PAdjustMethod;
+}
+
+export interface DegradationRow {
+  group: string;
+  speakers: number;
+  utterances: number;
+  werClean: number;
+  werCondition: number;
+  /** WER(condition) − WER(clean) on paired utterances, paired speaker-bootstrap CI. */
+  degradation: Interval;
+  /** Degradation(group) − degradation(rest), stratified paired bootstrap CI. */
+  excessOverRest: Interval;
+  /** One-sided permutation p that the group degrades more than the rest (speaker labels permuted). */
+  p: number;
+  pAdjusted: number;
+  smallCell: boolean;
+}
+
+export interface DegradationTable {
+  groupBy: string;
+  backend: string;
+  condition: string;
+  cleanCondition: string;
+  overall: Interval;
+  rows: DegradationRow[];
+}
+
+/** Per backend × non-clean condition: how much each group's WER rises over clean, and whether more than the rest's. */
+export function analyseDegradation(utts: readonly ScoredUtterance[], options: DegradationOptions): DegradationTable[] {
+  const clean = options.cleanCondition ?? 'clean';
+  const resamples = options.resamples ?? 2000;
+  const permutations = options.permutations ?? 2000;
+  const seed = options.seed ?? 1;
+  const level = options.level ?? 0.95;
+  const minCell = options.minCell ?? DEFAULT_MIN_CELL;
+  const tables: DegradationTable[] = [];
+  const backends = [...new Set(utts.map((u) => u.backend))].sort();
+  for (const backend of backends) {
+    const mine = utts.filter((u) => u.backend === backend);
+    const cleanUtts = mine.filter((u) => u.condition === clean);
+    const conditions = [...new Set(mine.map((u) => u.condition))].filter((c) => c !== clean).sort();
+    for (const condition of conditions) {
+      const { pairs } = pairUp(
+        mine.filter((u) => u.condition === condition),
+        cleanUtts,
+      );
+      tables.push(degradationTable(pairs, options.groupBy, backend, condition, clean, { resamples, permutations, seed, level, minCell }));
+    }
+  }
+  const rows = tables.flatMap((t) => t.rows);
+  const adj = adjustPValues(rows.map((r) => r.p), options.adjust ?? 'holm');
+  rows.forEach((r, i) => (r.pAdjusted = adj[i]));
+  return tables;
+}
+
+function degradationTable(
+  pairs: readonly Pair[],
+  key: string,
+  backend: string,
+  condition: string,
+  clean: string,
+  o: { resamples: number; permutations: number; seed: number; level: number; minCell: MinCell },
+): DegradationTable {
+  // Clusters: speaker × group; series 0 = condition (A), 1 = clean (B).
+  const clusterIdx = new Map<string, number>();
+  const groupNames = [...new Set(pairs.map((p) => groupOf(p.a, key)))].sort();
+  const gIndex = new Map(groupNames.map((g, i) => [g, i]));
+  const groupOfCluster: number[] = [];
+  const cond = { errors: [] as number[], words: [] as number[] };
+  const base = { errors: [] as number[], words: [] as number[] };
+  const utterances = new Array<number>(groupNames.length).fill(0);
+  for (const p of pairs) {
+    const g = groupOf(p.a, key);
+    const k = `${g}\u0000${p.a.speaker}`;
+    let i = clusterIdx.get(k);
+    if (i === undefined) {
+      i = clusterIdx.size;
+      clusterIdx.set(k, i);
+      groupOfCluster.push(gIndex.get(g)!);
+      cond.errors.push(0);
+      cond.words.push(0);
+      base.errors.push(0);
+      base.words.push(0);
+    }
+    cond.errors[i] += errorsOf(p.a);
+    cond.words[i] += p.a.words.ref;
+    base.errors[i] += errorsOf(p.b);
+    base.words[i] += p.b.words.ref;
+    utterances[gIndex.get(g)!]++;
+  }
+  const G = groupNames.length;
+  const strata = Int32Array.from(groupOfCluster);
+  const A: ClusterSeries = { errors: Float64Array.from(cond.errors), words: Float64Array.from(cond.words) };
+  const B: ClusterSeries = { errors: Float64Array.from(base.errors), words: Float64Array.from(base.words) };
+  const runSeed = subSeed(o.seed, `degradation|${key}|${backend}|${condition}`);
+  const draws = stratifiedClusterBootstrap(strata, G, [A, B], o.resamples, subSeed(runSeed, 'bootstrap'));
+  const sums = (s: ClusterSeries, pick: (g: number) => boolean) => {
+    let e = 0;
+    let w = 0;
+    for (let i = 0; i < strata.length; i++) if (pick(strata[i])) {
+      e += s.errors[i];
+      w += s.words[i];
+    }
+    return e / w;
+  };
+  const degr = (pick: (g: number) => boolean) => sums(A, pick) - sums(B, pick);
+  // Bootstrap draws of the degradation per stratum and of everything-but-g.
+  const degDraws = (pick: (g: number) => boolean): Float64Array => {
+    const out = new Float64Array(o.resamples);
+    for (let b = 0; b < o.resamples; b++) {
+      let ea = 0, wa = 0, eb = 0, wb = 0;
+      for (let g = 0; g < G; g++) if (pick(g)) {
+        const k = b * G + g;
+        ea += draws.errors[0][k];
+        wa += draws.words[0][k];
+        eb += draws.errors[1][k];
+        wb += draws.words[1][k];
+      }
+      out[b] = ea / wa - eb / wb;
+    }
+    return out;
+  };
+  const rows: DegradationRow[] = groupNames.map((group, g) => {
+    const own = degDraws((h) => h === g);
+    const rest = degDraws((h) => h !== g);
+    const excess = own.map((v, b) => v - rest[b]);
+    const observedExcess = degr((h) => h === g) - degr((h) => h !== g);
+    const speakers = new Set([...clusterIdx.keys()].filter((k) => k.startsWith(`${group}\u0000`))).size;
+    let wordCount = 0;
+    for (let i = 0; i < strata.length; i++) if (strata[i] === g) wordCount += B.words[i];
+    return {
+      group,
+      speakers,
+      utterances: utterances[g],
+      werClean: sums(B, (h) => h === g),
+      werCondition: sums(A, (h) => h === g),
+      degradation: percentileInterval(own, o.level, degr((h) => h === g)),
+      excessOverRest: G > 1 ? percentileInterval(excess, o.level, observedExcess) : { estimate: NaN, lo: NaN, hi: NaN },
+      p: G > 1 ? excessPermutationP(A, B, strata, g, observedExcess, o.permutations, subSeed(runSeed, `perm:${group}`)) : NaN,
+      pAdjusted: NaN,
+      smallCell: speakers < o.minCell.speakers || wordCount < o.minCell.words,
+    };
+  });
+  const all = degDraws(() => true);
+  return {
+    groupBy: key,
+    backend,
+    condition,
+    cleanCondition: clean,
+    overall: percentileInterval(all, o.level, degr(() => true)),
+    rows,
+  };
+}
+
+/** One-sided permutation p of (deg_g − deg_rest) ≥ observed, group membership permuted across clusters. */
+function excessPermutationP(
+  A: ClusterSeries,
+  B: ClusterSeries,
+  strata: Int32Array,
+  g: number,
+  observed: number,
+  permutations: number,
+  seed: number,
+): number {
+  const n = strata.length;
+  let k = 0;
+  let tea = 0, twa = 0, teb = 0, twb = 0;
+  for (let i = 0; i < n; i++) {
+    if (strata[i] === g) k++;
+    tea += A.errors[i];
+    twa += A.words[i];
+    teb += B.errors[i];
+    twb += B.words[i];
+  }
+  if (k === 0 || k === n) return NaN;
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(seed);
+  let extreme = 0;
+  for (let r = 0; r < permutations; r++) {
+    let ea = 0, wa = 0, eb = 0, wb = 0;
+    for (let j = 0; j < k; j++) {
+      const pick = j + ((rng.next() * (n - j)) | 0);
+      const t = perm[j];
+      perm[j] = perm[pick];
+      perm[pick] = t;
+      const i = perm[j];
+      ea += A.errors[i];
+      wa += A.words[i];
+      eb += B.errors[i];
+      wb += B.words[i];
+    }
+    const d = ea / wa - eb / wb - ((tea - ea) / (twa - wa) - (teb - eb) / (twb - wb));
+    if (d >= observed - 1e-12 * Math.abs(observed)) extreme++;
+  }
+  return (1 + extreme) / (1 + permutations);
+}

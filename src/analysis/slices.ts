@@ -1,0 +1,110 @@
+import type { ScoredUtterance } from './types.ts';
+import { groupOf } from '../manifest/schema.ts';
+import { adjustPValues } from '../stats/multiple.ts';
+import { maxStatisticPermutation } from '../stats/tests.ts';
+import { subSeed } from '../stats/rng.ts';
+import { partitionByRun, speakerTotals } from './cells.ts';
+import { analyseOneRun, resolveGroupOptions, type GroupOptions, type GroupRow, type GroupTable } from './groups.ts';
+
+export interface SliceOptions extends Omit<GroupOptions, 'groupBy' | 'adjust'> {
+  /** Label keys crossed into slices, e.g. ['accent', 'gender']. */
+  keys: readonly string[];
+  /** Correction for the number of slices tried (default 'holm'). */
+  correction?: 'holm' | 'bh';
+}
+
+export interface WorstSlice {
+  slice: string;
+  wer: number;
+  /** Pooled WER(slice) − WER(rest). */
+  diff: number;
+  p: number;
+  /** p corrected over every slice meeting the minimum cell rule in this table. */
+  pAdjusted: number;
+  /** pAdjusted < alpha and the slice is worse than the rest. */
+  survivesCorrection: boolean;
+  /**
+   * One-sided max-statistic permutation p (Westfall–Young single step): how often, with speaker
+   * labels permuted, the largest slice-vs-rest WER difference among tested slices is this large.
+   */
+  pMaxT: number;
+  survivesMaxT: boolean;
+}
+
+export interface SliceTable extends GroupTable {
+  keys: readonly string[];
+  correction: 'holm' | 'bh';
+  /** Slices meeting the minimum cell rule: the family the correction is over. */
+  tested: number;
+  /** Highest-WER slice among those tested (undefined when none meet the minimum cell). */
+  worst?: WorstSlice;
+}
+
+/** Slice name of an utterance, e.g. "accent=scottish × gender=female" (missing labels 'undeclared'). */
+export function sliceOf(u: Pick<ScoredUtterance, 'labels'>, keys: readonly string[]): string {
+  return keys.map((k) => `${k}=${groupOf(u, k)}`).join(' × ');
+}
+
+/**
+ * Intersectional slices per backend × condition, each slice tested against the rest (speaker
+ * permutation test on pooled WER), p-values corrected over the slices meeting the minimum cell
+ * (small slices are reported but neither tested nor eligible as worst).
+ */
+export function analyseSlices(utts: readonly ScoredUtterance[], options: SliceOptions): SliceTable[] {
+  if (options.keys.length === 0) throw new Error('analyseSlices: give at least one label key');
+  const correction = options.correction ?? 'holm';
+  const o = resolveGroupOptions({ ...options, groupBy: options.keys.join('×'), adjust: correction });
+  return partitionByRun(utts).map((part) => {
+    const slice = (u: ScoredUtterance) => sliceOf(u, options.keys);
+    const t = analyseOneRun(part.utts, slice, o, part.backend, part.condition);
+    const tested = t.rows.filter((r) => !r.smallCell);
+    const perm = adjustPValues(tested.map((r) => r.permutation.p), correction);
+    const welch = adjustPValues(tested.map((r) => r.welch.p), correction);
+    tested.forEach((r, i) => {
+      r.permutation.pAdjusted = perm[i];
+      r.welch.pAdjusted = welch[i];
+    });
+    for (const r of t.rows) if (r.smallCell) {
+      r.permutation.pAdjusted = NaN;
+      r.welch.pAdjusted = NaN;
+    }
+    const worstRow = tested.reduce<GroupRow | undefined>((w, r) => (!w || r.wer.estimate > w.wer.estimate ? r : w), undefined);
+    let pMaxT = NaN;
+    if (worstRow) {
+      const clusters = speakerTotals(part.utts, slice);
+      const index = new Map(t.rows.map((r, i) => [r.group, i]));
+      const maxT = maxStatisticPermutation(
+        {
+          errors: Float64Array.from(clusters, (c) => c.errors),
+          words: Float64Array.from(clusters, (c) => c.words),
+          group: Int32Array.from(clusters, (c) => index.get(c.group)!),
+          groups: t.rows.length,
+        },
+        t.rows.map((r) => !r.smallCell),
+        o.permutations,
+        subSeed(o.seed, `maxT|${o.groupBy}|${part.backend}|${part.condition}`),
+      );
+      pMaxT = maxT[index.get(worstRow.group)!];
+    }
+    return {
+      ...t,
+      keys: options.keys,
+      correction,
+      tested: tested.length,
+      ...(worstRow
+        ? {
+            worst: {
+              slice: worstRow.group,
+              wer: worstRow.wer.estimate,
+              diff: worstRow.permutation.diff,
+              p: worstRow.permutation.p,
+              pAdjusted: worstRow.permutation.pAdjusted,
+              survivesCorrection: worstRow.permutation.pAdjusted < o.alpha && worstRow.permutation.diff > 0,
+              pMaxT,
+              survivesMaxT: pMaxT < o.alpha,
+            },
+          }
+        : {}),
+    };
+  });
+}

@@ -1,0 +1,79 @@
+import ffmpeg from 'fluent-ffmpeg';
+import { Readable, Writable } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+/** Flags that keep ffmpeg output byte-identical run to run (no encoder/version tags, no metadata). */
+export const BITEXACT = ['-fflags', '+bitexact', '-flags', '+bitexact', '-map_metadata', '-1'];
+/** Resampling to `rate` with SoX's resampler and no dither. */
+export function soxr(rate: number): string {
+  return `aresample=${rate}:resampler=soxr:dither_method=none`;
+}
+
+export interface FfmpegJob {
+  /** A file path, or raw mono s16le PCM bytes at `rawRate` Hz. */
+  input: string | Buffer;
+  rawRate?: number;
+  /** Input format for raw Buffers other than s16le (e.g. 'mulaw'), or to force a demuxer. */
+  inputFormat?: string;
+  inputOptions?: string[];
+  outputOptions: string[];
+  /** Output muxer (e.g. 's16le', 'ogg'). */
+  format: string;
+  /** File to write; when absent the output bytes are returned. */
+  output?: string;
+}
+
+/** Runs one ffmpeg job through fluent-ffmpeg; rejects with ffmpeg's own stderr message. */
+export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
+  return new Promise((resolvePromise, reject) => {
+    const isBuf = Buffer.isBuffer(job.input);
+    const cmd = ffmpeg(isBuf ? Readable.from([job.input as Buffer]) : (job.input as string));
+    const inOpts = ['-nostdin', '-hide_banner', ...(job.inputOptions ?? [])];
+    if (isBuf) inOpts.push('-f', job.inputFormat ?? 's16le', '-ar', String(job.rawRate ?? 16000), '-ac', '1');
+    else if (job.inputFormat) inOpts.push('-f', job.inputFormat);
+    cmd.inputOptions(inOpts).outputOptions([...job.outputOptions, ...BITEXACT]).format(job.format);
+    let stderr = '';
+    cmd.on('stderr', (line: string) => {
+      if (stderr.length < 4000) stderr += line + '\n';
+    });
+    const fail = (err: Error) => {
+      const tail = stderr.trim().split('\n').filter((l) => !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).slice(-3).join(' | ');
+      reject(new Error(tail ? `${err.message} (ffmpeg: ${tail})` : err.message));
+    };
+    if (job.output) {
+      cmd.on('error', fail).on('end', () => resolvePromise(Buffer.alloc(0))).save(job.output);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    // The sink is never ended (end: false): fluent-ffmpeg reports a spurious "Output stream closed" when the sink
+    // closes before the process exit is seen. Resolve once the process has ended and stdout is fully drained.
+    let exited = false;
+    let drained = false;
+    const done = () => exited && drained && resolvePromise(Buffer.concat(chunks));
+    sink.on('pipe', (src: NodeJS.ReadableStream) => src.once('end', () => ((drained = true), done())));
+    cmd.on('error', fail).on('end', () => ((exited = true), done()));
+    cmd.pipe(sink, { end: false });
+  });
+}
+
+let encoderList: Promise<Set<string>> | undefined;
+
+/** Names of the audio encoders this machine's ffmpeg has (`ffmpeg -encoders`), cached. */
+export function ffmpegEncoders(): Promise<Set<string>> {
+  encoderList ??= promisify(execFile)('ffmpeg', ['-hide_banner', '-encoders'], { maxBuffer: 4 << 20 }).then(({ stdout }) => {
+    const set = new Set<string>();
+    for (const line of stdout.split('\n')) {
+      const m = /^\s*A[A-Z.]{5}\s+(\S+)/.exec(line);
+      if (m) set.add(m[1]);
+    }
+    return set;
+  });
+  return encoderList;
+}

@@ -1,0 +1,135 @@
+/** Minimal RIFF/WAVE reading and canonical 16-bit PCM writing (no dependencies, exact byte layout). */
+
+export const TARGET_RATE = 16000;
+export const CANONICAL_HEADER_BYTES = 44;
+
+export interface WavInfo {
+  /** 1 = integer PCM, 3 = IEEE float (WAVE_FORMAT_EXTENSIBLE is resolved to its sub-format). */
+  format: number;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number;
+  /** Byte offset of the first sample and byte length of the sample data. */
+  dataOffset: number;
+  dataBytes: number;
+  /** True when the file is exactly RIFF + 16-byte fmt + data at byte 44 (what `-adchdr 44` readers assume). */
+  canonical: boolean;
+}
+
+/** Parses a WAV header from the first bytes of a file; returns undefined when it is not RIFF/WAVE. Throws on a broken header. */
+export function parseWavHeader(buf: Buffer, fileSize: number): WavInfo | undefined {
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return undefined;
+  let off = 12;
+  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'canonical'> | undefined;
+  let fmtSize = 0;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    const body = off + 8;
+    if (id === 'fmt ') {
+      if (body + 16 > buf.length) throw new Error('truncated fmt chunk');
+      let format = buf.readUInt16LE(body);
+      if (format === 0xfffe && size >= 40 && body + 26 <= buf.length) format = buf.readUInt16LE(body + 24);
+      fmt = {
+        format,
+        channels: buf.readUInt16LE(body + 2),
+        sampleRate: buf.readUInt32LE(body + 4),
+        bitsPerSample: buf.readUInt16LE(body + 14),
+      };
+      fmtSize = size;
+    } else if (id === 'data') {
+      if (!fmt) throw new Error('data chunk before fmt chunk');
+      // Streams written without seeking leave 0 or 0xFFFFFFFF here: take the rest of the file.
+      const avail = fileSize - body;
+      const dataBytes = size === 0 || size === 0xffffffff || size > avail ? avail : size;
+      return { ...fmt, dataOffset: body, dataBytes, canonical: body === CANONICAL_HEADER_BYTES && fmtSize === 16 };
+    }
+    off = body + size + (size & 1);
+  }
+  if (!fmt) throw new Error('no fmt chunk in the first bytes of the file');
+  throw new Error('no data chunk in the first bytes of the file');
+}
+
+export function isTarget16kMonoS16(w: WavInfo): boolean {
+  return w.format === 1 && w.sampleRate === TARGET_RATE && w.channels === 1 && w.bitsPerSample === 16;
+}
+
+/** Decodes interleaved sample bytes to one mono Float64 signal in [-1, 1) (channels averaged). Undefined for unsupported layouts. */
+export function decodeToMono(bytes: Buffer, w: WavInfo): Float64Array | undefined {
+  const bps = w.bitsPerSample / 8;
+  const ch = w.channels;
+  if (ch < 1 || !Number.isInteger(bps)) return undefined;
+  const frames = Math.floor(bytes.length / (bps * ch));
+  let read: (o: number) => number;
+  if (w.format === 1 && bps === 2) read = (o) => bytes.readInt16LE(o) / 32768;
+  else if (w.format === 1 && bps === 1) read = (o) => (bytes[o] - 128) / 128;
+  else if (w.format === 1 && bps === 3) read = (o) => bytes.readIntLE(o, 3) / 8388608;
+  else if (w.format === 1 && bps === 4) read = (o) => bytes.readInt32LE(o) / 2147483648;
+  else if (w.format === 3 && bps === 4) read = (o) => bytes.readFloatLE(o);
+  else if (w.format === 3 && bps === 8) read = (o) => bytes.readDoubleLE(o);
+  else return undefined;
+  const out = new Float64Array(frames);
+  if (ch === 1 && w.format === 1 && bps === 2) {
+    for (let i = 0; i < frames; i++) out[i] = bytes.readInt16LE(i * 2) / 32768;
+    return out;
+  }
+  const stride = bps * ch;
+  for (let i = 0; i < frames; i++) {
+    let s = 0;
+    for (let c = 0; c < ch; c++) s += read(i * stride + c * bps);
+    out[i] = s / ch;
+  }
+  return out;
+}
+
+/** Little-endian int16 bytes → float signal in [-1, 1). */
+export function s16ToFloat(bytes: Buffer): Float64Array {
+  const n = bytes.length >> 1;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.readInt16LE(i * 2) / 32768;
+  return out;
+}
+
+/**
+ * Float signal → int16 bytes by rounding (no dither, so output is reproducible); values beyond full scale are clipped.
+ * Returns the bytes and how many samples were clipped.
+ */
+export function floatToS16(x: Float64Array): { bytes: Buffer; clipped: number } {
+  const bytes = Buffer.allocUnsafe(x.length * 2);
+  let clipped = 0;
+  for (let i = 0; i < x.length; i++) {
+    let v = Math.round(x[i] * 32768);
+    if (v > 32767) {
+      v = 32767;
+      clipped++;
+    } else if (v < -32768) {
+      v = -32768;
+      clipped++;
+    }
+    bytes.writeInt16LE(v, i * 2);
+  }
+  return { bytes, clipped };
+}
+
+/** Canonical 44-byte header for mono 16-bit PCM. */
+export function wavHeader16(dataBytes: number, sampleRate = TARGET_RATE): Buffer {
+  const h = Buffer.alloc(CANONICAL_HEADER_BYTES);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + dataBytes, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(sampleRate, 24);
+  h.writeUInt32LE(sampleRate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(dataBytes, 40);
+  return h;
+}
+
+export function encodeWav16(pcm: Buffer, sampleRate = TARGET_RATE): Buffer {
+  return Buffer.concat([wavHeader16(pcm.length, sampleRate), pcm]);
+}

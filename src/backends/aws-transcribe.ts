@@ -1,0 +1,323 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import {
+  TranscribeClient,
+  StartTranscriptionJobCommand,
+  GetTranscriptionJobCommand,
+  DeleteTranscriptionJobCommand,
+  type StartTranscriptionJobCommandInput,
+  type TranscriptionJob,
+} from '@aws-sdk/client-transcribe';
+import { S3Client, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { registerBackend } from './registry.ts';
+import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
+import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
+import { scrubString, stripSecrets } from '../run/secrets.ts';
+
+/** Public list price, standard batch transcription tier 1 (aws.amazon.com/transcribe/pricing), USD per minute. */
+export const AWS_TRANSCRIBE_PRICE_PER_MINUTE = 0.024;
+/** AWS bills per second with a minimum of 15 seconds per request. */
+export const AWS_TRANSCRIBE_MIN_BILLED_SEC = 15;
+
+export interface AwsTranscribeOptions {
+  region: string;
+  bucket: string;
+  prefix: string;
+  languageCode: string;
+  /** Transcribe endpoint override (compatible services, the test server). */
+  endpoint?: string;
+  /** S3 endpoint override. */
+  s3Endpoint?: string;
+  forcePathStyle: boolean;
+  vocabularyName?: string;
+  showSpeakerLabels: boolean;
+  maxSpeakerLabels: number;
+  /** First poll delay; later polls back off ×1.5 up to maxPollIntervalMs. */
+  pollIntervalMs: number;
+  maxPollIntervalMs: number;
+  priceUsdPerMinute?: number;
+}
+
+const OPTION_NAMES = [
+  'region', 'bucket', 'prefix', 'languageCode', 'endpoint', 's3Endpoint', 'forcePathStyle', 'vocabularyName',
+  'showSpeakerLabels', 'maxSpeakerLabels', 'pollIntervalMs', 'maxPollIntervalMs', 'priceUsdPerMinute',
+] as const;
+
+export function parseAwsTranscribeOptions(options: Record<string, unknown>): AwsTranscribeOptions {
+  const r = new OptionReader('aws-transcribe', options);
+  r.rejectUnknown(OPTION_NAMES);
+  const bucket = r.string('bucket');
+  if (!bucket) throw new Error('aws-transcribe backend: option "bucket" is required (the S3 bucket audio is uploaded to)');
+  const region = r.string('region') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('aws-transcribe backend: option "region" is required (or set AWS_REGION)');
+  for (const name of ['endpoint', 's3Endpoint'] as const) {
+    const v = r.string(name);
+    if (v !== undefined && !/^https?:\/\//.test(v)) throw new Error(`aws-transcribe backend: option "${name}" must be an http(s) URL`);
+  }
+  return {
+    region,
+    bucket,
+    prefix: r.string('prefix', 'asrfair').replace(/^\/+|\/+$/g, ''),
+    languageCode: r.string('languageCode', 'en-US'),
+    endpoint: r.string('endpoint'),
+    s3Endpoint: r.string('s3Endpoint'),
+    forcePathStyle: r.boolean('forcePathStyle', true),
+    vocabularyName: r.string('vocabularyName'),
+    showSpeakerLabels: r.boolean('showSpeakerLabels', false),
+    maxSpeakerLabels: r.number('maxSpeakerLabels', 2),
+    pollIntervalMs: r.number('pollIntervalMs', 2000),
+    maxPollIntervalMs: r.number('maxPollIntervalMs', 15_000),
+    priceUsdPerMinute: r.number('priceUsdPerMinute'),
+  };
+}
+
+/** The transcript JSON Transcribe writes (only the parts we read). */
+interface TranscribeOutput {
+  jobName?: string;
+  results?: {
+    transcripts?: { transcript?: string }[];
+    items?: { type?: string; start_time?: string; end_time?: string; alternatives?: { content?: string; confidence?: string }[] }[];
+  };
+}
+
+/** AWS error names meaning "slow down / try later" even though they come as HTTP 400. */
+const THROTTLING = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException']);
+
+interface AwsSdkError {
+  name?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $response?: { headers?: Record<string, string> };
+}
+
+export class AwsTranscribeBackend implements Backend {
+  readonly key: string;
+  private readonly optHash: string;
+  private transcribeClient?: TranscribeClient;
+  private s3Client?: S3Client;
+
+  constructor(readonly options: AwsTranscribeOptions) {
+    const o = options;
+    this.optHash = optionsHash({ endpoint: o.endpoint ?? null, region: o.region, languageCode: o.languageCode, vocabularyName: o.vocabularyName, showSpeakerLabels: o.showSpeakerLabels, maxSpeakerLabels: o.showSpeakerLabels ? o.maxSpeakerLabels : undefined });
+    this.key = `aws-transcribe:standard-${o.languageCode}:${this.optHash}`;
+  }
+
+  estimateCostUsd(durationSec: number): number {
+    return costAtPerMinute(Math.max(AWS_TRANSCRIBE_MIN_BILLED_SEC, durationSec), this.options.priceUsdPerMinute ?? AWS_TRANSCRIBE_PRICE_PER_MINUTE);
+  }
+
+  async info(): Promise<BackendInfo> {
+    return {
+      name: 'aws-transcribe',
+      // Batch Transcribe exposes no model version; the language model is chosen by LanguageCode.
+      version: 'batch',
+      model: `standard ${this.options.languageCode}${this.options.vocabularyName ? ` + vocabulary ${this.options.vocabularyName}` : ''}`,
+      capabilities: { wordTimes: true, confidences: true, phones: false, glassBox: false, remote: true },
+    };
+  }
+
+  private clients(): { transcribe: TranscribeClient; s3: S3Client } {
+    // Credentials come from the SDK's default provider chain only (env, shared profile files, SSO, instance roles).
+    // maxAttempts 1: the run engine owns retries and their budget.
+    this.transcribeClient ??= new TranscribeClient({ region: this.options.region, endpoint: this.options.endpoint, maxAttempts: 1 });
+    this.s3Client ??= new S3Client({ region: this.options.region, endpoint: this.options.s3Endpoint, forcePathStyle: this.options.forcePathStyle, maxAttempts: 1 });
+    return { transcribe: this.transcribeClient, s3: this.s3Client };
+  }
+
+  async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
+    const { transcribe, s3 } = this.clients();
+    const o = this.options;
+    const objectKey = `${o.prefix ? `${o.prefix}/` : ''}${audio.sha256}.wav`;
+    // Unique per attempt: a retried call must not collide with a job of the same name still being deleted.
+    const jobName = `asrfair-${this.optHash}-${audio.sha256.slice(0, 16)}-${randomBytes(4).toString('hex')}`;
+    let uploaded = false;
+    let started = false;
+    try {
+      const body = await readFile(audio.wav16k);
+      await this.call('S3 PutObject', signal, () =>
+        s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: objectKey, Body: body, ContentType: 'audio/wav' }), { abortSignal: signal }),
+      );
+      uploaded = true;
+      const input: StartTranscriptionJobCommandInput = {
+        TranscriptionJobName: jobName,
+        LanguageCode: o.languageCode as StartTranscriptionJobCommandInput['LanguageCode'],
+        MediaFormat: 'wav',
+        MediaSampleRateHertz: 16000,
+        Media: { MediaFileUri: `s3://${o.bucket}/${objectKey}` },
+        ...(o.vocabularyName || o.showSpeakerLabels
+          ? { Settings: { VocabularyName: o.vocabularyName, ...(o.showSpeakerLabels ? { ShowSpeakerLabels: true, MaxSpeakerLabels: o.maxSpeakerLabels } : {}) } }
+          : {}),
+      };
+      await this.call('StartTranscriptionJob', signal, () => transcribe.send(new StartTranscriptionJobCommand(input), { abortSignal: signal }));
+      started = true;
+      const job = await this.poll(transcribe, jobName, signal);
+      const uri = job.Transcript?.TranscriptFileUri;
+      if (!uri) throw new BackendError(`aws-transcribe: job ${jobName} completed without a TranscriptFileUri`, true);
+      const output = await this.fetchTranscript(uri, signal);
+      const text = output.results?.transcripts?.[0]?.transcript;
+      if (typeof text !== 'string') throw new BackendError(`aws-transcribe: transcript file of job ${jobName} has no results.transcripts[0].transcript`, true);
+      return {
+        text,
+        words: parseItems(output.results?.items),
+        raw: stripSecrets({ job: describeJob(job), transcript: output }),
+        costUsd: this.estimateCostUsd(audio.durationSec),
+      };
+    } finally {
+      await this.cleanUp(transcribe, s3, started ? jobName : undefined, uploaded ? objectKey : undefined);
+    }
+  }
+
+  private async poll(client: TranscribeClient, jobName: string, signal: AbortSignal): Promise<TranscriptionJob> {
+    let delay = this.options.pollIntervalMs;
+    for (;;) {
+      try {
+        await sleep(delay, signal);
+      } catch {
+        throw abortedError('aws-transcribe', signal);
+      }
+      delay = Math.min(this.options.maxPollIntervalMs, Math.ceil(delay * 1.5));
+      const res = await this.call('GetTranscriptionJob', signal, () =>
+        client.send(new GetTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }),
+      );
+      const job = res.TranscriptionJob;
+      const status = job?.TranscriptionJobStatus;
+      if (!job || !status) throw new BackendError(`aws-transcribe: GetTranscriptionJob for ${jobName} returned no job status`, true);
+      if (status === 'COMPLETED') return job;
+      if (status === 'FAILED') {
+        const reason = job.FailureReason ?? 'no reason given';
+        // Media problems repeat on every try; internal failures may not.
+        throw new BackendError(`aws-transcribe: job ${jobName} FAILED: ${scrubString(reason).slice(0, 300)}`, /internal|try again|timed? ?out/i.test(reason));
+      }
+    }
+  }
+
+  private async fetchTranscript(uri: string, signal: AbortSignal): Promise<TranscribeOutput> {
+    const where = redactUrl(uri);
+    let res: Response;
+    try {
+      res = await fetch(uri, { signal });
+    } catch (err) {
+      if (signal.aborted) throw abortedError('aws-transcribe', signal);
+      throw new BackendError(`aws-transcribe: fetching transcript ${where} failed (${scrubString((err as Error).message)})`, true);
+    }
+    const body = await res.text().catch(() => '');
+    if (!res.ok) throw errorForStatus(`aws-transcribe: fetching transcript ${where}`, res.status, scrubString(body).slice(0, 200), res.headers);
+    try {
+      return JSON.parse(body) as TranscribeOutput;
+    } catch {
+      throw new BackendError(`aws-transcribe: transcript file ${where} is not valid JSON`, true);
+    }
+  }
+
+  private async cleanUp(transcribe: TranscribeClient, s3: S3Client, jobName: string | undefined, objectKey: string | undefined): Promise<void> {
+    // Best effort and not tied to the call's signal: an aborted call must still remove what it created.
+    const signal = AbortSignal.timeout(15_000);
+    const tasks: Promise<unknown>[] = [];
+    if (jobName) tasks.push(transcribe.send(new DeleteTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }));
+    if (objectKey) tasks.push(s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: objectKey }), { abortSignal: signal }));
+    await Promise.allSettled(tasks);
+  }
+
+  /** Runs one SDK call and turns its failure into a BackendError with the retry policy the run engine expects. */
+  private async call<T>(what: string, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw mapAwsError(what, err, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.transcribeClient?.destroy();
+    this.s3Client?.destroy();
+    this.transcribeClient = undefined;
+    this.s3Client = undefined;
+  }
+}
+
+export function mapAwsError(what: string, err: unknown, signal: AbortSignal): BackendError {
+  if (err instanceof BackendError) return err;
+  const e = (err ?? {}) as AwsSdkError;
+  if (signal.aborted || e.name === 'AbortError') return abortedError(`aws-transcribe ${what}`, signal);
+  const status = e.$metadata?.httpStatusCode;
+  const name = e.name ?? 'Error';
+  const message = scrubString(`${name}: ${e.message ?? String(err)}`).slice(0, 300);
+  const retryAfter = parseRetryAfter(headerGetter(e.$response?.headers));
+  if (THROTTLING.has(name)) return new BackendError(`aws-transcribe ${what}: ${message}`, true, retryAfter, status);
+  if (name === 'CredentialsProviderError') return new BackendError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`, false);
+  if (status !== undefined && status >= 400) {
+    // The SDK reports bodies it cannot parse as a deserialization error on an otherwise 2xx/5xx response.
+    return new BackendError(`aws-transcribe ${what}: HTTP ${status}: ${message}`, isRetryableStatus(status) || e.$fault === 'server', retryAfter, status);
+  }
+  if (err instanceof SyntaxError || /Deserializ|Unexpected token|JSON/i.test(e.message ?? '')) {
+    return new BackendError(`aws-transcribe ${what}: malformed response (${message})`, true, undefined, status);
+  }
+  const code = (err as { code?: string }).code;
+  if (code && /^E(CONNRESET|CONNREFUSED|TIMEDOUT|PIPE|AI_AGAIN|NETUNREACH|HOSTUNREACH)$/.test(code)) return new BackendError(`aws-transcribe ${what}: network error ${code}`, true);
+  if (e.name === 'TimeoutError') return new BackendError(`aws-transcribe ${what}: timed out`, true);
+  return new BackendError(`aws-transcribe ${what}: ${message}`, e.$fault === 'server', undefined, status);
+}
+
+/** Drops the query string (a presigned URL's signature and security token) from a URL shown or stored. */
+function redactUrl(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return `${u.origin}${u.pathname}${u.search ? '?[redacted]' : ''}`;
+  } catch {
+    return '[unparseable url]';
+  }
+}
+
+function describeJob(job: TranscriptionJob): Record<string, unknown> {
+  return {
+    name: job.TranscriptionJobName,
+    status: job.TranscriptionJobStatus,
+    languageCode: job.LanguageCode,
+    mediaFormat: job.MediaFormat,
+    mediaSampleRateHertz: job.MediaSampleRateHertz,
+    transcriptFileUri: job.Transcript?.TranscriptFileUri ? redactUrl(job.Transcript.TranscriptFileUri) : undefined,
+    creationTime: job.CreationTime?.toISOString(),
+    completionTime: job.CompletionTime?.toISOString(),
+  };
+}
+
+function parseItems(items: NonNullable<TranscribeOutput['results']>['items']): WordTiming[] | undefined {
+  if (!Array.isArray(items)) return undefined;
+  const out: WordTiming[] = [];
+  for (const it of items) {
+    if (it?.type !== 'pronunciation') continue;
+    const alt = it.alternatives?.[0];
+    const start = Number(it.start_time);
+    const end = Number(it.end_time);
+    if (typeof alt?.content !== 'string' || !Number.isFinite(start) || !Number.isFinite(end)) continue;
+    const confidence = alt.confidence === undefined ? undefined : Number(alt.confidence);
+    out.push({ word: alt.content, start, end, ...(confidence !== undefined && Number.isFinite(confidence) ? { confidence } : {}) });
+  }
+  return out;
+}
+
+registerBackend({
+  type: 'aws-transcribe',
+  description: 'Amazon Transcribe batch jobs: upload to S3, StartTranscriptionJob, poll, fetch the transcript, clean up',
+  options: {
+    region: 'AWS region (default AWS_REGION)',
+    bucket: 'S3 bucket for uploads (required)',
+    prefix: 'key prefix in the bucket (default asrfair); objects are <prefix>/<sha256>.wav and deleted after each call',
+    languageCode: 'Transcribe LanguageCode (default en-US)',
+    endpoint: 'Transcribe endpoint URL override (compatible services, tests)',
+    s3Endpoint: 'S3 endpoint URL override',
+    forcePathStyle: 'path-style S3 addressing (default true)',
+    vocabularyName: 'custom vocabulary name',
+    showSpeakerLabels: 'speaker diarisation (default false)',
+    maxSpeakerLabels: 'speakers when showSpeakerLabels is on (default 2)',
+    pollIntervalMs: 'first poll delay in ms (default 2000; backs off ×1.5)',
+    maxPollIntervalMs: 'longest poll delay in ms (default 15000)',
+    priceUsdPerMinute: `override list price (default $${AWS_TRANSCRIBE_PRICE_PER_MINUTE}/min, ${AWS_TRANSCRIBE_MIN_BILLED_SEC} s minimum per request)`,
+  },
+  env: ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_REGION'],
+  async create(options) {
+    return new AwsTranscribeBackend(parseAwsTranscribeOptions(options));
+  },
+});

@@ -1,0 +1,8 @@
+// Importing this module registers every backend type. Each backend file calls registerBackend().
+import './pocketsphinx.ts';
+import './openai.ts';
+import './aws-transcribe.ts';
+import './command.ts';
+import './hypotheses.ts';
+export * from './registry.ts';
+export * from './types.ts';

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { checkCard, undeclaredKeys } from '../../report/check.ts';
+import { buildServiceCard } from '../../report/model.ts';
+import { parseNumberFlag, parseStatFlags, ReportUsageError, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { loadRunForReport } from '../../report/run-export.ts';
+
+interface CheckFlags extends StatFlags {
+  maxGap?: string;
+  maxWer?: string;
+  groupRatio?: string;
+  significantOnly?: boolean;
+}
+
+export function registerCheck(program: Command): void {
+  const cmd = program
+    .command('check')
+    .description('CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold')
+    .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
+    .option('--max-gap <x>', 'largest allowed WER gap to the best group, as a fraction (0.03 = 3 points)')
+    .option('--max-wer <x>', 'largest allowed WER of any group, as a fraction')
+    .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group)')
+    .option('--significant-only', 'fail on a gap/ratio only when significant after correction; on WER only when its CI lies above --max-wer');
+  for (const [flag, desc, def] of statOptionSpecs()) cmd.option(flag, desc, def);
+  cmd.action((run: string, flags: CheckFlags) => {
+    const maxGap = parseNumberFlag('--max-gap', flags.maxGap, { min: 0, max: 1 });
+    const maxWer = parseNumberFlag('--max-wer', flags.maxWer, { min: 0 });
+    const groupRatio = parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 });
+    if (maxGap === undefined && maxWer === undefined && groupRatio === undefined) {
+      throw new ReportUsageError('check needs at least one threshold: --max-gap, --max-wer or --group-ratio');
+    }
+    const stat = parseStatFlags(flags);
+    const loaded = loadRunForReport(run);
+    const card = buildServiceCard(loaded.meta, loaded.utterances, { ...stat, toolVersion: program.version() ?? 'unknown' });
+    for (const k of undeclaredKeys(card)) process.stderr.write(`asrfair: warning: no utterance declares "${k}"; every speaker is in group "undeclared"\n`);
+    const result = checkCard(card, { maxGap, maxWer, groupRatio, significantOnly: Boolean(flags.significantOnly) });
+    if (result.passed) {
+      process.stdout.write(`${result.summary}\n`);
+      return;
+    }
+    for (const v of result.violations) process.stderr.write(`${v.message}\n`);
+    process.stderr.write(`${result.summary}\n`);
+    process.exitCode = 1;
+  });
+}

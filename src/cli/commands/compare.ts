@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
+import { parseCorrection, parseList, parseNumberFlag, ReportUsageError } from '../../report/options.ts';
+import { loadRunForReport } from '../../report/run-export.ts';
+
+interface CompareFlags {
+  groupBy: string;
+  backendA?: string;
+  backendB?: string;
+  condition?: string;
+  format?: string;
+  out?: string;
+  bootstrap: string;
+  seed: string;
+  correction: string;
+}
+
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('Paired comparison of two runs (or backends) on shared utterances: per-group WER A, B, difference with paired bootstrap CI, sign and MAPSSWE tests')
+    .argument('<runA>', 'run export of system A')
+    .argument('<runB>', 'run export of system B (may be the same folder with another --backend-b)')
+    .option('--group-by <key>', 'label key to group by', 'accent')
+    .option('--backend-a <key>', 'backend of run A (key or name; needed when the run has several)')
+    .option('--backend-b <key>', 'backend of run B')
+    .option('--condition <list>', 'conditions to compare, comma separated (default: all shared)')
+    .option('--format <list>', 'also write md and/or json files into --out')
+    .option('--out <dir>', 'output folder for --format', '.')
+    .option('--bootstrap <n>', 'paired bootstrap resamples', '2000')
+    .option('--seed <n>', 'seed', '1')
+    .option('--correction <method>', 'correction across groups: holm or bh', 'holm')
+    .action((runA: string, runB: string, flags: CompareFlags) => {
+      const formats = parseList(flags.format);
+      for (const f of formats) if (f !== 'md' && f !== 'json') throw new ReportUsageError(`--format: compare writes md or json, not "${f}"`);
+      const a = loadRunForReport(runA);
+      const b = loadRunForReport(runB);
+      const c = compareRuns(a, b, {
+        groupBy: flags.groupBy,
+        backendA: flags.backendA,
+        backendB: flags.backendB,
+        conditions: flags.condition ? parseList(flags.condition) : undefined,
+        bootstrap: parseNumberFlag('--bootstrap', flags.bootstrap, { integer: true, min: 100, max: 1_000_000 }),
+        seed: parseNumberFlag('--seed', flags.seed, { integer: true, min: 0 }),
+        correction: parseCorrection(flags.correction),
+      });
+      process.stdout.write(renderCompareText(c));
+      if (formats.length) {
+        const dir = resolve(flags.out ?? '.');
+        mkdirSync(dir, { recursive: true });
+        for (const f of formats) {
+          const path = join(dir, f === 'md' ? 'compare.md' : 'compare.json');
+          writeFileSync(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
+          process.stdout.write(`wrote ${path}\n`);
+        }
+      }
+    });
+}

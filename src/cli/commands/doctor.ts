@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { formatDoctor, runDoctor } from '../../run/doctor.ts';
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('Check the tools, models, run store and credentials asrfair needs, with a fix for each failure')
+    .option('--store <path>', 'run store whose folder must be writable', '.asrfair/store.sqlite')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { store: string; json?: boolean }) => {
+      const checks = await runDoctor({ storePath: opts.store });
+      process.stdout.write((opts.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks)) + '\n');
+      if (checks.some((c) => c.required && !c.ok)) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { undeclaredKeys } from '../../report/check.ts';
+import { buildServiceCard } from '../../report/model.ts';
+import { parseFormats, parseList, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { loadRunForReport } from '../../report/run-export.ts';
+import { writeReport } from '../../report/write.ts';
+
+interface ReportFlags extends StatFlags {
+  slices?: string;
+  format: string;
+  out?: string;
+  publish?: boolean;
+  embedAudio?: boolean;
+  drillLimit: string;
+}
+
+export function registerReport(program: Command): void {
+  const cmd = program
+    .command('report')
+    .description('Service card of a run: per-group WER with intervals, gaps, corrected p, in Markdown, HTML, CSV and JSON')
+    .argument('<run>', 'run export folder (run.json + results.jsonl), or either file');
+  for (const [flag, desc, def] of statOptionSpecs()) cmd.option(flag, desc, def);
+  cmd
+    .option('--slices <keys>', 'intersectional slice keys, comma separated (e.g. accent,gender)')
+    .option('--format <list>', 'output formats: md,html,csv,json', 'md,html,csv,json')
+    .option('--out <dir>', 'output folder (default: <run>/report)')
+    .option('--publish', 'suppress small cells (values replaced by —) for publication')
+    .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs)')
+    .option('--drill-limit <n>', 'utterances listed per group in the HTML drill-down', '100')
+    .action((run: string, flags: ReportFlags) => {
+      const stat = parseStatFlags(flags);
+      const formats = parseFormats(flags.format);
+      const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
+      const loaded = loadRunForReport(run);
+      const card = buildServiceCard(loaded.meta, loaded.utterances, {
+        ...stat,
+        slices: parseList(flags.slices),
+        publish: Boolean(flags.publish),
+        toolVersion: program.version() ?? 'unknown',
+      });
+      for (const k of undeclaredKeys(card)) process.stderr.write(`asrfair: warning: no utterance declares "${k}"; every speaker is in group "undeclared"\n`);
+      const outDir = flags.out ?? `${loaded.dir}/report`;
+      const files = writeReport(card, loaded, outDir, formats, { embedAudio: Boolean(flags.embedAudio), drillLimit });
+      const tables = card.tables.length;
+      process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
+      for (const f of files) process.stdout.write(`wrote ${f}\n`);
+    });
+}

@@ -1,0 +1,179 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { join, relative, resolve } from 'node:path';
+import { loadSuite } from '../../run/suite.ts';
+import { RunStore } from '../../run/store.ts';
+import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
+import { exportRun } from '../../run/export.ts';
+import { GroupWerTally } from '../../run/group-table.ts';
+import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
+import { VERSION } from '../main.ts';
+
+interface RunFlags {
+  store: string;
+  out?: string;
+  dryRun?: boolean;
+  maxCost?: number;
+  concurrency?: number;
+  limit?: number;
+  backend?: string[];
+  retryFailed?: boolean;
+  progress: boolean;
+  drainSec: number;
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+function collect(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), ...v.split(',').filter(Boolean)];
+}
+
+function pad(cells: string[][]): string {
+  const widths = cells[0].map((_, i) => Math.max(...cells.map((r) => r[i].length)));
+  return cells.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')).join('\n');
+}
+
+function dryRunTable(cells: CellCounts[]): string {
+  const rows = [['backend', 'condition', 'utterances', 'cached', 'to do', 'audio failed', 'hours to send', 'est. USD']];
+  let hours = 0;
+  let usd = 0;
+  let todo = 0;
+  for (const c of cells) {
+    const n = c.total - c.cached - c.audioFailed;
+    hours += c.audioSecToDo / 3600;
+    usd += c.estCostUsd;
+    todo += n;
+    rows.push([c.backend, c.condition, String(c.total), String(c.cached), String(n), String(c.audioFailed), (c.audioSecToDo / 3600).toFixed(3), c.estCostUsd.toFixed(4)]);
+  }
+  rows.push(['total', '', '', '', String(todo), '', hours.toFixed(3), usd.toFixed(4)]);
+  return pad(rows);
+}
+
+function runTable(cells: CellCounts[]): string {
+  const rows = [['backend', 'condition', 'items', 'cached', 'called', 'ok', 'failed', 'audio failed', 'not done']];
+  for (const c of cells) {
+    rows.push([c.backend, c.condition, String(c.total), String(c.cached), String(c.called), String(c.ok), String(c.failed), String(c.audioFailed), String(c.skipped)]);
+  }
+  return pad(rows);
+}
+
+/** SIGINT/SIGTERM: first one stops starting calls and drains (bounded), the second abandons in-flight calls. */
+function installSignals(drainSec: number, say: (s: string) => void): { stop: AbortController; hard: AbortController; dispose(): void } {
+  const stop = new AbortController();
+  const hard = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const onSignal = () => {
+    if (!stop.signal.aborted) {
+      say(`\nasrfair: stopping — no new calls; waiting up to ${drainSec} s for calls in flight (Ctrl-C again to abandon them)`);
+      stop.abort();
+      timer = setTimeout(() => {
+        say('asrfair: in-flight calls did not finish in time; abandoning them');
+        hard.abort();
+      }, drainSec * 1000);
+      timer.unref();
+    } else if (!hard.signal.aborted) {
+      say('\nasrfair: abandoning calls in flight');
+      hard.abort();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    stop,
+    hard,
+    dispose() {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunSummary> {
+  const suite = loadSuite(suitePath);
+  const out = (s: string) => process.stdout.write(s + '\n');
+  const err = (s: string) => process.stderr.write(s + '\n');
+  const store = new RunStore(resolve(flags.store));
+  const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
+  const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };
+  const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
+  const signals = installSignals(flags.drainSec, err);
+  const runId = newRunId();
+  let summary: RunSummary;
+  try {
+    summary = await runSuite({
+      suite,
+      store,
+      runId,
+      dryRun: flags.dryRun,
+      maxCostUsd: flags.maxCost,
+      concurrency: flags.concurrency,
+      limit: flags.limit,
+      backendNames: flags.backend,
+      retryFailed: flags.retryFailed,
+      stop: signals.stop.signal,
+      hardStop: signals.hard.signal,
+      progress,
+      toolVersion: VERSION,
+    });
+    if (flags.dryRun) {
+      out(`dry run of suite ${suite.name}: ${summary.utterances} utterances × ${summary.conditions.length} condition(s) × ${summary.backends.length} backend(s); nothing was sent`);
+      out(dryRunTable(summary.cells));
+      return summary;
+    }
+    out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
+    out(runTable(summary.cells));
+    if (summary.status === 'interrupted') {
+      err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
+      process.exitCode = 130;
+      return summary;
+    }
+    if (summary.status === 'budget') err(`asrfair: stopped at the cost budget; the export covers what was done. Raise --max-cost and rerun to continue.`);
+    const dir = resolve(flags.out ?? suite.out ?? join('reports', suite.name, summary.runId));
+    const tally = new GroupWerTally(suite.groupBy[0] ?? 'accent');
+    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r) });
+    store.endRun(summary.runId, summary.status, dir);
+    out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
+    out(tally.markdown());
+    out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
+    if (suite.kind === 'glassbox') out(`glass-box suite: run \`asrfair glass ${relative(process.cwd(), suite.file)}\` for the phone-level analysis`);
+    return summary;
+  } finally {
+    signals.dispose();
+    store.close();
+  }
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run a suite: every utterance through every backend and condition, cached in the run store, then scored and exported')
+    .argument('<suite>', 'suite YAML file')
+    .option('--store <path>', 'SQLite run store (the result cache)', '.asrfair/store.sqlite')
+    .option('--out <dir>', 'folder for the run export (default reports/<suite>/<run-id>)')
+    .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost) and send nothing')
+    .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
+    .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
+    .option('--limit <n>', 'only the first N utterances of the manifest', positiveInt)
+    .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
+    .option('--retry-failed', 'retry every stored failure, not only transient ones')
+    .option('--no-progress', 'no progress bar or progress lines')
+    .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
+    .action(async (suite: string, flags: RunFlags) => {
+      const summary = await runCommand(suite, flags);
+      if (summary.status === 'interrupted') {
+        // In-flight work was drained or abandoned and the store is closed; do not wait for stray sockets or timers.
+        process.exit(130);
+      }
+    });
+}

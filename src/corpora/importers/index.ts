@@ -1,0 +1,112 @@
+/** Corpus importers: each turns a corpus in its published layout into manifest utterances. */
+import { dirname, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { ManifestWriter } from '../../manifest/jsonl.ts';
+import { InputError } from '../../manifest/errors.ts';
+import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
+import { UsageError } from '../../cli/errors.ts';
+import type { ImportContext, Imported } from './common.ts';
+import { importCommonVoice } from './commonvoice.ts';
+import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';
+import { importSpeechAccentArchive } from './saa.ts';
+import { importCoraal } from './coraal.ts';
+import { importEdAcc } from './edacc.ts';
+import { importKaldi } from './kaldi.ts';
+import { importDelimited, importJsonl } from './generic.ts';
+
+export const IMPORT_FORMATS = ['commonvoice', 'l2arctic', 'speechaccentarchive', 'coraal', 'edacc', 'kaldi', 'csv', 'tsv', 'jsonl'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+export interface ImportOptions {
+  /** Manifest to write. */
+  out: string;
+  labels?: LabelMap;
+  allowPipes?: boolean;
+  split?: string;
+  columns?: Record<string, string>;
+  warn?: (message: string) => void;
+}
+
+export interface ImportSummary {
+  utterances: number;
+  speakers: number;
+  mapper: LabelMapper;
+  /** L2-ARCTIC: side file with the annotated phone errors (utterance id → errors). */
+  annotationsFile?: string;
+}
+
+/** Streams the utterances of a corpus (without writing anything). */
+export function importCorpus(format: ImportFormat, input: string, ctx: ImportContext, annotations?: L2ArcticAnnotations): AsyncIterable<Imported> {
+  switch (format) {
+    case 'commonvoice':
+      return importCommonVoice(input, ctx);
+    case 'l2arctic':
+      return importL2Arctic(input, ctx, annotations);
+    case 'speechaccentarchive':
+      return importSpeechAccentArchive(input, ctx);
+    case 'coraal':
+      return importCoraal(input, ctx);
+    case 'edacc':
+      return importEdAcc(input, ctx);
+    case 'kaldi':
+      return importKaldi(input, ctx);
+    case 'csv':
+      return importDelimited(input, ctx, ',');
+    case 'tsv':
+      return importDelimited(input, ctx, '\t');
+    case 'jsonl':
+      return importJsonl(input, ctx);
+  }
+}
+
+/**
+ * Imports a corpus into a JSONL manifest. Duplicate ids are an error naming both sources. L2-ARCTIC annotations go
+ * to `<manifest>.annotations.json` ({ utteranceId: PhoneError[] }).
+ */
+export async function importToManifest(format: string, input: string, opts: ImportOptions): Promise<ImportSummary> {
+  if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new UsageError(`unknown import format "${format}" (one of: ${IMPORT_FORMATS.join(', ')})`);
+  }
+  const mapper = new LabelMapper(opts.labels);
+  const ctx: ImportContext = {
+    out: opts.out,
+    labels: mapper,
+    allowPipes: opts.allowPipes,
+    split: opts.split,
+    columns: opts.columns,
+    warn: opts.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)),
+  };
+  const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
+  await mkdir(dirname(resolve(opts.out)), { recursive: true });
+  const tmp = `${opts.out}.partial`;
+  const writer = new ManifestWriter(tmp);
+  const seen = new Map<string, string>();
+  const speakers = new Set<string>();
+  try {
+    for await (const { utt, file, line } of importCorpus(format as ImportFormat, input, ctx, annotations)) {
+      const where = line === undefined ? file : `${file}:${line}`;
+      const prev = seen.get(utt.id);
+      if (prev) throw new InputError(file, line, `duplicate utterance id "${utt.id}" (first from ${prev})`);
+      seen.set(utt.id, where);
+      if (utt.speaker) speakers.add(utt.speaker);
+      await writer.write(utt);
+    }
+  } finally {
+    await writer.close();
+  }
+  if (seen.size === 0) throw new InputError(input, undefined, `no utterances found for format ${format}`);
+  const { rename } = await import('node:fs/promises');
+  await rename(tmp, opts.out);
+  let annotationsFile: string | undefined;
+  if (annotations && annotations.size) {
+    annotationsFile = `${opts.out.replace(/\.jsonl$/, '')}.annotations.json`;
+    await writeFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n');
+  }
+  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile };
+}
+
+export { parseColumnMap } from './generic.ts';
+export { parseTextGrid, readTextGrid, readL2ArcticAnnotations, type PhoneError, type TextGrid } from './textgrid.ts';
+export { STELLA_PARAGRAPH } from './saa.ts';
+export { L2ARCTIC_SPEAKERS } from './l2arctic.ts';
+export type { ImportContext, Imported } from './common.ts';

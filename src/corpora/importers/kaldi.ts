@@ -1,0 +1,121 @@
+/**
+ * Kaldi data directories: wav.scp, text, utt2spk, optional segments, spk2gender, and any other `spk2<key>` /
+ * `utt2<key>` file, which becomes label `<key>` (e.g. spk2accent → labels.accent). Piped wav.scp entries
+ * ("cmd … |") execute shell commands, so they are refused unless allowPipes is set; then each command runs once and
+ * its output is saved next to the manifest under kaldi-audio/.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { InputError } from '../../manifest/errors.ts';
+import { checked, exists, isDir, manifestAudioPath, readKeyed, type ImportContext, type Imported } from './common.ts';
+
+const NOT_LABELS = new Set(['utt2spk', 'utt2dur', 'utt2num_frames', 'utt2uniq', 'spk2utt', 'utt2warp', 'spk2warp']);
+
+export interface KaldiOptions {
+  corpus?: string;
+  /** Where recordings are when there is no wav.scp (EdAcc: `<root>/data/<rec>.wav`). */
+  recordingPath?: (rec: string) => string;
+  /** Speaker → extra labels (EdAcc linguistic background). */
+  speakerLabels?: (spk: string, labels: Record<string, string>) => void;
+}
+
+async function resolveWav(ctx: ImportContext, dir: string, scp: string, rec: string, value: string, line: number): Promise<string> {
+  if (value.endsWith('|')) {
+    if (!ctx.allowPipes) {
+      throw new InputError(scp, line, `recording ${rec} is a piped command ("${value.slice(0, 60)}"); it would run a shell command, refused (pass --allow-pipes to run it)`);
+    }
+    const outDir = join(dirname(resolve(ctx.out)), 'kaldi-audio');
+    await mkdir(outDir, { recursive: true });
+    const file = join(outDir, `${rec.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`);
+    try {
+      const { stdout } = await promisify(execFile)('sh', ['-c', value.slice(0, -1)], { encoding: 'buffer', maxBuffer: 1 << 30, cwd: process.cwd() });
+      if (stdout.length === 0) throw new Error('command wrote no audio');
+      await writeFile(file, stdout);
+    } catch (e) {
+      throw new InputError(scp, line, `piped command for ${rec} failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return file;
+  }
+  if (/\.ark:\d+$/.test(value)) throw new InputError(scp, line, `recording ${rec} points into an ark file (${value}); extract it to WAV first`);
+  if (/\s/.test(value)) throw new InputError(scp, line, `recording ${rec}: expected one path, got "${value}"`);
+  if (isAbsolute(value)) return value;
+  // Kaldi recipes resolve relative paths from the recipe folder (the current directory); fall back to the data dir.
+  const fromCwd = resolve(value);
+  return (await exists(fromCwd)) ? fromCwd : resolve(dir, value);
+}
+
+export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiOptions = {}): AsyncIterable<Imported> {
+  if (!(await isDir(dir))) throw new InputError(dir, undefined, 'Kaldi input must be a data directory (wav.scp, text, utt2spk, …)');
+  const textFile = join(dir, 'text');
+  const text = await readKeyed(textFile, 'Kaldi text');
+  const scpFile = join(dir, 'wav.scp');
+  const scp = (await exists(scpFile)) ? await readKeyed(scpFile, 'wav.scp') : undefined;
+  if (!scp && !opts.recordingPath) throw new InputError(scpFile, undefined, 'wav.scp not found');
+  const segFile = join(dir, 'segments');
+  const segments = (await exists(segFile)) ? await readKeyed(segFile, 'segments') : undefined;
+  const utt2spkFile = join(dir, 'utt2spk');
+  const utt2spk = (await exists(utt2spkFile)) ? await readKeyed(utt2spkFile, 'utt2spk') : undefined;
+  const labelFiles: Array<{ key: string; per: 'spk' | 'utt'; map: Map<string, { value: string; line: number }> }> = [];
+  for (const name of (await readdir(dir)).sort()) {
+    const m = /^(spk|utt)2([a-z_]+)$/.exec(name);
+    if (!m || NOT_LABELS.has(name)) continue;
+    labelFiles.push({ key: m[2], per: m[1] as 'spk' | 'utt', map: await readKeyed(join(dir, name), name) });
+  }
+  const wavCache = new Map<string, string>();
+  const recWav = async (rec: string, file: string, line: number): Promise<string> => {
+    const hit = wavCache.get(rec);
+    if (hit) return hit;
+    let p: string;
+    if (scp) {
+      const e = scp.get(rec);
+      if (!e) throw new InputError(file, line, `recording "${rec}" is not in wav.scp`);
+      p = await resolveWav(ctx, dir, scpFile, rec, e.value, e.line);
+    } else p = opts.recordingPath!(rec);
+    wavCache.set(rec, p);
+    return p;
+  };
+  for (const [utt, { value: words, line }] of text) {
+    if (!words) {
+      ctx.warn(`${textFile}:${line}: utterance ${utt} has an empty transcript; skipped`);
+      continue;
+    }
+    let rec = utt;
+    let start: number | undefined;
+    let end: number | undefined;
+    if (segments) {
+      const s = segments.get(utt);
+      if (!s) throw new InputError(textFile, line, `utterance ${utt} is not in segments`);
+      const f = s.value.split(/\s+/);
+      if (f.length < 3 || !Number.isFinite(Number(f[1])) || !Number.isFinite(Number(f[2]))) {
+        throw new InputError(segFile, s.line, `expected "<utt> <recording> <start> <end>", got "${utt} ${s.value}"`);
+      }
+      rec = f[0];
+      start = Number(f[1]);
+      end = Number(f[2]) < 0 ? undefined : Number(f[2]); // Kaldi: end -1 means "to the end of the recording"
+    }
+    const spk = utt2spk?.get(utt)?.value;
+    const labels: Record<string, string> = {};
+    for (const lf of labelFiles) {
+      const v = lf.map.get(lf.per === 'spk' ? (spk ?? '') : utt)?.value;
+      if (v === undefined) continue;
+      ctx.labels.assign(labels, lf.key, lf.key === 'gender' ? ({ m: 'male', f: 'female' }[v.toLowerCase()] ?? v) : v);
+    }
+    if (spk) opts.speakerLabels?.(spk, labels);
+    yield checked(
+      {
+        id: utt,
+        audio: manifestAudioPath(ctx, await recWav(rec, segments ? segFile : textFile, line)),
+        ...(start !== undefined ? { start } : {}),
+        ...(end !== undefined ? { end } : {}),
+        text: words,
+        ...(spk ? { speaker: spk } : {}),
+        labels,
+        ...(opts.corpus ? { corpus: opts.corpus } : {}),
+      },
+      textFile,
+      line,
+    );
+  }
+}

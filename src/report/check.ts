@@ -1,0 +1,109 @@
+import { fmtPct, fmtP } from './format.ts';
+import type { CardRow, CardTable, ServiceCard } from './model.ts';
+import { tableHeading } from './render-md.ts';
+
+export interface CheckThresholds {
+  /** Largest allowed WER(group) − WER(best group), as a fraction (0.03 = 3 points). */
+  maxGap?: number;
+  /** Largest allowed WER of any group. */
+  maxWer?: number;
+  /** Largest allowed WER(group) / WER(best group). */
+  groupRatio?: number;
+  /**
+   * Fail only on evidence: a gap or ratio counts only when flagged significant (adjusted p < alpha,
+   * group worse than the rest); a WER only when its 95% interval lies wholly above maxWer.
+   */
+  significantOnly?: boolean;
+}
+
+export interface CheckViolation {
+  rule: 'max-wer' | 'max-gap' | 'group-ratio';
+  table: string;
+  backend: string;
+  condition: string;
+  group: string;
+  value: number;
+  limit: number;
+  message: string;
+}
+
+export interface CheckResult {
+  passed: boolean;
+  violations: CheckViolation[];
+  /** Group rows checked (over every table). */
+  groupsChecked: number;
+  tablesChecked: number;
+  /** One line: the pass summary, or the count of failures. */
+  summary: string;
+}
+
+function rowNote(r: CardRow): string {
+  const bits = [`${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words`];
+  if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtP(r.pAdjusted)}`);
+  if (r.flags.includes('small-cell')) bits.push('small cell');
+  return bits.join(', ');
+}
+
+function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation[] {
+  const out: CheckViolation[] = [];
+  if (r.suppressed || !r.wer) return out;
+  const where = `${tableHeading(t)}: group "${r.group}"`;
+  const base = { table: t.id, backend: t.backend, condition: t.condition, group: r.group };
+  const sig = r.flags.includes('significant-gap');
+  if (th.maxWer !== undefined) {
+    const over = th.significantOnly ? r.wer.lo > th.maxWer : r.wer.estimate > th.maxWer;
+    if (over) {
+      out.push({
+        ...base, rule: 'max-wer', value: r.wer.estimate, limit: th.maxWer,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} [${fmtPct(r.wer.lo)}, ${fmtPct(r.wer.hi)}] exceeds --max-wer ${fmtPct(th.maxWer)} (${rowNote(r)})`,
+      });
+    }
+  }
+  if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap && (!th.significantOnly || sig)) {
+    out.push({
+      ...base, rule: 'max-gap', value: r.gapToBest.estimate, limit: th.maxGap,
+      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" [95% CI ${(r.gapToBest.lo * 100).toFixed(1)}, ${(r.gapToBest.hi * 100).toFixed(1)}], over --max-gap ${(th.maxGap * 100).toFixed(1)} points (${rowNote(r)})`,
+    });
+  }
+  if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio && (!th.significantOnly || sig)) {
+    out.push({
+      ...base, rule: 'group-ratio', value: r.ratioToBest.estimate, limit: th.groupRatio,
+      message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over --group-ratio ${th.groupRatio} (${rowNote(r)})`,
+    });
+  }
+  return out;
+}
+
+/** Label keys no utterance declares (every table's only group is `undeclared`). */
+export function undeclaredKeys(card: ServiceCard): string[] {
+  const keys = new Set<string>();
+  for (const t of card.tables) if (t.rows.length === 1 && t.rows[0].group.split(' × ').every((g) => g.endsWith('undeclared'))) keys.add(t.groupBy);
+  return [...keys];
+}
+
+/** Applies CI-gate thresholds to every group row of every table of a card. */
+export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
+  const violations: CheckViolation[] = [];
+  let groupsChecked = 0;
+  for (const t of card.tables) {
+    for (const r of t.rows) {
+      if (r.suppressed) continue;
+      groupsChecked++;
+      violations.push(...checkRow(t, r, th));
+    }
+  }
+  const rules = [
+    th.maxWer !== undefined ? `WER ≤ ${fmtPct(th.maxWer)}` : '',
+    th.maxGap !== undefined ? `gap ≤ ${(th.maxGap * 100).toFixed(1)} points` : '',
+    th.groupRatio !== undefined ? `ratio ≤ ${th.groupRatio}` : '',
+  ].filter(Boolean);
+  const mode = th.significantOnly ? ' (significant only)' : '';
+  if (groupsChecked === 0) {
+    // A gate must not pass on nothing: an empty or fully failed run is a failure of its own.
+    return { passed: false, violations, groupsChecked, tablesChecked: card.tables.length, summary: 'FAIL: no scored group to check (the run has no scored utterances)' };
+  }
+  const summary = violations.length
+    ? `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed in ${groupsChecked} groups of ${card.tables.length} tables`
+    : `PASS: ${groupsChecked} groups in ${card.tables.length} tables within ${rules.join(', ') || 'no thresholds'}${mode}`;
+  return { passed: violations.length === 0, violations, groupsChecked, tablesChecked: card.tables.length, summary };
+}

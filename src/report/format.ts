@@ -1,0 +1,45 @@
+import type { Interval } from '../stats/types.ts';
+
+/** Printed in place of a suppressed or missing value. */
+export const DASH = '—';
+
+function finite(x: number | null | undefined): x is number {
+  return typeof x === 'number' && Number.isFinite(x);
+}
+
+/** 0.1234 → "12.3%". */
+export function fmtPct(x: number | null | undefined, digits = 1): string {
+  return finite(x) ? `${(x * 100).toFixed(digits)}%` : DASH;
+}
+
+/** WER with its interval: "12.3% [10.1, 14.6]". */
+export function fmtPctInterval(i: Interval | null | undefined): string {
+  if (!i || !finite(i.estimate)) return DASH;
+  return `${fmtPct(i.estimate)} [${(i.lo * 100).toFixed(1)}, ${(i.hi * 100).toFixed(1)}]`;
+}
+
+/** A difference of rates in percentage points: "+2.1 pp [0.3, 4.0]". */
+export function fmtGap(i: Interval | null | undefined): string {
+  if (!i || !finite(i.estimate)) return DASH;
+  const sign = i.estimate > 0 ? '+' : '';
+  return `${sign}${(i.estimate * 100).toFixed(1)} pp [${(i.lo * 100).toFixed(1)}, ${(i.hi * 100).toFixed(1)}]`;
+}
+
+/** A ratio with its interval: "1.25× [1.05, 1.50]". */
+export function fmtRatio(i: Interval | null | undefined): string {
+  if (!i || !finite(i.estimate)) return DASH;
+  return `${i.estimate.toFixed(2)}× [${finite(i.lo) ? i.lo.toFixed(2) : '∞'}, ${finite(i.hi) ? i.hi.toFixed(2) : '∞'}]`;
+}
+
+export function fmtP(p: number | null | undefined): string {
+  if (!finite(p)) return DASH;
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+export function fmtInt(n: number | null | undefined): string {
+  return finite(n) ? String(Math.round(n)) : DASH;
+}
+
+export function fmtHours(h: number | null | undefined): string {
+  return finite(h) ? h.toFixed(h < 10 ? 2 : 1) : DASH;
+}

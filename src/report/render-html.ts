@@ -1,0 +1,397 @@
+/**
+ * One self-contained HTML page: inline SVG charts, sortable tables, per-group drill-down to utterances
+ * with the coloured word alignment and an audio player. No external assets. Every piece of text from
+ * the data goes through `esc`; the Content-Security-Policy allows only the page's own script and style
+ * (by sha256 hash), so an injected tag could not run even if escaping failed.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { ScoredUtterance } from '../analysis/types.ts';
+import { align, tokenize } from '../score/align.ts';
+import type { AlignOp } from '../score/types.ts';
+import { DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtRatio } from './format.ts';
+import { groupLabelOf, visibleGroups, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { hasFailed, tableHeading } from './render-md.ts';
+import type { ExportedUtterance } from './run-export.ts';
+
+export interface HtmlOptions {
+  /** Folder the page is written to: audio links are made relative to it (else file:// URLs). */
+  outDir?: string;
+  /** Inline audio as data: URIs (for small runs; stops at `embedAudioMaxBytes`). */
+  embedAudio?: boolean;
+  embedAudioMaxBytes?: number;
+  /** Utterances listed per group in the drill-down, worst first (default 100). */
+  drillLimit?: number;
+}
+
+export interface HtmlRun {
+  /** Run export folder: relative audio paths are relative to it. */
+  dir: string;
+  utterances: readonly ExportedUtterance[];
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function esc(s: string | number): string {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+const STYLE = `
+:root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:16px 24px 48px}
+h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px;margin:20px 0 6px}
+.banner{background:#fff4d6;border:1px solid #e6c35c;padding:8px 12px;border-radius:6px}
+.meta{color:var(--muted)}
+nav ul{margin:4px 0;padding-left:18px}
+.charts{display:flex;flex-wrap:wrap;gap:16px}
+figure{margin:0}.tablewrap{overflow-x:auto}figcaption{color:var(--muted);font-size:12px}
+svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
+svg .axis{stroke:#999;stroke-width:1}svg .grid{stroke:#eee;stroke-width:1}
+svg .bar{fill:var(--bar)}svg .bar.best{fill:var(--best)}svg .bar.sig{fill:var(--bad)}svg .bar.small{fill:var(--small)}
+svg .ci{stroke:#222;stroke-width:1.3}svg .zero{stroke:#555;stroke-dasharray:3 3}
+svg .pt{fill:var(--bar)}svg .pt.sig{fill:var(--bad)}svg .pt.best{fill:var(--best)}
+table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
+th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
+th:first-child,td:first-child{text-align:left}
+th[data-sort]{cursor:pointer;user-select:none}th[data-sort]:hover{background:#f3f5f9}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}
+tfoot td{font-weight:600}
+tr.suppressed td{color:var(--muted)}
+.flag{display:inline-block;border-radius:4px;padding:0 5px;font-size:12px;margin-left:2px}
+.flag.sig{background:#fbe3e1;color:var(--bad)}.flag.small{background:#eceff5;color:var(--muted)}.flag.best{background:#e1f3e8;color:var(--best)}
+details{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
+summary{cursor:pointer;font-weight:600}
+.utt{border-top:1px solid var(--line);padding:8px 0}
+.utt .hd{color:var(--muted);font-size:12px;display:flex;gap:12px;flex-wrap:wrap;align-items:center}
+.align{display:flex;flex-wrap:wrap;gap:2px 4px;margin:6px 0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+.op{display:inline-flex;flex-direction:column;padding:1px 3px;border-radius:3px}
+.op .h{color:var(--muted)}
+.op.S{background:#fdecc8}.op.D{background:#fbe3e1}.op.I{background:#dcecfb}
+.op.S .r,.op.D .r{text-decoration:line-through;text-decoration-color:#b3261e}
+.legend .op{display:inline-flex;flex-direction:row;gap:4px;margin-right:6px}
+.err{color:var(--bad)}
+audio{height:28px;vertical-align:middle}
+footer ol{padding-left:20px}footer li{margin:3px 0}
+`;
+
+// Sorts tables on header click (numbers by data-v, missing values last) and opens a drill-down from its link.
+const SCRIPT = `(function(){
+function val(c,num){var v=c.getAttribute('data-v');if(v===null)v=c.textContent||'';if(!num)return v;return v===''?NaN:Number(v);}
+function sortBy(t,ci,th){var num=th.getAttribute('data-sort')==='num';var asc=th.getAttribute('aria-sort')!=='ascending';
+var hs=t.tHead.rows[0].cells;for(var i=0;i<hs.length;i++)hs[i].removeAttribute('aria-sort');
+th.setAttribute('aria-sort',asc?'ascending':'descending');var b=t.tBodies[0];var rows=Array.prototype.slice.call(b.rows);
+rows.sort(function(x,y){var a=val(x.cells[ci],num),c=val(y.cells[ci],num);
+if(num){var na=isNaN(a),nc=isNaN(c);if(na||nc)return na===nc?0:(na?1:-1);return asc?a-c:c-a;}
+return asc?String(a).localeCompare(String(c)):String(c).localeCompare(String(a));});
+for(var k=0;k<rows.length;k++)b.appendChild(rows[k]);}
+var ts=document.querySelectorAll('table.sortable');
+for(var i=0;i<ts.length;i++)(function(t){var hs=t.tHead.rows[0].cells;for(var j=0;j<hs.length;j++)(function(th,ci){
+if(!th.hasAttribute('data-sort'))return;th.tabIndex=0;th.addEventListener('click',function(){sortBy(t,ci,th);});
+th.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();sortBy(t,ci,th);}});})(hs[j],j);})(ts[i]);
+function openHash(h){if(!h||h.length<2)return;var d=document.getElementById(h.slice(1));if(d&&d.tagName==='DETAILS')d.open=true;}
+var ls=document.querySelectorAll('a.drill');for(var n=0;n<ls.length;n++)ls[n].addEventListener('click',function(e){openHash(this.getAttribute('href'));});
+openHash(location.hash);window.addEventListener('hashchange',function(){openHash(location.hash);});
+})();`;
+
+function sha256b64(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('base64');
+}
+
+/** The page's Content-Security-Policy: nothing external, only this script and style (by hash). */
+export function contentSecurityPolicy(): string {
+  return [
+    "default-src 'none'",
+    `script-src 'sha256-${sha256b64(SCRIPT)}'`,
+    `style-src 'sha256-${sha256b64(STYLE)}'`,
+    'img-src data:',
+    "media-src 'self' file: data:",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+function isSig(r: CardRow): boolean {
+  return r.flags.includes('significant-gap');
+}
+
+function barClass(r: CardRow): string {
+  return r.flags.includes('best') ? 'best' : isSig(r) ? 'sig' : r.flags.includes('small-cell') ? 'small' : '';
+}
+
+function shortLabel(s: string, n = 30): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
+}
+
+function niceMax(x: number): number {
+  if (!(x > 0)) return 0.01;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
+const CHART_W = 580;
+const ROW_H = 22;
+
+/** Label column width from the longest label (about 6.2 px a character at 11 px), within bounds. */
+function labelWidth(groups: readonly string[]): number {
+  return Math.min(270, Math.max(90, Math.ceil(Math.max(0, ...groups.map((g) => g.length)) * 6.2) + 10));
+}
+
+function labelFits(s: string, width: number): string {
+  return shortLabel(s, Math.max(6, Math.floor((width - 10) / 6.2)));
+}
+
+/** Round tick positions covering [lo, hi] (about four intervals). */
+function ticks(lo: number, hi: number): number[] {
+  const raw = (hi - lo) / 4;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((st) => st >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+/** Horizontal bars of WER per group with 95% CI whiskers. */
+export function werChart(t: CardTable): string {
+  const rows = t.rows.filter((r) => r.wer);
+  const LABEL_W = labelWidth(rows.map((r) => r.group));
+  const top = 8;
+  const h = top + rows.length * ROW_H + 28;
+  const max = niceMax(Math.max(...rows.map((r) => (Number.isFinite(r.wer!.hi) ? r.wer!.hi : r.wer!.estimate)), 0));
+  const x = (v: number) => LABEL_W + (Math.max(0, Math.min(v, max)) / max) * (CHART_W - LABEL_W - 20);
+  const parts: string[] = [];
+  for (const v of ticks(0, max)) {
+    parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${h - 24}"/>`);
+    parts.push(`<text x="${x(v).toFixed(1)}" y="${h - 10}" text-anchor="middle">${esc(fmtPct(v, max < 0.05 ? 1 : 0))}</text>`);
+  }
+  rows.forEach((r, i) => {
+    const y = top + i * ROW_H;
+    const w = r.wer!;
+    parts.push(`<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end"><title>${esc(r.group)}</title>${esc(labelFits(r.group, LABEL_W))}</text>`);
+    parts.push(`<rect class="bar ${barClass(r)}" x="${LABEL_W}" y="${y + 4}" width="${Math.max(0, x(w.estimate) - LABEL_W).toFixed(1)}" height="${ROW_H - 8}"><title>${esc(`${r.group}: WER ${fmtPctInterval(w)}`)}</title></rect>`);
+    if (Number.isFinite(w.lo) && Number.isFinite(w.hi)) {
+      const cy = y + ROW_H / 2;
+      parts.push(`<line class="ci" x1="${x(w.lo).toFixed(1)}" x2="${x(w.hi).toFixed(1)}" y1="${cy}" y2="${cy}"/>`);
+      parts.push(`<line class="ci" x1="${x(w.lo).toFixed(1)}" x2="${x(w.lo).toFixed(1)}" y1="${cy - 4}" y2="${cy + 4}"/>`);
+      parts.push(`<line class="ci" x1="${x(w.hi).toFixed(1)}" x2="${x(w.hi).toFixed(1)}" y1="${cy - 4}" y2="${cy + 4}"/>`);
+    }
+  });
+  parts.push(`<line class="axis" x1="${LABEL_W}" x2="${LABEL_W}" y1="${top}" y2="${h - 24}"/>`);
+  return `<svg class="chart wer" role="img" aria-label="WER by group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+}
+
+/** Forest plot of the gap to the best group (percentage points) with 95% CIs and a zero line. */
+export function gapChart(t: CardTable): string {
+  const rows = t.rows.filter((r) => r.gapToBest);
+  const LABEL_W = labelWidth(rows.map((r) => r.group));
+  const top = 8;
+  const h = top + rows.length * ROW_H + 28;
+  const fin = (v: number) => (Number.isFinite(v) ? v : 0);
+  let lo = Math.min(0, ...rows.map((r) => fin(r.gapToBest!.lo)));
+  let hi = Math.max(0, ...rows.map((r) => fin(r.gapToBest!.hi)));
+  if (hi - lo < 0.01) hi = lo + 0.01;
+  const pad = (hi - lo) * 0.05;
+  lo -= pad;
+  hi += pad;
+  const x = (v: number) => LABEL_W + ((Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo)) * (CHART_W - LABEL_W - 20);
+  const parts: string[] = [];
+  for (const v of ticks(lo, hi)) {
+    parts.push(`<line class="grid" x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top}" y2="${h - 24}"/>`);
+    parts.push(`<text x="${x(v).toFixed(1)}" y="${h - 10}" text-anchor="middle">${esc(`${(v * 100).toFixed(1)} pp`)}</text>`);
+  }
+  parts.push(`<line class="zero" x1="${x(0).toFixed(1)}" x2="${x(0).toFixed(1)}" y1="${top}" y2="${h - 24}"/>`);
+  rows.forEach((r, i) => {
+    const y = top + i * ROW_H;
+    const cy = y + ROW_H / 2;
+    const g = r.gapToBest!;
+    parts.push(`<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end"><title>${esc(r.group)}</title>${esc(labelFits(r.group, LABEL_W))}</text>`);
+    if (Number.isFinite(g.lo) && Number.isFinite(g.hi)) {
+      parts.push(`<line class="ci" x1="${x(g.lo).toFixed(1)}" x2="${x(g.hi).toFixed(1)}" y1="${cy}" y2="${cy}"/>`);
+    }
+    parts.push(`<circle class="pt ${barClass(r)}" cx="${x(g.estimate).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${r.group}: gap ${fmtGap(g)}`)}</title></circle>`);
+  });
+  return `<svg class="chart gap" role="img" aria-label="Gap to the best group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+}
+
+function num(v: number | null | undefined): string {
+  return typeof v === 'number' && Number.isFinite(v) ? String(v) : '';
+}
+
+function flagsHtml(r: CardRow): string {
+  if (r.suppressed) return `<span class="flag small">suppressed</span>`;
+  return r.flags
+    .map((f) => (f === 'best' ? '<span class="flag best">best</span>' : f === 'small-cell' ? '<span class="flag small">small cell</span>' : '<span class="flag sig">significant gap</span>'))
+    .join('');
+}
+
+function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
+  const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
+  const failed = hasFailed(t);
+  const head: Array<[string, 'num' | 'text' | null]> = [
+    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'], ['WER [95% CI]', 'num'],
+    ['Mean speaker WER', 'num'], ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
+    ['Ratio to best', 'num'], [`Adj. p (${card.settings.correction})`, 'num'], ['Flags', null],
+  ];
+  const th = head.map(([h, s]) => `<th scope="col"${s ? ` data-sort="${s}"` : ''}>${esc(h)}</th>`).join('');
+  const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
+  const body = t.rows
+    .map((r) => {
+      const id = drillIds.get(r.group);
+      const name = id ? `<a class="drill" href="#${id}">${esc(r.group)}</a>` : esc(r.group);
+      return (
+        `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
+        td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + (failed ? td(fmtInt(r.failed), r.failed) : '') + td(fmtHours(r.hours), r.hours) + td(fmtInt(r.refWords), r.refWords) +
+        td(fmtPctInterval(r.wer), r.wer?.estimate) + td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer) + td(fmtPct(r.cer), r.cer) +
+        (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
+        td(fmtP(r.pAdjusted), r.pAdjusted) + `<td>${flagsHtml(r)}</td></tr>`
+      );
+    })
+    .join('\n');
+  const o = t.overall;
+  const foot =
+    `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
+    `<td>${esc(fmtPctInterval(o.wer))}</td><td>${esc(fmtPct(o.meanSpeakerWer))}</td><td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
+    `<td>${DASH}</td><td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
+  return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
+}
+
+/** Word alignment as stacked ref/hyp tokens coloured by operation (C, S, D, I). */
+export function alignmentHtml(ops: readonly AlignOp[]): string {
+  return `<div class="align">${ops
+    .map((o) => `<span class="op ${o.type}" title="${o.type === 'C' ? 'correct' : o.type === 'S' ? 'substitution' : o.type === 'D' ? 'deletion' : 'insertion'}"><span class="r">${esc(o.ref ?? '***')}</span><span class="h">${esc(o.hyp ?? '***')}</span></span>`)
+    .join('')}</div>`;
+}
+
+const MIME: Record<string, string> = {
+  '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.ogg': 'audio/ogg', '.opus': 'audio/ogg', '.flac': 'audio/flac',
+  '.m4a': 'audio/mp4', '.webm': 'audio/webm', '.aac': 'audio/aac',
+};
+
+class AudioLinker {
+  private embedded = 0;
+  overBudget = false;
+  constructor(
+    private readonly runDir: string,
+    private readonly opts: HtmlOptions,
+  ) {}
+
+  src(u: ExportedUtterance): string | undefined {
+    if (!u.audio) return undefined;
+    const abs = isAbsolute(u.audio) ? u.audio : resolve(this.runDir, u.audio);
+    if (this.opts.embedAudio) {
+      const max = this.opts.embedAudioMaxBytes ?? 50 * 1024 * 1024;
+      try {
+        const size = statSync(abs).size;
+        if (this.embedded + size <= max) {
+          this.embedded += size;
+          return `data:${MIME[extname(abs).toLowerCase()] ?? 'application/octet-stream'};base64,${readFileSync(abs).toString('base64')}`;
+        }
+        this.overBudget = true;
+      } catch {
+        // Missing audio: fall through to a link, which the player shows as unavailable.
+      }
+    }
+    if (this.opts.outDir) {
+      return relative(resolve(this.opts.outDir), abs).split(sep).map(encodeURIComponent).join('/');
+    }
+    return pathToFileURL(abs).href;
+  }
+}
+
+function uttWer(u: ScoredUtterance): number {
+  const w = u.words;
+  return w.ref > 0 ? (w.sub + w.del + w.ins) / w.ref : w.ins > 0 ? Infinity : 0;
+}
+
+function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLinker): string {
+  const src = audio.src(u);
+  const head =
+    `<div class="hd"><span class="uid">${esc(u.id)}</span><span>speaker ${esc(u.speaker)}</span>` +
+    (u.status === 'ok' ? `<span>WER ${esc(fmtPct(uttWer(u)))} (S ${u.words.sub}, D ${u.words.del}, I ${u.words.ins} / ${u.words.ref})</span>` : '<span class="err">failed</span>') +
+    (src ? `<audio controls preload="none" src="${esc(src)}"></audio>` : '') +
+    `</div>`;
+  if (u.status !== 'ok') return `<div class="utt">${head}<div class="err">${esc(u.error ?? 'recognition failed')}</div><div>ref: ${esc(u.ref)}</div></div>`;
+  const ops = align(tokenize(u.ref), tokenize(u.hyp), card.meta.costModel).ops;
+  return `<div class="utt">${head}${alignmentHtml(ops)}</div>`;
+}
+
+function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLinker, ids: Map<string, string>, limit: number): string {
+  const visible = visibleGroups(t);
+  const byGroup = new Map<string, ExportedUtterance[]>();
+  for (const u of run.utterances) {
+    if (u.backend !== t.backend || u.condition !== t.condition) continue;
+    const g = groupLabelOf(u, t);
+    if (!visible.has(g)) continue;
+    let list = byGroup.get(g);
+    if (!list) byGroup.set(g, (list = []));
+    list.push(u);
+  }
+  const parts: string[] = [];
+  for (const r of t.rows) {
+    const id = ids.get(r.group);
+    const list = byGroup.get(r.group);
+    if (!id || !list) continue;
+    list.sort((a, b) => Number(a.status === 'ok') - Number(b.status === 'ok') || uttWer(b) - uttWer(a) || a.id.localeCompare(b.id));
+    const shown = list.slice(0, limit);
+    parts.push(
+      `<details id="${id}" class="drill"><summary>${esc(r.group)} — ${list.length} utterances${list.length > shown.length ? `, worst ${shown.length} shown` : ''}</summary>` +
+        shown.map((u) => utteranceHtml(u, card, audio)).join('') +
+        `</details>`,
+    );
+  }
+  return parts.join('\n');
+}
+
+/** Renders the whole card as one HTML page. */
+export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = {}): string {
+  const audio = new AudioLinker(run.dir, opts);
+  const limit = opts.drillLimit ?? 100;
+  const m = card.meta;
+  const sections = card.tables.map((t, ti) => {
+    const ids = new Map<string, string>();
+    // Drill-downs for group tables only: slice tables hold the same utterances again.
+    if (t.kind === 'group') {
+      t.rows.forEach((r, ri) => {
+        if (!r.suppressed) ids.set(r.group, `d${ti}-${ri}`);
+      });
+    }
+    const drill = t.kind === 'group' ? drillDown(t, card, run, audio, ids, limit) : '';
+    return (
+      `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
+      `<p class="meta">Best group: ${esc(t.bestGroup)}. Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
+      `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval. Green: best group; red: significant gap; grey: small cell.</figcaption></figure>` +
+      `<figure>${gapChart(t)}<figcaption>Gap to best group (percentage points), 95% interval.</figcaption></figure></div>` +
+      `<div class="tablewrap">${cardTable(t, card, ids)}</div>` +
+      (t.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
+      (drill
+        ? `<h3>Utterances by group</h3><p class="legend meta">Alignment (reference above, recognised below): <span class="op C">correct</span><span class="op S">substitution</span><span class="op D">deletion</span><span class="op I">insertion</span></p>${drill}`
+        : '') +
+      `</section>`
+    );
+  });
+  const nav = card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('');
+  const banner = m.corpus.synthetic
+    ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
+    : '';
+  const budget = audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(contentSecurityPolicy())}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${esc(card.title)}</title>
+<style>${STYLE}</style>
+</head><body>
+<header><h1>${esc(card.title)}</h1>${banner}
+<p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · generated ${esc(card.generatedAt)} by asrfair ${esc(card.toolVersion)}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
+${budget}<nav><ul>${nav}</ul></nav></header>
+<main>
+${sections.join('\n')}
+</main>
+<footer><h2>Notes</h2><ol>${card.footnotes.map((n) => `<li>${esc(n)}</li>`).join('')}</ol></footer>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,246 @@
+/**
+ * The "run export": a folder every report, compare and check reads, independent of the run store.
+ *
+ *   <run>/run.json       RunMeta (below): what was run, on what, how it was scored.
+ *   <run>/results.jsonl  one ExportedUtterance a line: a ScoredUtterance (src/analysis/types.ts)
+ *                        plus optional `audio` (path relative to the run folder, or absolute).
+ *
+ * Rows of several backends and conditions live in one file; (backend, condition, id) is unique.
+ * `ref`/`hyp` are the texts as scored (after the normaliser named in run.json).
+ */
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { InputError } from '../manifest/errors.ts';
+import type { ScoredUtterance } from '../analysis/types.ts';
+
+export const RUN_META_FILE = 'run.json';
+export const RESULTS_FILE = 'results.jsonl';
+export const RUN_EXPORT_FORMAT = 'asrfair-run-export';
+export const RUN_EXPORT_VERSION = 1;
+
+const countsSchema = z.object({
+  ref: z.number().int().nonnegative(),
+  hits: z.number().int().nonnegative(),
+  sub: z.number().int().nonnegative(),
+  del: z.number().int().nonnegative(),
+  ins: z.number().int().nonnegative(),
+});
+
+export const ExportedUtteranceSchema = z.object({
+  id: z.string().min(1),
+  speaker: z.string().min(1),
+  labels: z.record(z.string(), z.string()),
+  backend: z.string().min(1),
+  condition: z.string().min(1),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+  ref: z.string(),
+  hyp: z.string(),
+  durationSec: z.number().nonnegative().optional(),
+  snrDb: z.number().optional(),
+  words: countsSchema,
+  chars: countsSchema,
+  phones: countsSchema.optional(),
+  /** Audio file: relative to the run folder, or absolute. */
+  audio: z.string().optional(),
+});
+
+/** A results.jsonl line: a ScoredUtterance plus where its audio is. */
+export type ExportedUtterance = ScoredUtterance & { audio?: string };
+
+export const BackendMetaSchema = z.object({
+  /** The `backend` value used in results.jsonl rows. */
+  key: z.string().min(1),
+  name: z.string().min(1),
+  version: z.string().optional(),
+  model: z.string().optional(),
+});
+
+export const ConditionMetaSchema = z.object({
+  /** The `condition` value used in results.jsonl rows (`clean` when unperturbed). */
+  key: z.string().min(1),
+  name: z.string().min(1),
+  description: z.string().optional(),
+});
+
+export const RunMetaSchema = z.object({
+  format: z.literal(RUN_EXPORT_FORMAT),
+  formatVersion: z.literal(RUN_EXPORT_VERSION),
+  runId: z.string().min(1),
+  /** ISO 8601 time the run ended (or was exported). */
+  createdAt: z.string().min(1),
+  toolVersion: z.string().min(1),
+  corpus: z.object({
+    name: z.string().min(1),
+    /** Content hash of the manifest + audio (sha256 hex, or any stable id). */
+    hash: z.string().min(1),
+    version: z.string().optional(),
+    /** True when voices are synthetic (TTS): reports then say "synthetic accents" plainly. */
+    synthetic: z.boolean().default(false),
+    description: z.string().optional(),
+  }),
+  backends: z.array(BackendMetaSchema).default([]),
+  conditions: z.array(ConditionMetaSchema).default([]),
+  normaliser: z.object({ name: z.string().min(1), version: z.string().min(1) }),
+  costModel: z.enum(['sclite', 'unit']).default('sclite'),
+  /** Seeds used by the run (conditions, sampling); the report adds its own bootstrap seed. */
+  seeds: z.record(z.string(), z.number()).default({}),
+  intendedUse: z.string().optional(),
+  limits: z.array(z.string()).default([]),
+  confounders: z.array(z.string()).default([]),
+});
+
+export type RunMeta = z.infer<typeof RunMetaSchema>;
+/** What a producer passes: defaults (synthetic, seeds, limits, …) may be left out. */
+export type RunMetaInput = z.input<typeof RunMetaSchema>;
+
+export interface LoadedRun {
+  /** Folder of the export (audio paths are relative to it). */
+  dir: string;
+  meta: RunMeta;
+  utterances: ExportedUtterance[];
+}
+
+function zodDetail(err: z.ZodError): string {
+  return err.issues.map((i) => `${i.path.length ? i.path.join('.') + ': ' : ''}${i.message}`).join('; ');
+}
+
+/** Validates and writes run.json + results.jsonl into `dir` (created if needed). */
+export function writeRunExport(dir: string, meta: RunMetaInput, utterances: readonly ExportedUtterance[]): void {
+  const parsed = RunMetaSchema.safeParse(meta);
+  if (!parsed.success) throw new InputError(join(dir, RUN_META_FILE), undefined, `invalid run metadata: ${zodDetail(parsed.error)}`);
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const u of utterances) {
+    const k = `${u.backend}\u0000${u.condition}\u0000${u.id}`;
+    if (seen.has(k)) throw new InputError(join(dir, RESULTS_FILE), lines.length + 1, `duplicate row for id ${u.id} (backend ${u.backend}, condition ${u.condition})`);
+    seen.add(k);
+    lines.push(JSON.stringify(ExportedUtteranceSchema.parse(u)));
+  }
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(parsed.data, null, 2) + '\n');
+  writeFileSync(join(dir, RESULTS_FILE), lines.length ? lines.join('\n') + '\n' : '');
+}
+
+export function readRunMeta(file: string): RunMeta {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InputError(file, undefined, `cannot read run metadata: ${(e as Error).message}`);
+  }
+  const parsed = RunMetaSchema.safeParse(json);
+  if (!parsed.success) throw new InputError(file, undefined, `invalid run metadata: ${zodDetail(parsed.error)}`);
+  return parsed.data;
+}
+
+function isCounts(c: unknown): c is ScoredUtterance['words'] {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  for (const k of ['ref', 'hits', 'sub', 'del', 'ins']) {
+    const v = o[k];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return false;
+  }
+  return true;
+}
+
+const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+const optNum = (v: unknown, min = -Infinity) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= min);
+
+/**
+ * Fast structural check of a results row, accepting exactly what ExportedUtteranceSchema accepts
+ * and returning the row with only the known fields (as zod's object parse does). Rows it rejects
+ * go through zod for the error message, so zod stays the one place that words errors.
+ */
+function quickRow(x: unknown): ExportedUtterance | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return undefined;
+  const o = x as Record<string, unknown>;
+  if (!nonEmpty(o.id) || !nonEmpty(o.speaker) || !nonEmpty(o.backend) || !nonEmpty(o.condition)) return undefined;
+  if (o.status !== 'ok' && o.status !== 'failed') return undefined;
+  if (typeof o.ref !== 'string' || typeof o.hyp !== 'string') return undefined;
+  if (o.error !== undefined && typeof o.error !== 'string') return undefined;
+  if (o.audio !== undefined && typeof o.audio !== 'string') return undefined;
+  if (!optNum(o.durationSec, 0) || !optNum(o.snrDb)) return undefined;
+  if (!isCounts(o.words) || !isCounts(o.chars) || (o.phones !== undefined && !isCounts(o.phones))) return undefined;
+  if (typeof o.labels !== 'object' || o.labels === null || Array.isArray(o.labels)) return undefined;
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(o.labels)) {
+    if (typeof v !== 'string') return undefined;
+    labels[k] = v;
+  }
+  const counts = (c: ScoredUtterance['words']) => ({ ref: c.ref, hits: c.hits, sub: c.sub, del: c.del, ins: c.ins });
+  const u: ExportedUtterance = {
+    id: o.id, speaker: o.speaker, labels, backend: o.backend, condition: o.condition, status: o.status,
+    ref: o.ref, hyp: o.hyp, words: counts(o.words), chars: counts(o.chars),
+  };
+  if (o.error !== undefined) u.error = o.error as string;
+  if (o.durationSec !== undefined) u.durationSec = o.durationSec as number;
+  if (o.snrDb !== undefined) u.snrDb = o.snrDb as number;
+  if (o.phones !== undefined) u.phones = counts(o.phones as ScoredUtterance['words']);
+  if (o.audio !== undefined) u.audio = o.audio as string;
+  return u;
+}
+
+export function readResults(file: string): ExportedUtterance[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, undefined, `cannot read results: ${(e as Error).message}`);
+  }
+  const out: ExportedUtterance[] = [];
+  const seen = new Set<string>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new InputError(file, i + 1, `not valid JSON: ${(e as Error).message}`);
+    }
+    let u = quickRow(json);
+    if (!u) {
+      const parsed = ExportedUtteranceSchema.safeParse(json);
+      if (!parsed.success) throw new InputError(file, i + 1, zodDetail(parsed.error));
+      u = parsed.data;
+    }
+    const k = `${u.backend}\u0000${u.condition}\u0000${u.id}`;
+    if (seen.has(k)) throw new InputError(file, i + 1, `duplicate row for id ${u.id} (backend ${u.backend}, condition ${u.condition})`);
+    seen.add(k);
+    out.push(u);
+  }
+  return out;
+}
+
+/**
+ * Loads a run export from its folder, its run.json or its results.jsonl. Backends and conditions
+ * seen in the rows but not described in run.json are added to the metadata by key.
+ */
+export function loadRunForReport(runPathOrDir: string): LoadedRun {
+  const p = resolve(runPathOrDir);
+  if (!existsSync(p)) throw new InputError(runPathOrDir, undefined, 'run export not found (expected a folder with run.json and results.jsonl)');
+  const dir = statSync(p).isDirectory() ? p : dirname(p);
+  if (!statSync(p).isDirectory() && ![RUN_META_FILE, RESULTS_FILE].includes(basename(p))) {
+    throw new InputError(runPathOrDir, undefined, `expected a run export folder, ${RUN_META_FILE} or ${RESULTS_FILE}`);
+  }
+  const metaFile = join(dir, RUN_META_FILE);
+  const resultsFile = join(dir, RESULTS_FILE);
+  if (!existsSync(metaFile)) throw new InputError(metaFile, undefined, 'run metadata missing: a run export needs run.json next to results.jsonl');
+  if (!existsSync(resultsFile)) throw new InputError(resultsFile, undefined, 'results missing: a run export needs results.jsonl next to run.json');
+  const meta = readRunMeta(metaFile);
+  const utterances = readResults(resultsFile);
+  for (const u of utterances) {
+    if (!meta.backends.some((b) => b.key === u.backend)) meta.backends.push({ key: u.backend, name: u.backend });
+    if (!meta.conditions.some((c) => c.key === u.condition)) meta.conditions.push({ key: u.condition, name: u.condition });
+  }
+  return { dir, meta, utterances };
+}
+
+/** Absolute path of an utterance's audio, or undefined when the row has none. */
+export function audioPathOf(run: Pick<LoadedRun, 'dir'>, u: Pick<ExportedUtterance, 'audio'>): string | undefined {
+  if (!u.audio) return undefined;
+  return isAbsolute(u.audio) ? u.audio : join(run.dir, u.audio);
+}

@@ -1,0 +1,463 @@
+import { cpus } from 'node:os';
+import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { setMaxListeners } from 'node:events';
+import type { BackendFactory } from '../backends/registry.ts';
+import { InputError } from '../manifest/errors.ts';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readManifest } from '../manifest/jsonl.ts';
+import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
+import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
+import { RunStore, type ResultKey, type ResultRow, type RunUtterance } from './store.ts';
+import type { BackendSpec, Suite } from './suite.ts';
+import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
+import { Semaphore } from './semaphore.ts';
+import { CostBudget } from './budget.ts';
+import { loadNormaliser } from './score.ts';
+import type { Normaliser } from '../text/normalise.ts';
+import { silentProgress, type ProgressSink } from './progress.ts';
+import { scrubString } from './secrets.ts';
+import { countManifestLines, hashFiles } from './corpus.ts';
+import { resolveConditions, type ResolvedCondition } from './conditions.ts';
+import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
+
+/** A backend ready to run: its suite spec, instance and call settings. */
+export interface RunBackend {
+  spec: BackendSpec;
+  backend: Backend;
+  info: BackendInfo;
+  concurrency: number;
+  timeoutMs: number;
+  retries: number;
+  /** Built by the engine from the registry (so the engine closes it). */
+  owned: boolean;
+}
+
+export interface RunOptions {
+  suite: Suite;
+  store: RunStore;
+  /** Backend instances by suite name; built from the registry when absent. */
+  backends?: Map<string, Backend>;
+  /** Only these suite backend names (default: all). */
+  backendNames?: string[];
+  /** Overrides every backend's concurrency. */
+  concurrency?: number;
+  /** Stop after this many manifest utterances. */
+  limit?: number;
+  /** Overrides the suite's maxCostUsd. */
+  maxCostUsd?: number;
+  /** Retry every stored failure (not only transient ones). */
+  retryFailed?: boolean;
+  dryRun?: boolean;
+  runId?: string;
+  /** First Ctrl-C: start nothing new, let in-flight calls finish. */
+  stop?: AbortSignal;
+  /** Second Ctrl-C (or drain timeout): abandon in-flight calls. */
+  hardStop?: AbortSignal;
+  progress?: ProgressSink;
+  prepare?: PrepareFn;
+  /** Audio QC (default: the audio stage's qcAudio when the suite has qc on; cached in the store by audio hash). */
+  qc?: QcFn | false;
+  retryPolicy?: Partial<RetryPolicy>;
+  /** Prepared-audio cache (default: suite.audioCacheDir, else .asrfair/audio next to the store). */
+  audioCacheDir?: string;
+  /** Parallel audio preparations (default: number of cores). */
+  audioConcurrency?: number;
+  toolVersion?: string;
+  random?: () => number;
+}
+
+/** Counts for one backend × condition cell. */
+export interface CellCounts {
+  backend: string;
+  condition: string;
+  /** Items seen (utterances reaching this cell). */
+  total: number;
+  /** Results reused from the store. */
+  cached: number;
+  /** Backend calls made (an utterance counts once however many attempts it took). */
+  called: number;
+  ok: number;
+  failed: number;
+  /** Audio could not be prepared. */
+  audioFailed: number;
+  /** Not done because the run stopped (Ctrl-C or budget). */
+  skipped: number;
+  /** Audio seconds of the items that were (or, on a dry run, would be) sent. */
+  audioSecToDo: number;
+  estCostUsd: number;
+}
+
+export type RunStatus = 'done' | 'interrupted' | 'budget' | 'dry-run';
+
+export interface RunSummary {
+  runId: string;
+  status: RunStatus;
+  utterances: number;
+  cells: CellCounts[];
+  spentUsd: number;
+  elapsedMs: number;
+  corpusHash: string;
+  backends: RunBackend[];
+  conditions: ResolvedCondition[];
+}
+
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** Builds (or takes) the suite's backends and resolves their call settings. */
+export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'backends' | 'backendNames' | 'concurrency'>): Promise<RunBackend[]> {
+  let specs = suite.backends;
+  if (opts.backendNames?.length) {
+    const unknown = opts.backendNames.filter((n) => !specs.some((s) => s.name === n));
+    if (unknown.length) throw new Error(`${suite.file}: no backend named ${unknown.map((u) => `"${u}"`).join(', ')} (suite has ${specs.map((s) => s.name).join(', ')})`);
+    specs = specs.filter((s) => opts.backendNames!.includes(s.name));
+  }
+  if (specs.some((s) => !opts.backends?.has(s.name))) await loadPlugins(suite);
+  const out: RunBackend[] = [];
+  for (const spec of specs) {
+    let backend = opts.backends?.get(spec.name);
+    const owned = !backend;
+    if (!backend) {
+      const { getBackendFactory } = await import('../backends/index.ts');
+      try {
+        backend = await getBackendFactory(spec.type).create(spec.options, { baseDir: dirname(suite.file) });
+      } catch (e) {
+        throw new Error(`${suite.file}: backend "${spec.name}" (${spec.type}): ${scrubString((e as Error).message)}`);
+      }
+    }
+    out.push({
+      spec,
+      backend,
+      info: await backend.info(),
+      concurrency: opts.concurrency ?? spec.concurrency ?? suite.concurrency,
+      timeoutMs: (spec.timeoutSec ?? suite.timeoutSec) * 1000,
+      retries: spec.retries ?? suite.retries,
+      owned,
+    });
+  }
+  return out;
+}
+
+/**
+ * Imports the suite's plugin modules. A plugin registers backend types itself (registerBackend) or
+ * default-exports a BackendFactory, which is registered here.
+ */
+export async function loadPlugins(suite: Pick<Suite, 'plugins' | 'file'>): Promise<void> {
+  const { registerBackend } = await import('../backends/index.ts');
+  for (const p of suite.plugins) {
+    if (!existsSync(p)) throw new InputError(suite.file, undefined, `plugin not found: ${p}`);
+    const mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+    const f = mod.default as Partial<BackendFactory> | undefined;
+    if (f && typeof f === 'object' && typeof f.type === 'string' && typeof f.create === 'function') registerBackend(f as BackendFactory);
+  }
+}
+
+function keyString(k: ResultKey): string {
+  return `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
+}
+
+/** The utterance fields a run keeps (grouping keys of the suite default to `undeclared`). */
+function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined): RunUtterance {
+  const labels: Record<string, string> = { ...e.labels };
+  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(e, k);
+  return {
+    id: e.id,
+    text: e.text,
+    speaker: speakerOf(e),
+    labels,
+    audio: e.audioPath,
+    ...(e.start !== undefined ? { start: e.start } : {}),
+    ...(e.end !== undefined ? { end: e.end } : {}),
+    ...(audio ? { durationSec: audio.durationSec } : {}),
+    ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
+  };
+}
+
+/**
+ * Runs a suite: streams the manifests through audio preparation and every backend × condition,
+ * reusing stored results, committing each new one as it arrives. Memory stays flat in the manifest
+ * size: at most `window` utterance×condition units are in flight (the manifest is read on demand).
+ */
+export async function runSuite(opts: RunOptions): Promise<RunSummary> {
+  const { suite } = opts;
+  const t0 = performance.now();
+  const conditions = resolveConditions(suite);
+  let norm: Normaliser;
+  try {
+    norm = await loadNormaliser(suite.normaliser);
+  } catch (e) {
+    throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
+  }
+  for (const m of suite.manifests) if (!existsSync(m)) throw new InputError(suite.file, undefined, `manifest not found: ${m}`);
+  const backends = await prepareBackends(suite, opts);
+  try {
+    return await runWith(opts, backends, conditions, norm, t0);
+  } finally {
+    for (const b of backends) if (b.owned) await b.backend.close?.().catch(() => undefined);
+  }
+}
+
+async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: Normaliser, t0: number): Promise<RunSummary> {
+  const { suite, store } = opts;
+  const progress = opts.progress ?? silentProgress;
+  const stop = opts.stop ?? new AbortController().signal;
+  const hardStop = opts.hardStop ?? new AbortController().signal;
+  // Stopping for budget reasons (or a fatal error) is a soft stop too; combine it with the caller's.
+  const internalStop = new AbortController();
+  const softStop = AbortSignal.any([stop, internalStop.signal]);
+  // One listener per waiting unit or call in flight is expected here, not a leak.
+  setMaxListeners(0, stop, hardStop, softStop, internalStop.signal);
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
+  const prepare = opts.prepare ?? defaultPrepare;
+  const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
+  const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
+  const runId = opts.runId ?? newRunId();
+  const budget = new CostBudget(opts.maxCostUsd ?? suite.maxCostUsd ?? Number.POSITIVE_INFINITY);
+  const rerun = opts.retryFailed ? 'all' : suite.rerunFailed;
+  let budgetHit = false;
+
+  const corpusHash = await hashFiles(suite.manifests);
+  const lines = await countManifestLines(suite.manifests);
+  const utterancesTotal = opts.limit !== undefined ? Math.min(opts.limit, lines) : lines;
+  progress.start(utterancesTotal * conditions.length * backends.length);
+
+  if (!opts.dryRun) {
+    store.startRun({
+      runId,
+      suiteName: suite.name,
+      suitePath: suite.file,
+      suite,
+      corpusHash,
+      toolVersion: opts.toolVersion ?? 'unknown',
+      normaliser: norm.name,
+      normaliserVersion: norm.version,
+      seed: suite.seed,
+      startedAt: new Date().toISOString(),
+      outDir: null,
+      meta: {
+        backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
+        conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
+      },
+    });
+  }
+
+  const cells = new Map<string, CellCounts>();
+  const cellOf = (b: RunBackend, c: ResolvedCondition): CellCounts => {
+    const k = `${b.spec.name}\u0000${c.name}`;
+    let cell = cells.get(k);
+    if (!cell) {
+      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
+      cells.set(k, cell);
+    }
+    return cell;
+  };
+  for (const b of backends) for (const c of conditions) cellOf(b, c);
+
+  const backendSem = new Map(backends.map((b) => [b.spec.name, new Semaphore(b.concurrency)]));
+  const audioSem = new Semaphore(opts.audioConcurrency ?? Math.max(1, cpus().length));
+  const totalConcurrency = backends.reduce((s, b) => s + b.concurrency, 0);
+  const window = new Semaphore(Math.max(16, 2 * totalConcurrency));
+  const inflight = new Map<string, Promise<ResultRow | undefined>>();
+  const active = new Set<Promise<void>>();
+
+  const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
+
+  /** One backend call (with retries) committed to the store; undefined if the run stopped first. */
+  const call = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<ResultRow | undefined> => {
+    const sem = backendSem.get(b.spec.name)!;
+    if (!(await sem.acquire(softStop))) return undefined;
+    try {
+      if (softStop.aborted) return undefined;
+      const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
+      if (!budget.reserve(estimate)) {
+        if (!budgetHit) {
+          budgetHit = true;
+          progress.log(`budget: stopping before a call that would exceed ${budget.maxUsd} USD (spent ${budget.spentUsd.toFixed(4)} USD)`);
+          internalStop.abort();
+        }
+        return undefined;
+      }
+      let latencyMs = 0;
+      let outcome;
+      try {
+        outcome = await withRetries(
+          async (signal) => {
+            const t = performance.now();
+            try {
+              return await b.backend.transcribe(audio, signal);
+            } finally {
+              latencyMs = performance.now() - t;
+            }
+          },
+          {
+            policy: { ...policy, retries: b.retries },
+            timeoutMs: b.timeoutMs,
+            hardStop,
+            softStop,
+            random: opts.random,
+            onRetry: ({ attempt, delayMs, error }) =>
+              progress.log(`retry ${b.spec.name} ${audio.id} after attempt ${attempt} in ${(delayMs / 1000).toFixed(1)} s: ${scrubString((error as Error)?.message ?? String(error))}`),
+          },
+        );
+      } catch (e) {
+        budget.cancel(estimate);
+        if (e instanceof CallAbandonedError) return undefined;
+        throw e;
+      }
+      const t = outcome.value;
+      budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
+      cell.called++;
+      const err = outcome.ok ? null : describeError(outcome.error);
+      return store.putResult({
+        ...key,
+        status: outcome.ok ? 'ok' : 'failed',
+        hypothesis: t?.text ?? null,
+        words: t?.words ?? null,
+        phones: t?.phones ?? null,
+        raw: t?.raw ?? null,
+        latencyMs: Math.round(latencyMs * 10) / 10,
+        costUsd: outcome.ok ? (t?.costUsd ?? estimate) : 0,
+        durationSec: audio.durationSec,
+        error: err,
+        retryable: outcome.retryable,
+        attempts: outcome.attempts,
+      });
+    } finally {
+      sem.release();
+    }
+  };
+
+  const unit = async (entry: ManifestEntry, seq: number, cond: ResolvedCondition): Promise<void> => {
+    let audio: AudioRef | undefined;
+    let audioError: string | null = null;
+    let qc: AudioQC | undefined;
+    if (!(await audioSem.acquire(hardStop))) return;
+    try {
+      audio = await prepare(
+        { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
+        { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
+      );
+      if (qcFn) {
+        qc = store.getQc<AudioQC>(audio.sha256);
+        if (!qc) {
+          try {
+            qc = await qcFn(audio.wav16k, entry.id, audioCacheDir);
+            if (!opts.dryRun) store.putQc(audio.sha256, qc);
+          } catch (e) {
+            progress.log(`qc: ${describeError(e)}`);
+          }
+        }
+      }
+    } catch (e) {
+      audioError = describeError(e);
+    } finally {
+      audioSem.release();
+    }
+    const utt = runUtterance(entry, suite, audio, qc);
+    await Promise.all(
+      backends.map(async (b) => {
+        const cell = cellOf(b, cond);
+        cell.total++;
+        const base = { runId, seq, uttId: entry.id, backendName: b.spec.name, backendKey: b.backend.key, conditionName: cond.name, conditionKey: cond.key, utt };
+        if (!audio) {
+          cell.audioFailed++;
+          if (!opts.dryRun) store.putItem({ ...base, audioSha256: null, error: audioError });
+          progress.tick('failed');
+          return;
+        }
+        const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: audio.sha256 };
+        const cached = store.getResult(key);
+        if (cached && shouldReuse(cached)) {
+          cell.cached++;
+          if (!opts.dryRun) store.putItem({ ...base, audioSha256: audio.sha256, error: null });
+          progress.tick('cached');
+          return;
+        }
+        if (opts.dryRun) {
+          cell.audioSecToDo += audio.durationSec;
+          cell.estCostUsd += b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
+          progress.tick('skipped');
+          return;
+        }
+        const ks = keyString(key);
+        let pending = inflight.get(ks);
+        const own = !pending;
+        if (!pending) {
+          pending = call(b, audio, key, cell).finally(() => inflight.delete(ks));
+          inflight.set(ks, pending);
+        }
+        const row = await pending;
+        if (!row) {
+          cell.skipped++;
+          progress.tick('skipped');
+          return;
+        }
+        if (own) cell.audioSecToDo += audio.durationSec;
+        else cell.cached++;
+        store.putItem({ ...base, audioSha256: audio.sha256, error: null });
+        if (row.status === 'ok') cell.ok++;
+        else cell.failed++;
+        progress.tick(own ? (row.status === 'ok' ? 'ok' : 'failed') : 'cached');
+      }),
+    );
+  };
+
+  let seq = 0;
+  let fatal: unknown;
+  try {
+    outer: for (const manifest of suite.manifests) {
+      for await (const entry of readManifest(manifest)) {
+        if (opts.limit !== undefined && seq >= opts.limit) break outer;
+        if (softStop.aborted) break outer;
+        const s = seq++;
+        for (const cond of conditions) {
+          if (!(await window.acquire(softStop))) break outer;
+          const p: Promise<void> = unit(entry, s, cond)
+            .catch((e) => {
+              fatal ??= e;
+              internalStop.abort();
+            })
+            .finally(() => {
+              window.release();
+              active.delete(p);
+            });
+          active.add(p);
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...active]);
+    progress.stop();
+  }
+  if (fatal) {
+    if (!opts.dryRun) store.endRun(runId, 'failed');
+    throw fatal;
+  }
+
+  const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted ? 'interrupted' : budgetHit ? 'budget' : 'done';
+  if (!opts.dryRun) store.endRun(runId, status);
+  return {
+    runId,
+    status,
+    utterances: seq,
+    cells: [...cells.values()],
+    spentUsd: budget.spentUsd,
+    elapsedMs: performance.now() - t0,
+    corpusHash,
+    backends,
+    conditions,
+  };
+}
+
+/** An error as one line for the store and reports (secrets scrubbed). */
+export function describeError(e: unknown): string {
+  const err = e as { name?: string; message?: string; status?: number };
+  const msg = err?.message ?? String(e);
+  const status = err?.status !== undefined && !msg.includes(String(err.status)) ? ` (HTTP ${err.status})` : '';
+  const name = err?.name && err.name !== 'Error' ? `${err.name}: ` : '';
+  return scrubString(`${name}${msg}${status}`.replace(/\s*\n\s*/g, ' ').slice(0, 2000));
+}

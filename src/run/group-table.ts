@@ -1,0 +1,56 @@
+import type { ExportedUtterance } from '../report/run-export.ts';
+
+interface Cell {
+  backend: string;
+  condition: string;
+  group: string;
+  utterances: number;
+  failed: number;
+  speakers: Set<string>;
+  words: number;
+  errors: number;
+}
+
+/**
+ * A quick per-group WER tally for the end of `asrfair run` (pooled Σerrors/Σwords over ok rows; no
+ * intervals: `asrfair report` gives those). Memory: one speaker set per cell.
+ */
+export class GroupWerTally {
+  private readonly cells = new Map<string, Cell>();
+  constructor(readonly groupBy: string) {}
+
+  add(u: ExportedUtterance): void {
+    const group = u.labels[this.groupBy] ?? 'undeclared';
+    const k = `${u.backend}\u0000${u.condition}\u0000${group}`;
+    let c = this.cells.get(k);
+    if (!c) {
+      c = { backend: u.backend, condition: u.condition, group, utterances: 0, failed: 0, speakers: new Set(), words: 0, errors: 0 };
+      this.cells.set(k, c);
+    }
+    if (u.status === 'failed') {
+      c.failed++;
+      return;
+    }
+    c.utterances++;
+    c.speakers.add(u.speaker);
+    c.words += u.words.ref;
+    c.errors += u.words.sub + u.words.del + u.words.ins;
+  }
+
+  /** A Markdown table: backend, condition, group, speakers, utterances, failed, words, WER. */
+  markdown(): string {
+    const rows = [...this.cells.values()].sort(
+      (a, b) => a.backend.localeCompare(b.backend) || a.condition.localeCompare(b.condition) || a.group.localeCompare(b.group),
+    );
+    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const lines = [
+      `| backend | condition | ${esc(this.groupBy)} | speakers | utterances | failed | ref words | WER |`,
+      '|---|---|---|---:|---:|---:|---:|---:|',
+    ];
+    for (const r of rows) {
+      const wer = r.words > 0 ? `${((100 * r.errors) / r.words).toFixed(1)}%` : '—';
+      lines.push(`| ${esc(r.backend)} | ${esc(r.condition)} | ${esc(r.group)} | ${r.speakers.size} | ${r.utterances} | ${r.failed} | ${r.words} | ${wer} |`);
+    }
+    return lines.join('\n');
+  }
+}

@@ -1,0 +1,109 @@
+import cliProgress from 'cli-progress';
+
+export type Outcome = 'cached' | 'ok' | 'failed' | 'skipped';
+
+/** Where the engine reports progress. */
+export interface ProgressSink {
+  start(total: number): void;
+  tick(outcome: Outcome): void;
+  log(line: string): void;
+  stop(): void;
+}
+
+export const silentProgress: ProgressSink = { start() {}, tick() {}, log() {}, stop() {} };
+
+interface Tally {
+  done: number;
+  cached: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+}
+
+function newTally(): Tally {
+  return { done: 0, cached: 0, ok: 0, failed: 0, skipped: 0 };
+}
+
+function fmtEta(sec: number): string {
+  if (!Number.isFinite(sec) || sec < 0) return '?';
+  const h = Math.floor(sec / 3600);
+  const m = Math.floor((sec % 3600) / 60);
+  const s = Math.floor(sec % 60);
+  return h ? `${h}h${String(m).padStart(2, '0')}m` : m ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** A cli-progress bar with ETA and throughput (for a TTY). */
+export class BarProgress implements ProgressSink {
+  private bar = new cliProgress.SingleBar(
+    {
+      format: ' {bar} {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted} | ok {ok} cached {cached} failed {failed}',
+      hideCursor: true,
+      etaBuffer: 200,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  private t = newTally();
+  private t0 = 0;
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  start(total: number): void {
+    this.t0 = performance.now();
+    this.bar.start(total, 0, { ...this.t, rate: '0.0' });
+  }
+  tick(outcome: Outcome): void {
+    this.t.done++;
+    this.t[outcome]++;
+    const rate = (this.t.ok + this.t.failed) / Math.max(1e-3, (performance.now() - this.t0) / 1000);
+    this.bar.update(this.t.done, { ...this.t, rate: rate.toFixed(1) });
+  }
+  log(line: string): void {
+    // cli-progress redraws over the line; print above it.
+    this.stream.write(`\r\x1b[K${line}\n`);
+  }
+  stop(): void {
+    this.bar.stop();
+  }
+}
+
+/** Plain periodic log lines (for CI logs and pipes). */
+export class LineProgress implements ProgressSink {
+  private t = newTally();
+  private total = 0;
+  private t0 = 0;
+  private last = 0;
+  constructor(
+    private readonly write: (s: string) => void = (s) => process.stderr.write(s),
+    private readonly everyMs = 10_000,
+  ) {}
+
+  start(total: number): void {
+    this.total = total;
+    this.t0 = this.last = performance.now();
+    this.write(`progress: 0/${total}\n`);
+  }
+  tick(outcome: Outcome): void {
+    this.t.done++;
+    this.t[outcome]++;
+    const now = performance.now();
+    if (now - this.last >= this.everyMs) {
+      this.last = now;
+      this.line(now);
+    }
+  }
+  private line(now: number): void {
+    const elapsed = (now - this.t0) / 1000;
+    const rate = this.t.done / Math.max(1e-3, elapsed);
+    const eta = this.total > this.t.done ? (this.total - this.t.done) / rate : 0;
+    this.write(
+      `progress: ${this.t.done}/${this.total} (${((100 * this.t.done) / Math.max(1, this.total)).toFixed(1)}%) ` +
+        `ok ${this.t.ok} cached ${this.t.cached} failed ${this.t.failed} | ${rate.toFixed(1)}/s | ETA ${fmtEta(eta)}\n`,
+    );
+  }
+  log(line: string): void {
+    this.write(`${line}\n`);
+  }
+  stop(): void {
+    this.line(performance.now());
+  }
+}

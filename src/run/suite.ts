@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../manifest/errors.ts';
+import { ConditionSpecSchema } from '../audio/conditions.ts';
+
+const nameRe = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const nameMsg = 'must start with a letter or digit and use only letters, digits, _ . -';
+
+const positiveInt = z.number().int().positive();
+
+export const BackendSpecSchema = z
+  .object({
+    /** Label in reports; defaults to the type. Must be unique in the suite. */
+    name: z.string().regex(nameRe, nameMsg).optional(),
+    type: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+    /** Overrides of the suite-wide call settings for this backend. */
+    concurrency: positiveInt.optional(),
+    timeoutSec: z.number().positive().optional(),
+    retries: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+/** A named condition; every other field is handed unchanged to the audio stage's condition schema. */
+export const ConditionEntrySchema = z
+  .object({ name: z.string().regex(nameRe, nameMsg).refine((n) => n !== 'clean', '"clean" is implicit; choose another name') })
+  .passthrough();
+
+const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
+
+export const SuiteSchema = z
+  .object({
+    name: z.string().regex(nameRe, nameMsg),
+    description: z.string().optional(),
+    kind: z.enum(['blackbox', 'glassbox']).default('blackbox'),
+    manifest: z.string().min(1).optional(),
+    manifests: z.array(z.string().min(1)).min(1).optional(),
+    labelMap: z.string().optional(),
+    /** Modules (paths relative to the suite) imported before backends are built: they register extra backend types. */
+    plugins: z.array(z.string().min(1)).default([]),
+    /** How reports describe the corpus (name defaults to the manifest file name). */
+    corpus: z
+      .object({ name: z.string().optional(), version: z.string().optional(), synthetic: z.boolean().optional(), description: z.string().optional() })
+      .strict()
+      .optional(),
+    /** Service-card footnotes carried into run.json. */
+    card: z
+      .object({ intendedUse: z.string().optional(), limits: z.array(z.string()).optional(), confounders: z.array(z.string()).optional() })
+      .strict()
+      .optional(),
+    groupBy: z.array(z.string().min(1)).default(['accent']),
+    slices: z.array(z.array(z.string().min(1)).min(2)).default([]),
+    backends: z.array(BackendSpecSchema).min(1, 'at least one backend is required'),
+    conditions: z.array(ConditionEntrySchema).default([]),
+    /** Measure audio QC (SNR, clipping, silence) of each prepared audio as covariates (default true). */
+    qc: z.boolean().default(true),
+    /** Include the unperturbed audio (default true). */
+    includeClean: z.boolean().default(true),
+    normaliser: z.string().default('basic'),
+    costModel: z.enum(['sclite', 'unit']).default('sclite'),
+    metrics: z.array(MetricSchema).default(['wer', 'cer']),
+    seed: z.number().int().default(1),
+    bootstrap: z
+      .union([positiveInt.transform((B) => ({ B })), z.object({ B: positiveInt.default(1000) }).strict()])
+      .default({ B: 1000 }),
+    minCell: z.object({ speakers: positiveInt.default(10), words: positiveInt.default(500) }).strict().default({ speakers: 10, words: 500 }),
+    gate: z
+      .object({ maxGap: z.number().nonnegative().optional(), maxWer: z.number().nonnegative().optional(), groupRatio: z.number().positive().optional() })
+      .strict()
+      .optional(),
+    concurrency: positiveInt.default(4),
+    timeoutSec: z.number().positive().default(120),
+    retries: z.number().int().nonnegative().default(3),
+    maxCostUsd: z.number().nonnegative().optional(),
+    /** On a rerun, which stored failures are tried again: transient ones (default), all, or none. */
+    rerunFailed: z.enum(['transient', 'all', 'none']).default('transient'),
+    /** Output folder for the run export (default reports/<name>/<run-id>), relative to the working directory. */
+    out: z.string().optional(),
+    /** Where prepared (decoded, perturbed) audio is cached, relative to the suite file. */
+    audioCacheDir: z.string().optional(),
+  })
+  .strict()
+  .refine((s) => s.manifest !== undefined || s.manifests !== undefined, { message: 'give `manifest` or `manifests`', path: ['manifest'] })
+  .refine((s) => s.manifest === undefined || s.manifests === undefined, { message: 'give `manifest` or `manifests`, not both', path: ['manifests'] });
+
+type RawSuite = z.infer<typeof SuiteSchema>;
+
+export interface BackendSpec extends z.infer<typeof BackendSpecSchema> {
+  name: string;
+}
+
+export interface ConditionEntry {
+  name: string;
+  /** The rest of the entry: the audio stage's condition spec. */
+  spec: Record<string, unknown>;
+}
+
+export interface Suite extends Omit<RawSuite, 'manifest' | 'manifests' | 'backends' | 'conditions' | 'labelMap' | 'audioCacheDir' | 'plugins'> {
+  /** Absolute path of the suite file. */
+  file: string;
+  /** Absolute manifest paths. */
+  manifests: string[];
+  labelMap?: string;
+  /** Absolute paths of plugin modules. */
+  plugins: string[];
+  backends: BackendSpec[];
+  conditions: ConditionEntry[];
+  audioCacheDir?: string;
+}
+
+/** Line (1-based) of the YAML node at `path`, or of its nearest existing parent. */
+function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return undefined;
+}
+
+function yamlPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
+}
+
+/** Parses and validates a suite from YAML text. Errors name the file, line and YAML path. */
+export function parseSuite(text: string, file: string): Suite {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    throw new InputError(file, e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line, `invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const parsed = SuiteSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
+    throw new InputError(file, lineOf(doc, counter, issue.path), `${yamlPath(issue.path)}: ${issue.message}${more}`);
+  }
+  const raw = parsed.data;
+
+  const base = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const backends: BackendSpec[] = raw.backends.map((b) => ({ ...b, name: b.name ?? b.type }));
+  const seen = new Map<string, number>();
+  backends.forEach((b, i) => {
+    if (seen.has(b.name)) {
+      throw new InputError(file, lineOf(doc, counter, ['backends', i]), `backends[${i}]: duplicate backend name "${b.name}" (also backends[${seen.get(b.name)}]); give each a distinct \`name\``);
+    }
+    seen.set(b.name, i);
+  });
+  const condNames = new Set<string>();
+  const conditions: ConditionEntry[] = raw.conditions.map((c, i) => {
+    const { name, ...spec } = c as { name: string } & Record<string, unknown>;
+    if (condNames.has(name)) throw new InputError(file, lineOf(doc, counter, ['conditions', i, 'name']), `conditions[${i}].name: duplicate condition "${name}"`);
+    condNames.add(name);
+    const checked = ConditionSpecSchema.safeParse({ name, ...spec });
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      const path = ['conditions', i, ...issue.path];
+      throw new InputError(file, lineOf(doc, counter, path), `${yamlPath(path)}: ${issue.message}`);
+    }
+    return { name, spec: resolveStepPaths(spec, abs) };
+  });
+  if (!raw.includeClean && conditions.length === 0) {
+    throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');
+  }
+
+  const { manifest, manifests, labelMap, audioCacheDir, plugins, backends: _b, conditions: _c, ...rest } = raw;
+  return {
+    ...rest,
+    file: resolve(file),
+    manifests: (manifests ?? [manifest as string]).map(abs),
+    labelMap: labelMap === undefined ? undefined : abs(labelMap),
+    plugins: plugins.map(abs),
+    backends,
+    conditions,
+    audioCacheDir: audioCacheDir === undefined ? undefined : abs(audioCacheDir),
+  };
+}
+
+/** Babble talker files and manifests in a condition are relative to the suite file. */
+function resolveStepPaths(spec: Record<string, unknown>, abs: (p: string) => string): Record<string, unknown> {
+  if (!Array.isArray(spec.steps)) return spec;
+  const steps = spec.steps.map((st: unknown) => {
+    if (!st || typeof st !== 'object') return st;
+    const step = { ...(st as Record<string, unknown>) };
+    if (Array.isArray(step.sources)) step.sources = step.sources.map((p) => (typeof p === 'string' ? abs(p) : p));
+    if (typeof step.manifest === 'string') step.manifest = abs(step.manifest);
+    return step;
+  });
+  return { ...spec, steps };
+}
+
+export function loadSuite(file: string): Suite {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, undefined, code === 'ENOENT' ? 'suite file not found' : `cannot read suite file (${code ?? (e as Error).message})`);
+  }
+  return parseSuite(text, file);
+}

@@ -1,0 +1,162 @@
+import type { ErrorCounts } from './types.ts';
+import { addCounts, emptyCounts, errorCount } from './metrics.ts';
+
+/** Totals of one speaker (or of the whole set). */
+export interface SpeakerStats {
+  speaker: string;
+  sentences: number;
+  /** Sentences with at least one error (sclite's S.Err numerator). */
+  sentenceErrors: number;
+  counts: ErrorCounts;
+}
+
+/** Accumulates per-speaker totals while utterances stream past. */
+export class SpeakerTable {
+  private readonly bySpeaker = new Map<string, SpeakerStats>();
+
+  add(speaker: string, c: ErrorCounts): void {
+    let s = this.bySpeaker.get(speaker);
+    if (!s) {
+      s = { speaker, sentences: 0, sentenceErrors: 0, counts: emptyCounts() };
+      this.bySpeaker.set(speaker, s);
+    }
+    s.sentences++;
+    if (errorCount(c) > 0) s.sentenceErrors++;
+    addCounts(s.counts, c);
+  }
+
+  /** Speakers sorted by name (as sclite lists them). */
+  rows(): SpeakerStats[] {
+    return [...this.bySpeaker.values()].sort((a, b) => (a.speaker < b.speaker ? -1 : a.speaker > b.speaker ? 1 : 0));
+  }
+
+  total(): SpeakerStats {
+    const t: SpeakerStats = { speaker: 'Sum/Avg', sentences: 0, sentenceErrors: 0, counts: emptyCounts() };
+    for (const s of this.bySpeaker.values()) {
+      t.sentences += s.sentences;
+      t.sentenceErrors += s.sentenceErrors;
+      addCounts(t.counts, s.counts);
+    }
+    return t;
+  }
+}
+
+/** One line of the sclite-style table: counts of sentences and words, the rest in percent. */
+export interface SummaryLine {
+  label: string;
+  sentences: number;
+  words: number;
+  corr: number;
+  sub: number;
+  del: number;
+  ins: number;
+  err: number;
+  sentErr: number;
+}
+
+export interface Summary {
+  speakers: SummaryLine[];
+  sum: SummaryLine;
+  mean: SummaryLine;
+  sd: SummaryLine;
+  median: SummaryLine;
+}
+
+/** Percent of N; sclite shows 0 errors over 0 words as 0.0. */
+function pct(x: number, n: number): number {
+  if (n === 0) return x === 0 ? 0 : Infinity;
+  return (100 * x) / n;
+}
+
+export function summaryLine(s: SpeakerStats): SummaryLine {
+  const c = s.counts;
+  return {
+    label: s.speaker,
+    sentences: s.sentences,
+    words: c.ref,
+    corr: pct(c.hits, c.ref),
+    sub: pct(c.sub, c.ref),
+    del: pct(c.del, c.ref),
+    ins: pct(c.ins, c.ref),
+    err: pct(errorCount(c), c.ref),
+    sentErr: pct(s.sentenceErrors, s.sentences),
+  };
+}
+
+const FIELDS = ['sentences', 'words', 'corr', 'sub', 'del', 'ins', 'err', 'sentErr'] as const;
+
+function across(label: string, lines: SummaryLine[], f: (xs: number[]) => number): SummaryLine {
+  const out = { label } as SummaryLine;
+  for (const k of FIELDS) out[k] = f(lines.map((l) => l[k]));
+  return out;
+}
+
+export function mean(xs: number[]): number {
+  return xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation (n − 1), as sclite prints. */
+export function sampleSd(xs: number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function summarise(table: SpeakerTable): Summary {
+  const speakers = table.rows().map(summaryLine);
+  // Speakers with no reference words have no defined rates; leave them out of mean/S.D./median.
+  const rated = speakers.filter((l) => Number.isFinite(l.err));
+  return {
+    speakers,
+    sum: summaryLine(table.total()),
+    mean: across('Mean', rated, mean),
+    sd: across('S.D.', rated, sampleSd),
+    median: across('Median', rated, median),
+  };
+}
+
+function fmt(x: number, digits: number): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : 'inf';
+}
+
+/** Renders the table like sclite's `sum` report (plain text, fixed width). */
+export function renderSummary(s: Summary, title: string): string {
+  const labelW = Math.max(8, ...s.speakers.map((l) => l.label.length));
+  const row = (l: SummaryLine, intDigits: number): string =>
+    `| ${l.label.padEnd(labelW)} | ${fmt(l.sentences, intDigits).padStart(5)} ${fmt(l.words, intDigits).padStart(7)} | ` +
+    [l.corr, l.sub, l.del, l.ins, l.err, l.sentErr].map((x) => fmt(x, 1).padStart(6)).join(' ') +
+    ' |';
+  const head =
+    `| ${'SPKR'.padEnd(labelW)} | ${'# Snt'.padStart(5)} ${'# Wrd'.padStart(7)} | ` +
+    ['Corr', 'Sub', 'Del', 'Ins', 'Err', 'S.Err'].map((x) => x.padStart(6)).join(' ') +
+    ' |';
+  const width = head.length;
+  const rule = (ch: string): string => `|${ch.repeat(width - 2)}|`;
+  const lines: string[] = [];
+  lines.push(`,${'-'.repeat(width - 2)}.`);
+  const t = title.length > width - 4 ? `…${title.slice(-(width - 5))}` : title;
+  const padL = Math.floor((width - 2 - t.length) / 2);
+  lines.push(`|${' '.repeat(padL)}${t}${' '.repeat(width - 2 - padL - t.length)}|`);
+  lines.push(rule('-'));
+  lines.push(head);
+  lines.push(rule('-'));
+  s.speakers.forEach((l, i) => {
+    if (i > 0) lines.push(rule('-'));
+    lines.push(row(l, 0));
+  });
+  lines.push(rule('='));
+  lines.push(row(s.sum, 0));
+  lines.push(rule('='));
+  lines.push(row(s.mean, 1));
+  lines.push(row(s.sd, 1));
+  lines.push(row(s.median, 1));
+  lines.push(`\`${'-'.repeat(width - 2)}'`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,376 @@
+import { createRng } from './rng.ts';
+import { mean, sampleVariance } from './descriptive.ts';
+import { binomialCdf, logChoose, normalTwoSidedP, studentTTwoSidedP } from './distributions.ts';
+import type { ClusterTotals, PermutationResult, WelchResult } from './types.ts';
+
+/** Welch's unequal-variance t-test of mean(a) − mean(b), df by Welch–Satterthwaite, two-sided p. */
+export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): WelchResult {
+  const nA = a.length;
+  const nB = b.length;
+  const meanA = mean(a);
+  const meanB = mean(b);
+  const qa = sampleVariance(a) / nA;
+  const qb = sampleVariance(b) / nB;
+  const se2 = qa + qb;
+  const diff = meanA - meanB;
+  let t = diff / Math.sqrt(se2);
+  let df = (se2 * se2) / ((qa * qa) / (nA - 1) + (qb * qb) / (nB - 1));
+  let p = studentTTwoSidedP(t, df);
+  if (se2 === 0 && nA >= 2 && nB >= 2) {
+    // Both groups constant: no spread to test against.
+    t = diff === 0 ? 0 : Math.sign(diff) * Infinity;
+    df = nA + nB - 2;
+    p = diff === 0 ? 1 : 0;
+  }
+  return { meanA, meanB, diff, t, df, p, nA, nB };
+}
+
+/**
+ * Speaker-level permutation test of pooled rate(group g) − rate(rest): group labels are permuted
+ * across clusters (group sizes kept). Two-sided, p = (1 + #{|d*| ≥ |d|}) / (1 + permutations).
+ */
+export function permutationGroupVsRest(
+  totals: ClusterTotals,
+  g: number,
+  permutations: number,
+  seed: number,
+): PermutationResult {
+  const { errors, words, group } = totals;
+  const n = group.length;
+  let totE = 0;
+  let totW = 0;
+  let inE = 0;
+  let inW = 0;
+  let nIn = 0;
+  for (let i = 0; i < n; i++) {
+    totE += errors[i];
+    totW += words[i];
+    if (group[i] === g) {
+      inE += errors[i];
+      inW += words[i];
+      nIn++;
+    }
+  }
+  const statistic = inE / inW - (totE - inE) / (totW - inW);
+  if (nIn === 0 || nIn === n || !Number.isFinite(statistic)) return { statistic, p: Number.NaN, permutations };
+  // Draw the smaller side; the other is the complement.
+  const k = Math.min(nIn, n - nIn);
+  const drawnIsGroup = k === nIn;
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const rng = createRng(seed);
+  const obs = Math.abs(statistic) * (1 - 1e-12);
+  let extreme = 0;
+  for (let r = 0; r < permutations; r++) {
+    let e = 0;
+    let w = 0;
+    for (let j = 0; j < k; j++) {
+      const pick = j + ((rng.next() * (n - j)) | 0);
+      const tmp = perm[j];
+      perm[j] = perm[pick];
+      perm[pick] = tmp;
+      e += errors[perm[j]];
+      w += words[perm[j]];
+    }
+    const d = drawnIsGroup ? e / w - (totE - e) / (totW - w) : (totE - e) / (totW - w) - e / w;
+    if (Math.abs(d) >= obs) extreme++;
+  }
+  return { statistic, p: (1 + extreme) / (1 + permutations), permutations };
+}
+
+export interface WithinBetweenResult {
+  within: number;
+  between: number;
+  ratio: number;
+  p: number;
+  permutations: number;
+}
+
+function withinBetween(values: Float64Array, group: Int32Array, groups: number, sum: Float64Array, sq: Float64Array, cnt: Float64Array) {
+  sum.fill(0);
+  sq.fill(0);
+  cnt.fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const g = group[i];
+    sum[g] += values[i];
+    sq[g] += values[i] * values[i];
+    cnt[g]++;
+  }
+  let totS = 0;
+  let totQ = 0;
+  let wSum = 0;
+  let wPairs = 0;
+  for (let g = 0; g < groups; g++) {
+    totS += sum[g];
+    totQ += sq[g];
+    // Σ_{i<j in g} (x_i − x_j)² = n·Σx² − (Σx)²
+    wSum += cnt[g] * sq[g] - sum[g] * sum[g];
+    wPairs += (cnt[g] * (cnt[g] - 1)) / 2;
+  }
+  const N = values.length;
+  const allSum = N * totQ - totS * totS;
+  const allPairs = (N * (N - 1)) / 2;
+  const within = wSum / wPairs;
+  const between = (allSum - wSum) / (allPairs - wPairs);
+  return { within, between };
+}
+
+/**
+ * Within- vs between-group spread of per-speaker scores: mean squared pairwise difference within groups
+ * and between groups (computed from group sums in O(n), so equivalent to a one-way PERMANOVA on the
+ * scores), ratio = between / within, one-sided permutation p (labels permuted across speakers).
+ */
+export function withinBetweenTest(
+  values: Float64Array,
+  group: Int32Array,
+  groups: number,
+  permutations: number,
+  seed: number,
+): WithinBetweenResult {
+  const sum = new Float64Array(groups);
+  const sq = new Float64Array(groups);
+  const cnt = new Float64Array(groups);
+  const { within, between } = withinBetween(values, group, groups, sum, sq, cnt);
+  const ratio = between / within;
+  if (!Number.isFinite(ratio)) return { within, between, ratio, p: Number.NaN, permutations };
+  const labels = Int32Array.from(group);
+  const rng = createRng(seed);
+  let extreme = 0;
+  for (let r = 0; r < permutations; r++) {
+    for (let i = labels.length - 1; i > 0; i--) {
+      const j = (rng.next() * (i + 1)) | 0;
+      const t = labels[i];
+      labels[i] = labels[j];
+      labels[j] = t;
+    }
+    const s = withinBetween(values, labels, groups, sum, sq, cnt);
+    if (s.between / s.within >= ratio * (1 - 1e-12)) extreme++;
+  }
+  return { within, between, ratio, p: (1 + extreme) / (1 + permutations), permutations };
+}
+
+export interface SignTestResult {
+  positive: number;
+  negative: number;
+  ties: number;
+  /** Exact two-sided binomial p: min(1, 2·P(X ≤ min(N+, N−))), X ~ Bin(n, ½). */
+  p: number;
+}
+
+/**
+ * Ties: 'drop' (default, the textbook test: n = N+ + N−) or 'split' (sclite sc_stats: ties shared
+ * between N+ and N−, the odd one to N−, n = all pairs).
+ */
+export type SignTies = 'drop' | 'split';
+
+/** Exact sign test on paired differences (e.g. per-speaker WER of system A − system B). */
+export function signTest(diffs: ArrayLike<number>, ties: SignTies = 'drop'): SignTestResult {
+  let positive = 0;
+  let negative = 0;
+  let zero = 0;
+  for (let i = 0; i < diffs.length; i++) {
+    if (diffs[i] > 0) positive++;
+    else if (diffs[i] < 0) negative++;
+    else zero++;
+  }
+  let pos = positive;
+  let neg = negative;
+  if (ties === 'split') {
+    pos += Math.floor(zero / 2);
+    neg += Math.ceil(zero / 2);
+  }
+  const n = pos + neg;
+  const p = n === 0 ? 1 : Math.min(1, 2 * binomialCdf(Math.min(pos, neg), n, 0.5));
+  return { positive, negative, ties: zero, p };
+}
+
+export interface WilcoxonResult {
+  /** Sum of ranks of positive differences. */
+  wPlus: number;
+  /** Non-zero differences used. */
+  n: number;
+  /** Exact (n ≤ 50, no tied |d|) or normal approximation with tie and continuity correction. */
+  exact: boolean;
+  z?: number;
+  p: number;
+}
+
+/** Average ranks (1-based) of |values|, plus the tie-correction term Σ(t³ − t). */
+function absRanks(d: number[]): { ranks: Float64Array; tieTerm: number } {
+  const order = d.map((_, i) => i).sort((i, j) => Math.abs(d[i]) - Math.abs(d[j]));
+  const ranks = new Float64Array(d.length);
+  let tieTerm = 0;
+  for (let s = 0; s < order.length; ) {
+    let e = s;
+    while (e + 1 < order.length && Math.abs(d[order[e + 1]]) === Math.abs(d[order[s]])) e++;
+    const r = (s + e) / 2 + 1;
+    for (let k = s; k <= e; k++) ranks[order[k]] = r;
+    const t = e - s + 1;
+    tieTerm += t * t * t - t;
+    s = e + 1;
+  }
+  return { ranks, tieTerm };
+}
+
+/**
+ * Conventions: 'standard' (default; as R's wilcox.test: zeros dropped, exact for n ≤ 50 without
+ * ties, else normal with tie and continuity correction) or 'sc_stats' (sclite: zeros kept and ranked,
+ * ⌈zeros/2⌉ of them counted positive and the rest negative, normal approximation without tie or
+ * continuity correction).
+ */
+export type WilcoxonConvention = 'standard' | 'sc_stats';
+
+/** Wilcoxon signed-rank test (two-sided) on paired differences. */
+export function wilcoxonSignedRank(diffs: ArrayLike<number>, convention: WilcoxonConvention = 'standard'): WilcoxonResult {
+  const d: number[] = [];
+  const keepZeros = convention === 'sc_stats';
+  for (let i = 0; i < diffs.length; i++) if ((keepZeros || diffs[i] !== 0) && !Number.isNaN(diffs[i])) d.push(diffs[i]);
+  const n = d.length;
+  if (n === 0) return { wPlus: 0, n, exact: true, p: 1 };
+  const { ranks, tieTerm } = absRanks(d);
+  let wPlus = 0;
+  let zeros = 0;
+  for (let i = 0; i < n; i++) {
+    if (d[i] > 0) wPlus += ranks[i];
+    // Zeros share the lowest ranks, so which of them count positive does not matter.
+    else if (d[i] === 0 && zeros++ % 2 === 0) wPlus += ranks[i];
+  }
+  const mu = (n * (n + 1)) / 4;
+  if (keepZeros) {
+    const z = (wPlus - mu) / Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24);
+    return { wPlus, n, exact: false, z, p: normalTwoSidedP(z) };
+  }
+  if (n <= 50 && tieTerm === 0) {
+    // Exact null distribution of W+ : counts of subsets of {1..n} with each sum.
+    const max = (n * (n + 1)) / 2;
+    const counts = new Float64Array(max + 1);
+    counts[0] = 1;
+    for (let r = 1; r <= n; r++) for (let s = max; s >= r; s--) counts[s] += counts[s - r];
+    const total = 2 ** n;
+    let lower = 0;
+    for (let s = 0; s <= wPlus; s++) lower += counts[s];
+    let upper = 0;
+    for (let s = wPlus; s <= max; s++) upper += counts[s];
+    return { wPlus, n, exact: true, p: Math.min(1, (2 * Math.min(lower, upper)) / total) };
+  }
+  const sigma = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
+  const dev = wPlus - mu;
+  const z = (dev - Math.sign(dev) * 0.5) / sigma;
+  return { wPlus, n, exact: false, z, p: normalTwoSidedP(z) };
+}
+
+export interface MapssweResult {
+  segments: number;
+  /** Mean per-segment error difference (A − B). */
+  meanDiff: number;
+  sd: number;
+  /** W = mean / (sd / √n), standard normal under H0. */
+  w: number;
+  p: number;
+}
+
+/**
+ * sclite sc_stats' Matched Pair Sentence Segment Word Error test. sclite cuts segments at words both
+ * systems got right; here each utterance is one segment (coarser, same statistic):
+ * Z_i = errA_i − errB_i, W = mean(Z) / (sd(Z)/√n), two-sided normal p.
+ */
+export function mapsswe(errorsA: ArrayLike<number>, errorsB: ArrayLike<number>): MapssweResult {
+  const n = errorsA.length;
+  if (errorsB.length !== n) throw new Error(`mapsswe: ${n} segments for A but ${errorsB.length} for B`);
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) z[i] = errorsA[i] - errorsB[i];
+  const meanDiff = mean(z);
+  const sd = Math.sqrt(sampleVariance(z));
+  let w = meanDiff / (sd / Math.sqrt(n));
+  let p = normalTwoSidedP(w);
+  if (sd === 0) {
+    w = meanDiff === 0 ? 0 : Math.sign(meanDiff) * Infinity;
+    p = meanDiff === 0 ? 1 : 0;
+  }
+  return { segments: n, meanDiff, sd, w, p };
+}
+
+export interface FisherResult {
+  /** Two-sided: sum of table probabilities ≤ that of the observed table (R's convention). */
+  p: number;
+  /** P(X ≥ a): the first cell is larger than chance would make it. */
+  pGreater: number;
+  pLess: number;
+  /** Sample odds ratio ad / bc. */
+  oddsRatio: number;
+}
+
+/** Fisher's exact test of the 2×2 table [[a, b], [c, d]] (hypergeometric on margins). */
+export function fisherExact(a: number, b: number, c: number, d: number): FisherResult {
+  const r1 = a + b;
+  const r2 = c + d;
+  const c1 = a + c;
+  const n = r1 + r2;
+  const lo = Math.max(0, c1 - r2);
+  const hi = Math.min(r1, c1);
+  const denom = logChoose(n, c1);
+  const prob = (x: number) => Math.exp(logChoose(r1, x) + logChoose(r2, c1 - x) - denom);
+  const pObs = prob(a);
+  let p = 0;
+  let pGreater = 0;
+  let pLess = 0;
+  for (let x = lo; x <= hi; x++) {
+    const px = prob(x);
+    if (px <= pObs * (1 + 1e-7)) p += px;
+    if (x >= a) pGreater += px;
+    if (x <= a) pLess += px;
+  }
+  return { p: Math.min(1, p), pGreater: Math.min(1, pGreater), pLess: Math.min(1, pLess), oddsRatio: (a * d) / (b * c) };
+}
+
+/**
+ * Single-step max-statistic permutation (Westfall & Young): for each tested group g, the share of
+ * label permutations (across clusters) in which the largest pooled rate(t) − rate(rest of t) over
+ * all tested groups t reaches g's observed difference. One-sided (worse), FWER-adjusted over the
+ * tested groups, count-based with +1 correction; NaN for groups not tested.
+ */
+export function maxStatisticPermutation(
+  totals: ClusterTotals,
+  tested: readonly boolean[],
+  permutations: number,
+  seed: number,
+): number[] {
+  const { errors, words, group, groups } = totals;
+  const n = group.length;
+  let totE = 0;
+  let totW = 0;
+  for (let i = 0; i < n; i++) {
+    totE += errors[i];
+    totW += words[i];
+  }
+  const e = new Float64Array(groups);
+  const w = new Float64Array(groups);
+  const diffs = (labels: Int32Array): Float64Array => {
+    e.fill(0);
+    w.fill(0);
+    for (let i = 0; i < n; i++) {
+      e[labels[i]] += errors[i];
+      w[labels[i]] += words[i];
+    }
+    const d = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) d[g] = e[g] / w[g] - (totE - e[g]) / (totW - w[g]);
+    return d;
+  };
+  const observed = diffs(group);
+  const labels = Int32Array.from(group);
+  const rng = createRng(seed);
+  const exceed = new Float64Array(groups);
+  for (let r = 0; r < permutations; r++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = (rng.next() * (i + 1)) | 0;
+      const t = labels[i];
+      labels[i] = labels[j];
+      labels[j] = t;
+    }
+    const d = diffs(labels);
+    let max = -Infinity;
+    for (let g = 0; g < groups; g++) if (tested[g] && d[g] > max) max = d[g];
+    for (let g = 0; g < groups; g++) if (tested[g] && max >= observed[g] - 1e-12 * Math.abs(observed[g])) exceed[g]++;
+  }
+  return Array.from({ length: groups }, (_, g) => (tested[g] && Number.isFinite(observed[g]) ? (1 + exceed[g]) / (1 + permutations) : NaN));
+}

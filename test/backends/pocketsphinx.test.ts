@@ -1,0 +1,113 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { PocketSphinxBackend, defaultPocketSphinxOptions, parseHypseg } from '../../src/backends/pocketsphinx.ts';
+import { getBackendFactory } from '../../src/backends/index.ts';
+import { BackendError, type AudioRef } from '../../src/backends/types.ts';
+import { align } from '../../src/score/align.ts';
+import { sumCounts, wer } from '../../src/score/metrics.ts';
+
+const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
+
+/** Human read speech shipped by Debian's pocketsphinx-testdata, with its reference transcripts. */
+function librivox(): { ref: string; ref16k: AudioRef }[] {
+  return readFileSync(join(LIBRIVOX, 'transcription'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const m = /^<s> (.*) <\/s> \((.*)\)$/.exec(line.trim());
+      if (!m) throw new Error(`bad transcription line ${line}`);
+      const wav = join(LIBRIVOX, `${m[2]}.wav`);
+      const bytes = readFileSync(wav);
+      return {
+        ref: m[1],
+        ref16k: { id: m[2], path: wav, wav16k: wav, sha256: createHash('sha256').update(bytes).digest('hex'), durationSec: (bytes.length - 44) / 32000 },
+      };
+    });
+}
+
+const signal = () => new AbortController().signal;
+
+describe('pocketsphinx backend (Debian pocketsphinx_batch, real decoding)', () => {
+  const backend = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), processes: 2 });
+  afterAll(() => backend.close());
+
+  it('decodes real human speech at the WER measured for this model (~28%), with word times', async () => {
+    const items = librivox();
+    const results = await Promise.all(items.map((i) => backend.transcribe(i.ref16k, signal())));
+    const counts = sumCounts(items.map((it, k) => align(it.ref.split(' '), results[k].text.split(' ').filter(Boolean)).counts));
+    expect(counts.ref).toBe(items.reduce((n, it) => n + it.ref.split(' ').length, 0));
+    expect(counts.ref).toBeGreaterThan(60);
+    expect(wer(counts)).toBeGreaterThan(0.1);
+    expect(wer(counts)).toBeLessThan(0.45);
+    for (const [k, r] of results.entries()) {
+      expect(r.words!.length).toBe(r.text.split(' ').filter(Boolean).length);
+      let prev = 0;
+      for (const w of r.words!) {
+        expect(w.start).toBeGreaterThanOrEqual(prev);
+        expect(w.end).toBeGreaterThan(w.start);
+        expect(w.end).toBeLessThanOrEqual(items[k].ref16k.durationSec + 0.05);
+        prev = w.end;
+      }
+      expect(r.text).not.toMatch(/<s>|<\/s>|<sil>|\(\d\)/);
+    }
+  });
+
+  it('gives the same hypothesis for the same audio run to run, and across processes', async () => {
+    const [a] = librivox();
+    const out = await Promise.all([1, 2, 3].map(() => backend.transcribe(a.ref16k, signal())));
+    expect(new Set(out.map((o) => o.text)).size).toBe(1);
+  });
+
+  it('rejects audio that is not 16 kHz mono PCM with a clear, non-retryable error naming the file, and keeps working', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-'));
+    const wav8k = join(dir, 'tone8k.wav');
+    execFileSync('sox', ['-D', '-n', '-r', '8000', '-c', '1', '-b', '16', wav8k, 'synth', '0.5', 'sine', '440']);
+    const missing = join(dir, 'missing.wav');
+    const corrupt = join(dir, 'corrupt.wav');
+    writeFileSync(corrupt, 'this is not audio');
+    for (const path of [wav8k, missing, corrupt]) {
+      const err = await backend.transcribe({ id: 'x', path, wav16k: path, sha256: 'x', durationSec: 0.5 }, signal()).catch((e) => e);
+      expect(err).toBeInstanceOf(BackendError);
+      expect((err as BackendError).retryable).toBe(false);
+      expect((err as Error).message).toContain(path);
+    }
+    const [a] = librivox();
+    const copy = join(dir, 'copy.wav');
+    copyFileSync(a.ref16k.wav16k, copy);
+    const ok = await backend.transcribe({ ...a.ref16k, wav16k: copy }, signal());
+    expect(ok.text.length).toBeGreaterThan(10);
+  });
+
+  it('abandons a decode when its signal aborts and recovers with a fresh process', async () => {
+    const [a, b] = librivox();
+    const ctl = new AbortController();
+    const p = backend.transcribe(a.ref16k, ctl.signal);
+    setTimeout(() => ctl.abort(new Error('timeout')), 50);
+    await expect(p).rejects.toMatchObject({ retryable: true });
+    const ok = await backend.transcribe(b.ref16k, signal());
+    expect(ok.text).toContain('young man');
+  });
+
+  it('keys results by model and options, and builds from suite options through the registry', async () => {
+    const f = getBackendFactory('pocketsphinx');
+    const x = await f.create({}, { baseDir: '/' });
+    const y = await f.create({ flags: { beam: '1e-60' } }, { baseDir: '/' });
+    const z = await f.create({ processes: 1 }, { baseDir: '/' });
+    expect(x.key).toMatch(/^pocketsphinx:en-us:[0-9a-f]{12}$/);
+    expect(y.key).not.toBe(x.key);
+    expect(z.key).toBe(x.key); // process count does not change the output
+    await expect(f.create({ lm: '/nonexistent.lm.bin' }, { baseDir: '/' })).rejects.toThrow(/nonexistent\.lm\.bin/);
+    await Promise.all([x, y, z].map((b) => b.close?.()));
+  });
+
+  it('parses hypseg lines into words and frame times', () => {
+    const seg = parseHypseg('u1 S 0 T -100 A -90 L -10 0 -5 0 <s> 15 -1 -1 the 27 -2 -2 use(2) 56 -3 -3 <sil> 77 -4 -4 [NOISE] 90 -5 -5 plants 120 -1 -1 </s> 130');
+    expect(seg.words.map((w) => w.word)).toEqual(['the', 'use', 'plants']);
+    expect(seg.words[1]).toMatchObject({ start: 0.27, end: 0.56 });
+    expect(seg.words[2]).toMatchObject({ start: 0.9, end: 1.2 });
+  });
+});

@@ -1,0 +1,115 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const SCLITE = '/usr/lib/sctk/bin/sclite';
+export const scliteAvailable = existsSync(SCLITE);
+
+export interface ScliteUtterance {
+  id: string;
+  hits: number;
+  sub: number;
+  del: number;
+  ins: number;
+}
+
+export interface ScliteSpeakerRow {
+  speaker: string;
+  sentences: number;
+  words: number;
+  corr: number;
+  sub: number;
+  del: number;
+  ins: number;
+  err: number;
+  sentErr: number;
+}
+
+export interface ScliteOutput {
+  utterances: Map<string, ScliteUtterance>;
+  /** `sum` report: percentages (1 decimal). */
+  speakers: ScliteSpeakerRow[];
+  sum: ScliteSpeakerRow;
+  /** `rsum` report: raw counts (corr = hits, sentErr = sentences with an error). */
+  rawSpeakers: ScliteSpeakerRow[];
+  rawSum: ScliteSpeakerRow;
+  /** Mean, S.D. and Median rows of the `sum` (percent) report. */
+  pctStats: Map<string, ScliteSpeakerRow>;
+  /** Aligned operations per utterance from the SGML report, e.g. `S:b:x`, `D:the:`, `I::uh`. */
+  ops: Map<string, string[]>;
+}
+
+/** Runs Debian's sclite (case-sensitive, speaker ids as `-i rm`) and parses its `sum` and `pra` reports. */
+export function runSclite(refTrn: string, hypTrn: string): ScliteOutput {
+  const res = spawnSync(SCLITE, ['-s', '-r', refTrn, 'trn', '-h', hypTrn, 'trn', '-i', 'rm', '-o', 'sum', 'rsum', 'pra', 'sgml', 'stdout'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (res.status !== 0) throw new Error(`sclite failed (${res.status}): ${res.stderr}`);
+  return parseScliteOutput(res.stdout);
+}
+
+export function parseScliteOutput(out: string): ScliteOutput {
+  const utterances = new Map<string, ScliteUtterance>();
+  let id: string | undefined;
+  let rows: ScliteSpeakerRow[] = [];
+  let speakers: ScliteSpeakerRow[] = [];
+  let rawSpeakers: ScliteSpeakerRow[] = [];
+  let sum: ScliteSpeakerRow | undefined;
+  let rawSum: ScliteSpeakerRow | undefined;
+  const pctStats = new Map<string, ScliteSpeakerRow>();
+  let lastTotal = '';
+  const ops = new Map<string, string[]>();
+  let pathId: string | undefined;
+  for (const line of out.split('\n')) {
+    const pm = /^<PATH id="\((.*)\)"/.exec(line);
+    if (pm) {
+      pathId = pm[1];
+      ops.set(pathId, []);
+      continue;
+    }
+    if (pathId !== undefined) {
+      if (line !== '</PATH>' && line !== '') {
+        // Tokens here never contain quotes, commas or colons (generated vocabulary).
+        ops.set(pathId, line.split(':').map((op) => op.replace(/"/g, '').replace(/,/g, ':')));
+      }
+      if (line === '</PATH>') pathId = undefined;
+      continue;
+    }
+    const idm = /^id: \((.*)\)$/.exec(line);
+    if (idm) {
+      id = idm[1];
+      continue;
+    }
+    const sm = /^Scores: \(#C #S #D #I\) (\d+) (\d+) (\d+) (\d+)/.exec(line);
+    if (sm && id !== undefined) {
+      utterances.set(id, { id, hits: +sm[1], sub: +sm[2], del: +sm[3], ins: +sm[4] });
+      id = undefined;
+      continue;
+    }
+    const rm = /^\s*\|\s*(\S[^|]*?)\s*\|\s*([\d.]+)\s+([\d.]+)\s*\|\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\|$/.exec(line);
+    if (rm) {
+      const row: ScliteSpeakerRow = {
+        speaker: rm[1],
+        sentences: +rm[2],
+        words: +rm[3],
+        corr: +rm[4],
+        sub: +rm[5],
+        del: +rm[6],
+        ins: +rm[7],
+        err: +rm[8],
+        sentErr: +rm[9],
+      };
+      // Each table lists speakers, then its total row: "Sum/Avg" (percent) or "Sum" (raw counts).
+      if (row.speaker === 'Sum/Avg' || row.speaker === 'Sum') lastTotal = row.speaker;
+      if (row.speaker === 'Sum/Avg') {
+        [sum, speakers, rows] = [row, rows, []];
+      } else if (row.speaker === 'Sum') {
+        [rawSum, rawSpeakers, rows] = [row, rows, []];
+      } else if (['Mean', 'S.D.', 'Median'].includes(row.speaker)) {
+        if (lastTotal === 'Sum/Avg') pctStats.set(row.speaker, row);
+      } else if (!['Mean', 'S.D.', 'Median'].includes(row.speaker)) rows.push(row);
+    }
+  }
+  if (!sum || !rawSum) throw new Error('no Sum/Avg or Sum row in sclite output');
+  return { utterances, speakers, sum, rawSpeakers, rawSum, pctStats, ops };
+}

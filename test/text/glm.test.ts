@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { align, tokenize } from '../../src/score/align.ts';
+import { loadEquivalences, parseEquivalencesGlm, parseEquivalencesYaml } from '../../src/text/glm.ts';
+import { InputError } from '../../src/manifest/errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'asrfair-glm-'));
+
+describe('equivalence lists', () => {
+  it('rewrites YAML classes to their canonical form, longest phrase first', () => {
+    const eq = parseEquivalencesYaml('- [okay, ok, o k]\n- [going to, gonna]\n- [alright, all right]\n', 'x.yaml');
+    expect(eq.size).toBe(3);
+    expect(eq.apply('ok i am gonna go')).toBe('okay i am going to go');
+    expect(eq.apply('o k all right Gonna')).toBe('okay alright going to');
+    expect(eq.apply('going to okay')).toBe('going to okay');
+    expect(eq.apply('o kay')).toBe('o kay');
+    expect(eq.apply('')).toBe('');
+  });
+
+  it('accepts the map form', () => {
+    const eq = parseEquivalencesYaml('okay: [ok]\ngoing to: gonna\n', 'x.yml');
+    expect(eq.classes).toEqual([['okay', 'ok'], ['going to', 'gonna']]);
+  });
+
+  it('removes equivalence errors before alignment, for ref and hyp alike', () => {
+    const eq = parseEquivalencesYaml('- [okay, ok]\n- [going to, gonna]\n', 'x.yaml');
+    const ref = 'okay we are going to win';
+    const hyp = 'ok we are gonna win';
+    expect(align(tokenize(ref), tokenize(hyp)).counts).toEqual({ ref: 6, hits: 3, sub: 2, del: 1, ins: 0 });
+    expect(align(tokenize(eq.apply(ref)), tokenize(eq.apply(hyp))).counts).toEqual({ ref: 6, hits: 6, sub: 0, del: 0, ins: 0 });
+  });
+
+  it('reads the context-free subset of sclite GLM files', async () => {
+    const path = join(dir, 'en.glm');
+    writeFileSync(
+      path,
+      [
+        ';; my rules',
+        '* name "test"',
+        '[gonna] => [going to] / [ ] __ [ ]',
+        '[ok] => {okay / ok}  ;; alternatives',
+        '[wanna] => [want to]',
+        '[kinda] => [kind of]',
+      ].join('\n'),
+    );
+    const eq = await loadEquivalences(path);
+    expect(eq.classes).toEqual([['going to', 'gonna'], ['okay', 'ok'], ['want to', 'wanna'], ['kind of', 'kinda']]);
+    expect(eq.apply('ok i wanna kinda go')).toBe('okay i want to kind of go');
+  });
+
+  it('names file and line for bad input', () => {
+    const bad = (f: () => unknown, line: number) => {
+      try {
+        f();
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(InputError);
+        expect((e as InputError).line).toBe(line);
+        expect((e as Error).message).toMatch(new RegExp(`^f\\.[a-z]+:${line}: `));
+      }
+    };
+    bad(() => parseEquivalencesYaml('- [okay, ok]\n- [fine]\n', 'f.yaml'), 2);
+    bad(() => parseEquivalencesYaml('- [okay, ok]\n- [sure, ok]\n', 'f.yaml'), 2);
+    bad(() => parseEquivalencesYaml('- [okay, ok]\n- just a string\n', 'f.yaml'), 2);
+    bad(() => parseEquivalencesYaml('- [okay, ok\n- [a, b]\n', 'f.yaml'), 2);
+    bad(() => parseEquivalencesGlm(';; x\n[a] => [b]\n[c] -> [d]\n', 'f.glm'), 3);
+    bad(() => parseEquivalencesGlm('[a] => [b] / [x] __ [ ]\n', 'f.glm'), 1);
+  });
+
+  it('reports a missing file by name', async () => {
+    await expect(loadEquivalences(join(dir, 'missing.yaml'))).rejects.toThrow(/missing\.yaml: cannot read/);
+  });
+});
