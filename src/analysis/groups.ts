@@ -47,6 +47,7 @@ export interface ErrorShares {
 
 /** Size and pooled rates of a set of utterances (a group, or everything). */
 export interface CellSummary {
+  /** Speakers with at least one scored utterance. */
   speakers: number;
   /** Scored (status ok) utterances. */
   utterances: number;

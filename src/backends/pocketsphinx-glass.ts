@@ -100,6 +100,15 @@ export function parsePhoneHypseg(line: string, keepSilence = false): { id: strin
   return { id: t[0], phones };
 }
 
+/** Drops silence and filler units, keeping the ARPAbet phones. */
+export function speechPhones<T extends PhoneSegment>(units: readonly T[]): T[] {
+  return units.filter((u) => PHONE_SET.has(u.phone));
+}
+
+export function isArpabetPhone(p: string): boolean {
+  return PHONE_SET.has(p);
+}
+
 /** Linear finite-state grammar (Sphinx FSG format) accepting exactly `units`. */
 export function linearFsg(name: string, units: readonly string[]): string {
   const lines = [`FSG_BEGIN ${name}`, `NUM_STATES ${units.length + 1}`, 'START_STATE 0', `FINAL_STATE ${units.length}`];
@@ -215,14 +224,14 @@ export class PocketSphinxGlass implements GlassBox {
     return out;
   }
 
-  /** Free phone-loop decoding of many utterances (`-allphone`). */
+  /** Free phone-loop decoding of many utterances (`-allphone`); silences and fillers are kept (every frame scored). */
   decodePhonesBatch(items: readonly GlassItem[], signal?: AbortSignal): Promise<BatchResult<TimedPhone[]>> {
     const o = this.options;
     return this.batch(
       items,
       'phone-loop',
       () => ['-allphone', o.phoneLm, '-allphone_ci', o.allphoneCi ? 'yes' : 'no', '-beam', o.loopBeam, '-pbeam', o.loopBeam, '-lw', o.loopLw],
-      false,
+      true,
       signal,
     );
   }
@@ -258,7 +267,7 @@ export class PocketSphinxGlass implements GlassBox {
   async decodePhones(audio: AudioRef, signal: AbortSignal): Promise<PhoneSegment[]> {
     const r = (await this.decodePhonesBatch([{ id: audio.id, wav: audio.wav16k }], signal)).get(audio.id);
     if (!r?.ok) throw new BackendError(r?.error ?? `no phone-loop result for ${audio.id}`, false);
-    return r.value;
+    return speechPhones(r.value);
   }
 
   async forceAlign(audio: AudioRef, words: string[], signal: AbortSignal): Promise<{ words: WordTiming[]; phones: PhoneSegment[] }> {

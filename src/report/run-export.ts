@@ -135,27 +135,35 @@ export function readRunMeta(file: string): RunMeta {
   return parsed.data;
 }
 
+const COUNT_KEYS = ['ref', 'hits', 'sub', 'del', 'ins'];
+
+/** Exactly the five non-negative integer counts (extra keys would be stripped by zod: let zod do it). */
 function isCounts(c: unknown): c is ScoredUtterance['words'] {
   if (typeof c !== 'object' || c === null) return false;
   const o = c as Record<string, unknown>;
-  for (const k of ['ref', 'hits', 'sub', 'del', 'ins']) {
+  let n = 0;
+  for (const k in o) {
+    n++;
     const v = o[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return false;
+    if (!COUNT_KEYS.includes(k) || typeof v !== 'number' || !Number.isInteger(v) || v < 0) return false;
   }
-  return true;
+  return n === 5;
 }
 
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const optNum = (v: unknown, min = -Infinity) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= min);
 
+const ROW_KEYS = new Set(['id', 'speaker', 'labels', 'backend', 'condition', 'status', 'error', 'ref', 'hyp', 'durationSec', 'snrDb', 'words', 'chars', 'phones', 'audio']);
+
 /**
- * Fast structural check of a results row, accepting exactly what ExportedUtteranceSchema accepts
- * and returning the row with only the known fields (as zod's object parse does). Rows it rejects
- * go through zod for the error message, so zod stays the one place that words errors.
+ * Fast structural check of a results row: accepts only rows ExportedUtteranceSchema accepts that
+ * carry no unknown fields (so the row is returned as parsed, as zod would return it). Anything else
+ * goes through zod, which strips extra fields and words the errors.
  */
 function quickRow(x: unknown): ExportedUtterance | undefined {
   if (typeof x !== 'object' || x === null || Array.isArray(x)) return undefined;
   const o = x as Record<string, unknown>;
+  for (const k in o) if (!ROW_KEYS.has(k)) return undefined;
   if (!nonEmpty(o.id) || !nonEmpty(o.speaker) || !nonEmpty(o.backend) || !nonEmpty(o.condition)) return undefined;
   if (o.status !== 'ok' && o.status !== 'failed') return undefined;
   if (typeof o.ref !== 'string' || typeof o.hyp !== 'string') return undefined;
@@ -163,23 +171,10 @@ function quickRow(x: unknown): ExportedUtterance | undefined {
   if (o.audio !== undefined && typeof o.audio !== 'string') return undefined;
   if (!optNum(o.durationSec, 0) || !optNum(o.snrDb)) return undefined;
   if (!isCounts(o.words) || !isCounts(o.chars) || (o.phones !== undefined && !isCounts(o.phones))) return undefined;
-  if (typeof o.labels !== 'object' || o.labels === null || Array.isArray(o.labels)) return undefined;
-  const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(o.labels)) {
-    if (typeof v !== 'string') return undefined;
-    labels[k] = v;
-  }
-  const counts = (c: ScoredUtterance['words']) => ({ ref: c.ref, hits: c.hits, sub: c.sub, del: c.del, ins: c.ins });
-  const u: ExportedUtterance = {
-    id: o.id, speaker: o.speaker, labels, backend: o.backend, condition: o.condition, status: o.status,
-    ref: o.ref, hyp: o.hyp, words: counts(o.words), chars: counts(o.chars),
-  };
-  if (o.error !== undefined) u.error = o.error as string;
-  if (o.durationSec !== undefined) u.durationSec = o.durationSec as number;
-  if (o.snrDb !== undefined) u.snrDb = o.snrDb as number;
-  if (o.phones !== undefined) u.phones = counts(o.phones as ScoredUtterance['words']);
-  if (o.audio !== undefined) u.audio = o.audio as string;
-  return u;
+  const labels = o.labels;
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return undefined;
+  for (const k in labels) if (typeof (labels as Record<string, unknown>)[k] !== 'string') return undefined;
+  return o as unknown as ExportedUtterance;
 }
 
 export function readResults(file: string): ExportedUtterance[] {
@@ -232,10 +227,10 @@ export function loadRunForReport(runPathOrDir: string): LoadedRun {
   if (!existsSync(resultsFile)) throw new InputError(resultsFile, undefined, 'results missing: a run export needs results.jsonl next to run.json');
   const meta = readRunMeta(metaFile);
   const utterances = readResults(resultsFile);
-  for (const u of utterances) {
-    if (!meta.backends.some((b) => b.key === u.backend)) meta.backends.push({ key: u.backend, name: u.backend });
-    if (!meta.conditions.some((c) => c.key === u.condition)) meta.conditions.push({ key: u.condition, name: u.condition });
-  }
+  const backends = new Set(utterances.map((u) => u.backend));
+  const conditions = new Set(utterances.map((u) => u.condition));
+  for (const key of backends) if (!meta.backends.some((b) => b.key === key)) meta.backends.push({ key, name: key });
+  for (const key of conditions) if (!meta.conditions.some((c) => c.key === key)) meta.conditions.push({ key, name: key });
   return { dir, meta, utterances };
 }
 

@@ -7,6 +7,7 @@ import { InputError } from '../manifest/errors.ts';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
+import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
 import { RunStore, type ResultKey, type ResultRow, type RunUtterance } from './store.ts';
@@ -161,9 +162,27 @@ function keyString(k: ResultKey): string {
 }
 
 /** The utterance fields a run keeps (grouping keys of the suite default to `undeclared`). */
-function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined): RunUtterance {
-  const labels: Record<string, string> = { ...e.labels };
-  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(e, k);
+/**
+ * Applies the suite's label map: for each key it covers, the declared raw text (`<key>_raw`, else the
+ * value itself) is mapped to its canonical group; a value the map marks as "no declaration" is removed.
+ */
+function mapLabels(labels: Record<string, string>, mapper: LabelMapper | undefined): Record<string, string> {
+  if (!mapper) return { ...labels };
+  const out = { ...labels };
+  for (const key of mapper.map.mappedKeys()) {
+    const raw = labels[`${key}_raw`] ?? labels[key];
+    if (raw === undefined || raw.trim() === '') continue;
+    const canonical = mapper.canonical(key, raw);
+    if (canonical === null) delete out[key];
+    else out[key] = canonical;
+  }
+  return out;
+}
+
+function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined): RunUtterance {
+  const labels = mapLabels(e.labels, mapper);
+  const view = { labels };
+  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
   return {
     id: e.id,
     text: e.text,
@@ -213,6 +232,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   setMaxListeners(0, stop, hardStop, softStop, internalStop.signal);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
+  const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
@@ -357,7 +377,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     } finally {
       audioSem.release();
     }
-    const utt = runUtterance(entry, suite, audio, qc);
+    const utt = runUtterance(entry, suite, audio, qc, mapper);
     await Promise.all(
       backends.map(async (b) => {
         const cell = cellOf(b, cond);
@@ -440,6 +460,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted ? 'interrupted' : budgetHit ? 'budget' : 'done';
   if (!opts.dryRun) store.endRun(runId, status);
+  const unmapped = mapper?.unmappedValues() ?? [];
+  if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   return {
     runId,
     status,

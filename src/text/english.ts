@@ -68,8 +68,14 @@ const ADDITIONAL_DIACRITICS: Record<string, string> = {
 const SYMBOLS_OR_EXTRA = /[\p{M}\p{S}\p{P}œŒøØæÆßẞđĐðÐþÞłŁ]/gu;
 const NONSPACING_MARK = /^\p{Mn}$/u;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e\t\n\r]*$/;
+// Every printable ASCII character that is not a letter, digit or space is punctuation or a symbol.
+const ASCII_SYMBOL = /[!-/:-@[-`{-~]/g;
+
 /** Whisper's remove_symbols_and_diacritics: NFKD, drop Mn marks, other marks/symbols/punctuation → space. */
 export function removeSymbolsAndDiacritics(s: string, keep = ''): string {
+  // fast path: NFKD leaves ASCII unchanged and ASCII has no marks
+  if (PRINTABLE_ASCII.test(s)) return s.replace(ASCII_SYMBOL, (c) => (keep.includes(c) ? c : ' '));
   return s.normalize('NFKD').replace(SYMBOLS_OR_EXTRA, (c) => {
     if (keep.includes(c)) return c;
     const mapped = ADDITIONAL_DIACRITICS[c];
@@ -209,7 +215,13 @@ const NUMBER_WORDS = new Set<string>([
   ...FOLLOWING_PREFIXERS.keys(), ...SUFFIXERS.keys(), ...SPECIALS,
 ]);
 
-const ARABIC_NUMBER = /^\p{Nd}+(\.\p{Nd}+)?$/u;
+const ARABIC_NUMBER_RE = /^\p{Nd}+(\.\p{Nd}+)?$/u;
+/** Python's re.match(r"^\d+(\.\d+)?$", w), rejecting most words by their first character. */
+function isArabicNumber(w: string): boolean {
+  const c = w.charCodeAt(0);
+  if (c < 128 && (c < 48 || c > 57)) return false;
+  return ARABIC_NUMBER_RE.test(w);
+}
 const isIn = (set: { has(k: string): boolean }, w: string | null): w is string => w !== null && set.has(w);
 
 function* processWords(words: readonly string[]): Generator<string> {
@@ -237,11 +249,11 @@ function* processWords(words: readonly string[]): Generator<string> {
       continue;
     }
 
-    const nextIsNumeric = next !== null && ARABIC_NUMBER.test(next);
+    const nextIsNumeric = next !== null && isArabicNumber(next);
     const hasPrefix = PREFIXES.has(current[0]!);
     const currentWithoutPrefix = hasPrefix ? current.slice(1) : current;
 
-    if (ARABIC_NUMBER.test(currentWithoutPrefix)) {
+    if (isArabicNumber(currentWithoutPrefix)) {
       // arabic numbers (potentially with signs and fractions)
       const f = toFraction(currentWithoutPrefix)!;
       if (value !== null) {

@@ -244,13 +244,23 @@ function chooseEngine(opts: G2POptions): Engine {
 // ---------------------------------------------------------------------------------------------
 // Words
 
+const PLAIN_WORD = /^[a-z0-9][a-z0-9']*$/;
+const TOKEN_EDGES = /^[^\p{L}\p{N}'$£€¢]+|[^\p{L}\p{N}'%]+$/gu;
+const HAS_LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
 /** Lower case; strips punctuation at the ends, keeping apostrophes and currency/percent signs. */
 export function g2pTokens(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/\s+/)
-    .map((t) => t.replace(/^[^\p{L}\p{N}'$£€¢]+|[^\p{L}\p{N}'%]+$/gu, ''))
-    .filter((t) => /[\p{L}\p{N}]/u.test(t));
+  const out: string[] = [];
+  for (const raw of text.toLowerCase().split(/\s+/)) {
+    // most tokens are plain words: skip the Unicode regexes for them
+    if (PLAIN_WORD.test(raw)) {
+      out.push(raw);
+      continue;
+    }
+    const t = raw.replace(TOKEN_EDGES, '');
+    if (HAS_LETTER_OR_DIGIT.test(t)) out.push(t);
+  }
+  return out;
 }
 
 const BATCH = 300;
@@ -268,9 +278,16 @@ export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
     return dict.entries.has(trimmed) ? trimmed : undefined;
   };
 
+  const known = new Map<string, string[]>();
   const lookup = (w: string): Pronunciation => {
+    const cached = known.get(w);
+    if (cached) return { phones: cached.slice(), source: 'cmudict' };
     const key = dictKey(w);
-    if (key !== undefined) return { phones: dict.entries.get(key)![0]!.split(' '), source: 'cmudict' };
+    if (key !== undefined) {
+      const phones = dict.entries.get(key)![0]!.split(' ');
+      known.set(w, phones);
+      return { phones: phones.slice(), source: 'cmudict' };
+    }
     const lw = w.toLowerCase();
     if (!/[\p{L}\p{N}]/u.test(lw)) return { phones: [], source: engine.name === 'none' ? 'cmudict' : engine.name };
     let phones = guessed.get(lw);

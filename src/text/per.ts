@@ -22,7 +22,7 @@ export interface PhoneOp extends AlignOp {
 export interface PhoneResult {
   counts: ErrorCounts;
   alignment: Alignment;
-  /** `alignment.ops` with the word each phone belongs to. */
+  /** `alignment.ops` (the same objects) with the word each phone belongs to. */
   ops: PhoneOp[];
 }
 
@@ -48,13 +48,21 @@ export function phoneCountsOf(ref: readonly WordPhones[], hyp: readonly WordPhon
   const r = flatten(ref);
   const h = flatten(hyp);
   const alignment = align(r.phones, h.phones, costs);
-  const ops: PhoneOp[] = [];
+  // the aligner's op objects are fresh per call: tag them in place rather than copy them
+  const ops = alignment.ops as PhoneOp[];
   let i = 0;
   let j = 0;
-  for (const op of alignment.ops) {
-    if (op.type === 'C' || op.type === 'S') ops.push({ ...op, refWord: r.words[i++], hypWord: h.words[j++] });
-    else if (op.type === 'D') ops.push({ ...op, refWord: r.words[i++] });
-    else ops.push({ ...op, hypWord: h.words[j++], ...(i > 0 ? { refWord: r.words[i - 1] } : {}) });
+  for (const op of ops) {
+    const type = op.type;
+    if (type === 'C' || type === 'S') {
+      op.refWord = r.words[i++];
+      op.hypWord = h.words[j++];
+    } else if (type === 'D') {
+      op.refWord = r.words[i++];
+    } else {
+      op.hypWord = h.words[j++];
+      if (i > 0) op.refWord = r.words[i - 1];
+    }
   }
   return { counts: alignment.counts, alignment, ops };
 }

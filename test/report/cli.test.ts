@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/report/compare.ts';
 import { loadRunForReport } from '../../src/report/run-export.ts';
-import { DEFAULT_GROUPS, writeFixtureRun } from './fixture.ts';
+import { writeRunExport } from '../../src/report/run-export.ts';
+import { DEFAULT_GROUPS, makeMeta, makeUtterances, writeFixtureRun } from './fixture.ts';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '../../bin/asrfair.mjs');
@@ -127,6 +128,22 @@ describe('asrfair compare', () => {
     expect(carib.diff.lo).toBeGreaterThan(0);
     expect(carib.signPAdjusted).toBeLessThan(0.05);
     expect(carib.mapsswePAdjusted).toBeLessThan(0.05);
+  });
+
+  it('compares two backends of one run, and asks which when a run has several', () => {
+    const both = join(root, 'both');
+    writeRunExport(both, makeMeta({ backends: [] }), [
+      ...makeUtterances({ backend: 'sys-a' }),
+      ...makeUtterances({ backend: 'sys-b', errorSeed: 42 }),
+    ]);
+    const r = loadRunForReport(both);
+    expect(() => compareRuns(r, r)).toThrow(/run A .* has 2 backends \(sys-a, sys-b\); choose one with --backend-a/);
+    expect(() => compareRuns(r, r, { backendA: 'sys-a', backendB: 'nope' })).toThrow(/run B .* has no backend "nope"; it has: sys-a, sys-b/);
+    const c = compareRuns(r, r, { backendA: 'sys-a', backendB: 'sys-b', bootstrap: 200 });
+    expect(c.a.backend).toBe('sys-a');
+    expect(c.b.backend).toBe('sys-b');
+    expect(c.tables[0].overall.utterances).toBe(132);
+    expect(c.tables[0].overall.werA).not.toBe(c.tables[0].overall.werB);
   });
 
   it('prints the table and writes md/json through the CLI', async () => {

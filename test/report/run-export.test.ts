@@ -66,6 +66,30 @@ describe('run export', () => {
     expect(thrown(() => loadRunForReport(dir)).message).toMatch(/:5: duplicate row for id/);
   });
 
+  it('validates every field: extra fields are dropped, bad counts and labels are rejected', () => {
+    const dir = join(root, 'fields');
+    writeFixtureRun(dir);
+    const file = join(dir, 'results.jsonl');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const row = JSON.parse(lines[0]);
+    lines[0] = JSON.stringify({ ...row, provenance: 'x', words: { ...row.words } });
+    writeFileSync(file, lines.join('\n') + '\n');
+    const first = loadRunForReport(dir).utterances[0];
+    expect(first).toEqual(row);
+    expect('provenance' in first).toBe(false);
+    for (const [bad, msg] of [
+      [{ ...row, words: { ...row.words, sub: -1 } }, /:1: words\.sub/],
+      [{ ...row, words: { ...row.words, sub: 1.5 } }, /:1: words\.sub/],
+      [{ ...row, labels: { accent: 3 } }, /:1: labels\.accent/],
+      [{ ...row, status: 'done' }, /:1: status/],
+      [{ ...row, speaker: '' }, /:1: speaker/],
+    ] as const) {
+      lines[0] = JSON.stringify(bad);
+      writeFileSync(file, lines.join('\n') + '\n');
+      expect(thrown(() => loadRunForReport(dir)).message).toMatch(msg);
+    }
+  });
+
   it('rejects missing or invalid metadata with the file named', () => {
     const dir = join(root, 'meta');
     writeFixtureRun(dir);

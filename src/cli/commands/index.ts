@@ -9,6 +9,8 @@ import { registerCompare } from './compare.ts';
 import { registerCheck } from './check.ts';
 import { registerImport } from './import.ts';
 import { registerSynth } from './synth.ts';
+import { registerDemo } from './demo.ts';
+import { registerGlass } from './glass.ts';
 
 /** Each command lives in its own file and registers itself here. */
-export const commands: Array<(program: Command) => void> = [registerValidate, registerScore, registerRun, registerBackends, registerDoctor, registerReport, registerCompare, registerCheck, registerImport, registerSynth];
+export const commands: Array<(program: Command) => void> = [registerValidate, registerScore, registerRun, registerBackends, registerDoctor, registerReport, registerCompare, registerCheck, registerImport, registerSynth, registerDemo, registerGlass];

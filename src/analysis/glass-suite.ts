@@ -1,0 +1,221 @@
+import pLimit from 'p-limit';
+import { cpus } from 'node:os';
+import { PocketSphinxGlass, defaultGlassOptions, speechPhones, isArpabetPhone, type GlassOptions, type TimedPhone } from '../backends/pocketsphinx-glass.ts';
+import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { createG2P } from '../text/g2p.ts';
+import { loadManifest } from '../manifest/jsonl.ts';
+import { groupOf, speakerOf } from '../manifest/schema.ts';
+import { prepareAudio } from '../audio/prepare.ts';
+import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
+import {
+  blackBoxEvidence,
+  canonicalPhones,
+  goodnessByGroup,
+  phoneGoodness,
+  phoneLoopEvidence,
+  words,
+  type GoodnessTest,
+  type GoodnessUtterance,
+  type Pronouncer,
+} from './glass.ts';
+
+/** The glass-box suite: phone-level evidence per group, confusable sounds, and forced-alignment goodness. */
+
+export interface GlassUtterance {
+  id: string;
+  speaker: string;
+  group: string;
+  /** Reference transcript. */
+  ref: string;
+  /** 16 kHz mono 16-bit WAV with a 44-byte header (the audio stage's `wav16k`). */
+  wav: string;
+  /** Hypothesis of any backend, for black-box phone evidence; absent: decoded with PocketSphinx when `decodeWords`. */
+  hyp?: string;
+}
+
+export interface GlassSuiteOptions {
+  /** Parallel pocketsphinx processes (default: number of cores). */
+  processes: number;
+  glass: Partial<GlassOptions>;
+  confusable: Partial<ConfusableOptions>;
+  /** Decode words with PocketSphinx for utterances without `hyp` (black-box evidence). Default true. */
+  decodeWords: boolean;
+  /** Run forced alignment and per-phone goodness. Default true. */
+  goodness: boolean;
+  /** Progress messages (stage names and counts). */
+  onProgress?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface GlassFailure {
+  id: string;
+  stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
+  error: string;
+}
+
+export interface GlassReport {
+  groupBy?: string;
+  groups: string[];
+  utterances: number;
+  speakers: number;
+  /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
+  phoneLoop?: ConfusableResult;
+  /** Black-box compatible: G2P phones of reference vs hypothesis text. */
+  blackBox?: ConfusableResult & { hypothesisSource: string };
+  /** Forced-alignment goodness (GOP-like, per frame) per group and canonical phone. */
+  goodness?: GoodnessTest[];
+  failures: GlassFailure[];
+  settings: { glass: GlassOptions; engine: string };
+}
+
+export function defaultGlassSuiteOptions(): GlassSuiteOptions {
+  return { processes: Math.max(1, cpus().length), glass: {}, confusable: {}, decodeWords: true, goodness: true };
+}
+
+/**
+ * Runs the whole glass-box analysis on prepared utterances: phone-loop decoding, forced alignment,
+ * black-box phone alignment of hypotheses, and the per-group statistics.
+ */
+export async function runGlassbox(utts: readonly GlassUtterance[], options: Partial<GlassSuiteOptions> = {}): Promise<GlassReport> {
+  const o: GlassSuiteOptions = { ...defaultGlassSuiteOptions(), ...options };
+  const progress = o.onProgress ?? (() => {});
+  const gopts: GlassOptions = { ...defaultGlassOptions(), processes: o.processes, ...o.glass };
+  const failures: GlassFailure[] = [];
+
+  const g2p = await createG2P();
+  await g2p.prepare(utts.flatMap((u) => [...words(u.ref), ...(u.hyp ? words(u.hyp) : [])]));
+  // Only ARPAbet phones of the acoustic model take part (letter-to-sound may give others).
+  const pron: Pronouncer = { word: (w) => g2p.word(w).filter(isArpabetPhone) };
+
+  const usable = utts.filter((u) => {
+    const canon = canonicalPhones(words(u.ref), pron);
+    if (canon.length === 0) failures.push({ id: u.id, stage: 'g2p', error: 'reference has no pronounceable words' });
+    return canon.length > 0;
+  });
+  const glass = new PocketSphinxGlass(gopts, pron.word);
+
+  progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} processes)`);
+  const loop = await glass.decodePhonesBatch(
+    usable.map((u) => ({ id: u.id, wav: u.wav })),
+    o.signal,
+  );
+  const loopEvidence: EvidenceUtterance[] = [];
+  for (const u of usable) {
+    const r = loop.get(u.id);
+    if (!r?.ok) {
+      failures.push({ id: u.id, stage: 'phone-loop', error: r?.error ?? 'no result' });
+      continue;
+    }
+    loopEvidence.push(
+      phoneLoopEvidence(
+        u,
+        speechPhones(r.value).map((p) => p.phone),
+        pron,
+      ),
+    );
+  }
+
+  let goodness: GoodnessTest[] | undefined;
+  if (o.goodness) {
+    progress(`forced alignment of ${usable.length} utterances`);
+    const canonById = new Map(usable.map((u) => [u.id, canonicalPhones(words(u.ref), pron)]));
+    const aligned = await glass.forceAlignPhonesBatch(
+      usable.map((u) => ({ id: u.id, wav: u.wav, phones: canonById.get(u.id)!.map((c) => c.phone) })),
+      o.signal,
+    );
+    const gu: GoodnessUtterance[] = [];
+    for (const u of usable) {
+      const a = aligned.get(u.id);
+      const l = loop.get(u.id);
+      if (!a?.ok) {
+        failures.push({ id: u.id, stage: 'alignment', error: a?.error ?? 'no result' });
+        continue;
+      }
+      if (!l?.ok) continue;
+      try {
+        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(canonById.get(u.id)!, a.value, l.value as TimedPhone[]) });
+      } catch (e) {
+        failures.push({ id: u.id, stage: 'alignment', error: (e as Error).message });
+      }
+    }
+    goodness = goodnessByGroup(gu, o.confusable);
+  }
+
+  let blackBox: GlassReport['blackBox'];
+  const hyps = new Map<string, string>();
+  for (const u of usable) if (u.hyp !== undefined) hyps.set(u.id, u.hyp);
+  const missing = usable.filter((u) => u.hyp === undefined);
+  let source = 'given hypotheses';
+  if (missing.length > 0 && o.decodeWords) {
+    progress(`word decoding of ${missing.length} utterances`);
+    const be = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), processes: o.processes });
+    source = hyps.size > 0 ? `given hypotheses + ${be.key}` : be.key;
+    const limit = pLimit(o.processes);
+    try {
+      await Promise.all(
+        missing.map((u) =>
+          limit(async () => {
+            try {
+              const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
+              hyps.set(u.id, t.text);
+            } catch (e) {
+              failures.push({ id: u.id, stage: 'words', error: (e as Error).message });
+            }
+          }),
+        ),
+      );
+    } finally {
+      await be.close();
+    }
+  }
+  if (hyps.size > 0) {
+    await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
+    const ev = usable.filter((u) => hyps.has(u.id)).map((u) => blackBoxEvidence(u, hyps.get(u.id)!, pron));
+    blackBox = { ...findConfusableSounds(ev, o.confusable), hypothesisSource: source };
+  }
+
+  progress('statistics');
+  const phoneLoop = findConfusableSounds(loopEvidence, o.confusable);
+  return {
+    groups: [...new Set(utts.map((u) => u.group))].sort(),
+    utterances: utts.length,
+    speakers: new Set(utts.map((u) => u.speaker)).size,
+    phoneLoop,
+    blackBox,
+    goodness,
+    failures,
+    settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)' },
+  };
+}
+
+/**
+ * Reads a manifest, prepares 16 kHz audio (cached in `cacheDir`), groups by a label key, and runs
+ * `runGlassbox`. `hypotheses` (utterance id → text) supplies black-box evidence from another backend.
+ */
+export async function runGlassboxOnManifest(
+  manifest: string,
+  groupBy: string,
+  opts: Partial<GlassSuiteOptions> & { cacheDir: string; hypotheses?: ReadonlyMap<string, string> },
+): Promise<GlassReport> {
+  const entries = await loadManifest(manifest);
+  const failures: GlassFailure[] = [];
+  const utts: GlassUtterance[] = [];
+  const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
+  await Promise.all(
+    entries.map((e) =>
+      limit(async () => {
+        try {
+          const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
+          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id) });
+        } catch (err) {
+          failures.push({ id: e.id, stage: 'audio', error: (err as Error).message });
+        }
+      }),
+    ),
+  );
+  // Keep manifest order so batches (and results) do not depend on completion order.
+  const order = new Map(entries.map((e, i) => [e.id, i]));
+  utts.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  const report = await runGlassbox(utts, opts);
+  return { ...report, groupBy, utterances: entries.length, failures: [...failures, ...report.failures] };
+}

@@ -1,0 +1,123 @@
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { readLines } from '../../manifest/jsonl.ts';
+import { InputError } from '../../manifest/errors.ts';
+import { UsageError } from '../errors.ts';
+import { runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown } from '../../report/confusable.ts';
+
+/** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
+export async function readHypotheses(file: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  try {
+    for await (const { line, text } of readLines(file)) {
+      if (!text.trim() || text.trimStart().startsWith('#')) continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
+      }
+      const o = v as { id?: unknown; hyp?: unknown; text?: unknown };
+      const hyp = typeof o.hyp === 'string' ? o.hyp : o.text;
+      if (typeof o.id !== 'string' || typeof hyp !== 'string') throw new InputError(file, line, 'expected {"id": string, "hyp": string}');
+      if (out.has(o.id)) throw new InputError(file, line, `duplicate id "${o.id}"`);
+      out.set(o.id, hyp);
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(file, undefined, 'hypotheses file not found');
+    throw e;
+  }
+  return out;
+}
+
+function int(name: string, min: number) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} must be an integer ≥ ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+function prob(name: string) {
+  return (v: string) => {
+    const n = Number(v);
+    if (!(n > 0 && n < 1)) throw new UsageError(`${name} must be between 0 and 1, got "${v}"`);
+    return n;
+  };
+}
+
+interface GlassFlags {
+  groupBy: string;
+  out: string;
+  cacheDir: string;
+  hyp?: string;
+  words: boolean;
+  goodness: boolean;
+  processes?: number;
+  permutations: number;
+  seed: number;
+  minCount: number;
+  minSpeakers: number;
+  alpha: number;
+  top: number;
+  format: string;
+  ciLoop: boolean;
+}
+
+export function registerGlass(program: Command): void {
+  program
+    .command('glass')
+    .description('Glass-box suite: confusable sounds per group (PocketSphinx phone loop, forced alignment, G2P phone alignment of hypotheses)')
+    .argument('<manifest>', 'JSONL manifest')
+    .option('--group-by <key>', 'label key that defines the groups', 'accent')
+    .option('--out <dir>', 'output folder', 'reports/glass')
+    .option('--cache-dir <dir>', 'prepared-audio cache', '.asrfair/audio')
+    .option('--hyp <file>', 'hypotheses of any backend as JSONL {"id","hyp"} for black-box phone evidence')
+    .option('--no-words', 'do not decode words with PocketSphinx for utterances without a hypothesis')
+    .option('--no-goodness', 'skip forced alignment and per-phone goodness')
+    .option('--no-ci-loop', 'context-dependent phone loop (about 15× slower)')
+    .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
+    .option('--permutations <n>', 'speaker-level permutations per test', int('--permutations', 99), 2000)
+    .option('--seed <n>', 'random seed', int('--seed', 0), 1)
+    .option('--min-count <n>', 'minimum occurrences of a confusion in a group', int('--min-count', 1), 5)
+    .option('--min-speakers <n>', 'minimum speakers showing a confusion', int('--min-speakers', 1), 2)
+    .option('--alpha <q>', 'false discovery rate (Benjamini–Hochberg)', prob('--alpha'), 0.05)
+    .option('--top <n>', 'confusions listed per group', int('--top', 1), 10)
+    .option('--format <list>', 'md,html,json', 'md,html,json')
+    .action(async (manifest: string, f: GlassFlags) => {
+      const formats = f.format.split(',').map((s) => s.trim()).filter(Boolean);
+      const bad = formats.filter((x) => !['md', 'html', 'json'].includes(x));
+      if (bad.length) throw new UsageError(`unknown format(s) ${bad.join(', ')} (use md, html, json)`);
+      const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
+      const report = await runGlassboxOnManifest(manifest, f.groupBy, {
+        cacheDir: resolve(f.cacheDir),
+        hypotheses,
+        decodeWords: f.words,
+        goodness: f.goodness,
+        ...(f.processes ? { processes: f.processes } : {}),
+        glass: { allphoneCi: f.ciLoop },
+        confusable: { permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha },
+        onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
+      });
+      mkdirSync(f.out, { recursive: true });
+      const written: string[] = [];
+      const write = (name: string, body: string) => {
+        writeFileSync(join(f.out, name), body);
+        written.push(join(f.out, name));
+      };
+      if (formats.includes('md')) write('confusable.md', confusableMarkdown(report, { top: f.top }));
+      if (formats.includes('html')) write('confusable.html', confusableHtmlPage(report, { top: f.top }));
+      if (formats.includes('json')) write('confusable.json', confusableJson(report));
+      for (const g of report.groups) {
+        const flagged = report.phoneLoop?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
+        const bb = report.blackBox?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
+        process.stdout.write(
+          `${g}: ${flagged.length} flagged (phone loop)${flagged.length ? ` e.g. ${flagged.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : ''}; ${bb.length} flagged (black-box)${bb.length ? ` e.g. ${bb.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : ''}\n`,
+        );
+      }
+      if (report.failures.length) process.stderr.write(`glass: ${report.failures.length} utterances failed a stage (listed in the JSON)\n`);
+      process.stdout.write(`wrote ${written.join(', ')}\n`);
+    });
+}

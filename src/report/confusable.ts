@@ -1,0 +1,247 @@
+import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest } from '../analysis/confusable.ts';
+import type { GlassReport } from '../analysis/glass-suite.ts';
+import type { GoodnessTest } from '../analysis/glass.ts';
+import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
+import { fmtP, fmtPct } from './format.ts';
+
+/** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
+
+/** Escapes text for HTML and SVG (element content and attribute values). */
+function esc(s: string | number): string {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+function mdEsc(s: string): string {
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
+    .replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+function phoneOrder(m: ConfusionMatrix): { rows: string[]; cols: string[] } {
+  const known = new Set(ARPABET_PHONES);
+  const seenRef = new Set(Object.keys(m.refCounts));
+  const seenHyp = new Set(Object.values(m.counts).flatMap((r) => Object.keys(r)));
+  const extra = [...seenRef, ...seenHyp].filter((p) => p !== NO_PHONE && !known.has(p)).sort();
+  const rows = [...ARPABET_PHONES, ...extra].filter((p) => seenRef.has(p));
+  if (m.counts[NO_PHONE]) rows.push(NO_PHONE);
+  const cols = [...ARPABET_PHONES, ...extra].filter((p) => seenHyp.has(p) || seenRef.has(p));
+  cols.push(NO_PHONE);
+  return { rows, cols };
+}
+
+/**
+ * Confusion heatmap (inline SVG) of one group: rows are reference phones (last row: insertions),
+ * columns the recognised phone (last column: deletion), colour = rate normalised by the reference phone's
+ * frequency. Off-diagonal cells share one red scale (the diagonal, in grey, would swamp it); flagged
+ * confusions get a black outline. Every cell has a tooltip with counts.
+ */
+export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly ConfusionTest[] = [], opts: { cell?: number; title?: string } = {}): string {
+  const cell = opts.cell ?? 12;
+  const { rows, cols } = phoneOrder(m);
+  const totalRef = Object.values(m.refCounts).reduce((a, b) => a + b, 0);
+  const rate = (r: string, c: string) => {
+    const n = m.counts[r]?.[c] ?? 0;
+    const d = r === NO_PHONE ? totalRef : (m.refCounts[r] ?? 0);
+    return { n, d, v: d > 0 ? n / d : 0 };
+  };
+  let maxOff = 0;
+  for (const r of rows) for (const c of cols) if (r !== c) maxOff = Math.max(maxOff, rate(r, c).v);
+  const isFlagged = new Set(flagged.map((f) => `${f.ref}\u0000${f.hyp}`));
+  const left = 34;
+  const top = 40;
+  const w = left + cols.length * cell + 10;
+  const h = top + rows.length * cell + 26;
+  const title = opts.title ?? `Phone confusions: ${m.group}`;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(title)}" font-family="sans-serif" font-size="8">`,
+    `<title>${esc(title)}</title>`,
+    `<text x="${left}" y="10" font-size="10">${esc(title)} (rows: reference phone; columns: recognised; ∅ = deleted / inserted)</text>`,
+  ];
+  cols.forEach((c, j) => {
+    const x = left + j * cell + cell / 2;
+    parts.push(`<text x="${x}" y="${top - 4}" text-anchor="end" transform="rotate(-90 ${x} ${top - 4})">${esc(c)}</text>`);
+  });
+  rows.forEach((r, i) => {
+    const y = top + i * cell;
+    parts.push(`<text x="${left - 3}" y="${y + cell - 3}" text-anchor="end">${esc(r)}</text>`);
+    cols.forEach((c, j) => {
+      const { n, d, v } = rate(r, c);
+      if (n === 0) return;
+      const x = left + j * cell;
+      let fill: string;
+      if (r === c) {
+        const g = Math.round(235 - 120 * v);
+        fill = `rgb(${g},${g},${g})`;
+      } else {
+        const t = maxOff > 0 ? Math.min(1, v / maxOff) : 0;
+        fill = `rgb(${Math.round(255 - 76 * t)},${Math.round(235 - 197 * t)},${Math.round(235 - 205 * t)})`;
+      }
+      const outline = isFlagged.has(`${r}\u0000${c}`) ? ' stroke="#000" stroke-width="1.5"' : '';
+      parts.push(
+        `<rect x="${x}" y="${y}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"${outline}><title>${esc(`${r} → ${c}: ${n}/${d} (${fmtPct(v)})`)}</title></rect>`,
+      );
+    });
+  });
+  parts.push(
+    `<text x="${left}" y="${h - 8}">${esc(`${m.utterances} utterances, ${m.speakers} speakers; red scale max ${fmtPct(maxOff)} off-diagonal`)}</text>`,
+    '</svg>',
+  );
+  return parts.join('');
+}
+
+function confusionLabel(t: Pick<ConfusionTest, 'kind' | 'ref' | 'hyp'>): string {
+  if (t.kind === 'del') return `${t.ref} deleted`;
+  if (t.kind === 'ins') return `${t.hyp} inserted`;
+  return `${t.ref} → ${t.hyp}`;
+}
+
+function examplesText(t: ConfusionTest): string {
+  return t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', ');
+}
+
+function topFor<T extends { group: string; flagged: boolean }>(list: readonly T[], group: string, top: number): T[] {
+  return list.filter((t) => t.group === group && t.flagged).slice(0, top);
+}
+
+function methodSections(report: GlassReport): { name: string; note: string; result: ConfusableResult }[] {
+  const out: { name: string; note: string; result: ConfusableResult }[] = [];
+  if (report.phoneLoop) out.push({ name: 'Glass-box: free phone-loop decoding vs canonical phones', note: `PocketSphinx phone loop (${report.settings.glass.allphoneCi ? 'context-independent' : 'context-dependent'} phones, beam ${report.settings.glass.loopBeam}); canonical phones from CMUdict G2P.`, result: report.phoneLoop });
+  if (report.blackBox) out.push({ name: 'Black-box: G2P phones of reference vs hypothesis', note: `Hypotheses: ${report.blackBox.hypothesisSource}.`, result: report.blackBox });
+  return out;
+}
+
+const METHOD_MD = `Rates are normalised by the reference phone's frequency in the group (insertions: by all reference phones). A confusion is flagged when it is over-represented in the group versus all other groups: log-odds ratio with an informative Dirichlet prior (z), a speaker-level permutation test (labels permuted across speakers, so one speaker cannot make a flag), Benjamini–Hochberg across every (group, confusion) tested, and minimum counts.`;
+
+/** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
+export function confusableMarkdown(report: GlassReport, opts: { top?: number } = {}): string {
+  const top = opts.top ?? 10;
+  const lines: string[] = ['## Confusable sounds', '', METHOD_MD, ''];
+  lines.push(`${report.utterances} utterances, ${report.speakers} speakers, groups${report.groupBy ? ` by \`${mdEsc(report.groupBy)}\`` : ''}: ${report.groups.map(mdEsc).join(', ')}.`, '');
+  for (const { name, note, result } of methodSections(report)) {
+    lines.push(`### ${mdEsc(name)}`, '', mdEsc(note), '');
+    const o = result.options;
+    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.permutations} permutations; FDR ${o.alpha}; z ≥ ${o.minZ}.`, '');
+    for (const g of result.groups) {
+      const flagged = topFor(result.confusions, g, top);
+      lines.push(`#### ${mdEsc(g)}`, '');
+      if (flagged.length === 0) lines.push('No confusion flagged.', '');
+      else {
+        lines.push('| Confusion | Rate in group | Rate in rest | Count | z | adj. p | Speakers | Examples |', '|---|---:|---:|---:|---:|---:|---:|---|');
+        for (const t of flagged) {
+          lines.push(
+            `| ${mdEsc(confusionLabel(t))} | ${fmtPct(t.rateGroup)} | ${fmtPct(t.rateRest)} | ${t.countGroup}/${t.totalGroup} | ${t.z.toFixed(2)} | ${fmtP(t.pAdjusted)} | ${t.speakersWithConfusion}/${t.speakersInGroup} | ${mdEsc(examplesText(t))} |`,
+          );
+        }
+        lines.push('');
+      }
+      const words = topFor(result.words, g, top);
+      if (words.length) {
+        lines.push('Words with the largest differential error:', '', '| Word | Error rate in group | In rest | z | adj. p | Utterances |', '|---|---:|---:|---:|---:|---|');
+        for (const w of words) lines.push(`| ${mdEsc(w.word)} | ${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup}) | ${fmtPct(w.rateRest)} | ${w.z.toFixed(2)} | ${fmtP(w.pAdjusted)} | ${mdEsc(w.utteranceIds.join(', '))} |`);
+        lines.push('');
+      }
+    }
+  }
+  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups, top));
+  if (report.failures.length) lines.push(`${report.failures.length} utterances failed a stage (see JSON).`, '');
+  return lines.join('\n');
+}
+
+function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number): string[] {
+  const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', ''];
+  for (const g of groups) {
+    const f = topFor(tests, g, top);
+    lines.push(`#### ${mdEsc(g)}`, '');
+    if (!f.length) {
+      lines.push('No phone with significantly lower goodness.', '');
+      continue;
+    }
+    lines.push('| Phone | Mean GOP in group | In rest | Difference | Tokens | adj. p | Lowest tokens |', '|---|---:|---:|---:|---:|---:|---|');
+    for (const t of f) {
+      lines.push(
+        `| ${mdEsc(t.phone)} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+/** HTML fragment of the section (inline SVG heatmaps; classes only, no inline styles or scripts). */
+export function confusableHtmlSection(report: GlassReport, opts: { top?: number } = {}): string {
+  const top = opts.top ?? 10;
+  const h: string[] = ['<section class="confusable"><h2>Confusable sounds</h2>', `<p>${esc(METHOD_MD)}</p>`];
+  h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
+  for (const { name, note, result } of methodSections(report)) {
+    h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p>`);
+    for (const g of result.groups) {
+      const flagged = topFor(result.confusions, g, top);
+      h.push(`<h4>${esc(g)}</h4>`);
+      if (!flagged.length) h.push('<p>No confusion flagged.</p>');
+      else {
+        h.push('<table><thead><tr><th>Confusion</th><th>Rate in group</th><th>Rate in rest</th><th>Count</th><th>z</th><th>adj. p</th><th>Speakers</th><th>Examples</th></tr></thead><tbody>');
+        for (const t of flagged) {
+          h.push(
+            `<tr><td>${esc(confusionLabel(t))}</td><td>${fmtPct(t.rateGroup)}</td><td>${fmtPct(t.rateRest)}</td><td>${t.countGroup}/${t.totalGroup}</td><td>${t.z.toFixed(2)}</td><td>${fmtP(t.pAdjusted)}</td><td>${t.speakersWithConfusion}/${t.speakersInGroup}</td><td>${esc(examplesText(t))}</td></tr>`,
+          );
+        }
+        h.push('</tbody></table>');
+      }
+      const words = topFor(result.words, g, top);
+      if (words.length) {
+        h.push('<p>Words with the largest differential error:</p><table><thead><tr><th>Word</th><th>Error rate in group</th><th>In rest</th><th>z</th><th>adj. p</th><th>Utterances</th></tr></thead><tbody>');
+        for (const w of words) h.push(`<tr><td>${esc(w.word)}</td><td>${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup})</td><td>${fmtPct(w.rateRest)}</td><td>${w.z.toFixed(2)}</td><td>${fmtP(w.pAdjusted)}</td><td>${esc(w.utteranceIds.join(', '))}</td></tr>`);
+        h.push('</tbody></table>');
+      }
+      const m = result.matrices.find((x) => x.group === g);
+      if (m) h.push(`<figure>${confusionHeatmapSvg(m, flagged, { title: `${name.split(':')[0]} phone confusions: ${g}` })}</figure>`);
+    }
+  }
+  if (report.goodness) {
+    h.push('<h3>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h3>');
+    for (const g of report.groups) {
+      const f = topFor(report.goodness, g, top);
+      h.push(`<h4>${esc(g)}</h4>`);
+      if (!f.length) {
+        h.push('<p>No phone with significantly lower goodness.</p>');
+        continue;
+      }
+      h.push('<table><thead><tr><th>Phone</th><th>Mean GOP in group</th><th>In rest</th><th>Difference</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>');
+      for (const t of f) {
+        h.push(
+          `<tr><td>${esc(t.phone)}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
+        );
+      }
+      h.push('</tbody></table>');
+    }
+  }
+  if (report.failures.length) {
+    h.push(`<details><summary>${report.failures.length} failures</summary><ul>`);
+    for (const f of report.failures) h.push(`<li>${esc(`${f.id} (${f.stage}): ${f.error}`)}</li>`);
+    h.push('</ul></details>');
+  }
+  h.push('</section>');
+  return h.join('\n');
+}
+
+/** A self-contained HTML page holding only the confusable-sounds section. */
+export function confusableHtmlPage(report: GlassReport, opts: { title?: string; top?: number } = {}): string {
+  const title = opts.title ?? 'asrfair: confusable sounds';
+  return [
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    `<title>${esc(title)}</title>`,
+    '<style>body{font:14px/1.45 sans-serif;max-width:1280px;margin:0 auto;padding:16px 24px}table{border-collapse:collapse;margin:6px 0 12px}td,th{border:1px solid #d9dde5;padding:2px 6px;text-align:left}figure{margin:8px 0}</style>',
+    `</head><body><h1>${esc(title)}</h1>`,
+    confusableHtmlSection(report, opts),
+    '</body></html>',
+  ].join('\n');
+}
+
+/** JSON of the whole glass report (NaN and ±Infinity become null). */
+export function confusableJson(report: GlassReport): string {
+  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+}
