@@ -60,6 +60,7 @@ async function main(): Promise<void> {
   try {
     const wav16 = makeInputs(dir, 16000, 1);
     const wav44 = makeInputs(dir, 44100, 2);
+    const wav48 = makeInputs(dir, 48000, 1);
     console.log(`${N} utterances × ${SEC} s = ${((N * SEC) / 3600).toFixed(3)} audio-hours per scenario\n`);
 
     const run = (files: string[], tag: string, condition?: ConditionSpecInput) => async () => {
@@ -76,10 +77,14 @@ async function main(): Promise<void> {
     results.push(['44.1k stereo → 16k mono, clean', await measure('44.1k stereo → 16k mono, clean', run(wav44, 'b'))]);
     const noise: ConditionSpecInput = { name: 'noise10', steps: [{ type: 'noise', color: 'pink', snrDb: 10 }] };
     results.push(['44.1k stereo → 16k + pink noise 10 dB', await measure('44.1k stereo → 16k + pink noise 10 dB', run(wav44, 'c', noise))]);
+    results.push(['48k mono → 16k + pink noise 10 dB', await measure('48k mono → 16k + pink noise 10 dB', run(wav48, 'g', noise))]);
+    results.push(['16k WAV + pink noise 10 dB', await measure('16k WAV + pink noise 10 dB', run(wav16, 'h', noise))]);
     const room: ConditionSpecInput = { name: 'room', steps: [{ type: 'reverb', rt60: 0.4 }, { type: 'noise', snrDb: 15 }] };
     results.push(['16k WAV + reverb 0.4 s + white noise', await measure('16k WAV + reverb 0.4 s + white noise', run(wav16, 'd', room))]);
     const phone: ConditionSpecInput = { name: 'phone', steps: [{ type: 'telephone' }] };
-    results.push(['16k WAV + telephone (2 ffmpeg runs)', await measure('16k WAV + telephone (2 ffmpeg runs)', run(wav16, 'e', phone))]);
+    results.push(['44.1k stereo → 16k + telephone (JS)', await measure('44.1k stereo → 16k + telephone (JS)', run(wav44, 'e', phone))]);
+    const mp3: ConditionSpecInput = { name: 'mp3', steps: [{ type: 'codec', codec: 'mp3', bitrateKbps: 24 }] };
+    results.push(['16k WAV + mp3 24k (2 ffmpeg runs)', await measure('16k WAV + mp3 24k (2 ffmpeg runs)', run(wav16, 'f', mp3))]);
 
     console.log('\nscenario                                       ×RT/core   vs goal 500×   vs ffmpeg-copy reference');
     for (const [name, x] of results) {

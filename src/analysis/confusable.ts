@@ -310,7 +310,7 @@ function addExamples(tests: ConfusionTest[], utts: readonly EvidenceUtterance[],
       const list = want.get(`${u.group}${SEP}${e.ref}${SEP}${e.hyp}`);
       if (!list) continue;
       for (const t of list) {
-        // Prefer distinct words: a new word always enters; repeats only fill remaining slots later.
+        // Distinct words make better examples than one word repeated.
         if (t.examples.length < max && !t.examples.some((x) => x.word === e.word)) t.examples.push({ utteranceId: u.id, word: e.word });
       }
     }

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { cpus } from 'node:os';
-import { PocketSphinxGlass, defaultGlassOptions, speechPhones, isArpabetPhone, type GlassOptions, type TimedPhone } from '../backends/pocketsphinx-glass.ts';
+import { PocketSphinxGlass, defaultGlassOptions, speechPhones, isArpabetPhone, type GlassOptions } from '../backends/pocketsphinx-glass.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
 import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
@@ -9,7 +9,8 @@ import { prepareAudio } from '../audio/prepare.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
   blackBoxEvidence,
-  canonicalPhones,
+  chosenCanonical,
+  pronunciationVariants,
   goodnessByGroup,
   phoneGoodness,
   phoneLoopEvidence,
@@ -40,8 +41,12 @@ export interface GlassSuiteOptions {
   confusable: Partial<ConfusableOptions>;
   /** Decode words with PocketSphinx for utterances without `hyp` (black-box evidence). Default true. */
   decodeWords: boolean;
-  /** Run forced alignment and per-phone goodness. Default true. */
+  /** Run forced alignment (chooses each word's pronunciation variant) and per-phone goodness. Default true. */
   goodness: boolean;
+  /** Let forced alignment choose among dictionary pronunciation variants (else the first only). Default true. */
+  variants: boolean;
+  /** Return the per-utterance phone evidence too (for re-analysis of subsets; not written to reports). */
+  keepEvidence: boolean;
   /** Progress messages (stage names and counts). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
@@ -66,10 +71,11 @@ export interface GlassReport {
   goodness?: GoodnessTest[];
   failures: GlassFailure[];
   settings: { glass: GlassOptions; engine: string };
+  evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[] };
 }
 
 export function defaultGlassSuiteOptions(): GlassSuiteOptions {
-  return { processes: Math.max(1, cpus().length), glass: {}, confusable: {}, decodeWords: true, goodness: true };
+  return { processes: Math.max(1, cpus().length), glass: {}, confusable: {}, decodeWords: true, goodness: true, variants: true, keepEvidence: false };
 }
 
 /**
@@ -87,10 +93,16 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   // Only ARPAbet phones of the acoustic model take part (letter-to-sound may give others).
   const pron: Pronouncer = { word: (w) => g2p.word(w).filter(isArpabetPhone) };
 
+  // Allowed pronunciations per reference word: dictionary variants (forced alignment picks one), else G2P.
+  const variantsOf = (w: string): string[][] => {
+    const dictProns = o.variants ? g2p.pronunciations(w).filter((p) => p.every(isArpabetPhone)) : [];
+    return dictProns.length ? dictProns : [pron.word(w)];
+  };
+  const prons = new Map(utts.map((u) => [u.id, pronunciationVariants(words(u.ref), variantsOf)]));
   const usable = utts.filter((u) => {
-    const canon = canonicalPhones(words(u.ref), pron);
-    if (canon.length === 0) failures.push({ id: u.id, stage: 'g2p', error: 'reference has no pronounceable words' });
-    return canon.length > 0;
+    const ok = prons.get(u.id)!.length > 0;
+    if (!ok) failures.push({ id: u.id, stage: 'g2p', error: 'reference has no pronounceable words' });
+    return ok;
   });
   const glass = new PocketSphinxGlass(gopts, pron.word);
 
@@ -99,6 +111,36 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     usable.map((u) => ({ id: u.id, wav: u.wav })),
     o.signal,
   );
+
+  // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
+  const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
+  let goodness: GoodnessTest[] | undefined;
+  if (o.goodness) {
+    progress(`forced alignment of ${usable.length} utterances`);
+    const aligned = await glass.forceAlignWordsBatch(
+      usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) })),
+      o.signal,
+    );
+    const gu: GoodnessUtterance[] = [];
+    for (const u of usable) {
+      const a = aligned.get(u.id);
+      const l = loop.get(u.id);
+      if (!a?.ok) {
+        failures.push({ id: u.id, stage: 'alignment', error: a?.error ?? 'no result' });
+        continue;
+      }
+      const canon = chosenCanonical(prons.get(u.id)!, a.value.chosen);
+      canonById.set(u.id, canon);
+      if (!l?.ok) continue;
+      try {
+        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(canon, a.value.phones, l.value) });
+      } catch (e) {
+        failures.push({ id: u.id, stage: 'alignment', error: (e as Error).message });
+      }
+    }
+    goodness = goodnessByGroup(gu, o.confusable);
+  }
+
   const loopEvidence: EvidenceUtterance[] = [];
   for (const u of usable) {
     const r = loop.get(u.id);
@@ -111,37 +153,13 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
         u,
         speechPhones(r.value).map((p) => p.phone),
         pron,
+        canonById.get(u.id),
       ),
     );
   }
 
-  let goodness: GoodnessTest[] | undefined;
-  if (o.goodness) {
-    progress(`forced alignment of ${usable.length} utterances`);
-    const canonById = new Map(usable.map((u) => [u.id, canonicalPhones(words(u.ref), pron)]));
-    const aligned = await glass.forceAlignPhonesBatch(
-      usable.map((u) => ({ id: u.id, wav: u.wav, phones: canonById.get(u.id)!.map((c) => c.phone) })),
-      o.signal,
-    );
-    const gu: GoodnessUtterance[] = [];
-    for (const u of usable) {
-      const a = aligned.get(u.id);
-      const l = loop.get(u.id);
-      if (!a?.ok) {
-        failures.push({ id: u.id, stage: 'alignment', error: a?.error ?? 'no result' });
-        continue;
-      }
-      if (!l?.ok) continue;
-      try {
-        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(canonById.get(u.id)!, a.value, l.value as TimedPhone[]) });
-      } catch (e) {
-        failures.push({ id: u.id, stage: 'alignment', error: (e as Error).message });
-      }
-    }
-    goodness = goodnessByGroup(gu, o.confusable);
-  }
-
   let blackBox: GlassReport['blackBox'];
+  let bbEvidence: EvidenceUtterance[] = [];
   const hyps = new Map<string, string>();
   for (const u of usable) if (u.hyp !== undefined) hyps.set(u.id, u.hyp);
   const missing = usable.filter((u) => u.hyp === undefined);
@@ -170,8 +188,8 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   }
   if (hyps.size > 0) {
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
-    const ev = usable.filter((u) => hyps.has(u.id)).map((u) => blackBoxEvidence(u, hyps.get(u.id)!, pron));
-    blackBox = { ...findConfusableSounds(ev, o.confusable), hypothesisSource: source };
+    bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => blackBoxEvidence(u, hyps.get(u.id)!, pron));
+    blackBox = { ...findConfusableSounds(bbEvidence, o.confusable), hypothesisSource: source };
   }
 
   progress('statistics');
@@ -185,6 +203,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     goodness,
     failures,
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)' },
+    ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence } } : {}),
   };
 }
 

@@ -64,26 +64,53 @@ export function phoneEvents(canon: readonly CanonicalPhone[], observed: readonly
 }
 
 /**
- * Black-box evidence: G2P phones of reference vs hypothesis (any backend's text). Word outcomes come
- * from the word alignment, so "words with differential error" are recognition errors.
+ * Black-box evidence: G2P phones of reference vs hypothesis (any backend's text). Words are aligned
+ * first; correctly recognised words anchor the phone alignment, and each run of word errors is aligned
+ * at phone level (so a split word, "tink" → "to ink", still lines up). Word outcomes come from the
+ * word alignment, so "words with differential error" are recognition errors.
  */
 export function blackBoxEvidence(u: UtteranceMeta, hyp: string, pron: Pronouncer): EvidenceUtterance {
   const refWords = words(u.ref);
   const hypWords = words(hyp);
-  const canon = canonicalPhones(refWords, pron);
-  const hypPhones = hypWords.flatMap((w) => pron.word(w));
-  const { events } = phoneEvents(canon, hypPhones);
   const wa = align(refWords, hypWords);
+  const events: PhoneEvent[] = [];
   const outcomes: WordOutcome[] = [];
-  for (const op of wa.ops) if (op.type !== 'I') outcomes.push({ word: op.ref!, error: op.type !== 'C' });
+  let regionRef: string[] = [];
+  let regionHyp: string[] = [];
+  let lastWord = '';
+  const flush = () => {
+    if (regionRef.length === 0 && regionHyp.length === 0) return;
+    const canon = canonicalPhones(regionRef, pron);
+    const hypPhones = regionHyp.flatMap((w) => pron.word(w));
+    if (canon.length === 0) for (const p of hypPhones) events.push({ ref: NO_PHONE, hyp: p, word: lastWord });
+    else events.push(...phoneEvents(canon, hypPhones).events);
+    if (regionRef.length) lastWord = regionRef[regionRef.length - 1];
+    regionRef = [];
+    regionHyp = [];
+  };
+  for (const op of wa.ops) {
+    if (op.type !== 'I') outcomes.push({ word: op.ref!, error: op.type !== 'C' });
+    if (op.type === 'C') {
+      flush();
+      for (const p of pron.word(op.ref!)) events.push({ ref: p, hyp: p, word: op.ref! });
+      lastWord = op.ref!;
+      continue;
+    }
+    if (op.ref !== undefined) regionRef.push(op.ref);
+    if (op.hyp !== undefined) regionHyp.push(op.hyp);
+  }
+  flush();
   return { id: u.id, speaker: u.speaker, group: u.group, events, words: outcomes };
 }
 
-/** Glass-box evidence: canonical phones vs a free phone-loop decoding; a word is wrong when any of its phones is. */
-export function phoneLoopEvidence(u: UtteranceMeta, loopPhones: readonly string[], pron: Pronouncer): EvidenceUtterance {
+/**
+ * Glass-box evidence: canonical phones vs a free phone-loop decoding; a word is wrong when any of its
+ * phones is. `canon` defaults to the first pronunciation of each word; pass the pronunciations forced
+ * alignment chose (see `chosenCanonical`) so a valid variant ("the" as DH IY) is not counted as an error.
+ */
+export function phoneLoopEvidence(u: UtteranceMeta, loopPhones: readonly string[], pron: Pronouncer, canon?: readonly CanonicalPhone[]): EvidenceUtterance {
   const refWords = words(u.ref);
-  const canon = canonicalPhones(refWords, pron);
-  const { events, wrongWords } = phoneEvents(canon, loopPhones);
+  const { events, wrongWords } = phoneEvents(canon ?? canonicalPhones(refWords, pron), loopPhones);
   return {
     id: u.id,
     speaker: u.speaker,
@@ -91,6 +118,27 @@ export function phoneLoopEvidence(u: UtteranceMeta, loopPhones: readonly string[
     events,
     words: refWords.map((word, i) => ({ word, error: wrongWords.has(i) })),
   };
+}
+
+/** Allowed pronunciations of each word (dictionary variants, at most `max`), for alignment grammars. */
+export function pronunciationVariants(ws: readonly string[], variants: (w: string) => string[][], max = 4): { wordIndex: number; word: string; prons: string[][] }[] {
+  const out: { wordIndex: number; word: string; prons: string[][] }[] = [];
+  ws.forEach((word, wordIndex) => {
+    const seen = new Set<string>();
+    const prons = variants(word).filter((p) => {
+      const k = p.join(' ');
+      if (p.length === 0 || seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+    if (prons.length) out.push({ wordIndex, word, prons: prons.slice(0, max) });
+  });
+  return out;
+}
+
+/** Canonical phones built from the pronunciation chosen for each word. */
+export function chosenCanonical(words: ReturnType<typeof pronunciationVariants>, chosen: readonly number[]): CanonicalPhone[] {
+  return words.flatMap((w, i) => w.prons[chosen[i] ?? 0].map((phone) => ({ phone, wordIndex: w.wordIndex, word: w.word })));
 }
 
 /** A segment with an acoustic score over [startFrame, endFrame). */

@@ -1,8 +1,9 @@
 /**
  * Conditions: named, seeded, deterministic chains of "last mile" perturbations applied to 16 kHz mono audio.
  *
- * Sample-level steps (noise, babble, hum, reverb, gain, clip) run in JS on float samples so levels are exact;
- * steps that need a real codec or filter (telephone, codec, speed) run through ffmpeg with bit-exact flags.
+ * Sample-level steps (noise, babble, hum, reverb, gain, clip, telephone band + µ-law, speed by resampling) run in JS
+ * on float samples: levels are exact and no process is spawned. Real codecs (opus, mp3, gsm, amr-nb) and tempo
+ * change (atempo) run through ffmpeg with bit-exact flags.
  *
  * SNR convention (noise, babble, hum with snrDb): noise is scaled so that
  *   10·log10(P_speech / P_noise) = snrDb, with P_noise the mean power of the added noise over the whole utterance and
@@ -20,6 +21,8 @@ import { Prng, hashString } from './prng.ts';
 import { convolveSame } from './fft.ts';
 import { runFfmpeg, ffmpegEncoders, soxr } from './ffmpeg.ts';
 import { floatToS16, s16ToFloat, TARGET_RATE } from './wav.ts';
+import { canResample, resample } from './resample.ts';
+import { telephoneChannel } from './telephone.ts';
 
 const snrReference = z.enum(['active', 'full']).default('active');
 
@@ -148,6 +151,11 @@ export interface AudioSource {
 export interface ConditionContext {
   /** String mixed into every step's PRNG seed (the prepare stage passes seed + source content hash + segment). */
   seedKey: string;
+  /**
+   * The run's seed alone. Reverb draws its room from this (not from seedKey), so every utterance of a run is heard
+   * in the same room: group comparisons are not confounded by which random room a group happened to get.
+   */
+  seed?: number;
   /** Folder for codec round-trip files (deleted after use). */
   tmpDir: string;
   /** Decodes another audio source to 16 kHz mono (for babble). */
@@ -313,25 +321,6 @@ async function codecRoundTrip(x: Float64Array, step: z.output<typeof CodecStep>,
   }
 }
 
-async function telephone(x: Float64Array, step: z.output<typeof TelephoneStep>): Promise<Float64Array> {
-  // Two 2-pole sections each side (24 dB/octave), then the 8 kHz resample adds soxr's steep anti-alias filter.
-  const band = `highpass=f=${step.low},highpass=f=${step.low},lowpass=f=${step.high},lowpass=f=${step.high},${soxr(8000)}`;
-  const narrow = await runFfmpeg({
-    input: floatToS16(x).bytes,
-    rawRate: TARGET_RATE,
-    outputOptions: ['-af', band, '-ar', '8000', '-ac', '1', '-c:a', step.mulaw ? 'pcm_mulaw' : 'pcm_s16le'],
-    format: step.mulaw ? 'mulaw' : 's16le',
-  });
-  const wide = await runFfmpeg({
-    input: narrow,
-    rawRate: 8000,
-    inputFormat: step.mulaw ? 'mulaw' : 's16le',
-    outputOptions: ['-af', soxr(TARGET_RATE), '-ar', String(TARGET_RATE), '-ac', '1', '-c:a', 'pcm_s16le'],
-    format: 's16le',
-  });
-  return fitLength(s16ToFloat(wide), x.length);
-}
-
 const babbleCache = new Map<string, Float64Array>();
 
 async function babble(x: Float64Array, step: z.output<typeof BabbleStep>, ctx: ConditionContext, rng: Prng): Promise<Float64Array> {
@@ -388,14 +377,15 @@ export async function applyCondition(x: Float64Array, spec: ConditionSpec, ctx: 
         break;
       }
       case 'telephone':
-        y = await telephone(y, step);
+        y = telephoneChannel(y, step.low, step.high, step.mulaw);
         break;
       case 'codec':
         y = await codecRoundTrip(y, step, ctx.tmpDir);
         break;
       case 'reverb': {
         const before = meanPower(y);
-        const wet = convolveSame(y, reverbImpulse(step.rt60, step.drrDb, rng));
+        const room = new Prng(hashString(`${ctx.seed ?? 0}|${i}|${stepKey(step)}`));
+        const wet = convolveSame(y, reverbImpulse(step.rt60, step.drrDb, room));
         const after = meanPower(wet);
         // Keep the level: reverberation should not double as a gain change.
         const g = after > 0 ? Math.sqrt(before / after) : 1;
@@ -407,7 +397,9 @@ export async function applyCondition(x: Float64Array, spec: ConditionSpec, ctx: 
         y =
           step.mode === 'tempo'
             ? await viaFfmpeg(y, `atempo=${step.factor}`)
-            : await viaFfmpeg(y, `asetrate=${Math.round(TARGET_RATE * step.factor)},${soxr(TARGET_RATE)}`);
+            : canResample(Math.round(TARGET_RATE * step.factor), TARGET_RATE)
+              ? resample(y, Math.round(TARGET_RATE * step.factor), TARGET_RATE)
+              : await viaFfmpeg(y, `asetrate=${Math.round(TARGET_RATE * step.factor)},${soxr(TARGET_RATE)}`);
         break;
       case 'gain': {
         const g = 10 ** (step.db / 20);

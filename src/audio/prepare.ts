@@ -86,6 +86,7 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
     try {
       samples = await applyCondition(samples, spec, {
         seedKey: `${seed}|${src.sha256}|${start ?? ''}|${end ?? ''}`,
+        seed,
         tmpDir: opts.cacheDir,
         decode: (s) => decodeSource16k(s, opts.cacheDir, id),
         manifestSources,

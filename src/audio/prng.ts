@@ -37,19 +37,24 @@ export class Prng {
     return this.uint32() / 4294967296;
   }
 
-  /** Standard normal (Box–Muller, pairs cached). */
+  /** Standard normal (Marsaglia polar method, pairs cached: no trigonometry). */
   gaussian(): number {
     if (this.spare !== undefined) {
       const v = this.spare;
       this.spare = undefined;
       return v;
     }
-    let u = 0;
-    while (u === 0) u = this.next();
-    const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    let u: number;
+    let v: number;
+    let s: number;
+    do {
+      u = 2 * this.next() - 1;
+      v = 2 * this.next() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const m = Math.sqrt((-2 * Math.log(s)) / s);
+    this.spare = v * m;
+    return u * m;
   }
 
   int(n: number): number {

@@ -1,7 +1,7 @@
 /** Reading any audio source into 16 kHz mono float samples, exactly and reproducibly. */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat, mkdir, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioError } from './errors.ts';
 import { runFfmpeg, soxr } from './ffmpeg.ts';
@@ -10,6 +10,7 @@ import {
   TARGET_RATE,
   decodeToMono,
   encodeWav16,
+  floatToS16,
   isTarget16kMonoS16,
   parseWavHeader,
   s16ToFloat,
@@ -19,6 +20,8 @@ import {
 /** Files larger than this are decoded once to a cached 16 kHz copy instead of into memory per segment. */
 const IN_MEMORY_LIMIT = 64 << 20;
 const HEADER_PROBE = 64 << 10;
+/** Files up to this size are read once whole (hash + decode from the same bytes); larger ones by range. */
+const READ_WHOLE_LIMIT = 16 << 20;
 
 export interface SourceInfo {
   path: string;
@@ -27,6 +30,8 @@ export interface SourceInfo {
   sha256: string;
   /** Present when the file is a readable WAV. */
   wav?: WavInfo;
+  /** The whole file, when it is small enough to have been read in one go (saves a second read for decoding). */
+  bytes?: Buffer;
 }
 
 const hashMemo = new Map<string, string>();
@@ -55,13 +60,24 @@ export async function inspectSource(path: string, id?: string): Promise<SourceIn
   }
   if (!st.isFile()) throw new AudioError(path, id, 'not a regular file');
   if (st.size === 0) throw new AudioError(path, id, 'file is empty (0 bytes)');
-  const fh = await open(path, 'r');
   let head: Buffer;
-  try {
-    head = Buffer.alloc(Math.min(HEADER_PROBE, st.size));
-    await fh.read(head, 0, head.length, 0);
-  } finally {
-    await fh.close();
+  let bytes: Buffer | undefined;
+  let sha256: string;
+  if (st.size <= READ_WHOLE_LIMIT) {
+    bytes = await readFile(path);
+    head = bytes.subarray(0, HEADER_PROBE);
+    const memo = `${path}|${st.size}|${st.mtimeMs}`;
+    sha256 = hashMemo.get(memo) ?? createHash('sha256').update(bytes).digest('hex');
+    hashMemo.set(memo, sha256);
+  } else {
+    const fh = await open(path, 'r');
+    try {
+      head = Buffer.alloc(HEADER_PROBE);
+      await fh.read(head, 0, head.length, 0);
+    } finally {
+      await fh.close();
+    }
+    sha256 = await hashFile(path, st.size, st.mtimeMs);
   }
   let wav: WavInfo | undefined;
   try {
@@ -73,10 +89,11 @@ export async function inspectSource(path: string, id?: string): Promise<SourceIn
     if (wav.channels < 1 || wav.sampleRate < 1 || wav.bitsPerSample < 1) throw new AudioError(path, id, 'corrupt WAV header: zero channels, rate or sample size');
     if (wav.dataBytes < (wav.bitsPerSample / 8) * wav.channels) throw new AudioError(path, id, 'WAV file has no samples');
   }
-  return { path, size: st.size, sha256: await hashFile(path, st.size, st.mtimeMs), wav };
+  return { path, size: st.size, sha256, wav, bytes };
 }
 
-async function readRange(path: string, offset: number, length: number): Promise<Buffer> {
+async function readRange(path: string, offset: number, length: number, whole?: Buffer): Promise<Buffer> {
+  if (whole) return whole.subarray(offset, Math.min(whole.length, offset + length));
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(length);
@@ -101,12 +118,20 @@ async function ffmpegDecode(path: string, id: string | undefined): Promise<Buffe
   }
 }
 
+let scratchBuf = new Float64Array(0);
+function scratch(n: number): Float64Array {
+  if (scratchBuf.length < n && n <= IN_MEMORY_LIMIT) scratchBuf = new Float64Array(n);
+  return scratchBuf;
+}
+
 /** Decodes a whole source to 16 kHz mono in memory, JS for PCM/float WAV, ffmpeg for everything else. */
 async function decodeWhole(src: SourceInfo, id: string | undefined): Promise<Float64Array> {
   const w = src.wav;
   if (w && canResample(w.sampleRate, TARGET_RATE)) {
-    const bytes = await readRange(src.path, w.dataOffset, w.dataBytes);
-    const mono = decodeToMono(bytes, w);
+    const bytes = await readRange(src.path, w.dataOffset, w.dataBytes, src.bytes);
+    // The mono signal only lives until resample() returns (no await in between), so a shared scratch buffer is safe.
+    const frames = Math.floor(bytes.length / Math.max(1, (w.bitsPerSample / 8) * w.channels));
+    const mono = decodeToMono(bytes, w, w.sampleRate !== TARGET_RATE ? scratch(frames) : undefined);
     if (mono) return resample(mono, w.sampleRate, TARGET_RATE);
   }
   return s16ToFloat(await ffmpegDecode(src.path, id));
@@ -122,20 +147,11 @@ async function cachedFullDecode(src: SourceInfo, cacheDir: string, id: string | 
     /* not cached yet */
   }
   await mkdir(dir, { recursive: true });
-  const pcm = src.wav && src.size <= IN_MEMORY_LIMIT ? floatPcm(await decodeWhole(src, id)) : await ffmpegDecode(src.path, id);
+  const pcm = src.wav && src.size <= IN_MEMORY_LIMIT ? floatToS16(await decodeWhole(src, id)).bytes : await ffmpegDecode(src.path, id);
   const tmp = `${file}.${process.pid}.tmp`;
   await writeFile(tmp, encodeWav16(pcm));
   await rename(tmp, file);
   return file;
-}
-
-function floatPcm(x: Float64Array): Buffer {
-  const b = Buffer.allocUnsafe(x.length * 2);
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.round(x[i] * 32768);
-    b.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, i * 2);
-  }
-  return b;
 }
 
 export interface Segment {
@@ -164,7 +180,7 @@ export async function readSource16k(src: SourceInfo, seg: Segment, cacheDir: str
   if (w && isTarget16kMonoS16(w)) {
     const total = Math.floor(w.dataBytes / 2);
     const [s, e] = hasSeg ? segmentSamples(seg, total, src.path, id) : [0, total];
-    return s16ToFloat(await readRange(src.path, w.dataOffset + s * 2, (e - s) * 2));
+    return s16ToFloat(await readRange(src.path, w.dataOffset + s * 2, (e - s) * 2, src.bytes));
   }
   if (!hasSeg || (w && src.size <= IN_MEMORY_LIMIT)) {
     const all = await decodeWhole(src, id);

@@ -54,8 +54,11 @@ export function isTarget16kMonoS16(w: WavInfo): boolean {
   return w.format === 1 && w.sampleRate === TARGET_RATE && w.channels === 1 && w.bitsPerSample === 16;
 }
 
-/** Decodes interleaved sample bytes to one mono Float64 signal in [-1, 1) (channels averaged). Undefined for unsupported layouts. */
-export function decodeToMono(bytes: Buffer, w: WavInfo): Float64Array | undefined {
+/**
+ * Decodes interleaved sample bytes to one mono Float64 signal in [-1, 1) (channels averaged), into `into` when it is
+ * large enough. Undefined for unsupported layouts.
+ */
+export function decodeToMono(bytes: Buffer, w: WavInfo, into?: Float64Array): Float64Array | undefined {
   const bps = w.bitsPerSample / 8;
   const ch = w.channels;
   if (ch < 1 || !Number.isInteger(bps)) return undefined;
@@ -68,9 +71,18 @@ export function decodeToMono(bytes: Buffer, w: WavInfo): Float64Array | undefine
   else if (w.format === 3 && bps === 4) read = (o) => bytes.readFloatLE(o);
   else if (w.format === 3 && bps === 8) read = (o) => bytes.readDoubleLE(o);
   else return undefined;
-  const out = new Float64Array(frames);
-  if (ch === 1 && w.format === 1 && bps === 2) {
-    for (let i = 0; i < frames; i++) out[i] = bytes.readInt16LE(i * 2) / 32768;
+  const out = into && into.length >= frames ? into.subarray(0, frames) : new Float64Array(frames);
+  if (w.format === 1 && bps === 2) {
+    const v = int16View(bytes, frames * ch);
+    if (ch === 1) for (let i = 0; i < frames; i++) out[i] = v[i] / 32768;
+    else if (ch === 2) for (let i = 0; i < frames; i++) out[i] = (v[2 * i] + v[2 * i + 1]) / 65536;
+    else {
+      for (let i = 0; i < frames; i++) {
+        let s = 0;
+        for (let c = 0; c < ch; c++) s += v[i * ch + c];
+        out[i] = s / (32768 * ch);
+      }
+    }
     return out;
   }
   const stride = bps * ch;
@@ -85,8 +97,19 @@ export function decodeToMono(bytes: Buffer, w: WavInfo): Float64Array | undefine
 /** Little-endian int16 bytes → float signal in [-1, 1). */
 export function s16ToFloat(bytes: Buffer): Float64Array {
   const n = bytes.length >> 1;
+  const v = int16View(bytes, n);
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = bytes.readInt16LE(i * 2) / 32768;
+  for (let i = 0; i < n; i++) out[i] = v[i] / 32768;
+  return out;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Int16 samples of little-endian bytes: a zero-copy view when aligned on a little-endian host, else a copy. */
+function int16View(bytes: Buffer, n: number): Int16Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, n);
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = bytes.readInt16LE(i * 2);
   return out;
 }
 
@@ -95,7 +118,7 @@ export function s16ToFloat(bytes: Buffer): Float64Array {
  * Returns the bytes and how many samples were clipped.
  */
 export function floatToS16(x: Float64Array): { bytes: Buffer; clipped: number } {
-  const bytes = Buffer.allocUnsafe(x.length * 2);
+  const out = new Int16Array(x.length);
   let clipped = 0;
   for (let i = 0; i < x.length; i++) {
     let v = Math.round(x[i] * 32768);
@@ -106,8 +129,10 @@ export function floatToS16(x: Float64Array): { bytes: Buffer; clipped: number } 
       v = -32768;
       clipped++;
     }
-    bytes.writeInt16LE(v, i * 2);
+    out[i] = v;
   }
+  const bytes = Buffer.from(out.buffer, 0, out.byteLength);
+  if (!LITTLE_ENDIAN) bytes.swap16();
   return { bytes, clipped };
 }
 

@@ -85,13 +85,14 @@ export interface HypothesesOptions {
  * Transcripts produced elsewhere, looked up by utterance id (AudioRef.id), not by audio content.
  * The result store keys rows by (backend key, condition, audio sha256); the backend key carries the file's content hash,
  * so editing the file makes a new key. Two utterances with byte-identical audio but different hypotheses would share a
- * cache row: the run engine should key rows of backends with `lookupById` by utterance id as well.
+ * cache row, so `keyByUtteranceId` makes the run engine key its rows by utterance id as well.
  * Conditions (perturbations) do not change a precomputed hypothesis.
  */
 export class HypothesesBackend implements Backend {
   readonly key: string;
   /** Results depend on AudioRef.id, not on the audio bytes (see class comment). */
   readonly lookupById = true;
+  readonly keyByUtteranceId = true;
   private readonly entries: Map<string, HypothesisEntry>;
   readonly contentSha256: string;
 

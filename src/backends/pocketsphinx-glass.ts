@@ -68,6 +68,17 @@ export interface AlignItem extends GlassItem {
   phones: string[];
 }
 
+export interface WordAlignItem extends GlassItem {
+  /** Per word, its allowed pronunciations (ARPAbet phones each). */
+  prons: string[][][];
+}
+
+export interface WordAlignment {
+  phones: TimedPhone[];
+  /** Index of the pronunciation chosen for each word. */
+  chosen: number[];
+}
+
 export type BatchResult<T> = Map<string, { ok: true; value: T } | { ok: false; error: string }>;
 
 /** Parses one `-hypseg` line into phones (silence and fillers dropped unless `keepSilence`). */
@@ -115,6 +126,48 @@ export function linearFsg(name: string, units: readonly string[]): string {
   units.forEach((u, i) => lines.push(`TRANSITION ${i} ${i + 1} 1.0 ${u}`));
   lines.push('FSG_END', '');
   return lines.join('\n');
+}
+
+/**
+ * Finite-state grammar accepting any sequence that takes, for each word in order, one of its
+ * pronunciations (`prons[word][variant]` = phones): the decoder picks the variant that fits the audio.
+ */
+export function pronunciationFsg(name: string, prons: readonly (readonly (readonly string[])[])[]): string {
+  const trans: string[] = [];
+  const n = prons.length;
+  // States 0..n are word boundaries; variant-internal states are numbered after them.
+  let next = n + 1;
+  prons.forEach((variants, i) => {
+    for (const v of variants) {
+      let from = i;
+      v.forEach((ph, k) => {
+        const to = k === v.length - 1 ? i + 1 : next++;
+        trans.push(`TRANSITION ${from} ${to} 1.0 ${ph}`);
+        from = to;
+      });
+    }
+  });
+  return [`FSG_BEGIN ${name}`, `NUM_STATES ${next}`, 'START_STATE 0', `FINAL_STATE ${n}`, ...trans, 'FSG_END', ''].join('\n');
+}
+
+/** Which pronunciation of each word a phone sequence took (undefined when it matches none). */
+export function chosenVariants(prons: readonly (readonly (readonly string[])[])[], phones: readonly string[]): number[] | undefined {
+  const fail = new Set<string>();
+  const walk = (i: number, j: number): number[] | undefined => {
+    if (i === prons.length) return j === phones.length ? [] : undefined;
+    const key = `${i},${j}`;
+    if (fail.has(key)) return undefined;
+    for (let v = 0; v < prons[i].length; v++) {
+      const p = prons[i][v];
+      if (p.every((ph, k) => phones[j + k] === ph)) {
+        const rest = walk(i + 1, j + p.length);
+        if (rest) return [v, ...rest];
+      }
+    }
+    fail.add(key);
+    return undefined;
+  };
+  return walk(0, 0);
 }
 
 /** Checks a WAV is usable by pocketsphinx_batch (`-adchdr 44`) and returns its absolute path. */
@@ -237,22 +290,26 @@ export class PocketSphinxGlass implements GlassBox {
   }
 
   /**
-   * Phone-level forced alignment: a per-utterance linear grammar over phones (`-fsgctl`), with
-   * optional silence/fillers between any two phones, each phone a "word" of a one-phone dictionary.
+   * Phone-level forced alignment: a per-utterance grammar over phones (`-fsgctl`), each phone a "word"
+   * of a one-phone dictionary, with optional silence/fillers between any two phones. With several
+   * pronunciations per word the decoder picks the one that fits the audio.
    */
-  forceAlignPhonesBatch(items: readonly AlignItem[], signal?: AbortSignal): Promise<BatchResult<TimedPhone[]>> {
-    const bad = items.find((it) => it.phones.length === 0 || it.phones.some((p) => !PHONE_SET.has(p)));
-    if (bad) {
-      const odd = bad.phones.filter((p) => !PHONE_SET.has(p));
-      throw new BackendError(`${bad.id}: cannot align ${bad.phones.length ? `unknown phones ${odd.join(' ')}` : 'an empty phone sequence'}`, false);
+  async forceAlignWordsBatch(items: readonly WordAlignItem[], signal?: AbortSignal): Promise<BatchResult<WordAlignment>> {
+    for (const it of items) {
+      const all = it.prons.flat(2);
+      const odd = all.filter((p) => !PHONE_SET.has(p));
+      if (all.length === 0 || it.prons.some((w) => w.length === 0 || w.some((v) => v.length === 0))) {
+        throw new BackendError(`${it.id}: cannot align a word without a pronunciation`, false);
+      }
+      if (odd.length) throw new BackendError(`${it.id}: cannot align unknown phones ${odd.join(' ')}`, false);
     }
     const o = this.options;
-    return this.batch(
+    const raw = await this.batch(
       items,
       'alignment',
       (pdir, part) => {
         writeFileSync(join(pdir, 'phones.dict'), ARPABET_PHONES.map((p) => `${p} ${p}`).join('\n') + '\n');
-        part.forEach((it, k) => writeFileSync(join(pdir, `u${k}.fsg`), linearFsg(`u${k}`, it.phones)));
+        part.forEach((it, k) => writeFileSync(join(pdir, `u${k}.fsg`), pronunciationFsg(`u${k}`, it.prons)));
         writeFileSync(join(pdir, 'fsgctl'), part.map((_, k) => `u${k}`).join('\n') + '\n');
         return [
           '-dict', join(pdir, 'phones.dict'), '-fsgctl', join(pdir, 'fsgctl'), '-fsgdir', pdir, '-fsgext', '.fsg',
@@ -262,6 +319,36 @@ export class PocketSphinxGlass implements GlassBox {
       false,
       signal,
     );
+    const out: BatchResult<WordAlignment> = new Map();
+    for (const it of items) {
+      const r = raw.get(it.id);
+      if (!r) continue;
+      if (!r.ok) {
+        out.set(it.id, r);
+        continue;
+      }
+      // A partial result (search ended off the final state) matches no full path.
+      const chosen = chosenVariants(
+        it.prons,
+        r.value.map((p) => p.phone),
+      );
+      out.set(it.id, chosen ? { ok: true, value: { phones: r.value, chosen } } : { ok: false, error: `${it.id}: alignment did not reach the end of the grammar` });
+    }
+    return out;
+  }
+
+  /** Forced alignment of one fixed phone sequence per utterance. */
+  async forceAlignPhonesBatch(items: readonly AlignItem[], signal?: AbortSignal): Promise<BatchResult<TimedPhone[]>> {
+    const bad = items.find((it) => it.phones.length === 0 || it.phones.some((p) => !PHONE_SET.has(p)));
+    if (bad) {
+      const odd = bad.phones.filter((p) => !PHONE_SET.has(p));
+      throw new BackendError(`${bad.id}: cannot align ${bad.phones.length ? `unknown phones ${odd.join(' ')}` : 'an empty phone sequence'}`, false);
+    }
+    const r = await this.forceAlignWordsBatch(
+      items.map((it) => ({ id: it.id, wav: it.wav, prons: [[it.phones]] })),
+      signal,
+    );
+    return new Map([...r].map(([id, v]) => [id, v.ok ? { ok: true as const, value: v.value.phones } : v]));
   }
 
   async decodePhones(audio: AudioRef, signal: AbortSignal): Promise<PhoneSegment[]> {

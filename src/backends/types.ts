@@ -75,6 +75,11 @@ export interface Backend {
   /** Estimated USD cost of transcribing `durationSec` seconds (0 for local engines). */
   estimateCostUsd?(durationSec: number): number;
   glass?: GlassBox;
+  /**
+   * True when results depend on the utterance id rather than the audio (precomputed hypotheses):
+   * the run store then keys rows by audio hash and utterance id.
+   */
+  readonly keyByUtteranceId?: boolean;
   /** Releases processes, sockets, temp files. */
   close?(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { once } from 'node:events';
+import { TextDecoder } from 'node:util';
 import { UtteranceSchema, type ManifestEntry, type Utterance } from './schema.ts';
 import { InputError } from './errors.ts';
 

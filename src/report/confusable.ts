@@ -51,18 +51,19 @@ export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly Confus
   for (const r of rows) for (const c of cols) if (r !== c) maxOff = Math.max(maxOff, rate(r, c).v);
   const isFlagged = new Set(flagged.map((f) => `${f.ref}\u0000${f.hyp}`));
   const left = 34;
-  const top = 40;
-  const w = left + cols.length * cell + 10;
+  const top = 62;
+  const w = Math.max(360, left + cols.length * cell + 10);
   const h = top + rows.length * cell + 26;
   const title = opts.title ?? `Phone confusions: ${m.group}`;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(title)}" font-family="sans-serif" font-size="8">`,
     `<title>${esc(title)}</title>`,
-    `<text x="${left}" y="10" font-size="10">${esc(title)} (rows: reference phone; columns: recognised; ∅ = deleted / inserted)</text>`,
+    `<text x="4" y="11" font-size="10" font-weight="bold">${esc(title)}</text>`,
+    `<text x="4" y="23">rows: reference phone; columns: recognised phone; ∅ = deleted / inserted</text>`,
   ];
   cols.forEach((c, j) => {
     const x = left + j * cell + cell / 2;
-    parts.push(`<text x="${x}" y="${top - 4}" text-anchor="end" transform="rotate(-90 ${x} ${top - 4})">${esc(c)}</text>`);
+    parts.push(`<text x="${x}" y="${top - 4}" text-anchor="start" transform="rotate(-90 ${x} ${top - 4})">${esc(c)}</text>`);
   });
   rows.forEach((r, i) => {
     const y = top + i * cell;
@@ -108,7 +109,7 @@ function topFor<T extends { group: string; flagged: boolean }>(list: readonly T[
 
 function methodSections(report: GlassReport): { name: string; note: string; result: ConfusableResult }[] {
   const out: { name: string; note: string; result: ConfusableResult }[] = [];
-  if (report.phoneLoop) out.push({ name: 'Glass-box: free phone-loop decoding vs canonical phones', note: `PocketSphinx phone loop (${report.settings.glass.allphoneCi ? 'context-independent' : 'context-dependent'} phones, beam ${report.settings.glass.loopBeam}); canonical phones from CMUdict G2P.`, result: report.phoneLoop });
+  if (report.phoneLoop) out.push({ name: 'Glass-box: free phone-loop decoding vs canonical phones', note: `PocketSphinx phone loop (${report.settings.glass.allphoneCi ? 'context-independent' : 'context-dependent'} phones, beam ${report.settings.glass.loopBeam}); canonical phones: for each word, the CMUdict pronunciation variant forced alignment chose (G2P for words it lacks).`, result: report.phoneLoop });
   if (report.blackBox) out.push({ name: 'Black-box: G2P phones of reference vs hypothesis', note: `Hypotheses: ${report.blackBox.hypothesisSource}.`, result: report.blackBox });
   return out;
 }
@@ -243,5 +244,6 @@ export function confusableHtmlPage(report: GlassReport, opts: { title?: string; 
 
 /** JSON of the whole glass report (NaN and ±Infinity become null). */
 export function confusableJson(report: GlassReport): string {
-  return JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  const { evidence: _evidence, ...rest } = report;
+  return JSON.stringify(rest, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
 }

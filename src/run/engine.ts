@@ -10,7 +10,7 @@ import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
-import { RunStore, type ResultKey, type ResultRow, type RunUtterance } from './store.ts';
+import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
@@ -67,7 +67,23 @@ export interface RunOptions {
   audioConcurrency?: number;
   toolVersion?: string;
   random?: () => number;
+  /** Only manifest entries passing this run (e.g. one shard); seq stays the manifest position. */
+  filter?: (entry: ManifestEntry) => boolean;
+  /** Extra fields recorded in the run row's meta (e.g. `shard`). */
+  runMeta?: Record<string, unknown>;
+  /** Runs calls elsewhere (e.g. a Redis queue) instead of in-process; its result is committed here. */
+  executor?: TranscribeExecutor;
 }
+
+/**
+ * A pluggable place where backend calls happen. It gets the prepared audio and result key and returns
+ * the result to commit (retries, timeouts and attempts are its business), or undefined when the run
+ * stopped before it finished.
+ */
+export type TranscribeExecutor = (
+  req: { backend: RunBackend; audio: AudioRef; key: ResultKey },
+  signals: { softStop: AbortSignal; hardStop: AbortSignal },
+) => Promise<NewResult | undefined>;
 
 /** Counts for one backend × condition cell. */
 export interface CellCounts {
@@ -227,7 +243,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const hardStop = opts.hardStop ?? new AbortController().signal;
   // Stopping for budget reasons (or a fatal error) is a soft stop too; combine it with the caller's.
   const internalStop = new AbortController();
-  const softStop = AbortSignal.any([stop, internalStop.signal]);
+  const softStop = AbortSignal.any([stop, internalStop.signal, hardStop]);
   // One listener per waiting unit or call in flight is expected here, not a leak.
   setMaxListeners(0, stop, hardStop, softStop, internalStop.signal);
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
@@ -259,6 +275,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       startedAt: new Date().toISOString(),
       outDir: null,
       meta: {
+        ...opts.runMeta,
         backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
         conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
       },
@@ -300,6 +317,22 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           internalStop.abort();
         }
         return undefined;
+      }
+      if (opts.executor) {
+        let done: NewResult | undefined;
+        try {
+          done = await opts.executor({ backend: b, audio, key }, { softStop, hardStop });
+        } catch (e) {
+          budget.cancel(estimate);
+          throw e;
+        }
+        if (!done) {
+          budget.cancel(estimate);
+          return undefined;
+        }
+        budget.settle(estimate, done.status === 'ok' ? (done.costUsd ?? estimate) : 0);
+        cell.called++;
+        return store.putResult(done);
       }
       let latencyMs = 0;
       let outcome;
@@ -351,6 +384,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
   };
 
+  /** Commits a run item; the same utterance id twice in one run (e.g. in two manifests) is an input error. */
+  const recordItem = (entry: ManifestEntry, item: RunItem): void => {
+    try {
+      store.putItem(item);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
+      throw new InputError(entry.source.file, entry.source.line, `duplicate utterance id "${entry.id}": another manifest line of this run has it already`);
+    }
+  };
+
   const unit = async (entry: ManifestEntry, seq: number, cond: ResolvedCondition): Promise<void> => {
     let audio: AudioRef | undefined;
     let audioError: string | null = null;
@@ -385,15 +428,17 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         const base = { runId, seq, uttId: entry.id, backendName: b.spec.name, backendKey: b.backend.key, conditionName: cond.name, conditionKey: cond.key, utt };
         if (!audio) {
           cell.audioFailed++;
-          if (!opts.dryRun) store.putItem({ ...base, audioSha256: null, error: audioError });
+          if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: null, error: audioError });
           progress.tick('failed');
           return;
         }
-        const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: audio.sha256 };
+        // Backends that answer by utterance id (precomputed hypotheses) must not share rows across identical audio.
+        const contentKey = b.backend.keyByUtteranceId ? `${audio.sha256}#id=${entry.id}` : audio.sha256;
+        const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
         const cached = store.getResult(key);
         if (cached && shouldReuse(cached)) {
           cell.cached++;
-          if (!opts.dryRun) store.putItem({ ...base, audioSha256: audio.sha256, error: null });
+          if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null });
           progress.tick('cached');
           return;
         }
@@ -418,7 +463,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         if (own) cell.audioSecToDo += audio.durationSec;
         else cell.cached++;
-        store.putItem({ ...base, audioSha256: audio.sha256, error: null });
+        recordItem(entry, { ...base, audioSha256: contentKey, error: null });
         if (row.status === 'ok') cell.ok++;
         else cell.failed++;
         progress.tick(own ? (row.status === 'ok' ? 'ok' : 'failed') : 'cached');
@@ -427,6 +472,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   };
 
   let seq = 0;
+  let taken = 0;
   let fatal: unknown;
   try {
     outer: for (const manifest of suite.manifests) {
@@ -434,6 +480,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         if (opts.limit !== undefined && seq >= opts.limit) break outer;
         if (softStop.aborted) break outer;
         const s = seq++;
+        if (opts.filter && !opts.filter(entry)) continue;
+        taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
           const p: Promise<void> = unit(entry, s, cond)
@@ -465,7 +513,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   return {
     runId,
     status,
-    utterances: seq,
+    utterances: taken,
     cells: [...cells.values()],
     spentUsd: budget.spentUsd,
     elapsedMs: performance.now() - t0,

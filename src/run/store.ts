@@ -246,7 +246,7 @@ export class RunStore {
            @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt)`,
       ),
       putItem: this.db.prepare(
-        `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key,
+        `INSERT INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key,
            audio_sha256, error, utt_json)
          VALUES (@runId, @seq, @uttId, @backendName, @backendKey, @conditionName, @conditionKey, @audioSha256, @error, @utt)`,
       ),

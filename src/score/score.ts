@@ -54,6 +54,8 @@ export interface ScoreResult {
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
   const costs = opts.costs ?? 'sclite';
   const norm = opts.normaliser ?? none;
+  // `none` only folds whitespace, which tokenize and toChars already do.
+  const normalise = norm === none ? (t: string): string => t : (t: string): string => norm.normalise(t);
   const doChars = opts.chars ?? true;
   const wordAligner = new Aligner(costs);
   const charAligner = doChars ? new Aligner(costs) : undefined;
@@ -73,8 +75,8 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     const h = hyps.get(r.id);
     if (h) hyps.delete(r.id);
     else missingHyps.push(r.id);
-    const refText = norm.normalise(r.text);
-    const hypText = h ? norm.normalise(h.text) : '';
+    const refText = normalise(r.text);
+    const hypText = h ? normalise(h.text) : '';
     const rw = tokenize(refText);
     const hw = tokenize(hypText);
     let wc: ErrorCounts;

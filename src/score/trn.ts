@@ -45,7 +45,8 @@ export function parseTrnLine(text: string, file: string, line: number): Transcri
   }
   const id = t.slice(open + 1, close).trim();
   if (id === '' || /\s/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
-  const words = t.slice(0, open).trim().replace(/\s+/g, ' ');
+  let words = t.slice(0, open).trim();
+  if (/\s\s|[^\S ]/.test(words)) words = words.replace(/\s+/g, ' ');
   return { id, speaker: speakerOf(id), text: words, file, line };
 }
 

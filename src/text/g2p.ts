@@ -117,8 +117,8 @@ function run(cmd: string, args: readonly string[], input?: string): Promise<stri
     const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e) => reject(new Error(`${cmd}: ${e.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out).toString('utf8'));
@@ -289,7 +289,8 @@ export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
       return { phones: phones.slice(), source: 'cmudict' };
     }
     const lw = w.toLowerCase();
-    if (!/[\p{L}\p{N}]/u.test(lw)) return { phones: [], source: engine.name === 'none' ? 'cmudict' : engine.name };
+    // nothing to pronounce (punctuation only)
+    if (!HAS_LETTER_OR_DIGIT.test(lw)) return { phones: [], source: 'cmudict' };
     let phones = guessed.get(lw);
     if (!phones) {
       phones = engine.one(lw);

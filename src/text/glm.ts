@@ -33,10 +33,12 @@
  * alternatives, rewriting to one canonical form makes the classes symmetric (ref and hyp sides
  * behave the same) and keeps the aligner unchanged.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { InputError } from '../manifest/errors.ts';
+import type { Normaliser } from './normalise.ts';
 
 export interface Equivalences {
   /** Number of classes. */
@@ -206,4 +208,17 @@ export async function loadEquivalences(path: string): Promise<Equivalences> {
     throw new InputError(path, undefined, `cannot read equivalence file: ${(e as Error).message}`);
   }
   return parseEquivalences(text, path);
+}
+
+/**
+ * A normaliser followed by equivalences, for code that takes one Normaliser for ref and hyp.
+ * Its version names the list's content (a hash of the classes), so a run records which list it used.
+ */
+export function withEquivalences(normaliser: Normaliser, eq: Equivalences): Normaliser {
+  const hash = createHash('sha256').update(JSON.stringify(eq.classes)).digest('hex').slice(0, 12);
+  return {
+    name: `${normaliser.name}+glm`,
+    version: `${normaliser.version}+glm.${hash}`,
+    normalise: (text) => eq.apply(normaliser.normalise(text)),
+  };
 }

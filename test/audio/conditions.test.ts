@@ -4,6 +4,9 @@ import { prepareAudio } from '../../src/audio/prepare.ts';
 import { activePower, conditionKey, pinkNoise, whiteNoise, type ConditionSpecInput } from '../../src/audio/conditions.ts';
 import { bandEnergy, nextPow2, fft } from '../../src/audio/fft.ts';
 import { qcSamples } from '../../src/audio/qc.ts';
+import { linearToUlaw, ulawToLinear } from '../../src/audio/telephone.ts';
+import { runFfmpeg } from '../../src/audio/ffmpeg.ts';
+import { floatToS16 } from '../../src/audio/wav.ts';
 import { Prng } from '../../src/audio/prng.ts';
 import { db, diff, librivox, power, readWav, sine, tmp, writeWav } from './helpers.ts';
 
@@ -124,6 +127,18 @@ describe('hum, telephone band, codecs', () => {
 
   it('amr-nb without an encoder is a clear error', async () => {
     await expect(run(speech, [{ type: 'codec', codec: 'amr-nb' }])).rejects.toThrow(/amr-nb needs the ffmpeg encoder libopencore_amrnb/);
+  });
+});
+
+describe('telephone internals', () => {
+  it('µ-law matches ffmpeg pcm_mulaw byte for byte', async () => {
+    const ramp = new Float64Array(65536);
+    for (let i = 0; i < ramp.length; i++) ramp[i] = (i - 32768) / 32768;
+    const ours = Buffer.from(Array.from(ramp, (v) => linearToUlaw(v * 32768)));
+    const theirs = await runFfmpeg({ input: floatToS16(ramp).bytes, rawRate: 16000, outputOptions: ['-c:a', 'pcm_mulaw'], format: 'mulaw' });
+    expect(ours.equals(theirs)).toBe(true);
+    // Decoding is within one quantisation step of the input.
+    for (const v of [-30000, -1000, -5, 0, 7, 1234, 32000]) expect(Math.abs(ulawToLinear(linearToUlaw(v)) - v)).toBeLessThanOrEqual(Math.max(8, Math.abs(v) * 0.04));
   });
 });
 

@@ -238,3 +238,25 @@ describe('failed utterances', () => {
     expect(html).not.toContain('<b>boom');
   });
 });
+
+describe('several backends and conditions', () => {
+  it('makes one table per backend × condition, named from run.json', () => {
+    const many = [
+      ...makeUtterances({ backend: 'mock-asr' }),
+      ...makeUtterances({ backend: 'mock-asr', condition: 'noise', errorSeed: 11 }),
+      ...makeUtterances({ backend: 'other', errorSeed: 12 }),
+      ...makeUtterances({ backend: 'other', condition: 'noise', errorSeed: 13 }),
+    ];
+    const m = RunMetaSchema.parse(makeMeta({ conditions: [{ key: 'clean', name: 'clean' }, { key: 'noise', name: 'babble 10 dB' }] }));
+    const card = buildServiceCard(m, many, opts);
+    expect(card.tables.map((t) => `${t.backendName}/${t.conditionName}`).sort()).toEqual(['Mock ASR/babble 10 dB', 'Mock ASR/clean', 'other/babble 10 dB', 'other/clean']);
+    const md = renderMarkdown(card);
+    expect(md).toContain('## Mock ASR · condition babble 10 dB · by accent');
+    const ids = new Set(card.tables.map((t) => t.id));
+    expect(ids.size).toBe(4);
+    for (const t of card.tables) {
+      const mine = many.filter((u) => u.backend === t.backend && u.condition === t.condition);
+      expect(t.overall.refWords).toBe(mine.reduce((s, u) => s + u.words.ref, 0));
+    }
+  });
+});

@@ -193,5 +193,15 @@ describe('asrfair run as a child process', () => {
     expect(s.answered.size).toBe(N);
     expect([...s.answered.values()].every((c) => c === 1)).toBe(true);
     expect(r2.out).toMatch(/run export: .*reports\/crash\//);
+
+    // Raw rows of the latest run, from the store alone.
+    const csv = cli(['export', ws.store, '--format', 'csv'], ws.dir);
+    const rc = await csv.done;
+    expect(rc.code).toBe(0);
+    const lines = rc.out.trim().split('\n');
+    expect(lines[0]).toMatch(/^run_id,id,speaker,backend,condition,status/);
+    expect(lines).toHaveLength(N + 1);
+    expect(lines.slice(1).every((l) => /,remote,clean,ok,/.test(l))).toBe(true);
+    expect(rc.out).not.toContain(SECRET);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BackendError } from '../../src/backends/types.ts';
 import { runSuite, type RunOptions } from '../../src/run/engine.ts';
@@ -277,6 +277,19 @@ describe('run engine', () => {
     expect(s.cells[0].ok + s.cells[0].failed).toBe(0);
     expect(base.store.db.prepare('SELECT COUNT(*) AS n FROM results').get()).toEqual({ n: 0 });
     expect(base.store.integrityCheck()).toBe('ok');
+  });
+
+  it('rejects the same utterance id in two manifests of one run, naming the file and line', async () => {
+    const dir = tmp();
+    dirs.push(dir);
+    const m = writeCorpus(dir, corpus(2));
+    writeFileSync(join(dir, 'b.jsonl'), readFileSync(m, 'utf8').split('\n')[1] + '\n');
+    const suite = suiteIn(dir, 'name: t\nmanifests: [manifest.jsonl, b.jsonl]\nbackends:\n  - {name: b, type: test}\n');
+    const store = new RunStore(join(dir, 's.sqlite'));
+    stores.push(store);
+    const run = runSuite({ suite, store, backends: new Map([['b', new ScriptedBackend('t:1', echo())]]), audioCacheDir: join(dir, 'cache') });
+    await expect(run).rejects.toThrow(/b\.jsonl:1: duplicate utterance id "u0001"/);
+    expect(store.listRuns()[0].status).toBe('failed');
   });
 
   it('keeps secrets out of the store', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { align, tokenize } from '../../src/score/align.ts';
-import { loadEquivalences, parseEquivalencesGlm, parseEquivalencesYaml } from '../../src/text/glm.ts';
+import { loadEquivalences, parseEquivalencesGlm, parseEquivalencesYaml, withEquivalences } from '../../src/text/glm.ts';
+import { english } from '../../src/text/english.ts';
 import { InputError } from '../../src/manifest/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-glm-'));
@@ -30,6 +31,15 @@ describe('equivalence lists', () => {
     const hyp = 'ok we are gonna win';
     expect(align(tokenize(ref), tokenize(hyp)).counts).toEqual({ ref: 6, hits: 3, sub: 2, del: 1, ins: 0 });
     expect(align(tokenize(eq.apply(ref)), tokenize(eq.apply(hyp))).counts).toEqual({ ref: 6, hits: 6, sub: 0, del: 0, ins: 0 });
+  });
+
+  it('wraps a normaliser, naming the list in its version', () => {
+    const a = withEquivalences(english, parseEquivalencesYaml('- [okay, ok]\n', 'a.yaml'));
+    const b = withEquivalences(english, parseEquivalencesYaml('- [okay, ok, k]\n', 'b.yaml'));
+    expect(a.normalise('OK, uh, twenty five')).toBe('okay 25');
+    expect(a.name).toBe('english+glm');
+    expect(a.version).toMatch(/^1\+glm\.[0-9a-f]{12}$/);
+    expect(a.version).not.toBe(b.version);
   });
 
   it('reads the context-free subset of sclite GLM files', async () => {
@@ -67,6 +77,12 @@ describe('equivalence lists', () => {
     bad(() => parseEquivalencesYaml('- [okay, ok\n- [a, b]\n', 'f.yaml'), 2);
     bad(() => parseEquivalencesGlm(';; x\n[a] => [b]\n[c] -> [d]\n', 'f.glm'), 3);
     bad(() => parseEquivalencesGlm('[a] => [b] / [x] __ [ ]\n', 'f.glm'), 1);
+  });
+
+  it('ships an English list of spelling variants', async () => {
+    const eq = await loadEquivalences(new URL('../../src/text/data/equivalences-en.yaml', import.meta.url).pathname);
+    expect(eq.size).toBeGreaterThanOrEqual(5);
+    expect(eq.apply('ok i can not say good bye')).toBe('okay i cannot say goodbye');
   });
 
   it('reports a missing file by name', async () => {

@@ -64,6 +64,7 @@ interface GlassFlags {
   top: number;
   format: string;
   ciLoop: boolean;
+  variants: boolean;
 }
 
 export function registerGlass(program: Command): void {
@@ -77,6 +78,7 @@ export function registerGlass(program: Command): void {
     .option('--hyp <file>', 'hypotheses of any backend as JSONL {"id","hyp"} for black-box phone evidence')
     .option('--no-words', 'do not decode words with PocketSphinx for utterances without a hypothesis')
     .option('--no-goodness', 'skip forced alignment and per-phone goodness')
+    .option('--no-variants', 'canonical phones are each word\'s first dictionary pronunciation (default: the variant forced alignment picks)')
     .option('--no-ci-loop', 'context-dependent phone loop (about 15× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
     .option('--permutations <n>', 'speaker-level permutations per test', int('--permutations', 99), 2000)
@@ -96,6 +98,7 @@ export function registerGlass(program: Command): void {
         hypotheses,
         decodeWords: f.words,
         goodness: f.goodness,
+        variants: f.variants,
         ...(f.processes ? { processes: f.processes } : {}),
         glass: { allphoneCi: f.ciLoop },
         confusable: { permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha },

@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun } from '../../run/export.ts';
 import { GroupWerTally } from '../../run/group-table.ts';
+import { runGlassSection } from '../../run/glass.ts';
 import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
 import { VERSION } from '../main.ts';
+import { setupScaleOut } from '../../run/queue-run.ts';
 
-interface RunFlags {
+/** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
+export interface RunFlags {
   store: string;
   out?: string;
   dryRun?: boolean;
@@ -20,6 +23,14 @@ interface RunFlags {
   retryFailed?: boolean;
   progress: boolean;
   drainSec: number;
+  /** Commander maps --no-glass to glass: false. */
+  glass?: boolean;
+  /** Skip the glass-box analysis of glassbox suites. */
+  noGlass?: boolean;
+  /** Scale-out: run shard i/n (1-based) into its own store; or send calls to workers through a Redis queue. */
+  shard?: string;
+  queue?: string;
+  queueName?: string;
 }
 
 function positiveNumber(v: string): number {
@@ -103,7 +114,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const suite = loadSuite(suitePath);
   const out = (s: string) => process.stdout.write(s + '\n');
   const err = (s: string) => process.stderr.write(s + '\n');
-  const store = new RunStore(resolve(flags.store));
+  const scale = await setupScaleOut(suite, flags, err);
+  const store = new RunStore(scale.storePath(resolve(flags.store)));
   const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
   const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
@@ -125,6 +137,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       hardStop: signals.hard.signal,
       progress,
       toolVersion: VERSION,
+      ...scale.runOptions(progress),
     });
     if (flags.dryRun) {
       out(`dry run of suite ${suite.name}: ${summary.utterances} utterances × ${summary.conditions.length} condition(s) × ${summary.backends.length} backend(s); nothing was sent`);
@@ -146,11 +159,21 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
-    if (suite.kind === 'glassbox') out(`glass-box suite: run \`asrfair glass ${relative(process.cwd(), suite.file)}\` for the phone-level analysis`);
+    for (const line of scale.summaryLines()) out(line);
+    if (suite.kind === 'glassbox' && !flags.noGlass) {
+      out('glass-box analysis: phone-loop decoding, forced alignment and confusable sounds per group…');
+      const files = await runGlassSection(store, summary.runId, suite, dir, {
+        cacheDir: suite.audioCacheDir ?? join(dirname(resolve(flags.store)), 'audio'),
+        log: err,
+        signal: signals.stop.signal,
+      });
+      for (const f of files) out(`glass-box report: ${f}`);
+    }
     return summary;
   } finally {
     signals.dispose();
     store.close();
+    await scale.close();
   }
 }
 
@@ -168,9 +191,13 @@ export function registerRun(program: Command): void {
     .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
+    .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
+    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite; combine with asrfair merge')
+    .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
+    .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
     .action(async (suite: string, flags: RunFlags) => {
-      const summary = await runCommand(suite, flags);
+      const summary = await runCommand(suite, { ...flags, noGlass: flags.glass === false });
       if (summary.status === 'interrupted') {
         // In-flight work was drained or abandoned and the store is closed; do not wait for stray sockets or timers.
         process.exit(130);

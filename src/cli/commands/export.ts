@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { RunStore } from '../../run/store.ts';
+import { dumpRun, exportRun } from '../../run/export.ts';
+import { InputError } from '../../manifest/errors.ts';
+import { UsageError } from '../errors.ts';
+
+interface ExportFlags {
+  run?: string;
+  format: string;
+  output?: string;
+  scored?: string;
+  list?: boolean;
+}
+
+export function registerExport(program: Command): void {
+  program
+    .command('export')
+    .description('Export a run from the run store: raw rows as JSONL or CSV, or the scored run export (run.json + results.jsonl)')
+    .argument('<store>', 'SQLite run store (e.g. .asrfair/store.sqlite)')
+    .option('--run <id>', 'run id (default: the latest run)')
+    .option('--format <fmt>', 'jsonl or csv', 'jsonl')
+    .option('-o, --output <file>', 'write here instead of stdout')
+    .option('--scored <dir>', 'write the scored run export (what `asrfair report` reads) into this folder instead')
+    .option('--list', 'list the runs in the store')
+    .action(async (storePath: string, flags: ExportFlags) => {
+      if (!existsSync(storePath)) throw new InputError(storePath, undefined, 'run store not found');
+      if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, not "${flags.format}"`);
+      const store = new RunStore(storePath);
+      try {
+        const runs = store.listRuns();
+        if (flags.list) {
+          for (const r of runs) process.stdout.write(`${r.runId}\t${r.suiteName}\t${r.status}\t${r.startedAt}\t${store.countItems(r.runId)} items\t${r.outDir ?? ''}\n`);
+          return;
+        }
+        const runId = flags.run ?? runs.at(-1)?.runId;
+        if (!runId) throw new InputError(storePath, undefined, 'the store has no runs');
+        if (flags.scored) {
+          const r = await exportRun(store, runId, flags.scored, { warn: (m) => process.stderr.write(`asrfair: ${m}\n`) });
+          process.stdout.write(`run export: ${r.dir} (${r.rows} rows, ${r.failed} failed)\n`);
+          return;
+        }
+        // `asrfair export … | head` closes the pipe early: that is not an error.
+        if (!flags.output) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
+        const out = flags.output ? createWriteStream(flags.output) : process.stdout;
+        const n = await dumpRun(store, runId, flags.format, out);
+        if (flags.output) {
+          (out as ReturnType<typeof createWriteStream>).end();
+          await once(out, 'finish');
+          process.stderr.write(`${flags.output}: ${n} rows of run ${runId}\n`);
+        }
+      } finally {
+        store.close();
+      }
+    });
+}

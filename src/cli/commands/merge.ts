@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+import { join, relative, resolve } from 'node:path';
+import { mergeShards } from '../../run/merge.ts';
+import { RunStore } from '../../run/store.ts';
+import { exportRun } from '../../run/export.ts';
+import { formatShard } from '../../run/shard.ts';
+
+interface MergeFlags {
+  out?: string;
+  export: boolean;
+}
+
+export function registerMerge(program: Command): void {
+  program
+    .command('merge')
+    .description('Merge the stores of a sharded run (asrfair run --shard i/n) into one run, checking the shards are complete and do not overlap, then export it')
+    .argument('<out>', 'SQLite store to write the merged run into')
+    .argument('<shards...>', 'the n shard stores')
+    .option('--out <dir>', 'folder for the run export (default reports/<suite>/<merged run id>)')
+    .option('--no-export', 'only merge the stores')
+    .action(async (outStore: string, shards: string[], flags: MergeFlags) => {
+      const say = (s: string) => process.stdout.write(s + '\n');
+      const warn = (s: string) => process.stderr.write(`asrfair: ${s}\n`);
+      const m = await mergeShards({ out: outStore, shards, warn });
+      for (const s of m.shards) say(`shard ${formatShard(s.shard)}: run ${s.runId}, ${s.utterances} utterances (${relative(process.cwd(), s.path) || s.path})`);
+      say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results → ${relative(process.cwd(), m.out) || m.out}${m.manifestChecked ? ' (coverage checked against the manifest)' : ''}`);
+      if (!flags.export) return;
+      const store = new RunStore(m.out);
+      try {
+        const run = store.getRun(m.runId)!;
+        const suiteOut = (run.suite as { out?: string }).out;
+        const dir = resolve(flags.out ?? suiteOut ?? join('reports', run.suiteName, m.runId));
+        const exp = await exportRun(store, m.runId, dir, { warn });
+        store.endRun(m.runId, 'done', dir);
+        say(`run export: ${dir} (${exp.rows} rows, ${exp.failed} failed); report: asrfair report ${relative(process.cwd(), dir) || '.'}`);
+      } finally {
+        store.close();
+      }
+    });
+}

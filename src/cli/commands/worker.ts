@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+import { describeRedis, parseRedisUrl } from '../../run/queue.ts';
+import { startQueueWorker } from '../../run/queue-worker.ts';
+
+interface WorkerFlags {
+  queue: string;
+  queueName?: string;
+  concurrency: number;
+  cacheDir: string;
+  lockMs: number;
+  stalledIntervalMs: number;
+  maxStalled: number;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('Pull transcription jobs from a Redis queue (asrfair run --queue) and return results; run any number, on any machines sharing the corpus filesystem')
+    .requiredOption('--queue <redis-url>', 'redis://host:port[/db] (as given to asrfair run --queue)')
+    .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
+    .option('--concurrency <n>', 'jobs processed at once by this worker', positiveInt, 4)
+    .option('--cache-dir <dir>', "where audio is prepared when the coordinator's prepared file is not reachable", '.asrfair/worker-audio')
+    .option('--lock-ms <ms>', "a job whose worker stops renewing its lock for this long is stalled and goes back to the queue", positiveInt, 30_000)
+    .option('--stalled-interval-ms <ms>', 'how often to look for stalled jobs', positiveInt, 30_000)
+    .option('--max-stalled <n>', 'a job that stalls more often than this fails for good', positiveInt, 2)
+    .action(async (flags: WorkerFlags) => {
+      const redis = parseRedisUrl(flags.queue);
+      const err = (s: string) => process.stderr.write(`asrfair worker: ${s}\n`);
+      const w = startQueueWorker({
+        redis,
+        queueName: flags.queueName,
+        concurrency: flags.concurrency,
+        audioCacheDir: resolve(flags.cacheDir),
+        lockDurationMs: flags.lockMs,
+        stalledIntervalMs: flags.stalledIntervalMs,
+        maxStalledCount: flags.maxStalled,
+        log: err,
+      });
+      await w.worker.waitUntilReady();
+      err(`${w.id} pulling from ${describeRedis(redis)} (queue ${w.worker.name}, concurrency ${flags.concurrency}); Ctrl-C to stop`);
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) {
+            err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
+            void w.close(true).finally(() => process.exit(130));
+            return;
+          }
+          stopping = true;
+          err(`${signal}: finishing jobs in flight, then exiting (again to abandon them)`);
+          void w.close().then(() => {
+            err(`${w.id} stopped after ${w.done()} jobs`);
+            done();
+          });
+        };
+        process.on('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}

@@ -1,0 +1,30 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunStore } from './store.ts';
+import type { Suite } from './suite.ts';
+
+/**
+ * The glass-box part of a `kind: glassbox` suite, after the word-level run: phone-loop decoding, forced
+ * alignment and confusable sounds per group (src/analysis/glass-suite.ts), with the first backend's
+ * clean hypotheses as black-box evidence. Writes glass.{json,md,html} into the run export folder.
+ */
+export async function runGlassSection(store: RunStore, runId: string, suite: Suite, dir: string, opts: { cacheDir: string; log: (m: string) => void; signal?: AbortSignal }): Promise<string[]> {
+  const { runGlassboxOnManifest } = await import('../analysis/glass-suite.ts');
+  const { confusableJson, confusableMarkdown, confusableHtmlPage } = await import('../report/confusable.ts');
+  const first = suite.backends[0]?.name;
+  const hypotheses = new Map<string, string>();
+  for (const item of store.iterateRun(runId)) {
+    if (item.backendName === first && item.conditionName === 'clean' && item.result?.status === 'ok') hypotheses.set(item.uttId, item.result.hypothesis ?? '');
+  }
+  const groupBy = suite.groupBy[0] ?? 'accent';
+  const written: string[] = [];
+  for (const [i, manifest] of suite.manifests.entries()) {
+    const report = await runGlassboxOnManifest(manifest, groupBy, { cacheDir: opts.cacheDir, hypotheses, onProgress: opts.log, signal: opts.signal });
+    const base = suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass';
+    writeFileSync(join(dir, `${base}.json`), confusableJson(report));
+    writeFileSync(join(dir, `${base}.md`), confusableMarkdown(report));
+    writeFileSync(join(dir, `${base}.html`), confusableHtmlPage(report, { title: `${suite.name}: confusable sounds by ${groupBy}` }));
+    written.push(join(dir, `${base}.md`));
+  }
+  return written;
+}

@@ -1,0 +1,240 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../manifest/errors.ts';
+import { readManifest } from '../manifest/jsonl.ts';
+import { hashFiles } from './corpus.ts';
+import { RunStore, type RunRecord } from './store.ts';
+import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
+
+export interface MergeOptions {
+  /** Store to write the merged run into (created if missing; may be an existing workspace store). */
+  out: string;
+  /** Shard stores written by `asrfair run --shard i/n`. */
+  shards: string[];
+  warn?: (message: string) => void;
+}
+
+export interface MergedShard {
+  path: string;
+  runId: string;
+  shard: ShardSpec;
+  utterances: number;
+  items: number;
+}
+
+export interface MergeResult {
+  /** Run id of the merged run: derived from the shard run ids, so merging the same shards again replaces it. */
+  runId: string;
+  out: string;
+  shards: MergedShard[];
+  utterances: number;
+  items: number;
+  results: number;
+  /** Whether coverage was checked against the manifest (false when the manifest is not readable here). */
+  manifestChecked: boolean;
+}
+
+interface ShardRun {
+  path: string;
+  run: RunRecord;
+  shard: ShardSpec & { limit?: number };
+}
+
+/** The latest sharded run of a shard store. */
+function shardRunOf(path: string): ShardRun {
+  if (!existsSync(path)) throw new InputError(path, undefined, 'shard store not found');
+  const store = new RunStore(path);
+  try {
+    const runs = store.listRuns().filter((r) => runShard(r) !== undefined);
+    const run = runs.at(-1);
+    if (!run) throw new InputError(path, undefined, 'no sharded run in this store (write shard stores with `asrfair run <suite> --shard i/n`)');
+    const shard = (run.meta as unknown as { shard: ShardSpec & { limit?: number } }).shard;
+    if (run.status !== 'done') {
+      throw new InputError(path, undefined, `shard ${formatShard(shard)} (run ${run.runId}) is "${run.status}", not done: rerun \`asrfair run ... --shard ${formatShard(shard)}\` to finish it, then merge`);
+    }
+    return { path, run, shard };
+  } finally {
+    store.close();
+  }
+}
+
+function configOf(r: RunRecord): string {
+  return JSON.stringify({
+    suite: r.suiteName,
+    normaliser: [r.normaliser, r.normaliserVersion],
+    seed: r.seed,
+    backends: r.meta.backends.map((b) => [b.name, b.key]),
+    conditions: r.meta.conditions.map((c) => [c.name, c.key]),
+  });
+}
+
+/** Same suite, corpus and configuration; shards 1..n each present exactly once. */
+function checkShardSet(runs: ShardRun[]): void {
+  const first = runs[0];
+  for (const r of runs.slice(1)) {
+    if (r.run.corpusHash !== first.run.corpusHash) {
+      throw new InputError(r.path, undefined, `corpus hash ${r.run.corpusHash.slice(0, 12)}… differs from ${first.path} (${first.run.corpusHash.slice(0, 12)}…): shards of different manifests`);
+    }
+    if (configOf(r.run) !== configOf(first.run)) {
+      throw new InputError(r.path, undefined, `suite, normaliser, backends or conditions differ from ${first.path}: shards of different runs`);
+    }
+    if (r.shard.count !== first.shard.count) throw new InputError(r.path, undefined, `shard ${formatShard(r.shard)} is not one of ${first.shard.count} like ${first.path} (${formatShard(first.shard)})`);
+    if (r.shard.limit !== first.shard.limit) throw new InputError(r.path, undefined, `--limit ${r.shard.limit ?? 'none'} differs from ${first.path} (--limit ${first.shard.limit ?? 'none'})`);
+  }
+  const byIndex = new Map<number, string>();
+  for (const r of runs) {
+    const prev = byIndex.get(r.shard.index);
+    if (prev) throw new InputError(r.path, undefined, `overlapping shards: this store and ${prev} are both shard ${formatShard(r.shard)}`);
+    byIndex.set(r.shard.index, r.path);
+  }
+  const n = first.shard.count;
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (missing.length) throw new InputError(first.path, undefined, `incomplete: shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')} missing (got ${runs.length} of ${n} stores)`);
+}
+
+/** Manifest ids in order (the first `limit` only), or undefined when the manifests are not readable here or changed. */
+async function manifestIds(run: RunRecord, limit: number | undefined, warn: (m: string) => void): Promise<string[] | undefined> {
+  const files = ((run.suite as { manifests?: string[] }).manifests ?? []).map((f) => resolve(f));
+  if (!files.length || files.some((f) => !existsSync(f))) {
+    warn(`manifest ${files.join(', ') || '(none recorded)'} not readable here: checked the shards against each other only, not against the manifest`);
+    return undefined;
+  }
+  if ((await hashFiles(files)) !== run.corpusHash) {
+    throw new InputError(files[0], undefined, 'manifest changed since the shards ran (corpus hash differs): rerun the shards or merge where the original manifest is');
+  }
+  const ids: string[] = [];
+  for (const f of files) {
+    for await (const e of readManifest(f)) {
+      if (limit !== undefined && ids.length >= limit) return ids;
+      ids.push(e.id);
+    }
+  }
+  return ids;
+}
+
+/**
+ * Merges shard stores into one run: checks the shards belong together and cover the manifest exactly
+ * once, then copies their run items and the results they point at into `out`. Writes are keyed (result
+ * key; run id + item key), so merging again is a no-op.
+ */
+export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
+  const warn = opts.warn ?? (() => undefined);
+  if (opts.shards.length === 0) throw new InputError(opts.out, undefined, 'no shard stores given');
+  const outPath = resolve(opts.out);
+  const paths = opts.shards.map((p) => resolve(p));
+  const dup = paths.find((p, i) => paths.indexOf(p) !== i);
+  if (dup) throw new InputError(dup, undefined, 'the same shard store is given twice');
+  if (paths.includes(outPath)) throw new InputError(outPath, undefined, 'the merged store must not be one of the shard stores');
+  const runs = paths.map(shardRunOf);
+  checkShardSet(runs);
+  runs.sort((a, b) => a.shard.index - b.shard.index);
+  const first = runs[0].run;
+  const perUtt = first.meta.backends.length * first.meta.conditions.length;
+
+  // Every shard holds only its own utterances, each complete, and no utterance appears twice.
+  const owner = new Map<string, number>();
+  const shardInfo: MergedShard[] = [];
+  for (const r of runs) {
+    const store = new RunStore(r.path);
+    try {
+      const seen = new Map<string, number>();
+      let items = 0;
+      for (const it of store.iterateRun(r.run.runId)) {
+        items++;
+        const home = shardOf(it.uttId, r.shard.count);
+        if (home !== r.shard.index) throw new InputError(r.path, undefined, `utterance ${it.uttId} belongs to shard ${home}/${r.shard.count}, not ${formatShard(r.shard)}`);
+        const other = owner.get(it.uttId);
+        if (other !== undefined && other !== r.shard.index) throw new InputError(r.path, undefined, `overlapping shards: utterance ${it.uttId} is in shard ${other}/${r.shard.count} and ${formatShard(r.shard)}`);
+        owner.set(it.uttId, r.shard.index);
+        if (it.audioSha256 !== null && !it.result) {
+          throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): the shard store is incomplete`);
+        }
+        seen.set(it.uttId, (seen.get(it.uttId) ?? 0) + 1);
+      }
+      for (const [id, n] of seen) {
+        if (n !== perUtt) throw new InputError(r.path, undefined, `utterance ${id} has ${n} of ${perUtt} backend × condition items: the shard run is incomplete`);
+      }
+      shardInfo.push({ path: r.path, runId: r.run.runId, shard: r.shard, utterances: seen.size, items });
+    } finally {
+      store.close();
+    }
+  }
+
+  const ids = await manifestIds(first, runs[0].shard.limit, warn);
+  if (ids) {
+    const inManifest = new Set(ids);
+    const missing = ids.filter((id) => !owner.has(id));
+    if (missing.length) {
+      const n = runs[0].shard.count;
+      throw new InputError(
+        runs[0].path,
+        undefined,
+        `incomplete: ${missing.length} manifest utterance(s) in no shard, e.g. ${missing.slice(0, 3).map((id) => `${id} (shard ${shardOf(id, n)}/${n})`).join(', ')}`,
+      );
+    }
+    const extra = [...owner.keys()].find((id) => !inManifest.has(id));
+    if (extra) throw new InputError(runs[owner.get(extra)! - 1].path, undefined, `utterance ${extra} is not in the manifest`);
+  }
+
+  const runId = `merged-${createHash('sha256').update(runs.map((r) => r.run.runId).join('\n')).digest('hex').slice(0, 12)}`;
+  const out = new RunStore(outPath);
+  let items = 0;
+  let results = 0;
+  try {
+    const db = out.db;
+    const { shard: _s, ...baseMeta } = first.meta as typeof first.meta & { shard?: unknown };
+    const meta = { ...baseMeta, mergedFrom: runs.map((r) => ({ shard: formatShard(r.shard), runId: r.run.runId, store: r.path })) };
+    const startedAt = runs.map((r) => r.run.startedAt).sort()[0];
+    const endedAt = runs.map((r) => r.run.endedAt ?? r.run.startedAt).sort().at(-1)!;
+    db.prepare(
+      `INSERT INTO runs (run_id, suite_name, suite_path, suite_json, corpus_hash, tool_version, normaliser, normaliser_version, seed,
+         started_at, ended_at, status, out_dir, meta_json)
+       VALUES (@runId, @suiteName, @suitePath, @suite, @corpusHash, @toolVersion, @normaliser, @normaliserVersion, @seed, @startedAt, @endedAt, 'done', NULL, @meta)
+       ON CONFLICT(run_id) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at, status = 'done', meta_json = excluded.meta_json`,
+    ).run({
+      runId,
+      suiteName: first.suiteName,
+      suitePath: first.suitePath,
+      suite: JSON.stringify(first.suite),
+      corpusHash: first.corpusHash,
+      toolVersion: first.toolVersion,
+      normaliser: first.normaliser,
+      normaliserVersion: first.normaliserVersion,
+      seed: first.seed,
+      startedAt,
+      endedAt,
+      meta: JSON.stringify(meta),
+    });
+    for (const r of runs) {
+      db.prepare('ATTACH DATABASE ? AS shard').run(r.path);
+      try {
+        db.transaction(() => {
+          results += db
+            .prepare(
+              `INSERT OR REPLACE INTO results SELECT res.* FROM shard.results res
+               WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
+                 AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)`,
+            )
+            .run(r.run.runId).changes;
+          db.prepare(
+            `INSERT OR IGNORE INTO audio_qc SELECT q.* FROM shard.audio_qc q
+             WHERE q.audio_sha256 IN (SELECT audio_sha256 FROM shard.run_items WHERE run_id = ?)`,
+          ).run(r.run.runId);
+          items += db
+            .prepare(
+              `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json)
+               SELECT ?, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json
+               FROM shard.run_items WHERE run_id = ?`,
+            )
+            .run(runId, r.run.runId).changes;
+        })();
+      } finally {
+        db.exec('DETACH DATABASE shard');
+      }
+    }
+  } finally {
+    out.close();
+  }
+  return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items, results, manifestChecked: ids !== undefined };
+}

@@ -1,0 +1,217 @@
+import { dirname } from 'node:path';
+import { Job, Queue, QueueEvents } from 'bullmq';
+import type { NewResult, ResultKey } from './store.ts';
+import type { Suite } from './suite.ts';
+import type { TranscribeExecutor } from './engine.ts';
+import { resolveConditions } from './conditions.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
+import { scrubString } from './secrets.ts';
+import {
+  BACKOFF_TYPE,
+  connectionOf,
+  DEFAULT_QUEUE_NAME,
+  JOB_FORMAT,
+  JOB_NAME,
+  jobIdOf,
+  shareableOptions,
+  type RedisTarget,
+  type TranscribeJobData,
+  type TranscribeJobResult,
+} from './queue.ts';
+
+export interface QueueCoordinatorOptions {
+  redis: RedisTarget;
+  queueName?: string;
+  /** How often jobs still waited for are looked up directly (events can be missed across reconnects). */
+  sweepMs?: number;
+  retryPolicy?: Partial<RetryPolicy>;
+  log?: (line: string) => void;
+}
+
+interface Waiter {
+  key: ResultKey;
+  jobId: string;
+  data: TranscribeJobData;
+  attempts: number;
+  resolve(r: NewResult): void;
+  lastChecked: number;
+}
+
+/**
+ * The coordinator side of distributed mode: each backend call becomes a BullMQ job (id derived from the
+ * result key), and the job's return value comes back as the result the engine commits to its store.
+ */
+export class QueueCoordinator {
+  readonly queue: Queue<TranscribeJobData, TranscribeJobResult>;
+  private readonly events: QueueEvents;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly perWorker = new Map<string, number>();
+  private readonly sweepTimer: NodeJS.Timeout;
+  private readonly policy: RetryPolicy;
+  private readonly log: (line: string) => void;
+  private sweeping = false;
+
+  private constructor(
+    private readonly opts: QueueCoordinatorOptions,
+    queue: Queue<TranscribeJobData, TranscribeJobResult>,
+    events: QueueEvents,
+  ) {
+    this.queue = queue;
+    this.events = events;
+    this.policy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
+    this.log = opts.log ?? (() => undefined);
+    events.on('completed', ({ jobId }) => void this.collect(jobId));
+    events.on('failed', ({ jobId }) => void this.collect(jobId));
+    events.on('error', (e) => this.log(`queue events: ${scrubString(e.message)}`));
+    queue.on('error', (e) => this.log(`queue: ${scrubString(e.message)}`));
+    this.sweepTimer = setInterval(() => void this.sweep(), opts.sweepMs ?? 2000);
+    this.sweepTimer.unref();
+  }
+
+  static async connect(opts: QueueCoordinatorOptions): Promise<QueueCoordinator> {
+    const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
+    const queue = new Queue<TranscribeJobData, TranscribeJobResult>(name, { connection: connectionOf(opts.redis) });
+    const events = new QueueEvents(name, { connection: connectionOf(opts.redis) });
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+    return new QueueCoordinator(opts, queue, events);
+  }
+
+  /** Jobs collected per worker id (host:pid). */
+  workerCounts(): Map<string, number> {
+    return new Map(this.perWorker);
+  }
+
+  /** The engine hook: enqueue (idempotently), then wait for the job's outcome. */
+  executor(suite: Suite): TranscribeExecutor {
+    const conditionSpecs = new Map(resolveConditions(suite).map((c) => [c.key, c.spec ?? null]));
+    return async ({ backend, audio, key }, { hardStop }) => {
+      const jobId = jobIdOf(key);
+      const data: TranscribeJobData = {
+        format: JOB_FORMAT,
+        key,
+        backend: {
+          name: backend.spec.name,
+          type: backend.spec.type,
+          options: shareableOptions(backend.spec.options),
+          baseDir: dirname(suite.file),
+          plugins: suite.plugins,
+          suiteFile: suite.file,
+        },
+        audio,
+        prepare: { entry: { id: audio.id, audioPath: audio.path, start: audio.start, end: audio.end }, condition: conditionSpecs.get(key.conditionKey) ?? null, seed: suite.seed },
+        timeoutMs: backend.timeoutMs,
+        backoff: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs, maxRetryAfterSec: this.policy.maxRetryAfterSec },
+      };
+      if (hardStop.aborted) return undefined;
+      const outcome = new Promise<NewResult>((resolve) => {
+        const list = this.waiters.get(jobId) ?? [];
+        list.push({ key, jobId, data, attempts: backend.retries + 1, resolve, lastChecked: Date.now() });
+        this.waiters.set(jobId, list);
+      });
+      await this.enqueue(jobId, data, backend.retries + 1);
+      const abandoned = new Promise<undefined>((resolve) => {
+        if (hardStop.aborted) resolve(undefined);
+        hardStop.addEventListener('abort', () => resolve(undefined), { once: true });
+      });
+      const result = await Promise.race([outcome, abandoned]);
+      if (!result) this.waiters.delete(jobId);
+      return result;
+    };
+  }
+
+  /**
+   * Adds the job unless one with its id exists. A finished job left by an earlier coordinator (that died
+   * before committing it) is collected rather than run again.
+   */
+  private async enqueue(jobId: string, data: TranscribeJobData, attempts: number): Promise<void> {
+    const existing = await Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state === 'completed' || state === 'failed') {
+        await this.collect(jobId);
+        return;
+      }
+      if (state !== 'unknown') return;
+    }
+    await this.queue.add(JOB_NAME, data, {
+      jobId,
+      attempts,
+      backoff: { type: BACKOFF_TYPE },
+      // Collected jobs are removed by the coordinator; these caps only bound what a dead coordinator leaves.
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  /** Turns a finished job into a result for every waiter on it, then removes the job from Redis. */
+  private async collect(jobId: string): Promise<void> {
+    const waiting = this.waiters.get(jobId);
+    if (!waiting?.length) return;
+    const job = await Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+    if (!job) return;
+    const state = await job.getState();
+    if (state !== 'completed' && state !== 'failed') return;
+    if (this.waiters.get(jobId) !== waiting) return;
+    this.waiters.delete(jobId);
+    const key = waiting[0].key;
+    let row: NewResult;
+    const r = job.returnvalue as TranscribeJobResult | null;
+    if (state === 'completed' && r?.format === JOB_FORMAT) {
+      this.perWorker.set(r.worker, (this.perWorker.get(r.worker) ?? 0) + 1);
+      const { format: _f, worker: _w, ...rest } = r;
+      row = { ...key, ...rest };
+    } else {
+      const lastTrace = job.stacktrace?.at(-1) ?? '';
+      const stalled = /stalled more than/.test(job.failedReason ?? '');
+      row = {
+        ...key,
+        status: 'failed',
+        hypothesis: null,
+        words: null,
+        phones: null,
+        raw: null,
+        latencyMs: null,
+        costUsd: 0,
+        durationSec: job.data.audio.durationSec,
+        error: scrubString(state === 'completed' ? 'worker returned no result in this format (different asrfair version?)' : job.failedReason || 'failed on a worker'),
+        // Unrecoverable means the backend said the error is permanent; exhausted retries and stalls are transient.
+        retryable: stalled || !lastTrace.startsWith('UnrecoverableError'),
+        attempts: Math.max(1, job.attemptsMade),
+      };
+    }
+    for (const w of waiting) w.resolve(row);
+    // Remove once the engine has committed the row (it does so synchronously when the promise settles).
+    setImmediate(() => void job.remove().catch(() => undefined));
+  }
+
+  /** Looks up jobs whose events may have been missed; re-adds any that vanished without a result. */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      const now = Date.now();
+      for (const [jobId, list] of [...this.waiters]) {
+        if (now - list[0].lastChecked < (this.opts.sweepMs ?? 2000)) continue;
+        list[0].lastChecked = now;
+        const job = await Job.fromId(this.queue, jobId);
+        if (job) await this.collect(jobId);
+        else if (this.waiters.get(jobId) === list) await this.enqueue(jobId, list[0].data, list[0].attempts);
+      }
+    } catch (e) {
+      this.log(`queue sweep: ${scrubString((e as Error).message)}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Counts of jobs by state in Redis (for progress lines). */
+  async jobCounts(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    await this.events.close();
+    await this.queue.close();
+  }
+}

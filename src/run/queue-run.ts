@@ -1,0 +1,84 @@
+import { readManifest } from '../manifest/jsonl.ts';
+import type { RunOptions } from './engine.ts';
+import type { ProgressSink } from './progress.ts';
+import type { Suite } from './suite.ts';
+import { formatShard, parseShardSpec, shardFilter, shardOf, shardProgress, shardStorePath, type ShardSpec } from './shard.ts';
+import { describeRedis, parseRedisUrl } from './queue.ts';
+import { QueueCoordinator } from './queue-coordinator.ts';
+
+/** `asrfair run` flags for scale-out. */
+export interface ScaleOutFlags {
+  /** `i/n`, 1-based. */
+  shard?: string;
+  /** redis://host:port[/db] */
+  queue?: string;
+  queueName?: string;
+  concurrency?: number;
+  limit?: number;
+  dryRun?: boolean;
+}
+
+/** What `asrfair run` needs to run one shard and/or through the queue. */
+export interface ScaleOut {
+  shard?: ShardSpec;
+  /** The store this run writes (a shard gets its own file). */
+  storePath(path: string): string;
+  /** Options merged last into the engine's options. */
+  runOptions(progress: ProgressSink): Partial<RunOptions>;
+  /** Lines worth printing after the run (per-worker counts, how to merge). */
+  summaryLines(): string[];
+  close(): Promise<void>;
+}
+
+/** Jobs in flight per backend in queue mode when --concurrency is not given (workers set the real parallelism). */
+export const QUEUE_DEFAULT_IN_FLIGHT = 256;
+
+async function countShard(suite: Suite, spec: ShardSpec, limit: number | undefined): Promise<{ mine: number; all: number }> {
+  let all = 0;
+  let mine = 0;
+  for (const m of suite.manifests) {
+    for await (const e of readManifest(m)) {
+      if (limit !== undefined && all >= limit) return { mine, all };
+      all++;
+      if (shardOf(e.id, spec.count) === spec.index) mine++;
+    }
+  }
+  return { mine, all };
+}
+
+export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (line: string) => void): Promise<ScaleOut> {
+  const shard = flags.shard === undefined ? undefined : parseShardSpec(flags.shard);
+  const counts = shard ? await countShard(suite, shard, flags.limit) : undefined;
+  const redis = flags.queue === undefined ? undefined : parseRedisUrl(flags.queue);
+  const coordinator = redis && !flags.dryRun ? await QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
+  if (coordinator && redis) log(`queue: enqueuing on ${describeRedis(redis)} (queue ${coordinator.queue.name}); start workers with \`asrfair worker --queue ${describeRedis(redis)}\``);
+  return {
+    shard,
+    storePath: (p) => (shard ? shardStorePath(p, shard) : p),
+    runOptions(progress) {
+      const o: Partial<RunOptions> = {};
+      if (shard && counts) {
+        o.filter = shardFilter(shard);
+        o.runMeta = { shard: { ...shard, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) } };
+        o.progress = shardProgress(progress, counts.mine, counts.all);
+      }
+      if (coordinator) {
+        o.executor = coordinator.executor(suite);
+        o.concurrency = flags.concurrency ?? QUEUE_DEFAULT_IN_FLIGHT;
+      }
+      return o;
+    },
+    summaryLines() {
+      const lines: string[] = [];
+      if (coordinator) {
+        const per = [...coordinator.workerCounts()].sort((a, b) => a[0].localeCompare(b[0]));
+        if (per.length) lines.push(`queue: results by worker: ${per.map(([w, n]) => `${w} ${n}`).join(', ')}`);
+      }
+      if (shard) lines.push(`shard ${formatShard(shard)} (${counts?.mine ?? 0} utterances); when every shard is done: asrfair merge <merged.sqlite> <the ${shard.count} shard stores>`);
+      return lines;
+    },
+    async close() {
+      await coordinator?.close();
+    },
+  };
+}

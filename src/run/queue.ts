@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import type { ConnectionOptions } from 'bullmq';
+import { UsageError } from '../cli/errors.ts';
+import type { AudioRef, PhoneSegment, WordTiming } from '../backends/types.ts';
+import type { PrepareEntry } from './prepare.ts';
+import type { ResultKey, ResultStatus } from './store.ts';
+import { REDACTED, stripSecrets } from './secrets.ts';
+
+/** Default BullMQ queue name shared by `asrfair run --queue` and `asrfair worker`. */
+export const DEFAULT_QUEUE_NAME = 'asrfair-transcribe';
+/** BullMQ job name and backoff type of transcription jobs. */
+export const JOB_NAME = 'transcribe';
+export const BACKOFF_TYPE = 'asrfair';
+export const JOB_FORMAT = 1;
+
+/** A Redis location parsed from `redis://[user:password@]host[:port][/db]` (or `rediss://` for TLS). */
+export interface RedisTarget {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+export function parseRedisUrl(url: string): RedisTarget {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`--queue: not a URL: expected redis://host:port[/db]`);
+  }
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new UsageError(`--queue: expected a redis:// or rediss:// URL, got ${u.protocol}//…`);
+  const dbText = u.pathname.replace(/^\//, '');
+  const db = dbText === '' ? 0 : Number(dbText);
+  if (!Number.isInteger(db) || db < 0) throw new UsageError(`--queue: database must be a non-negative integer, got "/${dbText}"`);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    db,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    tls: u.protocol === 'rediss:',
+  };
+}
+
+/** host:port/db, never the password (for logs). */
+export function describeRedis(t: RedisTarget): string {
+  return `${t.tls ? 'rediss' : 'redis'}://${t.host}:${t.port}/${t.db}`;
+}
+
+/** ioredis options for BullMQ (maxRetriesPerRequest null: BullMQ's blocking commands require it). */
+export function connectionOf(t: RedisTarget): ConnectionOptions {
+  return {
+    host: t.host,
+    port: t.port,
+    db: t.db,
+    ...(t.username ? { username: t.username } : {}),
+    ...(t.password ? { password: t.password } : {}),
+    ...(t.tls ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+/**
+ * The BullMQ job id of a result key: hex sha256 of its three parts (BullMQ ids may not contain `:`,
+ * which backend keys do). Equal keys give equal ids, so enqueuing the same work twice is a no-op.
+ */
+export function jobIdOf(key: ResultKey): string {
+  return createHash('sha256').update(`${key.backendKey}\u0000${key.conditionKey}\u0000${key.audioSha256}`).digest('hex');
+}
+
+/** How a worker builds the backend of a job (the suite's spec; credentials come from the worker's environment). */
+export interface JobBackendSpec {
+  name: string;
+  type: string;
+  options: Record<string, unknown>;
+  /** Folder relative option paths resolve against (the suite's folder; must be reachable by workers). */
+  baseDir: string;
+  /** Absolute paths of suite plugin modules that register extra backend types. */
+  plugins: string[];
+  suiteFile: string;
+}
+
+/** What a transcription job carries. Paths are absolute and must resolve on every worker (shared filesystem). */
+export interface TranscribeJobData {
+  format: typeof JOB_FORMAT;
+  key: ResultKey;
+  backend: JobBackendSpec;
+  /** Audio as the coordinator prepared it (wav16k in the shared audio cache). */
+  audio: AudioRef;
+  /** How to prepare the same bytes again when the coordinator's cache is not reachable. */
+  prepare: { entry: PrepareEntry; condition: unknown; seed: number };
+  timeoutMs: number;
+  backoff: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterSec: number };
+}
+
+/** A worker's answer: the result row without its key (the coordinator knows it) plus who did it. */
+export interface TranscribeJobResult {
+  format: typeof JOB_FORMAT;
+  status: ResultStatus;
+  hypothesis: string | null;
+  words: WordTiming[] | null;
+  phones: PhoneSegment[] | null;
+  raw: unknown;
+  latencyMs: number | null;
+  costUsd: number | null;
+  durationSec: number | null;
+  error: string | null;
+  retryable: boolean;
+  attempts: number;
+  worker: string;
+}
+
+/** Backend options fit for Redis: secret-named fields dropped (workers read credentials from their environment). */
+export function shareableOptions(options: Record<string, unknown>): Record<string, unknown> {
+  return dropRedacted(stripSecrets(options)) as Record<string, unknown>;
+}
+
+function dropRedacted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropRedacted);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== REDACTED)
+      .map(([k, x]) => [k, dropRedacted(x)]),
+  );
+}

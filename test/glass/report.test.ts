@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { findConfusableSounds, type EvidenceUtterance, type PhoneEvent } from '../../src/analysis/confusable.ts';
+import type { GlassReport } from '../../src/analysis/glass-suite.ts';
+import { defaultGlassOptions } from '../../src/backends/pocketsphinx-glass.ts';
+import { confusableHtmlPage, confusableHtmlSection, confusableJson, confusableMarkdown, confusionHeatmapSvg } from '../../src/report/confusable.ts';
+
+const EVIL_GROUP = '<img src=x onerror=alert(1)>|x';
+const EVIL_WORD = '</td><script>alert(1)</script>';
+
+function evidence(group: string, confused: boolean): EvidenceUtterance[] {
+  return [1, 2, 3, 4, 5, 6].map((k) => {
+    const events: PhoneEvent[] = [];
+    for (let i = 0; i < 4; i++) events.push({ ref: 'TH', hyp: confused && i < 2 ? 'T' : 'TH', word: EVIL_WORD });
+    events.push({ ref: 'S', hyp: 'S', word: 'sun' });
+    return { id: `${group}-u${k}"'`, speaker: `${group}-${k}`, group, events, words: [{ word: EVIL_WORD, error: confused }] };
+  });
+}
+
+function report(): GlassReport {
+  const r = findConfusableSounds([...evidence(EVIL_GROUP, true), ...evidence('plain', false)], { permutations: 1000 });
+  return {
+    groupBy: 'accent',
+    groups: r.groups,
+    utterances: 12,
+    speakers: 12,
+    phoneLoop: r,
+    blackBox: { ...r, hypothesisSource: 'test <b>hyp</b>' },
+    goodness: [],
+    failures: [{ id: '<x>', stage: 'alignment', error: 'bad <b>' }],
+    settings: { glass: defaultGlassOptions(), engine: 'pocketsphinx' },
+  };
+}
+
+describe('confusable-sounds renderers', () => {
+  it('escapes every group label, word and utterance id in HTML and SVG', () => {
+    const html = confusableHtmlPage(report());
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<b>');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;|x');
+    expect(html).toContain('&lt;/td&gt;&lt;script&gt;');
+    expect(html).toContain('&quot;&#39;');
+    // Fragments carry no inline style attributes (the main report's CSP forbids them).
+    expect(confusableHtmlSection(report())).not.toMatch(/ style=/);
+  });
+
+  it('outlines flagged cells in the heatmap and colours by rate normalised by the reference phone', () => {
+    const r = report();
+    const m = r.phoneLoop!.matrices.find((x) => x.group === EVIL_GROUP)!;
+    const flagged = r.phoneLoop!.confusions.filter((t) => t.flagged && t.group === EVIL_GROUP);
+    expect(flagged.map((t) => `${t.ref}>${t.hyp}`)).toEqual(['TH>T']);
+    const svg = confusionHeatmapSvg(m, flagged);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.endsWith('</svg>')).toBe(true);
+    const th2t = svg.match(/<rect [^>]*><title>TH → T: (\d+)\/(\d+) \(([\d.]+)%\)<\/title>/)!;
+    expect(th2t.slice(1)).toEqual(['12', '24', '50.0']);
+    expect(svg).toMatch(/<rect [^>]*stroke="#000"[^>]*><title>TH → T/);
+    expect(svg.match(/stroke="#000"/g)?.length).toBe(1);
+  });
+
+  it('writes Markdown tables with escaped cells and JSON without NaN', () => {
+    const md = confusableMarkdown(report());
+    expect(md).toContain('#### &lt;img src=x onerror=alert(1)&gt;\\|x');
+    const row = md.split('\n').find((l) => l.startsWith('| TH → T |'))!;
+    expect(row).toContain('50.0%');
+    expect(row).toContain('&lt;/td&gt;&lt;script&gt;');
+    expect(row.split(/(?<!\\)\|/).length).toBe(10);
+    // Too few speakers show the confusion to test it: p is NaN in memory, null in JSON.
+    const untested = { ...report(), phoneLoop: findConfusableSounds([...evidence('a', true), ...evidence('b', false)], { minSpeakers: 7 }) };
+    expect(Number.isNaN(untested.phoneLoop.confusions[0].pAdjusted)).toBe(true);
+    const json = confusableJson(untested);
+    expect(json).not.toContain('NaN');
+    const back = JSON.parse(json) as GlassReport;
+    expect(back.phoneLoop!.confusions[0].pAdjusted).toBeNull();
+    expect(back.phoneLoop!.confusions[0].flagged).toBe(false);
+  });
+});
