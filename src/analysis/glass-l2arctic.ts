@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { readL2ArcticAnnotations, type PhoneError } from '../corpora/importers/textgrid.ts';
+import { InputError } from '../manifest/errors.ts';
 import { NO_PHONE, type ConfusableResult, type ConfusionKind } from './confusable.ts';
 
 /**
@@ -68,6 +70,36 @@ export async function readAnnotatedPairs(speakers: readonly AnnotatedSpeaker[], 
   const per = await Promise.all(
     speakers.map(async (s) => ({ speaker: s.speaker, group: s.group, errors: [...(await readL2ArcticAnnotations(s.annotationDir)).values()].flat() })),
   );
+  return annotatedPairs(per, opts);
+}
+
+/**
+ * Annotated pairs from the side file `asrfair import l2arctic` writes (`<out>.annotations.json`:
+ * utterance id → phone errors), grouped by the utterances' groups (utterances not listed are ignored).
+ */
+export function annotatedPairsFromFile(
+  file: string,
+  utterances: ReadonlyArray<{ id: string; speaker: string; group: string }>,
+  opts: { minCount?: number; minSpeakers?: number } = {},
+): AnnotatedPair[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new InputError(file, undefined, code === 'ENOENT' ? 'annotations file not found' : `not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError(file, undefined, 'expected an object: utterance id → phone errors');
+  const byId = data as Record<string, unknown>;
+  const per: { speaker: string; group: string; errors: PhoneError[] }[] = [];
+  for (const u of utterances) {
+    const errs = byId[u.id];
+    if (errs === undefined) continue;
+    if (!Array.isArray(errs) || !errs.every((e) => typeof e?.canonical === 'string' && typeof e?.perceived === 'string' && typeof e?.type === 'string')) {
+      throw new InputError(file, undefined, `utterance "${u.id}": expected a list of {canonical, perceived, type, start, end}`);
+    }
+    per.push({ speaker: u.speaker, group: u.group, errors: errs as PhoneError[] });
+  }
   return annotatedPairs(per, opts);
 }
 

@@ -6,6 +6,7 @@ import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { groupOf, speakerOf } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
+import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
   blackBoxEvidence,
@@ -72,6 +73,8 @@ export interface GlassReport {
   failures: GlassFailure[];
   settings: { glass: GlassOptions; engine: string };
   evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[] };
+  /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
+  annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
 }
 
 export function defaultGlassSuiteOptions(): GlassSuiteOptions {
@@ -214,9 +217,21 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
 export async function runGlassboxOnManifest(
   manifest: string,
   groupBy: string,
-  opts: Partial<GlassSuiteOptions> & { cacheDir: string; hypotheses?: ReadonlyMap<string, string> },
+  opts: Partial<GlassSuiteOptions> & {
+    cacheDir: string;
+    hypotheses?: ReadonlyMap<string, string>;
+    /** L2-ARCTIC annotations side file (utterance id → phone errors) to measure agreement against. */
+    annotations?: string;
+  },
 ): Promise<GlassReport> {
   const entries = await loadManifest(manifest);
+  // Read annotations first: a bad file should fail before minutes of decoding.
+  const pairs = opts.annotations
+    ? annotatedPairsFromFile(
+        opts.annotations,
+        entries.map((e) => ({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy) })),
+      )
+    : undefined;
   const failures: GlassFailure[] = [];
   const utts: GlassUtterance[] = [];
   const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
@@ -236,5 +251,14 @@ export async function runGlassboxOnManifest(
   const order = new Map(entries.map((e, i) => [e.id, i]));
   utts.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   const report = await runGlassbox(utts, opts);
-  return { ...report, groupBy, utterances: entries.length, failures: [...failures, ...report.failures] };
+  const annotations =
+    pairs && opts.annotations
+      ? {
+          file: opts.annotations,
+          pairs,
+          ...(report.phoneLoop ? { phoneLoop: flaggedAnnotationAgreement(report.phoneLoop, pairs) } : {}),
+          ...(report.blackBox ? { blackBox: flaggedAnnotationAgreement(report.blackBox, pairs) } : {}),
+        }
+      : undefined;
+  return { ...report, groupBy, utterances: entries.length, failures: [...failures, ...report.failures], ...(annotations ? { annotations } : {}) };
 }

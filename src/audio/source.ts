@@ -137,21 +137,30 @@ async function decodeWhole(src: SourceInfo, id: string | undefined): Promise<Flo
   return s16ToFloat(await ffmpegDecode(src.path, id));
 }
 
+const inflight = new Map<string, Promise<string>>();
+
 /** Path of a cached 16 kHz mono canonical WAV of the whole source (made once, shared by all its segments). */
-async function cachedFullDecode(src: SourceInfo, cacheDir: string, id: string | undefined): Promise<string> {
+function cachedFullDecode(src: SourceInfo, cacheDir: string, id: string | undefined): Promise<string> {
   const dir = join(cacheDir, 'decoded');
   const file = join(dir, `${src.sha256}.wav`);
-  try {
-    if ((await stat(file)).size > 44) return file;
-  } catch {
-    /* not cached yet */
+  let p = inflight.get(file);
+  if (!p) {
+    p = (async () => {
+      try {
+        if ((await stat(file)).size > 44) return file;
+      } catch {
+        /* not cached yet */
+      }
+      await mkdir(dir, { recursive: true });
+      const pcm = src.wav && src.size <= IN_MEMORY_LIMIT ? floatToS16(await decodeWhole(src, id)).bytes : await ffmpegDecode(src.path, id);
+      const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      await writeFile(tmp, encodeWav16(pcm));
+      await rename(tmp, file);
+      return file;
+    })().finally(() => inflight.delete(file));
+    inflight.set(file, p);
   }
-  await mkdir(dir, { recursive: true });
-  const pcm = src.wav && src.size <= IN_MEMORY_LIMIT ? floatToS16(await decodeWhole(src, id)).bytes : await ffmpegDecode(src.path, id);
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, encodeWav16(pcm));
-  await rename(tmp, file);
-  return file;
+  return p;
 }
 
 export interface Segment {

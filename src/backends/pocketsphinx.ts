@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { registerBackend } from './registry.ts';
-import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { BackendError, type AudioRef, type Backend, type BackendInfo, type GlassBox, type Transcript, type WordTiming } from './types.ts';
+import { PocketSphinxGlass, defaultGlassOptions } from './pocketsphinx-glass.ts';
 
 export const POCKETSPHINX_MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 const FRAMES_PER_SEC = 100;
@@ -102,9 +103,30 @@ export function wavDataOffset(path: string): number {
   }
 }
 
+/** One decoded utterance: its `-hypseg` line and one `-ctm` line per recognised word. */
+export interface DecodeOutput {
+  hypseg: string;
+  ctm: string[];
+}
+
 interface Pending {
-  resolve: (line: string) => void;
+  resolve: (out: DecodeOutput) => void;
   reject: (e: Error) => void;
+  hypseg?: string;
+  expectCtm: number;
+  ctm: string[];
+}
+
+/**
+ * Parses `-ctm` lines (`uttid channel start duration word posterior`) into word confidences.
+ * pocketsphinx writes them after the utterance's hypseg line, one per real word (no silences or fillers).
+ */
+export function parseCtmConfidences(lines: string[]): number[] {
+  return lines.map((l) => {
+    const conf = Number(l.trim().split(/\s+/)[5]);
+    if (!Number.isFinite(conf)) throw new Error(`unexpected ctm line: ${l.slice(0, 120)}`);
+    return conf;
+  });
 }
 
 /**
@@ -121,13 +143,28 @@ class DecoderProcess {
     const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     this.proc = spawn(
       '/bin/sh',
-      ['-c', `cat | pocketsphinx_batch ${quoted} -ctl /dev/stdin -hypseg /dev/stdout -logfn /dev/null | cat`],
+      ['-c', `cat | pocketsphinx_batch ${quoted} -ctl /dev/stdin -hypseg /dev/stdout -ctm /dev/stdout -logfn /dev/null | cat`],
       { stdio: ['pipe', 'pipe', 'pipe'], detached: true },
     );
     createInterface({ input: this.proc.stdout }).on('line', (line) => {
       const p = this.pending;
-      this.pending = undefined;
-      p?.resolve(line);
+      if (!p) return;
+      if (p.hypseg === undefined) {
+        p.hypseg = line;
+        try {
+          p.expectCtm = parseHypseg(line).words.length;
+        } catch (e) {
+          this.pending = undefined;
+          p.reject(e as Error);
+          return;
+        }
+      } else {
+        p.ctm.push(line);
+      }
+      if (p.ctm.length >= p.expectCtm) {
+        this.pending = undefined;
+        p.resolve({ hypseg: p.hypseg, ctm: p.ctm });
+      }
     });
     this.proc.stderr.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
@@ -146,11 +183,11 @@ class DecoderProcess {
     this.pending = undefined;
     p?.reject(e);
   }
-  /** Decodes one WAV (path given without `.wav`, relative to `/`) and returns its hypseg line. */
-  decode(ctlEntry: string): Promise<string> {
+  /** Decodes one WAV (path given without `.wav`, relative to `/`): its hypseg line and ctm lines. */
+  decode(ctlEntry: string): Promise<DecodeOutput> {
     if (this.dead) return Promise.reject(new BackendError('pocketsphinx_batch is not running', true));
     return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
+      this.pending = { resolve, reject, expectCtm: 0, ctm: [] };
       this.proc.stdin.write(`${ctlEntry}\n`);
     });
   }
@@ -178,6 +215,23 @@ export class PocketSphinxBackend implements Backend {
   private readonly pool: DecoderProcess[] = [];
   private readonly waiters: Array<() => void> = [];
   private readonly args: string[];
+  private glassEngine: Promise<PocketSphinxGlass> | undefined;
+
+  /** Glass-box access (phone-loop decoding, forced alignment) on the same acoustic model. */
+  readonly glass: GlassBox = {
+    decodePhones: async (audio, signal) => (await this.openGlass()).decodePhones(audio, signal),
+    forceAlign: async (audio, words, signal) => (await this.openGlass()).forceAlign(audio, words, signal),
+  };
+
+  private openGlass(): Promise<PocketSphinxGlass> {
+    this.glassEngine ??= (async () => {
+      // Loaded on first use: word decoding needs no G2P.
+      const { createG2P } = await import('../text/g2p.ts');
+      const g2p = await createG2P();
+      return new PocketSphinxGlass({ ...defaultGlassOptions(), hmm: this.options.hmm, processes: this.options.processes }, (w) => g2p.word(w));
+    })();
+    return this.glassEngine;
+  }
 
   constructor(readonly options: PocketSphinxOptions) {
     for (const f of [options.hmm, options.lm, options.dict]) {
@@ -201,7 +255,7 @@ export class PocketSphinxBackend implements Backend {
       name: 'pocketsphinx',
       version: debianVersion('pocketsphinx'),
       model: `${this.options.hmm} + ${basename(this.options.lm)} + ${basename(this.options.dict)} (pocketsphinx-en-us ${debianVersion('pocketsphinx-en-us')})`,
-      capabilities: { wordTimes: true, confidences: false, phones: false, glassBox: true, remote: false },
+      capabilities: { wordTimes: true, confidences: true, phones: false, glassBox: true, remote: false },
     };
   }
 
@@ -244,12 +298,13 @@ export class PocketSphinxBackend implements Backend {
     signal.addEventListener('abort', onAbort, { once: true });
     const started = Date.now();
     try {
-      const line = await proc.decode(wav.slice(1, -4));
-      const seg = parseHypseg(line);
+      const out = await proc.decode(wav.slice(1, -4));
+      const seg = parseHypseg(out.hypseg);
+      const confidences = parseCtmConfidences(out.ctm);
       return {
         text: seg.words.map((w) => w.word).join(' '),
-        words: seg.words.map(({ word, start, end }) => ({ word, start, end })),
-        raw: { hypseg: line.replace(/^\S+/, audio.id), decodeMs: Date.now() - started },
+        words: seg.words.map(({ word, start, end }, i) => ({ word, start, end, confidence: confidences[i] })),
+        raw: { hypseg: out.hypseg.replace(/^\S+/, audio.id), decodeMs: Date.now() - started },
         costUsd: 0,
       };
     } catch (e) {

@@ -2,7 +2,7 @@ import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTe
 import type { GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
-import { fmtP, fmtPct } from './format.ts';
+import { DASH, fmtP, fmtPct } from './format.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -147,8 +147,30 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
     }
   }
   if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups, top));
+  for (const t of agreementTables(report)) {
+    lines.push(`### ${mdEsc(t.title)}`, '', '| Group | Flagged | Annotated | Agreed | Precision | Recall |', '|---|---|---|---|---:|---:|');
+    for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
+    lines.push('');
+  }
   if (report.failures.length) lines.push(`${report.failures.length} utterances failed a stage (see JSON).`, '');
   return lines.join('\n');
+}
+
+/** Rows (already formatted, unescaped) of the agreement-with-annotations tables, one table per method. */
+function agreementTables(report: GlassReport): { title: string; rows: string[][] }[] {
+  const a = report.annotations;
+  if (!a) return [];
+  const out: { title: string; rows: string[][] }[] = [];
+  for (const [name, ag] of [
+    ['phone loop', a.phoneLoop],
+    ['black box', a.blackBox],
+  ] as const) {
+    if (!ag) continue;
+    const rows = ag.groups.map((g) => [g.group, g.flagged.join(', ') || DASH, g.annotated.join(', ') || DASH, g.agreed.join(', ') || DASH, fmtPct(g.precision), fmtPct(g.recall)]);
+    rows.push(['all groups', String(ag.overall.flagged), String(ag.overall.annotated), String(ag.overall.agreed), fmtPct(ag.overall.precision), fmtPct(ag.overall.recall)]);
+    out.push({ title: `Agreement of flagged substitutions with annotated phone errors (${name})`, rows });
+  }
+  return out;
 }
 
 function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number): string[] {
@@ -218,6 +240,11 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number 
       }
       h.push('</tbody></table>');
     }
+  }
+  for (const t of agreementTables(report)) {
+    h.push(`<h3>${esc(t.title)}</h3><table><thead><tr><th>Group</th><th>Flagged</th><th>Annotated</th><th>Agreed</th><th>Precision</th><th>Recall</th></tr></thead><tbody>`);
+    for (const r of t.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+    h.push('</tbody></table>');
   }
   if (report.failures.length) {
     h.push(`<details><summary>${report.failures.length} failures</summary><ul>`);

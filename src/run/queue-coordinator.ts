@@ -181,7 +181,7 @@ export class QueueCoordinator {
     }
     for (const w of waiting) w.resolve(row);
     // Remove once the engine has committed the row (it does so synchronously when the promise settles).
-    setImmediate(() => void job.remove().catch(() => undefined));
+    setImmediate(() => void job.remove().catch((e: Error) => this.log(`queue: could not remove collected job ${jobId}: ${e.message}`)));
   }
 
   /** Looks up jobs whose events may have been missed; re-adds any that vanished without a result. */

@@ -16,7 +16,12 @@ export interface ScaleOutFlags {
   concurrency?: number;
   limit?: number;
   dryRun?: boolean;
+  /** Periodic queue status lines (waiting/active jobs, workers connected). */
+  progress?: boolean;
 }
+
+/** How often the coordinator logs the queue's state. */
+export const QUEUE_STATUS_EVERY_MS = 10_000;
 
 /** What `asrfair run` needs to run one shard and/or through the queue. */
 export interface ScaleOut {
@@ -51,7 +56,19 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
   const counts = shard ? await countShard(suite, shard, flags.limit) : undefined;
   const redis = flags.queue === undefined ? undefined : parseRedisUrl(flags.queue);
   const coordinator = redis && !flags.dryRun ? await QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
-  if (coordinator && redis) log(`queue: enqueuing on ${describeRedis(redis)} (queue ${coordinator.queue.name}); start workers with \`asrfair worker --queue ${describeRedis(redis)}\``);
+  let statusTimer: NodeJS.Timeout | undefined;
+  if (coordinator && redis) {
+    log(`queue: enqueuing on ${describeRedis(redis)} (queue ${coordinator.queue.name}); start workers with \`asrfair worker --queue ${describeRedis(redis)}\``);
+    if ((await coordinator.queue.getWorkersCount()) === 0) log('queue: no worker connected yet; jobs wait until one is');
+    if (flags.progress !== false) {
+      statusTimer = setInterval(() => {
+        void Promise.all([coordinator.jobCounts(), coordinator.queue.getWorkersCount()])
+          .then(([n, w]) => log(`queue: ${n.waiting ?? 0} waiting, ${n.active ?? 0} active, ${n.delayed ?? 0} retrying later; ${w} worker(s) connected`))
+          .catch(() => undefined);
+      }, QUEUE_STATUS_EVERY_MS);
+      statusTimer.unref();
+    }
+  }
   return {
     shard,
     storePath: (p) => (shard ? shardStorePath(p, shard) : p),
@@ -78,6 +95,7 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
       return lines;
     },
     async close() {
+      clearInterval(statusTimer);
       await coordinator?.close();
     },
   };

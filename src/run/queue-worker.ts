@@ -115,7 +115,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   const hardStop = new AbortController();
   let finished = 0;
 
-  const process_ = async (job: Job<TranscribeJobData, TranscribeJobResult>): Promise<TranscribeJobResult> => {
+  const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>): Promise<TranscribeJobResult> => {
     const data = job.data;
     if (data.format !== JOB_FORMAT) throw new UnrecoverableError(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
     let backend: Backend;
@@ -166,7 +166,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     };
   };
 
-  const worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, process_, {
+  const worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
     connection: connectionOf(opts.redis),
     concurrency: opts.concurrency ?? 4,
     lockDuration: opts.lockDurationMs ?? 30_000,

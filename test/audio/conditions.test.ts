@@ -64,6 +64,16 @@ describe('additive noise at an exact SNR', () => {
     ]);
     expect(Math.abs(db(power(clean) / power(diff(y, clean))) - 3)).toBeLessThan(0.5);
   });
+  it('babble from a manifest excludes the utterance itself and mixes at the asked SNR', async () => {
+    const manifest = join(dir, 'talkers.jsonl');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(manifest, ['0880', '0890', '0870'].map((n) => JSON.stringify({ id: n, audio: librivox(n), text: 'x', start: 0.5, end: 2.5 })).join('\n') + '\n');
+    const y = await run(speech, [{ type: 'babble', snrDb: 0, talkers: 6, manifest, reference: 'full' }]);
+    expect(Math.abs(db(power(clean) / power(diff(y, clean))))).toBeLessThan(0.5);
+    // A manifest whose only talker is the utterance itself has no babble to offer.
+    writeFileSync(join(dir, 'self.jsonl'), JSON.stringify({ id: 's', audio: speech, text: 'x' }) + '\n');
+    await expect(run(speech, [{ type: 'babble', snrDb: 0, manifest: join(dir, 'self.jsonl') }])).rejects.toThrow(/no talkers other than the utterance itself/);
+  });
   it('pink noise falls ~3 dB per octave, white is flat', () => {
     const w = whiteNoise(65536, new Prng(1));
     const p = pinkNoise(65536, new Prng(1));

@@ -50,16 +50,31 @@ describe('pocketsphinx backend (Debian pocketsphinx_batch, real decoding)', () =
         expect(w.start).toBeGreaterThanOrEqual(prev);
         expect(w.end).toBeGreaterThan(w.start);
         expect(w.end).toBeLessThanOrEqual(items[k].ref16k.durationSec + 0.05);
+        expect(w.confidence).toBeGreaterThanOrEqual(0);
+        expect(w.confidence).toBeLessThanOrEqual(1);
         prev = w.end;
       }
+      expect(new Set(r.words!.map((w) => w.confidence)).size).toBeGreaterThan(1);
       expect(r.text).not.toMatch(/<s>|<\/s>|<sil>|\(\d\)/);
     }
+  });
+
+  it('decodes silence to an empty hypothesis without stalling the decoder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ps-'));
+    const sil = join(dir, 'silence.wav');
+    execFileSync('sox', ['-D', '-n', '-r', '16000', '-c', '1', '-b', '16', sil, 'trim', '0', '1']);
+    const r = await backend.transcribe({ id: 'sil', path: sil, wav16k: sil, sha256: 'x', durationSec: 1 }, signal());
+    expect(r.text).toBe('');
+    expect(r.words).toEqual([]);
+    const [a] = librivox();
+    expect((await backend.transcribe(a.ref16k, signal())).text.length).toBeGreaterThan(20);
   });
 
   it('gives the same hypothesis for the same audio run to run, and across processes', async () => {
     const [a] = librivox();
     const out = await Promise.all([1, 2, 3].map(() => backend.transcribe(a.ref16k, signal())));
     expect(new Set(out.map((o) => o.text)).size).toBe(1);
+    expect(new Set(out.map((o) => JSON.stringify(o.words))).size).toBe(1);
   });
 
   it('rejects audio that is not 16 kHz mono PCM with a clear, non-retryable error naming the file, and keeps working', async () => {
@@ -102,6 +117,21 @@ describe('pocketsphinx backend (Debian pocketsphinx_batch, real decoding)', () =
     expect(z.key).toBe(x.key); // process count does not change the output
     await expect(f.create({ lm: '/nonexistent.lm.bin' }, { baseDir: '/' })).rejects.toThrow(/nonexistent\.lm\.bin/);
     await Promise.all([x, y, z].map((b) => b.close?.()));
+  });
+
+  it('opens the engine for glass-box work: phone-loop decoding and forced alignment of the reference', async () => {
+    const [, b] = librivox(); // "he was not an ill disposed young man"
+    const words = b.ref.split(' ');
+    const phones = await backend.glass!.decodePhones(b.ref16k, signal());
+    expect(phones.length).toBeGreaterThan(15);
+    expect(phones.every((p) => /^[A-Z]+$/.test(p.phone) && p.end > p.start)).toBe(true);
+    const aligned = await backend.glass!.forceAlign(b.ref16k, words, signal());
+    expect(aligned.words.map((w) => w.word)).toEqual(words);
+    // "man" = M AE N closes the utterance; phones come back in order with acoustic scores.
+    const speech = aligned.phones.filter((p) => p.phone !== 'SIL');
+    expect(speech.slice(-3).map((p) => p.phone)).toEqual(['M', 'AE', 'N']);
+    expect(speech.every((p) => typeof p.score === 'number')).toBe(true);
+    for (let i = 1; i < aligned.words.length; i++) expect(aligned.words[i].start).toBeGreaterThanOrEqual(aligned.words[i - 1].end - 1e-9);
   });
 
   it('parses hypseg lines into words and frame times', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PHONE, confusionMatrices, confusionRate, findConfusableSounds, type EvidenceUtterance, type PhoneEvent } from '../../src/analysis/confusable.ts';
 import { blackBoxEvidence, canonicalPhones, goodnessByGroup, phoneEvents, phoneGoodness, type Pronouncer } from '../../src/analysis/glass.ts';
-import { linearFsg, parsePhoneHypseg } from '../../src/backends/pocketsphinx-glass.ts';
+import { chosenVariants, linearFsg, parsePhoneHypseg, pronunciationFsg } from '../../src/backends/pocketsphinx-glass.ts';
 
 const LEX: Record<string, string[]> = {
   the: ['DH', 'AH'],
@@ -182,5 +182,30 @@ describe('pocketsphinx output parsing', () => {
 
   it('writes a linear FSG accepting exactly the phones', () => {
     expect(linearFsg('u0', ['DH', 'AH'])).toBe('FSG_BEGIN u0\nNUM_STATES 3\nSTART_STATE 0\nFINAL_STATE 2\nTRANSITION 0 1 1.0 DH\nTRANSITION 1 2 1.0 AH\nFSG_END\n');
+  });
+
+  it('writes a grammar with one branch per pronunciation and recovers the variant taken', () => {
+    const prons = [[['DH', 'AH'], ['DH', 'IY']], [['K', 'AE', 'T']]];
+    expect(pronunciationFsg('u', prons).split('\n')).toEqual([
+      'FSG_BEGIN u',
+      'NUM_STATES 7',
+      'START_STATE 0',
+      'FINAL_STATE 2',
+      'TRANSITION 0 3 1.0 DH',
+      'TRANSITION 3 1 1.0 AH',
+      'TRANSITION 0 4 1.0 DH',
+      'TRANSITION 4 1 1.0 IY',
+      'TRANSITION 1 5 1.0 K',
+      'TRANSITION 5 6 1.0 AE',
+      'TRANSITION 6 2 1.0 T',
+      'FSG_END',
+      '',
+    ]);
+    expect(chosenVariants(prons, ['DH', 'IY', 'K', 'AE', 'T'])).toEqual([1, 0]);
+    expect(chosenVariants(prons, ['DH', 'AH', 'K', 'AE', 'T'])).toEqual([0, 0]);
+    expect(chosenVariants(prons, ['DH', 'IY', 'K', 'AE'])).toBeUndefined();
+    // Backtracking: the first variant of word 1 matches a prefix but leaves no parse for word 2.
+    expect(chosenVariants([[['T'], ['T', 'UW']], [['UW', 'K']]], ['T', 'UW', 'K'])).toEqual([0, 0]);
+    expect(chosenVariants([[['T', 'UW'], ['T']], [['K']]], ['T', 'K'])).toEqual([1, 0]);
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NO_PHONE, findConfusableSounds, type EvidenceUtterance, type PhoneEvent } from '../../src/analysis/confusable.ts';
-import { annotationPair, flaggedAnnotationAgreement, normaliseAnnotatedPhone, readAnnotatedPairs, type AnnotatedSpeaker } from '../../src/analysis/glass-l2arctic.ts';
+import { annotatedPairsFromFile, annotationPair, flaggedAnnotationAgreement, normaliseAnnotatedPhone, readAnnotatedPairs, type AnnotatedSpeaker } from '../../src/analysis/glass-l2arctic.ts';
 
 /** Writes a Praat long-format TextGrid with `words` and `phones` interval tiers, as L2-ARCTIC ships them. */
 function textGrid(phones: string[]): string {
@@ -115,5 +115,19 @@ describe('L2-ARCTIC annotation agreement', () => {
     // Counting deletions too: the annotated T deletion is missed.
     const withDel = flaggedAnnotationAgreement(result, pairs, { kinds: ['sub', 'del'] });
     expect(withDel.groups.find((g) => g.group === 'spanish')!.recall).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('reads the importer\'s annotations side file and names the file on bad input', () => {
+    const file = join(dir, 'corpus.annotations.json');
+    writeFileSync(file, JSON.stringify({ u1: [{ canonical: 'DH', perceived: 'D', type: 's', start: 0, end: 1 }], u2: [{ canonical: 'V', perceived: 'B', type: 's', start: 0, end: 1 }], other: [] }));
+    const utts = [
+      { id: 'u1', speaker: 'EBVS', group: 'spanish' },
+      { id: 'u2', speaker: 'BWC', group: 'mandarin' },
+      { id: 'u3', speaker: 'BWC', group: 'mandarin' },
+    ];
+    expect(annotatedPairsFromFile(file, utts).map((p) => `${p.group} ${p.ref}→${p.hyp}`)).toEqual(['mandarin V→B', 'spanish DH→D']);
+    writeFileSync(file, '{"u1": [{"canonical": "DH"}]}');
+    expect(() => annotatedPairsFromFile(file, utts)).toThrow(`${file}: utterance "u1": expected a list of {canonical, perceived, type, start, end}`);
+    expect(() => annotatedPairsFromFile(join(dir, 'none.json'), utts)).toThrow(/none\.json: annotations file not found/);
   });
 });

@@ -77,6 +77,18 @@ describe('PocketSphinx glass box (real engine)', () => {
     expect(mRight).toBeGreaterThan(mWrong);
   });
 
+  it('forced alignment picks the pronunciation variant that fits the audio', async () => {
+    const ws = words(TEXT);
+    const prons = ws.map((w) => [g2p.word(w)]);
+    // "think": a wrong variant first, the right one second.
+    prons[1] = [['S', 'AE', 'T'], g2p.word('think')];
+    const r = (await glass.forceAlignWordsBatch([{ id: 'v', wav, prons }])).get('v')!;
+    if (!r.ok) throw new Error(r.error);
+    expect(r.value.chosen[1]).toBe(1);
+    expect(r.value.chosen.filter((c, i) => i !== 1).every((c) => c === 0)).toBe(true);
+    expect(r.value.phones.map((p) => p.phone)).toEqual(prons.flatMap((p, i) => p[r.value.chosen[i]]));
+  });
+
   it('reports unusable audio per utterance and rejects unknown phones', async () => {
     // A WAV with an extra chunk before `data`: valid audio, but not the 44-byte header batch mode needs.
     const src = readFileSync(wav);

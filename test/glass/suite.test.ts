@@ -100,6 +100,13 @@ describe('asrfair glass (CLI)', () => {
     // A "recogniser" that writes down exactly what was said: the th group's hypotheses are respelled.
     const hyp = join(dir, 'hyp.jsonl');
     writeFileSync(hyp, utts.map((u) => JSON.stringify({ id: u.id, hyp: u.spoken })).join('\n') + '\n');
+    // Annotations side file (as `asrfair import l2arctic` writes), found next to the manifest.
+    const ann: Record<string, { canonical: string; perceived: string; type: string; start: number; end: number }[]> = {};
+    for (const u of utts) {
+      if (u.group === 'th') ann[u.id] = [{ canonical: 'DH', perceived: 'D', type: 's', start: 0, end: 0.1 }, { canonical: 'TH', perceived: 'T', type: 's', start: 0.1, end: 0.2 }];
+      if (u.group === 'std') ann[u.id] = [{ canonical: 'Z', perceived: 'S', type: 's', start: 0, end: 0.1 }];
+    }
+    writeFileSync(manifest.replace(/\.jsonl$/, '.annotations.json'), JSON.stringify(ann));
     const out = join(dir, 'cli-out');
     const r = spawnSync(
       process.execPath,
@@ -116,6 +123,11 @@ describe('asrfair glass (CLI)', () => {
     const bb = json.blackBox!.confusions.filter((t) => t.group === 'th' && t.flagged);
     expect(bb.some((t) => t.ref === 'DH' && t.hyp === 'D')).toBe(true);
     expect(bb.some((t) => t.ref === 'TH' && t.hyp === 'T')).toBe(true);
+    const agree = json.annotations!.blackBox!.groups;
+    expect(agree.find((g) => g.group === 'th')!.agreed).toEqual(expect.arrayContaining(['DH→D', 'TH→T']));
+    expect(agree.find((g) => g.group === 'std')).toMatchObject({ annotated: ['Z→S'], agreed: [], recall: 0 });
+    expect(r.stdout).toMatch(/agreement with annotations \(black box\): \d+ of \d+ flagged substitutions annotated/);
+    expect(readFileSync(join(out, 'confusable.md'), 'utf8')).toContain('Agreement of flagged substitutions with annotated phone errors (black box)');
   });
 
   it('names the file and line of a bad hypotheses file', () => {

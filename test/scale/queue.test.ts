@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
+import { prepareAudio } from '../../src/audio/prepare.ts';
+import { getBackendFactory } from '../../src/backends/index.ts';
+import { loadSuite } from '../../src/run/suite.ts';
+import { JOB_FORMAT, JOB_NAME, jobIdOf, type TranscribeJobData, type TranscribeJobResult } from '../../src/run/queue.ts';
 import { runCommand } from '../../src/cli/commands/run.ts';
 import { RunStore, type RunItemResult } from '../../src/run/store.ts';
 import { connectionOf, DEFAULT_QUEUE_NAME, parseRedisUrl } from '../../src/run/queue.ts';
@@ -121,6 +125,49 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
     const rr = new Map(items(r.store).map((i) => [i.uttId, i.result!]));
     expect(rr.get('utt-008')).toMatchObject({ status: 'ok', attempts: 2 });
     expect(rr.get('utt-007')).toMatchObject({ status: 'failed', attempts: 1, retryable: false });
+  }, 60_000);
+
+  it('a worker that cannot read the prepared audio prepares it itself, and refuses audio or backends that differ', async () => {
+    const c = corpus(2, { sleepSec: 0 });
+    const suite = loadSuite(c.suite);
+    const spec = suite.backends[0];
+    const backend = await getBackendFactory(spec.type).create(spec.options, { baseDir: c.dir });
+    const audio = await prepareAudio({ id: 'utt-000', audioPath: join(c.dir, 'audio/utt-000.wav') }, { cacheDir: join(c.dir, 'coord-cache') });
+    const conn = connectionOf(parseRedisUrl(redis.url));
+    const queue = new Queue<TranscribeJobData, TranscribeJobResult>(DEFAULT_QUEUE_NAME, { connection: conn });
+    const events = new QueueEvents(DEFAULT_QUEUE_NAME, { connection: conn });
+    await events.waitUntilReady();
+    const submit = async (over: { audioSha256?: string; backendKey?: string }) => {
+      const key = { backendKey: over.backendKey ?? backend.key, conditionKey: 'clean', audioSha256: over.audioSha256 ?? audio.sha256 };
+      const data: TranscribeJobData = {
+        format: JOB_FORMAT,
+        key,
+        backend: { name: spec.name, type: spec.type, options: spec.options, baseDir: c.dir, plugins: [], suiteFile: c.suite },
+        audio: { ...audio, wav16k: join(c.dir, 'not-mounted-here.wav') },
+        prepare: { entry: { id: audio.id, audioPath: audio.path }, condition: null, seed: 1 },
+        timeoutMs: 10_000,
+        backoff: { baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterSec: 300 },
+      };
+      const job = await queue.add(JOB_NAME, data, { jobId: jobIdOf(key), attempts: 3 });
+      return job.waitUntilFinished(events, 30_000).then(
+        (r: TranscribeJobResult) => ({ ok: r, job }),
+        (e: Error) => ({ err: e.message, job }),
+      );
+    };
+    try {
+      const good = await submit({});
+      expect('ok' in good && good.ok).toMatchObject({ status: 'ok', hypothesis: expectedHyp('utt-000'), attempts: 1 });
+      const wrongAudio = await submit({ audioSha256: 'b'.repeat(64) });
+      expect('err' in wrongAudio && wrongAudio.err).toMatch(/prepared on this worker differs/);
+      // Unrecoverable: one attempt only although three were allowed.
+      expect((await queue.getJob(wrongAudio.job.id!))!.attemptsMade).toBe(1);
+      const wrongBackend = await submit({ backendKey: 'command:sh:0000' });
+      expect('err' in wrongBackend && wrongBackend.err).toMatch(/has key .* on this worker but command:sh:0000 on the coordinator/);
+    } finally {
+      await backend.close?.();
+      await events.close();
+      await queue.close();
+    }
   }, 60_000);
 
   it('finishes every utterance exactly once when a worker is killed with SIGKILL mid-run', async () => {

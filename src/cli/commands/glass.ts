@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLines } from '../../manifest/jsonl.ts';
 import { InputError } from '../../manifest/errors.ts';
@@ -53,6 +53,7 @@ interface GlassFlags {
   out: string;
   cacheDir: string;
   hyp?: string;
+  annotations?: string;
   words: boolean;
   goodness: boolean;
   processes?: number;
@@ -76,10 +77,11 @@ export function registerGlass(program: Command): void {
     .option('--out <dir>', 'output folder', 'reports/glass')
     .option('--cache-dir <dir>', 'prepared-audio cache', '.asrfair/audio')
     .option('--hyp <file>', 'hypotheses of any backend as JSONL {"id","hyp"} for black-box phone evidence')
+    .option('--annotations <file>', 'phone-error annotations (utterance id → errors, as `asrfair import l2arctic` writes) to measure agreement with (default: <manifest>.annotations.json when present)')
     .option('--no-words', 'do not decode words with PocketSphinx for utterances without a hypothesis')
     .option('--no-goodness', 'skip forced alignment and per-phone goodness')
     .option('--no-variants', 'canonical phones are each word\'s first dictionary pronunciation (default: the variant forced alignment picks)')
-    .option('--no-ci-loop', 'context-dependent phone loop (about 15× slower)')
+    .option('--no-ci-loop', 'context-dependent phone loop (about 20× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
     .option('--permutations <n>', 'speaker-level permutations per test', int('--permutations', 99), 2000)
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
@@ -93,9 +95,12 @@ export function registerGlass(program: Command): void {
       const bad = formats.filter((x) => !['md', 'html', 'json'].includes(x));
       if (bad.length) throw new UsageError(`unknown format(s) ${bad.join(', ')} (use md, html, json)`);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
+      const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
+      const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);
       const report = await runGlassboxOnManifest(manifest, f.groupBy, {
         cacheDir: resolve(f.cacheDir),
         hypotheses,
+        annotations,
         decodeWords: f.words,
         goodness: f.goodness,
         variants: f.variants,
@@ -116,9 +121,15 @@ export function registerGlass(program: Command): void {
       for (const g of report.groups) {
         const flagged = report.phoneLoop?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
         const bb = report.blackBox?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
-        process.stdout.write(
-          `${g}: ${flagged.length} flagged (phone loop)${flagged.length ? ` e.g. ${flagged.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : ''}; ${bb.length} flagged (black-box)${bb.length ? ` e.g. ${bb.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : ''}\n`,
-        );
+        const eg = (list: typeof bb) => (list.length ? ` e.g. ${list.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : '');
+        const bbText = report.blackBox ? `${bb.length} flagged (black-box)${eg(bb)}` : 'no black-box evidence';
+        process.stdout.write(`${g}: ${flagged.length} flagged (phone loop)${eg(flagged)}; ${bbText}\n`);
+      }
+      for (const [name, ag] of [
+        ['phone loop', report.annotations?.phoneLoop],
+        ['black box', report.annotations?.blackBox],
+      ] as const) {
+        if (ag) process.stdout.write(`agreement with annotations (${name}): ${ag.overall.agreed} of ${ag.overall.flagged} flagged substitutions annotated, ${ag.overall.agreed} of ${ag.overall.annotated} annotated flagged\n`);
       }
       if (report.failures.length) process.stderr.write(`glass: ${report.failures.length} utterances failed a stage (listed in the JSON)\n`);
       process.stdout.write(`wrote ${written.join(', ')}\n`);

@@ -20,7 +20,7 @@ async function readBackground(file: string): Promise<Map<string, Background>> {
   const idCol = t.find(/participant|speaker|^id$/i);
   if (!idCol) throw new InputError(file, 1, `no participant id column (header has: ${t.columns.join(', ')})`);
   const accentCol = t.find(/accent/i);
-  const l1Col = t.find(/first language|native language|mother tongue|\bl1\b/i);
+  const l1Col = t.find(/first[ _]?lang|native[ _]?lang|mother[ _]?tongue|\bl1\b/i);
   const genderCol = t.find(/gender|\bsex\b/i);
   const ageCol = t.find(/\bage\b/i, /language|accent|onset/i);
   const out = new Map<string, Background>();

@@ -1,6 +1,6 @@
 /** Corpus importers: each turns a corpus in its published layout into manifest utterances. */
 import { dirname, resolve } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
@@ -82,6 +82,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
+  let ok = false;
   try {
     for await (const { utt, file, line } of importCorpus(format as ImportFormat, input, ctx, annotations)) {
       const where = line === undefined ? file : `${file}:${line}`;
@@ -91,11 +92,12 @@ export async function importToManifest(format: string, input: string, opts: Impo
       if (utt.speaker) speakers.add(utt.speaker);
       await writer.write(utt);
     }
+    if (seen.size === 0) throw new InputError(input, undefined, `no utterances found for format ${format}`);
+    ok = true;
   } finally {
     await writer.close();
+    if (!ok) await unlink(tmp).catch(() => undefined);
   }
-  if (seen.size === 0) throw new InputError(input, undefined, `no utterances found for format ${format}`);
-  const { rename } = await import('node:fs/promises');
   await rename(tmp, opts.out);
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
