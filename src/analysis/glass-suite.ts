@@ -222,9 +222,12 @@ export async function runGlassboxOnManifest(
     hypotheses?: ReadonlyMap<string, string>;
     /** L2-ARCTIC annotations side file (utterance id → phone errors) to measure agreement against. */
     annotations?: string;
+    /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
+    ids?: ReadonlySet<string>;
   },
 ): Promise<GlassReport> {
-  const entries = await loadManifest(manifest);
+  const ids = opts.ids;
+  const entries = (await loadManifest(manifest)).filter((e) => !ids || ids.has(e.id));
   // Read annotations first: a bad file should fail before minutes of decoding.
   const pairs = opts.annotations
     ? annotatedPairsFromFile(

@@ -13,13 +13,15 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   const { confusableJson, confusableMarkdown, confusableHtmlPage } = await import('../report/confusable.ts');
   const first = suite.backends[0]?.name;
   const hypotheses = new Map<string, string>();
+  const ids = new Set<string>();
   for (const item of store.iterateRun(runId)) {
+    ids.add(item.uttId);
     if (item.backendName === first && item.conditionName === 'clean' && item.result?.status === 'ok') hypotheses.set(item.uttId, item.result.hypothesis ?? '');
   }
   const groupBy = suite.groupBy[0] ?? 'accent';
   const written: string[] = [];
   for (const [i, manifest] of suite.manifests.entries()) {
-    const report = await runGlassboxOnManifest(manifest, groupBy, { cacheDir: opts.cacheDir, hypotheses, onProgress: opts.log, signal: opts.signal });
+    const report = await runGlassboxOnManifest(manifest, groupBy, { cacheDir: opts.cacheDir, hypotheses, ids, onProgress: opts.log, signal: opts.signal });
     const base = suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass';
     writeFileSync(join(dir, `${base}.json`), confusableJson(report));
     writeFileSync(join(dir, `${base}.md`), confusableMarkdown(report));
