@@ -1,6 +1,6 @@
 import type { ScoredUtterance } from './types.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
-import { pairedClusterBootstrap, stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
+import { pairedClusterBootstrap, stratifiedClusterBootstrap, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { createRng, subSeed } from '../stats/rng.ts';

@@ -138,7 +138,7 @@ class DecoderProcess {
   private pending: Pending | undefined;
   private stderrTail = '';
   private dead = false;
-  constructor(private readonly args: string[]) {
+  constructor(args: string[]) {
     // Node's stdio are sockets, which pocketsphinx cannot fopen() as /dev/stdin: `cat` gives it real pipes.
     const quoted = args.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     this.proc = spawn(

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'bullmq';
 import { UsageError } from '../cli/errors.ts';
-import type { AudioRef, PhoneSegment, WordTiming } from '../backends/types.ts';
+import type { AudioRef } from '../backends/types.ts';
 import type { PrepareEntry } from './prepare.ts';
-import type { ResultKey, ResultStatus } from './store.ts';
+import type { NewResult, ResultKey } from './store.ts';
 import { REDACTED, stripSecrets } from './secrets.ts';
 
 /** Default BullMQ queue name shared by `asrfair run --queue` and `asrfair worker`. */
@@ -96,21 +96,11 @@ export interface TranscribeJobData {
 }
 
 /** A worker's answer: the result row without its key (the coordinator knows it) plus who did it. */
-export interface TranscribeJobResult {
+export type TranscribeJobResult = Omit<NewResult, keyof ResultKey> & {
   format: typeof JOB_FORMAT;
-  status: ResultStatus;
-  hypothesis: string | null;
-  words: WordTiming[] | null;
-  phones: PhoneSegment[] | null;
-  raw: unknown;
-  latencyMs: number | null;
-  costUsd: number | null;
-  durationSec: number | null;
-  error: string | null;
-  retryable: boolean;
-  attempts: number;
+  /** `host:pid` of the worker that produced it. */
   worker: string;
-}
+};
 
 /** Backend options fit for Redis: secret-named fields dropped (workers read credentials from their environment). */
 export function shareableOptions(options: Record<string, unknown>): Record<string, unknown> {

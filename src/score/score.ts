@@ -3,7 +3,7 @@ import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { InputError } from '../manifest/errors.ts';
 import { Aligner, tokenize } from './align.ts';
-import { ConfusionCounter, type Confusions } from './confusions.ts';
+import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
 import { loadTranscripts, readTranscripts, type TranscriptFormat } from './trn.ts';

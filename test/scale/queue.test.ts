@@ -243,7 +243,7 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
     } finally {
       await queue.close();
     }
-    const startsBefore = readLog(c.log).filter((l) => l.kind === 'start').length;
+    expect(readLog(c.log).filter((l) => l.kind === 'start').length).toBeGreaterThan(0);
     await quietRun(c.suite, c.store, join(c.dir, 'o2'));
     const starts = readLog(c.log).filter((l) => l.kind === 'start');
     // Every utterance was transcribed exactly once across both coordinators.
