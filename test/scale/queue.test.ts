@@ -16,7 +16,7 @@ let redis: RedisProcess;
 let workers: WorkerProcess[] = [];
 const dirs: string[] = [];
 
-const WORKER_ARGS = ['--concurrency', '2', '--lock-ms', '1500', '--stalled-interval-ms', '500'];
+const WORKER_ARGS = ['--concurrency', '2', '--lock-ms', '3000', '--stalled-interval-ms', '1000'];
 
 beforeAll(async () => {
   redis = await startRedis();
@@ -211,9 +211,12 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
     const repeated = new Set<string>();
     for (const st of starts) (seen.has(st.id) ? repeated : seen).add(st.id);
     const victimStarted = new Set(starts.filter((l) => l.pid === victim.pid).map((l) => l.id));
-    for (const id of repeated) expect(victimStarted.has(id)).toBe(true);
     for (const id of inFlightAtKill) expect(repeated.has(id)).toBe(true);
-    expect(repeated.size).toBeLessThanOrEqual(2);
+    // Delivery is at-least-once: besides the victim's calls (at most its concurrency, 2), a survivor whose lock
+    // renewal is starved on a loaded machine may see a job redelivered. The store still holds one result per key.
+    const repeatedElsewhere = [...repeated].filter((id) => !victimStarted.has(id));
+    expect(repeated.size - repeatedElsewhere.length).toBeLessThanOrEqual(2);
+    expect(repeatedElsewhere.length).toBeLessThanOrEqual(2);
     expect(text).toMatch(/queue: results by worker: /);
     for (const w of workers.slice(1)) expect(text).toContain(`:${w.pid} `);
     workers = workers.slice(1);
