@@ -1,6 +1,6 @@
 import { fmtPct, fmtP } from './format.ts';
-import type { CardRow, CardTable, ServiceCard } from './model.ts';
-import { tableHeading } from './render-md.ts';
+import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
+import { degradationHeading, tableHeading } from './render-md.ts';
 
 export interface CheckThresholds {
   /** Largest allowed WER(group) − WER(best group), as a fraction (0.03 = 3 points). */
@@ -10,6 +10,11 @@ export interface CheckThresholds {
   /** Largest allowed WER(group) / WER(best group). */
   groupRatio?: number;
   /**
+   * Largest allowed excess degradation of a group over the rest (WER rise under a condition minus the
+   * rest's rise, as a fraction). With significantOnly, only rows flagged "degrades more" count.
+   */
+  maxDegradationGap?: number;
+  /**
    * Fail only on evidence: a gap or ratio counts only when flagged significant (adjusted p < alpha,
    * group worse than the rest); a WER only when its 95% interval lies wholly above maxWer.
    */
@@ -17,7 +22,7 @@ export interface CheckThresholds {
 }
 
 export interface CheckViolation {
-  rule: 'max-wer' | 'max-gap' | 'group-ratio';
+  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap';
   table: string;
   backend: string;
   condition: string;
@@ -74,6 +79,17 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
   return out;
 }
 
+function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: number, significantOnly: boolean): CheckViolation | undefined {
+  const x = r.excessOverRest;
+  if (r.suppressed || !x || !Number.isFinite(x.estimate) || x.estimate <= limit || (significantOnly && !r.degradesMore)) return undefined;
+  const pp = (v: number) => (v * 100).toFixed(1);
+  const note = [`${r.speakers ?? '?'} speakers`, `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', ');
+  return {
+    rule: 'max-degradation-gap', table: d.id, backend: d.backend, condition: d.condition, group: r.group, value: x.estimate, limit,
+    message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over --max-degradation-gap ${pp(limit)} points (${note})`,
+  };
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -92,15 +108,33 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
       violations.push(...checkRow(t, r, th));
     }
   }
+  let degradationChecked = 0;
+  if (th.maxDegradationGap !== undefined) {
+    for (const d of card.degradation) {
+      for (const r of d.rows) {
+        if (r.suppressed) continue;
+        degradationChecked++;
+        const v = checkDegradationRow(d, r, th.maxDegradationGap, Boolean(th.significantOnly));
+        if (v) violations.push(v);
+      }
+    }
+  }
   const rules = [
     th.maxWer !== undefined ? `WER ≤ ${fmtPct(th.maxWer)}` : '',
     th.maxGap !== undefined ? `gap ≤ ${(th.maxGap * 100).toFixed(1)} points` : '',
     th.groupRatio !== undefined ? `ratio ≤ ${th.groupRatio}` : '',
+    th.maxDegradationGap !== undefined ? `excess degradation ≤ ${(th.maxDegradationGap * 100).toFixed(1)} points (${degradationChecked} group × condition rows)` : '',
   ].filter(Boolean);
   const mode = th.significantOnly ? ' (significant only)' : '';
   if (groupsChecked === 0) {
     // A gate must not pass on nothing: an empty or fully failed run is a failure of its own.
     return { passed: false, violations, groupsChecked, tablesChecked: card.tables.length, summary: 'FAIL: no scored group to check (the run has no scored utterances)' };
+  }
+  if (th.maxDegradationGap !== undefined && card.degradation.length === 0) {
+    return {
+      passed: false, violations, groupsChecked, tablesChecked: card.tables.length,
+      summary: 'FAIL: --max-degradation-gap needs a run with the clean condition and at least one other condition; this run has none to compare',
+    };
   }
   const summary = violations.length
     ? `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed in ${groupsChecked} groups of ${card.tables.length} tables`

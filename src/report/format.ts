@@ -43,3 +43,13 @@ export function fmtInt(n: number | null | undefined): string {
 export function fmtHours(h: number | null | undefined): string {
   return finite(h) ? h.toFixed(h < 10 ? 2 : 1) : DASH;
 }
+
+/** A magnitude in percentage points: "2.3 pp". */
+export function fmtPp(x: number | null | undefined): string {
+  return finite(x) ? `${(x * 100).toFixed(1)} pp` : DASH;
+}
+
+/** Three significant digits, for statistics without a natural unit (e.g. a dispersion ratio). */
+export function fmtNum(x: number | null | undefined, digits = 3): string {
+  return finite(x) ? String(Number(x.toPrecision(digits))) : DASH;
+}

@@ -2,12 +2,16 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell } from '../analysis/groups.ts';
+import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from './run-export.ts';
+import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
+export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
+
+export type CardModelChoice = CardModelFamily | 'none';
 
 export interface CardOptions {
   /** Label key of the main group table. */
@@ -26,6 +30,12 @@ export interface CardOptions {
   generatedAt?: string;
   /** Version of asrfair making the report. */
   toolVersion?: string;
+  /** Group the gap-to-reference column and the model's rate ratios are measured against. */
+  referenceGroup?: string;
+  /** Model-based view: count regression family, or 'none' to leave it out (default 'poisson'). */
+  model?: CardModelChoice;
+  /** Condition the degradation section compares the others with (default 'clean'). */
+  cleanCondition?: string;
 }
 
 export type CardFlag = 'small-cell' | 'significant-gap' | 'best';
@@ -51,6 +61,10 @@ export interface CardRow {
   pAdjusted: number | null;
   /** Pooled WER(group) − WER(rest) the permutation test is about. */
   diffToRest: number | null;
+  /** WER(group) − WER(reference group), when a reference group is set and present. */
+  gapToReference: Interval | null;
+  /** Smallest difference in mean per-speaker WER (group vs rest) detectable at α 0.05, power 0.8. */
+  minDetectableGap: number | null;
 }
 
 export interface CardTable {
@@ -66,8 +80,12 @@ export interface CardTable {
   condition: string;
   conditionName: string;
   bestGroup: string;
-  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'p' | 'pAdjusted' | 'diffToRest'>;
+  /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
+  referenceGroup: string | null;
+  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'p' | 'pAdjusted' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
+  /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
+  withinBetween: WithinBetween;
 }
 
 export interface ServiceCard {
@@ -82,10 +100,17 @@ export interface ServiceCard {
     correction: Exclude<PAdjustMethod, 'none'>;
     alpha: number;
     publish: boolean;
+    referenceGroup: string | null;
+    model: CardModelChoice;
+    cleanCondition: string;
   };
   generatedAt: string;
   toolVersion: string;
   tables: CardTable[];
+  /** Model-based view, one per backend (empty with model 'none'). */
+  models: CardModel[];
+  /** Degradation under conditions, one per backend × condition ≠ clean (empty without clean + another condition). */
+  degradation: CardDegradation[];
   footnotes: string[];
 }
 
@@ -104,6 +129,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
       group: r.group, suppressed: true, flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null,
       cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
+      gapToReference: null, minDetectableGap: null,
     };
   }
   return {
@@ -124,6 +150,8 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     p: r.permutation.p,
     pAdjusted: r.permutation.pAdjusted,
     diffToRest: r.permutation.diff,
+    gapToReference: r.gapToReference ?? null,
+    minDetectableGap: Number.isFinite(r.minDetectableGap) ? r.minDetectableGap : null,
   };
 }
 
@@ -141,6 +169,8 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
     condition: t.condition,
     conditionName,
     bestGroup: t.bestGroup,
+    referenceGroup: t.referenceGroup ?? null,
+    withinBetween: t.withinBetween,
     overall: {
       speakers: o.speakers, utterances: o.utterances, failed: o.failed, hours: o.hours, refWords: o.refWords,
       wer: o.wer, meanSpeakerWer: o.meanSpeakerWer, cer: o.cer, per: o.per ?? null,
@@ -152,7 +182,13 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
   };
 }
 
-function footnotesFor(meta: RunMeta, s: ServiceCard['settings'], generatedAt: string, toolVersion: string): string[] {
+function footnotesFor(
+  meta: RunMeta,
+  s: ServiceCard['settings'],
+  generatedAt: string,
+  toolVersion: string,
+  sections: { models: boolean; degradation: boolean; reference: boolean },
+): string[] {
   const c = meta.corpus;
   const notes: string[] = [];
   if (c.synthetic) {
@@ -172,6 +208,23 @@ function footnotesFor(meta: RunMeta, s: ServiceCard['settings'], generatedAt: st
   notes.push(
     `p: speaker-level permutation test of the group against all other groups, adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition (slices: across the slices meeting the minimum cell in their table); "significant gap" = adjusted p < ${s.alpha} and the group is worse than the rest.`,
   );
+  if (sections.reference) notes.push(`Gap to reference: WER(group) − WER(${s.referenceGroup}) with the same speaker-cluster bootstrap interval.`);
+  notes.push(
+    `Detectable gap: the smallest difference in mean per-speaker WER between the group and the rest that a two-sided test at α = ${s.alpha} would detect with power 0.8 on this sample, (z₁₋α/₂ + z₀.₈)·√(s²_group/n_group + s²_rest/n_rest) with per-speaker sample variances. A gap smaller than this going unflagged is no evidence of equal accuracy.`,
+  );
+  notes.push(
+    `Within vs between: mean squared difference of per-speaker WER over pairs of speakers in the same group (within) and in different groups (between); ratio = between/within (> 1: group membership explains part of the spread). p: permutation test of the ratio (${s.bootstrap} permutations of group labels across speakers), uncorrected — it is not in the ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} family.`,
+  );
+  if (sections.models) {
+    notes.push(
+      `Model-based view: ${s.model === 'negbin' ? 'negative binomial (NB2, α by moment regression)' : 'Poisson'} regression of per-utterance word errors with log(reference words) offset, one model per backend: errors ~ ${s.groupBy} + duration + SNR + condition (a covariate is used only when every scored utterance has it; numeric covariates centred, effects per second / per dB). Standard errors clustered by speaker (CR1: G/(G−1)·(N−1)/(N−K)); 95% Wald intervals; p unadjusted. Rate ratio = error rate of the group over the reference group's at equal covariates. Dispersion = Pearson χ²/df of the Poisson fit; above 1.5 the counts are overdispersed (clustered SEs stay valid; a negative binomial fit, --model negbin, is more efficient). Fewer than ~30 speakers make clustered SEs unreliable.`,
+    );
+  }
+  if (sections.degradation) {
+    notes.push(
+      `Degradation: per group, WER(condition) − WER(${s.cleanCondition}) on the same utterances (paired by utterance id), 95% paired speaker-bootstrap interval (${s.bootstrap} resamples, stratified by group). Excess = degradation(group) − degradation(all other groups). p: one-sided speaker permutation test that the group degrades more than the rest (${s.bootstrap} permutations), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition of this section; "degrades more" = adjusted p < ${s.alpha} and excess > 0.`,
+    );
+  }
   notes.push(`Minimum cell: ${s.minCell.speakers} speakers and ${s.minCell.words} reference words; smaller cells are marked "small cell".`);
   if (s.publish) notes.push('— = suppressed: the cell is below the minimum cell rule, so its values are not published.');
   const seeds = Object.entries(meta.seeds);
@@ -194,6 +247,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     correction: options.correction ?? 'holm',
     alpha: options.alpha ?? 0.05,
     publish: options.publish ?? false,
+    referenceGroup: options.referenceGroup ?? null,
+    model: options.model ?? 'poisson',
+    cleanCondition: options.cleanCondition ?? 'clean',
   };
   const common = {
     resamples: settings.bootstrap,
@@ -202,7 +258,12 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     minCell: settings.minCell,
     alpha: settings.alpha,
   };
-  const groupTables = analyseGroups(utts, { ...common, adjust: settings.correction, groupBy: settings.groupBy });
+  const groupTables = analyseGroups(utts, {
+    ...common,
+    adjust: settings.correction,
+    groupBy: settings.groupBy,
+    ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
+  });
   // Slices are corrected for the number of slices tried within their own table (analyseSlices).
   const sliceTables = settings.slices.length ? analyseSlices(utts, { ...common, keys: settings.slices, correction: settings.correction }) : [];
   const generatedAt = options.generatedAt ?? new Date().toISOString();
@@ -211,6 +272,30 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish)),
     ...sliceTables.map((t) => toTable(t, 'slice', [...settings.slices], meta, settings.alpha, settings.publish)),
   ];
+  const groupCards = tables.filter((t) => t.kind === 'group');
+  // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend.
+  const suppressed = (backend: string, group: string) =>
+    settings.publish &&
+    groupCards.filter((t) => t.backend === backend).every((t) => t.rows.find((r) => r.group === group)?.suppressed ?? true);
+  const models =
+    settings.model === 'none'
+      ? []
+      : buildModelSection(utts, meta, {
+          groupBy: settings.groupBy,
+          family: settings.model,
+          ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
+          suppressed,
+        });
+  const degradation = buildDegradationSection(utts, meta, {
+    groupBy: settings.groupBy,
+    cleanCondition: settings.cleanCondition,
+    resamples: settings.bootstrap,
+    seed: settings.seed,
+    minCell: settings.minCell,
+    correction: settings.correction,
+    alpha: settings.alpha,
+    publish: settings.publish,
+  });
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
   return {
     title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
@@ -219,7 +304,13 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     generatedAt,
     toolVersion,
     tables,
-    footnotes: footnotesFor(meta, settings, generatedAt, toolVersion),
+    models,
+    degradation,
+    footnotes: footnotesFor(meta, settings, generatedAt, toolVersion, {
+      models: models.length > 0,
+      degradation: degradation.length > 0,
+      reference: tables.some((t) => t.referenceGroup !== null),
+    }),
   };
 }
 

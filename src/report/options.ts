@@ -39,6 +39,21 @@ export function parseCorrection(v: string): 'holm' | 'bh' {
   return v;
 }
 
+export function parseModelFlag(v: string): 'poisson' | 'negbin' | 'none' {
+  if (v !== 'poisson' && v !== 'negbin' && v !== 'none') throw new ReportUsageError(`--model must be poisson, negbin or none, not "${v}"`);
+  return v;
+}
+
+/** Fails with the groups present when `--reference-group` names none of them. */
+export function checkReferenceGroup(name: string | undefined, groups: ReadonlySet<string>, groupBy: string): string | undefined {
+  if (name === undefined) return undefined;
+  const g = name.trim();
+  if (!groups.has(g)) {
+    throw new ReportUsageError(`--reference-group: no group "${g}" on "${groupBy}" (groups: ${[...groups].sort().join(', ') || 'none'})`);
+  }
+  return g;
+}
+
 /** Flags common to report and check. */
 export interface StatFlags {
   groupBy: string;

@@ -1,5 +1,6 @@
 import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
+import { covariateLabel } from './render-md.ts';
 
 /** RFC 4180 quoting; text starting with = + - @ (or tab/CR) gets a leading ' so spreadsheets do not run it. */
 export function csvCell(v: string | number | boolean | null | undefined): string {
@@ -14,6 +15,9 @@ const HEADER = [
   'row_type', 'table_kind', 'group_by', 'backend', 'backend_name', 'condition', 'condition_name', 'group', 'suppressed',
   'speakers', 'utterances', 'failed', 'hours', 'ref_words', 'wer', 'wer_lo', 'wer_hi', 'mean_speaker_wer', 'cer', 'per',
   'gap_to_best', 'gap_lo', 'gap_hi', 'ratio_to_best', 'ratio_lo', 'ratio_hi', 'p', 'p_adjusted', 'correction', 'flags',
+  'reference_group', 'gap_to_reference', 'gap_ref_lo', 'gap_ref_hi', 'min_detectable_gap',
+  // Per table (on its overall line): within- vs between-group spread of per-speaker WER, uncorrected p.
+  'wb_within', 'wb_between', 'wb_ratio', 'wb_p',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -31,10 +35,57 @@ export function renderCsv(card: ServiceCard): string {
     type, t.kind, t.groupBy, t.backend, t.backendName, t.condition, t.conditionName, group, r.suppressed ?? false,
     r.speakers, r.utterances, r.failed, r.hours, r.refWords, ...iv(r.wer), r.meanSpeakerWer, r.cer, r.per,
     ...iv(r.gapToBest ?? null), ...iv(r.ratioToBest ?? null), r.p ?? null, r.pAdjusted ?? null, card.settings.correction, (r.flags ?? []).join(';'),
+    t.referenceGroup, ...iv(r.gapToReference ?? null), r.minDetectableGap ?? null,
   ];
   for (const t of card.tables) {
-    for (const r of t.rows) out.push(line(rowCells(t, 'group', r, r.group)));
-    out.push(line(rowCells(t, 'overall', { ...t.overall, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null }, '')));
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null]));
+    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
+    const wb = t.withinBetween;
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p]));
+  }
+  return out.join('\r\n') + '\r\n';
+}
+
+const DEGRADATION_HEADER = [
+  'row_type', 'group_by', 'backend', 'backend_name', 'condition', 'condition_name', 'clean_condition', 'group', 'suppressed', 'small_cell',
+  'speakers', 'utterances', 'wer_clean', 'wer_condition', 'degradation', 'degradation_lo', 'degradation_hi',
+  'excess_over_rest', 'excess_lo', 'excess_hi', 'p', 'p_adjusted', 'correction', 'degrades_more',
+];
+
+/** Degradation under conditions (card-degradation.csv): one line per group and one `overall` line per backend × condition. */
+export function renderDegradationCsv(card: ServiceCard): string {
+  const out = [DEGRADATION_HEADER.join(',')];
+  for (const d of card.degradation) {
+    const where = [d.groupBy, d.backend, d.backendName, d.condition, d.conditionName, d.cleanCondition];
+    for (const r of d.rows) {
+      out.push(line([
+        'group', ...where, r.group, r.suppressed, r.smallCell, r.speakers, r.utterances, r.werClean, r.werCondition,
+        ...iv(r.degradation), ...iv(r.excessOverRest), r.p, r.pAdjusted, card.settings.correction, r.degradesMore,
+      ]));
+    }
+    out.push(line(['overall', ...where, '', false, false, null, null, null, null, ...iv(d.overall), null, null, null, null, null, card.settings.correction, null]));
+  }
+  return out.join('\r\n') + '\r\n';
+}
+
+const MODEL_HEADER = [
+  'row_type', 'backend', 'backend_name', 'family', 'se_type', 'group_by', 'reference_group', 'term', 'suppressed', 'utterances',
+  'rate_ratio', 'rate_ratio_lo', 'rate_ratio_hi', 'p', 'poisson_dispersion', 'pearson_dispersion', 'nb_alpha', 'n', 'clusters', 'note',
+];
+
+/** Model-based view (card-model.csv): a `group` line per group, a `covariate` line per covariate, a `fit` line per backend. */
+export function renderModelCsv(card: ServiceCard): string {
+  const out = [MODEL_HEADER.join(',')];
+  for (const m of card.models) {
+    const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
+    for (const g of m.groups) {
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '']));
+    }
+    for (const c of m.covariates) {
+      out.push(line(['covariate', ...where, covariateLabel(c.name), false, null, ...iv(c.rateRatio), c.p, null, null, null, null, null, '']));
+    }
+    const note = m.error ? `error: ${m.error}` : m.warnings.join(' | ');
+    out.push(line(['fit', ...where, '', false, null, null, null, null, null, m.poissonDispersion, m.pearsonDispersion, m.nbAlpha, m.n, m.clusters, note]));
   }
   return out.join('\r\n') + '\r\n';
 }

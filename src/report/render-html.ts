@@ -11,9 +11,11 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtRatio } from './format.ts';
-import { groupLabelOf, visibleGroups, type CardRow, type CardTable, type ServiceCard } from './model.ts';
-import { hasFailed, tableHeading } from './render-md.ts';
+import { DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
+import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import {
+  covariateLabel, degradationHeading, hasFailed, modelSectionTitle, modelSummaryText, tableHeading, withinBetweenText,
+} from './render-md.ts';
 import type { ExportedUtterance } from './run-export.ts';
 
 export interface HtmlOptions {
@@ -60,7 +62,7 @@ th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after
 tfoot td{font-weight:600}
 tr.suppressed td{color:var(--muted)}
 .flag{display:inline-block;border-radius:4px;padding:0 5px;font-size:12px;margin-left:2px}
-.flag.sig{background:#fbe3e1;color:var(--bad)}.flag.small{background:#eceff5;color:var(--muted)}.flag.best{background:#e1f3e8;color:var(--best)}
+.flag.sig{background:#fbe3e1;color:var(--bad)}.warn{background:#fff4d6;border-left:3px solid #e6c35c;padding:4px 8px}.flag.small{background:#eceff5;color:var(--muted)}.flag.best{background:#e1f3e8;color:var(--best)}
 details{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
 summary{cursor:pointer;font-weight:600}
 .utt{border-top:1px solid var(--line);padding:8px 0}
@@ -229,10 +231,12 @@ function flagsHtml(r: CardRow): string {
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
+  const ref = t.referenceGroup !== null;
   const head: Array<[string, 'num' | 'text' | null]> = [
     ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'], ['WER [95% CI]', 'num'],
     ['Mean speaker WER', 'num'], ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
-    ['Ratio to best', 'num'], [`Adj. p (${card.settings.correction})`, 'num'], ['Flags', null],
+    ['Ratio to best', 'num'], ...(ref ? ([[`Gap to ${t.referenceGroup} [95% CI]`, 'num']] as Array<[string, 'num']>) : []),
+    [`Adj. p (${card.settings.correction})`, 'num'], ['Detectable gap', 'num'], ['Flags', null],
   ];
   const th = head.map(([h, s]) => `<th scope="col"${s ? ` data-sort="${s}"` : ''}>${esc(h)}</th>`).join('');
   const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
@@ -245,7 +249,8 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
         td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + (failed ? td(fmtInt(r.failed), r.failed) : '') + td(fmtHours(r.hours), r.hours) + td(fmtInt(r.refWords), r.refWords) +
         td(fmtPctInterval(r.wer), r.wer?.estimate) + td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer) + td(fmtPct(r.cer), r.cer) +
         (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
-        td(fmtP(r.pAdjusted), r.pAdjusted) + `<td>${flagsHtml(r)}</td></tr>`
+        (ref ? td(fmtGap(r.gapToReference), r.gapToReference?.estimate) : '') +
+        td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}</td></tr>`
       );
     })
     .join('\n');
@@ -253,8 +258,60 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
   const foot =
     `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
     `<td>${esc(fmtPctInterval(o.wer))}</td><td>${esc(fmtPct(o.meanSpeakerWer))}</td><td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
-    `<td>${DASH}</td><td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
+    `<td>${DASH}</td><td>${DASH}</td>${ref ? `<td>${DASH}</td>` : ''}<td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
   return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
+}
+
+function modelHtml(m: CardModel): string {
+  const head = `<h3>${esc(m.backendName)}</h3>`;
+  if (m.error) return `<div class="model" data-backend="${esc(m.backend)}">${head}<p class="warn">Model not fitted: ${esc(m.error)}</p></div>`;
+  const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
+  const groups = m.groups
+    .map(
+      (g) =>
+        `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
+        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) + '</tr>',
+    )
+    .join('');
+  const covs = m.covariates
+    .map((c) => `<tr><td>${esc(covariateLabel(c.name))}</td>${td(fmtRatio(c.rateRatio), c.rateRatio.estimate)}${td(fmtP(c.p), c.p)}</tr>`)
+    .join('');
+  return (
+    `<div class="model" data-backend="${esc(m.backend)}">${head}<p class="meta">${esc(modelSummaryText(m))}</p>` +
+    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th></tr></thead><tbody>${groups}</tbody></table></div>` +
+    (covs ? `<div class="tablewrap"><table class="model-covariates"><thead><tr><th scope="col">Covariate</th><th scope="col">Rate ratio [95% CI]</th><th scope="col">p</th></tr></thead><tbody>${covs}</tbody></table></div>` : '') +
+    m.warnings.map((w) => `<p class="warn">Warning: ${esc(w)}</p>`).join('') +
+    `</div>`
+  );
+}
+
+function degradationHtml(d: CardDegradation, card: ServiceCard): string {
+  const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
+  const head: Array<[string, 'num' | 'text' | null]> = [
+    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], [`WER ${d.cleanCondition}`, 'num'], [`WER ${d.conditionName}`, 'num'],
+    ['Degradation [95% CI]', 'num'], ['Excess over rest [95% CI]', 'num'], [`Adj. p (${card.settings.correction})`, 'num'], ['Flags', null],
+  ];
+  const th = head.map(([h, s]) => `<th scope="col"${s ? ` data-sort="${s}"` : ''}>${esc(h)}</th>`).join('');
+  const body = d.rows
+    .map((r) => {
+      const flags = r.suppressed
+        ? '<span class="flag small">suppressed</span>'
+        : (r.smallCell ? '<span class="flag small">small cell</span>' : '') + (r.degradesMore ? '<span class="flag sig">degrades more</span>' : '');
+      return (
+        `<tr data-group="${esc(r.group)}"${r.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(r.group)}">${esc(r.group)}${r.suppressed ? ' †' : ''}</td>` +
+        td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + td(fmtPct(r.werClean), r.werClean) + td(fmtPct(r.werCondition), r.werCondition) +
+        td(fmtGap(r.degradation), r.degradation?.estimate) + td(fmtGap(r.excessOverRest), r.excessOverRest?.estimate) + td(fmtP(r.pAdjusted), r.pAdjusted) +
+        `<td>${flags}</td></tr>`
+      );
+    })
+    .join('\n');
+  const foot = `<tr><td>All groups</td><td>${DASH}</td><td>${DASH}</td><td>${DASH}</td><td>${DASH}</td><td>${esc(fmtGap(d.overall))}</td><td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
+  return (
+    `<section class="degradation" id="s-${esc(d.id)}"><h3>${esc(degradationHeading(d))}</h3>` +
+    `<div class="tablewrap"><table class="sortable" id="tbl-${esc(d.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>` +
+    (d.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
+    `</section>`
+  );
 }
 
 /** Word alignment as stacked ref/hyp tokens coloured by operation (C, S, D, I). */
@@ -364,6 +421,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval. Green: best group; red: significant gap; grey: small cell.</figcaption></figure>` +
       `<figure>${gapChart(t)}<figcaption>Gap to best group (percentage points), 95% interval.</figcaption></figure></div>` +
       `<div class="tablewrap">${cardTable(t, card, ids)}</div>` +
+      `<p class="meta within-between">${esc(withinBetweenText(t))}</p>` +
       (t.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
       (drill
         ? `<h3>Utterances by group</h3><p class="legend meta">Alignment (reference above, recognised below): <span class="op C">correct</span><span class="op S">substitution</span><span class="op D">deletion</span><span class="op I">insertion</span></p>${drill}`
@@ -371,7 +429,16 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `</section>`
     );
   });
-  const nav = card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('');
+  if (card.models.length) {
+    sections.push(`<section id="s-model"><h2>${esc(modelSectionTitle(card))}</h2>${card.models.map(modelHtml).join('\n')}</section>`);
+  }
+  if (card.degradation.length) {
+    sections.push(`<section id="s-degradation"><h2>Degradation under conditions</h2>${card.degradation.map((d) => degradationHtml(d, card)).join('\n')}</section>`);
+  }
+  const nav =
+    card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('') +
+    (card.models.length ? `<li><a href="#s-model">${esc(modelSectionTitle(card))}</a></li>` : '') +
+    (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '');
   const banner = m.corpus.synthetic
     ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
     : '';

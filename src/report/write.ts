@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServiceCard } from './model.ts';
-import { renderCsv } from './render-csv.ts';
+import { renderCsv, renderDegradationCsv, renderModelCsv } from './render-csv.ts';
 import { renderHtml, type HtmlOptions, type HtmlRun } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-md.ts';
@@ -15,6 +15,9 @@ export function isReportFormat(s: string): s is ReportFormat {
 
 /** File name of each format inside the output folder. */
 export const REPORT_FILES: Record<ReportFormat, string> = { md: 'card.md', html: 'card.html', csv: 'card.csv', json: 'card.json' };
+/** Extra CSV files, written with the csv format when the card has the section. */
+export const DEGRADATION_CSV = 'card-degradation.csv';
+export const MODEL_CSV = 'card-model.csv';
 
 /** Renders the card in each format into `outDir`; returns the paths written. */
 export function writeReport(
@@ -27,12 +30,29 @@ export function writeReport(
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const written: string[] = [];
+  // Extra section files go last, so written[i] stays the file of formats[i].
+  const extras: string[] = [];
   for (const f of formats) {
     const text =
       f === 'md' ? renderMarkdown(card) : f === 'csv' ? renderCsv(card) : f === 'json' ? renderJson(card) : renderHtml(card, run, { ...html, outDir: dir });
     const path = join(dir, REPORT_FILES[f]);
     writeFileSync(path, text);
     written.push(path);
+    if (f === 'csv') {
+      for (const [name, has, render] of [
+        [DEGRADATION_CSV, card.degradation.length > 0, renderDegradationCsv],
+        [MODEL_CSV, card.models.length > 0, renderModelCsv],
+      ] as const) {
+        const extra = join(dir, name);
+        // A section the run no longer has must not leave an earlier run's file behind.
+        if (!has) {
+          rmSync(extra, { force: true });
+          continue;
+        }
+        writeFileSync(extra, render(card));
+        extras.push(extra);
+      }
+    }
   }
-  return written;
+  return [...written, ...extras];
 }

@@ -11,6 +11,7 @@ import { mdEscape, renderMarkdown } from '../../src/report/render-md.ts';
 import { RunMetaSchema } from '../../src/report/run-export.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { makeMeta, makeUtterances } from './fixture.ts';
+import { parseCsv } from './parse-csv.ts';
 
 const meta = RunMetaSchema.parse(makeMeta());
 const utts = makeUtterances();
@@ -36,27 +37,6 @@ const groups = ['scottish', 'caribbean', 'welsh'];
 const expected = Object.fromEntries(groups.map((g) => [g, direct(g)]));
 const best = 'scottish'; // lowest WER among groups meeting the minimum cell (welsh has 3 speakers)
 
-/** Parses the simple CSV we write (quoted cells only where needed). */
-function parseCsv(text: string): Array<Record<string, string>> {
-  const rows: string[][] = [];
-  let cur: string[] = [];
-  let cell = '';
-  let q = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (q) {
-      if (c === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (c === '"') q = false;
-      else cell += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') cur.push(cell), (cell = '');
-    else if (c === '\r') continue;
-    else if (c === '\n') cur.push(cell), rows.push(cur), (cur = []), (cell = '');
-    else cell += c;
-  }
-  const [head, ...body] = rows;
-  return body.map((r) => Object.fromEntries(head.map((h, i) => [h, r[i]])));
-}
 
 describe('service card', () => {
   const card = buildServiceCard(meta, utts, opts);
@@ -98,7 +78,7 @@ describe('service card', () => {
     expect(cells[6].startsWith(`${(e.wer * 100).toFixed(1)}% [`)).toBe(true);
     expect(cells[8]).toBe(`${(e.cer * 100).toFixed(1)}%`);
     expect(cells[9].startsWith(`+${((e.wer - expected[best].wer) * 100).toFixed(1)} pp [`)).toBe(true);
-    expect(cells[12]).toBe('significant gap');
+    expect(cells[13]).toBe('significant gap');
     expect(md).toContain('Adj. p (holm)');
     expect(md).toContain('**Synthetic accents.**');
     expect(md).toMatch(/Corpus: fixture-corpus, hash sha256:abc123/);

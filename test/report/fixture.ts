@@ -55,7 +55,11 @@ function silentWav(samples = 1600): Buffer {
 
 /** Reference texts depend only on `seed` (and the group sizes); errors on `errorSeed` too, so two systems can share references. */
 export function makeUtterances(
-  opts: { groups?: GroupSpec[]; backend?: string; seed?: number; errorSeed?: number; hostile?: boolean; condition?: string } = {},
+  opts: {
+    groups?: GroupSpec[]; backend?: string; seed?: number; errorSeed?: number; hostile?: boolean; condition?: string;
+    /** Base SNR (dB) of the condition: each utterance gets base ± a few dB, so SNR is not a copy of the condition. */
+    snrDb?: number;
+  } = {},
 ): ExportedUtterance[] {
   const groups = opts.groups ?? DEFAULT_GROUPS;
   const backend = opts.backend ?? 'mock-asr';
@@ -77,7 +81,9 @@ export function makeUtterances(
           if (errRand() < g.errorRate * 0.15) hyp.push('uh');
         }
         const id = `${speaker}-u${k}`;
-        out.push(scored(id, speaker, { accent: g.accent, gender: s % 2 ? 'female' : 'male' }, backend, ref.join(' '), hyp.join(' '), opts.condition));
+        const u = scored(id, speaker, { accent: g.accent, gender: s % 2 ? 'female' : 'male' }, backend, ref.join(' '), hyp.join(' '), opts.condition);
+        if (opts.snrDb !== undefined) u.snrDb = opts.snrDb + ((s * 7 + k * 3) % 9) - 4;
+        out.push(u);
       }
     }
   }
@@ -96,6 +102,29 @@ function scored(id: string, speaker: string, labels: Record<string, string>, bac
     chars: charCounts(ref, hyp),
   };
 }
+
+export const NOISY = 'noise-snr10';
+
+/**
+ * Clean and noisy versions of the same utterances (same ids and references), with per-utterance SNR:
+ * Scottish WER rises a little in noise, the Caribbean group's far more (significantly more than the rest).
+ */
+export function makeConditionRun(opts: { backend?: string } = {}): ExportedUtterance[] {
+  const clean = makeUtterances({ backend: opts.backend, snrDb: 40 });
+  const noisy = makeUtterances({
+    backend: opts.backend,
+    condition: NOISY,
+    errorSeed: 4242,
+    snrDb: 10,
+    // Welsh (3 speakers) degrades somewhat more than the rest too, but on too few speakers to be significant.
+    groups: DEFAULT_GROUPS.map((g) => ({ ...g, errorRate: g.accent === 'caribbean' ? 0.6 : g.accent === 'welsh' ? 0.4 : g.errorRate + 0.03 })),
+  });
+  return [...clean, ...noisy];
+}
+
+export const CONDITIONS_META: Partial<RunMetaInput> = {
+  conditions: [{ key: 'clean', name: 'clean' }, { key: NOISY, name: 'white noise 10 dB' }],
+};
 
 export function makeMeta(over: Partial<RunMetaInput> = {}): RunMetaInput {
   return {
@@ -118,8 +147,11 @@ export function makeMeta(over: Partial<RunMetaInput> = {}): RunMetaInput {
 }
 
 /** Writes a run export into `dir` (with a few audio files) and returns its utterances. */
-export function writeFixtureRun(dir: string, opts: Parameters<typeof makeUtterances>[0] & { meta?: Partial<RunMetaInput> } = {}): ExportedUtterance[] {
-  const utts = makeUtterances(opts);
+export function writeFixtureRun(
+  dir: string,
+  opts: Parameters<typeof makeUtterances>[0] & { meta?: Partial<RunMetaInput>; utterances?: ExportedUtterance[] } = {},
+): ExportedUtterance[] {
+  const utts = opts.utterances ?? makeUtterances(opts);
   mkdirSync(join(dir, 'audio'), { recursive: true });
   const wav = silentWav();
   for (const u of utts.slice(0, 3)) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServiceCard } from '../../src/report/model.ts';
 import { loadRunForReport } from '../../src/report/run-export.ts';
 import { writeReport } from '../../src/report/write.ts';
-import { writeFixtureRun } from './fixture.ts';
+import { makeConditionRun, NOISY, writeFixtureRun } from './fixture.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'asrfair-html-'));
 let browser: Browser;
@@ -142,5 +142,58 @@ describe('HTML report in Chromium', () => {
     const duration = await audio.evaluate(audioDuration);
     expect(duration).toBeCloseTo(0.1, 2);
     await p2.close();
+  });
+});
+
+describe('HTML statistics sections in Chromium', () => {
+  const EVIL = '<img src=x onerror="window.__pwned=3">';
+  let p3: Page;
+  let card: ReturnType<typeof buildServiceCard>;
+
+  beforeAll(async () => {
+    const dir = join(root, 'noisy');
+    // Welsh is renamed to markup that would run if any section failed to escape it.
+    const utts = makeConditionRun().map((u) => (u.labels.accent === 'welsh' ? { ...u, labels: { ...u.labels, accent: EVIL } } : u));
+    writeFixtureRun(dir, { utterances: utts, meta: { conditions: [{ key: 'clean', name: 'clean' }, { key: NOISY, name: `noise ${EVIL}` }] } });
+    const loaded = loadRunForReport(dir);
+    card = buildServiceCard(loaded.meta, loaded.utterances, { groupBy: 'accent', bootstrap: 200, referenceGroup: 'scottish', minCell: { speakers: 1, words: 1 } });
+    const [path] = writeReport(card, loaded, join(root, 'out-noisy'), ['html']);
+    p3 = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    p3.on('pageerror', (e) => consoleLines.push(`pageerror: ${e.message}`));
+    p3.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()}`));
+    await p3.goto(pathToFileURL(path).href);
+  });
+  afterAll(async () => p3?.close());
+
+  it('shows the detectable gap, within/between line, model and degradation sections, all escaped', async () => {
+    const heads = await p3.locator('section.card-table >> nth=0 >> thead th').allTextContents();
+    expect(heads).toContain('Detectable gap');
+    expect(heads.some((h) => h.startsWith('Gap to scottish'))).toBe(true);
+    const t = card.tables[0];
+    const caribbean = t.rows.find((r) => r.group === 'caribbean')!;
+    const cell = p3.locator(`section.card-table >> nth=0 >> tr[data-group="caribbean"] td >> nth=${heads.indexOf('Detectable gap')}`);
+    expect(await cell.textContent()).toBe(`${(caribbean.minDetectableGap! * 100).toFixed(1)} pp`);
+    expect(await p3.locator('p.within-between').count()).toBe(2);
+    expect(await p3.locator('p.within-between >> nth=0').textContent()).toContain('(uncorrected)');
+    expect(await p3.textContent('#s-model h2')).toBe('Model-based view (Poisson regression, speaker-clustered CR1 errors)');
+    expect(await p3.locator('#s-model table.model-groups tbody tr').count()).toBe(3);
+    expect(await p3.locator('#s-degradation h3').textContent()).toBe(`Mock ASR · noise ${EVIL} vs clean · by accent`);
+    expect(await p3.locator('#s-degradation tr[data-group="caribbean"] .flag.sig').textContent()).toBe('degrades more');
+    // The hostile label is shown as text in every section and never runs.
+    expect(await p3.locator('#s-model', { hasText: EVIL }).count()).toBe(1);
+    expect(await p3.locator('#s-degradation tbody tr', { hasText: EVIL }).count()).toBe(1);
+    expect(await p3.evaluate<string>('typeof window.__pwned')).toBe('undefined');
+    expect(await p3.locator('main img, main script').count()).toBe(0);
+    expect(consoleLines.filter((l) => /Content Security Policy|pageerror/.test(l))).toEqual([]);
+  });
+
+  it('sorts the degradation table by excess on header click', async () => {
+    const rows = '#s-degradation tbody tr';
+    await p3.locator('#s-degradation th', { hasText: 'Excess over rest' }).click();
+    const asc = await p3.locator(rows).evaluateAll((els) => els.map((e) => (e as unknown as { getAttribute(n: string): string }).getAttribute('data-group')));
+    expect(asc).toEqual(['scottish', EVIL, 'caribbean']);
+    await p3.locator('#s-degradation th', { hasText: 'Excess over rest' }).click();
+    const desc = await p3.locator(rows).evaluateAll((els) => els.map((e) => (e as unknown as { getAttribute(n: string): string }).getAttribute('data-group')));
+    expect(desc).toEqual(['caribbean', EVIL, 'scottish']);
   });
 });

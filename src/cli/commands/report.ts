@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { undeclaredKeys } from '../../report/check.ts';
 import { buildServiceCard } from '../../report/model.ts';
-import { parseFormats, parseList, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { groupOf } from '../../manifest/schema.ts';
+import {
+  checkReferenceGroup, parseFormats, parseList, parseModelFlag, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags,
+} from '../../report/options.ts';
 import { loadRunForReport } from '../../report/run-export.ts';
 import { writeReport } from '../../report/write.ts';
 
@@ -12,6 +15,9 @@ interface ReportFlags extends StatFlags {
   publish?: boolean;
   embedAudio?: boolean;
   drillLimit: string;
+  model: string;
+  referenceGroup?: string;
+  cleanCondition: string;
 }
 
 export function registerReport(program: Command): void {
@@ -27,13 +33,22 @@ export function registerReport(program: Command): void {
     .option('--publish', 'suppress small cells (values replaced by —) for publication')
     .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs)')
     .option('--drill-limit <n>', 'utterances listed per group in the HTML drill-down', '100')
+    .option('--model <family>', 'model-based view: poisson, negbin or none', 'poisson')
+    .option('--reference-group <name>', 'group the gap-to-reference column and the model rate ratios are measured against')
+    .option('--clean-condition <key>', 'condition the degradation section compares the others with', 'clean')
     .action((run: string, flags: ReportFlags) => {
       const stat = parseStatFlags(flags);
       const formats = parseFormats(flags.format);
       const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
+      const model = parseModelFlag(flags.model);
       const loaded = loadRunForReport(run);
+      const groups = new Set(loaded.utterances.map((u) => groupOf(u, stat.groupBy)));
+      const referenceGroup = checkReferenceGroup(flags.referenceGroup, groups, stat.groupBy);
       const card = buildServiceCard(loaded.meta, loaded.utterances, {
         ...stat,
+        model,
+        ...(referenceGroup !== undefined ? { referenceGroup } : {}),
+        cleanCondition: flags.cleanCondition,
         slices: parseList(flags.slices),
         publish: Boolean(flags.publish),
         toolVersion: program.version() ?? 'unknown',

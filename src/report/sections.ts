@@ -1,0 +1,243 @@
+/**
+ * Card sections beyond the group tables: the model-based view (count regression per backend) and
+ * degradation under conditions (each non-clean condition against clean, paired by utterance).
+ */
+import { groupRateRatios, type GroupModel } from '../analysis/model.ts';
+import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts';
+import type { ScoredUtterance } from '../analysis/types.ts';
+import type { MinCell } from '../analysis/groups.ts';
+import type { Interval, PAdjustMethod } from '../stats/types.ts';
+import type { RunMeta } from './run-export.ts';
+
+export type CardModelFamily = 'poisson' | 'negbin';
+
+export interface CardModelGroup {
+  group: string;
+  /** The reference level of the group factor (rate ratio 1 by definition, no p). */
+  reference: boolean;
+  suppressed: boolean;
+  utterances: number | null;
+  /** Error-rate ratio vs the reference group, covariate-adjusted, 95% CI from the clustered SE. */
+  rateRatio: Interval | null;
+  p: number | null;
+}
+
+export interface CardCovariate {
+  /** Coefficient name as fitted: 'duration' (per second, centred), 'snr' (per dB, centred) or 'condition=NAME'. */
+  name: string;
+  rateRatio: Interval;
+  p: number;
+}
+
+export interface CardModel {
+  backend: string;
+  backendName: string;
+  family: CardModelFamily;
+  seType: 'CR0' | 'CR1';
+  referenceGroup: string;
+  groups: CardModelGroup[];
+  covariates: CardCovariate[];
+  covariatesUsed: string[];
+  /** Pearson χ²/df of the Poisson fit (the overdispersion check) and of the fitted model. */
+  poissonDispersion: number;
+  pearsonDispersion: number;
+  /** NB2 dispersion α (negbin only). */
+  nbAlpha: number | null;
+  n: number;
+  clusters: number;
+  warnings: string[];
+  /** Set when the model could not be fitted (the rest is then empty). */
+  error: string | null;
+}
+
+export interface CardDegradationRow {
+  group: string;
+  suppressed: boolean;
+  smallCell: boolean;
+  speakers: number | null;
+  utterances: number | null;
+  werClean: number | null;
+  werCondition: number | null;
+  /** WER(condition) − WER(clean), paired speaker-bootstrap CI. */
+  degradation: Interval | null;
+  /** Degradation(group) − degradation(rest), stratified paired bootstrap CI. */
+  excessOverRest: Interval | null;
+  /** One-sided permutation p (group degrades more than the rest), raw and corrected. */
+  p: number | null;
+  pAdjusted: number | null;
+  /** Adjusted p < alpha and excess > 0. */
+  degradesMore: boolean;
+}
+
+export interface CardDegradation {
+  id: string;
+  backend: string;
+  backendName: string;
+  condition: string;
+  conditionName: string;
+  cleanCondition: string;
+  groupBy: string;
+  overall: Interval;
+  rows: CardDegradationRow[];
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
+}
+
+function backendName(meta: RunMeta, key: string): string {
+  return meta.backends.find((b) => b.key === key)?.name ?? key;
+}
+
+function conditionName(meta: RunMeta, key: string): string {
+  return meta.conditions.find((c) => c.key === key)?.name ?? key;
+}
+
+/** Model inputs shared with the group analysis. */
+export interface ModelSectionOptions {
+  groupBy: string;
+  family: CardModelFamily;
+  referenceGroup?: string;
+  /** Groups suppressed per backend (publish mode): their rate ratios are not published. */
+  suppressed: (backend: string, group: string) => boolean;
+}
+
+function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions): CardModel {
+  const groupCols = new Set(m.groups.map((g) => `${m.groupBy}=${g.group}`));
+  const warnings = m.warnings.map((w) =>
+    m.family === 'poisson' && w.startsWith('overdispersion') ? `${w} (re-run with --model negbin)` : w,
+  );
+  return {
+    backend: m.backend,
+    backendName: backendName(meta, m.backend),
+    family: m.family,
+    seType: m.seType,
+    referenceGroup: m.referenceGroup,
+    // Highest rate ratio first, reference last: the order of the group tables (worst first).
+    groups: m.groups
+      .map((g): CardModelGroup => {
+        const reference = g.group === m.referenceGroup;
+        if (!reference && o.suppressed(m.backend, g.group)) {
+          return { group: g.group, reference, suppressed: true, utterances: null, rateRatio: null, p: null };
+        }
+        return { group: g.group, reference, suppressed: false, utterances: g.utterances, rateRatio: g.rateRatio, p: reference ? null : g.p };
+      })
+      .sort(
+        (a, b) =>
+          Number(a.suppressed) - Number(b.suppressed) || Number(a.reference) - Number(b.reference) ||
+          (b.rateRatio?.estimate ?? 0) - (a.rateRatio?.estimate ?? 0) || a.group.localeCompare(b.group),
+      ),
+    covariates: m.coefficients
+      .filter((c) => c.name !== '(intercept)' && !groupCols.has(c.name))
+      .map((c) => ({ name: c.name, rateRatio: c.rateRatio, p: c.p })),
+    covariatesUsed: m.covariatesUsed,
+    poissonDispersion: m.poissonDispersion,
+    pearsonDispersion: m.pearsonDispersion,
+    nbAlpha: m.alpha ?? null,
+    n: m.n,
+    clusters: m.clusters,
+    warnings,
+    error: null,
+  };
+}
+
+/**
+ * One count regression per backend: errors ~ group + duration + SNR + condition (each covariate
+ * only when every scored utterance carries it), log(reference words) offset, CR1 speaker-clustered SEs.
+ * A backend whose model cannot be fitted gets an entry with `error` set instead of failing the card.
+ */
+export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMeta, o: ModelSectionOptions): CardModel[] {
+  const backends = [...new Set(utts.map((u) => u.backend))].sort();
+  return backends.map((backend) => {
+    const mine = utts.filter((u) => u.backend === backend);
+    try {
+      const [m] = groupRateRatios(mine, {
+        groupBy: o.groupBy,
+        covariates: ['duration', 'snr', 'condition'],
+        family: o.family,
+        se: 'CR1',
+        ...(o.referenceGroup !== undefined ? { referenceGroup: o.referenceGroup } : {}),
+      });
+      return fromGroupModel(m, meta, o);
+    } catch (e) {
+      return {
+        backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '',
+        groups: [], covariates: [], covariatesUsed: [], poissonDispersion: NaN, pearsonDispersion: NaN, nbAlpha: null,
+        n: 0, clusters: 0, warnings: [], error: (e as Error).message.replace(/^groupRateRatios: /, ''),
+      };
+    }
+  });
+}
+
+export interface DegradationSectionOptions {
+  groupBy: string;
+  cleanCondition: string;
+  resamples: number;
+  seed: number;
+  minCell: MinCell;
+  correction: Exclude<PAdjustMethod, 'none'>;
+  alpha: number;
+  publish: boolean;
+}
+
+/** Whether the run has a clean reference condition and at least one other (the degradation section's precondition). */
+export function hasDegradationConditions(utts: readonly ScoredUtterance[], cleanCondition: string): boolean {
+  const conds = new Set(utts.map((u) => u.condition));
+  return conds.size > 1 && conds.has(cleanCondition);
+}
+
+function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSectionOptions): CardDegradation {
+  const rows = t.rows.map((r): CardDegradationRow => {
+    if (o.publish && r.smallCell) {
+      return {
+        group: r.group, suppressed: true, smallCell: true, speakers: null, utterances: null, werClean: null, werCondition: null,
+        degradation: null, excessOverRest: null, p: null, pAdjusted: null, degradesMore: false,
+      };
+    }
+    return {
+      group: r.group,
+      suppressed: false,
+      smallCell: r.smallCell,
+      speakers: r.speakers,
+      utterances: r.utterances,
+      werClean: r.werClean,
+      werCondition: r.werCondition,
+      degradation: r.degradation,
+      excessOverRest: r.excessOverRest,
+      p: r.p,
+      pAdjusted: r.pAdjusted,
+      degradesMore: r.pAdjusted < o.alpha && r.excessOverRest.estimate > 0,
+    };
+  });
+  rows.sort(
+    (a, b) =>
+      Number(a.suppressed) - Number(b.suppressed) || (b.excessOverRest?.estimate ?? -Infinity) - (a.excessOverRest?.estimate ?? -Infinity) ||
+      a.group.localeCompare(b.group),
+  );
+  return {
+    id: slug(`degradation-${t.groupBy}-${backendName(meta, t.backend)}-${t.backend}-${t.condition}`),
+    backend: t.backend,
+    backendName: backendName(meta, t.backend),
+    condition: t.condition,
+    conditionName: conditionName(meta, t.condition),
+    cleanCondition: t.cleanCondition,
+    groupBy: t.groupBy,
+    overall: t.overall,
+    rows,
+  };
+}
+
+/** Per backend × condition ≠ clean, per group: WER rise over clean and its excess over the rest (empty without clean + another condition). */
+export function buildDegradationSection(utts: readonly ScoredUtterance[], meta: RunMeta, o: DegradationSectionOptions): CardDegradation[] {
+  if (!hasDegradationConditions(utts, o.cleanCondition)) return [];
+  const tables = analyseDegradation(utts, {
+    groupBy: o.groupBy,
+    cleanCondition: o.cleanCondition,
+    resamples: o.resamples,
+    permutations: o.resamples,
+    seed: o.seed,
+    minCell: o.minCell,
+    adjust: o.correction,
+  });
+  return tables.map((t) => toDegradation(t, meta, o));
+}
