@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { unlink } from 'node:fs/promises';
 import { Prng, hashString } from './prng.ts';
-import { convolveSame } from './fft.ts';
+import { FftConvolver } from './fft.ts';
 import { runFfmpeg, ffmpegEncoders, soxr } from './ffmpeg.ts';
 import { floatToS16, s16ToFloat, TARGET_RATE } from './wav.ts';
 import { canResample, resample } from './resample.ts';
@@ -265,6 +265,22 @@ export function reverbImpulse(rt60: number, drrDb: number, rng: Prng): Float64Ar
   return h;
 }
 
+/**
+ * Rooms by (run seed, step position, step key): every utterance of a run uses the same room, so its impulse response
+ * and the response's spectra are computed once.
+ */
+const rooms = new Map<string, FftConvolver>();
+
+function room(key: string, step: z.output<typeof ReverbStep>): FftConvolver {
+  let r = rooms.get(key);
+  if (!r) {
+    r = new FftConvolver(reverbImpulse(step.rt60, step.drrDb, new Prng(hashString(key))));
+    if (rooms.size >= 8) rooms.clear();
+    rooms.set(key, r);
+  }
+  return r;
+}
+
 let tmpCounter = 0;
 function tmpName(dir: string, ext: string): string {
   return join(dir, `.cond-${process.pid}-${Date.now().toString(36)}-${tmpCounter++}.${ext}`);
@@ -384,8 +400,7 @@ export async function applyCondition(x: Float64Array, spec: ConditionSpec, ctx: 
         break;
       case 'reverb': {
         const before = meanPower(y);
-        const room = new Prng(hashString(`${ctx.seed ?? 0}|${i}|${stepKey(step)}`));
-        const wet = convolveSame(y, reverbImpulse(step.rt60, step.drrDb, room));
+        const wet = room(`${ctx.seed ?? 0}|${i}|${stepKey(step)}`, step).apply(y);
         const after = meanPower(wet);
         // Keep the level: reverberation should not double as a gain change.
         const g = after > 0 ? Math.sqrt(before / after) : 1;

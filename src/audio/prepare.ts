@@ -48,6 +48,12 @@ function manifestSources(manifest: string): Promise<AudioSource[]> {
 }
 
 /** Prepares one utterance's audio; failures are AudioError naming the file and the utterance id. */
+/**
+ * Bumped whenever decoding, resampling or a condition's DSP changes its output, so prepared-audio
+ * caches made by an older version are not reused (the result store is keyed by the output's hash anyway).
+ */
+export const AUDIO_ALGORITHM_VERSION = 2;
+
 export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): Promise<AudioRef> {
   const { id, audioPath: path, start, end } = entry;
   let spec: ConditionSpec | undefined;
@@ -69,7 +75,7 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
   }
 
   const seed = opts.seed ?? 0;
-  const name = sha256(JSON.stringify([src.sha256, start ?? null, end ?? null, ckey, clean ? null : seed])).slice(0, 40);
+  const name = sha256(JSON.stringify([AUDIO_ALGORITHM_VERSION, src.sha256, start ?? null, end ?? null, ckey, clean ? null : seed])).slice(0, 40);
   const out = join(opts.cacheDir, `${name}.wav`);
   try {
     const bytes = await readFile(out);

@@ -3,22 +3,12 @@ import type { GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
+import { esc } from './render-html.ts';
+import { mdEscape as mdEsc } from './render-md.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
 /** Escapes text for HTML and SVG (element content and attribute values). */
-function esc(s: string | number): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-function mdEsc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
-    .replace(/\s*[\r\n]+\s*/g, ' ');
-}
 
 function phoneOrder(m: ConfusionMatrix): { rows: string[]; cols: string[] } {
   const known = new Set(ARPABET_PHONES);
