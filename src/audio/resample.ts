@@ -15,7 +15,8 @@ function gcd(a: number, b: number): number {
   return a;
 }
 
-function besselI0(x: number): number {
+/** Modified Bessel function of the first kind, order 0 (for Kaiser windows). */
+export function besselI0(x: number): number {
   let sum = 1;
   let term = 1;
   for (let k = 1; k < 50; k++) {

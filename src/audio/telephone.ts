@@ -9,6 +9,7 @@
  * each 8 kHz sample costs 13 multiplications to decimate and 12 to interpolate.
  */
 import { TARGET_RATE } from './wav.ts';
+import { besselI0 } from './resample.ts';
 
 interface Biquad {
   b0: number;
@@ -32,16 +33,6 @@ const PAIRS = 12;
 const KAISER_BETA = 5.5;
 let halfBand: Float64Array | undefined;
 
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  for (let k = 1; k < 50; k++) {
-    term *= (x / (2 * k)) ** 2;
-    sum += term;
-    if (term < 1e-12 * sum) break;
-  }
-  return sum;
-}
 
 /** Odd taps h[1], h[3], … of the half-band filter (h[0] = ½), normalised so the filter's DC gain is exactly 1. */
 function halfBandTaps(): Float64Array {

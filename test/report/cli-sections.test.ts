@@ -1,28 +1,16 @@
 /** The real CLI: `check --max-degradation-gap` exit codes, and `report --model / --reference-group`. */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONDITIONS_META, makeConditionRun, writeFixtureRun } from './fixture.ts';
 import { parseCsv } from './parse-csv.ts';
+import { cli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/asrfair.mjs');
 const root = mkdtempSync(join(tmpdir(), 'asrfair-cli-sec-'));
 const noisy = join(root, 'noisy');
 const cleanOnly = join(root, 'clean');
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 beforeAll(() => {
   writeFixtureRun(noisy, { utterances: makeConditionRun(), meta: CONDITIONS_META });

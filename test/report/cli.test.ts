@@ -1,30 +1,18 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/report/compare.ts';
 import { loadRunForReport } from '../../src/report/run-export.ts';
 import { writeRunExport } from '../../src/report/run-export.ts';
 import { DEFAULT_GROUPS, makeMeta, makeUtterances, writeFixtureRun } from './fixture.ts';
+import { cli } from '../helpers/cli.ts';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/asrfair.mjs');
 const root = mkdtempSync(join(tmpdir(), 'asrfair-cli-'));
 const unfair = join(root, 'unfair');
 const fair = join(root, 'fair');
 const better = join(root, 'better');
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 beforeAll(() => {
   writeFixtureRun(unfair);

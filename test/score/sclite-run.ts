@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import type { SummaryLine } from '../../src/score/summary.ts';
 
 export const SCLITE = '/usr/lib/sctk/bin/sclite';
 export const scliteAvailable = existsSync(SCLITE);
@@ -12,17 +13,8 @@ export interface ScliteUtterance {
   ins: number;
 }
 
-export interface ScliteSpeakerRow {
-  speaker: string;
-  sentences: number;
-  words: number;
-  corr: number;
-  sub: number;
-  del: number;
-  ins: number;
-  err: number;
-  sentErr: number;
-}
+/** A row of sclite's `sum` report, in the same shape as our summary lines (speaker instead of label). */
+export type ScliteSpeakerRow = Omit<SummaryLine, 'label'> & { speaker: string };
 
 export interface ScliteOutput {
   utterances: Map<string, ScliteUtterance>;
