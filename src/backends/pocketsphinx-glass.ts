@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { POCKETSPHINX_MODEL_DIR, wavDataOffset } from './pocketsphinx.ts';
+import { join, resolve } from 'node:path';
+import { POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx.ts';
 import { BackendError, type AudioRef, type GlassBox, type PhoneSegment, type WordTiming } from './types.ts';
 
 /**
@@ -83,32 +83,18 @@ export type BatchResult<T> = Map<string, { ok: true; value: T } | { ok: false; e
 
 /** Parses one `-hypseg` line into phones (silence and fillers dropped unless `keepSilence`). */
 export function parsePhoneHypseg(line: string, keepSilence = false): { id: string; phones: TimedPhone[] } {
-  const t = line.trim().split(/\s+/);
-  if (t.length < 9 || t[1] !== 'S' || t[3] !== 'T' || t[5] !== 'A' || t[7] !== 'L') {
-    throw new Error(`unexpected hypseg line: ${line.slice(0, 120)}`);
-  }
-  const quads: { frame: number; ascr: number; unit: string }[] = [];
-  let i = 9;
-  while (i + 3 < t.length) {
-    quads.push({ frame: Number(t[i]), ascr: Number(t[i + 1]), unit: t[i + 3] });
-    i += 4;
-  }
-  const endFrame = Number(t[t.length - 1]);
-  const phones: TimedPhone[] = [];
-  quads.forEach((q, k) => {
-    const unit = q.unit.replace(/\(\d+\)$/, '');
-    if (!keepSilence && !PHONE_SET.has(unit)) return;
-    const next = k + 1 < quads.length ? quads[k + 1].frame : endFrame;
-    phones.push({
-      phone: unit,
-      startFrame: q.frame,
-      endFrame: next,
-      start: q.frame / FRAMES_PER_SEC,
-      end: next / FRAMES_PER_SEC,
-      score: q.ascr,
-    });
-  });
-  return { id: t[0], phones };
+  const { id, segments } = hypsegSegments(line);
+  const phones = segments
+    .filter((s) => keepSilence || PHONE_SET.has(s.unit))
+    .map((s) => ({
+      phone: s.unit,
+      startFrame: s.startFrame,
+      endFrame: s.endFrame,
+      start: s.startFrame / FRAMES_PER_SEC,
+      end: s.endFrame / FRAMES_PER_SEC,
+      score: s.ascr,
+    }));
+  return { id, phones };
 }
 
 /** Drops silence and filler units, keeping the ARPAbet phones. */
@@ -168,16 +154,6 @@ export function chosenVariants(prons: readonly (readonly (readonly string[])[])[
     return undefined;
   };
   return walk(0, 0);
-}
-
-/** Checks a WAV is usable by pocketsphinx_batch (`-adchdr 44`) and returns its absolute path. */
-export function checkBatchWav(path: string): string {
-  const wav = isAbsolute(path) ? path : resolve(path);
-  if (!wav.endsWith('.wav')) throw new BackendError(`${wav}: glass-box decoding expects a .wav file`, false);
-  if (/\s/.test(wav)) throw new BackendError(`${wav}: path contains white space, which pocketsphinx control files cannot carry`, false);
-  const off = wavDataOffset(wav);
-  if (off !== 44) throw new BackendError(`${wav}: WAV header is ${off} bytes; pocketsphinx_batch needs a canonical 44-byte header`, false);
-  return wav;
 }
 
 function runProcess(cmd: string, args: string[], signal?: AbortSignal): Promise<void> {

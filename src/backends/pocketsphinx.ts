@@ -37,33 +37,40 @@ export function isNonSpeechToken(w: string): boolean {
   return w === '<s>' || w === '</s>' || w === '<sil>' || /^\[.*\]$/.test(w) || /^\+\+.*\+\+$/.test(w) || w === '(NULL)';
 }
 
-/** Strips the alternate-pronunciation marker: `use(2)` → `use`. */
-function baseWord(w: string): string {
-  return w.replace(/\(\d+\)$/, '');
+/** One unit of a `-hypseg` line (word or phone; `use(2)` alternates stripped), frames at 100 per second. */
+export interface HypsegSegment {
+  unit: string;
+  startFrame: number;
+  /** The next unit's start frame (the utterance's end frame for the last one). */
+  endFrame: number;
+  /** Acoustic score of the unit. */
+  ascr: number;
 }
 
 /**
- * Parses one `-hypseg` line: `uttid S scale T total A ascr L lscr {startFrame ascr lscr word}* endFrame`.
- * Word end = next word's start frame; times in seconds.
+ * Splits one `-hypseg` line: `uttid S scale T total A ascr L lscr {startFrame ascr lscr unit}* endFrame`.
+ * Shared by word decoding and the glass box's phone decoding and alignment.
  */
-export function parseHypseg(line: string): { id: string; words: (WordTiming & { acousticScore: number })[]; totalScore: number } {
+export function hypsegSegments(line: string): { id: string; totalScore: number; segments: HypsegSegment[] } {
   const t = line.trim().split(/\s+/);
-  const id = t[0];
-  if (t[1] !== 'S' || t[3] !== 'T' || t[5] !== 'A' || t[7] !== 'L') throw new Error(`unexpected hypseg line: ${line.slice(0, 120)}`);
-  const totalScore = Number(t[4]);
-  const quads: { frame: number; ascr: number; word: string }[] = [];
-  let i = 9;
-  while (i + 3 < t.length) {
-    quads.push({ frame: Number(t[i]), ascr: Number(t[i + 1]), word: t[i + 3] });
-    i += 4;
+  if (t.length < 9 || t[1] !== 'S' || t[3] !== 'T' || t[5] !== 'A' || t[7] !== 'L') {
+    throw new Error(`unexpected hypseg line: ${line.slice(0, 120)}`);
   }
   const endFrame = Number(t[t.length - 1]);
-  const words: (WordTiming & { acousticScore: number })[] = [];
-  quads.forEach((q, k) => {
-    if (isNonSpeechToken(q.word)) return;
-    const next = k + 1 < quads.length ? quads[k + 1].frame : endFrame;
-    words.push({ word: baseWord(q.word), start: q.frame / FRAMES_PER_SEC, end: next / FRAMES_PER_SEC, acousticScore: q.ascr });
-  });
+  const segments: HypsegSegment[] = [];
+  for (let i = 9; i + 3 < t.length; i += 4) {
+    segments.push({ unit: t[i + 3].replace(/\(\d+\)$/, ''), startFrame: Number(t[i]), endFrame, ascr: Number(t[i + 1]) });
+  }
+  for (let k = 0; k + 1 < segments.length; k++) segments[k].endFrame = segments[k + 1].startFrame;
+  return { id: t[0], totalScore: Number(t[4]), segments };
+}
+
+/** Parses one `-hypseg` line into the recognised words (no sentence marks, silences or fillers); times in seconds. */
+export function parseHypseg(line: string): { id: string; words: (WordTiming & { acousticScore: number })[]; totalScore: number } {
+  const { id, totalScore, segments } = hypsegSegments(line);
+  const words = segments
+    .filter((s) => !isNonSpeechToken(s.unit))
+    .map((s) => ({ word: s.unit, start: s.startFrame / FRAMES_PER_SEC, end: s.endFrame / FRAMES_PER_SEC, acousticScore: s.ascr }));
   return { id, words, totalScore };
 }
 
@@ -101,6 +108,16 @@ export function wavDataOffset(path: string): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Checks a WAV is usable by pocketsphinx_batch (`-adcin yes -adchdr 44`) and returns its absolute path. */
+export function checkBatchWav(path: string): string {
+  const wav = isAbsolute(path) ? path : resolve(path);
+  if (extname(wav) !== '.wav') throw new BackendError(`${wav}: pocketsphinx_batch expects a .wav file`, false);
+  if (/\s/.test(wav)) throw new BackendError(`${wav}: path contains white space, which pocketsphinx control files cannot carry`, false);
+  const off = wavDataOffset(wav);
+  if (off !== 44) throw new BackendError(`${wav}: WAV header is ${off} bytes; pocketsphinx_batch needs a canonical 44-byte header`, false);
+  return wav;
 }
 
 /** One decoded utterance: its `-hypseg` line and one `-ctm` line per recognised word. */
@@ -287,11 +304,7 @@ export class PocketSphinxBackend implements Backend {
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
-    const wav = isAbsolute(audio.wav16k) ? audio.wav16k : resolve(audio.wav16k);
-    if (extname(wav) !== '.wav') throw new BackendError(`${wav}: PocketSphinx backend expects a .wav file`, false);
-    if (!/^[^\s]+$/.test(wav)) throw new BackendError(`${wav}: path contains white space, which pocketsphinx control files cannot carry`, false);
-    const offset = wavDataOffset(wav);
-    if (offset !== 44) throw new BackendError(`${wav}: WAV header is ${offset} bytes; PocketSphinx batch mode needs a canonical 44-byte header`, false);
+    const wav = checkBatchWav(audio.wav16k);
     signal.throwIfAborted();
     const proc = await this.acquire();
     const onAbort = () => proc.kill();
