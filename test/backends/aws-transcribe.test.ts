@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startAwsServer, type AwsFakeServer, type AwsTestCredentials } from '../helpers/aws-server.ts';
-import { librivoxFixtures, type SpeechFixture } from './fixtures.ts';
+import { librivoxFixtures, type SpeechFixture, failure } from './fixtures.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import '../../src/backends/aws-transcribe.ts';
 import { AwsTranscribeBackend, parseAwsTranscribeOptions } from '../../src/backends/aws-transcribe.ts';
-import { BackendError } from '../../src/backends/types.ts';
 
 const CREDS: AwsTestCredentials = {
   accessKeyId: 'AKIAUNIQUETESTKEY7788',
@@ -55,15 +54,6 @@ async function backend(options: Record<string, unknown> = {}): Promise<AwsTransc
   )) as AwsTranscribeBackend;
   backends.push(b);
   return b;
-}
-
-async function failure(p: Promise<unknown>): Promise<BackendError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendError);
-  return err as BackendError;
 }
 
 function expectNoSecret(value: unknown): void {

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import '../../src/backends/command.ts';
 import { CommandBackend, splitCommandLine, parseCommandOptions } from '../../src/backends/command.ts';
-import { BackendError, type AudioRef } from '../../src/backends/types.ts';
-import { librivoxFixtures, type SpeechFixture } from './fixtures.ts';
+import type { AudioRef } from '../../src/backends/types.ts';
+import { librivoxFixtures, type SpeechFixture, failure } from './fixtures.ts';
 
 let fx: SpeechFixture[];
 let work: string;
@@ -25,15 +25,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function backend(options: Record<string, unknown>): Promise<CommandBackend> {
   return (await getBackendFactory('command').create(options, { baseDir: work })) as CommandBackend;
-}
-
-async function failure(p: Promise<unknown>): Promise<BackendError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendError);
-  return err as BackendError;
 }
 
 /** 'gone', or the state letter from /proc/<pid>/stat (R, S, Z, …). */

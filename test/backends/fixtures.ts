@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AudioRef } from '../../src/backends/types.ts';
+import { expect } from 'vitest';
+import { BackendError, type AudioRef } from '../../src/backends/types.ts';
 
 /** Real human speech shipped by Debian's pocketsphinx-testdata: 16 kHz mono WAVs with their transcripts. */
 export const LIBRIVOX_DIR = '/usr/share/pocketsphinx/test/data/librivox';
@@ -23,4 +24,14 @@ export function librivoxFixtures(): SpeechFixture[] {
     const durationSec = (bytes.length - 44) / 32000;
     return { audio: { id, path, wav16k: path, sha256, durationSec }, text };
   });
+}
+
+/** Awaits a promise that must reject with a BackendError, and returns that error. */
+export async function failure(p: Promise<unknown>): Promise<BackendError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BackendError);
+  return err as BackendError;
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIFakeServer } from '../helpers/openai-server.ts';
-import { librivoxFixtures, type SpeechFixture } from './fixtures.ts';
+import { librivoxFixtures, type SpeechFixture, failure } from './fixtures.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import '../../src/backends/openai.ts';
 import { OpenAIBackend, parseOpenAIOptions } from '../../src/backends/openai.ts';
-import { BackendError } from '../../src/backends/types.ts';
 
 const SECRET = 'sk-test-Zq8VUNIQUEopenaiSECRETvalue4417';
 let server: OpenAIFakeServer;
@@ -29,15 +28,6 @@ beforeEach(() => {
 
 async function backend(options: Record<string, unknown> = {}): Promise<OpenAIBackend> {
   return (await getBackendFactory('openai').create({ baseURL: server.baseURL, ...options }, { baseDir: process.cwd() })) as OpenAIBackend;
-}
-
-async function failure(p: Promise<unknown>): Promise<BackendError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(BackendError);
-  return err as BackendError;
 }
 
 function expectNoSecret(value: unknown): void {

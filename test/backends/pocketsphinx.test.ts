@@ -1,33 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, parseHypseg } from '../../src/backends/pocketsphinx.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
-import { BackendError, type AudioRef } from '../../src/backends/types.ts';
+import { BackendError } from '../../src/backends/types.ts';
+import { librivoxFixtures } from './fixtures.ts';
 import { align } from '../../src/score/align.ts';
 import { sumCounts, wer } from '../../src/score/metrics.ts';
 
-const LIBRIVOX = '/usr/share/pocketsphinx/test/data/librivox';
-
 /** Human read speech shipped by Debian's pocketsphinx-testdata, with its reference transcripts. */
-function librivox(): { ref: string; ref16k: AudioRef }[] {
-  return readFileSync(join(LIBRIVOX, 'transcription'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const m = /^<s> (.*) <\/s> \((.*)\)$/.exec(line.trim());
-      if (!m) throw new Error(`bad transcription line ${line}`);
-      const wav = join(LIBRIVOX, `${m[2]}.wav`);
-      const bytes = readFileSync(wav);
-      return {
-        ref: m[1],
-        ref16k: { id: m[2], path: wav, wav16k: wav, sha256: createHash('sha256').update(bytes).digest('hex'), durationSec: (bytes.length - 44) / 32000 },
-      };
-    });
-}
+const librivox = () => librivoxFixtures().map((f) => ({ ref: f.text, ref16k: f.audio }));
 
 const signal = () => new AbortController().signal;
 
