@@ -4,20 +4,10 @@ import { join } from 'node:path';
 import { alignCounts, tokenize } from '../../src/score/align.ts';
 import { charCounts } from '../../src/score/metrics.ts';
 import { writeRunExport, type ExportedUtterance, type RunMetaInput } from '../../src/report/run-export.ts';
+import { prng } from '../score/random-corpus.ts';
 
 const WORDS = 'the birch canoe slid on smooth planks glue sheet to dark blue background it is easy tell depth of a well'.split(' ');
 
-/** Deterministic PRNG (mulberry32) so the fixture is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface GroupSpec {
   accent: string;
@@ -63,8 +53,8 @@ export function makeUtterances(
 ): ExportedUtterance[] {
   const groups = opts.groups ?? DEFAULT_GROUPS;
   const backend = opts.backend ?? 'mock-asr';
-  const rand = rng(opts.seed ?? 7);
-  const errRand = rng(opts.errorSeed ?? (opts.seed ?? 7) + 1000);
+  const rand = prng(opts.seed ?? 7);
+  const errRand = prng(opts.errorSeed ?? (opts.seed ?? 7) + 1000);
   const out: ExportedUtterance[] = [];
   for (const g of groups) {
     for (let s = 0; s < g.speakers; s++) {
