@@ -7,9 +7,9 @@
  * "Recognition" returns the text the test registered for the uploaded audio's sha256.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { createHash, createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { listenLoopback } from './loopback.ts';
 
 export interface AwsTestCredentials {
   accessKeyId: string;
@@ -209,7 +209,6 @@ export async function startAwsServer(creds: AwsTestCredentials, region = 'eu-wes
   const startedJobs: { name: string; input: Record<string, unknown> }[] = [];
   const deletedJobs: string[] = [];
   const deletedObjects: string[] = [];
-  const sockets = new Set<Socket>();
   let pollsUntilDone = 1;
   let url = '';
 
@@ -398,14 +397,8 @@ export async function startAwsServer(creds: AwsTestCredentials, region = 'eu-wes
       }
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no server address');
-  url = `http://127.0.0.1:${addr.port}`;
+  const listening = await listenLoopback(server);
+  url = `http://127.0.0.1:${listening.port}`;
   return {
     url,
     region,
@@ -419,10 +412,6 @@ export async function startAwsServer(creds: AwsTestCredentials, region = 'eu-wes
     setResolver: (fn) => void (resolver = fn),
     setPollsUntilDone: (n) => void (pollsUntilDone = n),
     pushFault: (op, ...f) => void faults.set(op, [...(faults.get(op) ?? []), ...f]),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }

@@ -4,8 +4,8 @@
  * "Recognition" is a lookup of the uploaded WAV's sha256 in texts the test registers: the point is the wire protocol.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { createHash } from 'node:crypto';
+import { listenLoopback } from './loopback.ts';
 
 export type OpenAIFault =
   | { kind: 'status'; status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
@@ -108,7 +108,6 @@ export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServe
   let resolver: ((wav: Buffer, sha256: string) => string | undefined) | undefined;
   const faults: OpenAIFault[] = [];
   const requests: RecordedOpenAIRequest[] = [];
-  const sockets = new Set<Socket>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const rec: RecordedOpenAIRequest = { method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization, fields: {}, status: 0 };
@@ -183,23 +182,13 @@ export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServe
       if (!res.headersSent) sendJson(res, 500, { error: { message: String(e), type: 'server_error' } });
     });
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const addr = server.address();
-  if (!addr || typeof addr === 'string') throw new Error('no server address');
+  const listening = await listenLoopback(server);
   return {
-    baseURL: `http://127.0.0.1:${addr.port}/v1`,
+    baseURL: `http://127.0.0.1:${listening.port}/v1`,
     requests,
     setTranscript: (sha, text) => void texts.set(sha, text),
     setResolver: (fn) => void (resolver = fn),
     pushFault: (...f) => void faults.push(...f),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }

@@ -8,7 +8,6 @@ import { prng } from '../score/random-corpus.ts';
 
 const WORDS = 'the birch canoe slid on smooth planks glue sheet to dark blue background it is easy tell depth of a well'.split(' ');
 
-
 export interface GroupSpec {
   accent: string;
   speakers: number;

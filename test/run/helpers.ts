@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { encodeWav16 } from '../../src/audio/wav.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from '../../src/backends/types.ts';
 import { parseSuite, type Suite } from '../../src/run/suite.ts';
+import { listenLoopback } from '../helpers/loopback.ts';
 
 export function tmp(prefix = 'asrfair-run-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -152,17 +152,8 @@ export async function loopback(handler: (req: IncomingMessage, res: ServerRespon
     req.on('end', () => handler(req, res, id, nth));
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  const listening = await listenLoopback(server);
+  return { url: `http://127.0.0.1:${listening.port}`, requests, close: listening.close };
 }
 
 export function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
