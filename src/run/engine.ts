@@ -15,7 +15,7 @@ import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 import { CostBudget } from './budget.ts';
-import { loadNormaliser } from './score.ts';
+import { getNormaliser } from '../text/normalise.ts';
 import type { Normaliser } from '../text/normalise.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { scrubString } from './secrets.ts';
@@ -223,7 +223,7 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   const conditions = resolveConditions(suite);
   let norm: Normaliser;
   try {
-    norm = await loadNormaliser(suite.normaliser);
+    norm = getNormaliser(suite.normaliser);
   } catch (e) {
     throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
   }

@@ -85,7 +85,7 @@ export async function exportRun(
   const costModel: CostModel = suite.costModel ?? 'sclite';
   const meta = RunMetaSchema.safeParse(runMetaOf(run, costModel));
   if (!meta.success) throw new Error(`run ${runId}: cannot build run.json: ${meta.error.issues.map((i) => i.message).join('; ')}`);
-  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[], warn: opts.warn });
+  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[] });
   if (scorer.normaliser.version !== run.normaliserVersion) {
     opts.warn?.(`normaliser ${run.normaliser} is now version ${scorer.normaliser.version}; the run recorded version ${run.normaliserVersion}`);
   }

@@ -4,6 +4,8 @@ import { alignCounts, tokenize } from '../score/align.ts';
 import { charCounts } from '../score/metrics.ts';
 import type { CostModel } from '../score/types.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
+import { createG2P } from '../text/g2p.ts';
+import { phoneCounts } from '../text/per.ts';
 import type { RunItemResult } from './store.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
@@ -12,36 +14,13 @@ export interface ScorerOptions {
   normaliser: string;
   costModel: CostModel;
   metrics: readonly Metric[];
-  /** Called once when a metric cannot be computed here (e.g. PER without the G2P module). */
-  warn?: (msg: string) => void;
 }
 
 type PhoneCountsFn = (ref: string, hyp: string) => ErrorCounts;
 
-/** Optional modules other parts of asrfair provide; imported by variable name so a missing one is a warning, not a crash. */
-async function optionalImport<T>(spec: string): Promise<T | undefined> {
-  try {
-    return (await import(spec)) as T;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
-  }
-}
-
-/** Loads the normaliser registry's optional members (the `english` normaliser registers itself on import). */
-export async function loadNormaliser(name: string): Promise<Normaliser> {
-  await optionalImport('../text/english.ts');
-  return getNormaliser(name);
-}
-
-async function loadPhoneCounts(costModel: CostModel): Promise<PhoneCountsFn | undefined> {
-  type PerModule = { phoneCounts(ref: string, hyp: string, g2p: unknown, costs?: CostModel): { counts: ErrorCounts } };
-  type G2pModule = { createG2P(): Promise<unknown> };
-  const per = await optionalImport<PerModule>('../text/per.ts');
-  const g2pMod = await optionalImport<G2pModule>('../text/g2p.ts');
-  if (!per || !g2pMod) return undefined;
-  const g2p = await g2pMod.createG2P();
-  return (ref, hyp) => per.phoneCounts(ref, hyp, g2p, costModel).counts;
+async function loadPhoneCounts(costModel: CostModel): Promise<PhoneCountsFn> {
+  const g2p = await createG2P();
+  return (ref, hyp) => phoneCounts(ref, hyp, g2p, costModel).counts;
 }
 
 /** Turns stored run items into scored rows of the run export. */
@@ -55,11 +34,10 @@ function allDeleted(n: number): ErrorCounts {
 }
 
 export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
-  const normaliser = await loadNormaliser(opts.normaliser);
+  const normaliser = getNormaliser(opts.normaliser);
   let phones: PhoneCountsFn | undefined;
   if (opts.metrics.includes('per')) {
     phones = await loadPhoneCounts(opts.costModel);
-    if (!phones) opts.warn?.('metric "per" skipped: the G2P / PER modules (src/text/g2p.ts, src/text/per.ts) are not available');
   }
   return {
     normaliser,

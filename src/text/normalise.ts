@@ -1,3 +1,5 @@
+import { english } from './english.ts';
+
 /** A named, versioned text normaliser. Reports name it (and its version) next to every number. */
 export interface Normaliser {
   name: string;
@@ -27,15 +29,11 @@ export const basic: Normaliser = {
   },
 };
 
-const registry = new Map<string, Normaliser>([
+const registry: ReadonlyMap<string, Normaliser> = new Map<string, Normaliser>([
   [none.name, none],
   [basic.name, basic],
+  [english.name, english],
 ]);
-
-/** Registers a normaliser (the english normaliser registers itself from ./english.ts). */
-export function registerNormaliser(n: Normaliser): void {
-  registry.set(n.name, n);
-}
 
 export function normaliserNames(): string[] {
   return [...registry.keys()];

@@ -3,7 +3,6 @@ import { createInterface } from 'node:readline';
 import { getNormaliser, normaliserNames } from '../../text/normalise.ts';
 import { loadEquivalences, type Equivalences } from '../../text/glm.ts';
 import { UsageError } from '../errors.ts';
-import '../../text/english.ts';
 
 interface NormaliseOptions {
   normaliser: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
-import { getNormaliser, normaliserNames, type Normaliser } from '../../text/normalise.ts';
+import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { isCostModel } from '../../score/align.ts';
 import { scoreFiles, type ScoreResult } from '../../score/score.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
@@ -26,12 +26,7 @@ const COST_TEXT: Record<CostModel, string> = {
   unit: 'unit (plain Levenshtein 1/1/1)',
 };
 
-/** Normalisers other than the built-ins register themselves when their module loads. */
-async function loadNormaliser(name: string): Promise<Normaliser> {
-  if (!normaliserNames().includes(name) && name === 'english') {
-    // Loaded by URL so this file still type-checks while ../../text/english.ts is being written.
-    await import(new URL('../../text/english.ts', import.meta.url).href).catch(() => undefined);
-  }
+function normaliserFlag(name: string): Normaliser {
   try {
     return getNormaliser(name);
   } catch (e) {
@@ -106,7 +101,7 @@ export function registerScore(program: Command): void {
       const topK = Number(flags.confusions);
       if (!Number.isInteger(topK) || topK < 0) throw new UsageError(`--confusions must be a whole number >= 0, not "${flags.confusions}"`);
       const format = flags.format as TranscriptFormat | undefined;
-      const normaliser = await loadNormaliser(flags.normaliser);
+      const normaliser = normaliserFlag(flags.normaliser);
 
       const res = await scoreFiles(flags.ref, flags.hyp, {
         refFormat: format,
