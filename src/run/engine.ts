@@ -15,8 +15,7 @@ import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 import { CostBudget } from './budget.ts';
-import { getNormaliser } from '../text/normalise.ts';
-import type { Normaliser } from '../text/normalise.ts';
+import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { scrubString } from './secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
@@ -177,7 +176,6 @@ function keyString(k: ResultKey): string {
   return `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
 }
 
-/** The utterance fields a run keeps (grouping keys of the suite default to `undeclared`). */
 /**
  * Applies the suite's label map: for each key it covers, the declared raw text (`<key>_raw`, else the
  * value itself) is mapped to its canonical group; a value the map marks as "no declaration" is removed.
