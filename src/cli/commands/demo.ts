@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
+import { loadSuite } from '../../run/suite.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { loadRunForReport } from '../../report/run-export.ts';
 import { writeReport } from '../../report/write.ts';
@@ -43,13 +44,14 @@ export function registerDemo(program: Command): void {
     });
     if (summary.status === 'interrupted') process.exit(130);
     const loaded = loadRunForReport(out);
+    // The card follows the suite: its first grouping key and slice, cell minimum, bootstrap and seed.
+    const settings = loadSuite(suitePath);
     const card = buildServiceCard(loaded.meta, loaded.utterances, {
-      groupBy: 'accent',
-      slices: ['accent', 'tts_engine'],
-      bootstrap: 1000,
-      seed: 1,
-      // The synthetic corpus has 3 speakers per voice: small on purpose, so cells are sized for it.
-      minCell: { speakers: 3, words: 200 },
+      groupBy: settings.groupBy[0],
+      slices: settings.slices[0],
+      bootstrap: settings.bootstrap.B,
+      seed: settings.seed,
+      minCell: settings.minCell,
       publish: false,
       toolVersion: program.version() ?? 'unknown',
     });
