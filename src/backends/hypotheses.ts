@@ -91,7 +91,6 @@ export interface HypothesesOptions {
 export class HypothesesBackend implements Backend {
   readonly key: string;
   /** Results depend on AudioRef.id, not on the audio bytes (see class comment). */
-  readonly lookupById = true;
   readonly keyByUtteranceId = true;
   private readonly entries: Map<string, HypothesisEntry>;
   readonly contentSha256: string;
