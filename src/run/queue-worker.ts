@@ -89,17 +89,21 @@ class BackendPool {
   }
 }
 
-/** The coordinator's prepared WAV if this machine can read it with the right bytes, else prepared here. */
+/**
+ * The coordinator's prepared WAV if this machine can read it with the right bytes, else prepared here.
+ * Compared with the coordinator's audio hash, not the result key (which also carries the utterance id for
+ * backends keyed by id).
+ */
 async function audioFor(data: TranscribeJobData, cacheDir: string): Promise<AudioRef> {
-  if ((await sha256File(data.audio.wav16k)) === data.key.audioSha256) return data.audio;
+  if ((await sha256File(data.audio.wav16k)) === data.audio.sha256) return data.audio;
   let audio: AudioRef;
   try {
     audio = await prepareAudio(data.prepare.entry, { cacheDir, condition: (data.prepare.condition ?? undefined) as PrepareOptions['condition'], seed: data.prepare.seed });
   } catch (e) {
     throw new UnrecoverableError(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
   }
-  if (audio.sha256 !== data.key.audioSha256) {
-    throw new UnrecoverableError(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.key.audioSha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
+  if (audio.sha256 !== data.audio.sha256) {
+    throw new UnrecoverableError(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
   }
   return audio;
 }

@@ -143,7 +143,7 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
         format: JOB_FORMAT,
         key,
         backend: { name: spec.name, type: spec.type, options: spec.options, baseDir: c.dir, plugins: [], suiteFile: c.suite },
-        audio: { ...audio, wav16k: join(c.dir, 'not-mounted-here.wav') },
+        audio: { ...audio, sha256: key.audioSha256, wav16k: join(c.dir, 'not-mounted-here.wav') },
         prepare: { entry: { id: audio.id, audioPath: audio.path }, condition: null, seed: 1 },
         timeoutMs: 10_000,
         backoff: { baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterSec: 300 },
