@@ -3,7 +3,25 @@ import { z } from 'zod';
 /** Value used for any grouping attribute a speaker did not declare. */
 export const UNDECLARED = 'undeclared';
 
+/** Label value of `labels.role` for corpus staff (e.g. CORAAL interviewers): never pooled into `undeclared`. */
+export const INTERVIEWER = 'interviewer';
+
 const labelValue = z.string();
+
+/**
+ * What a corpus markup policy did to one utterance's reference (see `src/corpora/importers/markup.ts`):
+ * `policy` names the corpus convention applied (e.g. `coraal`), `removed` counts markup tokens taken out of the
+ * reference (pauses, non-speech, redactions, unintelligible spans, word fragments), `kinds` counts every markup
+ * occurrence by kind (also those only unwrapped and kept as words, such as overlap brackets).
+ */
+export const MarkupSchema = z
+  .object({
+    policy: z.string().min(1),
+    removed: z.number().int().nonnegative(),
+    kinds: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  })
+  .strict();
+export type Markup = z.infer<typeof MarkupSchema>;
 
 /** One utterance of a manifest line. Extra fields are kept (passthrough) so importers can carry provenance. */
 export const UtteranceSchema = z
@@ -18,6 +36,12 @@ export const UtteranceSchema = z
     condition: z.record(z.string(), z.string()).optional(),
     corpus: z.string().optional(),
     split: z.string().optional(),
+    /** Language of the reference, ISO 639-1 (two lower-case letters, e.g. `en`, `ta`), as the corpus documents it. */
+    language: z
+      .string()
+      .regex(/^[a-z]{2}$/, 'language must be an ISO 639-1 code (two lower-case letters, e.g. "en")')
+      .optional(),
+    markup: MarkupSchema.optional(),
   })
   .passthrough()
   .refine((u) => u.start === undefined || u.end === undefined || u.end > u.start, {
@@ -40,8 +64,12 @@ export function speakerOf(u: Pick<Utterance, 'id' | 'speaker'>): string {
   return u.speaker ?? `utt:${u.id}`;
 }
 
-/** Group of an utterance on a label key; missing or blank declarations are `undeclared`. */
+/**
+ * Group of an utterance on a label key; missing or blank declarations are `undeclared`, except for corpus staff
+ * (`labels.role` = `interviewer`), who are their own group `interviewer` rather than pooled with undeclared speakers.
+ */
 export function groupOf(u: Pick<Utterance, 'labels'>, key: string): string {
   const v = u.labels?.[key];
-  return v === undefined || v.trim() === '' ? UNDECLARED : v;
+  if (v === undefined || v.trim() === '') return u.labels?.role === INTERVIEWER ? INTERVIEWER : UNDECLARED;
+  return v;
 }

@@ -14,8 +14,16 @@ export interface ImportContext {
   split?: string;
   /** Generic CSV/TSV/JSONL: manifest field → source column. */
   columns?: Record<string, string>;
-  /** Non-fatal notes (skipped rows, files without audio). */
-  warn(message: string): void;
+  /** Kaldi: folder relative wav.scp paths are resolved against (default: found the Kaldi way, see kaldi.ts). */
+  root?: string;
+  /** Language of the references (ISO 639-1) for formats whose layout does not say it (kaldi, csv, tsv, jsonl). */
+  language?: string;
+  /** CORAAL: also import interviewer turns (labelled `role: interviewer`); excluded by default. */
+  includeInterviewers?: boolean;
+  /** Non-fatal notes (skipped rows, files without audio); `kind` groups them in the summary. */
+  warn(message: string, kind?: string): void;
+  /** Counts something the import did on purpose (rows that are only markup, excluded interviewer turns): said once, with its total. */
+  tally?(what: string, n?: number): void;
 }
 
 /** One imported utterance plus where it came from (for error messages). */

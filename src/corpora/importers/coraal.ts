@@ -3,10 +3,17 @@
  * Gender, Age, Age.Group, …) and, per interview, `<File>.txt` (Line, Spkr, StTime, Content, EnTime) next to
  * `<File>.wav`. Each transcript row becomes a segment. CORAAL groups are community/site (the component the
  * interview belongs to), not a self-declared dialect: this is written into every utterance's `label_note`.
+ *
+ * Markup follows CORAAL's transcription conventions (`applyCoraalMarkup`): pauses, non-speech, redactions,
+ * unintelligible spans and fragments never become reference words; a row left with no words is not an utterance
+ * (counted). Speakers not in the metadata whose id has `_int_` are the interviewers: labelled `role: interviewer` and
+ * left out unless `includeInterviewers`; other speakers missing from the metadata are kept, without labels, and warned.
+ * Language: English (`en`).
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InputError } from '../../manifest/errors.ts';
+import { applyCoraalMarkup, hasWords } from './markup.ts';
 import { checked, isDir, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
 
 export const CORAAL_SITES: Readonly<Record<string, string>> = {
@@ -32,9 +39,9 @@ async function walk(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Drops CORAAL pause markers "(pause 0.52)"; other markup (e.g. [laughs], /unintelligible/) is left for the normaliser. */
-export function cleanCoraalContent(s: string): string {
-  return s.replace(/\(pause \d+(\.\d+)?\)/gi, ' ').replace(/\s+/g, ' ').trim();
+/** CORAAL interviewer ids: `<FILE>_int_<n>` (e.g. `DCB_int_01`), never in the speaker metadata. */
+export function isCoraalInterviewer(spk: string): boolean {
+  return /_int_/i.test(spk);
 }
 
 export async function* importCoraal(input: string, ctx: ImportContext): AsyncIterable<Imported> {
@@ -75,10 +82,21 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
         throw new InputError(tf, row.line, `bad times StTime=${table.get(row, 'StTime')} EnTime=${table.get(row, 'EnTime')}`);
       }
       const content = table.get(row, 'Content') ?? '';
-      const cleaned = cleanCoraalContent(content);
-      if (!cleaned) continue;
+      const { text: cleaned, markup } = applyCoraalMarkup(content);
+      if (!hasWords(cleaned)) {
+        ctx.tally?.('CORAAL rows with only markup (pauses, non-speech, redactions), not utterances');
+        continue;
+      }
       const labels: Record<string, string> = {};
       const m = bySpeaker.get(spk);
+      if (!m && isCoraalInterviewer(spk)) {
+        if (!ctx.includeInterviewers) {
+          ctx.tally?.('CORAAL interviewer turns excluded (--include-interviewers to keep them)');
+          continue;
+        }
+        labels.role = 'interviewer';
+      } else if (!m) ctx.warn(`${tf}:${row.line}: speaker ${spk} is not in the metadata ${metaFile}; imported without labels`, 'CORAAL speaker not in metadata');
+      else labels.role = 'interviewee';
       // Only speakers in the metadata (the interviewees) belong to the site's community; interviewers get no site.
       if (m) {
         ctx.labels.assign(labels, 'site', m['CORAAL.Sub'] || site);
@@ -95,6 +113,8 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
           end: en,
           text: cleaned,
           text_raw: content,
+          ...(markup ? { markup } : {}),
+          language: 'en',
           speaker: `coraal-${spk}`,
           labels,
           corpus: 'coraal',

@@ -4,6 +4,7 @@ import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
+import { WarningSummary } from '../../manifest/warnings.ts';
 import { UsageError } from '../../cli/errors.ts';
 import type { ImportContext, Imported } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
@@ -24,7 +25,14 @@ export interface ImportOptions {
   allowPipes?: boolean;
   split?: string;
   columns?: Record<string, string>;
-  warn?: (message: string) => void;
+  /** Kaldi: folder relative wav.scp paths are relative to (default: found the Kaldi way). */
+  root?: string;
+  /** ISO 639-1 language of the references, for formats that do not say it (kaldi, csv, tsv, jsonl). */
+  language?: string;
+  /** CORAAL: keep interviewer turns (labelled role: interviewer). */
+  includeInterviewers?: boolean;
+  /** Called for each warning as it happens (besides the summary). */
+  warn?: (message: string, kind: string) => void;
 }
 
 export interface ImportSummary {
@@ -33,6 +41,10 @@ export interface ImportSummary {
   mapper: LabelMapper;
   /** L2-ARCTIC: side file with the annotated phone errors (utterance id → errors). */
   annotationsFile?: string;
+  /** Every warning, by kind (print with `warnings.lines()`). */
+  warnings: WarningSummary;
+  /** What the import left out on purpose, with counts (markup-only rows, excluded interviewer turns, …). */
+  tallies: Array<[string, number]>;
 }
 
 /** Streams the utterances of a corpus (without writing anything). */
@@ -67,14 +79,26 @@ export async function importToManifest(format: string, input: string, opts: Impo
   if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`unknown import format "${format}" (one of: ${IMPORT_FORMATS.join(', ')})`);
   }
+  if (opts.language !== undefined && !/^[a-z]{2}$/.test(opts.language)) {
+    throw new UsageError(`--language "${opts.language}" is not an ISO 639-1 code (two lower-case letters, e.g. en, ta)`);
+  }
   const mapper = new LabelMapper(opts.labels);
+  const warnings = new WarningSummary();
+  const tallies = new Map<string, number>();
   const ctx: ImportContext = {
     out: opts.out,
     labels: mapper,
     allowPipes: opts.allowPipes,
     split: opts.split,
     columns: opts.columns,
-    warn: opts.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)),
+    root: opts.root,
+    language: opts.language,
+    includeInterviewers: opts.includeInterviewers,
+    warn: (m, kind = 'other') => {
+      warnings.add(kind, m);
+      opts.warn?.(m, kind);
+    },
+    tally: (what, n = 1) => void tallies.set(what, (tallies.get(what) ?? 0) + n),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
   await mkdir(dirname(resolve(opts.out)), { recursive: true });
@@ -104,10 +128,11 @@ export async function importToManifest(format: string, input: string, opts: Impo
     annotationsFile = `${opts.out.replace(/\.jsonl$/, '')}.annotations.json`;
     await writeFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n');
   }
-  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile };
+  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies] };
 }
 
 export { parseColumnMap } from './generic.ts';
+export { MARKUP_POLICIES, applyCoraalMarkup, applyEdaccMarkup, applyKaldiMarkup } from './markup.ts';
 export { parseTextGrid, readTextGrid, readL2ArcticAnnotations, type PhoneError, type TextGrid } from './textgrid.ts';
 export { STELLA_PARAGRAPH } from './saa.ts';
 export { L2ARCTIC_SPEAKERS } from './l2arctic.ts';

@@ -1,0 +1,133 @@
+/**
+ * Per-corpus policies for the non-speech and redaction markup inside reference transcripts. Markup is never a word:
+ * each policy removes it from the reference (or unwraps it when the words inside were spoken) and counts what it
+ * did, by kind, into the utterance's optional `markup` field, so the service card can say how many tokens and
+ * utterances the policy touched per group (`summariseMarkup` in `src/manifest/markup.ts`).
+ *
+ * Kinds: `pause` (timed silences), `nonspeech` (laughs, coughs, breaths, teeth sucks, noise tags), `paralinguistic`
+ * (voice-quality notes such as "(laughing)" after spoken words), `redaction` (anonymised names/places: the audio is
+ * altered, no recogniser can produce the tag), `unintelligible` (spans the transcriber could not hear), `fragment`
+ * (cut-off words and false starts ending or starting in "-"), and, kept as words: `uncertain` (the transcriber's best
+ * guess, unwrapped) and `overlap` (speech overlapping another speaker, unwrapped). Rows that hold nothing but markup
+ * are not utterances: importers skip and count them.
+ */
+import type { Markup } from '../../manifest/schema.ts';
+
+export type MarkupKind = 'pause' | 'nonspeech' | 'paralinguistic' | 'redaction' | 'unintelligible' | 'fragment' | 'uncertain' | 'overlap';
+
+export interface MarkupResult {
+  /** Reference with markup removed or unwrapped, whitespace folded. */
+  text: string;
+  /** What was done; undefined when the text had no markup. */
+  markup?: Markup;
+}
+
+/** Policy name (recorded in each utterance's `markup.policy`) → what it does, for `--help` and the README. */
+export const MARKUP_POLICIES: Readonly<Record<string, string>> = {
+  coraal:
+    'CORAAL conventions (CORAAL User Guide): (pause 0.52), <laugh>/<cough>/<ts>…, (laughing)-style notes, /RD-NAME-2/ redactions, ' +
+    '/?/, /unintelligible/, /inaudible/ and word fragments (false starts, "I-") removed; [overlaps] and /best guesses/ unwrapped and kept',
+  edacc: 'EdAcc stm/text tags (<breath>, <overlap>, <laugh>, …) removed; segments marked IGNORE_TIME_SEGMENT_IN_SCORING skipped',
+  kaldi: 'Kaldi noise tokens (<unk>, <noise>, [laughter], [noise], !SIL, …) removed as whole tokens',
+  none: 'Common Voice, Speech Accent Archive and L2-ARCTIC references are read prompts without markup: left as they are',
+};
+
+class Counter {
+  removed = 0;
+  kinds: Record<string, number> = {};
+  add(kind: MarkupKind, removed: boolean, n = 1): void {
+    this.kinds[kind] = (this.kinds[kind] ?? 0) + n;
+    if (removed) this.removed += n;
+  }
+  result(policy: string, text: string): MarkupResult {
+    const folded = text.replace(/\s+/g, ' ').trim();
+    return Object.keys(this.kinds).length ? { text: folded, markup: { policy, removed: this.removed, kinds: this.kinds } } : { text: folded };
+  }
+}
+
+const FRAGMENT = /^(?:[\p{L}\p{N}']+-|-[\p{L}\p{N}']+)$/u;
+const TRAILING_PUNCT = /[.,!?;:"]+$/u;
+
+/** Drops word fragments ("I-", "m-", "don't-"): a token ending (or starting) in "-", ignoring trailing punctuation. */
+function dropFragments(s: string, c: Counter): string {
+  return s
+    .split(/\s+/)
+    .filter((t) => {
+      if (!t) return false;
+      if (FRAGMENT.test(t.replace(TRAILING_PUNCT, ''))) {
+        c.add('fragment', true);
+        return false;
+      }
+      return true;
+    })
+    .join(' ');
+}
+
+/**
+ * CORAAL `Content` (CORAAL User Guide, transcription conventions): pauses `(pause 0.52)`, non-linguistic sounds
+ * `<laugh>`, `<ts>`, `<cough>`, `<clears throat>`, voice-quality notes `(laughing)`, `(whispered)`, redactions
+ * `/RD-NAME-2/` (`/RD-SCHOOL-…/`, `/RD-ADDRESS-…/`, …), unintelligible `/?/`, `/??/`, `/unintelligible/`,
+ * `/inaudible/`, and fragments `I-` are removed; overlapping speech `[…]` (brackets may open and close on different
+ * rows) and best guesses `/nah mean/` keep their words.
+ */
+export function applyCoraalMarkup(content: string): MarkupResult {
+  const c = new Counter();
+  let s = content;
+  const drop = (re: RegExp, kind: MarkupKind) => {
+    s = s.replace(re, () => {
+      c.add(kind, true);
+      return ' ';
+    });
+  };
+  drop(/\(\s*pause\s+[\d.]+\s*\)/gi, 'pause');
+  drop(/\([^()]*\)/g, 'paralinguistic');
+  drop(/<[^<>]*>/g, 'nonspeech');
+  drop(/\/\s*RD-[A-Z]+[^/\s]*\s*\//g, 'redaction');
+  drop(/\/\s*(?:\?+|unintelligible|inaudible)\s*\//gi, 'unintelligible');
+  s = s.replace(/\/([^/]*)\//g, (_m, w: string) => {
+    c.add('uncertain', false);
+    return ` ${w} `;
+  });
+  if (s.includes('/')) {
+    // A best guess whose slashes open and close on different rows: unwrap its half.
+    c.add('uncertain', false, (s.match(/\//g) ?? []).length);
+    s = s.replace(/\//g, ' ');
+  }
+  const opens = (s.match(/\[/g) ?? []).length;
+  const closes = (s.match(/\]/g) ?? []).length;
+  if (opens || closes) c.add('overlap', false, Math.max(opens, closes));
+  s = s.replace(/[[\]]/g, ' ');
+  s = dropFragments(s, c);
+  return c.result('coraal', s);
+}
+
+/** EdAcc transcripts: every `<tag>` (`<breath>`, `<overlap>`, `<laugh>`, `<cough>`, …) is removed; `<overlap>` counts as overlap. */
+export function applyEdaccMarkup(text: string): MarkupResult {
+  const c = new Counter();
+  const s = text.replace(/<([^<>]*)>/g, (_m, tag: string) => {
+    c.add(/^overlap$/i.test(tag.trim()) ? 'overlap' : 'nonspeech', true);
+    return ' ';
+  });
+  return c.result('edacc', s);
+}
+
+const KALDI_NOISE = /^(?:<[^<>\s]+>|\[[^[\]\s]+\]|!SIL|!sil)$/;
+
+/** Kaldi `text`: whole tokens `<unk>`, `<noise>`, `<SPOKEN_NOISE>`, `[laughter]`, `[noise]`, `!SIL` are removed. */
+export function applyKaldiMarkup(text: string): MarkupResult {
+  const c = new Counter();
+  const kept = text.split(/\s+/).filter((t) => {
+    if (!t) return false;
+    if (KALDI_NOISE.test(t)) {
+      c.add('nonspeech', true);
+      return false;
+    }
+    return true;
+  });
+  return c.result('kaldi', kept.join(' '));
+}
+
+/** True when a reference has no word left (only punctuation, or nothing): such a row is not an utterance. */
+export function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
+}

@@ -1,0 +1,47 @@
+/**
+ * Per-group totals of what corpus markup policies did to the references (for the service card: "the card states the
+ * policy and how many tokens and utterances it touched per group"). Pure: reads only `labels` and `markup`.
+ */
+import { groupOf, type Utterance } from './schema.ts';
+
+export interface MarkupGroupSummary {
+  group: string;
+  /** Utterances in the group. */
+  utterances: number;
+  /** Utterances whose reference a markup policy changed (removed tokens or unwrapped markup). */
+  touched: number;
+  /** Markup tokens removed from the references (never counted as words). */
+  removedTokens: number;
+  /** Every markup occurrence by kind (pause, nonspeech, redaction, unintelligible, fragment, overlap, uncertain, …). */
+  kinds: Record<string, number>;
+  /** Policies seen in the group (e.g. `coraal`), sorted. */
+  policies: string[];
+}
+
+/**
+ * Aggregates `utterance.markup` per group of `groupBy` (groups as `groupOf` forms them, so `undeclared` and
+ * `interviewer` are groups like any other). Groups are returned sorted by name; a group none of whose utterances
+ * carry `markup` has touched = removedTokens = 0.
+ */
+export function summariseMarkup(utts: Iterable<Pick<Utterance, 'labels' | 'markup'>>, groupBy: string): MarkupGroupSummary[] {
+  const by = new Map<string, MarkupGroupSummary & { policySet: Set<string> }>();
+  for (const u of utts) {
+    const g = groupOf(u, groupBy);
+    let s = by.get(g);
+    if (!s) {
+      s = { group: g, utterances: 0, touched: 0, removedTokens: 0, kinds: {}, policies: [], policySet: new Set() };
+      by.set(g, s);
+    }
+    s.utterances++;
+    const m = u.markup;
+    if (!m) continue;
+    s.policySet.add(m.policy);
+    const occurrences = Object.values(m.kinds ?? {}).reduce((a, b) => a + b, 0);
+    if (m.removed > 0 || occurrences > 0) s.touched++;
+    s.removedTokens += m.removed;
+    for (const [k, n] of Object.entries(m.kinds ?? {})) s.kinds[k] = (s.kinds[k] ?? 0) + n;
+  }
+  return [...by.values()]
+    .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))
+    .map(({ policySet, ...s }) => ({ ...s, policies: [...policySet].sort() }));
+}
