@@ -117,13 +117,13 @@ export class LabelMapper {
   constructor(readonly map: LabelMap = new LabelMap()) {}
 
   /**
-   * Sets `labels[key]` (canonical) and `labels[key_raw]` (as declared) from one raw declaration.
+   * Sets `labels[key]` (canonical, from the trimmed value) and `labels[key_raw]` (verbatim) from one raw declaration.
    * Blank raw values set nothing: an undeclared attribute stays absent.
    */
   assign(labels: Record<string, string>, key: string, raw: string | undefined | null): void {
     const value = raw?.trim();
-    if (!value) return;
-    labels[`${key}_raw`] = value;
+    if (!value || raw == null) return;
+    labels[`${key}_raw`] = raw; // verbatim, as declared (whitespace included)
     const canonical = this.canonical(key, value);
     if (canonical !== null) labels[key] = canonical;
   }

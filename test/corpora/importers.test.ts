@@ -151,11 +151,13 @@ describe('Speech Accent Archive', () => {
     wav(join(dir, 'recordings', 'balanta.mp3'));
     wav(join(dir, 'recordings', 'spanish1.mp3'));
     const warnings: string[] = [];
-    const { entries, byId } = await importAndLoad('speechaccentarchive', dir, {}, warnings);
+    const { entries, byId, summary } = await importAndLoad('speechaccentarchive', dir, {}, warnings);
     expect(entries.map((e) => e.id)).toEqual(['saa-balanta', 'saa-spanish1']);
+    expect(summary.tallies).toEqual([['Speech Accent Archive rows marked file_missing?', 1]]);
+    expect(entries.every((e) => e.language === 'en')).toBe(true);
     expect(byId.get('saa-spanish1')!.labels).toMatchObject({ l1: 'spanish', gender: 'female', birthplace_raw: 'buenos aires, argentina', age: '18.0', english_onset_age: '10.0' });
     expect(byId.get('saa-balanta')!.text).toBe(STELLA_PARAGRAPH);
-    expect(warnings.join('\n')).toMatch(/speakers_all\.csv:4: english99 is marked file_missing/);
+    expect(warnings).toEqual([]);
   });
   it('an unterminated quote is an error naming the file', async () => {
     const dir = tmp('saa2');
@@ -180,13 +182,15 @@ describe('CORAAL', () => {
         `2${T}PRV_se0_ag1_f_01${T}1.0${T}(pause 0.42)${T}1.42\n` +
         `3${T}PRV_se0_ag1_f_01${T}1.5${T}We was (pause 0.20) walking home${T}2.8\n`,
     );
-    const { entries, byId } = await importAndLoad('coraal', dir, {});
-    expect(entries.map((e) => e.id)).toEqual(['coraal-PRV_se0_ag1_f_01_1-0001', 'coraal-PRV_se0_ag1_f_01_1-0003']);
+    const { entries, byId, summary } = await importAndLoad('coraal', dir, {});
+    expect(entries.map((e) => e.id)).toEqual(['coraal-PRV_se0_ag1_f_01_1-0003']); // interviewer turns left out by default, counted
+    expect(summary.tallies.map(([, n]) => n)).toEqual([1, 1]);
     const u = byId.get('coraal-PRV_se0_ag1_f_01_1-0003')! as Record<string, unknown> & (typeof entries)[number];
     expect([u.start, u.end, u.text]).toEqual([1.5, 2.8, 'We was walking home']);
     expect(u.labels).toMatchObject({ site: 'prv', site_raw: 'PRV', site_name: 'Princeville, NC', gender: 'female', age: '25' });
     expect(u.label_note).toMatch(/community\/site, not self-declared dialect/);
-    expect(byId.get('coraal-PRV_se0_ag1_f_01_1-0001')!.labels).toEqual({});
+    const withInt = await importAndLoad('coraal', dir, { includeInterviewers: true });
+    expect(withInt.byId.get('coraal-PRV_se0_ag1_f_01_1-0001')!.labels).toEqual({ role: 'interviewer' });
     // Segments really cut the audio.
     const ref = await prepareAudio({ id: u.id, audioPath: u.audioPath, start: u.start, end: u.end }, { cacheDir: join(dir, 'cache') });
     expect(ref.durationSec).toBeCloseTo(1.3, 6);

@@ -16,7 +16,7 @@ describe('label maps', () => {
     const m = new LabelMapper(parseLabelMap(YAML, 'map.yaml'));
     const labels: Record<string, string> = {};
     m.assign(labels, 'accent', '  scottish   ENGLISH ');
-    expect(labels).toEqual({ accent: 'scottish', accent_raw: 'scottish   ENGLISH' });
+    expect(labels).toEqual({ accent: 'scottish', accent_raw: '  scottish   ENGLISH ' }); // raw kept verbatim
     expect(m.canonical('accent', 'A bit Glaswegian')).toBe('scottish');
     expect(m.canonical('accent', 'United States English')).toBe('us');
     const none: Record<string, string> = {};

@@ -46,6 +46,7 @@ export function registerImport(program: Command): void {
       for (const l of s.warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
       process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
+      for (const n of s.notes) process.stdout.write(`note: ${n}\n`);
       if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
       process.stdout.write(s.mapper.formatReport());
     });

@@ -24,6 +24,8 @@ export interface ImportContext {
   warn(message: string, kind?: string): void;
   /** Counts something the import did on purpose (rows that are only markup, excluded interviewer turns): said once, with its total. */
   tally?(what: string, n?: number): void;
+  /** A fact about the import worth saying once (e.g. which folder relative paths were resolved from). */
+  note?(message: string): void;
 }
 
 /** One imported utterance plus where it came from (for error messages). */

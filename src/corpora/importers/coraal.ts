@@ -67,7 +67,7 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
     const name = basename(tf).replace(/\.txt$/i, '');
     const wav = wavs.get(name);
     if (!wav) {
-      ctx.warn(`CORAAL: ${tf} has no audio ${name}.wav; skipped`);
+      ctx.warn(`CORAAL: ${tf} has no audio ${name}.wav; skipped`, 'CORAAL transcript without audio');
       continue;
     }
     used++;

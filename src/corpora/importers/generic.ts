@@ -61,6 +61,7 @@ function build(map: Record<string, string>, get: Getter, base: string, ctx: Impo
       labels,
       split: opt('split'),
       corpus: opt('corpus'),
+      ...(ctx.language ? { language: ctx.language } : {}),
     },
     file,
     line,

@@ -45,6 +45,8 @@ export interface ImportSummary {
   warnings: WarningSummary;
   /** What the import left out on purpose, with counts (markup-only rows, excluded interviewer turns, …). */
   tallies: Array<[string, number]>;
+  /** Facts said once (e.g. the folder Kaldi relative paths were resolved from). */
+  notes: string[];
 }
 
 /** Streams the utterances of a corpus (without writing anything). */
@@ -85,6 +87,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const mapper = new LabelMapper(opts.labels);
   const warnings = new WarningSummary();
   const tallies = new Map<string, number>();
+  const notes: string[] = [];
   const ctx: ImportContext = {
     out: opts.out,
     labels: mapper,
@@ -99,6 +102,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
       opts.warn?.(m, kind);
     },
     tally: (what, n = 1) => void tallies.set(what, (tallies.get(what) ?? 0) + n),
+    note: (m) => void notes.push(m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
   await mkdir(dirname(resolve(opts.out)), { recursive: true });
@@ -128,7 +132,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     annotationsFile = `${opts.out.replace(/\.jsonl$/, '')}.annotations.json`;
     await writeFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n');
   }
-  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies] };
+  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes };
 }
 
 export { parseColumnMap } from './generic.ts';

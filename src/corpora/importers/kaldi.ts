@@ -3,6 +3,14 @@
  * `utt2<key>` file, which becomes label `<key>` (e.g. spk2accent → labels.accent). Piped wav.scp entries
  * ("cmd … |") execute shell commands, so they are refused unless allowPipes is set; then each command runs once and
  * its output is saved next to the manifest under kaldi-audio/.
+ *
+ * Relative wav.scp paths: Kaldi opens them as given, i.e. relative to the directory its scripts run from, which in
+ * every recipe is the recipe folder `egs/<corpus>/s5` holding the data dirs as `data/<set>` (kaldi-asr.org/doc/
+ * data_prep.html). So without `--root`, the data dir's parent's parent is tried first, then the data dir's parent
+ * (corpora shipped as `<corpus>/{test,WAVE}`, e.g. speechocean762), then the data dir itself; the candidate under
+ * which the most paths exist wins (said in the import's notes), and none at all is an error asking for `--root`.
+ * Every audio path is then checked; missing files are warned (summarised), all missing is an error.
+ * Noise tokens in `text` (`<unk>`, `[noise]`, …) are removed (policy `kaldi`); language from `--language`.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
@@ -10,6 +18,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { InputError } from '../../manifest/errors.ts';
 import { checked, exists, isDir, manifestAudioPath, readKeyed, type ImportContext, type Imported } from './common.ts';
+import { applyKaldiMarkup, hasWords } from './markup.ts';
 
 const NOT_LABELS = new Set(['utt2spk', 'utt2dur', 'utt2num_frames', 'utt2uniq', 'spk2utt', 'utt2warp', 'spk2warp']);
 
@@ -19,9 +28,50 @@ export interface KaldiOptions {
   recordingPath?: (rec: string) => string;
   /** Speaker → extra labels (EdAcc linguistic background). */
   speakerLabels?: (spk: string, labels: Record<string, string>) => void;
+  /** Reference cleaner (default: Kaldi noise tokens); EdAcc passes its own tags policy. */
+  markup?: (text: string) => ReturnType<typeof applyKaldiMarkup>;
+  /** Language of the references when the caller knows it (EdAcc: en); else ctx.language. */
+  language?: string;
+  /** Utterances to leave out (EdAcc: segments the stm marks IGNORE_TIME_SEGMENT_IN_SCORING); returns the reason. */
+  skip?: (utt: string, rec: string, start: number | undefined, end: number | undefined) => string | undefined;
 }
 
-async function resolveWav(ctx: ImportContext, dir: string, scp: string, rec: string, value: string, line: number): Promise<string> {
+function isPlainPath(value: string): boolean {
+  return !value.endsWith('|') && !/\.ark:\d+$/.test(value) && !/\s/.test(value);
+}
+
+/**
+ * Folder relative wav.scp paths are resolved against: `--root` when given, else the Kaldi-way candidate under which
+ * the most of (up to 200 of) the paths exist. Throws when none resolves any.
+ */
+async function chooseRoot(ctx: ImportContext, dir: string, scpFile: string, scp: Map<string, { value: string; line: number }>): Promise<string> {
+  if (ctx.root) return resolve(ctx.root);
+  const rel = [...scp.values()].filter((e) => isPlainPath(e.value) && !isAbsolute(e.value)).slice(0, 200);
+  const candidates: Array<[string, string]> = [
+    [resolve(dir, '..', '..'), "recipe folder (the data dir's parent's parent, where Kaldi scripts run)"],
+    [resolve(dir, '..'), "the data dir's parent"],
+    [resolve(dir), 'the data dir'],
+  ];
+  if (rel.length === 0) return candidates[0][0];
+  let best = candidates[0];
+  let bestHits = -1;
+  for (const c of candidates) {
+    let hits = 0;
+    for (const e of rel) if (await exists(resolve(c[0], e.value))) hits++;
+    if (hits > bestHits) [best, bestHits] = [c, hits];
+  }
+  if (bestHits === 0) {
+    throw new InputError(
+      scpFile,
+      rel[0].line,
+      `relative audio paths (e.g. "${rel[0].value}") exist under none of: ${candidates.map((c) => c[0]).join(', ')}; pass --root DIR (the folder Kaldi runs from)`,
+    );
+  }
+  ctx.note?.(`wav.scp relative paths resolved from ${best[0]}: ${best[1]}, where ${bestHits} of ${rel.length} checked exist (--root overrides)`);
+  return best[0];
+}
+
+async function resolveWav(ctx: ImportContext, root: string, scp: string, rec: string, value: string, line: number): Promise<string> {
   if (value.endsWith('|')) {
     if (!ctx.allowPipes) {
       throw new InputError(scp, line, `recording ${rec} is a piped command ("${value.slice(0, 60)}"); it would run a shell command, refused (pass --allow-pipes to run it)`);
@@ -40,10 +90,7 @@ async function resolveWav(ctx: ImportContext, dir: string, scp: string, rec: str
   }
   if (/\.ark:\d+$/.test(value)) throw new InputError(scp, line, `recording ${rec} points into an ark file (${value}); extract it to WAV first`);
   if (/\s/.test(value)) throw new InputError(scp, line, `recording ${rec}: expected one path, got "${value}"`);
-  if (isAbsolute(value)) return value;
-  // Kaldi recipes resolve relative paths from the recipe folder (the current directory); fall back to the data dir.
-  const fromCwd = resolve(value);
-  return (await exists(fromCwd)) ? fromCwd : resolve(dir, value);
+  return isAbsolute(value) ? value : resolve(root, value);
 }
 
 export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiOptions = {}): AsyncIterable<Imported> {
@@ -63,6 +110,11 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
     if (!m || NOT_LABELS.has(name)) continue;
     labelFiles.push({ key: m[2], per: m[1] as 'spk' | 'utt', map: await readKeyed(join(dir, name), name) });
   }
+  const root = scp ? await chooseRoot(ctx, dir, scpFile, scp) : dir;
+  const language = opts.language ?? ctx.language;
+  const clean = opts.markup ?? applyKaldiMarkup;
+  let missing = 0;
+  let produced = 0;
   const wavCache = new Map<string, string>();
   const recWav = async (rec: string, file: string, line: number): Promise<string> => {
     const hit = wavCache.get(rec);
@@ -71,14 +123,23 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
     if (scp) {
       const e = scp.get(rec);
       if (!e) throw new InputError(file, line, `recording "${rec}" is not in wav.scp`);
-      p = await resolveWav(ctx, dir, scpFile, rec, e.value, e.line);
+      p = await resolveWav(ctx, root, scpFile, rec, e.value, e.line);
+      if (!(await exists(p))) {
+        missing++;
+        ctx.warn(`${scpFile}:${e.line}: audio for ${rec} not found: ${p}`, 'Kaldi audio file not found');
+      }
     } else p = opts.recordingPath!(rec);
     wavCache.set(rec, p);
     return p;
   };
   for (const [utt, { value: words, line }] of text) {
     if (!words) {
-      ctx.warn(`${textFile}:${line}: utterance ${utt} has an empty transcript; skipped`);
+      ctx.warn(`${textFile}:${line}: utterance ${utt} has an empty transcript; skipped`, 'Kaldi empty transcript');
+      continue;
+    }
+    const { text: cleaned, markup } = clean(words);
+    if (!hasWords(cleaned)) {
+      ctx.tally?.('Kaldi utterances with only noise/markup tokens, not utterances');
       continue;
     }
     let rec = utt;
@@ -95,6 +156,11 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       start = Number(f[1]);
       end = Number(f[2]) < 0 ? undefined : Number(f[2]); // Kaldi: end -1 means "to the end of the recording"
     }
+    const skipReason = opts.skip?.(utt, rec, start, end);
+    if (skipReason) {
+      ctx.tally?.(skipReason);
+      continue;
+    }
     const spk = utt2spk?.get(utt)?.value;
     const labels: Record<string, string> = {};
     for (const lf of labelFiles) {
@@ -103,13 +169,16 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       ctx.labels.assign(labels, lf.key, lf.key === 'gender' ? ({ m: 'male', f: 'female' }[v.toLowerCase()] ?? v) : v);
     }
     if (spk) opts.speakerLabels?.(spk, labels);
+    produced++;
     yield checked(
       {
         id: utt,
         audio: manifestAudioPath(ctx, await recWav(rec, segments ? segFile : textFile, line)),
         ...(start !== undefined ? { start } : {}),
         ...(end !== undefined ? { end } : {}),
-        text: words,
+        text: cleaned,
+        ...(markup ? { markup, text_raw: words } : {}),
+        ...(language ? { language } : {}),
         ...(spk ? { speaker: spk } : {}),
         labels,
         ...(opts.corpus ? { corpus: opts.corpus } : {}),
@@ -117,5 +186,8 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       textFile,
       line,
     );
+  }
+  if (scp && produced > 0 && missing === wavCache.size) {
+    throw new InputError(scpFile, undefined, `none of the ${missing} audio files exist (first: ${[...wavCache.values()][0]}); pass --root DIR (the folder Kaldi runs from)`);
   }
 }

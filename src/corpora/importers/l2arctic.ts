@@ -38,7 +38,7 @@ export async function* importL2Arctic(input: string, ctx: ImportContext, annotat
     if (!(await isDir(wavDir)) || !(await isDir(txDir))) continue;
     found++;
     const doc = L2ARCTIC_SPEAKERS[spk.toUpperCase()];
-    if (!doc) ctx.warn(`L2-ARCTIC: speaker folder ${spk} is not in the documented speaker table; no L1 or gender label given`);
+    if (!doc) ctx.warn(`L2-ARCTIC: speaker folder ${spk} is not in the documented speaker table; no L1 or gender label given`, 'L2-ARCTIC undocumented speaker');
     if (annotations) {
       for (const [utt, errs] of await readL2ArcticAnnotations(join(input, spk, 'annotation'))) annotations.set(l2arcticId(spk, utt), errs);
     }
@@ -47,7 +47,7 @@ export async function* importL2Arctic(input: string, ctx: ImportContext, annotat
       const utt = w.replace(/\.wav$/i, '');
       const txFile = join(txDir, `${utt}.txt`);
       if (!(await exists(txFile))) {
-        ctx.warn(`L2-ARCTIC: ${join(wavDir, w)} has no transcript ${txFile}; skipped`);
+        ctx.warn(`L2-ARCTIC: ${join(wavDir, w)} has no transcript ${txFile}; skipped`, 'L2-ARCTIC transcript missing');
         continue;
       }
       const text = (await readText(txFile, 'transcript')).trim();
@@ -64,6 +64,7 @@ export async function* importL2Arctic(input: string, ctx: ImportContext, annotat
           speaker: `l2arctic-${spk}`,
           labels,
           corpus: 'l2arctic',
+          language: 'en',
           label_note: 'L2-ARCTIC L1 and gender per speaker from the corpus documentation',
         },
         txFile,

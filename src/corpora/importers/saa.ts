@@ -1,7 +1,10 @@
 /**
  * Speech Accent Archive (Weinberger, GMU; the Kaggle export): `speakers_all.csv` (age, age_onset, birthplace,
  * filename, native_language, sex, speakerid, country, file_missing?) and `recordings/<filename>.mp3`. Everyone reads
- * the same elicitation paragraph.
+ * the same elicitation paragraph (no markup: policy `none`; language `en`).
+ *
+ * Rows flagged `file_missing?` (the Kaggle export repeats filenames on such rows) are skipped and counted; rows whose
+ * recording is absent are warned (summarised by the CLI: first 20, then the count).
  */
 import { dirname, join } from 'node:path';
 import { InputError } from '../../manifest/errors.ts';
@@ -24,7 +27,7 @@ export async function* importSpeechAccentArchive(input: string, ctx: ImportConte
     const filename = table.get(row, 'filename')?.trim();
     if (!filename) throw new InputError(csv, row.line, 'empty filename');
     if (missingCol && /^true$/i.test(table.get(row, missingCol)?.trim() ?? '')) {
-      ctx.warn(`${csv}:${row.line}: ${filename} is marked file_missing; skipped`);
+      ctx.tally?.('Speech Accent Archive rows marked file_missing?');
       continue;
     }
     let audio: string | undefined;
@@ -36,7 +39,7 @@ export async function* importSpeechAccentArchive(input: string, ctx: ImportConte
       }
     }
     if (!audio) {
-      ctx.warn(`${csv}:${row.line}: no recording ${filename}.mp3 under ${join(root, 'recordings')}; skipped`);
+      ctx.warn(`${csv}:${row.line}: no recording ${filename}.mp3 under ${join(root, 'recordings')}; skipped`, 'Speech Accent Archive recording not found');
       continue;
     }
     const labels: Record<string, string> = {};
@@ -57,6 +60,7 @@ export async function* importSpeechAccentArchive(input: string, ctx: ImportConte
         speaker: `saa-${speakerid || filename}`,
         labels,
         corpus: 'speech-accent-archive',
+        language: 'en',
       },
       csv,
       row.line,
