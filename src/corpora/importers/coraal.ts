@@ -82,19 +82,19 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
         throw new InputError(tf, row.line, `bad times StTime=${table.get(row, 'StTime')} EnTime=${table.get(row, 'EnTime')}`);
       }
       const content = table.get(row, 'Content') ?? '';
-      const { text: cleaned, markup } = applyCoraalMarkup(content);
-      if (!hasWords(cleaned)) {
-        ctx.tally?.('CORAAL rows with only markup (pauses, non-speech, redactions), not utterances');
-        continue;
-      }
       const labels: Record<string, string> = {};
       const m = bySpeaker.get(spk);
       if (!m && isCoraalInterviewer(spk)) {
         if (!ctx.includeInterviewers) {
-          ctx.tally?.('CORAAL interviewer turns excluded (--include-interviewers to keep them)');
+          ctx.tally?.('CORAAL interviewer rows excluded (--include-interviewers to keep them)');
           continue;
         }
         labels.role = 'interviewer';
+      }
+      const { text: cleaned, markup } = applyCoraalMarkup(content);
+      if (!hasWords(cleaned)) {
+        ctx.tally?.('CORAAL rows with only markup (pauses, non-speech, redactions, fragments), not utterances');
+        continue;
       } else if (!m) ctx.warn(`${tf}:${row.line}: speaker ${spk} is not in the metadata ${metaFile}; imported without labels`, 'CORAAL speaker not in metadata');
       else labels.role = 'interviewee';
       // Only speakers in the metadata (the interviewees) belong to the site's community; interviewers get no site.

@@ -83,6 +83,8 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   drop(/\([^()]*\)/g, 'paralinguistic');
   drop(/<[^<>]*>/g, 'nonspeech');
   drop(/\/\s*RD-[A-Z]+[^/\s]*\s*\//g, 'redaction');
+  // Redactions whose slashes the transcriber left out ("RD-WORK-4,", "/RD-NAME-3.").
+  drop(/\/?\bRD-[A-Z]+(?:-\d+)?\b\/?/g, 'redaction');
   drop(/\/\s*(?:\?+|unintelligible|inaudible)\s*\//gi, 'unintelligible');
   s = s.replace(/\/([^/]*)\//g, (_m, w: string) => {
     c.add('uncertain', false);
