@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { importAndLoad, tmp, wav, write } from './fixtures.ts';
 import { applyCoraalMarkup, applyEdaccMarkup, applyKaldiMarkup, hasWords } from '../../src/corpora/importers/markup.ts';
 import { summariseMarkup } from '../../src/manifest/markup.ts';
-import { groupOf } from '../../src/manifest/schema.ts';
+import { groupOf, type Utterance } from '../../src/manifest/schema.ts';
 import { basic } from '../../src/text/normalise.ts';
 
 const T = '\t';
@@ -100,7 +100,7 @@ describe('importers apply the policy, skip markup-only rows and keep interviewer
 
 describe('summariseMarkup (for the service card)', () => {
   it('tokens and utterances touched per group, interviewers and undeclared apart', () => {
-    const rows = [
+    const rows: Array<Pick<Utterance, 'labels' | 'markup'>> = [
       { labels: { site: 'dcb' }, markup: { policy: 'coraal', removed: 2, kinds: { redaction: 1, pause: 1 } } },
       { labels: { site: 'dcb' } },
       { labels: { site: 'dcb' }, markup: { policy: 'coraal', removed: 0, kinds: { overlap: 1 } } },

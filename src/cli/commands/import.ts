@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
+import { WarningSummary } from '../../manifest/warnings.ts';
 
 interface ImportFlags {
   output: string;
@@ -33,6 +34,7 @@ export function registerImport(program: Command): void {
     .action(async (format: string, path: string, flags: ImportFlags) => {
       const labels = flags.labels ? await loadLabelMap(flags.labels) : undefined;
       const columns = flags.map ? parseColumnMap(flags.map) : undefined;
+      const warnings = new WarningSummary();
       const s = await importToManifest(format, path, {
         out: flags.output,
         labels,
@@ -42,8 +44,10 @@ export function registerImport(program: Command): void {
         root: flags.root,
         language: flags.language,
         includeInterviewers: flags.includeInterviewers,
+        warnings,
+      }).finally(() => {
+        for (const l of warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
       });
-      for (const l of s.warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
       process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
       for (const n of s.notes) process.stdout.write(`note: ${n}\n`);

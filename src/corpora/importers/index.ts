@@ -31,6 +31,8 @@ export interface ImportOptions {
   language?: string;
   /** CORAAL: keep interviewer turns (labelled role: interviewer). */
   includeInterviewers?: boolean;
+  /** Summary to collect warnings into (so a caller can print them even when the import fails). */
+  warnings?: WarningSummary;
   /** Called for each warning as it happens (besides the summary). */
   warn?: (message: string, kind: string) => void;
 }
@@ -85,7 +87,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     throw new UsageError(`--language "${opts.language}" is not an ISO 639-1 code (two lower-case letters, e.g. en, ta)`);
   }
   const mapper = new LabelMapper(opts.labels);
-  const warnings = new WarningSummary();
+  const warnings = opts.warnings ?? new WarningSummary();
   const tallies = new Map<string, number>();
   const notes: string[] = [];
   const ctx: ImportContext = {
