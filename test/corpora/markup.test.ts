@@ -93,7 +93,7 @@ describe('importers apply the policy, skip markup-only rows and keep interviewer
     expect(entries[0].markup).toEqual({ policy: 'edacc', removed: 1, kinds: { nonspeech: 1 } });
     expect(Object.fromEntries(summary.tallies)).toEqual({
       'EdAcc utterances inside segments the stm marks IGNORE_TIME_SEGMENT_IN_SCORING': 1,
-      'Kaldi utterances with only noise/markup tokens, not utterances': 1,
+      'EdAcc utterances with only markup or noise tokens, not utterances': 1,
     });
   });
 });

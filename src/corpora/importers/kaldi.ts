@@ -139,7 +139,7 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
     }
     const { text: cleaned, markup } = clean(words);
     if (!hasWords(cleaned)) {
-      ctx.tally?.('Kaldi utterances with only noise/markup tokens, not utterances');
+      ctx.tally?.(`${opts.corpus === 'edacc' ? 'EdAcc' : 'Kaldi'} utterances with only markup or noise tokens, not utterances`);
       continue;
     }
     let rec = utt;
