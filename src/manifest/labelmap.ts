@@ -147,11 +147,23 @@ export class LabelMapper {
     return out.sort((a, b) => a.key.localeCompare(b.key) || b.count - a.count || a.raw.localeCompare(b.raw));
   }
 
-  formatReport(): string {
-    const vals = this.unmappedValues();
-    if (vals.length === 0) return this.map.mappedKeys().length ? 'label map: every declared value was mapped\n' : '';
+  /** The unmapped report: the `limit` most frequent values, then one line counting the rest per key. */
+  formatReport(limit = 20): string {
+    const all = this.unmappedValues();
+    if (all.length === 0) return this.map.mappedKeys().length ? 'label map: every declared value was mapped\n' : '';
+    const shown = [...all].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key) || a.raw.localeCompare(b.raw)).slice(0, limit);
+    const keep = new Set(shown);
     const lines = ['label map: values with no entry (kept as their normalised raw text):'];
-    for (const v of vals) lines.push(`  ${v.key}: ${JSON.stringify(v.raw)} ×${v.count}`);
+    for (const v of all) if (keep.has(v)) lines.push(`  ${v.key}: ${JSON.stringify(v.raw)} ×${v.count}`);
+    const rest = new Map<string, { values: number; utterances: number }>();
+    for (const v of all) {
+      if (keep.has(v)) continue;
+      const r = rest.get(v.key) ?? { values: 0, utterances: 0 };
+      r.values++;
+      r.utterances += v.count;
+      rest.set(v.key, r);
+    }
+    for (const [key, r] of rest) lines.push(`  ${key}: ${r.values} more values not shown (${r.utterances} utterances)`);
     return lines.join('\n') + '\n';
   }
 }

@@ -46,3 +46,14 @@ describe('label maps', () => {
     expect(() => parseLabelMap('accent:\n  x: [1, 2]\n', 'bad3.yaml')).toThrow(/bad3\.yaml:2: .*string or null/);
   });
 });
+
+describe('unmapped report', () => {
+  it('lists the 20 most frequent unmapped values, then counts the rest per key', async () => {
+    const m = new LabelMapper(parseLabelMap('accent:\n  us: us\n', 'm.yaml'));
+    for (let i = 0; i < 25; i++) for (let k = 0; k <= i; k++) m.canonical('accent', `free text ${i}`);
+    const lines = m.formatReport().trimEnd().split('\n');
+    expect(lines).toHaveLength(22);
+    expect(lines[1]).toBe('  accent: "free text 24" ×25');
+    expect(lines[21]).toBe('  accent: 5 more values not shown (15 utterances)'); // 1+2+3+4+5
+  });
+});

@@ -103,11 +103,15 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   return c.result('coraal', s);
 }
 
-/** EdAcc transcripts: every `<tag>` (`<breath>`, `<overlap>`, `<laugh>`, `<cough>`, …) is removed; `<overlap>` counts as overlap. */
+/**
+ * EdAcc transcripts: every `<tag>` (`<breath>`, `<overlap>`, `<laugh>`, `<cough>`, …) is removed; `<overlap>` counts as
+ * overlap, `<foreign>`/`<unk>`/`<unintelligible>` as unintelligible, the rest as non-speech.
+ */
 export function applyEdaccMarkup(text: string): MarkupResult {
   const c = new Counter();
   const s = text.replace(/<([^<>]*)>/g, (_m, tag: string) => {
-    c.add(/^overlap$/i.test(tag.trim()) ? 'overlap' : 'nonspeech', true);
+    const t = tag.trim();
+    c.add(/^overlap$/i.test(t) ? 'overlap' : /^(?:foreign|unk|unintelligible|inaudible)$/i.test(t) ? 'unintelligible' : 'nonspeech', true);
     return ' ';
   });
   return c.result('edacc', s);
