@@ -142,3 +142,19 @@ describe('warnings summarised: first 20, then counts per kind', () => {
     expect(r.stdout).toContain('0 valid utterances, 26 errors');
   });
 });
+
+describe('other importers refuse misshapen rows naming file:line', () => {
+  it('Speech Accent Archive: a row with a field missing', async () => {
+    const dir = tmp('saashape');
+    write(join(dir, 'speakers_all.csv'), 'age,age_onset,birthplace,filename,native_language,sex,speakerid,country,file_missing?\n24.0,12.0,"koussi, senegal",balanta,balanta,male,788,senegal,FALSE\n18.0,buenos aires,spanish1,spanish,female,1,argentina,FALSE\n');
+    await expect(importAndLoad('speechaccentarchive', dir, {})).rejects.toThrow(/speakers_all\.csv:3: expected 9 comma-separated fields \(as in the header\), found 8/);
+  });
+  it('Kaldi: an utt2spk line without a speaker', async () => {
+    const dir = tmp('kshape');
+    wav(join(dir, 'a.wav'));
+    write(join(dir, 'data', 'wav.scp'), `a ${join(dir, 'a.wav')}\n`);
+    write(join(dir, 'data', 'text'), 'a hello\n');
+    write(join(dir, 'data', 'utt2spk'), 'b spkB\na\n');
+    await expect(importAndLoad('kaldi', join(dir, 'data'), {})).rejects.toThrow(/utt2spk:2: expected "<utterance> <speaker>"/);
+  });
+});

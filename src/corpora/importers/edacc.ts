@@ -38,7 +38,7 @@ interface Background {
 }
 
 async function readBackground(file: string): Promise<Map<string, Background>> {
-  const t = new Table(file, await readText(file, 'linguistic_background.csv'), ',');
+  const t = new Table(file, await readText(file, 'linguistic_background.csv'), ',', { strictWidth: true });
   const idCol = t.find(/participant|speaker|^id$/i);
   if (!idCol) throw new InputError(file, 1, `no participant id column (header has: ${t.columns.join(', ')})`);
   const accentCol = t.find(/accent/i);

@@ -161,7 +161,11 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       ctx.tally?.(skipReason);
       continue;
     }
-    const spk = utt2spk?.get(utt)?.value;
+    const spkEntry = utt2spk?.get(utt);
+    if (spkEntry && !/^\S+$/.test(spkEntry.value)) {
+      throw new InputError(utt2spkFile, spkEntry.line, `expected "<utterance> <speaker>", got "${utt} ${spkEntry.value}"`);
+    }
+    const spk = spkEntry?.value;
     const labels: Record<string, string> = {};
     for (const lf of labelFiles) {
       const v = lf.map.get(lf.per === 'spk' ? (spk ?? '') : utt)?.value;

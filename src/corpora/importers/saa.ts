@@ -21,6 +21,14 @@ export async function* importSpeechAccentArchive(input: string, ctx: ImportConte
   const root = dirname(csv);
   const table = new Table(csv, await readText(csv, 'speakers_all.csv'), ',');
   table.require('filename', 'native_language');
+  // The Kaggle export ends its header with unnamed empty columns (",,,"): rows must fill every named column, and
+  // anything past them must be empty; otherwise the columns have shifted.
+  const named = table.columns.length - [...table.columns].reverse().findIndex((c) => c !== '');
+  for (const r of table.rows) {
+    if (r.fields.length < named || r.fields.slice(named).some((f) => f.trim() !== '')) {
+      throw new InputError(csv, r.line, `expected ${named} comma-separated fields (as in the header), found ${r.fields.length}`);
+    }
+  }
   const missingCol = table.find(/^file_missing/i);
   const audioDirs = [join(root, 'recordings', 'recordings'), join(root, 'recordings'), root];
   for (const row of table.rows) {
