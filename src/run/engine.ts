@@ -15,9 +15,8 @@ import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 import { CostBudget } from './budget.ts';
-import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { scrubString } from './secrets.ts';
+import { scrubString } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
@@ -34,9 +33,17 @@ export interface RunBackend {
   owned: boolean;
 }
 
+/** The text normaliser a run records (name and version; resolved by the caller from the text stage). */
+export interface NormaliserId {
+  name: string;
+  version: string;
+}
+
 export interface RunOptions {
   suite: Suite;
   store: RunStore;
+  /** The suite's normaliser, resolved (e.g. `getNormaliser(suite.normaliser)` from src/text). */
+  normaliser: NormaliserId;
   /** Backend instances by suite name; built from the registry when absent. */
   backends?: Map<string, Backend>;
   /** Only these suite backend names (default: all). */
@@ -219,12 +226,8 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   const { suite } = opts;
   const t0 = performance.now();
   const conditions = resolveConditions(suite);
-  let norm: Normaliser;
-  try {
-    norm = getNormaliser(suite.normaliser);
-  } catch (e) {
-    throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
-  }
+  const norm = opts.normaliser;
+  if (norm.name !== suite.normaliser) throw new InputError(suite.file, undefined, `normaliser: the run was given "${norm.name}" but the suite names "${suite.normaliser}"`);
   for (const m of suite.manifests) if (!existsSync(m)) throw new InputError(suite.file, undefined, `manifest not found: ${m}`);
   const backends = await prepareBackends(suite, opts);
   try {
@@ -234,7 +237,7 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: Normaliser, t0: number): Promise<RunSummary> {
+async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: NormaliserId, t0: number): Promise<RunSummary> {
   const { suite, store } = opts;
   const progress = opts.progress ?? silentProgress;
   const stop = opts.stop ?? new AbortController().signal;
