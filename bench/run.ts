@@ -24,6 +24,7 @@ import { RunStore } from '../src/run/store.ts';
 import { runSuite } from '../src/run/engine.ts';
 import { encodeWav16 } from '../src/audio/wav.ts';
 import type { AudioRef, Backend, BackendInfo, Transcript } from '../src/backends/types.ts';
+import { getNormaliser } from '../src/text/normalise.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -107,7 +108,7 @@ async function throughput(n: number, latencyMs: number, concurrency: number) {
 
     const store = new RunStore(join(dir, 'store.sqlite'));
     const t0 = performance.now();
-    const s = await runSuite({ suite, store, backends: new Map([['b', new HttpBackend('http:1', url)]]), audioCacheDir: join(dir, 'cache') });
+    const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['b', new HttpBackend('http:1', url)]]), audioCacheDir: join(dir, 'cache') });
     const wall = (performance.now() - t0) / 1000;
     server.closeAllConnections();
     server.close();
@@ -119,12 +120,12 @@ async function throughput(n: number, latencyMs: number, concurrency: number) {
     // Overhead: a fresh store (no cache hits), instant backend.
     const store2 = new RunStore(join(dir, 'store2.sqlite'));
     const t1 = performance.now();
-    await runSuite({ suite, store: store2, backends: new Map([['b', new InstantBackend('instant:1')]]), audioCacheDir: join(dir, 'cache') });
+    await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store: store2, backends: new Map([['b', new InstantBackend('instant:1')]]), audioCacheDir: join(dir, 'cache') });
     const per = (performance.now() - t1) / n;
     console.log(`engine overhead: ${per.toFixed(3)} ms per utterance (goal < 2 ms: ratio ${(per / 2).toFixed(2)}) ${per < 2 ? 'PASS' : 'MISS'}`);
     // Cached rerun: every result reused.
     const t2 = performance.now();
-    await runSuite({ suite, store: store2, backends: new Map([['b', new InstantBackend('instant:1')]]), audioCacheDir: join(dir, 'cache') });
+    await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store: store2, backends: new Map([['b', new InstantBackend('instant:1')]]), audioCacheDir: join(dir, 'cache') });
     console.log(`cached rerun: ${((performance.now() - t2) / n).toFixed(3)} ms per utterance`);
     store.close();
     store2.close();
@@ -149,6 +150,7 @@ async function memoryChild(n: number) {
     const t0 = performance.now();
     await runSuite({
       suite,
+      normaliser: getNormaliser(suite.normaliser),
       store,
       progress: {
         start() {},

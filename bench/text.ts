@@ -13,7 +13,7 @@ import { align, tokenize } from '../src/score/align.ts';
 import { normaliseEnglish } from '../src/text/english.ts';
 import { basic } from '../src/text/normalise.ts';
 import { createG2P } from '../src/text/g2p.ts';
-import { phoneCounts } from '../src/text/per.ts';
+import { phoneCounts } from '../src/score/per.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {

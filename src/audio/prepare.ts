@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AudioRef } from '../backends/types.ts';
+import type { AudioRef } from './types.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { AudioError } from './errors.ts';
 import { applyCondition, conditionKey, parseCondition, type AudioSource, type ConditionSpec, type ConditionSpecInput } from './conditions.ts';

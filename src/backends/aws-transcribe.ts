@@ -13,7 +13,7 @@ import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
-import { scrubString, stripSecrets } from '../run/secrets.ts';
+import { scrubString, stripSecrets } from './secrets.ts';
 
 /** Public list price, standard batch transcription tier 1 (aws.amazon.com/transcribe/pricing), USD per minute. */
 export const AWS_TRANSCRIBE_PRICE_PER_MINUTE = 0.024;

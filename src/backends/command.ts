@@ -6,7 +6,7 @@ import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError } from './http-errors.ts';
-import { scrubString, stripSecrets } from '../run/secrets.ts';
+import { scrubString, stripSecrets } from './secrets.ts';
 
 /** Placeholders a command template may use. Other `{…}` text is left as it is (e.g. dpkg's `${Version}`). */
 export const COMMAND_PLACEHOLDERS = ['audio', 'wav16k', 'id', 'sha256', 'start', 'end', 'outbase', 'outfile', 'tmpdir'] as const;

@@ -5,7 +5,7 @@ import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus } from './http-errors.ts';
-import { scrubString, secretValues, stripSecrets } from '../run/secrets.ts';
+import { scrubString, secretValues, stripSecrets } from './secrets.ts';
 
 /** Public list prices, USD per minute of audio (platform.openai.com/docs/pricing, 2025). */
 export const OPENAI_PRICES_PER_MINUTE: Readonly<Record<string, number>> = {

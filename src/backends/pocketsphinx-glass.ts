@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx.ts';
+import { FRAMES_PER_SEC, POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx-batch.ts';
 import { BackendError, type AudioRef, type GlassBox, type PhoneSegment, type WordTiming } from './types.ts';
 
 /**
@@ -10,7 +10,6 @@ import { BackendError, type AudioRef, type GlassBox, type PhoneSegment, type Wor
  * `pocketsphinx_batch` with many utterances per process (model load dominates short files).
  */
 
-const FRAMES_PER_SEC = 100;
 
 /** The 39 ARPAbet phones of the CMU en-us acoustic model (stress removed). */
 export const ARPABET_PHONES: readonly string[] = [

@@ -1,25 +1,22 @@
 import { Command, CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { commands } from './commands/index.ts';
+import { registrarsFor } from './commands/index.ts';
 import { InputError } from '../manifest/errors.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
-
-export function buildProgram(): Command {
+/** The CLI for `argv` (only the command it names is loaded; all of them for help). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command();
   program
     .name('asrfair')
     .description('Measure whether speech recognisers work equally well for every self-declared group.')
     .version(VERSION)
     .showHelpAfterError();
-  for (const register of commands) register(program);
+  for (const register of await registrarsFor(argv)) register(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   program.exitOverride();
   try {
     await program.parseAsync(argv);

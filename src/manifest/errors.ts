@@ -9,3 +9,10 @@ export class InputError extends Error {
     this.name = 'InputError';
   }
 }
+/** A wrong flag combination or argument: printed without a stack, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

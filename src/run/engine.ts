@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
+import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
 import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
@@ -15,9 +16,8 @@ import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 import { CostBudget } from './budget.ts';
-import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { scrubString } from './secrets.ts';
+import { scrubString } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
@@ -34,9 +34,17 @@ export interface RunBackend {
   owned: boolean;
 }
 
+/** The text normaliser a run records (name and version; resolved by the caller from the text stage). */
+export interface NormaliserId {
+  name: string;
+  version: string;
+}
+
 export interface RunOptions {
   suite: Suite;
   store: RunStore;
+  /** The suite's normaliser, resolved (e.g. `getNormaliser(suite.normaliser)` from src/text). */
+  normaliser: NormaliserId;
   /** Backend instances by suite name; built from the registry when absent. */
   backends?: Map<string, Backend>;
   /** Only these suite backend names (default: all). */
@@ -193,8 +201,8 @@ function mapLabels(labels: Record<string, string>, mapper: LabelMapper | undefin
   return out;
 }
 
-function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined): RunUtterance {
-  const labels = mapLabels(e.labels, mapper);
+function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
+  const labels = binner.apply(mapLabels(e.labels, mapper));
   const view = { labels };
   for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
   return {
@@ -219,12 +227,8 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   const { suite } = opts;
   const t0 = performance.now();
   const conditions = resolveConditions(suite);
-  let norm: Normaliser;
-  try {
-    norm = getNormaliser(suite.normaliser);
-  } catch (e) {
-    throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
-  }
+  const norm = opts.normaliser;
+  if (norm.name !== suite.normaliser) throw new InputError(suite.file, undefined, `normaliser: the run was given "${norm.name}" but the suite names "${suite.normaliser}"`);
   for (const m of suite.manifests) if (!existsSync(m)) throw new InputError(suite.file, undefined, `manifest not found: ${m}`);
   const backends = await prepareBackends(suite, opts);
   try {
@@ -234,7 +238,7 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: Normaliser, t0: number): Promise<RunSummary> {
+async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: NormaliserId, t0: number): Promise<RunSummary> {
   const { suite, store } = opts;
   const progress = opts.progress ?? silentProgress;
   const stop = opts.stop ?? new AbortController().signal;
@@ -247,6 +251,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
+  const binner = new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
@@ -418,7 +423,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     } finally {
       audioSem.release();
     }
-    const utt = runUtterance(entry, suite, audio, qc, mapper);
+    const utt = runUtterance(entry, suite, audio, qc, mapper, binner);
     await Promise.all(
       backends.map(async (b) => {
         const cell = cellOf(b, cond);
@@ -508,6 +513,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   if (!opts.dryRun) store.endRun(runId, status);
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
+  for (const line of binner.report()) progress.log(line);
   return {
     runId,
     status,

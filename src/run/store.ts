@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
-import { stripSecrets, scrubString } from './secrets.ts';
+import { stripSecrets, scrubString } from '../backends/secrets.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {

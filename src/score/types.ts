@@ -1,5 +1,13 @@
-import type { ErrorCounts } from '../analysis/types.ts';
-export type { ErrorCounts };
+/** Error counts of one aligned utterance (word, character or phone level). */
+export interface ErrorCounts {
+  /** Reference tokens (N). */
+  ref: number;
+  hits: number;
+  sub: number;
+  del: number;
+  ins: number;
+}
+
 
 /** C = correct (hit), S = substitution, D = deletion, I = insertion. */
 export type EditType = 'C' | 'S' | 'D' | 'I';
@@ -22,3 +30,33 @@ export interface Alignment {
  * its tie-breaking, so counts equal sclite's exactly. `unit`: plain Levenshtein (1/1/1).
  */
 export type CostModel = 'sclite' | 'unit';
+
+/**
+ * One utterance after scoring: the unit every statistic and report works on.
+ * `labels` holds the self-declared attributes (missing ones are `undeclared`).
+ */
+export interface ScoredUtterance {
+  id: string;
+  speaker: string;
+  labels: Record<string, string>;
+  backend: string;
+  condition: string;
+  status: 'ok' | 'failed';
+  error?: string;
+  ref: string;
+  hyp: string;
+  durationSec?: number;
+  /** Estimated SNR in dB from audio QC, when known. */
+  snrDb?: number;
+  words: ErrorCounts;
+  /**
+   * `total`: only the error total is known (scores imported as errors or WER × words): `words.sub` holds every
+   * error, del/ins are 0 and hits is ref − errors floored at 0; no S/D/I shares are reported for such rows.
+   */
+  errorSplit?: 'total';
+  chars: ErrorCounts;
+  phones?: ErrorCounts;
+}
+
+/** A scored utterance as a run export stores it (`results.jsonl`): `audio` is relative to the export's folder. */
+export type ExportedUtterance = ScoredUtterance & { audio?: string };

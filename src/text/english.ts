@@ -47,7 +47,7 @@
  * are reproduced with Unicode property escapes; Python's unbounded integers with BigInt.
  */
 import { readFileSync } from 'node:fs';
-import type { Normaliser } from './normalise.ts';
+import type { Normaliser } from './normaliser.ts';
 
 // Python's `\w` on str patterns: letters, numbers and underscore.
 const W = '[\\p{L}\\p{N}_]';

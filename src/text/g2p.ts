@@ -13,9 +13,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { loadPronunciationDictionary } from '../backends/pocketsphinx-dict.ts';
 import { delimiter, join } from 'node:path';
-import { align } from '../score/align.ts';
 import { ARPABET_PHONES, ipaToArpabet } from './ipa.ts';
 
 export const CMUDICT_PATH = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
@@ -55,45 +54,6 @@ export interface G2P {
   sentence(text: string): WordPhones[];
   /** Resolves all unknown words among `words` with one letter-to-sound call per few hundred words. */
   prepare(words: Iterable<string>): Promise<void>;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Dictionary
-
-interface CmuDict {
-  /** word → pronunciations (phones joined by single spaces), first one first. */
-  entries: Map<string, string[]>;
-}
-
-const dictionaries = new Map<string, Promise<CmuDict>>();
-
-function loadDict(path: string): Promise<CmuDict> {
-  let d = dictionaries.get(path);
-  if (!d) {
-    d = readFile(path, 'utf8').then(parseDict, (e: Error) => {
-      dictionaries.delete(path);
-      throw new Error(`cannot read the pronunciation dictionary ${path}: ${e.message}`);
-    });
-    dictionaries.set(path, d);
-  }
-  return d;
-}
-
-function parseDict(text: string): CmuDict {
-  const entries = new Map<string, string[]>();
-  for (const raw of text.split('\n')) {
-    if (raw === '' || raw.startsWith(';;;')) continue;
-    const hash = raw.indexOf('#');
-    const line = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
-    const sp = line.search(/\s/);
-    if (sp <= 0) continue;
-    const word = line.slice(0, sp).toLowerCase().replace(/\(\d+\)$/, '');
-    const phones = line.slice(sp + 1).trim().replace(/\d/g, '').toUpperCase().split(/\s+/).join(' ');
-    const list = entries.get(word);
-    if (list) list.push(phones);
-    else entries.set(word, [phones]);
-  }
-  return { entries };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,7 +227,7 @@ const BATCH = 300;
 
 /** Creates a G2P; the dictionary is loaded (once per process) before this resolves. */
 export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
-  const dict = await loadDict(opts.dictPath ?? CMUDICT_PATH);
+  const dict = await loadPronunciationDictionary(opts.dictPath ?? CMUDICT_PATH);
   const engine = chooseEngine(opts);
   const guessed = new Map<string, string[]>();
 
@@ -323,38 +283,11 @@ export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Accent-specific pronunciations
-
 /**
- * Pronunciations of `text` in an espeak-ng voice (e.g. en-029, en-gb-scotland), in ARPAbet.
- * The phones are those of connected speech (weak forms, linking), read in one call; espeak-ng
- * joins some words ("of the" → one group), so each phone is given back to its word by aligning
- * the sentence against the words said one at a time (a second call).
+ * ARPAbet phones espeak-ng says for `text` in `voice` (e.g. en-029): one array per line of its
+ * `--ipa` output (espeak-ng writes one line per clause, so "a, b" gives two).
+ * Errors: an invalid voice name, or espeak-ng failing.
  */
-export async function accentPhones(text: string, espeakVoice: string): Promise<WordPhones[]> {
-  const words = g2pTokens(text);
-  if (words.length === 0) return [];
-  const args = espeakArgs(espeakVoice);
-  const sentence = espeakLines(await run('espeak-ng', args, words.join(' ') + '\n')).flat();
-  let isolated = espeakLines(await run('espeak-ng', args, words.join(', ') + '\n'));
-  if (isolated.length !== words.length) {
-    isolated = [];
-    for (const w of words) isolated.push(espeakLines(await run('espeak-ng', args, w + '\n')).flat());
-  }
-
-  const owner: number[] = [];
-  isolated.forEach((phones, wi) => phones.forEach(() => owner.push(wi)));
-  const result: WordPhones[] = words.map((word) => ({ word, phones: [] }));
-  let iso = 0;
-  let current = 0;
-  for (const op of align(isolated.flat(), sentence, 'unit').ops) {
-    if (op.type === 'D') {
-      current = owner[iso++] ?? current;
-      continue;
-    }
-    if (op.type === 'C' || op.type === 'S') current = owner[iso++] ?? current;
-    result[current]!.phones.push(op.hyp!);
-  }
-  return result;
+export async function espeakPhoneLines(text: string, voice: string): Promise<string[][]> {
+  return espeakLines(await run('espeak-ng', espeakArgs(voice), text + '\n'));
 }

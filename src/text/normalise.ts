@@ -1,11 +1,6 @@
 import { english } from './english.ts';
-
-/** A named, versioned text normaliser. Reports name it (and its version) next to every number. */
-export interface Normaliser {
-  name: string;
-  version: string;
-  normalise(text: string): string;
-}
+import type { Normaliser } from './normaliser.ts';
+export type { Normaliser };
 
 export const none: Normaliser = {
   name: 'none',

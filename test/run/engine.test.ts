@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { BackendError } from '../../src/backends/types.ts';
 import { runSuite, type RunOptions } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
-import { exportRun, dumpRun } from '../../src/run/export.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { exportRun, dumpRun } from '../../src/report/export-run.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { corpus, delay, HttpBackend, json, loopback, ScriptedBackend, suiteIn, tmp, writeCorpus, type LoopbackServer } from './helpers.ts';
+import { getNormaliser } from '../../src/text/normalise.ts';
 
 const dirs: string[] = [];
 const servers: LoopbackServer[] = [];
@@ -33,6 +34,7 @@ function setup(n: number, extra = '', opts: { text?: (i: number) => string } = {
 function run(base: ReturnType<typeof setup>, backend: import('../../src/backends/types.ts').Backend, more: Partial<RunOptions> = {}) {
   return runSuite({
     suite: base.suite,
+    normaliser: getNormaliser(base.suite.normaliser),
     store: base.store,
     backends: new Map([['b', backend]]),
     audioCacheDir: join(base.dir, 'cache'),
@@ -115,6 +117,7 @@ describe('run engine', () => {
     const base = setup(1, '');
     const s = await runSuite({
       suite: { ...base.suite, timeoutSec: 0.3, retries: 1 },
+      normaliser: getNormaliser(base.suite.normaliser),
       store: base.store,
       backends: new Map([['b', new HttpBackend('http:1', srv.url)]]),
       audioCacheDir: join(base.dir, 'cache'),
@@ -130,7 +133,7 @@ describe('run engine', () => {
   it('also times out a backend that ignores its signal', async () => {
     const base = setup(1);
     const b = new ScriptedBackend('t:1', () => new Promise(() => undefined));
-    const s = await runSuite({ suite: { ...base.suite, timeoutSec: 0.2, retries: 0 }, store: base.store, backends: new Map([['b', b]]), audioCacheDir: join(base.dir, 'cache') });
+    const s = await runSuite({ suite: { ...base.suite, timeoutSec: 0.2, retries: 0 }, normaliser: getNormaliser(base.suite.normaliser), store: base.store, backends: new Map([['b', b]]), audioCacheDir: join(base.dir, 'cache') });
     expect(s.cells[0]).toMatchObject({ failed: 1 });
   });
 
@@ -147,7 +150,7 @@ describe('run engine', () => {
       if (a.id === 'u0004') throw new BackendError('engine crashed on this one', false);
       return { text: `hello world number ${a.id.slice(-1)}` };
     });
-    const s = await runSuite({ suite, store, backends: new Map([['b', b]]), audioCacheDir: join(dir, 'cache') });
+    const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['b', b]]), audioCacheDir: join(dir, 'cache') });
     expect(s.status).toBe('done');
     expect(s.cells[0]).toMatchObject({ total: 6, ok: 4, failed: 1, audioFailed: 1 });
     expect(b.seen).not.toContain('u0002');
@@ -211,7 +214,7 @@ describe('run engine', () => {
     const store = new RunStore(join(dir, 's.sqlite'));
     stores.push(store);
     const b = new ScriptedBackend('t:1', async (a) => (await delay(20), { text: a.id }));
-    const s = await runSuite({ suite, store, backends: new Map([['b', b]]), audioCacheDir: join(dir, 'cache') });
+    const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['b', b]]), audioCacheDir: join(dir, 'cache') });
     expect(b.calls).toBe(2);
     expect(store.countItems(s.runId)).toBe(6);
   });
@@ -287,7 +290,7 @@ describe('run engine', () => {
     const suite = suiteIn(dir, 'name: t\nmanifests: [manifest.jsonl, b.jsonl]\nbackends:\n  - {name: b, type: test}\n');
     const store = new RunStore(join(dir, 's.sqlite'));
     stores.push(store);
-    const run = runSuite({ suite, store, backends: new Map([['b', new ScriptedBackend('t:1', echo())]]), audioCacheDir: join(dir, 'cache') });
+    const run = runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['b', new ScriptedBackend('t:1', echo())]]), audioCacheDir: join(dir, 'cache') });
     await expect(run).rejects.toThrow(/b\.jsonl:1: duplicate utterance id "u0001"/);
     expect(store.listRuns()[0].status).toBe('failed');
   });

@@ -6,6 +6,7 @@ import { RunStore } from '../../src/run/store.ts';
 import { runSuite } from '../../src/run/engine.ts';
 import { silentProgress } from '../../src/run/progress.ts';
 import '../../src/backends/index.ts';
+import { getNormaliser } from '../../src/text/normalise.ts';
 
 describe('precomputed hypotheses and identical audio', () => {
   it('keeps one result per utterance id even when two utterances share byte-identical audio', async () => {
@@ -22,14 +23,14 @@ describe('precomputed hypotheses and identical audio', () => {
     );
     const store = new RunStore(join(dir, 'store.sqlite'));
     try {
-      const summary = await runSuite({ suite, store, progress: silentProgress, qc: false });
+      const summary = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, progress: silentProgress, qc: false });
       const rows = [...store.iterateRun(summary.runId)].map((r) => [r.uttId, r.result?.hypothesis]);
       expect(rows.sort()).toEqual([
         ['u1', 'one two'],
         ['u2', 'three for'],
       ]);
       // A rerun is served from the store, still per id.
-      const again = await runSuite({ suite, store, progress: silentProgress, qc: false });
+      const again = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, progress: silentProgress, qc: false });
       expect(again.cells[0].cached).toBe(2);
       expect([...store.iterateRun(again.runId)].map((r) => r.result?.hypothesis).sort()).toEqual(['one two', 'three for']);
     } finally {

@@ -3,11 +3,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
-import { exportRun } from '../../src/run/export.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { exportRun } from '../../src/report/export-run.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import type { AudioRef, Backend } from '../../src/backends/types.ts';
 import { suiteIn, tmp } from './helpers.ts';
+import { getNormaliser } from '../../src/text/normalise.ts';
 
 // Real human speech shipped by Debian's pocketsphinx-testdata (LibriVox, public domain).
 const DATA = '/usr/share/pocketsphinx/test/data/librivox';
@@ -47,7 +48,7 @@ describe('run engine with the real PocketSphinx backend', () => {
     const store = new RunStore(join(dir, 'store.sqlite'));
     const sphinx = counting(await getBackendFactory('pocketsphinx').create({ processes: 1 }, { baseDir: dir }));
     try {
-      const s = await runSuite({ suite, store, backends: new Map([['sphinx', sphinx]]), audioCacheDir: join(dir, 'cache') });
+      const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['sphinx', sphinx]]), audioCacheDir: join(dir, 'cache') });
       expect(s.status).toBe('done');
       expect(sphinx.calls).toBe(4);
       expect(s.cells.map((c) => c.ok)).toEqual([2, 2]);
@@ -68,7 +69,7 @@ describe('run engine with the real PocketSphinx backend', () => {
       const shas = new Set([...store.iterateRun(s.runId)].map((i) => i.audioSha256));
       expect(shas.size).toBe(4);
 
-      const again = await runSuite({ suite, store, backends: new Map([['sphinx', sphinx]]), audioCacheDir: join(dir, 'cache') });
+      const again = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, backends: new Map([['sphinx', sphinx]]), audioCacheDir: join(dir, 'cache') });
       expect(sphinx.calls).toBe(4);
       expect(again.cells.map((c) => c.cached)).toEqual([2, 2]);
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, scrubString, secretValues, stripSecrets } from '../../src/run/secrets.ts';
+import { REDACTED, scrubString, secretValues, stripSecrets } from '../../src/backends/secrets.ts';
 import { backoffDelayMs, classifyError, DEFAULT_RETRY } from '../../src/run/retry.ts';
 import { BackendError } from '../../src/backends/types.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeRedis, jobIdOf, parseRedisUrl, shareableOptions } from '../../src/run/queue.ts';
-import { shardStorePath } from '../../src/run/shard.ts';
+import { describeRedis, jobIdOf, parseRedisUrl, shareableOptions } from '../../src/scaleout/queue.ts';
+import { shardStorePath } from '../../src/scaleout/shard.ts';
 
 describe('queue plumbing', () => {
   it('parses redis URLs with db, credentials and TLS, and never prints the password', () => {

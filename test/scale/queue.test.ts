@@ -6,10 +6,10 @@ import { Queue, QueueEvents } from 'bullmq';
 import { prepareAudio } from '../../src/audio/prepare.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import { loadSuite } from '../../src/run/suite.ts';
-import { JOB_FORMAT, JOB_NAME, jobIdOf, type TranscribeJobData, type TranscribeJobResult } from '../../src/run/queue.ts';
+import { JOB_FORMAT, JOB_NAME, jobIdOf, type TranscribeJobData, type TranscribeJobResult } from '../../src/scaleout/queue.ts';
 import { runCommand } from '../../src/cli/commands/run.ts';
 import { RunStore, type RunItemResult } from '../../src/run/store.ts';
-import { connectionOf, DEFAULT_QUEUE_NAME, parseRedisUrl } from '../../src/run/queue.ts';
+import { connectionOf, DEFAULT_QUEUE_NAME, parseRedisUrl } from '../../src/scaleout/queue.ts';
 import { CLI, expectedHyp, ids, REPO, soxWavs, startRedis, startWorker, stopChild, tmp, writeManifest, writeSuite, type RedisProcess, type WorkerProcess } from './helpers.ts';
 
 let redis: RedisProcess;

@@ -3,10 +3,10 @@ import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/commands/run.ts';
-import { mergeShards } from '../../src/run/merge.ts';
+import { mergeShards } from '../../src/scaleout/merge.ts';
 import { RunStore } from '../../src/run/store.ts';
-import { exportRun } from '../../src/run/export.ts';
-import { parseShardSpec, runShard, shardOf, shardStorePath } from '../../src/run/shard.ts';
+import { exportRun } from '../../src/report/export-run.ts';
+import { parseShardSpec, runShard, shardOf, shardStorePath } from '../../src/scaleout/shard.ts';
 import { CLI, expectedHyp, ids, REPO, soxWavs, tmp, writeManifest, writeSuite } from './helpers.ts';
 
 const N = 24;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { accentPhones, CMUDICT_PATH, createG2P, g2pTokens, type G2P } from '../../src/text/g2p.ts';
+import { CMUDICT_PATH, createG2P, g2pTokens, type G2P } from '../../src/text/g2p.ts';
+import { accentPhones } from '../../src/score/accent-phones.ts';
 import { ARPABET_PHONES, ipaToArpabet } from '../../src/text/ipa.ts';
 
 let g2p: G2P;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createG2P, type G2P } from '../../src/text/g2p.ts';
-import { PhoneConfusionCounter, phoneCounts, phoneCountsOf, phoneErrorRate } from '../../src/text/per.ts';
-import { accentPhones } from '../../src/text/g2p.ts';
+import { PhoneConfusionCounter, phoneCounts, phoneCountsOf, phoneErrorRate } from '../../src/score/per.ts';
+import { accentPhones } from '../../src/score/accent-phones.ts';
 
 let g2p: G2P;
 beforeAll(async () => {

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { checkCard, undeclaredKeys } from '../../report/check.ts';
 import { buildServiceCard } from '../../report/model.ts';
-import { parseNumberFlag, parseStatFlags, ReportUsageError, statOptionSpecs, type StatFlags } from '../../report/options.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { UsageError } from '../../manifest/errors.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 
 interface CheckFlags extends StatFlags {
   maxGap?: string;
@@ -31,7 +32,7 @@ export function registerCheck(program: Command): void {
     const groupRatio = parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 });
     const maxDegradationGap = parseNumberFlag('--max-degradation-gap', flags.maxDegradationGap, { min: 0, max: 1 });
     if (maxGap === undefined && maxWer === undefined && groupRatio === undefined && maxDegradationGap === undefined) {
-      throw new ReportUsageError('check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap');
+      throw new UsageError('check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap');
     }
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);

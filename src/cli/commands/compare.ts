@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
-import { parseCorrection, parseList, parseNumberFlag, ReportUsageError } from '../../report/options.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { parseCorrection, parseList, parseNumberFlag } from '../../report/options.ts';
+import { UsageError } from '../../manifest/errors.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 
 interface CompareFlags {
   groupBy: string;
@@ -34,7 +35,7 @@ export function registerCompare(program: Command): void {
     .option('--correction <method>', 'correction across groups: holm or bh', 'holm')
     .action((runA: string, runB: string, flags: CompareFlags) => {
       const formats = parseList(flags.format);
-      for (const f of formats) if (f !== 'md' && f !== 'json') throw new ReportUsageError(`--format: compare writes md or json, not "${f}"`);
+      for (const f of formats) if (f !== 'md' && f !== 'json') throw new UsageError(`--format: compare writes md or json, not "${f}"`);
       const a = loadRunForReport(runA);
       const b = loadRunForReport(runB);
       const c = compareRuns(a, b, {

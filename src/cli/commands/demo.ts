@@ -6,7 +6,7 @@ import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
 import { loadSuite } from '../../run/suite.ts';
 import { buildServiceCard } from '../../report/model.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 import { writeReport } from '../../report/write.ts';
 import { renderMarkdown } from '../../report/render-md.ts';
 
@@ -52,6 +52,7 @@ export function registerDemo(program: Command): void {
       bootstrap: settings.bootstrap.B,
       seed: settings.seed,
       minCell: settings.minCell,
+      headline: settings.headline,
       publish: false,
       toolVersion: program.version() ?? 'unknown',
     });

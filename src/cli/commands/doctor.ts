@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatDoctor, runDoctor } from '../../run/doctor.ts';
+import { formatDoctor, runDoctor } from '../doctor.ts';
 
 export function registerDoctor(program: Command): void {
   program

@@ -2,9 +2,8 @@ import type { Command } from 'commander';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { RunStore } from '../../run/store.ts';
-import { dumpRun, exportRun } from '../../run/export.ts';
-import { InputError } from '../../manifest/errors.ts';
-import { UsageError } from '../errors.ts';
+import { dumpRun, exportRun } from '../../report/export-run.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 
 interface ExportFlags {
   run?: string;

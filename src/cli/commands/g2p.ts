@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { accentPhones, createG2P, type G2PFallback, type WordPhones } from '../../text/g2p.ts';
-import { UsageError } from '../errors.ts';
+import { createG2P, type G2PFallback, type WordPhones } from '../../text/g2p.ts';
+import { accentPhones } from '../../score/accent-phones.ts';
+import { UsageError } from '../../manifest/errors.ts';
 
 interface G2POptions {
   voice?: string;

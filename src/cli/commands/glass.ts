@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLines } from '../../manifest/jsonl.ts';
-import { InputError } from '../../manifest/errors.ts';
-import { UsageError } from '../errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 import { runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown } from '../../report/confusable.ts';
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { join, relative, resolve } from 'node:path';
-import { mergeShards } from '../../run/merge.ts';
+import { mergeShards } from '../../scaleout/merge.ts';
 import { RunStore } from '../../run/store.ts';
-import { exportRun } from '../../run/export.ts';
-import { formatShard } from '../../run/shard.ts';
+import { exportRun } from '../../report/export-run.ts';
+import { formatShard } from '../../scaleout/shard.ts';
 
 interface MergeFlags {
   out?: string;

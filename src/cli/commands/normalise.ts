@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { getNormaliser, normaliserNames } from '../../text/normalise.ts';
 import { loadEquivalences, type Equivalences } from '../../text/glm.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../manifest/errors.ts';
 
 interface NormaliseOptions {
   normaliser: string;

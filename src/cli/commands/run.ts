@@ -4,12 +4,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
-import { exportRun } from '../../run/export.ts';
-import { GroupWerTally } from '../../run/group-table.ts';
-import { runGlassSection } from '../../run/glass.ts';
+import { exportRun } from '../../report/export-run.ts';
+import { GroupWerTally } from '../../report/group-table.ts';
+import { runGlassSection } from '../../report/glass-section.ts';
 import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
-import { VERSION } from '../main.ts';
-import { setupScaleOut } from '../../run/queue-run.ts';
+import { VERSION } from '../version.ts';
+import { setupScaleOut } from '../../scaleout/queue-run.ts';
+import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
+import { InputError } from '../../manifest/errors.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -112,6 +114,12 @@ function installSignals(drainSec: number, say: (s: string) => void): { stop: Abo
 
 export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunSummary> {
   const suite = loadSuite(suitePath);
+  let normaliser: Normaliser;
+  try {
+    normaliser = getNormaliser(suite.normaliser);
+  } catch (e) {
+    throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
+  }
   const out = (s: string) => process.stdout.write(s + '\n');
   const err = (s: string) => process.stderr.write(s + '\n');
   const scale = await setupScaleOut(suite, flags, err);
@@ -125,6 +133,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   try {
     summary = await runSuite({
       suite,
+      normaliser,
       store,
       runId,
       dryRun: flags.dryRun,

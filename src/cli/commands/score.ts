@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../manifest/errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { isCostModel } from '../../score/align.ts';
 import { scoreFiles, type ScoreResult } from '../../score/score.ts';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { synthesiseDemoCorpus } from '../../corpora/synth.ts';
 import { DEMO_VOICES } from '../../corpora/voices.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../../manifest/errors.ts';
 
 export interface SynthFlags {
   out: string;

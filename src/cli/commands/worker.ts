@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
-import { describeRedis, parseRedisUrl } from '../../run/queue.ts';
-import { startQueueWorker } from '../../run/queue-worker.ts';
+import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
+import { startQueueWorker } from '../../scaleout/queue-worker.ts';
 
 interface WorkerFlags {
   queue: string;

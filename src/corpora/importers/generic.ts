@@ -4,9 +4,8 @@
  * gives labels.<key> (canonical, through the label map) and labels.<key>_raw (as written).
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { InputError } from '../../manifest/errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 import { readLines } from '../../manifest/jsonl.ts';
-import { UsageError } from '../../cli/errors.ts';
 import { checked, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
 
 const FIELDS = new Set(['id', 'audio', 'text', 'speaker', 'start', 'end', 'split', 'corpus']);

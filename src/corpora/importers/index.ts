@@ -2,10 +2,9 @@
 import { dirname, resolve } from 'node:path';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { ManifestWriter } from '../../manifest/jsonl.ts';
-import { InputError } from '../../manifest/errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { UsageError } from '../../cli/errors.ts';
 import type { ImportContext, Imported } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
 import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';

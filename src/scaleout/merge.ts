@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
-import { hashFiles } from './corpus.ts';
-import { RunStore, type RunRecord } from './store.ts';
+import { hashFiles } from '../run/corpus.ts';
+import { RunStore, type RunRecord } from '../run/store.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
 export interface MergeOptions {

@@ -4,9 +4,9 @@
  * PER = (S + D + I) / N over reference phones, summed over a set like WER. Each aligned phone
  * keeps the word it came from, so confusion pairs can show example words.
  */
-import { align } from '../score/align.ts';
-import type { AlignOp, Alignment, CostModel, ErrorCounts } from '../score/types.ts';
-import type { WordPhones } from './g2p.ts';
+import { align } from './align.ts';
+import type { AlignOp, Alignment, CostModel, ErrorCounts } from './types.ts';
+import type { WordPhones } from '../text/g2p.ts';
 
 /** What PER needs from G2P (src/text/g2p.ts's G2P has it). */
 export interface SentencePronouncer {

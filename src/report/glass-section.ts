@@ -1,7 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunStore } from './store.ts';
-import type { Suite } from './suite.ts';
+import { runGlassboxOnManifest } from '../analysis/glass-suite.ts';
+import type { RunStore } from '../run/store.ts';
+import type { Suite } from '../run/suite.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown } from './confusable.ts';
 
 /**
  * The glass-box part of a `kind: glassbox` suite, after the word-level run: phone-loop decoding, forced
@@ -9,8 +11,6 @@ import type { Suite } from './suite.ts';
  * clean hypotheses as black-box evidence. Writes glass.{json,md,html} into the run export folder.
  */
 export async function runGlassSection(store: RunStore, runId: string, suite: Suite, dir: string, opts: { cacheDir: string; log: (m: string) => void; signal?: AbortSignal }): Promise<string[]> {
-  const { runGlassboxOnManifest } = await import('../analysis/glass-suite.ts');
-  const { confusableJson, confusableMarkdown, confusableHtmlPage } = await import('../report/confusable.ts');
   const first = suite.backends[0]?.name;
   const hypotheses = new Map<string, string>();
   const ids = new Set<string>();

@@ -12,7 +12,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
-import type { ScoredUtterance } from '../analysis/types.ts';
+import type { ExportedUtterance, ScoredUtterance } from './types.ts';
+export type { ExportedUtterance };
 
 export const RUN_META_FILE = 'run.json';
 export const RESULTS_FILE = 'results.jsonl';
@@ -40,6 +41,7 @@ export const ExportedUtteranceSchema = z.object({
   durationSec: z.number().nonnegative().optional(),
   snrDb: z.number().optional(),
   words: countsSchema,
+  errorSplit: z.literal('total').optional(),
   chars: countsSchema,
   phones: countsSchema.optional(),
   /** Audio file: relative to the run folder, or absolute. */
@@ -47,7 +49,6 @@ export const ExportedUtteranceSchema = z.object({
 });
 
 /** A results.jsonl line: a ScoredUtterance plus where its audio is. */
-export type ExportedUtterance = ScoredUtterance & { audio?: string };
 
 export const BackendMetaSchema = z.object({
   /** The `backend` value used in results.jsonl rows. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
-import { UsageError } from '../cli/errors.ts';
-import type { ProgressSink } from './progress.ts';
-import type { RunRecord } from './store.ts';
+import { UsageError } from '../manifest/errors.ts';
+import type { ProgressSink } from '../run/progress.ts';
+import type { RunRecord } from '../run/store.ts';
 
 /** Shard `index` of `count` (1-based: 1 ≤ index ≤ count). */
 export interface ShardSpec {

@@ -1,11 +1,11 @@
 import { dirname } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { NewResult, ResultKey } from './store.ts';
-import type { Suite } from './suite.ts';
-import type { TranscribeExecutor } from './engine.ts';
-import { resolveConditions } from './conditions.ts';
-import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
-import { scrubString } from './secrets.ts';
+import type { NewResult, ResultKey } from '../run/store.ts';
+import type { Suite } from '../run/suite.ts';
+import type { TranscribeExecutor } from '../run/engine.ts';
+import { resolveConditions } from '../run/conditions.ts';
+import { DEFAULT_RETRY, type RetryPolicy } from '../run/retry.ts';
+import { scrubString } from '../backends/secrets.ts';
 import {
   BACKOFF_TYPE,
   connectionOf,

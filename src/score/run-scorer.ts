@@ -1,12 +1,10 @@
-import type { ErrorCounts } from '../analysis/types.ts';
-import type { ExportedUtterance } from '../report/run-export.ts';
-import { alignCounts, tokenize } from '../score/align.ts';
-import { charCounts } from '../score/metrics.ts';
-import type { CostModel } from '../score/types.ts';
+import { alignCounts, tokenize } from './align.ts';
+import { charCounts } from './metrics.ts';
+import type { CostModel, ErrorCounts, ExportedUtterance } from './types.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import { createG2P } from '../text/g2p.ts';
-import { phoneCounts } from '../text/per.ts';
-import type { RunItemResult } from './store.ts';
+import { phoneCounts } from './per.ts';
+import type { RunItemResult } from '../run/store.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
 

@@ -1,7 +1,7 @@
 import { readManifest } from '../manifest/jsonl.ts';
-import type { RunOptions } from './engine.ts';
-import type { ProgressSink } from './progress.ts';
-import type { Suite } from './suite.ts';
+import type { RunOptions } from '../run/engine.ts';
+import type { ProgressSink } from '../run/progress.ts';
+import type { Suite } from '../run/suite.ts';
 import { formatShard, parseShardSpec, shardFilter, shardOf, shardProgress, shardStorePath, type ShardSpec } from './shard.ts';
 import { describeRedis, parseRedisUrl } from './queue.ts';
 import { QueueCoordinator } from './queue-coordinator.ts';

@@ -4,9 +4,9 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { AudioRef, Backend } from '../backends/types.ts';
 import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
-import { describeError, loadPlugins } from './engine.ts';
-import { backoffDelayMs, DEFAULT_RETRY, withRetries } from './retry.ts';
-import { scrubString } from './secrets.ts';
+import { describeError, loadPlugins } from '../run/engine.ts';
+import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
+import { scrubString } from '../backends/secrets.ts';
 import { BACKOFF_TYPE, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
 
 export interface QueueWorkerOptions {

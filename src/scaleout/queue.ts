@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ConnectionOptions } from 'bullmq';
-import { UsageError } from '../cli/errors.ts';
+import { UsageError } from '../manifest/errors.ts';
 import type { AudioRef } from '../backends/types.ts';
-import type { PrepareEntry } from './prepare.ts';
-import type { NewResult, ResultKey } from './store.ts';
-import { REDACTED, stripSecrets } from './secrets.ts';
+import type { PrepareEntry } from '../run/prepare.ts';
+import type { NewResult, ResultKey } from '../run/store.ts';
+import { REDACTED, stripSecrets } from '../backends/secrets.ts';
 
 /** Default BullMQ queue name shared by `asrfair run --queue` and `asrfair worker`. */
 export const DEFAULT_QUEUE_NAME = 'asrfair-transcribe';

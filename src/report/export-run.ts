@@ -10,13 +10,13 @@ import {
   RunMetaSchema,
   type ExportedUtterance,
   type RunMetaInput,
-} from '../report/run-export.ts';
+} from '../score/run-export.ts';
 import { InputError } from '../manifest/errors.ts';
-import type { RunRecord, RunStore, RunItemResult } from './store.ts';
-import { createScorer, type Metric } from './score.ts';
-import { stableStringify } from './conditions.ts';
+import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
+import { createScorer, type Metric } from '../score/run-scorer.ts';
+import { stableStringify } from '../run/conditions.ts';
 import type { CostModel } from '../score/types.ts';
-import type { Suite } from './suite.ts';
+import type { Suite } from '../run/suite.ts';
 
 /** Writes lines to a stream, waiting for drain so memory stays flat. */
 class LineWriter {
@@ -33,7 +33,7 @@ class LineWriter {
   }
 }
 
-/** run.json metadata of a stored run (format of src/report/run-export.ts). */
+/** run.json metadata of a stored run (format of src/score/run-export.ts). */
 export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new Date().toISOString()): RunMetaInput {
   const suite = run.suite as Partial<Suite> & { corpus?: { name?: string; version?: string; synthetic?: boolean; description?: string }; card?: { intendedUse?: string; limits?: string[]; confounders?: string[] } };
   const manifests = suite.manifests ?? [];

@@ -1,4 +1,4 @@
-import type { ExportedUtterance } from '../report/run-export.ts';
+import type { ExportedUtterance } from '../score/run-export.ts';
 
 interface Cell {
   backend: string;
