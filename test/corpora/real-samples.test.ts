@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFileSync, existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmp, wav, write } from './fixtures.ts';
 import { loadManifest } from '../../src/manifest/jsonl.ts';
@@ -72,6 +72,23 @@ describe('speechocean762 sample (a real Kaldi data dir)', () => {
     // spk2gender: 11 m, 1 f; 20 utterances per speaker
     expect(counts(es.map((e) => e.labels.gender ?? 'undeclared'))).toEqual({ male: 220, female: 20 });
     expect(es.find((e) => e.id === '010300003')!.text).toBe('THE RESULT WAS AN UPSET');
+  });
+  it('imported, run and scored with the right counts (hypotheses: the prompts, one word dropped for the female speaker)', async () => {
+    const dir = tmp('sorun');
+    expect((await cli(['import', 'kaldi', so, '-o', join(dir, 'so.jsonl'), '--language', 'en'])).code).toBe(0);
+    const female = readFileSync(join(so, 'spk2gender'), 'utf8').split('\n').find((l) => /\sf$/.test(l))!.split(/\s+/)[0];
+    const utt2spk = new Map(readFileSync(join(so, 'utt2spk'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/) as [string, string]));
+    const hyps = readFileSync(join(so, 'text'), 'utf8').trim().split('\n').map((l) => {
+      const [id, ref] = l.split('\t');
+      return `${id}\t${utt2spk.get(id) === female ? ref.split(' ').slice(1).join(' ') : ref}`;
+    });
+    write(join(dir, 'hyps.tsv'), hyps.join('\n') + '\n');
+    write(join(dir, 'suite.yaml'), 'name: so\nkind: blackbox\nmanifest: so.jsonl\ngroupBy: [gender]\nbackends:\n  - name: pre\n    type: hypotheses\n    options: { file: hyps.tsv }\nnormaliser: basic\n');
+    const r = await cli(['run', 'suite.yaml'], dir);
+    expect(r.code).toBe(0);
+    // text: 1394 words (awk '{$1=""; print}' text | wc -w); the female speaker (spk2gender f) reads 93 of them in 20 prompts.
+    expect(r.stdout).toContain('| pre | clean | female | 1 | 20 | 0 | 93 | 21.5% |'); // 20 deletions / 93
+    expect(r.stdout).toContain('| pre | clean | male | 11 | 220 | 0 | 1301 | 0.0% |');
   });
   it('an explicit --root that holds none of the paths is an error asking for the right one', async () => {
     const dir = tmp('soroot');
