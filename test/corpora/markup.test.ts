@@ -17,8 +17,9 @@ describe('CORAAL markup (CORAAL transcription conventions)', () => {
     expect(basic.normalise(r.text)).not.toMatch(/\brd\b/);
   });
   it('redactions with a missing slash, as the real transcripts have them ("RD-WORK-4,", "/RD-NAME-3.")', () => {
-    expect(applyCoraalMarkup('RD-WORK-4,').text).toBe(',');
-    expect(applyCoraalMarkup('you know, /RD-NAME-3.').text).toBe('you know, .');
+    expect(applyCoraalMarkup('RD-WORK-4,').text).toBe('');
+    expect(applyCoraalMarkup('you know, /RD-NAME-3.').text).toBe('you know,'); // orphaned punctuation goes too
+    expect(applyCoraalMarkup("at /RD-NAME-2/'s house").text).toBe('at house');
   });
   it('pauses, non-speech, voice-quality notes, unintelligible spans and fragments are removed and counted', () => {
     const r = applyCoraalMarkup('I- I was (pause 0.52) <laugh> like (laughing) /??/ /unintelligible/ going');

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { importToManifest, IMPORT_FORMATS, parseColumnMap } from '../../corpora/importers/index.ts';
+import { importToManifest, IMPORT_FORMATS, MARKUP_POLICIES, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
 import { UsageError } from '../../manifest/errors.ts';
@@ -48,6 +48,13 @@ compare and check read. --map names id=, speaker=, label.<key>= (and optional du
 each --backend names one backend's columns. Example:
   asrfair import scores results.csv -o reports/imported --map id=utt,speaker=spk,label.accent=accent \\
     --backend amazon:wer=amazon_wer,words=n_words --backend google:errors=google_err,words=n_words`)
+    .addHelpText(
+      'after',
+      '\nMarkup policies (never reference words; each utterance records what was removed in "markup"):\n' +
+        Object.entries(MARKUP_POLICIES)
+          .map(([k, v]) => `  ${k}: ${v}`)
+          .join('\n'),
+    )
     .action(async (format: string, path: string, flags: ImportFlags) => {
       if (format === 'scores') {
         if (!flags.map) throw new UsageError('import scores needs --map id=<col>,speaker=<col>[,label.<key>=<col>…]');

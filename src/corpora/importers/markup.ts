@@ -39,9 +39,15 @@ class Counter {
     this.kinds[kind] = (this.kinds[kind] ?? 0) + n;
     if (removed) this.removed += n;
   }
+  /**
+   * Folds whitespace; when markup was touched, also drops the punctuation it orphaned ("you know, ." → "you know,"),
+   * which would otherwise be a reference word under the `none` normaliser.
+   */
   result(policy: string, text: string): MarkupResult {
     const folded = text.replace(/\s+/g, ' ').trim();
-    return Object.keys(this.kinds).length ? { text: folded, markup: { policy, removed: this.removed, kinds: this.kinds } } : { text: folded };
+    if (!Object.keys(this.kinds).length) return { text: folded };
+    const words = folded.split(' ').filter((t) => t && /[\p{L}\p{N}]/u.test(t));
+    return { text: words.join(' '), markup: { policy, removed: this.removed, kinds: this.kinds } };
   }
 }
 
@@ -82,7 +88,7 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   drop(/\(\s*pause\s+[\d.]+\s*\)/gi, 'pause');
   drop(/\([^()]*\)/g, 'paralinguistic');
   drop(/<[^<>]*>/g, 'nonspeech');
-  drop(/\/\s*RD-[A-Z]+[^/\s]*\s*\//g, 'redaction');
+  drop(/\/\s*RD-[A-Z]+[^/\s]*\s*\/(?:'s\b)?/g, 'redaction');
   // Redactions whose slashes the transcriber left out ("RD-WORK-4,", "/RD-NAME-3.").
   drop(/\/?\bRD-[A-Z]+(?:-\d+)?\b\/?/g, 'redaction');
   drop(/\/\s*(?:\?+|unintelligible|inaudible)\s*\//gi, 'unintelligible');
