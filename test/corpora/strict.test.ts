@@ -158,3 +158,11 @@ describe('other importers refuse misshapen rows naming file:line', () => {
     await expect(importAndLoad('kaldi', join(dir, 'data'), {})).rejects.toThrow(/utt2spk:2: expected "<utterance> <speaker>"/);
   });
 });
+
+describe('EdAcc --split', () => {
+  it('a missing split names the folders that exist', async () => {
+    const dir = tmp('edsplit');
+    write(join(dir, 'dev', 'stm'), 'C01 1 C01-A 0.0 1.0 <O> hello\n');
+    await expect(importAndLoad('edacc', dir, { split: 'eval' })).rejects.toThrow(/eval: EdAcc split folder not found .*folders here: dev/);
+  });
+});

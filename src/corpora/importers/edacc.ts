@@ -8,6 +8,7 @@
  * the utterances come from (text+segments utterances overlapping such a segment by more than half their length),
  * and counted. Language: English (`en`).
  */
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../manifest/errors.ts';
 import { checked, exists, isDir, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
@@ -102,7 +103,10 @@ export async function* importEdAcc(input: string, ctx: ImportContext): AsyncIter
   if (await exists(join(input, 'segments'))) splitDir = input;
   else if (await exists(join(input, 'stm'))) splitDir = input;
   else splitDir = join(input, ctx.split ?? 'test');
-  if (!(await isDir(splitDir))) throw new InputError(splitDir, undefined, 'EdAcc split folder not found (use --split dev|test or point at the split folder)');
+  if (!(await isDir(splitDir))) {
+    const have = (await isDir(input)) ? (await readdir(input, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+    throw new InputError(splitDir, undefined, `EdAcc split folder not found (use --split NAME or point at the split folder; folders here: ${have.join(', ') || 'none'})`);
+  }
   const root = splitDir === input ? dirname(input) : input;
   const bgFile = join(root, 'linguistic_background.csv');
   const bg = (await exists(bgFile)) ? await readBackground(bgFile) : new Map<string, Background>();
