@@ -35,7 +35,7 @@ describe('CORAAL markup (CORAAL transcription conventions)', () => {
     expect(applyCoraalMarkup('Mm-hm').markup).toBeUndefined(); // a hyphenated word is not a fragment
   });
   it('a row that is only markup has no words', () => {
-    for (const row of ['(pause 0.52)', '[<laugh>]', '<ts>', '/RD-NAME-2/.', '/?/', 'I-']) expect(hasWords(applyCoraalMarkup(row).text)).toBe(false);
+    for (const row of ['(pause 0.52)', '[<laugh>]', '[laugh]', '[Laughter]', '<ts>', '/RD-NAME-2/.', '/?/', 'I-']) expect(hasWords(applyCoraalMarkup(row).text)).toBe(false);
   });
 });
 

@@ -88,6 +88,8 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   drop(/\(\s*pause\s+[\d.]+\s*\)/gi, 'pause');
   drop(/\([^()]*\)/g, 'paralinguistic');
   drop(/<[^<>]*>/g, 'nonspeech');
+  // Derived releases write non-speech in square brackets ("[laugh]"): a bracket holding only such a word is not speech.
+  drop(/\[\s*(?:laugh(?:s|ing|ter)?|cough(?:s|ing)?|sigh(?:s)?|breath(?:ing)?|noise|inaudible|unintelligible)\s*\]/gi, 'nonspeech');
   drop(/\/\s*RD-[A-Z]+[^/\s]*\s*\/(?:'s\b)?/g, 'redaction');
   // Redactions whose slashes the transcriber left out ("RD-WORK-4,", "/RD-NAME-3.").
   drop(/\/?\bRD-[A-Z]+(?:-\d+)?\b\/?/g, 'redaction');
