@@ -8,12 +8,14 @@ export class WarningSummary {
   private total = 0;
   constructor(readonly limit = 20) {}
 
+  /** Records one message under `kind` (e.g. "audio file not found"); only the first `limit` messages are kept. */
   add(kind: string, message: string): void {
     this.total++;
     this.byKind.set(kind, (this.byKind.get(kind) ?? 0) + 1);
     if (this.shown.length < this.limit) this.shown.push(message);
   }
 
+  /** Every message added, shown or not. */
   get count(): number {
     return this.total;
   }
