@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
+import { splitAccents } from '../corpora/importers/commonvoice.ts';
 import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
@@ -194,11 +195,23 @@ function mapLabels(labels: Record<string, string>, mapper: LabelMapper | undefin
   for (const key of mapper.map.mappedKeys()) {
     const raw = labels[`${key}_raw`] ?? labels[key];
     if (raw === undefined || raw.trim() === '') continue;
-    const canonical = mapper.canonical(key, raw);
+    const canonical = canonicalOfDeclaration(mapper, key, raw);
     if (canonical === null) delete out[key];
     else out[key] = canonical;
   }
   return out;
+}
+
+/**
+ * Canonical group of one declared value, as the importers derive it: the whole value when the map knows it, else
+ * each declared piece ("a|b" as Common Voice joins several accents; commas only between known values) mapped on its
+ * own, several distinct groups joined "a+b" (sorted); null when the map marks every piece as no declaration.
+ */
+function canonicalOfDeclaration(mapper: LabelMapper, key: string, raw: string): string | null {
+  const pieces = splitAccents(raw, (v) => mapper.map.lookup(key, v) !== undefined);
+  if (pieces.length <= 1) return mapper.canonical(key, raw.trim());
+  const groups = [...new Set(pieces.map((p) => mapper.canonical(key, p)).filter((g): g is string => g !== null))].sort();
+  return groups.length ? groups.join('+') : null;
 }
 
 function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
