@@ -3,6 +3,8 @@ import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { InputError } from '../manifest/errors.ts';
 import { Aligner, tokenize } from './align.ts';
+import { alignNetworks } from './network.ts';
+import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
@@ -11,8 +13,18 @@ import { loadTranscripts, readTranscripts, type TranscriptFormat } from './trn.t
 export interface ScoreOptions {
   refFormat?: TranscriptFormat;
   hypFormat?: TranscriptFormat;
-  /** Applied to both sides before tokenising (default `none`: whitespace folding only, case-sensitive like `sclite -s`). */
+  /** Applied to both sides' words after markup is read (default `none`). */
   normaliser?: Normaliser;
+  /**
+   * sclite markup (see `src/text/markup.ts`): case folding unless `caseSensitive` (sclite `-s`, which
+   * also makes utterance ids case-sensitive), `optionalDeletable` (`-D`), `fragments` (`-F`).
+   */
+  markup?: MarkupOptions;
+  /**
+   * A reference with no hypothesis line: `delete` (default) scores all its words as deletions;
+   * `skip` leaves it out of every count, as sclite does.
+   */
+  missingHyp?: MissingHypPolicy;
   costs?: CostModel;
   /** Also align characters for CER (default true). */
   chars?: boolean;
@@ -21,6 +33,8 @@ export interface ScoreOptions {
   /** Called for every scored utterance, in reference-file order. */
   onUtterance?: (u: UtteranceScore) => void;
 }
+
+export type MissingHypPolicy = 'delete' | 'skip';
 
 export interface UtteranceScore {
   id: string;
@@ -43,55 +57,103 @@ export interface ScoreResult {
   confusions?: ConfusionCounter;
   /** Reference ids that had no hypothesis. */
   missingHyps: string[];
+  /** What was done with them. */
+  missingHyp: MissingHypPolicy;
+  markup: Required<MarkupOptions>;
 }
+
+function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
+  if (p.kind === 'words') return { kind: 'words', words: tokenize(f(p.words.join(' '))) };
+  const words = p.net.words.map((w) => {
+    if (w === null || w.isNull) return w;
+    const text = f(w.text);
+    return { ...w, text, key: w.optDel ? f(w.key) : text };
+  });
+  return { kind: 'network', net: { ...p.net, words } };
+}
+
+const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ? p.net : wordsToNetwork(p.words));
 
 /**
  * Scores a hypothesis file against a reference file. Hypotheses are loaded (keyed by id) and the
  * references streamed, so memory is bounded by the hypothesis set, not by alignments.
- * A reference without hypothesis counts as all deletions; a hypothesis without reference, or a
- * duplicate id on either side, is an InputError naming file and line.
+ * A reference without hypothesis counts as all deletions (or is skipped, `missingHyp: 'skip'`);
+ * a hypothesis without reference, or a duplicate id on either side, is an InputError naming file
+ * and line. Ids match case-insensitively unless `markup.caseSensitive` (sclite folds id case too).
  */
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
   const costs = opts.costs ?? 'sclite';
   const norm = opts.normaliser ?? none;
   // `none` only folds whitespace, which tokenize and toChars already do.
-  const normalise = norm === none ? (t: string): string => t : (t: string): string => norm.normalise(t);
+  const normalise = norm === none ? undefined : (t: string): string => norm.normalise(t);
+  const markup: Required<MarkupOptions> = {
+    caseSensitive: opts.markup?.caseSensitive ?? false,
+    optionalDeletable: opts.markup?.optionalDeletable ?? false,
+    fragments: opts.markup?.fragments ?? false,
+    caseFold: opts.markup?.caseFold ?? 'unicode',
+  };
+  const missingPolicy = opts.missingHyp ?? 'delete';
+  const idKey = caseFolder(markup);
+  const parse = (text: string, file: string, line: number): ParsedText => {
+    const p = parseMarkup(text, markup, file, line);
+    return normalise ? normaliseParsed(p, normalise) : p;
+  };
   const doChars = opts.chars ?? true;
   const wordAligner = new Aligner(costs);
   const charAligner = doChars ? new Aligner(costs) : undefined;
   const confusions = opts.confusions ? new ConfusionCounter() : undefined;
 
-  const hyps = await loadTranscripts(hypPath, opts.hypFormat);
+  const hyps = await loadTranscripts(hypPath, opts.hypFormat, idKey);
   const refLines = new Map<string, number>();
   const speakers = new SpeakerTable();
   const words = emptyCounts();
   const chars = doChars ? emptyCounts() : undefined;
   const missingHyps: string[] = [];
 
+  let scored = 0;
   for await (const r of readTranscripts(refPath, opts.refFormat)) {
-    const first = refLines.get(r.id);
+    const key = idKey(r.id);
+    const first = refLines.get(key);
     if (first !== undefined) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
-    refLines.set(r.id, r.line);
-    const h = hyps.get(r.id);
-    if (h) hyps.delete(r.id);
-    else missingHyps.push(r.id);
-    const refText = normalise(r.text);
-    const hypText = h ? normalise(h.text) : '';
-    const rw = tokenize(refText);
-    const hw = tokenize(hypText);
+    refLines.set(key, r.line);
+    const h = hyps.get(key);
+    if (h) hyps.delete(key);
+    else {
+      missingHyps.push(r.id);
+      if (missingPolicy === 'skip') continue;
+    }
+    scored++;
+    const pr = parse(r.text, refPath, r.line);
+    const ph: ParsedText = h ? parse(h.text, hypPath, h.line) : { kind: 'words', words: [] };
     let wc: ErrorCounts;
-    if (confusions) {
-      const a = wordAligner.align(rw, hw);
-      confusions.add(a);
-      wc = a.counts;
+    let refChars: string;
+    let hypChars: string;
+    if (pr.kind === 'words' && ph.kind === 'words') {
+      const rw = pr.words;
+      const hw = ph.words;
+      if (confusions) {
+        const a = wordAligner.align(rw, hw);
+        confusions.add(a);
+        wc = a.counts;
+      } else {
+        wc = wordAligner.counts(rw, hw);
+      }
+      refChars = rw.join(' ');
+      hypChars = hw.join(' ');
     } else {
-      wc = wordAligner.counts(rw, hw);
+      const a = alignNetworks(toNetwork(pr), toNetwork(ph));
+      confusions?.add(a);
+      wc = a.counts;
+      // Characters of the words the alignment chose (an optionally deleted word is left out).
+      const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
+      refChars = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
+      hypChars = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
     }
     addCounts(words, wc);
     speakers.add(r.speaker, wc);
     let cc: ErrorCounts | undefined;
     if (charAligner && chars) {
-      cc = charAligner.counts(toChars(refText), toChars(hypText));
+      cc = charAligner.counts(toChars(refChars), toChars(hypChars));
       addCounts(chars, cc);
     }
     opts.onUtterance?.({ id: r.id, speaker: r.speaker, words: wc, chars: cc, missingHyp: !h });
@@ -104,7 +166,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   return {
     costs,
     normaliser: { name: norm.name, version: norm.version },
-    utterances: refLines.size,
+    utterances: scored,
     words,
     wordRates: rates(words),
     chars,
@@ -112,5 +174,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     speakers,
     confusions,
     missingHyps,
+    missingHyp: missingPolicy,
+    markup,
   };
 }

@@ -36,7 +36,7 @@ export function detectFormat(path: string): TranscriptFormat {
  * sclite. Returns undefined for blank lines and `;;` comments.
  */
 export function parseTrnLine(text: string, file: string, line: number): Transcript | undefined {
-  const t = text.trim();
+  const t = text.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   if (t === '' || t.startsWith(';;')) return undefined;
   const close = t.lastIndexOf(')');
   const open = t.lastIndexOf('(');
@@ -44,9 +44,10 @@ export function parseTrnLine(text: string, file: string, line: number): Transcri
     throw new InputError(file, line, 'trn line must end with an utterance id in parentheses, e.g. "the words (spk1-utt1)"');
   }
   const id = t.slice(open + 1, close).trim();
-  if (id === '' || /\s/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
-  let words = t.slice(0, open).trim();
-  if (/\s\s|[^\S ]/.test(words)) words = words.replace(/\s+/g, ' ');
+  if (id === '' || /[ \t\n\r\f\v]/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
+  // Only ASCII white space separates words (sclite): NBSP and U+3000 stay inside words.
+  let words = t.slice(0, open).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
+  if (/[ \t\n\r\f\v]{2}|[\t\n\r\f\v]/.test(words)) words = words.replace(/[ \t\n\r\f\v]+/g, ' ');
   return { id, speaker: speakerOf(id), text: words, file, line };
 }
 
@@ -90,13 +91,18 @@ export async function* readTranscripts(path: string, format: TranscriptFormat = 
   }
 }
 
-/** Loads a whole transcript file keyed by id; a duplicate id is an error naming both lines. */
-export async function loadTranscripts(path: string, format?: TranscriptFormat): Promise<Map<string, Transcript>> {
+/** Loads a whole transcript file keyed by id (or `key(id)`, e.g. lower-cased); a duplicate is an error naming both lines. */
+export async function loadTranscripts(
+  path: string,
+  format?: TranscriptFormat,
+  key: (id: string) => string = (id) => id,
+): Promise<Map<string, Transcript>> {
   const byId = new Map<string, Transcript>();
   for await (const t of readTranscripts(path, format)) {
-    const prev = byId.get(t.id);
+    const k = key(t.id);
+    const prev = byId.get(k);
     if (prev) throw new InputError(path, t.line, `duplicate utterance id "${t.id}" (first at line ${prev.line})`);
-    byId.set(t.id, t);
+    byId.set(k, t);
   }
   return byId;
 }

@@ -19,6 +19,11 @@ interface ScoreFlags {
   costs: string;
   json?: string;
   confusions: string;
+  caseSensitive?: boolean;
+  caseFold: string;
+  optionallyDeletable?: boolean;
+  fragments?: boolean;
+  missingHyp: string;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
@@ -36,7 +41,16 @@ function normaliserFlag(name: string): Normaliser {
 
 function pct(x: number | undefined): string {
   if (x === undefined) return 'n/a';
-  return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'inf (no reference words)';
+  return Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : 'undefined (no reference words)';
+}
+
+/**
+ * WER over zero reference words is undefined; the two conventions in use are stated instead of an
+ * infinity: jiwer counts the k inserted words as WER = k, sclite prints the error count k marked `*`.
+ */
+export function emptyReferenceNote(refWords: number, errors: number): string | undefined {
+  if (refWords > 0) return undefined;
+  return `No reference words: WER is undefined. ${errors} hypothesis word(s) inserted: jiwer convention WER = ${errors}; sclite prints the count ${errors}* instead of a percentage.`;
 }
 
 function renderConfusions(c: Confusions): string {
@@ -61,6 +75,14 @@ function finiteOrNull(_k: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
+function markupText(res: ScoreResult): string {
+  const m = res.markup;
+  const parts = [m.caseSensitive ? 'case-sensitive (sclite -s)' : `case folded (${m.caseFold})`];
+  parts.push(m.optionalDeletable ? '(word) optionally deletable (-D)' : '(word) is a plain word');
+  parts.push(m.fragments ? 'fragments match (-F)' : 'fragments are plain words');
+  return `${parts.join('; ')}; {a / b / @} alternations, ;tags dropped`;
+}
+
 export function scoreReport(res: ScoreResult, topK: number): object {
   const summary = summarise(res.speakers);
   return {
@@ -75,7 +97,10 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     wip: res.wordRates.wip,
     chars: res.chars,
     cer: res.cer,
+    markup: res.markup,
+    missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
+    emptyReference: res.words.ref === 0 ? { jiwerWer: errorCount(res.words), scliteErrors: errorCount(res.words) } : undefined,
     speakers: res.speakers.rows(),
     summary,
     confusions: res.confusions?.top(topK),
@@ -93,6 +118,11 @@ export function registerScore(program: Command): void {
     .option('--costs <model>', 'alignment costs: sclite (3/3/4, agrees with sclite) | unit (1/1/1)', 'sclite')
     .option('--json <file>', 'also write the full result as JSON')
     .option('--confusions <n>', 'show the top N substitutions, deletions and insertions (0 = none)', '10')
+    .option('-s, --case-sensitive', 'compare words and utterance ids case-sensitively (= sclite -s; default folds case like sclite)')
+    .option('--case-fold <how>', 'case folding when not case-sensitive: unicode | ascii (ascii = sclite without a -e localisation)', 'unicode')
+    .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
+    .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
+    .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
       if (flags.format !== undefined && flags.format !== 'trn' && flags.format !== 'jsonl') {
         throw new UsageError(`--format must be trn or jsonl, not "${flags.format}"`);
@@ -101,6 +131,12 @@ export function registerScore(program: Command): void {
       const topK = Number(flags.confusions);
       if (!Number.isInteger(topK) || topK < 0) throw new UsageError(`--confusions must be a whole number >= 0, not "${flags.confusions}"`);
       const format = flags.format as TranscriptFormat | undefined;
+      if (flags.missingHyp !== 'delete' && flags.missingHyp !== 'skip') {
+        throw new UsageError(`--missing-hyp must be delete or skip, not "${flags.missingHyp}"`);
+      }
+      if (flags.caseFold !== 'unicode' && flags.caseFold !== 'ascii') {
+        throw new UsageError(`--case-fold must be unicode or ascii, not "${flags.caseFold}"`);
+      }
       const normaliser = normaliserFlag(flags.normaliser);
 
       const res = await scoreFiles(flags.ref, flags.hyp, {
@@ -109,20 +145,31 @@ export function registerScore(program: Command): void {
         normaliser,
         costs: flags.costs,
         confusions: topK > 0,
+        missingHyp: flags.missingHyp,
+        markup: {
+          caseSensitive: !!flags.caseSensitive,
+          caseFold: flags.caseFold,
+          optionalDeletable: !!flags.optionallyDeletable,
+          fragments: !!flags.fragments,
+        },
       });
 
       const out: string[] = [];
       out.push(renderSummary(summarise(res.speakers), basename(flags.hyp)));
       out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
+      out.push(`Markup:      ${markupText(res)}`);
       const w = res.words;
       out.push(
         `Utterances:  ${res.utterances}   reference words: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
       );
       out.push(`WER ${pct(res.wordRates.wer)}   MER ${pct(res.wordRates.mer)}   WIL ${pct(res.wordRates.wil)}   CER ${pct(res.cer)}`);
+      const note = emptyReferenceNote(w.ref, errorCount(w));
+      if (note) out.push(note);
       if (res.missingHyps.length) {
         const shown = res.missingHyps.slice(0, 5).join(', ');
-        out.push(`Missing hypotheses (scored as deletions): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
+        const how = res.missingHyp === 'skip' ? 'skipped, as sclite does' : 'scored as deletions';
+        out.push(`Missing hypotheses (${how}; --missing-hyp): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
       }
       process.stdout.write(`${out.join('\n')}\n`);
       if (res.confusions) process.stdout.write(`\n${renderConfusions(res.confusions.top(topK))}`);
