@@ -8,7 +8,7 @@ import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type Parse
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
-import { loadTranscripts, readTranscripts, type TranscriptFormat } from './trn.ts';
+import { loadTranscripts, readTranscripts, type Transcript, type TranscriptFormat } from './trn.ts';
 
 export interface ScoreOptions {
   refFormat?: TranscriptFormat;
@@ -25,6 +25,11 @@ export interface ScoreOptions {
    * `skip` leaves it out of every count, as sclite does.
    */
   missingHyp?: MissingHypPolicy;
+  /**
+   * How a trn id names its speaker (sclite `-i`): `rm` / `spu_id` (default): the prefix before the
+   * first `-` (else `_`); `wsj`: the first three characters. Speakers are case-folded with the ids.
+   */
+  idFormat?: IdFormat;
   costs?: CostModel;
   /** Also align characters for CER (default true). */
   chars?: boolean;
@@ -35,6 +40,8 @@ export interface ScoreOptions {
 }
 
 export type MissingHypPolicy = 'delete' | 'skip';
+export type IdFormat = 'rm' | 'spu_id' | 'wsj';
+export const ID_FORMATS: readonly IdFormat[] = ['rm', 'spu_id', 'wsj'];
 
 export interface UtteranceScore {
   id: string;
@@ -94,6 +101,9 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   };
   const missingPolicy = opts.missingHyp ?? 'delete';
   const idKey = caseFolder(markup);
+  // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given.
+  const speakerKey = (t: Transcript): string =>
+    t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
   const parse = (text: string, file: string, line: number): ParsedText => {
     const p = parseMarkup(text, markup, file, line);
     return normalise ? normaliseParsed(p, normalise) : p;
@@ -150,13 +160,13 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       hypChars = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
     }
     addCounts(words, wc);
-    speakers.add(r.speaker, wc);
+    speakers.add(speakerKey(r), wc);
     let cc: ErrorCounts | undefined;
     if (charAligner && chars) {
       cc = charAligner.counts(toChars(refChars), toChars(hypChars));
       addCounts(chars, cc);
     }
-    opts.onUtterance?.({ id: r.id, speaker: r.speaker, words: wc, chars: cc, missingHyp: !h });
+    opts.onUtterance?.({ id: r.id, speaker: speakerKey(r), words: wc, chars: cc, missingHyp: !h });
   }
   if (hyps.size > 0) {
     const orphan = [...hyps.values()].sort((a, b) => a.line - b.line)[0];

@@ -11,6 +11,8 @@ export interface Transcript {
   text: string;
   file: string;
   line: number;
+  /** The file format it came from (a trn id carries the speaker; JSONL may name it). */
+  format?: TranscriptFormat;
 }
 
 export type TranscriptFormat = 'trn' | 'jsonl';
@@ -48,7 +50,7 @@ export function parseTrnLine(text: string, file: string, line: number): Transcri
   // Only ASCII white space separates words (sclite): NBSP and U+3000 stay inside words.
   let words = t.slice(0, open).replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   if (/[ \t\n\r\f\v]{2}|[\t\n\r\f\v]/.test(words)) words = words.replace(/[ \t\n\r\f\v]+/g, ' ');
-  return { id, speaker: speakerOf(id), text: words, file, line };
+  return { id, speaker: speakerOf(id), text: words, file, line, format: 'trn' };
 }
 
 /** One trn line for `text` and `id` (no trailing newline). */
