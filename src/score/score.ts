@@ -4,6 +4,7 @@ import { none } from '../text/normalise.ts';
 import { InputError } from '../manifest/errors.ts';
 import { Aligner, tokenize } from './align.ts';
 import { alignNetworks } from './network.ts';
+import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
@@ -30,6 +31,11 @@ export interface ScoreOptions {
    * first `-` (else `_`); `wsj`: the first three characters. Speakers are case-folded with the ids.
    */
   idFormat?: IdFormat;
+  /**
+   * A NIST GLM applied to both sides' text before markup is read, as SCTK's csrfilt.sh does
+   * (see `src/text/nist-glm.ts`); upper-casing follows `markup.caseSensitive` (csrfilt `-s`).
+   */
+  glm?: NistGlm;
   costs?: CostModel;
   /** Also align characters for CER (default true). */
   chars?: boolean;
@@ -67,6 +73,8 @@ export interface ScoreResult {
   /** What was done with them. */
   missingHyp: MissingHypPolicy;
   markup: Required<MarkupOptions>;
+  /** The GLM applied, if any: its name, rule count and content hash. */
+  glm?: { name: string; rules: number; hash: string };
 }
 
 function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
@@ -104,8 +112,9 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given.
   const speakerKey = (t: Transcript): string =>
     t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
+  const filter = opts.glm ? glmFilter(opts.glm, !markup.caseSensitive) : undefined;
   const parse = (text: string, file: string, line: number): ParsedText => {
-    const p = parseMarkup(text, markup, file, line);
+    const p = parseMarkup(filter ? filter(text, file, line) : text, markup, file, line);
     return normalise ? normaliseParsed(p, normalise) : p;
   };
   const doChars = opts.chars ?? true;
@@ -186,5 +195,6 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     missingHyps,
     missingHyp: missingPolicy,
     markup,
+    glm: opts.glm ? { name: opts.glm.name, rules: opts.glm.rules.length, hash: opts.glm.hash } : undefined,
   };
 }

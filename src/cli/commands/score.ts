@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { UsageError } from '../errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { isCostModel } from '../../score/align.ts';
-import { scoreFiles, type ScoreResult } from '../../score/score.ts';
+import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../score/score.ts';
+import { loadNistGlm } from '../../text/nist-glm.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
 import { errorCount } from '../../score/metrics.ts';
 import type { TranscriptFormat } from '../../score/trn.ts';
@@ -24,6 +25,8 @@ interface ScoreFlags {
   optionallyDeletable?: boolean;
   fragments?: boolean;
   missingHyp: string;
+  glm?: string;
+  idFormat?: string;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
@@ -98,6 +101,7 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     chars: res.chars,
     cer: res.cer,
     markup: res.markup,
+    glm: res.glm,
     missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
     emptyReference: res.words.ref === 0 ? { jiwerWer: errorCount(res.words), scliteErrors: errorCount(res.words) } : undefined,
@@ -122,6 +126,8 @@ export function registerScore(program: Command): void {
     .option('--case-fold <how>', 'case folding when not case-sensitive: unicode | ascii (ascii = sclite without a -e localisation)', 'unicode')
     .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
+    .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
+    .option('--id-format <fmt>', 'how a trn id names its speaker (sclite -i): rm | spu_id (text before the first "-" or "_") | wsj (first 3 characters)', 'rm')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
       if (flags.format !== undefined && flags.format !== 'trn' && flags.format !== 'jsonl') {
@@ -139,7 +145,13 @@ export function registerScore(program: Command): void {
       }
       const normaliser = normaliserFlag(flags.normaliser);
 
+      if (flags.idFormat !== undefined && !(ID_FORMATS as readonly string[]).includes(flags.idFormat)) {
+        throw new UsageError(`--id-format must be one of ${ID_FORMATS.join(', ')}, not "${flags.idFormat}"`);
+      }
+      const glm = flags.glm ? loadNistGlm(flags.glm) : undefined;
       const res = await scoreFiles(flags.ref, flags.hyp, {
+        glm,
+        idFormat: flags.idFormat as IdFormat | undefined,
         refFormat: format,
         hypFormat: format,
         normaliser,
@@ -159,6 +171,7 @@ export function registerScore(program: Command): void {
       out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
       out.push(`Markup:      ${markupText(res)}`);
+      if (res.glm) out.push(`GLM:         ${res.glm.name} (${res.glm.rules} rules, sha256 ${res.glm.hash}; applied to ref and hyp like csrfilt.sh)`);
       const w = res.words;
       out.push(
         `Utterances:  ${res.utterances}   reference words: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
