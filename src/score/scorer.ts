@@ -74,6 +74,8 @@ export interface ScoreResult {
   speakers: SpeakerTable;
   /** Totals per stm label (sclite's `lur` rows); empty for trn input. */
   labels: SpeakerTable;
+  /** Per stm label, totals per speaker. */
+  labelSpeakers: Map<string, SpeakerTable>;
   confusions?: ConfusionCounter;
   /** Reference ids that had no hypothesis. */
   missingHyps: string[];
@@ -144,6 +146,8 @@ export class UtteranceScorer {
   readonly missingHyps: string[] = [];
   readonly speakers = new SpeakerTable();
   readonly labels = new SpeakerTable();
+  /** Per stm label, the per-speaker totals (sclite's `lur` matrix). */
+  readonly labelSpeakers = new Map<string, SpeakerTable>();
   readonly foldId: (id: string) => string;
   private readonly costs: CostModel;
   private readonly norm: Normaliser;
@@ -232,7 +236,12 @@ export class UtteranceScorer {
     }
     addCounts(this.words, wc);
     this.speakers.add(u.speaker, wc);
-    for (const l of u.labels ?? []) this.labels.add(l, wc);
+    for (const l of u.labels ?? []) {
+      this.labels.add(l, wc);
+      let t = this.labelSpeakers.get(l);
+      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
+      t.add(u.speaker, wc);
+    }
     let cc: ErrorCounts | undefined;
     if (this.charAligner && this.chars) {
       cc = this.charAligner.counts(toChars(refChars), toChars(hypChars));
@@ -255,6 +264,7 @@ export class UtteranceScorer {
       cer: this.chars ? wer(this.chars) : undefined,
       speakers: this.speakers,
       labels: this.labels,
+      labelSpeakers: this.labelSpeakers,
       confusions: this.confusions,
       missingHyps: this.missingHyps,
       missingHyp: this.missingPolicy,
