@@ -1,6 +1,6 @@
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type MissingHypPolicy, type ScoreResult, type ScorerOptions, type UtteranceScore } from './scorer.ts';
-import { loadTranscripts, readTranscripts, type Transcript, type TranscriptFormat } from './trn.ts';
+import { detectFormat, forEachTranscript, type Transcript, type TranscriptFormat } from './trn.ts';
 
 export type { MissingHypPolicy, ScoreResult, UtteranceScore };
 
@@ -36,9 +36,16 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   const speakerKey = (t: Transcript): string =>
     t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
 
-  const hyps = await loadTranscripts(hypPath, opts.hypFormat, idKey);
+  // Hypotheses are kept as (text, line) only; references are scored as they are read.
+  const hyps = new Map<string, { id: string; text: string; line: number }>();
+  forEachTranscript(hypPath, opts.hypFormat ?? detectFormat(hypPath), (h) => {
+    const key = idKey(h.id);
+    const prev = hyps.get(key);
+    if (prev) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${prev.line})`);
+    hyps.set(key, { id: h.id, text: h.text, line: h.line });
+  });
   const refLines = new Map<string, number>();
-  for await (const r of readTranscripts(refPath, opts.refFormat)) {
+  forEachTranscript(refPath, opts.refFormat ?? detectFormat(refPath), (r) => {
     const key = idKey(r.id);
     const first = refLines.get(key);
     if (first !== undefined) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
@@ -50,7 +57,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       scorer.parse(r.text, refPath, r.line),
       h ? scorer.parse(h.text, hypPath, h.line) : undefined,
     );
-  }
+  });
   if (hyps.size > 0) {
     const orphan = [...hyps.values()].sort((a, b) => a.line - b.line)[0]!;
     const more = hyps.size > 1 ? ` (and ${hyps.size - 1} more)` : '';

@@ -186,7 +186,7 @@ export class UtteranceScorer {
 
   /** Markup (and GLM, normaliser, `-c` expansion) of one side's text; errors name file:line. */
   parse(text: string, file: string, line: number): ParsedText {
-    let p = parseMarkup(this.filter ? this.filter(text, file, line) : text, this.markup, file, line);
+    let p = parseMarkup(this.filter ? this.filter(text, file, line) : text, this.markup, file, line, this.foldId);
     if (this.normalise) p = normaliseParsed(p, this.normalise);
     if (this.opts.charAlign) p = expandChars(p, this.opts.charAlign);
     return p;
@@ -194,7 +194,8 @@ export class UtteranceScorer {
 
   /**
    * Scores one utterance. `hyp` undefined: no hypothesis (deletions, or skipped with the `skip`
-   * policy: then nothing is counted and undefined is returned).
+   * policy: then nothing is counted). Returns the utterance's score when alignments are kept or
+   * `onUtterance` is set (undefined otherwise, to spare the allocation on the hot path).
    */
   score(
     u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string },
@@ -247,6 +248,7 @@ export class UtteranceScorer {
       cc = this.charAligner.counts(toChars(refChars), toChars(hypChars));
       addCounts(this.chars, cc);
     }
+    if (!this.alignments && !this.opts.onUtterance) return undefined;
     const s: UtteranceScore = { ...u, words: wc, chars: cc, missingHyp: !hyp, ops: this.alignments ? ops : undefined };
     this.alignments?.push(s);
     this.opts.onUtterance?.(s);

@@ -163,10 +163,18 @@ function special(w: NetWord): boolean {
  * comes back as a word list (the fast path); alternations, `@`, and `-D`/`-F` markup as a network.
  * Errors name `file:line`.
  */
-export function parseMarkup(text: string, opts: MarkupOptions = {}, file = '<text>', line?: number): ParsedText {
+export function parseMarkup(
+  text: string,
+  opts: MarkupOptions = {},
+  file = '<text>',
+  line?: number,
+  fold: (t: string) => string = caseFolder(opts),
+): ParsedText {
   if (!ANY_MARKUP.test(text)) {
-    const t = caseFolder(opts)(text);
-    const words = t.split(SCLITE_SPACE).filter((w) => w !== '');
+    const t = fold(text);
+    if (t === '') return { kind: 'words', words: [] };
+    // Single-spaced text (what the trn reader gives) splits without a regular expression.
+    const words = /[\t\n\r\f\v]|  |^ | $/.test(t) ? t.split(SCLITE_SPACE).filter((w) => w !== '') : t.split(' ');
     return { kind: 'words', words };
   }
   const items = parseItems(lex(text), file, line);

@@ -34,6 +34,7 @@ interface ScoreFlags {
   hypFormat?: string;
   charAlign?: string | boolean;
   output: string;
+  cer?: boolean;
   outDir?: string;
 }
 
@@ -146,6 +147,7 @@ export function registerScore(program: Command): void {
     .option('--ref-format <fmt>', 'trn | jsonl | stm (overrides --format for the reference)')
     .option('--hyp-format <fmt>', 'trn | jsonl | ctm (overrides --format for the hypothesis)')
     .option('-c, --char-align [mods]', 'score characters, not words (= sclite -c); mods: NOASCII (keep ASCII words whole), DH (delete hyphens), comma-separated')
+    .option('--cer', 'also align characters for CER (jiwer-style, spaces counted; costs about 5x the word alignment)')
     .option('-o, --output <reports>', `reports, comma-separated: ${REPORT_NAMES.join(', ')} (sclite names; default sum)`, 'sum')
     .option('-O, --out-dir <dir>', 'write each report to <dir>/<hyp file name>.<report> instead of stdout')
     .option('--normaliser <name>', 'text normaliser applied to both sides: none | basic | english', 'none')
@@ -194,6 +196,7 @@ export function registerScore(program: Command): void {
         normaliser,
         costs: flags.costs,
         confusions: topK > 0,
+        chars: !!flags.cer,
         charAlign,
         keepAlignments: reports.some((r) => r !== 'sum'),
         markup: {
@@ -228,7 +231,7 @@ export function registerScore(program: Command): void {
       );
       if (lf?.ignored.segments) out.push(`Ignored:     ${lf.ignored.segments} IGNORE_TIME_SEGMENT_IN_SCORING segments and the ${lf.ignored.hypWords} hypothesis words in them`);
       if (lf?.channelsWithoutHyp.length) out.push(`No hypothesis words for: ${lf.channelsWithoutHyp.join(', ')} (their segments are all deletions, as in sclite)`);
-      out.push(`WER ${pct(res.wordRates.wer)}   MER ${pct(res.wordRates.mer)}   WIL ${pct(res.wordRates.wil)}   CER ${pct(res.cer)}`);
+      out.push(`WER ${pct(res.wordRates.wer)}   MER ${pct(res.wordRates.mer)}   WIL ${pct(res.wordRates.wil)}   CER ${res.cer === undefined ? 'not computed (--cer)' : pct(res.cer)}`);
       const note = emptyReferenceNote(w.ref, errorCount(w));
       if (note) out.push(note);
       if (res.missingHyps.length) {
