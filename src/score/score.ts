@@ -36,32 +36,33 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   const speakerKey = (t: Transcript): string =>
     t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
 
-  // Hypotheses are kept as (text, line) only; references are scored as they are read.
-  const hyps = new Map<string, { id: string; text: string; line: number }>();
+  // Hypotheses are kept as (text, line) only; references are scored as they are read. A hypothesis
+  // entry remembers the reference line that used it (duplicate check without a second map).
+  const hyps = new Map<string, { id: string; text: string; line: number; refLine: number }>();
   forEachTranscript(hypPath, opts.hypFormat ?? detectFormat(hypPath), (h) => {
     const key = idKey(h.id);
     const prev = hyps.get(key);
     if (prev) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${prev.line})`);
-    hyps.set(key, { id: h.id, text: h.text, line: h.line });
+    hyps.set(key, { id: h.id, text: h.text, line: h.line, refLine: 0 });
   });
-  const refLines = new Map<string, number>();
+  const refsWithoutHyp = new Map<string, number>();
   forEachTranscript(refPath, opts.refFormat ?? detectFormat(refPath), (r) => {
     const key = idKey(r.id);
-    const first = refLines.get(key);
-    if (first !== undefined) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
-    refLines.set(key, r.line);
     const h = hyps.get(key);
-    if (h) hyps.delete(key);
+    const first = h ? h.refLine : refsWithoutHyp.get(key);
+    if (first) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
+    if (h) h.refLine = r.line;
+    else refsWithoutHyp.set(key, r.line);
     scorer.score(
       { id: r.id, speaker: speakerKey(r) },
       scorer.parse(r.text, refPath, r.line),
       h ? scorer.parse(h.text, hypPath, h.line) : undefined,
     );
   });
-  if (hyps.size > 0) {
-    const orphan = [...hyps.values()].sort((a, b) => a.line - b.line)[0]!;
-    const more = hyps.size > 1 ? ` (and ${hyps.size - 1} more)` : '';
-    throw new InputError(hypPath, orphan.line, `hypothesis id "${orphan.id}" has no reference in ${refPath}${more}`);
+  const orphans = [...hyps.values()].filter((h) => h.refLine === 0);
+  if (orphans.length > 0) {
+    const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
+    throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
   return scorer.result();
 }

@@ -68,6 +68,23 @@ const ANY_MARKUP = /[{}/@;*\\()-]/;
 
 type Item = string | Item[][];
 
+/** Splits on runs of ASCII white space (sclite's separators), without a regular expression. */
+export function splitWords(t: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (start >= 0) {
+        out.push(t.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(t.slice(start));
+  return out;
+}
+
 /** Strips tags (`;...`, `\;` kept as `;`) and a trailing `*` from one token. */
 export function cleanWord(tok: string): string {
   let w = tok;
@@ -171,11 +188,7 @@ export function parseMarkup(
   fold: (t: string) => string = caseFolder(opts),
 ): ParsedText {
   if (!ANY_MARKUP.test(text)) {
-    const t = fold(text);
-    if (t === '') return { kind: 'words', words: [] };
-    // Single-spaced text (what the trn reader gives) splits without a regular expression.
-    const words = /[\t\n\r\f\v]|  |^ | $/.test(t) ? t.split(SCLITE_SPACE).filter((w) => w !== '') : t.split(' ');
-    return { kind: 'words', words };
+    return { kind: 'words', words: splitWords(fold(text)) };
   }
   const items = parseItems(lex(text), file, line);
   const flat = items.every((i) => typeof i === 'string');
