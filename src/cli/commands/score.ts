@@ -163,7 +163,7 @@ export function registerScore(program: Command): void {
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
       if (flags.format !== undefined && !['trn', 'jsonl', 'stm', 'ctm'].includes(flags.format)) {
-        throw new UsageError(`--format must be trn or jsonl, not "${flags.format}"`);
+        throw new UsageError(`--format must be trn, jsonl, stm or ctm, not "${flags.format}"`);
       }
       if (!isCostModel(flags.costs)) throw new UsageError(`--costs must be sclite or unit, not "${flags.costs}"`);
       const topK = Number(flags.confusions);
@@ -258,6 +258,9 @@ export function registerScore(program: Command): void {
           process.stdout.write(escapeTerminal(`Wrote ${path}\n`));
         } else process.stdout.write(`\n${text}`);
       }
-      if (flags.json) writeFileSync(flags.json, `${JSON.stringify(scoreReport(res, topK), finiteOrNull, 2)}\n`);
+      if (flags.json) {
+        const extra = lf ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo } : {};
+        writeFileSync(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`);
+      }
     });
 }
