@@ -1,116 +1,68 @@
-import type { CostModel, ErrorCounts } from './types.ts';
-import type { Normaliser } from '../text/normalise.ts';
-import { none } from '../text/normalise.ts';
 import { InputError } from '../manifest/errors.ts';
-import { Aligner, tokenize } from './align.ts';
-import { ConfusionCounter } from './confusions.ts';
-import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
-import { SpeakerTable } from './summary.ts';
-import { loadTranscripts, readTranscripts, type TranscriptFormat } from './trn.ts';
+import { UtteranceScorer, type MissingHypPolicy, type ScoreResult, type ScorerOptions, type UtteranceScore } from './scorer.ts';
+import { detectFormat, forEachTranscript, type Transcript, type TranscriptFormat } from './trn.ts';
 
-export interface ScoreOptions {
+export type { MissingHypPolicy, ScoreResult, UtteranceScore };
+
+export interface ScoreOptions extends ScorerOptions {
   refFormat?: TranscriptFormat;
   hypFormat?: TranscriptFormat;
-  /** Applied to both sides before tokenising (default `none`: whitespace folding only, case-sensitive like `sclite -s`). */
-  normaliser?: Normaliser;
-  costs?: CostModel;
-  /** Also align characters for CER (default true). */
-  chars?: boolean;
-  /** Collect word confusions (needs full alignments; default false). */
-  confusions?: boolean;
-  /** Called for every scored utterance, in reference-file order. */
-  onUtterance?: (u: UtteranceScore) => void;
+  /**
+   * A reference with no hypothesis line: `delete` (default) scores all its words as deletions;
+   * `skip` leaves it out of every count, as sclite does.
+   */
+  missingHyp?: MissingHypPolicy;
+  /**
+   * How a trn id names its speaker (sclite `-i`): `rm` / `spu_id` (default): the prefix before the
+   * first `-` (else `_`); `wsj`: the first three characters. Speakers are case-folded with the ids.
+   */
+  idFormat?: IdFormat;
 }
 
-export interface UtteranceScore {
-  id: string;
-  speaker: string;
-  words: ErrorCounts;
-  chars?: ErrorCounts;
-  /** True when the hypothesis file had no line for this id (scored as all deletions). */
-  missingHyp: boolean;
-}
-
-export interface ScoreResult {
-  costs: CostModel;
-  normaliser: { name: string; version: string };
-  utterances: number;
-  words: ErrorCounts;
-  wordRates: Rates;
-  chars?: ErrorCounts;
-  cer?: number;
-  speakers: SpeakerTable;
-  confusions?: ConfusionCounter;
-  /** Reference ids that had no hypothesis. */
-  missingHyps: string[];
-}
+export type IdFormat = 'rm' | 'spu_id' | 'wsj';
+export const ID_FORMATS: readonly IdFormat[] = ['rm', 'spu_id', 'wsj'];
 
 /**
- * Scores a hypothesis file against a reference file. Hypotheses are loaded (keyed by id) and the
- * references streamed, so memory is bounded by the hypothesis set, not by alignments.
- * A reference without hypothesis counts as all deletions; a hypothesis without reference, or a
- * duplicate id on either side, is an InputError naming file and line.
+ * Scores a hypothesis file against a reference file (trn or JSONL). Hypotheses are loaded (keyed by
+ * id) and the references streamed, so memory is bounded by the hypothesis set, not by alignments.
+ * A reference without hypothesis counts as all deletions (or is skipped, `missingHyp: 'skip'`);
+ * a hypothesis without reference, or a duplicate id on either side, is an InputError naming file
+ * and line. Ids match case-insensitively unless `markup.caseSensitive` (sclite folds id case too).
  */
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
-  const costs = opts.costs ?? 'sclite';
-  const norm = opts.normaliser ?? none;
-  // `none` only folds whitespace, which tokenize and toChars already do.
-  const normalise = norm === none ? (t: string): string => t : (t: string): string => norm.normalise(t);
-  const doChars = opts.chars ?? true;
-  const wordAligner = new Aligner(costs);
-  const charAligner = doChars ? new Aligner(costs) : undefined;
-  const confusions = opts.confusions ? new ConfusionCounter() : undefined;
+  const scorer = new UtteranceScorer(opts, opts.missingHyp ?? 'delete');
+  const idKey = scorer.foldId;
+  // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given.
+  const speakerKey = (t: Transcript): string =>
+    t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
 
-  const hyps = await loadTranscripts(hypPath, opts.hypFormat);
-  const refLines = new Map<string, number>();
-  const speakers = new SpeakerTable();
-  const words = emptyCounts();
-  const chars = doChars ? emptyCounts() : undefined;
-  const missingHyps: string[] = [];
-
-  for await (const r of readTranscripts(refPath, opts.refFormat)) {
-    const first = refLines.get(r.id);
-    if (first !== undefined) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
-    refLines.set(r.id, r.line);
-    const h = hyps.get(r.id);
-    if (h) hyps.delete(r.id);
-    else missingHyps.push(r.id);
-    const refText = normalise(r.text);
-    const hypText = h ? normalise(h.text) : '';
-    const rw = tokenize(refText);
-    const hw = tokenize(hypText);
-    let wc: ErrorCounts;
-    if (confusions) {
-      const a = wordAligner.align(rw, hw);
-      confusions.add(a);
-      wc = a.counts;
-    } else {
-      wc = wordAligner.counts(rw, hw);
-    }
-    addCounts(words, wc);
-    speakers.add(r.speaker, wc);
-    let cc: ErrorCounts | undefined;
-    if (charAligner && chars) {
-      cc = charAligner.counts(toChars(refText), toChars(hypText));
-      addCounts(chars, cc);
-    }
-    opts.onUtterance?.({ id: r.id, speaker: r.speaker, words: wc, chars: cc, missingHyp: !h });
+  // Hypotheses are kept as (text, line) only; references are scored as they are read. A hypothesis
+  // entry remembers the reference line that used it (duplicate check without a second map).
+  const hyps = new Map<string, { id: string; text: string; line: number; refLine: number }>();
+  forEachTranscript(hypPath, opts.hypFormat ?? detectFormat(hypPath), (h) => {
+    const key = idKey(h.id);
+    const prev = hyps.get(key);
+    if (prev) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${prev.line})`);
+    hyps.set(key, { id: h.id, text: h.text, line: h.line, refLine: 0 });
+  });
+  const refsWithoutHyp = new Map<string, number>();
+  forEachTranscript(refPath, opts.refFormat ?? detectFormat(refPath), (r) => {
+    const key = idKey(r.id);
+    const h = hyps.get(key);
+    const first = h ? h.refLine : refsWithoutHyp.get(key);
+    if (first) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
+    if (h) h.refLine = r.line;
+    else refsWithoutHyp.set(key, r.line);
+    scorer.score(
+      { id: r.id, speaker: speakerKey(r) },
+      scorer.parse(r.text, refPath, r.line),
+      h ? scorer.parse(h.text, hypPath, h.line) : undefined,
+    );
+  });
+  const orphans = [...hyps.values()].filter((h) => h.refLine === 0);
+  if (orphans.length > 0) {
+    const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
+    throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
-  if (hyps.size > 0) {
-    const orphan = [...hyps.values()].sort((a, b) => a.line - b.line)[0];
-    const more = hyps.size > 1 ? ` (and ${hyps.size - 1} more)` : '';
-    throw new InputError(hypPath, orphan.line, `hypothesis id "${orphan.id}" has no reference in ${refPath}${more}`);
-  }
-  return {
-    costs,
-    normaliser: { name: norm.name, version: norm.version },
-    utterances: refLines.size,
-    words,
-    wordRates: rates(words),
-    chars,
-    cer: chars ? wer(chars) : undefined,
-    speakers,
-    confusions,
-    missingHyps,
-  };
+  return scorer.result();
 }

@@ -25,9 +25,9 @@ export class SpeakerTable {
     addCounts(s.counts, c);
   }
 
-  /** Speakers sorted by name (as sclite lists them). */
+  /** Speakers in order of first appearance (as sclite lists them). */
   rows(): SpeakerStats[] {
-    return [...this.bySpeaker.values()].sort((a, b) => (a.speaker < b.speaker ? -1 : a.speaker > b.speaker ? 1 : 0));
+    return [...this.bySpeaker.values()];
   }
 
   total(): SpeakerStats {
@@ -52,6 +52,11 @@ export interface SummaryLine {
   ins: number;
   err: number;
   sentErr: number;
+  /**
+   * The speaker has no reference words: corr/sub/del/ins/err are then word counts, not percents
+   * (sclite prints them with `*`), and the Mean/S.D./Median of those columns leave the speaker out.
+   */
+  noRef?: boolean;
 }
 
 export interface Summary {
@@ -70,6 +75,20 @@ function pct(x: number, n: number): number {
 
 export function summaryLine(s: SpeakerStats): SummaryLine {
   const c = s.counts;
+  if (c.ref === 0) {
+    return {
+      label: s.speaker,
+      sentences: s.sentences,
+      words: 0,
+      corr: c.hits,
+      sub: c.sub,
+      del: c.del,
+      ins: c.ins,
+      err: errorCount(c),
+      sentErr: pct(s.sentenceErrors, s.sentences),
+      noRef: true,
+    };
+  }
   return {
     label: s.speaker,
     sentences: s.sentences,
@@ -83,11 +102,15 @@ export function summaryLine(s: SpeakerStats): SummaryLine {
   };
 }
 
-const FIELDS = ['sentences', 'words', 'corr', 'sub', 'del', 'ins', 'err', 'sentErr'] as const;
+/** Columns over every speaker, and the rate columns only over speakers with reference words (sclite). */
+const ALL_FIELDS = ['sentences', 'words', 'sentErr'] as const;
+const RATE_FIELDS = ['corr', 'sub', 'del', 'ins', 'err'] as const;
 
 function across(label: string, lines: SummaryLine[], f: (xs: number[]) => number): SummaryLine {
   const out = { label } as SummaryLine;
-  for (const k of FIELDS) out[k] = f(lines.map((l) => l[k]));
+  for (const k of ALL_FIELDS) out[k] = f(lines.map((l) => l[k]));
+  const rated = lines.filter((l) => !l.noRef);
+  for (const k of RATE_FIELDS) out[k] = f(rated.map((l) => l[k]));
   return out;
 }
 
@@ -111,14 +134,12 @@ export function median(xs: number[]): number {
 
 export function summarise(table: SpeakerTable): Summary {
   const speakers = table.rows().map(summaryLine);
-  // Speakers with no reference words have no defined rates; leave them out of mean/S.D./median.
-  const rated = speakers.filter((l) => Number.isFinite(l.err));
   return {
     speakers,
     sum: summaryLine(table.total()),
-    mean: across('Mean', rated, mean),
-    sd: across('S.D.', rated, sampleSd),
-    median: across('Median', rated, median),
+    mean: across('Mean', speakers, mean),
+    sd: across('S.D.', speakers, sampleSd),
+    median: across('Median', speakers, median),
   };
 }
 
@@ -131,8 +152,8 @@ export function renderSummary(s: Summary, title: string): string {
   const labelW = Math.max(8, ...s.speakers.map((l) => l.label.length));
   const row = (l: SummaryLine, intDigits: number): string =>
     `| ${l.label.padEnd(labelW)} | ${fmt(l.sentences, intDigits).padStart(5)} ${fmt(l.words, intDigits).padStart(7)} | ` +
-    [l.corr, l.sub, l.del, l.ins, l.err, l.sentErr].map((x) => fmt(x, 1).padStart(6)).join(' ') +
-    ' |';
+    [l.corr, l.sub, l.del, l.ins, l.err].map((x) => (l.noRef ? `${x}*` : fmt(x, 1)).padStart(6)).join(' ') +
+    ` ${fmt(l.sentErr, 1).padStart(6)} |`;
   const head =
     `| ${'SPKR'.padEnd(labelW)} | ${'# Snt'.padStart(5)} ${'# Wrd'.padStart(7)} | ` +
     ['Corr', 'Sub', 'Del', 'Ins', 'Err', 'S.Err'].map((x) => x.padStart(6)).join(' ') +
@@ -158,5 +179,9 @@ export function renderSummary(s: Summary, title: string): string {
   lines.push(row(s.sd, 1));
   lines.push(row(s.median, 1));
   lines.push(`\`${'-'.repeat(width - 2)}'`);
+  if (s.speakers.some((l) => l.noRef)) {
+    lines.push('* No reference words for this speaker: word counts rather than percents;');
+    lines.push('  Mean/S.D./Median of Corr..Err leave such speakers out (as sclite does).');
+  }
   return `${lines.join('\n')}\n`;
 }

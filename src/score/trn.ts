@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { readLines } from '../manifest/jsonl.ts';
@@ -11,6 +11,8 @@ export interface Transcript {
   text: string;
   file: string;
   line: number;
+  /** The file format it came from (a trn id carries the speaker; JSONL may name it). */
+  format?: TranscriptFormat;
 }
 
 export type TranscriptFormat = 'trn' | 'jsonl';
@@ -36,18 +38,42 @@ export function detectFormat(path: string): TranscriptFormat {
  * sclite. Returns undefined for blank lines and `;;` comments.
  */
 export function parseTrnLine(text: string, file: string, line: number): Transcript | undefined {
-  const t = text.trim();
-  if (t === '' || t.startsWith(';;')) return undefined;
-  const close = t.lastIndexOf(')');
-  const open = t.lastIndexOf('(');
-  if (close !== t.length - 1 || open < 0 || open > close) {
+  let a = 0;
+  let b = text.length;
+  while (a < b && isAsciiSpace(text.charCodeAt(a))) a++;
+  while (b > a && isAsciiSpace(text.charCodeAt(b - 1))) b--;
+  if (a === b || (text.charCodeAt(a) === 59 && text.charCodeAt(a + 1) === 59)) return undefined; // blank, ";;"
+  const close = b - 1;
+  const open = text.lastIndexOf('(', close);
+  if (text.charCodeAt(close) !== 41 || open < a) {
     throw new InputError(file, line, 'trn line must end with an utterance id in parentheses, e.g. "the words (spk1-utt1)"');
   }
-  const id = t.slice(open + 1, close).trim();
-  if (id === '' || /\s/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
-  let words = t.slice(0, open).trim();
-  if (/\s\s|[^\S ]/.test(words)) words = words.replace(/\s+/g, ' ');
-  return { id, speaker: speakerOf(id), text: words, file, line };
+  const id = text.slice(open + 1, close).trim();
+  if (id === '' || /[ \t\n\r\f\v]/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
+  // Only ASCII white space separates words (sclite): NBSP and U+3000 stay inside words.
+  let e = open;
+  while (e > a && isAsciiSpace(text.charCodeAt(e - 1))) e--;
+  let words = text.slice(a, e);
+  if (needsFolding(words)) words = words.replace(/[ \t\n\r\f\v]+/g, ' ');
+  return { id, speaker: speakerOf(id), text: words, file, line, format: 'trn' };
+}
+
+function isAsciiSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** True when `s` has a white-space character other than a single space. */
+function needsFolding(s: string): boolean {
+  let prevSpace = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 32) {
+      if (prevSpace) return true;
+      prevSpace = true;
+    } else if (c >= 9 && c <= 13) return true;
+    else prevSpace = false;
+  }
+  return false;
 }
 
 /** One trn line for `text` and `id` (no trailing newline). */
@@ -79,6 +105,90 @@ export function parseJsonlTranscript(text: string, file: string, line: number): 
 }
 
 /**
+ * Calls `fn` for every line of a UTF-8 text file (1-based numbers, CR before LF dropped), reading
+ * synchronously in 4 MB chunks: the scoring hot path, without a promise per line. Invalid UTF-8 is
+ * an InputError naming the line.
+ */
+export function forEachLine(path: string, fn: (text: string, line: number) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new InputError(path, undefined, `cannot read: ${(e as Error).message}`);
+  }
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const CHUNK = 4 << 20;
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let have = 0;
+  let lineNo = 0;
+  const emit = (bytes: Buffer): void => {
+    let text: string;
+    try {
+      text = decoder.decode(bytes);
+    } catch {
+      // Find the offending line for the message.
+      let start = 0;
+      for (;;) {
+        const nl = bytes.indexOf(0x0a, start);
+        const end = nl < 0 ? bytes.length : nl;
+        lineNo++;
+        try {
+          decoder.decode(bytes.subarray(start, end));
+        } catch {
+          throw new InputError(path, lineNo, 'line is not valid UTF-8');
+        }
+        if (nl < 0) break;
+        start = nl + 1;
+      }
+      throw new InputError(path, lineNo, 'line is not valid UTF-8');
+    }
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) break;
+      lineNo++;
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      fn(text.slice(start, end), lineNo);
+      start = nl + 1;
+    }
+    if (start < text.length) {
+      lineNo++;
+      const end = text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
+      fn(text.slice(start, end), lineNo);
+    }
+  };
+  try {
+    for (;;) {
+      if (have === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, have, buf.length - have, null);
+      if (n === 0) break;
+      have += n;
+      const last = buf.lastIndexOf(0x0a, have - 1);
+      if (last < 0) continue;
+      emit(buf.subarray(0, last + 1));
+      buf.copy(buf, 0, last + 1, have);
+      have -= last + 1;
+    }
+    if (have > 0) emit(buf.subarray(0, have));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Synchronously calls `fn` for every transcript of a trn or JSONL file (errors name file:line). */
+export function forEachTranscript(path: string, format: TranscriptFormat, fn: (t: Transcript) => void): void {
+  const parse = format === 'jsonl' ? parseJsonlTranscript : parseTrnLine;
+  forEachLine(path, (text, line) => {
+    const t = parse(text, path, line);
+    if (t) fn(t);
+  });
+}
+
+/**
  * Streams transcripts from a trn or JSONL file (format by extension unless given). Errors name
  * file:line (bad syntax, invalid UTF-8). Duplicate ids are not checked here; see loadTranscripts.
  */
@@ -90,13 +200,18 @@ export async function* readTranscripts(path: string, format: TranscriptFormat = 
   }
 }
 
-/** Loads a whole transcript file keyed by id; a duplicate id is an error naming both lines. */
-export async function loadTranscripts(path: string, format?: TranscriptFormat): Promise<Map<string, Transcript>> {
+/** Loads a whole transcript file keyed by id (or `key(id)`, e.g. lower-cased); a duplicate is an error naming both lines. */
+export async function loadTranscripts(
+  path: string,
+  format?: TranscriptFormat,
+  key: (id: string) => string = (id) => id,
+): Promise<Map<string, Transcript>> {
   const byId = new Map<string, Transcript>();
   for await (const t of readTranscripts(path, format)) {
-    const prev = byId.get(t.id);
+    const k = key(t.id);
+    const prev = byId.get(k);
     if (prev) throw new InputError(path, t.line, `duplicate utterance id "${t.id}" (first at line ${prev.line})`);
-    byId.set(t.id, t);
+    byId.set(k, t);
   }
   return byId;
 }

@@ -36,18 +36,21 @@ describe('asrfair score', () => {
     expect(ok.out).toContain('Cost model:  sclite');
     expect(ok.out).toContain('Normaliser:  basic v1');
     expect(ok.out).toContain('WER 50.00%');
-    expect(ok.out).toContain('Missing hypotheses (scored as deletions): 1 (bob-2)');
+    expect(ok.out).toContain('Missing hypotheses (scored as deletions; --missing-hyp): 1 (bob-2)');
     expect(ok.out).toMatch(/1 {2}world -> word/);
     const j = JSON.parse(readFileSync(json, 'utf8'));
     expect(j.words).toEqual({ ref: 8, hits: 4, sub: 1, del: 3, ins: 0 });
     expect(j.wer).toBe(0.5);
     expect(j.confusions.substitutions).toEqual([{ ref: 'world', hyp: 'word', count: 1 }]);
 
-    // Without normalisation the capitalised and punctuated words count as errors.
-    const raw = run(['--ref', ref, '--hyp', hyp, '--confusions', '0', '--costs', 'unit']);
+    // Without normalisation, case-sensitive (sclite -s), the capitalised and punctuated words count as errors.
+    const raw = run(['--ref', ref, '--hyp', hyp, '--confusions', '0', '--costs', 'unit', '-s']);
     expect(raw.code).toBe(0);
     expect(raw.out).toContain('Cost model:  unit');
     expect(raw.out).toContain('WER 75.00%');
+    // By default case is folded as sclite does: "The" = "the", "Hello," is still not "hello".
+    const folded = run(['--ref', ref, '--hyp', hyp, '--confusions', '0', '--costs', 'unit']);
+    expect(folded.out).toContain('WER 62.50%');
     expect(raw.out).not.toContain('Top substitutions');
   });
 

@@ -78,7 +78,7 @@ export function parseScliteOutput(out: string): ScliteOutput {
       id = undefined;
       continue;
     }
-    const rm = /^\s*\|\s*(\S[^|]*?)\s*\|\s*([\d.]+)\s+([\d.]+)\s*\|\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\|$/.exec(line);
+    const rm = /^\s*\|\s*(\S[^|]*?)\s*\|\s*([\d.]+)\s+([\d.]+)\s*\|\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\|(?:\s*-?[\d.]+\s*\|)?$/.exec(line);
     if (rm) {
       const row: ScliteSpeakerRow = {
         speaker: rm[1],

@@ -1,0 +1,171 @@
+/**
+ * Alignment of two word networks (alternations, `@`, optionally deletable words, fragments) as
+ * NIST sclite does it: SCTK `net_dp.c` (Network_dpalign: cells are pairs of arcs, each cell takes
+ * the cheapest predecessor pair, ties to substitution, then deletion, then insertion, and among
+ * predecessors to the first) with the word distances of `word.c` (wwd_WORD):
+ *
+ *   correct 0 · insertion/deletion of `@` 0.001 · of an optionally deletable word 2 ·
+ *   insertion/deletion 3 · `@` for `@` 1 · substitution 4
+ *
+ * (kept here in thousandths, so sums are exact). The back-trace drops `@` from the path; a
+ * deleted (or inserted) optionally deletable word is scored as correct, as sclite's `-D` does.
+ */
+import type { NetWord, WordNetwork } from '../text/markup.ts';
+import type { AlignOp, Alignment } from './types.ts';
+
+const NULL_INDEL = 1;
+const OPT_INDEL = 2000;
+const INDEL = 3000;
+const NULL_SUB = 1000;
+const SUB = 4000;
+
+/** sclite's equal_WORD2: exact match of the compared text, or fragment match under `-F`. */
+export function wordsEqual(w1: NetWord, w2: NetWord): boolean {
+  const a = w1.key;
+  const b = w2.key;
+  if (w1.frag || w2.frag) {
+    const l1 = a.length;
+    const l2 = b.length;
+    if (l1 > 1 && a[0] === '-') return l2 >= l1 - 1 && b.endsWith(a.slice(1));
+    if (l1 > 1 && a[l1 - 1] === '-') return b.startsWith(a.slice(0, -1));
+    if (l2 > 1 && b[0] === '-') return l1 >= l2 - 1 && a.endsWith(b.slice(1));
+    if (l2 > 1 && b[l2 - 1] === '-') return a.startsWith(b.slice(0, -1));
+  }
+  return a === b;
+}
+
+/** sclite's wwd_WORD in thousandths; `null` is the absent word of an insertion or deletion. */
+function distance(w1: NetWord | null, w2: NetWord | null): number {
+  if (w2 === null) return w1!.isNull ? NULL_INDEL : w1!.optDel ? OPT_INDEL : INDEL;
+  if (w1 === null) return w2.isNull ? NULL_INDEL : w2.optDel ? OPT_INDEL : INDEL;
+  if (w1.isNull && w2.isNull) return NULL_SUB;
+  return wordsEqual(w1, w2) ? 0 : SUB;
+}
+
+/**
+ * Aligns reference network `a` with hypothesis network `b`. Returns the operations (without `@`)
+ * and the counts, sclite's way: reference words N = C + S + D, where a deleted optionally deletable
+ * word counts as correct.
+ */
+export function alignNetworks(a: WordNetwork, b: WordNetwork): Alignment {
+  const A = a.words.length;
+  const B = b.words.length;
+  const cost = new Float64Array(A * B);
+  const backA = new Int32Array(A * B);
+  const backB = new Int32Array(A * B);
+  backA[0] = -1;
+  backB[0] = -1;
+  for (let j = 1; j < B; j++) {
+    let best = Infinity;
+    let bi = -1;
+    for (const p of b.preds[j]!) if (cost[p]! < best) (best = cost[p]!), (bi = p);
+    cost[j] = best + distance(null, b.words[j]!);
+    backA[j] = 0;
+    backB[j] = bi;
+  }
+  for (let i = 1; i < A; i++) {
+    let best = Infinity;
+    let bi = -1;
+    for (const p of a.preds[i]!) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
+    cost[i * B] = best + distance(a.words[i]!, null);
+    backA[i * B] = bi;
+    backB[i * B] = 0;
+  }
+  for (let i = 1; i < A; i++) {
+    const wa = a.words[i]!;
+    const pa = a.preds[i]!;
+    const delW = distance(wa, null);
+    for (let j = 1; j < B; j++) {
+      const wb = b.words[j]!;
+      const pb = b.preds[j]!;
+      let ins = Infinity,
+        insB = -1;
+      for (const q of pb) if (cost[i * B + q]! < ins) (ins = cost[i * B + q]!), (insB = q);
+      let del = Infinity,
+        delA = -1;
+      for (const p of pa) if (cost[p * B + j]! < del) (del = cost[p * B + j]!), (delA = p);
+      let sub = Infinity,
+        subA = -1,
+        subB = -1;
+      for (const p of pa) {
+        for (const q of pb) {
+          if (cost[p * B + q]! < sub) (sub = cost[p * B + q]!), (subA = p), (subB = q);
+        }
+      }
+      sub += distance(wa, wb);
+      del += delW;
+      ins += distance(null, wb);
+      const k = i * B + j;
+      if (sub <= del && sub <= ins) {
+        cost[k] = sub;
+        backA[k] = subA;
+        backB[k] = subB;
+      } else if (del < ins) {
+        cost[k] = del;
+        backA[k] = delA;
+        backB[k] = j;
+      } else {
+        cost[k] = ins;
+        backA[k] = i;
+        backB[k] = insB;
+      }
+    }
+  }
+  let min = Infinity;
+  let i = -1,
+    j = -1;
+  for (const fa of a.finals) {
+    for (const fb of b.finals) {
+      if (min > cost[fa * B + fb]!) (min = cost[fa * B + fb]!), (i = fa), (j = fb);
+    }
+  }
+  const ops: AlignOp[] = [];
+  let hits = 0,
+    sub = 0,
+    del = 0,
+    ins = 0;
+  while (i > 0 || j > 0) {
+    const k = i * B + j;
+    const ba = backA[k]!;
+    const bb = backB[k]!;
+    if (ba === i) {
+      const w = b.words[j]!;
+      if (!w.isNull) {
+        if (w.optDel) {
+          hits++;
+          ops.push({ type: 'C', ref: '', hyp: w.text });
+        } else {
+          ins++;
+          ops.push({ type: 'I', hyp: w.text });
+        }
+      }
+    } else if (bb === j) {
+      const w = a.words[i]!;
+      if (!w.isNull) {
+        if (w.optDel) {
+          hits++;
+          ops.push({ type: 'C', ref: w.text, hyp: '' });
+        } else {
+          del++;
+          ops.push({ type: 'D', ref: w.text });
+        }
+      }
+    } else {
+      const wa = a.words[i]!;
+      const wb = b.words[j]!;
+      if (!(wa.isNull && wb.isNull)) {
+        if (wordsEqual(wa, wb)) {
+          hits++;
+          ops.push({ type: 'C', ref: wa.text, hyp: wb.text });
+        } else {
+          sub++;
+          ops.push({ type: 'S', ref: wa.text, hyp: wb.text });
+        }
+      }
+    }
+    i = ba;
+    j = bb;
+  }
+  ops.reverse();
+  return { ops, counts: { ref: hits + sub + del, hits, sub, del, ins } };
+}

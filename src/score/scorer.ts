@@ -1,0 +1,279 @@
+/**
+ * One utterance at a time: markup, GLM, normaliser, sclite-style character expansion, alignment
+ * and the running totals (speakers, stm labels, words, characters, confusions). Shared by the trn
+ * /JSONL scorer (`score.ts`) and the stm/ctm scorer (`longform.ts`).
+ */
+import type { AlignOp, CostModel, ErrorCounts } from './types.ts';
+import type { Normaliser } from '../text/normalise.ts';
+import { none } from '../text/normalise.ts';
+import { Aligner, tokenize } from './align.ts';
+import { alignNetworks } from './network.ts';
+import { ConfusionCounter } from './confusions.ts';
+import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
+import { SpeakerTable } from './summary.ts';
+import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
+import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type NetWord, type ParsedText, type WordNetwork } from '../text/markup.ts';
+
+export type MissingHypPolicy = 'delete' | 'skip';
+
+/**
+ * sclite `-c`: align characters instead of words. `noAscii` (`-c NOASCII`) keeps words made only of
+ * ASCII characters whole; `deleteHyphens` (`-c DH`) removes hyphens from both sides first.
+ */
+export interface CharAlignOptions {
+  noAscii?: boolean;
+  deleteHyphens?: boolean;
+}
+
+export interface ScorerOptions {
+  /** Applied to both sides' words after markup is read (default `none`). */
+  normaliser?: Normaliser;
+  costs?: CostModel;
+  /** Also align characters for CER (default true; jiwer's CER, spaces counted). */
+  chars?: boolean;
+  /** Collect word confusions (default false). */
+  confusions?: boolean;
+  /** sclite markup: case folding unless `caseSensitive` (`-s`), `-D`, `-F` (see `src/text/markup.ts`). */
+  markup?: MarkupOptions;
+  /** A NIST GLM applied to both sides as csrfilt.sh does (see `src/text/nist-glm.ts`). */
+  glm?: NistGlm;
+  /** sclite `-c`: score characters, not words (the "word" counts are then characters). */
+  charAlign?: CharAlignOptions;
+  /** Keep every utterance's aligned operations (for pra/sgml/dtl reports). */
+  keepAlignments?: boolean;
+  /** Called for every scored utterance. */
+  onUtterance?: (u: UtteranceScore) => void;
+}
+
+export interface UtteranceScore {
+  id: string;
+  speaker: string;
+  words: ErrorCounts;
+  chars?: ErrorCounts;
+  /** True when there was no hypothesis for this reference (scored as all deletions). */
+  missingHyp: boolean;
+  /** stm labels of the segment (`<O,F0,M>`). */
+  labels?: string[];
+  /** The aligned operations, when `keepAlignments`. */
+  ops?: AlignOp[];
+  /** Segment times (stm), seconds. */
+  begin?: number;
+  end?: number;
+  file?: string;
+  channel?: string;
+}
+
+export interface ScoreResult {
+  costs: CostModel;
+  normaliser: { name: string; version: string };
+  utterances: number;
+  words: ErrorCounts;
+  wordRates: Rates;
+  chars?: ErrorCounts;
+  cer?: number;
+  speakers: SpeakerTable;
+  /** Totals per stm label (sclite's `lur` rows); empty for trn input. */
+  labels: SpeakerTable;
+  /** Per stm label, totals per speaker. */
+  labelSpeakers: Map<string, SpeakerTable>;
+  confusions?: ConfusionCounter;
+  /** Reference ids that had no hypothesis. */
+  missingHyps: string[];
+  missingHyp: MissingHypPolicy;
+  markup: Required<MarkupOptions>;
+  /** The GLM applied, if any: its name, rule count and content hash. */
+  glm?: { name: string; rules: number; hash: string };
+  charAlign?: CharAlignOptions;
+  /** Every utterance, when `keepAlignments`. */
+  alignments?: UtteranceScore[];
+}
+
+function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
+  if (p.kind === 'words') return { kind: 'words', words: tokenize(f(p.words.join(' '))) };
+  const words = p.net.words.map((w) => {
+    if (w === null || w.isNull) return w;
+    const text = f(w.text);
+    return { ...w, text, key: w.optDel ? f(w.key) : text };
+  });
+  return { kind: 'network', net: { ...p.net, words } };
+}
+
+const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ? p.net : wordsToNetwork(p.words));
+
+// eslint-disable-next-line no-control-regex
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/** A word as sclite `-c` splits it (TEXT_separate_chars): characters, or whole when NOASCII keeps it. */
+function charsOf(w: string, o: CharAlignOptions): string[] {
+  const t = o.deleteHyphens ? w.replace(/-/g, '') : w;
+  if (t === '') return [];
+  if (o.noAscii && ASCII_ONLY.test(t)) return [t];
+  return Array.from(t);
+}
+
+/** sclite's expand_words_to_chars over a network: every word arc becomes a chain of character arcs. */
+function expandNetwork(net: WordNetwork, o: CharAlignOptions): WordNetwork {
+  const out: WordNetwork = { words: [null], preds: [[]], finals: [] };
+  // Last new arc of every old arc (its chain's end); an arc that vanished passes its preds through.
+  const ends: number[][] = [[0]];
+  for (let i = 1; i < net.words.length; i++) {
+    const w = net.words[i] as NetWord;
+    let preds = net.preds[i]!.flatMap((p) => ends[p]!);
+    const pieces = w.isNull ? ['@'] : charsOf(w.key, o);
+    if (pieces.length === 0) {
+      ends.push([...new Set(preds)]);
+      continue;
+    }
+    for (const c of pieces) {
+      out.words.push({ text: w.optDel ? `(${c})` : c, key: c, isNull: w.isNull, optDel: w.optDel, frag: w.frag });
+      out.preds.push([...new Set(preds)]);
+      preds = [out.words.length - 1];
+    }
+    ends.push(preds);
+  }
+  out.finals = [...new Set(net.finals.flatMap((f) => ends[f]!))];
+  return out;
+}
+
+function expandChars(p: ParsedText, o: CharAlignOptions): ParsedText {
+  if (p.kind === 'words') return { kind: 'words', words: p.words.flatMap((w) => charsOf(w, o)) };
+  return { kind: 'network', net: expandNetwork(p.net, o) };
+}
+
+/** Scores utterances one by one and keeps the totals. */
+export class UtteranceScorer {
+  readonly markup: Required<MarkupOptions>;
+  readonly missingHyps: string[] = [];
+  readonly speakers = new SpeakerTable();
+  readonly labels = new SpeakerTable();
+  /** Per stm label, the per-speaker totals (sclite's `lur` matrix). */
+  readonly labelSpeakers = new Map<string, SpeakerTable>();
+  readonly foldId: (id: string) => string;
+  private readonly costs: CostModel;
+  private readonly norm: Normaliser;
+  private readonly normalise?: (t: string) => string;
+  private readonly filter?: (text: string, file: string, line: number) => string;
+  private readonly wordAligner: Aligner;
+  private readonly charAligner?: Aligner;
+  private readonly confusions?: ConfusionCounter;
+  private readonly words = emptyCounts();
+  private readonly chars?: ErrorCounts;
+  private readonly alignments?: UtteranceScore[];
+  private utterances = 0;
+
+  constructor(
+    private readonly opts: ScorerOptions,
+    private readonly missingPolicy: MissingHypPolicy = 'delete',
+  ) {
+    this.costs = opts.costs ?? 'sclite';
+    this.norm = opts.normaliser ?? none;
+    this.normalise = this.norm === none ? undefined : (t: string): string => this.norm.normalise(t);
+    this.markup = {
+      caseSensitive: opts.markup?.caseSensitive ?? false,
+      optionalDeletable: opts.markup?.optionalDeletable ?? false,
+      fragments: opts.markup?.fragments ?? false,
+      caseFold: opts.markup?.caseFold ?? 'unicode',
+    };
+    this.foldId = caseFolder(this.markup);
+    this.filter = opts.glm ? glmFilter(opts.glm, !this.markup.caseSensitive) : undefined;
+    this.wordAligner = new Aligner(this.costs);
+    const doChars = (opts.chars ?? true) && !opts.charAlign;
+    this.charAligner = doChars ? new Aligner(this.costs) : undefined;
+    this.chars = doChars ? emptyCounts() : undefined;
+    this.confusions = opts.confusions ? new ConfusionCounter() : undefined;
+    this.alignments = opts.keepAlignments ? [] : undefined;
+  }
+
+  /** Markup (and GLM, normaliser, `-c` expansion) of one side's text; errors name file:line. */
+  parse(text: string, file: string, line: number): ParsedText {
+    let p = parseMarkup(this.filter ? this.filter(text, file, line) : text, this.markup, file, line, this.foldId);
+    if (this.normalise) p = normaliseParsed(p, this.normalise);
+    if (this.opts.charAlign) p = expandChars(p, this.opts.charAlign);
+    return p;
+  }
+
+  /**
+   * Scores one utterance. `hyp` undefined: no hypothesis (deletions, or skipped with the `skip`
+   * policy: then nothing is counted). Returns the utterance's score when alignments are kept or
+   * `onUtterance` is set (undefined otherwise, to spare the allocation on the hot path).
+   */
+  score(
+    u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string },
+    ref: ParsedText,
+    hyp: ParsedText | undefined,
+  ): UtteranceScore | undefined {
+    if (!hyp) {
+      this.missingHyps.push(u.id);
+      if (this.missingPolicy === 'skip') return undefined;
+    }
+    this.utterances++;
+    const ph: ParsedText = hyp ?? { kind: 'words', words: [] };
+    let wc: ErrorCounts;
+    let ops: AlignOp[] | undefined;
+    let refChars = '';
+    let hypChars = '';
+    if (ref.kind === 'words' && ph.kind === 'words') {
+      if (this.confusions || this.alignments) {
+        const a = this.wordAligner.align(ref.words, ph.words);
+        this.confusions?.add(a);
+        wc = a.counts;
+        ops = a.ops;
+      } else {
+        wc = this.wordAligner.counts(ref.words, ph.words);
+      }
+      if (this.charAligner) {
+        refChars = ref.words.join(' ');
+        hypChars = ph.words.join(' ');
+      }
+    } else {
+      const a = alignNetworks(toNetwork(ref), toNetwork(ph));
+      this.confusions?.add(a);
+      wc = a.counts;
+      ops = a.ops;
+      // Characters of the words the alignment chose (an optionally deleted word is left out).
+      const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
+      refChars = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
+      hypChars = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
+    }
+    addCounts(this.words, wc);
+    this.speakers.add(u.speaker, wc);
+    for (const l of u.labels ?? []) {
+      this.labels.add(l, wc);
+      let t = this.labelSpeakers.get(l);
+      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
+      t.add(u.speaker, wc);
+    }
+    let cc: ErrorCounts | undefined;
+    if (this.charAligner && this.chars) {
+      cc = this.charAligner.counts(toChars(refChars), toChars(hypChars));
+      addCounts(this.chars, cc);
+    }
+    if (!this.alignments && !this.opts.onUtterance) return undefined;
+    const s: UtteranceScore = { ...u, words: wc, chars: cc, missingHyp: !hyp, ops: this.alignments ? ops : undefined };
+    this.alignments?.push(s);
+    this.opts.onUtterance?.(s);
+    return s;
+  }
+
+  result(): ScoreResult {
+    return {
+      costs: this.costs,
+      normaliser: { name: this.norm.name, version: this.norm.version },
+      utterances: this.utterances,
+      words: this.words,
+      wordRates: rates(this.words),
+      chars: this.chars,
+      cer: this.chars ? wer(this.chars) : undefined,
+      speakers: this.speakers,
+      labels: this.labels,
+      labelSpeakers: this.labelSpeakers,
+      confusions: this.confusions,
+      missingHyps: this.missingHyps,
+      missingHyp: this.missingPolicy,
+      markup: this.markup,
+      glm: this.opts.glm ? { name: this.opts.glm.name, rules: this.opts.glm.rules.length, hash: this.opts.glm.hash } : undefined,
+      charAlign: this.opts.charAlign,
+      alignments: this.alignments,
+    };
+  }
+}

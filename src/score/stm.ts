@@ -1,0 +1,170 @@
+/**
+ * NIST STM (segment time marks, references) and CTM (conversation time marks, hypotheses) files as
+ * sclite reads them (SCTK `sclite(1)`, `stm.c`, `word.c`):
+ *
+ *   STM  `file channel speaker begin end [<label,label>] transcript`  (times in seconds)
+ *        `;; LABEL "O" "Overall" "description"` and `;; CATEGORY ...` name the labels.
+ *   CTM  `file channel begin duration word [confidence]`; an alternation is written as
+ *        `file channel * * <ALT_BEGIN>`, words, `* * <ALT>`, words, `* * <ALT_END>`.
+ *
+ * `;;` lines are comments. Every error names file:line: a malformed line, a negative duration, a
+ * segment that ends before it begins, times out of order within a file and channel, an stm segment
+ * that overlaps the previous one of the same speaker, an unclosed CTM alternation.
+ */
+import { readLines } from '../manifest/jsonl.ts';
+import { InputError } from '../manifest/errors.ts';
+
+export interface StmSegment {
+  file: string;
+  channel: string;
+  speaker: string;
+  begin: number;
+  end: number;
+  labels: string[];
+  text: string;
+  line: number;
+}
+
+export interface StmLabel {
+  id: string;
+  title: string;
+  description: string;
+}
+
+export interface Stm {
+  /** Segments grouped by `file channel` (keys in order of first appearance), each in file order. */
+  channels: Map<string, StmSegment[]>;
+  labels: StmLabel[];
+}
+
+/** One CTM word, or an alternation of word sequences. */
+export type CtmUnit =
+  | { kind: 'word'; begin: number; duration: number; word: string; confidence?: number; line: number }
+  | { kind: 'alt'; alternatives: { begin: number; duration: number; word: string; line: number }[][]; line: number };
+
+/** Midpoint used to put a unit into a segment (sclite's segment_hyp_for_utt: the largest word midpoint of an alternation). */
+export function unitMidpoint(u: CtmUnit): number {
+  if (u.kind === 'word') return u.begin + u.duration / 2;
+  let mid = 0;
+  for (const alt of u.alternatives) for (const w of alt) mid = Math.max(mid, w.begin + w.duration / 2);
+  return mid;
+}
+
+const SPACE = /[ \t]+/;
+
+function number(s: string | undefined, what: string, file: string, line: number): number {
+  const v = s === undefined ? NaN : Number(s);
+  if (!Number.isFinite(v)) throw new InputError(file, line, `${what} must be a number of seconds, not "${s ?? ''}"`);
+  return v;
+}
+
+/** Channel key: file and channel, case-folded unless case-sensitive (sclite lower-cases both). */
+export function channelKey(file: string, channel: string, fold: (s: string) => string): string {
+  return `${fold(file)} ${fold(channel)}`;
+}
+
+/** Reads an STM file. `fold` folds file/channel/speaker names (sclite folds case unless `-s`). */
+export async function readStm(path: string, fold: (s: string) => string = (s) => s): Promise<Stm> {
+  const channels = new Map<string, StmSegment[]>();
+  const labels: StmLabel[] = [];
+  const lastBySpeaker = new Map<string, StmSegment>();
+  for await (const { line, text } of readLines(path)) {
+    const t = text.trim();
+    if (t === '') continue;
+    if (t.startsWith(';;')) {
+      const m = /^;;\s*LABEL\s+"([^"]*)"\s+"([^"]*)"\s+"([^"]*)"/.exec(t);
+      if (m) labels.push({ id: m[1]!, title: m[2]!, description: m[3]! });
+      continue;
+    }
+    const f = t.split(SPACE);
+    if (f.length < 5) throw new InputError(path, line, 'stm line needs "file channel speaker begin end [<labels>] transcript"');
+    const begin = number(f[3], 'begin time', path, line);
+    const end = number(f[4], 'end time', path, line);
+    if (end < begin) throw new InputError(path, line, `segment ends (${end}) before it begins (${begin})`);
+    let rest = f.slice(5).join(' ');
+    let segLabels: string[] = [];
+    if (rest.startsWith('<')) {
+      const close = rest.indexOf('>');
+      if (close < 0) throw new InputError(path, line, 'unclosed label field "<..."');
+      segLabels = rest
+        .slice(1, close)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      rest = rest.slice(close + 1).trim();
+    }
+    const seg: StmSegment = { file: f[0]!, channel: f[1]!, speaker: fold(f[2]!), begin, end, labels: segLabels, text: rest, line };
+    const key = channelKey(seg.file, seg.channel, fold);
+    let list = channels.get(key);
+    if (!list) channels.set(key, (list = []));
+    const prev = list[list.length - 1];
+    if (prev && begin < prev.begin) {
+      throw new InputError(path, line, `segment begins at ${begin}, before the previous segment of ${seg.file} ${seg.channel} (line ${prev.line}, ${prev.begin}): stm must be in time order`);
+    }
+    const spk = `${key} ${seg.speaker}`;
+    const last = lastBySpeaker.get(spk);
+    if (last && begin < last.end) {
+      throw new InputError(path, line, `segment ${begin}-${end} of speaker ${f[2]} overlaps the one at line ${last.line} (${last.begin}-${last.end})`);
+    }
+    lastBySpeaker.set(spk, seg);
+    list.push(seg);
+  }
+  return { channels, labels };
+}
+
+/** Reads a CTM file into time-ordered units per `file channel` key. */
+export async function readCtm(path: string, fold: (s: string) => string = (s) => s): Promise<Map<string, CtmUnit[]>> {
+  const out = new Map<string, CtmUnit[]>();
+  const lastBegin = new Map<string, { begin: number; line: number }>();
+  let alt: { key: string; unit: Extract<CtmUnit, { kind: 'alt' }> } | undefined;
+  for await (const { line, text } of readLines(path)) {
+    const t = text.trim();
+    if (t === '' || t.startsWith(';;')) continue;
+    const f = t.split(SPACE);
+    if (f.length < 5) throw new InputError(path, line, 'ctm line needs "file channel begin duration word [confidence]"');
+    const key = channelKey(f[0]!, f[1]!, fold);
+    const word = f[4]!;
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    const marker = word.toUpperCase();
+    if (marker === '<ALT_BEGIN>') {
+      if (alt) throw new InputError(path, line, `<ALT_BEGIN> inside the alternation opened at line ${alt.unit.line}`);
+      alt = { key, unit: { kind: 'alt', alternatives: [[]], line } };
+      continue;
+    }
+    if (marker === '<ALT>' || marker === '<ALT_END>') {
+      if (!alt || alt.key !== key) throw new InputError(path, line, `${word} without <ALT_BEGIN>`);
+      if (marker === '<ALT>') alt.unit.alternatives.push([]);
+      else {
+        list.push(alt.unit);
+        const first = alt.unit.alternatives.flat()[0];
+        if (first) lastBegin.set(key, { begin: first.begin, line: first.line });
+        alt = undefined;
+      }
+      continue;
+    }
+    const begin = number(f[2], 'begin time', path, line);
+    const duration = number(f[3], 'duration', path, line);
+    if (duration < 0) throw new InputError(path, line, `negative duration ${duration}`);
+    if (alt) {
+      alt.unit.alternatives[alt.unit.alternatives.length - 1]!.push({ begin, duration, word, line });
+      continue;
+    }
+    const prev = lastBegin.get(key);
+    if (prev && begin < prev.begin) {
+      throw new InputError(path, line, `word begins at ${begin}, before the word at line ${prev.line} (${prev.begin}) of ${f[0]} ${f[1]}: ctm must be in time order`);
+    }
+    lastBegin.set(key, { begin, line });
+    const confidence = f[5] === undefined ? undefined : number(f[5], 'confidence', path, line);
+    list.push({ kind: 'word', begin, duration, word, confidence, line });
+  }
+  if (alt) throw new InputError(path, alt.unit.line, '<ALT_BEGIN> is never closed with <ALT_END>');
+  return out;
+}
+
+/** The units as sclite markup text (alternations as `{ a b / c }`), for the markup parser. */
+export function unitsToText(units: readonly CtmUnit[]): string {
+  return units
+    .map((u) => (u.kind === 'word' ? u.word : `{ ${u.alternatives.map((a) => (a.length ? a.map((w) => w.word).join(' ') : '@')).join(' / ')} }`))
+    .join(' ');
+}

@@ -1,0 +1,230 @@
+/**
+ * Transcript markup as NIST sclite reads it in trn (and stm) text (SCTK `sclite(1)`, `word.c`,
+ * `net_adt.c`; behaviour checked against Debian's sclite 2.4.10 and SCTK's own test suite):
+ *
+ * - Words are separated by ASCII white space only (space, tab, CR, LF, FF, VT): a no-break space
+ *   (U+00A0) or an ideographic space (U+3000) is part of a word, as in sclite.
+ * - `{ a / b c / @ }` is an alternation: any one of its alternatives may match (nested ones too);
+ *   `{`, `/` and `}` need no spaces around them. `@` is the empty word: it can be matched by
+ *   nothing at (almost) no cost. An unclosed `{` or a stray `}` is an InputError naming file:line
+ *   (sclite 2.4.10 silently drops the rest of the line, or scores `}` as a word). A `/` outside an
+ *   alternation is a word, as in sclite (SCTK's own test17 has one).
+ * - `(uh)`: optionally deletable (sclite `-D`): deleting it is scored as correct; without `-D` the
+ *   parentheses stay part of the word, as in sclite.
+ * - `th-`, `-ing`: fragments (sclite `-F`): a fragment matches any word it is a prefix (or suffix)
+ *   of; without `-F` it is a plain word.
+ * - `word;tag1;tag2`: everything from the first unescaped `;` is a tag and dropped; `\;` is a
+ *   literal semicolon. A trailing `*` (on words longer than one character) is dropped.
+ * - Case is folded (to lower case) unless case-sensitive (sclite `-s`).
+ */
+import { InputError } from '../manifest/errors.ts';
+
+/** How markup is read; the defaults are sclite's without flags. */
+export interface MarkupOptions {
+  /** sclite `-s`: compare case-sensitively (default false: fold to lower case). */
+  caseSensitive?: boolean;
+  /**
+   * How case is folded when not case-sensitive: `unicode` (default; full Unicode lower case, as
+   * sclite's `-e utf-8 babel_vietnamese`/`babel_turkish` localisations do for those scripts) or
+   * `ascii` (A–Z only, as sclite's plain `-e utf-8` and its 8-bit ASCII default).
+   */
+  caseFold?: 'unicode' | 'ascii';
+  /** sclite `-D`: `(word)` is optionally deletable (default false). */
+  optionalDeletable?: boolean;
+  /** sclite `-F`: fragments `th-` / `-ing` match words they start / end (default false). */
+  fragments?: boolean;
+}
+
+/** One word of a network (arc label). */
+export interface NetWord {
+  /** As shown in reports (tags dropped, case folded unless case-sensitive). */
+  text: string;
+  /** What is compared: `text` without the optional-deletion parentheses. */
+  key: string;
+  /** `@`, the empty word. */
+  isNull: boolean;
+  optDel: boolean;
+  /** Fragment matching applies (sclite `-F`). */
+  frag: boolean;
+}
+
+/**
+ * A word network (a DAG) in sclite's shape: arc 0 is the empty head; every other arc has a word and
+ * the arcs that may precede it (`preds`, in the order alternatives were written); `finals` are the
+ * arcs that may end the utterance. Arcs are numbered in topological order.
+ */
+export interface WordNetwork {
+  words: (NetWord | null)[];
+  preds: number[][];
+  finals: number[];
+}
+
+/** The parsed text of one utterance: a plain word list when there is no markup that needs a network. */
+export type ParsedText = { kind: 'words'; words: string[] } | { kind: 'network'; net: WordNetwork };
+
+/** ASCII white space: what separates words in sclite (not NBSP, not U+3000). */
+export const SCLITE_SPACE = /[ \t\n\r\f\v]+/;
+const ANY_MARKUP = /[{}/@;*\\()-]/;
+
+type Item = string | Item[][];
+
+/** Splits on runs of ASCII white space (sclite's separators), without a regular expression. */
+export function splitWords(t: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) {
+      if (start >= 0) {
+        out.push(t.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(t.slice(start));
+  return out;
+}
+
+/** Strips tags (`;...`, `\;` kept as `;`) and a trailing `*` from one token. */
+export function cleanWord(tok: string): string {
+  let w = tok;
+  if (w.includes(';')) {
+    let out = '';
+    for (let i = 0; i < w.length; i++) {
+      const c = w[i]!;
+      if (c === '\\' && w[i + 1] === ';') {
+        out += ';';
+        i++;
+      } else if (c === ';') break;
+      else out += c;
+    }
+    w = out;
+  }
+  if (w.length > 1 && w.endsWith('*')) w = w.slice(0, -1);
+  return w;
+}
+
+/** Splits `text` into words, `{`, `/` and `}`. */
+function lex(text: string): string[] {
+  const out: string[] = [];
+  for (const chunk of text.split(SCLITE_SPACE)) {
+    if (chunk === '') continue;
+    let cur = '';
+    for (const c of chunk) {
+      if (c === '{' || c === '}' || c === '/') {
+        if (cur !== '') out.push(cur);
+        cur = '';
+        out.push(c);
+      } else cur += c;
+    }
+    if (cur !== '') out.push(cur);
+  }
+  return out;
+}
+
+function parseItems(tokens: string[], file: string, line: number | undefined): Item[] {
+  let pos = 0;
+  const seq = (depth: number): Item[] => {
+    const items: Item[] = [];
+    while (pos < tokens.length) {
+      const t = tokens[pos]!;
+      if (t === '{') {
+        pos++;
+        const alts: Item[][] = [seq(depth + 1)];
+        for (;;) {
+          const u = tokens[pos];
+          if (u === undefined) throw new InputError(file, line, 'unbalanced "{": the alternation is not closed with "}"');
+          pos++;
+          if (u === '}') break;
+          alts.push(seq(depth + 1));
+        }
+        items.push(alts);
+      } else if (t === '/' && depth === 0) {
+        // sclite scores a "/" outside an alternation as a word (SCTK's test17 relies on it).
+        items.push(t);
+        pos++;
+      } else if (t === '/' || t === '}') {
+        if (depth === 0) throw new InputError(file, line, 'unbalanced "}" without "{"');
+        return items;
+      } else {
+        items.push(t);
+        pos++;
+      }
+    }
+    return items;
+  };
+  return seq(0);
+}
+
+const asciiLower = (t: string): string => t.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
+/** The case folding `opts` asks for (identity when case-sensitive). */
+export function caseFolder(o: MarkupOptions): (t: string) => string {
+  if (o.caseSensitive) return (t) => t;
+  return o.caseFold === 'ascii' ? asciiLower : (t) => t.toLowerCase();
+}
+
+function makeWord(tok: string, o: MarkupOptions): NetWord {
+  const text = cleanWord(caseFolder(o)(tok));
+  const optDel = !!o.optionalDeletable && text.length > 2 && text.startsWith('(') && text.endsWith(')');
+  return { text, key: optDel ? text.slice(1, -1) : text, isNull: text === '@', optDel, frag: !!o.fragments };
+}
+
+/** True when the word needs network scoring (null word, optional deletion, fragment matching). */
+function special(w: NetWord): boolean {
+  return w.isNull || w.optDel || (w.frag && w.key.length > 1 && (w.key.startsWith('-') || w.key.endsWith('-')));
+}
+
+/**
+ * Parses the words of one utterance (trn text without its id) as sclite reads them. Plain text
+ * comes back as a word list (the fast path); alternations, `@`, and `-D`/`-F` markup as a network.
+ * Errors name `file:line`.
+ */
+export function parseMarkup(
+  text: string,
+  opts: MarkupOptions = {},
+  file = '<text>',
+  line?: number,
+  fold: (t: string) => string = caseFolder(opts),
+): ParsedText {
+  if (!ANY_MARKUP.test(text)) {
+    return { kind: 'words', words: splitWords(fold(text)) };
+  }
+  const items = parseItems(lex(text), file, line);
+  const flat = items.every((i) => typeof i === 'string');
+  if (flat) {
+    const ws = (items as string[]).map((t) => makeWord(t, opts));
+    if (!ws.some(special)) return { kind: 'words', words: ws.map((w) => w.text).filter((w) => w !== '') };
+  }
+  const net: WordNetwork = { words: [null], preds: [[]], finals: [] };
+  const compile = (seq: Item[], preds: number[]): number[] => {
+    let cur = preds;
+    for (const it of seq) {
+      if (typeof it === 'string') {
+        const w = makeWord(it, opts);
+        if (w.text === '') continue;
+        net.words.push(w);
+        net.preds.push(cur);
+        cur = [net.words.length - 1];
+      } else {
+        const outs: number[] = [];
+        for (const alt of it) for (const o of compile(alt, cur)) if (!outs.includes(o)) outs.push(o);
+        cur = outs;
+      }
+    }
+    return cur;
+  };
+  net.finals = compile(items, [0]);
+  return { kind: 'network', net };
+}
+
+/** A linear network from a word list (to align a plain side against a network). */
+export function wordsToNetwork(words: readonly string[]): WordNetwork {
+  const net: WordNetwork = { words: [null], preds: [[]], finals: [0] };
+  for (const w of words) {
+    net.preds.push([net.words.length - 1]);
+    net.words.push({ text: w, key: w, isNull: false, optDel: false, frag: false });
+  }
+  net.finals = [net.words.length - 1];
+  return net;
+}

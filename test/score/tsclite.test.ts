@@ -1,0 +1,131 @@
+/**
+ * SCTK's own sclite test suite (tsclite.sh) against Debian's sclite: every case whose inputs and
+ * options asrfair reads is scored both ways, and the totals and every speaker row must be equal.
+ * The cases asrfair cannot run yet are listed with the reason, and that list is asserted too, so
+ * it only shrinks on purpose.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { scoreFiles, type IdFormat } from '../../src/score/score.ts';
+import { scoreStmCtm } from '../../src/score/longform.ts';
+import { summarise } from '../../src/score/summary.ts';
+import { errorCount } from '../../src/score/metrics.ts';
+import { parseScliteOutput, SCLITE, scliteAvailable } from './sclite-run.ts';
+import { parseScliteArgs, readTsclite, TSCLITE_DIR, type ScliteArgs } from './tsclite.ts';
+
+const have = scliteAvailable && existsSync(join(TSCLITE_DIR, 'tsclite.sh'));
+
+/** Why asrfair does not run a case (undefined: it does). */
+function unsupported(a: ScliteArgs): string | undefined {
+  if (a.flags.has('-P')) return 'piped sgml input (-P)';
+  if (a.flags.has('-d')) return 'GNU diff alignment (-d)';
+  if (a.flags.has('-L')) return 'language-model weighted alignment (-L)';
+  if (a.flags.has('-w')) return 'word-weight alignment (-w)';
+  if (a.flags.has('-S')) return 'inferred word segmentation (-S)';
+  if (a.encoding === 'gb') return 'GB2312-encoded input (asrfair reads UTF-8)';
+  if (a.flags.has('-m')) return 'reducing ref/hyp to the other side\'s time range (-m)';
+  if (a.flags.has('-T')) return 'time-mediated alignment (-T)';
+  const fmt = `${a.refFormat}/${a.hypFormat}`;
+  if (fmt !== 'trn/trn' && fmt !== 'stm/ctm') return `${fmt} input`;
+  if (a.localisation === 'ukrainian') return 'sclite itself rejects the "ukrainian" localisation';
+  const known = new Set(['-F', '-D', '-s', '-c']);
+  const other = [...a.flags].filter((f) => !known.has(f));
+  return other.length ? `options ${other.join(' ')}` : undefined;
+}
+
+const EXPECTED_UNSUPPORTED = [
+  'test1a', 'test1b', 'test1c', 'test2', 'test4', 'test5', 'test6', 'test7_1', 'test7_2', 'test7_2a', 'test7_3',
+  'test7_4', 'test9', 'test9_1', 'test10', 'test10_1', 'test11', 'test12', 'test13', 'test13_D', 'test13_a',
+  'test13_aD', 'test14_a', 'test14_b', 'test14_c', 'test14_d', 'test14_e', 'test15_d',
+];
+
+/** Cases sclite itself refuses; asrfair must refuse them too, naming the line. */
+const REFUSED: Record<string, RegExp> = {
+  test16_1: /stm2ctm_missing\.hyp-extra\.ctm:\d+: file\/channel "9999 \w" has no segment in the reference/,
+};
+
+/** Runs sclite as the suite does, but with the raw-count and percent summaries on stdout. */
+function sclite(a: ScliteArgs): string {
+  const args = ['-r', a.ref, a.refFormat, '-h', a.hyp, a.hypFormat];
+  if (a.idFormat) args.push('-i', a.idFormat);
+  for (const f of a.flags) args.push(f, ...(f === '-c' ? a.charOptions : []));
+  if (a.encoding) args.push('-e', a.encoding, ...(a.localisation ? [a.localisation] : []));
+  args.push('-o', 'sum', 'rsum', 'stdout');
+  const r = spawnSync(SCLITE, args, { cwd: TSCLITE_DIR, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sclite ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The Mean / S.D. / Median rows of sclite's percent table, markers (`+`, `*`) dropped. */
+function statRows(out: string): Map<string, number[]> {
+  const rows = new Map<string, number[]>();
+  const pctPart = out.slice(0, out.indexOf('SYSTEM SUMMARY') >= 0 ? out.lastIndexOf('Sum/Avg') + 400 : 0);
+  for (const line of pctPart.split('\n')) {
+    const m = /^\s*\|\s*(Mean|S\.D\.|Median)\s*\|([^|]*)\|([^|]*)\|/.exec(line);
+    if (m && !rows.has(m[1]!)) rows.set(m[1]!, `${m[2]} ${m[3]}`.replace(/[+*]/g, '').trim().split(/\s+/).map(Number));
+  }
+  return rows;
+}
+
+describe.skipIf(!have)("SCTK's tsclite.sh cases against Debian's sclite", () => {
+  const cases = have ? readTsclite() : [];
+
+  it('reads every case of the suite and lists exactly the ones asrfair does not run yet', () => {
+    expect(cases.length).toBe(57);
+    const skipped = cases.filter((c) => unsupported(parseScliteArgs(c.args))).map((c) => c.name);
+    expect(skipped.sort()).toEqual([...EXPECTED_UNSUPPORTED].sort());
+  });
+
+  for (const c of cases) {
+    const a = parseScliteArgs(c.args);
+    if (unsupported(a)) continue;
+    if (REFUSED[c.name]) {
+      it(`${c.name}: refused by sclite and by asrfair`, async () => {
+        expect(() => sclite(a)).toThrow(/Hyp file has more data than ref file/);
+        await expect(scoreStmCtm(join(TSCLITE_DIR, a.ref), join(TSCLITE_DIR, a.hyp))).rejects.toThrow(REFUSED[c.name]!);
+      });
+      continue;
+    }
+    it(`${c.name}: sclite ${c.args.filter((x) => !['-O', 'out', '-n', c.name, '-f', '0'].includes(x)).join(' ')}`, async () => {
+      const sc = parseScliteOutput(sclite(a));
+      const common = {
+        chars: false,
+        missingHyp: 'skip' as const,
+        charAlign: a.flags.has('-c')
+          ? { noAscii: a.charOptions.includes('NOASCII'), deleteHyphens: a.charOptions.includes('DH') }
+          : undefined,
+        idFormat: a.idFormat as IdFormat | undefined,
+        markup: {
+          caseSensitive: a.flags.has('-s'),
+          // sclite folds only A-Z unless a localisation (babel_*) is named.
+          caseFold: a.localisation ? ('unicode' as const) : ('ascii' as const),
+          optionalDeletable: a.flags.has('-D'),
+          fragments: a.flags.has('-F'),
+        },
+      };
+      const res =
+        a.refFormat === 'stm'
+          ? await scoreStmCtm(join(TSCLITE_DIR, a.ref), join(TSCLITE_DIR, a.hyp), common)
+          : await scoreFiles(join(TSCLITE_DIR, a.ref), join(TSCLITE_DIR, a.hyp), { ...common, refFormat: 'trn', hypFormat: 'trn' });
+      const ours = res.speakers.rows().map((s) => [
+        s.speaker, s.sentences, s.counts.ref, s.counts.hits, s.counts.sub, s.counts.del, s.counts.ins, errorCount(s.counts), s.sentenceErrors,
+      ]);
+      const theirs = sc.rawSpeakers.map((r) => [r.speaker, r.sentences, r.words, r.corr, r.sub, r.del, r.ins, r.err, r.sentErr]);
+      expect(ours).toEqual(theirs);
+      const t = res.speakers.total();
+      expect([t.sentences, t.counts.ref, t.counts.hits, t.counts.sub, t.counts.del, t.counts.ins, t.sentenceErrors]).toEqual([
+        sc.rawSum.sentences, sc.rawSum.words, sc.rawSum.corr, sc.rawSum.sub, sc.rawSum.del, sc.rawSum.ins, sc.rawSum.sentErr,
+      ]);
+      // Mean / S.D. / Median rows as sclite prints them (speakers without reference words left out of the rates).
+      const summary = summarise(res.speakers);
+      const stats = statRows(sclite(a));
+      for (const [label, line] of [['Mean', summary.mean], ['S.D.', summary.sd], ['Median', summary.median]] as const) {
+        const want = stats.get(label)!;
+        const got = [line.sentences, line.words, line.corr, line.sub, line.del, line.ins, line.err, line.sentErr];
+        got.forEach((g, k) => expect(Math.abs(g - want[k]!), `${label} column ${k}: ${g} vs ${want[k]}`).toBeLessThanOrEqual(0.051));
+      }
+    });
+  }
+});
