@@ -20,6 +20,7 @@ import { silentProgress, type ProgressSink } from './progress.ts';
 import { scrubString } from './secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
+import { withSourceFacts } from '../audio/qc.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
 
 /** A backend ready to run: its suite spec, instance and call settings. */
@@ -207,6 +208,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     ...(e.end !== undefined ? { end: e.end } : {}),
     ...(audio ? { durationSec: audio.durationSec } : {}),
     ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
+    ...(audio?.flags?.length ? { audioFlags: audio.flags } : {}),
   };
 }
 
@@ -406,7 +408,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         qc = store.getQc<AudioQC>(audio.sha256);
         if (!qc) {
           try {
-            qc = await qcFn(audio.wav16k, entry.id, audioCacheDir);
+            qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
             if (!opts.dryRun) store.putQc(audio.sha256, qc);
           } catch (e) {
             progress.log(`qc: ${describeError(e)}`);

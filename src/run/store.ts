@@ -86,6 +86,8 @@ export interface RunUtterance {
   end?: number;
   durationSec?: number;
   snrDb?: number;
+  /** Audio faults that left the utterance scored (audio stage's AudioFlag; counted per group in the card). */
+  audioFlags?: string[];
 }
 
 /** A run item joined with its result row (absent when the audio failed or the result is missing). */
