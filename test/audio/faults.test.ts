@@ -185,7 +185,7 @@ describe('QC measures the source', () => {
 
 describe('countAudioFlagsByGroup', () => {
   it('counts each utterance once per flag per group; missing labels are undeclared', () => {
-    const rows = [
+    const rows: { id: string; labels: Record<string, string>; audioFlags?: string[] }[] = [
       { id: 'a', labels: { accent: 'us' }, audioFlags: ['downmix-cancelled'] },
       { id: 'a', labels: { accent: 'us' }, audioFlags: ['downmix-cancelled'] },
       { id: 'b', labels: { accent: 'us' } },

@@ -169,6 +169,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       });
       for (const f of files) out(`glass-box report: ${f}`);
     }
+    const dead = summary.notices.filter((n) => n.kind === 'backend-failed');
+    if (dead.length) {
+      // The notices were logged as they came; this is the one line a script or CI reads last.
+      err(`asrfair: ${dead.map((n) => n.message).join('; ')}`);
+      process.exitCode = 1;
+    }
     return summary;
   } finally {
     signals.dispose();
