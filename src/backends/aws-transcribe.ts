@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/client-transcribe';
 import { S3Client, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
-import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
 import { scrubString, stripSecrets } from '../run/secrets.ts';
+import { languageOfTag } from './language.ts';
 
 /** Public list price, standard batch transcription tier 1 (aws.amazon.com/transcribe/pricing), USD per minute. */
 export const AWS_TRANSCRIBE_PRICE_PER_MINUTE = 0.024;
@@ -55,11 +56,16 @@ export function parseAwsTranscribeOptions(options: Record<string, unknown>): Aws
     const v = r.string(name);
     if (v !== undefined && !/^https?:\/\//.test(v)) throw new Error(`aws-transcribe backend: option "${name}" must be an http(s) URL`);
   }
+  const languageCode = r.string('languageCode', 'en-US');
+  // Transcribe's LanguageCode is a language-REGION tag (en-US, en-GB, ta-IN, zh-CN…), never a language name.
+  if (!/^[a-z]{2,3}-[A-Z]{2}$/.test(languageCode) || !languageOfTag(languageCode)) {
+    throw new Error(`aws-transcribe backend: option "languageCode" must be a Transcribe language code such as en-US, en-GB, ta-IN (got ${JSON.stringify(languageCode)})`);
+  }
   return {
     region,
     bucket,
     prefix: r.string('prefix', 'asrfair').replace(/^\/+|\/+$/g, ''),
-    languageCode: r.string('languageCode', 'en-US'),
+    languageCode,
     endpoint: r.string('endpoint'),
     s3Endpoint: r.string('s3Endpoint'),
     forcePathStyle: r.boolean('forcePathStyle', true),
@@ -83,6 +89,9 @@ interface TranscribeOutput {
 
 /** AWS error names meaning "slow down / try later" even though they come as HTTP 400. */
 const THROTTLING = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException']);
+
+/** AWS error names meaning the credentials are missing, wrong, expired or not allowed. */
+const AUTH_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'ExpiredToken', 'ExpiredTokenException', 'AccessDeniedException', 'AccessDenied', 'MissingAuthenticationTokenException']);
 
 interface AwsSdkError {
   name?: string;
@@ -115,6 +124,7 @@ export class AwsTranscribeBackend implements Backend {
       version: 'batch',
       model: `standard ${this.options.languageCode}${this.options.vocabularyName ? ` + vocabulary ${this.options.vocabularyName}` : ''}`,
       capabilities: { wordTimes: true, confidences: true, phones: false, glassBox: false, remote: true },
+      language: languageOfTag(this.options.languageCode),
     };
   }
 
@@ -246,7 +256,9 @@ export function mapAwsError(what: string, err: unknown, signal: AbortSignal): Ba
   const message = scrubString(`${name}: ${e.message ?? String(err)}`).slice(0, 300);
   const retryAfter = parseRetryAfter(headerGetter(e.$response?.headers));
   if (THROTTLING.has(name)) return new BackendError(`aws-transcribe ${what}: ${message}`, true, retryAfter, status);
-  if (name === 'CredentialsProviderError') return new BackendError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`, false);
+  if (name === 'CredentialsProviderError') return new BackendConfigError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`);
+  // Every call fails the same way until the credentials or permissions are fixed: configuration, not this utterance.
+  if (AUTH_ERRORS.has(name)) return new BackendConfigError(`aws-transcribe ${what}: ${message}`, status);
   if (status !== undefined && status >= 400) {
     // The SDK reports bodies it cannot parse as a deserialization error on an otherwise 2xx/5xx response.
     return new BackendError(`aws-transcribe ${what}: HTTP ${status}: ${message}`, isRetryableStatus(status) || e.$fault === 'server', retryAfter, status);

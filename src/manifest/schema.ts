@@ -18,6 +18,7 @@ export const UtteranceSchema = z
     condition: z.record(z.string(), z.string()).optional(),
     corpus: z.string().optional(),
     split: z.string().optional(),
+    language: z.string().regex(/^[a-z]{2,3}([-_][A-Za-z0-9]+)*$/, 'language must be an ISO-639-1 code (en, ta), optionally with a region (en-US)').optional(),
   })
   .passthrough()
   .refine((u) => u.start === undefined || u.end === undefined || u.end > u.start, {

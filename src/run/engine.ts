@@ -419,7 +419,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         const status = outcome.error instanceof BackendError ? outcome.error.status : undefined;
         if (h.failed === 0) {
           h.status = status;
-          h.first = err ?? '';
+          h.first = scrubString((outcome.error as Error)?.message ?? String(outcome.error)).slice(0, 300);
         } else if (status !== h.status) h.sameStatus = false;
         h.failed++;
         if (!h.stopped && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500 && h.failed >= SAME_4XX_STOP_AFTER) {
