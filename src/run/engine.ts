@@ -11,6 +11,7 @@ import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
+import { optionsHash } from '../backends/options.ts';
 import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -245,6 +246,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     ...(audio ? { durationSec: audio.durationSec } : {}),
     ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
     ...(audio?.flags?.length ? { audioFlags: audio.flags } : {}),
+    ...(audio?.source ? { sourceRate: audio.source.sampleRate, sourceChannels: audio.source.channels } : {}),
   };
 }
 
@@ -467,11 +469,14 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
       );
       if (qcFn) {
-        qc = store.getQc<AudioQC>(audio.sha256);
+        // Two sources can prepare to the same audio (an antiphase stereo file and its mono original): the row is
+        // keyed by what was measured on the source too, so each keeps its own source facts and flags.
+        const qcKey = audio.source ? `${audio.sha256}#src=${optionsHash({ source: audio.source, flags: audio.flags ?? [] })}` : audio.sha256;
+        qc = store.getQc<AudioQC>(qcKey);
         if (!qc) {
           try {
             qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
-            if (!opts.dryRun) store.putQc(audio.sha256, qc);
+            if (!opts.dryRun) store.putQc(qcKey, qc);
           } catch (e) {
             progress.log(`qc: ${describeError(e)}`);
           }
