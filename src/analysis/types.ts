@@ -25,6 +25,8 @@ export interface ScoredUtterance {
   durationSec?: number;
   /** Estimated SNR in dB from audio QC, when known. */
   snrDb?: number;
+  /** Audio faults that left the utterance scored (the audio stage's flags, e.g. downmix-cancelled), when any. */
+  audioFlags?: string[];
   words: ErrorCounts;
   chars: ErrorCounts;
   phones?: ErrorCounts;

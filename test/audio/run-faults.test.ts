@@ -10,6 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runSuite } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { loadSuite } from '../../src/run/suite.ts';
+import { exportRun } from '../../src/run/export.ts';
+import { readResults } from '../../src/report/run-export.ts';
 import { countAudioFlagsByGroup } from '../../src/audio/flags.ts';
 import type { AudioQC } from '../../src/audio/qc.ts';
 import { encodeWav16, floatToS16 } from '../../src/audio/wav.ts';
@@ -65,6 +67,11 @@ describe('a run over faulty recordings', () => {
       const counts = countAudioFlagsByGroup(items.map((i) => ({ ...i.utt, id: i.uttId })), 'accent');
       expect(counts.get('a')).toEqual({ utterances: 1, flagged: 1, flags: { 'downmix-cancelled': 1 } });
       expect(counts.get('b')).toEqual({ utterances: 2, flagged: 0, flags: {} });
+      // The run export carries the flags, so the card can count them per group from results.jsonl.
+      await exportRun(store, s.runId, join(dir, 'out'));
+      const exported = readResults(join(dir, 'out', 'results.jsonl'));
+      expect(exported.find((r) => r.id === 'anti')?.audioFlags).toEqual(['downmix-cancelled']);
+      expect(countAudioFlagsByGroup(exported, 'accent')).toEqual(counts);
     } finally {
       store.close();
     }
