@@ -173,6 +173,11 @@ describe('uploads within the vendor limit', () => {
     const dry = await run(w, { dryRun: true });
     expect(dry.cells[0].uploadRefused).toBe(over);
     expect(dry.notices.find((n) => n.kind === 'upload-limit')?.message).toMatch(new RegExp(`^upload limit: ${over} utterance\\(s\\) cannot be sent to "whisper"`));
+    const c = await cli(w.dir, ['run', 'suite.yaml', '--store', 'dry.sqlite', '--dry-run', '--no-progress'], { OPENAI_API_KEY: SECRET });
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/over upload limit/);
+    expect(c.stdout).toMatch(new RegExp(`whisper\\s+clean\\s+${fx.length}\\s+0\\s+${fx.length - over}\\s+0\\s+${over}\\s`));
+    expect(c.stderr).toMatch(new RegExp(`upload limit: ${over} utterance\\(s\\) cannot be sent to "whisper"`));
     const before = server.requests.length;
     const s = await run(w);
     expect(server.requests.length - before).toBe(fx.length - over);
