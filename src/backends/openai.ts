@@ -87,8 +87,8 @@ export function parseOpenAIOptions(options: Record<string, unknown>): OpenAIBack
 }
 
 /** FLAC (ffmpeg's encoder, compression level 8) of a prepared WAV: the same samples, about half the bytes for speech. */
-export function encodeFlac(wav: string): Promise<Buffer> {
-  return runFfmpeg({ input: wav, outputOptions: ['-map', '0:a:0', '-c:a', 'flac', '-compression_level', '8'], format: 'flac' });
+export function encodeFlac(wav: string, signal?: AbortSignal): Promise<Buffer> {
+  return runFfmpeg({ input: wav, outputOptions: ['-map', '0:a:0', '-c:a', 'flac', '-compression_level', '8'], format: 'flac', signal });
 }
 
 interface TranscriptionBody {
@@ -130,12 +130,13 @@ export class OpenAIBackend implements Backend {
   }
 
   /** The bytes uploaded for this audio (FLAC unless `uploadFormat: wav`) and the file name and type sent with them. */
-  private async upload(audio: AudioRef): Promise<{ bytes: Buffer; name: string; type: string }> {
+  private async upload(audio: AudioRef, signal?: AbortSignal): Promise<{ bytes: Buffer; name: string; type: string }> {
     const base = audio.sha256.slice(0, 16);
     if (this.options.uploadFormat === 'wav') return { bytes: await readFile(audio.wav16k), name: `${base}.wav`, type: 'audio/wav' };
     try {
-      return { bytes: await encodeFlac(audio.wav16k), name: `${base}.flac`, type: 'audio/flac' };
+      return { bytes: await encodeFlac(audio.wav16k, signal), name: `${base}.flac`, type: 'audio/flac' };
     } catch (e) {
+      if (signal?.aborted) throw abortedError('openai', signal);
       throw new BackendError(`openai: could not encode FLAC for upload: ${(e as Error).message.slice(0, 300)}`, false);
     }
   }
@@ -183,7 +184,7 @@ export class OpenAIBackend implements Backend {
     let data: TranscriptionBody;
     let requestId: string | null = null;
     try {
-      const up = await this.upload(audio);
+      const up = await this.upload(audio, signal);
       const refused = this.tooLarge(audio, up.bytes.length);
       if (refused) throw new UploadLimitError(`openai: ${refused}`);
       const file = await toFile(up.bytes, up.name, { type: up.type });

@@ -15,6 +15,8 @@ import { runSuite, SAME_4XX_STOP_AFTER, type RunSummary } from '../../src/run/en
 import { RunStore } from '../../src/run/store.ts';
 import { loadSuite } from '../../src/run/suite.ts';
 import { InputError } from '../../src/manifest/errors.ts';
+import { OpenAIBackend, parseOpenAIOptions } from '../../src/backends/openai.ts';
+import { BackendError } from '../../src/backends/types.ts';
 
 const SECRET = 'sk-runchecks-UNIQUEkeyVALUE-5521';
 let server: OpenAIFakeServer;
@@ -183,6 +185,21 @@ describe('uploads within the vendor limit', () => {
     expect(server.requests.length - before).toBe(fx.length - over);
     expect(s.cells[0]).toMatchObject({ ok: fx.length - over, failed: over, uploadRefused: over });
     expect(resultRows(w.store).filter((r) => r.status === 'failed').every((r) => /upload limit: the FLAC of this .* over the/.test(r.error ?? ''))).toBe(true);
+  });
+});
+
+describe('the upload is bounded by the call', () => {
+  it('an aborted call ends the FLAC encoding and is a retryable abort, with no request sent', async () => {
+    process.env.OPENAI_API_KEY = SECRET;
+    const b = new OpenAIBackend(parseOpenAIOptions({ baseURL: server.baseURL }));
+    const ac = new AbortController();
+    ac.abort(new Error('per-call timeout'));
+    const before = server.requests.length;
+    const e = await b.transcribe(fx[0].audio, ac.signal).catch((x: unknown) => x as BackendError);
+    expect(e).toBeInstanceOf(BackendError);
+    expect((e as BackendError).retryable).toBe(true);
+    expect((e as BackendError).message).toMatch(/call aborted \(per-call timeout\)/);
+    expect(server.requests.length).toBe(before);
   });
 });
 

@@ -15,7 +15,7 @@ export const FAKE_MAX_UPLOAD_BYTES = 25_000_000;
 /** Any upload ffmpeg reads (FLAC, MP3…) → the canonical 16 kHz mono 16-bit WAV it holds, as the audio stage writes. */
 function decodeToWav(data: Buffer): Buffer | undefined {
   try {
-    const pcm = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { input: data, maxBuffer: 1 << 30 });
+    const pcm = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { input: data, maxBuffer: 1 << 30, timeout: 60_000 });
     return encodeWav16(pcm);
   } catch {
     return undefined;
