@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import {
   TranscribeClient,
   StartTranscriptionJobCommand,
@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-transcribe';
 import { S3Client, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
-import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
 import { scrubString, stripSecrets } from '../run/secrets.ts';
@@ -20,6 +20,9 @@ import { languageOfTag } from './language.ts';
 export const AWS_TRANSCRIBE_PRICE_PER_MINUTE = 0.024;
 /** AWS bills per second with a minimum of 15 seconds per request. */
 export const AWS_TRANSCRIBE_MIN_BILLED_SEC = 15;
+/** Batch Transcribe takes media up to 4 hours long and 2 GB in size (docs.aws.amazon.com/transcribe/latest/dg/limits-guidelines.html). */
+export const AWS_TRANSCRIBE_MAX_SEC = 4 * 3600;
+export const AWS_TRANSCRIBE_MAX_BYTES = 2 * 1024 ** 3;
 
 export interface AwsTranscribeOptions {
   region: string;
@@ -113,6 +116,13 @@ export class AwsTranscribeBackend implements Backend {
     this.key = `aws-transcribe:standard-${o.languageCode}:${this.optHash}`;
   }
 
+  /** Media over Transcribe's 4 h / 2 GB limits cannot be sent: the reason, else undefined. */
+  async checkUpload(audio: AudioRef): Promise<string | undefined> {
+    const bytes = (await stat(audio.wav16k)).size;
+    if (audio.durationSec <= AWS_TRANSCRIBE_MAX_SEC && bytes <= AWS_TRANSCRIBE_MAX_BYTES) return undefined;
+    return `upload limit: ${(audio.durationSec / 3600).toFixed(2)} h / ${(bytes / 1e9).toFixed(2)} GB is over Transcribe's 4 h / 2 GB per job; cut it into segments (manifest start/end) to score it`;
+  }
+
   estimateCostUsd(durationSec: number): number {
     return costAtPerMinute(Math.max(AWS_TRANSCRIBE_MIN_BILLED_SEC, durationSec), this.options.priceUsdPerMinute ?? AWS_TRANSCRIBE_PRICE_PER_MINUTE);
   }
@@ -137,6 +147,8 @@ export class AwsTranscribeBackend implements Backend {
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
+    const refused = await this.checkUpload(audio);
+    if (refused) throw new UploadLimitError(`aws-transcribe: ${refused}`);
     const { transcribe, s3 } = this.clients();
     const o = this.options;
     const objectKey = `${o.prefix ? `${o.prefix}/` : ''}${audio.sha256}.wav`;
