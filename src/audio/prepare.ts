@@ -12,7 +12,7 @@ import { AudioError } from './errors.ts';
 import { applyCondition, conditionKey, parseCondition, type AudioSource, type ConditionSpec, type ConditionSpecInput } from './conditions.ts';
 import { inspectSource, probeSource, readSource16k, wavFacts, type DecodeNotes } from './source.ts';
 import { AUDIO_FLAGS, SILENT_DBFS, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
-import { CANONICAL_HEADER_BYTES, TARGET_RATE, encodeWav16, floatToS16, isTarget16kMonoS16, s16ToFloat } from './wav.ts';
+import { CANONICAL_HEADER_BYTES, TARGET_RATE, encodeWav16, floatToS16, isTarget16kMonoS16 } from './wav.ts';
 
 export interface PrepareEntry {
   id: string;
@@ -61,6 +61,18 @@ interface PreparedSidecar {
   source: SourceFacts;
 }
 
+/** RMS level (dBFS) of little-endian int16 samples, without converting them to floats. */
+function s16RmsDb(pcm: Buffer): number {
+  const n = pcm.length >> 1;
+  if (n === 0) return Number.NEGATIVE_INFINITY;
+  let s = 0;
+  for (let i = 0; i < n; i++) {
+    const v = pcm.readInt16LE(2 * i);
+    s += v * v;
+  }
+  return 10 * Math.log10(s / n / 32768 ** 2);
+}
+
 const probeMemo = new Map<string, ReturnType<typeof probeSource>>();
 
 /** Finite dBFS for storage (JSON has no −Infinity): digital silence is −200 dBFS. */
@@ -96,7 +108,7 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
     const source: SourceFacts = wavFacts(w);
     const flags: AudioFlag[] = [];
     if (src.bytes) {
-      const level = rmsDb(s16ToFloat(src.bytes.subarray(CANONICAL_HEADER_BYTES)));
+      const level = s16RmsDb(src.bytes.subarray(CANONICAL_HEADER_BYTES));
       source.peakChannelRmsDb = finiteDb(level);
       if (level < SILENT_DBFS) flags.push('source-silent');
     }

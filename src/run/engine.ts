@@ -412,7 +412,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
       if (!outcome.ok && outcome.error instanceof BackendConfigError) {
         // Not this utterance's fault: store nothing (the rerun after the fix calls again) and stop the run.
-        throw new InputError(suite.file, undefined, `backend "${b.spec.name}": ${describeError(outcome.error)} (nothing was stored for it; fix the configuration and rerun)`);
+        throw new InputError(suite.file, undefined, `backend "${b.spec.name}": ${scrubString(outcome.error.message)} (nothing was stored for it; fix the configuration and rerun)`);
       }
       cell.called++;
       const err = outcome.ok ? null : describeError(outcome.error);
