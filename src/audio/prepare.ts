@@ -73,6 +73,9 @@ function s16RmsDb(pcm: Buffer): number {
   return 10 * Math.log10(s / n / 32768 ** 2);
 }
 
+/** A condition changed the audio, or a fault was fixed: the original file is not what should be recognised. */
+const isAltered = (clean: boolean, flags: readonly AudioFlag[]): boolean => !clean || flags.includes('downmix-cancelled');
+
 const probeMemo = new Map<string, ReturnType<typeof probeSource>>();
 
 /** Finite dBFS for storage (JSON has no −Infinity): digital silence is −200 dBFS. */
@@ -123,7 +126,10 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
     const bytes = await readFile(out);
     const meta = JSON.parse(await readFile(side, 'utf8')) as PreparedSidecar;
     if (bytes.length > CANONICAL_HEADER_BYTES) {
-      return { ...base, wav16k: out, sha256: sha256(bytes), durationSec: (bytes.length - CANONICAL_HEADER_BYTES) / 2 / TARGET_RATE, flags: meta.flags, source: meta.source };
+      return {
+        ...base, wav16k: out, sha256: sha256(bytes), durationSec: (bytes.length - CANONICAL_HEADER_BYTES) / 2 / TARGET_RATE,
+        flags: meta.flags, source: meta.source, ...(isAltered(clean, meta.flags) ? { altered: true } : {}),
+      };
     }
   } catch {
     /* not cached (or made without its sidecar): prepare again */
@@ -175,5 +181,5 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
   await rename(`${side}.${tag}`, side);
   await writeFile(`${out}.${tag}`, bytes);
   await rename(`${out}.${tag}`, out);
-  return { ...base, wav16k: out, sha256: sha256(bytes), durationSec: samples.length / TARGET_RATE, flags, source };
+  return { ...base, wav16k: out, sha256: sha256(bytes), durationSec: samples.length / TARGET_RATE, flags, source, ...(isAltered(clean, flags) ? { altered: true } : {}) };
 }

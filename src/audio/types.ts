@@ -19,4 +19,6 @@ export interface AudioRef {
   flags?: AudioFlag[];
   /** What was measured on the source file (rate, channels, durations from header and data). */
   source?: SourceFacts;
+  /** True when `wav16k` is not just the source decoded: a condition was applied, or a fault fixed (channel fallback). */
+  altered?: boolean;
 }

@@ -225,6 +225,8 @@ export class CommandBackend implements Backend {
   readonly key: string;
   /** A template that passes `{id}` may answer by id (a lookup, a per-utterance model): rows are keyed by id too. */
   readonly keyByUtteranceId: boolean;
+  /** The template passes `{audio}` (the original file) rather than only the prepared `{wav16k}`. */
+  private readonly usesOriginal: boolean;
 
   constructor(
     readonly options: CommandBackendOptions,
@@ -235,6 +237,7 @@ export class CommandBackend implements Backend {
     this.key = `command:${o.name}:${optionsHash({ command: o.command, shell: o.shell, output: o.output, outputFile: o.output === 'file' ? o.outputFile : undefined, textRegex: o.textRegex, jsonField: o.jsonField, version, cwd: o.cwd })}`;
     const templates = [...(Array.isArray(o.command) ? o.command : [o.command]), ...(o.output === 'file' ? [o.outputFile] : [])];
     this.keyByUtteranceId = templates.some((t) => t.includes('{id}'));
+    this.usesOriginal = templates.some((t) => t.includes('{audio}'));
   }
 
   static async create(options: CommandBackendOptions): Promise<CommandBackend> {
@@ -269,6 +272,10 @@ export class CommandBackend implements Backend {
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
     const o = this.options;
+    if (this.usesOriginal && audio.altered) {
+      // The original is not what should be heard (a condition, or a channel fallback): never hand it over silently.
+      throw new BackendError(`command ${o.name}: the template passes {audio}, the original file, but this utterance's audio was altered by its condition or an audio fix (${(audio.flags ?? []).join(', ') || 'condition'}); use {wav16k}`, false);
+    }
     const dir = await mkdtemp(join(tmpdir(), 'asrfair-cmd-'));
     try {
       const outbase = join(dir, audio.sha256.slice(0, 16));

@@ -220,6 +220,22 @@ describe('command backend templated with {id}', () => {
   });
 });
 
+describe('command backend templated with {audio}', () => {
+  it('gets the original on clean audio, and fails visibly (not silently clean) under a condition', async () => {
+    const w = workspace(
+      [{ id: 'A', file: fx[0].audio.wav16k, text: 'x' }],
+      ['  - name: orig', '    type: command', '    options: { command: "echo heard {audio}" }'],
+      ['conditions:', '  - { name: quiet, steps: [{ type: gain, db: -6 }] }'],
+    );
+    const s = await run(w);
+    const byCond = new Map(s.cells.map((c) => [c.condition, c]));
+    expect(byCond.get('clean')).toMatchObject({ ok: 1, failed: 0 });
+    expect(byCond.get('quiet')).toMatchObject({ ok: 0, failed: 1 });
+    const errors = resultRows(w.store).map((r) => r.error).filter(Boolean);
+    expect(errors).toEqual([expect.stringMatching(/passes \{audio\}, the original file, but this utterance's audio was altered .*use \{wav16k\}/)]);
+  });
+});
+
 describe('declared language against the backend language', () => {
   it('real Common Voice clips declared Tamil through the en-US PocketSphinx model warn once, with counts', async () => {
     const clips = '/work/shared/data/cv-6.1-en-sample/en/clips';
