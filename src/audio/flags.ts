@@ -10,7 +10,7 @@
  * |---|---|---|
  * | WAV truncated | fail | the data chunk's size says more bytes than the file holds (e.g. header 2.47 s, data 0.62 s) |
  * | WAV data size short | fail | the data chunk's size says fewer bytes than follow it, and what follows is not a RIFF chunk |
- * | `wav-size-unset` | flag | data size 0 or 0xFFFFFFFF (a stream written without seeking back): the rest of the file is read |
+ * | `wav-size-unset` | flag | data size 0, 0xFFFFFFFF or SoX's 0x7FFFF000 (a stream written without seeking back): the rest of the file is read |
  * | `wav-size-minor` | flag | header and data disagree by less than 10 ms (a partial last frame, a missing pad byte) |
  * | `riff-size-mismatch` | flag | the RIFF size field is not file size − 8 while the data chunk is consistent |
  * | `duration-mismatch` | flag | compressed audio whose container duration and decoded duration differ by > 0.5 s and > 10% |
@@ -34,7 +34,7 @@ export type AudioFlag = (typeof AUDIO_FLAGS)[number];
 
 /** One line per flag, for the card's legend and `--help`. */
 export const AUDIO_FLAG_MEANINGS: Readonly<Record<AudioFlag, string>> = {
-  'wav-size-unset': 'WAV data size unset (0 or 0xFFFFFFFF, a streamed file): read to the end of the file',
+  'wav-size-unset': 'WAV data size unset (0, 0xFFFFFFFF or SoX\'s 0x7FFFF000: a streamed file): read to the end of the file',
   'wav-size-minor': 'WAV header and data disagree by under 10 ms (partial frame or pad byte)',
   'riff-size-mismatch': 'RIFF size field is not the file size − 8 (data chunk consistent)',
   'duration-mismatch': 'container duration and decoded duration differ by more than 0.5 s and 10%',

@@ -12,6 +12,7 @@ import {
   TARGET_RATE,
   decodeChannels,
   decodeToMono,
+  isStreamedSize,
   encodeWav16,
   floatToS16,
   isTarget16kMonoS16,
@@ -121,7 +122,7 @@ async function checkWavSizes(w: WavInfo, fileSize: number, path: string, id: str
   const avail = fileSize - w.dataOffset;
   const d = w.declaredDataBytes;
   const flags: AudioFlag[] = [];
-  if (d === 0 || d === 0xffffffff) return ['wav-size-unset'];
+  if (isStreamedSize(d)) return ['wav-size-unset'];
   if (d > avail) {
     if (d - avail > tolerance) throw new AudioError(path, id, `truncated WAV: the header's data size is ${d} bytes (${sec(d)}) but the file holds ${avail} bytes (${sec(avail)})`);
     flags.push('wav-size-minor');
@@ -356,7 +357,7 @@ export function probeSource(path: string, id?: string): Promise<Omit<SourceFacts
 /** Source facts from a WAV header: rate, channels, format, and the durations the header claims and the data holds. */
 export function wavFacts(w: WavInfo): Omit<SourceFacts, 'peakChannelRmsDb'> {
   const byteRate = w.sampleRate * Math.max(1, (w.bitsPerSample / 8) * w.channels);
-  const unset = w.declaredDataBytes === 0 || w.declaredDataBytes === 0xffffffff;
+  const unset = isStreamedSize(w.declaredDataBytes);
   const codec = w.format === 3 ? `pcm_f${w.bitsPerSample}le` : w.bitsPerSample === 8 ? 'pcm_u8' : `pcm_s${w.bitsPerSample}le`;
   return {
     sampleRate: w.sampleRate,

@@ -57,6 +57,14 @@ export function parseWavHeader(buf: Buffer, fileSize: number): WavInfo | undefin
   throw new Error('no data chunk in the first bytes of the file');
 }
 
+/**
+ * Data sizes written by tools that stream a WAV without seeking back to fix the header: 0 and 0xFFFFFFFF (ffmpeg and
+ * others), 0x7FFFF000 (SoX writing to a pipe) and 0x7FFFFFFF. They mean "to the end of the file", not a real size.
+ */
+export function isStreamedSize(n: number): boolean {
+  return n === 0 || n === 0xffffffff || n === 0x7ffff000 || n === 0x7fffffff;
+}
+
 export function isTarget16kMonoS16(w: WavInfo): boolean {
   return w.format === 1 && w.sampleRate === TARGET_RATE && w.channels === 1 && w.bitsPerSample === 16;
 }

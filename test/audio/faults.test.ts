@@ -2,6 +2,7 @@
  * Recording faults must not pass as accuracy gaps (issue 12, item 3): each kind from its smallest input, then real
  * audio from ../shared/data.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +78,15 @@ describe('WAV header against data', () => {
     expect(r.durationSec).toBe(1);
     expect(r.wav16k).not.toBe(p);
     expect(parseWavHeader(readFileSync(r.wav16k), readFileSync(r.wav16k).length)!.declaredDataBytes).toBe(32000);
+
+    // SoX writing to a pipe leaves 0x7FFFF000 in the data size: a real streamed WAV, not a truncated one.
+    const piped = join(dir, 'sox-pipe.wav');
+    const raw = readFileSync(librivox('0920')).subarray(44);
+    writeFileSync(piped, execFileSync('sox', ['-t', 'raw', '-r', '16000', '-e', 'signed', '-b', '16', '-c', '1', '-', '-t', 'wav', '-'], { input: raw }));
+    expect(readFileSync(piped).readUInt32LE(40)).toBe(0x7ffff000);
+    const sp = await prepareAudio({ id: 'sp', audioPath: piped }, { cacheDir: cache });
+    expect(sp.flags).toEqual(['wav-size-unset']);
+    expect(sp.durationSec).toBeCloseTo(readWav(librivox('0920')).x.length / 16000, 6);
 
     const q = join(dir, 'short1.wav');
     writeFileSync(q, wavBytes([x], 16000).subarray(0, 44 + 32000 - 2));
