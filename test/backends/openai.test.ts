@@ -157,8 +157,20 @@ describe('openai backend against a loopback server', () => {
   it('a hanging server is ended by the AbortSignal → retryable', async () => {
     const b = await backend();
     server.pushFault({ kind: 'hang' });
+    // Abort 400 ms after the server has the request (the FLAC encoding before it can take longer on a loaded
+    // machine; aborting earlier would leave the hang queued for the next test's request).
+    const n = server.requests.length;
+    const ac = new AbortController();
+    const poll = setInterval(() => {
+      if (server.requests.length > n) {
+        clearInterval(poll);
+        setTimeout(() => ac.abort(new Error('per-call timeout')), 400);
+      }
+    }, 10);
     const started = Date.now();
-    const e = await failure(b.transcribe(fx[0].audio, AbortSignal.timeout(400)));
+    const e = await failure(b.transcribe(fx[0].audio, ac.signal));
+    clearInterval(poll);
+    expect(server.requests.length).toBe(n + 1);
     expect(e.retryable).toBe(true);
     expect(e.message).toMatch(/aborted/);
     expect(Date.now() - started).toBeLessThan(10_000);
