@@ -22,6 +22,8 @@ export interface FfmpegJob {
   format: string;
   /** File to write; when absent the output bytes are returned. */
   output?: string;
+  /** Kills ffmpeg and rejects when aborted (e.g. a backend call's timeout). */
+  signal?: AbortSignal;
 }
 
 /** Runs one ffmpeg job through fluent-ffmpeg; rejects with ffmpeg's own stderr message. */
@@ -34,6 +36,15 @@ export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
     else if (job.inputFormat) inOpts.push('-f', job.inputFormat);
     cmd.inputOptions(inOpts).outputOptions([...job.outputOptions, ...BITEXACT]).format(job.format);
     let stderr = '';
+    if (job.signal) {
+      if (job.signal.aborted) return reject(new Error('ffmpeg: aborted before start'));
+      const onAbort = () => {
+        cmd.kill('SIGKILL');
+        reject(new Error('ffmpeg: aborted'));
+      };
+      job.signal.addEventListener('abort', onAbort, { once: true });
+      cmd.on('end', () => job.signal!.removeEventListener('abort', onAbort)).on('error', () => job.signal!.removeEventListener('abort', onAbort));
+    }
     cmd.on('stderr', (line: string) => {
       if (stderr.length < 4000) stderr += line + '\n';
     });

@@ -9,18 +9,22 @@
  *   percentile; snrDb = 10·log10((S − N) / N), with N floored at −100 dBFS. Rough (it assumes at least 10% of the
  *   frames are pauses and 10% speech) but cheap, monotone in the true SNR and comparable across groups.
  */
-import ffmpeg from 'fluent-ffmpeg';
-import { inspectSource, readSource16k, type Segment } from './source.ts';
-import { AudioError } from './errors.ts';
+import { inspectSource, probeSource, readSource16k, type Segment } from './source.ts';
+import type { AudioFlag, SourceFacts } from './flags.ts';
+import type { AudioRef } from './types.ts';
 import { TARGET_RATE } from './wav.ts';
 import { tmpdir } from 'node:os';
 
 export interface AudioQC {
   /** Seconds of audio (of the segment, when one is given). */
   durationSec: number;
-  /** Of the original file. */
+  /** Of the SOURCE file (not the 16 kHz mono copy), so 8 kHz telephone audio can be told apart. */
   sampleRate: number;
   channels: number;
+  /** What the audio stage measured on the source: codec, durations from header and from data, loudest channel. */
+  source?: SourceFacts;
+  /** Faults that left the utterance scored (see `audio/flags.ts`); empty when none. */
+  flags?: AudioFlag[];
   clippingRatio: number;
   silenceRatio: number;
   snrDb: number;
@@ -58,17 +62,6 @@ export function qcSamples(x: Float64Array): Pick<AudioQC, 'clippingRatio' | 'sil
   };
 }
 
-function probe(path: string): Promise<{ sampleRate: number; channels: number }> {
-  return new Promise((res, rej) => {
-    ffmpeg.ffprobe(path, (err, data) => {
-      if (err) return rej(err as Error);
-      const a = data.streams.find((s) => s.codec_type === 'audio');
-      if (!a) return rej(new Error('no audio stream'));
-      res({ sampleRate: Number(a.sample_rate ?? 0), channels: Number(a.channels ?? 0) });
-    });
-  });
-}
-
 /** QC of an audio file (or a segment of it). Throws AudioError for missing/corrupt audio. */
 export async function qcAudio(path: string, seg: Segment & { id?: string } = {}, cacheDir: string = tmpdir()): Promise<AudioQC> {
   const src = await inspectSource(path, seg.id);
@@ -76,13 +69,18 @@ export async function qcAudio(path: string, seg: Segment & { id?: string } = {},
   let channels: number;
   if (src.wav) ({ sampleRate, channels } = src.wav);
   else {
-    try {
-      ({ sampleRate, channels } = await probe(path));
-    } catch (e) {
-      throw new AudioError(path, seg.id, `cannot read audio stream: ${(e as Error).message}`);
-    }
+    ({ sampleRate, channels } = await probeSource(path, seg.id));
   }
   const x = await readSource16k(src, seg, cacheDir, seg.id);
   return { durationSec: x.length / TARGET_RATE, sampleRate, channels, ...qcSamples(x) };
+}
+
+/**
+ * QC of the prepared audio a backend receives, completed with what the audio stage measured on its source: rate
+ * and channels become the source's, and the source facts and flags are attached (stored with the QC).
+ */
+export function withSourceFacts(qc: AudioQC, audio: Pick<AudioRef, 'source' | 'flags'>): AudioQC {
+  if (!audio.source) return { ...qc, flags: audio.flags ?? qc.flags ?? [] };
+  return { ...qc, sampleRate: audio.source.sampleRate, channels: audio.source.channels, source: audio.source, flags: audio.flags ?? [] };
 }
 

@@ -1,6 +1,8 @@
-/** Audio handed to a backend: the original file plus a 16 kHz mono 16-bit WAV prepared by the audio stage. */
+import type { AudioFlag, SourceFacts } from './flags.ts';
+
+/** Audio handed to a backend: the original file plus a 16 kHz mono 16-bit WAV prepared and verified by the audio stage. */
 export interface AudioRef {
-  /** Utterance id (for logs and error messages only: never part of a cache key). */
+  /** Utterance id (for logs, error messages and id-keyed backends). */
   id: string;
   /** Original audio file as named by the manifest (absolute path). */
   path: string;
@@ -13,4 +15,10 @@ export interface AudioRef {
   sha256: string;
   /** Duration in seconds of `wav16k`. */
   durationSec: number;
+  /** Faults found in the source or its preparation that left the utterance scored (see `audio/flags.ts`). */
+  flags?: AudioFlag[];
+  /** What was measured on the source file (rate, channels, durations from header and data). */
+  source?: SourceFacts;
+  /** True when `wav16k` is not just the source decoded: a condition was applied, or a fault fixed (channel fallback). */
+  altered?: boolean;
 }

@@ -12,6 +12,13 @@ export interface WavInfo {
   /** Byte offset of the first sample and byte length of the sample data. */
   dataOffset: number;
   dataBytes: number;
+  /**
+   * The data chunk's size field as written. It differs from `dataBytes` when the header lies: 0 or 0xFFFFFFFF
+   * (streamed without seeking back), or more bytes than the file holds (truncated).
+   */
+  declaredDataBytes: number;
+  /** The RIFF chunk's size field (file size − 8 in a well-formed file). */
+  riffSize: number;
   /** True when the file is exactly RIFF + 16-byte fmt + data at byte 44 (what `-adchdr 44` readers assume). */
   canonical: boolean;
 }
@@ -20,7 +27,7 @@ export interface WavInfo {
 export function parseWavHeader(buf: Buffer, fileSize: number): WavInfo | undefined {
   if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return undefined;
   let off = 12;
-  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'canonical'> | undefined;
+  let fmt: Omit<WavInfo, 'dataOffset' | 'dataBytes' | 'declaredDataBytes' | 'riffSize' | 'canonical'> | undefined;
   let fmtSize = 0;
   while (off + 8 <= buf.length) {
     const id = buf.toString('ascii', off, off + 4);
@@ -42,12 +49,20 @@ export function parseWavHeader(buf: Buffer, fileSize: number): WavInfo | undefin
       // Streams written without seeking leave 0 or 0xFFFFFFFF here: take the rest of the file.
       const avail = fileSize - body;
       const dataBytes = size === 0 || size === 0xffffffff || size > avail ? avail : size;
-      return { ...fmt, dataOffset: body, dataBytes, canonical: body === CANONICAL_HEADER_BYTES && fmtSize === 16 };
+      return { ...fmt, dataOffset: body, dataBytes, declaredDataBytes: size, riffSize: buf.readUInt32LE(4), canonical: body === CANONICAL_HEADER_BYTES && fmtSize === 16 };
     }
     off = body + size + (size & 1);
   }
   if (!fmt) throw new Error('no fmt chunk in the first bytes of the file');
   throw new Error('no data chunk in the first bytes of the file');
+}
+
+/**
+ * Data sizes written by tools that stream a WAV without seeking back to fix the header: 0 and 0xFFFFFFFF (ffmpeg and
+ * others), 0x7FFFF000 (SoX writing to a pipe) and 0x7FFFFFFF. They mean "to the end of the file", not a real size.
+ */
+export function isStreamedSize(n: number): boolean {
+  return n === 0 || n === 0xffffffff || n === 0x7ffff000 || n === 0x7fffffff;
 }
 
 export function isTarget16kMonoS16(w: WavInfo): boolean {
@@ -63,14 +78,8 @@ export function decodeToMono(bytes: Buffer, w: WavInfo, into?: Float64Array): Fl
   const ch = w.channels;
   if (ch < 1 || !Number.isInteger(bps)) return undefined;
   const frames = Math.floor(bytes.length / (bps * ch));
-  let read: (o: number) => number;
-  if (w.format === 1 && bps === 2) read = (o) => bytes.readInt16LE(o) / 32768;
-  else if (w.format === 1 && bps === 1) read = (o) => (bytes[o] - 128) / 128;
-  else if (w.format === 1 && bps === 3) read = (o) => bytes.readIntLE(o, 3) / 8388608;
-  else if (w.format === 1 && bps === 4) read = (o) => bytes.readInt32LE(o) / 2147483648;
-  else if (w.format === 3 && bps === 4) read = (o) => bytes.readFloatLE(o);
-  else if (w.format === 3 && bps === 8) read = (o) => bytes.readDoubleLE(o);
-  else return undefined;
+  const read = sampleReader(bytes, w);
+  if (!read) return undefined;
   const out = into && into.length >= frames ? into.subarray(0, frames) : new Float64Array(frames);
   if (w.format === 1 && bps === 2) {
     const v = int16View(bytes, frames * ch);
@@ -91,6 +100,32 @@ export function decodeToMono(bytes: Buffer, w: WavInfo, into?: Float64Array): Fl
     for (let c = 0; c < ch; c++) s += read(i * stride + c * bps);
     out[i] = s / ch;
   }
+  return out;
+}
+
+/** Reader of one sample at a byte offset as a float in [-1, 1), for the formats we decode in JS; undefined otherwise. */
+function sampleReader(bytes: Buffer, w: WavInfo): ((o: number) => number) | undefined {
+  const bps = w.bitsPerSample / 8;
+  if (w.format === 1 && bps === 2) return (o) => bytes.readInt16LE(o) / 32768;
+  if (w.format === 1 && bps === 1) return (o) => (bytes[o] - 128) / 128;
+  if (w.format === 1 && bps === 3) return (o) => bytes.readIntLE(o, 3) / 8388608;
+  if (w.format === 1 && bps === 4) return (o) => bytes.readInt32LE(o) / 2147483648;
+  if (w.format === 3 && bps === 4) return (o) => bytes.readFloatLE(o);
+  if (w.format === 3 && bps === 8) return (o) => bytes.readDoubleLE(o);
+  return undefined;
+}
+
+/** Decodes interleaved sample bytes to one Float64 signal per channel in [-1, 1); undefined for unsupported layouts. */
+export function decodeChannels(bytes: Buffer, w: WavInfo): Float64Array[] | undefined {
+  const bps = w.bitsPerSample / 8;
+  const ch = w.channels;
+  if (ch < 1 || !Number.isInteger(bps)) return undefined;
+  const read = sampleReader(bytes, w);
+  if (!read) return undefined;
+  const frames = Math.floor(bytes.length / (bps * ch));
+  const out = Array.from({ length: ch }, () => new Float64Array(frames));
+  const stride = bps * ch;
+  for (let i = 0; i < frames; i++) for (let c = 0; c < ch; c++) out[c][i] = read(i * stride + c * bps);
   return out;
 }
 

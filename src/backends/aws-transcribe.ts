@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import {
   TranscribeClient,
   StartTranscriptionJobCommand,
@@ -10,15 +10,19 @@ import {
 } from '@aws-sdk/client-transcribe';
 import { S3Client, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
-import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
 import { scrubString, stripSecrets } from './secrets.ts';
+import { languageOfTag } from './language.ts';
 
 /** Public list price, standard batch transcription tier 1 (aws.amazon.com/transcribe/pricing), USD per minute. */
 export const AWS_TRANSCRIBE_PRICE_PER_MINUTE = 0.024;
 /** AWS bills per second with a minimum of 15 seconds per request. */
 export const AWS_TRANSCRIBE_MIN_BILLED_SEC = 15;
+/** Batch Transcribe takes media up to 4 hours long and 2 GB in size (docs.aws.amazon.com/transcribe/latest/dg/limits-guidelines.html). */
+export const AWS_TRANSCRIBE_MAX_SEC = 4 * 3600;
+export const AWS_TRANSCRIBE_MAX_BYTES = 2 * 1024 ** 3;
 
 export interface AwsTranscribeOptions {
   region: string;
@@ -55,11 +59,16 @@ export function parseAwsTranscribeOptions(options: Record<string, unknown>): Aws
     const v = r.string(name);
     if (v !== undefined && !/^https?:\/\//.test(v)) throw new Error(`aws-transcribe backend: option "${name}" must be an http(s) URL`);
   }
+  const languageCode = r.string('languageCode', 'en-US');
+  // Transcribe's LanguageCode is a language-REGION tag (en-US, en-GB, ta-IN, zh-CN…), never a language name.
+  if (!/^[a-z]{2,3}-[A-Z]{2}$/.test(languageCode) || !languageOfTag(languageCode)) {
+    throw new Error(`aws-transcribe backend: option "languageCode" must be a Transcribe language code such as en-US, en-GB, ta-IN (got ${JSON.stringify(languageCode)})`);
+  }
   return {
     region,
     bucket,
     prefix: r.string('prefix', 'asrfair').replace(/^\/+|\/+$/g, ''),
-    languageCode: r.string('languageCode', 'en-US'),
+    languageCode,
     endpoint: r.string('endpoint'),
     s3Endpoint: r.string('s3Endpoint'),
     forcePathStyle: r.boolean('forcePathStyle', true),
@@ -84,6 +93,9 @@ interface TranscribeOutput {
 /** AWS error names meaning "slow down / try later" even though they come as HTTP 400. */
 const THROTTLING = new Set(['ThrottlingException', 'LimitExceededException', 'TooManyRequestsException', 'SlowDown', 'RequestLimitExceeded', 'ProvisionedThroughputExceededException']);
 
+/** AWS error names meaning the credentials are missing, wrong, expired or not allowed. */
+const AUTH_ERRORS = new Set(['UnrecognizedClientException', 'InvalidSignatureException', 'SignatureDoesNotMatch', 'InvalidAccessKeyId', 'ExpiredToken', 'ExpiredTokenException', 'AccessDeniedException', 'AccessDenied', 'MissingAuthenticationTokenException']);
+
 interface AwsSdkError {
   name?: string;
   message?: string;
@@ -104,6 +116,13 @@ export class AwsTranscribeBackend implements Backend {
     this.key = `aws-transcribe:standard-${o.languageCode}:${this.optHash}`;
   }
 
+  /** Media over Transcribe's 4 h / 2 GB limits cannot be sent: the reason, else undefined. */
+  async checkUpload(audio: AudioRef): Promise<string | undefined> {
+    const bytes = (await stat(audio.wav16k)).size;
+    if (audio.durationSec <= AWS_TRANSCRIBE_MAX_SEC && bytes <= AWS_TRANSCRIBE_MAX_BYTES) return undefined;
+    return `upload limit: ${(audio.durationSec / 3600).toFixed(2)} h / ${(bytes / 1e9).toFixed(2)} GB is over Transcribe's 4 h / 2 GB per job; cut it into segments (manifest start/end) to score it`;
+  }
+
   estimateCostUsd(durationSec: number): number {
     return costAtPerMinute(Math.max(AWS_TRANSCRIBE_MIN_BILLED_SEC, durationSec), this.options.priceUsdPerMinute ?? AWS_TRANSCRIBE_PRICE_PER_MINUTE);
   }
@@ -115,6 +134,7 @@ export class AwsTranscribeBackend implements Backend {
       version: 'batch',
       model: `standard ${this.options.languageCode}${this.options.vocabularyName ? ` + vocabulary ${this.options.vocabularyName}` : ''}`,
       capabilities: { wordTimes: true, confidences: true, phones: false, glassBox: false, remote: true },
+      language: languageOfTag(this.options.languageCode),
     };
   }
 
@@ -127,6 +147,8 @@ export class AwsTranscribeBackend implements Backend {
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
+    const refused = await this.checkUpload(audio);
+    if (refused) throw new UploadLimitError(`aws-transcribe: ${refused}`);
     const { transcribe, s3 } = this.clients();
     const o = this.options;
     const objectKey = `${o.prefix ? `${o.prefix}/` : ''}${audio.sha256}.wav`;
@@ -246,7 +268,9 @@ export function mapAwsError(what: string, err: unknown, signal: AbortSignal): Ba
   const message = scrubString(`${name}: ${e.message ?? String(err)}`).slice(0, 300);
   const retryAfter = parseRetryAfter(headerGetter(e.$response?.headers));
   if (THROTTLING.has(name)) return new BackendError(`aws-transcribe ${what}: ${message}`, true, retryAfter, status);
-  if (name === 'CredentialsProviderError') return new BackendError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`, false);
+  if (name === 'CredentialsProviderError') return new BackendConfigError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`);
+  // Every call fails the same way until the credentials or permissions are fixed: configuration, not this utterance.
+  if (AUTH_ERRORS.has(name)) return new BackendConfigError(`aws-transcribe ${what}: ${message}`, status);
   if (status !== undefined && status >= 400) {
     // The SDK reports bodies it cannot parse as a deserialization error on an otherwise 2xx/5xx response.
     return new BackendError(`aws-transcribe ${what}: HTTP ${status}: ${message}`, isRetryableStatus(status) || e.$fault === 'server', retryAfter, status);

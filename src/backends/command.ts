@@ -6,6 +6,7 @@ import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError } from './http-errors.ts';
+import { checkIso6391 } from './language.ts';
 import { scrubString, stripSecrets } from './secrets.ts';
 
 /** Placeholders a command template may use. Other `{…}` text is left as it is (e.g. dpkg's `${Version}`). */
@@ -33,6 +34,8 @@ export interface CommandBackendOptions {
   priceUsdPerMinute: number;
   /** Grace period between SIGTERM and SIGKILL when a call is aborted. */
   killGraceMs: number;
+  /** ISO 639-1 code of the language the tool recognises, when known (only for the language-mismatch warning). */
+  language?: string;
 }
 
 /**
@@ -110,7 +113,7 @@ export function jsonPath(value: unknown, path: string): unknown {
   return cur;
 }
 
-const OPTION_NAMES = ['command', 'shell', 'output', 'outputFile', 'textRegex', 'jsonField', 'retryOnExit', 'version', 'versionCommand', 'name', 'cwd', 'priceUsdPerMinute', 'killGraceMs'] as const;
+const OPTION_NAMES = ['command', 'shell', 'output', 'outputFile', 'textRegex', 'jsonField', 'retryOnExit', 'version', 'versionCommand', 'name', 'cwd', 'priceUsdPerMinute', 'killGraceMs', 'language'] as const;
 
 export function parseCommandOptions(options: Record<string, unknown>, baseDir: string): CommandBackendOptions {
   const r = new OptionReader('command', options);
@@ -157,6 +160,7 @@ export function parseCommandOptions(options: Record<string, unknown>, baseDir: s
     cwd: cwd === undefined ? undefined : resolve(baseDir, cwd),
     priceUsdPerMinute: r.number('priceUsdPerMinute', 0),
     killGraceMs: r.number('killGraceMs', 2000),
+    ...(options.language !== undefined ? { language: checkIso6391('command', 'language', r.string('language')!) } : {}),
   };
 }
 
@@ -219,13 +223,21 @@ export function runProcess(
 
 export class CommandBackend implements Backend {
   readonly key: string;
+  /** A template that passes `{id}` may answer by id (a lookup, a per-utterance model): rows are keyed by id too. */
+  readonly keyByUtteranceId: boolean;
+  /** The template passes `{audio}` (the original file) rather than only the prepared `{wav16k}`. */
+  private readonly usesOriginal: boolean;
 
   constructor(
     readonly options: CommandBackendOptions,
     readonly version: string,
   ) {
     const o = options;
-    this.key = `command:${o.name}:${optionsHash({ command: o.command, shell: o.shell, output: o.output, outputFile: o.output === 'file' ? o.outputFile : undefined, textRegex: o.textRegex, jsonField: o.jsonField, version })}`;
+    // cwd changes what relative paths in the command (a model file) name, so it changes results.
+    this.key = `command:${o.name}:${optionsHash({ command: o.command, shell: o.shell, output: o.output, outputFile: o.output === 'file' ? o.outputFile : undefined, textRegex: o.textRegex, jsonField: o.jsonField, version, cwd: o.cwd })}`;
+    const templates = [...(Array.isArray(o.command) ? o.command : [o.command]), ...(o.output === 'file' ? [o.outputFile] : [])];
+    this.keyByUtteranceId = templates.some((t) => t.includes('{id}'));
+    this.usesOriginal = templates.some((t) => t.includes('{audio}'));
   }
 
   static async create(options: CommandBackendOptions): Promise<CommandBackend> {
@@ -254,11 +266,16 @@ export class CommandBackend implements Backend {
       version: this.version,
       model: this.options.name,
       capabilities: { wordTimes: false, confidences: false, phones: false, glassBox: false, remote: false },
+      ...(this.options.language ? { language: this.options.language } : {}),
     };
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
     const o = this.options;
+    if (this.usesOriginal && audio.altered) {
+      // The original is not what should be heard (a condition, or a channel fallback): never hand it over silently.
+      throw new BackendError(`command ${o.name}: the template passes {audio}, the original file, but this utterance's audio was altered by its condition or an audio fix (${(audio.flags ?? []).join(', ') || 'condition'}); use {wav16k}`, false);
+    }
     const dir = await mkdtemp(join(tmpdir(), 'asrfair-cmd-'));
     try {
       const outbase = join(dir, audio.sha256.slice(0, 16));
@@ -345,6 +362,7 @@ registerBackend({
     cwd: 'working directory (relative to the suite file)',
     priceUsdPerMinute: 'cost per audio minute (default 0)',
     killGraceMs: 'ms between SIGTERM and SIGKILL of the process group on timeout (default 2000)',
+    language: 'ISO-639-1 code of the language the tool recognises (for the warning when the manifest declares another)',
   },
   async create(options, ctx) {
     return CommandBackend.create(parseCommandOptions(options, ctx.baseDir));

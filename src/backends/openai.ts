@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { runFfmpeg } from '../audio/ffmpeg.ts';
 import OpenAI, { toFile } from 'openai';
 import { VERSION as OPENAI_SDK_VERSION } from 'openai/version';
 import { registerBackend } from './registry.ts';
-import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
+import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus } from './http-errors.ts';
+import { checkIso6391 } from './language.ts';
 import { scrubString, secretValues, stripSecrets } from './secrets.ts';
 
 /** Public list prices, USD per minute of audio (platform.openai.com/docs/pricing, 2025). */
@@ -15,6 +17,9 @@ export const OPENAI_PRICES_PER_MINUTE: Readonly<Record<string, number>> = {
 };
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** "File uploads are currently limited to 25 MB" (platform.openai.com/docs/guides/speech-to-text); 25 × 10⁶ bytes to be safe. */
+export const OPENAI_MAX_UPLOAD_BYTES = 25_000_000;
 
 export interface OpenAIBackendOptions {
   model: string;
@@ -31,6 +36,14 @@ export interface OpenAIBackendOptions {
   priceUsdPerMinute?: number;
   /** SDK-level request timeout; the run engine's AbortSignal normally fires first. */
   timeoutMs: number;
+  /**
+   * What is uploaded: `flac` (default; lossless, about half the WAV's size, so ~50 min of 16 kHz speech fit in
+   * 25 MB) or `wav` (the prepared 16-bit WAV, ~13 min fit; for servers without FLAC). Both carry the same samples,
+   * so this is not part of the key.
+   */
+  uploadFormat: 'flac' | 'wav';
+  /** Upload size limit in bytes (default 25 MB, OpenAI's); audio whose upload is larger fails without a call. */
+  maxUploadBytes: number;
 }
 
 /** gpt-4o transcription models accept only json/text response formats, so no word timestamps. */
@@ -38,7 +51,7 @@ export function supportsWordTimestamps(model: string): boolean {
   return !model.startsWith('gpt-4o');
 }
 
-const OPTION_NAMES = ['model', 'baseURL', 'language', 'prompt', 'temperature', 'timestamps', 'apiKeyEnv', 'priceUsdPerMinute', 'timeoutMs'] as const;
+const OPTION_NAMES = ['model', 'baseURL', 'language', 'prompt', 'temperature', 'timestamps', 'apiKeyEnv', 'priceUsdPerMinute', 'timeoutMs', 'uploadFormat', 'maxUploadBytes'] as const;
 
 export function parseOpenAIOptions(options: Record<string, unknown>): OpenAIBackendOptions {
   const r = new OptionReader('openai', options);
@@ -54,17 +67,28 @@ export function parseOpenAIOptions(options: Record<string, unknown>): OpenAIBack
   // Resolved here (not left to the SDK) so the key names the server that actually answers.
   const baseURL = r.string('baseURL') ?? (process.env.OPENAI_BASE_URL || undefined) ?? OPENAI_DEFAULT_BASE_URL;
   if (!/^https?:\/\//.test(baseURL)) throw new Error(`openai backend: option "baseURL" must be an http(s) URL`);
+  const language = r.string('language');
+  if (language !== undefined) checkIso6391('openai', 'language', language);
+  const maxUploadBytes = r.number('maxUploadBytes', OPENAI_MAX_UPLOAD_BYTES);
+  if (maxUploadBytes < 1024) throw new Error('openai backend: option "maxUploadBytes" must be at least 1024');
   return {
     model,
     baseURL,
-    language: r.string('language'),
+    language,
     prompt: r.string('prompt'),
     temperature,
     timestamps,
     apiKeyEnv: r.string('apiKeyEnv', 'OPENAI_API_KEY'),
     priceUsdPerMinute: r.number('priceUsdPerMinute'),
     timeoutMs: r.number('timeoutMs', 600_000),
+    uploadFormat: r.oneOf('uploadFormat', ['flac', 'wav'] as const, 'flac'),
+    maxUploadBytes,
   };
+}
+
+/** FLAC (ffmpeg's encoder, compression level 8) of a prepared WAV: the same samples, about half the bytes for speech. */
+export function encodeFlac(wav: string, signal?: AbortSignal): Promise<Buffer> {
+  return runFfmpeg({ input: wav, outputOptions: ['-map', '0:a:0', '-c:a', 'flac', '-compression_level', '8'], format: 'flac', signal });
 }
 
 interface TranscriptionBody {
@@ -77,6 +101,8 @@ export class OpenAIBackend implements Backend {
   readonly key: string;
   private client?: OpenAI;
   private clientKey?: string;
+  /** Upload sizes measured by checkUpload, by audio sha256 (so --dry-run and the call agree). */
+  private readonly uploadSizes = new Map<string, number>();
 
   constructor(readonly options: OpenAIBackendOptions) {
     // Everything that changes the transcript; never the key or its env var name.
@@ -99,7 +125,40 @@ export class OpenAIBackend implements Backend {
       version: `openai-node ${OPENAI_SDK_VERSION}`,
       model: this.options.model,
       capabilities: { wordTimes: this.options.timestamps, confidences: false, phones: false, glassBox: false, remote: true },
+      ...(this.options.language !== undefined ? { language: this.options.language } : {}),
     };
+  }
+
+  /** The bytes uploaded for this audio (FLAC unless `uploadFormat: wav`) and the file name and type sent with them. */
+  private async upload(audio: AudioRef, signal?: AbortSignal): Promise<{ bytes: Buffer; name: string; type: string }> {
+    const base = audio.sha256.slice(0, 16);
+    if (this.options.uploadFormat === 'wav') return { bytes: await readFile(audio.wav16k), name: `${base}.wav`, type: 'audio/wav' };
+    try {
+      return { bytes: await encodeFlac(audio.wav16k, signal), name: `${base}.flac`, type: 'audio/flac' };
+    } catch (e) {
+      if (signal?.aborted) throw abortedError('openai', signal);
+      throw new BackendError(`openai: could not encode FLAC for upload: ${(e as Error).message.slice(0, 300)}`, false);
+    }
+  }
+
+  private tooLarge(audio: AudioRef, bytes: number): string | undefined {
+    const max = this.options.maxUploadBytes;
+    if (bytes <= max) return undefined;
+    const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+    return `upload limit: the ${this.options.uploadFormat.toUpperCase()} of this ${(audio.durationSec / 60).toFixed(1)}-min utterance is ${mb(bytes)}, over the ${mb(max)} the API accepts; cut it into segments (manifest start/end) to score it`;
+  }
+
+  /** Whether this audio fits the upload limit: WAVs under the limit fit as FLAC too; longer ones are encoded to know. */
+  async checkUpload(audio: AudioRef): Promise<string | undefined> {
+    let size = this.uploadSizes.get(audio.sha256);
+    if (size === undefined) {
+      const wavBytes = (await stat(audio.wav16k)).size;
+      // FLAC of 16-bit PCM is never more than the PCM plus its frame headers (verbatim subframes).
+      if (wavBytes * 1.01 + 8192 <= this.options.maxUploadBytes) return undefined;
+      size = this.options.uploadFormat === 'wav' ? wavBytes : (await this.upload(audio)).bytes.length;
+      this.uploadSizes.set(audio.sha256, size);
+    }
+    return this.tooLarge(audio, size);
   }
 
   private secrets(): string[] {
@@ -109,7 +168,7 @@ export class OpenAIBackend implements Backend {
 
   private getClient(): OpenAI {
     const apiKey = process.env[this.options.apiKeyEnv];
-    if (!apiKey) throw new BackendError(`openai: environment variable ${this.options.apiKeyEnv} is not set (the API key is read only from the environment)`, false);
+    if (!apiKey) throw new BackendConfigError(`openai: environment variable ${this.options.apiKeyEnv} is not set (the API key is read only from the environment)`);
     if (!this.client || this.clientKey !== apiKey) {
       // Our run engine owns retries (with Retry-After and a budget), so the SDK must not retry on its own.
       this.client = new OpenAI({ apiKey, baseURL: this.options.baseURL, maxRetries: 0, timeout: this.options.timeoutMs });
@@ -125,7 +184,10 @@ export class OpenAIBackend implements Backend {
     let data: TranscriptionBody;
     let requestId: string | null = null;
     try {
-      const file = await toFile(await readFile(audio.wav16k), `${audio.sha256.slice(0, 16)}.wav`, { type: 'audio/wav' });
+      const up = await this.upload(audio, signal);
+      const refused = this.tooLarge(audio, up.bytes.length);
+      if (refused) throw new UploadLimitError(`openai: ${refused}`);
+      const file = await toFile(up.bytes, up.name, { type: up.type });
       const res = await client.audio.transcriptions
         .create(
           {
@@ -169,6 +231,8 @@ export class OpenAIBackend implements Backend {
     if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
       const body = err.error as { message?: unknown } | undefined;
       const detail = typeof body?.message === 'string' ? body.message : err.message;
+      // A rejected key fails every call the same way: configuration, not this utterance.
+      if (err.status === 401) return new BackendConfigError(`openai: HTTP 401: ${clean(detail).slice(0, 300)}`, 401);
       return errorForStatus('openai', err.status, clean(detail).slice(0, 300), err.headers);
     }
     // A 2xx whose body is not the JSON it claims to be: a server glitch, worth one more try.
@@ -202,6 +266,8 @@ registerBackend({
     apiKeyEnv: 'name of the environment variable holding the API key (default OPENAI_API_KEY)',
     priceUsdPerMinute: 'override list price (whisper-1 $0.006, gpt-4o-transcribe $0.006, gpt-4o-mini-transcribe $0.003 per minute)',
     timeoutMs: 'SDK request timeout in ms (default 600000; the run engine\'s per-call timeout usually fires first)',
+    uploadFormat: 'flac (default: lossless, ~50 min of speech fit in 25 MB) or wav (~13 min fit)',
+    maxUploadBytes: `upload size limit in bytes (default ${OPENAI_MAX_UPLOAD_BYTES}); larger audio fails without a call and --dry-run counts it`,
   },
   env: ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID'],
   async create(options) {

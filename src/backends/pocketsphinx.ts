@@ -190,6 +190,8 @@ export class PocketSphinxBackend implements Backend {
       version: debianVersion('pocketsphinx'),
       model: `${this.options.hmm} + ${basename(this.options.lm)} + ${basename(this.options.dict)} (pocketsphinx-en-us ${debianVersion('pocketsphinx-en-us')})`,
       capabilities: { wordTimes: true, confidences: true, phones: false, glassBox: true, remote: false },
+      // Debian's model is US English; another acoustic model's language is not known here.
+      ...(this.options.hmm.startsWith(POCKETSPHINX_MODEL_DIR) && basename(this.options.hmm) === 'en-us' ? { language: 'en' } : {}),
     };
   }
 

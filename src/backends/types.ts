@@ -1,4 +1,6 @@
 import type { AudioRef } from '../audio/types.ts';
+
+/** Audio handed to a backend (defined by the audio stage, which prepares and verifies it). */
 export type { AudioRef };
 
 export interface WordTiming {
@@ -43,6 +45,12 @@ export interface BackendInfo {
   version: string;
   model: string;
   capabilities: BackendCapabilities;
+  /**
+   * ISO 639-1 code of the language the recogniser is set to (pocketsphinx en-US model → `en`; openai's `language`;
+   * aws-transcribe's LanguageCode prefix); undefined when it detects the language or is not known. The run engine
+   * warns when the manifest's declared `language` differs.
+   */
+  language?: string;
 }
 
 /** Glass-box access to an open engine (PocketSphinx): phone decoding and forced alignment. */
@@ -58,6 +66,11 @@ export interface Backend {
   readonly key: string;
   info(): Promise<BackendInfo>;
   transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript>;
+  /**
+   * Checks before any call that this audio can be sent (vendor size limits): undefined when it can, else the reason.
+   * May prepare the upload (e.g. compress it); `--dry-run` calls it too.
+   */
+  checkUpload?(audio: AudioRef): Promise<string | undefined>;
   /** Estimated USD cost of transcribing `durationSec` seconds (0 for local engines). */
   estimateCostUsd?(durationSec: number): number;
   glass?: GlassBox;
@@ -82,5 +95,28 @@ export class BackendError extends Error {
   ) {
     super(message);
     this.name = 'BackendError';
+  }
+}
+
+/**
+ * A call that failed because of how the backend is configured (missing API key or credentials, a rejected key, an
+ * option the service refuses), not because of this utterance. The run engine stores nothing for it (a rerun after
+ * the fix calls again) and stops the run with this message.
+ */
+export class BackendConfigError extends BackendError {
+  constructor(message: string, status?: number) {
+    super(message, false, undefined, status);
+    this.name = 'BackendConfigError';
+  }
+}
+
+/**
+ * Audio that cannot be sent to this backend at all (e.g. over the vendor's upload size limit): the reason is stored
+ * as the utterance's failure without calling, and `--dry-run` counts such utterances.
+ */
+export class UploadLimitError extends BackendError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = 'UploadLimitError';
   }
 }

@@ -11,7 +11,9 @@ import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { splitAccents } from '../corpora/importers/commonvoice.ts';
 import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
-import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
+import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
+import { languageOfTag } from '../backends/language.ts';
+import { optionsHash } from '../backends/options.ts';
 import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -21,6 +23,7 @@ import { silentProgress, type ProgressSink } from './progress.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
+import { withSourceFacts } from '../audio/qc.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
 
 /** A backend ready to run: its suite spec, instance and call settings. */
@@ -107,6 +110,8 @@ export interface CellCounts {
   failed: number;
   /** Audio could not be prepared. */
   audioFailed: number;
+  /** Audio the backend cannot take (over its upload limit): failed without a call, counted by `--dry-run` too. */
+  uploadRefused: number;
   /** Not done because the run stopped (Ctrl-C or budget). */
   skipped: number;
   /** Audio seconds of the items that were (or, on a dry run, would be) sent. */
@@ -126,7 +131,21 @@ export interface RunSummary {
   corpusHash: string;
   backends: RunBackend[];
   conditions: ResolvedCondition[];
+  /**
+   * Problems the user must see, one line each: a backend whose every call failed with the same 4xx (the CLI exits
+   * non-zero), declared languages that differ from a backend's, uploads over a vendor's limit.
+   */
+  notices: RunNotice[];
 }
+
+export interface RunNotice {
+  kind: 'backend-failed' | 'language' | 'upload-limit';
+  backend: string;
+  message: string;
+}
+
+/** After this many calls of a backend in a row fail with one 4xx status and none succeeded, it is called no more. */
+export const SAME_4XX_STOP_AFTER = 10;
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -151,7 +170,8 @@ export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'back
       try {
         backend = await getBackendFactory(spec.type).create(spec.options, { baseDir: dirname(suite.file) });
       } catch (e) {
-        throw new Error(`${suite.file}: backend "${spec.name}" (${spec.type}): ${scrubString((e as Error).message)}`);
+        await closeOwned(out);
+        throw new InputError(suite.file, undefined, `backend "${spec.name}" (${spec.type}): ${scrubString((e as Error).message)}`);
       }
     }
     out.push({
@@ -164,7 +184,25 @@ export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'back
       owned,
     });
   }
+  // Equal keys mean equal results (the key holds every option that changes them): one run cannot hold both.
+  const byKey = new Map<string, string>();
+  for (const b of out) {
+    const other = byKey.get(b.backend.key);
+    if (other !== undefined) {
+      await closeOwned(out);
+      throw new InputError(
+        suite.file,
+        undefined,
+        `backends "${other}" and "${b.spec.name}" are the same recogniser (key ${b.backend.key}): they differ only in options that do not change results (e.g. where audio is uploaded); keep one`,
+      );
+    }
+    byKey.set(b.backend.key, b.spec.name);
+  }
   return out;
+}
+
+async function closeOwned(bs: RunBackend[]): Promise<void> {
+  for (const b of bs) if (b.owned) await b.backend.close?.().catch(() => undefined);
 }
 
 /**
@@ -228,6 +266,8 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     ...(e.end !== undefined ? { end: e.end } : {}),
     ...(audio ? { durationSec: audio.durationSec } : {}),
     ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
+    ...(audio?.flags?.length ? { audioFlags: audio.flags } : {}),
+    ...(audio?.source ? { sourceRate: audio.source.sampleRate, sourceChannels: audio.source.channels } : {}),
   };
 }
 
@@ -303,7 +343,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const k = `${b.spec.name}\u0000${c.name}`;
     let cell = cells.get(k);
     if (!cell) {
-      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
+      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, uploadRefused: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
       cells.set(k, cell);
     }
     return cell;
@@ -317,14 +357,23 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const inflight = new Map<string, Promise<ResultRow | undefined>>();
   const active = new Set<Promise<void>>();
 
+  const notices: RunNotice[] = [];
+  /** Per backend: calls that succeeded, and the run of failures with one status since the last success. */
+  const health = new Map(backends.map((b) => [b.spec.name, { ok: 0, failed: 0, sameStatus: true, status: undefined as number | undefined, first: '', stopped: false }]));
+  /** Per backend: declared language → utterances whose declared language differs from the backend's. */
+  const langMismatch = new Map<string, Map<string, number>>();
+  const refusals = new Map<string, { count: number; first: string }>();
+
   const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
 
   /** One backend call (with retries) committed to the store; undefined if the run stopped first. */
   const call = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<ResultRow | undefined> => {
     const sem = backendSem.get(b.spec.name)!;
+    const h = health.get(b.spec.name)!;
+    if (h.stopped) return undefined;
     if (!(await sem.acquire(softStop))) return undefined;
     try {
-      if (softStop.aborted) return undefined;
+      if (softStop.aborted || h.stopped) return undefined;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
       if (!budget.reserve(estimate)) {
         if (!budgetHit) {
@@ -379,8 +428,25 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       }
       const t = outcome.value;
       budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
+      if (!outcome.ok && outcome.error instanceof BackendConfigError) {
+        // Not this utterance's fault: store nothing (the rerun after the fix calls again) and stop the run.
+        throw new InputError(suite.file, undefined, `backend "${b.spec.name}": ${scrubString(outcome.error.message)} (nothing was stored for it; fix the configuration and rerun)`);
+      }
       cell.called++;
       const err = outcome.ok ? null : describeError(outcome.error);
+      if (outcome.ok) h.ok++;
+      else {
+        const status = outcome.error instanceof BackendError ? outcome.error.status : undefined;
+        if (h.failed === 0) {
+          h.status = status;
+          h.first = scrubString((outcome.error as Error)?.message ?? String(outcome.error)).slice(0, 300);
+        } else if (status !== h.status) h.sameStatus = false;
+        h.failed++;
+        if (!h.stopped && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500 && h.failed >= SAME_4XX_STOP_AFTER) {
+          h.stopped = true;
+          progress.log(`${b.spec.name}: the first ${h.failed} calls all failed with HTTP ${h.status}; not calling it again in this run (${h.first})`);
+        }
+      }
       return store.putResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',
@@ -421,11 +487,14 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
       );
       if (qcFn) {
-        qc = store.getQc<AudioQC>(audio.sha256);
+        // Two sources can prepare to the same audio (an antiphase stereo file and its mono original): the row is
+        // keyed by what was measured on the source too, so each keeps its own source facts and flags.
+        const qcKey = audio.source ? `${audio.sha256}#src=${optionsHash({ source: audio.source, flags: audio.flags ?? [] })}` : audio.sha256;
+        qc = store.getQc<AudioQC>(qcKey);
         if (!qc) {
           try {
-            qc = await qcFn(audio.wav16k, entry.id, audioCacheDir);
-            if (!opts.dryRun) store.putQc(audio.sha256, qc);
+            qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
+            if (!opts.dryRun) store.putQc(qcKey, qc);
           } catch (e) {
             progress.log(`qc: ${describeError(e)}`);
           }
@@ -437,10 +506,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       audioSem.release();
     }
     const utt = runUtterance(entry, suite, audio, qc, mapper, binner);
+    const declared = languageOfTag((entry as { language?: unknown }).language as string | undefined);
     await Promise.all(
       backends.map(async (b) => {
         const cell = cellOf(b, cond);
         cell.total++;
+        if (declared && b.info.language && declared !== b.info.language && cond === conditions[0]) {
+          let m = langMismatch.get(b.spec.name);
+          if (!m) langMismatch.set(b.spec.name, (m = new Map()));
+          m.set(declared, (m.get(declared) ?? 0) + 1);
+        }
         const base = { runId, seq, uttId: entry.id, backendName: b.spec.name, backendKey: b.backend.key, conditionName: cond.name, conditionKey: cond.key, utt };
         if (!audio) {
           cell.audioFailed++;
@@ -459,6 +534,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           return;
         }
         if (opts.dryRun) {
+          const refused = await b.backend.checkUpload?.(audio);
+          if (refused) {
+            cell.uploadRefused++;
+            const r = refusals.get(b.spec.name) ?? { count: 0, first: `${entry.id}: ${refused}` };
+            r.count++;
+            refusals.set(b.spec.name, r);
+            progress.tick('skipped');
+            return;
+          }
           cell.audioSecToDo += audio.durationSec;
           cell.estCostUsd += b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
           progress.tick('skipped');
@@ -481,7 +565,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         else cell.cached++;
         recordItem(entry, { ...base, audioSha256: contentKey, error: null });
         if (row.status === 'ok') cell.ok++;
-        else cell.failed++;
+        else {
+          cell.failed++;
+          if (row.error && /upload limit/.test(row.error)) cell.uploadRefused++;
+        }
         progress.tick(own ? (row.status === 'ok' ? 'ok' : 'failed') : 'cached');
       }),
     );
@@ -527,6 +614,30 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   for (const line of binner.report()) progress.log(line);
+  for (const b of backends) {
+    const m = langMismatch.get(b.spec.name);
+    if (m) {
+      const parts = [...m].sort((x, y) => y[1] - x[1]).map(([l, n]) => `${n} declare "${l}"`);
+      notices.push({
+        kind: 'language',
+        backend: b.spec.name,
+        message: `language: backend "${b.spec.name}" recognises "${b.info.language}" but ${parts.join(', ')} in the manifest: their error rates measure the language mismatch, not the recogniser`,
+      });
+    }
+    const r = refusals.get(b.spec.name);
+    if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
+    const h = health.get(b.spec.name)!;
+    if (h.failed > 0 && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500) {
+      const notSent = cells.size ? [...cells.values()].filter((c) => c.backend === b.spec.name).reduce((n, c) => n + c.skipped, 0) : 0;
+      notices.push({
+        kind: 'backend-failed',
+        backend: b.spec.name,
+        message: `backend "${b.spec.name}": all ${h.failed} calls failed with HTTP ${h.status}${notSent ? ` (${notSent} more not sent)` : ''}: ${h.first}`,
+      });
+    }
+  }
+  // A dead backend is the CLI's closing line (and exit status), not logged twice.
+  for (const n of notices) if (n.kind !== 'backend-failed') progress.log(n.message);
   return {
     runId,
     status,
@@ -537,6 +648,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     corpusHash,
     backends,
     conditions,
+    notices,
   };
 }
 

@@ -86,6 +86,11 @@ export interface RunUtterance {
   end?: number;
   durationSec?: number;
   snrDb?: number;
+  /** Audio faults that left the utterance scored (audio stage's AudioFlag; counted per group in the card). */
+  audioFlags?: string[];
+  /** Sample rate (Hz) and channels of the source recording (not of the 16 kHz mono copy backends receive). */
+  sourceRate?: number;
+  sourceChannels?: number;
 }
 
 /** A run item joined with its result row (absent when the audio failed or the result is missing). */

@@ -66,6 +66,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       const dur = item.utt.durationSec ?? r?.durationSec ?? undefined;
       if (dur !== undefined && dur !== null) out.durationSec = dur;
       if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
+      if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
       if (phones && ok) out.phones = phones(ref, hyp);
       return out;
     },

@@ -48,6 +48,8 @@ export interface ScoredUtterance {
   durationSec?: number;
   /** Estimated SNR in dB from audio QC, when known. */
   snrDb?: number;
+  /** Audio faults that left the utterance scored (the audio stage's flags, e.g. downmix-cancelled), when any. */
+  audioFlags?: string[];
   words: ErrorCounts;
   /**
    * `total`: only the error total is known (scores imported as errors or WER × words): `words.sub` holds every

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIFakeServer } from '../helpers/openai-server.ts';
 import { librivoxFixtures, type SpeechFixture, failure } from './fixtures.ts';
@@ -37,7 +38,7 @@ function expectNoSecret(value: unknown): void {
 }
 
 describe('openai backend against a loopback server', () => {
-  it('uploads the WAV as multipart with Bearer auth and returns text with word times (whisper-1)', async () => {
+  it('uploads the prepared audio as lossless FLAC (multipart, Bearer auth) and returns text with word times (whisper-1)', async () => {
     const b = await backend({ language: 'en', prompt: 'Austen', temperature: 0 });
     const f = fx[1];
     const t = await b.transcribe(f.audio, new AbortController().signal);
@@ -46,7 +47,10 @@ describe('openai backend against a loopback server', () => {
     expect(t.words?.at(-1)?.end).toBeCloseTo(f.audio.durationSec, 2);
     const req = server.requests[0];
     expect(req.file?.sha256).toBe(f.audio.sha256);
-    expect(req.file?.contentType).toBe('audio/wav');
+    // The FLAC decodes to exactly the prepared WAV (same sha256) and is smaller.
+    expect(req.file?.contentType).toBe('audio/flac');
+    expect(req.file?.format).toBe('flac');
+    expect(req.file!.bytes).toBeLessThan(statSync(f.audio.wav16k).size * 0.8);
     expect(req.fields.model).toEqual(['whisper-1']);
     expect(req.fields.response_format).toEqual(['verbose_json']);
     expect(req.fields['timestamp_granularities[]']).toEqual(['word']);
@@ -153,8 +157,20 @@ describe('openai backend against a loopback server', () => {
   it('a hanging server is ended by the AbortSignal → retryable', async () => {
     const b = await backend();
     server.pushFault({ kind: 'hang' });
+    // Abort 400 ms after the server has the request (the FLAC encoding before it can take longer on a loaded
+    // machine; aborting earlier would leave the hang queued for the next test's request).
+    const n = server.requests.length;
+    const ac = new AbortController();
+    const poll = setInterval(() => {
+      if (server.requests.length > n) {
+        clearInterval(poll);
+        setTimeout(() => ac.abort(new Error('per-call timeout')), 400);
+      }
+    }, 10);
     const started = Date.now();
-    const e = await failure(b.transcribe(fx[0].audio, AbortSignal.timeout(400)));
+    const e = await failure(b.transcribe(fx[0].audio, ac.signal));
+    clearInterval(poll);
+    expect(server.requests.length).toBe(n + 1);
     expect(e.retryable).toBe(true);
     expect(e.message).toMatch(/aborted/);
     expect(Date.now() - started).toBeLessThan(10_000);

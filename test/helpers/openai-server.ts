@@ -5,7 +5,22 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { listenLoopback } from './loopback.ts';
+import { encodeWav16 } from '../../src/audio/wav.ts';
+
+/** The 25 MB limit of the real API (bytes of the uploaded file). */
+export const FAKE_MAX_UPLOAD_BYTES = 25_000_000;
+
+/** Any upload ffmpeg reads (FLAC, MP3…) → the canonical 16 kHz mono 16-bit WAV it holds, as the audio stage writes. */
+function decodeToWav(data: Buffer): Buffer | undefined {
+  try {
+    const pcm = execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-i', 'pipe:0', '-f', 's16le', '-ac', '1', '-ar', '16000', 'pipe:1'], { input: data, maxBuffer: 1 << 30, timeout: 60_000 });
+    return encodeWav16(pcm);
+  } catch {
+    return undefined;
+  }
+}
 
 export type OpenAIFault =
   | { kind: 'status'; status: number; retryAfter?: string; retryAfterMs?: string; message?: string }
@@ -25,7 +40,8 @@ export interface RecordedOpenAIRequest {
   path: string;
   authorization?: string;
   fields: Record<string, string[]>;
-  file?: { filename?: string; contentType?: string; sha256: string; bytes: number };
+  /** sha256 is of the WAV the upload holds (decoded when FLAC), so tests can match it to the prepared audio. */
+  file?: { filename?: string; contentType?: string; sha256: string; bytes: number; format: 'wav' | 'flac' | 'other' };
   status: number;
 }
 
@@ -103,7 +119,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(JSON.stringify(body));
 }
 
-export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServer> {
+export async function startOpenAIServer(apiKey: string, opts: { maxUploadBytes?: number } = {}): Promise<OpenAIFakeServer> {
+  const maxUpload = opts.maxUploadBytes ?? FAKE_MAX_UPLOAD_BYTES;
   const texts = new Map<string, string>();
   let resolver: ((wav: Buffer, sha256: string) => string | undefined) | undefined;
   const faults: OpenAIFault[] = [];
@@ -144,13 +161,21 @@ export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServe
     for (const p of parts) if (p.filename === undefined) (rec.fields[p.name] ??= []).push(p.data.toString('utf8'));
     const file = parts.find((p) => p.name === 'file' && p.filename !== undefined);
     if (!file) return apiError(400, "Missing required parameter: 'file'.", 'invalid_request_error');
-    const sha256 = createHash('sha256').update(file.data).digest('hex');
-    rec.file = { filename: file.filename, contentType: file.contentType, sha256, bytes: file.data.length };
-    const duration = wavDurationSec(file.data);
-    if (duration === undefined) return apiError(400, 'Invalid file format. Expected a WAV file.', 'invalid_request_error');
+    if (file.data.length > maxUpload) return apiError(413, `Maximum content size limit (${maxUpload}) exceeded (${file.data.length} bytes read)`, 'invalid_request_error');
+    const isWav = wavDurationSec(file.data) !== undefined;
+    const format = isWav ? 'wav' : file.data.subarray(0, 4).toString('latin1') === 'fLaC' ? 'flac' : 'other';
+    const wav = isWav ? file.data : decodeToWav(file.data);
+    const sha256 = createHash('sha256').update(wav ?? file.data).digest('hex');
+    rec.file = { filename: file.filename, contentType: file.contentType, sha256, bytes: file.data.length, format };
+    const language = rec.fields.language?.[0];
+    if (language !== undefined && !/^[a-z]{2}$/.test(language)) {
+      return apiError(400, `Invalid language '${language}'. Language parameter must be specified in ISO-639-1 format.`, 'invalid_request_error');
+    }
+    const duration = wav ? wavDurationSec(wav) : undefined;
+    if (duration === undefined || !wav) return apiError(400, 'Invalid file format. Supported formats: flac, mp3, wav.', 'invalid_request_error');
     const model = rec.fields.model?.[0];
     if (!model) return apiError(400, "Missing required parameter: 'model'.", 'invalid_request_error');
-    const text = texts.get(sha256) ?? resolver?.(file.data, sha256);
+    const text = texts.get(sha256) ?? resolver?.(wav, sha256);
     if (text === undefined) return apiError(400, `no transcript registered for audio ${sha256}`, 'invalid_request_error');
 
     if (fault?.kind === 'malformed') {
@@ -160,8 +185,8 @@ export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServe
     }
     if (fault?.kind === 'no-text') return reply(200, { transcript: text });
 
-    const format = rec.fields.response_format?.[0] ?? 'json';
-    if (format === 'verbose_json') {
+    const responseFormat = rec.fields.response_format?.[0] ?? 'json';
+    if (responseFormat === 'verbose_json') {
       if (model.startsWith('gpt-4o')) return apiError(400, `response_format 'verbose_json' is not compatible with model '${model}'.`, 'invalid_request_error');
       const granularities = rec.fields['timestamp_granularities[]'] ?? [];
       const tokens = text.split(/\s+/).filter(Boolean);
@@ -169,7 +194,7 @@ export async function startOpenAIServer(apiKey: string): Promise<OpenAIFakeServe
       const words = granularities.includes('word') ? tokens.map((w, i) => ({ word: w, start: +(i * step).toFixed(3), end: +((i + 1) * step).toFixed(3) })) : undefined;
       return reply(200, { task: 'transcribe', language: rec.fields.language?.[0] ?? 'english', duration, text, words, segments: [] });
     }
-    if (format === 'text') {
+    if (responseFormat === 'text') {
       rec.status = 200;
       res.writeHead(200, { 'content-type': 'text/plain' });
       return res.end(text);

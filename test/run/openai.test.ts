@@ -41,7 +41,7 @@ describe('asrfair run with the openai backend against a loopback OpenAI server',
     const dry = await cli(['run', 'suite.yaml', '--store', 's.sqlite', '--dry-run'], dir);
     expect(dry.code).toBe(0);
     // 6 × 0.1 s at $0.006/min.
-    expect(dry.out).toMatch(/whisper +clean +6 +0 +6 +0 +0\.000 +0\.0001/);
+    expect(dry.out).toMatch(/whisper +clean +6 +0 +6 +0 +0 +0\.000 +0\.0001/);
     expect(server.requests).toHaveLength(0);
 
     const r = await cli(['run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-progress'], dir);

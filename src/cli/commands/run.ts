@@ -57,18 +57,18 @@ function pad(cells: string[][]): string {
 }
 
 function dryRunTable(cells: CellCounts[]): string {
-  const rows = [['backend', 'condition', 'utterances', 'cached', 'to do', 'audio failed', 'hours to send', 'est. USD']];
+  const rows = [['backend', 'condition', 'utterances', 'cached', 'to do', 'audio failed', 'over upload limit', 'hours to send', 'est. USD']];
   let hours = 0;
   let usd = 0;
   let todo = 0;
   for (const c of cells) {
-    const n = c.total - c.cached - c.audioFailed;
+    const n = c.total - c.cached - c.audioFailed - c.uploadRefused;
     hours += c.audioSecToDo / 3600;
     usd += c.estCostUsd;
     todo += n;
-    rows.push([c.backend, c.condition, String(c.total), String(c.cached), String(n), String(c.audioFailed), (c.audioSecToDo / 3600).toFixed(3), c.estCostUsd.toFixed(4)]);
+    rows.push([c.backend, c.condition, String(c.total), String(c.cached), String(n), String(c.audioFailed), String(c.uploadRefused), (c.audioSecToDo / 3600).toFixed(3), c.estCostUsd.toFixed(4)]);
   }
-  rows.push(['total', '', '', '', String(todo), '', hours.toFixed(3), usd.toFixed(4)]);
+  rows.push(['total', '', '', '', String(todo), '', '', hours.toFixed(3), usd.toFixed(4)]);
   return pad(rows);
 }
 
@@ -178,6 +178,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       });
       for (const f of files) out(`glass-box report: ${f}`);
     }
+    const dead = summary.notices.filter((n) => n.kind === 'backend-failed');
+    if (dead.length) {
+      // The notices were logged as they came; this is the one line a script or CI reads last.
+      err(`asrfair: ${dead.map((n) => n.message).join('; ')}`);
+      process.exitCode = 1;
+    }
     return summary;
   } finally {
     signals.dispose();
@@ -193,7 +199,7 @@ export function registerRun(program: Command): void {
     .argument('<suite>', 'suite YAML file')
     .option('--store <path>', 'SQLite run store (the result cache)', '.asrfair/store.sqlite')
     .option('--out <dir>', 'folder for the run export (default reports/<suite>/<run-id>)')
-    .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost) and send nothing')
+    .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost, audio over a vendor upload limit; declared-language mismatches) and send nothing')
     .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
     .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
     .option('--limit <n>', 'only the first N utterances of the manifest', positiveInt)
