@@ -36,10 +36,10 @@ export const UtteranceSchema = z
     condition: z.record(z.string(), z.string()).optional(),
     corpus: z.string().optional(),
     split: z.string().optional(),
-    /** Language of the reference, ISO 639-1 (two lower-case letters, e.g. `en`, `ta`), as the corpus documents it. */
+    /** Language of the reference, ISO 639-1 (two lower-case letters, e.g. `en`, `ta`; a region may follow: `en-US`), as the corpus documents it. */
     language: z
       .string()
-      .regex(/^[a-z]{2}$/, 'language must be an ISO 639-1 code (two lower-case letters, e.g. "en")')
+      .regex(/^[a-z]{2}(-[A-Za-z]{2}|-\d{3})?$/, 'language must be an ISO 639-1 code (two lower-case letters, e.g. "en"), optionally with a region ("en-US")')
       .optional(),
     markup: MarkupSchema.optional(),
   })

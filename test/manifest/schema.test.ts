@@ -12,9 +12,9 @@ function manifest(lines: object[]): string {
 const base = { id: 'u1', audio: 'a.wav', text: 'hello' };
 
 describe('manifest schema: language and markup', () => {
-  it('language is ISO 639-1 (two lower-case letters); "english" or "EN" is an error naming file:line', async () => {
+  it('language is ISO 639-1 (two lower-case letters, optional region); "english" or "EN" is an error naming file:line', async () => {
     expect((await loadManifest(manifest([{ ...base, language: 'ta' }])))[0].language).toBe('ta');
-    for (const bad of ['english', 'EN', 'en-US']) {
+    for (const bad of ['english', 'EN', 'eng', 'en_US']) {
       const f = manifest([base, { ...base, id: 'u2', language: bad }]);
       await expect(loadManifest(f)).rejects.toThrow(new RegExp(`m\\.jsonl:2: invalid utterance \\(id u2\\): language: language must be an ISO 639-1 code`));
     }
