@@ -18,6 +18,8 @@ const HEADER = [
   'reference_group', 'gap_to_reference', 'gap_ref_lo', 'gap_ref_hi', 'min_detectable_gap',
   // Per table (on its overall line): within- vs between-group spread of per-speaker WER, uncorrected p.
   'wb_within', 'wb_between', 'wb_ratio', 'wb_p',
+  // WER(group) − WER(rest) with its CI: the comparison p tests (gap_to_best is descriptive).
+  'gap_to_rest', 'gap_rest_lo', 'gap_rest_hi',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -38,10 +40,10 @@ export function renderCsv(card: ServiceCard): string {
     t.referenceGroup, ...iv(r.gapToReference ?? null), r.minDetectableGap ?? null,
   ];
   for (const t of card.tables) {
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null]));
-    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest)]));
+    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -91,7 +91,7 @@ function mdDegradation(d: CardDegradation, card: ServiceCard): string {
     lines.push(
       `| ${[
         mdEscape(r.group) + (r.suppressed ? ' †' : ''), fmtInt(r.speakers), fmtInt(r.utterances), fmtPct(r.werClean), fmtPct(r.werCondition),
-        fmtGap(r.degradation), fmtGap(r.excessOverRest), fmtP(r.pAdjusted), degradationFlagText(r) || ' ',
+        fmtGap(r.degradation), fmtGap(r.excessOverRest), fmtP(r.pAdjusted, card.settings.alpha), degradationFlagText(r) || ' ',
       ].join(' | ')} |`,
     );
   }
@@ -99,33 +99,64 @@ function mdDegradation(d: CardDegradation, card: ServiceCard): string {
   return lines.join('\n');
 }
 
+/** Header of the gap column every verdict reads: the same comparison as the p-value's. */
+export const GAP_TO_REST_HEADER = 'Gap to rest [95% CI]';
+export function pHeader(card: ServiceCard): string {
+  return `Adj. p vs rest (${card.settings.correction})`;
+}
+export const GAP_TO_BEST_HEADER = 'Gap to best, descriptive [95% CI]';
+
+/** The sentence above every group table saying what one row compares. */
+export const COMPARISON_NOTE =
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested).';
+
+/** Whether a table has a row whose interval is undefined (a one-speaker cell). */
+export function hasUndefinedInterval(t: CardTable): boolean {
+  return t.rows.some((r) => r.wer !== null && !(Number.isFinite(r.wer.lo) && Number.isFinite(r.wer.hi)));
+}
+export const NO_INTERVAL_NOTE = '[—] = no interval: a cell of one speaker cannot be resampled by speaker, so its uncertainty is unknown (not zero).';
+
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
+  const alpha = card.settings.alpha;
   const head = [
-    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', 'WER [95% CI]', 'Mean speaker WER', 'CER',
-    ...(per ? ['PER'] : []), 'Gap to best [95% CI]', 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
-    `Adj. p (${card.settings.correction})`, 'Detectable gap', 'Flags',
+    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', 'WER [95% CI]', GAP_TO_REST_HEADER, pHeader(card), 'Flags',
+    'Mean speaker WER', 'CER', ...(per ? ['PER'] : []), GAP_TO_BEST_HEADER, 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
+    'Detectable gap',
   ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || i === head.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'Group' || h === 'Flags' ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of t.rows) {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
+      fmtGap(r.gapToRest), fmtP(r.pAdjusted, alpha), flagText(r) || ' ',
       fmtPct(r.meanSpeakerWer), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
-      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtP(r.pAdjusted), fmtPp(r.minDetectableGap), flagText(r) || ' ',
+      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const o = t.overall;
   lines.push(
     `| **All groups** | ${[
-      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), fmtPct(o.meanSpeakerWer),
-      fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH, DASH, ' ',
+      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), DASH, DASH, ' ',
+      fmtPct(o.meanSpeakerWer), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH,
     ].join(' | ')} |`,
   );
   return lines.join('\n');
+}
+
+/** Lines at the top of a card made with settings other than the run's (empty for the run's own card). */
+export function settingsWarnings(card: ServiceCard): string[] {
+  const out: string[] = [];
+  if (card.settings.overrides.length) {
+    out.push(`Not the run's card: settings overridden on the command line: ${card.settings.overrides.join('; ')}.`);
+  }
+  if (card.settings.source === 'defaults') {
+    out.push('This run export records no analysis settings (run.json has no "analysis"): the card uses the defaults and any flags given.');
+  }
+  return out;
 }
 
 /** The service card as Markdown: one table per backend × condition × grouping, then numbered notes. */
@@ -138,8 +169,11 @@ export function renderMarkdown(card: ServiceCard): string {
     `Corpus **${mdEscape(card.meta.corpus.name)}** (hash \`${card.meta.corpus.hash.replace(/`/g, '')}\`), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
     '',
   );
+  for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');
+  if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(withinBetweenText(t)), '');
+    if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push('† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.', '');
   }
   if (card.models.length) {
