@@ -45,14 +45,15 @@ const slicesText = (s: readonly (readonly string[])[]) => (s.length ? s.map((k) 
 
 /**
  * Card options of a run: its recorded settings with `flags` applied. `overrides` lists each flag
- * whose value differs from the run's, as "--flag value (run: value)".
+ * whose value differs from the run's, as "--flag value (run: value)" (none for an export that records
+ * no settings: the card then says it uses defaults and flags).
  */
 export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): CardOptions & { overrides: string[] } {
   const { settings: a, source } = runAnalysis(meta);
   const overrides: string[] = [];
   const pick = <T>(flag: string, given: T | undefined, run: T, show: (v: T) => string = String): T => {
     if (given === undefined) return run;
-    if (show(given) !== show(run)) overrides.push(`${flag} ${show(given)} (run: ${show(run)})`);
+    if (source === 'run' && show(given) !== show(run)) overrides.push(`${flag} ${show(given)} (run: ${show(run)})`);
     return given;
   };
   const groupBy = pick('--group-by', flags.groupBy, a.groupBy[0]);

@@ -51,13 +51,13 @@ export function registerCheck(program: Command): void {
       process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
     } else {
       throw new UsageError(
-        'check needs a threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap (this run records no suite gate)',
+        'check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap (this run records no suite gate)',
       );
     }
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
     if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
-    for (const o of options.overrides) process.stdout.write(`setting differs from the run's: ${o}\n`);
+    for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {
