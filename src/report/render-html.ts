@@ -14,7 +14,8 @@ import type { AlignOp } from '../score/types.ts';
 import { DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
-  covariateLabel, degradationHeading, hasFailed, modelSectionTitle, modelSummaryText, tableHeading, withinBetweenText,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
+  modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from './run-export.ts';
 
@@ -76,6 +77,13 @@ summary{cursor:pointer;font-weight:600}
 .err{color:var(--bad)}
 audio{height:28px;vertical-align:middle}
 footer ol{padding-left:20px}footer li{margin:3px 0}
+th.v,td.v{background:#fbfcfe}td.grp{white-space:normal;min-width:9em;max-width:22em;overflow-wrap:anywhere}
+td.flags{text-align:left;white-space:normal;min-width:8em}
+.showsec{margin:8px 4px 0 0}.seclabel{color:var(--muted);font-size:12px;cursor:pointer}
+.showsec:not(:checked)~.tablewrap .sec{display:none}
+.chart-legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin:6px 0}
+.key{display:inline-flex;align-items:center;gap:5px}.sw{display:inline-block;width:14px;height:10px;border-radius:2px}
+.sw.plain{background:var(--bar)}.sw.sig{background:var(--bad)}.sw.best{background:var(--best)}.sw.small{background:var(--small)}
 `;
 
 // Sorts tables on header click (numbers by data-v, missing values last) and opens a drill-down from its link.
@@ -184,15 +192,15 @@ export function werChart(t: CardTable): string {
   return `<svg class="chart wer" role="img" aria-label="WER by group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
-/** Forest plot of the gap to the best group (percentage points) with 95% CIs and a zero line. */
+/** Forest plot of the gap to the rest (percentage points, the comparison p tests) with 95% CIs and a zero line. */
 export function gapChart(t: CardTable): string {
-  const rows = t.rows.filter((r) => r.gapToBest);
+  const rows = t.rows.filter((r) => r.gapToRest);
   const LABEL_W = labelWidth(rows.map((r) => r.group));
   const top = 8;
   const h = top + rows.length * ROW_H + 28;
   const fin = (v: number) => (Number.isFinite(v) ? v : 0);
-  let lo = Math.min(0, ...rows.map((r) => fin(r.gapToBest!.lo)));
-  let hi = Math.max(0, ...rows.map((r) => fin(r.gapToBest!.hi)));
+  let lo = Math.min(0, ...rows.map((r) => fin(r.gapToRest!.lo)), ...rows.map((r) => fin(r.gapToRest!.estimate)));
+  let hi = Math.max(0, ...rows.map((r) => fin(r.gapToRest!.hi)), ...rows.map((r) => fin(r.gapToRest!.estimate)));
   if (hi - lo < 0.01) hi = lo + 0.01;
   const pad = (hi - lo) * 0.05;
   lo -= pad;
@@ -207,14 +215,14 @@ export function gapChart(t: CardTable): string {
   rows.forEach((r, i) => {
     const y = top + i * ROW_H;
     const cy = y + ROW_H / 2;
-    const g = r.gapToBest!;
+    const g = r.gapToRest!;
     parts.push(`<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end"><title>${esc(r.group)}</title>${esc(labelFits(r.group, LABEL_W))}</text>`);
     if (Number.isFinite(g.lo) && Number.isFinite(g.hi)) {
       parts.push(`<line class="ci" x1="${x(g.lo).toFixed(1)}" x2="${x(g.hi).toFixed(1)}" y1="${cy}" y2="${cy}"/>`);
     }
-    parts.push(`<circle class="pt ${barClass(r)}" cx="${x(g.estimate).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${r.group}: gap ${fmtGap(g)}`)}</title></circle>`);
+    parts.push(`<circle class="pt ${barClass(r)}" cx="${x(g.estimate).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${r.group}: gap to rest ${fmtGap(g)}`)}</title></circle>`);
   });
-  return `<svg class="chart gap" role="img" aria-label="Gap to the best group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return `<svg class="chart gap" role="img" aria-label="Gap to the rest with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
 function num(v: number | null | undefined): string {
@@ -228,38 +236,72 @@ function flagsHtml(r: CardRow): string {
     .join('');
 }
 
+type Col = {
+  head: string;
+  sort: 'num' | 'text' | null;
+  /** Verdict columns are always shown, first; secondary ones can be hidden with the table's toggle. */
+  kind: 'verdict' | 'sec';
+  cell: (r: CardRow) => string;
+  foot: string;
+};
+
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
-  const head: Array<[string, 'num' | 'text' | null]> = [
-    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'], ['WER [95% CI]', 'num'],
-    ['Mean speaker WER', 'num'], ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
-    ['Ratio to best', 'num'], ...(ref ? ([[`Gap to ${t.referenceGroup} [95% CI]`, 'num']] as Array<[string, 'num']>) : []),
-    [`Adj. p (${card.settings.correction})`, 'num'], ['Detectable gap', 'num'], ['Flags', null],
+  const alpha = card.settings.alpha;
+  const td = (text: string, v: number | null | undefined, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${num(v)}">${esc(text)}</td>`;
+  const o = t.overall;
+  const ft = (s: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${esc(s)}</td>`;
+  const V = 'verdict';
+  const cols: Col[] = [
+    { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
+    { head: 'WER [95% CI]', sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
+    { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtP(r.pAdjusted, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
+    { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}</td>`, foot: '<td class="v flags"></td>' },
+    { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
+    ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
+    { head: 'Hours', sort: 'num', kind: 'sec', cell: (r) => td(fmtHours(r.hours), r.hours, 'sec'), foot: ft(fmtHours(o.hours), 'sec') },
+    { head: 'Ref words', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.refWords), r.refWords, 'sec'), foot: ft(fmtInt(o.refWords), 'sec') },
+    { head: 'Mean speaker WER', sort: 'num', kind: 'sec', cell: (r) => td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer, 'sec'), foot: ft(fmtPct(o.meanSpeakerWer), 'sec') },
+    { head: 'CER', sort: 'num', kind: 'sec', cell: (r) => td(fmtPct(r.cer), r.cer, 'sec'), foot: ft(fmtPct(o.cer), 'sec') },
+    ...(per ? [{ head: 'PER', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtPct(r.per), r.per, 'sec'), foot: ft(fmtPct(o.per), 'sec') } as Col] : []),
+    { head: GAP_TO_BEST_HEADER, sort: 'num', kind: 'sec', cell: (r) => td(fmtGap(r.gapToBest), r.gapToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
+    { head: 'Ratio to best', sort: 'num', kind: 'sec', cell: (r) => td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
+    ...(ref ? [{ head: `Gap to ${t.referenceGroup} [95% CI]`, sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtGap(r.gapToReference), r.gapToReference?.estimate, 'sec'), foot: ft(DASH, 'sec') } as Col] : []),
+    { head: 'Detectable gap', sort: 'num', kind: 'sec', cell: (r) => td(fmtPp(r.minDetectableGap), r.minDetectableGap, 'sec'), foot: ft(DASH, 'sec') },
   ];
-  const th = head.map(([h, s]) => `<th scope="col"${s ? ` data-sort="${s}"` : ''}>${esc(h)}</th>`).join('');
-  const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
+  const th =
+    '<th scope="col" data-sort="text">Group</th>' +
+    cols.map((c) => `<th scope="col"${c.sort ? ` data-sort="${c.sort}"` : ''}${c.kind === 'sec' ? ' class="sec"' : ' class="v"'}>${esc(c.head)}</th>`).join('');
   const body = t.rows
     .map((r) => {
       const id = drillIds.get(r.group);
       const name = id ? `<a class="drill" href="#${id}">${esc(r.group)}</a>` : esc(r.group);
       return (
-        `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + (failed ? td(fmtInt(r.failed), r.failed) : '') + td(fmtHours(r.hours), r.hours) + td(fmtInt(r.refWords), r.refWords) +
-        td(fmtPctInterval(r.wer), r.wer?.estimate) + td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer) + td(fmtPct(r.cer), r.cer) +
-        (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
-        (ref ? td(fmtGap(r.gapToReference), r.gapToReference?.estimate) : '') +
-        td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}</td></tr>`
+        `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td class="v grp" data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
+        cols.map((c) => c.cell(r)).join('') +
+        '</tr>'
       );
     })
     .join('\n');
-  const o = t.overall;
-  const foot =
-    `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
-    `<td>${esc(fmtPctInterval(o.wer))}</td><td>${esc(fmtPct(o.meanSpeakerWer))}</td><td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
-    `<td>${DASH}</td><td>${DASH}</td>${ref ? `<td>${DASH}</td>` : ''}<td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
-  return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
+  const foot = `<tr><td class="v grp">All groups</td>${cols.map((c) => c.foot).join('')}</tr>`;
+  const toggle = `<input type="checkbox" class="showsec" id="sec-${esc(t.id)}" checked><label class="seclabel" for="sec-${esc(t.id)}">Secondary columns (sizes, CER, PER, gap and ratio to best, detectable gap)</label>`;
+  return `${toggle}<div class="tablewrap"><table class="sortable card" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>`;
+}
+
+/** Colour key of the charts: every colour a bar or point can take. */
+export function chartLegend(): string {
+  const item = (cls: string, text: string) => `<span class="key"><span class="sw ${cls}"></span>${esc(text)}</span>`;
+  return (
+    `<p class="legend chart-legend">` +
+    item('plain', 'no significant gap') +
+    item('sig', 'significant gap (worse than the rest, adjusted p < α)') +
+    item('best', 'best group') +
+    item('small', 'not enough data (below the minimum cell)') +
+    `<span class="key">— whisker: 95% interval; [—]: none (one speaker)</span></p>`
+  );
 }
 
 function modelHtml(m: CardModel): string {
@@ -300,7 +342,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
       return (
         `<tr data-group="${esc(r.group)}"${r.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(r.group)}">${esc(r.group)}${r.suppressed ? ' †' : ''}</td>` +
         td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + td(fmtPct(r.werClean), r.werClean) + td(fmtPct(r.werCondition), r.werCondition) +
-        td(fmtGap(r.degradation), r.degradation?.estimate) + td(fmtGap(r.excessOverRest), r.excessOverRest?.estimate) + td(fmtP(r.pAdjusted), r.pAdjusted) +
+        td(fmtGap(r.degradation), r.degradation?.estimate) + td(fmtGap(r.excessOverRest), r.excessOverRest?.estimate) + td(fmtP(r.pAdjusted, card.settings.alpha), r.pAdjusted) +
         `<td>${flags}</td></tr>`
       );
     })
@@ -404,7 +446,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
 /** Renders the whole card as one HTML page. */
 export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = {}): string {
   const audio = new AudioLinker(run.dir, opts);
-  const limit = opts.drillLimit ?? 100;
+  const limit = opts.drillLimit ?? 50;
   const m = card.meta;
   const sections = card.tables.map((t, ti) => {
     const ids = new Map<string, string>();
@@ -418,9 +460,12 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
       `<p class="meta">Best group: ${esc(t.bestGroup)}. Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
-      `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval. Green: best group; red: significant gap; grey: small cell.</figcaption></figure>` +
-      `<figure>${gapChart(t)}<figcaption>Gap to best group (percentage points), 95% interval.</figcaption></figure></div>` +
-      `<div class="tablewrap">${cardTable(t, card, ids)}</div>` +
+      `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
+      cardTable(t, card, ids) +
+      (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
+      chartLegend() +
+      `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval.</figcaption></figure>` +
+      `<figure>${gapChart(t)}<figcaption>Gap to the rest (percentage points), 95% interval: the comparison the p-value tests.</figcaption></figure></div>` +
       `<p class="meta within-between">${esc(withinBetweenText(t))}</p>` +
       (t.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
       (drill
@@ -453,7 +498,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
 </head><body>
 <header><h1>${esc(card.title)}</h1>${banner}
 <p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · card by asrfair ${esc(card.toolVersion)}${card.generatedAt ? ` generated ${esc(card.generatedAt)}` : ''}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
-${budget}<nav><ul>${nav}</ul></nav></header>
+${settingsWarnings(card).map((w) => `<p class="banner override">${esc(w)}</p>`).join('')}${budget}<nav><ul>${nav}</ul></nav></header>
 <main>
 ${sections.join('\n')}
 </main>
