@@ -54,7 +54,7 @@ svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 svg .axis{stroke:#999;stroke-width:1}svg .grid{stroke:#eee;stroke-width:1}
 svg .bar{fill:var(--bar)}svg .bar.best{fill:var(--best)}svg .bar.sig{fill:var(--bad)}svg .bar.small{fill:var(--small)}
 svg .ci{stroke:#222;stroke-width:1.3}svg .zero{stroke:#555;stroke-dasharray:3 3}
-svg .pt{fill:var(--bar)}svg .pt.sig{fill:var(--bad)}svg .pt.best{fill:var(--best)}
+svg .pt{fill:var(--bar)}svg .pt.sig{fill:var(--bad)}svg .pt.best{fill:var(--best)}svg .pt.small{fill:var(--small)}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
