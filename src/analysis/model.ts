@@ -2,6 +2,7 @@ import type { ScoredUtterance } from './types.ts';
 import type { Interval } from '../stats/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { countRegression, type Coefficient, type CountRegressionOptions } from '../stats/regression.ts';
+import { groupCovariateR2, type GroupCovariateCollinearity } from './collinearity.ts';
 
 export interface GroupModelOptions extends CountRegressionOptions {
   groupBy: string;
@@ -42,6 +43,8 @@ export interface GroupModel {
   droppedNoWords: number;
   failedExcluded: number;
   warnings: string[];
+  /** Share of each numeric covariate's variance explained by the grouping (R², VIF), over the fitted rows. */
+  collinearity: GroupCovariateCollinearity[];
 }
 
 function mostFrequent(values: readonly string[]): string {
@@ -73,6 +76,7 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
   const wanted = o.covariates ?? ['duration', 'snr', 'condition'];
   const names = ['(intercept)', ...groupNames.filter((g) => g !== referenceGroup).map((g) => `${o.groupBy}=${g}`)];
   const numeric: Array<{ name: string; values: number[] }> = [];
+  const collinearity: GroupCovariateCollinearity[] = [];
   const covariatesUsed: string[] = [];
   for (const [cov, get] of [
     ['duration', (u: ScoredUtterance) => u.durationSec],
@@ -88,6 +92,7 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
     const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
     if (vals.every((x) => x === vals[0])) continue;
     numeric.push({ name: cov, values: vals.map((x) => x - mean) });
+    collinearity.push(groupCovariateR2(cov, groupsOfRows, vals));
     names.push(cov);
     covariatesUsed.push(cov);
   }
@@ -151,5 +156,6 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
     droppedNoWords,
     failedExcluded,
     warnings: [...warnings, ...fit.warnings],
+    collinearity,
   };
 }

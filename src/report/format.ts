@@ -51,7 +51,7 @@ export function fmtP(p: number | null | undefined, alpha = 0.05): string {
   let digits = Math.abs(p - alpha) < 0.4 * alpha ? 4 : 3;
   let s = p.toFixed(digits);
   // Never let rounding carry p across α (or onto it).
-  while (digits < 10 && (Number(s) === alpha || Number(s) < alpha !== p < alpha)) s = p.toFixed(++digits);
+  while (digits < 10 && ((Number(s) === alpha && p !== alpha) || Number(s) < alpha !== p < alpha)) s = p.toFixed(++digits);
   return s;
 }
 

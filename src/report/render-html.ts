@@ -312,7 +312,8 @@ function modelHtml(m: CardModel): string {
     .map(
       (g) =>
         `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) + '</tr>',
+        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
+        (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
     )
     .join('');
   const covs = m.covariates
@@ -320,7 +321,8 @@ function modelHtml(m: CardModel): string {
     .join('');
   return (
     `<div class="model" data-backend="${esc(m.backend)}">${head}<p class="meta">${esc(modelSummaryText(m))}</p>` +
-    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th></tr></thead><tbody>${groups}</tbody></table></div>` +
+    m.collinearityWarnings.map((w) => `<p class="warn collinearity"><strong>Collinearity warning:</strong> ${esc(w)}</p>`).join('') +
+    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th><th scope="col" data-sort="num">Rate ratio without covariates [95% CI]</th></tr></thead><tbody>${groups}</tbody></table></div>` +
     (covs ? `<div class="tablewrap"><table class="model-covariates"><thead><tr><th scope="col">Covariate</th><th scope="col">Rate ratio [95% CI]</th><th scope="col">p</th></tr></thead><tbody>${covs}</tbody></table></div>` : '') +
     m.warnings.map((w) => `<p class="warn">Warning: ${esc(w)}</p>`).join('') +
     `</div>`

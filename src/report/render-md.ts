@@ -44,8 +44,9 @@ export function modelSectionTitle(card: ServiceCard): string {
 /** Summary line of one backend's model: reference, sample, covariates, dispersion. */
 export function modelSummaryText(m: CardModel): string {
   const cov = m.covariatesUsed.length ? m.covariatesUsed.join(', ') : 'none';
+  const coll = m.collinearity.length ? ` Share of covariate variance explained by the groups: ${m.collinearity.map((c) => `${c.covariate} R² ${fmtNum(c.r2)} (VIF ${Number.isFinite(c.vif) ? fmtNum(c.vif) : '∞'})`).join(', ')}.` : '';
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
-  return `Reference group: ${m.referenceGroup}. ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.`;
+  return `Reference group: ${m.referenceGroup}. ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
 
 export function covariateLabel(name: string): string {
@@ -67,10 +68,11 @@ function mdModel(m: CardModel): string {
   const out = [`### ${mdEscape(m.backendName)}`, ''];
   if (m.error) return [...out, `Model not fitted: ${mdEscape(m.error)}`, ''].join('\n');
   out.push(mdEscape(modelSummaryText(m)), '');
-  out.push('| Group | Utterances | Rate ratio [95% CI] | p |', '| --- | ---: | ---: | ---: |');
+  for (const w of m.collinearityWarnings) out.push(`> **Collinearity warning:** ${mdEscape(w)}`, '');
+  out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
     const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
-    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${g.reference ? '1 (reference)' : fmtRatio(g.rateRatio)} | ${fmtP(g.p)} |`);
+    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${g.reference ? '1 (reference)' : fmtRatio(g.rateRatio)} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
   if (m.covariates.length) {
     out.push('', '| Covariate | Rate ratio [95% CI] | p |', '| --- | ---: | ---: |');

@@ -59,6 +59,7 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
       out.push({ rank: 2, text: `worst slice by ${termSafe(t.groupBy)}: ${termSafe(worst.group)}, WER ${fmtPctInterval(worst.wer)} (gap to rest not significant)` });
     }
   }
+  for (const m of card.models) for (const w of m.collinearityWarnings) out.push({ rank: 0.5, text: `model-based view (${termSafe(m.backendName)}): ${termSafe(w.split('; the model')[0])}` });
   for (const m of card.models) for (const w of m.warnings) out.push({ rank: 1.5, text: `model-based view (${termSafe(m.backendName)}): ${termSafe(w)}` });
   for (const d of card.degradation) {
     for (const r of d.rows) if (r.degradesMore) out.push({ rank: 1, text: `${termSafe(r.group)} degrades more than the rest under ${termSafe(d.conditionName)}: excess ${fmtGap(r.excessOverRest)}` });
