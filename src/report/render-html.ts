@@ -40,7 +40,8 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-const STYLE = `
+/** The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language. */
+export const CARD_STYLE = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:16px 24px 48px}
@@ -105,7 +106,7 @@ var ls=document.querySelectorAll('a.drill');for(var n=0;n<ls.length;n++)ls[n].ad
 openHash(location.hash);window.addEventListener('hashchange',function(){openHash(location.hash);});
 })();`;
 
-function sha256b64(s: string): string {
+export function sha256b64(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('base64');
 }
 
@@ -114,7 +115,7 @@ export function contentSecurityPolicy(): string {
   return [
     "default-src 'none'",
     `script-src 'sha256-${sha256b64(SCRIPT)}'`,
-    `style-src 'sha256-${sha256b64(STYLE)}'`,
+    `style-src 'sha256-${sha256b64(CARD_STYLE)}'`,
     'img-src data:',
     "media-src 'self' file: data:",
     "base-uri 'none'",
@@ -496,7 +497,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${esc(card.title)}</title>
-<style>${STYLE}</style>
+<style>${CARD_STYLE}</style>
 </head><body>
 <header><h1>${esc(card.title)}</h1>${banner}
 <p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · card by asrfair ${esc(card.toolVersion)}${card.generatedAt ? ` generated ${esc(card.generatedAt)}` : ''}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
