@@ -73,6 +73,8 @@ export function renderDegradationCsv(card: ServiceCard): string {
 const MODEL_HEADER = [
   'row_type', 'backend', 'backend_name', 'family', 'se_type', 'group_by', 'reference_group', 'term', 'suppressed', 'utterances',
   'rate_ratio', 'rate_ratio_lo', 'rate_ratio_hi', 'p', 'poisson_dispersion', 'pearson_dispersion', 'nb_alpha', 'n', 'clusters', 'note',
+  // Group lines: the same model without covariates. Covariate lines: share of its variance the groups explain.
+  'rate_ratio_no_covariates', 'rr_no_cov_lo', 'rr_no_cov_hi', 'covariate_r2', 'covariate_vif',
 ];
 
 /** Model-based view (card-model.csv): a `group` line per group, a `covariate` line per covariate, a `fit` line per backend. */
@@ -81,13 +83,14 @@ export function renderModelCsv(card: ServiceCard): string {
   for (const m of card.models) {
     const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
     for (const g of m.groups) {
-      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '']));
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '', ...iv(g.unadjusted), null, null]));
     }
     for (const c of m.covariates) {
-      out.push(line(['covariate', ...where, covariateLabel(c.name), false, null, ...iv(c.rateRatio), c.p, null, null, null, null, null, '']));
+      const coll = m.collinearity.find((x) => x.covariate === c.name);
+      out.push(line(['covariate', ...where, covariateLabel(c.name), false, null, ...iv(c.rateRatio), c.p, null, null, null, null, null, '', null, null, null, coll?.r2 ?? null, coll?.vif ?? null]));
     }
-    const note = m.error ? `error: ${m.error}` : m.warnings.join(' | ');
-    out.push(line(['fit', ...where, '', false, null, null, null, null, null, m.poissonDispersion, m.pearsonDispersion, m.nbAlpha, m.n, m.clusters, note]));
+    const note = m.error ? `error: ${m.error}` : [...m.collinearityWarnings, ...m.warnings].join(' | ');
+    out.push(line(['fit', ...where, '', false, null, null, null, null, null, m.poissonDispersion, m.pearsonDispersion, m.nbAlpha, m.n, m.clusters, note, null, null, null, null, null]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -13,6 +13,8 @@ import { labelKeyCounts, suggestGroupKey, undeclaredKeyHint } from '../../src/an
 import { fmtP, fmtPctInterval } from '../../src/report/format.ts';
 import { buildServiceCard } from '../../src/report/model.ts';
 import { renderMarkdown } from '../../src/report/render-md.ts';
+import { renderModelCsv } from '../../src/report/render-csv.ts';
+import { parseCsv } from './parse-csv.ts';
 import { renderTerminalSummary, termSafe } from '../../src/report/render-terminal.ts';
 import { RunMetaSchema } from '../../src/report/run-export.ts';
 import { BIN } from '../helpers/cli.ts';
@@ -85,6 +87,19 @@ describe('collinearity of the grouping with a covariate', () => {
     const warn = md.indexOf('> **Collinearity warning:**');
     expect(warn).toBeGreaterThan(md.indexOf('## Model-based view'));
     expect(warn).toBeLessThan(md.indexOf('| Group | Utterances | Rate ratio [95% CI] |'));
+
+    const csv = parseCsv(renderModelCsv(card));
+    const snrLine = csv.find((r) => r.row_type === 'covariate' && r.term === 'SNR (per dB)')!;
+    expect(Number(snrLine.covariate_r2)).toBeCloseTo(snr.r2, 12);
+    expect(csv.find((r) => r.row_type === 'fit')!.note).toContain('Estimated SNR is collinear with accent');
+    // Poisson with only the group and the log-words offset: the MLE rate ratio is exactly the ratio of pooled WERs.
+    const pooled = (g: string) => {
+      const us = copied.filter((u) => u.labels.accent === g);
+      return us.reduce((a, u) => a + u.words.sub + u.words.del + u.words.ins, 0) / us.reduce((a, u) => a + u.words.ref, 0);
+    };
+    const ref = m.referenceGroup;
+    const scottish = csv.find((r) => r.row_type === 'group' && r.term === (ref === 'scottish' ? 'caribbean' : 'scottish'))!;
+    expect(Number(scottish.rate_ratio_no_covariates)).toBeCloseTo(pooled(scottish.term) / pooled(ref), 6);
 
     const independent = base.map((u) => ({ ...u, durationSec: 3 + jitter(), snrDb: 20 + 10 * jitter() }));
     const quiet = buildServiceCard(meta, independent, { groupBy: 'accent', bootstrap: 200, model: 'poisson' }).models[0];

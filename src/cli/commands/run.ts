@@ -181,7 +181,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(tally.markdown());
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
-    const th = flags.gate === false ? undefined : gateThresholds(suite.gate);
+    // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
+    const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
+    if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
     const exported = loadRunForReport(dir);
     const hint = undeclaredKeyHint(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
     if (hint) err(`asrfair: warning: ${hint}`);
