@@ -49,7 +49,11 @@ export interface CardOptions {
   cleanCondition?: string;
 }
 
-export type CardFlag = 'small-cell' | 'significant-gap' | 'best';
+/**
+ * Row flags. `significant-gap`: adjusted p < α and the group is worse than the rest;
+ * `better-than-rest`: adjusted p < α and the group is better than the rest (the same test, the other side).
+ */
+export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'best';
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
@@ -150,6 +154,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (r.group === best) flags.push('best');
   const significant = r.permutation.pAdjusted < alpha && r.permutation.diff > 0;
   if (significant) flags.push('significant-gap');
+  else if (r.permutation.pAdjusted < alpha && r.permutation.diff < 0) flags.push('better-than-rest');
   if (publish && r.smallCell) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],

@@ -64,7 +64,7 @@ th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after
 tfoot td{font-weight:600}
 tr.suppressed td{color:var(--muted)}
 .flag{display:inline-block;border-radius:4px;padding:0 5px;font-size:12px;margin-left:2px}
-.flag.sig{background:#fbe3e1;color:var(--bad)}.warn{background:#fff4d6;border-left:3px solid #e6c35c;padding:4px 8px}.flag.small{background:#eceff5;color:var(--muted)}.flag.best{background:#e1f3e8;color:var(--best)}
+.flag.sig{background:#fbe3e1;color:var(--bad)}.warn{background:#fff4d6;border-left:3px solid #e6c35c;padding:4px 8px}.flag.small{background:#eceff5;color:var(--muted)}.flag.better{background:#e3ecfa;color:#2b4c8c}.flag.best{background:#e1f3e8;color:var(--best)}
 details{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
 summary{cursor:pointer;font-weight:600}
 .utt{border-top:1px solid var(--line);padding:8px 0}
@@ -233,7 +233,15 @@ function num(v: number | null | undefined): string {
 function flagsHtml(r: CardRow): string {
   if (r.suppressed) return `<span class="flag small">suppressed</span>`;
   return r.flags
-    .map((f) => (f === 'best' ? '<span class="flag best">best</span>' : f === 'small-cell' ? '<span class="flag small">small cell</span>' : '<span class="flag sig">significant gap</span>'))
+    .map((f) =>
+      f === 'best'
+        ? '<span class="flag best">best</span>'
+        : f === 'small-cell'
+          ? '<span class="flag small">small cell</span>'
+          : f === 'better-than-rest'
+            ? '<span class="flag better">better than rest</span>'
+            : '<span class="flag sig">significant gap</span>',
+    )
     .join('');
 }
 

@@ -1,5 +1,5 @@
 import { DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
-import type { CardDegradation, CardDegradationRow, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
+import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
@@ -13,7 +13,8 @@ export function mdEscape(s: string): string {
 
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
-  return r.flags.map((f) => (f === 'small-cell' ? 'small cell' : f === 'significant-gap' ? 'significant gap' : 'best')).join(', ');
+  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: 'best' };
+  return r.flags.map((f) => text[f]).join(', ');
 }
 
 export function tableHeading(t: CardTable): string {

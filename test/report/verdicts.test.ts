@@ -125,6 +125,20 @@ describe('grouping by a key nobody declares', () => {
   });
 });
 
+describe('verdict flags', () => {
+  it('flag a group significantly better than the rest as such, from the same test as "significant gap"', () => {
+    const card = buildServiceCard(meta, makeUtterances(), { groupBy: 'accent', bootstrap: 300, model: 'none' });
+    const rows = card.tables[0].rows;
+    const scottish = rows.find((r) => r.group === 'scottish')!;
+    expect(scottish.pAdjusted!).toBeLessThan(0.05);
+    expect(scottish.diffToRest!).toBeLessThan(0);
+    expect(scottish.flags).toEqual(['best', 'better-than-rest']);
+    expect(scottish.gapToRest!.hi).toBeLessThan(0);
+    expect(rows.find((r) => r.group === 'caribbean')!.flags).toEqual(['significant-gap']);
+    expect(renderMarkdown(card)).toMatch(/^\| scottish \|.*\| best, better than rest \|/m);
+  });
+});
+
 describe('terminal summary', () => {
   it('is plain text: control characters from labels cannot reach the terminal', () => {
     const utts = makeUtterances().map((u) => (u.labels.accent === 'welsh' ? { ...u, labels: { ...u.labels, accent: 'wel\u001b[2Jsh\u0007' } } : u));
