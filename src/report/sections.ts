@@ -2,7 +2,7 @@
  * Card sections beyond the group tables: the model-based view (count regression per backend) and
  * degradation under conditions (each non-clean condition against clean, paired by utterance).
  */
-import { groupRateRatios, type GroupModel } from '../analysis/model.ts';
+import { groupOnlyPoissonRateRatios, groupRateRatios, type GroupModel } from '../analysis/model.ts';
 import { HIGH_COLLINEARITY_R2, MODERATE_COLLINEARITY_R2, type GroupCovariateCollinearity } from '../analysis/collinearity.ts';
 export type { GroupCovariateCollinearity };
 import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts';
@@ -113,7 +113,7 @@ export interface ModelSectionOptions {
   suppressed: (backend: string, group: string) => boolean;
 }
 
-function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: GroupModel): CardModel {
+function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): CardModel {
   const unadjusted = (g: string) => plain?.groups.find((x) => x.group === g)?.rateRatio ?? null;
   const groupCols = new Set(m.groups.map((g) => `${m.groupBy}=${g.group}`));
   const warnings = m.warnings.map((w) =>
@@ -202,8 +202,12 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
         ...(o.referenceGroup !== undefined ? { referenceGroup: o.referenceGroup } : {}),
       });
       // The same model without covariates shows what adjusting for them does to the group effects.
-      let plain: GroupModel | undefined;
-      if (m.covariatesUsed.length) {
+      let plain: Pick<GroupModel, 'groups' | 'referenceGroup'> | undefined;
+      if (m.covariatesUsed.length && o.family === 'poisson') {
+        // Closed form of the group-only Poisson fit (same estimates and CR1 intervals, no iterations).
+        const rr = groupOnlyPoissonRateRatios(mine, o.groupBy, m.referenceGroup);
+        plain = { referenceGroup: m.referenceGroup, groups: m.groups.map((g) => ({ ...g, rateRatio: rr.get(g.group) ?? { estimate: NaN, lo: NaN, hi: NaN } })) };
+      } else if (m.covariatesUsed.length) {
         try {
           [plain] = groupRateRatios(mine, { groupBy: o.groupBy, covariates: [], family: o.family, se: 'CR1', referenceGroup: m.referenceGroup });
         } catch {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupCovariateR2 } from '../../src/analysis/collinearity.ts';
+import { groupOnlyPoissonRateRatios, groupRateRatios } from '../../src/analysis/model.ts';
 import { labelKeyCounts, suggestGroupKey, undeclaredKeyHint } from '../../src/analysis/label-keys.ts';
 import { fmtP, fmtPctInterval } from '../../src/report/format.ts';
 import { buildServiceCard } from '../../src/report/model.ts';
@@ -70,6 +71,18 @@ describe('collinearity of the grouping with a covariate', () => {
     expect(c.vif).toBeCloseTo(1 / (1 - 13.5 / 17.5), 12);
     expect(groupCovariateR2('snr', ['a', 'b', 'a', 'b'], [1, 1, 2, 2]).r2).toBe(0);
     expect(groupCovariateR2('snr', ['a', 'a', 'b', 'b'], [1, 1, 2, 2]).vif).toBe(Infinity);
+  });
+
+  it('the closed-form group-only Poisson fit equals the iterative count regression (estimate and CR1 interval)', () => {
+    const utts = makeUtterances();
+    const [fit] = groupRateRatios(utts, { groupBy: 'accent', covariates: [], family: 'poisson', se: 'CR1', referenceGroup: 'scottish' });
+    const closed = groupOnlyPoissonRateRatios(utts, 'accent', 'scottish');
+    for (const g of fit.groups) {
+      const c = closed.get(g.group)!;
+      expect(c.estimate).toBeCloseTo(g.rateRatio.estimate, 8);
+      expect(c.lo).toBeCloseTo(g.rateRatio.lo, 8);
+      expect(c.hi).toBeCloseTo(g.rateRatio.hi, 8);
+    }
   });
 
   it('warns on the model table when SNR is (nearly) a copy of the group, and not when it is independent', () => {
