@@ -98,6 +98,11 @@ export interface GroupRow extends CellSummary {
   gapToBest: Interval;
   /** WER(group) − WER(all groups), bootstrap CI. */
   gapToOverall: Interval;
+  /**
+   * WER(group) − WER(all other groups pooled), bootstrap CI: the same comparison as the permutation
+   * test's, so one row states one comparison (issue 14).
+   */
+  gapToRest: Interval;
   /** WER(group) − WER(reference group), when a reference group is set and present. */
   gapToReference?: Interval;
   /** WER(group) / WER(best group), bootstrap CI. */
@@ -277,6 +282,25 @@ export function analyseOneRun(
     for (let b = 0; b < o.resamples; b++) d[b] = groupDraws[g][b] - other[b];
     return percentileInterval(d, o.level, pooled[g] - otherEstimate);
   };
+  // A group of one speaker cannot be resampled by speaker: its intervals are undefined, not zero-width.
+  const speakersOf = byGroup.map((cs) => cs.filter((c) => c.utterances > 0).length);
+  const resamplable = (g: number) => speakersOf[g] >= 2;
+  const restDraws = names.map((_, g) => {
+    const d = new Float64Array(o.resamples);
+    for (let b = 0; b < o.resamples; b++) {
+      let e = 0;
+      let w = 0;
+      for (let h = 0; h < G; h++) {
+        if (h === g) continue;
+        e += draws.errors[0][b * G + h];
+        w += draws.words[0][b * G + h];
+      }
+      d[b] = e / w;
+    }
+    return d;
+  });
+  const restPooled = names.map((_, g) => ratioOfSums(series[o.headline], (i) => group[i] !== g));
+  const undefinedUnless = (ok: boolean, i: Interval): Interval => (ok ? i : { estimate: i.estimate, lo: NaN, hi: NaN });
   const speakerWers = clusters.map((c) => (c.words > 0 ? speakerWer(c) : NaN));
   const rows: GroupRow[] = names.map((group, g) => {
     const inG: number[] = [];
@@ -290,14 +314,18 @@ export function analyseOneRun(
     const perm = permutationGroupVsRest(totals, g, o.permutations, subSeed(runSeed, `perm:${group}`));
     const welch = welchTTest(inG, rest);
     const metrics = metricIntervals(g);
+    if (!resamplable(g)) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };
     const base = summary(byGroup[g], metrics[o.headline], metrics);
+    const restOk = resamplable(g) && speakersOf.reduce((n, k, h) => (h === g ? n : n + k), 0) >= 2;
+    const bestOk = best >= 0 && resamplable(g) && resamplable(best);
     return {
       group,
       ...base,
-      gapToBest: best >= 0 ? diffInterval(g, groupDraws[best], pooled[best]) : nanInterval(),
-      gapToOverall: diffInterval(g, overallDraws, overallWer),
-      ...(ref !== undefined ? { gapToReference: diffInterval(g, groupDraws[ref], pooled[ref]) } : {}),
-      ratioToBest: best >= 0 ? percentileInterval(ratio, o.level, pooled[g] / pooled[best]) : nanInterval(),
+      gapToBest: best >= 0 ? undefinedUnless(bestOk || g === best, diffInterval(g, groupDraws[best], pooled[best])) : nanInterval(),
+      gapToOverall: undefinedUnless(resamplable(g), diffInterval(g, overallDraws, overallWer)),
+      gapToRest: G >= 2 ? undefinedUnless(restOk, diffInterval(g, restDraws[g], restPooled[g])) : nanInterval(),
+      ...(ref !== undefined ? { gapToReference: undefinedUnless(resamplable(g) && resamplable(ref), diffInterval(g, groupDraws[ref], pooled[ref])) } : {}),
+      ratioToBest: best >= 0 ? undefinedUnless(bestOk || g === best, percentileInterval(ratio, o.level, pooled[g] / pooled[best])) : nanInterval(),
       permutation: { diff: perm.statistic, p: perm.p, pAdjusted: perm.p },
       welch: { ...welch, pAdjusted: welch.p },
       smallCell: !eligible[g],

@@ -2,6 +2,8 @@ import type { ScoredUtterance } from './types.ts';
 import type { Interval } from '../stats/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { countRegression, type Coefficient, type CountRegressionOptions } from '../stats/regression.ts';
+import { normalQuantile } from '../stats/distributions.ts';
+import { groupCovariateR2, type GroupCovariateCollinearity } from './collinearity.ts';
 
 export interface GroupModelOptions extends CountRegressionOptions {
   groupBy: string;
@@ -42,6 +44,8 @@ export interface GroupModel {
   droppedNoWords: number;
   failedExcluded: number;
   warnings: string[];
+  /** Share of each numeric covariate's variance explained by the grouping (R², VIF), over the fitted rows. */
+  collinearity: GroupCovariateCollinearity[];
 }
 
 function mostFrequent(values: readonly string[]): string {
@@ -73,6 +77,7 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
   const wanted = o.covariates ?? ['duration', 'snr', 'condition'];
   const names = ['(intercept)', ...groupNames.filter((g) => g !== referenceGroup).map((g) => `${o.groupBy}=${g}`)];
   const numeric: Array<{ name: string; values: number[] }> = [];
+  const collinearity: GroupCovariateCollinearity[] = [];
   const covariatesUsed: string[] = [];
   for (const [cov, get] of [
     ['duration', (u: ScoredUtterance) => u.durationSec],
@@ -88,6 +93,7 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
     const mean = vals.reduce((a, b) => a + b, 0) / vals.length;
     if (vals.every((x) => x === vals[0])) continue;
     numeric.push({ name: cov, values: vals.map((x) => x - mean) });
+    collinearity.push(groupCovariateR2(cov, groupsOfRows, vals));
     names.push(cov);
     covariatesUsed.push(cov);
   }
@@ -151,5 +157,68 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
     droppedNoWords,
     failedExcluded,
     warnings: [...warnings, ...fit.warnings],
+    collinearity,
   };
+}
+
+/**
+ * The group-only Poisson model (errors ~ group, log(reference words) offset, speaker-clustered CR1
+ * errors) in closed form: the MLE rate ratio of group g is the ratio of pooled WERs,
+ * rate_g / rate_ref, and since speakers nest in groups, Var(β_g) = V_g + V_ref with
+ * V_g = Σ_speakers (y_s − rate_g·w_s)² / E_g² (y_s, w_s: the speaker's errors and words; E_g: the
+ * group's errors), times the CR1 factor G/(G−1)·(N−1)/(N−K) — the sandwich of `countRegression`
+ * for this design, without iterating. Returns each group's rate ratio and Wald interval (the
+ * reference group: 1, and groups with no errors: NaN bounds).
+ */
+export function groupOnlyPoissonRateRatios(
+  utts: readonly ScoredUtterance[],
+  groupBy: string,
+  referenceGroup: string,
+  level = 0.95,
+): Map<string, Interval> {
+  const rows = utts.filter((u) => u.status === 'ok' && u.words.ref > 0);
+  const spk = new Map<string, { group: string; y: number; w: number }>();
+  const byGroup = new Map<string, { y: number; w: number }>();
+  for (const u of rows) {
+    const g = groupOf(u, groupBy);
+    const y = u.words.sub + u.words.del + u.words.ins;
+    const key = `${g}\u0000${u.speaker}`;
+    const s = spk.get(key) ?? { group: g, y: 0, w: 0 };
+    s.y += y;
+    s.w += u.words.ref;
+    spk.set(key, s);
+    const t = byGroup.get(g) ?? { y: 0, w: 0 };
+    t.y += y;
+    t.w += u.words.ref;
+    byGroup.set(g, t);
+  }
+  const rate = (g: string) => byGroup.get(g)!.y / byGroup.get(g)!.w;
+  const v = new Map<string, number>();
+  for (const s of spk.values()) {
+    const r = s.y - rate(s.group) * s.w;
+    v.set(s.group, (v.get(s.group) ?? 0) + r * r);
+  }
+  const G = spk.size;
+  const N = rows.length;
+  const K = byGroup.size;
+  const factor = (G / (G - 1)) * ((N - 1) / (N - K));
+  const zq = normalQuantile(1 - (1 - level) / 2);
+  const out = new Map<string, Interval>();
+  if (!byGroup.has(referenceGroup)) return out;
+  const Eref = byGroup.get(referenceGroup)!.y;
+  for (const g of byGroup.keys()) {
+    if (g === referenceGroup) {
+      out.set(g, { estimate: 1, lo: 1, hi: 1 });
+      continue;
+    }
+    const Eg = byGroup.get(g)!.y;
+    const est = rate(g) / rate(referenceGroup);
+    if (Eg === 0 || Eref === 0) {
+      out.set(g, { estimate: est, lo: NaN, hi: NaN });
+      continue;
+    }
+    const se = Math.sqrt(((v.get(g) ?? 0) / (Eg * Eg) + (v.get(referenceGroup) ?? 0) / (Eref * Eref)) * factor);
+    out.set(g, { estimate: est, lo: est * Math.exp(-zq * se), hi: est * Math.exp(zq * se) });
+  }
+  return out;
 }

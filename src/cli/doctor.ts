@@ -17,6 +17,9 @@ export interface DoctorCheck {
 
 const MODEL_DIR = '/usr/share/pocketsphinx/model/en-us';
 export const SCLITE_PATH = '/usr/lib/sctk/bin/sclite';
+/** sphinxtrain's Baum–Welch tool and sphinxbase's feature extractor (acoustic adaptation, `adapt`). */
+const SPHINXTRAIN_BW = '/usr/lib/sphinxtrain/bw';
+const SPHINX_FE = '/usr/bin/sphinx_fe';
 
 /** Runs a program and returns the first line of its output, or undefined when it cannot run. */
 function probe(cmd: string, args: string[], timeoutMs = 10_000): Promise<string | undefined> {
@@ -126,6 +129,10 @@ export async function runDoctor(opts: { storePath?: string; env?: NodeJS.Process
     ),
     tool('espeak-ng', 'espeak-ng', ['--version'], false, apt('espeak-ng')),
     tool('flite', 'flite', ['--version'], false, apt('flite')),
+    tool('festival', 'festival', ['--version'], false, apt('festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts')),
+    tool('redis-server', 'redis-server', ['--version'], false, apt('redis-server')),
+    tool('chromium', 'chromium', ['--version'], false, apt('chromium')),
+    Promise.resolve(files('sphinxtrain', [SPHINXTRAIN_BW, SPHINX_FE], false, apt('sphinxtrain sphinxbase-utils'))),
     Promise.resolve(sqliteWritable(opts.storePath ?? '.asrfair/store.sqlite')),
     Promise.resolve(openaiCredentials(env)),
     Promise.resolve(awsCredentials(env)),

@@ -19,6 +19,11 @@ export interface CheckThresholds {
    * group worse than the rest); a WER only when its 95% interval lies wholly above maxWer.
    */
   significantOnly?: boolean;
+  /**
+   * Whether cells below the minimum cell rule can fail the gate (default false: they are listed as
+   * "not enough data" instead, since their estimates are too unstable to gate a release on).
+   */
+  includeSmallCells?: boolean;
 }
 
 export interface CheckViolation {
@@ -38,6 +43,8 @@ export interface CheckResult {
   /** Group rows checked (over every table). */
   groupsChecked: number;
   tablesChecked: number;
+  /** Rows below the minimum cell rule that were not checked, one line each ("table: group (n speakers, m words)"). */
+  notEnoughData: string[];
   /** One line: the pass summary, or the count of failures. */
   summary: string;
 }
@@ -101,9 +108,13 @@ export function undeclaredKeys(card: ServiceCard): string[] {
 export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const violations: CheckViolation[] = [];
   let groupsChecked = 0;
+  const notEnoughData: string[] = [];
   for (const t of card.tables) {
     for (const r of t.rows) {
-      if (r.suppressed) continue;
+      if (r.suppressed || (r.flags.includes('small-cell') && !th.includeSmallCells)) {
+        notEnoughData.push(`${tableHeading(t)}: group "${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words; minimum ${card.settings.minCell.speakers} and ${card.settings.minCell.words})`);
+        continue;
+      }
       groupsChecked++;
       violations.push(...checkRow(t, r, th));
     }
@@ -112,7 +123,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   if (th.maxDegradationGap !== undefined) {
     for (const d of card.degradation) {
       for (const r of d.rows) {
-        if (r.suppressed) continue;
+        if (r.suppressed || (r.smallCell && !th.includeSmallCells)) continue;
         degradationChecked++;
         const v = checkDegradationRow(d, r, th.maxDegradationGap, Boolean(th.significantOnly));
         if (v) violations.push(v);
@@ -125,19 +136,25 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     th.groupRatio !== undefined ? `ratio ≤ ${th.groupRatio}` : '',
     th.maxDegradationGap !== undefined ? `excess degradation ≤ ${(th.maxDegradationGap * 100).toFixed(1)} points (${degradationChecked} group × condition rows)` : '',
   ].filter(Boolean);
-  const mode = th.significantOnly ? ' (significant only)' : '';
+  const mode = (th.significantOnly ? ' (significant only)' : '') + (notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked (not enough data)` : '');
   if (groupsChecked === 0) {
     // A gate must not pass on nothing: an empty or fully failed run is a failure of its own.
-    return { passed: false, violations, groupsChecked, tablesChecked: card.tables.length, summary: 'FAIL: no scored group to check (the run has no scored utterances)' };
+    const why = notEnoughData.length ? `every group is below the minimum cell rule (${notEnoughData.length} not enough data; --include-small-cells to check them)` : 'the run has no scored utterances';
+    return { passed: false, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData, summary: `FAIL: no group to check (${why})` };
   }
   if (th.maxDegradationGap !== undefined && card.degradation.length === 0) {
     return {
-      passed: false, violations, groupsChecked, tablesChecked: card.tables.length,
+      passed: false, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData,
       summary: 'FAIL: --max-degradation-gap needs a run with the clean condition and at least one other condition; this run has none to compare',
     };
   }
   const summary = violations.length
-    ? `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed in ${groupsChecked} groups of ${card.tables.length} tables`
+    ? `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed in ${groupsChecked} groups of ${card.tables.length} tables${mode}`
     : `PASS: ${groupsChecked} groups in ${card.tables.length} tables within ${rules.join(', ') || 'no thresholds'}${mode}`;
-  return { passed: violations.length === 0, violations, groupsChecked, tablesChecked: card.tables.length, summary };
+  return { passed: violations.length === 0, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData, summary };
+}
+
+/** True when a gate sets at least one threshold. */
+export function hasThreshold(th: CheckThresholds): boolean {
+  return th.maxGap !== undefined || th.maxWer !== undefined || th.groupRatio !== undefined || th.maxDegradationGap !== undefined;
 }

@@ -3,7 +3,7 @@ import type { GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
-import { esc } from './render-html.ts';
+import { CARD_STYLE, esc, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc } from './render-md.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
@@ -29,7 +29,7 @@ function phoneOrder(m: ConfusionMatrix): { rows: string[]; cols: string[] } {
  * confusions get a black outline. Every cell has a tooltip with counts.
  */
 export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly ConfusionTest[] = [], opts: { cell?: number; title?: string } = {}): string {
-  const cell = opts.cell ?? 12;
+  const cell = opts.cell ?? 16;
   const { rows, cols } = phoneOrder(m);
   const totalRef = Object.values(m.refCounts).reduce((a, b) => a + b, 0);
   const rate = (r: string, c: string) => {
@@ -40,46 +40,54 @@ export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly Confus
   let maxOff = 0;
   for (const r of rows) for (const c of cols) if (r !== c) maxOff = Math.max(maxOff, rate(r, c).v);
   const isFlagged = new Set(flagged.map((f) => `${f.ref}\u0000${f.hyp}`));
-  const left = 34;
-  const top = 62;
-  const w = Math.max(360, left + cols.length * cell + 10);
-  const h = top + rows.length * cell + 26;
+  const red = (t: number) => `rgb(${Math.round(255 - 76 * t)},${Math.round(235 - 197 * t)},${Math.round(235 - 205 * t)})`;
+  const grey = (v: number) => {
+    const g = Math.round(235 - 120 * v);
+    return `rgb(${g},${g},${g})`;
+  };
+  const left = 44;
+  const top = 78;
+  const w = Math.max(560, left + cols.length * cell + 12);
+  const gridBottom = top + rows.length * cell;
+  const h = gridBottom + 78;
   const title = opts.title ?? `Phone confusions: ${m.group}`;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(title)}" font-family="sans-serif" font-size="8">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(title)}" font-family="system-ui,sans-serif" font-size="11">`,
     `<title>${esc(title)}</title>`,
-    `<text x="4" y="11" font-size="10" font-weight="bold">${esc(title)}</text>`,
-    `<text x="4" y="23">rows: reference phone; columns: recognised phone; ∅ = deleted / inserted</text>`,
+    `<text x="4" y="14" font-size="13" font-weight="600">${esc(title)}</text>`,
+    `<text x="4" y="30">rows: reference phone; columns: recognised phone; ∅ = deleted / inserted</text>`,
   ];
   cols.forEach((c, j) => {
-    const x = left + j * cell + cell / 2;
+    const x = left + j * cell + cell / 2 + 4;
     parts.push(`<text x="${x}" y="${top - 4}" text-anchor="start" transform="rotate(-90 ${x} ${top - 4})">${esc(c)}</text>`);
   });
   rows.forEach((r, i) => {
     const y = top + i * cell;
-    parts.push(`<text x="${left - 3}" y="${y + cell - 3}" text-anchor="end">${esc(r)}</text>`);
+    parts.push(`<text x="${left - 4}" y="${y + cell - 4}" text-anchor="end">${esc(r)}</text>`);
     cols.forEach((c, j) => {
       const { n, d, v } = rate(r, c);
       if (n === 0) return;
       const x = left + j * cell;
-      let fill: string;
-      if (r === c) {
-        const g = Math.round(235 - 120 * v);
-        fill = `rgb(${g},${g},${g})`;
-      } else {
-        const t = maxOff > 0 ? Math.min(1, v / maxOff) : 0;
-        fill = `rgb(${Math.round(255 - 76 * t)},${Math.round(235 - 197 * t)},${Math.round(235 - 205 * t)})`;
-      }
+      const fill = r === c ? grey(v) : red(maxOff > 0 ? Math.min(1, v / maxOff) : 0);
       const outline = isFlagged.has(`${r}\u0000${c}`) ? ' stroke="#000" stroke-width="1.5"' : '';
       parts.push(
         `<rect x="${x}" y="${y}" width="${cell - 1}" height="${cell - 1}" fill="${fill}"${outline}><title>${esc(`${r} → ${c}: ${n}/${d} (${fmtPct(v)})`)}</title></rect>`,
       );
     });
   });
+  // Colour scale: the red ramp of off-diagonal rates (0 … max), the grey of the diagonal, the flag outline.
+  const sy = gridBottom + 30;
+  const steps = 10;
+  const sw = 18;
+  parts.push(`<g class="scale" aria-label="colour scale"><text x="${left}" y="${sy - 6}">confusion rate (off-diagonal):</text>`);
+  for (let k = 0; k < steps; k++) parts.push(`<rect class="scale-step" x="${left + k * sw}" y="${sy}" width="${sw}" height="10" fill="${red((k + 0.5) / steps)}"/>`);
+  parts.push(`<text x="${left}" y="${sy + 24}" text-anchor="start">0%</text><text x="${left + steps * sw}" y="${sy + 24}" text-anchor="end">${esc(fmtPct(maxOff))}</text>`);
+  const gx = left + steps * sw + 24;
   parts.push(
-    `<text x="${left}" y="${h - 8}">${esc(`${m.utterances} utterances, ${m.speakers} speakers; red scale max ${fmtPct(maxOff)} off-diagonal`)}</text>`,
-    '</svg>',
+    `<rect x="${gx}" y="${sy}" width="10" height="10" fill="${grey(0.8)}"/><text x="${gx + 14}" y="${sy + 9}">diagonal: recognised as itself (grey by rate)</text>`,
+    `<rect x="${gx}" y="${sy + 16}" width="10" height="10" fill="#fff" stroke="#000" stroke-width="1.5"/><text x="${gx + 14}" y="${sy + 25}">outlined: flagged for this group</text></g>`,
   );
+  parts.push(`<text x="4" y="${h - 6}">${esc(`${m.utterances} utterances, ${m.speakers} speakers`)}</text>`, '</svg>');
   return parts.join('');
 }
 
@@ -184,9 +192,9 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
 }
 
 /** HTML fragment of the section (inline SVG heatmaps; classes only, no inline styles or scripts). */
-export function confusableHtmlSection(report: GlassReport, opts: { top?: number } = {}): string {
+export function confusableHtmlSection(report: GlassReport, opts: { top?: number; heading?: boolean } = {}): string {
   const top = opts.top ?? 10;
-  const h: string[] = ['<section class="confusable"><h2>Confusable sounds</h2>', `<p>${esc(METHOD_MD)}</p>`];
+  const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(METHOD_MD)}</p>`];
   h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
   for (const { name, note, result } of methodSections(report)) {
     h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p>`);
@@ -210,7 +218,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number 
         h.push('</tbody></table>');
       }
       const m = result.matrices.find((x) => x.group === g);
-      if (m) h.push(`<figure>${confusionHeatmapSvg(m, flagged, { title: `${name.split(':')[0]} phone confusions: ${g}` })}</figure>`);
+      if (m) h.push(`<figure class="heatmap">${confusionHeatmapSvg(m, flagged, { title: `${name.split(':')[0]} phone confusions: ${g}` })}</figure>`);
     }
   }
   if (report.goodness) {
@@ -245,17 +253,29 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number 
   return h.join('\n');
 }
 
-/** A self-contained HTML page holding only the confusable-sounds section. */
+/** Styles the glass-box page adds to the card's stylesheet. */
+const GLASS_STYLE = `
+section.confusable h3{margin-top:28px}section.confusable h4{font-size:14px;margin:18px 0 4px}
+section.confusable table td,section.confusable table th{text-align:left;white-space:normal}section.confusable table td:first-child{white-space:nowrap}
+figure.heatmap{margin:8px 0;overflow-x:auto}figure.heatmap svg{max-width:100%;height:auto}
+`;
+const GLASS_PAGE_STYLE = CARD_STYLE + GLASS_STYLE;
+
+/**
+ * A self-contained HTML page holding only the confusable-sounds section, in the service card's
+ * visual language (same stylesheet, same Content-Security-Policy: no script, style by hash).
+ */
 export function confusableHtmlPage(report: GlassReport, opts: { title?: string; top?: number } = {}): string {
   const title = opts.title ?? 'asrfair: confusable sounds';
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-${sha256b64(GLASS_PAGE_STYLE)}'; img-src data:; base-uri 'none'; form-action 'none'">`,
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title>`,
-    '<style>body{font:14px/1.45 sans-serif;max-width:1280px;margin:0 auto;padding:16px 24px}table{border-collapse:collapse;margin:6px 0 12px}td,th{border:1px solid #d9dde5;padding:2px 6px;text-align:left}figure{margin:8px 0}</style>',
-    `</head><body><h1>${esc(title)}</h1>`,
-    confusableHtmlSection(report, opts),
-    '</body></html>',
+    `<style>${GLASS_PAGE_STYLE}</style>`,
+    `</head><body><header><h1>${esc(title)}</h1></header><main>`,
+    confusableHtmlSection(report, { ...opts, heading: false }),
+    '</main></body></html>',
   ].join('\n');
 }
 

@@ -8,6 +8,7 @@ import {
   RUN_EXPORT_VERSION,
   RUN_META_FILE,
   RunMetaSchema,
+  analysisSettingsOf,
   type ExportedUtterance,
   type RunMetaInput,
 } from '../score/run-export.ts';
@@ -59,6 +60,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     ...(suite.card?.intendedUse ? { intendedUse: suite.card.intendedUse } : {}),
     limits: suite.card?.limits ?? [],
     confounders: suite.card?.confounders ?? [],
+    ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
   };
 }
 

@@ -13,9 +13,17 @@ export function fmtPct(x: number | null | undefined, digits = 1): string {
   return finite(x) ? `${(x * 100).toFixed(digits)}%` : DASH;
 }
 
-/** WER with its interval: "12.3% [10.1, 14.6]". */
+/** Printed for an interval that cannot be estimated (e.g. a one-speaker cell: nothing to resample). */
+export const NO_INTERVAL = `[${DASH}]`;
+
+function hasInterval(i: Interval): boolean {
+  return finite(i.lo) && finite(i.hi);
+}
+
+/** WER with its interval: "12.3% [10.1, 14.6]"; "12.3% [—]" when the interval is undefined. */
 export function fmtPctInterval(i: Interval | null | undefined): string {
   if (!i || !finite(i.estimate)) return DASH;
+  if (!hasInterval(i)) return `${fmtPct(i.estimate)} ${NO_INTERVAL}`;
   return `${fmtPct(i.estimate)} [${(i.lo * 100).toFixed(1)}, ${(i.hi * 100).toFixed(1)}]`;
 }
 
@@ -23,18 +31,29 @@ export function fmtPctInterval(i: Interval | null | undefined): string {
 export function fmtGap(i: Interval | null | undefined): string {
   if (!i || !finite(i.estimate)) return DASH;
   const sign = i.estimate > 0 ? '+' : '';
+  if (!hasInterval(i)) return `${sign}${(i.estimate * 100).toFixed(1)} pp ${NO_INTERVAL}`;
   return `${sign}${(i.estimate * 100).toFixed(1)} pp [${(i.lo * 100).toFixed(1)}, ${(i.hi * 100).toFixed(1)}]`;
 }
 
 /** A ratio with its interval: "1.25× [1.05, 1.50]". */
 export function fmtRatio(i: Interval | null | undefined): string {
   if (!i || !finite(i.estimate)) return DASH;
+  if (Number.isNaN(i.lo) || Number.isNaN(i.hi)) return `${i.estimate.toFixed(2)}× ${NO_INTERVAL}`;
   return `${i.estimate.toFixed(2)}× [${finite(i.lo) ? i.lo.toFixed(2) : '∞'}, ${finite(i.hi) ? i.hi.toFixed(2) : '∞'}]`;
 }
 
-export function fmtP(p: number | null | undefined): string {
+/**
+ * A p-value: three decimals, "<0.001" below 0.001, and more digits near the significance level `alpha`
+ * (0.03–0.07 for α 0.05) so that a p flagged below α never prints as α or above (0.0496, not 0.050).
+ */
+export function fmtP(p: number | null | undefined, alpha = 0.05): string {
   if (!finite(p)) return DASH;
-  return p < 0.001 ? '<0.001' : p.toFixed(3);
+  if (p < 0.001) return '<0.001';
+  let digits = Math.abs(p - alpha) < 0.4 * alpha ? 4 : 3;
+  let s = p.toFixed(digits);
+  // Never let rounding carry p across α (or onto it).
+  while (digits < 10 && ((Number(s) === alpha && p !== alpha) || Number(s) < alpha !== p < alpha)) s = p.toFixed(++digits);
+  return s;
 }
 
 export function fmtInt(n: number | null | undefined): string {

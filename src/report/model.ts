@@ -16,8 +16,11 @@ export type CardModelChoice = CardModelFamily | 'none';
 export interface CardOptions {
   /** Label key of the main group table. */
   groupBy: string;
-  /** Intersectional slice keys (e.g. ['accent', 'gender']): one extra table per backend × condition. */
-  slices?: string[];
+  /**
+   * Intersectional slices: a list of slices, each a list of label keys (e.g. [['accent', 'gender'],
+   * ['accent', 'tts_engine']]), one table per slice × backend × condition. A flat list of keys is one slice.
+   */
+  slices?: readonly string[] | readonly (readonly string[])[];
   bootstrap?: number;
   seed?: number;
   minCell?: MinCell;
@@ -26,8 +29,16 @@ export interface CardOptions {
   alpha?: number;
   /** Publish mode: small cells are suppressed (values removed), not just marked. */
   publish?: boolean;
-  /** Time stamp printed on the card (default: now). */
+  /** Time stamp printed on the card (default: none, so the same run gives the same card byte for byte). */
   generatedAt?: string;
+  /**
+   * Settings that differ from the run's recorded analysis settings, one line each (e.g.
+   * "--bootstrap 2000 (run: 1000)"); printed at the top of the card so an overridden card cannot pass
+   * for the run's own. See src/report/card-settings.ts.
+   */
+  overrides?: string[];
+  /** Where the settings come from: the run's run.json, or defaults (an export that records none). */
+  settingsSource?: 'run' | 'defaults';
   /** Version of asrfair making the report. */
   toolVersion?: string;
   /** Group the gap-to-reference column and the model's rate ratios are measured against. */
@@ -40,7 +51,11 @@ export interface CardOptions {
   headline?: WerMetric;
 }
 
-export type CardFlag = 'small-cell' | 'significant-gap' | 'best';
+/**
+ * Row flags. `significant-gap`: adjusted p < α and the group is worse than the rest;
+ * `better-than-rest`: adjusted p < α and the group is better than the rest (the same test, the other side).
+ */
+export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'best';
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
@@ -59,8 +74,11 @@ export interface CardRow {
   meanSpeakerWer: number | null;
   cer: number | null;
   per: number | null;
+  /** WER(group) − WER(best group): descriptive, not what p tests. */
   gapToBest: Interval | null;
   ratioToBest: Interval | null;
+  /** WER(group) − WER(rest) with its bootstrap CI: the comparison the p-value tests. */
+  gapToRest: Interval | null;
   /** Raw and corrected p of the speaker-level permutation test, group vs rest. */
   p: number | null;
   pAdjusted: number | null;
@@ -87,7 +105,7 @@ export interface CardTable {
   bestGroup: string;
   /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
   referenceGroup: string | null;
-  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'p' | 'pAdjusted' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
+  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
   withinBetween: WithinBetween;
@@ -98,7 +116,7 @@ export interface ServiceCard {
   meta: RunMeta;
   settings: {
     groupBy: string;
-    slices: string[];
+    slices: string[][];
     bootstrap: number;
     seed: number;
     minCell: MinCell;
@@ -109,8 +127,12 @@ export interface ServiceCard {
     model: CardModelChoice;
     cleanCondition: string;
     headline: WerMetric;
+    /** Settings overridden on the command line against the run's, one line each (empty: the run's card). */
+    overrides: string[];
+    source: 'run' | 'defaults';
   };
-  generatedAt: string;
+  /** Time stamp of the card, or null (the default: a card is a function of the run). */
+  generatedAt: string | null;
   toolVersion: string;
   tables: CardTable[];
   /** Model-based view, one per backend (empty with model 'none'). */
@@ -118,6 +140,14 @@ export interface ServiceCard {
   /** Degradation under conditions, one per backend × condition ≠ clean (empty without clean + another condition). */
   degradation: CardDegradation[];
   footnotes: string[];
+}
+
+/** A flat key list is one slice; a list of lists is several. Empty and duplicate slices are dropped. */
+export function normaliseSlices(slices: CardOptions['slices']): string[][] {
+  if (!slices || slices.length === 0) return [];
+  const list = (typeof slices[0] === 'string' ? [slices as readonly string[]] : (slices as readonly (readonly string[])[])).map((s) => [...s]);
+  const seen = new Set<string>();
+  return list.filter((s) => s.length > 0 && !seen.has(s.join('\u0000')) && seen.add(s.join('\u0000')));
 }
 
 function slug(s: string): string {
@@ -130,11 +160,12 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (r.group === best) flags.push('best');
   const significant = r.permutation.pAdjusted < alpha && r.permutation.diff > 0;
   if (significant) flags.push('significant-gap');
+  else if (r.permutation.pAdjusted < alpha && r.permutation.diff < 0) flags.push('better-than-rest');
   if (publish && r.smallCell) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
-      cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
+      cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, diffToRest: null,
       gapToReference: null, minDetectableGap: null,
     };
   }
@@ -154,6 +185,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     per: r.per ?? null,
     gapToBest: r.gapToBest,
     ratioToBest: r.ratioToBest,
+    gapToRest: r.gapToRest,
     p: r.permutation.p,
     pAdjusted: r.permutation.pAdjusted,
     diffToRest: r.permutation.diff,
@@ -192,7 +224,7 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
 function footnotesFor(
   meta: RunMeta,
   s: ServiceCard['settings'],
-  generatedAt: string,
+  generatedAt: string | null,
   toolVersion: string,
   sections: { models: boolean; degradation: boolean; reference: boolean },
 ): string[] {
@@ -204,13 +236,13 @@ function footnotesFor(
     );
   }
   notes.push(`Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${c.description ? ` (${c.description})` : ''}.`);
-  notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card generated ${generatedAt} by asrfair ${toolVersion}.`);
+  notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
   notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : 'unit (plain Levenshtein 1/1/1)'}.`);
   for (const b of meta.backends) notes.push(`Backend ${b.name}${b.model ? ` model ${b.model}` : ''}${b.version ? ` version ${b.version}` : ''} (key ${b.key}).`);
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
   notes.push(
-    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap and ratio are to the best group meeting the minimum cell rule.`,
+    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best group meeting the minimum cell rule, descriptive only. A cell of one speaker has no interval ([—]).`,
   );
   notes.push(
     `p: speaker-level permutation test of the group against all other groups, adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition (slices: across the slices meeting the minimum cell in their table); "significant gap" = adjusted p < ${s.alpha} and the group is worse than the rest.`,
@@ -247,7 +279,7 @@ function footnotesFor(
 export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[], options: CardOptions): ServiceCard {
   const settings: ServiceCard['settings'] = {
     groupBy: options.groupBy,
-    slices: options.slices ?? [],
+    slices: normaliseSlices(options.slices),
     bootstrap: options.bootstrap ?? 2000,
     seed: options.seed ?? 1,
     minCell: options.minCell ?? DEFAULT_MIN_CELL,
@@ -258,6 +290,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     model: options.model ?? 'poisson',
     cleanCondition: options.cleanCondition ?? 'clean',
     headline: options.headline ?? 'pooled',
+    overrides: options.overrides ?? [],
+    source: options.settingsSource ?? 'run',
   };
   const common = {
     resamples: settings.bootstrap,
@@ -274,12 +308,12 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
   });
   // Slices are corrected for the number of slices tried within their own table (analyseSlices).
-  const sliceTables = settings.slices.length ? analyseSlices(utts, { ...common, keys: settings.slices, correction: settings.correction }) : [];
-  const generatedAt = options.generatedAt ?? new Date().toISOString();
+  const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction }) }));
+  const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   const tables = [
     ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish)),
-    ...sliceTables.map((t) => toTable(t, 'slice', [...settings.slices], meta, settings.alpha, settings.publish)),
+    ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish))),
   ];
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend.

@@ -2,6 +2,7 @@
 import { UsageError } from '../manifest/errors.ts';
 import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
 import { isReportFormat, type ReportFormat } from './write.ts';
+import type { SettingFlags } from './card-settings.ts';
 
 
 export function parseNumberFlag(flag: string, v: string | undefined, o: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
@@ -50,15 +51,19 @@ export function checkReferenceGroup(name: string | undefined, groups: ReadonlySe
   return g;
 }
 
-/** Flags common to report and check. */
+/** Flags common to report and check, as commander gives them (absent = take the run's setting). */
 export interface StatFlags {
-  groupBy: string;
-  bootstrap: string;
-  seed: string;
-  minSpeakers: string;
-  minWords: string;
-  correction: string;
-  headline: string;
+  groupBy?: string;
+  slices?: string[];
+  bootstrap?: string;
+  seed?: string;
+  minSpeakers?: string;
+  minWords?: string;
+  correction?: string;
+  model?: string;
+  referenceGroup?: string;
+  cleanCondition?: string;
+  headline?: string;
 }
 
 /** `--headline`: pooled, mean-utterance or mean-speaker (see WerMetric in src/analysis/groups.ts). */
@@ -67,37 +72,65 @@ export function parseHeadline(v: string): WerMetric {
   return v as WerMetric;
 }
 
-export function parseStatFlags(f: StatFlags): {
-  groupBy: string;
-  bootstrap: number;
-  seed: number;
-  minCell: { speakers: number; words: number };
-  correction: 'holm' | 'bh';
-  headline: WerMetric;
-} {
-  if (!f.groupBy.trim()) throw new UsageError('--group-by needs a label key, e.g. accent');
-  return {
-    groupBy: f.groupBy.trim(),
-    bootstrap: parseNumberFlag('--bootstrap', f.bootstrap, { integer: true, min: 100, max: 1_000_000 })!,
-    seed: parseNumberFlag('--seed', f.seed, { integer: true, min: 0 })!,
-    minCell: {
-      speakers: parseNumberFlag('--min-speakers', f.minSpeakers, { integer: true, min: 0 })!,
-      words: parseNumberFlag('--min-words', f.minWords, { integer: true, min: 0 })!,
-    },
-    correction: parseCorrection(f.correction),
-    headline: parseHeadline(f.headline),
-  };
+/**
+ * `--slices` values: each occurrence is one slice (`accent,gender`); `;` separates several in one
+ * occurrence; `none` means no slices. Every slice needs at least two keys.
+ */
+export function parseSlices(values: readonly string[] | undefined): string[][] | undefined {
+  if (values === undefined) return undefined;
+  const slices = values.flatMap((v) => v.split(';')).map((v) => parseList(v)).filter((s) => s.length > 0);
+  if (slices.length === 1 && slices[0].length === 1 && slices[0][0] === 'none') return [];
+  for (const s of slices) {
+    if (s.length < 2) throw new UsageError(`--slices: a slice crosses at least two label keys (e.g. accent,gender), not "${s.join(',')}"`);
+  }
+  return slices;
 }
 
-/** Registers the shared statistics flags on a command (commander's Command, kept structural here). */
-export function statOptionSpecs(): Array<[string, string, string]> {
+/** Parses the shared statistics flags; each one left out stays undefined (the run's setting applies). */
+export function parseStatFlags(f: StatFlags): SettingFlags {
+  const out: SettingFlags = {};
+  if (f.groupBy !== undefined) {
+    if (!f.groupBy.trim()) throw new UsageError('--group-by needs a label key, e.g. accent');
+    out.groupBy = f.groupBy.trim();
+  }
+  const slices = parseSlices(f.slices);
+  if (slices !== undefined) out.slices = slices;
+  const num = (flag: string, v: string | undefined, o: { min?: number; max?: number; integer?: boolean }) => parseNumberFlag(flag, v, o);
+  const b = num('--bootstrap', f.bootstrap, { integer: true, min: 100, max: 1_000_000 });
+  if (b !== undefined) out.bootstrap = b;
+  const seed = num('--seed', f.seed, { integer: true, min: 0 });
+  if (seed !== undefined) out.seed = seed;
+  const sp = num('--min-speakers', f.minSpeakers, { integer: true, min: 0 });
+  if (sp !== undefined) out.minSpeakers = sp;
+  const w = num('--min-words', f.minWords, { integer: true, min: 0 });
+  if (w !== undefined) out.minWords = w;
+  if (f.correction !== undefined) out.correction = parseCorrection(f.correction);
+  if (f.model !== undefined) out.model = parseModelFlag(f.model);
+  if (f.referenceGroup !== undefined) out.referenceGroup = f.referenceGroup.trim();
+  if (f.cleanCondition !== undefined) out.cleanCondition = f.cleanCondition;
+  if (f.headline !== undefined) out.headline = parseHeadline(f.headline);
+  return out;
+}
+
+function collectSlices(v: string, prev: string[] | undefined): string[] {
+  return [...(prev ?? []), v];
+}
+
+/**
+ * The shared statistics flags of report and check: [flags, description, parser?]. None has a default:
+ * a flag left out takes the value run.json records (the suite's), so the card is the run's card.
+ */
+export function statOptionSpecs(): Array<[string, string, ((v: string, prev: string[] | undefined) => string[])?]> {
+  const run = "(default: the run's, from run.json)";
   return [
-    ['--group-by <key>', 'label key to group by', 'accent'],
-    ['--bootstrap <n>', 'bootstrap resamples (and permutations)', '2000'],
-    ['--seed <n>', 'seed of every random draw', '1'],
-    ['--min-speakers <n>', 'minimum speakers of a reportable cell', '10'],
-    ['--min-words <n>', 'minimum reference words of a reportable cell', '500'],
-    ['--correction <method>', 'multiple-testing correction: holm or bh', 'holm'],
-    ['--headline <metric>', 'WER the tables lead with (gaps, ratios, tests): pooled (Σerrors/Σwords), mean-utterance (Koenecke et al. 2020) or mean-speaker', 'pooled'],
+    ['--group-by <key>', `label key to group by ${run}`],
+    ['--slices <keys>', `an intersectional slice, comma separated (e.g. accent,gender); repeat the flag or separate slices with ; for several; "none" for no slices ${run}`, collectSlices],
+    ['--bootstrap <n>', `bootstrap resamples (and permutations) ${run}`],
+    ['--seed <n>', `seed of every random draw ${run}`],
+    ['--min-speakers <n>', `minimum speakers of a reportable cell ${run}`],
+    ['--min-words <n>', `minimum reference words of a reportable cell ${run}`],
+    ['--correction <method>', `multiple-testing correction: holm or bh ${run}`],
+    ['--clean-condition <key>', `condition the degradation section compares the others with ${run}`],
+    ['--headline <metric>', `WER the tables lead with (WER column, gaps, tests): pooled (Σerrors/Σwords), mean-utterance (Koenecke et al. 2020) or mean-speaker ${run}`],
   ];
 }

@@ -19,6 +19,8 @@ const HEADER = [
   'reference_group', 'gap_to_reference', 'gap_ref_lo', 'gap_ref_hi', 'min_detectable_gap',
   // Per table (on its overall line): within- vs between-group spread of per-speaker WER, uncorrected p.
   'wb_within', 'wb_between', 'wb_ratio', 'wb_p',
+  // WER(group) − WER(rest) with its CI: the comparison p tests (gap_to_best is descriptive).
+  'gap_to_rest', 'gap_rest_lo', 'gap_rest_hi',
   // Every WER summary with its CI; `wer` above is the headline one.
   'headline_metric', 'wer_pooled', 'wer_pooled_lo', 'wer_pooled_hi', 'wer_mean_utterance', 'wer_mean_utterance_lo', 'wer_mean_utterance_hi',
   'wer_mean_speaker', 'wer_mean_speaker_lo', 'wer_mean_speaker_hi',
@@ -43,10 +45,10 @@ export function renderCsv(card: ServiceCard): string {
   ];
   for (const t of card.tables) {
     const metrics = (r: Pick<CardRow, 'werMetrics'>) => [card.settings.headline, ...WER_METRICS.flatMap((m) => iv(r.werMetrics?.[m] ?? null))];
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...metrics(r)]));
-    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r)]));
+    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, ...metrics(overall)]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall)]));
   }
   return out.join('\r\n') + '\r\n';
 }
@@ -76,6 +78,8 @@ export function renderDegradationCsv(card: ServiceCard): string {
 const MODEL_HEADER = [
   'row_type', 'backend', 'backend_name', 'family', 'se_type', 'group_by', 'reference_group', 'term', 'suppressed', 'utterances',
   'rate_ratio', 'rate_ratio_lo', 'rate_ratio_hi', 'p', 'poisson_dispersion', 'pearson_dispersion', 'nb_alpha', 'n', 'clusters', 'note',
+  // Group lines: the same model without covariates. Covariate lines: share of its variance the groups explain.
+  'rate_ratio_no_covariates', 'rr_no_cov_lo', 'rr_no_cov_hi', 'covariate_r2', 'covariate_vif',
 ];
 
 /** Model-based view (card-model.csv): a `group` line per group, a `covariate` line per covariate, a `fit` line per backend. */
@@ -84,13 +88,14 @@ export function renderModelCsv(card: ServiceCard): string {
   for (const m of card.models) {
     const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
     for (const g of m.groups) {
-      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '']));
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '', ...iv(g.unadjusted), null, null]));
     }
     for (const c of m.covariates) {
-      out.push(line(['covariate', ...where, covariateLabel(c.name), false, null, ...iv(c.rateRatio), c.p, null, null, null, null, null, '']));
+      const coll = m.collinearity.find((x) => x.covariate === c.name);
+      out.push(line(['covariate', ...where, covariateLabel(c.name), false, null, ...iv(c.rateRatio), c.p, null, null, null, null, null, '', null, null, null, coll?.r2 ?? null, coll?.vif ?? null]));
     }
-    const note = m.error ? `error: ${m.error}` : m.warnings.join(' | ');
-    out.push(line(['fit', ...where, '', false, null, null, null, null, null, m.poissonDispersion, m.pearsonDispersion, m.nbAlpha, m.n, m.clusters, note]));
+    const note = m.error ? `error: ${m.error}` : [...m.collinearityWarnings, ...m.warnings].join(' | ');
+    out.push(line(['fit', ...where, '', false, null, null, null, null, null, m.poissonDispersion, m.pearsonDispersion, m.nbAlpha, m.n, m.clusters, note, null, null, null, null, null]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -15,7 +15,8 @@ import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterva
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
-  covariateLabel, degradationHeading, hasFailed, modelSectionTitle, modelSummaryText, tableHeading, withinBetweenText,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
+  modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
 
@@ -40,7 +41,8 @@ export function esc(s: string | number): string {
   return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
-const STYLE = `
+/** The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language. */
+export const CARD_STYLE = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1280px;padding:16px 24px 48px}
@@ -54,7 +56,7 @@ svg text{font:11px system-ui,sans-serif;fill:var(--fg)}
 svg .axis{stroke:#999;stroke-width:1}svg .grid{stroke:#eee;stroke-width:1}
 svg .bar{fill:var(--bar)}svg .bar.best{fill:var(--best)}svg .bar.sig{fill:var(--bad)}svg .bar.small{fill:var(--small)}
 svg .ci{stroke:#222;stroke-width:1.3}svg .zero{stroke:#555;stroke-dasharray:3 3}
-svg .pt{fill:var(--bar)}svg .pt.sig{fill:var(--bad)}svg .pt.best{fill:var(--best)}
+svg .pt{fill:var(--bar)}svg .pt.sig{fill:var(--bad)}svg .pt.best{fill:var(--best)}svg .pt.small{fill:var(--small)}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}
 th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
@@ -63,7 +65,7 @@ th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after
 tfoot td{font-weight:600}
 tr.suppressed td{color:var(--muted)}
 .flag{display:inline-block;border-radius:4px;padding:0 5px;font-size:12px;margin-left:2px}
-.flag.sig{background:#fbe3e1;color:var(--bad)}.warn{background:#fff4d6;border-left:3px solid #e6c35c;padding:4px 8px}.flag.small{background:#eceff5;color:var(--muted)}.flag.best{background:#e1f3e8;color:var(--best)}
+.flag.sig{background:#fbe3e1;color:var(--bad)}.warn{background:#fff4d6;border-left:3px solid #e6c35c;padding:4px 8px}.flag.small{background:#eceff5;color:var(--muted)}.flag.better{background:#e3ecfa;color:#2b4c8c}.flag.best{background:#e1f3e8;color:var(--best)}
 details{border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:4px 10px}
 summary{cursor:pointer;font-weight:600}
 .utt{border-top:1px solid var(--line);padding:8px 0}
@@ -77,6 +79,13 @@ summary{cursor:pointer;font-weight:600}
 .err{color:var(--bad)}
 audio{height:28px;vertical-align:middle}
 footer ol{padding-left:20px}footer li{margin:3px 0}
+th.v,td.v{background:#fbfcfe}td.grp{white-space:normal;min-width:9em;max-width:22em;overflow-wrap:anywhere}
+td.flags{text-align:left;white-space:normal;min-width:8em}
+.showsec{margin:8px 4px 0 0}.seclabel{color:var(--muted);font-size:12px;cursor:pointer}
+.showsec:not(:checked)~.tablewrap .sec{display:none}
+.chart-legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin:6px 0}
+.key{display:inline-flex;align-items:center;gap:5px}.sw{display:inline-block;width:14px;height:10px;border-radius:2px}
+.sw.plain{background:var(--bar)}.sw.sig{background:var(--bad)}.sw.best{background:var(--best)}.sw.small{background:var(--small)}
 `;
 
 // Sorts tables on header click (numbers by data-v, missing values last) and opens a drill-down from its link.
@@ -98,7 +107,7 @@ var ls=document.querySelectorAll('a.drill');for(var n=0;n<ls.length;n++)ls[n].ad
 openHash(location.hash);window.addEventListener('hashchange',function(){openHash(location.hash);});
 })();`;
 
-function sha256b64(s: string): string {
+export function sha256b64(s: string): string {
   return createHash('sha256').update(s, 'utf8').digest('base64');
 }
 
@@ -107,7 +116,7 @@ export function contentSecurityPolicy(): string {
   return [
     "default-src 'none'",
     `script-src 'sha256-${sha256b64(SCRIPT)}'`,
-    `style-src 'sha256-${sha256b64(STYLE)}'`,
+    `style-src 'sha256-${sha256b64(CARD_STYLE)}'`,
     'img-src data:',
     "media-src 'self' file: data:",
     "base-uri 'none'",
@@ -185,15 +194,15 @@ export function werChart(t: CardTable): string {
   return `<svg class="chart wer" role="img" aria-label="WER by group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
-/** Forest plot of the gap to the best group (percentage points) with 95% CIs and a zero line. */
+/** Forest plot of the gap to the rest (percentage points, the comparison p tests) with 95% CIs and a zero line. */
 export function gapChart(t: CardTable): string {
-  const rows = t.rows.filter((r) => r.gapToBest);
+  const rows = t.rows.filter((r) => r.gapToRest);
   const LABEL_W = labelWidth(rows.map((r) => r.group));
   const top = 8;
   const h = top + rows.length * ROW_H + 28;
   const fin = (v: number) => (Number.isFinite(v) ? v : 0);
-  let lo = Math.min(0, ...rows.map((r) => fin(r.gapToBest!.lo)));
-  let hi = Math.max(0, ...rows.map((r) => fin(r.gapToBest!.hi)));
+  let lo = Math.min(0, ...rows.map((r) => fin(r.gapToRest!.lo)), ...rows.map((r) => fin(r.gapToRest!.estimate)));
+  let hi = Math.max(0, ...rows.map((r) => fin(r.gapToRest!.hi)), ...rows.map((r) => fin(r.gapToRest!.estimate)));
   if (hi - lo < 0.01) hi = lo + 0.01;
   const pad = (hi - lo) * 0.05;
   lo -= pad;
@@ -208,14 +217,14 @@ export function gapChart(t: CardTable): string {
   rows.forEach((r, i) => {
     const y = top + i * ROW_H;
     const cy = y + ROW_H / 2;
-    const g = r.gapToBest!;
+    const g = r.gapToRest!;
     parts.push(`<text x="${LABEL_W - 6}" y="${y + 15}" text-anchor="end"><title>${esc(r.group)}</title>${esc(labelFits(r.group, LABEL_W))}</text>`);
     if (Number.isFinite(g.lo) && Number.isFinite(g.hi)) {
       parts.push(`<line class="ci" x1="${x(g.lo).toFixed(1)}" x2="${x(g.hi).toFixed(1)}" y1="${cy}" y2="${cy}"/>`);
     }
-    parts.push(`<circle class="pt ${barClass(r)}" cx="${x(g.estimate).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${r.group}: gap ${fmtGap(g)}`)}</title></circle>`);
+    parts.push(`<circle class="pt ${barClass(r)}" cx="${x(g.estimate).toFixed(1)}" cy="${cy}" r="4"><title>${esc(`${r.group}: gap to rest ${fmtGap(g)}`)}</title></circle>`);
   });
-  return `<svg class="chart gap" role="img" aria-label="Gap to the best group with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
+  return `<svg class="chart gap" role="img" aria-label="Gap to the rest with 95% intervals" width="${CHART_W}" height="${h}" viewBox="0 0 ${CHART_W} ${h}" xmlns="http://www.w3.org/2000/svg">${parts.join('')}</svg>`;
 }
 
 function num(v: number | null | undefined): string {
@@ -225,44 +234,87 @@ function num(v: number | null | undefined): string {
 function flagsHtml(r: CardRow): string {
   if (r.suppressed) return `<span class="flag small">suppressed</span>`;
   return r.flags
-    .map((f) => (f === 'best' ? '<span class="flag best">best</span>' : f === 'small-cell' ? '<span class="flag small">small cell</span>' : '<span class="flag sig">significant gap</span>'))
+    .map((f) =>
+      f === 'best'
+        ? '<span class="flag best">best</span>'
+        : f === 'small-cell'
+          ? '<span class="flag small">small cell</span>'
+          : f === 'better-than-rest'
+            ? '<span class="flag better">better than rest</span>'
+            : '<span class="flag sig">significant gap</span>',
+    )
     .join('');
 }
+
+type Col = {
+  head: string;
+  sort: 'num' | 'text' | null;
+  /** Verdict columns are always shown, first; secondary ones can be hidden with the table's toggle. */
+  kind: 'verdict' | 'sec';
+  cell: (r: CardRow) => string;
+  foot: string;
+};
 
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
-  const head: Array<[string, 'num' | 'text' | null]> = [
-    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'],
-    [`${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, 'num'],
-    ...otherWerMetrics(card.settings.headline).map((m): [string, 'num'] => [`${capitalise(werMetricLabel(m))} [95% CI]`, 'num']), ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
-    ['Ratio to best', 'num'], ...(ref ? ([[`Gap to ${t.referenceGroup} [95% CI]`, 'num']] as Array<[string, 'num']>) : []),
-    [`Adj. p (${card.settings.correction})`, 'num'], ['Detectable gap', 'num'], ['Flags', null],
+  const alpha = card.settings.alpha;
+  const td = (text: string, v: number | null | undefined, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${num(v)}">${esc(text)}</td>`;
+  const o = t.overall;
+  const ft = (s: string, cls = '') => `<td${cls ? ` class="${cls}"` : ''}>${esc(s)}</td>`;
+  const V = 'verdict';
+  const cols: Col[] = [
+    { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
+    { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
+    { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtP(r.pAdjusted, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
+    { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}</td>`, foot: '<td class="v flags"></td>' },
+    { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
+    ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
+    { head: 'Hours', sort: 'num', kind: 'sec', cell: (r) => td(fmtHours(r.hours), r.hours, 'sec'), foot: ft(fmtHours(o.hours), 'sec') },
+    { head: 'Ref words', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.refWords), r.refWords, 'sec'), foot: ft(fmtInt(o.refWords), 'sec') },
+    ...otherWerMetrics(card.settings.headline).map((m): Col => ({
+      head: `${capitalise(werMetricLabel(m))} [95% CI]`, sort: 'num', kind: 'sec',
+      cell: (r) => td(fmtPctInterval(r.werMetrics?.[m]), r.werMetrics?.[m].estimate, 'sec'), foot: ft(fmtPctInterval(o.werMetrics?.[m]), 'sec'),
+    })),
+    { head: 'CER', sort: 'num', kind: 'sec', cell: (r) => td(fmtPct(r.cer), r.cer, 'sec'), foot: ft(fmtPct(o.cer), 'sec') },
+    ...(per ? [{ head: 'PER', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtPct(r.per), r.per, 'sec'), foot: ft(fmtPct(o.per), 'sec') } as Col] : []),
+    { head: GAP_TO_BEST_HEADER, sort: 'num', kind: 'sec', cell: (r) => td(fmtGap(r.gapToBest), r.gapToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
+    { head: 'Ratio to best', sort: 'num', kind: 'sec', cell: (r) => td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
+    ...(ref ? [{ head: `Gap to ${t.referenceGroup} [95% CI]`, sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtGap(r.gapToReference), r.gapToReference?.estimate, 'sec'), foot: ft(DASH, 'sec') } as Col] : []),
+    { head: 'Detectable gap', sort: 'num', kind: 'sec', cell: (r) => td(fmtPp(r.minDetectableGap), r.minDetectableGap, 'sec'), foot: ft(DASH, 'sec') },
   ];
-  const th = head.map(([h, s]) => `<th scope="col"${s ? ` data-sort="${s}"` : ''}>${esc(h)}</th>`).join('');
-  const td = (text: string, v: number | null | undefined) => `<td data-v="${num(v)}">${esc(text)}</td>`;
+  const th =
+    '<th scope="col" data-sort="text">Group</th>' +
+    cols.map((c) => `<th scope="col"${c.sort ? ` data-sort="${c.sort}"` : ''}${c.kind === 'sec' ? ' class="sec"' : ' class="v"'}>${esc(c.head)}</th>`).join('');
   const body = t.rows
     .map((r) => {
       const id = drillIds.get(r.group);
       const name = id ? `<a class="drill" href="#${id}">${esc(r.group)}</a>` : esc(r.group);
       return (
-        `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + (failed ? td(fmtInt(r.failed), r.failed) : '') + td(fmtHours(r.hours), r.hours) + td(fmtInt(r.refWords), r.refWords) +
-        td(fmtPctInterval(r.wer), r.wer?.estimate) +
-        otherWerMetrics(card.settings.headline).map((m) => td(fmtPctInterval(r.werMetrics?.[m]), r.werMetrics?.[m].estimate)).join('') + td(fmtPct(r.cer), r.cer) +
-        (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
-        (ref ? td(fmtGap(r.gapToReference), r.gapToReference?.estimate) : '') +
-        td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}</td></tr>`
+        `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td class="v grp" data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
+        cols.map((c) => c.cell(r)).join('') +
+        '</tr>'
       );
     })
     .join('\n');
-  const o = t.overall;
-  const foot =
-    `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
-    `<td>${esc(fmtPctInterval(o.wer))}</td>${otherWerMetrics(card.settings.headline).map((m) => `<td>${esc(fmtPctInterval(o.werMetrics?.[m]))}</td>`).join('')}<td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
-    `<td>${DASH}</td><td>${DASH}</td>${ref ? `<td>${DASH}</td>` : ''}<td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
-  return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
+  const foot = `<tr><td class="v grp">All groups</td>${cols.map((c) => c.foot).join('')}</tr>`;
+  const toggle = `<input type="checkbox" class="showsec" id="sec-${esc(t.id)}" checked><label class="seclabel" for="sec-${esc(t.id)}">Secondary columns (sizes, CER, PER, gap and ratio to best, detectable gap)</label>`;
+  return `${toggle}<div class="tablewrap"><table class="sortable card" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>`;
+}
+
+/** Colour key of the charts: every colour a bar or point can take. */
+export function chartLegend(): string {
+  const item = (cls: string, text: string) => `<span class="key"><span class="sw ${cls}"></span>${esc(text)}</span>`;
+  return (
+    `<p class="legend chart-legend">` +
+    item('plain', 'no significant gap') +
+    item('sig', 'significant gap (worse than the rest, adjusted p < α)') +
+    item('best', 'best group') +
+    item('small', 'not enough data (below the minimum cell)') +
+    `<span class="key">— whisker: 95% interval; [—]: none (one speaker)</span></p>`
+  );
 }
 
 function modelHtml(m: CardModel): string {
@@ -273,7 +325,8 @@ function modelHtml(m: CardModel): string {
     .map(
       (g) =>
         `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) + '</tr>',
+        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
+        (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
     )
     .join('');
   const covs = m.covariates
@@ -281,7 +334,8 @@ function modelHtml(m: CardModel): string {
     .join('');
   return (
     `<div class="model" data-backend="${esc(m.backend)}">${head}<p class="meta">${esc(modelSummaryText(m))}</p>` +
-    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th></tr></thead><tbody>${groups}</tbody></table></div>` +
+    m.collinearityWarnings.map((w) => `<p class="warn collinearity"><strong>Collinearity warning:</strong> ${esc(w)}</p>`).join('') +
+    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th><th scope="col" data-sort="num">Rate ratio without covariates [95% CI]</th></tr></thead><tbody>${groups}</tbody></table></div>` +
     (covs ? `<div class="tablewrap"><table class="model-covariates"><thead><tr><th scope="col">Covariate</th><th scope="col">Rate ratio [95% CI]</th><th scope="col">p</th></tr></thead><tbody>${covs}</tbody></table></div>` : '') +
     m.warnings.map((w) => `<p class="warn">Warning: ${esc(w)}</p>`).join('') +
     `</div>`
@@ -303,7 +357,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
       return (
         `<tr data-group="${esc(r.group)}"${r.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(r.group)}">${esc(r.group)}${r.suppressed ? ' †' : ''}</td>` +
         td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + td(fmtPct(r.werClean), r.werClean) + td(fmtPct(r.werCondition), r.werCondition) +
-        td(fmtGap(r.degradation), r.degradation?.estimate) + td(fmtGap(r.excessOverRest), r.excessOverRest?.estimate) + td(fmtP(r.pAdjusted), r.pAdjusted) +
+        td(fmtGap(r.degradation), r.degradation?.estimate) + td(fmtGap(r.excessOverRest), r.excessOverRest?.estimate) + td(fmtP(r.pAdjusted, card.settings.alpha), r.pAdjusted) +
         `<td>${flags}</td></tr>`
       );
     })
@@ -407,7 +461,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
 /** Renders the whole card as one HTML page. */
 export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = {}): string {
   const audio = new AudioLinker(run.dir, opts);
-  const limit = opts.drillLimit ?? 100;
+  const limit = opts.drillLimit ?? 50;
   const m = card.meta;
   const sections = card.tables.map((t, ti) => {
     const ids = new Map<string, string>();
@@ -421,9 +475,12 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
       `<p class="meta">Best group: ${esc(t.bestGroup)}. Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
-      `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval. Green: best group; red: significant gap; grey: small cell.</figcaption></figure>` +
-      `<figure>${gapChart(t)}<figcaption>Gap to best group (percentage points), 95% interval.</figcaption></figure></div>` +
-      `<div class="tablewrap">${cardTable(t, card, ids)}</div>` +
+      `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
+      cardTable(t, card, ids) +
+      (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
+      chartLegend() +
+      `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval.</figcaption></figure>` +
+      `<figure>${gapChart(t)}<figcaption>Gap to the rest (percentage points), 95% interval: the comparison the p-value tests.</figcaption></figure></div>` +
       `<p class="meta within-between">${esc(withinBetweenText(t))}</p>` +
       (t.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
       (drill
@@ -452,11 +509,11 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${esc(card.title)}</title>
-<style>${STYLE}</style>
+<style>${CARD_STYLE}</style>
 </head><body>
 <header><h1>${esc(card.title)}</h1>${banner}
-<p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · generated ${esc(card.generatedAt)} by asrfair ${esc(card.toolVersion)}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
-${budget}<nav><ul>${nav}</ul></nav></header>
+<p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · card by asrfair ${esc(card.toolVersion)}${card.generatedAt ? ` generated ${esc(card.generatedAt)}` : ''}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
+${settingsWarnings(card).map((w) => `<p class="banner override">${esc(w)}</p>`).join('')}${budget}<nav><ul>${nav}</ul></nav></header>
 <main>
 ${sections.join('\n')}
 </main>

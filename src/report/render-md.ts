@@ -1,6 +1,6 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
-import type { CardDegradation, CardDegradationRow, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
+import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
@@ -14,7 +14,8 @@ export function mdEscape(s: string): string {
 
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
-  return r.flags.map((f) => (f === 'small-cell' ? 'small cell' : f === 'significant-gap' ? 'significant gap' : 'best')).join(', ');
+  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: 'best' };
+  return r.flags.map((f) => text[f]).join(', ');
 }
 
 export function tableHeading(t: CardTable): string {
@@ -45,8 +46,9 @@ export function modelSectionTitle(card: ServiceCard): string {
 /** Summary line of one backend's model: reference, sample, covariates, dispersion. */
 export function modelSummaryText(m: CardModel): string {
   const cov = m.covariatesUsed.length ? m.covariatesUsed.join(', ') : 'none';
+  const coll = m.collinearity.length ? ` Share of covariate variance explained by the groups: ${m.collinearity.map((c) => `${c.covariate} R² ${fmtNum(c.r2)} (VIF ${Number.isFinite(c.vif) ? fmtNum(c.vif) : '∞'})`).join(', ')}.` : '';
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
-  return `Reference group: ${m.referenceGroup}. ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.`;
+  return `Reference group: ${m.referenceGroup}. ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
 
 export function covariateLabel(name: string): string {
@@ -68,10 +70,11 @@ function mdModel(m: CardModel): string {
   const out = [`### ${mdEscape(m.backendName)}`, ''];
   if (m.error) return [...out, `Model not fitted: ${mdEscape(m.error)}`, ''].join('\n');
   out.push(mdEscape(modelSummaryText(m)), '');
-  out.push('| Group | Utterances | Rate ratio [95% CI] | p |', '| --- | ---: | ---: | ---: |');
+  for (const w of m.collinearityWarnings) out.push(`> **Collinearity warning:** ${mdEscape(w)}`, '');
+  out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
     const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
-    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${g.reference ? '1 (reference)' : fmtRatio(g.rateRatio)} | ${fmtP(g.p)} |`);
+    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${g.reference ? '1 (reference)' : fmtRatio(g.rateRatio)} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
   if (m.covariates.length) {
     out.push('', '| Covariate | Rate ratio [95% CI] | p |', '| --- | ---: | ---: |');
@@ -92,7 +95,7 @@ function mdDegradation(d: CardDegradation, card: ServiceCard): string {
     lines.push(
       `| ${[
         mdEscape(r.group) + (r.suppressed ? ' †' : ''), fmtInt(r.speakers), fmtInt(r.utterances), fmtPct(r.werClean), fmtPct(r.werCondition),
-        fmtGap(r.degradation), fmtGap(r.excessOverRest), fmtP(r.pAdjusted), degradationFlagText(r) || ' ',
+        fmtGap(r.degradation), fmtGap(r.excessOverRest), fmtP(r.pAdjusted, card.settings.alpha), degradationFlagText(r) || ' ',
       ].join(' | ')} |`,
     );
   }
@@ -100,34 +103,64 @@ function mdDegradation(d: CardDegradation, card: ServiceCard): string {
   return lines.join('\n');
 }
 
+/** Header of the gap column every verdict reads: the same comparison as the p-value's. */
+export const GAP_TO_REST_HEADER = 'Gap to rest [95% CI]';
+export function pHeader(card: ServiceCard): string {
+  return `Adj. p vs rest (${card.settings.correction})`;
+}
+export const GAP_TO_BEST_HEADER = 'Gap to best, descriptive [95% CI]';
+
+/** The sentence above every group table saying what one row compares. */
+export const COMPARISON_NOTE =
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested).';
+
+/** Whether a table has a row whose interval is undefined (a one-speaker cell). */
+export function hasUndefinedInterval(t: CardTable): boolean {
+  return t.rows.some((r) => r.wer !== null && !(Number.isFinite(r.wer.lo) && Number.isFinite(r.wer.hi)));
+}
+export const NO_INTERVAL_NOTE = '[—] = no interval: a cell of one speaker cannot be resampled by speaker, so its uncertainty is unknown (not zero).';
+
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
+  const alpha = card.settings.alpha;
   const head = [
-    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`,
-    ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER',
-    ...(per ? ['PER'] : []), 'Gap to best [95% CI]', 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
-    `Adj. p (${card.settings.correction})`, 'Detectable gap', 'Flags',
+    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, GAP_TO_REST_HEADER, pHeader(card), 'Flags',
+    ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER', ...(per ? ['PER'] : []), GAP_TO_BEST_HEADER, 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
+    'Detectable gap',
   ];
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 || i === head.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'Group' || h === 'Flags' ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of t.rows) {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
+      fmtGap(r.gapToRest), fmtP(r.pAdjusted, alpha), flagText(r) || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
-      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtP(r.pAdjusted), fmtPp(r.minDetectableGap), flagText(r) || ' ',
+      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const o = t.overall;
   lines.push(
     `| **All groups** | ${[
-      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer),
-      ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(o.werMetrics?.[m])), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH, DASH, ' ',
+      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), DASH, DASH, ' ',
+      ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(o.werMetrics?.[m])), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH,
     ].join(' | ')} |`,
   );
   return lines.join('\n');
+}
+
+/** Lines at the top of a card made with settings other than the run's (empty for the run's own card). */
+export function settingsWarnings(card: ServiceCard): string[] {
+  const out: string[] = [];
+  if (card.settings.overrides.length) {
+    out.push(`Not the run's card: settings overridden on the command line: ${card.settings.overrides.join('; ')}.`);
+  }
+  if (card.settings.source === 'defaults') {
+    out.push('This run export records no analysis settings (run.json has no "analysis"): the card uses the defaults and any flags given.');
+  }
+  return out;
 }
 
 /** The service card as Markdown: one table per backend × condition × grouping, then numbered notes. */
@@ -140,8 +173,11 @@ export function renderMarkdown(card: ServiceCard): string {
     `Corpus **${mdEscape(card.meta.corpus.name)}** (hash \`${card.meta.corpus.hash.replace(/`/g, '')}\`), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
     '',
   );
+  for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');
+  if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(withinBetweenText(t)), '');
+    if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push('† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.', '');
   }
   if (card.models.length) {

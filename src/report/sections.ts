@@ -2,7 +2,9 @@
  * Card sections beyond the group tables: the model-based view (count regression per backend) and
  * degradation under conditions (each non-clean condition against clean, paired by utterance).
  */
-import { groupRateRatios, type GroupModel } from '../analysis/model.ts';
+import { groupOnlyPoissonRateRatios, groupRateRatios, type GroupModel } from '../analysis/model.ts';
+import { HIGH_COLLINEARITY_R2, MODERATE_COLLINEARITY_R2, type GroupCovariateCollinearity } from '../analysis/collinearity.ts';
+export type { GroupCovariateCollinearity };
 import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import type { MinCell } from '../analysis/groups.ts';
@@ -20,6 +22,8 @@ export interface CardModelGroup {
   /** Error-rate ratio vs the reference group, covariate-adjusted, 95% CI from the clustered SE. */
   rateRatio: Interval | null;
   p: number | null;
+  /** Rate ratio of the same model without covariates (group only): what adjusting changes. */
+  unadjusted: Interval | null;
 }
 
 export interface CardCovariate {
@@ -46,6 +50,13 @@ export interface CardModel {
   n: number;
   clusters: number;
   warnings: string[];
+  /** R² of each numeric covariate on the grouping, with its VIF. */
+  collinearity: GroupCovariateCollinearity[];
+  /**
+   * Shown on the rate-ratio table itself: covariates the grouping explains almost entirely
+   * (R² ≥ 0.8, VIF ≥ 5), whose adjustment absorbs the group effect.
+   */
+  collinearityWarnings: string[];
   /** Set when the model could not be fitted (the rest is then empty). */
   error: string | null;
 }
@@ -102,7 +113,8 @@ export interface ModelSectionOptions {
   suppressed: (backend: string, group: string) => boolean;
 }
 
-function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions): CardModel {
+function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): CardModel {
+  const unadjusted = (g: string) => plain?.groups.find((x) => x.group === g)?.rateRatio ?? null;
   const groupCols = new Set(m.groups.map((g) => `${m.groupBy}=${g.group}`));
   const warnings = m.warnings.map((w) =>
     m.family === 'poisson' && w.startsWith('overdispersion') ? `${w} (re-run with --model negbin)` : w,
@@ -118,9 +130,9 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions): C
       .map((g): CardModelGroup => {
         const reference = g.group === m.referenceGroup;
         if (!reference && o.suppressed(m.backend, g.group)) {
-          return { group: g.group, reference, suppressed: true, utterances: null, rateRatio: null, p: null };
+          return { group: g.group, reference, suppressed: true, utterances: null, rateRatio: null, p: null, unadjusted: null };
         }
-        return { group: g.group, reference, suppressed: false, utterances: g.utterances, rateRatio: g.rateRatio, p: reference ? null : g.p };
+        return { group: g.group, reference, suppressed: false, utterances: g.utterances, rateRatio: g.rateRatio, p: reference ? null : g.p, unadjusted: reference ? null : unadjusted(g.group) };
       })
       .sort(
         (a, b) =>
@@ -137,8 +149,39 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions): C
     n: m.n,
     clusters: m.clusters,
     warnings,
+    collinearity: m.collinearity,
+    collinearityWarnings: collinearityWarnings(m, o.groupBy, plain),
     error: null,
   };
+}
+
+const COVARIATE_WORDS: Record<string, string> = { snr: 'Estimated SNR', duration: 'Duration' };
+
+/** Largest |log rate ratio| over the non-reference groups of a model. */
+function largestEffect(m: Pick<GroupModel, 'groups' | 'referenceGroup'>): number {
+  return Math.max(0, ...m.groups.filter((g) => g.group !== m.referenceGroup && Number.isFinite(g.rateRatio.estimate)).map((g) => Math.abs(Math.log(g.rateRatio.estimate))));
+}
+
+/**
+ * Warnings printed on the rate-ratio table: one per covariate the grouping explains a large share of
+ * (R² ≥ HIGH_COLLINEARITY_R2, VIF ≥ 5; or R² ≥ MODERATE_COLLINEARITY_R2, VIF ≥ 2, when adjusting
+ * also removes more than half of the largest group effect on the log scale, so the adjusted and
+ * descriptive views disagree).
+ */
+export function collinearityWarnings(m: Pick<GroupModel, 'collinearity' | 'groups' | 'referenceGroup'>, groupBy: string, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): string[] {
+  const before = plain ? largestEffect(plain) : 0;
+  const after = largestEffect(m);
+  const attenuated = plain !== undefined && before > 0 && after < before / 2;
+  const change = attenuated ? ` Adjusting shrinks the largest group rate ratio (distance from 1, either direction) from ${Math.exp(before).toFixed(2)}× without covariates to ${Math.exp(after).toFixed(2)}×.` : '';
+  return m.collinearity
+    .filter((x) => x.r2 >= HIGH_COLLINEARITY_R2 || (x.r2 >= MODERATE_COLLINEARITY_R2 && attenuated))
+    .map(
+      (x) =>
+        `${COVARIATE_WORDS[x.covariate] ?? x.covariate} is collinear with ${groupBy}: ${groupBy} explains ${(x.r2 * 100).toFixed(0)}% of its variance (R² ${x.r2.toFixed(2)}, VIF ${Number.isFinite(x.vif) ? x.vif.toFixed(1) : '∞'}), so the model cannot tell the group's effect from the ${x.covariate === 'snr' ? 'SNR' : x.covariate}'s. ` +
+        (attenuated
+          ? `Adjusting for it removes most of the group difference: these rate ratios understate the gap and do not contradict the descriptive table above.${change}`
+          : 'The adjusted rate ratios and their intervals are unreliable; compare them with the rate ratios without covariates.'),
+    );
 }
 
 /**
@@ -158,12 +201,25 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
         se: 'CR1',
         ...(o.referenceGroup !== undefined ? { referenceGroup: o.referenceGroup } : {}),
       });
-      return fromGroupModel(m, meta, o);
+      // The same model without covariates shows what adjusting for them does to the group effects.
+      let plain: Pick<GroupModel, 'groups' | 'referenceGroup'> | undefined;
+      if (m.covariatesUsed.length && o.family === 'poisson') {
+        // Closed form of the group-only Poisson fit (same estimates and CR1 intervals, no iterations).
+        const rr = groupOnlyPoissonRateRatios(mine, o.groupBy, m.referenceGroup);
+        plain = { referenceGroup: m.referenceGroup, groups: m.groups.map((g) => ({ ...g, rateRatio: rr.get(g.group) ?? { estimate: NaN, lo: NaN, hi: NaN } })) };
+      } else if (m.covariatesUsed.length) {
+        try {
+          [plain] = groupRateRatios(mine, { groupBy: o.groupBy, covariates: [], family: o.family, se: 'CR1', referenceGroup: m.referenceGroup });
+        } catch {
+          plain = undefined;
+        }
+      }
+      return fromGroupModel(m, meta, o, plain);
     } catch (e) {
       return {
         backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '',
         groups: [], covariates: [], covariatesUsed: [], poissonDispersion: NaN, pearsonDispersion: NaN, nbAlpha: null,
-        n: 0, clusters: 0, warnings: [], error: (e as Error).message.replace(/^groupRateRatios: /, ''),
+        n: 0, clusters: 0, warnings: [], collinearity: [], collinearityWarnings: [], error: (e as Error).message.replace(/^groupRateRatios: /, ''),
       };
     }
   });

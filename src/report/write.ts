@@ -13,6 +13,9 @@ export function isReportFormat(s: string): s is ReportFormat {
   return (REPORT_FORMATS as readonly string[]).includes(s);
 }
 
+/** Utterances listed per group in the HTML drill-down unless asked otherwise (report and demo alike). */
+export const DEFAULT_DRILL_LIMIT = 50;
+
 /** File name of each format inside the output folder. */
 export const REPORT_FILES: Record<ReportFormat, string> = { md: 'card.md', html: 'card.html', csv: 'card.csv', json: 'card.json' };
 /** Extra CSV files, written with the csv format when the card has the section. */

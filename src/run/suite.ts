@@ -43,6 +43,24 @@ const LabelBinsSchema = z.union([
 
 const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
 
+/**
+ * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` when no thresholds
+ * are given (fractions: 0.03 = 3 points). Cells below the minimum cell rule are listed as "not enough
+ * data" and do not fail the gate unless `includeSmallCells` is true.
+ */
+export const GateSchema = z
+  .object({
+    maxGap: z.number().nonnegative().optional(),
+    maxWer: z.number().nonnegative().optional(),
+    groupRatio: z.number().positive().optional(),
+    maxDegradationGap: z.number().nonnegative().optional(),
+    significantOnly: z.boolean().optional(),
+    includeSmallCells: z.boolean().optional(),
+  })
+  .strict();
+
+export type Gate = z.infer<typeof GateSchema>;
+
 export const SuiteSchema = z
   .object({
     name: z.string().regex(nameRe, nameMsg),
@@ -87,10 +105,17 @@ export const SuiteSchema = z
       .union([positiveInt.transform((B) => ({ B })), z.object({ B: positiveInt.default(1000) }).strict()])
       .default({ B: 1000 }),
     minCell: z.object({ speakers: positiveInt.default(10), words: positiveInt.default(500) }).strict().default({ speakers: 10, words: 500 }),
-    gate: z
-      .object({ maxGap: z.number().nonnegative().optional(), maxWer: z.number().nonnegative().optional(), groupRatio: z.number().positive().optional() })
-      .strict()
-      .optional(),
+    /** Multiple-testing correction of the card's p-values (Holm or Benjamini–Hochberg). */
+    correction: z.enum(['holm', 'bh']).default('holm'),
+    /** Model-based view of the card: count regression family, or none. */
+    model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
+    /** Significance level of the card's flags and of the gate's significant-only mode. */
+    alpha: z.number().gt(0).lt(1).default(0.05),
+    /** Group the card's gap-to-reference column and the model's rate ratios are measured against. */
+    referenceGroup: z.string().min(1).optional(),
+    /** Condition the degradation section compares the others with. */
+    cleanCondition: z.string().min(1).default('clean'),
+    gate: GateSchema.optional(),
     concurrency: positiveInt.default(4),
     timeoutSec: z.number().positive().default(120),
     retries: z.number().int().nonnegative().default(3),

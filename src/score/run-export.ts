@@ -13,6 +13,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
+import { GateSchema } from '../run/suite.ts';
 export type { ExportedUtterance };
 
 export const RUN_META_FILE = 'run.json';
@@ -66,6 +67,57 @@ export const ConditionMetaSchema = z.object({
   description: z.string().optional(),
 });
 
+/**
+ * Every setting the service card and the gate of a run depend on, recorded from the suite so that
+ * `report` and `check` reproduce the run's card without repeating flags. Absent in exports written
+ * before it existed: reports then use the documented defaults and say so.
+ */
+export const AnalysisSettingsSchema = z.object({
+  /** Label keys the suite groups by; the card's main tables use the first. */
+  groupBy: z.array(z.string().min(1)).min(1),
+  /** Intersectional slices, each a list of ≥ 2 label keys: one slice table each. */
+  slices: z.array(z.array(z.string().min(1)).min(2)).default([]),
+  minCell: z.object({ speakers: z.number().int().nonnegative(), words: z.number().int().nonnegative() }),
+  /** Bootstrap resamples B (also the permutation count). */
+  bootstrap: z.number().int().positive(),
+  /** Seed of every random draw of the analysis. */
+  seed: z.number().int(),
+  metrics: z.array(z.string().min(1)).default(['wer', 'cer']),
+  /** The WER the card leads with (pooled, mean-utterance or mean-speaker: src/analysis/groups.ts WerMetric). */
+  headline: z.enum(['pooled', 'mean-utterance', 'mean-speaker']).default('pooled'),
+  correction: z.enum(['holm', 'bh']).default('holm'),
+  model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  referenceGroup: z.string().min(1).optional(),
+  cleanCondition: z.string().min(1).default('clean'),
+  gate: GateSchema.optional(),
+});
+
+export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
+
+/** The analysis settings of a suite (what `runMetaOf` records in run.json). */
+export function analysisSettingsOf(suite: {
+  groupBy: string[]; slices: string[][]; minCell: { speakers: number; words: number }; bootstrap: { B: number }; seed: number;
+  metrics: string[]; headline?: 'pooled' | 'mean-utterance' | 'mean-speaker'; correction?: 'holm' | 'bh'; model?: 'poisson' | 'negbin' | 'none'; alpha?: number; referenceGroup?: string;
+  cleanCondition?: string; gate?: z.infer<typeof GateSchema>;
+}): AnalysisSettings {
+  return AnalysisSettingsSchema.parse({
+    groupBy: suite.groupBy,
+    slices: suite.slices,
+    minCell: suite.minCell,
+    bootstrap: suite.bootstrap.B,
+    seed: suite.seed,
+    metrics: suite.metrics,
+    headline: suite.headline,
+    correction: suite.correction,
+    model: suite.model,
+    alpha: suite.alpha,
+    referenceGroup: suite.referenceGroup,
+    cleanCondition: suite.cleanCondition,
+    gate: suite.gate,
+  });
+}
+
 export const RunMetaSchema = z.object({
   format: z.literal(RUN_EXPORT_FORMAT),
   formatVersion: z.literal(RUN_EXPORT_VERSION),
@@ -91,6 +143,8 @@ export const RunMetaSchema = z.object({
   intendedUse: z.string().optional(),
   limits: z.array(z.string()).default([]),
   confounders: z.array(z.string()).default([]),
+  /** Analysis settings of the suite (grouping, slices, cells, bootstrap, seed, metrics, correction, model, gate). */
+  analysis: AnalysisSettingsSchema.optional(),
 });
 
 export type RunMeta = z.infer<typeof RunMetaSchema>;

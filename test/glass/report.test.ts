@@ -55,7 +55,10 @@ describe('confusable-sounds renderers', () => {
     const th2t = svg.match(/<rect [^>]*><title>TH → T: (\d+)\/(\d+) \(([\d.]+)%\)<\/title>/)!;
     expect(th2t.slice(1)).toEqual(['12', '24', '50.0']);
     expect(svg).toMatch(/<rect [^>]*stroke="#000"[^>]*><title>TH → T/);
-    expect(svg.match(/stroke="#000"/g)?.length).toBe(1);
+    // One outlined cell in the grid (the colour scale's key shows the outline once more).
+    const grid = svg.replace(/<g class="scale".*?<\/g>/, '');
+    expect(grid.match(/stroke="#000"/g)?.length).toBe(1);
+    expect(svg).toContain('<g class="scale"');
   });
 
   it('writes Markdown tables with escaped cells and JSON without NaN', () => {

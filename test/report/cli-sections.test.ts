@@ -20,7 +20,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('asrfair check --max-degradation-gap', () => {
   it('exits 1 naming every group whose excess degradation is over the limit', async () => {
-    const r = await cli('check', noisy, '--max-degradation-gap', '0.05', '--bootstrap', '200');
+    const r = await cli('check', noisy, '--max-degradation-gap', '0.05', '--bootstrap', '200', '--include-small-cells');
     expect(r.code).toBe(1);
     // Caribbean (+~20 points over the rest) and Welsh (+~8, not significant) both exceed 5 points.
     expect(r.stderr).toMatch(/Mock ASR · white noise 10 dB vs clean · by accent: group "caribbean" WER rises [\d.]+ points \([\d.]+% → [\d.]+%\), [\d.]+ points more than the rest \[95% CI [\d.]+, [\d.]+\], over --max-degradation-gap 5\.0 points/);
@@ -30,7 +30,7 @@ describe('asrfair check --max-degradation-gap', () => {
   });
 
   it('--significant-only fails on the significant group only', async () => {
-    const r = await cli('check', noisy, '--max-degradation-gap', '0.05', '--significant-only', '--bootstrap', '200');
+    const r = await cli('check', noisy, '--max-degradation-gap', '0.05', '--significant-only', '--bootstrap', '200', '--include-small-cells');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('group "caribbean"');
     expect(r.stderr).not.toContain('group "welsh"');
@@ -38,7 +38,7 @@ describe('asrfair check --max-degradation-gap', () => {
   });
 
   it('exits 0 when every excess is within the limit', async () => {
-    const r = await cli('check', noisy, '--max-degradation-gap', '0.5', '--bootstrap', '200');
+    const r = await cli('check', noisy, '--max-degradation-gap', '0.5', '--bootstrap', '200', '--include-small-cells');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS: .*excess degradation ≤ 50\.0 points \(3 group × condition rows\)/);
   });

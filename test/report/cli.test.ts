@@ -29,7 +29,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('asrfair check', () => {
   it('exits 1 naming the group and its numbers when the gap is over the limit', async () => {
-    const r = await cli('check', unfair, '--max-gap', '0.03', '--bootstrap', '200');
+    const r = await cli('check', unfair, '--max-gap', '0.03', '--bootstrap', '200', '--include-small-cells');
     expect(r.code).toBe(1);
     const card = loadRunForReport(unfair).utterances.filter((u) => u.labels.accent === 'caribbean');
     const wer = card.reduce((s, u) => s + u.words.sub + u.words.del + u.words.ins, 0) / card.reduce((s, u) => s + u.words.ref, 0);
@@ -41,11 +41,19 @@ describe('asrfair check', () => {
   });
 
   it('--significant-only ignores the small, non-significant gap but still fails on the real one', async () => {
-    const r = await cli('check', unfair, '--max-gap', '0.03', '--significant-only', '--bootstrap', '200');
+    const r = await cli('check', unfair, '--max-gap', '0.03', '--significant-only', '--bootstrap', '200', '--include-small-cells');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('"caribbean"');
     expect(r.stderr).not.toContain('"welsh"');
     expect(r.stderr).toMatch(/FAIL: 1 threshold crossed/);
+  });
+
+  it('lists a small cell as "not enough data" instead of failing on it, unless --include-small-cells', async () => {
+    const r = await cli('check', unfair, '--max-gap', '0.03', '--bootstrap', '200');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^not enough data: .*group "welsh" \(\d+ speakers, \d+ ref words; minimum 10 and 500\)$/m);
+    expect(r.stderr).not.toMatch(/group "welsh" WER/);
+    expect(r.stderr).toMatch(/^FAIL: 1 threshold crossed in 2 groups of 1 tables; 1 small cell not checked \(not enough data\)$/m);
   });
 
   it('exits 1 on --max-wer and --group-ratio too', async () => {
@@ -56,7 +64,7 @@ describe('asrfair check', () => {
   });
 
   it('exits 0 with a one-line summary when every group is within the limits', async () => {
-    const r = await cli('check', fair, '--max-gap', '0.08', '--max-wer', '0.2', '--bootstrap', '200');
+    const r = await cli('check', fair, '--max-gap', '0.08', '--max-wer', '0.2', '--bootstrap', '200', '--include-small-cells');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS: 3 groups in 1 tables within WER ≤ 20\.0%, gap ≤ 8\.0 points\n$/);
@@ -83,7 +91,7 @@ describe('asrfair report', () => {
     expect(r.code).toBe(0);
     for (const f of ['card.md', 'card.html', 'card.csv', 'card.json']) expect(existsSync(join(out, f))).toBe(true);
     const json = JSON.parse(readFileSync(join(out, 'card.json'), 'utf8'));
-    expect(json.settings).toMatchObject({ publish: true, bootstrap: 200, slices: ['accent', 'gender'] });
+    expect(json.settings).toMatchObject({ publish: true, bootstrap: 200, slices: [['accent', 'gender']] });
     expect(json.tables).toHaveLength(2);
     const bad = await cli('report', unfair, '--format', 'pdf');
     expect(bad.code).toBe(2);

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { checkCard, undeclaredKeys } from '../../report/check.ts';
-import { buildServiceCard } from '../../report/model.ts';
+import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+import { hasThreshold, type CheckThresholds } from '../../report/check.ts';
+import { cardOptionsForRun } from '../../report/card-settings.ts';
+import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
@@ -10,47 +12,59 @@ interface CheckFlags extends StatFlags {
   maxWer?: string;
   groupRatio?: string;
   significantOnly?: boolean;
+  includeSmallCells?: boolean;
   maxDegradationGap?: string;
-  cleanCondition: string;
 }
 
 export function registerCheck(program: Command): void {
   const cmd = program
     .command('check')
-    .description('CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold')
+    .description(
+      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold. Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's",
+    )
     .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
     .option('--max-gap <x>', 'largest allowed WER gap to the best group, as a fraction (0.03 = 3 points)')
     .option('--max-wer <x>', 'largest allowed WER of any group, as a fraction')
     .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group)')
     .option('--max-degradation-gap <x>', 'largest allowed excess WER rise of a group over the rest under a condition vs clean, as a fraction')
-    .option('--clean-condition <key>', 'condition the degradation check compares the others with', 'clean')
-    .option('--significant-only', 'fail on a gap/ratio only when significant after correction; on WER only when its CI lies above --max-wer');
-  for (const [flag, desc, def] of statOptionSpecs()) cmd.option(flag, desc, def);
+    .option('--significant-only', 'fail on a gap/ratio only when significant after correction; on WER only when its CI lies above --max-wer')
+    .option('--include-small-cells', 'let cells below the minimum cell rule fail the gate (default: listed as "not enough data")');
+  for (const [flag, desc, parse] of statOptionSpecs()) {
+    if (parse) cmd.option(flag, desc, parse);
+    else cmd.option(flag, desc);
+  }
   cmd.action((run: string, flags: CheckFlags) => {
-    const maxGap = parseNumberFlag('--max-gap', flags.maxGap, { min: 0, max: 1 });
-    const maxWer = parseNumberFlag('--max-wer', flags.maxWer, { min: 0 });
-    const groupRatio = parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 });
-    const maxDegradationGap = parseNumberFlag('--max-degradation-gap', flags.maxDegradationGap, { min: 0, max: 1 });
-    if (maxGap === undefined && maxWer === undefined && groupRatio === undefined && maxDegradationGap === undefined) {
-      throw new UsageError('check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap');
-    }
+    const given: CheckThresholds = {
+      maxGap: parseNumberFlag('--max-gap', flags.maxGap, { min: 0, max: 1 }),
+      maxWer: parseNumberFlag('--max-wer', flags.maxWer, { min: 0 }),
+      groupRatio: parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 }),
+      maxDegradationGap: parseNumberFlag('--max-degradation-gap', flags.maxDegradationGap, { min: 0, max: 1 }),
+    };
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);
-    const card = buildServiceCard(loaded.meta, loaded.utterances, {
-      ...stat,
-      // The gate reads the tables and the degradation section only: skip the regression.
-      model: 'none',
-      cleanCondition: flags.cleanCondition,
-      toolVersion: program.version() ?? 'unknown',
-    });
-    for (const k of undeclaredKeys(card)) process.stderr.write(`asrfair: warning: no utterance declares "${k}"; every speaker is in group "undeclared"\n`);
-    const result = checkCard(card, { maxGap, maxWer, groupRatio, maxDegradationGap, significantOnly: Boolean(flags.significantOnly) });
+    const recorded = gateThresholds(loaded.meta.analysis?.gate);
+    let th: CheckThresholds;
+    if (hasThreshold(given)) {
+      th = { ...given, significantOnly: Boolean(flags.significantOnly), includeSmallCells: Boolean(flags.includeSmallCells) };
+    } else if (recorded) {
+      th = { ...recorded, ...(flags.significantOnly ? { significantOnly: true } : {}), ...(flags.includeSmallCells ? { includeSmallCells: true } : {}) };
+      process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+    } else {
+      throw new UsageError(
+        'check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap (this run records no suite gate)',
+      );
+    }
+    const options = cardOptionsForRun(loaded.meta, stat);
+    const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
+    if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
+    for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
+    const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
+    const lines = gateReport(result);
     if (result.passed) {
-      process.stdout.write(`${result.summary}\n`);
+      process.stdout.write(lines.join('\n') + '\n');
       return;
     }
-    for (const v of result.violations) process.stderr.write(`${v.message}\n`);
-    process.stderr.write(`${result.summary}\n`);
+    process.stderr.write(lines.join('\n') + '\n');
     process.exitCode = 1;
   });
 }

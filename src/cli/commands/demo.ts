@@ -1,14 +1,11 @@
 import type { Command } from 'commander';
-import { resolve, join, relative } from 'node:path';
+import { resolve, join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
-import { loadSuite } from '../../run/suite.ts';
-import { buildServiceCard } from '../../report/model.ts';
-import { loadRunForReport } from '../../score/run-export.ts';
-import { writeReport } from '../../report/write.ts';
-import { renderMarkdown } from '../../report/render-md.ts';
+import { writeRunCard } from '../../report/run-card.ts';
+import { renderTerminalSummary } from '../../report/render-terminal.ts';
 
 export const DEMO_SUITE = new URL('../../../manifests/suites/demo.yaml', import.meta.url);
 
@@ -43,21 +40,9 @@ export function registerDemo(program: Command): void {
       drainSec: 30,
     });
     if (summary.status === 'interrupted') process.exit(130);
-    const loaded = loadRunForReport(out);
-    // The card follows the suite: its first grouping key and slice, cell minimum, bootstrap and seed.
-    const settings = loadSuite(suitePath);
-    const card = buildServiceCard(loaded.meta, loaded.utterances, {
-      groupBy: settings.groupBy[0],
-      slices: settings.slices[0],
-      bootstrap: settings.bootstrap.B,
-      seed: settings.seed,
-      minCell: settings.minCell,
-      headline: settings.headline,
-      publish: false,
-      toolVersion: program.version() ?? 'unknown',
-    });
-    const files = writeReport(card, loaded, join(out, 'report'), ['md', 'json', 'html', 'csv'], { embedAudio: false, drillLimit: 50 });
-    process.stdout.write(`\n${renderMarkdown(card)}\n`);
-    for (const f of files) process.stdout.write(`wrote ${relative(process.cwd(), f)}\n`);
+    // The card follows the run's recorded settings (the suite's), exactly as `asrfair report <run>` does.
+    const { card, files } = writeRunCard(out, { toolVersion: program.version() ?? 'unknown' });
+    const gate = summary.gate ? [`Suite gate: ${summary.gate.summary}`] : [];
+    process.stdout.write(`\n${renderTerminalSummary(card, files, { extra: gate })}`);
   });
 }

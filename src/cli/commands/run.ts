@@ -12,6 +12,10 @@ import { VERSION } from '../version.ts';
 import { setupScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { InputError } from '../../manifest/errors.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
+import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
+import type { CheckResult } from '../../report/check.ts';
+import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -29,6 +33,8 @@ export interface RunFlags {
   glass?: boolean;
   /** Skip the glass-box analysis of glassbox suites. */
   noGlass?: boolean;
+  /** Commander maps --no-gate to gate: false: do not evaluate the suite's gate after scoring. */
+  gate?: boolean;
   /** Scale-out: run shard i/n (1-based) into its own store; or send calls to workers through a Redis queue. */
   shard?: string;
   queue?: string;
@@ -112,7 +118,13 @@ function installSignals(drainSec: number, say: (s: string) => void): { stop: Abo
   };
 }
 
-export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunSummary> {
+/** What `runCommand` returns: the engine's summary, the export folder and the suite gate's result (when evaluated). */
+export interface RunCommandResult extends RunSummary {
+  exportDir?: string;
+  gate?: CheckResult;
+}
+
+export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunCommandResult> {
   const suite = loadSuite(suitePath);
   let normaliser: Normaliser;
   try {
@@ -129,7 +141,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
   const signals = installSignals(flags.drainSec, err);
   const runId = newRunId();
-  let summary: RunSummary;
+  let summary: RunCommandResult;
   try {
     summary = await runSuite({
       suite,
@@ -168,6 +180,18 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
+    summary.exportDir = dir;
+    // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
+    const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
+    if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
+    const exported = loadRunForReport(dir);
+    const hint = undeclaredKeyHint(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
+    if (hint) err(`asrfair: warning: ${hint}`);
+    if (th) {
+      summary.gate = evaluateGate(exported, th, {}, VERSION);
+      out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
+      for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
+    }
     for (const line of scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
       out('glass-box analysis: phone-loop decoding, forced alignment and confusable sounds per group…');
@@ -207,6 +231,7 @@ export function registerRun(program: Command): void {
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
+    .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons)")
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite; combine with asrfair merge')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
@@ -217,5 +242,6 @@ export function registerRun(program: Command): void {
         // In-flight work was drained or abandoned and the store is closed; do not wait for stray sockets or timers.
         process.exit(130);
       }
+      if (summary.gate && !summary.gate.passed) process.exitCode = 1;
     });
 }
