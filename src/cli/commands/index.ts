@@ -15,6 +15,7 @@ import { registerGlass } from './glass.ts';
 import { registerText } from './text.ts';
 import { registerMerge } from './merge.ts';
 import { registerWorker } from './worker.ts';
+import { registerAdapt } from './adapt.ts';
 
 /** Each command lives in its own file and registers itself here. */
-export const commands: Array<(program: Command) => void> = [registerValidate, registerScore, registerRun, registerBackends, registerDoctor, registerExport, registerReport, registerCompare, registerCheck, registerImport, registerSynth, registerDemo, registerGlass, registerText, registerMerge, registerWorker];
+export const commands: Array<(program: Command) => void> = [registerValidate, registerScore, registerRun, registerBackends, registerDoctor, registerExport, registerReport, registerCompare, registerCheck, registerImport, registerSynth, registerDemo, registerGlass, registerText, registerMerge, registerWorker, registerAdapt];
