@@ -5,7 +5,7 @@
  * WER, i.e. minimax, and average WER) → baseline vs selected remedy on the test speakers.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -50,6 +50,8 @@ export interface AdaptOptions {
   processes: number;
   /** MAP prior weight tau (default: map_adapt's Bayesian mean update). */
   tau?: number;
+  /** Also decode every candidate (not only the selected ones) on test and report each against the baseline. */
+  testAll?: boolean;
   base?: Partial<PocketSphinxOptions>;
   log?: (m: string) => void;
 }
@@ -73,6 +75,8 @@ export interface AdaptResult {
   candidates: Candidate[];
   selected: Record<Selection, string>;
   remedy: Record<Selection, RemedyReport>;
+  /** Every candidate tested against the baseline (with `testAll`; else the selected ones). */
+  remedyByCandidate: Record<string, RemedyReport>;
   failures: { id: string; file?: string; stage: string; error: string }[];
   rules: Record<string, PhoneRule[]>;
   variants: Record<string, VariantResult>;
@@ -163,7 +167,14 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     try {
       const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
       const spk = speakerOf(e);
-      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav: a.wav16k, duration: a.durationSec ?? 0 });
+      // pocketsphinx_batch appends a lower-case `.wav` to control-file entries: link other names (e.g. Kaldi's .WAV).
+      let wav = a.wav16k;
+      if (!wav.endsWith('.wav')) {
+        mkdirSync(join(work, 'audio'), { recursive: true });
+        wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
+        if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
+      }
+      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
     }
@@ -302,6 +313,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         const words = s.reduce((a, u) => a + u.words.ref, 0);
         perGroup[g] = { errors, words, wer: words ? errors / words : NaN };
       }
+      const empty = groups.filter((g) => !perGroup[g].words);
+      if (empty.length) {
+        const why = failures.filter((f) => f.stage === `decode ${c.name}`).slice(-1)[0]?.error ?? 'no dev utterances';
+        throw new AdaptError(`${c.name}: no dev utterance of group${empty.length > 1 ? 's' : ''} ${empty.map((g) => `"${g}"`).join(', ')} decoded (${why})`);
+      }
       const wers = Object.values(perGroup).map((p) => p.wer);
       const tot = Object.values(perGroup).reduce((a, p) => ({ e: a.e + p.errors, w: a.w + p.words }), { e: 0, w: 0 });
       c.dev = { perGroup, worst: Math.max(...wers), average: wers.reduce((a, b) => a + b, 0) / wers.length, pooled: tot.e / tot.w };
@@ -312,7 +328,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const testSet = of('test');
     const baseline = await decodeAll(candidates[0], testSet);
     const testScores = new Map<string, ScoredUtterance[]>([['baseline', baseline]]);
-    for (const name of new Set(Object.values(selected))) {
+    for (const name of new Set([...Object.values(selected), ...(opts.testAll ? candidates.map((c) => c.name) : [])])) {
       if (!testScores.has(name)) testScores.set(name, await decodeAll(candidates.find((c) => c.name === name)!, testSet));
     }
     const remedy = Object.fromEntries(
@@ -321,6 +337,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         remedyReport(baseline, testScores.get(selected[s])!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: selected[s], resamples: opts.resamples, seed: opts.seed, pair: opts.pair }),
       ]),
     ) as Record<Selection, RemedyReport>;
+    const remedyByCandidate: Record<string, RemedyReport> = {};
+    for (const [name, rows] of testScores) {
+      if (name !== 'baseline') {
+        remedyByCandidate[name] = remedyReport(baseline, rows, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair });
+      }
+    }
 
     // 6. Files: the split, adapted backends as a suite on the test speakers, the results.
     const files: string[] = [join(out, 'splits.json')];
@@ -346,7 +368,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       files.push(f);
     }
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, failures, rules, variants, trainAudioSeconds, decodeSeconds, files };
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, variants, trainAudioSeconds, decodeSeconds, files };
     writeFileSync(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

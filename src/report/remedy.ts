@@ -58,6 +58,19 @@ export function adaptMarkdown(a: AdaptResult): string {
     remedyMarkdown(a.remedy.minimax, 'worst-group (minimax)'),
     '',
     ...(a.selected.average !== a.selected.minimax ? [remedyMarkdown(a.remedy.average, 'average'), ''] : [`Selection by average dev WER picks the same candidate (${md(a.selected.average)}).`, '']),
+    ...(Object.keys(a.remedyByCandidate).length
+      ? [
+          '### Every tested candidate vs baseline (test speakers)',
+          '',
+          `| candidate | ${groups.map(md).join(' | ')} | gap before → after | gap closed | worse group |`,
+          `|---|${groups.map(() => '---|').join('')}---|---:|---|`,
+          ...Object.entries(a.remedyByCandidate).map(
+            ([name, r]) =>
+              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${pct(r.pair?.gapBefore ?? r.gapBefore)} → ${pct(r.pair?.gapAfter ?? r.gapAfter)} | ${(100 * (r.pair?.closed ?? r.gapClosed)).toFixed(0)}% | ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ') || 'none'} |`,
+          ),
+          '',
+        ]
+      : []),
     ...(a.failures.length ? [`${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${[...new Set(a.failures.map((f) => f.stage))].join(', ')}.`, ''] : []),
   ];
   return out.join('\n');
@@ -84,5 +97,6 @@ ${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some grou
 
 /** JSON of the section: the adaptation result without per-utterance detail. */
 export function adaptJson(a: AdaptResult): string {
-  return JSON.stringify({ ...a, remedy: Object.fromEntries(Object.entries(a.remedy).map(([k, r]) => [k, { ...r, groups: r.groups.map(({ paired: _p, ...g }) => g) }])) }, null, 2) + '\n';
+  const slim = (rs: Record<string, RemedyReport>) => Object.fromEntries(Object.entries(rs).map(([k, r]) => [k, { ...r, groups: r.groups.map(({ paired: _p, ...g }) => g) }]));
+  return JSON.stringify({ ...a, remedy: slim(a.remedy), remedyByCandidate: slim(a.remedyByCandidate) }, null, 2) + '\n';
 }

@@ -24,6 +24,7 @@ interface AdaptFlags {
   processes: number;
   bootstrap?: number;
   tau?: number;
+  testAll: boolean;
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -65,6 +66,7 @@ export function registerAdapt(program: Command): void {
     .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
     .option('--bootstrap <B>', 'bootstrap resamples (default: the suite\'s)', (v) => Number(v))
     .option('--tau <x>', 'MAP prior weight (default: map_adapt\'s Bayesian mean update)', (v) => Number(v))
+    .option('--test-all', 'decode every candidate on the test speakers too and report each against the baseline', false)
     .option('--processes <n>', 'parallel decoder processes', (v) => Number(v), DEFAULT_PROCESSES)
     .action(async (suiteFile: string, f: AdaptFlags) => {
       const suite = loadSuite(suiteFile);
@@ -96,6 +98,7 @@ export function registerAdapt(program: Command): void {
           resamples: f.bootstrap ?? suite.bootstrap.B,
           processes: f.processes,
           ...(f.tau !== undefined ? { tau: f.tau } : {}),
+          testAll: f.testAll,
           log: (m) => process.stderr.write(`${m}\n`),
         });
         mkdirSync(out, { recursive: true });
