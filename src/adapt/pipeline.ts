@@ -79,6 +79,8 @@ export interface AdaptResult {
   remedyByCandidate: Record<string, RemedyReport>;
   failures: { id: string; file?: string; stage: string; error: string }[];
   rules: Record<string, PhoneRule[]>;
+  /** Where the rules came from: the glass box on the train speakers, or given (`--rules`). */
+  rulesSource: 'glass' | 'given' | 'none';
   variants: Record<string, VariantResult>;
   trainAudioSeconds: number;
   decodeSeconds: Record<string, { audio: number; wall: number }>;
@@ -368,7 +370,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       files.push(f);
     }
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, variants, trainAudioSeconds, decodeSeconds, files };
+    const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files };
     writeFileSync(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

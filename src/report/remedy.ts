@@ -44,7 +44,7 @@ export function adaptMarkdown(a: AdaptResult): string {
     '',
     `Speaker-disjoint split per group (seed ${a.split.seed}, hash ${a.split.hash}): ${a.split.groups.map((g) => `${md(g.group)} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test). Adaptation data hash ${a.dataHash}, ${(a.trainAudioSeconds / 60).toFixed(1)} min of training audio.`,
     '',
-    `Rules from the glass box (train speakers): ${Object.entries(a.rules).map(([g, rs]) => `${md(g)}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged'}.`,
+    `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${Object.entries(a.rules).map(([g, rs]) => `${md(g)}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged'}.`,
     '',
     '### Candidates on dev speakers',
     '',
