@@ -72,7 +72,7 @@ export interface GlassReport {
   goodness?: GoodnessTest[];
   failures: GlassFailure[];
   settings: { glass: GlassOptions; engine: string };
-  evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[] };
+  evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
 }
@@ -118,13 +118,13 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
   const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
   let goodness: GoodnessTest[] | undefined;
+  const gu: GoodnessUtterance[] = [];
   if (o.goodness) {
     progress(`forced alignment of ${usable.length} utterances`);
     const aligned = await glass.forceAlignWordsBatch(
       usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) })),
       o.signal,
     );
-    const gu: GoodnessUtterance[] = [];
     for (const u of usable) {
       const a = aligned.get(u.id);
       const l = loop.get(u.id);
@@ -206,7 +206,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     goodness,
     failures,
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)' },
-    ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence } } : {}),
+    ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
 }
 
