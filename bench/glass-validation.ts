@@ -71,7 +71,7 @@ try {
         const per = v.rules.map((r) => `${r.rule} ${fmt(r.recall)}${r.visible.length ? ` (${r.found.length}/${r.visible.length})` : ''}`).join('; ');
         const visible = v.rules.filter((r) => r.visible.length);
         const macro = visible.reduce((a, r) => a + r.recall, 0) / Math.max(1, visible.length);
-        console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precision)} (${v.correctFlags}/${v.flags})  mean recall ${fmt(macro)} | ${per}`);
+        console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precision)} (${v.correctFlags}/${v.flags}, lenient ${fmt(v.precisionByPhone)})  mean recall ${fmt(macro)} | ${per}`);
         if (v.wrong.length) console.log(`            not planted: ${v.wrong.slice(0, 12).join(', ')}${v.wrong.length > 12 ? ' …' : ''}`);
         let row = summary.find((r) => r.size === size && r.kind === v.kind);
         if (!row) summary.push((row = { size, kind: v.kind, recall: [], precision: [] }));

@@ -18,7 +18,8 @@ import { createRng } from '../stats/rng.ts';
  *   pair of that group.
  * - Recall of a rule = its visible planted pairs that are flagged in its group / its visible planted
  *   pairs (goodness: visible canonical phones flagged / visible canonical phones).
- * - Precision = correct flags / all flags, over every group (a null group's flags are all wrong).
+ * - Precision = correct flags / all flags, over every group (a null group's flags are all wrong);
+ *   lenient precision counts a flag on a rewritten canonical phone as correct whatever it became.
  */
 
 export type EvidenceKind = 'phoneLoop' | 'goodness' | 'blackBox';
@@ -52,6 +53,11 @@ export interface EvidenceValidation {
   correctFlags: number;
   /** correctFlags / flags (NaN without flags). */
   precision: number;
+  /**
+   * Lenient precision: flags whose canonical phone is one the group's rules rewrote (e.g. DH → T when
+   * DH → D was planted: the recogniser heard the stop but not its voicing) / flags.
+   */
+  precisionByPhone: number;
   /** Flags that are not planted pairs, as `group: ref→hyp` (goodness: `group: phone`). */
   wrong: string[];
 }
@@ -96,8 +102,9 @@ export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[],
     rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN });
   }
   const correct = flags.filter(isCorrect);
+  const onPlantedPhone = flags.filter((f) => (byGroup.get(f.group) ?? []).some((p) => p.from === f.ref));
   const wrong = flags.filter((f) => !isCorrect(f)).map((f) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`);
-  return { kind, rules, flags: flags.length, correctFlags: correct.length, precision: flags.length ? correct.length / flags.length : Number.NaN, wrong };
+  return { kind, rules, flags: flags.length, correctFlags: correct.length, precision: flags.length ? correct.length / flags.length : Number.NaN, precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN, wrong };
 }
 
 /** Flags of a glass report, per kind of evidence. */
