@@ -9,8 +9,9 @@ import { PROMPTS } from './corpus.ts';
 
 /**
  * The glass box on a planted accent, end to end with real tools: festival speaks TH-rich prompts with
- * TH-stopping planted (rate 1) for group `th` and none for group `none` (4 synthetic speakers each,
- * 12 sentences), PocketSphinx decodes them, and the flags are scored against the ground truth.
+ * TH-stopping planted (rate 1) for group `th` and none for group `none` (6 synthetic speakers each,
+ * 8 sentences; with 4 a speaker-level permutation test of 4 vs 4 has 70 splits, p ≥ 1/70, and
+ * nothing survives Benjamini–Hochberg), PocketSphinx decodes them, and the flags are scored against the ground truth.
  * (bench/glass-validation.ts runs all eight rules at 3/6 speakers × 40 sentences.)
  */
 let dir: string;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'asrfair-planted-val-'));
   writeFileSync(join(dir, 'prompts.txt'), PROMPTS.join('\n') + '\n');
   const rules = parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'rules.yaml');
-  corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: 4, sentences: 12, seed: 5, promptsFile: join(dir, 'prompts.txt') });
+  corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: 6, sentences: 8, seed: 5, promptsFile: join(dir, 'prompts.txt') });
   report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { permutations: 999 } });
   val = Object.fromEntries(validateGlassReport(report, corpus.utterances).map((v) => [v.kind, v]));
 }, 600_000);
