@@ -9,6 +9,7 @@ import { buildServiceCard } from '../../report/model.ts';
 import { loadRunForReport } from '../../report/run-export.ts';
 import { writeReport } from '../../report/write.ts';
 import { renderMarkdown } from '../../report/render-md.ts';
+import { plantedGlassDemo } from '../../report/planted-glass.ts';
 
 export const DEMO_SUITE = new URL('../../../manifests/suites/demo.yaml', import.meta.url);
 
@@ -26,8 +27,9 @@ export function registerDemo(program: Command): void {
       )
       .option('--corpus <dir>', 'where the demo corpus is synthesised (kept and reused)', 'corpora/demo')
       .option('--store <path>', 'SQLite run store (results are reused on rerun)', '.asrfair/store.sqlite')
-      .option('--no-progress', 'no progress output'),
-  ).action(async (flags: DemoFlags & { corpus: string }) => {
+      .option('--no-progress', 'no progress output')
+      .option('--no-planted', 'skip the glass-box section on planted accents (corpora/planted-demo, synthetic)'),
+  ).action(async (flags: DemoFlags & { corpus: string; planted: boolean }) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
     // The shipped suite names the default corpus folder; point a copy at the corpus just built.
@@ -58,5 +60,9 @@ export function registerDemo(program: Command): void {
     const files = writeReport(card, loaded, join(out, 'report'), ['md', 'json', 'html', 'csv'], { embedAudio: false, drillLimit: 50 });
     process.stdout.write(`\n${renderMarkdown(card)}\n`);
     for (const f of files) process.stdout.write(`wrote ${relative(process.cwd(), f)}\n`);
+    if (flags.planted) {
+      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), log });
+      for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic)\n`);
+    }
   });
 }
