@@ -10,8 +10,9 @@ import { esc as escapeHtml } from './render-html.ts';
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
 const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
-/** Markdown table cell: pipes and line breaks escaped, leading formula characters neutralised. */
-const md = (s: string) => s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+/** Markdown text: Markdown/HTML characters escaped, line breaks folded, terminal control characters dropped. */
+// eslint-disable-next-line no-control-regex
+const md = (s: string) => s.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '').replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 
 function remedyMarkdown(r: RemedyReport, selection: string): string {
   const lines = [
