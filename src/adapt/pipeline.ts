@@ -50,6 +50,8 @@ export interface AdaptOptions {
   processes: number;
   /** MAP prior weight tau (default: map_adapt's Bayesian mean update). */
   tau?: number;
+  /** MAP also updates mixture weights (from the sendump reconstruction; the model is then written with mixture_weights, no sendump). */
+  mapWeights?: boolean;
   /** Also decode every candidate (not only the selected ones) on test and report each against the baseline. */
   testAll?: boolean;
   base?: Partial<PocketSphinxOptions>;
@@ -270,8 +272,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       }
       if (opts.methods.includes('map')) {
         t0 = Date.now();
-        const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau });
-        const provenance = `map-${w}-${dataHash}-${split.hash}`;
+        const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights });
+        const provenance = `map${opts.mapWeights ? '+weights' : ''}-${w}-${dataHash}-${split.hash}`;
         candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
       }
     }

@@ -25,6 +25,7 @@ interface AdaptFlags {
   bootstrap?: number;
   tau?: number;
   testAll: boolean;
+  mapWeights: boolean;
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -66,6 +67,7 @@ export function registerAdapt(program: Command): void {
     .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
     .option('--bootstrap <B>', 'bootstrap resamples (default: the suite\'s)', (v) => Number(v))
     .option('--tau <x>', 'MAP prior weight (default: map_adapt\'s Bayesian mean update)', (v) => Number(v))
+    .option('--map-weights', 'MAP also updates the mixture weights (reconstructed from the model\'s sendump; see README)', false)
     .option('--test-all', 'decode every candidate on the test speakers too and report each against the baseline', false)
     .option('--processes <n>', 'parallel decoder processes', (v) => Number(v), DEFAULT_PROCESSES)
     .action(async (suiteFile: string, f: AdaptFlags) => {
@@ -99,6 +101,7 @@ export function registerAdapt(program: Command): void {
           processes: f.processes,
           ...(f.tau !== undefined ? { tau: f.tau } : {}),
           testAll: f.testAll,
+          mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
         });
         mkdirSync(out, { recursive: true });
