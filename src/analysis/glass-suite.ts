@@ -44,6 +44,8 @@ export interface GlassSuiteOptions {
   decodeWords: boolean;
   /** Run forced alignment (chooses each word's pronunciation variant) and per-phone goodness. Default true. */
   goodness: boolean;
+  /** Beam of the forced-alignment retry for utterances the first attempt could not align (default 1e-250). */
+  retryBeam: string;
   /** Let forced alignment choose among dictionary pronunciation variants (else the first only). Default true. */
   variants: boolean;
   /** Return the per-utterance phone evidence too (for re-analysis of subsets; not written to reports). */
@@ -55,8 +57,33 @@ export interface GlassSuiteOptions {
 
 export interface GlassFailure {
   id: string;
+  /** The utterance's group (absent only when the audio could not be read before grouping). */
+  group?: string;
   stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
   error: string;
+}
+
+/**
+ * Forced-alignment retries: utterances the exact grammar could not align are retried with wider
+ * beams, then with a grammar in which any phone may be skipped. Counts per attempt and group.
+ */
+export interface AlignmentRetries {
+  attempts: { attempt: 'wider-beams' | 'loose-grammar'; beam: string; tried: number; recovered: number; byGroup: Record<string, { tried: number; recovered: number }> }[];
+  /** Canonical phones the loose grammar skipped (no goodness for them), per group. */
+  skippedPhones: Record<string, number>;
+}
+
+/** Failures counted per group and stage (every utterance that missed a stage, none dropped silently). */
+export function failureCounts(failures: readonly GlassFailure[]): { group: string; stage: GlassFailure['stage']; count: number }[] {
+  const m = new Map<string, { group: string; stage: GlassFailure['stage']; count: number }>();
+  for (const f of failures) {
+    const group = f.group ?? '(unknown)';
+    const k = `${group}\u0000${f.stage}`;
+    const e = m.get(k);
+    if (e) e.count++;
+    else m.set(k, { group, stage: f.stage, count: 1 });
+  }
+  return [...m.values()].sort((a, b) => a.group.localeCompare(b.group) || a.stage.localeCompare(b.stage));
 }
 
 export interface GlassReport {
@@ -71,14 +98,15 @@ export interface GlassReport {
   /** Forced-alignment goodness (GOP-like, per frame) per group and canonical phone. */
   goodness?: GoodnessTest[];
   failures: GlassFailure[];
+  alignmentRetries?: AlignmentRetries;
   settings: { glass: GlassOptions; engine: string };
-  evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[] };
+  evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
 }
 
 export function defaultGlassSuiteOptions(): GlassSuiteOptions {
-  return { processes: Math.max(1, cpus().length), glass: {}, confusable: {}, decodeWords: true, goodness: true, variants: true, keepEvidence: false };
+  return { processes: Math.max(1, cpus().length), glass: {}, confusable: {}, decodeWords: true, goodness: true, variants: true, keepEvidence: false, retryBeam: '1e-250' };
 }
 
 /**
@@ -104,7 +132,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   const prons = new Map(utts.map((u) => [u.id, pronunciationVariants(words(u.ref), variantsOf)]));
   const usable = utts.filter((u) => {
     const ok = prons.get(u.id)!.length > 0;
-    if (!ok) failures.push({ id: u.id, stage: 'g2p', error: 'reference has no pronounceable words' });
+    if (!ok) failures.push({ id: u.id, group: u.group, stage: 'g2p', error: 'reference has no pronounceable words' });
     return ok;
   });
   const glass = new PocketSphinxGlass(gopts, pron.word);
@@ -118,27 +146,54 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
   const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
   let goodness: GoodnessTest[] | undefined;
+  let retries: AlignmentRetries | undefined;
+  const gu: GoodnessUtterance[] = [];
   if (o.goodness) {
     progress(`forced alignment of ${usable.length} utterances`);
-    const aligned = await glass.forceAlignWordsBatch(
-      usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) })),
-      o.signal,
-    );
-    const gu: GoodnessUtterance[] = [];
+    const items = usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) }));
+    const aligned = await glass.forceAlignWordsBatch(items, o.signal);
+    // No silent drops: retry what failed with wider beams, then with a grammar that may skip phones.
+    const groupOfId = new Map(usable.map((u) => [u.id, u.group]));
+    retries = { attempts: [], skippedPhones: {} };
+    for (const attempt of [
+      { attempt: 'wider-beams' as const, beam: o.retryBeam, loose: false },
+      { attempt: 'loose-grammar' as const, beam: o.retryBeam, loose: true },
+    ]) {
+      const failed = items.filter((it) => !aligned.get(it.id)?.ok);
+      if (failed.length === 0) break;
+      progress(`forced alignment: retrying ${failed.length} utterances (${attempt.attempt}, beam ${attempt.beam})`);
+      const again = await glass.forceAlignWordsBatch(failed, o.signal, { beam: attempt.beam, loose: attempt.loose });
+      const byGroup: Record<string, { tried: number; recovered: number }> = {};
+      let recovered = 0;
+      for (const it of failed) {
+        const g = groupOfId.get(it.id)!;
+        const row = (byGroup[g] ??= { tried: 0, recovered: 0 });
+        row.tried++;
+        const r = again.get(it.id);
+        if (r?.ok) {
+          aligned.set(it.id, r);
+          row.recovered++;
+          recovered++;
+        }
+      }
+      retries.attempts.push({ attempt: attempt.attempt, beam: attempt.beam, tried: failed.length, recovered, byGroup });
+    }
     for (const u of usable) {
       const a = aligned.get(u.id);
       const l = loop.get(u.id);
       if (!a?.ok) {
-        failures.push({ id: u.id, stage: 'alignment', error: a?.error ?? 'no result' });
+        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: a?.error ?? 'no result' });
         continue;
       }
       const canon = chosenCanonical(prons.get(u.id)!, a.value.chosen);
       canonById.set(u.id, canon);
+      const alignedCanon = a.value.canonicalIndex ? a.value.canonicalIndex.map((k) => canon[k]) : canon;
+      if (alignedCanon.length < canon.length) retries.skippedPhones[u.group] = (retries.skippedPhones[u.group] ?? 0) + canon.length - alignedCanon.length;
       if (!l?.ok) continue;
       try {
-        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(canon, a.value.phones, l.value) });
+        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(alignedCanon, a.value.phones, l.value) });
       } catch (e) {
-        failures.push({ id: u.id, stage: 'alignment', error: (e as Error).message });
+        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: (e as Error).message });
       }
     }
     goodness = goodnessByGroup(gu, o.confusable);
@@ -148,7 +203,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   for (const u of usable) {
     const r = loop.get(u.id);
     if (!r?.ok) {
-      failures.push({ id: u.id, stage: 'phone-loop', error: r?.error ?? 'no result' });
+      failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result' });
       continue;
     }
     loopEvidence.push(
@@ -180,7 +235,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
               const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
               hyps.set(u.id, t.text);
             } catch (e) {
-              failures.push({ id: u.id, stage: 'words', error: (e as Error).message });
+              failures.push({ id: u.id, group: u.group, stage: 'words', error: (e as Error).message });
             }
           }),
         ),
@@ -205,8 +260,9 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     blackBox,
     goodness,
     failures,
+    ...(retries ? { alignmentRetries: retries } : {}),
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)' },
-    ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence } } : {}),
+    ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
 }
 
@@ -245,7 +301,7 @@ export async function runGlassboxOnManifest(
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
           utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id) });
         } catch (err) {
-          failures.push({ id: e.id, stage: 'audio', error: (err as Error).message });
+          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });
         }
       }),
     ),

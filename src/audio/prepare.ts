@@ -102,10 +102,12 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
   const src = await inspectSource(path, id);
   const base = { id, path, ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
 
-  // Fast path: already what backends want, honest header, nothing to cut or change: hash it, no copy.
+  // Fast path: already what backends want, honest header, nothing to cut or change: hash it, no copy. Only for a
+  // `.wav` name without white space: pocketsphinx_batch finds files by `-cepext .wav` through a control
+  // file that cannot carry spaces (speechocean762's `.WAV` files take the copy path below).
   const w = src.wav;
   if (
-    clean && !hasSeg && w && w.canonical && isTarget16kMonoS16(w) && src.flags.length === 0 &&
+    clean && !hasSeg && /\.wav$/.test(path) && !/\s/.test(path) && w && w.canonical && isTarget16kMonoS16(w) && src.flags.length === 0 &&
     w.dataBytes === src.size - CANONICAL_HEADER_BYTES && w.declaredDataBytes === w.dataBytes && w.dataBytes % 2 === 0
   ) {
     const source: SourceFacts = wavFacts(w);

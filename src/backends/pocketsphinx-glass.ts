@@ -76,6 +76,19 @@ export interface WordAlignment {
   phones: TimedPhone[];
   /** Index of the pronunciation chosen for each word. */
   chosen: number[];
+  /**
+   * Loose-grammar alignments only: for each aligned phone, its index in the concatenated chosen
+   * pronunciations (phones the aligner skipped have none). Absent: every canonical phone aligned, in order.
+   */
+  canonicalIndex?: number[];
+}
+
+/** How a forced alignment is attempted: beam width and whether phones may be skipped. */
+export interface AlignAttempt {
+  /** Beam, phone beam and word beam (default: the options' `alignBeam`). */
+  beam?: string;
+  /** Looser grammar: every phone may be skipped (a null transition beside it), so a path always reaches the end. */
+  loose?: boolean;
 }
 
 export type BatchResult<T> = Map<string, { ok: true; value: T } | { ok: false; error: string }>;
@@ -133,6 +146,63 @@ export function pronunciationFsg(name: string, prons: readonly (readonly (readon
     }
   });
   return [`FSG_BEGIN ${name}`, `NUM_STATES ${next}`, 'START_STATE 0', `FINAL_STATE ${n}`, ...trans, 'FSG_END', ''].join('\n');
+}
+
+/**
+ * Like `pronunciationFsg`, but every phone may be skipped (a null transition with probability
+ * `skipProb` beside it): a last resort when the exact grammar finds no path through the audio.
+ */
+export function looseFsg(name: string, prons: readonly (readonly (readonly string[])[])[], skipProb = 0.5): string {
+  const trans: string[] = [];
+  const n = prons.length;
+  let next = n + 1;
+  prons.forEach((variants, i) => {
+    for (const v of variants) {
+      let from = i;
+      v.forEach((ph, k) => {
+        const to = k === v.length - 1 ? i + 1 : next++;
+        // The skip goes through a state of its own: pocketsphinx 0.8 keeps only one transition per
+        // (from, to) pair, so a null transition beside the phone's would replace it.
+        const via = next++;
+        trans.push(`TRANSITION ${from} ${to} 1.0 ${ph}`, `TRANSITION ${from} ${via} ${skipProb}`, `TRANSITION ${via} ${to} 1.0`);
+        from = to;
+      });
+    }
+  });
+  return [`FSG_BEGIN ${name}`, `NUM_STATES ${next}`, 'START_STATE 0', `FINAL_STATE ${n}`, ...trans, 'FSG_END', ''].join('\n');
+}
+
+/**
+ * Parses a loose-grammar path: for each word a variant of which the aligned phones are an in-order
+ * subsequence (leftmost match). Returns the chosen variants and, per aligned phone, its index in the
+ * concatenated chosen pronunciations; undefined when no parse exists.
+ */
+export function chosenLoose(prons: readonly (readonly (readonly string[])[])[], phones: readonly string[]): { chosen: number[]; canonicalIndex: number[] } | undefined {
+  const fail = new Set<string>();
+  const walk = (i: number, j: number, offset: number): { chosen: number[]; canonicalIndex: number[] } | undefined => {
+    if (i === prons.length) return j === phones.length ? { chosen: [], canonicalIndex: [] } : undefined;
+    const key = `${i},${j}`;
+    if (fail.has(key)) return undefined;
+    for (let v = 0; v < prons[i].length; v++) {
+      const p = prons[i][v];
+      // Take the longest block phones[j..j+m) that is a subsequence of p first.
+      for (let m = Math.min(p.length, phones.length - j); m >= 0; m--) {
+        const idx: number[] = [];
+        let k = 0;
+        for (let t = 0; t < m && k <= p.length; t++) {
+          while (k < p.length && p[k] !== phones[j + t]) k++;
+          if (k === p.length) break;
+          idx.push(offset + k++);
+        }
+        if (idx.length !== m) continue;
+        const rest = walk(i + 1, j + m, offset + p.length);
+        if (rest) return { chosen: [v, ...rest.chosen], canonicalIndex: [...idx, ...rest.canonicalIndex] };
+      }
+    }
+    fail.add(key);
+    return undefined;
+  };
+  return walk(0, 0, 0);
 }
 
 /** Which pronunciation of each word a phone sequence took (undefined when it matches none). */
@@ -269,7 +339,7 @@ export class PocketSphinxGlass implements GlassBox {
    * of a one-phone dictionary, with optional silence/fillers between any two phones. With several
    * pronunciations per word the decoder picks the one that fits the audio.
    */
-  async forceAlignWordsBatch(items: readonly WordAlignItem[], signal?: AbortSignal): Promise<BatchResult<WordAlignment>> {
+  async forceAlignWordsBatch(items: readonly WordAlignItem[], signal?: AbortSignal, attempt: AlignAttempt = {}): Promise<BatchResult<WordAlignment>> {
     for (const it of items) {
       const all = it.prons.flat(2);
       const odd = all.filter((p) => !PHONE_SET.has(p));
@@ -278,17 +348,18 @@ export class PocketSphinxGlass implements GlassBox {
       }
       if (odd.length) throw new BackendError(`${it.id}: cannot align unknown phones ${odd.join(' ')}`, false);
     }
-    const o = this.options;
+    const beam = attempt.beam ?? this.options.alignBeam;
+    const fsg = attempt.loose ? looseFsg : pronunciationFsg;
     const raw = await this.batch(
       items,
       'alignment',
       (pdir, part) => {
         writeFileSync(join(pdir, 'phones.dict'), ARPABET_PHONES.map((p) => `${p} ${p}`).join('\n') + '\n');
-        part.forEach((it, k) => writeFileSync(join(pdir, `u${k}.fsg`), pronunciationFsg(`u${k}`, it.prons)));
+        part.forEach((it, k) => writeFileSync(join(pdir, `u${k}.fsg`), fsg(`u${k}`, it.prons)));
         writeFileSync(join(pdir, 'fsgctl'), part.map((_, k) => `u${k}`).join('\n') + '\n');
         return [
           '-dict', join(pdir, 'phones.dict'), '-fsgctl', join(pdir, 'fsgctl'), '-fsgdir', pdir, '-fsgext', '.fsg',
-          '-beam', o.alignBeam, '-pbeam', o.alignBeam, '-wbeam', o.alignBeam,
+          '-beam', beam, '-pbeam', beam, '-wbeam', beam,
         ];
       },
       false,
@@ -303,10 +374,13 @@ export class PocketSphinxGlass implements GlassBox {
         continue;
       }
       // A partial result (search ended off the final state) matches no full path.
-      const chosen = chosenVariants(
-        it.prons,
-        r.value.map((p) => p.phone),
-      );
+      const seq = r.value.map((p) => p.phone);
+      if (attempt.loose) {
+        const parse = chosenLoose(it.prons, seq);
+        out.set(it.id, parse ? { ok: true, value: { phones: r.value, ...parse } } : { ok: false, error: `${it.id}: loose alignment did not reach the end of the grammar` });
+        continue;
+      }
+      const chosen = chosenVariants(it.prons, seq);
       out.set(it.id, chosen ? { ok: true, value: { phones: r.value, chosen } } : { ok: false, error: `${it.id}: alignment did not reach the end of the grammar` });
     }
     return out;

@@ -19,6 +19,13 @@ export interface PocketSphinxOptions {
   processes: number;
   /** Extra decoder flags, e.g. { beam: '1e-60' } → `-beam 1e-60`. */
   flags: Record<string, string>;
+  /** MLLR mean transform (`mllr_solve` output) applied by the decoder's `-mllr`. */
+  mllr?: string;
+  /**
+   * Where an adapted model came from (method, adaptation data hash, split hash), as written by
+   * `asrfair adapt`; goes into the key so two adaptations never share cached results.
+   */
+  provenance?: string;
 }
 
 export function defaultPocketSphinxOptions(): PocketSphinxOptions {
@@ -168,20 +175,26 @@ export class PocketSphinxBackend implements Backend {
   }
 
   constructor(readonly options: PocketSphinxOptions) {
-    for (const f of [options.hmm, options.lm, options.dict]) {
+    for (const f of [options.hmm, options.lm, options.dict, ...(options.mllr ? [options.mllr] : [])]) {
       if (!existsSync(f)) throw new Error(`PocketSphinx model file not found: ${f} (apt-get install pocketsphinx-en-us)`);
     }
     this.args = [
       '-adcin', 'yes', '-adchdr', '44', '-cepdir', '/', '-cepext', '.wav',
       '-hmm', options.hmm, '-lm', options.lm, '-dict', options.dict,
+      ...(options.mllr ? ['-mllr', options.mllr] : []),
       ...Object.entries(options.flags).flatMap(([k, v]) => [`-${k.replace(/^-/, '')}`, String(v)]),
     ];
     const modelId = basename(dirname(options.hmm)) === 'en-us' && options.hmm.startsWith(POCKETSPHINX_MODEL_DIR) ? 'en-us' : options.hmm;
     const optHash = createHash('sha256')
-      .update(JSON.stringify({ hmm: options.hmm, lm: options.lm, dict: options.dict, flags: options.flags, v: debianVersion('pocketsphinx') }))
+      .update(
+        JSON.stringify({
+          hmm: options.hmm, lm: options.lm, dict: options.dict, flags: options.flags, v: debianVersion('pocketsphinx'),
+          ...(options.mllr ? { mllr: options.mllr } : {}), ...(options.provenance ? { provenance: options.provenance } : {}),
+        }),
+      )
       .digest('hex')
       .slice(0, 12);
-    this.key = `pocketsphinx:${modelId}:${optHash}`;
+    this.key = options.provenance ? `pocketsphinx:${modelId}+${options.provenance}:${optHash}` : `pocketsphinx:${modelId}:${optHash}`;
   }
 
   async info(): Promise<BackendInfo> {
@@ -263,6 +276,8 @@ registerBackend({
     dict: 'pronunciation dictionary (default cmudict-en-us.dict)',
     processes: 'parallel decoder processes (default: number of cores)',
     flags: 'extra decoder flags as a map, e.g. { beam: "1e-60" }',
+    mllr: 'MLLR transform file (mllr_solve output; as asrfair adapt writes)',
+    provenance: 'adapted-model provenance (method, data hash, split) that asrfair adapt writes; part of the key',
   },
   async create(options, ctx) {
     const d = defaultPocketSphinxOptions();
@@ -275,6 +290,8 @@ registerBackend({
       dict: path(options.dict, d.dict),
       processes: typeof options.processes === 'number' ? options.processes : d.processes,
       flags: Object.fromEntries(Object.entries(flags).map(([k, v]) => [k, String(v)])),
+      ...(typeof options.mllr === 'string' ? { mllr: resolve(ctx.baseDir, options.mllr) } : {}),
+      ...(typeof options.provenance === 'string' ? { provenance: options.provenance } : {}),
     });
   },
 });

@@ -1,5 +1,5 @@
 import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest } from '../analysis/confusable.ts';
-import type { GlassReport } from '../analysis/glass-suite.ts';
+import { failureCounts, type GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
@@ -150,8 +150,27 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
     for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
     lines.push('');
   }
-  if (report.failures.length) lines.push(`${report.failures.length} utterances failed a stage (see JSON).`, '');
+  const dropped = droppedTable(report);
+  if (dropped) {
+    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '', '| Group | Stage | Utterances |', '|---|---|---:|');
+    for (const r of dropped.rows) lines.push(`| ${mdEsc(r.group)} | ${mdEsc(r.stage)} | ${r.count} |`);
+    lines.push('', 'Each failure (utterance id, error) is listed in the JSON.', '');
+  }
   return lines.join('\n');
+}
+
+/** Failures per group and stage, and what the forced-alignment retries recovered; undefined when nothing to say. */
+function droppedTable(report: GlassReport): { notes: string[]; rows: ReturnType<typeof failureCounts> } | undefined {
+  const rows = failureCounts(report.failures);
+  const notes: string[] = [];
+  for (const a of report.alignmentRetries?.attempts ?? []) {
+    notes.push(`Forced alignment retry (${a.attempt}, beam ${a.beam}): ${a.recovered} of ${a.tried} recovered (${Object.entries(a.byGroup).map(([g, r]) => `${g} ${r.recovered}/${r.tried}`).join(', ')}).`);
+  }
+  const skipped = Object.entries(report.alignmentRetries?.skippedPhones ?? {});
+  if (skipped.length) notes.push(`Canonical phones the loose grammar skipped (no goodness score): ${skipped.map(([g, n]) => `${g} ${n}`).join(', ')}.`);
+  if (rows.length === 0 && notes.length === 0) return undefined;
+  if (rows.length === 0) notes.push('After retries, every utterance went through every stage.');
+  return { notes, rows };
 }
 
 /** Rows (already formatted, unescaped) of the agreement-with-annotations tables, one table per method. */
@@ -243,6 +262,15 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     h.push(`<h3>${esc(t.title)}</h3><table><thead><tr><th>Group</th><th>Flagged</th><th>Annotated</th><th>Agreed</th><th>Precision</th><th>Recall</th></tr></thead><tbody>`);
     for (const r of t.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
     h.push('</tbody></table>');
+  }
+  const dropped = droppedTable(report);
+  if (dropped) {
+    h.push('<h3>Utterances missing from a stage</h3>', ...dropped.notes.map((n) => `<p>${esc(n)}</p>`));
+    if (dropped.rows.length) {
+      h.push('<table><thead><tr><th>Group</th><th>Stage</th><th>Utterances</th></tr></thead><tbody>');
+      for (const r of dropped.rows) h.push(`<tr><td>${esc(r.group)}</td><td>${esc(r.stage)}</td><td>${r.count}</td></tr>`);
+      h.push('</tbody></table>');
+    }
   }
   if (report.failures.length) {
     h.push(`<details><summary>${report.failures.length} failures</summary><ul>`);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { resolve, join } from 'node:path';
+import { relative, resolve, join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
 import { writeRunCard } from '../../report/run-card.ts';
 import { renderTerminalSummary } from '../../report/render-terminal.ts';
+import { plantedGlassDemo } from '../../report/planted-glass.ts';
 
 export const DEMO_SUITE = new URL('../../../manifests/suites/demo.yaml', import.meta.url);
 
@@ -23,8 +24,9 @@ export function registerDemo(program: Command): void {
       )
       .option('--corpus <dir>', 'where the demo corpus is synthesised (kept and reused)', 'corpora/demo')
       .option('--store <path>', 'SQLite run store (results are reused on rerun)', '.asrfair/store.sqlite')
-      .option('--no-progress', 'no progress output'),
-  ).action(async (flags: DemoFlags & { corpus: string }) => {
+      .option('--no-progress', 'no progress output')
+      .option('--no-planted', 'skip the glass-box section on planted accents (corpora/planted-demo, synthetic)'),
+  ).action(async (flags: DemoFlags & { corpus: string; planted: boolean }) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
     // The shipped suite names the default corpus folder; point a copy at the corpus just built.
@@ -44,5 +46,9 @@ export function registerDemo(program: Command): void {
     const { card, files } = writeRunCard(out, { toolVersion: program.version() ?? 'unknown' });
     const gate = summary.gate ? [`Suite gate: ${summary.gate.summary}`] : [];
     process.stdout.write(`\n${renderTerminalSummary(card, files, { extra: gate })}`);
+    if (flags.planted) {
+      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), log });
+      for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic)\n`);
+    }
   });
 }

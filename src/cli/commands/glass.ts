@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLines } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
+import { failureCounts, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown } from '../../report/confusable.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
@@ -130,7 +130,11 @@ export function registerGlass(program: Command): void {
       ] as const) {
         if (ag) process.stdout.write(`agreement with annotations (${name}): ${ag.overall.agreed} of ${ag.overall.flagged} flagged substitutions annotated, ${ag.overall.agreed} of ${ag.overall.annotated} annotated flagged\n`);
       }
-      if (report.failures.length) process.stderr.write(`glass: ${report.failures.length} utterances failed a stage (listed in the JSON)\n`);
+      for (const a of report.alignmentRetries?.attempts ?? []) process.stderr.write(`glass: alignment retry (${a.attempt}): ${a.recovered} of ${a.tried} recovered\n`);
+      if (report.failures.length) {
+        const counts = failureCounts(report.failures).map((c) => `${c.group} ${c.stage} ${c.count}`).join(', ');
+        process.stderr.write(`glass: ${report.failures.length} utterances failed a stage (${counts}; listed in the JSON)\n`);
+      }
       process.stdout.write(`wrote ${written.join(', ')}\n`);
     });
 }

@@ -24,6 +24,7 @@ export const commands: Readonly<Record<string, () => Promise<Register>>> = {
   g2p: async () => (await import('./g2p.ts')).registerG2P,
   merge: async () => (await import('./merge.ts')).registerMerge,
   worker: async () => (await import('./worker.ts')).registerWorker,
+  adapt: async () => (await import('./adapt.ts')).registerAdapt,
 };
 
 /** The registrars for `argv`: only the named command's, none for `--version`, else all of them (help, unknown names). */

@@ -1,0 +1,387 @@
+/**
+ * `asrfair adapt`: speaker-disjoint splits per group → candidate remedies trained on the train
+ * speakers (pronunciation variants from the glass box's flagged confusions; MLLR and MAP with
+ * SphinxTrain, on unweighted or group-balanced data) → selection on the dev speakers (worst-group
+ * WER, i.e. minimax, and average WER) → baseline vs selected remedy on the test speakers.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify as yamlStringify } from 'yaml';
+import { loadManifest } from '../manifest/jsonl.ts';
+import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
+import { prepareAudio } from '../audio/prepare.ts';
+import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { alignCounts, tokenize } from '../score/align.ts';
+import { getNormaliser } from '../text/normalise.ts';
+import type { ScoredUtterance } from '../analysis/types.ts';
+import { runGlassbox } from '../analysis/glass-suite.ts';
+import { flaggedFor, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
+import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
+import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
+import {
+  AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
+} from './sphinxtrain.ts';
+import { remedyReport, type RemedyReport } from './remedy.ts';
+
+export type Method = 'variants' | 'mllr' | 'map';
+export type Weighting = 'unweighted' | 'balanced';
+export type Selection = 'minimax' | 'average';
+
+export interface AdaptOptions {
+  manifest: string;
+  groupBy: string;
+  out: string;
+  cacheDir: string;
+  seed: number;
+  methods: Method[];
+  /** Variants for each group's own backend (`group`) or one dictionary for all (`global`). */
+  variantScope: ('group' | 'global')[];
+  weightings: Weighting[];
+  /** Which selection decides the remedy compared on test (both are reported). */
+  select: Selection;
+  /** Rules to use instead of the glass box's flags (group → rules), e.g. from a previous `glass` run. */
+  rules?: Record<string, PhoneRule[]>;
+  /** Group and reference group whose gap is reported separately (e.g. planted vs null). */
+  pair?: { target: string; reference: string };
+  normaliser: string;
+  resamples: number;
+  processes: number;
+  /** MAP prior weight tau (default: map_adapt's Bayesian mean update). */
+  tau?: number;
+  /** MAP also updates mixture weights (from the sendump reconstruction; the model is then written with mixture_weights, no sendump). */
+  mapWeights?: boolean;
+  /** Also decode every candidate (not only the selected ones) on test and report each against the baseline. */
+  testAll?: boolean;
+  base?: Partial<PocketSphinxOptions>;
+  log?: (m: string) => void;
+}
+
+/** A candidate recogniser: one backend spec per group (the same for global candidates). */
+export interface Candidate {
+  name: string;
+  method: 'baseline' | Method;
+  weighting?: Weighting;
+  scope: 'global' | 'group';
+  /** Options per group (global: the same object for every group). */
+  options: Record<string, Partial<PocketSphinxOptions>>;
+  provenance: string;
+  trainSeconds: number;
+  dev?: { perGroup: Record<string, { errors: number; words: number; wer: number }>; worst: number; average: number; pooled: number };
+}
+
+export interface AdaptResult {
+  split: SplitPlan;
+  dataHash: string;
+  candidates: Candidate[];
+  selected: Record<Selection, string>;
+  remedy: Record<Selection, RemedyReport>;
+  /** Every candidate tested against the baseline (with `testAll`; else the selected ones). */
+  remedyByCandidate: Record<string, RemedyReport>;
+  failures: { id: string; file?: string; stage: string; error: string }[];
+  rules: Record<string, PhoneRule[]>;
+  /** Where the rules came from: the glass box on the train speakers, or given (`--rules`). */
+  rulesSource: 'glass' | 'given' | 'none';
+  variants: Record<string, VariantResult>;
+  trainAudioSeconds: number;
+  decodeSeconds: Record<string, { audio: number; wall: number }>;
+  files: string[];
+}
+
+interface Utt {
+  e: ManifestEntry;
+  id: string;
+  speaker: string;
+  group: string;
+  split: SplitName;
+  ref: string;
+  wav: string;
+  duration: number;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function readDictWords(dict: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of readFileSync(dict, 'utf8').split('\n')) {
+    const w = line.split(/\s/, 1)[0];
+    if (w) out.add(w.replace(/\(\d+\)$/, ''));
+  }
+  return out;
+}
+
+/** Rules from flagged substitutions/deletions of a glass-box result (phone loop and black box, deduplicated). */
+export function rulesFromFlags(flags: readonly ConfusionTest[]): PhoneRule[] {
+  const seen = new Set<string>();
+  const out: PhoneRule[] = [];
+  for (const f of flags) {
+    if (f.kind === 'ins' || f.ref === NO_PHONE) continue;
+    const k = `${f.ref}>${f.hyp}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ ref: f.ref, hyp: f.hyp });
+  }
+  return out;
+}
+
+function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: string) => string, error?: string): ScoredUtterance {
+  const ref = u.ref;
+  const h = hyp === undefined ? '' : norm(hyp);
+  const rt = tokenize(ref);
+  const ok = hyp !== undefined;
+  const words = ok ? alignCounts(rt, tokenize(h)) : { ref: rt.length, hits: 0, sub: 0, del: rt.length, ins: 0 };
+  const chars = alignCounts([...ref.replace(/ /g, '')], [...h.replace(/ /g, '')]);
+  return {
+    id: u.id, speaker: u.speaker, labels: { ...(u.e.labels ?? {}), split: u.split }, backend, condition: 'clean',
+    status: ok ? 'ok' : 'failed', ...(error ? { error } : {}), ref, hyp: h, durationSec: u.duration, words, chars,
+  };
+}
+
+/** Runs the whole adaptation experiment and writes its files into `opts.out`. */
+export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
+  const log = opts.log ?? (() => {});
+  const out = resolve(opts.out);
+  mkdirSync(out, { recursive: true });
+  const work = join(out, 'work');
+  mkdirSync(work, { recursive: true });
+  const base: PocketSphinxOptions = { ...defaultPocketSphinxOptions(), ...opts.base, processes: opts.processes, flags: opts.base?.flags ?? {} };
+  const model = inspectModel(base.hmm);
+  for (const m of opts.methods) if (m === 'mllr' || m === 'map') requireFor(m, model);
+  const norm = getNormaliser(opts.normaliser);
+  const normText = (s: string) => norm.normalise(s);
+  const failures: AdaptResult['failures'] = [];
+
+  // 1. Manifest, groups, splits.
+  const entries = await loadManifest(opts.manifest);
+  const byGroup = new Map<string, Set<string>>();
+  for (const e of entries) {
+    const g = groupOf(e, opts.groupBy);
+    if (!byGroup.has(g)) byGroup.set(g, new Set());
+    byGroup.get(g)!.add(speakerOf(e));
+  }
+  const split = splitSpeakers(byGroup, { seed: opts.seed });
+  const splitOf = splitOfSpeaker(split);
+  writeFileSync(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
+  log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
+
+  // 2. Audio.
+  const utts: Utt[] = [];
+  for (const e of entries) {
+    try {
+      const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
+      const spk = speakerOf(e);
+      // pocketsphinx_batch appends a lower-case `.wav` to control-file entries: link other names (e.g. Kaldi's .WAV).
+      let wav = a.wav16k;
+      if (!wav.endsWith('.wav')) {
+        mkdirSync(join(work, 'audio'), { recursive: true });
+        wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
+        if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
+      }
+      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, duration: a.durationSec ?? 0 });
+    } catch (err) {
+      failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
+    }
+  }
+  const of = (s: SplitName) => utts.filter((u) => u.split === s);
+  const dataHash = sha(of('train').map((u) => `${u.id}:${u.wav}`).join('\n'));
+  const groups = split.groups.map((g) => g.group);
+
+  // 3. Training data in dictionary words (utterances with OOV words are left out of training, named).
+  const dictWords = readDictWords(base.dict);
+  const train: (TrainUtterance & { group: string; duration: number })[] = [];
+  for (const u of of('train')) {
+    const ws = tokenize(u.ref);
+    const oov = ws.filter((w) => !dictWords.has(w));
+    if (oov.length) failures.push({ id: u.id, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });
+    else train.push({ id: u.id, wav: u.wav, words: ws, group: u.group, duration: u.duration });
+  }
+  const trainAudioSeconds = train.reduce((s, u) => s + u.duration, 0);
+
+  const candidates: Candidate[] = [];
+  const everyGroup = (o: Partial<PocketSphinxOptions>) => Object.fromEntries(groups.map((g) => [g, o]));
+  candidates.push({ name: 'baseline', method: 'baseline', scope: 'global', options: everyGroup({}), provenance: '', trainSeconds: 0 });
+
+  // 4a. Pronunciation variants from the glass box on the train speakers.
+  const rules: Record<string, PhoneRule[]> = opts.rules ? { ...opts.rules } : {};
+  const variants: Record<string, VariantResult> = {};
+  if (opts.methods.includes('variants')) {
+    const t0 = Date.now();
+    if (!opts.rules) {
+      log(`adapt: glass box on ${of('train').length} train utterances`);
+      const report = await runGlassbox(
+        of('train').map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
+        { processes: opts.processes, goodness: false, decodeWords: true },
+      );
+      for (const f of report.failures) failures.push({ id: f.id, stage: `glass-${f.stage}`, error: f.error });
+      for (const g of groups) {
+        const flags = [...(report.phoneLoop ? flaggedFor(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedFor(report.blackBox, g) : [])];
+        const r = rulesFromFlags(flags);
+        if (r.length) rules[g] = r;
+      }
+    }
+    log(`adapt: flagged rules ${JSON.stringify(rules)}`);
+    const vocab = new Set(utts.flatMap((u) => tokenize(u.ref)));
+    const dictDir = join(work, 'dict');
+    mkdirSync(dictDir, { recursive: true });
+    const groupOpts: Record<string, Partial<PocketSphinxOptions>> = {};
+    for (const g of groups) {
+      if (!rules[g]?.length) {
+        groupOpts[g] = {};
+        continue;
+      }
+      variants[g] = await writeVariantDictionary(base.dict, join(dictDir, `${sha(g)}.dict`), rules[g], vocab);
+      groupOpts[g] = { dict: variants[g].file, provenance: `variants-${sha(JSON.stringify(rules[g]))}-${dataHash}-${split.hash}` };
+    }
+    const secs = (Date.now() - t0) / 1000;
+    if (Object.keys(variants).length) {
+      if (opts.variantScope.includes('group')) {
+        candidates.push({ name: 'variants/group', method: 'variants', scope: 'group', options: groupOpts, provenance: `variants-group-${dataHash}-${split.hash}`, trainSeconds: secs });
+      }
+      if (opts.variantScope.includes('global')) {
+        const all = rulesFromFlags(Object.values(rules).flat().map((r) => ({ ...r, kind: 'sub' }) as ConfusionTest));
+        variants['*'] = await writeVariantDictionary(base.dict, join(dictDir, 'global.dict'), all, vocab);
+        const provenance = `variants-global-${sha(JSON.stringify(all))}-${dataHash}-${split.hash}`;
+        candidates.push({ name: 'variants/global', method: 'variants', scope: 'global', options: everyGroup({ dict: variants['*'].file, provenance }), provenance, trainSeconds: secs });
+      }
+    } else log('adapt: the glass box flagged no confusion on the train speakers: no pronunciation variants');
+  }
+
+  // 4b/c. Acoustic adaptation (MLLR, MAP) on unweighted or group-balanced train data.
+  if (opts.methods.includes('mllr') || opts.methods.includes('map')) {
+    let t0 = Date.now();
+    const fe = await extractFeatures(model, train, work, Math.max(1, opts.processes));
+    for (const f of fe.failed) failures.push({ id: f.id, file: f.wav, stage: 'features', error: f.error });
+    const files = await prepareModelFiles(model, work);
+    const featSecs = (Date.now() - t0) / 1000;
+    const seconds = new Map<string, number>();
+    for (const u of fe.ok) seconds.set((u as (typeof train)[number]).group, (seconds.get((u as (typeof train)[number]).group) ?? 0) + (u as (typeof train)[number]).duration);
+    const maxSec = Math.max(...seconds.values());
+    for (const w of opts.weightings) {
+      t0 = Date.now();
+      // Balanced: each group's utterances repeated so every group contributes about as much audio as the largest one.
+      const repeat = w === 'balanced' ? (u: TrainUtterance) => Math.max(1, Math.round(maxSec / (seconds.get((u as (typeof train)[number]).group) ?? maxSec))) : () => 1;
+      const acc = join(work, `acc-${w}`);
+      await baumWelch(model, files, base.dict, fe.ok, work, acc, repeat);
+      const bwSecs = (Date.now() - t0) / 1000 + featSecs;
+      if (opts.methods.includes('mllr')) {
+        t0 = Date.now();
+        const mat = await mllrSolve(model, acc, join(work, `mllr-${w}.matrix`));
+        const provenance = `mllr-${w}-${dataHash}-${split.hash}`;
+        candidates.push({ name: `mllr/${w}`, method: 'mllr', weighting: w, scope: 'global', options: everyGroup({ mllr: mat, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
+      }
+      if (opts.methods.includes('map')) {
+        t0 = Date.now();
+        const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights });
+        const provenance = `map${opts.mapWeights ? '+weights' : ''}-${w}-${dataHash}-${split.hash}`;
+        candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
+      }
+    }
+  }
+
+  // 5. Decoding: every candidate on dev; baseline and the selected ones on test.
+  const backends = new Map<string, PocketSphinxBackend>();
+  const backendFor = (o: Partial<PocketSphinxOptions>) => {
+    const k = JSON.stringify(o);
+    if (!backends.has(k)) backends.set(k, new PocketSphinxBackend({ ...base, ...o }));
+    return backends.get(k)!;
+  };
+  const decodeSeconds: AdaptResult['decodeSeconds'] = {};
+  const decodeAll = async (c: Candidate, set: readonly Utt[]): Promise<ScoredUtterance[]> => {
+    const t0 = Date.now();
+    const res = await Promise.all(
+      set.map(async (u) => {
+        const b = backendFor(c.options[u.group] ?? {});
+        try {
+          const t = await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: '', durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000));
+          return score(u, t.text, `pocketsphinx:${c.name}`, normText);
+        } catch (e) {
+          failures.push({ id: u.id, file: u.wav, stage: `decode ${c.name}`, error: (e as Error).message });
+          return score(u, undefined, `pocketsphinx:${c.name}`, normText, (e as Error).message);
+        }
+      }),
+    );
+    const d = (decodeSeconds[c.name] ??= { audio: 0, wall: 0 });
+    d.audio += set.reduce((s, u) => s + u.duration, 0);
+    d.wall += (Date.now() - t0) / 1000;
+    return res;
+  };
+  try {
+    for (const c of candidates) {
+      log(`adapt: decoding dev with ${c.name}`);
+      const scored = await decodeAll(c, of('dev'));
+      const perGroup: NonNullable<Candidate['dev']>['perGroup'] = {};
+      for (const g of groups) {
+        const s = scored.filter((u) => u.status === 'ok' && groupOf(u, opts.groupBy) === g);
+        const errors = s.reduce((a, u) => a + u.words.sub + u.words.del + u.words.ins, 0);
+        const words = s.reduce((a, u) => a + u.words.ref, 0);
+        perGroup[g] = { errors, words, wer: words ? errors / words : NaN };
+      }
+      const empty = groups.filter((g) => !perGroup[g].words);
+      if (empty.length) {
+        const why = failures.filter((f) => f.stage === `decode ${c.name}`).slice(-1)[0]?.error ?? 'no dev utterances';
+        throw new AdaptError(`${c.name}: no dev utterance of group${empty.length > 1 ? 's' : ''} ${empty.map((g) => `"${g}"`).join(', ')} decoded (${why})`);
+      }
+      const wers = Object.values(perGroup).map((p) => p.wer);
+      const tot = Object.values(perGroup).reduce((a, p) => ({ e: a.e + p.errors, w: a.w + p.words }), { e: 0, w: 0 });
+      c.dev = { perGroup, worst: Math.max(...wers), average: wers.reduce((a, b) => a + b, 0) / wers.length, pooled: tot.e / tot.w };
+    }
+    const pick = (key: 'worst' | 'average') => candidates.reduce((best, c) => (c.dev![key] < best.dev![key] ? c : best)).name;
+    const selected: Record<Selection, string> = { minimax: pick('worst'), average: pick('average') };
+    log(`adapt: selected ${selected.minimax} (minimax dev) and ${selected.average} (average dev)`);
+    const testSet = of('test');
+    const baseline = await decodeAll(candidates[0], testSet);
+    const testScores = new Map<string, ScoredUtterance[]>([['baseline', baseline]]);
+    for (const name of new Set([...Object.values(selected), ...(opts.testAll ? candidates.map((c) => c.name) : [])])) {
+      if (!testScores.has(name)) testScores.set(name, await decodeAll(candidates.find((c) => c.name === name)!, testSet));
+    }
+    const remedy = Object.fromEntries(
+      (['minimax', 'average'] as const).map((s) => [
+        s,
+        remedyReport(baseline, testScores.get(selected[s])!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: selected[s], resamples: opts.resamples, seed: opts.seed, pair: opts.pair }),
+      ]),
+    ) as Record<Selection, RemedyReport>;
+    const remedyByCandidate: Record<string, RemedyReport> = {};
+    for (const [name, rows] of testScores) {
+      if (name !== 'baseline') {
+        remedyByCandidate[name] = remedyReport(baseline, rows, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair });
+      }
+    }
+
+    // 6. Files: the split, adapted backends as a suite on the test speakers, the results.
+    const files: string[] = [join(out, 'splits.json')];
+    const testManifest = join(out, 'test.jsonl');
+    writeFileSync(testManifest, testSet.map(({ e: { audioPath, source: _source, ...rest } }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
+    files.push(testManifest);
+    const suiteBackends = [{ name: 'baseline', type: 'pocketsphinx', options: {} as Record<string, unknown> }];
+    for (const name of new Set(Object.values(selected))) {
+      const c = candidates.find((x) => x.name === name)!;
+      if (c.method === 'baseline') continue;
+      if (c.scope === 'global') suiteBackends.push({ name: c.name.replace('/', '-'), type: 'pocketsphinx', options: { ...c.options[groups[0]] } });
+      else for (const g of groups) if (c.options[g].provenance) suiteBackends.push({ name: `${c.name.replace('/', '-')}-${g}`, type: 'pocketsphinx', options: { ...c.options[g] } });
+    }
+    const suite = join(out, 'adapted.yaml');
+    writeFileSync(
+      suite,
+      `# Written by asrfair adapt: the baseline and the selected remedy on the held-out test speakers.\n# Group-scoped backends apply to their group's utterances only: compare them on that group.\n` +
+        yamlStringify({ name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed, backends: suiteBackends }),
+    );
+    files.push(suite);
+    for (const [name, rows] of testScores) {
+      const f = join(out, `test-${name.replace('/', '-')}.jsonl`);
+      writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      files.push(f);
+    }
+    const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files };
+    writeFileSync(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
+    files.push(join(out, 'adapt.json'));
+    return result;
+  } finally {
+    for (const b of backends.values()) await b.close();
+  }
+}
+
+export { AdaptError, SPLITS };
+export const DEFAULT_PROCESSES = Math.max(1, cpus().length);
+export const modelHasSendumpOnly = (hmm: string) => existsSync(join(hmm, 'sendump')) && !existsSync(join(hmm, 'mixture_weights'));

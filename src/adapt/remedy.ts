@@ -1,0 +1,163 @@
+/**
+ * The remedy report: per group, WER before (baseline) and after (adapted) on the same held-out
+ * test utterances, with paired speaker-cluster bootstrap intervals (analysis/paired.ts), and the
+ * change in the worst group's WER and in the gap (worst − best group), each with a bootstrap
+ * interval from one stratified speaker bootstrap (speakers resampled within each group; both
+ * systems share the draws, so the differences are paired). A group "got significantly worse" when
+ * its paired interval of after − before lies wholly above 0.
+ */
+import type { ScoredUtterance } from '../analysis/types.ts';
+import { comparePaired, type PairedResult } from '../analysis/paired.ts';
+import { stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
+import { percentileInterval } from '../stats/descriptive.ts';
+import { subSeed } from '../stats/rng.ts';
+import type { Interval } from '../stats/types.ts';
+import { groupOf } from '../manifest/schema.ts';
+
+export interface RemedyGroup {
+  group: string;
+  speakers: number;
+  utterances: number;
+  words: number;
+  before: number;
+  after: number;
+  /** after − before, paired speaker bootstrap (negative = better). */
+  change: Interval;
+  /** Interval of the change lies wholly above 0. */
+  significantlyWorse: boolean;
+  significantlyBetter: boolean;
+  paired: PairedResult;
+}
+
+export interface RemedyReport {
+  groupBy: string;
+  before: string;
+  after: string;
+  resamples: number;
+  seed: number;
+  level: number;
+  groups: RemedyGroup[];
+  worstBefore: { group: string; wer: number };
+  worstAfter: { group: string; wer: number };
+  /** max-group WER after − before (each side's worst group), stratified paired bootstrap. */
+  worstChange: Interval;
+  gapBefore: number;
+  gapAfter: number;
+  /** (worst − best) after − (worst − best) before. */
+  gapChange: Interval;
+  /** Share of the gap closed: 1 − gapAfter / gapBefore. */
+  gapClosed: number;
+  /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
+  pair?: { target: string; reference: string; gapBefore: number; gapAfter: number; change: Interval; closed: number };
+  noGroupSignificantlyWorse: boolean;
+}
+
+const errs = (u: ScoredUtterance) => u.words.sub + u.words.del + u.words.ins;
+
+/**
+ * Builds the remedy report from two scorings of the same test utterances (matched by id; failed
+ * or unmatched utterances are left out on both sides). `pair` names a target and reference group
+ * whose gap is reported separately.
+ */
+export function remedyReport(
+  before: readonly ScoredUtterance[],
+  after: readonly ScoredUtterance[],
+  opts: { groupBy: string; beforeName: string; afterName: string; resamples?: number; seed?: number; level?: number; pair?: { target: string; reference: string } },
+): RemedyReport {
+  const resamples = opts.resamples ?? 2000;
+  const seed = opts.seed ?? 1;
+  const level = opts.level ?? 0.95;
+  const afterById = new Map(after.map((u) => [u.id, u]));
+  const pairs = before.filter((u) => u.status === 'ok' && afterById.get(u.id)?.status === 'ok').map((u) => ({ a: u, b: afterById.get(u.id)! }));
+  const cmp = comparePaired(
+    pairs.map((p) => p.b),
+    pairs.map((p) => p.a),
+    { resamples, seed, level, groupBy: opts.groupBy },
+  );
+  const groups: RemedyGroup[] = (cmp.groups ?? []).map((g) => ({
+    group: g.group,
+    speakers: g.speakers,
+    utterances: g.utterances,
+    words: pairs.filter((p) => groupOf(p.a, opts.groupBy) === g.group).reduce((s, p) => s + p.a.words.ref, 0),
+    before: g.werB,
+    after: g.werA,
+    change: g.diff,
+    significantlyWorse: g.diff.lo > 0,
+    significantlyBetter: g.diff.hi < 0,
+    paired: g,
+  }));
+  // One stratified speaker bootstrap for the worst-group and gap statistics.
+  const names = groups.map((g) => g.group);
+  const gi = new Map(names.map((n, i) => [n, i]));
+  const spk = new Map<string, number>();
+  const strataList: number[] = [];
+  for (const p of pairs) {
+    if (!spk.has(p.a.speaker)) {
+      spk.set(p.a.speaker, spk.size);
+      strataList.push(gi.get(groupOf(p.a, opts.groupBy))!);
+    }
+  }
+  const S = spk.size;
+  const A: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+  const B: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+  for (const p of pairs) {
+    const i = spk.get(p.a.speaker)!;
+    A.errors[i] += errs(p.a);
+    A.words[i] += p.a.words.ref;
+    B.errors[i] += errs(p.b);
+    B.words[i] += p.b.words.ref;
+  }
+  const G = names.length;
+  const draws = stratifiedClusterBootstrap(Int32Array.from(strataList), G, [A, B], resamples, subSeed(seed, 'remedy'));
+  const ra = names.map((_, g) => stratumRateDraws(draws, 0, g));
+  const rb = names.map((_, g) => stratumRateDraws(draws, 1, g));
+  const worstD = new Float64Array(resamples);
+  const gapD = new Float64Array(resamples);
+  for (let b = 0; b < resamples; b++) {
+    let maxA = -Infinity, minA = Infinity, maxB = -Infinity, minB = Infinity;
+    for (let g = 0; g < G; g++) {
+      maxA = Math.max(maxA, ra[g][b]);
+      minA = Math.min(minA, ra[g][b]);
+      maxB = Math.max(maxB, rb[g][b]);
+      minB = Math.min(minB, rb[g][b]);
+    }
+    worstD[b] = maxB - maxA;
+    gapD[b] = maxB - minB - (maxA - minA);
+  }
+  const worst = (k: 'before' | 'after') => groups.reduce((w, g) => (g[k] > w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: -Infinity });
+  const best = (k: 'before' | 'after') => Math.min(...groups.map((g) => g[k]));
+  const worstBefore = worst('before');
+  const worstAfter = worst('after');
+  const gapBefore = worstBefore.wer - best('before');
+  const gapAfter = worstAfter.wer - best('after');
+  let pair: RemedyReport['pair'];
+  if (opts.pair && gi.has(opts.pair.target) && gi.has(opts.pair.reference)) {
+    const t = gi.get(opts.pair.target)!;
+    const r = gi.get(opts.pair.reference)!;
+    const gt = groups[t];
+    const gr = groups[r];
+    const d = new Float64Array(resamples);
+    for (let b = 0; b < resamples; b++) d[b] = rb[t][b] - rb[r][b] - (ra[t][b] - ra[r][b]);
+    const gb = gt.before - gr.before;
+    const ga = gt.after - gr.after;
+    pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, change: percentileInterval(d, level, ga - gb), closed: gb !== 0 ? 1 - ga / gb : 0 };
+  }
+  return {
+    groupBy: opts.groupBy,
+    before: opts.beforeName,
+    after: opts.afterName,
+    resamples,
+    seed,
+    level,
+    groups,
+    worstBefore,
+    worstAfter,
+    worstChange: percentileInterval(worstD, level, worstAfter.wer - worstBefore.wer),
+    gapBefore,
+    gapAfter,
+    gapChange: percentileInterval(gapD, level, gapAfter - gapBefore),
+    gapClosed: gapBefore !== 0 ? 1 - gapAfter / gapBefore : 0,
+    ...(pair ? { pair } : {}),
+    noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
+  };
+}

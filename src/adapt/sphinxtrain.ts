@@ -1,0 +1,227 @@
+/**
+ * Acoustic adaptation of a PocketSphinx model with Debian's SphinxTrain 1.0.8 and sphinxbase's
+ * `sphinx_fe`, following CMU's documented recipe ("Adapting the default acoustic model",
+ * cmusphinx.github.io/wiki/tutorialadapt):
+ *
+ *   sphinx_fe -argfile <hmm>/feat.params -samprate 16000 -c ids -di . -do . -ei wav -eo mfc -mswav yes
+ *   pocketsphinx_mdef_convert -text <hmm>/mdef mdef.txt
+ *   bw -hmmdir <hmm> -moddeffn mdef.txt -ts2cbfn .ptm. -feat 1s_c_d_dd -svspec 0-12/13-25/26-38
+ *      -cmn current -agc none -dictfn <dict> -ctlfn ids -lsnfn transcription -accumdir acc
+ *   mllr_solve -meanfn <hmm>/means -varfn <hmm>/variances -outmllrfn mllr_matrix -accumdir acc
+ *   map_adapt  -moddeffn mdef.txt -ts2cbfn .ptm. -meanfn … -varfn … -mixwfn … -tmatfn … -accumdir acc
+ *              -mapmeanfn … -mapvarfn … (-mapmixwfn …) -maptmatfn …
+ *
+ * The model's `feat.params` supplies the front end and feature flags. `bw` needs mixture weights,
+ * which Debian's model has only as `sendump`; they are reconstructed with `readSendump`.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ModelFileError, readSendump, writeS3Mixw } from './sendump.ts';
+
+const run = promisify(execFile);
+
+export const SPHINXTRAIN_DIR = '/usr/lib/sphinxtrain';
+
+/** One adaptation utterance: 16 kHz mono 16-bit WAV and its transcript (dictionary words). */
+export interface TrainUtterance {
+  id: string;
+  wav: string;
+  words: string[];
+}
+
+/** A failure of one tool on one input, naming the utterance or file. */
+export class AdaptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AdaptError';
+  }
+}
+
+/** What a model folder allows: MLLR needs means/variances; MAP also needs mixture weights (file or sendump). */
+export interface ModelCapabilities {
+  hmm: string;
+  ptm: boolean;
+  means: boolean;
+  variances: boolean;
+  /** `mixture_weights` as SphinxTrain writes it (exact). */
+  mixtureWeights: boolean;
+  /** `sendump` (quantised weights; reconstructable, see sendump.ts). */
+  sendump: boolean;
+  featParams: Record<string, string>;
+}
+
+export function inspectModel(hmm: string): ModelCapabilities {
+  const has = (f: string) => existsSync(join(hmm, f));
+  if (!has('mdef')) throw new ModelFileError(join(hmm, 'mdef'), 'acoustic model has no mdef (not a PocketSphinx model folder)');
+  const featParams: Record<string, string> = {};
+  if (has('feat.params')) {
+    for (const line of readFileSync(join(hmm, 'feat.params'), 'utf8').split('\n')) {
+      const m = /^\s*-(\S+)\s+(\S+)/.exec(line);
+      if (m) featParams[m[1]] = m[2];
+    }
+  }
+  return {
+    hmm,
+    ptm: featParams.model === 'ptm',
+    means: has('means'),
+    variances: has('variances'),
+    mixtureWeights: has('mixture_weights'),
+    sendump: has('sendump'),
+    featParams,
+  };
+}
+
+/** Checks a model has what a method needs; throws a one-line AdaptError naming the missing file. */
+export function requireFor(method: 'mllr' | 'map', m: ModelCapabilities): void {
+  for (const f of ['means', 'variances', 'transition_matrices'] as const) {
+    if (!existsSync(join(m.hmm, f))) throw new AdaptError(`${join(m.hmm, f)}: missing; ${method.toUpperCase()} needs the model's ${f}`);
+  }
+  if (!m.mixtureWeights && !m.sendump) {
+    throw new AdaptError(`${m.hmm}: has neither mixture_weights nor sendump; ${method === 'map' ? 'MAP' : 'bw (needed for MLLR)'} needs mixture weights`);
+  }
+}
+
+async function tool(name: string, args: string[], what: string, cwd?: string): Promise<string> {
+  const bin = name.startsWith('/') || name.startsWith('pocketsphinx') || name === 'sphinx_fe' ? name : join(SPHINXTRAIN_DIR, name);
+  try {
+    const r = await run(bin, args, { cwd, maxBuffer: 64 << 20 });
+    return r.stdout + r.stderr;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: string; stdout?: string };
+    if (err.code === 'ENOENT') throw new AdaptError(`${bin}: not found (apt-get install sphinxtrain sphinxbase-utils)`);
+    const tail = `${err.stdout ?? ''}${err.stderr ?? ''}`.split('\n').filter((l) => /ERROR|FATAL|error/.test(l)).slice(-2).join(' | ');
+    throw new AdaptError(`${name} failed ${what}: ${tail || err.message.split('\n')[0]}`);
+  }
+}
+
+/** Feature flags shared by `bw` from the model's feat.params (front end flags stay with sphinx_fe). */
+function featFlags(m: ModelCapabilities): string[] {
+  const out = ['-feat', m.featParams.feat ?? '1s_c_d_dd', '-cmn', 'current', '-agc', m.featParams.agc ?? 'none'];
+  if (m.featParams.svspec) out.push('-svspec', m.featParams.svspec);
+  if (m.featParams.lda) out.push('-ldafn', join(m.hmm, 'feature_transform'));
+  return out;
+}
+
+/**
+ * Extracts MFCCs for each utterance into `<work>/feat/<id>.mfc` with the model's front end
+ * (one sphinx_fe call per utterance, so a failing file is named). Returns the ids that succeeded
+ * and the failures (id → one-line reason).
+ */
+export async function extractFeatures(
+  m: ModelCapabilities,
+  utts: readonly TrainUtterance[],
+  work: string,
+  parallel = 2,
+): Promise<{ ok: TrainUtterance[]; failed: { id: string; wav: string; error: string }[] }> {
+  const featDir = join(work, 'feat');
+  mkdirSync(featDir, { recursive: true });
+  const ok: TrainUtterance[] = [];
+  const failed: { id: string; wav: string; error: string }[] = [];
+  const queue = [...utts];
+  const worker = async () => {
+    for (let u = queue.shift(); u; u = queue.shift()) {
+      const out = join(featDir, `${u.id}.mfc`);
+      try {
+        if (!existsSync(u.wav)) throw new Error('audio file not found');
+        await tool('sphinx_fe', ['-argfile', join(m.hmm, 'feat.params'), '-samprate', '16000', '-i', u.wav, '-o', out, '-mswav', 'yes'], `on ${u.wav}`);
+        if (!existsSync(out) || statSync(out).size <= 4) throw new Error('no frames extracted');
+        ok.push(u);
+      } catch (e) {
+        failed.push({ id: u.id, wav: u.wav, error: (e as Error).message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  const order = new Map(utts.map((u, i) => [u.id, i]));
+  ok.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  return { ok, failed };
+}
+
+/** Model files bw/map_adapt read, prepared once per work folder: text mdef, mixture weights. */
+export async function prepareModelFiles(m: ModelCapabilities, work: string): Promise<{ mdef: string; mixw: string }> {
+  mkdirSync(work, { recursive: true });
+  const mdef = join(work, 'mdef.txt');
+  if (!existsSync(mdef)) await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
+  let mixw = join(m.hmm, 'mixture_weights');
+  if (!m.mixtureWeights) {
+    mixw = join(work, 'mixture_weights.from-sendump');
+    if (!existsSync(mixw)) writeS3Mixw(mixw, readSendump(join(m.hmm, 'sendump')));
+  }
+  return { mdef, mixw };
+}
+
+/**
+ * Runs `bw` once over the utterances (features already extracted) and writes its counts to
+ * `accumDir`. `weights` repeats an utterance in the control file (group balancing: bw has no
+ * per-utterance weight, so an utterance listed k times counts k times).
+ */
+export async function baumWelch(
+  m: ModelCapabilities,
+  files: { mdef: string; mixw: string },
+  dict: string,
+  utts: readonly TrainUtterance[],
+  work: string,
+  accumDir: string,
+  repeat: (u: TrainUtterance) => number = () => 1,
+): Promise<void> {
+  mkdirSync(accumDir, { recursive: true });
+  const ids: string[] = [];
+  const lsn: string[] = [];
+  for (const u of utts) {
+    for (let k = 0; k < repeat(u); k++) {
+      ids.push(u.id);
+      lsn.push(`<s> ${u.words.join(' ')} </s> (${u.id})`);
+    }
+  }
+  const ctl = join(accumDir, 'train.fileids');
+  const trans = join(accumDir, 'train.transcription');
+  writeFileSync(ctl, ids.join('\n') + '\n');
+  writeFileSync(trans, lsn.join('\n') + '\n');
+  const out = await tool(
+    'bw',
+    [
+      '-hmmdir', m.hmm, '-moddeffn', files.mdef, '-mixwfn', files.mixw, '-ts2cbfn', m.ptm ? '.ptm.' : '.cont.',
+      ...featFlags(m), '-dictfn', dict, '-fdictfn', join(m.hmm, 'noisedict'),
+      '-ctlfn', ctl, '-lsnfn', trans, '-cepdir', join(work, 'feat'), '-cepext', 'mfc', '-accumdir', accumDir,
+    ],
+    `on ${utts.length} utterances (${ctl})`,
+  );
+  if (!existsSync(join(accumDir, 'gauden_counts'))) {
+    throw new AdaptError(`bw wrote no counts to ${accumDir}: ${out.split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(-2).join(' | ')}`);
+  }
+}
+
+/** `mllr_solve`: one global MLLR mean transform (mean and shift) from bw counts. */
+export async function mllrSolve(m: ModelCapabilities, accumDir: string, out: string): Promise<string> {
+  await tool('mllr_solve', ['-meanfn', join(m.hmm, 'means'), '-varfn', join(m.hmm, 'variances'), '-outmllrfn', out, '-accumdir', accumDir], `on ${accumDir}`);
+  return out;
+}
+
+/**
+ * `map_adapt`: a new model folder `outHmm` = copy of the base with MAP-updated means and
+ * variances (and mixture weights when `mixw` is true, written as `mixture_weights` with the
+ * sendump removed so PocketSphinx reads them).
+ */
+export async function mapAdapt(
+  m: ModelCapabilities,
+  files: { mdef: string; mixw: string },
+  accumDir: string,
+  outHmm: string,
+  opts: { tau?: number; mixw?: boolean } = {},
+): Promise<string> {
+  mkdirSync(outHmm, { recursive: true });
+  for (const f of ['mdef', 'feat.params', 'noisedict', 'transition_matrices', 'sendump', 'README']) {
+    if (existsSync(join(m.hmm, f)) && !(f === 'sendump' && opts.mixw)) copyFileSync(join(m.hmm, f), join(outHmm, f));
+  }
+  const args = [
+    '-moddeffn', files.mdef, '-ts2cbfn', m.ptm ? '.ptm.' : '.cont.',
+    '-meanfn', join(m.hmm, 'means'), '-varfn', join(m.hmm, 'variances'), '-mixwfn', files.mixw, '-tmatfn', join(m.hmm, 'transition_matrices'),
+    '-accumdir', accumDir, '-mapmeanfn', join(outHmm, 'means'), '-mapvarfn', join(outHmm, 'variances'),
+  ];
+  if (opts.tau !== undefined) args.push('-fixedtau', 'yes', '-tau', String(opts.tau), '-bayesmean', 'no');
+  if (opts.mixw) args.push('-mapmixwfn', join(outHmm, 'mixture_weights'));
+  await tool('map_adapt', args, `on ${accumDir}`);
+  return outHmm;
+}

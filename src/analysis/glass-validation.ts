@@ -1,0 +1,170 @@
+import type { PlantedUtterance } from '../corpora/planted/index.ts';
+import { findConfusableSounds, NO_PHONE, type ConfusableOptions } from './confusable.ts';
+import { goodnessByGroup } from './glass.ts';
+import type { GlassReport } from './glass-suite.ts';
+import { createRng } from '../stats/rng.ts';
+
+/**
+ * Validation of the glass box against planted accents (src/corpora/planted): which planted
+ * confusions each kind of evidence recovers (recall) and how many of its flags are planted (precision).
+ *
+ * Definitions (ours; stated in the bench output):
+ * - A planted confusion of a group is a canonical → planted phone pair its rules produced (`∅` for a
+ *   deletion), counted over the group's ground truth. It is *visible* when it occurs at least
+ *   `minTokens` times (default 10) in at least `minSpeakers` speakers (default 2): fewer could not be
+ *   flagged by the suite's own minimum counts.
+ * - Phone loop / black box: a flag (group, ref → hyp) is correct when it is a planted pair of that
+ *   group. Goodness: a flag (group, phone) is correct when the phone is the canonical side of a planted
+ *   pair of that group.
+ * - Recall of a rule = its visible planted pairs that are flagged in its group / its visible planted
+ *   pairs (goodness: visible canonical phones flagged / visible canonical phones).
+ * - Precision = correct flags / all flags, over every group (a null group's flags are all wrong);
+ *   lenient precision counts a flag on a rewritten canonical phone as correct whatever it became.
+ */
+
+export type EvidenceKind = 'phoneLoop' | 'goodness' | 'blackBox';
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['phoneLoop', 'goodness', 'blackBox'];
+
+export interface PlantedPair {
+  group: string;
+  rule: string;
+  from: string;
+  /** Planted phone, or NO_PHONE for a deletion. */
+  to: string;
+  tokens: number;
+  speakers: number;
+  visible: boolean;
+}
+
+export interface RuleRecall {
+  group: string;
+  rule: string;
+  /** Visible planted pairs (`TH→T`), and those flagged. */
+  visible: string[];
+  found: string[];
+  /** found / visible (NaN when nothing is visible). */
+  recall: number;
+}
+
+export interface EvidenceValidation {
+  kind: EvidenceKind;
+  rules: RuleRecall[];
+  flags: number;
+  correctFlags: number;
+  /** correctFlags / flags (NaN without flags). */
+  precision: number;
+  /**
+   * Lenient precision: flags whose canonical phone is one the group's rules rewrote (e.g. DH → T when
+   * DH → D was planted: the recogniser heard the stop but not its voicing) / flags.
+   */
+  precisionByPhone: number;
+  /** Flags that are not planted pairs, as `group: ref→hyp` (goodness: `group: phone`). */
+  wrong: string[];
+}
+
+/** Planted pairs per group from the ground truth. */
+export function plantedPairs(truth: readonly PlantedUtterance[], opts: { minTokens?: number; minSpeakers?: number } = {}): PlantedPair[] {
+  const minTokens = opts.minTokens ?? 10;
+  const minSpeakers = opts.minSpeakers ?? 2;
+  const m = new Map<string, PlantedPair & { spk: Set<string> }>();
+  for (const u of truth) {
+    for (const w of u.words) {
+      for (const a of w.applied) {
+        const to = a.to === '-' ? NO_PHONE : a.to;
+        const k = `${u.group}\u0000${a.from}\u0000${to}`;
+        let e = m.get(k);
+        if (!e) m.set(k, (e = { group: u.group, rule: a.rule, from: a.from, to, tokens: 0, speakers: 0, visible: false, spk: new Set() }));
+        e.tokens++;
+        e.spk.add(u.speaker);
+      }
+    }
+  }
+  return [...m.values()].map(({ spk, ...e }) => ({ ...e, speakers: spk.size, visible: e.tokens >= minTokens && spk.size >= minSpeakers }));
+}
+
+const pairKey = (from: string, to: string) => `${from}→${to}`;
+
+/** Recall per rule and precision of one kind of evidence. `flags`: (group, ref, hyp) for confusions; (group, phone) with hyp undefined for goodness. */
+export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[], flags: readonly { group: string; ref: string; hyp?: string }[]): EvidenceValidation {
+  const byGroup = new Map<string, PlantedPair[]>();
+  for (const p of pairs) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
+  const isCorrect = (f: { group: string; ref: string; hyp?: string }) =>
+    (byGroup.get(f.group) ?? []).some((p) => (f.hyp === undefined ? p.from === f.ref : p.from === f.ref && p.to === f.hyp));
+  const rules: RuleRecall[] = [];
+  const ruleKeys = [...new Set(pairs.map((p) => `${p.group}\u0000${p.rule}`))].sort();
+  for (const rk of ruleKeys) {
+    const [group, rule] = rk.split('\u0000');
+    const vis = pairs.filter((p) => p.group === group && p.rule === rule && p.visible);
+    const visible = kind === 'goodness' ? [...new Set(vis.map((p) => p.from))] : vis.map((p) => pairKey(p.from, p.to));
+    const found = visible.filter((v) =>
+      flags.some((f) => f.group === group && (kind === 'goodness' ? f.ref === v : pairKey(f.ref, f.hyp ?? '') === v)),
+    );
+    rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN });
+  }
+  const correct = flags.filter(isCorrect);
+  const onPlantedPhone = flags.filter((f) => (byGroup.get(f.group) ?? []).some((p) => p.from === f.ref));
+  const wrong = flags.filter((f) => !isCorrect(f)).map((f) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`);
+  return { kind, rules, flags: flags.length, correctFlags: correct.length, precision: flags.length ? correct.length / flags.length : Number.NaN, precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN, wrong };
+}
+
+/** Flags of a glass report, per kind of evidence. */
+export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: string; ref: string; hyp?: string }[]> {
+  const conf = (r: GlassReport['phoneLoop']) => (r?.confusions ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.ref, hyp: t.hyp }));
+  return {
+    phoneLoop: conf(report.phoneLoop),
+    blackBox: conf(report.blackBox),
+    goodness: (report.goodness ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.phone })),
+  };
+}
+
+/** Validates every kind of evidence of `report` against the planted ground truth. */
+export function validateGlassReport(report: GlassReport, truth: readonly PlantedUtterance[], opts: { minTokens?: number; minSpeakers?: number } = {}): EvidenceValidation[] {
+  const pairs = plantedPairs(truth, opts);
+  const flags = reportFlags(report);
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k]));
+}
+
+/**
+ * Null-vs-null: the speakers of `groups` (null groups: no rules) are split at random into two halves
+ * `partitions` times (seeded), and each evidence kind's statistics are recomputed on the kept
+ * evidence with only those two groups. Returns, per kind, how many partitions gave no flag at all.
+ */
+export function nullPartitions(
+  evidence: NonNullable<GlassReport['evidence']>,
+  groups: readonly string[],
+  partitions: number,
+  seed: number,
+  confusable: Partial<ConfusableOptions> = {},
+): Record<EvidenceKind, { clean: number; runs: number; flagged: string[] }> {
+  const inNull = <T extends { group: string }>(xs: readonly T[]) => xs.filter((x) => groups.includes(x.group));
+  const speakers = [...new Set(inNull(evidence.phoneLoop).map((u) => u.speaker))].sort();
+  const out: Record<EvidenceKind, { clean: number; runs: number; flagged: string[] }> = {
+    phoneLoop: { clean: 0, runs: 0, flagged: [] },
+    goodness: { clean: 0, runs: 0, flagged: [] },
+    blackBox: { clean: 0, runs: 0, flagged: [] },
+  };
+  for (let i = 0; i < partitions; i++) {
+    const rng = createRng(seed + i);
+    const order = [...speakers];
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(rng.next() * (k + 1));
+      [order[k], order[j]] = [order[j], order[k]];
+    }
+    const half = new Set(order.slice(0, Math.floor(order.length / 2)));
+    const relabel = <T extends { group: string; speaker: string }>(xs: readonly T[]) => inNull(xs).map((x) => ({ ...x, group: half.has(x.speaker) ? 'null-a' : 'null-b' }));
+    const opts = { ...confusable, seed: seed + i };
+    const n = {
+      phoneLoop: findConfusableSounds(relabel(evidence.phoneLoop), opts).confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`),
+      blackBox: evidence.blackBox.length ? findConfusableSounds(relabel(evidence.blackBox), opts).confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`) : [],
+      goodness: evidence.goodness.length ? goodnessByGroup(relabel(evidence.goodness), opts).filter((t) => t.flagged).map((t) => `${t.group}: ${t.phone}`) : [],
+    };
+    for (const k of EVIDENCE_KINDS) {
+      if (k === 'blackBox' && !evidence.blackBox.length) continue;
+      if (k === 'goodness' && !evidence.goodness.length) continue;
+      out[k].runs++;
+      if (n[k].length === 0) out[k].clean++;
+      else out[k].flagged.push(...n[k]);
+    }
+  }
+  return out;
+}

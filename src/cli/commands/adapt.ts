@@ -1,0 +1,119 @@
+import type { Command } from 'commander';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadSuite } from '../../run/suite.ts';
+import { adapt, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
+import { SplitError } from '../../adapt/splits.ts';
+import { AdaptError } from '../../adapt/sphinxtrain.ts';
+import { ModelFileError } from '../../adapt/sendump.ts';
+import type { PhoneRule } from '../../adapt/variants.ts';
+import { adaptHtml, adaptJson, adaptMarkdown } from '../../report/remedy.ts';
+import { UsageError } from '../../manifest/errors.ts';
+
+interface AdaptFlags {
+  methods: string;
+  variantScope: string;
+  weighting: string;
+  select: string;
+  out?: string;
+  cacheDir?: string;
+  seed?: number;
+  groupBy?: string;
+  rules?: string;
+  pair?: string;
+  processes: number;
+  bootstrap?: number;
+  tau?: number;
+  testAll: boolean;
+  mapWeights: boolean;
+}
+
+function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
+  const xs = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = xs.filter((x) => !allowed.includes(x as T));
+  if (bad.length || !xs.length) throw new UsageError(`${flag}: unknown value(s) ${bad.join(', ') || '(none)'} (use ${allowed.join(', ')})`);
+  return xs as T[];
+}
+
+/** `--rules "th-stopping:TH>T,DH>D;other:V>B"` → group → rules. */
+export function parseRules(s: string): Record<string, PhoneRule[]> {
+  const out: Record<string, PhoneRule[]> = {};
+  for (const part of s.split(';').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([^:]+):(.+)$/.exec(part);
+    if (!m) throw new UsageError(`--rules: "${part}" is not group:REF>HYP[,REF>HYP…]`);
+    out[m[1]] = m[2].split(',').map((r) => {
+      const [ref, hyp] = r.split('>').map((x) => x.trim().toUpperCase());
+      if (!ref || !hyp) throw new UsageError(`--rules: "${r}" is not REF>HYP (ARPAbet; ∅ or - deletes)`);
+      return { ref, hyp: hyp === '-' ? '∅' : hyp };
+    });
+  }
+  return out;
+}
+
+export function registerAdapt(program: Command): void {
+  program
+    .command('adapt')
+    .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
+    .argument('<suite>', 'suite YAML (its manifest, first groupBy key, normaliser, seed and bootstrap are used)')
+    .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
+    .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
+    .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
+    .option('--select <how>', 'selection shown first: minimax (worst-group dev WER) or average (mean group dev WER)', 'minimax')
+    .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
+    .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
+    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:null')
+    .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
+    .option('--cache-dir <dir>', 'prepared-audio cache (default .asrfair/audio)')
+    .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
+    .option('--bootstrap <B>', 'bootstrap resamples (default: the suite\'s)', (v) => Number(v))
+    .option('--tau <x>', 'MAP prior weight (default: map_adapt\'s Bayesian mean update)', (v) => Number(v))
+    .option('--map-weights', 'MAP also updates the mixture weights (reconstructed from the model\'s sendump; see README)', false)
+    .option('--test-all', 'decode every candidate on the test speakers too and report each against the baseline', false)
+    .option('--processes <n>', 'parallel decoder processes', (v) => Number(v), DEFAULT_PROCESSES)
+    .action(async (suiteFile: string, f: AdaptFlags) => {
+      const suite = loadSuite(suiteFile);
+      const methods = list<Method>('--methods', f.methods, ['variants', 'mllr', 'map']);
+      const variantScope = list('--variant-scope', f.variantScope, ['group', 'global'] as const);
+      const weightings = list<Weighting>('--weighting', f.weighting, ['unweighted', 'balanced']);
+      const [select] = list<Selection>('--select', f.select, ['minimax', 'average']);
+      let pair: { target: string; reference: string } | undefined;
+      if (f.pair) {
+        const [target, reference] = f.pair.split(':');
+        if (!target || !reference) throw new UsageError('--pair: expected target:reference');
+        pair = { target, reference };
+      }
+      const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
+      try {
+        const result = await adapt({
+          manifest: suite.manifests[0],
+          groupBy: f.groupBy ?? suite.groupBy[0],
+          out,
+          cacheDir: resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio'),
+          seed: f.seed ?? suite.seed,
+          methods,
+          variantScope: [...variantScope],
+          weightings,
+          select,
+          ...(f.rules ? { rules: parseRules(f.rules) } : {}),
+          ...(pair ? { pair } : {}),
+          normaliser: suite.normaliser,
+          resamples: f.bootstrap ?? suite.bootstrap.B,
+          processes: f.processes,
+          ...(f.tau !== undefined ? { tau: f.tau } : {}),
+          testAll: f.testAll,
+          mapWeights: f.mapWeights,
+          log: (m) => process.stderr.write(`${m}\n`),
+        });
+        mkdirSync(out, { recursive: true });
+        writeFileSync(join(out, 'remedy.md'), adaptMarkdown(result) + '\n');
+        writeFileSync(join(out, 'remedy.html'), adaptHtml(result));
+        writeFileSync(join(out, 'remedy.json'), adaptJson(result));
+        process.stdout.write(adaptMarkdown(result) + '\n');
+        process.stdout.write(`wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml (run it, then compare its backends: asrfair run ${join(out, 'adapted.yaml')})\n`);
+        if (select === 'average') process.stdout.write(`selection: ${result.selected.average} (average dev WER)\n`);
+      } catch (e) {
+        if (e instanceof SplitError || e instanceof AdaptError || e instanceof ModelFileError) throw new UsageError(e.message);
+        throw e;
+      }
+    });
+}

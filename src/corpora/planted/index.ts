@@ -1,0 +1,15 @@
+/** Planted accents: a simulator of accent features with ground truth, for validating the glass box. */
+export { BUILTIN_RULES, CMU_PHONES, applyRules, ruleSites, type AppliedRule, type PlantedRule, type RuleContext } from './rules.ts';
+export { parseAccentRules, readAccentRules, type AccentRules } from './config.ts';
+export { DEFAULT_PLANTED_VOICE, festivalVoices, festivalScript, speakPhones, type PhoneUtterance } from './festival.ts';
+export {
+  buildPlantedCorpus,
+  plantedConfusions,
+  plantedSpeakers,
+  MAX_PLANTED_SPEAKERS,
+  type PlantedCorpus,
+  type PlantedCorpusOptions,
+  type PlantedSpeaker,
+  type PlantedUtterance,
+  type PlantedWord,
+} from './corpus.ts';

@@ -1,0 +1,103 @@
+/**
+ * The remedy section (md, html, json): per-group WER before and after adaptation on the held-out
+ * test speakers with paired speaker-bootstrap intervals, the change in worst-group WER and gap,
+ * the dev-set selection, and what each candidate scored on dev.
+ */
+import type { AdaptResult } from '../adapt/pipeline.ts';
+import type { RemedyReport } from '../adapt/remedy.ts';
+import { esc as escapeHtml } from './render-html.ts';
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
+const pp = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
+/** Markdown text: Markdown/HTML characters escaped, line breaks folded, terminal control characters dropped. */
+// eslint-disable-next-line no-control-regex
+const md = (s: string) => s.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '').replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+
+function remedyMarkdown(r: RemedyReport, selection: string): string {
+  const lines = [
+    `### Remedy: ${md(r.after)} vs ${md(r.before)} (selected by ${selection} dev WER)`,
+    '',
+    `Test speakers only; change = after − before in percentage points with paired speaker-bootstrap ${Math.round(r.level * 100)}% CI (B = ${r.resamples}, seed ${r.seed}).`,
+    '',
+    `| ${md(r.groupBy)} | speakers | utterances | words | WER before | WER after | change [CI] | |`,
+    '|---|---:|---:|---:|---:|---:|---|---|',
+    ...r.groups.map(
+      (g) =>
+        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
+    ),
+    '',
+    `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
+    `- Gap (worst − best): ${pct(r.gapBefore)} → ${pct(r.gapAfter)}; change ${ci(r.gapChange)}; ${(100 * r.gapClosed).toFixed(0)}% of the gap closed.`,
+    ...(r.pair
+      ? [`- Gap ${md(r.pair.target)} − ${md(r.pair.reference)}: ${pct(r.pair.gapBefore)} → ${pct(r.pair.gapAfter)}; change ${ci(r.pair.change)}; ${(100 * r.pair.closed).toFixed(0)}% closed.`]
+      : []),
+    `- ${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ')}`} (paired interval wholly above 0).`,
+  ];
+  return lines.join('\n');
+}
+
+/** The whole adaptation section in Markdown. */
+export function adaptMarkdown(a: AdaptResult): string {
+  const groups = a.split.groups.map((g) => g.group);
+  const out = [
+    '## Remedy: group-aware adaptation (PocketSphinx + SphinxTrain)',
+    '',
+    `Speaker-disjoint split per group (seed ${a.split.seed}, hash ${a.split.hash}): ${a.split.groups.map((g) => `${md(g.group)} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test). Adaptation data hash ${a.dataHash}, ${(a.trainAudioSeconds / 60).toFixed(1)} min of training audio.`,
+    '',
+    `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${Object.entries(a.rules).map(([g, rs]) => `${md(g)}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged'}.`,
+    '',
+    '### Candidates on dev speakers',
+    '',
+    `| candidate | ${groups.map(md).join(' | ')} | worst | average | train s |`,
+    `|---|${groups.map(() => '---:|').join('')}---:|---:|---:|`,
+    ...a.candidates.map(
+      (c) =>
+        `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)} |`,
+    ),
+    '',
+    remedyMarkdown(a.remedy.minimax, 'worst-group (minimax)'),
+    '',
+    ...(a.selected.average !== a.selected.minimax ? [remedyMarkdown(a.remedy.average, 'average'), ''] : [`Selection by average dev WER picks the same candidate (${md(a.selected.average)}).`, '']),
+    ...(Object.keys(a.remedyByCandidate).length
+      ? [
+          '### Every tested candidate vs baseline (test speakers)',
+          '',
+          `| candidate | ${groups.map(md).join(' | ')} | gap before → after | gap closed | worse group |`,
+          `|---|${groups.map(() => '---|').join('')}---|---:|---|`,
+          ...Object.entries(a.remedyByCandidate).map(
+            ([name, r]) =>
+              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${pct(r.pair?.gapBefore ?? r.gapBefore)} → ${pct(r.pair?.gapAfter ?? r.gapAfter)} | ${(100 * (r.pair?.closed ?? r.gapClosed)).toFixed(0)}% | ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ') || 'none'} |`,
+          ),
+          '',
+        ]
+      : []),
+    ...(a.failures.length ? [`${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${[...new Set(a.failures.map((f) => f.stage))].join(', ')}.`, ''] : []),
+  ];
+  return out.join('\n');
+}
+
+/** The adaptation section as a self-contained HTML page (every label escaped). */
+export function adaptHtml(a: AdaptResult): string {
+  const rows = (r: RemedyReport) =>
+    r.groups
+      .map(
+        (g) =>
+          `<tr><td>${escapeHtml(g.group)}</td><td>${g.speakers}</td><td>${g.words}</td><td>${pct(g.before)}</td><td>${pct(g.after)}</td><td>${escapeHtml(ci(g.change))}</td><td>${g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : ''}</td></tr>`,
+      )
+      .join('');
+  const r = a.remedy.minimax;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>asrfair remedy</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:right}td:first-child{text-align:left}</style></head><body>
+<h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
+<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
+<table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
+<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${pct(r.gapBefore)} → ${pct(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).
+${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some group got significantly worse.'}</p>
+</body></html>\n`;
+}
+
+/** JSON of the section: the adaptation result without per-utterance detail. */
+export function adaptJson(a: AdaptResult): string {
+  const slim = (rs: Record<string, RemedyReport>) => Object.fromEntries(Object.entries(rs).map(([k, r]) => [k, { ...r, groups: r.groups.map(({ paired: _p, ...g }) => g) }]));
+  return JSON.stringify({ ...a, remedy: slim(a.remedy), remedyByCandidate: slim(a.remedyByCandidate) }, null, 2) + '\n';
+}

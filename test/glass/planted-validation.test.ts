@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlantedCorpus, parseAccentRules, type PlantedCorpus } from '../../src/corpora/planted/index.ts';
+import { runGlassboxOnManifest, type GlassReport } from '../../src/analysis/glass-suite.ts';
+import { nullPartitions, plantedPairs, validateFlags, validateGlassReport, type EvidenceValidation } from '../../src/analysis/glass-validation.ts';
+import { plantedGlassMarkdown } from '../../src/report/planted-glass.ts';
+import { PROMPTS } from './corpus.ts';
+
+/**
+ * The glass box on a planted accent, end to end with real tools: festival speaks TH-rich prompts with
+ * TH-stopping planted (rate 1) for group `th` and none for group `none` (6 synthetic speakers each,
+ * 8 sentences; with 4 a speaker-level permutation test of 4 vs 4 has 70 splits, p ≥ 1/70, and
+ * nothing survives Benjamini–Hochberg), PocketSphinx decodes them, and the flags are scored against the ground truth.
+ * (bench/glass-validation.ts runs all eight rules at 3/6 speakers × 40 sentences.)
+ */
+let dir: string;
+let corpus: PlantedCorpus;
+let report: GlassReport;
+let val: Record<string, EvidenceValidation>;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'asrfair-planted-val-'));
+  writeFileSync(join(dir, 'prompts.txt'), PROMPTS.join('\n') + '\n');
+  const rules = parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'rules.yaml');
+  corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: 6, sentences: 8, seed: 5, promptsFile: join(dir, 'prompts.txt') });
+  report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { permutations: 999 } });
+  val = Object.fromEntries(validateGlassReport(report, corpus.utterances).map((v) => [v.kind, v]));
+}, 600_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('glass box on planted TH-stopping (festival + PocketSphinx)', () => {
+  it('plants DH → D and TH → T often enough to be visible, and nothing in the null group', () => {
+    const pairs = plantedPairs(corpus.utterances);
+    expect(pairs.filter((p) => p.visible).map((p) => `${p.group}: ${p.from}→${p.to}`).sort()).toEqual(['th: DH→D', 'th: TH→T']);
+    expect(report.failures).toEqual([]);
+  });
+
+  it('phone loop: recovers a planted confusion, and most flags are on planted phones of the th group', () => {
+    const v = val.phoneLoop;
+    expect(v.rules[0].found.length).toBeGreaterThanOrEqual(1);
+    expect(v.precisionByPhone).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('goodness: DH or TH fits its canonical phone worse in the th group', () => {
+    expect(val.goodness.rules[0].found.length).toBeGreaterThanOrEqual(1);
+    expect(val.goodness.precision).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('black box (PocketSphinx words): flags only planted phones of the th group', () => {
+    expect(val.blackBox.flags).toBeGreaterThan(0);
+    expect(val.blackBox.precisionByPhone).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it('null vs null: random halves of the null group\'s speakers give no flag in ≥ 95% of 20 seeds', () => {
+    const np = nullPartitions(report.evidence!, ['none'], 20, 11, { permutations: 999 });
+    for (const k of ['phoneLoop', 'goodness', 'blackBox'] as const) {
+      expect(np[k].runs).toBe(20);
+      expect(np[k].clean).toBeGreaterThanOrEqual(19);
+    }
+  });
+
+  it('demo section: labelled synthetic, the ground truth beside the findings, markup escaped', () => {
+    const md = plantedGlassMarkdown(corpus, report, Object.values(val));
+    expect(md).toMatch(/^## Confusable sounds on planted accents \(synthetic\)/);
+    expect(md).toContain('Synthetic speech, not people');
+    const row = md.split('\n').find((l) => l.startsWith('| th |'))!;
+    expect(row).toMatch(/^\| th \| (DH → D \(\d+\), TH → T \(\d+\)|TH → T \(\d+\), DH → D \(\d+\)) \|/);
+    expect(md.split('\n').find((l) => l.startsWith('| none |'))).toMatch(/^\| none \| — \|/);
+    expect(md).toMatch(/\| phone loop \| [12] of 2 \|/);
+  });
+
+  it('scores flags against ground truth: wrong flags lower precision, a null group\'s flags are all wrong', () => {
+    const pairs = plantedPairs(corpus.utterances);
+    const v = validateFlags('phoneLoop', pairs, [
+      { group: 'th', ref: 'DH', hyp: 'D' },
+      { group: 'th', ref: 'DH', hyp: 'T' },
+      { group: 'none', ref: 'DH', hyp: 'D' },
+    ]);
+    expect(v.rules).toEqual([{ group: 'th', rule: 'th-stopping', visible: ['DH→D', 'TH→T'], found: ['DH→D'], recall: 0.5 }]);
+    expect([v.correctFlags, v.flags, v.precision]).toEqual([1, 3, 1 / 3]);
+    expect(v.precisionByPhone).toBe(2 / 3);
+    expect(v.wrong).toEqual(['th: DH→T', 'none: DH→D']);
+  });
+});
