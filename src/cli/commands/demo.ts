@@ -61,7 +61,7 @@ export function registerDemo(program: Command): void {
     process.stdout.write(`\n${renderMarkdown(card)}\n`);
     for (const f of files) process.stdout.write(`wrote ${relative(process.cwd(), f)}\n`);
     if (flags.planted) {
-      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), log });
+      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), sentences: Number(flags.sentences), log });
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic)\n`);
     }
   });
