@@ -61,12 +61,12 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
 }
 
 /**
- * Builds the planted demo corpus under `corpusDir`, runs the glass box on it and writes
+ * Builds the planted demo corpus under `corpusDir` (6 speakers per group, `sentences` each, default 12), runs the glass box on it and writes
  * `glass-planted.{md,html,json}` into `outDir`. Returns the files and the validation.
  */
-export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string; processes?: number; log?: (m: string) => void }): Promise<{ files: string[]; validation: EvidenceValidation[]; report: GlassReport; corpus: PlantedCorpus }> {
+export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string; sentences?: number; processes?: number; log?: (m: string) => void }): Promise<{ files: string[]; validation: EvidenceValidation[]; report: GlassReport; corpus: PlantedCorpus }> {
   const log = opts.log ?? (() => {});
-  const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { onProgress: (m) => log(`planted: ${m}`) });
+  const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { sentences: opts.sentences, onProgress: (m) => log(`planted: ${m}`) });
   const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {
     cacheDir: join(opts.corpusDir, '.cache'),
     ...(opts.processes ? { processes: opts.processes } : {}),

@@ -77,4 +77,23 @@ describe('confusable-sounds renderers', () => {
     expect(back.phoneLoop!.confusions[0].pAdjusted).toBeNull();
     expect(back.phoneLoop!.confusions[0].flagged).toBe(false);
   });
+
+  it('counts failures per group and stage, escaped, with what the alignment retries recovered', () => {
+    const r: GlassReport = {
+      ...report(),
+      failures: [
+        { id: 'u1', group: '<g>|x', stage: 'alignment', error: 'e' },
+        { id: 'u2', group: '<g>|x', stage: 'alignment', error: 'e' },
+        { id: 'u3', group: 'plain', stage: 'words', error: 'e' },
+      ],
+      alignmentRetries: { attempts: [{ attempt: 'wider-beams', beam: '1e-250', tried: 3, recovered: 1, byGroup: { '<g>|x': { tried: 3, recovered: 1 } } }], skippedPhones: {} },
+    };
+    const md = confusableMarkdown(r);
+    expect(md).toContain('| &lt;g&gt;\\|x | alignment | 2 |');
+    expect(md).toContain('| plain | words | 1 |');
+    expect(md).toContain('Forced alignment retry (wider-beams, beam 1e-250): 1 of 3 recovered (&lt;g&gt;\\|x 1/3).');
+    const html = confusableHtmlPage(r);
+    expect(html).toContain('<tr><td>&lt;g&gt;|x</td><td>alignment</td><td>2</td></tr>');
+    expect(html).not.toContain('<g>');
+  });
 });

@@ -47,7 +47,7 @@ export function registerDemo(program: Command): void {
     const gate = summary.gate ? [`Suite gate: ${summary.gate.summary}`] : [];
     process.stdout.write(`\n${renderTerminalSummary(card, files, { extra: gate })}`);
     if (flags.planted) {
-      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), log });
+      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), sentences: Number(flags.sentences), log });
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic)\n`);
     }
   });
