@@ -4,6 +4,7 @@
  * the data goes through `esc`; the Content-Security-Policy allows only the page's own script and style
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
+import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -228,6 +229,11 @@ function flagsHtml(r: CardRow): string {
     .join('');
 }
 
+function incompleteFlagHtml(card: ServiceCard, t: CardTable, group: string): string {
+  const note = t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, group) : undefined;
+  return note ? `<span class="flag small">${esc(note)}</span>` : '';
+}
+
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
@@ -250,7 +256,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
         td(fmtPctInterval(r.wer), r.wer?.estimate) + td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer) + td(fmtPct(r.cer), r.cer) +
         (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
         (ref ? td(fmtGap(r.gapToReference), r.gapToReference?.estimate) : '') +
-        td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}</td></tr>`
+        td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td></tr>`
       );
     })
     .join('\n');
@@ -259,7 +265,9 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
     `<td>${esc(fmtPctInterval(o.wer))}</td><td>${esc(fmtPct(o.meanSpeakerWer))}</td><td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
     `<td>${DASH}</td><td>${DASH}</td>${ref ? `<td>${DASH}</td>` : ''}<td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
-  return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
+  const missing = t.kind === 'group' ? missingGroups(card.meta, t.groupBy, new Set(t.rows.map((r) => r.group))) : [];
+  const missingNote = missing.length ? `<p class="warn">No result yet (run incomplete): ${esc(missing.join(', '))}</p>` : '';
+  return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>${missingNote}`;
 }
 
 function modelHtml(m: CardModel): string {
@@ -439,9 +447,12 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('') +
     (card.models.length ? `<li><a href="#s-model">${esc(modelSectionTitle(card))}</a></li>` : '') +
     (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '');
-  const banner = m.corpus.synthetic
-    ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
-    : '';
+  const incomplete = incompleteBanner(m);
+  const banner =
+    (incomplete ? `<p class="banner" id="incomplete"><strong>${esc(incomplete)}</strong></p>` : '') +
+    (m.corpus.synthetic
+      ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
+      : '');
   const budget = audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -1,3 +1,4 @@
+import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 
@@ -114,7 +115,8 @@ function mdTable(t: CardTable, card: ServiceCard): string {
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
       fmtPct(r.meanSpeakerWer), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
-      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtP(r.pAdjusted), fmtPp(r.minDetectableGap), flagText(r) || ' ',
+      ...(ref ? [fmtGap(r.gapToReference)] : []), fmtP(r.pAdjusted), fmtPp(r.minDetectableGap),
+      [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -125,12 +127,16 @@ function mdTable(t: CardTable, card: ServiceCard): string {
       fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH, DASH, ' ',
     ].join(' | ')} |`,
   );
+  const missing = t.kind === 'group' ? missingGroups(card.meta, t.groupBy, new Set(t.rows.map((r) => r.group))) : [];
+  if (missing.length) lines.push('', `No result yet (run incomplete): ${missing.map(mdEscape).join(', ')}.`);
   return lines.join('\n');
 }
 
 /** The service card as Markdown: one table per backend × condition × grouping, then numbered notes. */
 export function renderMarkdown(card: ServiceCard): string {
   const out: string[] = [`# ${mdEscape(card.title)}`, ''];
+  const incomplete = incompleteBanner(card.meta);
+  if (incomplete) out.push(`> **${mdEscape(incomplete)}**`, '');
   if (card.meta.corpus.synthetic) {
     out.push('> **Synthetic accents.** Every voice in this corpus is a text-to-speech voice. These numbers are about the recogniser on synthetic speech, not about people.', '');
   }

@@ -89,6 +89,19 @@ export const RunMetaSchema = z.object({
   intendedUse: z.string().optional(),
   limits: z.array(z.string()).default([]),
   confounders: z.array(z.string()).default([]),
+  /**
+   * Set when the run did not finish everything it set out to do (killed, interrupted, budget): items
+   * exported of items expected (utterances × backends × conditions), overall and per group of each
+   * grouping key. Absent: complete (or an export from before this field existed).
+   */
+  incomplete: z
+    .object({
+      status: z.string(),
+      items: z.number().int().nonnegative(),
+      expected: z.number().int().nonnegative(),
+      groups: z.record(z.string(), z.record(z.string(), z.object({ items: z.number().int().nonnegative(), expected: z.number().int().nonnegative() }))).default({}),
+    })
+    .optional(),
 });
 
 export type RunMeta = z.infer<typeof RunMetaSchema>;

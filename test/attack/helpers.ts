@@ -110,17 +110,19 @@ export interface Service {
 
 /**
  * A recogniser service: answers `texts[id]` after `latencyMs`, or the status `fail(id, nth)` returns.
+ * With `answerFirst`, only that many requests are answered, later ones held.
  * With `holdUntilPids`, requests are held until that many distinct processes have called (so two runs
  * really overlap); `open()` releases them.
  */
 export async function service(
   texts: Map<string, string>,
-  o: { latencyMs?: number; fail?: (id: string, nth: number) => number | undefined; holdUntilPids?: number; hold?: boolean } = {},
+  o: { latencyMs?: number; fail?: (id: string, nth: number) => number | undefined; holdUntilPids?: number; hold?: boolean; answerFirst?: number } = {},
 ): Promise<Service> {
   const calls: Call[] = [];
   const held = new Set<ServerResponse>();
   const pids = new Set<string>();
-  let opened = !o.hold && !o.holdUntilPids;
+  let opened = !o.hold && !o.holdUntilPids && o.answerFirst === undefined;
+  let started = 0;
   const queue: Array<() => void> = [];
   const srv = await loopback((req, res, id, nth) => {
     const pid = String(req.headers['x-pid'] ?? '');
@@ -135,7 +137,10 @@ export async function service(
       }, o.latencyMs ?? 20);
     };
     if (!opened && o.holdUntilPids && pids.size >= o.holdUntilPids) s.open();
-    if (opened) answer();
+    if (opened || (o.answerFirst !== undefined && started < o.answerFirst)) {
+      started++;
+      answer();
+    }
     else {
       held.add(res);
       queue.push(answer);

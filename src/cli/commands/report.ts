@@ -7,6 +7,7 @@ import {
 } from '../../report/options.ts';
 import { loadRunForReport } from '../../report/run-export.ts';
 import { writeReport } from '../../report/write.ts';
+import { refuseIncomplete } from '../../report/incomplete.ts';
 
 interface ReportFlags extends StatFlags {
   slices?: string;
@@ -18,6 +19,7 @@ interface ReportFlags extends StatFlags {
   model: string;
   referenceGroup?: string;
   cleanCondition: string;
+  allowIncomplete?: boolean;
 }
 
 export function registerReport(program: Command): void {
@@ -36,12 +38,14 @@ export function registerReport(program: Command): void {
     .option('--model <family>', 'model-based view: poisson, negbin or none', 'poisson')
     .option('--reference-group <name>', 'group the gap-to-reference column and the model rate ratios are measured against')
     .option('--clean-condition <key>', 'condition the degradation section compares the others with', 'clean')
+    .option('--allow-incomplete', 'report a run that did not finish; every card then says "incomplete: n of N" at the top and per group')
     .action((run: string, flags: ReportFlags) => {
       const stat = parseStatFlags(flags);
       const formats = parseFormats(flags.format);
       const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
       const model = parseModelFlag(flags.model);
       const loaded = loadRunForReport(run);
+      refuseIncomplete(loaded.meta, run, flags.allowIncomplete);
       const groups = new Set(loaded.utterances.map((u) => groupOf(u, stat.groupBy)));
       const referenceGroup = checkReferenceGroup(flags.referenceGroup, groups, stat.groupBy);
       const card = buildServiceCard(loaded.meta, loaded.utterances, {
