@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, extname, join } from 'node:path';
 import {
@@ -19,18 +19,36 @@ import { stableStringify } from '../run/conditions.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
 
-/** Writes lines to a stream, waiting for drain so memory stays flat. */
-class LineWriter {
+/**
+ * Writes lines to a file, waiting for drain so memory stays flat. A write error (full disk, read-only
+ * folder) rejects the next write or close with the file system's error, which names the file; it never
+ * leaves a promise waiting forever for a 'drain' or 'finish' that will not come.
+ */
+export class LineWriter {
   private readonly stream: WriteStream;
+  private error: Error | undefined;
+  private readonly failed: Promise<never>;
   constructor(file: string) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
+    this.failed = new Promise<never>((_, reject) => {
+      this.stream.on('error', (e: NodeJS.ErrnoException) => {
+        e.path ??= file;
+        this.error = e;
+        reject(e);
+      });
+    });
+    this.failed.catch(() => undefined);
   }
   async write(line: string): Promise<void> {
-    if (!this.stream.write(line + '\n')) await once(this.stream, 'drain');
+    if (this.error) throw this.error;
+    if (!this.stream.write(line + '\n')) await Promise.race([once(this.stream, 'drain'), this.failed]);
   }
   async close(): Promise<void> {
+    if (this.error) throw this.error;
+    const finished = once(this.stream, 'finish');
+    finished.catch(() => undefined);
     this.stream.end();
-    await once(this.stream, 'finish');
+    await Promise.race([finished, this.failed]);
   }
 }
 
@@ -136,8 +154,11 @@ export async function exportRun(
       }
       opts.onRow?.(row);
     }
-  } finally {
     await w.close();
+  } catch (e) {
+    await w.close().catch(() => undefined);
+    rmSync(tmp, { force: true });
+    throw e;
   }
   const complete = run.status === 'done' && (expected === undefined || rows >= expected.items);
   const incomplete: RunMeta['incomplete'] = complete

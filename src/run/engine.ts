@@ -136,7 +136,7 @@ export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'back
   let specs = suite.backends;
   if (opts.backendNames?.length) {
     const unknown = opts.backendNames.filter((n) => !specs.some((s) => s.name === n));
-    if (unknown.length) throw new Error(`${suite.file}: no backend named ${unknown.map((u) => `"${u}"`).join(', ')} (suite has ${specs.map((s) => s.name).join(', ')})`);
+    if (unknown.length) throw new InputError(suite.file, undefined, `no backend named ${unknown.map((u) => `"${u}"`).join(', ')} (suite has ${specs.map((s) => s.name).join(', ')})`);
     specs = specs.filter((s) => opts.backendNames!.includes(s.name));
   }
   if (specs.some((s) => !opts.backends?.has(s.name))) await loadPlugins(suite);
@@ -149,7 +149,7 @@ export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'back
       try {
         backend = await getBackendFactory(spec.type).create(spec.options, { baseDir: dirname(suite.file) });
       } catch (e) {
-        throw new Error(`${suite.file}: backend "${spec.name}" (${spec.type}): ${scrubString((e as Error).message)}`);
+        throw new InputError(suite.file, undefined, `backend "${spec.name}" (${spec.type}): ${scrubString((e as Error).message)}`);
       }
     }
     out.push({
@@ -173,7 +173,12 @@ export async function loadPlugins(suite: Pick<Suite, 'plugins' | 'file'>): Promi
   const { registerBackend } = await import('../backends/index.ts');
   for (const p of suite.plugins) {
     if (!existsSync(p)) throw new InputError(suite.file, undefined, `plugin not found: ${p}`);
-    const mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+    } catch (e) {
+      throw new InputError(p, undefined, `plugin failed to load: ${scrubString((e as Error)?.message ?? String(e)).split('\n')[0]}`);
+    }
     const f = mod.default as Partial<BackendFactory> | undefined;
     if (f && typeof f === 'object' && typeof f.type === 'string' && typeof f.create === 'function') registerBackend(f as BackendFactory);
   }
@@ -587,7 +592,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     progress.stop();
   }
   if (fatal) {
-    if (!opts.dryRun) store.endRun(runId, 'failed');
+    try {
+      if (!opts.dryRun) store.endRun(runId, 'failed');
+    } catch {
+      // The store itself failed (full disk, …): the first error is the one to report; the next start marks the run.
+    }
     throw fatal;
   }
 

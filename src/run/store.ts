@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
 import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
+import { InputError } from '../manifest/errors.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -246,14 +247,20 @@ export class RunStore {
   readonly db: Database.Database;
   private readonly stmts;
 
+  /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      throw new InputError(path, undefined, `cannot open the run store: ${storeErrorText(e)}`);
+    }
+    OPEN_STORES.add(path);
     this.stmts = {
       getResult: this.db.prepare<[string, string, string], ResultDbRow>(
         'SELECT * FROM results WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?',
@@ -526,6 +533,25 @@ export class RunStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+const OPEN_STORES = new Set<string>();
+
+/** Paths of the run stores this process opened (the CLI names them when SQLite fails mid-command). */
+export function openStorePaths(): string[] {
+  return [...OPEN_STORES];
+}
+
+/** One line for a SQLite or file-system error on a store (what went wrong, in words). */
+export function storeErrorText(e: unknown): string {
+  const code = String((e as { code?: string }).code ?? '');
+  const msg = (e as Error)?.message ?? String(e);
+  if (code === 'SQLITE_NOTADB') return 'not a SQLite database (is --store pointing at the right file?)';
+  if (code.startsWith('SQLITE_CORRUPT')) return `the database file is corrupt (${msg}); restore it or start a new store`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'the disk is full; nothing partial was committed (free space and rerun to resume)';
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES') return `cannot write (read-only file or folder: ${msg})`;
+  if (code.startsWith('SQLITE_CANTOPEN')) return `cannot open the file (${msg})`;
+  return msg;
 }
 
 /** The outcome of asking for a lease on a result key. */
