@@ -4,6 +4,7 @@ import { InputError } from '../manifest/errors.ts';
 import { openStorePaths, storeErrorText } from '../run/store.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
+import { escapeControl } from '../report/escape.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -30,10 +31,9 @@ const FS_CODES: Record<string, string> = {
   EIO: 'input/output error',
 };
 
-/** Characters that would drive the terminal (ESC, CR, other C0/C1 controls) shown as \xNN. */
+/** One line, with characters that would drive the terminal (ESC, CR, other controls) shown as escapes. */
 function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\r?\n/g, ' ').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return escapeControl(s.replace(/\r?\n\s*/g, ' '));
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type RunMetaInput,
 } from './run-export.ts';
 import { InputError, UsageError } from '../manifest/errors.ts';
+import { csvLine, type CsvValue } from './escape.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
 import { createScorer, type Metric } from '../score/run-scorer.ts';
 import { stableStringify } from '../run/conditions.ts';
@@ -182,10 +183,6 @@ export async function exportRun(
 
 const CSV_COLUMNS = ['run_id', 'id', 'speaker', 'backend', 'condition', 'status', 'error', 'ref_text', 'hypothesis', 'duration_sec', 'latency_ms', 'cost_usd', 'attempts', 'audio_sha256', 'labels'] as const;
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** A raw row of a stored run (no scoring): what the store holds for one item. */
 export function rawRow(item: RunItemResult): Record<(typeof CSV_COLUMNS)[number], unknown> & { words: unknown; phones: unknown } {
@@ -223,7 +220,7 @@ export async function dumpRun(store: RunStore, runId: string, format: 'jsonl' | 
   let n = 0;
   for (const item of store.iterateRun(runId)) {
     const row = rawRow(item);
-    await write(format === 'jsonl' ? JSON.stringify(row) + '\n' : CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\n');
+    await write(format === 'jsonl' ? JSON.stringify(row) + '\n' : csvLine(CSV_COLUMNS.map((c) => row[c] as CsvValue)) + '\n');
     n++;
   }
   return n;

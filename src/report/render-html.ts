@@ -4,6 +4,7 @@
  * the data goes through `esc`; the Content-Security-Policy allows only the page's own script and style
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
+import { escapeControl } from './escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -37,7 +38,7 @@ export interface HtmlRun {
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function esc(s: string | number): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return escapeControl(String(s), true).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 const STYLE = `

@@ -1,10 +1,11 @@
+import { escapeControl } from './escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
-  return s
+  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { escapeControl } from '../../report/escape.ts';
 import { checkCard, undeclaredKeys } from '../../report/check.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
@@ -46,11 +47,12 @@ export function registerCheck(program: Command): void {
     for (const k of undeclaredKeys(card)) process.stderr.write(`asrfair: warning: no utterance declares "${k}"; every speaker is in group "undeclared"\n`);
     const result = checkCard(card, { maxGap, maxWer, groupRatio, maxDegradationGap, significantOnly: Boolean(flags.significantOnly) });
     if (result.passed) {
-      process.stdout.write(`${result.summary}\n`);
+      process.stdout.write(`${escapeControl(result.summary)}\n`);
       return;
     }
-    for (const v of result.violations) process.stderr.write(`${v.message}\n`);
-    process.stderr.write(`${result.summary}\n`);
+    // Group names come from manifests: their control characters must not reach the terminal.
+    for (const v of result.violations) process.stderr.write(`${escapeControl(v.message)}\n`);
+    process.stderr.write(`${escapeControl(result.summary)}\n`);
     process.exitCode = 1;
   });
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
@@ -33,6 +34,6 @@ export function registerImport(program: Command): void {
       });
       process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
       if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
-      process.stdout.write(s.mapper.formatReport());
+      process.stdout.write(escapeControl(s.mapper.formatReport(), true));
     });
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -124,8 +125,8 @@ export function registerScore(program: Command): void {
         const shown = res.missingHyps.slice(0, 5).join(', ');
         out.push(`Missing hypotheses (scored as deletions): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
       }
-      process.stdout.write(`${out.join('\n')}\n`);
-      if (res.confusions) process.stdout.write(`\n${renderConfusions(res.confusions.top(topK))}`);
+      process.stdout.write(`${out.map((l) => escapeControl(l)).join('\n')}\n`);
+      if (res.confusions) process.stdout.write(`\n${escapeControl(renderConfusions(res.confusions.top(topK)), true)}`);
       if (flags.json) writeFileSync(flags.json, `${JSON.stringify(scoreReport(res, topK), finiteOrNull, 2)}\n`);
     });
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { InputError } from '../../manifest/errors.ts';
@@ -25,7 +26,7 @@ export function registerValidate(program: Command): void {
         }
         ok++;
       }
-      for (const e of errors) process.stderr.write(`${e.message}\n`);
+      for (const e of errors) process.stderr.write(`${escapeControl(e.message)}\n`);
       process.stdout.write(`${manifest}: ${ok} valid utterances, ${errors.length} errors\n`);
       if (errors.length) process.exitCode = 1;
     });
