@@ -1,6 +1,6 @@
 import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   ExportedUtteranceSchema,
   RESULTS_FILE,
@@ -79,6 +79,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     ...(suite.card?.intendedUse ? { intendedUse: suite.card.intendedUse } : {}),
     limits: suite.card?.limits ?? [],
     confounders: suite.card?.confounders ?? [],
+    ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * the data goes through `esc`; the Content-Security-Policy allows only the page's own script and style
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
+import { audioVerdict } from './audio-embed.ts';
 import { escapeControl } from './escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { createHash } from 'node:crypto';
@@ -26,6 +27,10 @@ export interface HtmlOptions {
   /** Inline audio as data: URIs (for small runs; stops at `embedAudioMaxBytes`). */
   embedAudio?: boolean;
   embedAudioMaxBytes?: number;
+  /** Folders audio may come from besides the run folder (run.json `audioRoots`: the manifests' folders). */
+  audioRoots?: readonly string[];
+  /** Use audio whose real path is outside those folders too (it is then listed on the card). */
+  allowOutsideAudio?: boolean;
   /** Utterances listed per group in the drill-down, worst first (default 100). */
   drillLimit?: number;
 }
@@ -338,6 +343,8 @@ const MIME: Record<string, string> = {
 class AudioLinker {
   private embedded = 0;
   overBudget = false;
+  /** Audio files used from outside the audio roots (only with allowOutsideAudio). */
+  readonly outside = new Set<string>();
   constructor(
     private readonly runDir: string,
     private readonly opts: HtmlOptions,
@@ -346,7 +353,10 @@ class AudioLinker {
   src(u: ExportedUtterance): string | undefined {
     if (!u.audio) return undefined;
     const abs = isAbsolute(u.audio) ? u.audio : resolve(this.runDir, u.audio);
-    if (this.opts.embedAudio) {
+    const verdict = audioVerdict(abs, u.status === 'ok', [this.runDir, ...(this.opts.audioRoots ?? [])], Boolean(this.opts.allowOutsideAudio));
+    if (verdict.outside && verdict.real && (verdict.link || verdict.embed)) this.outside.add(verdict.real);
+    if (!verdict.link && !verdict.embed) return undefined;
+    if (this.opts.embedAudio && verdict.embed) {
       const max = this.opts.embedAudioMaxBytes ?? 50 * 1024 * 1024;
       try {
         const size = statSync(abs).size;
@@ -412,7 +422,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
 
 /** Renders the whole card as one HTML page. */
 export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = {}): string {
-  const audio = new AudioLinker(run.dir, opts);
+  const audio = new AudioLinker(run.dir, { ...opts, audioRoots: opts.audioRoots ?? card.meta.audioRoots ?? [] });
   const limit = opts.drillLimit ?? 100;
   const m = card.meta;
   const sections = card.tables.map((t, ti) => {
@@ -454,7 +464,11 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     (m.corpus.synthetic
       ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
       : '');
-  const budget = audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '';
+  const budget =
+    (audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '') +
+    (audio.outside.size
+      ? `<p class="warn" id="outside-audio">Audio from outside the manifest folders (allowed with --allow-outside-audio): ${esc([...audio.outside].sort().join(', '))}</p>`
+      : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${esc(contentSecurityPolicy())}">

@@ -89,6 +89,8 @@ export const RunMetaSchema = z.object({
   intendedUse: z.string().optional(),
   limits: z.array(z.string()).default([]),
   confounders: z.array(z.string()).default([]),
+  /** Folders the run's audio may come from (the manifests' folders); a report uses other audio only when told to. */
+  audioRoots: z.array(z.string()).optional(),
   /**
    * Set when the run did not finish everything it set out to do (killed, interrupted, budget): items
    * exported of items expected (utterances × backends × conditions), overall and per group of each

@@ -20,6 +20,7 @@ interface ReportFlags extends StatFlags {
   referenceGroup?: string;
   cleanCondition: string;
   allowIncomplete?: boolean;
+  allowOutsideAudio?: boolean;
 }
 
 export function registerReport(program: Command): void {
@@ -33,7 +34,8 @@ export function registerReport(program: Command): void {
     .option('--format <list>', 'output formats: md,html,csv,json', 'md,html,csv,json')
     .option('--out <dir>', 'output folder (default: <run>/report)')
     .option('--publish', 'suppress small cells (values replaced by —) for publication')
-    .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs)')
+    .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs; only audio that decoded and lies in the manifest folders)')
+    .option('--allow-outside-audio', 'also link or embed audio whose real path is outside the manifest folders (absolute, .., symlinks); the card lists those files')
     .option('--drill-limit <n>', 'utterances listed per group in the HTML drill-down', '100')
     .option('--model <family>', 'model-based view: poisson, negbin or none', 'poisson')
     .option('--reference-group <name>', 'group the gap-to-reference column and the model rate ratios are measured against')
@@ -59,7 +61,11 @@ export function registerReport(program: Command): void {
       });
       for (const k of undeclaredKeys(card)) process.stderr.write(`asrfair: warning: no utterance declares "${k}"; every speaker is in group "undeclared"\n`);
       const outDir = flags.out ?? `${loaded.dir}/report`;
-      const files = writeReport(card, loaded, outDir, formats, { embedAudio: Boolean(flags.embedAudio), drillLimit });
+      const files = writeReport(card, loaded, outDir, formats, {
+        embedAudio: Boolean(flags.embedAudio),
+        drillLimit,
+        allowOutsideAudio: Boolean(flags.allowOutsideAudio),
+      });
       const tables = card.tables.length;
       process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
