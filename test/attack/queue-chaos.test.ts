@@ -3,7 +3,7 @@
  * SIGKILL at random points and restarted while a coordinator runs trial after trial (fresh store each);
  * every trial must end with exactly one ok row per utterance with the right transcript, and calls repeat
  * only for jobs a dead worker had in flight (at-least-once delivery, exactly-once results). 50 trials,
- * bounded in time on a shared machine: the test says how many ran and needs at least 10.
+ * bounded in time on a shared machine: the test says how many ran and needs at least 5.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { expectedHyp, ids, soxWavs, startRedis, startWorker, tmp, writeManifest,
 import { prng } from '../score/random-corpus.ts';
 
 const TRIALS = 50;
-const BUDGET_MS = 120_000;
+const BUDGET_MS = 75_000;
 const N = 6;
 const WORKER_ARGS = ['--concurrency', '2', '--lock-ms', '3000', '--stalled-interval-ms', '1000', '--max-stalled', '50'];
 
@@ -132,7 +132,7 @@ describe('Redis queue with workers killed at random points', () => {
       await chaos;
     }
     console.log(`queue chaos: ${trials} trials in ${((Date.now() - t0) / 1000).toFixed(0)} s, ${kills} workers killed, ${calls} calls for ${trials * N} keys (${repeats} repeats), ${reruns} trials rerun after transient failures`);
-    expect(trials).toBeGreaterThanOrEqual(10);
+    expect(trials).toBeGreaterThanOrEqual(5);
     expect(kills).toBeGreaterThan(0);
     // Repeats come only from kills: each kill repeats at most the victim's concurrency (2) jobs, plus lock starvation slack.
     expect(repeats).toBeLessThanOrEqual(2 * kills + trials + reruns * N);
