@@ -31,7 +31,7 @@ const NoiseStep = z.object({
   color: z.enum(['white', 'pink']).default('white'),
   snrDb: z.number(),
   reference: snrReference,
-});
+}).strict();
 const BabbleStep = z
   .object({
     type: z.literal('babble'),
@@ -43,6 +43,7 @@ const BabbleStep = z
     manifest: z.string().min(1).optional(),
     reference: snrReference,
   })
+  .strict()
   .refine((s) => (s.sources?.length ?? 0) > 0 || s.manifest !== undefined, 'babble needs `sources` (audio paths) or `manifest`');
 const HumStep = z
   .object({
@@ -55,26 +56,27 @@ const HumStep = z
     snrDb: z.number().optional(),
     reference: snrReference,
   })
+  .strict()
   .refine((s) => (s.levelDbfs === undefined) !== (s.snrDb === undefined), 'hum needs exactly one of levelDbfs or snrDb');
 const TelephoneStep = z.object({
   type: z.literal('telephone'),
   low: z.number().positive().default(300),
   high: z.number().positive().max(4000).default(3400),
   mulaw: z.boolean().default(true),
-});
+}).strict();
 const CodecStep = z.object({
   type: z.literal('codec'),
   codec: z.enum(['opus', 'mp3', 'gsm', 'amr-nb']),
   /** Ignored by gsm (fixed 13 kbit/s). Defaults: opus 12, mp3 32, amr-nb 12.2. */
   bitrateKbps: z.number().positive().optional(),
-});
+}).strict();
 const ReverbStep = z.object({
   type: z.literal('reverb'),
   /** Time for the synthetic room's impulse response to decay by 60 dB, seconds. */
   rt60: z.number().positive().max(5),
   /** Direct-to-reverberant energy ratio of the impulse response, dB. */
   drrDb: z.number().default(0),
-});
+}).strict();
 const SpeedStep = z.object({
   type: z.literal('speed'),
   factor: z.number().min(0.5).max(2),
@@ -83,13 +85,13 @@ const SpeedStep = z.object({
    * speed perturbation). 'tempo': duration changes, pitch kept (ffmpeg atempo, WSOLA).
    */
   mode: z.enum(['resample', 'tempo']).default('resample'),
-});
-const GainStep = z.object({ type: z.literal('gain'), db: z.number().min(-96).max(60) });
+}).strict();
+const GainStep = z.object({ type: z.literal('gain'), db: z.number().min(-96).max(60) }).strict();
 const ClipStep = z.object({
   type: z.literal('clip'),
   /** Hard-clip level as a fraction of full scale. */
   level: z.number().positive().max(1),
-});
+}).strict();
 
 export const ConditionStepSchema = z.discriminatedUnion('type', [
   NoiseStep,
@@ -105,10 +107,13 @@ export const ConditionStepSchema = z.discriminatedUnion('type', [
 export type ConditionStep = z.output<typeof ConditionStepSchema>;
 export type ConditionStepInput = z.input<typeof ConditionStepSchema>;
 
-export const ConditionSpecSchema = z.object({
-  name: z.string().min(1),
-  steps: z.array(ConditionStepSchema).default([]),
-});
+/** Strict like the rest of the suite: an unknown key (a typo such as `lowHz`, `bitrate`) is an error, never ignored. */
+export const ConditionSpecSchema = z
+  .object({
+    name: z.string().min(1),
+    steps: z.array(ConditionStepSchema).default([]),
+  })
+  .strict();
 /** A parsed condition (defaults filled in). */
 export type ConditionSpec = z.output<typeof ConditionSpecSchema>;
 export type ConditionSpecInput = z.input<typeof ConditionSpecSchema>;

@@ -1,7 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { registrarsFor } from './commands/index.ts';
 import { InputError } from '../manifest/errors.ts';
+import { openStorePaths, storeErrorText } from '../run/store.ts';
+import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
+import { escapeControl } from '../report/escape.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -15,7 +18,48 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
+const FS_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder, not a file',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+};
+
+/** One line, with characters that would drive the terminal (ESC, CR, other controls) shown as escapes. */
+function oneLine(s: string): string {
+  return escapeControl(s.replace(/\r?\n\s*/g, ' '));
+}
+
+/**
+ * The one line (and exit code) an error becomes: input, usage, store and file-system errors name the
+ * file and exit 2; anything else is a bug and exits 1 (its stack only with ASRFAIR_DEBUG=1).
+ */
+export function describeFailure(e: unknown): { line: string; code: number } {
+  const err = e as NodeJS.ErrnoException & { name?: string };
+  if (e instanceof InputError || err?.name === 'UsageError' || err?.name === 'InputError') return { line: err.message, code: 2 };
+  const code = String(err?.code ?? '');
+  if (err?.name === 'SqliteError' || code.startsWith('SQLITE_')) {
+    const stores = openStorePaths();
+    return { line: `${stores.length ? stores.join(', ') : 'run store'}: ${storeErrorText(e)}`, code: 2 };
+  }
+  if (FS_CODES[code]) {
+    const where = err.path ?? (err as { dest?: string }).dest ?? '';
+    return { line: `${where ? `${where}: ` : ''}${FS_CODES[code]}${err.syscall ? ` (${err.syscall})` : ''}`, code: 2 };
+  }
+  return { line: `internal error: ${err?.message ?? String(e)} (ASRFAIR_DEBUG=1 shows where)`, code: 1 };
+}
+
 export async function main(argv: string[]): Promise<void> {
+  // `asrfair run … | head -1`: the reader went away. Keep working (the export is still written) and say nothing more on stdout.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
   const program = await buildProgram(argv);
   program.exitOverride();
   try {
@@ -25,12 +69,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    if (e instanceof InputError || (e as Error)?.name === 'UsageError') {
-      process.stderr.write(`asrfair: ${(e as Error).message}\n`);
-      process.exitCode = 2;
-      return;
-    }
-    process.stderr.write(`asrfair: ${(e as Error)?.stack ?? String(e)}\n`);
-    process.exitCode = 1;
+    const { line, code } = describeFailure(e);
+    process.stderr.write(`asrfair: ${oneLine(scrubString(line))}\n`);
+    if (process.env.ASRFAIR_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+    process.exitCode = code;
   }
 }

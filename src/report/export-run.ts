@@ -1,6 +1,6 @@
-import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
   ExportedUtteranceSchema,
   RESULTS_FILE,
@@ -10,27 +10,47 @@ import {
   RunMetaSchema,
   analysisSettingsOf,
   type ExportedUtterance,
+  type RunMeta,
   type RunMetaInput,
 } from '../score/run-export.ts';
-import { InputError } from '../manifest/errors.ts';
+import { InputError, UsageError } from '../manifest/errors.ts';
+import { csvLine, type CsvValue } from './escape.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
 import { createScorer, type Metric } from '../score/run-scorer.ts';
 import { stableStringify } from '../run/conditions.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
 
-/** Writes lines to a stream, waiting for drain so memory stays flat. */
-class LineWriter {
+/**
+ * Writes lines to a file, waiting for drain so memory stays flat. A write error (full disk, read-only
+ * folder) rejects the next write or close with the file system's error, which names the file; it never
+ * leaves a promise waiting forever for a 'drain' or 'finish' that will not come.
+ */
+export class LineWriter {
   private readonly stream: WriteStream;
+  private error: Error | undefined;
+  private readonly failed: Promise<never>;
   constructor(file: string) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
+    this.failed = new Promise<never>((_, reject) => {
+      this.stream.on('error', (e: NodeJS.ErrnoException) => {
+        e.path ??= file;
+        this.error = e;
+        reject(e);
+      });
+    });
+    this.failed.catch(() => undefined);
   }
   async write(line: string): Promise<void> {
-    if (!this.stream.write(line + '\n')) await once(this.stream, 'drain');
+    if (this.error) throw this.error;
+    if (!this.stream.write(line + '\n')) await Promise.race([once(this.stream, 'drain'), this.failed]);
   }
   async close(): Promise<void> {
+    if (this.error) throw this.error;
+    const finished = once(this.stream, 'finish');
+    finished.catch(() => undefined);
     this.stream.end();
-    await once(this.stream, 'finish');
+    await Promise.race([finished, this.failed]);
   }
 }
 
@@ -61,6 +81,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     limits: suite.card?.limits ?? [],
     confounders: suite.card?.confounders ?? [],
     ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
+    ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }
 
@@ -68,6 +89,30 @@ export interface ExportResult {
   dir: string;
   rows: number;
   failed: number;
+  /** Set when the run is incomplete (what run.json's `incomplete` says). */
+  incomplete?: RunMeta['incomplete'];
+}
+
+/** Whether a stored run is complete: status `done` and every expected item present. */
+export function completenessOf(store: RunStore, run: RunRecord): { complete: boolean; items: number; expected: number | undefined } {
+  const items = store.countItems(run.runId);
+  const expected = store.expectedOf(run.runId)?.items;
+  const complete = run.status === 'done' && (expected === undefined || items >= expected);
+  return { complete, items, expected };
+}
+
+/**
+ * Refuses (UsageError, exit 2) to export a stored run that is incomplete unless `allow` is set, so an
+ * interrupted or killed run is never reported as if it were whole.
+ */
+export function assertComplete(store: RunStore, run: RunRecord, allow: boolean | undefined): void {
+  if (allow) return;
+  const c = completenessOf(store, run);
+  if (c.complete) return;
+  throw new UsageError(
+    `run ${run.runId} in ${store.path} is incomplete (${run.status}, ${c.items} of ${c.expected ?? '?'} items); ` +
+      'rerun it to finish, or pass --allow-incomplete to export it marked "incomplete"',
+  );
 }
 
 /**
@@ -79,10 +124,15 @@ export async function exportRun(
   store: RunStore,
   runId: string,
   dir: string,
-  opts: { warn?: (m: string) => void; onRow?: (row: ExportedUtterance) => void } = {},
+  opts: { warn?: (m: string) => void; onRow?: (row: ExportedUtterance) => void; allowIncomplete?: boolean } = {},
 ): Promise<ExportResult> {
   const run = store.getRun(runId);
   if (!run) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
+  assertComplete(store, run, opts.allowIncomplete);
+  const expected = store.expectedOf(runId);
+  const perUtt = Math.max(1, run.meta.backends.length) * Math.max(1, run.meta.conditions.length);
+  const groupKeys = Object.keys(expected?.groups ?? {});
+  const seenGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
   const suite = run.suite as Partial<Suite>;
   const costModel: CostModel = suite.costModel ?? 'sclite';
   const meta = RunMetaSchema.safeParse(runMetaOf(run, costModel));
@@ -102,22 +152,40 @@ export async function exportRun(
       await w.write(JSON.stringify(ExportedUtteranceSchema.parse(row)));
       rows++;
       if (row.status === 'failed') failed++;
+      for (const k of groupKeys) {
+        const g = row.labels[k] ?? 'undeclared';
+        seenGroups[k][g] = (seenGroups[k][g] ?? 0) + 1;
+      }
       opts.onRow?.(row);
     }
-  } finally {
     await w.close();
+  } catch (e) {
+    await w.close().catch(() => undefined);
+    rmSync(tmp, { force: true });
+    throw e;
   }
+  const complete = run.status === 'done' && (expected === undefined || rows >= expected.items);
+  const incomplete: RunMeta['incomplete'] = complete
+    ? undefined
+    : {
+        status: run.status,
+        items: rows,
+        expected: expected?.items ?? rows,
+        groups: Object.fromEntries(
+          groupKeys.map((k) => {
+            const names = new Set([...Object.keys(expected!.groups[k]), ...Object.keys(seenGroups[k])]);
+            return [k, Object.fromEntries([...names].map((g) => [g, { items: seenGroups[k][g] ?? 0, expected: (expected!.groups[k][g] ?? 0) * perUtt }]))];
+          }),
+        ),
+      };
   renameSync(tmp, join(dir, RESULTS_FILE));
-  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify({ ...meta.data, normaliser: { name: run.normaliser, version: scorer.normaliser.version } }, null, 2) + '\n');
-  return { dir, rows, failed };
+  const metaOut = { ...meta.data, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
+  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n');
+  return { dir, rows, failed, ...(incomplete ? { incomplete } : {}) };
 }
 
 const CSV_COLUMNS = ['run_id', 'id', 'speaker', 'backend', 'condition', 'status', 'error', 'ref_text', 'hypothesis', 'duration_sec', 'latency_ms', 'cost_usd', 'attempts', 'audio_sha256', 'labels'] as const;
 
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** A raw row of a stored run (no scoring): what the store holds for one item. */
 export function rawRow(item: RunItemResult): Record<(typeof CSV_COLUMNS)[number], unknown> & { words: unknown; phones: unknown } {
@@ -144,8 +212,10 @@ export function rawRow(item: RunItemResult): Record<(typeof CSV_COLUMNS)[number]
 }
 
 /** Streams a stored run's raw rows as JSONL or CSV to `out`. Returns the number of rows. */
-export async function dumpRun(store: RunStore, runId: string, format: 'jsonl' | 'csv', out: NodeJS.WritableStream): Promise<number> {
-  if (!store.getRun(runId)) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
+export async function dumpRun(store: RunStore, runId: string, format: 'jsonl' | 'csv', out: NodeJS.WritableStream, opts: { allowIncomplete?: boolean } = {}): Promise<number> {
+  const run = store.getRun(runId);
+  if (!run) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
+  assertComplete(store, run, opts.allowIncomplete);
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');
   };
@@ -153,7 +223,7 @@ export async function dumpRun(store: RunStore, runId: string, format: 'jsonl' | 
   let n = 0;
   for (const item of store.iterateRun(runId)) {
     const row = rawRow(item);
-    await write(format === 'jsonl' ? JSON.stringify(row) + '\n' : CSV_COLUMNS.map((c) => csvCell(row[c])).join(',') + '\n');
+    await write(format === 'jsonl' ? JSON.stringify(row) + '\n' : csvLine(CSV_COLUMNS.map((c) => row[c] as CsvValue)) + '\n');
     n++;
   }
   return n;

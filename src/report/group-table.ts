@@ -1,3 +1,4 @@
+import { escapeControl } from './escape.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
 
 interface Cell {
@@ -42,7 +43,7 @@ export class GroupWerTally {
     const rows = [...this.cells.values()].sort(
       (a, b) => a.backend.localeCompare(b.backend) || a.condition.localeCompare(b.condition) || a.group.localeCompare(b.group),
     );
-    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const esc = (s: string) => escapeControl(s).replace(/\|/g, '\\|');
     const lines = [
       `| backend | condition | ${esc(this.groupBy)} | speakers | utterances | failed | ref words | WER |`,
       '|---|---|---|---:|---:|---:|---:|---:|',

@@ -2,6 +2,7 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
+import { COMPLEMENTARY_NOTE, withComplementarySuppression } from './publish.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
@@ -311,10 +312,16 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction }) }));
   const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
+  let complementary = false;
   const tables = [
     ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish)),
     ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish))),
-  ];
+  ].map((t) => {
+    if (!settings.publish) return t;
+    const c = withComplementarySuppression(t);
+    complementary ||= c.changed;
+    return c.table;
+  });
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend.
   const suppressed = (backend: string, group: string) =>
@@ -349,11 +356,14 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     tables,
     models,
     degradation,
-    footnotes: footnotesFor(meta, settings, generatedAt, toolVersion, {
-      models: models.length > 0,
-      degradation: degradation.length > 0,
-      reference: tables.some((t) => t.referenceGroup !== null),
-    }),
+    footnotes: [
+      ...footnotesFor(meta, settings, generatedAt, toolVersion, {
+        models: models.length > 0,
+        degradation: degradation.length > 0,
+        reference: tables.some((t) => t.referenceGroup !== null),
+      }),
+      ...(complementary ? [COMPLEMENTARY_NOTE] : []),
+    ],
   };
 }
 

@@ -1,16 +1,10 @@
 import { WER_METRICS } from '../analysis/groups.ts';
+import { csvCell, csvLine } from './escape.ts';
 import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';
 
-/** RFC 4180 quoting; text starting with = + - @ (or tab/CR) gets a leading ' so spreadsheets do not run it. */
-export function csvCell(v: string | number | boolean | null | undefined): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvCell };
 
 const HEADER = [
   'row_type', 'table_kind', 'group_by', 'backend', 'backend_name', 'condition', 'condition_name', 'group', 'suppressed',
@@ -31,7 +25,7 @@ function iv(i: Interval | null): Array<number | null> {
 }
 
 function line(cells: Array<string | number | boolean | null | undefined>): string {
-  return cells.map(csvCell).join(',');
+  return csvLine(cells);
 }
 
 /** One CSV line per group (and one `overall` line) of every table. Rates are fractions, not percent. */

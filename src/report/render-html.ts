@@ -4,6 +4,9 @@
  * the data goes through `esc`; the Content-Security-Policy allows only the page's own script and style
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
+import { audioVerdict } from './audio-embed.ts';
+import { escapeControl } from './escape.ts';
+import { incompleteBanner, incompleteGroupNote } from './incomplete.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path';
@@ -26,6 +29,10 @@ export interface HtmlOptions {
   /** Inline audio as data: URIs (for small runs; stops at `embedAudioMaxBytes`). */
   embedAudio?: boolean;
   embedAudioMaxBytes?: number;
+  /** Folders audio may come from besides the run folder (run.json `audioRoots`: the manifests' folders). */
+  audioRoots?: readonly string[];
+  /** Use audio whose real path is outside those folders too (it is then listed on the card). */
+  allowOutsideAudio?: boolean;
   /** Utterances listed per group in the drill-down, worst first (default 100). */
   drillLimit?: number;
 }
@@ -38,7 +45,7 @@ export interface HtmlRun {
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function esc(s: string | number): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return escapeControl(String(s), true).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 /** The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language. */
@@ -255,6 +262,11 @@ type Col = {
   foot: string;
 };
 
+function incompleteFlagHtml(card: ServiceCard, t: CardTable, group: string): string {
+  const note = t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, group) : undefined;
+  return note ? `<span class="flag small">${esc(note)}</span>` : '';
+}
+
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
@@ -269,7 +281,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
     { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
     { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtP(r.pAdjusted, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
-    { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}</td>`, foot: '<td class="v flags"></td>' },
+    { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
     { head: 'Hours', sort: 'num', kind: 'sec', cell: (r) => td(fmtHours(r.hours), r.hours, 'sec'), foot: ft(fmtHours(o.hours), 'sec') },
@@ -386,6 +398,8 @@ const MIME: Record<string, string> = {
 class AudioLinker {
   private embedded = 0;
   overBudget = false;
+  /** Audio files used from outside the audio roots (only with allowOutsideAudio). */
+  readonly outside = new Set<string>();
   constructor(
     private readonly runDir: string,
     private readonly opts: HtmlOptions,
@@ -394,7 +408,10 @@ class AudioLinker {
   src(u: ExportedUtterance): string | undefined {
     if (!u.audio) return undefined;
     const abs = isAbsolute(u.audio) ? u.audio : resolve(this.runDir, u.audio);
-    if (this.opts.embedAudio) {
+    const verdict = audioVerdict(abs, u.status === 'ok', [this.runDir, ...(this.opts.audioRoots ?? [])], Boolean(this.opts.allowOutsideAudio));
+    if (verdict.outside && verdict.real && (verdict.link || verdict.embed)) this.outside.add(verdict.real);
+    if (!verdict.link && !verdict.embed) return undefined;
+    if (this.opts.embedAudio && verdict.embed) {
       const max = this.opts.embedAudioMaxBytes ?? 50 * 1024 * 1024;
       try {
         const size = statSync(abs).size;
@@ -460,7 +477,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
 
 /** Renders the whole card as one HTML page. */
 export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = {}): string {
-  const audio = new AudioLinker(run.dir, opts);
+  const audio = new AudioLinker(run.dir, { ...opts, audioRoots: opts.audioRoots ?? card.meta.audioRoots ?? [] });
   const limit = opts.drillLimit ?? 50;
   const m = card.meta;
   const sections = card.tables.map((t, ti) => {
@@ -499,10 +516,17 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('') +
     (card.models.length ? `<li><a href="#s-model">${esc(modelSectionTitle(card))}</a></li>` : '') +
     (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '');
-  const banner = m.corpus.synthetic
-    ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
-    : '';
-  const budget = audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '';
+  const incomplete = incompleteBanner(m);
+  const banner =
+    (incomplete ? `<p class="banner" id="incomplete"><strong>${esc(incomplete)}</strong></p>` : '') +
+    (m.corpus.synthetic
+      ? '<p class="banner" id="synthetic"><strong>Synthetic accents.</strong> Every voice in this corpus is a text-to-speech voice. These numbers describe the recogniser on synthetic speech and are no claim about people.</p>'
+      : '');
+  const budget =
+    (audio.overBudget ? '<p class="meta">Some audio was too large to embed and is linked instead.</p>' : '') +
+    (audio.outside.size
+      ? `<p class="warn" id="outside-audio">Audio from outside the manifest folders (allowed with --allow-outside-audio): ${esc([...audio.outside].sort().join(', '))}</p>`
+      : '');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${esc(contentSecurityPolicy())}">

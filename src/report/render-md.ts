@@ -1,10 +1,12 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
+import { escapeControl } from './escape.ts';
+import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
-  return s
+  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '))
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -135,7 +137,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
-      fmtGap(r.gapToRest), fmtP(r.pAdjusted, alpha), flagText(r) || ' ',
+      fmtGap(r.gapToRest), fmtP(r.pAdjusted, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
       ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
     ];
@@ -148,6 +150,8 @@ function mdTable(t: CardTable, card: ServiceCard): string {
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(o.werMetrics?.[m])), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH,
     ].join(' | ')} |`,
   );
+  const missing = t.kind === 'group' ? missingGroups(card.meta, t.groupBy, new Set(t.rows.map((r) => r.group))) : [];
+  if (missing.length) lines.push('', `No result yet (run incomplete): ${missing.map(mdEscape).join(', ')}.`);
   return lines.join('\n');
 }
 
@@ -166,6 +170,8 @@ export function settingsWarnings(card: ServiceCard): string[] {
 /** The service card as Markdown: one table per backend × condition × grouping, then numbered notes. */
 export function renderMarkdown(card: ServiceCard): string {
   const out: string[] = [`# ${mdEscape(card.title)}`, ''];
+  const incomplete = incompleteBanner(card.meta);
+  if (incomplete) out.push(`> **${mdEscape(incomplete)}**`, '');
   if (card.meta.corpus.synthetic) {
     out.push('> **Synthetic accents.** Every voice in this corpus is a text-to-speech voice. These numbers are about the recogniser on synthetic speech, not about people.', '');
   }

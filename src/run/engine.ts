@@ -14,11 +14,11 @@ import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
-import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
+import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
-import { CostBudget } from './budget.ts';
+import { CostBudget, LIVE_MS, StoreBudget } from './budget.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
@@ -157,7 +157,7 @@ export async function prepareBackends(suite: Suite, opts: Pick<RunOptions, 'back
   let specs = suite.backends;
   if (opts.backendNames?.length) {
     const unknown = opts.backendNames.filter((n) => !specs.some((s) => s.name === n));
-    if (unknown.length) throw new Error(`${suite.file}: no backend named ${unknown.map((u) => `"${u}"`).join(', ')} (suite has ${specs.map((s) => s.name).join(', ')})`);
+    if (unknown.length) throw new InputError(suite.file, undefined, `no backend named ${unknown.map((u) => `"${u}"`).join(', ')} (suite has ${specs.map((s) => s.name).join(', ')})`);
     specs = specs.filter((s) => opts.backendNames!.includes(s.name));
   }
   if (specs.some((s) => !opts.backends?.has(s.name))) await loadPlugins(suite);
@@ -213,10 +213,63 @@ export async function loadPlugins(suite: Pick<Suite, 'plugins' | 'file'>): Promi
   const { registerBackend } = await import('../backends/index.ts');
   for (const p of suite.plugins) {
     if (!existsSync(p)) throw new InputError(suite.file, undefined, `plugin not found: ${p}`);
-    const mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+    let mod: { default?: unknown };
+    try {
+      mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+    } catch (e) {
+      throw new InputError(p, undefined, `plugin failed to load: ${scrubString((e as Error)?.message ?? String(e)).split('\n')[0]}`);
+    }
     const f = mod.default as Partial<BackendFactory> | undefined;
     if (f && typeof f === 'object' && typeof f.type === 'string' && typeof f.create === 'function') registerBackend(f as BackendFactory);
   }
+}
+
+/** How long a key's lease lives without renewal; renewed every third of it while the run lives. */
+export const LEASE_MS = 30_000;
+/** How often a run waiting for a key another process holds looks again, in ms. */
+const LEASE_POLL_MS = 100;
+
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((res) => {
+    if (signal.aborted) return res(false);
+    const onAbort = () => {
+      clearTimeout(t);
+      res(false);
+    };
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      res(true);
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * What a run will contain when it completes: items (utterances × backends × conditions) and utterances
+ * per group of each grouping and slice key, read from the manifests with the run's limit and filter.
+ */
+async function expectedOf(
+  suite: Suite,
+  opts: Pick<RunOptions, 'limit' | 'filter'>,
+  mapper: LabelMapper | undefined,
+  binner: LabelBinner,
+  perUtterance: number,
+): Promise<RunExpected> {
+  const keys = [...new Set([...suite.groupBy, ...suite.slices.flat()])];
+  const groups: Record<string, Record<string, number>> = Object.fromEntries(keys.map((k) => [k, {}]));
+  let seq = 0;
+  let utterances = 0;
+  outer: for (const manifest of suite.manifests) {
+    for await (const entry of readManifest(manifest)) {
+      if (opts.limit !== undefined && seq >= opts.limit) break outer;
+      seq++;
+      if (opts.filter && !opts.filter(entry)) continue;
+      utterances++;
+      const labels = runUtterance(entry, suite, undefined, undefined, mapper, binner).labels;
+      for (const k of keys) groups[k][labels[k]] = (groups[k][labels[k]] ?? 0) + 1;
+    }
+  }
+  return { items: utterances * perUtterance, utterances, groups };
 }
 
 function keyString(k: ResultKey): string {
@@ -250,6 +303,10 @@ function canonicalOfDeclaration(mapper: LabelMapper, key: string, raw: string): 
   if (pieces.length <= 1) return mapper.canonical(key, raw.trim());
   const groups = [...new Set(pieces.map((p) => mapper.canonical(key, p)).filter((g): g is string => g !== null))].sort();
   return groups.length ? groups.join('+') : null;
+}
+
+function newBinner(suite: Suite): LabelBinner {
+  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
 }
 
 function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
@@ -304,11 +361,14 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
-  const binner = new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
+  const binner = newBinner(suite);
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
-  const budget = new CostBudget(opts.maxCostUsd ?? suite.maxCostUsd ?? Number.POSITIVE_INFINITY);
+  const maxUsd = opts.maxCostUsd ?? suite.maxCostUsd ?? Number.POSITIVE_INFINITY;
+  // Leases and the budget are shared with every other process working on this store.
+  const owner = leaseOwner(runId);
+  const budget = opts.dryRun ? new CostBudget(maxUsd) : new StoreBudget(store, runId, maxUsd);
   const rerun = opts.retryFailed ? 'all' : suite.rerunFailed;
   let budgetHit = false;
 
@@ -317,7 +377,17 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const utterancesTotal = opts.limit !== undefined ? Math.min(opts.limit, lines) : lines;
   progress.start(utterancesTotal * conditions.length * backends.length);
 
+  let beat: NodeJS.Timeout | undefined;
   if (!opts.dryRun) {
+    for (const id of store.markDeadRunsInterrupted(LIVE_MS)) progress.log(`run ${id}: its process is gone; marked interrupted`);
+    const expected = await expectedOf(
+      suite,
+      opts,
+      // Fresh counters: the real pass below reports unmapped and unbinned values once.
+      mapper ? new LabelMapper(mapper.map) : undefined,
+      newBinner(suite),
+      conditions.length * backends.length,
+    );
     store.startRun({
       runId,
       suiteName: suite.name,
@@ -335,7 +405,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
         conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
       },
-    });
+    }, { owner, expected });
+    beat = setInterval(() => {
+      try {
+        store.heartbeat(owner, runId, LEASE_MS);
+      } catch {
+        // A busy or full store: the next beat tries again; leases live LEASE_MS.
+      }
+    }, LEASE_MS / 3);
+    beat.unref();
   }
 
   const cells = new Map<string, CellCounts>();
@@ -354,7 +432,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const audioSem = new Semaphore(opts.audioConcurrency ?? Math.max(1, cpus().length));
   const totalConcurrency = backends.reduce((s, b) => s + b.concurrency, 0);
   const window = new Semaphore(Math.max(16, 2 * totalConcurrency));
-  const inflight = new Map<string, Promise<ResultRow | undefined>>();
+  const inflight = new Map<string, Promise<{ row: ResultRow; called: boolean } | undefined>>();
   const active = new Set<Promise<void>>();
 
   const notices: RunNotice[] = [];
@@ -366,14 +444,23 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
 
-  /** One backend call (with retries) committed to the store; undefined if the run stopped first. */
-  const call = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<ResultRow | undefined> => {
+  /**
+   * One backend call (with retries) committed to the store; undefined if the run stopped first. The
+   * key's lease is taken once a call slot is free, so a process holds leases only on calls in flight:
+   * `busy` when another process holds it, `called: false` when another process already stored it.
+   */
+  const call = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<{ row: ResultRow; called: boolean } | 'busy' | undefined> => {
     const sem = backendSem.get(b.spec.name)!;
     const h = health.get(b.spec.name)!;
     if (h.stopped) return undefined;
     if (!(await sem.acquire(softStop))) return undefined;
+    let leased = false;
     try {
       if (softStop.aborted || h.stopped) return undefined;
+      const lease = store.acquireLease(key, owner, LEASE_MS, shouldReuse);
+      if (lease.kind === 'done') return { row: lease.row, called: false };
+      if (lease.kind === 'busy') return 'busy';
+      leased = true;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
       if (!budget.reserve(estimate)) {
         if (!budgetHit) {
@@ -397,7 +484,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         budget.settle(estimate, done.status === 'ok' ? (done.costUsd ?? estimate) : 0);
         cell.called++;
-        return store.putResult(done);
+        return { row: store.putResult(done, owner), called: true };
       }
       let latencyMs = 0;
       let outcome;
@@ -447,7 +534,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           progress.log(`${b.spec.name}: the first ${h.failed} calls all failed with HTTP ${h.status}; not calling it again in this run (${h.first})`);
         }
       }
-      return store.putResult({
+      const row = store.putResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',
         hypothesis: t?.text ?? null,
@@ -460,9 +547,20 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
-      });
+      }, owner);
+      return { row, called: true };
     } finally {
+      if (leased) store.releaseLease(key, owner);
       sem.release();
+    }
+  };
+
+  /** Calls, waiting while another process holds the key's lease. */
+  const claimAndCall = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<{ row: ResultRow; called: boolean } | undefined> => {
+    for (;;) {
+      const r = await call(b, audio, key, cell);
+      if (r !== 'busy') return r;
+      if (!(await sleep(LEASE_POLL_MS, softStop))) return undefined;
     }
   };
 
@@ -550,17 +648,19 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         const ks = keyString(key);
         let pending = inflight.get(ks);
-        const own = !pending;
+        let own = !pending;
         if (!pending) {
-          pending = call(b, audio, key, cell).finally(() => inflight.delete(ks));
+          pending = claimAndCall(b, audio, key, cell).finally(() => inflight.delete(ks));
           inflight.set(ks, pending);
         }
-        const row = await pending;
-        if (!row) {
+        const got = await pending;
+        if (!got) {
           cell.skipped++;
           progress.tick('skipped');
           return;
         }
+        const row = got.row;
+        own &&= got.called;
         if (own) cell.audioSecToDo += audio.durationSec;
         else cell.cached++;
         recordItem(entry, { ...base, audioSha256: contentKey, error: null });
@@ -602,10 +702,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
   } finally {
     await Promise.all([...active]);
+    clearInterval(beat);
     progress.stop();
   }
   if (fatal) {
-    if (!opts.dryRun) store.endRun(runId, 'failed');
+    try {
+      if (!opts.dryRun) store.endRun(runId, 'failed');
+    } catch {
+      // The store itself failed (full disk, …): the first error is the one to report; the next start marks the run.
+    }
     throw fatal;
   }
 

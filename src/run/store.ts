@@ -1,8 +1,10 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
-import { stripSecrets, scrubString } from '../backends/secrets.ts';
+import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
+import { InputError } from '../manifest/errors.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -178,6 +180,24 @@ CREATE TABLE IF NOT EXISTS run_items (
   PRIMARY KEY (run_id, utt_id, backend_key, condition_key)
 );
 CREATE INDEX IF NOT EXISTS run_items_seq ON run_items (run_id, seq);
+CREATE TABLE IF NOT EXISTS leases (
+  backend_key   TEXT NOT NULL,
+  condition_key TEXT NOT NULL,
+  audio_sha256  TEXT NOT NULL,
+  owner         TEXT NOT NULL,
+  expires_ms    INTEGER NOT NULL,
+  PRIMARY KEY (backend_key, condition_key, audio_sha256)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS run_live (
+  run_id        TEXT PRIMARY KEY,
+  owner         TEXT NOT NULL,
+  started_ms    INTEGER NOT NULL,
+  ended_ms      INTEGER,
+  heartbeat_ms  INTEGER NOT NULL,
+  reserved_usd  REAL NOT NULL DEFAULT 0,
+  spent_usd     REAL NOT NULL DEFAULT 0,
+  expected_json TEXT
+);
 CREATE TABLE IF NOT EXISTS audio_qc (
   audio_sha256 TEXT PRIMARY KEY,
   qc_json      TEXT NOT NULL
@@ -232,23 +252,59 @@ export class RunStore {
   readonly db: Database.Database;
   private readonly stmts;
 
+  /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('foreign_keys = ON');
-    this.db.exec(SCHEMA);
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('foreign_keys = ON');
+      this.db.exec(SCHEMA);
+    } catch (e) {
+      throw new InputError(path, undefined, `cannot open the run store: ${storeErrorText(e)}`);
+    }
+    OPEN_STORES.add(path);
     this.stmts = {
       getResult: this.db.prepare<[string, string, string], ResultDbRow>(
         'SELECT * FROM results WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?',
       ),
+      // A stored ok result is final: a later failure (another process, a retried transient error) never replaces it.
       putResult: this.db.prepare(
-        `INSERT OR REPLACE INTO results (backend_key, condition_key, audio_sha256, status, hypothesis, words_json,
+        `INSERT INTO results (backend_key, condition_key, audio_sha256, status, hypothesis, words_json,
            phones_json, raw_json, latency_ms, cost_usd, duration_sec, error, retryable, attempts, created_at)
          VALUES (@backendKey, @conditionKey, @audioSha256, @status, @hypothesis, @words, @phones, @raw, @latencyMs,
-           @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt)`,
+           @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt)
+         ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
+           status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
+           phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
+           cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
+           retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
+         WHERE results.status <> 'ok'`,
+      ),
+      getLease: this.db.prepare<[string, string, string], { owner: string; expires_ms: number }>(
+        'SELECT owner, expires_ms FROM leases WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?',
+      ),
+      putLease: this.db.prepare(
+        `INSERT OR REPLACE INTO leases (backend_key, condition_key, audio_sha256, owner, expires_ms) VALUES (?, ?, ?, ?, ?)`,
+      ),
+      dropLease: this.db.prepare('DELETE FROM leases WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ? AND owner = ?'),
+      renewLeases: this.db.prepare('UPDATE leases SET expires_ms = ? WHERE owner = ?'),
+      liveStart: this.db.prepare(
+        'INSERT OR REPLACE INTO run_live (run_id, owner, started_ms, heartbeat_ms, expected_json) VALUES (?, ?, ?, ?, ?)',
+      ),
+      liveBeat: this.db.prepare('UPDATE run_live SET heartbeat_ms = ? WHERE run_id = ?'),
+      liveEnd: this.db.prepare('UPDATE run_live SET ended_ms = ?, reserved_usd = 0 WHERE run_id = ?'),
+      liveGet: this.db.prepare<[string], { run_id: string; owner: string; started_ms: number; ended_ms: number | null; heartbeat_ms: number; reserved_usd: number; spent_usd: number; expected_json: string | null }>(
+        'SELECT * FROM run_live WHERE run_id = ?',
+      ),
+      liveOverlapping: this.db.prepare<[number], { run_id: string; owner: string; ended_ms: number | null; heartbeat_ms: number; reserved_usd: number; spent_usd: number }>(
+        'SELECT run_id, owner, ended_ms, heartbeat_ms, reserved_usd, spent_usd FROM run_live WHERE ended_ms IS NULL OR ended_ms >= ?',
+      ),
+      liveReserve: this.db.prepare('UPDATE run_live SET reserved_usd = MAX(0, reserved_usd + ?), spent_usd = spent_usd + ? WHERE run_id = ?'),
+      runningRuns: this.db.prepare<[], { run_id: string; owner: string | null; heartbeat_ms: number | null }>(
+        `SELECT r.run_id, l.owner, l.heartbeat_ms FROM runs r LEFT JOIN run_live l ON l.run_id = r.run_id WHERE r.status = 'running'`,
       ),
       putItem: this.db.prepare(
         `INSERT INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key,
@@ -282,27 +338,129 @@ export class RunStore {
     return r ? toResult(r) : undefined;
   }
 
-  /** Commits one result (secrets stripped from raw and error). */
-  putResult(r: NewResult): ResultRow {
+  /**
+   * Commits one result (secrets scrubbed from hypothesis, words, raw and error) and returns the row the
+   * store now holds under its key: a stored ok result is never replaced, so when the key already had an
+   * ok result (another process finished first) that row is returned and `r` is dropped.
+   * With `owner`, that owner's lease on the key is released in the same transaction.
+   */
+  putResult(r: NewResult, owner?: string): ResultRow {
+    const put = this.db.transaction((): ResultRow => {
+      this.putResultRow(r);
+      if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
+      return this.getResult(r)!;
+    });
+    return put.immediate();
+  }
+
+  private putResultRow(r: NewResult): void {
+    const secrets = secretValues();
     const row: ResultRow = { ...r, createdAt: new Date().toISOString() };
     this.stmts.putResult.run({
       backendKey: r.backendKey,
       conditionKey: r.conditionKey,
       audioSha256: r.audioSha256,
       status: r.status,
-      hypothesis: r.hypothesis,
-      words: r.words ? JSON.stringify(r.words) : null,
+      // A server or command may echo a credential into its transcript: scrub it before it is stored.
+      hypothesis: r.hypothesis === null ? null : scrubString(r.hypothesis, secrets),
+      words: r.words ? JSON.stringify(stripSecrets(r.words, secrets)) : null,
       phones: r.phones ? JSON.stringify(r.phones) : null,
-      raw: r.raw === undefined || r.raw === null ? null : JSON.stringify(stripSecrets(r.raw)),
+      raw: r.raw === undefined || r.raw === null ? null : JSON.stringify(stripSecrets(r.raw, secrets)),
       latencyMs: r.latencyMs,
       costUsd: r.costUsd,
       durationSec: r.durationSec,
-      error: r.error === null ? null : scrubString(r.error),
+      error: r.error === null ? null : scrubString(r.error, secrets),
       retryable: r.retryable ? 1 : 0,
       attempts: r.attempts,
       createdAt: row.createdAt,
     });
-    return row;
+  }
+
+  /**
+   * Takes the lease on a result key for `owner`, in one IMMEDIATE transaction, unless the key already
+   * has a result `reusable` accepts (→ `done`) or a live lease of another owner (→ `busy`). A lease is
+   * dead when it expired (its owner stopped renewing it) or its owner is a process on this host that no
+   * longer exists; dead leases are taken over. `ttlMs`: how long the lease lives without renewal.
+   */
+  acquireLease(key: ResultKey, owner: string, ttlMs: number, reusable: (r: ResultRow) => boolean): LeaseOutcome {
+    const take = this.db.transaction((): LeaseOutcome => {
+      const existing = this.getResult(key);
+      if (existing && reusable(existing)) return { kind: 'done', row: existing };
+      const now = Date.now();
+      const lease = this.stmts.getLease.get(key.backendKey, key.conditionKey, key.audioSha256);
+      if (lease && lease.owner !== owner && lease.expires_ms > now && ownerAlive(lease.owner)) return { kind: 'busy', owner: lease.owner };
+      this.stmts.putLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner, now + ttlMs);
+      return { kind: 'taken' };
+    });
+    return take.immediate();
+  }
+
+  /** Gives a lease back without a result (the call did not happen or was abandoned). */
+  releaseLease(key: ResultKey, owner: string): void {
+    this.stmts.dropLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner);
+  }
+
+  /** Extends every lease of `owner` and its run's heartbeat by `ttlMs` from now. */
+  heartbeat(owner: string, runId: string, ttlMs: number): void {
+    const now = Date.now();
+    this.db.transaction(() => {
+      this.stmts.renewLeases.run(now + ttlMs, owner);
+      this.stmts.liveBeat.run(now, runId);
+    }).immediate();
+  }
+
+  /**
+   * Reserves `estimateUsd` against a cost cap shared by every run of this store that overlaps this one
+   * in time (running now, or ended after this run started): spent money of those runs plus the live
+   * reservations of those still alive plus the estimate must stay within `maxUsd`. One IMMEDIATE
+   * transaction, so two processes cannot both take the last dollar. False (nothing reserved) otherwise.
+   */
+  reserveBudget(runId: string, maxUsd: number, estimateUsd: number, liveMs: number): boolean {
+    const tx = this.db.transaction((): boolean => {
+      const me = this.stmts.liveGet.get(runId);
+      if (!me) return true;
+      const now = Date.now();
+      let total = 0;
+      for (const r of this.stmts.liveOverlapping.all(me.started_ms)) {
+        total += r.spent_usd;
+        const alive = r.run_id === runId || (r.ended_ms === null && r.heartbeat_ms + liveMs > now && ownerAlive(r.owner));
+        if (alive) total += r.reserved_usd;
+      }
+      if (total + estimateUsd > maxUsd + 1e-12) return false;
+      this.stmts.liveReserve.run(estimateUsd, 0, runId);
+      return true;
+    });
+    return tx.immediate();
+  }
+
+  /** Releases a reservation and books `spentUsd` (0 for a call that did not happen). */
+  settleBudget(runId: string, estimateUsd: number, spentUsd: number): void {
+    this.stmts.liveReserve.run(-estimateUsd, spentUsd, runId);
+  }
+
+  /** What the run expects to contain (items, and utterances per group), recorded at its start. */
+  expectedOf(runId: string): RunExpected | undefined {
+    const r = this.stmts.liveGet.get(runId);
+    return r?.expected_json ? (JSON.parse(r.expected_json) as RunExpected) : undefined;
+  }
+
+  /**
+   * Marks runs left `running` by a process that no longer lives (killed, machine lost: no heartbeat
+   * for `liveMs`, or a dead pid on this host) as `interrupted`. Returns their ids.
+   */
+  markDeadRunsInterrupted(liveMs: number): string[] {
+    const now = Date.now();
+    const dead: string[] = [];
+    this.db.transaction(() => {
+      for (const r of this.stmts.runningRuns.all()) {
+        if (r.owner === null || r.heartbeat_ms === null) continue;
+        if (r.heartbeat_ms + liveMs > now && ownerAlive(r.owner)) continue;
+        this.stmts.endRun.run(new Date().toISOString(), 'interrupted', null, r.run_id);
+        this.stmts.liveEnd.run(now, r.run_id);
+        dead.push(r.run_id);
+      }
+    }).immediate();
+    return dead;
   }
 
   /** Audio QC of prepared audio, cached by content hash (QC is a property of the bytes). */
@@ -330,12 +488,22 @@ export class RunStore {
     });
   }
 
-  startRun(run: Omit<RunRecord, 'endedAt' | 'status'>): void {
-    this.stmts.putRun.run({ ...run, suite: JSON.stringify(run.suite), meta: JSON.stringify(run.meta), endedAt: null, status: 'running', outDir: run.outDir });
+  /** Records a run as running; with `live`, also its owner (for leases, the shared budget and crash detection). */
+  startRun(run: Omit<RunRecord, 'endedAt' | 'status'>, live?: { owner: string; expected?: RunExpected }): void {
+    this.db.transaction(() => {
+      this.stmts.putRun.run({ ...run, suite: JSON.stringify(run.suite), meta: JSON.stringify(run.meta), endedAt: null, status: 'running', outDir: run.outDir });
+      if (live) {
+        const now = Date.now();
+        this.stmts.liveStart.run(run.runId, live.owner, now, now, live.expected ? JSON.stringify(live.expected) : null);
+      }
+    }).immediate();
   }
 
   endRun(runId: string, status: string, outDir?: string): void {
-    this.stmts.endRun.run(new Date().toISOString(), status, outDir ?? null, runId);
+    this.db.transaction(() => {
+      this.stmts.endRun.run(new Date().toISOString(), status, outDir ?? null, runId);
+      this.stmts.liveEnd.run(Date.now(), runId);
+    }).immediate();
   }
 
   getRun(runId: string): RunRecord | undefined {
@@ -369,6 +537,54 @@ export class RunStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+const OPEN_STORES = new Set<string>();
+
+/** Paths of the run stores this process opened (the CLI names them when SQLite fails mid-command). */
+export function openStorePaths(): string[] {
+  return [...OPEN_STORES];
+}
+
+/** One line for a SQLite or file-system error on a store (what went wrong, in words). */
+export function storeErrorText(e: unknown): string {
+  const code = String((e as { code?: string }).code ?? '');
+  const msg = (e as Error)?.message ?? String(e);
+  if (code === 'SQLITE_NOTADB') return 'not a SQLite database (is --store pointing at the right file?)';
+  if (code.startsWith('SQLITE_CORRUPT')) return `the database file is corrupt (${msg}); restore it or start a new store`;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'the disk is full; nothing partial was committed (free space and rerun to resume)';
+  if (code.startsWith('SQLITE_READONLY') || code === 'EROFS' || code === 'EACCES') return `cannot write (read-only file or folder: ${msg})`;
+  if (code.startsWith('SQLITE_CANTOPEN')) return `cannot open the file (${msg})`;
+  return msg;
+}
+
+/** The outcome of asking for a lease on a result key. */
+export type LeaseOutcome = { kind: 'taken' } | { kind: 'busy'; owner: string } | { kind: 'done'; row: ResultRow };
+
+/** What a run set out to do: `items` = utterances × backends × conditions; `groups[key][group]` = utterances. */
+export interface RunExpected {
+  items: number;
+  utterances: number;
+  groups: Record<string, Record<string, number>>;
+}
+
+/** This process as a lease owner: `host:pid:tag`. */
+export function leaseOwner(tag: string): string {
+  return `${hostname()}:${process.pid}:${tag}`;
+}
+
+/** False only when the owner is a process on this host that no longer exists (other hosts: trust the expiry). */
+function ownerAlive(owner: string): boolean {
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

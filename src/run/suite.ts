@@ -177,7 +177,14 @@ export function parseSuite(text: string, file: string): Suite {
     const e = doc.errors[0];
     throw new InputError(file, e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line, `invalid YAML: ${e.message.split('\n')[0]}`);
   }
-  const parsed = SuiteSchema.safeParse(doc.toJS());
+  let js: unknown;
+  try {
+    // yaml caps alias expansion (maxAliasCount): an alias bomb fails here instead of eating memory.
+    js = doc.toJS();
+  } catch (e) {
+    throw new InputError(file, undefined, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const parsed = SuiteSchema.safeParse(js);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';

@@ -190,8 +190,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
     db.prepare(
       `INSERT INTO runs (run_id, suite_name, suite_path, suite_json, corpus_hash, tool_version, normaliser, normaliser_version, seed,
          started_at, ended_at, status, out_dir, meta_json)
-       VALUES (@runId, @suiteName, @suitePath, @suite, @corpusHash, @toolVersion, @normaliser, @normaliserVersion, @seed, @startedAt, @endedAt, 'done', NULL, @meta)
-       ON CONFLICT(run_id) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at, status = 'done', meta_json = excluded.meta_json`,
+       VALUES (@runId, @suiteName, @suitePath, @suite, @corpusHash, @toolVersion, @normaliser, @normaliserVersion, @seed, @startedAt, @endedAt, 'merging', NULL, @meta)
+       ON CONFLICT(run_id) DO UPDATE SET started_at = excluded.started_at, ended_at = excluded.ended_at, status = 'merging', meta_json = excluded.meta_json`,
     ).run({
       runId,
       suiteName: first.suiteName,
@@ -212,9 +212,16 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
         db.transaction(() => {
           results += db
             .prepare(
-              `INSERT OR REPLACE INTO results SELECT res.* FROM shard.results res
+              // Like RunStore.putResult: an ok result already in <out> (a workspace store) is never replaced by a failure.
+              `INSERT INTO results SELECT res.* FROM shard.results res
                WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
-                 AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)`,
+                 AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)
+               ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
+                 status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
+                 phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
+                 cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
+                 retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
+               WHERE results.status <> 'ok'`,
             )
             .run(r.run.runId).changes;
           db.prepare(
@@ -233,6 +240,9 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
         db.exec('DETACH DATABASE shard');
       }
     }
+    // Only now is the merged run whole: a merge killed before this line leaves it "merging", which export
+    // and report refuse, and the same merge command again finishes it.
+    db.prepare("UPDATE runs SET status = 'done' WHERE run_id = ?").run(runId);
   } finally {
     out.close();
   }

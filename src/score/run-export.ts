@@ -145,6 +145,21 @@ export const RunMetaSchema = z.object({
   confounders: z.array(z.string()).default([]),
   /** Analysis settings of the suite (grouping, slices, cells, bootstrap, seed, metrics, correction, model, gate). */
   analysis: AnalysisSettingsSchema.optional(),
+  /** Folders the run's audio may come from (the manifests' folders); a report uses other audio only when told to. */
+  audioRoots: z.array(z.string()).optional(),
+  /**
+   * Set when the run did not finish everything it set out to do (killed, interrupted, budget): items
+   * exported of items expected (utterances × backends × conditions), overall and per group of each
+   * grouping key. Absent: complete (or an export from before this field existed).
+   */
+  incomplete: z
+    .object({
+      status: z.string(),
+      items: z.number().int().nonnegative(),
+      expected: z.number().int().nonnegative(),
+      groups: z.record(z.string(), z.record(z.string(), z.object({ items: z.number().int().nonnegative(), expected: z.number().int().nonnegative() }))).default({}),
+    })
+    .optional(),
 });
 
 export type RunMeta = z.infer<typeof RunMetaSchema>;

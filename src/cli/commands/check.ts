@@ -3,6 +3,7 @@ import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
 import { hasThreshold, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
+import { escapeControl } from '../../report/escape.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
@@ -61,10 +62,11 @@ export function registerCheck(program: Command): void {
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {
-      process.stdout.write(lines.join('\n') + '\n');
+      process.stdout.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
       return;
     }
-    process.stderr.write(lines.join('\n') + '\n');
+    // Group names come from manifests: their control characters must not reach the terminal.
+    process.stderr.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
     process.exitCode = 1;
   });
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -47,7 +48,7 @@ export function registerCompare(program: Command): void {
         seed: parseNumberFlag('--seed', flags.seed, { integer: true, min: 0 }),
         correction: parseCorrection(flags.correction),
       });
-      process.stdout.write(renderCompareText(c));
+      process.stdout.write(escapeControl(renderCompareText(c), true));
       if (formats.length) {
         const dir = resolve(flags.out ?? '.');
         mkdirSync(dir, { recursive: true });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { RunStore } from '../../run/store.ts';
+import { LIVE_MS } from '../../run/budget.ts';
 import { dumpRun, exportRun } from '../../report/export-run.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 
@@ -11,6 +12,7 @@ interface ExportFlags {
   output?: string;
   scored?: string;
   list?: boolean;
+  allowIncomplete?: boolean;
 }
 
 export function registerExport(program: Command): void {
@@ -23,11 +25,13 @@ export function registerExport(program: Command): void {
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--scored <dir>', 'write the scored run export (what `asrfair report` reads) into this folder instead')
     .option('--list', 'list the runs in the store')
+    .option('--allow-incomplete', 'export a run that did not finish (killed, interrupted, budget); run.json then records "incomplete: n of N"')
     .action(async (storePath: string, flags: ExportFlags) => {
       if (!existsSync(storePath)) throw new InputError(storePath, undefined, 'run store not found');
       if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, not "${flags.format}"`);
       const store = new RunStore(storePath);
       try {
+        store.markDeadRunsInterrupted(LIVE_MS);
         const runs = store.listRuns();
         if (flags.list) {
           for (const r of runs) process.stdout.write(`${r.runId}\t${r.suiteName}\t${r.status}\t${r.startedAt}\t${store.countItems(r.runId)} items\t${r.outDir ?? ''}\n`);
@@ -36,14 +40,14 @@ export function registerExport(program: Command): void {
         const runId = flags.run ?? runs.at(-1)?.runId;
         if (!runId) throw new InputError(storePath, undefined, 'the store has no runs');
         if (flags.scored) {
-          const r = await exportRun(store, runId, flags.scored, { warn: (m) => process.stderr.write(`asrfair: ${m}\n`) });
+          const r = await exportRun(store, runId, flags.scored, { warn: (m) => process.stderr.write(`asrfair: ${m}\n`), allowIncomplete: flags.allowIncomplete });
           process.stdout.write(`run export: ${r.dir} (${r.rows} rows, ${r.failed} failed)\n`);
           return;
         }
         // `asrfair export … | head` closes the pipe early: that is not an error.
         if (!flags.output) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
         const out = flags.output ? createWriteStream(flags.output) : process.stdout;
-        const n = await dumpRun(store, runId, flags.format, out);
+        const n = await dumpRun(store, runId, flags.format, out, { allowIncomplete: flags.allowIncomplete });
         if (flags.output) {
           (out as ReturnType<typeof createWriteStream>).end();
           await once(out, 'finish');

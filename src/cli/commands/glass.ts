@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -122,7 +123,7 @@ export function registerGlass(program: Command): void {
         const bb = report.blackBox?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
         const eg = (list: typeof bb) => (list.length ? ` e.g. ${list.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : '');
         const bbText = report.blackBox ? `${bb.length} flagged (black-box)${eg(bb)}` : 'no black-box evidence';
-        process.stdout.write(`${g}: ${flagged.length} flagged (phone loop)${eg(flagged)}; ${bbText}\n`);
+        process.stdout.write(`${escapeControl(g)}: ${flagged.length} flagged (phone loop)${eg(flagged)}; ${bbText}\n`);
       }
       for (const [name, ag] of [
         ['phone loop', report.annotations?.phoneLoop],

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, MARKUP_POLICIES, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
@@ -88,6 +89,6 @@ each --backend names one backend's columns. Example:
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
       for (const n of s.notes) process.stdout.write(`note: ${n}\n`);
       if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
-      process.stdout.write(s.mapper.formatReport());
+      process.stdout.write(escapeControl(s.mapper.formatReport(), true));
     });
 }

@@ -6,6 +6,7 @@ import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, sta
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import { DEFAULT_DRILL_LIMIT, writeReport } from '../../report/write.ts';
+import { refuseIncomplete } from '../../report/incomplete.ts';
 
 interface ReportFlags extends StatFlags {
   format: string;
@@ -13,6 +14,8 @@ interface ReportFlags extends StatFlags {
   publish?: boolean;
   embedAudio?: boolean;
   drillLimit: string;
+  allowIncomplete?: boolean;
+  allowOutsideAudio?: boolean;
 }
 
 export function registerReport(program: Command): void {
@@ -30,15 +33,18 @@ export function registerReport(program: Command): void {
     .option('--format <list>', 'output formats: md,html,csv,json', 'md,html,csv,json')
     .option('--out <dir>', 'output folder (default: <run>/report)')
     .option('--publish', 'suppress small cells (values replaced by —) for publication')
-    .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs)')
+    .option('--embed-audio', 'inline audio in the HTML page as data: URIs (small runs; only audio that decoded and lies in the manifest folders)')
+    .option('--allow-outside-audio', 'also link or embed audio whose real path is outside the manifest folders (absolute, .., symlinks); the card lists those files')
     .option('--drill-limit <n>', 'utterances listed per group in the HTML drill-down', String(DEFAULT_DRILL_LIMIT))
     .option('--model <family>', "model-based view: poisson, negbin or none (default: the run's)")
     .option('--reference-group <name>', "group the gap-to-reference column and the model rate ratios are measured against (default: the run's)")
+    .option('--allow-incomplete', 'report a run that did not finish; every card then says "incomplete: n of N" at the top and per group')
     .action((run: string, flags: ReportFlags) => {
       const given = parseStatFlags(flags);
       const formats = parseFormats(flags.format);
       const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
       const loaded = loadRunForReport(run);
+      refuseIncomplete(loaded.meta, run, flags.allowIncomplete);
       const options = cardOptionsForRun(loaded.meta, given);
       const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
       if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
@@ -47,7 +53,11 @@ export function registerReport(program: Command): void {
       }
       const card = buildServiceCard(loaded.meta, loaded.utterances, { ...options, publish: Boolean(flags.publish), toolVersion: program.version() ?? 'unknown' });
       const outDir = flags.out ?? `${loaded.dir}/report`;
-      const files = writeReport(card, loaded, outDir, formats, { embedAudio: Boolean(flags.embedAudio), drillLimit });
+      const files = writeReport(card, loaded, outDir, formats, {
+        embedAudio: Boolean(flags.embedAudio),
+        drillLimit,
+        allowOutsideAudio: Boolean(flags.allowOutsideAudio),
+      });
       const tables = card.tables.length;
       process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
       if (card.settings.source === 'defaults') process.stdout.write("settings: run.json records no analysis settings (an older export); defaults and flags used\n");

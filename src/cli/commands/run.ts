@@ -175,7 +175,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     if (summary.status === 'budget') err(`asrfair: stopped at the cost budget; the export covers what was done. Raise --max-cost and rerun to continue.`);
     const dir = resolve(flags.out ?? suite.out ?? join('reports', suite.name, summary.runId));
     const tally = new GroupWerTally(suite.groupBy[0] ?? 'accent');
-    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r) });
+    // The run's own export is written even when the budget stopped it; run.json then says "incomplete".
+    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r), allowIncomplete: true });
+    if (exp.incomplete) err(`asrfair: the export is incomplete: ${exp.incomplete.items} of ${exp.incomplete.expected} items (${exp.incomplete.status}); its cards say so`);
     store.endRun(summary.runId, summary.status, dir);
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
@@ -30,7 +31,7 @@ export function registerValidate(program: Command): void {
         }
         ok++;
       }
-      for (const l of errors.lines('', 'error')) process.stderr.write(`${l}\n`);
+      for (const l of errors.lines('', 'error')) process.stderr.write(`${escapeControl(l)}\n`);
       process.stdout.write(`${manifest}: ${ok} valid utterances, ${errors.count} errors\n`);
       if (errors.count) process.exitCode = 1;
     });

@@ -1,0 +1,50 @@
+/**
+ * Output safety shared by every text the report stage (and the CLI) prints: control characters and
+ * spreadsheet formulas from labels, ids and transcripts must not act on the reader's terminal or
+ * spreadsheet (issue 13, items 5 and 6).
+ */
+
+// C0 controls (ESC starts ANSI/OSC-8 sequences; CR rewrites the line), DEL, C1 controls (U+009B is a
+// one-character CSI), and the bidirectional overrides/isolates that reorder displayed text ("Trojan source").
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const CONTROL_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function hex(c: string): string {
+  const n = c.charCodeAt(0);
+  return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * Shows control characters as visible escapes (`\x1b`, `\x0d`, `\u202e`). With `keepBreaks` newline and
+ * tab are kept (multi-line text; CR is still escaped: it rewrites the terminal line); otherwise every
+ * line break is escaped too, so one value stays on one line.
+ */
+export function escapeControl(s: string, keepBreaks = false): string {
+  return keepBreaks ? s.replace(CONTROL, hex) : s.replace(CONTROL_AND_BREAKS, hex);
+}
+
+/** Values a CSV cell may hold. Objects and arrays are written as JSON. */
+export type CsvValue = string | number | boolean | null | undefined | object;
+
+/**
+ * One CSV cell: RFC 4180 quoting (`"` doubled; quoted when it holds `,` `"` or LF), control characters
+ * escaped (CR too), and OWASP's CSV-injection guard: text starting with `=` `+` `-` `@` tab or CR gets a leading `'`
+ * so spreadsheets show it instead of running it. Numbers are written as numbers (a negative number is
+ * not a formula); non-finite numbers and null/undefined are empty.
+ */
+export function csvCell(v: CsvValue): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  const raw = typeof v === 'string' ? v : JSON.stringify(v);
+  const guarded = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  const s = escapeControl(guarded, true);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV line (no line end) of `cells`. The project's only CSV writer: every CSV file goes through it. */
+export function csvLine(cells: readonly CsvValue[]): string {
+  return cells.map(csvCell).join(',');
+}

@@ -1,0 +1,49 @@
+/**
+ * Publish-mode disclosure control (issue 13.10). Suppressing one small cell is not enough when the
+ * table also prints the total ("All groups"): total − the visible groups gives the hidden group back.
+ * The statistical-disclosure rule (complementary or secondary suppression, as in Hundepool et al.,
+ * *Statistical Disclosure Control*, 2012, §5.2) hides a second cell whenever exactly one is hidden.
+ */
+
+/** The parts of a card row and table (src/report/model.ts) this rule reads; kept structural to avoid an import cycle. */
+interface Row {
+  group: string;
+  suppressed: boolean;
+  refWords: number | null;
+}
+interface Table<R extends Row, O> {
+  rows: R[];
+  overall: O;
+}
+
+export const COMPLEMENTARY_NOTE =
+  'Complementary suppression: where only one group of a table was below the minimum cell, a second group (the smallest by reference words) is suppressed too, so the hidden group cannot be recovered from the All groups row by subtraction.';
+
+function suppressRow<R extends Row>(r: R): R {
+  return {
+    ...r, suppressed: true, flags: [], speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null,
+    meanSpeakerWer: null, cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
+    gapToReference: null, minDetectableGap: null,
+  };
+}
+
+/**
+ * Returns the table with complementary suppression applied (`changed` says whether it was needed):
+ * with exactly one suppressed row, the visible row with the fewest reference words (then by name) is
+ * suppressed too; when no visible row is left to hide (the table has one group), the total is withheld.
+ */
+export function withComplementarySuppression<R extends Row, O extends object, T extends Table<R, O>>(t: T): { table: T; changed: boolean } {
+  const hidden = t.rows.filter((r) => r.suppressed);
+  if (hidden.length !== 1) return { table: t, changed: false };
+  const visible = t.rows.filter((r) => !r.suppressed);
+  if (!visible.length) {
+    const o = t.overall;
+    const overall = { ...o, speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null, cer: null, per: null };
+    return { table: { ...t, overall }, changed: true };
+  }
+  const second = [...visible].sort((a, b) => (a.refWords ?? 0) - (b.refWords ?? 0) || a.group.localeCompare(b.group))[0];
+  const rows = t.rows.map((r) => (r === second ? suppressRow(r) : r));
+  // Suppressed rows go last, as the card orders them.
+  rows.sort((a, b) => Number(a.suppressed) - Number(b.suppressed));
+  return { table: { ...t, rows }, changed: true };
+}

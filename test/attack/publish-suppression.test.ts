@@ -1,0 +1,48 @@
+/**
+ * Issue 13, item 10: `--publish` suppressed a small cell but the "All groups" row still included it, so
+ * one suppressed group could be recovered by subtraction. With exactly one hidden cell in a table, a
+ * second one is hidden too (complementary suppression), and the card says so.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildServiceCard } from '../../src/report/model.ts';
+import { RunMetaSchema } from '../../src/score/run-export.ts';
+import { renderMarkdown } from '../../src/report/render-md.ts';
+import { COMPLEMENTARY_NOTE } from '../../src/report/publish.ts';
+import { DEFAULT_GROUPS, makeMeta, makeUtterances } from '../report/fixture.ts';
+
+const meta = RunMetaSchema.parse(makeMeta());
+const opts = { groupBy: 'accent', bootstrap: 200, seed: 3, generatedAt: '2026-11-23T10:00:00Z', model: 'none' as const };
+
+describe('publish mode: no small cell recoverable from the total', () => {
+  it('smallest input: one small group of three → a second group is hidden and total − visible is no single group', () => {
+    const utts = makeUtterances();
+    const card = buildServiceCard(meta, utts, { ...opts, publish: true });
+    const t = card.tables[0];
+    const hidden = t.rows.filter((r) => r.suppressed).map((r) => r.group);
+    expect(hidden).toHaveLength(2);
+    expect(hidden).toContain('welsh');
+    const visibleWords = t.rows.filter((r) => !r.suppressed).reduce((s, r) => s + (r.refWords ?? 0), 0);
+    const welshWords = utts.filter((u) => u.labels.accent === 'welsh').reduce((s, u) => s + u.words.ref, 0);
+    expect(t.overall.refWords! - visibleWords).not.toBe(welshWords);
+    expect(card.footnotes).toContain(COMPLEMENTARY_NOTE);
+    expect(renderMarkdown(card)).toContain('Complementary suppression');
+  });
+
+  it('two small groups already hide each other: nothing more is suppressed, no note', () => {
+    const groups = [...DEFAULT_GROUPS, { accent: 'cornish', speakers: 2, uttsPerSpeaker: 4, errorRate: 0.2 }];
+    const card = buildServiceCard(meta, makeUtterances({ groups }), { ...opts, publish: true });
+    expect(card.tables[0].rows.filter((r) => r.suppressed).map((r) => r.group).sort()).toEqual(['cornish', 'welsh']);
+    expect(card.footnotes).not.toContain(COMPLEMENTARY_NOTE);
+  });
+
+  it('a table with a single, small group withholds the total', () => {
+    const card = buildServiceCard(meta, makeUtterances({ groups: [DEFAULT_GROUPS[2]] }), { ...opts, publish: true });
+    expect(card.tables[0].overall.refWords).toBeNull();
+    expect(card.tables[0].overall.wer).toBeNull();
+  });
+
+  it('without --publish nothing changes', () => {
+    const card = buildServiceCard(meta, makeUtterances(), { ...opts, publish: false });
+    expect(card.tables[0].rows.every((r) => !r.suppressed)).toBe(true);
+  });
+});
