@@ -177,12 +177,15 @@ describe('QC measures the source', () => {
     }
   });
 
-  it('real speechocean762 WAVs take the fast path (the verified original) and a truncated copy of one fails', async () => {
+  it('real speechocean762 WAVs are verified and copied to a .wav name pocketsphinx_batch can read, sample for sample; a truncated copy fails', async () => {
     const wavDir = '/work/shared/data/speechocean762-sample/WAVE';
     const spk = readdirSync(wavDir).sort()[0];
     const file = join(wavDir, spk, readdirSync(join(wavDir, spk)).sort()[0]);
     const r = await prepareAudio({ id: 'so', audioPath: file }, { cacheDir: cache });
-    expect(r.wav16k).toBe(file);
+    // `.WAV` is not a name pocketsphinx_batch's `-cepext .wav` finds: the prepared copy has the same samples.
+    expect(r.wav16k).not.toBe(file);
+    expect(r.wav16k.endsWith('.wav')).toBe(true);
+    expect(readFileSync(r.wav16k).subarray(44).equals(readFileSync(file).subarray(44))).toBe(true);
     expect(r.flags).toEqual([]);
     expect(r.source).toMatchObject({ sampleRate: 16000, channels: 1, codec: 'pcm_s16le' });
     const cut = join(dir, 'so-cut.wav');
