@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
-import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
+import { groupOf, hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
 import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
@@ -114,6 +114,14 @@ export interface CellCounts {
 
 export type RunStatus = 'done' | 'interrupted' | 'budget' | 'dry-run';
 
+/** Answers of an id-keyed backend (hypotheses) for utterances the manifest does not have. */
+export interface UnmatchedAnswers {
+  backend: string;
+  count: number;
+  /** The first few as `file:line (id)`. */
+  examples: string[];
+}
+
 export interface RunSummary {
   runId: string;
   status: RunStatus;
@@ -124,7 +132,14 @@ export interface RunSummary {
   corpusHash: string;
   backends: RunBackend[];
   conditions: ResolvedCondition[];
+  /** Utterances without audio (text-only), answered by id-keyed backends only. */
+  textOnly: number;
+  /** Per id-keyed backend with answers for utterances not in the manifest (checked when the whole manifest ran). */
+  unmatched: UnmatchedAnswers[];
 }
+
+/** Result-key content part of a text-only utterance (no audio to hash); the utterance id is appended. */
+export const TEXT_ONLY_KEY = 'text-only';
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -209,7 +224,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     text: e.text,
     speaker: speakerOf(e),
     labels,
-    audio: e.audioPath,
+    ...(hasAudio(e) ? { audio: e.audioPath } : {}),
     ...(e.start !== undefined ? { start: e.start } : {}),
     ...(e.end !== undefined ? { end: e.end } : {}),
     ...(audio ? { durationSec: audio.durationSec } : {}),
@@ -399,8 +414,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let audio: AudioRef | undefined;
     let audioError: string | null = null;
     let qc: AudioQC | undefined;
-    if (!(await audioSem.acquire(hardStop))) return;
-    try {
+    if (!hasAudio(entry)) {
+      audio = { id: entry.id, path: '', wav16k: '', sha256: TEXT_ONLY_KEY, durationSec: 0 };
+    } else if (!(await audioSem.acquire(hardStop))) return;
+    else try {
       audio = await prepare(
         { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
         { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
@@ -421,7 +438,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     } finally {
       audioSem.release();
     }
-    const utt = runUtterance(entry, suite, audio, qc, mapper);
+    const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper);
     await Promise.all(
       backends.map(async (b) => {
         const cell = cellOf(b, cond);
@@ -474,7 +491,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   let seq = 0;
   let taken = 0;
+  let textOnly = 0;
   let fatal: unknown;
+  // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
+  const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
+  const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
   try {
     outer: for (const manifest of suite.manifests) {
       for await (const entry of readManifest(manifest)) {
@@ -482,6 +503,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         if (softStop.aborted) break outer;
         const s = seq++;
         if (opts.filter && !opts.filter(entry)) continue;
+        seenIds?.add(entry.id);
+        if (!hasAudio(entry)) {
+          if (needAudio.length) {
+            fatal ??= textOnlyError(entry, needAudio);
+            internalStop.abort();
+            break outer;
+          }
+          textOnly++;
+        }
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
@@ -509,6 +539,18 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted ? 'interrupted' : budgetHit ? 'budget' : 'done';
   if (!opts.dryRun) store.endRun(runId, status);
+  const unmatched: UnmatchedAnswers[] = [];
+  if (seenIds && opts.limit === undefined && !opts.filter && status !== 'interrupted') {
+    for (const b of backends) {
+      const extra = b.backend.unmatchedEntries?.(seenIds) ?? [];
+      if (!extra.length) continue;
+      const examples = extra.slice(0, 5).map((x) => `${x.file}:${x.line} (${x.id})`);
+      unmatched.push({ backend: b.spec.name, count: extra.length, examples });
+      progress.log(
+        `warning: backend "${b.spec.name}": ${extra.length} answer(s) for utterances not in the manifest, not scored: ${examples.join(', ')}${extra.length > examples.length ? ', …' : ''}`,
+      );
+    }
+  }
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   return {
@@ -521,7 +563,18 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     corpusHash,
     backends,
     conditions,
+    textOnly,
+    unmatched,
   };
+}
+
+function textOnlyError(entry: ManifestEntry, needAudio: RunBackend[]): InputError {
+  const names = needAudio.map((b) => `"${b.spec.name}" (${b.spec.type})`).join(', ');
+  return new InputError(
+    entry.source.file,
+    entry.source.line,
+    `utterance "${entry.id}" has no audio, but backend ${names} needs audio: a text-only manifest runs only with backends that answer by utterance id (type hypotheses)`,
+  );
 }
 
 /** An error as one line for the store and reports (secrets scrubbed). */
