@@ -159,6 +159,11 @@ export class HypothesesBackend implements Backend {
     return out.sort((a, b) => a.line - b.line);
   }
 
+  /** Whether the file answers utterance `id`. */
+  has(id: string): boolean {
+    return this.entries.has(id);
+  }
+
   get size(): number {
     return this.entries.size;
   }
