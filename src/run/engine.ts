@@ -390,7 +390,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         raw: t?.raw ?? null,
         latencyMs: Math.round(latencyMs * 10) / 10,
         costUsd: outcome.ok ? (t?.costUsd ?? estimate) : 0,
-        durationSec: audio.durationSec,
+        durationSec: audio.sha256 === TEXT_ONLY_KEY ? null : audio.durationSec, // text-only: no audio, no duration
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
