@@ -4,7 +4,7 @@
  * and there are no import cycles. A new folder must be placed in STAGES before it can be imported.
  */
 const STAGES = [
-  'manifest', 'corpora', 'audio', 'backends', 'run', 'scaleout', 'text', 'score', 'stats', 'analysis', 'adapt', 'report', 'cli',
+  'manifest', 'corpora', 'audio', 'backends', 'run', 'scaleout', 'text', 'score', 'scoreimport', 'stats', 'analysis', 'adapt', 'report', 'cli',
 ];
 
 const backward = STAGES.slice(0, -1).map((stage, i) => ({

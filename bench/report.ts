@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { analyseGroups } from '../src/analysis/groups.ts';
 import { buildServiceCard, type ServiceCard } from '../src/report/model.ts';
-import { loadRunForReport, writeRunExport, type LoadedRun } from '../src/report/run-export.ts';
+import { loadRunForReport, writeRunExport, type LoadedRun } from '../src/score/run-export.ts';
 import { renderCsv } from '../src/report/render-csv.ts';
 import { renderHtml } from '../src/report/render-html.ts';
 import { renderJson } from '../src/report/render-json.ts';

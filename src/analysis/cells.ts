@@ -19,6 +19,12 @@ export interface SpeakerTotals {
   phoneErrors: number;
   phoneUtterances: number;
   seconds: number;
+  /** Σ of per-utterance WERs (errors/ref words) over scored utterances with ≥ 1 reference word. */
+  uttWerSum: number;
+  /** Scored utterances with ≥ 1 reference word (the denominator of the mean per-utterance WER). */
+  uttWerCount: number;
+  /** Scored utterances whose S/D/I split is unknown (imported totals). */
+  unsplit: number;
 }
 
 function empty(speaker: string, group: string): SpeakerTotals {
@@ -39,6 +45,9 @@ function empty(speaker: string, group: string): SpeakerTotals {
     phoneErrors: 0,
     phoneUtterances: 0,
     seconds: 0,
+    uttWerSum: 0,
+    uttWerCount: 0,
+    unsplit: 0,
   };
 }
 
@@ -50,11 +59,17 @@ export function addUtterance(t: SpeakerTotals, u: ScoredUtterance): void {
     return;
   }
   t.utterances++;
+  if (u.errorSplit === 'total') t.unsplit++;
   t.words += u.words.ref;
   t.sub += u.words.sub;
   t.del += u.words.del;
   t.ins += u.words.ins;
-  t.errors += u.words.sub + u.words.del + u.words.ins;
+  const errors = u.words.sub + u.words.del + u.words.ins;
+  t.errors += errors;
+  if (u.words.ref > 0) {
+    t.uttWerSum += errors / u.words.ref;
+    t.uttWerCount++;
+  }
   t.chars += u.chars.ref;
   t.charErrors += u.chars.sub + u.chars.del + u.chars.ins;
   if (u.phones) {
@@ -104,6 +119,9 @@ export function sumTotals(ts: readonly SpeakerTotals[]): SpeakerTotals {
     s.phoneErrors += t.phoneErrors;
     s.phoneUtterances += t.phoneUtterances;
     s.seconds += t.seconds;
+    s.uttWerSum += t.uttWerSum;
+    s.uttWerCount += t.uttWerCount;
+    s.unsplit += t.unsplit;
   }
   return s;
 }

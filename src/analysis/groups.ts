@@ -1,6 +1,6 @@
 import type { ScoredUtterance } from './types.ts';
 import type { ClusterTotals, Interval, PAdjustMethod, WelchResult } from '../stats/types.ts';
-import { stratifiedClusterBootstrap, stratumRateDraws, overallRateDraws } from '../stats/bootstrap.ts';
+import { stratifiedClusterBootstrap, stratumRateDraws, overallRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval, sampleVariance } from '../stats/descriptive.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { subSeed } from '../stats/rng.ts';
@@ -16,6 +16,22 @@ export interface MinCell {
 }
 
 export const DEFAULT_MIN_CELL: MinCell = { speakers: 10, words: 500 };
+
+/**
+ * How a set of utterances' word error rate is summarised:
+ * - `pooled`: Σerrors / Σreference words (sclite's and NIST's convention; long utterances weigh more);
+ * - `mean-utterance`: mean of per-utterance WERs over utterances with ≥ 1 reference word (the metric of
+ *   Koenecke et al. 2020, PNAS, and of the Artie bias corpus paper, Meyer et al. 2020, LREC);
+ * - `mean-speaker`: mean of per-speaker pooled WERs (each speaker weighs the same).
+ * Each is a ratio of per-speaker sums, so all three get the same speaker-cluster bootstrap.
+ */
+export type WerMetric = 'pooled' | 'mean-utterance' | 'mean-speaker';
+export const WER_METRICS: readonly WerMetric[] = ['pooled', 'mean-utterance', 'mean-speaker'];
+
+/** Human label of a WER metric, used in every table header. */
+export function werMetricLabel(m: WerMetric): string {
+  return m === 'pooled' ? 'pooled WER' : m === 'mean-utterance' ? 'mean per-utterance WER' : 'mean per-speaker WER';
+}
 
 export interface GroupOptions {
   /** Label key to group by (e.g. 'accent'); missing labels are 'undeclared'. */
@@ -36,9 +52,11 @@ export interface GroupOptions {
   /** Significance level and power of the minimum-detectable-gap column (defaults 0.05, 0.8). */
   alpha?: number;
   power?: number;
+  /** The WER the table leads with: its `wer` column, gaps, ratios and group-vs-rest permutation test (default 'pooled'). */
+  headline?: WerMetric;
 }
 
-/** Substitution / deletion / insertion shares of all errors (sum to 1 when there are errors). */
+/** Substitution / deletion / insertion shares of all errors (sum to 1 when there are errors; NaN when some rows only give totals). */
 export interface ErrorShares {
   sub: number;
   del: number;
@@ -59,8 +77,10 @@ export interface CellSummary {
   failedRefWords: number;
   /** Hours of audio of the scored utterances (durationSec when known). */
   hours: number;
-  /** Pooled WER Σerrors/Σwords with speaker-cluster bootstrap CI. */
+  /** The headline WER (see GroupOptions.headline; pooled by default) with speaker-cluster bootstrap CI. */
   wer: Interval;
+  /** Every WER summary (pooled, mean per-utterance, mean per-speaker), each with its speaker-cluster bootstrap CI. */
+  werMetrics: Record<WerMetric, Interval>;
   /** WER if every failed utterance counted as all deletions (so failures cannot flatter a group). */
   werFailedAsDeleted: number;
   /** Mean of per-speaker WERs (each speaker weighted equally) — not the pooled WER. */
@@ -137,6 +157,7 @@ export function resolveGroupOptions(o: GroupOptions): ResolvedGroupOptions {
     adjust: o.adjust ?? 'holm',
     alpha: o.alpha ?? 0.05,
     power: o.power ?? 0.8,
+    headline: o.headline ?? 'pooled',
   };
 }
 
@@ -166,7 +187,30 @@ function speakerWer(t: SpeakerTotals): number {
   return t.errors / t.words;
 }
 
-function summary(ts: readonly SpeakerTotals[], wer: Interval): CellSummary {
+/** Per-speaker (cluster) sums whose ratio is each WER metric. */
+function metricSeries(clusters: readonly SpeakerTotals[]): Record<WerMetric, ClusterSeries> {
+  return {
+    pooled: { errors: Float64Array.from(clusters, (c) => c.errors), words: Float64Array.from(clusters, (c) => c.words) },
+    'mean-utterance': { errors: Float64Array.from(clusters, (c) => c.uttWerSum), words: Float64Array.from(clusters, (c) => c.uttWerCount) },
+    'mean-speaker': {
+      errors: Float64Array.from(clusters, (c) => (c.words > 0 ? c.errors / c.words : 0)),
+      words: Float64Array.from(clusters, (c) => (c.words > 0 ? 1 : 0)),
+    },
+  };
+}
+
+function ratioOfSums(x: ClusterSeries, pick?: (i: number) => boolean): number {
+  let e = 0;
+  let w = 0;
+  for (let i = 0; i < x.errors.length; i++) {
+    if (pick && !pick(i)) continue;
+    e += x.errors[i];
+    w += x.words[i];
+  }
+  return e / w;
+}
+
+function summary(ts: readonly SpeakerTotals[], wer: Interval, werMetrics: Record<WerMetric, Interval>): CellSummary {
   const s = sumTotals(ts);
   const scored = ts.filter((t) => t.words > 0);
   const errs = s.sub + s.del + s.ins;
@@ -178,11 +222,12 @@ function summary(ts: readonly SpeakerTotals[], wer: Interval): CellSummary {
     failedRefWords: s.failedWords,
     hours: s.seconds / 3600,
     wer,
+    werMetrics,
     werFailedAsDeleted: (s.errors + s.failedWords) / (s.words + s.failedWords),
     meanSpeakerWer: scored.reduce((a, t) => a + speakerWer(t), 0) / scored.length,
     cer: s.charErrors / s.chars,
     ...(s.phoneUtterances > 0 ? { per: s.phoneErrors / s.phones } : {}),
-    shares: errs > 0 ? { sub: s.sub / errs, del: s.del / errs, ins: s.ins / errs } : { sub: 0, del: 0, ins: 0 },
+    shares: s.unsplit > 0 ? { sub: NaN, del: NaN, ins: NaN } : errs > 0 ? { sub: s.sub / errs, del: s.del / errs, ins: s.ins / errs } : { sub: 0, del: 0, ins: 0 },
   };
 }
 
@@ -198,26 +243,30 @@ export function analyseOneRun(
   const names = [...new Set(clusters.map((c) => c.group))].sort();
   const index = new Map(names.map((n, i) => [n, i]));
   const G = names.length;
-  const totals: ClusterTotals = {
-    errors: Float64Array.from(clusters, (c) => c.errors),
-    words: Float64Array.from(clusters, (c) => c.words),
-    group: Int32Array.from(clusters, (c) => index.get(c.group)!),
-    groups: G,
-  };
+  const group = Int32Array.from(clusters, (c) => index.get(c.group)!);
+  const series = metricSeries(clusters);
+  // The headline metric is series 0, so its draws and permutation test are those of a one-series run.
+  const order = [o.headline, ...WER_METRICS.filter((m) => m !== o.headline)];
+  const totals: ClusterTotals = { ...series[o.headline], group, groups: G };
   const runSeed = subSeed(o.seed, `${o.groupBy}|${backend}|${condition}`);
-  const draws = stratifiedClusterBootstrap(totals.group, G, [totals], o.resamples, subSeed(runSeed, 'bootstrap'));
+  const draws = stratifiedClusterBootstrap(group, G, order.map((m) => series[m]), o.resamples, subSeed(runSeed, 'bootstrap'));
   const groupDraws = names.map((_, g) => stratumRateDraws(draws, 0, g));
   const overallDraws = overallRateDraws(draws, 0);
   const byGroup = names.map((n) => clusters.filter((c) => c.group === n));
-  const pooled = byGroup.map((cs) => {
-    const s = sumTotals(cs);
-    return s.errors / s.words;
-  });
-  const all = sumTotals(clusters);
-  const overallWer = all.errors / all.words;
+  const metricIntervals = (g: number | undefined): Record<WerMetric, Interval> => {
+    const out = {} as Record<WerMetric, Interval>;
+    order.forEach((m, si) => {
+      const est = ratioOfSums(series[m], g === undefined ? undefined : (i) => group[i] === g);
+      out[m] = percentileInterval(g === undefined ? overallRateDraws(draws, si) : stratumRateDraws(draws, si, g), o.level, est);
+    });
+    return out;
+  };
+  const pooled = names.map((_, g) => ratioOfSums(series[o.headline], (i) => group[i] === g));
+  const overallWer = ratioOfSums(series[o.headline]);
   const eligible = names.map((_, g) => {
-    const s = summary(byGroup[g], { estimate: pooled[g], lo: NaN, hi: NaN });
-    return s.speakers >= o.minCell.speakers && s.refWords >= o.minCell.words;
+    const s = sumTotals(byGroup[g]);
+    const speakers = new Set(byGroup[g].filter((t) => t.utterances > 0).map((t) => t.speaker)).size;
+    return speakers >= o.minCell.speakers && s.words >= o.minCell.words;
   });
   const candidates = names.map((_, g) => g).filter((g) => (eligible.some(Boolean) ? eligible[g] : true) && !Number.isNaN(pooled[g]));
   const best = candidates.reduce((b, g) => (b < 0 || pooled[g] < pooled[b] ? g : b), -1);
@@ -240,7 +289,8 @@ export function analyseOneRun(
     if (best >= 0) for (let b = 0; b < o.resamples; b++) ratio[b] = groupDraws[g][b] / groupDraws[best][b];
     const perm = permutationGroupVsRest(totals, g, o.permutations, subSeed(runSeed, `perm:${group}`));
     const welch = welchTTest(inG, rest);
-    const base = summary(byGroup[g], percentileInterval(groupDraws[g], o.level, pooled[g]));
+    const metrics = metricIntervals(g);
+    const base = summary(byGroup[g], metrics[o.headline], metrics);
     return {
       group,
       ...base,
@@ -267,7 +317,10 @@ export function analyseOneRun(
     groupBy: o.groupBy,
     backend,
     condition,
-    overall: summary(clusters, percentileInterval(overallDraws, o.level, overallWer)),
+    overall: (() => {
+      const metrics = metricIntervals(undefined);
+      return summary(clusters, metrics[o.headline], metrics);
+    })(),
     bestGroup: best >= 0 ? names[best] : '',
     ...(ref !== undefined ? { referenceGroup } : {}),
     rows,

@@ -2,7 +2,7 @@ import { comparePaired, type PairedComparison, type PairedResult } from '../anal
 import { adjustPValues } from '../stats/multiple.ts';
 import { fmtGap, fmtInt, fmtP, fmtPct } from './format.ts';
 import { mdEscape } from './render-md.ts';
-import type { LoadedRun } from './run-export.ts';
+import type { LoadedRun } from '../score/run-export.ts';
 
 export interface CompareOptions {
   groupBy?: string;

@@ -10,7 +10,7 @@ import {
   RunMetaSchema,
   type ExportedUtterance,
   type RunMetaInput,
-} from './run-export.ts';
+} from '../score/run-export.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
 import { createScorer, type Metric } from '../score/run-scorer.ts';
@@ -33,7 +33,7 @@ class LineWriter {
   }
 }
 
-/** run.json metadata of a stored run (format of src/report/run-export.ts). */
+/** run.json metadata of a stored run (format of src/score/run-export.ts). */
 export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new Date().toISOString()): RunMetaInput {
   const suite = run.suite as Partial<Suite> & { corpus?: { name?: string; version?: string; synthetic?: boolean; description?: string }; card?: { intendedUse?: string; limits?: string[]; confounders?: string[] } };
   const manifests = suite.manifests ?? [];

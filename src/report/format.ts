@@ -1,3 +1,4 @@
+import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
 import type { Interval } from '../stats/types.ts';
 
 /** Printed in place of a suppressed or missing value. */
@@ -52,4 +53,14 @@ export function fmtPp(x: number | null | undefined): string {
 /** Three significant digits, for statistics without a natural unit (e.g. a dispersion ratio). */
 export function fmtNum(x: number | null | undefined, digits = 3): string {
   return finite(x) ? String(Number(x.toPrecision(digits))) : DASH;
+}
+
+/** The two WER summaries shown beside the headline one, in a fixed order. */
+export function otherWerMetrics(headline: WerMetric): WerMetric[] {
+  return WER_METRICS.filter((m) => m !== headline);
+}
+
+/** First letter upper-cased (table headers). */
+export function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -1,4 +1,4 @@
-import type { ExportedUtterance } from './run-export.ts';
+import type { ExportedUtterance } from '../score/run-export.ts';
 
 interface Cell {
   backend: string;

@@ -1,5 +1,5 @@
-/** Service-card reports, run comparison and the CI gate: build on a run export (see RUN_EXPORT.md). */
-export * from './run-export.ts';
+/** Service-card reports, run comparison and the CI gate: build on a run export (see src/score/RUN_EXPORT.md). */
+export * from '../score/run-export.ts';
 export * from './model.ts';
 export * from './format.ts';
 export { renderMarkdown, mdEscape } from './render-md.ts';

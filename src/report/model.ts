@@ -2,12 +2,12 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WithinBetween } from '../analysis/groups.ts';
+import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
-import type { RunMeta } from './run-export.ts';
+import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -36,6 +36,8 @@ export interface CardOptions {
   model?: CardModelChoice;
   /** Condition the degradation section compares the others with (default 'clean'). */
   cleanCondition?: string;
+  /** The WER the tables lead with (WER column, gaps, ratios, tests); the other two are shown beside it (default 'pooled'). */
+  headline?: WerMetric;
 }
 
 export type CardFlag = 'small-cell' | 'significant-gap' | 'best';
@@ -50,7 +52,10 @@ export interface CardRow {
   failed: number | null;
   hours: number | null;
   refWords: number | null;
+  /** The headline WER (card settings.headline) with its CI. */
   wer: Interval | null;
+  /** Pooled, mean per-utterance and mean per-speaker WER, each with its speaker-cluster bootstrap CI. */
+  werMetrics: Record<WerMetric, Interval> | null;
   meanSpeakerWer: number | null;
   cer: number | null;
   per: number | null;
@@ -103,6 +108,7 @@ export interface ServiceCard {
     referenceGroup: string | null;
     model: CardModelChoice;
     cleanCondition: string;
+    headline: WerMetric;
   };
   generatedAt: string;
   toolVersion: string;
@@ -127,7 +133,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (publish && r.smallCell) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],
-      speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null,
+      speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
       cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
       gapToReference: null, minDetectableGap: null,
     };
@@ -142,6 +148,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     hours: r.hours,
     refWords: r.refWords,
     wer: r.wer,
+    werMetrics: r.werMetrics,
     meanSpeakerWer: r.meanSpeakerWer,
     cer: r.cer,
     per: r.per ?? null,
@@ -173,7 +180,7 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
     withinBetween: t.withinBetween,
     overall: {
       speakers: o.speakers, utterances: o.utterances, failed: o.failed, hours: o.hours, refWords: o.refWords,
-      wer: o.wer, meanSpeakerWer: o.meanSpeakerWer, cer: o.cer, per: o.per ?? null,
+      wer: o.wer, werMetrics: o.werMetrics, meanSpeakerWer: o.meanSpeakerWer, cer: o.cer, per: o.per ?? null,
     },
     // Worst-served first: the order a reader of a fairness card needs.
     rows: t.rows.map((r) => toRow(r, t.bestGroup, alpha, publish)).sort(
@@ -250,6 +257,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     referenceGroup: options.referenceGroup ?? null,
     model: options.model ?? 'poisson',
     cleanCondition: options.cleanCondition ?? 'clean',
+    headline: options.headline ?? 'pooled',
   };
   const common = {
     resamples: settings.bootstrap,
@@ -257,6 +265,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     seed: settings.seed,
     minCell: settings.minCell,
     alpha: settings.alpha,
+    headline: settings.headline,
   };
   const groupTables = analyseGroups(utts, {
     ...common,

@@ -1,5 +1,6 @@
 /** Flag parsing shared by the report, compare and check commands. Errors are named UsageError (exit 2). */
 import { UsageError } from '../manifest/errors.ts';
+import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
 import { isReportFormat, type ReportFormat } from './write.ts';
 
 
@@ -57,6 +58,13 @@ export interface StatFlags {
   minSpeakers: string;
   minWords: string;
   correction: string;
+  headline: string;
+}
+
+/** `--headline`: pooled, mean-utterance or mean-speaker (see WerMetric in src/analysis/groups.ts). */
+export function parseHeadline(v: string): WerMetric {
+  if (!(WER_METRICS as readonly string[]).includes(v)) throw new UsageError(`--headline must be ${WER_METRICS.join(', ')}, not "${v}"`);
+  return v as WerMetric;
 }
 
 export function parseStatFlags(f: StatFlags): {
@@ -65,6 +73,7 @@ export function parseStatFlags(f: StatFlags): {
   seed: number;
   minCell: { speakers: number; words: number };
   correction: 'holm' | 'bh';
+  headline: WerMetric;
 } {
   if (!f.groupBy.trim()) throw new UsageError('--group-by needs a label key, e.g. accent');
   return {
@@ -76,6 +85,7 @@ export function parseStatFlags(f: StatFlags): {
       words: parseNumberFlag('--min-words', f.minWords, { integer: true, min: 0 })!,
     },
     correction: parseCorrection(f.correction),
+    headline: parseHeadline(f.headline),
   };
 }
 
@@ -88,5 +98,6 @@ export function statOptionSpecs(): Array<[string, string, string]> {
     ['--min-speakers <n>', 'minimum speakers of a reportable cell', '10'],
     ['--min-words <n>', 'minimum reference words of a reportable cell', '500'],
     ['--correction <method>', 'multiple-testing correction: holm or bh', 'holm'],
+    ['--headline <metric>', 'WER the tables lead with (gaps, ratios, tests): pooled (Σerrors/Σwords), mean-utterance (Koenecke et al. 2020) or mean-speaker', 'pooled'],
   ];
 }

@@ -1,3 +1,4 @@
+import { WER_METRICS } from '../analysis/groups.ts';
 import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';
@@ -18,6 +19,9 @@ const HEADER = [
   'reference_group', 'gap_to_reference', 'gap_ref_lo', 'gap_ref_hi', 'min_detectable_gap',
   // Per table (on its overall line): within- vs between-group spread of per-speaker WER, uncorrected p.
   'wb_within', 'wb_between', 'wb_ratio', 'wb_p',
+  // Every WER summary with its CI; `wer` above is the headline one.
+  'headline_metric', 'wer_pooled', 'wer_pooled_lo', 'wer_pooled_hi', 'wer_mean_utterance', 'wer_mean_utterance_lo', 'wer_mean_utterance_hi',
+  'wer_mean_speaker', 'wer_mean_speaker_lo', 'wer_mean_speaker_hi',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -38,10 +42,11 @@ export function renderCsv(card: ServiceCard): string {
     t.referenceGroup, ...iv(r.gapToReference ?? null), r.minDetectableGap ?? null,
   ];
   for (const t of card.tables) {
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null]));
+    const metrics = (r: Pick<CardRow, 'werMetrics'>) => [card.settings.headline, ...WER_METRICS.flatMap((m) => iv(r.werMetrics?.[m] ?? null))];
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...metrics(r)]));
     const overall = { ...t.overall, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, ...metrics(overall)]));
   }
   return out.join('\r\n') + '\r\n';
 }

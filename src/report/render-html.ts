@@ -11,12 +11,13 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
+import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
   covariateLabel, degradationHeading, hasFailed, modelSectionTitle, modelSummaryText, tableHeading, withinBetweenText,
 } from './render-md.ts';
-import type { ExportedUtterance } from './run-export.ts';
+import type { ExportedUtterance } from '../score/run-export.ts';
 
 export interface HtmlOptions {
   /** Folder the page is written to: audio links are made relative to it (else file:// URLs). */
@@ -233,8 +234,9 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
   const head: Array<[string, 'num' | 'text' | null]> = [
-    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'], ['WER [95% CI]', 'num'],
-    ['Mean speaker WER', 'num'], ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
+    ['Group', 'text'], ['Speakers', 'num'], ['Utterances', 'num'], ...(failed ? ([['Failed', 'num']] as Array<[string, 'num']>) : []), ['Hours', 'num'], ['Ref words', 'num'],
+    [`${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, 'num'],
+    ...otherWerMetrics(card.settings.headline).map((m): [string, 'num'] => [`${capitalise(werMetricLabel(m))} [95% CI]`, 'num']), ['CER', 'num'], ...(per ? ([['PER', 'num']] as Array<[string, 'num']>) : []), ['Gap to best [95% CI]', 'num'],
     ['Ratio to best', 'num'], ...(ref ? ([[`Gap to ${t.referenceGroup} [95% CI]`, 'num']] as Array<[string, 'num']>) : []),
     [`Adj. p (${card.settings.correction})`, 'num'], ['Detectable gap', 'num'], ['Flags', null],
   ];
@@ -247,7 +249,8 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
       return (
         `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
         td(fmtInt(r.speakers), r.speakers) + td(fmtInt(r.utterances), r.utterances) + (failed ? td(fmtInt(r.failed), r.failed) : '') + td(fmtHours(r.hours), r.hours) + td(fmtInt(r.refWords), r.refWords) +
-        td(fmtPctInterval(r.wer), r.wer?.estimate) + td(fmtPct(r.meanSpeakerWer), r.meanSpeakerWer) + td(fmtPct(r.cer), r.cer) +
+        td(fmtPctInterval(r.wer), r.wer?.estimate) +
+        otherWerMetrics(card.settings.headline).map((m) => td(fmtPctInterval(r.werMetrics?.[m]), r.werMetrics?.[m].estimate)).join('') + td(fmtPct(r.cer), r.cer) +
         (per ? td(fmtPct(r.per), r.per) : '') + td(fmtGap(r.gapToBest), r.gapToBest?.estimate) + td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate) +
         (ref ? td(fmtGap(r.gapToReference), r.gapToReference?.estimate) : '') +
         td(fmtP(r.pAdjusted), r.pAdjusted) + td(fmtPp(r.minDetectableGap), r.minDetectableGap) + `<td>${flagsHtml(r)}</td></tr>`
@@ -257,7 +260,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
   const o = t.overall;
   const foot =
     `<tr><td>All groups</td><td>${esc(fmtInt(o.speakers))}</td><td>${esc(fmtInt(o.utterances))}</td>${failed ? `<td>${esc(fmtInt(o.failed))}</td>` : ''}<td>${esc(fmtHours(o.hours))}</td><td>${esc(fmtInt(o.refWords))}</td>` +
-    `<td>${esc(fmtPctInterval(o.wer))}</td><td>${esc(fmtPct(o.meanSpeakerWer))}</td><td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
+    `<td>${esc(fmtPctInterval(o.wer))}</td>${otherWerMetrics(card.settings.headline).map((m) => `<td>${esc(fmtPctInterval(o.werMetrics?.[m]))}</td>`).join('')}<td>${esc(fmtPct(o.cer))}</td>${per ? `<td>${esc(fmtPct(o.per))}</td>` : ''}` +
     `<td>${DASH}</td><td>${DASH}</td>${ref ? `<td>${DASH}</td>` : ''}<td>${DASH}</td><td>${DASH}</td><td></td></tr>`;
   return `<table class="sortable" id="tbl-${esc(t.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table>`;
 }

@@ -1,4 +1,5 @@
-import { DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
+import { werMetricLabel } from '../analysis/groups.ts';
 import type { CardDegradation, CardDegradationRow, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
@@ -104,7 +105,8 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   const failed = hasFailed(t);
   const ref = t.referenceGroup !== null;
   const head = [
-    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', 'WER [95% CI]', 'Mean speaker WER', 'CER',
+    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`,
+    ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER',
     ...(per ? ['PER'] : []), 'Gap to best [95% CI]', 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
     `Adj. p (${card.settings.correction})`, 'Detectable gap', 'Flags',
   ];
@@ -113,7 +115,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
-      fmtPct(r.meanSpeakerWer), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
+      ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
       ...(ref ? [fmtGap(r.gapToReference)] : []), fmtP(r.pAdjusted), fmtPp(r.minDetectableGap), flagText(r) || ' ',
     ];
     lines.push(`| ${cells.join(' | ')} |`);
@@ -121,8 +123,8 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   const o = t.overall;
   lines.push(
     `| **All groups** | ${[
-      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), fmtPct(o.meanSpeakerWer),
-      fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH, DASH, ' ',
+      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer),
+      ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(o.werMetrics?.[m])), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH, DASH, ' ',
     ].join(' | ')} |`,
   );
   return lines.join('\n');

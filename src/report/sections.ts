@@ -7,7 +7,7 @@ import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts
 import type { ScoredUtterance } from '../analysis/types.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
-import type { RunMeta } from './run-export.ts';
+import type { RunMeta } from '../score/run-export.ts';
 
 export type CardModelFamily = 'poisson' | 'negbin';
 

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
+import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
 import { groupOf, hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import type { AudioRef, Backend, BackendInfo } from '../backends/types.ts';
 import { RunStore, type NewResult, type ResultKey, type ResultRow, type RunItem, type RunUtterance } from './store.ts';
@@ -215,8 +216,8 @@ function mapLabels(labels: Record<string, string>, mapper: LabelMapper | undefin
   return out;
 }
 
-function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined): RunUtterance {
-  const labels = mapLabels(e.labels, mapper);
+function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
+  const labels = binner.apply(mapLabels(e.labels, mapper));
   const view = { labels };
   for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
   return {
@@ -265,6 +266,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
+  const binner = new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
@@ -438,7 +440,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     } finally {
       audioSem.release();
     }
-    const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper);
+    const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper, binner);
     await Promise.all(
       backends.map(async (b) => {
         const cell = cellOf(b, cond);
@@ -553,6 +555,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   }
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
+  for (const line of binner.report()) progress.log(line);
   return {
     runId,
     status,

@@ -28,6 +28,19 @@ export const ConditionEntrySchema = z
   .object({ name: z.string().regex(nameRe, nameMsg).refine((n) => n !== 'clean', '"clean" is implicit; choose another name') })
   .passthrough();
 
+const LabelBinsSchema = z.union([
+  z.array(z.number()).min(2),
+  z.object({ edges: z.array(z.number()).min(2), labels: z.array(z.string().min(1)).min(1) }).strict(),
+]).superRefine((b, ctx) => {
+  const edges = Array.isArray(b) ? b : b.edges;
+  for (let i = 1; i < edges.length; i++) {
+    if (!(edges[i] > edges[i - 1])) ctx.addIssue({ code: 'custom', message: `bin edges must increase: ${edges[i - 1]} then ${edges[i]}` });
+  }
+  if (!Array.isArray(b) && b.labels.length !== b.edges.length - 1) {
+    ctx.addIssue({ code: 'custom', message: `${b.edges.length} edges make ${b.edges.length - 1} bins but ${b.labels.length} labels are given` });
+  }
+});
+
 const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
 
 export const SuiteSchema = z
@@ -61,6 +74,14 @@ export const SuiteSchema = z
     normaliser: z.string().default('basic'),
     costModel: z.enum(['sclite', 'unit']).default('sclite'),
     metrics: z.array(MetricSchema).default(['wer', 'cer']),
+    /** The WER the card leads with: pooled Σerrors/Σwords (sclite), mean-utterance (Koenecke et al. 2020) or mean-speaker. */
+    headline: z.enum(['pooled', 'mean-utterance', 'mean-speaker']).default('pooled'),
+    /**
+     * Numeric declared labels binned into groups: `{ age: [0, 13, 18, 200] }` puts age 7 in "0–12" (edges are
+     * half-open [a, b)); `{ age: { edges: [0, 13, 200], labels: [child, adult] } }` names the bins. The raw value
+     * is kept as `<key>_raw`.
+     */
+    bins: z.record(z.string().min(1), LabelBinsSchema).default({}),
     seed: z.number().int().default(1),
     bootstrap: z
       .union([positiveInt.transform((B) => ({ B })), z.object({ B: positiveInt.default(1000) }).strict()])

@@ -49,6 +49,11 @@ export interface ScoredUtterance {
   /** Estimated SNR in dB from audio QC, when known. */
   snrDb?: number;
   words: ErrorCounts;
+  /**
+   * `total`: only the error total is known (scores imported as errors or WER × words): `words.sub` holds every
+   * error, del/ins are 0 and hits is ref − errors floored at 0; no S/D/I shares are reported for such rows.
+   */
+  errorSplit?: 'total';
   chars: ErrorCounts;
   phones?: ErrorCounts;
 }

@@ -107,3 +107,44 @@ describe('analyseGroups', () => {
     for (const r of t.rows) expect(r.permutation.pAdjusted).toBeGreaterThan(0.05);
   });
 });
+
+describe('WER summaries: pooled, mean per-utterance (Koenecke et al. 2020), mean per-speaker', () => {
+  const opts = { groupBy: 'accent', resamples: 500, permutations: 500 } as const;
+  const [pooledT] = analyseGroups(base, opts);
+  const [uttT] = analyseGroups(base, { ...opts, headline: 'mean-utterance' });
+  const ok = (g: string) => base.filter((u) => u.labels.accent === g && u.status === 'ok' && u.words.ref > 0);
+  const errs = (u: ScoredUtterance) => u.words.sub + u.words.del + u.words.ins;
+
+  it('computes each by its definition, each with a bootstrap interval around it', () => {
+    for (const g of ['a', 'b', 'c']) {
+      const r = pooledT.rows.find((x) => x.group === g)!;
+      const us = ok(g);
+      const meanUtt = us.reduce((a, u) => a + errs(u) / u.words.ref, 0) / us.length;
+      const speakers = [...new Set(us.map((u) => u.speaker))];
+      const meanSpk = speakers.reduce((a, s) => {
+        const su = us.filter((u) => u.speaker === s);
+        return a + su.reduce((x, u) => x + errs(u), 0) / su.reduce((x, u) => x + u.words.ref, 0);
+      }, 0) / speakers.length;
+      expect(r.werMetrics.pooled).toEqual(r.wer);
+      expect(r.werMetrics['mean-utterance'].estimate).toBeCloseTo(meanUtt, 12);
+      expect(r.werMetrics['mean-speaker'].estimate).toBeCloseTo(meanSpk, 12);
+      expect(r.werMetrics['mean-speaker'].estimate).toBeCloseTo(r.meanSpeakerWer, 12);
+      for (const m of ['mean-utterance', 'mean-speaker'] as const) {
+        expect(r.werMetrics[m].lo).toBeLessThan(r.werMetrics[m].estimate);
+        expect(r.werMetrics[m].hi).toBeGreaterThan(r.werMetrics[m].estimate);
+      }
+    }
+  });
+
+  it('the headline metric drives WER, gaps and tests; the others are the same numbers whichever leads', () => {
+    for (const g of ['a', 'b', 'c']) {
+      const p = pooledT.rows.find((x) => x.group === g)!;
+      const u = uttT.rows.find((x) => x.group === g)!;
+      expect(u.wer).toEqual(u.werMetrics['mean-utterance']);
+      // Same resampled speakers whichever metric leads: intervals agree exactly.
+      expect(u.werMetrics).toEqual(p.werMetrics);
+      expect(u.gapToOverall.estimate).toBeCloseTo(u.werMetrics['mean-utterance'].estimate - uttT.overall.werMetrics['mean-utterance'].estimate, 12);
+    }
+    expect(uttT.settings.headline).toBe('mean-utterance');
+  });
+});

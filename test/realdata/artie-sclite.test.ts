@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { runSclite, scliteAvailable } from '../score/sclite-run.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { buildServiceCard } from '../../src/report/model.ts';
 
 const SUITE = join(import.meta.dirname, '../../manifests/suites/artie-vendors.yaml');

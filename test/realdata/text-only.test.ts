@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { buildServiceCard } from '../../src/report/model.ts';
 
 const ROOT = join(import.meta.dirname, '../..');

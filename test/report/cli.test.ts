@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../src/report/compare.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
-import { writeRunExport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
+import { writeRunExport } from '../../src/score/run-export.ts';
 import { DEFAULT_GROUPS, makeMeta, makeUtterances, writeFixtureRun } from './fixture.ts';
 import { cli } from '../helpers/cli.ts';
 

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignCounts, tokenize } from '../../src/score/align.ts';
 import { charCounts } from '../../src/score/metrics.ts';
-import { writeRunExport, type ExportedUtterance, type RunMetaInput } from '../../src/report/run-export.ts';
+import { writeRunExport, type ExportedUtterance, type RunMetaInput } from '../../src/score/run-export.ts';
 import { prng } from '../score/random-corpus.ts';
 
 const WORDS = 'the birch canoe slid on smooth planks glue sheet to dark blue background it is easy tell depth of a well'.split(' ');

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServiceCard } from '../../src/report/model.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { writeReport } from '../../src/report/write.ts';
 import { makeConditionRun, NOISY, writeFixtureRun } from './fixture.ts';
 
@@ -83,7 +83,7 @@ describe('HTML report in Chromium', () => {
       `Object.fromEntries(${FIRST_TABLE_ROWS}.map((r) => [r.getAttribute('data-group'), Number(r.cells[5].getAttribute('data-v'))]))`,
     );
     const asc = Object.keys(wers).sort((a, b) => wers[a] - wers[b]);
-    const header = page.locator('table.sortable >> nth=0 >> th', { hasText: 'WER [95% CI]' });
+    const header = page.locator('table.sortable >> nth=0 >> th', { hasText: 'Pooled WER [95% CI]' });
     await header.click();
     expect(await order()).toEqual(asc);
     expect(await header.getAttribute('aria-sort')).toBe('ascending');

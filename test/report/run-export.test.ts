@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/manifest/errors.ts';
-import { audioPathOf, loadRunForReport, writeRunExport } from '../../src/report/run-export.ts';
+import { audioPathOf, loadRunForReport, writeRunExport } from '../../src/score/run-export.ts';
 import { makeMeta, makeUtterances, writeFixtureRun } from './fixture.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'asrfair-export-'));

@@ -13,7 +13,7 @@ import { renderDegradationCsv, renderModelCsv } from '../../src/report/render-cs
 import { renderHtml } from '../../src/report/render-html.ts';
 import { renderJson } from '../../src/report/render-json.ts';
 import { mdEscape, renderMarkdown } from '../../src/report/render-md.ts';
-import { RunMetaSchema } from '../../src/report/run-export.ts';
+import { RunMetaSchema } from '../../src/score/run-export.ts';
 import { DEGRADATION_CSV, MODEL_CSV, writeReport } from '../../src/report/write.ts';
 import { CONDITIONS_META, makeConditionRun, makeMeta, makeUtterances, NOISY } from './fixture.ts';
 import { parseCsv } from './parse-csv.ts';

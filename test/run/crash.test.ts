@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { corpus, json, loopback, tmp, writeCorpus, type LoopbackServer } from './helpers.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 
 const BIN = resolve('bin/asrfair.mjs');
 const SECRET = 'sk-live-CRASHTEST-0123456789abcdef';

@@ -5,7 +5,7 @@ import { BackendError } from '../../src/backends/types.ts';
 import { runSuite, type RunOptions } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { exportRun, dumpRun } from '../../src/report/export-run.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { corpus, delay, HttpBackend, json, loopback, ScriptedBackend, suiteIn, tmp, writeCorpus, type LoopbackServer } from './helpers.ts';
 import { getNormaliser } from '../../src/text/normalise.ts';
 

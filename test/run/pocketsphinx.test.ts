@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runSuite } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { exportRun } from '../../src/report/export-run.ts';
-import { loadRunForReport } from '../../src/report/run-export.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import type { AudioRef, Backend } from '../../src/backends/types.ts';
 import { suiteIn, tmp } from './helpers.ts';

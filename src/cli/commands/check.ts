@@ -3,7 +3,7 @@ import { checkCard, undeclaredKeys } from '../../report/check.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 
 interface CheckFlags extends StatFlags {
   maxGap?: string;

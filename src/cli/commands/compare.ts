@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
 import { parseCorrection, parseList, parseNumberFlag } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 
 interface CompareFlags {
   groupBy: string;

@@ -7,7 +7,7 @@ import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
 import { loadSuite } from '../../run/suite.ts';
 import { buildServiceCard, type CardTable, type ServiceCard } from '../../report/model.ts';
-import { loadRunForReport, type LoadedRun } from '../../report/run-export.ts';
+import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeReport } from '../../report/write.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
@@ -127,6 +127,7 @@ async function runPart(
     bootstrap: settings.bootstrap.B,
     seed: settings.seed,
     minCell: settings.minCell,
+    headline: settings.headline,
     publish: false,
     toolVersion: version,
   });

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
+import { UsageError } from '../../manifest/errors.ts';
+import { importScores, parseBackendColumns, parseScoreColumns } from '../../scoreimport/import-scores.ts';
+import { VERSION } from '../version.ts';
 
 interface ImportFlags {
   output: string;
+  backend?: string[];
+  corpusName?: string;
   labels?: string;
   map?: string;
   split?: string;
@@ -14,14 +19,38 @@ export function registerImport(program: Command): void {
   program
     .command('import')
     .description('Import a corpus in its published layout into a JSONL manifest, keeping raw declared labels next to canonical groups')
-    .argument('<format>', IMPORT_FORMATS.join(' | '))
+    .argument('<format>', [...IMPORT_FORMATS, 'scores'].join(' | '))
     .argument('<path>', 'corpus folder or file')
-    .requiredOption('-o, --output <manifest>', 'manifest to write (JSONL)')
+    .requiredOption('-o, --output <manifest>', 'manifest to write (JSONL); for `scores`, the run export folder to write')
     .option('--labels <map.yaml>', 'label map: raw declared values (or /regex/) → canonical groups')
     .option('--map <columns>', 'csv/tsv/jsonl column mapping, e.g. id=path,audio=path,text=sentence,speaker=client,label.accent=accent')
     .option('--split <name>', 'commonvoice: TSV to read (default test); edacc: dev or test (default test)')
     .option('--allow-pipes', 'kaldi: run piped wav.scp commands ("cmd |") and save their audio')
+    .option(
+      '--backend <NAME:columns>',
+      'scores: one backend\'s columns, repeatable: NAME:wer=col,words=col | NAME:errors=col,words=col | NAME:sub=col,del=col,ins=col,words=col',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option('--corpus-name <name>', 'scores: corpus name in run.json (default: the file name)')
+    .addHelpText('after', `
+Score tables (import scores): per-utterance results from another pipeline become a run export that report,
+compare and check read. --map names id=, speaker=, label.<key>= (and optional duration=, ref=, hyp=) columns;
+each --backend names one backend's columns. Example:
+  asrfair import scores results.csv -o reports/imported --map id=utt,speaker=spk,label.accent=accent \\
+    --backend amazon:wer=amazon_wer,words=n_words --backend google:errors=google_err,words=n_words`)
     .action(async (format: string, path: string, flags: ImportFlags) => {
+      if (format === 'scores') {
+        if (!flags.map) throw new UsageError('import scores needs --map id=<col>,speaker=<col>[,label.<key>=<col>…]');
+        const s = await importScores(path, flags.output, {
+          columns: parseScoreColumns(flags.map),
+          backends: (flags.backend ?? []).map(parseBackendColumns),
+          ...(flags.corpusName ? { corpusName: flags.corpusName } : {}),
+          toolVersion: VERSION,
+        });
+        process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers, backends ${s.backends.join(', ')}\n`);
+        if (s.missing) process.stdout.write(`${s.missing} utterance × backend cells were empty: stored as failed (counted in the card, excluded from rates)\n`);
+        return;
+      }
       const labels = flags.labels ? await loadLabelMap(flags.labels) : undefined;
       const columns = flags.map ? parseColumnMap(flags.map) : undefined;
       const s = await importToManifest(format, path, {

@@ -5,7 +5,7 @@ import { groupOf } from '../../manifest/schema.ts';
 import {
   checkReferenceGroup, parseFormats, parseList, parseModelFlag, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags,
 } from '../../report/options.ts';
-import { loadRunForReport } from '../../report/run-export.ts';
+import { loadRunForReport } from '../../score/run-export.ts';
 import { writeReport } from '../../report/write.ts';
 
 interface ReportFlags extends StatFlags {

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
-import type { ExportedUtterance, ScoredUtterance } from '../score/types.ts';
+import type { ExportedUtterance, ScoredUtterance } from './types.ts';
 export type { ExportedUtterance };
 
 export const RUN_META_FILE = 'run.json';
@@ -41,6 +41,7 @@ export const ExportedUtteranceSchema = z.object({
   durationSec: z.number().nonnegative().optional(),
   snrDb: z.number().optional(),
   words: countsSchema,
+  errorSplit: z.literal('total').optional(),
   chars: countsSchema,
   phones: countsSchema.optional(),
   /** Audio file: relative to the run folder, or absolute. */

@@ -1,0 +1,70 @@
+/**
+ * Numeric declared labels (an age of 7, 43) grouped into bins a suite declares, e.g. `age: [0, 13, 18, 200]`.
+ * Bins are half-open [a, b). With integer edges a bin is named "a–(b−1)" ("0–12", "13–17", "18–199"), else
+ * "[a, b)"; named bins use the suite's labels. A value below the first edge is "<a", at or above the last "≥b".
+ * Values that are not plain decimal numbers are left as declared (and counted), never guessed.
+ */
+export interface LabelBins {
+  /** Increasing bin edges (at least two). */
+  edges: number[];
+  /** One name per bin (edges.length − 1), instead of the numeric range. */
+  labels?: string[];
+}
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/** The bin of a declared value, or undefined when the value is not a plain number (e.g. "thirties"). */
+export function binOf(raw: string, bins: LabelBins): string | undefined {
+  const t = raw.trim();
+  if (!NUMBER.test(t)) return undefined;
+  const v = Number(t);
+  const { edges, labels } = bins;
+  const last = edges.length - 1;
+  if (v < edges[0]) return `<${edges[0]}`;
+  if (v >= edges[last]) return `≥${edges[last]}`;
+  let i = 0;
+  while (v >= edges[i + 1]) i++;
+  if (labels) return labels[i];
+  const [a, b] = [edges[i], edges[i + 1]];
+  return Number.isInteger(a) && Number.isInteger(b) ? (b - 1 === a ? String(a) : `${a}–${b - 1}`) : `[${a}, ${b})`;
+}
+
+/** Normalises the suite form (`[edges…]` or `{ edges, labels }`). */
+export function toLabelBins(spec: number[] | { edges: number[]; labels: string[] }): LabelBins {
+  return Array.isArray(spec) ? { edges: spec } : { edges: spec.edges, labels: spec.labels };
+}
+
+/** Applies bins to labels (returns a copy), keeping the raw value as `<key>_raw`; counts values left unbinned. */
+export class LabelBinner {
+  private readonly unbinned = new Map<string, Map<string, number>>();
+
+  constructor(private readonly bins: ReadonlyMap<string, LabelBins>) {}
+
+  apply(labels: Record<string, string>): Record<string, string> {
+    if (this.bins.size === 0) return labels;
+    const out = { ...labels };
+    for (const [key, bins] of this.bins) {
+      const raw = labels[`${key}_raw`] ?? labels[key];
+      if (raw === undefined || raw.trim() === '') continue;
+      const bin = binOf(raw, bins);
+      if (bin === undefined) {
+        const m = this.unbinned.get(key) ?? new Map<string, number>();
+        m.set(raw, (m.get(raw) ?? 0) + 1);
+        this.unbinned.set(key, m);
+        continue;
+      }
+      out[`${key}_raw`] = raw;
+      out[key] = bin;
+    }
+    return out;
+  }
+
+  /** One line per key with non-numeric values left as declared (first 5 values, with counts), or []. */
+  report(): string[] {
+    return [...this.unbinned].map(([key, m]) => {
+      const n = [...m.values()].reduce((a, b) => a + b, 0);
+      const top = [...m].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([v, c]) => `"${v}" ×${c}`);
+      return `bins: ${n} "${key}" value${n === 1 ? '' : 's'} not numeric, kept as declared: ${top.join(', ')}${m.size > 5 ? `, … (${m.size} distinct)` : ''}`;
+    });
+  }
+}
