@@ -418,27 +418,29 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let qc: AudioQC | undefined;
     if (!hasAudio(entry)) {
       audio = { id: entry.id, path: '', wav16k: '', sha256: TEXT_ONLY_KEY, durationSec: 0 };
-    } else if (!(await audioSem.acquire(hardStop))) return;
-    else try {
-      audio = await prepare(
-        { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
-        { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
-      );
-      if (qcFn) {
-        qc = store.getQc<AudioQC>(audio.sha256);
-        if (!qc) {
-          try {
-            qc = await qcFn(audio.wav16k, entry.id, audioCacheDir);
-            if (!opts.dryRun) store.putQc(audio.sha256, qc);
-          } catch (e) {
-            progress.log(`qc: ${describeError(e)}`);
+    } else {
+      if (!(await audioSem.acquire(hardStop))) return;
+      try {
+        audio = await prepare(
+          { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
+          { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
+        );
+        if (qcFn) {
+          qc = store.getQc<AudioQC>(audio.sha256);
+          if (!qc) {
+            try {
+              qc = await qcFn(audio.wav16k, entry.id, audioCacheDir);
+              if (!opts.dryRun) store.putQc(audio.sha256, qc);
+            } catch (e) {
+              progress.log(`qc: ${describeError(e)}`);
+            }
           }
         }
+      } catch (e) {
+        audioError = describeError(e);
+      } finally {
+        audioSem.release();
       }
-    } catch (e) {
-      audioError = describeError(e);
-    } finally {
-      audioSem.release();
     }
     const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper, binner);
     await Promise.all(
