@@ -84,7 +84,7 @@ export function headlineLines(card: ServiceCard, only?: readonly string[]): stri
       );
     } else {
       // Every (or all but one) cell is small: report the values, say plainly they are below the minimum.
-      const listed = [...rows].sort((x, y) => x.wer!.estimate - y.wer!.estimate).map((r) => `${r.group} ${fmtPctInterval(r.wer)} (${r.speakers} speakers${r.flags.includes('small-cell') ? ', small' : ''})`);
+      const listed = [...rows].sort((x, y) => x.wer!.estimate - y.wer!.estimate).map((r) => `${r.group} ${fmtPctInterval(r.wer)} (${r.speakers} speakers, ${r.refWords} words${r.flags.includes('small-cell') ? ', small' : ''})`);
       out.push(`${t.backendName}: ${listed.join(' vs ')}; cells below ${speakers} speakers / ${words} words are indicative only`);
     }
   }
