@@ -60,14 +60,17 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
 
     // The combined card opens with the findings, real parts first, the synthetic section last and labelled.
     const card = readFileSync(join(latest, 'card.md'), 'utf8');
-    expect(card.split('\n').slice(0, 6)).toEqual([
+    expect(card.split('\n').slice(0, 8)).toEqual([
       '# asrfair demo: real people first',
       '',
       '## Findings',
       '',
+      '',
       '**(a) Real vendors on real speakers: Amazon and Google on the Artie bias corpus by self-declared accent**',
       '',
+      expect.stringMatching(/^- amazon-en-US: /),
     ]);
+    expect(card).toMatch(/\n\n\*\*\(b\) Live recogniser/); // a new paragraph, not part of the list above
     expect(card.indexOf('## (a) Real vendors')).toBeLessThan(card.indexOf('## (b) Live recogniser'));
     expect(card.indexOf('## (b) Live recogniser')).toBeLessThan(card.indexOf('## (c) Synthetic accents'));
     expect(card.indexOf('Synthetic accents.** Every voice')).toBeGreaterThan(card.indexOf('## (c) Synthetic accents'));

@@ -154,14 +154,14 @@ function findings(results: PartResult[]): string[] {
   return lines;
 }
 
-/** The combined card: findings, then every part's card (headings one level down) in order, real parts first. */
+/** The combined card: findings, then every part's card (headings two levels down) in order, real parts first. */
 function combinedCard(results: PartResult[], out: string): string {
   const md: string[] = ['# asrfair demo: real people first', '', '## Findings', ''];
-  for (const l of findings(results)) md.push(l.startsWith('  ') ? `- ${mdEscape(l.trim())}` : `**${mdEscape(l)}**\n`);
+  for (const l of findings(results)) md.push(...(l.startsWith('  ') ? [`- ${mdEscape(l.trim())}`] : ['', `**${mdEscape(l)}**`, '']));
   md.push('');
   for (const r of results) {
     md.push(`## ${mdEscape(r.title)}`, '', `Run export: \`${relative(out, r.dir)}/\`; full card: \`${relative(out, join(r.dir, 'report', 'card.html'))}\`.`, '');
-    md.push(renderMarkdown(r.card).replace(/^#/gm, '##'));
+    md.push(renderMarkdown(r.card).replace(/^#/gm, '###'));
     if (r.compare) md.push(renderCompareMarkdown(r.compare).replace(/^#/gm, '###'));
   }
   return md.join('\n');
