@@ -79,6 +79,11 @@ export interface Backend {
    * the run store then keys rows by audio hash and utterance id.
    */
   readonly keyByUtteranceId?: boolean;
+  /**
+   * Id-keyed backends: the entries of their input (file and 1-based line) whose utterance id is not in `seen`,
+   * i.e. answers for utterances the manifest does not have. The run warns about them and counts them.
+   */
+  unmatchedEntries?(seen: ReadonlySet<string>): { file: string; line: number; id: string }[];
   /** Releases processes, sockets, temp files. */
   close?(): Promise<void>;
 }

@@ -97,6 +97,7 @@ export function parseManifestLine(text: string, file: string, line: number): Man
     throw new InputError(file, line, `invalid utterance${id}: ${issues}`);
   }
   const u = parsed.data as Utterance;
+  if (u.audio === undefined) return { ...u, audioPath: '', source: { file, line } };
   const audioPath = isAbsolute(u.audio) ? u.audio : resolve(dirname(resolve(file)), u.audio);
   return { ...u, audioPath, source: { file, line } };
 }

@@ -27,7 +27,8 @@ export type Markup = z.infer<typeof MarkupSchema>;
 export const UtteranceSchema = z
   .object({
     id: z.string().min(1, 'id must be a non-empty string'),
-    audio: z.string().min(1, 'audio must be a non-empty path'),
+    /** Absent for a text-only utterance (only backends that answer by utterance id, e.g. hypotheses, can run it). */
+    audio: z.string().min(1, 'audio must be a non-empty path').optional(),
     start: z.number().nonnegative().optional(),
     end: z.number().positive().optional(),
     text: z.string().refine((t) => t.trim().length > 0, 'text (the reference transcript) is empty'),
@@ -53,10 +54,18 @@ export type Utterance = z.infer<typeof UtteranceSchema>;
 
 /** A validated utterance plus where it came from, with `audio` resolved to an absolute path. */
 export interface ManifestEntry extends Utterance {
-  /** Absolute path of the audio file (manifest `audio` resolved against the manifest's folder). */
+  /**
+   * Absolute path of the audio file (manifest `audio` resolved against the manifest's folder); the empty string
+   * for a text-only utterance (no `audio`: see `hasAudio`).
+   */
   audioPath: string;
   /** Manifest file and 1-based line the entry came from, for error messages. */
   source: { file: string; line: number };
+}
+
+/** False for a text-only utterance: no audio, so only backends that answer by utterance id can run it. */
+export function hasAudio(e: Pick<ManifestEntry, 'audioPath'>): boolean {
+  return e.audioPath !== '';
 }
 
 /** Speaker used for clustering: the declared speaker, or the utterance itself when none is given. */

@@ -10,7 +10,7 @@ import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { splitAccents } from '../corpora/importers/commonvoice.ts';
 import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
-import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
+import { groupOf, hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
@@ -121,6 +121,14 @@ export interface CellCounts {
 
 export type RunStatus = 'done' | 'interrupted' | 'budget' | 'dry-run';
 
+/** Answers of an id-keyed backend (hypotheses) for utterances the manifest does not have. */
+export interface UnmatchedAnswers {
+  backend: string;
+  count: number;
+  /** The first few as `file:line (id)`. */
+  examples: string[];
+}
+
 export interface RunSummary {
   runId: string;
   status: RunStatus;
@@ -131,6 +139,10 @@ export interface RunSummary {
   corpusHash: string;
   backends: RunBackend[];
   conditions: ResolvedCondition[];
+  /** Utterances without audio (text-only), answered by id-keyed backends only. */
+  textOnly: number;
+  /** Per id-keyed backend with answers for utterances not in the manifest (checked when the whole manifest ran). */
+  unmatched: UnmatchedAnswers[];
   /**
    * Problems the user must see, one line each: a backend whose every call failed with the same 4xx (the CLI exits
    * non-zero), declared languages that differ from a backend's, uploads over a vendor's limit.
@@ -146,6 +158,9 @@ export interface RunNotice {
 
 /** After this many calls of a backend in a row fail with one 4xx status and none succeeded, it is called no more. */
 export const SAME_4XX_STOP_AFTER = 10;
+
+/** Result-key content part of a text-only utterance (no audio to hash); the utterance id is appended. */
+export const TEXT_ONLY_KEY = 'text-only';
 
 export function newRunId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -318,7 +333,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     text: e.text,
     speaker: speakerOf(e),
     labels,
-    audio: e.audioPath,
+    ...(hasAudio(e) ? { audio: e.audioPath } : {}),
     ...(e.start !== undefined ? { start: e.start } : {}),
     ...(e.end !== undefined ? { end: e.end } : {}),
     ...(audio ? { durationSec: audio.durationSec } : {}),
@@ -543,7 +558,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         raw: t?.raw ?? null,
         latencyMs: Math.round(latencyMs * 10) / 10,
         costUsd: outcome.ok ? (t?.costUsd ?? estimate) : 0,
-        durationSec: audio.durationSec,
+        durationSec: audio.sha256 === TEXT_ONLY_KEY ? null : audio.durationSec, // text-only: no audio, no duration
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
@@ -578,32 +593,36 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let audio: AudioRef | undefined;
     let audioError: string | null = null;
     let qc: AudioQC | undefined;
-    if (!(await audioSem.acquire(hardStop))) return;
-    try {
-      audio = await prepare(
-        { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
-        { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
-      );
-      if (qcFn) {
-        // Two sources can prepare to the same audio (an antiphase stereo file and its mono original): the row is
-        // keyed by what was measured on the source too, so each keeps its own source facts and flags.
-        const qcKey = audio.source ? `${audio.sha256}#src=${optionsHash({ source: audio.source, flags: audio.flags ?? [] })}` : audio.sha256;
-        qc = store.getQc<AudioQC>(qcKey);
-        if (!qc) {
-          try {
-            qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
-            if (!opts.dryRun) store.putQc(qcKey, qc);
-          } catch (e) {
-            progress.log(`qc: ${describeError(e)}`);
+    if (!hasAudio(entry)) {
+      audio = { id: entry.id, path: '', wav16k: '', sha256: TEXT_ONLY_KEY, durationSec: 0 };
+    } else {
+      if (!(await audioSem.acquire(hardStop))) return;
+      try {
+        audio = await prepare(
+          { id: entry.id, audioPath: entry.audioPath, start: entry.start, end: entry.end },
+          { cacheDir: audioCacheDir, condition: cond.spec as PrepareOptions['condition'], seed: suite.seed },
+        );
+        if (qcFn) {
+          // Two sources can prepare to the same audio (an antiphase stereo file and its mono original): the row is
+          // keyed by what was measured on the source too, so each keeps its own source facts and flags.
+          const qcKey = audio.source ? `${audio.sha256}#src=${optionsHash({ source: audio.source, flags: audio.flags ?? [] })}` : audio.sha256;
+          qc = store.getQc<AudioQC>(qcKey);
+          if (!qc) {
+            try {
+              qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
+              if (!opts.dryRun) store.putQc(qcKey, qc);
+            } catch (e) {
+              progress.log(`qc: ${describeError(e)}`);
+            }
           }
         }
+      } catch (e) {
+        audioError = describeError(e);
+      } finally {
+        audioSem.release();
       }
-    } catch (e) {
-      audioError = describeError(e);
-    } finally {
-      audioSem.release();
     }
-    const utt = runUtterance(entry, suite, audio, qc, mapper, binner);
+    const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper, binner);
     const declared = languageOfTag((entry as { language?: unknown }).language as string | undefined);
     await Promise.all(
       backends.map(async (b) => {
@@ -676,7 +695,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   let seq = 0;
   let taken = 0;
+  let textOnly = 0;
   let fatal: unknown;
+  // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
+  const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
+  const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
   try {
     outer: for (const manifest of suite.manifests) {
       for await (const entry of readManifest(manifest)) {
@@ -684,6 +707,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         if (softStop.aborted) break outer;
         const s = seq++;
         if (opts.filter && !opts.filter(entry)) continue;
+        seenIds?.add(entry.id);
+        if (!hasAudio(entry)) {
+          if (needAudio.length) {
+            fatal ??= textOnlyError(entry, needAudio);
+            internalStop.abort();
+            break outer;
+          }
+          textOnly++;
+        }
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
@@ -716,6 +748,18 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
 
   const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted ? 'interrupted' : budgetHit ? 'budget' : 'done';
   if (!opts.dryRun) store.endRun(runId, status);
+  const unmatched: UnmatchedAnswers[] = [];
+  if (seenIds && opts.limit === undefined && !opts.filter && status !== 'interrupted') {
+    for (const b of backends) {
+      const extra = b.backend.unmatchedEntries?.(seenIds) ?? [];
+      if (!extra.length) continue;
+      const examples = extra.slice(0, 5).map((x) => `${x.file}:${x.line} (${x.id})`);
+      unmatched.push({ backend: b.spec.name, count: extra.length, examples });
+      progress.log(
+        `warning: backend "${b.spec.name}": ${extra.length} answer(s) for utterances not in the manifest, not scored: ${examples.join(', ')}${extra.length > examples.length ? ', …' : ''}`,
+      );
+    }
+  }
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   for (const line of binner.report()) progress.log(line);
@@ -754,7 +798,18 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     backends,
     conditions,
     notices,
+    textOnly,
+    unmatched,
   };
+}
+
+function textOnlyError(entry: ManifestEntry, needAudio: RunBackend[]): InputError {
+  const names = needAudio.map((b) => `"${b.spec.name}" (${b.spec.type})`).join(', ');
+  return new InputError(
+    entry.source.file,
+    entry.source.line,
+    `utterance "${entry.id}" has no audio, but backend ${names} needs audio: a text-only manifest runs only with backends that answer by utterance id (type hypotheses)`,
+  );
 }
 
 /** An error as one line for the store and reports (secrets scrubbed). */

@@ -83,7 +83,8 @@ export interface RunUtterance {
   text: string;
   speaker?: string;
   labels: Record<string, string>;
-  audio: string;
+  /** Absent for a text-only utterance. */
+  audio?: string;
   start?: number;
   end?: number;
   durationSec?: number;

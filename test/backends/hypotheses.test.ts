@@ -91,4 +91,47 @@ describe('hypotheses backend', () => {
     await expect(backend({ file: 'a.tsv', format: 'csv' })).rejects.toThrow(/jsonl, tsv, trn/);
     expect([...parseHypotheses(';; comment\nthe cat (spk1-utt1)\n', 'x.trn', 'trn').keys()]).toEqual(['spk1-utt1']);
   });
+
+  describe('vendor tables as published (Artie bias corpus: path<TAB>prediction, clip names with .wav)', () => {
+    const ARTIE = join(import.meta.dirname, '../../../shared/data/artie-bias-corpus');
+    const GOOGLE = join(ARTIE, 'predictions/google/en-US/dec-4-2019.tsv');
+    const ref = (id: string) => ({ id, path: '', wav16k: '', sha256: 'text-only', durationSec: 0 });
+
+    it('maps clip names to utterance ids with idFrom, keeps empty answers, and lists rows for ids not seen', async () => {
+      const rows = readFileSync(GOOGLE, 'utf8').trimEnd().split('\n');
+      expect(rows[0]).toBe('path\tprediction');
+      const b = await backend({ file: GOOGLE, idFrom: 'basename-without-extension' });
+      expect(b.size).toBe(rows.length - 1);
+      const [clip, text] = rows[1].split('\t');
+      expect(clip).toMatch(/^common_voice_en_\d+\.wav$/);
+      expect((await b.transcribe(ref(clip.replace(/\.wav$/, '')))).text).toBe(text);
+      // Google returned nothing for 36 clips: an empty answer is an answer (all deletions), not a missing one.
+      const empty = rows.filter((r) => /\t$/.test(r)).map((r) => r.split('\t')[0].replace(/\.wav$/, ''));
+      expect(empty).toHaveLength(36);
+      expect((await b.transcribe(ref(empty[0]))).text).toBe('');
+      // As-is, the same table answers only the clip names.
+      const asIs = await backend({ file: GOOGLE });
+      await expect(asIs.transcribe(ref(clip.replace(/\.wav$/, '')))).rejects.toBeInstanceOf(BackendError);
+      expect((await asIs.transcribe(ref(clip))).text).toBe(text);
+      expect(asIs.key).not.toBe(b.key); // the mapping changes who gets which answer
+      const prefixed = await backend({ file: GOOGLE, idFrom: 'basename-without-extension', idPrefix: 'cv-' });
+      expect((await prefixed.transcribe(ref(`cv-${clip.replace(/\.wav$/, '')}`))).text).toBe(text);
+      // Rows for utterances outside a manifest: file and line of each, in file order.
+      const seen = new Set(rows.slice(1, -2).map((r) => r.split('\t')[0].replace(/\.wav$/, '')));
+      const extra = b.unmatchedEntries(seen);
+      expect(extra).toEqual([
+        { file: GOOGLE, line: rows.length - 1, id: rows[rows.length - 2].split('\t')[0].replace(/\.wav$/, '') },
+        { file: GOOGLE, line: rows.length, id: rows[rows.length - 1].split('\t')[0].replace(/\.wav$/, '') },
+      ]);
+    });
+
+    it('two rows mapping to one id, an empty mapped id and an unknown idFrom are errors naming file and line', async () => {
+      writeFileSync(join(dir, 'two.tsv'), 'path\tprediction\nclips/a.wav\tx\nother/a.mp3\ty\n');
+      await expect(backend({ file: 'two.tsv', idFrom: 'basename-without-extension' })).rejects.toThrow(/two\.tsv:3: duplicate id "a" \(from "other\/a\.mp3"\) \(first on line 2\)/);
+      expect((await backend({ file: 'two.tsv', idFrom: 'basename' })).size).toBe(2);
+      writeFileSync(join(dir, 'slash.tsv'), 'clips/\tx\n');
+      await expect(backend({ file: 'slash.tsv', idFrom: 'basename' })).rejects.toThrow(/slash\.tsv:1: "clips\/" gives an empty utterance id/);
+      await expect(backend({ file: 'two.tsv', idFrom: 'stem' })).rejects.toThrow(/as-is, basename, basename-without-extension/);
+    });
+  });
 });

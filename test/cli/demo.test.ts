@@ -6,36 +6,92 @@ import { join } from 'node:path';
 
 const BIN = join(import.meta.dirname, '../../bin/asrfair.mjs');
 
-describe('asrfair demo (synthesis → PocketSphinx → service card)', () => {
-  it('runs end to end on a small corpus, writes the reports, and reuses everything on a rerun', () => {
+type Row = { id: string; status: string; hyp: string; backend: string; labels: Record<string, string>; words: { ref: number }; phones?: { ref: number } };
+const results = (dir: string): Row[] => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+
+describe('asrfair demo: real vendors, PocketSphinx on real speech, then synthetic accents', () => {
+  it('runs every part end to end (live parts limited), opens with the real findings, and reuses everything on a rerun', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'demo-'));
-    const args = [BIN, 'demo', '--voices', 'fliteslt,fliteawb', '--speakers', '2', '--sentences', '2', '--no-progress'];
-    const first = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 240_000 });
+    const args = [BIN, 'demo', '--voices', 'fliteslt,fliteawb', '--speakers', '2', '--sentences', '2', '--live-limit', '4', '--no-progress'];
+    const first = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 280_000 });
     expect(first.stderr).not.toMatch(/Error|error:/);
     expect(first.status).toBe(0);
-    // Two voices × 2 speakers × 2 sentences, 16 kHz WAVs and a manifest with declared accents.
-    const audio = readdirSync(join(cwd, 'corpora/demo/audio'));
-    expect(audio).toHaveLength(8);
-    const manifest = readFileSync(join(cwd, 'corpora/demo/manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { labels: Record<string, string> });
-    expect(new Set(manifest.map((m) => m.labels.accent))).toEqual(new Set(['us', 'scottish']));
-    const dir = join(cwd, 'reports/demo/latest');
-    for (const f of ['run.json', 'results.jsonl', 'report/card.md', 'report/card.json', 'report/card.html', 'report/card.csv']) {
-      expect(existsSync(join(dir, f)), f).toBe(true);
-    }
-    const results = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: string; hyp: string; words: { ref: number }; phones?: { ref: number } });
-    expect(results).toHaveLength(8);
-    expect(results.every((r) => r.status === 'ok' && r.words.ref > 0 && (r.phones?.ref ?? 0) > 0)).toBe(true);
-    expect(results.some((r) => r.hyp.length > 0)).toBe(true);
-    const md = readFileSync(join(dir, 'report/card.md'), 'utf8');
-    expect(md).toContain('Synthetic accents');
-    expect(md).toMatch(/\| scottish \|/);
-    expect(md).toMatch(/\| us \|/);
-    expect(md).toContain('PER');
-    expect(first.stdout).toMatch(/^ {2}reports\/demo\/latest\/report\/card\.md$/m); // the terminal summary lists the card files
+    const latest = join(cwd, 'reports/demo/latest');
 
-    const again = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 240_000 });
+    // Real findings first: the terminal opens with the vendors on real speakers, then PocketSphinx on real speech,
+    // then the synthetic part, labelled as such.
+    const out = first.stdout.split('\n');
+    expect(out[0]).toBe('(a) Real vendors on real speakers: Amazon and Google on the Artie bias corpus by self-declared accent');
+    expect(out[1]).toMatch(/^ {2}amazon-en-US: \w+ \d+\.\d% \[\d+\.\d, \d+\.\d\] vs \w+ \d+\.\d% \[/);
+    expect(out[2]).toMatch(/^ {2}google-en-US: /);
+    expect(first.stdout).toMatch(/amazon-en-US − google-en-US on 1712 shared utterances: [-+]?\d+\.\d pp \[.*\] \(paired speaker bootstrap\), MAPSSWE p /);
+    const order = ['(a) Real vendors', '(b) Live recogniser on real speech: PocketSphinx on Common Voice', '(b) Live recogniser on real speech: PocketSphinx on speechocean762', '(c) Synthetic accents'].map((s) => first.stdout.indexOf(s));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(first.stdout).toContain('indicative only'); // live parts limited to 4 utterances: every cell is small, and said so
+
+    // (a) six vendor models on all 1,712 Artie utterances, text-only, with the paired comparison.
+    const vendors = results(join(latest, 'real-vendors'));
+    expect(vendors).toHaveLength(6 * 1712);
+    expect(vendors.every((r) => r.status === 'ok')).toBe(true);
+    for (const f of ['card.md', 'card.html', 'card.json', 'card.csv', 'compare.md', 'compare.json']) expect(existsSync(join(latest, 'real-vendors/report', f)), f).toBe(true);
+    const vendorCard = readFileSync(join(latest, 'real-vendors/report/card.md'), 'utf8');
+    expect(vendorCard).not.toContain('Synthetic accents');
+    expect(vendorCard).toMatch(/\| indian \| 154 \| 264 \|/);
+    expect(vendorCard).toContain('Model-based view');
+
+    // (b) PocketSphinx decoded real Common Voice and speechocean762 audio.
+    const cv = results(join(latest, 'cv'));
+    expect(cv).toHaveLength(4);
+    expect(cv.every((r) => r.status === 'ok' && r.words.ref > 0)).toBe(true);
+    const so = results(join(latest, 'speechocean'));
+    expect(so).toHaveLength(4);
+    expect(so.every((r) => r.status === 'ok' && r.labels.age === '18–199' && r.labels.age_raw === '27')).toBe(true);
+    expect(readFileSync(join(latest, 'speechocean/report/card.md'), 'utf8')).toContain('small cell');
+
+    // (c) the synthetic corpus, as before: two voices × 2 speakers × 2 sentences.
+    expect(readdirSync(join(cwd, 'corpora/demo/audio'))).toHaveLength(8);
+    const synth = results(join(latest, 'synthetic'));
+    expect(synth).toHaveLength(8);
+    expect(synth.every((r) => r.status === 'ok' && r.words.ref > 0 && (r.phones?.ref ?? 0) > 0)).toBe(true);
+    const synthCard = readFileSync(join(latest, 'synthetic/report/card.md'), 'utf8');
+    expect(synthCard).toContain('Synthetic accents');
+    expect(synthCard).toMatch(/\| scottish \|/);
+
+    // The combined card opens with the findings, real parts first, the synthetic section last and labelled.
+    const card = readFileSync(join(latest, 'card.md'), 'utf8');
+    expect(card.split('\n').slice(0, 8)).toEqual([
+      '# asrfair demo: real people first',
+      '',
+      '## Findings',
+      '',
+      '',
+      '**(a) Real vendors on real speakers: Amazon and Google on the Artie bias corpus by self-declared accent**',
+      '',
+      expect.stringMatching(/^- amazon-en-US: /),
+    ]);
+    expect(card).toMatch(/\n\n\*\*\(b\) Live recogniser/); // a new paragraph, not part of the list above
+    expect(card.indexOf('## (a) Real vendors')).toBeLessThan(card.indexOf('## (b) Live recogniser'));
+    expect(card.indexOf('## (b) Live recogniser')).toBeLessThan(card.indexOf('## (c) Synthetic accents'));
+    expect(card.indexOf('Synthetic accents.** Every voice')).toBeGreaterThan(card.indexOf('## (c) Synthetic accents'));
+    expect(first.stdout).toContain('wrote reports/demo/latest/card.md');
+
+    // The synthetic part ends with the glass box on planted accents: labelled synthetic, ground truth beside the findings.
+    const planted = readFileSync(join(latest, 'synthetic/report/glass-planted.md'), 'utf8');
+    expect(planted).toMatch(/synthetic/i);
+    expect(planted).toMatch(/ground truth/i);
+    expect(JSON.parse(readFileSync(join(latest, 'synthetic/report/glass-planted.json'), 'utf8')).synthetic).toBe(true);
+
+    // `asrfair report <run>` on a part's run gives that part's card, byte for byte (settings from run.json).
+    const re = spawnSync(process.execPath, [BIN, 'report', join(latest, 'real-vendors'), '--format', 'md', '--out', join(cwd, 'recard')], { cwd, encoding: 'utf8' });
+    expect(re.status, re.stderr).toBe(0);
+    expect(readFileSync(join(cwd, 'recard/card.md'), 'utf8')).toBe(vendorCard);
+
+    const again = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 280_000 });
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('0 newly spoken');
-    expect(again.stdout).toMatch(/pocketsphinx\s+clean\s+8\s+8\s+0\s/); // 8 items, 8 cached, 0 called
-  }, 300_000);
+    expect(again.stderr).toMatch(/amazon-en-US\s+clean\s+1712\s+1712\s+0\s/); // all cached
+    expect(again.stderr).toMatch(/pocketsphinx\s+clean\s+8\s+8\s+0\s/); // synthetic: 8 items, 8 cached, 0 called
+    expect(again.stdout.split('\n')[0]).toBe(out[0]);
+  }, 600_000);
 });

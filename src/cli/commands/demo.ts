@@ -1,18 +1,163 @@
 import type { Command } from 'commander';
-import { relative, resolve, join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
+import { loadSuite } from '../../run/suite.ts';
+import type { CardTable, ServiceCard } from '../../report/model.ts';
+import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
-import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo } from '../../report/planted-glass.ts';
+import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
+import { compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
+import { fmtGap, fmtP, fmtPctInterval } from '../../report/format.ts';
+import { UsageError } from '../../manifest/errors.ts';
 
-export const DEMO_SUITE = new URL('../../../manifests/suites/demo.yaml', import.meta.url);
+const suiteUrl = (name: string) => new URL(`../../../manifests/suites/${name}`, import.meta.url);
+
+/** The synthetic part's suite (its manifest is pointed at the corpus `demo` synthesises). */
+export const DEMO_SUITE = suiteUrl('demo.yaml');
+
+/**
+ * The demo's parts, real people first: (a) real vendors' transcripts of real speakers (text-only), (b) the live
+ * open recogniser on real speech, (c) synthetic voices. Each part is a suite under manifests/suites/.
+ */
+const PARTS = [
+  { part: 'a', id: 'real-vendors', suite: suiteUrl('artie-vendors.yaml'), title: '(a) Real vendors on real speakers: Amazon and Google on the Artie bias corpus by self-declared accent', live: false },
+  { part: 'b', id: 'cv', suite: suiteUrl('cv-pocketsphinx.yaml'), title: '(b) Live recogniser on real speech: PocketSphinx on Common Voice 6.1 by self-declared accent', live: true },
+  { part: 'b', id: 'speechocean', suite: suiteUrl('speechocean-pocketsphinx.yaml'), title: '(b) Live recogniser on real speech: PocketSphinx on speechocean762, children vs adults (declared age)', live: true },
+  { part: 'c', id: 'synthetic', suite: DEMO_SUITE, title: '(c) Synthetic accents (TTS voices): not a claim about people', live: true },
+] as const;
+
+/** The vendor pair compared utterance by utterance in part (a). */
+const VENDOR_PAIR = ['amazon-en-US', 'google-en-US'] as const;
 
 interface DemoFlags extends SynthFlags {
+  planted: boolean;
   store: string;
   progress: boolean;
+  corpus: string;
+  parts: string;
+  liveLimit?: string;
+}
+
+interface PartResult {
+  id: string;
+  title: string;
+  dir: string;
+  card: ServiceCard;
+  compare?: RunComparison;
+  seconds: number;
+}
+
+function parseParts(v: string): Set<string> {
+  const parts = new Set(v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean));
+  for (const p of parts) if (!['a', 'b', 'c'].includes(p)) throw new UsageError(`--parts: "${p}" is not a part (use a, b, c)`);
+  if (!parts.size) throw new UsageError('--parts: name at least one of a, b, c');
+  return parts;
+}
+
+/** The main group table of a backend (clean condition when present). */
+function groupTables(card: ServiceCard): CardTable[] {
+  return card.tables.filter((t) => t.kind === 'group' && (t.conditionName === 'clean' || !card.tables.some((u) => u.backend === t.backend && u.conditionName === 'clean')));
+}
+
+/**
+ * One line per backend: the worst group among cells that meet the minimum against the rest (WER with its
+ * speaker-bootstrap CI, gap to the rest with its CI and the corrected permutation p of that same comparison), and the
+ * best group's WER; small cells are counted, never ranked silently.
+ */
+export function headlineLines(card: ServiceCard, only?: readonly string[]): string[] {
+  const out: string[] = [];
+  const { speakers, words } = card.settings.minCell;
+  for (const t of groupTables(card)) {
+    if (only && !only.includes(t.backendName)) continue;
+    const rows = t.rows.filter((r) => r.wer);
+    const big = rows.filter((r) => !r.flags.includes('small-cell')).sort((x, y) => x.wer!.estimate - y.wer!.estimate);
+    const small = rows.length - big.length;
+    const smallNote = small ? `; ${small} group(s) under ${speakers} speakers or ${words} words, marked small` : '';
+    if (big.length >= 2) {
+      const best = big[0];
+      const worst = big[big.length - 1];
+      out.push(
+        `${t.backendName}: ${worst.group} ${fmtPctInterval(worst.wer)} vs ${best.group} ${fmtPctInterval(best.wer)} WER; ` +
+          `${worst.group} vs rest: gap ${fmtGap(worst.gapToRest)}, permutation p ${fmtP(worst.pAdjusted, card.settings.alpha)} (${card.settings.correction})${smallNote}`,
+      );
+    } else {
+      // Every (or all but one) cell is small: report the values, say plainly they are below the minimum.
+      const listed = [...rows].sort((x, y) => x.wer!.estimate - y.wer!.estimate).map((r) => `${r.group} ${fmtPctInterval(r.wer)} (${r.speakers} speakers, ${r.refWords} words${r.flags.includes('small-cell') ? ', small' : ''})`);
+      out.push(`${t.backendName}: ${listed.join(' vs ')}; cells below ${speakers} speakers / ${words} words are indicative only`);
+    }
+  }
+  return out;
+}
+
+function compareLine(c: RunComparison, minSpeakers: number): string {
+  const t = c.tables.find((x) => x.conditionName === 'clean') ?? c.tables[0];
+  if (!t) return `${c.a.backendName} vs ${c.b.backendName}: no shared utterances`;
+  const o = t.overall;
+  // Groups below the minimum cell are left out of the headline (the comparison table lists them).
+  const sig = t.groups.filter((g) => g.mapsswePAdjusted < 0.05 && g.speakers >= minSpeakers).map((g) => `${g.group} ${fmtGap(g.diff)}`);
+  return (
+    `${c.a.backendName} − ${c.b.backendName} on ${o.utterances} shared utterances: ${fmtGap(o.diff)} (paired speaker bootstrap), ` +
+    `MAPSSWE p ${fmtP(o.mapsswe.p)}, sign p ${fmtP(o.sign.p)}; groups of ≥ ${minSpeakers} speakers differing (MAPSSWE, ${c.settings.correction}): ${sig.length ? sig.join(', ') : 'none'}`
+  );
+}
+
+/** One part: run its suite (cached), then the service card (and for part a the paired vendor comparison). */
+async function runPart(
+  p: (typeof PARTS)[number],
+  suitePath: string,
+  out: string,
+  flags: DemoFlags,
+  version: string,
+  log: (s: string) => void,
+): Promise<PartResult | 'interrupted'> {
+  const t0 = performance.now();
+  const dir = join(out, p.id);
+  log(`demo ${p.title}`);
+  const limit = p.live && p.id !== 'synthetic' && flags.liveLimit ? Number(flags.liveLimit) : undefined;
+  const summary = await runCommand(suitePath, { store: flags.store, out: dir, progress: flags.progress, drainSec: 30, limit, say: log });
+  if (summary.status === 'interrupted') return 'interrupted';
+  const loaded: LoadedRun = loadRunForReport(dir);
+  const settings = loadSuite(suitePath);
+  // The card follows the run's recorded settings (the suite's), exactly as `asrfair report <run>` does.
+  const { card } = writeRunCard(dir, { toolVersion: version });
+  let compare: RunComparison | undefined;
+  if (p.id === 'real-vendors') {
+    compare = compareRuns(loaded, loaded, { groupBy: settings.groupBy[0], backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1], bootstrap: settings.bootstrap.B, seed: settings.seed });
+    writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
+    writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
+  }
+  return { id: p.id, title: p.title, dir, card, compare, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The findings, real parts first: what the terminal prints first and the combined card opens with. */
+function findings(results: PartResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(r.title);
+    const only = r.id === 'real-vendors' ? VENDOR_PAIR : undefined;
+    for (const l of headlineLines(r.card, only)) lines.push(`  ${l}`);
+    if (r.id === 'real-vendors') lines.push(`  (en-GB and en-IN models of both vendors: see the card)`);
+    if (r.compare) lines.push(`  ${compareLine(r.compare, r.card.settings.minCell.speakers)}`);
+  }
+  return lines;
+}
+
+/** The combined card: findings, then every part's card (headings two levels down) in order, real parts first. */
+function combinedCard(results: PartResult[], out: string): string {
+  const md: string[] = ['# asrfair demo: real people first', '', '## Findings', ''];
+  for (const l of findings(results)) md.push(...(l.startsWith('  ') ? [`- ${mdEscape(l.trim())}`] : ['', `**${mdEscape(l)}**`, '']));
+  md.push('');
+  for (const r of results) {
+    md.push(`## ${mdEscape(r.title)}`, '', `Run export: \`${relative(out, r.dir)}/\`; full card: \`${relative(out, join(r.dir, 'report', 'card.html'))}\`.`, '');
+    md.push(renderMarkdown(r.card).replace(/^#/gm, '###'));
+    if (r.compare) md.push(renderCompareMarkdown(r.compare).replace(/^#/gm, '###'));
+  }
+  return md.join('\n');
 }
 
 export function registerDemo(program: Command): void {
@@ -20,35 +165,52 @@ export function registerDemo(program: Command): void {
     program
       .command('demo')
       .description(
-        'Offline end-to-end demo: synthesise the multi-accent corpus (synthetic accents, TTS voices), run it through PocketSphinx, and write the service card (Markdown, JSON, HTML, CSV) under reports/demo/',
+        'Offline end-to-end demo, real people first: (a) Amazon and Google transcripts of the Artie bias corpus by self-declared accent (text-only), ' +
+          '(b) PocketSphinx live on real Common Voice clips by accent and on speechocean762 children vs adults, (c) synthetic accents (TTS voices). ' +
+          'Writes reports/demo/latest/card.md and each part\'s run export and service card under reports/demo/latest/<part>/',
       )
-      .option('--corpus <dir>', 'where the demo corpus is synthesised (kept and reused)', 'corpora/demo')
+      .option('--parts <list>', 'parts to run, comma separated: a (real vendors), b (live recogniser on real speech), c (synthetic)', 'a,b,c')
+      .option('--live-limit <n>', 'part (b): only the first N utterances of each corpus (a quick look)')
+      .option('--corpus <dir>', 'part (c): where the synthetic corpus is synthesised (kept and reused)', 'corpora/demo')
+      .option('--no-planted', 'part (c): skip the glass-box section on planted accents (corpora/planted-demo, synthetic)')
       .option('--store <path>', 'SQLite run store (results are reused on rerun)', '.asrfair/store.sqlite')
-      .option('--no-progress', 'no progress output')
-      .option('--no-planted', 'skip the glass-box section on planted accents (corpora/planted-demo, synthetic)'),
-  ).action(async (flags: DemoFlags & { corpus: string; planted: boolean }) => {
+      .option('--no-progress', 'no progress output'),
+  ).action(async (flags: DemoFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
-    const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
-    // The shipped suite names the default corpus folder; point a copy at the corpus just built.
-    const suite = parseYaml(readFileSync(new URL(DEMO_SUITE), 'utf8')) as Record<string, unknown>;
-    suite.manifest = corpus.manifest;
-    const suitePath = join(resolve(flags.corpus), 'demo-suite.yaml');
-    writeFileSync(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`);
-    const out = resolve('reports', 'demo', 'latest');
-    const summary = await runCommand(suitePath, {
-      store: flags.store,
-      out,
-      progress: flags.progress,
-      drainSec: 30,
-    });
-    if (summary.status === 'interrupted') process.exit(130);
-    // The card follows the run's recorded settings (the suite's), exactly as `asrfair report <run>` does.
-    const { card, files } = writeRunCard(out, { toolVersion: program.version() ?? 'unknown' });
-    const gate = summary.gate ? [`Suite gate: ${summary.gate.summary}`] : [];
-    process.stdout.write(`\n${renderTerminalSummary(card, files, { extra: gate })}`);
-    if (flags.planted) {
-      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'report'), sentences: Number(flags.sentences), log });
-      for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic)\n`);
+    const parts = parseParts(flags.parts);
+    if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
+      throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
+    const out = resolve('reports', 'demo', 'latest');
+    mkdirSync(out, { recursive: true });
+    const version = program.version() ?? 'unknown';
+    const results: PartResult[] = [];
+    for (const p of PARTS) {
+      if (!parts.has(p.part)) continue;
+      let suitePath = fileURLToPath(p.suite);
+      if (p.id === 'synthetic') {
+        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
+        // The shipped suite names the default corpus folder; point a copy at the corpus just built.
+        const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
+        suite.manifest = corpus.manifest;
+        suitePath = join(resolve(flags.corpus), 'demo-suite.yaml');
+        writeFileSync(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`);
+      }
+      const r = await runPart(p, suitePath, out, flags, version, log);
+      if (r === 'interrupted') process.exit(130);
+      log(`demo ${p.title}: ${r.seconds.toFixed(1)} s`);
+      results.push(r);
+      // Each part's findings as soon as it is done; real parts run (and print) first.
+      process.stdout.write(`${findings([r]).join('\n')}\n`);
+    }
+    if (parts.has('c') && flags.planted) {
+      const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
+      for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
+    }
+    const cardFile = join(out, 'card.md');
+    writeFileSync(cardFile, combinedCard(results, out));
+    process.stdout.write('\n');
+    for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
+    process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
   });
 }

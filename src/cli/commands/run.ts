@@ -39,6 +39,8 @@ export interface RunFlags {
   shard?: string;
   queue?: string;
   queueName?: string;
+  /** Where the run's report lines go (default stdout); a driving command (demo) may send them elsewhere. */
+  say?: (line: string) => void;
 }
 
 function positiveNumber(v: string): number {
@@ -132,7 +134,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   } catch (e) {
     throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
   }
-  const out = (s: string) => process.stdout.write(s + '\n');
+  const out = flags.say ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = (s: string) => process.stderr.write(s + '\n');
   const scale = await setupScaleOut(suite, flags, err);
   const store = new RunStore(scale.storePath(resolve(flags.store)));

@@ -1,8 +1,21 @@
-import { escapeControl } from '../../report/escape.ts';
 import type { Command } from 'commander';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
+import { escapeControl } from '../../report/escape.ts';
+import { hasAudio } from '../../manifest/schema.ts';
 import { existsSync, statSync } from 'node:fs';
+import { HypothesesBackend } from '../../backends/hypotheses.ts';
+import { loadSuite } from '../../run/suite.ts';
+import { prepareBackends, type RunBackend } from '../../run/engine.ts';
+
+/**
+ * With a suite: which of its backends answer by utterance id (and so can run text-only utterances), and, for
+ * those that list their answers, the ids they answer.
+ */
+async function suiteBackends(suitePath: string): Promise<RunBackend[]> {
+  const suite = loadSuite(suitePath);
+  return prepareBackends(suite, {});
+}
 
 /** Error kind for the summary: the message without its location and ids ("audio file not found", "duplicate id", …). */
 function kindOf(detail: string): string {
@@ -12,14 +25,31 @@ function kindOf(detail: string): string {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Check a JSONL manifest: schema, duplicate ids, UTF-8, and that every audio file exists (errors name file:line; the first 20 are printed, then counts per kind)')
+    .description(
+      'Check a JSONL manifest: schema, duplicate ids, UTF-8, and that every audio file exists; utterances without audio (text-only) are valid, ' +
+        'and with --suite they are checked against its backends (only backends answering by utterance id, e.g. hypotheses, can run them), as are the hypotheses files\' ids',
+    )
     .argument('<manifest>', 'JSONL manifest')
     .option('--no-audio-check', 'do not check that audio files exist')
-    .action(async (manifest: string, opts: { audioCheck: boolean }) => {
+    .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends: text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances')
+    .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string }) => {
       const errors = new WarningSummary();
+      const warnings: string[] = [];
+      const backends = opts.suite ? await suiteBackends(opts.suite) : [];
+      const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
+      const seen = new Set<string>();
       let ok = 0;
+      let textOnly = 0;
       for await (const u of readManifest(manifest, { onError: (e) => errors.add(kindOf(e.detail), e.message) })) {
-        if (opts.audioCheck) {
+        seen.add(u.id);
+        if (!hasAudio(u)) {
+          if (needAudio.length) {
+            const names = needAudio.map((b) => `"${b.spec.name}" (${b.spec.type})`).join(', ');
+            errors.add('no audio for a backend that needs it', `${u.source.file}:${u.source.line}: utterance "${u.id}" has no audio, but backend ${names} of ${opts.suite} needs audio`);
+            continue;
+          }
+          textOnly++;
+        } else if (opts.audioCheck) {
           if (!existsSync(u.audioPath)) {
             errors.add('audio file not found', `${u.source.file}:${u.source.line}: audio file not found: ${u.audioPath} (id ${u.id})`);
             continue;
@@ -31,8 +61,21 @@ export function registerValidate(program: Command): void {
         }
         ok++;
       }
+      for (const b of backends) {
+        const extra = b.backend.unmatchedEntries?.(seen) ?? [];
+        for (const x of extra.slice(0, 5)) warnings.push(`${x.file}:${x.line}: warning: backend "${b.spec.name}" answers "${x.id}", which is not in ${manifest}`);
+        if (extra.length) warnings.push(`backend "${b.spec.name}": ${extra.length} answer(s) for utterances not in the manifest (not scored)${extra.length > 5 ? '; first 5 above' : ''}`);
+        const be = b.backend;
+        if (be instanceof HypothesesBackend) {
+          const missing = [...seen].filter((id) => !be.has(id)).length;
+          if (missing) warnings.push(`backend "${b.spec.name}": no answer for ${missing} manifest utterance(s); a run counts them as failed (all reference words deleted) and the card says how many`);
+        }
+      }
       for (const l of errors.lines('', 'error')) process.stderr.write(`${escapeControl(l)}\n`);
-      process.stdout.write(`${manifest}: ${ok} valid utterances, ${errors.count} errors\n`);
+      for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
+      const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
+      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}, ${errors.count} errors${warnings.length ? ', warnings above' : ''}\n`);
       if (errors.count) process.exitCode = 1;
+      for (const b of backends) await b.backend.close?.().catch(() => undefined);
     });
 }
