@@ -3,6 +3,7 @@
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
 import { COMPLEMENTARY_NOTE, withComplementarySuppression } from './publish.ts';
+import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
@@ -140,6 +141,8 @@ export interface ServiceCard {
   models: CardModel[];
   /** Degradation under conditions, one per backend × condition ≠ clean (empty without clean + another condition). */
   degradation: CardDegradation[];
+  /** Markup removed from references and audio faults, per group of `groupBy` (null when there are none). */
+  dataQuality: CardDataQuality | null;
   footnotes: string[];
 }
 
@@ -356,6 +359,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     tables,
     models,
     degradation,
+    dataQuality: buildDataQuality(utts, settings.groupBy),
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

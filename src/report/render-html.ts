@@ -22,6 +22,7 @@ import {
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
+import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 
 export interface HtmlOptions {
   /** Folder the page is written to: audio links are made relative to it (else file:// URLs). */
@@ -512,10 +513,20 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
   if (card.degradation.length) {
     sections.push(`<section id="s-degradation"><h2>Degradation under conditions</h2>${card.degradation.map((d) => degradationHtml(d, card)).join('\n')}</section>`);
   }
+  if (card.dataQuality) {
+    const d = card.dataQuality;
+    const rows = d.rows
+      .map((r) => `<tr><td>${esc(r.group)}</td><td>${esc(fmtInt(r.utterances))}</td><td>${esc(fmtInt(r.markupTouched))}</td><td>${esc(fmtInt(r.markupRemoved))}</td><td>${esc(countsText(r.markupKinds))}</td><td>${esc(fmtInt(r.audioFlagged))}</td><td>${esc(countsText(r.audioFlags))}</td></tr>`)
+      .join('');
+    sections.push(
+      `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Markup by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table><p>${esc(dataQualityNote(d))}</p></section>`,
+    );
+  }
   const nav =
     card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('') +
     (card.models.length ? `<li><a href="#s-model">${esc(modelSectionTitle(card))}</a></li>` : '') +
-    (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '');
+    (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '') +
+    (card.dataQuality ? `<li><a href="#s-data-quality">${esc(DATA_QUALITY_TITLE)}</a></li>` : '');
   const incomplete = incompleteBanner(m);
   const banner =
     (incomplete ? `<p class="banner" id="incomplete"><strong>${esc(incomplete)}</strong></p>` : '') +

@@ -3,6 +3,7 @@ import { werMetricLabel } from '../analysis/groups.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 import { escapeControl } from './escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
+import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
@@ -196,6 +197,14 @@ export function renderMarkdown(card: ServiceCard): string {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
       if (d.rows.some((r) => r.suppressed)) out.push('† Suppressed: below the minimum cell rule; values are not published.', '');
     }
+  }
+  if (card.dataQuality) {
+    const d = card.dataQuality;
+    out.push(`## ${DATA_QUALITY_TITLE}`, '', `| ${mdEscape(d.groupBy)} | Utterances | References changed by markup | Markup tokens removed | Markup by kind | Utterances with audio faults | Audio flags |`, '| --- | ---: | ---: | ---: | --- | ---: | --- |');
+    for (const r of d.rows) {
+      out.push(`| ${[mdEscape(r.group), fmtInt(r.utterances), fmtInt(r.markupTouched), fmtInt(r.markupRemoved), mdEscape(countsText(r.markupKinds)), fmtInt(r.audioFlagged), mdEscape(countsText(r.audioFlags))].join(' | ')} |`);
+    }
+    out.push('', mdEscape(dataQualityNote(d)), '');
   }
   out.push('## Notes', '');
   card.footnotes.forEach((n, i) => out.push(`${i + 1}. ${mdEscape(n)}`));

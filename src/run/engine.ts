@@ -339,6 +339,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     ...(audio ? { durationSec: audio.durationSec } : {}),
     ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
     ...(audio?.flags?.length ? { audioFlags: audio.flags } : {}),
+    ...(e.markup ? { markup: e.markup } : {}),
     ...(audio?.source ? { sourceRate: audio.source.sampleRate, sourceChannels: audio.source.channels } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
 import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
+import type { Markup } from '../manifest/schema.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -91,6 +92,8 @@ export interface RunUtterance {
   snrDb?: number;
   /** Audio faults that left the utterance scored (audio stage's AudioFlag; counted per group in the card). */
   audioFlags?: string[];
+  /** What the corpus's markup policy removed from this reference (manifest `markup`), when anything. */
+  markup?: Markup;
   /** Sample rate (Hz) and channels of the source recording (not of the 16 kHz mono copy backends receive). */
   sourceRate?: number;
   sourceChannels?: number;

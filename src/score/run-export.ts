@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
 import { GateSchema } from '../run/suite.ts';
+import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
 export const RUN_META_FILE = 'run.json';
@@ -42,6 +43,7 @@ export const ExportedUtteranceSchema = z.object({
   durationSec: z.number().nonnegative().optional(),
   snrDb: z.number().optional(),
   audioFlags: z.array(z.string()).optional(),
+  markup: MarkupSchema.optional(),
   words: countsSchema,
   errorSplit: z.literal('total').optional(),
   chars: countsSchema,

@@ -67,6 +67,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       if (dur !== undefined && dur !== null) out.durationSec = dur;
       if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
+      if (item.utt.markup) out.markup = item.utt.markup;
       if (phones && ok) out.phones = phones(ref, hyp);
       return out;
     },

@@ -1,3 +1,4 @@
+import type { Markup } from '../manifest/schema.ts';
 /** Error counts of one aligned utterance (word, character or phone level). */
 export interface ErrorCounts {
   /** Reference tokens (N). */
@@ -50,6 +51,8 @@ export interface ScoredUtterance {
   snrDb?: number;
   /** Audio faults that left the utterance scored (the audio stage's flags, e.g. downmix-cancelled), when any. */
   audioFlags?: string[];
+  /** What the corpus's markup policy removed from the reference before scoring (never counted as words). */
+  markup?: Markup;
   words: ErrorCounts;
   /**
    * `total`: only the error total is known (scores imported as errors or WER × words): `words.sub` holds every
