@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { Table } from '../corpora/importers/common.ts';
+import { parseFieldMap } from '../corpora/importers/generic.ts';
 import { InputError, UsageError } from '../manifest/errors.ts';
 import { writeRunExport, type RunMetaInput } from '../score/run-export.ts';
 import type { ErrorCounts, ExportedUtterance } from '../score/types.ts';
@@ -57,21 +58,7 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Parses `--map id=utt,speaker=client_id,label.accent=accent,duration=secs`. Errors: UsageError naming the part. */
 export function parseScoreColumns(spec: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of spec.split(',')) {
-    if (!part.trim()) continue;
-    const eq = part.indexOf('=');
-    if (eq < 1) throw new UsageError(`--map: "${part}" is not field=column`);
-    const field = part.slice(0, eq).trim();
-    const col = part.slice(eq + 1).trim();
-    if (!FIELDS.has(field) && !/^label\.[A-Za-z0-9_]+$/.test(field)) {
-      throw new UsageError(`--map: unknown field "${field}" for a score table (use ${[...FIELDS].join(', ')} or label.<key>)`);
-    }
-    if (!col) throw new UsageError(`--map: field "${field}" has no column`);
-    out[field] = col;
-  }
-  for (const need of ['id', 'speaker']) if (!out[need]) throw new UsageError(`--map must name the ${need} column (${need}=<column>)`);
-  return out;
+  return parseFieldMap(spec, FIELDS, ['id', 'speaker']);
 }
 
 /** Parses one `--backend NAME:wer=col,words=col` (or errors=…, or sub=…,del=…,ins=…). Errors: UsageError. */

@@ -10,8 +10,11 @@ import { checked, manifestAudioPath, readText, Table, type ImportContext, type I
 
 const FIELDS = new Set(['id', 'audio', 'text', 'speaker', 'start', 'end', 'split', 'corpus']);
 
-/** Parses "id=col,audio=col,label.accent=col". */
-export function parseColumnMap(spec: string): Record<string, string> {
+/**
+ * Parses a `--map` of "field=column" pairs ("id=col,audio=col,label.accent=col"): each field one of `fields` or
+ * `label.<key>`, every field of `required` present. Errors: UsageError naming the part or the missing field.
+ */
+export function parseFieldMap(spec: string, fields: ReadonlySet<string>, required: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of spec.split(',')) {
     if (!part.trim()) continue;
@@ -19,14 +22,19 @@ export function parseColumnMap(spec: string): Record<string, string> {
     if (eq < 1) throw new UsageError(`--map: "${part}" is not field=column`);
     const field = part.slice(0, eq).trim();
     const col = part.slice(eq + 1).trim();
-    if (!FIELDS.has(field) && !/^label\.[A-Za-z0-9_]+$/.test(field)) {
-      throw new UsageError(`--map: unknown field "${field}" (use ${[...FIELDS].join(', ')} or label.<key>)`);
+    if (!fields.has(field) && !/^label\.[A-Za-z0-9_]+$/.test(field)) {
+      throw new UsageError(`--map: unknown field "${field}" (use ${[...fields].join(', ')} or label.<key>)`);
     }
     if (!col) throw new UsageError(`--map: field "${field}" has no column`);
     out[field] = col;
   }
-  for (const need of ['audio', 'text']) if (!out[need]) throw new UsageError(`--map must name the ${need} column (${need}=<column>)`);
+  for (const need of required) if (!out[need]) throw new UsageError(`--map must name the ${need} column (${need}=<column>)`);
   return out;
+}
+
+/** Parses a corpus table's "id=col,audio=col,text=col,label.accent=col" (audio and text required). */
+export function parseColumnMap(spec: string): Record<string, string> {
+  return parseFieldMap(spec, FIELDS, ['audio', 'text']);
 }
 
 type Getter = (col: string) => string | undefined;
