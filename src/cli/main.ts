@@ -4,7 +4,7 @@ import { InputError } from '../manifest/errors.ts';
 import { openStorePaths, storeErrorText } from '../run/store.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
-import { escapeControl } from '../report/escape.ts';
+import { escapeControl } from '../manifest/escape.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {

@@ -14,7 +14,7 @@ import {
   type RunMetaInput,
 } from '../score/run-export.ts';
 import { InputError, UsageError } from '../manifest/errors.ts';
-import { csvLine, type CsvValue } from './escape.ts';
+import { csvLine, type CsvValue } from '../manifest/escape.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
 import { createScorer, type Metric } from '../score/run-scorer.ts';
 import { stableStringify } from '../run/conditions.ts';

@@ -1,4 +1,4 @@
-import { escapeControl } from './escape.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
 
 interface Cell {

@@ -1,5 +1,5 @@
 import { WER_METRICS } from '../analysis/groups.ts';
-import { csvCell, csvLine } from './escape.ts';
+import { csvCell, csvLine } from '../manifest/escape.ts';
 import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';

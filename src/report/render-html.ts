@@ -5,7 +5,7 @@
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
 import { audioVerdict } from './audio-embed.ts';
-import { escapeControl } from './escape.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote } from './incomplete.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';

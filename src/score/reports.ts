@@ -18,6 +18,7 @@ import type { StmLabel } from './stm.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
 import { mean, median, sampleSd, type SpeakerStats } from './summary.ts';
+import { escapeControl } from '../manifest/escape.ts';
 
 export const REPORT_NAMES = ['sum', 'pra', 'dtl', 'lur', 'sgml'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -26,15 +27,9 @@ export function isReportName(s: string): s is ReportName {
   return (REPORT_NAMES as readonly string[]).includes(s);
 }
 
-/** Escapes terminal control characters (everything in C0/C1 and DEL except tab and newline). */
-export function escapeTerminal(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 /** XML attribute / text escaping for the SGML report. */
 export function escapeXml(s: string): string {
-  return escapeTerminal(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return escapeControl(s, true).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 const upper = (s: string): string => s.toUpperCase();
@@ -72,7 +67,7 @@ function requireAlignments(res: ScoreResult): UtteranceScore[] {
 
 /** sclite's `pra` report. */
 export function renderPra(res: ScoreResult, title: string): string {
-  const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeTerminal(title)}`, ''];
+  const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
   for (const u of requireAlignments(res)) {
     out.push(`id: (${u.id})`);
     if (u.labels?.length) out.push(`Labels: <${u.labels.join(',').toLowerCase()}>`);
@@ -83,7 +78,7 @@ export function renderPra(res: ScoreResult, title: string): string {
     const l = praLines(u.ops ?? []);
     out.push(`REF:  ${l.ref}`, `HYP:  ${l.hyp}`, `Eval: ${l.eval}`, '');
   }
-  return `${escapeTerminal(out.join('\n'))}\n`;
+  return `${escapeControl(out.join('\n'), true)}\n`;
 }
 
 /** sclite's `dtl` report (its lists; counts as sclite prints them). */
@@ -134,7 +129,7 @@ export function renderDtl(res: ScoreResult, title: string): string {
   const sorted = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   section('SUBSTITUTIONS', sorted(subRef).map(([t, n]) => `${String(n).padStart(4)}  ->  ${t}`), w.sub);
   section('* FALSELY RECOGNIZED', sorted(falsely).map(([t, n]) => `${String(n).padStart(4)}  ->  ${t}`), w.sub + w.ins);
-  return `${escapeTerminal(out.join('\n'))}\n`;
+  return `${escapeControl(out.join('\n'), true)}\n`;
 }
 
 /** One `lur` cell: reference words and word error in percent of them (sclite's `[#Wrd] %WE`). */
@@ -212,7 +207,7 @@ export function renderLur(res: ScoreResult, title: string, labelInfo: readonly S
   out.push(rule.replace(/-/g, '='), line('Set Sum/Avg', t.sum), line('Mean', t.stats.mean), line('StdDev', t.stats.sd), line('Median', t.stats.median));
   out.push('', '*N*: the speaker has no reference words here; N is the number of errors. Mean/StdDev/Median leave such speakers out.');
   if (t.labels.length === 0) out.push('(no stm labels: the reference is not an stm file or its segments have no <labels>)');
-  return `${escapeTerminal(out.join('\n'))}\n`;
+  return `${escapeControl(out.join('\n'), true)}\n`;
 }
 
 function sgmlOps(ops: readonly AlignOp[]): string {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { csvCell, escapeControl } from '../../src/report/escape.ts';
+import { csvCell, escapeControl } from '../../src/manifest/escape.ts';
 import { tmp, wavBytes } from '../run/helpers.ts';
 import { cli } from './helpers.ts';
 import { mkdirSync } from 'node:fs';

@@ -3,7 +3,7 @@ import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
 import { hasThreshold, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
-import { escapeControl } from '../../report/escape.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';

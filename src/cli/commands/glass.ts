@@ -1,4 +1,4 @@
-import { escapeControl } from '../../report/escape.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

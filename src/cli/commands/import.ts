@@ -1,4 +1,4 @@
-import { escapeControl } from '../../report/escape.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, MARKUP_POLICIES, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';

@@ -8,12 +8,13 @@ import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../s
 import { loadNistGlm } from '../../text/nist-glm.ts';
 import { scoreStmCtm } from '../../score/longform.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
-import { escapeTerminal, isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
+import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
 import { errorCount } from '../../score/metrics.ts';
 import type { TranscriptFormat } from '../../score/trn.ts';
 import type { CostModel } from '../../score/types.ts';
 import type { Confusions } from '../../score/confusions.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 
 interface ScoreFlags {
   ref: string;
@@ -239,8 +240,8 @@ export function registerScore(program: Command): void {
         const how = res.missingHyp === 'skip' ? 'skipped, as sclite does' : 'scored as deletions';
         out.push(`Missing hypotheses (${how}; --missing-hyp): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
       }
-      process.stdout.write(escapeTerminal(`${out.join('\n')}\n`));
-      if (res.confusions) process.stdout.write(escapeTerminal(`\n${renderConfusions(res.confusions.top(topK))}`));
+      process.stdout.write(escapeControl(`${out.join('\n')}\n`, true));
+      if (res.confusions) process.stdout.write(escapeControl(`\n${renderConfusions(res.confusions.top(topK))}`, true));
       for (const r of reports) {
         if (r === 'sum') continue;
         const text =
@@ -255,7 +256,7 @@ export function registerScore(program: Command): void {
           mkdirSync(flags.outDir, { recursive: true });
           const path = join(flags.outDir, `${title}.${r}`);
           writeFileSync(path, text);
-          process.stdout.write(escapeTerminal(`Wrote ${path}\n`));
+          process.stdout.write(escapeControl(`Wrote ${path}\n`, true));
         } else process.stdout.write(`\n${text}`);
       }
       if (flags.json) {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { escapeControl } from '../../report/escape.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 import { hasAudio } from '../../manifest/schema.ts';
 import { existsSync, statSync } from 'node:fs';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
