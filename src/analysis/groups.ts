@@ -54,6 +54,21 @@ export interface GroupOptions {
   power?: number;
   /** The WER the table leads with: its `wer` column, gaps, ratios and group-vs-rest permutation test (default 'pooled'). */
   headline?: WerMetric;
+  /**
+   * Number of group-vs-rest tests the p-values are adjusted across (analyseGroups counts them; default 1). The
+   * permutation count of those tests is raised so that the smallest attainable p, 1/(P+1), times the family size
+   * stays well below α: see groupTestPermutations.
+   */
+  familySize?: number;
+}
+
+/**
+ * Permutations of each group-vs-rest test: at least `permutations`, and enough that a Bonferroni/Holm-adjusted
+ * p can reach α/20 (P + 1 ≥ 20·m/α), so a large real gap is never held above α by the permutation floor; at most
+ * 100,000.
+ */
+export function groupTestPermutations(o: Pick<ResolvedGroupOptions, 'permutations' | 'familySize' | 'alpha'>): number {
+  return Math.max(o.permutations, Math.min(100_000, Math.ceil((20 * o.familySize) / o.alpha)));
 }
 
 /** Substitution / deletion / insertion shares of all errors (sum to 1 when there are errors; NaN when some rows only give totals). */
@@ -163,13 +178,17 @@ export function resolveGroupOptions(o: GroupOptions): ResolvedGroupOptions {
     alpha: o.alpha ?? 0.05,
     power: o.power ?? 0.8,
     headline: o.headline ?? 'pooled',
+    familySize: o.familySize ?? 1,
   };
 }
 
 /** Group tables for every backend × condition present in `utts`, with p-values adjusted across all of them. */
 export function analyseGroups(utts: readonly ScoredUtterance[], options: GroupOptions): GroupTable[] {
-  const o = resolveGroupOptions(options);
-  const tables = partitionByRun(utts).map((part) =>
+  const parts = partitionByRun(utts);
+  const label = labelGroup(options.groupBy);
+  const familySize = options.familySize ?? parts.reduce((n, p) => n + new Set(p.utts.map(label)).size, 0);
+  const o = resolveGroupOptions({ ...options, familySize });
+  const tables = parts.map((part) =>
     analyseOneRun(part.utts, labelGroup(o.groupBy), o, part.backend, part.condition),
   );
   return adjustGroupTables(tables, o.adjust);
@@ -311,7 +330,7 @@ export function analyseOneRun(
     });
     const ratio = new Float64Array(o.resamples);
     if (best >= 0) for (let b = 0; b < o.resamples; b++) ratio[b] = groupDraws[g][b] / groupDraws[best][b];
-    const perm = permutationGroupVsRest(totals, g, o.permutations, subSeed(runSeed, `perm:${group}`));
+    const perm = permutationGroupVsRest(totals, g, groupTestPermutations(o), subSeed(runSeed, `perm:${group}`));
     const welch = welchTTest(inG, rest);
     const metrics = metricIntervals(g);
     if (!resamplable(g)) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };

@@ -4,7 +4,7 @@
  */
 import { COMPLEMENTARY_NOTE, withComplementarySuppression } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
-import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
+import { analyseGroups, groupTestPermutations, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -231,6 +231,7 @@ function footnotesFor(
   generatedAt: string | null,
   toolVersion: string,
   sections: { models: boolean; degradation: boolean; reference: boolean },
+  family: number,
 ): string[] {
   const c = meta.corpus;
   const notes: string[] = [];
@@ -249,7 +250,7 @@ function footnotesFor(
     `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best group meeting the minimum cell rule, descriptive only. A cell of one speaker has no interval ([—]).`,
   );
   notes.push(
-    `p: speaker-level permutation test of the group against all other groups, adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition (slices: across the slices meeting the minimum cell in their table); "significant gap" = adjusted p < ${s.alpha} and the group is worse than the rest.`,
+    `p: speaker-level permutation test of the group against all other groups (${groupTestPermutations({ permutations: s.bootstrap, familySize: family, alpha: s.alpha })} permutations: at least ${s.bootstrap}, and enough for ${family} tests to reach an adjusted p below α), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition (slices: across the slices meeting the minimum cell in their table); "significant gap" = adjusted p < ${s.alpha} and the group is worse than the rest.`,
   );
   if (sections.reference) notes.push(`Gap to reference: WER(group) − WER(${s.referenceGroup}) with the same speaker-cluster bootstrap interval.`);
   notes.push(
@@ -365,7 +366,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         models: models.length > 0,
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),
-      }),
+      }, groupTables[0]?.settings.familySize ?? 1),
       ...(complementary ? [COMPLEMENTARY_NOTE] : []),
     ],
   };

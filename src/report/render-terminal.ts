@@ -79,6 +79,8 @@ export interface TerminalSummaryOptions {
   maxFindings?: number;
   /** Extra lines (e.g. the gate's verdict) printed before the file list. */
   extra?: string[];
+  /** Only these backends' (names) group tables (default: every backend's). */
+  backends?: readonly string[];
 }
 
 /**
@@ -91,7 +93,7 @@ export function renderTerminalSummary(card: ServiceCard, files: readonly string[
   if (card.meta.corpus.synthetic) lines.push('Synthetic accents: TTS voices, not people. The numbers are about the recogniser on synthetic speech.');
   for (const w of settingsWarnings(card)) lines.push(`! ${termSafe(w)}`);
   lines.push('Each row: the group against all other groups pooled (gap, interval, corrected p, verdict).');
-  for (const t of card.tables.filter((x) => x.kind === 'group')) {
+  for (const t of card.tables.filter((x) => x.kind === 'group' && (!o.backends || o.backends.includes(x.backendName)))) {
     lines.push('', termSafe(tableHeading(t)), ...verdictTable(t, card));
   }
   const findings = topFindings(card, o.maxFindings ?? 5);

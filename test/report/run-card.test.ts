@@ -16,13 +16,14 @@ const run = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 240_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
-const runDir = join(cwd, 'reports/demo/latest');
+// The demo's synthetic part (c): a PocketSphinx run on flite voices, from manifests/suites/demo.yaml.
+const runDir = join(cwd, 'reports/demo/latest/synthetic');
 const cardFiles = ['card.md', 'card.json', 'card.csv', 'card.html'];
 const hashes = (dir: string) => Object.fromEntries(cardFiles.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 
 let demo: ReturnType<typeof run>;
 beforeAll(() => {
-  demo = run('demo', '--voices', 'fliteslt,fliteawb', '--speakers', '3', '--sentences', '3', '--no-progress');
+  demo = run('demo', '--parts', 'c', '--no-planted', '--voices', 'fliteslt,fliteawb', '--speakers', '3', '--sentences', '3', '--no-progress');
 }, 300_000);
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -54,17 +55,17 @@ describe('the run records its analysis settings and its card is reproducible', (
     expect(md).toContain('by slice accent×gender');
     expect(md).toContain('1000 resamples, seed 1');
     expect(md).not.toContain("Not the run's card");
-    const r = run('report', 'reports/demo/latest');
+    const r = run('report', 'reports/demo/latest/synthetic');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/differs from the run/);
     expect(hashes(join(runDir, 'report'))).toEqual(before);
   });
 
   it('a flag that changes a setting is named at the top of the card (and nowhere when it repeats the run\'s)', () => {
-    const same = run('report', 'reports/demo/latest', '--bootstrap', '1000', '--out', 'same');
+    const same = run('report', 'reports/demo/latest/synthetic', '--bootstrap', '1000', '--out', 'same');
     expect(same.code).toBe(0);
     expect(readFileSync(join(cwd, 'same/card.md'), 'utf8')).toBe(readFileSync(join(runDir, 'report/card.md'), 'utf8'));
-    const other = run('report', 'reports/demo/latest', '--bootstrap', '500', '--slices', 'accent,gender', '--out', 'other');
+    const other = run('report', 'reports/demo/latest/synthetic', '--bootstrap', '500', '--slices', 'accent,gender', '--out', 'other');
     expect(other.code).toBe(0);
     expect(other.stdout).toContain("setting differs from the run's: --bootstrap 500 (run: 1000)");
     const md = readFileSync(join(cwd, 'other/card.md'), 'utf8');
@@ -80,14 +81,14 @@ describe('the run records its analysis settings and its card is reproducible', (
 describe('the suite gate', () => {
   it('check without thresholds applies the gate run.json records; small cells are "not enough data", not failures', () => {
     // 3 speakers × 3 sentences per voice: every cell is under the suite's 200-word minimum.
-    const r = run('check', 'reports/demo/latest');
+    const r = run('check', 'reports/demo/latest/synthetic');
     expect(r.stdout).toContain("gate: the suite's, from run.json");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^not enough data: pocketsphinx · condition clean · by accent: group "us" \(3 speakers, \d+ ref words; minimum 3 and 200\)$/m);
     expect(r.stderr).toMatch(/^FAIL: no group to check \(every group is below the minimum cell rule/m);
     expect(r.stderr).not.toMatch(/exceeds --max-wer/);
     // Asked for, small cells are checked against the same gate.
-    const all = run('check', 'reports/demo/latest', '--include-small-cells');
+    const all = run('check', 'reports/demo/latest/synthetic', '--include-small-cells');
     expect(all.stdout + all.stderr).toMatch(/^(PASS|FAIL): \d+ (groups in|thresholds? crossed in \d+ groups of) 3 tables/m);
     expect(all.stdout + all.stderr).not.toMatch(/not enough data/);
   });
@@ -124,7 +125,7 @@ describe('asrfair demo in the terminal', () => {
     expect(out).toMatch(/^ {2}group +spk +WER \[95% CI\] +gap to rest \[95% CI\] +adj\. p \(holm\) +verdict$/m);
     expect(out).toMatch(/^ {2}scottish +3 +[\d.]+% .*not enough data$/m);
     expect(out).toContain('Top findings:');
-    for (const f of cardFiles) expect(out).toContain(`reports/demo/latest/report/${f}`);
+    for (const f of cardFiles) expect(out).toContain(`reports/demo/latest/synthetic/report/${f}`);
     // None of the Markdown card's syntax or escapes.
     expect(out).not.toMatch(/\\_|&lt;|&amp;|\| --- |^## |^\d+\. /m);
     expect(out.split('\n').length).toBeLessThan(60);

@@ -9,6 +9,7 @@ import { loadSuite } from '../../run/suite.ts';
 import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
+import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo } from '../../report/planted-glass.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
@@ -44,6 +45,7 @@ interface DemoFlags extends SynthFlags {
 }
 
 interface PartResult {
+  files: string[];
   id: string;
   title: string;
   dir: string;
@@ -124,14 +126,14 @@ async function runPart(
   const loaded: LoadedRun = loadRunForReport(dir);
   const settings = loadSuite(suitePath);
   // The card follows the run's recorded settings (the suite's), exactly as `asrfair report <run>` does.
-  const { card } = writeRunCard(dir, { toolVersion: version });
+  const { card, files } = writeRunCard(dir, { toolVersion: version });
   let compare: RunComparison | undefined;
   if (p.id === 'real-vendors') {
     compare = compareRuns(loaded, loaded, { groupBy: settings.groupBy[0], backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1], bootstrap: settings.bootstrap.B, seed: settings.seed });
     writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
     writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
   }
-  return { id: p.id, title: p.title, dir, card, compare, seconds: (performance.now() - t0) / 1000 };
+  return { id: p.id, title: p.title, dir, card, files, compare, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** The findings, real parts first: what the terminal prints first and the combined card opens with. */
@@ -202,6 +204,8 @@ export function registerDemo(program: Command): void {
       results.push(r);
       // Each part's findings as soon as it is done; real parts run (and print) first.
       process.stdout.write(`${findings([r]).join('\n')}\n`);
+      // Then its compact verdict table (part a: the en-US pair; the card has every model), top findings and card files.
+      process.stdout.write(`\n${renderTerminalSummary(r.card, r.files, r.id === 'real-vendors' ? { backends: VENDOR_PAIR } : {})}\n`);
     }
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
