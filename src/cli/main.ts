@@ -13,7 +13,9 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .name('asrfair')
     .description('Measure whether speech recognisers work equally well for every self-declared group.')
     .version(VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Before the commands are added, so they inherit it: every usage error reaches main()'s exit codes.
+    .exitOverride();
   for (const register of await registrarsFor(argv)) register(program);
   return program;
 }
@@ -61,12 +63,13 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code !== 'EPIPE') throw e;
   });
   const program = await buildProgram(argv);
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      process.exitCode = e.exitCode;
+      // Usage errors (unknown option, missing argument) exit 2 like every other input error, so a CI gate's
+      // exit 1 (a crossed threshold) is never confused with a typo; help and version exit 0.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
     const { line, code } = describeFailure(e);
