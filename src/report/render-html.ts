@@ -445,7 +445,7 @@ function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLink
     (src ? `<audio controls preload="none" src="${esc(src)}"></audio>` : '') +
     `</div>`;
   if (u.status !== 'ok') return `<div class="utt">${head}<div class="err">${esc(u.error ?? 'recognition failed')}</div><div>ref: ${esc(u.ref)}</div></div>`;
-  const ops = align(tokenize(u.ref), tokenize(u.hyp), card.meta.costModel).ops;
+  const ops = align(tokenize(u.ref), tokenize(u.hyp), card.meta.costModel === 'unit' ? 'unit' : 'sclite').ops;
   return `<div class="utt">${head}${alignmentHtml(ops)}</div>`;
 }
 

@@ -139,7 +139,8 @@ export const RunMetaSchema = z.object({
   backends: z.array(BackendMetaSchema).default([]),
   conditions: z.array(ConditionMetaSchema).default([]),
   normaliser: z.object({ name: z.string().min(1), version: z.string().min(1) }),
-  costModel: z.enum(['sclite', 'unit']).default('sclite'),
+  /** How the counts were aligned: sclite's or unit costs, or `external` (counts imported from another pipeline). */
+  costModel: z.enum(['sclite', 'unit', 'external']).default('sclite'),
   /** Seeds used by the run (conditions, sampling); the report adds its own bootstrap seed. */
   seeds: z.record(z.string(), z.number()).default({}),
   intendedUse: z.string().optional(),

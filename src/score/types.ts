@@ -55,8 +55,8 @@ export interface ScoredUtterance {
   markup?: Markup;
   words: ErrorCounts;
   /**
-   * `total`: only the error total is known (scores imported as errors or WER × words): `words.sub` holds every
-   * error, del/ins are 0 and hits is ref − errors floored at 0; no S/D/I shares are reported for such rows.
+   * `total`: only the error total E is known (scores imported as errors or WER × words): `words.sub` = min(E, ref),
+   * `ins` the rest, del 0, hits ref − sub; the split is not real, so no S/D/I shares are reported for such rows.
    */
   errorSplit?: 'total';
   chars: ErrorCounts;

@@ -12,7 +12,7 @@
  *     errors = WER × words must be an integer within 1e-3, or the row is refused (a rounded WER cannot be
  *     turned back into counts without inventing errors).
  * With totals only (the last two forms) the S/D/I split is unknown: rows carry `errorSplit: "total"`,
- * `sub` holds every error, and the card shows no S/D/I shares for them.
+ * `sub` holds min(errors, reference words) and `ins` the rest, and the card shows no S/D/I shares for them.
  * An empty cell in a backend's group means "no result for this utterance": the row is kept as a failed
  * utterance of that backend (counted, excluded from rates), never dropped.
  */
@@ -166,13 +166,18 @@ export async function importScores(file: string, outDir: string, o: ScoreImportO
         let errors: number;
         if (b.kind === 'errors') errors = number(b.errors, `${b.name} errors`, true);
         else {
-          const x = number(b.wer, `${b.name} wer`, false) * words;
+          const wer = number(b.wer, `${b.name} wer`, false);
+          if (words === 0 && wer > 0) throw new InputError(file, row.line, `${b.name}: WER ${cell(b.wer)} on 0 reference words is undefined; give errors or S/D/I instead`);
+          const x = wer * words;
           errors = Math.round(x);
           if (Math.abs(x - errors) > tol) {
             throw new InputError(file, row.line, `${b.name}: WER ${cell(b.wer)} × ${words} words = ${x.toFixed(4)} errors, not a whole number (tolerance ${tol}); give errors or S/D/I instead`);
           }
         }
-        counts = { ref: words, hits: Math.max(0, words - errors), sub: errors, del: 0, ins: 0 };
+        if (words === 0 && errors > 0) throw new InputError(file, row.line, `${b.name}: ${errors} errors on 0 reference words cannot be a WER; give S/D/I (insertions) instead`);
+        // Only the total is known: up to N errors are put in `sub`, the rest in `ins` (WER > 1 needs insertions).
+        const sub = Math.min(errors, words);
+        counts = { ref: words, hits: words - sub, sub, del: 0, ins: errors - sub };
         total = true;
       }
       utterances.push({ ...base, status: 'ok', words: counts, ...(total ? { errorSplit: 'total' as const } : {}) });
@@ -189,6 +194,7 @@ export async function importScores(file: string, outDir: string, o: ScoreImportO
     backends: o.backends.map((b) => ({ key: b.name, name: b.name })),
     conditions: [{ key: 'clean', name: 'clean' }],
     normaliser: { name: 'external', version: 'unknown' },
+    costModel: 'external',
     limits: [
       `Scores were computed outside asrfair (${basename(file)}): its text normalisation and alignment are the source pipeline's, not asrfair's; CER is not available.`,
       ...(o.backends.some((b) => b.kind !== 'sdi') ? ['Backends imported as totals (errors or WER × words) have no substitution/deletion/insertion split.'] : []),

@@ -107,6 +107,18 @@ describe('import scores: per-utterance results from another pipeline', () => {
     expect(cmp.stdout).toMatch(/\+?0\.0 pp/);
   });
 
+  it('a WER above 1 becomes insertions beyond the reference words, and the card says counts are external', async () => {
+    const f = join(dir, 'over.csv');
+    writeFileSync(f, 'utt,spk,accent,wer,n\nu1,s1,us,1.5,2\n');
+    const out = join(dir, 'over');
+    await importScores(f, out, { columns: parseScoreColumns('id=utt,speaker=spk,label.accent=accent'), backends: [parseBackendColumns('x:wer=wer,words=n')], toolVersion: 't' });
+    const run = loadRunForReport(out);
+    expect(run.utterances[0].words).toEqual({ ref: 2, hits: 0, sub: 2, del: 0, ins: 1 });
+    expect(run.meta.costModel).toBe('external');
+    const card = buildServiceCard(run.meta, run.utterances, { groupBy: 'accent', bootstrap: 200, model: 'none', minCell: { speakers: 1, words: 1 } });
+    expect(card.footnotes.join(' ')).toMatch(/Alignment cost model: external/);
+  });
+
   it('keeps an empty cell as a failed utterance of that backend, counted', async () => {
     const f = join(dir, 'holes.csv');
     writeFileSync(f, 'utt,spk,accent,wer,n\nu1,s1,us,0.5,2\nu2,s2,us,,4\n');
@@ -130,6 +142,7 @@ describe('import scores: per-utterance results from another pipeline', () => {
     await expect(bad('utt,spk,wer,n\nu1,s1,0.5,2\nu1,s2,0.5,2\n')).rejects.toThrow(/bad\.csv:3: duplicate utterance id "u1" \(first on line 2\)/);
     await expect(bad('utt,spk,s,d,i,n\nu1,s1,2,2,0,3\n', 'x:sub=s,del=d,ins=i,words=n')).rejects.toThrow(/bad\.csv:2: x: substitutions \+ deletions \(4\) exceed the reference words \(3\)/);
     await expect(bad('utt,spk,e,n\nu1,s1,1.5,3\n', 'x:errors=e,words=n')).rejects.toThrow(/bad\.csv:2: x errors column "e" is not a whole number/);
+    await expect(bad('utt,spk,wer,n\nu1,s1,0.5,0\n')).rejects.toThrow(/bad\.csv:2: x: WER 0\.5 on 0 reference words is undefined/);
     expect(() => parseBackendColumns('x:wer=w')).toThrow(/words=<column>/);
     expect(() => parseBackendColumns('x:wer=w,errors=e,words=n')).toThrow(/exactly one/);
   });
