@@ -167,7 +167,7 @@ describe('QC measures the source', () => {
   });
 
   it('real Common Voice MP3s: 48 kHz mono from the header, durations agree, no flags', async () => {
-    const clips = '/work/shared/data/cv-6.1-en-sample/en/clips';
+    const clips = join(import.meta.dirname, '../../../shared/data/cv-6.1-en-sample/en/clips');
     const names = readdirSync(clips).filter((f) => f.endsWith('.mp3')).sort().slice(0, 3);
     for (const n of names) {
       const r = await prepareAudio({ id: n, audioPath: join(clips, n) }, { cacheDir: cache });
@@ -178,7 +178,7 @@ describe('QC measures the source', () => {
   });
 
   it('real speechocean762 WAVs are verified and copied to a .wav name pocketsphinx_batch can read, sample for sample; a truncated copy fails', async () => {
-    const wavDir = '/work/shared/data/speechocean762-sample/WAVE';
+    const wavDir = join(import.meta.dirname, '../../../shared/data/speechocean762-sample/WAVE');
     const spk = readdirSync(wavDir).sort()[0];
     const file = join(wavDir, spk, readdirSync(join(wavDir, spk)).sort()[0]);
     const r = await prepareAudio({ id: 'so', audioPath: file }, { cacheDir: cache });

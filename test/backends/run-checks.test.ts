@@ -240,7 +240,7 @@ describe('command backend templated with {audio}', () => {
 
 describe('declared language against the backend language', () => {
   it('real Common Voice clips declared Tamil through the en-US PocketSphinx model warn once, with counts', async () => {
-    const clips = '/work/shared/data/cv-6.1-en-sample/en/clips';
+    const clips = join(import.meta.dirname, '../../../shared/data/cv-6.1-en-sample/en/clips');
     const names = readdirSync(clips).filter((n) => n.endsWith('.mp3')).sort().slice(0, 4);
     const utts: Utt[] = names.map((n, i) => ({ id: `cv${i}`, file: join(clips, n), text: 'x', language: i < 3 ? 'ta' : 'en' }));
     const w = workspace(utts, ['  - name: ps', '    type: pocketsphinx'], ['qc: false']);
