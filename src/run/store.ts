@@ -252,6 +252,17 @@ function toItem(r: RunItemDbRow): RunItem {
  * `kill -9` loses nothing that was written; WAL with synchronous=NORMAL keeps that durable across
  * process crashes (only an OS crash can lose the last transactions, never corrupt the file).
  */
+/**
+ * The upsert tail of every write into `results` (a run's own results, a merge of shard stores): a key already
+ * holding an ok result is never replaced; a failure is replaced by a newer attempt.
+ */
+export const RESULT_UPSERT_KEEPING_OK = `ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
+  status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
+  phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
+  cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
+  retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
+WHERE results.status <> 'ok'`;
+
 export class RunStore {
   readonly db: Database.Database;
   private readonly stmts;
@@ -280,12 +291,7 @@ export class RunStore {
            phones_json, raw_json, latency_ms, cost_usd, duration_sec, error, retryable, attempts, created_at)
          VALUES (@backendKey, @conditionKey, @audioSha256, @status, @hypothesis, @words, @phones, @raw, @latencyMs,
            @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt)
-         ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
-           status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
-           phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
-           cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
-           retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
-         WHERE results.status <> 'ok'`,
+         ${RESULT_UPSERT_KEEPING_OK}`,
       ),
       getLease: this.db.prepare<[string, string, string], { owner: string; expires_ms: number }>(
         'SELECT owner, expires_ms FROM leases WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?',

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
 import { hashFiles } from '../run/corpus.ts';
-import { RunStore, type RunRecord } from '../run/store.ts';
+import { RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
 export interface MergeOptions {
@@ -216,12 +216,7 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
               `INSERT INTO results SELECT res.* FROM shard.results res
                WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
                  AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)
-               ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
-                 status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
-                 phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
-                 cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
-                 retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
-               WHERE results.status <> 'ok'`,
+               ${RESULT_UPSERT_KEEPING_OK}`,
             )
             .run(r.run.runId).changes;
           db.prepare(
