@@ -129,11 +129,12 @@ export function linearFsg(name: string, units: readonly string[]): string {
 /**
  * Finite-state grammar accepting any sequence that takes, for each word in order, one of its
  * pronunciations (`prons[word][variant]` = phones): the decoder picks the variant that fits the audio.
+ * With `skipProb`, every phone may also be skipped (a null transition of that probability beside it).
  */
-export function pronunciationFsg(name: string, prons: readonly (readonly (readonly string[])[])[]): string {
+export function pronunciationFsg(name: string, prons: readonly (readonly (readonly string[])[])[], skipProb?: number): string {
   const trans: string[] = [];
   const n = prons.length;
-  // States 0..n are word boundaries; variant-internal states are numbered after them.
+  // States 0..n are word boundaries; variant-internal (and skip) states are numbered after them.
   let next = n + 1;
   prons.forEach((variants, i) => {
     for (const v of variants) {
@@ -141,6 +142,12 @@ export function pronunciationFsg(name: string, prons: readonly (readonly (readon
       v.forEach((ph, k) => {
         const to = k === v.length - 1 ? i + 1 : next++;
         trans.push(`TRANSITION ${from} ${to} 1.0 ${ph}`);
+        if (skipProb !== undefined) {
+          // The skip goes through a state of its own: pocketsphinx 0.8 keeps only one transition per
+          // (from, to) pair, so a null transition beside the phone's would replace it.
+          const via = next++;
+          trans.push(`TRANSITION ${from} ${via} ${skipProb}`, `TRANSITION ${via} ${to} 1.0`);
+        }
         from = to;
       });
     }
@@ -148,28 +155,9 @@ export function pronunciationFsg(name: string, prons: readonly (readonly (readon
   return [`FSG_BEGIN ${name}`, `NUM_STATES ${next}`, 'START_STATE 0', `FINAL_STATE ${n}`, ...trans, 'FSG_END', ''].join('\n');
 }
 
-/**
- * Like `pronunciationFsg`, but every phone may be skipped (a null transition with probability
- * `skipProb` beside it): a last resort when the exact grammar finds no path through the audio.
- */
+/** `pronunciationFsg` in which every phone may be skipped: a last resort when the exact grammar finds no path. */
 export function looseFsg(name: string, prons: readonly (readonly (readonly string[])[])[], skipProb = 0.5): string {
-  const trans: string[] = [];
-  const n = prons.length;
-  let next = n + 1;
-  prons.forEach((variants, i) => {
-    for (const v of variants) {
-      let from = i;
-      v.forEach((ph, k) => {
-        const to = k === v.length - 1 ? i + 1 : next++;
-        // The skip goes through a state of its own: pocketsphinx 0.8 keeps only one transition per
-        // (from, to) pair, so a null transition beside the phone's would replace it.
-        const via = next++;
-        trans.push(`TRANSITION ${from} ${to} 1.0 ${ph}`, `TRANSITION ${from} ${via} ${skipProb}`, `TRANSITION ${via} ${to} 1.0`);
-        from = to;
-      });
-    }
-  });
-  return [`FSG_BEGIN ${name}`, `NUM_STATES ${next}`, 'START_STATE 0', `FINAL_STATE ${n}`, ...trans, 'FSG_END', ''].join('\n');
+  return pronunciationFsg(name, prons, skipProb);
 }
 
 /**
