@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { HeadlineSchema } from '../run/suite.ts';
 import type { ScoredUtterance } from './types.ts';
 import type { ClusterTotals, Interval, PAdjustMethod, WelchResult } from '../stats/types.ts';
 import { stratifiedClusterBootstrap, stratumRateDraws, overallRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
@@ -25,8 +27,8 @@ export const DEFAULT_MIN_CELL: MinCell = { speakers: 10, words: 500 };
  * - `mean-speaker`: mean of per-speaker pooled WERs (each speaker weighs the same).
  * Each is a ratio of per-speaker sums, so all three get the same speaker-cluster bootstrap.
  */
-export type WerMetric = 'pooled' | 'mean-utterance' | 'mean-speaker';
-export const WER_METRICS: readonly WerMetric[] = ['pooled', 'mean-utterance', 'mean-speaker'];
+export type WerMetric = z.infer<typeof HeadlineSchema>;
+export const WER_METRICS: readonly WerMetric[] = HeadlineSchema.options;
 
 /** Human label of a WER metric, used in every table header. */
 export function werMetricLabel(m: WerMetric): string {

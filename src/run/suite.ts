@@ -41,6 +41,9 @@ const LabelBinsSchema = z.union([
   }
 });
 
+/** The WER summaries a card can lead with (defined and computed in src/analysis/groups.ts, `WerMetric`). */
+export const HeadlineSchema = z.enum(['pooled', 'mean-utterance', 'mean-speaker']);
+
 const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
 
 /**
@@ -93,7 +96,7 @@ export const SuiteSchema = z
     costModel: z.enum(['sclite', 'unit']).default('sclite'),
     metrics: z.array(MetricSchema).default(['wer', 'cer']),
     /** The WER the card leads with: pooled Σerrors/Σwords (sclite), mean-utterance (Koenecke et al. 2020) or mean-speaker. */
-    headline: z.enum(['pooled', 'mean-utterance', 'mean-speaker']).default('pooled'),
+    headline: HeadlineSchema.default('pooled'),
     /**
      * Numeric declared labels binned into groups: `{ age: [0, 13, 18, 200] }` puts age 7 in "0–12" (edges are
      * half-open [a, b)); `{ age: { edges: [0, 13, 200], labels: [child, adult] } }` names the bins. The raw value

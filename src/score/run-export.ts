@@ -13,7 +13,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
-import { GateSchema } from '../run/suite.ts';
+import { GateSchema, HeadlineSchema } from '../run/suite.ts';
 import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
@@ -86,7 +86,7 @@ export const AnalysisSettingsSchema = z.object({
   seed: z.number().int(),
   metrics: z.array(z.string().min(1)).default(['wer', 'cer']),
   /** The WER the card leads with (pooled, mean-utterance or mean-speaker: src/analysis/groups.ts WerMetric). */
-  headline: z.enum(['pooled', 'mean-utterance', 'mean-speaker']).default('pooled'),
+  headline: HeadlineSchema.default('pooled'),
   correction: z.enum(['holm', 'bh']).default('holm'),
   model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
   alpha: z.number().gt(0).lt(1).default(0.05),
@@ -100,7 +100,7 @@ export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
 /** The analysis settings of a suite (what `runMetaOf` records in run.json). */
 export function analysisSettingsOf(suite: {
   groupBy: string[]; slices: string[][]; minCell: { speakers: number; words: number }; bootstrap: { B: number }; seed: number;
-  metrics: string[]; headline?: 'pooled' | 'mean-utterance' | 'mean-speaker'; correction?: 'holm' | 'bh'; model?: 'poisson' | 'negbin' | 'none'; alpha?: number; referenceGroup?: string;
+  metrics: string[]; headline?: z.infer<typeof HeadlineSchema>; correction?: 'holm' | 'bh'; model?: 'poisson' | 'negbin' | 'none'; alpha?: number; referenceGroup?: string;
   cleanCondition?: string; gate?: z.infer<typeof GateSchema>;
 }): AnalysisSettings {
   return AnalysisSettingsSchema.parse({
