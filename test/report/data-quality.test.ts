@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmp, writeCorpus, suiteIn } from '../run/helpers.ts';
+import { writeFileSync } from 'node:fs';
+import { editManifest, tmp, writeCorpus, suiteIn } from '../run/helpers.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { runSuite } from '../../src/run/engine.ts';
 import { exportRun } from '../../src/report/export-run.ts';
@@ -22,16 +22,13 @@ describe('the card states, per group, what markup policies removed and which rec
       { id: 'a2', text: 'three four', speaker: 's2', accent: 'x' },
       { id: 'b1', text: 'five six', speaker: 's3', accent: 'y' },
     ]);
-    const m = join(dir, 'manifest.jsonl');
     const markup: Record<string, unknown> = {
       a1: { policy: 'coraal', removed: 3, kinds: { redaction: 2, pause: 1 } },
       a2: { policy: 'coraal', removed: 1, kinds: { nonspeech: 1 } },
     };
-    writeFileSync(m, readFileSync(m, 'utf8').trim().split('\n').map((l) => {
-      const o = JSON.parse(l);
+    editManifest(dir, (o) => {
       if (markup[o.id]) o.markup = markup[o.id];
-      return JSON.stringify(o);
-    }).join('\n') + '\n');
+    });
     writeFileSync(join(dir, 'hyps.tsv'), 'a1\tone two\na2\tthree four\nb1\tfive six\n');
     writeFileSync(join(dir, 'hyps2.tsv'), 'b1\tfive six\na1\tone two\na2\tthree four\n');
     const suite = suiteIn(dir, `name: dq\nmanifest: manifest.jsonl\nbackends:\n  - name: pre\n    type: hypotheses\n    options: { file: hyps.tsv }\n  - name: pre2\n    type: hypotheses\n    options: { file: hyps2.tsv }\nqc: false\nminCell: { speakers: 1, words: 1 }\n`);

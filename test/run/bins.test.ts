@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmp, writeCorpus, suiteIn } from './helpers.ts';
+import { editManifest, tmp, writeCorpus, suiteIn } from './helpers.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { runSuite } from '../../src/run/engine.ts';
 import { exportRun } from '../../src/report/export-run.ts';
@@ -16,13 +16,10 @@ describe('a suite bins numeric declared ages', () => {
       { id: 'a1', text: 'three four', speaker: 'adult1', accent: 'x' },
       { id: 'u1', text: 'five six', speaker: 'other', accent: 'x' },
     ]);
-    const m = join(dir, 'manifest.jsonl');
     const ages: Record<string, string> = { c1: '7', a1: '43', u1: 'thirties' };
-    writeFileSync(m, readFileSync(m, 'utf8').trim().split('\n').map((l) => {
-      const o = JSON.parse(l);
+    editManifest(dir, (o) => {
       o.labels.age = ages[o.id];
-      return JSON.stringify(o);
-    }).join('\n') + '\n');
+    });
     writeFileSync(join(dir, 'hyps.tsv'), 'c1\tone two\na1\tthree for\nu1\tfive six\n');
     const suite = suiteIn(dir, `name: bins\nmanifest: manifest.jsonl\ngroupBy: [age]\nbins:\n  age: [0, 13, 18, 200]\nbackends:\n  - name: pre\n    type: hypotheses\n    options: { file: hyps.tsv }\nqc: false\n`);
     const store = new RunStore(join(dir, 'store.sqlite'));

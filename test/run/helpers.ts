@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav16 } from '../../src/audio/wav.ts';
@@ -46,6 +46,17 @@ export function writeCorpus(dir: string, utts: TestUtt[], samples = 1600): strin
   const file = join(dir, 'manifest.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
   return file;
+}
+
+/** Rewrites every line of `dir`/manifest.jsonl through `edit` (e.g. to add labels or fields writeCorpus does not set). */
+export function editManifest(dir: string, edit: (utt: Record<string, unknown> & { id: string; labels: Record<string, string> }) => void): void {
+  const file = join(dir, 'manifest.jsonl');
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => {
+    const o = JSON.parse(l);
+    edit(o);
+    return JSON.stringify(o);
+  });
+  writeFileSync(file, lines.join('\n') + '\n');
 }
 
 export function corpus(n: number, text = (i: number) => `hello world number ${i}`): TestUtt[] {

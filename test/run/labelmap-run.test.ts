@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { tmp, writeCorpus, suiteIn } from './helpers.ts';
+import { writeFileSync } from 'node:fs';
+import { editManifest, tmp, writeCorpus, suiteIn } from './helpers.ts';
 import { RunStore } from '../../src/run/store.ts';
 import { runSuite } from '../../src/run/engine.ts';
 import { silentProgress } from '../../src/run/progress.ts';
@@ -16,13 +16,10 @@ describe("a suite's label map at run time", () => {
       { id: 'u2', text: 'two', speaker: 'b', accent: 'x' },
       { id: 'u3', text: 'three', speaker: 'c', accent: 'x' },
     ]);
-    const m = join(dir, 'manifest.jsonl');
     const raw: Record<string, string> = { u1: 'England English|Scottish English', u2: 'Scottish English', u3: 'Southern African (South Africa, Zimbabwe, Namibia)' };
-    writeFileSync(m, readFileSync(m, 'utf8').trim().split('\n').map((l) => {
-      const o = JSON.parse(l);
+    editManifest(dir, (o) => {
       o.labels = { accent_raw: raw[o.id] };
-      return JSON.stringify(o);
-    }).join('\n') + '\n');
+    });
     writeFileSync(join(dir, 'map.yaml'), 'accent:\n  "England English": england\n  "Scottish English": scottish\n  "Southern African (South Africa, Zimbabwe, Namibia)": southern-african\n');
     writeFileSync(join(dir, 'hyps.tsv'), 'u1\tone\nu2\ttwo\nu3\tthree\n');
     const suite = suiteIn(dir, `name: lm\nmanifest: manifest.jsonl\nlabelMap: map.yaml\nbackends:\n  - name: pre\n    type: hypotheses\n    options: { file: hyps.tsv }\nqc: false\n`);
