@@ -16,7 +16,11 @@ import {
 import { InputError, UsageError } from '../manifest/errors.ts';
 import { csvLine, type CsvValue } from '../manifest/escape.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
-import { createScorer, type Metric } from '../score/run-scorer.ts';
+import { createScorer, DEFAULT_SCORING_MARKUP, type Metric } from '../score/run-scorer.ts';
+import { loadNistGlm, type NistGlm } from '../text/nist-glm.ts';
+import type { ScoringSettings } from '../score/run-export.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
@@ -52,6 +56,17 @@ export class LineWriter {
     this.stream.end();
     await Promise.race([finished, this.failed]);
   }
+}
+
+/**
+ * The suite's NIST GLM (suite `glm:`, an absolute path after parseSuite) read for scoring, with what run.json
+ * records of it: name, file name, sha256 of the bytes, rule count. An unreadable or malformed GLM is an
+ * InputError naming the GLM file (and line).
+ */
+export function loadSuiteGlm(path: string): { glm: NistGlm; info: NonNullable<ScoringSettings['glm']> } {
+  const glm = loadNistGlm(path);
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  return { glm, info: { name: glm.name, file: basename(path), sha256, rules: glm.rules.length } };
 }
 
 /** run.json metadata of a stored run (format of src/score/run-export.ts). */
@@ -137,7 +152,12 @@ export async function exportRun(
   const costModel: CostModel = suite.costModel ?? 'sclite';
   const meta = RunMetaSchema.safeParse(runMetaOf(run, costModel));
   if (!meta.success) throw new Error(`run ${runId}: cannot build run.json: ${meta.error.issues.map((i) => i.message).join('; ')}`);
-  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[] });
+  const markup = suite.markup ?? DEFAULT_SCORING_MARKUP;
+  const glm = suite.glm ? loadSuiteGlm(suite.glm) : undefined;
+  const scoring: ScoringSettings = { markup, ...(glm ? { glm: glm.info } : {}) };
+  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[], markup, glm: glm?.glm });
+  let markupFailures = 0;
+  let firstMarkupFailure = '';
   if (scorer.normaliser.version !== run.normaliserVersion) {
     opts.warn?.(`normaliser ${run.normaliser} is now version ${scorer.normaliser.version}; the run recorded version ${run.normaliserVersion}`);
   }
@@ -152,6 +172,9 @@ export async function exportRun(
       await w.write(JSON.stringify(ExportedUtteranceSchema.parse(row)));
       rows++;
       if (row.status === 'failed') failed++;
+      if (row.error?.startsWith('markup: ') && item.result?.status === 'ok') {
+        if (markupFailures++ === 0) firstMarkupFailure = row.error;
+      }
       for (const k of groupKeys) {
         const g = row.labels[k] ?? 'undeclared';
         seenGroups[k][g] = (seenGroups[k][g] ?? 0) + 1;
@@ -178,8 +201,11 @@ export async function exportRun(
           }),
         ),
       };
+  if (markupFailures) {
+    opts.warn?.(`${markupFailures} utterance(s) with malformed markup were not scored (failed rows, counted in the card); first: ${firstMarkupFailure}`);
+  }
   renameSync(tmp, join(dir, RESULTS_FILE));
-  const metaOut = { ...meta.data, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
+  const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
   writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n');
   return { dir, rows, failed, ...(incomplete ? { incomplete } : {}) };
 }

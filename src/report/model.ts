@@ -225,6 +225,21 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
   };
 }
 
+/** The card's sentence on how transcript markup and the GLM were applied (run.json `scoring`). */
+export function scoringNote(meta: RunMeta): string {
+  const sc = meta.scoring;
+  if (!sc) return 'Transcript markup: not recorded by this run (an export from before markup settings were recorded, or imported scores).';
+  const m = sc.markup;
+  const markup =
+    m.convention === 'none'
+      ? 'Transcript markup: none (every token is a word; the normaliser alone decides what is compared).'
+      : `Transcript markup: read as NIST sclite reads trn text, in references and hypotheses, before the normaliser: {a / b / @} alternations (any one may match; @ = nothing), ;tags dropped, ${m.caseSensitive ? 'case-sensitive (sclite -s)' : `case folded (${m.caseFold})`}, ${m.optionallyDeletable ? '(word) optionally deletable (sclite -D)' : '(word) a plain word'}, ${m.fragments ? 'fragments th- / -ing match the words they begin / end (sclite -F)' : 'fragments plain words'}.`;
+  const glm = sc.glm
+    ? ` GLM: ${sc.glm.name} (file ${sc.glm.file}, ${sc.glm.rules} rules, sha256 ${sc.glm.sha256}), applied to references and hypotheses as SCTK csrfilt.sh does.`
+    : '';
+  return markup + glm;
+}
+
 function footnotesFor(
   meta: RunMeta,
   s: ServiceCard['settings'],
@@ -243,6 +258,7 @@ function footnotesFor(
   notes.push(`Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${c.description ? ` (${c.description})` : ''}.`);
   notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
   notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
+  if (meta.costModel !== 'external') notes.push(scoringNote(meta));
   for (const b of meta.backends) notes.push(`Backend ${b.name}${b.model ? ` model ${b.model}` : ''}${b.version ? ` version ${b.version}` : ''} (key ${b.key}).`);
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);

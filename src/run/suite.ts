@@ -64,6 +64,30 @@ export const GateSchema = z
 
 export type Gate = z.infer<typeof GateSchema>;
 
+/**
+ * How transcript markup in references and hypotheses is read before scoring (suite `markup:`): `sclite`
+ * (default) reads it as NIST sclite does and as `asrfair score` does (alternations `{ a / b / @ }`, `;tag`
+ * suffixes dropped, case folded unless `caseSensitive` = sclite `-s`, `(uh)` optionally deletable with
+ * `optionallyDeletable` = `-D`, fragments `th-` with `fragments` = `-F`); `none` scores every token as a word
+ * (the normaliser alone decides). See src/text/markup.ts.
+ */
+export const ScoringMarkupSchema = z
+  .object({
+    convention: z.enum(['sclite', 'none']).default('sclite'),
+    caseSensitive: z.boolean().default(false),
+    caseFold: z.enum(['unicode', 'ascii']).default('unicode'),
+    optionallyDeletable: z.boolean().default(false),
+    fragments: z.boolean().default(false),
+  })
+  .strict();
+
+export type ScoringMarkup = z.infer<typeof ScoringMarkupSchema>;
+
+/** `markup: sclite` / `markup: none` as shorthands of `{ convention: … }`. */
+const MarkupSettingSchema = z
+  .union([z.enum(['sclite', 'none']).transform((convention) => ScoringMarkupSchema.parse({ convention })), ScoringMarkupSchema])
+  .default({ convention: 'sclite', caseSensitive: false, caseFold: 'unicode', optionallyDeletable: false, fragments: false });
+
 export const SuiteSchema = z
   .object({
     name: z.string().regex(nameRe, nameMsg),
@@ -93,6 +117,13 @@ export const SuiteSchema = z
     /** Include the unperturbed audio (default true). */
     includeClean: z.boolean().default(true),
     normaliser: z.string().default('basic'),
+    /** Transcript markup convention of references and hypotheses (see ScoringMarkupSchema). */
+    markup: MarkupSettingSchema,
+    /**
+     * A NIST GLM file (path relative to the suite) applied to references and hypotheses as `asrfair score --glm`
+     * and SCTK's csrfilt.sh do, before the normaliser. Needs `markup` convention `sclite` (GLMs write alternations).
+     */
+    glm: z.string().min(1).optional(),
     costModel: z.enum(['sclite', 'unit']).default('sclite'),
     metrics: z.array(MetricSchema).default(['wer', 'cer']),
     /** The WER the card leads with: pooled Σerrors/Σwords (sclite), mean-utterance (Koenecke et al. 2020) or mean-speaker. */
@@ -132,7 +163,11 @@ export const SuiteSchema = z
   })
   .strict()
   .refine((s) => s.manifest !== undefined || s.manifests !== undefined, { message: 'give `manifest` or `manifests`', path: ['manifest'] })
-  .refine((s) => s.manifest === undefined || s.manifests === undefined, { message: 'give `manifest` or `manifests`, not both', path: ['manifests'] });
+  .refine((s) => s.manifest === undefined || s.manifests === undefined, { message: 'give `manifest` or `manifests`, not both', path: ['manifests'] })
+  .refine((s) => s.glm === undefined || s.markup.convention === 'sclite', {
+    message: 'a GLM writes sclite markup (alternations, optional deletions): it needs `markup` convention sclite',
+    path: ['glm'],
+  });
 
 type RawSuite = z.infer<typeof SuiteSchema>;
 
@@ -146,7 +181,9 @@ export interface ConditionEntry {
   spec: Record<string, unknown>;
 }
 
-export interface Suite extends Omit<RawSuite, 'manifest' | 'manifests' | 'backends' | 'conditions' | 'labelMap' | 'audioCacheDir' | 'plugins'> {
+export interface Suite extends Omit<RawSuite, 'manifest' | 'manifests' | 'backends' | 'conditions' | 'labelMap' | 'audioCacheDir' | 'plugins' | 'glm'> {
+  /** Absolute path of the suite's NIST GLM, when it names one. */
+  glm?: string;
   /** Absolute path of the suite file. */
   file: string;
   /** Absolute manifest paths. */
@@ -222,12 +259,13 @@ export function parseSuite(text: string, file: string): Suite {
     throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');
   }
 
-  const { manifest, manifests, labelMap, audioCacheDir, plugins, backends: _b, conditions: _c, ...rest } = raw;
+  const { manifest, manifests, labelMap, audioCacheDir, plugins, glm, backends: _b, conditions: _c, ...rest } = raw;
   return {
     ...rest,
     file: resolve(file),
     manifests: (manifests ?? [manifest as string]).map(abs),
     labelMap: labelMap === undefined ? undefined : abs(labelMap),
+    ...(glm === undefined ? {} : { glm: abs(glm) }),
     plugins: plugins.map(abs),
     backends,
     conditions,

@@ -13,7 +13,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
-import { GateSchema, HeadlineSchema } from '../run/suite.ts';
+import { GateSchema, HeadlineSchema, ScoringMarkupSchema } from '../run/suite.ts';
 import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
@@ -120,6 +120,28 @@ export function analysisSettingsOf(suite: {
   });
 }
 
+/**
+ * How references and hypotheses were read before alignment: the markup convention (sclite's, or none) and
+ * the NIST GLM applied to both sides, by name, file and sha256 of its bytes. Absent in exports written
+ * before it existed (and in imported scores): reports then say the scoring text convention is not recorded.
+ */
+export const ScoringSettingsSchema = z.object({
+  markup: ScoringMarkupSchema,
+  glm: z
+    .object({
+      /** The GLM's `* name "..."` header, else its file name. */
+      name: z.string().min(1),
+      /** File name (no folder: run.json stays free of local paths beyond audioRoots). */
+      file: z.string().min(1),
+      /** sha256 (hex) of the GLM file's bytes. */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      rules: z.number().int().nonnegative(),
+    })
+    .optional(),
+});
+
+export type ScoringSettings = z.infer<typeof ScoringSettingsSchema>;
+
 export const RunMetaSchema = z.object({
   format: z.literal(RUN_EXPORT_FORMAT),
   formatVersion: z.literal(RUN_EXPORT_VERSION),
@@ -146,6 +168,8 @@ export const RunMetaSchema = z.object({
   intendedUse: z.string().optional(),
   limits: z.array(z.string()).default([]),
   confounders: z.array(z.string()).default([]),
+  /** Markup convention and GLM the run's texts were scored with. */
+  scoring: ScoringSettingsSchema.optional(),
   /** Analysis settings of the suite (grouping, slices, cells, bootstrap, seed, metrics, correction, model, gate). */
   analysis: AnalysisSettingsSchema.optional(),
   /** Folders the run's audio may come from (the manifests' folders); a report uses other audio only when told to. */

@@ -5,13 +5,28 @@ import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import { createG2P } from '../text/g2p.ts';
 import { phoneCounts } from './per.ts';
 import type { RunItemResult } from '../run/store.ts';
+import type { ScoringMarkup } from '../run/suite.ts';
+import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText } from '../text/markup.ts';
+import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
+import { alignNetworks } from './network.ts';
+import { normaliseParsed, toNetwork } from './scorer.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
+
+/** sclite's reading of markup without flags (what a suite without `markup:` gets). */
+export const DEFAULT_SCORING_MARKUP: ScoringMarkup = { convention: 'sclite', caseSensitive: false, caseFold: 'unicode', optionallyDeletable: false, fragments: false };
 
 export interface ScorerOptions {
   normaliser: string;
   costModel: CostModel;
   metrics: readonly Metric[];
+  /**
+   * How markup in references and hypotheses is read (default sclite's, as `asrfair score` reads trn):
+   * `none` keeps the old reading, every token a word.
+   */
+  markup?: ScoringMarkup;
+  /** A NIST GLM applied to both sides before markup is read, as `asrfair score --glm` (csrfilt.sh) does. */
+  glm?: NistGlm;
 }
 
 type PhoneCountsFn = (ref: string, hyp: string) => ErrorCounts;
@@ -31,34 +46,95 @@ function allDeleted(n: number): ErrorCounts {
   return { ref: n, hits: 0, sub: 0, del: n, ins: 0 };
 }
 
+/** Word counts of one utterance and the two texts as scored (words the alignment chose, space-separated). */
+interface Scored {
+  words: ErrorCounts;
+  ref: string;
+  hyp: string;
+}
+
+/**
+ * Reads one side's text the way `asrfair score` does (src/score/scorer.ts UtteranceScorer.parse): GLM
+ * (csrfilt.sh), sclite markup, then the normaliser word by word. Markup errors are InputErrors naming `where`.
+ */
+function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm | undefined): (text: string, where: string) => ParsedText {
+  const opts: MarkupOptions = {
+    caseSensitive: markup.caseSensitive,
+    caseFold: markup.caseFold,
+    optionalDeletable: markup.optionallyDeletable,
+    fragments: markup.fragments,
+  };
+  const fold = caseFolder(opts);
+  const filter = glm ? glmFilter(glm, !markup.caseSensitive) : undefined;
+  const f = (t: string): string => normaliser.normalise(t);
+  return (text, where) => normaliseParsed(parseMarkup(filter ? filter(text, where, undefined) : text, opts, where, undefined, fold), f);
+}
+
+/**
+ * Builds the run scorer: per stored item, the reference and hypothesis read with the suite's markup
+ * convention and GLM, normalised, aligned (sclite's costs or unit costs; networks as sclite's net_dp.c when
+ * the markup needs them), and the row of the run export. A row whose reference or hypothesis has malformed
+ * markup (an unclosed `{`) is a failed row whose error names the utterance and the fault; the run goes on.
+ */
 export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   const normaliser = getNormaliser(opts.normaliser);
+  const markup = opts.markup ?? DEFAULT_SCORING_MARKUP;
   let phones: PhoneCountsFn | undefined;
   if (opts.metrics.includes('per')) {
     phones = await loadPhoneCounts(opts.costModel);
   }
+  const read = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+
+  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string): Scored => {
+    if (!read) {
+      const ref = normaliser.normalise(refText);
+      const hyp = hypText === undefined ? '' : normaliser.normalise(hypText);
+      const r = tokenize(ref);
+      return { ref, hyp, words: hypText === undefined ? allDeleted(r.length) : alignCounts(r, tokenize(hyp), opts.costModel) };
+    }
+    const rp = read(refText, `reference of ${uttId}`);
+    const hp: ParsedText = hypText === undefined ? { kind: 'words', words: [] } : read(hypText, `hypothesis of ${uttId}`);
+    if (rp.kind === 'words' && hp.kind === 'words') {
+      const words = hypText === undefined ? allDeleted(rp.words.length) : alignCounts(rp.words, hp.words, opts.costModel);
+      return { ref: rp.words.join(' '), hyp: hp.words.join(' '), words };
+    }
+    // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path,
+    // an optionally deleted word left out.
+    const a = alignNetworks(toNetwork(rp), toNetwork(hp));
+    const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
+    const ref = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
+    const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
+    return { ref, hyp, words: hypText === undefined ? allDeleted(a.counts.ref) : a.counts };
+  };
+
   return {
     normaliser,
     score(item: RunItemResult): ExportedUtterance {
       const r = item.result;
-      const ref = normaliser.normalise(item.utt.text);
       const ok = r?.status === 'ok';
-      const hyp = ok ? normaliser.normalise(r.hypothesis ?? '') : '';
-      const refTokens = tokenize(ref);
-      const error = ok ? undefined : (r?.error ?? item.error ?? 'no result (run stopped before this utterance)');
-      // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
-      const words = ok ? alignCounts(refTokens, tokenize(hyp), opts.costModel) : allDeleted(refTokens.length);
-      const chars = ok ? charCounts(ref, hyp, opts.costModel) : allDeleted(charCounts(ref, '', opts.costModel).ref);
+      let error = ok ? undefined : (r?.error ?? item.error ?? 'no result (run stopped before this utterance)');
+      let s: Scored;
+      let scored = ok;
+      try {
+        // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
+        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId);
+      } catch (e) {
+        error = `markup: ${(e as Error).message}`;
+        scored = false;
+        s = { ref: normaliser.normalise(item.utt.text), hyp: '', words: allDeleted(0) };
+        s.words = allDeleted(tokenize(s.ref).length);
+      }
+      const chars = scored ? charCounts(s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.ref, '', opts.costModel).ref);
       const out: ExportedUtterance = {
         id: item.uttId,
         speaker: item.utt.speaker ?? `utt:${item.uttId}`,
         labels: item.utt.labels,
         backend: item.backendName,
         condition: item.conditionName,
-        status: ok ? 'ok' : 'failed',
-        ref,
-        hyp,
-        words,
+        status: scored ? 'ok' : 'failed',
+        ref: s.ref,
+        hyp: scored ? s.hyp : '',
+        words: s.words,
         chars,
         audio: item.utt.audio,
       };
@@ -68,7 +144,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
       if (item.utt.markup) out.markup = item.utt.markup;
-      if (phones && ok) out.phones = phones(ref, hyp);
+      if (phones && scored) out.phones = phones(s.ref, s.hyp);
       return out;
     },
   };

@@ -88,17 +88,25 @@ export interface ScoreResult {
   alignments?: UtteranceScore[];
 }
 
-function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
+/**
+ * The normaliser applied to parsed text: a word list as one string (so it may split or join words), a
+ * network word by word. A network word the normaliser empties (a lone punctuation mark) becomes sclite's
+ * empty word `@` instead of an empty word that would still count as a reference word.
+ */
+export function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
   if (p.kind === 'words') return { kind: 'words', words: tokenize(f(p.words.join(' '))) };
   const words = p.net.words.map((w) => {
     if (w === null || w.isNull) return w;
     const text = f(w.text);
-    return { ...w, text, key: w.optDel ? f(w.key) : text };
+    const key = w.optDel ? f(w.key) : text;
+    if (key === '') return { ...w, text: '@', key: '@', isNull: true, optDel: false };
+    return { ...w, text, key };
   });
   return { kind: 'network', net: { ...p.net, words } };
 }
 
-const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ? p.net : wordsToNetwork(p.words));
+/** Parsed text as a network (a plain word list becomes a chain). */
+export const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ? p.net : wordsToNetwork(p.words));
 
 // eslint-disable-next-line no-control-regex
 const ASCII_ONLY = /^[\x00-\x7f]*$/;

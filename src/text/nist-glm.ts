@@ -179,7 +179,7 @@ function applyRules(glm: NistGlm, s: string, byKey: Map<string, GlmRule[]>): str
  * file). `upCase` (default true) is csrfilt's default; false = csrfilt `-s`. The filter throws an
  * InputError (file:line) on unbalanced optional-deletion parentheses.
  */
-export function glmFilter(glm: NistGlm, upCase = true): (text: string, file: string, line: number) => string {
+export function glmFilter(glm: NistGlm, upCase = true): (text: string, file: string, line: number | undefined) => string {
   const byKey = new Map<string, GlmRule[]>();
   for (const r of glm.rules) {
     const k = glm.caseSensitive ? r.from[0]! : upperAscii(r.from[0]!);

@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
-import { exportRun } from '../../report/export-run.ts';
+import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
 import { runGlassSection } from '../../report/glass-section.ts';
 import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
@@ -128,6 +128,8 @@ export interface RunCommandResult extends RunSummary {
 
 export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunCommandResult> {
   const suite = loadSuite(suitePath);
+  // A GLM that cannot be read or parsed stops the run before anything is sent (file:line).
+  if (suite.glm) loadSuiteGlm(suite.glm);
   let normaliser: Normaliser;
   try {
     normaliser = getNormaliser(suite.normaliser);
