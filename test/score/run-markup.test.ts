@@ -76,10 +76,10 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!have)('run scorer: sclite markup in references and hypotheses', () => {
-  for (const [name, markup, flags] of [
+  for (const [name, markup, flags] of <[string, string, string[]][]>[
     ['plain', 'sclite', []],
     ['dash-d-f', '{ convention: sclite, optionallyDeletable: true, fragments: true }', ['-D', '-F']],
-  ] as const) {
+  ]) {
     it(`tsclite tests.ref × tests.hyp (${flags.join(' ') || 'no flags'}): per-speaker C/S/D/I of the run = asrfair score = sclite`, async () => {
       const inputs = writeInputs();
       expect(inputs.dropped).toBe(3); // (empty-1), (empty-2) and one more reference without words
