@@ -16,7 +16,7 @@
  */
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel } from './stm.ts';
+import { readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -39,6 +39,21 @@ export function isIgnoredSegment(text: string): boolean {
 const countWords = (units: readonly CtmUnit[]): number =>
   units.reduce((n, u) => n + (u.kind === 'word' ? 1 : Math.max(0, ...u.alternatives.map((a) => a.length))), 0);
 
+/**
+ * sclite's segment_hyp_for_utt for one file/channel: the CTM units (time order) each STM segment (file
+ * order) takes — the next units while their midpoint is before the segment's end; the last segment takes
+ * the rest. Returns one list per segment (IGNORE_TIME_SEGMENT_IN_SCORING segments take theirs too).
+ */
+export function assignUnitsToSegments(segs: readonly StmSegment[], units: readonly CtmUnit[]): CtmUnit[][] {
+  let next = 0;
+  return segs.map((seg, rs) => {
+    const start = next;
+    if (rs === segs.length - 1) next = units.length;
+    else while (next < units.length && unitMidpoint(units[next]!) < seg.end) next++;
+    return units.slice(start, next);
+  });
+}
+
 /** Scores an STM reference file against a CTM hypothesis file (see the top of this file). */
 export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: ScorerOptions = {}): Promise<LongformResult> {
   const scorer = new UtteranceScorer(opts, 'delete');
@@ -56,12 +71,9 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Scorer
   for (const [key, segs] of stm.channels) {
     const units = ctm.get(key) ?? [];
     if (units.length === 0) channelsWithoutHyp.push(key);
-    let next = 0;
+    const assigned = assignUnitsToSegments(segs, units);
     segs.forEach((seg, rs) => {
-      const start = next;
-      if (rs === segs.length - 1) next = units.length;
-      else while (next < units.length && unitMidpoint(units[next]!) < seg.end) next++;
-      const taken = units.slice(start, next);
+      const taken = assigned[rs]!;
       if (isIgnoredSegment(seg.text)) {
         ignored.segments++;
         ignored.hypWords += countWords(taken);
