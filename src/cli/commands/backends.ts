@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { backendFactories, type BackendFactory } from '../../backends/index.ts';
 import type { BackendCapabilities } from '../../backends/types.ts';
+// Backend types registered outside src/backends (they read with later stages).
+import '../../scoreimport/ctm-backend.ts';
 
 interface BackendListing {
   type: string;

@@ -6,6 +6,7 @@ import { WarningSummary } from '../../manifest/warnings.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { importScores, parseBackendColumns, parseScoreColumns } from '../../scoreimport/import-scores.ts';
 import { VERSION } from '../version.ts';
+import { stmImporter } from '../../scoreimport/stm-import.ts';
 
 interface ImportFlags {
   output: string;
@@ -18,6 +19,7 @@ interface ImportFlags {
   root?: string;
   language?: string;
   includeInterviewers?: boolean;
+  labelKeys?: string;
 }
 
 export function registerImport(program: Command): void {
@@ -27,7 +29,7 @@ export function registerImport(program: Command): void {
       'Import a corpus in its published layout into a JSONL manifest, keeping raw declared labels next to canonical groups. ' +
         'Corpus markup (pauses, non-speech, redactions, unintelligible spans) never becomes reference words: see README "Importing corpora"',
     )
-    .argument('<format>', [...IMPORT_FORMATS, 'scores'].join(' | '))
+    .argument('<format>', [...IMPORT_FORMATS, 'stm', 'scores'].join(' | '))
     .argument('<path>', 'corpus folder or file')
     .requiredOption('-o, --output <manifest>', 'manifest to write (JSONL); for `scores`, the run export folder to write')
     .option('--labels <map.yaml>', 'label map: raw declared values (or /regex/) → canonical groups')
@@ -42,7 +44,8 @@ export function registerImport(program: Command): void {
       'scores: one backend\'s columns, repeatable: NAME:wer=col,words=col | NAME:errors=col,words=col | NAME:sub=col,del=col,ins=col,words=col',
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option('--corpus-name <name>', 'scores: corpus name in run.json (default: the file name)')
+    .option('--corpus-name <name>', 'scores: corpus name in run.json; stm: the utterances\' corpus (default: the file name)')
+    .option('--label-keys <keys>', 'stm: attribute names for the segment labels <a,b,…> by position, e.g. overall,focus,sex (default: the ;; CATEGORY titles of the stm header)')
     .addHelpText('after', `
 Score tables (import scores): per-utterance results from another pipeline become a run export that report,
 compare and check read. --map names id=, speaker=, label.<key>= (and optional duration=, ref=, hyp=) columns;
@@ -69,6 +72,11 @@ each --backend names one backend's columns. Example:
         if (s.missing) process.stdout.write(`${s.missing} utterance × backend cells were empty: stored as failed (counted in the card, excluded from rates)\n`);
         return;
       }
+      if (flags.labelKeys !== undefined && format !== 'stm') throw new UsageError('--label-keys is for import stm');
+      const labelKeys = flags.labelKeys?.split(',').map((k) => k.trim());
+      if (labelKeys?.some((k) => !/^[A-Za-z][A-Za-z0-9_]*$/.test(k))) {
+        throw new UsageError(`--label-keys takes comma-separated names (letters, digits, _), not "${flags.labelKeys}"`);
+      }
       const labels = flags.labels ? await loadLabelMap(flags.labels) : undefined;
       const columns = flags.map ? parseColumnMap(flags.map) : undefined;
       const warnings = new WarningSummary();
@@ -82,6 +90,7 @@ each --backend names one backend's columns. Example:
         language: flags.language,
         includeInterviewers: flags.includeInterviewers,
         warnings,
+        ...(format === 'stm' ? { importer: stmImporter({ labelKeys, ...(flags.corpusName ? { corpus: flags.corpusName } : {}) }) } : {}),
       }).finally(() => {
         for (const l of warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
       });

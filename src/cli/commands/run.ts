@@ -16,6 +16,8 @@ import { loadRunForReport } from '../../score/run-export.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
 import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+// Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
+import '../../scoreimport/ctm-backend.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {

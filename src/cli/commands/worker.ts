@@ -3,6 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
 import { startQueueWorker } from '../../scaleout/queue-worker.ts';
+// Backend type `ctm` (registered by the score-import stage).
+import '../../scoreimport/ctm-backend.ts';
 
 interface WorkerFlags {
   queue: string;

@@ -5,7 +5,7 @@ import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import type { ImportContext, Imported } from './common.ts';
+import type { ImportContext, Imported, Importer } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
 import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';
 import { importSpeechAccentArchive } from './saa.ts';
@@ -34,6 +34,8 @@ export interface ImportOptions {
   warnings?: WarningSummary;
   /** Called for each warning as it happens (besides the summary). */
   warn?: (message: string, kind: string) => void;
+  /** An importer from a later stage (e.g. `stm`, which reads with the score stage's reader) used instead of `format`'s. */
+  importer?: Importer;
 }
 
 export interface ImportSummary {
@@ -79,7 +81,7 @@ export function importCorpus(format: ImportFormat, input: string, ctx: ImportCon
  * to `<manifest>.annotations.json` ({ utteranceId: PhoneError[] }).
  */
 export async function importToManifest(format: string, input: string, opts: ImportOptions): Promise<ImportSummary> {
-  if (!(IMPORT_FORMATS as readonly string[]).includes(format)) {
+  if (!opts.importer && !(IMPORT_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`unknown import format "${format}" (one of: ${IMPORT_FORMATS.join(', ')})`);
   }
   if (opts.language !== undefined && !/^[a-z]{2}$/.test(opts.language)) {
@@ -113,7 +115,8 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const speakers = new Set<string>();
   let ok = false;
   try {
-    for await (const { utt, file, line } of importCorpus(format as ImportFormat, input, ctx, annotations)) {
+    const source = opts.importer ? opts.importer(input, ctx) : importCorpus(format as ImportFormat, input, ctx, annotations);
+    for await (const { utt, file, line } of source) {
       const where = line === undefined ? file : `${file}:${line}`;
       const prev = seen.get(utt.id);
       if (prev) throw new InputError(file, line, `duplicate utterance id "${utt.id}" (first from ${prev})`);
