@@ -99,3 +99,34 @@ describe.skipIf(!have)('run scorer: sclite markup in references and hypotheses',
     }, 60_000);
   }
 });
+
+describe('run scorer: malformed markup', () => {
+  it('an unclosed "{" in one reference fails that row with a clear error; the other rows are scored', async () => {
+    writeFileSync(
+      join(dir, 'manifest.jsonl'),
+      [
+        { id: 'a-1', text: 'the cat { sat / sit' },
+        { id: 'a-2', text: 'the { dog / hound } ran' },
+        { id: 'b-1', text: 'a plain sentence' },
+      ]
+        .map((u) => JSON.stringify({ ...u, speaker: u.id.slice(0, 1), labels: { accent: 'x' } }))
+        .join('\n') + '\n',
+    );
+    const hyp = join(dir, 'bad-hyp.trn');
+    writeFileSync(hyp, 'the cat sat (a-1)\nthe hound ran (a-2)\na plain sentence (b-1)\n');
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (stderr.push(String(s)), true)) as typeof process.stderr.write;
+    let exp: string;
+    try {
+      exp = await runSuite('badmarkup', 'sclite', { hyp });
+    } finally {
+      process.stderr.write = write;
+    }
+    const rows = new Map(loadRunForReport(exp).utterances.map((u) => [u.id, u]));
+    expect(rows.get('a-1')).toMatchObject({ status: 'failed', error: 'markup: reference of a-1: unbalanced "{": the alternation is not closed with "}"' });
+    expect(rows.get('a-2')).toMatchObject({ status: 'ok', words: { ref: 3, hits: 3, sub: 0, del: 0, ins: 0 } });
+    expect(rows.get('b-1')!.status).toBe('ok');
+    expect(stderr.join('')).toContain('1 utterance(s) with malformed markup were not scored');
+  }, 30_000);
+});
