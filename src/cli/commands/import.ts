@@ -52,6 +52,11 @@ compare and check read. --map names id=, speaker=, label.<key>= (and optional du
 each --backend names one backend's columns. Example:
   asrfair import scores results.csv -o reports/imported --map id=utt,speaker=spk,label.accent=accent \\
     --backend amazon:wer=amazon_wer,words=n_words --backend google:errors=google_err,words=n_words`)
+    .addHelpText('after', `
+NIST stm (import stm): one utterance per segment (id <file>_<channel>_<nnnn>, stm speaker, start/end, no
+audio); labels <O,F0,M> → attributes by position: --label-keys names, else the ;; CATEGORY titles; a segment
+with IGNORE_TIME_SEGMENT_IN_SCORING is left out and counted, an empty one kept as "@". Hypotheses: a suite
+backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by time as sclite does).`)
     .addHelpText(
       'after',
       '\nMarkup policies (never reference words; each utterance records what was removed in "markup"):\n' +
