@@ -15,6 +15,7 @@ import { parseTrnLine, speakerOf } from '../../src/score/trn.ts';
 import { loadRunForReport } from '../../src/score/run-export.ts';
 import { parseScliteOutput, SCLITE, scliteAvailable } from './sclite-run.ts';
 import { TSCLITE_DIR } from './tsclite.ts';
+import { BIN } from '../helpers/cli.ts';
 
 const have = scliteAvailable && existsSync(join(TSCLITE_DIR, 'tests.ref'));
 let dir: string;
@@ -128,5 +129,11 @@ describe('run scorer: malformed markup', () => {
     expect(rows.get('a-2')).toMatchObject({ status: 'ok', words: { ref: 3, hits: 3, sub: 0, del: 0, ins: 0 } });
     expect(rows.get('b-1')!.status).toBe('ok');
     expect(stderr.join('')).toContain('1 utterance(s) with malformed markup were not scored');
+  }, 30_000);
+
+  it('asrfair validate --suite names the manifest file:line of a reference with malformed markup', () => {
+    const r = spawnSync(process.execPath, [BIN, 'validate', join(dir, 'manifest.jsonl'), '--suite', join(dir, 'badmarkup.yaml')], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'manifest.jsonl')}:1: unbalanced "{": the alternation is not closed with "}" (id a-1; the suite reads sclite markup)`);
   }, 30_000);
 });

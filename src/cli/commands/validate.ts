@@ -7,6 +7,9 @@ import { existsSync, statSync } from 'node:fs';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
 import { loadSuite } from '../../run/suite.ts';
 import { prepareBackends, type RunBackend } from '../../run/engine.ts';
+import { parseMarkup, type MarkupOptions } from '../../text/markup.ts';
+// Backend type `ctm` (registered by the score-import stage).
+import '../../scoreimport/ctm-backend.ts';
 
 /**
  * With a suite: which of its backends answer by utterance id (and so can run text-only utterances), and, for
@@ -31,17 +34,29 @@ export function registerValidate(program: Command): void {
     )
     .argument('<manifest>', 'JSONL manifest')
     .option('--no-audio-check', 'do not check that audio files exist')
-    .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends: text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances')
+    .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends (text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances) and its markup convention (references with malformed sclite markup, e.g. an unclosed "{", are errors at their line)')
     .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string }) => {
       const errors = new WarningSummary();
       const warnings: string[] = [];
       const backends = opts.suite ? await suiteBackends(opts.suite) : [];
+      // With a suite reading sclite markup: a reference the run scorer would refuse is an error here, at its line.
+      const sm = opts.suite ? loadSuite(opts.suite).markup : undefined;
+      const markup: MarkupOptions | undefined =
+        sm?.convention === 'sclite' ? { caseSensitive: sm.caseSensitive, caseFold: sm.caseFold, optionalDeletable: sm.optionallyDeletable, fragments: sm.fragments } : undefined;
       const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
       const seen = new Set<string>();
       let ok = 0;
       let textOnly = 0;
       for await (const u of readManifest(manifest, { onError: (e) => errors.add(kindOf(e.detail), e.message) })) {
         seen.add(u.id);
+        if (markup) {
+          try {
+            parseMarkup(u.text, markup, u.source.file, u.source.line);
+          } catch (e) {
+            errors.add('malformed markup', `${(e as Error).message} (id ${u.id}; the suite reads sclite markup)`);
+            continue;
+          }
+        }
         if (!hasAudio(u)) {
           if (needAudio.length) {
             const names = needAudio.map((b) => `"${b.spec.name}" (${b.spec.type})`).join(', ');
