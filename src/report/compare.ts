@@ -87,6 +87,11 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   if (a.meta.normaliser.name !== b.meta.normaliser.name || a.meta.normaliser.version !== b.meta.normaliser.version) {
     notes.push(`Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): differences may come from normalisation.`);
   }
+  if (JSON.stringify(a.meta.scoring ?? null) !== JSON.stringify(b.meta.scoring ?? null)) {
+    const how = (m: typeof a.meta): string =>
+      m.scoring ? `markup ${m.scoring.markup.convention}${m.scoring.glm ? `, GLM ${m.scoring.glm.name} sha256 ${m.scoring.glm.sha256.slice(0, 12)}` : ', no GLM'}` : 'not recorded';
+    notes.push(`Transcript markup or GLM settings differ (A ${how(a.meta)}; B ${how(b.meta)}; see each run.json "scoring"): differences may come from how texts were read.`);
+  }
   const tables: CompareTable[] = conditions.map((condition) => {
     const ua = a.utterances.filter((u) => u.backend === ba.key && u.condition === condition);
     const ub = b.utterances.filter((u) => u.backend === bb.key && u.condition === condition);

@@ -139,7 +139,9 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
         audio: item.utt.audio,
       };
       if (error !== undefined) out.error = error;
-      const dur = item.utt.durationSec ?? r?.durationSec ?? undefined;
+      // A text-only segment (stm import) has no audio to measure: its segment times give the duration.
+      const span = item.utt.start !== undefined && item.utt.end !== undefined && !item.utt.audio ? item.utt.end - item.utt.start : undefined;
+      const dur = item.utt.durationSec ?? r?.durationSec ?? span;
       if (dur !== undefined && dur !== null) out.durationSec = dur;
       if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;

@@ -57,9 +57,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('suite glm: on the Artie corpus with Amazon en-US', () => {
   let withGlm: string;
+  let without: string;
   it('per-speaker counts of the run equal asrfair score --glm on the same texts, and the GLM changes them', async () => {
     withGlm = await run('artie-glm', ['glm: ' + GLM]);
-    const without = await run('artie-noglm', []);
+    without = await run('artie-noglm', []);
     const rows = loadRunForReport(withGlm).utterances.filter((u) => u.status === 'ok');
     expect(rows.length).toBeGreaterThan(1600);
     // The same utterances through `score`: manifest JSONL as reference, the vendor's answers as JSONL hypotheses.
@@ -108,4 +109,11 @@ describe('suite glm: on the Artie corpus with Amazon en-US', () => {
     writeFileSync(bad, '* name "bad"\nTHIS LINE HAS NO ARROW\n');
     await expect(run('artie-badglm', [`glm: ${bad}`])).rejects.toThrow(`${bad}:2: not a GLM rule`);
   });
+
+  it('compare of the runs with and without the GLM says their scoring settings differ', () => {
+    const r = spawnSync(process.execPath, [BIN, 'compare', without, withGlm, '--format', 'md', '--out', join(dir, 'cmp')], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(join(dir, 'cmp', 'compare.md'), 'utf8');
+    expect(md).toMatch(/Transcript markup or GLM settings differ \(A markup sclite, no GLM; B markup sclite, GLM en20030506\.glm sha256 [0-9a-f]{12}/);
+  }, 60_000);
 });

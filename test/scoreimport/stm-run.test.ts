@@ -70,6 +70,8 @@ describe.skipIf(!have)('asrfair import stm + ctm backend: run and report give sc
       await runCommand(suite, { progress: false, drainSec: 5, store: join(dir, 'store.sqlite'), out, say: () => undefined, gate: false });
       const rows = loadRunForReport(out).utterances;
       expect(rows.every((u) => u.status === 'ok')).toBe(true);
+      // No audio: the segment times give the duration (the card's Hours).
+      expect(rows.find((u) => u.id === '2347_a_0000')!.durationSec).toBeCloseTo(3.47 - 1.06, 9);
 
       // Label columns of lvc: O (category_0), WA and NA (alternations).
       const cols: [string, string][] = [['category_0', 'o'], ['alternations', 'wa'], ['alternations', 'na']];
