@@ -8,7 +8,6 @@ import {
   spanWords,
   speakerOf,
   trnSpan,
-  type TextEncoding,
   type TranscriptFormat,
 } from './trn.ts';
 
@@ -27,8 +26,6 @@ export interface ScoreOptions extends ScorerOptions {
    * first `-` (else `_`); `wsj`: the first three characters. Speakers are case-folded with the ids.
    */
   idFormat?: IdFormat;
-  /** Both files' text encoding (default UTF-8; `gb2312` = sclite `-e gb`). */
-  encoding?: TextEncoding;
 }
 
 export type IdFormat = 'rm' | 'spu_id' | 'wsj';

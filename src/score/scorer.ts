@@ -12,6 +12,7 @@ import { alignNetworks } from './network.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
+import type { TextEncoding } from './trn.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type NetWord, type ParsedText, type WordNetwork } from '../text/markup.ts';
 
@@ -44,6 +45,8 @@ export interface ScorerOptions {
   keepAlignments?: boolean;
   /** Called for every scored utterance. */
   onUtterance?: (u: UtteranceScore) => void;
+  /** The input files' text encoding (default UTF-8; `gb2312` = sclite `-e gb`). */
+  encoding?: TextEncoding;
 }
 
 export interface UtteranceScore {

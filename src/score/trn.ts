@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import { readLines } from '../manifest/jsonl.ts';
 import { InputError } from '../manifest/errors.ts';
+import { decodeGb2312, invalidGb2312At } from './gb2312.ts';
 
 /** One reference or hypothesis transcript with where it came from. */
 export interface Transcript {
@@ -141,23 +142,10 @@ export function parseJsonlTranscript(text: string, file: string, line: number): 
 
 /**
  * Text encodings a transcript file may be declared in: UTF-8 (default), or GB2312 as sclite's
- * `-e gb` reads Mandarin (EUC-CN: ASCII, or two bytes 0xA1–0xF7 then 0xA1–0xFE), decoded with the
- * WHATWG GBK decoder, of which GB2312 is a subset (same code points for every GB2312 character).
+ * `-e gb` reads Mandarin (EUC-CN; see `gb2312.ts`).
  */
 export type TextEncoding = 'utf-8' | 'gb2312';
 export const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf-8', 'gb2312'];
-
-/** First byte offset in `b` that is not valid EUC-CN (GB2312), or -1. */
-export function invalidGb2312At(b: Uint8Array): number {
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    if (c < 0x80) continue;
-    const t = b[i + 1];
-    if (c < 0xa1 || c > 0xf7 || t === undefined || t < 0xa1 || t > 0xfe) return i;
-    i++;
-  }
-  return -1;
-}
 
 /**
  * Reads a text file line by line on demand (`next()`), synchronously in 4 MB chunks: the scoring
@@ -187,7 +175,7 @@ export class LineReader {
     } catch (e) {
       throw new InputError(path, undefined, `cannot read: ${(e as Error).message}`);
     }
-    this.decoder = new TextDecoder(encoding === 'gb2312' ? 'gbk' : 'utf-8', { fatal: true });
+    this.decoder = new TextDecoder('utf-8', { fatal: true });
   }
 
   /** The current line's text (a new string). */
@@ -260,7 +248,7 @@ export class LineReader {
     const bad = this.encoding === 'gb2312' ? invalidGb2312At(bytes) : -1;
     try {
       if (bad >= 0) throw new Error('invalid');
-      this.chunk = this.decoder.decode(bytes);
+      this.chunk = this.encoding === 'gb2312' ? decodeGb2312(bytes) : this.decoder.decode(bytes);
       return;
     } catch {
       // Name the offending line.
@@ -272,7 +260,7 @@ export class LineReader {
         lineNo++;
         const part = bytes.subarray(start, end);
         let ok = this.encoding !== 'gb2312' || invalidGb2312At(part) < 0;
-        if (ok) {
+        if (ok && this.encoding !== 'gb2312') {
           try {
             this.decoder.decode(part);
           } catch {
@@ -296,6 +284,16 @@ export function forEachLine(path: string, fn: (text: string, line: number) => vo
   const r = new LineReader(path, encoding);
   try {
     while (r.next()) fn(r.text, r.line);
+  } finally {
+    r.close();
+  }
+}
+
+/** Every line of a text file as `{line, text}` (see `LineReader`: encoding, file:line errors). */
+export function* linesOf(path: string, encoding: TextEncoding = 'utf-8'): Generator<{ line: number; text: string }> {
+  const r = new LineReader(path, encoding);
+  try {
+    while (r.next()) yield { line: r.line, text: r.text };
   } finally {
     r.close();
   }
