@@ -98,6 +98,29 @@ describe('scoreFiles: in-step reading and the plain-word fast path', () => {
   });
 });
 
+describe.skipIf(!scliteAvailable)('case folding: the default is sclite\'s (A–Z only)', () => {
+  const DATA = join(import.meta.dirname, '../../../shared/data/sctk-sclite-testdata');
+  const sum = (args: string[]): number[] => {
+    const r = spawnSync('/usr/lib/sctk/bin/sclite', ['-r', 'test.vietnamese.ref.trn', 'trn', '-h', 'test.vietnamese.hyp.trn', 'trn', '-i', 'spu_id', ...args, '-o', 'rsum', 'stdout'], { cwd: DATA, encoding: 'utf8' });
+    const m = /\|\s*Sum\s*\|\s*\d+\s+\d+\s*\|\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/.exec(r.stdout);
+    return m!.slice(1).map(Number);
+  };
+  const ours = (args: string[]): number[] => {
+    const json = join(dir, `case${args.join('')}.json`);
+    const r = spawnSync(process.execPath, [BIN, 'score', '--ref', join(DATA, 'test.vietnamese.ref.trn'), '--hyp', join(DATA, 'test.vietnamese.hyp.trn'), '--id-format', 'spu_id', '--missing-hyp', 'skip', '--confusions', '0', '--json', json, ...args], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const w = (JSON.parse(readFileSync(json, 'utf8')) as { words: { hits: number; sub: number; del: number; ins: number } }).words;
+    return [w.hits, w.sub, w.del, w.ins];
+  };
+  it("SCTK's test17 (Vietnamese): default = sclite -e utf-8; --case-fold unicode = sclite -e utf-8 babel_vietnamese", () => {
+    const plain = sum(['-e', 'utf-8']);
+    const babel = sum(['-e', 'utf-8', 'babel_vietnamese']);
+    expect(plain).not.toEqual(babel);
+    expect(ours([])).toEqual(plain);
+    expect(ours(['--case-fold', 'unicode'])).toEqual(babel);
+  });
+});
+
 describe('GB2312 input (sclite -e gb)', () => {
   it("decodes every assigned two-byte code as Debian's iconv -f GB2312 does and refuses the unassigned ones", () => {
     const codes: Buffer[] = [];

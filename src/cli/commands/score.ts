@@ -160,7 +160,7 @@ export function registerScore(program: Command): void {
     .option('--json <file>', 'also write the full result as JSON')
     .option('--confusions <n>', 'show the top N substitutions, deletions and insertions (0 = none)', '10')
     .option('-s, --case-sensitive', 'compare words and utterance ids case-sensitively (= sclite -s; default folds case like sclite)')
-    .option('--case-fold <how>', 'case folding when not case-sensitive: unicode | ascii (ascii = sclite without a -e localisation)', 'unicode')
+    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese)', 'ascii')
     .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
