@@ -1,19 +1,21 @@
 /**
- * `asrfair score` (the command users run, spawned as `node bin/asrfair.mjs score ...`) versus NIST
- * sclite on the same trn files, plus the aligner alone in this process.
- *   node --import tsx bench/score.ts [--utterances 100000] [--words 15] [--rounds 2]
- * Prints child CPU time (user + system) and peak RSS from GNU time for both commands, and the
- * ratios sclite/ours. Goals: CLI ≥ 5× sclite's CPU at 100k utterances, ≥ 10× at 1M, peak memory
- * under 1/10 of sclite's. Totals must be equal (asrfair run as `-s --missing-hyp skip`, = sclite -s).
- * Rounds interleave the two commands so load from other processes hits both alike; the best round
- * of each is kept. sclite needs ~45 KB per utterance: when that does not fit in the free memory it is
- * not run, and its CPU is extrapolated linearly from a 100k run (said so in the output).
+ * `asrfair score` (the command users run, spawned as `node bin/asrfair.mjs score ...`, compiled
+ * `dist/` when fresh) versus NIST sclite on the same trn files.
+ *   node --import tsx bench/score.ts [--utterances 1000000] [--small 100000] [--sclite-sizes 100000,200000,300000] [--words 15] [--rounds 2]
+ * Prints child CPU time (user + system) and peak RSS from GNU time, and the ratios sclite/ours at
+ * the small size (100k) and the large one (1M). Goals: CLI ≥ 5× sclite's CPU at 100k, ≥ 10× at 1M,
+ * peak memory under 1/10 of sclite's. Totals must be equal (asrfair run as `-s --missing-hyp skip`,
+ * = sclite -s). Rounds interleave the commands so load from other processes hits all alike; the
+ * best round of each is kept.
+ * sclite needs ~45 KB per utterance (~45 GB at 1M): it is run at every size of `--sclite-sizes`
+ * that fits in free memory, its CPU growth is fitted (least squares on log CPU vs log n: CPU ∝ n^b),
+ * and its 1M cost is taken as the SMALLER of the linear extrapolation from the largest size run and
+ * the fitted power law: the conservative reference when growth is superlinear. The output says so.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { freemem, tmpdir } from 'node:os';
+import { freemem, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Aligner } from '../src/score/align.ts';
 import { writeTrn } from '../src/score/trn.ts';
 import { randomCorpus, type Pair } from '../test/score/random-corpus.ts';
@@ -71,75 +73,153 @@ function parseRsumTotals(out: string): Totals {
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
+/** Least-squares fit of log y = log a + b log x; returns [a, b]. */
+export function powerFit(xs: number[], ys: number[]): [number, number] {
+  const lx = xs.map(Math.log);
+  const ly = ys.map(Math.log);
+  const n = xs.length;
+  const mx = lx.reduce((a, b) => a + b, 0) / n;
+  const my = ly.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (lx[i]! - mx) * (ly[i]! - my);
+    sxx += (lx[i]! - mx) ** 2;
+  }
+  const b = sxx > 0 ? sxy / sxx : 1;
+  return [Math.exp(my - b * mx), b];
+}
+
+function listArg(name: string, dflt: number[]): number[] {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1]!.split(',').map(Number) : dflt;
+}
+
+const SCLITE_BYTES_PER_UTT = 45e3;
+
 async function main(): Promise<void> {
   if (!existsSync(SCLITE)) throw new Error(`sclite not found at ${SCLITE} (Debian package sctk)`);
   if (!existsSync(TIME)) throw new Error(`${TIME} not found (Debian package time)`);
-  const utterances = arg('--utterances', 100_000);
+  const large = arg('--utterances', 1_000_000);
+  const small = arg('--small', 100_000);
   const words = arg('--words', 15);
   const rounds = arg('--rounds', 2);
+  const scliteSizes = listArg('--sclite-sizes', [100_000, 200_000, 300_000]).filter((n) => n <= large);
+  // The command users run is the compiled one (`prepare` builds it): build now, so a stale dist/
+  // does not send the CLI through tsx. Do not edit src/ while the bench runs.
+  const build = spawnSync(process.execPath, [join(import.meta.dirname, '../scripts/build.mjs')], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
   const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-score-'));
   try {
-    const pairs: Pair[] = [...randomCorpus({ utterances, speakers: 200, vocab: 2000, meanWords: words, seed: 42 })];
-    const ref = join(dir, 'ref.trn');
-    const hyp = join(dir, 'hyp.trn');
-    await writeTrn(ref, pairs.map((p) => ({ id: p.id, text: p.ref.join(' ') })));
-    await writeTrn(hyp, pairs.map((p) => ({ id: p.id, text: p.hyp.join(' ') })));
-    console.log(`corpus: ${utterances} utterances, mean ${words} words, 200 speakers; ${rounds} interleaved rounds, best kept`);
-    console.log('note: the machine may be shared; ratios come from the same rounds, so load hits both commands alike');
+    const pairs: Pair[] = [...randomCorpus({ utterances: large, speakers: 200, vocab: 2000, meanWords: words, seed: 42 })];
+    const files = new Map<number, { ref: string; hyp: string }>();
+    for (const n of new Set([small, large, ...scliteSizes])) {
+      const f = { ref: join(dir, `ref${n}.trn`), hyp: join(dir, `hyp${n}.trn`) };
+      const sub = pairs.slice(0, n);
+      await writeTrn(f.ref, sub.map((p) => ({ id: p.id, text: p.ref.join(' ') })));
+      await writeTrn(f.hyp, sub.map((p) => ({ id: p.id, text: p.hyp.join(' ') })));
+      files.set(n, f);
+    }
+    console.log(`corpus: ${large} utterances (first ${small} for the small size), mean ${words} words, 200 speakers; ${rounds} interleaved rounds, best kept`);
+    console.log(`machine: load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on its cores; ratios come from the same rounds, so load hits every command alike`);
 
-    // sclite's peak RSS grows ~45 KB per utterance (4.4 GB at 100k): run it only where it fits.
-    const scliteFits = utterances * 45e3 < freemem() * 0.8;
-    const json = join(dir, 'out.json');
-    const cliArgs = [BIN, 'score', '--ref', ref, '--hyp', hyp, '-s', '--missing-hyp', 'skip', '--confusions', '0', '--json', json];
-    let sc: Measured | undefined;
-    let cli: Measured | undefined;
+    // sclite's peak RSS grows ~45 KB per utterance: run it only where it fits.
+    const fits = (n: number): boolean => n * SCLITE_BYTES_PER_UTT < freemem() * 0.7;
+    const cliArgs = (n: number, json: string): string[] => {
+      const f = files.get(n)!;
+      return [BIN, 'score', '--ref', f.ref, '--hyp', f.hyp, '-s', '--missing-hyp', 'skip', '--confusions', '0', '--json', json];
+    };
+    const scliteArgs = (n: number): string[] => {
+      const f = files.get(n)!;
+      return ['-s', '-r', f.ref, 'trn', '-h', f.hyp, 'trn', '-i', 'rm', '-o', 'rsum', 'stdout'];
+    };
+    const sc = new Map<number, Measured>();
+    const cli = new Map<number, Measured>();
+    const sizes = [...new Set([small, ...scliteSizes, large])].sort((a, b) => a - b);
     for (let round = 0; round < rounds; round++) {
-      if (scliteFits) sc = best(sc, measure(SCLITE, ['-s', '-r', ref, 'trn', '-h', hyp, 'trn', '-i', 'rm', '-o', 'rsum', 'stdout']));
-      cli = best(cli, measure(process.execPath, cliArgs));
+      for (const n of sizes) {
+        if (fits(n) && (n === small || n === large || scliteSizes.includes(n))) sc.set(n, best(sc.get(n), measure(SCLITE, scliteArgs(n))));
+        if (n === small || n === large) cli.set(n, best(cli.get(n), measure(process.execPath, cliArgs(n, join(dir, `out${n}.json`)))));
+      }
     }
     const idle = measure(process.execPath, [BIN, 'score', '--help']);
-    const j = JSON.parse(readFileSync(json, 'utf8')) as { utterances: number; words: Omit<Totals, 'sentences' | 'words'> & { ref: number } };
-    const ours: Totals = { sentences: j.utterances, words: j.words.ref, hits: j.words.hits, sub: j.words.sub, del: j.words.del, ins: j.words.ins };
+    const totalsOf = (n: number): Totals => {
+      const j = JSON.parse(readFileSync(join(dir, `out${n}.json`), 'utf8')) as { utterances: number; words: Omit<Totals, 'sentences' | 'words'> & { ref: number } };
+      return { sentences: j.utterances, words: j.words.ref, hits: j.words.hits, sub: j.words.sub, del: j.words.del, ins: j.words.ins };
+    };
 
-    // The aligner alone, in this process, on the same (case-sensitive) tokens.
+    // The aligner alone, in this process, on the same (case-sensitive) tokens of the large set.
     const aligner = new Aligner('sclite');
-    let alignMs = Infinity;
-    for (let round = 0; round < rounds; round++) {
-      const c0 = process.cpuUsage();
-      for (const p of pairs) aligner.counts(p.ref, p.hyp);
-      const c = process.cpuUsage(c0);
-      alignMs = Math.min(alignMs, (c.user + c.system) / 1000);
+    const c0 = process.cpuUsage();
+    const sum: Totals = { sentences: 0, words: 0, hits: 0, sub: 0, del: 0, ins: 0 };
+    for (const p of pairs) {
+      const c = aligner.counts(p.ref, p.hyp);
+      sum.sentences++;
+      sum.words += c.ref;
+      sum.hits += c.hits;
+      sum.sub += c.sub;
+      sum.del += c.del;
+      sum.ins += c.ins;
     }
+    const cu = process.cpuUsage(c0);
+    const alignMs = (cu.user + cu.system) / 1000;
 
-    console.log(`asrfair score (CLI): ${s(cli!.cpuMs)} CPU, peak RSS ${cli!.maxRssMb.toFixed(0)} MB (of which start-up: ${s(idle.cpuMs)} CPU, ${idle.maxRssMb.toFixed(0)} MB for \`score --help\`)`);
-    console.log(`aligner alone:       ${s(alignMs)} CPU in-process`);
-    if (sc) {
-      const theirs = parseRsumTotals(sc.stdout);
-      const same = JSON.stringify(theirs) === JSON.stringify(ours);
-      console.log(`sclite -s:           ${s(sc.cpuMs)} CPU, peak RSS ${sc.maxRssMb.toFixed(0)} MB`);
-      console.log(`totals sclite ${JSON.stringify(theirs)}\ntotals ours   ${JSON.stringify(ours)}\ntotals equal: ${same}`);
-      console.log(`CLI CPU ratio sclite/asrfair:     ${(sc.cpuMs / cli!.cpuMs).toFixed(1)}× (goal ≥ ${utterances >= 1e6 ? 10 : 5}×)`);
-      console.log(`CLI memory ratio sclite/asrfair:  ${(sc.maxRssMb / cli!.maxRssMb).toFixed(1)}× peak RSS (goal ≥ 10×)`);
-      console.log(`aligner CPU ratio sclite/aligner: ${(sc.cpuMs / alignMs).toFixed(1)}×`);
-      if (!same) {
-        console.error('FAIL: totals differ from sclite');
-        process.exitCode = 1;
+    console.log(`\nasrfair score start-up: ${s(idle.cpuMs)} CPU, ${idle.maxRssMb.toFixed(0)} MB (\`score --help\`; goal < 0.5 s)`);
+    const measured = [...sc.keys()].sort((a, b) => a - b);
+    for (const n of measured) console.log(`sclite -s at ${String(n).padStart(7)}: ${s(sc.get(n)!.cpuMs)} CPU, peak RSS ${sc.get(n)!.maxRssMb.toFixed(0)} MB`);
+    let fit: [number, number] | undefined;
+    if (measured.length >= 2) {
+      fit = powerFit(measured, measured.map((n) => sc.get(n)!.cpuMs));
+      console.log(`sclite CPU growth fitted over ${measured.join(', ')}: CPU ∝ n^${fit[1].toFixed(2)} (1.00 = linear)`);
+    }
+    let failed = false;
+    for (const n of [small, large]) {
+      const ours = cli.get(n)!;
+      const tot = totalsOf(n);
+      console.log(`\n== ${n} utterances ==`);
+      console.log(`asrfair score (CLI): ${s(ours.cpuMs)} CPU, peak RSS ${ours.maxRssMb.toFixed(0)} MB`);
+      const goal = n >= 1_000_000 ? 10 : 5;
+      let refCpu: number;
+      let refRss: number;
+      const run = sc.get(n);
+      if (run) {
+        const theirs = parseRsumTotals(run.stdout);
+        const same = JSON.stringify(theirs) === JSON.stringify(tot);
+        console.log(`sclite -s (run):     ${s(run.cpuMs)} CPU, peak RSS ${run.maxRssMb.toFixed(0)} MB; totals equal: ${same}`);
+        if (!same) {
+          console.log(`totals sclite ${JSON.stringify(theirs)}\ntotals ours   ${JSON.stringify(tot)}`);
+          failed = true;
+        }
+        refCpu = run.cpuMs;
+        refRss = run.maxRssMb;
+      } else {
+        const top = measured[measured.length - 1];
+        if (top === undefined) {
+          console.log('sclite not run at any size (not enough free memory): no ratio');
+          continue;
+        }
+        const linear = (sc.get(top)!.cpuMs * n) / top;
+        const power = fit ? fit[0] * n ** fit[1] : linear;
+        refCpu = Math.min(linear, power);
+        refRss = (sc.get(top)!.maxRssMb * n) / top;
+        console.log(
+          `sclite NOT RUN at ${n}: it would need ~${((n * SCLITE_BYTES_PER_UTT) / 1e9).toFixed(0)} GB (free: ${(freemem() / 1e9).toFixed(0)} GB). ` +
+            `Reference = the smaller of: linear extrapolation ×${(n / top).toFixed(1)} from its ${top} run: ${s(linear)}; ` +
+            `the fitted power law: ${fit ? s(power) : 'n/a (one size)'} → ${s(refCpu)} CPU; memory linear: ${refRss.toFixed(0)} MB`,
+        );
+        const theirs = sum;
+        const same = JSON.stringify(theirs) === JSON.stringify(tot);
+        console.log(`totals equal to the in-process aligner's: ${same}`);
+        if (!same) failed = true;
       }
-    } else {
-      // Extrapolate sclite from a 100k-utterance run in this process's rounds.
-      const n = 100_000;
-      const sub = pairs.slice(0, n);
-      const r100 = join(dir, 'ref100k.trn');
-      const h100 = join(dir, 'hyp100k.trn');
-      await writeTrn(r100, sub.map((p) => ({ id: p.id, text: p.ref.join(' ') })));
-      await writeTrn(h100, sub.map((p) => ({ id: p.id, text: p.hyp.join(' ') })));
-      const sc100 = measure(SCLITE, ['-s', '-r', r100, 'trn', '-h', h100, 'trn', '-i', 'rm', '-o', 'rsum', 'stdout']);
-      const f = utterances / n;
-      console.log(`sclite NOT RUN at ${utterances}: it would need ~${((utterances * 45e3) / 1e9).toFixed(0)} GB (free: ${(freemem() / 1e9).toFixed(0)} GB).`);
-      console.log(`sclite at 100k: ${s(sc100.cpuMs)} CPU, ${sc100.maxRssMb.toFixed(0)} MB; linear EXTRAPOLATION ×${f}: ${s(sc100.cpuMs * f)} CPU, ${(sc100.maxRssMb * f).toFixed(0)} MB`);
-      console.log(`CLI CPU ratio vs extrapolated sclite:    ${((sc100.cpuMs * f) / cli!.cpuMs).toFixed(1)}× (goal ≥ 10×)`);
-      console.log(`CLI memory ratio vs extrapolated sclite: ${((sc100.maxRssMb * f) / cli!.maxRssMb).toFixed(1)}×`);
-      console.log(`aligner CPU ratio vs extrapolated:       ${((sc100.cpuMs * f) / alignMs).toFixed(1)}×`);
+      const ratio = refCpu / ours.cpuMs;
+      console.log(`CLI CPU ratio sclite/asrfair:    ${ratio.toFixed(1)}× (goal ≥ ${goal}×)${ratio >= goal ? '' : '  BELOW GOAL'}`);
+      console.log(`CLI memory ratio sclite/asrfair: ${(refRss / ours.maxRssMb).toFixed(1)}× peak RSS (goal ≥ 10×)`);
+      if (n === large) console.log(`aligner alone in-process on the ${n}: ${s(alignMs)} CPU (${(refCpu / alignMs).toFixed(1)}× sclite)`);
+    }
+    if (failed) {
+      console.error('FAIL: totals differ');
+      process.exitCode = 1;
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

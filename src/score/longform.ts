@@ -58,8 +58,8 @@ export function assignUnitsToSegments(segs: readonly StmSegment[], units: readon
 export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: ScorerOptions = {}): Promise<LongformResult> {
   const scorer = new UtteranceScorer(opts, 'delete');
   const fold = scorer.foldId;
-  const stm = await readStm(stmPath, fold);
-  const ctm = await readCtm(ctmPath, fold);
+  const stm = await readStm(stmPath, fold, opts.encoding);
+  const ctm = await readCtm(ctmPath, fold, opts.encoding);
   for (const [key, units] of ctm) {
     if (!stm.channels.has(key) && units.length > 0) {
       throw new InputError(ctmPath, units[0]!.line, `file/channel "${key}" has no segment in the reference ${stmPath}`);

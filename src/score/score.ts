@@ -1,6 +1,15 @@
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type MissingHypPolicy, type ScoreResult, type ScorerOptions, type UtteranceScore } from './scorer.ts';
-import { detectFormat, forEachTranscript, type Transcript, type TranscriptFormat } from './trn.ts';
+import { StringTable } from './string-table.ts';
+import {
+  detectFormat,
+  LineReader,
+  parseJsonlTranscript,
+  spanWords,
+  speakerOf,
+  trnSpan,
+  type TranscriptFormat,
+} from './trn.ts';
 
 export type { MissingHypPolicy, ScoreResult, UtteranceScore };
 
@@ -22,44 +31,106 @@ export interface ScoreOptions extends ScorerOptions {
 export type IdFormat = 'rm' | 'spu_id' | 'wsj';
 export const ID_FORMATS: readonly IdFormat[] = ['rm', 'spu_id', 'wsj'];
 
+/** One side's transcript as read: its words are `src[start, end)` (a trn line's span, or JSONL text). */
+interface Side {
+  id: string;
+  /** JSONL's speaker (trn derives it from the id). */
+  speaker?: string;
+  src: string;
+  start: number;
+  end: number;
+  line: number;
+  trn: boolean;
+}
+
+function readSide(text: string, file: string, line: number, format: TranscriptFormat): Side | undefined {
+  if (format === 'jsonl') {
+    const t = parseJsonlTranscript(text, file, line);
+    return t && { id: t.id, speaker: t.speaker, src: t.text, start: 0, end: t.text.length, line, trn: false };
+  }
+  const s = trnSpan(text, file, line);
+  return s && { id: s.id, src: text, start: s.start, end: s.end, line, trn: true };
+}
+
+const sideText = (s: Side): string => (s.trn ? spanWords(s.src, s.start, s.end) : s.src);
+
+/** First line of every id seen on one side (duplicate check) in typed arrays: no string kept per id. */
+class IdLines {
+  private readonly table = new StringTable();
+  private lines = new Int32Array(1024);
+
+  /** Records `key` at `line`; returns the line it was first seen at, or 0 when new. */
+  see(key: string, line: number): number {
+    const e = this.table.lookup(key, 0, key.length, true);
+    if (!this.table.created()) return this.lines[e]!;
+    if (e === this.lines.length) {
+      const bigger = new Int32Array(this.lines.length * 2);
+      bigger.set(this.lines);
+      this.lines = bigger;
+    }
+    this.lines[e] = line;
+    return 0;
+  }
+}
+
 /**
- * Scores a hypothesis file against a reference file (trn or JSONL). Hypotheses are loaded (keyed by
- * id) and the references streamed, so memory is bounded by the hypothesis set, not by alignments.
- * A reference without hypothesis counts as all deletions (or is skipped, `missingHyp: 'skip'`);
- * a hypothesis without reference, or a duplicate id on either side, is an InputError naming file
- * and line. Ids match case-insensitively unless `markup.caseSensitive` (sclite folds id case too).
+ * Scores a hypothesis file against a reference file (trn or JSONL; UTF-8 or `encoding`). References
+ * are scored in file order. The hypothesis file is read in step with them: while the two files list
+ * the same ids in the same order nothing is kept but each id's line number (duplicate check); a
+ * hypothesis read ahead of its reference waits in a map. A reference without hypothesis counts as
+ * all deletions (or is skipped, `missingHyp: 'skip'`); a hypothesis without reference, or a
+ * duplicate id on either side, is an InputError naming file and line. Ids match case-insensitively
+ * unless `markup.caseSensitive` (sclite folds id case too). Plain-word utterances take the
+ * scorer's interning fast path (`UtteranceScorer.scorePlain`); the counts are the same.
  */
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
   const scorer = new UtteranceScorer(opts, opts.missingHyp ?? 'delete');
   const idKey = scorer.foldId;
+  const encoding = opts.encoding ?? 'utf-8';
+  const refFormat = opts.refFormat ?? detectFormat(refPath);
+  const hypFormat = opts.hypFormat ?? detectFormat(hypPath);
   // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given.
-  const speakerKey = (t: Transcript): string =>
-    t.format !== 'trn' ? t.speaker : idKey(opts.idFormat === 'wsj' ? t.id.slice(0, 3) : t.speaker);
+  const speakerKey = (s: Side): string =>
+    s.speaker !== undefined ? s.speaker : idKey(opts.idFormat === 'wsj' ? s.id.slice(0, 3) : speakerOf(s.id));
 
-  // Hypotheses are kept as (text, line) only; references are scored as they are read. A hypothesis
-  // entry remembers the reference line that used it (duplicate check without a second map).
-  const hyps = new Map<string, { id: string; text: string; line: number; refLine: number }>();
-  forEachTranscript(hypPath, opts.hypFormat ?? detectFormat(hypPath), (h) => {
-    const key = idKey(h.id);
-    const prev = hyps.get(key);
-    if (prev) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${prev.line})`);
-    hyps.set(key, { id: h.id, text: h.text, line: h.line, refLine: 0 });
-  });
-  const refsWithoutHyp = new Map<string, number>();
-  forEachTranscript(refPath, opts.refFormat ?? detectFormat(refPath), (r) => {
-    const key = idKey(r.id);
-    const h = hyps.get(key);
-    const first = h ? h.refLine : refsWithoutHyp.get(key);
-    if (first) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
-    if (h) h.refLine = r.line;
-    else refsWithoutHyp.set(key, r.line);
-    scorer.score(
-      { id: r.id, speaker: speakerKey(r) },
-      scorer.parse(r.text, refPath, r.line),
-      h ? scorer.parse(h.text, hypPath, h.line) : undefined,
-    );
-  });
-  const orphans = [...hyps.values()].filter((h) => h.refLine === 0);
+  const refSeen = new IdLines();
+  const hypSeen = new IdLines();
+  const waiting = new Map<string, Side>();
+  const hypReader = new LineReader(hypPath, encoding);
+  const refReader = new LineReader(refPath, encoding);
+  /** Reads hypotheses until the one keyed `want` (undefined: to the end), parking the others. */
+  const readHypsUntil = (want: string | undefined): Side | undefined => {
+    while (hypReader.next()) {
+      const h = readSide(hypReader.text, hypPath, hypReader.line, hypFormat);
+      if (!h) continue;
+      const key = idKey(h.id);
+      const first = hypSeen.see(key, h.line);
+      if (first) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${first})`);
+      if (key === want) return h;
+      waiting.set(key, h);
+    }
+    return undefined;
+  };
+  try {
+    while (refReader.next()) {
+      const r = readSide(refReader.text, refPath, refReader.line, refFormat);
+      if (!r) continue;
+      const key = idKey(r.id);
+      const first = refSeen.see(key, r.line);
+      if (first) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);
+      let h = waiting.get(key);
+      if (h) waiting.delete(key);
+      else h = readHypsUntil(key);
+      const u = { id: r.id, speaker: speakerKey(r) };
+      if (h && scorer.scorePlain(u, r.src, r.start, r.end, h.src, h.start, h.end)) continue;
+      scorer.score(u, scorer.parse(sideText(r), refPath, r.line), h ? scorer.parse(sideText(h), hypPath, h.line) : undefined);
+    }
+    readHypsUntil(undefined);
+  } finally {
+    refReader.close();
+    hypReader.close();
+  }
+  const orphans = [...waiting.values()];
   if (orphans.length > 0) {
     const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
     throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);

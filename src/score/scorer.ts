@@ -7,10 +7,12 @@ import type { AlignOp, CostModel, ErrorCounts } from './types.ts';
 import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { Aligner, tokenize } from './align.ts';
+import { FNV_BASIS, FNV_PRIME, StringTable } from './string-table.ts';
 import { alignNetworks } from './network.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
+import type { TextEncoding } from './trn.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type NetWord, type ParsedText, type WordNetwork } from '../text/markup.ts';
 
@@ -43,6 +45,8 @@ export interface ScorerOptions {
   keepAlignments?: boolean;
   /** Called for every scored utterance. */
   onUtterance?: (u: UtteranceScore) => void;
+  /** The input files' text encoding (default UTF-8; `gb2312` = sclite `-e gb`). */
+  encoding?: TextEncoding;
 }
 
 export interface UtteranceScore {
@@ -108,6 +112,10 @@ export function normaliseParsed(p: ParsedText, f: (t: string) => string): Parsed
 /** Parsed text as a network (a plain word list becomes a chain). */
 export const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ? p.net : wordsToNetwork(p.words));
 
+/** The characters that make a word more than a plain word in sclite's markup: {}/@;*\\()- */
+const MARKUP_CHAR = new Uint8Array(128);
+for (const c of '{}/@;*\\()-') MARKUP_CHAR[c.charCodeAt(0)] = 1;
+
 // eslint-disable-next-line no-control-regex
 const ASCII_ONLY = /^[\x00-\x7f]*$/;
 
@@ -168,6 +176,11 @@ export class UtteranceScorer {
   private readonly chars?: ErrorCounts;
   private readonly alignments?: UtteranceScore[];
   private utterances = 0;
+  /** Interned word ids for `scorePlain` (undefined when the options need the full parse). */
+  private readonly plainWords?: StringTable;
+  private readonly plainUnicodeFold: boolean;
+  private plainRef = new Int32Array(64);
+  private plainHyp = new Int32Array(64);
 
   constructor(
     private readonly opts: ScorerOptions,
@@ -190,6 +203,67 @@ export class UtteranceScorer {
     this.chars = doChars ? emptyCounts() : undefined;
     this.confusions = opts.confusions ? new ConfusionCounter() : undefined;
     this.alignments = opts.keepAlignments ? [] : undefined;
+    const plain = !this.normalise && !this.filter && !opts.charAlign && !doChars && !this.confusions && !this.alignments && !opts.onUtterance;
+    this.plainWords = plain ? new StringTable(!this.markup.caseSensitive) : undefined;
+    this.plainUnicodeFold = !this.markup.caseSensitive && this.markup.caseFold === 'unicode';
+  }
+
+  /**
+   * The fast path of `parse` + `score` for one utterance whose two sides are plain words (no markup
+   * character, and ASCII only when folding Unicode case): the words of `ref[rs, re)` and
+   * `hyp[hs, he)` are interned straight from the line, without a string per word, and only the
+   * counts are computed. Returns false, having done nothing, when the options (normaliser, GLM,
+   * `-c`, CER, confusions, kept alignments) or either side's text need the full parse.
+   */
+  scorePlain(u: { id: string; speaker: string }, ref: string, rs: number, re: number, hyp: string, hs: number, he: number): boolean {
+    if (!this.plainWords) return false;
+    const n = this.internPlain(ref, rs, re, false);
+    if (n < 0) return false;
+    const m = this.internPlain(hyp, hs, he, true);
+    if (m < 0) return false;
+    const r = this.plainRef;
+    const h = this.plainHyp;
+    let same = n === m;
+    for (let i = 0; same && i < n; i++) same = r[i] === h[i];
+    const wc = same ? { ref: n, hits: n, sub: 0, del: 0, ins: 0 } : this.wordAligner.countIds(r, n, h, m);
+    this.utterances++;
+    addCounts(this.words, wc);
+    this.speakers.add(u.speaker, wc);
+    return true;
+  }
+
+  /** Word ids of `t[start, end)` into plainRef/plainHyp; -1 when the text needs the full parse. */
+  private internPlain(t: string, start: number, end: number, isHyp: boolean): number {
+    const table = this.plainWords!;
+    const unicodeFold = this.plainUnicodeFold;
+    let ids = isHyp ? this.plainHyp : this.plainRef;
+    const fold = !this.markup.caseSensitive;
+    let n = 0;
+    let w = -1;
+    let hash = FNV_BASIS;
+    for (let i = start; i <= end; i++) {
+      let c = i < end ? t.charCodeAt(i) : 32;
+      if (c === 32 || (c >= 9 && c <= 13)) {
+        if (w >= 0) {
+          if (n === ids.length) {
+            const bigger = new Int32Array(ids.length * 2);
+            bigger.set(ids);
+            ids = bigger;
+            if (isHyp) this.plainHyp = ids;
+            else this.plainRef = ids;
+          }
+          ids[n++] = table.lookupHashed(t, w, i, hash, true);
+          w = -1;
+          hash = FNV_BASIS;
+        }
+      } else {
+        if (c < 128 ? MARKUP_CHAR[c] === 1 : unicodeFold) return -1;
+        if (w < 0) w = i;
+        if (fold && c >= 65 && c <= 90) c += 32;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
+    }
+    return n;
   }
 
   /** Markup (and GLM, normaliser, `-c` expansion) of one side's text; errors name file:line. */

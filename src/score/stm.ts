@@ -11,7 +11,7 @@
  * segment that ends before it begins, times out of order within a file and channel, an stm segment
  * that overlaps the previous one of the same speaker, an unclosed CTM alternation.
  */
-import { readLines } from '../manifest/jsonl.ts';
+import { linesOf, type TextEncoding } from './trn.ts';
 import { InputError } from '../manifest/errors.ts';
 
 export interface StmSegment {
@@ -64,11 +64,11 @@ export function channelKey(file: string, channel: string, fold: (s: string) => s
 }
 
 /** Reads an STM file. `fold` folds file/channel/speaker names (sclite folds case unless `-s`). */
-export async function readStm(path: string, fold: (s: string) => string = (s) => s): Promise<Stm> {
+export async function readStm(path: string, fold: (s: string) => string = (s) => s, encoding: TextEncoding = 'utf-8'): Promise<Stm> {
   const channels = new Map<string, StmSegment[]>();
   const labels: StmLabel[] = [];
   const lastBySpeaker = new Map<string, StmSegment>();
-  for await (const { line, text } of readLines(path)) {
+  for (const { line, text } of linesOf(path, encoding)) {
     const t = text.trim();
     if (t === '') continue;
     if (t.startsWith(';;')) {
@@ -113,11 +113,15 @@ export async function readStm(path: string, fold: (s: string) => string = (s) =>
 }
 
 /** Reads a CTM file into time-ordered units per `file channel` key. */
-export async function readCtm(path: string, fold: (s: string) => string = (s) => s): Promise<Map<string, CtmUnit[]>> {
+export async function readCtm(
+  path: string,
+  fold: (s: string) => string = (s) => s,
+  encoding: TextEncoding = 'utf-8',
+): Promise<Map<string, CtmUnit[]>> {
   const out = new Map<string, CtmUnit[]>();
   const lastBegin = new Map<string, { begin: number; line: number }>();
   let alt: { key: string; unit: Extract<CtmUnit, { kind: 'alt' }> } | undefined;
-  for await (const { line, text } of readLines(path)) {
+  for (const { line, text } of linesOf(path, encoding)) {
     const t = text.trim();
     if (t === '' || t.startsWith(';;')) continue;
     const f = t.split(SPACE);

@@ -1,8 +1,10 @@
 import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
+import { TextDecoder } from 'node:util';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { readLines } from '../manifest/jsonl.ts';
 import { InputError } from '../manifest/errors.ts';
+import { decodeGb2312, invalidGb2312At } from './gb2312.ts';
 
 /** One reference or hypothesis transcript with where it came from. */
 export interface Transcript {
@@ -33,11 +35,19 @@ export function detectFormat(path: string): TranscriptFormat {
   return ext === '.jsonl' || ext === '.ndjson' || ext === '.json' ? 'jsonl' : 'trn';
 }
 
+/** Where the parts of a trn line are: the words in `[start, end)` of the line, and the utterance id. */
+export interface TrnSpan {
+  id: string;
+  start: number;
+  end: number;
+}
+
 /**
- * Parses one trn line `words ... (id)`; the id is the text inside the last parentheses, as in
- * sclite. Returns undefined for blank lines and `;;` comments.
+ * Finds the words and the id of one trn line `words ... (id)`; the id is the text inside the last
+ * parentheses, as in sclite. Returns undefined for blank lines and `;;` comments; a line without
+ * an id, or an id with white space, is an InputError naming file:line.
  */
-export function parseTrnLine(text: string, file: string, line: number): Transcript | undefined {
+export function trnSpan(text: string, file: string, line: number): TrnSpan | undefined {
   let a = 0;
   let b = text.length;
   while (a < b && isAsciiSpace(text.charCodeAt(a))) a++;
@@ -48,14 +58,40 @@ export function parseTrnLine(text: string, file: string, line: number): Transcri
   if (text.charCodeAt(close) !== 41 || open < a) {
     throw new InputError(file, line, 'trn line must end with an utterance id in parentheses, e.g. "the words (spk1-utt1)"');
   }
-  const id = text.slice(open + 1, close).trim();
-  if (id === '' || /[ \t\n\r\f\v]/.test(id)) throw new InputError(file, line, `bad utterance id "(${id})"`);
+  let i = open + 1;
+  let j = close;
+  while (i < j && isUnicodeTrimmed(text.charCodeAt(i))) i++;
+  while (j > i && isUnicodeTrimmed(text.charCodeAt(j - 1))) j--;
+  for (let k = i; k < j; k++) {
+    if (isAsciiSpace(text.charCodeAt(k))) throw new InputError(file, line, `bad utterance id "(${text.slice(i, j)})"`);
+  }
+  if (i === j) throw new InputError(file, line, 'bad utterance id "()"');
   // Only ASCII white space separates words (sclite): NBSP and U+3000 stay inside words.
   let e = open;
   while (e > a && isAsciiSpace(text.charCodeAt(e - 1))) e--;
-  let words = text.slice(a, e);
-  if (needsFolding(words)) words = words.replace(/[ \t\n\r\f\v]+/g, ' ');
-  return { id, speaker: speakerOf(id), text: words, file, line, format: 'trn' };
+  return { id: text.slice(i, j), start: a, end: e };
+}
+
+/** The words of a trn line's span with every run of white space made one space. */
+export function spanWords(text: string, start: number, end: number): string {
+  const words = text.slice(start, end);
+  return needsFolding(words) ? words.replace(/[ \t\n\r\f\v]+/g, ' ') : words;
+}
+
+/**
+ * Parses one trn line `words ... (id)`; the id is the text inside the last parentheses, as in
+ * sclite. Returns undefined for blank lines and `;;` comments.
+ */
+export function parseTrnLine(text: string, file: string, line: number): Transcript | undefined {
+  const s = trnSpan(text, file, line);
+  if (!s) return undefined;
+  return { id: s.id, speaker: speakerOf(s.id), text: spanWords(text, s.start, s.end), file, line, format: 'trn' };
+}
+
+/** What String.prototype.trim removes (ASCII white space, NBSP, Unicode spaces, line separators, BOM). */
+function isUnicodeTrimmed(c: number): boolean {
+  if (c < 128) return isAsciiSpace(c);
+  return /\s/.test(String.fromCharCode(c));
 }
 
 function isAsciiSpace(c: number): boolean {
@@ -105,87 +141,180 @@ export function parseJsonlTranscript(text: string, file: string, line: number): 
 }
 
 /**
- * Calls `fn` for every line of a UTF-8 text file (1-based numbers, CR before LF dropped), reading
- * synchronously in 4 MB chunks: the scoring hot path, without a promise per line. Invalid UTF-8 is
- * an InputError naming the line.
+ * Text encodings a transcript file may be declared in: UTF-8 (default), or GB2312 as sclite's
+ * `-e gb` reads Mandarin (EUC-CN; see `gb2312.ts`).
  */
-export function forEachLine(path: string, fn: (text: string, line: number) => void): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw new InputError(path, undefined, `cannot read: ${(e as Error).message}`);
-  }
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const CHUNK = 4 << 20;
-  let buf = Buffer.allocUnsafe(CHUNK);
-  let have = 0;
-  let lineNo = 0;
-  const emit = (bytes: Buffer): void => {
-    let text: string;
+export type TextEncoding = 'utf-8' | 'gb2312';
+export const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf-8', 'gb2312'];
+
+/**
+ * Reads a text file line by line on demand (`next()`), synchronously in 4 MB chunks: the scoring
+ * hot path, without a promise per line. Lines are numbered from 1; a CR before LF is dropped.
+ * Bytes that are not valid in the declared encoding are an InputError naming the line.
+ */
+export class LineReader {
+  /** The current line's number, and where it is in `chunk`: `chunk.slice(start, end)` (see `text`). */
+  line = 0;
+  start = 0;
+  end = 0;
+  /** The decoded run of whole lines the current line is in (a flat string: fast to index). */
+  chunk = '';
+  private readonly fd: number;
+  private readonly decoder: TextDecoder;
+  private buf = Buffer.allocUnsafe(4 << 20);
+  private have = 0;
+  private eof = false;
+  private pos = 0;
+
+  constructor(
+    readonly path: string,
+    readonly encoding: TextEncoding = 'utf-8',
+  ) {
     try {
-      text = decoder.decode(bytes);
+      this.fd = openSync(path, 'r');
+    } catch (e) {
+      throw new InputError(path, undefined, `cannot read: ${(e as Error).message}`);
+    }
+    this.decoder = new TextDecoder('utf-8', { fatal: true });
+  }
+
+  /** The current line's text (a new string). */
+  get text(): string {
+    return this.chunk.slice(this.start, this.end);
+  }
+
+  /** Advances to the next line; false (and the file closed) at the end. */
+  next(): boolean {
+    for (;;) {
+      if (this.pos < this.chunk.length) {
+        const c = this.chunk;
+        let nl = c.indexOf('\n', this.pos);
+        if (nl < 0) nl = c.length; // last line without a newline
+        this.start = this.pos;
+        this.end = nl > this.pos && c.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        this.pos = nl + 1;
+        this.line++;
+        return true;
+      }
+      if (!this.fill()) return false;
+    }
+  }
+
+  /** Stops reading early (closes the file). */
+  close(): void {
+    if (!this.eof) closeSync(this.fd);
+    this.eof = true;
+    this.chunk = '';
+    this.pos = 0;
+  }
+
+  /** Decodes the next run of whole lines into `chunk`; false at the end of the file. */
+  private fill(): boolean {
+    if (this.eof) return false;
+    for (;;) {
+      if (this.have === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, this.have);
+        this.buf = bigger;
+      }
+      let n: number;
+      try {
+        n = readSync(this.fd, this.buf, this.have, this.buf.length - this.have, null);
+      } catch (e) {
+        this.close();
+        throw new InputError(this.path, this.line + 1, `cannot read: ${(e as Error).message}`);
+      }
+      if (n === 0) {
+        closeSync(this.fd);
+        this.eof = true;
+        if (this.have === 0) return false;
+        this.decodeChunk(this.buf.subarray(0, this.have));
+        this.have = 0;
+        return true;
+      }
+      this.have += n;
+      const last = this.buf.lastIndexOf(0x0a, this.have - 1);
+      if (last < 0) continue;
+      this.decodeChunk(this.buf.subarray(0, last + 1));
+      this.buf.copy(this.buf, 0, last + 1, this.have);
+      this.have -= last + 1;
+      return true;
+    }
+  }
+
+  private decodeChunk(bytes: Buffer): void {
+    this.pos = 0;
+    // In UTF-8 and EUC-CN a 0x0A byte is always a line feed, so chunks cut at one decode alone.
+    const bad = this.encoding === 'gb2312' ? invalidGb2312At(bytes) : -1;
+    try {
+      if (bad >= 0) throw new Error('invalid');
+      this.chunk = this.encoding === 'gb2312' ? decodeGb2312(bytes) : this.decoder.decode(bytes);
+      return;
     } catch {
-      // Find the offending line for the message.
+      // Name the offending line.
+      let lineNo = this.line;
       let start = 0;
       for (;;) {
         const nl = bytes.indexOf(0x0a, start);
         const end = nl < 0 ? bytes.length : nl;
         lineNo++;
-        try {
-          decoder.decode(bytes.subarray(start, end));
-        } catch {
-          throw new InputError(path, lineNo, 'line is not valid UTF-8');
+        const part = bytes.subarray(start, end);
+        let ok = this.encoding !== 'gb2312' || invalidGb2312At(part) < 0;
+        if (ok && this.encoding !== 'gb2312') {
+          try {
+            this.decoder.decode(part);
+          } catch {
+            ok = false;
+          }
         }
-        if (nl < 0) break;
+        if (!ok || nl < 0) break;
         start = nl + 1;
       }
-      throw new InputError(path, lineNo, 'line is not valid UTF-8');
+      this.close();
+      throw new InputError(this.path, lineNo, `line is not valid ${this.encoding === 'gb2312' ? 'GB2312 (EUC-CN)' : 'UTF-8'}`);
     }
-    let start = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', start);
-      if (nl < 0) break;
-      lineNo++;
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      fn(text.slice(start, end), lineNo);
-      start = nl + 1;
-    }
-    if (start < text.length) {
-      lineNo++;
-      const end = text.charCodeAt(text.length - 1) === 13 ? text.length - 1 : text.length;
-      fn(text.slice(start, end), lineNo);
-    }
-  };
+  }
+}
+
+/**
+ * Calls `fn` for every line of a text file (UTF-8 unless `encoding` says otherwise; 1-based
+ * numbers, CR before LF dropped). Bytes invalid in the encoding are an InputError naming the line.
+ */
+export function forEachLine(path: string, fn: (text: string, line: number) => void, encoding: TextEncoding = 'utf-8'): void {
+  const r = new LineReader(path, encoding);
   try {
-    for (;;) {
-      if (have === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, have, buf.length - have, null);
-      if (n === 0) break;
-      have += n;
-      const last = buf.lastIndexOf(0x0a, have - 1);
-      if (last < 0) continue;
-      emit(buf.subarray(0, last + 1));
-      buf.copy(buf, 0, last + 1, have);
-      have -= last + 1;
-    }
-    if (have > 0) emit(buf.subarray(0, have));
+    while (r.next()) fn(r.text, r.line);
   } finally {
-    closeSync(fd);
+    r.close();
+  }
+}
+
+/** Every line of a text file as `{line, text}` (see `LineReader`: encoding, file:line errors). */
+export function* linesOf(path: string, encoding: TextEncoding = 'utf-8'): Generator<{ line: number; text: string }> {
+  const r = new LineReader(path, encoding);
+  try {
+    while (r.next()) yield { line: r.line, text: r.text };
+  } finally {
+    r.close();
   }
 }
 
 /** Synchronously calls `fn` for every transcript of a trn or JSONL file (errors name file:line). */
-export function forEachTranscript(path: string, format: TranscriptFormat, fn: (t: Transcript) => void): void {
+export function forEachTranscript(
+  path: string,
+  format: TranscriptFormat,
+  fn: (t: Transcript) => void,
+  encoding: TextEncoding = 'utf-8',
+): void {
   const parse = format === 'jsonl' ? parseJsonlTranscript : parseTrnLine;
-  forEachLine(path, (text, line) => {
-    const t = parse(text, path, line);
-    if (t) fn(t);
-  });
+  forEachLine(
+    path,
+    (text, line) => {
+      const t = parse(text, path, line);
+      if (t) fn(t);
+    },
+    encoding,
+  );
 }
 
 /**

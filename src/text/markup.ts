@@ -156,7 +156,8 @@ function parseItems(tokens: string[], file: string, line: number | undefined): I
   return seq(0);
 }
 
-const asciiLower = (t: string): string => t.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+const HAS_ASCII_UPPER = /[A-Z]/;
+const asciiLower = (t: string): string => (HAS_ASCII_UPPER.test(t) ? t.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : t);
 
 /** The case folding `opts` asks for (identity when case-sensitive). */
 export function caseFolder(o: MarkupOptions): (t: string) => string {

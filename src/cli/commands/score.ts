@@ -11,7 +11,7 @@ import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
 import { errorCount } from '../../score/metrics.ts';
-import type { TranscriptFormat } from '../../score/trn.ts';
+import type { TextEncoding, TranscriptFormat } from '../../score/trn.ts';
 import type { CostModel } from '../../score/types.ts';
 import type { Confusions } from '../../score/confusions.ts';
 import { escapeControl } from '../../manifest/escape.ts';
@@ -37,12 +37,16 @@ interface ScoreFlags {
   output: string;
   cer?: boolean;
   outDir?: string;
+  encoding: string;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
   sclite: 'sclite (correct 0, insertion 3, deletion 3, substitution 4; sclite tie-breaking)',
   unit: 'unit (plain Levenshtein 1/1/1)',
 };
+
+/** Names accepted by `--encoding` (sclite's `-e utf-8` and `-e gb`, and the usual spellings). */
+const ENCODING_NAMES: Record<string, TextEncoding | undefined> = { 'utf-8': 'utf-8', utf8: 'utf-8', gb2312: 'gb2312', gb: 'gb2312', 'euc-cn': 'gb2312' };
 
 function byExtension(path: string, side: 'ref' | 'hyp'): string {
   const ext = extname(path).toLowerCase();
@@ -156,11 +160,12 @@ export function registerScore(program: Command): void {
     .option('--json <file>', 'also write the full result as JSON')
     .option('--confusions <n>', 'show the top N substitutions, deletions and insertions (0 = none)', '10')
     .option('-s, --case-sensitive', 'compare words and utterance ids case-sensitively (= sclite -s; default folds case like sclite)')
-    .option('--case-fold <how>', 'case folding when not case-sensitive: unicode | ascii (ascii = sclite without a -e localisation)', 'unicode')
+    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese)', 'ascii')
     .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
     .option('--id-format <fmt>', 'how a trn id names its speaker (sclite -i): rm | spu_id (text before the first "-" or "_") | wsj (first 3 characters)', 'rm')
+    .option('-e, --encoding <enc>', 'text encoding of both files: utf-8 | gb2312 (alias gb; = sclite -e gb, EUC-CN bytes checked)', 'utf-8')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
       if (flags.format !== undefined && !['trn', 'jsonl', 'stm', 'ctm'].includes(flags.format)) {
@@ -176,6 +181,8 @@ export function registerScore(program: Command): void {
         throw new UsageError(`--case-fold must be unicode or ascii, not "${flags.caseFold}"`);
       }
       const normaliser = normaliserFlag(flags.normaliser);
+      const encoding = ENCODING_NAMES[flags.encoding.toLowerCase()];
+      if (!encoding) throw new UsageError(`--encoding must be utf-8 or gb2312 (gb), not "${flags.encoding}"`);
 
       if (flags.idFormat !== undefined && !(ID_FORMATS as readonly string[]).includes(flags.idFormat)) {
         throw new UsageError(`--id-format must be one of ${ID_FORMATS.join(', ')}, not "${flags.idFormat}"`);
@@ -193,6 +200,7 @@ export function registerScore(program: Command): void {
       for (const r of reports) if (!isReportName(r)) throw new UsageError(`-o/--output: unknown report "${r}" (known: ${REPORT_NAMES.join(', ')})`);
       const charAlign = charAlignFlag(flags.charAlign);
       const common = {
+        encoding,
         glm,
         normaliser,
         costs: flags.costs,
