@@ -2,7 +2,7 @@ import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { readLines } from '../manifest/jsonl.ts';
+import { MAX_LINE_BYTES, readLines } from '../manifest/jsonl.ts';
 import { InputError } from '../manifest/errors.ts';
 import { decodeGb2312, invalidGb2312At } from './gb2312.ts';
 
@@ -169,6 +169,11 @@ export class LineReader {
   constructor(
     readonly path: string,
     readonly encoding: TextEncoding = 'utf-8',
+    /**
+     * Longest line in bytes (memory guard; default 256 MiB): checked when the 4 MiB read buffer must
+     * grow, so exact for 4 MiB × 2^k (the default is); a longer line is an InputError naming it.
+     */
+    readonly maxLineBytes: number = MAX_LINE_BYTES,
   ) {
     try {
       this.fd = openSync(path, 'r');
@@ -213,6 +218,11 @@ export class LineReader {
     if (this.eof) return false;
     for (;;) {
       if (this.have === this.buf.length) {
+        // The buffer is full of one unfinished line (whole lines were handed out).
+        if (this.have >= this.maxLineBytes) {
+          this.close();
+          throw new InputError(this.path, this.line + 1, `line is longer than the maximum of ${this.maxLineBytes} bytes`);
+        }
         const bigger = Buffer.allocUnsafe(this.buf.length * 2);
         this.buf.copy(bigger, 0, 0, this.have);
         this.buf = bigger;
