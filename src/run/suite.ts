@@ -167,6 +167,13 @@ export const SuiteSchema = z
   .refine((s) => s.glm === undefined || s.markup.convention === 'sclite', {
     message: 'a GLM writes sclite markup (alternations, optional deletions): it needs `markup` convention sclite',
     path: ['glm'],
+  })
+  .superRefine((s, ctx) => {
+    if (s.markup.convention !== 'none') return;
+    // The ctm backend answers a CTM alternation as sclite markup `{ a / b }`: under `none` its braces would be words.
+    s.backends.forEach((b, i) => {
+      if (b.type === 'ctm') ctx.addIssue({ code: 'custom', path: ['backends', i, 'type'], message: 'a ctm backend answers CTM alternations as sclite markup `{ a / b }`: it needs `markup` convention sclite, not none' });
+    });
   });
 
 type RawSuite = z.infer<typeof SuiteSchema>;

@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../../src/cli/commands/run.ts';
+import { parseSuite } from '../../src/run/suite.ts';
 import { loadRunForReport } from '../../src/score/run-export.ts';
 import { BIN } from '../helpers/cli.ts';
 import { SCLITE, scliteAvailable } from '../score/sclite-run.ts';
@@ -111,5 +112,12 @@ describe.skipIf(!have)('asrfair import stm + ctm backend: run and report give sc
     const keys = cli('import', 'stm', join(TSCLITE_DIR, 'lvc_ref.stm'), '-o', join(dir, 'k.jsonl'), '--label-keys', 'overall');
     expect(keys.status).toBe(2);
     expect(keys.stderr).toMatch(/lvc_ref\.stm:6: segment has 2 labels <O,WA> but --label-keys names 1/);
+  });
+
+  it('a ctm backend under markup: none is refused (its alternations would be scored as brace words)', () => {
+    const yaml = (markup: string) => `name: s\nmanifest: m.jsonl\nmarkup: ${markup}\nbackends:\n  - { type: ctm, options: { file: h.ctm, stm: r.stm } }\n`;
+    expect(() => parseSuite(yaml('none'), join(dir, 's.yaml'))).toThrow(/backends\.0\.type|backends\[0\]/);
+    expect(() => parseSuite(yaml('none'), join(dir, 's.yaml'))).toThrow(/needs `markup` convention sclite/);
+    expect(() => parseSuite(yaml('sclite'), join(dir, 's.yaml'))).not.toThrow();
   });
 });
