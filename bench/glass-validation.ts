@@ -48,18 +48,12 @@ try {
   phases.push(['synthesis', phase()]);
   console.log(`synthesised ${corpus.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences; ${corpus.synthesised} spoken now, the rest reused): ${fmtPhase(phases[0][1])}`);
   phase = stopwatch();
-  let stage = stopwatch();
-  let stageName = 'audio preparation';
+  // The glass stages run at once (one limiter of process slots), so only their total is timed.
   const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {
     cacheDir: join(dir, 'cache'),
     keepEvidence: true,
-    onProgress: (m) => {
-      console.log(`  [${secs()} s, load ${load1()}] ${stageName} took ${fmtPhase(stage())}; ${m}`);
-      stage = stopwatch();
-      stageName = m.replace(/ of \d+ utterances.*$/, '').replace(/ \(.*$/, '');
-    },
+    onProgress: (m) => console.log(`  [${secs()} s, load ${load1()}] ${m}`),
   });
-  console.log(`  ${stageName} took ${fmtPhase(stage())}`);
   phases.push(['glass analysis', phase()]);
   const failures = new Map<string, number>();
   for (const f of report.failures) failures.set(f.stage, (failures.get(f.stage) ?? 0) + 1);
