@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -20,6 +20,11 @@ export function cpuSeconds(): number {
   return (self.user + self.system) / 1e6 + (Number(f[13]) + Number(f[14])) / TICK;
 }
 
+/** Cores of this machine. */
+export function cores(): number {
+  return cpus().length;
+}
+
 /** The 1-minute load average, for saying how loaded the machine was. */
 export function load1(): string {
   return loadavg()[0].toFixed(1);
@@ -30,4 +35,11 @@ export function stopwatch(): () => { wall: number; cpu: number } {
   const t0 = performance.now();
   const c0 = cpuSeconds();
   return () => ({ wall: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 });
+}
+
+const startCpu = cpuSeconds();
+const startWall = performance.now();
+/** Wall and CPU seconds since this module was loaded (a bench's whole run). */
+export function sinceStart(): { wall: number; cpu: number } {
+  return { wall: (performance.now() - startWall) / 1000, cpu: cpuSeconds() - startCpu };
 }

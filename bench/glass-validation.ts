@@ -8,16 +8,11 @@
  * × `sentences`); the smaller group sizes are seeded random subsets of its speakers, re-analysed from the
  * kept per-utterance evidence. That equals decoding the subset alone: every stage is per utterance.
  *
- * Prints wall and CPU seconds per phase (this process + its festival, sox and pocketsphinx children):
- * the machine is shared, so CPU seconds / cores is the wall time the bench would take on idle cores.
- * `--corpus DIR` keeps the synthesised corpus there and reuses its audio on the next run (a corpus of
- * 12 speakers per group contains every smaller one: speaker k and its prompts do not depend on the size).
- *
- *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml] [--corpus DIR]
+ *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  */
-import { cpus } from 'node:os';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { cores, load1, sinceStart } from './cpu.ts';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
@@ -25,40 +20,23 @@ import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
 import { EVIDENCE_KINDS, nullPartitions, validateGlassReport, type EvidenceValidation } from '../src/analysis/glass-validation.ts';
 import { createRng } from '../src/stats/rng.ts';
-import { load1, stopwatch } from './cpu.ts';
 
-const corpusFlag = process.argv.indexOf('--corpus');
-const corpusDir = corpusFlag > 0 ? process.argv[corpusFlag + 1] : undefined;
-const args = process.argv.slice(2).filter((_, i) => corpusFlag < 0 || (i !== corpusFlag - 2 && i !== corpusFlag - 1));
-const sentences = Number(args[0] ?? 40);
-const nSeeds = Number(args[1] ?? 3);
-const maxSpk = Number(args[2] ?? 12);
-const rulesFile = args[3] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
-const dir = corpusDir ?? mkdtempSync(join(tmpdir(), 'asrfair-bench-glassval-'));
-if (corpusDir) mkdirSync(corpusDir, { recursive: true });
-const whole = stopwatch();
-const secs = () => whole().wall.toFixed(0);
-const fmtPhase = (p: { wall: number; cpu: number }) => `${p.wall.toFixed(0)} s wall, ${p.cpu.toFixed(0)} CPU s`;
-const phases: [string, { wall: number; cpu: number }][] = [];
-console.log(`${cpus().length} cores, load average ${load1()} at the start (machine shared with other jobs)`);
+const sentences = Number(process.argv[2] ?? 40);
+const nSeeds = Number(process.argv[3] ?? 3);
+const maxSpk = Number(process.argv[4] ?? 12);
+const rulesFile = process.argv[5] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-glassval-'));
+const t0 = Date.now();
+const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
   const rules = readAccentRules(rulesFile);
-  let phase = stopwatch();
   const corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: 1 });
-  phases.push(['synthesis', phase()]);
-  console.log(`synthesised ${corpus.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences; ${corpus.synthesised} spoken now, the rest reused): ${fmtPhase(phases[0][1])}`);
-  phase = stopwatch();
-  // The glass stages run at once (one limiter of process slots), so only their total is timed.
-  const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {
-    cacheDir: join(dir, 'cache'),
-    keepEvidence: true,
-    onProgress: (m) => console.log(`  [${secs()} s, load ${load1()}] ${m}`),
-  });
-  phases.push(['glass analysis', phase()]);
+  console.log(`synthesised ${corpus.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
+  const report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
+  const glassSec = (Date.now() - t0) / 1000;
   const failures = new Map<string, number>();
   for (const f of report.failures) failures.set(f.stage, (failures.get(f.stage) ?? 0) + 1);
-  console.log(`glass analysis: ${fmtPhase(phases[1][1])}; failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
-  phase = stopwatch();
+  console.log(`glass analysis done at ${glassSec.toFixed(0)} s (${sinceStart().cpu.toFixed(0)} CPU s so far, load average ${load1()}); failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 
   const ev = report.evidence!;
   const opts = report.phoneLoop ? {} : {};
@@ -114,10 +92,7 @@ try {
     const m = (xs: number[]) => xs.filter((x) => !Number.isNaN(x)).reduce((a, b, _, all) => a + b / all.length, 0);
     console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))}`);
   }
-  phases.push(['validation statistics', phase()]);
-  const total = whole();
-  console.log(`\ntime by phase: ${phases.map(([k, p]) => `${k} ${fmtPhase(p)}`).join('; ')}`);
-  console.log(`whole bench: ${fmtPhase(total)} on ${cpus().length} cores, load average ${load1()} at the end (machine shared with other jobs; CPU s / ${cpus().length} = ${(total.cpu / cpus().length).toFixed(0)} s is the wall time on idle cores)`);
+  console.log(`\nwhole bench: ${secs()} s wall, ${sinceStart().cpu.toFixed(0)} CPU s (this process + festival, sox, pocketsphinx) on ${cores()} cores; load average ${load1()} (machine shared with other jobs: CPU s / cores is the wall time on idle cores)`);
 } finally {
-  if (!corpusDir) rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
