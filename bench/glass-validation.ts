@@ -12,6 +12,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { cores, load1, sinceStart } from './cpu.ts';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
@@ -35,7 +36,7 @@ try {
   const glassSec = (Date.now() - t0) / 1000;
   const failures = new Map<string, number>();
   for (const f of report.failures) failures.set(f.stage, (failures.get(f.stage) ?? 0) + 1);
-  console.log(`glass analysis done at ${glassSec.toFixed(0)} s; failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+  console.log(`glass analysis done at ${glassSec.toFixed(0)} s (${sinceStart().cpu.toFixed(0)} CPU s so far, load average ${load1()}); failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 
   const ev = report.evidence!;
   const opts = report.phoneLoop ? {} : {};
@@ -91,7 +92,7 @@ try {
     const m = (xs: number[]) => xs.filter((x) => !Number.isNaN(x)).reduce((a, b, _, all) => a + b / all.length, 0);
     console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))}`);
   }
-  console.log(`\nwhole bench: ${secs()} s (machine shared with other jobs)`);
+  console.log(`\nwhole bench: ${secs()} s wall, ${sinceStart().cpu.toFixed(0)} CPU s (this process + festival, sox, pocketsphinx) on ${cores()} cores; load average ${load1()} (machine shared with other jobs: CPU s / cores is the wall time on idle cores)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -1,24 +1,31 @@
 /**
- * Glass-box speed, measured in one process on the same audio (ratios cancel out load from other jobs):
+ * Glass-box speed, measured in one process on the same audio, alternating so that load from other jobs
+ * falls on both alike:
  * 1. the whole glass analysis (phone loop + forced alignment + word decoding + statistics,
  *    `runGlassbox`) against plain `pocketsphinx_batch` word decoding (en-us LM, one process per core):
- *    seconds per audio hour of each and the ratio (target ≤ 1.5×);
- * 2. batched phone-loop decoding versus one process per utterance, and the context-independent loop
- *    (default) versus the context-dependent one.
+ *    wall and CPU seconds (this process + its decoders) per audio hour of each, and the ratios
+ *    (target ≤ 1.5×). CPU seconds do not depend on the load from other jobs; wall seconds do.
+ * 2. the glass analysis's CPU by stage (phone loop alone; + forced alignment; + word decoding);
+ * 3. with `--extra`: batched phone-loop decoding versus one process per utterance, and the
+ *    context-independent loop (default) versus the context-dependent one.
  *
- *   node --import tsx bench/glass.ts [utterances=24] [processes=cores]
+ *   node --import tsx bench/glass.ts [utterances=24] [processes=cores] [repetitions=2] [--extra]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PocketSphinxGlass, defaultGlassOptions, type GlassItem } from '../src/backends/pocketsphinx-glass.ts';
+import { load1, stopwatch } from './cpu.ts';
+import { PocketSphinxGlass, balancedChunks, defaultGlassOptions, type GlassItem } from '../src/backends/pocketsphinx-glass.ts';
 import { POCKETSPHINX_MODEL_DIR } from '../src/backends/pocketsphinx-batch.ts';
 import { runGlassbox, type GlassUtterance } from '../src/analysis/glass-suite.ts';
 import { PROMPTS } from '../test/glass/corpus.ts';
 
-const n = Number(process.argv[2] ?? 24);
-const processes = Number(process.argv[3] ?? Math.max(1, cpus().length));
+const extra = process.argv.includes('--extra');
+const args = process.argv.slice(2).filter((a) => a !== '--extra');
+const n = Number(args[0] ?? 24);
+const processes = Number(args[1] ?? Math.max(1, cpus().length));
+const reps = Number(args[2] ?? 2);
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-glass-'));
 const time = async (f: () => Promise<unknown>) => {
   const t = process.hrtime.bigint();
@@ -34,8 +41,8 @@ const run = (cmd: string, args: string[]) =>
 
 /** Plain word decoding: pocketsphinx_batch with the en-us LM and dictionary, the files split over `processes`. */
 async function plainWords(items: readonly GlassItem[]): Promise<void> {
-  const parts: GlassItem[][] = Array.from({ length: Math.min(processes, items.length) }, () => []);
-  items.forEach((it, i) => parts[i % parts.length].push(it));
+  // The same split by audio length as the glass stages get, so neither side gains from a better balance.
+  const parts = balancedChunks(items, processes, (it) => statSync(it.wav).size);
   await Promise.all(
     parts.map((part, k) => {
       const ctl = join(dir, `words${k}.ctl`);
@@ -59,36 +66,41 @@ try {
   });
   const items: GlassItem[] = utts.map((u) => ({ id: u.id, wav: u.wav }));
   const audioHours = utts.reduce((a, u) => a + (statSync(u.wav).size - 44) / 32000, 0) / 3600;
-  const perHour = (s: number) => `${(s / audioHours).toFixed(0)} s/audio-h`;
 
-  // Alternate the two so that load changes during the run affect both alike.
-  let words = 0;
-  let glass = 0;
-  const stages = new Map<string, number>();
-  for (let rep = 0; rep < 2; rep++) {
-    words += await time(() => plainWords(items));
-    let last = process.hrtime.bigint();
-    let lastStage = 'setup';
-    glass += await time(() =>
-      runGlassbox(utts, {
-        processes,
-        confusable: { permutations: 200 },
-        onProgress: (m) => {
-          const now = process.hrtime.bigint();
-          stages.set(lastStage, (stages.get(lastStage) ?? 0) + Number(now - last) / 1e9);
-          last = now;
-          lastStage = m.replace(/ of \d+ utterances.*$/, '').replace(/ \(.*$/, '');
-        },
-      }).then(() => {
-        stages.set(lastStage, (stages.get(lastStage) ?? 0) + Number(process.hrtime.bigint() - last) / 1e9);
-      }),
-    );
+  const load0 = load1();
+  // Alternate so that load changes during the run affect every measurement alike.
+  type Cost = { wall: number; cpu: number };
+  const sum: Record<'words' | 'glass' | 'loop' | 'loopAlign', Cost> = { words: { wall: 0, cpu: 0 }, glass: { wall: 0, cpu: 0 }, loop: { wall: 0, cpu: 0 }, loopAlign: { wall: 0, cpu: 0 } };
+  const add = (k: keyof typeof sum, c: Cost) => {
+    sum[k].wall += c.wall;
+    sum[k].cpu += c.cpu;
+  };
+  const measure = async (f: () => Promise<unknown>): Promise<Cost> => {
+    const w = stopwatch();
+    await f();
+    return w();
+  };
+  const glassRun = (o: { decodeWords?: boolean; goodness?: boolean }) => () => runGlassbox(utts, { processes, confusable: { permutations: 200 }, ...o });
+  for (let rep = 0; rep < reps; rep++) {
+    add('words', await measure(() => plainWords(items)));
+    add('glass', await measure(glassRun({})));
+    add('loop', await measure(glassRun({ decodeWords: false, goodness: false })));
+    add('loopAlign', await measure(glassRun({ decodeWords: false })));
   }
-  console.log(`${n} utterances, ${(audioHours * 3600).toFixed(0)} s of audio, ${processes} processes, 2 alternating repetitions (machine shared with other jobs):`);
-  console.log(`  plain pocketsphinx_batch word decoding: ${(words / 2).toFixed(2)} s = ${perHour(words / 2)}`);
-  console.log(`  whole glass analysis:                   ${(glass / 2).toFixed(2)} s = ${perHour(glass / 2)}  → ${(glass / words).toFixed(2)}× word decoding (target ≤ 1.5×)`);
-  console.log(`  glass stages: ${[...stages].map(([k, v]) => `${k} ${(v / 2).toFixed(2)} s (${(v / words).toFixed(2)}×)`).join(', ')}`);
+  const per = (c: Cost) => `${(c.wall / reps).toFixed(1).padStart(7)} s wall = ${(c.wall / reps / audioHours).toFixed(0).padStart(6)} s/audio-h   ${(c.cpu / reps).toFixed(1).padStart(7)} CPU s = ${(c.cpu / reps / audioHours).toFixed(0).padStart(6)} CPU s/audio-h`;
+  console.log(`${n} utterances, ${(audioHours * 3600).toFixed(0)} s of audio, ${processes} processes, ${reps} alternating repetitions; ${cpus().length} cores, load average ${load0} → ${load1()} (machine shared with other jobs)`);
+  console.log(`  plain pocketsphinx_batch word decoding: ${per(sum.words)}`);
+  console.log(`  whole glass analysis:                   ${per(sum.glass)}`);
+  console.log(`  glass / word decoding: ${(sum.glass.cpu / sum.words.cpu).toFixed(2)}× CPU, ${(sum.glass.wall / sum.words.wall).toFixed(2)}× wall (target ≤ 1.5×)`);
+  const words = sum.words.cpu;
+  const stage = (c: number) => `${(c / reps).toFixed(1)} CPU s (${(c / words).toFixed(2)}× word decoding)`;
+  console.log(`  glass CPU by stage: phone loop ${stage(sum.loop.cpu)}, forced alignment ${stage(sum.loopAlign.cpu - sum.loop.cpu)}, word decoding ${stage(sum.glass.cpu - sum.loopAlign.cpu)}`);
+  if (extra) await extras(items);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
 
+async function extras(items: readonly GlassItem[]): Promise<void> {
   const one = new PocketSphinxGlass({ ...defaultGlassOptions(), processes: 1 });
   const few = items.slice(0, Math.min(8, n));
   const batched = await time(() => one.decodePhonesBatch(few));
@@ -100,6 +112,4 @@ try {
   const ciTime2 = await time(() => one.decodePhonesBatch(items.slice(0, 2)));
   console.log(`phone loop, ${few.length} utterances, 1 process: batched ${batched.toFixed(2)} s, one process per utterance ${perUtt.toFixed(2)} s → batching ${(perUtt / batched).toFixed(2)}× faster`);
   console.log(`2 utterances: context-dependent loop ${cdTime.toFixed(2)} s vs context-independent ${ciTime2.toFixed(2)} s → CI ${(cdTime / ciTime2).toFixed(2)}× faster`);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }

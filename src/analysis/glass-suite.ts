@@ -1,6 +1,15 @@
 import pLimit from 'p-limit';
 import { cpus } from 'node:os';
-import { PocketSphinxGlass, defaultGlassOptions, speechPhones, isArpabetPhone, type GlassOptions } from '../backends/pocketsphinx-glass.ts';
+import {
+  PocketSphinxGlass,
+  defaultGlassOptions,
+  speechPhones,
+  isArpabetPhone,
+  type BatchResult,
+  type BatchSchedule,
+  type GlassOptions,
+  type WordAlignment,
+} from '../backends/pocketsphinx-glass.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
 import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
@@ -137,24 +146,25 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   });
   const glass = new PocketSphinxGlass(gopts, pron.word);
 
+  // The three decoding stages are independent: run them at once under one limiter of `processes` slots,
+  // split into a few chunks each, so no core idles while a stage's slowest process finishes (each
+  // utterance is decoded on its own, so the schedule changes no result).
+  const slots = pLimit(o.processes);
+  const schedule: BatchSchedule = { limit: slots, chunks: Math.max(o.processes, Math.min(o.processes * 4, Math.floor(usable.length / 16))) };
   progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} processes)`);
-  const loop = await glass.decodePhonesBatch(
+  const loopRun = glass.decodePhonesBatch(
     usable.map((u) => ({ id: u.id, wav: u.wav })),
     o.signal,
+    schedule,
   );
 
-  // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
-  const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
-  let goodness: GoodnessTest[] | undefined;
-  let retries: AlignmentRetries | undefined;
-  const gu: GoodnessUtterance[] = [];
-  if (o.goodness) {
+  const items = usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) }));
+  const groupOfId = new Map(usable.map((u) => [u.id, u.group]));
+  const alignRun = async (): Promise<{ aligned: BatchResult<WordAlignment>; retries: AlignmentRetries }> => {
     progress(`forced alignment of ${usable.length} utterances`);
-    const items = usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) }));
-    const aligned = await glass.forceAlignWordsBatch(items, o.signal);
+    const aligned = await glass.forceAlignWordsBatch(items, o.signal, {}, schedule);
     // No silent drops: retry what failed with wider beams, then with a grammar that may skip phones.
-    const groupOfId = new Map(usable.map((u) => [u.id, u.group]));
-    retries = { attempts: [], skippedPhones: {} };
+    const retries: AlignmentRetries = { attempts: [], skippedPhones: {} };
     for (const attempt of [
       { attempt: 'wider-beams' as const, beam: o.retryBeam, loose: false },
       { attempt: 'loose-grammar' as const, beam: o.retryBeam, loose: true },
@@ -162,7 +172,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
       const failed = items.filter((it) => !aligned.get(it.id)?.ok);
       if (failed.length === 0) break;
       progress(`forced alignment: retrying ${failed.length} utterances (${attempt.attempt}, beam ${attempt.beam})`);
-      const again = await glass.forceAlignWordsBatch(failed, o.signal, { beam: attempt.beam, loose: attempt.loose });
+      const again = await glass.forceAlignWordsBatch(failed, o.signal, { beam: attempt.beam, loose: attempt.loose }, schedule);
       const byGroup: Record<string, { tried: number; recovered: number }> = {};
       let recovered = 0;
       for (const it of failed) {
@@ -178,6 +188,49 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
       }
       retries.attempts.push({ attempt: attempt.attempt, beam: attempt.beam, tried: failed.length, recovered, byGroup });
     }
+    return { aligned, retries };
+  };
+
+  const hyps = new Map<string, string>();
+  for (const u of usable) if (u.hyp !== undefined) hyps.set(u.id, u.hyp);
+  const missing = usable.filter((u) => u.hyp === undefined);
+  let source = 'given hypotheses';
+  const wordFailures: GlassFailure[] = [];
+  const wordsRun = async (): Promise<void> => {
+    if (missing.length === 0 || !o.decodeWords) return;
+    progress(`word decoding of ${missing.length} utterances`);
+    const be = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), processes: o.processes });
+    source = hyps.size > 0 ? `given hypotheses + ${be.key}` : be.key;
+    const decoded = new Map<string, string>();
+    try {
+      await Promise.all(
+        missing.map((u) =>
+          slots(async () => {
+            try {
+              const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
+              decoded.set(u.id, t.text);
+            } catch (e) {
+              wordFailures.push({ id: u.id, group: u.group, stage: 'words', error: (e as Error).message });
+            }
+          }),
+        ),
+      );
+    } finally {
+      await be.close();
+    }
+    // Manifest order, whatever order the decoders finished in.
+    for (const u of missing) if (decoded.has(u.id)) hyps.set(u.id, decoded.get(u.id)!);
+  };
+
+  const [loop, alignment] = await Promise.all([loopRun, o.goodness ? alignRun() : undefined, wordsRun()]);
+
+  // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
+  const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
+  let goodness: GoodnessTest[] | undefined;
+  const retries = alignment?.retries;
+  const gu: GoodnessUtterance[] = [];
+  if (alignment && retries) {
+    const { aligned } = alignment;
     for (const u of usable) {
       const a = aligned.get(u.id);
       const l = loop.get(u.id);
@@ -218,32 +271,8 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
 
   let blackBox: GlassReport['blackBox'];
   let bbEvidence: EvidenceUtterance[] = [];
-  const hyps = new Map<string, string>();
-  for (const u of usable) if (u.hyp !== undefined) hyps.set(u.id, u.hyp);
-  const missing = usable.filter((u) => u.hyp === undefined);
-  let source = 'given hypotheses';
-  if (missing.length > 0 && o.decodeWords) {
-    progress(`word decoding of ${missing.length} utterances`);
-    const be = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), processes: o.processes });
-    source = hyps.size > 0 ? `given hypotheses + ${be.key}` : be.key;
-    const limit = pLimit(o.processes);
-    try {
-      await Promise.all(
-        missing.map((u) =>
-          limit(async () => {
-            try {
-              const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
-              hyps.set(u.id, t.text);
-            } catch (e) {
-              failures.push({ id: u.id, group: u.group, stage: 'words', error: (e as Error).message });
-            }
-          }),
-        ),
-      );
-    } finally {
-      await be.close();
-    }
-  }
+  const order = new Map(usable.map((u, i) => [u.id, i]));
+  failures.push(...wordFailures.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
   if (hyps.size > 0) {
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
     bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => blackBoxEvidence(u, hyps.get(u.id)!, pron));

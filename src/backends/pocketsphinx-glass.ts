@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FRAMES_PER_SEC, POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx-batch.ts';
@@ -232,10 +232,48 @@ function runProcess(cmd: string, args: string[], signal?: AbortSignal): Promise<
   });
 }
 
-function chunk<T>(items: readonly T[], n: number): T[][] {
-  const parts: T[][] = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, () => []);
-  items.forEach((it, i) => parts[i % parts.length].push(it));
-  return parts.filter((p) => p.length > 0);
+/**
+ * How batch calls share the machine. Without one, a call splits its utterances over `processes`
+ * processes of its own; with one, several calls (phone loop, alignment, word decoding) can run at once
+ * under one limiter, so no core idles while the slowest process of a stage finishes.
+ */
+export interface BatchSchedule {
+  /** Runs one pocketsphinx process when a slot is free (e.g. one p-limit shared by every stage). */
+  limit: <R>(job: () => Promise<R>) => Promise<R>;
+  /** Processes per call: the utterances are split into this many chunks of about equal audio. */
+  chunks: number;
+}
+
+/**
+ * Splits items into at most `n` chunks of about equal total `size` (longest-processing-time first:
+ * each item, largest first, goes to the lightest chunk); chunks are returned heaviest first and keep
+ * their items in input order. Every utterance is decoded on its own, so the split changes no result.
+ */
+export function balancedChunks<T>(items: readonly T[], n: number, size: (item: T) => number): T[][] {
+  const k = Math.max(1, Math.min(n, items.length));
+  const load = new Array<number>(k).fill(0);
+  const members: number[][] = Array.from({ length: k }, () => []);
+  const order = items.map((it, i) => ({ i, s: size(it) })).sort((a, b) => b.s - a.s || a.i - b.i);
+  for (const { i, s } of order) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (load[c] < load[best]) best = c;
+    load[best] += s;
+    members[best].push(i);
+  }
+  return members
+    .map((m, c) => ({ c, m: m.sort((a, b) => a - b) }))
+    .filter((x) => x.m.length > 0)
+    .sort((a, b) => load[b.c] - load[a.c] || a.c - b.c)
+    .map((x) => x.m.map((i) => items[i]));
+}
+
+/** Audio bytes of a WAV (0 when unreadable: the batch reports it). */
+function wavBytes(it: GlassItem): number {
+  try {
+    return statSync(it.wav).size;
+  } catch {
+    return 0;
+  }
 }
 
 export class PocketSphinxGlass implements GlassBox {
@@ -259,6 +297,7 @@ export class PocketSphinxGlass implements GlassBox {
     prepare: (dir: string, part: readonly T[]) => string[],
     keepSilence: boolean,
     signal?: AbortSignal,
+    schedule?: BatchSchedule,
   ): Promise<BatchResult<TimedPhone[]>> {
     const out: BatchResult<TimedPhone[]> = new Map();
     const good: T[] = [];
@@ -273,8 +312,10 @@ export class PocketSphinxGlass implements GlassBox {
     if (good.length === 0) return out;
     const dir = mkdtempSync(join(tmpdir(), `asrfair-glass-${kind}-`));
     try {
+      const limit = schedule?.limit ?? (<R>(job: () => Promise<R>) => job());
       await Promise.all(
-        chunk(good, this.options.processes).map(async (part, pi) => {
+        balancedChunks(good, schedule?.chunks ?? this.options.processes, wavBytes).map((part, pi) => limit(async () => {
+          signal?.throwIfAborted();
           const pdir = join(dir, String(pi));
           mkdirSync(pdir);
           // Control entries are the WAV paths without `.wav`, relative to -cepdir /; one per line, index = order.
@@ -302,7 +343,7 @@ export class PocketSphinxGlass implements GlassBox {
               out.set(it.id, { ok: false, error: `${it.id}: ${(e as Error).message}` });
             }
           });
-        }),
+        })),
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -311,7 +352,7 @@ export class PocketSphinxGlass implements GlassBox {
   }
 
   /** Free phone-loop decoding of many utterances (`-allphone`); silences and fillers are kept (every frame scored). */
-  decodePhonesBatch(items: readonly GlassItem[], signal?: AbortSignal): Promise<BatchResult<TimedPhone[]>> {
+  decodePhonesBatch(items: readonly GlassItem[], signal?: AbortSignal, schedule?: BatchSchedule): Promise<BatchResult<TimedPhone[]>> {
     const o = this.options;
     return this.batch(
       items,
@@ -319,6 +360,7 @@ export class PocketSphinxGlass implements GlassBox {
       () => ['-allphone', o.phoneLm, '-allphone_ci', o.allphoneCi ? 'yes' : 'no', '-beam', o.loopBeam, '-pbeam', o.loopBeam, '-lw', o.loopLw],
       true,
       signal,
+      schedule,
     );
   }
 
@@ -327,7 +369,7 @@ export class PocketSphinxGlass implements GlassBox {
    * of a one-phone dictionary, with optional silence/fillers between any two phones. With several
    * pronunciations per word the decoder picks the one that fits the audio.
    */
-  async forceAlignWordsBatch(items: readonly WordAlignItem[], signal?: AbortSignal, attempt: AlignAttempt = {}): Promise<BatchResult<WordAlignment>> {
+  async forceAlignWordsBatch(items: readonly WordAlignItem[], signal?: AbortSignal, attempt: AlignAttempt = {}, schedule?: BatchSchedule): Promise<BatchResult<WordAlignment>> {
     for (const it of items) {
       const all = it.prons.flat(2);
       const odd = all.filter((p) => !PHONE_SET.has(p));
@@ -352,6 +394,7 @@ export class PocketSphinxGlass implements GlassBox {
       },
       false,
       signal,
+      schedule,
     );
     const out: BatchResult<WordAlignment> = new Map();
     for (const it of items) {

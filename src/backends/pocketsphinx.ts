@@ -127,6 +127,28 @@ class DecoderProcess {
       this.proc.stdin.write(`${ctlEntry}\n`);
     });
   }
+  /**
+   * Ends the control stream so the decoder exits by itself (its CPU time is then accounted to this
+   * process's children, which benches read); kills the group after `graceMs`.
+   */
+  end(graceMs = 5000): Promise<void> {
+    if (this.dead || this.proc.exitCode !== null || this.proc.signalCode !== null) {
+      this.kill();
+      return Promise.resolve();
+    }
+    return new Promise((res) => {
+      const timer = setTimeout(() => {
+        this.kill();
+        res();
+      }, graceMs);
+      this.proc.once('exit', () => {
+        clearTimeout(timer);
+        this.dead = true;
+        res();
+      });
+      this.proc.stdin.end();
+    });
+  }
   kill() {
     this.dead = true;
     try {
@@ -261,9 +283,10 @@ export class PocketSphinxBackend implements Backend {
     }
   }
 
+  /** Stops the decoder processes: idle ones finish by themselves (ended control stream), busy ones are killed. */
   async close(): Promise<void> {
-    for (const p of this.pool) p.kill();
-    this.pool.length = 0;
+    const pool = this.pool.splice(0);
+    await Promise.all(pool.map((p) => (p.reserved ? (p.kill(), undefined) : p.end())));
   }
 }
 
