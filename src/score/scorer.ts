@@ -7,7 +7,7 @@ import type { AlignOp, CostModel, ErrorCounts } from './types.ts';
 import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { Aligner, tokenize } from './align.ts';
-import { alignNetworks } from './network.ts';
+import { alignNetworks, type NetworkTimes } from './network.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
@@ -196,11 +196,13 @@ export class UtteranceScorer {
    * Scores one utterance. `hyp` undefined: no hypothesis (deletions, or skipped with the `skip`
    * policy: then nothing is counted). Returns the utterance's score when alignments are kept or
    * `onUtterance` is set (undefined otherwise, to spare the allocation on the hot path).
+   * `times`: arc times of both sides' networks, for sclite's time-mediated alignment (`-T`).
    */
   score(
     u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string },
     ref: ParsedText,
     hyp: ParsedText | undefined,
+    times?: { ref: NetworkTimes; hyp: NetworkTimes },
   ): UtteranceScore | undefined {
     if (!hyp) {
       this.missingHyps.push(u.id);
@@ -212,7 +214,7 @@ export class UtteranceScorer {
     let ops: AlignOp[] | undefined;
     let refChars = '';
     let hypChars = '';
-    if (ref.kind === 'words' && ph.kind === 'words') {
+    if (ref.kind === 'words' && ph.kind === 'words' && !times) {
       if (this.confusions || this.alignments) {
         const a = this.wordAligner.align(ref.words, ph.words);
         this.confusions?.add(a);
@@ -226,7 +228,7 @@ export class UtteranceScorer {
         hypChars = ph.words.join(' ');
       }
     } else {
-      const a = alignNetworks(toNetwork(ref), toNetwork(ph));
+      const a = alignNetworks(toNetwork(ref), toNetwork(ph), times && { a: times.ref, b: times.hyp });
       this.confusions?.add(a);
       wc = a.counts;
       ops = a.ops;
