@@ -6,7 +6,9 @@ import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { isCostModel } from '../../score/align.ts';
 import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../score/score.ts';
 import { loadNistGlm } from '../../text/nist-glm.ts';
-import { scoreStmCtm } from '../../score/longform.ts';
+import { scoreStmCtm, type LongformResult } from '../../score/longform.ts';
+import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
+import type { TimeFaults } from '../../score/stm.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
@@ -37,6 +39,9 @@ interface ScoreFlags {
   output: string;
   cer?: boolean;
   outDir?: string;
+  timeMediated?: boolean;
+  reduce?: string | boolean;
+  keepTimeFaults?: boolean;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
@@ -47,7 +52,7 @@ const COST_TEXT: Record<CostModel, string> = {
 function byExtension(path: string, side: 'ref' | 'hyp'): string {
   const ext = extname(path).toLowerCase();
   if (ext === '.stm' && side === 'ref') return 'stm';
-  if (ext === '.ctm' && side === 'hyp') return 'ctm';
+  if (ext === '.ctm') return 'ctm';
   return ext === '.jsonl' || ext === '.ndjson' || ext === '.json' ? 'jsonl' : 'trn';
 }
 
@@ -57,6 +62,19 @@ function charAlignFlag(v: string | boolean | undefined): CharAlignOptions | unde
   const mods = v === true ? [] : v.split(/[\s,]+/).filter(Boolean).map((m) => m.toUpperCase());
   for (const m of mods) if (m !== 'NOASCII' && m !== 'DH') throw new UsageError(`-c/--char-align takes NOASCII and/or DH, not "${m}"`);
   return { noAscii: mods.includes('NOASCII'), deleteHyphens: mods.includes('DH') };
+}
+
+/** `-m` alone (= `-m ref`, as sclite), `-m ref`, `-m hyp`, `-m ref,hyp`. */
+function reduceFlag(v: string | boolean | undefined): { ref: boolean; hyp: boolean } | undefined {
+  if (v === undefined || v === false) return undefined;
+  const sides = v === true ? ['ref'] : v.split(/[\s,]+/).filter(Boolean).map((m) => m.toLowerCase());
+  for (const m of sides) if (m !== 'ref' && m !== 'hyp') throw new UsageError(`-m/--reduce takes ref and/or hyp, not "${m}"`);
+  return { ref: sides.includes('ref'), hyp: sides.includes('hyp') };
+}
+
+function timeFaultsText(t: TimeFaults): string | undefined {
+  if (t.negativeDuration + t.outOfOrder === 0) return undefined;
+  return `Kept ctm time faults (--keep-time-faults, as sclite): ${t.negativeDuration} negative duration(s), ${t.outOfOrder} word(s) out of time order; first: ${t.first.join('; ')}`;
 }
 
 function normaliserFlag(name: string): Normaliser {
@@ -142,10 +160,10 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('Score hypotheses against references like sclite: per-speaker table, WER/MER/WIL/CER, top confusions')
-    .requiredOption('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]} or NIST stm')
-    .requiredOption('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm reference)')
+    .requiredOption('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]}, NIST stm or NIST ctm')
+    .requiredOption('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm or ctm reference)')
     .option('--format <fmt>', 'trn | jsonl for both files (default: by extension: .jsonl = jsonl, .stm = stm, .ctm = ctm, else trn)')
-    .option('--ref-format <fmt>', 'trn | jsonl | stm (overrides --format for the reference)')
+    .option('--ref-format <fmt>', 'trn | jsonl | stm | ctm (overrides --format for the reference)')
     .option('--hyp-format <fmt>', 'trn | jsonl | ctm (overrides --format for the hypothesis)')
     .option('-c, --char-align [mods]', 'score characters, not words (= sclite -c); mods: NOASCII (keep ASCII words whole), DH (delete hyphens), comma-separated')
     .option('--cer', 'also align characters for CER (jiwer-style, spaces counted; costs about 5x the word alignment)')
@@ -161,6 +179,9 @@ export function registerScore(program: Command): void {
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
     .option('--id-format <fmt>', 'how a trn id names its speaker (sclite -i): rm | spu_id (text before the first "-" or "_") | wsj (first 3 characters)', 'rm')
+    .option('-T, --time-mediated', 'ctm reference and ctm hypothesis only: word distances from the words\' times (= sclite -T)')
+    .option('-m, --reduce [sides]', 'stm/ctm only: ref = leave out segments outside the ctm\'s time range, hyp = ctm words outside the segments\' (= sclite -m; alone: ref; both: ref,hyp)')
+    .option('--keep-time-faults', 'keep ctm lines with a negative duration or out-of-order times, as sclite does (counted in the output; default: error naming file:line)')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
       if (flags.format !== undefined && !['trn', 'jsonl', 'stm', 'ctm'].includes(flags.format)) {
@@ -183,11 +204,20 @@ export function registerScore(program: Command): void {
       const glm = flags.glm ? loadNistGlm(flags.glm) : undefined;
       const refFormat = flags.refFormat ?? flags.format ?? byExtension(flags.ref, 'ref');
       const hypFormat = flags.hypFormat ?? flags.format ?? byExtension(flags.hyp, 'hyp');
-      if (!['trn', 'jsonl', 'stm'].includes(refFormat)) throw new UsageError(`--ref-format must be trn, jsonl or stm, not "${refFormat}"`);
+      if (!['trn', 'jsonl', 'stm', 'ctm'].includes(refFormat)) throw new UsageError(`--ref-format must be trn, jsonl, stm or ctm, not "${refFormat}"`);
       if (!['trn', 'jsonl', 'ctm'].includes(hypFormat)) throw new UsageError(`--hyp-format must be trn, jsonl or ctm, not "${hypFormat}"`);
+      const ctmRef = refFormat === 'ctm';
       const longform = refFormat === 'stm' || hypFormat === 'ctm';
-      if (longform && (refFormat !== 'stm' || hypFormat !== 'ctm')) {
-        throw new UsageError(`an stm reference is scored against a ctm hypothesis (got ${refFormat} and ${hypFormat})`);
+      if (longform && ((refFormat !== 'stm' && !ctmRef) || hypFormat !== 'ctm')) {
+        throw new UsageError(`an stm or ctm reference is scored against a ctm hypothesis (got ${refFormat} and ${hypFormat})`);
+      }
+      if (flags.timeMediated && !(ctmRef && hypFormat === 'ctm')) {
+        throw new UsageError(`-T/--time-mediated needs a ctm reference and a ctm hypothesis (got ${refFormat} and ${hypFormat}); sclite refuses -T without a ctm reference too`);
+      }
+      const reduce = reduceFlag(flags.reduce);
+      if (reduce && refFormat !== 'stm') throw new UsageError(`-m/--reduce needs an stm reference and a ctm hypothesis (got ${refFormat} and ${hypFormat}), as in sclite`);
+      if (ctmRef && flags.charAlign !== undefined && flags.charAlign !== false) {
+        throw new UsageError('-c/--char-align does not apply to a ctm reference (sclite ignores -c there and counts words)');
       }
       const reports = flags.output.split(/[\s,]+/).filter(Boolean);
       for (const r of reports) if (!isReportName(r)) throw new UsageError(`-o/--output: unknown report "${r}" (known: ${REPORT_NAMES.join(', ')})`);
@@ -207,8 +237,11 @@ export function registerScore(program: Command): void {
           fragments: !!flags.fragments,
         },
       };
-      const lf = longform ? await scoreStmCtm(flags.ref, flags.hyp, common) : undefined;
+      const timeFaults = flags.keepTimeFaults ? ('keep' as const) : ('error' as const);
+      const cc: CtmCtmResult | undefined = ctmRef ? await scoreCtmCtm(flags.ref, flags.hyp, { ...common, timeFaults, timeMediated: !!flags.timeMediated }) : undefined;
+      const lf: LongformResult | undefined = longform && !ctmRef ? await scoreStmCtm(flags.ref, flags.hyp, { ...common, timeFaults, reduce }) : undefined;
       const res: ScoreResult =
+        cc ??
         lf ??
         (await scoreFiles(flags.ref, flags.hyp, {
           ...common,
@@ -222,15 +255,22 @@ export function registerScore(program: Command): void {
       const title = basename(flags.hyp);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
       if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
-      out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
+      if (!cc?.timeMediated) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
       out.push(`Markup:      ${markupText(res)}`);
+      if (cc) out.push(`Alignment:   ${cc.timeMediated ? 'time-mediated (sclite -T: |ΔT1| + |ΔT2| per pair, +0.001 if the words differ; a word\'s duration per insertion or deletion)' : 'words (ctm against ctm, chunked at shared silences as sclite)'}`);
       if (res.glm) out.push(`GLM:         ${res.glm.name} (${res.glm.rules} rules, sha256 ${res.glm.hash}; applied to ref and hyp like csrfilt.sh)`);
       const w = res.words;
       out.push(
-        `${lf ? 'Segments:   ' : 'Utterances: '} ${res.utterances}   reference ${unit}: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
+        `${lf ? 'Segments:   ' : cc ? 'Chunks:     ' : 'Utterances: '} ${res.utterances}   reference ${unit}: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
       );
       if (lf?.ignored.segments) out.push(`Ignored:     ${lf.ignored.segments} IGNORE_TIME_SEGMENT_IN_SCORING segments and the ${lf.ignored.hypWords} hypothesis words in them`);
+      if (lf && reduce) {
+        const r = lf.reduced;
+        out.push(`Reduced (-m ${[reduce.ref ? 'ref' : '', reduce.hyp ? 'hyp' : ''].filter(Boolean).join(',')}): ${r.segments} segments and ${r.hypWords} hypothesis words outside the other side's time range left out; ${r.unassignedHypWords} hypothesis words after the last scored segment not scored (as sclite)`);
+      }
+      const faults = timeFaultsText((cc ?? lf)?.timeFaults ?? { negativeDuration: 0, outOfOrder: 0, first: [] });
+      if (faults) out.push(faults);
       if (lf?.channelsWithoutHyp.length) out.push(`No hypothesis words for: ${lf.channelsWithoutHyp.join(', ')} (their segments are all deletions, as in sclite)`);
       out.push(`WER ${pct(res.wordRates.wer)}   MER ${pct(res.wordRates.mer)}   WIL ${pct(res.wordRates.wil)}   CER ${res.cer === undefined ? 'not computed (--cer)' : pct(res.cer)}`);
       const note = emptyReferenceNote(w.ref, errorCount(w));
@@ -260,7 +300,11 @@ export function registerScore(program: Command): void {
         } else process.stdout.write(`\n${text}`);
       }
       if (flags.json) {
-        const extra = lf ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo } : {};
+        const extra = lf
+          ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo, reduced: reduce ? lf.reduced : undefined, timeFaults: lf.timeFaults }
+          : cc
+            ? { timeMediated: cc.timeMediated, timeFaults: cc.timeFaults }
+            : {};
         writeFileSync(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`);
       }
     });
