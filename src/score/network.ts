@@ -68,17 +68,45 @@ function timeDistance(w1: NetWord | null, i: number, ta: NetworkTimes, w2: NetWo
 }
 
 /**
+ * sclite's wwd_weight_WORD (`word.c`, options `-w`/`-L`), as a C float: inserting or deleting `@`
+ * 0.001; inserting or deleting a word its weight; a pair 0 when the words match, else the sum of
+ * their weights.
+ */
+function weightDistance(w1: NetWord | null, i: number, wa: Float64Array, w2: NetWord | null, j: number, wb: Float64Array): number {
+  if (w2 === null) return w1!.isNull ? F_NULL_INDEL : Math.fround(wa[i]!);
+  if (w1 === null) return w2.isNull ? F_NULL_INDEL : Math.fround(wb[j]!);
+  return wordsEqual(w1, w2) ? 0 : Math.fround(wa[i]! + wb[j]!);
+}
+
+/**
+ * What the cost of a pair of arcs is computed from, instead of their spelling alone: their times
+ * (sclite `-T`) or their word weights (sclite `-w`), each side's by arc index.
+ */
+export type ArcCost =
+  | { kind: 'time'; a: NetworkTimes; b: NetworkTimes }
+  | { kind: 'weight'; a: Float64Array; b: Float64Array };
+
+type Distance = (w1: NetWord | null, i: number, w2: NetWord | null, j: number) => number;
+
+function arcDistance(c: ArcCost): Distance {
+  return c.kind === 'time'
+    ? (w1, i, w2, j) => timeDistance(w1, i, c.a, w2, j, c.b)
+    : (w1, i, w2, j) => weightDistance(w1, i, c.a, w2, j, c.b);
+}
+
+/**
  * Aligns reference network `a` with hypothesis network `b`. Returns the operations (without `@`)
  * and the counts, sclite's way: reference words N = C + S + D, where a deleted optionally deletable
  * word counts as correct.
  *
- * With `times` (both networks' arc times), the distance is sclite's time-mediated one (`-T`, see
- * timeDistance) and cell costs are kept as C floats like net_dp.c's, so ties resolve as in sclite.
+ * With `arcCost`, the distance is sclite's time-mediated one (`-T`, timeDistance) or its
+ * word-weight one (`-w`, weightDistance), and cell costs are kept as C floats like net_dp.c's, so
+ * ties resolve as in sclite.
  */
-export function alignNetworks(a: WordNetwork, b: WordNetwork, times?: { a: NetworkTimes; b: NetworkTimes }): Alignment {
+export function alignNetworks(a: WordNetwork, b: WordNetwork, arcCost?: ArcCost): Alignment {
   const A = a.words.length;
   const B = b.words.length;
-  if (times) return backTrace(a, b, ...timedCells(a, b, times.a, times.b));
+  if (arcCost) return backTrace(a, b, ...floatCells(a, b, arcDistance(arcCost)));
   const cost = new Float64Array(A * B);
   const backA = new Int32Array(A * B);
   const backB = new Int32Array(A * B);
@@ -144,10 +172,10 @@ export function alignNetworks(a: WordNetwork, b: WordNetwork, times?: { a: Netwo
 }
 
 /**
- * The cells of a time-mediated alignment (net_dp.c's Network_dpalign with wwd_time_WORD): the same
- * recursion and tie order as alignNetworks, every sum rounded to a C float.
+ * The cells of an alignment with a float distance (net_dp.c's Network_dpalign with wwd_time_WORD or
+ * wwd_weight_WORD): the same recursion and tie order as alignNetworks, every sum a C float.
  */
-function timedCells(a: WordNetwork, b: WordNetwork, ta: NetworkTimes, tb: NetworkTimes): [Float32Array, Int32Array, Int32Array] {
+function floatCells(a: WordNetwork, b: WordNetwork, dist: Distance): [Float32Array, Int32Array, Int32Array] {
   const A = a.words.length;
   const B = b.words.length;
   const cost = new Float32Array(A * B);
@@ -160,7 +188,7 @@ function timedCells(a: WordNetwork, b: WordNetwork, ta: NetworkTimes, tb: Networ
     let best = Infinity;
     let bi = -1;
     for (const p of b.preds[j]!) if (cost[p]! < best) (best = cost[p]!), (bi = p);
-    cost[j] = best + timeDistance(null, 0, ta, b.words[j]!, j, tb);
+    cost[j] = best + dist(null, 0, b.words[j]!, j);
     backA[j] = 0;
     backB[j] = bi;
   }
@@ -168,14 +196,14 @@ function timedCells(a: WordNetwork, b: WordNetwork, ta: NetworkTimes, tb: Networ
     let best = Infinity;
     let bi = -1;
     for (const p of a.preds[i]!) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
-    cost[i * B] = best + timeDistance(a.words[i]!, i, ta, null, 0, tb);
+    cost[i * B] = best + dist(a.words[i]!, i, null, 0);
     backA[i * B] = bi;
     backB[i * B] = 0;
   }
   for (let i = 1; i < A; i++) {
     const wa = a.words[i]!;
     const pa = a.preds[i]!;
-    const delW = timeDistance(wa, i, ta, null, 0, tb);
+    const delW = dist(wa, i, null, 0);
     for (let j = 1; j < B; j++) {
       const wb = b.words[j]!;
       const pb = b.preds[j]!;
@@ -193,9 +221,9 @@ function timedCells(a: WordNetwork, b: WordNetwork, ta: NetworkTimes, tb: Networ
           if (cost[p * B + q]! < sub) (sub = cost[p * B + q]!), (subA = p), (subB = q);
         }
       }
-      sub = f(sub + timeDistance(wa, i, ta, wb, j, tb));
+      sub = f(sub + dist(wa, i, wb, j));
       del = f(del + delW);
-      ins = f(ins + timeDistance(null, 0, ta, wb, j, tb));
+      ins = f(ins + dist(null, 0, wb, j));
       const k = i * B + j;
       if (sub <= del && sub <= ins) {
         cost[k] = sub;

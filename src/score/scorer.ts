@@ -7,7 +7,8 @@ import type { AlignOp, CostModel, ErrorCounts } from './types.ts';
 import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { Aligner, tokenize } from './align.ts';
-import { alignNetworks, type NetworkTimes } from './network.ts';
+import { alignNetworks, type ArcCost, type NetworkTimes } from './network.ts';
+import type { WordWeights } from './wwl.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
@@ -39,6 +40,8 @@ export interface ScorerOptions {
   glm?: NistGlm;
   /** sclite `-c`: score characters, not words (the "word" counts are then characters). */
   charAlign?: CharAlignOptions;
+  /** sclite `-w`: align by word weights (a WWL file or unity weights; see `wwl.ts`). */
+  wordWeights?: WordWeights;
   /** Keep every utterance's aligned operations (for pra/sgml/dtl reports). */
   keepAlignments?: boolean;
   /** Called for every scored utterance. */
@@ -84,6 +87,8 @@ export interface ScoreResult {
   /** The GLM applied, if any: its name, rule count and content hash. */
   glm?: { name: string; rules: number; hash: string };
   charAlign?: CharAlignOptions;
+  /** The word weights that steered the alignment (sclite `-w`), if any. */
+  wordWeights?: { name: string; words: number; defaultWeight: number };
   /** Every utterance, when `keepAlignments`. */
   alignments?: UtteranceScore[];
 }
@@ -214,7 +219,7 @@ export class UtteranceScorer {
     let ops: AlignOp[] | undefined;
     let refChars = '';
     let hypChars = '';
-    if (ref.kind === 'words' && ph.kind === 'words' && !times) {
+    if (ref.kind === 'words' && ph.kind === 'words' && !times && !this.opts.wordWeights) {
       if (this.confusions || this.alignments) {
         const a = this.wordAligner.align(ref.words, ph.words);
         this.confusions?.add(a);
@@ -228,7 +233,13 @@ export class UtteranceScorer {
         hypChars = ph.words.join(' ');
       }
     } else {
-      const a = alignNetworks(toNetwork(ref), toNetwork(ph), times && { a: times.ref, b: times.hyp });
+      const rn = toNetwork(ref);
+      const hn = toNetwork(ph);
+      const ww = this.opts.wordWeights;
+      const cost: ArcCost | undefined = times
+        ? { kind: 'time', a: times.ref, b: times.hyp }
+        : ww && { kind: 'weight', a: ww.arcWeights(rn), b: ww.arcWeights(hn) };
+      const a = alignNetworks(rn, hn, cost);
       this.confusions?.add(a);
       wc = a.counts;
       ops = a.ops;
@@ -275,6 +286,7 @@ export class UtteranceScorer {
       markup: this.markup,
       glm: this.opts.glm ? { name: this.opts.glm.name, rules: this.opts.glm.rules.length, hash: this.opts.glm.hash } : undefined,
       charAlign: this.opts.charAlign,
+      wordWeights: this.opts.wordWeights && { name: this.opts.wordWeights.name, words: this.opts.wordWeights.size, defaultWeight: this.opts.wordWeights.defaultWeight },
       alignments: this.alignments,
     };
   }

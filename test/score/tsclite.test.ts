@@ -15,6 +15,7 @@ import { summarise } from '../../src/score/summary.ts';
 import { errorCount } from '../../src/score/metrics.ts';
 import { parseScliteOutput, SCLITE, scliteAvailable } from './sclite-run.ts';
 import { parseScliteArgs, readTsclite, TSCLITE_DIR, type ScliteArgs } from './tsclite.ts';
+import { loadWordWeights } from '../../src/score/wwl.ts';
 
 const have = scliteAvailable && existsSync(join(TSCLITE_DIR, 'tsclite.sh'));
 
@@ -24,7 +25,6 @@ function unsupported(a: ScliteArgs): string | undefined {
   // Debian's sclite is built without GNU diff: it refuses -d ("Alignments via diff have been disabled").
   if (a.flags.has('-d')) return 'GNU diff alignment (-d; Debian\'s sclite refuses it too)';
   if (a.flags.has('-L')) return 'language-model weighted alignment (-L; Debian\'s sclite has no SLM toolkit and refuses it)';
-  if (a.flags.has('-w')) return 'word-weight alignment (-w)';
   if (a.flags.has('-S')) return 'inferred word segmentation (-S)';
   if (a.encoding === 'gb') return 'GB2312-encoded input (asrfair reads UTF-8)';
   const fmt = `${a.refFormat}/${a.hypFormat}`;
@@ -33,13 +33,13 @@ function unsupported(a: ScliteArgs): string | undefined {
   if (a.flags.has('-T') && fmt !== 'ctm/ctm') return '-T needs a ctm reference (sclite refuses it too)';
   if (a.flags.has('-m') && fmt !== 'stm/ctm') return '-m needs stm/ctm input';
   if (a.localisation === 'ukrainian') return 'sclite itself rejects the "ukrainian" localisation';
-  const known = new Set(['-F', '-D', '-s', '-c', '-T', '-m']);
+  const known = new Set(['-F', '-D', '-s', '-c', '-T', '-m', '-w']);
   const other = [...a.flags].filter((f) => !known.has(f));
   return other.length ? `options ${other.join(' ')}` : undefined;
 }
 
 const EXPECTED_UNSUPPORTED = [
-  'test1a', 'test1b', 'test1c', 'test2', 'test4', 'test5', 'test6', 'test7_1', 'test7_2', 'test7_2a', 'test7_3',
+  'test1a', 'test1b', 'test2', 'test4', 'test5', 'test6', 'test7_1', 'test7_2', 'test7_2a', 'test7_3',
   'test7_4', 'test9', 'test9_1', 'test10', 'test10_1', 'test11', 'test12', 'test15_d',
 ];
 
@@ -52,7 +52,7 @@ const REFUSED: Record<string, RegExp> = {
 function sclite(a: ScliteArgs): string {
   const args = ['-r', a.ref, a.refFormat, '-h', a.hyp, a.hypFormat];
   if (a.idFormat) args.push('-i', a.idFormat);
-  for (const f of a.flags) args.push(f, ...(f === '-c' ? a.charOptions : f === '-m' ? a.reduce : []));
+  for (const f of a.flags) args.push(f, ...(f === '-c' ? a.charOptions : f === '-m' ? a.reduce : f === '-w' ? [a.weights!] : []));
   if (a.encoding) args.push('-e', a.encoding, ...(a.localisation ? [a.localisation] : []));
   args.push('-o', 'sum', 'rsum', 'stdout');
   const r = spawnSync(SCLITE, args, { cwd: TSCLITE_DIR, encoding: 'utf8' });
@@ -99,6 +99,7 @@ describe.skipIf(!have)("SCTK's tsclite.sh cases against Debian's sclite", () => 
           ? { noAscii: a.charOptions.includes('NOASCII'), deleteHyphens: a.charOptions.includes('DH') }
           : undefined,
         idFormat: a.idFormat as IdFormat | undefined,
+        wordWeights: a.weights ? loadWordWeights(a.weights === 'unity' ? 'unity' : join(TSCLITE_DIR, a.weights)) : undefined,
         markup: {
           caseSensitive: a.flags.has('-s'),
           // sclite folds only A-Z unless a localisation (babel_*) is named.

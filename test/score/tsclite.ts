@@ -71,6 +71,8 @@ export interface ScliteArgs {
   charOptions: string[];
   /** `-m` sub-options. */
   reduce: string[];
+  /** `-w` word-weight list (file or `unity`). */
+  weights?: string;
   outputs: string[];
 }
 
@@ -108,6 +110,10 @@ export function parseScliteArgs(args: string[]): ScliteArgs {
         break;
       case '-o':
         out.outputs = rest;
+        break;
+      case '-w':
+        out.flags.add('-w');
+        out.weights = rest[0];
         break;
       default:
         if (!['-O', '-n', '-f'].includes(a)) out.flags.add(a);

@@ -9,6 +9,7 @@ import { loadNistGlm } from '../../text/nist-glm.ts';
 import { scoreStmCtm, type LongformResult } from '../../score/longform.ts';
 import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
 import type { TimeFaults } from '../../score/stm.ts';
+import { loadWordWeights } from '../../score/wwl.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
@@ -42,6 +43,7 @@ interface ScoreFlags {
   timeMediated?: boolean;
   reduce?: string | boolean;
   keepTimeFaults?: boolean;
+  wordWeights?: string;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
@@ -146,6 +148,7 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     markup: res.markup,
     glm: res.glm,
     charAlign: res.charAlign,
+    wordWeights: res.wordWeights,
     labels: res.labels.rows(),
     missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
@@ -181,6 +184,7 @@ export function registerScore(program: Command): void {
     .option('--id-format <fmt>', 'how a trn id names its speaker (sclite -i): rm | spu_id (text before the first "-" or "_") | wsj (first 3 characters)', 'rm')
     .option('-T, --time-mediated', 'ctm reference and ctm hypothesis only: word distances from the words\' times (= sclite -T)')
     .option('-m, --reduce [sides]', 'stm/ctm only: ref = leave out segments outside the ctm\'s time range, hyp = ctm words outside the segments\' (= sclite -m; alone: ref; both: ref,hyp)')
+    .option('-w, --word-weights <wwl>', 'align by word weights from a NIST word-weight list, or "unity" (= sclite -w); counts stay word counts')
     .option('--keep-time-faults', 'keep ctm lines with a negative duration or out-of-order times, as sclite does (counted in the output; default: error naming file:line)')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
@@ -222,6 +226,8 @@ export function registerScore(program: Command): void {
       const reports = flags.output.split(/[\s,]+/).filter(Boolean);
       for (const r of reports) if (!isReportName(r)) throw new UsageError(`-o/--output: unknown report "${r}" (known: ${REPORT_NAMES.join(', ')})`);
       const charAlign = charAlignFlag(flags.charAlign);
+      if (flags.wordWeights !== undefined && flags.timeMediated) throw new UsageError('-w/--word-weights and -T/--time-mediated each choose the word distance: use one');
+      const wordWeights = flags.wordWeights === undefined ? undefined : loadWordWeights(flags.wordWeights);
       const common = {
         glm,
         normaliser,
@@ -229,6 +235,7 @@ export function registerScore(program: Command): void {
         confusions: topK > 0,
         chars: !!flags.cer,
         charAlign,
+        wordWeights,
         keepAlignments: reports.some((r) => r !== 'sum'),
         markup: {
           caseSensitive: !!flags.caseSensitive,
@@ -255,10 +262,14 @@ export function registerScore(program: Command): void {
       const title = basename(flags.hyp);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
       if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
-      if (!cc?.timeMediated) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
+      if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
       out.push(`Markup:      ${markupText(res)}`);
       if (cc) out.push(`Alignment:   ${cc.timeMediated ? 'time-mediated (sclite -T: |ΔT1| + |ΔT2| per pair, +0.001 if the words differ; a word\'s duration per insertion or deletion)' : 'words (ctm against ctm, chunked at shared silences as sclite)'}`);
+      if (res.wordWeights) {
+        const ww = res.wordWeights;
+        out.push(`Alignment:   word weights from ${ww.name} (sclite -w: ${ww.words} words, ${ww.defaultWeight} for the rest; a pair costs 0 if equal, else both weights; an insertion or deletion the word's weight)`);
+      }
       if (res.glm) out.push(`GLM:         ${res.glm.name} (${res.glm.rules} rules, sha256 ${res.glm.hash}; applied to ref and hyp like csrfilt.sh)`);
       const w = res.words;
       out.push(
