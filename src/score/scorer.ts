@@ -268,6 +268,34 @@ export class UtteranceScorer {
     return s;
   }
 
+  /**
+   * Counts one utterance aligned elsewhere (sclite's sgml alignment file, read by `sgml-input.ts`):
+   * C, S, D, I as recorded, reference words N = C + S + D.
+   */
+  addAligned(u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string }, ops: AlignOp[]): void {
+    const wc = emptyCounts();
+    for (const o of ops) {
+      if (o.type === 'C') wc.hits++;
+      else if (o.type === 'S') wc.sub++;
+      else if (o.type === 'D') wc.del++;
+      else wc.ins++;
+    }
+    wc.ref = wc.hits + wc.sub + wc.del;
+    this.utterances++;
+    addCounts(this.words, wc);
+    this.speakers.add(u.speaker, wc);
+    for (const l of u.labels ?? []) {
+      this.labels.add(l, wc);
+      let t = this.labelSpeakers.get(l);
+      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
+      t.add(u.speaker, wc);
+    }
+    this.confusions?.add({ ops, counts: wc });
+    const s: UtteranceScore = { ...u, words: wc, missingHyp: false, ops: this.alignments ? ops : undefined };
+    this.alignments?.push(s);
+    this.opts.onUtterance?.(s);
+  }
+
   result(): ScoreResult {
     return {
       costs: this.costs,

@@ -10,6 +10,8 @@ export const TSCLITE_DIR = join(import.meta.dirname, '../../../shared/data/sctk-
 export interface TscliteCase {
   name: string;
   args: string[];
+  /** File the suite pipes to sclite's stdin (`-P` reads an sgml alignment file there). */
+  stdin?: string;
 }
 
 /** Every sclite invocation of tsclite.sh, with `$DATA` resolved and `$OUT`/`$TEST` substituted. */
@@ -33,9 +35,9 @@ export function readTsclite(dir = TSCLITE_DIR): TscliteCase[] {
       test = m[1]!.replace(/\$TN/, (/^TN=(\S+)/.exec(lines[i - 1]!.trim()) ?? ['', ''])[1]!);
       continue;
     }
-    m = /^doit \$TEST\s+"[^"]*"\s+"([^"]*)"/.exec(l);
+    m = /^doit \$TEST\s+"[^"]*"\s+"([^"]*)"\s*(?:""|([^\s"]+))?/.exec(l);
     if (m) {
-      cases.push({ name: test, args: expand(m[1]!) });
+      cases.push({ name: test, args: expand(m[1]!), ...(m[2] ? { stdin: m[2] } : {}) });
       continue;
     }
     m = /^\$scliteCom (.*?)(1>|<|$)/.exec(l);

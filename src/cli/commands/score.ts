@@ -10,6 +10,7 @@ import { scoreStmCtm, type LongformResult } from '../../score/longform.ts';
 import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
 import type { TimeFaults } from '../../score/stm.ts';
 import { loadWordWeights } from '../../score/wwl.ts';
+import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
@@ -20,8 +21,9 @@ import type { Confusions } from '../../score/confusions.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 
 interface ScoreFlags {
-  ref: string;
-  hyp: string;
+  ref?: string;
+  hyp?: string;
+  sgml?: string;
   format?: string;
   normaliser: string;
   costs: string;
@@ -163,8 +165,9 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('Score hypotheses against references like sclite: per-speaker table, WER/MER/WIL/CER, top confusions')
-    .requiredOption('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]}, NIST stm or NIST ctm')
-    .requiredOption('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm or ctm reference)')
+    .option('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]}, NIST stm or NIST ctm (required unless --sgml)')
+    .option('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm or ctm reference) (required unless --sgml)')
+    .option('--sgml <file>', 'instead of --ref/--hyp: summarise the alignments of an sclite sgml file as recorded (= sclite -P < file)')
     .option('--format <fmt>', 'trn | jsonl for both files (default: by extension: .jsonl = jsonl, .stm = stm, .ctm = ctm, else trn)')
     .option('--ref-format <fmt>', 'trn | jsonl | stm | ctm (overrides --format for the reference)')
     .option('--hyp-format <fmt>', 'trn | jsonl | ctm (overrides --format for the hypothesis)')
@@ -188,6 +191,26 @@ export function registerScore(program: Command): void {
     .option('--keep-time-faults', 'keep ctm lines with a negative duration or out-of-order times, as sclite does (counted in the output; default: error naming file:line)')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
+      if (flags.sgml !== undefined) {
+        if (flags.ref !== undefined || flags.hyp !== undefined) throw new UsageError('--sgml replaces --ref and --hyp: give either');
+        const aligning: [string, boolean][] = [
+          ['-T', !!flags.timeMediated],
+          ['-w', flags.wordWeights !== undefined],
+          ['-c', flags.charAlign !== undefined && flags.charAlign !== false],
+          ['-D', !!flags.optionallyDeletable],
+          ['-F', !!flags.fragments],
+          ['--glm', flags.glm !== undefined],
+          ['-m', flags.reduce !== undefined && flags.reduce !== false],
+          ['--normaliser', flags.normaliser !== 'none'],
+          ['--cer', !!flags.cer],
+        ];
+        const bad = aligning.filter(([, on]) => on).map(([f]) => f);
+        if (bad.length) throw new UsageError(`${bad.join(', ')} change how words are aligned; --sgml reads the alignments as recorded`);
+      } else if (flags.ref === undefined || flags.hyp === undefined) {
+        throw new UsageError('--ref and --hyp are required (or --sgml FILE)');
+      }
+      const refPath = flags.ref ?? '';
+      const hypPath = flags.hyp ?? '';
       if (flags.format !== undefined && !['trn', 'jsonl', 'stm', 'ctm'].includes(flags.format)) {
         throw new UsageError(`--format must be trn, jsonl, stm or ctm, not "${flags.format}"`);
       }
@@ -206,8 +229,9 @@ export function registerScore(program: Command): void {
         throw new UsageError(`--id-format must be one of ${ID_FORMATS.join(', ')}, not "${flags.idFormat}"`);
       }
       const glm = flags.glm ? loadNistGlm(flags.glm) : undefined;
-      const refFormat = flags.refFormat ?? flags.format ?? byExtension(flags.ref, 'ref');
-      const hypFormat = flags.hypFormat ?? flags.format ?? byExtension(flags.hyp, 'hyp');
+      const sgmlIn = flags.sgml !== undefined;
+      const refFormat = sgmlIn ? 'trn' : (flags.refFormat ?? flags.format ?? byExtension(refPath, 'ref'));
+      const hypFormat = sgmlIn ? 'trn' : (flags.hypFormat ?? flags.format ?? byExtension(hypPath, 'hyp'));
       if (!['trn', 'jsonl', 'stm', 'ctm'].includes(refFormat)) throw new UsageError(`--ref-format must be trn, jsonl, stm or ctm, not "${refFormat}"`);
       if (!['trn', 'jsonl', 'ctm'].includes(hypFormat)) throw new UsageError(`--hyp-format must be trn, jsonl or ctm, not "${hypFormat}"`);
       const ctmRef = refFormat === 'ctm';
@@ -244,13 +268,15 @@ export function registerScore(program: Command): void {
           fragments: !!flags.fragments,
         },
       };
+      const sg: SgmlResult | undefined = sgmlIn ? await scoreSgml(flags.sgml!, { confusions: topK > 0, keepAlignments: common.keepAlignments }) : undefined;
       const timeFaults = flags.keepTimeFaults ? ('keep' as const) : ('error' as const);
-      const cc: CtmCtmResult | undefined = ctmRef ? await scoreCtmCtm(flags.ref, flags.hyp, { ...common, timeFaults, timeMediated: !!flags.timeMediated }) : undefined;
-      const lf: LongformResult | undefined = longform && !ctmRef ? await scoreStmCtm(flags.ref, flags.hyp, { ...common, timeFaults, reduce }) : undefined;
+      const cc: CtmCtmResult | undefined = ctmRef && !sg ? await scoreCtmCtm(refPath, hypPath, { ...common, timeFaults, timeMediated: !!flags.timeMediated }) : undefined;
+      const lf: LongformResult | undefined = longform && !ctmRef && !sg ? await scoreStmCtm(refPath, hypPath, { ...common, timeFaults, reduce }) : undefined;
       const res: ScoreResult =
+        sg ??
         cc ??
         lf ??
-        (await scoreFiles(flags.ref, flags.hyp, {
+        (await scoreFiles(refPath, hypPath, {
           ...common,
           idFormat: flags.idFormat as IdFormat | undefined,
           refFormat: refFormat as TranscriptFormat,
@@ -259,12 +285,15 @@ export function registerScore(program: Command): void {
         }));
 
       const out: string[] = [];
-      const title = basename(flags.hyp);
+      const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
       if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
-      if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
-      out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
-      out.push(`Markup:      ${markupText(res)}`);
+      if (sg) out.push(`Alignment:   as recorded in ${flags.sgml} (sclite -P; system "${sg.system.title}", reference ${sg.system.refFile}, hypothesis ${sg.system.hypFile})`);
+      else if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
+      if (!sg) {
+        out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
+        out.push(`Markup:      ${markupText(res)}`);
+      }
       if (cc) out.push(`Alignment:   ${cc.timeMediated ? 'time-mediated (sclite -T: |ΔT1| + |ΔT2| per pair, +0.001 if the words differ; a word\'s duration per insertion or deletion)' : 'words (ctm against ctm, chunked at shared silences as sclite)'}`);
       if (res.wordWeights) {
         const ww = res.wordWeights;
@@ -302,10 +331,10 @@ export function registerScore(program: Command): void {
               ? renderDtl(res, title)
               : r === 'lur'
                 ? renderLur(res, title, lf?.labelInfo)
-                : renderSgml(res, title, flags.ref, flags.hyp);
+                : renderSgml(res, title, sg?.system.refFile ?? refPath, sg?.system.hypFile ?? hypPath);
         if (flags.outDir) {
           mkdirSync(flags.outDir, { recursive: true });
-          const path = join(flags.outDir, `${title}.${r}`);
+          const path = join(flags.outDir, `${basename(title) || 'sgml'}.${r}`);
           writeFileSync(path, text);
           process.stdout.write(escapeControl(`Wrote ${path}\n`, true));
         } else process.stdout.write(`\n${text}`);
