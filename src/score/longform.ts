@@ -23,7 +23,7 @@
  */
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -80,6 +80,24 @@ export function isIgnoredSegment(text: string): boolean {
 const countWords = (units: readonly CtmUnit[]): number =>
   units.reduce((n, u) => n + (u.kind === 'word' ? 1 : Math.max(0, ...u.alternatives.map((a) => a.length))), 0);
 
+/**
+ * sclite's segment_hyp_for_utt for one file/channel: the CTM units (time order) each STM segment (file
+ * order) takes — the next units while their midpoint is before the segment's end; the last segment takes
+ * the rest. Returns one list per segment (IGNORE_TIME_SEGMENT_IN_SCORING segments take theirs too).
+ * `kept` (sclite `-m ref`): a segment not kept takes nothing and is passed over; when the last segment
+ * is not kept, the units after the last kept one are assigned to none (as in sclite).
+ */
+export function assignUnitsToSegments(segs: readonly StmSegment[], units: readonly CtmUnit[], kept?: readonly boolean[]): CtmUnit[][] {
+  let next = 0;
+  return segs.map((seg, rs) => {
+    if (kept && !kept[rs]) return [];
+    const start = next;
+    if (rs === segs.length - 1) next = units.length;
+    else while (next < units.length && unitMidpoint(units[next]!) < seg.end) next++;
+    return units.slice(start, next);
+  });
+}
+
 /** Scores an STM reference file against a CTM hypothesis file (see the top of this file). */
 export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: LongformOptions = {}): Promise<LongformResult> {
   const scorer = new UtteranceScorer(opts, 'delete');
@@ -120,16 +138,14 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
       units = r.kept;
       reduced.hypWords += r.dropped;
     }
-    let next = 0;
+    const assigned = assignUnitsToSegments(segs, units, kept);
+    reduced.unassignedHypWords += countWords(units) - assigned.reduce((n, a) => n + countWords(a), 0);
     segs.forEach((seg, rs) => {
       if (!kept[rs]) {
         reduced.segments++;
         return;
       }
-      const start = next;
-      if (rs === segs.length - 1) next = units.length;
-      else while (next < units.length && unitMidpoint(units[next]!) < seg.end) next++;
-      const taken = units.slice(start, next);
+      const taken = assigned[rs]!;
       if (isIgnoredSegment(seg.text)) {
         ignored.segments++;
         ignored.hypWords += countWords(taken);
@@ -153,7 +169,6 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
         hyp,
       );
     });
-    reduced.unassignedHypWords += countWords(units.slice(next));
   }
   return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults };
 }

@@ -170,6 +170,20 @@ describe('ctm vs ctm: bad input and usage', () => {
     expect(r.stdout).toContain('Reduced (-m ref,hyp): 13 segments and 2 hypothesis words outside the other side\'s time range left out');
   });
 
+  it.skipIf(!scliteAvailable)('-m ref with the last segment left out: the words after the last scored segment are not scored, as in sclite', async () => {
+    const stm = join(dir, 'm.stm');
+    const ctm = join(dir, 'm.ctm');
+    writeFileSync(stm, 'f A s1 0 2 a\nf A s1 10 12 b c\n');
+    writeFileSync(ctm, 'f A 0.5 0.2 a\nf A 3.0 0.1 x\n');
+    const res = await scoreStmCtm(stm, ctm, { chars: false, reduce: { ref: true } });
+    expect(res.reduced).toEqual({ segments: 1, hypWords: 0, unassignedHypWords: 1 });
+    const r = spawnSync(SCLITE, ['-r', stm, 'stm', '-h', ctm, 'ctm', '-m', 'ref', '-o', 'sum', 'rsum', 'stdout'], { encoding: 'utf8' });
+    const t = parseScliteOutput(r.stdout).rawSum;
+    const o = res.speakers.total();
+    expect([o.sentences, o.counts.ref, o.counts.hits, o.counts.sub, o.counts.del, o.counts.ins]).toEqual([t.sentences, t.words, t.corr, t.sub, t.del, t.ins]);
+    expect([o.sentences, o.counts.ref, o.counts.ins]).toEqual([1, 1, 0]);
+  });
+
   it.skipIf(!existsSync(join(TSCLITE_DIR, 'lvc_refr.stm')))('-m: the reduced totals are the scored part of the unreduced run', async () => {
     const [ref, hyp] = [join(TSCLITE_DIR, 'lvc_refr.stm'), join(TSCLITE_DIR, 'lvc_hypr.ctm')];
     const all = await scoreStmCtm(ref, hyp, { chars: false });
