@@ -36,6 +36,9 @@ export interface CtmToken {
   /** Inside an alternation, markers included (sclite's `alternate` flag). */
   alternate: boolean;
   marker?: 'begin' | 'alt' | 'end';
+  /** File and channel (case-folded like the scorer's ids). */
+  conv?: string;
+  turn?: string;
 }
 
 /** The units of one channel as sclite's token array: markers and words in file order. */
@@ -70,7 +73,7 @@ export function overlap(s1t1: number, s1t2: number, s2t1: number, s2t2: number):
  * tokens `hs..` (inclusive ends `re`, `he` of the channel), looking at most `max` tokens ahead.
  * Returns the two last indices of the chunk, or undefined when no cut was found within `max`.
  */
-export function chopChunk(R: readonly CtmToken[], H: readonly CtmToken[], rs: number, hs: number, re: number, he: number, max: number): [number, number] | undefined {
+export function chopChunk(R: readonly (CtmToken | undefined)[], H: readonly (CtmToken | undefined)[], rs: number, hs: number, re: number, he: number, max: number): [number, number] | undefined {
   const r = (i: number): CtmToken => R[i] ?? NO_TOKEN;
   const h = (i: number): CtmToken => H[i] ?? NO_TOKEN;
   const apart = (i: number, j: number): boolean => overlap(r(i).t1, r(i).t1 + r(i).dur, h(j).t1, h(j).t1 + h(j).dur) < 0;
@@ -142,7 +145,7 @@ export interface TimedNetwork {
  * are left out (sclite's `ignore` flag, used by `-m hyp`).
  */
 export function tokenNetwork(
-  T: readonly CtmToken[],
+  T: readonly (CtmToken | undefined)[],
   s: number,
   e: number,
   parse: (word: string, line: number) => ParsedText,
@@ -213,14 +216,74 @@ export interface CtmCtmResult extends ScoreResult {
   timeFaults: TimeFaults;
 }
 
-/** `file channel` keys grouped by file, in order of first appearance. */
-function byConversation(ctm: Map<string, CtmUnit[]>): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const key of ctm.keys()) {
+/**
+ * sclite's word-token buffer of one CTM file (SCTK `fillmrks.c`, fill_WTOKE_structure and
+ * fill_mark_struct): 1-based slots holding up to 4999 lines, refilled when the conversation at `s`
+ * reaches the end of what was read (the rest is first copied down to slot 1; slots past `n` keep
+ * stale lines), grown ×1.3 when one conversation fills it. Only the slot numbers matter: Debian's
+ * chunker reads the reference buffer at a hypothesis slot number (see chopChunk).
+ */
+class TokenBuffer {
+  readonly slots: (CtmToken | undefined)[] = [];
+  s = 1;
+  n = 0;
+  private max = 5000;
+  private next = 0;
+  private eof = false;
+
+  constructor(private readonly lines: readonly CtmToken[]) {}
+
+  /** Last slot of the run starting at `start` with the same file (and channel when `byTurn`). */
+  boundary(start: number, byTurn: boolean): number {
+    if (start === this.n) return start;
+    const a = this.slots[start];
+    for (let w = start; w <= this.n; w++) {
+      const b = this.slots[w]!;
+      if (b.conv !== a?.conv || (byTurn && b.turn !== a?.turn)) return w - 1;
+    }
+    return this.n;
+  }
+
+  fill(): void {
+    while (this.boundary(this.s, false) === this.n && !this.eof) this.read();
+  }
+
+  private read(): void {
+    if (this.s > 1) {
+      for (let i = this.s; i <= this.n; i++) this.slots[i - this.s + 1] = this.slots[i];
+      this.n -= this.s - 1;
+      this.s = 1;
+    }
+    while (this.n < this.max - 1) {
+      if (this.next >= this.lines.length) {
+        this.eof = true;
+        return;
+      }
+      this.slots[++this.n] = this.lines[this.next++];
+      if (this.n >= this.max - 1 && this.slots[this.n]!.conv === this.slots[1]!.conv) this.max = Math.trunc(this.max * 1.3);
+    }
+  }
+}
+
+/**
+ * Every line of a CTM file in file order (alternation markers included), checking that each
+ * file/channel's lines are contiguous and that files come in `order` (sclite reads both files in
+ * step and stops otherwise).
+ */
+function fileOrder(ctm: Map<string, CtmUnit[]>, path: string): CtmToken[] {
+  const out: CtmToken[] = [];
+  let lastLine = 0;
+  const seen = new Set<string>();
+  for (const [key, units] of ctm) {
     const conv = key.slice(0, key.lastIndexOf(' '));
-    let list = out.get(conv);
-    if (!list) out.set(conv, (list = []));
-    list.push(key);
+    const turn = key.slice(key.lastIndexOf(' ') + 1);
+    const toks = ctmTokens(units);
+    const first = Math.min(...toks.map((t) => t.line));
+    if (first < lastLine) throw new InputError(path, lastLine, `the lines of file/channel "${key}" are not together (one of them is at line ${first}); sclite reads a ctm file channel by channel`);
+    if (seen.has(conv) && out[out.length - 1]?.conv !== conv) throw new InputError(path, first, `file "${conv}" appears again after another file; sclite reads a ctm file file by file`);
+    seen.add(conv);
+    lastLine = Math.max(...toks.map((t) => t.line));
+    for (const t of toks) out.push({ ...t, conv, turn });
   }
   return out;
 }
@@ -239,30 +302,48 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
   for (const [key, units] of ref) {
     if (!hyp.has(key)) throw new InputError(refPath, units[0]?.line, `file/channel "${key}" has no word in the hypothesis ${hypPath}`);
   }
+  const refKeys = [...ref.keys()];
+  [...hyp.keys()].forEach((key, k) => {
+    if (refKeys[k] !== key) throw new InputError(hypPath, hyp.get(key)![0]?.line, `file/channel "${key}" comes in another order than in the reference ${refPath} (sclite reads both in step)`);
+  });
+  const RB = new TokenBuffer(fileOrder(ref, refPath));
+  const HB = new TokenBuffer(fileOrder(hyp, hypPath));
+  if (refKeys.length === 0) return { ...scorer.result(), timeMediated: !!opts.timeMediated, timeFaults: faults };
   const timed = !!opts.timeMediated;
-  for (const keys of byConversation(ref).values()) {
-    // sclite indexes a conversation's tokens (all its channels, in file order) on both sides; the
-    // chunker's Debian quirk reads the reference at a hypothesis index, so the indices matter.
-    const R: CtmToken[] = [];
-    const H: CtmToken[] = [];
-    const ranges = keys.map((key) => {
-      const r0 = R.length;
-      const h0 = H.length;
-      R.push(...ctmTokens(ref.get(key)!));
-      H.push(...ctmTokens(hyp.get(key)!));
-      return { key, r: [r0, R.length - 1], h: [h0, H.length - 1] };
-    });
-    for (const { key, r: [r0, re], h: [h0, he] } of ranges) {
-      const [file, channel] = [key.slice(0, key.lastIndexOf(' ')), key.slice(key.lastIndexOf(' ') + 1)];
-      const speaker = `${file}-${channel}`;
-      let rb = r0!;
-      let hb = h0!;
-      for (let chunk = 0; rb <= re! || hb <= he!; chunk++) {
+  do {
+    HB.fill();
+    RB.fill();
+    const R = RB.slots;
+    const H = HB.slots;
+    const rConvEnd = RB.boundary(RB.s, false);
+    const hConvEnd = HB.boundary(HB.s, false);
+    // Channels as sclite finds them: the first run of lines, and a second one of the same file.
+    const rEnd1 = RB.boundary(RB.s, true);
+    const hEnd1 = HB.boundary(HB.s, true);
+    const second = (b: TokenBuffer, end1: number): number | undefined =>
+      end1 + 1 < b.n && b.slots[end1 + 1]!.conv === b.slots[b.s]!.conv ? b.boundary(end1 + 1, true) : undefined;
+    const rEnd2 = second(RB, rEnd1);
+    const hEnd2 = second(HB, hEnd1);
+    if ((rEnd2 === undefined) !== (hEnd2 === undefined)) {
+      const [path, t] = rEnd2 === undefined ? [refPath, R[RB.s]!] : [hypPath, H[HB.s]!];
+      throw new InputError(path, t.line, `sclite finds one channel of file "${t.conv}" here and two in the other file (a last channel of one line is not seen), and stops`);
+    }
+    const channels: [number, number, number, number][] = [[RB.s, rEnd1, HB.s, hEnd1]];
+    if (rEnd2 !== undefined && hEnd2 !== undefined) channels.push([rEnd1 + 1, rEnd2, hEnd1 + 1, hEnd2]);
+    for (const [r0, re, h0, he] of channels) {
+      let rb = r0;
+      let hb = h0;
+      for (let chunk = 0; rb <= re || hb <= he; chunk++) {
         let max = 50;
         let cut: [number, number] | undefined;
-        while (!(cut = chopChunk(R, H, rb, hb, re!, he!, max))) max *= 2;
+        while (!(cut = chopChunk(R, H, rb, hb, re, he, max))) max *= 2;
         const r = tokenNetwork(R, rb, cut[0], (w, line) => scorer.parse(w, refPath, line));
         const h = tokenNetwork(H, hb, cut[1], (w, line) => scorer.parse(w, hypPath, line));
+        // sclite names the chunk after the reference token at its start (the next channel's when
+        // this channel's reference is used up).
+        const at = R[rb] ?? R[r0]!;
+        const [file, channel] = [at.conv ?? '', at.turn ?? ''];
+        const speaker = `${file}-${channel}`;
         scorer.score(
           { id: `${speaker}-${String(chunk).padStart(4, '0')}`, speaker, file, channel, begin: R[rb]?.t1 },
           r.parsed,
@@ -273,6 +354,8 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
         hb = cut[1] + 1;
       }
     }
-  }
+    HB.s = hConvEnd + 1;
+    RB.s = rConvEnd + 1;
+  } while (HB.s <= HB.n || RB.s <= RB.n);
   return { ...scorer.result(), timeMediated: timed, timeFaults: faults };
 }
