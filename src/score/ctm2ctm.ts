@@ -42,20 +42,19 @@ export interface CtmToken {
 }
 
 /** The units of one channel as sclite's token array: markers and words in file order. */
-export function ctmTokens(units: readonly CtmUnit[]): CtmToken[] {
-  const out: CtmToken[] = [];
+export function ctmTokens(units: readonly CtmUnit[], conv?: string, turn?: string, out: CtmToken[] = []): CtmToken[] {
   for (const u of units) {
     if (u.kind === 'word') {
-      out.push({ word: u.word, t1: u.begin, dur: u.duration, line: u.line, alternate: false });
+      out.push({ word: u.word, t1: u.begin, dur: u.duration, line: u.line, alternate: false, conv, turn });
       continue;
     }
     const m = (k: number): { t1: number; dur: number } => ({ t1: u.markers[k]?.begin ?? 0, dur: u.markers[k]?.duration ?? 0 });
-    out.push({ word: '<ALT_BEGIN>', ...m(0), line: u.line, alternate: true, marker: 'begin' });
+    out.push({ word: '<ALT_BEGIN>', ...m(0), line: u.line, alternate: true, marker: 'begin', conv, turn });
     u.alternatives.forEach((alt, k) => {
-      if (k > 0) out.push({ word: '<ALT>', ...m(k), line: alt[0]?.line ?? u.line, alternate: true, marker: 'alt' });
-      for (const w of alt) out.push({ word: w.word, t1: w.begin, dur: w.duration, line: w.line, alternate: true });
+      if (k > 0) out.push({ word: '<ALT>', ...m(k), line: alt[0]?.line ?? u.line, alternate: true, marker: 'alt', conv, turn });
+      for (const w of alt) out.push({ word: w.word, t1: w.begin, dur: w.duration, line: w.line, alternate: true, conv, turn });
     });
-    out.push({ word: '<ALT_END>', ...m(u.alternatives.length), line: u.line, alternate: true, marker: 'end' });
+    out.push({ word: '<ALT_END>', ...m(u.alternatives.length), line: u.line, alternate: true, marker: 'end', conv, turn });
   }
   return out;
 }
@@ -155,6 +154,13 @@ export function tokenNetwork(
   const t1: number[] = [0];
   const t2: number[] = [0];
   const append = (cur: number[], sub: WordNetwork, b: number, d: number): number[] => {
+    if (sub.words.length === 2 && sub.finals.length === 1 && sub.finals[0] === 1 && sub.preds[1]!.length === 1 && sub.preds[1]![0] === 0) {
+      net.words.push(sub.words[1]!);
+      net.preds.push(cur);
+      t1.push(b);
+      t2.push(b + d);
+      return [net.words.length - 1];
+    }
     const base = net.words.length - 1;
     const map = (p: number): number[] => (p === 0 ? cur : [base + p]);
     for (let k = 1; k < sub.words.length; k++) {
@@ -277,13 +283,18 @@ function fileOrder(ctm: Map<string, CtmUnit[]>, path: string): CtmToken[] {
   for (const [key, units] of ctm) {
     const conv = key.slice(0, key.lastIndexOf(' '));
     const turn = key.slice(key.lastIndexOf(' ') + 1);
-    const toks = ctmTokens(units);
-    const first = Math.min(...toks.map((t) => t.line));
+    const start = out.length;
+    ctmTokens(units, conv, turn, out);
+    let first = Infinity;
+    let last = 0;
+    for (let i = start; i < out.length; i++) {
+      first = Math.min(first, out[i]!.line);
+      last = Math.max(last, out[i]!.line);
+    }
     if (first < lastLine) throw new InputError(path, lastLine, `the lines of file/channel "${key}" are not together (one of them is at line ${first}); sclite reads a ctm file channel by channel`);
-    if (seen.has(conv) && out[out.length - 1]?.conv !== conv) throw new InputError(path, first, `file "${conv}" appears again after another file; sclite reads a ctm file file by file`);
+    if (seen.has(conv) && out[start - 1]?.conv !== conv) throw new InputError(path, first, `file "${conv}" appears again after another file; sclite reads a ctm file file by file`);
     seen.add(conv);
-    lastLine = Math.max(...toks.map((t) => t.line));
-    for (const t of toks) out.push({ ...t, conv, turn });
+    lastLine = last;
   }
   return out;
 }
@@ -310,6 +321,17 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
   const HB = new TokenBuffer(fileOrder(hyp, hypPath));
   if (refKeys.length === 0) return { ...scorer.result(), timeMediated: !!opts.timeMediated, timeFaults: faults };
   const timed = !!opts.timeMediated;
+  // A word parses the same wherever it stands (errors name its first line): parse each spelling once.
+  const cache = (path: string): ((w: string, line: number) => ParsedText) => {
+    const seen = new Map<string, ParsedText>();
+    return (w, line) => {
+      let p = seen.get(w);
+      if (!p) seen.set(w, (p = scorer.parse(w, path, line)));
+      return p;
+    };
+  };
+  const parseRef = cache(refPath);
+  const parseHyp = cache(hypPath);
   do {
     HB.fill();
     RB.fill();
@@ -337,8 +359,8 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
         let max = 50;
         let cut: [number, number] | undefined;
         while (!(cut = chopChunk(R, H, rb, hb, re, he, max))) max *= 2;
-        const r = tokenNetwork(R, rb, cut[0], (w, line) => scorer.parse(w, refPath, line));
-        const h = tokenNetwork(H, hb, cut[1], (w, line) => scorer.parse(w, hypPath, line));
+        const r = tokenNetwork(R, rb, cut[0], parseRef);
+        const h = tokenNetwork(H, hb, cut[1], parseHyp);
         // sclite names the chunk after the reference token at its start (the next channel's when
         // this channel's reference is used up).
         const at = R[rb] ?? R[r0]!;
