@@ -13,10 +13,17 @@
  * - A file/channel of the STM with no CTM word is scored as deletions (sclite continues too); a
  *   CTM file/channel absent from the STM is an error naming the CTM line.
  * - Segment labels (`<O,F0,M>`) accumulate into per-label totals: sclite's `lur` report, and groups.
+ * - `reduce` (sclite `-m`, align_one_channel in `stm2ctm.c`): `ref` leaves out the segments that end
+ *   at or before the channel's first CTM line begins, or begin at or after its last line ends (they
+ *   take no words; a channel without CTM lines keeps all); `hyp` leaves out the CTM words that begin
+ *   after the last kept segment ends or end before the first one begins (sclite compares with those
+ *   times as C floats), an alternation only when all its words are out. Both are counted. As in
+ *   sclite, when the channel's last segment is left out, the words after the last scored segment are
+ *   not scored either (counted as `unassignedHypWords`).
  */
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment } from './stm.ts';
+import { noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -25,6 +32,40 @@ export interface LongformResult extends ScoreResult {
   channelsWithoutHyp: string[];
   /** Segments marked IGNORE_TIME_SEGMENT_IN_SCORING, and the hypothesis words they took. */
   ignored: { segments: number; hypWords: number };
+  /** sclite `-m`: segments and hypothesis words left out, and words after the last scored segment. */
+  reduced: { segments: number; hypWords: number; unassignedHypWords: number };
+  /** CTM time faults kept (`timeFaults: 'keep'`). */
+  timeFaults: TimeFaults;
+}
+
+export interface LongformOptions extends ScorerOptions {
+  /** sclite `-m ref` / `-m hyp` (see the top of this file). */
+  reduce?: { ref?: boolean; hyp?: boolean };
+  /** CTM negative durations and out-of-order times: stop (default) or keep as sclite does. */
+  timeFaults?: TimeFaultPolicy;
+}
+
+/** Begin and duration of a unit's first and last CTM line (an alternation's markers: `*` reads as 0). */
+function firstLine(u: CtmUnit): { begin: number; duration: number } {
+  return u.kind === 'word' ? u : (u.markers[0] ?? { begin: 0, duration: 0 });
+}
+function lastLine(u: CtmUnit): { begin: number; duration: number } {
+  return u.kind === 'word' ? u : (u.markers[u.markers.length - 1] ?? { begin: 0, duration: 0 });
+}
+
+/** sclite `-m hyp`: the units with the words outside [bt, et] (C floats) dropped; an alternation goes only whole. */
+function reduceHyp(units: readonly CtmUnit[], bt: number, et: number): { kept: CtmUnit[]; dropped: number } {
+  const out = (w: { begin: number; duration: number }): boolean => w.begin > et || w.begin + w.duration < bt;
+  const kept: CtmUnit[] = [];
+  let dropped = 0;
+  for (const u of units) {
+    if (u.kind === 'word') {
+      if (out(u)) dropped++;
+      else kept.push(u);
+    } else if (u.alternatives.flat().every(out)) dropped += countWords([u]);
+    else kept.push(u);
+  }
+  return { kept, dropped };
 }
 
 /**
@@ -43,10 +84,13 @@ const countWords = (units: readonly CtmUnit[]): number =>
  * sclite's segment_hyp_for_utt for one file/channel: the CTM units (time order) each STM segment (file
  * order) takes — the next units while their midpoint is before the segment's end; the last segment takes
  * the rest. Returns one list per segment (IGNORE_TIME_SEGMENT_IN_SCORING segments take theirs too).
+ * `kept` (sclite `-m ref`): a segment not kept takes nothing and is passed over; when the last segment
+ * is not kept, the units after the last kept one are assigned to none (as in sclite).
  */
-export function assignUnitsToSegments(segs: readonly StmSegment[], units: readonly CtmUnit[]): CtmUnit[][] {
+export function assignUnitsToSegments(segs: readonly StmSegment[], units: readonly CtmUnit[], kept?: readonly boolean[]): CtmUnit[][] {
   let next = 0;
   return segs.map((seg, rs) => {
+    if (kept && !kept[rs]) return [];
     const start = next;
     if (rs === segs.length - 1) next = units.length;
     else while (next < units.length && unitMidpoint(units[next]!) < seg.end) next++;
@@ -55,11 +99,12 @@ export function assignUnitsToSegments(segs: readonly StmSegment[], units: readon
 }
 
 /** Scores an STM reference file against a CTM hypothesis file (see the top of this file). */
-export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: ScorerOptions = {}): Promise<LongformResult> {
+export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: LongformOptions = {}): Promise<LongformResult> {
   const scorer = new UtteranceScorer(opts, 'delete');
   const fold = scorer.foldId;
   const stm = await readStm(stmPath, fold, opts.encoding);
-  const ctm = await readCtm(ctmPath, fold, opts.encoding);
+  const timeFaults = noTimeFaults();
+  const ctm = await readCtm(ctmPath, fold, opts.timeFaults ?? 'error', timeFaults, opts.encoding);
   for (const [key, units] of ctm) {
     if (!stm.channels.has(key) && units.length > 0) {
       throw new InputError(ctmPath, units[0]!.line, `file/channel "${key}" has no segment in the reference ${stmPath}`);
@@ -68,11 +113,38 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Scorer
   const nsent = new Map<string, number>();
   const channelsWithoutHyp: string[] = [];
   const ignored = { segments: 0, hypWords: 0 };
+  const reduced = { segments: 0, hypWords: 0, unassignedHypWords: 0 };
+  const f = Math.fround;
   for (const [key, segs] of stm.channels) {
-    const units = ctm.get(key) ?? [];
+    let units = ctm.get(key) ?? [];
     if (units.length === 0) channelsWithoutHyp.push(key);
-    const assigned = assignUnitsToSegments(segs, units);
+    const kept = segs.map(() => true);
+    if (opts.reduce?.ref && units.length > 0) {
+      const first = firstLine(units[0]!);
+      const last = lastLine(units[units.length - 1]!);
+      segs.forEach((seg, rs) => {
+        if (first.begin >= seg.end || last.begin + last.duration <= seg.begin) kept[rs] = false;
+      });
+    }
+    if (opts.reduce?.hyp) {
+      let bt = 9999999;
+      let et = -999999;
+      segs.forEach((seg, rs) => {
+        if (!kept[rs]) return;
+        if (bt > seg.begin) bt = f(seg.begin);
+        if (et < seg.end) et = f(seg.end);
+      });
+      const r = reduceHyp(units, bt, et);
+      units = r.kept;
+      reduced.hypWords += r.dropped;
+    }
+    const assigned = assignUnitsToSegments(segs, units, kept);
+    reduced.unassignedHypWords += countWords(units) - assigned.reduce((n, a) => n + countWords(a), 0);
     segs.forEach((seg, rs) => {
+      if (!kept[rs]) {
+        reduced.segments++;
+        return;
+      }
       const taken = assigned[rs]!;
       if (isIgnoredSegment(seg.text)) {
         ignored.segments++;
@@ -98,5 +170,5 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Scorer
       );
     });
   }
-  return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored };
+  return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults };
 }

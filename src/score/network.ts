@@ -43,13 +43,70 @@ function distance(w1: NetWord | null, w2: NetWord | null): number {
 }
 
 /**
+ * Begin and end times (seconds) of every arc of a network, by arc index (arc 0, the head, unused):
+ * what sclite's time-mediated alignment (`-T`) compares.
+ */
+export interface NetworkTimes {
+  t1: Float64Array;
+  t2: Float64Array;
+}
+
+/** sclite reads 0.001 as a C float. */
+const F_NULL_INDEL = Math.fround(0.001);
+
+/**
+ * sclite's wwd_time_WORD (`word.c`, option `-T`), as the C `float` it returns: inserting or deleting
+ * `@` 0.001; inserting or deleting a word its duration T2 − T1; a pair |ΔT1| + |ΔT2|, plus 0.001
+ * when the words differ (so a correct pair and a substitution with the same times differ only by
+ * that). Optionally deletable words get no discount here (sclite's `-T` has none).
+ */
+function timeDistance(w1: NetWord | null, i: number, ta: NetworkTimes, w2: NetWord | null, j: number, tb: NetworkTimes): number {
+  if (w2 === null) return w1!.isNull ? F_NULL_INDEL : Math.fround(ta.t2[i]! - ta.t1[i]!);
+  if (w1 === null) return w2.isNull ? F_NULL_INDEL : Math.fround(tb.t2[j]! - tb.t1[j]!);
+  const d = Math.abs(ta.t1[i]! - tb.t1[j]!) + Math.abs(ta.t2[i]! - tb.t2[j]!);
+  return Math.fround(wordsEqual(w1, w2) ? d : d + 0.001);
+}
+
+/**
+ * sclite's wwd_weight_WORD (`word.c`, options `-w`/`-L`), as a C float: inserting or deleting `@`
+ * 0.001; inserting or deleting a word its weight; a pair 0 when the words match, else the sum of
+ * their weights.
+ */
+function weightDistance(w1: NetWord | null, i: number, wa: Float64Array, w2: NetWord | null, j: number, wb: Float64Array): number {
+  if (w2 === null) return w1!.isNull ? F_NULL_INDEL : Math.fround(wa[i]!);
+  if (w1 === null) return w2.isNull ? F_NULL_INDEL : Math.fround(wb[j]!);
+  return wordsEqual(w1, w2) ? 0 : Math.fround(wa[i]! + wb[j]!);
+}
+
+/**
+ * What the cost of a pair of arcs is computed from, instead of their spelling alone: their times
+ * (sclite `-T`) or their word weights (sclite `-w`), each side's by arc index.
+ */
+export type ArcCost =
+  | { kind: 'time'; a: NetworkTimes; b: NetworkTimes }
+  | { kind: 'weight'; a: Float64Array; b: Float64Array };
+
+type Distance = (w1: NetWord | null, i: number, w2: NetWord | null, j: number) => number;
+
+function arcDistance(c: ArcCost): Distance {
+  return c.kind === 'time'
+    ? (w1, i, w2, j) => timeDistance(w1, i, c.a, w2, j, c.b)
+    : (w1, i, w2, j) => weightDistance(w1, i, c.a, w2, j, c.b);
+}
+
+/**
  * Aligns reference network `a` with hypothesis network `b`. Returns the operations (without `@`)
  * and the counts, sclite's way: reference words N = C + S + D, where a deleted optionally deletable
  * word counts as correct.
+ *
+ * With `arcCost`, the distance is sclite's time-mediated one (`-T`, timeDistance) or its
+ * word-weight one (`-w`, weightDistance), and cell costs are kept as C floats like net_dp.c's, so
+ * ties resolve as in sclite.
  */
-export function alignNetworks(a: WordNetwork, b: WordNetwork): Alignment {
+export function alignNetworks(a: WordNetwork, b: WordNetwork, arcCost?: ArcCost): Alignment {
   const A = a.words.length;
   const B = b.words.length;
+  if (arcCost) return backTrace(a, b, ...floatCells(a, b, arcDistance(arcCost)));
   const cost = new Float64Array(A * B);
   const backA = new Int32Array(A * B);
   const backB = new Int32Array(A * B);
@@ -111,6 +168,84 @@ export function alignNetworks(a: WordNetwork, b: WordNetwork): Alignment {
       }
     }
   }
+  return backTrace(a, b, cost, backA, backB);
+}
+
+/**
+ * The cells of an alignment with a float distance (net_dp.c's Network_dpalign with wwd_time_WORD or
+ * wwd_weight_WORD): the same recursion and tie order as alignNetworks, every sum a C float.
+ */
+function floatCells(a: WordNetwork, b: WordNetwork, dist: Distance): [Float32Array, Int32Array, Int32Array] {
+  const A = a.words.length;
+  const B = b.words.length;
+  const cost = new Float32Array(A * B);
+  const backA = new Int32Array(A * B);
+  const backB = new Int32Array(A * B);
+  const f = Math.fround;
+  backA[0] = -1;
+  backB[0] = -1;
+  for (let j = 1; j < B; j++) {
+    let best = Infinity;
+    let bi = -1;
+    for (const p of b.preds[j]!) if (cost[p]! < best) (best = cost[p]!), (bi = p);
+    cost[j] = best + dist(null, 0, b.words[j]!, j);
+    backA[j] = 0;
+    backB[j] = bi;
+  }
+  for (let i = 1; i < A; i++) {
+    let best = Infinity;
+    let bi = -1;
+    for (const p of a.preds[i]!) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
+    cost[i * B] = best + dist(a.words[i]!, i, null, 0);
+    backA[i * B] = bi;
+    backB[i * B] = 0;
+  }
+  for (let i = 1; i < A; i++) {
+    const wa = a.words[i]!;
+    const pa = a.preds[i]!;
+    const delW = dist(wa, i, null, 0);
+    for (let j = 1; j < B; j++) {
+      const wb = b.words[j]!;
+      const pb = b.preds[j]!;
+      let ins = Infinity,
+        insB = -1;
+      for (const q of pb) if (cost[i * B + q]! < ins) (ins = cost[i * B + q]!), (insB = q);
+      let del = Infinity,
+        delA = -1;
+      for (const p of pa) if (cost[p * B + j]! < del) (del = cost[p * B + j]!), (delA = p);
+      let sub = Infinity,
+        subA = -1,
+        subB = -1;
+      for (const p of pa) {
+        for (const q of pb) {
+          if (cost[p * B + q]! < sub) (sub = cost[p * B + q]!), (subA = p), (subB = q);
+        }
+      }
+      sub = f(sub + dist(wa, i, wb, j));
+      del = f(del + delW);
+      ins = f(ins + dist(null, 0, wb, j));
+      const k = i * B + j;
+      if (sub <= del && sub <= ins) {
+        cost[k] = sub;
+        backA[k] = subA;
+        backB[k] = subB;
+      } else if (del < ins) {
+        cost[k] = del;
+        backA[k] = delA;
+        backB[k] = j;
+      } else {
+        cost[k] = ins;
+        backA[k] = i;
+        backB[k] = insB;
+      }
+    }
+  }
+  return [cost, backA, backB];
+}
+
+/** sclite's extract_NET_ALIGN_result: the cheapest pair of final arcs, then the back-trace. */
+function backTrace(a: WordNetwork, b: WordNetwork, cost: Float32Array | Float64Array, backA: Int32Array, backB: Int32Array): Alignment {
+  const B = b.words.length;
   let min = Infinity;
   let i = -1,
     j = -1;

@@ -8,7 +8,8 @@ import type { Normaliser } from '../text/normalise.ts';
 import { none } from '../text/normalise.ts';
 import { Aligner, tokenize } from './align.ts';
 import { FNV_BASIS, FNV_PRIME, StringTable } from './string-table.ts';
-import { alignNetworks } from './network.ts';
+import { alignNetworks, type ArcCost, type NetworkTimes } from './network.ts';
+import type { WordWeights } from './wwl.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { addCounts, emptyCounts, rates, toChars, wer, type Rates } from './metrics.ts';
 import { SpeakerTable } from './summary.ts';
@@ -41,6 +42,8 @@ export interface ScorerOptions {
   glm?: NistGlm;
   /** sclite `-c`: score characters, not words (the "word" counts are then characters). */
   charAlign?: CharAlignOptions;
+  /** sclite `-w`: align by word weights (a WWL file or unity weights; see `wwl.ts`). */
+  wordWeights?: WordWeights;
   /** Keep every utterance's aligned operations (for pra/sgml/dtl reports). */
   keepAlignments?: boolean;
   /** Called for every scored utterance. */
@@ -88,6 +91,8 @@ export interface ScoreResult {
   /** The GLM applied, if any: its name, rule count and content hash. */
   glm?: { name: string; rules: number; hash: string };
   charAlign?: CharAlignOptions;
+  /** The word weights that steered the alignment (sclite `-w`), if any. */
+  wordWeights?: { name: string; words: number; defaultWeight: number };
   /** Every utterance, when `keepAlignments`. */
   alignments?: UtteranceScore[];
 }
@@ -278,11 +283,13 @@ export class UtteranceScorer {
    * Scores one utterance. `hyp` undefined: no hypothesis (deletions, or skipped with the `skip`
    * policy: then nothing is counted). Returns the utterance's score when alignments are kept or
    * `onUtterance` is set (undefined otherwise, to spare the allocation on the hot path).
+   * `times`: arc times of both sides' networks, for sclite's time-mediated alignment (`-T`).
    */
   score(
     u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string },
     ref: ParsedText,
     hyp: ParsedText | undefined,
+    times?: { ref: NetworkTimes; hyp: NetworkTimes },
   ): UtteranceScore | undefined {
     if (!hyp) {
       this.missingHyps.push(u.id);
@@ -294,7 +301,7 @@ export class UtteranceScorer {
     let ops: AlignOp[] | undefined;
     let refChars = '';
     let hypChars = '';
-    if (ref.kind === 'words' && ph.kind === 'words') {
+    if (ref.kind === 'words' && ph.kind === 'words' && !times && !this.opts.wordWeights) {
       if (this.confusions || this.alignments) {
         const a = this.wordAligner.align(ref.words, ph.words);
         this.confusions?.add(a);
@@ -308,7 +315,13 @@ export class UtteranceScorer {
         hypChars = ph.words.join(' ');
       }
     } else {
-      const a = alignNetworks(toNetwork(ref), toNetwork(ph));
+      const rn = toNetwork(ref);
+      const hn = toNetwork(ph);
+      const ww = this.opts.wordWeights;
+      const cost: ArcCost | undefined = times
+        ? { kind: 'time', a: times.ref, b: times.hyp }
+        : ww && { kind: 'weight', a: ww.arcWeights(rn), b: ww.arcWeights(hn) };
+      const a = alignNetworks(rn, hn, cost);
       this.confusions?.add(a);
       wc = a.counts;
       ops = a.ops;
@@ -337,6 +350,34 @@ export class UtteranceScorer {
     return s;
   }
 
+  /**
+   * Counts one utterance aligned elsewhere (sclite's sgml alignment file, read by `sgml-input.ts`):
+   * C, S, D, I as recorded, reference words N = C + S + D.
+   */
+  addAligned(u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string }, ops: AlignOp[]): void {
+    const wc = emptyCounts();
+    for (const o of ops) {
+      if (o.type === 'C') wc.hits++;
+      else if (o.type === 'S') wc.sub++;
+      else if (o.type === 'D') wc.del++;
+      else wc.ins++;
+    }
+    wc.ref = wc.hits + wc.sub + wc.del;
+    this.utterances++;
+    addCounts(this.words, wc);
+    this.speakers.add(u.speaker, wc);
+    for (const l of u.labels ?? []) {
+      this.labels.add(l, wc);
+      let t = this.labelSpeakers.get(l);
+      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
+      t.add(u.speaker, wc);
+    }
+    this.confusions?.add({ ops, counts: wc });
+    const s: UtteranceScore = { ...u, words: wc, missingHyp: false, ops: this.alignments ? ops : undefined };
+    this.alignments?.push(s);
+    this.opts.onUtterance?.(s);
+  }
+
   result(): ScoreResult {
     return {
       costs: this.costs,
@@ -355,6 +396,7 @@ export class UtteranceScorer {
       markup: this.markup,
       glm: this.opts.glm ? { name: this.opts.glm.name, rules: this.opts.glm.rules.length, hash: this.opts.glm.hash } : undefined,
       charAlign: this.opts.charAlign,
+      wordWeights: this.opts.wordWeights && { name: this.opts.wordWeights.name, words: this.opts.wordWeights.size, defaultWeight: this.opts.wordWeights.defaultWeight },
       alignments: this.alignments,
     };
   }

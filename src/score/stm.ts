@@ -40,7 +40,38 @@ export interface Stm {
 /** One CTM word, or an alternation of word sequences. */
 export type CtmUnit =
   | { kind: 'word'; begin: number; duration: number; word: string; confidence?: number; line: number }
-  | { kind: 'alt'; alternatives: { begin: number; duration: number; word: string; line: number }[][]; line: number };
+  | {
+      kind: 'alt';
+      alternatives: { begin: number; duration: number; word: string; line: number }[][];
+      line: number;
+      /**
+       * Times of the `<ALT_BEGIN>`, `<ALT>`… and `<ALT_END>` lines in order, as sclite reads them
+       * (C `atof`: `*` is 0). sclite's ctm-vs-ctm chunking and `-m` compare against them.
+       */
+      markers: { begin: number; duration: number }[];
+    };
+
+/**
+ * What to do with CTM time faults sclite accepts silently (a negative duration, a word that begins
+ * before the previous one of its file and channel): `error` (default) stops with file:line;
+ * `keep` keeps the line as sclite does (file order, the duration as written) and counts it.
+ */
+export type TimeFaultPolicy = 'error' | 'keep';
+
+/** CTM time faults kept under the `keep` policy: counts and the first line of each kind. */
+export interface TimeFaults {
+  negativeDuration: number;
+  outOfOrder: number;
+  first: string[];
+}
+
+export const noTimeFaults = (): TimeFaults => ({ negativeDuration: 0, outOfOrder: 0, first: [] });
+
+/** C `atof` on a time field: the leading number, else 0 (sclite reads `*` as 0). */
+function atof(s: string | undefined): number {
+  const m = /^[ \t]*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/.exec(s ?? '');
+  return m ? Number(m[0]) : 0;
+}
 
 /** Midpoint used to put a unit into a segment (sclite's segment_hyp_for_utt: the largest word midpoint of an alternation). */
 export function unitMidpoint(u: CtmUnit): number {
@@ -112,10 +143,15 @@ export async function readStm(path: string, fold: (s: string) => string = (s) =>
   return { channels, labels };
 }
 
-/** Reads a CTM file into time-ordered units per `file channel` key. */
+/**
+ * Reads a CTM file into time-ordered units per `file channel` key. `faults`: see TimeFaultPolicy;
+ * under `keep`, `counted` receives the kept faults. `encoding`: the file's text encoding.
+ */
 export async function readCtm(
   path: string,
   fold: (s: string) => string = (s) => s,
+  faults: TimeFaultPolicy = 'error',
+  counted: TimeFaults = noTimeFaults(),
   encoding: TextEncoding = 'utf-8',
 ): Promise<Map<string, CtmUnit[]>> {
   const out = new Map<string, CtmUnit[]>();
@@ -133,11 +169,12 @@ export async function readCtm(
     const marker = word.toUpperCase();
     if (marker === '<ALT_BEGIN>') {
       if (alt) throw new InputError(path, line, `<ALT_BEGIN> inside the alternation opened at line ${alt.unit.line}`);
-      alt = { key, unit: { kind: 'alt', alternatives: [[]], line } };
+      alt = { key, unit: { kind: 'alt', alternatives: [[]], line, markers: [{ begin: atof(f[2]), duration: atof(f[3]) }] } };
       continue;
     }
     if (marker === '<ALT>' || marker === '<ALT_END>') {
       if (!alt || alt.key !== key) throw new InputError(path, line, `${word} without <ALT_BEGIN>`);
+      alt.unit.markers.push({ begin: atof(f[2]), duration: atof(f[3]) });
       if (marker === '<ALT>') alt.unit.alternatives.push([]);
       else {
         list.push(alt.unit);
@@ -149,14 +186,20 @@ export async function readCtm(
     }
     const begin = number(f[2], 'begin time', path, line);
     const duration = number(f[3], 'duration', path, line);
-    if (duration < 0) throw new InputError(path, line, `negative duration ${duration}`);
+    if (duration < 0) {
+      if (faults === 'error') throw new InputError(path, line, `negative duration ${duration} (--keep-time-faults keeps it, as sclite does)`);
+      if (counted.negativeDuration++ === 0) counted.first.push(`${path}:${line}: negative duration ${duration}`);
+    }
     if (alt) {
       alt.unit.alternatives[alt.unit.alternatives.length - 1]!.push({ begin, duration, word, line });
       continue;
     }
     const prev = lastBegin.get(key);
     if (prev && begin < prev.begin) {
-      throw new InputError(path, line, `word begins at ${begin}, before the word at line ${prev.line} (${prev.begin}) of ${f[0]} ${f[1]}: ctm must be in time order`);
+      if (faults === 'error') {
+        throw new InputError(path, line, `word begins at ${begin}, before the word at line ${prev.line} (${prev.begin}) of ${f[0]} ${f[1]}: ctm must be in time order (--keep-time-faults keeps file order, as sclite does)`);
+      }
+      if (counted.outOfOrder++ === 0) counted.first.push(`${path}:${line}: word begins at ${begin}, before the word at line ${prev.line} (${prev.begin})`);
     }
     lastBegin.set(key, { begin, line });
     const confidence = f[5] === undefined ? undefined : number(f[5], 'confidence', path, line);

@@ -10,6 +10,8 @@ export const TSCLITE_DIR = join(import.meta.dirname, '../../../shared/data/sctk-
 export interface TscliteCase {
   name: string;
   args: string[];
+  /** File the suite pipes to sclite's stdin (`-P` reads an sgml alignment file there). */
+  stdin?: string;
 }
 
 /** Every sclite invocation of tsclite.sh, with `$DATA` resolved and `$OUT`/`$TEST` substituted. */
@@ -33,9 +35,9 @@ export function readTsclite(dir = TSCLITE_DIR): TscliteCase[] {
       test = m[1]!.replace(/\$TN/, (/^TN=(\S+)/.exec(lines[i - 1]!.trim()) ?? ['', ''])[1]!);
       continue;
     }
-    m = /^doit \$TEST\s+"[^"]*"\s+"([^"]*)"/.exec(l);
+    m = /^doit \$TEST\s+"[^"]*"\s+"([^"]*)"\s*(?:""|([^\s"]+))?/.exec(l);
     if (m) {
-      cases.push({ name: test, args: expand(m[1]!) });
+      cases.push({ name: test, args: expand(m[1]!), ...(m[2] ? { stdin: m[2] } : {}) });
       continue;
     }
     m = /^\$scliteCom (.*?)(1>|<|$)/.exec(l);
@@ -71,6 +73,8 @@ export interface ScliteArgs {
   charOptions: string[];
   /** `-m` sub-options. */
   reduce: string[];
+  /** `-w` word-weight list (file or `unity`). */
+  weights?: string;
   outputs: string[];
 }
 
@@ -108,6 +112,10 @@ export function parseScliteArgs(args: string[]): ScliteArgs {
         break;
       case '-o':
         out.outputs = rest;
+        break;
+      case '-w':
+        out.flags.add('-w');
+        out.weights = rest[0];
         break;
       default:
         if (!['-O', '-n', '-f'].includes(a)) out.flags.add(a);

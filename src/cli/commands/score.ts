@@ -6,7 +6,11 @@ import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { isCostModel } from '../../score/align.ts';
 import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../score/score.ts';
 import { loadNistGlm } from '../../text/nist-glm.ts';
-import { scoreStmCtm } from '../../score/longform.ts';
+import { scoreStmCtm, type LongformResult } from '../../score/longform.ts';
+import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
+import type { TimeFaults } from '../../score/stm.ts';
+import { loadWordWeights } from '../../score/wwl.ts';
+import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
@@ -17,8 +21,9 @@ import type { Confusions } from '../../score/confusions.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 
 interface ScoreFlags {
-  ref: string;
-  hyp: string;
+  ref?: string;
+  hyp?: string;
+  sgml?: string;
   format?: string;
   normaliser: string;
   costs: string;
@@ -38,6 +43,10 @@ interface ScoreFlags {
   cer?: boolean;
   outDir?: string;
   encoding: string;
+  timeMediated?: boolean;
+  reduce?: string | boolean;
+  keepTimeFaults?: boolean;
+  wordWeights?: string;
 }
 
 const COST_TEXT: Record<CostModel, string> = {
@@ -51,7 +60,7 @@ const ENCODING_NAMES: Record<string, TextEncoding | undefined> = { 'utf-8': 'utf
 function byExtension(path: string, side: 'ref' | 'hyp'): string {
   const ext = extname(path).toLowerCase();
   if (ext === '.stm' && side === 'ref') return 'stm';
-  if (ext === '.ctm' && side === 'hyp') return 'ctm';
+  if (ext === '.ctm') return 'ctm';
   return ext === '.jsonl' || ext === '.ndjson' || ext === '.json' ? 'jsonl' : 'trn';
 }
 
@@ -61,6 +70,19 @@ function charAlignFlag(v: string | boolean | undefined): CharAlignOptions | unde
   const mods = v === true ? [] : v.split(/[\s,]+/).filter(Boolean).map((m) => m.toUpperCase());
   for (const m of mods) if (m !== 'NOASCII' && m !== 'DH') throw new UsageError(`-c/--char-align takes NOASCII and/or DH, not "${m}"`);
   return { noAscii: mods.includes('NOASCII'), deleteHyphens: mods.includes('DH') };
+}
+
+/** `-m` alone (= `-m ref`, as sclite), `-m ref`, `-m hyp`, `-m ref,hyp`. */
+function reduceFlag(v: string | boolean | undefined): { ref: boolean; hyp: boolean } | undefined {
+  if (v === undefined || v === false) return undefined;
+  const sides = v === true ? ['ref'] : v.split(/[\s,]+/).filter(Boolean).map((m) => m.toLowerCase());
+  for (const m of sides) if (m !== 'ref' && m !== 'hyp') throw new UsageError(`-m/--reduce takes ref and/or hyp, not "${m}"`);
+  return { ref: sides.includes('ref'), hyp: sides.includes('hyp') };
+}
+
+function timeFaultsText(t: TimeFaults): string | undefined {
+  if (t.negativeDuration + t.outOfOrder === 0) return undefined;
+  return `Kept ctm time faults (--keep-time-faults, as sclite): ${t.negativeDuration} negative duration(s), ${t.outOfOrder} word(s) out of time order; first: ${t.first.join('; ')}`;
 }
 
 function normaliserFlag(name: string): Normaliser {
@@ -132,6 +154,7 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     markup: res.markup,
     glm: res.glm,
     charAlign: res.charAlign,
+    wordWeights: res.wordWeights,
     labels: res.labels.rows(),
     missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
@@ -146,10 +169,11 @@ export function registerScore(program: Command): void {
   program
     .command('score')
     .description('Score hypotheses against references like sclite: per-speaker table, WER/MER/WIL/CER, top confusions')
-    .requiredOption('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]} or NIST stm')
-    .requiredOption('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm reference)')
+    .option('--ref <file>', 'reference: trn "words (spkr-id)", JSONL {id, text[, speaker]}, NIST stm or NIST ctm (required unless --sgml)')
+    .option('--hyp <file>', 'hypothesis: trn, JSONL or NIST ctm (with an stm or ctm reference) (required unless --sgml)')
+    .option('--sgml <file>', 'instead of --ref/--hyp: summarise the alignments of an sclite sgml file as recorded (= sclite -P < file)')
     .option('--format <fmt>', 'trn | jsonl for both files (default: by extension: .jsonl = jsonl, .stm = stm, .ctm = ctm, else trn)')
-    .option('--ref-format <fmt>', 'trn | jsonl | stm (overrides --format for the reference)')
+    .option('--ref-format <fmt>', 'trn | jsonl | stm | ctm (overrides --format for the reference)')
     .option('--hyp-format <fmt>', 'trn | jsonl | ctm (overrides --format for the hypothesis)')
     .option('-c, --char-align [mods]', 'score characters, not words (= sclite -c); mods: NOASCII (keep ASCII words whole), DH (delete hyphens), comma-separated')
     .option('--cer', 'also align characters for CER (jiwer-style, spaces counted; costs about 5x the word alignment)')
@@ -166,8 +190,32 @@ export function registerScore(program: Command): void {
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
     .option('--id-format <fmt>', 'how a trn id names its speaker (sclite -i): rm | spu_id (text before the first "-" or "_") | wsj (first 3 characters)', 'rm')
     .option('-e, --encoding <enc>', 'text encoding of both files: utf-8 | gb2312 (alias gb; = sclite -e gb, EUC-CN bytes checked)', 'utf-8')
+    .option('-T, --time-mediated', 'ctm reference and ctm hypothesis only: word distances from the words\' times (= sclite -T)')
+    .option('-m, --reduce [sides]', 'stm/ctm only: ref = leave out segments outside the ctm\'s time range, hyp = ctm words outside the segments\' (= sclite -m; alone: ref; both: ref,hyp)')
+    .option('-w, --word-weights <wwl>', 'align by word weights from a NIST word-weight list, or "unity" (= sclite -w); counts stay word counts')
+    .option('--keep-time-faults', 'keep ctm lines with a negative duration or out-of-order times, as sclite does (counted in the output; default: error naming file:line)')
     .option('--missing-hyp <policy>', 'reference without a hypothesis line: delete (score its words as deletions) | skip (leave it out, as sclite)', 'delete')
     .action(async (flags: ScoreFlags) => {
+      if (flags.sgml !== undefined) {
+        if (flags.ref !== undefined || flags.hyp !== undefined) throw new UsageError('--sgml replaces --ref and --hyp: give either');
+        const aligning: [string, boolean][] = [
+          ['-T', !!flags.timeMediated],
+          ['-w', flags.wordWeights !== undefined],
+          ['-c', flags.charAlign !== undefined && flags.charAlign !== false],
+          ['-D', !!flags.optionallyDeletable],
+          ['-F', !!flags.fragments],
+          ['--glm', flags.glm !== undefined],
+          ['-m', flags.reduce !== undefined && flags.reduce !== false],
+          ['--normaliser', flags.normaliser !== 'none'],
+          ['--cer', !!flags.cer],
+        ];
+        const bad = aligning.filter(([, on]) => on).map(([f]) => f);
+        if (bad.length) throw new UsageError(`${bad.join(', ')} change how words are aligned; --sgml reads the alignments as recorded`);
+      } else if (flags.ref === undefined || flags.hyp === undefined) {
+        throw new UsageError('--ref and --hyp are required (or --sgml FILE)');
+      }
+      const refPath = flags.ref ?? '';
+      const hypPath = flags.hyp ?? '';
       if (flags.format !== undefined && !['trn', 'jsonl', 'stm', 'ctm'].includes(flags.format)) {
         throw new UsageError(`--format must be trn, jsonl, stm or ctm, not "${flags.format}"`);
       }
@@ -188,17 +236,29 @@ export function registerScore(program: Command): void {
         throw new UsageError(`--id-format must be one of ${ID_FORMATS.join(', ')}, not "${flags.idFormat}"`);
       }
       const glm = flags.glm ? loadNistGlm(flags.glm) : undefined;
-      const refFormat = flags.refFormat ?? flags.format ?? byExtension(flags.ref, 'ref');
-      const hypFormat = flags.hypFormat ?? flags.format ?? byExtension(flags.hyp, 'hyp');
-      if (!['trn', 'jsonl', 'stm'].includes(refFormat)) throw new UsageError(`--ref-format must be trn, jsonl or stm, not "${refFormat}"`);
+      const sgmlIn = flags.sgml !== undefined;
+      const refFormat = sgmlIn ? 'trn' : (flags.refFormat ?? flags.format ?? byExtension(refPath, 'ref'));
+      const hypFormat = sgmlIn ? 'trn' : (flags.hypFormat ?? flags.format ?? byExtension(hypPath, 'hyp'));
+      if (!['trn', 'jsonl', 'stm', 'ctm'].includes(refFormat)) throw new UsageError(`--ref-format must be trn, jsonl, stm or ctm, not "${refFormat}"`);
       if (!['trn', 'jsonl', 'ctm'].includes(hypFormat)) throw new UsageError(`--hyp-format must be trn, jsonl or ctm, not "${hypFormat}"`);
+      const ctmRef = refFormat === 'ctm';
       const longform = refFormat === 'stm' || hypFormat === 'ctm';
-      if (longform && (refFormat !== 'stm' || hypFormat !== 'ctm')) {
-        throw new UsageError(`an stm reference is scored against a ctm hypothesis (got ${refFormat} and ${hypFormat})`);
+      if (longform && ((refFormat !== 'stm' && !ctmRef) || hypFormat !== 'ctm')) {
+        throw new UsageError(`an stm or ctm reference is scored against a ctm hypothesis (got ${refFormat} and ${hypFormat})`);
+      }
+      if (flags.timeMediated && !(ctmRef && hypFormat === 'ctm')) {
+        throw new UsageError(`-T/--time-mediated needs a ctm reference and a ctm hypothesis (got ${refFormat} and ${hypFormat}); sclite refuses -T without a ctm reference too`);
+      }
+      const reduce = reduceFlag(flags.reduce);
+      if (reduce && refFormat !== 'stm') throw new UsageError(`-m/--reduce needs an stm reference and a ctm hypothesis (got ${refFormat} and ${hypFormat}), as in sclite`);
+      if (ctmRef && flags.charAlign !== undefined && flags.charAlign !== false) {
+        throw new UsageError('-c/--char-align does not apply to a ctm reference (sclite ignores -c there and counts words)');
       }
       const reports = flags.output.split(/[\s,]+/).filter(Boolean);
       for (const r of reports) if (!isReportName(r)) throw new UsageError(`-o/--output: unknown report "${r}" (known: ${REPORT_NAMES.join(', ')})`);
       const charAlign = charAlignFlag(flags.charAlign);
+      if (flags.wordWeights !== undefined && flags.timeMediated) throw new UsageError('-w/--word-weights and -T/--time-mediated each choose the word distance: use one');
+      const wordWeights = flags.wordWeights === undefined ? undefined : loadWordWeights(flags.wordWeights);
       const common = {
         encoding,
         glm,
@@ -207,6 +267,7 @@ export function registerScore(program: Command): void {
         confusions: topK > 0,
         chars: !!flags.cer,
         charAlign,
+        wordWeights,
         keepAlignments: reports.some((r) => r !== 'sum'),
         markup: {
           caseSensitive: !!flags.caseSensitive,
@@ -215,10 +276,15 @@ export function registerScore(program: Command): void {
           fragments: !!flags.fragments,
         },
       };
-      const lf = longform ? await scoreStmCtm(flags.ref, flags.hyp, common) : undefined;
+      const sg: SgmlResult | undefined = sgmlIn ? await scoreSgml(flags.sgml!, { confusions: topK > 0, keepAlignments: common.keepAlignments }) : undefined;
+      const timeFaults = flags.keepTimeFaults ? ('keep' as const) : ('error' as const);
+      const cc: CtmCtmResult | undefined = ctmRef && !sg ? await scoreCtmCtm(refPath, hypPath, { ...common, timeFaults, timeMediated: !!flags.timeMediated }) : undefined;
+      const lf: LongformResult | undefined = longform && !ctmRef && !sg ? await scoreStmCtm(refPath, hypPath, { ...common, timeFaults, reduce }) : undefined;
       const res: ScoreResult =
+        sg ??
+        cc ??
         lf ??
-        (await scoreFiles(flags.ref, flags.hyp, {
+        (await scoreFiles(refPath, hypPath, {
           ...common,
           idFormat: flags.idFormat as IdFormat | undefined,
           refFormat: refFormat as TranscriptFormat,
@@ -227,18 +293,32 @@ export function registerScore(program: Command): void {
         }));
 
       const out: string[] = [];
-      const title = basename(flags.hyp);
+      const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
       if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
-      out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
-      out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
-      out.push(`Markup:      ${markupText(res)}`);
+      if (sg) out.push(`Alignment:   as recorded in ${flags.sgml} (sclite -P; system "${sg.system.title}", reference ${sg.system.refFile}, hypothesis ${sg.system.hypFile})`);
+      else if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
+      if (!sg) {
+        out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
+        out.push(`Markup:      ${markupText(res)}`);
+      }
+      if (cc) out.push(`Alignment:   ${cc.timeMediated ? 'time-mediated (sclite -T: |ΔT1| + |ΔT2| per pair, +0.001 if the words differ; a word\'s duration per insertion or deletion)' : 'words (ctm against ctm, chunked at shared silences as sclite)'}`);
+      if (res.wordWeights) {
+        const ww = res.wordWeights;
+        out.push(`Alignment:   word weights from ${ww.name} (sclite -w: ${ww.words} words, ${ww.defaultWeight} for the rest; a pair costs 0 if equal, else both weights; an insertion or deletion the word's weight)`);
+      }
       if (res.glm) out.push(`GLM:         ${res.glm.name} (${res.glm.rules} rules, sha256 ${res.glm.hash}; applied to ref and hyp like csrfilt.sh)`);
       const w = res.words;
       out.push(
-        `${lf ? 'Segments:   ' : 'Utterances: '} ${res.utterances}   reference ${unit}: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
+        `${lf ? 'Segments:   ' : cc ? 'Chunks:     ' : 'Utterances: '} ${res.utterances}   reference ${unit}: ${w.ref}   hits ${w.hits}  sub ${w.sub}  del ${w.del}  ins ${w.ins}`,
       );
       if (lf?.ignored.segments) out.push(`Ignored:     ${lf.ignored.segments} IGNORE_TIME_SEGMENT_IN_SCORING segments and the ${lf.ignored.hypWords} hypothesis words in them`);
+      if (lf && reduce) {
+        const r = lf.reduced;
+        out.push(`Reduced (-m ${[reduce.ref ? 'ref' : '', reduce.hyp ? 'hyp' : ''].filter(Boolean).join(',')}): ${r.segments} segments and ${r.hypWords} hypothesis words outside the other side's time range left out; ${r.unassignedHypWords} hypothesis words after the last scored segment not scored (as sclite)`);
+      }
+      const faults = timeFaultsText((cc ?? lf)?.timeFaults ?? { negativeDuration: 0, outOfOrder: 0, first: [] });
+      if (faults) out.push(faults);
       if (lf?.channelsWithoutHyp.length) out.push(`No hypothesis words for: ${lf.channelsWithoutHyp.join(', ')} (their segments are all deletions, as in sclite)`);
       out.push(`WER ${pct(res.wordRates.wer)}   MER ${pct(res.wordRates.mer)}   WIL ${pct(res.wordRates.wil)}   CER ${res.cer === undefined ? 'not computed (--cer)' : pct(res.cer)}`);
       const note = emptyReferenceNote(w.ref, errorCount(w));
@@ -259,16 +339,20 @@ export function registerScore(program: Command): void {
               ? renderDtl(res, title)
               : r === 'lur'
                 ? renderLur(res, title, lf?.labelInfo)
-                : renderSgml(res, title, flags.ref, flags.hyp);
+                : renderSgml(res, title, sg?.system.refFile ?? refPath, sg?.system.hypFile ?? hypPath);
         if (flags.outDir) {
           mkdirSync(flags.outDir, { recursive: true });
-          const path = join(flags.outDir, `${title}.${r}`);
+          const path = join(flags.outDir, `${basename(title) || 'sgml'}.${r}`);
           writeFileSync(path, text);
           process.stdout.write(escapeControl(`Wrote ${path}\n`, true));
         } else process.stdout.write(`\n${text}`);
       }
       if (flags.json) {
-        const extra = lf ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo } : {};
+        const extra = lf
+          ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo, reduced: reduce ? lf.reduced : undefined, timeFaults: lf.timeFaults }
+          : cc
+            ? { timeMediated: cc.timeMediated, timeFaults: cc.timeFaults }
+            : {};
         writeFileSync(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`);
       }
     });

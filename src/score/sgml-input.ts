@@ -1,0 +1,146 @@
+/**
+ * sclite's SGML alignment file read back, as `sclite -P` reads it from a pipe (SCTK `sgml.c`): the
+ * alignments are taken as recorded, not recomputed, and summarised into the usual tables (speakers,
+ * stm labels). Layout:
+ *
+ *   <SYSTEM title=".." ref_fname=".." hyp_fname=".." ... opt_del="TRUE|FALSE" ...>
+ *   <LABEL id="O" title="Overall" desc="..."> </LABEL>          (stm labels, optional)
+ *   <SPEAKER id="4t0">
+ *   <PATH id="(4t0c0201)" word_cnt="25" [labels="<o,wa>"] [file=".." channel=".."] sequence="0" ...>
+ *   C,"as","as":S,"for","freed":I,,"this":D,"the",[:...]       (`,t1+t2` time fields may follow)
+ *   </PATH>
+ *   </SPEAKER>
+ *   </SYSTEM>
+ *
+ * Words are double-quoted; sclite writes them raw, asrfair's own sgml writes XML character
+ * references (`&#34;`), both are read. One SYSTEM per file (sclite -P reads one). A malformed line,
+ * an unknown evaluation letter, or a PATH outside a SPEAKER is an InputError naming file:line.
+ */
+import { readLines } from '../manifest/jsonl.ts';
+import { InputError } from '../manifest/errors.ts';
+import type { AlignOp } from './types.ts';
+import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
+import type { StmLabel } from './stm.ts';
+
+export interface SgmlResult extends ScoreResult {
+  /** The SYSTEM's title and file names, as recorded. */
+  system: { title: string; refFile: string; hypFile: string };
+  labelInfo: StmLabel[];
+}
+
+const ENTITY: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+function unescape(s: string): string {
+  return s.replace(/&(#\d+|#x[0-9a-f]+|lt|gt|amp|quot|apos);/gi, (_, e: string) =>
+    e[0] === '#' ? String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : Number(e.slice(1))) : ENTITY[e.toLowerCase()]!,
+  );
+}
+
+/** `key="value"` attributes of a tag line (values unescaped). */
+export function sgmlAttributes(tag: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of tag.matchAll(/([A-Za-z_][\w.-]*)="([^"]*)"/g)) out.set(m[1]!, unescape(m[2]!));
+  return out;
+}
+
+/** The word-pair line of a PATH: `E,"ref","hyp"[,aux]` items separated by `:` outside quotes. */
+export function parsePathWords(line: string, file: string, lineNo: number): AlignOp[] {
+  const ops: AlignOp[] = [];
+  let i = 0;
+  const n = line.length;
+  const field = (): string | undefined => {
+    if (line[i] !== '"') {
+      let j = i;
+      while (j < n && line[j] !== ',' && line[j] !== ':') j++;
+      const raw = line.slice(i, j);
+      i = j;
+      return raw === '' ? undefined : raw;
+    }
+    const close = line.indexOf('"', i + 1);
+    if (close < 0) throw new InputError(file, lineNo, `unclosed quote in the word list at column ${i + 1}`);
+    const v = unescape(line.slice(i + 1, close));
+    i = close + 1;
+    return v;
+  };
+  while (i < n) {
+    const type = line[i];
+    if (type !== 'C' && type !== 'S' && type !== 'D' && type !== 'I') {
+      throw new InputError(file, lineNo, `expected C, S, D or I at column ${i + 1}, found "${line.slice(i, i + 10)}"`);
+    }
+    if (line[i + 1] !== ',') throw new InputError(file, lineNo, `expected "," after ${type} at column ${i + 2}`);
+    i += 2;
+    const ref = field();
+    if (line[i] !== ',') throw new InputError(file, lineNo, `expected "," after the reference word at column ${i + 1}`);
+    i++;
+    const hyp = field();
+    while (i < n && line[i] === ',') {
+      i++;
+      field();
+    }
+    if (i < n && line[i] !== ':') throw new InputError(file, lineNo, `expected ":" between words at column ${i + 1}`);
+    i++;
+    ops.push(type === 'I' ? { type, hyp: hyp ?? '' } : type === 'D' ? { type, ref: ref ?? '' } : { type, ref: ref ?? '', hyp: hyp ?? '' });
+  }
+  return ops;
+}
+
+/** Reads an sclite SGML alignment file and summarises it (see the top of this file). */
+export async function scoreSgml(path: string, opts: Pick<ScorerOptions, 'confusions' | 'keepAlignments'> = {}): Promise<SgmlResult> {
+  const scorer = new UtteranceScorer({ ...opts, chars: false }, 'delete');
+  const labelInfo: StmLabel[] = [];
+  let system: SgmlResult['system'] | undefined;
+  let systemLine = 0;
+  let speaker: string | undefined;
+  let path_: { attrs: Map<string, string>; line: number; words?: AlignOp[] } | undefined;
+  for await (const { line, text } of readLines(path)) {
+    const t = text.trim();
+    if (t === '') continue;
+    if (path_ && !t.startsWith('</PATH')) {
+      if (path_.words) throw new InputError(path, line, 'a PATH holds one line of words');
+      path_.words = parsePathWords(t, path, line);
+      continue;
+    }
+    if (t.startsWith('<SYSTEM')) {
+      if (system) throw new InputError(path, line, `a second SYSTEM (the first at line ${systemLine}); sclite -P reads one`);
+      const a = sgmlAttributes(t);
+      system = { title: a.get('title') ?? '', refFile: a.get('ref_fname') ?? '', hypFile: a.get('hyp_fname') ?? '' };
+      systemLine = line;
+    } else if (t.startsWith('<LABEL')) {
+      const a = sgmlAttributes(t);
+      labelInfo.push({ id: a.get('id') ?? '', title: a.get('title') ?? '', description: a.get('desc') ?? '' });
+    } else if (t.startsWith('<SPEAKER')) {
+      if (!system) throw new InputError(path, line, 'SPEAKER before SYSTEM');
+      speaker = sgmlAttributes(t).get('id');
+      if (speaker === undefined) throw new InputError(path, line, 'SPEAKER without id');
+    } else if (t.startsWith('</SPEAKER')) speaker = undefined;
+    else if (t.startsWith('<PATH')) {
+      if (speaker === undefined) throw new InputError(path, line, 'PATH outside a SPEAKER');
+      path_ = { attrs: sgmlAttributes(t), line };
+    } else if (t.startsWith('</PATH')) {
+      if (!path_) throw new InputError(path, line, '</PATH> without <PATH>');
+      const a = path_.attrs;
+      const id = (a.get('id') ?? '').replace(/^\((.*)\)$/, '$1');
+      const labels = a.get('labels')?.replace(/^<|>$/g, '').split(',').map((l) => l.trim()).filter(Boolean);
+      const t1 = a.get('R_T1');
+      const t2 = a.get('R_T2');
+      scorer.addAligned(
+        {
+          id,
+          speaker: speaker!,
+          labels: labels?.length ? labels : undefined,
+          file: a.get('file'),
+          channel: a.get('channel'),
+          begin: t1 === undefined ? undefined : Number(t1),
+          end: t2 === undefined ? undefined : Number(t2),
+        },
+        path_.words ?? [],
+      );
+      path_ = undefined;
+    } else if (!t.startsWith('</') && !t.startsWith('<CATEGORY')) {
+      throw new InputError(path, line, `unexpected line "${t.slice(0, 40)}" in an sclite sgml file`);
+    }
+  }
+  if (path_) throw new InputError(path, path_.line, '<PATH> is never closed');
+  if (!system) throw new InputError(path, undefined, 'no <SYSTEM> element: not an sclite sgml alignment file');
+  return { ...scorer.result(), system, labelInfo };
+}
