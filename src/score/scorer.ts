@@ -208,7 +208,7 @@ export class UtteranceScorer {
     this.chars = doChars ? emptyCounts() : undefined;
     this.confusions = opts.confusions ? new ConfusionCounter() : undefined;
     this.alignments = opts.keepAlignments ? [] : undefined;
-    const plain = !this.normalise && !this.filter && !opts.charAlign && !doChars && !this.confusions && !this.alignments && !opts.onUtterance;
+    const plain = !this.normalise && !this.filter && !opts.charAlign && !opts.wordWeights && !doChars && !this.confusions && !this.alignments && !opts.onUtterance;
     this.plainWords = plain ? new StringTable(!this.markup.caseSensitive) : undefined;
     this.plainUnicodeFold = !this.markup.caseSensitive && this.markup.caseFold === 'unicode';
   }
@@ -218,7 +218,7 @@ export class UtteranceScorer {
    * character, and ASCII only when folding Unicode case): the words of `ref[rs, re)` and
    * `hyp[hs, he)` are interned straight from the line, without a string per word, and only the
    * counts are computed. Returns false, having done nothing, when the options (normaliser, GLM,
-   * `-c`, CER, confusions, kept alignments) or either side's text need the full parse.
+   * `-c`, `-w` word weights, CER, confusions, kept alignments) or either side's text need the full parse.
    */
   scorePlain(u: { id: string; speaker: string }, ref: string, rs: number, re: number, hyp: string, hs: number, he: number): boolean {
     if (!this.plainWords) return false;
