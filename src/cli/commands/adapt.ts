@@ -14,6 +14,7 @@ interface AdaptFlags {
   methods: string;
   variantScope: string;
   weighting: string;
+  acousticScope: string;
   select: string;
   out?: string;
   cacheDir?: string;
@@ -58,6 +59,7 @@ export function registerAdapt(program: Command): void {
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
+    .option('--acoustic-scope <list>', 'MLLR/MAP for everyone (global, on --weighting data) and/or one model per group from its own train speakers (group; a by-group backend: needs the group at decode time)', 'global,group')
     .option('--select <how>', 'selection shown first: minimax (worst-group dev WER) or average (mean group dev WER)', 'minimax')
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
@@ -75,6 +77,7 @@ export function registerAdapt(program: Command): void {
       const methods = list<Method>('--methods', f.methods, ['variants', 'mllr', 'map']);
       const variantScope = list('--variant-scope', f.variantScope, ['group', 'global'] as const);
       const weightings = list<Weighting>('--weighting', f.weighting, ['unweighted', 'balanced']);
+      const acousticScope = list('--acoustic-scope', f.acousticScope, ['global', 'group'] as const);
       const [select] = list<Selection>('--select', f.select, ['minimax', 'average']);
       let pair: { target: string; reference: string } | undefined;
       if (f.pair) {
@@ -93,6 +96,7 @@ export function registerAdapt(program: Command): void {
           methods,
           variantScope: [...variantScope],
           weightings,
+          acousticScope: [...acousticScope],
           select,
           ...(f.rules ? { rules: parseRules(f.rules) } : {}),
           ...(pair ? { pair } : {}),
