@@ -41,6 +41,8 @@ export interface AdaptOptions {
   weightings: Weighting[];
   /** Acoustic adaptation for everyone (`global`, on unweighted/balanced data) and/or one model per group from its own train speakers (`group`). */
   acousticScope?: ('global' | 'group')[];
+  /** Label whose value pairs speakers across groups (same split in every group), e.g. `speaker_profile` of a matched planted corpus. */
+  matchSpeakersBy?: string;
   /** Which selection decides the remedy compared on test (both are reported). */
   select: Selection;
   /** Rules to use instead of the glass box's flags (group → rules), e.g. from a previous `glass` run. */
@@ -162,7 +164,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     if (!byGroup.has(g)) byGroup.set(g, new Set());
     byGroup.get(g)!.add(speakerOf(e));
   }
-  const split = splitSpeakers(byGroup, { seed: opts.seed });
+  const profile = new Map<string, string>();
+  if (opts.matchSpeakersBy) for (const e of entries) if (e.labels?.[opts.matchSpeakersBy]) profile.set(speakerOf(e), e.labels[opts.matchSpeakersBy]);
+  if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
+  const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
   writeFileSync(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);

@@ -20,6 +20,7 @@ interface AdaptFlags {
   cacheDir?: string;
   seed?: number;
   groupBy?: string;
+  matchSpeakersBy?: string;
   rules?: string;
   pair?: string;
   processes: number;
@@ -62,6 +63,7 @@ export function registerAdapt(program: Command): void {
     .option('--acoustic-scope <list>', 'MLLR/MAP for everyone (global, on --weighting data) and/or one model per group from its own train speakers (group; a by-group backend: needs the group at decode time)', 'global,group')
     .option('--select <how>', 'selection shown first: minimax (worst-group dev WER) or average (mean group dev WER)', 'minimax')
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
+    .option('--match-speakers-by <label>', 'speakers with the same value of this label go to the same split in every group (matched designs, e.g. speaker_profile of synth --accent-rules --matched-speakers)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
     .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:null')
     .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
@@ -96,6 +98,7 @@ export function registerAdapt(program: Command): void {
           methods,
           variantScope: [...variantScope],
           weightings,
+          ...(f.matchSpeakersBy ? { matchSpeakersBy: f.matchSpeakersBy } : {}),
           acousticScope: [...acousticScope],
           select,
           ...(f.rules ? { rules: parseRules(f.rules) } : {}),
