@@ -116,7 +116,9 @@ export function registerAdapt(program: Command): void {
         writeFileSync(join(out, 'remedy.html'), adaptHtml(result));
         writeFileSync(join(out, 'remedy.json'), adaptJson(result));
         process.stdout.write(adaptMarkdown(result) + '\n');
-        process.stdout.write(`wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml (run it, then compare its backends: asrfair run ${join(out, 'adapted.yaml')})\n`);
+        process.stdout.write(
+          `wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml. The remedy as a card section: asrfair run ${join(out, 'adapted.yaml')} --out <run> && asrfair report <run>\n`,
+        );
         if (select === 'average') process.stdout.write(`selection: ${result.selected.average} (average dev WER)\n`);
       } catch (e) {
         if (e instanceof SplitError || e instanceof AdaptError || e instanceof ModelFileError) throw new UsageError(e.message);
