@@ -369,7 +369,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     degradation,
     dataQuality: buildDataQuality(utts, settings.groupBy),
     remedy: options.remedy
-      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition })
+      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {

@@ -12,6 +12,7 @@ import type { MinCell } from '../analysis/groups.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import type { RemedySettings } from '../run/suite.ts';
 import type { RunMeta } from '../score/run-export.ts';
+import { groupOf } from '../manifest/schema.ts';
 
 export interface CardRemedyGroup extends Omit<RemedyGroup, 'paired'> {
   /** Below the card's minimum cell (speakers or reference words): the interval is shown but fragile. */
@@ -31,6 +32,8 @@ export interface CardRemedy {
   error: string | null;
   /** Said on the card for a per-group remedy: it needs the group at decoding time. */
   caveat: string | null;
+  /** Publish mode: groups below the minimum cell, left out of every figure of the section (named, not hidden). */
+  unpublished: string[];
 }
 
 export const REMEDY_TITLE = 'Remedy: adapted recogniser against the baseline';
@@ -43,7 +46,7 @@ export function buildRemedySection(
   meta: RunMeta,
   utts: readonly ScoredUtterance[],
   settings: RemedySettings,
-  options: { groupBy: string; resamples: number; seed: number; minCell: MinCell; cleanCondition: string },
+  options: { groupBy: string; resamples: number; seed: number; minCell: MinCell; cleanCondition: string; publish?: boolean },
 ): CardRemedy {
   const key = (name: string) => meta.backends.find((b) => b.name === name)?.key ?? '';
   const before = { name: settings.before, key: key(settings.before) };
@@ -53,12 +56,28 @@ export function buildRemedySection(
   const base = {
     settings, before, after, condition, conditionName: cond?.name ?? condition,
     caveat: settings.scope === 'group' ? PER_GROUP_CAVEAT : null,
+    unpublished: [] as string[],
   };
   const missing = [before, after].filter((b) => !b.key).map((b) => `"${b.name}"`);
   if (missing.length) return { ...base, report: null, failedPairs: 0, error: `the run has no backend ${missing.join(' or ')}` };
-  const side = (k: string) => utts.filter((u) => u.backend === k && u.condition === condition);
-  const ub = side(before.key);
-  const ua = side(after.key);
+  let ub = utts.filter((u) => u.backend === before.key && u.condition === condition);
+  let ua = utts.filter((u) => u.backend === after.key && u.condition === condition);
+  if (options.publish) {
+    // Publish mode: a group below the minimum cell (speakers or words of the baseline's scored rows) is left
+    // out before any statistic, so neither its row nor the worst-group and gap figures reveal it.
+    const spk = new Map<string, Set<string>>();
+    const words = new Map<string, number>();
+    for (const u of ub) {
+      const g = groupOf(u, options.groupBy);
+      if (!spk.has(g)) spk.set(g, new Set());
+      spk.get(g)!.add(u.speaker);
+      if (u.status === 'ok') words.set(g, (words.get(g) ?? 0) + u.words.ref);
+    }
+    const small = new Set([...spk].filter(([g, s]) => s.size < options.minCell.speakers || (words.get(g) ?? 0) < options.minCell.words).map(([g]) => g));
+    base.unpublished = [...small].sort();
+    ub = ub.filter((u) => !small.has(groupOf(u, options.groupBy)));
+    ua = ua.filter((u) => !small.has(groupOf(u, options.groupBy)));
+  }
   const okA = new Set(ua.filter((u) => u.status === 'ok').map((u) => u.id));
   const idsA = new Set(ua.map((u) => u.id));
   const failedPairs = ub.filter((u) => idsA.has(u.id) && (u.status !== 'ok' || !okA.has(u.id))).length;

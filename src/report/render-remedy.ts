@@ -28,7 +28,8 @@ export function remedyHeading(r: CardRemedy): string {
 
 /** Summary sentences under the table (plain text). */
 export function remedySentences(r: CardRemedy): string[] {
-  if (!r.report) return [`Not computed: ${r.error ?? 'no data'}.`];
+  const unpublished = r.unpublished.length ? [`Published card: ${r.unpublished.length} group(s) below the minimum cell left out of every figure here: ${r.unpublished.join(', ')}.`] : [];
+  if (!r.report) return [`Not computed: ${r.error ?? 'no data'}.`, ...unpublished];
   const x = r.report;
   const out = [
     `Worst group: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
@@ -41,6 +42,7 @@ export function remedySentences(r: CardRemedy): string[] {
     `Paired speaker-cluster bootstrap (${x.resamples} resamples, seed ${x.seed}): speakers resampled within each group, both recognisers scored on the same draws; ` +
       `worst-group and gap changes from one stratified bootstrap. The same per-group numbers as \`asrfair compare\` of ${r.after.name} (A) and ${r.before.name} (B) with this B and seed.`,
   );
+  out.push(...unpublished);
   if (r.failedPairs) out.push(`${r.failedPairs} utterance(s) left out because one side failed.`);
   if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell; its interval is fragile.');
   if (r.caveat) out.push(r.caveat);

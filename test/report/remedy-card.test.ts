@@ -116,6 +116,20 @@ describe('the remedy section of the card', () => {
     expect(hashes(join(runDir, 'report'))).toEqual(before);
   });
 
+  it('published card: groups below the minimum cell are left out of every remedy figure, and named', () => {
+    const r = run('report', runDir, '--publish', '--out', join(cwd, 'pub'));
+    expect(r.code).toBe(0);
+    const pub = JSON.parse(readFileSync(join(cwd, 'pub', 'card.json'), 'utf8')) as { remedy: { unpublished: string[]; report: { groups: CardGroup[]; worstBefore: { group: string } } } };
+    const shown = pub.remedy.report.groups.map((g) => g.group);
+    expect(pub.remedy.unpublished.length).toBeGreaterThan(5);
+    for (const g of pub.remedy.unpublished) expect(shown).not.toContain(g);
+    expect(pub.remedy.report.groups.every((g) => g.speakers >= 10 && g.words >= 500)).toBe(true);
+    expect(shown).toContain(pub.remedy.report.worstBefore.group);
+    // The unpublished run's card has the small groups, marked.
+    expect(card.remedy.report.groups.filter((g) => g.smallCell).map((g) => g.group).sort()).toEqual(pub.remedy.unpublished);
+    expect(readFileSync(join(cwd, 'pub', 'card.md'), 'utf8')).toContain(`group(s) below the minimum cell left out of every figure here: ${pub.remedy.unpublished.join(', ')}`);
+  });
+
   it('a remedy naming a backend the suite lacks is one line naming file, line and the backends', () => {
     writeFileSync(join(cwd, 'bad.yaml'), readFileSync(join(cwd, 'suite.yaml'), 'utf8').replace('after: google', 'after: gogle'));
     const r = run('run', 'bad.yaml', '--store', join(cwd, 'store.sqlite'), '--out', join(cwd, 'bad'), '--no-progress');
