@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitSpeakers, SplitError } from '../../src/adapt/splits.ts';
+import { plantedSpeakers } from '../../src/corpora/planted/corpus.ts';
 import { readSendump, writeS3Mixw, ModelFileError } from '../../src/adapt/sendump.ts';
 import { variantsOf, writeVariantDictionary } from '../../src/adapt/variants.ts';
 import { inspectModel, requireFor, AdaptError } from '../../src/adapt/sphinxtrain.ts';
@@ -58,6 +59,12 @@ describe('speaker-disjoint splits', () => {
     // Without matching, the two groups' test speakers differ for this seed.
     const free = splitSpeakers(matched, { seed: 3 });
     expect(free.groups[0].test.map(key).sort()).not.toEqual(free.groups[1].test.map(key).sort());
+  });
+  it('synth --matched-speakers: speaker k has the same pitch and tempo in every group (unmatched: drawn per group)', () => {
+    const voice = (g: string, matched: boolean) => plantedSpeakers(g, 12, 1, matched).map((x) => [x.pitchCents, x.tempo]);
+    expect(voice('th-stopping', true)).toEqual(voice('none', true));
+    expect(voice('th-stopping', false)).not.toEqual(voice('none', false));
+    expect(new Set(voice('none', true).map((v) => v.join())).size).toBe(12);
   });
   it('refuses a speaker declared in two groups', () => {
     expect(() => splitSpeakers(new Map([['a', ['x', ...spk('a', 4)]], ['b', ['x', ...spk('b', 4)]]]), { seed: 1 })).toThrow(/speaker "x" is in groups "a" and "b"/);
