@@ -55,7 +55,8 @@ export function buildRemedySection(
   const condition = cond?.key ?? 'clean';
   const base = {
     settings, before, after, condition, conditionName: cond?.name ?? condition,
-    caveat: settings.scope === 'group' ? PER_GROUP_CAVEAT : null,
+    // Said whenever the remedy picks a model by group: declared so, or a by-group backend (src/backends/by-group.ts).
+    caveat: settings.scope === 'group' || after.key.startsWith('by-group:') ? PER_GROUP_CAVEAT : null,
     unpublished: [] as string[],
   };
   const missing = [before, after].filter((b) => !b.key).map((b) => `"${b.name}"`);
