@@ -1,8 +1,9 @@
 /**
  * Adaptation speed: seconds of SphinxTrain work (sphinx_fe + bw + mllr_solve / map_adapt) per hour
  * of training audio, and the adapted recognisers' decoding speed beside the baseline's, on the same
- * real speech (pocketsphinx-testdata: LibriVox and cards, 10 utterances). Ratios are measured in
- * this process so the load of other work on the machine cancels out.
+ * real speech (pocketsphinx-testdata: LibriVox and cards, 10 utterances): MLLR, MAP, pronunciation
+ * variants and a by-group backend (one model per group). Ratios are measured in this process so the
+ * load of other work on the machine cancels out.
  *
  *   node --import tsx bench/adapt.ts [repeats=1]
  */
@@ -12,6 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, type TrainUtterance } from '../src/adapt/sphinxtrain.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../src/backends/pocketsphinx.ts';
+import { ByGroupBackend } from '../src/backends/by-group.ts';
+import type { Backend } from '../src/backends/types.ts';
+import { writeVariantDictionary } from '../src/adapt/variants.ts';
 
 const TD = '/usr/share/pocketsphinx/test/data';
 const repeats = Number(process.argv[2] ?? 1);
@@ -55,20 +59,29 @@ try {
   console.log(`MAP:  ${(feSec + bwSec + mapSec).toFixed(2)} s (map_adapt ${mapSec.toFixed(2)}) = ${perHour(feSec + bwSec + mapSec).toFixed(0)} s per training audio hour`);
 
   // Decoding speed: one process each, same utterances, baseline first and last (drift check).
-  const decode = async (o: Partial<PocketSphinxOptions>) => {
-    const b = new PocketSphinxBackend({ ...base, ...o, processes: 1 });
+  // Variants: TH→T, DH→D alternates for the utterances' words; by-group: librivox utterances to the MAP
+  // model, cards to the MLLR one (routing by label), against the baseline in the same process.
+  const vocab = new Set(utts.flatMap((u) => u.words));
+  const variantDict = (await writeVariantDictionary(base.dict, join(work, 'variants.dict'), [{ ref: 'TH', hyp: 'T' }, { ref: 'DH', hyp: 'D' }], vocab)).file;
+  const groupOf = (id: string) => id.split('-')[0];
+  const decodeWith = async (b: Backend) => {
     const t0 = process.hrtime.bigint();
-    for (const u of utts) await b.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, AbortSignal.timeout(600_000));
+    for (const u of utts) await b.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0, labels: { corpus: groupOf(u.id) } }, AbortSignal.timeout(600_000));
     const s = secs(t0);
-    await b.close();
+    await b.close?.();
     return s;
   };
-  const b1 = await decode({});
-  const mllr = await decode({ mllr: mat });
-  const map = await decode({ hmm: mapHmm });
-  const b2 = await decode({});
+  const ps = (o: Partial<PocketSphinxOptions>) => new PocketSphinxBackend({ ...base, ...o, processes: 1 });
+  const b1 = await decodeWith(ps({}));
+  const mllr = await decodeWith(ps({ mllr: mat }));
+  const map = await decodeWith(ps({ hmm: mapHmm }));
+  const variants = await decodeWith(ps({ dict: variantDict }));
+  const byGroup = await decodeWith(new ByGroupBackend('corpus', new Map<string, Backend>([['librivox', ps({ hmm: mapHmm })], ['cards', ps({ mllr: mat })]])));
+  const b2 = await decodeWith(ps({}));
   const bl = (b1 + b2) / 2;
-  console.log(`decoding RTF: baseline ${(bl / audioSec).toFixed(3)} (runs ${b1.toFixed(1)} s, ${b2.toFixed(1)} s), MLLR ${(mllr / audioSec).toFixed(3)} (×${(mllr / bl).toFixed(2)} baseline), MAP ${(map / audioSec).toFixed(3)} (×${(map / bl).toFixed(2)} baseline)`);
+  const x = (v: number) => `×${(v / bl).toFixed(2)}`;
+  console.log(`decoding RTF: baseline ${(bl / audioSec).toFixed(3)} (runs ${b1.toFixed(1)} s, ${b2.toFixed(1)} s); relative to baseline: MLLR ${x(mllr)}, MAP ${x(map)}, variants ${x(variants)}, by-group (MAP | MLLR per group) ${x(byGroup)}`);
+  console.log(`adaptation cost relative to decoding the same audio once with the baseline: MLLR ${x(feSec + bwSec + mllrSec)}, MAP ${x(feSec + bwSec + mapSec)}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

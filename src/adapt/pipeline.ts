@@ -39,6 +39,10 @@ export interface AdaptOptions {
   /** Variants for each group's own backend (`group`) or one dictionary for all (`global`). */
   variantScope: ('group' | 'global')[];
   weightings: Weighting[];
+  /** Acoustic adaptation for everyone (`global`, on unweighted/balanced data) and/or one model per group from its own train speakers (`group`). */
+  acousticScope?: ('global' | 'group')[];
+  /** Label whose value pairs speakers across groups (same split in every group), e.g. `speaker_profile` of a matched planted corpus. */
+  matchSpeakersBy?: string;
   /** Which selection decides the remedy compared on test (both are reported). */
   select: Selection;
   /** Rules to use instead of the glass box's flags (group → rules), e.g. from a previous `glass` run. */
@@ -160,7 +164,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     if (!byGroup.has(g)) byGroup.set(g, new Set());
     byGroup.get(g)!.add(speakerOf(e));
   }
-  const split = splitSpeakers(byGroup, { seed: opts.seed });
+  const profile = new Map<string, string>();
+  if (opts.matchSpeakersBy) for (const e of entries) if (e.labels?.[opts.matchSpeakersBy]) profile.set(speakerOf(e), e.labels[opts.matchSpeakersBy]);
+  if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
+  const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
   writeFileSync(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
@@ -257,7 +264,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const seconds = new Map<string, number>();
     for (const u of fe.ok) seconds.set((u as (typeof train)[number]).group, (seconds.get((u as (typeof train)[number]).group) ?? 0) + (u as (typeof train)[number]).duration);
     const maxSec = Math.max(...seconds.values());
-    for (const w of opts.weightings) {
+    const acousticScope = opts.acousticScope ?? ['global'];
+    for (const w of acousticScope.includes('global') ? opts.weightings : []) {
       t0 = Date.now();
       // Balanced: each group's utterances repeated so every group contributes about as much audio as the largest one.
       const repeat = w === 'balanced' ? (u: TrainUtterance) => Math.max(1, Math.round(maxSec / (seconds.get((u as (typeof train)[number]).group) ?? maxSec))) : () => 1;
@@ -275,6 +283,46 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights });
         const provenance = `map${opts.mapWeights ? '+weights' : ''}-${w}-${dataHash}-${split.hash}`;
         candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
+      }
+    }
+
+    // Per group: bw on that group's train speakers only, one MLLR transform / MAP model per group.
+    if (acousticScope.includes('group')) {
+      const mllrOpts: Record<string, Partial<PocketSphinxOptions>> = {};
+      const mapOpts: Record<string, Partial<PocketSphinxOptions>> = {};
+      let mllrSecs = featSecs;
+      let mapSecs = featSecs;
+      for (const g of groups) {
+        const mine = fe.ok.filter((u) => (u as (typeof train)[number]).group === g);
+        if (!mine.length) {
+          failures.push({ id: `(group ${g})`, stage: 'adapt-group', error: `group "${g}" has no usable train utterance; its per-group model is the baseline` });
+          mllrOpts[g] = {};
+          mapOpts[g] = {};
+          continue;
+        }
+        t0 = Date.now();
+        const acc = join(work, `acc-group-${sha(g)}`);
+        await baumWelch(model, files, base.dict, mine, work, acc);
+        const bw = (Date.now() - t0) / 1000;
+        const gHash = sha(mine.map((u) => `${u.id}:${u.wav}`).join('\n'));
+        if (opts.methods.includes('mllr')) {
+          t0 = Date.now();
+          const mat = await mllrSolve(model, acc, join(work, `mllr-group-${sha(g)}.matrix`));
+          mllrOpts[g] = { mllr: mat, provenance: `mllr-group-${sha(g)}-${gHash}-${split.hash}` };
+          mllrSecs += bw + (Date.now() - t0) / 1000;
+        }
+        if (opts.methods.includes('map')) {
+          t0 = Date.now();
+          const hmm = await mapAdapt(model, files, acc, join(work, `map-group-${sha(g)}`), { tau: opts.tau, mixw: opts.mapWeights });
+          mapOpts[g] = { hmm, provenance: `map${opts.mapWeights ? '+weights' : ''}-group-${sha(g)}-${gHash}-${split.hash}` };
+          mapSecs += bw + (Date.now() - t0) / 1000;
+        }
+      }
+      if (opts.methods.includes('mllr')) {
+        candidates.push({ name: 'mllr/group', method: 'mllr', scope: 'group', options: mllrOpts, provenance: `mllr-group-${dataHash}-${split.hash}`, trainSeconds: mllrSecs });
+      }
+      if (opts.methods.includes('map')) {
+        candidates.push({ name: 'map/group', method: 'map', scope: 'group', options: mapOpts, provenance: `map-group-${dataHash}-${split.hash}`, trainSeconds: mapSecs });
       }
     }
   }
@@ -353,18 +401,46 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const testManifest = join(out, 'test.jsonl');
     writeFileSync(testManifest, testSet.map(({ e: { audioPath, source: _source, ...rest } }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
     files.push(testManifest);
-    const suiteBackends = [{ name: 'baseline', type: 'pocketsphinx', options: {} as Record<string, unknown> }];
-    for (const name of new Set(Object.values(selected))) {
-      const c = candidates.find((x) => x.name === name)!;
-      if (c.method === 'baseline') continue;
-      if (c.scope === 'global') suiteBackends.push({ name: c.name.replace('/', '-'), type: 'pocketsphinx', options: { ...c.options[groups[0]] } });
-      else for (const g of groups) if (c.options[g].provenance) suiteBackends.push({ name: `${c.name.replace('/', '-')}-${g}`, type: 'pocketsphinx', options: { ...c.options[g] } });
+    // Global candidates are ordinary pocketsphinx backends; per-group ones one by-group backend (the group's model for its utterances).
+    const backendName = (c: Candidate) => c.name.replace('/', '-');
+    const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: {} }];
+    const shown = candidates.filter((c) => c.method !== 'baseline' && (Object.values(selected).includes(c.name) || opts.testAll));
+    for (const c of shown) {
+      if (c.scope === 'global') suiteBackends.push({ name: backendName(c), type: 'pocketsphinx', options: { ...c.options[groups[0]] } });
+      else {
+        suiteBackends.push({
+          name: backendName(c),
+          type: 'by-group',
+          options: { key: opts.groupBy, groups: Object.fromEntries(groups.map((g) => [g, { type: 'pocketsphinx', options: { ...c.options[g] } }])) },
+        });
+      }
     }
+    const chosen = candidates.find((c) => c.name === selected[opts.select])!;
+    const devLine = (c: Candidate) => `${c.name}: ${groups.map((g) => `${g} ${(100 * (c.dev?.perGroup[g]?.wer ?? NaN)).toFixed(1)}%`).join(', ')}`;
+    const remedySpec =
+      chosen.method === 'baseline'
+        ? undefined
+        : {
+            before: 'baseline',
+            after: backendName(chosen),
+            ...(opts.pair ? { pair: opts.pair } : {}),
+            method: chosen.name,
+            scope: chosen.scope,
+            provenance: [
+              `Chosen by ${opts.select === 'minimax' ? 'worst-group (minimax)' : 'average'} WER on dev speakers among ${candidates.map((c) => c.name).join(', ')} (asrfair adapt).`,
+              `Dev WER per candidate — ${candidates.map(devLine).join('; ')}.`,
+              `Speaker-disjoint split per ${opts.groupBy} (seed ${split.seed}, hash ${split.hash}), train/dev/test speakers: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')}; adaptation data hash ${dataHash}, ${(trainAudioSeconds / 60).toFixed(1)} min of training audio; this run holds the test speakers only.`,
+              ...(chosen.method === 'variants' ? [`Pronunciation variants for ${Object.entries(rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ')} (${opts.rules ? 'rules given' : 'rules flagged by the glass box on the train speakers'}).`] : []),
+            ],
+          };
     const suite = join(out, 'adapted.yaml');
     writeFileSync(
       suite,
-      `# Written by asrfair adapt: the baseline and the selected remedy on the held-out test speakers.\n# Group-scoped backends apply to their group's utterances only: compare them on that group.\n` +
-        yamlStringify({ name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed, backends: suiteBackends }),
+      `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
+        yamlStringify({
+          name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed,
+          bootstrap: { B: opts.resamples }, model: 'none', backends: suiteBackends, ...(remedySpec ? { remedy: remedySpec } : {}),
+        }),
     );
     files.push(suite);
     for (const [name, rows] of testScores) {

@@ -15,6 +15,12 @@ export interface SplitOptions {
   fractions?: Record<SplitName, number>;
   /** Speakers a group needs in every split (default 1 for train and dev, 2 for test, so test has a bootstrap). */
   minPerSplit?: Record<SplitName, number>;
+  /**
+   * Matched speakers across groups (e.g. the same synthetic voice profile in every planted group):
+   * speakers with the same key go to the same split in every group, so the held-out groups differ only
+   * by group, not by which speakers they drew. Speakers without a key are dealt after the keyed ones.
+   */
+  matchKey?: (speaker: string) => string | undefined;
 }
 
 export interface GroupSplit {
@@ -61,6 +67,17 @@ export function splitSpeakers(speakersByGroup: ReadonlyMap<string, Iterable<stri
   const need = min.train + min.dev + min.test;
   const owner = new Map<string, string>();
   const groups: GroupSplit[] = [];
+  // Matched speakers: one shuffle of the match keys, shared by every group (stable sort keeps the rest shuffled).
+  let keyRank: Map<string, number> | undefined;
+  if (opts.matchKey) {
+    const keys = [...new Set([...speakersByGroup.values()].flatMap((v) => [...v].map((s) => opts.matchKey!(s)).filter((k): k is string => k !== undefined)))].sort();
+    const rng = createRng(subSeed(opts.seed, 'split:matched'));
+    for (let i = keys.length - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      [keys[i], keys[j]] = [keys[j], keys[i]];
+    }
+    keyRank = new Map(keys.map((k, i) => [k, i]));
+  }
   for (const group of [...speakersByGroup.keys()].sort()) {
     const spk = [...new Set(speakersByGroup.get(group)!)].sort();
     for (const s of spk) {
@@ -73,6 +90,10 @@ export function splitSpeakers(speakersByGroup: ReadonlyMap<string, Iterable<stri
     for (let i = spk.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       [spk[i], spk[j]] = [spk[j], spk[i]];
+    }
+    if (keyRank) {
+      const rank = (s: string) => keyRank.get(opts.matchKey!(s) ?? '') ?? Number.MAX_SAFE_INTEGER;
+      spk.sort((a, b) => rank(a) - rank(b));
     }
     // Largest-remainder allocation, then lift each split to its minimum by taking from the largest.
     const n = spk.length;

@@ -21,4 +21,6 @@ export interface AudioRef {
   source?: SourceFacts;
   /** True when `wav16k` is not just the source decoded: a condition was applied, or a fault fixed (channel fallback). */
   altered?: boolean;
+  /** The utterance's labels (after label maps and bins), for backends that pick a model per group (`by-group`). */
+  labels?: Readonly<Record<string, string>>;
 }

@@ -4,5 +4,6 @@ import './openai.ts';
 import './aws-transcribe.ts';
 import './command.ts';
 import './hypotheses.ts';
+import './by-group.ts';
 export * from './registry.ts';
 export * from './types.ts';

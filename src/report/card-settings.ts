@@ -81,6 +81,7 @@ export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): Card
     ...(referenceGroup !== undefined ? { referenceGroup } : {}),
     cleanCondition,
     headline,
+    ...(a.remedy ? { remedy: a.remedy } : {}),
     overrides,
     settingsSource: source,
   };

@@ -11,6 +11,9 @@ import { groupOf } from '../manifest/schema.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
+import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
+import type { RemedySettings } from '../run/suite.ts';
+export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
 export type CardModelChoice = CardModelFamily | 'none';
@@ -51,6 +54,8 @@ export interface CardOptions {
   cleanCondition?: string;
   /** The WER the tables lead with (WER column, gaps, ratios, tests); the other two are shown beside it (default 'pooled'). */
   headline?: WerMetric;
+  /** Remedy section: adapted backend vs baseline (run.json `analysis.remedy`); absent = no section. */
+  remedy?: RemedySettings;
 }
 
 /**
@@ -143,6 +148,8 @@ export interface ServiceCard {
   degradation: CardDegradation[];
   /** Markup removed from references and audio faults, per group of `groupBy` (null when there are none). */
   dataQuality: CardDataQuality | null;
+  /** Adapted backend vs baseline per group (null when the run declares no remedy). */
+  remedy: CardRemedy | null;
   footnotes: string[];
 }
 
@@ -377,6 +384,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     models,
     degradation,
     dataQuality: buildDataQuality(utts, settings.groupBy),
+    remedy: options.remedy
+      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
+      : null,
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -6,6 +6,7 @@
 import type { AdaptResult } from '../adapt/pipeline.ts';
 import type { RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
+import { PER_GROUP_CAVEAT } from './remedy-section.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 const pp = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
@@ -72,6 +73,7 @@ export function adaptMarkdown(a: AdaptResult): string {
           '',
         ]
       : []),
+    ...(a.candidates.some((c) => c.scope === 'group') ? [`Per-group candidates (${a.candidates.filter((c) => c.scope === 'group').map((c) => md(c.name)).join(', ')}): ${md(PER_GROUP_CAVEAT)}`, ''] : []),
     ...(a.failures.length ? [`${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${[...new Set(a.failures.map((f) => f.stage))].join(', ')}.`, ''] : []),
   ];
   return out.join('\n');

@@ -23,6 +23,8 @@ import {
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
+import { REMEDY_TITLE } from './remedy-section.ts';
+import { REMEDY_HEAD, remedyHeading, remedyRows, remedySentences } from './render-remedy.ts';
 
 export interface HtmlOptions {
   /** Folder the page is written to: audio links are made relative to it (else file:// URLs). */
@@ -522,11 +524,21 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Markup by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table><p>${esc(dataQualityNote(d))}</p></section>`,
     );
   }
+  if (card.remedy) {
+    const r = card.remedy;
+    const rows = remedyRows(r).map((row) => `<tr>${row.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('');
+    sections.push(
+      `<section id="s-remedy"><h2>${esc(REMEDY_TITLE)}</h2><p>${esc(remedyHeading(r))}</p>` +
+        (rows ? `<table><thead><tr>${REMEDY_HEAD.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>` : '') +
+        `<ul>${remedySentences(r).map((l) => `<li>${esc(l)}</li>`).join('')}</ul></section>`,
+    );
+  }
   const nav =
     card.tables.map((t) => `<li><a href="#s-${esc(t.id)}">${esc(tableHeading(t))}</a></li>`).join('') +
     (card.models.length ? `<li><a href="#s-model">${esc(modelSectionTitle(card))}</a></li>` : '') +
     (card.degradation.length ? '<li><a href="#s-degradation">Degradation under conditions</a></li>' : '') +
-    (card.dataQuality ? `<li><a href="#s-data-quality">${esc(DATA_QUALITY_TITLE)}</a></li>` : '');
+    (card.dataQuality ? `<li><a href="#s-data-quality">${esc(DATA_QUALITY_TITLE)}</a></li>` : '') +
+    (card.remedy ? `<li><a href="#s-remedy">${esc(REMEDY_TITLE)}</a></li>` : '');
   const incomplete = incompleteBanner(m);
   const banner =
     (incomplete ? `<p class="banner" id="incomplete"><strong>${esc(incomplete)}</strong></p>` : '') +

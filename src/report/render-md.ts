@@ -4,6 +4,8 @@ import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow,
 import { escapeControl } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
+import { REMEDY_TITLE } from './remedy-section.ts';
+import { REMEDY_HEAD, remedyHeading, remedyRows, remedySentences } from './render-remedy.ts';
 
 /** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
 export function mdEscape(s: string): string {
@@ -205,6 +207,18 @@ export function renderMarkdown(card: ServiceCard): string {
       out.push(`| ${[mdEscape(r.group), fmtInt(r.utterances), fmtInt(r.markupTouched), fmtInt(r.markupRemoved), mdEscape(countsText(r.markupKinds)), fmtInt(r.audioFlagged), mdEscape(countsText(r.audioFlags))].join(' | ')} |`);
     }
     out.push('', mdEscape(dataQualityNote(d)), '');
+  }
+  if (card.remedy) {
+    const r = card.remedy;
+    out.push(`## ${REMEDY_TITLE}`, '', mdEscape(remedyHeading(r)), '');
+    const rows = remedyRows(r);
+    if (rows.length) {
+      out.push(`| ${REMEDY_HEAD.join(' | ')} |`, `|${REMEDY_HEAD.map((_, i) => (i === 0 || i === REMEDY_HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
+      for (const row of rows) out.push(`| ${row.map(mdEscape).join(' | ')} |`);
+      out.push('');
+    }
+    for (const line of remedySentences(r)) out.push(`- ${mdEscape(line)}`);
+    out.push('');
   }
   out.push('## Notes', '');
   card.footnotes.forEach((n, i) => out.push(`${i + 1}. ${mdEscape(n)}`));

@@ -5,6 +5,7 @@ import { renderCsv, renderDegradationCsv, renderModelCsv } from './render-csv.ts
 import { renderHtml, type HtmlOptions, type HtmlRun } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-md.ts';
+import { renderRemedyCsv } from './render-remedy.ts';
 
 export const REPORT_FORMATS = ['md', 'html', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -21,6 +22,7 @@ export const REPORT_FILES: Record<ReportFormat, string> = { md: 'card.md', html:
 /** Extra CSV files, written with the csv format when the card has the section. */
 export const DEGRADATION_CSV = 'card-degradation.csv';
 export const MODEL_CSV = 'card-model.csv';
+export const REMEDY_CSV = 'card-remedy.csv';
 
 /** Renders the card in each format into `outDir`; returns the paths written. */
 export function writeReport(
@@ -45,6 +47,7 @@ export function writeReport(
       for (const [name, has, render] of [
         [DEGRADATION_CSV, card.degradation.length > 0, renderDegradationCsv],
         [MODEL_CSV, card.models.length > 0, renderModelCsv],
+        [REMEDY_CSV, card.remedy !== null, (c: ServiceCard) => (c.remedy ? renderRemedyCsv(c.remedy, c.settings.groupBy) : '')],
       ] as const) {
         const extra = join(dir, name);
         // A section the run no longer has must not leave an earlier run's file behind.

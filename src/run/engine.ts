@@ -624,6 +624,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       }
     }
     const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper, binner);
+    // Backends that pick a model per self-declared group (by-group) read the labels the card groups by.
+    if (audio) audio = { ...audio, labels: utt.labels };
     const declared = languageOfTag((entry as { language?: unknown }).language as string | undefined);
     await Promise.all(
       backends.map(async (b) => {

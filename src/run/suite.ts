@@ -88,6 +88,29 @@ const MarkupSettingSchema = z
   .union([z.enum(['sclite', 'none']).transform((convention) => ScoringMarkupSchema.parse({ convention })), ScoringMarkupSchema])
   .default({ convention: 'sclite', caseSensitive: false, caseFold: 'unicode', optionallyDeletable: false, fragments: false });
 
+/**
+ * The remedy section of the card (issue 16): backend `after` (an adapted recogniser) against backend
+ * `before` (the baseline) on the same utterances, per group, with paired speaker-bootstrap intervals.
+ * `asrfair adapt` writes it into `adapted.yaml`; run.json records it so the card is rebuilt from the run.
+ */
+export const RemedySchema = z
+  .object({
+    /** Backend names of the suite. */
+    before: z.string().min(1),
+    after: z.string().min(1),
+    /** Also report the gap of `target` to `reference` (e.g. a planted group vs the null group). */
+    pair: z.object({ target: z.string().min(1), reference: z.string().min(1) }).strict().optional(),
+    /** What the remedy is, e.g. "map/group" (asrfair adapt's candidate name). */
+    method: z.string().min(1).optional(),
+    /** `group`: one model per self-declared group (a by-group backend); `global`: one model for everyone. */
+    scope: z.enum(['global', 'group']).default('global'),
+    /** How it was chosen and from what data (split seed and hash, adaptation-data hash, dev WERs): one line each. */
+    provenance: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type RemedySettings = z.infer<typeof RemedySchema>;
+
 export const SuiteSchema = z
   .object({
     name: z.string().regex(nameRe, nameMsg),
@@ -150,6 +173,8 @@ export const SuiteSchema = z
     /** Condition the degradation section compares the others with. */
     cleanCondition: z.string().min(1).default('clean'),
     gate: GateSchema.optional(),
+    /** Remedy section of the card: an adapted backend against the baseline (asrfair adapt writes it). */
+    remedy: RemedySchema.optional(),
     concurrency: positiveInt.default(4),
     timeoutSec: z.number().positive().default(120),
     retries: z.number().int().nonnegative().default(3),
@@ -174,6 +199,13 @@ export const SuiteSchema = z
     s.backends.forEach((b, i) => {
       if (b.type === 'ctm') ctx.addIssue({ code: 'custom', path: ['backends', i, 'type'], message: 'a ctm backend answers CTM alternations as sclite markup `{ a / b }`: it needs `markup` convention sclite, not none' });
     });
+  })
+  .superRefine((s, ctx) => {
+    if (!s.remedy) return;
+    const names = s.backends.map((b) => b.name ?? b.type);
+    for (const side of ['before', 'after'] as const) {
+      if (!names.includes(s.remedy[side])) ctx.addIssue({ code: 'custom', path: ['remedy', side], message: `no backend named "${s.remedy[side]}" (backends: ${names.join(', ')})` });
+    }
   });
 
 type RawSuite = z.infer<typeof SuiteSchema>;

@@ -13,7 +13,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
-import { GateSchema, HeadlineSchema, ScoringMarkupSchema } from '../run/suite.ts';
+import { GateSchema, HeadlineSchema, RemedySchema, ScoringMarkupSchema } from '../run/suite.ts';
 import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
@@ -93,6 +93,8 @@ export const AnalysisSettingsSchema = z.object({
   referenceGroup: z.string().min(1).optional(),
   cleanCondition: z.string().min(1).default('clean'),
   gate: GateSchema.optional(),
+  /** The card's remedy section: adapted backend vs baseline (names), as the suite declared it. */
+  remedy: RemedySchema.optional(),
 });
 
 export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
@@ -101,7 +103,7 @@ export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
 export function analysisSettingsOf(suite: {
   groupBy: string[]; slices: string[][]; minCell: { speakers: number; words: number }; bootstrap: { B: number }; seed: number;
   metrics: string[]; headline?: z.infer<typeof HeadlineSchema>; correction?: 'holm' | 'bh'; model?: 'poisson' | 'negbin' | 'none'; alpha?: number; referenceGroup?: string;
-  cleanCondition?: string; gate?: z.infer<typeof GateSchema>;
+  cleanCondition?: string; gate?: z.infer<typeof GateSchema>; remedy?: z.input<typeof RemedySchema>;
 }): AnalysisSettings {
   return AnalysisSettingsSchema.parse({
     groupBy: suite.groupBy,
@@ -117,6 +119,7 @@ export function analysisSettingsOf(suite: {
     referenceGroup: suite.referenceGroup,
     cleanCondition: suite.cleanCondition,
     gate: suite.gate,
+    remedy: suite.remedy,
   });
 }
 

@@ -84,8 +84,16 @@ describe('adapt on a planted TH-stopping corpus', () => {
     const suite = loadSuite(join(dir, 'out', 'adapted.yaml'));
     const adapted = suite.backends.filter((b) => b.name !== 'baseline');
     expect(adapted.length).toBeGreaterThan(0);
-    for (const b of adapted) {
-      const opts = b.options as { provenance: string; hmm?: string; dict?: string; mllr?: string };
+    // Per-group candidates are one by-group backend: each group's own model (the baseline's options when it got none).
+    const inner = adapted.flatMap((b) =>
+      b.type === 'by-group'
+        ? Object.values((b.options as { groups: Record<string, { options: Record<string, unknown> }> }).groups).map((g) => g.options).filter((o) => o.provenance)
+        : [b.options],
+    );
+    expect(adapted.find((b) => b.name === 'variants-group')?.type).toBe('by-group');
+    expect(suite.remedy).toMatchObject({ before: 'baseline', method: result.selected.minimax });
+    for (const o of inner) {
+      const opts = o as { provenance: string; hmm?: string; dict?: string; mllr?: string };
       expect(opts.provenance).toContain(result.split.hash);
       expect(opts.provenance).toContain(result.dataHash);
       const backend = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), ...opts, flags: {} });

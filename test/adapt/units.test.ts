@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { splitSpeakers, SplitError } from '../../src/adapt/splits.ts';
+import { plantedSpeakers } from '../../src/corpora/planted/corpus.ts';
 import { readSendump, writeS3Mixw, ModelFileError } from '../../src/adapt/sendump.ts';
 import { variantsOf, writeVariantDictionary } from '../../src/adapt/variants.ts';
 import { inspectModel, requireFor, AdaptError } from '../../src/adapt/sphinxtrain.ts';
@@ -44,6 +45,26 @@ describe('speaker-disjoint splits', () => {
       new SplitError('kids', 3, 4),
     );
     expect(() => splitSpeakers(new Map([['kids', spk('k', 3)]]), { seed: 1 })).toThrow(/group "kids" has 3 speakers; .* needs at least 4/);
+  });
+  it('matched speakers (same key in every group) go to the same split in every group', () => {
+    const key = (s: string) => s.split('-')[1];
+    const matched = new Map([
+      ['planted', Array.from({ length: 12 }, (_, i) => `planted-s${i}`)],
+      ['null', Array.from({ length: 12 }, (_, i) => `null-s${i}`)],
+    ]);
+    const plan = splitSpeakers(matched, { seed: 3, matchKey: key });
+    const [a, b] = plan.groups;
+    for (const s of ['train', 'dev', 'test'] as const) expect(a[s].map(key).sort()).toEqual(b[s].map(key).sort());
+    expect(a.test).toHaveLength(3);
+    // Without matching, the two groups' test speakers differ for this seed.
+    const free = splitSpeakers(matched, { seed: 3 });
+    expect(free.groups[0].test.map(key).sort()).not.toEqual(free.groups[1].test.map(key).sort());
+  });
+  it('synth --matched-speakers: speaker k has the same pitch and tempo in every group (unmatched: drawn per group)', () => {
+    const voice = (g: string, matched: boolean) => plantedSpeakers(g, 12, 1, matched).map((x) => [x.pitchCents, x.tempo]);
+    expect(voice('th-stopping', true)).toEqual(voice('none', true));
+    expect(voice('th-stopping', false)).not.toEqual(voice('none', false));
+    expect(new Set(voice('none', true).map((v) => v.join())).size).toBe(12);
   });
   it('refuses a speaker declared in two groups', () => {
     expect(() => splitSpeakers(new Map([['a', ['x', ...spk('a', 4)]], ['b', ['x', ...spk('b', 4)]]]), { seed: 1 })).toThrow(/speaker "x" is in groups "a" and "b"/);

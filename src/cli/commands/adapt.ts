@@ -14,11 +14,13 @@ interface AdaptFlags {
   methods: string;
   variantScope: string;
   weighting: string;
+  acousticScope: string;
   select: string;
   out?: string;
   cacheDir?: string;
   seed?: number;
   groupBy?: string;
+  matchSpeakersBy?: string;
   rules?: string;
   pair?: string;
   processes: number;
@@ -58,8 +60,10 @@ export function registerAdapt(program: Command): void {
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
+    .option('--acoustic-scope <list>', 'MLLR/MAP for everyone (global, on --weighting data) and/or one model per group from its own train speakers (group; a by-group backend: needs the group at decode time)', 'global,group')
     .option('--select <how>', 'selection shown first: minimax (worst-group dev WER) or average (mean group dev WER)', 'minimax')
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
+    .option('--match-speakers-by <label>', 'speakers with the same value of this label go to the same split in every group (matched designs, e.g. speaker_profile of synth --accent-rules --matched-speakers)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
     .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:null')
     .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
@@ -75,6 +79,7 @@ export function registerAdapt(program: Command): void {
       const methods = list<Method>('--methods', f.methods, ['variants', 'mllr', 'map']);
       const variantScope = list('--variant-scope', f.variantScope, ['group', 'global'] as const);
       const weightings = list<Weighting>('--weighting', f.weighting, ['unweighted', 'balanced']);
+      const acousticScope = list('--acoustic-scope', f.acousticScope, ['global', 'group'] as const);
       const [select] = list<Selection>('--select', f.select, ['minimax', 'average']);
       let pair: { target: string; reference: string } | undefined;
       if (f.pair) {
@@ -93,6 +98,8 @@ export function registerAdapt(program: Command): void {
           methods,
           variantScope: [...variantScope],
           weightings,
+          ...(f.matchSpeakersBy ? { matchSpeakersBy: f.matchSpeakersBy } : {}),
+          acousticScope: [...acousticScope],
           select,
           ...(f.rules ? { rules: parseRules(f.rules) } : {}),
           ...(pair ? { pair } : {}),
@@ -109,7 +116,9 @@ export function registerAdapt(program: Command): void {
         writeFileSync(join(out, 'remedy.html'), adaptHtml(result));
         writeFileSync(join(out, 'remedy.json'), adaptJson(result));
         process.stdout.write(adaptMarkdown(result) + '\n');
-        process.stdout.write(`wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml (run it, then compare its backends: asrfair run ${join(out, 'adapted.yaml')})\n`);
+        process.stdout.write(
+          `wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml. The remedy as a card section: asrfair run ${join(out, 'adapted.yaml')} --out <run> && asrfair report <run>\n`,
+        );
         if (select === 'average') process.stdout.write(`selection: ${result.selected.average} (average dev WER)\n`);
       } catch (e) {
         if (e instanceof SplitError || e instanceof AdaptError || e instanceof ModelFileError) throw new UsageError(e.message);

@@ -14,6 +14,7 @@ export interface SynthFlags {
   accentRules?: string;
   seed?: string;
   plantedVoice?: string;
+  matchedSpeakers?: boolean;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -71,6 +72,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
     promptsFile: flags.prompts,
     voice: flags.plantedVoice,
     jobs: flags.jobs ? positiveInt('jobs', flags.jobs) : undefined,
+    matchedSpeakers: flags.matchedSpeakers === true,
     onProgress: (m) => log(`synth: ${m}`),
   });
   for (const g of r.groups) log(`synth: group ${g.name}: ${g.rules.length ? g.rules.join(', ') : 'no rules (null group)'}, ${g.speakers.length} speakers`);
@@ -86,6 +88,7 @@ export function registerSynth(program: Command): void {
   )
     .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40)')
     .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws', '1')
+    .option('--matched-speakers', 'with --accent-rules: speaker k has the same pitch and tempo in every group (label speaker_profile), so groups differ only by their rules')
     .option('--planted-voice <name>', 'with --accent-rules: festival voice (default: the rules file\'s voice, else cmu_us_slt_arctic_hts)');
   cmd.action(async (flags: SynthFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);

@@ -1,0 +1,79 @@
+/**
+ * Rendering of the card's remedy section (src/report/remedy-section.ts) in every card format: the
+ * same cells and sentences for Markdown and HTML (each escaped by its renderer), one CSV file
+ * (`card-remedy.csv`, rates as fractions). JSON carries `card.remedy` as built.
+ */
+import { csvLine } from '../manifest/escape.ts';
+import type { Interval } from '../stats/types.ts';
+import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
+import type { CardRemedy } from './remedy-section.ts';
+
+export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
+
+/** The table's cells, one array per group (plain text; the renderer escapes). */
+export function remedyRows(r: CardRemedy): string[][] {
+  if (!r.report) return [];
+  return r.report.groups.map((g) => [
+    g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
+    fmtGap(g.change), g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+  ]);
+}
+
+const closed = (x: number) => (Number.isFinite(x) ? `${Math.round(100 * x)}% of it closed` : 'no gap before');
+
+/** The heading line under the section title. */
+export function remedyHeading(r: CardRemedy): string {
+  return `${r.after.name} against ${r.before.name}${r.settings.method ? ` (${r.settings.method}, ${r.settings.scope === 'group' ? 'one model per group' : 'one model for all'})` : ''}, condition ${r.conditionName}`;
+}
+
+/** Summary sentences under the table (plain text). */
+export function remedySentences(r: CardRemedy): string[] {
+  const unpublished = r.unpublished.length ? [`Published card: ${r.unpublished.length} group(s) below the minimum cell left out of every figure here: ${r.unpublished.join(', ')}.`] : [];
+  if (!r.report) return [`Not computed: ${r.error ?? 'no data'}.`, ...unpublished];
+  const x = r.report;
+  const out = [
+    `Worst group: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
+    `Gap (worst − best group): ${fmtPp(x.gapBefore)} before, ${fmtPp(x.gapAfter)} after; change ${fmtGap(x.gapChange)}; ${closed(x.gapClosed)}.`,
+  ];
+  if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
+  const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
+  out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
+  out.push(
+    `Paired speaker-cluster bootstrap (${x.resamples} resamples, seed ${x.seed}): speakers resampled within each group, both recognisers scored on the same draws; ` +
+      `worst-group and gap changes from one stratified bootstrap. The same per-group numbers as \`asrfair compare\` of ${r.after.name} (A) and ${r.before.name} (B) with this B and seed.`,
+  );
+  out.push(...unpublished);
+  if (r.failedPairs) out.push(`${r.failedPairs} utterance(s) left out because one side failed.`);
+  if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell; its interval is fragile.');
+  if (r.caveat) out.push(r.caveat);
+  out.push(...r.settings.provenance);
+  return out;
+}
+
+const HEADER = [
+  'row_type', 'group_by', 'before', 'before_key', 'after', 'after_key', 'method', 'scope', 'condition', 'group', 'small_cell',
+  'speakers', 'utterances', 'words', 'wer_before', 'wer_after', 'change', 'change_lo', 'change_hi', 'significantly_worse', 'significantly_better',
+  'gap_before', 'gap_after', 'share_closed', 'resamples', 'seed', 'note',
+];
+
+const iv = (i: Interval) => [i.estimate, i.lo, i.hi];
+
+/** card-remedy.csv: a `group` line per group, then `worst`, `gap` and (with a pair) `pair` lines. */
+export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
+  const where = [groupBy, r.before.name, r.before.key, r.after.name, r.after.key, r.settings.method ?? '', r.settings.scope, r.conditionName];
+  const out = [HEADER.join(',')];
+  const x = r.report;
+  if (!x) {
+    out.push(csvLine(['error', ...where, '', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, r.error]));
+    return out.join('\r\n') + '\r\n';
+  }
+  for (const g of x.groups) {
+    out.push(csvLine(['group', ...where, g.group, g.smallCell, g.speakers, g.utterances, g.words, g.before, g.after, ...iv(g.change), g.significantlyWorse, g.significantlyBetter, null, null, null, x.resamples, x.seed, null]));
+  }
+  out.push(csvLine(['worst', ...where, `${x.worstBefore.group} → ${x.worstAfter.group}`, null, null, null, null, x.worstBefore.wer, x.worstAfter.wer, ...iv(x.worstChange), null, null, null, null, null, x.resamples, x.seed, null]));
+  out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse']));
+  if (x.pair) {
+    out.push(csvLine(['pair', ...where, `${x.pair.target} − ${x.pair.reference}`, null, null, null, null, null, null, ...iv(x.pair.change), null, null, x.pair.gapBefore, x.pair.gapAfter, x.pair.closed, x.resamples, x.seed, null]));
+  }
+  return out.join('\r\n') + '\r\n';
+}
