@@ -9,44 +9,99 @@
  * kept per-utterance evidence. That equals decoding the subset alone: every stage is per utterance.
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
+ *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N]
+ *
+ * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
+ * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
+ * instead of the decode's minutes), so the analysis can be iterated on one decode.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules } from '../src/corpora/planted/index.ts';
+import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
 import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
 import { EVIDENCE_KINDS, nullPartitions, validateGlassReport, type EvidenceValidation } from '../src/analysis/glass-validation.ts';
 import { createRng } from '../src/stats/rng.ts';
 
-const sentences = Number(process.argv[2] ?? 40);
-const nSeeds = Number(process.argv[3] ?? 3);
-const maxSpk = Number(process.argv[4] ?? 12);
-const rulesFile = process.argv[5] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+};
+const saveFile = flag('--save-evidence');
+const loadFile = flag('--evidence');
+const referenceFlag = flag('--reference');
+const corpusSeed = Number(flag('--seed') ?? 1);
+const sentences = Number(argv[0] ?? 40);
+const nSeeds = Number(argv[1] ?? 3);
+let maxSpk = Number(argv[2] ?? 12);
+const rulesFile = argv[3] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
+
+/** What `--save-evidence` writes: enough to re-run every statistic without decoding. */
+interface SavedEvidence {
+  rulesFile: string;
+  sentences: number;
+  speakers: number;
+  corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
+  report: GlassReport;
+}
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-glassval-'));
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
-  const rules = readAccentRules(rulesFile);
-  const corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: 1 });
-  console.log(`synthesised ${corpus.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
-  const report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
+  let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
+  let conf: { referenceGroup?: string } = {};
+  let report: GlassReport;
+  if (loadFile) {
+    const saved = JSON.parse(readFileSync(loadFile, 'utf8')) as SavedEvidence;
+    ({ corpus, report } = saved);
+    maxSpk = saved.speakers;
+    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${saved.speakers} speakers × ${saved.sentences} sentences) read from ${loadFile}; statistics recomputed`);
+  } else {
+    const rules = readAccentRules(rulesFile);
+    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed });
+    corpus = built;
+    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
+    report = await runGlassboxOnManifest(built.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
+    if (saveFile) {
+      const saved: SavedEvidence = { rulesFile, sentences, speakers: maxSpk, corpus: { groups: built.groups, utterances: built.utterances }, report };
+      writeFileSync(saveFile, JSON.stringify(saved));
+      console.log(`evidence written to ${saveFile}`);
+    }
+  }
+  // The comparison: every group against the declared null group (the first group without rules), or --reference.
+  const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
+  const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
+  conf = reference ? { referenceGroup: reference } : {};
+  console.log(`each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster Welch t-test, Benjamini–Hochberg`);
+  {
+    const ev = report.evidence!;
+    report = {
+      ...report,
+      phoneLoop: findConfusableSounds(ev.phoneLoop, conf),
+      blackBox: ev.blackBox.length ? { ...findConfusableSounds(ev.blackBox, conf), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
+      goodness: ev.goodness.length ? goodnessByGroup(ev.goodness, conf) : undefined,
+    };
+  }
   const glassSec = (Date.now() - t0) / 1000;
   const failures = new Map<string, number>();
   for (const f of report.failures) failures.set(f.stage, (failures.get(f.stage) ?? 0) + 1);
   console.log(`glass analysis done at ${glassSec.toFixed(0)} s; failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 
   const ev = report.evidence!;
-  const opts = report.phoneLoop ? {} : {};
   /** Report restricted to `keep` speakers, statistics recomputed from the kept evidence. */
   const subset = (keep: Set<string>, seed: number): GlassReport => {
     const f = <T extends { speaker: string }>(xs: readonly T[]) => xs.filter((x) => keep.has(x.speaker));
     return {
       ...report,
-      phoneLoop: findConfusableSounds(f(ev.phoneLoop), { ...opts, seed }),
-      blackBox: ev.blackBox.length ? { ...findConfusableSounds(f(ev.blackBox), { seed }), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
-      goodness: ev.goodness.length ? goodnessByGroup(f(ev.goodness), { seed }) : undefined,
+      phoneLoop: findConfusableSounds(f(ev.phoneLoop), { ...conf, seed }),
+      blackBox: ev.blackBox.length ? { ...findConfusableSounds(f(ev.blackBox), { ...conf, seed }), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
+      goodness: ev.goodness.length ? goodnessByGroup(f(ev.goodness), { ...conf, seed }) : undefined,
     };
   };
   const fmt = (x: number) => (Number.isNaN(x) ? '  – ' : x.toFixed(2));

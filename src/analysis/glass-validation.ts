@@ -168,3 +168,88 @@ export function nullPartitions(
   }
   return out;
 }
+
+/**
+ * What the engine shows at the planted sites, measured without any test: for each planted pair
+ * (group, from → to), the share of `from` tokens in the words the rules rewrote whose evidence is not
+ * `from` (phone loop / black box: substituted or deleted; goodness: mean GOP per frame), against the same
+ * words of the same sentences spoken by the reference group. `delta` = group − reference (goodness:
+ * reference − group, so positive = worse fit in the group). When it is small the engine's output does
+ * not change with the planted rule, and no statistic on that evidence can find it.
+ */
+export interface SiteSignal {
+  kind: EvidenceKind;
+  group: string;
+  rule: string;
+  from: string;
+  to: string;
+  tokensGroup: number;
+  tokensReference: number;
+  valueGroup: number;
+  valueReference: number;
+  delta: number;
+}
+
+function rewrittenSites(truth: readonly PlantedUtterance[]): { byUtt: Map<string, Map<string, Set<string>>>; sentenceOf: Map<string, string> } {
+  const byUtt = new Map<string, Map<string, Set<string>>>();
+  const sentenceOf = new Map<string, string>();
+  for (const u of truth) {
+    sentenceOf.set(u.id, u.words.map((w) => w.word).join(' '));
+    const m = new Map<string, Set<string>>();
+    for (const w of u.words) for (const a of w.applied) m.set(w.word, (m.get(w.word) ?? new Set()).add(`${a.from}\u0000${a.to === '-' ? NO_PHONE : a.to}`));
+    byUtt.set(u.id, m);
+  }
+  return { byUtt, sentenceOf };
+}
+
+/** Site signals of the phone loop, black box and goodness evidence against `reference` (see SiteSignal). */
+export function siteSignals(
+  truth: readonly PlantedUtterance[],
+  evidence: NonNullable<GlassReport['evidence']>,
+  reference: string,
+): SiteSignal[] {
+  const pairs = plantedPairs(truth, { minTokens: 0, minSpeakers: 0 });
+  const { byUtt, sentenceOf } = rewrittenSites(truth);
+  const out: SiteSignal[] = [];
+  for (const p of pairs) {
+    if (p.group === reference) continue;
+    const key = `${p.from}\u0000${p.to}`;
+    // (sentence, word) positions where the rule rewrote `from` in this group.
+    const sites = new Set<string>();
+    for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
+    const at = (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`);
+    for (const kind of ['phoneLoop', 'blackBox'] as const) {
+      const ev = evidence[kind];
+      if (!ev.length) continue;
+      const tally = { g: [0, 0], r: [0, 0] };
+      for (const u of ev) {
+        const side = u.group === p.group ? tally.g : u.group === reference ? tally.r : undefined;
+        if (!side) continue;
+        for (const e of u.events) {
+          if (e.ref !== p.from || !at(u.id, e.word)) continue;
+          side[0]++;
+          if (e.hyp !== p.from) side[1]++;
+        }
+      }
+      const vg = tally.g[1] / tally.g[0];
+      const vr = tally.r[1] / tally.r[0];
+      out.push({ kind, group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vg - vr });
+    }
+    if (evidence.goodness.length) {
+      const tally = { g: [0, 0], r: [0, 0] };
+      for (const u of evidence.goodness) {
+        const side = u.group === p.group ? tally.g : u.group === reference ? tally.r : undefined;
+        if (!side) continue;
+        for (const ph of u.phones) {
+          if (ph.phone !== p.from || !at(u.id, ph.word)) continue;
+          side[0]++;
+          side[1] += ph.gop;
+        }
+      }
+      const vg = tally.g[1] / tally.g[0];
+      const vr = tally.r[1] / tally.r[0];
+      out.push({ kind: 'goodness', group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vr - vg });
+    }
+  }
+  return out;
+}
