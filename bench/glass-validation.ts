@@ -99,6 +99,7 @@ try {
     const f = <T extends { speaker: string }>(xs: readonly T[]) => xs.filter((x) => keep.has(x.speaker));
     return {
       ...report,
+      evidence: { phoneLoop: f(ev.phoneLoop), blackBox: f(ev.blackBox), goodness: f(ev.goodness) },
       phoneLoop: findConfusableSounds(f(ev.phoneLoop), { ...conf, seed }),
       blackBox: ev.blackBox.length ? { ...findConfusableSounds(f(ev.blackBox), { ...conf, seed }), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
       goodness: ev.goodness.length ? goodnessByGroup(f(ev.goodness), { ...conf, seed }) : undefined,

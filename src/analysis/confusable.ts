@@ -269,23 +269,26 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
           if (hyp === '' || hyp === ref || f.countA + f.countB < o.minCount) continue;
           const key = `${ref}${SEP}${hyp}`;
           const inScope = cl.filter((c) => c.group === g || compSet.has(gi.get(c.group)!));
-          if (inScope.filter((c) => (c.outcome.get(key) ?? 0) > 0).length < o.minSpeakers) continue;
+          // Label-blind filter: too few speakers overall to test → listed untested (p NaN), outside the BH family.
+          const eligible = inScope.filter((c) => (c.outcome.get(key) ?? 0) > 0).length >= o.minSpeakers;
           const rateG = f.countA / totalG;
           const rateR = f.countB / totalR;
-          if (!(rateG > rateR)) {
+          if (eligible && !(rateG > rateR)) {
             allP.push(1);
             continue;
           }
           const withIt = cl.filter((c) => c.group === g && (c.outcome.get(key) ?? 0) > 0).length;
-          const cmp = compareClusters(
-            inScope.map((c) => ({ group: gi.get(c.group)!, num: c.outcome.get(key) ?? 0, den: isIns ? c.allRef : (c.refTotals.get(ref) ?? 0) })),
-            gi.get(g)!,
-            compSet,
-            'greater',
-            o.test,
-            o.permutations,
-            subSeed(o.seed, `${g}|${ref}|${hyp}`),
-          );
+          const cmp = eligible
+            ? compareClusters(
+                inScope.map((c) => ({ group: gi.get(c.group)!, num: c.outcome.get(key) ?? 0, den: isIns ? c.allRef : (c.refTotals.get(ref) ?? 0) })),
+                gi.get(g)!,
+                compSet,
+                'greater',
+                o.test,
+                o.permutations,
+                subSeed(o.seed, `${g}|${ref}|${hyp}`),
+              )
+            : { p: Number.NaN };
           allP.push(cmp.p);
           if (f.countA < o.minCount || f.delta <= 0) continue;
           testIndex.push(allP.length - 1);

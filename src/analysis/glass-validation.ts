@@ -44,6 +44,9 @@ export interface RuleRecall {
   found: string[];
   /** found / visible (NaN when nothing is visible). */
   recall: number;
+  /** Visible pairs whose canonical phone is flagged in the group with any outcome (DH → T for DH → D). */
+  foundByPhone: string[];
+  recallByPhone: number;
 }
 
 export interface EvidenceValidation {
@@ -60,6 +63,14 @@ export interface EvidenceValidation {
   precisionByPhone: number;
   /** Flags that are not planted pairs, as `group: ref→hyp` (goodness: `group: phone`). */
   wrong: string[];
+  /**
+   * Flags that are planted pairs or consequences of the planted rules (`attributionOf`: most of the
+   * group's excess lies in rewritten words); NaN counts when no evidence was given to attribute with.
+   */
+  attributedFlags: number;
+  precisionAttributed: number;
+  /** Flags neither planted nor attributable, as `group: ref→hyp`. */
+  unattributed: string[];
 }
 
 /** Planted pairs per group from the ground truth. */
@@ -85,7 +96,12 @@ export function plantedPairs(truth: readonly PlantedUtterance[], opts: { minToke
 const pairKey = (from: string, to: string) => `${from}→${to}`;
 
 /** Recall per rule and precision of one kind of evidence. `flags`: (group, ref, hyp) for confusions; (group, phone) with hyp undefined for goodness. */
-export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[], flags: readonly { group: string; ref: string; hyp?: string }[]): EvidenceValidation {
+export function validateFlags(
+  kind: EvidenceKind,
+  pairs: readonly PlantedPair[],
+  flags: readonly { group: string; ref: string; hyp?: string }[],
+  attributed?: (kind: EvidenceKind, f: { group: string; ref: string; hyp?: string }) => boolean,
+): EvidenceValidation {
   const byGroup = new Map<string, PlantedPair[]>();
   for (const p of pairs) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
   const isCorrect = (f: { group: string; ref: string; hyp?: string }) =>
@@ -99,12 +115,27 @@ export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[],
     const found = visible.filter((v) =>
       flags.some((f) => f.group === group && (kind === 'goodness' ? f.ref === v : pairKey(f.ref, f.hyp ?? '') === v)),
     );
-    rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN });
+    const foundByPhone = kind === 'goodness' ? found : visible.filter((v) => flags.some((f) => f.group === group && f.ref === v.split('→')[0]));
+    rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN, foundByPhone, recallByPhone: visible.length ? foundByPhone.length / visible.length : Number.NaN });
   }
   const correct = flags.filter(isCorrect);
   const onPlantedPhone = flags.filter((f) => (byGroup.get(f.group) ?? []).some((p) => p.from === f.ref));
-  const wrong = flags.filter((f) => !isCorrect(f)).map((f) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`);
-  return { kind, rules, flags: flags.length, correctFlags: correct.length, precision: flags.length ? correct.length / flags.length : Number.NaN, precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN, wrong };
+  const label = (f: { group: string; ref: string; hyp?: string }) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`;
+  const wrong = flags.filter((f) => !isCorrect(f)).map(label);
+  const unattributed = attributed ? flags.filter((f) => !isCorrect(f) && !attributed(kind, f)) : [];
+  const attributedFlags = attributed ? flags.length - unattributed.length : Number.NaN;
+  return {
+    kind,
+    rules,
+    flags: flags.length,
+    correctFlags: correct.length,
+    precision: flags.length ? correct.length / flags.length : Number.NaN,
+    precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN,
+    wrong,
+    attributedFlags,
+    precisionAttributed: flags.length ? attributedFlags / flags.length : Number.NaN,
+    unattributed: unattributed.map(label),
+  };
 }
 
 /** Flags of a glass report, per kind of evidence. */
@@ -121,7 +152,9 @@ export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: 
 export function validateGlassReport(report: GlassReport, truth: readonly PlantedUtterance[], opts: { minTokens?: number; minSpeakers?: number } = {}): EvidenceValidation[] {
   const pairs = plantedPairs(truth, opts);
   const flags = reportFlags(report);
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k]));
+  const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
+  const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed));
 }
 
 /**
@@ -252,4 +285,78 @@ export function siteSignals(
     }
   }
   return out;
+}
+
+type Flag = { group: string; ref: string; hyp?: string };
+
+/**
+ * Whether a flag is a consequence of the planted rules: at least half of the group's excess over the
+ * comparison set lies in words the group's rules rewrote. Confusions: excess = count − rate(comparison)
+ * × tokens of the reference phone (insertions: of all phones), over all words and over the words no rule
+ * touched. Goodness: excess = Σ (mean GOP of the comparison − GOP) over the phone's tokens. A flag whose
+ * over-representation is carried by untouched words (a recogniser quirk, a speaker) is not attributed;
+ * one made by the rewrite's neighbours (TH → T heard with an inserted vowel, a stopped DH worsening the
+ * next vowel's fit) is.
+ */
+export function attributionOf(
+  truth: readonly PlantedUtterance[],
+  evidence: NonNullable<GlassReport['evidence']>,
+  comparison: string,
+): (kind: EvidenceKind, f: Flag) => boolean {
+  const rewritten = new Map<string, Set<string>>();
+  for (const u of truth) rewritten.set(u.id, new Set(u.words.filter((w) => w.applied.length > 0).map((w) => w.word)));
+  const inComparison = (g: string, flagGroup: string) => (comparison === 'rest' ? g !== flagGroup : g === comparison);
+  const touched = (id: string, word: string) => rewritten.get(id)?.has(word) ?? false;
+  return (kind, f) => {
+    if (kind === 'goodness') {
+      let sumC = 0;
+      let nC = 0;
+      for (const u of evidence.goodness) if (inComparison(u.group, f.group)) for (const p of u.phones) if (p.phone === f.ref) (sumC += p.gop), nC++;
+      const meanC = nC ? sumC / nC : 0;
+      let all = 0;
+      let untouched = 0;
+      for (const u of evidence.goodness) {
+        if (u.group !== f.group) continue;
+        for (const p of u.phones) {
+          if (p.phone !== f.ref) continue;
+          all += meanC - p.gop;
+          if (!touched(u.id, p.word)) untouched += meanC - p.gop;
+        }
+      }
+      return all > 0 && untouched <= all / 2;
+    }
+    const ev = evidence[kind];
+    const isIns = f.ref === NO_PHONE;
+    let cC = 0;
+    let tC = 0;
+    for (const u of ev) {
+      if (!inComparison(u.group, f.group)) continue;
+      for (const e of u.events) {
+        if (isIns ? e.ref !== NO_PHONE : e.ref === f.ref) tC++;
+        if (e.ref === f.ref && e.hyp === f.hyp) cC++;
+      }
+    }
+    const rate = tC ? cC / tC : 0;
+    let cAll = 0;
+    let tAll = 0;
+    let cU = 0;
+    let tU = 0;
+    for (const u of ev) {
+      if (u.group !== f.group) continue;
+      for (const e of u.events) {
+        const un = !touched(u.id, e.word);
+        if (isIns ? e.ref !== NO_PHONE : e.ref === f.ref) {
+          tAll++;
+          if (un) tU++;
+        }
+        if (e.ref === f.ref && e.hyp === f.hyp) {
+          cAll++;
+          if (un) cU++;
+        }
+      }
+    }
+    const excessAll = cAll - rate * tAll;
+    const excessU = cU - rate * tU;
+    return excessAll > 0 && excessU <= excessAll / 2;
+  };
 }
