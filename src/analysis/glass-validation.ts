@@ -44,6 +44,8 @@ export interface RuleRecall {
   found: string[];
   /** found / visible (NaN when nothing is visible). */
   recall: number;
+  /** Pairs with enough tokens that the engine does not show (`seen` returned false), left out of `visible`. */
+  unseen: string[];
   /** Visible pairs whose canonical phone is flagged in the group with any outcome (DH → T for DH → D). */
   foundByPhone: string[];
   recallByPhone: number;
@@ -101,6 +103,7 @@ export function validateFlags(
   pairs: readonly PlantedPair[],
   flags: readonly { group: string; ref: string; hyp?: string }[],
   attributed?: (kind: EvidenceKind, f: { group: string; ref: string; hyp?: string }) => boolean,
+  seen?: (kind: EvidenceKind, p: PlantedPair) => boolean,
 ): EvidenceValidation {
   const byGroup = new Map<string, PlantedPair[]>();
   for (const p of pairs) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
@@ -110,13 +113,16 @@ export function validateFlags(
   const ruleKeys = [...new Set(pairs.map((p) => `${p.group}\u0000${p.rule}`))].sort();
   for (const rk of ruleKeys) {
     const [group, rule] = rk.split('\u0000');
-    const vis = pairs.filter((p) => p.group === group && p.rule === rule && p.visible);
-    const visible = kind === 'goodness' ? [...new Set(vis.map((p) => p.from))] : vis.map((p) => pairKey(p.from, p.to));
+    const enough = pairs.filter((p) => p.group === group && p.rule === rule && p.visible);
+    const vis = enough.filter((p) => !seen || seen(kind, p));
+    const name = (ps: PlantedPair[]) => (kind === 'goodness' ? [...new Set(ps.map((p) => p.from))] : ps.map((p) => pairKey(p.from, p.to)));
+    const visible = name(vis);
+    const unseen = name(enough.filter((p) => !vis.includes(p))).filter((x) => !visible.includes(x));
     const found = visible.filter((v) =>
       flags.some((f) => f.group === group && (kind === 'goodness' ? f.ref === v : pairKey(f.ref, f.hyp ?? '') === v)),
     );
     const foundByPhone = kind === 'goodness' ? found : visible.filter((v) => flags.some((f) => f.group === group && f.ref === v.split('→')[0]));
-    rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN, foundByPhone, recallByPhone: visible.length ? foundByPhone.length / visible.length : Number.NaN });
+    rules.push({ group, rule, visible, unseen, found, recall: visible.length ? found.length / visible.length : Number.NaN, foundByPhone, recallByPhone: visible.length ? foundByPhone.length / visible.length : Number.NaN });
   }
   const correct = flags.filter(isCorrect);
   const onPlantedPhone = flags.filter((f) => (byGroup.get(f.group) ?? []).some((p) => p.from === f.ref));
@@ -149,12 +155,16 @@ export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: 
 }
 
 /** Validates every kind of evidence of `report` against the planted ground truth. */
-export function validateGlassReport(report: GlassReport, truth: readonly PlantedUtterance[], opts: { minTokens?: number; minSpeakers?: number } = {}): EvidenceValidation[] {
+export function validateGlassReport(
+  report: GlassReport,
+  truth: readonly PlantedUtterance[],
+  opts: { minTokens?: number; minSpeakers?: number; seen?: (kind: EvidenceKind, p: PlantedPair) => boolean } = {},
+): EvidenceValidation[] {
   const pairs = plantedPairs(truth, opts);
   const flags = reportFlags(report);
   const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
   const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed));
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed, opts.seen));
 }
 
 /**
@@ -359,4 +369,24 @@ export function attributionOf(
     const excessU = cU - rate * tU;
     return excessAll > 0 && excessU <= excessAll / 2;
   };
+}
+
+/** Site signal from which a planted pair counts as shown by the engine: share of tokens recognised otherwise (phone loop, black box). */
+export const SEEN_CONFUSION = 0.15;
+/** … and GOP per frame lower by (goodness). */
+export const SEEN_GOODNESS = 0.5;
+
+/** Whether the engine shows a planted pair at its sites (see SiteSignal); NaN signals (no tokens) count as not shown. */
+export function engineSees(s: SiteSignal): boolean {
+  return s.delta >= (s.kind === 'goodness' ? SEEN_GOODNESS : SEEN_CONFUSION);
+}
+
+/** Why a planted pair is not visible to the engine, from its measured site signal. */
+export function unseenReason(s: SiteSignal): string {
+  if (!s.tokensGroup) return 'no tokens at the planted sites';
+  if (s.kind === 'goodness') {
+    return `the canonical phone fits the planted sound about as well as the reference's (GOP per frame ${s.valueGroup.toFixed(2)} vs ${s.valueReference.toFixed(2)}): the acoustic model scores the substitute close to the canonical phone`;
+  }
+  const what = s.kind === 'phoneLoop' ? 'the free phone loop' : 'word decoding (the language model restores or replaces the word)';
+  return `${what} outputs something other than ${s.from} at the planted sites about as often in the group (${(100 * s.valueGroup).toFixed(0)}%) as in the reference (${(100 * s.valueReference).toFixed(0)}%)`;
 }
