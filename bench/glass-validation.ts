@@ -9,7 +9,7 @@
  * kept per-utterance evidence. That equals decoding the subset alone: every stage is per utterance.
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
- *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation]
+ *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
  *
  * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
  * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
@@ -50,6 +50,7 @@ const referenceFlag = flag('--reference');
 const corpusSeed = Number(flag('--seed') ?? 1);
 const workDir = flag('--dir');
 const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
+const minPooled = flag('--min-pooled');
 const sentences = Number(argv[0] ?? 40);
 const nSeeds = Number(argv[1] ?? 3);
 let maxSpk = Number(argv[2] ?? 12);
@@ -69,7 +70,7 @@ const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
   let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
-  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation' } = {};
+  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number } = {};
   let report: GlassReport;
   if (loadFile) {
     // Several files (comma-separated, e.g. decodes with different --seed) are pooled: the speakers of
@@ -108,7 +109,7 @@ try {
   // The comparison: every group against the declared null group (the first group without rules), or --reference.
   const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
-  conf = { test: testFlag, ...(reference ? { referenceGroup: reference } : {}) };
+  conf = { test: testFlag, ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
   console.log(`each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
   {
     const ev = report.evidence!;

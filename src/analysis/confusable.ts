@@ -48,6 +48,12 @@ export interface ConfusionMatrix {
 export interface ConfusableOptions {
   /** Minimum occurrences of a confusion within the group for it to be tested (default 5). */
   minCount: number;
+  /**
+   * Label-blind filter before Benjamini–Hochberg: a confusion is tested only when its pooled count
+   * (group + comparison set) reaches this (default: `minCount`). A higher value shrinks the family
+   * without biasing it (Bourgon, Gentleman & Huber 2010).
+   */
+  minPooledCount?: number;
   /** Minimum speakers of the group showing the confusion (default 2): one speaker cannot make a flag. */
   minSpeakers: number;
   /** Speaker-cluster test of each confusion (default `welch`: cluster-level Welch t-test; see compareClusters). */
@@ -266,7 +272,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
         const lo = logOddsDirichlet(countsG, countsR, informativePrior(pooled, o.priorScale));
         for (const f of lo) {
           const hyp = f.feature;
-          if (hyp === '' || hyp === ref || f.countA + f.countB < o.minCount) continue;
+          if (hyp === '' || hyp === ref || f.countA + f.countB < (o.minPooledCount ?? o.minCount)) continue;
           const key = `${ref}${SEP}${hyp}`;
           const inScope = cl.filter((c) => c.group === g || compSet.has(gi.get(c.group)!));
           // Label-blind filter: too few speakers overall to test → listed untested (p NaN), outside the BH family.
