@@ -233,7 +233,7 @@ export function goodnessByGroup(
 ): GoodnessTest[] {
   const minCount = opts.minCount ?? 5;
   const minDiff = opts.minDiff ?? 0;
-  const test = opts.test ?? 'welch';
+  const test = opts.test ?? 'permutation';
   const permutations = opts.permutations ?? 2000;
   const seed = opts.seed ?? 1;
   const alpha = opts.alpha ?? 0.05;

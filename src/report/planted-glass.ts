@@ -72,7 +72,8 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
   const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {
     cacheDir: join(opts.corpusDir, '.cache'),
     keepEvidence: true,
-    ...(reference ? { confusable: { referenceGroup: reference } } : {}),
+    // 6 vs 6 speakers: the cluster-level Welch test (a permutation p cannot go below 1/924).
+    confusable: { test: 'welch', ...(reference ? { referenceGroup: reference } : {}) },
     ...(opts.processes ? { processes: opts.processes } : {}),
     onProgress: (m) => log(`planted glass: ${m}`),
   });

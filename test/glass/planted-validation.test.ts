@@ -27,7 +27,7 @@ beforeAll(async () => {
   const rules = parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n  none2: []\n', 'rules.yaml');
   corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: 6, sentences: 8, seed: 5, promptsFile: join(dir, 'prompts.txt') });
   // Every group is compared with the declared null group `none` (as the demo and the bench do).
-  report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { referenceGroup: 'none' } });
+  report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { referenceGroup: 'none', test: 'welch' } });
   val = Object.fromEntries(validateGlassReport(report, corpus.utterances).map((v) => [v.kind, v]));
 }, 1_800_000);
 
@@ -66,7 +66,7 @@ describe('glass box on planted TH-stopping (festival + PocketSphinx)', () => {
   });
 
   it('null vs null: random halves of the null group\'s speakers give no flag in ≥ 95% of 20 seeds', () => {
-    const np = nullPartitions(report.evidence!, ['none', 'none2'], 20, 11, { permutations: 999 });
+    const np = nullPartitions(report.evidence!, ['none', 'none2'], 20, 11, { test: 'welch' });
     for (const k of ['phoneLoop', 'goodness', 'blackBox'] as const) {
       expect(np[k].runs).toBe(20);
       expect(np[k].clean).toBeGreaterThanOrEqual(19);

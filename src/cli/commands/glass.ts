@@ -86,7 +86,7 @@ export function registerGlass(program: Command): void {
     .option('--no-ci-loop', 'context-dependent phone loop (about 20× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
     .option('--reference-group <name>', 'compare every other group with this one (default: each group with all the others)')
-    .option('--test <name>', 'speaker-cluster test: welch (cluster-level Welch t-test) or permutation', 'welch')
+    .option('--test <name>', 'speaker-cluster test: permutation or welch (cluster-level Welch t-test; for small reference comparisons)', 'permutation')
     .option('--permutations <n>', 'speaker-level permutations per test (with --test permutation)', int('--permutations', 99), 2000)
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
     .option('--min-count <n>', 'minimum occurrences of a confusion in a group', int('--min-count', 1), 5)
