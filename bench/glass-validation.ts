@@ -9,50 +9,165 @@
  * kept per-utterance evidence. That equals decoding the subset alone: every stage is per utterance.
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
+ *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
+ *
+ * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
+ * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
+ * instead of the decode's minutes), so the analysis can be iterated on one decode.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cores, load1, sinceStart } from './cpu.ts';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules } from '../src/corpora/planted/index.ts';
+import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
 import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
-import { EVIDENCE_KINDS, nullPartitions, validateGlassReport, type EvidenceValidation } from '../src/analysis/glass-validation.ts';
+import {
+  EVIDENCE_KINDS,
+  SEEN_CONFUSION,
+  SEEN_GOODNESS,
+  engineSees,
+  nullPartitions,
+  siteSignals,
+  unseenReason,
+  validateGlassReport,
+  type EvidenceKind,
+  type EvidenceValidation,
+} from '../src/analysis/glass-validation.ts';
 import { createRng } from '../src/stats/rng.ts';
 
-const sentences = Number(process.argv[2] ?? 40);
-const nSeeds = Number(process.argv[3] ?? 3);
-const maxSpk = Number(process.argv[4] ?? 12);
-const rulesFile = process.argv[5] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-glassval-'));
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = argv.indexOf(name);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+};
+const saveFile = flag('--save-evidence');
+const loadFile = flag('--evidence');
+const referenceFlag = flag('--reference');
+const corpusSeed = Number(flag('--seed') ?? 1);
+const workDir = flag('--dir');
+const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
+const minPooled = flag('--min-pooled');
+const sentences = Number(argv[0] ?? 40);
+const nSeeds = Number(argv[1] ?? 3);
+let maxSpk = Number(argv[2] ?? 12);
+const rulesFile = argv[3] ?? new URL('../corpora/accent-rules/validation.yaml', import.meta.url).pathname;
+
+/** What `--save-evidence` writes: enough to re-run every statistic without decoding. */
+interface SavedEvidence {
+  rulesFile: string;
+  sentences: number;
+  speakers: number;
+  corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
+  report: GlassReport;
+}
+// --dir keeps the synthesised corpus (and reuses what an earlier run there spoke); default: a temp dir, removed.
+const dir = workDir ?? mkdtempSync(join(tmpdir(), 'asrfair-bench-glassval-'));
 const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
-  const rules = readAccentRules(rulesFile);
-  const corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: 1 });
-  console.log(`synthesised ${corpus.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
-  const report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
+  let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
+  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number } = {};
+  let report: GlassReport;
+  if (loadFile) {
+    // Several files (comma-separated, e.g. decodes with different --seed) are pooled: the speakers of
+    // file k > 0 get the prefix `k:` so they stay distinct clusters.
+    const files = loadFile.split(',');
+    const all = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as SavedEvidence);
+    const tag = <T extends { speaker: string; id: string }>(xs: readonly T[], k: number): T[] => (k ? xs.map((x) => ({ ...x, id: `${k}:${x.id}`, speaker: `${k}:${x.speaker}` })) : [...xs]);
+    const saved = all[0];
+    corpus = {
+      groups: saved.corpus.groups.map((g) => ({ ...g, speakers: all.flatMap((a, k) => (a.corpus.groups.find((x) => x.name === g.name)?.speakers ?? []).map((sp) => (k ? { ...sp, id: `${k}:${sp.id}` } : sp))) })),
+      utterances: all.flatMap((a, k) => tag(a.corpus.utterances, k)),
+    };
+    report = {
+      ...saved.report,
+      failures: all.flatMap((a) => a.report.failures),
+      evidence: {
+        phoneLoop: all.flatMap((a, k) => tag(a.report.evidence!.phoneLoop, k)),
+        blackBox: all.flatMap((a, k) => tag(a.report.evidence!.blackBox, k)),
+        goodness: all.flatMap((a, k) => tag(a.report.evidence!.goodness, k)),
+      },
+    };
+    maxSpk = all.reduce((a, x) => a + x.speakers, 0);
+    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences per group) read from ${files.join(', ')}; statistics recomputed`);
+  } else {
+    const rules = readAccentRules(rulesFile);
+    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed });
+    corpus = built;
+    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
+    report = await runGlassboxOnManifest(built.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
+    if (saveFile) {
+      const saved: SavedEvidence = { rulesFile, sentences, speakers: maxSpk, corpus: { groups: built.groups, utterances: built.utterances }, report };
+      writeFileSync(saveFile, JSON.stringify(saved));
+      console.log(`evidence written to ${saveFile}`);
+    }
+  }
+  // The comparison: every group against the declared null group (the first group without rules), or --reference.
+  const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
+  const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
+  conf = { test: testFlag, ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
+  console.log(`each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
+  {
+    const ev = report.evidence!;
+    report = {
+      ...report,
+      phoneLoop: findConfusableSounds(ev.phoneLoop, conf),
+      blackBox: ev.blackBox.length ? { ...findConfusableSounds(ev.blackBox, conf), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
+      goodness: ev.goodness.length ? goodnessByGroup(ev.goodness, conf) : undefined,
+    };
+  }
   const glassSec = (Date.now() - t0) / 1000;
   const failures = new Map<string, number>();
   for (const f of report.failures) failures.set(f.stage, (failures.get(f.stage) ?? 0) + 1);
   console.log(`glass analysis done at ${glassSec.toFixed(0)} s (${sinceStart().cpu.toFixed(0)} CPU s so far, load average ${load1()}); failures by stage: ${[...failures].map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 
   const ev = report.evidence!;
-  const opts = report.phoneLoop ? {} : {};
   /** Report restricted to `keep` speakers, statistics recomputed from the kept evidence. */
   const subset = (keep: Set<string>, seed: number): GlassReport => {
     const f = <T extends { speaker: string }>(xs: readonly T[]) => xs.filter((x) => keep.has(x.speaker));
     return {
       ...report,
-      phoneLoop: findConfusableSounds(f(ev.phoneLoop), { ...opts, seed }),
-      blackBox: ev.blackBox.length ? { ...findConfusableSounds(f(ev.blackBox), { seed }), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
-      goodness: ev.goodness.length ? goodnessByGroup(f(ev.goodness), { seed }) : undefined,
+      evidence: { phoneLoop: f(ev.phoneLoop), blackBox: f(ev.blackBox), goodness: f(ev.goodness) },
+      phoneLoop: findConfusableSounds(f(ev.phoneLoop), { ...conf, seed }),
+      blackBox: ev.blackBox.length ? { ...findConfusableSounds(f(ev.blackBox), { ...conf, seed }), hypothesisSource: report.blackBox!.hypothesisSource } : undefined,
+      goodness: ev.goodness.length ? goodnessByGroup(f(ev.goodness), { ...conf, seed }) : undefined,
     };
   };
   const fmt = (x: number) => (Number.isNaN(x) ? '  – ' : x.toFixed(2));
+  // What the engine can see: the planted site's evidence in the group against the same words spoken by the reference.
+  const signals = reference ? siteSignals(corpus.utterances, ev, reference) : [];
+  const seenBy = (kind: EvidenceKind, p: { group: string; from: string; to: string }) => {
+    const sig = signals.find((x) => x.kind === kind && x.group === p.group && x.from === p.from && x.to === p.to);
+    return !sig || engineSees(sig);
+  };
+  console.log(`
+Definitions (src/analysis/glass-validation.ts):
+  planted pair: canonical → planted phone a group's rules produced; visible with >= 10 tokens from >= 2 speakers
+    and when the engine shows it: site signal (the rewritten phone's tokens in the rewritten words, group against the
+    same words read by "${reference ?? '-'}") >= ${SEEN_CONFUSION} of tokens recognised as something else (phone loop, black box)
+    or >= ${SEEN_GOODNESS} lower GOP per frame (goodness).
+  recall of a rule = its visible pairs whose canonical phone is flagged in its group (any outcome: DH → T for DH → D);
+    strict recall = the exact pair flagged. Mean recall = mean over rules with a visible pair.
+  precision = flags that are planted pairs or consequences of the rules (most of the group's excess over the reference
+    lies in words the rules rewrote) / all flags; strict precision = exact planted pairs / all flags.`);
+  if (signals.length) {
+    console.log('\nsite signals (all decoded speakers): kind group rule pair tokens(group/ref) value(group/ref) delta seen');
+    for (const x of signals) {
+      console.log(`  ${x.kind.padEnd(9)} ${x.group.padEnd(7)} ${x.rule.padEnd(18)} ${`${x.from}→${x.to}`.padEnd(7)} ${String(x.tokensGroup).padStart(4)}/${String(x.tokensReference).padEnd(4)} ${fmt(x.valueGroup)}/${fmt(x.valueReference)} ${fmt(x.delta)} ${engineSees(x) ? 'yes' : 'NO'}`);
+    }
+    const unseen = signals.filter((x) => !engineSees(x));
+    if (unseen.length) {
+      console.log('\nnot visible to the engine (excluded from recall), and why:');
+      for (const x of unseen) console.log(`  ${x.kind.padEnd(9)} ${x.rule} ${x.from}→${x.to}: ${unseenReason(x)}`);
+    }
+  }
   const sizes = [3, 6, 12].filter((s) => s <= maxSpk);
-  const summary: { size: number; kind: string; recall: number[]; precision: number[] }[] = [];
+  const summary: { size: number; kind: string; recall: number[]; precision: number[]; strictRecall: number[]; strictPrecision: number[] }[] = [];
   for (const size of sizes) {
     const seeds = size === maxSpk ? 1 : nSeeds;
     for (let s = 1; s <= seeds; s++) {
@@ -66,33 +181,40 @@ try {
         }
         ids.slice(0, size).forEach((id) => keep.add(id));
       }
-      const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), corpus.utterances.filter((u) => keep.has(u.speaker)));
+      const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), corpus.utterances.filter((u) => keep.has(u.speaker)), { seen: seenBy });
       console.log(`\n${size} speakers/group, seed ${s}:`);
       for (const v of val) {
-        const per = v.rules.map((r) => `${r.rule} ${fmt(r.recall)}${r.visible.length ? ` (${r.found.length}/${r.visible.length})` : ''}`).join('; ');
+        const per = v.rules.map((r) => `${r.rule} ${r.visible.length ? `${r.foundByPhone.length}/${r.visible.length}` : '–'}${r.unseen.length ? ` (unseen ${r.unseen.join(',')})` : ''}`).join('; ');
         const visible = v.rules.filter((r) => r.visible.length);
-        const macro = visible.reduce((a, r) => a + r.recall, 0) / Math.max(1, visible.length);
-        console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precision)} (${v.correctFlags}/${v.flags}, lenient ${fmt(v.precisionByPhone)})  mean recall ${fmt(macro)} | ${per}`);
-        if (v.wrong.length) console.log(`            not planted: ${v.wrong.slice(0, 12).join(', ')}${v.wrong.length > 12 ? ' …' : ''}`);
+        const macro = visible.reduce((a, r) => a + r.recallByPhone, 0) / Math.max(1, visible.length);
+        const strict = visible.reduce((a, r) => a + r.recall, 0) / Math.max(1, visible.length);
+        console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precisionAttributed)} (${v.attributedFlags}/${v.flags}; strict ${fmt(v.precision)})  mean recall ${fmt(macro)} (strict ${fmt(strict)}) | ${per}`);
+        if (v.wrong.length) console.log(`            not planted pairs: ${v.wrong.slice(0, 14).join(', ')}${v.wrong.length > 14 ? ' …' : ''}`);
+        if (v.unattributed.length) console.log(`            not attributable: ${v.unattributed.join(', ')}`);
         let row = summary.find((r) => r.size === size && r.kind === v.kind);
-        if (!row) summary.push((row = { size, kind: v.kind, recall: [], precision: [] }));
+        if (!row) summary.push((row = { size, kind: v.kind, recall: [], precision: [], strictRecall: [], strictPrecision: [] }));
         row.recall.push(macro);
-        row.precision.push(v.precision);
+        row.precision.push(v.precisionAttributed);
+        row.strictRecall.push(strict);
+        row.strictPrecision.push(v.precision);
       }
     }
   }
   const nullGroups = corpus.groups.filter((g) => g.rules.length === 0).map((g) => g.name);
   if (nullGroups.length) {
-    const np = nullPartitions(ev, nullGroups, 20, 7);
+    const np = nullPartitions(ev, nullGroups, 20, 7, { test: testFlag });
     console.log(`\nnull vs null (${nullGroups.join(', ')}: speakers split at random into two halves, 20 seeds): runs with no flag`);
     for (const k of EVIDENCE_KINDS) if (np[k].runs) console.log(`  ${k.padEnd(9)} ${np[k].clean}/${np[k].runs}${np[k].flagged.length ? `  flags seen: ${[...new Set(np[k].flagged)].slice(0, 8).join(', ')}` : ''}`);
   }
-  console.log('\nsummary (mean over seeds): size kind precision recall');
+  console.log('\nsummary (mean over seeds; no flags = precision –): size kind precision recall | strict precision, strict recall');
   for (const r of summary) {
-    const m = (xs: number[]) => xs.filter((x) => !Number.isNaN(x)).reduce((a, b, _, all) => a + b / all.length, 0);
-    console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))}`);
+    const m = (xs: number[]) => {
+      const ok = xs.filter((x) => !Number.isNaN(x));
+      return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : Number.NaN;
+    };
+    console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))} | ${fmt(m(r.strictPrecision))} ${fmt(m(r.strictRecall))}`);
   }
   console.log(`\nwhole bench: ${secs()} s wall, ${sinceStart().cpu.toFixed(0)} CPU s (this process + festival, sox, pocketsphinx) on ${cores()} cores; load average ${load1()} (machine shared with other jobs: CPU s / cores is the wall time on idle cores)`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!workDir) rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,7 @@
 import { adjustPValues } from '../stats/multiple.ts';
 import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
-import { permutationGroupVsRest } from '../stats/tests.ts';
 import { subSeed } from '../stats/rng.ts';
-import type { ClusterTotals } from '../stats/types.ts';
+import { compareClusters, type ClusterTestMethod } from './cluster-test.ts';
 
 /**
  * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
@@ -49,10 +48,28 @@ export interface ConfusionMatrix {
 export interface ConfusableOptions {
   /** Minimum occurrences of a confusion within the group for it to be tested (default 5). */
   minCount: number;
+  /**
+   * Label-blind filter before Benjamini–Hochberg: a confusion is tested only when its pooled count
+   * (group + comparison set) reaches this (default: `minCount`). A higher value shrinks the family
+   * without biasing it (Bourgon, Gentleman & Huber 2010).
+   */
+  minPooledCount?: number;
   /** Minimum speakers of the group showing the confusion (default 2): one speaker cannot make a flag. */
   minSpeakers: number;
-  /** Speaker-level permutations per test (default 2000). */
+  /**
+   * Speaker-cluster test of each confusion (see compareClusters). Default `permutation`: strongest
+   * when the comparison set has many speakers (group vs rest). `welch` keeps p-value resolution for
+   * small reference comparisons (6 vs 6 speakers: 924 splits) — the planted validation uses it.
+   */
+  test: ClusterTestMethod;
+  /** Speaker-level permutations per test when `test` is `permutation` (default 2000). */
   permutations: number;
+  /**
+   * Compare every other group with this one (it is not tested itself); absent or not among the groups:
+   * each group is compared with all the others. A declared reference (e.g. a null or majority group)
+   * keeps one planted or real accent from making the others look accented in reverse.
+   */
+  referenceGroup?: string;
   seed: number;
   /** FDR level for Benjamini–Hochberg across every (group, confusion) tested (default 0.05). */
   alpha: number;
@@ -67,6 +84,7 @@ export interface ConfusableOptions {
 export const DEFAULT_CONFUSABLE_OPTIONS: ConfusableOptions = {
   minCount: 5,
   minSpeakers: 2,
+  test: 'permutation',
   permutations: 2000,
   seed: 1,
   alpha: 0.05,
@@ -92,10 +110,10 @@ export interface ConfusionTest {
   totalRest: number;
   rateGroup: number;
   rateRest: number;
-  /** Log-odds ratio (informative Dirichlet prior) of group vs rest, and its z. */
+  /** Log-odds ratio (informative Dirichlet prior) of group vs comparison set, and its z. */
   logOdds: number;
   z: number;
-  /** Speaker-level permutation p (two-sided) and its Benjamini–Hochberg adjustment. */
+  /** Speaker-cluster p (see compareClusters) and its Benjamini–Hochberg adjustment over every test. */
   p: number;
   pAdjusted: number;
   speakersWithConfusion: number;
@@ -123,6 +141,10 @@ export interface WordTest {
 
 export interface ConfusableResult {
   groups: string[];
+  /** What each group was compared with: `rest` (all other groups) or the reference group's name. `*Rest` fields are this set. */
+  comparison: string;
+  /** Confusion tests in the Benjamini–Hochberg family (listed or not). */
+  tested: number;
   matrices: ConfusionMatrix[];
   /** Every confusion tested, most over-represented first (by z) within each group. */
   confusions: ConfusionTest[];
@@ -199,33 +221,41 @@ function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
   return [...map.values()];
 }
 
-function totalsFor(cl: readonly Cluster[], groups: readonly string[], num: (c: Cluster) => number, den: (c: Cluster) => number): ClusterTotals {
-  const gi = new Map(groups.map((g, i) => [g, i]));
-  return {
-    errors: Float64Array.from(cl, num),
-    words: Float64Array.from(cl, den),
-    group: Int32Array.from(cl, (c) => gi.get(c.group)!),
-    groups: groups.length,
-  };
-}
-
 /**
- * Tests every confusion of every group against the other groups (log-odds with informative Dirichlet
- * prior; speaker-level permutation p; Benjamini–Hochberg over all tests) and flags the over-represented ones.
+ * Tests every confusion of every group against a comparison set — one declared reference group
+ * (`referenceGroup`: every other group is compared with it, the reference itself is not tested) or,
+ * without one, all the other groups — and flags the over-represented ones.
+ *
+ * Per (group, ref → hyp): the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi &
+ * Quinn 2008) as the effect size, and a speaker-cluster test of the per-speaker rates (count / count
+ * of the reference phone; insertions: / all reference phones), one-sided "higher in the group"
+ * (`compareClusters`: cluster-level Welch t-test by default, or a speaker permutation test).
+ * Multiple testing: Benjamini–Hochberg at `alpha` over every (group, confusion) that passes a filter
+ * blind to group labels — pooled count (group + comparison) ≥ `minCount` in ≥ `minSpeakers`
+ * speakers — so the filter does not bias the FDR (independent filtering, Bourgon, Gentleman & Huber
+ * 2010, PNAS 107:9546). Tests whose group rate is not above the comparison's enter BH with p = 1
+ * (conservative) and are not listed. A confusion is flagged when its BH-adjusted p ≤ `alpha`, its
+ * log-odds z ≥ `minZ`, and it occurs ≥ `minCount` times in ≥ `minSpeakers` speakers of the group.
  */
 export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: Partial<ConfusableOptions> = {}): ConfusableResult {
   const o: ConfusableOptions = { ...DEFAULT_CONFUSABLE_OPTIONS, ...opts };
   const matrices = confusionMatrices(utts);
   const groups = matrices.map((m) => m.group);
+  const gi = new Map(groups.map((g, i) => [g, i]));
   const cl = clusters(utts);
   const tests: ConfusionTest[] = [];
+  const allP: number[] = [];
+  const testIndex: number[] = [];
   const all = new Map<string, ConfusionMatrix>(matrices.map((m) => [m.group, m]));
+  const reference = o.referenceGroup !== undefined && all.has(o.referenceGroup) ? o.referenceGroup : undefined;
 
   if (groups.length >= 2) {
     const refPhones = [...new Set(matrices.flatMap((m) => Object.keys(m.counts)))].sort();
     for (const g of groups) {
+      if (g === reference) continue;
       const mg = all.get(g)!;
-      const rest = matrices.filter((m) => m.group !== g);
+      const rest = matrices.filter((m) => m.group !== g && (reference === undefined || m.group === reference));
+      const compSet = new Set(rest.map((m) => gi.get(m.group)!));
       const speakersInGroup = cl.filter((c) => c.group === g).length;
       for (const ref of refPhones) {
         const isIns = ref === NO_PHONE;
@@ -246,16 +276,32 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
         const lo = logOddsDirichlet(countsG, countsR, informativePrior(pooled, o.priorScale));
         for (const f of lo) {
           const hyp = f.feature;
-          if (hyp === '' || hyp === ref || f.countA < o.minCount || f.delta <= 0) continue;
+          if (hyp === '' || hyp === ref || f.countA + f.countB < (o.minPooledCount ?? o.minCount)) continue;
           const key = `${ref}${SEP}${hyp}`;
+          const inScope = cl.filter((c) => c.group === g || compSet.has(gi.get(c.group)!));
+          // Label-blind filter: too few speakers overall to test → listed untested (p NaN), outside the BH family.
+          const eligible = inScope.filter((c) => (c.outcome.get(key) ?? 0) > 0).length >= o.minSpeakers;
+          const rateG = f.countA / totalG;
+          const rateR = f.countB / totalR;
+          if (eligible && !(rateG > rateR)) {
+            allP.push(1);
+            continue;
+          }
           const withIt = cl.filter((c) => c.group === g && (c.outcome.get(key) ?? 0) > 0).length;
-          const totals = totalsFor(
-            cl,
-            groups,
-            (c) => c.outcome.get(key) ?? 0,
-            (c) => (isIns ? c.allRef : (c.refTotals.get(ref) ?? 0)),
-          );
-          const perm = permutationGroupVsRest(totals, groups.indexOf(g), o.permutations, subSeed(o.seed, `${g}|${ref}|${hyp}`));
+          const cmp = eligible
+            ? compareClusters(
+                inScope.map((c) => ({ group: gi.get(c.group)!, num: c.outcome.get(key) ?? 0, den: isIns ? c.allRef : (c.refTotals.get(ref) ?? 0) })),
+                gi.get(g)!,
+                compSet,
+                'greater',
+                o.test,
+                o.permutations,
+                subSeed(o.seed, `${g}|${ref}|${hyp}`),
+              )
+            : { p: Number.NaN };
+          allP.push(cmp.p);
+          if (f.countA < o.minCount || f.delta <= 0) continue;
+          testIndex.push(allP.length - 1);
           tests.push({
             group: g,
             kind: isIns ? 'ins' : hyp === NO_PHONE ? 'del' : 'sub',
@@ -265,11 +311,11 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
             totalGroup: totalG,
             countRest: f.countB,
             totalRest: totalR,
-            rateGroup: f.countA / totalG,
-            rateRest: f.countB / totalR,
+            rateGroup: rateG,
+            rateRest: rateR,
             logOdds: f.delta,
             z: f.z,
-            p: withIt < o.minSpeakers ? Number.NaN : perm.p,
+            p: cmp.p,
             pAdjusted: Number.NaN,
             speakersWithConfusion: withIt,
             speakersInGroup,
@@ -280,17 +326,15 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
       }
     }
   }
-  const adj = adjustPValues(
-    tests.map((t) => t.p),
-    'bh',
-  );
+  // BH over the whole family (listed and unlisted tests); testIndex maps a listed test into it.
+  const adj = adjustPValues(allP, 'bh');
   tests.forEach((t, i) => {
-    t.pAdjusted = adj[i];
+    t.pAdjusted = adj[testIndex[i]];
     t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
   });
   addExamples(tests, utts, o.maxExamples);
   tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
-  return { groups, matrices, confusions: tests, words: wordTests(utts, groups, o), options: o };
+  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
 }
 
 function sum(xs: readonly number[]): number {
@@ -317,7 +361,7 @@ function addExamples(tests: ConfusionTest[], utts: readonly EvidenceUtterance[],
   }
 }
 
-function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[], o: ConfusableOptions): WordTest[] {
+function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[], o: ConfusableOptions, reference: string | undefined): WordTest[] {
   if (groups.length < 2) return [];
   interface WCluster {
     group: string;
@@ -346,6 +390,9 @@ function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[]
   const out: WordTest[] = [];
   const vocab = new Set(cl.flatMap((c) => [...c.n.keys()]));
   for (const g of groups) {
+    if (g === reference) continue;
+    const inComparison = (c: WCluster) => c.group !== g && (reference === undefined || c.group === reference);
+    const compSet = new Set(groups.filter((x) => x !== g && (reference === undefined || x === reference)).map((x) => gi.get(x)!));
     for (const word of vocab) {
       let eg = 0,
         ng = 0,
@@ -357,7 +404,7 @@ function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[]
         if (c.group === g) {
           eg += e;
           ng += n;
-        } else {
+        } else if (inComparison(c)) {
           er += e;
           nr += n;
         }
@@ -368,13 +415,15 @@ function wordTests(utts: readonly EvidenceUtterance[], groups: readonly string[]
       const prior = informativePrior({ err: eg + er, ok: ng + nr - eg - er }, o.priorScale);
       const f = logOddsDirichlet(countsG, countsR, prior).find((x) => x.feature === 'err')!;
       if (f.delta <= 0) continue;
-      const totals: ClusterTotals = {
-        errors: Float64Array.from(cl, (c) => c.err.get(word) ?? 0),
-        words: Float64Array.from(cl, (c) => c.n.get(word) ?? 0),
-        group: Int32Array.from(cl, (c) => gi.get(c.group)!),
-        groups: groups.length,
-      };
-      const perm = permutationGroupVsRest(totals, gi.get(g)!, o.permutations, subSeed(o.seed, `word|${g}|${word}`));
+      const perm = compareClusters(
+        cl.map((c) => ({ group: gi.get(c.group)!, num: c.err.get(word) ?? 0, den: c.n.get(word) ?? 0 })),
+        gi.get(g)!,
+        compSet,
+        'greater',
+        o.test,
+        o.permutations,
+        subSeed(o.seed, `word|${g}|${word}`),
+      );
       out.push({
         group: g,
         word,

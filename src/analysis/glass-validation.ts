@@ -44,6 +44,11 @@ export interface RuleRecall {
   found: string[];
   /** found / visible (NaN when nothing is visible). */
   recall: number;
+  /** Pairs with enough tokens that the engine does not show (`seen` returned false), left out of `visible`. */
+  unseen: string[];
+  /** Visible pairs whose canonical phone is flagged in the group with any outcome (DH → T for DH → D). */
+  foundByPhone: string[];
+  recallByPhone: number;
 }
 
 export interface EvidenceValidation {
@@ -60,6 +65,14 @@ export interface EvidenceValidation {
   precisionByPhone: number;
   /** Flags that are not planted pairs, as `group: ref→hyp` (goodness: `group: phone`). */
   wrong: string[];
+  /**
+   * Flags that are planted pairs or consequences of the planted rules (`attributionOf`: most of the
+   * group's excess lies in rewritten words); NaN counts when no evidence was given to attribute with.
+   */
+  attributedFlags: number;
+  precisionAttributed: number;
+  /** Flags neither planted nor attributable, as `group: ref→hyp`. */
+  unattributed: string[];
 }
 
 /** Planted pairs per group from the ground truth. */
@@ -85,7 +98,13 @@ export function plantedPairs(truth: readonly PlantedUtterance[], opts: { minToke
 const pairKey = (from: string, to: string) => `${from}→${to}`;
 
 /** Recall per rule and precision of one kind of evidence. `flags`: (group, ref, hyp) for confusions; (group, phone) with hyp undefined for goodness. */
-export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[], flags: readonly { group: string; ref: string; hyp?: string }[]): EvidenceValidation {
+export function validateFlags(
+  kind: EvidenceKind,
+  pairs: readonly PlantedPair[],
+  flags: readonly { group: string; ref: string; hyp?: string }[],
+  attributed?: (kind: EvidenceKind, f: { group: string; ref: string; hyp?: string }) => boolean,
+  seen?: (kind: EvidenceKind, p: PlantedPair) => boolean,
+): EvidenceValidation {
   const byGroup = new Map<string, PlantedPair[]>();
   for (const p of pairs) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
   const isCorrect = (f: { group: string; ref: string; hyp?: string }) =>
@@ -94,17 +113,35 @@ export function validateFlags(kind: EvidenceKind, pairs: readonly PlantedPair[],
   const ruleKeys = [...new Set(pairs.map((p) => `${p.group}\u0000${p.rule}`))].sort();
   for (const rk of ruleKeys) {
     const [group, rule] = rk.split('\u0000');
-    const vis = pairs.filter((p) => p.group === group && p.rule === rule && p.visible);
-    const visible = kind === 'goodness' ? [...new Set(vis.map((p) => p.from))] : vis.map((p) => pairKey(p.from, p.to));
+    const enough = pairs.filter((p) => p.group === group && p.rule === rule && p.visible);
+    const vis = enough.filter((p) => !seen || seen(kind, p));
+    const name = (ps: PlantedPair[]) => (kind === 'goodness' ? [...new Set(ps.map((p) => p.from))] : ps.map((p) => pairKey(p.from, p.to)));
+    const visible = name(vis);
+    const unseen = name(enough.filter((p) => !vis.includes(p))).filter((x) => !visible.includes(x));
     const found = visible.filter((v) =>
       flags.some((f) => f.group === group && (kind === 'goodness' ? f.ref === v : pairKey(f.ref, f.hyp ?? '') === v)),
     );
-    rules.push({ group, rule, visible, found, recall: visible.length ? found.length / visible.length : Number.NaN });
+    const foundByPhone = kind === 'goodness' ? found : visible.filter((v) => flags.some((f) => f.group === group && f.ref === v.split('→')[0]));
+    rules.push({ group, rule, visible, unseen, found, recall: visible.length ? found.length / visible.length : Number.NaN, foundByPhone, recallByPhone: visible.length ? foundByPhone.length / visible.length : Number.NaN });
   }
   const correct = flags.filter(isCorrect);
   const onPlantedPhone = flags.filter((f) => (byGroup.get(f.group) ?? []).some((p) => p.from === f.ref));
-  const wrong = flags.filter((f) => !isCorrect(f)).map((f) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`);
-  return { kind, rules, flags: flags.length, correctFlags: correct.length, precision: flags.length ? correct.length / flags.length : Number.NaN, precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN, wrong };
+  const label = (f: { group: string; ref: string; hyp?: string }) => `${f.group}: ${f.hyp === undefined ? f.ref : pairKey(f.ref, f.hyp)}`;
+  const wrong = flags.filter((f) => !isCorrect(f)).map(label);
+  const unattributed = attributed ? flags.filter((f) => !isCorrect(f) && !attributed(kind, f)) : [];
+  const attributedFlags = attributed ? flags.length - unattributed.length : Number.NaN;
+  return {
+    kind,
+    rules,
+    flags: flags.length,
+    correctFlags: correct.length,
+    precision: flags.length ? correct.length / flags.length : Number.NaN,
+    precisionByPhone: flags.length ? onPlantedPhone.length / flags.length : Number.NaN,
+    wrong,
+    attributedFlags,
+    precisionAttributed: flags.length ? attributedFlags / flags.length : Number.NaN,
+    unattributed: unattributed.map(label),
+  };
 }
 
 /** Flags of a glass report, per kind of evidence. */
@@ -118,10 +155,16 @@ export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: 
 }
 
 /** Validates every kind of evidence of `report` against the planted ground truth. */
-export function validateGlassReport(report: GlassReport, truth: readonly PlantedUtterance[], opts: { minTokens?: number; minSpeakers?: number } = {}): EvidenceValidation[] {
+export function validateGlassReport(
+  report: GlassReport,
+  truth: readonly PlantedUtterance[],
+  opts: { minTokens?: number; minSpeakers?: number; seen?: (kind: EvidenceKind, p: PlantedPair) => boolean } = {},
+): EvidenceValidation[] {
   const pairs = plantedPairs(truth, opts);
   const flags = reportFlags(report);
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k]));
+  const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
+  const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed, opts.seen));
 }
 
 /**
@@ -167,4 +210,183 @@ export function nullPartitions(
     }
   }
   return out;
+}
+
+/**
+ * What the engine shows at the planted sites, measured without any test: for each planted pair
+ * (group, from → to), the share of `from` tokens in the words the rules rewrote whose evidence is not
+ * `from` (phone loop / black box: substituted or deleted; goodness: mean GOP per frame), against the same
+ * words of the same sentences spoken by the reference group. `delta` = group − reference (goodness:
+ * reference − group, so positive = worse fit in the group). When it is small the engine's output does
+ * not change with the planted rule, and no statistic on that evidence can find it.
+ */
+export interface SiteSignal {
+  kind: EvidenceKind;
+  group: string;
+  rule: string;
+  from: string;
+  to: string;
+  tokensGroup: number;
+  tokensReference: number;
+  valueGroup: number;
+  valueReference: number;
+  delta: number;
+}
+
+function rewrittenSites(truth: readonly PlantedUtterance[]): { byUtt: Map<string, Map<string, Set<string>>>; sentenceOf: Map<string, string> } {
+  const byUtt = new Map<string, Map<string, Set<string>>>();
+  const sentenceOf = new Map<string, string>();
+  for (const u of truth) {
+    sentenceOf.set(u.id, u.words.map((w) => w.word).join(' '));
+    const m = new Map<string, Set<string>>();
+    for (const w of u.words) for (const a of w.applied) m.set(w.word, (m.get(w.word) ?? new Set()).add(`${a.from}\u0000${a.to === '-' ? NO_PHONE : a.to}`));
+    byUtt.set(u.id, m);
+  }
+  return { byUtt, sentenceOf };
+}
+
+/** Site signals of the phone loop, black box and goodness evidence against `reference` (see SiteSignal). */
+export function siteSignals(
+  truth: readonly PlantedUtterance[],
+  evidence: NonNullable<GlassReport['evidence']>,
+  reference: string,
+): SiteSignal[] {
+  const pairs = plantedPairs(truth, { minTokens: 0, minSpeakers: 0 });
+  const { byUtt, sentenceOf } = rewrittenSites(truth);
+  const out: SiteSignal[] = [];
+  for (const p of pairs) {
+    if (p.group === reference) continue;
+    const key = `${p.from}\u0000${p.to}`;
+    // (sentence, word) positions where the rule rewrote `from` in this group.
+    const sites = new Set<string>();
+    for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
+    const at = (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`);
+    for (const kind of ['phoneLoop', 'blackBox'] as const) {
+      const ev = evidence[kind];
+      if (!ev.length) continue;
+      const tally = { g: [0, 0], r: [0, 0] };
+      for (const u of ev) {
+        const side = u.group === p.group ? tally.g : u.group === reference ? tally.r : undefined;
+        if (!side) continue;
+        for (const e of u.events) {
+          if (e.ref !== p.from || !at(u.id, e.word)) continue;
+          side[0]++;
+          if (e.hyp !== p.from) side[1]++;
+        }
+      }
+      const vg = tally.g[1] / tally.g[0];
+      const vr = tally.r[1] / tally.r[0];
+      out.push({ kind, group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vg - vr });
+    }
+    if (evidence.goodness.length) {
+      const tally = { g: [0, 0], r: [0, 0] };
+      for (const u of evidence.goodness) {
+        const side = u.group === p.group ? tally.g : u.group === reference ? tally.r : undefined;
+        if (!side) continue;
+        for (const ph of u.phones) {
+          if (ph.phone !== p.from || !at(u.id, ph.word)) continue;
+          side[0]++;
+          side[1] += ph.gop;
+        }
+      }
+      const vg = tally.g[1] / tally.g[0];
+      const vr = tally.r[1] / tally.r[0];
+      out.push({ kind: 'goodness', group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vr - vg });
+    }
+  }
+  return out;
+}
+
+type Flag = { group: string; ref: string; hyp?: string };
+
+/**
+ * Whether a flag is a consequence of the planted rules: at least half of the group's excess over the
+ * comparison set lies in words the group's rules rewrote. Confusions: excess = count − rate(comparison)
+ * × tokens of the reference phone (insertions: of all phones), over all words and over the words no rule
+ * touched. Goodness: excess = Σ (mean GOP of the comparison − GOP) over the phone's tokens. A flag whose
+ * over-representation is carried by untouched words (a recogniser quirk, a speaker) is not attributed;
+ * one made by the rewrite's neighbours (TH → T heard with an inserted vowel, a stopped DH worsening the
+ * next vowel's fit) is.
+ */
+export function attributionOf(
+  truth: readonly PlantedUtterance[],
+  evidence: NonNullable<GlassReport['evidence']>,
+  comparison: string,
+): (kind: EvidenceKind, f: Flag) => boolean {
+  const rewritten = new Map<string, Set<string>>();
+  for (const u of truth) rewritten.set(u.id, new Set(u.words.filter((w) => w.applied.length > 0).map((w) => w.word)));
+  const inComparison = (g: string, flagGroup: string) => (comparison === 'rest' ? g !== flagGroup : g === comparison);
+  const touched = (id: string, word: string) => rewritten.get(id)?.has(word) ?? false;
+  return (kind, f) => {
+    if (kind === 'goodness') {
+      let sumC = 0;
+      let nC = 0;
+      for (const u of evidence.goodness) if (inComparison(u.group, f.group)) for (const p of u.phones) if (p.phone === f.ref) (sumC += p.gop), nC++;
+      const meanC = nC ? sumC / nC : 0;
+      let all = 0;
+      let untouched = 0;
+      for (const u of evidence.goodness) {
+        if (u.group !== f.group) continue;
+        for (const p of u.phones) {
+          if (p.phone !== f.ref) continue;
+          all += meanC - p.gop;
+          if (!touched(u.id, p.word)) untouched += meanC - p.gop;
+        }
+      }
+      return all > 0 && untouched <= all / 2;
+    }
+    const ev = evidence[kind];
+    const isIns = f.ref === NO_PHONE;
+    let cC = 0;
+    let tC = 0;
+    for (const u of ev) {
+      if (!inComparison(u.group, f.group)) continue;
+      for (const e of u.events) {
+        if (isIns ? e.ref !== NO_PHONE : e.ref === f.ref) tC++;
+        if (e.ref === f.ref && e.hyp === f.hyp) cC++;
+      }
+    }
+    const rate = tC ? cC / tC : 0;
+    let cAll = 0;
+    let tAll = 0;
+    let cU = 0;
+    let tU = 0;
+    for (const u of ev) {
+      if (u.group !== f.group) continue;
+      for (const e of u.events) {
+        const un = !touched(u.id, e.word);
+        if (isIns ? e.ref !== NO_PHONE : e.ref === f.ref) {
+          tAll++;
+          if (un) tU++;
+        }
+        if (e.ref === f.ref && e.hyp === f.hyp) {
+          cAll++;
+          if (un) cU++;
+        }
+      }
+    }
+    const excessAll = cAll - rate * tAll;
+    const excessU = cU - rate * tU;
+    return excessAll > 0 && excessU <= excessAll / 2;
+  };
+}
+
+/** Site signal from which a planted pair counts as shown by the engine: share of tokens recognised otherwise (phone loop, black box). */
+export const SEEN_CONFUSION = 0.15;
+/** … and GOP per frame lower by (goodness). */
+export const SEEN_GOODNESS = 0.5;
+
+/** Whether the engine shows a planted pair at its sites (see SiteSignal); NaN signals (no tokens) count as not shown. */
+export function engineSees(s: SiteSignal): boolean {
+  return s.delta >= (s.kind === 'goodness' ? SEEN_GOODNESS : SEEN_CONFUSION);
+}
+
+/** Why a planted pair is not visible to the engine, from its measured site signal. */
+export function unseenReason(s: SiteSignal): string {
+  if (!s.tokensGroup) return 'no tokens at the planted sites';
+  if (s.kind === 'goodness') {
+    return `the canonical phone fits the planted sound about as well as the reference's (GOP per frame ${s.valueGroup.toFixed(2)} vs ${s.valueReference.toFixed(2)}): the acoustic model scores the substitute close to the canonical phone`;
+  }
+  const what = s.kind === 'phoneLoop' ? 'the free phone loop' : 'word decoding (the language model restores or replaces the word)';
+  return `${what} outputs something other than ${s.from} at the planted sites about as often in the group (${(100 * s.valueGroup).toFixed(0)}%) as in the reference (${(100 * s.valueReference).toFixed(0)}%)`;
 }

@@ -1,9 +1,8 @@
 import { align, tokenize } from '../score/align.ts';
 import { basic } from '../text/normalise.ts';
 import { adjustPValues } from '../stats/multiple.ts';
-import { permutationGroupVsRest } from '../stats/tests.ts';
 import { subSeed } from '../stats/rng.ts';
-import type { ClusterTotals } from '../stats/types.ts';
+import { compareClusters, type ClusterTestMethod } from './cluster-test.ts';
 import { NO_PHONE, type EvidenceUtterance, type PhoneEvent, type WordOutcome } from './confusable.ts';
 
 /** Phone-level evidence per utterance: from any hypothesis text (black-box) or from PocketSphinx phone decoding (glass-box). */
@@ -221,14 +220,20 @@ export interface GoodnessTest {
 }
 
 /**
- * Per group and canonical phone: is the forced-alignment goodness lower than in the other groups?
- * Speaker-level permutation test of the pooled mean, Benjamini–Hochberg over all (group, phone).
+ * Per group and canonical phone: is the forced-alignment goodness (GOP per frame) lower than in the
+ * comparison set — the `referenceGroup` when given and present (it is not tested itself), else all
+ * other groups? Speaker-cluster test of the per-speaker mean GOP, one-sided "lower in the group"
+ * (`compareClusters`: cluster-level Welch t-test by default, or speaker permutations of the pooled
+ * mean), Benjamini–Hochberg over all (group, phone) with ≥ `minCount` tokens on each side.
+ * A phone is flagged when its adjusted p ≤ `alpha` and its mean is lower by ≥ `minDiff` (GOP units per frame, default 0).
  */
 export function goodnessByGroup(
   utts: readonly GoodnessUtterance[],
-  opts: { minCount?: number; permutations?: number; seed?: number; alpha?: number; maxExamples?: number } = {},
+  opts: { minCount?: number; permutations?: number; seed?: number; alpha?: number; maxExamples?: number; referenceGroup?: string; test?: ClusterTestMethod; minDiff?: number } = {},
 ): GoodnessTest[] {
   const minCount = opts.minCount ?? 5;
+  const minDiff = opts.minDiff ?? 0;
+  const test = opts.test ?? 'permutation';
   const permutations = opts.permutations ?? 2000;
   const seed = opts.seed ?? 1;
   const alpha = opts.alpha ?? 0.05;
@@ -250,7 +255,10 @@ export function goodnessByGroup(
   const gi = new Map(groups.map((g, i) => [g, i]));
   const phones = [...new Set(cl.flatMap((c) => [...c.n.keys()]))].sort();
   const out: GoodnessTest[] = [];
+  const reference = opts.referenceGroup !== undefined && groups.includes(opts.referenceGroup) ? opts.referenceGroup : undefined;
   for (const g of groups) {
+    if (g === reference) continue;
+    const compSet = new Set(groups.filter((x) => x !== g && (reference === undefined || x === reference)).map((x) => gi.get(x)!));
     for (const phone of phones) {
       let sg = 0,
         ng = 0,
@@ -260,20 +268,22 @@ export function goodnessByGroup(
         if (c.group === g) {
           sg += c.sum.get(phone) ?? 0;
           ng += c.n.get(phone) ?? 0;
-        } else {
+        } else if (compSet.has(gi.get(c.group)!)) {
           sr += c.sum.get(phone) ?? 0;
           nr += c.n.get(phone) ?? 0;
         }
       }
       if (ng < minCount || nr < minCount) continue;
-      const totals: ClusterTotals = {
-        errors: Float64Array.from(cl, (c) => c.sum.get(phone) ?? 0),
-        words: Float64Array.from(cl, (c) => c.n.get(phone) ?? 0),
-        group: Int32Array.from(cl, (c) => gi.get(c.group)!),
-        groups: groups.length,
-      };
       const diff = sg / ng - sr / nr;
-      const perm = permutationGroupVsRest(totals, gi.get(g)!, permutations, subSeed(seed, `gop|${g}|${phone}`));
+      const perm = compareClusters(
+        cl.map((c) => ({ group: gi.get(c.group)!, num: c.sum.get(phone) ?? 0, den: c.n.get(phone) ?? 0 })),
+        gi.get(g)!,
+        compSet,
+        'less',
+        test,
+        permutations,
+        subSeed(seed, `gop|${g}|${phone}`),
+      );
       out.push({ group: g, phone, meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, p: perm.p, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
@@ -283,7 +293,7 @@ export function goodnessByGroup(
   );
   out.forEach((t, i) => {
     t.pAdjusted = adj[i];
-    t.flagged = t.diff < 0 && t.pAdjusted <= alpha;
+    t.flagged = t.diff < -minDiff && t.pAdjusted <= alpha;
   });
   for (const t of out) {
     const toks = utts

@@ -112,23 +112,39 @@ function methodSections(report: GlassReport): { name: string; note: string; resu
   return out;
 }
 
-const METHOD_MD = `Rates are normalised by the reference phone's frequency in the group (insertions: by all reference phones). A confusion is flagged when it is over-represented in the group versus all other groups: log-odds ratio with an informative Dirichlet prior (z), a speaker-level permutation test (labels permuted across speakers, so one speaker cannot make a flag), Benjamini–Hochberg across every (group, confusion) tested, and minimum counts.`;
+/** What each group was compared with, as printed in column heads: `rest` or the reference group. */
+function comparisonOf(report: GlassReport): string {
+  return report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
+}
+
+/** The method paragraph: the comparison and the speaker-cluster test actually used. */
+function methodText(report: GlassReport): string {
+  const c = comparisonOf(report);
+  const o = report.phoneLoop?.options ?? report.blackBox?.options;
+  const versus = c === 'rest' ? 'versus all other groups' : `versus the reference group "${c}" (which is not tested itself)`;
+  const test =
+    o?.test === 'permutation'
+      ? 'a speaker-level permutation test (labels permuted across speakers, so one speaker cannot make a flag)'
+      : 'a one-sided cluster-level Welch t-test of the per-speaker rates (each speaker one observation, so one speaker cannot make a flag)';
+  return `Rates are normalised by the reference phone's frequency in the group (insertions: by all reference phones). A confusion is flagged when it is over-represented in the group ${versus}: log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences, and minimum counts and speakers in the group. Goodness: the same test on per-speaker mean GOP, one-sided (lower fit).`;
+}
 
 /** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
 export function confusableMarkdown(report: GlassReport, opts: { top?: number } = {}): string {
   const top = opts.top ?? 10;
-  const lines: string[] = ['## Confusable sounds', '', METHOD_MD, ''];
+  const rest = mdEsc(comparisonOf(report));
+  const lines: string[] = ['## Confusable sounds', '', mdEsc(methodText(report)), ''];
   lines.push(`${report.utterances} utterances, ${report.speakers} speakers, groups${report.groupBy ? ` by \`${mdEsc(report.groupBy)}\`` : ''}: ${report.groups.map(mdEsc).join(', ')}.`, '');
   for (const { name, note, result } of methodSections(report)) {
     lines.push(`### ${mdEsc(name)}`, '', mdEsc(note), '');
     const o = result.options;
-    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.permutations} permutations; FDR ${o.alpha}; z ≥ ${o.minZ}.`, '');
-    for (const g of result.groups) {
+    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.test === 'permutation' ? `${o.permutations} permutations` : 'Welch t-test'}; FDR ${o.alpha} over ${result.tested} tests; z ≥ ${o.minZ}.`, '');
+    for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       lines.push(`#### ${mdEsc(g)}`, '');
       if (flagged.length === 0) lines.push('No confusion flagged.', '');
       else {
-        lines.push('| Confusion | Rate in group | Rate in rest | Count | z | adj. p | Speakers | Examples |', '|---|---:|---:|---:|---:|---:|---:|---|');
+        lines.push(`| Confusion | Rate in group | Rate in ${rest} | Count | z | adj. p | Speakers | Examples |`, '|---|---:|---:|---:|---:|---:|---:|---|');
         for (const t of flagged) {
           lines.push(
             `| ${mdEsc(confusionLabel(t))} | ${fmtPct(t.rateGroup)} | ${fmtPct(t.rateRest)} | ${t.countGroup}/${t.totalGroup} | ${t.z.toFixed(2)} | ${fmtP(t.pAdjusted)} | ${t.speakersWithConfusion}/${t.speakersInGroup} | ${mdEsc(examplesText(t))} |`,
@@ -138,13 +154,13 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       }
       const words = topFor(result.words, g, top);
       if (words.length) {
-        lines.push('Words with the largest differential error:', '', '| Word | Error rate in group | In rest | z | adj. p | Utterances |', '|---|---:|---:|---:|---:|---|');
+        lines.push('Words with the largest differential error:', '', `| Word | Error rate in group | In ${rest} | z | adj. p | Utterances |`, '|---|---:|---:|---:|---:|---|');
         for (const w of words) lines.push(`| ${mdEsc(w.word)} | ${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup}) | ${fmtPct(w.rateRest)} | ${w.z.toFixed(2)} | ${fmtP(w.pAdjusted)} | ${mdEsc(w.utteranceIds.join(', '))} |`);
         lines.push('');
       }
     }
   }
-  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups, top));
+  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, rest));
   for (const t of agreementTables(report)) {
     lines.push(`### ${mdEsc(t.title)}`, '', '| Group | Flagged | Annotated | Agreed | Precision | Recall |', '|---|---|---|---|---:|---:|');
     for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
@@ -190,7 +206,7 @@ function agreementTables(report: GlassReport): { title: string; rows: string[][]
   return out;
 }
 
-function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number): string[] {
+function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, rest: string): string[] {
   const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
@@ -199,7 +215,7 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
       lines.push('No phone with significantly lower goodness.', '');
       continue;
     }
-    lines.push('| Phone | Mean GOP in group | In rest | Difference | Tokens | adj. p | Lowest tokens |', '|---|---:|---:|---:|---:|---:|---|');
+    lines.push(`| Phone | Mean GOP in group | In ${rest} | Difference | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---|');
     for (const t of f) {
       lines.push(
         `| ${mdEsc(t.phone)} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
@@ -213,16 +229,17 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
 /** HTML fragment of the section (inline SVG heatmaps; classes only, no inline styles or scripts). */
 export function confusableHtmlSection(report: GlassReport, opts: { top?: number; heading?: boolean } = {}): string {
   const top = opts.top ?? 10;
-  const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(METHOD_MD)}</p>`];
+  const rest = esc(comparisonOf(report));
+  const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
   h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
   for (const { name, note, result } of methodSections(report)) {
     h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p>`);
-    for (const g of result.groups) {
+    for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
       if (!flagged.length) h.push('<p>No confusion flagged.</p>');
       else {
-        h.push('<table><thead><tr><th>Confusion</th><th>Rate in group</th><th>Rate in rest</th><th>Count</th><th>z</th><th>adj. p</th><th>Speakers</th><th>Examples</th></tr></thead><tbody>');
+        h.push(`<table><thead><tr><th>Confusion</th><th>Rate in group</th><th>Rate in ${rest}</th><th>Count</th><th>z</th><th>adj. p</th><th>Speakers</th><th>Examples</th></tr></thead><tbody>`);
         for (const t of flagged) {
           h.push(
             `<tr><td>${esc(confusionLabel(t))}</td><td>${fmtPct(t.rateGroup)}</td><td>${fmtPct(t.rateRest)}</td><td>${t.countGroup}/${t.totalGroup}</td><td>${t.z.toFixed(2)}</td><td>${fmtP(t.pAdjusted)}</td><td>${t.speakersWithConfusion}/${t.speakersInGroup}</td><td>${esc(examplesText(t))}</td></tr>`,
@@ -232,7 +249,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       }
       const words = topFor(result.words, g, top);
       if (words.length) {
-        h.push('<p>Words with the largest differential error:</p><table><thead><tr><th>Word</th><th>Error rate in group</th><th>In rest</th><th>z</th><th>adj. p</th><th>Utterances</th></tr></thead><tbody>');
+        h.push(`<p>Words with the largest differential error:</p><table><thead><tr><th>Word</th><th>Error rate in group</th><th>In ${rest}</th><th>z</th><th>adj. p</th><th>Utterances</th></tr></thead><tbody>`);
         for (const w of words) h.push(`<tr><td>${esc(w.word)}</td><td>${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup})</td><td>${fmtPct(w.rateRest)}</td><td>${w.z.toFixed(2)}</td><td>${fmtP(w.pAdjusted)}</td><td>${esc(w.utteranceIds.join(', '))}</td></tr>`);
         h.push('</tbody></table>');
       }
@@ -242,14 +259,14 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
   }
   if (report.goodness) {
     h.push('<h3>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h3>');
-    for (const g of report.groups) {
+    for (const g of report.groups.filter((x) => x !== comparisonOf(report))) {
       const f = topFor(report.goodness, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
       if (!f.length) {
         h.push('<p>No phone with significantly lower goodness.</p>');
         continue;
       }
-      h.push('<table><thead><tr><th>Phone</th><th>Mean GOP in group</th><th>In rest</th><th>Difference</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>');
+      h.push(`<table><thead><tr><th>Phone</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);
       for (const t of f) {
         h.push(
           `<tr><td>${esc(t.phone)}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,

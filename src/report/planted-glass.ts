@@ -67,8 +67,13 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
 export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string; sentences?: number; processes?: number; log?: (m: string) => void }): Promise<{ files: string[]; validation: EvidenceValidation[]; report: GlassReport; corpus: PlantedCorpus }> {
   const log = opts.log ?? (() => {});
   const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { sentences: opts.sentences, onProgress: (m) => log(`planted: ${m}`) });
+  // Every planted group is compared with the null group (the rules file's group without rules).
+  const reference = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {
     cacheDir: join(opts.corpusDir, '.cache'),
+    keepEvidence: true,
+    // 6 vs 6 speakers: the cluster-level Welch test (a permutation p cannot go below 1/924).
+    confusable: { test: 'welch', ...(reference ? { referenceGroup: reference } : {}) },
     ...(opts.processes ? { processes: opts.processes } : {}),
     onProgress: (m) => log(`planted glass: ${m}`),
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PHONE, confusionMatrices, confusionRate, findConfusableSounds, type EvidenceUtterance, type PhoneEvent } from '../../src/analysis/confusable.ts';
 import { blackBoxEvidence, canonicalPhones, goodnessByGroup, phoneEvents, phoneGoodness, type Pronouncer } from '../../src/analysis/glass.ts';
+import { welchOneSided } from '../../src/analysis/cluster-test.ts';
 import { chosenVariants, linearFsg, parsePhoneHypseg, pronunciationFsg } from '../../src/backends/pocketsphinx-glass.ts';
 
 const LEX: Record<string, string[]> = {
@@ -117,6 +118,47 @@ describe('flagging confusable sounds', () => {
     const ins = r.confusions.find((t) => t.group === 'd' && t.kind === 'ins')!;
     // Insertions are normalised by all reference phones of the group (2 per utterance).
     expect(ins).toMatchObject({ ref: NO_PHONE, hyp: 'AH', countGroup: 24, totalGroup: 48, flagged: true });
+  });
+
+  it('compares with a declared reference group: a null group is not made to look accented by the others', () => {
+    // Every speaker has 4 TH: the null group hears one as S (a recogniser quirk), `tt` stops all four
+    // (so its TH → S disappears), `ff` fronts two to F and keeps the quirk.
+    const mk = (group: string, spk: string, hyps: string[]): EvidenceUtterance[] =>
+      Array.from({ length: 3 }, (_, i) => ({
+        id: `${spk}-${i}`,
+        speaker: spk,
+        group,
+        events: [...hyps.map((hyp) => ({ ref: 'TH', hyp, word: 'think' })), ...['IH', 'NG', 'K'].map((p) => ({ ref: p, hyp: p, word: 'think' }))],
+        words: [],
+      }));
+    const utts = [1, 2, 3, 4, 5, 6].flatMap((k) => [
+      ...mk('none', `n${k}`, ['S', 'TH', 'TH', 'TH']),
+      ...mk('tt', `t${k}`, ['T', 'T', 'T', 'T']),
+      ...mk('ff', `f${k}`, ['S', 'F', 'F', 'TH']),
+    ]);
+    const flags = (r: ReturnType<typeof findConfusableSounds>) => r.confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`).sort();
+    // Against the rest, the null group's quirk is "over-represented" (the rest lost it to TH-stopping).
+    // 6 vs 6 speakers: the cluster-level Welch test (as the planted validation uses).
+    const vsRest = findConfusableSounds(utts, { test: 'welch' });
+    expect(vsRest.comparison).toBe('rest');
+    expect(flags(vsRest)).toContain('none: TH→S');
+    const vsNone = findConfusableSounds(utts, { referenceGroup: 'none', test: 'welch' });
+    expect(vsNone.comparison).toBe('none');
+    expect(flags(vsNone)).toEqual(['ff: TH→F', 'tt: TH→T']);
+    expect(vsNone.confusions.every((t) => t.group !== 'none' && t.countRest + t.totalRest > 0)).toBe(true);
+    expect(vsNone.confusions.find((t) => t.group === 'tt')).toMatchObject({ totalRest: 72, countRest: 0 });
+    // An unknown reference falls back to the rest.
+    expect(findConfusableSounds(utts, { referenceGroup: 'nobody' }).comparison).toBe('rest');
+  });
+
+  it('the cluster-level Welch test equals scipy.stats.ttest_ind(equal_var=False, alternative="greater")', () => {
+    // scipy 1.x: t = 4.28097, df = 8.9995, p = 0.00102365
+    const a = [5.1, 4.9, 6.2, 5.8, 6.0, 5.5];
+    const b = [4.1, 4.5, 3.9, 5.0, 4.4];
+    expect(welchOneSided(a, b, 'greater')).toBeCloseTo(0.0010236461029634876, 9);
+    expect(welchOneSided(b, a, 'less')).toBeCloseTo(0.0010236461029634876, 9);
+    expect(welchOneSided(b, a, 'greater')).toBeCloseTo(1 - 0.0010236461029634876, 9);
+    expect(welchOneSided([1], b, 'greater')).toBeNaN();
   });
 
   it('gives the same answer for the same seed and nothing for a single group', () => {

@@ -58,6 +58,8 @@ interface GlassFlags {
   goodness: boolean;
   processes?: number;
   permutations: number;
+  test: string;
+  referenceGroup?: string;
   seed: number;
   minCount: number;
   minSpeakers: number;
@@ -83,7 +85,9 @@ export function registerGlass(program: Command): void {
     .option('--no-variants', 'canonical phones are each word\'s first dictionary pronunciation (default: the variant forced alignment picks)')
     .option('--no-ci-loop', 'context-dependent phone loop (about 20× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
-    .option('--permutations <n>', 'speaker-level permutations per test', int('--permutations', 99), 2000)
+    .option('--reference-group <name>', 'compare every other group with this one (default: each group with all the others)')
+    .option('--test <name>', 'speaker-cluster test: permutation or welch (cluster-level Welch t-test; for small reference comparisons)', 'permutation')
+    .option('--permutations <n>', 'speaker-level permutations per test (with --test permutation)', int('--permutations', 99), 2000)
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
     .option('--min-count <n>', 'minimum occurrences of a confusion in a group', int('--min-count', 1), 5)
     .option('--min-speakers <n>', 'minimum speakers showing a confusion', int('--min-speakers', 1), 2)
@@ -94,6 +98,8 @@ export function registerGlass(program: Command): void {
       const formats = f.format.split(',').map((s) => s.trim()).filter(Boolean);
       const bad = formats.filter((x) => !['md', 'html', 'json'].includes(x));
       if (bad.length) throw new UsageError(`unknown format(s) ${bad.join(', ')} (use md, html, json)`);
+      if (f.test !== 'welch' && f.test !== 'permutation') throw new UsageError(`--test must be welch or permutation, got "${f.test}"`);
+      const test: 'welch' | 'permutation' = f.test;
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);
@@ -106,7 +112,7 @@ export function registerGlass(program: Command): void {
         variants: f.variants,
         ...(f.processes ? { processes: f.processes } : {}),
         glass: { allphoneCi: f.ciLoop },
-        confusable: { permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha },
+        confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
       });
       mkdirSync(f.out, { recursive: true });
