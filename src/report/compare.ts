@@ -1,6 +1,6 @@
 import { comparePaired, type PairedComparison, type PairedResult } from '../analysis/paired.ts';
 import { adjustPValues } from '../stats/multiple.ts';
-import { DASH, fmtGap, fmtInt, fmtP, fmtPct } from './format.ts';
+import { DASH, fmtGap, fmtInt, fmtP, fmtPct, NOT_ENOUGH_DATA } from './format.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { mdEscape } from './render-md.ts';
 import type { LoadedRun } from '../score/run-export.ts';
@@ -207,7 +207,7 @@ function cells(l: Line): string[] {
   return [
     l.group, fmtInt(l.r.speakers), fmtInt(l.r.utterances), fmtPct(l.r.werA), fmtPct(l.r.werB), fmtGap(l.r.diff),
     p(l.r.sign.p), p(l.r.mapsswe.p), l.signAdj === undefined ? '' : p(l.signAdj), l.mapAdj === undefined ? '' : p(l.mapAdj),
-    l.small ? 'not enough data' : '',
+    l.small ? NOT_ENOUGH_DATA : '',
   ];
 }
 
