@@ -1,6 +1,6 @@
+import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
 import { parseList, parseStatFlags } from '../../report/options.ts';
@@ -43,6 +43,9 @@ export function registerCompare(program: Command): void {
     .action((runA: string, runB: string, flags: CompareFlags) => {
       const formats = parseList(flags.format);
       for (const f of formats) if (f !== 'md' && f !== 'json') throw new UsageError(`--format: compare writes md or json, not "${f}"`);
+      // The output folder is checked before any work: a bad --out is one line, not a lost computation.
+      const dir = resolve(flags.out ?? '.');
+      if (formats.length) makeOutputDir(dir);
       const a = loadRunForReport(runA);
       const b = loadRunForReport(runB);
       const given = parseStatFlags({
@@ -58,11 +61,9 @@ export function registerCompare(program: Command): void {
       c.notes.unshift(...notes);
       process.stdout.write(escapeControl(renderCompareText(c), true));
       if (formats.length) {
-        const dir = resolve(flags.out ?? '.');
-        mkdirSync(dir, { recursive: true });
         for (const f of formats) {
           const path = join(dir, f === 'md' ? 'compare.md' : 'compare.json');
-          writeFileSync(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
+          writeOutputFile(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
           process.stdout.write(`wrote ${path}\n`);
         }
       }

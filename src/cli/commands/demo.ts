@@ -1,7 +1,8 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
@@ -183,7 +184,7 @@ export function registerDemo(program: Command): void {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
     const out = resolve('reports', 'demo', 'latest');
-    mkdirSync(out, { recursive: true });
+    makeOutputDir(out);
     const version = program.version() ?? 'unknown';
     const results: PartResult[] = [];
     for (const p of PARTS) {
