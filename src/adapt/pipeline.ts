@@ -4,6 +4,7 @@
  * SphinxTrain, on unweighted or group-balanced data) → selection on the dev speakers (worst-group
  * WER, i.e. minimax, and average WER) → baseline vs selected remedy on the test speakers.
  */
+import { makeOutputDir } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -146,7 +147,7 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
   const out = resolve(opts.out);
-  mkdirSync(out, { recursive: true });
+  makeOutputDir(out);
   const work = join(out, 'work');
   mkdirSync(work, { recursive: true });
   const base: PocketSphinxOptions = { ...defaultPocketSphinxOptions(), ...opts.base, processes: opts.processes, flags: opts.base?.flags ?? {} };

@@ -19,6 +19,8 @@ export interface SpeakerTotals {
   phoneErrors: number;
   phoneUtterances: number;
   seconds: number;
+  /** Scored utterances with a known duration (text-only rows have none: their hours are not measured). */
+  timed: number;
   /** Σ of per-utterance WERs (errors/ref words) over scored utterances with ≥ 1 reference word. */
   uttWerSum: number;
   /** Scored utterances with ≥ 1 reference word (the denominator of the mean per-utterance WER). */
@@ -45,6 +47,7 @@ function empty(speaker: string, group: string): SpeakerTotals {
     phoneErrors: 0,
     phoneUtterances: 0,
     seconds: 0,
+    timed: 0,
     uttWerSum: 0,
     uttWerCount: 0,
     unsplit: 0,
@@ -77,7 +80,10 @@ export function addUtterance(t: SpeakerTotals, u: ScoredUtterance): void {
     t.phones += u.phones.ref;
     t.phoneErrors += u.phones.sub + u.phones.del + u.phones.ins;
   }
-  t.seconds += u.durationSec ?? 0;
+  if (u.durationSec !== undefined && Number.isFinite(u.durationSec)) {
+    t.seconds += u.durationSec;
+    t.timed++;
+  }
 }
 
 /**
@@ -119,6 +125,7 @@ export function sumTotals(ts: readonly SpeakerTotals[]): SpeakerTotals {
     s.phoneErrors += t.phoneErrors;
     s.phoneUtterances += t.phoneUtterances;
     s.seconds += t.seconds;
+    s.timed += t.timed;
     s.uttWerSum += t.uttWerSum;
     s.uttWerCount += t.uttWerCount;
     s.unsplit += t.unsplit;

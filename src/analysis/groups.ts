@@ -92,7 +92,10 @@ export interface CellSummary {
   refWords: number;
   /** Reference words of the failed utterances. */
   failedRefWords: number;
-  /** Hours of audio of the scored utterances (durationSec when known). */
+  /**
+   * Hours of audio of the scored utterances; NaN (not measured) unless every scored utterance has a
+   * duration — a text-only cell has no audio, and a partial sum would understate the hours.
+   */
   hours: number;
   /** The headline WER (see GroupOptions.headline; pooled by default) with speaker-cluster bootstrap CI. */
   wer: Interval;
@@ -246,7 +249,7 @@ function summary(ts: readonly SpeakerTotals[], wer: Interval, werMetrics: Record
     failed: s.failed,
     refWords: s.words,
     failedRefWords: s.failedWords,
-    hours: s.seconds / 3600,
+    hours: s.utterances > 0 && s.timed === s.utterances ? s.seconds / 3600 : NaN,
     wer,
     werMetrics,
     werFailedAsDeleted: (s.errors + s.failedWords) / (s.words + s.failedWords),

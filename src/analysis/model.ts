@@ -1,13 +1,16 @@
 import type { ScoredUtterance } from './types.ts';
 import type { Interval } from '../stats/types.ts';
-import { groupOf } from '../manifest/schema.ts';
+import { groupOf, UNDECLARED } from '../manifest/schema.ts';
 import { countRegression, type Coefficient, type CountRegressionOptions } from '../stats/regression.ts';
 import { normalQuantile } from '../stats/distributions.ts';
 import { groupCovariateR2, type GroupCovariateCollinearity } from './collinearity.ts';
 
 export interface GroupModelOptions extends CountRegressionOptions {
   groupBy: string;
-  /** Reference level of the group factor (default: the group with most utterances). */
+  /**
+   * Reference level of the group factor. Default: the declared group with most utterances — never
+   * `undeclared` (a heterogeneous pool is no baseline), unless it is the only group.
+   */
   referenceGroup?: string;
   /** Covariates to include when present on every scored utterance (default all three). */
   covariates?: ReadonlyArray<'duration' | 'snr' | 'condition'>;
@@ -30,6 +33,8 @@ export interface GroupModel {
   /** CR1 = Stata-style G/(G−1)·(N−1)/(N−K) speaker-clustered sandwich; CR0 = none. */
   seType: 'CR0' | 'CR1';
   referenceGroup: string;
+  /** How the reference was chosen: given by the caller (suite/run/flag) or the largest declared group. */
+  referenceSource: 'given' | 'largest-declared';
   groups: GroupRateRatio[];
   /** Covariates actually used (a covariate missing on some utterance is left out, with a warning). */
   covariatesUsed: string[];
@@ -72,7 +77,8 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
   if (rows.length === 0) throw new Error(`groupRateRatios: backend ${backend} has no scored utterances with reference words`);
   const groupsOfRows = rows.map((u) => groupOf(u, o.groupBy));
   const groupNames = [...new Set(groupsOfRows)].sort();
-  const referenceGroup = o.referenceGroup ?? mostFrequent(groupsOfRows);
+  const declared = groupsOfRows.filter((g) => g !== UNDECLARED);
+  const referenceGroup = o.referenceGroup ?? mostFrequent(declared.length ? declared : groupsOfRows);
   if (!groupNames.includes(referenceGroup)) throw new Error(`groupRateRatios: reference group '${referenceGroup}' not found on '${o.groupBy}'`);
   const wanted = o.covariates ?? ['duration', 'snr', 'condition'];
   const names = ['(intercept)', ...groupNames.filter((g) => g !== referenceGroup).map((g) => `${o.groupBy}=${g}`)];
@@ -146,6 +152,7 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
     family: fit.family,
     seType: fit.seType,
     referenceGroup,
+    referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',
     groups,
     covariatesUsed,
     coefficients: fit.coefficients,

@@ -93,7 +93,8 @@ function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, le
     speakers: S,
     werA: sum(A.errors) / sum(A.words),
     werB: sum(B.errors) / sum(B.words),
-    diff: pairedClusterBootstrap(A, B, resamples, seed, level),
+    // One speaker cannot be resampled by speaker: the interval is undefined, not zero-width (as in groups.ts).
+    diff: S >= 2 ? pairedClusterBootstrap(A, B, resamples, seed, level) : { estimate: sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words), lo: NaN, hi: NaN },
     sign: signTest(speakerDiffs),
     wilcoxon: wilcoxonSignedRank(speakerDiffs),
     mapsswe: mapsswe(pairs.map((p) => errorsOf(p.a)), pairs.map((p) => errorsOf(p.b))),

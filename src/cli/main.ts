@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registrarsFor } from './commands/index.ts';
-import { InputError } from '../manifest/errors.ts';
+import { InputError, InputErrors } from '../manifest/errors.ts';
 import { openStorePaths, storeErrorText } from '../run/store.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
@@ -73,7 +73,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const { line, code } = describeFailure(e);
-    process.stderr.write(`asrfair: ${oneLine(scrubString(line))}\n`);
+    // Several input errors (every schema error of a suite): one line each, each naming file:line.
+    const lines = e instanceof InputErrors ? e.errors.map((x) => x.message) : [line];
+    for (const l of lines) process.stderr.write(`asrfair: ${oneLine(scrubString(l))}\n`);
     if (process.env.ASRFAIR_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     process.exitCode = code;
   }

@@ -1,3 +1,4 @@
+import { makeOutputDir } from '../manifest/output.ts';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -77,7 +78,7 @@ export async function synthesiseDemoCorpus(opts: SynthOptions): Promise<SynthRes
   const perSpk = Math.min(opts.sentencesPerSpeaker ?? 8, prompts.length);
   const outDir = resolve(opts.outDir);
   const audioDir = join(outDir, 'audio');
-  mkdirSync(audioDir, { recursive: true });
+  makeOutputDir(audioDir);
   const work = join(tmpdir(), `asrfair-synth-${process.pid}`);
   mkdirSync(work, { recursive: true });
 

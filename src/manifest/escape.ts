@@ -29,8 +29,8 @@ export function escapeControl(s: string, keepBreaks = false): string {
 export type CsvValue = string | number | boolean | null | undefined | object;
 
 /**
- * One CSV cell: RFC 4180 quoting (`"` doubled; quoted when it holds `,` `"` or LF), control characters
- * escaped (CR too), and OWASP's CSV-injection guard: text starting with `=` `+` `-` `@` tab or CR gets a leading `'`
+ * One CSV cell: RFC 4180 quoting (`"` doubled; quoted when it holds `,` or `"`), control characters
+ * escaped (CR, LF and tab too: `\x0a`, like every other control character), and OWASP's CSV-injection guard: text starting with `=` `+` `-` `@` tab or CR gets a leading `'`
  * so spreadsheets show it instead of running it. Numbers are written as numbers (a negative number is
  * not a formula); non-finite numbers and null/undefined are empty.
  */
@@ -40,8 +40,10 @@ export function csvCell(v: CsvValue): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   const raw = typeof v === 'string' ? v : JSON.stringify(v);
   const guarded = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
-  const s = escapeControl(guarded, true);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // Line breaks and tabs too: a value never spans two lines (a raw LF, even quoted, splits the record
+  // for line-based tools and shows as a break in one cell only in some spreadsheets).
+  const s = escapeControl(guarded);
+  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One CSV line (no line end) of `cells`. The project's only CSV writer: every CSV file goes through it. */

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { once } from 'node:events';
 import { TextDecoder } from 'node:util';
@@ -28,7 +28,10 @@ export interface LineOptions {
  */
 export async function* readLines(file: string, opts: LineOptions = {}): AsyncGenerator<{ line: number; text: string }> {
   const max = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  // A read error (EISDIR, EIO) from the stream carries no path: name the file ourselves.
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new InputError(file, undefined, 'is a folder, not a file');
   const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  stream.on('error', (e: NodeJS.ErrnoException) => void (e.path ??= file));
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let parts: Buffer[] = [];
   let partsLen = 0;
@@ -159,14 +162,23 @@ export async function loadManifest(file: string): Promise<ManifestEntry[]> {
 /** Writes utterances as JSONL, one per line, dropping the runtime-only fields. */
 export class ManifestWriter {
   private readonly stream: WriteStream;
+  /** A write error (full disk, unwritable place): thrown by the next write/close, never unhandled. */
+  private error: Error | undefined;
   constructor(readonly file: string) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
+    this.stream.on('error', (e) => void (this.error ??= e));
   }
   async write(u: Utterance | ManifestEntry): Promise<void> {
+    if (this.error) throw this.error;
     const { audioPath: _a, source: _s, ...plain } = u as ManifestEntry;
     if (!this.stream.write(JSON.stringify(plain) + '\n')) await once(this.stream, 'drain');
   }
   async close(): Promise<void> {
+    if (this.error || this.stream.destroyed) {
+      this.stream.destroy();
+      if (this.error) throw this.error;
+      return;
+    }
     this.stream.end();
     await once(this.stream, 'finish');
   }

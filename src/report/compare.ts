@@ -1,8 +1,11 @@
 import { comparePaired, type PairedComparison, type PairedResult } from '../analysis/paired.ts';
 import { adjustPValues } from '../stats/multiple.ts';
-import { fmtGap, fmtInt, fmtP, fmtPct } from './format.ts';
+import { DASH, fmtGap, fmtInt, fmtP, fmtPct, NOT_ENOUGH_DATA } from './format.ts';
+import { groupOf } from '../manifest/schema.ts';
 import { mdEscape } from './render-md.ts';
 import type { LoadedRun } from '../score/run-export.ts';
+import { DEFAULT_MIN_CELL, type MinCell } from '../analysis/groups.ts';
+import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
 
 export interface CompareOptions {
   groupBy?: string;
@@ -14,6 +17,50 @@ export interface CompareOptions {
   bootstrap?: number;
   seed?: number;
   correction?: 'holm' | 'bh';
+  /**
+   * Minimum cell (speakers and reference words of the paired utterances, run A's side) a group needs
+   * to be tested: smaller groups are "not enough data" and left out of the correction family, as in
+   * the service card (default DEFAULT_MIN_CELL: 10 speakers, 500 words).
+   */
+  minCell?: MinCell;
+  /** Flags that changed one of the run's recorded settings, "--flag value (run: value)": printed at the top. */
+  overrides?: string[];
+  /** Where the settings came from: run A's run.json, or the defaults (an export that records none). */
+  settingsSource?: 'run' | 'defaults';
+}
+
+/**
+ * Compare options from run A's recorded analysis settings (run.json: group-by, B, seed, minimum
+ * cell, correction), each overridden only by a flag given; like `report`/`check` (card-settings.ts),
+ * every flag that changes a recorded value is listed in `overrides`. When run B records other
+ * settings, `notes` says so (A's are used).
+ */
+export function compareOptionsForRuns(a: LoadedRun, b: LoadedRun, flags: SettingFlags = {}): CompareOptions & { notes: string[] } {
+  const o = cardOptionsForRun(a.meta, flags);
+  const minCell = o.minCell ?? DEFAULT_MIN_CELL;
+  const notes: string[] = [];
+  const sb = runAnalysis(b.meta);
+  if (a !== b && a.meta.runId !== b.meta.runId && sb.source === 'run') {
+    const rb = sb.settings;
+    const ra = runAnalysis(a.meta).settings;
+    const diffs: string[] = [];
+    if (rb.groupBy[0] !== ra.groupBy[0]) diffs.push(`group-by ${rb.groupBy[0]}`);
+    if (rb.bootstrap !== ra.bootstrap) diffs.push(`bootstrap ${rb.bootstrap}`);
+    if (rb.seed !== ra.seed) diffs.push(`seed ${rb.seed}`);
+    if (rb.minCell.speakers !== ra.minCell.speakers || rb.minCell.words !== ra.minCell.words) diffs.push(`minimum cell ${rb.minCell.speakers} speakers / ${rb.minCell.words} words`);
+    if (rb.correction !== ra.correction) diffs.push(`correction ${rb.correction}`);
+    if (diffs.length) notes.push(`Run B records other settings (${diffs.join(', ')}); run A's are used.`);
+  }
+  return {
+    groupBy: o.groupBy,
+    bootstrap: o.bootstrap,
+    seed: o.seed,
+    correction: o.correction,
+    minCell: { speakers: minCell.speakers, words: minCell.words },
+    overrides: o.overrides,
+    settingsSource: o.settingsSource,
+    notes,
+  };
 }
 
 export interface CompareSide {
@@ -26,6 +73,10 @@ export interface CompareSide {
 
 export interface CompareGroupRow extends PairedResult {
   group: string;
+  /** Below the minimum cell: "not enough data", left out of the correction family (adjusted p NaN). */
+  smallCell: boolean;
+  /** Reference words of the group's paired utterances (run A's side). */
+  refWords: number;
   signPAdjusted: number;
   mapsswePAdjusted: number;
 }
@@ -41,7 +92,9 @@ export interface RunComparison {
   a: CompareSide;
   b: CompareSide;
   groupBy: string;
-  settings: { bootstrap: number; seed: number; correction: 'holm' | 'bh' };
+  settings: { bootstrap: number; seed: number; correction: 'holm' | 'bh'; minCell: MinCell; source: 'run' | 'defaults' | 'flags' };
+  /** Flags that changed a setting recorded in run A's run.json (shown at the top). */
+  overrides: string[];
   tables: CompareTable[];
   notes: string[];
 }
@@ -71,7 +124,14 @@ function pickBackend(run: LoadedRun, wanted: string | undefined, side: 'A' | 'B'
 /** Paired comparison A − B on the utterances both runs scored, per condition, overall and per group. */
 export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions = {}): RunComparison {
   const groupBy = options.groupBy ?? 'accent';
-  const settings = { bootstrap: options.bootstrap ?? 2000, seed: options.seed ?? 1, correction: options.correction ?? 'holm' };
+  const minCell = options.minCell ?? DEFAULT_MIN_CELL;
+  const settings = {
+    bootstrap: options.bootstrap ?? 2000,
+    seed: options.seed ?? 1,
+    correction: options.correction ?? 'holm',
+    minCell: { speakers: minCell.speakers, words: minCell.words },
+    source: options.settingsSource ?? 'flags',
+  } as const;
   const ba = pickBackend(a, options.backendA, 'A');
   const bb = pickBackend(b, options.backendB, 'B');
   const condsA = new Set(a.utterances.filter((u) => u.backend === ba.key).map((u) => u.condition));
@@ -97,23 +157,39 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     const ub = b.utterances.filter((u) => u.backend === bb.key && u.condition === condition);
     const overall = comparePaired(ua, ub, { resamples: settings.bootstrap, seed: settings.seed, groupBy });
     const gs = overall.groups ?? [];
-    const signAdj = adjustPValues(gs.map((g) => g.sign.p), settings.correction);
-    const mapAdj = adjustPValues(gs.map((g) => g.mapsswe.p), settings.correction);
+    const pairedIds = new Set(ub.filter((u) => u.status === 'ok').map((u) => u.id));
+    const words = new Map<string, number>();
+    for (const u of ua) {
+      if (u.status !== 'ok' || !pairedIds.has(u.id)) continue;
+      const g = groupOf(u, groupBy);
+      words.set(g, (words.get(g) ?? 0) + u.words.ref);
+    }
+    const rows = gs.map((g) => {
+      const refWords = words.get(g.group) ?? 0;
+      return { ...g, refWords, smallCell: g.speakers < minCell.speakers || refWords < minCell.words };
+    });
+    // Only adequately sized groups are tested: the family of the correction is theirs.
+    const tested = rows.filter((g) => !g.smallCell);
+    const signAdj = new Map(adjustPValues(tested.map((g) => g.sign.p), settings.correction).map((p, i) => [tested[i].group, p]));
+    const mapAdj = new Map(adjustPValues(tested.map((g) => g.mapsswe.p), settings.correction).map((p, i) => [tested[i].group, p]));
     return {
       condition,
       conditionName: a.meta.conditions.find((c) => c.key === condition)?.name ?? condition,
       overall,
-      groups: gs.map((g, i) => ({ ...g, signPAdjusted: signAdj[i], mapsswePAdjusted: mapAdj[i] })),
+      groups: rows.map((g) => ({ ...g, signPAdjusted: signAdj.get(g.group) ?? NaN, mapsswePAdjusted: mapAdj.get(g.group) ?? NaN })),
     };
   });
   const side = (r: LoadedRun, bk: { key: string; name: string }): CompareSide => ({
     runId: r.meta.runId, backend: bk.key, backendName: bk.name, corpus: r.meta.corpus.name, corpusHash: r.meta.corpus.hash,
   });
+  const small = [...new Set(tables.flatMap((t) => t.groups.filter((g) => g.smallCell).map((g) => g.group)))];
   notes.push(
-    `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}. ` +
-      `Sign test on per-speaker WER differences; MAPSSWE (sclite sc_stats) with one segment per utterance. Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the groups of a condition.`,
+    `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}; a one-speaker group has no interval ([—]). ` +
+      `Sign test on per-speaker WER differences; MAPSSWE (sclite sc_stats) with one segment per utterance. Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the adequately sized groups of a condition.`,
+    `Minimum cell: ${minCell.speakers} speakers and ${minCell.words} reference words (${settings.source === 'run' ? "run A's run.json" : settings.source === 'defaults' ? 'defaults: run.json records none' : 'given'}); ` +
+      (small.length ? `${small.length} smaller group${small.length === 1 ? ' is' : 's are'} "not enough data", not tested and not in the correction: ${small.join(', ')}.` : 'every group meets it.'),
   );
-  return { a: side(a, ba), b: side(b, bb), groupBy, settings, tables, notes };
+  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], tables, notes };
 }
 
 interface Line {
@@ -121,18 +197,22 @@ interface Line {
   r: PairedResult;
   signAdj?: number;
   mapAdj?: number;
+  small?: boolean;
 }
 
 function linesOf(t: CompareTable): Line[] {
-  return [...t.groups.map((g) => ({ group: g.group, r: g, signAdj: g.signPAdjusted, mapAdj: g.mapsswePAdjusted })), { group: 'All groups', r: t.overall }];
+  return [...t.groups.map((g) => ({ group: g.group, r: g, signAdj: g.signPAdjusted, mapAdj: g.mapsswePAdjusted, small: g.smallCell })), { group: 'All groups', r: t.overall }];
 }
 
-const HEAD = ['Group', 'Speakers', 'Utts', 'WER A', 'WER B', 'A − B [95% CI]', 'Sign p', 'MAPSSWE p', 'Adj. sign p', 'Adj. MAPSSWE p'];
+const HEAD = ['Group', 'Speakers', 'Utts', 'WER A', 'WER B', 'A − B [95% CI]', 'Sign p', 'MAPSSWE p', 'Adj. sign p', 'Adj. MAPSSWE p', 'Cell'];
 
 function cells(l: Line): string[] {
+  // A small cell shows no test: its p-values are not evidence (and not in the correction).
+  const p = (v: number) => (l.small ? DASH : fmtP(v));
   return [
     l.group, fmtInt(l.r.speakers), fmtInt(l.r.utterances), fmtPct(l.r.werA), fmtPct(l.r.werB), fmtGap(l.r.diff),
-    fmtP(l.r.sign.p), fmtP(l.r.mapsswe.p), l.signAdj === undefined ? '' : fmtP(l.signAdj), l.mapAdj === undefined ? '' : fmtP(l.mapAdj),
+    p(l.r.sign.p), p(l.r.mapsswe.p), l.signAdj === undefined ? '' : p(l.signAdj), l.mapAdj === undefined ? '' : p(l.mapAdj),
+    l.small ? NOT_ENOUGH_DATA : '',
   ];
 }
 
@@ -140,9 +220,16 @@ function title(c: RunComparison): string {
   return `A = ${c.a.backendName} (run ${c.a.runId}) vs B = ${c.b.backendName} (run ${c.b.runId}), by ${c.groupBy}`;
 }
 
+/** The lines under the title: each flag that changed a recorded setting (as the card's top says). */
+function settingsLines(c: RunComparison): string[] {
+  const out = c.overrides.map((o) => `Setting differs from run A's run.json: ${o}`);
+  if (c.settings.source === 'defaults') out.push('Settings: run A\'s run.json records no analysis settings (an older export); defaults and flags used.');
+  return out;
+}
+
 /** Plain-text table for the terminal (columns padded; control characters in labels removed). */
 export function renderCompareText(c: RunComparison): string {
-  const out = [title(c)];
+  const out = [title(c), ...settingsLines(c)];
   for (const t of c.tables) {
     const o = t.overall;
     out.push('', `Condition ${t.conditionName}: ${o.utterances} paired utterances (${o.onlyInA} only in A, ${o.onlyInB} only in B, ${o.failedPairs} with a failure left out)`);
@@ -155,9 +242,9 @@ export function renderCompareText(c: RunComparison): string {
 }
 
 export function renderCompareMarkdown(c: RunComparison): string {
-  const out = [`# Paired comparison`, '', mdEscape(title(c)), ''];
+  const out = [`# Paired comparison`, '', mdEscape(title(c)), '', ...settingsLines(c).flatMap((l) => [`**${mdEscape(l)}**`, '']) ];
   for (const t of c.tables) {
-    out.push(`## Condition ${mdEscape(t.conditionName)}`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+    out.push(`## Condition ${mdEscape(t.conditionName)}`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 || i === HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const l of linesOf(t)) out.push(`| ${cells(l).map((s, i) => (i === 0 ? mdEscape(s) : s)).join(' | ')} |`);
     out.push('');
   }

@@ -1,4 +1,5 @@
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { makeOutputDir } from '../manifest/output.ts';
+import { createWriteStream, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
@@ -161,7 +162,7 @@ export async function exportRun(
   if (scorer.normaliser.version !== run.normaliserVersion) {
     opts.warn?.(`normaliser ${run.normaliser} is now version ${scorer.normaliser.version}; the run recorded version ${run.normaliserVersion}`);
   }
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   const tmp = join(dir, `.${RESULTS_FILE}.tmp`);
   const w = new LineWriter(tmp);
   let rows = 0;

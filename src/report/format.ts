@@ -3,6 +3,8 @@ import type { Interval } from '../stats/types.ts';
 
 /** Printed in place of a suppressed or missing value. */
 export const DASH = '—';
+/** What a cell below the minimum cell rule shows instead of an estimate (card, model view, compare). */
+export const NOT_ENOUGH_DATA = 'not enough data';
 
 function finite(x: number | null | undefined): x is number {
   return typeof x === 'number' && Number.isFinite(x);

@@ -187,7 +187,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     speakers: r.speakers,
     utterances: r.utterances,
     failed: r.failed,
-    hours: r.hours,
+    hours: Number.isFinite(r.hours) ? r.hours : null,
     refWords: r.refWords,
     wer: r.wer,
     werMetrics: r.werMetrics,
@@ -222,7 +222,7 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
     referenceGroup: t.referenceGroup ?? null,
     withinBetween: t.withinBetween,
     overall: {
-      speakers: o.speakers, utterances: o.utterances, failed: o.failed, hours: o.hours, refWords: o.refWords,
+      speakers: o.speakers, utterances: o.utterances, failed: o.failed, hours: Number.isFinite(o.hours) ? o.hours : null, refWords: o.refWords,
       wer: o.wer, werMetrics: o.werMetrics, meanSpeakerWer: o.meanSpeakerWer, cer: o.cer, per: o.per ?? null,
     },
     // Worst-served first: the order a reader of a fairness card needs.
@@ -303,6 +303,10 @@ function footnotesFor(
   return notes;
 }
 
+/** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */
+export const HOURS_NOT_MEASURED_NOTE =
+  'Hours — (empty in CSV, null in JSON): not measured — the utterances carry no audio duration (a text-only manifest, scored from transcripts), or only some of them do.';
+
 /** Builds the service card of a run: one table per backend × condition for `groupBy` and for the slice. */
 export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[], options: CardOptions): ServiceCard {
   const settings: ServiceCard['settings'] = {
@@ -362,6 +366,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
           family: settings.model,
           ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
           suppressed,
+          smallCell: (backend: string, group: string) =>
+            groupCards.filter((t) => t.backend === backend).every((t) => t.rows.find((r) => r.group === group)?.flags.includes('small-cell') ?? true),
         });
   const degradation = buildDegradationSection(utts, meta, {
     groupBy: settings.groupBy,
@@ -394,6 +400,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         reference: tables.some((t) => t.referenceGroup !== null),
       }, groupTables[0]?.settings.familySize ?? 1),
       ...(complementary ? [COMPLEMENTARY_NOTE] : []),
+      ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
+        ? [HOURS_NOT_MEASURED_NOTE]
+        : []),
     ],
   };
 }

@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeOutputDir } from '../manifest/output.ts';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
@@ -78,7 +79,7 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
     onProgress: (m) => log(`planted glass: ${m}`),
   });
   const validation = validateGlassReport(report, corpus.utterances);
-  mkdirSync(opts.outDir, { recursive: true });
+  makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeFileSync(files[0], plantedGlassMarkdown(corpus, report, validation));
   writeFileSync(files[1], confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)' }));

@@ -3,6 +3,7 @@ import { csvCell, csvLine } from '../manifest/escape.ts';
 import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';
+import { NOT_ENOUGH_DATA } from './format.ts';
 
 export { csvCell };
 
@@ -82,7 +83,7 @@ export function renderModelCsv(card: ServiceCard): string {
   for (const m of card.models) {
     const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
     for (const g of m.groups) {
-      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : '', ...iv(g.unadjusted), null, null]));
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
     }
     for (const c of m.covariates) {
       const coll = m.collinearity.find((x) => x.covariate === c.name);

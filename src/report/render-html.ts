@@ -14,11 +14,11 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -246,7 +246,7 @@ function flagsHtml(r: CardRow): string {
   return r.flags
     .map((f) =>
       f === 'best'
-        ? '<span class="flag best">best</span>'
+        ? `<span class="flag best">${esc(bestFlagText(r))}</span>`
         : f === 'small-cell'
           ? '<span class="flag small">small cell</span>'
           : f === 'better-than-rest'
@@ -296,7 +296,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'CER', sort: 'num', kind: 'sec', cell: (r) => td(fmtPct(r.cer), r.cer, 'sec'), foot: ft(fmtPct(o.cer), 'sec') },
     ...(per ? [{ head: 'PER', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtPct(r.per), r.per, 'sec'), foot: ft(fmtPct(o.per), 'sec') } as Col] : []),
     { head: GAP_TO_BEST_HEADER, sort: 'num', kind: 'sec', cell: (r) => td(fmtGap(r.gapToBest), r.gapToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
-    { head: 'Ratio to best', sort: 'num', kind: 'sec', cell: (r) => td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
+    { head: RATIO_TO_BEST_HEADER, sort: 'num', kind: 'sec', cell: (r) => td(fmtRatio(r.ratioToBest), r.ratioToBest?.estimate, 'sec'), foot: ft(DASH, 'sec') },
     ...(ref ? [{ head: `Gap to ${t.referenceGroup} [95% CI]`, sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtGap(r.gapToReference), r.gapToReference?.estimate, 'sec'), foot: ft(DASH, 'sec') } as Col] : []),
     { head: 'Detectable gap', sort: 'num', kind: 'sec', cell: (r) => td(fmtPp(r.minDetectableGap), r.minDetectableGap, 'sec'), foot: ft(DASH, 'sec') },
   ];
@@ -326,7 +326,7 @@ export function chartLegend(): string {
     `<p class="legend chart-legend">` +
     item('plain', 'no significant gap') +
     item('sig', 'significant gap (worse than the rest, adjusted p < α)') +
-    item('best', 'best group') +
+    item('best', 'best group (lowest WER among groups meeting the minimum cell)') +
     item('small', 'not enough data (below the minimum cell)') +
     `<span class="key">— whisker: 95% interval; [—]: none (one speaker)</span></p>`
   );
@@ -340,7 +340,7 @@ function modelHtml(m: CardModel): string {
     .map(
       (g) =>
         `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
+        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : g.smallCell && !g.suppressed ? td(NOT_ENOUGH_DATA, null) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
         (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
     )
     .join('');
@@ -494,7 +494,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     const drill = t.kind === 'group' ? drillDown(t, card, run, audio, ids, limit) : '';
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
-      `<p class="meta">Best group: ${esc(t.bestGroup)}. Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
+      `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
       `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
       cardTable(t, card, ids) +
       (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +

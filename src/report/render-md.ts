@@ -1,4 +1,4 @@
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, otherWerMetrics } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 import { escapeControl } from '../manifest/escape.ts';
@@ -19,7 +19,7 @@ export function mdEscape(s: string): string {
 
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
-  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: 'best' };
+  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: bestFlagText(r) };
   return r.flags.map((f) => text[f]).join(', ');
 }
 
@@ -53,7 +53,10 @@ export function modelSummaryText(m: CardModel): string {
   const cov = m.covariatesUsed.length ? m.covariatesUsed.join(', ') : 'none';
   const coll = m.collinearity.length ? ` Share of covariate variance explained by the groups: ${m.collinearity.map((c) => `${c.covariate} R² ${fmtNum(c.r2)} (VIF ${Number.isFinite(c.vif) ? fmtNum(c.vif) : '∞'})`).join(', ')}.` : '';
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
-  return `Reference group: ${m.referenceGroup}. ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
+  const why = m.referenceSource === 'given'
+    ? "the run's declared reference group"
+    : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared"';
+  return `Reference group: ${m.referenceGroup} (${why}). ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
 
 export function covariateLabel(name: string): string {
@@ -79,7 +82,8 @@ function mdModel(m: CardModel): string {
   out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
     const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
-    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${g.reference ? '1 (reference)' : fmtRatio(g.rateRatio)} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
+    const rr = g.reference ? '1 (reference)' : g.smallCell && !g.suppressed ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
+    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${rr} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
   if (m.covariates.length) {
     out.push('', '| Covariate | Rate ratio [95% CI] | p |', '| --- | ---: | ---: |');
@@ -113,11 +117,27 @@ export const GAP_TO_REST_HEADER = 'Gap to rest [95% CI]';
 export function pHeader(card: ServiceCard): string {
   return `Adj. p vs rest (${card.settings.correction})`;
 }
-export const GAP_TO_BEST_HEADER = 'Gap to best, descriptive [95% CI]';
+/** The best group is the lowest WER among groups meeting the minimum cell (model.ts, groups.ts): the headers say so. */
+export const GAP_TO_BEST_HEADER = 'Gap to best adequate group, descriptive [95% CI]';
+export const RATIO_TO_BEST_HEADER = 'Ratio to best adequate group';
+
+/** The flag of the best group: among adequately sized groups, or among all when none meets the minimum cell. */
+export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
+  return r.flags.includes('small-cell') ? 'best (no group meets the minimum cell)' : 'best adequate group';
+}
+
+/** "Best group" line of a table: which group, and among which ones it was chosen. */
+export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
+  const row = t.rows.find((r) => r.group === t.bestGroup);
+  const among = row?.flags.includes('small-cell')
+    ? 'no group meets the minimum cell, so among all groups'
+    : `among groups with at least ${minCell.speakers} speakers and ${minCell.words} reference words`;
+  return `Best group (lowest WER ${among}): ${t.bestGroup || '—'}.`;
+}
 
 /** The sentence above every group table saying what one row compares. */
 export const COMPARISON_NOTE =
-  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested).';
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among groups meeting the minimum cell rule.';
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
@@ -132,7 +152,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   const alpha = card.settings.alpha;
   const head = [
     'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, GAP_TO_REST_HEADER, pHeader(card), 'Flags',
-    ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER', ...(per ? ['PER'] : []), GAP_TO_BEST_HEADER, 'Ratio to best', ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
+    ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER', ...(per ? ['PER'] : []), GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
     'Detectable gap',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'Group' || h === 'Flags' ? ' --- ' : ' ---: ')).join('|')}|`];
@@ -185,7 +205,7 @@ export function renderMarkdown(card: ServiceCard): string {
   for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');
   if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
   for (const t of card.tables) {
-    out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(withinBetweenText(t)), '');
+    out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');
     if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push('† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.', '');
   }

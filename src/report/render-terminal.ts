@@ -21,7 +21,7 @@ export function verdictOf(r: CardRow, alpha = 0.05): string {
   if (r.flags.includes('small-cell')) return 'not enough data';
   if (r.flags.includes('significant-gap')) return 'WORSE than rest (significant)';
   const better = r.diffToRest !== null && r.diffToRest < 0;
-  const best = r.flags.includes('best') ? ', best' : '';
+  const best = r.flags.includes('best') ? ', best adequate group' : '';
   if (better && r.pAdjusted !== null && r.pAdjusted < alpha) return `better than rest (significant)${best}`;
   return (better ? 'no significant gap (better than rest)' : 'no significant gap') + best;
 }

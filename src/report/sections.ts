@@ -18,6 +18,11 @@ export interface CardModelGroup {
   /** The reference level of the group factor (rate ratio 1 by definition, no p). */
   reference: boolean;
   suppressed: boolean;
+  /**
+   * Below the minimum cell in the backend's group tables: "not enough data" (no rate ratio, no p),
+   * as in the group table. The group stays in the fit; only its own estimate is withheld.
+   */
+  smallCell: boolean;
   utterances: number | null;
   /** Error-rate ratio vs the reference group, covariate-adjusted, 95% CI from the clustered SE. */
   rateRatio: Interval | null;
@@ -39,6 +44,8 @@ export interface CardModel {
   family: CardModelFamily;
   seType: 'CR0' | 'CR1';
   referenceGroup: string;
+  /** 'given': the run's declared reference group (suite `referenceGroup` or --reference-group); else the largest declared group. */
+  referenceSource: 'given' | 'largest-declared';
   groups: CardModelGroup[];
   covariates: CardCovariate[];
   covariatesUsed: string[];
@@ -111,6 +118,8 @@ export interface ModelSectionOptions {
   referenceGroup?: string;
   /** Groups suppressed per backend (publish mode): their rate ratios are not published. */
   suppressed: (backend: string, group: string) => boolean;
+  /** Groups below the minimum cell per backend: their rate ratios are "not enough data". */
+  smallCell?: (backend: string, group: string) => boolean;
 }
 
 function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): CardModel {
@@ -125,18 +134,25 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, pl
     family: m.family,
     seType: m.seType,
     referenceGroup: m.referenceGroup,
-    // Highest rate ratio first, reference last: the order of the group tables (worst first).
+    referenceSource: m.referenceSource,
+    // Highest rate ratio first, reference, then small cells: the order of the group tables (worst first).
     groups: m.groups
       .map((g): CardModelGroup => {
         const reference = g.group === m.referenceGroup;
         if (!reference && o.suppressed(m.backend, g.group)) {
-          return { group: g.group, reference, suppressed: true, utterances: null, rateRatio: null, p: null, unadjusted: null };
+          return { group: g.group, reference, suppressed: true, smallCell: true, utterances: null, rateRatio: null, p: null, unadjusted: null };
         }
-        return { group: g.group, reference, suppressed: false, utterances: g.utterances, rateRatio: g.rateRatio, p: reference ? null : g.p, unadjusted: reference ? null : unadjusted(g.group) };
+        if (!reference && o.smallCell?.(m.backend, g.group)) {
+          return { group: g.group, reference, suppressed: false, smallCell: true, utterances: g.utterances, rateRatio: null, p: null, unadjusted: null };
+        }
+        return {
+          group: g.group, reference, suppressed: false, smallCell: false, utterances: g.utterances, rateRatio: g.rateRatio,
+          p: reference ? null : g.p, unadjusted: reference ? null : unadjusted(g.group),
+        };
       })
       .sort(
         (a, b) =>
-          Number(a.suppressed) - Number(b.suppressed) || Number(a.reference) - Number(b.reference) ||
+          Number(a.suppressed) - Number(b.suppressed) || Number(a.smallCell) - Number(b.smallCell) || Number(a.reference) - Number(b.reference) ||
           (b.rateRatio?.estimate ?? 0) - (a.rateRatio?.estimate ?? 0) || a.group.localeCompare(b.group),
       ),
     covariates: m.coefficients
@@ -217,7 +233,7 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
       return fromGroupModel(m, meta, o, plain);
     } catch (e) {
       return {
-        backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '',
+        backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '', referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',
         groups: [], covariates: [], covariatesUsed: [], poissonDispersion: NaN, pearsonDispersion: NaN, nbAlpha: null,
         n: 0, clusters: 0, warnings: [], collinearity: [], collinearityWarnings: [], error: (e as Error).message.replace(/^groupRateRatios: /, ''),
       };

@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { makeOutputDir } from '../manifest/output.ts';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServiceCard } from './model.ts';
 import { renderCsv, renderDegradationCsv, renderModelCsv } from './render-csv.ts';
@@ -33,7 +34,7 @@ export function writeReport(
   html: Omit<HtmlOptions, 'outDir'> = {},
 ): string[] {
   const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   const written: string[] = [];
   // Extra section files go last, so written[i] stays the file of formats[i].
   const extras: string[] = [];

@@ -94,7 +94,14 @@ export interface RunOptions {
 export type TranscribeExecutor = (
   req: { backend: RunBackend; audio: AudioRef; key: ResultKey },
   signals: { softStop: AbortSignal; hardStop: AbortSignal },
-) => Promise<NewResult | undefined>;
+) => Promise<ExecutorResult | undefined>;
+
+/**
+ * An executor's result: the row to commit, plus what the engine needs to treat a remote failure as a
+ * local one — the HTTP status of a failed call (the dead-backend rule) and whether it was a
+ * configuration error (never stored; stops the run).
+ */
+export type ExecutorResult = NewResult & { httpStatus?: number | null; configError?: boolean };
 
 /** Counts for one backend × condition cell. */
 export interface CellCounts {
@@ -458,6 +465,30 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const langMismatch = new Map<string, Map<string, number>>();
   const refusals = new Map<string, { count: number; first: string }>();
 
+  const configErrorOf = (b: RunBackend, message: string): InputError =>
+    new InputError(suite.file, undefined, `backend "${b.spec.name}": ${scrubString(message)} (nothing was stored for it; fix the configuration and rerun)`);
+
+  /**
+   * One call's outcome into the backend's health, local or through a worker alike: a backend whose first
+   * SAME_4XX_STOP_AFTER calls all fail with one 4xx status is not called again in this run.
+   */
+  const noteHealth = (b: RunBackend, ok: boolean, status: number | undefined, message: string): void => {
+    const h = health.get(b.spec.name)!;
+    if (ok) {
+      h.ok++;
+      return;
+    }
+    if (h.failed === 0) {
+      h.status = status;
+      h.first = scrubString(message).slice(0, 300);
+    } else if (status !== h.status) h.sameStatus = false;
+    h.failed++;
+    if (!h.stopped && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500 && h.failed >= SAME_4XX_STOP_AFTER) {
+      h.stopped = true;
+      progress.log(`${b.spec.name}: the first ${h.failed} calls all failed with HTTP ${h.status}; not calling it again in this run (${h.first})`);
+    }
+  };
+
   const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
 
   /**
@@ -487,7 +518,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         return undefined;
       }
       if (opts.executor) {
-        let done: NewResult | undefined;
+        let done: ExecutorResult | undefined;
         try {
           done = await opts.executor({ backend: b, audio, key }, { softStop, hardStop });
         } catch (e) {
@@ -498,9 +529,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           budget.cancel(estimate);
           return undefined;
         }
-        budget.settle(estimate, done.status === 'ok' ? (done.costUsd ?? estimate) : 0);
+        const { httpStatus, configError, ...result } = done;
+        if (configError) {
+          budget.cancel(estimate);
+          throw configErrorOf(b, result.error ?? 'configuration error');
+        }
+        budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
-        return { row: store.putResult(done, owner), called: true };
+        noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
+        return { row: store.putResult(result, owner), called: true };
       }
       let latencyMs = 0;
       let outcome;
@@ -533,23 +570,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
       if (!outcome.ok && outcome.error instanceof BackendConfigError) {
         // Not this utterance's fault: store nothing (the rerun after the fix calls again) and stop the run.
-        throw new InputError(suite.file, undefined, `backend "${b.spec.name}": ${scrubString(outcome.error.message)} (nothing was stored for it; fix the configuration and rerun)`);
+        throw configErrorOf(b, outcome.error.message);
       }
       cell.called++;
       const err = outcome.ok ? null : describeError(outcome.error);
-      if (outcome.ok) h.ok++;
-      else {
-        const status = outcome.error instanceof BackendError ? outcome.error.status : undefined;
-        if (h.failed === 0) {
-          h.status = status;
-          h.first = scrubString((outcome.error as Error)?.message ?? String(outcome.error)).slice(0, 300);
-        } else if (status !== h.status) h.sameStatus = false;
-        h.failed++;
-        if (!h.stopped && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500 && h.failed >= SAME_4XX_STOP_AFTER) {
-          h.stopped = true;
-          progress.log(`${b.spec.name}: the first ${h.failed} calls all failed with HTTP ${h.status}; not calling it again in this run (${h.first})`);
-        }
-      }
+      noteHealth(
+        b,
+        outcome.ok,
+        outcome.error instanceof BackendError ? outcome.error.status : undefined,
+        outcome.ok ? '' : ((outcome.error as Error)?.message ?? String(outcome.error)),
+      );
       const row = store.putResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',

@@ -1,5 +1,5 @@
+import { makeOutputDir } from '../manifest/output.ts';
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
@@ -270,7 +270,7 @@ export class RunStore {
   /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
   constructor(readonly path: string) {
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') makeOutputDir(dirname(path), 'folder of the run store');
       this.db = new Database(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../manifest/errors.ts';
+import { InputErrors, InputError } from '../manifest/errors.ts';
 import { ConditionSpecSchema } from '../audio/conditions.ts';
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -248,6 +248,23 @@ function yamlPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
 }
 
+/** Every schema issue as its own file:line error (ordered by line), never just the first. */
+function issuesError(
+  file: string,
+  doc: ReturnType<typeof parseDocument>,
+  counter: LineCounter,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  prefix: ReadonlyArray<PropertyKey> = [],
+): InputError {
+  const errors = issues
+    .map((issue) => {
+      const path = [...prefix, ...issue.path];
+      return new InputError(file, lineOf(doc, counter, path), `${yamlPath(path)}: ${issue.message}`);
+    })
+    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return errors.length === 1 ? errors[0] : new InputErrors(errors);
+}
+
 /** Parses and validates a suite from YAML text. Errors name the file, line and YAML path. */
 export function parseSuite(text: string, file: string): Suite {
   const counter = new LineCounter();
@@ -264,11 +281,7 @@ export function parseSuite(text: string, file: string): Suite {
     throw new InputError(file, undefined, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   const parsed = SuiteSchema.safeParse(js);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more)` : '';
-    throw new InputError(file, lineOf(doc, counter, issue.path), `${yamlPath(issue.path)}: ${issue.message}${more}`);
-  }
+  if (!parsed.success) throw issuesError(file, doc, counter, parsed.error.issues);
   const raw = parsed.data;
 
   const base = dirname(resolve(file));
@@ -287,11 +300,7 @@ export function parseSuite(text: string, file: string): Suite {
     if (condNames.has(name)) throw new InputError(file, lineOf(doc, counter, ['conditions', i, 'name']), `conditions[${i}].name: duplicate condition "${name}"`);
     condNames.add(name);
     const checked = ConditionSpecSchema.safeParse({ name, ...spec });
-    if (!checked.success) {
-      const issue = checked.error.issues[0];
-      const path = ['conditions', i, ...issue.path];
-      throw new InputError(file, lineOf(doc, counter, path), `${yamlPath(path)}: ${issue.message}`);
-    }
+    if (!checked.success) throw issuesError(file, doc, counter, checked.error.issues, ['conditions', i]);
     return { name, spec: resolveStepPaths(spec, abs) };
   });
   if (!raw.includeClean && conditions.length === 0) {

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { NewResult, ResultKey } from '../run/store.ts';
+import type { ResultKey } from '../run/store.ts';
 import type { Suite } from '../run/suite.ts';
-import type { TranscribeExecutor } from '../run/engine.ts';
+import type { ExecutorResult, TranscribeExecutor } from '../run/engine.ts';
 import { resolveConditions } from '../run/conditions.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
@@ -33,7 +33,7 @@ interface Waiter {
   jobId: string;
   data: TranscribeJobData;
   attempts: number;
-  resolve(r: NewResult): void;
+  resolve(r: ExecutorResult): void;
   lastChecked: number;
 }
 
@@ -103,7 +103,7 @@ export class QueueCoordinator {
         backoff: { baseDelayMs: this.policy.baseDelayMs, maxDelayMs: this.policy.maxDelayMs, maxRetryAfterSec: this.policy.maxRetryAfterSec },
       };
       if (hardStop.aborted) return undefined;
-      const outcome = new Promise<NewResult>((resolve) => {
+      const outcome = new Promise<ExecutorResult>((resolve) => {
         const list = this.waiters.get(jobId) ?? [];
         list.push({ key, jobId, data, attempts: backend.retries + 1, resolve, lastChecked: Date.now() });
         this.waiters.set(jobId, list);
@@ -154,7 +154,7 @@ export class QueueCoordinator {
     if (this.waiters.get(jobId) !== waiting) return;
     this.waiters.delete(jobId);
     const key = waiting[0].key;
-    let row: NewResult;
+    let row: ExecutorResult;
     const r = job.returnvalue as TranscribeJobResult | null;
     if (state === 'completed' && r?.format === JOB_FORMAT) {
       this.perWorker.set(r.worker, (this.perWorker.get(r.worker) ?? 0) + 1);

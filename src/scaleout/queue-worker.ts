@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { AudioRef, Backend } from '../backends/types.ts';
+import { BackendConfigError, BackendError, type AudioRef, type Backend } from '../backends/types.ts';
 import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
 import { describeError, loadPlugins } from '../run/engine.ts';
 import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
@@ -147,7 +147,28 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     const attempts = job.attemptsMade + 1;
     if (!outcome.ok) {
       const msg = describeError(outcome.error);
-      if (!outcome.retryable) throw new UnrecoverableError(msg);
+      if (!outcome.retryable) {
+        // A permanent failure comes back as a failed result (not a failed job) so the coordinator's engine
+        // sees what a local run sees: the HTTP status (10 × one 4xx stops the backend) and whether it is a
+        // configuration error (stored nowhere; the run stops).
+        return {
+          format: JOB_FORMAT,
+          status: 'failed',
+          hypothesis: null,
+          words: null,
+          phones: null,
+          raw: null,
+          latencyMs: Math.round(latencyMs * 10) / 10,
+          costUsd: 0,
+          durationSec: audio.durationSec,
+          error: msg,
+          retryable: false,
+          attempts,
+          worker: id,
+          httpStatus: outcome.error instanceof BackendError ? (outcome.error.status ?? null) : null,
+          configError: outcome.error instanceof BackendConfigError,
+        };
+      }
       const retryAfterSec = (outcome.error as { retryAfterSec?: number })?.retryAfterSec;
       log(`${data.audio.id}: attempt ${attempts} failed (will retry if attempts remain): ${msg}`);
       throw new RetryableJobError(msg, retryAfterSec);

@@ -98,6 +98,10 @@ export interface TranscribeJobData {
 /** A worker's answer: the result row without its key (the coordinator knows it) plus who did it. */
 export type TranscribeJobResult = Omit<NewResult, keyof ResultKey> & {
   format: typeof JOB_FORMAT;
+  /** A permanent failure's HTTP status (the engine's dead-backend rule counts them as the local run does). */
+  httpStatus?: number | null;
+  /** The backend's configuration is wrong (BackendConfigError): the coordinator stores nothing and stops. */
+  configError?: boolean;
   /** `host:pid` of the worker that produced it. */
   worker: string;
 };

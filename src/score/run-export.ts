@@ -8,7 +8,8 @@
  * Rows of several backends and conditions live in one file; (backend, condition, id) is unique.
  * `ref`/`hyp` are the texts as scored (after the normaliser named in run.json).
  */
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { makeOutputDir } from '../manifest/output.ts';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
@@ -219,7 +220,7 @@ export function writeRunExport(dir: string, meta: RunMetaInput, utterances: read
     seen.add(k);
     lines.push(JSON.stringify(ExportedUtteranceSchema.parse(u)));
   }
-  mkdirSync(dir, { recursive: true });
+  makeOutputDir(dir);
   writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(parsed.data, null, 2) + '\n');
   writeFileSync(join(dir, RESULTS_FILE), lines.length ? lines.join('\n') + '\n' : '');
 }

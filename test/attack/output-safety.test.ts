@@ -25,7 +25,9 @@ describe('the CSV writer', () => {
     expect(csvCell(-0.5)).toBe('-0.5');
     expect(csvCell({ a: '=x' })).toBe('"{""a"":""=x""}"');
     expect(csvCell(`a${ESC}[31m`)).toBe('a\\x1b[31m');
-    expect(csvCell('two\nlines')).toBe('"two\nlines"');
+    // A line break inside a value is escaped like every other control character: one record, one line.
+    expect(csvCell('two\nlines')).toBe('two\\x0alines');
+    expect(csvCell('tab\there')).toBe('tab\\x09here');
   });
 
   it('escapeControl shows ESC, CR, C1 and bidi overrides; one line unless breaks are kept', () => {
@@ -69,6 +71,13 @@ describe('labels with control characters and formulas, end to end', () => {
     const cells = raw.out.split('\n').slice(1).filter(Boolean).flatMap((l) => l.split(','));
     expect(cells.some((c) => /^"?[=+@]/.test(c))).toBe(false);
     expect(readFileSync(join(dir, 'out', 'report', 'card.csv'), 'utf8')).toContain(`"'=HYPERLINK(`);
+    // The label's LF is escaped (\x0a), not left raw inside a quoted cell: every CSV record is one line.
+    for (const f of ['card.csv', 'card-model.csv']) {
+      const text = readFileSync(join(dir, 'out', 'report', f), 'utf8');
+      expect(text.split('\r\n').some((l) => l.includes('\n')), f).toBe(false);
+    }
+    expect(readFileSync(join(dir, 'out', 'report', 'card.csv'), 'utf8')).toContain('fake\\x0a');
+    expect(raw.out.trimEnd().split(/\r?\n/)).toHaveLength(9);
     expect(raw.out).toContain("'@cmd hello world");
   });
 });

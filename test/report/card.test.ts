@@ -84,7 +84,7 @@ describe('service card', () => {
     expect(cells[12]).toBe(`${(e.cer * 100).toFixed(1)}%`);
     expect(cells[13].startsWith(`+${((e.wer - expected[best].wer) * 100).toFixed(1)} pp [`)).toBe(true);
     expect(md).toContain('| Gap to rest [95% CI] | Adj. p vs rest (holm) | Flags |');
-    expect(md).toContain('Gap to best, descriptive [95% CI]');
+    expect(md).toContain('Gap to best adequate group, descriptive [95% CI]');
     expect(md).toContain('**Synthetic accents.**');
     expect(md).toMatch(/Corpus: fixture-corpus, hash sha256:abc123/);
     expect(md).toMatch(/Normaliser: basic version 1\. Alignment cost model: sclite/);

@@ -124,7 +124,11 @@ describe('model-based view', () => {
       if (g.group === 'scottish') {
         expect(c.reference).toBe(true);
         expect(c.p).toBeNull();
+      } else if (g.group === 'welsh') {
+        // 3 speakers: below the minimum cell, so "not enough data" (the fit keeps it; the card withholds its estimate).
+        expect(c).toMatchObject({ smallCell: true, rateRatio: null, p: null, unadjusted: null });
       } else {
+        expect(c.smallCell).toBe(false);
         expect(c.rateRatio).toEqual(g.rateRatio);
         expect(c.p).toBe(g.p);
       }
@@ -267,7 +271,8 @@ describe('publish mode and escaping', () => {
     const welshModel = c.models[0].groups.find((g) => g.group === 'welsh')!;
     expect(welshModel).toMatchObject({ suppressed: true, rateRatio: null, p: null, utterances: null });
     const text = renderMarkdown(c);
-    const welshRR = card.models[0].groups.find((g) => g.group === 'welsh')!.rateRatio;
+    const [fit] = groupRateRatios(utts, { groupBy: 'accent', covariates: ['duration', 'snr', 'condition'], family: 'poisson', se: 'CR1', referenceGroup: 'scottish' });
+    const welshRR = fit.groups.find((g) => g.group === 'welsh')!.rateRatio;
     expect(text).not.toContain(fmtRatio(welshRR));
     expect(text).toContain(`| welsh † | — | — | — |`);
     expect(renderModelCsv(c)).not.toContain(String(welshRR!.estimate));

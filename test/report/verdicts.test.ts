@@ -148,7 +148,7 @@ describe('verdict flags', () => {
     expect(scottish.flags).toEqual(['best', 'better-than-rest']);
     expect(scottish.gapToRest!.hi).toBeLessThan(0);
     expect(rows.find((r) => r.group === 'caribbean')!.flags).toEqual(['significant-gap']);
-    expect(renderMarkdown(card)).toMatch(/^\| scottish \|.*\| best, better than rest \|/m);
+    expect(renderMarkdown(card)).toMatch(/^\| scottish \|.*\| best adequate group, better than rest \|/m);
   });
 });
 

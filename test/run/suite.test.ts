@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSuite, parseSuite } from '../../src/run/suite.ts';
 import { resolveConditions } from '../../src/run/conditions.ts';
@@ -80,5 +80,30 @@ describe('suite files', () => {
     expect(errorOf('name: s\nmanifest: m\nmanifests: [a]\nbackends: [{type: t}]\n').message).toMatch(/not both/);
     expect(errorOf('name: s\nbackends: [{type: t}]\n').message).toMatch(/manifest/);
     expect(() => loadSuite('/nonexistent/suite.yaml')).toThrow(/suite\.yaml: suite file not found/);
+  });
+});
+
+describe('suite validation lists every error', () => {
+  it('each schema error on its own line with file:line and YAML path (was the first and "(and 2 more)")', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { cli } = await import('../helpers/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'suite-errors-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'name: bad\nmanifest: m.jsonl\nbootstrap: { B: -5 }\nminCell: { speakers: 0 }\nbackends:\n  - { type: pocketsphinx }\ncorrection: bonferroni\n',
+    );
+    writeFileSync(join(dir, 'm.jsonl'), '{"id":"u1","text":"hello","speaker":"s1"}\n');
+    const r = await cli('validate', join(dir, 'm.jsonl'), '--suite', file);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `asrfair: ${file}:3: bootstrap.B: Too small: expected number to be >0`,
+      `asrfair: ${file}:4: minCell.speakers: Too small: expected number to be >0`,
+      `asrfair: ${file}:7: correction: Invalid option: expected one of "holm"|"bh"`,
+    ]);
+    expect(r.stderr).not.toMatch(/and \d+ more/);
+    expect(() => parseSuite(readFileSync(file, 'utf8'), file)).toThrow(InputError);
   });
 });

@@ -1,5 +1,6 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { adapt, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
@@ -111,7 +112,7 @@ export function registerAdapt(program: Command): void {
           mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
         });
-        mkdirSync(out, { recursive: true });
+        makeOutputDir(out);
         writeFileSync(join(out, 'remedy.md'), adaptMarkdown(result) + '\n');
         writeFileSync(join(out, 'remedy.html'), adaptHtml(result));
         writeFileSync(join(out, 'remedy.json'), adaptJson(result));

@@ -1,23 +1,27 @@
+import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
-import { parseCorrection, parseList, parseNumberFlag } from '../../report/options.ts';
+import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
+import { parseList, parseStatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 
 interface CompareFlags {
-  groupBy: string;
+  groupBy?: string;
   backendA?: string;
   backendB?: string;
   condition?: string;
   format?: string;
   out?: string;
-  bootstrap: string;
-  seed: string;
-  correction: string;
+  bootstrap?: string;
+  seed?: string;
+  minSpeakers?: string;
+  minWords?: string;
+  correction?: string;
 }
+
+const RUN = "(default: run A's, from run.json)";
 
 export function registerCompare(program: Command): void {
   program
@@ -25,36 +29,41 @@ export function registerCompare(program: Command): void {
     .description('Paired comparison of two runs (or backends) on shared utterances: per-group WER A, B, difference with paired bootstrap CI, sign and MAPSSWE tests')
     .argument('<runA>', 'run export of system A')
     .argument('<runB>', 'run export of system B (may be the same folder with another --backend-b)')
-    .option('--group-by <key>', 'label key to group by', 'accent')
+    .option('--group-by <key>', `label key to group by ${RUN}`)
     .option('--backend-a <key>', 'backend of run A (key or name; needed when the run has several)')
     .option('--backend-b <key>', 'backend of run B')
     .option('--condition <list>', 'conditions to compare, comma separated (default: all shared)')
     .option('--format <list>', 'also write md and/or json files into --out')
     .option('--out <dir>', 'output folder for --format', '.')
-    .option('--bootstrap <n>', 'paired bootstrap resamples', '2000')
-    .option('--seed <n>', 'seed', '1')
-    .option('--correction <method>', 'correction across groups: holm or bh', 'holm')
+    .option('--bootstrap <n>', `paired bootstrap resamples ${RUN}`)
+    .option('--seed <n>', `seed ${RUN}`)
+    .option('--min-speakers <n>', `minimum speakers of a tested group; smaller ones are "not enough data" ${RUN}`)
+    .option('--min-words <n>', `minimum reference words of a tested group ${RUN}`)
+    .option('--correction <method>', `correction across groups: holm or bh ${RUN}`)
     .action((runA: string, runB: string, flags: CompareFlags) => {
       const formats = parseList(flags.format);
       for (const f of formats) if (f !== 'md' && f !== 'json') throw new UsageError(`--format: compare writes md or json, not "${f}"`);
+      // The output folder is checked before any work: a bad --out is one line, not a lost computation.
+      const dir = resolve(flags.out ?? '.');
+      if (formats.length) makeOutputDir(dir);
       const a = loadRunForReport(runA);
       const b = loadRunForReport(runB);
+      const given = parseStatFlags({
+        groupBy: flags.groupBy, bootstrap: flags.bootstrap, seed: flags.seed, minSpeakers: flags.minSpeakers, minWords: flags.minWords, correction: flags.correction,
+      });
+      const { notes, ...settings } = compareOptionsForRuns(a, b, given);
       const c = compareRuns(a, b, {
-        groupBy: flags.groupBy,
+        ...settings,
         backendA: flags.backendA,
         backendB: flags.backendB,
         conditions: flags.condition ? parseList(flags.condition) : undefined,
-        bootstrap: parseNumberFlag('--bootstrap', flags.bootstrap, { integer: true, min: 100, max: 1_000_000 }),
-        seed: parseNumberFlag('--seed', flags.seed, { integer: true, min: 0 }),
-        correction: parseCorrection(flags.correction),
       });
+      c.notes.unshift(...notes);
       process.stdout.write(escapeControl(renderCompareText(c), true));
       if (formats.length) {
-        const dir = resolve(flags.out ?? '.');
-        mkdirSync(dir, { recursive: true });
         for (const f of formats) {
           const path = join(dir, f === 'md' ? 'compare.md' : 'compare.json');
-          writeFileSync(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
+          writeOutputFile(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
           process.stdout.write(`wrote ${path}\n`);
         }
       }

@@ -1,18 +1,18 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
-import { loadSuite } from '../../run/suite.ts';
 import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
 import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo } from '../../report/planted-glass.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
-import { compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
+import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPctInterval } from '../../report/format.ts';
 import { UsageError } from '../../manifest/errors.ts';
 
@@ -124,12 +124,12 @@ async function runPart(
   const summary = await runCommand(suitePath, { store: flags.store, out: dir, progress: flags.progress, drainSec: 30, limit, say: log });
   if (summary.status === 'interrupted') return 'interrupted';
   const loaded: LoadedRun = loadRunForReport(dir);
-  const settings = loadSuite(suitePath);
   // The card follows the run's recorded settings (the suite's), exactly as `asrfair report <run>` does.
   const { card, files } = writeRunCard(dir, { toolVersion: version });
   let compare: RunComparison | undefined;
   if (p.id === 'real-vendors') {
-    compare = compareRuns(loaded, loaded, { groupBy: settings.groupBy[0], backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1], bootstrap: settings.bootstrap.B, seed: settings.seed });
+    const { notes: _notes, ...recorded } = compareOptionsForRuns(loaded, loaded);
+    compare = compareRuns(loaded, loaded, { ...recorded, backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1] });
     writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
     writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
   }
@@ -184,7 +184,7 @@ export function registerDemo(program: Command): void {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
     const out = resolve('reports', 'demo', 'latest');
-    mkdirSync(out, { recursive: true });
+    makeOutputDir(out);
     const version = program.version() ?? 'unknown';
     const results: PartResult[] = [];
     for (const p of PARTS) {

@@ -1,3 +1,4 @@
+import { beginOutputFile, commitOutputFile, discardOutputFile } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
@@ -46,12 +47,26 @@ export function registerExport(program: Command): void {
         }
         // `asrfair export … | head` closes the pipe early: that is not an error.
         if (!flags.output) process.stdout.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' ? process.exit(0) : undefined));
-        const out = flags.output ? createWriteStream(flags.output) : process.stdout;
-        const n = await dumpRun(store, runId, flags.format, out, { allowIncomplete: flags.allowIncomplete });
-        if (flags.output) {
-          (out as ReturnType<typeof createWriteStream>).end();
+        if (!flags.output) {
+          await dumpRun(store, runId, flags.format, process.stdout, { allowIncomplete: flags.allowIncomplete });
+          return;
+        }
+        // Written to <file>.partial and renamed when complete: a failure names the file and leaves nothing.
+        const tmp = beginOutputFile(flags.output, 'export file');
+        const out = createWriteStream(tmp);
+        let failure: Error | undefined;
+        out.on('error', (e) => void (failure ??= e));
+        try {
+          const n = await dumpRun(store, runId, flags.format, out, { allowIncomplete: flags.allowIncomplete });
+          if (failure) throw failure;
+          out.end();
           await once(out, 'finish');
+          commitOutputFile(tmp, flags.output, 'export file');
           process.stderr.write(`${flags.output}: ${n} rows of run ${runId}\n`);
+        } catch (e) {
+          out.destroy();
+          discardOutputFile(tmp);
+          throw e;
         }
       } finally {
         store.close();

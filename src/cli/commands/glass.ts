@@ -1,6 +1,7 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readLines } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
@@ -115,7 +116,7 @@ export function registerGlass(program: Command): void {
         confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
       });
-      mkdirSync(f.out, { recursive: true });
+      makeOutputDir(f.out);
       const written: string[] = [];
       const write = (name: string, body: string) => {
         writeFileSync(join(f.out, name), body);

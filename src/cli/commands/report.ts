@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { groupOf } from '../../manifest/schema.ts';
 import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
@@ -45,6 +46,8 @@ export function registerReport(program: Command): void {
       const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
       const loaded = loadRunForReport(run);
       refuseIncomplete(loaded.meta, run, flags.allowIncomplete);
+      const outDir = flags.out ?? `${loaded.dir}/report`;
+      makeOutputDir(outDir); // before the statistics: a bad --out is one line, not a lost computation
       const options = cardOptionsForRun(loaded.meta, given);
       const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
       if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
@@ -52,7 +55,6 @@ export function registerReport(program: Command): void {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }
       const card = buildServiceCard(loaded.meta, loaded.utterances, { ...options, publish: Boolean(flags.publish), toolVersion: program.version() ?? 'unknown' });
-      const outDir = flags.out ?? `${loaded.dir}/report`;
       const files = writeReport(card, loaded, outDir, formats, {
         embedAudio: Boolean(flags.embedAudio),
         drillLimit,

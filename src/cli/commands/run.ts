@@ -1,3 +1,4 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -141,6 +142,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const out = flags.say ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = (s: string) => process.stderr.write(s + '\n');
   const scale = await setupScaleOut(suite, flags, err);
+  // A given --out is checked before any call is made (the default one depends on the run id).
+  if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
   const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
   const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };

@@ -1,5 +1,6 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../../manifest/errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
@@ -341,7 +342,7 @@ export function registerScore(program: Command): void {
                 ? renderLur(res, title, lf?.labelInfo)
                 : renderSgml(res, title, sg?.system.refFile ?? refPath, sg?.system.hypFile ?? hypPath);
         if (flags.outDir) {
-          mkdirSync(flags.outDir, { recursive: true });
+          makeOutputDir(flags.outDir);
           const path = join(flags.outDir, `${basename(title) || 'sgml'}.${r}`);
           writeFileSync(path, text);
           process.stdout.write(escapeControl(`Wrote ${path}\n`, true));

@@ -1,6 +1,6 @@
 /** Corpus importers: each turns a corpus in its published layout into manifest utterances. */
-import { dirname, resolve } from 'node:path';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { beginOutputFile, commitOutputFile, discardOutputFile } from '../../manifest/output.ts';
+import { writeFile } from 'node:fs/promises';
 import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
@@ -108,8 +108,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     note: (m) => void notes.push(m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
-  await mkdir(dirname(resolve(opts.out)), { recursive: true });
-  const tmp = `${opts.out}.partial`;
+  const tmp = beginOutputFile(opts.out, 'manifest');
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
@@ -127,10 +126,13 @@ export async function importToManifest(format: string, input: string, opts: Impo
     if (seen.size === 0) throw new InputError(input, undefined, `no utterances found for format ${format}`);
     ok = true;
   } finally {
-    await writer.close();
-    if (!ok) await unlink(tmp).catch(() => undefined);
+    await writer.close().catch((e: unknown) => {
+      if (ok) throw e;
+    }).finally(() => {
+      if (!ok) discardOutputFile(tmp);
+    });
   }
-  await rename(tmp, opts.out);
+  commitOutputFile(tmp, opts.out, 'manifest');
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
     annotationsFile = `${opts.out.replace(/\.jsonl$/, '')}.annotations.json`;

@@ -1,3 +1,4 @@
+import { makeOutputDir } from '../../manifest/output.ts';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -118,7 +119,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   const dict = stressedDictionary();
   const outDir = resolve(opts.outDir);
   const audioDir = join(outDir, 'audio');
-  mkdirSync(audioDir, { recursive: true });
+  makeOutputDir(audioDir);
 
   interface Job {
     utt: PlantedUtterance;

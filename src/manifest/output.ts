@@ -1,0 +1,119 @@
+/**
+ * Output paths every command writes to (`-o`, `--out`, `--store`): one helper so that a bad path is one
+ * clear line naming it (an InputError: exit 2), never a stack trace or a hang, and nothing half-written
+ * is left behind.
+ *
+ * Why not `mkdirSync(dir, { recursive: true })`: on Node 20 it loops forever when a parent exists but
+ * refuses children (e.g. `/proc/x`), and its EEXIST on a file says nothing useful. Files are written to
+ * `<path>.partial` (created up front, so an unwritable place fails before any work) and renamed into
+ * place; a failure removes the partial file.
+ */
+import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InputError } from './errors.ts';
+
+const REASONS: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder, not a file',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'name too long',
+  ELOOP: 'too many symbolic links',
+};
+
+function reason(e: unknown): string {
+  const code = String((e as NodeJS.ErrnoException)?.code ?? '');
+  return REASONS[code] ?? (code || (e as Error)?.message || String(e));
+}
+
+function kindOf(path: string): 'dir' | 'file' | 'none' {
+  try {
+    return statSync(path).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return 'none';
+  }
+}
+
+/**
+ * Creates the folder `dir` and any missing parents, one level at a time. Throws an InputError naming
+ * `dir` when it (or a parent) is a file, or a level cannot be created (read-only, /proc, permissions).
+ * `what` names the folder in the message, e.g. "output folder".
+ */
+export function makeOutputDir(dir: string, what = 'output folder'): void {
+  const abs = resolve(dir);
+  const missing: string[] = [];
+  let p = abs;
+  for (;;) {
+    const k = kindOf(p);
+    if (k === 'dir') break;
+    if (k === 'file') {
+      throw new InputError(dir, undefined, p === abs ? `cannot use as the ${what}: it is a file, not a folder` : `cannot create the ${what}: ${p} is a file, not a folder`);
+    }
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const m of missing) {
+    try {
+      mkdirSync(m);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST' && kindOf(m) === 'dir') continue;
+      throw new InputError(dir, undefined, `cannot create the ${what}: ${reason(e)}${m !== abs ? ` (at ${m})` : ''}`);
+    }
+  }
+}
+
+/**
+ * Checks that `path` can become an output file: not a folder, its folder created (makeOutputDir), and
+ * `<path>.partial` creatable there. Returns the partial path (created, empty): write it, then
+ * `commitOutputFile`; on failure `discardOutputFile`. Throws an InputError naming `path`.
+ */
+export function beginOutputFile(path: string, what = 'output file'): string {
+  if (kindOf(path) === 'dir') throw new InputError(path, undefined, `is a folder: the ${what} needs a file name`);
+  makeOutputDir(dirname(resolve(path)), `folder of the ${what}`);
+  const tmp = `${path}.partial`;
+  try {
+    if (kindOf(tmp) === 'dir') throw Object.assign(new Error('partial is a folder'), { code: 'EISDIR' });
+    closeSync(openSync(tmp, 'w'));
+  } catch (e) {
+    throw new InputError(path, undefined, `cannot write the ${what}: ${reason(e)}`);
+  }
+  return tmp;
+}
+
+/** Renames the finished `tmp` (from beginOutputFile) onto `path`; removes it and names `path` on failure. */
+export function commitOutputFile(tmp: string, path: string, what = 'output file'): void {
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    discardOutputFile(tmp);
+    throw new InputError(path, undefined, `cannot write the ${what}: ${reason(e)}`);
+  }
+}
+
+/** Removes a partial output file (never a folder); silent when it is already gone. */
+export function discardOutputFile(tmp: string): void {
+  try {
+    if (lstatSync(tmp).isFile()) rmSync(tmp, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Writes `data` to `path` atomically (partial file, then rename); errors name `path` (InputError). */
+export function writeOutputFile(path: string, data: string | Uint8Array, what = 'output file'): void {
+  const tmp = beginOutputFile(path, what);
+  try {
+    writeFileSync(tmp, data);
+  } catch (e) {
+    discardOutputFile(tmp);
+    throw new InputError(path, undefined, `cannot write the ${what}: ${reason(e)}`);
+  }
+  commitOutputFile(tmp, path, what);
+}
