@@ -15,7 +15,8 @@ export function remedyRows(r: CardRemedy): string[][] {
   if (!r.report) return [];
   return r.report.groups.map((g) => [
     g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
-    fmtGap(g.change), g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+    fmtGap(g.change),
+    Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
   ]);
 }
 
@@ -38,6 +39,9 @@ export function remedySentences(r: CardRemedy): string[] {
   if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
   out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
+  // A one-speaker group has no paired interval (speakers are the resampled unit): it cannot be found worse.
+  const untested = x.groups.filter((g) => Number.isNaN(g.change.lo)).map((g) => g.group);
+  if (untested.length) out.push(`Not tested (one speaker, no interval): ${untested.join(', ')}.`);
   out.push(
     `Paired speaker-cluster bootstrap (${x.resamples} resamples, seed ${x.seed}): speakers resampled within each group, both recognisers scored on the same draws; ` +
       `worst-group and gap changes from one stratified bootstrap. The same per-group numbers as \`asrfair compare\` of ${r.after.name} (A) and ${r.before.name} (B) with this B and seed.`,
