@@ -57,6 +57,17 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
     const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags)`);
     lines.push(`| ${KIND_NAMES[v.kind]} | ${found} of ${visible} | ${pct(v.precision)} | ${Number.isNaN(v.precisionByPhone) ? '—' : `${(100 * v.precisionByPhone).toFixed(0)}%`} |`);
   }
+  const nFlags = validation.reduce((a, v) => a + v.flags, 0);
+  if (nFlags === 0) {
+    const spk = corpus.groups[0]?.speakers.length ?? 0;
+    lines.push(
+      '',
+      `**Nothing reached significance at this size** (${spk} speakers per group, ${corpus.utterances.length} utterances): the planted effects are large ` +
+        '(see the site signals of `bench/glass-validation.ts`), but speaker-cluster tests over every (group, confusion) pair, with Benjamini–Hochberg, ' +
+        'need more speakers: the validation bench recovers the phone-loop rules at 12 speakers per group. Run `asrfair demo --sentences 40` or the bench for more power. ' +
+        'A glass box that flags nothing on a small corpus is not evidence that the accents are served alike.',
+    );
+  }
   lines.push('', confusableMarkdown(report));
   return lines.join('\n');
 }
