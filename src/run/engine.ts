@@ -625,7 +625,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let audioError: string | null = null;
     let qc: AudioQC | undefined;
     if (!hasAudio(entry)) {
-      audio = { id: entry.id, path: '', wav16k: '', sha256: TEXT_ONLY_KEY, durationSec: 0 };
+      audio = {
+        id: entry.id,
+        path: '',
+        wav16k: '',
+        sha256: TEXT_ONLY_KEY,
+        durationSec: 0,
+        ...(entry.start !== undefined ? { start: entry.start } : {}),
+        ...(entry.end !== undefined ? { end: entry.end } : {}),
+      };
     } else {
       if (!(await audioSem.acquire(hardStop))) return;
       try {

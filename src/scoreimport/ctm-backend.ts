@@ -14,7 +14,7 @@ import { basename, resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { registerBackend } from '../backends/registry.ts';
 import { OptionReader } from '../backends/options.ts';
-import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from '../backends/types.ts';
+import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from '../backends/types.ts';
 import { readCtm, readStm, unitsToText } from '../score/stm.ts';
 import { assignUnitsToSegments, isIgnoredSegment } from '../score/longform.ts';
 import { stmFold, stmSegmentId } from './stm-import.ts';
@@ -40,7 +40,7 @@ export class CtmBackend implements Backend {
   readonly keyByUtteranceId = true;
   readonly key: string;
   private readonly sha: string;
-  private answers = new Map<string, { text: string; line?: number }>();
+  private answers = new Map<string, { text: string; begin: number; end: number; line?: number }>();
   private ignoredWords = 0;
 
   private constructor(readonly options: CtmBackendOptions) {
@@ -66,7 +66,7 @@ export class CtmBackend implements Backend {
           b.ignoredWords += units.length;
           return;
         }
-        b.answers.set(stmSegmentId(seg, i), { text: unitsToText(units), ...(units[0] ? { line: units[0].line } : {}) });
+        b.answers.set(stmSegmentId(seg, i), { text: unitsToText(units), begin: seg.begin, end: seg.end, ...(units[0] ? { line: units[0].line } : {}) });
       });
     }
     return b;
@@ -93,6 +93,15 @@ export class CtmBackend implements Backend {
   async transcribe(audio: AudioRef): Promise<Transcript> {
     const a = this.answers.get(audio.id);
     if (!a) throw new BackendError(`no segment ${audio.id} in ${this.options.stm} (ids come from asrfair import stm of that file)`, false);
+    // Ids are segment indexes, so a manifest imported from another stm (segments added or removed) would pair its
+    // references with other segments' words: the utterance's times must be the segment's (else a configuration
+    // error: the run stops, storing nothing).
+    const off = (x: number | undefined, y: number) => x !== undefined && Math.abs(x - y) > 1e-6;
+    if (off(audio.start, a.begin) || off(audio.end, a.end)) {
+      throw new BackendConfigError(
+        `segment ${audio.id} of ${this.options.stm} is ${a.begin}-${a.end}, but the manifest has ${audio.start ?? '?'}-${audio.end ?? '?'}: the manifest was not imported from this stm`,
+      );
+    }
     return { text: a.text, raw: { file: basename(this.options.file), ...(a.line ? { line: a.line } : {}) } };
   }
 }

@@ -114,6 +114,22 @@ describe.skipIf(!have)('asrfair import stm + ctm backend: run and report give sc
     expect(keys.stderr).toMatch(/lvc_ref\.stm:6: segment has 2 labels <O,WA> but --label-keys names 1/);
   });
 
+  it('a manifest imported from another stm is not paired with the wrong segments (ids are segment indexes)', async () => {
+    // lvc_refr.stm lacks lvc_ref.stm's first segments: its 2347_a_0000 is another segment of lvc_ref.stm.
+    const manifest = join(dir, 'refr.jsonl');
+    expect(cli('import', 'stm', join(TSCLITE_DIR, 'lvc_refr.stm'), '-o', manifest).status).toBe(0);
+    const suite = join(dir, 'mismatch.yaml');
+    writeFileSync(
+      suite,
+      `name: mm\nmanifest: ${manifest}\nnormaliser: none\nbootstrap: { B: 200 }\nbackends:\n  - { type: ctm, options: { file: ${join(TSCLITE_DIR, 'lvc_hyp.ctm')}, stm: ${join(TSCLITE_DIR, 'lvc_ref.stm')} } }\n`,
+    );
+    // A configuration error: one line naming the segment and both times, exit 2, nothing stored.
+    const r = cli('run', suite, '--store', join(dir, 'store-mm.sqlite'), '--out', join(dir, 'export-mismatch'), '--no-gate');
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/segment 2347_a_0000 of .*lvc_ref\.stm is 1\.06-3\.47, but the manifest has 103\.55-109\.17: the manifest was not imported from this stm/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
   it('a ctm backend under markup: none is refused (its alternations would be scored as brace words)', () => {
     const yaml = (markup: string) => `name: s\nmanifest: m.jsonl\nmarkup: ${markup}\nbackends:\n  - { type: ctm, options: { file: h.ctm, stm: r.stm } }\n`;
     expect(() => parseSuite(yaml('none'), join(dir, 's.yaml'))).toThrow(/backends\.0\.type|backends\[0\]/);
