@@ -114,3 +114,28 @@ describe('inputs that are folders', () => {
     expect(r.stderr).toContain('is a folder, not a file');
   });
 });
+
+describe('score -O and --json', () => {
+  it('a bad -O or --json is one line before any scoring (was: the summary on stdout, then the error)', async () => {
+    const ref = join(dir, 'r.trn');
+    const hyp = join(dir, 'h.trn');
+    writeFileSync(ref, 'a b c (s-1)\n');
+    writeFileSync(hyp, 'a x c (s-1)\n');
+    const o = await cli('score', '--ref', ref, '--hyp', hyp, '-o', 'sum,pra', '-O', join(aFile, 'out'));
+    expectOneLine(o, join(aFile, 'out'));
+    expect(o.stdout).toBe('');
+    const target = join(dir, 'json-folder');
+    mkdirSync(target);
+    const j = await cli('score', '--ref', ref, '--hyp', hyp, '--json', target);
+    expectOneLine(j, target);
+    expect(j.stdout).toBe('');
+    if (HAS_PROC) {
+      const p = await cli('score', '--ref', ref, '--hyp', hyp, '--json', '/proc/asrfair-x/s.json');
+      expectOneLine(p, '/proc/asrfair-x');
+      expect(p.stdout).toBe('');
+    }
+    const good = await cli('score', '--ref', ref, '--hyp', hyp, '-o', 'sum,pra', '-O', join(dir, 'sc'), '--json', join(dir, 'sc', 's.json'));
+    expect(good.code, good.stderr).toBe(0);
+    expect(readdirSync(join(dir, 'sc')).sort()).toEqual(['h.trn.pra', 's.json']);
+  });
+});

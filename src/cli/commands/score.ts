@@ -1,6 +1,5 @@
-import { makeOutputDir } from '../../manifest/output.ts';
+import { beginOutputFile, discardOutputFile, makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../../manifest/errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
@@ -179,7 +178,7 @@ export function registerScore(program: Command): void {
     .option('-c, --char-align [mods]', 'score characters, not words (= sclite -c); mods: NOASCII (keep ASCII words whole), DH (delete hyphens), comma-separated')
     .option('--cer', 'also align characters for CER (jiwer-style, spaces counted; costs about 5x the word alignment)')
     .option('-o, --output <reports>', `reports, comma-separated: ${REPORT_NAMES.join(', ')} (sclite names; default sum)`, 'sum')
-    .option('-O, --out-dir <dir>', 'write each report to <dir>/<hyp file name>.<report> instead of stdout')
+    .option('-O, --out-dir <dir>', 'write each report but sum to <dir>/<hyp file name>.<report> instead of stdout (sum stays on stdout)')
     .option('--normaliser <name>', 'text normaliser applied to both sides: none | basic | english', 'none')
     .option('--costs <model>', 'alignment costs: sclite (3/3/4, agrees with sclite) | unit (1/1/1)', 'sclite')
     .option('--json <file>', 'also write the full result as JSON')
@@ -258,6 +257,9 @@ export function registerScore(program: Command): void {
       const reports = flags.output.split(/[\s,]+/).filter(Boolean);
       for (const r of reports) if (!isReportName(r)) throw new UsageError(`-o/--output: unknown report "${r}" (known: ${REPORT_NAMES.join(', ')})`);
       const charAlign = charAlignFlag(flags.charAlign);
+      // Output paths are checked before any scoring: a bad -O or --json is one line naming it (exit 2), no report first.
+      if (flags.outDir && reports.some((r) => r !== 'sum')) makeOutputDir(flags.outDir);
+      if (flags.json) discardOutputFile(beginOutputFile(flags.json, 'JSON file'));
       if (flags.wordWeights !== undefined && flags.timeMediated) throw new UsageError('-w/--word-weights and -T/--time-mediated each choose the word distance: use one');
       const wordWeights = flags.wordWeights === undefined ? undefined : loadWordWeights(flags.wordWeights);
       const common = {
@@ -342,9 +344,8 @@ export function registerScore(program: Command): void {
                 ? renderLur(res, title, lf?.labelInfo)
                 : renderSgml(res, title, sg?.system.refFile ?? refPath, sg?.system.hypFile ?? hypPath);
         if (flags.outDir) {
-          makeOutputDir(flags.outDir);
           const path = join(flags.outDir, `${basename(title) || 'sgml'}.${r}`);
-          writeFileSync(path, text);
+          writeOutputFile(path, text, 'report');
           process.stdout.write(escapeControl(`Wrote ${path}\n`, true));
         } else process.stdout.write(`\n${text}`);
       }
@@ -354,7 +355,7 @@ export function registerScore(program: Command): void {
           : cc
             ? { timeMediated: cc.timeMediated, timeFaults: cc.timeFaults }
             : {};
-        writeFileSync(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`);
+        writeOutputFile(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`, 'JSON file');
       }
     });
 }
