@@ -17,6 +17,7 @@
  * an unknown evaluation letter, or a PATH outside a SPEAKER is an InputError naming file:line.
  */
 import { readLines } from '../manifest/jsonl.ts';
+import { linesOf, type TextEncoding } from './trn.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { AlignOp } from './types.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
@@ -85,14 +86,19 @@ export function parsePathWords(line: string, file: string, lineNo: number): Alig
 }
 
 /** Reads an sclite SGML alignment file and summarises it (see the top of this file). */
-export async function scoreSgml(path: string, opts: Pick<ScorerOptions, 'confusions' | 'keepAlignments'> = {}): Promise<SgmlResult> {
-  const scorer = new UtteranceScorer({ ...opts, chars: false }, 'delete');
+export async function scoreSgml(
+  path: string,
+  opts: Pick<ScorerOptions, 'confusions' | 'keepAlignments'> & { encoding?: TextEncoding } = {},
+): Promise<SgmlResult> {
+  const { encoding, ...scorerOpts } = opts;
+  const scorer = new UtteranceScorer({ ...scorerOpts, chars: false }, 'delete');
   const labelInfo: StmLabel[] = [];
   let system: SgmlResult['system'] | undefined;
   let systemLine = 0;
   let speaker: string | undefined;
   let path_: { attrs: Map<string, string>; line: number; words?: AlignOp[] } | undefined;
-  for await (const { line, text } of readLines(path)) {
+  // sclite -P -e gb reads the GB2312 sgml sclite -e gb writes; UTF-8 otherwise.
+  for await (const { line, text } of encoding === 'gb2312' ? linesOf(path, 'gb2312') : readLines(path)) {
     const t = text.trim();
     if (t === '') continue;
     if (path_ && !t.startsWith('</PATH')) {

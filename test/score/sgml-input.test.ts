@@ -55,6 +55,26 @@ describe.skipIf(!have)('sclite sgml read back against sclite -P', () => {
   });
 });
 
+describe.skipIf(!have)('GB2312 sgml (sclite -e gb -o sgml) read back with -e gb', () => {
+  it("mand: --sgml -e gb gives sclite -P -e gb's rows (was: 'line is not valid UTF-8', -e ignored)", async () => {
+    const r = spawnSync(SCLITE, ['-e', 'gb', '-r', 'mand_ref.stm', 'stm', '-h', 'mand_hyp.ctm', 'ctm', '-o', 'sgml', 'stdout'], { cwd: TSCLITE_DIR });
+    expect(r.status).toBe(0);
+    const f = join(dir, 'mand.sgml');
+    writeFileSync(f, r.stdout);
+    const p = spawnSync(SCLITE, ['-P', '-e', 'gb', '-o', 'sum', 'rsum', 'stdout'], { encoding: 'utf8', input: readFileSync(f) });
+    expect(p.status, p.stderr).toBe(0);
+    const theirs = parseScliteOutput(p.stdout).rawSpeakers.map((x) => [x.speaker, x.sentences, x.words, x.corr, x.sub, x.del, x.ins, x.sentErr]);
+    const res = await scoreSgml(f, { encoding: 'gb2312' });
+    const mine = res.speakers.rows().map((s) => [s.speaker, s.sentences, s.counts.ref, s.counts.hits, s.counts.sub, s.counts.del, s.counts.ins, s.sentenceErrors]);
+    expect(theirs.length).toBeGreaterThan(1);
+    expect(mine).toEqual(theirs);
+    const cli = spawnSync(process.execPath, [BIN, 'score', '--sgml', f, '-e', 'gb'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/reference words: 37 /);
+    await expect(scoreSgml(f)).rejects.toThrow(/not valid UTF-8/);
+  });
+});
+
 describe('sgml input: bad files and CLI usage', () => {
   it('names file:line for a bad word list, a PATH outside a SPEAKER, a second SYSTEM, a file that is not sgml', async () => {
     const f = join(dir, 'bad.sgml');

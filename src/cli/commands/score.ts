@@ -279,7 +279,7 @@ export function registerScore(program: Command): void {
           fragments: !!flags.fragments,
         },
       };
-      const sg: SgmlResult | undefined = sgmlIn ? await scoreSgml(flags.sgml!, { confusions: topK > 0, keepAlignments: common.keepAlignments }) : undefined;
+      const sg: SgmlResult | undefined = sgmlIn ? await scoreSgml(flags.sgml!, { confusions: topK > 0, keepAlignments: common.keepAlignments, encoding }) : undefined;
       const timeFaults = flags.keepTimeFaults ? ('keep' as const) : ('error' as const);
       const cc: CtmCtmResult | undefined = ctmRef && !sg ? await scoreCtmCtm(refPath, hypPath, { ...common, timeFaults, timeMediated: !!flags.timeMediated }) : undefined;
       const lf: LongformResult | undefined = longform && !ctmRef && !sg ? await scoreStmCtm(refPath, hypPath, { ...common, timeFaults, reduce }) : undefined;
