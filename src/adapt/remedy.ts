@@ -23,7 +23,9 @@ export interface RemedyGroup {
   after: number;
   /** after − before, paired speaker bootstrap (negative = better). */
   change: Interval;
-  /** Interval of the change lies wholly above 0. */
+  /** Fewer speakers or reference words than `minCell`: no verdict, left out of the worst-group and gap figures. */
+  smallCell: boolean;
+  /** Interval of the change lies wholly above 0 (never for a small cell). */
   significantlyWorse: boolean;
   significantlyBetter: boolean;
   paired: PairedResult;
@@ -47,6 +49,8 @@ export interface RemedyReport {
   gapChange: Interval;
   /** Share of the gap closed: 1 − gapAfter / gapBefore. */
   gapClosed: number;
+  /** Which groups the worst-group and gap figures range over: `adequate` (not small cells) or `all` (fewer than two adequate). */
+  worstAmong: 'adequate' | 'all';
   /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
   pair?: { target: string; reference: string; gapBefore: number; gapAfter: number; change: Interval; closed: number };
   noGroupSignificantlyWorse: boolean;
@@ -62,7 +66,17 @@ const errs = (u: ScoredUtterance) => u.words.sub + u.words.del + u.words.ins;
 export function remedyReport(
   before: readonly ScoredUtterance[],
   after: readonly ScoredUtterance[],
-  opts: { groupBy: string; beforeName: string; afterName: string; resamples?: number; seed?: number; level?: number; pair?: { target: string; reference: string } },
+  opts: {
+    groupBy: string;
+    beforeName: string;
+    afterName: string;
+    resamples?: number;
+    seed?: number;
+    level?: number;
+    pair?: { target: string; reference: string };
+    /** The card's minimum cell: smaller groups get no verdict and stay out of the worst-group and gap figures (as in `compare`). */
+    minCell?: { speakers: number; words: number };
+  },
 ): RemedyReport {
   const resamples = opts.resamples ?? 2000;
   const seed = opts.seed ?? 1;
@@ -74,18 +88,23 @@ export function remedyReport(
     pairs.map((p) => p.a),
     { resamples, seed, level, groupBy: opts.groupBy },
   );
-  const groups: RemedyGroup[] = (cmp.groups ?? []).map((g) => ({
-    group: g.group,
-    speakers: g.speakers,
-    utterances: g.utterances,
-    words: pairs.filter((p) => groupOf(p.a, opts.groupBy) === g.group).reduce((s, p) => s + p.a.words.ref, 0),
-    before: g.werB,
-    after: g.werA,
-    change: g.diff,
-    significantlyWorse: g.diff.lo > 0,
-    significantlyBetter: g.diff.hi < 0,
-    paired: g,
-  }));
+  const groups: RemedyGroup[] = (cmp.groups ?? []).map((g) => {
+    const words = pairs.filter((p) => groupOf(p.a, opts.groupBy) === g.group).reduce((s, p) => s + p.a.words.ref, 0);
+    const smallCell = opts.minCell !== undefined && (g.speakers < opts.minCell.speakers || words < opts.minCell.words);
+    return {
+      group: g.group,
+      speakers: g.speakers,
+      utterances: g.utterances,
+      words,
+      before: g.werB,
+      after: g.werA,
+      change: g.diff,
+      smallCell,
+      significantlyWorse: !smallCell && g.diff.lo > 0,
+      significantlyBetter: !smallCell && g.diff.hi < 0,
+      paired: g,
+    };
+  });
   // One stratified speaker bootstrap for the worst-group and gap statistics.
   const names = groups.map((g) => g.group);
   const gi = new Map(names.map((n, i) => [n, i]));
@@ -111,11 +130,15 @@ export function remedyReport(
   const draws = stratifiedClusterBootstrap(Int32Array.from(strataList), G, [A, B], resamples, subSeed(seed, 'remedy'));
   const ra = names.map((_, g) => stratumRateDraws(draws, 0, g));
   const rb = names.map((_, g) => stratumRateDraws(draws, 1, g));
+  const adequate = groups.map((g, i) => (g.smallCell ? -1 : i)).filter((i) => i >= 0);
+  const worstAmong: RemedyReport['worstAmong'] = adequate.length >= 2 || !opts.minCell ? 'adequate' : 'all';
+  const among = worstAmong === 'adequate' && opts.minCell ? adequate : groups.map((_, i) => i);
+  const amongGroups = among.map((i) => groups[i]!);
   const worstD = new Float64Array(resamples);
   const gapD = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
     let maxA = -Infinity, minA = Infinity, maxB = -Infinity, minB = Infinity;
-    for (let g = 0; g < G; g++) {
+    for (const g of among) {
       maxA = Math.max(maxA, ra[g][b]);
       minA = Math.min(minA, ra[g][b]);
       maxB = Math.max(maxB, rb[g][b]);
@@ -124,8 +147,8 @@ export function remedyReport(
     worstD[b] = maxB - maxA;
     gapD[b] = maxB - minB - (maxA - minA);
   }
-  const worst = (k: 'before' | 'after') => groups.reduce((w, g) => (g[k] > w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: -Infinity });
-  const best = (k: 'before' | 'after') => Math.min(...groups.map((g) => g[k]));
+  const worst = (k: 'before' | 'after') => amongGroups.reduce((w, g) => (g[k] > w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: -Infinity });
+  const best = (k: 'before' | 'after') => Math.min(...amongGroups.map((g) => g[k]));
   const worstBefore = worst('before');
   const worstAfter = worst('after');
   const gapBefore = worstBefore.wer - best('before');
@@ -157,6 +180,7 @@ export function remedyReport(
     gapAfter,
     gapChange: percentileInterval(gapD, level, gapAfter - gapBefore),
     gapClosed: gapBefore !== 0 ? 1 - gapAfter / gapBefore : 0,
+    worstAmong,
     ...(pair ? { pair } : {}),
     noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
   };

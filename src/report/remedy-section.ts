@@ -87,8 +87,9 @@ export function buildRemedySection(
   }
   const r = remedyReport(ub, ua, {
     groupBy: options.groupBy, beforeName: before.name, afterName: after.name, resamples: options.resamples, seed: options.seed,
+    minCell: options.minCell,
     ...(settings.pair ? { pair: settings.pair } : {}),
   });
-  const groups = r.groups.map(({ paired: _p, ...g }) => ({ ...g, smallCell: g.speakers < options.minCell.speakers || g.words < options.minCell.words }));
+  const groups = r.groups.map(({ paired: _p, ...g }) => g);
   return { ...base, report: { ...r, groups }, failedPairs, error: null };
 }

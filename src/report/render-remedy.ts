@@ -16,7 +16,7 @@ export function remedyRows(r: CardRemedy): string[][] {
   return r.report.groups.map((g) => [
     g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
     fmtGap(g.change),
-    Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+    g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
   ]);
 }
 
@@ -33,14 +33,14 @@ export function remedySentences(r: CardRemedy): string[] {
   if (!r.report) return [`Not computed: ${r.error ?? 'no data'}.`, ...unpublished];
   const x = r.report;
   const out = [
-    `Worst group: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
+    `Worst group${x.worstAmong === 'adequate' && x.groups.some((g) => g.smallCell) ? ' (among groups that are not small cells)' : x.worstAmong === 'all' && x.groups.some((g) => g.smallCell) ? ' (among all groups: fewer than two are large enough)' : ''}: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
     `Gap (worst − best group): ${fmtPp(x.gapBefore)} before, ${fmtPp(x.gapAfter)} after; change ${fmtGap(x.gapChange)}; ${closed(x.gapClosed)}.`,
   ];
   if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
   out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
   // A one-speaker group has no paired interval (speakers are the resampled unit): it cannot be found worse.
-  const untested = x.groups.filter((g) => Number.isNaN(g.change.lo)).map((g) => g.group);
+  const untested = x.groups.filter((g) => !g.smallCell && Number.isNaN(g.change.lo)).map((g) => g.group);
   if (untested.length) out.push(`Not tested (one speaker, no interval): ${untested.join(', ')}.`);
   out.push(
     `Paired speaker-cluster bootstrap (${x.resamples} resamples, seed ${x.seed}): speakers resampled within each group, both recognisers scored on the same draws; ` +
@@ -48,7 +48,7 @@ export function remedySentences(r: CardRemedy): string[] {
   );
   out.push(...unpublished);
   if (r.failedPairs) out.push(`${r.failedPairs} utterance(s) left out because one side failed.`);
-  if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell; its interval is fragile.');
+  if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell: its interval is shown but fragile, it gets no verdict and stays out of the worst-group and gap figures (as in `compare`).');
   if (r.caveat) out.push(r.caveat);
   out.push(...r.settings.provenance);
   return out;

@@ -77,15 +77,23 @@ describe('the remedy section of the card', () => {
       expect(g.before).toBeCloseTo(table('amazon').rows.find((r) => r.group === g.group)!.werMetrics!.pooled.estimate, 12);
       expect(g.after).toBeCloseTo(table('google').rows.find((r) => r.group === g.group)!.werMetrics!.pooled.estimate, 12);
       if (g.speakers < 2) {
-        // Speakers are the resampled unit: one speaker gives no interval, and no verdict.
+        // Speakers are the resampled unit: one speaker gives no interval.
         expect(Number.isNaN(g.change.lo) || g.change.lo === null).toBe(true);
-        expect(g.significantlyWorse).toBe(false);
+      }
+      if (g.smallCell) {
+        // Below the card's minimum cell: no verdict, as `compare` says "not enough data".
+        expect([g.significantlyWorse, g.significantlyBetter]).toEqual([false, false]);
         continue;
       }
       expect(g.change.lo).toBeLessThanOrEqual(g.change.estimate + 1e-12);
       expect(g.change.hi).toBeGreaterThanOrEqual(g.change.estimate - 1e-12);
     }
     expect(groups.some((g) => g.speakers < 2)).toBe(true);
+    // The worst group and the gap range over adequate cells only (singapore, 2 speakers, was "significantly worse").
+    const small = new Set(groups.filter((g) => g.smallCell).map((g) => g.group));
+    expect(small.has('singapore')).toBe(true);
+    expect(card.remedy.report.worstAmong).toBe('adequate');
+    expect(small.has(card.remedy.report.worstBefore.group) || small.has(card.remedy.report.worstAfter.group)).toBe(false);
     // README (demo part a): Amazon us 18.2 %, indian 34.7 %; Google us 18.7 %, indian 29.3 %.
     const ind = groups.find((g) => g.group === 'indian')!;
     expect([ind.before, ind.after].map((x) => Math.round(x * 1000) / 10)).toEqual([34.7, 29.3]);
@@ -109,9 +117,9 @@ describe('the remedy section of the card', () => {
     expect(md).toContain('## Remedy: adapted recogniser against the baseline');
     expect(md).toMatch(/\| indian \| \d+ \| \d+ \| \d+ \| 34\.7% \| 29\.3% \| -5\.\d pp \\\[-\d+\.\d, -\d+\.\d\\\] \| (significantly better|no significant change) \|/);
     expect(md).toContain(card.remedy.report.noGroupSignificantlyWorse ? 'No group significantly worse' : 'Significantly worse after the remedy');
-    const one = card.remedy.report.groups.filter((g: { speakers: number }) => g.speakers < 2).map((g: { group: string }) => g.group);
-    expect(md).toContain(`Not tested (one speaker, no interval): ${one.join(', ')}.`);
-    expect(md).toMatch(/\| not tested \(one speaker\) \|/);
+    expect(md).toMatch(/\| not enough data \(small cell\) \|/);
+    expect(md).toContain('Worst group (among groups that are not small cells)');
+    expect(md).not.toMatch(/singapore[^\n]*significantly worse/);
     expect(md).toContain('needs each speaker\'s group at decoding time');
     expect(card.remedy.caveat).toMatch(/self-declared group/);
     const html = readFileSync(join(runDir, 'report/card.html'), 'utf8');
