@@ -24,9 +24,9 @@ const runDir = join(cwd, 'run');
 const files = ['card.md', 'card.json', 'card.csv', 'card.html', 'card-remedy.csv'];
 const hashes = (dir: string) => Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(join(dir, f))).digest('hex')]));
 
-interface CardGroup { group: string; speakers: number; words: number; before: number; after: number; change: { estimate: number; lo: number; hi: number }; significantlyWorse: boolean; smallCell: boolean }
+interface CardGroup { group: string; speakers: number; words: number; before: number; after: number; change: { estimate: number; lo: number; hi: number }; significantlyWorse: boolean; significantlyBetter: boolean; smallCell: boolean }
 interface CardJson {
-  remedy: { before: { name: string }; after: { name: string }; caveat: string | null; report: { groups: CardGroup[]; pair: { target: string; gapBefore: number; gapAfter: number }; gapBefore: number; noGroupSignificantlyWorse: boolean } };
+  remedy: { before: { name: string }; after: { name: string }; caveat: string | null; report: { groups: CardGroup[]; pair: { target: string; gapBefore: number; gapAfter: number }; gapBefore: number; noGroupSignificantlyWorse: boolean; worstAmong: string; worstBefore: { group: string }; worstAfter: { group: string } } };
   tables: { kind: string; backendName: string; condition: string; rows: { group: string; werMetrics: { pooled: { estimate: number } } | null }[] }[];
 }
 let card: CardJson;
