@@ -5,6 +5,7 @@ import { openStorePaths, storeErrorText } from '../run/store.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
 import { escapeControl } from '../manifest/escape.ts';
+import { FS_REASONS } from '../manifest/output.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -20,18 +21,6 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   return program;
 }
 
-const FS_CODES: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EROFS: 'read-only file system',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOENT: 'no such file or folder',
-  ENOTDIR: 'a part of the path is not a folder',
-  EISDIR: 'is a folder, not a file',
-  EMFILE: 'too many open files',
-  EIO: 'input/output error',
-};
 
 /** One line, with characters that would drive the terminal (ESC, CR, other controls) shown as escapes. */
 function oneLine(s: string): string {
@@ -50,9 +39,9 @@ export function describeFailure(e: unknown): { line: string; code: number } {
     const stores = openStorePaths();
     return { line: `${stores.length ? stores.join(', ') : 'run store'}: ${storeErrorText(e)}`, code: 2 };
   }
-  if (FS_CODES[code]) {
+  if (FS_REASONS[code]) {
     const where = err.path ?? (err as { dest?: string }).dest ?? '';
-    return { line: `${where ? `${where}: ` : ''}${FS_CODES[code]}${err.syscall ? ` (${err.syscall})` : ''}`, code: 2 };
+    return { line: `${where ? `${where}: ` : ''}${FS_REASONS[code]}${err.syscall ? ` (${err.syscall})` : ''}`, code: 2 };
   }
   return { line: `internal error: ${err?.message ?? String(e)} (ASRFAIR_DEBUG=1 shows where)`, code: 1 };
 }

@@ -12,7 +12,8 @@ import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync
 import { dirname, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 
-const REASONS: Record<string, string> = {
+/** Plain-words reasons for the file-system error codes a user can meet (one line, no stack). */
+export const FS_REASONS: Readonly<Record<string, string>> = {
   ENOSPC: 'no space left on the device',
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
@@ -24,11 +25,13 @@ const REASONS: Record<string, string> = {
   EEXIST: 'already exists',
   ENAMETOOLONG: 'name too long',
   ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
 };
 
 function reason(e: unknown): string {
   const code = String((e as NodeJS.ErrnoException)?.code ?? '');
-  return REASONS[code] ?? (code || (e as Error)?.message || String(e));
+  return FS_REASONS[code] ?? (code || (e as Error)?.message || String(e));
 }
 
 function kindOf(path: string): 'dir' | 'file' | 'none' {
