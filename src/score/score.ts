@@ -135,5 +135,6 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
     throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
-  return scorer.result();
+  const bomFiles = [refReader, hypReader].filter((r) => r.bom).map((r) => r.path);
+  return bomFiles.length ? { ...scorer.result(), bomFiles } : scorer.result();
 }

@@ -95,6 +95,8 @@ export interface ScoreResult {
   wordWeights?: { name: string; words: number; defaultWeight: number };
   /** Every utterance, when `keepAlignments`. */
   alignments?: UtteranceScore[];
+  /** Input files that began with a UTF-8 byte-order mark (dropped; sclite would read it as part of the first word). */
+  bomFiles?: string[];
 }
 
 /**

@@ -159,6 +159,11 @@ export class LineReader {
   end = 0;
   /** The decoded run of whole lines the current line is in (a flat string: fast to index). */
   chunk = '';
+  /**
+   * The file began with a UTF-8 byte-order mark, which was dropped (callers say so: sclite reads it as
+   * part of the first word). A U+FEFF anywhere else is kept as a character, as in sclite.
+   */
+  bom = false;
   private readonly fd: number;
   private readonly decoder: TextDecoder;
   private buf = Buffer.allocUnsafe(4 << 20);
@@ -180,7 +185,8 @@ export class LineReader {
     } catch (e) {
       throw new InputError(path, undefined, `cannot read: ${(e as Error).message}`);
     }
-    this.decoder = new TextDecoder('utf-8', { fatal: true });
+    // Every chunk is decoded on its own: without ignoreBOM a U+FEFF opening any chunk would vanish.
+    this.decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   }
 
   /** The current line's text (a new string). */
@@ -259,6 +265,10 @@ export class LineReader {
     try {
       if (bad >= 0) throw new Error('invalid');
       this.chunk = this.encoding === 'gb2312' ? decodeGb2312(bytes) : this.decoder.decode(bytes);
+      if (this.line === 0 && !this.bom && this.chunk.charCodeAt(0) === 0xfeff) {
+        this.chunk = this.chunk.slice(1);
+        this.bom = true;
+      }
       return;
     } catch {
       // Name the offending line.

@@ -56,6 +56,22 @@ function writeMixed(upperIds: boolean): { ref: string; hyp: string } {
 }
 
 describe('scoreFiles: in-step reading and the plain-word fast path', () => {
+  it('a leading UTF-8 byte-order mark is dropped and said; a U+FEFF inside the file stays a character, as in sclite', async () => {
+    const ref = join(dir, 'bom.ref.trn');
+    const hyp = join(dir, 'bom.hyp.trn');
+    // The second reference line opens with U+FEFF too: it stays part of "d" there, so "d" is a substitution.
+    writeFileSync(ref, '\ufeffa b c (s-1)\n\ufeffd e (s-2)\n');
+    writeFileSync(hyp, 'a b c (s-1)\nd e (s-2)\n');
+    const r = await scoreFiles(ref, hyp);
+    expect(r.bomFiles).toEqual([ref]);
+    expect([r.words.ref, r.words.sub, r.words.del, r.words.ins]).toEqual([5, 1, 0, 0]);
+    const plain = await scoreFiles(hyp, hyp);
+    expect(plain.bomFiles).toBeUndefined();
+    const cli = spawnSync(process.execPath, [BIN, 'score', '--ref', ref, '--hyp', hyp], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`${ref} begins with a UTF-8 byte-order mark: dropped (sclite reads it as part of the first word)`);
+  });
+
   it('gives the full parse\'s speaker rows, totals and missing list, case-folded (unicode, ascii) and -s', async () => {
     for (const markup of [{}, { caseFold: 'ascii' as const }, { caseSensitive: true }]) {
       const f = writeMixed(!markup.caseSensitive);

@@ -331,6 +331,7 @@ export function registerScore(program: Command): void {
         const how = res.missingHyp === 'skip' ? 'skipped, as sclite does' : 'scored as deletions';
         out.push(`Missing hypotheses (${how}; --missing-hyp): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
       }
+      for (const f of res.bomFiles ?? []) out.push(`${f} begins with a UTF-8 byte-order mark: dropped (sclite reads it as part of the first word)`);
       process.stdout.write(escapeControl(`${out.join('\n')}\n`, true));
       if (res.confusions) process.stdout.write(escapeControl(`\n${renderConfusions(res.confusions.top(topK))}`, true));
       for (const r of reports) {
