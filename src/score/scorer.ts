@@ -332,14 +332,7 @@ export class UtteranceScorer {
       refChars = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
       hypChars = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
     }
-    addCounts(this.words, wc);
-    this.speakers.add(u.speaker, wc);
-    for (const l of u.labels ?? []) {
-      this.labels.add(l, wc);
-      let t = this.labelSpeakers.get(l);
-      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
-      t.add(u.speaker, wc);
-    }
+    this.tally(u, wc);
     let cc: ErrorCounts | undefined;
     if (this.charAligner && this.chars) {
       cc = this.charAligner.counts(toChars(refChars), toChars(hypChars));
@@ -350,6 +343,18 @@ export class UtteranceScorer {
     this.alignments?.push(s);
     this.opts.onUtterance?.(s);
     return s;
+  }
+
+  /** Adds one utterance's counts to the totals, its speaker's row and its stm labels' rows. */
+  private tally(u: { speaker: string; labels?: readonly string[] }, wc: ErrorCounts): void {
+    addCounts(this.words, wc);
+    this.speakers.add(u.speaker, wc);
+    for (const l of u.labels ?? []) {
+      this.labels.add(l, wc);
+      let t = this.labelSpeakers.get(l);
+      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
+      t.add(u.speaker, wc);
+    }
   }
 
   /**
@@ -366,14 +371,7 @@ export class UtteranceScorer {
     }
     wc.ref = wc.hits + wc.sub + wc.del;
     this.utterances++;
-    addCounts(this.words, wc);
-    this.speakers.add(u.speaker, wc);
-    for (const l of u.labels ?? []) {
-      this.labels.add(l, wc);
-      let t = this.labelSpeakers.get(l);
-      if (!t) this.labelSpeakers.set(l, (t = new SpeakerTable()));
-      t.add(u.speaker, wc);
-    }
+    this.tally(u, wc);
     this.confusions?.add({ ops, counts: wc });
     const s: UtteranceScore = { ...u, words: wc, missingHyp: false, ops: this.alignments ? ops : undefined };
     this.alignments?.push(s);
