@@ -10,6 +10,11 @@
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
+ *        [--matched-speakers] [--unmatched] [--alpha Q] [--why]
+ *
+ * `--matched-speakers` synthesises speaker k with the same pitch, tempo and sentences in every group and
+ * compares sounds profile by profile (paired); evidence saved from such a decode is analysed paired unless
+ * `--unmatched`. `--why` prints, for every visible planted sound not found, its closest tests.
  *
  * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
  * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
@@ -52,6 +57,8 @@ const corpusSeed = Number(flag('--seed') ?? 1);
 const workDir = flag('--dir');
 const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
 const minPooled = flag('--min-pooled');
+const alphaFlag = flag('--alpha');
+let matchedSpeakers = argv.includes('--matched-speakers') ? (argv.splice(argv.indexOf('--matched-speakers'), 1), true) : false;
 const sentences = Number(argv[0] ?? 40);
 const nSeeds = Number(argv[1] ?? 3);
 let maxSpk = Number(argv[2] ?? 12);
@@ -60,6 +67,8 @@ const rulesFile = argv[3] ?? new URL('../corpora/accent-rules/validation.yaml', 
 /** What `--save-evidence` writes: enough to re-run every statistic without decoding. */
 interface SavedEvidence {
   rulesFile: string;
+  /** Speaker k had the same pitch and tempo in every group (`synth --matched-speakers`). */
+  matchedSpeakers?: boolean;
   sentences: number;
   speakers: number;
   corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
@@ -71,7 +80,7 @@ const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
   let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
-  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number } = {};
+  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number; matched?: boolean; alpha?: number } = {};
   let report: GlassReport;
   if (loadFile) {
     // Several files (comma-separated, e.g. decodes with different --seed) are pooled: the speakers of
@@ -94,15 +103,16 @@ try {
       },
     };
     maxSpk = all.reduce((a, x) => a + x.speakers, 0);
+    if (!argv.includes("--unmatched")) matchedSpeakers ||= all.every((a) => a.matchedSpeakers);
     console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences per group) read from ${files.join(', ')}; statistics recomputed`);
   } else {
     const rules = readAccentRules(rulesFile);
-    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed });
+    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers });
     corpus = built;
     console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
     report = await runGlassboxOnManifest(built.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
     if (saveFile) {
-      const saved: SavedEvidence = { rulesFile, sentences, speakers: maxSpk, corpus: { groups: built.groups, utterances: built.utterances }, report };
+      const saved: SavedEvidence = { rulesFile, sentences, speakers: maxSpk, matchedSpeakers, corpus: { groups: built.groups, utterances: built.utterances }, report };
       writeFileSync(saveFile, JSON.stringify(saved));
       console.log(`evidence written to ${saveFile}`);
     }
@@ -110,8 +120,22 @@ try {
   // The comparison: every group against the declared null group (the first group without rules), or --reference.
   const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
-  conf = { test: testFlag, ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
-  console.log(`each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
+  conf = { test: testFlag, matched: matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
+  if (matchedSpeakers) {
+    // The matching stratum is the speaker profile: `stops-s03` and `none-s03` share pitch, tempo and sentences
+    // (pooled files keep their `k:` prefix, so profiles of different decodes stay apart).
+    const profile = (speaker: string) => speaker.replace(/^((?:\d+:)?)[^:]*-(s\d+)$/, '$1$2');
+    const ev0 = report.evidence!;
+    report = {
+      ...report,
+      evidence: {
+        phoneLoop: ev0.phoneLoop.map((u) => ({ ...u, match: profile(u.speaker) })),
+        blackBox: ev0.blackBox.map((u) => ({ ...u, match: profile(u.speaker) })),
+        goodness: ev0.goodness.map((u) => ({ ...u, match: profile(u.speaker) })),
+      },
+    };
+  }
+  console.log(`${matchedSpeakers ? 'matched speakers (speaker k has the same pitch, tempo and sentences in every group): paired over profiles; ' : ''}each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
   {
     const ev = report.evidence!;
     report = {
@@ -151,10 +175,12 @@ Definitions (src/analysis/glass-validation.ts):
     and when the engine shows it: site signal (the rewritten phone's tokens in the rewritten words, group against the
     same words read by "${reference ?? '-'}") >= ${SEEN_CONFUSION} of tokens recognised as something else (phone loop, black box)
     or >= ${SEEN_GOODNESS} lower GOP per frame (goodness).
-  recall of a rule = its visible pairs whose canonical phone is flagged in its group (any outcome: DH → T for DH → D);
-    strict recall = the exact pair flagged. Mean recall = mean over rules with a visible pair.
-  precision = flags that are planted pairs or consequences of the rules (most of the group's excess over the reference
-    lies in words the rules rewrote) / all flags; strict precision = exact planted pairs / all flags.`);
+  a flag = a flagged sound (group, canonical phone, at any position or one position in the word); goodness: a phone
+    that fits worse.
+  recall of a rule = its visible pairs whose canonical phone is a flagged sound of its group (whatever it was heard
+    as); strict recall = the exact pair flagged as a confusion. Mean recall = mean over rules with a visible pair.
+  precision = flagged sounds that are planted or consequences of the rules (most of the group's excess over the
+    reference lies in words the rules rewrote) / all flagged sounds; strict precision = planted sounds / all.`);
   if (signals.length) {
     console.log('\nsite signals (all decoded speakers): kind group rule pair tokens(group/ref) value(group/ref) delta seen');
     for (const x of signals) {
@@ -173,13 +199,17 @@ Definitions (src/analysis/glass-validation.ts):
     for (let s = 1; s <= seeds; s++) {
       const rng = createRng(1000 * size + s);
       const keep = new Set<string>();
+      const order = corpus.groups[0].speakers.map((_, k) => k);
       for (const g of corpus.groups) {
-        const ids = g.speakers.map((x) => x.id);
-        for (let k = ids.length - 1; k > 0; k--) {
-          const j = Math.floor(rng.next() * (k + 1));
-          [ids[k], ids[j]] = [ids[j], ids[k]];
+        // Matched designs keep the same speaker positions (profiles) in every group; else each group draws its own.
+        const pos = matchedSpeakers ? order : g.speakers.map((_, k) => k);
+        if (!matchedSpeakers || g === corpus.groups[0]) {
+          for (let k = pos.length - 1; k > 0; k--) {
+            const j = Math.floor(rng.next() * (k + 1));
+            [pos[k], pos[j]] = [pos[j], pos[k]];
+          }
         }
-        ids.slice(0, size).forEach((id) => keep.add(id));
+        pos.slice(0, size).forEach((k) => keep.add(g.speakers[k].id));
       }
       const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), corpus.utterances.filter((u) => keep.has(u.speaker)), { seen: seenBy });
       console.log(`\n${size} speakers/group, seed ${s}:`);
@@ -191,6 +221,20 @@ Definitions (src/analysis/glass-validation.ts):
         console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precisionAttributed)} (${v.attributedFlags}/${v.flags}; strict ${fmt(v.precision)})  mean recall ${fmt(macro)} (strict ${fmt(strict)}) | ${per}`);
         if (v.wrong.length) console.log(`            not planted pairs: ${v.wrong.slice(0, 14).join(', ')}${v.wrong.length > 14 ? ' …' : ''}`);
         if (v.unattributed.length) console.log(`            not attributable: ${v.unattributed.join(', ')}`);
+        if (argv.includes('--why')) {
+          // For each visible planted sound not found: its closest test (smallest p over positions).
+          const r = size === maxSpk ? report : subset(keep, s);
+          for (const rule of v.rules) {
+            for (const pair of rule.visible.filter((x) => !rule.foundByPhone.includes(x))) {
+              const phone = pair.split('→')[0];
+              const tests = v.kind === 'goodness'
+                ? (r.goodness ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ pos: t.position ?? 'all', p: t.p, adj: t.pAdjusted, what: `GOP ${t.meanGroup.toFixed(1)} vs ${t.meanRest.toFixed(1)}` }))
+                : ((v.kind === 'phoneLoop' ? r.phoneLoop : r.blackBox)?.phones ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ pos: t.position ?? 'all', p: t.p, adj: t.pAdjusted, what: `${(100 * t.rateGroup).toFixed(0)}% vs ${(100 * t.rateRest).toFixed(0)}%, excess ${(100 * t.excessGroup).toFixed(0)} vs ${(100 * t.excessRest).toFixed(0)} pp, ${t.errorsGroup}/${t.totalGroup}` }));
+              const best = tests.sort((a, b) => a.p - b.p).slice(0, 2);
+              console.log(`            missed ${rule.group} ${pair}: ${best.map((b) => `${b.pos} p ${b.p.toExponential(1)} adj ${b.adj.toFixed(3)} (${b.what})`).join('; ') || 'not tested'}`);
+            }
+          }
+        }
         let row = summary.find((r) => r.size === size && r.kind === v.kind);
         if (!row) summary.push((row = { size, kind: v.kind, recall: [], precision: [], strictRecall: [], strictPrecision: [] }));
         row.recall.push(macro);
@@ -202,7 +246,7 @@ Definitions (src/analysis/glass-validation.ts):
   }
   const nullGroups = corpus.groups.filter((g) => g.rules.length === 0).map((g) => g.name);
   if (nullGroups.length) {
-    const np = nullPartitions(ev, nullGroups, 20, 7, { test: testFlag });
+    const np = nullPartitions(ev, nullGroups, 20, 7, { test: testFlag, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}) });
     console.log(`\nnull vs null (${nullGroups.join(', ')}: speakers split at random into two halves, 20 seeds): runs with no flag`);
     for (const k of EVIDENCE_KINDS) if (np[k].runs) console.log(`  ${k.padEnd(9)} ${np[k].clean}/${np[k].runs}${np[k].flagged.length ? `  flags seen: ${[...new Set(np[k].flagged)].slice(0, 8).join(', ')}` : ''}`);
   }

@@ -18,7 +18,7 @@ import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { runGlassbox } from '../analysis/glass-suite.ts';
-import { flaggedFor, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
+import { flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
 import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
 import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
 import {
@@ -117,7 +117,7 @@ function readDictWords(dict: string): Set<string> {
 }
 
 /** Rules from flagged substitutions/deletions of a glass-box result (phone loop and black box, deduplicated). */
-export function rulesFromFlags(flags: readonly ConfusionTest[]): PhoneRule[] {
+export function rulesFromFlags(flags: readonly (Pick<ConfusionTest, 'ref' | 'hyp'> & { kind?: ConfusionTest['kind'] })[]): PhoneRule[] {
   const seen = new Set<string>();
   const out: PhoneRule[] = [];
   for (const f of flags) {
@@ -223,7 +223,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       );
       for (const f of report.failures) failures.push({ id: f.id, stage: `glass-${f.stage}`, error: f.error });
       for (const g of groups) {
-        const flags = [...(report.phoneLoop ? flaggedFor(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedFor(report.blackBox, g) : [])];
+        // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
+        const flags = [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])];
         const r = rulesFromFlags(flags);
         if (r.length) rules[g] = r;
       }
@@ -247,7 +248,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         candidates.push({ name: 'variants/group', method: 'variants', scope: 'group', options: groupOpts, provenance: `variants-group-${dataHash}-${split.hash}`, trainSeconds: secs });
       }
       if (opts.variantScope.includes('global')) {
-        const all = rulesFromFlags(Object.values(rules).flat().map((r) => ({ ...r, kind: 'sub' }) as ConfusionTest));
+        const all = rulesFromFlags(Object.values(rules).flat());
         variants['*'] = await writeVariantDictionary(base.dict, join(dictDir, 'global.dict'), all, vocab);
         const provenance = `variants-global-${sha(JSON.stringify(all))}-${dataHash}-${split.hash}`;
         candidates.push({ name: 'variants/global', method: 'variants', scope: 'global', options: everyGroup({ dict: variants['*'].file, provenance }), provenance, trainSeconds: secs });

@@ -1,7 +1,7 @@
 import { adjustPValues } from '../stats/multiple.ts';
 import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
 import { subSeed } from '../stats/rng.ts';
-import { compareClusters, type ClusterTestMethod } from './cluster-test.ts';
+import { compareClusters, compareMatched, compareValues, type ClusterTestMethod } from './cluster-test.ts';
 
 /**
  * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
@@ -31,6 +31,11 @@ export interface EvidenceUtterance {
   group: string;
   events: PhoneEvent[];
   words: WordOutcome[];
+  /**
+   * The speaker's value of the matching label (`ConfusableOptions.matched`), e.g. a synthetic speaker
+   * profile shared across groups, or an age band: phone tests then compare matched strata.
+   */
+  match?: string;
 }
 
 export type ConfusionKind = 'sub' | 'del' | 'ins';
@@ -79,6 +84,20 @@ export interface ConfusableOptions {
   priorScale: number;
   /** Example (utterance, word) pairs kept per confusion (default 5). */
   maxExamples: number;
+  /**
+   * Phone tests measure each speaker's misrecognition of a phone against the same speaker's other
+   * phones (default true): a speaker (or a whole group) recognised worse everywhere — lower pitch, a
+   * noisier room — does not make every phone look accented, and the between-speaker spread that
+   * otherwise swamps 6-vs-6 comparisons cancels. False: the raw per-speaker rate.
+   */
+  speakerBaseline: boolean;
+  /**
+   * Compare matched strata (EvidenceUtterance.match) instead of independent speakers: per stratum on
+   * both sides, group mean minus reference mean, then a paired t-test over strata (`compareMatched`).
+   * Used when every compared speaker has a match value; otherwise the unmatched test is used and
+   * `PhoneTest.design` says so.
+   */
+  matched: boolean;
 }
 
 export const DEFAULT_CONFUSABLE_OPTIONS: ConfusableOptions = {
@@ -91,6 +110,8 @@ export const DEFAULT_CONFUSABLE_OPTIONS: ConfusableOptions = {
   minZ: 1.96,
   priorScale: 10,
   maxExamples: 5,
+  speakerBaseline: true,
+  matched: false,
 };
 
 export interface ConfusionExample {
@@ -122,6 +143,86 @@ export interface ConfusionTest {
   examples: ConfusionExample[];
 }
 
+export type PhonePosition = 'word-final' | 'before vowel' | 'before consonant';
+
+/** ARPAbet vowels (CMUdict's 15, stress removed). */
+const ARPABET_VOWELS: ReadonlySet<string> = new Set(['AA', 'AE', 'AH', 'AO', 'AW', 'AY', 'EH', 'ER', 'EY', 'IH', 'IY', 'OW', 'OY', 'UH', 'UW']);
+const POS = '\u0001';
+
+/**
+ * The same evidence with each reference phone tagged with its position in the word (`R` → `R␁word-final`):
+ * the next reference phone of the utterance belongs to another word (or there is none), or it is a
+ * vowel or a consonant. Insertions keep NO_PHONE. A word repeated back to back counts as one word.
+ */
+function positional(utts: readonly EvidenceUtterance[]): EvidenceUtterance[] {
+  return utts.map((u) => {
+    const refs = u.events.map((e) => ({ phone: e.ref, word: e.word }));
+    return { ...u, events: u.events.map((e, i) => (e.ref === NO_PHONE ? e : { ...e, ref: `${e.ref}${POS}${positionInWord(refs, i)}` })) };
+  });
+}
+
+/**
+ * Position of `phones[i]` in its word: `word-final` when the next phone (NO_PHONE entries skipped)
+ * belongs to another word or there is none, else `before vowel` / `before consonant` (ARPAbet).
+ */
+export function positionInWord(phones: readonly { phone: string; word: string }[], i: number): PhonePosition {
+  let j = i + 1;
+  while (j < phones.length && phones[j].phone === NO_PHONE) j++;
+  const next = phones[j];
+  return !next || next.word !== phones[i].word ? 'word-final' : ARPABET_VOWELS.has(next.phone) ? 'before vowel' : 'before consonant';
+}
+
+/** `R` at `word-final` → the key the positional tests use for it. */
+export function positionalPhone(phone: string, position: PhonePosition): string {
+  return `${phone}${POS}${position}`;
+}
+
+/** Inverse of `positionalPhone` (a plain phone gives no position). */
+export function splitPositional(key: string): { phone: string; position?: PhonePosition } {
+  const [phone, position] = key.split(POS);
+  return position ? { phone, position: position as PhonePosition } : { phone };
+}
+
+/**
+ * One canonical phone of one group: recognised as something else (substituted or deleted) more often
+ * than in the comparison set? `phone` NO_PHONE stands for insertions (inserted phones per reference phone).
+ */
+export interface PhoneTest {
+  group: string;
+  phone: string;
+  /**
+   * Where in the word the tokens are: absent = every position; else only the phone's tokens at the
+   * end of a word, or before a vowel / a consonant of the same word. Positional rules (final
+   * devoicing, coda R and L, final cluster reduction) touch a share of a phone's tokens, which the
+   * all-positions test dilutes.
+   */
+  position?: PhonePosition;
+  /** Tokens not recognised as the phone (insertions: inserted phones) and tokens of the phone (insertions: all reference phones). */
+  errorsGroup: number;
+  totalGroup: number;
+  errorsRest: number;
+  totalRest: number;
+  rateGroup: number;
+  rateRest: number;
+  /**
+   * Mean over speakers of the per-speaker value tested: the phone's misrecognition rate minus the
+   * speaker's rate over its other phones (`speakerBaseline`), else the rate itself.
+   */
+  excessGroup: number;
+  excessRest: number;
+  /** `welch`/`permutation` over speakers, or `matched` (paired over `strata` matched strata). */
+  design: ClusterTestMethod | 'matched';
+  strata?: number;
+  p: number;
+  /** Benjamini–Hochberg over every (group, phone) tested. */
+  pAdjusted: number;
+  speakersWithErrors: number;
+  speakersInGroup: number;
+  flagged: boolean;
+  /** What the group's tokens became (NO_PHONE: deleted), largest excess over the comparison's rate first. */
+  outcomes: { hyp: string; countGroup: number; countRest: number }[];
+}
+
 export interface WordTest {
   group: string;
   word: string;
@@ -145,6 +246,8 @@ export interface ConfusableResult {
   comparison: string;
   /** Confusion tests in the Benjamini–Hochberg family (listed or not). */
   tested: number;
+  /** Per (group, canonical phone): the findings; confusions are flagged only under a flagged phone. */
+  phones: PhoneTest[];
   matrices: ConfusionMatrix[];
   /** Every confusion tested, most over-represented first (by z) within each group. */
   confusions: ConfusionTest[];
@@ -195,6 +298,7 @@ export function confusionRate(m: ConfusionMatrix, ref: string, hyp: string): num
 interface Cluster {
   key: string;
   group: string;
+  match?: string;
   outcome: Map<string, number>;
   refTotals: Map<string, number>;
   allRef: number;
@@ -208,7 +312,7 @@ function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
     // A speaker listed under two groups is two clusters, so permutations keep group sizes meaningful.
     const key = `${u.group}${SEP}${u.speaker}`;
     let c = map.get(key);
-    if (!c) map.set(key, (c = { key, group: u.group, outcome: new Map(), refTotals: new Map(), allRef: 0 }));
+    if (!c) map.set(key, (c = { key, group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), outcome: new Map(), refTotals: new Map(), allRef: 0 }));
     for (const e of u.events) {
       const k = `${e.ref}${SEP}${e.hyp}`;
       c.outcome.set(k, (c.outcome.get(k) ?? 0) + 1);
@@ -222,10 +326,15 @@ function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
 }
 
 /**
- * Tests every confusion of every group against a comparison set — one declared reference group
- * (`referenceGroup`: every other group is compared with it, the reference itself is not tested) or,
- * without one, all the other groups — and flags the over-represented ones.
+ * Tests every sound and every confusion of every group against a comparison set — one declared
+ * reference group (`referenceGroup`: every other group is compared with it, the reference itself is
+ * not tested) or, without one, all the other groups — and flags the over-represented ones.
  *
+ * Sounds (`phones`, the findings): which canonical phones, at any position and at each position in
+ * the word, the group's speakers have misrecognised more than the comparison's, each measured against
+ * the speaker's other phones (`phoneFamily`, `testPhones`).
+ *
+ * Confusions say as what a sound is heard.
  * Per (group, ref → hyp): the log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi &
  * Quinn 2008) as the effect size, and a speaker-cluster test of the per-speaker rates (count / count
  * of the reference phone; insertions: / all reference phones), one-sided "higher in the group"
@@ -235,7 +344,10 @@ function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
  * speakers — so the filter does not bias the FDR (independent filtering, Bourgon, Gentleman & Huber
  * 2010, PNAS 107:9546). Tests whose group rate is not above the comparison's enter BH with p = 1
  * (conservative) and are not listed. A confusion is flagged when its BH-adjusted p ≤ `alpha`, its
- * log-odds z ≥ `minZ`, and it occurs ≥ `minCount` times in ≥ `minSpeakers` speakers of the group.
+ * log-odds z ≥ `minZ`, it occurs ≥ `minCount` times in ≥ `minSpeakers` speakers of the group, and
+ * its reference phone (NO_PHONE for insertions) is a flagged sound of the group: a confusion without
+ * a flagged sound is a shift among outcomes (the null group's quirk that the rest lost to an accent),
+ * not a sound the group is served worse on.
  */
 export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: Partial<ConfusableOptions> = {}): ConfusableResult {
   const o: ConfusableOptions = { ...DEFAULT_CONFUSABLE_OPTIONS, ...opts };
@@ -328,13 +440,161 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   }
   // BH over the whole family (listed and unlisted tests); testIndex maps a listed test into it.
   const adj = adjustPValues(allP, 'bh');
+  const phones = groups.length >= 2 ? phoneFamily(utts, cl, groups, reference, o) : [];
+  const phoneFlagged = new Set(phones.filter((t) => t.flagged).map((t) => `${t.group}${SEP}${t.phone}`));
   tests.forEach((t, i) => {
     t.pAdjusted = adj[testIndex[i]];
-    t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
+    // Hierarchical: a confusion says *as what* a flagged phone is misrecognised, so it needs its phone flagged.
+    t.flagged =
+      !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers && phoneFlagged.has(`${t.group}${SEP}${t.ref}`);
   });
   addExamples(tests, utts, o.maxExamples);
   tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
-  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
+  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, phones, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
+}
+
+/**
+ * Phone tests: for every group (not the reference) and canonical phone with ≥ `minCount` tokens on
+ * both sides and ≥ `minPooledCount` (default 2 × `minCount`) misrecognitions on both sides together
+ * (a label-blind filter, Bourgon et al. 2010), a speaker-level one-sided test that the phone is misrecognised more in the group than
+ * in the comparison set. Each speaker contributes one value: the phone's misrecognition rate minus
+ * the rate over the speaker's other phones when `speakerBaseline` (a within-speaker contrast: the
+ * cluster-level analogue of a speaker random intercept), else the rate. Test: `compareMatched` over
+ * matched strata when `matched` and every compared speaker has a match value, else `compareValues`
+ * (`test`: Welch or permutation). Returns unadjusted tests (`phoneFamily` corrects and flags).
+ * Insertions (NO_PHONE) use the raw insertion rate per reference phone.
+ */
+function testPhones(cl: readonly Cluster[], groups: readonly string[], reference: string | undefined, o: ConfusableOptions): PhoneTest[] {
+  const errorsOf = (c: Cluster, ph: string): number => {
+    if (ph === NO_PHONE) {
+      let n = 0;
+      for (const [k, v] of c.outcome) if (k.startsWith(NO_PHONE + SEP)) n += v;
+      return n;
+    }
+    return (c.refTotals.get(ph) ?? 0) - (c.outcome.get(`${ph}${SEP}${ph.split(POS)[0]}`) ?? 0);
+  };
+  const totalOf = (c: Cluster, ph: string) => (ph === NO_PHONE ? c.allRef : (c.refTotals.get(ph) ?? 0));
+  const allErrors = new Map(cl.map((c) => [c, [...c.refTotals.keys()].reduce((s, ph) => s + errorsOf(c, ph), 0)]));
+  const value = (c: Cluster, ph: string): number => {
+    const n = totalOf(c, ph);
+    if (!n) return Number.NaN;
+    const e = errorsOf(c, ph);
+    if (ph === NO_PHONE || !o.speakerBaseline) return e / n;
+    const otherN = c.allRef - n;
+    return otherN > 0 ? e / n - (allErrors.get(c)! - e) / otherN : Number.NaN;
+  };
+  const phones = [...new Set(cl.flatMap((c) => [...c.refTotals.keys()]))].sort();
+  if (!phones.some((ph) => ph.includes(POS)) && cl.some((c) => [...c.outcome.keys()].some((k) => k.startsWith(NO_PHONE + SEP)))) phones.push(NO_PHONE);
+  const out: PhoneTest[] = [];
+  for (const g of groups) {
+    if (g === reference) continue;
+    const inG = cl.filter((c) => c.group === g);
+    const inC = cl.filter((c) => c.group !== g && (reference === undefined || c.group === reference));
+    const matched = o.matched && [...inG, ...inC].every((c) => c.match !== undefined);
+    for (const ph of phones) {
+      const sumOver = (cs: readonly Cluster[], f: (c: Cluster) => number) => cs.reduce((s, c) => s + f(c), 0);
+      const totalG = sumOver(inG, (c) => totalOf(c, ph));
+      const totalR = sumOver(inC, (c) => totalOf(c, ph));
+      if (totalG < o.minCount || totalR < o.minCount) continue;
+      const errorsG = sumOver(inG, (c) => errorsOf(c, ph));
+      const errorsR = sumOver(inC, (c) => errorsOf(c, ph));
+      // Label-blind filter (as for confusions): a sound misrecognised fewer than `minPooledCount` times in
+      // both sides together (default 2 × minCount) could hardly be flagged and would only enlarge the family.
+      if (errorsG + errorsR < (o.minPooledCount ?? 2 * o.minCount)) continue;
+      const a = inG.map((c) => value(c, ph)).filter(Number.isFinite);
+      const b = inC.map((c) => value(c, ph)).filter(Number.isFinite);
+      let p: number;
+      let strata: number | undefined;
+      if (matched) {
+        const r = compareMatched(
+          [...inG.map((c) => ({ inGroup: true, stratum: c.match!, value: value(c, ph) })), ...inC.map((c) => ({ inGroup: false, stratum: c.match!, value: value(c, ph) }))],
+          'greater',
+        );
+        p = r.p;
+        strata = r.strata;
+      } else p = compareValues(a, b, 'greater', o.test, o.permutations, subSeed(o.seed, `phone|${g}|${ph}`));
+      const hyps = new Map<string, { hyp: string; countGroup: number; countRest: number }>();
+      for (const [side, cs] of [['countGroup', inG], ['countRest', inC]] as const) {
+        for (const c of cs) {
+          for (const [k, v] of c.outcome) {
+            const [r, h] = k.split(SEP);
+            if (r !== ph || h === ph.split(POS)[0]) continue;
+            const e = hyps.get(h) ?? { hyp: h, countGroup: 0, countRest: 0 };
+            e[side] += v;
+            hyps.set(h, e);
+          }
+        }
+      }
+      const excess = (x: { countGroup: number; countRest: number }) => x.countGroup - (x.countRest / totalR) * totalG;
+      const [phone, position] = ph.split(POS) as [string, PhonePosition | undefined];
+      out.push({
+        group: g,
+        phone,
+        ...(position ? { position } : {}),
+        errorsGroup: errorsG,
+        totalGroup: totalG,
+        errorsRest: errorsR,
+        totalRest: totalR,
+        rateGroup: errorsG / totalG,
+        rateRest: errorsR / totalR,
+        excessGroup: a.length ? a.reduce((s, x) => s + x, 0) / a.length : Number.NaN,
+        excessRest: b.length ? b.reduce((s, x) => s + x, 0) / b.length : Number.NaN,
+        design: matched ? 'matched' : o.test,
+        ...(strata !== undefined ? { strata } : {}),
+        p,
+        pAdjusted: Number.NaN,
+        speakersWithErrors: inG.filter((c) => errorsOf(c, ph) > 0).length,
+        speakersInGroup: inG.length,
+        flagged: false,
+        outcomes: [...hyps.values()].sort((x, y) => excess(y) - excess(x) || x.hyp.localeCompare(y.hyp)),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The phone family: every phone at every position (`testPhones` on the evidence) and at each position
+ * in the word (`testPhones` on `positional` evidence; phones whose tokens all sit at one position are
+ * tested once), under one Benjamini–Hochberg at `alpha`. Flagged: adjusted p ≤ `alpha`, the group's
+ * pooled rate higher, ≥ `minCount` errors from ≥ `minSpeakers` speakers.
+ */
+function phoneFamily(utts: readonly EvidenceUtterance[], cl: readonly Cluster[], groups: readonly string[], reference: string | undefined, o: ConfusableOptions): PhoneTest[] {
+  const whole = testPhones(cl, groups, reference, o);
+  const byPosition = testPhones(clusters(positional(utts)), groups, reference, o).filter((t) => {
+    const w = whole.find((x) => x.group === t.group && x.phone === t.phone && x.position === undefined);
+    return !w || w.totalGroup !== t.totalGroup || w.totalRest !== t.totalRest;
+  });
+  const out = [...whole, ...byPosition];
+  const adj = adjustPValues(
+    out.map((t) => t.p),
+    'bh',
+  );
+  out.forEach((t, i) => {
+    t.pAdjusted = adj[i];
+    t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.rateGroup > t.rateRest && t.errorsGroup >= o.minCount && t.speakersWithErrors >= o.minSpeakers;
+  });
+  return out.sort((x, y) => x.group.localeCompare(y.group) || Number(y.flagged) - Number(x.flagged) || x.p - y.p);
+}
+
+/**
+ * What a group's flagged sounds are heard as: its flagged confusions, and for a flagged sound without
+ * one, the outcome with the largest excess over the comparison's rate (`PhoneTest.outcomes[0]`).
+ * Insertions are left out. Each (ref, hyp) once, in order of the flags.
+ */
+export function flaggedOutcomes(result: ConfusableResult, group: string): { ref: string; hyp: string }[] {
+  const out: { ref: string; hyp: string }[] = [];
+  const add = (ref: string, hyp: string) => {
+    if (ref !== NO_PHONE && !out.some((x) => x.ref === ref && x.hyp === hyp)) out.push({ ref, hyp });
+  };
+  for (const t of flaggedFor(result, group)) add(t.ref, t.hyp);
+  for (const t of flaggedPhones(result, group)) if (!out.some((x) => x.ref === t.phone) && t.outcomes[0]) add(t.phone, t.outcomes[0].hyp);
+  return out;
+}
+
+/** Flagged phones of one group, smallest p first. */
+export function flaggedPhones(result: ConfusableResult, group: string): PhoneTest[] {
+  return result.phones.filter((t) => t.group === group && t.flagged);
 }
 
 function sum(xs: readonly number[]): number {

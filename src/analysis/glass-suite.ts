@@ -42,6 +42,8 @@ export interface GlassUtterance {
   wav: string;
   /** Hypothesis of any backend, for black-box phone evidence; absent: decoded with PocketSphinx when `decodeWords`. */
   hyp?: string;
+  /** The speaker's matching stratum (label `matchBy`), for matched comparisons (ConfusableOptions.matched). */
+  match?: string;
 }
 
 export interface GlassSuiteOptions {
@@ -112,6 +114,10 @@ export interface GlassReport {
   evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
+}
+
+function withMatch(e: EvidenceUtterance, u: GlassUtterance): EvidenceUtterance {
+  return u.match !== undefined ? { ...e, match: u.match } : e;
 }
 
 export function defaultGlassSuiteOptions(): GlassSuiteOptions {
@@ -244,7 +250,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
       if (alignedCanon.length < canon.length) retries.skippedPhones[u.group] = (retries.skippedPhones[u.group] ?? 0) + canon.length - alignedCanon.length;
       if (!l?.ok) continue;
       try {
-        gu.push({ id: u.id, speaker: u.speaker, group: u.group, phones: phoneGoodness(alignedCanon, a.value.phones, l.value) });
+        gu.push({ id: u.id, speaker: u.speaker, group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), phones: phoneGoodness(alignedCanon, a.value.phones, l.value) });
       } catch (e) {
         failures.push({ id: u.id, group: u.group, stage: 'alignment', error: (e as Error).message });
       }
@@ -259,14 +265,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
       failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result' });
       continue;
     }
-    loopEvidence.push(
-      phoneLoopEvidence(
-        u,
-        speechPhones(r.value).map((p) => p.phone),
-        pron,
-        canonById.get(u.id),
-      ),
-    );
+    loopEvidence.push(withMatch(phoneLoopEvidence(u, speechPhones(r.value).map((p) => p.phone), pron, canonById.get(u.id)), u));
   }
 
   let blackBox: GlassReport['blackBox'];
@@ -275,7 +274,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   failures.push(...wordFailures.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
   if (hyps.size > 0) {
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
-    bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => blackBoxEvidence(u, hyps.get(u.id)!, pron));
+    bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => withMatch(blackBoxEvidence(u, hyps.get(u.id)!, pron), u));
     blackBox = { ...findConfusableSounds(bbEvidence, o.confusable), hypothesisSource: source };
   }
 
@@ -309,6 +308,11 @@ export async function runGlassboxOnManifest(
     annotations?: string;
     /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
     ids?: ReadonlySet<string>;
+    /**
+     * Label whose value matches speakers across groups (e.g. `speaker_profile` of `synth --matched-speakers`):
+     * sets each utterance's `match` and `confusable.matched`.
+     */
+    matchBy?: string;
   },
 ): Promise<GlassReport> {
   const ids = opts.ids;
@@ -328,7 +332,8 @@ export async function runGlassboxOnManifest(
       limit(async () => {
         try {
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
-          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id) });
+          const match = opts.matchBy !== undefined ? e.labels?.[opts.matchBy] : undefined;
+          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}) });
         } catch (err) {
           failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });
         }
@@ -338,7 +343,7 @@ export async function runGlassboxOnManifest(
   // Keep manifest order so batches (and results) do not depend on completion order.
   const order = new Map(entries.map((e, i) => [e.id, i]));
   utts.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  const report = await runGlassbox(utts, opts);
+  const report = await runGlassbox(utts, opts.matchBy !== undefined ? { ...opts, confusable: { ...opts.confusable, matched: true } } : opts);
   const annotations =
     pairs && opts.annotations
       ? {

@@ -13,9 +13,9 @@ import { createRng } from '../stats/rng.ts';
  *   deletion), counted over the group's ground truth. It is *visible* when it occurs at least
  *   `minTokens` times (default 10) in at least `minSpeakers` speakers (default 2): fewer could not be
  *   flagged by the suite's own minimum counts.
- * - Phone loop / black box: a flag (group, ref → hyp) is correct when it is a planted pair of that
- *   group. Goodness: a flag (group, phone) is correct when the phone is the canonical side of a planted
- *   pair of that group.
+ * - A flag is a flagged sound (group, canonical phone; phone loop and black box: `ConfusableResult.phones`,
+ *   at any position; goodness: a phone that fits worse). It is correct when the phone is the canonical
+ *   side of a planted pair of that group; flagged confusions (group, ref → hyp) give strict recall.
  * - Recall of a rule = its visible planted pairs that are flagged in its group / its visible planted
  *   pairs (goodness: visible canonical phones flagged / visible canonical phones).
  * - Precision = correct flags / all flags, over every group (a null group's flags are all wrong);
@@ -104,6 +104,7 @@ export function validateFlags(
   flags: readonly { group: string; ref: string; hyp?: string }[],
   attributed?: (kind: EvidenceKind, f: { group: string; ref: string; hyp?: string }) => boolean,
   seen?: (kind: EvidenceKind, p: PlantedPair) => boolean,
+  pairFlags: readonly { group: string; ref: string; hyp: string }[] = [],
 ): EvidenceValidation {
   const byGroup = new Map<string, PlantedPair[]>();
   for (const p of pairs) byGroup.set(p.group, [...(byGroup.get(p.group) ?? []), p]);
@@ -119,7 +120,9 @@ export function validateFlags(
     const visible = name(vis);
     const unseen = name(enough.filter((p) => !vis.includes(p))).filter((x) => !visible.includes(x));
     const found = visible.filter((v) =>
-      flags.some((f) => f.group === group && (kind === 'goodness' ? f.ref === v : pairKey(f.ref, f.hyp ?? '') === v)),
+      kind === 'goodness'
+        ? flags.some((f) => f.group === group && f.ref === v)
+        : [...flags, ...pairFlags].some((f) => f.group === group && f.hyp !== undefined && pairKey(f.ref, f.hyp) === v),
     );
     const foundByPhone = kind === 'goodness' ? found : visible.filter((v) => flags.some((f) => f.group === group && f.ref === v.split('→')[0]));
     rules.push({ group, rule, visible, unseen, found, recall: visible.length ? found.length / visible.length : Number.NaN, foundByPhone, recallByPhone: visible.length ? foundByPhone.length / visible.length : Number.NaN });
@@ -144,14 +147,23 @@ export function validateFlags(
   };
 }
 
-/** Flags of a glass report, per kind of evidence. */
+/**
+ * Findings of a glass report, per kind of evidence: flagged phones (group, phone; `hyp` absent) —
+ * phone-loop and black-box phone tests, goodness tests.
+ */
 export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: string; ref: string; hyp?: string }[]> {
-  const conf = (r: GlassReport['phoneLoop']) => (r?.confusions ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.ref, hyp: t.hyp }));
+  const phones = (r: GlassReport['phoneLoop']) => (r?.phones ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.phone }));
   return {
-    phoneLoop: conf(report.phoneLoop),
-    blackBox: conf(report.blackBox),
+    phoneLoop: phones(report.phoneLoop),
+    blackBox: phones(report.blackBox),
     goodness: (report.goodness ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.phone })),
   };
+}
+
+/** Flagged confusions (group, ref → hyp) of a report: what each flagged phone was heard as (strict recall). */
+export function reportPairFlags(report: GlassReport): Record<EvidenceKind, { group: string; ref: string; hyp: string }[]> {
+  const conf = (r: GlassReport['phoneLoop']) => (r?.confusions ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.ref, hyp: t.hyp }));
+  return { phoneLoop: conf(report.phoneLoop), blackBox: conf(report.blackBox), goodness: [] };
 }
 
 /** Validates every kind of evidence of `report` against the planted ground truth. */
@@ -164,7 +176,8 @@ export function validateGlassReport(
   const flags = reportFlags(report);
   const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
   const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed, opts.seen));
+  const pairFlags = reportPairFlags(report);
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed, opts.seen, pairFlags[k]));
 }
 
 /**
@@ -193,12 +206,17 @@ export function nullPartitions(
       const j = Math.floor(rng.next() * (k + 1));
       [order[k], order[j]] = [order[j], order[k]];
     }
-    const half = new Set(order.slice(0, Math.floor(order.length / 2)));
-    const relabel = <T extends { group: string; speaker: string }>(xs: readonly T[]) => inNull(xs).map((x) => ({ ...x, group: half.has(x.speaker) ? 'null-a' : 'null-b' }));
+    const k = Math.floor(order.length / 2);
+    const half = new Set(order.slice(0, k));
+    // Matched designs: speaker i of one half is paired with speaker i of the other (a random pairing, so
+    // the pairs do not share a profile or sentences: stricter than the planted design's pairs).
+    const pairOf = new Map(order.map((s, i) => [s, `pair${i % k}`]));
+    const relabel = <T extends { group: string; speaker: string }>(xs: readonly T[]) =>
+      inNull(xs).map((x) => ({ ...x, group: half.has(x.speaker) ? 'null-a' : 'null-b', ...(confusable.matched ? { match: pairOf.get(x.speaker) } : {}) }));
     const opts = { ...confusable, seed: seed + i };
     const n = {
-      phoneLoop: findConfusableSounds(relabel(evidence.phoneLoop), opts).confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`),
-      blackBox: evidence.blackBox.length ? findConfusableSounds(relabel(evidence.blackBox), opts).confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`) : [],
+      phoneLoop: findConfusableSounds(relabel(evidence.phoneLoop), opts).phones.filter((t) => t.flagged).map((t) => `${t.group}: ${t.phone}`),
+      blackBox: evidence.blackBox.length ? findConfusableSounds(relabel(evidence.blackBox), opts).phones.filter((t) => t.flagged).map((t) => `${t.group}: ${t.phone}`) : [],
       goodness: evidence.goodness.length ? goodnessByGroup(relabel(evidence.goodness), opts).filter((t) => t.flagged).map((t) => `${t.group}: ${t.phone}`) : [],
     };
     for (const k of EVIDENCE_KINDS) {
@@ -337,13 +355,15 @@ export function attributionOf(
     }
     const ev = evidence[kind];
     const isIns = f.ref === NO_PHONE;
+    // A phone finding (hyp absent) counts every misrecognition of the phone (every insertion for NO_PHONE).
+    const hit = (e: { ref: string; hyp: string }) => (f.hyp === undefined ? e.ref === f.ref && e.hyp !== e.ref : e.ref === f.ref && e.hyp === f.hyp);
     let cC = 0;
     let tC = 0;
     for (const u of ev) {
       if (!inComparison(u.group, f.group)) continue;
       for (const e of u.events) {
         if (isIns ? e.ref !== NO_PHONE : e.ref === f.ref) tC++;
-        if (e.ref === f.ref && e.hyp === f.hyp) cC++;
+        if (hit(e)) cC++;
       }
     }
     const rate = tC ? cC / tC : 0;
@@ -359,7 +379,7 @@ export function attributionOf(
           tAll++;
           if (un) tU++;
         }
-        if (e.ref === f.ref && e.hyp === f.hyp) {
+        if (hit(e)) {
           cAll++;
           if (un) cU++;
         }

@@ -2,8 +2,8 @@ import { align, tokenize } from '../score/align.ts';
 import { basic } from '../text/normalise.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { subSeed } from '../stats/rng.ts';
-import { compareClusters, type ClusterTestMethod } from './cluster-test.ts';
-import { NO_PHONE, type EvidenceUtterance, type PhoneEvent, type WordOutcome } from './confusable.ts';
+import { compareMatched, compareValues, type ClusterTestMethod } from './cluster-test.ts';
+import { NO_PHONE, positionInWord, positionalPhone, splitPositional, type EvidenceUtterance, type PhoneEvent, type PhonePosition, type WordOutcome } from './confusable.ts';
 
 /** Phone-level evidence per utterance: from any hypothesis text (black-box) or from PocketSphinx phone decoding (glass-box). */
 
@@ -200,11 +200,15 @@ export interface GoodnessUtterance {
   speaker: string;
   group: string;
   phones: PhoneGoodness[];
+  /** The speaker's value of the matching label (see ConfusableOptions.matched). */
+  match?: string;
 }
 
 export interface GoodnessTest {
   group: string;
   phone: string;
+  /** Tokens at one position in the word only (see PhoneTest.position); absent: every position. */
+  position?: PhonePosition;
   /** Mean GOP per frame over the phone's tokens, in the group and in the rest. */
   meanGroup: number;
   meanRest: number;
@@ -212,6 +216,9 @@ export interface GoodnessTest {
   countRest: number;
   /** meanGroup − meanRest (negative: the group's realisations fit the canonical phone worse). */
   diff: number;
+  /** `welch`/`permutation` over speakers, or `matched` (paired over `strata` matched strata). */
+  design?: ClusterTestMethod | 'matched';
+  strata?: number;
   p: number;
   pAdjusted: number;
   flagged: boolean;
@@ -222,14 +229,29 @@ export interface GoodnessTest {
 /**
  * Per group and canonical phone: is the forced-alignment goodness (GOP per frame) lower than in the
  * comparison set — the `referenceGroup` when given and present (it is not tested itself), else all
- * other groups? Speaker-cluster test of the per-speaker mean GOP, one-sided "lower in the group"
- * (`compareClusters`: cluster-level Welch t-test by default, or speaker permutations of the pooled
- * mean), Benjamini–Hochberg over all (group, phone) with ≥ `minCount` tokens on each side.
- * A phone is flagged when its adjusted p ≤ `alpha` and its mean is lower by ≥ `minDiff` (GOP units per frame, default 0).
+ * other groups? Each speaker contributes one value: the phone's mean GOP minus the mean GOP of the
+ * speaker's other phones when `speakerBaseline` (default true: a within-speaker contrast, so a speaker
+ * whose voice fits the models worse everywhere does not make every phone look accented), else the
+ * phone's mean GOP. One-sided "lower in the group": `compareMatched` over matched strata when
+ * `matched` and every compared speaker has a match value, else `compareValues` (`test`: Welch or
+ * speaker permutations; default permutation). Benjamini–Hochberg over all (group, phone) with
+ * ≥ `minCount` tokens on each side. A phone is flagged when its adjusted p ≤ `alpha` and its mean is
+ * lower by ≥ `minDiff` (GOP units per frame, default 0).
  */
 export function goodnessByGroup(
   utts: readonly GoodnessUtterance[],
-  opts: { minCount?: number; permutations?: number; seed?: number; alpha?: number; maxExamples?: number; referenceGroup?: string; test?: ClusterTestMethod; minDiff?: number } = {},
+  opts: {
+    minCount?: number;
+    permutations?: number;
+    seed?: number;
+    alpha?: number;
+    maxExamples?: number;
+    referenceGroup?: string;
+    test?: ClusterTestMethod;
+    minDiff?: number;
+    speakerBaseline?: boolean;
+    matched?: boolean;
+  } = {},
 ): GoodnessTest[] {
   const minCount = opts.minCount ?? 5;
   const minDiff = opts.minDiff ?? 0;
@@ -241,21 +263,38 @@ export function goodnessByGroup(
   const groups = [...new Set(utts.map((u) => u.group))].sort();
   if (groups.length < 2) return [];
   const SEP = '\u0000';
-  const cmap = new Map<string, { group: string; sum: Map<string, number>; n: Map<string, number> }>();
+  const baseline = opts.speakerBaseline ?? true;
+  const cmap = new Map<string, { group: string; match?: string; sum: Map<string, number>; n: Map<string, number>; sumAll: number; nAll: number }>();
   for (const u of utts) {
     const key = `${u.group}${SEP}${u.speaker}`;
     let c = cmap.get(key);
-    if (!c) cmap.set(key, (c = { group: u.group, sum: new Map(), n: new Map() }));
-    for (const p of u.phones) {
-      c.sum.set(p.phone, (c.sum.get(p.phone) ?? 0) + p.gop);
-      c.n.set(p.phone, (c.n.get(p.phone) ?? 0) + 1);
-    }
+    if (!c) cmap.set(key, (c = { group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), sum: new Map(), n: new Map(), sumAll: 0, nAll: 0 }));
+    u.phones.forEach((p, i) => {
+      for (const k of [p.phone, positionalPhone(p.phone, positionInWord(u.phones, i))]) {
+        c.sum.set(k, (c.sum.get(k) ?? 0) + p.gop);
+        c.n.set(k, (c.n.get(k) ?? 0) + 1);
+      }
+      c.sumAll += p.gop;
+      c.nAll++;
+    });
   }
+  const value = (c: (typeof cmap extends Map<string, infer V> ? V : never), phone: string): number => {
+    const n = c.n.get(phone) ?? 0;
+    if (!n) return Number.NaN;
+    const m = (c.sum.get(phone) ?? 0) / n;
+    if (!baseline) return m;
+    return c.nAll > n ? m - (c.sumAll - (c.sum.get(phone) ?? 0)) / (c.nAll - n) : Number.NaN;
+  };
   const cl = [...cmap.values()];
   const gi = new Map(groups.map((g, i) => [g, i]));
   const phones = [...new Set(cl.flatMap((c) => [...c.n.keys()]))].sort();
   const out: GoodnessTest[] = [];
   const reference = opts.referenceGroup !== undefined && groups.includes(opts.referenceGroup) ? opts.referenceGroup : undefined;
+  const totalOf = (g: string, phone: string, inGroup: boolean): number => {
+    let n = 0;
+    for (const c of cl) if ((c.group === g) === inGroup && (inGroup || reference === undefined || c.group === reference)) n += c.n.get(phone) ?? 0;
+    return n;
+  };
   for (const g of groups) {
     if (g === reference) continue;
     const compSet = new Set(groups.filter((x) => x !== g && (reference === undefined || x === reference)).map((x) => gi.get(x)!));
@@ -274,17 +313,30 @@ export function goodnessByGroup(
         }
       }
       if (ng < minCount || nr < minCount) continue;
+      // A position holding all of a phone's tokens repeats the all-positions test: tested once.
+      const { phone: basePhone, position } = splitPositional(phone);
+      if (position && ng === totalOf(g, basePhone, true) && nr === totalOf(g, basePhone, false)) continue;
       const diff = sg / ng - sr / nr;
-      const perm = compareClusters(
-        cl.map((c) => ({ group: gi.get(c.group)!, num: c.sum.get(phone) ?? 0, den: c.n.get(phone) ?? 0 })),
-        gi.get(g)!,
-        compSet,
-        'less',
-        test,
-        permutations,
-        subSeed(seed, `gop|${g}|${phone}`),
-      );
-      out.push({ group: g, phone, meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, p: perm.p, pAdjusted: Number.NaN, flagged: false, examples: [] });
+      const inG = cl.filter((c) => c.group === g);
+      const inC = cl.filter((c) => compSet.has(gi.get(c.group)!));
+      const isMatched = (opts.matched ?? false) && [...inG, ...inC].every((c) => c.match !== undefined);
+      let p: number;
+      let strata: number | undefined;
+      if (isMatched) {
+        const r = compareMatched([...inG.map((c) => ({ inGroup: true, stratum: c.match!, value: value(c, phone) })), ...inC.map((c) => ({ inGroup: false, stratum: c.match!, value: value(c, phone) }))], 'less');
+        p = r.p;
+        strata = r.strata;
+      } else {
+        p = compareValues(
+          inG.map((c) => value(c, phone)).filter(Number.isFinite),
+          inC.map((c) => value(c, phone)).filter(Number.isFinite),
+          'less',
+          test,
+          permutations,
+          subSeed(seed, `gop|${g}|${phone}`),
+        );
+      }
+      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, design: isMatched ? 'matched' : test, ...(strata !== undefined ? { strata } : {}), p, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
   const adj = adjustPValues(
@@ -298,7 +350,7 @@ export function goodnessByGroup(
   for (const t of out) {
     const toks = utts
       .filter((u) => u.group === t.group)
-      .flatMap((u) => u.phones.filter((p) => p.phone === t.phone).map((p) => ({ utteranceId: u.id, word: p.word, gop: p.gop })));
+      .flatMap((u) => u.phones.filter((p, i) => p.phone === t.phone && (!t.position || positionInWord(u.phones, i) === t.position)).map((p) => ({ utteranceId: u.id, word: p.word, gop: p.gop })));
     t.examples = toks.sort((a, b) => a.gop - b.gop).slice(0, maxExamples);
   }
   return out.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || a.diff - b.diff);

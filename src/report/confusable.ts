@@ -1,4 +1,4 @@
-import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest } from '../analysis/confusable.ts';
+import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest, type PhoneTest } from '../analysis/confusable.ts';
 import { failureCounts, type GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
@@ -91,6 +91,30 @@ export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly Confus
   return parts.join('');
 }
 
+/** `R (word-final)`, `TH`, `insertions`. */
+export function phoneLabel(t: { phone: string; position?: string }): string {
+  if (t.phone === NO_PHONE) return 'insertions';
+  return t.position ? `${t.phone} (${t.position})` : t.phone;
+}
+
+const fmtPp = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp` : DASH);
+
+/** Head and rows (plain text, unescaped) of a group's flagged sounds. */
+function phoneTable(result: ConfusableResult, g: string, top: number, rest: string): { head: string[]; rows: string[][] } {
+  const base = result.options.speakerBaseline ? ' vs speaker\'s other phones' : '';
+  const head = ['Sound', 'Misrecognised in group', `In ${rest}`, `Excess${base} (group / ${rest})`, 'adj. p', 'Speakers', 'Heard as (group count / ' + rest + ')'];
+  const rows = topFor(result.phones ?? [], g, top).map((t: PhoneTest) => [
+    phoneLabel(t),
+    `${fmtPct(t.rateGroup)} (${t.errorsGroup}/${t.totalGroup})`,
+    `${fmtPct(t.rateRest)} (${t.errorsRest}/${t.totalRest})`,
+    `${fmtPp(t.excessGroup)} / ${fmtPp(t.excessRest)}`,
+    `${fmtP(t.pAdjusted)}${t.design === 'matched' ? ` (matched, ${t.strata} strata)` : ''}`,
+    `${t.speakersWithErrors}/${t.speakersInGroup}`,
+    t.outcomes.slice(0, 3).map((o) => `${o.hyp === NO_PHONE ? 'deleted' : o.hyp} ${o.countGroup}/${o.countRest}`).join(', '),
+  ]);
+  return { head, rows };
+}
+
 function confusionLabel(t: Pick<ConfusionTest, 'kind' | 'ref' | 'hyp'>): string {
   if (t.kind === 'del') return `${t.ref} deleted`;
   if (t.kind === 'ins') return `${t.hyp} inserted`;
@@ -126,7 +150,14 @@ function methodText(report: GlassReport): string {
     o?.test === 'permutation'
       ? 'a speaker-level permutation test (labels permuted across speakers, so one speaker cannot make a flag)'
       : 'a one-sided cluster-level Welch t-test of the per-speaker rates (each speaker one observation, so one speaker cannot make a flag)';
-  return `Rates are normalised by the reference phone's frequency in the group (insertions: by all reference phones). A confusion is flagged when it is over-represented in the group ${versus}: log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences, and minimum counts and speakers in the group. Goodness: the same test on per-speaker mean GOP, one-sided (lower fit).`;
+  const phoneTest =
+    o?.matched && (report.phoneLoop?.phones ?? report.blackBox?.phones ?? []).some((t) => t.design === 'matched')
+      ? 'a paired t-test over matched speaker strata (group mean minus reference mean per stratum)'
+      : o?.test === 'permutation'
+        ? 'a speaker-level permutation test of the mean'
+        : 'a one-sided cluster-level Welch t-test';
+  const baseline = o?.speakerBaseline === false ? 'its misrecognition rate' : "its misrecognition rate minus the rate of the same speaker's other phones (so a speaker or group recognised worse everywhere does not make every sound look accented)";
+  return `Sounds: each canonical phone, at every position and at each position in the word (word-final, before a vowel, before a consonant), is tested for being misrecognised (substituted or deleted) more in the group ${versus}. Each speaker gives one value, ${baseline}; ${phoneTest}; Benjamini–Hochberg across every (group, sound). Confusions then say as what a flagged sound is heard: rates normalised by the reference phone's frequency (insertions: by all reference phones), log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences; a confusion is flagged only under a flagged sound. Goodness: the same sound test on per-speaker mean GOP per frame (minus the speaker's other phones), one-sided (lower fit).`;
 }
 
 /** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
@@ -138,10 +169,17 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
   for (const { name, note, result } of methodSections(report)) {
     lines.push(`### ${mdEsc(name)}`, '', mdEsc(note), '');
     const o = result.options;
-    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.test === 'permutation' ? `${o.permutations} permutations` : 'Welch t-test'}; FDR ${o.alpha} over ${result.tested} tests; z ≥ ${o.minZ}.`, '');
+    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.test === 'permutation' ? `${o.permutations} permutations` : 'Welch t-test'}; FDR ${o.alpha} over ${(result.phones ?? []).length} sound tests and ${result.tested} confusion tests; z ≥ ${o.minZ}.`, '');
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       lines.push(`#### ${mdEsc(g)}`, '');
+      const sounds = phoneTable(result, g, top, comparisonOf(report));
+      if (sounds.rows.length === 0) lines.push('No sound flagged.', '');
+      else {
+        lines.push(`| ${sounds.head.map(mdEsc).join(' | ')} |`, `|---|${sounds.head.slice(1).map(() => '---:').join('|')}|`);
+        for (const r of sounds.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
+        lines.push('');
+      }
       if (flagged.length === 0) lines.push('No confusion flagged.', '');
       else {
         lines.push(`| Confusion | Rate in group | Rate in ${rest} | Count | z | adj. p | Speakers | Examples |`, '|---|---:|---:|---:|---:|---:|---:|---|');
@@ -218,7 +256,7 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
     lines.push(`| Phone | Mean GOP in group | In ${rest} | Difference | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---|');
     for (const t of f) {
       lines.push(
-        `| ${mdEsc(t.phone)} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
+        `| ${mdEsc(phoneLabel(t))} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
       );
     }
     lines.push('');
@@ -237,6 +275,13 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
+      const sounds = phoneTable(result, g, top, comparisonOf(report));
+      if (!sounds.rows.length) h.push('<p>No sound flagged.</p>');
+      else {
+        h.push(`<table><thead><tr>${sounds.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`);
+        for (const r of sounds.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+        h.push('</tbody></table>');
+      }
       if (!flagged.length) h.push('<p>No confusion flagged.</p>');
       else {
         h.push(`<table><thead><tr><th>Confusion</th><th>Rate in group</th><th>Rate in ${rest}</th><th>Count</th><th>z</th><th>adj. p</th><th>Speakers</th><th>Examples</th></tr></thead><tbody>`);
@@ -269,7 +314,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       h.push(`<table><thead><tr><th>Phone</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);
       for (const t of f) {
         h.push(
-          `<tr><td>${esc(t.phone)}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
+          `<tr><td>${esc(phoneLabel(t))}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
         );
       }
       h.push('</tbody></table>');

@@ -23,7 +23,15 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   for (const [i, manifest] of suite.manifests.entries()) {
     // The suite's reference group (when declared) is what every other group's sounds are compared with.
     const confusable = suite.referenceGroup !== undefined ? { referenceGroup: suite.referenceGroup } : {};
-    const report = await runGlassboxOnManifest(manifest, groupBy, { cacheDir: opts.cacheDir, hypotheses, ids, confusable, onProgress: opts.log, signal: opts.signal });
+    const report = await runGlassboxOnManifest(manifest, groupBy, {
+      cacheDir: opts.cacheDir,
+      hypotheses,
+      ids,
+      confusable,
+      ...(suite.matchSpeakersBy !== undefined ? { matchBy: suite.matchSpeakersBy } : {}),
+      onProgress: opts.log,
+      signal: opts.signal,
+    });
     const base = suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass';
     writeFileSync(join(dir, `${base}.json`), confusableJson(report));
     writeFileSync(join(dir, `${base}.md`), confusableMarkdown(report));

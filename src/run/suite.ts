@@ -170,6 +170,11 @@ export const SuiteSchema = z
     alpha: z.number().gt(0).lt(1).default(0.05),
     /** Group the card's gap-to-reference column and the model's rate ratios are measured against. */
     referenceGroup: z.string().min(1).optional(),
+    /**
+     * Glass box: label whose value matches speakers across groups (e.g. `speaker_profile` of
+     * `synth --matched-speakers`); sounds are then compared stratum by stratum (paired t-test).
+     */
+    matchSpeakersBy: z.string().min(1).optional(),
     /** Condition the degradation section compares the others with. */
     cleanCondition: z.string().min(1).default('clean'),
     gate: GateSchema.optional(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NO_PHONE, confusionMatrices, confusionRate, findConfusableSounds, type EvidenceUtterance, type PhoneEvent } from '../../src/analysis/confusable.ts';
 import { blackBoxEvidence, canonicalPhones, goodnessByGroup, phoneEvents, phoneGoodness, type Pronouncer } from '../../src/analysis/glass.ts';
-import { welchOneSided } from '../../src/analysis/cluster-test.ts';
+import { compareMatched, compareValues, pairedOneSided, permutationFloor, signFlipP, welchOneSided } from '../../src/analysis/cluster-test.ts';
 import { chosenVariants, linearFsg, parsePhoneHypseg, pronunciationFsg } from '../../src/backends/pocketsphinx-glass.ts';
 
 const LEX: Record<string, string[]> = {
@@ -137,11 +137,18 @@ describe('flagging confusable sounds', () => {
       ...mk('ff', `f${k}`, ['S', 'F', 'F', 'TH']),
     ]);
     const flags = (r: ReturnType<typeof findConfusableSounds>) => r.confusions.filter((t) => t.flagged).map((t) => `${t.group}: ${t.ref}→${t.hyp}`).sort();
-    // Against the rest, the null group's quirk is "over-represented" (the rest lost it to TH-stopping).
+    // Against the rest, the null group's quirk is "over-represented" (the rest lost it to TH-stopping):
+    // its confusion test is significant, but TH is not misrecognised more in `none` than in the rest, so
+    // the sound test keeps it unflagged (a confusion is flagged only under a flagged sound).
     // 6 vs 6 speakers: the cluster-level Welch test (as the planted validation uses).
     const vsRest = findConfusableSounds(utts, { test: 'welch' });
     expect(vsRest.comparison).toBe('rest');
-    expect(flags(vsRest)).toContain('none: TH→S');
+    const quirk = vsRest.confusions.find((t) => t.group === 'none' && t.ref === 'TH' && t.hyp === 'S')!;
+    expect(quirk.rateGroup).toBe(2 * quirk.rateRest);
+    expect(quirk.p).toBeLessThan(0.05);
+    expect(quirk.flagged).toBe(false);
+    expect(vsRest.phones.find((t) => t.group === 'none' && t.phone === 'TH' && !t.position)!.flagged).toBe(false);
+    expect(flags(vsRest)).not.toContain('none: TH→S');
     const vsNone = findConfusableSounds(utts, { referenceGroup: 'none', test: 'welch' });
     expect(vsNone.comparison).toBe('none');
     expect(flags(vsNone)).toEqual(['ff: TH→F', 'tt: TH→T']);
@@ -149,6 +156,20 @@ describe('flagging confusable sounds', () => {
     expect(vsNone.confusions.find((t) => t.group === 'tt')).toMatchObject({ totalRest: 72, countRest: 0 });
     // An unknown reference falls back to the rest.
     expect(findConfusableSounds(utts, { referenceGroup: 'nobody' }).comparison).toBe('rest');
+  });
+
+  it('never reports a Welch p below the exact permutation p of the same speakers', () => {
+    // 6 vs 6 speakers have 924 splits: however far apart, no valid speaker-level p is below 1/924.
+    // scipy: ttest_ind([.97,1,.98,1,.99,1], b, equal_var=False, alternative="greater").pvalue = 5.54e-18.
+    const b = [0.01, 0.02, 0, 0.03, 0.01, 0];
+    const far = [0.97, 1, 0.98, 1, 0.99, 1];
+    expect(welchOneSided(far, b, 'greater')).toBeLessThan(1e-15);
+    expect(permutationFloor(far, b, 'greater', 0, 1)).toBeCloseTo(1 / 924, 15);
+    expect(compareValues(far, b, 'greater', 'welch', 0, 1)).toBeCloseTo(1 / 924, 15);
+    // Spread speakers: Welch (scipy 0.0038009564774869227) is above the floor and kept.
+    const spread = [0.3, 0.1, 0.25, 0.05, 0.2, 0.15];
+    expect(compareValues(spread, b, 'greater', 'welch', 0, 1)).toBeCloseTo(0.0038009564774869227, 9);
+    expect(compareValues(spread, b, 'greater', 'permutation', 0, 1)).toBeCloseTo(1 / 924, 15);
   });
 
   it('the cluster-level Welch test equals scipy.stats.ttest_ind(equal_var=False, alternative="greater")', () => {
@@ -167,6 +188,91 @@ describe('flagging confusable sounds', () => {
     const b = findConfusableSounds([...grp, ...rest], { seed: 3 });
     expect(a.confusions.map((t) => t.p)).toEqual(b.confusions.map((t) => t.p));
     expect(findConfusableSounds(grp).confusions).toEqual([]);
+  });
+});
+
+describe('sounds a group is misrecognised on (phone tests)', () => {
+  // Speaker k says `n` words "car" (K AA R) and `n` words "red" (R EH D); `final` is how many of its
+  // word-final R are heard as nothing, `onset` of its word-initial R; `other` errors on K (the speaker's level).
+  const speaker = (group: string, spk: string, opts: { final: number; onset?: number; other?: number; match?: string }): EvidenceUtterance => {
+    const events: PhoneEvent[] = [];
+    for (let i = 0; i < 10; i++) {
+      events.push({ ref: 'K', hyp: i < (opts.other ?? 0) ? 'G' : 'K', word: 'car' }, { ref: 'AA', hyp: 'AA', word: 'car' }, { ref: 'R', hyp: i < opts.final ? NO_PHONE : 'R', word: 'car' });
+      events.push({ ref: 'R', hyp: i < (opts.onset ?? 0) ? 'W' : 'R', word: 'red' }, { ref: 'EH', hyp: 'EH', word: 'red' }, { ref: 'D', hyp: 'D', word: 'red' });
+    }
+    return { id: spk, speaker: spk, group, events, words: [], ...(opts.match ? { match: opts.match } : {}) };
+  };
+
+  it('tests each sound at every position and at each position in the word, under one Benjamini–Hochberg', () => {
+    // `nr` drops word-final R (4 of 10 ± 1 per speaker), like the reference otherwise.
+    const utts = [1, 2, 3, 4, 5, 6].flatMap((k) => [speaker('ref', `r${k}`, { final: k % 2, other: 2 }), speaker('nr', `n${k}`, { final: 3 + (k % 3), other: 2 })]);
+    const r = findConfusableSounds(utts, { referenceGroup: 'ref', test: 'welch' });
+    const rFinal = r.phones.find((t) => t.group === 'nr' && t.phone === 'R' && t.position === 'word-final')!;
+    expect(rFinal).toMatchObject({ flagged: true, errorsGroup: 24, totalGroup: 60, errorsRest: 3, totalRest: 60, speakersWithErrors: 6, design: 'welch' });
+    expect(rFinal.outcomes[0]).toEqual({ hyp: NO_PHONE, countGroup: 24, countRest: 3 });
+    // Word-initial R is never misrecognised: below the pooled-errors filter, not in the family at all.
+    expect(r.phones.find((t) => t.group === 'nr' && t.phone === 'R' && t.position === 'before vowel')).toBeUndefined();
+    // K (2 of 10 wrong everywhere) sits before a vowel in every token: tested once, not flagged.
+    expect(r.phones.filter((t) => t.group === 'nr' && t.phone === 'K').map((t) => [t.position, t.flagged])).toEqual([[undefined, false]]);
+    // The confusion R → ∅ is flagged under its flagged sound.
+    expect(r.confusions.find((t) => t.group === 'nr' && t.ref === 'R' && t.hyp === NO_PHONE)!.flagged).toBe(true);
+    expect(r.phones.every((t) => t.group !== 'ref')).toBe(true);
+  });
+
+  it("subtracts the speaker's other phones: speakers recognised worse everywhere do not make a sound accented", () => {
+    // `noisy` speakers get K wrong 6 of 10 times and R no more than the reference: not an accent of R.
+    const utts = [1, 2, 3, 4, 5, 6].flatMap((k) => [speaker('ref', `r${k}`, { final: 1, other: k % 2 }), speaker('noisy', `n${k}`, { final: 1 + (k % 2), other: 6 })]);
+    const r = findConfusableSounds(utts, { referenceGroup: 'ref', test: 'welch' });
+    expect(r.phones.filter((t) => t.flagged).map((t) => `${t.phone}${t.position ? ` ${t.position}` : ''}`)).toEqual(['K']);
+    const rAll = r.phones.find((t) => t.group === 'noisy' && t.phone === 'R' && !t.position)!;
+    // The group's R rate is a little higher, but below each speaker's own level on other phones.
+    expect(rAll.rateGroup).toBeGreaterThan(rAll.rateRest);
+    expect(rAll.excessGroup).toBeLessThan(rAll.excessRest);
+    expect(rAll.flagged).toBe(false);
+  });
+
+  it('compares matched speakers stratum by stratum (paired t-test over strata)', () => {
+    // Speaker profile k is much worse on final R than profile k' in both groups (speaker spread 0–8 of 10);
+    // the group adds one or two dropped R to every profile: invisible to unmatched speakers, clear when paired.
+    // 10 profiles: with 6 the sign-flip floor (1/64) could not survive the correction.
+    const utts = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((k) => [
+      speaker('ref', `r${k}`, { final: k % 7, match: `p${k}` }),
+      speaker('nr', `n${k}`, { final: (k % 7) + 1 + (k % 2), match: `p${k}` }),
+    ]);
+    const finalR = (x: ReturnType<typeof findConfusableSounds>) => x.phones.find((t) => t.group === 'nr' && t.phone === 'R' && t.position === 'word-final')!;
+    const unmatched = finalR(findConfusableSounds(utts, { referenceGroup: 'ref', test: 'welch' }));
+    const matched = finalR(findConfusableSounds(utts, { referenceGroup: 'ref', test: 'welch', matched: true }));
+    expect(unmatched).toMatchObject({ design: 'welch', flagged: false });
+    expect(matched).toMatchObject({ design: 'matched', strata: 10, flagged: true });
+    expect(matched.p).toBeLessThan(unmatched.p / 50);
+    // A speaker without a match value: the unmatched test, and the result says so.
+    const partial = utts.map((u) => (u.speaker === 'n5' ? { ...u, match: undefined } : u));
+    // Six strata: the paired t alone would flag, but the exact sign-flip p (≥ 1/64) bounds it.
+    const six = utts.filter((u) => Number(u.match!.slice(1)) < 6);
+    const sixR = finalR(findConfusableSounds(six, { referenceGroup: 'ref', test: 'welch', matched: true }));
+    expect(sixR.p).toBeGreaterThanOrEqual(1 / 64);
+    expect(finalR(findConfusableSounds(partial, { referenceGroup: 'ref', test: 'welch', matched: true })).design).toBe('welch');
+  });
+
+  it('the paired test equals scipy.stats.ttest_rel / ttest_1samp (alternative="greater"); the sign-flip p bounds it', () => {
+    // scipy 1.17: ttest_1samp([.31,.42,.18,.55,.27,.39], 0, alternative="greater").pvalue = 0.0005588064068936344
+    expect(pairedOneSided([0.31, 0.42, 0.18, 0.55, 0.27, 0.39], 'greater')).toBeCloseTo(0.0005588064068936344, 12);
+    // ttest_rel(a, b, alternative="greater").pvalue = 0.011486041449701008; "less": 0.988513958550299
+    const a = [5.1, 4.9, 6.2, 5.8, 6.0, 5.5];
+    const b = [4.8, 5.0, 5.1, 5.2, 5.3, 4.9];
+    const values = a.flatMap((x, i) => [
+      { inGroup: true, stratum: `s${i}`, value: x },
+      { inGroup: false, stratum: `s${i}`, value: b[i] },
+    ]);
+    const d = a.map((x, i) => x - b[i]);
+    expect(pairedOneSided(d, 'greater')).toBeCloseTo(0.011486041449701008, 12);
+    expect(pairedOneSided(d, 'less')).toBeCloseTo(0.988513958550299, 12);
+    // d = [.3, −.1, 1.1, .6, .7, .6]: of the 64 sign patterns, 2 reach the observed sum (all +, and −.1 flipped).
+    expect(signFlipP(d, 'greater', 0, 1)).toBe(2 / 64);
+    expect(compareMatched(values, 'greater')).toEqual({ p: 2 / 64, strata: 6 });
+    expect(compareMatched(values, 'less').p).toBeCloseTo(0.988513958550299, 12);
+    // Strata on one side only take no part.
+    expect(compareMatched([...values, { inGroup: true, stratum: 'alone', value: 100 }], 'greater').strata).toBe(6);
   });
 });
 
@@ -191,19 +297,41 @@ describe('goodness of pronunciation', () => {
   });
 
   it('flags a phone whose goodness is lower for every speaker of a group', () => {
+    // Each speaker also says AH, equally well in both groups: the speaker's baseline.
     const mk = (group: string, spk: string, gop: number) => ({
       id: spk,
       speaker: spk,
       group,
-      phones: Array.from({ length: 4 }, (_, i) => ({ phone: 'TH', word: 'think', startFrame: i, endFrame: i + 1, alignedScore: 0, loopScore: 0, gop: gop - i * 0.1 })),
+      phones: [
+        ...Array.from({ length: 4 }, (_, i) => ({ phone: 'TH', word: 'think', startFrame: i, endFrame: i + 1, alignedScore: 0, loopScore: 0, gop: gop - i * 0.1 })),
+        ...Array.from({ length: 4 }, (_, i) => ({ phone: 'AH', word: 'a', startFrame: i, endFrame: i + 1, alignedScore: 0, loopScore: 0, gop: -1 - i * 0.1 })),
+      ],
     });
     const utts = [...[1, 2, 3, 4, 5, 6].map((k) => mk('low', `l${k}`, -10 - k)), ...[1, 2, 3, 4, 5, 6].map((k) => mk('ok', `o${k}`, -2 - k * 0.5))];
     const t = goodnessByGroup(utts, { permutations: 2000 });
-    const low = t.find((x) => x.group === 'low')!;
+    const low = t.find((x) => x.group === 'low' && x.phone === 'TH')!;
     expect(low.flagged).toBe(true);
     expect(low.diff).toBeLessThan(0);
     expect(low.examples[0].utteranceId).toBe('l6');
-    expect(t.find((x) => x.group === 'ok')!.flagged).toBe(false);
+    expect(t.filter((x) => x.group === 'ok').every((x) => !x.flagged)).toBe(true);
+    expect(t.find((x) => x.group === 'low' && x.phone === 'AH')!.flagged).toBe(false);
+  });
+
+  it("measures each phone against the speaker's other phones: a voice that fits worse everywhere is not an accent", () => {
+    // Group `low` fits every phone 5 units worse (a lower voice, say); group `th` fits only TH worse.
+    const mk = (group: string, spk: string, shift: number, thShift: number) => ({
+      id: spk,
+      speaker: spk,
+      group,
+      phones: ['TH', 'AH', 'IY', 'S'].flatMap((phone, j) =>
+        Array.from({ length: 4 }, (_, i) => ({ phone, word: `w${j}`, startFrame: i, endFrame: i + 1, alignedScore: 0, loopScore: 0, gop: -2 - j * 0.3 - i * 0.2 + shift + (phone === 'TH' ? thShift : 0) + Number(spk.slice(1)) * 0.05 })),
+      ),
+    });
+    const utts = [1, 2, 3, 4, 5, 6].flatMap((k) => [mk('ref', `r${k}`, 0, 0), mk('low', `l${k}`, -5, 0), mk('th', `t${k}`, 0, -3)]);
+    const flagged = (t: ReturnType<typeof goodnessByGroup>) => t.filter((x) => x.flagged && !x.position).map((x) => `${x.group}: ${x.phone}`).sort();
+    expect(flagged(goodnessByGroup(utts, { referenceGroup: 'ref', test: 'welch' }))).toEqual(['th: TH']);
+    // Without the baseline every phone of `low` looks accented.
+    expect(flagged(goodnessByGroup(utts, { referenceGroup: 'ref', test: 'welch', speakerBaseline: false }))).toEqual(['low: AH', 'low: IY', 'low: S', 'low: TH', 'th: TH']);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { buildPlantedCorpus, parseAccentRules, type PlantedCorpus } from '../../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../../src/analysis/glass-suite.ts';
 import { nullPartitions, plantedPairs, validateFlags, validateGlassReport, type EvidenceValidation } from '../../src/analysis/glass-validation.ts';
@@ -10,25 +10,38 @@ import { PROMPTS } from './corpus.ts';
 
 /**
  * The glass box on a planted accent, end to end with real tools: festival speaks TH-rich prompts with
- * TH-stopping planted (rate 1) for group `th` and none for the null groups `none` and `none2` (6
- * synthetic speakers each, 8 sentences). Fewer speakers or only two groups leave the speaker-level
- * permutation test too few distinct splits (4 vs 4: 70, so p ≥ 1/70; 6 vs 6: 924) for anything to
- * survive Benjamini–Hochberg across the hundreds of confusions tested., PocketSphinx decodes them, and the flags are scored against the ground truth.
- * (bench/glass-validation.ts runs all eight rules at 3/6 speakers × 40 sentences.)
+ * TH-stopping planted (rate 1) for group `th` and none for the null group `none` — 6 matched synthetic
+ * speakers each (speaker k has the same pitch, tempo and sentences in both groups, so the groups differ
+ * only by the rule), 8 sentences — and for a second null group `none2` with 6 other speakers (its own
+ * corpus). PocketSphinx decodes them all in one glass run against `none`, and the flags are scored
+ * against the ground truth. (bench/glass-validation.ts runs all eight rules at 3/6/12 speakers × 40.)
  */
 let dir: string;
 let corpus: PlantedCorpus;
+let nulls: PlantedCorpus;
 let report: GlassReport;
 let val: Record<string, EvidenceValidation>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'asrfair-planted-val-'));
   writeFileSync(join(dir, 'prompts.txt'), PROMPTS.join('\n') + '\n');
-  const rules = parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n  none2: []\n', 'rules.yaml');
-  corpus = await buildPlantedCorpus({ rules, outDir: dir, speakers: 6, sentences: 8, seed: 5, promptsFile: join(dir, 'prompts.txt') });
+  const rules = parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'rules.yaml');
+  corpus = await buildPlantedCorpus({ rules, outDir: join(dir, 'matched'), speakers: 6, sentences: 8, seed: 5, matchedSpeakers: true, promptsFile: join(dir, 'prompts.txt') });
+  nulls = await buildPlantedCorpus({ rules: parseAccentRules('groups:\n  none2: []\n', 'nulls.yaml'), outDir: join(dir, 'nulls'), speakers: 6, sentences: 8, seed: 5, promptsFile: join(dir, 'prompts.txt') });
+  // One manifest of both corpora (audio paths made absolute).
+  const lines = [corpus.manifest, nulls.manifest].flatMap((m) =>
+    readFileSync(m, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => {
+        const e = JSON.parse(l) as { audio: string };
+        return JSON.stringify({ ...e, audio: resolve(dirname(m), e.audio) });
+      }),
+  );
+  writeFileSync(join(dir, 'all.jsonl'), lines.join('\n') + '\n');
   // Every group is compared with the declared null group `none` (as the demo and the bench do).
-  report = await runGlassboxOnManifest(corpus.manifest, 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { referenceGroup: 'none', test: 'welch' } });
-  val = Object.fromEntries(validateGlassReport(report, corpus.utterances).map((v) => [v.kind, v]));
+  report = await runGlassboxOnManifest(join(dir, 'all.jsonl'), 'accent', { cacheDir: join(dir, 'cache'), processes: 2, keepEvidence: true, confusable: { referenceGroup: 'none', test: 'welch' } });
+  val = Object.fromEntries(validateGlassReport(report, [...corpus.utterances, ...nulls.utterances]).map((v) => [v.kind, v]));
 }, 1_800_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,11 +50,12 @@ describe('glass box on planted TH-stopping (festival + PocketSphinx)', () => {
   it('plants DH → D and TH → T often enough to be visible, and nothing in the null group', () => {
     const pairs = plantedPairs(corpus.utterances);
     expect(pairs.filter((p) => p.visible).map((p) => `${p.group}: ${p.from}→${p.to}`).sort()).toEqual(['th: DH→D', 'th: TH→T']);
-    expect(corpus.utterances.length).toBe(144);
+    expect(corpus.utterances.length + nulls.utterances.length).toBe(144);
+    expect(new Set(corpus.groups.map((g) => g.speakers.map((x) => `${x.pitchCents}/${x.tempo}`).join()))).toHaveProperty('size', 1);
     expect(report.failures).toEqual([]);
   });
 
-  it('phone loop: recovers a planted confusion of the th group, and every flag is attributable to it', () => {
+  it('phone loop: recovers the planted sounds of the th group, and every flag is attributable to it', () => {
     expect(report.phoneLoop!.comparison).toBe('none');
     expect(val.phoneLoop.rules[0].foundByPhone.length).toBeGreaterThanOrEqual(1);
     expect(val.phoneLoop.correctFlags).toBeGreaterThanOrEqual(1);
@@ -80,7 +94,7 @@ describe('glass box on planted TH-stopping (festival + PocketSphinx)', () => {
     const row = md.split('\n').find((l) => l.startsWith('| th |'))!;
     expect(row).toMatch(/^\| th \| (DH → D \(\d+\), TH → T \(\d+\)|TH → T \(\d+\), DH → D \(\d+\)) \|/);
     expect(md.split('\n').find((l) => l.startsWith('| none |'))).toMatch(/^\| none \| — \|/);
-    expect(md).toMatch(new RegExp(`\\| phone loop \\| ${val.phoneLoop.rules[0].found.length} of 2 \\|`));
+    expect(md).toMatch(new RegExp(`\\| phone loop \\| ${val.phoneLoop.rules[0].foundByPhone.length} of 2 \\|`));
   });
 
   it('scores flags against ground truth: wrong flags lower precision, a null group\'s flags are all wrong', () => {

@@ -68,6 +68,11 @@ describe('confusable-sounds renderers', () => {
     expect(row).toContain('50.0%');
     expect(row).toContain('&lt;/td&gt;&lt;script&gt;');
     expect(row.split(/(?<!\\)\|/).length).toBe(10);
+    // The sound above its confusions: TH misrecognised in 12 of 24 tokens vs none, heard as T.
+    const sound = md.split('\n').find((l) => l.startsWith('| TH |'))!;
+    expect(sound.split(/(?<!\\)\|/).map((c) => c.trim()).slice(1, 8)).toEqual(['TH', '50.0% (12/24)', '0.0% (0/24)', '+50.0 pp / +0.0 pp', expect.stringMatching(/^[0-9.e-]+$/) as string, '6/6', 'T 12/0']);
+    expect(md.indexOf('| TH |')).toBeLessThan(md.indexOf('| TH → T |'));
+    expect(confusableHtmlPage(report())).toContain('<td>TH</td><td>50.0% (12/24)</td>');
     // Too few speakers show the confusion to test it: p is NaN in memory, null in JSON.
     const untested = { ...report(), phoneLoop: findConfusableSounds([...evidence('a', true), ...evidence('b', false)], { minSpeakers: 7 }) };
     expect(Number.isNaN(untested.phoneLoop.confusions[0].pAdjusted)).toBe(true);

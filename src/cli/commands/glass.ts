@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { readLines } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { failureCounts, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
-import { confusableHtmlPage, confusableJson, confusableMarkdown } from '../../report/confusable.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
 export async function readHypotheses(file: string): Promise<Map<string, string>> {
@@ -61,6 +61,7 @@ interface GlassFlags {
   permutations: number;
   test: string;
   referenceGroup?: string;
+  matchSpeakersBy?: string;
   seed: number;
   minCount: number;
   minSpeakers: number;
@@ -87,6 +88,7 @@ export function registerGlass(program: Command): void {
     .option('--no-ci-loop', 'context-dependent phone loop (about 20× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
     .option('--reference-group <name>', 'compare every other group with this one (default: each group with all the others)')
+    .option('--match-speakers-by <label>', 'label whose value matches speakers across groups (e.g. speaker_profile of `synth --matched-speakers`): each group is compared with the reference stratum by stratum (paired t-test over strata)')
     .option('--test <name>', 'speaker-cluster test: permutation or welch (cluster-level Welch t-test; for small reference comparisons)', 'permutation')
     .option('--permutations <n>', 'speaker-level permutations per test (with --test permutation)', int('--permutations', 99), 2000)
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
@@ -112,6 +114,7 @@ export function registerGlass(program: Command): void {
         goodness: f.goodness,
         variants: f.variants,
         ...(f.processes ? { processes: f.processes } : {}),
+        ...(f.matchSpeakersBy !== undefined ? { matchBy: f.matchSpeakersBy } : {}),
         glass: { allphoneCi: f.ciLoop },
         confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
@@ -126,11 +129,15 @@ export function registerGlass(program: Command): void {
       if (formats.includes('html')) write('confusable.html', confusableHtmlPage(report, { top: f.top }));
       if (formats.includes('json')) write('confusable.json', confusableJson(report));
       for (const g of report.groups) {
-        const flagged = report.phoneLoop?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
-        const bb = report.blackBox?.confusions.filter((t) => t.group === g && t.flagged) ?? [];
-        const eg = (list: typeof bb) => (list.length ? ` e.g. ${list.slice(0, 3).map((t) => `${t.ref}→${t.hyp}`).join(', ')}` : '');
-        const bbText = report.blackBox ? `${bb.length} flagged (black-box)${eg(bb)}` : 'no black-box evidence';
-        process.stdout.write(`${escapeControl(g)}: ${flagged.length} flagged (phone loop)${eg(flagged)}; ${bbText}\n`);
+        if (g === report.phoneLoop?.comparison) continue;
+        const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
+        const eg = (list: ReturnType<typeof sounds>) => (list.length ? ` (${list.slice(0, 4).map(phoneLabel).join(', ')}${list.length > 4 ? ', …' : ''})` : '');
+        const loop = sounds(report.phoneLoop);
+        const bb = sounds(report.blackBox);
+        const gop = (report.goodness ?? []).filter((t) => t.group === g && t.flagged);
+        const bbText = report.blackBox ? `${bb.length} by black box${eg(bb)}` : 'no black-box evidence';
+        const gopText = report.goodness ? `; ${gop.length} fit worse${gop.length ? ` (${gop.slice(0, 4).map(phoneLabel).join(', ')}${gop.length > 4 ? ', …' : ''})` : ''}` : '';
+        process.stdout.write(escapeControl(`${g}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`) + '\n');
       }
       for (const [name, ag] of [
         ['phone loop', report.annotations?.phoneLoop],
