@@ -10,11 +10,13 @@
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
- *        [--matched-speakers] [--unmatched] [--alpha Q] [--why]
+ *        [--independent-speakers] [--paired] [--alpha Q] [--why]
  *
- * `--matched-speakers` synthesises speaker k with the same pitch, tempo and sentences in every group and
- * compares sounds profile by profile (paired); evidence saved from such a decode is analysed paired unless
- * `--unmatched`. `--why` prints, for every visible planted sound not found, its closest tests.
+ * Speakers are matched (`synth --matched-speakers`): speaker k has the same pitch, tempo and sentences in
+ * every group, so the groups differ only by the rules, and random subsets keep the same profiles in
+ * every group. `--independent-speakers` draws each group's speakers on their own (the earlier design).
+ * `--paired` compares sounds profile by profile (paired t-test over strata, floored by the sign-flip p)
+ * instead of Welch. `--why` prints, for every visible planted sound not found, its closest tests.
  *
  * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
  * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
@@ -31,7 +33,7 @@ import { goodnessByGroup } from '../src/analysis/glass.ts';
 import {
   EVIDENCE_KINDS,
   SEEN_CONFUSION,
-  SEEN_GOODNESS,
+  SEEN_GOODNESS_D,
   engineSees,
   nullPartitions,
   siteSignals,
@@ -58,7 +60,10 @@ const workDir = flag('--dir');
 const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
 const minPooled = flag('--min-pooled');
 const alphaFlag = flag('--alpha');
-let matchedSpeakers = argv.includes('--matched-speakers') ? (argv.splice(argv.indexOf('--matched-speakers'), 1), true) : false;
+const boolFlag = (name: string): boolean => (argv.includes(name) ? (argv.splice(argv.indexOf(name), 1), true) : false);
+let matchedSpeakers = !boolFlag('--independent-speakers');
+const paired = boolFlag('--paired');
+const why = boolFlag('--why');
 const sentences = Number(argv[0] ?? 40);
 const nSeeds = Number(argv[1] ?? 3);
 let maxSpk = Number(argv[2] ?? 12);
@@ -103,7 +108,7 @@ try {
       },
     };
     maxSpk = all.reduce((a, x) => a + x.speakers, 0);
-    if (!argv.includes("--unmatched")) matchedSpeakers ||= all.every((a) => a.matchedSpeakers);
+    matchedSpeakers = all.every((a) => a.matchedSpeakers);
     console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences per group) read from ${files.join(', ')}; statistics recomputed`);
   } else {
     const rules = readAccentRules(rulesFile);
@@ -120,8 +125,8 @@ try {
   // The comparison: every group against the declared null group (the first group without rules), or --reference.
   const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
-  conf = { test: testFlag, matched: matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
-  if (matchedSpeakers) {
+  conf = { test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
+  if (paired && matchedSpeakers) {
     // The matching stratum is the speaker profile: `stops-s03` and `none-s03` share pitch, tempo and sentences
     // (pooled files keep their `k:` prefix, so profiles of different decodes stay apart).
     const profile = (speaker: string) => speaker.replace(/^((?:\d+:)?)[^:]*-(s\d+)$/, '$1$2');
@@ -135,7 +140,7 @@ try {
       },
     };
   }
-  console.log(`${matchedSpeakers ? 'matched speakers (speaker k has the same pitch, tempo and sentences in every group): paired over profiles; ' : ''}each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
+  console.log(`${matchedSpeakers ? `matched speakers (speaker k has the same pitch, tempo and sentences in every group)${paired ? ', compared profile by profile (paired)' : ''}; ` : 'independent speakers per group; '}each group is compared with ${reference ? `the reference group "${reference}"` : 'all other groups'}; speaker-cluster ${testFlag === 'welch' ? 'Welch t-test' : 'permutation test'}, Benjamini–Hochberg`);
   {
     const ev = report.evidence!;
     report = {
@@ -174,7 +179,7 @@ Definitions (src/analysis/glass-validation.ts):
   planted pair: canonical → planted phone a group's rules produced; visible with >= 10 tokens from >= 2 speakers
     and when the engine shows it: site signal (the rewritten phone's tokens in the rewritten words, group against the
     same words read by "${reference ?? '-'}") >= ${SEEN_CONFUSION} of tokens recognised as something else (phone loop, black box)
-    or >= ${SEEN_GOODNESS} lower GOP per frame (goodness).
+    or GOP per frame lower by >= ${SEEN_GOODNESS_D} of the tokens' pooled SD (goodness: Cohen's d).
   a flag = a flagged sound (group, canonical phone, at any position or one position in the word); goodness: a phone
     that fits worse.
   recall of a rule = its visible pairs whose canonical phone is a flagged sound of its group (whatever it was heard
@@ -221,7 +226,7 @@ Definitions (src/analysis/glass-validation.ts):
         console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precisionAttributed)} (${v.attributedFlags}/${v.flags}; strict ${fmt(v.precision)})  mean recall ${fmt(macro)} (strict ${fmt(strict)}) | ${per}`);
         if (v.wrong.length) console.log(`            not planted pairs: ${v.wrong.slice(0, 14).join(', ')}${v.wrong.length > 14 ? ' …' : ''}`);
         if (v.unattributed.length) console.log(`            not attributable: ${v.unattributed.join(', ')}`);
-        if (argv.includes('--why')) {
+        if (why) {
           // For each visible planted sound not found: its closest test (smallest p over positions).
           const r = size === maxSpk ? report : subset(keep, s);
           for (const rule of v.rules) {

@@ -249,6 +249,8 @@ export interface SiteSignal {
   valueGroup: number;
   valueReference: number;
   delta: number;
+  /** Goodness: pooled SD of the sites' token GOP (group and reference), for the standardised effect delta / sd. */
+  sd?: number;
 }
 
 function rewrittenSites(truth: readonly PlantedUtterance[]): { byUtt: Map<string, Map<string, Set<string>>>; sentenceOf: Map<string, string> } {
@@ -297,7 +299,7 @@ export function siteSignals(
       out.push({ kind, group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vg - vr });
     }
     if (evidence.goodness.length) {
-      const tally = { g: [0, 0], r: [0, 0] };
+      const tally = { g: [0, 0, 0], r: [0, 0, 0] };
       for (const u of evidence.goodness) {
         const side = u.group === p.group ? tally.g : u.group === reference ? tally.r : undefined;
         if (!side) continue;
@@ -305,11 +307,15 @@ export function siteSignals(
           if (ph.phone !== p.from || !at(u.id, ph.word)) continue;
           side[0]++;
           side[1] += ph.gop;
+          side[2] += ph.gop * ph.gop;
         }
       }
       const vg = tally.g[1] / tally.g[0];
       const vr = tally.r[1] / tally.r[0];
-      out.push({ kind: 'goodness', group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vr - vg });
+      // Pooled within-side SD of the tokens' GOP, for Cohen's d.
+      const ss = tally.g[2] - tally.g[0] * vg * vg + (tally.r[2] - tally.r[0] * vr * vr);
+      const sd = Math.sqrt(ss / Math.max(1, tally.g[0] + tally.r[0] - 2));
+      out.push({ kind: 'goodness', group: p.group, rule: p.rule, from: p.from, to: p.to, tokensGroup: tally.g[0], tokensReference: tally.r[0], valueGroup: vg, valueReference: vr, delta: vr - vg, sd });
     }
   }
   return out;
@@ -391,21 +397,28 @@ export function attributionOf(
   };
 }
 
-/** Site signal from which a planted pair counts as shown by the engine: share of tokens recognised otherwise (phone loop, black box). */
+/**
+ * Site signal from which a planted pair counts as shown by the engine: share of tokens recognised
+ * otherwise, group minus reference (phone loop, black box; 0.15 is Cohen's h ≈ 0.3 around 50 %).
+ */
 export const SEEN_CONFUSION = 0.15;
-/** … and GOP per frame lower by (goodness). */
-export const SEEN_GOODNESS = 0.5;
+/**
+ * … and lower GOP per frame at the sites, standardised by the tokens' pooled SD (Cohen's d; 0.2 is
+ * Cohen's "small" effect, about 4 GOP units here, where tokens spread with SD ≈ 20).
+ */
+export const SEEN_GOODNESS_D = 0.2;
 
 /** Whether the engine shows a planted pair at its sites (see SiteSignal); NaN signals (no tokens) count as not shown. */
 export function engineSees(s: SiteSignal): boolean {
-  return s.delta >= (s.kind === 'goodness' ? SEEN_GOODNESS : SEEN_CONFUSION);
+  if (s.kind === 'goodness') return s.sd !== undefined && s.sd > 0 && s.delta / s.sd >= SEEN_GOODNESS_D;
+  return s.delta >= SEEN_CONFUSION;
 }
 
 /** Why a planted pair is not visible to the engine, from its measured site signal. */
 export function unseenReason(s: SiteSignal): string {
   if (!s.tokensGroup) return 'no tokens at the planted sites';
   if (s.kind === 'goodness') {
-    return `the canonical phone fits the planted sound about as well as the reference's (GOP per frame ${s.valueGroup.toFixed(2)} vs ${s.valueReference.toFixed(2)}): the acoustic model scores the substitute close to the canonical phone`;
+    return `the canonical phone fits the planted sound about as well as the reference's (GOP per frame ${s.valueGroup.toFixed(2)} vs ${s.valueReference.toFixed(2)}, d = ${s.sd ? (s.delta / s.sd).toFixed(2) : '–'} with tokens' SD ${s.sd?.toFixed(1) ?? '–'}): the acoustic model scores the substitute close to the canonical phone`;
   }
   const what = s.kind === 'phoneLoop' ? 'the free phone loop' : 'word decoding (the language model restores or replaces the word)';
   return `${what} outputs something other than ${s.from} at the planted sites about as often in the group (${(100 * s.valueGroup).toFixed(0)}%) as in the reference (${(100 * s.valueReference).toFixed(0)}%)`;
