@@ -10,6 +10,9 @@ import { ModelFileError } from '../../adapt/sendump.ts';
 import type { PhoneRule } from '../../adapt/variants.ts';
 import { adaptHtml, adaptJson, adaptMarkdown } from '../../report/remedy.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { loadManifest } from '../../manifest/jsonl.ts';
+import { escapeControl } from '../../manifest/escape.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 
 interface AdaptFlags {
   methods: string;
@@ -89,6 +92,8 @@ export function registerAdapt(program: Command): void {
         pair = { target, reference };
       }
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
+      const warning = groupKeyWarning(await loadManifest(suite.manifests[0]), f.groupBy ?? suite.groupBy[0]);
+      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],

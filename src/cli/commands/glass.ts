@@ -3,7 +3,8 @@ import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readLines } from '../../manifest/jsonl.ts';
+import { loadManifest, readLines } from '../../manifest/jsonl.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { failureCounts, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown } from '../../report/confusable.ts';
@@ -101,6 +102,8 @@ export function registerGlass(program: Command): void {
       if (bad.length) throw new UsageError(`unknown format(s) ${bad.join(', ')} (use md, html, json)`);
       if (f.test !== 'welch' && f.test !== 'permutation') throw new UsageError(`--test must be welch or permutation, got "${f.test}"`);
       const test: 'welch' | 'permutation' = f.test;
+      const warning = groupKeyWarning(await loadManifest(manifest), f.groupBy);
+      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);

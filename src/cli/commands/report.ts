@@ -1,8 +1,9 @@
+import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { groupOf } from '../../manifest/schema.ts';
-import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
@@ -49,8 +50,8 @@ export function registerReport(program: Command): void {
       const outDir = flags.out ?? `${loaded.dir}/report`;
       makeOutputDir(outDir); // before the statistics: a bad --out is one line, not a lost computation
       const options = cardOptionsForRun(loaded.meta, given);
-      const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
-      if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
+      const hint = groupKeyWarning(loaded.utterances, options.groupBy);
+      if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }
