@@ -1,4 +1,5 @@
 import { escapeControl } from '../../manifest/escape.ts';
+import { SMALL_REFERENCE_WARNING } from '../../report/sections.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
@@ -65,6 +66,9 @@ export function registerReport(program: Command): void {
       process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
       if (card.settings.source === 'defaults') process.stdout.write("settings: run.json records no analysis settings (an older export); defaults and flags used\n");
       for (const o of card.settings.overrides) process.stdout.write(`setting differs from the run's: ${o}\n`);
+      for (const m of card.models) {
+        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) process.stderr.write(`asrfair: warning: model-based view (${escapeControl(m.backendName)}): ${escapeControl(w)}\n`);
+      }
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
     });
 }
