@@ -2,7 +2,9 @@
  * sclite's report files, from a ScoreResult kept with `keepAlignments` (SCTK `sclite(1)` names):
  *
  * - `pra`  per-utterance alignment: id, labels, scores (#C #S #D #I), REF/HYP/Eval lines with
- *          errors in upper case and `*` for the missing side, as sclite prints them.
+ *          errors in upper case and `*` for the missing side, as sclite prints them; case-sensitive
+ *          (`-s`) words are printed as in the input and an `Attributes: Case_sensitve` line (sclite's
+ *          spelling) follows the scores, as sclite does.
  * - `dtl`  detailed lists: confusion pairs, insertions, deletions, substitutions and falsely
  *          recognised words with counts (most frequent first, then alphabetical).
  * - `lur`  totals per stm label (sclite's "labelled utterance report"), with the label's title.
@@ -32,10 +34,15 @@ export function escapeXml(s: string): string {
   return escapeControl(s, true).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const upper = (s: string): string => s.toUpperCase();
+const upperCase = (s: string): string => s.toUpperCase();
 
-/** REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). */
-export function praLines(ops: readonly AlignOp[]): { ref: string; hyp: string; eval: string } {
+/**
+ * REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). Errors
+ * are upper-cased unless `caseSensitive` (sclite -s keeps every word as written: upper-casing would
+ * print `Hello`/`hello` as the same word).
+ */
+export function praLines(ops: readonly AlignOp[], caseSensitive = false): { ref: string; hyp: string; eval: string } {
+  const upper = caseSensitive ? (x: string) => x : upperCase;
   const r: string[] = [];
   const h: string[] = [];
   const e: string[] = [];
@@ -65,8 +72,9 @@ function requireAlignments(res: ScoreResult): UtteranceScore[] {
   return res.alignments;
 }
 
-/** sclite's `pra` report. */
+/** sclite's `pra` report; scored with `-s` (res.markup.caseSensitive): words as written and sclite's Attributes line. */
 export function renderPra(res: ScoreResult, title: string): string {
+  const caseSensitive = res.markup.caseSensitive;
   const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
   for (const u of requireAlignments(res)) {
     out.push(`id: (${u.id})`);
@@ -74,8 +82,9 @@ export function renderPra(res: ScoreResult, title: string): string {
     if (u.file !== undefined) out.push(`File: ${u.file}`, `Channel: ${u.channel ?? ''}`);
     const c = u.words;
     out.push(`Scores: (#C #S #D #I) ${c.hits} ${c.sub} ${c.del} ${c.ins}`);
+    if (caseSensitive) out.push('Attributes: Case_sensitve');
     if (u.begin !== undefined) out.push(`Ref times: t1= ${u.begin.toFixed(2)} t2= ${(u.end ?? u.begin).toFixed(2)}`);
-    const l = praLines(u.ops ?? []);
+    const l = praLines(u.ops ?? [], caseSensitive);
     out.push(`REF:  ${l.ref}`, `HYP:  ${l.hyp}`, `Eval: ${l.eval}`, '');
   }
   return `${escapeControl(out.join('\n'), true)}\n`;
@@ -233,6 +242,7 @@ export function renderSgml(res: ScoreResult, title: string, refFile: string, hyp
       if (u.labels?.length) attrs.push(`labels="&lt;${escapeXml(u.labels.join(',').toLowerCase())}&gt;"`);
       if (u.file !== undefined) attrs.push(`file="${escapeXml(u.file)}"`, `channel="${escapeXml(u.channel ?? '')}"`);
       attrs.push(`sequence="${seq}"`);
+      if (res.markup.caseSensitive) attrs.push('case_sense="1"'); // as sclite -s writes it
       if (u.begin !== undefined) attrs.push(`R_T1="${u.begin.toFixed(3)}"`, `R_T2="${(u.end ?? u.begin).toFixed(3)}"`);
       out.push(`<PATH ${attrs.join(' ')}>`, sgmlOps(u.ops ?? []), '</PATH>');
     });
