@@ -226,7 +226,8 @@ function sgmlOps(ops: readonly AlignOp[]): string {
 
 /** sclite's `sgml` alignment file. */
 export function renderSgml(res: ScoreResult, title: string, refFile: string, hypFile: string): string {
-  const bySpeaker = new Map<string, UtteranceScore[]>();
+  // Speakers in the summary's order (sclite's: first appearance in the hypothesis file).
+  const bySpeaker = new Map<string, UtteranceScore[]>(res.speakers.rows().map((s) => [s.speaker, []]));
   for (const u of requireAlignments(res)) {
     let l = bySpeaker.get(u.speaker);
     if (!l) bySpeaker.set(u.speaker, (l = []));
@@ -236,6 +237,7 @@ export function renderSgml(res: ScoreResult, title: string, refFile: string, hyp
     `<SYSTEM title="${escapeXml(title)}" ref_fname="${escapeXml(refFile)}" hyp_fname="${escapeXml(hypFile)}" creation_date="${new Date().toUTCString()}" format="2.4" frag_corr="${res.markup.fragments ? 'TRUE' : 'FALSE'}" opt_del="${res.markup.optionalDeletable ? 'TRUE' : 'FALSE'}" weight_ali="FALSE" weight_filename="">`,
   ];
   for (const [spk, utts] of bySpeaker) {
+    if (!utts.length) continue;
     out.push(`<SPEAKER id="${escapeXml(spk)}">`);
     utts.forEach((u, seq) => {
       const attrs = [`id="(${escapeXml(u.id)})"`, `word_cnt="${(u.ops ?? []).length}"`];

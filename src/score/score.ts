@@ -80,7 +80,9 @@ class IdLines {
  * hypothesis read ahead of its reference waits in a map. A reference without hypothesis counts as
  * all deletions (or is skipped, `missingHyp: 'skip'`); a hypothesis without reference, or a
  * duplicate id on either side, is an InputError naming file and line. Ids match case-insensitively
- * unless `markup.caseSensitive` (sclite folds id case too). Plain-word utterances take the
+ * unless `markup.caseSensitive` (sclite folds id case too). Speaker rows come in the order speakers
+ * first appear in the hypothesis file, as sclite lists them (measured with Debian's sclite 2.4.10;
+ * speakers with no hypothesis follow in reference order). Plain-word utterances take the
  * scorer's interning fast path (`UtteranceScorer.scorePlain`); the counts are the same.
  */
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
@@ -96,6 +98,9 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   const refSeen = new IdLines();
   const hypSeen = new IdLines();
   const waiting = new Map<string, Side>();
+  // sclite lists speakers in the order they first appear in the hypothesis file: recorded here.
+  const hypSpeakers = new Set<string>();
+  let lastHypSpeaker: string | undefined;
   const hypReader = new LineReader(hypPath, encoding);
   const refReader = new LineReader(refPath, encoding);
   /** Reads hypotheses until the one keyed `want` (undefined: to the end), parking the others. */
@@ -104,6 +109,8 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       const h = readSide(hypReader.text, hypPath, hypReader.line, hypFormat);
       if (!h) continue;
       const key = idKey(h.id);
+      const sp = speakerKey(h);
+      if (sp !== lastHypSpeaker) hypSpeakers.add((lastHypSpeaker = sp));
       const first = hypSeen.see(key, h.line);
       if (first) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${first})`);
       if (key === want) return h;
@@ -135,6 +142,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
     throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
+  scorer.speakers.reorder(hypSpeakers);
   const bomFiles = [refReader, hypReader].filter((r) => r.bom).map((r) => r.path);
   return bomFiles.length ? { ...scorer.result(), bomFiles } : scorer.result();
 }

@@ -25,7 +25,24 @@ export class SpeakerTable {
     addCounts(s.counts, c);
   }
 
-  /** Speakers in order of first appearance (as sclite lists them). */
+  /**
+   * Puts the speakers in `order` first, in that order, the others after them as they were: sclite
+   * lists speakers in the order they first appear in the hypothesis file (measured, trn input).
+   */
+  reorder(order: Iterable<string>): void {
+    const before = new Map(this.bySpeaker);
+    this.bySpeaker.clear();
+    for (const k of order) {
+      const s = before.get(k);
+      if (s) {
+        this.bySpeaker.set(k, s);
+        before.delete(k);
+      }
+    }
+    for (const [k, s] of before) this.bySpeaker.set(k, s);
+  }
+
+  /** Speakers in order of first appearance while scoring, unless reordered (see `reorder`). */
   rows(): SpeakerStats[] {
     return [...this.bySpeaker.values()];
   }

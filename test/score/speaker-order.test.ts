@@ -1,0 +1,44 @@
+/**
+ * Speaker rows in sclite's order: the order speakers first appear in the hypothesis file (measured
+ * with Debian's sclite 2.4.10: it is not the reference's order). asrfair listed them in reference
+ * order. Real data: SCTK's tests.ref/tests.hyp with the hypothesis lines reversed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scoreFiles } from '../../src/score/score.ts';
+import { renderSgml } from '../../src/score/reports.ts';
+import { runSclite, scliteAvailable } from './sclite-run.ts';
+import { TSCLITE_DIR } from './tsclite.ts';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'asrfair-spk-order-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!scliteAvailable)('speaker rows in the order of the hypothesis file, as sclite', () => {
+  it('smallest case: hypothesis lists spkC, spkA, spkB; the reference spkA, spkB, spkC', async () => {
+    const ref = join(dir, 'o.ref');
+    const hyp = join(dir, 'o.hyp');
+    writeFileSync(ref, 'a b (spkA-1)\nc d (spkB-1)\ne f (spkC-1)\nz (spkA-2)\n');
+    writeFileSync(hyp, 'e f (spkC-1)\na x (spkA-1)\nc d (spkB-1)\nz (spkA-2)\n');
+    const res = await scoreFiles(ref, hyp, { markup: { caseSensitive: true }, keepAlignments: true });
+    expect(res.speakers.rows().map((s) => s.speaker)).toEqual(runSclite(ref, hyp).rawSpeakers.map((r) => r.speaker));
+    expect(res.speakers.rows().map((s) => s.speaker)).toEqual(['spkC', 'spkA', 'spkB']);
+    // The sgml report lists its SPEAKER blocks in the same order, as sclite's does.
+    expect([...renderSgml(res, 'o', ref, hyp).matchAll(/<SPEAKER id="([^"]*)">/g)].map((m) => m[1])).toEqual(['spkC', 'spkA', 'spkB']);
+  });
+
+  it("SCTK's tests.ref with tests.hyp reversed: every speaker row equal, in sclite's order", async () => {
+    const ref = join(TSCLITE_DIR, 'tests.ref');
+    const hyp = join(dir, 'tests.rev.hyp');
+    writeFileSync(hyp, readFileSync(join(TSCLITE_DIR, 'tests.hyp'), 'utf8').trimEnd().split('\n').reverse().join('\n') + '\n');
+    const res = await scoreFiles(ref, hyp, { markup: { caseSensitive: true } });
+    const ours = res.speakers.rows().map((s) => [s.speaker, s.sentences, s.counts.ref, s.counts.hits, s.counts.sub, s.counts.del, s.counts.ins]);
+    const theirs = runSclite(ref, hyp).rawSpeakers.map((r) => [r.speaker, r.sentences, r.words, r.corr, r.sub, r.del, r.ins]);
+    expect(theirs.length).toBeGreaterThan(2);
+    expect(ours).toEqual(theirs);
+  });
+});
