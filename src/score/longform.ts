@@ -23,7 +23,7 @@
  */
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { ctmConfidences, noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -36,6 +36,8 @@ export interface LongformResult extends ScoreResult {
   reduced: { segments: number; hypWords: number; unassignedHypWords: number };
   /** CTM time faults kept (`timeFaults: 'keep'`). */
   timeFaults: TimeFaults;
+  /** Hypothesis CTM words with a confidence (not used: no NCE column; see `ctmConfidences`). */
+  hypConfidences: number;
 }
 
 export interface LongformOptions extends ScorerOptions {
@@ -170,5 +172,5 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
       );
     });
   }
-  return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults };
+  return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults, hypConfidences: ctmConfidences(ctm) };
 }

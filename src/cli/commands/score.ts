@@ -14,6 +14,8 @@ import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
+
+const fmtNce = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 import { errorCount } from '../../score/metrics.ts';
 import type { TextEncoding, TranscriptFormat } from '../../score/trn.ts';
 import type { CostModel } from '../../score/types.ts';
@@ -298,8 +300,18 @@ export function registerScore(program: Command): void {
       const out: string[] = [];
       const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
-      if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
+      const nce = sg?.confidences && 'nce' in sg.confidences ? sg.confidences.nce : undefined;
+      if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title, nce));
       if (sg) out.push(`Alignment:   as recorded in ${flags.sgml} (sclite -P; system "${sg.system.title}", reference ${sg.system.refFile}, hypothesis ${sg.system.hypFile})`);
+      if (nce) {
+        const range = nce.outOfRange ? `; ${nce.outOfRange} confidences outside [0, 1] clipped, as sclite does` : '';
+        out.push(`NCE:         ${fmtNce(nce.system)} (normalised cross entropy of the sgml's h_conf hypothesis confidences, as sclite's NCE column${range})`);
+      } else if ((lf ?? cc)?.hypConfidences) {
+        out.push(`NCE:         not computed: ${(lf ?? cc)!.hypConfidences} hypothesis ctm words carry a confidence (column 6), which sclite turns into an NCE column; asrfair computes NCE only from an sclite sgml file (sclite -o sgml, then asrfair score --sgml)`);
+      } else if (sg?.confidences && 'ignored' in sg.confidences) {
+        const { withConf, without } = sg.confidences.ignored;
+        out.push(`NCE:         not computed: ${withConf} alignments carry h_conf confidences and ${without} do not (sclite: "Ignoring confidence scores in output")`);
+      }
       else if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       if (!sg) {
         out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
@@ -355,7 +367,9 @@ export function registerScore(program: Command): void {
           ? { ignored: lf.ignored, channelsWithoutHyp: lf.channelsWithoutHyp, labelInfo: lf.labelInfo, reduced: reduce ? lf.reduced : undefined, timeFaults: lf.timeFaults }
           : cc
             ? { timeMediated: cc.timeMediated, timeFaults: cc.timeFaults }
-            : {};
+            : nce
+              ? { nce: { system: nce.system, speakers: Object.fromEntries(nce.speakers), outOfRange: nce.outOfRange } }
+              : {};
         writeOutputFile(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`, 'JSON file');
       }
     });
