@@ -101,6 +101,8 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   // sclite lists speakers in the order they first appear in the hypothesis file: recorded here.
   const hypSpeakers = new Set<string>();
   let lastHypSpeaker: string | undefined;
+  // Kept alignments (pra, sgml) follow the hypothesis file's order too, as sclite lists them.
+  const hypOrder = opts.keepAlignments ? new Map<string, number>() : undefined;
   const hypReader = new LineReader(hypPath, encoding);
   const refReader = new LineReader(refPath, encoding);
   /** Reads hypotheses until the one keyed `want` (undefined: to the end), parking the others. */
@@ -111,6 +113,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       const key = idKey(h.id);
       const sp = speakerKey(h);
       if (sp !== lastHypSpeaker) hypSpeakers.add((lastHypSpeaker = sp));
+      hypOrder?.set(key, hypOrder.size);
       const first = hypSeen.see(key, h.line);
       if (first) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${first})`);
       if (key === want) return h;
@@ -143,6 +146,11 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
   scorer.speakers.reorder(hypSpeakers);
+  const result = scorer.result();
+  if (hypOrder && result.alignments) {
+    const at = (u: UtteranceScore): number => hypOrder.get(idKey(u.id)) ?? Number.MAX_SAFE_INTEGER;
+    result.alignments.sort((a, b) => at(a) - at(b)); // stable: references without hypothesis stay in reference order, last
+  }
   const bomFiles = [refReader, hypReader].filter((r) => r.bom).map((r) => r.path);
-  return bomFiles.length ? { ...scorer.result(), bomFiles } : scorer.result();
+  return bomFiles.length ? { ...result, bomFiles } : result;
 }

@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scoreFiles } from '../../src/score/score.ts';
-import { renderSgml } from '../../src/score/reports.ts';
+import { renderPra, renderSgml } from '../../src/score/reports.ts';
+import { spawnSync } from 'node:child_process';
+import { SCLITE } from './sclite-run.ts';
 import { runSclite, scliteAvailable } from './sclite-run.ts';
 import { TSCLITE_DIR } from './tsclite.ts';
 
@@ -28,14 +30,21 @@ describe.skipIf(!scliteAvailable)('speaker rows in the order of the hypothesis f
     expect(res.speakers.rows().map((s) => s.speaker)).toEqual(runSclite(ref, hyp).rawSpeakers.map((r) => r.speaker));
     expect(res.speakers.rows().map((s) => s.speaker)).toEqual(['spkC', 'spkA', 'spkB']);
     // The sgml report lists its SPEAKER blocks in the same order, as sclite's does.
-    expect([...renderSgml(res, 'o', ref, hyp).matchAll(/<SPEAKER id="([^"]*)">/g)].map((m) => m[1])).toEqual(['spkC', 'spkA', 'spkB']);
+    const sgml = renderSgml(res, 'o', ref, hyp);
+    expect([...sgml.matchAll(/<SPEAKER id="([^"]*)">/g)].map((m) => m[1])).toEqual(['spkC', 'spkA', 'spkB']);
+    // sequence: the alignment's place in the hypothesis file, as sclite writes it.
+    expect([...sgml.matchAll(/<PATH id="\(([^)]*)\)".* sequence="(\d+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['spkC-1 0', 'spkA-1 1', 'spkA-2 3', 'spkB-1 2']);
   });
 
   it("SCTK's tests.ref with tests.hyp reversed: every speaker row equal, in sclite's order", async () => {
     const ref = join(TSCLITE_DIR, 'tests.ref');
     const hyp = join(dir, 'tests.rev.hyp');
     writeFileSync(hyp, readFileSync(join(TSCLITE_DIR, 'tests.hyp'), 'utf8').trimEnd().split('\n').reverse().join('\n') + '\n');
-    const res = await scoreFiles(ref, hyp, { markup: { caseSensitive: true } });
+    const res = await scoreFiles(ref, hyp, { markup: { caseSensitive: true }, keepAlignments: true });
+    // pra: utterances grouped by speaker under sclite's "Speaker sentences" lines, in the same order.
+    const heads = (t: string) => t.split('\n').filter((l) => /^Speaker sentences|^id: /.test(l)).map((l) => l.trimEnd());
+    const pra = spawnSync(SCLITE, ['-s', '-r', ref, 'trn', '-h', hyp, 'trn', '-i', 'rm', '-o', 'pra', 'stdout'], { encoding: 'utf8' });
+    expect(heads(renderPra(res, 'x'))).toEqual(heads(pra.stdout));
     const ours = res.speakers.rows().map((s) => [s.speaker, s.sentences, s.counts.ref, s.counts.hits, s.counts.sub, s.counts.del, s.counts.ins]);
     const theirs = runSclite(ref, hyp).rawSpeakers.map((r) => [r.speaker, r.sentences, r.words, r.corr, r.sub, r.del, r.ins]);
     expect(theirs.length).toBeGreaterThan(2);
