@@ -21,6 +21,7 @@ import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
 import { mean, median, sampleSd, type SpeakerStats } from './summary.ts';
 import { escapeControl } from '../manifest/escape.ts';
+import { caseFolder } from '../text/markup.ts';
 
 export const REPORT_NAMES = ['sum', 'pra', 'dtl', 'lur', 'sgml'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -90,18 +91,19 @@ function bySpeakerInSummaryOrder(res: ScoreResult): Map<string, UtteranceScore[]
 /** sclite's `pra` report; scored with `-s` (res.markup.caseSensitive): words as written and sclite's Attributes line. */
 export function renderPra(res: ScoreResult, title: string): string {
   const caseSensitive = res.markup.caseSensitive;
+  const fold = caseFolder(res.markup);
   const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
   // Grouped by speaker under sclite's "Speaker sentences" line, as sclite prints them.
   let k = 0;
   for (const [spk, utts] of bySpeakerInSummaryOrder(res)) {
     out.push(`Speaker sentences${String(k++).padStart(4)}:  ${spk}   #utts: ${utts.length}`);
-    for (const u of utts) praUtterance(u, caseSensitive, out);
+    for (const u of utts) praUtterance(u, caseSensitive, fold, out);
   }
   return `${escapeControl(out.join('\n'), true)}\n`;
 }
 
-function praUtterance(u: UtteranceScore, caseSensitive: boolean, out: string[]): void {
-  out.push(`id: (${u.id})`);
+function praUtterance(u: UtteranceScore, caseSensitive: boolean, fold: (s: string) => string, out: string[]): void {
+  out.push(`id: (${fold(u.id)})`); // sclite prints the id as it matched it: folded unless -s
   if (u.labels?.length) out.push(`Labels: <${u.labels.join(',').toLowerCase()}>`);
   if (u.file !== undefined) out.push(`File: ${u.file}`, `Channel: ${u.channel ?? ''}`);
   const c = u.words;
@@ -251,13 +253,14 @@ export function renderSgml(res: ScoreResult, title: string, refFile: string, hyp
   const bySpeaker = bySpeakerInSummaryOrder(res);
   // sclite's `sequence` is the alignment's place in the whole file (hypothesis order for trn), not within its speaker.
   const sequence = new Map(requireAlignments(res).map((u, i) => [u, i]));
+  const fold = caseFolder(res.markup);
   const out: string[] = [
-    `<SYSTEM title="${escapeXml(title)}" ref_fname="${escapeXml(refFile)}" hyp_fname="${escapeXml(hypFile)}" creation_date="${new Date().toUTCString()}" format="2.4" frag_corr="${res.markup.fragments ? 'TRUE' : 'FALSE'}" opt_del="${res.markup.optionalDeletable ? 'TRUE' : 'FALSE'}" weight_ali="FALSE" weight_filename="">`,
+    `<SYSTEM title="${escapeXml(title)}" ref_fname="${escapeXml(refFile)}" hyp_fname="${escapeXml(hypFile)}" creation_date="${new Date().toUTCString()}" format="2.4" frag_corr="${res.markup.fragments ? 'TRUE' : 'FALSE'}" opt_del="${res.markup.optionalDeletable ? 'TRUE' : 'FALSE'}" weight_ali="${res.wordWeights ? 'TRUE' : 'FALSE'}" weight_filename="${res.wordWeights ? escapeXml(res.wordWeights.name) : ''}">`,
   ];
   for (const [spk, utts] of bySpeaker) {
     out.push(`<SPEAKER id="${escapeXml(spk)}">`);
     for (const u of utts) {
-      const attrs = [`id="(${escapeXml(u.id)})"`, `word_cnt="${(u.ops ?? []).length}"`];
+      const attrs = [`id="(${escapeXml(fold(u.id))})"`, `word_cnt="${(u.ops ?? []).length}"`];
       if (u.labels?.length) attrs.push(`labels="&lt;${escapeXml(u.labels.join(',').toLowerCase())}&gt;"`);
       if (u.file !== undefined) attrs.push(`file="${escapeXml(u.file)}"`, `channel="${escapeXml(u.channel ?? '')}"`);
       attrs.push(`sequence="${sequence.get(u)}"`);

@@ -50,6 +50,9 @@ describe.skipIf(!scliteAvailable)('pra with -s prints words as written, as sclit
       const { ours, theirs } = both(ref, hyp, flags);
       expect(ours, flags.join(' ')).toEqual(theirs);
     }
+    // The sgml of a -w scoring says so, as sclite's does (it claimed weight_ali="FALSE").
+    const sg = spawnSync(process.execPath, [BIN, 'score', '--ref', ref, '--hyp', hyp, '-w', wwl, '-o', 'sgml'], { encoding: 'utf8' });
+    expect(sg.stdout).toMatch(/ weight_ali="TRUE" weight_filename="[^"]*w\.wwl"/);
     // Before the fix: "REF:  HELLO World FOO Bar ***" / "HYP:  HELLO World BAZ Bar QUX".
     expect(both(ref, hyp, ['-s']).ours.get('s1-u1')).toEqual([
       'Attributes: Case_sensitve',

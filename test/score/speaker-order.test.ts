@@ -32,6 +32,13 @@ describe.skipIf(!scliteAvailable)('speaker rows in the order of the hypothesis f
     // The sgml report lists its SPEAKER blocks in the same order, as sclite's does.
     const sgml = renderSgml(res, 'o', ref, hyp);
     expect([...sgml.matchAll(/<SPEAKER id="([^"]*)">/g)].map((m) => m[1])).toEqual(['spkC', 'spkA', 'spkB']);
+    // Folded scoring (no -s): sclite prints the ids folded, as it matched them; so does asrfair (it printed spkC-1).
+    const folded = await scoreFiles(ref, hyp, { keepAlignments: true });
+    const heads = (t: string) => t.split('\n').filter((l) => /^Speaker sentences|^id: /.test(l)).map((l) => l.trimEnd());
+    const scl = spawnSync(SCLITE, ['-r', ref, 'trn', '-h', hyp, 'trn', '-i', 'rm', '-o', 'pra', 'sgml', 'stdout'], { encoding: 'utf8' });
+    expect(heads(renderPra(folded, 'o'))).toEqual(heads(scl.stdout));
+    const pathIds = (t: string) => [...t.matchAll(/<PATH id="([^"]*)"/g)].map((m) => m[1]);
+    expect(pathIds(renderSgml(folded, 'o', ref, hyp))).toEqual(pathIds(scl.stdout));
     // sequence: the alignment's place in the hypothesis file, as sclite writes it.
     expect([...sgml.matchAll(/<PATH id="\(([^)]*)\)".* sequence="(\d+)"/g)].map((m) => `${m[1]} ${m[2]}`)).toEqual(['spkC-1 0', 'spkA-1 1', 'spkA-2 3', 'spkB-1 2']);
   });
