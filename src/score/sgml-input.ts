@@ -33,7 +33,7 @@ export interface SgmlResult extends ScoreResult {
    * them (sclite's NCE column); `ignored` when only some do (sclite then warns "Ignoring confidence
    * scores" and prints no NCE); absent when none do.
    */
-  confidences?: { nce: NceResult } | { ignored: { withConf: number; without: number } };
+  confidences?: { nce: NceResult; withoutConfidence: number } | { ignored: { withConf: number; without: number } };
 }
 
 const ENTITY: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -112,6 +112,7 @@ export async function scoreSgml(
   let path_: { attrs: Map<string, string>; line: number; words?: AlignOp[]; wordsLine?: number; aux: (string | undefined)[][] } | undefined;
   const nce = new NceTally();
   const confPaths = { withConf: 0, without: 0 };
+  let emptyConf = 0;
   // sclite -P -e gb reads the GB2312 sgml sclite -e gb writes; UTF-8 otherwise.
   for await (const { line, text } of encoding === 'gb2312' ? linesOf(path, 'gb2312') : readLines(path)) {
     const t = text.trim();
@@ -165,8 +166,10 @@ export async function scoreSgml(
         (path_.words ?? []).forEach((op, k) => {
           if (op.type === 'D' || !op.hyp) return;
           const v = path_!.aux[k]?.[confAt];
-          const conf = v === undefined ? NaN : Number(v);
-          if (!Number.isFinite(conf)) throw new InputError(path, path_!.wordsLine, `hypothesis word "${op.hyp}" has no h_conf confidence ("${v ?? ''}")`);
+          // An empty h_conf reads as 0, as sclite reads it (counted and said); text that is no number is an error.
+          if (v === undefined) emptyConf++;
+          const conf = v === undefined ? 0 : Number(v);
+          if (!Number.isFinite(conf)) throw new InputError(path, path_!.wordsLine, `hypothesis word "${op.hyp}" has h_conf "${v}", not a number`);
           nce.add(speaker!, op.type === 'C', conf);
         });
       }
@@ -179,6 +182,6 @@ export async function scoreSgml(
   if (!system) throw new InputError(path, undefined, 'no <SYSTEM> element: not an sclite sgml alignment file');
   const res = scorer.result();
   const confidences: SgmlResult['confidences'] =
-    confPaths.withConf === 0 ? undefined : confPaths.without > 0 ? { ignored: confPaths } : { nce: nce.result(res.speakers.rows()) };
+    confPaths.withConf === 0 ? undefined : confPaths.without > 0 ? { ignored: confPaths } : { nce: nce.result(res.speakers.rows()), withoutConfidence: emptyConf };
   return { ...res, system, labelInfo, ...(confidences ? { confidences } : {}) };
 }
