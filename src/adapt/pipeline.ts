@@ -4,9 +4,9 @@
  * SphinxTrain, on unweighted or group-balanced data) → selection on the dev speakers (worst-group
  * WER, i.e. minimax, and average WER) → baseline vs selected remedy on the test speakers.
  */
-import { makeOutputDir } from '../manifest/output.ts';
+import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -144,12 +144,15 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
 }
 
 /** Runs the whole adaptation experiment and writes its files into `opts.out`. */
+/** The files `adapt` always writes into its output folder (beside per-candidate test-*.jsonl and work/). */
+export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 'adapt.json'] as const;
+
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
   const out = resolve(opts.out);
   makeOutputDir(out);
   const work = join(out, 'work');
-  mkdirSync(work, { recursive: true });
+  makeOutputDir(work, 'work folder');
   const base: PocketSphinxOptions = { ...defaultPocketSphinxOptions(), ...opts.base, processes: opts.processes, flags: opts.base?.flags ?? {} };
   const model = inspectModel(base.hmm);
   for (const m of opts.methods) if (m === 'mllr' || m === 'map') requireFor(m, model);
@@ -170,7 +173,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
-  writeFileSync(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
 
   // 2. Audio.
@@ -182,7 +185,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       // pocketsphinx_batch appends a lower-case `.wav` to control-file entries: link other names (e.g. Kaldi's .WAV).
       let wav = a.wav16k;
       if (!wav.endsWith('.wav')) {
-        mkdirSync(join(work, 'audio'), { recursive: true });
+        makeOutputDir(join(work, 'audio'), 'work folder');
         wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
@@ -232,7 +235,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     log(`adapt: flagged rules ${JSON.stringify(rules)}`);
     const vocab = new Set(utts.flatMap((u) => tokenize(u.ref)));
     const dictDir = join(work, 'dict');
-    mkdirSync(dictDir, { recursive: true });
+    makeOutputDir(dictDir, 'work folder');
     const groupOpts: Record<string, Partial<PocketSphinxOptions>> = {};
     for (const g of groups) {
       if (!rules[g]?.length) {
@@ -401,7 +404,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     // 6. Files: the split, adapted backends as a suite on the test speakers, the results.
     const files: string[] = [join(out, 'splits.json')];
     const testManifest = join(out, 'test.jsonl');
-    writeFileSync(testManifest, testSet.map(({ e: { audioPath, source: _source, ...rest } }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
+    writeOutputFile(testManifest, testSet.map(({ e: { audioPath, source: _source, ...rest } }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
     files.push(testManifest);
     // Global candidates are ordinary pocketsphinx backends; per-group ones one by-group backend (the group's model for its utterances).
     const backendName = (c: Candidate) => c.name.replace('/', '-');
@@ -436,7 +439,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
             ],
           };
     const suite = join(out, 'adapted.yaml');
-    writeFileSync(
+    writeOutputFile(
       suite,
       `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
         yamlStringify({
@@ -447,12 +450,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     files.push(suite);
     for (const [name, rows] of testScores) {
       const f = join(out, `test-${name.replace('/', '-')}.jsonl`);
-      writeFileSync(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      writeOutputFile(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       files.push(f);
     }
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
     const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files };
-    writeFileSync(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
+    writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;
   } finally {

@@ -15,7 +15,8 @@
  * which Debian's model has only as `sendump`; they are reconstructed with `readSendump`.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { makeOutputDir } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ModelFileError, readSendump, writeS3Mixw } from './sendump.ts';
@@ -116,7 +117,7 @@ export async function extractFeatures(
   parallel = 2,
 ): Promise<{ ok: TrainUtterance[]; failed: { id: string; wav: string; error: string }[] }> {
   const featDir = join(work, 'feat');
-  mkdirSync(featDir, { recursive: true });
+  makeOutputDir(featDir, 'work folder');
   const ok: TrainUtterance[] = [];
   const failed: { id: string; wav: string; error: string }[] = [];
   const queue = [...utts];
@@ -141,7 +142,7 @@ export async function extractFeatures(
 
 /** Model files bw/map_adapt read, prepared once per work folder: text mdef, mixture weights. */
 export async function prepareModelFiles(m: ModelCapabilities, work: string): Promise<{ mdef: string; mixw: string }> {
-  mkdirSync(work, { recursive: true });
+  makeOutputDir(work, 'work folder');
   const mdef = join(work, 'mdef.txt');
   if (!existsSync(mdef)) await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
   let mixw = join(m.hmm, 'mixture_weights');
@@ -166,7 +167,7 @@ export async function baumWelch(
   accumDir: string,
   repeat: (u: TrainUtterance) => number = () => 1,
 ): Promise<void> {
-  mkdirSync(accumDir, { recursive: true });
+  makeOutputDir(accumDir, 'work folder');
   const ids: string[] = [];
   const lsn: string[] = [];
   for (const u of utts) {
@@ -211,7 +212,7 @@ export async function mapAdapt(
   outHmm: string,
   opts: { tau?: number; mixw?: boolean } = {},
 ): Promise<string> {
-  mkdirSync(outHmm, { recursive: true });
+  makeOutputDir(outHmm, 'work folder');
   for (const f of ['mdef', 'feat.params', 'noisedict', 'transition_matrices', 'sendump', 'README']) {
     if (existsSync(join(m.hmm, f)) && !(f === 'sendump' && opts.mixw)) copyFileSync(join(m.hmm, f), join(outHmm, f));
   }

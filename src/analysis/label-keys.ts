@@ -12,10 +12,23 @@ export interface LabelKeyCount {
   groups: number;
 }
 
-/** Declared label keys, most declared first (ties by name). */
-export function labelKeyCounts(utts: readonly { labels: Record<string, string> }[]): LabelKeyCount[] {
+/** An utterance's labels; `id` when the same utterance appears once per backend and condition (a run export). */
+export interface Labelled {
+  id?: string;
+  labels: Record<string, string>;
+}
+
+/** Each utterance once: rows of a run export repeat an utterance per backend × condition. */
+function distinct<T extends Labelled>(utts: readonly T[]): readonly T[] {
+  if (!utts.some((u) => u.id !== undefined)) return utts;
+  const seen = new Set<string>();
+  return utts.filter((u) => u.id === undefined || (!seen.has(u.id) && (seen.add(u.id), true)));
+}
+
+/** Declared label keys, most declared first (ties by name); utterances with the same `id` count once. */
+export function labelKeyCounts(rows: readonly Labelled[]): LabelKeyCount[] {
   const counts = new Map<string, { declared: number; values: Set<string> }>();
-  for (const u of utts) {
+  for (const u of distinct(rows)) {
     for (const [k, v] of Object.entries(u.labels ?? {})) {
       if (typeof v !== 'string' || v.trim() === '' || v === UNDECLARED) continue;
       let c = counts.get(k);
@@ -39,19 +52,37 @@ export function suggestGroupKey(counts: readonly LabelKeyCount[]): string | unde
 }
 
 /**
- * One line when no utterance declares `key` (undefined otherwise): the keys that exist with their
- * counts, and a suggestion. `flag` is how the user chooses the key (e.g. "--group-by" or "groupBy").
+ * One line when the grouping key `key` is absent from every utterance, or declared (non-blank,
+ * not "undeclared") by fewer than half of them; undefined otherwise (and for no utterances).
+ * The line gives how many of the N utterances declare the key (they are the only ones not in
+ * group "undeclared"), the keys that do exist with their counts, and a suggestion. `flag` is how
+ * the user chooses the key (e.g. "--group-by" or "groupBy:"). Every command that groups by a
+ * label (run, report, check, compare, glass, adapt) prints it as `asrfair: warning: …`. Rows with
+ * the same `id` (one per backend × condition in a run export) count as one utterance.
  */
-export function undeclaredKeyHint(utts: readonly { labels: Record<string, string> }[], key: string, flag = '--group-by'): string | undefined {
-  const counts = labelKeyCounts(utts);
-  if (counts.some((c) => c.key === key)) return undefined;
+export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '--group-by'): string | undefined {
+  const utts = distinct(rows);
   if (utts.length === 0) return undefined;
+  const counts = labelKeyCounts(utts);
+  const mine = counts.find((c) => c.key === key);
+  const n = utts.length;
+  const declared = mine?.declared ?? 0;
+  if (declared * 2 >= n) return undefined;
   const listed = counts.slice(0, 8).map((c) => `${c.key} (${c.declared} utterances, ${c.groups} group${c.groups === 1 ? '' : 's'})`);
   const more = counts.length > 8 ? ` and ${counts.length - 8} more` : '';
-  const suggestion = suggestGroupKey(counts);
+  const better = counts.filter((c) => c.declared > declared);
+  const suggestion = suggestGroupKey(better);
+  const head = declared === 0
+    ? `no utterance declares "${key}" (0 of ${n}), so every speaker is in group "${UNDECLARED}". `
+    : `only ${declared} of ${n} utterances (${pct(declared, n)}) declare "${key}"; the other ${n - declared} are in group "${UNDECLARED}". `;
   return (
-    `no utterance declares "${key}", so every speaker is in group "${UNDECLARED}". ` +
+    head +
     (counts.length ? `Label keys declared: ${listed.join(', ')}${more}.` : 'The utterances declare no labels at all.') +
     (suggestion ? ` Try ${flag} ${suggestion}.` : '')
   );
+}
+
+function pct(k: number, n: number): string {
+  const p = (100 * k) / n;
+  return `${p < 1 ? p.toFixed(1) : Math.round(p)}%`;
 }

@@ -120,3 +120,44 @@ export function writeOutputFile(path: string, data: string | Uint8Array, what = 
   }
   commitOutputFile(tmp, path, what);
 }
+
+/**
+ * Checks, before any work, that every path in `paths` can be written later (beginOutputFile on each,
+ * then its probe partial file removed): a folder at a target, a file where a folder should be or an
+ * unwritable folder is one InputError naming that path. Leaves nothing behind.
+ */
+export function checkOutputFiles(paths: readonly string[], what = 'output file'): void {
+  for (const p of paths) discardOutputFile(beginOutputFile(p, what));
+}
+
+/**
+ * Writes several files that belong together (a report's md, html and json): each goes to its
+ * `.partial` first and all are renamed into place only when every one was written; a failure
+ * removes every partial file and throws an InputError naming the file that failed. Files that
+ * existed before keep their old content when nothing could be committed.
+ */
+export function writeOutputFiles(files: readonly { path: string; data: string | Uint8Array }[], what = 'output file'): void {
+  const partials: string[] = [];
+  try {
+    for (const f of files) {
+      const tmp = beginOutputFile(f.path, what);
+      partials.push(tmp);
+      try {
+        writeFileSync(tmp, f.data);
+      } catch (e) {
+        throw new InputError(f.path, undefined, `cannot write the ${what}: ${reason(e)}`);
+      }
+    }
+  } catch (e) {
+    for (const t of partials) discardOutputFile(t);
+    throw e;
+  }
+  files.forEach((f, i) => {
+    try {
+      commitOutputFile(partials[i], f.path, what);
+    } catch (e) {
+      for (const t of partials.slice(i + 1)) discardOutputFile(t);
+      throw e;
+    }
+  });
+}

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { checkOutputFiles, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { runGlassboxOnManifest } from '../analysis/glass-suite.ts';
 import type { RunStore } from '../run/store.ts';
@@ -20,6 +20,9 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   }
   const groupBy = suite.groupBy[0] ?? 'accent';
   const written: string[] = [];
+  const baseOf = (i: number) => (suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass');
+  // Checked before the analysis: a folder or an unwritable file at a target is one line, not a lost computation.
+  checkOutputFiles(suite.manifests.flatMap((_, i) => ['json', 'md', 'html'].map((x) => join(dir, `${baseOf(i)}.${x}`))), 'glass report');
   for (const [i, manifest] of suite.manifests.entries()) {
     // The suite's reference group (when declared) is what every other group's sounds are compared with.
     const confusable = suite.referenceGroup !== undefined ? { referenceGroup: suite.referenceGroup } : {};
@@ -32,10 +35,12 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
       onProgress: opts.log,
       signal: opts.signal,
     });
-    const base = suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass';
-    writeFileSync(join(dir, `${base}.json`), confusableJson(report));
-    writeFileSync(join(dir, `${base}.md`), confusableMarkdown(report));
-    writeFileSync(join(dir, `${base}.html`), confusableHtmlPage(report, { title: `${suite.name}: confusable sounds by ${groupBy}` }));
+    const base = baseOf(i);
+    writeOutputFiles([
+      { path: join(dir, `${base}.json`), data: confusableJson(report) },
+      { path: join(dir, `${base}.md`), data: confusableMarkdown(report) },
+      { path: join(dir, `${base}.html`), data: confusableHtmlPage(report, { title: `${suite.name}: confusable sounds by ${groupBy}` }) },
+    ], 'glass report');
     written.push(join(dir, `${base}.md`));
   }
   return written;

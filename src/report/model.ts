@@ -368,6 +368,11 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
           suppressed,
           smallCell: (backend: string, group: string) =>
             groupCards.filter((t) => t.backend === backend).every((t) => t.rows.find((r) => r.group === group)?.flags.includes('small-cell') ?? true),
+          cellSize: (backend: string, group: string) => {
+            const row = groupCards.find((t) => t.backend === backend)?.rows.find((r) => r.group === group);
+            return row && row.speakers !== null && row.refWords !== null ? { speakers: row.speakers, words: row.refWords } : undefined;
+          },
+          minCell: settings.minCell,
         });
   const degradation = buildDegradationSection(utts, meta, {
     groupBy: settings.groupBy,

@@ -1,5 +1,4 @@
-import { makeOutputDir } from '../manifest/output.ts';
-import { writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
@@ -102,8 +101,10 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
   const validation = validateGlassReport(report, corpus.utterances);
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
-  writeFileSync(files[0], plantedGlassMarkdown(corpus, report, validation));
-  writeFileSync(files[1], confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)' }));
-  writeFileSync(files[2], JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation, glass: JSON.parse(confusableJson(report)) as unknown }, null, 2));
+  writeOutputFiles([
+    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation) },
+    { path: files[1], data: confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)' }) },
+    { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation, glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
+  ], 'glass report');
   return { files, validation, report, corpus };
 }

@@ -120,14 +120,40 @@ export interface ModelSectionOptions {
   suppressed: (backend: string, group: string) => boolean;
   /** Groups below the minimum cell per backend: their rate ratios are "not enough data". */
   smallCell?: (backend: string, group: string) => boolean;
+  /** Speakers and reference words of a group (for the warning on a small reference group). */
+  cellSize?: (backend: string, group: string) => { speakers: number; words: number } | undefined;
+  /** The card's minimum cell, named in that warning. */
+  minCell?: { speakers: number; words: number };
+}
+
+/** Opening of the model warning on a reference group below the minimum cell (the CLI repeats it on the terminal). */
+export const SMALL_REFERENCE_WARNING = 'Small reference group:';
+
+/**
+ * The warning when the model's reference group is below the card's minimum cell (undefined
+ * otherwise): every rate ratio is a ratio to that group's rate, so its few speakers set the width
+ * and stability of all of them. Names the group, its speakers and reference words, and the minimum.
+ */
+export function smallReferenceWarning(m: Pick<GroupModel, 'backend' | 'referenceGroup' | 'referenceSource'>, o: ModelSectionOptions): string | undefined {
+  if (!o.smallCell?.(m.backend, m.referenceGroup)) return undefined;
+  const size = o.cellSize?.(m.backend, m.referenceGroup);
+  const has = size ? ` has ${size.speakers} speaker${size.speakers === 1 ? '' : 's'} and ${size.words} reference words,` : ' is';
+  const min = o.minCell ? ` (${o.minCell.speakers} speakers and ${o.minCell.words} reference words)` : '';
+  const why = m.referenceSource === 'given' ? "the run's declared reference group" : 'the largest declared group';
+  return (
+    `${SMALL_REFERENCE_WARNING} "${m.referenceGroup}" (${why})${has} below the card's minimum cell${min}. ` +
+    'Every rate ratio is measured against its rate, so their intervals are wide and unstable; declare a larger reference group (suite referenceGroup or --reference-group).'
+  );
 }
 
 function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): CardModel {
   const unadjusted = (g: string) => plain?.groups.find((x) => x.group === g)?.rateRatio ?? null;
   const groupCols = new Set(m.groups.map((g) => `${m.groupBy}=${g.group}`));
-  const warnings = m.warnings.map((w) =>
-    m.family === 'poisson' && w.startsWith('overdispersion') ? `${w} (re-run with --model negbin)` : w,
-  );
+  const small = smallReferenceWarning(m, o);
+  const warnings = [
+    ...(small ? [small] : []),
+    ...m.warnings.map((w) => (m.family === 'poisson' && w.startsWith('overdispersion') ? `${w} (re-run with --model negbin)` : w)),
+  ];
   return {
     backend: m.backend,
     backendName: backendName(meta, m.backend),

@@ -24,7 +24,7 @@ import { InputError } from '../manifest/errors.ts';
 import { wordsToNetwork, type NetWord, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import type { NetworkTimes } from './network.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { noTimeFaults, readCtm, type CtmUnit, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { ctmConfidences, noTimeFaults, readCtm, type CtmUnit, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 /** One CTM line as sclite's word-token array holds it (alternation markers included). */
 export interface CtmToken {
@@ -218,6 +218,8 @@ export interface CtmCtmOptions extends ScorerOptions {
 
 export interface CtmCtmResult extends ScoreResult {
   timeMediated: boolean;
+  /** Hypothesis CTM words with a confidence (not used: no NCE column; see `ctmConfidences`). */
+  hypConfidences: number;
   /** Time faults kept (`timeFaults: 'keep'`), both files together. */
   timeFaults: TimeFaults;
 }
@@ -319,7 +321,7 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
   });
   const RB = new TokenBuffer(fileOrder(ref, refPath));
   const HB = new TokenBuffer(fileOrder(hyp, hypPath));
-  if (refKeys.length === 0) return { ...scorer.result(), timeMediated: !!opts.timeMediated, timeFaults: faults };
+  if (refKeys.length === 0) return { ...scorer.result(), timeMediated: !!opts.timeMediated, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
   const timed = !!opts.timeMediated;
   // A word parses the same wherever it stands (errors name its first line): parse each spelling once.
   const cache = (path: string): ((w: string, line: number) => ParsedText) => {
@@ -379,5 +381,5 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
     HB.s = hConvEnd + 1;
     RB.s = rConvEnd + 1;
   } while (HB.s <= HB.n || RB.s <= RB.n);
-  return { ...scorer.result(), timeMediated: timed, timeFaults: faults };
+  return { ...scorer.result(), timeMediated: timed, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
 }

@@ -23,7 +23,8 @@
  */
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { NceTally, type NceResult } from './nce.ts';
+import { ctmConfidences, noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -36,6 +37,16 @@ export interface LongformResult extends ScoreResult {
   reduced: { segments: number; hypWords: number; unassignedHypWords: number };
   /** CTM time faults kept (`timeFaults: 'keep'`). */
   timeFaults: TimeFaults;
+  /** Hypothesis CTM words with a confidence (the 6th column; see `ctmConfidences`). */
+  hypConfidences: number;
+  /**
+   * sclite's NCE of those confidences, when every hypothesis word is a plain CTM line and every
+   * segment's scored words map one to one onto its CTM lines; else what stood in the way
+   * (alternations, segments that did not map): no NCE then.
+   */
+  nce?: NceResult | { unmatchedSegments: number; alternations: number };
+  /** Hypothesis CTM words without a confidence while others have one: NCE reads them as 0, as sclite does. */
+  withoutConfidence: number;
 }
 
 export interface LongformOptions extends ScorerOptions {
@@ -110,6 +121,13 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
       throw new InputError(ctmPath, units[0]!.line, `file/channel "${key}" has no segment in the reference ${stmPath}`);
     }
   }
+  const hypConfidences = ctmConfidences(ctm);
+  const allUnits = [...ctm.values()].flat();
+  const alternations = allUnits.filter((u) => u.kind === 'alt').length;
+  const withoutConfidence = allUnits.filter((u) => u.kind === 'word').length - hypConfidences;
+  // As sclite: once the hypothesis has confidences, a word without one counts as confidence 0 (said by the CLI).
+  const nce = hypConfidences > 0 && alternations === 0 ? new NceTally() : undefined;
+  let unmatchedSegments = 0;
   const nsent = new Map<string, number>();
   const channelsWithoutHyp: string[] = [];
   const ignored = { segments: 0, hypWords: 0 };
@@ -155,7 +173,12 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
       nsent.set(seg.speaker, n + 1);
       const ref = scorer.parse(seg.text, stmPath, seg.line);
       const hyp = scorer.parse(unitsToText(taken), ctmPath, taken[0]?.line ?? 0);
-      scorer.score(
+      // NCE: the aligned hypothesis words take their CTM lines' confidences in order (plain words only).
+      const confs = nce && hyp.kind === 'words' && taken.every((t) => t.kind === 'word') && hyp.words.length === taken.length
+        ? taken.map((t) => (t.kind === 'word' ? (t.confidence ?? 0) : NaN))
+        : undefined;
+      if (nce && !confs) unmatchedSegments++;
+      const scored = scorer.score(
         {
           id: `${seg.speaker}-${String(n).padStart(3, '0')}`,
           speaker: seg.speaker,
@@ -167,8 +190,20 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
         },
         ref,
         hyp,
+        undefined,
+        confs !== undefined,
       );
+      if (nce && confs && scored?.ops) {
+        let k = 0;
+        for (const op of scored.ops) if (op.type !== 'D' && op.hyp) nce.add(seg.speaker, op.type === 'C', confs[k++]!);
+      }
     });
   }
-  return { ...scorer.result(), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults };
+  const res = scorer.result();
+  const nceOut: LongformResult['nce'] = hypConfidences === 0
+    ? undefined
+    : nce && unmatchedSegments === 0
+      ? nce.result(res.speakers.rows())
+      : { unmatchedSegments, alternations };
+  return { ...res, labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults, hypConfidences, withoutConfidence: hypConfidences ? withoutConfidence : 0, ...(nceOut ? { nce: nceOut } : {}) };
 }

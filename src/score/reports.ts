@@ -2,7 +2,9 @@
  * sclite's report files, from a ScoreResult kept with `keepAlignments` (SCTK `sclite(1)` names):
  *
  * - `pra`  per-utterance alignment: id, labels, scores (#C #S #D #I), REF/HYP/Eval lines with
- *          errors in upper case and `*` for the missing side, as sclite prints them.
+ *          errors in upper case and `*` for the missing side, as sclite prints them; case-sensitive
+ *          (`-s`) words are printed as in the input and an `Attributes: Case_sensitve` line (sclite's
+ *          spelling) follows the scores, as sclite does.
  * - `dtl`  detailed lists: confusion pairs, insertions, deletions, substitutions and falsely
  *          recognised words with counts (most frequent first, then alphabetical).
  * - `lur`  totals per stm label (sclite's "labelled utterance report"), with the label's title.
@@ -19,6 +21,7 @@ import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
 import { mean, median, sampleSd, type SpeakerStats } from './summary.ts';
 import { escapeControl } from '../manifest/escape.ts';
+import { caseFolder } from '../text/markup.ts';
 
 export const REPORT_NAMES = ['sum', 'pra', 'dtl', 'lur', 'sgml'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -32,10 +35,15 @@ export function escapeXml(s: string): string {
   return escapeControl(s, true).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const upper = (s: string): string => s.toUpperCase();
+const upperCase = (s: string): string => s.toUpperCase();
 
-/** REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). */
-export function praLines(ops: readonly AlignOp[]): { ref: string; hyp: string; eval: string } {
+/**
+ * REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). Errors
+ * are upper-cased unless `caseSensitive` (sclite -s keeps every word as written: upper-casing would
+ * print `Hello`/`hello` as the same word).
+ */
+export function praLines(ops: readonly AlignOp[], caseSensitive = false): { ref: string; hyp: string; eval: string } {
+  const upper = caseSensitive ? (x: string) => x : upperCase;
   const r: string[] = [];
   const h: string[] = [];
   const e: string[] = [];
@@ -65,20 +73,45 @@ function requireAlignments(res: ScoreResult): UtteranceScore[] {
   return res.alignments;
 }
 
-/** sclite's `pra` report. */
-export function renderPra(res: ScoreResult, title: string): string {
-  const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
+/**
+ * The alignments grouped by speaker, speakers in the summary's order (sclite's: first appearance in
+ * the hypothesis file for trn), utterances in scoring order within each; speakers without alignments left out.
+ */
+function bySpeakerInSummaryOrder(res: ScoreResult): Map<string, UtteranceScore[]> {
+  const by = new Map<string, UtteranceScore[]>(res.speakers.rows().map((s) => [s.speaker, []]));
   for (const u of requireAlignments(res)) {
-    out.push(`id: (${u.id})`);
-    if (u.labels?.length) out.push(`Labels: <${u.labels.join(',').toLowerCase()}>`);
-    if (u.file !== undefined) out.push(`File: ${u.file}`, `Channel: ${u.channel ?? ''}`);
-    const c = u.words;
-    out.push(`Scores: (#C #S #D #I) ${c.hits} ${c.sub} ${c.del} ${c.ins}`);
-    if (u.begin !== undefined) out.push(`Ref times: t1= ${u.begin.toFixed(2)} t2= ${(u.end ?? u.begin).toFixed(2)}`);
-    const l = praLines(u.ops ?? []);
-    out.push(`REF:  ${l.ref}`, `HYP:  ${l.hyp}`, `Eval: ${l.eval}`, '');
+    let l = by.get(u.speaker);
+    if (!l) by.set(u.speaker, (l = []));
+    l.push(u);
+  }
+  for (const [k, v] of by) if (!v.length) by.delete(k);
+  return by;
+}
+
+/** sclite's `pra` report; scored with `-s` (res.markup.caseSensitive): words as written and sclite's Attributes line. */
+export function renderPra(res: ScoreResult, title: string): string {
+  const caseSensitive = res.markup.caseSensitive;
+  const fold = caseFolder(res.markup);
+  const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
+  // Grouped by speaker under sclite's "Speaker sentences" line, as sclite prints them.
+  let k = 0;
+  for (const [spk, utts] of bySpeakerInSummaryOrder(res)) {
+    out.push(`Speaker sentences${String(k++).padStart(4)}:  ${spk}   #utts: ${utts.length}`);
+    for (const u of utts) praUtterance(u, caseSensitive, fold, out);
   }
   return `${escapeControl(out.join('\n'), true)}\n`;
+}
+
+function praUtterance(u: UtteranceScore, caseSensitive: boolean, fold: (s: string) => string, out: string[]): void {
+  out.push(`id: (${fold(u.id)})`); // sclite prints the id as it matched it: folded unless -s
+  if (u.labels?.length) out.push(`Labels: <${u.labels.join(',').toLowerCase()}>`);
+  if (u.file !== undefined) out.push(`File: ${u.file}`, `Channel: ${u.channel ?? ''}`);
+  const c = u.words;
+  out.push(`Scores: (#C #S #D #I) ${c.hits} ${c.sub} ${c.del} ${c.ins}`);
+  if (caseSensitive) out.push('Attributes: Case_sensitve');
+  if (u.begin !== undefined) out.push(`Ref times: t1= ${u.begin.toFixed(2)} t2= ${(u.end ?? u.begin).toFixed(2)}`);
+  const l = praLines(u.ops ?? [], caseSensitive);
+  out.push(`REF:  ${l.ref}`, `HYP:  ${l.hyp}`, `Eval: ${l.eval}`, '');
 }
 
 /** sclite's `dtl` report (its lists; counts as sclite prints them). */
@@ -217,25 +250,24 @@ function sgmlOps(ops: readonly AlignOp[]): string {
 
 /** sclite's `sgml` alignment file. */
 export function renderSgml(res: ScoreResult, title: string, refFile: string, hypFile: string): string {
-  const bySpeaker = new Map<string, UtteranceScore[]>();
-  for (const u of requireAlignments(res)) {
-    let l = bySpeaker.get(u.speaker);
-    if (!l) bySpeaker.set(u.speaker, (l = []));
-    l.push(u);
-  }
+  const bySpeaker = bySpeakerInSummaryOrder(res);
+  // sclite's `sequence` is the alignment's place in the whole file (hypothesis order for trn), not within its speaker.
+  const sequence = new Map(requireAlignments(res).map((u, i) => [u, i]));
+  const fold = caseFolder(res.markup);
   const out: string[] = [
-    `<SYSTEM title="${escapeXml(title)}" ref_fname="${escapeXml(refFile)}" hyp_fname="${escapeXml(hypFile)}" creation_date="${new Date().toUTCString()}" format="2.4" frag_corr="${res.markup.fragments ? 'TRUE' : 'FALSE'}" opt_del="${res.markup.optionalDeletable ? 'TRUE' : 'FALSE'}" weight_ali="FALSE" weight_filename="">`,
+    `<SYSTEM title="${escapeXml(title)}" ref_fname="${escapeXml(refFile)}" hyp_fname="${escapeXml(hypFile)}" creation_date="${new Date().toUTCString()}" format="2.4" frag_corr="${res.markup.fragments ? 'TRUE' : 'FALSE'}" opt_del="${res.markup.optionalDeletable ? 'TRUE' : 'FALSE'}" weight_ali="${res.wordWeights ? 'TRUE' : 'FALSE'}" weight_filename="${res.wordWeights ? escapeXml(res.wordWeights.name) : ''}">`,
   ];
   for (const [spk, utts] of bySpeaker) {
     out.push(`<SPEAKER id="${escapeXml(spk)}">`);
-    utts.forEach((u, seq) => {
-      const attrs = [`id="(${escapeXml(u.id)})"`, `word_cnt="${(u.ops ?? []).length}"`];
+    for (const u of utts) {
+      const attrs = [`id="(${escapeXml(fold(u.id))})"`, `word_cnt="${(u.ops ?? []).length}"`];
       if (u.labels?.length) attrs.push(`labels="&lt;${escapeXml(u.labels.join(',').toLowerCase())}&gt;"`);
       if (u.file !== undefined) attrs.push(`file="${escapeXml(u.file)}"`, `channel="${escapeXml(u.channel ?? '')}"`);
-      attrs.push(`sequence="${seq}"`);
+      attrs.push(`sequence="${sequence.get(u)}"`);
+      if (res.markup.caseSensitive) attrs.push('case_sense="1"'); // as sclite -s writes it
       if (u.begin !== undefined) attrs.push(`R_T1="${u.begin.toFixed(3)}"`, `R_T2="${(u.end ?? u.begin).toFixed(3)}"`);
       out.push(`<PATH ${attrs.join(' ')}>`, sgmlOps(u.ops ?? []), '</PATH>');
-    });
+    }
     out.push('</SPEAKER>');
   }
   out.push('</SYSTEM>');

@@ -80,7 +80,9 @@ class IdLines {
  * hypothesis read ahead of its reference waits in a map. A reference without hypothesis counts as
  * all deletions (or is skipped, `missingHyp: 'skip'`); a hypothesis without reference, or a
  * duplicate id on either side, is an InputError naming file and line. Ids match case-insensitively
- * unless `markup.caseSensitive` (sclite folds id case too). Plain-word utterances take the
+ * unless `markup.caseSensitive` (sclite folds id case too). Speaker rows come in the order speakers
+ * first appear in the hypothesis file, as sclite lists them (measured with Debian's sclite 2.4.10;
+ * speakers with no hypothesis follow in reference order). Plain-word utterances take the
  * scorer's interning fast path (`UtteranceScorer.scorePlain`); the counts are the same.
  */
 export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOptions = {}): Promise<ScoreResult> {
@@ -96,6 +98,11 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   const refSeen = new IdLines();
   const hypSeen = new IdLines();
   const waiting = new Map<string, Side>();
+  // sclite lists speakers in the order they first appear in the hypothesis file: recorded here.
+  const hypSpeakers = new Set<string>();
+  let lastHypSpeaker: string | undefined;
+  // Kept alignments (pra, sgml) follow the hypothesis file's order too, as sclite lists them.
+  const hypOrder = opts.keepAlignments ? new Map<string, number>() : undefined;
   const hypReader = new LineReader(hypPath, encoding);
   const refReader = new LineReader(refPath, encoding);
   /** Reads hypotheses until the one keyed `want` (undefined: to the end), parking the others. */
@@ -104,6 +111,9 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       const h = readSide(hypReader.text, hypPath, hypReader.line, hypFormat);
       if (!h) continue;
       const key = idKey(h.id);
+      const sp = speakerKey(h);
+      if (sp !== lastHypSpeaker) hypSpeakers.add((lastHypSpeaker = sp));
+      hypOrder?.set(key, hypOrder.size);
       const first = hypSeen.see(key, h.line);
       if (first) throw new InputError(hypPath, h.line, `duplicate utterance id "${h.id}" (first at line ${first})`);
       if (key === want) return h;
@@ -135,6 +145,12 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     const more = orphans.length > 1 ? ` (and ${orphans.length - 1} more)` : '';
     throw new InputError(hypPath, orphans[0]!.line, `hypothesis id "${orphans[0]!.id}" has no reference in ${refPath}${more}`);
   }
+  scorer.speakers.reorder(hypSpeakers);
+  const result = scorer.result();
+  if (hypOrder && result.alignments) {
+    const at = (u: UtteranceScore): number => hypOrder.get(idKey(u.id)) ?? Number.MAX_SAFE_INTEGER;
+    result.alignments.sort((a, b) => at(a) - at(b)); // stable: references without hypothesis stay in reference order, last
+  }
   const bomFiles = [refReader, hypReader].filter((r) => r.bom).map((r) => r.path);
-  return bomFiles.length ? { ...scorer.result(), bomFiles } : scorer.result();
+  return bomFiles.length ? { ...result, bomFiles } : result;
 }

@@ -286,12 +286,14 @@ export class UtteranceScorer {
    * policy: then nothing is counted). Returns the utterance's score when alignments are kept or
    * `onUtterance` is set (undefined otherwise, to spare the allocation on the hot path).
    * `times`: arc times of both sides' networks, for sclite's time-mediated alignment (`-T`).
+   * `wantOps`: return the score with its aligned operations for this utterance (NCE needs them).
    */
   score(
     u: { id: string; speaker: string; labels?: string[]; begin?: number; end?: number; file?: string; channel?: string },
     ref: ParsedText,
     hyp: ParsedText | undefined,
     times?: { ref: NetworkTimes; hyp: NetworkTimes },
+    wantOps = false,
   ): UtteranceScore | undefined {
     if (!hyp) {
       this.missingHyps.push(u.id);
@@ -304,7 +306,7 @@ export class UtteranceScorer {
     let refChars = '';
     let hypChars = '';
     if (ref.kind === 'words' && ph.kind === 'words' && !times && !this.opts.wordWeights) {
-      if (this.confusions || this.alignments) {
+      if (this.confusions || this.alignments || wantOps) {
         const a = this.wordAligner.align(ref.words, ph.words);
         this.confusions?.add(a);
         wc = a.counts;
@@ -338,8 +340,8 @@ export class UtteranceScorer {
       cc = this.charAligner.counts(toChars(refChars), toChars(hypChars));
       addCounts(this.chars, cc);
     }
-    if (!this.alignments && !this.opts.onUtterance) return undefined;
-    const s: UtteranceScore = { ...u, words: wc, chars: cc, missingHyp: !hyp, ops: this.alignments ? ops : undefined };
+    if (!this.alignments && !this.opts.onUtterance && !wantOps) return undefined;
+    const s: UtteranceScore = { ...u, words: wc, chars: cc, missingHyp: !hyp, ops: this.alignments || wantOps ? ops : undefined };
     this.alignments?.push(s);
     this.opts.onUtterance?.(s);
     return s;

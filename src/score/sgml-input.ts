@@ -21,12 +21,19 @@ import { linesOf, type TextEncoding } from './trn.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { AlignOp } from './types.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
+import { NceTally, type NceResult } from './nce.ts';
 import type { StmLabel } from './stm.ts';
 
 export interface SgmlResult extends ScoreResult {
   /** The SYSTEM's title and file names, as recorded. */
   system: { title: string; refFile: string; hypFile: string };
   labelInfo: StmLabel[];
+  /**
+   * Hypothesis confidences (`word_aux` column `h_conf`): NCE per speaker and set when every PATH has
+   * them (sclite's NCE column); `ignored` when only some do (sclite then warns "Ignoring confidence
+   * scores" and prints no NCE); absent when none do.
+   */
+  confidences?: { nce: NceResult; withoutConfidence: number } | { ignored: { withConf: number; without: number } };
 }
 
 const ENTITY: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -44,8 +51,12 @@ export function sgmlAttributes(tag: string): Map<string, string> {
   return out;
 }
 
-/** The word-pair line of a PATH: `E,"ref","hyp"[,aux]` items separated by `:` outside quotes. */
-export function parsePathWords(line: string, file: string, lineNo: number): AlignOp[] {
+/**
+ * The word-pair line of a PATH: `E,"ref","hyp"[,aux]` items separated by `:` outside quotes. When
+ * `aux` is given, each item's auxiliary fields (the PATH's `word_aux` columns: times, confidences,
+ * weights; undefined when empty) are pushed to it, one array per item.
+ */
+export function parsePathWords(line: string, file: string, lineNo: number, aux?: (string | undefined)[][]): AlignOp[] {
   const ops: AlignOp[] = [];
   let i = 0;
   const n = line.length;
@@ -74,10 +85,12 @@ export function parsePathWords(line: string, file: string, lineNo: number): Alig
     if (line[i] !== ',') throw new InputError(file, lineNo, `expected "," after the reference word at column ${i + 1}`);
     i++;
     const hyp = field();
+    const extra: (string | undefined)[] = [];
     while (i < n && line[i] === ',') {
       i++;
-      field();
+      extra.push(field());
     }
+    aux?.push(extra);
     if (i < n && line[i] !== ':') throw new InputError(file, lineNo, `expected ":" between words at column ${i + 1}`);
     i++;
     ops.push(type === 'I' ? { type, hyp: hyp ?? '' } : type === 'D' ? { type, ref: ref ?? '' } : { type, ref: ref ?? '', hyp: hyp ?? '' });
@@ -96,14 +109,18 @@ export async function scoreSgml(
   let system: SgmlResult['system'] | undefined;
   let systemLine = 0;
   let speaker: string | undefined;
-  let path_: { attrs: Map<string, string>; line: number; words?: AlignOp[] } | undefined;
+  let path_: { attrs: Map<string, string>; line: number; words?: AlignOp[]; wordsLine?: number; aux: (string | undefined)[][] } | undefined;
+  const nce = new NceTally();
+  const confPaths = { withConf: 0, without: 0 };
+  let emptyConf = 0;
   // sclite -P -e gb reads the GB2312 sgml sclite -e gb writes; UTF-8 otherwise.
   for await (const { line, text } of encoding === 'gb2312' ? linesOf(path, 'gb2312') : readLines(path)) {
     const t = text.trim();
     if (t === '') continue;
     if (path_ && !t.startsWith('</PATH')) {
       if (path_.words) throw new InputError(path, line, 'a PATH holds one line of words');
-      path_.words = parsePathWords(t, path, line);
+      path_.words = parsePathWords(t, path, line, path_.aux);
+      path_.wordsLine = line;
       continue;
     }
     if (t.startsWith('<SYSTEM')) {
@@ -121,7 +138,7 @@ export async function scoreSgml(
     } else if (t.startsWith('</SPEAKER')) speaker = undefined;
     else if (t.startsWith('<PATH')) {
       if (speaker === undefined) throw new InputError(path, line, 'PATH outside a SPEAKER');
-      path_ = { attrs: sgmlAttributes(t), line };
+      path_ = { attrs: sgmlAttributes(t), line, aux: [] };
     } else if (t.startsWith('</PATH')) {
       if (!path_) throw new InputError(path, line, '</PATH> without <PATH>');
       const a = path_.attrs;
@@ -141,6 +158,21 @@ export async function scoreSgml(
         },
         path_.words ?? [],
       );
+      // Hypothesis confidences for sclite's NCE: the `h_conf` column of `word_aux`.
+      const confAt = (a.get('word_aux') ?? '').split(',').map((x) => x.trim()).indexOf('h_conf');
+      if (confAt < 0) confPaths.without++;
+      else {
+        confPaths.withConf++;
+        (path_.words ?? []).forEach((op, k) => {
+          if (op.type === 'D' || !op.hyp) return;
+          const v = path_!.aux[k]?.[confAt];
+          // An empty h_conf reads as 0, as sclite reads it (counted and said); text that is no number is an error.
+          if (v === undefined) emptyConf++;
+          const conf = v === undefined ? 0 : Number(v);
+          if (!Number.isFinite(conf)) throw new InputError(path, path_!.wordsLine, `hypothesis word "${op.hyp}" has h_conf "${v}", not a number`);
+          nce.add(speaker!, op.type === 'C', conf);
+        });
+      }
       path_ = undefined;
     } else if (!t.startsWith('</') && !t.startsWith('<CATEGORY')) {
       throw new InputError(path, line, `unexpected line "${t.slice(0, 40)}" in an sclite sgml file`);
@@ -148,5 +180,8 @@ export async function scoreSgml(
   }
   if (path_) throw new InputError(path, path_.line, '<PATH> is never closed');
   if (!system) throw new InputError(path, undefined, 'no <SYSTEM> element: not an sclite sgml alignment file');
-  return { ...scorer.result(), system, labelInfo };
+  const res = scorer.result();
+  const confidences: SgmlResult['confidences'] =
+    confPaths.withConf === 0 ? undefined : confPaths.without > 0 ? { ignored: confPaths } : { nce: nce.result(res.speakers.rows()), withoutConfidence: emptyConf };
+  return { ...res, system, labelInfo, ...(confidences ? { confidences } : {}) };
 }

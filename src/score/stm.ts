@@ -38,6 +38,16 @@ export interface Stm {
 }
 
 /** One CTM word, or an alternation of word sequences. */
+/**
+ * CTM words that carry a confidence (the 6th column). sclite turns them into the `sum` report's NCE
+ * column; asrfair's stm/ctm and ctm/ctm scoring does not compute NCE, and says so with this count.
+ */
+export function ctmConfidences(ctm: ReadonlyMap<string, readonly CtmUnit[]>): number {
+  let n = 0;
+  for (const units of ctm.values()) for (const u of units) if (u.kind === 'word' && u.confidence !== undefined) n++;
+  return n;
+}
+
 export type CtmUnit =
   | { kind: 'word'; begin: number; duration: number; word: string; confidence?: number; line: number }
   | {

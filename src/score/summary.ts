@@ -25,7 +25,24 @@ export class SpeakerTable {
     addCounts(s.counts, c);
   }
 
-  /** Speakers in order of first appearance (as sclite lists them). */
+  /**
+   * Puts the speakers in `order` first, in that order, the others after them as they were: sclite
+   * lists speakers in the order they first appear in the hypothesis file (measured, trn input).
+   */
+  reorder(order: Iterable<string>): void {
+    const before = new Map(this.bySpeaker);
+    this.bySpeaker.clear();
+    for (const k of order) {
+      const s = before.get(k);
+      if (s) {
+        this.bySpeaker.set(k, s);
+        before.delete(k);
+      }
+    }
+    for (const [k, s] of before) this.bySpeaker.set(k, s);
+  }
+
+  /** Speakers in order of first appearance while scoring, unless reordered (see `reorder`). */
   rows(): SpeakerStats[] {
     return [...this.bySpeaker.values()];
   }
@@ -147,17 +164,32 @@ function fmt(x: number, digits: number): string {
   return Number.isFinite(x) ? x.toFixed(digits) : 'inf';
 }
 
-/** Renders the table like sclite's `sum` report (plain text, fixed width). */
-export function renderSummary(s: Summary, title: string): string {
+/**
+ * Renders the table like sclite's `sum` report (plain text, fixed width). With `nce` (NCE per speaker
+ * and set, src/score/nce.ts) an NCE column follows, as sclite adds one when the hypotheses carry
+ * confidences: 3 decimals, `#` for a speaker without reference words; Mean/S.D./Median over every
+ * speaker's value (sclite's).
+ */
+export function renderSummary(s: Summary, title: string, nce?: { system: number; speakers: Map<string, number> }): string {
   const labelW = Math.max(8, ...s.speakers.map((l) => l.label.length));
+  const nceValues = nce ? s.speakers.map((l) => nce.speakers.get(l.label) ?? 0) : [];
+  const nceOf = new Map<SummaryLine, string>();
+  if (nce) {
+    s.speakers.forEach((l, k) => nceOf.set(l, l.noRef ? '#' : fmt(nceValues[k]!, 3)));
+    nceOf.set(s.sum, fmt(nce.system, 3));
+    nceOf.set(s.mean, fmt(mean(nceValues), 3));
+    nceOf.set(s.sd, fmt(sampleSd(nceValues), 3));
+    nceOf.set(s.median, fmt(median(nceValues), 3));
+  }
+  const nceCell = (l: SummaryLine): string => (nce ? ` ${(nceOf.get(l) ?? '').padStart(7)} |` : '');
   const row = (l: SummaryLine, intDigits: number): string =>
     `| ${l.label.padEnd(labelW)} | ${fmt(l.sentences, intDigits).padStart(5)} ${fmt(l.words, intDigits).padStart(7)} | ` +
     [l.corr, l.sub, l.del, l.ins, l.err].map((x) => (l.noRef ? `${x}*` : fmt(x, 1)).padStart(6)).join(' ') +
-    ` ${fmt(l.sentErr, 1).padStart(6)} |`;
+    ` ${fmt(l.sentErr, 1).padStart(6)} |` + nceCell(l);
   const head =
     `| ${'SPKR'.padEnd(labelW)} | ${'# Snt'.padStart(5)} ${'# Wrd'.padStart(7)} | ` +
     ['Corr', 'Sub', 'Del', 'Ins', 'Err', 'S.Err'].map((x) => x.padStart(6)).join(' ') +
-    ' |';
+    ' |' + (nce ? `${'NCE'.padStart(8)} |` : '');
   const width = head.length;
   const rule = (ch: string): string => `|${ch.repeat(width - 2)}|`;
   const lines: string[] = [];

@@ -17,7 +17,7 @@ import { OptionReader } from '../backends/options.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from '../backends/types.ts';
 import { readCtm, readStm, unitsToText } from '../score/stm.ts';
 import { assignUnitsToSegments, isIgnoredSegment } from '../score/longform.ts';
-import { stmFold, stmSegmentId } from './stm-import.ts';
+import { stmFold, stmIdOf } from './stm-import.ts';
 
 export interface CtmBackendOptions {
   /** CTM hypothesis file. */
@@ -58,6 +58,7 @@ export class CtmBackend implements Backend {
         throw new InputError(options.file, units[0]!.line, `file/channel "${key}" has no segment in the reference ${options.stm}`);
       }
     }
+    const idOf = stmIdOf(stm);
     for (const [key, segs] of stm.channels) {
       const taken = assignUnitsToSegments(segs, ctm.get(key) ?? []);
       segs.forEach((seg, i) => {
@@ -66,7 +67,7 @@ export class CtmBackend implements Backend {
           b.ignoredWords += units.length;
           return;
         }
-        b.answers.set(stmSegmentId(seg, i), { text: unitsToText(units), begin: seg.begin, end: seg.end, ...(units[0] ? { line: units[0].line } : {}) });
+        b.answers.set(idOf(key, seg, i), { text: unitsToText(units), begin: seg.begin, end: seg.end, ...(units[0] ? { line: units[0].line } : {}) });
       });
     }
     return b;

@@ -5,7 +5,8 @@
  *
  * STM: `file channel speaker begin end [<label,label>] transcript` (SCTK `sclite(1)`, src/score/stm.ts).
  * - Utterance id: `<file>_<channel>_<nnnn>`, nnnn the segment's index within its file and channel in file
- *   order (counting ignored segments, so ids stay put when a segment is marked ignored).
+ *   order (counting ignored segments, so ids stay put when a segment is marked ignored). File/channel pairs
+ *   whose `<file>_<channel>` collide (`x_A 1`, `x A_1`) percent-encode `%` and `_` in both names (stmIdOf).
  * - Speaker: the STM speaker, lower-cased as sclite folds it (`-s` aside). Segment times → `start`/`end`.
  * - Labels `<O,F0,M>` become declared attributes, by position: the i-th label goes to the i-th key of
  *   `labelKeys` (`--label-keys overall,focus,sex`; more labels than keys is an error), else to the i-th
@@ -29,9 +30,48 @@ import { isIgnoredSegment } from '../score/longform.ts';
 /** sclite folds file, channel and speaker names to lower case unless `-s`. */
 export const stmFold = (s: string): string => s.toLowerCase();
 
-/** Manifest id of the `index`-th segment (file order) of its file and channel. */
-export function stmSegmentId(seg: Pick<StmSegment, 'file' | 'channel'>, index: number): string {
-  return `${seg.file}_${seg.channel}_${String(index).padStart(4, '0')}`;
+/** `%` and `_` percent-encoded (`%25`, `%5F`): a name that cannot hold the id's separator. */
+const encodeIdPart = (s: string): string => s.replace(/%/g, '%25').replace(/_/g, '%5F');
+
+/**
+ * Manifest id of the `index`-th segment (file order) of its file and channel: `<file>_<channel>_<nnnn>`,
+ * or, when `encoded`, with `%` and `_` inside the file and channel names percent-encoded
+ * (`x_A 1` → `x%5FA_1_0000`), which no two file/channel pairs share. See {@link stmIdOf}.
+ */
+export function stmSegmentId(seg: Pick<StmSegment, 'file' | 'channel'>, index: number, encoded = false): string {
+  const [file, channel] = encoded ? [encodeIdPart(seg.file), encodeIdPart(seg.channel)] : [seg.file, seg.channel];
+  return `${file}_${channel}_${String(index).padStart(4, '0')}`;
+}
+
+/**
+ * The id of every segment of an STM, collision-free and predictable: `<file>_<channel>_<nnnn>` as
+ * before, except for file/channel pairs whose `<file>_<channel>` another pair also gives (`x_A 1` and
+ * `x A_1` both give `x_A_1`): those pairs, and only those, get the percent-encoded form
+ * (`x%5FA_1_0000`, `x_A%5F1_0000`); a pair whose plain id would equal an encoded one is encoded too.
+ * The digits after the last `_` never hold `_`, so two pairs with different prefixes never share an id.
+ * Both `import stm` and the `ctm` backend take ids from here, so they agree. Returns (channel key,
+ * index within it) → id.
+ */
+export function stmIdOf(stm: Stm): (key: string, seg: StmSegment, index: number) => string {
+  const encoded = new Set<string>();
+  for (;;) {
+    const owners = new Map<string, Set<string>>();
+    for (const [key, segs] of stm.channels) {
+      for (const seg of segs) {
+        const prefix = stmSegmentId(seg, 0, encoded.has(key));
+        let o = owners.get(prefix);
+        if (!o) owners.set(prefix, (o = new Set()));
+        o.add(key);
+      }
+    }
+    let changed = false;
+    for (const keys of owners.values()) {
+      if (keys.size < 2) continue;
+      for (const k of keys) if (!encoded.has(k)) changed = (encoded.add(k), true);
+    }
+    if (!changed) break;
+  }
+  return (key, seg, index) => stmSegmentId(seg, index, encoded.has(key));
 }
 
 /**
@@ -59,7 +99,8 @@ export interface StmImportOptions {
 /** The segments of a read STM with their ids, in file order per file and channel. */
 export function stmSegmentsWithIds(stm: Stm): { id: string; seg: StmSegment }[] {
   const out: { id: string; seg: StmSegment }[] = [];
-  for (const segs of stm.channels.values()) segs.forEach((seg, i) => out.push({ id: stmSegmentId(seg, i), seg }));
+  const idOf = stmIdOf(stm);
+  for (const [key, segs] of stm.channels) segs.forEach((seg, i) => out.push({ id: idOf(key, seg, i), seg }));
   return out;
 }
 

@@ -7,7 +7,8 @@ import { splitSpeakers, SplitError } from '../../src/adapt/splits.ts';
 import { plantedSpeakers } from '../../src/corpora/planted/corpus.ts';
 import { readSendump, writeS3Mixw, ModelFileError } from '../../src/adapt/sendump.ts';
 import { variantsOf, writeVariantDictionary } from '../../src/adapt/variants.ts';
-import { inspectModel, requireFor, AdaptError } from '../../src/adapt/sphinxtrain.ts';
+import { extractFeatures, inspectModel, requireFor, AdaptError } from '../../src/adapt/sphinxtrain.ts';
+import { InputError } from '../../src/manifest/errors.ts';
 
 const HMM = '/usr/share/pocketsphinx/model/en-us/en-us';
 const DICT = '/usr/share/pocketsphinx/model/en-us/cmudict-en-us.dict';
@@ -142,5 +143,16 @@ describe('model capabilities', () => {
     expect(() => requireFor('mllr', inspectModel(dir))).toThrow(new AdaptError(`${join(dir, 'variances')}: missing; MLLR needs the model's variances`));
     copyFileSync(join(HMM, 'variances'), join(dir, 'variances'));
     expect(() => requireFor('map', inspectModel(dir))).toThrow(`${dir}: has neither mixture_weights nor sendump; MAP needs mixture weights`);
+  });
+});
+
+describe('work folders go through the output helper', () => {
+  it('a file where the feature folder must go is one InputError naming it (was a raw EEXIST from mkdir)', async () => {
+    const work = join(tmp, 'work-blocked');
+    execFileSync('mkdir', ['-p', work]);
+    writeFileSync(join(work, 'feat'), 'x');
+    const m = inspectModel(HMM);
+    await expect(extractFeatures(m, [], work)).rejects.toThrow(InputError);
+    await expect(extractFeatures(m, [], work)).rejects.toThrow(`${join(work, 'feat')}: cannot use as the work folder: it is a file, not a folder`);
   });
 });

@@ -81,3 +81,23 @@ describe('compare takes the run\'s recorded settings and honours the minimum cel
     expect(md).toMatch(/\| southatlandtic \| 1 \| 3 \|.*\| not enough data \|/);
   });
 });
+
+describe('a grouping key the utterances do not declare is said, with how many have it', () => {
+  it('compare --group-by <key no utterance has> warns on one line and in the notes (it was silent)', async () => {
+    const out = join(dir, 'cmp-nokey');
+    const r = await cli('compare', run, run, '--backend-a', 'amazon', '--backend-b', 'google', '--group-by', 'nokey', '--format', 'md', '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('asrfair: warning:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^asrfair: warning: no utterance declares "nokey" \(0 of 139\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(139 utterances, 4 groups\).*Try --group-by /);
+    expect(readFileSync(join(out, 'compare.md'), 'utf8')).toContain('no utterance declares "nokey" (0 of 139)');
+  });
+
+  it('report and check warn alike', async () => {
+    const rep = await cli('report', run, '--group-by', 'nokey', '--out', join(dir, 'rep-nokey'), '--format', 'md');
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.stderr).toMatch(/asrfair: warning: no utterance declares "nokey" \(0 of 139\)/);
+    const chk = await cli('check', run, '--group-by', 'nokey', '--max-wer', '0.99');
+    expect(chk.stderr).toMatch(/asrfair: warning: no utterance declares "nokey" \(0 of 139\)/);
+  });
+});

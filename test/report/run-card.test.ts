@@ -112,7 +112,7 @@ describe('the suite gate', () => {
     expect(gated.stderr).toMatch(/group "undeclared" WER [\d.]+% \[[\d.]+%, [\d.]+%\] exceeds --max-wer 0\.0%/);
     expect(gated.stderr).toMatch(/^FAIL: 1 threshold crossed in 1 groups of 1 tables$/m);
     // groupBy: dialect, which no utterance declares: say which keys exist and suggest one.
-    expect(gated.stderr).toMatch(/no utterance declares "dialect", so every speaker is in group "undeclared"\. Label keys declared: .*accent \(18 utterances, 2 groups\).* Try groupBy: accent\./);
+    expect(gated.stderr).toMatch(/no utterance declares "dialect" \(0 of 18\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(18 utterances, 2 groups\).* Try groupBy: accent\./);
     const skipped = run('run', suite, '--no-progress', '--out', 'gated-run', '--no-gate');
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).not.toContain('suite gate');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { groupCovariateR2 } from '../../src/analysis/collinearity.ts';
 import { groupOnlyPoissonRateRatios, groupRateRatios } from '../../src/analysis/model.ts';
-import { labelKeyCounts, suggestGroupKey, undeclaredKeyHint } from '../../src/analysis/label-keys.ts';
+import { labelKeyCounts, suggestGroupKey, groupKeyWarning } from '../../src/analysis/label-keys.ts';
 import { fmtP, fmtPctInterval } from '../../src/report/format.ts';
 import { buildServiceCard } from '../../src/report/model.ts';
 import { renderMarkdown } from '../../src/report/render-md.ts';
@@ -131,10 +131,15 @@ describe('grouping by a key nobody declares', () => {
     expect(counts.find((c) => c.key === 'gender')).toEqual({ key: 'gender', declared: 240, groups: 2 });
     // age has 12 values (one per speaker); gender is as declared, and *_raw keys are not suggested first.
     expect(suggestGroupKey(counts)).toMatch(/^(age|gender)$/);
-    const hint = undeclaredKeyHint(utts, 'accent')!;
-    expect(hint).toMatch(/^no utterance declares "accent", so every speaker is in group "undeclared"\. Label keys declared: .*gender \(240 utterances, 2 groups\)/);
+    const hint = groupKeyWarning(utts, 'accent')!;
+    expect(hint).toMatch(/^no utterance declares "accent" \(0 of 240\), so every speaker is in group "undeclared"\. Label keys declared: .*gender \(240 utterances, 2 groups\)/);
     expect(hint).toMatch(/Try --group-by (age|gender)\.$/);
-    expect(undeclaredKeyHint(utts, 'gender')).toBeUndefined();
+    expect(groupKeyWarning(utts, 'gender')).toBeUndefined();
+    // A key most utterances lack: the count is said (it was silent unless no utterance at all had it).
+    const few = utts.map((u, i) => (i < 10 ? u : { ...u, labels: { ...u.labels, gender: '' } }));
+    expect(groupKeyWarning(few, 'gender')).toMatch(/^only 10 of 240 utterances \(4%\) declare "gender"; the other 230 are in group "undeclared"\. .*Try --group-by age\.$/);
+    const half = utts.map((u, i) => (i < 120 ? u : { ...u, labels: { ...u.labels, gender: 'undeclared' } }));
+    expect(groupKeyWarning(half, 'gender')).toBeUndefined();
   });
 });
 

@@ -136,4 +136,40 @@ describe.skipIf(!have)('asrfair import stm + ctm backend: run and report give sc
     expect(() => parseSuite(yaml('none'), join(dir, 's.yaml'))).toThrow(/needs `markup` convention sclite/);
     expect(() => parseSuite(yaml('sclite'), join(dir, 's.yaml'))).not.toThrow();
   });
+
+  it('file/channel pairs whose ids join to the same string (x_A 1, x A_1) get percent-encoded ids; others keep theirs; the run equals sclite', async () => {
+    // Smallest failing input: before, import stopped with `duplicate utterance id "x_A_1_0000"`.
+    const stm = join(dir, 'collide.stm');
+    writeFileSync(stm, 'x_A 1 s1 0.0 2.0 hello world\nx A_1 s2 0.0 2.0 good bye\nx%5FA 1 s3 0.0 2.0 plain one\ny 1 s4 0.0 2.0 plain two\n');
+    const ctm = join(dir, 'collide.ctm');
+    writeFileSync(ctm, 'x_A 1 0.1 0.5 hello\nx_A 1 0.6 0.5 word\nx A_1 0.1 0.5 good\nx%5FA 1 0.1 0.5 plain\nx%5FA 1 0.6 0.5 one\ny 1 0.1 0.5 plain\n');
+    const manifest = join(dir, 'collide.jsonl');
+    const imp = cli('import', 'stm', stm, '-o', manifest);
+    expect(imp.status, imp.stderr).toBe(0);
+    const ids = readFileSync(manifest, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id);
+    // x%5FA 1's plain id would equal x_A 1's encoded one, so it is encoded too; y 1 keeps today's id.
+    expect(ids).toEqual(['x%5FA_1_0000', 'x_A%5F1_0000', 'x%255FA_1_0000', 'y_1_0000']);
+    const suite = join(dir, 'collide.yaml');
+    writeFileSync(suite, `name: c\nmanifest: ${manifest}\nnormaliser: none\nbootstrap: { B: 200 }\nbackends:\n  - { type: ctm, options: { file: ${ctm}, stm: ${stm} } }\n`);
+    const out = join(dir, 'export-collide');
+    await runCommand(suite, { progress: false, drainSec: 5, store: join(dir, 'store-c.sqlite'), out, say: () => undefined, gate: false });
+    const rows = loadRunForReport(out).utterances;
+    const errs = (id: string) => { const u = rows.find((r) => r.id === id)!; return [u.words.ref, u.words.sub, u.words.del, u.words.ins]; };
+    expect(errs('x%5FA_1_0000')).toEqual([2, 1, 0, 0]);
+    expect(errs('x_A%5F1_0000')).toEqual([2, 0, 1, 0]);
+    expect(errs('x%255FA_1_0000')).toEqual([2, 0, 0, 0]);
+    expect(errs('y_1_0000')).toEqual([2, 0, 1, 0]);
+    if (scliteAvailable) {
+      // sclite keeps the pairs apart too: its totals (per speaker) equal the run's.
+      const r = spawnSync(SCLITE, ['-r', stm, 'stm', '-h', ctm, 'ctm', '-o', 'sum', 'stdout'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      for (const [spk, id] of [['s1', 'x%5FA_1_0000'], ['s2', 'x_A%5F1_0000'], ['s3', 'x%255FA_1_0000'], ['s4', 'y_1_0000']] as const) {
+        const line = r.stdout.split('\n').find((l) => new RegExp(`^\\s*\\|\\s*${spk}\\s*\\|`).test(l))!;
+        const n = line.split('|')[2]!.trim().split(/\s+/).map(Number); // # Snt # Wrd
+        const pct = line.split('|')[3]!.trim().split(/\s+/).map(Number); // Corr Sub Del Ins Err S.Err (percent)
+        const [ref, sub, del, ins] = errs(id);
+        expect([n[1], pct[1], pct[2], pct[3]], spk).toEqual([ref, (100 * sub) / ref, (100 * del) / ref, (100 * ins) / ref]);
+      }
+    }
+  }, 60_000);
 });

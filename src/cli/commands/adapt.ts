@@ -1,15 +1,17 @@
-import { makeOutputDir } from '../../manifest/output.ts';
+import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
-import { adapt, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
+import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
 import { ModelFileError } from '../../adapt/sendump.ts';
 import type { PhoneRule } from '../../adapt/variants.ts';
 import { adaptHtml, adaptJson, adaptMarkdown } from '../../report/remedy.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { loadManifest } from '../../manifest/jsonl.ts';
+import { escapeControl } from '../../manifest/escape.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 
 interface AdaptFlags {
   methods: string;
@@ -89,6 +91,11 @@ export function registerAdapt(program: Command): void {
         pair = { target, reference };
       }
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
+      // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
+      makeOutputDir(out);
+      checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
+      const warning = groupKeyWarning(await loadManifest(suite.manifests[0]), f.groupBy ?? suite.groupBy[0]);
+      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
@@ -112,10 +119,11 @@ export function registerAdapt(program: Command): void {
           mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
         });
-        makeOutputDir(out);
-        writeFileSync(join(out, 'remedy.md'), adaptMarkdown(result) + '\n');
-        writeFileSync(join(out, 'remedy.html'), adaptHtml(result));
-        writeFileSync(join(out, 'remedy.json'), adaptJson(result));
+        writeOutputFiles([
+          { path: join(out, 'remedy.md'), data: adaptMarkdown(result) + '\n' },
+          { path: join(out, 'remedy.html'), data: adaptHtml(result) },
+          { path: join(out, 'remedy.json'), data: adaptJson(result) },
+        ], 'adapt output');
         process.stdout.write(adaptMarkdown(result) + '\n');
         process.stdout.write(
           `wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml. The remedy as a card section: asrfair run ${join(out, 'adapted.yaml')} --out <run> && asrfair report <run>\n`,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { hasThreshold, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
@@ -56,8 +56,8 @@ export function registerCheck(program: Command): void {
       );
     }
     const options = cardOptionsForRun(loaded.meta, stat);
-    const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
-    if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
+    const hint = groupKeyWarning(loaded.utterances, options.groupBy);
+    if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);

@@ -6,6 +6,7 @@ import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMar
 import { parseList, parseStatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 
 interface CompareFlags {
   groupBy?: string;
@@ -52,6 +53,11 @@ export function registerCompare(program: Command): void {
         groupBy: flags.groupBy, bootstrap: flags.bootstrap, seed: flags.seed, minSpeakers: flags.minSpeakers, minWords: flags.minWords, correction: flags.correction,
       });
       const { notes, ...settings } = compareOptionsForRuns(a, b, given);
+      const warning = groupKeyWarning(a.utterances, settings.groupBy ?? 'accent');
+      if (warning) {
+        process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+        notes.unshift(`Warning: ${warning}`);
+      }
       const c = compareRuns(a, b, {
         ...settings,
         backendA: flags.backendA,

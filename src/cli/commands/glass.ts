@@ -1,9 +1,10 @@
-import { makeOutputDir } from '../../manifest/output.ts';
+import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readLines } from '../../manifest/jsonl.ts';
+import { loadManifest, readLines } from '../../manifest/jsonl.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { failureCounts, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
@@ -103,6 +104,12 @@ export function registerGlass(program: Command): void {
       if (bad.length) throw new UsageError(`unknown format(s) ${bad.join(', ')} (use md, html, json)`);
       if (f.test !== 'welch' && f.test !== 'permutation') throw new UsageError(`--test must be welch or permutation, got "${f.test}"`);
       const test: 'welch' | 'permutation' = f.test;
+      // The output files are checked before the analysis: a bad --out is one line, not a lost computation.
+      const names = (['md', 'html', 'json'] as const).filter((x) => formats.includes(x)).map((x) => `confusable.${x}` as const);
+      makeOutputDir(f.out);
+      checkOutputFiles(names.map((n) => join(f.out, n)), 'glass report');
+      const warning = groupKeyWarning(await loadManifest(manifest), f.groupBy);
+      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);
@@ -119,15 +126,10 @@ export function registerGlass(program: Command): void {
         confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
       });
-      makeOutputDir(f.out);
-      const written: string[] = [];
-      const write = (name: string, body: string) => {
-        writeFileSync(join(f.out, name), body);
-        written.push(join(f.out, name));
-      };
-      if (formats.includes('md')) write('confusable.md', confusableMarkdown(report, { top: f.top }));
-      if (formats.includes('html')) write('confusable.html', confusableHtmlPage(report, { top: f.top }));
-      if (formats.includes('json')) write('confusable.json', confusableJson(report));
+      const render = { 'confusable.md': () => confusableMarkdown(report, { top: f.top }), 'confusable.html': () => confusableHtmlPage(report, { top: f.top }), 'confusable.json': () => confusableJson(report) };
+      const files = names.map((n) => ({ path: join(f.out, n), data: render[n]() }));
+      writeOutputFiles(files, 'glass report');
+      const written = files.map((x) => x.path);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);

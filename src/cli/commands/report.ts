@@ -1,8 +1,10 @@
+import { escapeControl } from '../../manifest/escape.ts';
+import { SMALL_REFERENCE_WARNING } from '../../report/sections.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { groupOf } from '../../manifest/schema.ts';
-import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
@@ -49,8 +51,8 @@ export function registerReport(program: Command): void {
       const outDir = flags.out ?? `${loaded.dir}/report`;
       makeOutputDir(outDir); // before the statistics: a bad --out is one line, not a lost computation
       const options = cardOptionsForRun(loaded.meta, given);
-      const hint = undeclaredKeyHint(loaded.utterances, options.groupBy);
-      if (hint) process.stderr.write(`asrfair: warning: ${hint}\n`);
+      const hint = groupKeyWarning(loaded.utterances, options.groupBy);
+      if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }
@@ -64,6 +66,9 @@ export function registerReport(program: Command): void {
       process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
       if (card.settings.source === 'defaults') process.stdout.write("settings: run.json records no analysis settings (an older export); defaults and flags used\n");
       for (const o of card.settings.overrides) process.stdout.write(`setting differs from the run's: ${o}\n`);
+      for (const m of card.models) {
+        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) process.stderr.write(`asrfair: warning: model-based view (${escapeControl(m.backendName)}): ${escapeControl(w)}\n`);
+      }
       for (const f of files) process.stdout.write(`wrote ${f}\n`);
     });
 }

@@ -1,3 +1,4 @@
+import { escapeControl } from '../../manifest/escape.ts';
 import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
@@ -16,7 +17,7 @@ import { InputError } from '../../manifest/errors.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
-import { undeclaredKeyHint } from '../../analysis/label-keys.ts';
+import { groupKeyWarning } from '../../analysis/label-keys.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 
@@ -196,8 +197,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
     if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
     const exported = loadRunForReport(dir);
-    const hint = undeclaredKeyHint(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
-    if (hint) err(`asrfair: warning: ${hint}`);
+    const hint = groupKeyWarning(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
+    if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
     if (th) {
       summary.gate = evaluateGate(exported, th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);

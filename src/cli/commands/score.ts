@@ -14,6 +14,8 @@ import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary } from '../../score/summary.ts';
+
+const fmtNce = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 import { errorCount } from '../../score/metrics.ts';
 import type { TextEncoding, TranscriptFormat } from '../../score/trn.ts';
 import type { CostModel } from '../../score/types.ts';
@@ -298,8 +300,27 @@ export function registerScore(program: Command): void {
       const out: string[] = [];
       const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
-      if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title));
+      const nce = sg?.confidences && 'nce' in sg.confidences ? sg.confidences.nce : lf?.nce && 'system' in lf.nce ? lf.nce : undefined;
+      if (reports.includes('sum')) out.push(renderSummary(summarise(res.speakers), title, nce));
       if (sg) out.push(`Alignment:   as recorded in ${flags.sgml} (sclite -P; system "${sg.system.title}", reference ${sg.system.refFile}, hypothesis ${sg.system.hypFile})`);
+      if (nce) {
+        const range =
+          (nce.outOfRange ? `; ${nce.outOfRange} confidences outside [0, 1] clipped, as sclite does` : '') +
+          (lf?.withoutConfidence ? `; ${lf.withoutConfidence} hypothesis words without a confidence read as 0, as sclite reads them` : '') +
+          (sg?.confidences && 'nce' in sg.confidences && sg.confidences.withoutConfidence ? `; ${sg.confidences.withoutConfidence} empty h_conf read as 0, as sclite reads them` : '');
+        const from = sg ? "the sgml's h_conf hypothesis confidences" : "the hypothesis ctm's confidences (column 6)";
+        out.push(`NCE:         ${fmtNce(nce.system)} (normalised cross entropy of ${from}, as sclite's NCE column${range})`);
+      } else if (lf?.nce && 'unmatchedSegments' in lf.nce) {
+        const why = lf.nce.alternations
+            ? `the hypothesis ctm holds ${lf.nce.alternations} alternations (<ALT_BEGIN>…), whose words asrfair does not match to confidences (sclite does: convert with sclite -o sgml, then asrfair score --sgml)`
+            : `in ${lf.nce.unmatchedSegments} segments the scored hypothesis words do not map one to one onto ctm lines (markup, GLM or normaliser changed them)`;
+        out.push(`NCE:         not computed: ${lf.hypConfidences} hypothesis ctm words carry a confidence (column 6), but ${why}`);
+      } else if (cc?.hypConfidences) {
+        out.push(`NCE:         not computed: ${cc.hypConfidences} hypothesis ctm words carry a confidence (column 6), which sclite turns into an NCE column; asrfair computes NCE for stm/ctm and sgml input, not ctm/ctm`);
+      } else if (sg?.confidences && 'ignored' in sg.confidences) {
+        const { withConf, without } = sg.confidences.ignored;
+        out.push(`NCE:         not computed: ${withConf} alignments carry h_conf confidences and ${without} do not (sclite: "Ignoring confidence scores in output")`);
+      }
       else if (!cc?.timeMediated && !res.wordWeights) out.push(`Cost model:  ${COST_TEXT[res.costs]}`);
       if (!sg) {
         out.push(`Normaliser:  ${res.normaliser.name} v${res.normaliser.version}`);
@@ -356,7 +377,8 @@ export function registerScore(program: Command): void {
           : cc
             ? { timeMediated: cc.timeMediated, timeFaults: cc.timeFaults }
             : {};
-        writeOutputFile(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra }, finiteOrNull, 2)}\n`, 'JSON file');
+        const nceJson = nce ? { nce: { system: nce.system, speakers: Object.fromEntries(nce.speakers), outOfRange: nce.outOfRange } } : {};
+        writeOutputFile(flags.json, `${JSON.stringify({ ...scoreReport(res, topK), ...extra, ...nceJson }, finiteOrNull, 2)}\n`, 'JSON file');
       }
     });
 }

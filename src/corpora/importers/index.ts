@@ -1,6 +1,5 @@
 /** Corpus importers: each turns a corpus in its published layout into manifest utterances. */
-import { beginOutputFile, commitOutputFile, discardOutputFile } from '../../manifest/output.ts';
-import { writeFile } from 'node:fs/promises';
+import { beginOutputFile, checkOutputFiles, commitOutputFile, discardOutputFile, writeOutputFile } from '../../manifest/output.ts';
 import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
@@ -80,6 +79,9 @@ export function importCorpus(format: ImportFormat, input: string, ctx: ImportCon
  * Imports a corpus into a JSONL manifest. Duplicate ids are an error naming both sources. L2-ARCTIC annotations go
  * to `<manifest>.annotations.json` ({ utteranceId: PhoneError[] }).
  */
+/** Where the phone-error annotations of an L2-ARCTIC import go: beside the manifest, `<name>.annotations.json`. */
+const annotationsPath = (manifest: string) => `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
+
 export async function importToManifest(format: string, input: string, opts: ImportOptions): Promise<ImportSummary> {
   if (!opts.importer && !(IMPORT_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`unknown import format "${format}" (one of: ${IMPORT_FORMATS.join(', ')})`);
@@ -108,6 +110,8 @@ export async function importToManifest(format: string, input: string, opts: Impo
     note: (m) => void notes.push(m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
+  // The annotations file (l2arctic) is checked with the manifest, before the import.
+  if (annotations) checkOutputFiles([annotationsPath(opts.out)], 'annotations file');
   const tmp = beginOutputFile(opts.out, 'manifest');
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
@@ -135,8 +139,8 @@ export async function importToManifest(format: string, input: string, opts: Impo
   commitOutputFile(tmp, opts.out, 'manifest');
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
-    annotationsFile = `${opts.out.replace(/\.jsonl$/, '')}.annotations.json`;
-    await writeFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n');
+    annotationsFile = annotationsPath(opts.out);
+    writeOutputFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n', 'annotations file');
   }
   return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes };
 }

@@ -13,10 +13,11 @@
  * Noise tokens in `text` (`<unk>`, `[noise]`, …) are removed (policy `kaldi`); language from `--language`.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { InputError } from '../../manifest/errors.ts';
+import { checkOutputFiles, makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import { checked, exists, isDir, manifestAudioPath, readKeyed, type ImportContext, type Imported } from './common.ts';
 import { applyKaldiMarkup, hasWords } from './markup.ts';
 
@@ -77,15 +78,19 @@ async function resolveWav(ctx: ImportContext, root: string, scp: string, rec: st
       throw new InputError(scp, line, `recording ${rec} is a piped command ("${value.slice(0, 60)}"); it would run a shell command, refused (pass --allow-pipes to run it)`);
     }
     const outDir = join(dirname(resolve(ctx.out)), 'kaldi-audio');
-    await mkdir(outDir, { recursive: true });
+    makeOutputDir(outDir, 'folder of piped audio');
     const file = join(outDir, `${rec.replace(/[^A-Za-z0-9._-]/g, '_')}.wav`);
+    // Checked before the command runs; written through a partial file, so a failed write leaves nothing.
+    checkOutputFiles([file], 'piped audio file');
+    let audio: Buffer;
     try {
       const { stdout } = await promisify(execFile)('sh', ['-c', value.slice(0, -1)], { encoding: 'buffer', maxBuffer: 1 << 30, cwd: process.cwd() });
       if (stdout.length === 0) throw new Error('command wrote no audio');
-      await writeFile(file, stdout);
+      audio = stdout;
     } catch (e) {
       throw new InputError(scp, line, `piped command for ${rec} failed: ${(e as Error).message.split('\n')[0]}`);
     }
+    writeOutputFile(file, audio, 'piped audio file');
     return file;
   }
   if (/\.ark:\d+$/.test(value)) throw new InputError(scp, line, `recording ${rec} points into an ark file (${value}); extract it to WAV first`);
