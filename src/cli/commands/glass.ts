@@ -89,7 +89,7 @@ export function registerGlass(program: Command): void {
     .option('--no-ci-loop', 'context-dependent phone loop (about 20× slower)')
     .option('--processes <n>', 'parallel pocketsphinx processes (default: cores)', int('--processes', 1))
     .option('--reference-group <name>', 'compare every other group with this one (default: each group with all the others)')
-    .option('--match-speakers-by <label>', 'label whose value matches speakers across groups (e.g. speaker_profile of `synth --matched-speakers`): each group is compared with the reference stratum by stratum (paired t-test over strata)')
+    .option('--match-speakers-by <label>', 'label whose value matches speakers across groups (e.g. speaker_profile of `synth --matched-speakers`): each group is compared with the reference stratum by stratum (paired t-test over strata, never below its sign-flip permutation p: needs about 10 strata)')
     .option('--test <name>', 'speaker-cluster test: permutation or welch (cluster-level Welch t-test; for small reference comparisons)', 'permutation')
     .option('--permutations <n>', 'speaker-level permutations per test (with --test permutation)', int('--permutations', 99), 2000)
     .option('--seed <n>', 'random seed', int('--seed', 0), 1)
