@@ -5,6 +5,7 @@ import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
 import { startQueueWorker } from '../../scaleout/queue-worker.ts';
 // Backend type `ctm` (registered by the score-import stage).
 import '../../scoreimport/ctm-backend.ts';
+import { ownInterrupts, stopDescendants } from '../interrupt.ts';
 
 interface WorkerFlags {
   queue: string;
@@ -53,7 +54,11 @@ export function registerWorker(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
-            void w.close(true).finally(() => process.exit(130));
+            // Its decoders go too (they may sit in their own process group).
+            void w.close(true).finally(() => {
+              stopDescendants();
+              process.exit(130);
+            });
             return;
           }
           stopping = true;
@@ -63,6 +68,7 @@ export function registerWorker(program: Command): void {
             done();
           });
         };
+        ownInterrupts();
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
       });
