@@ -166,5 +166,15 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(ok).toBeGreaterThan(0);
     expect(ok).toBeLessThan(30);
   }, 60_000);
-});
 
+  it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {
+    const dir = tmp();
+    const r = await interrupt(['synth', '-o', join(dir, 'corpus'), '--voices', 'festked,fliteslt', '--speakers', '3', '--sentences', '8', '--jobs', '2'], /^(festival|flite|text2wave|sox)/, ['SIGTERM'], dir);
+    expect(r.seen.some((p) => /^(festival|flite|text2wave)/.test(p.comm))).toBe(true);
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code).toBe(143);
+    expect(r.exitMs).toBeLessThan(5000);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^asrfair: interrupted by SIGTERM; stopped \d+ child process/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  }, 60_000);
+});
