@@ -129,8 +129,9 @@ const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM
  * The CLI's default SIGINT/SIGTERM handler (installed by `main` for the whole process): stops every
  * descendant process, writes one line to stderr and exits 130 (SIGINT) or 143 (SIGTERM). Work already
  * finished stays where each command keeps it (files are written under temporary names and renamed, the
- * run store commits per utterance).
- * Commands holding `ownInterrupts()` handle the signals themselves.
+ * run store commits per utterance). Commands holding `ownInterrupts()` handle the signals themselves.
+ * On `process.exit` from anywhere, remaining descendants are stopped the same way. Returns the
+ * function that removes these handlers.
  */
 export function installInterruptHandler(write: (line: string) => void = (l) => process.stderr.write(l)): () => void {
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
@@ -141,10 +142,14 @@ export function installInterruptHandler(write: (line: string) => void = (l) => p
   };
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
+  // A command that calls process.exit itself (demo after an interrupted run, worker) takes its children along too.
+  const onExit = () => void stopDescendants();
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
+  process.on('exit', onExit);
   return () => {
     process.off('SIGINT', onInt);
     process.off('SIGTERM', onTerm);
+    process.off('exit', onExit);
   };
 }

@@ -5,7 +5,7 @@ import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
 import { startQueueWorker } from '../../scaleout/queue-worker.ts';
 // Backend type `ctm` (registered by the score-import stage).
 import '../../scoreimport/ctm-backend.ts';
-import { ownInterrupts, stopDescendants } from '../interrupt.ts';
+import { ownInterrupts } from '../interrupt.ts';
 
 interface WorkerFlags {
   queue: string;
@@ -54,11 +54,8 @@ export function registerWorker(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
-            // Its decoders go too (they may sit in their own process group).
-            void w.close(true).finally(() => {
-              stopDescendants();
-              process.exit(130);
-            });
+            // process.exit stops its decoders too (the CLI's exit hook, src/cli/interrupt.ts).
+            void w.close(true).finally(() => process.exit(130));
             return;
           }
           stopping = true;
