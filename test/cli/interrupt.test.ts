@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -70,6 +70,8 @@ interface Interrupted {
   seen: ProcEntry[];
   /** The CLI's pid: also the group id of every descendant that did not get a group of its own. */
   pid: number;
+  /** The CLI's TMPDIR (its own, empty at the start). */
+  tmp: string;
 }
 
 /**
@@ -77,7 +79,9 @@ interface Interrupted {
  * `signals` (200 ms apart) to the CLI's pid only, and waits for it to exit.
  */
 async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signals[], cwd: string): Promise<Interrupted> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const tmpDir = join(cwd, 'TMPDIR');
+  mkdirSync(tmpDir);
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
@@ -99,7 +103,7 @@ async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signal
       child.kill(sig);
     }
     const code = await exited;
-    return { code, stderr, exitMs: Date.now() - t1, seen: [...seen.values()], pid: child.pid! };
+    return { code, stderr, exitMs: Date.now() - t1, seen: [...seen.values()], pid: child.pid!, tmp: tmpDir };
   } finally {
     // Whatever the outcome, nothing of this test outlives the file (after the assertions have looked).
     cleanups.push(() => {
@@ -111,6 +115,11 @@ async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signal
       for (const p of seen.values()) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
     });
   }
+}
+
+/** What a CLI left in its TMPDIR, apart from tsx's compile cache (when it ran from src/). */
+function leftIn(tmp: string): string[] {
+  return readdirSync(tmp).filter((f) => !f.startsWith('tsx-'));
 }
 
 /** Waits briefly for reparented processes to be reaped, then lists those still alive. */
@@ -138,6 +147,8 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^asrfair: interrupted by SIGINT; stopped \d+ child process(es)? \(.*pocketsphinx_ba/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    // Its decoders' temporary folders are gone with it.
+    expect(leftIn(r.tmp)).toEqual([]);
     // Audio prepared before the signal stays in the cache, every file whole (written under a temporary name, renamed).
     const wavs = readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wav'));
     expect(wavs.length).toBeGreaterThan(0);
@@ -176,5 +187,6 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(r.exitMs).toBeLessThan(5000);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^asrfair: interrupted by SIGTERM; stopped \d+ child process/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(leftIn(r.tmp)).toEqual([]);
   }, 60_000);
 });
