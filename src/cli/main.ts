@@ -68,6 +68,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const { line, code } = describeFailure(e);
+    // Ctrl-C reaches the children too: a child's death can surface here before the SIGINT handler has run.
+    // Give the handler a moment, so an interrupt ends with its one line and 130, not with "internal error".
+    if (code === 1) await new Promise((r) => setTimeout(r, 100));
     // Several input errors (every schema error of a suite): one line each, each naming file:line.
     const lines = e instanceof InputErrors ? e.errors.map((x) => x.message) : [line];
     for (const l of lines) process.stderr.write(`asrfair: ${oneLine(scrubString(l))}\n`);

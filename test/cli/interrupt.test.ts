@@ -76,9 +76,10 @@ interface Interrupted {
 
 /**
  * Starts the CLI in its own process group, waits until a descendant named `waitFor` runs, sends
- * `signals` (200 ms apart) to the CLI's pid only, and waits for it to exit.
+ * `signals` (200 ms apart) to the CLI's pid only (or, as a terminal's Ctrl-C does, to its whole process
+ * group), and waits for it to exit.
  */
-async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signals[], cwd: string): Promise<Interrupted> {
+async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signals[], cwd: string, to: 'cli' | 'group' = 'cli'): Promise<Interrupted> {
   const tmpDir = join(cwd, 'TMPDIR');
   mkdirSync(tmpDir);
   const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
@@ -100,7 +101,8 @@ async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signal
     const t1 = Date.now();
     for (const [i, sig] of signals.entries()) {
       if (i) await new Promise((r) => setTimeout(r, 200));
-      child.kill(sig);
+      if (to === 'cli') child.kill(sig);
+      else process.kill(-child.pid!, sig);
     }
     const code = await exited;
     return { code, stderr, exitMs: Date.now() - t1, seen: [...seen.values()], pid: child.pid!, tmp: tmpDir };
@@ -156,6 +158,21 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
       const b = readFileSync(join(cache, f));
       expect(b.readUInt32LE(40) + 44, f).toBe(statSync(join(cache, f)).size);
     }
+  }, 60_000);
+
+  it('glass: Ctrl-C (SIGINT to the whole process group) also ends with one line and exit 130', async () => {
+    const dir = tmp();
+    const r = await interrupt(
+      ['glass', smallManifest(dir, 30), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
+      /^pocketsphinx/,
+      ['SIGINT'],
+      dir,
+      'group',
+    );
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code).toBe(130);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: '))).toEqual([expect.stringMatching(/^asrfair: interrupted by SIGINT(;|$)/)]);
+    expect(leftIn(r.tmp)).toEqual([]);
   }, 60_000);
 
   it('run (handles its own signals): SIGTERM drains calls in flight, stores them, and leaves no decoder running', async () => {
