@@ -85,11 +85,14 @@ export function stopDescendants(graceMs = 1500): string[] {
   const t0 = Date.now();
   for (;;) {
     const live = descendants();
-    if (!live.length) break;
+    // A process whose parent died is re-parented (to init) and no longer below us: follow it by pid and name.
+    const below = new Set(live.map((p) => p.pid));
+    const orphans = [...seen].filter(([pid, comm]) => !below.has(pid) && aliveAs(pid, comm)).map(([pid]) => pid);
+    if (!live.length && !orphans.length) break;
     const fresh = live.filter((p) => !seen.has(p.pid));
     for (const p of fresh) seen.set(p.pid, p.comm);
     const elapsed = Date.now() - t0;
-    if (elapsed >= graceMs) signal(live.map((p) => p.pid), 'SIGKILL');
+    if (elapsed >= graceMs) signal([...live.map((p) => p.pid), ...orphans], 'SIGKILL');
     else signal(fresh.map((p) => p.pid), 'SIGTERM');
     if (elapsed > graceMs + 500) break;
     sleepSync(20);
@@ -97,7 +100,18 @@ export function stopDescendants(graceMs = 1500): string[] {
   return [...seen.values()];
 }
 
-/** `pocketsphinx_bat ×3, cat ×6`: what a list of command names holds, most frequent first. */
+/** Is `pid` alive (not a zombie) and still the process named `comm`? */
+function aliveAs(pid: number, comm: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = stat.lastIndexOf(')');
+    return stat.slice(stat.indexOf('(') + 1, close) === comm && !/^[ZX]/.test(stat.slice(close + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** `pocketsphinx_ba ×3, cat ×6`: what a list of command names holds, most frequent first. */
 export function summariseNames(names: readonly string[]): string {
   const counts = new Map<string, number>();
   for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -206,4 +206,14 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(leftIn(r.tmp)).toEqual([]);
   }, 60_000);
+
+  it('a child that ignores SIGTERM is killed after the grace period, even once its parent shell died (re-parented)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/stop-stubborn.ts')], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(r.status, r.stderr).toBe(0);
+    const { seen, names } = JSON.parse(r.stdout) as { seen: number[]; names: string[] };
+    cleanups.push(() => seen.filter(alive).forEach((p) => process.kill(p, 'SIGKILL')));
+    expect(names).toEqual(expect.arrayContaining(['sh', 'sleep']));
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter(alive)).toEqual([]);
+  }, 30_000);
 });
