@@ -136,7 +136,7 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     const dir = tmp();
     const cache = join(dir, 'cache');
     const r = await interrupt(
-      ['glass', smallManifest(dir, 30), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', cache, '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', cache, '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
@@ -163,7 +163,7 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
   it('glass: Ctrl-C (SIGINT to the whole process group) also ends with one line and exit 130', async () => {
     const dir = tmp();
     const r = await interrupt(
-      ['glass', smallManifest(dir, 30), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
@@ -179,7 +179,7 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     const dir = tmp();
     writeFileSync(
       join(dir, 'suite.yaml'),
-      `name: interrupt\nmanifest: ${smallManifest(dir, 30)}\ngroupBy: [gender]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 2 }\nconcurrency: 2\nqc: false\n`,
+      `name: interrupt\nmanifest: ${smallManifest(dir, 12)}\ngroupBy: [gender]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 2 }\nconcurrency: 2\nqc: false\n`,
     );
     const r = await interrupt(['run', 'suite.yaml', '--store', join(dir, 'store.sqlite'), '--no-gate'], /^pocketsphinx/, ['SIGTERM'], dir);
     expect(await survivors(r)).toEqual([]);
@@ -192,7 +192,7 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     const ok = (db.prepare(`SELECT count(*) AS n FROM results WHERE status = 'ok'`).get() as { n: number }).n;
     db.close();
     expect(ok).toBeGreaterThan(0);
-    expect(ok).toBeLessThan(30);
+    expect(ok).toBeLessThan(12);
   }, 60_000);
 
   it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {
