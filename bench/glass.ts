@@ -1,11 +1,14 @@
 /**
- * Glass-box speed, measured in one process on the same audio, alternating so that load from other jobs
- * falls on both alike:
- * 1. the whole glass analysis (phone loop + forced alignment + word decoding + statistics,
- *    `runGlassbox`) against plain `pocketsphinx_batch` word decoding (en-us LM, one process per core):
- *    wall and CPU seconds (this process + its decoders) per audio hour of each, and the ratios
- *    (target ≤ 1.5×). CPU seconds do not depend on the load from other jobs; wall seconds do.
- * 2. the glass analysis's CPU by stage (phone loop alone; + forced alignment; + word decoding);
+ * Glass-box speed, measured in one bench run on the same audio, alternating so that load from other
+ * jobs falls on every measurement alike:
+ * 1. headline: the command users run, `asrfair glass <manifest> --processes N` (compiled CLI spawned as
+ *    a child: start-up, manifest reading, audio preparation into a fresh cache, phone loop, forced
+ *    alignment, word decoding, statistics with the default 2000 permutations, md/html/json reports),
+ *    against plain `pocketsphinx_batch` word decoding of the same WAVs (en-us LM, the files split over
+ *    N processes): wall and CPU seconds of each process tree per audio hour, and the ratios (target
+ *    ≤ 1.5×). CPU seconds do not depend on the load from other jobs; wall seconds do.
+ * 2. the in-process analysis (`runGlassbox`, same options) and its CPU by stage (phone loop alone;
+ *    + forced alignment; + word decoding); the CLI's cost over it is start-up, input and output.
  * 3. with `--extra`: batched phone-loop decoding versus one process per utterance, and the
  *    context-independent loop (default) versus the context-dependent one.
  *
@@ -16,6 +19,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load1, stopwatch } from './cpu.ts';
+import { ensureBuilt, timeCli } from './cli.ts';
 import { PocketSphinxGlass, balancedChunks, defaultGlassOptions, type GlassItem } from '../src/backends/pocketsphinx-glass.ts';
 import { POCKETSPHINX_MODEL_DIR } from '../src/backends/pocketsphinx-batch.ts';
 import { runGlassbox, type GlassUtterance } from '../src/analysis/glass-suite.ts';
@@ -65,12 +69,21 @@ try {
     return { id: `u${i}`, speaker: `s${i % 6}`, group: i % 2 ? 'a' : 'b', ref: PROMPTS[i % PROMPTS.length], wav };
   });
   const items: GlassItem[] = utts.map((u) => ({ id: u.id, wav: u.wav }));
+  const manifest = join(dir, 'manifest.jsonl');
+  writeFileSync(manifest, utts.map((u) => JSON.stringify({ id: u.id, audio: u.wav, text: u.ref, speaker: u.speaker, labels: { accent: u.group } })).join('\n') + '\n');
+  ensureBuilt();
   const audioHours = utts.reduce((a, u) => a + (statSync(u.wav).size - 44) / 32000, 0) / 3600;
 
   const load0 = load1();
   // Alternate so that load changes during the run affect every measurement alike.
   type Cost = { wall: number; cpu: number };
-  const sum: Record<'words' | 'glass' | 'loop' | 'loopAlign', Cost> = { words: { wall: 0, cpu: 0 }, glass: { wall: 0, cpu: 0 }, loop: { wall: 0, cpu: 0 }, loopAlign: { wall: 0, cpu: 0 } };
+  const sum: Record<'words' | 'cli' | 'glass' | 'loop' | 'loopAlign', Cost> = {
+    words: { wall: 0, cpu: 0 },
+    cli: { wall: 0, cpu: 0 },
+    glass: { wall: 0, cpu: 0 },
+    loop: { wall: 0, cpu: 0 },
+    loopAlign: { wall: 0, cpu: 0 },
+  };
   const add = (k: keyof typeof sum, c: Cost) => {
     sum[k].wall += c.wall;
     sum[k].cpu += c.cpu;
@@ -80,9 +93,15 @@ try {
     await f();
     return w();
   };
-  const glassRun = (o: { decodeWords?: boolean; goodness?: boolean }) => () => runGlassbox(utts, { processes, confusable: { permutations: 200 }, ...o });
+  // The CLI's defaults (2000 permutations), so the in-process run does the same work as the command.
+  const glassRun = (o: { decodeWords?: boolean; goodness?: boolean }) => () => runGlassbox(utts, { processes, confusable: { permutations: 2000 }, ...o });
+  let cliOut = '';
   for (let rep = 0; rep < reps; rep++) {
     add('words', await measure(() => plainWords(items)));
+    // A fresh cache and output folder each time: what a first run of the command costs.
+    const c = await timeCli(['glass', manifest, '--group-by', 'accent', '--processes', String(processes), '--cache-dir', join(dir, `cache${rep}`), '--out', join(dir, `out${rep}`)]);
+    add('cli', c);
+    cliOut = c.stdout;
     add('glass', await measure(glassRun({})));
     add('loop', await measure(glassRun({ decodeWords: false, goodness: false })));
     add('loopAlign', await measure(glassRun({ decodeWords: false })));
@@ -90,11 +109,14 @@ try {
   const per = (c: Cost) => `${(c.wall / reps).toFixed(1).padStart(7)} s wall = ${(c.wall / reps / audioHours).toFixed(0).padStart(6)} s/audio-h   ${(c.cpu / reps).toFixed(1).padStart(7)} CPU s = ${(c.cpu / reps / audioHours).toFixed(0).padStart(6)} CPU s/audio-h`;
   console.log(`${n} utterances, ${(audioHours * 3600).toFixed(0)} s of audio, ${processes} processes, ${reps} alternating repetitions; ${cpus().length} cores, load average ${load0} → ${load1()} (machine shared with other jobs)`);
   console.log(`  plain pocketsphinx_batch word decoding: ${per(sum.words)}`);
-  console.log(`  whole glass analysis:                   ${per(sum.glass)}`);
-  console.log(`  glass / word decoding: ${(sum.glass.cpu / sum.words.cpu).toFixed(2)}× CPU, ${(sum.glass.wall / sum.words.wall).toFixed(2)}× wall (target ≤ 1.5×)`);
+  console.log(`  asrfair glass (the command):            ${per(sum.cli)}`);
+  console.log(`  asrfair glass / word decoding: ${(sum.cli.cpu / sum.words.cpu).toFixed(2)}× CPU, ${(sum.cli.wall / sum.words.wall).toFixed(2)}× wall (target ≤ 1.5×)`);
+  console.log(`  in-process analysis (runGlassbox):      ${per(sum.glass)}`);
+  console.log(`  in-process / word decoding: ${(sum.glass.cpu / sum.words.cpu).toFixed(2)}× CPU, ${(sum.glass.wall / sum.words.wall).toFixed(2)}× wall; the command's start-up, input and reports add ${((sum.cli.cpu - sum.glass.cpu) / reps).toFixed(1)} CPU s, ${((sum.cli.wall - sum.glass.wall) / reps).toFixed(1)} s wall per run`);
   const words = sum.words.cpu;
   const stage = (c: number) => `${(c / reps).toFixed(1)} CPU s (${(c / words).toFixed(2)}× word decoding)`;
   console.log(`  glass CPU by stage: phone loop ${stage(sum.loop.cpu)}, forced alignment ${stage(sum.loopAlign.cpu - sum.loop.cpu)}, word decoding ${stage(sum.glass.cpu - sum.loopAlign.cpu)}`);
+  console.log(`  the command's last summary: ${cliOut.trim().split('\n').join(' | ')}`);
   if (extra) await extras(items);
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { Aligner } from '../src/score/align.ts';
 import { writeTrn } from '../src/score/trn.ts';
 import { randomCorpus, type Pair } from '../test/score/random-corpus.ts';
+import { BIN, ensureBuilt } from './cli.ts';
 
 const SCLITE = '/usr/lib/sctk/bin/sclite';
 const TIME = '/usr/bin/time';
-const BIN = join(import.meta.dirname, '../bin/asrfair.mjs');
 
 interface Totals {
   sentences: number;
@@ -105,10 +105,9 @@ async function main(): Promise<void> {
   const words = arg('--words', 15);
   const rounds = arg('--rounds', 2);
   const scliteSizes = listArg('--sclite-sizes', [100_000, 200_000, 300_000]).filter((n) => n <= large);
-  // The command users run is the compiled one (`prepare` builds it): build now, so a stale dist/
-  // does not send the CLI through tsx. Do not edit src/ while the bench runs.
-  const build = spawnSync(process.execPath, [join(import.meta.dirname, '../scripts/build.mjs')], { encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
+  // The command users run is the compiled one (`prepare` builds it): build a stale dist/ now, so the
+  // CLI does not run through tsx. Do not edit src/ while the bench runs.
+  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'asrfair-bench-score-'));
   try {
     const pairs: Pair[] = [...randomCorpus({ utterances: large, speakers: 200, vocab: 2000, meanWords: words, seed: 42 })];

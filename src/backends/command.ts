@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { basename, join, resolve } from 'node:path';
 import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from './types.ts';
@@ -276,7 +276,7 @@ export class CommandBackend implements Backend {
       // The original is not what should be heard (a condition, or a channel fallback): never hand it over silently.
       throw new BackendError(`command ${o.name}: the template passes {audio}, the original file, but this utterance's audio was altered by its condition or an audio fix (${(audio.flags ?? []).join(', ') || 'condition'}); use {wav16k}`, false);
     }
-    const dir = await mkdtemp(join(tmpdir(), 'asrfair-cmd-'));
+    const dir = makeTempDir('asrfair-cmd-');
     try {
       const outbase = join(dir, audio.sha256.slice(0, 16));
       const values: Record<CommandPlaceholder, string> = {
@@ -317,7 +317,7 @@ export class CommandBackend implements Backend {
       const text = this.extract(output);
       return { text, raw: stripSecrets({ argv, exitCode: res.code, output: output.length > 65536 ? `${output.slice(0, 65536)}…` : output }) };
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
   }
 

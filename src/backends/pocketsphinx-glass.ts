@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { join, resolve } from 'node:path';
 import { FRAMES_PER_SEC, POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx-batch.ts';
 import { BackendError, type AudioRef, type GlassBox, type PhoneSegment, type WordTiming } from './types.ts';
@@ -310,7 +311,7 @@ export class PocketSphinxGlass implements GlassBox {
       }
     }
     if (good.length === 0) return out;
-    const dir = mkdtempSync(join(tmpdir(), `asrfair-glass-${kind}-`));
+    const dir = makeTempDir(`asrfair-glass-${kind}-`);
     try {
       const limit = schedule?.limit ?? (<R>(job: () => Promise<R>) => job());
       await Promise.all(
@@ -346,7 +347,7 @@ export class PocketSphinxGlass implements GlassBox {
         })),
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      removeTempDir(dir);
     }
     return out;
   }

@@ -6,6 +6,7 @@ import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import { FS_REASONS } from '../manifest/output.ts';
+import { installInterruptHandler, stopDescendants } from './interrupt.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -46,11 +47,16 @@ export function describeFailure(e: unknown): { line: string; code: number } {
   return { line: `internal error: ${err?.message ?? String(e)} (ASRFAIR_DEBUG=1 shows where)`, code: 1 };
 }
 
+/**
+ * The CLI process's entry (bin/asrfair.mjs): it owns the process. SIGINT/SIGTERM stop every child process
+ * (see interrupt.ts) unless the command handles them itself, and no child outlives the command.
+ */
 export async function main(argv: string[]): Promise<void> {
   // `asrfair run … | head -1`: the reader went away. Keep working (the export is still written) and say nothing more on stdout.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
   });
+  const disposeInterrupt = installInterruptHandler();
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
@@ -62,10 +68,17 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     const { line, code } = describeFailure(e);
+    // Ctrl-C reaches the children too: a child's death can surface here before the SIGINT handler has run.
+    // Give the handler a moment, so an interrupt ends with its one line and 130, not with "internal error".
+    if (code === 1) await new Promise((r) => setTimeout(r, 100));
     // Several input errors (every schema error of a suite): one line each, each naming file:line.
     const lines = e instanceof InputErrors ? e.errors.map((x) => x.message) : [line];
     for (const l of lines) process.stderr.write(`asrfair: ${oneLine(scrubString(l))}\n`);
     if (process.env.ASRFAIR_DEBUG) process.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
     process.exitCode = code;
+  } finally {
+    // A child left running by a failed or abandoned step does not outlive the command.
+    stopDescendants();
+    disposeInterrupt();
   }
 }

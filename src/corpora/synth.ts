@@ -1,8 +1,9 @@
 import { makeOutputDir } from '../manifest/output.ts';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
@@ -79,8 +80,7 @@ export async function synthesiseDemoCorpus(opts: SynthOptions): Promise<SynthRes
   const outDir = resolve(opts.outDir);
   const audioDir = join(outDir, 'audio');
   makeOutputDir(audioDir);
-  const work = join(tmpdir(), `asrfair-synth-${process.pid}`);
-  mkdirSync(work, { recursive: true });
+  const work = makeTempDir('asrfair-synth-');
 
   const utts: Utterance[] = [];
   const jobs: Array<() => Promise<boolean>> = [];
@@ -138,7 +138,7 @@ export async function synthesiseDemoCorpus(opts: SynthOptions): Promise<SynthRes
       ),
     );
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeTempDir(work);
   }
   const manifest = join(outDir, 'manifest.jsonl');
   await writeManifest(manifest, utts);

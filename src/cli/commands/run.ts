@@ -20,6 +20,7 @@ import type { CheckResult } from '../../report/check.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
+import { ownInterrupts } from '../interrupt.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -111,6 +112,7 @@ function installSignals(drainSec: number, say: (s: string) => void): { stop: Abo
       hard.abort();
     }
   };
+  const release = ownInterrupts();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
@@ -118,6 +120,7 @@ function installSignals(drainSec: number, say: (s: string) => void): { stop: Abo
     hard,
     dispose() {
       clearTimeout(timer);
+      release();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

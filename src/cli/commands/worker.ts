@@ -5,6 +5,7 @@ import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
 import { startQueueWorker } from '../../scaleout/queue-worker.ts';
 // Backend type `ctm` (registered by the score-import stage).
 import '../../scoreimport/ctm-backend.ts';
+import { ownInterrupts } from '../interrupt.ts';
 
 interface WorkerFlags {
   queue: string;
@@ -53,6 +54,7 @@ export function registerWorker(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
+            // process.exit stops its decoders too (the CLI's exit hook, src/cli/interrupt.ts).
             void w.close(true).finally(() => process.exit(130));
             return;
           }
@@ -63,6 +65,7 @@ export function registerWorker(program: Command): void {
             done();
           });
         };
+        ownInterrupts();
         process.on('SIGINT', () => stop('SIGINT'));
         process.on('SIGTERM', () => stop('SIGTERM'));
       });

@@ -1,7 +1,8 @@
 import { makeOutputDir } from '../../manifest/output.ts';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { makeTempDirAt, removeTempDir } from '../../manifest/tempdir.ts';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -161,8 +162,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   });
 
   const todo = jobs.filter((j) => !(existsSync(j.wav) && statSync(j.wav).size > 44));
-  const work = join(outDir, `.work-${process.pid}`);
-  mkdirSync(work, { recursive: true });
+  const work = makeTempDirAt(join(outDir, `.work-${process.pid}`));
   const nJobs = opts.jobs ?? Math.max(1, cpus().length);
   try {
     // One festival process per chunk of distinct phone strings (a rate of 1 makes many speakers share one).
@@ -189,7 +189,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
       ),
     );
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    removeTempDir(work);
   }
 
   const utts: Utterance[] = jobs.map((j) => ({

@@ -1,0 +1,219 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { BIN } from '../helpers/cli.ts';
+import { descendants, type ProcEntry } from '../../src/cli/interrupt.ts';
+
+/**
+ * Interrupting the real CLI stops the processes it started. Before the fix, SIGINT or SIGTERM sent to
+ * `asrfair glass` ended Node but left its pocketsphinx_batch processes decoding until their batch ended,
+ * and `asrfair run`'s long-lived decoders sit in their own process group, which a terminal's Ctrl-C does
+ * not reach. The signal goes to the CLI's pid only (as `kill PID` or a supervisor sends it): the
+ * strictest case, since nothing else tells the children.
+ */
+
+const SO = new URL('../../corpora/speechocean762-sample/', import.meta.url).pathname;
+/** The first `n` speechocean762 utterances (Mandarin-L1 children and adults), audio paths made absolute. */
+function smallManifest(dir: string, n: number): string {
+  const lines = readFileSync(join(SO, 'manifest.jsonl'), 'utf8').trim().split('\n').slice(0, n);
+  const file = join(dir, 'manifest.jsonl');
+  writeFileSync(file, lines.map((l) => JSON.stringify({ ...JSON.parse(l), audio: join(SO, JSON.parse(l).audio) })).join('\n') + '\n');
+  return file;
+}
+const dirs: string[] = [];
+const cleanups: (() => void)[] = [];
+afterAll(() => {
+  cleanups.forEach((f) => f());
+  dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'asrfair-interrupt-'));
+  dirs.push(d);
+  return d;
+};
+
+/** Is `pid` a live (not zombie) process? */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** Live processes in process group `pgid` (proc(5) field 5). */
+function inGroup(pgid: number): number[] {
+  return readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return Number(f[2]) === pgid && f[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+interface Interrupted {
+  code: number | null;
+  stderr: string;
+  /** Milliseconds from the signal to the CLI's exit. */
+  exitMs: number;
+  /** Every descendant seen while it ran. */
+  seen: ProcEntry[];
+  /** The CLI's pid: also the group id of every descendant that did not get a group of its own. */
+  pid: number;
+  /** The CLI's TMPDIR (its own, empty at the start). */
+  tmp: string;
+}
+
+/**
+ * Starts the CLI in its own process group, waits until a descendant named `waitFor` runs, sends
+ * `signals` (200 ms apart) to the CLI's pid only (or, as a terminal's Ctrl-C does, to its whole process
+ * group), and waits for it to exit.
+ */
+async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signals[], cwd: string, to: 'cli' | 'group' = 'cli'): Promise<Interrupted> {
+  const tmpDir = join(cwd, 'TMPDIR');
+  mkdirSync(tmpDir);
+  const child: ChildProcess = spawn(process.execPath, [BIN, ...args], { cwd, detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: tmpDir } });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const seen = new Map<number, ProcEntry>();
+  try {
+    const t0 = Date.now();
+    for (;;) {
+      for (const p of descendants(child.pid!)) seen.set(p.pid, p);
+      if ([...seen.values()].some((p) => waitFor.test(p.comm) && alive(p.pid))) break;
+      if (child.exitCode !== null || Date.now() - t0 > 45_000) throw new Error(`no ${waitFor} started (exit ${child.exitCode}): ${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Let the decoders get going (and the CLI start more of them).
+    await new Promise((r) => setTimeout(r, 300));
+    for (const p of descendants(child.pid!)) seen.set(p.pid, p);
+    const t1 = Date.now();
+    for (const [i, sig] of signals.entries()) {
+      if (i) await new Promise((r) => setTimeout(r, 200));
+      if (to === 'cli') child.kill(sig);
+      else process.kill(-child.pid!, sig);
+    }
+    const code = await exited;
+    return { code, stderr, exitMs: Date.now() - t1, seen: [...seen.values()], pid: child.pid!, tmp: tmpDir };
+  } finally {
+    // Whatever the outcome, nothing of this test outlives the file (after the assertions have looked).
+    cleanups.push(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone
+      }
+      for (const p of seen.values()) if (alive(p.pid)) process.kill(p.pid, 'SIGKILL');
+    });
+  }
+}
+
+/** What a CLI left in its TMPDIR, apart from tsx's compile cache (when it ran from src/). */
+function leftIn(tmp: string): string[] {
+  return readdirSync(tmp).filter((f) => !f.startsWith('tsx-'));
+}
+
+/** Waits briefly for reparented processes to be reaped, then lists those still alive. */
+async function survivors(r: Interrupted): Promise<string[]> {
+  await new Promise((res) => setTimeout(res, 200));
+  const left = r.seen.filter((p) => alive(p.pid)).map((p) => `${p.comm}(${p.pid})`);
+  return [...left, ...inGroup(r.pid).map((p) => `group member ${p}`)];
+}
+
+describe('interrupting the CLI stops its child processes (real CLI, real PocketSphinx)', () => {
+  it('glass: SIGINT stops pocketsphinx_batch, one line, exit 130, prepared audio kept whole', async () => {
+    const dir = tmp();
+    const cache = join(dir, 'cache');
+    const r = await interrupt(
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', cache, '--processes', '2'],
+      /^pocketsphinx/,
+      ['SIGINT'],
+      dir,
+    );
+    expect(r.seen.some((p) => p.comm.startsWith('pocketsphinx'))).toBe(true);
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code).toBe(130);
+    expect(r.exitMs).toBeLessThan(5000);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: '));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^asrfair: interrupted by SIGINT; stopped \d+ child process(es)? \(.*pocketsphinx_ba/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    // Its decoders' temporary folders are gone with it.
+    expect(leftIn(r.tmp)).toEqual([]);
+    // Audio prepared before the signal stays in the cache, every file whole (written under a temporary name, renamed).
+    const wavs = readdirSync(cache, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wav'));
+    expect(wavs.length).toBeGreaterThan(0);
+    for (const f of wavs) {
+      const b = readFileSync(join(cache, f));
+      expect(b.readUInt32LE(40) + 44, f).toBe(statSync(join(cache, f)).size);
+    }
+  }, 60_000);
+
+  it('glass: Ctrl-C (SIGINT to the whole process group) also ends with one line and exit 130', async () => {
+    const dir = tmp();
+    const r = await interrupt(
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
+      /^pocketsphinx/,
+      ['SIGINT'],
+      dir,
+      'group',
+    );
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code).toBe(130);
+    expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: '))).toEqual([expect.stringMatching(/^asrfair: interrupted by SIGINT(;|$)/)]);
+    expect(leftIn(r.tmp)).toEqual([]);
+  }, 60_000);
+
+  it('run (handles its own signals): SIGTERM drains calls in flight, stores them, and leaves no decoder running', async () => {
+    const dir = tmp();
+    writeFileSync(
+      join(dir, 'suite.yaml'),
+      `name: interrupt\nmanifest: ${smallManifest(dir, 12)}\ngroupBy: [gender]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 2 }\nconcurrency: 2\nqc: false\n`,
+    );
+    const r = await interrupt(['run', 'suite.yaml', '--store', join(dir, 'store.sqlite'), '--no-gate'], /^pocketsphinx/, ['SIGTERM'], dir);
+    expect(await survivors(r)).toEqual([]);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(r.stderr).toMatch(/asrfair: run interrupted; every finished result is stored in /);
+    expect(r.code).toBe(130);
+    expect(r.exitMs).toBeLessThan(15_000);
+    // The decodes in flight when the signal came were finished and stored, not thrown away.
+    const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
+    const ok = (db.prepare(`SELECT count(*) AS n FROM results WHERE status = 'ok'`).get() as { n: number }).n;
+    db.close();
+    expect(ok).toBeGreaterThan(0);
+    expect(ok).toBeLessThan(12);
+  }, 60_000);
+
+  it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {
+    const dir = tmp();
+    const r = await interrupt(['synth', '-o', join(dir, 'corpus'), '--voices', 'festked,fliteslt', '--speakers', '3', '--sentences', '8', '--jobs', '2'], /^(festival|flite|text2wave|sox)/, ['SIGTERM'], dir);
+    expect(r.seen.some((p) => /^(festival|flite|text2wave)/.test(p.comm))).toBe(true);
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code).toBe(143);
+    expect(r.exitMs).toBeLessThan(5000);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^asrfair: interrupted by SIGTERM; stopped \d+ child process/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(leftIn(r.tmp)).toEqual([]);
+  }, 60_000);
+
+  it('a child that ignores SIGTERM is killed after the grace period, even once its parent shell died (re-parented)', () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/stop-stubborn.ts')], { encoding: 'utf8', cwd: join(import.meta.dirname, '../..') });
+    expect(r.status, r.stderr).toBe(0);
+    const { seen, names } = JSON.parse(r.stdout) as { seen: number[]; names: string[] };
+    cleanups.push(() => seen.filter(alive).forEach((p) => process.kill(p, 'SIGKILL')));
+    expect(names).toEqual(expect.arrayContaining(['sh', 'sleep']));
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.filter(alive)).toEqual([]);
+  }, 30_000);
+});
