@@ -78,6 +78,18 @@ export function compareClusters(
   return { ...out, p: Math.max(welchOneSided(inG, inC, direction), permutationFloor(inG, inC, direction, permutations, seed)) };
 }
 
+/**
+ * The smallest p a speaker-level test can give: `nA` vs `nB` speakers (permutation floor: one split of
+ * C(nA + nB, nA), or 1/(1 + permutations) when sampled), or `strata` matched pairs (one sign pattern of 2^n).
+ */
+export function smallestP(design: { nA: number; nB: number } | { strata: number }, permutations: number): number {
+  if ('strata' in design) return design.strata < 2 ? Number.NaN : design.strata <= 16 ? 2 ** -design.strata : 1 / (1 + permutations);
+  const { nA, nB } = design;
+  if (nA < 2 || nB < 2) return Number.NaN;
+  const splits = binomial(nA + nB, nA);
+  return splits > MAX_EXACT_SPLITS ? 1 / (1 + permutations) : 1 / splits;
+}
+
 /** Splits enumerated exactly up to this many (6 vs 6: 924; 12 vs 12: 2.7 million is sampled). */
 const MAX_EXACT_SPLITS = 200_000;
 

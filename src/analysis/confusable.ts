@@ -1,7 +1,7 @@
 import { adjustPValues } from '../stats/multiple.ts';
 import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
 import { subSeed } from '../stats/rng.ts';
-import { compareClusters, compareMatched, compareValues, type ClusterTestMethod } from './cluster-test.ts';
+import { compareClusters, compareMatched, compareValues, smallestP, type ClusterTestMethod } from './cluster-test.ts';
 
 /**
  * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
@@ -140,6 +140,8 @@ export interface ConfusionTest {
   speakersWithConfusion: number;
   speakersInGroup: number;
   flagged: boolean;
+  /** Passed its own test (adjusted p, z, counts) but its sound was not flagged, so it is not a flag. */
+  withheld: boolean;
   examples: ConfusionExample[];
 }
 
@@ -214,6 +216,8 @@ export interface PhoneTest {
   design: ClusterTestMethod | 'matched';
   strata?: number;
   p: number;
+  /** The smallest p this test could give (its permutation or sign-flip floor; NaN when not testable). */
+  pMin: number;
   /** Benjamini–Hochberg over every (group, phone) tested. */
   pAdjusted: number;
   speakersWithErrors: number;
@@ -432,6 +436,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
             speakersWithConfusion: withIt,
             speakersInGroup,
             flagged: false,
+            withheld: false,
             examples: [],
           });
         }
@@ -445,8 +450,9 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   tests.forEach((t, i) => {
     t.pAdjusted = adj[testIndex[i]];
     // Hierarchical: a confusion says *as what* a flagged phone is misrecognised, so it needs its phone flagged.
-    t.flagged =
-      !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers && phoneFlagged.has(`${t.group}${SEP}${t.ref}`);
+    const passed = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
+    t.flagged = passed && phoneFlagged.has(`${t.group}${SEP}${t.ref}`);
+    t.withheld = passed && !t.flagged;
   });
   addExamples(tests, utts, o.maxExamples);
   tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
@@ -542,6 +548,7 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         design: matched ? 'matched' : o.test,
         ...(strata !== undefined ? { strata } : {}),
         p,
+        pMin: matched ? smallestP({ strata: strata ?? 0 }, o.permutations) : smallestP({ nA: a.length, nB: b.length }, o.permutations),
         pAdjusted: Number.NaN,
         speakersWithErrors: inG.filter((c) => errorsOf(c, ph) > 0).length,
         speakersInGroup: inG.length,

@@ -13,7 +13,7 @@ import {
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
 import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
-import { groupOf, speakerOf } from '../manifest/schema.ts';
+import { groupOf, speakerOf, type Utterance } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
@@ -114,6 +114,44 @@ export interface GlassReport {
   evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
+}
+
+/**
+ * What must be said before a glass run decodes anything (`entries`: the manifest's utterances).
+ * `error`: nothing to analyse (no utterance, fewer than two groups), a `referenceGroup` that is not a
+ * group, a `matchBy` label no utterance has. `warnings`: a `matchBy` label some utterances lack (the
+ * comparisons they take part in fall back to independent speakers, each test says which design it
+ * used); groups with fewer than two speakers (a speaker-level test cannot test them).
+ */
+export function glassInputCheck(
+  entries: readonly Pick<Utterance, 'id' | 'speaker' | 'labels'>[],
+  groupBy: string,
+  opts: { manifest: string; referenceGroup?: string; matchBy?: string },
+): { error?: string; warnings: string[] } {
+  const warnings: string[] = [];
+  if (entries.length === 0) return { error: `${opts.manifest}: no utterances to analyse`, warnings };
+  const speakers = new Map<string, Set<string>>();
+  for (const e of entries) {
+    const g = groupOf(e, groupBy);
+    speakers.set(g, (speakers.get(g) ?? new Set()).add(speakerOf(e)));
+  }
+  const groups = [...speakers.keys()].sort();
+  if (groups.length < 2) return { error: `${opts.manifest}: nothing to compare — every utterance is in group "${groups[0]}" by "${groupBy}"`, warnings };
+  if (opts.referenceGroup !== undefined && !speakers.has(opts.referenceGroup)) {
+    return { error: `reference group "${opts.referenceGroup}" is not a group of ${opts.manifest} by "${groupBy}" (groups: ${groups.join(', ')})`, warnings };
+  }
+  if (opts.matchBy !== undefined) {
+    const has = entries.filter((e) => e.labels?.[opts.matchBy!] !== undefined && e.labels?.[opts.matchBy!] !== '').length;
+    if (has === 0) return { error: `no utterance of ${opts.manifest} has the label "${opts.matchBy}" to match speakers by`, warnings };
+    if (has < entries.length) {
+      warnings.push(
+        `${entries.length - has} of ${entries.length} utterances lack the label "${opts.matchBy}": a comparison is matched only when every speaker in it has the label; the others use independent speakers (each test's design is in the report)`,
+      );
+    }
+  }
+  const small = groups.filter((g) => speakers.get(g)!.size < 2);
+  if (small.length) warnings.push(`${small.map((g) => `"${g}"`).join(', ')} ${small.length === 1 ? 'has' : 'have'} fewer than 2 speakers: a speaker-level test cannot test ${small.length === 1 ? 'it' : 'them'} (reported as not tested)`);
+  return { warnings };
 }
 
 function withMatch(e: EvidenceUtterance, u: GlassUtterance): EvidenceUtterance {

@@ -216,6 +216,9 @@ export interface GoodnessTest {
   countRest: number;
   /** meanGroup − meanRest (negative: the group's realisations fit the canonical phone worse). */
   diff: number;
+  /** Mean over speakers of the value tested (the sound's mean GOP minus the speaker's other phones', or the mean GOP). */
+  excessGroup?: number;
+  excessRest?: number;
   /** `welch`/`permutation` over speakers, or `matched` (paired over `strata` matched strata). */
   design?: ClusterTestMethod | 'matched';
   strata?: number;
@@ -322,6 +325,9 @@ export function goodnessByGroup(
       const isMatched = (opts.matched ?? false) && [...inG, ...inC].every((c) => c.match !== undefined);
       let p: number;
       let strata: number | undefined;
+      const meanOf = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
+      const excessGroup = meanOf(inG.map((c) => value(c, phone)).filter(Number.isFinite));
+      const excessRest = meanOf(inC.map((c) => value(c, phone)).filter(Number.isFinite));
       if (isMatched) {
         const r = compareMatched([...inG.map((c) => ({ inGroup: true, stratum: c.match!, value: value(c, phone) })), ...inC.map((c) => ({ inGroup: false, stratum: c.match!, value: value(c, phone) }))], 'less');
         p = r.p;
@@ -336,7 +342,7 @@ export function goodnessByGroup(
           subSeed(seed, `gop|${g}|${phone}`),
         );
       }
-      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, design: isMatched ? 'matched' : test, ...(strata !== undefined ? { strata } : {}), p, pAdjusted: Number.NaN, flagged: false, examples: [] });
+      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup, excessRest, design: isMatched ? 'matched' : test, ...(strata !== undefined ? { strata } : {}), p, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
   const adj = adjustPValues(

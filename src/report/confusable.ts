@@ -91,18 +91,30 @@ export function confusionHeatmapSvg(m: ConfusionMatrix, flagged: readonly Confus
   return parts.join('');
 }
 
+/** The settings line under a method's heading: minimums, tests and family sizes. */
+function settingsLine(result: ConfusableResult): string {
+  const o = result.options;
+  const phones = result.phones ?? [];
+  const tested = phones.filter((t) => Number.isFinite(t.p)).length;
+  const matched = phones.filter((t) => t.design === 'matched').length;
+  const test = o.test === 'permutation' ? `speaker permutations (${o.permutations} when not enumerated)` : 'Welch t-test, never below the exact permutation p';
+  const design = matched ? `sounds: paired over matched strata in ${matched} of ${phones.length} tests, else ${test}; confusions: ${test}` : test;
+  return `Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${design}; FDR ${o.alpha} over ${tested} sound tests and ${result.tested} confusion tests; z ≥ ${o.minZ}.`;
+}
+
 /** `R (word-final)`, `TH`, `insertions`. */
 export function phoneLabel(t: { phone: string; position?: string }): string {
   if (t.phone === NO_PHONE) return 'insertions';
   return t.position ? `${t.phone} (${t.position})` : t.phone;
 }
 
+const fmtGop = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(2) : DASH);
 const fmtPp = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pp` : DASH);
 
 /** Head and rows (plain text, unescaped) of a group's flagged sounds. */
 function phoneTable(result: ConfusableResult, g: string, top: number, rest: string): { head: string[]; rows: string[][] } {
   const base = result.options.speakerBaseline ? ' vs speaker\'s other phones' : '';
-  const head = ['Sound', 'Misrecognised in group', `In ${rest}`, `Excess${base} (group / ${rest})`, 'adj. p', 'Speakers', 'Heard as (group count / ' + rest + ')'];
+  const head = ['Sound', 'Misrecognised in group', `In ${rest}`, `Excess${base} (group / ${rest})`, 'adj. p', 'Speakers', `Heard as (count in group / ${rest}), largest excess first`];
   const rows = topFor(result.phones ?? [], g, top).map((t: PhoneTest) => [
     phoneLabel(t),
     `${fmtPct(t.rateGroup)} (${t.errorsGroup}/${t.totalGroup})`,
@@ -113,6 +125,35 @@ function phoneTable(result: ConfusableResult, g: string, top: number, rest: stri
     t.outcomes.slice(0, 3).map((o) => `${o.hyp === NO_PHONE ? 'deleted' : o.hyp} ${o.countGroup}/${o.countRest}`).join(', '),
   ]);
   return { head, rows };
+}
+
+/**
+ * What to say about a group with no flagged sound, so "nothing flagged" is never read as "nothing
+ * there": whether anything was testable, whether the smallest p this many speakers can give could
+ * pass Benjamini–Hochberg on its own, and the closest tests. Plus confusions withheld because their
+ * sound was not flagged. Plain text (unescaped).
+ */
+function quietGroupNotes(result: ConfusableResult, g: string): string[] {
+  const out: string[] = [];
+  const phones = result.phones ?? [];
+  if (!phones.some((t) => t.group === g && t.flagged)) {
+    const mine = phones.filter((t) => t.group === g && Number.isFinite(t.p)).sort((a, b) => a.p - b.p);
+    const m = phones.filter((t) => Number.isFinite(t.p)).length;
+    const alpha = result.options.alpha;
+    if (!mine.length) out.push('No sound could be tested: a speaker-level test needs at least 2 speakers with the sound on each side and enough misrecognitions.');
+    else {
+      const floor = Math.min(...mine.map((t) => t.pMin).filter(Number.isFinite));
+      const closest = mine.slice(0, 3).map((t) => `${phoneLabel(t)} (${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}, p ${fmtP(t.p)}, adj. ${fmtP(t.pAdjusted)})`).join('; ');
+      if (floor > alpha / m) {
+        out.push(
+          `No sound flagged, and none could be on its own at this size: the smallest p ${mine[0].speakersInGroup} speakers against the comparison's can give is ${fmtP(floor)} (exact permutation floor), and Benjamini–Hochberg over ${m} tests needs ≤ ${fmtP(alpha / m)} for a lone finding. Closest: ${closest}.`,
+        );
+      } else out.push(`No sound flagged. Closest: ${closest}.`);
+    }
+  }
+  const withheld = result.confusions.filter((t) => t.group === g && t.withheld);
+  if (withheld.length) out.push(`${withheld.length} confusion${withheld.length === 1 ? '' : 's'} passed ${withheld.length === 1 ? 'its' : 'their'} own test but ${withheld.length === 1 ? 'its sound was' : 'their sounds were'} not flagged (not counted as flags): ${withheld.map(confusionLabel).join(', ')}.`);
+  return out;
 }
 
 function confusionLabel(t: Pick<ConfusionTest, 'kind' | 'ref' | 'hyp'>): string {
@@ -168,14 +209,13 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
   lines.push(`${report.utterances} utterances, ${report.speakers} speakers, groups${report.groupBy ? ` by \`${mdEsc(report.groupBy)}\`` : ''}: ${report.groups.map(mdEsc).join(', ')}.`, '');
   for (const { name, note, result } of methodSections(report)) {
     lines.push(`### ${mdEsc(name)}`, '', mdEsc(note), '');
-    const o = result.options;
-    lines.push(`Minimum ${o.minCount} occurrences and ${o.minSpeakers} speakers; ${o.test === 'permutation' ? `${o.permutations} permutations` : 'Welch t-test'}; FDR ${o.alpha} over ${(result.phones ?? []).length} sound tests and ${result.tested} confusion tests; z ≥ ${o.minZ}.`, '');
+    lines.push(mdEsc(settingsLine(result)), '');
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       lines.push(`#### ${mdEsc(g)}`, '');
       const sounds = phoneTable(result, g, top, comparisonOf(report));
-      if (sounds.rows.length === 0) lines.push('No sound flagged.', '');
-      else {
+      for (const n of quietGroupNotes(result, g)) lines.push(mdEsc(n), '');
+      if (sounds.rows.length) {
         lines.push(`| ${sounds.head.map(mdEsc).join(' | ')} |`, `|---|${sounds.head.slice(1).map(() => '---:').join('|')}|`);
         for (const r of sounds.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
         lines.push('');
@@ -244,8 +284,14 @@ function agreementTables(report: GlassReport): { title: string; rows: string[][]
   return out;
 }
 
+/** Under the goodness heading: what is tested and over how many tests. */
+function goodnessLine(tests: readonly GoodnessTest[]): string {
+  const n = tests.filter((t) => Number.isFinite(t.p)).length;
+  return `Each speaker's mean GOP per frame of the sound minus that of the speaker's other phones, one-sided (lower fit); Benjamini–Hochberg over ${n} tests. The table shows the raw means, and that excess (group / comparison).`;
+}
+
 function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, rest: string): string[] {
-  const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', ''];
+  const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', '', mdEsc(goodnessLine(tests)), ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
     lines.push(`#### ${mdEsc(g)}`, '');
@@ -253,10 +299,10 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
       lines.push('No phone with significantly lower goodness.', '');
       continue;
     }
-    lines.push(`| Phone | Mean GOP in group | In ${rest} | Difference | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---|');
+    lines.push(`| Sound | Mean GOP in group | In ${rest} | Difference | Excess vs speaker's other phones (group / ${rest}) | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---:|---|');
     for (const t of f) {
       lines.push(
-        `| ${mdEsc(phoneLabel(t))} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
+        `| ${mdEsc(phoneLabel(t))} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${fmtGop(t.excessGroup)} / ${fmtGop(t.excessRest)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
       );
     }
     lines.push('');
@@ -271,13 +317,13 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
   const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
   h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
   for (const { name, note, result } of methodSections(report)) {
-    h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p>`);
+    h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p><p class="meta">${esc(settingsLine(result))}</p>`);
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
       const sounds = phoneTable(result, g, top, comparisonOf(report));
-      if (!sounds.rows.length) h.push('<p>No sound flagged.</p>');
-      else {
+      for (const n of quietGroupNotes(result, g)) h.push(`<p>${esc(n)}</p>`);
+      if (sounds.rows.length) {
         h.push(`<table><thead><tr>${sounds.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`);
         for (const r of sounds.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
         h.push('</tbody></table>');
@@ -303,7 +349,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     }
   }
   if (report.goodness) {
-    h.push('<h3>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h3>');
+    h.push('<h3>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h3>', `<p class="meta">${esc(goodnessLine(report.goodness))}</p>`);
     for (const g of report.groups.filter((x) => x !== comparisonOf(report))) {
       const f = topFor(report.goodness, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
@@ -311,10 +357,10 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
         h.push('<p>No phone with significantly lower goodness.</p>');
         continue;
       }
-      h.push(`<table><thead><tr><th>Phone</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);
+      h.push(`<table><thead><tr><th>Sound</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Excess vs speaker's other phones (group / ${rest})</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);
       for (const t of f) {
         h.push(
-          `<tr><td>${esc(phoneLabel(t))}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
+          `<tr><td>${esc(phoneLabel(t))}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${fmtGop(t.excessGroup)} / ${fmtGop(t.excessRest)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
         );
       }
       h.push('</tbody></table>');

@@ -1,6 +1,7 @@
 import { checkOutputFiles, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
-import { runGlassboxOnManifest } from '../analysis/glass-suite.ts';
+import { glassInputCheck, runGlassboxOnManifest } from '../analysis/glass-suite.ts';
+import { loadManifest } from '../manifest/jsonl.ts';
 import type { RunStore } from '../run/store.ts';
 import type { Suite } from '../run/suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown } from './confusable.ts';
@@ -26,6 +27,13 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   for (const [i, manifest] of suite.manifests.entries()) {
     // The suite's reference group (when declared) is what every other group's sounds are compared with.
     const confusable = suite.referenceGroup !== undefined ? { referenceGroup: suite.referenceGroup } : {};
+    const entries = (await loadManifest(manifest)).filter((e) => ids.has(e.id));
+    const check = glassInputCheck(entries, groupBy, { manifest, referenceGroup: suite.referenceGroup, matchBy: suite.matchSpeakersBy });
+    for (const w of check.warnings) opts.log(`asrfair: warning: glass box: ${w}`);
+    if (check.error) {
+      opts.log(`asrfair: glass box not run: ${check.error}`);
+      continue;
+    }
     const report = await runGlassboxOnManifest(manifest, groupBy, {
       cacheDir: opts.cacheDir,
       hypotheses,

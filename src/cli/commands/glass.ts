@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadManifest, readLines } from '../../manifest/jsonl.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { failureCounts, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
+import { failureCounts, glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
@@ -108,8 +108,12 @@ export function registerGlass(program: Command): void {
       const names = (['md', 'html', 'json'] as const).filter((x) => formats.includes(x)).map((x) => `confusable.${x}` as const);
       makeOutputDir(f.out);
       checkOutputFiles(names.map((n) => join(f.out, n)), 'glass report');
-      const warning = groupKeyWarning(await loadManifest(manifest), f.groupBy);
+      const entries = await loadManifest(manifest);
+      const warning = groupKeyWarning(entries, f.groupBy);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
+      if (check.error) throw new UsageError(check.error);
+      for (const w of check.warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);
