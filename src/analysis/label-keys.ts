@@ -71,7 +71,9 @@ export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '
   const listed = counts.slice(0, 8).map((c) => `${c.key} (${c.declared} utterances, ${c.groups} group${c.groups === 1 ? '' : 's'})`);
   const more = counts.length > 8 ? ` and ${counts.length - 8} more` : '';
   const better = counts.filter((c) => c.declared > declared);
-  const suggestion = suggestGroupKey(better);
+  // A key within two edits of the one asked for (a typo: accnt → accent) comes before the most declared.
+  const near = better.filter((c) => c.groups >= 2 && editDistance(c.key.toLowerCase(), key.toLowerCase()) <= 2).sort((a, b) => editDistance(a.key, key) - editDistance(b.key, key))[0];
+  const suggestion = near?.key ?? suggestGroupKey(better);
   const head = declared === 0
     ? `no utterance declares "${key}" (0 of ${n}), so every speaker is in group "${UNDECLARED}". `
     : `only ${declared} of ${n} utterances (${pct(declared, n)}) declare "${key}"; the other ${n - declared} are in group "${UNDECLARED}". `;
@@ -80,6 +82,17 @@ export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '
     (counts.length ? `Label keys declared: ${listed.join(', ')}${more}.` : 'The utterances declare no labels at all.') +
     (suggestion ? ` Try ${flag} ${suggestion}.` : '')
   );
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions of UTF-16 units, each 1). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 function pct(k: number, n: number): string {

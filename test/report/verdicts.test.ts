@@ -135,6 +135,9 @@ describe('grouping by a key nobody declares', () => {
     expect(hint).toMatch(/^no utterance declares "accent" \(0 of 240\), so every speaker is in group "undeclared"\. Label keys declared: .*gender \(240 utterances, 2 groups\)/);
     expect(hint).toMatch(/Try --group-by (age|gender)\.$/);
     expect(groupKeyWarning(utts, 'gender')).toBeUndefined();
+    // A typo of a declared key suggests that key, not the most declared one.
+    expect(groupKeyWarning(utts, 'gendr')).toMatch(/Try --group-by gender\.$/);
+    expect(groupKeyWarning(utts, 'Gender')).toMatch(/Try --group-by gender\.$/);
     // A key most utterances lack: the count is said (it was silent unless no utterance at all had it).
     const few = utts.map((u, i) => (i < 10 ? u : { ...u, labels: { ...u.labels, gender: '' } }));
     expect(groupKeyWarning(few, 'gender')).toMatch(/^only 10 of 240 utterances \(4%\) declare "gender"; the other 230 are in group "undeclared"\. .*Try --group-by age\.$/);
