@@ -1,6 +1,6 @@
-import { studentTTwoSidedP } from '../stats/distributions.ts';
+import { logChoose, studentTTwoSidedP } from '../stats/distributions.ts';
 import { mean, sampleVariance } from '../stats/descriptive.ts';
-import { permutationGroupVsRest } from '../stats/tests.ts';
+import { permutationGroupVsRest, welchTTest } from '../stats/tests.ts';
 import { createRng } from '../stats/rng.ts';
 
 /**
@@ -75,7 +75,7 @@ export function compareClusters(
     );
     return { ...out, p: perm.p };
   }
-  return { ...out, p: Math.max(welchOneSided(inG, inC, direction), permutationFloor(inG, inC, direction, permutations, seed)) };
+  return { ...out, p: compareValues(inG, inC, direction, 'welch', permutations, seed) };
 }
 
 /**
@@ -94,9 +94,7 @@ export function smallestP(design: { nA: number; nB: number } | { strata: number 
 const MAX_EXACT_SPLITS = 200_000;
 
 function binomial(n: number, k: number): number {
-  let c = 1;
-  for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
-  return Math.round(c);
+  return Math.round(Math.exp(logChoose(n, k)));
 }
 
 /**
@@ -143,18 +141,22 @@ export function permutationFloor(a: readonly number[], b: readonly number[], dir
   return hits / splits;
 }
 
-/** One-sided p of Welch's t-test (Welch 1947; df by Welch–Satterthwaite). NaN with < 2 values on a side. */
+/** One-sided p in the direction of positive `t` from the two-sided p of the same t. */
+function oneSided(t: number, twoSided: number): number {
+  return t > 0 ? twoSided / 2 : 1 - twoSided / 2;
+}
+
+/**
+ * One-sided p of Welch's t-test (src/stats/tests.ts `welchTTest`: Welch 1947, df by
+ * Welch–Satterthwaite). NaN with < 2 values on a side; both sides constant: 0 when the difference
+ * points in `direction`, else 1.
+ */
 export function welchOneSided(a: readonly number[], b: readonly number[], direction: 'greater' | 'less'): number {
   if (a.length < 2 || b.length < 2) return Number.NaN;
-  const diff = (mean(a) - mean(b)) * (direction === 'greater' ? 1 : -1);
-  const qa = sampleVariance(a) / a.length;
-  const qb = sampleVariance(b) / b.length;
-  const se2 = qa + qb;
-  if (se2 === 0) return diff > 0 ? 0 : 1;
-  const t = diff / Math.sqrt(se2);
-  const df = (se2 * se2) / ((qa * qa) / (a.length - 1) + (qb * qb) / (b.length - 1));
-  const two = studentTTwoSidedP(t, df);
-  return t > 0 ? two / 2 : 1 - two / 2;
+  const r = welchTTest(a, b);
+  const t = direction === 'greater' ? r.t : -r.t;
+  if (r.diff === 0 && sampleVariance(a) + sampleVariance(b) === 0) return 1;
+  return oneSided(t, r.p);
 }
 
 /**
@@ -169,8 +171,7 @@ export function pairedOneSided(d: readonly number[], direction: 'greater' | 'les
   const se2 = sampleVariance(d) / d.length;
   if (se2 === 0) return diff > 0 ? 0 : 1;
   const t = diff / Math.sqrt(se2);
-  const two = studentTTwoSidedP(t, d.length - 1);
-  return t > 0 ? two / 2 : 1 - two / 2;
+  return oneSided(t, studentTTwoSidedP(t, d.length - 1));
 }
 
 /** A speaker's value for a matched comparison: its group side and the matching stratum (e.g. a speaker profile). */
@@ -241,4 +242,43 @@ export function signFlipP(d: readonly number[], direction: 'greater' | 'less', p
 export function compareValues(a: readonly number[], b: readonly number[], direction: 'greater' | 'less', method: ClusterTestMethod, permutations: number, seed: number): number {
   const perm = permutationFloor(a, b, direction, permutations, seed);
   return method === 'welch' ? Math.max(welchOneSided(a, b, direction), perm) : perm;
+}
+
+/** One speaker's value for `compareSpeakers`, with its matching stratum when the design declares one. */
+export interface SpeakerValue {
+  value: number;
+  match?: string;
+}
+
+export interface SpeakerComparison {
+  p: number;
+  /** The smallest p this comparison could give (its permutation or sign-flip floor; NaN when not testable). */
+  pMin: number;
+  /** `welch`/`permutation` over independent speakers, or `matched` (paired over `strata` strata). */
+  design: ClusterTestMethod | 'matched';
+  strata?: number;
+  /** Means of the finite speaker values, group and comparison (NaN without any). */
+  meanGroup: number;
+  meanComparison: number;
+}
+
+/**
+ * The speaker-level test of the glass box's sound and goodness tests: `compareMatched` when `matched`
+ * and every speaker on both sides has a match value, else `compareValues` (`test`) over the finite
+ * values. Speakers whose value is NaN (no tokens) take no part.
+ */
+export function compareSpeakers(
+  group: readonly SpeakerValue[],
+  comparison: readonly SpeakerValue[],
+  direction: 'greater' | 'less',
+  o: { matched: boolean; test: ClusterTestMethod; permutations: number; seed: number },
+): SpeakerComparison {
+  const a = group.map((v) => v.value).filter(Number.isFinite);
+  const b = comparison.map((v) => v.value).filter(Number.isFinite);
+  const means = { meanGroup: mean(a), meanComparison: mean(b) };
+  if (o.matched && [...group, ...comparison].every((v) => v.match !== undefined)) {
+    const r = compareMatched([...group.map((v) => ({ inGroup: true, stratum: v.match!, value: v.value })), ...comparison.map((v) => ({ inGroup: false, stratum: v.match!, value: v.value }))], direction);
+    return { p: r.p, pMin: smallestP({ strata: r.strata }, o.permutations), design: 'matched', strata: r.strata, ...means };
+  }
+  return { p: compareValues(a, b, direction, o.test, o.permutations, o.seed), pMin: smallestP({ nA: a.length, nB: b.length }, o.permutations), design: o.test, ...means };
 }

@@ -1,7 +1,7 @@
 import { adjustPValues } from '../stats/multiple.ts';
 import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
 import { subSeed } from '../stats/rng.ts';
-import { compareClusters, compareMatched, compareValues, smallestP, type ClusterTestMethod } from './cluster-test.ts';
+import { compareClusters, compareSpeakers, type ClusterTestMethod } from './cluster-test.ts';
 
 /**
  * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
@@ -471,13 +471,21 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
  * Insertions (NO_PHONE) use the raw insertion rate per reference phone.
  */
 function testPhones(cl: readonly Cluster[], groups: readonly string[], reference: string | undefined, o: ConfusableOptions): PhoneTest[] {
-  const errorsOf = (c: Cluster, ph: string): number => {
-    if (ph === NO_PHONE) {
-      let n = 0;
-      for (const [k, v] of c.outcome) if (k.startsWith(NO_PHONE + SEP)) n += v;
-      return n;
+  // Each cluster's outcomes by reference phone (ref → hyp → count), split once, not per phone tested.
+  const byRef = new Map<Cluster, Map<string, Map<string, number>>>();
+  for (const c of cl) {
+    const m = new Map<string, Map<string, number>>();
+    for (const [k, v] of c.outcome) {
+      const [r, h] = k.split(SEP);
+      let row = m.get(r);
+      if (!row) m.set(r, (row = new Map()));
+      row.set(h, v);
     }
-    return (c.refTotals.get(ph) ?? 0) - (c.outcome.get(`${ph}${SEP}${ph.split(POS)[0]}`) ?? 0);
+    byRef.set(c, m);
+  }
+  const errorsOf = (c: Cluster, ph: string): number => {
+    if (ph === NO_PHONE) return sum([...(byRef.get(c)!.get(NO_PHONE)?.values() ?? [])]);
+    return (c.refTotals.get(ph) ?? 0) - (c.outcome.get(`${ph}${SEP}${splitPositional(ph).phone}`) ?? 0);
   };
   const totalOf = (c: Cluster, ph: string) => (ph === NO_PHONE ? c.allRef : (c.refTotals.get(ph) ?? 0));
   const allErrors = new Map(cl.map((c) => [c, [...c.refTotals.keys()].reduce((s, ph) => s + errorsOf(c, ph), 0)]));
@@ -490,13 +498,12 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
     return otherN > 0 ? e / n - (allErrors.get(c)! - e) / otherN : Number.NaN;
   };
   const phones = [...new Set(cl.flatMap((c) => [...c.refTotals.keys()]))].sort();
-  if (!phones.some((ph) => ph.includes(POS)) && cl.some((c) => [...c.outcome.keys()].some((k) => k.startsWith(NO_PHONE + SEP)))) phones.push(NO_PHONE);
+  if (!phones.some((ph) => ph.includes(POS)) && cl.some((c) => byRef.get(c)!.has(NO_PHONE))) phones.push(NO_PHONE);
   const out: PhoneTest[] = [];
   for (const g of groups) {
     if (g === reference) continue;
     const inG = cl.filter((c) => c.group === g);
     const inC = cl.filter((c) => c.group !== g && (reference === undefined || c.group === reference));
-    const matched = o.matched && [...inG, ...inC].every((c) => c.match !== undefined);
     for (const ph of phones) {
       const sumOver = (cs: readonly Cluster[], f: (c: Cluster) => number) => cs.reduce((s, c) => s + f(c), 0);
       const totalG = sumOver(inG, (c) => totalOf(c, ph));
@@ -507,24 +514,17 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
       // Label-blind filter (as for confusions): a sound misrecognised fewer than `minPooledCount` times in
       // both sides together (default 2 × minCount) could hardly be flagged and would only enlarge the family.
       if (errorsG + errorsR < (o.minPooledCount ?? 2 * o.minCount)) continue;
-      const a = inG.map((c) => value(c, ph)).filter(Number.isFinite);
-      const b = inC.map((c) => value(c, ph)).filter(Number.isFinite);
-      let p: number;
-      let strata: number | undefined;
-      if (matched) {
-        const r = compareMatched(
-          [...inG.map((c) => ({ inGroup: true, stratum: c.match!, value: value(c, ph) })), ...inC.map((c) => ({ inGroup: false, stratum: c.match!, value: value(c, ph) }))],
-          'greater',
-        );
-        p = r.p;
-        strata = r.strata;
-      } else p = compareValues(a, b, 'greater', o.test, o.permutations, subSeed(o.seed, `phone|${g}|${ph}`));
+      const cmp = compareSpeakers(
+        inG.map((c) => ({ value: value(c, ph), match: c.match })),
+        inC.map((c) => ({ value: value(c, ph), match: c.match })),
+        'greater',
+        { ...o, seed: subSeed(o.seed, `phone|${g}|${ph}`) },
+      );
       const hyps = new Map<string, { hyp: string; countGroup: number; countRest: number }>();
       for (const [side, cs] of [['countGroup', inG], ['countRest', inC]] as const) {
         for (const c of cs) {
-          for (const [k, v] of c.outcome) {
-            const [r, h] = k.split(SEP);
-            if (r !== ph || h === ph.split(POS)[0]) continue;
+          for (const [h, v] of byRef.get(c)!.get(ph) ?? []) {
+            if (h === splitPositional(ph).phone) continue;
             const e = hyps.get(h) ?? { hyp: h, countGroup: 0, countRest: 0 };
             e[side] += v;
             hyps.set(h, e);
@@ -532,7 +532,7 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         }
       }
       const excess = (x: { countGroup: number; countRest: number }) => x.countGroup - (x.countRest / totalR) * totalG;
-      const [phone, position] = ph.split(POS) as [string, PhonePosition | undefined];
+      const { phone, position } = splitPositional(ph);
       out.push({
         group: g,
         phone,
@@ -543,12 +543,12 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         totalRest: totalR,
         rateGroup: errorsG / totalG,
         rateRest: errorsR / totalR,
-        excessGroup: a.length ? a.reduce((s, x) => s + x, 0) / a.length : Number.NaN,
-        excessRest: b.length ? b.reduce((s, x) => s + x, 0) / b.length : Number.NaN,
-        design: matched ? 'matched' : o.test,
-        ...(strata !== undefined ? { strata } : {}),
-        p,
-        pMin: matched ? smallestP({ strata: strata ?? 0 }, o.permutations) : smallestP({ nA: a.length, nB: b.length }, o.permutations),
+        excessGroup: cmp.meanGroup,
+        excessRest: cmp.meanComparison,
+        design: cmp.design,
+        ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}),
+        p: cmp.p,
+        pMin: cmp.pMin,
         pAdjusted: Number.NaN,
         speakersWithErrors: inG.filter((c) => errorsOf(c, ph) > 0).length,
         speakersInGroup: inG.length,

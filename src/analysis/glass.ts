@@ -2,7 +2,7 @@ import { align, tokenize } from '../score/align.ts';
 import { basic } from '../text/normalise.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { subSeed } from '../stats/rng.ts';
-import { compareMatched, compareValues, type ClusterTestMethod } from './cluster-test.ts';
+import { compareSpeakers, type ClusterTestMethod } from './cluster-test.ts';
 import { NO_PHONE, positionInWord, positionalPhone, splitPositional, type EvidenceUtterance, type PhoneEvent, type PhonePosition, type WordOutcome } from './confusable.ts';
 
 /** Phone-level evidence per utterance: from any hypothesis text (black-box) or from PocketSphinx phone decoding (glass-box). */
@@ -320,29 +320,13 @@ export function goodnessByGroup(
       const { phone: basePhone, position } = splitPositional(phone);
       if (position && ng === totalOf(g, basePhone, true) && nr === totalOf(g, basePhone, false)) continue;
       const diff = sg / ng - sr / nr;
-      const inG = cl.filter((c) => c.group === g);
-      const inC = cl.filter((c) => compSet.has(gi.get(c.group)!));
-      const isMatched = (opts.matched ?? false) && [...inG, ...inC].every((c) => c.match !== undefined);
-      let p: number;
-      let strata: number | undefined;
-      const meanOf = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN);
-      const excessGroup = meanOf(inG.map((c) => value(c, phone)).filter(Number.isFinite));
-      const excessRest = meanOf(inC.map((c) => value(c, phone)).filter(Number.isFinite));
-      if (isMatched) {
-        const r = compareMatched([...inG.map((c) => ({ inGroup: true, stratum: c.match!, value: value(c, phone) })), ...inC.map((c) => ({ inGroup: false, stratum: c.match!, value: value(c, phone) }))], 'less');
-        p = r.p;
-        strata = r.strata;
-      } else {
-        p = compareValues(
-          inG.map((c) => value(c, phone)).filter(Number.isFinite),
-          inC.map((c) => value(c, phone)).filter(Number.isFinite),
-          'less',
-          test,
-          permutations,
-          subSeed(seed, `gop|${g}|${phone}`),
-        );
-      }
-      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup, excessRest, design: isMatched ? 'matched' : test, ...(strata !== undefined ? { strata } : {}), p, pAdjusted: Number.NaN, flagged: false, examples: [] });
+      const cmp = compareSpeakers(
+        cl.filter((c) => c.group === g).map((c) => ({ value: value(c, phone), match: c.match })),
+        cl.filter((c) => compSet.has(gi.get(c.group)!)).map((c) => ({ value: value(c, phone), match: c.match })),
+        'less',
+        { matched: opts.matched ?? false, test, permutations, seed: subSeed(seed, `gop|${g}|${phone}`) },
+      );
+      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
   const adj = adjustPValues(
