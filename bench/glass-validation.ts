@@ -10,7 +10,7 @@
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
- *        [--independent-speakers] [--paired] [--alpha Q] [--why]
+ *        [--independent-speakers] [--paired] [--alpha Q] [--why] [--prompts FILE]
  *
  * Speakers are matched (`synth --matched-speakers`): speaker k has the same pitch, tempo and sentences in
  * every group, so the groups differ only by the rules, and random subsets keep the same profiles in
@@ -53,6 +53,7 @@ const flag = (name: string): string | undefined => {
   return v;
 };
 const saveFile = flag('--save-evidence');
+const promptsFile = flag('--prompts');
 const loadFile = flag('--evidence');
 const referenceFlag = flag('--reference');
 const corpusSeed = Number(flag('--seed') ?? 1);
@@ -72,6 +73,8 @@ const rulesFile = argv[3] ?? new URL('../corpora/accent-rules/validation.yaml', 
 /** What `--save-evidence` writes: enough to re-run every statistic without decoding. */
 interface SavedEvidence {
   rulesFile: string;
+  /** Prompt file the speakers read (absent: the Harvard lists). */
+  promptsFile?: string;
   /** Speaker k had the same pitch and tempo in every group (`synth --matched-speakers`). */
   matchedSpeakers?: boolean;
   sentences: number;
@@ -112,12 +115,12 @@ try {
     console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences per group) read from ${files.join(', ')}; statistics recomputed`);
   } else {
     const rules = readAccentRules(rulesFile);
-    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers });
+    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers, ...(promptsFile ? { promptsFile } : {}) });
     corpus = built;
-    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences) in ${secs()} s`);
+    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences of ${promptsFile ?? 'the Harvard lists'}) in ${secs()} s`);
     report = await runGlassboxOnManifest(built.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
     if (saveFile) {
-      const saved: SavedEvidence = { rulesFile, sentences, speakers: maxSpk, matchedSpeakers, corpus: { groups: built.groups, utterances: built.utterances }, report };
+      const saved: SavedEvidence = { rulesFile, ...(promptsFile ? { promptsFile } : {}), sentences, speakers: maxSpk, matchedSpeakers, corpus: { groups: built.groups, utterances: built.utterances }, report };
       writeFileSync(saveFile, JSON.stringify(saved));
       console.log(`evidence written to ${saveFile}`);
     }

@@ -146,7 +146,7 @@ function quietGroupNotes(result: ConfusableResult, g: string): string[] {
       const closest = mine.slice(0, 3).map((t) => `${phoneLabel(t)} (${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}, p ${fmtP(t.p)}, adj. ${fmtP(t.pAdjusted)})`).join('; ');
       if (floor > alpha / m) {
         out.push(
-          `No sound flagged, and none could be on its own at this size: the smallest p ${mine[0].speakersInGroup} speakers against the comparison's can give is ${fmtP(floor)} (exact permutation floor), and Benjamini–Hochberg over ${m} tests needs ≤ ${fmtP(alpha / m)} for a lone finding. Closest: ${closest}.`,
+          `No sound flagged, and none could be on its own at this size: the smallest p ${mine[0].speakersInGroup} speakers against the comparison's can give is ${floor.toPrecision(2)} (exact permutation floor), and Benjamini–Hochberg over ${m} test${m === 1 ? "" : "s"} needs p ≤ ${(alpha / m).toPrecision(2)} for a lone finding. Closest: ${closest}.`,
         );
       } else out.push(`No sound flagged. Closest: ${closest}.`);
     }

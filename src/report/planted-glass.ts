@@ -5,6 +5,7 @@ import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite
 import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
 import { mdEscape as mdEsc } from './render-md.ts';
+import { fmtP } from './format.ts';
 
 /**
  * The demo's glass-box section on planted accents (synthetic): festival speaks CMUdict pronunciations
@@ -13,6 +14,9 @@ import { mdEscape as mdEsc } from './render-md.ts';
  */
 
 export const PLANTED_DEMO_RULES = new URL('../../corpora/accent-rules/demo.yaml', import.meta.url);
+/** The demo's prompts: sentences dense in the sounds its rules rewrite. */
+const PROMPTS_NAME = 'corpora/prompts/th-r-dense.txt';
+export const PLANTED_DEMO_PROMPTS = new URL('../../corpora/prompts/th-r-dense.txt', import.meta.url).pathname;
 
 /** Builds (or reuses) the demo's planted corpus: corpora/accent-rules/demo.yaml, 6 speakers × 12 sentences by default. */
 export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number; sentences?: number; seed?: number; onProgress?: (m: string) => void } = {}): Promise<PlantedCorpus> {
@@ -24,14 +28,51 @@ export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number
     seed: opts.seed ?? 1,
     // Speaker k has the same pitch, tempo and sentences in every group: the groups differ only by the rules.
     matchedSpeakers: true,
+    // Sentences dense in the planted sounds (TH, DH, R after vowels): Harvard sentences hold about 0.2 TH each,
+    // too few per speaker for a 6-vs-6 speaker-level test at the demo's 8 sentences.
+    promptsFile: PLANTED_DEMO_PROMPTS,
     onProgress: opts.onProgress,
   });
 }
 
 const KIND_NAMES: Record<EvidenceValidation['kind'], string> = { phoneLoop: 'phone loop', goodness: 'forced-alignment goodness', blackBox: 'black box (PocketSphinx words)' };
 
+/**
+ * For each visible planted pair whose sound `v` did not flag: "<evidence> <group> <pair>: <closest test>", the
+ * test of the pair's canonical phone (any position or one) with the smallest p.
+ */
+export function missedPlanted(report: GlassReport, v: EvidenceValidation): string[] {
+  const out: string[] = [];
+  for (const rule of v.rules) {
+    for (const pair of rule.visible.filter((x) => !rule.foundByPhone.includes(x))) {
+      const phone = pair.split('→')[0];
+      const tests =
+        v.kind === 'goodness'
+          ? (report.goodness ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ t, p: t.p, what: `GOP per frame ${t.meanGroup.toFixed(1)} vs ${t.meanRest.toFixed(1)}` }))
+          : ((v.kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ t, p: t.p, what: `misrecognised ${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}` }));
+      const best = tests.filter((x) => Number.isFinite(x.p)).sort((a, b) => a.p - b.p)[0];
+      out.push(`${KIND_NAMES[v.kind]}, ${rule.group} ${pair.replace('→', ' → ')}: ${best ? `closest ${phoneLabel(best.t)}, ${best.what}, p ${fmtP(best.p)}, adjusted ${fmtP(best.t.pAdjusted)}` : 'not tested (too few tokens or misrecognitions)'}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * One terminal line per kind of evidence: planted sounds found of those visible, and how many flags are planted
+ * or caused by the rules ("glass box on planted accents (synthetic): goodness 4 of 4 planted sounds, 11 flags, all planted…").
+ */
+export function plantedSummary(validation: readonly EvidenceValidation[]): string {
+  const parts = validation.map((v) => {
+    const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
+    const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
+    const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
+    return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})`;
+  });
+  return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
+}
+
 /** Markdown: ground truth beside the findings per group, then recall/precision per kind of evidence, then the full section. */
-export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[]): string {
+export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
   const pairs = plantedPairs(corpus.utterances);
   const sounds = (r: GlassReport['phoneLoop'], g: string) => (r?.phones ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const goodness = (g: string) => (report.goodness ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
@@ -40,7 +81,7 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
     '',
     'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules',
     `(${corpus.groups.map((g) => `\`${mdEsc(g.name)}\`: ${g.rules.length ? mdEsc(g.rules.join(', ')) : 'none'}`).join('; ')}),`,
-    `${corpus.groups[0]?.speakers.length ?? 0} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with \`${mdEsc(report.phoneLoop?.comparison ?? '')}\`). The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
+    `${corpus.groups[0]?.speakers.length ?? 0} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with \`${mdEsc(report.phoneLoop?.comparison ?? '')}\`)${opts.prompts ? `, reading ${mdEsc(opts.prompts)}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
     '',
     '| Group | Planted (canonical → spoken, tokens) | Phone loop: sounds flagged | Goodness: sounds that fit worse | Black box: sounds flagged |',
     '|---|---|---|---|---|',
@@ -63,6 +104,8 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
     const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags)`);
     lines.push(`| ${KIND_NAMES[v.kind]} | ${found} of ${visible} | ${pct(v.precision)} | ${pct(v.precisionAttributed)} |`);
   }
+  const missed = validation.flatMap((v) => missedPlanted(report, v));
+  if (missed.length) lines.push('', 'Planted sounds not flagged, with their closest test (smallest p over positions):', '', ...missed.map((m) => `- ${mdEsc(m)}`));
   const nFlags = validation.reduce((a, v) => a + v.flags, 0);
   if (nFlags === 0) {
     const spk = corpus.groups[0]?.speakers.length ?? 0;
@@ -102,7 +145,7 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeOutputFiles([
-    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation) },
+    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: `${PROMPTS_NAME} (sentences dense in TH, DH and R after vowels)` }) },
     { path: files[1], data: confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)' }) },
     { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation, glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
   ], 'glass report');

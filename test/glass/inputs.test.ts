@@ -78,7 +78,7 @@ describe('glass report: nothing flagged is never read as nothing there', () => {
     // 3 vs 2 speakers: 10 splits, so no p below 1/10 — TH stopped 8 of 8 times by every speaker cannot be flagged.
     const utts = [...[1, 2, 3].map((k) => evidence('th', `t${k}`, 8)), ...[1, 2].map((k) => evidence('ref', `r${k}`, 0))];
     const md = confusableMarkdown(report(utts));
-    expect(md).toContain("No sound flagged, and none could be on its own at this size: the smallest p 3 speakers against the comparison's can give is 0.100 (exact permutation floor)");
+    expect(md).toContain("No sound flagged, and none could be on its own at this size: the smallest p 3 speakers against the comparison's can give is 0.10 (exact permutation floor), and Benjamini–Hochberg over 2 tests needs p ≤ 0.025 for a lone finding");
     expect(md).toContain("Closest: TH (24/24 vs 0/16, p 0.100, adj. 0.100)");
   });
 

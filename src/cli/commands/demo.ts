@@ -10,7 +10,7 @@ import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
 import { renderTerminalSummary } from '../../report/render-terminal.ts';
-import { plantedGlassDemo } from '../../report/planted-glass.ts';
+import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPctInterval } from '../../report/format.ts';
@@ -209,6 +209,7 @@ export function registerDemo(program: Command): void {
     }
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
+      process.stdout.write(`\n${plantedSummary(planted.validation)}\n`);
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }
     const cardFile = join(out, 'card.md');
