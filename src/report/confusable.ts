@@ -400,8 +400,9 @@ const GLASS_PAGE_STYLE = CARD_STYLE + GLASS_STYLE;
 /**
  * A self-contained HTML page holding only the confusable-sounds section, in the service card's
  * visual language (same stylesheet, same Content-Security-Policy: no script, style by hash).
+ * `preface`: trusted HTML (built with `esc`) placed before the section, e.g. the planted ground truth.
  */
-export function confusableHtmlPage(report: GlassReport, opts: { title?: string; top?: number } = {}): string {
+export function confusableHtmlPage(report: GlassReport, opts: { title?: string; top?: number; preface?: string } = {}): string {
   const title = opts.title ?? 'asrfair: confusable sounds';
   return [
     '<!doctype html><html lang="en"><head><meta charset="utf-8">',
@@ -410,6 +411,7 @@ export function confusableHtmlPage(report: GlassReport, opts: { title?: string; 
     `<title>${esc(title)}</title>`,
     `<style>${GLASS_PAGE_STYLE}</style>`,
     `</head><body><header><h1>${esc(title)}</h1></header><main>`,
+    opts.preface ?? '',
     confusableHtmlSection(report, { ...opts, heading: false }),
     '</main></body></html>',
   ].join('\n');

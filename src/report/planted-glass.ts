@@ -4,6 +4,7 @@ import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../corp
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
 import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
+import { esc } from './render-html.ts';
 import { mdEscape as mdEsc } from './render-md.ts';
 import { fmtP } from './format.ts';
 
@@ -15,7 +16,7 @@ import { fmtP } from './format.ts';
 
 export const PLANTED_DEMO_RULES = new URL('../../corpora/accent-rules/demo.yaml', import.meta.url);
 /** The demo's prompts: sentences dense in the sounds its rules rewrite. */
-const PROMPTS_NAME = 'corpora/prompts/th-r-dense.txt';
+const PROMPTS_LINE = 'corpora/prompts/th-r-dense.txt (sentences dense in TH, DH and R after vowels)';
 export const PLANTED_DEMO_PROMPTS = new URL('../../corpora/prompts/th-r-dense.txt', import.meta.url).pathname;
 
 /** Builds (or reuses) the demo's planted corpus: corpora/accent-rules/demo.yaml, 6 speakers × 12 sentences by default. */
@@ -71,55 +72,94 @@ export function plantedSummary(validation: readonly EvidenceValidation[]): strin
   return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
 }
 
-/** Markdown: ground truth beside the findings per group, then recall/precision per kind of evidence, then the full section. */
-export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
+/** What the planted section says, before rendering: plain text, escaped by each renderer. */
+interface PlantedView {
+  intro: string;
+  truthHeader: string[];
+  truthRows: string[][];
+  evidenceHeader: string[];
+  evidenceRows: string[][];
+  missed: string[];
+  /** When nothing was flagged: why, and what it does not mean. */
+  nothing?: string;
+}
+
+function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string }): PlantedView {
   const pairs = plantedPairs(corpus.utterances);
   const sounds = (r: GlassReport['phoneLoop'], g: string) => (r?.phones ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const goodness = (g: string) => (report.goodness ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
+  const list = (xs: string[]) => (xs.length ? xs.join(', ') : '—');
+  const spk = corpus.groups[0]?.speakers.length ?? 0;
+  const view: PlantedView = {
+    intro:
+      'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules ' +
+      `(${corpus.groups.map((g) => `${g.name}: ${g.rules.length ? g.rules.join(', ') : 'none'}`).join('; ')}), ` +
+      `${spk} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with "${report.phoneLoop?.comparison ?? ''}")` +
+      `${opts.prompts ? `, reading ${opts.prompts}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
+    truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
+    truthRows: corpus.groups.map((g) => {
+      const planted = pairs.filter((p) => p.group === g.name).sort((a, b) => b.tokens - a.tokens);
+      return [g.name, list(planted.map((p) => `${p.from} → ${p.to} (${p.tokens})`)), list(sounds(report.phoneLoop, g.name)), list(goodness(g.name)), list(sounds(report.blackBox, g.name))];
+    }),
+    evidenceHeader: ['Evidence', 'Planted sounds found (visible: ≥ 10 tokens, ≥ 2 speakers)', 'Flags on a planted sound', 'Flags planted or caused by the rules'],
+    evidenceRows: validation.map((v) => {
+      const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
+      const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
+      const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags)`);
+      return [KIND_NAMES[v.kind], `${found} of ${visible}`, pct(v.precision), pct(v.precisionAttributed)];
+    }),
+    missed: validation.flatMap((v) => missedPlanted(report, v)),
+  };
+  if (validation.every((v) => v.flags === 0)) {
+    view.nothing =
+      `Nothing reached significance at this size (${spk} speakers per group, ${corpus.utterances.length} utterances): ` +
+      'a speaker-level test of each (group, sound), never below the exact permutation p of its speakers (6 vs 6: 1/924), with ' +
+      'Benjamini–Hochberg across every sound, needs more sentences or speakers (asrfair demo --sentences 24, or bench/glass-validation.ts). ' +
+      'A glass box that flags nothing on a small corpus is not evidence that the accents are served alike.';
+  }
+  return view;
+}
+
+const MISSED_HEADING = 'Planted sounds not flagged, with their closest test (smallest p over positions):';
+
+/** Markdown: ground truth beside the findings per group, recall/precision per kind of evidence, what was missed, then the full section. */
+export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
+  const v = plantedView(corpus, report, validation, opts);
+  const row = (cells: readonly string[]) => `| ${cells.map(mdEsc).join(' | ')} |`;
   const lines = [
     '## Confusable sounds on planted accents (synthetic)',
     '',
-    'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules',
-    `(${corpus.groups.map((g) => `\`${mdEsc(g.name)}\`: ${g.rules.length ? mdEsc(g.rules.join(', ')) : 'none'}`).join('; ')}),`,
-    `${corpus.groups[0]?.speakers.length ?? 0} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with \`${mdEsc(report.phoneLoop?.comparison ?? '')}\`)${opts.prompts ? `, reading ${mdEsc(opts.prompts)}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
+    mdEsc(v.intro),
     '',
-    '| Group | Planted (canonical → spoken, tokens) | Phone loop: sounds flagged | Goodness: sounds that fit worse | Black box: sounds flagged |',
+    row(v.truthHeader),
     '|---|---|---|---|---|',
-  ];
-  for (const g of corpus.groups) {
-    const planted = pairs.filter((p) => p.group === g.name).sort((a, b) => b.tokens - a.tokens);
-    const list = (xs: string[]) => (xs.length ? mdEsc(xs.join(', ')) : '—');
-    lines.push(
-      `| ${mdEsc(g.name)} | ${list(planted.map((p) => `${p.from} → ${p.to} (${p.tokens})`))} | ${list(sounds(report.phoneLoop, g.name))} | ${list(goodness(g.name))} | ${list(sounds(report.blackBox, g.name))} |`,
-    );
-  }
-  lines.push(
+    ...v.truthRows.map(row),
     '',
-    '| Evidence | Planted sounds found (visible: ≥ 10 tokens, ≥ 2 speakers) | Flags on a planted sound | Flags planted or caused by the rules |',
+    row(v.evidenceHeader),
     '|---|---|---:|---:|',
-  );
-  for (const v of validation) {
-    const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
-    const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
-    const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags)`);
-    lines.push(`| ${KIND_NAMES[v.kind]} | ${found} of ${visible} | ${pct(v.precision)} | ${pct(v.precisionAttributed)} |`);
-  }
-  const missed = validation.flatMap((v) => missedPlanted(report, v));
-  if (missed.length) lines.push('', 'Planted sounds not flagged, with their closest test (smallest p over positions):', '', ...missed.map((m) => `- ${mdEsc(m)}`));
-  const nFlags = validation.reduce((a, v) => a + v.flags, 0);
-  if (nFlags === 0) {
-    const spk = corpus.groups[0]?.speakers.length ?? 0;
-    lines.push(
-      '',
-      `**Nothing reached significance at this size** (${spk} speakers per group, ${corpus.utterances.length} utterances): the planted effects are large ` +
-        '(see the site signals of `bench/glass-validation.ts`), but a speaker-level test of each (group, sound), never below the exact ' +
-        'permutation p of its speakers (6 vs 6: 1/924), with Benjamini–Hochberg across every sound, needs more sentences or speakers: ' +
-        'the validation bench recovers most planted rules at 6 speakers × 40 sentences. Run `asrfair demo --sentences 40` or the bench for more power. ' +
-        'A glass box that flags nothing on a small corpus is not evidence that the accents are served alike.',
-    );
-  }
+    ...v.evidenceRows.map(row),
+  ];
+  if (v.missed.length) lines.push('', MISSED_HEADING, '', ...v.missed.map((m) => `- ${mdEsc(m)}`));
+  if (v.nothing) lines.push('', `**${mdEsc(v.nothing)}**`);
   lines.push('', confusableMarkdown(report));
   return lines.join('\n');
+}
+
+/** HTML page: the same planted preface as the Markdown, then the glass report's section. */
+export function plantedGlassHtml(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
+  const v = plantedView(corpus, report, validation, opts);
+  const table = (head: readonly string[], rows: readonly string[][]) =>
+    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  const preface = [
+    '<section><h2>Confusable sounds on planted accents (synthetic)</h2>',
+    `<p>${esc(v.intro)}</p>`,
+    table(v.truthHeader, v.truthRows),
+    table(v.evidenceHeader, v.evidenceRows),
+    v.missed.length ? `<p>${esc(MISSED_HEADING)}</p><ul>${v.missed.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>` : '',
+    v.nothing ? `<p><strong>${esc(v.nothing)}</strong></p>` : '',
+    '</section>',
+  ].join('\n');
+  return confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)', preface });
 }
 
 /**
@@ -145,8 +185,8 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeOutputFiles([
-    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: `${PROMPTS_NAME} (sentences dense in TH, DH and R after vowels)` }) },
-    { path: files[1], data: confusableHtmlPage(report, { title: 'asrfair demo: confusable sounds on planted accents (synthetic)' }) },
+    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: PROMPTS_LINE }) },
+    { path: files[1], data: plantedGlassHtml(corpus, report, validation, { prompts: PROMPTS_LINE }) },
     { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation, glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
   ], 'glass report');
   return { files, validation, report, corpus };

@@ -41,6 +41,14 @@ describe('asrfair demo: glass box on planted accents', () => {
     expect(md).toMatch(/\| th-stopping \| DH → D \(\d+\), TH → T \(\d+\) \|/);
     const missed = demo.validation.reduce((a, v) => a + v.rules.reduce((b, r) => b + r.visible.length - r.foundByPhone.length, 0), 0);
     if (missed) expect(md).toMatch(/Planted sounds not flagged, with their closest test/);
+    // The HTML page carries the same ground truth and the same evidence table as the Markdown.
+    const html = readFileSync(join(dir, 'report', 'glass-planted.html'), 'utf8');
+    expect(html).toContain('Synthetic speech, not people');
+    expect(html).toMatch(/<tr><td>th-stopping<\/td><td>DH → D \(\d+\), TH → T \(\d+\)<\/td>/);
+    for (const v of demo.validation) {
+      const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
+      expect(html).toContain(`<td>${found} of 4</td>`);
+    }
     const json = JSON.parse(readFileSync(join(dir, 'report', 'glass-planted.json'), 'utf8')) as { synthetic: boolean; groundTruth: unknown[] };
     expect(json.synthetic).toBe(true);
     expect(json.groundTruth.length).toBe(4);
