@@ -112,7 +112,7 @@ try {
     };
     maxSpk = all.reduce((a, x) => a + x.speakers, 0);
     matchedSpeakers = all.every((a) => a.matchedSpeakers);
-    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences per group) read from ${files.join(', ')}; statistics recomputed`);
+    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences of ${saved.promptsFile ?? 'the Harvard lists'} per group) read from ${files.join(', ')}; statistics recomputed`);
   } else {
     const rules = readAccentRules(rulesFile);
     const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers, ...(promptsFile ? { promptsFile } : {}) });
@@ -187,8 +187,9 @@ Definitions (src/analysis/glass-validation.ts):
     that fits worse.
   recall of a rule = its visible pairs whose canonical phone is a flagged sound of its group (whatever it was heard
     as); strict recall = the exact pair flagged as a confusion. Mean recall = mean over rules with a visible pair.
-  precision = flagged sounds that are planted or consequences of the rules (most of the group's excess over the
-    reference lies in words the rules rewrote) / all flagged sounds; strict precision = planted sounds / all.`);
+  precision = flagged sounds that are planted or consequences of the rules (per token, the group's excess over the
+    reference in words the rules rewrote is at least twice its excess in other words) / all flagged sounds;
+    strict precision = planted sounds / all.`);
   if (signals.length) {
     console.log('\nsite signals (all decoded speakers): kind group rule pair tokens(group/ref) value(group/ref) delta seen');
     for (const x of signals) {

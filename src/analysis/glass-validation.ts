@@ -66,8 +66,8 @@ export interface EvidenceValidation {
   /** Flags that are not planted pairs, as `group: ref→hyp` (goodness: `group: phone`). */
   wrong: string[];
   /**
-   * Flags that are planted pairs or consequences of the planted rules (`attributionOf`: most of the
-   * group's excess lies in rewritten words); NaN counts when no evidence was given to attribute with.
+   * Flags that are planted pairs or consequences of the planted rules (`attributionOf`: per token, the
+   * group's excess in rewritten words is ≥ 2× that in other words); NaN counts when no evidence was given.
    */
   attributedFlags: number;
   precisionAttributed: number;
@@ -324,10 +324,10 @@ export function siteSignals(
 type Flag = { group: string; ref: string; hyp?: string };
 
 /**
- * Whether a flag is a consequence of the planted rules: at least half of the group's excess over the
- * comparison set lies in words the group's rules rewrote. Confusions: excess = count − rate(comparison)
- * × tokens of the reference phone (insertions: of all phones), over all words and over the words no rule
- * touched. Goodness: excess = Σ (mean GOP of the comparison − GOP) over the phone's tokens. A flag whose
+ * Whether a flag is a consequence of the planted rules: per token, the group's excess over the comparison
+ * set in words the group's rules rewrote is at least twice its excess in the other words (`concentrated`).
+ * Confusions: excess = count − rate(comparison) × tokens of the reference phone (insertions: of all
+ * phones), over all words and over the words no rule touched. Goodness: excess = Σ (mean GOP of the comparison − GOP) over the phone's tokens. A flag whose
  * over-representation is carried by untouched words (a recogniser quirk, a speaker) is not attributed;
  * one made by the rewrite's neighbours (TH → T heard with an inserted vowel, a stopped DH worsening the
  * next vowel's fit) is.
@@ -348,16 +348,19 @@ export function attributionOf(
       for (const u of evidence.goodness) if (inComparison(u.group, f.group)) for (const p of u.phones) if (p.phone === f.ref) (sumC += p.gop), nC++;
       const meanC = nC ? sumC / nC : 0;
       let all = 0;
+      let nAll = 0;
       let untouched = 0;
+      let nU = 0;
       for (const u of evidence.goodness) {
         if (u.group !== f.group) continue;
         for (const p of u.phones) {
           if (p.phone !== f.ref) continue;
           all += meanC - p.gop;
-          if (!touched(u.id, p.word)) untouched += meanC - p.gop;
+          nAll++;
+          if (!touched(u.id, p.word)) (untouched += meanC - p.gop), nU++;
         }
       }
-      return all > 0 && untouched <= all / 2;
+      return concentrated(all, nAll, untouched, nU);
     }
     const ev = evidence[kind];
     const isIns = f.ref === NO_PHONE;
@@ -391,10 +394,22 @@ export function attributionOf(
         }
       }
     }
-    const excessAll = cAll - rate * tAll;
-    const excessU = cU - rate * tU;
-    return excessAll > 0 && excessU <= excessAll / 2;
+    return concentrated(cAll - rate * tAll, tAll, cU - rate * tU, tU);
   };
+}
+
+/**
+ * Whether a group's excess over the comparison (misrecognitions, or GOP deficit) is the rules' doing: per token,
+ * the excess in the words the rules rewrote is at least twice the excess in the other words. A rate, not a share
+ * of the total: when rewritten words hold, say, 44 % of a phone's tokens, an excess spread evenly over all words
+ * would put 44 % of it in them and must not count as caused by the rules.
+ */
+function concentrated(excessAll: number, tokensAll: number, excessUntouched: number, tokensUntouched: number): boolean {
+  const tokensTouched = tokensAll - tokensUntouched;
+  if (excessAll <= 0 || tokensTouched <= 0) return false;
+  const rateTouched = (excessAll - excessUntouched) / tokensTouched;
+  const rateUntouched = tokensUntouched ? excessUntouched / tokensUntouched : 0;
+  return rateTouched > 0 && rateUntouched <= rateTouched / 2;
 }
 
 /**
