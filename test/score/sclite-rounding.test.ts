@@ -128,6 +128,42 @@ describe('sclite rounding', () => {
       expect(r.ours).toEqual(r.sclite);
     });
 
+    it('lur: every [#Wrd] %WE cell at the same ties (stm/ctm input)', () => {
+      // stm segments of 20 words (label O), ctm words one per second; errors are substitutions.
+      const spk: Spk[] = [
+        { id: 'a', words: 80, sub: 23 },
+        { id: 'b', words: 2000, sub: 3 },
+        { id: 'c', words: 40, sub: 23 },
+        { id: 'd', words: 16, sub: 1 },
+      ];
+      const stm = [';; LABEL "O" "Overall" "Overall Scores"'];
+      const ctm: string[] = [];
+      let t = 0;
+      for (const s of spk) {
+        for (let k0 = 0; k0 < s.words; k0 += 20) {
+          const words = Array.from({ length: Math.min(20, s.words - k0) }, (_, k) => `w${k}`);
+          stm.push(`f 1 ${s.id} ${t.toFixed(2)} ${(t + words.length).toFixed(2)} <O> ${words.join(' ')}`);
+          words.forEach((w, k) => ctm.push(`f 1 ${(t + k + 0.1).toFixed(2)} 0.5 ${k0 + k < (s.sub ?? 0) ? 'zz' : w}`));
+          t += words.length + 1;
+        }
+      }
+      const [r, h] = [join(dir, 'lur.stm'), join(dir, 'lur.ctm')];
+      writeFileSync(r, `${stm.join('\n')}\n`);
+      writeFileSync(h, `${ctm.join('\n')}\n`);
+      const cells = (out: string): string[][] =>
+        out
+          .split('\n')
+          .map((l) => /^\s*\|\s*([^|]+?)\s*\|\s*\[\s*(\d+)\]\s+([\d.]+)/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => [m[1]!.replace(/\s*\+$/, ''), m[2]!, m[3]!]);
+      const sc = spawnSync(SCLITE, ['-r', r, 'stm', '-h', h, 'ctm', '-o', 'lur', 'stdout'], { encoding: 'utf8' });
+      expect(sc.status, sc.stderr).toBe(0);
+      const ours = spawnSync(process.execPath, [BIN, 'score', '--ref', r, '--hyp', h, '-o', 'lur', '--confusions', '0'], { encoding: 'utf8' });
+      expect(ours.status, ours.stderr).toBe(0);
+      expect(cells(ours.stdout).find((c) => c[0] === 'f-1-a' || c[0] === 'a')?.[2]).toBe('28.7');
+      expect(cells(ours.stdout)).toEqual(cells(sc.stdout));
+    });
+
     it('with two: only the + columns of Mean/S.D./Median differ, and the table says why', () => {
       const r = both('zero2', [
         { id: 'a', words: 4, sub: 1, del: 1 },
