@@ -43,3 +43,14 @@ const startWall = performance.now();
 export function sinceStart(): { wall: number; cpu: number } {
   return { wall: (performance.now() - startWall) / 1000, cpu: cpuSeconds() - startCpu };
 }
+
+/**
+ * CPU seconds of another live process (by pid) and of its reaped children: utime + stime + cutime +
+ * cstime of /proc/<pid>/stat (proc(5)). For long-lived children (workers, decoders) whose time is not
+ * in this process's cutime until they exit.
+ */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICK;
+}

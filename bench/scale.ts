@@ -1,16 +1,21 @@
 /**
- * Scale-out benchmark: throughput of distributed mode with 1, 2 and 4 `asrfair worker` child processes
- * on loopback (a real redis-server on a free port), against a latency-bound recogniser (the command
- * backend running a shell script that sleeps --latency ms). Each worker runs --worker-concurrency calls
- * at once, so the ideal rate with k workers is k × concurrency / latency.
- * Reference measured in the same process: the rate with 1 worker; printed ratios are rate(k) / rate(1)
- * (goal: ≥ 1.8 at 2 workers, ≥ 3.2 at 4) and efficiency against the ideal.
+ * Scale-out benchmark of the commands users run: `asrfair run --queue redis://…` (the coordinator,
+ * compiled CLI) with 1, 2 and 4 `asrfair worker` child processes on loopback (a real redis-server on
+ * a free port), against a latency-bound recogniser (the command backend running a shell script that
+ * sleeps --latency ms). Each worker runs --worker-concurrency calls at once, so the ideal rate with k
+ * workers is k × concurrency / latency.
+ * Reference measured in the same process: the same command with 1 worker. Printed per k: rate,
+ * scaling rate(k) / rate(1) (goal: ≥ 1.8 at 2 workers, ≥ 3.2 at 4), efficiency against the ideal, and
+ * wall and CPU ratios to the 1-worker run. CPU is the coordinator's plus every worker's (read from
+ * /proc for the long-lived workers, their recogniser processes included): the same work spread over
+ * more workers should cost about the same CPU.
  * Usage: node --import tsx bench/scale.ts [--n 80] [--latency 100] [--worker-concurrency 1]
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../src/cli/commands/run.ts';
 import { ids, soxWavs, startRedis, startWorker, tmp, writeManifest, writeSuite, type WorkerProcess } from '../test/scale/helpers.ts';
+import { ensureBuilt, timeCli } from './cli.ts';
+import { load1, processCpuSeconds as procCpu } from './cpu.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, def: number) => {
@@ -21,19 +26,6 @@ const N = arg('n', 80);
 const LATENCY_MS = arg('latency', 100);
 const CONC = arg('worker-concurrency', 1);
 
-async function quiet<T>(f: () => Promise<T>): Promise<T> {
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = (() => true) as typeof process.stdout.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return await f();
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-}
-
 const dir = tmp('asrfair-bench-scale-');
 const redis = await startRedis();
 let workers: WorkerProcess[] = [];
@@ -42,23 +34,31 @@ try {
   soxWavs(dir, utts, 0.1);
   writeManifest(dir, utts);
   const suite = writeSuite(dir, { log: join(dir, 'calls.log'), sleepSec: LATENCY_MS / 1000 });
+  // The command users run is the compiled one: build a stale dist/ first. Do not edit src/ meanwhile.
+  ensureBuilt();
   // Warm the prepared-audio cache so every measured run does the same work.
-  await quiet(() => runCommand(suite, { store: join(dir, 'warm.sqlite'), out: join(dir, 'warm'), progress: false, drainSec: 5, dryRun: true }));
+  await timeCli(['run', suite, '--store', join(dir, 'warm.sqlite'), '--out', join(dir, 'warm'), '--no-progress', '--dry-run']);
 
-  console.log(`scale-out: ${N} utterances, recogniser latency ${LATENCY_MS} ms, ${CONC} call(s) at once per worker, redis on loopback`);
-  const rates = new Map<number, number>();
+  console.log(`scale-out: asrfair run --queue, ${N} utterances, recogniser latency ${LATENCY_MS} ms, ${CONC} call(s) at once per worker, redis on loopback; load average ${load1()}`);
+  const base = new Map<string, number>();
   for (const k of [1, 2, 4]) {
     while (workers.length < k) workers.push(await startWorker(redis.url, ['--concurrency', String(CONC)]));
-    const summary = await quiet(() => runCommand(suite, { store: join(dir, `k${k}.sqlite`), out: join(dir, `out-k${k}`), progress: false, drainSec: 5, queue: redis.url }));
-    const ok = summary.cells.reduce((s, c) => s + c.ok, 0);
+    const before = workers.reduce((t, w) => t + procCpu(w.pid), 0);
+    const run = await timeCli(['run', suite, '--store', join(dir, `k${k}.sqlite`), '--out', join(dir, `out-k${k}`), '--no-progress', '--no-gate', '--drain-sec', '5', '--queue', redis.url]);
+    const cpu = run.cpu + workers.reduce((t, w) => t + procCpu(w.pid), 0) - before;
+    const ok = readFileSync(join(dir, `out-k${k}`, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"status":"ok"')).length;
     if (ok !== N) throw new Error(`${k} workers: only ${ok} of ${N} utterances ok`);
-    const rate = N / (summary.elapsedMs / 1000);
-    rates.set(k, rate);
+    const rate = N / run.wall;
+    // The engine's own time, as the command prints it ("… utterances in 4.1 s"): start-up and export left out.
+    const engine = Number(/utterances in ([\d.]+) s/.exec(run.stdout)?.[1]);
+    if (k === 1) base.set('rate', rate).set('wall', run.wall).set('cpu', cpu).set('engineRate', N / engine);
     const ideal = (k * CONC * 1000) / LATENCY_MS;
-    const base = rates.get(1)!;
     console.log(
-      `${k} worker${k > 1 ? 's' : ' '}: ${rate.toFixed(1).padStart(6)} utterances/s  ` +
-        `scaling vs 1 worker ×${(rate / base).toFixed(2)}  efficiency vs ideal ${ideal.toFixed(0)}/s: ${((100 * rate) / ideal).toFixed(0)}%`,
+      `${k} worker${k > 1 ? 's' : ' '}: ${rate.toFixed(1).padStart(6)} utterances/s (command ${run.wall.toFixed(2)} s wall, start-up included; ${cpu.toFixed(2)} s CPU with the workers)  ` +
+        `scaling vs 1 worker ×${(rate / base.get('rate')!).toFixed(2)}, wall ×${(run.wall / base.get('wall')!).toFixed(2)}, CPU ×${(cpu / base.get('cpu')!).toFixed(2)}; efficiency vs ideal ${ideal.toFixed(0)}/s: ${((100 * rate) / ideal).toFixed(0)}%`,
+    );
+    console.log(
+      `           engine alone (the run's own "utterances in … s"): ${(N / engine).toFixed(1)} utterances/s, scaling ×${(N / engine / base.get('engineRate')!).toFixed(2)}, efficiency ${((100 * N) / engine / ideal).toFixed(0)}%`,
     );
   }
 } finally {

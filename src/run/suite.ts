@@ -111,8 +111,39 @@ export const RemedySchema = z
 
 export type RemedySettings = z.infer<typeof RemedySchema>;
 
-export const SuiteSchema = z
-  .object({
+/**
+ * The suite settings a run's card and gate depend on. SuiteSchema extends it; run.json records these
+ * fields as parsed (src/score/run-export.ts AnalysisSettingsSchema extends it with `bootstrap` as the
+ * number B), so the suite and the run export cannot drift apart.
+ */
+export const CardSettingsSchema = z.object({
+  /** Label keys the suite groups by; the card's main tables use the first. */
+  groupBy: z.array(z.string().min(1)).min(1).default(['accent']),
+  /** Intersectional slices, each a list of ≥ 2 label keys: one slice table each. */
+  slices: z.array(z.array(z.string().min(1)).min(2)).default([]),
+  /** Minimum cell: smaller groups are flagged, and suppressed in published cards. */
+  minCell: z.object({ speakers: positiveInt.default(10), words: positiveInt.default(500) }).strict().default({ speakers: 10, words: 500 }),
+  /** Seed of every random draw of the analysis. */
+  seed: z.number().int().default(1),
+  metrics: z.array(MetricSchema).default(['wer', 'cer']),
+  /** The WER the card leads with: pooled Σerrors/Σwords (sclite), mean-utterance (Koenecke et al. 2020) or mean-speaker (src/analysis/groups.ts WerMetric). */
+  headline: HeadlineSchema.default('pooled'),
+  /** Multiple-testing correction of the card's p-values (Holm or Benjamini–Hochberg). */
+  correction: z.enum(['holm', 'bh']).default('holm'),
+  /** Model-based view of the card: count regression family, or none. */
+  model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
+  /** Significance level of the card's flags and of the gate's significant-only mode. */
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  /** Group the card's gap-to-reference column and the model's rate ratios are measured against. */
+  referenceGroup: z.string().min(1).optional(),
+  /** Condition the degradation section compares the others with. */
+  cleanCondition: z.string().min(1).default('clean'),
+  gate: GateSchema.optional(),
+  /** Remedy section of the card: an adapted backend against the baseline (asrfair adapt writes it). */
+  remedy: RemedySchema.optional(),
+});
+
+export const SuiteSchema = CardSettingsSchema.extend({
     name: z.string().regex(nameRe, nameMsg),
     description: z.string().optional(),
     kind: z.enum(['blackbox', 'glassbox']).default('blackbox'),
@@ -131,8 +162,6 @@ export const SuiteSchema = z
       .object({ intendedUse: z.string().optional(), limits: z.array(z.string()).optional(), confounders: z.array(z.string()).optional() })
       .strict()
       .optional(),
-    groupBy: z.array(z.string().min(1)).default(['accent']),
-    slices: z.array(z.array(z.string().min(1)).min(2)).default([]),
     backends: z.array(BackendSpecSchema).min(1, 'at least one backend is required'),
     conditions: z.array(ConditionEntrySchema).default([]),
     /** Measure audio QC (SNR, clipping, silence) of each prepared audio as covariates (default true). */
@@ -148,38 +177,20 @@ export const SuiteSchema = z
      */
     glm: z.string().min(1).optional(),
     costModel: z.enum(['sclite', 'unit']).default('sclite'),
-    metrics: z.array(MetricSchema).default(['wer', 'cer']),
-    /** The WER the card leads with: pooled Σerrors/Σwords (sclite), mean-utterance (Koenecke et al. 2020) or mean-speaker. */
-    headline: HeadlineSchema.default('pooled'),
     /**
      * Numeric declared labels binned into groups: `{ age: [0, 13, 18, 200] }` puts age 7 in "0–12" (edges are
      * half-open [a, b)); `{ age: { edges: [0, 13, 200], labels: [child, adult] } }` names the bins. The raw value
      * is kept as `<key>_raw`.
      */
     bins: z.record(z.string().min(1), LabelBinsSchema).default({}),
-    seed: z.number().int().default(1),
     bootstrap: z
       .union([positiveInt.transform((B) => ({ B })), z.object({ B: positiveInt.default(1000) }).strict()])
       .default({ B: 1000 }),
-    minCell: z.object({ speakers: positiveInt.default(10), words: positiveInt.default(500) }).strict().default({ speakers: 10, words: 500 }),
-    /** Multiple-testing correction of the card's p-values (Holm or Benjamini–Hochberg). */
-    correction: z.enum(['holm', 'bh']).default('holm'),
-    /** Model-based view of the card: count regression family, or none. */
-    model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
-    /** Significance level of the card's flags and of the gate's significant-only mode. */
-    alpha: z.number().gt(0).lt(1).default(0.05),
-    /** Group the card's gap-to-reference column and the model's rate ratios are measured against. */
-    referenceGroup: z.string().min(1).optional(),
     /**
      * Glass box: label whose value matches speakers across groups (e.g. `speaker_profile` of
      * `synth --matched-speakers`); sounds are then compared stratum by stratum (paired t-test).
      */
     matchSpeakersBy: z.string().min(1).optional(),
-    /** Condition the degradation section compares the others with. */
-    cleanCondition: z.string().min(1).default('clean'),
-    gate: GateSchema.optional(),
-    /** Remedy section of the card: an adapted backend against the baseline (asrfair adapt writes it). */
-    remedy: RemedySchema.optional(),
     concurrency: positiveInt.default(4),
     timeoutSec: z.number().positive().default(120),
     retries: z.number().int().nonnegative().default(3),

@@ -104,108 +104,60 @@ function arcDistance(c: ArcCost): Distance {
  * ties resolve as in sclite.
  */
 export function alignNetworks(a: WordNetwork, b: WordNetwork, arcCost?: ArcCost): Alignment {
+  return backTrace(a, b, ...cells(a, b, arcCost && arcDistance(arcCost)));
+}
+
+/** Row buffers reused across alignments (grown on demand): one allocation, not two per utterance. */
+let scratch = new Float64Array(256);
+
+/**
+ * The cells of net_dp.c's Network_dpalign: each cell (arc of a × arc of b) takes the cheapest
+ * predecessor pair; ties to substitution, then deletion, then insertion, and among predecessors to
+ * the first. Without `dist`, sclite's word distance in thousandths (exact integer sums); with it
+ * (`-T`, `-w`), every sum is rounded to a C float as net_dp.c keeps costs. Returns costs and
+ * back-pointers (arc indices of the predecessor pair; -1 at the origin).
+ */
+function cells(a: WordNetwork, b: WordNetwork, dist?: Distance): [Float64Array, Int32Array, Int32Array] {
   const A = a.words.length;
   const B = b.words.length;
-  if (arcCost) return backTrace(a, b, ...floatCells(a, b, arcDistance(arcCost)));
   const cost = new Float64Array(A * B);
   const backA = new Int32Array(A * B);
   const backB = new Int32Array(A * B);
-  backA[0] = -1;
-  backB[0] = -1;
-  for (let j = 1; j < B; j++) {
-    let best = Infinity;
-    let bi = -1;
-    for (const p of b.preds[j]!) if (cost[p]! < best) (best = cost[p]!), (bi = p);
-    cost[j] = best + distance(null, b.words[j]!);
-    backA[j] = 0;
-    backB[j] = bi;
-  }
-  for (let i = 1; i < A; i++) {
-    let best = Infinity;
-    let bi = -1;
-    for (const p of a.preds[i]!) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
-    cost[i * B] = best + distance(a.words[i]!, null);
-    backA[i * B] = bi;
-    backB[i * B] = 0;
-  }
-  for (let i = 1; i < A; i++) {
-    const wa = a.words[i]!;
-    const pa = a.preds[i]!;
-    const delW = distance(wa, null);
-    for (let j = 1; j < B; j++) {
-      const wb = b.words[j]!;
-      const pb = b.preds[j]!;
-      let ins = Infinity,
-        insB = -1;
-      for (const q of pb) if (cost[i * B + q]! < ins) (ins = cost[i * B + q]!), (insB = q);
-      let del = Infinity,
-        delA = -1;
-      for (const p of pa) if (cost[p * B + j]! < del) (del = cost[p * B + j]!), (delA = p);
-      let sub = Infinity,
-        subA = -1,
-        subB = -1;
-      for (const p of pa) {
-        for (const q of pb) {
-          if (cost[p * B + q]! < sub) (sub = cost[p * B + q]!), (subA = p), (subB = q);
-        }
-      }
-      sub += distance(wa, wb);
-      del += delW;
-      ins += distance(null, wb);
-      const k = i * B + j;
-      if (sub <= del && sub <= ins) {
-        cost[k] = sub;
-        backA[k] = subA;
-        backB[k] = subB;
-      } else if (del < ins) {
-        cost[k] = del;
-        backA[k] = delA;
-        backB[k] = j;
-      } else {
-        cost[k] = ins;
-        backA[k] = i;
-        backB[k] = insB;
-      }
-    }
-  }
-  return backTrace(a, b, cost, backA, backB);
-}
-
-/**
- * The cells of an alignment with a float distance (net_dp.c's Network_dpalign with wwd_time_WORD or
- * wwd_weight_WORD): the same recursion and tie order as alignNetworks, every sum a C float.
- */
-function floatCells(a: WordNetwork, b: WordNetwork, dist: Distance): [Float32Array, Int32Array, Int32Array] {
-  const A = a.words.length;
-  const B = b.words.length;
-  const cost = new Float32Array(A * B);
-  const backA = new Int32Array(A * B);
-  const backB = new Int32Array(A * B);
+  // Arc costs of the current row (substitution of arc i of a by arc j of b) and of inserting arc j.
+  // Both in one reused buffer: substitutions at [j], insertions at [B + j].
+  if (scratch.length < 2 * B) scratch = new Float64Array(4 * B);
+  const w = scratch;
+  const float = dist !== undefined;
   const f = Math.fround;
+  for (let j = 1; j < B; j++) w[B + j] = dist ? dist(null, 0, b.words[j]!, j) : distance(null, b.words[j]!);
   backA[0] = -1;
   backB[0] = -1;
   for (let j = 1; j < B; j++) {
     let best = Infinity;
     let bi = -1;
     for (const p of b.preds[j]!) if (cost[p]! < best) (best = cost[p]!), (bi = p);
-    cost[j] = best + dist(null, 0, b.words[j]!, j);
+    cost[j] = float ? f(best + w[B + j]!) : best + w[B + j]!;
     backA[j] = 0;
     backB[j] = bi;
   }
   for (let i = 1; i < A; i++) {
-    let best = Infinity;
-    let bi = -1;
-    for (const p of a.preds[i]!) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
-    cost[i * B] = best + dist(a.words[i]!, i, null, 0);
-    backA[i * B] = bi;
-    backB[i * B] = 0;
-  }
-  for (let i = 1; i < A; i++) {
     const wa = a.words[i]!;
     const pa = a.preds[i]!;
-    const delW = dist(wa, i, null, 0);
+    let delW: number;
+    if (dist) {
+      for (let j = 1; j < B; j++) w[j] = dist(wa, i, b.words[j]!, j);
+      delW = dist(wa, i, null, 0);
+    } else {
+      for (let j = 1; j < B; j++) w[j] = distance(wa, b.words[j]!);
+      delW = distance(wa, null);
+    }
+    let best = Infinity;
+    let bi = -1;
+    for (const p of pa) if (cost[p * B]! < best) (best = cost[p * B]!), (bi = p);
+    cost[i * B] = float ? f(best + delW) : best + delW;
+    backA[i * B] = bi;
+    backB[i * B] = 0;
     for (let j = 1; j < B; j++) {
-      const wb = b.words[j]!;
       const pb = b.preds[j]!;
       let ins = Infinity,
         insB = -1;
@@ -221,9 +173,14 @@ function floatCells(a: WordNetwork, b: WordNetwork, dist: Distance): [Float32Arr
           if (cost[p * B + q]! < sub) (sub = cost[p * B + q]!), (subA = p), (subB = q);
         }
       }
-      sub = f(sub + dist(wa, i, wb, j));
-      del = f(del + delW);
-      ins = f(ins + dist(null, 0, wb, j));
+      sub += w[j]!;
+      del += delW;
+      ins += w[B + j]!;
+      if (float) {
+        sub = f(sub);
+        del = f(del);
+        ins = f(ins);
+      }
       const k = i * B + j;
       if (sub <= del && sub <= ins) {
         cost[k] = sub;
@@ -244,7 +201,7 @@ function floatCells(a: WordNetwork, b: WordNetwork, dist: Distance): [Float32Arr
 }
 
 /** sclite's extract_NET_ALIGN_result: the cheapest pair of final arcs, then the back-trace. */
-function backTrace(a: WordNetwork, b: WordNetwork, cost: Float32Array | Float64Array, backA: Int32Array, backB: Int32Array): Alignment {
+function backTrace(a: WordNetwork, b: WordNetwork, cost: Float64Array, backA: Int32Array, backB: Int32Array): Alignment {
   const B = b.words.length;
   let min = Infinity;
   let i = -1,

@@ -19,7 +19,7 @@ import type { ScoreResult, UtteranceScore } from './scorer.ts';
 import type { StmLabel } from './stm.ts';
 import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
-import { mean, median, sampleSd, type SpeakerStats } from './summary.ts';
+import { mean, median, sampleSd, scliteFixed, sclitePct, type SpeakerStats } from './summary.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import { caseFolder } from '../text/markup.ts';
 
@@ -120,7 +120,7 @@ export function renderDtl(res: ScoreResult, title: string): string {
   for (const u of requireAlignments(res)) all.add(u.ops ?? []);
   const c = all.top();
   const w = res.words;
-  const pct = (x: number): string => (w.ref === 0 ? `${x}*` : `${((100 * x) / w.ref).toFixed(1)}%`);
+  const pct = (x: number): string => (w.ref === 0 ? `${x}*` : `${scliteFixed(sclitePct(x, w.ref), 1)}%`);
   const out: string[] = [
     `DETAILED OVERALL REPORT FOR THE SYSTEM: ${title}`,
     '',
@@ -187,7 +187,7 @@ export interface LurTable {
 const cell = (s: SpeakerStats | undefined): LurCell => {
   const words = s?.counts.ref ?? 0;
   const errors = s ? errorCount(s.counts) : 0;
-  return { segments: s?.sentences ?? 0, words, errors, we: words > 0 ? (100 * errors) / words : undefined };
+  return { segments: s?.sentences ?? 0, words, errors, we: words > 0 ? sclitePct(errors, words) : undefined };
 };
 
 /** Over speakers with reference words in the column (sclite: "Speakers with no reference words ignored"). */
@@ -223,7 +223,7 @@ export function renderLur(res: ScoreResult, title: string, labelInfo: readonly S
   const t = lurTable(res, labelInfo);
   // sclite prints the word counts of Mean/StdDev/Median truncated to integers.
   const fmt = (c: LurCell): string =>
-    c.segments === 0 ? '' : c.words === 0 && !Number.isNaN(c.errors) ? `0 *${c.errors}*`.padStart(16) : `[${Math.trunc(c.words)}]`.padStart(7) + ` ${c.we === undefined ? '-' : c.we.toFixed(1)}`.padStart(9);
+    c.segments === 0 ? '' : c.words === 0 && !Number.isNaN(c.errors) ? `0 *${c.errors}*`.padStart(16) : `[${Math.trunc(c.words)}]`.padStart(7) + ` ${c.we === undefined ? '-' : scliteFixed(c.we, 1)}`.padStart(9);
   const w = 16;
   // Columns are the stm labels, as in sclite (an "Overall" label usually covers every segment).
   const cols = (r: { overall: LurCell; cells: LurCell[] }): LurCell[] => (t.labels.length ? r.cells : [r.overall]);

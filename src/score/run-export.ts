@@ -14,7 +14,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
-import { GateSchema, HeadlineSchema, RemedySchema, ScoringMarkupSchema } from '../run/suite.ts';
+import { CardSettingsSchema, ScoringMarkupSchema } from '../run/suite.ts';
 import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
@@ -72,56 +72,29 @@ export const ConditionMetaSchema = z.object({
 
 /**
  * Every setting the service card and the gate of a run depend on, recorded from the suite so that
- * `report` and `check` reproduce the run's card without repeating flags. Absent in exports written
- * before it existed: reports then use the documented defaults and say so.
+ * `report` and `check` reproduce the run's card without repeating flags: the suite's own schema of
+ * those fields (src/run/suite.ts CardSettingsSchema), with `bootstrap` as the resample count B.
+ * Absent in exports written before it existed: reports then use the documented defaults and say so.
  */
+const { groupBy, slices, minCell } = CardSettingsSchema.shape;
 export const AnalysisSettingsSchema = z.object({
-  /** Label keys the suite groups by; the card's main tables use the first. */
-  groupBy: z.array(z.string().min(1)).min(1),
-  /** Intersectional slices, each a list of ≥ 2 label keys: one slice table each. */
-  slices: z.array(z.array(z.string().min(1)).min(2)).default([]),
-  minCell: z.object({ speakers: z.number().int().nonnegative(), words: z.number().int().nonnegative() }),
-  /** Bootstrap resamples B (also the permutation count). */
+  groupBy,
+  slices,
+  minCell,
+  /** Bootstrap resamples B (also the permutation count): the suite's `bootstrap.B`. */
   bootstrap: z.number().int().positive(),
-  /** Seed of every random draw of the analysis. */
-  seed: z.number().int(),
-  metrics: z.array(z.string().min(1)).default(['wer', 'cer']),
-  /** The WER the card leads with (pooled, mean-utterance or mean-speaker: src/analysis/groups.ts WerMetric). */
-  headline: HeadlineSchema.default('pooled'),
-  correction: z.enum(['holm', 'bh']).default('holm'),
-  model: z.enum(['poisson', 'negbin', 'none']).default('poisson'),
-  alpha: z.number().gt(0).lt(1).default(0.05),
-  referenceGroup: z.string().min(1).optional(),
-  cleanCondition: z.string().min(1).default('clean'),
-  gate: GateSchema.optional(),
-  /** The card's remedy section: adapted backend vs baseline (names), as the suite declared it. */
-  remedy: RemedySchema.optional(),
+  // The rest in the suite's order; keys stay where run.json has always written them.
+  ...CardSettingsSchema.omit({ groupBy: true, slices: true, minCell: true }).shape,
 });
 
 export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
 
-/** The analysis settings of a suite (what `runMetaOf` records in run.json). */
-export function analysisSettingsOf(suite: {
-  groupBy: string[]; slices: string[][]; minCell: { speakers: number; words: number }; bootstrap: { B: number }; seed: number;
-  metrics: string[]; headline?: z.infer<typeof HeadlineSchema>; correction?: 'holm' | 'bh'; model?: 'poisson' | 'negbin' | 'none'; alpha?: number; referenceGroup?: string;
-  cleanCondition?: string; gate?: z.infer<typeof GateSchema>; remedy?: z.input<typeof RemedySchema>;
-}): AnalysisSettings {
-  return AnalysisSettingsSchema.parse({
-    groupBy: suite.groupBy,
-    slices: suite.slices,
-    minCell: suite.minCell,
-    bootstrap: suite.bootstrap.B,
-    seed: suite.seed,
-    metrics: suite.metrics,
-    headline: suite.headline,
-    correction: suite.correction,
-    model: suite.model,
-    alpha: suite.alpha,
-    referenceGroup: suite.referenceGroup,
-    cleanCondition: suite.cleanCondition,
-    gate: suite.gate,
-    remedy: suite.remedy,
-  });
+/**
+ * The analysis settings of a suite (what `runMetaOf` records in run.json): its CardSettingsSchema
+ * fields, other suite fields dropped. Throws a ZodError when a value is out of range.
+ */
+export function analysisSettingsOf(suite: z.input<typeof CardSettingsSchema> & { bootstrap: { B: number } }): AnalysisSettings {
+  return AnalysisSettingsSchema.parse({ ...suite, bootstrap: suite.bootstrap.B });
 }
 
 /**

@@ -84,10 +84,32 @@ export interface Summary {
   median: SummaryLine;
 }
 
-/** Percent of N; sclite shows 0 errors over 0 words as 0.0. */
-function pct(x: number, n: number): number {
+/**
+ * Percent of N as sclite computes it (SCTK sctk.h `pct`: `(double)num / (double)dem * 100.0`, divide
+ * first). Multiplying first can land on the other side of a printed tie: 2300/80 is 28.75 exactly
+ * (printed 28.8), 23/80*100 is 28.749999999999996, which sclite prints 28.7. 0 over 0 is 0.0.
+ */
+export function sclitePct(x: number, n: number): number {
   if (n === 0) return x === 0 ? 0 : Infinity;
-  return (100 * x) / n;
+  return (x / n) * 100;
+}
+const pct = sclitePct;
+
+/**
+ * sclite's rounding before printing (SCTK sctk.h `F_ROUND(n, p)`): `(int)(n * 10^p ± 0.5) / 10^p`,
+ * half away from zero on the double as computed, then printed with `%.{p}f`. A mean that should be
+ * 43.75 but is 43.749999999999993 in double prints 43.7, as sclite prints it.
+ */
+export function scliteRound(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.trunc(x * f + (x > 0 ? 0.5 : -0.5)) / f;
+}
+
+/** A number as sclite prints it: `F_ROUND` then `%.{digits}f`; `inf` when not finite. */
+export function scliteFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return 'inf';
+  const s = scliteRound(x, digits).toFixed(digits);
+  return s.startsWith('-') && Number(s) === 0 ? s.slice(1) : s;
 }
 
 export function summaryLine(s: SpeakerStats): SummaryLine {
@@ -149,6 +171,24 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/**
+ * True when sclite's Mean/S.D./Median rate columns are not over the speakers with reference words.
+ * SCTK 2.4.10 print_system_summary removes a speaker without reference words by shifting the later
+ * rows up, but tests `word_num_arr[spkr]` on the unshifted array and moves on to `spkr + 1`: the
+ * second such speaker removes the row after it and stays. Simulated on row indices here.
+ */
+export function scliteDropsOthers(noRef: readonly boolean[]): boolean {
+  const rows = noRef.map((_, k) => k);
+  for (let spkr = 0; spkr < noRef.length; spkr++) {
+    if (noRef[spkr]) {
+      rows.splice(spkr, 1);
+      rows.push(-1);
+    }
+  }
+  const kept = rows.slice(0, noRef.length - noRef.filter(Boolean).length);
+  return kept.some((k) => k < 0 || noRef[k]) || kept.length !== new Set(kept).size;
+}
+
 export function summarise(table: SpeakerTable): Summary {
   const speakers = table.rows().map(summaryLine);
   return {
@@ -160,9 +200,7 @@ export function summarise(table: SpeakerTable): Summary {
   };
 }
 
-function fmt(x: number, digits: number): string {
-  return Number.isFinite(x) ? x.toFixed(digits) : 'inf';
-}
+const fmt = scliteFixed;
 
 /**
  * Renders the table like sclite's `sum` report (plain text, fixed width). With `nce` (NCE per speaker
@@ -181,10 +219,14 @@ export function renderSummary(s: Summary, title: string, nce?: { system: number;
     nceOf.set(s.sd, fmt(sampleSd(nceValues), 3));
     nceOf.set(s.median, fmt(median(nceValues), 3));
   }
-  const nceCell = (l: SummaryLine): string => (nce ? ` ${(nceOf.get(l) ?? '').padStart(7)} |` : '');
+  // sclite marks the Mean/S.D./Median rate columns `+` (and NCE `#`) when speakers were left out.
+  const zero = s.speakers.some((l) => l.noRef);
+  const statRows = new Set([s.mean, s.sd, s.median]);
+  const mark = (l: SummaryLine, m: string): string => (zero && statRows.has(l) ? m : '');
+  const nceCell = (l: SummaryLine): string => (nce ? ` ${((nceOf.get(l) ?? '') + mark(l, '#')).padStart(7)} |` : '');
   const row = (l: SummaryLine, intDigits: number): string =>
     `| ${l.label.padEnd(labelW)} | ${fmt(l.sentences, intDigits).padStart(5)} ${fmt(l.words, intDigits).padStart(7)} | ` +
-    [l.corr, l.sub, l.del, l.ins, l.err].map((x) => (l.noRef ? `${x}*` : fmt(x, 1)).padStart(6)).join(' ') +
+    [l.corr, l.sub, l.del, l.ins, l.err].map((x) => (l.noRef ? `${x}*` : fmt(x, 1) + mark(l, '+')).padStart(6)).join(' ') +
     ` ${fmt(l.sentErr, 1).padStart(6)} |` + nceCell(l);
   const head =
     `| ${'SPKR'.padEnd(labelW)} | ${'# Snt'.padStart(5)} ${'# Wrd'.padStart(7)} | ` +
@@ -211,9 +253,13 @@ export function renderSummary(s: Summary, title: string, nce?: { system: number;
   lines.push(row(s.sd, 1));
   lines.push(row(s.median, 1));
   lines.push(`\`${'-'.repeat(width - 2)}'`);
-  if (s.speakers.some((l) => l.noRef)) {
+  if (zero) {
     lines.push('* No reference words for this speaker: word counts rather than percents;');
-    lines.push('  Mean/S.D./Median of Corr..Err leave such speakers out (as sclite does).');
+    lines.push('+ Mean/S.D./Median of Corr..Err leave such speakers out (as sclite does).');
+    if (scliteDropsOthers(s.speakers.map((l) => !!l.noRef))) {
+      lines.push('  sclite 2.4.10 prints other values in these + columns here: with two or more such speakers its');
+      lines.push('  removal loop drops the wrong rows (print_system_summary indexes the unshifted word counts).');
+    }
   }
   return `${lines.join('\n')}\n`;
 }

@@ -13,9 +13,9 @@ import { loadWordWeights } from '../../score/wwl.ts';
 import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
 import type { CharAlignOptions } from '../../score/scorer.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
-import { summarise, renderSummary } from '../../score/summary.ts';
+import { summarise, renderSummary, scliteFixed } from '../../score/summary.ts';
 
-const fmtNce = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+const fmtNce = (x: number): string => (Number.isFinite(x) ? scliteFixed(x, 3) : String(x));
 import { errorCount } from '../../score/metrics.ts';
 import type { TextEncoding, TranscriptFormat } from '../../score/trn.ts';
 import type { CostModel } from '../../score/types.ts';
