@@ -195,7 +195,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   // utterance is decoded on its own, so the schedule changes no result).
   const slots = pLimit(o.processes);
   const schedule: BatchSchedule = { limit: slots, chunks: Math.max(o.processes, Math.min(o.processes * 4, Math.floor(usable.length / 16))) };
-  progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} processes)`);
+  progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} process${gopts.processes === 1 ? '' : 'es'})`);
   const loopRun = glass.decodePhonesBatch(
     usable.map((u) => ({ id: u.id, wav: u.wav })),
     o.signal,

@@ -223,6 +223,8 @@ export interface GoodnessTest {
   design?: ClusterTestMethod | 'matched';
   strata?: number;
   p: number;
+  /** The smallest p this test could give with its speakers (permutation or sign-flip floor; NaN when not testable). */
+  pMin?: number;
   pAdjusted: number;
   flagged: boolean;
   /** Lowest-scoring tokens in the group. */
@@ -326,7 +328,7 @@ export function goodnessByGroup(
         'less',
         { matched: opts.matched ?? false, test, permutations, seed: subSeed(seed, `gop|${g}|${phone}`) },
       );
-      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pAdjusted: Number.NaN, flagged: false, examples: [] });
+      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pMin: cmp.pMin, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
   const adj = adjustPValues(

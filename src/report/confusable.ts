@@ -138,22 +138,50 @@ function quietGroupNotes(result: ConfusableResult, g: string): string[] {
   const phones = result.phones ?? [];
   if (!phones.some((t) => t.group === g && t.flagged)) {
     const mine = phones.filter((t) => t.group === g && Number.isFinite(t.p)).sort((a, b) => a.p - b.p);
-    const m = phones.filter((t) => Number.isFinite(t.p)).length;
-    const alpha = result.options.alpha;
     if (!mine.length) out.push('No sound could be tested: a speaker-level test needs at least 2 speakers with the sound on each side and enough misrecognitions.');
     else {
-      const floor = Math.min(...mine.map((t) => t.pMin).filter(Number.isFinite));
-      const closest = mine.slice(0, 3).map((t) => `${phoneLabel(t)} (${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}, p ${fmtP(t.p)}, adj. ${fmtP(t.pAdjusted)})`).join('; ');
-      if (floor > alpha / m) {
-        out.push(
-          `No sound flagged, and none could be on its own at this size: the smallest p ${mine[0].speakersInGroup} speakers against the comparison's can give is ${floor.toPrecision(2)} (exact permutation floor), and Benjamini–Hochberg over ${m} test${m === 1 ? "" : "s"} needs p ≤ ${(alpha / m).toPrecision(2)} for a lone finding. Closest: ${closest}.`,
-        );
-      } else out.push(`No sound flagged. Closest: ${closest}.`);
+      const tested = phones.filter((t) => Number.isFinite(t.p));
+      out.push(
+        noFlagNote(
+          mine.map((t) => ({ ...t, detail: `${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}` })),
+          { tests: tested.length, flagged: tested.filter((t) => t.flagged).length, alpha: result.options.alpha, speakers: mine[0].speakersInGroup, what: 'sound' },
+        ),
+      );
     }
   }
   const withheld = result.confusions.filter((t) => t.group === g && t.withheld);
   if (withheld.length) out.push(`${withheld.length} confusion${withheld.length === 1 ? '' : 's'} passed ${withheld.length === 1 ? 'its' : 'their'} own test but ${withheld.length === 1 ? 'its sound was' : 'their sounds were'} not flagged (not counted as flags): ${withheld.map(confusionLabel).join(', ')}.`);
   return out;
+}
+
+/**
+ * "No <what> flagged" with the closest tests (`mine`, smallest p first), and — when the smallest p these
+ * speakers can give (the permutation floor) is above α/m — that no lone finding could pass Benjamini–Hochberg
+ * over the family of `tests` at this size (flags elsewhere in the family raise the bar for the k-th smallest p
+ * to k·α/m, which the note says when there are some). Plain text.
+ */
+function noFlagNote(
+  mine: readonly { phone: string; position?: string; p: number; pAdjusted: number; pMin?: number; detail: string }[],
+  o: { tests: number; flagged: number; alpha: number; speakers?: number; what: string },
+): string {
+  const floor = Math.min(...mine.map((t) => t.pMin ?? Number.NaN).filter(Number.isFinite));
+  const closest = mine.slice(0, 3).map((t) => `${phoneLabel(t)} (${t.detail}, p ${fmtP(t.p)}, adj. ${fmtP(t.pAdjusted)})`).join('; ');
+  const m = o.tests;
+  if (!(floor > o.alpha / m)) return `No ${o.what} flagged. Closest: ${closest}.`;
+  const who = o.speakers !== undefined ? `${o.speakers} speakers against the comparison's` : "this group's speakers against the comparison's";
+  const others = o.flagged ? ` (the ${o.flagged} flag${o.flagged === 1 ? '' : 's'} elsewhere in the family raise the bar for the k-th smallest p to k·α/m)` : '';
+  return `No ${o.what} flagged, and none could be on its own at this size: the smallest p ${who} can give is ${floor.toPrecision(2)} (exact permutation floor), and Benjamini–Hochberg over ${m} test${m === 1 ? '' : 's'} needs p ≤ ${(o.alpha / m).toPrecision(2)} for a lone finding${others}. Closest: ${closest}.`;
+}
+
+/** What to say under a goodness heading for a group with no phone that fits worse (see `noFlagNote`). */
+function quietGoodnessNote(tests: readonly GoodnessTest[], g: string, alpha: number): string {
+  const mine = tests.filter((t) => t.group === g && Number.isFinite(t.p)).sort((a, b) => a.p - b.p);
+  if (!mine.length) return 'No phone with lower goodness could be tested: a speaker-level test needs at least 2 speakers with the phone on each side.';
+  const tested = tests.filter((t) => Number.isFinite(t.p));
+  return noFlagNote(
+    mine.map((t) => ({ ...t, detail: `GOP per frame ${t.meanGroup.toFixed(1)} vs ${t.meanRest.toFixed(1)}` })),
+    { tests: tested.length, flagged: tested.filter((t) => t.flagged).length, alpha, what: 'phone with significantly lower goodness' },
+  );
 }
 
 function confusionLabel(t: Pick<ConfusionTest, 'kind' | 'ref' | 'hyp'>): string {
@@ -238,7 +266,7 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       }
     }
   }
-  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, rest));
+  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, rest, alphaOf(report)));
   for (const t of agreementTables(report)) {
     lines.push(`### ${mdEsc(t.title)}`, '', '| Group | Flagged | Annotated | Agreed | Precision | Recall |', '|---|---|---|---|---:|---:|');
     for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
@@ -290,13 +318,18 @@ function goodnessLine(tests: readonly GoodnessTest[]): string {
   return `Each speaker's mean GOP per frame of the sound minus that of the speaker's other phones, one-sided (lower fit); Benjamini–Hochberg over ${n} tests. The table shows the raw means, and that excess (group / comparison).`;
 }
 
-function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, rest: string): string[] {
+/** The FDR level the glass run used (its confusable options; goodness shares it). */
+function alphaOf(report: GlassReport): number {
+  return report.phoneLoop?.options.alpha ?? report.blackBox?.options.alpha ?? 0.05;
+}
+
+function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, rest: string, alpha: number): string[] {
   const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', '', mdEsc(goodnessLine(tests)), ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
     lines.push(`#### ${mdEsc(g)}`, '');
     if (!f.length) {
-      lines.push('No phone with significantly lower goodness.', '');
+      lines.push(mdEsc(quietGoodnessNote(tests, g, alpha)), '');
       continue;
     }
     lines.push(`| Sound | Mean GOP in group | In ${rest} | Difference | Excess vs speaker's other phones (group / ${rest}) | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---:|---|');
@@ -354,7 +387,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       const f = topFor(report.goodness, g, top);
       h.push(`<h4>${esc(g)}</h4>`);
       if (!f.length) {
-        h.push('<p>No phone with significantly lower goodness.</p>');
+        h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report)))}</p>`);
         continue;
       }
       h.push(`<table><thead><tr><th>Sound</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Excess vs speaker's other phones (group / ${rest})</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);

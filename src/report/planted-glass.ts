@@ -1,6 +1,6 @@
 import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../corpora/planted/index.ts';
+import { buildPlantedCorpus, readAccentRules, type AccentRules, type PlantedCorpus } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
 import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
@@ -62,14 +62,43 @@ export function missedPlanted(report: GlassReport, v: EvidenceValidation): strin
  * One terminal line per kind of evidence: planted sounds found of those visible, and how many flags are planted
  * or caused by the rules ("glass box on planted accents (synthetic): goodness 4 of 4 planted sounds, 11 flags, all planted…").
  */
-export function plantedSummary(validation: readonly EvidenceValidation[]): string {
+export function plantedSummary(validation: readonly EvidenceValidation[], report: GlassReport): string {
   const parts = validation.map((v) => {
     const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
     const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
-    const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
+    const sounds = flaggedSounds(report, v.kind);
+    const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'} on ${sounds} sound${sounds === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
     return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})`;
   });
   return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
+}
+
+/**
+ * One kind of evidence's validation as the JSON names it, matching the tables: `recall` and `found` are of
+ * sounds (the planted pair's canonical phone flagged, whatever it was heard as); `strictRecall` and
+ * `foundAsConfusion` need the planted confusion itself; `precision` counts flags planted or caused by the
+ * rules, `strictPrecision` planted ones only. NaN becomes null.
+ */
+export function validationJson(v: EvidenceValidation, report: GlassReport): Record<string, unknown> {
+  const num = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    kind: v.kind,
+    soundsFound: v.rules.reduce((a, r) => a + r.foundByPhone.length, 0),
+    visible: v.rules.reduce((a, r) => a + r.visible.length, 0),
+    flags: v.flags,
+    flaggedSounds: flaggedSounds(report, v.kind),
+    precision: num(v.precisionAttributed),
+    strictPrecision: num(v.precision),
+    rules: v.rules.map((r) => ({ group: r.group, rule: r.rule, visible: r.visible, found: r.foundByPhone, recall: num(r.recallByPhone), foundAsConfusion: r.found, strictRecall: num(r.recall), unseen: r.unseen })),
+    notPlanted: v.wrong,
+    notAttributable: v.unattributed,
+  };
+}
+
+/** What the planted section's text can say beyond the corpus: the prompts read, the rules file (for rates). */
+export interface PlantedTextOptions {
+  prompts?: string;
+  rules?: AccentRules;
 }
 
 /** What the planted section says, before rendering: plain text, escaped by each renderer. */
@@ -84,7 +113,20 @@ interface PlantedView {
   nothing?: string;
 }
 
-function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string }): PlantedView {
+/** A group's rules as the intro states them: "th-stopping at rate 1", "no rules" for the null group. */
+function rulesText(group: string, names: readonly string[], rules: AccentRules | undefined): string {
+  if (!names.length) return 'no rules';
+  const declared = rules?.groups.find((x) => x.name === group)?.rules;
+  return declared ? declared.map((r) => `${r.rule} at rate ${r.rate}`).join(', ') : names.join(', ');
+}
+
+/** Distinct sounds (group, phone) among one kind of evidence's flags: positions of one phone are one sound. */
+function flaggedSounds(report: GlassReport, kind: EvidenceValidation['kind']): number {
+  const tests: readonly { group: string; phone: string; flagged: boolean }[] = kind === 'goodness' ? (report.goodness ?? []) : ((kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []);
+  return new Set(tests.filter((t) => t.flagged).map((t) => `${t.group}\u0000${t.phone}`)).size;
+}
+
+function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions): PlantedView {
   const pairs = plantedPairs(corpus.utterances);
   const sounds = (r: GlassReport['phoneLoop'], g: string) => (r?.phones ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const goodness = (g: string) => (report.goodness ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
@@ -93,7 +135,7 @@ function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: rea
   const view: PlantedView = {
     intro:
       'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules ' +
-      `(${corpus.groups.map((g) => `${g.name}: ${g.rules.length ? g.rules.join(', ') : 'none'}`).join('; ')}), ` +
+      `(${corpus.groups.map((g) => `${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('; ')}), ` +
       `${spk} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with "${report.phoneLoop?.comparison ?? ''}")` +
       `${opts.prompts ? `, reading ${opts.prompts}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
     truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
@@ -105,7 +147,8 @@ function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: rea
     evidenceRows: validation.map((v) => {
       const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
       const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
-      const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags)`);
+      const sounds = flaggedSounds(report, v.kind);
+      const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags on ${sounds} sound${sounds === 1 ? '' : 's'})`);
       return [KIND_NAMES[v.kind], `${found} of ${visible}`, pct(v.precision), pct(v.precisionAttributed)];
     }),
     missed: validation.flatMap((v) => missedPlanted(report, v)),
@@ -123,7 +166,7 @@ function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: rea
 const MISSED_HEADING = 'Planted sounds not flagged, with their closest test (smallest p over positions):';
 
 /** Markdown: ground truth beside the findings per group, recall/precision per kind of evidence, what was missed, then the full section. */
-export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
+export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
   const row = (cells: readonly string[]) => `| ${cells.map(mdEsc).join(' | ')} |`;
   const lines = [
@@ -146,7 +189,7 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
 }
 
 /** HTML page: the same planted preface as the Markdown, then the glass report's section. */
-export function plantedGlassHtml(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: { prompts?: string } = {}): string {
+export function plantedGlassHtml(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
   const table = (head: readonly string[], rows: readonly string[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -182,12 +225,13 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
     onProgress: (m) => log(`planted glass: ${m}`),
   });
   const validation = validateGlassReport(report, corpus.utterances);
+  const demoRules = readAccentRules(new URL(PLANTED_DEMO_RULES).pathname);
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeOutputFiles([
-    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: PROMPTS_LINE }) },
-    { path: files[1], data: plantedGlassHtml(corpus, report, validation, { prompts: PROMPTS_LINE }) },
-    { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation, glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
+    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules }) },
+    { path: files[1], data: plantedGlassHtml(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules }) },
+    { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation: validation.map((v) => validationJson(v, report)), glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
   ], 'glass report');
   return { files, validation, report, corpus };
 }

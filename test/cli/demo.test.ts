@@ -81,6 +81,10 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
     expect(planted).toMatch(/synthetic/i);
     expect(planted).toMatch(/ground truth/i);
     expect(JSON.parse(readFileSync(join(latest, 'synthetic/report/glass-planted.json'), 'utf8')).synthetic).toBe(true);
+    // … and the combined card ends with it, pointing at its files; the terminal prints the same lines.
+    expect(card.indexOf('## Glass box on planted accents (synthetic)')).toBeGreaterThan(card.indexOf('## (c) Synthetic accents'));
+    expect(card).toContain('`synthetic/report/glass-planted.md`');
+    expect(first.stdout).toMatch(/Glass box on planted accents \(synthetic speech, ground truth known\):\n  phone loop: \d+ of \d+ planted sounds found/);
 
     // `asrfair report <run>` on a part's run gives that part's card, byte for byte (settings from run.json).
     const re = spawnSync(process.execPath, [BIN, 'report', join(latest, 'real-vendors'), '--format', 'md', '--out', join(cwd, 'recard')], { cwd, encoding: 'utf8' });

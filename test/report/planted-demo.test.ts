@@ -49,11 +49,23 @@ describe('asrfair demo: glass box on planted accents', () => {
       const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
       expect(html).toContain(`<td>${found} of 4</td>`);
     }
-    const json = JSON.parse(readFileSync(join(dir, 'report', 'glass-planted.json'), 'utf8')) as { synthetic: boolean; groundTruth: unknown[] };
+    const json = JSON.parse(readFileSync(join(dir, 'report', 'glass-planted.json'), 'utf8')) as {
+      synthetic: boolean;
+      groundTruth: unknown[];
+      validation: { kind: string; soundsFound: number; visible: number; rules: { recall: number; strictRecall: number; found: string[] }[] }[];
+    };
     expect(json.synthetic).toBe(true);
     expect(json.groundTruth.length).toBe(4);
-    const summary = plantedSummary(demo.validation);
+    // The JSON names recall as the report does: `recall` is of sounds (what the tables show), `strictRecall` of confusions.
+    for (const v of demo.validation) {
+      const j = json.validation.find((x) => x.kind === v.kind)!;
+      expect(j.soundsFound).toBe(v.rules.reduce((a, r) => a + r.foundByPhone.length, 0));
+      const orNull = (x: number) => (Number.isFinite(x) ? x : null);
+      expect(j.rules.map((r) => r.recall)).toEqual(v.rules.map((r) => orNull(r.recallByPhone)));
+      expect(j.rules.map((r) => r.strictRecall)).toEqual(v.rules.map((r) => orNull(r.recall)));
+    }
+    const summary = plantedSummary(demo.validation, demo.report);
     expect(summary.split('\n')).toHaveLength(4);
-    expect(summary).toMatch(/forced-alignment goodness: [34] of 4 planted sounds found \(\d+ flags, all planted or caused by the rules\)/);
+    expect(summary).toMatch(/forced-alignment goodness: [34] of 4 planted sounds found \(\d+ flags on [34] sounds, all planted or caused by the rules\)/);
   });
 });

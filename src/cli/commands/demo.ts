@@ -150,7 +150,7 @@ function findings(results: PartResult[]): string[] {
 }
 
 /** The combined card: findings, then every part's card (headings two levels down) in order, real parts first. */
-function combinedCard(results: PartResult[], out: string): string {
+function combinedCard(results: PartResult[], out: string, planted?: { summary: string; files: string[] }): string {
   const md: string[] = ['# asrfair demo: real people first', '', '## Findings', ''];
   for (const l of findings(results)) md.push(...(l.startsWith('  ') ? [`- ${mdEscape(l.trim())}`] : ['', `**${mdEscape(l)}**`, '']));
   md.push('');
@@ -158,6 +158,10 @@ function combinedCard(results: PartResult[], out: string): string {
     md.push(`## ${mdEscape(r.title)}`, '', `Run export: \`${relative(out, r.dir)}/\`; full card: \`${relative(out, join(r.dir, 'report', 'card.html'))}\`.`, '');
     md.push(renderMarkdown(r.card).replace(/^#/gm, '###'));
     if (r.compare) md.push(renderCompareMarkdown(r.compare).replace(/^#/gm, '###'));
+  }
+  if (planted) {
+    const [head, ...lines] = planted.summary.split('\n');
+    md.push('## Glass box on planted accents (synthetic)', '', mdEscape(head), '', ...lines.map((l) => `- ${mdEscape(l.trim())}`), '', `Ground truth beside the findings: ${planted.files.map((f) => `\`${relative(out, f)}\``).join(', ')}.`, '');
   }
   return md.join('\n');
 }
@@ -207,13 +211,15 @@ export function registerDemo(program: Command): void {
       // Then its compact verdict table (part a: the en-US pair; the card has every model), top findings and card files.
       process.stdout.write(`\n${renderTerminalSummary(r.card, r.files, r.id === 'real-vendors' ? { backends: VENDOR_PAIR } : {})}\n`);
     }
+    let plantedCard: { summary: string; files: string[] } | undefined;
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
-      process.stdout.write(`\n${plantedSummary(planted.validation)}\n`);
+      plantedCard = { summary: plantedSummary(planted.validation, planted.report), files: planted.files };
+      process.stdout.write(`\n${plantedCard.summary}\n`);
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }
     const cardFile = join(out, 'card.md');
-    writeFileSync(cardFile, combinedCard(results, out));
+    writeFileSync(cardFile, combinedCard(results, out, plantedCard));
     process.stdout.write('\n');
     for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
     process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
