@@ -97,7 +97,9 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
         warnings,
         ...(format === 'stm' ? { importer: stmImporter({ labelKeys, ...(flags.corpusName ? { corpus: flags.corpusName } : {}) }) } : {}),
       }).finally(() => {
-        for (const l of warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
+        // Audio named in the corpus but missing is listed in full by `validate` on the written manifest.
+        const see = warnings.counts().every(([kind]) => /audio file not found/i.test(kind)) ? `asrfair validate ${flags.output}` : undefined;
+        for (const l of warnings.lines('warning: ', 'warning', see)) process.stderr.write(`${escapeControl(l)}\n`);
       });
       process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
