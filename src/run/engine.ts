@@ -576,6 +576,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         if (e instanceof CallAbandonedError) return undefined;
         throw e;
       }
+      if (!outcome.ok && interruptingSignal(outcome.error)) {
+        // The backend's own process was stopped by a signal (an interruption): not this utterance's failure.
+        budget.cancel(estimate);
+        interruptedUnits++;
+        return undefined;
+      }
       const t = outcome.value;
       budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
       if (!outcome.ok && outcome.error instanceof BackendConfigError) {

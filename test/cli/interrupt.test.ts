@@ -202,6 +202,45 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(ok).toBeLessThan(12);
   }, 60_000);
 
+  it('run: Ctrl-C while ffmpeg prepares an utterance records nothing about it (no audio failure); the rerun prepares and decodes it', async () => {
+    const dir = tmp();
+    // A long real recording (the Common Voice sample's clips, concatenated 4×: about 31 min of MP3) keeps ffmpeg
+    // decoding for a second or more; the utterance is its first clip, a segment of it.
+    const CV = new URL('../../corpora/cv-6.1-en-sample/', import.meta.url).pathname;
+    const cv = readFileSync(join(CV, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; audio: string; text: string });
+    const clips = cv.map((u) => join(CV, u.audio));
+    writeFileSync(join(dir, 'list.txt'), [1, 2, 3, 4].flatMap(() => clips.map((c) => `file '${c}'`)).join('\n') + '\n');
+    const cat = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'), '-c', 'copy', join(dir, 'long.mp3')], { encoding: 'utf8' });
+    expect(cat.status, cat.stderr).toBe(0);
+    const first = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', clips[0]], { encoding: 'utf8' });
+    const end = Math.floor(Number(first.stdout) * 100) / 100;
+    writeFileSync(join(dir, 'm.jsonl'), JSON.stringify({ id: 'long-1', audio: 'long.mp3', start: 0, end, text: cv[0].text, speaker: 's1', labels: { accent: 'us' } }) + '\n');
+    writeFileSync(join(dir, 'suite.yaml'), 'name: ctrlc\nmanifest: m.jsonl\ngroupBy: [accent]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 1 }\nqc: false\n');
+    const store = join(dir, 'store.sqlite');
+    const args = ['run', 'suite.yaml', '--store', store, '--out', 'out', '--no-gate', '--no-progress'];
+    const r = await interrupt(args, /^ffmpeg$/, ['SIGINT'], dir, 'group');
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/asrfair: run interrupted; every finished result is stored in /);
+    // Nothing says the audio failed: no bad-input line, no ffmpeg error.
+    expect(r.stderr).not.toMatch(/m\.jsonl:1|long\.mp3|cannot decode|received signal|internal error|\n\s+at /);
+    const db = new Database(store, { readonly: true });
+    const items = db.prepare('SELECT utt_id, error FROM run_items').all();
+    const runs = db.prepare('SELECT status FROM runs').all();
+    db.close();
+    // The interrupted utterance is not stored, so neither this run nor any card counts it as a failure.
+    expect(items).toEqual([]);
+    expect(runs).toEqual([{ status: 'interrupted' }]);
+    // The rerun prepares the audio and decodes it.
+    const again = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    const db2 = new Database(store, { readonly: true });
+    const rerun = db2.prepare(`SELECT i.utt_id, i.error, r.status, r.hypothesis FROM run_items i JOIN results r ON r.audio_sha256 = i.audio_sha256 AND r.backend_key = i.backend_key WHERE i.run_id = (SELECT run_id FROM runs WHERE status = 'done')`).all() as { utt_id: string; error: string | null; status: string; hypothesis: string }[];
+    db2.close();
+    expect(rerun.map((x) => [x.utt_id, x.error, x.status])).toEqual([['long-1', null, 'ok']]);
+    expect(rerun[0].hypothesis.split(' ').length).toBeGreaterThan(2);
+  }, 90_000);
+
   it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {
     const dir = tmp();
     const r = await interrupt(['synth', '-o', join(dir, 'corpus'), '--voices', 'festked,fliteslt', '--speakers', '3', '--sentences', '8', '--jobs', '2'], /^(festival|flite|text2wave|sox)/, ['SIGTERM'], dir);
