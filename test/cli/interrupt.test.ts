@@ -1,11 +1,12 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN } from '../helpers/cli.ts';
 import { descendants, type ProcEntry } from '../../src/cli/interrupt.ts';
+import { makeOutputDir, removeCreatedEmptyDirs } from '../../src/manifest/output.ts';
 
 /**
  * Interrupting the real CLI stops the processes it started. Before the fix, SIGINT or SIGTERM sent to
@@ -125,6 +126,14 @@ async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signal
   }
 }
 
+/** Empty folders at or below `root` (none when `root` does not exist). */
+function emptyFolders(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const subs = readdirSync(root, { withFileTypes: true });
+  if (!subs.length) return [root];
+  return subs.filter((d) => d.isDirectory()).flatMap((d) => emptyFolders(join(root, d.name)));
+}
+
 /** What a CLI left in its TMPDIR, apart from tsx's compile cache (when it ran from src/). */
 function leftIn(tmp: string): string[] {
   return readdirSync(tmp).filter((f) => !f.startsWith('tsx-'));
@@ -142,11 +151,13 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     const dir = tmp();
     const cache = join(dir, 'cache');
     const r = await interrupt(
-      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', cache, '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out', 'glass'), '--cache-dir', cache, '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
     );
+    // The output folders it created (out/ and out/glass/) were still empty: removed.
+    expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(r.seen.some((p) => p.comm.startsWith('pocketsphinx'))).toBe(true);
     expect(await survivors(r)).toEqual([]);
     expect(r.code).toBe(130);
@@ -169,13 +180,17 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
 
   it('glass: Ctrl-C (SIGINT to the whole process group) also ends with one line and exit 130', async () => {
     const dir = tmp();
+    // An empty --out that existed before, inside a folder holding a file: neither is removed.
+    mkdirSync(join(dir, 'mine', 'out'), { recursive: true });
+    writeFileSync(join(dir, 'mine', 'keep.txt'), 'x');
     const r = await interrupt(
-      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'mine', 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
       'group',
     );
+    expect(readdirSync(join(dir, 'mine')).sort()).toEqual(['keep.txt', 'out']);
     expect(await survivors(r)).toEqual([]);
     expect(r.code).toBe(130);
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: ') && !l.startsWith('asrfair: warning: '))).toEqual([expect.stringMatching(/^asrfair: interrupted by SIGINT(;|$)/)]);
@@ -231,6 +246,8 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     // The interrupted utterance is not stored, so neither this run nor any card counts it as a failure.
     expect(items).toEqual([]);
     expect(runs).toEqual([{ status: 'interrupted' }]);
+    // Its --out folder, created at the start and never written, is gone too.
+    expect(existsSync(join(dir, 'out'))).toBe(false);
     // The rerun prepares the audio and decodes it.
     const again = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
@@ -249,6 +266,8 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(r.code).toBe(143);
     expect(r.exitMs).toBeLessThan(5000);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^asrfair: interrupted by SIGTERM; stopped \d+ child process/);
+    // Whatever it had written stays; no folder it created is left empty.
+    expect(emptyFolders(join(dir, 'corpus'))).toEqual([]);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(leftIn(r.tmp)).toEqual([]);
   }, 60_000);
@@ -263,3 +282,31 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(seen.filter(alive)).toEqual([]);
   }, 30_000);
 });
+
+describe('output folders of a command that stops early', () => {
+  it('removes the folders it created and left empty, children first; never one that existed or holds a file', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'had'));
+    makeOutputDir(join(dir, 'had', 'a', 'b'));
+    makeOutputDir(join(dir, 'x', 'y'));
+    makeOutputDir(join(dir, 'x', 'z'));
+    writeFileSync(join(dir, 'x', 'z', 'f.txt'), 'x');
+    expect(removeCreatedEmptyDirs().sort()).toEqual([join(dir, 'had', 'a'), join(dir, 'had', 'a', 'b'), join(dir, 'x', 'y')].sort());
+    expect(readdirSync(dir).sort()).toEqual(['had', 'x']);
+    expect(readdirSync(join(dir, 'had'))).toEqual([]);
+    expect(readdirSync(join(dir, 'x'))).toEqual(['z']);
+    // Each folder is considered once: a later call removes nothing made before it.
+    expect(removeCreatedEmptyDirs()).toEqual([]);
+  });
+
+  it('glass refused after creating --out (one group: exit 2) leaves no empty folder', async () => {
+    const dir = tmp();
+    const all = readFileSync(join(SO, 'manifest.jsonl'), 'utf8').trim().split('\n').slice(0, 3);
+    writeFileSync(join(dir, 'm.jsonl'), all.map((l) => JSON.stringify({ ...JSON.parse(l), audio: join(SO, JSON.parse(l).audio), labels: { accent: 'one' } })).join('\n') + '\n');
+    const r = spawnSync(process.execPath, [BIN, 'glass', join(dir, 'm.jsonl'), '--out', join(dir, 'reports', 'glass')], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['m.jsonl']);
+  }, 30_000);
+});
+
