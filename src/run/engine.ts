@@ -684,7 +684,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           return;
         }
         audioError = describeError(e);
-        badInput.add({ file: entry.source.file, line: entry.source.line, message: (e as Error)?.message ?? String(e) });
+        badInput.add({ file: entry.source.file, line: entry.source.line, message: scrubString((e as Error)?.message ?? String(e)) });
       } finally {
         audioSem.release();
       }
