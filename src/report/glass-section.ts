@@ -51,7 +51,8 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
       { path: join(dir, `${base}.html`), data: confusableHtmlPage(report, { title: `${suite.name}: confusable sounds by ${groupBy}` }) },
     ], 'glass report');
     written.push(join(dir, `${base}.md`));
-    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`));
+    // The run has named each utterance whose audio failed already; the glass box names only what is new to it.
+    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p']) });
   }
   return written;
 }

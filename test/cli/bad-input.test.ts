@@ -92,6 +92,21 @@ describe('a missing audio file is named on stderr (file and manifest line)', () 
   }, 60_000);
 });
 
+describe('a glassbox run names a missing audio file once', () => {
+  it('the run names it (file:line), the glass box after it counts it and says where it is listed', async () => {
+    const dir = tmp();
+    const utts = real(3, 3);
+    utts[4] = { ...utts[4], audio: join(dir, 'gone.wav') };
+    const m = writeManifest(dir, utts);
+    writeFileSync(join(dir, 'suite.yaml'), SUITE.replace('name: bad\n', 'name: bad\nkind: glassbox\n'));
+    const r = await cli(dir, 'run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-gate', '--no-progress');
+    expect(r.code, r.stderr).toBe(0);
+    const named = r.stderr.split('\n').filter((l) => l.includes('gone.wav'));
+    expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
+    expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join(dir, 'out', 'glass.json')})`);
+  }, 90_000);
+});
+
 describe('BadInputLog', () => {
   it('dedupes the same input reported twice, caps at the limit and closes with the count', () => {
     const out: string[] = [];
