@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { BackendFactory } from '../backends/registry.ts';
 import { InputError, interruptingSignal } from '../manifest/errors.ts';
 import { BadInputLog } from '../manifest/bad-input.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
@@ -667,7 +668,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
               qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
               if (!opts.dryRun) store.putQc(qcKey, qc);
             } catch (e) {
-              progress.log(`qc: ${describeError(e)}`);
+              progress.log(escapeControl(`qc: ${entry.source.file}:${entry.source.line}: utterance ${entry.id}: ${describeError(e)}`));
             }
           }
         }

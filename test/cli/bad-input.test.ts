@@ -3,7 +3,7 @@
  * missing audio file on stderr without naming it). Real CLI, real PocketSphinx, real speechocean762 utterances.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
@@ -105,6 +105,31 @@ describe('a glassbox run names a missing audio file once', () => {
     expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
     expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join(dir, 'out', 'glass.json')})`);
   }, 90_000);
+});
+
+describe('import kaldi: missing audio files', () => {
+  it('names each (wav.scp:line), the first 20, then the count and where all are listed; file names escaped', async () => {
+    const dir = tmp();
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    const good = real(0, 1)[0];
+    const recs = [{ id: 'r00', path: good.audio }, ...Array.from({ length: 25 }, (_, i) => ({ id: `r${String(i + 1).padStart(2, '0')}`, path: join(dir, `gone\u001b${i + 1}.wav`) }))];
+    writeFileSync(join(data, 'wav.scp'), recs.map((r) => `${r.id} ${r.path}`).join('\n') + '\n');
+    writeFileSync(join(data, 'text'), recs.map((r) => `${r.id} hello world`).join('\n') + '\n');
+    writeFileSync(join(data, 'utt2spk'), recs.map((r) => `${r.id} s${r.id}`).join('\n') + '\n');
+    const r = await cli(dir, 'import', 'kaldi', 'data', '-o', 'm.jsonl');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.slice(0, 20)).toEqual(recs.slice(1, 21).map((x, i) => `warning: data/wav.scp:${i + 2}: audio for ${x.id} not found: ${x.path.replace('\u001b', '\\x1b')}`));
+    expect(lines[20]).toBe('25 warnings (5 not shown; see asrfair validate m.jsonl --all) by kind: Kaldi audio file not found ×25');
+    expect(r.stderr).not.toContain('\u001b');
+    // validate --all lists every one of them; without --all the first 20 and where the rest are.
+    const v = await cli(dir, 'validate', 'm.jsonl');
+    expect(v.stderr.split('\n').filter((l) => /^m\.jsonl:\d+: audio file not found/.test(l))).toHaveLength(20);
+    expect(v.stderr).toContain('25 errors (5 not shown; see asrfair validate m.jsonl --all) by kind: audio file not found ×25');
+    const all = await cli(dir, 'validate', 'm.jsonl', '--all');
+    expect(all.stderr.split('\n').filter((l) => /^m\.jsonl:\d+: audio file not found/.test(l))).toHaveLength(25);
+  }, 60_000);
 });
 
 describe('BadInputLog', () => {
