@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { BIN } from '../helpers/cli.ts';
 import { descendants, type ProcEntry } from '../../src/cli/interrupt.ts';
 import { makeOutputDir, removeCreatedEmptyDirs } from '../../src/manifest/output.ts';
+import { InterruptedError, interruptingSignal } from '../../src/manifest/errors.ts';
 
 /**
  * Interrupting the real CLI stops the processes it started. Before the fix, SIGINT or SIGTERM sent to
@@ -310,3 +311,16 @@ describe('output folders of a command that stops early', () => {
   }, 30_000);
 });
 
+
+describe('what counts as an interruption of a child process', () => {
+  it("reads the signal from Node's error, fluent-ffmpeg's message and ffmpeg's own exit line; a crash signal is not one", () => {
+    expect(interruptingSignal(new InterruptedError('ffmpeg', 'SIGINT'))).toBe('SIGINT');
+    expect(interruptingSignal(Object.assign(new Error('Command failed'), { signal: 'SIGTERM' }))).toBe('SIGTERM');
+    expect(interruptingSignal(new Error('ffmpeg was killed with signal SIGKILL'))).toBe('SIGKILL');
+    expect(interruptingSignal(new Error('ffmpeg exited with code 255: Exiting normally, received signal 2.'))).toBe('SIGINT');
+    expect(interruptingSignal(new Error('ffmpeg exited with code 255: Exiting normally, received signal 15.'))).toBe('SIGTERM');
+    expect(interruptingSignal(new Error('ffmpeg was killed with signal SIGSEGV'))).toBeUndefined();
+    expect(interruptingSignal(Object.assign(new Error('x'), { signal: 'SIGSEGV' }))).toBeUndefined();
+    expect(interruptingSignal(new Error('utterance u1: audio a.wav: file not found'))).toBeUndefined();
+  });
+});
