@@ -13,6 +13,7 @@ import { stringify as yamlStringify } from 'yaml';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
+import type { BadInput } from '../manifest/bad-input.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../backends/pocketsphinx.ts';
 import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
@@ -61,6 +62,8 @@ export interface AdaptOptions {
   testAll?: boolean;
   base?: Partial<PocketSphinxOptions>;
   log?: (m: string) => void;
+  /** Each utterance whose audio cannot be used, with its manifest file:line, as it is found (it is left out). */
+  onBadInput?: (b: BadInput) => void;
 }
 
 /** A candidate recogniser: one backend spec per group (the same for global candidates). */
@@ -192,6 +195,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
+      opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
     }
   }
   const of = (s: SplitName) => utts.filter((u) => u.split === s);

@@ -2,6 +2,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { Readable, Writable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { InterruptedError, interruptingSignal } from '../manifest/errors.ts';
 
 /** Flags that keep ffmpeg output byte-identical run to run (no encoder/version tags, no metadata). */
 export const BITEXACT = ['-fflags', '+bitexact', '-flags', '+bitexact', '-map_metadata', '-1'];
@@ -26,7 +27,10 @@ export interface FfmpegJob {
   signal?: AbortSignal;
 }
 
-/** Runs one ffmpeg job through fluent-ffmpeg; rejects with ffmpeg's own stderr message. */
+/**
+ * Runs one ffmpeg job through fluent-ffmpeg; rejects with ffmpeg's own stderr message, or with an InterruptedError
+ * when ffmpeg was stopped by SIGINT/SIGTERM/SIGKILL (it was interrupted: the audio is not at fault).
+ */
 export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     const isBuf = Buffer.isBuffer(job.input);
@@ -49,6 +53,9 @@ export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
       if (stderr.length < 4000) stderr += line + '\n';
     });
     const fail = (err: Error) => {
+      // Stopped by a signal (a terminal's Ctrl-C reaches ffmpeg too): an interruption, not a fault of the audio.
+      const sig = interruptingSignal(err) ?? interruptingSignal({ message: stderr });
+      if (sig) return reject(new InterruptedError('ffmpeg', sig));
       const tail = stderr.trim().split('\n').filter((l) => !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).slice(-3).join(' | ');
       reject(new Error(tail ? `${err.message} (ffmpeg: ${tail})` : err.message));
     };

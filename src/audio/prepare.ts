@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AudioRef } from './types.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { AudioError } from './errors.ts';
+import { InterruptedError } from '../manifest/errors.ts';
 import { applyCondition, conditionKey, parseCondition, type AudioSource, type ConditionSpec, type ConditionSpecInput } from './conditions.ts';
 import { inspectSource, probeSource, readSource16k, wavFacts, type DecodeNotes } from './source.ts';
 import { AUDIO_FLAGS, SILENT_DBFS, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
@@ -169,7 +170,7 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
         selfPath: path,
       });
     } catch (e) {
-      if (e instanceof AudioError) throw e;
+      if (e instanceof AudioError || e instanceof InterruptedError) throw e;
       throw new AudioError(path, id, `condition ${spec.name} (${ckey}) failed: ${(e as Error).message}`);
     }
   }

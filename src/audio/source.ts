@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioError } from './errors.ts';
+import { InterruptedError, interruptingSignal } from '../manifest/errors.ts';
 import { downmix, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
 import { runFfmpeg, soxr } from './ffmpeg.ts';
 import { canResample, resample } from './resample.ts';
@@ -173,6 +174,7 @@ async function ffmpegDecode(path: string, id: string | undefined, notes?: Decode
       format: 'wav',
     });
   } catch (e) {
+    if (e instanceof InterruptedError) throw e;
     throw new AudioError(path, id, `cannot decode audio (unsupported or corrupt): ${(e as Error).message}`);
   }
   let info: WavInfo | undefined;
@@ -340,6 +342,8 @@ export async function readSource16k(src: SourceInfo, seg: Segment, cacheDir: str
 export function probeSource(path: string, id?: string): Promise<Omit<SourceFacts, 'dataDurationSec' | 'peakChannelRmsDb'>> {
   return new Promise((res, rej) => {
     ffmpeg.ffprobe(path, (err, data) => {
+      const sig = err ? interruptingSignal(err) : undefined;
+      if (sig) return rej(new InterruptedError('ffprobe', sig));
       if (err) return rej(new AudioError(path, id, `cannot read audio stream: ${(err as Error).message.split('\n')[0]}`));
       const a = data.streams.find((s) => s.codec_type === 'audio');
       if (!a) return rej(new AudioError(path, id, 'no audio stream'));

@@ -10,6 +10,7 @@
  * Linux only (/proc, proc(5)); elsewhere `descendants` returns nothing and the old behaviour remains.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { removeCreatedEmptyDirs } from '../manifest/output.ts';
 
 /** A live descendant process: pid, parent pid and command name (`comm`, at most 15 bytes). */
 export interface ProcEntry {
@@ -144,7 +145,8 @@ const SIGNAL_EXIT: Record<'SIGINT' | 'SIGTERM', number> = { SIGINT: 130, SIGTERM
  * descendant process, writes one line to stderr and exits 130 (SIGINT) or 143 (SIGTERM). Work already
  * finished stays where each command keeps it (files are written under temporary names and renamed, the
  * run store commits per utterance). Commands holding `ownInterrupts()` handle the signals themselves.
- * On `process.exit` from anywhere, remaining descendants are stopped the same way. Returns the
+ * On `process.exit` from anywhere, remaining descendants are stopped the same way, and on an exit status other
+ * than 0 the output folders the command created and left empty are removed (never one that existed or has files). Returns the
  * function that removes these handlers.
  */
 export function installInterruptHandler(write: (line: string) => void = (l) => process.stderr.write(l)): () => void {
@@ -157,7 +159,11 @@ export function installInterruptHandler(write: (line: string) => void = (l) => p
   const onInt = () => onSignal('SIGINT');
   const onTerm = () => onSignal('SIGTERM');
   // A command that calls process.exit itself (demo after an interrupted run, worker) takes its children along too.
-  const onExit = () => void stopDescendants();
+  // A command that was interrupted or failed (exit ≠ 0: 130, 143, 2, …) leaves no empty output folder it created.
+  const onExit = (code: number) => {
+    stopDescendants();
+    if (code !== 0) removeCreatedEmptyDirs();
+  };
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   process.on('exit', onExit);

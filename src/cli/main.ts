@@ -7,6 +7,7 @@ import { VERSION } from './version.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import { FS_REASONS } from '../manifest/output.ts';
 import { installInterruptHandler, stopDescendants } from './interrupt.ts';
+import { removeCreatedEmptyDirs } from '../manifest/output.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -79,6 +80,8 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     // A child left running by a failed or abandoned step does not outlive the command.
     stopDescendants();
+    // A command that failed leaves no empty output folder it created (an interrupted one: see interrupt.ts).
+    if (process.exitCode !== undefined && process.exitCode !== 0) removeCreatedEmptyDirs();
     disposeInterrupt();
   }
 }

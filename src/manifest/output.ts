@@ -8,7 +8,7 @@
  * `<path>.partial` (created up front, so an unwritable place fails before any work) and renamed into
  * place; a failure removes the partial file.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 
@@ -42,6 +42,28 @@ function kindOf(path: string): 'dir' | 'file' | 'none' {
   }
 }
 
+/** Folders this process created through makeOutputDir, in creation order (parents before children). */
+const created: string[] = [];
+
+/**
+ * Removes the folders this process created (makeOutputDir) that are still empty, children before parents, and
+ * returns them. A folder that existed before, or that holds anything (a file, a folder it did not create), is
+ * never touched: removal is `rmdir`, which refuses a folder that is not empty. For a command that is interrupted
+ * or fails before writing its outputs (src/cli/interrupt.ts), so it leaves no empty `--out` behind.
+ */
+export function removeCreatedEmptyDirs(): string[] {
+  const removed: string[] = [];
+  for (const d of created.splice(0).reverse()) {
+    try {
+      rmdirSync(d);
+      removed.push(d);
+    } catch {
+      // Not empty (or already gone): kept.
+    }
+  }
+  return removed;
+}
+
 /**
  * Creates the folder `dir` and any missing parents, one level at a time. Throws an InputError naming
  * `dir` when it (or a parent) is a file, or a level cannot be created (read-only, /proc, permissions).
@@ -65,6 +87,7 @@ export function makeOutputDir(dir: string, what = 'output folder'): void {
   for (const m of missing) {
     try {
       mkdirSync(m);
+      created.push(m);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && kindOf(m) === 'dir') continue;
       throw new InputError(dir, undefined, `cannot create the ${what}: ${reason(e)}${m !== abs ? ` (at ${m})` : ''}`);

@@ -27,14 +27,14 @@ export class WarningSummary {
 
   /**
    * Lines to print: each shown message prefixed by `prefix`, then (when anything was left out, or several kinds
-   * occurred) one line `<noun>s by kind: kind ×n, …` with the totals.
+   * occurred) one line `<noun>s by kind: kind ×n, …` with the totals; `see` (when given) says where all are listed.
    */
-  lines(prefix = 'warning: ', noun = 'warning'): string[] {
+  lines(prefix = 'warning: ', noun = 'warning', see?: string): string[] {
     const out = this.shown.map((m) => `${prefix}${m}`);
     if (this.total > this.shown.length || this.byKind.size > 1) {
       const left = this.total - this.shown.length;
       out.push(
-        `${this.total} ${noun}${this.total === 1 ? '' : 's'}${left > 0 ? ` (${left} not shown)` : ''} by kind: ` +
+        `${this.total} ${noun}${this.total === 1 ? '' : 's'}${left > 0 ? ` (${left} not shown${see ? `; see ${see}` : ''})` : ''} by kind: ` +
           this.counts().map(([k, n]) => `${k} ×${n}`).join(', '),
       );
     }

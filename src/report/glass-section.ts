@@ -4,6 +4,7 @@ import { glassInputCheck, runGlassboxOnManifest } from '../analysis/glass-suite.
 import { loadManifest } from '../manifest/jsonl.ts';
 import type { RunStore } from '../run/store.ts';
 import type { Suite } from '../run/suite.ts';
+import { writeGlassFailures } from './glass-failures.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown } from './confusable.ts';
 
 /**
@@ -50,6 +51,8 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
       { path: join(dir, `${base}.html`), data: confusableHtmlPage(report, { title: `${suite.name}: confusable sounds by ${groupBy}` }) },
     ], 'glass report');
     written.push(join(dir, `${base}.md`));
+    // The run has named each utterance whose audio failed already; the glass box names only what is new to it.
+    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p']) });
   }
   return written;
 }

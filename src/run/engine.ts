@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { setMaxListeners } from 'node:events';
 import type { BackendFactory } from '../backends/registry.ts';
-import { InputError } from '../manifest/errors.ts';
+import { InputError, interruptingSignal } from '../manifest/errors.ts';
+import { BadInputLog } from '../manifest/bad-input.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
@@ -84,6 +86,12 @@ export interface RunOptions {
   runMeta?: Record<string, unknown>;
   /** Runs calls elsewhere (e.g. a Redis queue) instead of in-process; its result is committed here. */
   executor?: TranscribeExecutor;
+  /**
+   * Where each utterance whose audio fails is reported, naming the manifest file:line and the audio file
+   * (default: a BadInputLog on `progress.log`). The caller closes it (`finish`) once it knows where the failures
+   * are listed in full (the run export's results.jsonl).
+   */
+  badInput?: BadInputLog;
 }
 
 /**
@@ -459,6 +467,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const active = new Set<Promise<void>>();
 
   const notices: RunNotice[] = [];
+  const badInput = opts.badInput ?? new BadInputLog((l) => progress.log(l), 10, ['utterance with bad audio', 'utterances with bad audio']);
+  /** Units whose audio preparation was stopped by a signal: not recorded, so the run is incomplete. */
+  let interruptedUnits = 0;
   /** Per backend: calls that succeeded, and the run of failures with one status since the last success. */
   const health = new Map(backends.map((b) => [b.spec.name, { ok: 0, failed: 0, sameStatus: true, status: undefined as number | undefined, first: '', stopped: false }]));
   /** Per backend: declared language → utterances whose declared language differs from the backend's. */
@@ -566,6 +577,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         if (e instanceof CallAbandonedError) return undefined;
         throw e;
       }
+      if (!outcome.ok && interruptingSignal(outcome.error)) {
+        // The backend's own process was stopped by a signal (an interruption): not this utterance's failure.
+        budget.cancel(estimate);
+        interruptedUnits++;
+        return undefined;
+      }
       const t = outcome.value;
       budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
       if (!outcome.ok && outcome.error instanceof BackendConfigError) {
@@ -651,12 +668,24 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
               qc = withSourceFacts(await qcFn(audio.wav16k, entry.id, audioCacheDir), audio);
               if (!opts.dryRun) store.putQc(qcKey, qc);
             } catch (e) {
-              progress.log(`qc: ${describeError(e)}`);
+              progress.log(escapeControl(`qc: ${entry.source.file}:${entry.source.line}: utterance ${entry.id}: ${describeError(e)}`));
             }
           }
         }
       } catch (e) {
+        if (interruptingSignal(e)) {
+          // Its preparation was stopped (Ctrl-C reaches ffmpeg too): not the audio's fault. Nothing is recorded,
+          // no cell counts it as a failure; the rerun prepares it again.
+          interruptedUnits++;
+          for (const b of backends) {
+            cellOf(b, cond).total++;
+            cellOf(b, cond).skipped++;
+            progress.tick('skipped');
+          }
+          return;
+        }
         audioError = describeError(e);
+        badInput.add({ file: entry.source.file, line: entry.source.line, message: scrubString((e as Error)?.message ?? String(e)) });
       } finally {
         audioSem.release();
       }
@@ -787,7 +816,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     throw fatal;
   }
 
-  const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted ? 'interrupted' : budgetHit ? 'budget' : 'done';
+  const status: RunStatus = opts.dryRun ? 'dry-run' : stop.aborted || hardStop.aborted || interruptedUnits > 0 ? 'interrupted' : budgetHit ? 'budget' : 'done';
+  if (!opts.badInput) badInput.finish(`the run's results: asrfair export ${store.path} --run ${runId}`);
   if (!opts.dryRun) store.endRun(runId, status);
   const unmatched: UnmatchedAnswers[] = [];
   if (seenIds && opts.limit === undefined && !opts.filter && status !== 'interrupted') {

@@ -14,17 +14,24 @@ import { loadSuite } from '../../src/run/suite.ts';
 import { adaptMarkdown } from '../../src/report/remedy.ts';
 import { speakersFor, synthesise, writeCorpusManifest } from '../glass/corpus.ts';
 import { cli } from '../helpers/cli.ts';
+import type { BadInput } from '../../src/manifest/bad-input.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-planted-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let result: AdaptResult;
 let manifest: string;
+let missingLine = 0;
+const badInputs: BadInput[] = [];
 
 beforeAll(async () => {
   const stretches = [0.95, 1.15];
   const utts = synthesise(join(dir, 'corpus'), [...speakersFor('th-stopping', stretches, true), ...speakersFor('null', stretches, false)], 4);
   manifest = writeCorpusManifest(join(dir, 'corpus'), utts);
+  // One utterance of an existing speaker whose audio is missing: named on its manifest line, left out, the rest goes on.
+  const first = JSON.parse(readFileSync(manifest, 'utf8').split('\n')[0]);
+  writeFileSync(manifest, readFileSync(manifest, 'utf8') + JSON.stringify({ ...first, id: 'gone-1', audio: 'no/such.wav' }) + '\n');
+  missingLine = readFileSync(manifest, 'utf8').trim().split('\n').length;
   result = await adapt({
     manifest,
     groupBy: 'accent',
@@ -43,6 +50,7 @@ beforeAll(async () => {
     resamples: 1000,
     processes: 2,
     testAll: true,
+    onBadInput: (b) => badInputs.push(b),
   });
   writeFileSync(join(dir, 'out', 'remedy.md'), adaptMarkdown(result));
 }, 900_000);
@@ -115,6 +123,11 @@ describe('adapt: bad input', () => {
     const r = await cli('adapt', join(dir, 'corpus', 'small.yaml'), '--out', join(dir, 'small-out'));
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toBe('asrfair: group "th-stopping" has 3 speakers; a speaker-disjoint train/dev/test split needs at least 4');
+  });
+
+  it('a missing audio file is reported as it is found, naming the manifest line and the file; the rest goes on', () => {
+    expect(badInputs).toEqual([{ file: manifest, line: missingLine, message: `utterance gone-1: audio ${join(dir, 'corpus', 'no/such.wav')}: file not found` }]);
+    expect(result.failures.filter((f) => f.stage === 'audio').map((f) => f.id)).toEqual(['gone-1']);
   });
 
   it('audio failing feature extraction is named (utterance and file) and the rest goes on', async () => {

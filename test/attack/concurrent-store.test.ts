@@ -45,6 +45,8 @@ describe('one store, several processes', () => {
     dirs.push(ws2.dir);
     const a = cli(['run', 'suite.yaml', '--store', ws2.store, '--out', 'outA', '--no-progress'], ws2.dir);
     const b = cli(['run', 'suite.yaml', '--store', ws2.store, '--out', 'outB', '--no-progress'], ws2.dir);
+    // A process that exits releases the hold: one that never called fails the pid assertion below instead of hanging.
+    for (const p of [a, b]) void p.done.then(() => s.open());
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.err + rb.err).not.toMatch(/at .*\.ts:\d+/);
     expect([ra.code, rb.code]).toEqual([0, 0]);
@@ -69,12 +71,24 @@ describe('one store, several processes', () => {
     dirs.push(ws0.dir);
     const s = await service(ws0.texts, { latencyMs: 30, holdUntilPids: 2 });
     services.push(s);
-    const ws = workspace(N, s.srv.url, '', 0.01);
+    // Held calls must outlast B's start-up on a loaded machine: a timed-out call would be a failure and a second call.
+    const ws = workspace(N, s.srv.url, '', 0.01, 300);
     dirs.push(ws.dir);
+    // The service answers nothing until both processes have called. Started together, whether they overlap depended
+    // on which CLI came up first, and a process that made no call (exited early, or later than the other's 30 s call
+    // timeout) left the other's calls held until they timed out, round after round: the test hung instead of
+    // failing. So: B starts once A has its four calls in flight under lease, with 0.04 USD reserved in the store
+    // (B must count them), and a process that exits releases the hold, so a missing caller is a failed assertion
+    // below, never a hang.
     const a = cli(['run', 'suite.yaml', '--store', ws.store, '--out', 'outA', '--no-progress', '--max-cost', '0.1'], ws.dir);
+    void a.done.then(() => s.open());
+    await until(() => s.held.size === 4 || a.child.exitCode !== null, "A's four calls held", 90_000);
+    expect(query<{ r: number }>(ws.store, 'SELECT SUM(reserved_usd) AS r FROM run_live')[0].r).toBeCloseTo(0.04, 10);
     const b = cli(['run', 'suite.yaml', '--store', ws.store, '--out', 'outB', '--no-progress', '--max-cost', '0.1'], ws.dir);
+    void b.done.then(() => s.open());
     const [ra, rb] = await Promise.all([a.done, b.done]);
     expect(ra.err + rb.err).toContain('budget');
+    expect([ra.code, rb.code]).toEqual([0, 0]);
     expect(new Set(s.calls.map((c) => c.pid)).size).toBe(2);
     // 0.01 USD a call, 0.10 USD for the store: ten calls in all, not ten per process.
     expect(s.calls.length).toBeLessThanOrEqual(10);

@@ -80,15 +80,15 @@ export interface Workspace {
   texts: Map<string, string>;
 }
 
-/** A corpus of `n` utterances, the plugin and a suite `suite.yaml` calling `url`. */
-export function workspace(n: number, url: string, extra = '', cost = 0): Workspace {
+/** A corpus of `n` utterances, the plugin and a suite `suite.yaml` calling `url` (each call timing out after `timeoutSec`). */
+export function workspace(n: number, url: string, extra = '', cost = 0, timeoutSec = 30): Workspace {
   const dir = tmp('asrfair-attack-');
   const utts = corpus(n);
   writeCorpus(dir, utts);
   writeFileSync(join(dir, 'plugin.mjs'), PLUGIN);
   writeFileSync(
     join(dir, 'suite.yaml'),
-    `name: attack\nmanifest: manifest.jsonl\nplugins: [plugin.mjs]\ngroupBy: [accent]\nbackends:\n  - name: remote\n    type: http-test\n    options: { url: "${url}", cost: ${cost} }\nconcurrency: 4\nretries: 0\ntimeoutSec: 30\nqc: false\n${extra}`,
+    `name: attack\nmanifest: manifest.jsonl\nplugins: [plugin.mjs]\ngroupBy: [accent]\nbackends:\n  - name: remote\n    type: http-test\n    options: { url: "${url}", cost: ${cost} }\nconcurrency: 4\nretries: 0\ntimeoutSec: ${timeoutSec}\nqc: false\n${extra}`,
   );
   return { dir, store: join(dir, 'store.sqlite'), texts: new Map(utts.map((u) => [u.id, u.text])) };
 }

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { BIN } from '../helpers/cli.ts';
 import { descendants, type ProcEntry } from '../../src/cli/interrupt.ts';
+import { makeOutputDir, removeCreatedEmptyDirs } from '../../src/manifest/output.ts';
+import { InterruptedError, interruptingSignal } from '../../src/manifest/errors.ts';
 
 /**
  * Interrupting the real CLI stops the processes it started. Before the fix, SIGINT or SIGTERM sent to
@@ -125,6 +127,14 @@ async function interrupt(args: string[], waitFor: RegExp, signals: NodeJS.Signal
   }
 }
 
+/** Empty folders at or below `root` (none when `root` does not exist). */
+function emptyFolders(root: string): string[] {
+  if (!existsSync(root)) return [];
+  const subs = readdirSync(root, { withFileTypes: true });
+  if (!subs.length) return [root];
+  return subs.filter((d) => d.isDirectory()).flatMap((d) => emptyFolders(join(root, d.name)));
+}
+
 /** What a CLI left in its TMPDIR, apart from tsx's compile cache (when it ran from src/). */
 function leftIn(tmp: string): string[] {
   return readdirSync(tmp).filter((f) => !f.startsWith('tsx-'));
@@ -142,11 +152,13 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     const dir = tmp();
     const cache = join(dir, 'cache');
     const r = await interrupt(
-      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', cache, '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out', 'glass'), '--cache-dir', cache, '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
     );
+    // The output folders it created (out/ and out/glass/) were still empty: removed.
+    expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(r.seen.some((p) => p.comm.startsWith('pocketsphinx'))).toBe(true);
     expect(await survivors(r)).toEqual([]);
     expect(r.code).toBe(130);
@@ -169,13 +181,17 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
 
   it('glass: Ctrl-C (SIGINT to the whole process group) also ends with one line and exit 130', async () => {
     const dir = tmp();
+    // An empty --out that existed before, inside a folder holding a file: neither is removed.
+    mkdirSync(join(dir, 'mine', 'out'), { recursive: true });
+    writeFileSync(join(dir, 'mine', 'keep.txt'), 'x');
     const r = await interrupt(
-      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
+      ['glass', smallManifest(dir, 12), '--group-by', 'gender', '--out', join(dir, 'mine', 'out'), '--cache-dir', join(dir, 'cache'), '--processes', '2'],
       /^pocketsphinx/,
       ['SIGINT'],
       dir,
       'group',
     );
+    expect(readdirSync(join(dir, 'mine')).sort()).toEqual(['keep.txt', 'out']);
     expect(await survivors(r)).toEqual([]);
     expect(r.code).toBe(130);
     expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: ') && !l.startsWith('asrfair: warning: '))).toEqual([expect.stringMatching(/^asrfair: interrupted by SIGINT(;|$)/)]);
@@ -202,6 +218,47 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(ok).toBeLessThan(12);
   }, 60_000);
 
+  it('run: Ctrl-C while ffmpeg prepares an utterance records nothing about it (no audio failure); the rerun prepares and decodes it', async () => {
+    const dir = tmp();
+    // A long real recording (the Common Voice sample's clips, concatenated 4×: about 31 min of MP3) keeps ffmpeg
+    // decoding for a second or more; the utterance is its first clip, a segment of it.
+    const CV = new URL('../../corpora/cv-6.1-en-sample/', import.meta.url).pathname;
+    const cv = readFileSync(join(CV, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; audio: string; text: string });
+    const clips = cv.map((u) => join(CV, u.audio));
+    writeFileSync(join(dir, 'list.txt'), [1, 2, 3, 4].flatMap(() => clips.map((c) => `file '${c}'`)).join('\n') + '\n');
+    const cat = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'), '-c', 'copy', join(dir, 'long.mp3')], { encoding: 'utf8' });
+    expect(cat.status, cat.stderr).toBe(0);
+    const first = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', clips[0]], { encoding: 'utf8' });
+    const end = Math.floor(Number(first.stdout) * 100) / 100;
+    writeFileSync(join(dir, 'm.jsonl'), JSON.stringify({ id: 'long-1', audio: 'long.mp3', start: 0, end, text: cv[0].text, speaker: 's1', labels: { accent: 'us' } }) + '\n');
+    writeFileSync(join(dir, 'suite.yaml'), 'name: ctrlc\nmanifest: m.jsonl\ngroupBy: [accent]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 1 }\nqc: false\n');
+    const store = join(dir, 'store.sqlite');
+    const args = ['run', 'suite.yaml', '--store', store, '--out', 'out', '--no-gate', '--no-progress'];
+    const r = await interrupt(args, /^ffmpeg$/, ['SIGINT'], dir, 'group');
+    expect(await survivors(r)).toEqual([]);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/asrfair: run interrupted; every finished result is stored in /);
+    // Nothing says the audio failed: no bad-input line, no ffmpeg error.
+    expect(r.stderr).not.toMatch(/m\.jsonl:1|long\.mp3|cannot decode|received signal|internal error|\n\s+at /);
+    const db = new Database(store, { readonly: true });
+    const items = db.prepare('SELECT utt_id, error FROM run_items').all();
+    const runs = db.prepare('SELECT status FROM runs').all();
+    db.close();
+    // The interrupted utterance is not stored, so neither this run nor any card counts it as a failure.
+    expect(items).toEqual([]);
+    expect(runs).toEqual([{ status: 'interrupted' }]);
+    // Its --out folder, created at the start and never written, is gone too.
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    // The rerun prepares the audio and decodes it.
+    const again = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
+    expect(again.status, again.stderr).toBe(0);
+    const db2 = new Database(store, { readonly: true });
+    const rerun = db2.prepare(`SELECT i.utt_id, i.error, r.status, r.hypothesis FROM run_items i JOIN results r ON r.audio_sha256 = i.audio_sha256 AND r.backend_key = i.backend_key WHERE i.run_id = (SELECT run_id FROM runs WHERE status = 'done')`).all() as { utt_id: string; error: string | null; status: string; hypothesis: string }[];
+    db2.close();
+    expect(rerun.map((x) => [x.utt_id, x.error, x.status])).toEqual([['long-1', null, 'ok']]);
+    expect(rerun[0].hypothesis.split(' ').length).toBeGreaterThan(2);
+  }, 90_000);
+
   it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {
     const dir = tmp();
     const r = await interrupt(['synth', '-o', join(dir, 'corpus'), '--voices', 'festked,fliteslt', '--speakers', '3', '--sentences', '8', '--jobs', '2'], /^(festival|flite|text2wave|sox)/, ['SIGTERM'], dir);
@@ -210,6 +267,8 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(r.code).toBe(143);
     expect(r.exitMs).toBeLessThan(5000);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^asrfair: interrupted by SIGTERM; stopped \d+ child process/);
+    // Whatever it had written stays; no folder it created is left empty.
+    expect(emptyFolders(join(dir, 'corpus'))).toEqual([]);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(leftIn(r.tmp)).toEqual([]);
   }, 60_000);
@@ -223,4 +282,45 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen.filter(alive)).toEqual([]);
   }, 30_000);
+});
+
+describe('output folders of a command that stops early', () => {
+  it('removes the folders it created and left empty, children first; never one that existed or holds a file', () => {
+    const dir = tmp();
+    mkdirSync(join(dir, 'had'));
+    makeOutputDir(join(dir, 'had', 'a', 'b'));
+    makeOutputDir(join(dir, 'x', 'y'));
+    makeOutputDir(join(dir, 'x', 'z'));
+    writeFileSync(join(dir, 'x', 'z', 'f.txt'), 'x');
+    expect(removeCreatedEmptyDirs().sort()).toEqual([join(dir, 'had', 'a'), join(dir, 'had', 'a', 'b'), join(dir, 'x', 'y')].sort());
+    expect(readdirSync(dir).sort()).toEqual(['had', 'x']);
+    expect(readdirSync(join(dir, 'had'))).toEqual([]);
+    expect(readdirSync(join(dir, 'x'))).toEqual(['z']);
+    // Each folder is considered once: a later call removes nothing made before it.
+    expect(removeCreatedEmptyDirs()).toEqual([]);
+  });
+
+  it('glass refused after creating --out (one group: exit 2) leaves no empty folder', async () => {
+    const dir = tmp();
+    const all = readFileSync(join(SO, 'manifest.jsonl'), 'utf8').trim().split('\n').slice(0, 3);
+    writeFileSync(join(dir, 'm.jsonl'), all.map((l) => JSON.stringify({ ...JSON.parse(l), audio: join(SO, JSON.parse(l).audio), labels: { accent: 'one' } })).join('\n') + '\n');
+    const r = spawnSync(process.execPath, [BIN, 'glass', join(dir, 'm.jsonl'), '--out', join(dir, 'reports', 'glass')], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual(['m.jsonl']);
+  }, 30_000);
+});
+
+
+describe('what counts as an interruption of a child process', () => {
+  it("reads the signal from Node's error, fluent-ffmpeg's message and ffmpeg's own exit line; a crash signal is not one", () => {
+    expect(interruptingSignal(new InterruptedError('ffmpeg', 'SIGINT'))).toBe('SIGINT');
+    expect(interruptingSignal(Object.assign(new Error('Command failed'), { signal: 'SIGTERM' }))).toBe('SIGTERM');
+    expect(interruptingSignal(new Error('ffmpeg was killed with signal SIGKILL'))).toBe('SIGKILL');
+    expect(interruptingSignal(new Error('ffmpeg exited with code 255: Exiting normally, received signal 2.'))).toBe('SIGINT');
+    expect(interruptingSignal(new Error('ffmpeg exited with code 255: Exiting normally, received signal 15.'))).toBe('SIGTERM');
+    expect(interruptingSignal(new Error('ffmpeg was killed with signal SIGSEGV'))).toBeUndefined();
+    expect(interruptingSignal(Object.assign(new Error('x'), { signal: 'SIGSEGV' }))).toBeUndefined();
+    expect(interruptingSignal(new Error('utterance u1: audio a.wav: file not found'))).toBeUndefined();
+  });
 });

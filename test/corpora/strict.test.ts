@@ -138,7 +138,9 @@ describe('warnings summarised: first 20, then counts per kind', () => {
     expect(r.code).toBe(1);
     const err = r.stderr.trim().split('\n');
     expect(err).toHaveLength(21);
-    expect(err[20]).toBe('26 errors (6 not shown) by kind: audio file not found ×25, invalid utterance ×1');
+    expect(err[20]).toBe(`26 errors (6 not shown; see asrfair validate ${join(dir, 'm.jsonl')} --all) by kind: audio file not found ×25, invalid utterance ×1`);
+    const all = await cli(['validate', join(dir, 'm.jsonl'), '--all']);
+    expect(all.stderr.trim().split('\n')).toHaveLength(27);
     expect(r.stdout).toContain('0 valid utterances, 26 errors');
   });
 });

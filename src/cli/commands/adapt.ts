@@ -11,6 +11,7 @@ import { adaptHtml, adaptJson, adaptMarkdown } from '../../report/remedy.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
+import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 
 interface AdaptFlags {
@@ -96,6 +97,7 @@ export function registerAdapt(program: Command): void {
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
       const warning = groupKeyWarning(await loadManifest(suite.manifests[0]), f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
@@ -118,7 +120,9 @@ export function registerAdapt(program: Command): void {
           testAll: f.testAll,
           mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
+          onBadInput: (b) => badInput.add(b),
         });
+        badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
           { path: join(out, 'remedy.md'), data: adaptMarkdown(result) + '\n' },
           { path: join(out, 'remedy.html'), data: adaptHtml(result) },

@@ -6,7 +6,8 @@ import { join, resolve } from 'node:path';
 import { loadManifest, readLines } from '../../manifest/jsonl.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { failureCounts, glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
+import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
+import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
@@ -152,10 +153,8 @@ export function registerGlass(program: Command): void {
         if (ag) process.stdout.write(`agreement with annotations (${name}): ${ag.overall.agreed} of ${ag.overall.flagged} flagged substitutions annotated, ${ag.overall.agreed} of ${ag.overall.annotated} annotated flagged\n`);
       }
       for (const a of report.alignmentRetries?.attempts ?? []) process.stderr.write(`glass: alignment retry (${a.attempt}): ${a.recovered} of ${a.tried} recovered\n`);
-      if (report.failures.length) {
-        const counts = failureCounts(report.failures).map((c) => `${c.group} ${c.stage} ${c.count}`).join(', ');
-        process.stderr.write(`glass: ${report.failures.length} utterances failed a stage (${counts}; listed in the JSON)\n`);
-      }
+      const listing = files.find((x) => x.path.endsWith('.json'))?.path ?? files[0].path;
+      writeGlassFailures(report.failures, entries, (l) => process.stderr.write(`${l}\n`), listing);
       process.stdout.write(`wrote ${written.join(', ')}\n`);
     });
 }

@@ -85,6 +85,7 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
       const labels = flags.labels ? await loadLabelMap(flags.labels) : undefined;
       const columns = flags.map ? parseColumnMap(flags.map) : undefined;
       const warnings = new WarningSummary();
+      let written = false;
       const s = await importToManifest(format, path, {
         out: flags.output,
         labels,
@@ -96,9 +97,13 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
         includeInterviewers: flags.includeInterviewers,
         warnings,
         ...(format === 'stm' ? { importer: stmImporter({ labelKeys, ...(flags.corpusName ? { corpus: flags.corpusName } : {}) }) } : {}),
-      }).finally(() => {
-        for (const l of warnings.lines('warning: ')) process.stderr.write(`${l}\n`);
-      });
+      })
+        .then((r) => ((written = true), r))
+        .finally(() => {
+          // Audio named in the corpus but missing is listed in full by `validate` on the written manifest (when written).
+          const see = written && warnings.counts().every(([kind]) => /audio file not found/i.test(kind)) ? `asrfair validate ${flags.output} --all` : undefined;
+          for (const l of warnings.lines('warning: ', 'warning', see)) process.stderr.write(`${escapeControl(l)}\n`);
+        });
       process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
       for (const n of s.notes) process.stdout.write(`note: ${n}\n`);

@@ -14,6 +14,7 @@ import { VERSION } from '../version.ts';
 import { setupScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { InputError } from '../../manifest/errors.ts';
+import { BadInputLog } from '../../manifest/bad-input.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
@@ -154,6 +155,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
   const signals = installSignals(flags.drainSec, err);
   const runId = newRunId();
+  // Each utterance whose audio fails is named as it fails (manifest file:line, audio file), the first ten of them.
+  const badInput = new BadInputLog((l) => progress.log(l), 10, ['utterance with bad audio', 'utterances with bad audio']);
   let summary: RunCommandResult;
   try {
     summary = await runSuite({
@@ -172,8 +175,10 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       progress,
       toolVersion: VERSION,
       ...scale.runOptions(progress),
+      badInput,
     });
     if (flags.dryRun) {
+      badInput.finish(`asrfair validate ${suite.manifests.join(' ')}`);
       out(`dry run of suite ${suite.name}: ${summary.utterances} utterances × ${summary.conditions.length} condition(s) × ${summary.backends.length} backend(s); nothing was sent`);
       out(dryRunTable(summary.cells));
       return summary;
@@ -181,6 +186,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
     out(runTable(summary.cells));
     if (summary.status === 'interrupted') {
+      badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
       err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
       process.exitCode = 130;
       return summary;
@@ -192,6 +198,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r), allowIncomplete: true });
     if (exp.incomplete) err(`asrfair: the export is incomplete: ${exp.incomplete.items} of ${exp.incomplete.expected} items (${exp.incomplete.status}); its cards say so`);
     store.endRun(summary.runId, summary.status, dir);
+    badInput.finish(join(dir, 'results.jsonl'));
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);

@@ -34,9 +34,10 @@ export function registerValidate(program: Command): void {
     )
     .argument('<manifest>', 'JSONL manifest')
     .option('--no-audio-check', 'do not check that audio files exist')
+    .option('--all', 'print every error (default: the first 20, then the count of each kind)')
     .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends (text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances) and its markup convention (references with malformed sclite markup, e.g. an unclosed "{", are errors at their line)')
-    .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string }) => {
-      const errors = new WarningSummary();
+    .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string; all?: boolean }) => {
+      const errors = new WarningSummary(opts.all ? Number.POSITIVE_INFINITY : 20);
       const warnings: string[] = [];
       const backends = opts.suite ? await suiteBackends(opts.suite) : [];
       // With a suite reading sclite markup: a reference the run scorer would refuse is an error here, at its line.
@@ -86,7 +87,8 @@ export function registerValidate(program: Command): void {
           if (missing) warnings.push(`backend "${b.spec.name}": no answer for ${missing} manifest utterance(s); a run counts them as failed (all reference words deleted) and the card says how many`);
         }
       }
-      for (const l of errors.lines('', 'error')) process.stderr.write(`${escapeControl(l)}\n`);
+      const again = ['asrfair validate', manifest, ...(opts.suite ? ['--suite', opts.suite] : []), ...(opts.audioCheck ? [] : ['--no-audio-check']), '--all'].join(' ');
+      for (const l of errors.lines('', 'error', again)) process.stderr.write(`${escapeControl(l)}\n`);
       for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
       process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}, ${errors.count} errors${warnings.length ? ', warnings above' : ''}\n`);

@@ -1,0 +1,148 @@
+/**
+ * Bad input on stderr names the file and the manifest line (issue 16's left-alone defect: `asrfair run` counted a
+ * missing audio file on stderr without naming it). Real CLI, real PocketSphinx, real speechocean762 utterances.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN } from '../helpers/cli.ts';
+import { execFile } from 'node:child_process';
+import { BadInputLog } from '../../src/manifest/bad-input.ts';
+
+const SO = new URL('../../corpora/speechocean762-sample/', import.meta.url).pathname;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'asrfair-badinput-'));
+  dirs.push(d);
+  return d;
+};
+
+interface Utt {
+  id: string;
+  audio: string;
+  labels: { gender: string };
+}
+
+/** speechocean762 utterances with absolute audio paths: `female` and `male` of each gender. */
+function real(female: number, male: number): Utt[] {
+  const all = readFileSync(join(SO, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Utt);
+  const pick = (g: string, n: number) => all.filter((u) => (u.labels.gender === 'female') === (g === 'female')).slice(0, n);
+  return [...pick('female', female), ...pick('male', male)].map((u) => ({ ...u, audio: join(SO, u.audio) }));
+}
+
+function writeManifest(dir: string, utts: Utt[]): string {
+  const file = join(dir, 'm.jsonl');
+  writeFileSync(file, utts.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  return file;
+}
+
+/** Runs the CLI in `cwd`; never throws on exit ≠ 0. */
+function cli(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' }, (e, stdout, stderr) => res({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+const SUITE = 'name: bad\nmanifest: m.jsonl\ngroupBy: [gender]\nbackends:\n  - name: ps\n    type: pocketsphinx\n    options: { processes: 1 }\nqc: false\n';
+
+describe('a missing audio file is named on stderr (file and manifest line)', () => {
+  it('run: one missing audio file among three is one line naming m.jsonl:2 and the audio path; the run goes on', async () => {
+    const dir = tmp();
+    const utts = real(0, 3);
+    utts[1] = { ...utts[1], audio: join(dir, 'gone.wav') };
+    const m = writeManifest(dir, utts);
+    writeFileSync(join(dir, 'suite.yaml'), SUITE);
+    const r = await cli(dir, 'run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-gate', '--no-progress');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n').filter((l) => l.includes('gone.wav'));
+    expect(lines).toEqual([`asrfair: ${m}:2: utterance ${utts[1].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toMatch(/ps\s+clean\s+3\s+0\s+2\s+2\s+0\s+1\s+0/);
+  }, 60_000);
+
+  it('run: twelve failing utterances print ten lines, then "… and 2 more (see results.jsonl)", which lists all twelve', async () => {
+    const dir = tmp();
+    const good = real(0, 1);
+    const utts = [...good, ...Array.from({ length: 12 }, (_, i) => ({ ...good[0], id: `gone-${i + 1}`, audio: join(dir, `gone-${i + 1}.wav`) }))];
+    const m = writeManifest(dir, utts);
+    writeFileSync(join(dir, 'suite.yaml'), SUITE);
+    const r = await cli(dir, 'run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-gate', '--no-progress');
+    expect(r.code, r.stderr).toBe(0);
+    const named = r.stderr.split('\n').filter((l) => l.startsWith(`asrfair: ${m}:`));
+    expect(named).toEqual(Array.from({ length: 10 }, (_, i) => `asrfair: ${m}:${i + 2}: utterance gone-${i + 1}: audio ${join(dir, `gone-${i + 1}.wav`)}: file not found`));
+    expect(r.stderr).toContain(`asrfair: … and 2 more utterances with bad audio (see ${join(dir, 'out', 'results.jsonl')})`);
+    const failed = readFileSync(join(dir, 'out', 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; error?: string }).filter((x) => x.error);
+    expect(failed.map((x) => x.id)).toEqual(utts.slice(1).map((u) => u.id));
+    expect(failed.every((x) => /file not found/.test(x.error!))).toBe(true);
+  }, 60_000);
+
+  it('glass: a missing audio file is named with its manifest line, and the count line says where all are listed', async () => {
+    const dir = tmp();
+    const utts = real(3, 3);
+    utts[4] = { ...utts[4], audio: join(dir, 'gone\u001b[31m.wav') };
+    const m = writeManifest(dir, utts);
+    const r = await cli(dir, 'glass', m, '--group-by', 'gender', '--out', 'g', '--cache-dir', 'cache', '--no-goodness', '--no-words', '--processes', '1');
+    expect(r.code, r.stderr).toBe(0);
+    // The escape character in the file name is printed escaped, not sent to the terminal.
+    expect(r.stderr).toContain(`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone\\x1b[31m.wav')}: file not found\n`);
+    expect(r.stderr).not.toContain('\u001b');
+    expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join('g', 'confusable.json')})`);
+  }, 60_000);
+});
+
+describe('a glassbox run names a missing audio file once', () => {
+  it('the run names it (file:line), the glass box after it counts it and says where it is listed', async () => {
+    const dir = tmp();
+    const utts = real(3, 3);
+    utts[4] = { ...utts[4], audio: join(dir, 'gone.wav') };
+    const m = writeManifest(dir, utts);
+    writeFileSync(join(dir, 'suite.yaml'), SUITE.replace('name: bad\n', 'name: bad\nkind: glassbox\n'));
+    const r = await cli(dir, 'run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-gate', '--no-progress');
+    expect(r.code, r.stderr).toBe(0);
+    const named = r.stderr.split('\n').filter((l) => l.includes('gone.wav'));
+    expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
+    expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join(dir, 'out', 'glass.json')})`);
+  }, 90_000);
+});
+
+describe('import kaldi: missing audio files', () => {
+  it('names each (wav.scp:line), the first 20, then the count and where all are listed; file names escaped', async () => {
+    const dir = tmp();
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    const good = real(0, 1)[0];
+    const recs = [{ id: 'r00', path: good.audio }, ...Array.from({ length: 25 }, (_, i) => ({ id: `r${String(i + 1).padStart(2, '0')}`, path: join(dir, `gone\u001b${i + 1}.wav`) }))];
+    writeFileSync(join(data, 'wav.scp'), recs.map((r) => `${r.id} ${r.path}`).join('\n') + '\n');
+    writeFileSync(join(data, 'text'), recs.map((r) => `${r.id} hello world`).join('\n') + '\n');
+    writeFileSync(join(data, 'utt2spk'), recs.map((r) => `${r.id} s${r.id}`).join('\n') + '\n');
+    const r = await cli(dir, 'import', 'kaldi', 'data', '-o', 'm.jsonl');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.slice(0, 20)).toEqual(recs.slice(1, 21).map((x, i) => `warning: data/wav.scp:${i + 2}: audio for ${x.id} not found: ${x.path.replace('\u001b', '\\x1b')}`));
+    expect(lines[20]).toBe('25 warnings (5 not shown; see asrfair validate m.jsonl --all) by kind: Kaldi audio file not found ×25');
+    expect(r.stderr).not.toContain('\u001b');
+    // validate --all lists every one of them; without --all the first 20 and where the rest are.
+    const v = await cli(dir, 'validate', 'm.jsonl');
+    expect(v.stderr.split('\n').filter((l) => /^m\.jsonl:\d+: audio file not found/.test(l))).toHaveLength(20);
+    expect(v.stderr).toContain('25 errors (5 not shown; see asrfair validate m.jsonl --all) by kind: audio file not found ×25');
+    const all = await cli(dir, 'validate', 'm.jsonl', '--all');
+    expect(all.stderr.split('\n').filter((l) => /^m\.jsonl:\d+: audio file not found/.test(l))).toHaveLength(25);
+  }, 60_000);
+});
+
+describe('BadInputLog', () => {
+  it('dedupes the same input reported twice, caps at the limit and closes with the count', () => {
+    const out: string[] = [];
+    const log = new BadInputLog((l) => out.push(l), 2, ['bad audio file', 'bad audio files']);
+    log.add({ file: 'm.jsonl', line: 1, message: 'a' });
+    log.add({ file: 'm.jsonl', line: 1, message: 'a' });
+    log.add({ file: 'm.jsonl', line: 2, message: 'b' });
+    log.add({ file: 'm.jsonl', line: 3, message: 'c' });
+    log.add({ file: 'wav.scp', message: 'd' });
+    log.finish('out/results.jsonl');
+    expect(out).toEqual(['asrfair: m.jsonl:1: a', 'asrfair: m.jsonl:2: b', 'asrfair: … and 2 more bad audio files (see out/results.jsonl)']);
+    expect(log.count).toBe(4);
+  });
+});
