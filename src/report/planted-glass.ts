@@ -1,6 +1,6 @@
 import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules, type AccentRules, type PlantedCorpus } from '../corpora/planted/index.ts';
+import { buildPlantedCorpus, readAccentRules, type AccentRules, type PlantedCorpus, type PlantedUtterance } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
 import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
@@ -73,6 +73,11 @@ export function plantedSummary(validation: readonly EvidenceValidation[], report
   return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
 }
 
+/** JSON: the planted pairs (ground truth), the validation per kind of evidence (`validationJson`) and the glass report. */
+export function plantedGlassJson(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[]): string {
+  return JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation: validation.map((v) => validationJson(v, report)), glass: JSON.parse(confusableJson(report)) as unknown }, null, 2);
+}
+
 /**
  * One kind of evidence's validation as the JSON names it, matching the tables: `recall` and `found` are of
  * sounds (the planted pair's canonical phone flagged, whatever it was heard as); `strictRecall` and
@@ -95,10 +100,26 @@ export function validationJson(v: EvidenceValidation, report: GlassReport): Reco
   };
 }
 
-/** What the planted section's text can say beyond the corpus: the prompts read, the rules file (for rates). */
+/** What the planted section's text can say beyond the corpus: the prompts read, the rules file (for rates), whether speakers are matched. */
 export interface PlantedTextOptions {
   prompts?: string;
   rules?: AccentRules;
+  /** Speaker k has the same pitch, tempo and sentences in every group (`synth --matched-speakers`). */
+  matched?: boolean;
+}
+
+/** The planted corpus as the section needs it: groups (with their rule names and speakers) and the ground truth. */
+export type PlantedTruth = { groups: readonly { name: string; rules: readonly string[]; speakers: readonly unknown[] }[]; utterances: readonly PlantedUtterance[] };
+
+/** Groups of a ground truth read back from `planted.jsonl` (first-seen order; speakers distinct per group). */
+export function truthGroups(utterances: readonly PlantedUtterance[]): PlantedTruth['groups'] {
+  const m = new Map<string, { name: string; rules: string[]; speakers: string[] }>();
+  for (const u of utterances) {
+    const g = m.get(u.group) ?? { name: u.group, rules: u.rules, speakers: [] };
+    if (!g.speakers.includes(u.speaker)) g.speakers.push(u.speaker);
+    m.set(u.group, g);
+  }
+  return [...m.values()];
 }
 
 /** What the planted section says, before rendering: plain text, escaped by each renderer. */
@@ -126,7 +147,7 @@ function flaggedSounds(report: GlassReport, kind: EvidenceValidation['kind']): n
   return new Set(tests.filter((t) => t.flagged).map((t) => `${t.group}\u0000${t.phone}`)).size;
 }
 
-function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions): PlantedView {
+function plantedView(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions): PlantedView {
   const pairs = plantedPairs(corpus.utterances);
   const sounds = (r: GlassReport['phoneLoop'], g: string) => (r?.phones ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const goodness = (g: string) => (report.goodness ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
@@ -136,7 +157,7 @@ function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: rea
     intro:
       'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules ' +
       `(${corpus.groups.map((g) => `${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('; ')}), ` +
-      `${spk} synthetic speakers per group (pitch, tempo; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules, and each group is compared with "${report.phoneLoop?.comparison ?? ''}")` +
+      `${spk} synthetic speakers per group (pitch, tempo${opts.matched ? '; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules' : ''}), each group compared with ${report.phoneLoop?.comparison === 'rest' ? 'all the others' : `"${report.phoneLoop?.comparison ?? ''}"`}` +
       `${opts.prompts ? `, reading ${opts.prompts}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
     truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
     truthRows: corpus.groups.map((g) => {
@@ -166,7 +187,7 @@ function plantedView(corpus: PlantedCorpus, report: GlassReport, validation: rea
 const MISSED_HEADING = 'Planted sounds not flagged, with their closest test (smallest p over positions):';
 
 /** Markdown: ground truth beside the findings per group, recall/precision per kind of evidence, what was missed, then the full section. */
-export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
+export function plantedGlassMarkdown(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
   const row = (cells: readonly string[]) => `| ${cells.map(mdEsc).join(' | ')} |`;
   const lines = [
@@ -189,7 +210,7 @@ export function plantedGlassMarkdown(corpus: PlantedCorpus, report: GlassReport,
 }
 
 /** HTML page: the same planted preface as the Markdown, then the glass report's section. */
-export function plantedGlassHtml(corpus: PlantedCorpus, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
+export function plantedGlassHtml(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
   const table = (head: readonly string[], rows: readonly string[][]) =>
     `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
@@ -229,9 +250,9 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeOutputFiles([
-    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules }) },
-    { path: files[1], data: plantedGlassHtml(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules }) },
-    { path: files[2], data: JSON.stringify({ synthetic: true, groundTruth: plantedPairs(corpus.utterances), validation: validation.map((v) => validationJson(v, report)), glass: JSON.parse(confusableJson(report)) as unknown }, null, 2) },
+    { path: files[0], data: plantedGlassMarkdown(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules, matched: true }) },
+    { path: files[1], data: plantedGlassHtml(corpus, report, validation, { prompts: PROMPTS_LINE, rules: demoRules, matched: true }) },
+    { path: files[2], data: plantedGlassJson(corpus, report, validation) },
   ], 'glass report');
   return { files, validation, report, corpus };
 }

@@ -2,13 +2,17 @@ import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifes
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadManifest, readLines } from '../../manifest/jsonl.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
+import { plantedGlassHtml, plantedGlassJson, plantedGlassMarkdown, plantedSummary, truthGroups } from '../../report/planted-glass.ts';
+import { validateGlassReport } from '../../analysis/glass-validation.ts';
+import { readPlantedTruth } from '../../corpora/planted/truth.ts';
+import type { PlantedUtterance } from '../../corpora/planted/index.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
 export async function readHypotheses(file: string): Promise<Map<string, string>> {
@@ -72,6 +76,24 @@ interface GlassFlags {
   format: string;
   ciLoop: boolean;
   variants: boolean;
+  groundTruth?: string;
+}
+
+/**
+ * The ground truth of a planted corpus for the utterances of a manifest: `planted.jsonl` read and kept to
+ * `ids`. Errors (InputError/UsageError, one line): an unreadable or malformed file; no utterance of the
+ * manifest in it. A partial match is warned about on stderr (recall counts only the decoded utterances).
+ */
+function plantedTruthFor(file: string, ids: readonly string[]): PlantedUtterance[] {
+  const all = readPlantedTruth(file);
+  const want = new Set(ids);
+  const kept = all.filter((u) => want.has(u.id));
+  if (!kept.length) throw new UsageError(`${file}: none of its ${all.length} utterances is in the manifest: is it this corpus's ground truth?`);
+  const missing = ids.length - kept.length;
+  if (missing > 0 || kept.length < all.length) {
+    process.stderr.write(`asrfair: warning: ${escapeControl(`${file}: ground truth for ${kept.length} of the manifest's ${ids.length} utterances${kept.length < all.length ? ` (${all.length - kept.length} of its lines are not in the manifest)` : ''}; planted sounds are counted over those ${kept.length}`)}\n`);
+  }
+  return kept;
 }
 
 export function registerGlass(program: Command): void {
@@ -99,6 +121,7 @@ export function registerGlass(program: Command): void {
     .option('--alpha <q>', 'false discovery rate (Benjamini–Hochberg)', prob('--alpha'), 0.05)
     .option('--top <n>', 'confusions listed per group', int('--top', 1), 10)
     .option('--format <list>', 'md,html,json', 'md,html,json')
+    .option('--ground-truth <file>', 'planted accents\' ground truth (planted.jsonl of `synth --accent-rules`): also writes glass-planted.{md,html,json} with the planted sounds beside the findings, recall and precision (default: planted.jsonl beside the manifest when present)')
     .action(async (manifest: string, f: GlassFlags) => {
       const formats = f.format.split(',').map((s) => s.trim()).filter(Boolean);
       const bad = formats.filter((x) => !['md', 'html', 'json'].includes(x));
@@ -107,9 +130,14 @@ export function registerGlass(program: Command): void {
       const test: 'welch' | 'permutation' = f.test;
       // The output files are checked before the analysis: a bad --out is one line, not a lost computation.
       const names = (['md', 'html', 'json'] as const).filter((x) => formats.includes(x)).map((x) => `confusable.${x}` as const);
+      const besideManifest = join(dirname(manifest), 'planted.jsonl');
+      const truthFile = f.groundTruth ?? (existsSync(besideManifest) ? besideManifest : undefined);
+      const plantedNames = truthFile ? (['md', 'html', 'json'] as const).filter((x) => formats.includes(x)).map((x) => `glass-planted.${x}` as const) : [];
       makeOutputDir(f.out);
-      checkOutputFiles(names.map((n) => join(f.out, n)), 'glass report');
+      checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
       const entries = await loadManifest(manifest);
+      // The ground truth is read (and checked) before decoding, and kept to the manifest's utterances.
+      const truth = truthFile ? plantedTruthFor(truthFile, entries.map((e) => e.id)) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
@@ -130,11 +158,21 @@ export function registerGlass(program: Command): void {
         glass: { allphoneCi: f.ciLoop },
         confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
+        keepEvidence: truth !== undefined,
       });
       const render = { 'confusable.md': () => confusableMarkdown(report, { top: f.top }), 'confusable.html': () => confusableHtmlPage(report, { top: f.top }), 'confusable.json': () => confusableJson(report) };
       const files = names.map((n) => ({ path: join(f.out, n), data: render[n]() }));
       writeOutputFiles(files, 'glass report');
       const written = files.map((x) => x.path);
+      if (truth) {
+        const validation = validateGlassReport(report, truth);
+        const corpus = { groups: truthGroups(truth), utterances: truth };
+        const render = { 'glass-planted.md': () => plantedGlassMarkdown(corpus, report, validation), 'glass-planted.html': () => plantedGlassHtml(corpus, report, validation), 'glass-planted.json': () => plantedGlassJson(corpus, report, validation) };
+        const planted = plantedNames.map((n) => ({ path: join(f.out, n), data: render[n]() }));
+        writeOutputFiles(planted, 'glass report');
+        written.push(...planted.map((x) => x.path));
+        process.stdout.write(`${escapeControl(plantedSummary(validation, report))}\n`);
+      }
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
