@@ -148,10 +148,10 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
 
   it('refuses a voice that cannot speak phone strings, naming the rules file and line', () => {
     const rules = join(dir, 'espeak.yaml');
-    writeFileSync(rules, '# an espeak-ng voice\ngroups:\n  none: []\nvoice: en-gb-x-rp\n');
+    writeFileSync(rules, '# an espeak-ng voice\ngroups:\n  none: []\n  th: [{ rule: th-stopping, rate: 1 }]\nvoice: en-gb-x-rp\n');
     const r = cli(['--accent-rules', rules, '-o', join(dir, 'x')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^asrfair: ${rules.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4: voice "en-gb-x-rp" cannot speak phone strings`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^asrfair: ${rules.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5: voice "en-gb-x-rp" cannot speak phone strings`, 'm'));
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

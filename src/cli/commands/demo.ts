@@ -177,7 +177,7 @@ export function registerDemo(program: Command): void {
       .option('--no-planted', 'part (c): skip the glass-box section on planted accents (corpora/planted-demo, synthetic)')
       .option('--store <path>', 'SQLite run store (results are reused on rerun)', '.asrfair/store.sqlite')
       .option('--no-progress', 'no progress output'),
-  ).action(async (flags: DemoFlags) => {
+  ).action(async (flags: DemoFlags, cmd: Command) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const parts = parseParts(flags.parts);
     if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
@@ -191,7 +191,7 @@ export function registerDemo(program: Command): void {
       if (!parts.has(p.part)) continue;
       let suitePath = fileURLToPath(p.suite);
       if (p.id === 'synthetic') {
-        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
+        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log, (name) => cmd.getOptionValueSource(name) !== 'default');
         // The shipped suite names the default corpus folder; point a copy at the corpus just built.
         const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
         suite.manifest = corpus.manifest;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { synthesiseDemoCorpus } from '../../corpora/synth.ts';
-import { DEMO_VOICES } from '../../corpora/voices.ts';
+import { fileURLToPath } from 'node:url';
+import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus } from '../../corpora/synth.ts';
+import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { buildPlantedCorpus, readAccentRules } from '../../corpora/planted/index.ts';
+import { escapeControl } from '../../manifest/escape.ts';
+import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, readAccentRules } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
   out: string;
@@ -17,22 +19,56 @@ export interface SynthFlags {
   matchedSpeakers?: boolean;
 }
 
-function positiveInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${v}"`);
+/**
+ * A whole-number flag in [min, max]: decimal digits only (no sign, exponent, hex, blank), so `""`, `1e9`,
+ * `0x10` and `1.5` are refused as typed. UsageError (exit 2) naming the flag and the value.
+ */
+function wholeNumber(name: string, v: string, min: number, max: number, suffix = ''): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? `from 0 to ${max}` : `≥ ${min}`) : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be a whole number ${range}${suffix}, got "${v}"`);
+  }
   return n;
 }
+const MAX_JOBS = 1024;
+const anyCount = (name: string, v: string) => wholeNumber(name, v, 1, Number.MAX_SAFE_INTEGER);
 
-export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void) {
+/**
+ * Sentences per speaker against the prompts file: a speaker reads each sentence at most once, so a
+ * `--sentences` above the file's count is refused (UsageError); a default above it is lowered with a warning.
+ */
+function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn: (s: string) => void): number {
+  const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
+  const available = readPrompts(promptsFile).length;
+  const asked = given ? anyCount('sentences', flags.sentences) : fallback;
+  if (asked <= available) return asked;
+  if (given) throw new UsageError(`--sentences ${asked}: ${promptsFile} has ${available} sentences, and a speaker reads each at most once (use --sentences ${available} or a longer prompts file)`);
+  warn(`${promptsFile} has ${available} sentences: each speaker reads ${available} (not the default ${fallback}; --sentences sets it)`);
+  return available;
+}
+
+const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice'] as const;
+const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice' } as const;
+
+export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
   const started = Date.now();
   let lastPct = -1;
+  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  const voices = flags.voices?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (voices && voices.length === 0) throw new UsageError(`--voices names no voice (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
+  const unknown = (voices ?? []).filter((id) => !DEMO_VOICES.some((v) => v.id === id));
+  if (unknown.length) throw new UsageError(`--voices: unknown voice(s): ${unknown.join(', ')} (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
+  const speakersPerVoice = wholeNumber('speakers', flags.speakers, 1, SPEAKER_VARIANTS.length);
+  const jobs = flags.jobs !== undefined ? wholeNumber('jobs', flags.jobs, 1, MAX_JOBS) : undefined;
+  const sentencesPerSpeaker = sentencesFor(flags, given('sentences'), Number(flags.sentences), warn);
   const result = await synthesiseDemoCorpus({
     outDir: flags.out,
     promptsFile: flags.prompts,
-    voices: flags.voices?.split(',').map((s) => s.trim()).filter(Boolean),
-    speakersPerVoice: positiveInt('speakers', flags.speakers),
-    sentencesPerSpeaker: positiveInt('sentences', flags.sentences),
-    jobs: flags.jobs ? positiveInt('jobs', flags.jobs) : undefined,
+    voices,
+    speakersPerVoice,
+    sentencesPerSpeaker,
+    jobs,
     onProgress: (done, total) => {
       const pct = Math.floor((100 * done) / total);
       if (pct % 25 === 0 && pct !== lastPct) {
@@ -57,21 +93,32 @@ export function addSynthOptions(cmd: Command): Command {
     .option('--jobs <n>', 'parallel synthesis jobs (default: cores)');
 }
 
-/** `synth --accent-rules`: the planted-accent corpus (src/corpora/planted). Defaults differ from the demo's: 6 speakers, 40 sentences. */
+/**
+ * `synth --accent-rules`: the planted-accent corpus (src/corpora/planted). Defaults differ from the demo's:
+ * 6 speakers, 40 sentences. Every flag, the rules file (incl. its groups) and the prompts are checked
+ * before anything is synthesised.
+ */
 async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string) => void): Promise<void> {
   const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
-  const seed = flags.seed === undefined ? 1 : Number(flags.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, got "${flags.seed}"`);
+  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  if (flags.voices !== undefined) throw new UsageError('--voices is for the demo voices; with --accent-rules one festival voice speaks every group (--planted-voice or the rules file\'s voice:)');
+  const seed = flags.seed === undefined ? 1 : wholeNumber('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  const speakers = given('speakers') ? wholeNumber('speakers', flags.speakers, 1, MAX_PLANTED_SPEAKERS, ' with --accent-rules') : 6;
+  const jobs = flags.jobs !== undefined ? wholeNumber('jobs', flags.jobs, 1, MAX_JOBS) : undefined;
+  if (flags.sentences !== undefined && given('sentences')) anyCount('sentences', flags.sentences);
+  const rules = readAccentRules(flags.accentRules!);
+  for (const w of checkGroupDesign(rules)) warn(w);
+  const sentences = sentencesFor(flags, given('sentences'), 40, warn);
   const started = Date.now();
   const r = await buildPlantedCorpus({
-    rules: readAccentRules(flags.accentRules!),
+    rules,
     outDir: given('out') ? flags.out : 'corpora/planted',
-    speakers: given('speakers') ? positiveInt('speakers', flags.speakers) : 6,
-    sentences: given('sentences') ? positiveInt('sentences', flags.sentences) : 40,
+    speakers,
+    sentences,
     seed,
     promptsFile: flags.prompts,
     voice: flags.plantedVoice,
-    jobs: flags.jobs ? positiveInt('jobs', flags.jobs) : undefined,
+    jobs,
     matchedSpeakers: flags.matchedSpeakers === true,
     onProgress: (m) => log(`synth: ${m}`),
   });
@@ -93,6 +140,13 @@ export function registerSynth(program: Command): void {
   cmd.action(async (flags: SynthFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     if (flags.accentRules) await plantedFromFlags(flags, cmd, log);
-    else await synthFromFlags(flags, log);
+    else {
+      for (const k of PLANTED_ONLY) {
+        if (cmd.getOptionValueSource(k) === 'cli') {
+          throw new UsageError(`${FLAG[k]} only applies with --accent-rules${k === 'seed' ? ' (the demo voices are deterministic)' : ''}`);
+        }
+      }
+      await synthFromFlags(flags, log, (name) => cmd.getOptionValueSource(name) !== 'default');
+    }
   });
 }
