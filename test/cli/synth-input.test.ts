@@ -114,6 +114,10 @@ describe('synth: every numeric flag, both modes, refused before synthesis', () =
     const d = await synth(['--accent-rules', join(dir, 'good.yaml'), '-o', join(dir, 'm4'), '--voices', 'fliteslt']);
     expect(d.stderr.trim()).toBe('asrfair: --voices is for the demo voices; with --accent-rules one festival voice speaks every group (--planted-voice or the rules file\'s voice:)');
     expect(d.status).toBe(2);
+    // An empty --accent-rules is not the demo mode.
+    const e = await synth(['--accent-rules', '', '-o', join(dir, 'm5'), '--voices', 'fliteslt', '--sentences', '1']);
+    expect(e.stderr.trim()).toBe('asrfair: --accent-rules needs a rules file (YAML), got ""');
+    expect(existsSync(join(dir, 'm5', 'manifest.jsonl'))).toBe(false);
   });
 
   it('unknown or empty --voices: one line, exit 2', async () => {

@@ -86,11 +86,11 @@ export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void
 
 export function addSynthOptions(cmd: Command): Command {
   return cmd
-    .option('--prompts <file>', 'prompt sentences, one a line (default: Harvard lists 1-4)')
+    .option('--prompts <file>', 'prompt sentences, one a line, # comments (default: Harvard lists 1-4); a missing file or one without a sentence is refused')
     .option('--voices <ids>', `comma-separated voice ids (default: all: ${DEMO_VOICES.map((v) => v.id).join(',')})`)
-    .option('--speakers <n>', 'synthetic speakers per voice (pitch/tempo variants, max 4); per group with --accent-rules (max 24)', '3')
-    .option('--sentences <n>', 'sentences per speaker', '8')
-    .option('--jobs <n>', 'parallel synthesis jobs (default: cores)');
+    .option('--speakers <n>', 'synthetic speakers per voice (pitch/tempo variants, 1-4); per group with --accent-rules (1-24, default 6)', '3')
+    .option('--sentences <n>', 'sentences per speaker (default 8; 40 with --accent-rules). A speaker reads each prompt at most once: more than the prompts file holds is refused, and a default above it is lowered to the file\'s count with a warning', '8')
+    .option('--jobs <n>', 'parallel synthesis jobs, 1-1024 (default: cores)');
 }
 
 /**
@@ -133,13 +133,16 @@ export function registerSynth(program: Command): void {
       .description('Synthesise the multi-accent demo corpus (TTS voices with documented accents → 16 kHz WAV + manifest), or with --accent-rules a planted-accent corpus with ground truth')
       .option('-o, --out <dir>', 'output folder (default corpora/demo; corpora/planted with --accent-rules)', 'corpora/demo'),
   )
-    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40)')
-    .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws', '1')
+    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40). At least 2 groups (one alone is refused); a null group (none: []) is the reference the validation compares with (warned when missing); a custom from/to rule needs a name that is not a built-in\'s')
+    .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws (whole number >= 0)', '1')
     .option('--matched-speakers', 'with --accent-rules: speaker k has the same pitch and tempo in every group (label speaker_profile), so groups differ only by their rules')
     .option('--planted-voice <name>', 'with --accent-rules: festival voice (default: the rules file\'s voice, else cmu_us_slt_arctic_hts)');
   cmd.action(async (flags: SynthFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
-    if (flags.accentRules) await plantedFromFlags(flags, cmd, log);
+    if (flags.accentRules !== undefined) {
+      if (flags.accentRules.trim() === '') throw new UsageError('--accent-rules needs a rules file (YAML), got ""');
+      await plantedFromFlags(flags, cmd, log);
+    }
     else {
       for (const k of PLANTED_ONLY) {
         if (cmd.getOptionValueSource(k) === 'cli') {
