@@ -43,6 +43,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'asrfair-synth-input-'));
   file('good.yaml', 'groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n');
   file('two.txt', '# two prompts\nThe birch canoe slid on the smooth planks.\nGlue the sheet to the dark blue background.\n');
+  file('oov.txt', 'The birch canoe slid on the smooth planks.\n# a word CMUdict lacks\nThe zzyzx sheet is smooth.\n');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -151,6 +152,17 @@ describe('synth: prompts files', () => {
     expect(existsSync(join(dir, 'q3', 'manifest.jsonl'))).toBe(false);
   });
 
+  it('--accent-rules: a prompt word festival would not speak as written (digits, letters beyond a-z) names the file and line', async () => {
+    const digits = file('digits.txt', '# numbers\nThe birch canoe slid on the smooth planks.\nRoom 101 is smooth.\n');
+    const a = await synth(['--accent-rules', join(dir, 'good.yaml'), '-o', join(dir, 'dg'), '--prompts', digits, '--sentences', '1']);
+    expect(a.stderr.trim()).toBe(`asrfair: ${digits}:3: "101": a planted corpus speaks only the letters a-z and ' as written (write numbers and other signs as words), so the reference would hold a word never spoken`);
+    expect(a.status).toBe(2);
+    const accents = file('accents.txt', 'A naïve café.\n');
+    const b = await synth(['--accent-rules', join(dir, 'good.yaml'), '-o', join(dir, 'ac'), '--prompts', accents, '--sentences', '1']);
+    expect(b.stderr.trim()).toMatch(new RegExp(`^asrfair: ${esc(accents)}:1: "naïve": a planted corpus speaks only`));
+    expect(existsSync(join(dir, 'ac', 'manifest.jsonl'))).toBe(false);
+  });
+
   it.each(modes)('%s: --sentences above the prompts file\'s sentences is refused (a speaker never reads a sentence twice)', async (_, mode) => {
     const args = mode.filter((a) => a !== '--sentences' && a !== '1').map((a) => (a === 'good.yaml' ? join(dir, a) : a));
     const two = join(dir, 'two.txt');
@@ -182,12 +194,13 @@ describe('synth --accent-rules: the rules file says exactly what is planted', ()
   it('without a null group: one warning line naming the file; custom rules, contexts and rates appear in planted_rules and the README; default sentences above the prompts: one warning', async () => {
     const rules = file('nonull.yaml', 'groups:\n  f:\n    - { rule: th-fronting, from: TH, to: F, rate: 0.5, context: { position: initial } }\n  th: [{ rule: th-stopping, rate: 1 }]\n');
     const out = join(dir, 'r3');
-    const two = join(dir, 'two.txt');
+    const two = join(dir, 'oov.txt');
     const r = await synth(['--accent-rules', rules, '-o', out, '--speakers', '1', '--prompts', two]);
     expect(r.status).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('asrfair: warning:'));
     expect(warnings).toEqual([
       `asrfair: warning: ${rules}: no null group (a group with no rules, e.g. none: []): the planted validation and glass --reference-group compare each accent with the null group; without one each group is compared with all the others, which carry their own planted rules`,
+      `asrfair: warning: ${two}: 1 of 13 prompt words not in CMUdict (zzyzx): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`,
       `asrfair: warning: ${two} has 2 sentences: each speaker reads 2 (not the default 40; --sentences sets it)`,
     ]);
     const m = await loadManifest(join(out, 'manifest.jsonl'));

@@ -4,7 +4,7 @@ import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus } from '../../corpor
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { escapeControl } from '../../manifest/escape.ts';
-import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, readAccentRules } from '../../corpora/planted/index.ts';
+import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, readAccentRules } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
   out: string;
@@ -108,6 +108,12 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
   if (flags.sentences !== undefined && given('sentences')) anyCount('sentences', flags.sentences);
   const rules = readAccentRules(flags.accentRules!);
   for (const w of checkGroupDesign(rules)) warn(w);
+  const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
+  const pc = checkPlantedPrompts(promptsFile);
+  if (pc.notInDictionary > 0) {
+    const some = pc.notInDictionaryWords.slice(0, 8).join(', ') + (pc.notInDictionaryWords.length > 8 ? ', …' : '');
+    warn(`${promptsFile}: ${pc.notInDictionary} of ${pc.words} prompt words not in CMUdict (${some}): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`);
+  }
   const sentences = sentencesFor(flags, given('sentences'), 40, warn);
   const started = Date.now();
   const r = await buildPlantedCorpus({

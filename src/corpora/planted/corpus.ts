@@ -10,7 +10,8 @@ import pLimit from 'p-limit';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { writeManifest } from '../../manifest/jsonl.ts';
 import type { Utterance } from '../../manifest/schema.ts';
-import { HARVARD_PROMPTS, readPrompts } from '../synth.ts';
+import { HARVARD_PROMPTS } from '../synth.ts';
+import { checkPlantedPrompts } from './prompts.ts';
 import { promptWords, stressedDictionary } from './cmudict.ts';
 import type { AccentRules } from './config.ts';
 import { DEFAULT_PLANTED_VOICE, festivalStress, festivalVoices, speakPhones, withStress, type PhoneUtterance } from './festival.ts';
@@ -117,7 +118,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   }
   const nSpk = opts.speakers ?? 6;
   if (!Number.isInteger(nSpk) || nSpk < 1 || nSpk > MAX_PLANTED_SPEAKERS) throw new UsageError(`speakers per group must be 1–${MAX_PLANTED_SPEAKERS}, got ${nSpk}`);
-  const prompts = readPrompts(opts.promptsFile ?? HARVARD_PROMPTS);
+  const { prompts } = checkPlantedPrompts(opts.promptsFile ?? HARVARD_PROMPTS);
   const perSpk = Math.min(opts.sentences ?? 40, prompts.length);
   if (!Number.isInteger(perSpk) || perSpk < 1) throw new UsageError(`sentences per speaker must be a whole number ≥ 1, got ${opts.sentences}`);
   const seed = opts.seed ?? 1;

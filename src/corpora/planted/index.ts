@@ -13,3 +13,4 @@ export {
   type PlantedUtterance,
   type PlantedWord,
 } from './corpus.ts';
+export { checkPlantedPrompts, type PlantedPromptCheck } from './prompts.ts';
