@@ -202,7 +202,10 @@ describe('synth --accent-rules: the rules file says exactly what is planted', ()
       `asrfair: warning: ${rules}: no null group (a group with no rules, e.g. none: []): the planted validation and glass --reference-group compare each accent with the null group; without one each group is compared with all the others, which carry their own planted rules`,
       `asrfair: warning: ${two}: 1 of 13 prompt words not in CMUdict (zzyzx): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`,
       `asrfair: warning: ${two} has 2 sentences: each speaker reads 2 (not the default 40; --sentences sets it)`,
+      // No TH in these prompts: the group is a null group in all but name.
+      `asrfair: warning: ${rules}: group f: its rules (th-fronting (TH → F; position initial; rate 0.5)) rewrote no phone in these prompts, so it differs from a null group in name only`,
     ]);
+    expect(r.stderr).toContain('synth: group th: th-stopping, 1 speakers, 5 phones rewritten'); // the, the, smooth; the, smooth (DH)
     const m = await loadManifest(join(out, 'manifest.jsonl'));
     expect(m.length).toBe(4);
     expect(m.find((e) => e.labels.accent === 'f')!.labels.planted_rules).toBe('th-fronting (TH → F; position initial; rate 0.5)');

@@ -123,6 +123,7 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
     const out = join(dir, 'c');
     const r = cli(['--accent-rules', join(dir, 'rules.yaml'), '-o', out, '--speakers', '2', '--sentences', '2', '--seed', '3']);
     expect(r.stderr).toContain('synth: group none: no rules (null group), 2 speakers');
+    expect(r.stderr).toMatch(/synth: group th: th-stopping, 2 speakers, [1-9]\d* phones rewritten/);
     expect(r.status).toBe(0);
     const m = await loadManifest(join(out, 'manifest.jsonl'));
     expect(m.length).toBe(8);
