@@ -96,6 +96,7 @@ describe('accent-rules file errors name the file and line', () => {
     expect(bad('groups:\n  a:\n    - { rule: th-stopping, rate: 1 }\n    - { rule: th-stopping, rate: 0.5 }\n')).toMatch(
       /^rules\.yaml:4: groups\.a\[1\]: repeats groups\.a\[0\] \(th-stopping\): a phone is rewritten at most once, so a repeat only changes the first entry's effective rate/,
     );
+    expect(bad('groups:\n  a:\n    - { rule: th-stopping, rate: 1, context: { after: [] } }\n')).toBe('rules.yaml:3: groups.a[0].context.after: an empty list: the rule could never apply');
     // The same built-in in two contexts is two rules.
     expect(parseAccentRules('groups:\n  a:\n    - { rule: th-stopping, rate: 1, context: { position: initial } }\n    - { rule: th-stopping, rate: 0.5 }\n', 'r.yaml').groups[0].rules.length).toBe(2);
   });

@@ -51,6 +51,12 @@ function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn:
 const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice'] as const;
 const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice' } as const;
 
+/**
+ * `synth` without --accent-rules (also part (c) of `demo`): checks every flag and the prompts file before
+ * anything is spoken (UsageError/InputError: one line, exit 2), then synthesises the demo corpus.
+ * `given(name)`: whether the user set the flag (a default `--sentences` above the prompts is lowered with a
+ * warning, a given one is refused); defaults to "all given".
+ */
 export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
   const started = Date.now();
   let lastPct = -1;

@@ -32,8 +32,8 @@ const RuleSchema = z
     context: z
       .object({
         position: z.enum(['initial', 'medial', 'final', 'any']).optional(),
-        before: z.array(contextPhone).optional(),
-        after: z.array(contextPhone).optional(),
+        before: z.array(contextPhone).min(1, 'an empty list: the rule could never apply').optional(),
+        after: z.array(contextPhone).min(1, 'an empty list: the rule could never apply').optional(),
       })
       .strict()
       .optional(),
