@@ -63,6 +63,16 @@ describe('synth: the two internal errors a fresh user met (real binary)', () => 
   });
 });
 
+describe('demo: part (c)\'s synth flags are checked before part (a) runs', () => {
+  it('--speakers 9 is refused at once, nothing written', () => {
+    const cwd = mkdtempSync(join(dir, 'demo-'));
+    const r = spawnSync(process.execPath, [join(root, 'bin/asrfair.mjs'), 'demo', '--parts', 'a,c', '--speakers', '9', '--no-progress'], { encoding: 'utf8', cwd });
+    expect(r.stderr.trim()).toBe('asrfair: --speakers must be a whole number from 1 to 4, got "9"');
+    expect(r.status).toBe(2);
+    expect(existsSync(join(cwd, 'reports', 'demo', 'latest', 'real-vendors'))).toBe(false);
+  });
+});
+
 describe('synth: every numeric flag, both modes, refused before synthesis', () => {
   // Demo mode: one voice, one sentence, so a flag that slipped through would cost seconds, not minutes.
   const demo = ['--voices', 'fliteslt', '--sentences', '1', '-o'];

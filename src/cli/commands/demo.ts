@@ -4,7 +4,7 @@ import { resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
+import { addSynthOptions, demoSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
 import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
@@ -180,6 +180,8 @@ export function registerDemo(program: Command): void {
   ).action(async (flags: DemoFlags, cmd: Command) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const parts = parseParts(flags.parts);
+    // Part (c)'s synth flags are checked now, not after parts (a) and (b) have run (warnings come with part c).
+    if (parts.has('c')) demoSynthOptions({ ...flags, out: flags.corpus }, (name) => cmd.getOptionValueSource(name) !== 'default', () => {});
     if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus } from '../../corpora/synth.ts';
+import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions } from '../../corpora/synth.ts';
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { escapeControl } from '../../manifest/escape.ts';
@@ -52,15 +52,12 @@ const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice'] as const;
 const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice' } as const;
 
 /**
- * `synth` without --accent-rules (also part (c) of `demo`): checks every flag and the prompts file before
- * anything is spoken (UsageError/InputError: one line, exit 2), then synthesises the demo corpus.
- * `given(name)`: whether the user set the flag (a default `--sentences` above the prompts is lowered with a
- * warning, a given one is refused); defaults to "all given".
+ * The demo corpus's options from `synth`'s flags, checked (UsageError/InputError: one line, exit 2) without
+ * synthesising anything, so `demo` can refuse bad flags before its first part. `given(name)`: whether the
+ * user set the flag (a default `--sentences` above the prompts is lowered with a warning via `warn`, a given
+ * one is refused).
  */
-export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
-  const started = Date.now();
-  let lastPct = -1;
-  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+export function demoSynthOptions(flags: SynthFlags, given: (name: string) => boolean, warn: (s: string) => void): Omit<SynthOptions, 'outDir' | 'onProgress'> {
   const voices = flags.voices?.split(',').map((s) => s.trim()).filter(Boolean);
   if (voices && voices.length === 0) throw new UsageError(`--voices names no voice (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
   const unknown = (voices ?? []).filter((id) => !DEMO_VOICES.some((v) => v.id === id));
@@ -68,13 +65,21 @@ export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void
   const speakersPerVoice = wholeNumber('speakers', flags.speakers, 1, SPEAKER_VARIANTS.length);
   const jobs = flags.jobs !== undefined ? wholeNumber('jobs', flags.jobs, 1, MAX_JOBS) : undefined;
   const sentencesPerSpeaker = sentencesFor(flags, given('sentences'), Number(flags.sentences), warn);
+  return { promptsFile: flags.prompts, voices, speakersPerVoice, sentencesPerSpeaker, jobs };
+}
+
+/**
+ * `synth` without --accent-rules (also part (c) of `demo`): checks every flag and the prompts file before
+ * anything is spoken (see `demoSynthOptions`), then synthesises the demo corpus. `given` defaults to "all given".
+ */
+export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
+  const started = Date.now();
+  let lastPct = -1;
+  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  const options = demoSynthOptions(flags, given, warn);
   const result = await synthesiseDemoCorpus({
+    ...options,
     outDir: flags.out,
-    promptsFile: flags.prompts,
-    voices,
-    speakersPerVoice,
-    sentencesPerSpeaker,
-    jobs,
     onProgress: (done, total) => {
       const pct = Math.floor((100 * done) / total);
       if (pct % 25 === 0 && pct !== lastPct) {
