@@ -1,4 +1,6 @@
-import { makeOutputDir } from '../manifest/output.ts';
+import { FS_REASONS, makeOutputDir } from '../manifest/output.ts';
+import { InputError, UsageError } from '../manifest/errors.ts';
+import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -39,11 +41,25 @@ export interface SynthResult {
   synthesised: number;
 }
 
+/**
+ * Prompt sentences: one a line, blank lines and `#` comments skipped. InputError naming the file when it
+ * cannot be read or holds no sentence.
+ */
 export function readPrompts(file: string | URL): string[] {
-  return readFileSync(file, 'utf8')
+  const name = typeof file === 'string' ? file : fileURLToPath(file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    throw new InputError(name, undefined, `cannot read the prompts file (${FS_REASONS[code] ?? (code || (e as Error).message)})`);
+  }
+  const prompts = text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
+  if (prompts.length === 0) throw new InputError(name, undefined, 'no prompt sentences (one sentence a line; lines starting with # are comments)');
+  return prompts;
 }
 
 /** Speaks `text` with one voice into a raw WAV at the engine's own rate. */
@@ -73,9 +89,10 @@ export async function synthesiseDemoCorpus(opts: SynthOptions): Promise<SynthRes
   const voices = opts.voices ? DEMO_VOICES.filter((v) => opts.voices!.includes(v.id)) : DEMO_VOICES;
   if (opts.voices) {
     const unknown = opts.voices.filter((id) => !DEMO_VOICES.some((v) => v.id === id));
-    if (unknown.length) throw new Error(`unknown voice(s): ${unknown.join(', ')} (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
+    if (unknown.length) throw new UsageError(`unknown voice(s): ${unknown.join(', ')} (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
   }
-  const nSpk = Math.min(opts.speakersPerVoice ?? 3, SPEAKER_VARIANTS.length);
+  const nSpk = opts.speakersPerVoice ?? 3;
+  if (!Number.isInteger(nSpk) || nSpk < 1 || nSpk > SPEAKER_VARIANTS.length) throw new UsageError(`speakers per voice must be 1–${SPEAKER_VARIANTS.length} (the speaker variants), got ${nSpk}`);
   const perSpk = Math.min(opts.sentencesPerSpeaker ?? 8, prompts.length);
   const outDir = resolve(opts.outDir);
   const audioDir = join(outDir, 'audio');

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyRules, buildPlantedCorpus, parseAccentRules, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
+import { applyRules, buildPlantedCorpus, parseAccentRules, ruleDescription, ruleLabel, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
 import { stressedDictionary } from '../../src/corpora/planted/cmudict.ts';
 import { withStress } from '../../src/corpora/planted/festival.ts';
 import { loadManifest } from '../../src/manifest/jsonl.ts';
@@ -86,6 +86,28 @@ describe('accent-rules file errors name the file and line', () => {
       { name: 'none', rules: [] },
     ]);
   });
+  it('a built-in name never labels a custom rewrite; a rule name is one plain token; no identity or repeated rule', () => {
+    expect(bad('groups:\n  a: []\n  b:\n    - { rule: th-stopping, from: V, to: F, rate: 0.5 }\n')).toBe(
+      'rules.yaml:4: groups.b[0].rule: "th-stopping" is a built-in rule (TH → T, DH → D); a custom substitution (from/to) needs a name of its own, e.g. "v-f"',
+    );
+    expect(bad('groups:\n  a:\n    - rule: V-W\n      from: V\n      to: F\n      rate: 1\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: "V-W" is a built-in rule \(V → W\)/);
+    expect(bad('groups:\n  a:\n    - { rule: "v,f", from: V, to: F, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: rule names are letters, digits, - and _/);
+    expect(bad('groups:\n  a:\n    - { rule: same, from: V, to: V, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: `to` is the same phone as `from` \(nothing would be planted\)/);
+    expect(bad('groups:\n  a:\n    - { rule: th-stopping, rate: 1 }\n    - { rule: th-stopping, rate: 0.5 }\n')).toMatch(
+      /^rules\.yaml:4: groups\.a\[1\]: repeats groups\.a\[0\] \(th-stopping\): a phone is rewritten at most once, so a repeat only changes the first entry's effective rate/,
+    );
+    expect(bad('groups:\n  a:\n    - { rule: th-stopping, rate: 1, context: { after: [] } }\n')).toBe('rules.yaml:3: groups.a[0].context.after: an empty list: the rule could never apply');
+    // The same built-in in two contexts is two rules.
+    expect(parseAccentRules('groups:\n  a:\n    - { rule: th-stopping, rate: 1, context: { position: initial } }\n    - { rule: th-stopping, rate: 0.5 }\n', 'r.yaml').groups[0].rules.length).toBe(2);
+  });
+  it('labels say what a rule rewrites, where and how often', () => {
+    expect(ruleLabel({ rule: 'th-stopping', rate: 1 })).toBe('th-stopping');
+    expect(ruleLabel({ rule: 'th-stopping', rate: 0.5 })).toBe('th-stopping (rate 0.5)');
+    expect(ruleLabel({ rule: 'pin-pen-merger', rate: 1, context: { position: 'medial' } })).toBe('pin-pen-merger (position medial)');
+    expect(ruleLabel({ rule: 'drop-t', from: 'T', to: '-', rate: 1, context: { before: ['#'], after: ['S', 'N'] } })).toBe('drop-t (T deleted; before #; after S N)');
+    expect(ruleDescription({ rule: 'v-f', from: 'V', to: 'F', rate: 0.25, context: { position: 'final' } })).toBe('v-f: V → F, word-final only, rate 0.25 per eligible phone');
+    expect(ruleDescription({ rule: 'h-dropping', rate: 1 })).toBe('h-dropping: HH deleted, rate 1 per eligible phone');
+  });
 });
 
 describe('asrfair synth --accent-rules (festival + sox)', () => {
@@ -102,6 +124,7 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
     const out = join(dir, 'c');
     const r = cli(['--accent-rules', join(dir, 'rules.yaml'), '-o', out, '--speakers', '2', '--sentences', '2', '--seed', '3']);
     expect(r.stderr).toContain('synth: group none: no rules (null group), 2 speakers');
+    expect(r.stderr).toMatch(/synth: group th: th-stopping, 2 speakers, [1-9]\d* phones rewritten/);
     expect(r.status).toBe(0);
     const m = await loadManifest(join(out, 'manifest.jsonl'));
     expect(m.length).toBe(8);
@@ -127,10 +150,10 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
 
   it('refuses a voice that cannot speak phone strings, naming the rules file and line', () => {
     const rules = join(dir, 'espeak.yaml');
-    writeFileSync(rules, '# an espeak-ng voice\ngroups:\n  none: []\nvoice: en-gb-x-rp\n');
+    writeFileSync(rules, '# an espeak-ng voice\ngroups:\n  none: []\n  th: [{ rule: th-stopping, rate: 1 }]\nvoice: en-gb-x-rp\n');
     const r = cli(['--accent-rules', rules, '-o', join(dir, 'x')]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`^asrfair: ${rules.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:4: voice "en-gb-x-rp" cannot speak phone strings`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`^asrfair: ${rules.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5: voice "en-gb-x-rp" cannot speak phone strings`, 'm'));
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 

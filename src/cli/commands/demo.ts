@@ -4,7 +4,7 @@ import { resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { addSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
+import { addSynthOptions, demoSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
 import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
@@ -181,9 +181,11 @@ export function registerDemo(program: Command): void {
       .option('--no-planted', 'part (c): skip the glass-box section on planted accents (corpora/planted-demo, synthetic)')
       .option('--store <path>', 'SQLite run store (results are reused on rerun)', '.asrfair/store.sqlite')
       .option('--no-progress', 'no progress output'),
-  ).action(async (flags: DemoFlags) => {
+  ).action(async (flags: DemoFlags, cmd: Command) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const parts = parseParts(flags.parts);
+    // Part (c)'s synth flags are checked now, not after parts (a) and (b) have run (warnings come with part c).
+    if (parts.has('c')) demoSynthOptions({ ...flags, out: flags.corpus }, (name) => cmd.getOptionValueSource(name) !== 'default', () => {});
     if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
@@ -195,7 +197,7 @@ export function registerDemo(program: Command): void {
       if (!parts.has(p.part)) continue;
       let suitePath = fileURLToPath(p.suite);
       if (p.id === 'synthetic') {
-        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log);
+        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log, (name) => cmd.getOptionValueSource(name) !== 'default');
         // The shipped suite names the default corpus folder; point a copy at the corpus just built.
         const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
         suite.manifest = corpus.manifest;

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import { synthesiseDemoCorpus } from '../../corpora/synth.ts';
-import { DEMO_VOICES } from '../../corpora/voices.ts';
+import { fileURLToPath } from 'node:url';
+import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions } from '../../corpora/synth.ts';
+import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { buildPlantedCorpus, readAccentRules } from '../../corpora/planted/index.ts';
+import { escapeControl } from '../../manifest/escape.ts';
+import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, readAccentRules } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
   out: string;
@@ -17,22 +19,67 @@ export interface SynthFlags {
   matchedSpeakers?: boolean;
 }
 
-function positiveInt(name: string, v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive whole number, got "${v}"`);
+/**
+ * A whole-number flag in [min, max]: decimal digits only (no sign, exponent, hex, blank), so `""`, `1e9`,
+ * `0x10` and `1.5` are refused as typed. UsageError (exit 2) naming the flag and the value.
+ */
+function wholeNumber(name: string, v: string, min: number, max: number, suffix = ''): number {
+  const n = /^\d+$/.test(v.trim()) ? Number(v.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? (min === 0 ? `from 0 to ${max}` : `≥ ${min}`) : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be a whole number ${range}${suffix}, got "${v}"`);
+  }
   return n;
 }
+const MAX_JOBS = 1024;
+const anyCount = (name: string, v: string) => wholeNumber(name, v, 1, Number.MAX_SAFE_INTEGER);
 
-export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void) {
+/**
+ * Sentences per speaker against the prompts file: a speaker reads each sentence at most once, so a
+ * `--sentences` above the file's count is refused (UsageError); a default above it is lowered with a warning.
+ */
+function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn: (s: string) => void): number {
+  const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
+  const available = readPrompts(promptsFile).length;
+  const asked = given ? anyCount('sentences', flags.sentences) : fallback;
+  if (asked <= available) return asked;
+  if (given) throw new UsageError(`--sentences ${asked}: ${promptsFile} has ${available} sentences, and a speaker reads each at most once (use --sentences ${available} or a longer prompts file)`);
+  warn(`${promptsFile} has ${available} sentences: each speaker reads ${available} (not the default ${fallback}; --sentences sets it)`);
+  return available;
+}
+
+const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice'] as const;
+const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice' } as const;
+
+/**
+ * The demo corpus's options from `synth`'s flags, checked (UsageError/InputError: one line, exit 2) without
+ * synthesising anything, so `demo` can refuse bad flags before its first part. `given(name)`: whether the
+ * user set the flag (a default `--sentences` above the prompts is lowered with a warning via `warn`, a given
+ * one is refused).
+ */
+export function demoSynthOptions(flags: SynthFlags, given: (name: string) => boolean, warn: (s: string) => void): Omit<SynthOptions, 'outDir' | 'onProgress'> {
+  const voices = flags.voices?.split(',').map((s) => s.trim()).filter(Boolean);
+  if (voices && voices.length === 0) throw new UsageError(`--voices names no voice (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
+  const unknown = (voices ?? []).filter((id) => !DEMO_VOICES.some((v) => v.id === id));
+  if (unknown.length) throw new UsageError(`--voices: unknown voice(s): ${unknown.join(', ')} (known: ${DEMO_VOICES.map((v) => v.id).join(', ')})`);
+  const speakersPerVoice = wholeNumber('speakers', flags.speakers, 1, SPEAKER_VARIANTS.length);
+  const jobs = flags.jobs !== undefined ? wholeNumber('jobs', flags.jobs, 1, MAX_JOBS) : undefined;
+  const sentencesPerSpeaker = sentencesFor(flags, given('sentences'), Number(flags.sentences), warn);
+  return { promptsFile: flags.prompts, voices, speakersPerVoice, sentencesPerSpeaker, jobs };
+}
+
+/**
+ * `synth` without --accent-rules (also part (c) of `demo`): checks every flag and the prompts file before
+ * anything is spoken (see `demoSynthOptions`), then synthesises the demo corpus. `given` defaults to "all given".
+ */
+export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
   const started = Date.now();
   let lastPct = -1;
+  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  const options = demoSynthOptions(flags, given, warn);
   const result = await synthesiseDemoCorpus({
+    ...options,
     outDir: flags.out,
-    promptsFile: flags.prompts,
-    voices: flags.voices?.split(',').map((s) => s.trim()).filter(Boolean),
-    speakersPerVoice: positiveInt('speakers', flags.speakers),
-    sentencesPerSpeaker: positiveInt('sentences', flags.sentences),
-    jobs: flags.jobs ? positiveInt('jobs', flags.jobs) : undefined,
     onProgress: (done, total) => {
       const pct = Math.floor((100 * done) / total);
       if (pct % 25 === 0 && pct !== lastPct) {
@@ -50,32 +97,53 @@ export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void
 
 export function addSynthOptions(cmd: Command): Command {
   return cmd
-    .option('--prompts <file>', 'prompt sentences, one a line (default: Harvard lists 1-4)')
+    .option('--prompts <file>', 'prompt sentences, one a line, # comments (default: Harvard lists 1-4); a missing file or one without a sentence is refused')
     .option('--voices <ids>', `comma-separated voice ids (default: all: ${DEMO_VOICES.map((v) => v.id).join(',')})`)
-    .option('--speakers <n>', 'synthetic speakers per voice (pitch/tempo variants, max 4); per group with --accent-rules (max 24)', '3')
-    .option('--sentences <n>', 'sentences per speaker', '8')
-    .option('--jobs <n>', 'parallel synthesis jobs (default: cores)');
+    .option('--speakers <n>', 'synthetic speakers per voice (pitch/tempo variants, 1-4); per group with --accent-rules (1-24, default 6)', '3')
+    .option('--sentences <n>', 'sentences per speaker (default 8; 40 with --accent-rules). A speaker reads each prompt at most once: more than the prompts file holds is refused, and a default above it is lowered to the file\'s count with a warning', '8')
+    .option('--jobs <n>', 'parallel synthesis jobs, 1-1024 (default: cores)');
 }
 
-/** `synth --accent-rules`: the planted-accent corpus (src/corpora/planted). Defaults differ from the demo's: 6 speakers, 40 sentences. */
+/**
+ * `synth --accent-rules`: the planted-accent corpus (src/corpora/planted). Defaults differ from the demo's:
+ * 6 speakers, 40 sentences. Every flag, the rules file (incl. its groups) and the prompts are checked
+ * before anything is synthesised.
+ */
 async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string) => void): Promise<void> {
   const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
-  const seed = flags.seed === undefined ? 1 : Number(flags.seed);
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number ≥ 0, got "${flags.seed}"`);
+  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  if (flags.voices !== undefined) throw new UsageError('--voices is for the demo voices; with --accent-rules one festival voice speaks every group (--planted-voice or the rules file\'s voice:)');
+  const seed = flags.seed === undefined ? 1 : wholeNumber('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+  const speakers = given('speakers') ? wholeNumber('speakers', flags.speakers, 1, MAX_PLANTED_SPEAKERS, ' with --accent-rules') : 6;
+  const jobs = flags.jobs !== undefined ? wholeNumber('jobs', flags.jobs, 1, MAX_JOBS) : undefined;
+  if (flags.sentences !== undefined && given('sentences')) anyCount('sentences', flags.sentences);
+  const rules = readAccentRules(flags.accentRules!);
+  for (const w of checkGroupDesign(rules)) warn(w);
+  const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
+  const pc = checkPlantedPrompts(promptsFile);
+  if (pc.notInDictionary > 0) {
+    const some = pc.notInDictionaryWords.slice(0, 8).join(', ') + (pc.notInDictionaryWords.length > 8 ? ', …' : '');
+    warn(`${promptsFile}: ${pc.notInDictionary} of ${pc.words} prompt words not in CMUdict (${some}): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`);
+  }
+  const sentences = sentencesFor(flags, given('sentences'), 40, warn);
   const started = Date.now();
   const r = await buildPlantedCorpus({
-    rules: readAccentRules(flags.accentRules!),
+    rules,
     outDir: given('out') ? flags.out : 'corpora/planted',
-    speakers: given('speakers') ? positiveInt('speakers', flags.speakers) : 6,
-    sentences: given('sentences') ? positiveInt('sentences', flags.sentences) : 40,
+    speakers,
+    sentences,
     seed,
     promptsFile: flags.prompts,
     voice: flags.plantedVoice,
-    jobs: flags.jobs ? positiveInt('jobs', flags.jobs) : undefined,
+    jobs,
     matchedSpeakers: flags.matchedSpeakers === true,
     onProgress: (m) => log(`synth: ${m}`),
   });
-  for (const g of r.groups) log(`synth: group ${g.name}: ${g.rules.length ? g.rules.join(', ') : 'no rules (null group)'}, ${g.speakers.length} speakers`);
+  for (const g of r.groups) {
+    const rewritten = r.utterances.filter((u) => u.group === g.name).reduce((n, u) => n + u.words.reduce((m, w) => m + w.applied.length, 0), 0);
+    log(`synth: group ${g.name}: ${g.rules.length ? `${g.rules.join(', ')}, ${g.speakers.length} speakers, ${rewritten} phones rewritten` : `no rules (null group), ${g.speakers.length} speakers`}`);
+    if (g.rules.length && rewritten === 0) warn(`${rules.file}: group ${g.name}: its rules (${g.rules.join(', ')}) rewrote no phone in these prompts, so it differs from a null group in name only`);
+  }
   log(`synth: ${r.utterances.length} utterances (${r.synthesised} newly spoken, ${((Date.now() - started) / 1000).toFixed(1)} s) → ${r.manifest}; ground truth → ${r.groundTruth}`);
 }
 
@@ -86,13 +154,23 @@ export function registerSynth(program: Command): void {
       .description('Synthesise the multi-accent demo corpus (TTS voices with documented accents → 16 kHz WAV + manifest), or with --accent-rules a planted-accent corpus with ground truth')
       .option('-o, --out <dir>', 'output folder (default corpora/demo; corpora/planted with --accent-rules)', 'corpora/demo'),
   )
-    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40)')
-    .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws', '1')
+    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40). At least 2 groups (one alone is refused); a null group (none: []) is the reference the validation compares with (warned when missing); a custom from/to rule needs a name that is not a built-in\'s')
+    .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws (whole number >= 0)', '1')
     .option('--matched-speakers', 'with --accent-rules: speaker k has the same pitch and tempo in every group (label speaker_profile), so groups differ only by their rules')
     .option('--planted-voice <name>', 'with --accent-rules: festival voice (default: the rules file\'s voice, else cmu_us_slt_arctic_hts)');
   cmd.action(async (flags: SynthFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
-    if (flags.accentRules) await plantedFromFlags(flags, cmd, log);
-    else await synthFromFlags(flags, log);
+    if (flags.accentRules !== undefined) {
+      if (flags.accentRules.trim() === '') throw new UsageError('--accent-rules needs a rules file (YAML), got ""');
+      await plantedFromFlags(flags, cmd, log);
+    }
+    else {
+      for (const k of PLANTED_ONLY) {
+        if (cmd.getOptionValueSource(k) === 'cli') {
+          throw new UsageError(`${FLAG[k]} only applies with --accent-rules${k === 'seed' ? ' (the demo voices are deterministic)' : ''}`);
+        }
+      }
+      await synthFromFlags(flags, log, (name) => cmd.getOptionValueSource(name) !== 'default');
+    }
   });
 }

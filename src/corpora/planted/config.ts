@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../manifest/errors.ts';
-import { BUILTIN_RULES, CMU_PHONES, type PlantedRule } from './rules.ts';
+import { BUILTIN_RULES, CMU_PHONES, RULE_NAME, builtinNamed, ruleLabel, type PlantedRule } from './rules.ts';
 
 /**
  * Accent-rules file (YAML), e.g.
@@ -27,13 +27,13 @@ const contextPhone = z.string().refine((p) => p === '#' || CMU_PHONES.includes(p
 
 const RuleSchema = z
   .object({
-    rule: z.string().min(1),
+    rule: z.string().regex(RULE_NAME, 'rule names are letters, digits, - and _'),
     rate: z.number().min(0, 'rate must be between 0 and 1').max(1, 'rate must be between 0 and 1'),
     context: z
       .object({
         position: z.enum(['initial', 'medial', 'final', 'any']).optional(),
-        before: z.array(contextPhone).optional(),
-        after: z.array(contextPhone).optional(),
+        before: z.array(contextPhone).min(1, 'an empty list: the rule could never apply').optional(),
+        after: z.array(contextPhone).min(1, 'an empty list: the rule could never apply').optional(),
       })
       .strict()
       .optional(),
@@ -43,11 +43,32 @@ const RuleSchema = z
   .strict()
   .superRefine((r, ctx) => {
     const custom = r.from !== undefined || r.to !== undefined;
+    const builtin = builtinNamed(r.rule);
+    // A built-in's name must mean the built-in's rewrite: the manifest and README label groups by rule name.
+    if (custom && builtin) {
+      const eg = r.from && r.to ? `${r.from}-${r.to === '-' ? 'deletion' : r.to}`.toLowerCase() : 'my-rule';
+      ctx.addIssue({ code: 'custom', message: `"${r.rule}" is a built-in rule (${BUILTIN_RULES[builtin].describe}); a custom substitution (from/to) needs a name of its own, e.g. "${eg}"`, path: ['rule'] });
+      return;
+    }
     if (custom && (r.from === undefined || r.to === undefined)) ctx.addIssue({ code: 'custom', message: 'a custom rule needs both `from` and `to`', path: [r.from === undefined ? 'from' : 'to'] });
+    if (custom && r.from !== undefined && r.from === r.to) ctx.addIssue({ code: 'custom', message: '`to` is the same phone as `from` (nothing would be planted)', path: ['to'] });
     if (!custom && !(r.rule in BUILTIN_RULES)) {
       ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}" (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
     }
   });
+
+/** Same rule twice in a group (same name, rewrite and context): the second could only raise the first's effective rate. */
+function noRepeats(groups: Record<string, PlantedRule[]>, ctx: z.RefinementCtx): void {
+  for (const [g, rules] of Object.entries(groups)) {
+    const seen = new Map<string, number>();
+    rules.forEach((r, i) => {
+      const key = ruleLabel({ ...r, rate: 1 });
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else ctx.addIssue({ code: 'custom', message: `repeats groups.${g}[${first}] (${key}): a phone is rewritten at most once, so a repeat only changes the first entry's effective rate; give one entry with the rate you mean`, path: [g, i] });
+    });
+  }
+}
 
 const GROUP_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 
@@ -56,7 +77,8 @@ export const AccentRulesSchema = z
     voice: z.string().min(1).optional(),
     groups: z
       .record(z.string().regex(GROUP_NAME, 'group names are letters, digits, - and _'), z.array(RuleSchema).nullable().transform((v) => v ?? []))
-      .refine((g) => Object.keys(g).length > 0, 'at least one group'),
+      .refine((g) => Object.keys(g).length > 0, 'at least one group')
+      .superRefine(noRepeats),
   })
   .strict();
 
@@ -67,6 +89,8 @@ export interface AccentRules {
   voice?: string;
   /** Line of the `voice:` entry, for errors about the voice. */
   voiceLine?: number;
+  /** Line where the groups start, for errors about the set of groups. */
+  groupsLine?: number;
   groups: { name: string; rules: PlantedRule[] }[];
 }
 
@@ -98,6 +122,7 @@ export function parseAccentRules(text: string, file: string): AccentRules {
     file,
     voice: d.voice,
     voiceLine: d.voice ? lineOf(doc, counter, ['voice']) : undefined,
+    groupsLine: lineOf(doc, counter, ['groups']),
     groups: Object.entries(d.groups).map(([name, rules]) => ({ name, rules: rules as PlantedRule[] })),
   };
 }
@@ -110,4 +135,29 @@ export function readAccentRules(file: string): AccentRules {
     throw new InputError(file, undefined, `cannot read the accent-rules file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseAccentRules(text, file);
+}
+
+/**
+ * Whether the groups make a corpus anything can compare (what `synth --accent-rules` checks before it
+ * synthesises). `glass`, `report` and the planted validation compare groups, so a single group is refused
+ * (InputError naming the rules file and the line where its groups start). Returns warnings, each one line
+ * naming the file: no null group (no rules), the reference the validation compares each accent with.
+ * The library itself accepts one group (a null-only corpus is a building block of null-vs-null checks).
+ */
+export function checkGroupDesign(rules: AccentRules): string[] {
+  if (rules.groups.length < 2) {
+    throw new InputError(
+      rules.file,
+      rules.groupsLine,
+      `groups: only one group ("${rules.groups[0]?.name ?? ''}"): glass, report and the planted validation compare groups, so a corpus needs at least 2 (add a null group: none: [])`,
+    );
+  }
+  const warnings: string[] = [];
+  if (!rules.groups.some((g) => g.rules.length === 0)) {
+    warnings.push(
+      `${rules.file}: no null group (a group with no rules, e.g. none: []): the planted validation and glass --reference-group compare each accent with the null group; ` +
+        'without one each group is compared with all the others, which carry their own planted rules',
+    );
+  }
+  return warnings;
 }

@@ -7,14 +7,15 @@ import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
-import { InputError } from '../../manifest/errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 import { writeManifest } from '../../manifest/jsonl.ts';
 import type { Utterance } from '../../manifest/schema.ts';
-import { HARVARD_PROMPTS, readPrompts } from '../synth.ts';
+import { HARVARD_PROMPTS } from '../synth.ts';
+import { checkPlantedPrompts } from './prompts.ts';
 import { promptWords, stressedDictionary } from './cmudict.ts';
 import type { AccentRules } from './config.ts';
 import { DEFAULT_PLANTED_VOICE, festivalStress, festivalVoices, speakPhones, withStress, type PhoneUtterance } from './festival.ts';
-import { applyRules, base, hashSeed, mulberry32, type AppliedRule } from './rules.ts';
+import { applyRules, base, hashSeed, mulberry32, ruleDescription, ruleLabel, type AppliedRule } from './rules.ts';
 
 const run = promisify(execFile);
 
@@ -31,7 +32,7 @@ export interface PlantedUtterance {
   id: string;
   group: string;
   speaker: string;
-  /** The group's rule names (empty: a null group). */
+  /** The group's rule labels (`ruleLabel`: name, plus any custom rewrite, context and rate ≠ 1; empty: a null group). */
   rules: string[];
   words: PlantedWord[];
 }
@@ -71,7 +72,10 @@ export interface PlantedCorpus {
   manifest: string;
   /** Ground-truth sidecar: one PlantedUtterance a line. */
   groundTruth: string;
+  /** Per group: its rule labels (`ruleLabel`) and speakers. */
   groups: { name: string; rules: string[]; speakers: PlantedSpeaker[] }[];
+  /** Sentences each speaker read (the option, capped at the number of prompts). */
+  sentencesPerSpeaker: number;
   utterances: PlantedUtterance[];
   /** WAV files spoken now (the rest were reused from an earlier run with the same phones and speaker). */
   synthesised: number;
@@ -110,12 +114,13 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   if (!voices.includes(voice)) {
     const why = `voice "${voice}" cannot speak phone strings: asrfair plants accents with festival, whose voices here are ${voices.join(', ') || '(none)'}`;
     if (opts.voice === undefined && rules.voice !== undefined) throw new InputError(rules.file, rules.voiceLine, why);
-    throw new Error(why);
+    throw new UsageError(opts.voice !== undefined ? `--planted-voice: ${why}` : why);
   }
   const nSpk = opts.speakers ?? 6;
-  if (!Number.isInteger(nSpk) || nSpk < 1 || nSpk > MAX_PLANTED_SPEAKERS) throw new Error(`speakers per group must be 1–${MAX_PLANTED_SPEAKERS}, got ${nSpk}`);
-  const prompts = readPrompts(opts.promptsFile ?? HARVARD_PROMPTS);
+  if (!Number.isInteger(nSpk) || nSpk < 1 || nSpk > MAX_PLANTED_SPEAKERS) throw new UsageError(`speakers per group must be 1–${MAX_PLANTED_SPEAKERS}, got ${nSpk}`);
+  const { prompts } = checkPlantedPrompts(opts.promptsFile ?? HARVARD_PROMPTS);
   const perSpk = Math.min(opts.sentences ?? 40, prompts.length);
+  if (!Number.isInteger(perSpk) || perSpk < 1) throw new UsageError(`sentences per speaker must be a whole number ≥ 1, got ${opts.sentences}`);
   const seed = opts.seed ?? 1;
   const dict = stressedDictionary();
   const outDir = resolve(opts.outDir);
@@ -132,7 +137,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   }
   const jobs: Job[] = [];
   const stress = await festivalStress(voice, prompts.flatMap(promptWords));
-  const groups = rules.groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => r.rule), speakers: plantedSpeakers(g.name, nSpk, seed, opts.matchedSpeakers) }));
+  const groups = rules.groups.map((g) => ({ name: g.name, rules: g.rules.map(ruleLabel), speakers: plantedSpeakers(g.name, nSpk, seed, opts.matchedSpeakers) }));
   rules.groups.forEach((g, gi) => {
     for (const [k, spk] of groups[gi].speakers.entries()) {
       for (let j = 0; j < perSpk; j++) {
@@ -217,11 +222,11 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
       `One festival voice (${voice}) speaks CMUdict pronunciations rewritten by each group's rules; sox makes the speakers (pitch, tempo)${opts.matchedSpeakers ? '; speaker k has the same pitch and tempo in every group (label `speaker_profile`)' : ''}.`,
       'These are synthetic accents, not people. Ground truth per word (canonical phones, planted phones, rules applied) is in `planted.jsonl`.',
       '',
-      ...groups.map((g) => `- \`${g.name}\`: ${g.rules.length ? g.rules.join(', ') : 'no rules (null group)'}`),
+      ...rules.groups.map((g) => `- \`${g.name}\`: ${g.rules.length ? g.rules.map(ruleDescription).join('; ') : 'no rules (null group)'}`),
       '',
     ].join('\n'),
   );
-  return { manifest, groundTruth, groups, utterances: jobs.map((j) => j.utt), synthesised: todo.length };
+  return { manifest, groundTruth, groups, sentencesPerSpeaker: perSpk, utterances: jobs.map((j) => j.utt), synthesised: todo.length };
 }
 
 /** Canonical → planted phone pairs a group's rules produced (stress removed), with counts: what a detector should find. */

@@ -110,6 +110,52 @@ export const BUILTIN_RULES: Readonly<Record<string, { describe: string; find: Si
   },
 };
 
+/** A rule name: one plain token (letters, digits, `-`, `_`), so labels joined with `,` stay unambiguous. */
+export const RULE_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
+
+/** The built-in rule a name denotes (case-insensitive), if any. */
+export function builtinNamed(name: string): string | undefined {
+  const n = name.toLowerCase();
+  return Object.keys(BUILTIN_RULES).find((k) => k === n);
+}
+
+function contextParts(c: RuleContext | undefined): string[] {
+  if (!c) return [];
+  return [
+    ...(c.position && c.position !== 'any' ? [`position ${c.position}`] : []),
+    ...(c.before ? [`before ${c.before.join(' ')}`] : []),
+    ...(c.after ? [`after ${c.after.join(' ')}`] : []),
+  ];
+}
+
+const rewrite = (r: PlantedRule) => `${r.from} ${r.to === '-' ? 'deleted' : `→ ${r.to}`}`;
+
+/**
+ * The label a rule goes by in the manifest (`planted_rules`), the ground truth (`planted.jsonl`'s `rules`)
+ * and reports: its name, then in parentheses whatever makes it differ from the plain built-in at rate 1
+ * — a custom rewrite (`TH → F`, `T deleted`), its context, its rate. No commas inside, so a group's labels
+ * join with `,`. E.g. `th-stopping`, `th-stopping (rate 0.5)`, `th-fronting (TH → F; position initial)`.
+ */
+export function ruleLabel(r: PlantedRule): string {
+  const parts = [...(r.from !== undefined ? [rewrite(r)] : []), ...contextParts(r.context), ...(r.rate !== 1 ? [`rate ${r.rate}`] : [])];
+  return parts.length ? `${r.rule} (${parts.join('; ')})` : r.rule;
+}
+
+/**
+ * One line for a corpus README: name, what it rewrites (built-in description or the custom rewrite), where,
+ * and its rate, e.g. `v-f: V → F, word-final only, rate 0.25 per eligible phone`.
+ */
+export function ruleDescription(r: PlantedRule): string {
+  const what = r.from !== undefined ? rewrite(r) : (BUILTIN_RULES[r.rule]?.describe ?? r.rule);
+  const c = r.context;
+  const where = [
+    ...(c?.position && c.position !== 'any' ? [`word-${c.position} only`] : []),
+    ...(c?.before ? [`only before ${c.before.join('/')}`] : []),
+    ...(c?.after ? [`only after ${c.after.join('/')}`] : []),
+  ];
+  return [`${r.rule}: ${what}`, ...where, `rate ${r.rate} per eligible phone`].join(', ');
+}
+
 function inContext(ph: readonly string[], i: number, c: RuleContext | undefined): boolean {
   if (!c) return true;
   const pos = c.position ?? 'any';
