@@ -1,6 +1,6 @@
 import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules, type AccentRules, type PlantedCorpus, type PlantedUtterance } from '../corpora/planted/index.ts';
+import { buildPlantedCorpus, readAccentRules, ruleDescription, type AccentRules, type PlantedCorpus, type PlantedUtterance } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
 import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
@@ -19,13 +19,13 @@ export const PLANTED_DEMO_RULES = new URL('../../corpora/accent-rules/demo.yaml'
 const PROMPTS_LINE = 'corpora/prompts/th-r-dense.txt (sentences dense in TH, DH and R after vowels)';
 export const PLANTED_DEMO_PROMPTS = new URL('../../corpora/prompts/th-r-dense.txt', import.meta.url).pathname;
 
-/** Builds (or reuses) the demo's planted corpus: corpora/accent-rules/demo.yaml, 6 speakers × 12 sentences by default. */
+/** Builds (or reuses) the demo's planted corpus: corpora/accent-rules/demo.yaml, 6 speakers × 8 sentences by default (the demo's `--sentences` default). */
 export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number; sentences?: number; seed?: number; onProgress?: (m: string) => void } = {}): Promise<PlantedCorpus> {
   return buildPlantedCorpus({
     rules: readAccentRules(new URL(PLANTED_DEMO_RULES).pathname),
     outDir,
     speakers: opts.speakers ?? 6,
-    sentences: opts.sentences ?? 12,
+    sentences: opts.sentences ?? 8,
     seed: opts.seed ?? 1,
     // Speaker k has the same pitch, tempo and sentences in every group: the groups differ only by the rules.
     matchedSpeakers: true,
@@ -134,11 +134,11 @@ interface PlantedView {
   nothing?: string;
 }
 
-/** A group's rules as the intro states them: "th-stopping at rate 1", "no rules" for the null group. */
+/** A group's rules as the intro states them (`ruleDescription`: what each rewrites, where, at what rate; else their labels), "no rules" for the null group. */
 function rulesText(group: string, names: readonly string[], rules: AccentRules | undefined): string {
   if (!names.length) return 'no rules';
   const declared = rules?.groups.find((x) => x.name === group)?.rules;
-  return declared ? declared.map((r) => `${r.rule} at rate ${r.rate}`).join(', ') : names.join(', ');
+  return declared ? declared.map(ruleDescription).join('; ') : names.join('; ');
 }
 
 /** Distinct sounds (group, phone) among one kind of evidence's flags: positions of one phone are one sound. */
@@ -156,7 +156,7 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
   const view: PlantedView = {
     intro:
       'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules ' +
-      `(${corpus.groups.map((g) => `${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('; ')}), ` +
+      `(${corpus.groups.map((g) => `${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('. ')}), ` +
       `${spk} synthetic speakers per group (pitch, tempo${opts.matched ? '; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules' : ''}), each group compared with ${report.phoneLoop?.comparison === 'rest' ? 'all the others' : `"${report.phoneLoop?.comparison ?? ''}"`}` +
       `${opts.prompts ? `, reading ${opts.prompts}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
     truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
@@ -178,7 +178,7 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
     view.nothing =
       `Nothing reached significance at this size (${spk} speakers per group, ${corpus.utterances.length} utterances): ` +
       'a speaker-level test of each (group, sound), never below the exact permutation p of its speakers (6 vs 6: 1/924), with ' +
-      'Benjamini–Hochberg across every sound, needs more sentences or speakers (asrfair demo --sentences 24, or bench/glass-validation.ts). ' +
+      'Benjamini–Hochberg across every sound, needs more speakers or more sentences per speaker (bench/glass-validation.ts measures how many). ' +
       'A glass box that flags nothing on a small corpus is not evidence that the accents are served alike.';
   }
   return view;
@@ -227,12 +227,15 @@ export function plantedGlassHtml(corpus: PlantedTruth, report: GlassReport, vali
 }
 
 /**
- * Builds the planted demo corpus under `corpusDir` (6 speakers per group, `sentences` each, default 12), runs the glass box on it and writes
+ * Builds the planted demo corpus under `corpusDir` (6 speakers per group, `sentences` each, default 8), runs the glass box on it and writes
  * `glass-planted.{md,html,json}` into `outDir`. Returns the files and the validation.
  */
 export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string; sentences?: number; processes?: number; log?: (m: string) => void }): Promise<{ files: string[]; validation: EvidenceValidation[]; report: GlassReport; corpus: PlantedCorpus }> {
   const log = opts.log ?? (() => {});
   const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { sentences: opts.sentences, onProgress: (m) => log(`planted: ${m}`) });
+  if (opts.sentences !== undefined && corpus.sentencesPerSpeaker < opts.sentences) {
+    log(`planted: warning: ${corpus.sentencesPerSpeaker} sentences per speaker, not ${opts.sentences}: ${PLANTED_DEMO_PROMPTS} has ${corpus.sentencesPerSpeaker} and a speaker never reads one twice`);
+  }
   // Every planted group is compared with the null group (the rules file's group without rules).
   const reference = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const report = await runGlassboxOnManifest(corpus.manifest, 'accent', {

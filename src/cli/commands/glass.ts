@@ -165,13 +165,14 @@ export function registerGlass(program: Command): void {
       writeOutputFiles(files, 'glass report');
       const written = files.map((x) => x.path);
       if (truth) {
-        const validation = validateGlassReport(report, truth);
+        // Only the kinds of evidence this run produced (--no-goodness, --no-words leave some out).
+        const validation = validateGlassReport(report, truth).filter((v) => (v.kind === 'goodness' ? report.goodness : v.kind === 'blackBox' ? report.blackBox : report.phoneLoop) !== undefined);
         const corpus = { groups: truthGroups(truth), utterances: truth };
         const render = { 'glass-planted.md': () => plantedGlassMarkdown(corpus, report, validation), 'glass-planted.html': () => plantedGlassHtml(corpus, report, validation), 'glass-planted.json': () => plantedGlassJson(corpus, report, validation) };
         const planted = plantedNames.map((n) => ({ path: join(f.out, n), data: render[n]() }));
         writeOutputFiles(planted, 'glass report');
         written.push(...planted.map((x) => x.path));
-        process.stdout.write(`${escapeControl(plantedSummary(validation, report))}\n`);
+        for (const l of plantedSummary(validation, report).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
       }
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
