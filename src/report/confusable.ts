@@ -347,13 +347,15 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
 export function confusableHtmlSection(report: GlassReport, opts: { top?: number; heading?: boolean } = {}): string {
   const top = opts.top ?? 10;
   const rest = esc(comparisonOf(report));
+  // Without its own h2 (a page whose h1 names it), the methods are h2 and the groups h3: no level skipped.
+  const h3 = opts.heading === false ? 2 : 3;
   const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
   h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
   for (const { name, note, result } of methodSections(report)) {
-    h.push(`<h3>${esc(name)}</h3><p>${esc(note)}</p><p class="meta">${esc(settingsLine(result))}</p>`);
+    h.push(`<h${h3}>${esc(name)}</h${h3}><p>${esc(note)}</p><p class="meta">${esc(settingsLine(result))}</p>`);
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
-      h.push(`<h4>${esc(g)}</h4>`);
+      h.push(`<h${h3 + 1}>${esc(g)}</h${h3 + 1}>`);
       const sounds = phoneTable(result, g, top, comparisonOf(report));
       for (const n of quietGroupNotes(result, g)) h.push(`<p>${esc(n)}</p>`);
       if (sounds.rows.length) {
@@ -382,10 +384,10 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     }
   }
   if (report.goodness) {
-    h.push('<h3>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h3>', `<p class="meta">${esc(goodnessLine(report.goodness))}</p>`);
+    h.push(`<h${h3}>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h${h3}>`, `<p class="meta">${esc(goodnessLine(report.goodness))}</p>`);
     for (const g of report.groups.filter((x) => x !== comparisonOf(report))) {
       const f = topFor(report.goodness, g, top);
-      h.push(`<h4>${esc(g)}</h4>`);
+      h.push(`<h${h3 + 1}>${esc(g)}</h${h3 + 1}>`);
       if (!f.length) {
         h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report)))}</p>`);
         continue;
@@ -400,13 +402,13 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     }
   }
   for (const t of agreementTables(report)) {
-    h.push(`<h3>${esc(t.title)}</h3><table><thead><tr><th>Group</th><th>Flagged</th><th>Annotated</th><th>Agreed</th><th>Precision</th><th>Recall</th></tr></thead><tbody>`);
+    h.push(`<h${h3}>${esc(t.title)}</h${h3}><table><thead><tr><th>Group</th><th>Flagged</th><th>Annotated</th><th>Agreed</th><th>Precision</th><th>Recall</th></tr></thead><tbody>`);
     for (const r of t.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
     h.push('</tbody></table>');
   }
   const dropped = droppedTable(report);
   if (dropped) {
-    h.push('<h3>Utterances missing from a stage</h3>', ...dropped.notes.map((n) => `<p>${esc(n)}</p>`));
+    h.push(`<h${h3}>Utterances missing from a stage</h${h3}>`, ...dropped.notes.map((n) => `<p>${esc(n)}</p>`));
     if (dropped.rows.length) {
       h.push('<table><thead><tr><th>Group</th><th>Stage</th><th>Utterances</th></tr></thead><tbody>');
       for (const r of dropped.rows) h.push(`<tr><td>${esc(r.group)}</td><td>${esc(r.stage)}</td><td>${r.count}</td></tr>`);

@@ -112,6 +112,12 @@ describe('glass-box HTML at 1280 px', () => {
     expect(new Set(heads).size).toBe(heads.length);
   });
 
+  it('never skips a heading level (h1, then h2 methods, then h3 groups)', async () => {
+    const levels = await page.evaluate<number[]>(`Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6')).map((h) => Number(h.tagName[1]))`);
+    expect(levels[0]).toBe(1);
+    for (let i = 1; i < levels.length; i++) expect(levels[i] - levels[i - 1], `heading ${i}`).toBeLessThanOrEqual(1);
+  });
+
   it('flags the planted TH and DH stopping, and draws readable heatmaps inside the viewport with a colour scale', async () => {
     const text = await page.locator('main').textContent();
     expect(text).toContain('TH → T');
