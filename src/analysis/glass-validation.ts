@@ -166,18 +166,23 @@ export function reportPairFlags(report: GlassReport): Record<EvidenceKind, { gro
   return { phoneLoop: conf(report.phoneLoop), blackBox: conf(report.blackBox), goodness: [] };
 }
 
-/** Validates every kind of evidence of `report` against the planted ground truth. */
+/**
+ * Validates every kind of evidence of `report` against the planted ground truth. Only the flags of groups
+ * the ground truth covers are scored: a group it does not describe can be neither right nor wrong.
+ */
 export function validateGlassReport(
   report: GlassReport,
   truth: readonly PlantedUtterance[],
   opts: { minTokens?: number; minSpeakers?: number; seen?: (kind: EvidenceKind, p: PlantedPair) => boolean } = {},
 ): EvidenceValidation[] {
   const pairs = plantedPairs(truth, opts);
+  const covered = new Set(truth.map((u) => u.group));
+  const inTruth = <T extends { group: string }>(xs: readonly T[]) => xs.filter((x) => covered.has(x.group));
   const flags = reportFlags(report);
   const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
   const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
   const pairFlags = reportPairFlags(report);
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, flags[k], attributed, opts.seen, pairFlags[k]));
+  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, inTruth(flags[k]), attributed, opts.seen, inTruth(pairFlags[k])));
 }
 
 /**

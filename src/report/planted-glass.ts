@@ -62,13 +62,14 @@ export function missedPlanted(report: GlassReport, v: EvidenceValidation): strin
  * One terminal line per kind of evidence: planted sounds found of those visible, and how many flags are planted
  * or caused by the rules ("glass box on planted accents (synthetic): goodness 4 of 4 planted sounds, 11 flags, all planted…").
  */
-export function plantedSummary(validation: readonly EvidenceValidation[], report: GlassReport): string {
+export function plantedSummary(validation: readonly EvidenceValidation[], report: GlassReport, truth?: readonly PlantedUtterance[]): string {
+  const rare = truth ? plantedPairs(truth).filter((p) => !p.visible).length : 0;
   const parts = validation.map((v) => {
     const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
     const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
     const sounds = flaggedSounds(report, v.kind);
     const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'} on ${sounds} sound${sounds === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
-    return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})`;
+    return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})${rare ? `; ${rare} planted pair${rare === 1 ? '' : 's'} too rare to count (< 10 tokens or < 2 speakers)` : ''}`;
   });
   return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
 }
@@ -141,6 +142,12 @@ function rulesText(group: string, names: readonly string[], rules: AccentRules |
   return declared ? declared.map(ruleDescription).join('; ') : names.join('; ');
 }
 
+/** The smallest p the report's sound tests could give (their permutation floors), as text. */
+function floorText(report: GlassReport): string {
+  const floors = [...(report.phoneLoop?.phones ?? []), ...(report.blackBox?.phones ?? [])].map((t) => t.pMin).filter(Number.isFinite);
+  return floors.length ? `p ≥ ${Math.min(...floors).toPrecision(2)}` : 'no sound testable';
+}
+
 /** Distinct sounds (group, phone) among one kind of evidence's flags: positions of one phone are one sound. */
 function flaggedSounds(report: GlassReport, kind: EvidenceValidation['kind']): number {
   const tests: readonly { group: string; phone: string; flagged: boolean }[] = kind === 'goodness' ? (report.goodness ?? []) : ((kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []);
@@ -162,22 +169,30 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
     truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
     truthRows: corpus.groups.map((g) => {
       const planted = pairs.filter((p) => p.group === g.name).sort((a, b) => b.tokens - a.tokens);
-      return [g.name, list(planted.map((p) => `${p.from} → ${p.to} (${p.tokens})`)), list(sounds(report.phoneLoop, g.name)), list(goodness(g.name)), list(sounds(report.blackBox, g.name))];
+      const notRun = 'not run';
+      return [
+        g.name,
+        list(planted.map((p) => `${p.from} → ${p.to} (${p.tokens})`)),
+        report.phoneLoop ? list(sounds(report.phoneLoop, g.name)) : notRun,
+        report.goodness ? list(goodness(g.name)) : notRun,
+        report.blackBox ? list(sounds(report.blackBox, g.name)) : notRun,
+      ];
     }),
     evidenceHeader: ['Evidence', 'Planted sounds found (visible: ≥ 10 tokens, ≥ 2 speakers)', 'Flags on a planted sound', 'Flags planted or caused by the rules'],
     evidenceRows: validation.map((v) => {
       const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
       const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
+      const rare = pairs.filter((p) => !p.visible).length;
       const sounds = flaggedSounds(report, v.kind);
       const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags on ${sounds} sound${sounds === 1 ? '' : 's'})`);
-      return [KIND_NAMES[v.kind], `${found} of ${visible}`, pct(v.precision), pct(v.precisionAttributed)];
+      return [KIND_NAMES[v.kind], `${found} of ${visible}${rare ? ` (${rare} planted pair${rare === 1 ? '' : 's'} too rare to count)` : ''}`, pct(v.precision), pct(v.precisionAttributed)];
     }),
     missed: validation.flatMap((v) => missedPlanted(report, v)),
   };
   if (validation.every((v) => v.flags === 0)) {
     view.nothing =
       `Nothing reached significance at this size (${spk} speakers per group, ${corpus.utterances.length} utterances): ` +
-      'a speaker-level test of each (group, sound), never below the exact permutation p of its speakers (6 vs 6: 1/924), with ' +
+      `a speaker-level test of each (group, sound), never below the exact permutation p of its speakers (here ${floorText(report)}), with ` +
       'Benjamini–Hochberg across every sound, needs more speakers or more sentences per speaker (bench/glass-validation.ts measures how many). ' +
       'A glass box that flags nothing on a small corpus is not evidence that the accents are served alike.';
   }

@@ -30,7 +30,7 @@ describe('glass --ground-truth', () => {
     for (const f of ['confusable.md', 'glass-planted.md', 'glass-planted.html', 'glass-planted.json']) expect(existsSync(join(dir, 'out', f)), f).toBe(true);
     const md = readFileSync(join(dir, 'out', 'glass-planted.md'), 'utf8');
     // The ground truth row counts the planted tokens of the corpus: DH and TH stopped in the `th` group.
-    expect(md).toMatch(/\| th \| DH → D \(\d+\), TH → T \(\d+\) \|/);
+    expect(md).toMatch(/\| th \| DH → D \(\d+\), TH → T \(\d+\) \| [^|]+ \| not run \| not run \|/);
     expect(md).toMatch(/\| none \| — \|/);
     const json = JSON.parse(readFileSync(join(dir, 'out', 'glass-planted.json'), 'utf8')) as { groundTruth: { group: string; from: string; to: string; tokens: number }[] };
     const truth = readFileSync(join(dir, 'corpus', 'planted.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { group: string; words: { applied: { from: string; to: string }[] }[] });
@@ -48,5 +48,19 @@ describe('glass --ground-truth', () => {
     expect(other.status).toBe(2);
     expect(other.stderr).toMatch(/other\.jsonl: none of its 1 utterances is in the manifest/);
     expect(existsSync(join(dir, 'out3', 'confusable.md'))).toBe(false);
+    // A phone CMUdict does not have.
+    const line = readFileSync(join(dir, 'corpus', 'planted.jsonl'), 'utf8').split('\n')[0].replace('"DH"', '"ZZ"');
+    writeFileSync(join(dir, 'zz.jsonl'), line + '\n');
+    const zz = run(['glass', 'corpus/manifest.jsonl', '--group-by', 'accent', '--ground-truth', 'zz.jsonl', '--out', 'out4']);
+    expect(zz.status).toBe(2);
+    expect(zz.stderr.trim()).toBe('asrfair: zz.jsonl:1: "ZZ" is not a CMUdict phone');
   });
+
+  it('refuses the ground truth of another build of the corpus (same ids, other seed), naming the first difference', () => {
+    const r = run(['synth', '--accent-rules', 'rules.yaml', '-o', 'corpus-seed2', '--speakers', '2', '--sentences', '2', '--prompts', 'prompts.txt', '--matched-speakers', '--seed', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    const other = run(['glass', 'corpus/manifest.jsonl', '--group-by', 'accent', '--reference-group', 'none', '--ground-truth', 'corpus-seed2/planted.jsonl', '--out', 'out5']);
+    expect(other.status).toBe(2);
+    expect(other.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^asrfair: corpus-seed2\/planted\.jsonl: \d+ of its utterances do not match the manifest \(another build of the corpus\?\), e\.g\. \S+: audio audio\/\S+\.wav, the manifest's audio\/\S+\.wav$/)]);
+  }, 300_000);
 });

@@ -216,7 +216,7 @@ export function registerDemo(program: Command): void {
     let plantedCard: { summary: string; files: string[] } | undefined;
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
-      plantedCard = { summary: plantedSummary(planted.validation, planted.report), files: planted.files };
+      plantedCard = { summary: plantedSummary(planted.validation, planted.report, planted.corpus.utterances), files: planted.files };
       process.stdout.write(`\n${plantedCard.summary}\n`);
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }

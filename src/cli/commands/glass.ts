@@ -11,7 +11,8 @@ import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
 import { plantedGlassHtml, plantedGlassJson, plantedGlassMarkdown, plantedSummary, truthGroups } from '../../report/planted-glass.ts';
 import { validateGlassReport } from '../../analysis/glass-validation.ts';
-import { readPlantedTruth } from '../../corpora/planted/truth.ts';
+import { readPlantedTruth, truthMismatches } from '../../corpora/planted/truth.ts';
+import type { Utterance } from '../../manifest/schema.ts';
 import type { PlantedUtterance } from '../../corpora/planted/index.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
@@ -81,14 +82,18 @@ interface GlassFlags {
 
 /**
  * The ground truth of a planted corpus for the utterances of a manifest: `planted.jsonl` read and kept to
- * `ids`. Errors (InputError/UsageError, one line): an unreadable or malformed file; no utterance of the
- * manifest in it. A partial match is warned about on stderr (recall counts only the decoded utterances).
+ * the manifest's utterances. Errors (InputError/UsageError, one line): an unreadable or malformed file; no
+ * utterance of the manifest in it; an utterance whose group, rules, words or audio differ from the manifest's. A partial match is warned about on stderr (recall counts only the decoded utterances).
  */
-function plantedTruthFor(file: string, ids: readonly string[]): PlantedUtterance[] {
+function plantedTruthFor(file: string, entries: readonly Utterance[], groupBy: string): PlantedUtterance[] {
   const all = readPlantedTruth(file);
+  const ids = entries.map((e) => e.id);
   const want = new Set(ids);
   const kept = all.filter((u) => want.has(u.id));
   if (!kept.length) throw new UsageError(`${file}: none of its ${all.length} utterances is in the manifest: is it this corpus's ground truth?`);
+  // Same ids do not make the same corpus: a rebuild with another seed, rates or prompts keeps them.
+  const differ = truthMismatches(kept, entries, groupBy);
+  if (differ.length) throw new UsageError(`${file}: ${differ.length} of its utterances do not match the manifest (another build of the corpus?), e.g. ${differ[0]}`);
   const missing = ids.length - kept.length;
   if (missing > 0 || kept.length < all.length) {
     process.stderr.write(`asrfair: warning: ${escapeControl(`${file}: ground truth for ${kept.length} of the manifest's ${ids.length} utterances${kept.length < all.length ? ` (${all.length - kept.length} of its lines are not in the manifest)` : ''}; planted sounds are counted over those ${kept.length}`)}\n`);
@@ -137,7 +142,7 @@ export function registerGlass(program: Command): void {
       checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
       const entries = await loadManifest(manifest);
       // The ground truth is read (and checked) before decoding, and kept to the manifest's utterances.
-      const truth = truthFile ? plantedTruthFor(truthFile, entries.map((e) => e.id)) : undefined;
+      const truth = truthFile ? plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
@@ -172,7 +177,7 @@ export function registerGlass(program: Command): void {
         const planted = plantedNames.map((n) => ({ path: join(f.out, n), data: render[n]() }));
         writeOutputFiles(planted, 'glass report');
         written.push(...planted.map((x) => x.path));
-        for (const l of plantedSummary(validation, report).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
+        for (const l of plantedSummary(validation, report, truth).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
       }
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;

@@ -35,6 +35,8 @@ export interface PlantedUtterance {
   /** The group's rule labels (`ruleLabel`: name, plus any custom rewrite, context and rate ≠ 1; empty: a null group). */
   rules: string[];
   words: PlantedWord[];
+  /** The utterance's audio as the manifest names it (absent in files written before 2026-12-01). */
+  audio?: string;
 }
 
 /** A synthetic speaker: one pitch shift (cents) and tempo factor applied by sox to the one voice. */
@@ -212,7 +214,7 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   const manifest = join(outDir, 'manifest.jsonl');
   await writeManifest(manifest, utts);
   const groundTruth = join(outDir, 'planted.jsonl');
-  writeFileSync(groundTruth, jobs.map((j) => JSON.stringify(j.utt)).join('\n') + '\n');
+  writeFileSync(groundTruth, jobs.map((j) => JSON.stringify({ ...j.utt, audio: relative(outDir, j.wav) })).join('\n') + '\n');
   writeFileSync(
     join(outDir, 'README.md'),
     [
