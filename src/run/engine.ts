@@ -770,6 +770,30 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
   const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
   const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
+  // Units (manifest position × condition) started; a stopped run counts the others as not done, so its summary
+  // says how much is left, not only how much was reached.
+  const started = new Set<string>();
+  const countNotStarted = async (): Promise<void> => {
+    let n = 0;
+    try {
+      outer: for (const manifest of suite.manifests) {
+        for await (const entry of readManifest(manifest)) {
+          if (opts.limit !== undefined && n >= opts.limit) break outer;
+          const s = n++;
+          if (opts.filter && !opts.filter(entry)) continue;
+          for (const cond of conditions) {
+            if (started.has(`${s}\u0000${cond.name}`)) continue;
+            for (const b of backends) {
+              cellOf(b, cond).total++;
+              cellOf(b, cond).skipped++;
+            }
+          }
+        }
+      }
+    } catch {
+      // The count is for the summary only: a manifest that cannot be read again leaves it as it was.
+    }
+  };
   try {
     outer: for (const manifest of suite.manifests) {
       for await (const entry of readManifest(manifest)) {
@@ -789,6 +813,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
+          started.add(`${s}\u0000${cond.name}`);
           const p: Promise<void> = unit(entry, s, cond)
             .catch((e) => {
               fatal ??= e;
@@ -807,6 +832,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     clearInterval(beat);
     progress.stop();
   }
+  if (!fatal && softStop.aborted && !opts.dryRun) await countNotStarted();
   if (fatal) {
     try {
       if (!opts.dryRun) store.endRun(runId, 'failed');

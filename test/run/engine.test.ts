@@ -257,6 +257,9 @@ describe('run engine', () => {
     expect(finished).toBeGreaterThanOrEqual(5);
     expect(finished).toBeLessThan(30);
     expect(s.cells[0].ok).toBe(finished);
+    // Every utterance of the manifest is counted: the ones never started are "not done", so the summary says what is left.
+    expect(s.cells[0].total).toBe(30);
+    expect(s.cells[0].skipped).toBe(30 - finished);
     const b2 = new ScriptedBackend('t:1', async (a) => ({ text: a.id }));
     await run(base, b2);
     expect(b2.calls).toBe(30 - finished);
