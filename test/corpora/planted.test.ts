@@ -76,6 +76,8 @@ describe('accent-rules file errors name the file and line', () => {
   };
   it('rates outside [0, 1], unknown phones, unknown rules, half a custom rule, bad YAML', () => {
     expect(bad('groups:\n  a:\n    - rule: th-stopping\n      rate: 1.5\n')).toBe('rules.yaml:4: groups.a[0].rate: rate must be between 0 and 1');
+    expect(bad('groups:\n  a:\n    - rule: th-stopping\n  none: []\n')).toBe('rules.yaml:3: groups.a[0].rate: rate is required: the probability (0–1) that each eligible phone is rewritten');
+    expect(bad('groups:\n  a:\n    - rule: th-stopping\n      rate: high\n')).toBe('rules.yaml:4: groups.a[0].rate: rate must be a number between 0 and 1');
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, to: QQ, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: unknown phone/);
     expect(bad('groups:\n  a: []\n  b:\n    - { rule: th-stopping, rate: 1, context: { before: [XX] } }\n')).toMatch(/^rules\.yaml:4: groups\.b\[0\]\.context\.before\[0\]: unknown phone/);
     expect(bad('groups:\n  a:\n    - { rule: th-stoping, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: unknown rule "th-stoping" \(built-in: th-stopping, /);

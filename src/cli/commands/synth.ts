@@ -141,7 +141,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
   });
   for (const g of r.groups) {
     const rewritten = r.utterances.filter((u) => u.group === g.name).reduce((n, u) => n + u.words.reduce((m, w) => m + w.applied.length, 0), 0);
-    log(`synth: group ${g.name}: ${g.rules.length ? `${g.rules.join(', ')}, ${g.speakers.length} speakers, ${rewritten} phones rewritten` : `no rules (null group), ${g.speakers.length} speakers`}`);
+    log(`synth: group ${g.name}: ${g.rules.length ? `${g.rules.join(', ')}, ${g.speakers.length} speakers, ${rewritten} phone${rewritten === 1 ? '' : 's'} rewritten` : `no rules (null group), ${g.speakers.length} speakers`}`);
     if (g.rules.length && rewritten === 0) warn(`${rules.file}: group ${g.name}: its rules (${g.rules.join(', ')}) rewrote no phone in these prompts, so it differs from a null group in name only`);
   }
   log(`synth: ${r.utterances.length} utterances (${r.synthesised} newly spoken, ${((Date.now() - started) / 1000).toFixed(1)} s) → ${r.manifest}; ground truth → ${r.groundTruth}`);

@@ -28,7 +28,7 @@ const contextPhone = z.string().refine((p) => p === '#' || CMU_PHONES.includes(p
 const RuleSchema = z
   .object({
     rule: z.string().regex(RULE_NAME, 'rule names are letters, digits, - and _'),
-    rate: z.number().min(0, 'rate must be between 0 and 1').max(1, 'rate must be between 0 and 1'),
+    rate: z.number({ error: (i) => (i.input === undefined ? 'rate is required: the probability (0–1) that each eligible phone is rewritten' : 'rate must be a number between 0 and 1') }).min(0, 'rate must be between 0 and 1').max(1, 'rate must be between 0 and 1'),
     context: z
       .object({
         position: z.enum(['initial', 'medial', 'final', 'any']).optional(),
