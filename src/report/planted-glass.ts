@@ -139,7 +139,7 @@ interface PlantedView {
 function rulesText(group: string, names: readonly string[], rules: AccentRules | undefined): string {
   if (!names.length) return 'no rules';
   const declared = rules?.groups.find((x) => x.name === group)?.rules;
-  return declared ? declared.map(ruleDescription).join('; ') : names.join('; ');
+  return declared ? declared.map((r) => `rule ${ruleDescription(r)}`).join('; ') : names.map((r) => `rule ${r}`).join('; ');
 }
 
 /** The smallest p the report's sound tests could give (their permutation floors), as text. */
@@ -163,7 +163,7 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
   const view: PlantedView = {
     intro:
       'Synthetic speech, not people: one festival voice speaks CMUdict pronunciations rewritten by known phonological rules ' +
-      `(${corpus.groups.map((g) => `${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('. ')}), ` +
+      `(${corpus.groups.map((g) => `group ${g.name}: ${rulesText(g.name, g.rules, opts.rules)}`).join('. ')}), ` +
       `${spk} synthetic speakers per group (pitch, tempo${opts.matched ? '; speaker k has the same pitch, tempo and sentences in every group, so the groups differ only by the rules' : ''}), each group compared with ${report.phoneLoop?.comparison === 'rest' ? 'all the others' : `"${report.phoneLoop?.comparison ?? ''}"`}` +
       `${opts.prompts ? `, reading ${opts.prompts}` : ''}. The ground truth (what was planted) stands beside the sounds the glass box flagged.`,
     truthHeader: ['Group', 'Planted (canonical → spoken, tokens)', 'Phone loop: sounds flagged', 'Goodness: sounds that fit worse', 'Black box: sounds flagged'],
