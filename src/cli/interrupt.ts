@@ -12,7 +12,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { removeCreatedEmptyDirs } from '../manifest/output.ts';
 
-/** A live descendant process: pid, parent pid and command name (`comm`, at most 15 bytes). */
+/** A live descendant process: pid, parent pid and program name (argv[0]'s base name, else `comm`, at most 15 bytes). */
 export interface ProcEntry {
   pid: number;
   ppid: number;
@@ -52,11 +52,22 @@ export function descendants(root: number = process.pid): ProcEntry[] {
   const todo = [root];
   while (todo.length) {
     for (const c of byParent.get(todo.pop()!) ?? []) {
-      out.push(c);
+      out.push({ ...c, comm: programName(c) });
       todo.push(c.pid);
     }
   }
   return out;
+}
+
+/** The program's full name: argv[0]'s base name from /proc/<pid>/cmdline when `comm` (cut to 15 bytes) is a prefix of it. */
+function programName(e: ProcEntry): string {
+  try {
+    const argv0 = readFileSync(`/proc/${e.pid}/cmdline`, 'utf8').split('\0')[0];
+    const base = argv0.slice(argv0.lastIndexOf('/') + 1);
+    return base.startsWith(e.comm) ? base : e.comm;
+  } catch {
+    return e.comm;
+  }
 }
 
 function signal(pids: Iterable<number>, sig: NodeJS.Signals): void {

@@ -166,7 +166,7 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     // Progress lines and the warning that the one female speaker cannot be tested are not the interruption.
     const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('glass: ') && !l.startsWith('asrfair: warning: '));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^asrfair: interrupted by SIGINT; stopped \d+ child process(es)? \(.*pocketsphinx_ba/);
+    expect(lines[0]).toMatch(/^asrfair: interrupted by SIGINT; stopped \d+ child process(es)? \(.*pocketsphinx_batch\b/);
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     // Its decoders' temporary folders are gone with it.
     expect(leftIn(r.tmp)).toEqual([]);
