@@ -167,3 +167,12 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
     expect(r.stderr.trim()).toBe(`asrfair: ${rules}:4: groups.th[0].rate: rate must be between 0 and 1`);
   });
 });
+
+describe('checkGroupDesign', () => {
+  it('warns when a group named like a null group carries rules, and not when the null group is empty', async () => {
+    const { checkGroupDesign } = await import('../../src/corpora/planted/config.ts');
+    const warned = checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: [{ rule: v-w, rate: 1 }]\n  base: []\n', 'r.yaml'));
+    expect(warned).toEqual(['r.yaml: group "none" has rules, though its name reads as a null group: glass --reference-group none would compare every accent with a planted one']);
+    expect(checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'r.yaml'))).toEqual([]);
+  });
+});

@@ -141,7 +141,8 @@ export function readAccentRules(file: string): AccentRules {
  * Whether the groups make a corpus anything can compare (what `synth --accent-rules` checks before it
  * synthesises). `glass`, `report` and the planted validation compare groups, so a single group is refused
  * (InputError naming the rules file and the line where its groups start). Returns warnings, each one line
- * naming the file: no null group (no rules), the reference the validation compares each accent with.
+ * naming the file: no null group (no rules), the reference the validation compares each accent with; a
+ * group named like a null group (none, null, control, baseline, reference) that has rules.
  * The library itself accepts one group (a null-only corpus is a building block of null-vs-null checks).
  */
 export function checkGroupDesign(rules: AccentRules): string[] {
@@ -158,6 +159,12 @@ export function checkGroupDesign(rules: AccentRules): string[] {
       `${rules.file}: no null group (a group with no rules, e.g. none: []): the planted validation and glass --reference-group compare each accent with the null group; ` +
         'without one each group is compared with all the others, which carry their own planted rules',
     );
+  }
+  // A group named like a null group but carrying rules: `--reference-group none` would compare with an accent.
+  for (const g of rules.groups) {
+    if (g.rules.length && /^(none|null|control|baseline|reference)$/i.test(g.name)) {
+      warnings.push(`${rules.file}: group "${g.name}" has rules, though its name reads as a null group: glass --reference-group ${g.name} would compare every accent with a planted one`);
+    }
   }
   return warnings;
 }
