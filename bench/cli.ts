@@ -3,37 +3,23 @@
  * (what `npm ci` builds), with its start-up, input reading and report writing, not only the inner loop.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { stopwatch } from './cpu.ts';
+import { builtIsFresh } from '../bin/dist-fresh.mjs';
 
 const ROOT = join(import.meta.dirname, '..');
 /** The CLI entry point users run (`npx asrfair`). */
 export const BIN = join(ROOT, 'bin/asrfair.mjs');
-
-/** True when dist/ is newer than every file under src/ (the test bin/asrfair.mjs makes before using it). */
-export function builtIsFresh(): boolean {
-  let stamp: number;
-  try {
-    stamp = statSync(join(ROOT, 'dist', '.build-stamp')).mtimeMs;
-  } catch {
-    return false;
-  }
-  for (const e of readdirSync(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
-    if (e.isFile() && statSync(join(e.parentPath, e.name)).mtimeMs > stamp) return false;
-  }
-  return true;
-}
 
 /**
  * Builds dist/ (`npm run build`) when it is missing or stale, so the bench times the compiled CLI and
  * not the sources through tsx. Throws when the build fails. Do not edit src/ while a bench runs.
  */
 export function ensureBuilt(): void {
-  if (builtIsFresh()) return;
+  if (builtIsFresh(ROOT)) return;
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}${build.stdout}`);
-  if (!builtIsFresh()) throw new Error('dist/ is still older than src/ after the build (is src/ being edited?)');
+  if (!builtIsFresh(ROOT)) throw new Error('dist/ is still older than src/ after the build (is src/ being edited?)');
 }
 
 /** Wall and CPU seconds of a finished command and of its whole process tree (every child it waited for). */
