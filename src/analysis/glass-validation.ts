@@ -167,8 +167,9 @@ export function reportPairFlags(report: GlassReport): Record<EvidenceKind, { gro
 }
 
 /**
- * Validates every kind of evidence of `report` against the planted ground truth. Only the flags of groups
- * the ground truth covers are scored: a group it does not describe can be neither right nor wrong.
+ * Validates each kind of evidence `report` has (a run with --no-goodness or --no-words lacks some) against
+ * the planted ground truth. Only the flags of groups the ground truth covers are scored: a group it does
+ * not describe can be neither right nor wrong.
  */
 export function validateGlassReport(
   report: GlassReport,
@@ -182,7 +183,8 @@ export function validateGlassReport(
   const comparison = report.phoneLoop?.comparison ?? report.blackBox?.comparison ?? 'rest';
   const attributed = report.evidence ? attributionOf(truth, report.evidence, comparison) : undefined;
   const pairFlags = reportPairFlags(report);
-  return EVIDENCE_KINDS.map((k) => validateFlags(k, pairs, inTruth(flags[k]), attributed, opts.seen, inTruth(pairFlags[k])));
+  const present: Record<EvidenceKind, unknown> = { phoneLoop: report.phoneLoop, goodness: report.goodness, blackBox: report.blackBox };
+  return EVIDENCE_KINDS.filter((k) => present[k] !== undefined).map((k) => validateFlags(k, pairs, inTruth(flags[k]), attributed, opts.seen, inTruth(pairFlags[k])));
 }
 
 /**

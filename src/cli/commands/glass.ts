@@ -85,8 +85,8 @@ interface GlassFlags {
  * the manifest's utterances. Errors (InputError/UsageError, one line): an unreadable or malformed file; no
  * utterance of the manifest in it; an utterance whose group, rules, words or audio differ from the manifest's. A partial match is warned about on stderr (recall counts only the decoded utterances).
  */
-function plantedTruthFor(file: string, entries: readonly Utterance[], groupBy: string): PlantedUtterance[] {
-  const all = readPlantedTruth(file);
+async function plantedTruthFor(file: string, entries: readonly Utterance[], groupBy: string): Promise<PlantedUtterance[]> {
+  const all = await readPlantedTruth(file);
   const ids = entries.map((e) => e.id);
   const want = new Set(ids);
   const kept = all.filter((u) => want.has(u.id));
@@ -142,7 +142,7 @@ export function registerGlass(program: Command): void {
       checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
       const entries = await loadManifest(manifest);
       // The ground truth is read (and checked) before decoding, and kept to the manifest's utterances.
-      const truth = truthFile ? plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
+      const truth = truthFile ? await plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
@@ -170,8 +170,7 @@ export function registerGlass(program: Command): void {
       writeOutputFiles(files, 'glass report');
       const written = files.map((x) => x.path);
       if (truth) {
-        // Only the kinds of evidence this run produced (--no-goodness, --no-words leave some out).
-        const validation = validateGlassReport(report, truth).filter((v) => (v.kind === 'goodness' ? report.goodness : v.kind === 'blackBox' ? report.blackBox : report.phoneLoop) !== undefined);
+        const validation = validateGlassReport(report, truth);
         const corpus = { groups: truthGroups(truth), utterances: truth };
         const render = { 'glass-planted.md': () => plantedGlassMarkdown(corpus, report, validation), 'glass-planted.html': () => plantedGlassHtml(corpus, report, validation), 'glass-planted.json': () => plantedGlassJson(corpus, report, validation) };
         const planted = plantedNames.map((n) => ({ path: join(f.out, n), data: render[n]() }));
@@ -182,12 +181,12 @@ export function registerGlass(program: Command): void {
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
-        const eg = (list: ReturnType<typeof sounds>) => (list.length ? ` (${list.slice(0, 4).map(phoneLabel).join(', ')}${list.length > 4 ? ', …' : ''})` : '');
+        const eg = (list: readonly { phone: string; position?: string }[]) => (list.length ? ` (${list.slice(0, 4).map(phoneLabel).join(', ')}${list.length > 4 ? ', …' : ''})` : '');
         const loop = sounds(report.phoneLoop);
         const bb = sounds(report.blackBox);
         const gop = (report.goodness ?? []).filter((t) => t.group === g && t.flagged);
         const bbText = report.blackBox ? `${bb.length} by black box${eg(bb)}` : 'no black-box evidence';
-        const gopText = report.goodness ? `; ${gop.length} fit worse${gop.length ? ` (${gop.slice(0, 4).map(phoneLabel).join(', ')}${gop.length > 4 ? ', …' : ''})` : ''}` : '';
+        const gopText = report.goodness ? `; ${gop.length} fit worse${eg(gop)}` : '';
         process.stdout.write(escapeControl(`${g}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`) + '\n');
       }
       for (const [name, ag] of [

@@ -1,51 +1,48 @@
 import { z } from 'zod';
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../manifest/errors.ts';
 import type { PlantedUtterance } from './corpus.ts';
 import type { Utterance } from '../../manifest/schema.ts';
 import { promptWords } from './cmudict.ts';
-import { isPhone } from './rules.ts';
+import { base, isPhone } from './rules.ts';
+import { readLines } from '../../manifest/jsonl.ts';
 
 const AppliedSchema = z.object({ rule: z.string(), index: z.number().int().nonnegative(), from: z.string(), to: z.string() }).strict();
 const WordSchema = z.object({ word: z.string(), canonical: z.array(z.string()).nullable(), planted: z.array(z.string()).nullable(), applied: z.array(AppliedSchema) }).strict();
 const UtteranceSchema = z.object({ id: z.string().min(1), group: z.string().min(1), speaker: z.string().min(1), rules: z.array(z.string()), words: z.array(WordSchema), audio: z.string().optional() }).strict();
 
-/** A phone of the ground truth: a CMUdict phone, with or without its stress digit. */
-const isTruthPhone = (p: string) => isPhone(p.replace(/[012]$/, ''));
-
 /**
  * Reads a planted corpus's ground truth (`planted.jsonl`, as `synth --accent-rules` writes it): one
- * PlantedUtterance per line (blank lines skipped). Errors: a line that is not JSON, does not have that
- * shape, or repeats an id → InputError naming the file and line; an unreadable file → InputError without a line.
+ * PlantedUtterance per line (blank lines skipped), through the project's line reader (`readLines`). Errors: a
+ * line that is not JSON, does not have that shape, names a phone CMUdict lacks, or repeats an id → InputError
+ * naming the file and line; a missing or unreadable file → InputError without a line.
  */
-export function readPlantedTruth(file: string): PlantedUtterance[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(file, undefined, `cannot read the ground truth (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+export async function readPlantedTruth(file: string): Promise<PlantedUtterance[]> {
   const out: PlantedUtterance[] = [];
   const seen = new Set<string>();
-  text.split('\n').forEach((raw, i) => {
-    if (!raw.trim()) return;
-    let v: unknown;
-    try {
-      v = JSON.parse(raw);
-    } catch (e) {
-      throw new InputError(file, i + 1, `not valid JSON (${(e as Error).message})`);
+  try {
+    for await (const { line, text } of readLines(file)) {
+      if (!text.trim()) continue;
+      let v: unknown;
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
+      }
+      const r = UtteranceSchema.safeParse(v);
+      if (!r.success) {
+        const issue = r.error.issues[0];
+        throw new InputError(file, line, `not a planted utterance: ${issue.path.join('.') || 'line'}: ${issue.message}`);
+      }
+      const badPhone = r.data.words.flatMap((w) => [...(w.canonical ?? []), ...(w.planted ?? []), ...w.applied.flatMap((a) => [a.from, ...(a.to === '-' ? [] : [a.to])])]).find((p) => !isPhone(base(p)));
+      if (badPhone !== undefined) throw new InputError(file, line, `"${badPhone}" is not a CMUdict phone`);
+      if (seen.has(r.data.id)) throw new InputError(file, line, `duplicate id "${r.data.id}"`);
+      seen.add(r.data.id);
+      out.push(r.data);
     }
-    const r = UtteranceSchema.safeParse(v);
-    if (!r.success) {
-      const issue = r.error.issues[0];
-      throw new InputError(file, i + 1, `not a planted utterance: ${issue.path.join('.') || 'line'}: ${issue.message}`);
-    }
-    const badPhone = r.data.words.flatMap((w) => [...(w.canonical ?? []), ...(w.planted ?? []), ...w.applied.flatMap((a) => [a.from, ...(a.to === '-' ? [] : [a.to])])]).find((p) => !isTruthPhone(p));
-    if (badPhone !== undefined) throw new InputError(file, i + 1, `"${badPhone}" is not a CMUdict phone`);
-    if (seen.has(r.data.id)) throw new InputError(file, i + 1, `duplicate id "${r.data.id}"`);
-    seen.add(r.data.id);
-    out.push(r.data);
-  });
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(file, undefined, `cannot read the ground truth (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
   return out;
 }
 
