@@ -3,8 +3,8 @@ import { failureCounts, type GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
-import { CARD_STYLE, esc, sha256b64 } from './render-html.ts';
-import { mdEscape as mdEsc } from './render-md.ts';
+import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
+import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -244,8 +244,7 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       const sounds = phoneTable(result, g, top, comparisonOf(report));
       for (const n of quietGroupNotes(result, g)) lines.push(mdEsc(n), '');
       if (sounds.rows.length) {
-        lines.push(`| ${sounds.head.map(mdEsc).join(' | ')} |`, `|---|${sounds.head.slice(1).map(() => '---:').join('|')}|`);
-        for (const r of sounds.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
+        lines.push(...mdTextTable(sounds.head, sounds.rows, `l${'r'.repeat(sounds.head.length - 1)}`));
         lines.push('');
       }
       if (flagged.length === 0) lines.push('No confusion flagged.', '');
@@ -266,7 +265,7 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       }
     }
   }
-  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, rest, alphaOf(report)));
+  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, comparisonOf(report), alphaOf(report)));
   for (const t of agreementTables(report)) {
     lines.push(`### ${mdEsc(t.title)}`, '', '| Group | Flagged | Annotated | Agreed | Precision | Recall |', '|---|---|---|---|---:|---:|');
     for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
@@ -312,6 +311,22 @@ function agreementTables(report: GlassReport): { title: string; rows: string[][]
   return out;
 }
 
+/** Head and rows (plain text, unescaped) of a group's phones that fit worse; `rest` names the comparison. */
+function goodnessTable(flagged: readonly GoodnessTest[], rest: string): { head: string[]; rows: string[][] } {
+  const head = ['Sound', 'Mean GOP in group', `In ${rest}`, 'Difference', `Excess vs speaker's other phones (group / ${rest})`, 'Tokens', 'adj. p', 'Lowest tokens'];
+  const rows = flagged.map((t) => [
+    phoneLabel(t),
+    t.meanGroup.toFixed(2),
+    t.meanRest.toFixed(2),
+    t.diff.toFixed(2),
+    `${fmtGop(t.excessGroup)} / ${fmtGop(t.excessRest)}`,
+    String(t.countGroup),
+    fmtP(t.pAdjusted),
+    t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '),
+  ]);
+  return { head, rows };
+}
+
 /** Under the goodness heading: what is tested and over how many tests. */
 function goodnessLine(tests: readonly GoodnessTest[]): string {
   const n = tests.filter((t) => Number.isFinite(t.p)).length;
@@ -323,7 +338,7 @@ function alphaOf(report: GlassReport): number {
   return report.phoneLoop?.options.alpha ?? report.blackBox?.options.alpha ?? 0.05;
 }
 
-function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, rest: string, alpha: number): string[] {
+function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, comparison: string, alpha: number): string[] {
   const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', '', mdEsc(goodnessLine(tests)), ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
@@ -332,13 +347,8 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
       lines.push(mdEsc(quietGoodnessNote(tests, g, alpha)), '');
       continue;
     }
-    lines.push(`| Sound | Mean GOP in group | In ${rest} | Difference | Excess vs speaker's other phones (group / ${rest}) | Tokens | adj. p | Lowest tokens |`, '|---|---:|---:|---:|---:|---:|---:|---|');
-    for (const t of f) {
-      lines.push(
-        `| ${mdEsc(phoneLabel(t))} | ${t.meanGroup.toFixed(2)} | ${t.meanRest.toFixed(2)} | ${t.diff.toFixed(2)} | ${fmtGop(t.excessGroup)} / ${fmtGop(t.excessRest)} | ${t.countGroup} | ${fmtP(t.pAdjusted)} | ${mdEsc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))} |`,
-      );
-    }
-    lines.push('');
+    const table = goodnessTable(f, comparison);
+    lines.push(...mdTextTable(table.head, table.rows, 'lrrrrrrl'), '');
   }
   return lines;
 }
@@ -359,9 +369,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       const sounds = phoneTable(result, g, top, comparisonOf(report));
       for (const n of quietGroupNotes(result, g)) h.push(`<p>${esc(n)}</p>`);
       if (sounds.rows.length) {
-        h.push(`<table><thead><tr>${sounds.head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`);
-        for (const r of sounds.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
-        h.push('</tbody></table>');
+        h.push(htmlTextTable(sounds.head, sounds.rows));
       }
       if (!flagged.length) h.push('<p>No confusion flagged.</p>');
       else {
@@ -392,13 +400,8 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
         h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report)))}</p>`);
         continue;
       }
-      h.push(`<table><thead><tr><th>Sound</th><th>Mean GOP in group</th><th>In ${rest}</th><th>Difference</th><th>Excess vs speaker's other phones (group / ${rest})</th><th>Tokens</th><th>adj. p</th><th>Lowest tokens</th></tr></thead><tbody>`);
-      for (const t of f) {
-        h.push(
-          `<tr><td>${esc(phoneLabel(t))}</td><td>${t.meanGroup.toFixed(2)}</td><td>${t.meanRest.toFixed(2)}</td><td>${t.diff.toFixed(2)}</td><td>${fmtGop(t.excessGroup)} / ${fmtGop(t.excessRest)}</td><td>${t.countGroup}</td><td>${fmtP(t.pAdjusted)}</td><td>${esc(t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', '))}</td></tr>`,
-        );
-      }
-      h.push('</tbody></table>');
+const table = goodnessTable(f, comparisonOf(report));
+      h.push(htmlTextTable(table.head, table.rows));
     }
   }
   for (const t of agreementTables(report)) {

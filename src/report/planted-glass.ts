@@ -2,10 +2,10 @@ import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules, ruleDescription, type AccentRules, type PlantedCorpus, type PlantedUtterance } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
-import { plantedPairs, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
+import { plantedPairs, reportFlags, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
-import { esc } from './render-html.ts';
-import { mdEscape as mdEsc } from './render-md.ts';
+import { esc, htmlTextTable } from './render-html.ts';
+import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
 import { fmtP } from './format.ts';
 
 /**
@@ -16,13 +16,14 @@ import { fmtP } from './format.ts';
 
 export const PLANTED_DEMO_RULES = new URL('../../corpora/accent-rules/demo.yaml', import.meta.url);
 /** The demo's prompts: sentences dense in the sounds its rules rewrite. */
-const PROMPTS_LINE = 'corpora/prompts/th-r-dense.txt (sentences dense in TH, DH and R after vowels)';
-export const PLANTED_DEMO_PROMPTS = new URL('../../corpora/prompts/th-r-dense.txt', import.meta.url).pathname;
+const PROMPTS_FILE = 'corpora/prompts/th-r-dense.txt';
+const PROMPTS_LINE = `${PROMPTS_FILE} (sentences dense in TH, DH and R after vowels)`;
+export const PLANTED_DEMO_PROMPTS = new URL(`../../${PROMPTS_FILE}`, import.meta.url).pathname;
 
 /** Builds (or reuses) the demo's planted corpus: corpora/accent-rules/demo.yaml, 6 speakers × 8 sentences by default (the demo's `--sentences` default). */
-export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number; sentences?: number; seed?: number; onProgress?: (m: string) => void } = {}): Promise<PlantedCorpus> {
+export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number; sentences?: number; seed?: number; rules?: AccentRules; onProgress?: (m: string) => void } = {}): Promise<PlantedCorpus> {
   return buildPlantedCorpus({
-    rules: readAccentRules(new URL(PLANTED_DEMO_RULES).pathname),
+    rules: opts.rules ?? readAccentRules(new URL(PLANTED_DEMO_RULES).pathname),
     outDir,
     speakers: opts.speakers ?? 6,
     sentences: opts.sentences ?? 8,
@@ -34,6 +35,11 @@ export function buildPlantedDemoCorpus(outDir: string, opts: { speakers?: number
     promptsFile: PLANTED_DEMO_PROMPTS,
     onProgress: opts.onProgress,
   });
+}
+
+/** Planted pairs of one kind of evidence whose sound was flagged, and those visible to it. */
+function soundCounts(v: EvidenceValidation): { found: number; visible: number } {
+  return { found: v.rules.reduce((a, r) => a + r.foundByPhone.length, 0), visible: v.rules.reduce((a, r) => a + r.visible.length, 0) };
 }
 
 const KIND_NAMES: Record<EvidenceValidation['kind'], string> = { phoneLoop: 'phone loop', goodness: 'forced-alignment goodness', blackBox: 'black box (PocketSphinx words)' };
@@ -65,8 +71,7 @@ export function missedPlanted(report: GlassReport, v: EvidenceValidation): strin
 export function plantedSummary(validation: readonly EvidenceValidation[], report: GlassReport, truth?: readonly PlantedUtterance[]): string {
   const rare = truth ? plantedPairs(truth).filter((p) => !p.visible).length : 0;
   const parts = validation.map((v) => {
-    const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
-    const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
+    const { found, visible } = soundCounts(v);
     const sounds = flaggedSounds(report, v.kind);
     const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'} on ${sounds} sound${sounds === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
     return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})${rare ? `; ${rare} planted pair${rare === 1 ? '' : 's'} too rare to count (< 10 tokens or < 2 speakers)` : ''}`;
@@ -87,10 +92,11 @@ export function plantedGlassJson(corpus: PlantedTruth, report: GlassReport, vali
  */
 export function validationJson(v: EvidenceValidation, report: GlassReport): Record<string, unknown> {
   const num = (x: number) => (Number.isFinite(x) ? x : null);
+  const { found, visible } = soundCounts(v);
   return {
     kind: v.kind,
-    soundsFound: v.rules.reduce((a, r) => a + r.foundByPhone.length, 0),
-    visible: v.rules.reduce((a, r) => a + r.visible.length, 0),
+    soundsFound: found,
+    visible,
     flags: v.flags,
     flaggedSounds: flaggedSounds(report, v.kind),
     precision: num(v.precisionAttributed),
@@ -150,12 +156,12 @@ function floorText(report: GlassReport): string {
 
 /** Distinct sounds (group, phone) among one kind of evidence's flags: positions of one phone are one sound. */
 function flaggedSounds(report: GlassReport, kind: EvidenceValidation['kind']): number {
-  const tests: readonly { group: string; phone: string; flagged: boolean }[] = kind === 'goodness' ? (report.goodness ?? []) : ((kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []);
-  return new Set(tests.filter((t) => t.flagged).map((t) => `${t.group}\u0000${t.phone}`)).size;
+  return new Set(reportFlags(report)[kind].map((f) => `${f.group}\u0000${f.ref}`)).size;
 }
 
 function plantedView(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions): PlantedView {
   const pairs = plantedPairs(corpus.utterances);
+  const rare = pairs.filter((p) => !p.visible).length;
   const sounds = (r: GlassReport['phoneLoop'], g: string) => (r?.phones ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const goodness = (g: string) => (report.goodness ?? []).filter((t) => t.flagged && t.group === g).map(phoneLabel);
   const list = (xs: string[]) => (xs.length ? xs.join(', ') : '—');
@@ -180,9 +186,7 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
     }),
     evidenceHeader: ['Evidence', 'Planted sounds found (visible: ≥ 10 tokens, ≥ 2 speakers)', 'Flags on a planted sound', 'Flags planted or caused by the rules'],
     evidenceRows: validation.map((v) => {
-      const found = v.rules.reduce((a, r) => a + r.foundByPhone.length, 0);
-      const visible = v.rules.reduce((a, r) => a + r.visible.length, 0);
-      const rare = pairs.filter((p) => !p.visible).length;
+      const { found, visible } = soundCounts(v);
       const sounds = flaggedSounds(report, v.kind);
       const pct = (x: number) => (Number.isNaN(x) ? '—' : `${(100 * x).toFixed(0)}% (${v.flags} flags on ${sounds} sound${sounds === 1 ? '' : 's'})`);
       return [KIND_NAMES[v.kind], `${found} of ${visible}${rare ? ` (${rare} planted pair${rare === 1 ? '' : 's'} too rare to count)` : ''}`, pct(v.precision), pct(v.precisionAttributed)];
@@ -204,19 +208,14 @@ const MISSED_HEADING = 'Planted sounds not flagged, with their closest test (sma
 /** Markdown: ground truth beside the findings per group, recall/precision per kind of evidence, what was missed, then the full section. */
 export function plantedGlassMarkdown(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
-  const row = (cells: readonly string[]) => `| ${cells.map(mdEsc).join(' | ')} |`;
   const lines = [
     '## Confusable sounds on planted accents (synthetic)',
     '',
     mdEsc(v.intro),
     '',
-    row(v.truthHeader),
-    '|---|---|---|---|---|',
-    ...v.truthRows.map(row),
+    ...mdTextTable(v.truthHeader, v.truthRows, 'lllll'),
     '',
-    row(v.evidenceHeader),
-    '|---|---|---:|---:|',
-    ...v.evidenceRows.map(row),
+    ...mdTextTable(v.evidenceHeader, v.evidenceRows, 'llrr'),
   ];
   if (v.missed.length) lines.push('', MISSED_HEADING, '', ...v.missed.map((m) => `- ${mdEsc(m)}`));
   if (v.nothing) lines.push('', `**${mdEsc(v.nothing)}**`);
@@ -227,13 +226,11 @@ export function plantedGlassMarkdown(corpus: PlantedTruth, report: GlassReport, 
 /** HTML page: the same planted preface as the Markdown, then the glass report's section. */
 export function plantedGlassHtml(corpus: PlantedTruth, report: GlassReport, validation: readonly EvidenceValidation[], opts: PlantedTextOptions = {}): string {
   const v = plantedView(corpus, report, validation, opts);
-  const table = (head: readonly string[], rows: readonly string[][]) =>
-    `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
   const preface = [
     '<section><h2>Confusable sounds on planted accents (synthetic)</h2>',
     `<p>${esc(v.intro)}</p>`,
-    table(v.truthHeader, v.truthRows),
-    table(v.evidenceHeader, v.evidenceRows),
+    htmlTextTable(v.truthHeader, v.truthRows),
+    htmlTextTable(v.evidenceHeader, v.evidenceRows),
     v.missed.length ? `<p>${esc(MISSED_HEADING)}</p><ul>${v.missed.map((m) => `<li>${esc(m)}</li>`).join('')}</ul>` : '',
     v.nothing ? `<p><strong>${esc(v.nothing)}</strong></p>` : '',
     '</section>',
@@ -247,7 +244,8 @@ export function plantedGlassHtml(corpus: PlantedTruth, report: GlassReport, vali
  */
 export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string; sentences?: number; processes?: number; log?: (m: string) => void }): Promise<{ files: string[]; validation: EvidenceValidation[]; report: GlassReport; corpus: PlantedCorpus }> {
   const log = opts.log ?? (() => {});
-  const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { sentences: opts.sentences, onProgress: (m) => log(`planted: ${m}`) });
+  const demoRules = readAccentRules(new URL(PLANTED_DEMO_RULES).pathname);
+  const corpus = await buildPlantedDemoCorpus(opts.corpusDir, { sentences: opts.sentences, rules: demoRules, onProgress: (m) => log(`planted: ${m}`) });
   if (opts.sentences !== undefined && corpus.sentencesPerSpeaker < opts.sentences) {
     log(`planted: warning: ${corpus.sentencesPerSpeaker} sentences per speaker, not ${opts.sentences}: ${PLANTED_DEMO_PROMPTS} has ${corpus.sentencesPerSpeaker} and a speaker never reads one twice`);
   }
@@ -264,7 +262,6 @@ export async function plantedGlassDemo(opts: { corpusDir: string; outDir: string
     onProgress: (m) => log(`planted glass: ${m}`),
   });
   const validation = validateGlassReport(report, corpus.utterances);
-  const demoRules = readAccentRules(new URL(PLANTED_DEMO_RULES).pathname);
   makeOutputDir(opts.outDir);
   const files = [join(opts.outDir, 'glass-planted.md'), join(opts.outDir, 'glass-planted.html'), join(opts.outDir, 'glass-planted.json')];
   writeOutputFiles([

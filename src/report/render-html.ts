@@ -51,6 +51,15 @@ export function esc(s: string | number): string {
   return escapeControl(String(s), true).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
+/** An HTML table of plain-text cells (each escaped): the opening with the header, one line per row, the closing. */
+export function htmlTextTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [
+    `<table><thead><tr>${head.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>`,
+    ...rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`),
+    '</tbody></table>',
+  ].join('\n');
+}
+
 /** The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language. */
 export const CARD_STYLE = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}

@@ -17,6 +17,15 @@ export function mdEscape(s: string): string {
     .replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
+/**
+ * A Markdown table as lines: header, separator, rows; every cell escaped (`mdEscape`). `align` has one letter per
+ * column, `l` or `r` (e.g. `lrrl`).
+ */
+export function mdTextTable(head: readonly string[], rows: readonly (readonly string[])[], align: string): string[] {
+  const line = (cells: readonly string[]) => `| ${cells.map(mdEscape).join(' | ')} |`;
+  return [line(head), `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map(line)];
+}
+
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
   const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: bestFlagText(r) };
