@@ -35,12 +35,12 @@ const MAX_JOBS = 1024;
 const anyCount = (name: string, v: string) => wholeNumber(name, v, 1, Number.MAX_SAFE_INTEGER);
 
 /**
- * Sentences per speaker against the prompts file: a speaker reads each sentence at most once, so a
- * `--sentences` above the file's count is refused (UsageError); a default above it is lowered with a warning.
+ * Sentences per speaker against the prompts file (`available` sentences; read from it when not given): a
+ * speaker reads each sentence at most once, so a `--sentences` above the file's count is refused
+ * (UsageError); a default above it is lowered with a warning.
  */
-function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn: (s: string) => void): number {
+function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn: (s: string) => void, available = readPrompts(flags.prompts ?? HARVARD_PROMPTS).length): number {
   const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
-  const available = readPrompts(promptsFile).length;
   const asked = given ? anyCount('sentences', flags.sentences) : fallback;
   if (asked <= available) return asked;
   if (given) throw new UsageError(`--sentences ${asked}: ${promptsFile} has ${available} sentences, and a speaker reads each at most once (use --sentences ${available} or a longer prompts file)`);
@@ -125,7 +125,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
     const some = pc.notInDictionaryWords.slice(0, 8).join(', ') + (pc.notInDictionaryWords.length > 8 ? ', …' : '');
     warn(`${promptsFile}: ${pc.notInDictionary} of ${pc.words} prompt words not in CMUdict (${some}): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`);
   }
-  const sentences = sentencesFor(flags, given('sentences'), 40, warn);
+  const sentences = sentencesFor(flags, given('sentences'), 40, warn, pc.prompts.length);
   const started = Date.now();
   const r = await buildPlantedCorpus({
     rules,
