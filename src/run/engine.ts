@@ -457,6 +457,13 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
     return cell;
   };
+  /** One unit (utterance × condition) no backend got to: counted in every backend's cell as not done. */
+  const notDone = (cond: ResolvedCondition): void => {
+    for (const b of backends) {
+      cellOf(b, cond).total++;
+      cellOf(b, cond).skipped++;
+    }
+  };
   for (const b of backends) for (const c of conditions) cellOf(b, c);
 
   const backendSem = new Map(backends.map((b) => [b.spec.name, new Semaphore(b.concurrency)]));
@@ -677,11 +684,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           // Its preparation was stopped (Ctrl-C reaches ffmpeg too): not the audio's fault. Nothing is recorded,
           // no cell counts it as a failure; the rerun prepares it again.
           interruptedUnits++;
-          for (const b of backends) {
-            cellOf(b, cond).total++;
-            cellOf(b, cond).skipped++;
-            progress.tick('skipped');
-          }
+          notDone(cond);
+          backends.forEach(() => progress.tick('skipped'));
           return;
         }
         audioError = describeError(e);
@@ -782,11 +786,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           const s = n++;
           if (opts.filter && !opts.filter(entry)) continue;
           for (const cond of conditions) {
-            if (started.has(`${s}\u0000${cond.name}`)) continue;
-            for (const b of backends) {
-              cellOf(b, cond).total++;
-              cellOf(b, cond).skipped++;
-            }
+            if (!started.has(`${s}\u0000${cond.name}`)) notDone(cond);
           }
         }
       }

@@ -185,7 +185,8 @@ export function registerDemo(program: Command): void {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     const parts = parseParts(flags.parts);
     // Part (c)'s synth flags are checked now, not after parts (a) and (b) have run (warnings come with part c).
-    if (parts.has('c')) demoSynthOptions({ ...flags, out: flags.corpus }, (name) => cmd.getOptionValueSource(name) !== 'default', () => {});
+    const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
+    if (parts.has('c')) demoSynthOptions({ ...flags, out: flags.corpus }, given, () => {});
     if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
@@ -197,7 +198,7 @@ export function registerDemo(program: Command): void {
       if (!parts.has(p.part)) continue;
       let suitePath = fileURLToPath(p.suite);
       if (p.id === 'synthetic') {
-        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log, (name) => cmd.getOptionValueSource(name) !== 'default');
+        const corpus = await synthFromFlags({ ...flags, out: flags.corpus }, log, given);
         // The shipped suite names the default corpus folder; point a copy at the corpus just built.
         const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
         suite.manifest = corpus.manifest;
