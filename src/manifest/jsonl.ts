@@ -83,14 +83,18 @@ export async function* readLines(file: string, opts: LineOptions = {}): AsyncGen
   }
 }
 
-/** Parses and validates one manifest line. */
-export function parseManifestLine(text: string, file: string, line: number): ManifestEntry {
-  let json: unknown;
+/** One JSONL line's value; InputError naming the file and line when it is not valid JSON. */
+export function parseJsonLine(text: string, file: string, line: number): unknown {
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** Parses and validates one manifest line. */
+export function parseManifestLine(text: string, file: string, line: number): ManifestEntry {
+  const json = parseJsonLine(text, file, line);
   const parsed = UtteranceSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues

@@ -2,7 +2,7 @@ import { closeSync, createWriteStream, openSync, readSync } from 'node:fs';
 import { TextDecoder } from 'node:util';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { MAX_LINE_BYTES, readLines } from '../manifest/jsonl.ts';
+import { MAX_LINE_BYTES, parseJsonLine, readLines } from '../manifest/jsonl.ts';
 import { InputError } from '../manifest/errors.ts';
 import { decodeGb2312, invalidGb2312At } from './gb2312.ts';
 
@@ -122,12 +122,7 @@ export function formatTrnLine(text: string, id: string): string {
 /** Parses one JSONL transcript line `{"id": ..., "text": ...[, "speaker": ...]}`. */
 export function parseJsonlTranscript(text: string, file: string, line: number): Transcript | undefined {
   if (text.trim() === '') return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
-  }
+  const v = parseJsonLine(text, file, line);
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InputError(file, line, 'expected a JSON object');
   const o = v as Record<string, unknown>;
   if (typeof o.id !== 'string' || o.id === '') throw new InputError(file, line, '"id" must be a non-empty string');

@@ -3,7 +3,7 @@ import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { loadManifest, readLines } from '../../manifest/jsonl.ts';
+import { loadManifest, parseJsonLine, readLines } from '../../manifest/jsonl.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
@@ -21,13 +21,7 @@ export async function readHypotheses(file: string): Promise<Map<string, string>>
   try {
     for await (const { line, text } of readLines(file)) {
       if (!text.trim() || text.trimStart().startsWith('#')) continue;
-      let v: unknown;
-      try {
-        v = JSON.parse(text);
-      } catch (e) {
-        throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
-      }
-      const o = v as { id?: unknown; hyp?: unknown; text?: unknown };
+      const o = parseJsonLine(text, file, line) as { id?: unknown; hyp?: unknown; text?: unknown };
       const hyp = typeof o.hyp === 'string' ? o.hyp : o.text;
       if (typeof o.id !== 'string' || typeof hyp !== 'string') throw new InputError(file, line, 'expected {"id": string, "hyp": string}');
       if (out.has(o.id)) throw new InputError(file, line, `duplicate id "${o.id}"`);

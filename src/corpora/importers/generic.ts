@@ -5,7 +5,7 @@
  */
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { readLines } from '../../manifest/jsonl.ts';
+import { parseJsonLine, readLines } from '../../manifest/jsonl.ts';
 import { checked, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
 
 const FIELDS = new Set(['id', 'audio', 'text', 'speaker', 'start', 'end', 'split', 'corpus']);
@@ -92,12 +92,7 @@ export async function* importJsonl(input: string, ctx: ImportContext): AsyncIter
   let n = 0;
   for await (const { line, text } of readLines(input)) {
     if (!text.trim()) continue;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(text);
-    } catch (e) {
-      throw new InputError(input, line, `not valid JSON (${(e as Error).message})`);
-    }
+    const obj = parseJsonLine(text, input, line);
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(input, line, 'each line must be a JSON object');
     const rec = obj as Record<string, unknown>;
     for (const col of Object.values(map)) {

@@ -4,7 +4,7 @@ import type { PlantedUtterance } from './corpus.ts';
 import type { Utterance } from '../../manifest/schema.ts';
 import { promptWords } from './cmudict.ts';
 import { base, isPhone } from './rules.ts';
-import { readLines } from '../../manifest/jsonl.ts';
+import { parseJsonLine, readLines } from '../../manifest/jsonl.ts';
 
 const AppliedSchema = z.object({ rule: z.string(), index: z.number().int().nonnegative(), from: z.string(), to: z.string() }).strict();
 const WordSchema = z.object({ word: z.string(), canonical: z.array(z.string()).nullable(), planted: z.array(z.string()).nullable(), applied: z.array(AppliedSchema) }).strict();
@@ -22,13 +22,7 @@ export async function readPlantedTruth(file: string): Promise<PlantedUtterance[]
   try {
     for await (const { line, text } of readLines(file)) {
       if (!text.trim()) continue;
-      let v: unknown;
-      try {
-        v = JSON.parse(text);
-      } catch (e) {
-        throw new InputError(file, line, `not valid JSON (${(e as Error).message})`);
-      }
-      const r = UtteranceSchema.safeParse(v);
+      const r = UtteranceSchema.safeParse(parseJsonLine(text, file, line));
       if (!r.success) {
         const issue = r.error.issues[0];
         throw new InputError(file, line, `not a planted utterance: ${issue.path.join('.') || 'line'}: ${issue.message}`);
