@@ -32,6 +32,7 @@ import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
 import {
   EVIDENCE_KINDS,
+  closestTests,
   SEEN_CONFUSION,
   SEEN_GOODNESS_D,
   engineSees,
@@ -236,10 +237,14 @@ Definitions (src/analysis/glass-validation.ts):
           for (const rule of v.rules) {
             for (const pair of rule.visible.filter((x) => !rule.foundByPhone.includes(x))) {
               const phone = pair.split('→')[0];
-              const tests = v.kind === 'goodness'
-                ? (r.goodness ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ pos: t.position ?? 'all', p: t.p, adj: t.pAdjusted, what: `GOP ${t.meanGroup.toFixed(1)} vs ${t.meanRest.toFixed(1)}` }))
-                : ((v.kind === 'phoneLoop' ? r.phoneLoop : r.blackBox)?.phones ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ pos: t.position ?? 'all', p: t.p, adj: t.pAdjusted, what: `${(100 * t.rateGroup).toFixed(0)}% vs ${(100 * t.rateRest).toFixed(0)}%, excess ${(100 * t.excessGroup).toFixed(0)} vs ${(100 * t.excessRest).toFixed(0)} pp, ${t.errorsGroup}/${t.totalGroup}` }));
-              const best = tests.sort((a, b) => a.p - b.p).slice(0, 2);
+              const best = closestTests(r, v.kind, rule.group, phone, 2).map((x) => ({
+                pos: x.test.position ?? 'all',
+                p: x.test.p,
+                adj: x.test.pAdjusted,
+                what: x.kind === 'goodness'
+                  ? `GOP ${x.test.meanGroup.toFixed(1)} vs ${x.test.meanRest.toFixed(1)}`
+                  : `${(100 * x.test.rateGroup).toFixed(0)}% vs ${(100 * x.test.rateRest).toFixed(0)}%, excess ${(100 * x.test.excessGroup).toFixed(0)} vs ${(100 * x.test.excessRest).toFixed(0)} pp, ${x.test.errorsGroup}/${x.test.totalGroup}`,
+              }));
               console.log(`            missed ${rule.group} ${pair}: ${best.map((b) => `${b.pos} p ${b.p.toExponential(1)} adj ${b.adj.toFixed(3)} (${b.what})`).join('; ') || 'not tested'}`);
             }
           }

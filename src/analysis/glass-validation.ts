@@ -1,6 +1,6 @@
 import type { PlantedUtterance } from '../corpora/planted/index.ts';
-import { findConfusableSounds, NO_PHONE, type ConfusableOptions } from './confusable.ts';
-import { goodnessByGroup } from './glass.ts';
+import { findConfusableSounds, NO_PHONE, type ConfusableOptions, type PhoneTest } from './confusable.ts';
+import { goodnessByGroup, type GoodnessTest } from './glass.ts';
 import type { GlassReport } from './glass-suite.ts';
 import { createRng } from '../stats/rng.ts';
 
@@ -164,6 +164,22 @@ export function reportFlags(report: GlassReport): Record<EvidenceKind, { group: 
 export function reportPairFlags(report: GlassReport): Record<EvidenceKind, { group: string; ref: string; hyp: string }[]> {
   const conf = (r: GlassReport['phoneLoop']) => (r?.confusions ?? []).filter((t) => t.flagged).map((t) => ({ group: t.group, ref: t.ref, hyp: t.hyp }));
   return { phoneLoop: conf(report.phoneLoop), blackBox: conf(report.blackBox), goodness: [] };
+}
+
+/** A sound test of one kind of evidence: a phone-loop or black-box phone test, or a goodness test. */
+export type SoundTest = { kind: 'goodness'; test: GoodnessTest } | { kind: 'phoneLoop' | 'blackBox'; test: PhoneTest };
+
+/**
+ * The tests of `phone` in `group` (any position, or one) that `kind` of evidence ran, smallest p first, at most `n`;
+ * tests without a p (too few tokens to test) are left out. What the report and the bench show for a planted sound
+ * that was not flagged.
+ */
+export function closestTests(report: GlassReport, kind: EvidenceKind, group: string, phone: string, n: number): SoundTest[] {
+  const tests: SoundTest[] =
+    kind === 'goodness'
+      ? (report.goodness ?? []).filter((t) => t.group === group && t.phone === phone).map((test) => ({ kind, test }))
+      : ((kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []).filter((t) => t.group === group && t.phone === phone).map((test) => ({ kind, test }));
+  return tests.filter((x) => Number.isFinite(x.test.p)).sort((a, b) => a.test.p - b.test.p).slice(0, n);
 }
 
 /**

@@ -2,7 +2,7 @@ import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { buildPlantedCorpus, readAccentRules, ruleDescription, type AccentRules, type PlantedCorpus, type PlantedUtterance } from '../corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../analysis/glass-suite.ts';
-import { plantedPairs, reportFlags, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
+import { closestTests, plantedPairs, reportFlags, validateGlassReport, type EvidenceValidation } from '../analysis/glass-validation.ts';
 import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from './confusable.ts';
 import { esc, htmlTextTable } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
@@ -53,11 +53,11 @@ export function missedPlanted(report: GlassReport, v: EvidenceValidation): strin
   for (const rule of v.rules) {
     for (const pair of rule.visible.filter((x) => !rule.foundByPhone.includes(x))) {
       const phone = pair.split('→')[0];
-      const tests =
-        v.kind === 'goodness'
-          ? (report.goodness ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ t, p: t.p, what: `GOP per frame ${t.meanGroup.toFixed(1)} vs ${t.meanRest.toFixed(1)}` }))
-          : ((v.kind === 'phoneLoop' ? report.phoneLoop : report.blackBox)?.phones ?? []).filter((t) => t.group === rule.group && t.phone === phone).map((t) => ({ t, p: t.p, what: `misrecognised ${t.errorsGroup}/${t.totalGroup} vs ${t.errorsRest}/${t.totalRest}` }));
-      const best = tests.filter((x) => Number.isFinite(x.p)).sort((a, b) => a.p - b.p)[0];
+      const best = closestTests(report, v.kind, rule.group, phone, 1).map((x) =>
+        x.kind === 'goodness'
+          ? { t: x.test, p: x.test.p, what: `GOP per frame ${x.test.meanGroup.toFixed(1)} vs ${x.test.meanRest.toFixed(1)}` }
+          : { t: x.test, p: x.test.p, what: `misrecognised ${x.test.errorsGroup}/${x.test.totalGroup} vs ${x.test.errorsRest}/${x.test.totalRest}` },
+      )[0];
       out.push(`${KIND_NAMES[v.kind]}, ${rule.group} ${pair.replace('→', ' → ')}: ${best ? `closest ${phoneLabel(best.t)}, ${best.what}, p ${fmtP(best.p)}, adjusted ${fmtP(best.t.pAdjusted)}` : 'not tested (too few tokens or misrecognitions)'}`);
     }
   }
