@@ -83,6 +83,28 @@ describe('confusable-sounds renderers', () => {
     expect(back.phoneLoop!.confusions[0].flagged).toBe(false);
   });
 
+  it('prints the same cells in the Markdown and HTML confusion and word tables, Markdown as before the shared helpers', () => {
+    const r = report();
+    const md = confusableMarkdown(r).split('\n');
+    // Byte for byte what the hand-written Markdown rows printed (before both formats went through mdTextTable/htmlTextTable).
+    expect(md).toContain('| Confusion | Rate in group | Rate in rest | Count | z | adj. p | Speakers | Examples |');
+    expect(md).toContain('|---|---:|---:|---:|---:|---:|---:|---|');
+    expect(md.find((l) => l.startsWith('| TH → T |'))).toMatch(/^\| TH → T \| 50\.0% \| 0\.0% \| 12\/24 \| 3\.27 \| 0\.0\d+ \| 6\/6 \| &lt;\/td&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt; \(&lt;img src=x onerror=alert\(1\)&gt;\\\|x-u1"'\) \|$/);
+    expect(md).toContain('| Word | Error rate in group | In rest | z | adj. p | Utterances |');
+    expect(md).toContain('|---|---:|---:|---:|---:|---|');
+    // Cells of each table row, unescaped, in both formats: the two cannot drift apart.
+    const unMd = (c: string) => c.trim().replace(/\\(.)/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const unHtml = (c: string) => c.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    const mdRows = md.filter((l) => l.startsWith('| ') && !l.startsWith('|---')).map((l) => l.slice(2, -2).split(/(?<!\\) \| /).map(unMd));
+    const html = confusableHtmlPage(r);
+    const htmlRows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<t[hd]>(.*?)<\/t[hd]>/g)].map((c) => unHtml(c[1])));
+    for (const first of ['Confusion', 'TH → T', 'Word', EVIL_WORD]) {
+      const a = mdRows.filter((row) => row[0] === first);
+      expect(a.length).toBeGreaterThan(0);
+      expect(htmlRows.filter((row) => row[0] === first)).toEqual(a);
+    }
+  });
+
   it('counts failures per group and stage, escaped, with what the alignment retries recovered', () => {
     const r: GlassReport = {
       ...report(),
