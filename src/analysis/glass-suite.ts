@@ -72,6 +72,9 @@ export interface GlassFailure {
   group?: string;
   stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
   error: string;
+  /** The manifest's `audio` as written, and the manifest file and line of the utterance (set by runGlassboxOnManifest). */
+  audio?: string;
+  source?: { file: string; line: number };
 }
 
 /**
@@ -391,5 +394,11 @@ export async function runGlassboxOnManifest(
           ...(report.blackBox ? { blackBox: flaggedAnnotationAgreement(report.blackBox, pairs) } : {}),
         }
       : undefined;
-  return { ...report, groupBy, utterances: entries.length, failures: [...failures, ...report.failures], ...(annotations ? { annotations } : {}) };
+  // Each failure says where its utterance is declared and which audio file it is.
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const located = [...failures, ...report.failures].map((f) => {
+    const e = byId.get(f.id);
+    return e ? { ...f, ...(e.audio !== undefined ? { audio: e.audio } : {}), source: e.source } : f;
+  });
+  return { ...report, groupBy, utterances: entries.length, failures: located, ...(annotations ? { annotations } : {}) };
 }

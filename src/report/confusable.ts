@@ -5,6 +5,7 @@ import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
 import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
+import { failureWhere } from './glass-failures.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -289,16 +290,23 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
   }
   const dropped = droppedTable(report);
   if (dropped) {
-    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '', '| Group | Stage | Utterances |', '|---|---|---:|');
-    for (const r of dropped.rows) lines.push(`| ${mdEsc(r.group)} | ${mdEsc(r.stage)} | ${r.count} |`);
-    lines.push('', 'Each failure (utterance id, error) is listed in the JSON.', '');
+    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '', ...mdTextTable(DROPPED_HEAD, dropped.rows, 'llr'), '');
+    if (report.failures.length) lines.push(`Each failure (${report.failures.length}):`, '', ...mdTextTable(FAILURE_HEAD, failureRows(report), 'llllll'), '');
   }
   return lines.join('\n');
 }
 
-/** Failures per group and stage, and what the forced-alignment retries recovered; undefined when nothing to say. */
-function droppedTable(report: GlassReport): { notes: string[]; rows: ReturnType<typeof failureCounts> } | undefined {
-  const rows = failureCounts(report.failures);
+const DROPPED_HEAD = ['Group', 'Stage', 'Utterances'];
+const FAILURE_HEAD = ['Utterance', 'Group', 'Stage', 'Manifest line', 'Audio', 'Reason'];
+
+/** Every failure, one row each (plain text, unescaped): utterance, group, stage, manifest file:line, audio file, the tool's reason. */
+function failureRows(report: GlassReport): string[][] {
+  return report.failures.map((f) => [f.id, f.group ?? DASH, f.stage, failureWhere(f) ?? DASH, f.audio ?? DASH, f.error]);
+}
+
+/** Failures per group and stage (rows of DROPPED_HEAD), and what the forced-alignment retries recovered; undefined when nothing to say. */
+function droppedTable(report: GlassReport): { notes: string[]; rows: string[][] } | undefined {
+  const rows = failureCounts(report.failures).map((r) => [r.group, r.stage, String(r.count)]);
   const notes: string[] = [];
   for (const a of report.alignmentRetries?.attempts ?? []) {
     notes.push(`Forced alignment retry (${a.attempt}, beam ${a.beam}): ${a.recovered} of ${a.tried} recovered (${Object.entries(a.byGroup).map(([g, r]) => `${g} ${r.recovered}/${r.tried}`).join(', ')}).`);
@@ -419,16 +427,8 @@ const table = goodnessTable(f, comparisonOf(report));
   const dropped = droppedTable(report);
   if (dropped) {
     h.push(`<h${h3}>Utterances missing from a stage</h${h3}>`, ...dropped.notes.map((n) => `<p>${esc(n)}</p>`));
-    if (dropped.rows.length) {
-      h.push('<table><thead><tr><th>Group</th><th>Stage</th><th>Utterances</th></tr></thead><tbody>');
-      for (const r of dropped.rows) h.push(`<tr><td>${esc(r.group)}</td><td>${esc(r.stage)}</td><td>${r.count}</td></tr>`);
-      h.push('</tbody></table>');
-    }
-  }
-  if (report.failures.length) {
-    h.push(`<details><summary>${report.failures.length} failures</summary><ul>`);
-    for (const f of report.failures) h.push(`<li>${esc(`${f.id} (${f.stage}): ${f.error}`)}</li>`);
-    h.push('</ul></details>');
+    if (dropped.rows.length) h.push(htmlTextTable(DROPPED_HEAD, dropped.rows));
+    if (report.failures.length) h.push(`<p>${esc(`Each failure (${report.failures.length}):`)}</p>`, htmlTextTable(FAILURE_HEAD, failureRows(report)));
   }
   h.push('</section>');
   return h.join('\n');

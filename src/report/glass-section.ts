@@ -52,7 +52,7 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
     ], 'glass report');
     written.push(join(dir, `${base}.md`));
     // The run has named each utterance whose audio failed already; the glass box names only what is new to it.
-    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p']) });
+    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p', 'phone-loop', 'alignment', 'words']) });
   }
   return written;
 }
