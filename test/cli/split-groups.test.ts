@@ -81,6 +81,13 @@ describe('validate, run and report warn about a split group and keep both spelli
     expect(rep.stderr.split('\n').filter((l) => l.includes('differ only in case'))).toEqual([
       expect.stringContaining(`"Indian" (${results}:${line('Indian')}, 2 utterances) and " indian " (${results}:${line(' indian ')}, 1 utterance)`) as string,
     ]);
+    // check and compare group the same run: they say it too (compare also in its report's notes).
+    const check = await cli('check', run, '--max-wer', '0.99');
+    expect(check.stderr.split('\n').filter((l) => l.includes('differ only in case'))).toHaveLength(1);
+    const cmp = await cli('compare', run, run, '--out', join(dir, 'cmp'), '--format', 'md');
+    expect(cmp.code, cmp.stderr).toBe(0);
+    expect(cmp.stderr.split('\n').filter((l) => l.includes('differ only in case'))).toHaveLength(2);
+    expect(readFileSync(join(dir, 'cmp', 'compare.md'), 'utf8')).toContain('differ only in case or surrounding spaces');
     // Not merged silently: the card has a row per spelling.
     const md = readFileSync(join(dir, 'card', 'card.md'), 'utf8').split('\n');
     for (const g of ['indian', 'Indian', ' indian ']) expect(md.filter((l) => l.startsWith(`| ${g} | `))).toHaveLength(1);
