@@ -48,6 +48,11 @@ export interface SynthResult {
  * spoken word, and every voice would read it as silence or noise.
  */
 export function readPrompts(file: string | URL): string[] {
+  return readPromptLines(file).map((p) => p.text);
+}
+
+/** `readPrompts` with each prompt's 1-based line in the file (for checks that name file:line). Same errors. */
+export function readPromptLines(file: string | URL): { line: number; text: string }[] {
   const name = typeof file === 'string' ? file : fileURLToPath(file);
   let text: string;
   try {
@@ -56,14 +61,14 @@ export function readPrompts(file: string | URL): string[] {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     throw new InputError(name, undefined, `cannot read the prompts file (${FS_REASONS[code] ?? (code || (e as Error).message)})`);
   }
-  const prompts: string[] = [];
+  const prompts: { line: number; text: string }[] = [];
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (!line || line.startsWith('#')) return;
     if (!line.split(/\s+/).some(speakableWord)) {
       throw new InputError(name, i + 1, `"${line}": no word a voice can say (only punctuation, signs or letters beyond a-z), so the utterance would have no spoken reference word`);
     }
-    prompts.push(line);
+    prompts.push({ line: i + 1, text: line });
   });
   if (prompts.length === 0) throw new InputError(name, undefined, 'no prompt sentences (one sentence a line; lines starting with # are comments)');
   return prompts;
