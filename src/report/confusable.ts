@@ -290,7 +290,8 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
   }
   const dropped = droppedTable(report);
   if (dropped) {
-    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '', ...mdTextTable(DROPPED_HEAD, dropped.rows, 'llr'), '');
+    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '');
+    if (dropped.rows.length) lines.push(...mdTextTable(DROPPED_HEAD, dropped.rows, 'llr'), '');
     if (report.failures.length) lines.push(`Each failure (${report.failures.length}):`, '', ...mdTextTable(FAILURE_HEAD, failureRows(report), 'llllll'), '');
   }
   return lines.join('\n');

@@ -24,7 +24,7 @@ export function failureWhere(f: GlassFailure): string | undefined {
  * (its audio could not be read, its reference had no pronounceable word, or PocketSphinx's phone loop, forced
  * alignment or word decoding failed on it), naming its manifest file:line, the utterance, its audio file, the stage
  * and the tool's own reason (`failureMessage`); at most `limit` lines (default 10), then `… and N more (see <see>)`;
- * then one line counting every failure by group and stage. `entries` are the manifest's utterances, for failures
+ * then one line counting the utterances and their failed stages, by group and stage. `entries` are the manifest's utterances, for failures
  * without a `source`; `see` is the report that lists every failure. `stages` (default: all) picks the failures
  * named one by one: a glassbox run leaves out `audio`, since the run before it has named each utterance whose audio
  * failed.
@@ -49,5 +49,7 @@ export function writeGlassFailures(
   }
   log.finish(see);
   const counts = failureCounts(failures).map((c) => `${c.group} ${c.stage} ${c.count}`).join(', ');
-  write(escapeControl(`glass: ${failures.length} utterances failed a stage (${counts}; listed in ${see})`));
+  const utterances = new Set(failures.map((f) => f.id)).size;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  write(escapeControl(`glass: ${plural(utterances, 'utterance')} missed ${plural(failures.length, 'stage')} (${counts}; listed in ${see})`));
 }

@@ -57,7 +57,7 @@ describe('glass names each utterance a decoder stage failed on', () => {
     }
     // Eleven cuts fail both the phone loop and forced alignment (after both retries): 22 failures, 12 not printed.
     expect(r.stderr).toContain(`asrfair: … and 12 more utterance failures (see ${join('out', 'confusable.json')})`);
-    expect(r.stderr).toContain(`glass: 22 utterances failed a stage (us alignment 11, us phone-loop 11; listed in ${join('out', 'confusable.json')})`);
+    expect(r.stderr).toContain(`glass: 11 utterances missed 22 stages (us alignment 11, us phone-loop 11; listed in ${join('out', 'confusable.json')})`);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'confusable.json'), 'utf8')) as GlassReport;
     expect(report.failures).toHaveLength(22);
     expect(new Set(report.failures.map((f) => f.id))).toEqual(new Set(lines.slice(3).map((l) => l.id)));

@@ -122,5 +122,17 @@ describe('confusable-sounds renderers', () => {
     const html = confusableHtmlPage(r);
     expect(html).toContain('<tr><td>&lt;g&gt;|x</td><td>alignment</td><td>2</td></tr>');
     expect(html).not.toContain('<g>');
+    // Every failure is listed, one row each, escaped, with its manifest line and audio file when known.
+    const located: GlassReport = { ...r, failures: [{ id: 'u<1>', group: 'g|1', stage: 'phone-loop', error: 'empty phone-loop result for u<1> (pocketsphinx_batch: 0 frames decoded)', audio: 'clips/a|b.wav', source: { file: 'm.jsonl', line: 7 } }, { id: 'u2', stage: 'audio', error: 'utterance u2: audio x.wav: file not found' }] };
+    const lmd = confusableMarkdown(located).split('\n');
+    expect(lmd).toContain('Each failure (2):');
+    expect(lmd).toContain('| u&lt;1&gt; | g\\|1 | phone-loop | m.jsonl:7 | clips/a\\|b.wav | empty phone-loop result for u&lt;1&gt; (pocketsphinx\\_batch: 0 frames decoded) |');
+    expect(lmd).toContain('| u2 | — | audio | — | — | utterance u2: audio x.wav: file not found |');
+    expect(confusableHtmlPage(located)).toContain('<tr><td>u&lt;1&gt;</td><td>g|1</td><td>phone-loop</td><td>m.jsonl:7</td><td>clips/a|b.wav</td><td>empty phone-loop result for u&lt;1&gt; (pocketsphinx_batch: 0 frames decoded)</td></tr>');
+    // Retries that recovered every utterance: said, with no empty table.
+    const recovered = confusableMarkdown({ ...r, failures: [] });
+    expect(recovered).toContain('After retries, every utterance went through every stage.');
+    expect(recovered).not.toContain('| Group | Stage | Utterances |');
+    expect(recovered).not.toContain('Each failure');
   });
 });
