@@ -4,7 +4,7 @@ import { GroupSpellings, splitGroupWarning } from '../manifest/group-spellings.t
 
 /**
  * Warning lines (unescaped, without the `asrfair: warning: ` prefix) for group names under `keys` that differ only in
- * case or surrounding spaces among `rows` (each utterance id counted once). `locate` turns the first utterance id of
+ * case or spacing among `rows` (each utterance id counted once). `locate` turns the first utterance id of
  * each spelling into `file:line`; it is called only when a split exists, so the common case reads nothing again.
  */
 export async function splitGroupWarnings(

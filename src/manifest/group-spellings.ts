@@ -1,7 +1,10 @@
+import { normaliseLabel } from './labelmap.ts';
+
 /**
- * Group names that differ only in case or surrounding white space (`Spanish`, `spanish`, ` spanish `) are different
- * groups to every table, so one declared group would be split in two without a word: a silent bias. This finds them so
- * that commands can warn (they are never merged silently: merging is the user's call, e.g. through a label map).
+ * Group names that differ only in case or spacing (`Spanish`, `spanish`, ` spanish `; also Unicode compatibility
+ * forms: the same name under `normaliseLabel`, as a label map matches them) are different groups to every table, so
+ * one declared group would be split in two without a word: a silent bias. This finds them so that commands can warn
+ * (they are never merged silently: merging is the user's call, e.g. through a label map).
  */
 
 /** One spelling of a group name: how many distinct utterances carry it and the first one that does. */
@@ -20,10 +23,6 @@ export interface SplitGroup {
   spellings: GroupSpelling[];
 }
 
-/** The name two spellings share: white space trimmed, lower-cased (Unicode default case folding by `toLowerCase`). */
-export function groupNameFold(value: string): string {
-  return value.trim().toLowerCase();
-}
 
 /**
  * Collects the spellings of group names per label key, one count per distinct utterance id (a run export repeats an
@@ -45,7 +44,7 @@ export class GroupSpellings {
       if (typeof value !== 'string' || value.trim() === '') continue;
       let names = this.byKey.get(key);
       if (!names) this.byKey.set(key, (names = new Map()));
-      const fold = groupNameFold(value);
+      const fold = normaliseLabel(value);
       let spellings = names.get(fold);
       if (!spellings) names.set(fold, (spellings = new Map()));
       const s = spellings.get(value);
@@ -66,12 +65,12 @@ export class GroupSpellings {
 
 /**
  * One warning line for a split group, e.g. `label "accent": "Spanish" (m.jsonl:3, 12 utterances) and "spanish"
- * (m.jsonl:40, 3 utterances) differ only in case or surrounding spaces, and are counted as 2 separate groups; use
- * one spelling (or a label map) to count them as one`. A spelling without `firstAt` names its first utterance id.
+ * (m.jsonl:40, 3 utterances) differ only in case or spacing, and are counted as 2 separate groups; use one spelling
+ * (or a label map) to count them as one`. A spelling without `firstAt` names its first utterance id.
  */
 export function splitGroupWarning(s: SplitGroup): string {
   const one = (g: GroupSpelling) => `${JSON.stringify(g.value)} (${g.firstAt ?? `first utterance ${g.firstId}`}, ${g.utterances} utterance${g.utterances === 1 ? '' : 's'})`;
   const names = s.spellings.map(one);
   const list = names.length === 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-  return `label "${s.key}": ${list} differ only in case or surrounding spaces, and are counted as ${names.length} separate groups; use one spelling (or a label map) to count them as one`;
+  return `label "${s.key}": ${list} differ only in case or spacing, and are counted as ${names.length} separate groups; use one spelling (or a label map) to count them as one`;
 }

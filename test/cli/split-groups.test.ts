@@ -1,5 +1,5 @@
 /**
- * Group names that differ only in case or surrounding spaces are split groups (a silent bias): validate, run, report
+ * Group names that differ only in case or spacing are split groups (a silent bias): validate, run, report
  * (and glass) warn, naming each spelling, its first file:line and its utterance count, and do not merge them.
  * Real vendor transcripts on real people (Artie, Amazon en-US, text-only), a few accents respelled.
  */
@@ -29,7 +29,7 @@ describe('GroupSpellings', () => {
     const splits = s.splits();
     expect(splits.map((x) => x.key)).toEqual(['accent', 'gender']);
     expect(splitGroupWarning(splits[0])).toBe(
-      'label "accent": "Spanish" (m.jsonl:1, 1 utterance), "spanish" (m.jsonl:2, 2 utterances) and " spanish " (m.jsonl:3, 1 utterance) differ only in case or surrounding spaces, and are counted as 3 separate groups; use one spelling (or a label map) to count them as one',
+      'label "accent": "Spanish" (m.jsonl:1, 1 utterance), "spanish" (m.jsonl:2, 2 utterances) and " spanish " (m.jsonl:3, 1 utterance) differ only in case or spacing, and are counted as 3 separate groups; use one spelling (or a label map) to count them as one',
     );
     const one = new GroupSpellings(['accent']);
     one.add('u1', { accent: 'us', gender: 'male' });
@@ -52,10 +52,16 @@ describe('validate, run and report warn about a split group and keep both spelli
     writeFileSync(m, edited.join('\n') + '\n');
     const at = (v: string) => edited.findIndex((l) => JSON.parse(l).labels.accent === v) + 1;
     const indian = edited.filter((l) => JSON.parse(l).labels.accent === 'indian').length;
-    const expected = `label "accent": "indian" (${m}:${at('indian')}, ${indian} utterances), "Indian" (${m}:${at('Indian')}, 2 utterances) and " indian " (${m}:${at(' indian ')}, 1 utterance) differ only in case or surrounding spaces, and are counted as 3 separate groups; use one spelling (or a label map) to count them as one`;
+    const expected = `label "accent": "indian" (${m}:${at('indian')}, ${indian} utterances), "Indian" (${m}:${at('Indian')}, 2 utterances) and " indian " (${m}:${at(' indian ')}, 1 utterance) differ only in case or spacing, and are counted as 3 separate groups; use one spelling (or a label map) to count them as one`;
     const v = await cli('validate', m, '--no-audio-check');
     expect(v.code, v.stderr).toBe(0);
     expect(v.stderr.split('\n').filter((l) => l.includes('differ only in case'))).toEqual([`warning: ${expected}`]);
+    // A suite whose label map covers the key groups the spellings as one (maps match case- and space-insensitively).
+    writeFileSync(join(dir, 'map.yaml'), 'accent:\n  indian: indian\n');
+    writeFileSync(join(dir, 'mapped.yaml'), `name: mapped\nmanifest: m.jsonl\nlabelMap: map.yaml\ngroupBy: [accent]\nbackends:\n  - { name: amazon, type: hypotheses, options: { file: ${join(ARTIE, 'predictions/amazon/en-US/dec-9-2019.tsv')}, idFrom: basename-without-extension } }\n`);
+    const mapped = await cli('validate', m, '--no-audio-check', '--suite', join(dir, 'mapped.yaml'));
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(mapped.stderr).not.toContain('differ only in case');
     // The real Artie manifest (Common Voice's accent codes) has no such split.
     const real = await cli('validate', join(ARTIE, 'manifest.jsonl'), '--no-audio-check');
     expect(real.stderr).not.toContain('differ only in case');
@@ -87,7 +93,7 @@ describe('validate, run and report warn about a split group and keep both spelli
     const cmp = await cli('compare', run, run, '--out', join(dir, 'cmp'), '--format', 'md');
     expect(cmp.code, cmp.stderr).toBe(0);
     expect(cmp.stderr.split('\n').filter((l) => l.includes('differ only in case'))).toHaveLength(2);
-    expect(readFileSync(join(dir, 'cmp', 'compare.md'), 'utf8')).toContain('differ only in case or surrounding spaces');
+    expect(readFileSync(join(dir, 'cmp', 'compare.md'), 'utf8')).toContain('differ only in case or spacing');
     // Not merged silently: the card has a row per spelling.
     const md = readFileSync(join(dir, 'card', 'card.md'), 'utf8').split('\n');
     for (const g of ['indian', 'Indian', ' indian ']) expect(md.filter((l) => l.startsWith(`| ${g} | `))).toHaveLength(1);
