@@ -349,6 +349,8 @@ export async function runGlassboxOnManifest(
     annotations?: string;
     /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
     ids?: ReadonlySet<string>;
+    /** Labels by utterance id to group by instead of the manifest's (a run's, after its label map and bins). */
+    labels?: ReadonlyMap<string, Record<string, string>>;
     /**
      * Label whose value matches speakers across groups (e.g. `speaker_profile` of `synth --matched-speakers`):
      * sets each utterance's `match` and `confusable.matched`.
@@ -357,7 +359,7 @@ export async function runGlassboxOnManifest(
   },
 ): Promise<GlassReport> {
   const ids = opts.ids;
-  const entries = (await loadManifest(manifest)).filter((e) => !ids || ids.has(e.id));
+  const entries = (await loadManifest(manifest)).filter((e) => !ids || ids.has(e.id)).map((e) => (opts.labels?.has(e.id) ? { ...e, labels: opts.labels.get(e.id)! } : e));
   // Read annotations first: a bad file should fail before minutes of decoding.
   const pairs = opts.annotations
     ? annotatedPairsFromFile(
