@@ -72,6 +72,9 @@ export interface GlassFailure {
   group?: string;
   stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
   error: string;
+  /** The manifest's `audio` as written, and the manifest file and line of the utterance (set by runGlassboxOnManifest). */
+  audio?: string;
+  source?: { file: string; line: number };
 }
 
 /**
@@ -346,6 +349,8 @@ export async function runGlassboxOnManifest(
     annotations?: string;
     /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
     ids?: ReadonlySet<string>;
+    /** Labels by utterance id to group by instead of the manifest's (a run's, after its label map and bins). */
+    labels?: ReadonlyMap<string, Record<string, string>>;
     /**
      * Label whose value matches speakers across groups (e.g. `speaker_profile` of `synth --matched-speakers`):
      * sets each utterance's `match` and `confusable.matched`.
@@ -354,7 +359,7 @@ export async function runGlassboxOnManifest(
   },
 ): Promise<GlassReport> {
   const ids = opts.ids;
-  const entries = (await loadManifest(manifest)).filter((e) => !ids || ids.has(e.id));
+  const entries = (await loadManifest(manifest)).filter((e) => !ids || ids.has(e.id)).map((e) => (opts.labels?.has(e.id) ? { ...e, labels: opts.labels.get(e.id)! } : e));
   // Read annotations first: a bad file should fail before minutes of decoding.
   const pairs = opts.annotations
     ? annotatedPairsFromFile(
@@ -391,5 +396,11 @@ export async function runGlassboxOnManifest(
           ...(report.blackBox ? { blackBox: flaggedAnnotationAgreement(report.blackBox, pairs) } : {}),
         }
       : undefined;
-  return { ...report, groupBy, utterances: entries.length, failures: [...failures, ...report.failures], ...(annotations ? { annotations } : {}) };
+  // Each failure says where its utterance is declared and which audio file it is.
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const located = [...failures, ...report.failures].map((f) => {
+    const e = byId.get(f.id);
+    return e ? { ...f, ...(e.audio !== undefined ? { audio: e.audio } : {}), source: e.source } : f;
+  });
+  return { ...report, groupBy, utterances: entries.length, failures: located, ...(annotations ? { annotations } : {}) };
 }

@@ -4,12 +4,13 @@
  * to run: integer rounding without dither, bit-exact ffmpeg flags, seeded noise.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AudioRef } from './types.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { AudioError } from './errors.ts';
 import { InterruptedError } from '../manifest/errors.ts';
+import { makeOutputDir } from '../manifest/output.ts';
 import { applyCondition, conditionKey, parseCondition, type AudioSource, type ConditionSpec, type ConditionSpecInput } from './conditions.ts';
 import { inspectSource, probeSource, readSource16k, wavFacts, type DecodeNotes } from './source.ts';
 import { AUDIO_FLAGS, SILENT_DBFS, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
@@ -138,7 +139,8 @@ export async function prepareAudio(entry: PrepareEntry, opts: PrepareOptions): P
     /* not cached (or made without its sidecar): prepare again */
   }
 
-  await mkdir(opts.cacheDir, { recursive: true });
+  // Registered as created by this command: an interrupted or failed command removes it again if it stayed empty.
+  makeOutputDir(opts.cacheDir, 'audio cache folder');
   const notes: DecodeNotes = { flags: new Set(src.flags) };
   let samples = await readSource16k(src, { start, end }, opts.cacheDir, id, notes);
   let source: SourceFacts;

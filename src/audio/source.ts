@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import ffmpeg from 'fluent-ffmpeg';
 import { createReadStream } from 'node:fs';
-import { open, readFile, stat, mkdir, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, stat, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioError } from './errors.ts';
 import { InterruptedError, interruptingSignal } from '../manifest/errors.ts';
+import { makeOutputDir } from '../manifest/output.ts';
 import { downmix, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
 import { runFfmpeg, soxr } from './ffmpeg.ts';
 import { canResample, resample } from './resample.ts';
@@ -276,7 +277,7 @@ function cachedFullDecode(src: SourceInfo, cacheDir: string, id: string | undefi
       } catch {
         /* not cached yet */
       }
-      await mkdir(dir, { recursive: true });
+      makeOutputDir(dir, 'audio cache folder');
       const found: DecodeNotes = { flags: new Set() };
       const pcm = src.wav && src.size <= IN_MEMORY_LIMIT ? floatToS16(await decodeWhole(src, id, found)).bytes : await ffmpegDecode(src.path, id, found);
       const tag = `${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;

@@ -277,6 +277,41 @@ function wavBytes(it: GlassItem): number {
   }
 }
 
+/**
+ * The decoder's own reason per utterance, from a `pocketsphinx_batch -logfn` log: within each
+ * `Decoding '<key>'` … `<key> done` block, its distinct ERROR messages (source location dropped, e.g.
+ * `Final result does not match the grammar in frame 92`), else `0 frames decoded` when the search saw no
+ * frame (audio shorter than the front end's window). Keys are the control file's utterance keys; an
+ * utterance with neither has no entry.
+ */
+export function decoderReasons(log: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let key: string | undefined;
+  let errors: string[] = [];
+  let noFrames = false;
+  const close = () => {
+    if (key !== undefined && (errors.length || noFrames)) out.set(key, errors.length ? errors.join('; ') : '0 frames decoded');
+    key = undefined;
+  };
+  for (const line of log.split('\n')) {
+    const start = /^INFO: batch\.c\(\d+\): Decoding '(.*)'$/.exec(line);
+    if (start) {
+      close();
+      key = start[1];
+      errors = [];
+      noFrames = false;
+      continue;
+    }
+    if (key === undefined) continue;
+    const err = /^(?:ERROR|FATAL_ERROR): (?:"[^"]*", line \d+: )?(.*)$/.exec(line);
+    if (err && !errors.includes(err[1].trim())) errors.push(err[1].trim());
+    else if (/^INFO: \w+_search\.c\(\d+\): 0 frames,/.test(line)) noFrames = true;
+    else if (line.startsWith(`${key} done -`)) close();
+  }
+  close();
+  return out;
+}
+
 export class PocketSphinxGlass implements GlassBox {
   constructor(
     readonly options: GlassOptions = defaultGlassOptions(),
@@ -299,6 +334,8 @@ export class PocketSphinxGlass implements GlassBox {
     keepSilence: boolean,
     signal?: AbortSignal,
     schedule?: BatchSchedule,
+    /** Filled with the decoder's own reason per utterance id, when its log gives one (see `decoderReasons`). */
+    reasons?: Map<string, string>,
   ): Promise<BatchResult<TimedPhone[]>> {
     const out: BatchResult<TimedPhone[]> = new Map();
     const good: T[] = [];
@@ -331,17 +368,21 @@ export class PocketSphinxGlass implements GlassBox {
           const lines = existsSync(hypseg) ? readFileSync(hypseg, 'utf8').split('\n').filter((l) => l.trim()) : [];
           const byKey = new Map<string, string>();
           for (const l of lines) byKey.set(l.split(/\s+/, 1)[0], l);
+          const logFile = join(pdir, 'log');
+          const why = decoderReasons(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+          const because = (k: number) => (why.has(`u${k}`) ? ` (pocketsphinx_batch: ${why.get(`u${k}`)})` : '');
           part.forEach((it, k) => {
+            if (why.has(`u${k}`)) reasons?.set(it.id, why.get(`u${k}`)!);
             const line = byKey.get(`u${k}`);
             if (!line) {
-              out.set(it.id, { ok: false, error: `pocketsphinx_batch gave no ${kind} result for ${it.id}` });
+              out.set(it.id, { ok: false, error: `pocketsphinx_batch gave no ${kind} result for ${it.id}${because(k)}` });
               return;
             }
             try {
               const phones = parsePhoneHypseg(line, keepSilence).phones;
-              out.set(it.id, phones.length ? { ok: true, value: phones } : { ok: false, error: `empty ${kind} result for ${it.id}` });
+              out.set(it.id, phones.length ? { ok: true, value: phones } : { ok: false, error: `empty ${kind} result for ${it.id}${because(k)}` });
             } catch (e) {
-              out.set(it.id, { ok: false, error: `${it.id}: ${(e as Error).message}` });
+              out.set(it.id, { ok: false, error: `${it.id}: ${(e as Error).message}${because(k)}` });
             }
           });
         })),
@@ -381,6 +422,8 @@ export class PocketSphinxGlass implements GlassBox {
     }
     const beam = attempt.beam ?? this.options.alignBeam;
     const fsg = attempt.loose ? looseFsg : pronunciationFsg;
+    const reasons = new Map<string, string>();
+    const because = (id: string) => (reasons.has(id) ? ` (pocketsphinx_batch: ${reasons.get(id)})` : '');
     const raw = await this.batch(
       items,
       'alignment',
@@ -396,6 +439,7 @@ export class PocketSphinxGlass implements GlassBox {
       false,
       signal,
       schedule,
+      reasons,
     );
     const out: BatchResult<WordAlignment> = new Map();
     for (const it of items) {
@@ -409,11 +453,11 @@ export class PocketSphinxGlass implements GlassBox {
       const seq = r.value.map((p) => p.phone);
       if (attempt.loose) {
         const parse = chosenLoose(it.prons, seq);
-        out.set(it.id, parse ? { ok: true, value: { phones: r.value, ...parse } } : { ok: false, error: `${it.id}: loose alignment did not reach the end of the grammar` });
+        out.set(it.id, parse ? { ok: true, value: { phones: r.value, ...parse } } : { ok: false, error: `${it.id}: loose alignment did not reach the end of the grammar${because(it.id)}` });
         continue;
       }
       const chosen = chosenVariants(it.prons, seq);
-      out.set(it.id, chosen ? { ok: true, value: { phones: r.value, chosen } } : { ok: false, error: `${it.id}: alignment did not reach the end of the grammar` });
+      out.set(it.id, chosen ? { ok: true, value: { phones: r.value, chosen } } : { ok: false, error: `${it.id}: alignment did not reach the end of the grammar${because(it.id)}` });
     }
     return out;
   }

@@ -43,9 +43,16 @@ export interface SynthResult {
 
 /**
  * Prompt sentences: one a line, blank lines and `#` comments skipped. InputError naming the file when it
- * cannot be read or holds no sentence.
+ * cannot be read or holds no sentence, and naming the file and line of the first prompt with no word a voice can
+ * say (`speakableWord`: only punctuation or signs, or only letters beyond a–z): its reference would hold no
+ * spoken word, and every voice would read it as silence or noise.
  */
 export function readPrompts(file: string | URL): string[] {
+  return readPromptLines(file).map((p) => p.text);
+}
+
+/** `readPrompts` with each prompt's 1-based line in the file (for checks that name file:line). Same errors. */
+export function readPromptLines(file: string | URL): { line: number; text: string }[] {
   const name = typeof file === 'string' ? file : fileURLToPath(file);
   let text: string;
   try {
@@ -54,12 +61,25 @@ export function readPrompts(file: string | URL): string[] {
     const code = (e as NodeJS.ErrnoException).code ?? '';
     throw new InputError(name, undefined, `cannot read the prompts file (${FS_REASONS[code] ?? (code || (e as Error).message)})`);
   }
-  const prompts = text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'));
+  const prompts: { line: number; text: string }[] = [];
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) return;
+    if (!line.split(/\s+/).some(speakableWord)) {
+      throw new InputError(name, i + 1, `"${line}": no word a voice can say (only punctuation, signs or letters beyond a-z), so the utterance would have no spoken reference word`);
+    }
+    prompts.push({ line: i + 1, text: line });
+  });
   if (prompts.length === 0) throw new InputError(name, undefined, 'no prompt sentences (one sentence a line; lines starting with # are comments)');
   return prompts;
+}
+
+/**
+ * Whether a prompt token holds something every voice can say: a letter a–z (CMUdict's words, and what flite's,
+ * festival's and espeak-ng's English letter-to-sound rules spell out) or a digit (their number expansion).
+ */
+export function speakableWord(token: string): boolean {
+  return /[A-Za-z0-9]/.test(token);
 }
 
 /** Speaks `text` with one voice into a raw WAV at the engine's own rate. */

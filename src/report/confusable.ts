@@ -1,10 +1,11 @@
-import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest, type PhoneTest } from '../analysis/confusable.ts';
+import { NO_PHONE, type ConfusableResult, type ConfusionMatrix, type ConfusionTest, type PhoneTest, type WordTest } from '../analysis/confusable.ts';
 import { failureCounts, type GlassReport } from '../analysis/glass-suite.ts';
 import type { GoodnessTest } from '../analysis/glass.ts';
 import { ARPABET_PHONES } from '../backends/pocketsphinx-glass.ts';
 import { DASH, fmtP, fmtPct } from './format.ts';
 import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
+import { failureWhere } from './glass-failures.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -194,6 +195,31 @@ function examplesText(t: ConfusionTest): string {
   return t.examples.map((e) => `${e.word} (${e.utteranceId})`).join(', ');
 }
 
+/** Head and rows (plain text, unescaped) of a group's flagged confusions; `rest` names the comparison. */
+function confusionTable(flagged: readonly ConfusionTest[], rest: string): { head: string[]; rows: string[][] } {
+  const head = ['Confusion', 'Rate in group', `Rate in ${rest}`, 'Count', 'z', 'adj. p', 'Speakers', 'Examples'];
+  const rows = flagged.map((t) => [
+    confusionLabel(t),
+    fmtPct(t.rateGroup),
+    fmtPct(t.rateRest),
+    `${t.countGroup}/${t.totalGroup}`,
+    t.z.toFixed(2),
+    fmtP(t.pAdjusted),
+    `${t.speakersWithConfusion}/${t.speakersInGroup}`,
+    examplesText(t),
+  ]);
+  return { head, rows };
+}
+
+/** Head and rows (plain text, unescaped) of a group's words with the largest differential error. */
+function wordTable(words: readonly WordTest[], rest: string): { head: string[]; rows: string[][] } {
+  const head = ['Word', 'Error rate in group', `In ${rest}`, 'z', 'adj. p', 'Utterances'];
+  const rows = words.map((w) => [w.word, `${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup})`, fmtPct(w.rateRest), w.z.toFixed(2), fmtP(w.pAdjusted), w.utteranceIds.join(', ')]);
+  return { head, rows };
+}
+
+const AGREEMENT_HEAD = ['Group', 'Flagged', 'Annotated', 'Agreed', 'Precision', 'Recall'];
+
 function topFor<T extends { group: string; flagged: boolean }>(list: readonly T[], group: string, top: number): T[] {
   return list.filter((t) => t.group === group && t.flagged).slice(0, top);
 }
@@ -232,7 +258,6 @@ function methodText(report: GlassReport): string {
 /** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
 export function confusableMarkdown(report: GlassReport, opts: { top?: number } = {}): string {
   const top = opts.top ?? 10;
-  const rest = mdEsc(comparisonOf(report));
   const lines: string[] = ['## Confusable sounds', '', mdEsc(methodText(report)), ''];
   lines.push(`${report.utterances} utterances, ${report.speakers} speakers, groups${report.groupBy ? ` by \`${mdEsc(report.groupBy)}\`` : ''}: ${report.groups.map(mdEsc).join(', ')}.`, '');
   for (const { name, note, result } of methodSections(report)) {
@@ -249,40 +274,40 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       }
       if (flagged.length === 0) lines.push('No confusion flagged.', '');
       else {
-        lines.push(`| Confusion | Rate in group | Rate in ${rest} | Count | z | adj. p | Speakers | Examples |`, '|---|---:|---:|---:|---:|---:|---:|---|');
-        for (const t of flagged) {
-          lines.push(
-            `| ${mdEsc(confusionLabel(t))} | ${fmtPct(t.rateGroup)} | ${fmtPct(t.rateRest)} | ${t.countGroup}/${t.totalGroup} | ${t.z.toFixed(2)} | ${fmtP(t.pAdjusted)} | ${t.speakersWithConfusion}/${t.speakersInGroup} | ${mdEsc(examplesText(t))} |`,
-          );
-        }
-        lines.push('');
+        const table = confusionTable(flagged, comparisonOf(report));
+        lines.push(...mdTextTable(table.head, table.rows, 'lrrrrrrl'), '');
       }
       const words = topFor(result.words, g, top);
       if (words.length) {
-        lines.push('Words with the largest differential error:', '', `| Word | Error rate in group | In ${rest} | z | adj. p | Utterances |`, '|---|---:|---:|---:|---:|---|');
-        for (const w of words) lines.push(`| ${mdEsc(w.word)} | ${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup}) | ${fmtPct(w.rateRest)} | ${w.z.toFixed(2)} | ${fmtP(w.pAdjusted)} | ${mdEsc(w.utteranceIds.join(', '))} |`);
-        lines.push('');
+        const table = wordTable(words, comparisonOf(report));
+        lines.push('Words with the largest differential error:', '', ...mdTextTable(table.head, table.rows, 'lrrrrl'), '');
       }
     }
   }
   if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, comparisonOf(report), alphaOf(report)));
   for (const t of agreementTables(report)) {
-    lines.push(`### ${mdEsc(t.title)}`, '', '| Group | Flagged | Annotated | Agreed | Precision | Recall |', '|---|---|---|---|---:|---:|');
-    for (const r of t.rows) lines.push(`| ${r.map(mdEsc).join(' | ')} |`);
-    lines.push('');
+    lines.push(`### ${mdEsc(t.title)}`, '', ...mdTextTable(AGREEMENT_HEAD, t.rows, 'llllrr'), '');
   }
   const dropped = droppedTable(report);
   if (dropped) {
-    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '', '| Group | Stage | Utterances |', '|---|---|---:|');
-    for (const r of dropped.rows) lines.push(`| ${mdEsc(r.group)} | ${mdEsc(r.stage)} | ${r.count} |`);
-    lines.push('', 'Each failure (utterance id, error) is listed in the JSON.', '');
+    lines.push('### Utterances missing from a stage', '', ...dropped.notes.map((n) => `${mdEsc(n)}`), '');
+    if (dropped.rows.length) lines.push(...mdTextTable(DROPPED_HEAD, dropped.rows, 'llr'), '');
+    if (report.failures.length) lines.push(`Each failure (${report.failures.length}):`, '', ...mdTextTable(FAILURE_HEAD, failureRows(report), 'llllll'), '');
   }
   return lines.join('\n');
 }
 
-/** Failures per group and stage, and what the forced-alignment retries recovered; undefined when nothing to say. */
-function droppedTable(report: GlassReport): { notes: string[]; rows: ReturnType<typeof failureCounts> } | undefined {
-  const rows = failureCounts(report.failures);
+const DROPPED_HEAD = ['Group', 'Stage', 'Utterances'];
+const FAILURE_HEAD = ['Utterance', 'Group', 'Stage', 'Manifest line', 'Audio', 'Reason'];
+
+/** Every failure, one row each (plain text, unescaped): utterance, group, stage, manifest file:line, audio file, the tool's reason. */
+function failureRows(report: GlassReport): string[][] {
+  return report.failures.map((f) => [f.id, f.group ?? DASH, f.stage, failureWhere(f) ?? DASH, f.audio ?? DASH, f.error]);
+}
+
+/** Failures per group and stage (rows of DROPPED_HEAD), and what the forced-alignment retries recovered; undefined when nothing to say. */
+function droppedTable(report: GlassReport): { notes: string[]; rows: string[][] } | undefined {
+  const rows = failureCounts(report.failures).map((r) => [r.group, r.stage, String(r.count)]);
   const notes: string[] = [];
   for (const a of report.alignmentRetries?.attempts ?? []) {
     notes.push(`Forced alignment retry (${a.attempt}, beam ${a.beam}): ${a.recovered} of ${a.tried} recovered (${Object.entries(a.byGroup).map(([g, r]) => `${g} ${r.recovered}/${r.tried}`).join(', ')}).`);
@@ -356,7 +381,6 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
 /** HTML fragment of the section (inline SVG heatmaps; classes only, no inline styles or scripts). */
 export function confusableHtmlSection(report: GlassReport, opts: { top?: number; heading?: boolean } = {}): string {
   const top = opts.top ?? 10;
-  const rest = esc(comparisonOf(report));
   // Without its own h2 (a page whose h1 names it), the methods are h2 and the groups h3: no level skipped.
   const h3 = opts.heading === false ? 2 : 3;
   const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
@@ -373,19 +397,13 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       }
       if (!flagged.length) h.push('<p>No confusion flagged.</p>');
       else {
-        h.push(`<table><thead><tr><th>Confusion</th><th>Rate in group</th><th>Rate in ${rest}</th><th>Count</th><th>z</th><th>adj. p</th><th>Speakers</th><th>Examples</th></tr></thead><tbody>`);
-        for (const t of flagged) {
-          h.push(
-            `<tr><td>${esc(confusionLabel(t))}</td><td>${fmtPct(t.rateGroup)}</td><td>${fmtPct(t.rateRest)}</td><td>${t.countGroup}/${t.totalGroup}</td><td>${t.z.toFixed(2)}</td><td>${fmtP(t.pAdjusted)}</td><td>${t.speakersWithConfusion}/${t.speakersInGroup}</td><td>${esc(examplesText(t))}</td></tr>`,
-          );
-        }
-        h.push('</tbody></table>');
+        const table = confusionTable(flagged, comparisonOf(report));
+        h.push(htmlTextTable(table.head, table.rows));
       }
       const words = topFor(result.words, g, top);
       if (words.length) {
-        h.push(`<p>Words with the largest differential error:</p><table><thead><tr><th>Word</th><th>Error rate in group</th><th>In ${rest}</th><th>z</th><th>adj. p</th><th>Utterances</th></tr></thead><tbody>`);
-        for (const w of words) h.push(`<tr><td>${esc(w.word)}</td><td>${fmtPct(w.rateGroup)} (${w.errorsGroup}/${w.countGroup})</td><td>${fmtPct(w.rateRest)}</td><td>${w.z.toFixed(2)}</td><td>${fmtP(w.pAdjusted)}</td><td>${esc(w.utteranceIds.join(', '))}</td></tr>`);
-        h.push('</tbody></table>');
+        const table = wordTable(words, comparisonOf(report));
+        h.push('<p>Words with the largest differential error:</p>', htmlTextTable(table.head, table.rows));
       }
       const m = result.matrices.find((x) => x.group === g);
       if (m) h.push(`<figure class="heatmap">${confusionHeatmapSvg(m, flagged, { title: `${name.split(':')[0]} phone confusions: ${g}` })}</figure>`);
@@ -405,23 +423,13 @@ const table = goodnessTable(f, comparisonOf(report));
     }
   }
   for (const t of agreementTables(report)) {
-    h.push(`<h${h3}>${esc(t.title)}</h${h3}><table><thead><tr><th>Group</th><th>Flagged</th><th>Annotated</th><th>Agreed</th><th>Precision</th><th>Recall</th></tr></thead><tbody>`);
-    for (const r of t.rows) h.push(`<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
-    h.push('</tbody></table>');
+    h.push(`<h${h3}>${esc(t.title)}</h${h3}>`, htmlTextTable(AGREEMENT_HEAD, t.rows));
   }
   const dropped = droppedTable(report);
   if (dropped) {
     h.push(`<h${h3}>Utterances missing from a stage</h${h3}>`, ...dropped.notes.map((n) => `<p>${esc(n)}</p>`));
-    if (dropped.rows.length) {
-      h.push('<table><thead><tr><th>Group</th><th>Stage</th><th>Utterances</th></tr></thead><tbody>');
-      for (const r of dropped.rows) h.push(`<tr><td>${esc(r.group)}</td><td>${esc(r.stage)}</td><td>${r.count}</td></tr>`);
-      h.push('</tbody></table>');
-    }
-  }
-  if (report.failures.length) {
-    h.push(`<details><summary>${report.failures.length} failures</summary><ul>`);
-    for (const f of report.failures) h.push(`<li>${esc(`${f.id} (${f.stage}): ${f.error}`)}</li>`);
-    h.push('</ul></details>');
+    if (dropped.rows.length) h.push(htmlTextTable(DROPPED_HEAD, dropped.rows));
+    if (report.failures.length) h.push(`<p>${esc(`Each failure (${report.failures.length}):`)}</p>`, htmlTextTable(FAILURE_HEAD, failureRows(report)));
   }
   h.push('</section>');
   return h.join('\n');

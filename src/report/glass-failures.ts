@@ -3,16 +3,31 @@ import { escapeControl } from '../manifest/escape.ts';
 import type { ManifestEntry } from '../manifest/schema.ts';
 import { failureCounts, type GlassFailure } from '../analysis/glass-suite.ts';
 
-/** Stages whose failure is the input's fault (the audio file, the reference text), not a decoder's. */
-const INPUT_STAGES: ReadonlySet<GlassFailure['stage']> = new Set(['audio', 'g2p']);
+const ALL_STAGES: ReadonlySet<GlassFailure['stage']> = new Set(['audio', 'g2p', 'phone-loop', 'alignment', 'words']);
 
 /**
- * Writes the glass box's failures to stderr lines: each utterance whose audio or reference text could not be used,
- * naming its manifest file:line and (for audio) the audio file, at most `limit` lines then `… and N more (see
- * <see>)`; then one line counting every failure by group and stage (decoder failures included), as before.
- * `entries` are the manifest's utterances (for the lines); `see` is the report that lists every failure. `stages`
- * (default audio and g2p) picks the failures named one by one: a glassbox run names only g2p ones, since the run
- * before it has named each utterance whose audio failed.
+ * What one failure says after its location: `utterance <id>: audio <file>: <stage>: <reason>` (the reason is the
+ * decoder's or the audio stage's own message; an audio-stage message already names the utterance and its file).
+ */
+export function failureMessage(f: GlassFailure): string {
+  if (f.stage === 'audio') return f.error;
+  return `utterance ${f.id}: ${f.audio !== undefined ? `audio ${f.audio}: ` : ''}${f.stage}: ${f.error}`;
+}
+
+/** Where a failure's utterance is declared, `file:line`, when known. */
+export function failureWhere(f: GlassFailure): string | undefined {
+  return f.source ? `${f.source.file}:${f.source.line}` : undefined;
+}
+
+/**
+ * Writes the glass box's failures to stderr lines, as `run` names bad audio: each utterance that missed a stage
+ * (its audio could not be read, its reference had no pronounceable word, or PocketSphinx's phone loop, forced
+ * alignment or word decoding failed on it), naming its manifest file:line, the utterance, its audio file, the stage
+ * and the tool's own reason (`failureMessage`); at most `limit` lines (default 10), then `… and N more (see <see>)`;
+ * then one line counting the utterances and their failed stages, by group and stage. `entries` are the manifest's utterances, for failures
+ * without a `source`; `see` is the report that lists every failure. `stages` (default: all) picks the failures
+ * named one by one: a glassbox run leaves out `audio`, since the run before it has named each utterance whose audio
+ * failed.
  */
 export function writeGlassFailures(
   failures: readonly GlassFailure[],
@@ -22,17 +37,19 @@ export function writeGlassFailures(
   opts: { limit?: number; stages?: ReadonlySet<GlassFailure['stage']> } = {},
 ): void {
   if (!failures.length) return;
-  const limit = opts.limit ?? 10;
-  const stages = opts.stages ?? INPUT_STAGES;
+  const stages = opts.stages ?? ALL_STAGES;
   const byId = new Map(entries.map((e) => [e.id, e]));
-  const log = new BadInputLog(write, limit, ['utterance with bad input', 'utterances with bad input']);
+  const log = new BadInputLog(write, opts.limit ?? 10, ['utterance failure', 'utterance failures']);
   for (const f of failures) {
     if (!stages.has(f.stage)) continue;
     const e = byId.get(f.id);
-    const message = f.stage === 'audio' ? f.error : `utterance ${f.id}: ${f.error}`;
-    log.add(e ? { file: e.source.file, line: e.source.line, message } : { file: see, message });
+    const source = f.source ?? e?.source;
+    const message = failureMessage(f.audio === undefined && e?.audio !== undefined ? { ...f, audio: e.audio } : f);
+    log.add(source ? { file: source.file, line: source.line, message } : { file: see, message });
   }
   log.finish(see);
   const counts = failureCounts(failures).map((c) => `${c.group} ${c.stage} ${c.count}`).join(', ');
-  write(escapeControl(`glass: ${failures.length} utterances failed a stage (${counts}; listed in ${see})`));
+  const utterances = new Set(failures.map((f) => f.id)).size;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  write(escapeControl(`glass: ${plural(utterances, 'utterance')} missed ${plural(failures.length, 'stage')} (${counts}; listed in ${see})`));
 }

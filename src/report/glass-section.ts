@@ -16,8 +16,11 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   const first = suite.backends[0]?.name;
   const hypotheses = new Map<string, string>();
   const ids = new Set<string>();
+  // Groups as the run (and its card) saw them: after the suite's label map and bins, not the manifest's raw labels.
+  const labels = new Map<string, Record<string, string>>();
   for (const item of store.iterateRun(runId)) {
     ids.add(item.uttId);
+    if (item.utt.labels) labels.set(item.uttId, item.utt.labels);
     if (item.backendName === first && item.conditionName === 'clean' && item.result?.status === 'ok') hypotheses.set(item.uttId, item.result.hypothesis ?? '');
   }
   const groupBy = suite.groupBy[0] ?? 'accent';
@@ -28,7 +31,7 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
   for (const [i, manifest] of suite.manifests.entries()) {
     // The suite's reference group (when declared) is what every other group's sounds are compared with.
     const confusable = suite.referenceGroup !== undefined ? { referenceGroup: suite.referenceGroup } : {};
-    const entries = (await loadManifest(manifest)).filter((e) => ids.has(e.id));
+    const entries = (await loadManifest(manifest)).filter((e) => ids.has(e.id)).map((e) => ({ ...e, labels: labels.get(e.id) ?? e.labels }));
     const check = glassInputCheck(entries, groupBy, { manifest, referenceGroup: suite.referenceGroup, matchBy: suite.matchSpeakersBy });
     for (const w of check.warnings) opts.log(`asrfair: warning: glass box: ${w}`);
     if (check.error) {
@@ -39,6 +42,7 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
       cacheDir: opts.cacheDir,
       hypotheses,
       ids,
+      labels,
       confusable,
       ...(suite.matchSpeakersBy !== undefined ? { matchBy: suite.matchSpeakersBy } : {}),
       onProgress: opts.log,
@@ -52,7 +56,7 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
     ], 'glass report');
     written.push(join(dir, `${base}.md`));
     // The run has named each utterance whose audio failed already; the glass box names only what is new to it.
-    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p']) });
+    writeGlassFailures(report.failures, entries, opts.log, join(dir, `${base}.json`), { stages: new Set(['g2p', 'phone-loop', 'alignment', 'words']) });
   }
   return written;
 }

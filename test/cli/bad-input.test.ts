@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { BadInputLog } from '../../src/manifest/bad-input.ts';
 
 const SO = new URL('../../corpora/speechocean762-sample/', import.meta.url).pathname;
@@ -88,22 +88,28 @@ describe('a missing audio file is named on stderr (file and manifest line)', () 
     // The escape character in the file name is printed escaped, not sent to the terminal.
     expect(r.stderr).toContain(`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone\\x1b[31m.wav')}: file not found\n`);
     expect(r.stderr).not.toContain('\u001b');
-    expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join('g', 'confusable.json')})`);
+    expect(r.stderr).toContain(`glass: 1 utterance missed 1 stage (male audio 1; listed in ${join('g', 'confusable.json')})`);
   }, 60_000);
 });
 
 describe('a glassbox run names a missing audio file once', () => {
-  it('the run names it (file:line), the glass box after it counts it and says where it is listed', async () => {
+  it('the run names it (file:line), the glass box after it counts it and says where it is listed; the glass box names its own decoder failures', async () => {
     const dir = tmp();
     const utts = real(3, 3);
     utts[4] = { ...utts[4], audio: join(dir, 'gone.wav') };
+    // An 80 ms cut of a real utterance: PocketSphinx decodes 0 frames of it in the phone loop and forced alignment.
+    const cut = join(dir, 'cut.wav');
+    execFileSync('sox', [utts[5].audio, cut, 'trim', '0', '0.08']);
+    utts[5] = { ...utts[5], audio: cut };
     const m = writeManifest(dir, utts);
     writeFileSync(join(dir, 'suite.yaml'), SUITE.replace('name: bad\n', 'name: bad\nkind: glassbox\n'));
     const r = await cli(dir, 'run', 'suite.yaml', '--store', 's.sqlite', '--out', 'out', '--no-gate', '--no-progress');
     expect(r.code, r.stderr).toBe(0);
     const named = r.stderr.split('\n').filter((l) => l.includes('gone.wav'));
     expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
-    expect(r.stderr).toContain(`glass: 1 utterances failed a stage (male audio 1; listed in ${join(dir, 'out', 'glass.json')})`);
+    const decoder = r.stderr.split('\n').filter((l) => l.includes('cut.wav'));
+    expect(decoder).toEqual(['alignment', 'phone-loop'].map((stage) => `asrfair: ${m}:6: utterance ${utts[5].id}: audio ${cut}: ${stage}: empty ${stage} result for ${utts[5].id} (pocketsphinx_batch: 0 frames decoded)`));
+    expect(r.stderr).toContain(`glass: 2 utterances missed 3 stages (male alignment 1, male audio 1, male phone-loop 1; listed in ${join(dir, 'out', 'glass.json')})`);
   }, 90_000);
 });
 

@@ -247,8 +247,10 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     // The interrupted utterance is not stored, so neither this run nor any card counts it as a failure.
     expect(items).toEqual([]);
     expect(runs).toEqual([{ status: 'interrupted' }]);
-    // Its --out folder, created at the start and never written, is gone too.
+    // Its --out folder, created at the start and never written, is gone too, and so is the audio cache (next to the
+    // store) it created for the audio ffmpeg never finished.
     expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(existsSync(join(dir, 'audio'))).toBe(false);
     // The rerun prepares the audio and decodes it.
     const again = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
     expect(again.status, again.stderr).toBe(0);
@@ -257,6 +259,29 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     db2.close();
     expect(rerun.map((x) => [x.utt_id, x.error, x.status])).toEqual([['long-1', null, 'ok']]);
     expect(rerun[0].hypothesis.split(' ').length).toBeGreaterThan(2);
+  }, 90_000);
+
+  it('glass: Ctrl-C while ffmpeg prepares the first audio leaves no empty --cache-dir (nor its parent) that it created', async () => {
+    const dir = tmp();
+    // As above: a long real recording keeps ffmpeg decoding its first utterance when the signal comes.
+    const CV = new URL('../../corpora/cv-6.1-en-sample/', import.meta.url).pathname;
+    const cv = readFileSync(join(CV, 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; audio: string; text: string });
+    writeFileSync(join(dir, 'list.txt'), [1, 2, 3, 4].flatMap(() => cv.map((u) => `file '${join(CV, u.audio)}'`)).join('\n') + '\n');
+    const cat = spawnSync('ffmpeg', ['-nostdin', '-loglevel', 'error', '-f', 'concat', '-safe', '0', '-i', join(dir, 'list.txt'), '-c', 'copy', join(dir, 'long.mp3')], { encoding: 'utf8' });
+    expect(cat.status, cat.stderr).toBe(0);
+    const utts = [0, 1].map((k) => ({ id: `long-${k}`, audio: 'long.mp3', start: k * 5, end: k * 5 + 4, text: cv[k].text, speaker: `s${k}`, labels: { accent: k ? 'us' : 'england' } }));
+    writeFileSync(join(dir, 'm.jsonl'), utts.map((u) => JSON.stringify(u)).join('\n') + '\n');
+    // A --cache-dir that existed before (empty) is never removed; one the command created and left empty is.
+    mkdirSync(join(dir, 'mine'));
+    for (const [cache, kept] of [[join('made', 'cache'), false], ['mine', true]] as const) {
+      const r = await interrupt(['glass', 'm.jsonl', '--out', 'out', '--cache-dir', cache, '--processes', '1'], /^ffmpeg$/, ['SIGINT'], dir, 'group');
+      rmSync(r.tmp, { recursive: true, force: true });
+      expect(await survivors(r)).toEqual([]);
+      expect(r.code, r.stderr).toBe(130);
+      expect(existsSync(join(dir, 'out'))).toBe(false);
+      if (kept) expect(readdirSync(join(dir, 'mine'))).toEqual([]);
+      else expect(existsSync(join(dir, 'made'))).toBe(false);
+    }
   }, 90_000);
 
   it('synth: SIGTERM stops the synthesisers (execFile children), exit 143', async () => {

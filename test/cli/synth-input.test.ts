@@ -162,6 +162,19 @@ describe('synth: prompts files', () => {
     expect(existsSync(join(dir, 'q3', 'manifest.jsonl'))).toBe(false);
   });
 
+  it.each(modes)('%s: a prompt with no word a voice can say (only punctuation; only letters beyond a-z) is refused with the file and line', async (_, mode) => {
+    const args = mode.map((a) => (a === 'good.yaml' ? join(dir, a) : a));
+    const dots = file('dots.txt', '# two prompts\nThe birch canoe slid on the smooth planks.\n... ?! --\n');
+    const a = await synth([...args, '-o', join(dir, 'sp1'), '--prompts', dots]);
+    expect(a.stderr.trim()).toBe(`asrfair: ${dots}:3: "... ?! --": no word a voice can say (only punctuation, signs or letters beyond a-z), so the utterance would have no spoken reference word`);
+    expect(a.status).toBe(2);
+    const greek = file('greek.txt', 'The birch canoe slid on the smooth planks.\n\nΚαλημέρα κόσμε!\n');
+    const b = await synth([...args, '-o', join(dir, 'sp2'), '--prompts', greek]);
+    expect(b.stderr.trim()).toBe(`asrfair: ${greek}:3: "Καλημέρα κόσμε!": no word a voice can say (only punctuation, signs or letters beyond a-z), so the utterance would have no spoken reference word`);
+    expect(b.status).toBe(2);
+    expect(existsSync(join(dir, 'sp1', 'manifest.jsonl')) || existsSync(join(dir, 'sp2', 'manifest.jsonl'))).toBe(false);
+  });
+
   it('--accent-rules: a prompt word festival would not speak as written (digits, letters beyond a-z) names the file and line', async () => {
     const digits = file('digits.txt', '# numbers\nThe birch canoe slid on the smooth planks.\nRoom 101 is smooth.\n');
     const a = await synth(['--accent-rules', join(dir, 'good.yaml'), '-o', join(dir, 'dg'), '--prompts', digits, '--sentences', '1']);

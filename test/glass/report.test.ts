@@ -83,6 +83,28 @@ describe('confusable-sounds renderers', () => {
     expect(back.phoneLoop!.confusions[0].flagged).toBe(false);
   });
 
+  it('prints the same cells in the Markdown and HTML confusion and word tables, Markdown as before the shared helpers', () => {
+    const r = report();
+    const md = confusableMarkdown(r).split('\n');
+    // Byte for byte what the hand-written Markdown rows printed (before both formats went through mdTextTable/htmlTextTable).
+    expect(md).toContain('| Confusion | Rate in group | Rate in rest | Count | z | adj. p | Speakers | Examples |');
+    expect(md).toContain('|---|---:|---:|---:|---:|---:|---:|---|');
+    expect(md.find((l) => l.startsWith('| TH → T |'))).toMatch(/^\| TH → T \| 50\.0% \| 0\.0% \| 12\/24 \| 3\.27 \| 0\.0\d+ \| 6\/6 \| &lt;\/td&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt; \(&lt;img src=x onerror=alert\(1\)&gt;\\\|x-u1"'\) \|$/);
+    expect(md).toContain('| Word | Error rate in group | In rest | z | adj. p | Utterances |');
+    expect(md).toContain('|---|---:|---:|---:|---:|---|');
+    // Cells of each table row, unescaped, in both formats: the two cannot drift apart.
+    const unMd = (c: string) => c.trim().replace(/\\(.)/g, '$1').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const unHtml = (c: string) => c.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    const mdRows = md.filter((l) => l.startsWith('| ') && !l.startsWith('|---')).map((l) => l.slice(2, -2).split(/(?<!\\) \| /).map(unMd));
+    const html = confusableHtmlPage(r);
+    const htmlRows = [...html.matchAll(/<tr>(.*?)<\/tr>/g)].map((m) => [...m[1].matchAll(/<t[hd]>(.*?)<\/t[hd]>/g)].map((c) => unHtml(c[1])));
+    for (const first of ['Confusion', 'TH → T', 'Word', EVIL_WORD]) {
+      const a = mdRows.filter((row) => row[0] === first);
+      expect(a.length).toBeGreaterThan(0);
+      expect(htmlRows.filter((row) => row[0] === first)).toEqual(a);
+    }
+  });
+
   it('counts failures per group and stage, escaped, with what the alignment retries recovered', () => {
     const r: GlassReport = {
       ...report(),
@@ -100,5 +122,17 @@ describe('confusable-sounds renderers', () => {
     const html = confusableHtmlPage(r);
     expect(html).toContain('<tr><td>&lt;g&gt;|x</td><td>alignment</td><td>2</td></tr>');
     expect(html).not.toContain('<g>');
+    // Every failure is listed, one row each, escaped, with its manifest line and audio file when known.
+    const located: GlassReport = { ...r, failures: [{ id: 'u<1>', group: 'g|1', stage: 'phone-loop', error: 'empty phone-loop result for u<1> (pocketsphinx_batch: 0 frames decoded)', audio: 'clips/a|b.wav', source: { file: 'm.jsonl', line: 7 } }, { id: 'u2', stage: 'audio', error: 'utterance u2: audio x.wav: file not found' }] };
+    const lmd = confusableMarkdown(located).split('\n');
+    expect(lmd).toContain('Each failure (2):');
+    expect(lmd).toContain('| u&lt;1&gt; | g\\|1 | phone-loop | m.jsonl:7 | clips/a\\|b.wav | empty phone-loop result for u&lt;1&gt; (pocketsphinx\\_batch: 0 frames decoded) |');
+    expect(lmd).toContain('| u2 | — | audio | — | — | utterance u2: audio x.wav: file not found |');
+    expect(confusableHtmlPage(located)).toContain('<tr><td>u&lt;1&gt;</td><td>g|1</td><td>phone-loop</td><td>m.jsonl:7</td><td>clips/a|b.wav</td><td>empty phone-loop result for u&lt;1&gt; (pocketsphinx_batch: 0 frames decoded)</td></tr>');
+    // Retries that recovered every utterance: said, with no empty table.
+    const recovered = confusableMarkdown({ ...r, failures: [] });
+    expect(recovered).toContain('After retries, every utterance went through every stage.');
+    expect(recovered).not.toContain('| Group | Stage | Utterances |');
+    expect(recovered).not.toContain('Each failure');
   });
 });

@@ -13,6 +13,7 @@ import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { splitGroupWarnings } from '../split-groups.ts';
 
 interface AdaptFlags {
   methods: string;
@@ -95,8 +96,11 @@ export function registerAdapt(program: Command): void {
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
-      const warning = groupKeyWarning(await loadManifest(suite.manifests[0]), f.groupBy ?? suite.groupBy[0]);
+      const entries = await loadManifest(suite.manifests[0]);
+      const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
+      for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
         const result = await adapt({

@@ -6,7 +6,9 @@ import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { loadRunForReport } from '../../score/run-export.ts';
+import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
+import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
+import { join } from 'node:path';
 
 interface CheckFlags extends StatFlags {
   maxGap?: string;
@@ -34,7 +36,7 @@ export function registerCheck(program: Command): void {
     if (parse) cmd.option(flag, desc, parse);
     else cmd.option(flag, desc);
   }
-  cmd.action((run: string, flags: CheckFlags) => {
+  cmd.action(async (run: string, flags: CheckFlags) => {
     const given: CheckThresholds = {
       maxGap: parseNumberFlag('--max-gap', flags.maxGap, { min: 0, max: 1 }),
       maxWer: parseNumberFlag('--max-wer', flags.maxWer, { min: 0 }),
@@ -58,6 +60,8 @@ export function registerCheck(program: Command): void {
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = groupKeyWarning(loaded.utterances, options.groupBy);
     if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
+    const keys = [options.groupBy, ...(options.slices ?? []).flat()];
+    for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);

@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
 import { parseList, parseStatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { loadRunForReport } from '../../score/run-export.ts';
+import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
+import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 
 interface CompareFlags {
@@ -41,7 +42,7 @@ export function registerCompare(program: Command): void {
     .option('--min-speakers <n>', `minimum speakers of a tested group; smaller ones are "not enough data" ${RUN}`)
     .option('--min-words <n>', `minimum reference words of a tested group ${RUN}`)
     .option('--correction <method>', `correction across groups: holm or bh ${RUN}`)
-    .action((runA: string, runB: string, flags: CompareFlags) => {
+    .action(async (runA: string, runB: string, flags: CompareFlags) => {
       const formats = parseList(flags.format);
       for (const f of formats) if (f !== 'md' && f !== 'json') throw new UsageError(`--format: compare writes md or json, not "${f}"`);
       // The output folder is checked before any work: a bad --out is one line, not a lost computation.
@@ -57,6 +58,13 @@ export function registerCompare(program: Command): void {
       if (warning) {
         process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
         notes.unshift(`Warning: ${warning}`);
+      }
+      // A group split by its spelling in either run (results.jsonl lines of that run).
+      for (const run of [a, b]) {
+        for (const w of await splitGroupWarnings(run.utterances, [settings.groupBy ?? 'accent'], (ids) => resultsLines(join(run.dir, RESULTS_FILE), ids))) {
+          process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+          notes.push(`Warning: ${w}`);
+        }
       }
       const c = compareRuns(a, b, {
         ...settings,

@@ -11,6 +11,7 @@ import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
 import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts';
+import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPctInterval } from '../../report/format.ts';
@@ -218,6 +219,8 @@ export function registerDemo(program: Command): void {
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
       plantedCard = { summary: plantedSummary(planted.validation, planted.report, planted.corpus.utterances), files: planted.files };
+      // Each utterance a stage failed on is named (file:line, audio, stage, the tool's reason), as `glass` names them.
+      writeGlassFailures(planted.report.failures, [], (l) => process.stderr.write(`${l}\n`), planted.files[2]);
       process.stdout.write(`\n${plantedCard.summary}\n`);
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }

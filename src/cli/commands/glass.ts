@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadManifest, parseJsonLine, readLines } from '../../manifest/jsonl.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { splitGroupWarnings } from '../split-groups.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { writeGlassFailures } from '../../report/glass-failures.ts';
@@ -139,6 +140,8 @@ export function registerGlass(program: Command): void {
       const truth = truthFile ? await plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
+      for (const w of await splitGroupWarnings(entries, [f.groupBy], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
       if (check.error) throw new UsageError(check.error);
       for (const w of check.warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);

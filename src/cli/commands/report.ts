@@ -7,7 +7,9 @@ import { groupOf } from '../../manifest/schema.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
-import { loadRunForReport } from '../../score/run-export.ts';
+import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
+import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
+import { join } from 'node:path';
 import { DEFAULT_DRILL_LIMIT, writeReport } from '../../report/write.ts';
 import { refuseIncomplete } from '../../report/incomplete.ts';
 
@@ -42,7 +44,7 @@ export function registerReport(program: Command): void {
     .option('--model <family>', "model-based view: poisson, negbin or none (default: the run's)")
     .option('--reference-group <name>', "group the gap-to-reference column and the model rate ratios are measured against (default: the run's)")
     .option('--allow-incomplete', 'report a run that did not finish; every card then says "incomplete: n of N" at the top and per group')
-    .action((run: string, flags: ReportFlags) => {
+    .action(async (run: string, flags: ReportFlags) => {
       const given = parseStatFlags(flags);
       const formats = parseFormats(flags.format);
       const drillLimit = parseNumberFlag('--drill-limit', flags.drillLimit, { integer: true, min: 0 })!;
@@ -53,6 +55,8 @@ export function registerReport(program: Command): void {
       const options = cardOptionsForRun(loaded.meta, given);
       const hint = groupKeyWarning(loaded.utterances, options.groupBy);
       if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
+      const keys = [options.groupBy, ...(options.slices ?? []).flat()];
+      for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }

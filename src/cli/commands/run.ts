@@ -22,6 +22,7 @@ import { groupKeyWarning } from '../../analysis/label-keys.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
+import { manifestLines, splitGroupWarnings } from '../split-groups.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -209,6 +210,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const exported = loadRunForReport(dir);
     const hint = groupKeyWarning(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
     if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
+    // Groups as the card counts them (after the label map and bins), located in the manifests only when split.
+    for (const w of await splitGroupWarnings(exported.utterances, [...suite.groupBy, ...suite.slices.flat()], (ids) => manifestLines(suite.manifests, ids))) err(`asrfair: warning: ${escapeControl(w)}`);
     if (th) {
       summary.gate = evaluateGate(exported, th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);

@@ -3,6 +3,8 @@ import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import { hasAudio } from '../../manifest/schema.ts';
+import { GroupSpellings, splitGroupWarning } from '../../manifest/group-spellings.ts';
+import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { existsSync, statSync } from 'node:fs';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
 import { loadSuite } from '../../run/suite.ts';
@@ -48,8 +50,14 @@ export function registerValidate(program: Command): void {
       const seen = new Set<string>();
       let ok = 0;
       let textOnly = 0;
+      // Group names that differ only in case or spacing, on any declared key but raw declared text (`*_raw`) and the
+      // keys the suite's label map covers (the map matches values case- and space-insensitively: no split there).
+      const labelMap = opts.suite ? loadSuite(opts.suite).labelMap : undefined;
+      const mapped = new Set(labelMap ? (await loadLabelMap(labelMap)).mappedKeys() : []);
+      const spellings = new GroupSpellings();
       for await (const u of readManifest(manifest, { onError: (e) => errors.add(kindOf(e.detail), e.message) })) {
         seen.add(u.id);
+        spellings.add(u.id, Object.fromEntries(Object.entries(u.labels ?? {}).filter(([k]) => !k.endsWith('_raw') && !mapped.has(k))), `${u.source.file}:${u.source.line}`);
         if (markup) {
           try {
             parseMarkup(u.text, markup, u.source.file, u.source.line);
@@ -77,6 +85,7 @@ export function registerValidate(program: Command): void {
         }
         ok++;
       }
+      for (const split of spellings.splits()) warnings.push(`warning: ${splitGroupWarning(split)}`);
       for (const b of backends) {
         const extra = b.backend.unmatchedEntries?.(seen) ?? [];
         for (const x of extra.slice(0, 5)) warnings.push(`${x.file}:${x.line}: warning: backend "${b.spec.name}" answers "${x.id}", which is not in ${manifest}`);

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { readManifest } from '../manifest/jsonl.ts';
+import { GroupSpellings, splitGroupWarning } from '../manifest/group-spellings.ts';
+
+/**
+ * Warning lines (unescaped, without the `asrfair: warning: ` prefix) for group names under `keys` that differ only in
+ * case or spacing among `rows` (each utterance id counted once). `locate` turns the first utterance id of
+ * each spelling into `file:line`; it is called only when a split exists, so the common case reads nothing again.
+ */
+export async function splitGroupWarnings(
+  rows: Iterable<{ id: string; labels?: Readonly<Record<string, string>> }>,
+  keys: readonly string[],
+  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const spellings = new GroupSpellings([...new Set(keys)]);
+  for (const r of rows) spellings.add(r.id, r.labels);
+  const splits = spellings.splits();
+  if (!splits.length) return [];
+  const where = await locate(new Set(splits.flatMap((s) => s.spellings.map((g) => g.firstId))));
+  return splits.map((s) => splitGroupWarning({ ...s, spellings: s.spellings.map((g) => (where.has(g.firstId) ? { ...g, firstAt: where.get(g.firstId) } : g)) }));
+}
+
+/** `file:line` of each of `ids` in the manifests (the first line declaring it); ids not found are left out. */
+export async function manifestLines(manifests: readonly string[], ids: ReadonlySet<string>): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const m of manifests) {
+    for await (const e of readManifest(m, { onError: () => undefined })) {
+      if (ids.has(e.id) && !out.has(e.id)) out.set(e.id, `${e.source.file}:${e.source.line}`);
+      if (out.size === ids.size) return out;
+    }
+  }
+  return out;
+}
+
+/** `file:line` of the first row of each of `ids` in a run export's results.jsonl; ids not found are left out. */
+export function resultsLines(file: string, ids: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length && out.size < ids.size; i++) {
+    if (!lines[i].trim()) continue;
+    const id = (JSON.parse(lines[i]) as { id?: unknown }).id;
+    if (typeof id === 'string' && ids.has(id) && !out.has(id)) out.set(id, `${file}:${i + 1}`);
+  }
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * `asrfair glass` names each utterance that failed a decoder stage (last session's left-alone defect: they were
+ * counted per group and stage, not named): on stderr as `run` names bad audio (manifest file:line, utterance, audio
+ * file, stage, PocketSphinx's own reason; ten lines, then "… and N more"), and every one in the JSON, Markdown and
+ * HTML. Real Common Voice clips, cut with sox to 80 ms (too short for PocketSphinx's front end: 0 frames), real
+ * PocketSphinx.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN } from '../helpers/cli.ts';
+import { decoderReasons } from '../../src/backends/pocketsphinx-glass.ts';
+import type { GlassReport } from '../../src/analysis/glass-suite.ts';
+
+const CV = join(import.meta.dirname, '../../../shared/data/cv-6.1-en-sample/en');
+const MODEL = '/usr/share/pocketsphinx/model/en-us';
+let dir: string;
+
+/** The first `n` validated clips with their sentences: 16 kHz WAV through ffmpeg, and an 80 ms cut of each through sox. */
+function clips(n: number): { name: string; sentence: string }[] {
+  const rows = readFileSync(join(CV, 'validated.tsv'), 'utf8').trim().split('\n').slice(1, n + 1).map((l) => l.split('\t'));
+  return rows.map(([, path, sentence]) => {
+    const name = path.replace(/\.mp3$/, '');
+    execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', join(CV, 'clips', path), '-ac', '1', '-ar', '16000', join(dir, 'clips', `${name}.wav`)]);
+    execFileSync('sox', [join(dir, 'clips', `${name}.wav`), join(dir, 'clips', `${name}-cut.wav`), 'trim', '0', '0.08']);
+    return { name, sentence };
+  });
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'asrfair-glass-failures-'));
+  mkdirSync(join(dir, 'clips'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('glass names each utterance a decoder stage failed on', () => {
+  it('ten stderr lines with manifest line, audio file, stage and the decoder\'s reason, then "… and N more"; all listed in JSON, Markdown and HTML', () => {
+    const cs = clips(14);
+    // Three whole clips (two groups, so there is something to compare), then eleven 80 ms cuts in group "us".
+    const lines = [
+      ...cs.slice(0, 3).map((c, i) => ({ id: `whole-${i}`, audio: `clips/${c.name}.wav`, text: c.sentence, speaker: `s${i}`, labels: { accent: i < 2 ? 'england' : 'us' } })),
+      ...cs.slice(3).map((c, i) => ({ id: `cut-${i}`, audio: `clips/${c.name}-cut.wav`, text: c.sentence, speaker: `c${i}`, labels: { accent: 'us' } })),
+    ];
+    writeFileSync(join(dir, 'm.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = spawnSync(process.execPath, [BIN, 'glass', 'm.jsonl', '--no-words', '--processes', '1', '--out', 'out', '--cache-dir', 'cache'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const named = r.stderr.split('\n').filter((l) => l.startsWith('asrfair: m.jsonl:'));
+    expect(named).toHaveLength(10);
+    for (const l of named) {
+      const m = /^asrfair: m\.jsonl:(\d+): utterance (cut-\d+): audio (clips\/\S+-cut\.wav): (phone-loop|alignment): empty \S+ result for cut-\d+ \(pocketsphinx_batch: 0 frames decoded\)$/.exec(l);
+      expect(m, l).not.toBeNull();
+      // The line, the utterance and its audio are the manifest's own.
+      const u = lines[Number(m![1]) - 1];
+      expect([u.id, u.audio]).toEqual([m![2], m![3]]);
+    }
+    // Eleven cuts fail both the phone loop and forced alignment (after both retries): 22 failures, 12 not printed.
+    expect(r.stderr).toContain(`asrfair: … and 12 more utterance failures (see ${join('out', 'confusable.json')})`);
+    expect(r.stderr).toContain(`glass: 11 utterances missed 22 stages (us alignment 11, us phone-loop 11; listed in ${join('out', 'confusable.json')})`);
+    const report = JSON.parse(readFileSync(join(dir, 'out', 'confusable.json'), 'utf8')) as GlassReport;
+    expect(report.failures).toHaveLength(22);
+    expect(new Set(report.failures.map((f) => f.id))).toEqual(new Set(lines.slice(3).map((l) => l.id)));
+    for (const f of report.failures) {
+      const k = lines.findIndex((l) => l.id === f.id);
+      expect(f).toMatchObject({ group: 'us', audio: lines[k].audio, source: { file: 'm.jsonl', line: k + 1 } });
+      expect(f.error).toMatch(/\(pocketsphinx_batch: 0 frames decoded\)$/);
+    }
+    const md = readFileSync(join(dir, 'out', 'confusable.md'), 'utf8').split('\n');
+    expect(md).toContain('| Utterance | Group | Stage | Manifest line | Audio | Reason |');
+    const mdRows = md.filter((l) => /^\| cut-\d+ \| us \| (phone-loop|alignment) \| m\.jsonl:\d+ \| clips\/\S+-cut\.wav \| empty .* \(pocketsphinx\\_batch: 0 frames decoded\) \|$/.test(l));
+    expect(mdRows).toHaveLength(22);
+    const html = readFileSync(join(dir, 'out', 'confusable.html'), 'utf8');
+    expect(html.match(/<tr><td>cut-\d+<\/td><td>us<\/td><td>(phone-loop|alignment)<\/td><td>m\.jsonl:\d+<\/td>/g)).toHaveLength(22);
+    // Whole clips went through every stage.
+    expect(r.stderr).not.toMatch(/utterance whole-/);
+  }, 120_000);
+
+  it('decoderReasons: a forced-alignment grammar that one second of silence cannot reach gives pocketsphinx\'s own error', () => {
+    const wav = join(dir, 'silence.wav');
+    execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', wav, 'trim', '0', '1.0']);
+    writeFileSync(join(dir, 'ctl'), `${wav.slice(1, -4)} 0 -1 u0\n`);
+    writeFileSync(join(dir, 'phones.dict'), 'DH DH\nAH AH\nF F\nER ER\n');
+    writeFileSync(join(dir, 'u0.fsg'), 'FSG_BEGIN u0\nNUM_STATES 5\nSTART_STATE 0\nFINAL_STATE 4\nTRANSITION 0 1 1.0 DH\nTRANSITION 1 2 1.0 AH\nTRANSITION 2 3 1.0 F\nTRANSITION 3 4 1.0 ER\nFSG_END\n');
+    writeFileSync(join(dir, 'fsgctl'), 'u0\n');
+    const log = join(dir, 'ps.log');
+    execFileSync('pocketsphinx_batch', ['-adcin', 'yes', '-adchdr', '44', '-cepdir', '/', '-cepext', '.wav', '-hmm', `${MODEL}/en-us`, '-ctl', join(dir, 'ctl'), '-hypseg', join(dir, 'hyp'), '-logfn', log, '-dict', join(dir, 'phones.dict'), '-fsgctl', join(dir, 'fsgctl'), '-fsgdir', dir, '-fsgext', '.fsg', '-beam', '1e-40', '-pbeam', '1e-40', '-wbeam', '1e-40']);
+    expect(decoderReasons(readFileSync(log, 'utf8'))).toEqual(new Map([['u0', expect.stringMatching(/^Final result does not match the grammar in frame \d+$/) as string]]));
+  }, 30_000);
+});
