@@ -29,6 +29,8 @@ export interface QueueWorkerHandle {
   /** `host:pid`, reported with every result. */
   readonly id: string;
   readonly worker: Worker<TranscribeJobData, TranscribeJobResult>;
+  /** Resolves when the worker is connected and its backend registry is loaded (jobs start at full speed). */
+  ready(): Promise<void>;
   /** Jobs this worker finished (completed or failed for good). */
   done(): number;
   /** Waits for jobs in flight, then disconnects (force: abandon them; they return to the queue as stalled). */
@@ -62,6 +64,16 @@ async function sha256File(file: string): Promise<string | undefined> {
 class BackendPool {
   private readonly backends = new Map<string, Promise<Backend>>();
   private readonly loadedPlugins = new Set<string>();
+  /**
+   * The backend registry, imported when the worker starts rather than on its first job: loading every backend
+   * module (and the SDKs they use) takes a few hundred ms, which the first job would otherwise wait for.
+   */
+  readonly registry = import('../backends/index.ts');
+
+  constructor() {
+    // A failed import surfaces on the first job (as that job's error), not as an unhandled rejection here.
+    this.registry.catch(() => undefined);
+  }
 
   get(spec: JobBackendSpec): Promise<Backend> {
     const id = JSON.stringify([spec.type, spec.options, spec.baseDir, spec.plugins]);
@@ -80,7 +92,7 @@ class BackendPool {
       await loadPlugins({ plugins: fresh, file: spec.suiteFile });
       for (const p of fresh) this.loadedPlugins.add(p);
     }
-    const { getBackendFactory } = await import('../backends/index.ts');
+    const { getBackendFactory } = await this.registry;
     return getBackendFactory(spec.type).create(spec.options, { baseDir: spec.baseDir });
   }
 
@@ -216,6 +228,9 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   return {
     id,
     worker,
+    ready: async () => {
+      await Promise.all([worker.waitUntilReady(), pool.registry]);
+    },
     done: () => finished,
     async close(force = false) {
       if (force) hardStop.abort();
