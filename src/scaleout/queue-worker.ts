@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { BackendConfigError, BackendError, type AudioRef, type Backend } from '../backends/types.ts';
 import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
 import { describeError, loadPlugins } from '../run/engine.ts';
 import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
-import { BACKOFF_TYPE, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
+import { BACKOFF_TYPE, bullmq, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
 
 export interface QueueWorkerOptions {
   redis: RedisTarget;
@@ -46,6 +46,11 @@ class RetryableJobError extends Error {
     super(message);
     this.name = 'RetryableJobError';
   }
+}
+
+/** BullMQ's UnrecoverableError: the job fails at once, without its remaining attempts. */
+function unrecoverable(message: string): Error {
+  return new (bullmq().UnrecoverableError)(message);
 }
 
 async function sha256File(file: string): Promise<string | undefined> {
@@ -112,10 +117,10 @@ async function audioFor(data: TranscribeJobData, cacheDir: string): Promise<Audi
   try {
     audio = await prepareAudio(data.prepare.entry, { cacheDir, condition: (data.prepare.condition ?? undefined) as PrepareOptions['condition'], seed: data.prepare.seed });
   } catch (e) {
-    throw new UnrecoverableError(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
+    throw unrecoverable(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
   }
   if (audio.sha256 !== data.audio.sha256) {
-    throw new UnrecoverableError(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
+    throw unrecoverable(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
   }
   return audio;
 }
@@ -133,15 +138,15 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
 
   const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>): Promise<TranscribeJobResult> => {
     const data = job.data;
-    if (data.format !== JOB_FORMAT) throw new UnrecoverableError(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
+    if (data.format !== JOB_FORMAT) throw unrecoverable(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
     let backend: Backend;
     try {
       backend = await pool.get(data.backend);
     } catch (e) {
-      throw new UnrecoverableError(`backend "${data.backend.name}" (${data.backend.type}) cannot be built on this worker: ${describeError(e)}`);
+      throw unrecoverable(`backend "${data.backend.name}" (${data.backend.type}) cannot be built on this worker: ${describeError(e)}`);
     }
     if (backend.key !== data.key.backendKey) {
-      throw new UnrecoverableError(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
+      throw unrecoverable(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
     }
     const audio = await audioFor(data, opts.audioCacheDir);
     let latencyMs = 0;
@@ -203,6 +208,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     };
   };
 
+  const { Worker } = bullmq();
   const worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
     connection: connectionOf(opts.redis),
     concurrency: opts.concurrency ?? 4,
@@ -221,7 +227,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   });
   worker.on('completed', () => finished++);
   worker.on('failed', (job, err) => {
-    if (job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) finished++;
+    if (job && (err instanceof bullmq().UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) finished++;
   });
   worker.on('error', (e) => log(`worker error: ${scrubString(describeError(e))}`));
 
