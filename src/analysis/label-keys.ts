@@ -25,17 +25,12 @@ function distinct<T extends Labelled>(utts: readonly T[]): readonly T[] {
   return utts.filter((u) => u.id === undefined || (!seen.has(u.id) && (seen.add(u.id), true)));
 }
 
-/** A declared value: a non-blank string other than "undeclared". */
-function isDeclared(v: unknown): v is string {
-  return typeof v === 'string' && v.trim() !== '' && v !== UNDECLARED;
-}
-
 /** Declared label keys, most declared first (ties by name); utterances with the same `id` count once. */
 export function labelKeyCounts(rows: readonly Labelled[]): LabelKeyCount[] {
   const counts = new Map<string, { declared: number; values: Set<string> }>();
   for (const u of distinct(rows)) {
     for (const [k, v] of Object.entries(u.labels ?? {})) {
-      if (!isDeclared(v)) continue;
+      if (typeof v !== 'string' || v.trim() === '' || v === UNDECLARED) continue;
       let c = counts.get(k);
       if (!c) counts.set(k, (c = { declared: 0, values: new Set() }));
       c.declared++;
@@ -68,12 +63,11 @@ export function suggestGroupKey(counts: readonly LabelKeyCount[]): string | unde
 export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '--group-by'): string | undefined {
   const utts = distinct(rows);
   if (utts.length === 0) return undefined;
-  const n = utts.length;
-  // The common case (the key is declared by most) needs only this key's count, not every key's values.
-  let declared = 0;
-  for (const u of utts) if (isDeclared(u.labels?.[key])) declared++;
-  if (declared * 2 >= n) return undefined;
   const counts = labelKeyCounts(utts);
+  const mine = counts.find((c) => c.key === key);
+  const n = utts.length;
+  const declared = mine?.declared ?? 0;
+  if (declared * 2 >= n) return undefined;
   const listed = counts.slice(0, 8).map((c) => `${c.key} (${c.declared} utterances, ${c.groups} group${c.groups === 1 ? '' : 's'})`);
   const more = counts.length > 8 ? ` and ${counts.length - 8} more` : '';
   const better = counts.filter((c) => c.declared > declared);
