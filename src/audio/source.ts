@@ -1,12 +1,13 @@
 /** Reading any audio source into 16 kHz mono float samples, exactly and reproducibly. */
 import { createHash } from 'node:crypto';
+import ffmpeg from 'fluent-ffmpeg';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AudioError } from './errors.ts';
 import { InterruptedError, interruptingSignal } from '../manifest/errors.ts';
 import { downmix, rmsDb, type AudioFlag, type SourceFacts } from './flags.ts';
-import { fluentFfmpeg, runFfmpeg, soxr } from './ffmpeg.ts';
+import { runFfmpeg, soxr } from './ffmpeg.ts';
 import { canResample, resample } from './resample.ts';
 import {
   TARGET_RATE,
@@ -340,7 +341,7 @@ export async function readSource16k(src: SourceInfo, seg: Segment, cacheDir: str
 /** ffprobe of the first audio stream: rate, channels, codec and the container's duration (header, not data). */
 export function probeSource(path: string, id?: string): Promise<Omit<SourceFacts, 'dataDurationSec' | 'peakChannelRmsDb'>> {
   return new Promise((res, rej) => {
-    fluentFfmpeg().ffprobe(path, (err, data) => {
+    ffmpeg.ffprobe(path, (err, data) => {
       const sig = err ? interruptingSignal(err) : undefined;
       if (sig) return rej(new InterruptedError('ffprobe', sig));
       if (err) return rej(new AudioError(path, id, `cannot read audio stream: ${(err as Error).message.split('\n')[0]}`));
