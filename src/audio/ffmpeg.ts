@@ -10,7 +10,7 @@ let fluent: typeof FluentFfmpeg | undefined;
  * fluent-ffmpeg, loaded on first use (a CommonJS package, so synchronously): commands that only read run
  * exports (report, check, compare) import this stage through the suite's condition schemas and never run ffmpeg.
  */
-export function fluentFfmpeg(): typeof FluentFfmpeg {
+function fluentFfmpeg(): typeof FluentFfmpeg {
   return (fluent ??= createRequire(import.meta.url)('fluent-ffmpeg') as typeof FluentFfmpeg);
 }
 
