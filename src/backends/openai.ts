@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { runFfmpeg } from '../audio/ffmpeg.ts';
 import type OpenAI from 'openai';
-import { VERSION as OPENAI_SDK_VERSION } from 'openai/version';
 import { registerBackend } from './registry.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
@@ -131,7 +130,7 @@ export class OpenAIBackend implements Backend {
     return {
       name: 'openai',
       // Hosted models carry no version beyond their name; the SDK version says how we called it.
-      version: `openai-node ${OPENAI_SDK_VERSION}`,
+      version: `openai-node ${(await import('openai/version')).VERSION}`,
       model: this.options.model,
       capabilities: { wordTimes: this.options.timestamps, confidences: false, phones: false, glassBox: false, remote: true },
       ...(this.options.language !== undefined ? { language: this.options.language } : {}),
