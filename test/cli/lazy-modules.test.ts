@@ -3,14 +3,16 @@
  * no queue, no cloud SDK); a local `run` with a `hypotheses` backend needs neither BullMQ nor a cloud SDK (the
  * AWS SDK and openai are imported on those backends' first call). Observed in the real CLI process: an ESM
  * resolve hook logs every module it resolves and, at exit, every CommonJS module in require's cache (BullMQ and
- * fluent-ffmpeg are loaded through require()).
+ * fluent-ffmpeg are loaded through require()). A queue worker loads its backend registry before it says it is
+ * pulling jobs, so its first job does not wait for it.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.ts';
+import { startRedis, stopChild } from '../scale/helpers.ts';
 
 const REPO = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-lazy-'));
@@ -63,5 +65,41 @@ describe('commands load only the packages they use', () => {
     expect(r.packages).toContain('zod');
     for (const p of ['better-sqlite3', 'fluent-ffmpeg', ...CLOUD_AND_QUEUE]) expect(r.packages, p).not.toContain(p);
     expect(readFileSync(join(dir, 'card', 'card.md'), 'utf8')).toMatch(/^# Accuracy by accent — artie-bias-corpus/m);
+  }, 120_000);
+
+  it('a queue worker has loaded the backend registry when it says it is pulling jobs', async () => {
+    const redis = await startRedis();
+    const log = join(dir, 'worker.log');
+    writeFileSync(log, '');
+    const proc = spawn(process.execPath, ['--import', HOOK, BIN, 'worker', '--queue', redis.url, '--cache-dir', join(dir, 'worker-audio')], {
+      cwd: REPO,
+      env: { ...process.env, MODULE_LOG: log },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      let err = '';
+      await new Promise<void>((ready, fail) => {
+        const t = setTimeout(() => fail(new Error(`worker did not start: ${err}`)), 60_000);
+        proc.stderr!.on('data', (d: Buffer) => {
+          err += d.toString();
+          if (err.includes('pulling from')) {
+            clearTimeout(t);
+            // Everything resolved before this line was loaded before the worker said it was pulling.
+            appendFileSync(log, '--pulling--\n');
+            ready();
+          }
+        });
+        proc.on('exit', (code) => fail(new Error(`worker exited ${code}: ${err}`)));
+      });
+    } finally {
+      await stopChild(proc, 'SIGTERM');
+      await redis.stop();
+    }
+    const before = readFileSync(log, 'utf8').split('--pulling--')[0];
+    expect(before).toMatch(/\/backends\/command\.(ts|js)\n/);
+    expect(before).toMatch(/\/backends\/registry\.(ts|js)\n/);
+    // The SDKs of backends no job asked for are still not loaded.
+    expect(before).not.toMatch(/node_modules\/(openai|@aws-sdk)\//);
+    expect(readFileSync(log, 'utf8')).toMatch(/node_modules\/bullmq\//);
   }, 120_000);
 });
