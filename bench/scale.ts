@@ -59,8 +59,12 @@ try {
       const out = join(dir, `out-${++runNo}`);
       const run = await timeCli(['run', suite, '--store', join(dir, `run${runNo}.sqlite`), '--out', out, '--no-progress', '--no-gate', '--drain-sec', '5', '--queue', redis.url]);
       const cpu = run.cpu + workers.reduce((t, w) => t + procCpu(w.pid), 0) - before;
-      const ok = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"status":"ok"')).length;
-      if (ok !== N) throw new Error(`${k} workers: only ${ok} of ${N} utterances ok`);
+      const rows = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+      const ok = rows.filter((l) => l.includes('"status":"ok"')).length;
+      if (ok !== N) {
+        const failed = rows.find((l) => !l.includes('"status":"ok"'));
+        throw new Error(`${k} workers: only ${ok} of ${N} utterances ok${failed ? `; first other row: ${failed.slice(0, 400)}` : ''}`);
+      }
       // The engine's own time, as the command prints it ("… utterances in 4.1 s"): start-up and export left out.
       const engine = Number(/utterances in ([\d.]+) s/.exec(run.stdout)?.[1]);
       const prev = best.get(k);
