@@ -1,8 +1,18 @@
-import ffmpeg from 'fluent-ffmpeg';
+import type FluentFfmpeg from 'fluent-ffmpeg';
+import { createRequire } from 'node:module';
 import { Readable, Writable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InterruptedError, interruptingSignal } from '../manifest/errors.ts';
+
+let fluent: typeof FluentFfmpeg | undefined;
+/**
+ * fluent-ffmpeg, loaded on first use (a CommonJS package, so synchronously): commands that only read run
+ * exports (report, check, compare) import this stage through the suite's condition schemas and never run ffmpeg.
+ */
+function fluentFfmpeg(): typeof FluentFfmpeg {
+  return (fluent ??= createRequire(import.meta.url)('fluent-ffmpeg') as typeof FluentFfmpeg);
+}
 
 /** Flags that keep ffmpeg output byte-identical run to run (no encoder/version tags, no metadata). */
 export const BITEXACT = ['-fflags', '+bitexact', '-flags', '+bitexact', '-map_metadata', '-1'];
@@ -34,7 +44,7 @@ export interface FfmpegJob {
 export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
   return new Promise((resolvePromise, reject) => {
     const isBuf = Buffer.isBuffer(job.input);
-    const cmd = ffmpeg(isBuf ? Readable.from([job.input as Buffer]) : (job.input as string));
+    const cmd = fluentFfmpeg()(isBuf ? Readable.from([job.input as Buffer]) : (job.input as string));
     const inOpts = ['-nostdin', '-hide_banner', ...(job.inputOptions ?? [])];
     if (isBuf) inOpts.push('-f', job.inputFormat ?? 's16le', '-ar', String(job.rawRate ?? 16000), '-ac', '1');
     else if (job.inputFormat) inOpts.push('-f', job.inputFormat);

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import {
-  TranscribeClient,
-  StartTranscriptionJobCommand,
-  GetTranscriptionJobCommand,
-  DeleteTranscriptionJobCommand,
-  type StartTranscriptionJobCommandInput,
-  type TranscriptionJob,
-} from '@aws-sdk/client-transcribe';
-import { S3Client, PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type * as TranscribeSdk from '@aws-sdk/client-transcribe';
+import type { TranscribeClient, StartTranscriptionJobCommandInput, TranscriptionJob } from '@aws-sdk/client-transcribe';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
@@ -104,6 +99,21 @@ interface AwsSdkError {
   $response?: { headers?: Record<string, string> };
 }
 
+/** The two AWS SDK packages this backend calls. */
+interface AwsSdk {
+  transcribe: typeof TranscribeSdk;
+  s3: typeof S3Sdk;
+}
+let awsSdkLoad: Promise<AwsSdk> | undefined;
+/**
+ * The AWS SDK, imported on the first call rather than with the backend registry: every command that registers
+ * backends (run, worker, backends) would otherwise load it (about 200 ms of CPU) whether or not a suite uses AWS.
+ */
+function awsSdk(): Promise<AwsSdk> {
+  awsSdkLoad ??= Promise.all([import('@aws-sdk/client-transcribe'), import('@aws-sdk/client-s3')]).then(([transcribe, s3]) => ({ transcribe, s3 }));
+  return awsSdkLoad;
+}
+
 export class AwsTranscribeBackend implements Backend {
   readonly key: string;
   private readonly optHash: string;
@@ -138,18 +148,19 @@ export class AwsTranscribeBackend implements Backend {
     };
   }
 
-  private clients(): { transcribe: TranscribeClient; s3: S3Client } {
+  private clients(aws: AwsSdk): { transcribe: TranscribeClient; s3: S3Client } {
     // Credentials come from the SDK's default provider chain only (env, shared profile files, SSO, instance roles).
     // maxAttempts 1: the run engine owns retries and their budget.
-    this.transcribeClient ??= new TranscribeClient({ region: this.options.region, endpoint: this.options.endpoint, maxAttempts: 1 });
-    this.s3Client ??= new S3Client({ region: this.options.region, endpoint: this.options.s3Endpoint, forcePathStyle: this.options.forcePathStyle, maxAttempts: 1 });
+    this.transcribeClient ??= new aws.transcribe.TranscribeClient({ region: this.options.region, endpoint: this.options.endpoint, maxAttempts: 1 });
+    this.s3Client ??= new aws.s3.S3Client({ region: this.options.region, endpoint: this.options.s3Endpoint, forcePathStyle: this.options.forcePathStyle, maxAttempts: 1 });
     return { transcribe: this.transcribeClient, s3: this.s3Client };
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
     const refused = await this.checkUpload(audio);
     if (refused) throw new UploadLimitError(`aws-transcribe: ${refused}`);
-    const { transcribe, s3 } = this.clients();
+    const aws = await awsSdk();
+    const { transcribe, s3 } = this.clients(aws);
     const o = this.options;
     const objectKey = `${o.prefix ? `${o.prefix}/` : ''}${audio.sha256}.wav`;
     // Unique per attempt: a retried call must not collide with a job of the same name still being deleted.
@@ -159,7 +170,7 @@ export class AwsTranscribeBackend implements Backend {
     try {
       const body = await readFile(audio.wav16k);
       await this.call('S3 PutObject', signal, () =>
-        s3.send(new PutObjectCommand({ Bucket: o.bucket, Key: objectKey, Body: body, ContentType: 'audio/wav' }), { abortSignal: signal }),
+        s3.send(new aws.s3.PutObjectCommand({ Bucket: o.bucket, Key: objectKey, Body: body, ContentType: 'audio/wav' }), { abortSignal: signal }),
       );
       uploaded = true;
       const input: StartTranscriptionJobCommandInput = {
@@ -172,9 +183,9 @@ export class AwsTranscribeBackend implements Backend {
           ? { Settings: { VocabularyName: o.vocabularyName, ...(o.showSpeakerLabels ? { ShowSpeakerLabels: true, MaxSpeakerLabels: o.maxSpeakerLabels } : {}) } }
           : {}),
       };
-      await this.call('StartTranscriptionJob', signal, () => transcribe.send(new StartTranscriptionJobCommand(input), { abortSignal: signal }));
+      await this.call('StartTranscriptionJob', signal, () => transcribe.send(new aws.transcribe.StartTranscriptionJobCommand(input), { abortSignal: signal }));
       started = true;
-      const job = await this.poll(transcribe, jobName, signal);
+      const job = await this.poll(aws, transcribe, jobName, signal);
       const uri = job.Transcript?.TranscriptFileUri;
       if (!uri) throw new BackendError(`aws-transcribe: job ${jobName} completed without a TranscriptFileUri`, true);
       const output = await this.fetchTranscript(uri, signal);
@@ -187,11 +198,11 @@ export class AwsTranscribeBackend implements Backend {
         costUsd: this.estimateCostUsd(audio.durationSec),
       };
     } finally {
-      await this.cleanUp(transcribe, s3, started ? jobName : undefined, uploaded ? objectKey : undefined);
+      await this.cleanUp(aws, transcribe, s3, started ? jobName : undefined, uploaded ? objectKey : undefined);
     }
   }
 
-  private async poll(client: TranscribeClient, jobName: string, signal: AbortSignal): Promise<TranscriptionJob> {
+  private async poll(aws: AwsSdk, client: TranscribeClient, jobName: string, signal: AbortSignal): Promise<TranscriptionJob> {
     let delay = this.options.pollIntervalMs;
     for (;;) {
       try {
@@ -201,7 +212,7 @@ export class AwsTranscribeBackend implements Backend {
       }
       delay = Math.min(this.options.maxPollIntervalMs, Math.ceil(delay * 1.5));
       const res = await this.call('GetTranscriptionJob', signal, () =>
-        client.send(new GetTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }),
+        client.send(new aws.transcribe.GetTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }),
       );
       const job = res.TranscriptionJob;
       const status = job?.TranscriptionJobStatus;
@@ -233,12 +244,12 @@ export class AwsTranscribeBackend implements Backend {
     }
   }
 
-  private async cleanUp(transcribe: TranscribeClient, s3: S3Client, jobName: string | undefined, objectKey: string | undefined): Promise<void> {
+  private async cleanUp(aws: AwsSdk, transcribe: TranscribeClient, s3: S3Client, jobName: string | undefined, objectKey: string | undefined): Promise<void> {
     // Best effort and not tied to the call's signal: an aborted call must still remove what it created.
     const signal = AbortSignal.timeout(15_000);
     const tasks: Promise<unknown>[] = [];
-    if (jobName) tasks.push(transcribe.send(new DeleteTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }));
-    if (objectKey) tasks.push(s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: objectKey }), { abortSignal: signal }));
+    if (jobName) tasks.push(transcribe.send(new aws.transcribe.DeleteTranscriptionJobCommand({ TranscriptionJobName: jobName }), { abortSignal: signal }));
+    if (objectKey) tasks.push(s3.send(new aws.s3.DeleteObjectCommand({ Bucket: this.options.bucket, Key: objectKey }), { abortSignal: signal }));
     await Promise.allSettled(tasks);
   }
 

@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { runFfmpeg } from '../audio/ffmpeg.ts';
-import OpenAI, { toFile } from 'openai';
-import { VERSION as OPENAI_SDK_VERSION } from 'openai/version';
+import type OpenAI from 'openai';
 import { registerBackend } from './registry.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
@@ -97,6 +96,15 @@ interface TranscriptionBody {
   [k: string]: unknown;
 }
 
+let openaiSdk: Promise<typeof import('openai')> | undefined;
+/**
+ * The openai package, imported on the first call rather than with the backend registry: every command that
+ * registers backends (run, worker, backends) would otherwise load it whether or not a suite uses it.
+ */
+function loadOpenAI(): Promise<typeof import('openai')> {
+  return (openaiSdk ??= import('openai'));
+}
+
 export class OpenAIBackend implements Backend {
   readonly key: string;
   private client?: OpenAI;
@@ -122,7 +130,7 @@ export class OpenAIBackend implements Backend {
     return {
       name: 'openai',
       // Hosted models carry no version beyond their name; the SDK version says how we called it.
-      version: `openai-node ${OPENAI_SDK_VERSION}`,
+      version: `openai-node ${(await import('openai/version')).VERSION}`,
       model: this.options.model,
       capabilities: { wordTimes: this.options.timestamps, confidences: false, phones: false, glassBox: false, remote: true },
       ...(this.options.language !== undefined ? { language: this.options.language } : {}),
@@ -166,19 +174,20 @@ export class OpenAIBackend implements Backend {
     return key ? [...secretValues(), key] : secretValues();
   }
 
-  private getClient(): OpenAI {
+  private getClient(sdk: typeof import('openai')): OpenAI {
     const apiKey = process.env[this.options.apiKeyEnv];
     if (!apiKey) throw new BackendConfigError(`openai: environment variable ${this.options.apiKeyEnv} is not set (the API key is read only from the environment)`);
     if (!this.client || this.clientKey !== apiKey) {
       // Our run engine owns retries (with Retry-After and a budget), so the SDK must not retry on its own.
-      this.client = new OpenAI({ apiKey, baseURL: this.options.baseURL, maxRetries: 0, timeout: this.options.timeoutMs });
+      this.client = new sdk.default({ apiKey, baseURL: this.options.baseURL, maxRetries: 0, timeout: this.options.timeoutMs });
       this.clientKey = apiKey;
     }
     return this.client;
   }
 
   async transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript> {
-    const client = this.getClient();
+    const sdk = await loadOpenAI();
+    const client = this.getClient(sdk);
     const o = this.options;
     const responseFormat = o.timestamps ? 'verbose_json' : 'json';
     let data: TranscriptionBody;
@@ -187,7 +196,7 @@ export class OpenAIBackend implements Backend {
       const up = await this.upload(audio, signal);
       const refused = this.tooLarge(audio, up.bytes.length);
       if (refused) throw new UploadLimitError(`openai: ${refused}`);
-      const file = await toFile(up.bytes, up.name, { type: up.type });
+      const file = await sdk.toFile(up.bytes, up.name, { type: up.type });
       const res = await client.audio.transcriptions
         .create(
           {
@@ -205,7 +214,7 @@ export class OpenAIBackend implements Backend {
       data = res.data as unknown as TranscriptionBody;
       requestId = res.request_id;
     } catch (err) {
-      throw this.mapError(err, signal);
+      throw this.mapError(sdk.default, err, signal);
     }
     if (data === null || typeof data !== 'object' || typeof data.text !== 'string') {
       throw new BackendError(`openai: response has no "text" field (got ${scrubString(JSON.stringify(data) ?? String(data), this.secrets()).slice(0, 200)})`, true);
@@ -218,7 +227,7 @@ export class OpenAIBackend implements Backend {
     };
   }
 
-  private mapError(err: unknown, signal: AbortSignal): BackendError {
+  private mapError(OpenAI: typeof import('openai').default, err: unknown, signal: AbortSignal): BackendError {
     if (err instanceof BackendError) return err;
     const secrets = this.secrets();
     const clean = (s: string) => scrubString(s, secrets).replace(/\bsk-[A-Za-z0-9_*-]{4,}/g, '[redacted]');

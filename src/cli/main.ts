@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registrarsFor } from './commands/index.ts';
 import { InputError, InputErrors } from '../manifest/errors.ts';
-import { openStorePaths, storeErrorText } from '../run/store.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { VERSION } from './version.ts';
 import { escapeControl } from '../manifest/escape.ts';
@@ -29,17 +28,28 @@ function oneLine(s: string): string {
   return escapeControl(s.replace(/\r?\n\s*/g, ' '));
 }
 
+/** The run store's error helpers (src/run/store.ts), loaded only when SQLite failed: most commands never open a store. */
+export type StoreErrorHelpers = Pick<typeof import('../run/store.ts'), 'openStorePaths' | 'storeErrorText'>;
+
+/** Whether `e` came from SQLite (better-sqlite3's SqliteError or an SQLITE_* code). */
+function isSqliteError(e: unknown): boolean {
+  const err = e as { name?: string; code?: unknown } | null;
+  return err?.name === 'SqliteError' || String(err?.code ?? '').startsWith('SQLITE_');
+}
+
 /**
  * The one line (and exit code) an error becomes: input, usage, store and file-system errors name the
- * file and exit 2; anything else is a bug and exits 1 (its stack only with ASRFAIR_DEBUG=1).
+ * file and exit 2; anything else is a bug and exits 1 (its stack only with ASRFAIR_DEBUG=1). A SQLite
+ * error names the open stores and says what went wrong in words when `store` (the run store's helpers)
+ * is given, else it is "run store: <SQLite's message>".
  */
-export function describeFailure(e: unknown): { line: string; code: number } {
+export function describeFailure(e: unknown, store?: StoreErrorHelpers): { line: string; code: number } {
   const err = e as NodeJS.ErrnoException & { name?: string };
   if (e instanceof InputError || err?.name === 'UsageError' || err?.name === 'InputError') return { line: err.message, code: 2 };
   const code = String(err?.code ?? '');
-  if (err?.name === 'SqliteError' || code.startsWith('SQLITE_')) {
-    const stores = openStorePaths();
-    return { line: `${stores.length ? stores.join(', ') : 'run store'}: ${storeErrorText(e)}`, code: 2 };
+  if (isSqliteError(e)) {
+    const stores = store?.openStorePaths() ?? [];
+    return { line: `${stores.length ? stores.join(', ') : 'run store'}: ${store ? store.storeErrorText(e) : (err?.message ?? String(e))}`, code: 2 };
   }
   if (FS_REASONS[code]) {
     const where = err.path ?? (err as { dest?: string }).dest ?? '';
@@ -68,7 +78,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
-    const { line, code } = describeFailure(e);
+    const { line, code } = describeFailure(e, isSqliteError(e) ? await import('../run/store.ts') : undefined);
     // Ctrl-C reaches the children too: a child's death can surface here before the SIGINT handler has run.
     // Give the handler a moment, so an interrupt ends with its one line and 130, not with "internal error".
     if (code === 1) await new Promise((r) => setTimeout(r, 100));

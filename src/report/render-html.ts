@@ -476,8 +476,10 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
     const id = ids.get(r.group);
     const list = byGroup.get(r.group);
     if (!id || !list) continue;
-    list.sort((a, b) => Number(a.status === 'ok') - Number(b.status === 'ok') || uttWer(b) - uttWer(a) || a.id.localeCompare(b.id));
-    const shown = list.slice(0, limit);
+    // Failed first, then worst WER, then id; each utterance's WER computed once, not at every comparison.
+    const keyed = list.map((u) => ({ u, ok: Number(u.status === 'ok'), wer: uttWer(u) }));
+    keyed.sort((a, b) => a.ok - b.ok || b.wer - a.wer || a.u.id.localeCompare(b.u.id));
+    const shown = keyed.slice(0, limit).map((k) => k.u);
     parts.push(
       `<details id="${id}" class="drill"><summary>${esc(r.group)} — ${list.length} utterances${list.length > shown.length ? `, worst ${shown.length} shown` : ''}</summary>` +
         shown.map((u) => utteranceHtml(u, card, audio)).join('') +

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { Job, Queue, QueueEvents } from 'bullmq';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { ResultKey } from '../run/store.ts';
 import type { Suite } from '../run/suite.ts';
 import type { ExecutorResult, TranscribeExecutor } from '../run/engine.ts';
@@ -8,6 +8,7 @@ import { DEFAULT_RETRY, type RetryPolicy } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
 import {
   BACKOFF_TYPE,
+  bullmq,
   connectionOf,
   DEFAULT_QUEUE_NAME,
   JOB_FORMAT,
@@ -70,6 +71,7 @@ export class QueueCoordinator {
 
   static async connect(opts: QueueCoordinatorOptions): Promise<QueueCoordinator> {
     const name = opts.queueName ?? DEFAULT_QUEUE_NAME;
+    const { Queue, QueueEvents } = bullmq();
     const queue = new Queue<TranscribeJobData, TranscribeJobResult>(name, { connection: connectionOf(opts.redis) });
     const events = new QueueEvents(name, { connection: connectionOf(opts.redis) });
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
@@ -124,7 +126,7 @@ export class QueueCoordinator {
    * before committing it) is collected rather than run again.
    */
   private async enqueue(jobId: string, data: TranscribeJobData, attempts: number): Promise<void> {
-    const existing = await Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+    const existing = await bullmq().Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
     if (existing) {
       const state = await existing.getState();
       if (state === 'completed' || state === 'failed') {
@@ -147,7 +149,7 @@ export class QueueCoordinator {
   private async collect(jobId: string): Promise<void> {
     const waiting = this.waiters.get(jobId);
     if (!waiting?.length) return;
-    const job = await Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+    const job = await bullmq().Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
     if (!job) return;
     const state = await job.getState();
     if (state !== 'completed' && state !== 'failed') return;
@@ -193,7 +195,7 @@ export class QueueCoordinator {
       for (const [jobId, list] of [...this.waiters]) {
         if (now - list[0].lastChecked < (this.opts.sweepMs ?? 2000)) continue;
         list[0].lastChecked = now;
-        const job = await Job.fromId(this.queue, jobId);
+        const job = await bullmq().Job.fromId(this.queue, jobId);
         if (job) await this.collect(jobId);
         else if (this.waiters.get(jobId) === list) await this.enqueue(jobId, list[0].data, list[0].attempts);
       }

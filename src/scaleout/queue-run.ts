@@ -4,7 +4,6 @@ import type { ProgressSink } from '../run/progress.ts';
 import type { Suite } from '../run/suite.ts';
 import { formatShard, parseShardSpec, shardFilter, shardOf, shardProgress, shardStorePath, type ShardSpec } from './shard.ts';
 import { describeRedis, parseRedisUrl } from './queue.ts';
-import { QueueCoordinator } from './queue-coordinator.ts';
 
 /** `asrfair run` flags for scale-out. */
 export interface ScaleOutFlags {
@@ -55,7 +54,8 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
   const shard = flags.shard === undefined ? undefined : parseShardSpec(flags.shard);
   const counts = shard ? await countShard(suite, shard, flags.limit) : undefined;
   const redis = flags.queue === undefined ? undefined : parseRedisUrl(flags.queue);
-  const coordinator = redis && !flags.dryRun ? await QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
+  // BullMQ (and ioredis) load only for a queue run: a local run does not pay for them.
+  const coordinator = redis && !flags.dryRun ? await (await import('./queue-coordinator.ts')).QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   if (coordinator && redis) {
     log(`queue: enqueuing on ${describeRedis(redis)} (queue ${coordinator.queue.name}); start workers with \`asrfair worker --queue ${describeRedis(redis)}\``);

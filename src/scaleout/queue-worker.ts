@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { BackendConfigError, BackendError, type AudioRef, type Backend } from '../backends/types.ts';
 import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
 import { describeError, loadPlugins } from '../run/engine.ts';
 import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
-import { BACKOFF_TYPE, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
+import { BACKOFF_TYPE, bullmq, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
 
 export interface QueueWorkerOptions {
   redis: RedisTarget;
@@ -29,6 +29,8 @@ export interface QueueWorkerHandle {
   /** `host:pid`, reported with every result. */
   readonly id: string;
   readonly worker: Worker<TranscribeJobData, TranscribeJobResult>;
+  /** Resolves when the worker is connected and its backend registry is loaded (jobs start at full speed). */
+  ready(): Promise<void>;
   /** Jobs this worker finished (completed or failed for good). */
   done(): number;
   /** Waits for jobs in flight, then disconnects (force: abandon them; they return to the queue as stalled). */
@@ -44,6 +46,11 @@ class RetryableJobError extends Error {
     super(message);
     this.name = 'RetryableJobError';
   }
+}
+
+/** BullMQ's UnrecoverableError: the job fails at once, without its remaining attempts. */
+function unrecoverable(message: string): Error {
+  return new (bullmq().UnrecoverableError)(message);
 }
 
 async function sha256File(file: string): Promise<string | undefined> {
@@ -62,6 +69,16 @@ async function sha256File(file: string): Promise<string | undefined> {
 class BackendPool {
   private readonly backends = new Map<string, Promise<Backend>>();
   private readonly loadedPlugins = new Set<string>();
+  /**
+   * The backend registry, imported when the worker starts rather than on its first job: loading every backend
+   * module (and the SDKs they use) takes a few hundred ms, which the first job would otherwise wait for.
+   */
+  readonly registry = import('../backends/index.ts');
+
+  constructor() {
+    // A failed import surfaces on the first job (as that job's error), not as an unhandled rejection here.
+    this.registry.catch(() => undefined);
+  }
 
   get(spec: JobBackendSpec): Promise<Backend> {
     const id = JSON.stringify([spec.type, spec.options, spec.baseDir, spec.plugins]);
@@ -80,7 +97,7 @@ class BackendPool {
       await loadPlugins({ plugins: fresh, file: spec.suiteFile });
       for (const p of fresh) this.loadedPlugins.add(p);
     }
-    const { getBackendFactory } = await import('../backends/index.ts');
+    const { getBackendFactory } = await this.registry;
     return getBackendFactory(spec.type).create(spec.options, { baseDir: spec.baseDir });
   }
 
@@ -100,10 +117,10 @@ async function audioFor(data: TranscribeJobData, cacheDir: string): Promise<Audi
   try {
     audio = await prepareAudio(data.prepare.entry, { cacheDir, condition: (data.prepare.condition ?? undefined) as PrepareOptions['condition'], seed: data.prepare.seed });
   } catch (e) {
-    throw new UnrecoverableError(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
+    throw unrecoverable(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
   }
   if (audio.sha256 !== data.audio.sha256) {
-    throw new UnrecoverableError(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
+    throw unrecoverable(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
   }
   return audio;
 }
@@ -121,15 +138,15 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
 
   const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>): Promise<TranscribeJobResult> => {
     const data = job.data;
-    if (data.format !== JOB_FORMAT) throw new UnrecoverableError(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
+    if (data.format !== JOB_FORMAT) throw unrecoverable(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
     let backend: Backend;
     try {
       backend = await pool.get(data.backend);
     } catch (e) {
-      throw new UnrecoverableError(`backend "${data.backend.name}" (${data.backend.type}) cannot be built on this worker: ${describeError(e)}`);
+      throw unrecoverable(`backend "${data.backend.name}" (${data.backend.type}) cannot be built on this worker: ${describeError(e)}`);
     }
     if (backend.key !== data.key.backendKey) {
-      throw new UnrecoverableError(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
+      throw unrecoverable(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
     }
     const audio = await audioFor(data, opts.audioCacheDir);
     let latencyMs = 0;
@@ -191,6 +208,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     };
   };
 
+  const { Worker } = bullmq();
   const worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
     connection: connectionOf(opts.redis),
     concurrency: opts.concurrency ?? 4,
@@ -209,13 +227,16 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   });
   worker.on('completed', () => finished++);
   worker.on('failed', (job, err) => {
-    if (job && (err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) finished++;
+    if (job && (err instanceof bullmq().UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) finished++;
   });
   worker.on('error', (e) => log(`worker error: ${scrubString(describeError(e))}`));
 
   return {
     id,
     worker,
+    ready: async () => {
+      await Promise.all([worker.waitUntilReady(), pool.registry]);
+    },
     done: () => finished,
     async close(force = false) {
       if (force) hardStop.abort();

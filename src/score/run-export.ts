@@ -210,18 +210,16 @@ export function readRunMeta(file: string): RunMeta {
   return parsed.data;
 }
 
-const COUNT_KEYS = ['ref', 'hits', 'sub', 'del', 'ins'];
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /** Exactly the five non-negative integer counts (extra keys would be stripped by zod: let zod do it). */
 function isCounts(c: unknown): c is ScoredUtterance['words'] {
   if (typeof c !== 'object' || c === null) return false;
   const o = c as Record<string, unknown>;
+  if (!isCount(o.ref) || !isCount(o.hits) || !isCount(o.sub) || !isCount(o.del) || !isCount(o.ins)) return false;
+  // The five are present: five keys in all means no other.
   let n = 0;
-  for (const k in o) {
-    n++;
-    const v = o[k];
-    if (!COUNT_KEYS.includes(k) || typeof v !== 'number' || !Number.isInteger(v) || v < 0) return false;
-  }
+  for (const _ in o) n++;
   return n === 5;
 }
 

@@ -67,16 +67,87 @@ interface Fit {
   iterations: number;
 }
 
+/**
+ * Non-zero columns of each row of a row-major n × p matrix (CSR without values): row i's columns are
+ * col[start[i]] … col[start[i + 1] − 1], ascending. Group dummies make most of a design matrix zero.
+ */
+interface RowPattern {
+  start: Int32Array;
+  col: Int32Array;
+}
+
+function rowPattern(X: Float64Array, n: number, p: number): RowPattern {
+  const start = new Int32Array(n + 1);
+  let nnz = 0;
+  for (let i = 0; i < X.length; i++) if (X[i] !== 0) nnz++;
+  const col = new Int32Array(nnz);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    start[i] = k;
+    for (let j = 0; j < p; j++) if (X[i * p + j] !== 0) col[k++] = j;
+  }
+  start[n] = k;
+  return { start, col };
+}
+
+/**
+ * Row i's linear predictor offset_i + Σ_j x_ij β_j. Zero cells are skipped: with a finite β their terms are ±0,
+ * which leave the sum's bits unchanged, so this equals the dense sum exactly (the dense sum is used otherwise).
+ */
+function linearPredictor(inp: CountRegressionInput, p: number, pat: RowPattern, beta: Float64Array, finite: boolean, i: number): number {
+  const { X, offset } = inp;
+  let e = offset[i];
+  if (finite) {
+    for (let k = pat.start[i]; k < pat.start[i + 1]; k++) e += X[i * p + pat.col[k]] * beta[pat.col[k]];
+  } else {
+    for (let j = 0; j < p; j++) e += X[i * p + j] * beta[j];
+  }
+  return e;
+}
+
+/**
+ * Adds row i's weighted cross products w·x_i x_iᵀ (lower triangle) to XtWX and w·z·x_i to XtWz (when given).
+ * Only non-zero cells of the row are visited; a skipped product is ±0 when the weight is finite, so the sums
+ * are bit-identical to visiting every cell (every cell is visited when it is not).
+ */
+function addRow(X: Float64Array, p: number, pat: RowPattern, i: number, w: number, z: number, XtWX: Float64Array, XtWz?: Float64Array): void {
+  const row = i * p;
+  if (!Number.isFinite(w)) {
+    // Every product is then NaN or ±∞, zero cells included: the dense loop.
+    for (let a = 0; a < p; a++) {
+      const xa = X[row + a] * w;
+      if (xa === 0) continue;
+      if (XtWz) XtWz[a] += xa * z;
+      for (let b = 0; b <= a; b++) XtWX[a * p + b] += xa * X[row + b];
+    }
+    return;
+  }
+  const from = pat.start[i];
+  const to = pat.start[i + 1];
+  for (let k = from; k < to; k++) {
+    const a = pat.col[k];
+    const xa = X[row + a] * w;
+    if (xa === 0) continue;
+    if (XtWz) XtWz[a] += xa * z;
+    if (Number.isFinite(xa)) {
+      for (let m = from; m <= k; m++) XtWX[a * p + pat.col[m]] += xa * X[row + pat.col[m]];
+    } else {
+      for (let b = 0; b <= a; b++) XtWX[a * p + b] += xa * X[row + b];
+    }
+  }
+}
+
 /** IRLS for a log-link count model with NB2 dispersion alpha (alpha = 0: Poisson). */
-function irls(inp: CountRegressionInput, p: number, alpha: number, maxIter: number, start?: Float64Array): Fit {
+function irls(inp: CountRegressionInput, p: number, alpha: number, maxIter: number, start?: Float64Array, pattern?: RowPattern): Fit {
   const { y, offset, X } = inp;
   const n = y.length;
+  const pat = pattern ?? rowPattern(X, n, p);
   const eta = new Float64Array(n);
   const mu = new Float64Array(n);
   if (start) {
+    const finite = start.every(Number.isFinite);
     for (let i = 0; i < n; i++) {
-      let e = offset[i];
-      for (let j = 0; j < p; j++) e += X[i * p + j] * start[j];
+      const e = linearPredictor(inp, p, pat, start, finite, i);
       eta[i] = e;
       mu[i] = Math.exp(e);
     }
@@ -99,21 +170,15 @@ function irls(inp: CountRegressionInput, p: number, alpha: number, maxIter: numb
     for (let i = 0; i < n; i++) {
       const w = mu[i] / (1 + alpha * mu[i]);
       const z = eta[i] - offset[i] + (y[i] - mu[i]) / mu[i];
-      const row = i * p;
-      for (let a = 0; a < p; a++) {
-        const xa = X[row + a] * w;
-        if (xa === 0) continue;
-        XtWz[a] += xa * z;
-        for (let b = 0; b <= a; b++) XtWX[a * p + b] += xa * X[row + b];
-      }
+      addRow(X, p, pat, i, w, z, XtWX, XtWz);
     }
     for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) XtWX[b * p + a] = XtWX[a * p + b];
     L = cholesky(XtWX, p);
     beta = choleskySolve(L, p, XtWz);
+    const finite = beta.every(Number.isFinite);
     let dev = 0;
     for (let i = 0; i < n; i++) {
-      let e = offset[i];
-      for (let j = 0; j < p; j++) e += X[i * p + j] * beta[j];
+      const e = linearPredictor(inp, p, pat, beta, finite, i);
       eta[i] = e;
       mu[i] = Math.exp(e);
       dev += (y[i] > 0 ? y[i] * Math.log(y[i] / mu[i]) : 0) - (y[i] - mu[i]);
@@ -125,12 +190,9 @@ function irls(inp: CountRegressionInput, p: number, alpha: number, maxIter: numb
     }
     prevDev = dev;
   }
-  // Bread at the final β.
+  // Bread at the final β. (x_a·w)·x_b: the same products, in the same order, as the dense loop.
   XtWX.fill(0);
-  for (let i = 0; i < n; i++) {
-    const w = mu[i] / (1 + alpha * mu[i]);
-    for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) XtWX[a * p + b] += X[i * p + a] * w * X[i * p + b];
-  }
+  for (let i = 0; i < n; i++) addRow(X, p, pat, i, mu[i] / (1 + alpha * mu[i]), 0, XtWX);
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) XtWX[b * p + a] = XtWX[a * p + b];
   const bread = choleskyInverse(cholesky(XtWX, p), p);
   return { beta, mu, bread, converged, iterations: Math.min(iterations, maxIter) };
@@ -168,19 +230,20 @@ export function countRegression(inp: CountRegressionInput, options: CountRegress
   if (inp.X.length !== n * p) throw new Error(`countRegression: X has ${inp.X.length} cells, expected ${n} × ${p}`);
   if (n <= p) throw new Error(`countRegression: ${n} rows cannot fit ${p} coefficients`);
   const warnings: string[] = [];
-  let fit = irls(inp, p, 0, maxIter);
+  const pat = rowPattern(inp.X, n, p);
+  let fit = irls(inp, p, 0, maxIter, undefined, pat);
   const poissonDispersion = pearson(inp.y, fit.mu, 0, n - p);
   let alpha = 0;
   if (family === 'negbin') {
     alpha = momentAlpha(inp.y, fit.mu);
     for (let k = 0; k < 50; k++) {
-      fit = irls(inp, p, alpha, maxIter, fit.beta);
+      fit = irls(inp, p, alpha, maxIter, fit.beta, pat);
       const next = momentAlpha(inp.y, fit.mu);
       const done = Math.abs(next - alpha) <= 1e-8 * (alpha + 1e-8);
       alpha = next;
       if (done) break;
     }
-    fit = irls(inp, p, alpha, maxIter, fit.beta);
+    fit = irls(inp, p, alpha, maxIter, fit.beta, pat);
   } else if (poissonDispersion > warnAt) {
     warnings.push(
       `overdispersion: Pearson chi2/df = ${poissonDispersion.toFixed(2)} (> ${warnAt}); clustered SEs stay valid, but consider family 'negbin'`,
@@ -194,7 +257,9 @@ export function countRegression(inp: CountRegressionInput, options: CountRegress
   for (let i = 0; i < n; i++) {
     const r = (inp.y[i] - fit.mu[i]) / (1 + alpha * fit.mu[i]);
     const c = inp.cluster[i];
-    for (let a = 0; a < p; a++) u[c * p + a] += inp.X[i * p + a] * r;
+    // Zero cells add ±0 (nothing) when r is finite.
+    if (Number.isFinite(r)) for (let k = pat.start[i]; k < pat.start[i + 1]; k++) u[c * p + pat.col[k]] += inp.X[i * p + pat.col[k]] * r;
+    else for (let a = 0; a < p; a++) u[c * p + a] += inp.X[i * p + a] * r;
   }
   const meat = new Float64Array(p * p);
   for (let c = 0; c < G; c++) {

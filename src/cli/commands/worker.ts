@@ -47,7 +47,7 @@ export function registerWorker(program: Command): void {
         maxStalledCount: flags.maxStalled,
         log: err,
       });
-      await w.worker.waitUntilReady();
+      await w.ready();
       err(`${w.id} pulling from ${describeRedis(redis)} (queue ${w.worker.name}, concurrency ${flags.concurrency}); Ctrl-C to stop`);
       await new Promise<void>((done) => {
         let stopping = false;
