@@ -32,6 +32,8 @@ export interface SplitGroup {
 export class GroupSpellings {
   private readonly byKey = new Map<string, Map<string, Map<string, GroupSpelling>>>();
   private readonly seen = new Set<string>();
+  /** normaliseLabel per distinct value: a corpus has few distinct names and many rows. */
+  private readonly folds = new Map<string, string>();
 
   constructor(private readonly keys?: readonly string[]) {}
 
@@ -44,7 +46,8 @@ export class GroupSpellings {
       if (typeof value !== 'string' || value.trim() === '') continue;
       let names = this.byKey.get(key);
       if (!names) this.byKey.set(key, (names = new Map()));
-      const fold = normaliseLabel(value);
+      let fold = this.folds.get(value);
+      if (fold === undefined) this.folds.set(value, (fold = normaliseLabel(value)));
       let spellings = names.get(fold);
       if (!spellings) names.set(fold, (spellings = new Map()));
       const s = spellings.get(value);
