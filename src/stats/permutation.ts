@@ -151,6 +151,9 @@ export interface MonteCarloDecision {
    */
   lo: number;
   hi: number;
+  /** The adjustment applied to every low end and to every high end: the interval of the adjusted exact p. */
+  adjustedLo: number;
+  adjustedHi: number;
   exact: boolean;
   permutations: number;
   /**
@@ -188,8 +191,9 @@ function criticalValues(method: PAdjustMethod, alpha: number, m: number): number
  * 2. the adjustment is applied to the vector of lower ends and to the vector of upper ends (Holm and
  *    BH adjusted p's are monotone in every raw p, so the adjusted exact p lies between them); a test
  *    is decided when both give the same side of α;
- * 3. while a test is undecided, every sampled test whose interval still contains one of the
- *    adjustment's critical values (Holm: α/j; BH: jα/m) doubles its draws, up to `maxPermutations`.
+ * 3. while a test is undecided, it doubles its draws, up to `maxPermutations` (when every undecided
+ *    test is exact or at the cap, the sampled tests whose interval still contains one of the
+ *    adjustment's critical values — Holm: α/j; BH: jα/m — double theirs instead).
  * Exact tests have the interval [p, p]. Reported p's stay b/m (exact) or (b + 1)/(m + 1) (sampled),
  * inside their intervals, so a decided test's adjusted p is on the decided side of α. Tests with a
  * NaN p are left out of the family. Mutates the tests (draws) and returns one decision per test.
@@ -211,15 +215,21 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
   };
   let bounds = tests.map(interval);
   let decided: boolean[] = [];
+  let adjLo: number[] = [];
+  let adjHi: number[] = [];
   for (let look = 0; ; look++) {
-    const adjLo = adjustPValues(bounds.map((b) => b.lo), o.method);
-    const adjHi = adjustPValues(bounds.map((b) => b.hi), o.method);
+    adjLo = adjustPValues(bounds.map((b) => b.lo), o.method);
+    adjHi = adjustPValues(bounds.map((b) => b.hi), o.method);
     decided = tests.map((_, i) => !(adjLo[i] < o.alpha && adjHi[i] >= o.alpha));
     if (decided.every(Boolean) || look >= looks) break;
+    // More draws for the undecided tests (MMCTest); when none of them can draw (exact, or at the cap), for
+    // every test whose interval still contains a critical value, since those are what the decisions hang on.
+    const drawable = (t: MonteCarloTest) => !t.exact && Number.isFinite(t.p) && t.permutations < cap;
+    let pick = tests.map((t, i) => drawable(t) && !decided[i]);
+    if (!pick.some(Boolean)) pick = tests.map((t, i) => drawable(t) && crit.some((c) => bounds[i].lo <= c && c <= bounds[i].hi));
     let drew = false;
     tests.forEach((t, i) => {
-      if (t.exact || !Number.isFinite(t.p) || t.permutations >= cap) return;
-      if (!crit.some((c) => bounds[i].lo <= c && c <= bounds[i].hi)) return;
+      if (!pick[i]) return;
       t.draw(Math.min(t.permutations, cap - t.permutations));
       drew = true;
     });
@@ -232,6 +242,8 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
     pAdjusted: pAdjusted[i],
     lo: bounds[i].lo,
     hi: bounds[i].hi,
+    adjustedLo: adjLo[i],
+    adjustedHi: adjHi[i],
     exact: t.exact,
     permutations: t.permutations,
     decided: decided[i],
