@@ -75,7 +75,15 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
   if (small.length) {
     out.push({ rank: 3, text: `not enough data (below ${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words): ${[...new Set(small)].join(', ')}` });
   }
-  if (!out.some((f) => f.rank < 1)) out.unshift({ rank: -1, text: `no group of "${termSafe(card.settings.groupBy)}" is significantly worse than the rest (adjusted p < ${card.settings.alpha})` });
+  if (!out.some((f) => f.rank < 1)) {
+    const tested = card.tables.some((t) => t.kind === 'group' && t.rows.some((r) => !r.flags.includes('small-cell') && r.pAdjusted !== null && Number.isFinite(r.pAdjusted)));
+    out.unshift({
+      rank: -1,
+      text: tested
+        ? `no group of "${termSafe(card.settings.groupBy)}" is significantly worse than the rest (adjusted p < ${card.settings.alpha})`
+        : `no group of "${termSafe(card.settings.groupBy)}" was tested: none meets the minimum cell (${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words)`,
+    });
+  }
   return out.sort((a, b) => a.rank - b.rank).slice(0, max).map((f) => f.text);
 }
 

@@ -112,6 +112,7 @@ describe('real 6 vs 6 speakers (Amazon en-US, Artie: the first six "us" and six 
     const findings = topFindings(card);
     expect(findings.join('\n')).not.toMatch(/above the rest, adj\. p/);
     expect(findings.join('\n')).toMatch(/not enough data \(below 10 speakers \/ 500 words\): (indian, us|us, indian)/);
+    expect(findings[0]).toBe('no group of "accent" was tested: none meets the minimum cell (10 speakers / 500 words)');
   });
 });
 
