@@ -307,7 +307,7 @@ function footnotesFor(
   }
   if (sections.degradation) {
     notes.push(
-      `Degradation: per group, WER(condition) − WER(${s.cleanCondition}) on the same utterances (paired by utterance id), 95% paired speaker-bootstrap interval (${s.bootstrap} resamples, stratified by group). Excess = degradation(group) − degradation(all other groups). p: one-sided speaker permutation test that the group degrades more than the rest (${s.bootstrap} permutations), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition of this section; "degrades more" = adjusted p < ${s.alpha} and excess > 0.`,
+      `Degradation: per group, WER(condition) − WER(${s.cleanCondition}) on the same utterances (paired by utterance id), 95% paired speaker-bootstrap interval (${s.bootstrap} resamples, stratified by group). Excess = degradation(group) − degradation(all other groups). p: one-sided speaker permutation test that the group degrades more than the rest (exact when the splits can be enumerated, else from ${s.bootstrap} random splits doubled until the verdict is settled, as for the group tables), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the groups meeting the minimum cell of every backend and condition of this section (smaller groups are not tested: no adjusted p); "degrades more" = adjusted p < ${s.alpha}, settled, and excess > 0.`,
     );
   }
   notes.push(`Minimum cell: ${s.minCell.speakers} speakers and ${s.minCell.words} reference words; smaller cells are marked "small cell".`);

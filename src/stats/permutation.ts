@@ -249,3 +249,85 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
     decided: decided[i],
   }));
 }
+
+/**
+ * A one-sided permutation test of any statistic of the column sums over a group of clusters against the
+ * rest, group membership permuted across clusters (group size kept): `stat(sums)` gets the sums of every
+ * column over the clusters labelled as the group (the rest's are the totals minus them), and a split counts
+ * as extreme when its statistic ≥ the observed one − 1e-12·|observed|. Exact when C(n, k) ≤ `maxExactSplits`
+ * (p = b/splits, observed split included), else `initial` random splits (p = (b + 1)/(m + 1), Phipson &
+ * Smyth 2010; `draw` continues the seeded stream). p NaN when the group is empty, everything, or the observed
+ * statistic is not finite.
+ */
+export function splitTest(
+  columns: readonly Float64Array[],
+  inGroup: readonly boolean[],
+  stat: (sums: Float64Array) => number,
+  initial: number,
+  seed: number,
+  maxExactSplits = MAX_EXACT_SPLITS,
+): MonteCarloTest & { statistic: number } {
+  const n = inGroup.length;
+  const c = columns.length;
+  const members: number[] = [];
+  inGroup.forEach((x, i) => x && members.push(i));
+  const k = members.length;
+  const sums = new Float64Array(c);
+  for (const i of members) for (let j = 0; j < c; j++) sums[j] += columns[j][i];
+  const statistic = stat(sums);
+  if (k === 0 || k === n || !Number.isFinite(statistic)) return { statistic, exact: false, extreme: 0, permutations: 0, p: Number.NaN, draw: () => undefined };
+  const threshold = statistic - 1e-12 * Math.abs(statistic);
+  if (splitCount(n, k) <= maxExactSplits) {
+    let hits = 0;
+    let splits = 0;
+    const acc = new Float64Array(c);
+    const walk = (start: number, left: number): void => {
+      if (left === 0) {
+        splits++;
+        if (stat(acc) >= threshold) hits++;
+        return;
+      }
+      for (let i = start; i <= n - left; i++) {
+        for (let j = 0; j < c; j++) acc[j] += columns[j][i];
+        walk(i + 1, left - 1);
+        for (let j = 0; j < c; j++) acc[j] -= columns[j][i];
+      }
+    };
+    walk(0, k);
+    return { statistic, exact: true, extreme: hits, permutations: splits, p: hits / splits, draw: () => undefined };
+  }
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(seed);
+  const acc = new Float64Array(c);
+  let extreme = 0;
+  let permutations = 0;
+  const draw = (count: number): void => {
+    for (let r = 0; r < count; r++) {
+      acc.fill(0);
+      for (let j = 0; j < k; j++) {
+        const pick = j + ((rng.next() * (n - j)) | 0);
+        const t = perm[j];
+        perm[j] = perm[pick];
+        perm[pick] = t;
+        for (let q = 0; q < c; q++) acc[q] += columns[q][perm[j]];
+      }
+      if (stat(acc) >= threshold) extreme++;
+    }
+    permutations += count;
+  };
+  draw(initial);
+  return {
+    statistic,
+    exact: false,
+    get extreme() {
+      return extreme;
+    },
+    get permutations() {
+      return permutations;
+    },
+    get p() {
+      return (extreme + 1) / (permutations + 1);
+    },
+    draw,
+  };
+}
