@@ -28,10 +28,10 @@ export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): WelchRes
 
 /**
  * Speaker-level permutation test of pooled rate(group g) − rate(rest): group labels are permuted
- * across clusters (group sizes kept). Two-sided. Every split enumerated when there are at most
- * MAX_EXACT_SPLITS (p = #{|d*| ≥ |d|} / splits, `permutations` = splits), else `permutations` random
- * splits with p = (1 + #{|d*| ≥ |d|}) / (1 + permutations). See `groupVsRestTest` (permutation.ts),
- * which can also extend the draws until a decision is settled.
+ * across clusters (group sizes kept). Two-sided, `permutations` random splits,
+ * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count, as the glass box's cluster tests
+ * (analysis/cluster-test.ts) use it. The card's group tests use `groupVsRestTest` (permutation.ts)
+ * instead: exact when the splits can be enumerated, else extended until each verdict is settled.
  */
 export function permutationGroupVsRest(
   totals: ClusterTotals,
@@ -39,8 +39,8 @@ export function permutationGroupVsRest(
   permutations: number,
   seed: number,
 ): PermutationResult {
-  const t = groupVsRestTest(totals, g, permutations, seed);
-  return { statistic: t.statistic, p: t.p, permutations: Number.isFinite(t.p) ? t.permutations : permutations };
+  const t = groupVsRestTest(totals, g, permutations, seed, 0);
+  return { statistic: t.statistic, p: t.p, permutations };
 }
 
 export interface WithinBetweenResult {

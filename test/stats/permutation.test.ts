@@ -44,9 +44,10 @@ describe('exact group-vs-rest permutation p', () => {
     expect(t.extreme).toBe(2);
     expect(t.p).toBe(1 / 3);
     expect(t.statistic).toBeCloseTo(-0.5, 12);
-    // The old entry point gives the same exact p whatever the seed.
-    expect(permutationGroupVsRest(totals([0, 1, 5, 6], [10, 10, 10, 10], [0, 0, 1, 1]), 0, 999, 1).p).toBe(1 / 3);
-    expect(permutationGroupVsRest(totals([0, 1, 5, 6], [10, 10, 10, 10], [0, 0, 1, 1]), 0, 999, 2).p).toBe(1 / 3);
+    // The fixed-count entry point (the glass box's) is the same stream as a forced-sampled test.
+    const fixed = permutationGroupVsRest(totals([0, 1, 5, 6], [10, 10, 10, 10], [0, 0, 1, 1]), 0, 999, 1);
+    expect(fixed.p).toBe(groupVsRestTest(totals([0, 1, 5, 6], [10, 10, 10, 10], [0, 0, 1, 1]), 0, 999, 1, 0).p);
+    expect(fixed.permutations).toBe(999);
   });
 
   it('equals brute-force enumeration on unequal words, both sides, and a 3-of-5 group', () => {
