@@ -21,7 +21,8 @@ export interface CheckThresholds {
   significantOnly?: boolean;
   /**
    * Whether cells below the minimum cell rule can fail the gate (default false: they are listed as
-   * "not enough data" instead, since their estimates are too unstable to gate a release on).
+   * "not enough data" instead, since their estimates are too unstable to gate a release on). With
+   * significantOnly a small cell's gap or ratio never counts even when included: small cells are not tested.
    */
   includeSmallCells?: boolean;
 }
