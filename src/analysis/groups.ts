@@ -239,8 +239,8 @@ const rowTests = new WeakMap<GroupRow, GroupVsRestTest>();
 /**
  * Adjusts the group-vs-rest tests of `rows` as one family and sets every row's `permutation` and
  * `welch.pAdjusted`. The family: one test per distinct comparison whose row is `tested` (the group meets
- * the minimum cell; the two rows of a two-group table are one comparison). Rows not tested keep their raw
- * p and get adjusted p NaN. Sampled permutation tests are extended until "adjusted p < α" is settled
+ * the minimum cell; the two rows of a two-group table are one comparison, its verdict on the row that meets
+ * it). Rows below the minimum cell keep their raw p and get adjusted p NaN. Sampled permutation tests are extended until "adjusted p < α" is settled
  * (`resolveMonteCarloFamily`: MMCTest, Gandy & Hahn 2014), at most `maxPermutations` draws each.
  */
 export function testGroupFamily(rows: readonly GroupRow[], o: { method: PAdjustMethod; alpha: number; maxPermutations: number }): void {
@@ -270,6 +270,8 @@ export function testGroupFamily(rows: readonly GroupRow[], o: { method: PAdjustM
     const d = decisions[k];
     Object.assign(r.permutation, { p: d.p, pAdjusted: d.pAdjusted, exact: d.exact, permutations: d.permutations, lo: d.lo, hi: d.hi, adjustedLo: d.adjustedLo, adjustedHi: d.adjustedHi, decided: d.decided });
     r.welch.pAdjusted = welchAdj[k];
+    // A small group whose two-group comparison is tested through the other row: that row carries the verdict.
+    if (r.smallCell) Object.assign(r.permutation, { pAdjusted: NaN, adjustedLo: NaN, adjustedHi: NaN, decided: false });
   });
 }
 

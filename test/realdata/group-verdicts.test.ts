@@ -114,6 +114,21 @@ describe('real 6 vs 6 speakers (Amazon en-US, Artie: the first six "us" and six 
     expect(findings.join('\n')).toMatch(/not enough data \(below 10 speakers \/ 500 words\): (indian, us|us, indian)/);
     expect(findings[0]).toBe('no group of "accent" was tested: none meets the minimum cell (10 speakers / 500 words)');
   });
+
+  it('with one of the two groups meeting the minimum cell, the comparison is tested once, its verdict on that row', () => {
+    const utts = pick();
+    // Drop one "indian" speaker: 5 of them (below a 6-speaker minimum) against 6 "us".
+    const fewer = utts.filter((u) => u.labels.accent !== 'indian' || u.speaker !== [...new Set(utts.filter((x) => x.labels.accent === 'indian').map((x) => x.speaker))].sort()[0]);
+    const [t2] = analyseGroups(fewer, { groupBy: 'accent', resamples: 200, permutations: 200, minCell: { speakers: 6, words: 1 } });
+    const indian = t2.rows.find((r) => r.group === 'indian')!;
+    const us = t2.rows.find((r) => r.group === 'us')!;
+    expect(indian.smallCell).toBe(true);
+    expect(us.smallCell).toBe(false);
+    expect(us.permutation.permutations).toBe(462); // C(11, 5)
+    expect(indian.permutation.p).toBe(us.permutation.p);
+    expect(us.permutation.pAdjusted).toBe(us.permutation.p); // a family of one
+    expect(indian.permutation.pAdjusted).toBeNaN();
+  });
 });
 
 describe('two groups of real speakers with Monte Carlo p (Amazon en-US: england 77 vs indian 154 speakers)', () => {
