@@ -6,7 +6,8 @@ import { stratifiedClusterBootstrap, stratumRateDraws, overallRateDraws, type Cl
 import { percentileInterval, sampleVariance } from '../stats/descriptive.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { subSeed } from '../stats/rng.ts';
-import { permutationGroupVsRest, welchTTest, withinBetweenTest } from '../stats/tests.ts';
+import { welchTTest, withinBetweenTest } from '../stats/tests.ts';
+import { groupVsRestTest, resolveMonteCarloFamily, type GroupVsRestTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { minDetectableDifference } from '../stats/power.ts';
 import { labelGroup, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
 export type { Interval, PAdjustMethod, WelchResult };
@@ -42,7 +43,10 @@ export interface GroupOptions {
   referenceGroup?: string;
   /** Bootstrap resamples (default 2000). */
   resamples?: number;
-  /** Permutations for the group-vs-rest and within/between tests (default 2000). */
+  /**
+   * Permutations of the within/between test, and the first batch of a group-vs-rest test whose splits are too
+   * many to enumerate (default 2000; see testGroupFamily).
+   */
   permutations?: number;
   /** Seed of every random draw (default 1). */
   seed?: number;
@@ -57,20 +61,11 @@ export interface GroupOptions {
   /** The WER the table leads with: its `wer` column, gaps, ratios and group-vs-rest permutation test (default 'pooled'). */
   headline?: WerMetric;
   /**
-   * Number of group-vs-rest tests the p-values are adjusted across (analyseGroups counts them; default 1). The
-   * permutation count of those tests is raised so that the smallest attainable p, 1/(P+1), times the family size
-   * stays well below α: see groupTestPermutations.
+   * Cap on the random permutations of one group-vs-rest test when its splits are too many to enumerate
+   * (default 1,000,000): draws are doubled until the test's adjusted verdict is settled (see
+   * testGroupFamily), and a test still unsettled at the cap is reported undecided.
    */
-  familySize?: number;
-}
-
-/**
- * Permutations of each group-vs-rest test: at least `permutations`, and enough that a Bonferroni/Holm-adjusted
- * p can reach α/20 (P + 1 ≥ 20·m/α), so a large real gap is never held above α by the permutation floor; at most
- * 100,000.
- */
-export function groupTestPermutations(o: Pick<ResolvedGroupOptions, 'permutations' | 'familySize' | 'alpha'>): number {
-  return Math.max(o.permutations, Math.min(100_000, Math.ceil((20 * o.familySize) / o.alpha)));
+  maxPermutations?: number;
 }
 
 /** Substitution / deletion / insertion shares of all errors (sum to 1 when there are errors; NaN when some rows only give totals). */
@@ -128,7 +123,7 @@ export interface GroupRow extends CellSummary {
   /** WER(group) / WER(best group), bootstrap CI. */
   ratioToBest: Interval;
   /** Speaker-level permutation test of pooled WER(group) − WER(rest). */
-  permutation: { diff: number; p: number; pAdjusted: number };
+  permutation: GroupPermutation;
   /** Welch t-test on per-speaker WER, group vs rest. */
   welch: WelchResult & { pAdjusted: number };
   /** Below the minimum cell rule. */
@@ -138,6 +133,38 @@ export interface GroupRow extends CellSummary {
    * (z₁₋α/₂ + z_power) · √(s²_g/n_g + s²_r/n_r) with per-speaker sample variances.
    */
   minDetectableGap: number;
+}
+
+/**
+ * The speaker-level permutation test of one row, group vs rest. A comparison is in the correction family
+ * (`tested`) when the group meets the minimum cell rule; in a table of two groups both rows are the same
+ * split (A vs rest = A vs B = B vs rest), tested once and counted once, when either group meets it.
+ */
+export interface GroupPermutation {
+  /** Pooled WER(group) − WER(rest). */
+  diff: number;
+  /** Exact (every split enumerated: b/splits) or sampled (Phipson–Smyth (b + 1)/(m + 1)); NaN when untestable. */
+  p: number;
+  /** Adjusted over the family of tested comparisons; NaN when the row is not tested. */
+  pAdjusted: number;
+  /** True when every split was enumerated (no Monte Carlo error). */
+  exact: boolean;
+  /** Splits enumerated, or random permutations drawn (adaptive: see testGroupFamily). */
+  permutations: number;
+  /**
+   * Monte Carlo interval of the exact p and of its adjusted value ([p, p] when exact; Clopper–Pearson at a level
+   * giving a family-wide risk of 0.001, src/stats/permutation.ts); NaN when not tested.
+   */
+  lo: number;
+  hi: number;
+  adjustedLo: number;
+  adjustedHi: number;
+  /** In the correction family. */
+  tested: boolean;
+  /** "Adjusted p < α" is settled despite Monte Carlo error (always true when exact; false only at the draw cap). */
+  decided: boolean;
+  /** Two-group table: the other row, which is the same comparison (counted once). */
+  sameComparisonAs?: string;
 }
 
 /** Are speakers more alike within groups than between? (pairwise squared distances of per-speaker WER) */
@@ -183,33 +210,75 @@ export function resolveGroupOptions(o: GroupOptions): ResolvedGroupOptions {
     alpha: o.alpha ?? 0.05,
     power: o.power ?? 0.8,
     headline: o.headline ?? 'pooled',
-    familySize: o.familySize ?? 1,
+    maxPermutations: o.maxPermutations ?? 1_000_000,
   };
 }
 
 /** Group tables for every backend × condition present in `utts`, with p-values adjusted across all of them. */
 export function analyseGroups(utts: readonly ScoredUtterance[], options: GroupOptions): GroupTable[] {
   const parts = partitionByRun(utts);
-  const label = labelGroup(options.groupBy);
-  const familySize = options.familySize ?? parts.reduce((n, p) => n + new Set(p.utts.map(label)).size, 0);
-  const o = resolveGroupOptions({ ...options, familySize });
+  const o = resolveGroupOptions(options);
   const tables = parts.map((part) =>
     analyseOneRun(part.utts, labelGroup(o.groupBy), o, part.backend, part.condition),
   );
   return adjustGroupTables(tables, o.adjust);
 }
 
-/** Re-adjusts the group-vs-rest p-values across several analyses (e.g. several groupBy keys) as one family. */
+/** Re-adjusts the group-vs-rest p-values across several analyses (e.g. several groupBy keys) as one family (see testGroupFamily). */
 export function adjustGroupTables(tables: GroupTable[], method: PAdjustMethod): GroupTable[] {
   const rows = tables.flatMap((t) => t.rows);
-  const perm = adjustPValues(rows.map((r) => r.permutation.p), method);
-  const welch = adjustPValues(rows.map((r) => r.welch.p), method);
-  rows.forEach((r, i) => {
-    r.permutation.pAdjusted = perm[i];
-    r.welch.pAdjusted = welch[i];
-  });
+  const first = tables[0]?.settings;
+  testGroupFamily(rows, { method, alpha: first?.alpha ?? 0.05, maxPermutations: first?.maxPermutations ?? 1_000_000 });
   for (const t of tables) t.settings = { ...t.settings, adjust: method };
   return tables;
+}
+
+/** The permutation test behind each row made by analyseOneRun (rows of a two-group table share one). */
+const rowTests = new WeakMap<GroupRow, GroupVsRestTest>();
+
+/**
+ * Adjusts the group-vs-rest tests of `rows` as one family and sets every row's `permutation` and
+ * `welch.pAdjusted`. The family: one test per distinct comparison whose row is `tested` (the group meets
+ * the minimum cell; the two rows of a two-group table are one comparison, its verdict on the row that meets
+ * it). Rows below the minimum cell keep their raw p and get adjusted p NaN. Sampled permutation tests are extended until "adjusted p < α" is settled
+ * (`resolveMonteCarloFamily`: MMCTest, Gandy & Hahn 2014), at most `maxPermutations` draws each.
+ */
+export function testGroupFamily(rows: readonly GroupRow[], o: { method: PAdjustMethod; alpha: number; maxPermutations: number }): void {
+  const tests: MonteCarloTest[] = [];
+  const index = new Map<MonteCarloTest, number>();
+  const welchP: number[] = [];
+  const keyOf = rows.map((r) => {
+    if (!r.permutation.tested) return -1;
+    const t: MonteCarloTest = rowTests.get(r) ?? fixedTest(r.permutation);
+    let i = index.get(t);
+    if (i === undefined) {
+      index.set(t, (i = tests.length));
+      tests.push(t);
+      welchP.push(r.welch.p);
+    }
+    return i;
+  });
+  const decisions = resolveMonteCarloFamily(tests, o);
+  const welchAdj = adjustPValues(welchP, o.method);
+  rows.forEach((r, i) => {
+    const k = keyOf[i];
+    if (k < 0) {
+      Object.assign(r.permutation, { pAdjusted: NaN, lo: NaN, hi: NaN, adjustedLo: NaN, adjustedHi: NaN, decided: false });
+      r.welch.pAdjusted = NaN;
+      return;
+    }
+    const d = decisions[k];
+    Object.assign(r.permutation, { p: d.p, pAdjusted: d.pAdjusted, exact: d.exact, permutations: d.permutations, lo: d.lo, hi: d.hi, adjustedLo: d.adjustedLo, adjustedHi: d.adjustedHi, decided: d.decided });
+    r.welch.pAdjusted = welchAdj[k];
+    // A small group whose two-group comparison is tested through the other row: that row carries the verdict.
+    if (r.smallCell) Object.assign(r.permutation, { pAdjusted: NaN, adjustedLo: NaN, adjustedHi: NaN, decided: false });
+  });
+}
+
+/** A row whose test object is gone (e.g. a copied row): its p as it stands, no more draws. */
+function fixedTest(p: GroupPermutation): MonteCarloTest {
+  const extreme = p.exact ? p.p * p.permutations : p.p * (p.permutations + 1) - 1;
+  return { exact: p.exact, permutations: p.permutations, extreme: Math.round(extreme), p: p.p, draw: () => undefined };
 }
 
 function speakerWer(t: SpeakerTotals): number {
@@ -260,7 +329,10 @@ function summary(ts: readonly SpeakerTotals[], wer: Interval, werMetrics: Record
   };
 }
 
-/** Group table of one backend × condition; p-values are left unadjusted (pAdjusted = p). */
+/**
+ * Group table of one backend × condition; p-values are left unadjusted (pAdjusted = p, tests not extended):
+ * testGroupFamily adjusts them.
+ */
 export function analyseOneRun(
   utts: readonly ScoredUtterance[],
   groupOfUtt: (u: ScoredUtterance) => string,
@@ -326,6 +398,10 @@ export function analyseOneRun(
   const restPooled = names.map((_, g) => ratioOfSums(series[o.headline], (i) => group[i] !== g));
   const undefinedUnless = (ok: boolean, i: Interval): Interval => (ok ? i : { estimate: i.estimate, lo: NaN, hi: NaN });
   const speakerWers = clusters.map((c) => (c.words > 0 ? speakerWer(c) : NaN));
+  // Two groups: "A vs rest" and "B vs rest" are one split, so one test serves both rows.
+  const tests = names.map((n, g) => (G === 2 && g === 1 ? undefined : groupVsRestTest(totals, g, o.permutations, subSeed(runSeed, `perm:${n}`))));
+  const testOf = (g: number): GroupVsRestTest => tests[g] ?? tests[0]!;
+  const tested = (g: number) => (G === 2 ? eligible[0] || eligible[1] : eligible[g]);
   const rows: GroupRow[] = names.map((group, g) => {
     const inG: number[] = [];
     const rest: number[] = [];
@@ -335,7 +411,8 @@ export function analyseOneRun(
     });
     const ratio = new Float64Array(o.resamples);
     if (best >= 0) for (let b = 0; b < o.resamples; b++) ratio[b] = groupDraws[g][b] / groupDraws[best][b];
-    const perm = permutationGroupVsRest(totals, g, groupTestPermutations(o), subSeed(runSeed, `perm:${group}`));
+    const test = testOf(g);
+    const diff = G === 2 && g === 1 ? -test.statistic : test.statistic;
     const welch = welchTTest(inG, rest);
     const metrics = metricIntervals(g);
     if (!resamplable(g)) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };
@@ -350,12 +427,17 @@ export function analyseOneRun(
       gapToRest: G >= 2 ? undefinedUnless(restOk, diffInterval(g, restDraws[g], restPooled[g])) : nanInterval(),
       ...(ref !== undefined ? { gapToReference: undefinedUnless(resamplable(g) && resamplable(ref), diffInterval(g, groupDraws[ref], pooled[ref])) } : {}),
       ratioToBest: best >= 0 ? undefinedUnless(bestOk || g === best, percentileInterval(ratio, o.level, pooled[g] / pooled[best])) : nanInterval(),
-      permutation: { diff: perm.statistic, p: perm.p, pAdjusted: perm.p },
+      permutation: {
+        diff, p: test.p, pAdjusted: test.p, exact: test.exact, permutations: test.permutations,
+        lo: NaN, hi: NaN, adjustedLo: NaN, adjustedHi: NaN, tested: tested(g) && Number.isFinite(test.p), decided: test.exact,
+        ...(G === 2 ? { sameComparisonAs: names[1 - g] } : {}),
+      },
       welch: { ...welch, pAdjusted: welch.p },
       smallCell: !eligible[g],
       minDetectableGap: minDetectableDifference(sampleVariance(inG), inG.length, sampleVariance(rest), rest.length, o.alpha, o.power),
     };
   });
+  rows.forEach((r, g) => rowTests.set(r, testOf(g)));
   const scoredIdx = speakerWers.map((w, i) => (Number.isNaN(w) ? -1 : i)).filter((i) => i >= 0);
   const wb = withinBetweenTest(
     Float64Array.from(scoredIdx, (i) => speakerWers[i]),

@@ -2,8 +2,8 @@ import type { ScoredUtterance } from './types.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import { pairedClusterBootstrap, stratifiedClusterBootstrap, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
-import { adjustPValues } from '../stats/multiple.ts';
-import { createRng, subSeed } from '../stats/rng.ts';
+import { resolveMonteCarloFamily, splitTest, type MonteCarloTest } from '../stats/permutation.ts';
+import { subSeed } from '../stats/rng.ts';
 import { mapsswe, signTest, wilcoxonSignedRank, type MapssweResult, type SignTestResult, type WilcoxonResult } from '../stats/tests.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { DEFAULT_MIN_CELL, type MinCell } from './groups.ts';
@@ -139,6 +139,8 @@ export interface DegradationOptions {
   level?: number;
   minCell?: MinCell;
   adjust?: PAdjustMethod;
+  /** Level the "degrades more" verdict is taken at: sampled p's are drawn until it is settled (default 0.05). */
+  alpha?: number;
 }
 
 export interface DegradationRow {
@@ -151,9 +153,19 @@ export interface DegradationRow {
   degradation: Interval;
   /** Degradation(group) − degradation(rest), stratified paired bootstrap CI. */
   excessOverRest: Interval;
-  /** One-sided permutation p that the group degrades more than the rest (speaker labels permuted). */
+  /**
+   * One-sided permutation p that the group degrades more than the rest (speaker labels permuted): exact over
+   * every split when they can be enumerated, else sampled and extended until the verdict is settled
+   * (src/stats/permutation.ts). Adjusted over the groups meeting the minimum cell; NaN for a small cell.
+   */
   p: number;
   pAdjusted: number;
+  /** Every split enumerated. */
+  exact: boolean;
+  /** Splits enumerated or random splits drawn. */
+  permutations: number;
+  /** "Adjusted p < α" settled despite Monte Carlo error (false for a small cell, or at the draw cap). */
+  decided: boolean;
   smallCell: boolean;
 }
 
@@ -188,11 +200,14 @@ export function analyseDegradation(utts: readonly ScoredUtterance[], options: De
       tables.push(degradationTable(pairs, options.groupBy, backend, condition, clean, { resamples, permutations, seed, level, minCell }));
     }
   }
-  const rows = tables.flatMap((t) => t.rows);
-  const adj = adjustPValues(rows.map((r) => r.p), options.adjust ?? 'holm');
-  rows.forEach((r, i) => (r.pAdjusted = adj[i]));
+  // One rule with the group tables: a group below the minimum cell is not tested and not in the family.
+  const rows = tables.flatMap((t) => t.rows).filter((r) => !r.smallCell && degradationTests.has(r));
+  const decisions = resolveMonteCarloFamily(rows.map((r) => degradationTests.get(r)!), { method: options.adjust ?? 'holm', alpha: options.alpha ?? 0.05 });
+  rows.forEach((r, i) => Object.assign(r, { p: decisions[i].p, pAdjusted: decisions[i].pAdjusted, permutations: decisions[i].permutations, decided: decisions[i].decided }));
   return tables;
 }
+
+const degradationTests = new WeakMap<DegradationRow, MonteCarloTest>();
 
 function degradationTable(
   pairs: readonly Pair[],
@@ -266,10 +281,11 @@ function degradationTable(
     const rest = degDraws((h) => h !== g);
     const excess = own.map((v, b) => v - rest[b]);
     const observedExcess = degr((h) => h === g) - degr((h) => h !== g);
+    const test = G > 1 ? excessTest(A, B, strata, g, o.permutations, subSeed(runSeed, `perm:${group}`)) : undefined;
     const speakers = new Set([...clusterIdx.keys()].filter((k) => k.startsWith(`${group}\u0000`))).size;
     let wordCount = 0;
     for (let i = 0; i < strata.length; i++) if (strata[i] === g) wordCount += B.words[i];
-    return {
+    const row: DegradationRow = {
       group,
       speakers,
       utterances: utterances[g],
@@ -277,10 +293,15 @@ function degradationTable(
       werCondition: sums(A, (h) => h === g),
       degradation: percentileInterval(own, o.level, degr((h) => h === g)),
       excessOverRest: G > 1 ? percentileInterval(excess, o.level, observedExcess) : { estimate: NaN, lo: NaN, hi: NaN },
-      p: G > 1 ? excessPermutationP(A, B, strata, g, observedExcess, o.permutations, subSeed(runSeed, `perm:${group}`)) : NaN,
+      p: test?.p ?? NaN,
       pAdjusted: NaN,
+      exact: test?.exact ?? false,
+      permutations: test?.permutations ?? 0,
+      decided: false,
       smallCell: speakers < o.minCell.speakers || wordCount < o.minCell.words,
     };
+    if (test) degradationTests.set(row, test);
+    return row;
   });
   const all = degDraws(() => true);
   return {
@@ -293,45 +314,19 @@ function degradationTable(
   };
 }
 
-/** One-sided permutation p of (deg_g − deg_rest) ≥ observed, group membership permuted across clusters. */
-function excessPermutationP(
-  A: ClusterSeries,
-  B: ClusterSeries,
-  strata: Int32Array,
-  g: number,
-  observed: number,
-  permutations: number,
-  seed: number,
-): number {
-  const n = strata.length;
-  let k = 0;
+/**
+ * One-sided permutation test of degradation(g) − degradation(rest) ≥ observed, group membership permuted across
+ * clusters (`splitTest`: exact when the splits can be enumerated, else sampled). A and B: the condition's and the
+ * clean condition's per-cluster errors and words.
+ */
+function excessTest(A: ClusterSeries, B: ClusterSeries, strata: Int32Array, g: number, permutations: number, seed: number): MonteCarloTest {
   let tea = 0, twa = 0, teb = 0, twb = 0;
-  for (let i = 0; i < n; i++) {
-    if (strata[i] === g) k++;
+  for (let i = 0; i < strata.length; i++) {
     tea += A.errors[i];
     twa += A.words[i];
     teb += B.errors[i];
     twb += B.words[i];
   }
-  if (k === 0 || k === n) return NaN;
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  const rng = createRng(seed);
-  let extreme = 0;
-  for (let r = 0; r < permutations; r++) {
-    let ea = 0, wa = 0, eb = 0, wb = 0;
-    for (let j = 0; j < k; j++) {
-      const pick = j + ((rng.next() * (n - j)) | 0);
-      const t = perm[j];
-      perm[j] = perm[pick];
-      perm[pick] = t;
-      const i = perm[j];
-      ea += A.errors[i];
-      wa += A.words[i];
-      eb += B.errors[i];
-      wb += B.words[i];
-    }
-    const d = ea / wa - eb / wb - ((tea - ea) / (twa - wa) - (teb - eb) / (twb - wb));
-    if (d >= observed - 1e-12 * Math.abs(observed)) extreme++;
-  }
-  return (1 + extreme) / (1 + permutations);
+  const stat = (x: Float64Array) => x[0] / x[1] - x[2] / x[3] - ((tea - x[0]) / (twa - x[1]) - (teb - x[2]) / (twb - x[3]));
+  return splitTest([A.errors, A.words, B.errors, B.words], Array.from(strata, (h) => h === g), stat, permutations, seed);
 }

@@ -1,10 +1,9 @@
 import type { ScoredUtterance } from './types.ts';
 import { groupOf } from '../manifest/schema.ts';
-import { adjustPValues } from '../stats/multiple.ts';
 import { maxStatisticPermutation } from '../stats/tests.ts';
 import { subSeed } from '../stats/rng.ts';
 import { partitionByRun, speakerTotals } from './cells.ts';
-import { analyseOneRun, resolveGroupOptions, type GroupOptions, type GroupRow, type GroupTable } from './groups.ts';
+import { analyseOneRun, resolveGroupOptions, testGroupFamily, type GroupOptions, type GroupRow, type GroupTable } from './groups.ts';
 
 export interface SliceOptions extends Omit<GroupOptions, 'groupBy' | 'adjust'> {
   /** Label keys crossed into slices, e.g. ['accent', 'gender']. */
@@ -21,7 +20,7 @@ export interface WorstSlice {
   p: number;
   /** p corrected over every slice meeting the minimum cell rule in this table. */
   pAdjusted: number;
-  /** pAdjusted < alpha and the slice is worse than the rest. */
+  /** pAdjusted < alpha, settled despite Monte Carlo error, and the slice is worse than the rest. */
   survivesCorrection: boolean;
   /**
    * One-sided max-statistic permutation p (Westfall–Young single step): how often, with speaker
@@ -48,7 +47,7 @@ export function sliceOf(u: Pick<ScoredUtterance, 'labels'>, keys: readonly strin
 /**
  * Intersectional slices per backend × condition, each slice tested against the rest (speaker
  * permutation test on pooled WER), p-values corrected over the slices meeting the minimum cell
- * (small slices are reported but neither tested nor eligible as worst).
+ * (small slices are reported but neither tested nor eligible as worst; see testGroupFamily).
  */
 export function analyseSlices(utts: readonly ScoredUtterance[], options: SliceOptions): SliceTable[] {
   if (options.keys.length === 0) throw new Error('analyseSlices: give at least one label key');
@@ -57,17 +56,8 @@ export function analyseSlices(utts: readonly ScoredUtterance[], options: SliceOp
   return partitionByRun(utts).map((part) => {
     const slice = (u: ScoredUtterance) => sliceOf(u, options.keys);
     const t = analyseOneRun(part.utts, slice, o, part.backend, part.condition);
+    testGroupFamily(t.rows, { method: correction, alpha: o.alpha, maxPermutations: o.maxPermutations });
     const tested = t.rows.filter((r) => !r.smallCell);
-    const perm = adjustPValues(tested.map((r) => r.permutation.p), correction);
-    const welch = adjustPValues(tested.map((r) => r.welch.p), correction);
-    tested.forEach((r, i) => {
-      r.permutation.pAdjusted = perm[i];
-      r.welch.pAdjusted = welch[i];
-    });
-    for (const r of t.rows) if (r.smallCell) {
-      r.permutation.pAdjusted = NaN;
-      r.welch.pAdjusted = NaN;
-    }
     const worstRow = tested.reduce<GroupRow | undefined>((w, r) => (!w || r.wer.estimate > w.wer.estimate ? r : w), undefined);
     let pMaxT = NaN;
     if (worstRow) {
@@ -99,7 +89,7 @@ export function analyseSlices(utts: readonly ScoredUtterance[], options: SliceOp
               diff: worstRow.permutation.diff,
               p: worstRow.permutation.p,
               pAdjusted: worstRow.permutation.pAdjusted,
-              survivesCorrection: worstRow.permutation.pAdjusted < o.alpha && worstRow.permutation.diff > 0,
+              survivesCorrection: worstRow.permutation.decided && worstRow.permutation.pAdjusted < o.alpha && worstRow.permutation.diff > 0,
               pMaxT,
               survivesMaxT: pMaxT < o.alpha,
             },

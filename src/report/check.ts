@@ -1,4 +1,4 @@
-import { fmtPct, fmtP } from './format.ts';
+import { fmtPct, fmtP, fmtPMc } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 
@@ -21,7 +21,8 @@ export interface CheckThresholds {
   significantOnly?: boolean;
   /**
    * Whether cells below the minimum cell rule can fail the gate (default false: they are listed as
-   * "not enough data" instead, since their estimates are too unstable to gate a release on).
+   * "not enough data" instead, since their estimates are too unstable to gate a release on). With
+   * significantOnly a small cell's gap or ratio never counts even when included: small cells are not tested.
    */
   includeSmallCells?: boolean;
 }
@@ -51,7 +52,7 @@ export interface CheckResult {
 
 function rowNote(r: CardRow): string {
   const bits = [`${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words`];
-  if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtP(r.pAdjusted)}`);
+  if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
   if (r.flags.includes('small-cell')) bits.push('small cell');
   return bits.join(', ');
 }

@@ -85,3 +85,19 @@ export function otherWerMetrics(headline: WerMetric): WerMetric[] {
 export function capitalise(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** Flag text of a sampled p whose adjusted Monte Carlo interval still contains α at the draw cap. */
+export const UNDECIDED_TEXT = 'undecided (Monte Carlo: p too close to α)';
+
+/**
+ * An adjusted p with its Monte Carlo uncertainty where it was sampled: "0.0552 (MC 0.0536–0.0569)"; a plain
+ * `fmtP` when exact (every split enumerated), untested, or when both ends print alike.
+ */
+export function fmtPMc(r: { pAdjusted: number | null; pMethod: { exact: boolean; adjustedLo: number; adjustedHi: number } | null }, alpha = 0.05): string {
+  const m = r.pMethod;
+  const p = fmtP(r.pAdjusted, alpha);
+  if (!m || m.exact || !finite(r.pAdjusted) || !finite(m.adjustedLo) || !finite(m.adjustedHi)) return p;
+  const lo = fmtP(m.adjustedLo, alpha);
+  const hi = fmtP(m.adjustedHi, alpha);
+  return lo === hi ? p : `${p} (MC ${lo}–${hi})`;
+}

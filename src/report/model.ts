@@ -4,7 +4,8 @@
  */
 import { COMPLEMENTARY_NOTE, withComplementarySuppression } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
-import { analyseGroups, groupTestPermutations, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
+import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
+import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -59,10 +60,13 @@ export interface CardOptions {
 }
 
 /**
- * Row flags. `significant-gap`: adjusted p < α and the group is worse than the rest;
- * `better-than-rest`: adjusted p < α and the group is better than the rest (the same test, the other side).
+ * Row flags, decided by one rule (`verdictFlag`) that the tables, the terminal's verdicts and top findings and
+ * the gate all read. `significant-gap`: the group meets the minimum cell, adjusted p < α, settled despite
+ * Monte Carlo error, and the group is worse than the rest; `better-than-rest`: the same, better than the rest;
+ * `undecided`: a sampled p whose adjusted Monte Carlo interval still contains α at the draw cap (no verdict).
+ * A small cell is never tested: it has no verdict flag.
  */
-export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'best';
+export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'undecided' | 'best';
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
@@ -86,9 +90,14 @@ export interface CardRow {
   ratioToBest: Interval | null;
   /** WER(group) − WER(rest) with its bootstrap CI: the comparison the p-value tests. */
   gapToRest: Interval | null;
-  /** Raw and corrected p of the speaker-level permutation test, group vs rest. */
+  /** Raw and corrected p of the speaker-level permutation test, group vs rest (corrected: null/NaN when not tested). */
   p: number | null;
   pAdjusted: number | null;
+  /**
+   * How p was obtained: `exact` (every split enumerated; `permutations` = splits) or sampled, with the Monte
+   * Carlo interval of the adjusted p (`lo`, `hi`: Clopper–Pearson, family-wide risk 0.001); null when suppressed.
+   */
+  pMethod: { exact: boolean; permutations: number; adjustedLo: number; adjustedHi: number } | null;
   /** Pooled WER(group) − WER(rest) the permutation test is about. */
   diffToRest: number | null;
   /** WER(group) − WER(reference group), when a reference group is set and present. */
@@ -112,7 +121,7 @@ export interface CardTable {
   bestGroup: string;
   /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
   referenceGroup: string | null;
-  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
+  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
   withinBetween: WithinBetween;
@@ -165,18 +174,26 @@ function slug(s: string): string {
   return s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'x';
 }
 
+/** The verdict flag of a group-vs-rest test (see CardFlag), or undefined for "no significant gap" / not tested. */
+export function verdictFlag(r: Pick<GroupRow, 'smallCell' | 'permutation'>, alpha: number): CardFlag | undefined {
+  const t = r.permutation;
+  if (r.smallCell || !t.tested || !Number.isFinite(t.pAdjusted)) return undefined;
+  if (!t.decided) return 'undecided';
+  if (t.pAdjusted >= alpha) return undefined;
+  return t.diff > 0 ? 'significant-gap' : t.diff < 0 ? 'better-than-rest' : undefined;
+}
+
 function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): CardRow {
   const flags: CardFlag[] = [];
   if (r.smallCell) flags.push('small-cell');
   if (r.group === best) flags.push('best');
-  const significant = r.permutation.pAdjusted < alpha && r.permutation.diff > 0;
-  if (significant) flags.push('significant-gap');
-  else if (r.permutation.pAdjusted < alpha && r.permutation.diff < 0) flags.push('better-than-rest');
+  const verdict = verdictFlag(r, alpha);
+  if (verdict) flags.push(verdict);
   if (publish && r.smallCell) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
-      cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, diffToRest: null,
+      cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null,
       gapToReference: null, minDetectableGap: null,
     };
   }
@@ -199,6 +216,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     gapToRest: r.gapToRest,
     p: r.permutation.p,
     pAdjusted: r.permutation.pAdjusted,
+    pMethod: { exact: r.permutation.exact, permutations: r.permutation.permutations, adjustedLo: r.permutation.adjustedLo, adjustedHi: r.permutation.adjustedHi },
     diffToRest: r.permutation.diff,
     gapToReference: r.gapToReference ?? null,
     minDetectableGap: Number.isFinite(r.minDetectableGap) ? r.minDetectableGap : null,
@@ -273,7 +291,7 @@ function footnotesFor(
     `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best group meeting the minimum cell rule, descriptive only. A cell of one speaker has no interval ([—]).`,
   );
   notes.push(
-    `p: speaker-level permutation test of the group against all other groups (${groupTestPermutations({ permutations: s.bootstrap, familySize: family, alpha: s.alpha })} permutations: at least ${s.bootstrap}, and enough for ${family} tests to reach an adjusted p below α), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition (slices: across the slices meeting the minimum cell in their table); "significant gap" = adjusted p < ${s.alpha} and the group is worse than the rest.`,
+    `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. Adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} over the ${family} tested comparison${family === 1 ? '' : 's'} of every backend and condition (slices: over those of their table): a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
   );
   if (sections.reference) notes.push(`Gap to reference: WER(group) − WER(${s.referenceGroup}) with the same speaker-cluster bootstrap interval.`);
   notes.push(
@@ -289,7 +307,7 @@ function footnotesFor(
   }
   if (sections.degradation) {
     notes.push(
-      `Degradation: per group, WER(condition) − WER(${s.cleanCondition}) on the same utterances (paired by utterance id), 95% paired speaker-bootstrap interval (${s.bootstrap} resamples, stratified by group). Excess = degradation(group) − degradation(all other groups). p: one-sided speaker permutation test that the group degrades more than the rest (${s.bootstrap} permutations), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across every group of every backend and condition of this section; "degrades more" = adjusted p < ${s.alpha} and excess > 0.`,
+      `Degradation: per group, WER(condition) − WER(${s.cleanCondition}) on the same utterances (paired by utterance id), 95% paired speaker-bootstrap interval (${s.bootstrap} resamples, stratified by group). Excess = degradation(group) − degradation(all other groups). p: one-sided speaker permutation test that the group degrades more than the rest (exact when the splits can be enumerated, else from ${s.bootstrap} random splits doubled until the verdict is settled, as for the group tables), adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the groups meeting the minimum cell of every backend and condition of this section (smaller groups are not tested: no adjusted p); "degrades more" = adjusted p < ${s.alpha}, settled, and excess > 0.`,
     );
   }
   notes.push(`Minimum cell: ${s.minCell.speakers} speakers and ${s.minCell.words} reference words; smaller cells are marked "small cell".`);
@@ -403,7 +421,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         models: models.length > 0,
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),
-      }, groupTables[0]?.settings.familySize ?? 1),
+      }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length),
       ...(complementary ? [COMPLEMENTARY_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]

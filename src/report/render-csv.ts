@@ -19,6 +19,8 @@ const HEADER = [
   // Every WER summary with its CI; `wer` above is the headline one.
   'headline_metric', 'wer_pooled', 'wer_pooled_lo', 'wer_pooled_hi', 'wer_mean_utterance', 'wer_mean_utterance_lo', 'wer_mean_utterance_hi',
   'wer_mean_speaker', 'wer_mean_speaker_lo', 'wer_mean_speaker_hi',
+  // How p was obtained: every split enumerated (exact) or sampled, with the Monte Carlo interval of p_adjusted.
+  'p_exact', 'p_permutations', 'p_adjusted_mc_lo', 'p_adjusted_mc_hi',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -40,10 +42,11 @@ export function renderCsv(card: ServiceCard): string {
   ];
   for (const t of card.tables) {
     const metrics = (r: Pick<CardRow, 'werMetrics'>) => [card.settings.headline, ...WER_METRICS.flatMap((m) => iv(r.werMetrics?.[m] ?? null))];
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r)]));
-    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
+    const pm = (r: Pick<CardRow, 'pMethod'>) => (r.pMethod ? [r.pMethod.exact, r.pMethod.permutations, r.pMethod.adjustedLo, r.pMethod.adjustedHi] : [null, null, null, null]);
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r), ...pm(r)]));
+    const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall)]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall)]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
@@ -260,7 +260,9 @@ function flagsHtml(r: CardRow): string {
           ? '<span class="flag small">small cell</span>'
           : f === 'better-than-rest'
             ? '<span class="flag better">better than rest</span>'
-            : '<span class="flag sig">significant gap</span>',
+            : f === 'undecided'
+              ? `<span class="flag small">${esc(UNDECIDED_TEXT)}</span>`
+              : '<span class="flag sig">significant gap</span>',
     )
     .join('');
 }
@@ -292,7 +294,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
     { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
     { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
-    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtP(r.pAdjusted, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPMc(r, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
     { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),

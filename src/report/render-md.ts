@@ -1,4 +1,4 @@
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 import { escapeControl } from '../manifest/escape.ts';
@@ -28,7 +28,7 @@ export function mdTextTable(head: readonly string[], rows: readonly (readonly st
 
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
-  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', best: bestFlagText(r) };
+  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', undecided: UNDECIDED_TEXT, best: bestFlagText(r) };
   return r.flags.map((f) => text[f]).join(', ');
 }
 
@@ -169,7 +169,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
-      fmtGap(r.gapToRest), fmtP(r.pAdjusted, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
+      fmtGap(r.gapToRest), fmtPMc(r, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
       ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
     ];

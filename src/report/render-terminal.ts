@@ -5,7 +5,7 @@
  * label is stripped of terminal control characters.
  */
 import { relative } from 'node:path';
-import { fmtGap, fmtP, fmtPctInterval } from './format.ts';
+import { fmtGap, fmtP, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { settingsWarnings, tableHeading } from './render-md.ts';
 
@@ -20,9 +20,10 @@ export function verdictOf(r: CardRow, alpha = 0.05): string {
   if (r.suppressed) return 'suppressed (small cell)';
   if (r.flags.includes('small-cell')) return 'not enough data';
   if (r.flags.includes('significant-gap')) return 'WORSE than rest (significant)';
+  if (r.flags.includes('undecided')) return UNDECIDED_TEXT;
   const better = r.diffToRest !== null && r.diffToRest < 0;
   const best = r.flags.includes('best') ? ', best adequate group' : '';
-  if (better && r.pAdjusted !== null && r.pAdjusted < alpha) return `better than rest (significant)${best}`;
+  if (r.flags.includes('better-than-rest')) return `better than rest (significant)${best}`;
   return (better ? 'no significant gap (better than rest)' : 'no significant gap') + best;
 }
 
@@ -34,7 +35,7 @@ function pad(rows: string[][]): string[] {
 function verdictTable(t: CardTable, card: ServiceCard): string[] {
   const rows = [['group', 'spk', 'WER [95% CI]', 'gap to rest [95% CI]', `adj. p (${card.settings.correction})`, 'verdict']];
   for (const r of t.rows) {
-    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtP(r.pAdjusted, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
+    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPMc(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
   }
   rows.push(['all groups', String(t.overall.speakers ?? '—'), fmtPctInterval(t.overall.wer), '', '', '']);
   return pad(rows).map((l) => `  ${l}`);
@@ -53,6 +54,12 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
       });
     }
   }
+  for (const t of card.tables) {
+    for (const r of t.rows.filter((x) => x.flags.includes('undecided'))) {
+      const where = t.kind === 'slice' ? `slice ${termSafe(r.group)}` : termSafe(r.group);
+      out.push({ rank: 0.8, text: `${where}: no verdict, adj. p ${fmtPMc(r, card.settings.alpha)} after ${r.pMethod?.permutations ?? '?'} permutations still straddles α ${card.settings.alpha} (${termSafe(t.backendName)}, ${termSafe(t.conditionName)})` });
+    }
+  }
   for (const t of card.tables.filter((x) => x.kind === 'slice')) {
     const worst = t.rows.filter((r) => !r.suppressed && !r.flags.includes('small-cell') && r.wer).sort((a, b) => b.wer!.estimate - a.wer!.estimate)[0];
     if (worst && !worst.flags.includes('significant-gap')) {
@@ -68,7 +75,15 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
   if (small.length) {
     out.push({ rank: 3, text: `not enough data (below ${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words): ${[...new Set(small)].join(', ')}` });
   }
-  if (!out.some((f) => f.rank < 1)) out.unshift({ rank: -1, text: `no group of "${termSafe(card.settings.groupBy)}" is significantly worse than the rest (adjusted p < ${card.settings.alpha})` });
+  if (!out.some((f) => f.rank < 1)) {
+    const tested = card.tables.some((t) => t.kind === 'group' && t.rows.some((r) => !r.flags.includes('small-cell') && r.pAdjusted !== null && Number.isFinite(r.pAdjusted)));
+    out.unshift({
+      rank: -1,
+      text: tested
+        ? `no group of "${termSafe(card.settings.groupBy)}" is significantly worse than the rest (adjusted p < ${card.settings.alpha})`
+        : `no group of "${termSafe(card.settings.groupBy)}" was tested: none meets the minimum cell (${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words)`,
+    });
+  }
   return out.sort((a, b) => a.rank - b.rank).slice(0, max).map((f) => f.text);
 }
 

@@ -304,7 +304,7 @@ function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSection
       excessOverRest: r.excessOverRest,
       p: r.p,
       pAdjusted: r.pAdjusted,
-      degradesMore: r.pAdjusted < o.alpha && r.excessOverRest.estimate > 0,
+      degradesMore: !r.smallCell && r.decided && r.pAdjusted < o.alpha && r.excessOverRest.estimate > 0,
     };
   });
   rows.sort(
@@ -336,6 +336,7 @@ export function buildDegradationSection(utts: readonly ScoredUtterance[], meta: 
     seed: o.seed,
     minCell: o.minCell,
     adjust: o.correction,
+    alpha: o.alpha,
   });
   return tables.map((t) => toDegradation(t, meta, o));
 }

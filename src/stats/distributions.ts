@@ -179,3 +179,33 @@ export function binomialCdf(k: number, n: number, p: number): number {
   if (k >= n) return 1;
   return 1 - regIncBeta(p, k + 1, n - k);
 }
+
+/**
+ * Quantile of the Beta(a, b) distribution: the x with I_x(a, b) = q, by bisection on `regIncBeta`
+ * (monotone in x) to 1e-12. q outside (0, 1) gives 0 or 1.
+ */
+export function betaQuantile(q: number, a: number, b: number): number {
+  if (q <= 0) return 0;
+  if (q >= 1) return 1;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 80 && hi - lo > 1e-12; i++) {
+    const mid = (lo + hi) / 2;
+    if (regIncBeta(mid, a, b) < q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * Clopper–Pearson ("exact") two-sided interval of a binomial proportion at level 1 − `risk`, from
+ * `x` successes in `n` trials (Clopper & Pearson 1934, Biometrika 26:404): lower = Beta quantile
+ * risk/2 of (x, n − x + 1) (0 when x = 0), upper = Beta quantile 1 − risk/2 of (x + 1, n − x)
+ * (1 when x = n).
+ */
+export function clopperPearson(x: number, n: number, risk: number): { lo: number; hi: number } {
+  return {
+    lo: x <= 0 ? 0 : betaQuantile(risk / 2, x, n - x + 1),
+    hi: x >= n ? 1 : betaQuantile(1 - risk / 2, x + 1, n - x),
+  };
+}

@@ -14,6 +14,8 @@ export {
   studentTTwoSidedP,
   binomialPmf,
   binomialCdf,
+  betaQuantile,
+  clopperPearson,
 } from './distributions.ts';
 export { adjustPValues } from './multiple.ts';
 export { mean, sampleVariance, percentile, percentileInterval } from './descriptive.ts';
@@ -42,6 +44,17 @@ export {
   type MapssweResult,
   type FisherResult,
 } from './tests.ts';
+export {
+  groupVsRestTest,
+  resolveMonteCarloFamily,
+  splitCount,
+  MAX_EXACT_SPLITS,
+  DEFAULT_MC_RISK,
+  type MonteCarloTest,
+  type GroupVsRestTest,
+  type MonteCarloDecision,
+  type MonteCarloFamilyOptions,
+} from './permutation.ts';
 export { minDetectableDifference } from './power.ts';
 export {
   countRegression,

@@ -1,4 +1,5 @@
 import { createRng } from './rng.ts';
+import { groupVsRestTest } from './permutation.ts';
 import { mean, sampleVariance } from './descriptive.ts';
 import { binomialCdf, logChoose, normalTwoSidedP, studentTTwoSidedP } from './distributions.ts';
 import type { ClusterTotals, PermutationResult, WelchResult } from './types.ts';
@@ -27,7 +28,10 @@ export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): WelchRes
 
 /**
  * Speaker-level permutation test of pooled rate(group g) − rate(rest): group labels are permuted
- * across clusters (group sizes kept). Two-sided, p = (1 + #{|d*| ≥ |d|}) / (1 + permutations).
+ * across clusters (group sizes kept). Two-sided, `permutations` random splits,
+ * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count, as the glass box's cluster tests
+ * (analysis/cluster-test.ts) use it. The card's group tests use `groupVsRestTest` (permutation.ts)
+ * instead: exact when the splits can be enumerated, else extended until each verdict is settled.
  */
 export function permutationGroupVsRest(
   totals: ClusterTotals,
@@ -35,47 +39,8 @@ export function permutationGroupVsRest(
   permutations: number,
   seed: number,
 ): PermutationResult {
-  const { errors, words, group } = totals;
-  const n = group.length;
-  let totE = 0;
-  let totW = 0;
-  let inE = 0;
-  let inW = 0;
-  let nIn = 0;
-  for (let i = 0; i < n; i++) {
-    totE += errors[i];
-    totW += words[i];
-    if (group[i] === g) {
-      inE += errors[i];
-      inW += words[i];
-      nIn++;
-    }
-  }
-  const statistic = inE / inW - (totE - inE) / (totW - inW);
-  if (nIn === 0 || nIn === n || !Number.isFinite(statistic)) return { statistic, p: Number.NaN, permutations };
-  // Draw the smaller side; the other is the complement.
-  const k = Math.min(nIn, n - nIn);
-  const drawnIsGroup = k === nIn;
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  const rng = createRng(seed);
-  const obs = Math.abs(statistic) * (1 - 1e-12);
-  let extreme = 0;
-  for (let r = 0; r < permutations; r++) {
-    let e = 0;
-    let w = 0;
-    for (let j = 0; j < k; j++) {
-      const pick = j + ((rng.next() * (n - j)) | 0);
-      const tmp = perm[j];
-      perm[j] = perm[pick];
-      perm[pick] = tmp;
-      e += errors[perm[j]];
-      w += words[perm[j]];
-    }
-    const d = drawnIsGroup ? e / w - (totE - e) / (totW - w) : (totE - e) / (totW - w) - e / w;
-    if (Math.abs(d) >= obs) extreme++;
-  }
-  return { statistic, p: (1 + extreme) / (1 + permutations), permutations };
+  const t = groupVsRestTest(totals, g, permutations, seed, 0);
+  return { statistic: t.statistic, p: t.p, permutations };
 }
 
 export interface WithinBetweenResult {

@@ -85,8 +85,10 @@ describe('analyseGroups', () => {
     expect(other.overall.werFailedAsDeleted).toBeGreaterThan(other.overall.wer.estimate);
     // Reference-group gaps exist when the reference group is present.
     expect(tables[1].rows.find((r) => r.group === 'b')!.gapToReference!.estimate).toBeGreaterThan(0);
-    // Holm over all 4 + 3 rows of both tables.
-    const all = tables.flatMap((t) => t.rows).filter((r) => !Number.isNaN(r.permutation.p));
+    // Holm over the rows of both tables that meet the minimum cell (small cells are not tested: adjusted p NaN).
+    const all = tables.flatMap((t) => t.rows).filter((r) => r.permutation.tested);
+    expect(all.length).toBe(tables.flatMap((t) => t.rows).filter((r) => !r.smallCell).length);
+    for (const r of tables.flatMap((t) => t.rows).filter((x) => x.smallCell)) expect(r.permutation.pAdjusted).toBeNaN();
     const minP = Math.min(...all.map((r) => r.permutation.p));
     const minRow = all.find((r) => r.permutation.p === minP)!;
     expect(minRow.permutation.pAdjusted).toBeCloseTo(Math.min(1, minP * all.length), 12);

@@ -167,7 +167,7 @@ describe('terminal summary', () => {
     const text = renderTerminalSummary(card, [join(tmp, 'report/card.md')], { cwd: tmp });
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text).toContain('wel [2Jsh');
-    expect(text).toMatch(/^ {2}caribbean +12 +[\d.]+% \[[\d.]+, [\d.]+\] +\+[\d.]+ pp \[[\d.]+, [\d.]+\] +[\d.<]+ +WORSE than rest \(significant\)$/m);
+    expect(text).toMatch(/^ {2}caribbean +12 +[\d.]+% \[[\d.]+, [\d.]+\] +\+[\d.]+ pp \[[\d.]+, [\d.]+\] +[\d.<]+(?: \(MC [\d.<]+–[\d.<]+\))? +WORSE than rest \(significant\)$/m);
     expect(text).toMatch(/Top findings:\n {2}- caribbean: WER/);
     expect(text).toContain('  report/card.md');
     expect(termSafe('a\r\nb\u009bc')).toBe('a b c');

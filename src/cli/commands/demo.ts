@@ -14,7 +14,7 @@ import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts'
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
-import { fmtGap, fmtP, fmtPctInterval } from '../../report/format.ts';
+import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
 import { UsageError } from '../../manifest/errors.ts';
 
 const suiteUrl = (name: string) => new URL(`../../../manifests/suites/${name}`, import.meta.url);
@@ -86,7 +86,7 @@ export function headlineLines(card: ServiceCard, only?: readonly string[]): stri
       const worst = big[big.length - 1];
       out.push(
         `${t.backendName}: ${worst.group} ${fmtPctInterval(worst.wer)} vs ${best.group} ${fmtPctInterval(best.wer)} WER; ` +
-          `${worst.group} vs rest: gap ${fmtGap(worst.gapToRest)}, permutation p ${fmtP(worst.pAdjusted, card.settings.alpha)} (${card.settings.correction})${smallNote}`,
+          `${worst.group} vs rest: gap ${fmtGap(worst.gapToRest)}, permutation p ${fmtPMc(worst, card.settings.alpha)} (${card.settings.correction})${smallNote}`,
       );
     } else {
       // Every (or all but one) cell is small: report the values, say plainly they are below the minimum.
