@@ -261,7 +261,7 @@ describe('Kaldi data dir', () => {
     const a = byId.get('spkA-u1')!;
     expect(a.audioPath).toBe(join(dir, 'audio', 'rec1.wav'));
     expect([a.start, a.end, a.speaker]).toEqual([0, 0.8, 'spkA']);
-    expect(a.labels).toEqual({ accent: 'welsh english', accent_raw: 'Welsh English', gender: 'female', gender_raw: 'female' });
+    expect(a.labels).toEqual({ accent: 'welsh english', accent_raw: 'Welsh English', gender: 'female', gender_raw: 'f' });
     const b = byId.get('spkB-u2')!;
     expect(b.end).toBeUndefined();
     expect(b.labels).toEqual({ gender: 'male', gender_raw: 'male' });

@@ -4,6 +4,10 @@ import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
+import { formatImportRecord, type ImportRecord } from '../../manifest/import-record.ts';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { ImportContext, Imported, Importer } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
 import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';
@@ -49,6 +53,10 @@ export interface ImportSummary {
   tallies: Array<[string, number]>;
   /** Facts said once (e.g. the folder Kaldi relative paths were resolved from). */
   notes: string[];
+  /** Audio files the corpus names that did not exist (each also a warning). */
+  missingAudio: number;
+  /** What the manifest's first line records (src/manifest/import-record.ts): carried into runs and cards. */
+  record: ImportRecord;
 }
 
 /** Streams the utterances of a corpus (without writing anything). */
@@ -93,6 +101,9 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const warnings = opts.warnings ?? new WarningSummary();
   const tallies = new Map<string, number>();
   const notes: string[] = [];
+  let missingAudio = 0;
+  let corpus: string | undefined;
+  let groupsNote: string | undefined;
   const ctx: ImportContext = {
     out: opts.out,
     labels: mapper,
@@ -108,12 +119,20 @@ export async function importToManifest(format: string, input: string, opts: Impo
     },
     tally: (what, n = 1) => void tallies.set(what, (tallies.get(what) ?? 0) + n),
     note: (m) => void notes.push(m),
+    missingAudio: (m, kind = 'audio file not found') => {
+      missingAudio++;
+      ctx.warn(m, kind);
+    },
+    corpus: (name) => void (corpus = name),
+    groupsNote: (m) => void (groupsNote = m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
   // The annotations file (l2arctic) is checked with the manifest, before the import.
   if (annotations) checkOutputFiles([annotationsPath(opts.out)], 'annotations file');
   const tmp = beginOutputFile(opts.out, 'manifest');
-  const writer = new ManifestWriter(tmp);
+  // Utterances go to a body file first: the import record, the manifest's first line, needs the final counts.
+  const body = `${tmp}.body`;
+  const writer = new ManifestWriter(body);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
   let ok = false;
@@ -133,8 +152,33 @@ export async function importToManifest(format: string, input: string, opts: Impo
     await writer.close().catch((e: unknown) => {
       if (ok) throw e;
     }).finally(() => {
-      if (!ok) discardOutputFile(tmp);
+      if (!ok) {
+        discardOutputFile(tmp);
+        rmSync(body, { force: true });
+      }
     });
+  }
+  const record: ImportRecord = {
+    format,
+    ...(corpus ? { corpus } : {}),
+    source: basename(input.replace(/[/\\]+$/, '')),
+    utterances: seen.size,
+    speakers: speakers.size,
+    ...(groupsNote ? { groupsNote } : {}),
+    notes,
+    leftOut: [...tallies].map(([what, count]) => ({ what, count })),
+    undeclared: mapper.undeclaredValues(),
+    missingAudio,
+  };
+  try {
+    const out = createWriteStream(tmp);
+    out.write(formatImportRecord(record) + '\n');
+    await pipeline(createReadStream(body), out);
+  } catch (e) {
+    discardOutputFile(tmp);
+    throw new InputError(opts.out, undefined, `cannot write the manifest: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    rmSync(body, { force: true });
   }
   commitOutputFile(tmp, opts.out, 'manifest');
   let annotationsFile: string | undefined;
@@ -142,7 +186,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     annotationsFile = annotationsPath(opts.out);
     writeOutputFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n', 'annotations file');
   }
-  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes };
+  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes, missingAudio, record };
 }
 
 export { parseColumnMap } from './generic.ts';
