@@ -8,6 +8,8 @@
  * the manifest stays valid for every reader, and the record travels with the file it describes.
  */
 import { z } from 'zod';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 import { readLines } from './jsonl.ts';
 import { InputError } from './errors.ts';
 
@@ -72,6 +74,41 @@ export async function readImportRecord(file: string): Promise<ImportRecord | und
     const r = ImportRecordSchema.safeParse(json);
     if (!r.success) throw new InputError(file, line, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return r.data;
+  }
+  return undefined;
+}
+
+/** How much of a manifest's head `readImportRecordSync` reads: a record line is a few KB. */
+const HEAD_BYTES = 1 << 20;
+
+/**
+ * `readImportRecord` for callers that cannot wait (building run.json): reads the first MiB of `file` only.
+ * Undefined when the file is missing or unreadable, has no record, or the record does not parse (a run is never
+ * stopped by what is only a note); `file`'s name is added as `manifest`.
+ */
+export function readImportRecordSync(file: string): (ImportRecord & { manifest: string }) | undefined {
+  let head: string;
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(HEAD_BYTES);
+      head = buf.subarray(0, readSync(fd, buf, 0, HEAD_BYTES, 0)).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  for (const text of head.split('\n')) {
+    if (text.trim() === '') continue;
+    if (!text.startsWith('#')) return undefined;
+    if (!text.startsWith(IMPORT_RECORD_PREFIX)) continue;
+    try {
+      const r = ImportRecordSchema.safeParse(JSON.parse(text.slice(IMPORT_RECORD_PREFIX.length)));
+      return r.success ? { ...r.data, manifest: basename(file) } : undefined;
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
