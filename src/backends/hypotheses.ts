@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isImportRecordLine } from '../manifest/import-record.ts';
 import { basename, extname, resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { registerBackend } from './registry.ts';
@@ -85,7 +84,6 @@ export function parseHypotheses(content: string, file: string, format: Hypothese
     const line = i + 1;
     if (!raw.trim()) return;
     if (format === 'jsonl') {
-      if (isImportRecordLine(raw)) return; // a manifest's import record (its first line)
       let obj: unknown;
       try {
         obj = JSON.parse(raw);

@@ -1,19 +1,22 @@
 /**
- * What an import did, recorded in the manifest it wrote so that a run and its card can say it: the corpus
- * format, notes about what the groups are (e.g. "CORAAL groups are community/site, not self-declared dialect"),
- * what was left out on purpose with counts (interviewer turns, markup-only rows), which documented "not declared"
- * markers (`NA`, …) were mapped to `undeclared` and how often, and how many audio files were missing.
+ * What an import did, recorded beside the manifest it wrote so that a run and its card can say it: the corpus
+ * format, what the groups are when they are not self-declared labels (e.g. "CORAAL groups are community/site, not
+ * self-declared dialect"), what was left out on purpose with counts (interviewer turns, markup-only rows), which
+ * documented "not declared" markers (`NA`, …) were mapped to `undeclared` and how often, how many audio files were
+ * missing.
  *
- * Stored as the manifest's first line, a comment `#asrfair-import {json}`: manifest readers skip `#` lines, so
- * the manifest stays valid for every reader, and the record travels with the file it describes.
+ * Stored as a side file `<manifest name>.import.json` (as L2-ARCTIC's `<name>.annotations.json`), not inside the
+ * manifest: a manifest stays plain JSONL that jq, pandas or any line reader takes as it is.
  */
 import { z } from 'zod';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { readLines } from './jsonl.ts';
 import { InputError } from './errors.ts';
 
-export const IMPORT_RECORD_PREFIX = '#asrfair-import ';
+/** The import record's file for a manifest: `a.jsonl` → `a.import.json`, beside it. */
+export function importRecordPath(manifest: string): string {
+  return `${manifest.replace(/\.jsonl$/, '')}.import.json`;
+}
 
 /** One documented "not declared" marker mapped to `undeclared`: label key, the marker as written, utterances. */
 export const UndeclaredMappingSchema = z.object({
@@ -45,72 +48,33 @@ export const ImportRecordSchema = z.object({
 export type ImportRecord = z.infer<typeof ImportRecordSchema>;
 export type ImportRecordInput = z.input<typeof ImportRecordSchema>;
 
-/** True for an import record line: readers of JSONL that may be given a manifest skip it as the manifest reader does. */
-export function isImportRecordLine(text: string): boolean {
-  return text.startsWith(IMPORT_RECORD_PREFIX);
-}
-
-/** The manifest's first line for a record (no newline). */
+/** The record as written to `importRecordPath(manifest)` (validated; pretty-printed JSON with a final newline). */
 export function formatImportRecord(r: ImportRecordInput): string {
-  return IMPORT_RECORD_PREFIX + JSON.stringify(ImportRecordSchema.parse(r));
+  return JSON.stringify(ImportRecordSchema.parse(r), null, 2) + '\n';
 }
 
 /**
- * The import record of a manifest: its leading `#` lines are read until the first other line, and the one starting
- * with `#asrfair-import ` is parsed. Undefined when there is none (a manifest written by hand or before records
- * existed). A record that does not parse is an InputError naming the file and line.
+ * The import record of a manifest, from `importRecordPath(manifest)`, with the manifest's file name added as
+ * `manifest`. Undefined when there is none (a manifest written by hand or by an older asrfair). A record that is not
+ * valid JSON or not a record is an InputError naming the record file.
  */
-export async function readImportRecord(file: string): Promise<ImportRecord | undefined> {
-  for await (const { line, text } of readLines(file)) {
-    if (text.trim() === '') continue;
-    if (!text.startsWith('#')) return undefined;
-    if (!text.startsWith(IMPORT_RECORD_PREFIX)) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(text.slice(IMPORT_RECORD_PREFIX.length));
-    } catch (e) {
-      throw new InputError(file, line, `import record is not valid JSON (${(e as Error).message})`);
-    }
-    const r = ImportRecordSchema.safeParse(json);
-    if (!r.success) throw new InputError(file, line, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    return r.data;
-  }
-  return undefined;
-}
-
-/** How much of a manifest's head `readImportRecordSync` reads: a record line is a few KB. */
-const HEAD_BYTES = 1 << 20;
-
-/**
- * `readImportRecord` for callers that cannot wait (building run.json): reads the first MiB of `file` only.
- * Undefined when the file is missing or unreadable, has no record, or the record does not parse (a run is never
- * stopped by what is only a note); `file`'s name is added as `manifest`.
- */
-export function readImportRecordSync(file: string): (ImportRecord & { manifest: string }) | undefined {
-  let head: string;
+export function readImportRecord(manifest: string): (ImportRecord & { manifest: string }) | undefined {
+  const file = importRecordPath(manifest);
+  let text: string;
   try {
-    const fd = openSync(file, 'r');
-    try {
-      const buf = Buffer.alloc(HEAD_BYTES);
-      head = buf.subarray(0, readSync(fd, buf, 0, HEAD_BYTES, 0)).toString('utf8');
-    } finally {
-      closeSync(fd);
-    }
+    text = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
-  for (const text of head.split('\n')) {
-    if (text.trim() === '') continue;
-    if (!text.startsWith('#')) return undefined;
-    if (!text.startsWith(IMPORT_RECORD_PREFIX)) continue;
-    try {
-      const r = ImportRecordSchema.safeParse(JSON.parse(text.slice(IMPORT_RECORD_PREFIX.length)));
-      return r.success ? { ...r.data, manifest: basename(file) } : undefined;
-    } catch {
-      return undefined;
-    }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(file, undefined, `import record is not valid JSON (${(e as Error).message})`);
   }
-  return undefined;
+  const r = ImportRecordSchema.safeParse(json);
+  if (!r.success) throw new InputError(file, undefined, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return { ...r.data, manifest: basename(manifest) };
 }
 
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */

@@ -23,7 +23,7 @@ import type { ScoringSettings } from '../score/run-export.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
-import { readImportRecordSync } from '../manifest/import-record.ts';
+import { readImportRecord } from '../manifest/import-record.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
 
@@ -73,7 +73,7 @@ export function loadSuiteGlm(path: string): { glm: NistGlm; info: NonNullable<Sc
 
 /** run.json's `corpus.imports`: the import records of the run's manifests (none: the field is left out). */
 function importsOf(manifests: readonly string[]): { imports?: NonNullable<RunMeta['corpus']['imports']> } {
-  const imports = manifests.map((m) => readImportRecordSync(m)).filter((r) => r !== undefined);
+  const imports = manifests.map((m) => readImportRecord(m)).filter((r) => r !== undefined);
   return imports.length ? { imports } : {};
 }
 

@@ -136,8 +136,8 @@ export const RunMetaSchema = z.object({
     synthetic: z.boolean().default(false),
     description: z.string().optional(),
     /**
-     * What the import of each manifest did (its `#asrfair-import` first line, src/manifest/import-record.ts, plus
-     * `manifest`: the file name): what the groups are, what was left out, "not declared" markers mapped, missing audio.
+     * What the import of each manifest did (its `<name>.import.json`, src/manifest/import-record.ts, plus `manifest`:
+     * the manifest's file name): what the groups are, what was left out, "not declared" markers mapped, missing audio.
      */
     imports: z.array(ImportRecordSchema.extend({ manifest: z.string() })).optional(),
   }),

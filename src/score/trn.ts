@@ -3,7 +3,6 @@ import { TextDecoder } from 'node:util';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { MAX_LINE_BYTES, parseJsonLine, readLines } from '../manifest/jsonl.ts';
-import { isImportRecordLine } from '../manifest/import-record.ts';
 import { InputError } from '../manifest/errors.ts';
 import { decodeGb2312, invalidGb2312At } from './gb2312.ts';
 
@@ -122,7 +121,7 @@ export function formatTrnLine(text: string, id: string): string {
 
 /** Parses one JSONL transcript line `{"id": ..., "text": ...[, "speaker": ...]}`. */
 export function parseJsonlTranscript(text: string, file: string, line: number): Transcript | undefined {
-  if (text.trim() === '' || isImportRecordLine(text)) return undefined; // a manifest's import record (its first line)
+  if (text.trim() === '') return undefined;
   const v = parseJsonLine(text, file, line);
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InputError(file, line, 'expected a JSON object');
   const o = v as Record<string, unknown>;

@@ -1,7 +1,7 @@
 /**
  * What an import counted, on the real corpora in ../shared/data: documented "not declared" markers (the Artie bias
  * corpus's `NA`) become `undeclared` and are counted; audio the corpus names but lacks is warned and counted; the
- * manifest's first line records it all (src/manifest/import-record.ts) for the run and the card.
+ * import record beside the manifest (`<name>.import.json`, src/manifest/import-record.ts) keeps it for the run and card.
  */
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { tmp, write } from './fixtures.ts';
 import { loadManifest } from '../../src/manifest/jsonl.ts';
 import { groupOf } from '../../src/manifest/schema.ts';
-import { readImportRecord, importRecordNotes, IMPORT_RECORD_PREFIX } from '../../src/manifest/import-record.ts';
+import { readImportRecord, importRecordNotes, importRecordPath } from '../../src/manifest/import-record.ts';
 import { LabelMapper } from '../../src/manifest/labelmap.ts';
 
 const DATA = resolve(new URL('../../../shared/data', import.meta.url).pathname);
@@ -56,14 +56,16 @@ describe('Artie bias corpus through import commonvoice (its NA = not declared)',
     expect(counts(es.map((e) => groupOf(e, 'gender')))).toEqual({ male: 1431, female: 257, other: 4, undeclared: 20 });
     expect(counts(es.map((e) => groupOf(e, 'age'))).undeclared).toBe(14);
     expect(es.some((e) => Object.values(e.labels).includes('NA'))).toBe(false);
-    const rec = (await readImportRecord(out))!;
+    const rec = readImportRecord(out)!;
     expect(rec).toMatchObject({ format: 'commonvoice', corpus: 'artie-bias-corpus', source: 'artie-bias-corpus.tsv', utterances: 1712, missingAudio: 1712 });
     expect(rec.undeclared).toEqual([
       { key: 'accent', raw: 'NA', count: 562 },
       { key: 'age', raw: 'NA', count: 14 },
       { key: 'gender', raw: 'NA', count: 20 },
     ]);
-    expect(readFileSync(out, 'utf8').startsWith(IMPORT_RECORD_PREFIX)).toBe(true);
+    // Beside the manifest (a.import.json), which stays plain JSONL: every line is one utterance.
+    expect(importRecordPath(out)).toBe(join(dir, 'a.import.json'));
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toHaveLength(1712);
     expect(importRecordNotes(rec)[0]).toContain('accent "NA" (the corpus\'s "not declared") → undeclared in 562 utterances');
   });
 
@@ -91,7 +93,7 @@ describe('Artie bias corpus through import commonvoice (its NA = not declared)',
     const r = await cli(['import', 'commonvoice', join(DATA, 'cv-6.1-en-sample', 'en'), '--split', 'validated', '-o', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(await readImportRecord(out)).toMatchObject({ missingAudio: 0, undeclared: [], utterances: 100, speakers: 95 });
+    expect(readImportRecord(out)).toMatchObject({ missingAudio: 0, undeclared: [], utterances: 100, speakers: 95 });
   });
 });
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmp, wav, write } from '../corpora/fixtures.ts';
 import { parseCsv } from './parse-csv.ts';
@@ -45,11 +45,10 @@ describe('CORAAL import notes reach the run and the card', () => {
     const imported = await cli(['import', 'coraal', corpus, '-o', join(dir, 'coraal.jsonl')]);
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('groups: CORAAL groups are community/site, not self-declared dialect');
-    // Text-only (no audio decoding in a test): drop `audio`, keep the import record (the first line) as it is.
-    const lines = readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n');
-    expect(lines[0]).toMatch(/^#asrfair-import \{/);
-    const utts = lines.slice(1).map((l) => JSON.parse(l) as { id: string; text: string; audio?: string; markup?: { kinds: Record<string, number> } });
-    writeFileSync(join(dir, 'text.jsonl'), [lines[0], ...utts.map(({ audio: _a, ...u }) => JSON.stringify(u))].join('\n') + '\n');
+    // Text-only (no audio decoding in a test): drop `audio`; the import record goes with the new manifest's name.
+    const utts = readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; text: string; audio?: string; markup?: { kinds: Record<string, number> } });
+    writeFileSync(join(dir, 'text.jsonl'), utts.map(({ audio: _a, ...u }) => JSON.stringify(u)).join('\n') + '\n');
+    copyFileSync(join(dir, 'coraal.import.json'), join(dir, 'text.import.json'));
     // The recogniser says the bleeped name: one extra word per redaction.
     const hyps = utts.map((u) => `${u.id}\t${u.text}${' john'.repeat(u.markup?.kinds.redaction ?? 0)}`);
     writeFileSync(join(dir, 'hyps.tsv'), hyps.join('\n') + '\n');

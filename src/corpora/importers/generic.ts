@@ -6,7 +6,6 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { parseJsonLine, readLines } from '../../manifest/jsonl.ts';
-import { isImportRecordLine } from '../../manifest/import-record.ts';
 import { checked, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
 
 const FIELDS = new Set(['id', 'audio', 'text', 'speaker', 'start', 'end', 'split', 'corpus']);
@@ -92,7 +91,7 @@ export async function* importJsonl(input: string, ctx: ImportContext): AsyncIter
   const base = dirname(resolve(input));
   let n = 0;
   for await (const { line, text } of readLines(input)) {
-    if (!text.trim() || isImportRecordLine(text)) continue;
+    if (!text.trim()) continue;
     const obj = parseJsonLine(text, input, line);
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new InputError(input, line, 'each line must be a JSON object');
     const rec = obj as Record<string, unknown>;

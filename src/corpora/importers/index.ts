@@ -4,10 +4,8 @@ import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { formatImportRecord, type ImportRecord } from '../../manifest/import-record.ts';
-import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { formatImportRecord, importRecordPath, type ImportRecord } from '../../manifest/import-record.ts';
 import { basename } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { ImportContext, Imported, Importer } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
 import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';
@@ -55,7 +53,7 @@ export interface ImportSummary {
   notes: string[];
   /** Audio files the corpus names that did not exist (each also a warning). */
   missingAudio: number;
-  /** What the manifest's first line records (src/manifest/import-record.ts): carried into runs and cards. */
+  /** What `<manifest name>.import.json` records (src/manifest/import-record.ts): carried into runs and cards. */
   record: ImportRecord;
 }
 
@@ -128,11 +126,9 @@ export async function importToManifest(format: string, input: string, opts: Impo
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
   // The annotations file (l2arctic) is checked with the manifest, before the import.
-  if (annotations) checkOutputFiles([annotationsPath(opts.out)], 'annotations file');
+  checkOutputFiles([...(annotations ? [annotationsPath(opts.out)] : []), importRecordPath(opts.out)], 'file beside the manifest');
   const tmp = beginOutputFile(opts.out, 'manifest');
-  // Utterances go to a body file first: the import record, the manifest's first line, needs the final counts.
-  const body = `${tmp}.body`;
-  const writer = new ManifestWriter(body);
+  const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
   let ok = false;
@@ -152,10 +148,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     await writer.close().catch((e: unknown) => {
       if (ok) throw e;
     }).finally(() => {
-      if (!ok) {
-        discardOutputFile(tmp);
-        rmSync(body, { force: true });
-      }
+      if (!ok) discardOutputFile(tmp);
     });
   }
   const record: ImportRecord = {
@@ -170,17 +163,8 @@ export async function importToManifest(format: string, input: string, opts: Impo
     undeclared: mapper.undeclaredValues(),
     missingAudio,
   };
-  try {
-    const out = createWriteStream(tmp);
-    out.write(formatImportRecord(record) + '\n');
-    await pipeline(createReadStream(body), out);
-  } catch (e) {
-    discardOutputFile(tmp);
-    throw new InputError(opts.out, undefined, `cannot write the manifest: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  } finally {
-    rmSync(body, { force: true });
-  }
   commitOutputFile(tmp, opts.out, 'manifest');
+  writeOutputFile(importRecordPath(opts.out), formatImportRecord(record), 'import record');
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
     annotationsFile = annotationsPath(opts.out);
