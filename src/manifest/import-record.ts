@@ -95,6 +95,6 @@ export function importRecordNotes(r: ImportRecord, name?: string): string[] {
     ...(r.missingAudio ? [`${plural(r.missingAudio, 'audio file')} named by the corpus did not exist at import`] : []),
   ];
   out.push(`${of}: ${plural(r.utterances, 'utterance')}, ${plural(r.speakers, 'speaker')}${facts.length ? `; ${facts.join('; ')}` : ''}.`);
-  for (const n of r.notes) out.push(`${of}: ${n}`);
+  for (const n of r.notes) out.push(`${of}: ${n}${/[.!?]$/.test(n) ? '' : '.'}`);
   return out;
 }
