@@ -120,6 +120,9 @@ describe('Kaldi spk2gender (speechocean762)', () => {
     const raw = [...new Set(readFileSync(join(so, 'spk2gender'), 'utf8').trim().split('\n').map((l) => l.split(/\s+/)[1]))].sort();
     expect(raw).toEqual(['f', 'm']);
     expect(counts(es.map((e) => `${e.labels.gender_raw}→${e.labels.gender}`))).toEqual({ 'm→male': 220, 'f→female': 20 });
+    // The record (and so the card) names no local path: the note on where relative paths were resolved from stays in the terminal.
+    expect(r.stdout).toContain(`relative paths resolved from ${join(DATA, 'speechocean762-sample')}`);
+    expect(JSON.stringify(readImportRecord(join(dir, 'so.jsonl')))).not.toContain(DATA);
     // One speaker's utterances alone: "1 speaker", not "1 speakers".
     const one = join(dir, 'one');
     const spk = readFileSync(join(so, 'spk2gender'), 'utf8').split('\n')[0].split(/\s+/)[0];

@@ -99,6 +99,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const warnings = opts.warnings ?? new WarningSummary();
   const tallies = new Map<string, number>();
   const notes: string[] = [];
+  const recordNotes: string[] = [];
   let missingAudio = 0;
   let corpus: string | undefined;
   let groupsNote: string | undefined;
@@ -116,7 +117,10 @@ export async function importToManifest(format: string, input: string, opts: Impo
       opts.warn?.(m, kind);
     },
     tally: (what, n = 1) => void tallies.set(what, (tallies.get(what) ?? 0) + n),
-    note: (m) => void notes.push(m),
+    note: (m, local = false) => {
+      notes.push(m);
+      if (!local) recordNotes.push(m);
+    },
     missingAudio: (m, kind = 'audio file not found') => {
       missingAudio++;
       ctx.warn(m, kind);
@@ -158,7 +162,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
     utterances: seen.size,
     speakers: speakers.size,
     ...(groupsNote ? { groupsNote } : {}),
-    notes,
+    notes: recordNotes,
     leftOut: [...tallies].map(([what, count]) => ({ what, count })),
     undeclared: mapper.undeclaredValues(),
     missingAudio,

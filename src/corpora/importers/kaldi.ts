@@ -71,7 +71,7 @@ async function chooseRoot(ctx: ImportContext, dir: string, scpFile: string, scp:
       `relative audio paths (e.g. "${rel[0].value}") exist under none of: ${candidates.map((c) => c[0]).join(', ')}; pass --root DIR (the folder Kaldi runs from)`,
     );
   }
-  ctx.note?.(`wav.scp relative paths resolved from ${best[0]}: ${best[1]}, where ${bestHits} of ${rel.length} checked exist (--root overrides)`);
+  ctx.note?.(`wav.scp relative paths resolved from ${best[0]}: ${best[1]}, where ${bestHits} of ${rel.length} checked exist (--root overrides)`, true);
   return best[0];
 }
 
