@@ -28,7 +28,9 @@ export function registerImport(program: Command): void {
     .command('import')
     .description(
       'Import a corpus in its published layout into a JSONL manifest, keeping raw declared labels next to canonical groups. ' +
-        'Corpus markup (pauses, non-speech, redactions, unintelligible spans) never becomes reference words: see README "Importing corpora"',
+        'Corpus markup (pauses, non-speech, redactions, unintelligible spans) never becomes reference words: see README "Importing corpora". ' +
+        'A value the corpus documents as "not declared" (the Artie bias corpus\'s NA) is undeclared, and counted. ' +
+        'Beside the manifest, <name>.import.json records what the import left out, mapped and missed; run and the card carry it',
     )
     .argument('<format>', [...IMPORT_FORMATS, 'stm', 'scores'].join(' | '))
     .argument('<path>', 'corpus folder or file')
