@@ -1,7 +1,9 @@
 /**
- * Numeric declared labels (an age of 7, 43) grouped into bins a suite declares, e.g. `age: [0, 13, 18, 200]`.
- * Bins are half-open [a, b). With integer edges a bin is named "a–(b−1)" ("0–12", "13–17", "18–199"), else
- * "[a, b)"; named bins use the suite's labels. A value below the first edge is "<a", at or above the last "≥b".
+ * Numeric declared labels (an age of 7, 43) grouped into bins a suite declares, e.g. `age: [0, 13, 18]`.
+ * Bins are half-open [a, b). With integer edges a bin is named "a–(b−1)" ("0–12", "13–17"), else "[a, b)"; named
+ * bins use the suite's labels. The last edge opens the top bin: a value at or above it is "b+" ("18+"), so an
+ * open-ended bin needs no made-up upper edge (`[0, 13, 18, 200]` would name a bin "18–199"). A value below the
+ * first edge is "<a".
  * Values that are not plain decimal numbers are left as declared (and counted), never guessed.
  */
 export interface LabelBins {
@@ -21,7 +23,7 @@ export function binOf(raw: string, bins: LabelBins): string | undefined {
   const { edges, labels } = bins;
   const last = edges.length - 1;
   if (v < edges[0]) return `<${edges[0]}`;
-  if (v >= edges[last]) return `≥${edges[last]}`;
+  if (v >= edges[last]) return `${edges[last]}+`;
   let i = 0;
   while (v >= edges[i + 1]) i++;
   if (labels) return labels[i];

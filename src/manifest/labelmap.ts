@@ -114,15 +114,46 @@ export interface UnmappedValue {
 /** Applies a label map while importing, and counts the raw values it had no entry for. */
 export class LabelMapper {
   private readonly unmapped = new Map<string, Map<string, number>>();
+  private markers = new Set<string>();
+  private readonly undeclared = new Map<string, Map<string, number>>();
   constructor(readonly map: LabelMap = new LabelMap()) {}
 
   /**
+   * Sets the markers the corpus being imported documents as "not declared" (e.g. the Artie bias corpus's `NA`),
+   * matched exactly after trimming. Only a corpus's own documented markers belong here: anything else a speaker
+   * wrote is a declaration.
+   */
+  setUndeclaredMarkers(markers: readonly string[]): void {
+    this.markers = new Set(markers);
+  }
+
+  /** True (and counted per key and marker) when `raw` is a documented "not declared" marker: the label stays absent. */
+  isUndeclaredMarker(key: string, raw: string): boolean {
+    const v = raw.trim();
+    if (!this.markers.has(v)) return false;
+    const byKey = this.undeclared.get(key) ?? new Map<string, number>();
+    byKey.set(v, (byKey.get(v) ?? 0) + 1);
+    this.undeclared.set(key, byKey);
+    return true;
+  }
+
+  /** Markers mapped to `undeclared`, per key (sorted) and marker, with the utterances they were found in. */
+  undeclaredValues(): Array<{ key: string; raw: string; count: number }> {
+    const out: Array<{ key: string; raw: string; count: number }> = [];
+    for (const [key, m] of this.undeclared) for (const [raw, count] of m) out.push({ key, raw, count });
+    return out.sort((a, b) => a.key.localeCompare(b.key) || a.raw.localeCompare(b.raw));
+  }
+
+  /**
    * Sets `labels[key]` (canonical, from the trimmed value) and `labels[key_raw]` (verbatim) from one raw declaration.
-   * Blank raw values set nothing: an undeclared attribute stays absent.
+   * Blank raw values set nothing: an undeclared attribute stays absent. A documented "not declared" marker
+   * (setUndeclaredMarkers) sets nothing either, like a blank, and is counted (undeclaredValues): keeping it as
+   * `<key>_raw` would let a suite's label map turn it back into a group at run time.
    */
   assign(labels: Record<string, string>, key: string, raw: string | undefined | null): void {
     const value = raw?.trim();
     if (!value || raw == null) return;
+    if (this.isUndeclaredMarker(key, value)) return;
     labels[`${key}_raw`] = raw; // verbatim, as declared (whitespace included)
     const canonical = this.canonical(key, value);
     if (canonical !== null) labels[key] = canonical;

@@ -14,8 +14,23 @@ export interface MarkupGroupSummary {
   removedTokens: number;
   /** Every markup occurrence by kind (pause, nonspeech, redaction, unintelligible, fragment, overlap, uncertain, …). */
   kinds: Record<string, number>;
+  /** The occurrences of `kinds` removed from the references, and those unwrapped and kept as words (KEPT_MARKUP_KINDS). */
+  removedKinds: Record<string, number>;
+  keptKinds: Record<string, number>;
   /** Policies seen in the group (e.g. `coraal`), sorted. */
   policies: string[];
+}
+
+/**
+ * Per policy, the markup kinds whose words are unwrapped and kept (scored as words); every other kind is removed.
+ * CORAAL: overlapping speech `[…]` and best guesses `/…/` (src/corpora/importers/markup.ts). EdAcc removes its
+ * `<overlap>` tag, so the same kind name is removed there.
+ */
+export const KEPT_MARKUP_KINDS: Readonly<Record<string, readonly string[]>> = { coraal: ['overlap', 'uncertain'] };
+
+/** Whether occurrences of `kind` under `policy` kept their words (else they were removed). */
+export function keptKind(policy: string, kind: string): boolean {
+  return KEPT_MARKUP_KINDS[policy]?.includes(kind) ?? false;
 }
 
 /**
@@ -29,7 +44,7 @@ export function summariseMarkup(utts: Iterable<Pick<Utterance, 'labels' | 'marku
     const g = groupOf(u, groupBy);
     let s = by.get(g);
     if (!s) {
-      s = { group: g, utterances: 0, touched: 0, removedTokens: 0, kinds: {}, policies: [], policySet: new Set() };
+      s = { group: g, utterances: 0, touched: 0, removedTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, policies: [], policySet: new Set() };
       by.set(g, s);
     }
     s.utterances++;
@@ -39,7 +54,11 @@ export function summariseMarkup(utts: Iterable<Pick<Utterance, 'labels' | 'marku
     const occurrences = Object.values(m.kinds ?? {}).reduce((a, b) => a + b, 0);
     if (m.removed > 0 || occurrences > 0) s.touched++;
     s.removedTokens += m.removed;
-    for (const [k, n] of Object.entries(m.kinds ?? {})) s.kinds[k] = (s.kinds[k] ?? 0) + n;
+    for (const [k, n] of Object.entries(m.kinds ?? {})) {
+      s.kinds[k] = (s.kinds[k] ?? 0) + n;
+      const side = keptKind(m.policy, k) ? s.keptKinds : s.removedKinds;
+      side[k] = (side[k] ?? 0) + n;
+    }
   }
   return [...by.values()]
     .sort((a, b) => (a.group < b.group ? -1 : a.group > b.group ? 1 : 0))

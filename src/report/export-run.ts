@@ -23,6 +23,7 @@ import type { ScoringSettings } from '../score/run-export.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
+import { readImportRecord } from '../manifest/import-record.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
 
@@ -70,6 +71,12 @@ export function loadSuiteGlm(path: string): { glm: NistGlm; info: NonNullable<Sc
   return { glm, info: { name: glm.name, file: basename(path), sha256, rules: glm.rules.length } };
 }
 
+/** run.json's `corpus.imports`: the import records of the run's manifests (none: the field is left out). */
+function importsOf(manifests: readonly string[]): { imports?: NonNullable<RunMeta['corpus']['imports']> } {
+  const imports = manifests.map((m) => readImportRecord(m)).filter((r) => r !== undefined);
+  return imports.length ? { imports } : {};
+}
+
 /** run.json metadata of a stored run (format of src/score/run-export.ts). */
 export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new Date().toISOString()): RunMetaInput {
   const suite = run.suite as Partial<Suite> & { corpus?: { name?: string; version?: string; synthetic?: boolean; description?: string }; card?: { intendedUse?: string; limits?: string[]; confounders?: string[] } };
@@ -87,6 +94,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
       ...(suite.corpus?.version ? { version: suite.corpus.version } : {}),
       synthetic: suite.corpus?.synthetic ?? false,
       ...(suite.corpus?.description ? { description: suite.corpus.description } : {}),
+      ...importsOf(manifests),
     },
     backends: run.meta.backends.map((b) => ({ key: b.name, name: b.name, version: b.version, model: b.model })),
     conditions: run.meta.conditions.map((c) => ({ key: c.name, name: c.name, ...(c.spec ? { description: stableStringify(c.spec) } : {}) })),

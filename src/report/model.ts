@@ -9,6 +9,8 @@ import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type M
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
+import { importRecordNotes } from '../manifest/import-record.ts';
+import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
@@ -282,7 +284,7 @@ function footnotesFor(
   }
   notes.push(`Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${c.description ? ` (${c.description})` : ''}.`);
   notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
-  notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
+  notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. ${normaliserNote(meta.normaliser)} Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
   if (meta.costModel !== 'external') notes.push(scoringNote(meta));
   for (const b of meta.backends) notes.push(`Backend ${b.name}${b.model ? ` model ${b.model}` : ''}${b.version ? ` version ${b.version}` : ''} (key ${b.key}).`);
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
@@ -314,11 +316,59 @@ function footnotesFor(
   if (s.publish) notes.push('— = suppressed: the cell is below the minimum cell rule, so its values are not published.');
   const seeds = Object.entries(meta.seeds);
   if (seeds.length) notes.push(`Run seeds: ${seeds.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
-  notes.push(`Groups are self-declared labels; undeclared speakers form the group "undeclared". Failed utterances are counted and excluded from rates.`);
+  notes.push(...importNotes(meta));
   if (meta.intendedUse) notes.push(`Intended use: ${meta.intendedUse}`);
   for (const l of meta.limits) notes.push(`Limit: ${l}`);
   for (const cf of meta.confounders) notes.push(`Possible confounder: ${cf}`);
   return notes;
+}
+
+/** What each normaliser does, in a line (the code: src/text/normalise.ts, src/text/english.ts). */
+const NORMALISER_RULES: Readonly<Record<string, string>> = {
+  none: 'whitespace only: case, punctuation and every other character are compared as written',
+  basic: 'Unicode NFKC, lower case, ’ ‘ ʼ count as an apostrophe, apostrophes kept only inside words, every other punctuation mark (hyphen, slash, comma, period) removed and splitting words',
+  english: "a port of Whisper's English normaliser (src/text/english.ts): lower case, words in brackets or parentheses and fillers removed, contractions and titles expanded, numbers as digits, British spellings American, punctuation removed",
+};
+
+/** Inputs the card shows through the run's normaliser, so a reader sees what it does to apostrophes, hyphens, numbers. */
+const NORMALISER_EXAMPLES = ['don’t', 'well-known', '30,000', '9/11', 'Mr. Smith', 'colour'];
+
+/**
+ * The card's line on what the run's normaliser does: its rule, and the examples run through this build's normaliser
+ * of that name when its version is the run's (else the examples are left out and the mismatch said).
+ */
+export function normaliserNote(n: RunMeta['normaliser']): string {
+  const rule = NORMALISER_RULES[n.name];
+  let current: Normaliser | undefined;
+  try {
+    current = getNormaliser(n.name);
+  } catch {
+    current = undefined;
+  }
+  const examples =
+    current && current.version === n.version
+      ? ` Examples: ${NORMALISER_EXAMPLES.map((x) => `"${x}" → "${current.normalise(x)}"`).join(', ')}.`
+      : current
+        ? ` (This asrfair has version ${current.version} of it, so no examples are shown.)`
+        : '';
+  return `${rule ? `It does: ${rule}.` : 'Its rules are not known to this asrfair.'}${examples}`;
+}
+
+/**
+ * The card's sentences on what the groups are and what the import counted (run.json `corpus.imports`, from each
+ * manifest's import record): "self-declared labels" unless an importer said otherwise (CORAAL: community/site),
+ * then per import what was left out, which documented "not declared" markers became `undeclared`, missing audio.
+ */
+export function importNotes(meta: RunMeta): string[] {
+  const imports = meta.corpus.imports ?? [];
+  const groupsNotes = [...new Set(imports.flatMap((r) => (r.groupsNote ? [r.groupsNote] : [])))];
+  const groups = groupsNotes.length
+    ? `Groups are not (all) self-declared labels: ${groupsNotes.join('; ')}. Undeclared speakers form the group "undeclared".`
+    : 'Groups are self-declared labels; undeclared speakers form the group "undeclared".';
+  return [
+    `${groups} Failed utterances are counted and excluded from rates.`,
+    ...imports.flatMap((r) => importRecordNotes(r, imports.length > 1 ? r.manifest : undefined)),
+  ];
 }
 
 /** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */

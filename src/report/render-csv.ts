@@ -4,6 +4,7 @@ import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';
 import { NOT_ENOUGH_DATA } from './format.ts';
+import { dataQualityNote } from './data-quality.ts';
 
 export { csvCell };
 
@@ -48,6 +49,18 @@ export function renderCsv(card: ServiceCard): string {
     const wb = t.withinBetween;
     out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall)]));
   }
+  return out.join('\r\n') + '\r\n';
+}
+
+/**
+ * The card's notes as CSV (card-notes.csv): one line per note, `section` = `notes` (the card's numbered notes:
+ * settings, what the groups are, what each import left out or mapped to undeclared) or `data-quality` (the
+ * markup policy, the redaction warning, audio flags), `n` its number within the section.
+ */
+export function renderNotesCsv(card: ServiceCard): string {
+  const out = [['section', 'n', 'note'].join(',')];
+  card.footnotes.forEach((note, i) => out.push(line(['notes', i + 1, note])));
+  if (card.dataQuality) out.push(line(['data-quality', 1, dataQualityNote(card.dataQuality)]));
   return out.join('\r\n') + '\r\n';
 }
 

@@ -2,7 +2,7 @@ import { makeOutputDir } from '../manifest/output.ts';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServiceCard } from './model.ts';
-import { renderCsv, renderDegradationCsv, renderModelCsv } from './render-csv.ts';
+import { renderCsv, renderDegradationCsv, renderModelCsv, renderNotesCsv } from './render-csv.ts';
 import { renderHtml, type HtmlOptions, type HtmlRun } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-md.ts';
@@ -24,6 +24,8 @@ export const REPORT_FILES: Record<ReportFormat, string> = { md: 'card.md', html:
 export const DEGRADATION_CSV = 'card-degradation.csv';
 export const MODEL_CSV = 'card-model.csv';
 export const REMEDY_CSV = 'card-remedy.csv';
+/** The card's notes (always written with csv): what the groups are, what the import counted, the markup policy. */
+export const NOTES_CSV = 'card-notes.csv';
 
 /** Renders the card in each format into `outDir`; returns the paths written. */
 export function writeReport(
@@ -49,6 +51,7 @@ export function writeReport(
         [DEGRADATION_CSV, card.degradation.length > 0, renderDegradationCsv],
         [MODEL_CSV, card.models.length > 0, renderModelCsv],
         [REMEDY_CSV, card.remedy !== null, (c: ServiceCard) => (c.remedy ? renderRemedyCsv(c.remedy, c.settings.groupBy) : '')],
+        [NOTES_CSV, true, renderNotesCsv],
       ] as const) {
         const extra = join(dir, name);
         // A section the run no longer has must not leave an earlier run's file behind.

@@ -178,7 +178,7 @@ export const SuiteSchema = CardSettingsSchema.extend({
     glm: z.string().min(1).optional(),
     costModel: z.enum(['sclite', 'unit']).default('sclite'),
     /**
-     * Numeric declared labels binned into groups: `{ age: [0, 13, 18, 200] }` puts age 7 in "0–12" (edges are
+     * Numeric declared labels binned into groups: `{ age: [0, 13, 18] }` puts age 7 in "0–12", 43 in "18+" (edges are
      * half-open [a, b)); `{ age: { edges: [0, 13, 200], labels: [child, adult] } }` names the bins. The raw value
      * is kept as `<key>_raw`.
      */

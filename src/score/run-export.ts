@@ -9,6 +9,7 @@
  * `ref`/`hyp` are the texts as scored (after the normaliser named in run.json).
  */
 import { makeOutputDir } from '../manifest/output.ts';
+import { ImportRecordSchema } from '../manifest/import-record.ts';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -134,6 +135,11 @@ export const RunMetaSchema = z.object({
     /** True when voices are synthetic (TTS): reports then say "synthetic accents" plainly. */
     synthetic: z.boolean().default(false),
     description: z.string().optional(),
+    /**
+     * What the import of each manifest did (its `<name>.import.json`, src/manifest/import-record.ts, plus `manifest`:
+     * the manifest's file name): what the groups are, what was left out, "not declared" markers mapped, missing audio.
+     */
+    imports: z.array(ImportRecordSchema.extend({ manifest: z.string() })).optional(),
   }),
   backends: z.array(BackendMetaSchema).default([]),
   conditions: z.array(ConditionMetaSchema).default([]),

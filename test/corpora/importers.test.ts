@@ -261,10 +261,10 @@ describe('Kaldi data dir', () => {
     const a = byId.get('spkA-u1')!;
     expect(a.audioPath).toBe(join(dir, 'audio', 'rec1.wav'));
     expect([a.start, a.end, a.speaker]).toEqual([0, 0.8, 'spkA']);
-    expect(a.labels).toEqual({ accent: 'welsh english', accent_raw: 'Welsh English', gender: 'female', gender_raw: 'female' });
+    expect(a.labels).toEqual({ accent: 'welsh english', accent_raw: 'Welsh English', gender: 'female', gender_raw: 'f' });
     const b = byId.get('spkB-u2')!;
     expect(b.end).toBeUndefined();
-    expect(b.labels).toEqual({ gender: 'male', gender_raw: 'male' });
+    expect(b.labels).toEqual({ gender: 'male', gender_raw: 'm' });
   });
   it('piped wav.scp entries are refused by default and run with allowPipes', async () => {
     const dir = corpus('rec1 sox -n -r 16000 -c 1 -b 16 -t wav - synth 2 sine 200 |\n');

@@ -30,6 +30,11 @@ describe('CORAAL markup (CORAAL transcription conventions)', () => {
     const r = applyCoraalMarkup('[Yeah, so] she /nah mean/ came');
     expect(r.text).toBe('Yeah, so she nah mean came');
     expect(r.markup).toEqual({ policy: 'coraal', removed: 0, kinds: { overlap: 1, uncertain: 1 } });
+  });
+  it('CORAAL: a slash inside a word ("9/11", "24/7", "and/or") is not a best guess; a best guess beside one still is', () => {
+    expect(applyCoraalMarkup('on 9/11 we')).toEqual({ text: 'on 9/11 we' });
+    expect(applyCoraalMarkup('24/7 /nah mean/ and/or')).toEqual({ text: '24/7 nah mean and/or', markup: { policy: 'coraal', removed: 0, kinds: { uncertain: 1 } } });
+    expect(applyCoraalMarkup('/RD-NAME-2/ said 9/11 /?/').markup).toEqual({ policy: 'coraal', removed: 2, kinds: { redaction: 1, unintelligible: 1 } });
     // Brackets opening on one row and closing on another.
     expect(applyCoraalMarkup('[twenty-six cent. (laughing)]').text).toBe('twenty-six cent.');
     expect(applyCoraalMarkup('Mm-hm').markup).toBeUndefined(); // a hyphenated word is not a fragment
@@ -72,7 +77,7 @@ describe('importers apply the policy, skip markup-only rows and keep interviewer
     expect(entries[0]).toMatchObject({ text_raw: 'Me and /RD-NAME-2/ went', markup: { policy: 'coraal', removed: 1, kinds: { redaction: 1 } }, language: 'en' });
     expect(Object.fromEntries(summary.tallies)).toEqual({
       'CORAAL interviewer rows excluded (--include-interviewers to keep them)': 1,
-      'CORAAL rows with only markup (pauses, non-speech, redactions, fragments), not utterances': 1,
+      'CORAAL rows with only markup (pauses, non-speech, voice notes, redactions, unintelligible spans, fragments), not utterances': 1,
     });
     const all = await importAndLoad('coraal', dir, { includeInterviewers: true });
     const int = all.byId.get('coraal-DCB_se1_ag1_f_01_1-0001')!;
@@ -109,9 +114,9 @@ describe('summariseMarkup (for the service card)', () => {
       { labels: {} },
     ];
     expect(summariseMarkup(rows, 'site')).toEqual([
-      { group: 'dcb', utterances: 3, touched: 2, removedTokens: 2, kinds: { redaction: 1, pause: 1, overlap: 1 }, policies: ['coraal'] },
-      { group: 'interviewer', utterances: 1, touched: 1, removedTokens: 1, kinds: { nonspeech: 1 }, policies: ['coraal'] },
-      { group: 'undeclared', utterances: 1, touched: 0, removedTokens: 0, kinds: {}, policies: [] },
+      { group: 'dcb', utterances: 3, touched: 2, removedTokens: 2, kinds: { redaction: 1, pause: 1, overlap: 1 }, removedKinds: { redaction: 1, pause: 1 }, keptKinds: { overlap: 1 }, policies: ['coraal'] },
+      { group: 'interviewer', utterances: 1, touched: 1, removedTokens: 1, kinds: { nonspeech: 1 }, removedKinds: { nonspeech: 1 }, keptKinds: {}, policies: ['coraal'] },
+      { group: 'undeclared', utterances: 1, touched: 0, removedTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, policies: [] },
     ]);
   });
 });

@@ -9,7 +9,9 @@ describe('numeric label bins', () => {
   const age = { edges: [0, 13, 18, 200] };
   it('puts numbers in half-open bins named by their integer range', () => {
     expect(['7', '8', '12', '13', '17', '18', '25', '43'].map((v) => binOf(v, age))).toEqual(['0–12', '0–12', '0–12', '13–17', '13–17', '18–199', '18–199', '18–199']);
-    expect(binOf('200', age)).toBe('≥200');
+    expect(binOf('200', age)).toBe('200+');
+    // The last edge opens the top bin: [0, 13, 18] names adults "18+", not a made-up "18–199".
+    expect(['7', '17', '18', '43', '99'].map((v) => binOf(v, { edges: [0, 13, 18] }))).toEqual(['0–12', '13–17', '18+', '18+', '18+']);
     expect(binOf('-1', age)).toBe('<0');
     expect(binOf(' 7 ', age)).toBe('0–12');
     expect(binOf('7.5', { edges: [0, 7.5, 10] })).toBe('[7.5, 10)');

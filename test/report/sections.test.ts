@@ -252,10 +252,10 @@ describe('degradation under conditions', () => {
     const root = mkdtempSync(join(tmpdir(), 'asrfair-sec-'));
     try {
       const files = writeReport(card, { dir: root, utterances: utts }, root, ['csv']);
-      expect(files.map((f) => f.slice(root.length + 1))).toEqual(['card.csv', DEGRADATION_CSV, MODEL_CSV]);
+      expect(files.map((f) => f.slice(root.length + 1))).toEqual(['card.csv', DEGRADATION_CSV, MODEL_CSV, 'card-notes.csv']);
       const cleanOnly = utts.filter((u) => u.condition === 'clean');
       const again = writeReport(buildServiceCard(meta, cleanOnly, { ...opts, model: 'none' }), { dir: root, utterances: cleanOnly }, root, ['csv']);
-      expect(again.map((f) => f.slice(root.length + 1))).toEqual(['card.csv']);
+      expect(again.map((f) => f.slice(root.length + 1))).toEqual(['card.csv', 'card-notes.csv']);
       expect(() => readFileSync(join(root, DEGRADATION_CSV))).toThrow();
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { importToManifest, IMPORT_FORMATS, MARKUP_POLICIES, parseColumnMap } fro
 import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { plural } from '../../manifest/import-record.ts';
 import { importScores, parseBackendColumns, parseScoreColumns } from '../../scoreimport/import-scores.ts';
 import { VERSION } from '../version.ts';
 import { stmImporter } from '../../scoreimport/stm-import.ts';
@@ -27,7 +28,9 @@ export function registerImport(program: Command): void {
     .command('import')
     .description(
       'Import a corpus in its published layout into a JSONL manifest, keeping raw declared labels next to canonical groups. ' +
-        'Corpus markup (pauses, non-speech, redactions, unintelligible spans) never becomes reference words: see README "Importing corpora"',
+        'Corpus markup (pauses, non-speech, redactions, unintelligible spans) never becomes reference words: see README "Importing corpora". ' +
+        'A value the corpus documents as "not declared" (the Artie bias corpus\'s NA) is undeclared, and counted. ' +
+        'Beside the manifest, <name>.import.json records what the import left out, mapped and missed; run and the card carry it',
     )
     .argument('<format>', [...IMPORT_FORMATS, 'stm', 'scores'].join(' | '))
     .argument('<path>', 'corpus folder or file')
@@ -104,8 +107,11 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
           const see = written && warnings.counts().every(([kind]) => /audio file not found/i.test(kind)) ? `asrfair validate ${flags.output} --all` : undefined;
           for (const l of warnings.lines('warning: ', 'warning', see)) process.stderr.write(`${escapeControl(l)}\n`);
         });
-      process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers\n`);
+      process.stdout.write(`${flags.output}: ${plural(s.utterances, 'utterance')}, ${plural(s.speakers, 'speaker')}\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
+      for (const u of s.record.undeclared) process.stdout.write(`undeclared: ${u.key} ${JSON.stringify(u.raw)} ×${u.count} (the corpus's "not declared" marker) → group undeclared\n`);
+      if (s.missingAudio) process.stdout.write(`missing audio: ${plural(s.missingAudio, 'file')} the corpus names ${s.missingAudio === 1 ? 'does' : 'do'} not exist (warnings above); the utterances were written\n`);
+      if (s.record.groupsNote) process.stdout.write(`groups: ${s.record.groupsNote}\n`);
       for (const n of s.notes) process.stdout.write(`note: ${n}\n`);
       if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
       process.stdout.write(escapeControl(s.mapper.formatReport(), true));

@@ -24,8 +24,17 @@ export interface ImportContext {
   warn(message: string, kind?: string): void;
   /** Counts something the import did on purpose (rows that are only markup, excluded interviewer turns): said once, with its total. */
   tally?(what: string, n?: number): void;
-  /** A fact about the import worth saying once (e.g. which folder relative paths were resolved from). */
-  note?(message: string): void;
+  /**
+   * A fact about the import worth saying once (e.g. which folder relative paths were resolved from). It also goes
+   * into the import record, and so into cards, unless `local` (it names local paths, which a card must not carry).
+   */
+  note?(message: string, local?: boolean): void;
+  /** An audio file the corpus names that does not exist (`message` names file:line and the path): warned and counted. */
+  missingAudio?(message: string, kind?: string): void;
+  /** The corpus recognised within the format (e.g. `artie-bias-corpus` in Common Voice layout), for the import record. */
+  corpus?(name: string): void;
+  /** What the groups are when they are not self-declared labels (e.g. CORAAL's community/site), for the card. */
+  groupsNote?(message: string): void;
 }
 
 /** One imported utterance plus where it came from (for error messages). */

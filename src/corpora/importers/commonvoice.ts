@@ -10,6 +10,11 @@
  * is split on commas only when every comma-separated part is itself a known preset (so "Southern African (South
  * Africa, Zimbabwe, Namibia)" stays one accent). Language: the `locale` column, else the language folder's name, as
  * ISO 639-1 (`en`, `ta`; `zh-CN` → `zh`). Sentences are read prompts without markup (policy `none`).
+ *
+ * Not declared: Common Voice leaves a field blank. The Artie bias corpus (Common Voice layout; recognised by its file
+ * name `artie-bias-corpus.tsv` or its `DATASHEET.md` beside the TSV) writes `NA` instead ("Replace blank entries with
+ * `NA`", its README; "we have marked the field as "NA"", its datasheet): there `NA` is `undeclared`, counted.
+ * Every clip is checked under `clips/`; missing ones are warned (file:line, summarised) and counted.
  */
 import { basename, dirname, join } from 'node:path';
 import { readdir } from 'node:fs/promises';
@@ -99,6 +104,20 @@ async function splitTsv(input: string, split: string): Promise<string> {
 
 const VOTE_COLUMNS = ['up_votes', 'down_votes'];
 
+/** Corpora in Common Voice layout that document their own "not declared" markers. */
+export const CV_LAYOUT_CORPORA: ReadonlyArray<{ corpus: string; markers: readonly string[]; documented: string }> = [
+  { corpus: 'artie-bias-corpus', markers: ['NA'], documented: 'its README and DATASHEET.md' },
+];
+
+/** The Common-Voice-layout corpus a TSV belongs to, when it is one that documents "not declared" markers. */
+async function cvLayoutCorpus(tsv: string): Promise<(typeof CV_LAYOUT_CORPORA)[number] | undefined> {
+  const artie = CV_LAYOUT_CORPORA[0];
+  if (/^artie-bias-corpus\.tsv$/i.test(basename(tsv))) return artie;
+  const sheet = join(dirname(tsv), 'DATASHEET.md');
+  if ((await exists(sheet)) && /Artie Bias Corpus/i.test((await readText(sheet, 'datasheet')).slice(0, 2000))) return artie;
+  return undefined;
+}
+
 export async function* importCommonVoice(input: string, ctx: ImportContext): AsyncIterable<Imported> {
   const tsv = (await isDir(input)) ? await splitTsv(input, ctx.split ?? 'test') : input;
   const root = dirname(tsv);
@@ -108,6 +127,15 @@ export async function* importCommonVoice(input: string, ctx: ImportContext): Asy
   const split = basename(tsv).replace(/\.tsv$/, '');
   const folderLanguage = localeLanguage(basename(root));
   const known = (v: string) => ctx.labels.map.lookup('accent', v) !== undefined;
+  // One listing of clips/ instead of a stat per row (a release's validated.tsv has a million rows); rows whose clip is
+  // not listed (a sub-folder path, or no clips/ at all) are checked one by one.
+  const clips = new Set<string>(await readdir(join(root, 'clips')).catch(() => []));
+  const layout = await cvLayoutCorpus(tsv);
+  if (layout) {
+    ctx.labels.setUndeclaredMarkers(layout.markers);
+    ctx.note?.(`${layout.corpus}: ${layout.markers.map((m) => JSON.stringify(m)).join(', ')} marks a field the speaker did not declare (${layout.documented}); imported as undeclared`);
+    ctx.corpus?.(layout.corpus);
+  }
   for (const row of table.rows) {
     if (row.fields.length !== table.columns.length) {
       const hint = row.fields.length > table.columns.length ? ' (a TAB inside a field?)' : ' (a field is missing)';
@@ -124,7 +152,7 @@ export async function* importCommonVoice(input: string, ctx: ImportContext): Asy
     const labels: Record<string, string> = {};
     if (accentCol) {
       const raw = table.get(row, accentCol)?.trim();
-      if (raw) {
+      if (raw && !ctx.labels.isUndeclaredMarker('accent', raw)) {
         labels.accent_raw = table.get(row, accentCol)!;
         // Several declared accents: map each; one distinct group stays itself, several become "a+b" (sorted).
         const groups = [...new Set(splitAccents(raw, known).map((a) => ctx.labels.canonical('accent', a)).filter((g): g is string => g !== null))].sort();
@@ -134,10 +162,12 @@ export async function* importCommonVoice(input: string, ctx: ImportContext): Asy
     for (const key of ['age', 'gender', 'variant']) ctx.labels.assign(labels, key, table.get(row, key));
     const locale = table.get(row, 'locale')?.trim();
     const language = (locale && localeLanguage(locale)) || folderLanguage;
+    const clip = join(root, 'clips', path);
+    if (!clips.has(path) && !(await exists(clip))) ctx.missingAudio?.(`${tsv}:${row.line}: clip ${clip} not found`);
     yield checked(
       {
         id: `cv-${path.replace(/\.[a-z0-9]+$/i, '')}`,
-        audio: manifestAudioPath(ctx, join(root, 'clips', path)),
+        audio: manifestAudioPath(ctx, clip),
         text: table.get(row, 'sentence') ?? '',
         speaker: table.get(row, 'client_id')?.trim() || undefined,
         labels,

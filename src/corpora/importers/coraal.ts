@@ -46,6 +46,7 @@ export function isCoraalInterviewer(spk: string): boolean {
 
 export async function* importCoraal(input: string, ctx: ImportContext): AsyncIterable<Imported> {
   if (!(await isDir(input))) throw new InputError(input, undefined, 'CORAAL input must be a folder with the metadata TSV, transcripts and audio');
+  ctx.groupsNote?.(LABEL_NOTE);
   const files = await walk(input);
   const metaFile = files.find((f) => /metadata.*\.(txt|tsv)$/i.test(basename(f)));
   if (!metaFile) throw new InputError(input, undefined, 'no CORAAL metadata file (*metadata*.txt) found');
@@ -93,7 +94,7 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
       }
       const { text: cleaned, markup } = applyCoraalMarkup(content);
       if (!hasWords(cleaned)) {
-        ctx.tally?.('CORAAL rows with only markup (pauses, non-speech, redactions, fragments), not utterances');
+        ctx.tally?.('CORAAL rows with only markup (pauses, non-speech, voice notes, redactions, unintelligible spans, fragments), not utterances');
         continue;
       } else if (!m) ctx.warn(`${tf}:${row.line}: speaker ${spk} is not in the metadata ${metaFile}; imported without labels`, 'CORAAL speaker not in metadata');
       else labels.role = 'interviewee';

@@ -4,6 +4,8 @@ import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
+import { formatImportRecord, importRecordPath, type ImportRecord } from '../../manifest/import-record.ts';
+import { basename } from 'node:path';
 import type { ImportContext, Imported, Importer } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
 import { importL2Arctic, type L2ArcticAnnotations } from './l2arctic.ts';
@@ -49,6 +51,10 @@ export interface ImportSummary {
   tallies: Array<[string, number]>;
   /** Facts said once (e.g. the folder Kaldi relative paths were resolved from). */
   notes: string[];
+  /** Audio files the corpus names that did not exist (each also a warning). */
+  missingAudio: number;
+  /** What `<manifest name>.import.json` records (src/manifest/import-record.ts): carried into runs and cards. */
+  record: ImportRecord;
 }
 
 /** Streams the utterances of a corpus (without writing anything). */
@@ -93,6 +99,10 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const warnings = opts.warnings ?? new WarningSummary();
   const tallies = new Map<string, number>();
   const notes: string[] = [];
+  const recordNotes: string[] = [];
+  let missingAudio = 0;
+  let corpus: string | undefined;
+  let groupsNote: string | undefined;
   const ctx: ImportContext = {
     out: opts.out,
     labels: mapper,
@@ -107,11 +117,20 @@ export async function importToManifest(format: string, input: string, opts: Impo
       opts.warn?.(m, kind);
     },
     tally: (what, n = 1) => void tallies.set(what, (tallies.get(what) ?? 0) + n),
-    note: (m) => void notes.push(m),
+    note: (m, local = false) => {
+      notes.push(m);
+      if (!local) recordNotes.push(m);
+    },
+    missingAudio: (m, kind = 'audio file not found') => {
+      missingAudio++;
+      ctx.warn(m, kind);
+    },
+    corpus: (name) => void (corpus = name),
+    groupsNote: (m) => void (groupsNote = m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
   // The annotations file (l2arctic) is checked with the manifest, before the import.
-  if (annotations) checkOutputFiles([annotationsPath(opts.out)], 'annotations file');
+  checkOutputFiles([...(annotations ? [annotationsPath(opts.out)] : []), importRecordPath(opts.out)], 'file beside the manifest');
   const tmp = beginOutputFile(opts.out, 'manifest');
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
@@ -136,13 +155,26 @@ export async function importToManifest(format: string, input: string, opts: Impo
       if (!ok) discardOutputFile(tmp);
     });
   }
+  const record: ImportRecord = {
+    format,
+    ...(corpus ? { corpus } : {}),
+    source: basename(input.replace(/[/\\]+$/, '')),
+    utterances: seen.size,
+    speakers: speakers.size,
+    ...(groupsNote ? { groupsNote } : {}),
+    notes: recordNotes,
+    leftOut: [...tallies].map(([what, count]) => ({ what, count })),
+    undeclared: mapper.undeclaredValues(),
+    missingAudio,
+  };
   commitOutputFile(tmp, opts.out, 'manifest');
+  writeOutputFile(importRecordPath(opts.out), formatImportRecord(record), 'import record');
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
     annotationsFile = annotationsPath(opts.out);
     writeOutputFile(annotationsFile, JSON.stringify(Object.fromEntries(annotations), null, 0) + '\n', 'annotations file');
   }
-  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes };
+  return { utterances: seen.size, speakers: speakers.size, mapper, annotationsFile, warnings, tallies: [...tallies], notes, missingAudio, record };
 }
 
 export { parseColumnMap } from './generic.ts';

@@ -21,6 +21,9 @@ import { checkOutputFiles, makeOutputDir, writeOutputFile } from '../../manifest
 import { checked, exists, isDir, manifestAudioPath, readKeyed, type ImportContext, type Imported } from './common.ts';
 import { applyKaldiMarkup, hasWords } from './markup.ts';
 
+/** spk2gender values (Kaldi's convention: m, f) → groups. */
+const KALDI_GENDERS: Readonly<Record<string, string>> = { m: 'male', f: 'female' };
+
 const NOT_LABELS = new Set(['utt2spk', 'utt2dur', 'utt2num_frames', 'utt2uniq', 'spk2utt', 'utt2warp', 'spk2warp']);
 
 export interface KaldiOptions {
@@ -68,7 +71,7 @@ async function chooseRoot(ctx: ImportContext, dir: string, scpFile: string, scp:
       `relative audio paths (e.g. "${rel[0].value}") exist under none of: ${candidates.map((c) => c[0]).join(', ')}; pass --root DIR (the folder Kaldi runs from)`,
     );
   }
-  ctx.note?.(`wav.scp relative paths resolved from ${best[0]}: ${best[1]}, where ${bestHits} of ${rel.length} checked exist (--root overrides)`);
+  ctx.note?.(`wav.scp relative paths resolved from ${best[0]}: ${best[1]}, where ${bestHits} of ${rel.length} checked exist (--root overrides)`, true);
   return best[0];
 }
 
@@ -131,7 +134,7 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       p = await resolveWav(ctx, root, scpFile, rec, e.value, e.line);
       if (!(await exists(p))) {
         missing++;
-        ctx.warn(`${scpFile}:${e.line}: audio for ${rec} not found: ${p}`, 'Kaldi audio file not found');
+        (ctx.missingAudio ?? ctx.warn)(`${scpFile}:${e.line}: audio for ${rec} not found: ${p}`, 'Kaldi audio file not found');
       }
     } else p = opts.recordingPath!(rec);
     wavCache.set(rec, p);
@@ -175,7 +178,10 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
     for (const lf of labelFiles) {
       const v = lf.map.get(lf.per === 'spk' ? (spk ?? '') : utt)?.value;
       if (v === undefined) continue;
-      ctx.labels.assign(labels, lf.key, lf.key === 'gender' ? ({ m: 'male', f: 'female' }[v.toLowerCase()] ?? v) : v);
+      ctx.labels.assign(labels, lf.key, v); // `<key>_raw` verbatim, as the file says (`m`)
+      // Kaldi's spk2gender convention is m/f: the group is male/female unless a label map says otherwise.
+      const kaldiGender = lf.key === 'gender' ? KALDI_GENDERS[v.trim().toLowerCase()] : undefined;
+      if (kaldiGender && labels.gender !== undefined && ctx.labels.map.lookup('gender', v) === undefined) labels.gender = kaldiGender;
     }
     if (spk) opts.speakerLabels?.(spk, labels);
     produced++;

@@ -12,6 +12,7 @@
  * are not utterances: importers skip and count them.
  */
 import type { Markup } from '../../manifest/schema.ts';
+import { keptKind } from '../../manifest/markup.ts';
 
 export type MarkupKind = 'pause' | 'nonspeech' | 'paralinguistic' | 'redaction' | 'unintelligible' | 'fragment' | 'uncertain' | 'overlap';
 
@@ -26,28 +27,31 @@ export interface MarkupResult {
 export const MARKUP_POLICIES: Readonly<Record<string, string>> = {
   coraal:
     'CORAAL conventions (CORAAL User Guide): (pause 0.52), <laugh>/<cough>/<ts>…, (laughing)-style notes, /RD-NAME-2/ redactions, ' +
-    '/?/, /unintelligible/, /inaudible/ and word fragments (false starts, "I-") removed; [overlaps] and /best guesses/ unwrapped and kept',
+    '/?/, /unintelligible/, /inaudible/ and word fragments (false starts, "I-") removed; [overlaps] and /best guesses/ unwrapped and kept ' +
+    '(a slash inside a word, "9/11", is not markup)',
   edacc: 'EdAcc stm/text tags (<breath>, <overlap>, <laugh>, …) removed; segments marked IGNORE_TIME_SEGMENT_IN_SCORING skipped',
   kaldi: 'Kaldi noise tokens (<unk>, <noise>, [laughter], [noise], !SIL, …) removed as whole tokens',
   none: 'Common Voice, Speech Accent Archive and L2-ARCTIC references are read prompts without markup: left as they are',
 };
 
+/** Counts markup by kind; a kind is removed unless the policy keeps its words (KEPT_MARKUP_KINDS, one list for the card too). */
 class Counter {
   removed = 0;
   kinds: Record<string, number> = {};
-  add(kind: MarkupKind, removed: boolean, n = 1): void {
+  constructor(readonly policy: string) {}
+  add(kind: MarkupKind, n = 1): void {
     this.kinds[kind] = (this.kinds[kind] ?? 0) + n;
-    if (removed) this.removed += n;
+    if (!keptKind(this.policy, kind)) this.removed += n;
   }
   /**
    * Folds whitespace; when markup was touched, also drops the punctuation it orphaned ("you know, ." → "you know,"),
    * which would otherwise be a reference word under the `none` normaliser.
    */
-  result(policy: string, text: string): MarkupResult {
+  result(text: string): MarkupResult {
     const folded = text.replace(/\s+/g, ' ').trim();
     if (!Object.keys(this.kinds).length) return { text: folded };
     const words = folded.split(' ').filter((t) => t && /[\p{L}\p{N}]/u.test(t));
-    return { text: words.join(' '), markup: { policy, removed: this.removed, kinds: this.kinds } };
+    return { text: words.join(' '), markup: { policy: this.policy, removed: this.removed, kinds: this.kinds } };
   }
 }
 
@@ -61,7 +65,7 @@ function dropFragments(s: string, c: Counter): string {
     .filter((t) => {
       if (!t) return false;
       if (FRAGMENT.test(t.replace(TRAILING_PUNCT, ''))) {
-        c.add('fragment', true);
+        c.add('fragment');
         return false;
       }
       return true;
@@ -77,11 +81,11 @@ function dropFragments(s: string, c: Counter): string {
  * rows) and best guesses `/nah mean/` keep their words.
  */
 export function applyCoraalMarkup(content: string): MarkupResult {
-  const c = new Counter();
+  const c = new Counter('coraal');
   let s = content;
   const drop = (re: RegExp, kind: MarkupKind) => {
     s = s.replace(re, () => {
-      c.add(kind, true);
+      c.add(kind);
       return ' ';
     });
   };
@@ -94,51 +98,56 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   // Redactions whose slashes the transcriber left out ("RD-WORK-4,", "/RD-NAME-3.").
   drop(/\/?\bRD-[A-Z]+(?:-\d+)?\b\/?/g, 'redaction');
   drop(/\/\s*(?:\?+|unintelligible|inaudible)\s*\//gi, 'unintelligible');
+  // A slash between two letters or digits is part of a word ("9/11", "24/7", "and/or"), not a best guess's slash.
+  s = s.replace(/(?<=[\p{L}\p{N}])\/(?=[\p{L}\p{N}])/gu, WORD_SLASH);
   s = s.replace(/\/([^/]*)\//g, (_m, w: string) => {
-    c.add('uncertain', false);
+    c.add('uncertain');
     return ` ${w} `;
   });
   if (s.includes('/')) {
     // A best guess whose slashes open and close on different rows: unwrap its half.
-    c.add('uncertain', false, (s.match(/\//g) ?? []).length);
+    c.add('uncertain', (s.match(/\//g) ?? []).length);
     s = s.replace(/\//g, ' ');
   }
   const opens = (s.match(/\[/g) ?? []).length;
   const closes = (s.match(/\]/g) ?? []).length;
-  if (opens || closes) c.add('overlap', false, Math.max(opens, closes));
+  if (opens || closes) c.add('overlap', Math.max(opens, closes));
   s = s.replace(/[[\]]/g, ' ');
   s = dropFragments(s, c);
-  return c.result('coraal', s);
+  return c.result(s.replaceAll(WORD_SLASH, '/'));
 }
+
+/** Stands for a word-internal "/" while best-guess slashes are unwrapped (a private-use character). */
+const WORD_SLASH = '\uE000';
 
 /**
  * EdAcc transcripts: every `<tag>` (`<breath>`, `<overlap>`, `<laugh>`, `<cough>`, …) is removed; `<overlap>` counts as
  * overlap, `<foreign>`/`<unk>`/`<unintelligible>` as unintelligible, the rest as non-speech.
  */
 export function applyEdaccMarkup(text: string): MarkupResult {
-  const c = new Counter();
+  const c = new Counter('edacc');
   const s = text.replace(/<([^<>]*)>/g, (_m, tag: string) => {
     const t = tag.trim();
-    c.add(/^overlap$/i.test(t) ? 'overlap' : /^(?:foreign|unk|unintelligible|inaudible)$/i.test(t) ? 'unintelligible' : 'nonspeech', true);
+    c.add(/^overlap$/i.test(t) ? 'overlap' : /^(?:foreign|unk|unintelligible|inaudible)$/i.test(t) ? 'unintelligible' : 'nonspeech');
     return ' ';
   });
-  return c.result('edacc', s);
+  return c.result(s);
 }
 
 const KALDI_NOISE = /^(?:<[^<>\s]+>|\[[^[\]\s]+\]|!SIL|!sil)$/;
 
 /** Kaldi `text`: whole tokens `<unk>`, `<noise>`, `<SPOKEN_NOISE>`, `[laughter]`, `[noise]`, `!SIL` are removed. */
 export function applyKaldiMarkup(text: string): MarkupResult {
-  const c = new Counter();
+  const c = new Counter('kaldi');
   const kept = text.split(/\s+/).filter((t) => {
     if (!t) return false;
     if (KALDI_NOISE.test(t)) {
-      c.add('nonspeech', true);
+      c.add('nonspeech');
       return false;
     }
     return true;
   });
-  return c.result('kaldi', kept.join(' '));
+  return c.result(kept.join(' '));
 }
 
 /** True when a reference has no word left (only punctuation, or nothing): such a row is not an utterance. */
