@@ -101,3 +101,55 @@ describe.skipIf(!scliteAvailable)('trn tokens as sclite reads them (SCTK find_ne
     }
   }, 60_000);
 });
+
+describe.skipIf(!scliteAvailable)('-c character alignment equals sclite -c -e utf-8 (SCTK TEXT_separate_chars)', () => {
+  const MODES: Array<{ flags: string[]; opts: ScoreOptions }> = [
+    { flags: ['-c', '-e', 'utf-8'], opts: { charAlign: {} } },
+    { flags: ['-c', 'NOASCII', '-e', 'utf-8'], opts: { charAlign: { noAscii: true } } },
+    { flags: ['-c', 'DH', '-e', 'utf-8'], opts: { charAlign: { deleteHyphens: true } } },
+    { flags: ['-c', 'NOASCII', 'DH', '-e', 'utf-8'], opts: { charAlign: { noAscii: true, deleteHyphens: true } } },
+  ];
+
+  it('NOASCII splits off only the non-ASCII characters: 我的iPhone坏了 / 我的iPad坏了 is C4 S1 over 5 tokens, as sclite', async () => {
+    const files = writeCases('noascii', [['我的iPhone坏了', '我的iPad坏了']]);
+    const r = await compare(files, ['-c', 'NOASCII', '-e', 'utf-8'], { charAlign: { noAscii: true } });
+    expect(r.sclite.get('s-1')).toEqual({ id: 's-1', hits: 4, sub: 1, del: 0, ins: 0 });
+    expect(r.differ).toEqual([]);
+  });
+
+  it('hyphens (DH keeps a one-character word "-", as sclite), mixed scripts, curly quotes, "@" inside a word: every mode equals sclite', async () => {
+    const files = writeCases('chars', [
+      ['我的iPhone坏了', '我的iPad坏了'],
+      ['a - b', 'a b'],
+      ['a - b', 'a b -'],
+      ['well-known x', 'wellknown x'],
+      ['well-known x', 'well known x'],
+      ['-ab x', 'ab x'],
+      ['ab- x', 'ab x'],
+      ['a--b x', 'ab x'],
+      ['é x', 'e x'],
+      ['x/y z', 'x y z'],
+      ['a@b c', 'a b c'], // the split "@" is sclite's empty word
+      ['a@b c', 'ac c'],
+      ['café-au-lait', 'cafe au lait'],
+      ['don’t “go”', 'don\'t "go"'],
+      ['“-” x', 'x'],
+    ]);
+    for (const m of MODES) expect((await compare(files, m.flags, m.opts)).differ, m.flags.join(' ')).toEqual([]);
+  });
+
+  it('Artie raw transcripts (curly quotes, en dashes, a standalone " - "): every utterance equals sclite -c [NOASCII] [DH] -e utf-8', async () => {
+    const files = writeArtieRawTrn(dir, 'amazon');
+    for (const m of MODES.slice(0, 3)) {
+      const r = await compare(files, m.flags, { ...m.opts, markup: { caseFold: 'ascii' } });
+      expect(r.sclite.size).toBe(files.utterances);
+      expect(r.differ, m.flags.join(' ')).toEqual([]);
+    }
+    // Speaker a1a4ae4d717e's " - " stays a token under DH, as in sclite.
+    const dh = await compare(files, ['-c', 'DH', '-e', 'utf-8'], { charAlign: { deleteHyphens: true }, markup: { caseFold: 'ascii' } });
+    expect(dh.sclite.get('a1a4ae4d717e-common_voice_en_18715418')).toEqual({ id: 'a1a4ae4d717e-common_voice_en_18715418', hits: 49, sub: 5, del: 2, ins: 1 });
+    // Plain `sclite -c` (no -e) splits UTF-8 bytes, not characters: asrfair's -c is the -e utf-8 reading, as README says.
+    const bytes = await compare(files, ['-c'], { charAlign: {}, markup: { caseFold: 'ascii' } });
+    expect(bytes.differ.length).toBeGreaterThan(0);
+  }, 60_000);
+});
