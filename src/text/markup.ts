@@ -86,21 +86,16 @@ export function splitWords(t: string): string[] {
   return out;
 }
 
-/** Strips tags (`;...`, `\;` kept as `;`) and a trailing `*` from one token. */
+/**
+ * One token as sclite's `new_WORD_parseText` reads it: everything from the first `;` not preceded by `\`
+ * is a tag and dropped, every `\` is dropped (`TEXT_strBdup_noEscape`: `\;` is a literal `;`, `a\b`
+ * is `ab`), then one trailing `*` on a word longer than one character (`new_WORD`).
+ */
 export function cleanWord(tok: string): string {
   let w = tok;
-  if (w.includes(';')) {
-    let out = '';
-    for (let i = 0; i < w.length; i++) {
-      const c = w[i]!;
-      if (c === '\\' && w[i + 1] === ';') {
-        out += ';';
-        i++;
-      } else if (c === ';') break;
-      else out += c;
-    }
-    w = out;
-  }
+  const semi = w.search(/(?<!\\);/);
+  if (semi >= 0) w = w.slice(0, semi);
+  if (w.includes('\\')) w = w.replace(/\\/g, '');
   if (w.length > 1 && w.endsWith('*')) w = w.slice(0, -1);
   return w;
 }
@@ -181,7 +176,7 @@ export function caseFolder(o: MarkupOptions): (t: string) => string {
 
 function makeWord(tok: string, o: MarkupOptions): NetWord {
   const text = cleanWord(caseFolder(o)(tok));
-  const optDel = !!o.optionalDeletable && text.length > 2 && text.startsWith('(') && text.endsWith(')');
+  const optDel = !!o.optionalDeletable && text.length >= 2 && text.startsWith('(') && text.endsWith(')');
   return { text, key: optDel ? text.slice(1, -1) : text, isNull: text === '@', optDel, frag: !!o.fragments };
 }
 

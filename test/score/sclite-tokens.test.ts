@@ -75,6 +75,41 @@ describe.skipIf(!scliteAvailable)('trn tokens as sclite reads them (SCTK find_ne
     expect(r.differ).toEqual([]);
   });
 
+  it('backslashes (all dropped, "\\;" a literal ";"), tags, "*", parentheses and hyphens: equal to sclite with and without -D, -F', async () => {
+    const files = writeCases('escapes', [
+      ['a\\b c', 'ab c'],
+      ['a\\b c', 'a\\b c'],
+      ['a\\\\b c', 'a\\b c'],
+      ['() c', 'c'], // with -D an empty "()" is optionally deletable, as in sclite
+      ['(a c', 'a c'],
+      ['((a)) c', 'a c'],
+      ['((a)) c', '(a) c'],
+      ['(a)* c', 'c'],
+      ['a*;t c', 'a c'],
+      ['a;t* c', 'a c'],
+      ['a** c', 'a* c'],
+      ['a** c', 'a c'],
+      ['(a;t) c', 'c'],
+      ['- c', 'c'],
+      ['- c', 'x c'],
+      ['-- c', 'x c'],
+      ['th- c', 'the c'],
+      ['-ing c', 'going c'],
+      ['(th-) c', 'c'],
+      ['(th-) c', 'thy c'],
+      ['{ th- / @ } c', 'thy c'],
+      ['a-b c', 'a b c'],
+    ]);
+    for (const [flags, markup] of [
+      [[], {}],
+      [['-D'], { optionalDeletable: true }],
+      [['-F'], { fragments: true }],
+      [['-D', '-F'], { optionalDeletable: true, fragments: true }],
+    ] as const) {
+      expect((await compare(files, [...flags], { markup })).differ, flags.join(' ')).toEqual([]);
+    }
+  });
+
   it('what sclite cannot read is one error naming file:line (sclite crashes on a "{" inside a word and on an alternation without alternative)', async () => {
     for (const [text, message] of [
       ['a{b/c} d', /ref\.trn:1: "\{" inside the word "a\{b\/c\}"/],
