@@ -126,3 +126,34 @@ describe('MAPSSWE segments when an utterance\'s alignment cannot be recovered', 
     expect(r.mapsswe.meanDiff).toBe(0);
   });
 });
+
+describe.skipIf(!existsSync(SC_STATS))('asrfair compare on the Artie vendor run: MAPSSWE p as sc_stats prints it', () => {
+  it('runs the text-only suite, compares Amazon vs Google en-US by accent and checks every tested group and the total against sc_stats on the run\'s own texts', async () => {
+    const { cli } = await import('../helpers/cli.ts');
+    const out = join(dir, 'run');
+    const suite = join(import.meta.dirname, '../../manifests/suites/artie-vendors.yaml');
+    const r = await cli('run', suite, '--backend', 'amazon-en-US,google-en-US', '--store', join(dir, 'store.sqlite'), '--out', out, '--no-progress', '--no-gate');
+    expect(r.code, r.stderr).toBe(0);
+    const c = await cli('compare', out, out, '--backend-a', 'amazon-en-US', '--backend-b', 'google-en-US', '--format', 'json', '--out', join(dir, 'cmp'));
+    expect(c.code, c.stderr).toBe(0);
+    // The fresh user's sc_stats figures on this run's texts: us 0.646, undeclared 0.529, all 0.250.
+    expect(c.stdout).toMatch(/^undeclared .* 0\.529 /m);
+    expect(c.stdout).toMatch(/^us .* 0\.646 /m);
+    const table = JSON.parse(readFileSync(join(dir, 'cmp', 'compare.json'), 'utf8')).tables[0];
+    const rows = readFileSync(join(out, 'results.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ScoredUtterance);
+    const byBackend = (b: string) => rows.filter((u) => u.backend === b);
+    for (const group of ['all', 'us', 'undeclared', 'england', 'indian']) {
+      const m = group === 'all' ? table.overall.mapsswe : table.groups.find((g: { group: string }) => g.group === group).mapsswe;
+      const keep = (u: ScoredUtterance) => group === 'all' || u.labels.accent === group;
+      const trn = (us: ScoredUtterance[], side: 'ref' | 'hyp') => us.filter(keep).map((u) => `${u[side]} (${u.speaker.slice(0, 12)}-${u.id})`).join('\n') + '\n';
+      writeFileSync(join(dir, 'run-ref.trn'), trn(byBackend('amazon-en-US'), 'ref'));
+      writeFileSync(join(dir, 'run-a.trn'), trn(byBackend('amazon-en-US'), 'hyp'));
+      writeFileSync(join(dir, 'run-b.trn'), trn(byBackend('google-en-US'), 'hyp'));
+      const sc = scStatsMapsswe(dir, 'run-ref.trn', 'run-a.trn', 'run-b.trn');
+      expect(m.segments, group).toBe(sc.segments);
+      expect(m.w.toFixed(3), group).toBe(sc.z.toFixed(3));
+      if (sc.p === '<0.001') expect(m.p, group).toBeLessThan(0.001);
+      else expect(m.p.toFixed(3), group).toBe(sc.p);
+    }
+  }, 120_000);
+});
