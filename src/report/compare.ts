@@ -183,6 +183,10 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     runId: r.meta.runId, backend: bk.key, backendName: bk.name, corpus: r.meta.corpus.name, corpusHash: r.meta.corpus.hash,
   });
   const small = [...new Set(tables.flatMap((t) => t.groups.filter((g) => g.smallCell).map((g) => g.group)))];
+  const whole = tables.reduce((n, t) => n + t.overall.mapsswe.wholeUtterances, 0);
+  if (whole > 0) {
+    notes.push(`MAPSSWE: ${whole} paired utterance${whole === 1 ? "'s" : "s'"} word alignment could not be recovered from the stored words (sclite markup networks, imported error totals); each is one segment of its total errors, where sclite would cut it finer.`);
+  }
   notes.push(
     `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}; a one-speaker group has no interval ([—]). ` +
       `Sign test on per-speaker WER differences; MAPSSWE as sclite sc_stats computes it (segments bounded by 2 words both systems got right; its p, from Φ at |W| truncated to 0.01; compare.json also has the exact normal p). Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the adequately sized groups of a condition.`,
