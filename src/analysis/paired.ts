@@ -5,6 +5,8 @@ import { percentileInterval } from '../stats/descriptive.ts';
 import { resolveMonteCarloFamily, splitTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { subSeed } from '../stats/rng.ts';
 import { mapsswe, signTest, wilcoxonSignedRank, type MapssweResult, type SignTestResult, type WilcoxonResult } from '../stats/tests.ts';
+import { normalCdf } from '../stats/distributions.ts';
+import { mapssweSegments } from './mapsswe-segments.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { DEFAULT_MIN_CELL, type MinCell } from './groups.ts';
 
@@ -28,8 +30,8 @@ export interface PairedResult {
   sign: SignTestResult;
   /** Wilcoxon signed-rank on per-speaker WER differences. */
   wilcoxon: WilcoxonResult;
-  /** sc_stats matched-pair test with one segment per utterance. */
-  mapsswe: MapssweResult;
+  /** sclite sc_stats' matched-pair test (MAPSSWE) on sclite's segments (see `PairedMapsswe`). */
+  mapsswe: PairedMapsswe;
   /**
    * Sign and Wilcoxon tests with sclite sc_stats' conventions (per-speaker WER in %, differences
    * within ±0.005 are ties; ties split between signs; Wilcoxon keeps zeros, normal approximation):
@@ -45,6 +47,34 @@ export interface PairedComparison extends PairedResult {
   /** Matched utterances left out because either side failed. */
   failedPairs: number;
   groups?: Array<PairedResult & { group: string }>;
+}
+
+/**
+ * MAPSSWE as sclite's `sc_stats -t mapsswe` computes it: segments cut as SCTK's `test_comp_sents` cuts
+ * them (`mapsswe-segments.ts`: bounded by 2 reference words both systems got right), W = mean / (sd/√n)
+ * of the per-segment error differences A − B (equal to sc_stats' Z). `p` is sc_stats' p: its
+ * `normprob` looks Φ up in a table at |W| truncated to two decimals (the lower entry, "a conservative
+ * approximation"), p = 2·(1 − Φ(⌊100·|W|⌋/100)), so it can exceed the exact normal p by up to ~0.008
+ * (measured: equal to sc_stats' printed p on 60 seeded corpora and on Artie's Amazon vs Google
+ * transcripts). `pExact` is the exact two-sided normal p of W. Both are 1 with no segment (neither
+ * system erred); with every segment's difference equal (sd 0) sc_stats prints Z 0 and p 1, asrfair
+ * W ±∞ and p 0 when the difference is not 0. `wholeUtterances`: utterances whose word alignment could
+ * not be recovered from the stored texts (markup networks, imported totals), each one segment.
+ */
+export type PairedMapsswe = MapssweResult & { pExact: number; wholeUtterances: number };
+
+/** sc_stats' two-sided p of a normal statistic (its table look-up at |z| truncated to 0.01; see PairedMapsswe). */
+export function scStatsNormalP(z: number): number {
+  if (Number.isNaN(z)) return Number.NaN;
+  if (!Number.isFinite(z)) return 0;
+  return Math.min(1, 2 * (1 - normalCdf(Math.floor(Math.abs(z) * 100) / 100)));
+}
+
+function pairedMapsswe(pairs: readonly Pair[]): PairedMapsswe {
+  const seg = mapssweSegments(pairs);
+  if (seg.a.length === 0) return { segments: 0, meanDiff: 0, sd: 0, w: 0, p: 1, pExact: 1, wholeUtterances: seg.whole };
+  const m = mapsswe(seg.a, seg.b);
+  return { ...m, p: m.sd === 0 ? m.p : scStatsNormalP(m.w), pExact: m.p, wholeUtterances: seg.whole };
 }
 
 interface Pair {
@@ -97,7 +127,7 @@ function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, le
     diff: S >= 2 ? pairedClusterBootstrap(A, B, resamples, seed, level) : { estimate: sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words), lo: NaN, hi: NaN },
     sign: signTest(speakerDiffs),
     wilcoxon: wilcoxonSignedRank(speakerDiffs),
-    mapsswe: mapsswe(pairs.map((p) => errorsOf(p.a)), pairs.map((p) => errorsOf(p.b))),
+    mapsswe: pairedMapsswe(pairs),
     scStats: { sign: signTest(percentDiffs, 'split'), wilcoxon: wilcoxonSignedRank(percentDiffs, 'sc_stats') },
   };
 }

@@ -183,9 +183,13 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     runId: r.meta.runId, backend: bk.key, backendName: bk.name, corpus: r.meta.corpus.name, corpusHash: r.meta.corpus.hash,
   });
   const small = [...new Set(tables.flatMap((t) => t.groups.filter((g) => g.smallCell).map((g) => g.group)))];
+  const whole = tables.reduce((n, t) => n + t.overall.mapsswe.wholeUtterances, 0);
+  if (whole > 0) {
+    notes.push(`MAPSSWE: ${whole} paired utterance${whole === 1 ? "'s" : "s'"} word alignment could not be recovered from the stored words (sclite markup networks, imported error totals); each is one segment of its total errors, where sclite would cut it finer.`);
+  }
   notes.push(
     `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}; a one-speaker group has no interval ([—]). ` +
-      `Sign test on per-speaker WER differences; MAPSSWE (sclite sc_stats) with one segment per utterance. Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the adequately sized groups of a condition.`,
+      `Sign test on per-speaker WER differences; MAPSSWE as sclite sc_stats computes it (segments bounded by 2 words both systems got right; its p, from Φ at |W| truncated to 0.01; compare.json also has the exact normal p). Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the adequately sized groups of a condition.`,
     `Minimum cell: ${minCell.speakers} speakers and ${minCell.words} reference words (${settings.source === 'run' ? "run A's run.json" : settings.source === 'defaults' ? 'defaults: run.json records none' : 'given'}); ` +
       (small.length ? `${small.length} smaller group${small.length === 1 ? ' is' : 's are'} "not enough data", not tested and not in the correction: ${small.join(', ')}.` : 'every group meets it.'),
   );

@@ -20,8 +20,8 @@ import { caseFolder, parseMarkup, wordsToNetwork, type MarkupOptions, type NetWo
 export type MissingHypPolicy = 'delete' | 'skip';
 
 /**
- * sclite `-c`: align characters instead of words. `noAscii` (`-c NOASCII`) keeps words made only of
- * ASCII characters whole; `deleteHyphens` (`-c DH`) removes hyphens from both sides first.
+ * sclite `-c` (with `-e utf-8`): align characters instead of words. `noAscii` (`-c NOASCII`) keeps each
+ * run of ASCII characters whole; `deleteHyphens` (`-c DH`) removes hyphens inside words (see `charsOf`).
  */
 export interface CharAlignOptions {
   noAscii?: boolean;
@@ -123,15 +123,26 @@ export const toNetwork = (p: ParsedText): WordNetwork => (p.kind === 'network' ?
 const MARKUP_CHAR = new Uint8Array(128);
 for (const c of '{}/@;*\\()-') MARKUP_CHAR[c.charCodeAt(0)] = 1;
 
-// eslint-disable-next-line no-control-regex
-const ASCII_ONLY = /^[\x00-\x7f]*$/;
-
-/** A word as sclite `-c` splits it (TEXT_separate_chars): characters, or whole when NOASCII keeps it. */
-function charsOf(w: string, o: CharAlignOptions): string[] {
-  const t = o.deleteHyphens ? w.replace(/-/g, '') : w;
-  if (t === '') return [];
-  if (o.noAscii && ASCII_ONLY.test(t)) return [t];
-  return Array.from(t);
+/**
+ * A word as sclite `-c` splits it (SCTK `expand_words_to_chars` + `TEXT_separate_chars`, with `-e utf-8`):
+ * one piece per character (code point); with NOASCII (`noAscii`) a run of ASCII characters stays one piece
+ * (`我的iPhone坏了` → `我 的 iPhone 坏 了`); with DH (`deleteHyphens`) every `-` is dropped, and the
+ * characters on both sides of it join as if it were not there. A word of one byte (`-`, `a`) is left as
+ * it is, DH or not, as sclite leaves it. `shown` is the word as written (with an optional deletion's
+ * parentheses), whose length sclite tests; `w` is what is split.
+ */
+export function charsOf(w: string, o: CharAlignOptions, shown: string = w): string[] {
+  if (shown.length <= 1 && (shown.length === 0 || shown.charCodeAt(0) < 128)) return shown === '' ? [] : [w];
+  const out: string[] = [];
+  let lastAscii = false;
+  for (const c of w) {
+    if (o.deleteHyphens && c === '-') continue;
+    const ascii = c.charCodeAt(0) < 128;
+    if (o.noAscii && ascii && lastAscii) out[out.length - 1] += c;
+    else out.push(c);
+    lastAscii = ascii;
+  }
+  return out;
 }
 
 /** sclite's expand_words_to_chars over a network: every word arc becomes a chain of character arcs. */
@@ -142,13 +153,15 @@ function expandNetwork(net: WordNetwork, o: CharAlignOptions): WordNetwork {
   for (let i = 1; i < net.words.length; i++) {
     const w = net.words[i] as NetWord;
     let preds = net.preds[i]!.flatMap((p) => ends[p]!);
-    const pieces = w.isNull ? ['@'] : charsOf(w.key, o);
+    const pieces = w.isNull ? ['@'] : charsOf(w.key, o, w.text);
     if (pieces.length === 0) {
       ends.push([...new Set(preds)]);
       continue;
     }
     for (const c of pieces) {
-      out.words.push({ text: w.optDel ? `(${c})` : c, key: c, isNull: w.isNull, optDel: w.optDel, frag: w.frag });
+      // sclite reads the split characters as trn text again: a lone "@" is then its empty word.
+      const isNull = w.isNull || c === '@';
+      out.words.push({ text: w.optDel && !isNull ? `(${c})` : c, key: c, isNull, optDel: w.optDel && !isNull, frag: w.frag });
       out.preds.push([...new Set(preds)]);
       preds = [out.words.length - 1];
     }
@@ -159,7 +172,11 @@ function expandNetwork(net: WordNetwork, o: CharAlignOptions): WordNetwork {
 }
 
 function expandChars(p: ParsedText, o: CharAlignOptions): ParsedText {
-  if (p.kind === 'words') return { kind: 'words', words: p.words.flatMap((w) => charsOf(w, o)) };
+  if (p.kind === 'words') {
+    const words = p.words.flatMap((w) => charsOf(w, o));
+    if (!words.includes('@')) return { kind: 'words', words };
+    p = { kind: 'network', net: wordsToNetwork(p.words) };
+  }
   return { kind: 'network', net: expandNetwork(p.net, o) };
 }
 

@@ -235,9 +235,9 @@ export interface MapssweResult {
 }
 
 /**
- * sclite sc_stats' Matched Pair Sentence Segment Word Error test. sclite cuts segments at words both
- * systems got right; here each utterance is one segment (coarser, same statistic):
- * Z_i = errA_i − errB_i, W = mean(Z) / (sd(Z)/√n), two-sided normal p.
+ * sclite sc_stats' Matched Pair Sentence Segment Word Error test on given segments' error counts (cut
+ * as sclite cuts them by `analysis/mapsswe-segments.ts`): Z_i = errA_i − errB_i,
+ * W = mean(Z) / (sd(Z)/√n), exact two-sided normal p (sc_stats' own p: `analysis/paired.ts`).
  */
 export function mapsswe(errorsA: ArrayLike<number>, errorsB: ArrayLike<number>): MapssweResult {
   const n = errorsA.length;

@@ -1,5 +1,5 @@
 /**
- * The `english` normaliser (version 1): a faithful TypeScript port of Whisper's
+ * The `english` normaliser (version 2): a TypeScript port of Whisper's
  * EnglishTextNormalizer (openai/whisper, whisper/normalizers/english.py + basic.py +
  * english.json), the normaliser behind most published English WER numbers (also used by
  * Hugging Face's evaluation scripts). Rules, applied in this order:
@@ -42,8 +42,13 @@
  * As in Whisper, curly apostrophes are not straightened ("neighbour’s" → "neighbor s"): apply
  * a GLM (src/text/glm.ts) or clean the text first if a corpus uses them.
  *
- * One deliberate difference: the result is trimmed (Whisper can leave a trailing space, e.g.
- * after a dangling %), since tokens are what is scored. Python's Unicode-aware `\b` and `\d`
+ * Two deliberate differences: the result is trimmed (Whisper can leave a trailing space, e.g.
+ * after a dangling %), since tokens are what is scored; and (version 2) the letter "o" and the word
+ * "oh" are the digit 0 only inside a spoken number (after "point", or before a digit word or an
+ * arabic number, or ending the text right after a number: `spokenZero`), where Whisper reads every
+ * one as 0: "O.K." → "o k" (Whisper "0 k"), "I.O.U." → "i o u", "one o'clock" → "one o clock"
+ * (Whisper "10 clock"), "Oh, dear" → "oh dear" (Whisper "0 dear"); "one oh one" is still 101. On the
+ * Artie and CORAAL transcripts in ../shared/data this changes 178 lines, none of them a number. Python's Unicode-aware `\b` and `\d`
  * are reproduced with Unicode property escapes; Python's unbounded integers with BigInt.
  */
 import { readFileSync } from 'node:fs';
@@ -224,6 +229,27 @@ function isArabicNumber(w: string): boolean {
 }
 const isIn = (set: { has(k: string): boolean }, w: string | null): w is string => w !== null && set.has(w);
 
+/** Words that can follow a spoken "oh"/"o" digit inside a number: digits, tens, "double"/"triple". */
+const DIGIT_FOLLOWERS = new Set<string>([
+  ...ONES.keys(), ...ONES_SUFFIXED.keys(), ...TENS.keys(), ...TENS_SUFFIXED.keys(), 'double', 'triple',
+]);
+
+/**
+ * asrfair's change to Whisper (which reads every "o" and "oh" as 0: "O.K." → "0 k", "five o'clock" →
+ * "50 clock", "oh dear" → "0 dear"): the "o"/"oh" at `padded[i]` is the digit 0 only after "point"
+ * ("two point oh" → 2.0), when the run of "o"/"oh"/"zero" it starts is followed by a digit word or an
+ * arabic number ("one oh one", "double oh seven", "oh two"), or when it closes the text right after a
+ * number ("nineteen oh"). "zero" is always 0.
+ */
+function spokenZero(padded: readonly (string | null)[], i: number, inNumber: boolean): boolean {
+  if (padded[i - 1] === 'point') return true; // "two point oh" = 2.0
+  let j = i + 1;
+  while (padded[j] != null && ZEROS.has(padded[j]!)) j++;
+  const after = padded[j] ?? null;
+  if (after === null) return inNumber;
+  return DIGIT_FOLLOWERS.has(after) || isArabicNumber(after);
+}
+
 function* processWords(words: readonly string[]): Generator<string> {
   let prefix: string | null = null;
   let value: Value = null;
@@ -272,7 +298,13 @@ function* processWords(words: readonly string[]): Generator<string> {
       if (value !== null) yield output(value);
       yield output(current);
     } else if (ZEROS.has(current)) {
-      value = orEmpty(value) + '0';
+      if (current === 'zero' || spokenZero(padded, i, value !== null)) {
+        value = orEmpty(value) + '0';
+      } else {
+        // the letter "o" (O.K., I.O.U., o'clock) or the interjection "oh": a word, not a digit
+        if (value !== null) yield output(value);
+        yield output(current);
+      }
     } else if (ONES.has(current)) {
       const ones = ONES.get(current)!;
       if (value === null) {
@@ -592,7 +624,7 @@ export function normaliseEnglish(text: string): string {
 
 export const english: Normaliser = {
   name: 'english',
-  version: '1',
+  version: '2',
   normalise: normaliseEnglish,
 };
 

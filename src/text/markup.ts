@@ -5,10 +5,11 @@
  * - Words are separated by ASCII white space only (space, tab, CR, LF, FF, VT): a no-break space
  *   (U+00A0) or an ideographic space (U+3000) is part of a word, as in sclite.
  * - `{ a / b c / @ }` is an alternation: any one of its alternatives may match (nested ones too);
- *   `{`, `/` and `}` need no spaces around them. `@` is the empty word: it can be matched by
- *   nothing at (almost) no cost. An unclosed `{` or a stray `}` is an InputError naming file:line
- *   (sclite 2.4.10 silently drops the rest of the line, or scores `}` as a word). A `/` outside an
- *   alternation is a word, as in sclite (SCTK's own test17 has one).
+ *   `/` and `}` need no spaces around them inside it, and a word may follow its `}` directly. `@` is
+ *   the empty word: it can be matched by nothing at (almost) no cost. Outside an alternation `/` and
+ *   `@` are ordinary characters of a word (`9/10` is one word, `/` alone is a word), as in sclite;
+ *   an empty alternative (`{ a / }`) is dropped, as sclite drops it (use `@` for "nothing"). See
+ *   `parseItems` for the errors (sclite 2.4.10 silently drops the rest of the line, or crashes).
  * - `(uh)`: optionally deletable (sclite `-D`): deleting it is scored as correct; without `-D` the
  *   parentheses stay part of the word, as in sclite.
  * - `th-`, `-ing`: fragments (sclite `-F`): a fragment matches any word it is a prefix (or suffix)
@@ -85,75 +86,83 @@ export function splitWords(t: string): string[] {
   return out;
 }
 
-/** Strips tags (`;...`, `\;` kept as `;`) and a trailing `*` from one token. */
+/**
+ * One token as sclite's `new_WORD_parseText` reads it: everything from the first `;` not preceded by `\`
+ * is a tag and dropped, every `\` is dropped (`TEXT_strBdup_noEscape`: `\;` is a literal `;`, `a\b`
+ * is `ab`), then one trailing `*` on a word longer than one character (`new_WORD`).
+ */
 export function cleanWord(tok: string): string {
   let w = tok;
-  if (w.includes(';')) {
-    let out = '';
-    for (let i = 0; i < w.length; i++) {
-      const c = w[i]!;
-      if (c === '\\' && w[i + 1] === ';') {
-        out += ';';
-        i++;
-      } else if (c === ';') break;
-      else out += c;
-    }
-    w = out;
-  }
+  const semi = w.search(/(?<!\\);/);
+  if (semi >= 0) w = w.slice(0, semi);
+  if (w.includes('\\')) w = w.replace(/\\/g, '');
   if (w.length > 1 && w.endsWith('*')) w = w.slice(0, -1);
   return w;
 }
 
-/** Splits `text` into words, `{`, `/` and `}`. */
-function lex(text: string): string[] {
-  const out: string[] = [];
-  for (const chunk of text.split(SCLITE_SPACE)) {
-    if (chunk === '') continue;
-    let cur = '';
-    for (const c of chunk) {
-      if (c === '{' || c === '}' || c === '/') {
-        if (cur !== '') out.push(cur);
-        cur = '';
-        out.push(c);
-      } else cur += c;
+const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * sclite's tokeniser (SCTK `find_next_TEXT_token`, `expand_alternates`, `find_next_TEXT_alternation`):
+ * tokens are separated by ASCII white space; a token that begins with `{` runs, across white space,
+ * to the `}` that balances it and is an alternation; any other token runs to the next white space and
+ * is one word, whatever `/` or `@` it holds (`9/10` is one word, as in sclite). Inside an alternation
+ * its text up to the last `}` is split at every `/` outside nested braces; empty alternatives are
+ * dropped (sclite skips white space and `/` before each), and each alternative is read again by these
+ * rules. What sclite cannot read is an InputError naming file:line: an unclosed `{` (sclite drops the
+ * rest of the line), an alternation with no alternative and a `{` inside a word (sclite crashes on
+ * both, measured on Debian's 2.4.10), and a `}` outside an alternation (sclite scores it as part of a
+ * word; asrfair treats it as a markup slip).
+ */
+function parseItems(text: string, file: string, line: number | undefined): Item[] {
+  const items: Item[] = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    if (text[i] === '{') {
+      let depth = 0;
+      do {
+        const c = text[i];
+        if (c === '{') depth++;
+        else if (c === '}') depth--;
+        i++;
+      } while (i < n && depth > 0);
+      if (depth > 0) throw new InputError(file, line, 'unbalanced "{": the alternation is not closed with "}"');
+      const alts = alternatives(text.slice(start + 1, i - 1)).map((a) => parseItems(a, file, line));
+      if (alts.length === 0) throw new InputError(file, line, `the alternation "${text.slice(start, i)}" has no alternative (sclite crashes on it; write "{ @ }" for nothing)`);
+      items.push(alts);
+    } else {
+      while (i < n && !isSpace(text.charCodeAt(i))) i++;
+      const tok = text.slice(start, i);
+      if (tok.includes('{')) throw new InputError(file, line, `"{" inside the word "${tok}": an alternation must begin a word (sclite crashes on it)`);
+      if (tok.includes('}')) throw new InputError(file, line, `unbalanced "}" without "{" in "${tok}"`);
+      items.push(tok);
     }
-    if (cur !== '') out.push(cur);
   }
-  return out;
+  return items;
 }
 
-function parseItems(tokens: string[], file: string, line: number | undefined): Item[] {
-  let pos = 0;
-  const seq = (depth: number): Item[] => {
-    const items: Item[] = [];
-    while (pos < tokens.length) {
-      const t = tokens[pos]!;
-      if (t === '{') {
-        pos++;
-        const alts: Item[][] = [seq(depth + 1)];
-        for (;;) {
-          const u = tokens[pos];
-          if (u === undefined) throw new InputError(file, line, 'unbalanced "{": the alternation is not closed with "}"');
-          pos++;
-          if (u === '}') break;
-          alts.push(seq(depth + 1));
-        }
-        items.push(alts);
-      } else if (t === '/' && depth === 0) {
-        // sclite scores a "/" outside an alternation as a word (SCTK's test17 relies on it).
-        items.push(t);
-        pos++;
-      } else if (t === '/' || t === '}') {
-        if (depth === 0) throw new InputError(file, line, 'unbalanced "}" without "{"');
-        return items;
-      } else {
-        items.push(t);
-        pos++;
-      }
+/** The alternatives of an alternation's inner text: split at `/` outside nested braces, empty ones dropped. */
+function alternatives(inner: string): string[] {
+  const out: string[] = [];
+  const n = inner.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && (isSpace(inner.charCodeAt(i)) || inner[i] === '/')) i++;
+    if (i >= n) return out;
+    const start = i;
+    let depth = 0;
+    for (; i < n; i++) {
+      const c = inner[i];
+      if (c === '{') depth++;
+      else if (c === '}') depth--;
+      else if (c === '/' && depth === 0) break;
     }
-    return items;
-  };
-  return seq(0);
+    out.push(inner.slice(start, i));
+  }
 }
 
 const HAS_ASCII_UPPER = /[A-Z]/;
@@ -167,7 +176,7 @@ export function caseFolder(o: MarkupOptions): (t: string) => string {
 
 function makeWord(tok: string, o: MarkupOptions): NetWord {
   const text = cleanWord(caseFolder(o)(tok));
-  const optDel = !!o.optionalDeletable && text.length > 2 && text.startsWith('(') && text.endsWith(')');
+  const optDel = !!o.optionalDeletable && text.length >= 2 && text.startsWith('(') && text.endsWith(')');
   return { text, key: optDel ? text.slice(1, -1) : text, isNull: text === '@', optDel, frag: !!o.fragments };
 }
 
@@ -191,7 +200,7 @@ export function parseMarkup(
   if (!ANY_MARKUP.test(text)) {
     return { kind: 'words', words: splitWords(fold(text)) };
   }
-  const items = parseItems(lex(text), file, line);
+  const items = parseItems(text, file, line);
   const flat = items.every((i) => typeof i === 'string');
   if (flat) {
     const ws = (items as string[]).map((t) => makeWord(t, opts));

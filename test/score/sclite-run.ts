@@ -105,3 +105,21 @@ export function parseScliteOutput(out: string): ScliteOutput {
   if (!sum || !rawSum) throw new Error('no Sum/Avg or Sum row in sclite output');
   return { utterances, speakers, sum, rawSpeakers, rawSum, pctStats, ops };
 }
+
+/**
+ * Runs Debian's sclite on two trn files with `flags` (e.g. `['-c', 'NOASCII', '-e', 'utf-8']`; `-i rm` is added)
+ * and returns its exit status and the per-utterance C/S/D/I of its `pra` report, keyed by the id as sclite
+ * prints it (folded to lower case unless `-s`).
+ */
+export function scliteUtterances(refTrn: string, hypTrn: string, flags: readonly string[] = []): { status: number | null; utterances: Map<string, ScliteUtterance> } {
+  const res = spawnSync(SCLITE, ['-r', refTrn, 'trn', '-h', hypTrn, 'trn', '-i', 'rm', '-o', 'pra', 'stdout', ...flags], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const utterances = new Map<string, ScliteUtterance>();
+  let id: string | undefined;
+  for (const line of res.stdout.split('\n')) {
+    const idm = /^id: \((.*)\)$/.exec(line);
+    if (idm) id = idm[1];
+    const sm = /^Scores: \(#C #S #D #I\) (\d+) (\d+) (\d+) (\d+)/.exec(line);
+    if (sm && id !== undefined) utterances.set(id, { id, hits: +sm[1]!, sub: +sm[2]!, del: +sm[3]!, ins: +sm[4]! });
+  }
+  return { status: res.status, utterances };
+}

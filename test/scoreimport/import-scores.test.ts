@@ -105,6 +105,8 @@ describe('import scores: per-utterance results from another pipeline', () => {
     const cmp = await cli('compare', out, out, '--backend-a', 'a', '--backend-b', 'b', '--bootstrap', '200');
     expect(cmp.code).toBe(0);
     expect(cmp.stdout).toMatch(/\+?0\.0 pp/);
+    // Imported counts carry no words to align: each utterance is one MAPSSWE segment, and the notes say how many.
+    expect(cmp.stdout).toContain(`MAPSSWE: ${utts.length} paired utterances' word alignment could not be recovered`);
   });
 
   it('a WER above 1 becomes insertions beyond the reference words, and the card says counts are external', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   english,
   englishSpellingMap,
@@ -132,7 +134,7 @@ describe('english normaliser: each documented rule', () => {
 
   it('is registered under its name with a version', async () => {
     expect(getNormaliser('english')).toBe(english);
-    expect(english.version).toBe('1');
+    expect(english.version).toBe('2');
   });
 });
 
@@ -181,5 +183,56 @@ const WHISPER_REFERENCE: [string, string][] = [
 describe('english normaliser: agrees with Whisper on edge cases', () => {
   it.each(WHISPER_REFERENCE)('%s → %s', (input, expected) => {
     expect(normaliseEnglish(input)).toBe(expected);
+  });
+});
+
+// asrfair's version 2: the letter "o" and the interjection "oh" are 0 only inside a spoken number
+// (Whisper reads every one as 0). Inputs are the fresh user's case, then real lines of ../shared/data.
+describe('english normaliser: letters and interjections are not digits', () => {
+  it.each([
+    ['O.K.', 'o k'],
+    ['The I.O.U. of O. Henry', 'the i o u of o henry'],
+    ["five o'clock", '5 o clock'],
+    ["3.5 o'clock", '3.5 o clock'],
+    ['O.O.O.', 'o o o'],
+    ['oh I see', 'oh i see'],
+    // still numbers: the digit words around them make it one
+    ['one oh one', '101'],
+    ['double oh seven', '007'],
+    ['oh one two three', '0123'],
+    ['two double o eight', '2008'],
+    ['nineteen oh five', '1905'],
+    ['room four oh', 'room 40'],
+    ['zero', '0'],
+  ])('%s → %s', (input, expected) => {
+    expect(normaliseEnglish(input)).toBe(expected);
+  });
+
+  const DATA = join(import.meta.dirname, '../../../shared/data');
+  const field = (file: string, col: number): string[] =>
+    readFileSync(join(DATA, file), 'utf8').split('\n').slice(1).filter((l) => l !== '').map((l) => l.split('\t')[col] ?? '');
+  const artiePrompts = field('artie-bias-corpus/data/artie-bias-corpus.tsv', 2);
+  const amazonUS = field('artie-bias-corpus/predictions/amazon/en-US/dec-9-2019-original.tsv', 1);
+  const coraal = ['ATL_se0_ag1_f_01_1', 'DCB_se1_ag1_f_01_1', 'ROC_se0_ag1_m_02_1'].flatMap((f) => field(`coraal-transcripts-sample/${f}.txt`, 3));
+
+  it.each([
+    [artiePrompts, 'Oh dear, oh dear!', 'oh dear oh dear'],
+    [amazonUS, "It is Nature morning on the old one o'clock.", 'it is nature morning on the old one o clock'],
+    [amazonUS, 'will be story and O ports. Thank you here right now.', 'will be story and o ports thank you here right now'],
+    [coraal, 'A two point oh, yeah.', 'a 2.0 yeah'],
+    [coraal, 'O- or we used to go to Three School', 'o or we used to go to 3 school'],
+    [coraal, 'Seattle, o-', 'seattle o'],
+  ])('real line %#: %s', (lines, line, expected) => {
+    expect(lines).toContain(line);
+    expect(normaliseEnglish(line)).toBe(expected);
+  });
+
+  it('on every Artie prompt, Amazon en-US transcript and CORAAL line, a standalone 0 comes only from a 0 or "zero" in the text', () => {
+    const lines = [...artiePrompts, ...amazonUS, ...coraal];
+    expect(lines.length).toBeGreaterThan(8000);
+    const invented = lines.filter((t) => normaliseEnglish(t).split(' ').includes('0') && !/0|zero/i.test(t));
+    expect(invented).toEqual([]);
+    // Whisper's reading ("0 dear", "0 my god") would have put one in 60+ of these lines; the interjection stays a word.
+    expect(lines.filter((t) => /(^|\W)oh\W/i.test(t) && normaliseEnglish(t).split(' ').includes('oh')).length).toBeGreaterThan(60);
   });
 });

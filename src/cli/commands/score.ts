@@ -177,7 +177,7 @@ export function registerScore(program: Command): void {
     .option('--format <fmt>', 'trn | jsonl for both files (default: by extension: .jsonl = jsonl, .stm = stm, .ctm = ctm, else trn)')
     .option('--ref-format <fmt>', 'trn | jsonl | stm | ctm (overrides --format for the reference)')
     .option('--hyp-format <fmt>', 'trn | jsonl | ctm (overrides --format for the hypothesis)')
-    .option('-c, --char-align [mods]', 'score characters, not words (= sclite -c); mods: NOASCII (keep ASCII words whole), DH (delete hyphens), comma-separated')
+    .option('-c, --char-align [mods]', 'score characters (code points), not words (= sclite -c -e utf-8; plain sclite -c splits UTF-8 bytes); mods: NOASCII (keep ASCII runs whole), DH (delete hyphens), comma-separated')
     .option('--cer', 'also align characters for CER (jiwer-style, spaces counted; costs about 5x the word alignment)')
     .option('-o, --output <reports>', `reports, comma-separated: ${REPORT_NAMES.join(', ')} (sclite names; default sum)`, 'sum')
     .option('-O, --out-dir <dir>', 'write each report but sum to <dir>/<hyp file name>.<report> instead of stdout (sum stays on stdout)')
