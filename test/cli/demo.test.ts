@@ -13,7 +13,7 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
   it('runs every part end to end (live parts limited), opens with the real findings, and reuses everything on a rerun', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'demo-'));
     const args = [BIN, 'demo', '--voices', 'fliteslt,fliteawb', '--speakers', '2', '--sentences', '2', '--live-limit', '4', '--no-progress'];
-    const first = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 280_000 });
+    const first = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 420_000 });
     expect(first.stderr).not.toMatch(/Error|error:/);
     expect(first.status).toBe(0);
     const latest = join(cwd, 'reports/demo/latest');
@@ -91,11 +91,11 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
     expect(re.status, re.stderr).toBe(0);
     expect(readFileSync(join(cwd, 'recard/card.md'), 'utf8')).toBe(vendorCard);
 
-    const again = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 280_000 });
+    const again = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 420_000 });
     expect(again.status).toBe(0);
     expect(again.stderr).toContain('0 newly spoken');
     expect(again.stderr).toMatch(/amazon-en-US\s+clean\s+1712\s+1712\s+0\s/); // all cached
     expect(again.stderr).toMatch(/pocketsphinx\s+clean\s+8\s+8\s+0\s/); // synthetic: 8 items, 8 cached, 0 called
     expect(again.stdout.split('\n')[0]).toBe(out[0]);
-  }, 600_000);
+  }, 900_000);
 });
