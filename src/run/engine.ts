@@ -555,7 +555,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
         noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
-        return { row: store.putResult(result, owner), called: true };
+        leased = false; // released with the result, in its group commit
+        return { row: store.queueResult(result, owner), called: true };
       }
       let latencyMs = 0;
       let outcome;
@@ -604,7 +605,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         outcome.error instanceof BackendError ? outcome.error.status : undefined,
         outcome.ok ? '' : ((outcome.error as Error)?.message ?? String(outcome.error)),
       );
-      const row = store.putResult({
+      leased = false; // released with the result, in its group commit
+      const row = store.queueResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',
         hypothesis: t?.text ?? null,
@@ -634,14 +636,21 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
   };
 
-  /** Commits a run item; the same utterance id twice in one run (e.g. in two manifests) is an input error. */
+  /** The first error that stops the run (rethrown once every unit in flight has settled). */
+  let fatal: unknown;
+  /**
+   * Queues a run item for the store's group commit; the same utterance id twice in one run (e.g. in two manifests)
+   * is an input error, found when the batch commits, that stops the run.
+   */
   const recordItem = (entry: ManifestEntry, item: RunItem): void => {
-    try {
-      store.putItem(item);
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-      throw new InputError(entry.source.file, entry.source.line, `duplicate utterance id "${entry.id}": another manifest line of this run has it already`);
-    }
+    const { file, line } = entry.source;
+    const id = entry.id;
+    store.queueItem(item, (e) => {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+      fatal ??= new InputError(file, line, `duplicate utterance id "${id}": another manifest line of this run has it already`);
+      internalStop.abort();
+      return true;
+    });
   };
 
   const unit = async (entry: ManifestEntry, seq: number, cond: ResolvedCondition): Promise<void> => {
@@ -770,7 +779,6 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   let seq = 0;
   let taken = 0;
   let textOnly = 0;
-  let fatal: unknown;
   // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
   const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
   const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
@@ -831,6 +839,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     await Promise.all([...active]);
     clearInterval(beat);
     progress.stop();
+    try {
+      // Commits the last group of results and items (a duplicate id among them sets `fatal`).
+      if (!opts.dryRun) store.flush();
+    } catch (e) {
+      fatal ??= e;
+    }
   }
   if (!fatal && softStop.aborted && !opts.dryRun) await countNotStarted();
   if (fatal) {
