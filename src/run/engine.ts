@@ -522,12 +522,27 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let leased = false;
     try {
       if (softStop.aborted || h.stopped) return undefined;
-      const lease = store.acquireLease(key, owner, LEASE_MS, shouldReuse);
-      if (lease.kind === 'done') return { row: lease.row, called: false };
-      if (lease.kind === 'busy') return 'busy';
-      leased = true;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
-      if (!budget.reserve(estimate)) {
+      let reserved: boolean;
+      if (b.backend.keyByUtteranceId) {
+        // Answers read from a file (hypotheses) cost nothing to read twice: no lease, only the store's own check.
+        const existing = store.getResult(key);
+        if (existing && shouldReuse(existing)) return { row: existing, called: false };
+        reserved = budget.reserve(estimate);
+      } else {
+        // The budget is reserved in the lease's transaction, only when the lease is taken.
+        const lease = await store.requestLease(key, owner, LEASE_MS, shouldReuse, () => budget.reserve(estimate));
+        if (lease.kind === 'done') return { row: lease.row, called: false };
+        if (lease.kind === 'busy') return 'busy';
+        reserved = lease.kind === 'taken';
+        leased = reserved;
+        if (reserved && softStop.aborted) {
+          // Stopped while the lease was taken: no new call.
+          budget.cancel(estimate);
+          return undefined;
+        }
+      }
+      if (!reserved) {
         if (!budgetHit) {
           budgetHit = true;
           progress.log(`budget: stopping before a call that would exceed ${budget.maxUsd} USD (spent ${budget.spentUsd.toFixed(4)} USD)`);
@@ -555,8 +570,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
         noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
+        const row = store.queueResult(result, leased ? owner : undefined);
         leased = false; // released with the result, in its group commit
-        return { row: store.queueResult(result, owner), called: true };
+        return { row, called: true };
       }
       let latencyMs = 0;
       let outcome;
@@ -605,7 +621,6 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         outcome.error instanceof BackendError ? outcome.error.status : undefined,
         outcome.ok ? '' : ((outcome.error as Error)?.message ?? String(outcome.error)),
       );
-      leased = false; // released with the result, in its group commit
       const row = store.queueResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',
@@ -619,7 +634,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
-      }, owner);
+      }, leased ? owner : undefined);
+      leased = false; // released with the result, in its group commit
       return { row, called: true };
     } finally {
       if (leased) store.releaseLease(key, owner);

@@ -263,6 +263,17 @@ export const GROUP_COMMIT_MS = 50;
 /** Queued writes that trigger a group commit at once. */
 export const GROUP_COMMIT_MAX = 256;
 
+/** A lease asked for with `requestLease`, decided with the others of its batch. */
+interface LeaseRequest {
+  key: ResultKey;
+  owner: string;
+  ttlMs: number;
+  reusable: (r: ResultRow) => boolean;
+  reserve?: () => boolean;
+  resolve?: (o: LeaseOutcome) => void;
+  reject?: (e: unknown) => void;
+}
+
 /** One queued write of a group commit; `fail` handles its own error (e.g. a constraint) without failing the batch. */
 interface QueuedWrite {
   run(): void;
@@ -292,6 +303,7 @@ export class RunStore {
   /** A group commit that failed from the timer: thrown by the next write or flush (nothing of it was committed). */
   private commitError: unknown;
   private batchSecrets: readonly string[] | undefined;
+  private leaseRequests: Required<LeaseRequest>[] = [];
 
   /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
   constructor(readonly path: string) {
@@ -537,15 +549,46 @@ export class RunStore {
    * longer exists; dead leases are taken over. `ttlMs`: how long the lease lives without renewal.
    */
   acquireLease(key: ResultKey, owner: string, ttlMs: number, reusable: (r: ResultRow) => boolean): LeaseOutcome {
-    return this.tx((): LeaseOutcome => {
-      const existing = this.getResult(key);
-      if (existing && reusable(existing)) return { kind: 'done', row: existing };
-      const now = Date.now();
-      const lease = this.stmts.getLease.get(key.backendKey, key.conditionKey, key.audioSha256);
-      if (lease && lease.owner !== owner && lease.expires_ms > now && ownerAlive(lease.owner)) return { kind: 'busy', owner: lease.owner };
-      this.stmts.putLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner, now + ttlMs);
-      return { kind: 'taken' };
+    return this.tx(() => this.takeLease({ key, owner, ttlMs, reusable }));
+  }
+
+  /**
+   * `acquireLease`, batched: the requests made in one turn of the event loop are decided in one IMMEDIATE
+   * transaction (with the queued writes), each exactly as `acquireLease` decides it. `reserve` (e.g. the run's
+   * budget reservation, which may write to this store in the same transaction) runs only where the lease would
+   * be taken; when it returns false no lease is taken (→ `refused`). Rejects every request of the batch with
+   * the store's error when that transaction fails (then no lease of it was taken).
+   */
+  requestLease(key: ResultKey, owner: string, ttlMs: number, reusable: (r: ResultRow) => boolean, reserve?: () => boolean): Promise<LeaseOutcome> {
+    return new Promise((resolve, reject) => {
+      this.leaseRequests.push({ key, owner, ttlMs, reusable, reserve: reserve ?? (() => true), resolve, reject });
+      if (this.leaseRequests.length === 1) setImmediate(() => this.takeRequestedLeases());
     });
+  }
+
+  private takeRequestedLeases(): void {
+    const reqs = this.leaseRequests;
+    this.leaseRequests = [];
+    let outcomes: LeaseOutcome[];
+    try {
+      outcomes = this.tx(() => reqs.map((r) => this.takeLease(r)));
+    } catch (e) {
+      for (const r of reqs) r.reject(e);
+      return;
+    }
+    reqs.forEach((r, i) => r.resolve(outcomes[i]!));
+  }
+
+  private takeLease(r: LeaseRequest): LeaseOutcome {
+    const { key, owner } = r;
+    const existing = this.getResult(key);
+    if (existing && r.reusable(existing)) return { kind: 'done', row: existing };
+    const now = Date.now();
+    const lease = this.stmts.getLease.get(key.backendKey, key.conditionKey, key.audioSha256);
+    if (lease && lease.owner !== owner && lease.expires_ms > now && ownerAlive(lease.owner)) return { kind: 'busy', owner: lease.owner };
+    if (r.reserve && !r.reserve()) return { kind: 'refused' };
+    this.stmts.putLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner, now + r.ttlMs);
+    return { kind: 'taken' };
   }
 
   /** Gives a lease back without a result (the call did not happen or was abandoned). */
@@ -739,7 +782,7 @@ export function storeErrorText(e: unknown): string {
 }
 
 /** The outcome of asking for a lease on a result key. */
-export type LeaseOutcome = { kind: 'taken' } | { kind: 'busy'; owner: string } | { kind: 'done'; row: ResultRow };
+export type LeaseOutcome = { kind: 'taken' } | { kind: 'busy'; owner: string } | { kind: 'done'; row: ResultRow } | { kind: 'refused' };
 
 /** What a run set out to do: `items` = utterances × backends × conditions; `groups[key][group]` = utterances. */
 export interface RunExpected {
