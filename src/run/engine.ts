@@ -799,8 +799,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
   const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
   // Units (manifest position × condition) started; a stopped run counts the others as not done, so its summary
-  // says how much is left, not only how much was reached.
-  const started = new Set<string>();
+  // says how much is left, not only how much was reached. Units start in manifest order, conditions in order,
+  // so the started ones are those up to the last one started (kept as its position, not one entry per unit).
+  const lastStarted = { seq: -1, cond: -1 };
+  const wasStarted = (s: number, c: number): boolean => s < lastStarted.seq || (s === lastStarted.seq && c <= lastStarted.cond);
   const countNotStarted = async (): Promise<void> => {
     let n = 0;
     try {
@@ -809,9 +811,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           if (opts.limit !== undefined && n >= opts.limit) break outer;
           const s = n++;
           if (opts.filter && !opts.filter(entry)) continue;
-          for (const cond of conditions) {
-            if (!started.has(`${s}\u0000${cond.name}`)) notDone(cond);
-          }
+          conditions.forEach((cond, c) => {
+            if (!wasStarted(s, c)) notDone(cond);
+          });
         }
       }
     } catch {
@@ -837,7 +839,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
-          started.add(`${s}\u0000${cond.name}`);
+          lastStarted.seq = s;
+          lastStarted.cond = conditions.indexOf(cond);
           const p: Promise<void> = unit(entry, s, cond)
             .catch((e) => {
               fatal ??= e;

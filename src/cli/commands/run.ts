@@ -18,7 +18,8 @@ import { BadInputLog } from '../../manifest/bad-input.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
-import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { LabelKeyTally } from '../../analysis/label-keys.ts';
+import type { ExportedUtterance } from '../../score/types.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
@@ -194,8 +195,16 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     if (summary.status === 'budget') err(`asrfair: stopped at the cost budget; the export covers what was done. Raise --max-cost and rerun to continue.`);
     const dir = resolve(flags.out ?? suite.out ?? join('reports', suite.name, summary.runId));
     const tally = new GroupWerTally(suite.groupBy[0] ?? 'accent');
+    // Label keys of each utterance once (its rows, one per backend × condition, come one after another).
+    const keys = new LabelKeyTally();
+    let lastId: string | undefined;
+    const onRow = (r: ExportedUtterance): void => {
+      tally.add(r);
+      if (r.id !== lastId) keys.add(r.labels);
+      lastId = r.id;
+    };
     // The run's own export is written even when the budget stopped it; run.json then says "incomplete".
-    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r), allowIncomplete: true });
+    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow, allowIncomplete: true });
     if (exp.incomplete) err(`asrfair: the export is incomplete: ${exp.incomplete.items} of ${exp.incomplete.expected} items (${exp.incomplete.status}); its cards say so`);
     store.endRun(summary.runId, summary.status, dir);
     badInput.finish(join(dir, 'results.jsonl'));
@@ -206,11 +215,11 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
     const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
     if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
-    const exported = loadRunForReport(dir);
-    const hint = groupKeyWarning(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
+    const hint = keys.warning(suite.groupBy[0] ?? 'accent', 'groupBy:');
     if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
     if (th) {
-      summary.gate = evaluateGate(exported, th, {}, VERSION);
+      // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
+      summary.gate = evaluateGate(loadRunForReport(dir), th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
       for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
     }
