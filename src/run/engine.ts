@@ -570,8 +570,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
         noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
-        const row = store.queueResult(result, leased ? owner : undefined);
-        leased = false; // released with the result, in its group commit
+        // Committed at once, not in a group commit: the queue's coordinator removes the job from Redis right after
+        // this promise settles, so the store must hold the result by then (a crash in between loses nothing).
+        const row = store.putResult(result, leased ? owner : undefined);
+        leased = false;
         return { row, called: true };
       }
       let latencyMs = 0;

@@ -8,15 +8,13 @@ import { RunStore } from '../../run/store.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
-import { runGlassSection } from '../../report/glass-section.ts';
 import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
 import { VERSION } from '../version.ts';
-import { setupScaleOut } from '../../scaleout/queue-run.ts';
+import type { ScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { InputError } from '../../manifest/errors.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
-import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
 import { LabelKeyTally } from '../../analysis/label-keys.ts';
 import type { ExportedUtterance } from '../../score/types.ts';
@@ -135,6 +133,12 @@ export interface RunCommandResult extends RunSummary {
   gate?: CheckResult;
 }
 
+/**
+ * A run on this machine, whole: no scale-out code is loaded (the queue's BullMQ client alone took a large share of
+ * every run's start-up).
+ */
+const LOCAL_RUN: ScaleOut = { storePath: (p) => p, runOptions: () => ({}), summaryLines: () => [], close: async () => undefined };
+
 export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunCommandResult> {
   const suite = loadSuite(suitePath);
   // A GLM that cannot be read or parsed stops the run before anything is sent (file:line).
@@ -147,7 +151,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   }
   const out = flags.say ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = (s: string) => process.stderr.write(s + '\n');
-  const scale = await setupScaleOut(suite, flags, err);
+  const scale = flags.shard !== undefined || flags.queue !== undefined ? await (await import('../../scaleout/queue-run.ts')).setupScaleOut(suite, flags, err) : LOCAL_RUN;
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
@@ -213,19 +217,22 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
-    const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
-    if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
+    // The gate's and the glass box's code (statistics, decoders) is loaded only for suites that have them.
+    const gate = suite.gate ? await import('../../report/gate.ts') : undefined;
+    const th = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
     const hint = keys.warning(suite.groupBy[0] ?? 'accent', 'groupBy:');
     if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
-    if (th) {
+    if (th && gate) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
-      summary.gate = evaluateGate(loadRunForReport(dir), th, {}, VERSION);
+      summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
-      for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
+      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
     }
     for (const line of scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
       out('glass-box analysis: phone-loop decoding, forced alignment and confusable sounds per group…');
+      const { runGlassSection } = await import('../../report/glass-section.ts');
       const files = await runGlassSection(store, summary.runId, suite, dir, {
         cacheDir: suite.audioCacheDir ?? join(dirname(resolve(flags.store)), 'audio'),
         log: err,
