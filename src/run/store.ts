@@ -260,6 +260,8 @@ WHERE results.status <> 'ok'`;
 
 /** How long a queued write waits for the next group commit at most, in ms (see RunStore.queueResult). */
 export const GROUP_COMMIT_MS = 50;
+/** How long the secret values read from the environment are reused for scrubbing queued writes, in ms. */
+const SECRETS_FRESH_MS = 1000;
 /** Queued writes that trigger a group commit at once. */
 export const GROUP_COMMIT_MAX = 256;
 
@@ -303,6 +305,7 @@ export class RunStore {
   /** A group commit that failed from the timer: thrown by the next write or flush (nothing of it was committed). */
   private commitError: unknown;
   private batchSecrets: readonly string[] | undefined;
+  private secretsReadAt = 0;
   private leaseRequests: Required<LeaseRequest>[] = [];
 
   /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
@@ -421,9 +424,17 @@ export class RunStore {
     this.enqueue({ run: () => this.stmts.putItem.run(params), fail: onError });
   }
 
-  /** Secret values for the writes of one batch (read from the environment once per batch, not per row). */
+  /**
+   * Secret values to scrub from queued writes: read from the environment (slow: every variable) at most once per
+   * SECRETS_FRESH_MS, not once per row.
+   */
   private queueSecrets(): readonly string[] {
-    return (this.batchSecrets ??= secretValues());
+    const now = performance.now();
+    if (!this.batchSecrets || now - this.secretsReadAt > SECRETS_FRESH_MS) {
+      this.batchSecrets = secretValues();
+      this.secretsReadAt = now;
+    }
+    return this.batchSecrets;
   }
 
   /**
@@ -471,7 +482,6 @@ export class RunStore {
     const writes = this.queued;
     this.queued = [];
     this.queuedResults.clear();
-    this.batchSecrets = undefined;
     clearTimeout(this.commitTimer);
     this.commitTimer = undefined;
     for (const w of writes) {
