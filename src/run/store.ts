@@ -493,15 +493,26 @@ export class RunStore {
     }
   }
 
-  /** An IMMEDIATE transaction that commits the queued writes first. */
+  /**
+   * An IMMEDIATE transaction that commits the queued writes first. When it fails after taking them, they are
+   * lost: the error is also kept for the next write or flush to throw, so that a caller that shrugs off its own
+   * failure (a heartbeat) does not hide lost results.
+   */
   private tx<T>(fn: () => T): T {
     this.throwCommitError();
-    return this.db
-      .transaction((): T => {
-        this.applyQueued();
-        return fn();
-      })
-      .immediate();
+    let took = false;
+    try {
+      return this.db
+        .transaction((): T => {
+          took = this.queued.length > 0;
+          this.applyQueued();
+          return fn();
+        })
+        .immediate();
+    } catch (e) {
+      if (took) this.commitError ??= e;
+      throw e;
+    }
   }
 
   /**

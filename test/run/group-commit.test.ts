@@ -157,6 +157,29 @@ describe('group commit of the run store', () => {
     expect(run.utterances.every((u) => u.status === 'ok' && u.words.hits === u.words.ref)).toBe(true);
   });
 
+  it('a batch lost in a transaction whose caller shrugs off errors (the heartbeat) fails the next write, not silently', () => {
+    const d = dir('asrfair-gc-lost-');
+    const store = new RunStore(join(d, 'store.sqlite'));
+    try {
+      const run = { runId: 'r', suiteName: 's', suitePath: 'p', suite: {}, corpusHash: 'h', toolVersion: 'v', normaliser: 'basic', normaliserVersion: '1', seed: 1, startedAt: 'now', outDir: null, meta: { backends: [], conditions: [] } };
+      store.startRun(run, { owner: 'me' });
+      const item = { runId: 'r', seq: 0, uttId: 'u0', backendName: 'b', backendKey: 'b:1', conditionName: 'clean', conditionKey: 'clean', audioSha256: 'a', error: null, utt: { id: 'u0', text: 'x', labels: {} } };
+      store.putItem(item);
+      const result = { backendKey: 'b:1', conditionKey: 'clean', audioSha256: 'a', status: 'ok' as const, hypothesis: 'x', words: null, phones: null, raw: null, latencyMs: 1, costUsd: 0, durationSec: 1, error: null, retryable: false, attempts: 1 };
+      store.queueResult(result);
+      store.queueItem(item); // the same key again, with no handler: the whole batch fails
+      try {
+        store.heartbeat('me', 'r', 1000);
+      } catch {
+        // as the engine's heartbeat does: the next beat tries again
+      }
+      expect(() => store.queueResult({ ...result, audioSha256: 'b' })).toThrow(/UNIQUE constraint failed: run_items/);
+      expect(store.getResult(result)).toBeUndefined();
+    } finally {
+      store.close();
+    }
+  });
+
   it('the same utterance id in two manifests of one run is one error naming the second file:line, found at the batch commit', async () => {
     const d = dir('asrfair-gc-dup-');
     writeCorpus(d, corpus(3));
