@@ -25,21 +25,45 @@ function distinct<T extends Labelled>(utts: readonly T[]): readonly T[] {
   return utts.filter((u) => u.id === undefined || (!seen.has(u.id) && (seen.add(u.id), true)));
 }
 
-/** Declared label keys, most declared first (ties by name); utterances with the same `id` count once. */
-export function labelKeyCounts(rows: readonly Labelled[]): LabelKeyCount[] {
-  const counts = new Map<string, { declared: number; values: Set<string> }>();
-  for (const u of distinct(rows)) {
-    for (const [k, v] of Object.entries(u.labels ?? {})) {
+/**
+ * Label keys counted one utterance at a time (what `labelKeyCounts` and `groupKeyWarning` count), holding one set
+ * of values per key and never the utterances: for a caller that streams them (the run command's export).
+ */
+export class LabelKeyTally {
+  private readonly byKey = new Map<string, { declared: number; values: Set<string> }>();
+  /** Utterances added. */
+  n = 0;
+
+  /** Adds one utterance's labels (the caller adds each utterance once). */
+  add(labels: Record<string, string> | undefined): void {
+    this.n++;
+    for (const [k, v] of Object.entries(labels ?? {})) {
       if (typeof v !== 'string' || v.trim() === '' || v === UNDECLARED) continue;
-      let c = counts.get(k);
-      if (!c) counts.set(k, (c = { declared: 0, values: new Set() }));
+      let c = this.byKey.get(k);
+      if (!c) this.byKey.set(k, (c = { declared: 0, values: new Set() }));
       c.declared++;
       c.values.add(v);
     }
   }
-  return [...counts]
-    .map(([key, c]) => ({ key, declared: c.declared, groups: c.values.size }))
-    .sort((a, b) => b.declared - a.declared || a.key.localeCompare(b.key));
+
+  /** Declared label keys, most declared first (ties by name). */
+  counts(): LabelKeyCount[] {
+    return [...this.byKey]
+      .map(([key, c]) => ({ key, declared: c.declared, groups: c.values.size }))
+      .sort((a, b) => b.declared - a.declared || a.key.localeCompare(b.key));
+  }
+
+  /** `groupKeyWarning` of the utterances added. */
+  warning(key: string, flag = '--group-by'): string | undefined {
+    return warningOf(this.counts(), this.n, key, flag);
+  }
+}
+
+/** Declared label keys, most declared first (ties by name); utterances with the same `id` count once. */
+export function labelKeyCounts(rows: readonly Labelled[]): LabelKeyCount[] {
+  const t = new LabelKeyTally();
+  for (const u of distinct(rows)) t.add(u.labels);
+  return t.counts();
 }
 
 /**
@@ -61,11 +85,14 @@ export function suggestGroupKey(counts: readonly LabelKeyCount[]): string | unde
  * the same `id` (one per backend × condition in a run export) count as one utterance.
  */
 export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '--group-by'): string | undefined {
-  const utts = distinct(rows);
-  if (utts.length === 0) return undefined;
-  const counts = labelKeyCounts(utts);
+  const t = new LabelKeyTally();
+  for (const u of distinct(rows)) t.add(u.labels);
+  return t.warning(key, flag);
+}
+
+function warningOf(counts: LabelKeyCount[], n: number, key: string, flag: string): string | undefined {
+  if (n === 0) return undefined;
   const mine = counts.find((c) => c.key === key);
-  const n = utts.length;
   const declared = mine?.declared ?? 0;
   if (declared * 2 >= n) return undefined;
   const listed = counts.slice(0, 8).map((c) => `${c.key} (${c.declared} utterances, ${c.groups} group${c.groups === 1 ? '' : 's'})`);

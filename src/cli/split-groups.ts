@@ -14,6 +14,14 @@ export async function splitGroupWarnings(
 ): Promise<string[]> {
   const spellings = new GroupSpellings([...new Set(keys)]);
   for (const r of rows) spellings.add(r.id, r.labels);
+  return splitWarningsOf(spellings, locate);
+}
+
+/** The same warning lines from spellings already collected (e.g. while a run export streams). */
+export async function splitWarningsOf(
+  spellings: GroupSpellings,
+  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+): Promise<string[]> {
   const splits = spellings.splits();
   if (!splits.length) return [];
   const where = await locate(new Set(splits.flatMap((s) => s.spellings.map((g) => g.firstId))));

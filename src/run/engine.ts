@@ -522,12 +522,27 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let leased = false;
     try {
       if (softStop.aborted || h.stopped) return undefined;
-      const lease = store.acquireLease(key, owner, LEASE_MS, shouldReuse);
-      if (lease.kind === 'done') return { row: lease.row, called: false };
-      if (lease.kind === 'busy') return 'busy';
-      leased = true;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
-      if (!budget.reserve(estimate)) {
+      let reserved: boolean;
+      if (b.backend.keyByUtteranceId) {
+        // Answers read from a file (hypotheses) cost nothing to read twice: no lease, only the store's own check.
+        const existing = store.getResult(key);
+        if (existing && shouldReuse(existing)) return { row: existing, called: false };
+        reserved = budget.reserve(estimate);
+      } else {
+        // The budget is reserved in the lease's transaction, only when the lease is taken.
+        const lease = await store.requestLease(key, owner, LEASE_MS, shouldReuse, () => budget.reserve(estimate));
+        if (lease.kind === 'done') return { row: lease.row, called: false };
+        if (lease.kind === 'busy') return 'busy';
+        reserved = lease.kind === 'taken';
+        leased = reserved;
+        if (reserved && softStop.aborted) {
+          // Stopped while the lease was taken: no new call.
+          budget.cancel(estimate);
+          return undefined;
+        }
+      }
+      if (!reserved) {
         if (!budgetHit) {
           budgetHit = true;
           progress.log(`budget: stopping before a call that would exceed ${budget.maxUsd} USD (spent ${budget.spentUsd.toFixed(4)} USD)`);
@@ -555,7 +570,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
         noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
-        return { row: store.putResult(result, owner), called: true };
+        // Committed at once, not in a group commit: the queue's coordinator removes the job from Redis right after
+        // this promise settles, so the store must hold the result by then (a crash in between loses nothing).
+        const row = store.putResult(result, leased ? owner : undefined);
+        leased = false;
+        return { row, called: true };
       }
       let latencyMs = 0;
       let outcome;
@@ -604,7 +623,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         outcome.error instanceof BackendError ? outcome.error.status : undefined,
         outcome.ok ? '' : ((outcome.error as Error)?.message ?? String(outcome.error)),
       );
-      const row = store.putResult({
+      const row = store.queueResult({
         ...key,
         status: outcome.ok ? 'ok' : 'failed',
         hypothesis: t?.text ?? null,
@@ -617,7 +636,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
-      }, owner);
+      }, leased ? owner : undefined);
+      leased = false; // released with the result, in its group commit
       return { row, called: true };
     } finally {
       if (leased) store.releaseLease(key, owner);
@@ -634,14 +654,21 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
   };
 
-  /** Commits a run item; the same utterance id twice in one run (e.g. in two manifests) is an input error. */
+  /** The first error that stops the run (rethrown once every unit in flight has settled). */
+  let fatal: unknown;
+  /**
+   * Queues a run item for the store's group commit; the same utterance id twice in one run (e.g. in two manifests)
+   * is an input error, found when the batch commits, that stops the run.
+   */
   const recordItem = (entry: ManifestEntry, item: RunItem): void => {
-    try {
-      store.putItem(item);
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw e;
-      throw new InputError(entry.source.file, entry.source.line, `duplicate utterance id "${entry.id}": another manifest line of this run has it already`);
-    }
+    const { file, line } = entry.source;
+    const id = entry.id;
+    store.queueItem(item, (e) => {
+      if ((e as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+      fatal ??= new InputError(file, line, `duplicate utterance id "${id}": another manifest line of this run has it already`);
+      internalStop.abort();
+      return true;
+    });
   };
 
   const unit = async (entry: ManifestEntry, seq: number, cond: ResolvedCondition): Promise<void> => {
@@ -770,13 +797,14 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   let seq = 0;
   let taken = 0;
   let textOnly = 0;
-  let fatal: unknown;
   // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
   const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
   const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
   // Units (manifest position × condition) started; a stopped run counts the others as not done, so its summary
-  // says how much is left, not only how much was reached.
-  const started = new Set<string>();
+  // says how much is left, not only how much was reached. Units start in manifest order, conditions in order,
+  // so the started ones are those up to the last one started (kept as its position, not one entry per unit).
+  const lastStarted = { seq: -1, cond: -1 };
+  const wasStarted = (s: number, c: number): boolean => s < lastStarted.seq || (s === lastStarted.seq && c <= lastStarted.cond);
   const countNotStarted = async (): Promise<void> => {
     let n = 0;
     try {
@@ -785,9 +813,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           if (opts.limit !== undefined && n >= opts.limit) break outer;
           const s = n++;
           if (opts.filter && !opts.filter(entry)) continue;
-          for (const cond of conditions) {
-            if (!started.has(`${s}\u0000${cond.name}`)) notDone(cond);
-          }
+          conditions.forEach((cond, c) => {
+            if (!wasStarted(s, c)) notDone(cond);
+          });
         }
       }
     } catch {
@@ -813,7 +841,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
-          started.add(`${s}\u0000${cond.name}`);
+          lastStarted.seq = s;
+          lastStarted.cond = conditions.indexOf(cond);
           const p: Promise<void> = unit(entry, s, cond)
             .catch((e) => {
               fatal ??= e;
@@ -831,6 +860,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     await Promise.all([...active]);
     clearInterval(beat);
     progress.stop();
+    try {
+      // Commits the last group of results and items (a duplicate id among them sets `fatal`).
+      if (!opts.dryRun) store.flush();
+    } catch (e) {
+      fatal ??= e;
+    }
   }
   if (!fatal && softStop.aborted && !opts.dryRun) await countNotStarted();
   if (fatal) {

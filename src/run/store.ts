@@ -248,11 +248,6 @@ function toItem(r: RunItemDbRow): RunItem {
 }
 
 /**
- * The workspace's SQLite run store. Every write is its own (implicit) transaction, so a crash or
- * `kill -9` loses nothing that was written; WAL with synchronous=NORMAL keeps that durable across
- * process crashes (only an OS crash can lose the last transactions, never corrupt the file).
- */
-/**
  * The upsert tail of every write into `results` (a run's own results, a merge of shard stores): a key already
  * holding an ok result is never replaced; a failure is replaced by a newer attempt.
  */
@@ -263,9 +258,55 @@ export const RESULT_UPSERT_KEEPING_OK = `ON CONFLICT (backend_key, condition_key
   retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
 WHERE results.status <> 'ok'`;
 
+/** How long a queued write waits for the next group commit at most, in ms (see RunStore.queueResult). */
+export const GROUP_COMMIT_MS = 50;
+/** How long the secret values read from the environment are reused for scrubbing queued writes, in ms. */
+const SECRETS_FRESH_MS = 1000;
+/** Queued writes that trigger a group commit at once. */
+export const GROUP_COMMIT_MAX = 256;
+
+/** A lease asked for with `requestLease`, decided with the others of its batch. */
+interface LeaseRequest {
+  key: ResultKey;
+  owner: string;
+  ttlMs: number;
+  reusable: (r: ResultRow) => boolean;
+  reserve?: () => boolean;
+  resolve?: (o: LeaseOutcome) => void;
+  reject?: (e: unknown) => void;
+}
+
+/** One queued write of a group commit; `fail` handles its own error (e.g. a constraint) without failing the batch. */
+interface QueuedWrite {
+  run(): void;
+  fail?: (e: unknown) => boolean;
+}
+
+/**
+ * The workspace's SQLite run store, WAL with synchronous=NORMAL (durable across process crashes; only an
+ * OS crash can lose the last transactions, never corrupt the file).
+ *
+ * Writes of a run's hot path (results, run items, budget settlements: `queueResult`, `queueItem`,
+ * `settleBudget`) are a **group commit**: queued and committed together in one transaction at most
+ * GROUP_COMMIT_MS after the first of them, when GROUP_COMMIT_MAX are queued, or with the next transaction
+ * the store makes anyway (a lease, a budget reservation, a heartbeat, the run's end, `flush`, `close`).
+ * A `kill -9` loses at most the queued writes (one batch: results of the last ≤ GROUP_COMMIT_MS); their
+ * calls' leases die with the process and their keys have no result, so a rerun makes exactly those calls
+ * again. Every other write, and every read of the store's own data, sees the queue committed first
+ * (`getResult` also answers from the queue).
+ */
 export class RunStore {
   readonly db: Database.Database;
   private readonly stmts;
+  private queued: QueuedWrite[] = [];
+  /** Results in the queue by key, so that the store reads its own writes before they are committed. */
+  private readonly queuedResults = new Map<string, ResultRow>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  /** A group commit that failed from the timer: thrown by the next write or flush (nothing of it was committed). */
+  private commitError: unknown;
+  private batchSecrets: readonly string[] | undefined;
+  private secretsReadAt = 0;
+  private leaseRequests: Required<LeaseRequest>[] = [];
 
   /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
   constructor(readonly path: string) {
@@ -343,9 +384,135 @@ export class RunStore {
     };
   }
 
+  /** The result stored (or queued for the next group commit) under `key`. */
   getResult(key: ResultKey): ResultRow | undefined {
+    const q = this.queuedResults.size ? this.queuedResults.get(resultKeyString(key)) : undefined;
+    if (q) return q;
     const r = this.stmts.getResult.get(key.backendKey, key.conditionKey, key.audioSha256);
     return r ? toResult(r) : undefined;
+  }
+
+  /**
+   * Queues one result for the next group commit (see the class comment), with `owner`'s lease on its key released
+   * in the same transaction, and returns the row as queued. A stored ok result is never replaced when the batch
+   * commits (RESULT_UPSERT_KEEPING_OK). Throws a previous group commit's error (then nothing is queued).
+   */
+  queueResult(r: NewResult, owner?: string): ResultRow {
+    this.throwCommitError();
+    const { row, params } = this.resultRow(r, this.queueSecrets());
+    const k = resultKeyString(r);
+    const queued = this.queuedResults.get(k);
+    // An ok result already queued under the key stays, as a stored one would.
+    if (!(queued?.status === 'ok')) this.queuedResults.set(k, row);
+    this.enqueue({
+      run: () => {
+        this.stmts.putResult.run(params);
+        if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
+      },
+    });
+    return queued?.status === 'ok' ? queued : row;
+  }
+
+  /**
+   * Queues a run item for the next group commit. `onError` gets an error of this item alone (a duplicate key:
+   * SQLITE_CONSTRAINT_PRIMARYKEY) and returns true when it handled it; the rest of the batch commits. Any other
+   * error fails the whole batch (nothing of it committed) and is thrown by the commit.
+   */
+  queueItem(item: RunItem, onError?: (e: unknown) => boolean): void {
+    this.throwCommitError();
+    const params = this.itemParams(item, this.queueSecrets());
+    this.enqueue({ run: () => this.stmts.putItem.run(params), fail: onError });
+  }
+
+  /**
+   * Secret values to scrub from queued writes: read from the environment (slow: every variable) at most once per
+   * SECRETS_FRESH_MS, not once per row.
+   */
+  private queueSecrets(): readonly string[] {
+    const now = performance.now();
+    if (!this.batchSecrets || now - this.secretsReadAt > SECRETS_FRESH_MS) {
+      this.batchSecrets = secretValues();
+      this.secretsReadAt = now;
+    }
+    return this.batchSecrets;
+  }
+
+  /**
+   * Commits every queued write in one IMMEDIATE transaction (a no-op when none is queued). Throws the commit's
+   * error (and a previous timer commit's); then none of those writes is stored.
+   */
+  flush(): void {
+    this.throwCommitError();
+    if (!this.queued.length) return;
+    this.db.transaction(() => this.applyQueued()).immediate();
+  }
+
+  private enqueue(w: QueuedWrite): void {
+    this.queued.push(w);
+    if (this.queued.length >= GROUP_COMMIT_MAX) {
+      this.flush();
+      return;
+    }
+    if (!this.commitTimer) {
+      this.commitTimer = setTimeout(() => {
+        this.commitTimer = undefined;
+        try {
+          this.flush();
+        } catch (e) {
+          this.commitError ??= e;
+        }
+      }, GROUP_COMMIT_MS);
+      this.commitTimer.unref();
+    }
+  }
+
+  private throwCommitError(): void {
+    if (this.commitError === undefined) return;
+    const e = this.commitError;
+    this.commitError = undefined;
+    throw e;
+  }
+
+  /**
+   * Runs the queued writes inside the caller's transaction. The queue is emptied first: when the transaction
+   * fails, its writes are lost with it (as a crash would lose them), never committed twice.
+   */
+  private applyQueued(): void {
+    if (!this.queued.length) return;
+    const writes = this.queued;
+    this.queued = [];
+    this.queuedResults.clear();
+    clearTimeout(this.commitTimer);
+    this.commitTimer = undefined;
+    for (const w of writes) {
+      try {
+        w.run();
+      } catch (e) {
+        if (!w.fail?.(e)) throw e;
+      }
+    }
+  }
+
+  /**
+   * An IMMEDIATE transaction that commits the queued writes first. When it fails after taking them, they are
+   * lost: the error is also kept for the next write or flush to throw, so that a caller that shrugs off its own
+   * failure (a heartbeat) does not hide lost results.
+   */
+  private tx<T>(fn: () => T): T {
+    this.throwCommitError();
+    let took = false;
+    try {
+      return this.db
+        .transaction((): T => {
+          took = this.queued.length > 0;
+          this.applyQueued();
+          return fn();
+        })
+        .immediate();
+    } catch (e) {
+      if (took) this.commitError ??= e;
+      throw e;
+    }
   }
 
   /**
@@ -355,35 +522,45 @@ export class RunStore {
    * With `owner`, that owner's lease on the key is released in the same transaction.
    */
   putResult(r: NewResult, owner?: string): ResultRow {
-    const put = this.db.transaction((): ResultRow => {
-      this.putResultRow(r);
+    const { params } = this.resultRow(r, secretValues());
+    return this.tx((): ResultRow => {
+      this.stmts.putResult.run(params);
       if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
       return this.getResult(r)!;
     });
-    return put.immediate();
   }
 
-  private putResultRow(r: NewResult): void {
-    const secrets = secretValues();
-    const row: ResultRow = { ...r, createdAt: new Date().toISOString() };
-    this.stmts.putResult.run({
-      backendKey: r.backendKey,
-      conditionKey: r.conditionKey,
-      audioSha256: r.audioSha256,
-      status: r.status,
-      // A server or command may echo a credential into its transcript: scrub it before it is stored.
+  /**
+   * A result as the store keeps it (credentials a server or command echoed into transcript, words, raw or error
+   * scrubbed) and the statement parameters that store it.
+   */
+  private resultRow(r: NewResult, secrets: readonly string[]): { row: ResultRow; params: Record<string, unknown> } {
+    const row: ResultRow = {
+      ...r,
       hypothesis: r.hypothesis === null ? null : scrubString(r.hypothesis, secrets),
-      words: r.words ? JSON.stringify(stripSecrets(r.words, secrets)) : null,
-      phones: r.phones ? JSON.stringify(r.phones) : null,
-      raw: r.raw === undefined || r.raw === null ? null : JSON.stringify(stripSecrets(r.raw, secrets)),
-      latencyMs: r.latencyMs,
-      costUsd: r.costUsd,
-      durationSec: r.durationSec,
+      words: r.words ? (stripSecrets(r.words, secrets) as WordTiming[]) : null,
+      raw: r.raw === undefined || r.raw === null ? null : stripSecrets(r.raw, secrets),
       error: r.error === null ? null : scrubString(r.error, secrets),
-      retryable: r.retryable ? 1 : 0,
-      attempts: r.attempts,
+      createdAt: new Date().toISOString(),
+    };
+    const params = {
+      backendKey: row.backendKey,
+      conditionKey: row.conditionKey,
+      audioSha256: row.audioSha256,
+      status: row.status,
+      hypothesis: row.hypothesis,
+      words: row.words ? JSON.stringify(row.words) : null,
+      phones: row.phones ? JSON.stringify(row.phones) : null,
+      raw: row.raw === null ? null : JSON.stringify(row.raw),
+      latencyMs: row.latencyMs,
+      costUsd: row.costUsd,
+      durationSec: row.durationSec,
+      error: row.error,
+      retryable: row.retryable ? 1 : 0,
+      attempts: row.attempts,
       createdAt: row.createdAt,
-    });
+    };
+    return { row, params };
   }
 
   /**
@@ -393,16 +570,46 @@ export class RunStore {
    * longer exists; dead leases are taken over. `ttlMs`: how long the lease lives without renewal.
    */
   acquireLease(key: ResultKey, owner: string, ttlMs: number, reusable: (r: ResultRow) => boolean): LeaseOutcome {
-    const take = this.db.transaction((): LeaseOutcome => {
-      const existing = this.getResult(key);
-      if (existing && reusable(existing)) return { kind: 'done', row: existing };
-      const now = Date.now();
-      const lease = this.stmts.getLease.get(key.backendKey, key.conditionKey, key.audioSha256);
-      if (lease && lease.owner !== owner && lease.expires_ms > now && ownerAlive(lease.owner)) return { kind: 'busy', owner: lease.owner };
-      this.stmts.putLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner, now + ttlMs);
-      return { kind: 'taken' };
+    return this.tx(() => this.takeLease({ key, owner, ttlMs, reusable }));
+  }
+
+  /**
+   * `acquireLease`, batched: the requests made in one turn of the event loop are decided in one IMMEDIATE
+   * transaction (with the queued writes), each exactly as `acquireLease` decides it. `reserve` (e.g. the run's
+   * budget reservation, which may write to this store in the same transaction) runs only where the lease would
+   * be taken; when it returns false no lease is taken (→ `refused`). Rejects every request of the batch with
+   * the store's error when that transaction fails (then no lease of it was taken).
+   */
+  requestLease(key: ResultKey, owner: string, ttlMs: number, reusable: (r: ResultRow) => boolean, reserve?: () => boolean): Promise<LeaseOutcome> {
+    return new Promise((resolve, reject) => {
+      this.leaseRequests.push({ key, owner, ttlMs, reusable, reserve: reserve ?? (() => true), resolve, reject });
+      if (this.leaseRequests.length === 1) setImmediate(() => this.takeRequestedLeases());
     });
-    return take.immediate();
+  }
+
+  private takeRequestedLeases(): void {
+    const reqs = this.leaseRequests;
+    this.leaseRequests = [];
+    let outcomes: LeaseOutcome[];
+    try {
+      outcomes = this.tx(() => reqs.map((r) => this.takeLease(r)));
+    } catch (e) {
+      for (const r of reqs) r.reject(e);
+      return;
+    }
+    reqs.forEach((r, i) => r.resolve(outcomes[i]!));
+  }
+
+  private takeLease(r: LeaseRequest): LeaseOutcome {
+    const { key, owner } = r;
+    const existing = this.getResult(key);
+    if (existing && r.reusable(existing)) return { kind: 'done', row: existing };
+    const now = Date.now();
+    const lease = this.stmts.getLease.get(key.backendKey, key.conditionKey, key.audioSha256);
+    if (lease && lease.owner !== owner && lease.expires_ms > now && ownerAlive(lease.owner)) return { kind: 'busy', owner: lease.owner };
+    if (r.reserve && !r.reserve()) return { kind: 'refused' };
+    this.stmts.putLease.run(key.backendKey, key.conditionKey, key.audioSha256, owner, now + r.ttlMs);
+    return { kind: 'taken' };
   }
 
   /** Gives a lease back without a result (the call did not happen or was abandoned). */
@@ -413,10 +620,10 @@ export class RunStore {
   /** Extends every lease of `owner` and its run's heartbeat by `ttlMs` from now. */
   heartbeat(owner: string, runId: string, ttlMs: number): void {
     const now = Date.now();
-    this.db.transaction(() => {
+    this.tx(() => {
       this.stmts.renewLeases.run(now + ttlMs, owner);
       this.stmts.liveBeat.run(now, runId);
-    }).immediate();
+    });
   }
 
   /**
@@ -426,7 +633,7 @@ export class RunStore {
    * transaction, so two processes cannot both take the last dollar. False (nothing reserved) otherwise.
    */
   reserveBudget(runId: string, maxUsd: number, estimateUsd: number, liveMs: number): boolean {
-    const tx = this.db.transaction((): boolean => {
+    return this.tx((): boolean => {
       const me = this.stmts.liveGet.get(runId);
       if (!me) return true;
       const now = Date.now();
@@ -440,16 +647,21 @@ export class RunStore {
       this.stmts.liveReserve.run(estimateUsd, 0, runId);
       return true;
     });
-    return tx.immediate();
   }
 
-  /** Releases a reservation and books `spentUsd` (0 for a call that did not happen). */
+  /**
+   * Releases a reservation and books `spentUsd` (0 for a call that did not happen), in the next group commit
+   * (with the call's result: a `kill -9` loses both or neither). Nothing to book (both 0) writes nothing.
+   */
   settleBudget(runId: string, estimateUsd: number, spentUsd: number): void {
-    this.stmts.liveReserve.run(-estimateUsd, spentUsd, runId);
+    if (estimateUsd === 0 && spentUsd === 0) return;
+    this.throwCommitError();
+    this.enqueue({ run: () => this.stmts.liveReserve.run(-estimateUsd, spentUsd, runId) });
   }
 
   /** What the run expects to contain (items, and utterances per group), recorded at its start. */
   expectedOf(runId: string): RunExpected | undefined {
+    this.flush();
     const r = this.stmts.liveGet.get(runId);
     return r?.expected_json ? (JSON.parse(r.expected_json) as RunExpected) : undefined;
   }
@@ -461,7 +673,7 @@ export class RunStore {
   markDeadRunsInterrupted(liveMs: number): string[] {
     const now = Date.now();
     const dead: string[] = [];
-    this.db.transaction(() => {
+    this.tx(() => {
       for (const r of this.stmts.runningRuns.all()) {
         if (r.owner === null || r.heartbeat_ms === null) continue;
         if (r.heartbeat_ms + liveMs > now && ownerAlive(r.owner)) continue;
@@ -469,7 +681,7 @@ export class RunStore {
         this.stmts.liveEnd.run(now, r.run_id);
         dead.push(r.run_id);
       }
-    }).immediate();
+    });
     return dead;
   }
 
@@ -483,8 +695,14 @@ export class RunStore {
     this.stmts.putQc.run(audioSha256, JSON.stringify(qc));
   }
 
+  /** Commits one run item at once (queued writes first); see `queueItem` for the hot path. */
   putItem(item: RunItem): void {
-    this.stmts.putItem.run({
+    if (this.queued.length) this.flush();
+    this.stmts.putItem.run(this.itemParams(item, secretValues()));
+  }
+
+  private itemParams(item: RunItem, secrets: readonly string[]): Record<string, unknown> {
+    return {
       runId: item.runId,
       seq: item.seq,
       uttId: item.uttId,
@@ -493,44 +711,48 @@ export class RunStore {
       conditionName: item.conditionName,
       conditionKey: item.conditionKey,
       audioSha256: item.audioSha256,
-      error: item.error === null ? null : scrubString(item.error),
+      error: item.error === null ? null : scrubString(item.error, secrets),
       utt: JSON.stringify(item.utt),
-    });
+    };
   }
 
   /** Records a run as running; with `live`, also its owner (for leases, the shared budget and crash detection). */
   startRun(run: Omit<RunRecord, 'endedAt' | 'status'>, live?: { owner: string; expected?: RunExpected }): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.stmts.putRun.run({ ...run, suite: JSON.stringify(run.suite), meta: JSON.stringify(run.meta), endedAt: null, status: 'running', outDir: run.outDir });
       if (live) {
         const now = Date.now();
         this.stmts.liveStart.run(run.runId, live.owner, now, now, live.expected ? JSON.stringify(live.expected) : null);
       }
-    }).immediate();
+    });
   }
 
   endRun(runId: string, status: string, outDir?: string): void {
-    this.db.transaction(() => {
+    this.tx(() => {
       this.stmts.endRun.run(new Date().toISOString(), status, outDir ?? null, runId);
       this.stmts.liveEnd.run(Date.now(), runId);
-    }).immediate();
+    });
   }
 
   getRun(runId: string): RunRecord | undefined {
+    this.flush();
     const r = this.stmts.getRun.get(runId);
     return r ? toRun(r) : undefined;
   }
 
   listRuns(): RunRecord[] {
+    this.flush();
     return this.stmts.listRuns.all().map(toRun);
   }
 
   countItems(runId: string): number {
+    this.flush();
     return this.stmts.countItems.get(runId)?.n ?? 0;
   }
 
   /** Streams a run's items joined with their results, in manifest order, without loading the run whole. */
   *iterateRun(runId: string): Generator<RunItemResult> {
+    this.flush();
     for (const r of this.stmts.items.iterate(runId)) {
       const item = toItem(r);
       const result =
@@ -545,9 +767,20 @@ export class RunStore {
     return String(this.db.pragma('integrity_check', { simple: true }));
   }
 
+  /** Commits the queued writes, then closes the database (it stays closed even when that commit fails, which throws). */
   close(): void {
-    if (this.db.open) this.db.close();
+    try {
+      if (this.db.open) this.flush();
+    } finally {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+      if (this.db.open) this.db.close();
+    }
   }
+}
+
+function resultKeyString(k: ResultKey): string {
+  return `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
 }
 
 const OPEN_STORES = new Set<string>();
@@ -570,7 +803,7 @@ export function storeErrorText(e: unknown): string {
 }
 
 /** The outcome of asking for a lease on a result key. */
-export type LeaseOutcome = { kind: 'taken' } | { kind: 'busy'; owner: string } | { kind: 'done'; row: ResultRow };
+export type LeaseOutcome = { kind: 'taken' } | { kind: 'busy'; owner: string } | { kind: 'done'; row: ResultRow } | { kind: 'refused' };
 
 /** What a run set out to do: `items` = utterances × backends × conditions; `groups[key][group]` = utterances. */
 export interface RunExpected {

@@ -8,21 +8,21 @@ import { RunStore } from '../../run/store.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
-import { runGlassSection } from '../../report/glass-section.ts';
 import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress.ts';
 import { VERSION } from '../version.ts';
-import { setupScaleOut } from '../../scaleout/queue-run.ts';
+import type { ScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { InputError } from '../../manifest/errors.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
-import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import type { CheckResult } from '../../report/check.ts';
-import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { LabelKeyTally } from '../../analysis/label-keys.ts';
+import type { ExportedUtterance } from '../../score/types.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
-import { manifestLines, splitGroupWarnings } from '../split-groups.ts';
+import { manifestLines, splitWarningsOf } from '../split-groups.ts';
+import { GroupSpellings } from '../../manifest/group-spellings.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -135,6 +135,12 @@ export interface RunCommandResult extends RunSummary {
   gate?: CheckResult;
 }
 
+/**
+ * A run on this machine, whole: no scale-out code is loaded (the queue's BullMQ client alone took a large share of
+ * every run's start-up).
+ */
+const LOCAL_RUN: ScaleOut = { storePath: (p) => p, runOptions: () => ({}), summaryLines: () => [], close: async () => undefined };
+
 export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunCommandResult> {
   const suite = loadSuite(suitePath);
   // A GLM that cannot be read or parsed stops the run before anything is sent (file:line).
@@ -147,7 +153,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   }
   const out = flags.say ?? ((s: string) => process.stdout.write(s + '\n'));
   const err = (s: string) => process.stderr.write(s + '\n');
-  const scale = await setupScaleOut(suite, flags, err);
+  const scale = flags.shard !== undefined || flags.queue !== undefined ? await (await import('../../scaleout/queue-run.ts')).setupScaleOut(suite, flags, err) : LOCAL_RUN;
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
@@ -195,8 +201,21 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     if (summary.status === 'budget') err(`asrfair: stopped at the cost budget; the export covers what was done. Raise --max-cost and rerun to continue.`);
     const dir = resolve(flags.out ?? suite.out ?? join('reports', suite.name, summary.runId));
     const tally = new GroupWerTally(suite.groupBy[0] ?? 'accent');
+    // Label keys of each utterance once (its rows, one per backend × condition, come one after another).
+    const keys = new LabelKeyTally();
+    // Group names split by case or spacing, as the card counts them (after the label map and bins).
+    const spellings = new GroupSpellings([...new Set([...suite.groupBy, ...suite.slices.flat()])]);
+    let lastId: string | undefined;
+    const onRow = (r: ExportedUtterance): void => {
+      tally.add(r);
+      if (r.id !== lastId) {
+        keys.add(r.labels);
+        spellings.add(r.id, r.labels);
+      }
+      lastId = r.id;
+    };
     // The run's own export is written even when the budget stopped it; run.json then says "incomplete".
-    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow: (r) => tally.add(r), allowIncomplete: true });
+    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow, allowIncomplete: true });
     if (exp.incomplete) err(`asrfair: the export is incomplete: ${exp.incomplete.items} of ${exp.incomplete.expected} items (${exp.incomplete.status}); its cards say so`);
     store.endRun(summary.runId, summary.status, dir);
     badInput.finish(join(dir, 'results.jsonl'));
@@ -205,21 +224,24 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
-    const th = flags.gate === false || flags.shard ? undefined : gateThresholds(suite.gate);
-    if (flags.shard && gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
-    const exported = loadRunForReport(dir);
-    const hint = groupKeyWarning(exported.utterances, suite.groupBy[0] ?? 'accent', 'groupBy:');
+    // The gate's and the glass box's code (statistics, decoders) is loaded only for suites that have them.
+    const gate = suite.gate ? await import('../../report/gate.ts') : undefined;
+    const th = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
+    const hint = keys.warning(suite.groupBy[0] ?? 'accent', 'groupBy:');
     if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
-    // Groups as the card counts them (after the label map and bins), located in the manifests only when split.
-    for (const w of await splitGroupWarnings(exported.utterances, [...suite.groupBy, ...suite.slices.flat()], (ids) => manifestLines(suite.manifests, ids))) err(`asrfair: warning: ${escapeControl(w)}`);
-    if (th) {
-      summary.gate = evaluateGate(exported, th, {}, VERSION);
+    // Located in the manifests only when a group is split.
+    for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) err(`asrfair: warning: ${escapeControl(w)}`);
+    if (th && gate) {
+      // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
+      summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
-      for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
+      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
     }
     for (const line of scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
       out('glass-box analysis: phone-loop decoding, forced alignment and confusable sounds per group…');
+      const { runGlassSection } = await import('../../report/glass-section.ts');
       const files = await runGlassSection(store, summary.runId, suite, dir, {
         cacheDir: suite.audioCacheDir ?? join(dirname(resolve(flags.store)), 'audio'),
         log: err,
