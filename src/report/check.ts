@@ -303,7 +303,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     const what = [...byRule].map(([rule, n]) => `${n} ${rule}`).join(', ');
     return {
       ...base, passed: false,
-      summary: `FAIL: ${violations.length} violation${violations.length === 1 ? '' : 's'} (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}${sigNote}${lossNote}${smallNote}`,
+      summary: `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}${sigNote}${lossNote}${smallNote}`,
     };
   }
   return { ...base, passed: true, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };

@@ -48,7 +48,7 @@ describe('a gate cannot pass on lost utterances', () => {
     expect(twelve.stderr).toMatch(
       /^google-en-US · condition clean · by accent: group "england" lost 12 of 131 utterances \(9\.2%: 12 failed\), over --max-failed-share 0 \(the default: any lost utterance fails the gate\); its WER [\d.]+% covers the 119 scored only$/m,
     );
-    expect(twelve.stderr).toMatch(/^FAIL: 1 violation \(1 max-failed-share\) in 1 of 18 groups \(4 checked against the thresholds\) of 1 table; 12 utterances lost \(failed or missing\) in 1 group, limit 0\.0% per group; 14 small cells/m);
+    expect(twelve.stderr).toMatch(/^FAIL: 1 threshold crossed \(1 max-failed-share\) in 1 of 18 groups \(4 checked against the thresholds\) of 1 table; 12 utterances lost \(failed or missing\) in 1 group, limit 0\.0% per group; 14 small cells/m);
   });
 
   it('check --max-wer 0.30 fails (it printed PASS: 4 groups), and passes only when --max-failed-share allows the loss, still printing it', async () => {
@@ -70,7 +70,7 @@ describe('a gate cannot pass on lost utterances', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^google-en-US · condition clean · by accent: group "england" has no scored utterance \(131 of 131 lost: 131 failed\): a declared group with nothing scored fails the gate$/m);
     expect(r.stderr).not.toMatch(/not enough data.*"england"/);
-    expect(r.stderr).toMatch(/^FAIL: 1 violation \(1 no-scored-utterances\) in 1 of 18 groups/m);
+    expect(r.stderr).toMatch(/^FAIL: 1 threshold crossed \(1 no-scored-utterances\) in 1 of 18 groups/m);
   });
 
   it('a run where every call failed fails, even with --include-small-cells (it printed PASS for a group of 0)', async () => {
