@@ -1,6 +1,6 @@
 // The CI gate (`asrfair check`, the suite gate of `asrfair run`) on real vendor transcripts with utterances lost:
 // Google en-US's real answers on the Artie bias corpus, with England's answers removed (trial 8, items 1–2).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,30 @@ describe('a gate cannot pass on lost utterances', () => {
     expect(names).toHaveLength(12);
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
     expect(lines[0]).toMatch(/^not enough data \(below 10 speakers or 500 ref words; not checked against the thresholds\): google-en-US · condition clean · by accent: 14 groups: "african" \(13 speakers, 206 ref words\), .* and 2 more \(asrfair report lists them\)$/);
+  });
+});
+
+describe('missing items of an incomplete run', () => {
+  it('a group whose items were never run (run.json "incomplete", no row at all) fails the gate, named with its counts', async () => {
+    // The export a stopped run writes: the rows done, and run.json's per-group items of expected.
+    const inc = join(dir, 'incomplete');
+    cpSync(join(dir, 'twelve'), inc, { recursive: true });
+    const rows = readFileSync(join(inc, 'results.jsonl'), 'utf8').trimEnd().split('\n');
+    const kept = rows.filter((l) => (JSON.parse(l) as { labels: Record<string, string> }).labels.accent !== 'england');
+    writeFileSync(join(inc, 'results.jsonl'), kept.join('\n') + '\n');
+    const meta = JSON.parse(readFileSync(join(inc, 'run.json'), 'utf8'));
+    const groups: Record<string, { items: number; expected: number }> = {};
+    for (const u of manifest) {
+      const g = (groups[u.labels.accent || 'undeclared'] ??= { items: 0, expected: 0 });
+      g.expected++;
+      if (u.labels.accent !== 'england') g.items++;
+    }
+    meta.incomplete = { status: 'budget', items: kept.length, expected: rows.length, groups: { accent: groups } };
+    writeFileSync(join(inc, 'run.json'), JSON.stringify(meta, null, 2));
+    const r = await cli('check', inc, '--max-wer', '0.5', '--max-failed-share', '0.5');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('run budget: group "england" (by accent) has 0 of 131 items exported (100.0% missing, over every backend × condition), over --max-failed-share 0.5');
+    expect(r.stderr).toMatch(/^FAIL: 1 threshold crossed \(1 no-scored-utterances\)/m);
   });
 });
 
