@@ -212,7 +212,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     if (th) {
       summary.gate = evaluateGate(exported, th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
-      for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
+      // Group names come from manifests: their control characters must not reach the terminal (as in check).
+      for (const line of gateReport(summary.gate)) (summary.gate.passed ? out : err)(escapeControl(line));
     }
     for (const line of scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
