@@ -1,13 +1,17 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
+import { UsageError } from '../manifest/errors.ts';
 
 export interface CheckThresholds {
-  /** Largest allowed WER(group) − WER(best group), as a fraction (0.03 = 3 points). */
+  /**
+   * Largest allowed WER(group) − WER(best group), as a fraction (0.03 = 3 points). With significantOnly,
+   * WER(group) − WER(rest of the groups) instead: the comparison the permutation test makes.
+   */
   maxGap?: number;
   /** Largest allowed WER of any group. */
   maxWer?: number;
-  /** Largest allowed WER(group) / WER(best group). */
+  /** Largest allowed WER(group) / WER(best group) (with significantOnly: WER(group) / WER(rest)). */
   groupRatio?: number;
   /**
    * Largest allowed excess degradation of a group over the rest (WER rise under a condition minus the
@@ -15,20 +19,32 @@ export interface CheckThresholds {
    */
   maxDegradationGap?: number;
   /**
-   * Fail only on evidence: a gap or ratio counts only when flagged significant (adjusted p < alpha,
-   * group worse than the rest); a WER only when its 95% interval lies wholly above maxWer.
+   * Largest allowed share of a group's utterances lost: (failed + missing) / (scored + failed + missing),
+   * per group row of every table (small cells too: a count is not an estimate). Default 0 (DEFAULT_MAX_FAILED_SHARE):
+   * any failed or missing utterance fails the gate, since a group's WER over its scored utterances alone is
+   * flattered by what was lost. A group with no scored utterance fails whatever this is.
+   */
+  maxFailedShare?: number;
+  /**
+   * Fail only on evidence: a gap or ratio counts only when the group is significantly worse than the
+   * rest (adjusted p of the group-vs-rest permutation test < alpha), and is then measured against the
+   * rest too (the same comparison as the test); a WER only when its 95% interval lies wholly above maxWer.
    */
   significantOnly?: boolean;
   /**
-   * Whether cells below the minimum cell rule can fail the gate (default false: they are listed as
-   * "not enough data" instead, since their estimates are too unstable to gate a release on). With
-   * significantOnly a small cell's gap or ratio never counts even when included: small cells are not tested.
+   * Whether cells below the minimum cell rule can fail the WER/gap/ratio thresholds (default false: they
+   * are listed as "not enough data" instead, since their estimates are too unstable to gate a release
+   * on). With significantOnly a small cell's gap or ratio never counts even when included: small cells are
+   * not tested. Lost utterances fail a small cell either way.
    */
   includeSmallCells?: boolean;
 }
 
+/** The default of CheckThresholds.maxFailedShare: no failed or missing utterance is allowed. */
+export const DEFAULT_MAX_FAILED_SHARE = 0;
+
 export interface CheckViolation {
-  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap';
+  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances';
   table: string;
   backend: string;
   condition: string;
@@ -38,14 +54,39 @@ export interface CheckViolation {
   message: string;
 }
 
+/** Utterances a group lost in one table (failed calls, and items an incomplete run never did). */
+export interface GroupLoss {
+  /** Table heading ("backend · condition c · by key"), or "every backend × condition" for missing items. */
+  table: string;
+  group: string;
+  /** Utterances scored (status ok). */
+  scored: number;
+  /** Utterances whose call failed (status failed): counted, excluded from every rate. */
+  failed: number;
+  /** Items the run never exported (run.json `incomplete`), over every backend × condition. */
+  missing: number;
+  /** (failed + missing) / (scored + failed + missing); 1 when the group has nothing. */
+  share: number;
+}
+
 export interface CheckResult {
   passed: boolean;
   violations: CheckViolation[];
-  /** Group rows checked (over every table). */
+  /** Group rows checked against the WER/gap/ratio thresholds (over every table). */
   groupsChecked: number;
+  /** Group rows (table × group) with at least one violation. */
+  groupsFailed: number;
+  /** Every group row of every table (checked, small cells and empty ones). */
+  groupsTotal: number;
   tablesChecked: number;
-  /** Rows below the minimum cell rule that were not checked, one line each ("table: group (n speakers, m words)"). */
+  /** Rows below the minimum cell rule that were not checked, one entry each ("table: group (n speakers, m words)"), sorted. */
   notEnoughData: string[];
+  /** The same rows, one line per table ("not enough data … : table: k groups: a (…), b (…)"), for printing. */
+  notEnoughDataLines: string[];
+  /** Groups that lost utterances (any failed or missing), sorted by table and group: printed whether allowed or not. */
+  losses: GroupLoss[];
+  /** The failed-share limit applied (DEFAULT_MAX_FAILED_SHARE unless given). */
+  maxFailedShare: number;
   /** One line: the pass summary, or the count of failures. */
   summary: string;
 }
@@ -59,7 +100,7 @@ function rowNote(r: CardRow): string {
 
 function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation[] {
   const out: CheckViolation[] = [];
-  if (r.suppressed || !r.wer) return out;
+  if (r.suppressed || !r.wer || !Number.isFinite(r.wer.estimate)) return out;
   const where = `${tableHeading(t)}: group "${r.group}"`;
   const base = { table: t.id, backend: t.backend, condition: t.condition, group: r.group };
   const sig = r.flags.includes('significant-gap');
@@ -72,19 +113,68 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
       });
     }
   }
-  if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap && (!th.significantOnly || sig)) {
+  if (th.significantOnly) {
+    // The limit is on the comparison the permutation test makes: this group against the rest pooled.
+    const g = r.gapToRest;
+    if (!sig || !g || !Number.isFinite(g.estimate)) return out;
+    const rest = r.wer.estimate - g.estimate;
+    if (th.maxGap !== undefined && g.estimate > th.maxGap) {
+      out.push({
+        ...base, rule: 'max-gap', value: g.estimate, limit: th.maxGap,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) [95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}], significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points (${rowNote(r)})`,
+      });
+    }
+    const ratio = rest > 0 ? r.wer.estimate / rest : Infinity;
+    if (th.groupRatio !== undefined && ratio > th.groupRatio) {
+      out.push({
+        ...base, rule: 'group-ratio', value: ratio, limit: th.groupRatio,
+        message: `${where} WER is ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}× that of the rest of the groups (${fmtPct(rest)}), significantly worse than the rest, over --group-ratio ${th.groupRatio} (${rowNote(r)})`,
+      });
+    }
+    return out;
+  }
+  if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap) {
     out.push({
       ...base, rule: 'max-gap', value: r.gapToBest.estimate, limit: th.maxGap,
       message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" [95% CI ${(r.gapToBest.lo * 100).toFixed(1)}, ${(r.gapToBest.hi * 100).toFixed(1)}], over --max-gap ${(th.maxGap * 100).toFixed(1)} points (${rowNote(r)})`,
     });
   }
-  if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio && (!th.significantOnly || sig)) {
+  if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio) {
     out.push({
       ...base, rule: 'group-ratio', value: r.ratioToBest.estimate, limit: th.groupRatio,
       message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over --group-ratio ${th.groupRatio} (${rowNote(r)})`,
     });
   }
   return out;
+}
+
+const pct1 = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+function lossText(l: GroupLoss): string {
+  const n = l.scored + l.failed + l.missing;
+  const parts = [l.failed ? `${l.failed} failed` : '', l.missing ? `${l.missing} missing (never run)` : ''].filter(Boolean).join(', ');
+  return `lost ${l.failed + l.missing} of ${n} utterances (${pct1(l.share)}: ${parts})`;
+}
+
+/**
+ * Lost utterances of one group row: a violation when the group has no scored utterance (whatever the limit:
+ * a declared group the gate cannot see must not pass), or when its lost share is over the limit.
+ */
+function checkLoss(t: CardTable, r: CardRow, loss: GroupLoss, limit: number, limitGiven: boolean): CheckViolation | undefined {
+  const base = { table: t.id, backend: t.backend, condition: t.condition, group: r.group };
+  const where = `${tableHeading(t)}: group "${r.group}"`;
+  if (loss.scored === 0) {
+    return {
+      ...base, rule: 'no-scored-utterances', value: loss.share, limit,
+      message: `${where} has no scored utterance (${loss.failed + loss.missing} of ${loss.failed + loss.missing} lost: ${loss.failed} failed${loss.missing ? `, ${loss.missing} missing` : ''}): a declared group with nothing scored fails the gate`,
+    };
+  }
+  if (loss.share <= limit) return undefined;
+  const flag = limitGiven ? `--max-failed-share ${limit}` : `--max-failed-share ${limit} (the default: any lost utterance fails the gate)`;
+  return {
+    ...base, rule: 'max-failed-share', value: loss.share, limit,
+    message: `${where} ${lossText(loss)}, over ${flag}; its WER ${r.wer ? fmtPct(r.wer.estimate) : '—'} covers the ${loss.scored} scored only`,
+  };
 }
 
 function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: number, significantOnly: boolean): CheckViolation | undefined {
@@ -105,19 +195,70 @@ export function undeclaredKeys(card: ServiceCard): string[] {
   return [...keys];
 }
 
-/** Applies CI-gate thresholds to every group row of every table of a card. */
+/** Lists at most this many groups per table on a "not enough data" line (the result keeps them all). */
+const NOT_ENOUGH_DATA_LISTED = 12;
+
+function notEnoughDataLine(heading: string, rows: CardRow[], card: ServiceCard): string {
+  const sorted = [...rows].sort((a, b) => a.group.localeCompare(b.group));
+  const listed = sorted.slice(0, NOT_ENOUGH_DATA_LISTED).map((r) => `"${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words)`);
+  const more = sorted.length > listed.length ? ` and ${sorted.length - listed.length} more (asrfair report lists them)` : '';
+  const m = card.settings.minCell;
+  return `not enough data (below ${m.speakers} speakers or ${m.words} ref words; not checked against the thresholds): ${heading}: ${sorted.length} group${sorted.length === 1 ? '' : 's'}: ${listed.join(', ')}${more}`;
+}
+
+/**
+ * Applies CI-gate thresholds to every group row of every table of a card (group and slice tables), and
+ * the lost-data rule to every row (small cells too). Missing items come from run.json's `incomplete`
+ * (per group of the first grouping key, over every backend × condition). Throws UsageError when
+ * maxDegradationGap is set and the card has no degradation table (the run has no condition besides
+ * the clean one): a gate that asks for what the run cannot give is a usage error, not a failure.
+ */
 export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
+  if (th.maxDegradationGap !== undefined && card.degradation.length === 0) {
+    throw new UsageError(
+      `--max-degradation-gap (maxDegradationGap) needs a run with the clean condition "${card.settings.cleanCondition}" and at least one other condition; run ${card.meta.runId} has ${card.meta.conditions.map((c) => c.name).join(', ') || 'none'}`,
+    );
+  }
+  const limit = th.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
   const violations: CheckViolation[] = [];
   let groupsChecked = 0;
-  const notEnoughData: string[] = [];
+  let groupsTotal = 0;
+  const small = new Map<string, CardRow[]>();
+  const losses: GroupLoss[] = [];
   for (const t of card.tables) {
+    const heading = tableHeading(t);
     for (const r of t.rows) {
+      groupsTotal++;
+      if (!r.suppressed) {
+        const scored = r.utterances ?? 0;
+        const failed = r.failed ?? 0;
+        const loss: GroupLoss = { table: heading, group: r.group, scored, failed, missing: 0, share: scored + failed > 0 ? failed / (scored + failed) : 1 };
+        if (failed > 0 || scored === 0) losses.push(loss);
+        const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined);
+        if (v) violations.push(v);
+        // Nothing scored: failed above, neither "not enough data" nor checked against the thresholds.
+        if (scored === 0) continue;
+      }
       if (r.suppressed || (r.flags.includes('small-cell') && !th.includeSmallCells)) {
-        notEnoughData.push(`${tableHeading(t)}: group "${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words; minimum ${card.settings.minCell.speakers} and ${card.settings.minCell.words})`);
+        small.set(heading, [...(small.get(heading) ?? []), r]);
         continue;
       }
       groupsChecked++;
       violations.push(...checkRow(t, r, th));
+    }
+  }
+  // Items an incomplete run never exported: per group of the first key, over every backend × condition.
+  const inc = card.meta.incomplete;
+  const key = card.settings.groupBy;
+  for (const [group, g] of Object.entries(inc?.groups[key] ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    if (g.items >= g.expected) continue;
+    const loss: GroupLoss = { table: 'every backend × condition', group, scored: g.items, failed: 0, missing: g.expected - g.items, share: (g.expected - g.items) / g.expected };
+    losses.push(loss);
+    if (loss.share > limit || g.items === 0) {
+      violations.push({
+        table: 'incomplete', backend: '', condition: '', group, rule: g.items === 0 ? 'no-scored-utterances' : 'max-failed-share', value: loss.share, limit,
+        message: `run ${inc?.status ?? 'incomplete'}: group "${group}" (by ${key}) has ${g.items} of ${g.expected} items exported (${pct1(loss.share)} missing, over every backend × condition), over --max-failed-share ${limit}`,
+      });
     }
   }
   let degradationChecked = 0;
@@ -131,31 +272,60 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
       }
     }
   }
+  const notEnoughData = [...small].flatMap(([h, rows]) =>
+    [...rows].sort((a, b) => a.group.localeCompare(b.group)).map((r) => `${h}: group "${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words; minimum ${card.settings.minCell.speakers} and ${card.settings.minCell.words})`),
+  );
+  const notEnoughDataLines = [...small].map(([h, rows]) => notEnoughDataLine(h, rows, card));
+  const rest = th.significantOnly ? 'the rest' : 'the best group';
   const rules = [
-    th.maxWer !== undefined ? `WER ≤ ${fmtPct(th.maxWer)}` : '',
-    th.maxGap !== undefined ? `gap ≤ ${(th.maxGap * 100).toFixed(1)} points` : '',
-    th.groupRatio !== undefined ? `ratio ≤ ${th.groupRatio}` : '',
+    th.maxWer !== undefined ? `WER ≤ ${fmtPct(th.maxWer)}${th.significantOnly ? ' (95% CI wholly above to fail)' : ''}` : '',
+    th.maxGap !== undefined ? `gap to ${rest} ≤ ${(th.maxGap * 100).toFixed(1)} points` : '',
+    th.groupRatio !== undefined ? `ratio to ${rest} ≤ ${th.groupRatio}` : '',
     th.maxDegradationGap !== undefined ? `excess degradation ≤ ${(th.maxDegradationGap * 100).toFixed(1)} points (${degradationChecked} group × condition rows)` : '',
   ].filter(Boolean);
-  const mode = (th.significantOnly ? ' (significant only)' : '') + (notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked (not enough data)` : '');
-  if (groupsChecked === 0) {
-    // A gate must not pass on nothing: an empty or fully failed run is a failure of its own.
+  const sigNote = th.significantOnly ? ` (significant only: a gap or ratio counts when the group-vs-rest permutation test, ${card.settings.correction === 'bh' ? 'BH' : 'Holm'}-adjusted, is below α ${card.settings.alpha})` : '';
+  const smallNote = notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked against the thresholds (not enough data)` : '';
+  const lostGroups = losses.length;
+  const lostCount = losses.reduce((a, l) => a + l.failed + l.missing, 0);
+  const lossNote = lostGroups
+    ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
+    : '; no failed or missing utterance';
+  const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
+  const base = { violations, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  if (groupsChecked === 0 && !violations.length) {
+    // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length ? `every group is below the minimum cell rule (${notEnoughData.length} not enough data; --include-small-cells to check them)` : 'the run has no scored utterances';
-    return { passed: false, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData, summary: `FAIL: no group to check (${why})` };
+    return { ...base, passed: false, summary: `FAIL: no group to check (${why})` };
   }
-  if (th.maxDegradationGap !== undefined && card.degradation.length === 0) {
+  const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
+  if (violations.length) {
+    const byRule = new Map<string, number>();
+    for (const v of violations) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);
+    const what = [...byRule].map(([rule, n]) => `${n} ${rule}`).join(', ');
     return {
-      passed: false, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData,
-      summary: 'FAIL: --max-degradation-gap needs a run with the clean condition and at least one other condition; this run has none to compare',
+      ...base, passed: false,
+      summary: `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}${sigNote}${lossNote}${smallNote}`,
     };
   }
-  const summary = violations.length
-    ? `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed in ${groupsChecked} groups of ${card.tables.length} tables${mode}`
-    : `PASS: ${groupsChecked} groups in ${card.tables.length} tables within ${rules.join(', ') || 'no thresholds'}${mode}`;
-  return { passed: violations.length === 0, violations, groupsChecked, tablesChecked: card.tables.length, notEnoughData, summary };
+  return { ...base, passed: true, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };
+}
+
+/**
+ * The lines to print for a gate result: violations, the groups that lost utterances within the limit (a gate
+ * never passes silently on lost data), the "not enough data" lines (one per table, sorted), then the summary.
+ */
+export function checkReport(result: CheckResult): string[] {
+  const flagged = new Set(result.violations.filter((v) => v.rule === 'max-failed-share' || v.rule === 'no-scored-utterances').map((v) => v.group + '\u0000' + v.table));
+  const allowed = result.losses.filter((l) => l.scored > 0 && l.share <= result.maxFailedShare && !flagged.has(l.group + '\u0000' + l.table));
+  return [
+    ...result.violations.map((v) => v.message),
+    ...allowed.map((l) => `lost data within --max-failed-share ${result.maxFailedShare}: ${l.table}: group "${l.group}" ${lossText(l)}; its rates cover the ${l.scored} scored only`),
+    ...result.notEnoughDataLines,
+    result.summary,
+  ];
 }
 
 /** True when a gate sets at least one threshold. */
 export function hasThreshold(th: CheckThresholds): boolean {
-  return th.maxGap !== undefined || th.maxWer !== undefined || th.groupRatio !== undefined || th.maxDegradationGap !== undefined;
+  return th.maxGap !== undefined || th.maxWer !== undefined || th.groupRatio !== undefined || th.maxDegradationGap !== undefined || th.maxFailedShare !== undefined;
 }

@@ -4,6 +4,7 @@ import { DASH, fmtGap, fmtInt, fmtP, fmtPct, NOT_ENOUGH_DATA } from './format.ts
 import { groupOf } from '../manifest/schema.ts';
 import { mdEscape } from './render-md.ts';
 import type { LoadedRun } from '../score/run-export.ts';
+import type { ScoredUtterance } from '../score/types.ts';
 import { DEFAULT_MIN_CELL, type MinCell } from '../analysis/groups.ts';
 import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
 
@@ -81,11 +82,39 @@ export interface CompareGroupRow extends PairedResult {
   mapsswePAdjusted: number;
 }
 
+/**
+ * What one group lost from the pairing, by reason (group from run A's labels; B's for ids only in B). A pair is
+ * compared only when both sides scored it and their references (as each run scored them: after its normaliser
+ * and markup) are identical: a changed reference makes the two WERs about different sentences.
+ */
+export interface CompareUnpaired {
+  group: string;
+  /** Rows of the group in run A (scored or failed) and how many of them were scored. */
+  inA: number;
+  scoredA: number;
+  /** Pairs compared. */
+  paired: number;
+  onlyInA: number;
+  onlyInB: number;
+  /** Pairs with the same reference left out because run A's / run B's call failed (both: counted in A). */
+  failedA: number;
+  failedB: number;
+  /** Ids in both runs whose references differ; the first few of them in `refDiffersIds`. */
+  refDiffers: number;
+  refDiffersIds: string[];
+}
+
 export interface CompareTable {
   condition: string;
   conditionName: string;
   overall: PairedComparison;
   groups: CompareGroupRow[];
+  /** Ids in both runs left out because their references differ (counted nowhere in `overall`). */
+  refDiffers: number;
+  /** Pairs whose reference text one side did not record (imported scores): matched on reference word count only. */
+  refUnchecked: number;
+  /** Per group, what the pairing left out (every group with at least one utterance left out), sorted by group. */
+  unpaired: CompareUnpaired[];
 }
 
 export interface RunComparison {
@@ -95,6 +124,8 @@ export interface RunComparison {
   settings: { bootstrap: number; seed: number; correction: 'holm' | 'bh'; minCell: MinCell; source: 'run' | 'defaults' | 'flags' };
   /** Flags that changed a setting recorded in run A's run.json (shown at the top). */
   overrides: string[];
+  /** What makes the two runs not fully comparable (normalisers, references that differ): shown at the top. */
+  warnings: string[];
   tables: CompareTable[];
   notes: string[];
 }
@@ -121,7 +152,60 @@ function pickBackend(run: LoadedRun, wanted: string | undefined, side: 'A' | 'B'
   return described(present[0]);
 }
 
-/** Paired comparison A − B on the utterances both runs scored, per condition, overall and per group. */
+/**
+ * Splits two runs' rows of one backend × condition into what may be paired (ids whose references are identical,
+ * or, when one side recorded no reference text, whose reference word counts are) and counts, per group, what the
+ * pairing leaves out. Pure bookkeeping: the paired statistics are comparePaired's.
+ */
+function pairable(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], groupBy: string) {
+  const bById = new Map(b.map((u) => [u.id, u]));
+  const aIds = new Set(a.map((u) => u.id));
+  const per = new Map<string, CompareUnpaired>();
+  const row = (g: string): CompareUnpaired => {
+    let r = per.get(g);
+    if (!r) per.set(g, (r = { group: g, inA: 0, scoredA: 0, paired: 0, onlyInA: 0, onlyInB: 0, failedA: 0, failedB: 0, refDiffers: 0, refDiffersIds: [] }));
+    return r;
+  };
+  const differ = new Set<string>();
+  let refUnchecked = 0;
+  for (const x of a) {
+    const r = row(groupOf(x, groupBy));
+    r.inA++;
+    if (x.status === 'ok') r.scoredA++;
+    const y = bById.get(x.id);
+    if (!y) {
+      r.onlyInA++;
+      continue;
+    }
+    const recorded = x.ref !== '' && y.ref !== '';
+    if (!recorded) refUnchecked++;
+    if (recorded ? x.ref !== y.ref : x.words.ref !== y.words.ref) {
+      differ.add(x.id);
+      r.refDiffers++;
+      if (r.refDiffersIds.length < 5) r.refDiffersIds.push(x.id);
+    } else if (x.status !== 'ok') r.failedA++;
+    else if (y.status !== 'ok') r.failedB++;
+    else r.paired++;
+  }
+  for (const y of b) if (!aIds.has(y.id)) row(groupOf(y, groupBy)).onlyInB++;
+  const unpaired = [...per.values()]
+    .filter((r) => r.onlyInA + r.onlyInB + r.failedA + r.failedB + r.refDiffers > 0)
+    .sort((x, y) => x.group.localeCompare(y.group));
+  return {
+    ua: a.filter((u) => !differ.has(u.id)),
+    ub: b.filter((u) => !differ.has(u.id)),
+    refDiffers: differ.size,
+    refUnchecked,
+    unpaired,
+  };
+}
+
+/**
+ * Paired comparison A − B on the utterances both runs scored with identical references (as each run scored
+ * them, after its normaliser), per condition, overall and per group; what the pairing leaves out is counted per
+ * group (CompareTable.unpaired). Throws CompareSelectionError (exit 2) for an unknown backend or condition, and
+ * when no utterance can be paired.
+ */
 export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions = {}): RunComparison {
   const groupBy = options.groupBy ?? 'accent';
   const minCell = options.minCell ?? DEFAULT_MIN_CELL;
@@ -144,8 +228,11 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   if (!conditions.length) throw new CompareSelectionError('the two runs share no condition: nothing to compare');
   const notes: string[] = [];
   if (a.meta.corpus.hash !== b.meta.corpus.hash) notes.push(`Corpus hashes differ (A ${a.meta.corpus.hash}, B ${b.meta.corpus.hash}): only utterance ids present in both are compared.`);
+  const warnings: string[] = [];
   if (a.meta.normaliser.name !== b.meta.normaliser.name || a.meta.normaliser.version !== b.meta.normaliser.version) {
-    notes.push(`Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): differences may come from normalisation.`);
+    warnings.push(
+      `Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): only utterances whose normalised references are identical are paired, and differences may come from normalisation.`,
+    );
   }
   if (JSON.stringify(a.meta.scoring ?? null) !== JSON.stringify(b.meta.scoring ?? null)) {
     const how = (m: typeof a.meta): string =>
@@ -153,8 +240,12 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     notes.push(`Transcript markup or GLM settings differ (A ${how(a.meta)}; B ${how(b.meta)}; see each run.json "scoring"): differences may come from how texts were read.`);
   }
   const tables: CompareTable[] = conditions.map((condition) => {
-    const ua = a.utterances.filter((u) => u.backend === ba.key && u.condition === condition);
-    const ub = b.utterances.filter((u) => u.backend === bb.key && u.condition === condition);
+    const all = pairable(
+      a.utterances.filter((u) => u.backend === ba.key && u.condition === condition),
+      b.utterances.filter((u) => u.backend === bb.key && u.condition === condition),
+      groupBy,
+    );
+    const { ua, ub } = all;
     const overall = comparePaired(ua, ub, { resamples: settings.bootstrap, seed: settings.seed, groupBy });
     const gs = overall.groups ?? [];
     const pairedIds = new Set(ub.filter((u) => u.status === 'ok').map((u) => u.id));
@@ -177,8 +268,26 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
       conditionName: a.meta.conditions.find((c) => c.key === condition)?.name ?? condition,
       overall,
       groups: rows.map((g) => ({ ...g, signPAdjusted: signAdj.get(g.group) ?? NaN, mapsswePAdjusted: mapAdj.get(g.group) ?? NaN })),
+      refDiffers: all.refDiffers,
+      refUnchecked: all.refUnchecked,
+      unpaired: all.unpaired,
     };
   });
+  if (tables.every((t) => t.overall.utterances === 0)) {
+    const diff = tables.reduce((n, t) => n + t.refDiffers, 0);
+    throw new CompareSelectionError(
+      `nothing to compare: no utterance is scored by both runs with the same reference (${diff} id${diff === 1 ? '' : 's'} in both with a different reference, ` +
+        `${tables.reduce((n, t) => n + t.overall.failedPairs, 0)} with a failure; A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version} normaliser)`,
+    );
+  }
+  const refDiffers = tables.reduce((n, t) => n + t.refDiffers, 0);
+  if (refDiffers) {
+    const byGroup = new Map<string, number>();
+    for (const t of tables) for (const u of t.unpaired) if (u.refDiffers) byGroup.set(u.group, (byGroup.get(u.group) ?? 0) + u.refDiffers);
+    warnings.push(
+      `References differ for ${refDiffers} utterance id${refDiffers === 1 ? '' : 's'} present in both runs (${[...byGroup].map(([g, n]) => `${g} ${n}`).join(', ')}): left out of the pairing, since their WERs are about different sentences.`,
+    );
+  }
   const side = (r: LoadedRun, bk: { key: string; name: string }): CompareSide => ({
     runId: r.meta.runId, backend: bk.key, backendName: bk.name, corpus: r.meta.corpus.name, corpusHash: r.meta.corpus.hash,
   });
@@ -193,7 +302,28 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     `Minimum cell: ${minCell.speakers} speakers and ${minCell.words} reference words (${settings.source === 'run' ? "run A's run.json" : settings.source === 'defaults' ? 'defaults: run.json records none' : 'given'}); ` +
       (small.length ? `${small.length} smaller group${small.length === 1 ? ' is' : 's are'} "not enough data", not tested and not in the correction: ${small.join(', ')}.` : 'every group meets it.'),
   );
-  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], tables, notes };
+  const unchecked = tables.reduce((n, t) => n + t.refUnchecked, 0);
+  if (unchecked) notes.push(`${unchecked} pair${unchecked === 1 ? '' : 's'} without reference text on one side (imported scores): matched on reference word count only.`);
+  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, tables, notes };
+}
+
+/** One line per group the pairing left utterances out of: why, and how many of run A's scored ones were compared. */
+function unpairedLines(t: CompareTable): string[] {
+  return t.unpaired.map((u) => {
+    const why = [
+      u.onlyInA ? `${u.onlyInA} only in A` : '',
+      u.onlyInB ? `${u.onlyInB} only in B` : '',
+      u.failedA ? `${u.failedA} failed in A` : '',
+      u.failedB ? `${u.failedB} failed in B` : '',
+      u.refDiffers ? `${u.refDiffers} with a different reference (${u.refDiffersIds.join(', ')}${u.refDiffers > u.refDiffersIds.length ? ', …' : ''})` : '',
+    ].filter(Boolean);
+    return `${u.group}: ${u.paired} of run A's ${u.scoredA} scored utterances paired; left out: ${why.join(', ')}`;
+  });
+}
+
+function conditionLine(t: CompareTable): string {
+  const o = t.overall;
+  return `Condition ${t.conditionName}: ${o.utterances} paired utterances (${o.onlyInA} only in A, ${o.onlyInB} only in B, ${o.failedPairs} with a failure left out, ${t.refDiffers} with a different reference left out)`;
 }
 
 interface Line {
@@ -226,7 +356,7 @@ function title(c: RunComparison): string {
 
 /** The lines under the title: each flag that changed a recorded setting (as the card's top says). */
 function settingsLines(c: RunComparison): string[] {
-  const out = c.overrides.map((o) => `Setting differs from run A's run.json: ${o}`);
+  const out = [...c.warnings.map((w) => `WARNING: ${w}`), ...c.overrides.map((o) => `Setting differs from run A's run.json: ${o}`)];
   if (c.settings.source === 'defaults') out.push('Settings: run A\'s run.json records no analysis settings (an older export); defaults and flags used.');
   return out;
 }
@@ -235,8 +365,9 @@ function settingsLines(c: RunComparison): string[] {
 export function renderCompareText(c: RunComparison): string {
   const out = [title(c), ...settingsLines(c)];
   for (const t of c.tables) {
-    const o = t.overall;
-    out.push('', `Condition ${t.conditionName}: ${o.utterances} paired utterances (${o.onlyInA} only in A, ${o.onlyInB} only in B, ${o.failedPairs} with a failure left out)`);
+    out.push('', conditionLine(t));
+    const left = unpairedLines(t);
+    if (left.length) out.push('Left out of the pairing, per group (rates below cover the paired utterances only):', ...left.map((l) => `  ${l}`));
     const rows = [HEAD, ...linesOf(t).map(cells)].map((r) => r.map((s) => s.replace(/[\u0000-\u001f\u007f]/g, ' ')));
     const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
     for (const r of rows) out.push(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ').trimEnd());
@@ -248,7 +379,10 @@ export function renderCompareText(c: RunComparison): string {
 export function renderCompareMarkdown(c: RunComparison): string {
   const out = [`# Paired comparison`, '', mdEscape(title(c)), '', ...settingsLines(c).flatMap((l) => [`**${mdEscape(l)}**`, '']) ];
   for (const t of c.tables) {
-    out.push(`## Condition ${mdEscape(t.conditionName)}`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 || i === HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
+    const left = unpairedLines(t);
+    out.push(`## Condition ${mdEscape(t.conditionName)}`, '', mdEscape(conditionLine(t)), '');
+    if (left.length) out.push('Left out of the pairing, per group (rates below cover the paired utterances only):', '', ...left.map((l) => `- ${mdEscape(l)}`), '');
+    out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 || i === HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const l of linesOf(t)) out.push(`| ${cells(l).map((s, i) => (i === 0 ? mdEscape(s) : s)).join(' | ')} |`);
     out.push('');
   }

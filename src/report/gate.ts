@@ -5,7 +5,7 @@
  */
 import type { Gate } from '../run/suite.ts';
 import { cardOptionsForRun, type SettingFlags } from './card-settings.ts';
-import { checkCard, hasThreshold, type CheckResult, type CheckThresholds } from './check.ts';
+import { checkCard, checkReport, hasThreshold, type CheckResult, type CheckThresholds } from './check.ts';
 import { buildServiceCard } from './model.ts';
 import type { LoadedRun } from '../score/run-export.ts';
 
@@ -26,11 +26,7 @@ export function evaluateGate(run: Pick<LoadedRun, 'meta' | 'utterances'>, th: Ch
   return checkCard(card, th);
 }
 
-/** The lines to print for a gate result: violations, cells not checked, then the summary. */
+/** The lines to print for a gate result: violations, lost data within the limit, cells not checked, then the summary. */
 export function gateReport(result: CheckResult): string[] {
-  return [
-    ...result.violations.map((v) => v.message),
-    ...result.notEnoughData.map((n) => `not enough data: ${n}`),
-    result.summary,
-  ];
+  return checkReport(result);
 }

@@ -49,7 +49,9 @@ const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
 /**
  * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` when no thresholds
  * are given (fractions: 0.03 = 3 points). Cells below the minimum cell rule are listed as "not enough
- * data" and do not fail the gate unless `includeSmallCells` is true.
+ * data" and do not fail the WER/gap/ratio thresholds unless `includeSmallCells` is true. `maxFailedShare`
+ * (default 0) is the largest share of a group's utterances that may be lost (failed or missing); a group
+ * with no scored utterance always fails (src/report/check.ts).
  */
 export const GateSchema = z
   .object({
@@ -57,6 +59,7 @@ export const GateSchema = z
     maxWer: z.number().nonnegative().optional(),
     groupRatio: z.number().positive().optional(),
     maxDegradationGap: z.number().nonnegative().optional(),
+    maxFailedShare: z.number().min(0).max(1).optional(),
     significantOnly: z.boolean().optional(),
     includeSmallCells: z.boolean().optional(),
   })

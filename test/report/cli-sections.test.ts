@@ -43,10 +43,11 @@ describe('asrfair check --max-degradation-gap', () => {
     expect(r.stdout).toMatch(/^PASS: .*excess degradation ≤ 50\.0 points \(3 group × condition rows\)/);
   });
 
-  it('fails rather than passing on nothing when the run has no clean + other condition', async () => {
+  it('is a usage error (exit 2), neither a pass nor a gate failure, when the run has no clean + other condition', async () => {
     const r = await cli('check', cleanOnly, '--max-degradation-gap', '0.05', '--bootstrap', '200');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/--max-degradation-gap needs a run with the clean condition and at least one other/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^asrfair: --max-degradation-gap \(maxDegradationGap\) needs a run with the clean condition "clean" and at least one other condition; run \S+ has /);
   });
 
   it('exits 2 on a bad value', async () => {

@@ -93,11 +93,13 @@ describe('a grouping key the utterances do not declare is said, with how many ha
     expect(readFileSync(join(out, 'compare.md'), 'utf8')).toContain('no utterance declares "nokey" (0 of 139)');
   });
 
-  it('report and check warn alike', async () => {
+  it('report warns alike; check, a gate, refuses the key (exit 2) with the same sentence', async () => {
     const rep = await cli('report', run, '--group-by', 'nokey', '--out', join(dir, 'rep-nokey'), '--format', 'md');
     expect(rep.code, rep.stderr).toBe(0);
     expect(rep.stderr).toMatch(/asrfair: warning: no utterance declares "nokey" \(0 of 139\)/);
     const chk = await cli('check', run, '--group-by', 'nokey', '--max-wer', '0.99');
-    expect(chk.stderr).toMatch(/asrfair: warning: no utterance declares "nokey" \(0 of 139\)/);
+    expect(chk.code).toBe(2);
+    expect(chk.stdout).toBe('');
+    expect(chk.stderr).toMatch(/^asrfair: check: no utterance declares "nokey" \(0 of 139\)/);
   });
 });

@@ -84,12 +84,12 @@ describe('the suite gate', () => {
     const r = run('check', 'reports/demo/latest/synthetic');
     expect(r.stdout).toContain("gate: the suite's, from run.json");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^not enough data: pocketsphinx · condition clean · by accent: group "us" \(3 speakers, \d+ ref words; minimum 3 and 200\)$/m);
+    expect(r.stderr).toMatch(/^not enough data \(below 3 speakers or 200 ref words; not checked against the thresholds\): pocketsphinx · condition clean · by accent: \d+ groups: .*"us" \(3 speakers, \d+ ref words\)/m);
     expect(r.stderr).toMatch(/^FAIL: no group to check \(every group is below the minimum cell rule/m);
     expect(r.stderr).not.toMatch(/exceeds --max-wer/);
     // Asked for, small cells are checked against the same gate.
     const all = run('check', 'reports/demo/latest/synthetic', '--include-small-cells');
-    expect(all.stdout + all.stderr).toMatch(/^(PASS|FAIL): \d+ (groups in|thresholds? crossed in \d+ groups of) 3 tables/m);
+    expect(all.stdout + all.stderr).toMatch(/^(PASS: \d+ groups in|FAIL: \d+ thresholds? crossed \([^)]*\) in \d+ of \d+ groups \(\d+ checked against the thresholds\) of) 3 tables/m);
     expect(all.stdout + all.stderr).not.toMatch(/not enough data/);
   });
 
@@ -110,7 +110,7 @@ describe('the suite gate', () => {
     expect(gated.code).toBe(1);
     expect(gated.stdout).toContain('suite gate {"maxWer":0.0001} (--no-gate to skip):');
     expect(gated.stderr).toMatch(/group "undeclared" WER [\d.]+% \[[\d.]+%, [\d.]+%\] exceeds --max-wer 0\.0%/);
-    expect(gated.stderr).toMatch(/^FAIL: 1 threshold crossed in 1 groups of 1 tables$/m);
+    expect(gated.stderr).toMatch(/^FAIL: 1 threshold crossed \(1 max-wer\) in 1 of 1 groups \(1 checked against the thresholds\) of 1 table; no failed or missing utterance$/m);
     // groupBy: dialect, which no utterance declares: say which keys exist and suggest one.
     expect(gated.stderr).toMatch(/no utterance declares "dialect" \(0 of 18\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(18 utterances, 2 groups\).* Try groupBy: accent\./);
     const skipped = run('run', suite, '--no-progress', '--out', 'gated-run', '--no-gate');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { groupKeyWarning } from '../../analysis/label-keys.ts';
-import { hasThreshold, type CheckThresholds } from '../../report/check.ts';
+import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
+import { DEFAULT_MAX_FAILED_SHARE, hasThreshold, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
 import { escapeControl } from '../../manifest/escape.ts';
@@ -17,21 +17,26 @@ interface CheckFlags extends StatFlags {
   significantOnly?: boolean;
   includeSmallCells?: boolean;
   maxDegradationGap?: string;
+  maxFailedShare?: string;
 }
 
 export function registerCheck(program: Command): void {
   const cmd = program
     .command('check')
     .description(
-      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold. Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's",
+      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored. Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
     )
     .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
-    .option('--max-gap <x>', 'largest allowed WER gap to the best group, as a fraction (0.03 = 3 points)')
+    .option('--max-gap <x>', 'largest allowed WER gap to the best group (with --significant-only: to the rest), as a fraction (0.03 = 3 points)')
     .option('--max-wer <x>', 'largest allowed WER of any group, as a fraction')
-    .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group)')
+    .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group) (with --significant-only: / WER(rest))')
     .option('--max-degradation-gap <x>', 'largest allowed excess WER rise of a group over the rest under a condition vs clean, as a fraction')
-    .option('--significant-only', 'fail on a gap/ratio only when significant after correction; on WER only when its CI lies above --max-wer')
-    .option('--include-small-cells', 'let cells below the minimum cell rule fail the gate (default: listed as "not enough data")');
+    .option(
+      '--max-failed-share <x>',
+      `largest allowed share of a group's utterances lost (failed or missing), as a fraction (default ${DEFAULT_MAX_FAILED_SHARE}: any lost utterance fails the gate); a group with none scored always fails`,
+    )
+    .option('--significant-only', 'fail on a gap/ratio only when the group-vs-rest permutation test is significant after correction, and measure the gap/ratio against the rest (the same comparison); on WER only when its CI lies above --max-wer')
+    .option('--include-small-cells', 'let cells below the minimum cell rule fail the WER/gap/ratio thresholds (default: listed as "not enough data"; lost utterances fail them either way)');
   for (const [flag, desc, parse] of statOptionSpecs()) {
     if (parse) cmd.option(flag, desc, parse);
     else cmd.option(flag, desc);
@@ -43,22 +48,32 @@ export function registerCheck(program: Command): void {
       groupRatio: parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 }),
       maxDegradationGap: parseNumberFlag('--max-degradation-gap', flags.maxDegradationGap, { min: 0, max: 1 }),
     };
+    const maxFailedShare = parseNumberFlag('--max-failed-share', flags.maxFailedShare, { min: 0, max: 1 });
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);
     const recorded = gateThresholds(loaded.meta.analysis?.gate);
+    // --max-failed-share alone tightens or loosens the suite's gate; with threshold flags it joins them.
+    const loss = maxFailedShare === undefined ? {} : { maxFailedShare };
     let th: CheckThresholds;
     if (hasThreshold(given)) {
-      th = { ...given, significantOnly: Boolean(flags.significantOnly), includeSmallCells: Boolean(flags.includeSmallCells) };
+      th = { ...given, ...loss, significantOnly: Boolean(flags.significantOnly), includeSmallCells: Boolean(flags.includeSmallCells) };
     } else if (recorded) {
-      th = { ...recorded, ...(flags.significantOnly ? { significantOnly: true } : {}), ...(flags.includeSmallCells ? { includeSmallCells: true } : {}) };
+      th = { ...recorded, ...loss, ...(flags.significantOnly ? { significantOnly: true } : {}), ...(flags.includeSmallCells ? { includeSmallCells: true } : {}) };
       process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+    } else if (maxFailedShare !== undefined) {
+      th = { ...loss, includeSmallCells: Boolean(flags.includeSmallCells) };
     } else {
       throw new UsageError(
-        'check needs at least one threshold: --max-gap, --max-wer, --group-ratio or --max-degradation-gap (this run records no suite gate)',
+        'check needs at least one threshold: --max-gap, --max-wer, --group-ratio, --max-degradation-gap or --max-failed-share (this run records no suite gate)',
       );
     }
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = groupKeyWarning(loaded.utterances, options.groupBy);
+    // A key no utterance declares puts everyone in one group: a gate on it checks nothing (exit 2).
+    const declared = new Set(labelKeyCounts(loaded.utterances).map((c) => c.key));
+    for (const key of [options.groupBy, ...(options.slices ?? []).flat()]) {
+      if (!declared.has(key)) throw new UsageError(`check: ${hint && key === options.groupBy ? hint : `no utterance of ${run} declares the label key "${key}"`}`);
+    }
     if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
     const keys = [options.groupBy, ...(options.slices ?? []).flat()];
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);

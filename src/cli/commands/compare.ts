@@ -28,7 +28,9 @@ const RUN = "(default: run A's, from run.json)";
 export function registerCompare(program: Command): void {
   program
     .command('compare')
-    .description('Paired comparison of two runs (or backends) on shared utterances: per-group WER A, B, difference with paired bootstrap CI, sign and MAPSSWE tests')
+    .description(
+      'Paired comparison of two runs (or backends) on the utterances both scored with the same reference (after each run\'s normaliser): per-group WER A, B, difference with paired bootstrap CI, sign and MAPSSWE tests; per group, what was left out and why. Exit 2 when nothing can be paired',
+    )
     .argument('<runA>', 'run export of system A')
     .argument('<runB>', 'run export of system B (may be the same folder with another --backend-b)')
     .option('--group-by <key>', `label key to group by ${RUN}`)

@@ -236,7 +236,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
-      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(line);
+      // Group names come from manifests: their control characters must not reach the terminal (as in check).
+      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(escapeControl(line));
     }
     for (const line of scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
