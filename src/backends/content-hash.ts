@@ -1,0 +1,98 @@
+/**
+ * Content hashes of model files for result-store keys: a model edited or retrained in place (a dictionary, an LM, an
+ * acoustic model folder rewritten by `asrfair adapt`) gets a new key, so cached results of the old model are never
+ * served for the new one. Hashes are memoised by (path, size, mtime, inode), in this process and in a small JSON file
+ * (`$ASRFAIR_HASH_CACHE`, else `$XDG_CACHE_HOME/asrfair/file-sha256.json`, else `~/.cache/asrfair/file-sha256.json`),
+ * so a 38 MB model is read once per change, not once per run. Failing to read or write that file only costs time.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+
+interface Entry {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  sha256: string;
+}
+
+let memo: Map<string, Entry> | undefined;
+let dirty = false;
+
+/** Where the memo of file hashes is kept (see the module comment). */
+export function hashCacheFile(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ASRFAIR_HASH_CACHE) return resolve(env.ASRFAIR_HASH_CACHE);
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'asrfair', 'file-sha256.json');
+}
+
+function load(): Map<string, Entry> {
+  if (memo) return memo;
+  memo = new Map();
+  try {
+    const raw = JSON.parse(readFileSync(hashCacheFile(), 'utf8')) as Record<string, Entry>;
+    for (const [k, v] of Object.entries(raw)) {
+      if (v && typeof v.sha256 === 'string' && typeof v.size === 'number' && typeof v.mtimeMs === 'number') memo.set(k, v);
+    }
+  } catch {
+    // no memo yet, or unreadable: hash again
+  }
+  return memo;
+}
+
+function save(): void {
+  if (!dirty || !memo) return;
+  dirty = false;
+  const file = hashCacheFile();
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(memo)));
+    renameSync(tmp, file);
+  } catch {
+    // read-only home (CI): the in-process memo still holds
+  }
+}
+
+const same = (e: Entry | undefined, st: Stats) => e !== undefined && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ino === st.ino;
+
+function fileSha256(path: string, st: Stats): string {
+  const m = load();
+  const hit = m.get(path);
+  if (same(hit, st)) return hit!.sha256;
+  const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
+  // A file written during the read would be memoised under its new mtime with old content: re-stat and keep only if unchanged.
+  const after = statSync(path);
+  if (after.size === st.size && after.mtimeMs === st.mtimeMs) {
+    m.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256 });
+    dirty = true;
+  }
+  return sha256;
+}
+
+/**
+ * sha256 (hex, 64 chars) of a file's bytes, or of a folder's files (recursively, in name order: each relative path and
+ * its file hash), following symbolic links. Throws the file system's error (ENOENT …) for a missing path.
+ */
+export function contentHash(path: string): string {
+  const abs = resolve(path);
+  const st = statSync(abs);
+  const out = st.isDirectory() ? dirHash(abs) : fileSha256(abs, st);
+  save();
+  return out;
+}
+
+function dirHash(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (d: string, rel: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = statSync(p);
+      const r = rel ? `${rel}/${name}` : name;
+      if (st.isDirectory()) walk(p, r);
+      else if (st.isFile()) h.update(`${r}\0${fileSha256(p, st)}\n`);
+    }
+  };
+  walk(dir, '');
+  return h.digest('hex');
+}
