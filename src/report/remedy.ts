@@ -32,7 +32,7 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '|---|---:|---:|---:|---:|---:|---|---|',
     ...r.groups.map(
       (g) =>
-        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
+        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
     ),
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
