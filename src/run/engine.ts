@@ -887,10 +887,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const r = refusals.get(b.spec.name);
     if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
     const h = health.get(b.spec.name)!;
-    if (h.failed > 0 && h.ok === 0 && !(h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500)) {
+    const same4xx = h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500;
+    if (h.failed > 0 && h.ok === 0 && !same4xx) {
       // Every call failed (5xx, timeouts, malformed replies, throttling after all retries): nothing was measured.
       notices.push({ kind: 'backend-failed', backend: b.spec.name, message: `backend "${b.spec.name}": all ${h.failed} calls failed; last error: ${h.last}` });
-    } else if (h.failed > 0 && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500) {
+    } else if (h.failed > 0 && h.ok === 0) {
       const notSent = cells.size ? [...cells.values()].filter((c) => c.backend === b.spec.name).reduce((n, c) => n + c.skipped, 0) : 0;
       notices.push({
         kind: 'backend-failed',
