@@ -4,6 +4,7 @@
  * served for the new one. Hashes are memoised by (path, size, mtime, inode), in this process and in a small JSON file
  * (`$ASRFAIR_HASH_CACHE`, else `$XDG_CACHE_HOME/asrfair/file-sha256.json`, else `~/.cache/asrfair/file-sha256.json`),
  * so a 38 MB model is read once per change, not once per run. Failing to read or write that file only costs time.
+ * A file modified less than 2 s before it was hashed is hashed again each time (file systems with coarse timestamps).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync, type Stats } from 'node:fs';
@@ -15,7 +16,15 @@ interface Entry {
   mtimeMs: number;
   ino: number;
   sha256: string;
+  /** When the hash was taken (ms since epoch). */
+  hashedAt: number;
 }
+
+/**
+ * A file changed again within the file system's timestamp granularity keeps its mtime (and maybe its size): an entry is
+ * trusted only for files last modified well before it was hashed, as git treats "racily clean" index entries.
+ */
+const RACY_MS = 2000;
 
 let memo: Map<string, Entry> | undefined;
 let dirty = false;
@@ -32,7 +41,7 @@ function load(): Map<string, Entry> {
   try {
     const raw = JSON.parse(readFileSync(hashCacheFile(), 'utf8')) as Record<string, Entry>;
     for (const [k, v] of Object.entries(raw)) {
-      if (v && typeof v.sha256 === 'string' && typeof v.size === 'number' && typeof v.mtimeMs === 'number') memo.set(k, v);
+      if (v && typeof v.sha256 === 'string' && typeof v.size === 'number' && typeof v.mtimeMs === 'number' && typeof v.hashedAt === 'number') memo.set(k, v);
     }
   } catch {
     // no memo yet, or unreadable: hash again
@@ -54,17 +63,19 @@ function save(): void {
   }
 }
 
-const same = (e: Entry | undefined, st: Stats) => e !== undefined && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ino === st.ino;
+const same = (e: Entry | undefined, st: Stats) =>
+  e !== undefined && e.size === st.size && e.mtimeMs === st.mtimeMs && e.ino === st.ino && st.mtimeMs < e.hashedAt - RACY_MS;
 
 function fileSha256(path: string, st: Stats): string {
   const m = load();
   const hit = m.get(path);
   if (same(hit, st)) return hit!.sha256;
+  const hashedAt = Date.now();
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
   // A file written during the read would be memoised under its new mtime with old content: re-stat and keep only if unchanged.
   const after = statSync(path);
   if (after.size === st.size && after.mtimeMs === st.mtimeMs) {
-    m.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256 });
+    m.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256, hashedAt });
     dirty = true;
   }
   return sha256;

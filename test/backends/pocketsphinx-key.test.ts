@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSuite } from '../../src/run/engine.ts';
 import { RunStore } from '../../src/run/store.ts';
@@ -86,6 +86,21 @@ describe('pocketsphinx result keys follow the model files\' contents', () => {
     const memo = JSON.parse(readFileSync(hashCacheFile(), 'utf8')) as Record<string, { sha256: string; size: number }>;
     expect(memo[p]).toMatchObject({ sha256: h, size: 3 });
     writeFileSync(p, 'abd');
+    expect(contentHash(p)).not.toBe(h);
+  });
+
+  it('trusts a memoised hash while path, size, mtime and inode are unchanged (the file is not read again)', () => {
+    const p = join(dir, 'old.txt');
+    writeFileSync(p, 'abc');
+    const old = new Date(Date.now() - 3600_000);
+    utimesSync(p, old, old);
+    const h = contentHash(p);
+    // Same size and mtime, other bytes: only a read would notice, and the memo spares the read.
+    writeFileSync(p, 'xyz');
+    utimesSync(p, old, old);
+    expect(contentHash(p)).toBe(h);
+    // Touched (mtime changed): read again.
+    utimesSync(p, new Date(), new Date());
     expect(contentHash(p)).not.toBe(h);
   });
 });
