@@ -98,6 +98,7 @@ export interface AdaptResult {
   rulesSource: 'glass' | 'given' | 'none';
   variants: Record<string, VariantResult>;
   trainAudioSeconds: number;
+  /** Per candidate: seconds of audio decoded in this run (decodes reused from an earlier run not counted) and wall seconds. */
   decodeSeconds: Record<string, { audio: number; wall: number }>;
   files: string[];
 }
@@ -363,12 +364,16 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (decodes.size) log(`adapt: ${decodes.size} decodes of an earlier run in ${work} are reused where model and audio are unchanged`);
   const decodeAll = async (c: Candidate, set: readonly Utt[]): Promise<ScoredUtterance[]> => {
     const t0 = Date.now();
+    let reusedSec = 0;
     const res = await Promise.all(
       set.map(async (u) => {
         const b = backendFor(c.options[u.group] ?? {});
         try {
           const done = decodes.get(b.key, u.sha);
-          if (done !== undefined) return score(u, done, `pocketsphinx:${c.name}`, normText);
+          if (done !== undefined) {
+            reusedSec += u.duration;
+            return score(u, done, `pocketsphinx:${c.name}`, normText);
+          }
           const t = await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000));
           decodes.put(b.key, u.sha, t.text);
           return score(u, t.text, `pocketsphinx:${c.name}`, normText);
@@ -379,7 +384,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       }),
     );
     const d = (decodeSeconds[c.name] ??= { audio: 0, wall: 0 });
-    d.audio += set.reduce((s, u) => s + u.duration, 0);
+    d.audio += set.reduce((s, u) => s + u.duration, 0) - reusedSec;
     d.wall += (Date.now() - t0) / 1000;
     return res;
   };
