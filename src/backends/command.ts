@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { basename, join, resolve } from 'node:path';
@@ -38,7 +38,7 @@ export interface CommandBackendOptions {
   killGraceMs: number;
   /** ISO 639-1 code of the language the tool recognises, when known (only for the language-mismatch warning). */
   language?: string;
-  /** Model files or folders (absolute) the tool reads without naming them in the command: their contents go into the key. */
+  /** Model files or folders (absolute) the tool reads: their contents go into the key. */
   modelFiles?: string[];
 }
 
@@ -180,32 +180,13 @@ function modelFileList(v: unknown, dir: string): string[] {
 }
 
 /**
- * Content hashes of the files a command reads, for its key: every `modelFiles` entry, and every argv word (or the value
- * of a `--opt=value` word) without a placeholder that names an existing file, relative to the command's working
- * directory. A model retrained or edited in place then gets a new key instead of the old model's cached results.
+ * Content hashes of the `modelFiles` for the key: a model retrained or edited in place then gets a new key instead of
+ * the old model's cached results. Files the command names are not hashed by themselves: a command may name files it
+ * writes (a log), whose contents change every call.
  */
 function commandFileHashes(o: CommandBackendOptions): Record<string, string> | undefined {
-  let words: string[] = [];
-  try {
-    words = Array.isArray(o.command) ? o.command : splitCommandLine(o.command);
-  } catch {
-    // shell syntax beyond quoting: only modelFiles count
-  }
-  const out: Record<string, string> = {};
-  const dir = o.cwd ?? process.cwd();
-  for (const w of words.slice(1)) {
-    if (w.includes('{')) continue;
-    for (const cand of new Set([w, w.replace(/^[^=]*=/, '')])) {
-      const abs = resolve(dir, cand);
-      try {
-        if (statSync(abs).isFile()) out[cand] = contentHash(abs);
-      } catch {
-        // not a file
-      }
-    }
-  }
-  for (const f of o.modelFiles ?? []) out[f] = contentHash(f);
-  return Object.keys(out).length ? out : undefined;
+  if (!o.modelFiles?.length) return undefined;
+  return Object.fromEntries(o.modelFiles.map((f) => [f, contentHash(f)]));
 }
 
 interface ProcessResult {
@@ -407,7 +388,7 @@ registerBackend({
     priceUsdPerMinute: 'cost per audio minute (default 0)',
     killGraceMs: 'ms between SIGTERM and SIGKILL of the process group on timeout (default 2000)',
     language: 'ISO-639-1 code of the language the tool recognises (for the warning when the manifest declares another)',
-    modelFiles: 'model files/folders the tool reads without naming them in the command (relative to cwd); their contents are part of the key, as are files the command names',
+    modelFiles: 'model files/folders the tool reads (relative to cwd): their contents are part of the key, so a model changed in place is not served from cached results',
   },
   async create(options, ctx) {
     return CommandBackend.create(parseCommandOptions(options, ctx.baseDir));

@@ -11,13 +11,16 @@ import { loadPronunciationDictionary } from './pocketsphinx-dict.ts';
 import { POCKETSPHINX_MODEL_DIR, checkBatchWav, parseHypseg } from './pocketsphinx-batch.ts';
 import { contentHash } from './content-hash.ts';
 
-/** Decoder flags for the key: a value naming an existing file (`-fdict`, `-jsgf`, `-lda` …) is replaced by its content hash. */
+/** pocketsphinx_batch flags that name a model file it reads (output files such as `-logfn` or `-hyp` are not model). */
+const MODEL_FILE_FLAGS = new Set(['fdict', 'jsgf', 'fsg', 'kws', 'lda', 'mdef', 'mean', 'var', 'mixw', 'tmat', 'sendump', 'featparams', 'allphone', 'lmctl']);
+
+/** Decoder flags for the key: a model-file flag naming an existing file is replaced by that file's content hash. */
 function flagFileHashes(flags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(flags).map(([k, v]) => {
       let isFile = false;
       try {
-        isFile = statSync(v).isFile();
+        isFile = MODEL_FILE_FLAGS.has(k.replace(/^-/, '')) && statSync(v).isFile();
       } catch {
         // not a path
       }
