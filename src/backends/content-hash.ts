@@ -25,6 +25,7 @@ interface Entry {
  * trusted only for files last modified well before it was hashed, as git treats "racily clean" index entries.
  */
 const RACY_MS = 2000;
+const MEMO_MAX = 20_000;
 
 let memo: Map<string, Entry> | undefined;
 let dirty = false;
@@ -56,7 +57,9 @@ function save(): void {
   try {
     mkdirSync(dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(Object.fromEntries(memo)));
+    // Bounded: the most recently hashed MEMO_MAX files are kept (temporary folders come and go).
+    const entries = [...memo].sort((a, b) => b[1].hashedAt - a[1].hashedAt).slice(0, MEMO_MAX);
+    writeFileSync(tmp, JSON.stringify(Object.fromEntries(entries)));
     renameSync(tmp, file);
   } catch {
     // read-only home (CI): the in-process memo still holds
@@ -74,7 +77,9 @@ function fileSha256(path: string, st: Stats): string {
   const sha256 = createHash('sha256').update(readFileSync(path)).digest('hex');
   // A file written during the read would be memoised under its new mtime with old content: re-stat and keep only if unchanged.
   const after = statSync(path);
-  if (after.size === st.size && after.mtimeMs === st.mtimeMs) {
+  // A racy file hashed again to the same value is not worth a rewrite of the memo until its entry can be trusted.
+  const unchanged = hit !== undefined && hit.sha256 === sha256 && hit.mtimeMs === st.mtimeMs && hit.size === st.size;
+  if (after.size === st.size && after.mtimeMs === st.mtimeMs && (!unchanged || st.mtimeMs < hashedAt - RACY_MS)) {
     m.set(path, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, sha256, hashedAt });
     dirty = true;
   }
