@@ -514,7 +514,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   let failedShown = 0;
   let failedHidden = 0;
   const noteFailure = (b: RunBackend, id: string, attempts: number, message: string): void => {
-    if (failedShown++ < FAILED_CALLS_SHOWN) progress.log(escapeControl(`failed ${b.spec.name} ${id} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${scrubString(message)}`));
+    // One line: the message without line breaks, and without the error class a worker's stored error starts with.
+    const text = scrubString(message.replace(/^[A-Z]\w*Error: /, '').replace(/\s*\n\s*/g, ' ')).slice(0, 500);
+    if (failedShown++ < FAILED_CALLS_SHOWN) progress.log(escapeControl(`failed ${b.spec.name} ${id} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${text}`));
     else failedHidden++;
   };
 
