@@ -8,9 +8,10 @@ import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
 import { loadManifest } from '../manifest/jsonl.ts';
+import { InputError } from '../manifest/errors.ts';
 import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import type { BadInput } from '../manifest/bad-input.ts';
@@ -26,6 +27,8 @@ import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
 import { remedyReport, type RemedyReport } from './remedy.ts';
+import { DecodeCache } from './steps.ts';
+import { contentHash } from '../backends/content-hash.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
 export type Weighting = 'unweighted' | 'balanced';
@@ -52,6 +55,8 @@ export interface AdaptOptions {
   /** Group and reference group whose gap is reported separately (e.g. planted vs null). */
   pair?: { target: string; reference: string };
   normaliser: string;
+  /** The suite's minimum cell: remedy.md and the card of adapted.yaml give no verdict for smaller groups (written into adapted.yaml). */
+  minCell?: { speakers: number; words: number };
   resamples: number;
   processes: number;
   /** MAP prior weight tau (default: map_adapt's Bayesian mean update). */
@@ -93,6 +98,7 @@ export interface AdaptResult {
   rulesSource: 'glass' | 'given' | 'none';
   variants: Record<string, VariantResult>;
   trainAudioSeconds: number;
+  /** Per candidate: seconds of audio decoded in this run (decodes reused from an earlier run not counted) and wall seconds. */
   decodeSeconds: Record<string, { audio: number; wall: number }>;
   files: string[];
 }
@@ -105,6 +111,8 @@ interface Utt {
   split: SplitName;
   ref: string;
   wav: string;
+  /** sha256 of the prepared audio (the decode cache's key with the backend's key). */
+  sha: string;
   duration: number;
 }
 
@@ -166,8 +174,15 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   // 1. Manifest, groups, splits.
   const entries = await loadManifest(opts.manifest);
   const byGroup = new Map<string, Set<string>>();
+  const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
     const g = groupOf(e, opts.groupBy);
+    const first = groupOfSpeaker.get(speakerOf(e));
+    // Speaker-disjoint splits per group need each speaker in one group.
+    if (first && first.group !== g) {
+      throw new InputError(e.source.file, e.source.line, `speaker "${speakerOf(e)}" is in ${opts.groupBy} "${g}" here and in "${first.group}" at line ${first.e.source.line}: adapt splits speakers per group, so each speaker needs one ${opts.groupBy}`);
+    }
+    if (!first) groupOfSpeaker.set(speakerOf(e), { group: g, e });
     if (!byGroup.has(g)) byGroup.set(g, new Set());
     byGroup.get(g)!.add(speakerOf(e));
   }
@@ -192,7 +207,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
-      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, duration: a.durationSec ?? 0 });
+      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
@@ -344,13 +359,23 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     return backends.get(k)!;
   };
   const decodeSeconds: AdaptResult['decodeSeconds'] = {};
+  // Decodes of an earlier (interrupted) run into this work folder, keyed by model contents and audio: reused, not redone.
+  const decodes = new DecodeCache(join(work, 'decodes.jsonl'));
+  if (decodes.size) log(`adapt: ${decodes.size} decodes of an earlier run in ${work} are reused where model and audio are unchanged`);
   const decodeAll = async (c: Candidate, set: readonly Utt[]): Promise<ScoredUtterance[]> => {
     const t0 = Date.now();
+    let reusedSec = 0;
     const res = await Promise.all(
       set.map(async (u) => {
         const b = backendFor(c.options[u.group] ?? {});
         try {
-          const t = await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: '', durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000));
+          const done = decodes.get(b.key, u.sha);
+          if (done !== undefined) {
+            reusedSec += u.duration;
+            return score(u, done, `pocketsphinx:${c.name}`, normText);
+          }
+          const t = await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000));
+          decodes.put(b.key, u.sha, t.text);
           return score(u, t.text, `pocketsphinx:${c.name}`, normText);
         } catch (e) {
           failures.push({ id: u.id, file: u.wav, stage: `decode ${c.name}`, error: (e as Error).message });
@@ -359,7 +384,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       }),
     );
     const d = (decodeSeconds[c.name] ??= { audio: 0, wall: 0 });
-    d.audio += set.reduce((s, u) => s + u.duration, 0);
+    d.audio += set.reduce((s, u) => s + u.duration, 0) - reusedSec;
     d.wall += (Date.now() - t0) / 1000;
     return res;
   };
@@ -395,13 +420,13 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const remedy = Object.fromEntries(
       (['minimax', 'average'] as const).map((s) => [
         s,
-        remedyReport(baseline, testScores.get(selected[s])!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: selected[s], resamples: opts.resamples, seed: opts.seed, pair: opts.pair }),
+        remedyReport(baseline, testScores.get(selected[s])!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: selected[s], resamples: opts.resamples, seed: opts.seed, pair: opts.pair, minCell: opts.minCell }),
       ]),
     ) as Record<Selection, RemedyReport>;
     const remedyByCandidate: Record<string, RemedyReport> = {};
     for (const [name, rows] of testScores) {
       if (name !== 'baseline') {
-        remedyByCandidate[name] = remedyReport(baseline, rows, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair });
+        remedyByCandidate[name] = remedyReport(baseline, rows, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair, minCell: opts.minCell });
       }
     }
 
@@ -414,13 +439,17 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const backendName = (c: Candidate) => c.name.replace('/', '-');
     const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: {} }];
     const shown = candidates.filter((c) => c.method !== 'baseline' && (Object.values(selected).includes(c.name) || opts.testAll));
+    // Model files under the output folder are written relative to adapted.yaml, so the folder can be moved or copied as a
+    // whole (result keys hash the files' contents, so cached decodes stay valid there).
+    const rel = (o: Partial<PocketSphinxOptions>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' && (k === 'hmm' || k === 'dict' || k === 'mllr' || k === 'lm') && v.startsWith(`${out}/`) ? relative(out, v) : v]));
     for (const c of shown) {
-      if (c.scope === 'global') suiteBackends.push({ name: backendName(c), type: 'pocketsphinx', options: { ...c.options[groups[0]] } });
+      if (c.scope === 'global') suiteBackends.push({ name: backendName(c), type: 'pocketsphinx', options: rel(c.options[groups[0]]) });
       else {
         suiteBackends.push({
           name: backendName(c),
           type: 'by-group',
-          options: { key: opts.groupBy, groups: Object.fromEntries(groups.map((g) => [g, { type: 'pocketsphinx', options: { ...c.options[g] } }])) },
+          options: { key: opts.groupBy, groups: Object.fromEntries(groups.map((g) => [g, { type: 'pocketsphinx', options: rel(c.options[g]) }])) },
         });
       }
     }
@@ -448,7 +477,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
         yamlStringify({
           name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed,
-          bootstrap: { B: opts.resamples }, model: 'none', backends: suiteBackends, ...(remedySpec ? { remedy: remedySpec } : {}),
+          bootstrap: { B: opts.resamples }, ...(opts.minCell ? { minCell: opts.minCell } : {}), model: 'none', backends: suiteBackends, ...(remedySpec ? { remedy: remedySpec } : {}),
         }),
     );
     files.push(suite);

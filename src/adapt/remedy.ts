@@ -1,9 +1,9 @@
 /**
  * The remedy report: per group, WER before (baseline) and after (adapted) on the same held-out
- * test utterances, with paired speaker-cluster bootstrap intervals (analysis/paired.ts), and the
- * change in the worst group's WER and in the gap (worst − best group), each with a bootstrap
- * interval from one stratified speaker bootstrap (speakers resampled within each group; both
- * systems share the draws, so the differences are paired). A group "got significantly worse" when
+ * test utterances, and the change in the worst group's WER and in the gap (worst − best group),
+ * every interval from one set of speaker-bootstrap draws (speakers resampled within each group, as comparePaired
+ * draws them per group; both systems share the draws, so the differences are paired; percentile intervals,
+ * Efron & Tibshirani 1993 §13.3). A group "got significantly worse" when
  * its paired interval of after − before lies wholly above 0.
  */
 import type { ScoredUtterance } from '../analysis/types.ts';
@@ -21,7 +21,7 @@ export interface RemedyGroup {
   words: number;
   before: number;
   after: number;
-  /** after − before, paired speaker bootstrap (negative = better). */
+  /** after − before (negative = better), paired speaker bootstrap: comparePaired's per-group draws, which worstChange and gapChange use too. */
   change: Interval;
   /** Fewer speakers or reference words than `minCell`: no verdict, left out of the worst-group and gap figures. */
   smallCell: boolean;
@@ -88,9 +88,38 @@ export function remedyReport(
     pairs.map((p) => p.a),
     { resamples, seed, level, groupBy: opts.groupBy },
   );
-  const groups: RemedyGroup[] = (cmp.groups ?? []).map((g) => {
+  // One set of bootstrap draws feeds every interval: each group's change (comparePaired's per-group bootstrap, so the
+  // same interval as `asrfair compare`), the worst-group change and the gap changes. The draws are rebuilt here from the
+  // same seeds and speaker order as comparePaired; groups resampled independently is a stratified speaker bootstrap.
+  // (Earlier, worst-group and gap figures came from a second bootstrap with other draws, so a worst group's interval
+  // differed from its own row's.)
+  const cmpGroups = cmp.groups ?? [];
+  const names = cmpGroups.map((g) => g.group);
+  const gi = new Map(names.map((n, i) => [n, i]));
+  const ra: Float64Array[] = [];
+  const rb: Float64Array[] = [];
+  for (const name of names) {
+    const spk = new Map<string, number>();
+    const mine = pairs.filter((p) => groupOf(p.a, opts.groupBy) === name);
+    for (const p of mine) if (!spk.has(p.a.speaker)) spk.set(p.a.speaker, spk.size);
+    const S = spk.size;
+    const after: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+    const before: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
+    for (const p of mine) {
+      const i = spk.get(p.a.speaker)!;
+      after.errors[i] += errs(p.b);
+      after.words[i] += p.b.words.ref;
+      before.errors[i] += errs(p.a);
+      before.words[i] += p.a.words.ref;
+    }
+    const draws = stratifiedClusterBootstrap(new Int32Array(S), 1, [after, before], resamples, subSeed(seed, `paired:${name}`));
+    rb.push(stratumRateDraws(draws, 0, 0));
+    ra.push(stratumRateDraws(draws, 1, 0));
+  }
+  const groups: RemedyGroup[] = cmpGroups.map((g) => {
     const words = pairs.filter((p) => groupOf(p.a, opts.groupBy) === g.group).reduce((s, p) => s + p.a.words.ref, 0);
     const smallCell = opts.minCell !== undefined && (g.speakers < opts.minCell.speakers || words < opts.minCell.words);
+    const change: Interval = g.diff;
     return {
       group: g.group,
       speakers: g.speakers,
@@ -98,38 +127,13 @@ export function remedyReport(
       words,
       before: g.werB,
       after: g.werA,
-      change: g.diff,
+      change,
       smallCell,
-      significantlyWorse: !smallCell && g.diff.lo > 0,
-      significantlyBetter: !smallCell && g.diff.hi < 0,
+      significantlyWorse: !smallCell && change.lo > 0,
+      significantlyBetter: !smallCell && change.hi < 0,
       paired: g,
     };
   });
-  // One stratified speaker bootstrap for the worst-group and gap statistics.
-  const names = groups.map((g) => g.group);
-  const gi = new Map(names.map((n, i) => [n, i]));
-  const spk = new Map<string, number>();
-  const strataList: number[] = [];
-  for (const p of pairs) {
-    if (!spk.has(p.a.speaker)) {
-      spk.set(p.a.speaker, spk.size);
-      strataList.push(gi.get(groupOf(p.a, opts.groupBy))!);
-    }
-  }
-  const S = spk.size;
-  const A: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
-  const B: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
-  for (const p of pairs) {
-    const i = spk.get(p.a.speaker)!;
-    A.errors[i] += errs(p.a);
-    A.words[i] += p.a.words.ref;
-    B.errors[i] += errs(p.b);
-    B.words[i] += p.b.words.ref;
-  }
-  const G = names.length;
-  const draws = stratifiedClusterBootstrap(Int32Array.from(strataList), G, [A, B], resamples, subSeed(seed, 'remedy'));
-  const ra = names.map((_, g) => stratumRateDraws(draws, 0, g));
-  const rb = names.map((_, g) => stratumRateDraws(draws, 1, g));
   const adequate = groups.map((g, i) => (g.smallCell ? -1 : i)).filter((i) => i >= 0);
   const worstAmong: RemedyReport['worstAmong'] = adequate.length >= 2 || !opts.minCell ? 'adequate' : 'all';
   const among = worstAmong === 'adequate' && opts.minCell ? adequate : groups.map((_, i) => i);

@@ -15,7 +15,9 @@
  * which Debian's model has only as `sendump`; they are reconstructed with `readSendump`.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { contentHash } from '../backends/content-hash.ts';
+import { clearStep, inputsHash, markStepDone, stepDone } from './steps.ts';
 import { makeOutputDir } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -126,8 +128,13 @@ export async function extractFeatures(
       const out = join(featDir, `${u.id}.mfc`);
       try {
         if (!existsSync(u.wav)) throw new Error('audio file not found');
-        await tool('sphinx_fe', ['-argfile', join(m.hmm, 'feat.params'), '-samprate', '16000', '-i', u.wav, '-o', out, '-mswav', 'yes'], `on ${u.wav}`);
-        if (!existsSync(out) || statSync(out).size <= 4) throw new Error('no frames extracted');
+        const inputs = inputsHash({ wav: contentHash(u.wav), params: contentHash(join(m.hmm, 'feat.params')) });
+        if (!stepDone(out, inputs)) {
+          clearStep(out);
+          await tool('sphinx_fe', ['-argfile', join(m.hmm, 'feat.params'), '-samprate', '16000', '-i', u.wav, '-o', out, '-mswav', 'yes'], `on ${u.wav}`);
+          if (!existsSync(out) || statSync(out).size <= 4) throw new Error('no frames extracted');
+          markStepDone(out, inputs);
+        }
         ok.push(u);
       } catch (e) {
         failed.push({ id: u.id, wav: u.wav, error: (e as Error).message });
@@ -144,11 +151,21 @@ export async function extractFeatures(
 export async function prepareModelFiles(m: ModelCapabilities, work: string): Promise<{ mdef: string; mixw: string }> {
   makeOutputDir(work, 'work folder');
   const mdef = join(work, 'mdef.txt');
-  if (!existsSync(mdef)) await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
+  const mdefInputs = inputsHash({ mdef: contentHash(join(m.hmm, 'mdef')) });
+  if (!stepDone(mdef, mdefInputs)) {
+    clearStep(mdef);
+    await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
+    markStepDone(mdef, mdefInputs);
+  }
   let mixw = join(m.hmm, 'mixture_weights');
   if (!m.mixtureWeights) {
     mixw = join(work, 'mixture_weights.from-sendump');
-    if (!existsSync(mixw)) writeS3Mixw(mixw, readSendump(join(m.hmm, 'sendump')));
+    const mixwInputs = inputsHash({ sendump: contentHash(join(m.hmm, 'sendump')) });
+    if (!stepDone(mixw, mixwInputs)) {
+      clearStep(mixw);
+      writeS3Mixw(mixw, readSendump(join(m.hmm, 'sendump')));
+      markStepDone(mixw, mixwInputs);
+    }
   }
   return { mdef, mixw };
 }
@@ -176,6 +193,12 @@ export async function baumWelch(
       lsn.push(`<s> ${u.words.join(' ')} </s> (${u.id})`);
     }
   }
+  const inputs = inputsHash({
+    model: contentHash(m.hmm), mdef: contentHash(files.mdef), mixw: contentHash(files.mixw), dict: contentHash(dict),
+    feats: utts.map((u) => contentHash(join(work, 'feat', `${u.id}.mfc`))), ids, lsn,
+  });
+  if (stepDone(accumDir, inputs)) return;
+  clearStep(accumDir);
   const ctl = join(accumDir, 'train.fileids');
   const trans = join(accumDir, 'train.transcription');
   writeFileSync(ctl, ids.join('\n') + '\n');
@@ -192,11 +215,21 @@ export async function baumWelch(
   if (!existsSync(join(accumDir, 'gauden_counts'))) {
     throw new AdaptError(`bw wrote no counts to ${accumDir}: ${out.split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(-2).join(' | ')}`);
   }
+  markStepDone(accumDir, inputs);
+}
+
+/** The inputs' hash a finished bw step stamped on its counts folder (part of the inputs of the steps that read it). */
+function countsStamp(accumDir: string): string {
+  return readFileSync(`${accumDir}.inputs`, 'utf8');
 }
 
 /** `mllr_solve`: one global MLLR mean transform (mean and shift) from bw counts. */
 export async function mllrSolve(m: ModelCapabilities, accumDir: string, out: string): Promise<string> {
+  const inputs = inputsHash({ counts: countsStamp(accumDir), means: contentHash(join(m.hmm, 'means')), variances: contentHash(join(m.hmm, 'variances')) });
+  if (stepDone(out, inputs)) return out;
+  clearStep(out);
   await tool('mllr_solve', ['-meanfn', join(m.hmm, 'means'), '-varfn', join(m.hmm, 'variances'), '-outmllrfn', out, '-accumdir', accumDir], `on ${accumDir}`);
+  markStepDone(out, inputs);
   return out;
 }
 
@@ -212,6 +245,11 @@ export async function mapAdapt(
   outHmm: string,
   opts: { tau?: number; mixw?: boolean } = {},
 ): Promise<string> {
+  const inputs = inputsHash({ counts: countsStamp(accumDir), model: contentHash(m.hmm), mixw: contentHash(files.mixw), tau: opts.tau ?? null, mapMixw: opts.mixw ?? false });
+  if (stepDone(outHmm, inputs)) return outHmm;
+  clearStep(outHmm);
+  // A fresh folder: files of an earlier model written here (a sendump beside new mixture_weights) must not remain.
+  rmSync(outHmm, { recursive: true, force: true });
   makeOutputDir(outHmm, 'work folder');
   for (const f of ['mdef', 'feat.params', 'noisedict', 'transition_matrices', 'sendump', 'README']) {
     if (existsSync(join(m.hmm, f)) && !(f === 'sendump' && opts.mixw)) copyFileSync(join(m.hmm, f), join(outHmm, f));
@@ -224,5 +262,6 @@ export async function mapAdapt(
   if (opts.tau !== undefined) args.push('-fixedtau', 'yes', '-tau', String(opts.tau), '-bayesmean', 'no');
   if (opts.mixw) args.push('-mapmixwfn', join(outHmm, 'mixture_weights'));
   await tool('map_adapt', args, `on ${accumDir}`);
+  markStepDone(outHmm, inputs);
   return outHmm;
 }

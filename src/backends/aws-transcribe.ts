@@ -151,8 +151,8 @@ export class AwsTranscribeBackend implements Backend {
   private clients(aws: AwsSdk): { transcribe: TranscribeClient; s3: S3Client } {
     // Credentials come from the SDK's default provider chain only (env, shared profile files, SSO, instance roles).
     // maxAttempts 1: the run engine owns retries and their budget.
-    this.transcribeClient ??= new aws.transcribe.TranscribeClient({ region: this.options.region, endpoint: this.options.endpoint, maxAttempts: 1 });
-    this.s3Client ??= new aws.s3.S3Client({ region: this.options.region, endpoint: this.options.s3Endpoint, forcePathStyle: this.options.forcePathStyle, maxAttempts: 1 });
+    this.transcribeClient ??= withoutNodeVersionWarning(() => new aws.transcribe.TranscribeClient({ region: this.options.region, endpoint: this.options.endpoint, maxAttempts: 1 }));
+    this.s3Client ??= withoutNodeVersionWarning(() => new aws.s3.S3Client({ region: this.options.region, endpoint: this.options.s3Endpoint, forcePathStyle: this.options.forcePathStyle, maxAttempts: 1 }));
     return { transcribe: this.transcribeClient, s3: this.s3Client };
   }
 
@@ -270,13 +270,40 @@ export class AwsTranscribeBackend implements Backend {
   }
 }
 
+/**
+ * Builds an SDK client without its 10-line NodeVersionSupportWarning (SDK releases after January 2027 need Node ≥ 22;
+ * ours are pinned): the SDK's own switch, set only while the client reads its configuration, so the process
+ * environment that child processes inherit is left as it was.
+ */
+function withoutNodeVersionWarning<T>(make: () => T): T {
+  const KEY = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+  const had = Object.prototype.hasOwnProperty.call(process.env, KEY);
+  const prev = process.env[KEY];
+  process.env[KEY] = 'true';
+  try {
+    return make();
+  } finally {
+    if (had) process.env[KEY] = prev;
+    else delete process.env[KEY];
+  }
+}
+
+/** The SDK's message on one line, without its advice on hidden fields (`Deserialization error: … {error}.$response …`). */
+function sdkMessage(m: string): string {
+  return m
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/\$response|^Deserialization error:/.test(l))
+    .join(' ');
+}
+
 export function mapAwsError(what: string, err: unknown, signal: AbortSignal): BackendError {
   if (err instanceof BackendError) return err;
   const e = (err ?? {}) as AwsSdkError;
   if (signal.aborted || e.name === 'AbortError') return abortedError(`aws-transcribe ${what}`, signal);
   const status = e.$metadata?.httpStatusCode;
   const name = e.name ?? 'Error';
-  const message = scrubString(`${name}: ${e.message ?? String(err)}`).slice(0, 300);
+  const message = scrubString(`${name}: ${sdkMessage(e.message ?? String(err))}`).slice(0, 300);
   const retryAfter = parseRetryAfter(headerGetter(e.$response?.headers));
   if (THROTTLING.has(name)) return new BackendError(`aws-transcribe ${what}: ${message}`, true, retryAfter, status);
   if (name === 'CredentialsProviderError') return new BackendConfigError(`aws-transcribe ${what}: no AWS credentials found by the default provider chain (${message})`);

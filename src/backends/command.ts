@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { basename, join, resolve } from 'node:path';
@@ -7,6 +8,7 @@ import { BackendError, type AudioRef, type Backend, type BackendInfo, type Trans
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError } from './http-errors.ts';
 import { checkIso6391 } from './language.ts';
+import { contentHash } from './content-hash.ts';
 import { scrubString, stripSecrets } from './secrets.ts';
 
 /** Placeholders a command template may use. Other `{…}` text is left as it is (e.g. dpkg's `${Version}`). */
@@ -36,6 +38,8 @@ export interface CommandBackendOptions {
   killGraceMs: number;
   /** ISO 639-1 code of the language the tool recognises, when known (only for the language-mismatch warning). */
   language?: string;
+  /** Model files or folders (absolute) the tool reads: their contents go into the key. */
+  modelFiles?: string[];
 }
 
 /**
@@ -113,7 +117,7 @@ export function jsonPath(value: unknown, path: string): unknown {
   return cur;
 }
 
-const OPTION_NAMES = ['command', 'shell', 'output', 'outputFile', 'textRegex', 'jsonField', 'retryOnExit', 'version', 'versionCommand', 'name', 'cwd', 'priceUsdPerMinute', 'killGraceMs', 'language'] as const;
+const OPTION_NAMES = ['command', 'shell', 'output', 'outputFile', 'textRegex', 'jsonField', 'retryOnExit', 'version', 'versionCommand', 'name', 'cwd', 'priceUsdPerMinute', 'killGraceMs', 'language', 'modelFiles'] as const;
 
 export function parseCommandOptions(options: Record<string, unknown>, baseDir: string): CommandBackendOptions {
   const r = new OptionReader('command', options);
@@ -161,7 +165,28 @@ export function parseCommandOptions(options: Record<string, unknown>, baseDir: s
     priceUsdPerMinute: r.number('priceUsdPerMinute', 0),
     killGraceMs: r.number('killGraceMs', 2000),
     ...(options.language !== undefined ? { language: checkIso6391('command', 'language', r.string('language')!) } : {}),
+    ...(options.modelFiles !== undefined ? { modelFiles: modelFileList(options.modelFiles, cwd === undefined ? baseDir : resolve(baseDir, cwd)) } : {}),
   };
+}
+
+function modelFileList(v: unknown, dir: string): string[] {
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.length || !list.every((x) => typeof x === 'string' && x !== '')) throw new Error('command backend: option "modelFiles" must be a path or a list of paths');
+  return (list as string[]).map((p) => {
+    const abs = resolve(dir, p);
+    if (!existsSync(abs)) throw new Error(`command backend: model file not found: ${abs} (option "modelFiles")`);
+    return abs;
+  });
+}
+
+/**
+ * Content hashes of the `modelFiles` for the key: a model retrained or edited in place then gets a new key instead of
+ * the old model's cached results. Files the command names are not hashed by themselves: a command may name files it
+ * writes (a log), whose contents change every call.
+ */
+function commandFileHashes(o: CommandBackendOptions): Record<string, string> | undefined {
+  if (!o.modelFiles?.length) return undefined;
+  return Object.fromEntries(o.modelFiles.map((f) => [f, contentHash(f)]));
 }
 
 interface ProcessResult {
@@ -234,7 +259,7 @@ export class CommandBackend implements Backend {
   ) {
     const o = options;
     // cwd changes what relative paths in the command (a model file) name, so it changes results.
-    this.key = `command:${o.name}:${optionsHash({ command: o.command, shell: o.shell, output: o.output, outputFile: o.output === 'file' ? o.outputFile : undefined, textRegex: o.textRegex, jsonField: o.jsonField, version, cwd: o.cwd })}`;
+    this.key = `command:${o.name}:${optionsHash({ command: o.command, shell: o.shell, output: o.output, outputFile: o.output === 'file' ? o.outputFile : undefined, textRegex: o.textRegex, jsonField: o.jsonField, version, cwd: o.cwd, files: commandFileHashes(o) })}`;
     const templates = [...(Array.isArray(o.command) ? o.command : [o.command]), ...(o.output === 'file' ? [o.outputFile] : [])];
     this.keyByUtteranceId = templates.some((t) => t.includes('{id}'));
     this.usesOriginal = templates.some((t) => t.includes('{audio}'));
@@ -363,6 +388,7 @@ registerBackend({
     priceUsdPerMinute: 'cost per audio minute (default 0)',
     killGraceMs: 'ms between SIGTERM and SIGKILL of the process group on timeout (default 2000)',
     language: 'ISO-639-1 code of the language the tool recognises (for the warning when the manifest declares another)',
+    modelFiles: 'model files/folders the tool reads (relative to cwd): their contents are part of the key, so a model changed in place is not served from cached results',
   },
   async create(options, ctx) {
     return CommandBackend.create(parseCommandOptions(options, ctx.baseDir));

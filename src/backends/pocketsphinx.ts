@@ -1,14 +1,33 @@
 import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { cpus } from 'node:os';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type GlassBox, type Transcript } from './types.ts';
 import { PocketSphinxGlass, defaultGlassOptions } from './pocketsphinx-glass.ts';
 import { loadPronunciationDictionary } from './pocketsphinx-dict.ts';
 import { POCKETSPHINX_MODEL_DIR, checkBatchWav, parseHypseg } from './pocketsphinx-batch.ts';
+import { contentHash } from './content-hash.ts';
+
+/** pocketsphinx_batch flags that name a model file it reads (output files such as `-logfn` or `-hyp` are not model). */
+const MODEL_FILE_FLAGS = new Set(['fdict', 'jsgf', 'fsg', 'kws', 'lda', 'mdef', 'mean', 'var', 'mixw', 'tmat', 'sendump', 'featparams', 'allphone', 'lmctl']);
+
+/** Decoder flags for the key: a model-file flag naming an existing file is replaced by that file's content hash. */
+function flagFileHashes(flags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(flags).map(([k, v]) => {
+      let isFile = false;
+      try {
+        isFile = MODEL_FILE_FLAGS.has(k.replace(/^-/, '')) && statSync(v).isFile();
+      } catch {
+        // not a path
+      }
+      return [k, isFile ? `sha256:${contentHash(v)}` : v];
+    }),
+  );
+}
 
 export interface PocketSphinxOptions {
   /** Acoustic model folder (default: Debian's en-us). */
@@ -23,7 +42,8 @@ export interface PocketSphinxOptions {
   mllr?: string;
   /**
    * Where an adapted model came from (method, adaptation data hash, split hash), as written by
-   * `asrfair adapt`; goes into the key so two adaptations never share cached results.
+   * `asrfair adapt`; shown in the key. (The key's hash is of the model files' contents, so a model rewritten in
+   * place never shares cached results with its earlier version either.)
    */
   provenance?: string;
 }
@@ -206,12 +226,15 @@ export class PocketSphinxBackend implements Backend {
       ...(options.mllr ? ['-mllr', options.mllr] : []),
       ...Object.entries(options.flags).flatMap(([k, v]) => [`-${k.replace(/^-/, '')}`, String(v)]),
     ];
-    const modelId = basename(dirname(options.hmm)) === 'en-us' && options.hmm.startsWith(POCKETSPHINX_MODEL_DIR) ? 'en-us' : options.hmm;
+    const isDefault = options.hmm === `${POCKETSPHINX_MODEL_DIR}/en-us`;
+    const modelId = isDefault ? 'en-us' : basename(options.hmm);
+    // Keyed on the model files' contents, not their paths: a model retrained or edited in place (asrfair adapt writing
+    // the same folder, a hand-edited dictionary) is a new key; the same files moved elsewhere keep theirs.
     const optHash = createHash('sha256')
       .update(
         JSON.stringify({
-          hmm: options.hmm, lm: options.lm, dict: options.dict, flags: options.flags, v: debianVersion('pocketsphinx'),
-          ...(options.mllr ? { mllr: options.mllr } : {}), ...(options.provenance ? { provenance: options.provenance } : {}),
+          hmm: contentHash(options.hmm), lm: contentHash(options.lm), dict: contentHash(options.dict), flags: flagFileHashes(options.flags),
+          v: debianVersion('pocketsphinx'), ...(options.mllr ? { mllr: contentHash(options.mllr) } : {}),
         }),
       )
       .digest('hex')

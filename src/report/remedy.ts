@@ -9,7 +9,14 @@ import { esc as escapeHtml } from './render-html.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
-const pp = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)}`;
+/** `digits` decimals of 100·x with no negative zero (−0.04 → "0.0", not "-0.0"). */
+const fixed = (x: number, digits: number) => (Math.abs(100 * x) < 0.5 * 10 ** -digits ? 0 : 100 * x).toFixed(digits);
+const pp = (x: number) => `${fixed(x, 1).startsWith('-') ? '' : '+'}${fixed(x, 1)}`;
+/** A WER difference (a gap between groups) in percentage points, as the card prints gaps. */
+const gapPp = (x: number) => (Number.isFinite(x) ? `${fixed(x, 1)} pp` : '—');
+const share = (x: number) => `${fixed(x, 0)}%`;
+/** The worse-group cell when no group got significantly worse: not a group name (README's null group is called `none`). */
+const NO_GROUP = '*no group*';
 const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
 /** Markdown text: Markdown/HTML characters escaped, line breaks folded, terminal control characters dropped. */
 // eslint-disable-next-line no-control-regex
@@ -25,13 +32,13 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '|---|---:|---:|---:|---:|---:|---|---|',
     ...r.groups.map(
       (g) =>
-        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
+        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
     ),
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
-    `- Gap (worst − best): ${pct(r.gapBefore)} → ${pct(r.gapAfter)}; change ${ci(r.gapChange)}; ${(100 * r.gapClosed).toFixed(0)}% of the gap closed.`,
+    `- Gap (worst − best): ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)}; change ${ci(r.gapChange)}; ${share(r.gapClosed)} of the gap closed.`,
     ...(r.pair
-      ? [`- Gap ${md(r.pair.target)} − ${md(r.pair.reference)}: ${pct(r.pair.gapBefore)} → ${pct(r.pair.gapAfter)}; change ${ci(r.pair.change)}; ${(100 * r.pair.closed).toFixed(0)}% closed.`]
+      ? [`- Gap ${md(r.pair.target)} − ${md(r.pair.reference)}: ${gapPp(r.pair.gapBefore)} → ${gapPp(r.pair.gapAfter)}; change ${ci(r.pair.change)}; ${share(r.pair.closed)} closed.`]
       : []),
     `- ${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ')}`} (paired interval wholly above 0).`,
   ];
@@ -68,7 +75,7 @@ export function adaptMarkdown(a: AdaptResult): string {
           `|---|${groups.map(() => '---|').join('')}---|---:|---|`,
           ...Object.entries(a.remedyByCandidate).map(
             ([name, r]) =>
-              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${pct(r.pair?.gapBefore ?? r.gapBefore)} → ${pct(r.pair?.gapAfter ?? r.gapAfter)} | ${(100 * (r.pair?.closed ?? r.gapClosed)).toFixed(0)}% | ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ') || 'none'} |`,
+              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${gapPp(r.pair?.gapBefore ?? r.gapBefore)} → ${gapPp(r.pair?.gapAfter ?? r.gapAfter)} | ${share(r.pair?.closed ?? r.gapClosed)} | ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ') || NO_GROUP} |`,
           ),
           '',
         ]
@@ -93,7 +100,7 @@ export function adaptHtml(a: AdaptResult): string {
 <h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
 <p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
 <table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
-<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${pct(r.gapBefore)} → ${pct(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).
+<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).
 ${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some group got significantly worse.'}</p>
 </body></html>\n`;
 }

@@ -171,6 +171,8 @@ export interface RunNotice {
   message: string;
 }
 
+/** Final call failures printed one line each; the rest are counted in one closing line. */
+const FAILED_CALLS_SHOWN = 10;
 /** After this many calls of a backend in a row fail with one 4xx status and none succeeded, it is called no more. */
 export const SAME_4XX_STOP_AFTER = 10;
 
@@ -478,7 +480,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   /** Units whose audio preparation was stopped by a signal: not recorded, so the run is incomplete. */
   let interruptedUnits = 0;
   /** Per backend: calls that succeeded, and the run of failures with one status since the last success. */
-  const health = new Map(backends.map((b) => [b.spec.name, { ok: 0, failed: 0, sameStatus: true, status: undefined as number | undefined, first: '', stopped: false }]));
+  const health = new Map(backends.map((b) => [b.spec.name, { ok: 0, failed: 0, sameStatus: true, status: undefined as number | undefined, first: '', last: '', stopped: false }]));
   /** Per backend: declared language → utterances whose declared language differs from the backend's. */
   const langMismatch = new Map<string, Map<string, number>>();
   const refusals = new Map<string, { count: number; first: string }>();
@@ -496,6 +498,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       h.ok++;
       return;
     }
+    h.last = scrubString(message).slice(0, 300);
     if (h.failed === 0) {
       h.status = status;
       h.first = scrubString(message).slice(0, 300);
@@ -505,6 +508,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       h.stopped = true;
       progress.log(`${b.spec.name}: the first ${h.failed} calls all failed with HTTP ${h.status}; not calling it again in this run (${h.first})`);
     }
+  };
+
+  /** Final failures of calls (after their retries), one line each for the first FAILED_CALLS_SHOWN. */
+  let failedShown = 0;
+  let failedHidden = 0;
+  const noteFailure = (b: RunBackend, id: string, attempts: number, message: string): void => {
+    // One line: the message without line breaks, and without the error class a worker's stored error starts with.
+    const text = scrubString(message.replace(/^[A-Z]\w*Error: /, '').replace(/\s*\n\s*/g, ' ')).slice(0, 500);
+    if (failedShown++ < FAILED_CALLS_SHOWN) progress.log(escapeControl(`failed ${b.spec.name} ${id} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${text}`));
+    else failedHidden++;
   };
 
   const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
@@ -569,7 +582,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
         cell.called++;
-        noteHealth(b, result.status === 'ok', httpStatus ?? undefined, result.error ?? '');
+        if (result.status !== 'ok') noteFailure(b, audio.id, result.attempts, result.error ?? 'failed');
+        noteHealth(b, result.status === 'ok', result.retryable ? undefined : (httpStatus ?? undefined), result.error ?? '');
         // Committed at once, not in a group commit: the queue's coordinator removes the job from Redis right after
         // this promise settles, so the store must hold the result by then (a crash in between loses nothing).
         const row = store.putResult(result, leased ? owner : undefined);
@@ -617,10 +631,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       }
       cell.called++;
       const err = outcome.ok ? null : describeError(outcome.error);
+      if (!outcome.ok) noteFailure(b, audio.id, outcome.attempts, (outcome.error as Error)?.message ?? String(outcome.error));
       noteHealth(
         b,
         outcome.ok,
-        outcome.error instanceof BackendError ? outcome.error.status : undefined,
+        // A retryable failure (throttling, 5xx) is no sign of a configuration error, whatever its status (AWS throttles with 400).
+        outcome.error instanceof BackendError && !outcome.retryable ? outcome.error.status : undefined,
         outcome.ok ? '' : ((outcome.error as Error)?.message ?? String(outcome.error)),
       );
       const row = store.queueResult({
@@ -908,7 +924,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const r = refusals.get(b.spec.name);
     if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
     const h = health.get(b.spec.name)!;
-    if (h.failed > 0 && h.ok === 0 && h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500) {
+    const same4xx = h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500;
+    if (h.failed > 0 && h.ok === 0 && !same4xx) {
+      // Every call failed (5xx, timeouts, malformed replies, throttling after all retries): nothing was measured.
+      notices.push({ kind: 'backend-failed', backend: b.spec.name, message: `backend "${b.spec.name}": all ${h.failed} calls failed; last error: ${h.last}` });
+    } else if (h.failed > 0 && h.ok === 0) {
       const notSent = cells.size ? [...cells.values()].filter((c) => c.backend === b.spec.name).reduce((n, c) => n + c.skipped, 0) : 0;
       notices.push({
         kind: 'backend-failed',
@@ -917,6 +937,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       });
     }
   }
+  if (failedHidden) progress.log(`… and ${failedHidden} more failed calls (every error is in the export's failed rows)`);
   // A dead backend is the CLI's closing line (and exit status), not logged twice.
   for (const n of notices) if (n.kind !== 'backend-failed') progress.log(n.message);
   return {

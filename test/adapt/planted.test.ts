@@ -11,6 +11,7 @@ import { adapt, type AdaptResult } from '../../src/adapt/pipeline.ts';
 import { extractFeatures, inspectModel } from '../../src/adapt/sphinxtrain.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../../src/backends/pocketsphinx.ts';
 import { loadSuite } from '../../src/run/suite.ts';
+import { getBackendFactory } from '../../src/backends/index.ts';
 import { adaptMarkdown } from '../../src/report/remedy.ts';
 import { speakersFor, synthesise, writeCorpusManifest } from '../glass/corpus.ts';
 import { cli } from '../helpers/cli.ts';
@@ -104,10 +105,12 @@ describe('adapt on a planted TH-stopping corpus', () => {
       const opts = o as { provenance: string; hmm?: string; dict?: string; mllr?: string };
       expect(opts.provenance).toContain(result.split.hash);
       expect(opts.provenance).toContain(result.dataHash);
-      const backend = new PocketSphinxBackend({ ...defaultPocketSphinxOptions(), ...opts, flags: {} });
+      // Model files are named relative to adapted.yaml (the folder can be moved): built as `asrfair run` builds them.
+      expect([opts.hmm, opts.dict, opts.mllr].filter((p) => p !== undefined).every((p) => !p.startsWith('/'))).toBe(true);
+      const backend = await getBackendFactory('pocketsphinx').create(o as Record<string, unknown>, { baseDir: join(dir, 'out') });
       expect(backend.key).toContain(opts.provenance);
       expect(backend.key).not.toBe(new PocketSphinxBackend(defaultPocketSphinxOptions()).key);
-      await backend.close();
+      await backend.close?.();
     }
   });
 });

@@ -53,4 +53,36 @@ describe('remedy report', () => {
     expect(md).toContain('\\<b\\>\\|x\\[31m');
     expect(adaptHtml(a)).toContain('&lt;b&gt;|x');
   });
+
+  it('one bootstrap feeds every interval: a group worst in every resample has its row\'s interval as the worst-group change', () => {
+    // far (30–60% WER) is worse than near (5–15%) for every speaker, so it is the worst group in every resample.
+    const fb = [6, 8, 10, 12], fa = [3, 4, 6, 5], nb = [1, 2, 2, 3], na = [2, 2, 1, 3];
+    const b = [...fb.map((e, i) => utt(`f${i}`, `far-${i}`, 'far', 20, e)), ...nb.map((e, i) => utt(`n${i}`, `near-${i}`, 'near', 20, e))];
+    const a = [...fa.map((e, i) => utt(`f${i}`, `far-${i}`, 'far', 20, e)), ...na.map((e, i) => utt(`n${i}`, `near-${i}`, 'near', 20, e))];
+    const r = remedyReport(b, a, { groupBy: 'g', beforeName: 'b', afterName: 'a', resamples: 400, seed: 3 });
+    const far = r.groups.find((g) => g.group === 'far')!;
+    expect(far.change.lo).toBeLessThan(far.change.hi);
+    expect(r.worstChange).toEqual(far.change);
+  });
+
+  it('Markdown: a group named "none" is never confused with "no group worse"; gaps in pp; no negative zero', () => {
+    const named = (u: ScoredUtterance) => ({ ...u, labels: { g: u.labels.g === 'near' ? 'none' : 'th-stopping' } });
+    const tiny = after.map((u) => (u.labels.g === 'far' ? { ...u, words: { ...u.words, sub: 8, hits: 12 } } : u));
+    tiny[0] = { ...tiny[0], words: { ...tiny[0].words, sub: 7, hits: 13 } };
+    const r = remedyReport(before.map(named), tiny.map(named), { groupBy: 'g', beforeName: 'baseline', afterName: 'x', resamples: 100 });
+    // A pair gap that widened by a hair: its share closed and change round to zero, printed without a minus sign.
+    r.pair = { target: 'th-stopping', reference: 'none', gapBefore: 0.3, gapAfter: 0.3001, change: { estimate: 0.0001, lo: -0.0004, hi: 0.0002 }, closed: -0.0003 };
+    const a = {
+      split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+      dataHash: 'd', candidates: [], selected: { minimax: 'x', average: 'x' }, remedy: { minimax: r, average: r }, remedyByCandidate: { x: r },
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+    } as AdaptResult;
+    const md = adaptMarkdown(a);
+    const row = md.split('\n').find((l) => l.startsWith('| x |'))!;
+    expect(row.endsWith('| *no group* |')).toBe(true);
+    expect(md).toContain('- Gap (worst − best): 30.0 pp → 28.7 pp;');
+    expect(md).toContain('- Gap th-stopping − none: 30.0 pp → 30.0 pp; change +0.0 [+0.0, +0.0]; 0% closed.');
+    expect(row).toContain('| 30.0 pp → 30.0 pp | 0% | *no group* |');
+    expect(md).not.toMatch(/-0%|-0\.0\b/);
+  });
 });

@@ -118,6 +118,7 @@ export function registerAdapt(program: Command): void {
           ...(f.rules ? { rules: parseRules(f.rules) } : {}),
           ...(pair ? { pair } : {}),
           normaliser: suite.normaliser,
+          minCell: suite.minCell,
           resamples: f.bootstrap ?? suite.bootstrap.B,
           processes: f.processes,
           ...(f.tau !== undefined ? { tau: f.tau } : {}),

@@ -1,0 +1,104 @@
+/**
+ * `adapt` outputs and reruns on a small planted corpus (flite voices, test/glass/corpus.ts; 4 speakers per group,
+ * MLLR only): a rerun reuses finished steps and decodes, a step cut short is redone, adapted.yaml carries the
+ * suite's minCell and names its model files relative to itself, and a speaker in two groups is one input error.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as yamlStringify } from 'yaml';
+import { adapt, type AdaptOptions, type AdaptResult } from '../../src/adapt/pipeline.ts';
+import { loadSuite } from '../../src/run/suite.ts';
+import { getBackendFactory } from '../../src/backends/index.ts';
+import { speakersFor, synthesise, writeCorpusManifest } from '../glass/corpus.ts';
+import { cli } from '../helpers/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-rerun-'));
+const prevCache = process.env.ASRFAIR_HASH_CACHE;
+process.env.ASRFAIR_HASH_CACHE = join(dir, 'hashes.json');
+afterAll(() => {
+  if (prevCache === undefined) delete process.env.ASRFAIR_HASH_CACHE;
+  else process.env.ASRFAIR_HASH_CACHE = prevCache;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let manifest: string;
+let opts: AdaptOptions;
+let first: AdaptResult;
+const out = join(dir, 'out');
+const work = join(out, 'work');
+const lines = () => readFileSync(join(work, 'decodes.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+const mtime = (p: string) => statSync(p).mtimeMs;
+
+beforeAll(async () => {
+  const speakers = [...speakersFor('th-stopping', [0.95, 1.15], true).slice(0, 4), ...speakersFor('null', [0.95, 1.15], false).slice(0, 4)];
+  manifest = writeCorpusManifest(join(dir, 'corpus'), synthesise(join(dir, 'corpus'), speakers, 2));
+  opts = {
+    manifest, groupBy: 'accent', out, cacheDir: join(dir, 'cache'), seed: 1, methods: ['mllr'], variantScope: [], weightings: ['unweighted'],
+    acousticScope: ['global'], select: 'minimax', normaliser: 'basic', resamples: 200, processes: 2, minCell: { speakers: 2, words: 10 }, testAll: true,
+  };
+  first = await adapt(opts);
+}, 300_000);
+
+describe('adapt reruns and outputs', () => {
+  it('a rerun reuses every finished step and decode: same results, nothing retrained or decoded again', async () => {
+    const matrix = join(work, 'mllr-unweighted.matrix');
+    const before = { matrix: mtime(matrix), counts: mtime(join(work, 'acc-unweighted', 'gauden_counts')), decodes: lines() };
+    expect(before.decodes).toBeGreaterThan(0);
+    const again = await adapt(opts);
+    expect(lines()).toBe(before.decodes);
+    expect(mtime(matrix)).toBe(before.matrix);
+    expect(mtime(join(work, 'acc-unweighted', 'gauden_counts'))).toBe(before.counts);
+    expect(again.remedy.minimax).toEqual(first.remedy.minimax);
+    expect(again.candidates.map((c) => c.dev)).toEqual(first.candidates.map((c) => c.dev));
+  }, 300_000);
+
+  it('a step cut short (no stamp) is redone; decodes of unchanged models are still reused', async () => {
+    const matrix = join(work, 'mllr-unweighted.matrix');
+    writeFileSync(matrix, 'half-written');
+    rmSync(`${matrix}.inputs`);
+    const n = lines();
+    const again = await adapt(opts);
+    expect(readFileSync(matrix, 'utf8')).not.toBe('half-written');
+    expect(existsSync(`${matrix}.inputs`)).toBe(true);
+    // The solved transform is the same as before, so its key (model contents) and its decodes are too.
+    expect(lines()).toBe(n);
+    expect(again.remedy.minimax).toEqual(first.remedy.minimax);
+  }, 300_000);
+
+  it('adapted.yaml keeps the suite\'s minCell and names model files relative to itself: a copied folder gives the same backends', async () => {
+    const yaml = readFileSync(join(out, 'adapted.yaml'), 'utf8');
+    const suite = loadSuite(join(out, 'adapted.yaml'));
+    expect(suite.minCell).toEqual({ speakers: 2, words: 10 });
+    expect(yaml).not.toContain(out);
+    expect(yaml).toMatch(/mllr: work\/mllr-unweighted\.matrix/);
+    const moved = join(dir, 'moved');
+    cpSync(out, moved, { recursive: true });
+    const keys = async (file: string) => {
+      const s = loadSuite(file);
+      const built = await Promise.all(s.backends.map((b) => getBackendFactory(b.type).create(b.options ?? {}, { baseDir: join(file, '..') })));
+      const k = built.map((b) => b.key);
+      await Promise.all(built.map((b) => b.close?.()));
+      return k;
+    };
+    expect(await keys(join(moved, 'adapted.yaml'))).toEqual(await keys(join(out, 'adapted.yaml')));
+    // The remedy report gives small cells no verdict, as the card does with the same minCell.
+    expect(first.remedy.minimax.groups.every((g) => g.smallCell === (g.speakers < 2 || g.words < 10))).toBe(true);
+  }, 120_000);
+
+  it('a speaker declared in two groups is one input error naming the manifest line, exit 2', async () => {
+    const rows = readFileSync(manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { speaker: string; labels: Record<string, string> });
+    const n = rows.length - 1;
+    rows[n] = { ...rows[n], speaker: rows[0].speaker };
+    const bad = join(dir, 'corpus', 'two-groups.jsonl');
+    writeFileSync(bad, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const g0 = rows[0].labels.accent;
+    const g3 = rows[n].labels.accent;
+    expect(g0).not.toBe(g3);
+    writeFileSync(join(dir, 'corpus', 'two.yaml'), yamlStringify({ name: 'two', manifest: 'two-groups.jsonl', groupBy: ['accent'], backends: [{ name: 'ps', type: 'pocketsphinx' }] }));
+    const r = await cli('adapt', join(dir, 'corpus', 'two.yaml'), '--out', join(dir, 'two-out'), '--methods', 'mllr');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`asrfair: ${bad}:${n + 1}: speaker "${rows[0].speaker}" is in accent "${g3}" here and in "${g0}" at line 1: adapt splits speakers per group, so each speaker needs one accent`);
+  }, 60_000);
+});
