@@ -105,9 +105,8 @@ export function groupVsRestTest(
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
   const rng = createRng(seed);
-  let extreme = 0;
-  let permutations = 0;
-  const draw = (count: number): void => {
+  return sampled(statistic, initial, (count) => {
+    let extreme = 0;
     for (let r = 0; r < count; r++) {
       let e = 0;
       let w = 0;
@@ -121,23 +120,8 @@ export function groupVsRestTest(
       }
       if (extremeSplit(e, w)) extreme++;
     }
-    permutations += count;
-  };
-  draw(initial);
-  return {
-    statistic,
-    exact: false,
-    get extreme() {
-      return extreme;
-    },
-    get permutations() {
-      return permutations;
-    },
-    get p() {
-      return (extreme + 1) / (permutations + 1);
-    },
-    draw,
-  };
+    return extreme;
+  });
 }
 
 /** How one test of a family came out. */
@@ -299,9 +283,8 @@ export function splitTest(
   const perm = Int32Array.from({ length: n }, (_, i) => i);
   const rng = createRng(seed);
   const acc = new Float64Array(c);
-  let extreme = 0;
-  let permutations = 0;
-  const draw = (count: number): void => {
+  return sampled(statistic, initial, (count) => {
+    let extreme = 0;
     for (let r = 0; r < count; r++) {
       acc.fill(0);
       for (let j = 0; j < k; j++) {
@@ -313,6 +296,19 @@ export function splitTest(
       }
       if (stat(acc) >= threshold) extreme++;
     }
+    return extreme;
+  });
+}
+
+/**
+ * A sampled permutation test: `batch(count)` draws `count` random splits and returns how many were at least as
+ * extreme as the observed one; `initial` are drawn at once. p = (b + 1)/(m + 1) (Phipson & Smyth 2010).
+ */
+function sampled(statistic: number, initial: number, batch: (count: number) => number): GroupVsRestTest {
+  let extreme = 0;
+  let permutations = 0;
+  const draw = (count: number): void => {
+    extreme += batch(count);
     permutations += count;
   };
   draw(initial);
