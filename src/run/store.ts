@@ -444,7 +444,36 @@ export class RunStore {
   flush(): void {
     this.throwCommitError();
     if (!this.queued.length) return;
-    this.db.transaction(() => this.applyQueued()).immediate();
+    const writes = this.queued;
+    try {
+      this.db.transaction(() => this.applyQueued()).immediate();
+    } catch (e) {
+      this.salvage(writes, e);
+      throw e;
+    }
+  }
+
+  /**
+   * After a group commit failed on a full disk: commits its writes one transaction each, in order, until one does
+   * not fit, so that results already paid for are kept as far as the space allows (the rerun makes only the rest).
+   */
+  private salvage(writes: readonly QueuedWrite[], error: unknown): void {
+    if ((error as { code?: string })?.code !== 'SQLITE_FULL') return;
+    for (const w of writes) {
+      try {
+        this.db
+          .transaction(() => {
+            try {
+              w.run();
+            } catch (e) {
+              if (!w.fail?.(e)) throw e;
+            }
+          })
+          .immediate();
+      } catch {
+        return;
+      }
+    }
   }
 
   private enqueue(w: QueuedWrite): void {
@@ -501,6 +530,7 @@ export class RunStore {
   private tx<T>(fn: () => T): T {
     this.throwCommitError();
     let took = false;
+    const writes = this.queued;
     try {
       return this.db
         .transaction((): T => {
@@ -510,7 +540,10 @@ export class RunStore {
         })
         .immediate();
     } catch (e) {
-      if (took) this.commitError ??= e;
+      if (took) {
+        this.salvage(writes, e);
+        this.commitError ??= e;
+      }
       throw e;
     }
   }

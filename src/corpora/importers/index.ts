@@ -129,9 +129,14 @@ export async function importToManifest(format: string, input: string, opts: Impo
     groupsNote: (m) => void (groupsNote = m),
   };
   const annotations: L2ArcticAnnotations | undefined = format === 'l2arctic' ? new Map() : undefined;
-  // The annotations file (l2arctic) is checked with the manifest, before the import.
-  checkOutputFiles([...(annotations ? [annotationsPath(opts.out)] : []), importRecordPath(opts.out)], 'file beside the manifest');
+  // The manifest's own path first (an error names what the user typed), then the files beside it, before the import.
   const tmp = beginOutputFile(opts.out, 'manifest');
+  try {
+    checkOutputFiles([...(annotations ? [annotationsPath(opts.out)] : []), importRecordPath(opts.out)], 'file beside the manifest');
+  } catch (e) {
+    discardOutputFile(tmp);
+    throw e;
+  }
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
