@@ -17,6 +17,7 @@ import { renderTerminalSummary, topFindings, verdictOf } from '../../src/report/
 import { adjustPValues } from '../../src/stats/multiple.ts';
 import { loadRunForReport, type LoadedRun } from '../../src/score/run-export.ts';
 import { cli } from '../helpers/cli.ts';
+import { bruteForcePermutationP } from '../helpers/brute-permutation.ts';
 
 const SUITE = join(import.meta.dirname, '../../manifests/suites/artie-vendors.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-verdicts-real-'));
@@ -44,27 +45,8 @@ function speakers(us: readonly ScoredUtterance[]): Map<string, { e: number; w: n
 }
 
 /** The exact two-sided permutation p by brute force over every labelling of `k` of the clusters (2^n masks). */
-function bruteForceP(cl: Array<{ e: number; w: number; inGroup: boolean }>): number {
-  const n = cl.length;
-  const k = cl.filter((c) => c.inGroup).length;
-  const d = (mask: number) => {
-    let e = 0, w = 0, E = 0, W = 0;
-    cl.forEach((c, i) => {
-      if (mask & (1 << i)) { e += c.e; w += c.w; } else { E += c.e; W += c.w; }
-    });
-    return Math.abs(e / w - E / W);
-  };
-  const observed = d(cl.reduce((m, c, i) => (c.inGroup ? m | (1 << i) : m), 0));
-  let hits = 0, splits = 0;
-  for (let mask = 0; mask < 1 << n; mask++) {
-    let bits = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) bits++;
-    if (bits !== k) continue;
-    splits++;
-    if (d(mask) >= observed * (1 - 1e-12)) hits++;
-  }
-  return hits / splits;
-}
+const bruteForceP = (cl: Array<{ e: number; w: number; inGroup: boolean }>): number =>
+  bruteForcePermutationP(cl.map((c) => c.e), cl.map((c) => c.w), cl.map((c) => c.inGroup));
 
 describe('real 6 vs 6 speakers (Amazon en-US, Artie: the first six "us" and six "indian" speakers)', () => {
   const pick = () => {

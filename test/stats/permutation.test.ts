@@ -4,6 +4,7 @@ import { groupVsRestTest, resolveMonteCarloFamily, splitCount } from '../../src/
 import { permutationGroupVsRest } from '../../src/stats/tests.ts';
 import { adjustPValues } from '../../src/stats/multiple.ts';
 import { createRng } from '../../src/stats/rng.ts';
+import { bruteForcePermutationP } from '../helpers/brute-permutation.ts';
 
 const totals = (errors: number[], words: number[], group: number[]) => ({
   errors: Float64Array.from(errors),
@@ -12,28 +13,7 @@ const totals = (errors: number[], words: number[], group: number[]) => ({
   groups: Math.max(...group) + 1,
 });
 
-/** Exact two-sided permutation p by brute force over every labelling of the group's size (the definition). */
-function bruteForce(errors: number[], words: number[], inGroup: boolean[]): number {
-  const n = errors.length;
-  const k = inGroup.filter(Boolean).length;
-  const d = (mask: number) => {
-    let e = 0, w = 0, E = 0, W = 0;
-    for (let i = 0; i < n; i++) {
-      if (mask & (1 << i)) { e += errors[i]; w += words[i]; } else { E += errors[i]; W += words[i]; }
-    }
-    return Math.abs(e / w - E / W);
-  };
-  const observed = d(inGroup.reduce((m, x, i) => (x ? m | (1 << i) : m), 0));
-  let hits = 0, splits = 0;
-  for (let mask = 0; mask < 1 << n; mask++) {
-    let bits = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) bits++;
-    if (bits !== k) continue;
-    splits++;
-    if (d(mask) >= observed * (1 - 1e-12)) hits++;
-  }
-  return hits / splits;
-}
+const bruteForce = bruteForcePermutationP;
 
 describe('exact group-vs-rest permutation p', () => {
   it('is 2/6 on the hand example (two of the six relabellings of 2 vs 2 reach |d| = 0.5)', () => {
