@@ -92,7 +92,7 @@ export interface CheckResult {
 }
 
 function rowNote(r: CardRow): string {
-  const bits = [`${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words`];
+  const bits = [`${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words`];
   if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
   if (r.flags.includes('small-cell')) bits.push('small cell');
   return bits.join(', ');
@@ -181,7 +181,7 @@ function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: n
   const x = r.excessOverRest;
   if (r.suppressed || !x || !Number.isFinite(x.estimate) || x.estimate <= limit || (significantOnly && !r.degradesMore)) return undefined;
   const pp = (v: number) => (v * 100).toFixed(1);
-  const note = [`${r.speakers ?? '?'} speakers`, `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', ');
+  const note = [speakersText(r.speakers), `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', ');
   return {
     rule: 'max-degradation-gap', table: d.id, backend: d.backend, condition: d.condition, group: r.group, value: x.estimate, limit,
     message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over --max-degradation-gap ${pp(limit)} points (${note})`,
@@ -200,7 +200,7 @@ const NOT_ENOUGH_DATA_LISTED = 12;
 
 function notEnoughDataLine(heading: string, rows: CardRow[], card: ServiceCard): string {
   const sorted = [...rows].sort((a, b) => a.group.localeCompare(b.group));
-  const listed = sorted.slice(0, NOT_ENOUGH_DATA_LISTED).map((r) => `"${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words)`);
+  const listed = sorted.slice(0, NOT_ENOUGH_DATA_LISTED).map((r) => `"${r.group}" (${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words)`);
   const more = sorted.length > listed.length ? ` and ${sorted.length - listed.length} more (asrfair report lists them)` : '';
   const m = card.settings.minCell;
   return `not enough data (below ${m.speakers} speakers or ${m.words} ref words; not checked against the thresholds): ${heading}: ${sorted.length} group${sorted.length === 1 ? '' : 's'}: ${listed.join(', ')}${more}`;
@@ -273,7 +273,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     }
   }
   const notEnoughData = [...small].flatMap(([h, rows]) =>
-    [...rows].sort((a, b) => a.group.localeCompare(b.group)).map((r) => `${h}: group "${r.group}" (${r.speakers ?? '?'} speakers, ${r.refWords ?? '?'} ref words; minimum ${card.settings.minCell.speakers} and ${card.settings.minCell.words})`),
+    [...rows].sort((a, b) => a.group.localeCompare(b.group)).map((r) => `${h}: group "${r.group}" (${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words; minimum ${card.settings.minCell.speakers} and ${card.settings.minCell.words})`),
   );
   const notEnoughDataLines = [...small].map(([h, rows]) => notEnoughDataLine(h, rows, card));
   const rest = th.significantOnly ? 'the rest' : 'the best group';
@@ -328,4 +328,9 @@ export function checkReport(result: CheckResult): string[] {
 /** True when a gate sets at least one threshold. */
 export function hasThreshold(th: CheckThresholds): boolean {
   return th.maxGap !== undefined || th.maxWer !== undefined || th.groupRatio !== undefined || th.maxDegradationGap !== undefined || th.maxFailedShare !== undefined;
+}
+
+/** `1 speaker`, `6 speakers`, `? speakers` (unknown). */
+function speakersText(n: number | null | undefined): string {
+  return n === 1 ? '1 speaker' : `${n ?? '?'} speakers`;
 }

@@ -507,7 +507,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     const drill = t.kind === 'group' ? drillDown(t, card, run, audio, ids, limit) : '';
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
-      `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speakers.</p>` +
+      `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speaker${t.overall.speakers === 1 ? '' : 's'}.</p>` +
       `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
       cardTable(t, card, ids) +
       (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
