@@ -4,8 +4,6 @@
  * import record beside the manifest (`<name>.import.json`, src/manifest/import-record.ts) keeps it for the run and card.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmp, write } from './fixtures.ts';
@@ -13,20 +11,11 @@ import { loadManifest } from '../../src/manifest/jsonl.ts';
 import { groupOf } from '../../src/manifest/schema.ts';
 import { readImportRecord, importRecordNotes, importRecordPath } from '../../src/manifest/import-record.ts';
 import { LabelMapper } from '../../src/manifest/labelmap.ts';
+import { cliIn as cli } from '../helpers/cli.ts';
 
 const DATA = resolve(new URL('../../../shared/data', import.meta.url).pathname);
 const ARTIE = join(DATA, 'artie-bias-corpus', 'data', 'artie-bias-corpus.tsv');
-const BIN = new URL('../../bin/asrfair.mjs', import.meta.url).pathname;
 
-async function cli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd, maxBuffer: 1 << 24 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 function counts(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};

@@ -9,8 +9,13 @@ export const BIN = join(import.meta.dirname, '../../bin/asrfair.mjs');
 
 /** Runs the real CLI in a child process and returns its exit code and output (never throws on exit ≠ 0). */
 export async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return cliIn(args);
+}
+
+/** `cli` with the arguments as one array and an optional working directory (output up to 16 MB). */
+export async function cliIn(args: readonly string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, maxBuffer: 1 << 24 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

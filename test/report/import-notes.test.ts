@@ -5,26 +5,15 @@
  * the whole markup policy, what was removed and what kept per group, and warn about redactions per group.
  */
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmp, wav, write } from '../corpora/fixtures.ts';
 import { parseCsv } from './parse-csv.ts';
+import { cliIn as cli } from '../helpers/cli.ts';
 
 const DATA = resolve(new URL('../../../shared/data', import.meta.url).pathname);
-const BIN = new URL('../../bin/asrfair.mjs', import.meta.url).pathname;
 const T = '\t';
 
-async function cli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [BIN, ...args], { cwd, maxBuffer: 1 << 24 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
-  }
-}
 
 describe('CORAAL import notes reach the run and the card', () => {
   it('groups are community/site; left-out rows, the whole markup policy, removed vs kept and the redaction warning in md, html, json, csv', async () => {
