@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { corpus, json, loopback, tmp, writeCorpus, type LoopbackServer } from './helpers.ts';
 import { loadRunForReport } from '../../src/score/run-export.ts';
+import { cli as spawnCli, type Spawned } from '../attack/helpers.ts';
 
-const BIN = resolve('bin/asrfair.mjs');
 const SECRET = 'sk-live-CRASHTEST-0123456789abcdef';
 
 /** A backend type loaded as a suite plugin: POSTs each utterance to the test's loopback server. */
@@ -60,15 +59,7 @@ async function server(texts: Map<string, string>, latencyMs: number, gate: { aft
   return { answered, srv, held };
 }
 
-function cli(args: string[], cwd: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; out: string; err: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, TEST_SERVICE_API_KEY: SECRET }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((r) => child.on('close', (code, signal) => r({ code, signal, out, err })));
-  return { child, done };
-}
+const cli = (args: string[], cwd: string): Spawned => spawnCli(args, cwd, { TEST_SERVICE_API_KEY: SECRET });
 
 function okRows(storePath: string): number {
   if (!existsSync(storePath)) return 0;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,8 +9,8 @@ import { runSuite } from '../../src/run/engine.ts';
 import { getNormaliser } from '../../src/text/normalise.ts';
 import { InputError } from '../../src/manifest/errors.ts';
 import { loadRunForReport } from '../../src/score/run-export.ts';
+import { cli } from '../attack/helpers.ts';
 
-const BIN = resolve('bin/asrfair.mjs');
 const STORE_TS = resolve('src/run/store.ts');
 
 const dirs: string[] = [];
@@ -73,15 +73,6 @@ export default {
 };
 `;
 
-function cli(args: string[], cwd: string): { child: ChildProcess; done: Promise<{ code: number | null; signal: string | null; out: string; err: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  const done = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((r) => child.on('close', (code, signal) => r({ code, signal, out, err })));
-  return { child, done };
-}
 
 describe('group commit of the run store', () => {
   it('kill -9 loses only the queued batch: what the timer or the batch size committed stays', () => {
