@@ -10,7 +10,7 @@
  *
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
- *        [--independent-speakers] [--paired] [--alpha Q] [--why] [--prompts FILE]
+ *        [--independent-speakers] [--paired] [--alpha Q] [--why] [--prompts FILE] [--pitch-range LOW:HIGH]
  *
  * Speakers are matched (`synth --matched-speakers`): speaker k has the same pitch, tempo and sentences in
  * every group, so the groups differ only by the rules, and random subsets keep the same profiles in
@@ -26,7 +26,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cores, load1, sinceStart } from './cpu.ts';
 import { join } from 'node:path';
-import { buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
+import { DEFAULT_PITCH_RANGE, buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
 import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
@@ -62,6 +62,8 @@ const workDir = flag('--dir');
 const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
 const minPooled = flag('--min-pooled');
 const alphaFlag = flag('--alpha');
+const pitchFlag = flag('--pitch-range');
+const pitch: readonly [number, number] = pitchFlag ? (pitchFlag.split(':').map(Number) as [number, number]) : DEFAULT_PITCH_RANGE;
 const boolFlag = (name: string): boolean => (argv.includes(name) ? (argv.splice(argv.indexOf(name), 1), true) : false);
 let matchedSpeakers = !boolFlag('--independent-speakers');
 const paired = boolFlag('--paired');
@@ -78,6 +80,8 @@ interface SavedEvidence {
   promptsFile?: string;
   /** Speaker k had the same pitch and tempo in every group (`synth --matched-speakers`). */
   matchedSpeakers?: boolean;
+  /** Speakers' pitch shifts drawn in this range of cents (absent: the default ±400). */
+  pitchRange?: readonly [number, number];
   sentences: number;
   speakers: number;
   corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
@@ -113,15 +117,15 @@ try {
     };
     maxSpk = all.reduce((a, x) => a + x.speakers, 0);
     matchedSpeakers = all.every((a) => a.matchedSpeakers);
-    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences of ${saved.promptsFile ?? 'the Harvard lists'} per group) read from ${files.join(', ')}; statistics recomputed`);
+    console.log(`evidence of ${corpus.utterances.length} utterances (${saved.rulesFile}, ${maxSpk} speakers × ${saved.sentences} sentences of ${saved.promptsFile ?? 'the Harvard lists'} per group, pitch ${(saved.pitchRange ?? DEFAULT_PITCH_RANGE).join(' to ')} cents) read from ${files.join(', ')}; statistics recomputed`);
   } else {
     const rules = readAccentRules(rulesFile);
-    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers, ...(promptsFile ? { promptsFile } : {}) });
+    const built = await buildPlantedCorpus({ rules, outDir: dir, speakers: maxSpk, sentences, seed: corpusSeed, matchedSpeakers, pitchRange: pitch, ...(promptsFile ? { promptsFile } : {}) });
     corpus = built;
-    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences of ${promptsFile ?? 'the Harvard lists'}) in ${secs()} s`);
+    console.log(`synthesised ${built.utterances.length} utterances (${rules.groups.length} groups × ${maxSpk} speakers × ${sentences} sentences of ${promptsFile ?? 'the Harvard lists'}, pitch ${pitch.join(' to ')} cents) in ${secs()} s`);
     report = await runGlassboxOnManifest(built.manifest, 'accent', { cacheDir: join(dir, 'cache'), keepEvidence: true, onProgress: (m) => console.log(`  [${secs()} s] ${m}`) });
     if (saveFile) {
-      const saved: SavedEvidence = { rulesFile, ...(promptsFile ? { promptsFile } : {}), sentences, speakers: maxSpk, matchedSpeakers, corpus: { groups: built.groups, utterances: built.utterances }, report };
+      const saved: SavedEvidence = { rulesFile, ...(promptsFile ? { promptsFile } : {}), sentences, speakers: maxSpk, matchedSpeakers, pitchRange: pitch, corpus: { groups: built.groups, utterances: built.utterances }, report };
       writeFileSync(saveFile, JSON.stringify(saved));
       console.log(`evidence written to ${saveFile}`);
     }

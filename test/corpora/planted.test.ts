@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyRules, buildPlantedCorpus, parseAccentRules, ruleDescription, ruleLabel, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
+import { DEFAULT_PITCH_RANGE, applyRules, buildPlantedCorpus, parseAccentRules, plantedSpeakers, ruleDescription, ruleLabel, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
 import { stressedDictionary } from '../../src/corpora/planted/cmudict.ts';
 import { withStress } from '../../src/corpora/planted/festival.ts';
 import { loadManifest } from '../../src/manifest/jsonl.ts';
@@ -148,6 +148,30 @@ describe('asrfair synth --accent-rules (festival + sox)', () => {
     const again = await buildPlantedCorpus({ rules: parseAccentRules(readFileSync(join(dir, 'rules.yaml'), 'utf8'), 'rules.yaml'), outDir: join(dir, 'c2'), speakers: 2, sentences: 2, seed: 3 });
     expect(again.synthesised).toBe(8);
     expect((await loadManifest(again.manifest)).map((e) => sha(e.audioPath))).toEqual(before);
+  });
+
+  it('--pitch-range draws the speakers\' pitch shifts in that range (speaker k keeps its place in it) and says so in the corpus README', async () => {
+    const wide = plantedSpeakers('none', 12, 5, true);
+    const low = plantedSpeakers('none', 12, 5, true, [-400, 0]);
+    expect(wide.every((s) => s.pitchCents >= DEFAULT_PITCH_RANGE[0] && s.pitchCents <= DEFAULT_PITCH_RANGE[1])).toBe(true);
+    expect(low.every((s) => s.pitchCents >= -400 && s.pitchCents <= 0)).toBe(true);
+    expect(low.map((s) => s.tempo)).toEqual(wide.map((s) => s.tempo));
+    for (const [i, s] of low.entries()) expect(Math.abs(s.pitchCents - (wide[i].pitchCents - 400) / 2)).toBeLessThanOrEqual(1);
+    const out = join(dir, 'p');
+    const r = cli(['--accent-rules', join(dir, 'rules.yaml'), '-o', out, '--speakers', '2', '--sentences', '1', '--seed', '3', '--pitch-range', '-300:-100']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toContain('sox makes the speakers (pitch -300 to -100 cents, tempo 0.9–1.1)');
+    const d = cli(['--accent-rules', join(dir, 'rules.yaml'), '-o', join(dir, 'pd'), '--speakers', '2', '--sentences', '1', '--seed', '3']);
+    expect(d.status, d.stderr).toBe(0);
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    const [a, b] = await Promise.all([loadManifest(join(out, 'manifest.jsonl')), loadManifest(join(dir, 'pd', 'manifest.jsonl'))]);
+    expect(a.map((e) => e.id)).toEqual(b.map((e) => e.id));
+    expect(a.every((e, i) => sha(e.audioPath) !== sha(b[i].audioPath))).toBe(true);
+    for (const bad of ['100:-100', '0:0', 'low:high', '-1300:0', '-400']) {
+      const x = cli(['--accent-rules', join(dir, 'rules.yaml'), '-o', join(dir, 'pb'), '--pitch-range', bad]);
+      expect(x.status).toBe(2);
+      expect(x.stderr.trim()).toBe(`asrfair: --pitch-range must be LOW:HIGH in cents, whole numbers with LOW < HIGH, each from -1200 to 1200 (e.g. -400:100), got "${bad}"`);
+    }
   });
 
   it('refuses a voice that cannot speak phone strings, naming the rules file and line', () => {

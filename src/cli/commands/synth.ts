@@ -17,6 +17,7 @@ export interface SynthFlags {
   seed?: string;
   plantedVoice?: string;
   matchedSpeakers?: boolean;
+  pitchRange?: string;
 }
 
 /**
@@ -32,6 +33,20 @@ function wholeNumber(name: string, v: string, min: number, max: number, suffix =
   return n;
 }
 const MAX_JOBS = 1024;
+
+/**
+ * `--pitch-range LOW:HIGH` in cents (signed whole numbers, LOW < HIGH, each within ±1200: an octave).
+ * UsageError (exit 2) naming the flag and the value.
+ */
+export function pitchRange(v: string): [number, number] {
+  const m = /^\s*([+-]?\d+)\s*:\s*([+-]?\d+)\s*$/.exec(v);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || !(lo < hi) || Math.abs(lo) > 1200 || Math.abs(hi) > 1200) {
+    throw new UsageError(`--pitch-range must be LOW:HIGH in cents, whole numbers with LOW < HIGH, each from -1200 to 1200 (e.g. -400:100), got "${v}"`);
+  }
+  return [lo, hi];
+}
 const anyCount = (name: string, v: string) => wholeNumber(name, v, 1, Number.MAX_SAFE_INTEGER);
 
 /**
@@ -48,8 +63,8 @@ function sentencesFor(flags: SynthFlags, given: boolean, fallback: number, warn:
   return available;
 }
 
-const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice'] as const;
-const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice' } as const;
+const PLANTED_ONLY = ['seed', 'matchedSpeakers', 'plantedVoice', 'pitchRange'] as const;
+const FLAG = { seed: '--seed', matchedSpeakers: '--matched-speakers', plantedVoice: '--planted-voice', pitchRange: '--pitch-range' } as const;
 
 /**
  * The demo corpus's options from `synth`'s flags, checked (UsageError/InputError: one line, exit 2) without
@@ -137,6 +152,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
     voice: flags.plantedVoice,
     jobs,
     matchedSpeakers: flags.matchedSpeakers === true,
+    ...(flags.pitchRange !== undefined ? { pitchRange: pitchRange(flags.pitchRange) } : {}),
     onProgress: (m) => log(`synth: ${m}`),
   });
   for (const g of r.groups) {
@@ -157,6 +173,7 @@ export function registerSynth(program: Command): void {
     .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40). At least 2 groups (one alone is refused); a null group (none: []) is the reference the validation compares with (warned when missing); a custom from/to rule needs a name that is not a built-in\'s')
     .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws (whole number >= 0)', '1')
     .option('--matched-speakers', 'with --accent-rules: speaker k has the same pitch and tempo in every group (label speaker_profile), so groups differ only by their rules')
+    .option('--pitch-range <low:high>', 'with --accent-rules: range of the speakers\' pitch shifts in cents (default -400:400). sox shifts the formants with F0, so upward shifts of the default female voice sound child-like and are recognised far worse by the en-US model')
     .option('--planted-voice <name>', 'with --accent-rules: festival voice (default: the rules file\'s voice, else cmu_us_slt_arctic_hts)');
   cmd.action(async (flags: SynthFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);

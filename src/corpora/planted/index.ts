@@ -6,6 +6,7 @@ export {
   buildPlantedCorpus,
   plantedConfusions,
   plantedSpeakers,
+  DEFAULT_PITCH_RANGE,
   MAX_PLANTED_SPEAKERS,
   type PlantedCorpus,
   type PlantedCorpusOptions,
