@@ -225,6 +225,11 @@ export interface PhoneTest {
   flagged: boolean;
   /** What the group's tokens became (NO_PHONE: deleted), largest excess over the comparison's rate first. */
   outcomes: { hyp: string; countGroup: number; countRest: number }[];
+  /**
+   * The test's input, one row per speaker: its side, its tokens of the sound and their misrecognitions, and
+   * the value tested (`excessGroup`/`excessRest` are the sides' means of it; NaN: the speaker has no token).
+   */
+  speakerValues: { speaker: string; side: 'group' | 'comparison'; errors: number; tokens: number; value: number }[];
 }
 
 export interface WordTest {
@@ -250,6 +255,12 @@ export interface ConfusableResult {
   comparison: string;
   /** Confusion tests in the Benjamini–Hochberg family (listed or not). */
   tested: number;
+  /**
+   * Every confusion test of the Benjamini–Hochberg family, listed in `confusions` or not (a group rate not above
+   * the comparison's enters with p = 1; too few occurrences in the group to be flagged), so the adjustment can be
+   * recomputed: (group, ref, hyp, p, adjusted p).
+   */
+  confusionFamily: { group: string; ref: string; hyp: string; p: number; pAdjusted: number }[];
   /** Per (group, canonical phone): the findings; confusions are flagged only under a flagged phone. */
   phones: PhoneTest[];
   matrices: ConfusionMatrix[];
@@ -302,6 +313,7 @@ export function confusionRate(m: ConfusionMatrix, ref: string, hyp: string): num
 interface Cluster {
   key: string;
   group: string;
+  speaker: string;
   match?: string;
   outcome: Map<string, number>;
   refTotals: Map<string, number>;
@@ -316,7 +328,7 @@ function clusters(utts: readonly EvidenceUtterance[]): Cluster[] {
     // A speaker listed under two groups is two clusters, so permutations keep group sizes meaningful.
     const key = `${u.group}${SEP}${u.speaker}`;
     let c = map.get(key);
-    if (!c) map.set(key, (c = { key, group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), outcome: new Map(), refTotals: new Map(), allRef: 0 }));
+    if (!c) map.set(key, (c = { key, group: u.group, speaker: u.speaker, ...(u.match !== undefined ? { match: u.match } : {}), outcome: new Map(), refTotals: new Map(), allRef: 0 }));
     for (const e of u.events) {
       const k = `${e.ref}${SEP}${e.hyp}`;
       c.outcome.set(k, (c.outcome.get(k) ?? 0) + 1);
@@ -361,6 +373,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   const cl = clusters(utts);
   const tests: ConfusionTest[] = [];
   const allP: number[] = [];
+  const family: { group: string; ref: string; hyp: string }[] = [];
   const testIndex: number[] = [];
   const all = new Map<string, ConfusionMatrix>(matrices.map((m) => [m.group, m]));
   const reference = o.referenceGroup !== undefined && all.has(o.referenceGroup) ? o.referenceGroup : undefined;
@@ -401,6 +414,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
           const rateR = f.countB / totalR;
           if (eligible && !(rateG > rateR)) {
             allP.push(1);
+            family.push({ group: g, ref, hyp });
             continue;
           }
           const withIt = cl.filter((c) => c.group === g && (c.outcome.get(key) ?? 0) > 0).length;
@@ -416,6 +430,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
               )
             : { p: Number.NaN };
           allP.push(cmp.p);
+          family.push({ group: g, ref, hyp });
           if (f.countA < o.minCount || f.delta <= 0) continue;
           testIndex.push(allP.length - 1);
           tests.push({
@@ -456,7 +471,8 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   });
   addExamples(tests, utts, o.maxExamples);
   tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
-  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, phones, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
+  const confusionFamily = family.map((t, i) => ({ ...t, p: allP[i], pAdjusted: adj[i] })).filter((t) => !Number.isNaN(t.p));
+  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, confusionFamily, phones, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
 }
 
 /**
@@ -554,6 +570,7 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         speakersInGroup: inG.length,
         flagged: false,
         outcomes: [...hyps.values()].sort((x, y) => excess(y) - excess(x) || x.hyp.localeCompare(y.hyp)),
+        speakerValues: [...inG.map((c) => ['group', c] as const), ...inC.map((c) => ['comparison', c] as const)].map(([side, c]) => ({ speaker: c.speaker, side, errors: errorsOf(c, ph), tokens: totalOf(c, ph), value: value(c, ph) })),
       });
     }
   }

@@ -15,6 +15,7 @@ import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { groupOf, speakerOf, type Utterance } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
+import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio/source-rates.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -100,11 +101,28 @@ export function failureCounts(failures: readonly GlassFailure[]): { group: strin
   return [...m.values()].sort((a, b) => a.group.localeCompare(b.group) || a.stage.localeCompare(b.stage));
 }
 
+/** One group of the manifest: what was declared and what reached the analysis. */
+export interface GlassGroupCount {
+  group: string;
+  /** Utterances and speakers the manifest declares for the group. */
+  utterances: number;
+  speakers: number;
+  /** Utterances that went through every stage that ran (the rest are in `failures`). */
+  analysed: number;
+}
+
 export interface GlassReport {
   groupBy?: string;
+  /** Every group of the manifest, including one whose every utterance failed. */
   groups: string[];
   utterances: number;
   speakers: number;
+  /** Per group, declared and analysed (set by runGlassboxOnManifest). */
+  groupCounts?: GlassGroupCount[];
+  /** Per group, the source audio's sample rates (set by runGlassboxOnManifest). */
+  sourceRates?: SourceRates;
+  /** What the reader must know before reading the findings (e.g. groups recorded at different bandwidths). */
+  warnings?: string[];
   /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
   phoneLoop?: ConfusableResult;
   /** Black-box compatible: G2P phones of reference vs hypothesis text. */
@@ -113,7 +131,11 @@ export interface GlassReport {
   goodness?: GoodnessTest[];
   failures: GlassFailure[];
   alignmentRetries?: AlignmentRetries;
-  settings: { glass: GlassOptions; engine: string };
+  /**
+   * `settings.canonical`: which pronunciation the canonical phones are — the dictionary variant forced alignment
+   * chose, or each word's first (forced alignment not run, or `variants` off).
+   */
+  settings: { glass: GlassOptions; engine: string; canonical?: 'aligned-variant' | 'first-variant' };
   evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
@@ -127,21 +149,36 @@ export interface GlassReport {
  * used); groups with fewer than two speakers (a speaker-level test cannot test them).
  */
 export function glassInputCheck(
-  entries: readonly Pick<Utterance, 'id' | 'speaker' | 'labels'>[],
+  entries: readonly (Pick<Utterance, 'id' | 'speaker' | 'labels'> & { source?: { file: string; line: number } })[],
   groupBy: string,
   opts: { manifest: string; referenceGroup?: string; matchBy?: string },
 ): { error?: string; warnings: string[] } {
   const warnings: string[] = [];
   if (entries.length === 0) return { error: `${opts.manifest}: no utterances to analyse`, warnings };
   const speakers = new Map<string, Set<string>>();
+  const firstSeen = new Map<string, { group: string; at?: string }>();
   for (const e of entries) {
     const g = groupOf(e, groupBy);
-    speakers.set(g, (speakers.get(g) ?? new Set()).add(speakerOf(e)));
+    const spk = speakerOf(e);
+    speakers.set(g, (speakers.get(g) ?? new Set()).add(spk));
+    const at = e.source ? `${e.source.file}:${e.source.line}` : undefined;
+    const seen = firstSeen.get(spk);
+    if (!seen) firstSeen.set(spk, { group: g, ...(at ? { at } : {}) });
+    else if (seen.group !== g) {
+      // A speaker on both sides of a speaker-level test is counted twice: refused, as `adapt` does.
+      return {
+        error: `${at ? `${at}: ` : ''}speaker "${spk}" is in group "${g}" by "${groupBy}" here and in group "${seen.group}"${seen.at ? ` at ${seen.at}` : ''}: the glass box compares speakers, so each speaker must be in one group (fix the label or the speaker id)`,
+        warnings,
+      };
+    }
   }
   const groups = [...speakers.keys()].sort();
   if (groups.length < 2) return { error: `${opts.manifest}: nothing to compare — every utterance is in group "${groups[0]}" by "${groupBy}"`, warnings };
   if (opts.referenceGroup !== undefined && !speakers.has(opts.referenceGroup)) {
     return { error: `reference group "${opts.referenceGroup}" is not a group of ${opts.manifest} by "${groupBy}" (groups: ${groups.join(', ')})`, warnings };
+  }
+  if (opts.referenceGroup !== undefined && speakers.get(opts.referenceGroup)!.size < 2) {
+    return { error: `reference group "${opts.referenceGroup}" has 1 speaker in ${opts.manifest}: a speaker-level test cannot compare any group with it (choose a reference with at least 2 speakers, or none to compare each group with the rest)`, warnings };
   }
   if (opts.matchBy !== undefined) {
     const has = entries.filter((e) => e.labels?.[opts.matchBy!] !== undefined && e.labels?.[opts.matchBy!] !== '').length;
@@ -330,7 +367,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     goodness,
     failures,
     ...(retries ? { alignmentRetries: retries } : {}),
-    settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)' },
+    settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)', canonical: alignment && o.variants ? 'aligned-variant' : 'first-variant' },
     ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
 }
@@ -369,6 +406,7 @@ export async function runGlassboxOnManifest(
     : undefined;
   const failures: GlassFailure[] = [];
   const utts: GlassUtterance[] = [];
+  const rates: { group: string; sampleRate?: number }[] = [];
   const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
   await Promise.all(
     entries.map((e) =>
@@ -377,6 +415,7 @@ export async function runGlassboxOnManifest(
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
           const match = opts.matchBy !== undefined ? e.labels?.[opts.matchBy] : undefined;
           utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}) });
+          rates.push({ group: groupOf(e, groupBy), sampleRate: a.source?.sampleRate });
         } catch (err) {
           failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });
         }
@@ -402,5 +441,29 @@ export async function runGlassboxOnManifest(
     const e = byId.get(f.id);
     return e ? { ...f, ...(e.audio !== undefined ? { audio: e.audio } : {}), source: e.source } : f;
   });
-  return { ...report, groupBy, utterances: entries.length, failures: located, ...(annotations ? { annotations } : {}) };
+  // Groups, speakers and counts as the manifest declares them: a group whose every utterance failed is still a group.
+  const failed = new Set(located.map((f) => f.id));
+  const counts = new Map<string, { utterances: number; speakers: Set<string>; analysed: number }>();
+  for (const e of entries) {
+    const c = counts.get(groupOf(e, groupBy)) ?? { utterances: 0, speakers: new Set<string>(), analysed: 0 };
+    c.utterances++;
+    c.speakers.add(speakerOf(e));
+    if (!failed.has(e.id)) c.analysed++;
+    counts.set(groupOf(e, groupBy), c);
+  }
+  const groupCounts = [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([group, c]) => ({ group, utterances: c.utterances, speakers: c.speakers.size, analysed: c.analysed }));
+  const sourceRates = sourceRatesByGroup(rates);
+  const bandwidth = bandwidthWarning(sourceRates);
+  return {
+    ...report,
+    groupBy,
+    groups: groupCounts.map((c) => c.group),
+    utterances: entries.length,
+    speakers: new Set(entries.map((e) => speakerOf(e))).size,
+    groupCounts,
+    sourceRates,
+    warnings: [...(report.warnings ?? []), ...(bandwidth ? [bandwidth] : [])],
+    failures: located,
+    ...(annotations ? { annotations } : {}),
+  };
 }

@@ -6,6 +6,7 @@ import { DASH, fmtP, fmtPct } from './format.ts';
 import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
 import { failureWhere } from './glass-failures.ts';
+import { ratesText } from '../audio/source-rates.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -226,7 +227,7 @@ function topFor<T extends { group: string; flagged: boolean }>(list: readonly T[
 
 function methodSections(report: GlassReport): { name: string; note: string; result: ConfusableResult }[] {
   const out: { name: string; note: string; result: ConfusableResult }[] = [];
-  if (report.phoneLoop) out.push({ name: 'Glass-box: free phone-loop decoding vs canonical phones', note: `PocketSphinx phone loop (${report.settings.glass.allphoneCi ? 'context-independent' : 'context-dependent'} phones, beam ${report.settings.glass.loopBeam}); canonical phones: for each word, the CMUdict pronunciation variant forced alignment chose (G2P for words it lacks).`, result: report.phoneLoop });
+  if (report.phoneLoop) out.push({ name: 'Glass-box: free phone-loop decoding vs canonical phones', note: `PocketSphinx phone loop (${report.settings.glass.allphoneCi ? 'context-independent' : 'context-dependent'} phones, beam ${report.settings.glass.loopBeam}); canonical phones: ${report.settings.canonical === 'first-variant' ? "each word's first CMUdict pronunciation (forced alignment did not choose among variants: --no-goodness or --no-variants)" : 'for each word, the CMUdict pronunciation variant forced alignment chose'} (G2P for words it lacks).`, result: report.phoneLoop });
   if (report.blackBox) out.push({ name: 'Black-box: G2P phones of reference vs hypothesis', note: `Hypotheses: ${report.blackBox.hypothesisSource}.`, result: report.blackBox });
   return out;
 }
@@ -255,11 +256,37 @@ function methodText(report: GlassReport): string {
   return `Sounds: each canonical phone, at every position and at each position in the word (word-final, before a vowel, before a consonant), is tested for being misrecognised (substituted or deleted) more in the group ${versus}. Each speaker gives one value, ${baseline}; ${phoneTest}; Benjamini–Hochberg across every (group, sound). Confusions then say as what a flagged sound is heard: rates normalised by the reference phone's frequency (insertions: by all reference phones), log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences; a confusion is flagged only under a flagged sound. Goodness: the same sound test on per-speaker mean GOP per frame (minus the speaker's other phones), one-sided (lower fit).`;
 }
 
+const GROUP_HEAD = ['Group', 'Speakers', 'Utterances', 'Analysed', 'Source audio'];
+
+/**
+ * The groups as the manifest declares them (rows of GROUP_HEAD: speakers, utterances, analysed — through every
+ * stage that ran — and the source audio's sample rates), the report's warnings, and a note naming each group
+ * with nothing analysed, so no group disappears from the report. Plain text (unescaped).
+ */
+function groupOverview(report: GlassReport): { rows: string[][]; notes: string[] } {
+  const counts = report.groupCounts ?? [];
+  const rows = counts.map((c) => [c.group, String(c.speakers), String(c.utterances), String(c.analysed), report.sourceRates?.[c.group] ? ratesText(report.sourceRates[c.group]) : DASH]);
+  const notes = (report.warnings ?? []).map((w) => `Warning: ${w}.`);
+  const none = counts.filter((c) => c.analysed === 0);
+  if (none.length) notes.push(`${none.map((c) => `"${c.group}"`).join(', ')}: no utterance analysed — every one failed (see "Utterances missing from a stage"), so ${none.length === 1 ? 'it is' : 'they are'} in no test below.`);
+  return { rows, notes };
+}
+
+function headerLine(report: GlassReport): string {
+  const analysed = report.groupCounts?.reduce((a, c) => a + c.analysed, 0);
+  const failed = new Set(report.failures.map((f) => f.id)).size;
+  const part = analysed !== undefined && failed ? ` (${analysed} analysed, ${failed} failed at a stage)` : '';
+  return `${report.utterances} utterances${part}, ${report.speakers} speakers, groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`;
+}
+
 /** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
 export function confusableMarkdown(report: GlassReport, opts: { top?: number } = {}): string {
   const top = opts.top ?? 10;
   const lines: string[] = ['## Confusable sounds', '', mdEsc(methodText(report)), ''];
-  lines.push(`${report.utterances} utterances, ${report.speakers} speakers, groups${report.groupBy ? ` by \`${mdEsc(report.groupBy)}\`` : ''}: ${report.groups.map(mdEsc).join(', ')}.`, '');
+  lines.push(mdEsc(headerLine(report)), '');
+  const overview = groupOverview(report);
+  if (overview.rows.length) lines.push(...mdTextTable(GROUP_HEAD, overview.rows, 'lrrrl'), '');
+  for (const n of overview.notes) lines.push(mdEsc(n), '');
   for (const { name, note, result } of methodSections(report)) {
     lines.push(`### ${mdEsc(name)}`, '', mdEsc(note), '');
     lines.push(mdEsc(settingsLine(result)), '');
@@ -384,7 +411,10 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
   // Without its own h2 (a page whose h1 names it), the methods are h2 and the groups h3: no level skipped.
   const h3 = opts.heading === false ? 2 : 3;
   const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
-  h.push(`<p>${esc(`${report.utterances} utterances, ${report.speakers} speakers; groups${report.groupBy ? ` by ${report.groupBy}` : ''}: ${report.groups.join(', ')}.`)}</p>`);
+  h.push(`<p>${esc(headerLine(report))}</p>`);
+  const overview = groupOverview(report);
+  if (overview.rows.length) h.push(htmlTextTable(GROUP_HEAD, overview.rows));
+  for (const n of overview.notes) h.push(`<p class="warning">${esc(n)}</p>`);
   for (const { name, note, result } of methodSections(report)) {
     h.push(`<h${h3}>${esc(name)}</h${h3}><p>${esc(note)}</p><p class="meta">${esc(settingsLine(result))}</p>`);
     for (const g of result.groups.filter((x) => x !== result.comparison)) {

@@ -51,5 +51,5 @@ export function writeGlassFailures(
   const counts = failureCounts(failures).map((c) => `${c.group} ${c.stage} ${c.count}`).join(', ');
   const utterances = new Set(failures.map((f) => f.id)).size;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
-  write(escapeControl(`glass: ${plural(utterances, 'utterance')} missed ${plural(failures.length, 'stage')} (${counts}; listed in ${see})`));
+  write(escapeControl(`glass: ${plural(utterances, 'utterance')} failed at ${utterances === failures.length ? (utterances === 1 ? 'one stage' : 'one stage each') : `${failures.length} stages in all`} (by group, stage and count: ${counts}; listed in ${see})`));
 }

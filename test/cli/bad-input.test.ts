@@ -88,7 +88,7 @@ describe('a missing audio file is named on stderr (file and manifest line)', () 
     // The escape character in the file name is printed escaped, not sent to the terminal.
     expect(r.stderr).toContain(`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone\\x1b[31m.wav')}: file not found\n`);
     expect(r.stderr).not.toContain('\u001b');
-    expect(r.stderr).toContain(`glass: 1 utterance missed 1 stage (male audio 1; listed in ${join('g', 'confusable.json')})`);
+    expect(r.stderr).toContain(`glass: 1 utterance failed at one stage (by group, stage and count: male audio 1; listed in ${join('g', 'confusable.json')})`);
   }, 60_000);
 });
 
@@ -109,7 +109,7 @@ describe('a glassbox run names a missing audio file once', () => {
     expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
     const decoder = r.stderr.split('\n').filter((l) => l.includes('cut.wav'));
     expect(decoder).toEqual(['alignment', 'phone-loop'].map((stage) => `asrfair: ${m}:6: utterance ${utts[5].id}: audio ${cut}: ${stage}: empty ${stage} result for ${utts[5].id} (pocketsphinx_batch: 0 frames decoded)`));
-    expect(r.stderr).toContain(`glass: 2 utterances missed 3 stages (male alignment 1, male audio 1, male phone-loop 1; listed in ${join(dir, 'out', 'glass.json')})`);
+    expect(r.stderr).toContain(`glass: 2 utterances failed at 3 stages in all (by group, stage and count: male alignment 1, male audio 1, male phone-loop 1; listed in ${join(dir, 'out', 'glass.json')})`);
   }, 90_000);
 });
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
 import { decoderReasons } from '../../src/backends/pocketsphinx-glass.ts';
 import type { GlassReport } from '../../src/analysis/glass-suite.ts';
+import { adjustPValues } from '../../src/stats/multiple.ts';
 
 const CV = join(import.meta.dirname, '../../../shared/data/cv-6.1-en-sample/en');
 const MODEL = '/usr/share/pocketsphinx/model/en-us';
@@ -57,7 +58,7 @@ describe('glass names each utterance a decoder stage failed on', () => {
     }
     // Eleven cuts fail both the phone loop and forced alignment (after both retries): 22 failures, 12 not printed.
     expect(r.stderr).toContain(`asrfair: … and 12 more utterance failures (see ${join('out', 'confusable.json')})`);
-    expect(r.stderr).toContain(`glass: 11 utterances missed 22 stages (us alignment 11, us phone-loop 11; listed in ${join('out', 'confusable.json')})`);
+    expect(r.stderr).toContain(`glass: 11 utterances failed at 22 stages in all (by group, stage and count: us alignment 11, us phone-loop 11; listed in ${join('out', 'confusable.json')})`);
     const report = JSON.parse(readFileSync(join(dir, 'out', 'confusable.json'), 'utf8')) as GlassReport;
     expect(report.failures).toHaveLength(22);
     expect(new Set(report.failures.map((f) => f.id))).toEqual(new Set(lines.slice(3).map((l) => l.id)));
@@ -74,6 +75,52 @@ describe('glass names each utterance a decoder stage failed on', () => {
     expect(html.match(/<tr><td>cut-\d+<\/td><td>us<\/td><td>(phone-loop|alignment)<\/td><td>m\.jsonl:\d+<\/td>/g)).toHaveLength(22);
     // Whole clips went through every stage.
     expect(r.stderr).not.toMatch(/utterance whole-/);
+  }, 120_000);
+
+  it('keeps a group whose every utterance failed, warns when groups differ in source sample rate, and gives each test\'s per-speaker input', () => {
+    // The same 4 real clips twice: at 16 kHz (group "wide") and resampled to 8 kHz (group "narrow", other speaker
+    // ids), plus group "ghost" whose audio is missing.
+    const cs = clips(4);
+    for (const c of cs) execFileSync('sox', [join(dir, 'clips', `${c.name}.wav`), '-r', '8000', join(dir, 'clips', `${c.name}-8k.wav`)]);
+    const lines = [
+      ...cs.map((c, i) => ({ id: `w${i}`, audio: `clips/${c.name}.wav`, text: c.sentence, speaker: `w${i % 2}`, labels: { band: 'wide' } })),
+      ...cs.map((c, i) => ({ id: `n${i}`, audio: `clips/${c.name}-8k.wav`, text: c.sentence, speaker: `n${i % 2}`, labels: { band: 'narrow' } })),
+      ...[0, 1].map((i) => ({ id: `g${i}`, audio: `clips/missing-${i}.wav`, text: 'hello there', speaker: `g${i}`, labels: { band: 'ghost' } })),
+    ];
+    writeFileSync(join(dir, 'b.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = spawnSync(process.execPath, [BIN, 'glass', 'b.jsonl', '--group-by', 'band', '--no-words', '--no-goodness', '--processes', '1', '--min-count', '1', '--out', 'bout', '--cache-dir', 'cache'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/asrfair: warning: groups differ in source sample rate — share of utterances recorded below 16 kHz: narrow 100 % \(8000 Hz ×4\); wide 0 % \(16000 Hz ×4\)\. Audio below 16 kHz lacks the high band/);
+    expect(r.stdout).toContain('ghost: not analysed: all 2 utterances failed (listed in the report)');
+    const report = JSON.parse(readFileSync(join(dir, 'bout', 'confusable.json'), 'utf8')) as GlassReport;
+    expect(report.groups).toEqual(['ghost', 'narrow', 'wide']);
+    expect(report.speakers).toBe(6);
+    expect(report.groupCounts).toEqual([
+      { group: 'ghost', utterances: 2, speakers: 2, analysed: 0 },
+      { group: 'narrow', utterances: 4, speakers: 2, analysed: 4 },
+      { group: 'wide', utterances: 4, speakers: 2, analysed: 4 },
+    ]);
+    expect(report.sourceRates).toEqual({ narrow: { 8000: 4 }, wide: { 16000: 4 } });
+    expect(report.settings.canonical).toBe('first-variant');
+    const md = readFileSync(join(dir, 'bout', 'confusable.md'), 'utf8');
+    expect(md).toContain('10 utterances (8 analysed, 2 failed at a stage), 6 speakers, groups by band: ghost, narrow, wide.');
+    expect(md).toContain('| ghost | 2 | 2 | 0 | — |');
+    expect(md).toContain('"ghost": no utterance analysed — every one failed');
+    expect(md).toContain("each word's first CMUdict pronunciation (forced alignment did not choose among variants");
+    expect(readFileSync(join(dir, 'bout', 'confusable.html'), 'utf8')).toContain('<p class="warning">Warning: groups differ in source sample rate');
+    // Each sound test carries its input: per speaker, errors, tokens and the value tested; the sides' means are the excesses.
+    const loop = report.phoneLoop!;
+    expect(loop.phones.length).toBeGreaterThan(0);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    for (const t of loop.phones) {
+      const side = (w: string) => t.speakerValues.filter((v) => v.side === w && v.value !== null && Number.isFinite(v.value)).map((v) => v.value);
+      expect(mean(side('group'))).toBeCloseTo(t.excessGroup, 12);
+      expect(t.speakerValues.filter((v) => v.side === 'group').reduce((a, v) => a + v.errors, 0)).toBe(t.errorsGroup);
+    }
+    // Every confusion test of the Benjamini–Hochberg family is listed, and the adjustment can be recomputed from it.
+    expect(loop.confusionFamily).toHaveLength(loop.tested);
+    const adj = adjustPValues(loop.confusionFamily.map((t) => t.p), 'bh');
+    loop.confusionFamily.forEach((t, i) => expect(t.pAdjusted).toBeCloseTo(adj[i], 12));
   }, 120_000);
 
   it('decoderReasons: a forced-alignment grammar that one second of silence cannot reach gives pocketsphinx\'s own error', () => {

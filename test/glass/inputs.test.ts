@@ -34,6 +34,10 @@ describe('glass: inputs checked before decoding', () => {
       [[two, '--match-speakers-by', 'nolabel'], /no utterance of .*two\.jsonl has the label "nolabel"/],
       [[manifest('empty.jsonl', [])], /empty\.jsonl: no utterances to analyse/],
       [[manifest('one.jsonl', [row('x1', 's1', { accent: 'a' }), row('x2', 's2', { accent: 'a' })])], /nothing to compare — every utterance is in group "a" by "accent"/],
+      // A speaker on both sides of the test (Common Voice clients declare different accents on different clips).
+      [[manifest('both.jsonl', [row('a1', 'sa', { accent: 'a' }), row('a2', 'sb', { accent: 'a' }), row('b1', 'sc', { accent: 'b' }), row('b2', 'sa', { accent: 'b' })])], /^asrfair: .*both\.jsonl:4: speaker "sa" is in group "b" by "accent" here and in group "a" at .*both\.jsonl:1: the glass box compares speakers, so each speaker must be in one group/],
+      // A reference of one speaker: nothing can be compared with it.
+      [[manifest('solo.jsonl', [row('a1', 'sa', { accent: 'a' }), row('a2', 'sb', { accent: 'a' }), row('s1', 'sc', { accent: 'solo' })]), '--reference-group', 'solo'], /reference group "solo" has 1 speaker in .*solo\.jsonl: a speaker-level test cannot compare any group with it/],
     ];
     for (const [args, message] of cases) {
       const r = glass(...args);

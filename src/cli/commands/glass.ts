@@ -175,8 +175,21 @@ export function registerGlass(program: Command): void {
         written.push(...planted.map((x) => x.path));
         for (const l of plantedSummary(validation, report, truth).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
       }
+      for (const w of report.warnings ?? []) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
+        const counted = report.groupCounts?.find((c) => c.group === g);
+        if (counted && counted.analysed === 0) {
+          process.stdout.write(escapeControl(`${g}: not analysed: all ${counted.utterances} utterances failed (listed in the report)`) + '\n');
+          continue;
+        }
+        const tests = [report.phoneLoop, report.blackBox].flatMap((r) => (r?.phones ?? []).filter((t) => t.group === g && Number.isFinite(t.p)));
+        const gopTests = (report.goodness ?? []).filter((t) => t.group === g && Number.isFinite(t.p));
+        if (!tests.length && !gopTests.length) {
+          const n = counted?.speakers;
+          process.stdout.write(escapeControl(`${g}: not tested${n !== undefined && n < 2 ? ` (${n} speaker: a speaker-level test needs at least 2)` : ' (no sound had enough speakers and misrecognitions on both sides)'}`) + '\n');
+          continue;
+        }
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
         const eg = (list: readonly { phone: string; position?: string }[]) => (list.length ? ` (${list.slice(0, 4).map(phoneLabel).join(', ')}${list.length > 4 ? ', …' : ''})` : '');
         const loop = sounds(report.phoneLoop);
