@@ -9,7 +9,7 @@ import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type M
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
-import { importRecordNotes } from '../manifest/import-record.ts';
+import { importRecordNotes, staleImportWarning } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
@@ -169,7 +169,7 @@ export interface ServiceCard {
   splitGroups: SplitGroup[];
   /**
    * What changes what the tables count and a reader must see (the terminal warning is lost in CI logs): one
-   * sentence per split group name. Shown at the top of the Markdown, HTML and terminal cards, in card.json and as
+   * sentence per import record that describes an earlier version of its manifest, then one per split group name. Shown at the top of the Markdown, HTML and terminal cards, in card.json and as
    * `warnings` lines of card-notes.csv.
    */
   warnings: string[];
@@ -181,6 +181,14 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
   const spellings = new GroupSpellings([...new Set(keys)]);
   for (const u of utts) spellings.add(u.id, u.labels);
   return spellings.splits();
+}
+
+/** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
+function staleImportWarnings(meta: RunMeta): string[] {
+  return (meta.corpus.imports ?? []).flatMap((r) => {
+    const w = staleImportWarning(r);
+    return w ? [`${w[0].toUpperCase()}${w.slice(1)}.`] : [];
+  });
 }
 
 /** The card's sentence for a split group name (splitGroupWarning's text, said as a fact of the card). */
@@ -492,7 +500,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: splitGroups.map(splitGroupCardWarning),
+    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,
