@@ -64,6 +64,15 @@ export function fileSha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
+/** fileSha256, or undefined when the manifest cannot be read any more (then it matches no record). */
+function currentSha256(file: string): string | undefined {
+  try {
+    return fileSha256(file);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * An import record as a run carries it (run.json `corpus.imports`): the record, the manifest's file name, and
  * `manifestChanged`: true when the manifest's bytes no longer hash to the record's `manifestSha256` (the manifest was
@@ -94,7 +103,7 @@ export function readImportRecord(manifest: string): CarriedImportRecord | undefi
   }
   const r = ImportRecordSchema.safeParse(json);
   if (!r.success) throw new InputError(file, undefined, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const changed = r.data.manifestSha256 === undefined ? {} : { manifestChanged: fileSha256(manifest) !== r.data.manifestSha256 };
+  const changed = r.data.manifestSha256 === undefined ? {} : { manifestChanged: currentSha256(manifest) !== r.data.manifestSha256 };
   return { ...r.data, manifest: basename(manifest), ...changed };
 }
 

@@ -168,7 +168,7 @@ const pct1 = (x: number): string => `${(x * 100).toFixed(1)}%`;
 function lossText(l: GroupLoss): string {
   const n = l.scored + l.failed + l.missing;
   const parts = [l.failed ? `${l.failed} failed` : '', l.missing ? `${l.missing} missing (never run)` : ''].filter(Boolean).join(', ');
-  return `lost ${l.failed + l.missing} of ${n} utterances (${pct1(l.share)}: ${parts})`;
+  return `lost ${l.failed + l.missing} of ${n} utterances${notes(`${pct1(l.share)}: ${parts}`)}`;
 }
 
 /**

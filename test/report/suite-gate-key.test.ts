@@ -1,7 +1,7 @@
 // The suite gate of `asrfair run` on a grouping key nobody declares, and the gate's text, on Google en-US's real
 // answers on the Artie bias corpus (closing note of stop 22, "Gate": run only warned where check exits 2; the
 // FAIL line nested parentheses "(… (6 not enough data; …))").
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,29 @@ describe('gate lines never nest parentheses', () => {
     expect(violations.length).toBeGreaterThan(0);
     expect(violations.join('\n')).toMatch(/adj\. p /);
     for (const l of r.stderr.split('\n')) expect(parenDepth(l), l).toBeLessThanOrEqual(1);
+  });
+
+  it('items an incomplete run never exported: "lost 66 of 131 utterances (50.4%: 66 missing, never run)"', async () => {
+    // The export a stopped run writes: half of England's rows never done, run.json's per-group items of expected.
+    const inc = join(dir, 'incomplete');
+    cpSync(join(dir, 'artie'), inc, { recursive: true });
+    const rows = readFileSync(join(inc, 'results.jsonl'), 'utf8').trimEnd().split('\n');
+    const accent = (l: string) => (JSON.parse(l) as { labels: Record<string, string> }).labels.accent ?? 'undeclared';
+    const england = rows.filter((l) => accent(l) === 'england');
+    const dropped = new Set(england.slice(0, 66));
+    const kept = rows.filter((l) => !dropped.has(l));
+    writeFileSync(join(inc, 'results.jsonl'), kept.join('\n') + '\n');
+    const groups: Record<string, { items: number; expected: number }> = {};
+    for (const l of rows) {
+      const g = (groups[accent(l)] ??= { items: 0, expected: 0 });
+      g.expected++;
+      if (!dropped.has(l)) g.items++;
+    }
+    const meta = JSON.parse(readFileSync(join(inc, 'run.json'), 'utf8'));
+    meta.incomplete = { status: 'budget', items: kept.length, expected: rows.length, groups: { accent: groups } };
+    writeFileSync(join(inc, 'run.json'), JSON.stringify(meta, null, 2));
+    const r = await cli('check', inc, '--max-wer', '0.9', '--max-failed-share', '0.6');
+    expect(r.stdout).toContain('lost data within --max-failed-share 0.6: every backend × condition: group "england" lost 66 of 131 utterances (50.4%: 66 missing, never run); its rates cover the 65 scored only');
+    for (const l of (r.stdout + r.stderr).split('\n')) expect(parenDepth(l), l).toBeLessThanOrEqual(1);
   });
 });
