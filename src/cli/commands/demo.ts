@@ -54,7 +54,7 @@ interface PartResult {
   card: ServiceCard;
   compare?: RunComparison;
   seconds: number;
-  /** The suite gate's verdict line when it failed (FAIL: …), or why it could not be evaluated; undefined when it passed or there is none. */
+  /** The suite gate's verdict when it failed ("suite gate FAIL: …", exit 1), or why it could not be evaluated (exit 2); undefined when it passed or there is none. */
   gateFailure?: { line: string; code: 1 | 2 };
 }
 
@@ -138,9 +138,9 @@ async function runPart(
     writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
   }
   const gateFailure = summary.gateError
-    ? { line: summary.gateError.message, code: 2 as const }
+    ? { line: summary.gateError.message.replace(/^run: /, ''), code: 2 as const }
     : summary.gate && !summary.gate.passed
-      ? { line: summary.gate.summary, code: 1 as const }
+      ? { line: `suite gate ${summary.gate.summary}`, code: 1 as const }
       : undefined;
   return { id: p.id, title: p.title, dir, card, files, compare, seconds: (performance.now() - t0) / 1000, gateFailure };
 }
@@ -241,7 +241,7 @@ export function registerDemo(program: Command): void {
     // Everything is written; a part whose suite gate failed makes the demo fail as `asrfair run` would (exit 1),
     // or exit 2 when a gate could not be evaluated. The last lines say which part and why.
     const failed = results.filter((r) => r.gateFailure);
-    for (const r of failed) process.stderr.write(`asrfair: demo ${escapeControl(r.title.split(':')[0])}: suite gate ${escapeControl(r.gateFailure!.line)} (every report is written; asrfair check ${relative(process.cwd(), r.dir)} repeats it)\n`);
+    for (const r of failed) process.stderr.write(`asrfair: demo ${escapeControl(r.title.split(':')[0])}: ${escapeControl(r.gateFailure!.line)} (every report is written; asrfair check ${relative(process.cwd(), r.dir)} repeats it)\n`);
     if (failed.length) process.exitCode = Math.max(...failed.map((r) => r.gateFailure!.code));
   });
 }
