@@ -3,8 +3,9 @@
 // data/artie-bias-corpus.tsv (client_id, path, sentence, up_votes, down_votes, age, gender, accent; `NA` = not
 // declared). id = clip name without extension, so `idFrom: basename-without-extension` maps the vendor tables'
 // `path` column (common_voice_en_N.wav) onto it. Beside it, manifest.import.json (the import record of
-// src/manifest/import-record.ts): how many `NA` became undeclared per key, for the run's card. `--check` exits 1 when
+// src/manifest/import-record.ts): how many `NA` became undeclared per key and the manifest's sha256, for the run's card. `--check` exits 1 when
 // either shipped file differs.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -47,6 +48,8 @@ const record = {
   leftOut: [],
   undeclared: Object.entries(undeclared).map(([key, count]) => ({ key, raw: 'NA', count })),
   missingAudio: 0,
+  // The manifest's content hash, so that run and report can tell when the manifest was edited after this record.
+  manifestSha256: createHash('sha256').update(body).digest('hex'),
 };
 const recordText = JSON.stringify(record, null, 2) + '\n';
 if (process.argv.includes('--check')) {

@@ -9,6 +9,7 @@
  * manifest: a manifest stays plain JSONL that jq, pandas or any line reader takes as it is.
  */
 import { z } from 'zod';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { InputError } from './errors.ts';
@@ -44,6 +45,11 @@ export const ImportRecordSchema = z.object({
   undeclared: z.array(UndeclaredMappingSchema).default([]),
   /** Audio files the corpus names that did not exist at import time (the utterances were still written). */
   missingAudio: z.number().int().nonnegative().default(0),
+  /**
+   * sha256 (hex) of the manifest's bytes as the import wrote them: a manifest edited afterwards no longer matches,
+   * and its record then describes an earlier version (absent in records of an older asrfair: not checkable).
+   */
+  manifestSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type ImportRecord = z.infer<typeof ImportRecordSchema>;
 export type ImportRecordInput = z.input<typeof ImportRecordSchema>;
@@ -53,12 +59,35 @@ export function formatImportRecord(r: ImportRecordInput): string {
   return JSON.stringify(ImportRecordSchema.parse(r), null, 2) + '\n';
 }
 
+/** sha256 (hex) of a file's bytes: what an import record's `manifestSha256` holds. */
+export function fileSha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+/** fileSha256, or undefined when the manifest cannot be read any more (then it matches no record). */
+function currentSha256(file: string): string | undefined {
+  try {
+    return fileSha256(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An import record as a run carries it (run.json `corpus.imports`): the record, the manifest's file name, and
+ * `manifestChanged`: true when the manifest's bytes no longer hash to the record's `manifestSha256` (the manifest was
+ * edited after the import, so the record's counts describe an earlier version of it), false when they do; absent when
+ * the record has no hash (written by an older asrfair).
+ */
+export type CarriedImportRecord = ImportRecord & { manifest: string; manifestChanged?: boolean };
+
 /**
  * The import record of a manifest, from `importRecordPath(manifest)`, with the manifest's file name added as
- * `manifest`. Undefined when there is none (a manifest written by hand or by an older asrfair). A record that is not
- * valid JSON or not a record is an InputError naming the record file.
+ * `manifest` and, when the record has a hash, whether the manifest changed since (see CarriedImportRecord). Undefined
+ * when there is none (a manifest written by hand or by an older asrfair). A record that is not valid JSON or not a
+ * record is an InputError naming the record file.
  */
-export function readImportRecord(manifest: string): (ImportRecord & { manifest: string }) | undefined {
+export function readImportRecord(manifest: string): CarriedImportRecord | undefined {
   const file = importRecordPath(manifest);
   let text: string;
   try {
@@ -74,7 +103,18 @@ export function readImportRecord(manifest: string): (ImportRecord & { manifest: 
   }
   const r = ImportRecordSchema.safeParse(json);
   if (!r.success) throw new InputError(file, undefined, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return { ...r.data, manifest: basename(manifest) };
+  const changed = r.data.manifestSha256 === undefined ? {} : { manifestChanged: currentSha256(manifest) !== r.data.manifestSha256 };
+  return { ...r.data, manifest: basename(manifest), ...changed };
+}
+
+/**
+ * The one sentence said (once, by run and report, and at the top of the card) when an import record describes an
+ * earlier version of its manifest; undefined when it matches or cannot be checked.
+ */
+export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>): string | undefined {
+  if (!r.manifestChanged) return undefined;
+  const record = importRecordPath(r.manifest);
+  return `the import record ${record} describes an earlier version of the manifest ${r.manifest}: the manifest was changed after the import (its sha256 differs from the one recorded), so the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it, or delete ${record}`;
 }
 
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */
@@ -86,8 +126,9 @@ export function plural(n: number, noun: string, nouns = `${noun}s`): string {
  * The card's sentences for one import record: what the groups are, what was left out, which markers became
  * `undeclared` and how many audio files were missing. `name` says which manifest (when a run has several).
  */
-export function importRecordNotes(r: ImportRecord, name?: string): string[] {
-  const of = `Import of ${r.source}${name ? ` (manifest ${name})` : ''}, format ${r.format}${r.corpus ? ` (${r.corpus})` : ''}`;
+export function importRecordNotes(r: ImportRecord & { manifestChanged?: boolean }, name?: string): string[] {
+  const which = [name ? `manifest ${name}` : '', r.manifestChanged ? 'an earlier version of the manifest: it was changed since' : ''].filter(Boolean).join('; ');
+  const of = `Import of ${r.source}${which ? ` (${which})` : ''}, format ${r.format}${r.corpus ? ` (${r.corpus})` : ''}`;
   const out: string[] = [];
   const facts = [
     ...r.leftOut.map((l) => `left out ${l.count.toLocaleString('en-US')} ${l.what}`),

@@ -91,11 +91,26 @@ export interface CheckResult {
   summary: string;
 }
 
+/**
+ * ` (a; b)`: notes in one pair of parentheses after a clause, never nested: a note's own parenthetical
+ * ("adj. p 0.031 (MC 0.029–0.033)") becomes a comma clause ("adj. p 0.031, MC 0.029–0.033"). Empty notes are dropped;
+ * no notes give "". Every parenthetical of a gate line is built here.
+ */
+export function notes(...parts: (string | false | undefined)[]): string {
+  const kept = parts.filter((p): p is string => Boolean(p)).map(flatten);
+  return kept.length ? ` (${kept.join('; ')})` : '';
+}
+
+/** "x (y) z" → "x, y z": parentheses of a note that goes inside parentheses (quoted group names left as they are). */
+function flatten(note: string): string {
+  return note.split(/("[^"]*")/).map((piece, i) => (i % 2 ? piece : piece.replace(/\s*\(([^()]*)\)/g, ', $1'))).join('');
+}
+
 function rowNote(r: CardRow): string {
   const bits = [`${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words`];
   if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
   if (r.flags.includes('small-cell')) bits.push('small cell');
-  return bits.join(', ');
+  return notes(bits.join(', '));
 }
 
 function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation[] {
@@ -109,7 +124,7 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (over) {
       out.push({
         ...base, rule: 'max-wer', value: r.wer.estimate, limit: th.maxWer,
-        message: `${where} WER ${fmtPct(r.wer.estimate)} [${fmtPct(r.wer.lo)}, ${fmtPct(r.wer.hi)}] exceeds --max-wer ${fmtPct(th.maxWer)} (${rowNote(r)})`,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} [${fmtPct(r.wer.lo)}, ${fmtPct(r.wer.hi)}] exceeds --max-wer ${fmtPct(th.maxWer)}${rowNote(r)}`,
       });
     }
   }
@@ -121,14 +136,14 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (th.maxGap !== undefined && g.estimate > th.maxGap) {
       out.push({
         ...base, rule: 'max-gap', value: g.estimate, limit: th.maxGap,
-        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) [95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}], significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points (${rowNote(r)})`,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) [95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}], significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
       });
     }
     const ratio = rest > 0 ? r.wer.estimate / rest : Infinity;
     if (th.groupRatio !== undefined && ratio > th.groupRatio) {
       out.push({
         ...base, rule: 'group-ratio', value: ratio, limit: th.groupRatio,
-        message: `${where} WER is ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}× that of the rest of the groups (${fmtPct(rest)}), significantly worse than the rest, over --group-ratio ${th.groupRatio} (${rowNote(r)})`,
+        message: `${where} WER is ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}× that of the rest of the groups (${fmtPct(rest)}), significantly worse than the rest, over --group-ratio ${th.groupRatio}${rowNote(r)}`,
       });
     }
     return out;
@@ -136,13 +151,13 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
   if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap) {
     out.push({
       ...base, rule: 'max-gap', value: r.gapToBest.estimate, limit: th.maxGap,
-      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" [95% CI ${(r.gapToBest.lo * 100).toFixed(1)}, ${(r.gapToBest.hi * 100).toFixed(1)}], over --max-gap ${(th.maxGap * 100).toFixed(1)} points (${rowNote(r)})`,
+      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" [95% CI ${(r.gapToBest.lo * 100).toFixed(1)}, ${(r.gapToBest.hi * 100).toFixed(1)}], over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
     });
   }
   if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio) {
     out.push({
       ...base, rule: 'group-ratio', value: r.ratioToBest.estimate, limit: th.groupRatio,
-      message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over --group-ratio ${th.groupRatio} (${rowNote(r)})`,
+      message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over --group-ratio ${th.groupRatio}${rowNote(r)}`,
     });
   }
   return out;
@@ -153,7 +168,7 @@ const pct1 = (x: number): string => `${(x * 100).toFixed(1)}%`;
 function lossText(l: GroupLoss): string {
   const n = l.scored + l.failed + l.missing;
   const parts = [l.failed ? `${l.failed} failed` : '', l.missing ? `${l.missing} missing (never run)` : ''].filter(Boolean).join(', ');
-  return `lost ${l.failed + l.missing} of ${n} utterances (${pct1(l.share)}: ${parts})`;
+  return `lost ${l.failed + l.missing} of ${n} utterances${notes(`${pct1(l.share)}: ${parts}`)}`;
 }
 
 /**
@@ -181,10 +196,10 @@ function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: n
   const x = r.excessOverRest;
   if (r.suppressed || !x || !Number.isFinite(x.estimate) || x.estimate <= limit || (significantOnly && !r.degradesMore)) return undefined;
   const pp = (v: number) => (v * 100).toFixed(1);
-  const note = [speakersText(r.speakers), `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', ');
+  const note = notes([speakersText(r.speakers), `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', '));
   return {
     rule: 'max-degradation-gap', table: d.id, backend: d.backend, condition: d.condition, group: r.group, value: x.estimate, limit,
-    message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over --max-degradation-gap ${pp(limit)} points (${note})`,
+    message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over --max-degradation-gap ${pp(limit)} points${note}`,
   };
 }
 
@@ -294,8 +309,10 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const base = { violations, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
-    const why = notEnoughData.length ? `every group is below the minimum cell rule (${notEnoughData.length} not enough data; --include-small-cells to check them)` : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check (${why})` };
+    const why = notEnoughData.length
+      ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
+      : 'the run has no scored utterances';
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {

@@ -9,7 +9,8 @@ import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type M
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
-import { importRecordNotes } from '../manifest/import-record.ts';
+import { importRecordNotes, staleImportWarning } from '../manifest/import-record.ts';
+import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
@@ -161,7 +162,38 @@ export interface ServiceCard {
   dataQuality: CardDataQuality | null;
   /** Adapted backend vs baseline per group (null when the run declares no remedy). */
   remedy: CardRemedy | null;
+  /**
+   * Group names under the card's grouping and slice keys that differ only in case or spacing ("US English" and
+   * "us english"): separate rows of every table, never merged (src/manifest/group-spellings.ts).
+   */
+  splitGroups: SplitGroup[];
+  /**
+   * What changes what the tables count and a reader must see (the terminal warning is lost in CI logs): one
+   * sentence per import record that describes an earlier version of its manifest, then one per split group name. Shown at the top of the Markdown, HTML and terminal cards, in card.json and as
+   * `warnings` lines of card-notes.csv.
+   */
+  warnings: string[];
   footnotes: string[];
+}
+
+/** Split group names of `utts` under `keys` (each utterance id once), the first utterance of each spelling named by id. */
+function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]): SplitGroup[] {
+  const spellings = new GroupSpellings([...new Set(keys)]);
+  for (const u of utts) spellings.add(u.id, u.labels);
+  return spellings.splits();
+}
+
+/** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
+function staleImportWarnings(meta: RunMeta): string[] {
+  return (meta.corpus.imports ?? []).flatMap((r) => {
+    const w = staleImportWarning(r);
+    return w ? [`${w[0].toUpperCase()}${w.slice(1)}.`] : [];
+  });
+}
+
+/** The card's sentence for a split group name (splitGroupWarning's text, said as a fact of the card). */
+export function splitGroupCardWarning(s: SplitGroup): string {
+  return `Group names split by case or spacing: ${splitGroupWarning(s)}.`;
 }
 
 /** A flat key list is one slice; a list of lists is several. Empty and duplicate slices are dropped. */
@@ -453,6 +485,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     publish: settings.publish,
   });
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
+  const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
   return {
     title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
     meta,
@@ -466,6 +499,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     remedy: options.remedy
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
+    splitGroups,
+    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -53,12 +53,14 @@ export function renderCsv(card: ServiceCard): string {
 }
 
 /**
- * The card's notes as CSV (card-notes.csv): one line per note, `section` = `notes` (the card's numbered notes:
+ * The card's notes as CSV (card-notes.csv): one line per note, `section` = `warnings` (what changes what a table
+ * counts: split group names), `notes` (the card's numbered notes:
  * settings, what the groups are, what each import left out or mapped to undeclared) or `data-quality` (the
  * markup policy, the redaction warning, audio flags), `n` its number within the section.
  */
 export function renderNotesCsv(card: ServiceCard): string {
   const out = [['section', 'n', 'note'].join(',')];
+  card.warnings.forEach((w, i) => out.push(line(['warnings', i + 1, w])));
   card.footnotes.forEach((note, i) => out.push(line(['notes', i + 1, note])));
   if (card.dataQuality) out.push(line(['data-quality', 1, dataQualityNote(card.dataQuality)]));
   return out.join('\r\n') + '\r\n';

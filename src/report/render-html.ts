@@ -573,7 +573,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
 </head><body>
 <header><h1>${esc(card.title)}</h1>${banner}
 <p class="meta">Corpus ${esc(m.corpus.name)}${m.corpus.version ? ` v${esc(m.corpus.version)}` : ''} (hash <code>${esc(m.corpus.hash)}</code>) · normaliser ${esc(m.normaliser.name)} v${esc(m.normaliser.version)} · cost model ${esc(m.costModel)} · run ${esc(m.runId)} (${esc(m.createdAt)}) · card by asrfair ${esc(card.toolVersion)}${card.generatedAt ? ` generated ${esc(card.generatedAt)}` : ''}${card.settings.publish ? ' · <strong>publish mode</strong>' : ''}</p>
-${settingsWarnings(card).map((w) => `<p class="banner override">${esc(w)}</p>`).join('')}${budget}<nav><ul>${nav}</ul></nav></header>
+${settingsWarnings(card).map((w) => `<p class="banner override">${esc(w)}</p>`).join('')}${card.warnings.map((w) => `<p class="banner warning"><strong>Warning:</strong> ${esc(w)}</p>`).join('')}${budget}<nav><ul>${nav}</ul></nav></header>
 <main>
 ${sections.join('\n')}
 </main>

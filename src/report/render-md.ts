@@ -212,6 +212,7 @@ export function renderMarkdown(card: ServiceCard): string {
     '',
   );
   for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');
+  for (const w of card.warnings) out.push(`> **Warning:** ${mdEscape(w)}`, '');
   if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');

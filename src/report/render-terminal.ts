@@ -106,7 +106,7 @@ export function renderTerminalSummary(card: ServiceCard, files: readonly string[
   const cwd = o.cwd ?? process.cwd();
   const lines: string[] = [termSafe(card.title)];
   if (card.meta.corpus.synthetic) lines.push('Synthetic accents: TTS voices, not people. The numbers are about the recogniser on synthetic speech.');
-  for (const w of settingsWarnings(card)) lines.push(`! ${termSafe(w)}`);
+  for (const w of [...settingsWarnings(card), ...card.warnings]) lines.push(`! ${termSafe(w)}`);
   lines.push('Each row: the group against all other groups pooled (gap, interval, corrected p, verdict).');
   for (const t of card.tables.filter((x) => x.kind === 'group' && (!o.backends || o.backends.includes(x.backendName)))) {
     lines.push('', termSafe(tableHeading(t)), ...verdictTable(t, card));

@@ -137,9 +137,10 @@ export const RunMetaSchema = z.object({
     description: z.string().optional(),
     /**
      * What the import of each manifest did (its `<name>.import.json`, src/manifest/import-record.ts, plus `manifest`:
-     * the manifest's file name): what the groups are, what was left out, "not declared" markers mapped, missing audio.
+     * the manifest's file name): what the groups are, what was left out, "not declared" markers mapped, missing audio;
+     * `manifestChanged` when the record's manifest hash no longer matches the manifest (src/manifest/import-record.ts).
      */
-    imports: z.array(ImportRecordSchema.extend({ manifest: z.string() })).optional(),
+    imports: z.array(ImportRecordSchema.extend({ manifest: z.string(), manifestChanged: z.boolean().optional() })).optional(),
   }),
   backends: z.array(BackendMetaSchema).default([]),
   conditions: z.array(ConditionMetaSchema).default([]),

@@ -98,4 +98,31 @@ describe('validate, run and report warn about a split group and keep both spelli
     const md = readFileSync(join(dir, 'card', 'card.md'), 'utf8').split('\n');
     for (const g of ['indian', 'Indian', ' indian ']) expect(md.filter((l) => l.startsWith(`| ${g} | `))).toHaveLength(1);
   }, 120_000);
+
+  it('the card says it in every format (stderr is lost in CI logs): md and html banners, card.json, card-notes.csv', async () => {
+    const run = join(dir, 'run');
+    const rep = await cli('report', run, '--out', join(dir, 'card-all'), '--model', 'none');
+    expect(rep.code, rep.stderr).toBe(0);
+    const ids = (v: string) => readFileSync(m, 'utf8').split('\n').filter((l) => l && JSON.parse(l).labels.accent === v).map((l) => JSON.parse(l).id as string);
+    const sentence = `Group names split by case or spacing: label "accent": "indian" (first utterance ${ids('indian')[0]}, ${ids('indian').length} utterances), "Indian" (first utterance ${ids('Indian')[0]}, 2 utterances) and " indian " (first utterance ${ids(' indian ')[0]}, 1 utterance) differ only in case or spacing, and are counted as 3 separate groups; use one spelling (or a label map) to count them as one.`;
+    const card = (f: string) => readFileSync(join(dir, 'card-all', f), 'utf8');
+    const md = card('card.md').split('\n');
+    // At the top, before the first table.
+    const at = md.indexOf(`> **Warning:** ${sentence.replace(/_/g, '\\_')}`); // Markdown-escaped ids
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(md.findIndex((l) => l.startsWith('## ')));
+    expect(card('card.html')).toContain(`<p class="banner warning"><strong>Warning:</strong> ${sentence.replace(/"/g, '&quot;')}</p>`);
+    const json = JSON.parse(card('card.json')) as { warnings: string[]; splitGroups: { key: string; spellings: { value: string; utterances: number }[] }[] };
+    expect(json.warnings).toEqual([sentence]);
+    expect(json.splitGroups).toEqual([{ key: 'accent', spellings: [expect.objectContaining({ value: 'indian' }), expect.objectContaining({ value: 'Indian', utterances: 2 }), expect.objectContaining({ value: ' indian ', utterances: 1 })] }]);
+    expect(card('card-notes.csv').split('\r\n')[1]).toBe(`warnings,1,"${sentence.replace(/"/g, '""')}"`);
+    // The real Artie manifest has no split: no warning in its card.
+    const real = join(dir, 'real.yaml');
+    writeFileSync(real, readFileSync(join(dir, 's.yaml'), 'utf8').replace('manifest: m.jsonl', `manifest: ${join(ARTIE, 'manifest.jsonl')}`));
+    const r = await cli('run', real, '--store', join(dir, 's.sqlite'), '--out', join(dir, 'real-run'), '--no-progress', '--no-gate');
+    expect(r.code, r.stderr).toBe(0);
+    const clean = await cli('report', join(dir, 'real-run'), '--format', 'json', '--out', join(dir, 'real-card'), '--model', 'none');
+    expect(clean.code, clean.stderr).toBe(0);
+    expect((JSON.parse(readFileSync(join(dir, 'real-card', 'card.json'), 'utf8')) as { warnings: string[] }).warnings).toEqual([]);
+  }, 120_000);
 });

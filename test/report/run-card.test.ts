@@ -29,7 +29,11 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('the run records its analysis settings and its card is reproducible', () => {
   it('run.json records grouping, slices, cells, bootstrap, seed, metrics, correction, model and gate from the suite', () => {
-    expect(demo.code).toBe(0);
+    // Every cell is below the suite's minimum, so its gate fails ("no group to check"): the demo exits 1 after writing everything.
+    expect(demo.code).toBe(1);
+    expect(demo.stderr.trimEnd().split('\n').at(-1)).toMatch(/^asrfair: demo \(c\) Synthetic accents \(TTS voices\): suite gate FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\) \(every report is written; asrfair check reports\/demo\/latest\/synthetic repeats it\)$/);
+    for (const f of cardFiles) expect(readFileSync(join(runDir, 'report', f)).length).toBeGreaterThan(0);
+    expect(readFileSync(join(cwd, 'reports/demo/latest/card.md'), 'utf8')).toContain('## (c) Synthetic accents');
     const meta = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { analysis: Record<string, unknown> };
     // manifests/suites/demo.yaml's values.
     expect(meta.analysis).toEqual({
@@ -85,7 +89,7 @@ describe('the suite gate', () => {
     expect(r.stdout).toContain("gate: the suite's, from run.json");
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^not enough data \(below 3 speakers or 200 ref words; not checked against the thresholds\): pocketsphinx · condition clean · by accent: \d+ groups: .*"us" \(3 speakers, \d+ ref words\)/m);
-    expect(r.stderr).toMatch(/^FAIL: no group to check \(every group is below the minimum cell rule/m);
+    expect(r.stderr).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\)$/m);
     expect(r.stderr).not.toMatch(/exceeds --max-wer/);
     // Asked for, small cells are checked against the same gate.
     const all = run('check', 'reports/demo/latest/synthetic', '--include-small-cells');
@@ -100,7 +104,7 @@ describe('the suite gate', () => {
       [
         'name: gated',
         `manifest: ${join(cwd, 'corpora/demo/manifest.jsonl')}`,
-        'groupBy: [dialect]',
+        'groupBy: [gender]',
         'backends: [{ name: pocketsphinx, type: pocketsphinx }]',
         'minCell: { speakers: 1, words: 1 }',
         'gate: { maxWer: 0.0001 }',
@@ -109,10 +113,13 @@ describe('the suite gate', () => {
     const gated = run('run', suite, '--no-progress', '--out', 'gated-run');
     expect(gated.code).toBe(1);
     expect(gated.stdout).toContain('suite gate {"maxWer":0.0001} (--no-gate to skip):');
-    expect(gated.stderr).toMatch(/group "undeclared" WER [\d.]+% \[[\d.]+%, [\d.]+%\] exceeds --max-wer 0\.0%/);
-    expect(gated.stderr).toMatch(/^FAIL: 1 threshold crossed \(1 max-wer\) in 1 of 1 groups \(1 checked against the thresholds\) of 1 table; no failed or missing utterance$/m);
-    // groupBy: dialect, which no utterance declares: say which keys exist and suggest one.
-    expect(gated.stderr).toMatch(/no utterance declares "dialect" \(0 of 18\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(18 utterances, 2 groups\).* Try groupBy: accent\./);
+    expect(gated.stderr).toMatch(/group "(fe)?male" WER [\d.]+% \[[\d.]+%, [\d.]+%\] exceeds --max-wer 0\.0%/);
+    expect(gated.stderr).toMatch(/^FAIL: (\d) thresholds? crossed \(\1 max-wer\) in \1 of 2 groups \(2 checked against the thresholds\) of 1 table; no failed or missing utterance$/m);
+    // groupBy: dialect, which no utterance declares: the gate cannot be evaluated (exit 2, as check); say which keys exist and suggest one.
+    writeFileSync(suite, readFileSync(suite, 'utf8').replace('groupBy: [gender]', 'groupBy: [dialect]'));
+    const undeclared = run('run', suite, '--no-progress', '--out', 'gated-run');
+    expect(undeclared.code).toBe(2);
+    expect(undeclared.stderr).toMatch(/^asrfair: run: the suite gate of .*gated\.yaml was not evaluated: no utterance declares "dialect" \(0 of 18\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(18 utterances, 2 groups\).* Try groupBy: accent\. The run's results are kept in gated-run\.$/m);
     const skipped = run('run', suite, '--no-progress', '--out', 'gated-run', '--no-gate');
     expect(skipped.code).toBe(0);
     expect(skipped.stdout).not.toContain('suite gate');

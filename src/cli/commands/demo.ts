@@ -16,6 +16,7 @@ import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 
 const suiteUrl = (name: string) => new URL(`../../../manifests/suites/${name}`, import.meta.url);
 
@@ -53,6 +54,8 @@ interface PartResult {
   card: ServiceCard;
   compare?: RunComparison;
   seconds: number;
+  /** The suite gate's verdict when it failed ("suite gate FAIL: …", exit 1), or why it could not be evaluated (exit 2); undefined when it passed or there is none. */
+  gateFailure?: { line: string; code: 1 | 2 };
 }
 
 function parseParts(v: string): Set<string> {
@@ -134,7 +137,12 @@ async function runPart(
     writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
     writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
   }
-  return { id: p.id, title: p.title, dir, card, files, compare, seconds: (performance.now() - t0) / 1000 };
+  const gateFailure = summary.gateError
+    ? { line: summary.gateError.message.replace(/^run: /, ''), code: 2 as const }
+    : summary.gate && !summary.gate.passed
+      ? { line: `suite gate ${summary.gate.summary}`, code: 1 as const }
+      : undefined;
+  return { id: p.id, title: p.title, dir, card, files, compare, seconds: (performance.now() - t0) / 1000, gateFailure };
 }
 
 /** The findings, real parts first: what the terminal prints first and the combined card opens with. */
@@ -174,7 +182,8 @@ export function registerDemo(program: Command): void {
       .description(
         'Offline end-to-end demo, real people first: (a) Amazon and Google transcripts of the Artie bias corpus by self-declared accent (text-only), ' +
           '(b) PocketSphinx live on real Common Voice clips by accent and on speechocean762 children vs adults, (c) synthetic accents (TTS voices). ' +
-          'Writes reports/demo/latest/card.md and each part\'s run export and service card under reports/demo/latest/<part>/',
+          'Writes reports/demo/latest/card.md and each part\'s run export and service card under reports/demo/latest/<part>/; ' +
+          'then exits 1 when a part\'s suite gate failed (2 when it could not be evaluated)',
       )
       .option('--parts <list>', 'parts to run, comma separated: a (real vendors), b (live recogniser on real speech), c (synthetic)', 'a,b,c')
       .option('--live-limit <n>', 'part (b): only the first N utterances of each corpus (a quick look)')
@@ -229,5 +238,10 @@ export function registerDemo(program: Command): void {
     process.stdout.write('\n');
     for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
     process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
+    // Everything is written; a part whose suite gate failed makes the demo fail as `asrfair run` would (exit 1),
+    // or exit 2 when a gate could not be evaluated. The last lines say which part and why.
+    const failed = results.filter((r) => r.gateFailure);
+    for (const r of failed) process.stderr.write(`asrfair: demo ${escapeControl(r.title.split(':')[0])}: ${escapeControl(r.gateFailure!.line)} (every report is written; asrfair check ${relative(process.cwd(), r.dir)} repeats it)\n`);
+    if (failed.length) process.exitCode = Math.max(...failed.map((r) => r.gateFailure!.code));
   });
 }

@@ -12,7 +12,7 @@ import { BarProgress, LineProgress, type ProgressSink } from '../../run/progress
 import { VERSION } from '../version.ts';
 import type { ScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
-import { InputError } from '../../manifest/errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import type { CheckResult } from '../../report/check.ts';
@@ -133,6 +133,12 @@ function installSignals(drainSec: number, say: (s: string) => void): { stop: Abo
 export interface RunCommandResult extends RunSummary {
   exportDir?: string;
   gate?: CheckResult;
+  /**
+   * Why the suite gate could not be evaluated (a grouping key of the gate that no utterance declares): one line
+   * naming the suite file and the key. The run's results are exported and kept; `asrfair run` exits 2 with it,
+   * as `asrfair check` does on the same run.
+   */
+  gateError?: UsageError;
 }
 
 /**
@@ -228,11 +234,21 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const gate = suite.gate ? await import('../../report/gate.ts') : undefined;
     const th = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
     if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
-    const hint = keys.warning(suite.groupBy[0] ?? 'accent', 'groupBy:');
-    if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
+    const groupBy = suite.groupBy[0] ?? 'accent';
+    const hint = keys.warning(groupBy, 'groupBy:');
+    // A key no utterance declares puts everyone in one group: a gate on it checks nothing. As in `check`, that is
+    // exit 2, not a warning; the results stay exported (the run itself succeeded, only its gate cannot be evaluated).
+    const declared = new Set(keys.counts().map((c) => c.key));
+    const missing = th ? [groupBy, ...suite.slices.flat()].find((k) => !declared.has(k)) : undefined;
+    if (missing !== undefined) {
+      const why = missing === groupBy && hint ? hint : `no utterance declares the label key "${missing}" (slices:).`;
+      summary.gateError = new UsageError(
+        `run: the suite gate of ${suitePath} was not evaluated: ${escapeControl(why)} The run's results are kept in ${relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir) || '.'}.`,
+      );
+    } else if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
     // Located in the manifests only when a group is split.
     for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) err(`asrfair: warning: ${escapeControl(w)}`);
-    if (th && gate) {
+    if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
       out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
@@ -279,7 +295,7 @@ export function registerRun(program: Command): void {
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
-    .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons)")
+    .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons; a gate on a key no utterance declares exits 2, results kept)")
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite; combine with asrfair merge')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
@@ -290,6 +306,8 @@ export function registerRun(program: Command): void {
         // In-flight work was drained or abandoned and the store is closed; do not wait for stray sockets or timers.
         process.exit(130);
       }
+      // After everything is written: the gate cannot be evaluated (exit 2, one line), or it failed (exit 1).
+      if (summary.gateError) throw summary.gateError;
       if (summary.gate && !summary.gate.passed) process.exitCode = 1;
     });
 }

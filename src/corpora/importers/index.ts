@@ -4,7 +4,7 @@ import { ManifestWriter } from '../../manifest/jsonl.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { LabelMapper, type LabelMap } from '../../manifest/labelmap.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { formatImportRecord, importRecordPath, type ImportRecord } from '../../manifest/import-record.ts';
+import { fileSha256, formatImportRecord, importRecordPath, type ImportRecord } from '../../manifest/import-record.ts';
 import { basename } from 'node:path';
 import type { ImportContext, Imported, Importer } from './common.ts';
 import { importCommonVoice } from './commonvoice.ts';
@@ -173,6 +173,8 @@ export async function importToManifest(format: string, input: string, opts: Impo
     missingAudio,
   };
   commitOutputFile(tmp, opts.out, 'manifest');
+  // The manifest's bytes as written: a later hand edit no longer matches, and run and report say so.
+  record.manifestSha256 = fileSha256(opts.out);
   writeOutputFile(importRecordPath(opts.out), formatImportRecord(record), 'import record');
   let annotationsFile: string | undefined;
   if (annotations && annotations.size) {
