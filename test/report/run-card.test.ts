@@ -29,9 +29,9 @@ afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('the run records its analysis settings and its card is reproducible', () => {
   it('run.json records grouping, slices, cells, bootstrap, seed, metrics, correction, model and gate from the suite', () => {
-    // Every cell is below the suite's minimum, so its gate fails ("no group to check"): the demo exits 1 after writing everything.
-    expect(demo.code).toBe(1);
-    expect(demo.stderr.trimEnd().split('\n').at(-1)).toMatch(/^asrfair: demo \(c\) Synthetic accents \(TTS voices\): suite gate FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\) \(every report is written; asrfair check reports\/demo\/latest\/synthetic repeats it\)$/);
+    // Every cell is below the suite's minimum, so its gate fails ("no group to check"): said last as a finding; exit 0.
+    expect(demo.code).toBe(0);
+    expect(demo.stderr.trimEnd().split('\n').at(-1)).toMatch(/^asrfair: demo \(c\) Synthetic accents \(TTS voices\): suite gate FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\) \(every report is written; asrfair check reports\/demo\/latest\/synthetic repeats it\) — a finding of the demo, not an error \(--gate-exit makes it exit 1\)$/);
     for (const f of cardFiles) expect(readFileSync(join(runDir, 'report', f)).length).toBeGreaterThan(0);
     expect(readFileSync(join(cwd, 'reports/demo/latest/card.md'), 'utf8')).toContain('## (c) Synthetic accents');
     const meta = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { analysis: Record<string, unknown> };
