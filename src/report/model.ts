@@ -9,6 +9,7 @@ import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type M
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
+import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 import { importRecordNotes, staleImportWarning } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
@@ -408,6 +409,17 @@ export const HOURS_NOT_MEASURED_NOTE =
   'Hours — (empty in CSV, null in JSON): not measured — the utterances carry no audio duration (a text-only manifest, scored from transcripts), or only some of them do.';
 
 /** Builds the service card of a run: one table per backend × condition for `groupBy` and for the slice. */
+/**
+ * The card's warning when its groups were recorded at different bandwidths (`bandwidthWarning`: shares of sources
+ * below 16 kHz differ by 10 points or more), each utterance counted once; none for text-only runs.
+ */
+function sourceRateWarnings(utts: readonly ScoredUtterance[], groupBy: string): string[] {
+  const seen = new Set<string>();
+  const rows = utts.filter((u) => u.sourceRate !== undefined && !seen.has(u.id) && (seen.add(u.id), true)).map((u) => ({ group: groupOf(u, groupBy), sampleRate: u.sourceRate }));
+  const w = bandwidthWarning(sourceRatesByGroup(rows));
+  return w ? [w] : [];
+}
+
 export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[], options: CardOptions): ServiceCard {
   const settings: ServiceCard['settings'] = {
     groupBy: options.groupBy,
@@ -500,7 +512,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning)],
+    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -45,6 +45,7 @@ export const ExportedUtteranceSchema = z.object({
   durationSec: z.number().nonnegative().optional(),
   snrDb: z.number().optional(),
   audioFlags: z.array(z.string()).optional(),
+  sourceRate: z.number().positive().optional(),
   markup: MarkupSchema.optional(),
   words: countsSchema,
   errorSplit: z.literal('total').optional(),
@@ -233,7 +234,7 @@ function isCounts(c: unknown): c is ScoredUtterance['words'] {
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const optNum = (v: unknown, min = -Infinity) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= min);
 
-const ROW_KEYS = new Set(['id', 'speaker', 'labels', 'backend', 'condition', 'status', 'error', 'ref', 'hyp', 'durationSec', 'snrDb', 'audioFlags', 'words', 'chars', 'phones', 'audio']);
+const ROW_KEYS = new Set(['id', 'speaker', 'labels', 'backend', 'condition', 'status', 'error', 'ref', 'hyp', 'durationSec', 'snrDb', 'audioFlags', 'sourceRate', 'words', 'chars', 'phones', 'audio']);
 
 /**
  * Fast structural check of a results row: accepts only rows ExportedUtteranceSchema accepts that
@@ -249,7 +250,7 @@ function quickRow(x: unknown): ExportedUtterance | undefined {
   if (typeof o.ref !== 'string' || typeof o.hyp !== 'string') return undefined;
   if (o.error !== undefined && typeof o.error !== 'string') return undefined;
   if (o.audio !== undefined && typeof o.audio !== 'string') return undefined;
-  if (!optNum(o.durationSec, 0) || !optNum(o.snrDb)) return undefined;
+  if (!optNum(o.durationSec, 0) || !optNum(o.snrDb) || !optNum(o.sourceRate, 1)) return undefined;
   if (o.audioFlags !== undefined && !(Array.isArray(o.audioFlags) && o.audioFlags.every((f) => typeof f === 'string'))) return undefined;
   if (!isCounts(o.words) || !isCounts(o.chars) || (o.phones !== undefined && !isCounts(o.phones))) return undefined;
   const labels = o.labels;

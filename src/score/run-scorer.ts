@@ -145,6 +145,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       if (dur !== undefined && dur !== null) out.durationSec = dur;
       if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
+      if (item.utt.sourceRate !== undefined) out.sourceRate = item.utt.sourceRate;
       if (item.utt.markup) out.markup = item.utt.markup;
       if (phones && scored) out.phones = phones(s.ref, s.hyp);
       return out;

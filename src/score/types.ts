@@ -51,6 +51,8 @@ export interface ScoredUtterance {
   snrDb?: number;
   /** Audio faults that left the utterance scored (the audio stage's flags, e.g. downmix-cancelled), when any. */
   audioFlags?: string[];
+  /** Sample rate of the source recording (Hz), before the audio stage resampled it to 16 kHz; absent for text-only runs. */
+  sourceRate?: number;
   /** What the corpus's markup policy removed from the reference before scoring (never counted as words). */
   markup?: Markup;
   words: ErrorCounts;
