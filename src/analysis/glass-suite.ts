@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import {
   PocketSphinxGlass,
   defaultGlassOptions,
@@ -11,6 +12,7 @@ import {
   type WordAlignment,
 } from '../backends/pocketsphinx-glass.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { GlassResultCache } from '../backends/glass-cache.ts';
 import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
 import { groupOf, speakerOf, type Utterance } from '../manifest/schema.ts';
@@ -62,6 +64,11 @@ export interface GlassSuiteOptions {
   variants: boolean;
   /** Return the per-utterance phone evidence too (for re-analysis of subsets; not written to reports). */
   keepEvidence: boolean;
+  /**
+   * Folder of per-utterance decoder results (`GlassResultCache`), looked up before decoding and written as each
+   * chunk finishes, so an interrupted run loses only the running chunks. Absent: nothing kept.
+   */
+  resultCache?: string;
   /** Progress messages (stage names and counts). */
   onProgress?: (message: string) => void;
   signal?: AbortSignal;
@@ -234,7 +241,8 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   // split into a few chunks each, so no core idles while a stage's slowest process finishes (each
   // utterance is decoded on its own, so the schedule changes no result).
   const slots = pLimit(o.processes);
-  const schedule: BatchSchedule = { limit: slots, chunks: Math.max(o.processes, Math.min(o.processes * 4, Math.floor(usable.length / 16))) };
+  const cache = o.resultCache !== undefined ? new GlassResultCache(o.resultCache) : undefined;
+  const schedule: BatchSchedule = { limit: slots, chunks: Math.max(o.processes, Math.min(o.processes * 4, Math.floor(usable.length / 16))), ...(cache ? { cache } : {}) };
   progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} process${gopts.processes === 1 ? '' : 'es'})`);
   const loopRun = glass.decodePhonesBatch(
     usable.map((u) => ({ id: u.id, wav: u.wav })),
@@ -291,8 +299,15 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
         missing.map((u) =>
           slots(async () => {
             try {
+              const key = cache?.key('words', be.key, null, u.wav);
+              const kept = key !== undefined ? cache!.get<string>(key, 'words') : undefined;
+              if (kept !== undefined) {
+                decoded.set(u.id, kept);
+                return;
+              }
               const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
               decoded.set(u.id, t.text);
+              if (key !== undefined) cache!.put(key, t.text);
             } catch (e) {
               wordFailures.push({ id: u.id, group: u.group, stage: 'words', error: (e as Error).message });
             }
@@ -307,6 +322,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   };
 
   const [loop, alignment] = await Promise.all([loopRun, o.goodness ? alignRun() : undefined, wordsRun()]);
+  if (cache?.reused.size) progress(`reused from ${cache.dir}: ${[...cache.reused].map(([pass, n]) => `${pass} ${n}`).join(', ')} utterance results (decoded before with the same audio, model and settings)`);
 
   // Canonical phones: the pronunciation variants forced alignment chose, else each word's first.
   const canonById = new Map(usable.map((u) => [u.id, chosenCanonical(prons.get(u.id)!, [])]));
@@ -379,8 +395,10 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
 export async function runGlassboxOnManifest(
   manifest: string,
   groupBy: string,
-  opts: Partial<GlassSuiteOptions> & {
+  opts: Omit<Partial<GlassSuiteOptions>, 'resultCache'> & {
     cacheDir: string;
+    /** Decoder results folder (default `<cacheDir>/glass-results`); false: decode everything again. */
+    resultCache?: string | false;
     hypotheses?: ReadonlyMap<string, string>;
     /** L2-ARCTIC annotations side file (utterance id → phone errors) to measure agreement against. */
     annotations?: string;
@@ -425,7 +443,10 @@ export async function runGlassboxOnManifest(
   // Keep manifest order so batches (and results) do not depend on completion order.
   const order = new Map(entries.map((e, i) => [e.id, i]));
   utts.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  const report = await runGlassbox(utts, opts.matchBy !== undefined ? { ...opts, confusable: { ...opts.confusable, matched: true } } : opts);
+  // Decoder results are kept beside the prepared audio unless the caller says otherwise (false) or names a folder.
+  const resultCache = opts.resultCache === false ? undefined : (opts.resultCache ?? join(opts.cacheDir, 'glass-results'));
+  const suiteOpts: Partial<GlassSuiteOptions> = { ...opts, resultCache };
+  const report = await runGlassbox(utts, opts.matchBy !== undefined ? { ...suiteOpts, confusable: { ...opts.confusable, matched: true } } : suiteOpts);
   const annotations =
     pairs && opts.annotations
       ? {

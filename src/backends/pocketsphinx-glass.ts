@@ -4,6 +4,8 @@ import { cpus } from 'node:os';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { join, resolve } from 'node:path';
 import { FRAMES_PER_SEC, POCKETSPHINX_MODEL_DIR, checkBatchWav, hypsegSegments } from './pocketsphinx-batch.ts';
+import { contentHash } from './content-hash.ts';
+import type { GlassResultCache } from './glass-cache.ts';
 import { BackendError, type AudioRef, type GlassBox, type PhoneSegment, type WordTiming } from './types.ts';
 
 /**
@@ -243,6 +245,8 @@ export interface BatchSchedule {
   limit: <R>(job: () => Promise<R>) => Promise<R>;
   /** Processes per call: the utterances are split into this many chunks of about equal audio. */
   chunks: number;
+  /** Where each utterance's result is kept as its chunk finishes, and looked up before decoding (`GlassResultCache`). */
+  cache?: GlassResultCache;
 }
 
 /**
@@ -323,6 +327,13 @@ export class PocketSphinxGlass implements GlassBox {
     }
   }
 
+  private model?: { hmm: string; phoneLm: string };
+
+  /** The acoustic model's and phone LM's contents (sha256, memoised by content-hash), for result-cache keys. */
+  private modelKey(): { hmm: string; phoneLm: string } {
+    return (this.model ??= { hmm: contentHash(this.options.hmm), phoneLm: contentHash(this.options.phoneLm) });
+  }
+
   /**
    * Runs `pocketsphinx_batch` over `items` split across processes; `prepare` writes per-chunk files
    * and returns extra flags. Results by utterance id; an utterance without output is a failure.
@@ -336,12 +347,28 @@ export class PocketSphinxGlass implements GlassBox {
     schedule?: BatchSchedule,
     /** Filled with the decoder's own reason per utterance id, when its log gives one (see `decoderReasons`). */
     reasons?: Map<string, string>,
+    /** The pass's settings that decide a result (cache key part; the model files' contents are added here). */
+    passConfig?: unknown,
+    /** What besides the audio and the pass's settings decides an item's result (cache key part), e.g. its grammar. */
+    itemKey?: (it: T) => unknown,
   ): Promise<BatchResult<TimedPhone[]>> {
     const out: BatchResult<TimedPhone[]> = new Map();
     const good: T[] = [];
+    const cache = schedule?.cache;
+    const keys = new Map<string, string>();
+    const config = cache ? { model: this.modelKey(), pass: passConfig ?? null, keepSilence } : undefined;
     for (const it of items) {
       try {
         checkBatchWav(it.wav);
+        if (cache) {
+          const k = cache.key(kind, config, itemKey?.(it) ?? null, it.wav);
+          const hit = cache.get<TimedPhone[]>(k, kind);
+          if (hit) {
+            out.set(it.id, { ok: true, value: hit });
+            continue;
+          }
+          keys.set(it.id, k);
+        }
         good.push(it);
       } catch (e) {
         out.set(it.id, { ok: false, error: (e as Error).message });
@@ -381,6 +408,7 @@ export class PocketSphinxGlass implements GlassBox {
             try {
               const phones = parsePhoneHypseg(line, keepSilence).phones;
               out.set(it.id, phones.length ? { ok: true, value: phones } : { ok: false, error: `empty ${kind} result for ${it.id}${because(k)}` });
+              if (phones.length && cache && keys.has(it.id)) cache.put(keys.get(it.id)!, phones);
             } catch (e) {
               out.set(it.id, { ok: false, error: `${it.id}: ${(e as Error).message}${because(k)}` });
             }
@@ -403,6 +431,8 @@ export class PocketSphinxGlass implements GlassBox {
       true,
       signal,
       schedule,
+      undefined,
+      { allphoneCi: o.allphoneCi, beam: o.loopBeam, lw: o.loopLw },
     );
   }
 
@@ -440,6 +470,8 @@ export class PocketSphinxGlass implements GlassBox {
       signal,
       schedule,
       reasons,
+      { beam, loose: attempt.loose === true },
+      (it) => it.prons,
     );
     const out: BatchResult<WordAlignment> = new Map();
     for (const it of items) {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runGlassboxOnManifest, type GlassReport } from '../../src/analysis/glass-suite.ts';
@@ -53,5 +53,41 @@ describe('glass-box schedule (real speech, real PocketSphinx)', () => {
     expect(three.failures).toEqual(one.failures);
     expect(three.alignmentRetries).toEqual(one.alignmentRetries);
     expect(three.blackBox?.hypothesisSource).toBe(one.blackBox?.hypothesisSource);
+  }, 300_000);
+
+  it('keeps each utterance\'s decoder results as its chunk finishes: an interrupted run resumes from them, with the same evidence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asrfair-glass-resume-'));
+    dirs.push(dir);
+    const kept = () => {
+      try {
+        return readdirSync(join(dir, 'glass-results'), { recursive: true }).filter((f) => String(f).endsWith('.json')).length;
+      } catch {
+        return 0;
+      }
+    };
+    // Interrupt as soon as the first results are on disk (the phone loop's chunk, or a first decoded word).
+    const ctl = new AbortController();
+    const poll = setInterval(() => kept() > 0 && ctl.abort(), 20);
+    await expect(runGlassboxOnManifest(MANIFEST, 'gender', { cacheDir: dir, ids: IDS, processes: 1, keepEvidence: true, signal: ctl.signal })).rejects.toThrow();
+    clearInterval(poll);
+    const before = kept();
+    expect(before).toBeGreaterThan(0);
+    const messages: string[] = [];
+    const resumed = await runGlassboxOnManifest(MANIFEST, 'gender', { cacheDir: dir, ids: IDS, processes: 1, keepEvidence: true, onProgress: (m) => messages.push(m) });
+    const reused = messages.find((m) => m.startsWith('reused from '));
+    expect(reused).toBeDefined();
+    const counts = [...reused!.matchAll(/(\d+)(?=[,]| utterance results)/g)].reduce((a, m) => a + Number(m[1]), 0);
+    expect(counts).toBe(before);
+    // The same evidence as a run that decodes everything.
+    const fresh = mkdtempSync(join(tmpdir(), 'asrfair-glass-resume-ref-'));
+    dirs.push(fresh);
+    const ref = await runGlassboxOnManifest(MANIFEST, 'gender', { cacheDir: fresh, ids: IDS, processes: 1, keepEvidence: true, resultCache: false });
+    expect(resumed.evidence).toEqual(ref.evidence);
+    expect(resumed.failures).toEqual(ref.failures);
+    // A third run decodes nothing: every phone-loop, alignment and word result is reused.
+    const again: string[] = [];
+    await runGlassboxOnManifest(MANIFEST, 'gender', { cacheDir: dir, ids: IDS, processes: 1, onProgress: (m) => again.push(m) });
+    const all = again.find((m) => m.startsWith('reused from ')) ?? '';
+    for (const pass of ['phone-loop 10', 'alignment 10', 'words 10']) expect(all).toContain(pass);
   }, 300_000);
 });
