@@ -37,6 +37,12 @@ export type Selection = 'minimax' | 'average';
 export interface AdaptOptions {
   manifest: string;
   groupBy: string;
+  /**
+   * The labels the suite's run records for a manifest entry (its label map and bins: `suiteLabeller` in
+   * src/run/engine.ts), so splits, minimum cells, tables and the glass step are over the card's groups; default: the
+   * manifest's labels as declared. test.jsonl keeps these labels, so `asrfair run adapted.yaml` groups the same way.
+   */
+  labels?: (e: ManifestEntry) => Record<string, string>;
   out: string;
   cacheDir: string;
   seed: number;
@@ -172,7 +178,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const failures: AdaptResult['failures'] = [];
 
   // 1. Manifest, groups, splits.
-  const entries = await loadManifest(opts.manifest);
+  const labelsOf = opts.labels;
+  const entries = labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest);
   const byGroup = new Map<string, Set<string>>();
   const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
@@ -474,7 +481,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const suite = join(out, 'adapted.yaml');
     writeOutputFile(
       suite,
-      `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
+      `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# test.jsonl holds the labels as the suite's run recorded them (after its label map and bins), so no map or bins here.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
         yamlStringify({
           name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed,
           bootstrap: { B: opts.resamples }, ...(opts.minCell ? { minCell: opts.minCell } : {}), model: 'none', backends: suiteBackends, ...(remedySpec ? { remedy: remedySpec } : {}),

@@ -341,10 +341,35 @@ function newBinner(suite: Suite): LabelBinner {
   return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
 }
 
-function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
+/**
+ * The labels a run records for one manifest entry, so the groups every later stage sees: the suite's label map
+ * (`labelMap`: each mapped key's declared raw text → its canonical group), then its `bins`, then every groupBy and
+ * slice key set to its group (`groupOf`: undeclared → "undeclared"). `mapper` and `binner` count the values they
+ * could not map or bin (their reports are what `run` prints).
+ */
+export function runLabels(e: Pick<ManifestEntry, 'labels'>, suite: Pick<Suite, 'groupBy' | 'slices'>, mapper: LabelMapper | undefined, binner: LabelBinner): Record<string, string> {
   const labels = binner.apply(mapLabels(e.labels, mapper));
   const view = { labels };
   for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
+  return labels;
+}
+
+/**
+ * `runLabels` for one suite (its label map read once; a missing or bad map file throws as `run` does), for commands
+ * that read a suite's manifest themselves (e.g. `adapt`) and must group as its run does. `report()`: the lines `run`
+ * prints about values left unmapped or unbinned (none when every value was).
+ */
+export async function suiteLabeller(suite: Suite): Promise<{ labels: (e: Pick<ManifestEntry, 'labels'>) => Record<string, string>; report: () => string[] }> {
+  const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
+  const binner = newBinner(suite);
+  return {
+    labels: (e) => runLabels(e, suite, mapper, binner),
+    report: () => [...(mapper?.unmappedValues().length ? [mapper.formatReport().trimEnd()] : []), ...binner.report()],
+  };
+}
+
+function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
+  const labels = runLabels(e, suite, mapper, binner);
   return {
     id: e.id,
     text: e.text,

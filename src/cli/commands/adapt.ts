@@ -2,6 +2,7 @@ import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifes
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
+import { suiteLabeller } from '../../run/engine.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
@@ -96,7 +97,10 @@ export function registerAdapt(program: Command): void {
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
-      const entries = await loadManifest(suite.manifests[0]);
+      // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
+      const labeller = await suiteLabeller(suite);
+      const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
+      for (const line of labeller.report()) process.stderr.write(`asrfair: ${escapeControl(line)}\n`);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
@@ -106,6 +110,7 @@ export function registerAdapt(program: Command): void {
         const result = await adapt({
           manifest: suite.manifests[0],
           groupBy: f.groupBy ?? suite.groupBy[0],
+          labels: labeller.labels,
           out,
           cacheDir: resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio'),
           seed: f.seed ?? suite.seed,
