@@ -6,7 +6,7 @@
  */
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -16,18 +16,19 @@ import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import type { BadInput } from '../manifest/bad-input.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { defaultGlassOptions } from '../backends/pocketsphinx-glass.ts';
 import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
-import { runGlassbox } from '../analysis/glass-suite.ts';
-import { flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
+import { defaultGlassSuiteOptions, runGlassbox } from '../analysis/glass-suite.ts';
+import { DEFAULT_CONFUSABLE_OPTIONS, flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
 import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
 import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
 import { remedyReport, type RemedyReport } from './remedy.ts';
-import { DecodeCache } from './steps.ts';
+import { clearStep, DecodeCache, inputsHash, markStepDone, stepDone } from './steps.ts';
 import { contentHash } from '../backends/content-hash.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
@@ -160,9 +161,50 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
   };
 }
 
-/** Runs the whole adaptation experiment and writes its files into `opts.out`. */
+/** What adapt takes from the glass box on the train speakers: flagged sounds per group, and the utterances it failed on. */
+interface GlassFlags {
+  flags: Record<string, { ref: string; hyp: string }[]>;
+  failures: AdaptResult['failures'];
+}
+
+/**
+ * The glass box on the train speakers (phone loop and black box, no goodness), reused on a rerun like the other steps:
+ * `<work>/glass-flags.json` is stamped with a hash of its inputs (each utterance's id, speaker, group, reference and
+ * audio hash; the glass and word-decoding settings; the model files' contents) and read back when they are unchanged.
+ */
+async function glassFlags(train: readonly Utt[], groups: readonly string[], work: string, processes: number, log: (m: string) => void): Promise<GlassFlags> {
+  const file = join(work, 'glass-flags.json');
+  const { processes: _p, ...glass } = defaultGlassOptions();
+  const { processes: _q, ...suite } = defaultGlassSuiteOptions();
+  const inputs = inputsHash({
+    utterances: train.map((u) => [u.id, u.speaker, u.group, u.ref, u.sha]),
+    glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true,
+    models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
+  });
+  if (stepDone(file, inputs)) {
+    log(`adapt: glass box on ${train.length} train utterances reused from an earlier run (${file}; inputs unchanged)`);
+    return JSON.parse(readFileSync(file, 'utf8')) as GlassFlags;
+  }
+  clearStep(file);
+  log(`adapt: glass box on ${train.length} train utterances`);
+  const report = await runGlassbox(
+    train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
+    { processes, goodness: false, decodeWords: true },
+  );
+  const found: GlassFlags = {
+    // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
+    flags: Object.fromEntries(groups.map((g) => [g, [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])]])),
+    failures: report.failures.map((f) => ({ id: f.id, stage: `glass-${f.stage}`, error: f.error })),
+  };
+  writeFileSync(file, JSON.stringify(found, null, 2) + '\n');
+  markStepDone(file, inputs);
+  return found;
+}
+
 /** The files `adapt` always writes into its output folder (beside per-candidate test-*.jsonl and work/). */
 export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 'adapt.json'] as const;
+
+/** Runs the whole adaptation experiment and writes its files into `opts.out`. */
 
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
@@ -245,16 +287,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.methods.includes('variants')) {
     const t0 = Date.now();
     if (!opts.rules) {
-      log(`adapt: glass box on ${of('train').length} train utterances`);
-      const report = await runGlassbox(
-        of('train').map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
-        { processes: opts.processes, goodness: false, decodeWords: true },
-      );
-      for (const f of report.failures) failures.push({ id: f.id, stage: `glass-${f.stage}`, error: f.error });
+      const found = await glassFlags(of('train'), groups, work, opts.processes, log);
+      for (const f of found.failures) failures.push(f);
       for (const g of groups) {
-        // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
-        const flags = [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])];
-        const r = rulesFromFlags(flags);
+        const r = rulesFromFlags(found.flags[g] ?? []);
         if (r.length) rules[g] = r;
       }
     }
