@@ -44,6 +44,8 @@ export interface AdaptOptions {
    * manifest's labels as declared. test.jsonl keeps these labels, so `asrfair run adapted.yaml` groups the same way.
    */
   labels?: (e: ManifestEntry) => Record<string, string>;
+  /** How `labels` forms the groups, for the record (e.g. "bins at 0, 13, 18"): in splits.json and the remedy's provenance. */
+  grouping?: string;
   out: string;
   cacheDir: string;
   seed: number;
@@ -240,7 +242,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
-  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
 
   // 2. Audio.
@@ -510,7 +512,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
             provenance: [
               `Chosen by ${opts.select === 'minimax' ? 'worst-group (minimax)' : 'average'} WER on dev speakers among ${candidates.map((c) => c.name).join(', ')} (asrfair adapt).`,
               `Dev WER per candidate — ${candidates.map(devLine).join('; ')}.`,
-              `Speaker-disjoint split per ${opts.groupBy} (seed ${split.seed}, hash ${split.hash}), train/dev/test speakers: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')}; adaptation data hash ${dataHash}, ${(trainAudioSeconds / 60).toFixed(1)} min of training audio; this run holds the test speakers only.`,
+              `Speaker-disjoint split per ${opts.groupBy}${opts.grouping ? ` as the suite's run groups it (${opts.grouping})` : ''} (seed ${split.seed}, hash ${split.hash}), train/dev/test speakers: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')}; adaptation data hash ${dataHash}, ${(trainAudioSeconds / 60).toFixed(1)} min of training audio; this run holds the test speakers only.`,
               ...(chosen.method === 'variants' ? [`Pronunciation variants for ${Object.entries(rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ')} (${opts.rules ? 'rules given' : 'rules flagged by the glass box on the train speakers'}).`] : []),
             ],
           };

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from '../helpers/cli.ts';
+import { loadSuite } from '../../src/run/suite.ts';
 
 const KALDI = join(import.meta.dirname, '../../../shared/data/speechocean762-sample/test');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-groups-'));
@@ -70,8 +71,11 @@ describe('adapt groups as the run does', () => {
     const out = join(dir, 'adapt');
     const r = await cliIn(['adapt', 'suite.yaml', '--out', out, '--methods', 'variants', '--variant-scope', 'group', '--rules', '0–12:TH>T,DH>D', '--processes', '2'], dir);
     expect(r.code, r.stderr).toBe(0);
-    const splits = JSON.parse(readFileSync(join(out, 'splits.json'), 'utf8')) as { groups: { group: string; train: string[]; dev: string[]; test: string[] }[] };
+    const splits = JSON.parse(readFileSync(join(out, 'splits.json'), 'utf8')) as { grouping: string; groups: { group: string; train: string[]; dev: string[]; test: string[] }[] };
     expect(splits.groups.map((g) => g.group)).toEqual(cardGroups);
+    // How the groups were formed is recorded, and said in the remedy's provenance (the adapted run's card shows it).
+    expect(splits.grouping).toBe('bins at 0, 13, 18');
+    expect(loadSuite(join(out, 'adapted.yaml')).remedy?.provenance?.join('\n')).toContain("Speaker-disjoint split per age as the suite's run groups it (bins at 0, 13, 18)");
     for (const g of splits.groups) expect(g.train.length + g.dev.length + g.test.length).toBe(6);
     const remedy = JSON.parse(readFileSync(join(out, 'remedy.json'), 'utf8')) as RemedyJson;
     const groups = remedy.remedy.minimax.groups;
@@ -94,5 +98,6 @@ describe('adapt groups as the run does', () => {
     const card2 = JSON.parse(readFileSync(join(dir, 'adapted-run', 'report', 'card.json'), 'utf8')) as CardJson;
     expect(card2.remedy!.report.groups.map((g) => g.group)).toEqual(cardGroups);
     expect(card2.remedy!.report.groups.map((g) => [g.before, g.after])).toEqual(groups.map((g) => [g.before, g.after]));
+    expect(readFileSync(join(dir, 'adapted-run', 'report', 'card.md'), 'utf8')).toContain("as the suite's run groups it (bins at 0, 13, 18)");
   }, 600_000);
 });

@@ -1,7 +1,9 @@
 import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
-import { loadSuite } from '../../run/suite.ts';
+import { basename, join, resolve } from 'node:path';
+import { loadSuite, type Suite } from '../../run/suite.ts';
+import { loadLabelMap } from '../../manifest/labelmap.ts';
+import { toLabelBins } from '../../manifest/bins.ts';
 import { suiteLabeller } from '../../run/engine.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
@@ -58,11 +60,23 @@ export function parseRules(s: string): Record<string, PhoneRule[]> {
   return out;
 }
 
+/** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
+async function groupingOf(suite: Suite, key: string): Promise<string | undefined> {
+  const parts: string[] = [];
+  if (suite.labelMap && (await loadLabelMap(suite.labelMap)).mappedKeys().includes(key)) parts.push(`label map ${basename(suite.labelMap)}`);
+  const bins = suite.bins[key];
+  if (bins) {
+    const b = toLabelBins(bins);
+    parts.push(`bins at ${b.edges.join(', ')}${b.labels ? ` named ${b.labels.join(', ')}` : ''}`);
+  }
+  return parts.length ? parts.join(', then ') : undefined;
+}
+
 export function registerAdapt(program: Command): void {
   program
     .command('adapt')
     .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
-    .argument('<suite>', 'suite YAML (its manifest, first groupBy key, normaliser, seed and bootstrap are used)')
+    .argument('<suite>', 'suite YAML: its manifest, first groupBy key, normaliser, minCell, seed and bootstrap are used, and its groups are formed as its run forms them (label map, bins)')
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
@@ -111,6 +125,7 @@ export function registerAdapt(program: Command): void {
           manifest: suite.manifests[0],
           groupBy: f.groupBy ?? suite.groupBy[0],
           labels: labeller.labels,
+          grouping: await groupingOf(suite, f.groupBy ?? suite.groupBy[0]),
           out,
           cacheDir: resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio'),
           seed: f.seed ?? suite.seed,
