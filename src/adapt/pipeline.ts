@@ -172,7 +172,8 @@ interface GlassFlags {
 /**
  * The glass box on the train speakers (phone loop and black box, no goodness), reused on a rerun like the other steps:
  * `<work>/glass-flags.json` is stamped with a hash of its inputs (each utterance's id, speaker, group, reference and
- * audio hash; the glass and word-decoding settings; the model files' contents) and read back when they are unchanged.
+ * audio hash; the glass and word-decoding settings and process count; the model files' contents) and read back when they
+ * are unchanged.
  */
 async function glassFlags(train: readonly Utt[], groups: readonly string[], work: string, processes: number, log: (m: string) => void): Promise<GlassFlags> {
   const file = join(work, 'glass-flags.json');
@@ -180,7 +181,8 @@ async function glassFlags(train: readonly Utt[], groups: readonly string[], work
   const { processes: _q, ...suite } = defaultGlassSuiteOptions();
   const inputs = inputsHash({
     utterances: train.map((u) => [u.id, u.speaker, u.group, u.ref, u.sha]),
-    glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true,
+    // The process count decides how utterances are batched per decoder, so it is an input too.
+    glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true, processes,
     models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
   });
   if (stepDone(file, inputs)) {
