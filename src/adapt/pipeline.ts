@@ -186,8 +186,15 @@ async function glassFlags(train: readonly Utt[], groups: readonly string[], work
     models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
   });
   if (stepDone(file, inputs)) {
-    log(`adapt: glass box on ${train.length} train utterances reused from an earlier run (${file}; inputs unchanged)`);
-    return JSON.parse(readFileSync(file, 'utf8')) as GlassFlags;
+    try {
+      const found = JSON.parse(readFileSync(file, 'utf8')) as GlassFlags;
+      if (found && typeof found.flags === 'object' && Array.isArray(found.failures)) {
+        log(`adapt: glass box on ${train.length} train utterances reused from an earlier run (${file}; inputs unchanged)`);
+        return found;
+      }
+    } catch {
+      // unreadable (edited by hand): run the step again
+    }
   }
   clearStep(file);
   log(`adapt: glass box on ${train.length} train utterances`);
