@@ -54,6 +54,20 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('adapt groups as the run does', () => {
+  it('Common Voice accents through a suite label map: the split is over the mapped groups, unmapped values are reported', async () => {
+    // Raw CV 6.1 accents: us 34, indian 5, england 4, australia 3, newzealand 2, ireland 1 speakers (46 undeclared).
+    // Mapped: oceania 5, british-isles 4, irish 1: the split stops at "irish" (raw, it stopped at "australia").
+    const cv = join(import.meta.dirname, '../../corpora/cv-6.1-en-sample/manifest.jsonl');
+    writeFileSync(join(dir, 'cv-map.yaml'), 'accent:\n  australia: oceania\n  newzealand: oceania\n  england: british-isles\n  ireland: irish\n');
+    writeFileSync(join(dir, 'cv.yaml'), `name: cv-map\nmanifest: ${cv}\nlabelMap: cv-map.yaml\ngroupBy: [accent]\nbackends:\n  - { name: ps, type: pocketsphinx }\n`);
+    const r = await cliIn(['adapt', 'cv.yaml', '--out', join(dir, 'cv-out'), '--methods', 'variants'], dir);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.at(-1)).toBe('asrfair: group "irish" has 1 speaker; a speaker-disjoint train/dev/test split needs at least 4');
+    expect(r.stderr).toContain('label map: values with no entry (kept as their normalised raw text):');
+    expect(r.stderr).toMatch(/accent: "us" ×\d+/);
+  }, 120_000);
+
   it('raw ages are one value per speaker; the suite bins them into two groups of 6 speakers', () => {
     expect(new Set(rows.map((r) => r.labels.age)).size).toBeGreaterThan(2);
     expect(new Set(rows.map((r) => r.speaker)).size).toBe(12);
