@@ -114,7 +114,8 @@ export function registerAdapt(program: Command): void {
       // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
       const labeller = await suiteLabeller(suite);
       const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
-      for (const line of labeller.report()) process.stderr.write(`asrfair: ${escapeControl(line)}\n`);
+      // As `run` prints them: the unmapped-values report (several lines) and unbinned values; declared values escaped.
+      for (const line of labeller.report().flatMap((r) => r.split('\n'))) process.stderr.write(`${escapeControl(line)}\n`);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
