@@ -40,7 +40,7 @@ export interface AdaptOptions {
   groupBy: string;
   /**
    * The labels the suite's run records for a manifest entry (its label map and bins: `suiteLabeller` in
-   * src/run/engine.ts), so splits, minimum cells, tables and the glass step are over the card's groups; default: the
+   * src/run/labels.ts), so splits, minimum cells, tables and the glass step are over the card's groups; default: the
    * manifest's labels as declared. test.jsonl keeps these labels, so `asrfair run adapted.yaml` groups the same way.
    */
   labels?: (e: ManifestEntry) => Record<string, string>;

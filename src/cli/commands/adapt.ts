@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { loadSuite, type Suite } from '../../run/suite.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { toLabelBins } from '../../manifest/bins.ts';
-import { suiteLabeller } from '../../run/engine.ts';
+import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
