@@ -6,7 +6,7 @@
  */
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -16,18 +16,19 @@ import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import type { BadInput } from '../manifest/bad-input.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { defaultGlassOptions } from '../backends/pocketsphinx-glass.ts';
 import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
-import { runGlassbox } from '../analysis/glass-suite.ts';
-import { flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
+import { defaultGlassSuiteOptions, runGlassbox } from '../analysis/glass-suite.ts';
+import { DEFAULT_CONFUSABLE_OPTIONS, flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
 import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
 import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
 import { remedyReport, type RemedyReport } from './remedy.ts';
-import { DecodeCache } from './steps.ts';
+import { clearStep, DecodeCache, inputsHash, markStepDone, stepDone } from './steps.ts';
 import { contentHash } from '../backends/content-hash.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
@@ -37,6 +38,14 @@ export type Selection = 'minimax' | 'average';
 export interface AdaptOptions {
   manifest: string;
   groupBy: string;
+  /**
+   * The labels the suite's run records for a manifest entry (its label map and bins: `suiteLabeller` in
+   * src/run/labels.ts), so splits, minimum cells, tables and the glass step are over the card's groups; default: the
+   * manifest's labels as declared. test.jsonl keeps these labels, so `asrfair run adapted.yaml` groups the same way.
+   */
+  labels?: (e: ManifestEntry) => Record<string, string>;
+  /** How `labels` forms the groups, for the record (e.g. "bins at 0, 13, 18"): in splits.json and the remedy's provenance. */
+  grouping?: string;
   out: string;
   cacheDir: string;
   seed: number;
@@ -154,9 +163,59 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
   };
 }
 
-/** Runs the whole adaptation experiment and writes its files into `opts.out`. */
+/** What adapt takes from the glass box on the train speakers: flagged sounds per group, and the utterances it failed on. */
+interface GlassFlags {
+  flags: Record<string, { ref: string; hyp: string }[]>;
+  failures: AdaptResult['failures'];
+}
+
+/**
+ * The glass box on the train speakers (phone loop and black box, no goodness), reused on a rerun like the other steps:
+ * `<work>/glass-flags.json` is stamped with a hash of its inputs (each utterance's id, speaker, group, reference and
+ * audio hash; the glass and word-decoding settings and process count; the model files' contents) and read back when they
+ * are unchanged.
+ */
+async function glassFlags(train: readonly Utt[], groups: readonly string[], work: string, processes: number, log: (m: string) => void): Promise<GlassFlags> {
+  const file = join(work, 'glass-flags.json');
+  const { processes: _p, ...glass } = defaultGlassOptions();
+  const { processes: _q, ...suite } = defaultGlassSuiteOptions();
+  const inputs = inputsHash({
+    utterances: train.map((u) => [u.id, u.speaker, u.group, u.ref, u.sha]),
+    // The process count decides how utterances are batched per decoder, so it is an input too.
+    glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true, processes,
+    models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
+  });
+  if (stepDone(file, inputs)) {
+    try {
+      const found = JSON.parse(readFileSync(file, 'utf8')) as GlassFlags;
+      if (found && typeof found.flags === 'object' && Array.isArray(found.failures)) {
+        log(`adapt: glass box on ${train.length} train utterances reused from an earlier run (${file}; inputs unchanged)`);
+        return found;
+      }
+    } catch {
+      // unreadable (edited by hand): run the step again
+    }
+  }
+  clearStep(file);
+  log(`adapt: glass box on ${train.length} train utterances`);
+  const report = await runGlassbox(
+    train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
+    { processes, goodness: false, decodeWords: true },
+  );
+  const found: GlassFlags = {
+    // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
+    flags: Object.fromEntries(groups.map((g) => [g, [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])]])),
+    failures: report.failures.map((f) => ({ id: f.id, stage: `glass-${f.stage}`, error: f.error })),
+  };
+  writeFileSync(file, JSON.stringify(found, null, 2) + '\n');
+  markStepDone(file, inputs);
+  return found;
+}
+
 /** The files `adapt` always writes into its output folder (beside per-candidate test-*.jsonl and work/). */
 export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 'adapt.json'] as const;
+
+/** Runs the whole adaptation experiment and writes its files into `opts.out`. */
 
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
@@ -172,7 +231,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const failures: AdaptResult['failures'] = [];
 
   // 1. Manifest, groups, splits.
-  const entries = await loadManifest(opts.manifest);
+  const labelsOf = opts.labels;
+  const entries = labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest);
   const byGroup = new Map<string, Set<string>>();
   const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
@@ -191,7 +251,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
-  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, ...split }, null, 2) + '\n');
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
 
   // 2. Audio.
@@ -238,16 +298,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.methods.includes('variants')) {
     const t0 = Date.now();
     if (!opts.rules) {
-      log(`adapt: glass box on ${of('train').length} train utterances`);
-      const report = await runGlassbox(
-        of('train').map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
-        { processes: opts.processes, goodness: false, decodeWords: true },
-      );
-      for (const f of report.failures) failures.push({ id: f.id, stage: `glass-${f.stage}`, error: f.error });
+      const found = await glassFlags(of('train'), groups, work, opts.processes, log);
+      for (const f of found.failures) failures.push(f);
       for (const g of groups) {
-        // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
-        const flags = [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])];
-        const r = rulesFromFlags(flags);
+        const r = rulesFromFlags(found.flags[g] ?? []);
         if (r.length) rules[g] = r;
       }
     }
@@ -467,14 +521,14 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
             provenance: [
               `Chosen by ${opts.select === 'minimax' ? 'worst-group (minimax)' : 'average'} WER on dev speakers among ${candidates.map((c) => c.name).join(', ')} (asrfair adapt).`,
               `Dev WER per candidate — ${candidates.map(devLine).join('; ')}.`,
-              `Speaker-disjoint split per ${opts.groupBy} (seed ${split.seed}, hash ${split.hash}), train/dev/test speakers: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')}; adaptation data hash ${dataHash}, ${(trainAudioSeconds / 60).toFixed(1)} min of training audio; this run holds the test speakers only.`,
+              `Speaker-disjoint split per ${opts.groupBy}${opts.grouping ? ` as the suite's run groups it (${opts.grouping})` : ''} (seed ${split.seed}, hash ${split.hash}), train/dev/test speakers: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')}; adaptation data hash ${dataHash}, ${(trainAudioSeconds / 60).toFixed(1)} min of training audio; this run holds the test speakers only.`,
               ...(chosen.method === 'variants' ? [`Pronunciation variants for ${Object.entries(rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ')} (${opts.rules ? 'rules given' : 'rules flagged by the glass box on the train speakers'}).`] : []),
             ],
           };
     const suite = join(out, 'adapted.yaml');
     writeOutputFile(
       suite,
-      `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
+      `# Written by asrfair adapt: the baseline and the adapted recognisers on the held-out test speakers.\n# test.jsonl holds the labels as the suite's run recorded them (after its label map and bins), so no map or bins here.\n# by-group backends decode each utterance with its declared group's model. \`asrfair run\` this file: its card has the remedy section.\n` +
         yamlStringify({
           name: 'adapted', kind: 'blackbox', manifest: 'test.jsonl', groupBy: [opts.groupBy], normaliser: opts.normaliser, seed: opts.seed,
           bootstrap: { B: opts.resamples }, ...(opts.minCell ? { minCell: opts.minCell } : {}), model: 'none', backends: suiteBackends, ...(remedySpec ? { remedy: remedySpec } : {}),

@@ -1,16 +1,14 @@
 /**
  * The remedy report: per group, WER before (baseline) and after (adapted) on the same held-out
  * test utterances, and the change in the worst group's WER and in the gap (worst − best group),
- * every interval from one set of speaker-bootstrap draws (speakers resampled within each group, as comparePaired
- * draws them per group; both systems share the draws, so the differences are paired; percentile intervals,
+ * every interval from one set of speaker-bootstrap draws (comparePaired's own per-group draws, handed out with its
+ * `draws` option: speakers resampled within each group; both systems share the draws, so the differences are paired; percentile intervals,
  * Efron & Tibshirani 1993 §13.3). A group "got significantly worse" when
  * its paired interval of after − before lies wholly above 0.
  */
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { comparePaired, type PairedResult } from '../analysis/paired.ts';
-import { stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
-import { subSeed } from '../stats/rng.ts';
 import type { Interval } from '../stats/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 
@@ -56,7 +54,7 @@ export interface RemedyReport {
   noGroupSignificantlyWorse: boolean;
 }
 
-const errs = (u: ScoredUtterance) => u.words.sub + u.words.del + u.words.ins;
+const withoutDraws = ({ draws: _draws, ...rest }: PairedResult & { group: string }): PairedResult => rest;
 
 /**
  * Builds the remedy report from two scorings of the same test utterances (matched by id; failed
@@ -83,39 +81,20 @@ export function remedyReport(
   const level = opts.level ?? 0.95;
   const afterById = new Map(after.map((u) => [u.id, u]));
   const pairs = before.filter((u) => u.status === 'ok' && afterById.get(u.id)?.status === 'ok').map((u) => ({ a: u, b: afterById.get(u.id)! }));
+  // One set of bootstrap draws feeds every interval: comparePaired hands out the draws behind each group's change (the
+  // interval `asrfair compare` prints), and the worst-group and gap changes are computed from those same draws. Groups
+  // are resampled independently of each other, so together they are a speaker bootstrap stratified by group.
   const cmp = comparePaired(
     pairs.map((p) => p.b),
     pairs.map((p) => p.a),
-    { resamples, seed, level, groupBy: opts.groupBy },
+    { resamples, seed, level, groupBy: opts.groupBy, draws: true },
   );
-  // One set of bootstrap draws feeds every interval: each group's change (comparePaired's per-group bootstrap, so the
-  // same interval as `asrfair compare`), the worst-group change and the gap changes. The draws are rebuilt here from the
-  // same seeds and speaker order as comparePaired; groups resampled independently is a stratified speaker bootstrap.
-  // (Earlier, worst-group and gap figures came from a second bootstrap with other draws, so a worst group's interval
-  // differed from its own row's.)
   const cmpGroups = cmp.groups ?? [];
   const names = cmpGroups.map((g) => g.group);
   const gi = new Map(names.map((n, i) => [n, i]));
-  const ra: Float64Array[] = [];
-  const rb: Float64Array[] = [];
-  for (const name of names) {
-    const spk = new Map<string, number>();
-    const mine = pairs.filter((p) => groupOf(p.a, opts.groupBy) === name);
-    for (const p of mine) if (!spk.has(p.a.speaker)) spk.set(p.a.speaker, spk.size);
-    const S = spk.size;
-    const after: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
-    const before: ClusterSeries = { errors: new Float64Array(S), words: new Float64Array(S) };
-    for (const p of mine) {
-      const i = spk.get(p.a.speaker)!;
-      after.errors[i] += errs(p.b);
-      after.words[i] += p.b.words.ref;
-      before.errors[i] += errs(p.a);
-      before.words[i] += p.a.words.ref;
-    }
-    const draws = stratifiedClusterBootstrap(new Int32Array(S), 1, [after, before], resamples, subSeed(seed, `paired:${name}`));
-    rb.push(stratumRateDraws(draws, 0, 0));
-    ra.push(stratumRateDraws(draws, 1, 0));
-  }
+  // Per group, WER in each resample: comparePaired(after, before) has A = after, B = before.
+  const drawsAfter = cmpGroups.map((g) => g.draws!.a);
+  const drawsBefore = cmpGroups.map((g) => g.draws!.b);
   const groups: RemedyGroup[] = cmpGroups.map((g) => {
     const words = pairs.filter((p) => groupOf(p.a, opts.groupBy) === g.group).reduce((s, p) => s + p.a.words.ref, 0);
     const smallCell = opts.minCell !== undefined && (g.speakers < opts.minCell.speakers || words < opts.minCell.words);
@@ -131,7 +110,8 @@ export function remedyReport(
       smallCell,
       significantlyWorse: !smallCell && change.lo > 0,
       significantlyBetter: !smallCell && change.hi < 0,
-      paired: g,
+      // Without its draws (used above): adapt.json keeps the statistics only.
+      paired: withoutDraws(g),
     };
   });
   const adequate = groups.map((g, i) => (g.smallCell ? -1 : i)).filter((i) => i >= 0);
@@ -141,15 +121,15 @@ export function remedyReport(
   const worstD = new Float64Array(resamples);
   const gapD = new Float64Array(resamples);
   for (let b = 0; b < resamples; b++) {
-    let maxA = -Infinity, minA = Infinity, maxB = -Infinity, minB = Infinity;
+    let maxBefore = -Infinity, minBefore = Infinity, maxAfter = -Infinity, minAfter = Infinity;
     for (const g of among) {
-      maxA = Math.max(maxA, ra[g][b]);
-      minA = Math.min(minA, ra[g][b]);
-      maxB = Math.max(maxB, rb[g][b]);
-      minB = Math.min(minB, rb[g][b]);
+      maxBefore = Math.max(maxBefore, drawsBefore[g][b]);
+      minBefore = Math.min(minBefore, drawsBefore[g][b]);
+      maxAfter = Math.max(maxAfter, drawsAfter[g][b]);
+      minAfter = Math.min(minAfter, drawsAfter[g][b]);
     }
-    worstD[b] = maxB - maxA;
-    gapD[b] = maxB - minB - (maxA - minA);
+    worstD[b] = maxAfter - maxBefore;
+    gapD[b] = maxAfter - minAfter - (maxBefore - minBefore);
   }
   const worst = (k: 'before' | 'after') => amongGroups.reduce((w, g) => (g[k] > w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: -Infinity });
   const best = (k: 'before' | 'after') => Math.min(...amongGroups.map((g) => g[k]));
@@ -164,7 +144,7 @@ export function remedyReport(
     const gt = groups[t];
     const gr = groups[r];
     const d = new Float64Array(resamples);
-    for (let b = 0; b < resamples; b++) d[b] = rb[t][b] - rb[r][b] - (ra[t][b] - ra[r][b]);
+    for (let b = 0; b < resamples; b++) d[b] = drawsAfter[t][b] - drawsAfter[r][b] - (drawsBefore[t][b] - drawsBefore[r][b]);
     const gb = gt.before - gr.before;
     const ga = gt.after - gr.after;
     pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, change: percentileInterval(d, level, ga - gb), closed: gb !== 0 ? 1 - ga / gb : 0 };

@@ -1,6 +1,6 @@
 import type { ScoredUtterance } from './types.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
-import { pairedClusterBootstrap, stratifiedClusterBootstrap, type ClusterSeries } from '../stats/bootstrap.ts';
+import { stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
 import { resolveMonteCarloFamily, splitTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { subSeed } from '../stats/rng.ts';
@@ -16,6 +16,22 @@ export interface PairedOptions {
   level?: number;
   /** Also compare within each group of this label key. */
   groupBy?: string;
+  /**
+   * Also hand out the speaker-bootstrap draws behind each `diff` interval (`PairedResult.draws`), so that figures
+   * built on top (e.g. adapt's worst-group and gap changes) use the very draws of the per-group rows. Default false.
+   */
+  draws?: boolean;
+}
+
+/**
+ * The paired speaker bootstrap behind a `diff` interval: in resample r, `a[r]` and `b[r]` are WER(A) and WER(B)
+ * (errors / reference words, fractions) over the same resampled speakers (drawn with replacement, as many as there
+ * are); `diff` is the percentile interval of a − b (Efron & Tibshirani 1993 §13.3). With one speaker every resample
+ * is that speaker (and `diff` has no interval).
+ */
+export interface PairedDraws {
+  a: Float64Array;
+  b: Float64Array;
 }
 
 /** A vs B on the utterances both scored (matched by utterance id). All differences are A − B. */
@@ -38,6 +54,8 @@ export interface PairedResult {
    * these reproduce sc_stats' numbers.
    */
   scStats: { sign: SignTestResult; wilcoxon: WilcoxonResult };
+  /** With `PairedOptions.draws`: the bootstrap draws `diff` was computed from. */
+  draws?: PairedDraws;
 }
 
 export interface PairedComparison extends PairedResult {
@@ -99,7 +117,7 @@ function pairUp(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[]) {
   return { pairs, failedPairs, onlyInA: a.length - seen.size, onlyInB: b.length - seen.size };
 }
 
-function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, level: number): PairedResult {
+function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, level: number, keepDraws = false): PairedResult {
   const spk = new Map<string, number>();
   for (const p of pairs) if (!spk.has(p.a.speaker)) spk.set(p.a.speaker, spk.size);
   const S = spk.size;
@@ -118,21 +136,30 @@ function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, le
   }
   const sum = (x: Float64Array) => x.reduce((s, v) => s + v, 0);
   const percentDiffs = speakerDiffs.map((d) => (Math.abs(100 * d) < 0.005 ? 0 : 100 * d));
+  const estimate = sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words);
+  // pairedClusterBootstrap's draws (one stratum, both series resampled together), kept when asked for.
+  const draws = S >= 1 && (S >= 2 || keepDraws) ? stratifiedClusterBootstrap(new Int32Array(S), 1, [A, B], resamples, seed) : undefined;
+  const rates = draws ? { a: stratumRateDraws(draws, 0, 0), b: stratumRateDraws(draws, 1, 0) } : undefined;
   return {
     utterances: pairs.length,
     speakers: S,
     werA: sum(A.errors) / sum(A.words),
     werB: sum(B.errors) / sum(B.words),
     // One speaker cannot be resampled by speaker: the interval is undefined, not zero-width (as in groups.ts).
-    diff: S >= 2 ? pairedClusterBootstrap(A, B, resamples, seed, level) : { estimate: sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words), lo: NaN, hi: NaN },
+    diff: S >= 2 && rates ? percentileInterval(rates.a.map((x, r) => x - rates.b[r]), level, estimate) : { estimate, lo: NaN, hi: NaN },
     sign: signTest(speakerDiffs),
     wilcoxon: wilcoxonSignedRank(speakerDiffs),
     mapsswe: pairedMapsswe(pairs),
     scStats: { sign: signTest(percentDiffs, 'split'), wilcoxon: wilcoxonSignedRank(percentDiffs, 'sc_stats') },
+    ...(keepDraws && rates ? { draws: rates } : {}),
   };
 }
 
-/** Paired comparison of two runs/backends (A − B) on the utterances both have, overall and per group. */
+/**
+ * Paired comparison of two runs/backends (A − B) on the utterances both have, overall and per group. Each `diff` is a
+ * paired speaker bootstrap (seed `subSeed(seed, 'paired')` overall, `subSeed(seed, 'paired:<group>')` per group, speakers
+ * in order of first appearance); `options.draws` also returns those draws (`PairedResult.draws`).
+ */
 export function comparePaired(
   a: readonly ScoredUtterance[],
   b: readonly ScoredUtterance[],
@@ -142,7 +169,8 @@ export function comparePaired(
   const seed = options.seed ?? 1;
   const level = options.level ?? 0.95;
   const { pairs, failedPairs, onlyInA, onlyInB } = pairUp(a, b);
-  const result: PairedComparison = { ...pairedStats(pairs, resamples, subSeed(seed, 'paired'), level), onlyInA, onlyInB, failedPairs };
+  const keep = options.draws ?? false;
+  const result: PairedComparison = { ...pairedStats(pairs, resamples, subSeed(seed, 'paired'), level, keep), onlyInA, onlyInB, failedPairs };
   if (options.groupBy) {
     const key = options.groupBy;
     const names = [...new Set(pairs.map((p) => groupOf(p.a, key)))].sort();
@@ -153,6 +181,7 @@ export function comparePaired(
         resamples,
         subSeed(seed, `paired:${group}`),
         level,
+        keep,
       ),
     }));
   }

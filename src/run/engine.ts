@@ -10,9 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
-import { splitAccents } from '../corpora/importers/commonvoice.ts';
-import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
-import { groupOf, hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
+import type { LabelBinner } from '../manifest/bins.ts';
+import { newBinner, runLabels } from './labels.ts';
+import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
@@ -308,43 +308,8 @@ function keyString(k: ResultKey): string {
   return `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
 }
 
-/**
- * Applies the suite's label map: for each key it covers, the declared raw text (`<key>_raw`, else the
- * value itself) is mapped to its canonical group; a value the map marks as "no declaration" is removed.
- */
-function mapLabels(labels: Record<string, string>, mapper: LabelMapper | undefined): Record<string, string> {
-  if (!mapper) return { ...labels };
-  const out = { ...labels };
-  for (const key of mapper.map.mappedKeys()) {
-    const raw = labels[`${key}_raw`] ?? labels[key];
-    if (raw === undefined || raw.trim() === '') continue;
-    const canonical = canonicalOfDeclaration(mapper, key, raw);
-    if (canonical === null) delete out[key];
-    else out[key] = canonical;
-  }
-  return out;
-}
-
-/**
- * Canonical group of one declared value, as the importers derive it: the whole value when the map knows it, else
- * each declared piece ("a|b" as Common Voice joins several accents; commas only between known values) mapped on its
- * own, several distinct groups joined "a+b" (sorted); null when the map marks every piece as no declaration.
- */
-function canonicalOfDeclaration(mapper: LabelMapper, key: string, raw: string): string | null {
-  const pieces = splitAccents(raw, (v) => mapper.map.lookup(key, v) !== undefined);
-  if (pieces.length <= 1) return mapper.canonical(key, raw.trim());
-  const groups = [...new Set(pieces.map((p) => mapper.canonical(key, p)).filter((g): g is string => g !== null))].sort();
-  return groups.length ? groups.join('+') : null;
-}
-
-function newBinner(suite: Suite): LabelBinner {
-  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
-}
-
 function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefined, qc: AudioQC | undefined, mapper: LabelMapper | undefined, binner: LabelBinner): RunUtterance {
-  const labels = binner.apply(mapLabels(e.labels, mapper));
-  const view = { labels };
-  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
+  const labels = runLabels(e, suite, mapper, binner);
   return {
     id: e.id,
     text: e.text,

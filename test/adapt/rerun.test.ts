@@ -1,7 +1,8 @@
 /**
  * `adapt` outputs and reruns on a small planted corpus (flite voices, test/glass/corpus.ts; 4 speakers per group,
  * MLLR only): a rerun reuses finished steps and decodes, a step cut short is redone, adapted.yaml carries the
- * suite's minCell and names its model files relative to itself, and a speaker in two groups is one input error.
+ * suite's minCell and names its model files relative to itself, the glass step is reused like the others, and a speaker in
+ * two groups is one input error.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,6 +87,35 @@ describe('adapt reruns and outputs', () => {
     // The remedy report gives small cells no verdict, as the card does with the same minCell.
     expect(first.remedy.minimax.groups.every((g) => g.smallCell === (g.speakers < 2 || g.words < 10))).toBe(true);
   }, 120_000);
+
+  it('the glass step on the train speakers is reused when its inputs are unchanged, and run again when they change', async () => {
+    const logs: string[] = [];
+    const o: AdaptOptions = { ...opts, out: join(dir, 'glass-out'), methods: ['variants'], variantScope: ['group'], testAll: false, log: (m) => logs.push(m) };
+    const ran = () => logs.filter((l) => /^adapt: glass box on \d+ train utterances$/.test(l)).length;
+    const reused = () => logs.filter((l) => /^adapt: glass box on \d+ train utterances reused from an earlier run/.test(l)).length;
+    const a = await adapt(o);
+    expect([ran(), reused()]).toEqual([1, 0]);
+    const file = join(dir, 'glass-out', 'work', 'glass-flags.json');
+    const t = mtime(file);
+    logs.length = 0;
+    const b = await adapt(o);
+    expect([ran(), reused()]).toEqual([0, 1]);
+    expect(mtime(file)).toBe(t);
+    expect([b.rules, b.failures, b.remedy]).toEqual([a.rules, a.failures, a.remedy]);
+    // What is reused is the stored step: its flags become the rules (the file is read, not the glass box rerun).
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as { flags: Record<string, { ref: string; hyp: string }[]> };
+    writeFileSync(file, JSON.stringify({ ...stored, flags: { 'th-stopping': [{ ref: 'TH', hyp: 'T' }] } }));
+    logs.length = 0;
+    const c = await adapt(o);
+    expect(reused()).toBe(1);
+    expect(c.rules).toEqual({ 'th-stopping': [{ ref: 'TH', hyp: 'T' }] });
+    // Another seed deals other train speakers: new inputs, so the glass box runs again and restamps its output.
+    const stamp = readFileSync(`${file}.inputs`, 'utf8');
+    logs.length = 0;
+    await adapt({ ...o, seed: 2 });
+    expect([ran(), reused()]).toEqual([1, 0]);
+    expect(readFileSync(`${file}.inputs`, 'utf8')).not.toBe(stamp);
+  }, 600_000);
 
   it('a speaker declared in two groups is one input error naming the manifest line, exit 2', async () => {
     const rows = readFileSync(manifest, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { speaker: string; labels: Record<string, string> });

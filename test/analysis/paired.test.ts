@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { comparePaired, analyseDegradation } from '../../src/analysis/paired.ts';
 import { simulateUtterances } from './simulate.ts';
 import type { ScoredUtterance } from '../../src/analysis/types.ts';
-import { createRng } from '../../src/stats/rng.ts';
+import { createRng, subSeed } from '../../src/stats/rng.ts';
+import { percentileInterval } from '../../src/stats/descriptive.ts';
+import { pairedClusterBootstrap } from '../../src/stats/bootstrap.ts';
 
 const groups = [
   { name: 'a', speakers: 20, wer: 0.1 },
@@ -55,6 +57,43 @@ describe('comparePaired', () => {
     expect(r.sign.p).toBe(1);
     expect(r.mapsswe.p).toBe(1);
     expect(r.scStats.sign.p).toBe(1);
+  });
+
+  it('hands out its bootstrap draws on request: the same intervals, each the percentile interval of its own draws', () => {
+    const plain = comparePaired(worse, better, { resamples: 300, seed: 5, groupBy: 'accent' });
+    const withDraws = comparePaired(worse, better, { resamples: 300, seed: 5, groupBy: 'accent', draws: true });
+    expect(plain.groups!.every((g) => g.draws === undefined) && plain.draws === undefined).toBe(true);
+    const strip = <T extends { draws?: unknown }>({ draws: _d, ...x }: T) => x;
+    expect({ ...strip(withDraws), groups: withDraws.groups!.map(strip) }).toEqual(plain);
+    for (const g of [withDraws, ...withDraws.groups!]) {
+      const d = g.draws!;
+      expect([d.a.length, d.b.length]).toEqual([300, 300]);
+      expect(g.diff).toEqual(percentileInterval(d.a.map((x, r) => x - d.b[r]), 0.95, g.werA - g.werB));
+    }
+    // Each group's draws are pairedClusterBootstrap's on that group's speakers (in order of first appearance), seed paired:<group>.
+    for (const g of withDraws.groups!) {
+      const spk = new Map<string, number>();
+      const mine = worse.filter((u) => u.labels.accent === g.group);
+      for (const u of mine) if (!spk.has(u.speaker)) spk.set(u.speaker, spk.size);
+      const series = (us: ScoredUtterance[]) => {
+        const s = { errors: new Float64Array(spk.size), words: new Float64Array(spk.size) };
+        for (const u of us) if (u.labels.accent === g.group) {
+          s.errors[spk.get(u.speaker)!] += u.words.sub + u.words.del + u.words.ins;
+          s.words[spk.get(u.speaker)!] += u.words.ref;
+        }
+        return s;
+      };
+      expect(g.diff).toEqual(pairedClusterBootstrap(series(worse), series(better), 300, subSeed(5, `paired:${g.group}`), 0.95));
+    }
+  });
+
+  it('with one speaker the draws are that speaker each time, and the interval stays undefined', () => {
+    const one = (us: ScoredUtterance[]) => us.filter((u) => u.speaker === a[0].speaker);
+    const r = comparePaired(one(worse), one(better), { resamples: 50, draws: true });
+    expect(r.speakers).toBe(1);
+    expect([r.diff.lo, r.diff.hi]).toEqual([NaN, NaN]);
+    expect(new Set(r.draws!.a)).toEqual(new Set([r.werA]));
+    expect(new Set(r.draws!.b)).toEqual(new Set([r.werB]));
   });
 });
 

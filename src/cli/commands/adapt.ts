@@ -1,7 +1,10 @@
 import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { join, resolve } from 'node:path';
-import { loadSuite } from '../../run/suite.ts';
+import { basename, join, resolve } from 'node:path';
+import { loadSuite, type Suite } from '../../run/suite.ts';
+import { loadLabelMap } from '../../manifest/labelmap.ts';
+import { toLabelBins } from '../../manifest/bins.ts';
+import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
@@ -57,11 +60,23 @@ export function parseRules(s: string): Record<string, PhoneRule[]> {
   return out;
 }
 
+/** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
+async function groupingOf(suite: Suite, key: string): Promise<string | undefined> {
+  const parts: string[] = [];
+  if (suite.labelMap && (await loadLabelMap(suite.labelMap)).mappedKeys().includes(key)) parts.push(`label map ${basename(suite.labelMap)}`);
+  const bins = suite.bins[key];
+  if (bins) {
+    const b = toLabelBins(bins);
+    parts.push(`bins at ${b.edges.join(', ')}${b.labels ? ` named ${b.labels.join(', ')}` : ''}`);
+  }
+  return parts.length ? parts.join(', then ') : undefined;
+}
+
 export function registerAdapt(program: Command): void {
   program
     .command('adapt')
     .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
-    .argument('<suite>', 'suite YAML (its manifest, first groupBy key, normaliser, seed and bootstrap are used)')
+    .argument('<suite>', 'suite YAML: its manifest, first groupBy key, normaliser, minCell, seed and bootstrap are used, and its groups are formed as its run forms them (label map, bins)')
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
@@ -96,7 +111,11 @@ export function registerAdapt(program: Command): void {
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
-      const entries = await loadManifest(suite.manifests[0]);
+      // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
+      const labeller = await suiteLabeller(suite);
+      const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
+      // As `run` prints them: the unmapped-values report (several lines) and unbinned values; declared values escaped.
+      for (const line of labeller.report().flatMap((r) => r.split('\n'))) process.stderr.write(`${escapeControl(line)}\n`);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
@@ -106,6 +125,8 @@ export function registerAdapt(program: Command): void {
         const result = await adapt({
           manifest: suite.manifests[0],
           groupBy: f.groupBy ?? suite.groupBy[0],
+          labels: labeller.labels,
+          grouping: await groupingOf(suite, f.groupBy ?? suite.groupBy[0]),
           out,
           cacheDir: resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio'),
           seed: f.seed ?? suite.seed,
