@@ -181,9 +181,17 @@ export interface WithinBetween {
   between: number;
   /** between / within (> 1: group membership explains part of the spread). */
   ratio: number;
-  /** Permutation p of the ratio (group labels permuted across speakers). */
+  /**
+   * One-sided permutation p of the ratio (group labels permuted across speakers, group sizes kept): exact when every
+   * relabelling is enumerated (at most 2 million), else sampled, (b + 1)/(m + 1), from `permutations` draws.
+   */
   p: number;
+  /** Relabellings enumerated (exact) or drawn. */
   permutations: number;
+  exact: boolean;
+  /** Monte Carlo interval of the exact p (Clopper–Pearson, risk 0.001; [p, p] when exact; NaN when untestable). */
+  lo: number;
+  hi: number;
 }
 
 /** One group table: one label key × backend × condition. */

@@ -300,7 +300,7 @@ function footnotesFor(
     `Detectable gap: the smallest difference in mean per-speaker WER between the group and the rest that a two-sided test at α = ${s.alpha} would detect with power 0.8 on this sample, (z₁₋α/₂ + z₀.₈)·√(s²_group/n_group + s²_rest/n_rest) with per-speaker sample variances. A gap smaller than this going unflagged is no evidence of equal accuracy.`,
   );
   notes.push(
-    `Within vs between: mean squared difference of per-speaker WER over pairs of speakers in the same group (within) and in different groups (between); ratio = between/within (> 1: group membership explains part of the spread). p: permutation test of the ratio (${s.bootstrap} permutations of group labels across speakers), uncorrected — it is not in the ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} family.`,
+    `Within vs between: mean squared difference of per-speaker WER over pairs of speakers in the same group (within) and in different groups (between); ratio = between/within (> 1: group membership explains part of the spread). p: one-sided permutation test of the ratio (group labels permuted across speakers, group sizes kept): exact when the relabellings can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}), else from ${s.bootstrap} random relabellings, p = (b + 1)/(m + 1), printed with its Monte Carlo interval (Clopper–Pearson, risk 0.001); uncorrected — it is not in the ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} family and no verdict rests on it.`,
   );
   if (sections.models) {
     notes.push(
