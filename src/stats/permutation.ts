@@ -35,6 +35,11 @@ export interface MonteCarloTest {
   readonly p: number;
   /** Draws `n` more random permutations (no-op when exact or untestable). */
   draw(n: number): void;
+  /**
+   * Monte Carlo interval of the exact p at risk `risk`, when p is not simply b/m or (b + 1)/(m + 1) (e.g. the larger of
+   * a Welch p and a sampled permutation p); absent: Clopper–Pearson on b of m (see resolveMonteCarloFamily).
+   */
+  interval?(risk: number): { lo: number; hi: number };
 }
 
 /** The speaker-level group-vs-rest permutation test, with its observed statistic. */
@@ -194,6 +199,7 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
   const interval = (t: MonteCarloTest): { lo: number; hi: number } => {
     if (!Number.isFinite(t.p)) return { lo: Number.NaN, hi: Number.NaN };
     if (t.exact) return { lo: t.p, hi: t.p };
+    if (t.interval) return t.interval(each);
     const ci = clopperPearson(t.extreme, t.permutations, each);
     return { lo: Math.min(ci.lo, t.p), hi: Math.max(ci.hi, t.p) };
   };
@@ -238,7 +244,7 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
  * A one-sided permutation test of any statistic of the column sums over a group of clusters against the
  * rest, group membership permuted across clusters (group size kept): `stat(sums)` gets the sums of every
  * column over the clusters labelled as the group (the rest's are the totals minus them), and a split counts
- * as extreme when its statistic ≥ the observed one − 1e-12·|observed|. Exact when C(n, k) ≤ `maxExactSplits`
+ * as extreme when its statistic ≥ the observed one − 1e-12·|observed| − `absTolerance`. Exact when C(n, k) ≤ `maxExactSplits`
  * (p = b/splits, observed split included), else `initial` random splits (p = (b + 1)/(m + 1), Phipson &
  * Smyth 2010; `draw` continues the seeded stream). p NaN when the group is empty, everything, or the observed
  * statistic is not finite.
@@ -250,6 +256,7 @@ export function splitTest(
   initial: number,
   seed: number,
   maxExactSplits = MAX_EXACT_SPLITS,
+  absTolerance = 0,
 ): MonteCarloTest & { statistic: number } {
   const n = inGroup.length;
   const c = columns.length;
@@ -260,7 +267,7 @@ export function splitTest(
   for (const i of members) for (let j = 0; j < c; j++) sums[j] += columns[j][i];
   const statistic = stat(sums);
   if (k === 0 || k === n || !Number.isFinite(statistic)) return { statistic, exact: false, extreme: 0, permutations: 0, p: Number.NaN, draw: () => undefined };
-  const threshold = statistic - 1e-12 * Math.abs(statistic);
+  const threshold = statistic - 1e-12 * Math.abs(statistic) - absTolerance;
   if (splitCount(n, k) <= maxExactSplits) {
     let hits = 0;
     let splits = 0;
@@ -304,6 +311,10 @@ export function splitTest(
  * A sampled permutation test: `batch(count)` draws `count` random splits and returns how many were at least as
  * extreme as the observed one; `initial` are drawn at once. p = (b + 1)/(m + 1) (Phipson & Smyth 2010).
  */
+export function sampledTest(statistic: number, initial: number, batch: (count: number) => number): GroupVsRestTest {
+  return sampled(statistic, initial, batch);
+}
+
 function sampled(statistic: number, initial: number, batch: (count: number) => number): GroupVsRestTest {
   let extreme = 0;
   let permutations = 0;
@@ -427,6 +438,7 @@ export function labellingTest(
 export function monteCarloInterval(t: MonteCarloTest, risk = DEFAULT_MC_RISK): { lo: number; hi: number } {
   if (!Number.isFinite(t.p)) return { lo: Number.NaN, hi: Number.NaN };
   if (t.exact) return { lo: t.p, hi: t.p };
+  if (t.interval) return t.interval(risk);
   const ci = clopperPearson(t.extreme, t.permutations, risk);
   return { lo: Math.min(ci.lo, t.p), hi: Math.max(ci.hi, t.p) };
 }

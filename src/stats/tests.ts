@@ -28,9 +28,10 @@ export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): WelchRes
 /**
  * Speaker-level permutation test of pooled rate(group g) − rate(rest): group labels are permuted
  * across clusters (group sizes kept). Two-sided, `permutations` random splits,
- * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count, as the glass box's cluster tests
- * (analysis/cluster-test.ts) use it. The card's group tests use `groupVsRestTest` (permutation.ts)
- * instead: exact when the splits can be enumerated, else extended until each verdict is settled.
+ * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count of random draws even when the splits
+ * could be enumerated (kept for tests that need a sampled p). Every statistic asrfair reports uses
+ * `groupVsRestTest` (permutation.ts) instead: exact when the splits can be enumerated, else sampled with
+ * its Monte Carlo interval and extendable until each verdict is settled.
  */
 export function permutationGroupVsRest(
   totals: ClusterTotals,

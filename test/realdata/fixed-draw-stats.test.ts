@@ -18,7 +18,9 @@ import { percentileInterval } from '../../src/stats/descriptive.ts';
 import { subSeed } from '../../src/stats/rng.ts';
 import { loadRunForReport, type LoadedRun } from '../../src/score/run-export.ts';
 import { cli } from '../helpers/cli.ts';
-import { bruteForceLabellingP } from '../helpers/brute-permutation.ts';
+import { bruteForceLabellingP, bruteForcePermutationP } from '../helpers/brute-permutation.ts';
+import { compareClusters, compareMatched, compareSpeakers, pairedOneSided, signFlipTest, welchOneSided } from '../../src/analysis/cluster-test.ts';
+import { groupVsRestTest, monteCarloInterval, resolveMonteCarloFamily } from '../../src/stats/permutation.ts';
 
 const SUITE = join(import.meta.dirname, '../../manifests/suites/artie-vendors.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-fixed-draws-'));
@@ -175,4 +177,107 @@ describe('gap to best on Artie: the best group is estimated per bootstrap draw',
       console.log(`gap to best ${part.backend}: best ${t.bestGroup}; 95% width fixed→per draw: ${widths.join(', ')}`);
     }
   }, 120_000);
+});
+
+describe("the glass box's speaker tests (cluster-test.ts) on real per-speaker WERs (Amazon en-US, Artie)", () => {
+  /** The first `k` speakers (by id) of an accent, each as num = errors, den = reference words. */
+  const speakersOf = (accent: string, k: number) => {
+    const c = clusters(amazon.filter((u) => u.labels.accent === accent));
+    return Array.from(c.errors, (e, i) => ({ num: e, den: c.words[i] })).slice(0, k);
+  };
+
+  it('the pooled-ratio permutation test is exact up to 200,000 splits and equals brute force (6 indian vs 6 us)', () => {
+    const a = speakersOf('indian', 6);
+    const b = speakersOf('us', 6);
+    const values = [...a.map((v) => ({ group: 0, ...v })), ...b.map((v) => ({ group: 1, ...v }))];
+    const r = compareClusters(values, 0, undefined, 'greater', 'permutation', 50, 1);
+    expect(r.exact).toBe(true);
+    expect(r.permutations).toBe(924);
+    expect(r.p).toBeCloseTo(bruteForcePermutationP(values.map((v) => v.num), values.map((v) => v.den), values.map((v) => v.group === 0)), 14);
+    expect([r.pLo, r.pHi]).toEqual([r.p, r.p]);
+  });
+
+  it('above 200,000 splits (12 vs 12: 2.7 million) it is sampled, and its Monte Carlo interval holds the exact p', () => {
+    const a = speakersOf('indian', 12);
+    const b = speakersOf('us', 12);
+    const values = [...a.map((v) => ({ group: 0, ...v })), ...b.map((v) => ({ group: 1, ...v }))];
+    const r = compareClusters(values, 0, undefined, 'greater', 'permutation', 2000, 3);
+    expect(r.exact).toBe(false);
+    expect(r.permutations).toBe(2000);
+    const exact = groupVsRestTest(
+      { errors: Float64Array.from(values, (v) => v.num), words: Float64Array.from(values, (v) => v.den), group: Int32Array.from(values, (v) => v.group), groups: 2 },
+      0, 0, 0, 3_000_000,
+    );
+    expect(exact.exact).toBe(true);
+    expect(r.pLo).toBeLessThanOrEqual(exact.p);
+    expect(r.pHi).toBeGreaterThanOrEqual(exact.p);
+    // Drawing more narrows the interval around the same exact p.
+    const before = r.pHi - r.pLo;
+    r.test.draw(18_000);
+    const after = monteCarloInterval(r.test);
+    expect(r.test.permutations).toBe(20_000);
+    expect(after.hi - after.lo).toBeLessThan(before / 2);
+    expect(after.lo).toBeLessThanOrEqual(exact.p);
+    expect(after.hi).toBeGreaterThanOrEqual(exact.p);
+  });
+
+  it('the per-speaker permutation floor and Welch: sampled above the limit with an interval holding the exact p', () => {
+    const wer = (xs: Array<{ num: number; den: number }>) => xs.map((v) => v.num / v.den);
+    const a = wer(speakersOf('indian', 12));
+    const b = wer(speakersOf('us', 12));
+    const cmp = compareSpeakers(a.map((value) => ({ value })), b.map((value) => ({ value })), 'greater', { matched: false, test: 'welch', permutations: 2000, seed: 5 });
+    expect(cmp.exact).toBe(false);
+    // The exact one-sided permutation p of the difference of means, over all C(24, 12) splits (the definition).
+    const all = [...a, ...b];
+    const total = all.reduce((s, x) => s + x, 0);
+    const observed = a.reduce((s, x) => s + x, 0) / 12 - (total - a.reduce((s, x) => s + x, 0)) / 12 - 1e-12;
+    let hits = 0, splits = 0;
+    const walk = (start: number, left: number, sum: number): void => {
+      if (left === 0) { splits++; if (sum / 12 - (total - sum) / 12 >= observed) hits++; return; }
+      for (let i = start; i <= 24 - left; i++) walk(i + 1, left - 1, sum + all[i]);
+    };
+    walk(0, 12, 0);
+    expect(splits).toBe(2_704_156);
+    const exact = Math.max(welchOneSided(a, b, 'greater'), hits / splits);
+    expect(cmp.pLo).toBeLessThanOrEqual(exact);
+    expect(cmp.pHi).toBeGreaterThanOrEqual(exact);
+    expect(cmp.p).toBeGreaterThanOrEqual(welchOneSided(a, b, 'greater'));
+  });
+
+  it('matched strata above 16: the sign-flip p is sampled, with an interval holding the exact one (all 2^20 patterns)', () => {
+    const a = speakersOf('indian', 20).map((v) => v.num / v.den);
+    const b = speakersOf('us', 20).map((v) => v.num / v.den);
+    const d = a.map((x, i) => x - b[i]);
+    const t = signFlipTest(d, 'greater', 2000, 9);
+    expect(t.exact).toBe(false);
+    const observed = d.reduce((s, v) => s + v, 0) - 1e-12;
+    let hits = 0;
+    for (let mask = 0; mask < 1 << 20; mask++) {
+      let sum = 0;
+      for (let i = 0; i < 20; i++) sum += mask & (1 << i) ? -d[i] : d[i];
+      if (sum >= observed) hits++;
+    }
+    const i = monteCarloInterval(t);
+    expect(i.lo).toBeLessThanOrEqual(hits / 2 ** 20);
+    expect(i.hi).toBeGreaterThanOrEqual(hits / 2 ** 20);
+    // And the matched comparison reports it with the paired t-test's floor.
+    const m = compareMatched(d.flatMap((_, k) => [{ inGroup: true, stratum: `s${k}`, value: a[k] }, { inGroup: false, stratum: `s${k}`, value: b[k] }]), 'greater', 2000, 9);
+    expect(m.exact).toBe(false);
+    expect(m.pLo).toBeGreaterThanOrEqual(pairedOneSided(d, 'greater'));
+    expect(m.pHi).toBeGreaterThanOrEqual(m.p);
+  });
+
+  it("a family of sampled speaker tests is settled by MMCTest like the card's group tests", () => {
+    const accents = ['indian', 'england', 'canada', 'australia'];
+    const tests = accents.map((acc, k) => {
+      const a = speakersOf(acc, 12).map((v) => v.num / v.den);
+      const b = speakersOf('us', 12).map((v) => v.num / v.den);
+      return compareSpeakers(a.map((value) => ({ value })), b.map((value) => ({ value })), 'greater', { matched: false, test: 'welch', permutations: 200, seed: k + 1 }).test;
+    });
+    const decisions = resolveMonteCarloFamily(tests, { method: 'bh', alpha: 0.05, maxPermutations: 200_000 });
+    for (const d of decisions) {
+      expect(d.decided).toBe(true);
+      expect(d.adjustedHi < 0.05 || d.adjustedLo >= 0.05).toBe(true);
+    }
+  });
 });
