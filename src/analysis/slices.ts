@@ -11,6 +11,12 @@ export interface SliceOptions extends Omit<GroupOptions, 'groupBy' | 'adjust'> {
   keys: readonly string[];
   /** Correction for the number of slices tried (default 'holm'). */
   correction?: 'holm' | 'bh';
+  /**
+   * Compute the worst slice's max-statistic p (`pMaxT`, default true). Its verdict is settled by drawing up to
+   * `maxPermutations` relabellings (on Artie's 969 speakers, a pMaxT of 0.051 took the full 10^6, about a CPU minute),
+   * so a caller that does not show it (the service card) leaves it out: pMaxT is then NaN and survivesMaxT false.
+   */
+  maxT?: boolean;
 }
 
 export interface WorstSlice {
@@ -73,7 +79,7 @@ export function analyseSlices(utts: readonly ScoredUtterance[], options: SliceOp
     const tested = t.rows.filter((r) => !r.smallCell);
     const worstRow = tested.reduce<GroupRow | undefined>((w, r) => (!w || r.wer.estimate > w.wer.estimate ? r : w), undefined);
     let maxT = { p: NaN, lo: NaN, hi: NaN, exact: false, permutations: 0, decided: false };
-    if (worstRow) {
+    if (worstRow && options.maxT !== false) {
       const clusters = speakerTotals(part.utts, slice);
       const index = new Map(t.rows.map((r, i) => [r.group, i]));
       const test = maxStatisticTest(

@@ -408,7 +408,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
   });
   // Slices are corrected for the number of slices tried within their own table (analyseSlices).
-  const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction }) }));
+  // The card shows no worst-slice pMaxT, so it is not computed (settling it can take 10^6 relabellings).
+  const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction, maxT: false }) }));
   const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   let complementary = false;
