@@ -1,7 +1,8 @@
 import { logChoose, studentTTwoSidedP } from '../stats/distributions.ts';
 import { mean, sampleVariance } from '../stats/descriptive.ts';
-import { permutationGroupVsRest, welchTTest } from '../stats/tests.ts';
+import { welchTTest } from '../stats/tests.ts';
 import { createRng } from '../stats/rng.ts';
+import { groupVsRestTest, monteCarloInterval, sampledTest, splitTest, type MonteCarloTest } from '../stats/permutation.ts';
 
 /**
  * Speaker-cluster comparison of one group with a comparison set (the other groups, or one declared
@@ -15,12 +16,52 @@ import { createRng } from '../stats/rng.ts';
  *   the recommended analysis with few clusters per arm). Its p-values keep resolution with few
  *   speakers, which multiple-testing control needs, but the p is never below the permutation p of
  *   the same per-speaker ratios (`permutationFloor`; see `compareValues` for why).
- * - `permutation`: speaker labels permuted across clusters, pooled-ratio difference, two-sided,
- *   p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) (src/stats/tests.ts); the direction is checked by
+ * - `permutation`: speaker labels permuted across clusters, pooled-ratio difference, two-sided
+ *   (`groupVsRestTest`, src/stats/permutation.ts): exact, p = #{|d*| ≥ |d|} / splits, when the splits number
+ *   at most MAX_EXACT_SPLITS; else p = (1 + #{|d*| ≥ |d|}) / (1 + permutations); the direction is checked by
  *   the caller.
+ * Every p comes with how it was obtained (`MonteCarloResult`): exact, or sampled with its Monte Carlo interval
+ * (Clopper–Pearson, risk 0.001), and the test itself, whose `draw` a caller can extend (e.g. with
+ * `resolveMonteCarloFamily`, MMCTest, over a whole family of sound tests).
  * Speakers without the denominator (den = 0) take no part. p is NaN with fewer than two speakers on
  * either side (Welch) or none (permutation).
  */
+
+/** How a p was obtained: exact (every split or sign pattern enumerated) or sampled, with its Monte Carlo interval. */
+export interface MonteCarloResult {
+  /** No Monte Carlo error: every split / sign pattern enumerated (or no permutation part). */
+  exact: boolean;
+  /** Splits or sign patterns enumerated, or random ones drawn (0 when untestable). */
+  permutations: number;
+  /** Monte Carlo interval of the p the same test would give with every split enumerated ([p, p] when exact; NaN when untestable). */
+  pLo: number;
+  pHi: number;
+  /** The test behind p: `draw(n)` draws more, after which p and its interval are those of the longer run. */
+  test: MonteCarloTest;
+}
+
+function resultOf(t: MonteCarloTest): MonteCarloResult {
+  const { lo, hi } = monteCarloInterval(t);
+  return { exact: t.exact, permutations: t.permutations, pLo: lo, pHi: hi, test: t };
+}
+
+const UNTESTABLE: MonteCarloTest = { exact: false, extreme: 0, permutations: 0, p: Number.NaN, draw: () => undefined };
+
+/** A test whose p is max(floor, inner p) (a valid p when the inner one is: see compareValues); interval likewise. */
+function atLeast(floor: number, inner: MonteCarloTest): MonteCarloTest {
+  if (!Number.isFinite(floor) || !Number.isFinite(inner.p)) return UNTESTABLE;
+  return {
+    get exact() { return inner.exact; },
+    get extreme() { return inner.extreme; },
+    get permutations() { return inner.permutations; },
+    get p() { return Math.max(floor, inner.p); },
+    draw: (n: number) => inner.draw(n),
+    interval: (risk: number) => {
+      const i = monteCarloInterval(inner, risk);
+      return { lo: Math.max(floor, i.lo), hi: Math.max(floor, i.hi) };
+    },
+  };
+}
 
 export type ClusterTestMethod = 'welch' | 'permutation';
 
@@ -31,7 +72,7 @@ export interface ClusterValue {
   den: number;
 }
 
-export interface ClusterComparison {
+export interface ClusterComparison extends MonteCarloResult {
   p: number;
   /** Speakers with den > 0 in the group and in the comparison set. */
   nGroup: number;
@@ -66,16 +107,18 @@ export function compareClusters(
   }
   const out = { nGroup: inG.length, nComparison: inC.length, meanGroup: inG.length ? mean(inG) : Number.NaN, meanComparison: inC.length ? mean(inC) : Number.NaN };
   if (method === 'permutation') {
-    if (!inG.length || !inC.length) return { ...out, p: Number.NaN };
-    const perm = permutationGroupVsRest(
+    if (!inG.length || !inC.length) return { ...out, p: Number.NaN, ...resultOf(UNTESTABLE) };
+    const perm = groupVsRestTest(
       { errors: Float64Array.from(kept, (v) => v.num), words: Float64Array.from(kept, (v) => v.den), group: Int32Array.from(kept, (v) => (v.group === g ? 0 : 1)), groups: 2 },
       0,
       permutations,
       seed,
+      MAX_EXACT_SPLITS,
     );
-    return { ...out, p: perm.p };
+    return { ...out, p: perm.p, ...resultOf(perm) };
   }
-  return { ...out, p: compareValues(inG, inC, direction, 'welch', permutations, seed) };
+  const t = compareValuesTest(inG, inC, direction, 'welch', permutations, seed);
+  return { ...out, p: t.p, ...resultOf(t) };
 }
 
 /**
@@ -99,46 +142,25 @@ function binomial(n: number, k: number): number {
 
 /**
  * One-sided permutation p of the difference of means of `a` and `b` (values shuffled between the
- * sides): every split enumerated when there are at most MAX_EXACT_SPLITS (exact: p = #{d* ≥ d} / splits),
+ * sides): every split enumerated when there are at most MAX_EXACT_SPLITS (exact: p = #{d* ≥ d − 1e-12} / splits),
  * else `permutations` random splits (Phipson & Smyth 2010). Valid under exchangeability whatever the
- * values' distribution. NaN with < 2 values on a side.
+ * values' distribution. NaN with < 2 values on a side. `permutationFloorTest` gives the test (exact or sampled,
+ * drawable).
  */
 export function permutationFloor(a: readonly number[], b: readonly number[], direction: 'greater' | 'less', permutations: number, seed: number): number {
-  if (a.length < 2 || b.length < 2) return Number.NaN;
-  const all = [...a, ...b];
+  return permutationFloorTest(a, b, direction, permutations, seed).p;
+}
+
+/** The test behind `permutationFloor` (src/stats/permutation.ts `splitTest`: exact or sampled, `draw` extends it). */
+export function permutationFloorTest(a: readonly number[], b: readonly number[], direction: 'greater' | 'less', permutations: number, seed: number): MonteCarloTest {
+  if (a.length < 2 || b.length < 2) return UNTESTABLE;
+  const all = Float64Array.from([...a, ...b]);
   const n = all.length;
   const k = a.length;
   const sign = direction === 'greater' ? 1 : -1;
   const total = all.reduce((s, x) => s + x, 0);
-  const stat = (sumA: number) => sign * (sumA / k - (total - sumA) / (n - k));
-  const observed = stat(a.reduce((s, x) => s + x, 0)) - 1e-12;
-  if (binomial(n, k) > MAX_EXACT_SPLITS) {
-    const rng = createRng(seed);
-    const idx = all.map((_, i) => i);
-    let hits = 0;
-    for (let r = 0; r < permutations; r++) {
-      let sumA = 0;
-      for (let j = 0; j < k; j++) {
-        const m = j + Math.floor(rng.next() * (n - j));
-        [idx[j], idx[m]] = [idx[m], idx[j]];
-        sumA += all[idx[j]];
-      }
-      if (stat(sumA) >= observed) hits++;
-    }
-    return (1 + hits) / (1 + permutations);
-  }
-  let hits = 0;
-  let splits = 0;
-  const walk = (start: number, left: number, sumA: number): void => {
-    if (left === 0) {
-      splits++;
-      if (stat(sumA) >= observed) hits++;
-      return;
-    }
-    for (let i = start; i <= n - left; i++) walk(i + 1, left - 1, sumA + all[i]);
-  };
-  walk(0, k, 0);
-  return hits / splits;
+  const inA = Array.from({ length: n }, (_, i) => i < k);
+  return splitTest([all], inA, (sums) => sign * (sums[0] / k - (total - sums[0]) / (n - k)), permutations, seed, MAX_EXACT_SPLITS, 1e-12);
 }
 
 /** One-sided p in the direction of positive `t` from the two-sided p of the same t. */
@@ -187,7 +209,7 @@ export interface MatchedValue {
  * sign-flip permutation p of the same differences (`signFlipP`; valid whatever their distribution,
  * see `compareValues`). Strata on one side only take no part. Returns the p and the number of strata.
  */
-export function compareMatched(values: readonly MatchedValue[], direction: 'greater' | 'less', permutations = 10_000, seed = 1): { p: number; strata: number } {
+export function compareMatched(values: readonly MatchedValue[], direction: 'greater' | 'less', permutations = 10_000, seed = 1): { p: number; strata: number } & MonteCarloResult {
   const by = new Map<string, { g: number[]; c: number[] }>();
   for (const v of values) {
     if (!Number.isFinite(v.value)) continue;
@@ -197,16 +219,22 @@ export function compareMatched(values: readonly MatchedValue[], direction: 'grea
   }
   const d: number[] = [];
   for (const s of by.values()) if (s.g.length && s.c.length) d.push(mean(s.g) - mean(s.c));
-  return { p: Math.max(pairedOneSided(d, direction), signFlipP(d, direction, permutations, seed)), strata: d.length };
+  const t = atLeast(pairedOneSided(d, direction), signFlipTest(d, direction, permutations, seed));
+  return { p: t.p, strata: d.length, ...resultOf(t) };
 }
 
 /**
  * One-sided sign-flip permutation p of the mean of paired differences: all 2^n sign patterns when
  * n ≤ 16 (exact: p = #{mean* ≥ mean} / 2^n; 6 pairs: p ≥ 1/64), else `permutations` random patterns
- * (Phipson & Smyth 2010). NaN with < 2 differences.
+ * (Phipson & Smyth 2010). NaN with < 2 differences. `signFlipTest` gives the test (drawable when sampled).
  */
 export function signFlipP(d: readonly number[], direction: 'greater' | 'less', permutations: number, seed: number): number {
-  if (d.length < 2) return Number.NaN;
+  return signFlipTest(d, direction, permutations, seed).p;
+}
+
+/** The test behind `signFlipP`: exact over 2^n patterns (n ≤ 16), else sampled; `draw` continues the seeded stream. */
+export function signFlipTest(d: readonly number[], direction: 'greater' | 'less', permutations: number, seed: number): MonteCarloTest {
+  if (d.length < 2) return UNTESTABLE;
   const x = d.map((v) => (direction === 'greater' ? v : -v));
   const observed = x.reduce((s, v) => s + v, 0) - 1e-12;
   if (x.length <= 16) {
@@ -217,16 +245,18 @@ export function signFlipP(d: readonly number[], direction: 'greater' | 'less', p
       for (let i = 0; i < x.length; i++) sum += mask & (1 << i) ? -x[i] : x[i];
       if (sum >= observed) hits++;
     }
-    return hits / n;
+    return { exact: true, extreme: hits, permutations: n, p: hits / n, draw: () => undefined };
   }
   const rng = createRng(seed);
-  let hits = 0;
-  for (let r = 0; r < permutations; r++) {
-    let sum = 0;
-    for (const v of x) sum += rng.next() < 0.5 ? -v : v;
-    if (sum >= observed) hits++;
-  }
-  return (1 + hits) / (1 + permutations);
+  return sampledTest(observed, permutations, (m) => {
+    let hits = 0;
+    for (let r = 0; r < m; r++) {
+      let sum = 0;
+      for (const v of x) sum += rng.next() < 0.5 ? -v : v;
+      if (sum >= observed) hits++;
+    }
+    return hits;
+  });
 }
 
 /**
@@ -240,8 +270,13 @@ export function signFlipP(d: readonly number[], direction: 'greater' | 'less', p
  * NaN with < 2 values on a side.
  */
 export function compareValues(a: readonly number[], b: readonly number[], direction: 'greater' | 'less', method: ClusterTestMethod, permutations: number, seed: number): number {
-  const perm = permutationFloor(a, b, direction, permutations, seed);
-  return method === 'welch' ? Math.max(welchOneSided(a, b, direction), perm) : perm;
+  return compareValuesTest(a, b, direction, method, permutations, seed).p;
+}
+
+/** The test behind `compareValues`: the permutation test, floored by Welch's p when `method` is `welch`. */
+export function compareValuesTest(a: readonly number[], b: readonly number[], direction: 'greater' | 'less', method: ClusterTestMethod, permutations: number, seed: number): MonteCarloTest {
+  const perm = permutationFloorTest(a, b, direction, permutations, seed);
+  return method === 'welch' ? atLeast(welchOneSided(a, b, direction), perm) : perm;
 }
 
 /** One speaker's value for `compareSpeakers`, with its matching stratum when the design declares one. */
@@ -250,7 +285,7 @@ export interface SpeakerValue {
   match?: string;
 }
 
-export interface SpeakerComparison {
+export interface SpeakerComparison extends MonteCarloResult {
   p: number;
   /** The smallest p this comparison could give (its permutation or sign-flip floor; NaN when not testable). */
   pMin: number;
@@ -278,7 +313,8 @@ export function compareSpeakers(
   const means = { meanGroup: mean(a), meanComparison: mean(b) };
   if (o.matched && [...group, ...comparison].every((v) => v.match !== undefined)) {
     const r = compareMatched([...group.map((v) => ({ inGroup: true, stratum: v.match!, value: v.value })), ...comparison.map((v) => ({ inGroup: false, stratum: v.match!, value: v.value }))], direction);
-    return { p: r.p, pMin: smallestP({ strata: r.strata }, o.permutations), design: 'matched', strata: r.strata, ...means };
+    return { ...r, pMin: smallestP({ strata: r.strata }, o.permutations), design: 'matched', ...means };
   }
-  return { p: compareValues(a, b, direction, o.test, o.permutations, o.seed), pMin: smallestP({ nA: a.length, nB: b.length }, o.permutations), design: o.test, ...means };
+  const t = compareValuesTest(a, b, direction, o.test, o.permutations, o.seed);
+  return { p: t.p, ...resultOf(t), pMin: smallestP({ nA: a.length, nB: b.length }, o.permutations), design: o.test, ...means };
 }

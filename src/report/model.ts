@@ -323,7 +323,7 @@ function footnotesFor(
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
   notes.push(
-    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best group meeting the minimum cell rule, descriptive only. A cell of one speaker has no interval ([—]).`,
+    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). A cell of one speaker has no interval ([—]).`,
   );
   notes.push(
     `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. Adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} over the ${family} tested comparison${family === 1 ? '' : 's'} of every backend and condition (slices: over those of their table): a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
@@ -333,7 +333,7 @@ function footnotesFor(
     `Detectable gap: the smallest difference in mean per-speaker WER between the group and the rest that a two-sided test at α = ${s.alpha} would detect with power 0.8 on this sample, (z₁₋α/₂ + z₀.₈)·√(s²_group/n_group + s²_rest/n_rest) with per-speaker sample variances. A gap smaller than this going unflagged is no evidence of equal accuracy.`,
   );
   notes.push(
-    `Within vs between: mean squared difference of per-speaker WER over pairs of speakers in the same group (within) and in different groups (between); ratio = between/within (> 1: group membership explains part of the spread). p: permutation test of the ratio (${s.bootstrap} permutations of group labels across speakers), uncorrected — it is not in the ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} family.`,
+    `Within vs between: mean squared difference of per-speaker WER over pairs of speakers in the same group (within) and in different groups (between); ratio = between/within (> 1: group membership explains part of the spread). p: one-sided permutation test of the ratio (group labels permuted across speakers, group sizes kept): exact when the relabellings can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}), else from ${s.bootstrap} random relabellings, p = (b + 1)/(m + 1), printed with its Monte Carlo interval (Clopper–Pearson, risk 0.001); uncorrected — it is not in the ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} family and no verdict rests on it.`,
   );
   if (sections.models) {
     notes.push(
@@ -452,7 +452,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
   });
   // Slices are corrected for the number of slices tried within their own table (analyseSlices).
-  const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction }) }));
+  // The card shows no worst-slice pMaxT, so it is not computed (settling it can take 10^6 relabellings).
+  const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction, maxT: false }) }));
   const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   let complementary = false;

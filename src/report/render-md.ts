@@ -49,7 +49,14 @@ export function hasFailed(t: CardTable): boolean {
 /** One line under a table: are speakers more alike within groups than between? */
 export function withinBetweenText(t: CardTable): string {
   const wb = t.withinBetween;
-  return `Within vs between groups (per-speaker WER, mean squared pair difference): within ${fmtNum(wb.within)}, between ${fmtNum(wb.between)}, ratio ${fmtNum(wb.ratio)}, permutation p ${fmtP(wb.p)} (uncorrected).`;
+  return `Within vs between groups (per-speaker WER, mean squared pair difference): within ${fmtNum(wb.within)}, between ${fmtNum(wb.between)}, ratio ${fmtNum(wb.ratio)}, permutation p ${fmtP(wb.p)}${wbHow(wb)} (uncorrected).`;
+}
+
+/** How the within/between p was obtained: " (exact, all N relabellings)" or " (MC lo–hi, N random relabellings)"; '' for a card without it. */
+function wbHow(wb: CardTable['withinBetween']): string {
+  if (!Number.isFinite(wb.p)) return '';
+  const n = wb.permutations.toLocaleString('en-US');
+  return wb.exact ? ` (exact, all ${n} relabellings)` : ` (MC ${fmtP(wb.lo)}–${fmtP(wb.hi)}, ${n} random relabellings)`;
 }
 
 export function modelSectionTitle(card: ServiceCard): string {

@@ -31,7 +31,7 @@ export {
   welchTTest,
   permutationGroupVsRest,
   withinBetweenTest,
-  maxStatisticPermutation,
+  maxStatisticTest,
   signTest,
   wilcoxonSignedRank,
   mapsswe,
@@ -46,6 +46,9 @@ export {
 } from './tests.ts';
 export {
   groupVsRestTest,
+  labellingTest,
+  labellingCount,
+  monteCarloInterval,
   resolveMonteCarloFamily,
   splitCount,
   MAX_EXACT_SPLITS,

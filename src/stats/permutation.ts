@@ -35,6 +35,11 @@ export interface MonteCarloTest {
   readonly p: number;
   /** Draws `n` more random permutations (no-op when exact or untestable). */
   draw(n: number): void;
+  /**
+   * Monte Carlo interval of the exact p at risk `risk`, when p is not simply b/m or (b + 1)/(m + 1) (e.g. the larger of
+   * a Welch p and a sampled permutation p); absent: Clopper–Pearson on b of m (see resolveMonteCarloFamily).
+   */
+  interval?(risk: number): { lo: number; hi: number };
 }
 
 /** The speaker-level group-vs-rest permutation test, with its observed statistic. */
@@ -194,6 +199,7 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
   const interval = (t: MonteCarloTest): { lo: number; hi: number } => {
     if (!Number.isFinite(t.p)) return { lo: Number.NaN, hi: Number.NaN };
     if (t.exact) return { lo: t.p, hi: t.p };
+    if (t.interval) return t.interval(each);
     const ci = clopperPearson(t.extreme, t.permutations, each);
     return { lo: Math.min(ci.lo, t.p), hi: Math.max(ci.hi, t.p) };
   };
@@ -238,7 +244,7 @@ export function resolveMonteCarloFamily(tests: readonly MonteCarloTest[], o: Mon
  * A one-sided permutation test of any statistic of the column sums over a group of clusters against the
  * rest, group membership permuted across clusters (group size kept): `stat(sums)` gets the sums of every
  * column over the clusters labelled as the group (the rest's are the totals minus them), and a split counts
- * as extreme when its statistic ≥ the observed one − 1e-12·|observed|. Exact when C(n, k) ≤ `maxExactSplits`
+ * as extreme when its statistic ≥ the observed one − 1e-12·|observed| − `absTolerance`. Exact when C(n, k) ≤ `maxExactSplits`
  * (p = b/splits, observed split included), else `initial` random splits (p = (b + 1)/(m + 1), Phipson &
  * Smyth 2010; `draw` continues the seeded stream). p NaN when the group is empty, everything, or the observed
  * statistic is not finite.
@@ -250,6 +256,7 @@ export function splitTest(
   initial: number,
   seed: number,
   maxExactSplits = MAX_EXACT_SPLITS,
+  absTolerance = 0,
 ): MonteCarloTest & { statistic: number } {
   const n = inGroup.length;
   const c = columns.length;
@@ -260,7 +267,7 @@ export function splitTest(
   for (const i of members) for (let j = 0; j < c; j++) sums[j] += columns[j][i];
   const statistic = stat(sums);
   if (k === 0 || k === n || !Number.isFinite(statistic)) return { statistic, exact: false, extreme: 0, permutations: 0, p: Number.NaN, draw: () => undefined };
-  const threshold = statistic - 1e-12 * Math.abs(statistic);
+  const threshold = statistic - 1e-12 * Math.abs(statistic) - absTolerance;
   if (splitCount(n, k) <= maxExactSplits) {
     let hits = 0;
     let splits = 0;
@@ -304,6 +311,10 @@ export function splitTest(
  * A sampled permutation test: `batch(count)` draws `count` random splits and returns how many were at least as
  * extreme as the observed one; `initial` are drawn at once. p = (b + 1)/(m + 1) (Phipson & Smyth 2010).
  */
+export function sampledTest(statistic: number, initial: number, batch: (count: number) => number): GroupVsRestTest {
+  return sampled(statistic, initial, batch);
+}
+
 function sampled(statistic: number, initial: number, batch: (count: number) => number): GroupVsRestTest {
   let extreme = 0;
   let permutations = 0;
@@ -326,4 +337,108 @@ function sampled(statistic: number, initial: number, batch: (count: number) => n
     },
     draw,
   };
+}
+
+/** Relabellings of clusters with every group's size kept: n!/(n₁!·…·n_G!) (a float; exact below 2^53). */
+export function labellingCount(sizes: readonly number[]): number {
+  let left = sizes.reduce((a, b) => a + b, 0);
+  let log = 0;
+  for (const k of sizes) {
+    log += logChoose(left, k);
+    left -= k;
+  }
+  return Math.round(Math.exp(log));
+}
+
+/**
+ * A permutation test over every group's labels at once (G ≥ 2 groups, each group's size kept): the null
+ * distribution of a statistic of the per-group column sums when group labels are exchangeable across clusters
+ * (as in a one-way PERMANOVA, Anderson 2001, Austral Ecol. 26:32, or Westfall & Young's 1993 max-statistic
+ * adjustment). `columns[c][i]` is cluster i's value in column c; `extreme(sums)` gets `sums[c][g]`, the sum of
+ * column c over the clusters labelled g, and says whether that labelling is at least as extreme as the observed
+ * one (the caller's tolerance). When there are at most `maxExactSplits` labellings (`labellingCount`) every one is
+ * enumerated and p = b/labellings (exact; the observed labelling included, so p ≥ 1/labellings); otherwise
+ * `initial` seeded random relabellings (Fisher–Yates) are drawn, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), and
+ * `draw` continues the stream, so `resolveMonteCarloFamily` can settle a decision. A group with no cluster is
+ * kept (its sums stay 0).
+ */
+export function labellingTest(
+  columns: readonly Float64Array[],
+  group: Int32Array,
+  groups: number,
+  extreme: (sums: readonly Float64Array[]) => boolean,
+  initial: number,
+  seed: number,
+  maxExactSplits = MAX_EXACT_SPLITS,
+): MonteCarloTest {
+  const n = group.length;
+  const C = columns.length;
+  const sizes = new Array<number>(groups).fill(0);
+  for (let i = 0; i < n; i++) sizes[group[i]]++;
+  const sums = columns.map(() => new Float64Array(groups));
+  const total = columns.map((col) => col.reduce((a, b) => a + b, 0));
+  if (labellingCount(sizes) <= maxExactSplits) {
+    let hits = 0;
+    let count = 0;
+    const free = new Uint8Array(n).fill(1);
+    const last = groups - 1;
+    const leaf = () => {
+      // The last group takes what is left: its sums are the totals minus the others'.
+      for (let c = 0; c < C; c++) {
+        let s = 0;
+        for (let g = 0; g < last; g++) s += sums[c][g];
+        sums[c][last] = total[c] - s;
+      }
+      count++;
+      if (extreme(sums)) hits++;
+    };
+    const fill = (g: number): void => {
+      if (g === last) return leaf();
+      const pool: number[] = [];
+      for (let i = 0; i < n; i++) if (free[i]) pool.push(i);
+      const k = sizes[g];
+      const walk = (start: number, left: number): void => {
+        if (left === 0) return fill(g + 1);
+        for (let j = start; j <= pool.length - left; j++) {
+          const i = pool[j];
+          free[i] = 0;
+          for (let c = 0; c < C; c++) sums[c][g] += columns[c][i];
+          walk(j + 1, left - 1);
+          for (let c = 0; c < C; c++) sums[c][g] -= columns[c][i];
+          free[i] = 1;
+        }
+      };
+      walk(0, k);
+      // Undo drift of the add/subtract pairs before the next branch reuses this group's sums.
+      for (let c = 0; c < C; c++) sums[c][g] = 0;
+    };
+    fill(0);
+    return { exact: true, extreme: hits, permutations: count, p: hits / count, draw: () => undefined };
+  }
+  const labels = Int32Array.from(group);
+  const rng = createRng(seed);
+  return sampled(Number.NaN, initial, (m) => {
+    let hit = 0;
+    for (let r = 0; r < m; r++) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = (rng.next() * (i + 1)) | 0;
+        const t = labels[i];
+        labels[i] = labels[j];
+        labels[j] = t;
+      }
+      for (let c = 0; c < C; c++) sums[c].fill(0);
+      for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) sums[c][labels[i]] += columns[c][i];
+      if (extreme(sums)) hit++;
+    }
+    return hit;
+  });
+}
+
+/** Clopper–Pearson interval of a sampled test's exact p at risk `risk` ([p, p] when exact; NaN when untestable). */
+export function monteCarloInterval(t: MonteCarloTest, risk = DEFAULT_MC_RISK): { lo: number; hi: number } {
+  if (!Number.isFinite(t.p)) return { lo: Number.NaN, hi: Number.NaN };
+  if (t.exact) return { lo: t.p, hi: t.p };
+  if (t.interval) return t.interval(risk);
+  const ci = clopperPearson(t.extreme, t.permutations, risk);
+  return { lo: Math.min(ci.lo, t.p), hi: Math.max(ci.hi, t.p) };
 }

@@ -1,5 +1,4 @@
-import { createRng } from './rng.ts';
-import { groupVsRestTest } from './permutation.ts';
+import { groupVsRestTest, labellingTest, monteCarloInterval, MAX_EXACT_SPLITS, type MonteCarloTest } from './permutation.ts';
 import { mean, sampleVariance } from './descriptive.ts';
 import { binomialCdf, logChoose, normalTwoSidedP, studentTTwoSidedP } from './distributions.ts';
 import type { ClusterTotals, PermutationResult, WelchResult } from './types.ts';
@@ -29,9 +28,10 @@ export function welchTTest(a: ArrayLike<number>, b: ArrayLike<number>): WelchRes
 /**
  * Speaker-level permutation test of pooled rate(group g) − rate(rest): group labels are permuted
  * across clusters (group sizes kept). Two-sided, `permutations` random splits,
- * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count, as the glass box's cluster tests
- * (analysis/cluster-test.ts) use it. The card's group tests use `groupVsRestTest` (permutation.ts)
- * instead: exact when the splits can be enumerated, else extended until each verdict is settled.
+ * p = (1 + #{|d*| ≥ |d|}) / (1 + permutations) — a fixed count of random draws even when the splits
+ * could be enumerated (kept for tests that need a sampled p). Every statistic asrfair reports uses
+ * `groupVsRestTest` (permutation.ts) instead: exact when the splits can be enumerated, else sampled with
+ * its Monte Carlo interval and extendable until each verdict is settled.
  */
 export function permutationGroupVsRest(
   totals: ClusterTotals,
@@ -47,43 +47,44 @@ export interface WithinBetweenResult {
   within: number;
   between: number;
   ratio: number;
+  /** Exact permutation p (every relabelling enumerated) or sampled (b + 1)/(m + 1); NaN when the ratio is undefined. */
   p: number;
+  /** Relabellings enumerated (exact) or drawn. */
   permutations: number;
+  /** Every relabelling enumerated. */
+  exact: boolean;
+  /** Monte Carlo interval of the exact p (Clopper–Pearson at risk 0.001; [p, p] when exact; NaN when untestable). */
+  lo: number;
+  hi: number;
 }
 
-function withinBetween(values: Float64Array, group: Int32Array, groups: number, sum: Float64Array, sq: Float64Array, cnt: Float64Array) {
-  sum.fill(0);
-  sq.fill(0);
-  cnt.fill(0);
-  for (let i = 0; i < values.length; i++) {
-    const g = group[i];
-    sum[g] += values[i];
-    sq[g] += values[i] * values[i];
-    cnt[g]++;
-  }
+/** Mean squared pairwise difference within and between groups from per-group Σx, Σx² and counts. */
+function withinBetweenOf(sum: ArrayLike<number>, sq: ArrayLike<number>, cnt: ArrayLike<number>, groups: number): { within: number; between: number } {
   let totS = 0;
   let totQ = 0;
   let wSum = 0;
   let wPairs = 0;
+  let N = 0;
   for (let g = 0; g < groups; g++) {
     totS += sum[g];
     totQ += sq[g];
+    N += cnt[g];
     // Σ_{i<j in g} (x_i − x_j)² = n·Σx² − (Σx)²
     wSum += cnt[g] * sq[g] - sum[g] * sum[g];
     wPairs += (cnt[g] * (cnt[g] - 1)) / 2;
   }
-  const N = values.length;
   const allSum = N * totQ - totS * totS;
   const allPairs = (N * (N - 1)) / 2;
-  const within = wSum / wPairs;
-  const between = (allSum - wSum) / (allPairs - wPairs);
-  return { within, between };
+  return { within: wSum / wPairs, between: (allSum - wSum) / (allPairs - wPairs) };
 }
 
 /**
  * Within- vs between-group spread of per-speaker scores: mean squared pairwise difference within groups
  * and between groups (computed from group sums in O(n), so equivalent to a one-way PERMANOVA on the
- * scores), ratio = between / within, one-sided permutation p (labels permuted across speakers).
+ * scores, Anderson 2001), ratio = between / within, one-sided permutation p of the ratio (group labels
+ * permuted across speakers, group sizes kept; ties within 1e-12 relative count as extreme). Exact when the
+ * relabellings number at most `maxExact` (n!/Πn_g!; `labellingTest`), else `permutations` random ones with
+ * p = (b + 1)/(m + 1) and its Monte Carlo interval (Clopper–Pearson, risk 0.001).
  */
 export function withinBetweenTest(
   values: Float64Array,
@@ -91,27 +92,26 @@ export function withinBetweenTest(
   groups: number,
   permutations: number,
   seed: number,
+  maxExact = MAX_EXACT_SPLITS,
 ): WithinBetweenResult {
   const sum = new Float64Array(groups);
   const sq = new Float64Array(groups);
   const cnt = new Float64Array(groups);
-  const { within, between } = withinBetween(values, group, groups, sum, sq, cnt);
-  const ratio = between / within;
-  if (!Number.isFinite(ratio)) return { within, between, ratio, p: Number.NaN, permutations };
-  const labels = Int32Array.from(group);
-  const rng = createRng(seed);
-  let extreme = 0;
-  for (let r = 0; r < permutations; r++) {
-    for (let i = labels.length - 1; i > 0; i--) {
-      const j = (rng.next() * (i + 1)) | 0;
-      const t = labels[i];
-      labels[i] = labels[j];
-      labels[j] = t;
-    }
-    const s = withinBetween(values, labels, groups, sum, sq, cnt);
-    if (s.between / s.within >= ratio * (1 - 1e-12)) extreme++;
+  for (let i = 0; i < values.length; i++) {
+    sum[group[i]] += values[i];
+    sq[group[i]] += values[i] * values[i];
+    cnt[group[i]]++;
   }
-  return { within, between, ratio, p: (1 + extreme) / (1 + permutations), permutations };
+  const { within, between } = withinBetweenOf(sum, sq, cnt, groups);
+  const ratio = between / within;
+  if (!Number.isFinite(ratio)) return { within, between, ratio, p: Number.NaN, permutations: 0, exact: false, lo: Number.NaN, hi: Number.NaN };
+  const threshold = ratio * (1 - 1e-12);
+  const squares = Float64Array.from(values, (x) => x * x);
+  const t = labellingTest([values, squares], group, groups, (s) => {
+    const r = withinBetweenOf(s[0], s[1], cnt, groups);
+    return r.between / r.within >= threshold;
+  }, permutations, seed, maxExact);
+  return { within, between, ratio, p: t.p, permutations: t.permutations, exact: t.exact, ...monteCarloInterval(t) };
 }
 
 export interface SignTestResult {
@@ -289,53 +289,39 @@ export function fisherExact(a: number, b: number, c: number, d: number): FisherR
 }
 
 /**
- * Single-step max-statistic permutation (Westfall & Young): for each tested group g, the share of
- * label permutations (across clusters) in which the largest pooled rate(t) − rate(rest of t) over
- * all tested groups t reaches g's observed difference. One-sided (worse), FWER-adjusted over the
- * tested groups, count-based with +1 correction; NaN for groups not tested.
+ * Single-step max-statistic permutation test (Westfall & Young 1993, *Resampling-Based Multiple Testing*, §2.6) of
+ * group `g`: the share of relabellings (group labels permuted across clusters, group sizes kept) in which the largest
+ * pooled rate(t) − rate(rest of t) over the tested groups t reaches g's observed difference (within 1e-12 relative).
+ * One-sided (worse), FWER-adjusted over the tested groups. Exact when the relabellings number at most `maxExact`
+ * (`labellingTest`: p = b/labellings), else `initial` seeded random relabellings, p = (b + 1)/(m + 1), and `draw`
+ * continues them (so `resolveMonteCarloFamily` can settle "p < α"). p NaN when g is not tested or its difference is
+ * not finite.
  */
-export function maxStatisticPermutation(
+export function maxStatisticTest(
   totals: ClusterTotals,
   tested: readonly boolean[],
-  permutations: number,
+  g: number,
+  initial: number,
   seed: number,
-): number[] {
+  maxExact = MAX_EXACT_SPLITS,
+): MonteCarloTest & { statistic: number } {
   const { errors, words, group, groups } = totals;
-  const n = group.length;
   let totE = 0;
   let totW = 0;
-  for (let i = 0; i < n; i++) {
-    totE += errors[i];
-    totW += words[i];
-  }
   const e = new Float64Array(groups);
   const w = new Float64Array(groups);
-  const diffs = (labels: Int32Array): Float64Array => {
-    e.fill(0);
-    w.fill(0);
-    for (let i = 0; i < n; i++) {
-      e[labels[i]] += errors[i];
-      w[labels[i]] += words[i];
-    }
-    const d = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) d[g] = e[g] / w[g] - (totE - e[g]) / (totW - w[g]);
-    return d;
-  };
-  const observed = diffs(group);
-  const labels = Int32Array.from(group);
-  const rng = createRng(seed);
-  const exceed = new Float64Array(groups);
-  for (let r = 0; r < permutations; r++) {
-    for (let i = n - 1; i > 0; i--) {
-      const j = (rng.next() * (i + 1)) | 0;
-      const t = labels[i];
-      labels[i] = labels[j];
-      labels[j] = t;
-    }
-    const d = diffs(labels);
-    let max = -Infinity;
-    for (let g = 0; g < groups; g++) if (tested[g] && d[g] > max) max = d[g];
-    for (let g = 0; g < groups; g++) if (tested[g] && max >= observed[g] - 1e-12 * Math.abs(observed[g])) exceed[g]++;
+  for (let i = 0; i < group.length; i++) {
+    totE += errors[i];
+    totW += words[i];
+    e[group[i]] += errors[i];
+    w[group[i]] += words[i];
   }
-  return Array.from({ length: groups }, (_, g) => (tested[g] && Number.isFinite(observed[g]) ? (1 + exceed[g]) / (1 + permutations) : NaN));
+  const statistic = e[g] / w[g] - (totE - e[g]) / (totW - w[g]);
+  if (!tested[g] || !Number.isFinite(statistic)) return { statistic, exact: false, extreme: 0, permutations: 0, p: Number.NaN, draw: () => undefined };
+  const threshold = statistic - 1e-12 * Math.abs(statistic);
+  const t = labellingTest([errors, words], group, groups, (s) => {
+    for (let h = 0; h < groups; h++) if (tested[h] && s[0][h] / s[1][h] - (totE - s[0][h]) / (totW - s[1][h]) >= threshold) return true;
+    return false;
+  }, initial, seed, maxExact);
+  return Object.assign(t, { statistic });
 }

@@ -69,4 +69,27 @@ describe('analyseSlices', () => {
     for (const r of small) expect(r.permutation.pAdjusted).toBeNaN();
     expect(t.worst!.slice).not.toMatch(/scottish/);
   });
+
+  it("settles the worst slice's pMaxT against α by drawing more (MMCTest), reporting its Monte Carlo interval", () => {
+    const utts = simulateUtterances({
+      groups: [{ name: 'a', speakers: 12, wer: 0.1 }, { name: 'b', speakers: 12, wer: 0.1 }, { name: 'c', speakers: 12, wer: 0.14 }],
+      utterancesPerSpeaker: 6,
+      seed: 5,
+    });
+    const [t] = analyseSlices(utts, { keys: ['accent'], resamples: 20, permutations: 200, maxPermutations: 50_000 });
+    const w = t.worst!;
+    // 36!/(12!)^3 relabellings: sampled; 200 draws left "pMaxT < 0.05" open, so they were doubled until it was not.
+    expect(w.pMaxTExact).toBe(false);
+    expect(w.pMaxTPermutations).toBeGreaterThan(200);
+    expect(w.pMaxTDecided).toBe(true);
+    expect(w.pMaxTHi).toBeLessThan(0.05);
+    expect(w.pMaxTLo).toBeLessThanOrEqual(w.pMaxT);
+    expect(w.survivesMaxT).toBe(true);
+    // Without the extension (the cap at the first batch) the same test stays undecided and does not survive.
+    const [capped] = analyseSlices(utts, { keys: ['accent'], resamples: 20, permutations: 200, maxPermutations: 200 });
+    expect(capped.worst!.pMaxTDecided).toBe(false);
+    expect(capped.worst!.survivesMaxT).toBe(false);
+    // The card does not compute it.
+    expect(analyseSlices(utts, { keys: ['accent'], resamples: 20, permutations: 200, maxT: false })[0].worst!.pMaxT).toBeNaN();
+  });
 });

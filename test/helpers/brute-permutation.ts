@@ -24,3 +24,29 @@ export function bruteForcePermutationP(errors: readonly number[], words: readonl
   }
   return hits / splits;
 }
+
+/**
+ * The exact permutation p of any labelling statistic by brute force: every vector of G labels for the n clusters
+ * (G^n of them; the definition, for G^n up to a few million) that keeps each group's size counts as a relabelling,
+ * and p is the share of them for which `extreme(labels)` holds (the observed labelling is one of them).
+ */
+export function bruteForceLabellingP(group: Int32Array, groups: number, extreme: (labels: Int32Array) => boolean): { p: number; labellings: number } {
+  const n = group.length;
+  const size = new Array<number>(groups).fill(0);
+  for (const g of group) size[g]++;
+  const labels = new Int32Array(n);
+  let hits = 0, labellings = 0;
+  for (let code = 0; code < groups ** n; code++) {
+    const count = new Array<number>(groups).fill(0);
+    let c = code;
+    for (let i = 0; i < n; i++) {
+      labels[i] = c % groups;
+      count[labels[i]]++;
+      c = Math.floor(c / groups);
+    }
+    if (count.some((k, g) => k !== size[g])) continue;
+    labellings++;
+    if (extreme(labels)) hits++;
+  }
+  return { p: hits / labellings, labellings };
+}

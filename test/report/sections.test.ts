@@ -72,7 +72,9 @@ describe('power and within/between', () => {
     const caribbean = t.rows.find((r) => r.group === 'caribbean')!;
     expect(row[head.indexOf('Detectable gap')]).toBe(fmtPp(caribbean.minDetectableGap));
     expect(row[head.indexOf('Gap to scottish [95% CI]')]).toBe(fmtGap(caribbean.gapToReference));
-    expect(md).toContain(`ratio ${Number(t.withinBetween.ratio.toPrecision(3))}, permutation p ${fmtP(t.withinBetween.p)} (uncorrected)`);
+    const wb = t.withinBetween;
+    const how = wb.exact ? `exact, all ${wb.permutations.toLocaleString('en-US')} relabellings` : `MC ${fmtP(wb.lo)}–${fmtP(wb.hi)}, ${wb.permutations.toLocaleString('en-US')} random relabellings`;
+    expect(md).toContain(mdEscape(`ratio ${Number(wb.ratio.toPrecision(3))}, permutation p ${fmtP(wb.p)} (${how}) (uncorrected)`));
     expect(md).toMatch(/Detectable gap: the smallest difference .* power 0\.8/);
     expect(md).toMatch(/Within vs between: .* uncorrected — it is not in the Holm family/);
   });
@@ -88,6 +90,10 @@ describe('power and within/between', () => {
     const overall = csv.find((x) => x.row_type === 'overall' && x.condition === t.condition)!;
     expect(Number(overall.wb_ratio)).toBe(t.withinBetween.ratio);
     expect(Number(overall.wb_p)).toBe(t.withinBetween.p);
+    expect(overall.wb_p_exact).toBe(String(t.withinBetween.exact));
+    expect(Number(overall.wb_p_permutations)).toBe(t.withinBetween.permutations);
+    expect(Number(overall.wb_p_mc_lo)).toBe(t.withinBetween.lo);
+    expect(Number(overall.wb_p_mc_hi)).toBe(t.withinBetween.hi);
     const json = JSON.parse(renderJson(card));
     expect(json.tables[0].rows[0].minDetectableGap).toBe(r.minDetectableGap);
     expect(json.tables[0].withinBetween.p).toBe(t.withinBetween.p);
