@@ -2,6 +2,8 @@ import { adjustPValues } from '../stats/multiple.ts';
 import { informativePrior, logOddsDirichlet } from '../stats/logodds.ts';
 import { subSeed } from '../stats/rng.ts';
 import { compareClusters, compareSpeakers, type ClusterTestMethod } from './cluster-test.ts';
+import { fixedTest, settleFamily, type SettledP } from './settle.ts';
+import type { MonteCarloTest } from '../stats/permutation.ts';
 
 /**
  * Confusable sounds: which phone confusions (ref → hyp, deletions, insertions) are over-represented
@@ -218,8 +220,10 @@ export interface PhoneTest {
   p: number;
   /** The smallest p this test could give (its permutation or sign-flip floor; NaN when not testable). */
   pMin: number;
-  /** Benjamini–Hochberg over every (group, phone) tested. */
+  /** Benjamini–Hochberg over every (group, phone) tested, settled by MMCTest when a p is sampled (`settleFamily`). */
   pAdjusted: number;
+  /** How p was obtained (exact or sampled, its Monte Carlo interval) and whether its verdict is settled. */
+  mc?: Omit<SettledP, 'p' | 'pAdjusted'>;
   speakersWithErrors: number;
   speakersInGroup: number;
   flagged: boolean;
@@ -373,6 +377,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   const cl = clusters(utts);
   const tests: ConfusionTest[] = [];
   const allP: number[] = [];
+  const allTests: MonteCarloTest[] = [];
   const family: { group: string; ref: string; hyp: string }[] = [];
   const testIndex: number[] = [];
   const all = new Map<string, ConfusionMatrix>(matrices.map((m) => [m.group, m]));
@@ -414,6 +419,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
           const rateR = f.countB / totalR;
           if (eligible && !(rateG > rateR)) {
             allP.push(1);
+            allTests.push(fixedTest(1));
             family.push({ group: g, ref, hyp });
             continue;
           }
@@ -428,8 +434,9 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
                 o.permutations,
                 subSeed(o.seed, `${g}|${ref}|${hyp}`),
               )
-            : { p: Number.NaN };
-          allP.push(cmp.p);
+            : undefined;
+          allP.push(cmp ? cmp.p : Number.NaN);
+          allTests.push(cmp ? cmp.test : fixedTest(Number.NaN));
           family.push({ group: g, ref, hyp });
           if (f.countA < o.minCount || f.delta <= 0) continue;
           testIndex.push(allP.length - 1);
@@ -446,7 +453,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
             rateRest: rateR,
             logOdds: f.delta,
             z: f.z,
-            p: cmp.p,
+            p: cmp ? cmp.p : Number.NaN,
             pAdjusted: Number.NaN,
             speakersWithConfusion: withIt,
             speakersInGroup,
@@ -458,14 +465,17 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
       }
     }
   }
-  // BH over the whole family (listed and unlisted tests); testIndex maps a listed test into it.
-  const adj = adjustPValues(allP, 'bh');
+  // BH over the whole family (listed and unlisted tests), settled by MMCTest; testIndex maps a listed test into it.
+  const settled = settleFamily(allTests, o.alpha);
+  const adj = settled.map((x) => x.pAdjusted);
+  settled.forEach((x, i) => (allP[i] = x.p));
   const phones = groups.length >= 2 ? phoneFamily(utts, cl, groups, reference, o) : [];
   const phoneFlagged = new Set(phones.filter((t) => t.flagged).map((t) => `${t.group}${SEP}${t.phone}`));
   tests.forEach((t, i) => {
+    t.p = allP[testIndex[i]];
     t.pAdjusted = adj[testIndex[i]];
     // Hierarchical: a confusion says *as what* a flagged phone is misrecognised, so it needs its phone flagged.
-    const passed = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
+    const passed = !Number.isNaN(t.pAdjusted) && settled[testIndex[i]].decided && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
     t.flagged = passed && phoneFlagged.has(`${t.group}${SEP}${t.ref}`);
     t.withheld = passed && !t.flagged;
   });
@@ -486,6 +496,9 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
  * (`test`: Welch or permutation). Returns unadjusted tests (`phoneFamily` corrects and flags).
  * Insertions (NO_PHONE) use the raw insertion rate per reference phone.
  */
+/** Each phone test's speaker-level test (its draws), for settling the family (`phoneFamily`). */
+const phoneTestOf = new WeakMap<PhoneTest, MonteCarloTest>();
+
 function testPhones(cl: readonly Cluster[], groups: readonly string[], reference: string | undefined, o: ConfusableOptions): PhoneTest[] {
   // Each cluster's outcomes by reference phone (ref → hyp → count), split once, not per phone tested.
   const byRef = new Map<Cluster, Map<string, Map<string, number>>>();
@@ -572,6 +585,7 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         outcomes: [...hyps.values()].sort((x, y) => excess(y) - excess(x) || x.hyp.localeCompare(y.hyp)),
         speakerValues: [...inG.map((c) => ['group', c] as const), ...inC.map((c) => ['comparison', c] as const)].map(([side, c]) => ({ speaker: c.speaker, side, errors: errorsOf(c, ph), tokens: totalOf(c, ph), value: value(c, ph) })),
       });
+      phoneTestOf.set(out[out.length - 1], cmp.test);
     }
   }
   return out;
@@ -590,13 +604,13 @@ function phoneFamily(utts: readonly EvidenceUtterance[], cl: readonly Cluster[],
     return !w || w.totalGroup !== t.totalGroup || w.totalRest !== t.totalRest;
   });
   const out = [...whole, ...byPosition];
-  const adj = adjustPValues(
-    out.map((t) => t.p),
-    'bh',
-  );
+  const settled = settleFamily(out.map((t) => phoneTestOf.get(t) ?? fixedTest(t.p)), o.alpha);
   out.forEach((t, i) => {
-    t.pAdjusted = adj[i];
-    t.flagged = !Number.isNaN(t.pAdjusted) && t.pAdjusted <= o.alpha && t.rateGroup > t.rateRest && t.errorsGroup >= o.minCount && t.speakersWithErrors >= o.minSpeakers;
+    const { p, pAdjusted, ...mc } = settled[i];
+    t.p = p;
+    t.pAdjusted = pAdjusted;
+    t.mc = mc;
+    t.flagged = !Number.isNaN(t.pAdjusted) && mc.decided && t.pAdjusted <= o.alpha && t.rateGroup > t.rateRest && t.errorsGroup >= o.minCount && t.speakersWithErrors >= o.minSpeakers;
   });
   return out.sort((x, y) => x.group.localeCompare(y.group) || Number(y.flagged) - Number(x.flagged) || x.p - y.p);
 }

@@ -1,8 +1,9 @@
 import { align, tokenize } from '../score/align.ts';
 import { basic } from '../text/normalise.ts';
-import { adjustPValues } from '../stats/multiple.ts';
 import { subSeed } from '../stats/rng.ts';
 import { compareSpeakers, type ClusterTestMethod } from './cluster-test.ts';
+import { settleFamily, type SettledP } from './settle.ts';
+import type { MonteCarloTest } from '../stats/permutation.ts';
 import { NO_PHONE, positionInWord, positionalPhone, splitPositional, type EvidenceUtterance, type PhoneEvent, type PhonePosition, type WordOutcome } from './confusable.ts';
 
 /** Phone-level evidence per utterance: from any hypothesis text (black-box) or from PocketSphinx phone decoding (glass-box). */
@@ -226,6 +227,8 @@ export interface GoodnessTest {
   /** The smallest p this test could give with its speakers (permutation or sign-flip floor; NaN when not testable). */
   pMin?: number;
   pAdjusted: number;
+  /** How p was obtained (exact or sampled, its Monte Carlo interval) and whether its verdict is settled (MMCTest). */
+  mc?: Omit<SettledP, 'p' | 'pAdjusted'>;
   flagged: boolean;
   /** Lowest-scoring tokens in the group. */
   examples: { utteranceId: string; word: string; gop: number }[];
@@ -294,6 +297,7 @@ export function goodnessByGroup(
   const gi = new Map(groups.map((g, i) => [g, i]));
   const phones = [...new Set(cl.flatMap((c) => [...c.n.keys()]))].sort();
   const out: GoodnessTest[] = [];
+  const mcTests: MonteCarloTest[] = [];
   const reference = opts.referenceGroup !== undefined && groups.includes(opts.referenceGroup) ? opts.referenceGroup : undefined;
   const totalOf = (g: string, phone: string, inGroup: boolean): number => {
     let n = 0;
@@ -328,16 +332,17 @@ export function goodnessByGroup(
         'less',
         { matched: opts.matched ?? false, test, permutations, seed: subSeed(seed, `gop|${g}|${phone}`) },
       );
+      mcTests.push(cmp.test);
       out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pMin: cmp.pMin, pAdjusted: Number.NaN, flagged: false, examples: [] });
     }
   }
-  const adj = adjustPValues(
-    out.map((t) => t.p),
-    'bh',
-  );
+  const settled = settleFamily(mcTests, alpha);
   out.forEach((t, i) => {
-    t.pAdjusted = adj[i];
-    t.flagged = t.diff < -minDiff && t.pAdjusted <= alpha;
+    const { p, pAdjusted, ...mc } = settled[i];
+    t.p = p;
+    t.pAdjusted = pAdjusted;
+    t.mc = mc;
+    t.flagged = t.diff < -minDiff && mc.decided && t.pAdjusted <= alpha;
   });
   for (const t of out) {
     const toks = utts
