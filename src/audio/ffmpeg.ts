@@ -66,8 +66,12 @@ export function runFfmpeg(job: FfmpegJob): Promise<Buffer> {
       // Stopped by a signal (a terminal's Ctrl-C reaches ffmpeg too): an interruption, not a fault of the audio.
       const sig = interruptingSignal(err) ?? interruptingSignal({ message: stderr });
       if (sig) return reject(new InterruptedError('ffmpeg', sig));
-      const tail = stderr.trim().split('\n').filter((l) => !/^\s*(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l)).slice(-3).join(' | ');
-      reject(new Error(tail ? `${err.message} (ffmpeg: ${tail})` : err.message));
+      // One line: fluent-ffmpeg's message ends with ffmpeg's last stderr line (and a newline); the log's tail adds the
+      // lines before it, without repeating that one.
+      const head = err.message.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+      const lines = stderr.trim().split('\n').map((l) => l.trim()).filter((l) => l && !/^(Input|Output|Stream|Duration|Metadata|encoder|Press)/.test(l));
+      const tail = lines.filter((l) => !head.endsWith(l)).slice(-3).join(' | ');
+      reject(new Error(tail ? `${head} (ffmpeg: ${tail})` : head));
     };
     if (job.output) {
       cmd.on('error', fail).on('end', () => resolvePromise(Buffer.alloc(0))).save(job.output);

@@ -114,6 +114,10 @@ describe('prepareAudio', () => {
       expect((err as AudioError).message).toMatch(why);
       expect((err as AudioError).message).toContain(file);
       expect((err as AudioError).message).toContain('bad-1');
+      // One line (it is printed after file:line), and ffmpeg's last line is not said twice.
+      expect((err as AudioError).message).not.toMatch(/[\r\n]/);
+      const last = /ffmpeg exited with code \d+: (.*?) \(ffmpeg: /.exec((err as AudioError).message)?.[1];
+      if (last) expect((err as AudioError).message.split(last)).toHaveLength(2);
     }
     const beyond = await prepareAudio({ id: 'b2', audioPath: speech, start: 100, end: 101 }, { cacheDir: cache }).catch((e: unknown) => e);
     expect(String(beyond)).toMatch(/segment start 100s is at or after the end/);
