@@ -84,8 +84,8 @@ describe('accent-rules file errors name the file and line', () => {
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: a custom rule needs both/);
     expect(bad('groups:\n  a: [\n')).toMatch(/^rules\.yaml:\d+: invalid YAML/);
     expect(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 0.5 }]\n  none:\n', 'r.yaml').groups).toEqual([
-      { name: 'th', rules: [{ rule: 'th-stopping', rate: 0.5 }] },
-      { name: 'none', rules: [] },
+      { name: 'th', rules: [{ rule: 'th-stopping', rate: 0.5 }], ruleLines: [2] },
+      { name: 'none', rules: [], ruleLines: [] },
     ]);
   });
   it('a built-in name never labels a custom rewrite; a rule name is one plain token; no identity or repeated rule', () => {
