@@ -80,7 +80,7 @@ describe('accent-rules file errors name the file and line', () => {
     expect(bad('groups:\n  a:\n    - rule: th-stopping\n      rate: high\n')).toBe('rules.yaml:4: groups.a[0].rate: rate must be a number between 0 and 1');
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, to: QQ, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: unknown phone/);
     expect(bad('groups:\n  a: []\n  b:\n    - { rule: th-stopping, rate: 1, context: { before: [XX] } }\n')).toMatch(/^rules\.yaml:4: groups\.b\[0\]\.context\.before\[0\]: unknown phone/);
-    expect(bad('groups:\n  a:\n    - { rule: th-stoping, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: unknown rule "th-stoping" \(built-in: th-stopping, /);
+    expect(bad('groups:\n  a:\n    - { rule: th-stoping, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: unknown rule "th-stoping" \(did you mean th-stopping\?\) \(built-in: th-stopping, /);
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: a custom rule needs both/);
     expect(bad('groups:\n  a: [\n')).toMatch(/^rules\.yaml:\d+: invalid YAML/);
     expect(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 0.5 }]\n  none:\n', 'r.yaml').groups).toEqual([

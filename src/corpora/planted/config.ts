@@ -53,7 +53,8 @@ const RuleSchema = z
     if (custom && (r.from === undefined || r.to === undefined)) ctx.addIssue({ code: 'custom', message: 'a custom rule needs both `from` and `to`', path: [r.from === undefined ? 'from' : 'to'] });
     if (custom && r.from !== undefined && r.from === r.to) ctx.addIssue({ code: 'custom', message: '`to` is the same phone as `from` (nothing would be planted)', path: ['to'] });
     if (!custom && !(r.rule in BUILTIN_RULES)) {
-      ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}" (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
+      const near = Object.keys(BUILTIN_RULES).find((k) => editDistance(r.rule.toLowerCase(), k) <= 2);
+      ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}"${near ? ` (did you mean ${near}?)` : ''} (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
     }
   });
 
