@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PITCH_RANGE, applyRules, buildPlantedCorpus, parseAccentRules, plantedSpeakers, ruleDescription, ruleLabel, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
@@ -198,5 +198,15 @@ describe('checkGroupDesign', () => {
     const warned = checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: [{ rule: v-w, rate: 1 }]\n  base: []\n', 'r.yaml'));
     expect(warned).toEqual(['r.yaml: group "none" has rules, though its name reads as a null group: glass --reference-group none would compare every accent with a planted one']);
     expect(checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'r.yaml'))).toEqual([]);
+  });
+});
+
+describe('buildPlantedCorpus refuses a rule that can never apply, before making anything', () => {
+  it('h-dropping word-final: InputError naming the rules file and the rule line, no output folder', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'asrfair-never-')), 'corpus');
+    const rules = parseAccentRules('groups:\n  none: []\n  h:\n    - { rule: h-dropping, rate: 1 }\n    - { rule: h-dropping, rate: 1, context: { position: final } }\n', 'never.yaml');
+    await expect(buildPlantedCorpus({ rules, outDir: out, speakers: 1, sentences: 1 })).rejects.toThrow(/^never\.yaml:5: groups\.h\[1\]: h-dropping \(position final\) can never apply: /);
+    expect(existsSync(out)).toBe(false);
+    rmSync(join(out, '..'), { recursive: true, force: true });
   });
 });
