@@ -7,6 +7,7 @@ import { escapeControl } from '../manifest/escape.ts';
 import { FS_REASONS } from '../manifest/output.ts';
 import { installInterruptHandler, stopDescendants } from './interrupt.ts';
 import { removeCreatedEmptyDirs } from '../manifest/output.ts';
+import { surviveClosedPipes } from './closed-pipe.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -63,10 +64,8 @@ export function describeFailure(e: unknown, store?: StoreErrorHelpers): { line: 
  * (see interrupt.ts) unless the command handles them itself, and no child outlives the command.
  */
 export async function main(argv: string[]): Promise<void> {
-  // `asrfair run … | head -1`: the reader went away. Keep working (the export is still written) and say nothing more on stdout.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE') throw e;
-  });
+  // `asrfair run … 2>&1 | head -1`: the reader went away. Keep working (files are still written), say nothing more there.
+  surviveClosedPipes();
   const disposeInterrupt = installInterruptHandler();
   const program = await buildProgram(argv);
   try {

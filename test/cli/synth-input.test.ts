@@ -225,10 +225,12 @@ describe('synth --accent-rules: the rules file says exactly what is planted', ()
       `asrfair: warning: ${rules}: no null group (a group with no rules, e.g. none: []): the planted validation and glass --reference-group compare each accent with the null group; without one each group is compared with all the others, which carry their own planted rules`,
       `asrfair: warning: ${two}: 1 of 13 prompt words not in CMUdict (zzyzx): festival speaks them from its own lexicon and no rule is planted in them (planted.jsonl: canonical null)`,
       `asrfair: warning: ${two} has 2 sentences: each speaker reads 2 (not the default 40; --sentences sets it)`,
-      // No TH in these prompts: the group is a null group in all but name.
-      `asrfair: warning: ${rules}: group f: its rules (th-fronting (TH → F; position initial; rate 0.5)) rewrote no phone in these prompts, so it differs from a null group in name only`,
+      // No word-initial TH in these prompts (the rule can apply elsewhere, so it is not refused): named with its line.
+      `asrfair: warning: ${rules}:3: groups.f[0]: th-fronting (TH → F; position initial; rate 0.5) rewrote no phone in these prompts, so group f differs from a null group in name only`,
     ]);
     expect(r.stderr).toContain('synth: group th: th-stopping, 1 speakers, 5 phones rewritten'); // the, the, smooth; the, smooth (DH)
+    // The summary says what its seconds measure.
+    expect(r.stderr).toMatch(new RegExp(`synth: 4 utterances \\(4 newly spoken; synthesis took \\d+\\.\\d s wall time\\) → ${esc(join(out, 'manifest.jsonl'))}`));
     const m = await loadManifest(join(out, 'manifest.jsonl'));
     expect(m.length).toBe(4);
     expect(m.find((e) => e.labels.accent === 'f')!.labels.planted_rules).toBe('th-fronting (TH → F; position initial; rate 0.5)');
@@ -238,5 +240,76 @@ describe('synth --accent-rules: the rules file says exactly what is planted', ()
     expect(readme).toContain('- `th`: th-stopping: TH → T, DH → D, rate 1 per eligible phone');
     expect(readme).toContain('2 sentences each');
     expect(r.stderr).toMatch(new RegExp(`synth: group f: ${esc('th-fronting (TH → F; position initial; rate 0.5)')}, 1 speakers`));
+  });
+});
+
+describe('synth --accent-rules: rules-file mistakes in our words, each naming the file (and line)', () => {
+  const example = '`groups: { th: [{ rule: th-stopping, rate: 1 }], none: [] }`';
+  it('an empty file, or one of comments only: "is empty: expected `groups:`", no zod wording', async () => {
+    for (const [name, text] of [['empty.yaml', ''], ['comments.yaml', '# planted accents\n\n']]) {
+      const rules = file(name, text);
+      const r = await synth(['--accent-rules', rules, '-o', join(dir, 'e1')]);
+      expect(r.stderr.trim()).toBe(`asrfair: ${rules}: the accent-rules file is empty: expected \`groups:\` with at least two groups, e.g. ${example}`);
+      expect(r.status).toBe(2);
+    }
+  });
+
+  it('a misspelt top-level key: "unknown key grups (did you mean groups?)" on its line, not "groups: … received undefined"', async () => {
+    const rules = file('grups.yaml', 'voice: cmu_us_slt_arctic_hts\ngrups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n');
+    const r = await synth(['--accent-rules', rules, '-o', join(dir, 'e2')]);
+    expect(r.stderr.trim()).toBe(`asrfair: ${rules}:2: unknown key grups (did you mean groups?)`);
+    expect(r.status).toBe(2);
+  });
+
+  it('unknown keys inside a rule or its context keep their line and path, now with the closest key', async () => {
+    const rules = file('contxt.yaml', 'groups:\n  none: []\n  th:\n    - rule: th-stopping\n      rate: 1\n      context:\n        postion: final\n');
+    const r = await synth(['--accent-rules', rules, '-o', join(dir, 'e3')]);
+    expect(r.stderr.trim()).toBe(`asrfair: ${rules}:7: groups.th[0].context: unknown key postion (did you mean position?)`);
+    const far = file('zork.yaml', 'groups:\n  none: []\n  th: [{ rule: th-stopping, rate: 1, zork: 2 }]\n');
+    const r2 = await synth(['--accent-rules', far, '-o', join(dir, 'e3')]);
+    expect(r2.stderr.trim()).toBe(`asrfair: ${far}:3: groups.th[0]: unknown key zork (allowed here: rule, rate, context, from, to)`);
+  });
+
+  it('no `groups:` at all, or an empty one: says what is missing', async () => {
+    const none = file('nogroups.yaml', 'voice: cmu_us_slt_arctic_hts\n');
+    expect((await synth(['--accent-rules', none, '-o', join(dir, 'e4')])).stderr.trim()).toBe(
+      `asrfair: ${none}:1: \`groups:\` is missing: the groups of rules to plant, at least two, e.g. ${example}`,
+    );
+    const blank = file('blankgroups.yaml', '# no groups yet\ngroups:\n');
+    expect((await synth(['--accent-rules', blank, '-o', join(dir, 'e4')])).stderr.trim()).toBe(`asrfair: ${blank}:2: groups: is empty: list at least two groups, e.g. ${example}`);
+  });
+});
+
+describe('synth --accent-rules: a rule that can never apply is refused before synthesis, naming file:line', () => {
+  const refused = async (name: string, text: string) => {
+    const rules = file(name, text);
+    const out = join(dir, `never-${name}`);
+    const r = await synth(['--accent-rules', rules, '-o', out, '--speakers', '1', '--prompts', join(dir, 'two.txt')]);
+    expect(r.status).toBe(2);
+    expect(existsSync(out)).toBe(false); // nothing synthesised, no folder made
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    return { rules, line: r.stderr.trim() };
+  };
+  it('h-dropping word-final (its definition: /h/ is an onset), by position or by before: ["#"]', async () => {
+    const a = await refused('hfinal.yaml', 'groups:\n  none: []\n  h:\n    - { rule: h-dropping, rate: 1, context: { position: final } }\n');
+    expect(a.line).toBe(
+      `asrfair: ${a.rules}:4: groups.h[0]: h-dropping (position final) can never apply: its context allows only a word-final phone, but English /h/ is always a syllable onset, followed by a vowel (or W, Y), so it never ends a word (Wells 1982); group h would differ from a null group in name only`,
+    );
+    const b = await refused('hbefore.yaml', 'groups:\n  none: []\n  h: [{ rule: h-dropping, rate: 0.5, context: { before: ["#"] } }]\n');
+    expect(b.line).toMatch(new RegExp(`^asrfair: ${esc(b.rules)}:3: groups\\.h\\[0\\]: h-dropping \\(before #; rate 0\\.5\\) can never apply: its context allows only a word-final phone`));
+  });
+  it('TH-stopping word-initial before the word end (a one-phone word: none in CMUdict), and a custom rule with no site', async () => {
+    const a = await refused('thone.yaml', 'groups:\n  th:\n    - { rule: th-stopping, rate: 1, context: { position: initial, before: ["#"] } }\n  none: []\n');
+    expect(a.line).toMatch(new RegExp(`^asrfair: ${esc(a.rules)}:3: groups\\.th\\[0\\]: th-stopping \\(position initial; before #\\) can never apply: no word of CMUdict \\(\\d+ words; a planted corpus rewrites no other\\) has a site for it \\(TH → T, DH → D\\) in that context \\(word-initial before the word end: a one-phone word\\)`));
+    const b = await refused('ng.yaml', 'groups:\n  none: []\n  ng: [{ rule: ng-n, from: NG, to: N, rate: 1, context: { position: initial } }]\n');
+    expect(b.line).toMatch(new RegExp(`^asrfair: ${esc(b.rules)}:3: groups\\.ng\\[0\\]: ng-n \\(NG → N; position initial\\) can never apply: no word of CMUdict`));
+  });
+  it('contexts that contradict each other, and rate 0', async () => {
+    const a = await refused('medial.yaml', 'groups:\n  none: []\n  v: [{ rule: v-w, rate: 1, context: { position: medial, after: ["#"] } }]\n');
+    expect(a.line).toBe(`asrfair: ${a.rules}:3: groups.v[0]: v-w (position medial; after #) can never apply: position medial: a phone comes before it, but after lists only the word start #; group v would differ from a null group in name only`);
+    const b = await refused('init.yaml', 'groups:\n  none: []\n  v:\n    - { rule: v-w, rate: 1 }\n    - { rule: th-stopping, rate: 1, context: { position: initial, after: [S] } }\n');
+    expect(b.line).toBe(`asrfair: ${b.rules}:5: groups.v[1]: th-stopping (position initial; after S) can never apply: position initial: the phone before is the word start (#), but after lists only S; group v would differ from a null group in name only`);
+    const c = await refused('rate0.yaml', 'groups:\n  none: []\n  v: [{ rule: v-w, rate: 0 }]\n');
+    expect(c.line).toBe(`asrfair: ${c.rules}:3: groups.v[0]: v-w (rate 0) can never apply: rate 0 rewrites no phone (a null group is written \`name: []\`); group v would differ from a null group in name only`);
   });
 });

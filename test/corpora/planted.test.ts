@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_PITCH_RANGE, applyRules, buildPlantedCorpus, parseAccentRules, plantedSpeakers, ruleDescription, ruleLabel, ruleSites, type PlantedRule, type PlantedUtterance } from '../../src/corpora/planted/index.ts';
@@ -80,12 +80,12 @@ describe('accent-rules file errors name the file and line', () => {
     expect(bad('groups:\n  a:\n    - rule: th-stopping\n      rate: high\n')).toBe('rules.yaml:4: groups.a[0].rate: rate must be a number between 0 and 1');
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, to: QQ, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: unknown phone/);
     expect(bad('groups:\n  a: []\n  b:\n    - { rule: th-stopping, rate: 1, context: { before: [XX] } }\n')).toMatch(/^rules\.yaml:4: groups\.b\[0\]\.context\.before\[0\]: unknown phone/);
-    expect(bad('groups:\n  a:\n    - { rule: th-stoping, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: unknown rule "th-stoping" \(built-in: th-stopping, /);
+    expect(bad('groups:\n  a:\n    - { rule: th-stoping, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.rule: unknown rule "th-stoping" \(did you mean th-stopping\?\) \(built-in: th-stopping, /);
     expect(bad('groups:\n  a:\n    - { rule: x, from: TH, rate: 1 }\n')).toMatch(/^rules\.yaml:3: groups\.a\[0\]\.to: a custom rule needs both/);
     expect(bad('groups:\n  a: [\n')).toMatch(/^rules\.yaml:\d+: invalid YAML/);
     expect(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 0.5 }]\n  none:\n', 'r.yaml').groups).toEqual([
-      { name: 'th', rules: [{ rule: 'th-stopping', rate: 0.5 }] },
-      { name: 'none', rules: [] },
+      { name: 'th', rules: [{ rule: 'th-stopping', rate: 0.5 }], ruleLines: [2] },
+      { name: 'none', rules: [], ruleLines: [] },
     ]);
   });
   it('a built-in name never labels a custom rewrite; a rule name is one plain token; no identity or repeated rule', () => {
@@ -198,5 +198,15 @@ describe('checkGroupDesign', () => {
     const warned = checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: [{ rule: v-w, rate: 1 }]\n  base: []\n', 'r.yaml'));
     expect(warned).toEqual(['r.yaml: group "none" has rules, though its name reads as a null group: glass --reference-group none would compare every accent with a planted one']);
     expect(checkGroupDesign(parseAccentRules('groups:\n  th: [{ rule: th-stopping, rate: 1 }]\n  none: []\n', 'r.yaml'))).toEqual([]);
+  });
+});
+
+describe('buildPlantedCorpus refuses a rule that can never apply, before making anything', () => {
+  it('h-dropping word-final: InputError naming the rules file and the rule line, no output folder', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'asrfair-never-')), 'corpus');
+    const rules = parseAccentRules('groups:\n  none: []\n  h:\n    - { rule: h-dropping, rate: 1 }\n    - { rule: h-dropping, rate: 1, context: { position: final } }\n', 'never.yaml');
+    await expect(buildPlantedCorpus({ rules, outDir: out, speakers: 1, sentences: 1 })).rejects.toThrow(/^never\.yaml:5: groups\.h\[1\]: h-dropping \(position final\) can never apply: /);
+    expect(existsSync(out)).toBe(false);
+    rmSync(join(out, '..'), { recursive: true, force: true });
   });
 });

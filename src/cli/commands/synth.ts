@@ -4,7 +4,7 @@ import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions }
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { escapeControl } from '../../manifest/escape.ts';
-import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, readAccentRules } from '../../corpora/planted/index.ts';
+import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, checkRulesCanApply, readAccentRules, ruleLabel } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
   out: string;
@@ -33,6 +33,9 @@ function wholeNumber(name: string, v: string, min: number, max: number, suffix =
   return n;
 }
 const MAX_JOBS = 1024;
+
+/** The summary's timing: wall-clock seconds since `started` (ms since the epoch), i.e. elapsed time, not CPU time. */
+const wallTime = (started: number) => `synthesis took ${((Date.now() - started) / 1000).toFixed(1)} s wall time`;
 
 /**
  * `--pitch-range LOW:HIGH` in cents (signed whole numbers, LOW < HIGH, each within ±1200: an octave).
@@ -88,10 +91,10 @@ export function demoSynthOptions(flags: SynthFlags, given: (name: string) => boo
  * anything is spoken (see `demoSynthOptions`), then synthesises the demo corpus. `given` defaults to "all given".
  */
 export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
-  const started = Date.now();
   let lastPct = -1;
   const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
   const options = demoSynthOptions(flags, given, warn);
+  const started = Date.now();
   const result = await synthesiseDemoCorpus({
     ...options,
     outDir: flags.out,
@@ -105,7 +108,7 @@ export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void
   });
   log(
     `synth: ${result.utterances} utterances from ${result.speakers} synthetic speakers ` +
-      `(${result.synthesised} newly spoken, ${((Date.now() - started) / 1000).toFixed(1)} s) → ${result.manifest}`,
+      `(${result.synthesised} newly spoken; ${wallTime(started)}) → ${result.manifest}`,
   );
   return result;
 }
@@ -134,6 +137,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
   if (flags.sentences !== undefined && given('sentences')) anyCount('sentences', flags.sentences);
   const rules = readAccentRules(flags.accentRules!);
   for (const w of checkGroupDesign(rules)) warn(w);
+  checkRulesCanApply(rules);
   const promptsFile = flags.prompts ?? fileURLToPath(HARVARD_PROMPTS);
   const pc = checkPlantedPrompts(promptsFile);
   if (pc.notInDictionary > 0) {
@@ -158,9 +162,17 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
   for (const g of r.groups) {
     const rewritten = r.utterances.filter((u) => u.group === g.name).reduce((n, u) => n + u.words.reduce((m, w) => m + w.applied.length, 0), 0);
     log(`synth: group ${g.name}: ${g.rules.length ? `${g.rules.join(', ')}, ${g.speakers.length} speakers, ${rewritten} phone${rewritten === 1 ? '' : 's'} rewritten` : `no rules (null group), ${g.speakers.length} speakers`}`);
-    if (g.rules.length && rewritten === 0) warn(`${rules.file}: group ${g.name}: its rules (${g.rules.join(', ')}) rewrote no phone in these prompts, so it differs from a null group in name only`);
+    // A rule that can apply (checked before synthesis) but found no site in these prompts: named with its line.
+    const entries = rules.groups.find((x) => x.name === g.name)!;
+    entries.rules.forEach((rule, i) => {
+      const n = r.utterances.filter((u) => u.group === g.name).reduce((k, u) => k + u.words.reduce((m, w) => m + w.applied.filter((a) => a.rule === rule.rule).length, 0), 0);
+      if (n > 0) return;
+      const line = entries.ruleLines?.[i];
+      const why = rewritten === 0 ? `, so group ${g.name} differs from a null group in name only` : ` (the group's other rules did)`;
+      warn(`${rules.file}${line === undefined ? '' : `:${line}`}: groups.${g.name}[${i}]: ${ruleLabel(rule)} rewrote no phone in these prompts${why}`);
+    });
   }
-  log(`synth: ${r.utterances.length} utterances (${r.synthesised} newly spoken, ${((Date.now() - started) / 1000).toFixed(1)} s) → ${r.manifest}; ground truth → ${r.groundTruth}`);
+  log(`synth: ${r.utterances.length} utterances (${r.synthesised} newly spoken; ${wallTime(started)}) → ${r.manifest}; ground truth → ${r.groundTruth}`);
 }
 
 export function registerSynth(program: Command): void {
@@ -170,7 +182,7 @@ export function registerSynth(program: Command): void {
       .description('Synthesise the multi-accent demo corpus (TTS voices with documented accents → 16 kHz WAV + manifest), or with --accent-rules a planted-accent corpus with ground truth')
       .option('-o, --out <dir>', 'output folder (default corpora/demo; corpora/planted with --accent-rules)', 'corpora/demo'),
   )
-    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40). At least 2 groups (one alone is refused); a null group (none: []) is the reference the validation compares with (warned when missing); a custom from/to rule needs a name that is not a built-in\'s')
+    .option('--accent-rules <rules.yaml>', 'planted accents: groups of phonological rules applied to CMUdict pronunciations, spoken by one festival voice (speakers default 6 per group, sentences 40). At least 2 groups (one alone is refused); a null group (none: []) is the reference the validation compares with (warned when missing); a custom from/to rule needs a name that is not a built-in\'s; a rule that can never apply (rate 0, a self-contradicting context, h-dropping word-final, no site in any CMUdict word) is refused with its file:line before synthesis')
     .option('--seed <n>', 'with --accent-rules: seed of rule application and speaker draws (whole number >= 0)', '1')
     .option('--matched-speakers', 'with --accent-rules: speaker k has the same pitch and tempo in every group (label speaker_profile), so groups differ only by their rules')
     .option('--pitch-range <low:high>', 'with --accent-rules: range of the speakers\' pitch shifts in cents (default -400:400). sox shifts the formants with F0, so upward shifts of the default female voice sound child-like and are recognised far worse by the en-US model')

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../manifest/errors.ts';
 import { BUILTIN_RULES, CMU_PHONES, RULE_NAME, builtinNamed, ruleLabel, type PlantedRule } from './rules.ts';
@@ -53,7 +53,8 @@ const RuleSchema = z
     if (custom && (r.from === undefined || r.to === undefined)) ctx.addIssue({ code: 'custom', message: 'a custom rule needs both `from` and `to`', path: [r.from === undefined ? 'from' : 'to'] });
     if (custom && r.from !== undefined && r.from === r.to) ctx.addIssue({ code: 'custom', message: '`to` is the same phone as `from` (nothing would be planted)', path: ['to'] });
     if (!custom && !(r.rule in BUILTIN_RULES)) {
-      ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}" (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
+      const near = Object.keys(BUILTIN_RULES).find((k) => editDistance(r.rule.toLowerCase(), k) <= 2);
+      ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}"${near ? ` (did you mean ${near}?)` : ''} (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
     }
   });
 
@@ -91,8 +92,52 @@ export interface AccentRules {
   voiceLine?: number;
   /** Line where the groups start, for errors about the set of groups. */
   groupsLine?: number;
-  groups: { name: string; rules: PlantedRule[] }[];
+  /** Each group, with the line of each rule entry (`ruleLines[i]`: rules[i]'s line), for messages about one rule. */
+  groups: { name: string; rules: PlantedRule[]; ruleLines?: (number | undefined)[] }[];
 }
+
+/** The keys allowed at each level of the file, for "unknown key … (did you mean …?)". */
+const TOP_KEYS = ['voice', 'groups'] as const;
+const RULE_KEYS = ['rule', 'rate', 'context', 'from', 'to'] as const;
+const CONTEXT_KEYS = ['position', 'before', 'after'] as const;
+
+function keysAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return TOP_KEYS;
+  if (path.length === 3 && path[0] === 'groups') return RULE_KEYS;
+  if (path.length === 4 && path[3] === 'context') return CONTEXT_KEYS;
+  return [];
+}
+
+/** Levenshtein distance (insertions, deletions, substitutions, each 1). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** ` (did you mean groups?)` for the closest allowed key within 2 edits (case ignored), else the allowed keys. */
+function suggestion(key: string, allowed: readonly string[]): string {
+  const best = allowed.map((k) => ({ k, d: editDistance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
+  if (best && best.d <= 2) return ` (did you mean ${best.k}?)`;
+  return allowed.length ? ` (allowed here: ${allowed.join(', ')})` : '';
+}
+
+/** Line of the key `key` in the mapping at `path` (the key's own line, not its value's). */
+function keyLine(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[], key: string): number | undefined {
+  const node = path.length === 0 ? doc.contents : doc.getIn(path as (string | number)[], true);
+  if (isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+    const r = isNode(pair?.key) ? pair.key.range : undefined;
+    if (r) return counter.linePos(r[0]).line;
+  }
+  return lineOf(doc, counter, path);
+}
+
+const EXAMPLE = '`groups: { th: [{ rule: th-stopping, rate: 1 }], none: [] }`';
 
 function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
@@ -110,12 +155,34 @@ export function parseAccentRules(text: string, file: string): AccentRules {
     const e = doc.errors[0];
     throw new InputError(file, e.linePos?.[0]?.line ?? counter.linePos(e.pos[0]).line, `invalid YAML: ${e.message.split('\n')[0]}`);
   }
-  const parsed = AccentRulesSchema.safeParse(doc.toJS());
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) throw new InputError(file, undefined, `the accent-rules file is empty: expected \`groups:\` with at least two groups, e.g. ${EXAMPLE}`);
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError(file, lineOf(doc, counter, []), `expected a mapping with \`groups:\` (and optionally \`voice:\`) at the top level, found ${Array.isArray(value) ? 'a list' : `the ${typeof value} ${JSON.stringify(value)}`}; e.g. ${EXAMPLE}`);
+  }
+  const parsed = AccentRulesSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    // A misspelt key explains the "missing" one zod reports first (`grups:` → groups is undefined): report it first.
+    const issue = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0];
     const path = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
-    const where = path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${k}` : k), '') || '(top level)';
-    throw new InputError(file, lineOf(doc, counter, path), `${where}: ${issue.message}`);
+    const where = (p: readonly PropertyKey[]) => p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '');
+    const at = (p: readonly PropertyKey[], msg: string) => (p.length ? `${where(p)}: ${msg}` : msg);
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0];
+      throw new InputError(file, keyLine(doc, counter, path, key), at(path, `unknown key ${key}${suggestion(key, keysAt(path))}`));
+    }
+    const parent = path.slice(0, -1);
+    const last = path.at(-1);
+    // zod's own wording ("Invalid input: expected record, received undefined") only; the schema's messages stay.
+    const got = issue.code === 'invalid_type' && issue.message.startsWith('Invalid input') ? doc.getIn(path as (string | number)[]) : 'present';
+    if (issue.code === 'invalid_type' && typeof last === 'string' && got === undefined) {
+      const hint = path.length === 1 && last === 'groups' ? `: the groups of rules to plant, at least two, e.g. ${EXAMPLE}` : '';
+      throw new InputError(file, lineOf(doc, counter, parent), at(parent, `\`${last}:\` is missing${hint}`));
+    }
+    if (issue.code === 'invalid_type' && path.length === 1 && last === 'groups' && got === null) {
+      throw new InputError(file, lineOf(doc, counter, path), `groups: is empty: list at least two groups, e.g. ${EXAMPLE}`);
+    }
+    throw new InputError(file, lineOf(doc, counter, path), at(path, issue.message));
   }
   const d = parsed.data;
   return {
@@ -123,7 +190,11 @@ export function parseAccentRules(text: string, file: string): AccentRules {
     voice: d.voice,
     voiceLine: d.voice ? lineOf(doc, counter, ['voice']) : undefined,
     groupsLine: lineOf(doc, counter, ['groups']),
-    groups: Object.entries(d.groups).map(([name, rules]) => ({ name, rules: rules as PlantedRule[] })),
+    groups: Object.entries(d.groups).map(([name, rules]) => {
+      const seq = doc.getIn(['groups', name], true);
+      const ruleLines = rules.map((_, i) => (isSeq(seq) && isNode(seq.items[i]) && seq.items[i].range ? counter.linePos(seq.items[i].range[0]).line : lineOf(doc, counter, ['groups', name])));
+      return { name, rules: rules as PlantedRule[], ruleLines };
+    }),
   };
 }
 

@@ -12,6 +12,7 @@ import { writeManifest } from '../../manifest/jsonl.ts';
 import type { Utterance } from '../../manifest/schema.ts';
 import { HARVARD_PROMPTS } from '../synth.ts';
 import { checkPlantedPrompts } from './prompts.ts';
+import { checkRulesCanApply } from './reach.ts';
 import { promptWords, stressedDictionary } from './cmudict.ts';
 import type { AccentRules } from './config.ts';
 import { DEFAULT_PLANTED_VOICE, festivalStress, festivalVoices, speakPhones, withStress, type PhoneUtterance } from './festival.ts';
@@ -116,7 +117,7 @@ export function plantedSpeakers(group: string, n: number, seed: number, matched 
  * (ground truth per word) and a README saying the corpus is synthetic. Reruns reuse audio whose
  * phones and speaker are unchanged.
  * Errors: a voice festival does not have (or that cannot speak phone strings) → InputError naming
- * the rules file and its `voice:` line.
+ * the rules file and its `voice:` line; a rule that can never apply (`checkRulesCanApply`) → InputError naming its line.
  */
 export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<PlantedCorpus> {
   const { rules } = opts;
@@ -135,6 +136,8 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
   if (!Number.isInteger(perSpk) || perSpk < 1) throw new UsageError(`sentences per speaker must be a whole number ≥ 1, got ${opts.sentences}`);
   const seed = opts.seed ?? 1;
   const dict = stressedDictionary();
+  // A rule that can never rewrite a phone is refused before anything is made (the CLI checks it earlier too).
+  checkRulesCanApply(rules, dict);
   const outDir = resolve(opts.outDir);
   const audioDir = join(outDir, 'audio');
   makeOutputDir(audioDir);

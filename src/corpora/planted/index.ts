@@ -15,3 +15,4 @@ export {
   type PlantedWord,
 } from './corpus.ts';
 export { checkPlantedPrompts, type PlantedPromptCheck } from './prompts.ts';
+export { checkRulesCanApply, contextContradiction, siteExample } from './reach.ts';

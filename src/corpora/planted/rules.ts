@@ -70,10 +70,19 @@ function each(map: Record<string, string | null>): SiteFinder {
   return (ph) => ph.flatMap((p, index) => (base(p) in map ? [{ index, to: map[base(p)] }] : []));
 }
 
-/** Built-in rules: name → site finder and a one-line description (for --help and reports). */
-export const BUILTIN_RULES: Readonly<Record<string, { describe: string; find: SiteFinder }>> = {
+/**
+ * Built-in rules: name → site finder and a one-line description (for --help and reports); `neverFinal`: why the
+ * rule's sites, by its phonological definition, are never word-final (a `position: final` or `before: ["#"]`
+ * context then contradicts the rule, whatever odd dictionary entries exist).
+ */
+export const BUILTIN_RULES: Readonly<Record<string, { describe: string; find: SiteFinder; neverFinal?: string }>> = {
   'th-stopping': { describe: 'TH → T, DH → D', find: each({ TH: 'T', DH: 'D' }) },
-  'h-dropping': { describe: 'HH deleted', find: each({ HH: null }) },
+  'h-dropping': {
+    describe: 'HH deleted',
+    find: each({ HH: null }),
+    // CMUdict's 25 word-final HH are transliterated surnames ("basich", "kolich"): not English /h/.
+    neverFinal: 'English /h/ is always a syllable onset, followed by a vowel (or W, Y), so it never ends a word (Wells 1982)',
+  },
   'final-devoicing': {
     describe: 'word-final voiced obstruent devoiced (B D G V DH Z ZH JH → P T K F TH S SH CH)',
     find: (ph) => {
