@@ -304,12 +304,15 @@ describe('synth --accent-rules: a rule that can never apply is refused before sy
     const b = await refused('ng.yaml', 'groups:\n  none: []\n  ng: [{ rule: ng-n, from: NG, to: N, rate: 1, context: { position: initial } }]\n');
     expect(b.line).toMatch(new RegExp(`^asrfair: ${esc(b.rules)}:3: groups\\.ng\\[0\\]: ng-n \\(NG → N; position initial\\) can never apply: no word of CMUdict`));
   });
-  it('contexts that contradict each other, and rate 0', async () => {
+  it('contexts that contradict each other are refused; rate 0 is synthesised with a warning', async () => {
     const a = await refused('medial.yaml', 'groups:\n  none: []\n  v: [{ rule: v-w, rate: 1, context: { position: medial, after: ["#"] } }]\n');
     expect(a.line).toBe(`asrfair: ${a.rules}:3: groups.v[0]: v-w (position medial; after #) can never apply: position medial: a phone comes before it, but after lists only the word start #; group v would differ from a null group in name only`);
     const b = await refused('init.yaml', 'groups:\n  none: []\n  v:\n    - { rule: v-w, rate: 1 }\n    - { rule: th-stopping, rate: 1, context: { position: initial, after: [S] } }\n');
     expect(b.line).toBe(`asrfair: ${b.rules}:5: groups.v[1]: th-stopping (position initial; after S) can never apply: position initial: the phone before is the word start (#), but after lists only S; group v would differ from a null group in name only`);
-    const c = await refused('rate0.yaml', 'groups:\n  none: []\n  v: [{ rule: v-w, rate: 0 }]\n');
-    expect(c.line).toBe(`asrfair: ${c.rules}:3: groups.v[0]: v-w (rate 0) can never apply: rate 0 rewrites no phone (a null group is written \`name: []\`); group v would differ from a null group in name only`);
+    // Rate 0 is inside [0, 1] (a dose–response series starts there): synthesised, with the no-rewrite warning on its line.
+    const rules = file('rate0.yaml', 'groups:\n  none: []\n  v: [{ rule: v-w, rate: 0 }]\n');
+    const c = await synth(['--accent-rules', rules, '-o', join(dir, 'rate0'), '--speakers', '1', '--prompts', join(dir, 'two.txt')]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stderr).toContain(`asrfair: warning: ${rules}:3: groups.v[0]: v-w (rate 0) rewrote no phone in these prompts, so group v differs from a null group in name only`);
   });
 });

@@ -38,7 +38,7 @@ export function siteExample(rule: PlantedRule, earlier: readonly PlantedRule[], 
 
 /**
  * Refuses (InputError naming the rules file and the rule's line) a rule that can never rewrite a phone,
- * before anything is synthesised: rate 0; a word-final context on a rule whose definition has no word-final
+ * before anything is synthesised (rate 0 is a valid rate, not refused): a word-final context on a rule whose definition has no word-final
  * site (`neverFinal`: h-dropping); a context that contradicts itself (see `contextContradiction`); a rule whose sites, under its context, occur in no
  * CMUdict word (e.g. TH-stopping word-initial before `#`: a one-phone word; a custom NG rule word-initial). A rule that can apply but finds
  * no site in the chosen prompts is the caller's warning after synthesis.
@@ -49,7 +49,8 @@ export function checkRulesCanApply(rules: AccentRules, dict: ReadonlyMap<string,
       const where = `groups.${g.name}[${i}]`;
       const line = g.ruleLines?.[i];
       const never = (why: string) => new InputError(rules.file, line, `${where}: ${ruleLabel(r)} can never apply: ${why}; group ${g.name} would differ from a null group in name only`);
-      if (r.rate === 0) throw never('rate 0 rewrites no phone (a null group is written `name: []`)');
+      // Rate 0 is a valid rate (a dose–response series starts there): synthesis warns that it rewrote nothing.
+      if (r.rate === 0) return;
       const finalOnly = r.context?.position === 'final' || (r.context?.before !== undefined && r.context.before.every((p) => p === '#'));
       const neverFinal = r.from === undefined ? BUILTIN_RULES[r.rule]?.neverFinal : undefined;
       if (neverFinal && finalOnly) throw never(`its context allows only a word-final phone, but ${neverFinal}`);
