@@ -4,6 +4,7 @@
  * Archive) says what exists instead of silently putting everyone in `undeclared`.
  */
 import { UNDECLARED } from '../manifest/schema.ts';
+import { distance } from 'fastest-levenshtein';
 
 /** One label key: how many utterances declare it (non-blank value) and how many distinct values. */
 export interface LabelKeyCount {
@@ -99,7 +100,7 @@ function warningOf(counts: LabelKeyCount[], n: number, key: string, flag: string
   const more = counts.length > 8 ? ` and ${counts.length - 8} more` : '';
   const better = counts.filter((c) => c.declared > declared);
   // A key within two edits of the one asked for (a typo: accnt → accent) comes before the most declared.
-  const near = better.filter((c) => c.groups >= 2 && editDistance(c.key.toLowerCase(), key.toLowerCase()) <= 2).sort((a, b) => editDistance(a.key, key) - editDistance(b.key, key))[0];
+  const near = better.filter((c) => c.groups >= 2 && distance(c.key.toLowerCase(), key.toLowerCase()) <= 2).sort((a, b) => distance(a.key, key) - distance(b.key, key))[0];
   const suggestion = near?.key ?? suggestGroupKey(better);
   const head = declared === 0
     ? `no utterance declares "${key}" (0 of ${n}), so every speaker is in group "${UNDECLARED}". `
@@ -111,16 +112,6 @@ function warningOf(counts: LabelKeyCount[], n: number, key: string, flag: string
   );
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions of UTF-16 units, each 1). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 function pct(k: number, n: number): string {
   const p = (100 * k) / n;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { distance } from 'fastest-levenshtein';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../manifest/errors.ts';
@@ -53,7 +54,7 @@ const RuleSchema = z
     if (custom && (r.from === undefined || r.to === undefined)) ctx.addIssue({ code: 'custom', message: 'a custom rule needs both `from` and `to`', path: [r.from === undefined ? 'from' : 'to'] });
     if (custom && r.from !== undefined && r.from === r.to) ctx.addIssue({ code: 'custom', message: '`to` is the same phone as `from` (nothing would be planted)', path: ['to'] });
     if (!custom && !(r.rule in BUILTIN_RULES)) {
-      const near = Object.keys(BUILTIN_RULES).find((k) => editDistance(r.rule.toLowerCase(), k) <= 2);
+      const near = Object.keys(BUILTIN_RULES).find((k) => distance(r.rule.toLowerCase(), k) <= 2);
       ctx.addIssue({ code: 'custom', message: `unknown rule "${r.rule}"${near ? ` (did you mean ${near}?)` : ''} (built-in: ${Object.keys(BUILTIN_RULES).join(', ')}; or give \`from\` and \`to\` phones)`, path: ['rule'] });
     }
   });
@@ -108,20 +109,10 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
   return [];
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions, each 1). */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
 
 /** ` (did you mean groups?)` for the closest allowed key within 2 edits (case ignored), else the allowed keys. */
 function suggestion(key: string, allowed: readonly string[]): string {
-  const best = allowed.map((k) => ({ k, d: editDistance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
+  const best = allowed.map((k) => ({ k, d: distance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
   if (best && best.d <= 2) return ` (did you mean ${best.k}?)`;
   return allowed.length ? ` (allowed here: ${allowed.join(', ')})` : '';
 }
