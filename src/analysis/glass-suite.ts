@@ -43,6 +43,8 @@ export interface GlassUtterance {
   ref: string;
   /** 16 kHz mono 16-bit WAV with a 44-byte header (the audio stage's `wav16k`). */
   wav: string;
+  /** sha256 of `wav`'s bytes (the audio stage's `AudioRef.sha256`), when known: decoder results are cached on it. */
+  sha256?: string;
   /** Hypothesis of any backend, for black-box phone evidence; absent: decoded with PocketSphinx when `decodeWords`. */
   hyp?: string;
   /** The speaker's matching stratum (label `matchBy`), for matched comparisons (ConfusableOptions.matched). */
@@ -245,12 +247,12 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   const schedule: BatchSchedule = { limit: slots, chunks: Math.max(o.processes, Math.min(o.processes * 4, Math.floor(usable.length / 16))), ...(cache ? { cache } : {}) };
   progress(`phone-loop decoding of ${usable.length} utterances (${gopts.processes} process${gopts.processes === 1 ? '' : 'es'})`);
   const loopRun = glass.decodePhonesBatch(
-    usable.map((u) => ({ id: u.id, wav: u.wav })),
+    usable.map((u) => ({ id: u.id, wav: u.wav, ...(u.sha256 ? { sha256: u.sha256 } : {}) })),
     o.signal,
     schedule,
   );
 
-  const items = usable.map((u) => ({ id: u.id, wav: u.wav, prons: prons.get(u.id)!.map((w) => w.prons) }));
+  const items = usable.map((u) => ({ id: u.id, wav: u.wav, ...(u.sha256 ? { sha256: u.sha256 } : {}), prons: prons.get(u.id)!.map((w) => w.prons) }));
   const groupOfId = new Map(usable.map((u) => [u.id, u.group]));
   const alignRun = async (): Promise<{ aligned: BatchResult<WordAlignment>; retries: AlignmentRetries }> => {
     progress(`forced alignment of ${usable.length} utterances`);
@@ -299,13 +301,13 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
         missing.map((u) =>
           slots(async () => {
             try {
-              const key = cache?.key('words', be.key, null, u.wav);
+              const key = cache?.key('words', be.key, null, u);
               const kept = key !== undefined ? cache!.get<string>(key, 'words') : undefined;
               if (kept !== undefined) {
                 decoded.set(u.id, kept);
                 return;
               }
-              const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: '', durationSec: 0 }, o.signal ?? new AbortController().signal);
+              const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: u.sha256 ?? '', durationSec: 0 }, o.signal ?? new AbortController().signal);
               decoded.set(u.id, t.text);
               if (key !== undefined) cache!.put(key, t.text);
             } catch (e) {
@@ -432,7 +434,7 @@ export async function runGlassboxOnManifest(
         try {
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
           const match = opts.matchBy !== undefined ? e.labels?.[opts.matchBy] : undefined;
-          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}) });
+          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, sha256: a.sha256, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}) });
           rates.push({ group: groupOf(e, groupBy), sampleRate: a.source?.sampleRate });
         } catch (err) {
           failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });

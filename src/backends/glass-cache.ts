@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { contentHash } from './content-hash.ts';
 
 /**
  * Per-utterance results of the glass box's decoder passes (phone loop, forced alignment, word decoding), kept on
@@ -18,9 +17,13 @@ export class GlassResultCache {
 
   constructor(readonly dir: string) {}
 
-  /** The key of one utterance's result (sha256 hex). Throws the file system's error for a missing `wav`. */
-  key(pass: string, config: unknown, extra: unknown, wav: string): string {
-    return createHash('sha256').update(JSON.stringify([pass, config, extra, contentHash(wav)])).digest('hex');
+  /**
+   * The key of one utterance's result (sha256 hex). The audio is identified by `sha256` (the audio stage's hash of
+   * the prepared WAV) when given, else by hashing `wav`'s bytes; throws the file system's error for a missing `wav`.
+   */
+  key(pass: string, config: unknown, extra: unknown, audio: { wav: string; sha256?: string }): string {
+    const bytes = audio.sha256 || createHash('sha256').update(readFileSync(audio.wav)).digest('hex');
+    return createHash('sha256').update(JSON.stringify([pass, config, extra, bytes])).digest('hex');
   }
 
   /** The kept result, or undefined (none, or unreadable: decoded again). A hit is counted under `pass`. */

@@ -63,6 +63,8 @@ export interface GlassItem {
   id: string;
   /** 16 kHz mono 16-bit PCM WAV with a 44-byte header, absolute path without white space. */
   wav: string;
+  /** sha256 of the WAV's bytes when known (the audio stage's `AudioRef.sha256`): the result cache keys on it. */
+  sha256?: string;
 }
 
 export interface AlignItem extends GlassItem {
@@ -361,7 +363,7 @@ export class PocketSphinxGlass implements GlassBox {
       try {
         checkBatchWav(it.wav);
         if (cache) {
-          const k = cache.key(kind, config, itemKey?.(it) ?? null, it.wav);
+          const k = cache.key(kind, config, itemKey?.(it) ?? null, it);
           const hit = cache.get<TimedPhone[]>(k, kind);
           if (hit) {
             out.set(it.id, { ok: true, value: hit });
