@@ -376,9 +376,8 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
   const gi = new Map(groups.map((g, i) => [g, i]));
   const cl = clusters(utts);
   const tests: ConfusionTest[] = [];
-  const allP: number[] = [];
-  const allTests: MonteCarloTest[] = [];
-  const family: { group: string; ref: string; hyp: string }[] = [];
+  // The Benjamini–Hochberg family, listed tests or not; testIndex maps a listed test into it.
+  const family: { group: string; ref: string; hyp: string; test: MonteCarloTest }[] = [];
   const testIndex: number[] = [];
   const all = new Map<string, ConfusionMatrix>(matrices.map((m) => [m.group, m]));
   const reference = o.referenceGroup !== undefined && all.has(o.referenceGroup) ? o.referenceGroup : undefined;
@@ -418,9 +417,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
           const rateG = f.countA / totalG;
           const rateR = f.countB / totalR;
           if (eligible && !(rateG > rateR)) {
-            allP.push(1);
-            allTests.push(fixedTest(1));
-            family.push({ group: g, ref, hyp });
+            family.push({ group: g, ref, hyp, test: fixedTest(1) });
             continue;
           }
           const withIt = cl.filter((c) => c.group === g && (c.outcome.get(key) ?? 0) > 0).length;
@@ -435,11 +432,9 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
                 subSeed(o.seed, `${g}|${ref}|${hyp}`),
               )
             : undefined;
-          allP.push(cmp ? cmp.p : Number.NaN);
-          allTests.push(cmp ? cmp.test : fixedTest(Number.NaN));
-          family.push({ group: g, ref, hyp });
+          family.push({ group: g, ref, hyp, test: cmp ? cmp.test : fixedTest(Number.NaN) });
           if (f.countA < o.minCount || f.delta <= 0) continue;
-          testIndex.push(allP.length - 1);
+          testIndex.push(family.length - 1);
           tests.push({
             group: g,
             kind: isIns ? 'ins' : hyp === NO_PHONE ? 'del' : 'sub',
@@ -453,7 +448,7 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
             rateRest: rateR,
             logOdds: f.delta,
             z: f.z,
-            p: cmp ? cmp.p : Number.NaN,
+            p: Number.NaN,
             pAdjusted: Number.NaN,
             speakersWithConfusion: withIt,
             speakersInGroup,
@@ -465,25 +460,27 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
       }
     }
   }
-  // BH over the whole family (listed and unlisted tests), settled by MMCTest; testIndex maps a listed test into it.
-  const settled = settleFamily(allTests, o.alpha);
-  const adj = settled.map((x) => x.pAdjusted);
-  settled.forEach((x, i) => (allP[i] = x.p));
+  // BH over the whole family (listed and unlisted tests), settled by MMCTest.
+  const settled = settleFamily(family.map((t) => t.test), o.alpha);
   const phones = groups.length >= 2 ? phoneFamily(utts, cl, groups, reference, o) : [];
   const phoneFlagged = new Set(phones.filter((t) => t.flagged).map((t) => `${t.group}${SEP}${t.phone}`));
   tests.forEach((t, i) => {
-    t.p = allP[testIndex[i]];
-    t.pAdjusted = adj[testIndex[i]];
+    const s = settled[testIndex[i]];
+    t.p = s.p;
+    t.pAdjusted = s.pAdjusted;
     // Hierarchical: a confusion says *as what* a flagged phone is misrecognised, so it needs its phone flagged.
-    const passed = !Number.isNaN(t.pAdjusted) && settled[testIndex[i]].decided && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
+    const passed = !Number.isNaN(t.pAdjusted) && s.decided && t.pAdjusted <= o.alpha && t.z >= o.minZ && t.speakersWithConfusion >= o.minSpeakers;
     t.flagged = passed && phoneFlagged.has(`${t.group}${SEP}${t.ref}`);
     t.withheld = passed && !t.flagged;
   });
   addExamples(tests, utts, o.maxExamples);
   tests.sort((a, b) => a.group.localeCompare(b.group) || Number(b.flagged) - Number(a.flagged) || b.z - a.z);
-  const confusionFamily = family.map((t, i) => ({ ...t, p: allP[i], pAdjusted: adj[i] })).filter((t) => !Number.isNaN(t.p));
-  return { groups, comparison: reference ?? 'rest', tested: allP.filter((p) => !Number.isNaN(p)).length, confusionFamily, phones, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
+  const confusionFamily = family.map((t, i) => ({ group: t.group, ref: t.ref, hyp: t.hyp, p: settled[i].p, pAdjusted: settled[i].pAdjusted })).filter((t) => !Number.isNaN(t.p));
+  return { groups, comparison: reference ?? 'rest', tested: confusionFamily.length, confusionFamily, phones, matrices, confusions: tests, words: wordTests(utts, groups, o, reference), options: o };
 }
+
+/** Each phone test's speaker-level test (its draws), for settling the family (`phoneFamily`). */
+const phoneTestOf = new WeakMap<PhoneTest, MonteCarloTest>();
 
 /**
  * Phone tests: for every group (not the reference) and canonical phone with ≥ `minCount` tokens on
@@ -496,9 +493,6 @@ export function findConfusableSounds(utts: readonly EvidenceUtterance[], opts: P
  * (`test`: Welch or permutation). Returns unadjusted tests (`phoneFamily` corrects and flags).
  * Insertions (NO_PHONE) use the raw insertion rate per reference phone.
  */
-/** Each phone test's speaker-level test (its draws), for settling the family (`phoneFamily`). */
-const phoneTestOf = new WeakMap<PhoneTest, MonteCarloTest>();
-
 function testPhones(cl: readonly Cluster[], groups: readonly string[], reference: string | undefined, o: ConfusableOptions): PhoneTest[] {
   // Each cluster's outcomes by reference phone (ref → hyp → count), split once, not per phone tested.
   const byRef = new Map<Cluster, Map<string, Map<string, number>>>();
@@ -604,7 +598,7 @@ function phoneFamily(utts: readonly EvidenceUtterance[], cl: readonly Cluster[],
     return !w || w.totalGroup !== t.totalGroup || w.totalRest !== t.totalRest;
   });
   const out = [...whole, ...byPosition];
-  const settled = settleFamily(out.map((t) => phoneTestOf.get(t) ?? fixedTest(t.p)), o.alpha);
+  const settled = settleFamily(out.map((t) => phoneTestOf.get(t)!), o.alpha);
   out.forEach((t, i) => {
     const { p, pAdjusted, ...mc } = settled[i];
     t.p = p;
