@@ -26,7 +26,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cores, load1, sinceStart } from './cpu.ts';
 import { join } from 'node:path';
-import { DEFAULT_PITCH_RANGE, buildPlantedCorpus, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
+import { DEFAULT_PITCH_RANGE, buildPlantedCorpus, parsePitchRange, readAccentRules, type PlantedCorpus } from '../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../src/analysis/glass-suite.ts';
 import { findConfusableSounds } from '../src/analysis/confusable.ts';
 import { goodnessByGroup } from '../src/analysis/glass.ts';
@@ -66,7 +66,7 @@ const pitchFlag = flag('--pitch-range');
 // Default -400:0 cents, not synth's ±400: sox's pitch shift moves the formants, and the voice shifted up
 // is child-like to the en-US model (null-group phone-loop errors 0.29-0.35 at -400…0 cents, 0.43-0.78 at
 // +73…+381), so those speakers carry little evidence about any sound (README, planted accents).
-const pitch: readonly [number, number] = pitchFlag ? (pitchFlag.split(':').map(Number) as [number, number]) : [-400, 0];
+const pitch: readonly [number, number] = pitchFlag ? parsePitchRange(pitchFlag) : [-400, 0];
 const boolFlag = (name: string): boolean => (argv.includes(name) ? (argv.splice(argv.indexOf(name), 1), true) : false);
 let matchedSpeakers = !boolFlag('--independent-speakers');
 const paired = boolFlag('--paired');

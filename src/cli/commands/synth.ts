@@ -4,7 +4,7 @@ import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions }
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { escapeControl } from '../../manifest/escape.ts';
-import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, checkRulesCanApply, readAccentRules, ruleLabel } from '../../corpora/planted/index.ts';
+import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, checkRulesCanApply, parsePitchRange, readAccentRules, ruleLabel } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
   out: string;
@@ -37,19 +37,6 @@ const MAX_JOBS = 1024;
 /** The summary's timing: wall-clock seconds since `started` (ms since the epoch), i.e. elapsed time, not CPU time. */
 const wallTime = (started: number) => `synthesis took ${((Date.now() - started) / 1000).toFixed(1)} s wall time`;
 
-/**
- * `--pitch-range LOW:HIGH` in cents (signed whole numbers, LOW < HIGH, each within ±1200: an octave).
- * UsageError (exit 2) naming the flag and the value.
- */
-export function pitchRange(v: string): [number, number] {
-  const m = /^\s*([+-]?\d+)\s*:\s*([+-]?\d+)\s*$/.exec(v);
-  const lo = m ? Number(m[1]) : NaN;
-  const hi = m ? Number(m[2]) : NaN;
-  if (!m || !(lo < hi) || Math.abs(lo) > 1200 || Math.abs(hi) > 1200) {
-    throw new UsageError(`--pitch-range must be LOW:HIGH in cents, whole numbers with LOW < HIGH, each from -1200 to 1200 (e.g. -400:100), got "${v}"`);
-  }
-  return [lo, hi];
-}
 const anyCount = (name: string, v: string) => wholeNumber(name, v, 1, Number.MAX_SAFE_INTEGER);
 
 /**
@@ -156,7 +143,7 @@ async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string
     voice: flags.plantedVoice,
     jobs,
     matchedSpeakers: flags.matchedSpeakers === true,
-    ...(flags.pitchRange !== undefined ? { pitchRange: pitchRange(flags.pitchRange) } : {}),
+    ...(flags.pitchRange !== undefined ? { pitchRange: parsePitchRange(flags.pitchRange) } : {}),
     onProgress: (m) => log(`synth: ${m}`),
   });
   for (const g of r.groups) {

@@ -92,14 +92,29 @@ export interface PlantedCorpus {
 
 export const MAX_PLANTED_SPEAKERS = 24;
 
+/** The speakers' pitch shifts, cents (`PlantedCorpusOptions.pitchRange`). */
+export const DEFAULT_PITCH_RANGE: readonly [number, number] = [-400, 400];
+
+/**
+ * `LOW:HIGH` in cents (signed whole numbers, LOW < HIGH, each within ±1200: an octave), as `synth --pitch-range`
+ * and the validation bench take it. UsageError (exit 2) naming `flag` and the value.
+ */
+export function parsePitchRange(v: string, flag = '--pitch-range'): [number, number] {
+  const m = /^\s*([+-]?\d+)\s*:\s*([+-]?\d+)\s*$/.exec(v);
+  const lo = m ? Number(m[1]) : NaN;
+  const hi = m ? Number(m[2]) : NaN;
+  if (!m || !(lo < hi) || Math.abs(lo) > 1200 || Math.abs(hi) > 1200) {
+    throw new UsageError(`${flag} must be LOW:HIGH in cents, whole numbers with LOW < HIGH, each from -1200 to 1200 (e.g. -400:100), got "${v}"`);
+  }
+  return [lo, hi];
+}
+
 /**
  * Speaker k of a group: pitch uniform in `pitchRange` cents (default ±400) and tempo uniform in 0.9–1.1,
  * drawn from (seed, group, k). Every group draws from the same distribution, so groups differ only by
  * their rules (and by which synthetic speakers they got, as real groups do). The draws do not depend on
  * the range: speaker k keeps its place in the range when the range changes.
  */
-export const DEFAULT_PITCH_RANGE: readonly [number, number] = [-400, 400];
-
 export function plantedSpeakers(group: string, n: number, seed: number, matched = false, pitchRange: readonly [number, number] = DEFAULT_PITCH_RANGE): PlantedSpeaker[] {
   const [lo, hi] = pitchRange;
   return Array.from({ length: n }, (_, k) => {

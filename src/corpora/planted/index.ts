@@ -7,6 +7,7 @@ export {
   plantedConfusions,
   plantedSpeakers,
   DEFAULT_PITCH_RANGE,
+  parsePitchRange,
   MAX_PLANTED_SPEAKERS,
   type PlantedCorpus,
   type PlantedCorpusOptions,
