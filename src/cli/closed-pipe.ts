@@ -41,8 +41,3 @@ export function surviveClosedPipes(streams: readonly NodeJS.WriteStream[] = [pro
   }
   return () => undo.forEach((f) => f());
 }
-
-/** Whether the guard has seen `stream`'s reader go away (its writes are being dropped). */
-export function readerGone(stream: NodeJS.WriteStream): boolean {
-  return (stream as Guarded).asrfairClosed === true;
-}

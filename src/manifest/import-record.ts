@@ -117,6 +117,11 @@ export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'ma
   return `the import record ${record} describes an earlier version of the manifest ${r.manifest}: the manifest was changed after the import (its sha256 differs from the one recorded), so the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it, or delete ${record}`;
 }
 
+/** `staleImportWarning` of each record that has one (a run's `corpus.imports`), in order. */
+export function staleImportWarnings(records: readonly Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>[] = []): string[] {
+  return records.flatMap((r) => staleImportWarning(r) ?? []);
+}
+
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;

@@ -10,7 +10,7 @@ import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
-import { importRecordNotes, staleImportWarning } from '../manifest/import-record.ts';
+import { importRecordNotes, staleImportWarnings as staleOf } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
@@ -186,10 +186,7 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
 
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
 function staleImportWarnings(meta: RunMeta): string[] {
-  return (meta.corpus.imports ?? []).flatMap((r) => {
-    const w = staleImportWarning(r);
-    return w ? [`${w[0].toUpperCase()}${w.slice(1)}.`] : [];
-  });
+  return staleOf(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
 }
 
 /** The card's sentence for a split group name (splitGroupWarning's text, said as a fact of the card). */
