@@ -1,6 +1,6 @@
 import type { ScoredUtterance } from './types.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
-import { stratifiedClusterBootstrap, stratumRateDraws, type ClusterSeries } from '../stats/bootstrap.ts';
+import { pairedClusterDraws, stratifiedClusterBootstrap, type ClusterSeries } from '../stats/bootstrap.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
 import { resolveMonteCarloFamily, splitTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { subSeed } from '../stats/rng.ts';
@@ -137,9 +137,8 @@ function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, le
   const sum = (x: Float64Array) => x.reduce((s, v) => s + v, 0);
   const percentDiffs = speakerDiffs.map((d) => (Math.abs(100 * d) < 0.005 ? 0 : 100 * d));
   const estimate = sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words);
-  // pairedClusterBootstrap's draws (one stratum, both series resampled together), kept when asked for.
-  const draws = S >= 1 && (S >= 2 || keepDraws) ? stratifiedClusterBootstrap(new Int32Array(S), 1, [A, B], resamples, seed) : undefined;
-  const rates = draws ? { a: stratumRateDraws(draws, 0, 0), b: stratumRateDraws(draws, 1, 0) } : undefined;
+  // pairedClusterBootstrap's draws, kept when asked for.
+  const rates = S >= 1 && (S >= 2 || keepDraws) ? pairedClusterDraws(A, B, resamples, seed) : undefined;
   return {
     utterances: pairs.length,
     speakers: S,

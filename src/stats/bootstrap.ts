@@ -117,7 +117,16 @@ function rate(x: ClusterSeries): number {
   return e / w;
 }
 
-/** Paired speaker bootstrap of rate(a) − rate(b) on the same clusters (percentile interval). */
+/**
+ * The draws of the paired speaker bootstrap: in resample r, `a[r]` and `b[r]` are rate(a) and rate(b) over the same
+ * clusters drawn with replacement (one stratum, both series resampled together).
+ */
+export function pairedClusterDraws(a: ClusterSeries, b: ClusterSeries, resamples: number, seed: number): { a: Float64Array; b: Float64Array } {
+  const d = stratifiedClusterBootstrap(new Int32Array(a.errors.length), 1, [a, b], resamples, seed);
+  return { a: stratumRateDraws(d, 0, 0), b: stratumRateDraws(d, 1, 0) };
+}
+
+/** Paired speaker bootstrap of rate(a) − rate(b) on the same clusters (percentile interval of `pairedClusterDraws`). */
 export function pairedClusterBootstrap(
   a: ClusterSeries,
   b: ClusterSeries,
@@ -125,10 +134,6 @@ export function pairedClusterBootstrap(
   seed: number,
   level = 0.95,
 ): Interval {
-  const strata = new Int32Array(a.errors.length);
-  const d = stratifiedClusterBootstrap(strata, 1, [a, b], resamples, seed);
-  const ra = stratumRateDraws(d, 0, 0);
-  const rb = stratumRateDraws(d, 1, 0);
-  for (let i = 0; i < ra.length; i++) ra[i] -= rb[i];
-  return percentileInterval(ra, level, rate(a) - rate(b));
+  const d = pairedClusterDraws(a, b, resamples, seed);
+  return percentileInterval(d.a.map((x, r) => x - d.b[r]), level, rate(a) - rate(b));
 }
