@@ -216,7 +216,6 @@ async function glassFlags(train: readonly Utt[], groups: readonly string[], work
 export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 'adapt.json'] as const;
 
 /** Runs the whole adaptation experiment and writes its files into `opts.out`. */
-
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
   const out = resolve(opts.out);
