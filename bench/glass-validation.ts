@@ -11,12 +11,16 @@
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
  *        [--independent-speakers] [--paired] [--alpha Q] [--why] [--prompts FILE] [--pitch-range LOW:HIGH=-400:0]
+ *        [--no-speaker-baseline]
  *
  * Speakers are matched (`synth --matched-speakers`): speaker k has the same pitch, tempo and sentences in
  * every group, so the groups differ only by the rules, and random subsets keep the same profiles in
  * every group. `--independent-speakers` draws each group's speakers on their own (the earlier design).
  * `--paired` compares sounds profile by profile (paired t-test over strata, floored by the sign-flip p)
- * instead of Welch. `--why` prints, for every visible planted sound not found, its closest tests.
+ * instead of Welch. `--why` prints, for every visible planted sound not found, its closest tests and its
+ * site test's p. `--no-speaker-baseline` tests each speaker's raw rate (not minus its other phones' rate).
+ * Each subset also gets the site test of every planted pair (`siteTests`): the summary's last column is
+ * recall over the pairs whose own sites show the group worse at that size.
  *
  * `--save-evidence FILE` writes the decoded evidence, the failures and the ground truth to FILE (JSON)
  * after decoding; `--evidence FILE` skips synthesis and decoding and re-analyses that file (seconds
@@ -38,6 +42,7 @@ import {
   engineSees,
   nullPartitions,
   siteSignals,
+  siteTests,
   unseenReason,
   validateGlassReport,
   type EvidenceKind,
@@ -71,6 +76,7 @@ const boolFlag = (name: string): boolean => (argv.includes(name) ? (argv.splice(
 let matchedSpeakers = !boolFlag('--independent-speakers');
 const paired = boolFlag('--paired');
 const why = boolFlag('--why');
+const noBaseline = boolFlag('--no-speaker-baseline');
 const sentences = Number(argv[0] ?? 40);
 const nSeeds = Number(argv[1] ?? 3);
 let maxSpk = Number(argv[2] ?? 12);
@@ -96,7 +102,7 @@ const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
   let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
-  let conf: { referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number; matched?: boolean; alpha?: number } = {};
+  let conf: { speakerBaseline?: boolean; referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number; matched?: boolean; alpha?: number } = {};
   let report: GlassReport;
   if (loadFile) {
     // Several files (comma-separated, e.g. decodes with different --seed) are pooled: the speakers of
@@ -136,7 +142,7 @@ try {
   // The comparison: every group against the declared null group (the first group without rules), or --reference.
   const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
-  conf = { test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
+  conf = { ...(noBaseline ? { speakerBaseline: false } : {}), test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
   if (paired && matchedSpeakers) {
     // The matching stratum is the speaker profile: `stops-s03` and `none-s03` share pitch, tempo and sentences
     // (pooled files keep their `k:` prefix, so profiles of different decodes stay apart).
@@ -210,7 +216,7 @@ Definitions (src/analysis/glass-validation.ts):
     }
   }
   const sizes = [3, 6, 12].filter((s) => s <= maxSpk);
-  const summary: { size: number; kind: string; recall: number[]; precision: number[]; strictRecall: number[]; strictPrecision: number[] }[] = [];
+  const summary: { size: number; kind: string; recall: number[]; siteRecall: number[]; precision: number[]; strictRecall: number[]; strictPrecision: number[] }[] = [];
   for (const size of sizes) {
     const seeds = size === maxSpk ? 1 : nSeeds;
     for (let s = 1; s <= seeds; s++) {
@@ -228,16 +234,29 @@ Definitions (src/analysis/glass-validation.ts):
         }
         pos.slice(0, size).forEach((k) => keep.add(g.speakers[k].id));
       }
-      const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), corpus.utterances.filter((u) => keep.has(u.speaker)), { seen: seenBy });
+      const keptTruth = corpus.utterances.filter((u) => keep.has(u.speaker));
+      const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), keptTruth, { seen: seenBy });
+      // The site test at this size (SiteTest): the planted pairs an analysis knowing the sites could find here.
+      const keptEv = { phoneLoop: ev.phoneLoop.filter((u) => keep.has(u.speaker)), blackBox: ev.blackBox.filter((u) => keep.has(u.speaker)), goodness: ev.goodness.filter((u) => keep.has(u.speaker)) };
+      const sites = reference ? siteTests(keptTruth, keptEv, reference) : [];
+      const siteP = (kind: EvidenceKind, group: string, pair: string) => {
+        const xs = sites.filter((x) => x.kind === kind && x.group === group && (kind === 'goodness' ? x.from === pair : `${x.from}→${x.to}` === pair));
+        return xs.length ? Math.min(...xs.map((x) => (Number.isNaN(x.p) ? 1 : x.p))) : Number.NaN;
+      };
       console.log(`\n${size} speakers/group, seed ${s}:`);
       for (const v of val) {
         const per = v.rules.map((r) => `${r.rule} ${r.visible.length ? `${r.foundByPhone.length}/${r.visible.length}` : '–'}${r.unseen.length ? ` (unseen ${r.unseen.join(',')})` : ''}`).join('; ');
         const visible = v.rules.filter((r) => r.visible.length);
         const macro = visible.reduce((a, r) => a + r.recallByPhone, 0) / Math.max(1, visible.length);
         const strict = visible.reduce((a, r) => a + r.recall, 0) / Math.max(1, visible.length);
+        // Recall over the visible pairs the site test finds at this size (p <= 0.05, unadjusted).
+        const det = visible.map((r) => ({ r, d: r.visible.filter((x) => siteP(v.kind, r.group, x) <= 0.05) })).filter((x) => x.d.length);
+        const siteRecall = det.reduce((a, x) => a + x.d.filter((y) => x.r.foundByPhone.includes(y)).length / x.d.length, 0) / Math.max(1, det.length);
+        const beyond = visible.flatMap((r) => r.visible.filter((x) => !(siteP(v.kind, r.group, x) <= 0.05)).map((x) => `${r.group}: ${x}`));
         console.log(`  ${v.kind.padEnd(9)} precision ${fmt(v.precisionAttributed)} (${v.attributedFlags}/${v.flags}; strict ${fmt(v.precision)})  mean recall ${fmt(macro)} (strict ${fmt(strict)}) | ${per}`);
         if (v.wrong.length) console.log(`            not planted pairs: ${v.wrong.slice(0, 14).join(', ')}${v.wrong.length > 14 ? ' …' : ''}`);
         if (v.unattributed.length) console.log(`            not attributable: ${v.unattributed.join(', ')}`);
+        if (reference) console.log(`            site test: mean recall ${fmt(det.length ? siteRecall : Number.NaN)} over the visible pairs its sites show at this size${beyond.length ? `; sites alone do not show ${beyond.join(', ')}` : ''}`);
         if (why) {
           // For each visible planted sound not found: its closest test (smallest p over positions).
           const r = size === maxSpk ? report : subset(keep, s);
@@ -252,13 +271,14 @@ Definitions (src/analysis/glass-validation.ts):
                   ? `GOP ${x.test.meanGroup.toFixed(1)} vs ${x.test.meanRest.toFixed(1)}`
                   : `${(100 * x.test.rateGroup).toFixed(0)}% vs ${(100 * x.test.rateRest).toFixed(0)}%, excess ${(100 * x.test.excessGroup).toFixed(0)} vs ${(100 * x.test.excessRest).toFixed(0)} pp, ${x.test.errorsGroup}/${x.test.totalGroup}`,
               }));
-              console.log(`            missed ${rule.group} ${pair}: ${best.map((b) => `${b.pos} p ${b.p.toExponential(1)} adj ${b.adj.toFixed(3)} (${b.what})`).join('; ') || 'not tested'}`);
+              console.log(`            missed ${rule.group} ${pair}: ${best.map((b) => `${b.pos} p ${b.p.toExponential(1)} adj ${b.adj.toFixed(3)} (${b.what})`).join('; ') || 'not tested'}; sites alone p ${siteP(v.kind, rule.group, pair).toExponential(1)}`);
             }
           }
         }
         let row = summary.find((r) => r.size === size && r.kind === v.kind);
-        if (!row) summary.push((row = { size, kind: v.kind, recall: [], precision: [], strictRecall: [], strictPrecision: [] }));
+        if (!row) summary.push((row = { size, kind: v.kind, recall: [], siteRecall: [], precision: [], strictRecall: [], strictPrecision: [] }));
         row.recall.push(macro);
+        row.siteRecall.push(det.length ? siteRecall : Number.NaN);
         row.precision.push(v.precisionAttributed);
         row.strictRecall.push(strict);
         row.strictPrecision.push(v.precision);
@@ -271,13 +291,13 @@ Definitions (src/analysis/glass-validation.ts):
     console.log(`\nnull vs null (${nullGroups.join(', ')}: speakers split at random into two halves, 20 seeds): runs with no flag`);
     for (const k of EVIDENCE_KINDS) if (np[k].runs) console.log(`  ${k.padEnd(9)} ${np[k].clean}/${np[k].runs}${np[k].flagged.length ? `  flags seen: ${[...new Set(np[k].flagged)].slice(0, 8).join(', ')}` : ''}`);
   }
-  console.log('\nsummary (mean over seeds; no flags = precision –): size kind precision recall | strict precision, strict recall');
+  console.log('\nsummary (mean over seeds; no flags = precision –): size kind precision recall | strict precision, strict recall | recall over the pairs the site test finds');
   for (const r of summary) {
     const m = (xs: number[]) => {
       const ok = xs.filter((x) => !Number.isNaN(x));
       return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : Number.NaN;
     };
-    console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))} | ${fmt(m(r.strictPrecision))} ${fmt(m(r.strictRecall))}`);
+    console.log(`  ${String(r.size).padStart(2)} ${r.kind.padEnd(9)} ${fmt(m(r.precision))} ${fmt(m(r.recall))} | ${fmt(m(r.strictPrecision))} ${fmt(m(r.strictRecall))} | ${fmt(m(r.siteRecall))}`);
   }
   console.log(`\nwhole bench: ${secs()} s wall, ${sinceStart().cpu.toFixed(0)} CPU s (this process + festival, sox, pocketsphinx) on ${cores()} cores; load average ${load1()} (machine shared with other jobs: CPU s / cores is the wall time on idle cores)`);
 } finally {

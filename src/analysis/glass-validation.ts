@@ -3,6 +3,7 @@ import { findConfusableSounds, NO_PHONE, type ConfusableOptions, type PhoneTest 
 import { goodnessByGroup, type GoodnessTest } from './glass.ts';
 import type { GlassReport } from './glass-suite.ts';
 import { createRng } from '../stats/rng.ts';
+import { welchTTest } from '../stats/tests.ts';
 
 /**
  * Validation of the glass box against planted accents (src/corpora/planted): which planted
@@ -286,6 +287,74 @@ function rewrittenSites(truth: readonly PlantedUtterance[]): { byUtt: Map<string
     byUtt.set(u.id, m);
   }
   return { byUtt, sentenceOf };
+}
+
+/**
+ * The site test of a planted pair: what an analysis that knew where the rules applied could find. Each speaker's value at
+ * the pair's sites (phone loop, black box: share of the canonical phone's tokens recognised as something else; goodness:
+ * GOP deficit, minus the mean GOP per frame), the group's speakers against the reference's, one-sided Welch t-test (the
+ * group worse; `welchTTest`), unadjusted. A pair whose own sites do not show the group worse at a group size is beyond
+ * any site-blind sound test at that size, which must besides survive Benjamini–Hochberg over the whole family; a pair
+ * the site test finds and the sound tests miss is lost by the analysis (its tokens diluted among the phone's others).
+ */
+export interface SiteTest {
+  kind: EvidenceKind;
+  group: string;
+  rule: string;
+  from: string;
+  to: string;
+  /** Speakers with at least one token at the sites, per side. */
+  speakersGroup: number;
+  speakersReference: number;
+  /** One-sided p (NaN when a side has fewer than 2 speakers with tokens). */
+  p: number;
+}
+
+/** Site tests (see SiteTest) of every planted pair, on the speakers present in `evidence` (a subset keeps its own). */
+export function siteTests(truth: readonly PlantedUtterance[], evidence: NonNullable<GlassReport['evidence']>, reference: string): SiteTest[] {
+  const pairs = plantedPairs(truth, { minTokens: 0, minSpeakers: 0 });
+  const { byUtt, sentenceOf } = rewrittenSites(truth);
+  const out: SiteTest[] = [];
+  for (const p of pairs) {
+    if (p.group === reference) continue;
+    const key = `${p.from}\u0000${p.to}`;
+    const sites = new Set<string>();
+    for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
+    const at = (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`);
+    for (const kind of EVIDENCE_KINDS) {
+      // speaker → [tokens, sum of the value]
+      const per = new Map<string, { group: boolean; n: number; sum: number }>();
+      const tally = (u: { group: string; speaker: string }) => {
+        if (u.group !== p.group && u.group !== reference) return undefined;
+        const k = `${u.group}\u0000${u.speaker}`;
+        let t = per.get(k);
+        if (!t) per.set(k, (t = { group: u.group === p.group, n: 0, sum: 0 }));
+        return t;
+      };
+      if (kind === 'goodness') {
+        for (const u of evidence.goodness) {
+          const t = tally(u);
+          if (t) for (const ph of u.phones) if (ph.phone === p.from && at(u.id, ph.word)) (t.n++, (t.sum -= ph.gop));
+        }
+      } else {
+        for (const u of evidence[kind]) {
+          const t = tally(u);
+          if (t) for (const e of u.events) if (e.ref === p.from && at(u.id, e.word)) (t.n++, (t.sum += e.hyp !== p.from ? 1 : 0));
+        }
+      }
+      if (![...per.values()].length) continue;
+      const side = (g: boolean) => [...per.values()].filter((t) => t.group === g && t.n > 0).map((t) => t.sum / t.n);
+      const a = side(true);
+      const b = side(false);
+      let pOne = Number.NaN;
+      if (a.length >= 2 && b.length >= 2) {
+        const w = welchTTest(a, b);
+        pOne = Number.isNaN(w.p) ? Number.NaN : w.diff > 0 ? w.p / 2 : 1 - w.p / 2;
+      }
+      out.push({ kind, group: p.group, rule: p.rule, from: p.from, to: p.to, speakersGroup: a.length, speakersReference: b.length, p: pOne });
+    }
+  }
+  return out;
 }
 
 /** Site signals of the phone loop, black box and goodness evidence against `reference` (see SiteSignal). */

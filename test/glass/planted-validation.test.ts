@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { buildPlantedCorpus, parseAccentRules, type PlantedCorpus } from '../../src/corpora/planted/index.ts';
 import { runGlassboxOnManifest, type GlassReport } from '../../src/analysis/glass-suite.ts';
-import { nullPartitions, plantedPairs, validateFlags, validateGlassReport, type EvidenceValidation } from '../../src/analysis/glass-validation.ts';
+import { nullPartitions, plantedPairs, siteTests, validateFlags, validateGlassReport, type EvidenceValidation } from '../../src/analysis/glass-validation.ts';
 import { plantedGlassMarkdown } from '../../src/report/planted-glass.ts';
 import { PROMPTS } from './corpus.ts';
 
@@ -85,6 +85,26 @@ describe('glass box on planted TH-stopping (festival + PocketSphinx)', () => {
       expect(np[k].runs).toBe(20);
       expect(np[k].clean).toBeGreaterThanOrEqual(19);
     }
+  });
+
+  it('site test: the planted sites show the th group worse in every evidence; with half the speakers swapped they do not', () => {
+    const ev = report.evidence!;
+    const tests = siteTests(corpus.utterances, ev, 'none');
+    const dh = tests.filter((t) => t.from === 'DH' && t.to === 'D');
+    expect(dh.map((t) => t.kind).sort()).toEqual(['blackBox', 'goodness', 'phoneLoop']);
+    for (const t of dh) {
+      expect([t.speakersGroup, t.speakersReference]).toEqual([6, 6]);
+      expect(t.p).toBeLessThan(0.05);
+    }
+    // Profiles s01-s03 of each group relabelled as the other group: each side holds three rewritten speakers.
+    const swap = (g: string, speaker: string) => (/-s0[123]$/.test(speaker) ? (g === 'th' ? 'none' : g === 'none' ? 'th' : g) : g);
+    const swapped = {
+      phoneLoop: ev.phoneLoop.map((u) => ({ ...u, group: swap(u.group, u.speaker) })),
+      blackBox: ev.blackBox.map((u) => ({ ...u, group: swap(u.group, u.speaker) })),
+      goodness: ev.goodness.map((u) => ({ ...u, group: swap(u.group, u.speaker) })),
+    };
+    const truth = corpus.utterances.map((u) => ({ ...u, group: swap(u.group, u.speaker) }));
+    for (const t of siteTests(truth, swapped, 'none').filter((x) => x.from === 'DH' && x.to === 'D')) expect(t.p).toBeGreaterThan(0.05);
   });
 
   it('demo section: labelled synthetic, the ground truth beside the findings, markup escaped', () => {
