@@ -122,6 +122,36 @@ export function staleImportWarnings(records: readonly Pick<CarriedImportRecord, 
   return records.flatMap((r) => staleImportWarning(r) ?? []);
 }
 
+/**
+ * The one sentence said (once, wherever a stale record is said) when an import record has no `manifestSha256` (written
+ * by an asrfair older than the hash): whether the manifest was edited since cannot be checked, so that is said rather
+ * than nothing. Undefined when the record has a hash.
+ */
+export function uncheckedImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'manifestSha256'>): string | undefined {
+  if (r.manifestSha256 !== undefined) return undefined;
+  const record = importRecordPath(r.manifest);
+  return `the import record ${record} cannot be checked against the manifest ${r.manifest}: it records no sha256 of the manifest (written by an older asrfair), so if the manifest was changed after the import, the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it to record one`;
+}
+
+/**
+ * Every warning about import records (a run's `corpus.imports`, or `manifestImportWarnings`' records), in order: each
+ * record that describes an earlier version of its manifest (staleImportWarning) or that cannot be checked against it
+ * (uncheckedImportWarning). Plain text, unescaped, no final full stop; the same sentence never twice (two runs of one
+ * manifest, as `compare` reads them, say it once).
+ */
+export function importRecordWarnings(records: readonly Pick<CarriedImportRecord, 'manifest' | 'manifestChanged' | 'manifestSha256'>[] = []): string[] {
+  return [...new Set(records.flatMap((r) => [staleImportWarning(r), uncheckedImportWarning(r)].filter((w) => w !== undefined)))];
+}
+
+/**
+ * importRecordWarnings of the records beside `manifests` as they are now (for commands that read a manifest, not a run:
+ * `glass`, `adapt`, `validate`). A manifest without a record gives none; a malformed record is readImportRecord's
+ * InputError naming the record file.
+ */
+export function manifestImportWarnings(manifests: readonly string[]): string[] {
+  return importRecordWarnings(manifests.map((m) => readImportRecord(m)).filter((r) => r !== undefined));
+}
+
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
