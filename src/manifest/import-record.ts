@@ -117,11 +117,6 @@ export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'ma
   return `the import record ${record} describes an earlier version of the manifest ${r.manifest}: the manifest was changed after the import (its sha256 differs from the one recorded), so the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it, or delete ${record}`;
 }
 
-/** `staleImportWarning` of each record that has one (a run's `corpus.imports`), in order. */
-export function staleImportWarnings(records: readonly Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>[] = []): string[] {
-  return records.flatMap((r) => staleImportWarning(r) ?? []);
-}
-
 /**
  * The one sentence said (once, wherever a stale record is said) when an import record has no `manifestSha256` (written
  * by an asrfair older than the hash): whether the manifest was edited since cannot be checked, so that is said rather
