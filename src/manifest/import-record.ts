@@ -108,8 +108,9 @@ export function readImportRecord(manifest: string): CarriedImportRecord | undefi
 }
 
 /**
- * The one sentence said (once, by run and report, and at the top of the card) when an import record describes an
- * earlier version of its manifest; undefined when it matches or cannot be checked.
+ * The one sentence said (once, by every command that reads the manifest or a run of it, at the top of the card and in
+ * the reports of compare, glass and adapt) when an import record describes an earlier version of its manifest;
+ * undefined when it matches or cannot be checked (uncheckedImportWarning).
  */
 export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>): string | undefined {
   if (!r.manifestChanged) return undefined;
