@@ -136,6 +136,12 @@ describe('validate and glass read the manifest itself', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(saying(r.stderr, short)).toEqual([line]);
     }
+    // A record that is not a record is an error naming it (the manifest's rows are still checked and counted).
+    writeFileSync(join(hashless, '..', 'manifest.import.json'), '{"format": "commonvoice"}\n');
+    const bad = await cli(['validate', hashless]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/manifest\.import\.json: invalid import record: source: /);
+    expect(bad.stdout).toContain('100 valid utterances');
   }, 60_000);
 
   // Four real clips (2 england, 2 indian speakers): a subset of the shipped manifest, so its record is stale.
