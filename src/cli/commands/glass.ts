@@ -166,7 +166,7 @@ export function registerGlass(program: Command): void {
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
         keepEvidence: truth !== undefined,
       });
-      report.warnings = [...records, ...(report.warnings ?? [])];
+      if (records.length) report.warnings = [...records, ...(report.warnings ?? [])];
       const render = { 'confusable.md': () => confusableMarkdown(report, { top: f.top }), 'confusable.html': () => confusableHtmlPage(report, { top: f.top }), 'confusable.json': () => confusableJson(report) };
       const files = names.map((n) => ({ path: join(f.out, n), data: render[n]() }));
       writeOutputFiles(files, 'glass report');
@@ -180,7 +180,7 @@ export function registerGlass(program: Command): void {
         written.push(...planted.map((x) => x.path));
         for (const l of plantedSummary(validation, report, truth).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
       }
-      for (const w of report.warnings.slice(records.length)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of (report.warnings ?? []).slice(records.length)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const counted = report.groupCounts?.find((c) => c.group === g);
