@@ -108,8 +108,9 @@ export function readImportRecord(manifest: string): CarriedImportRecord | undefi
 }
 
 /**
- * The one sentence said (once, by run and report, and at the top of the card) when an import record describes an
- * earlier version of its manifest; undefined when it matches or cannot be checked.
+ * The one sentence said (once, by every command that reads the manifest or a run of it, at the top of the card and in
+ * the reports of compare, glass and adapt) when an import record describes an earlier version of its manifest;
+ * undefined when it matches or cannot be checked (uncheckedImportWarning).
  */
 export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>): string | undefined {
   if (!r.manifestChanged) return undefined;
@@ -117,9 +118,34 @@ export function staleImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'ma
   return `the import record ${record} describes an earlier version of the manifest ${r.manifest}: the manifest was changed after the import (its sha256 differs from the one recorded), so the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it, or delete ${record}`;
 }
 
-/** `staleImportWarning` of each record that has one (a run's `corpus.imports`), in order. */
-export function staleImportWarnings(records: readonly Pick<CarriedImportRecord, 'manifest' | 'manifestChanged'>[] = []): string[] {
-  return records.flatMap((r) => staleImportWarning(r) ?? []);
+/**
+ * The one sentence said (once, wherever a stale record is said) when an import record has no `manifestSha256` (written
+ * by an asrfair older than the hash): whether the manifest was edited since cannot be checked, so that is said rather
+ * than nothing. Undefined when the record has a hash.
+ */
+export function uncheckedImportWarning(r: Pick<CarriedImportRecord, 'manifest' | 'manifestSha256'>): string | undefined {
+  if (r.manifestSha256 !== undefined) return undefined;
+  const record = importRecordPath(r.manifest);
+  return `the import record ${record} cannot be checked against the manifest ${r.manifest}: it records no sha256 of the manifest (written by an older asrfair), so if the manifest was changed after the import, the record's counts (utterances, speakers, left out, mapped to undeclared) are not of this manifest; re-import it to record one`;
+}
+
+/**
+ * Every warning about import records (a run's `corpus.imports`, or `manifestImportWarnings`' records), in order: each
+ * record that describes an earlier version of its manifest (staleImportWarning) or that cannot be checked against it
+ * (uncheckedImportWarning). Plain text, unescaped, no final full stop; the same sentence never twice (two runs of one
+ * manifest, as `compare` reads them, say it once).
+ */
+export function importRecordWarnings(records: readonly Pick<CarriedImportRecord, 'manifest' | 'manifestChanged' | 'manifestSha256'>[] = []): string[] {
+  return [...new Set(records.flatMap((r) => [staleImportWarning(r), uncheckedImportWarning(r)].filter((w) => w !== undefined)))];
+}
+
+/**
+ * importRecordWarnings of the records beside `manifests` as they are now (for commands that read a manifest, not a run:
+ * `glass`, `adapt`, `validate`). A manifest without a record gives none; a malformed record is readImportRecord's
+ * InputError naming the record file.
+ */
+export function manifestImportWarnings(manifests: readonly string[]): string[] {
+  return importRecordWarnings(manifests.map((m) => readImportRecord(m)).filter((r) => r !== undefined));
 }
 
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */

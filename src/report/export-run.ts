@@ -23,7 +23,7 @@ import type { ScoringSettings } from '../score/run-export.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
-import { readImportRecord, staleImportWarnings } from '../manifest/import-record.ts';
+import { importRecordWarnings, readImportRecord } from '../manifest/import-record.ts';
 import type { CostModel } from '../score/types.ts';
 import type { Suite } from '../run/suite.ts';
 
@@ -161,8 +161,8 @@ export async function exportRun(
   const costModel: CostModel = suite.costModel ?? 'sclite';
   const meta = RunMetaSchema.safeParse(runMetaOf(run, costModel));
   if (!meta.success) throw new Error(`run ${runId}: cannot build run.json: ${meta.error.issues.map((i) => i.message).join('; ')}`);
-  // Said once here; run.json records it (manifestChanged) for report and the card.
-  for (const stale of staleImportWarnings(meta.data.corpus.imports)) opts.warn?.(`warning: ${stale}`);
+  // Said once here; run.json records it (manifestChanged, or no manifestSha256) for report and the card.
+  for (const w of importRecordWarnings(meta.data.corpus.imports)) opts.warn?.(`warning: ${w}`);
   const markup = suite.markup ?? DEFAULT_SCORING_MARKUP;
   const glm = suite.glm ? loadSuiteGlm(suite.glm) : undefined;
   const scoring: ScoringSettings = { markup, ...(glm ? { glm: glm.info } : {}) };

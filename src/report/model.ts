@@ -10,7 +10,7 @@ import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
-import { importRecordNotes, staleImportWarnings as staleOf } from '../manifest/import-record.ts';
+import { importRecordNotes, importRecordWarnings } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
@@ -184,9 +184,9 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
   return spellings.splits();
 }
 
-/** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
-function staleImportWarnings(meta: RunMeta): string[] {
-  return staleOf(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
+/** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`) or has no hash to check it by. */
+function importWarnings(meta: RunMeta): string[] {
+  return importRecordWarnings(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
 }
 
 /** The card's sentence for a split group name (splitGroupWarning's text, said as a fact of the card). */
@@ -510,7 +510,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -8,6 +8,12 @@ import type { RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
 
+/**
+ * What the remedy outputs render: the adaptation result and the warnings said about its input (e.g. a stale import
+ * record, src/manifest/import-record.ts), shown at the top of remedy.md and remedy.html and kept in remedy.json.
+ */
+export type AdaptReport = AdaptResult & { warnings?: readonly string[] };
+
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '—');
 /** `digits` decimals of 100·x with no negative zero (−0.04 → "0.0", not "-0.0"). */
 const fixed = (x: number, digits: number) => (Math.abs(100 * x) < 0.5 * 10 ** -digits ? 0 : 100 * x).toFixed(digits);
@@ -46,11 +52,12 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
 }
 
 /** The whole adaptation section in Markdown. */
-export function adaptMarkdown(a: AdaptResult): string {
+export function adaptMarkdown(a: AdaptReport): string {
   const groups = a.split.groups.map((g) => g.group);
   const out = [
     '## Remedy: group-aware adaptation (PocketSphinx + SphinxTrain)',
     '',
+    ...(a.warnings ?? []).flatMap((w) => [`**Warning:** ${md(w)}.`, '']),
     `Speaker-disjoint split per group (seed ${a.split.seed}, hash ${a.split.hash}): ${a.split.groups.map((g) => `${md(g.group)} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test). Adaptation data hash ${a.dataHash}, ${(a.trainAudioSeconds / 60).toFixed(1)} min of training audio.`,
     '',
     `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${Object.entries(a.rules).map(([g, rs]) => `${md(g)}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged'}.`,
@@ -87,7 +94,7 @@ export function adaptMarkdown(a: AdaptResult): string {
 }
 
 /** The adaptation section as a self-contained HTML page (every label escaped). */
-export function adaptHtml(a: AdaptResult): string {
+export function adaptHtml(a: AdaptReport): string {
   const rows = (r: RemedyReport) =>
     r.groups
       .map(
@@ -98,7 +105,7 @@ export function adaptHtml(a: AdaptResult): string {
   const r = a.remedy.minimax;
   return `<!doctype html><html><head><meta charset="utf-8"><title>asrfair remedy</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:right}td:first-child{text-align:left}</style></head><body>
 <h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
-<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
+${(a.warnings ?? []).map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}.</p>\n`).join('')}<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
 <table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
 <p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).
 ${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some group got significantly worse.'}</p>
@@ -106,7 +113,7 @@ ${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some grou
 }
 
 /** JSON of the section: the adaptation result without per-utterance detail. */
-export function adaptJson(a: AdaptResult): string {
+export function adaptJson(a: AdaptReport): string {
   const slim = (rs: Record<string, RemedyReport>) => Object.fromEntries(Object.entries(rs).map(([k, r]) => [k, { ...r, groups: r.groups.map(({ paired: _p, ...g }) => g) }]));
   return JSON.stringify({ ...a, remedy: slim(a.remedy), remedyByCandidate: slim(a.remedyByCandidate) }, null, 2) + '\n';
 }

@@ -17,6 +17,7 @@ import { escapeControl } from '../../manifest/escape.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { splitGroupWarnings } from '../split-groups.ts';
+import { manifestImportWarnings } from '../../manifest/import-record.ts';
 
 interface AdaptFlags {
   methods: string;
@@ -116,13 +117,16 @@ export function registerAdapt(program: Command): void {
       const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
       // As `run` prints them: the unmapped-values report (several lines) and unbinned values; declared values escaped.
       for (const line of labeller.report().flatMap((r) => r.split('\n'))) process.stderr.write(`${escapeControl(line)}\n`);
+      // Said now (adaptation takes minutes) and carried into remedy.md/html/json.
+      const warnings = manifestImportWarnings([suite.manifests[0]]);
+      for (const w of warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
-        const result = await adapt({
+        const adapted = await adapt({
           manifest: suite.manifests[0],
           groupBy: f.groupBy ?? suite.groupBy[0],
           labels: labeller.labels,
@@ -148,6 +152,7 @@ export function registerAdapt(program: Command): void {
           log: (m) => process.stderr.write(`${m}\n`),
           onBadInput: (b) => badInput.add(b),
         });
+        const result = warnings.length ? { ...adapted, warnings } : adapted;
         badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
           { path: join(out, 'remedy.md'), data: adaptMarkdown(result) + '\n' },

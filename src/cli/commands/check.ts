@@ -9,6 +9,7 @@ import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
 import { join } from 'node:path';
+import { importRecordWarnings } from '../../manifest/import-record.ts';
 
 interface CheckFlags extends StatFlags {
   maxGap?: string;
@@ -77,6 +78,8 @@ export function registerCheck(program: Command): void {
     if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
     const keys = [options.groupBy, ...(options.slices ?? []).flat()];
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+    // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
+    for (const w of importRecordWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);

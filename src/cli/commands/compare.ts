@@ -8,6 +8,7 @@ import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { importRecordWarnings } from '../../manifest/import-record.ts';
 
 interface CompareFlags {
   groupBy?: string;
@@ -75,6 +76,10 @@ export function registerCompare(program: Command): void {
         conditions: flags.condition ? parseList(flags.condition) : undefined,
       });
       c.notes.unshift(...notes);
+      // As each run found its manifests (run.json), at the top of every output; one manifest behind both runs is said once.
+      const records = importRecordWarnings([...(a.meta.corpus.imports ?? []), ...(b.meta.corpus.imports ?? [])]);
+      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      c.warnings.unshift(...records);
       process.stdout.write(escapeControl(renderCompareText(c), true));
       if (formats.length) {
         for (const f of formats) {

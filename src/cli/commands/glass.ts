@@ -15,6 +15,7 @@ import { validateGlassReport } from '../../analysis/glass-validation.ts';
 import { readPlantedTruth, truthMismatches } from '../../corpora/planted/truth.ts';
 import type { Utterance } from '../../manifest/schema.ts';
 import type { PlantedUtterance } from '../../corpora/planted/index.ts';
+import { manifestImportWarnings } from '../../manifest/import-record.ts';
 
 /** Reads hypotheses as JSONL: one `{"id": ..., "hyp": ...}` (or `"text"`) per line. */
 export async function readHypotheses(file: string): Promise<Map<string, string>> {
@@ -136,6 +137,9 @@ export function registerGlass(program: Command): void {
       makeOutputDir(f.out);
       checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
       const entries = await loadManifest(manifest);
+      // Said now (the analysis takes minutes) and written into the report's warnings below.
+      const records = manifestImportWarnings([manifest]);
+      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       // The ground truth is read (and checked) before decoding, and kept to the manifest's utterances.
       const truth = truthFile ? await plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
@@ -162,6 +166,7 @@ export function registerGlass(program: Command): void {
         onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
         keepEvidence: truth !== undefined,
       });
+      if (records.length) report.warnings = [...records, ...(report.warnings ?? [])];
       const render = { 'confusable.md': () => confusableMarkdown(report, { top: f.top }), 'confusable.html': () => confusableHtmlPage(report, { top: f.top }), 'confusable.json': () => confusableJson(report) };
       const files = names.map((n) => ({ path: join(f.out, n), data: render[n]() }));
       writeOutputFiles(files, 'glass report');
@@ -175,7 +180,7 @@ export function registerGlass(program: Command): void {
         written.push(...planted.map((x) => x.path));
         for (const l of plantedSummary(validation, report, truth).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
       }
-      for (const w of report.warnings ?? []) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of (report.warnings ?? []).slice(records.length)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const counted = report.groupCounts?.find((c) => c.group === g);

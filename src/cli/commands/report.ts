@@ -12,7 +12,7 @@ import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
 import { join } from 'node:path';
 import { DEFAULT_DRILL_LIMIT, writeReport } from '../../report/write.ts';
 import { refuseIncomplete } from '../../report/incomplete.ts';
-import { staleImportWarnings } from '../../manifest/import-record.ts';
+import { importRecordWarnings } from '../../manifest/import-record.ts';
 
 interface ReportFlags extends StatFlags {
   format: string;
@@ -58,8 +58,8 @@ export function registerReport(program: Command): void {
       if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
       const keys = [options.groupBy, ...(options.slices ?? []).flat()];
       for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
-      // As the run found it (run.json records whether each manifest still matched its import record).
-      for (const w of staleImportWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      // As the run found it (run.json records whether each manifest still matched its import record, or could not be checked).
+      for (const w of importRecordWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }

@@ -5,6 +5,8 @@ import { escapeControl } from '../../manifest/escape.ts';
 import { hasAudio } from '../../manifest/schema.ts';
 import { GroupSpellings, splitGroupWarning } from '../../manifest/group-spellings.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
+import { manifestImportWarnings } from '../../manifest/import-record.ts';
+import { InputError } from '../../manifest/errors.ts';
 import { existsSync, statSync } from 'node:fs';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
 import { loadSuite } from '../../run/suite.ts';
@@ -97,10 +99,19 @@ export function registerValidate(program: Command): void {
         }
       }
       const again = ['asrfair validate', manifest, ...(opts.suite ? ['--suite', opts.suite] : []), ...(opts.audioCheck ? [] : ['--no-audio-check']), '--all'].join(' ');
+      // The manifest's import record: stale or uncheckable is said as run, glass and adapt say it; malformed is an error here.
+      let records: string[] = [];
+      try {
+        records = manifestImportWarnings([manifest]);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        errors.add('invalid import record', e.message);
+      }
       for (const l of errors.lines('', 'error', again)) process.stderr.write(`${escapeControl(l)}\n`);
       for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
+      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
-      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}, ${errors.count} errors${warnings.length ? ', warnings above' : ''}\n`);
+      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}\n`);
       if (errors.count) process.exitCode = 1;
       for (const b of backends) await b.backend.close?.().catch(() => undefined);
     });
