@@ -13,6 +13,7 @@ import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts';
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
+import { isUndeclaredGroup } from '../../analysis/cells.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
 import { UsageError } from '../../manifest/errors.ts';
@@ -86,7 +87,8 @@ export function headlineLines(card: ServiceCard, only?: readonly string[]): stri
     const small = rows.length - big.length;
     const smallNote = small ? `; ${small} group(s) under ${speakers} speakers or ${words} words, marked small` : '';
     if (big.length >= 2) {
-      const best = big[0];
+      // The best is a declared group (as the card's): `undeclared` may be the lowest, never the best.
+      const best = big.find((r) => !isUndeclaredGroup(r.group)) ?? big[0];
       const worst = big[big.length - 1];
       out.push(
         `${t.backendName}: ${worst.group} ${fmtPctInterval(worst.wer)} vs ${best.group} ${fmtPctInterval(best.wer)} WER; ` +
