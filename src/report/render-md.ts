@@ -2,21 +2,12 @@ import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPc
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
-import { escapeControl } from '../manifest/escape.ts';
+import { mdEscape } from '../manifest/escape.ts';
+export { mdEscape };
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 import { REMEDY_TITLE } from './remedy-section.ts';
 import { REMEDY_HEAD, remedyHeading, remedyRows, remedySentences } from './render-remedy.ts';
-
-/** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
-export function mdEscape(s: string): string {
-  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
-    .replace(/\s*[\r\n]+\s*/g, ' ');
-}
 
 /**
  * A Markdown table as lines: header, separator, rows; every cell escaped (`mdEscape`). `align` has one letter per
