@@ -2,7 +2,7 @@ import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPc
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
-import { mdEscape } from '../manifest/escape.ts';
+import { mdCode, mdEscape } from '../manifest/escape.ts';
 export { mdEscape };
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
@@ -216,7 +216,7 @@ export function renderMarkdown(card: ServiceCard): string {
     out.push('> **Synthetic accents.** Every voice in this corpus is a text-to-speech voice. These numbers are about the recogniser on synthetic speech, not about people.', '');
   }
   out.push(
-    `Corpus **${mdEscape(card.meta.corpus.name)}** (hash \`${card.meta.corpus.hash.replace(/`/g, '')}\`), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
+    `Corpus **${mdEscape(card.meta.corpus.name)}** (hash ${mdCode(card.meta.corpus.hash)}), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
     '',
   );
   for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');

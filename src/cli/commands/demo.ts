@@ -13,6 +13,7 @@ import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts';
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
+import { mdCode } from '../../manifest/escape.ts';
 import { isUndeclaredGroup } from '../../analysis/cells.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
@@ -167,13 +168,13 @@ function combinedCard(results: PartResult[], out: string, planted?: { summary: s
   for (const l of findings(results)) md.push(...(l.startsWith('  ') ? [`- ${mdEscape(l.trim())}`] : ['', `**${mdEscape(l)}**`, '']));
   md.push('');
   for (const r of results) {
-    md.push(`## ${mdEscape(r.title)}`, '', `Run export: \`${relative(out, r.dir)}/\`; full card: \`${relative(out, join(r.dir, 'report', 'card.html'))}\`.`, '');
+    md.push(`## ${mdEscape(r.title)}`, '', `Run export: ${mdCode(`${relative(out, r.dir)}/`)}; full card: ${mdCode(relative(out, join(r.dir, 'report', 'card.html')))}.`, '');
     md.push(renderMarkdown(r.card).replace(/^#/gm, '###'));
     if (r.compare) md.push(renderCompareMarkdown(r.compare).replace(/^#/gm, '###'));
   }
   if (planted) {
     const [head, ...lines] = planted.summary.split('\n');
-    md.push('## Glass box on planted accents (synthetic)', '', mdEscape(head), '', ...lines.map((l) => `- ${mdEscape(l.trim())}`), '', `Ground truth beside the findings: ${planted.files.map((f) => `\`${relative(out, f)}\``).join(', ')}.`, '');
+    md.push('## Glass box on planted accents (synthetic)', '', mdEscape(head), '', ...lines.map((l) => `- ${mdEscape(l.trim())}`), '', `Ground truth beside the findings: ${planted.files.map((f) => mdCode(relative(out, f))).join(', ')}.`, '');
   }
   return md.join('\n');
 }
