@@ -141,7 +141,7 @@ export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
 export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
   const row = t.rows.find((r) => r.group === t.bestGroup);
   const among = row?.flags.includes('small-cell')
-    ? 'no declared group meets the minimum cell, so among all declared groups'
+    ? 'among all declared groups: none meets the minimum cell'
     : `among groups with at least ${minCell.speakers} speakers and ${minCell.words} reference words`;
   const undeclared = t.rows.filter((r) => isUndeclaredGroup(r.group)).map((r) => r.group);
   const note = undeclared.length

@@ -10,6 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
+import { loadRunForReport } from '../../src/score/run-export.ts';
+import { buildServiceCard } from '../../src/report/model.ts';
+import { renderMarkdown } from '../../src/report/render-md.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const ARTIE = join(ROOT, 'corpora/artie-bias-corpus');
@@ -101,6 +104,24 @@ describe('undeclared is never the best group (Artie, Amazon en-US, undeclared gi
     expect(chk.stdout + chk.stderr).toMatch(/points above best group "us"/);
     expect(chk.stdout + chk.stderr).not.toMatch(/best group "undeclared"/);
   }, 60_000);
+
+  it('no adequate declared group: the best is among the small declared ones; no declared group at all: no best', () => {
+    const loaded = loadRunForReport(run);
+    // undeclared (281 speakers) meets the minimum cell; canada and ireland (23 and 9 speakers, < 500 words) do not.
+    const few = loaded.utterances.filter((u) => undeclaredIds.has(u.id) || ['canada', 'ireland'].includes(u.labels.accent ?? ''));
+    const c = buildServiceCard(loaded.meta, few, { groupBy: 'accent', bootstrap: 200, seed: 1, model: 'none' });
+    const t = c.tables.find((x) => x.kind === 'group')!;
+    expect(t.rows.find((r) => r.group === 'undeclared')!.flags).not.toContain('small-cell');
+    expect(t.bestGroup).toBe('canada');
+    const md = renderMarkdown(c);
+    expect(md).toMatch(/^\| canada \|.*\| small cell, best \(no declared group meets the minimum cell\) \|/m);
+    expect(md).toContain('Best group (lowest WER among all declared groups: none meets the minimum cell): canada. Never a candidate: undeclared');
+    const none = buildServiceCard(loaded.meta, loaded.utterances.filter((u) => undeclaredIds.has(u.id)), { groupBy: 'accent', bootstrap: 200, seed: 1, model: 'none' });
+    const u = none.tables.find((x) => x.kind === 'group')!;
+    expect(u.bestGroup).toBe('');
+    expect(u.rows[0].gapToBest?.estimate).toBeNaN();
+    expect(renderMarkdown(none)).toContain('Best group: none (no declared group has a WER). Never a candidate: undeclared');
+  });
 
   it('undeclared utterances are those with no accent in the real manifest (562, as the importer reports)', () => {
     expect(undeclaredIds.size).toBe(562);
