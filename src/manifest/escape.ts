@@ -1,7 +1,7 @@
 /**
  * Output safety shared by every text the report stage (and the CLI) prints: control characters and
  * spreadsheet formulas from labels, ids and transcripts must not act on the reader's terminal or
- * spreadsheet (issue 13, items 5 and 6).
+ * spreadsheet (issue 13, items 5 and 6), nor Markdown markup from them act in a rendered Markdown file.
  */
 
 // C0 controls (ESC starts ANSI/OSC-8 sequences; CR rewrites the line), DEL, C1 controls (U+009B is a

@@ -3,11 +3,13 @@ import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
-export { mdEscape };
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 import { REMEDY_TITLE } from './remedy-section.ts';
 import { REMEDY_HEAD, remedyHeading, remedyRows, remedySentences } from './render-remedy.ts';
+
+/** The one Markdown escaper (src/manifest/escape.ts), re-exported for the report stage's writers. */
+export { mdEscape };
 
 /**
  * A Markdown table as lines: header, separator, rows; every cell escaped (`mdEscape`). `align` has one letter per
