@@ -1,4 +1,4 @@
-import { groupOf } from '../manifest/schema.ts';
+import { groupOf, UNDECLARED } from '../manifest/schema.ts';
 import type { ScoredUtterance } from './types.ts';
 
 /** Totals of one speaker within one group (the resampling unit). */
@@ -100,6 +100,15 @@ export function speakerTotals(utts: readonly ScoredUtterance[], groupOfUtt: (u: 
     addUtterance(t, u);
   }
   return [...byKey.values()];
+}
+
+/**
+ * Whether a group (or an intersectional slice, `accent=us × gender=undeclared`) is not a declared one: the
+ * `undeclared` group of utterances without the attribute, or a slice with any `undeclared` part. Such a group is
+ * shown with its numbers but is never chosen as the best group nor as an automatic reference (nobody declared it).
+ */
+export function isUndeclaredGroup(name: string): boolean {
+  return name.split(' × ').some((part) => part === UNDECLARED || part.endsWith(`=${UNDECLARED}`));
 }
 
 /** Group of an utterance on a label key (missing → 'undeclared'). */

@@ -232,6 +232,13 @@ export interface GoodnessTest {
   flagged: boolean;
   /** Lowest-scoring tokens in the group. */
   examples: { utteranceId: string; word: string; gop: number }[];
+  /**
+   * The test's input, one row per speaker (as `PhoneTest.speakerValues`): its side, its tokens of the phone (at the
+   * test's position) and the value tested (the phone's mean GOP minus the mean GOP of the speaker's other phones, or
+   * the mean GOP without `speakerBaseline`; NaN, null in JSON: the speaker takes no part). `excessGroup`/`excessRest`
+   * are the sides' means of it; `match` is the speaker's matching stratum when the design is `matched`.
+   */
+  speakerValues: { speaker: string; side: 'group' | 'comparison'; tokens: number; value: number; match?: string }[];
 }
 
 /**
@@ -272,11 +279,11 @@ export function goodnessByGroup(
   if (groups.length < 2) return [];
   const SEP = '\u0000';
   const baseline = opts.speakerBaseline ?? true;
-  const cmap = new Map<string, { group: string; match?: string; sum: Map<string, number>; n: Map<string, number>; sumAll: number; nAll: number }>();
+  const cmap = new Map<string, { speaker: string; group: string; match?: string; sum: Map<string, number>; n: Map<string, number>; sumAll: number; nAll: number }>();
   for (const u of utts) {
     const key = `${u.group}${SEP}${u.speaker}`;
     let c = cmap.get(key);
-    if (!c) cmap.set(key, (c = { group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), sum: new Map(), n: new Map(), sumAll: 0, nAll: 0 }));
+    if (!c) cmap.set(key, (c = { speaker: u.speaker, group: u.group, ...(u.match !== undefined ? { match: u.match } : {}), sum: new Map(), n: new Map(), sumAll: 0, nAll: 0 }));
     u.phones.forEach((p, i) => {
       for (const k of [p.phone, positionalPhone(p.phone, positionInWord(u.phones, i))]) {
         c.sum.set(k, (c.sum.get(k) ?? 0) + p.gop);
@@ -326,14 +333,16 @@ export function goodnessByGroup(
       const { phone: basePhone, position } = splitPositional(phone);
       if (position && ng === totalOf(g, basePhone, true) && nr === totalOf(g, basePhone, false)) continue;
       const diff = sg / ng - sr / nr;
+      const sides = [...cl.filter((c) => c.group === g).map((c) => ['group', c] as const), ...cl.filter((c) => compSet.has(gi.get(c.group)!)).map((c) => ['comparison', c] as const)];
+      const speakerValues: GoodnessTest['speakerValues'] = sides.map(([side, c]) => ({ speaker: c.speaker, side, tokens: c.n.get(phone) ?? 0, value: value(c, phone), ...(c.match !== undefined ? { match: c.match } : {}) }));
       const cmp = compareSpeakers(
-        cl.filter((c) => c.group === g).map((c) => ({ value: value(c, phone), match: c.match })),
-        cl.filter((c) => compSet.has(gi.get(c.group)!)).map((c) => ({ value: value(c, phone), match: c.match })),
+        speakerValues.filter((v) => v.side === 'group'),
+        speakerValues.filter((v) => v.side === 'comparison'),
         'less',
         { matched: opts.matched ?? false, test, permutations, seed: subSeed(seed, `gop|${g}|${phone}`) },
       );
       mcTests.push(cmp.test);
-      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pMin: cmp.pMin, pAdjusted: Number.NaN, flagged: false, examples: [] });
+      out.push({ group: g, phone: basePhone, ...(position ? { position } : {}), meanGroup: sg / ng, meanRest: sr / nr, countGroup: ng, countRest: nr, diff, excessGroup: cmp.meanGroup, excessRest: cmp.meanComparison, design: cmp.design, ...(cmp.strata !== undefined ? { strata: cmp.strata } : {}), p: cmp.p, pMin: cmp.pMin, pAdjusted: Number.NaN, flagged: false, examples: [], speakerValues });
     }
   }
   const settled = settleFamily(mcTests, alpha);

@@ -9,7 +9,7 @@ import { subSeed } from '../stats/rng.ts';
 import { welchTTest, withinBetweenTest } from '../stats/tests.ts';
 import { groupVsRestTest, resolveMonteCarloFamily, type GroupVsRestTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { minDetectableDifference } from '../stats/power.ts';
-import { labelGroup, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
+import { isUndeclaredGroup, labelGroup, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
 export type { Interval, PAdjustMethod, WelchResult };
 
 /** Minimum cell rule: cells below either threshold are flagged `smallCell` (and suppressed in published tables). */
@@ -113,8 +113,9 @@ export interface GroupRow extends CellSummary {
    * WER(group) − WER(best group). Estimate: against the best group of the sample (`bestGroup`). Interval: the
    * percentile interval of WER*(group) − min over the candidate groups of WER*(h) in each bootstrap draw, so the
    * uncertainty of which group is best is part of it (the target of Hsu's comparisons with the best, μ_g − min_h μ_h:
-   * Hsu 1996, *Multiple Comparisons*, ch. 4); widened if needed to contain the estimate. Candidates: the groups the
-   * best group is chosen from (those meeting the minimum cell, or all when none does). See `gapToBestDraws`.
+   * Hsu 1996, *Multiple Comparisons*, ch. 4); widened if needed to contain the estimate. Candidates: the declared groups
+   * the best group is chosen from (those meeting the minimum cell, or all declared when none does; `undeclared` is
+   * never one, but gets its own gap to them, negative when it does better). See `gapToBestDraws`.
    */
   gapToBest: Interval;
   /** WER(group) − WER(all groups), bootstrap CI. */
@@ -200,7 +201,11 @@ export interface GroupTable {
   backend: string;
   condition: string;
   overall: CellSummary;
-  /** Group with the lowest pooled WER among groups meeting the minimum cell rule (or all, if none do). */
+  /**
+   * Declared group with the lowest headline WER among declared groups meeting the minimum cell rule (or among all
+   * declared groups, if none does); never `undeclared` nor a slice with an undeclared part (`isUndeclaredGroup`).
+   * '' when no group is declared.
+   */
   bestGroup: string;
   referenceGroup?: string;
   rows: GroupRow[];
@@ -383,7 +388,9 @@ export function analyseOneRun(
     const speakers = new Set(byGroup[g].filter((t) => t.utterances > 0).map((t) => t.speaker)).size;
     return speakers >= o.minCell.speakers && s.words >= o.minCell.words;
   });
-  const candidates = names.map((_, g) => g).filter((g) => (eligible.some(Boolean) ? eligible[g] : true) && !Number.isNaN(pooled[g]));
+  // The best group is a declared one: `undeclared` (and a slice with an undeclared part) keeps its own gap to it.
+  const declared = names.map((_, g) => g).filter((g) => !isUndeclaredGroup(names[g]) && !Number.isNaN(pooled[g]));
+  const candidates = declared.some((g) => eligible[g]) ? declared.filter((g) => eligible[g]) : declared;
   const best = candidates.reduce((b, g) => (b < 0 || pooled[g] < pooled[b] ? g : b), -1);
   const ref = o.referenceGroup !== undefined ? index.get(o.referenceGroup) : undefined;
   const bestDraws = gapToBestDraws(groupDraws, candidates);

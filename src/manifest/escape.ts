@@ -1,7 +1,7 @@
 /**
  * Output safety shared by every text the report stage (and the CLI) prints: control characters and
  * spreadsheet formulas from labels, ids and transcripts must not act on the reader's terminal or
- * spreadsheet (issue 13, items 5 and 6).
+ * spreadsheet (issue 13, items 5 and 6), nor Markdown markup from them act in a rendered Markdown file.
  */
 
 // C0 controls (ESC starts ANSI/OSC-8 sequences; CR rewrites the line), DEL, C1 controls (U+009B is a
@@ -49,4 +49,44 @@ export function csvCell(v: CsvValue): string {
 /** One CSV line (no line end) of `cells`. The project's only CSV writer: every CSV file goes through it. */
 export function csvLine(cells: readonly CsvValue[]): string {
   return cells.map(csvCell).join(',');
+}
+
+// Characters that start inline markup wherever they stand (CommonMark 0.31 §6; GFM §6.5 strikethrough, §4.10 the
+// table's cell separator); `<` only where it can open raw HTML (§6.6: a letter, `/`, `!`, `?` follows) or an autolink
+// (§6.5: a scheme starts with a letter; an e-mail address is a local part then `@`); `&` only before what would be
+// decoded as an entity or numeric character reference (§2.5).
+const INLINE_MARKUP = /[\\`*_[\]|~#]|<(?=[A-Za-z/!?]|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@)|&(?=#?[A-Za-z0-9]+;)/g;
+// At the start of a paragraph: a block quote (`>`), a list item (`-`, `+`, `N.`, `N)` then a space or nothing), a
+// thematic break or setext underline (a line of `-`/`=`); `*`, `#`, backtick and `~` fences are escaped everywhere.
+const BLOCK_START = /^(\s*)(?:(>)|([+=-])(?=\s|[\s+=-]*$)|(\d{1,9})([.)])(?=\s|$))/;
+
+/**
+ * Escapes text for Markdown as GitHub and any CommonMark renderer read it, in a table cell or as a paragraph, with
+ * backslash escapes only (CommonMark 0.31 §2.4: any ASCII punctuation may be backslash-escaped; GFM §4.10: `\|`
+ * inside a table cell): `\` `` ` `` `*` `_` `[` `]` `|` `~` `#` everywhere, `<` where it could open HTML or an
+ * autolink, `&` before an entity, and a block marker at the start. A `<` or `&` that cannot start markup is left as
+ * it is, so `p <0.001` reads the same raw and rendered (never an HTML entity such as `&lt;`, which a raw reader, and
+ * a renderer that does not decode entities in tables, shows as is). Line breaks fold to one space; control
+ * characters show as visible escapes (`escapeControl`). Not escaped: GFM's extended autolinks (a bare `www.…`,
+ * `https://…` or e-mail address becomes a link; its text is unchanged).
+ */
+export function mdEscape(s: string): string {
+  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '))
+    .replace(INLINE_MARKUP, (c) => `\\${c}`)
+    .replace(BLOCK_START, (_m, sp: string, gt?: string, bullet?: string, num?: string, delim?: string) =>
+      gt ? `${sp}\\>` : bullet ? `${sp}\\${bullet}` : `${sp}${num}\\${delim}`);
+}
+
+/**
+ * Text as a Markdown code span (CommonMark 0.31 §6.1): fenced by one backtick more than the longest run of backticks
+ * inside, padded with a space when it starts or ends with a backtick, so no content can end the span; line breaks
+ * fold to one space and control characters show as escapes. Not for a table cell (a `|` there ends the cell even
+ * inside a code span, GFM §4.10): use `mdEscape`.
+ */
+export function mdCode(s: string): string {
+  const text = escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '));
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
 }

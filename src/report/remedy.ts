@@ -6,6 +6,7 @@
 import type { AdaptResult } from '../adapt/pipeline.ts';
 import type { RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
+import { mdEscape } from './render-md.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
 
 /**
@@ -24,9 +25,8 @@ const share = (x: number) => `${fixed(x, 0)}%`;
 /** The worse-group cell when no group got significantly worse: not a group name (README's null group is called `none`). */
 const NO_GROUP = '*no group*';
 const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
-/** Markdown text: Markdown/HTML characters escaped, line breaks folded, terminal control characters dropped. */
-// eslint-disable-next-line no-control-regex
-const md = (s: string) => s.replace(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/g, '').replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+/** Markdown text: the report stage's one Markdown escape (`mdEscape`: markup escaped, line breaks folded, control characters shown). */
+const md = mdEscape;
 
 function remedyMarkdown(r: RemedyReport, selection: string): string {
   const lines = [

@@ -337,7 +337,7 @@ export function chartLegend(): string {
     `<p class="legend chart-legend">` +
     item('plain', 'no significant gap') +
     item('sig', 'significant gap (worse than the rest, adjusted p < α)') +
-    item('best', 'best group (lowest WER among groups meeting the minimum cell)') +
+    item('best', 'best group (lowest WER among declared groups meeting the minimum cell)') +
     item('small', 'not enough data (below the minimum cell)') +
     `<span class="key">— whisker: 95% interval; [—]: none (one speaker)</span></p>`
   );

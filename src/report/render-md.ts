@@ -1,21 +1,15 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
+import { isUndeclaredGroup } from '../analysis/cells.ts';
 import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
-import { escapeControl } from '../manifest/escape.ts';
+import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 import { REMEDY_TITLE } from './remedy-section.ts';
 import { REMEDY_HEAD, remedyHeading, remedyRows, remedySentences } from './render-remedy.ts';
 
-/** Escapes text for a Markdown table cell: HTML passes through most renderers, so it is escaped too. */
-export function mdEscape(s: string): string {
-  return escapeControl(s.replace(/\s*[\r\n]+\s*/g, ' '))
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]#|~]/g, (c) => `\\${c}`)
-    .replace(/\s*[\r\n]+\s*/g, ' ');
-}
+/** The one Markdown escaper (src/manifest/escape.ts), re-exported for the report stage's writers. */
+export { mdEscape };
 
 /**
  * A Markdown table as lines: header, separator, rows; every cell escaped (`mdEscape`). `align` has one letter per
@@ -137,23 +131,32 @@ export function pHeader(card: ServiceCard): string {
 export const GAP_TO_BEST_HEADER = 'Gap to best adequate group, descriptive [95% CI]';
 export const RATIO_TO_BEST_HEADER = 'Ratio to best adequate group';
 
-/** The flag of the best group: among adequately sized groups, or among all when none meets the minimum cell. */
+/** The flag of the best group: among adequately sized declared groups, or among all declared when none meets the minimum cell. */
 export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
-  return r.flags.includes('small-cell') ? 'best (no group meets the minimum cell)' : 'best adequate group';
+  return r.flags.includes('small-cell') ? 'best (no declared group meets the minimum cell)' : 'best adequate group';
 }
 
-/** "Best group" line of a table: which group, and among which ones it was chosen. */
+/**
+ * "Best group" line of a table: which group, and among which ones it was chosen. The best group is always a declared
+ * one (analysis/groups.ts, `isUndeclaredGroup`): a table with an `undeclared` row (or slice) says it was not a candidate.
+ */
 export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
   const row = t.rows.find((r) => r.group === t.bestGroup);
   const among = row?.flags.includes('small-cell')
-    ? 'no group meets the minimum cell, so among all groups'
+    ? 'among all declared groups: none meets the minimum cell'
     : `among groups with at least ${minCell.speakers} speakers and ${minCell.words} reference words`;
-  return `Best group (lowest WER ${among}): ${t.bestGroup || '—'}.`;
+  const undeclared = t.rows.filter((r) => isUndeclaredGroup(r.group)).map((r) => r.group);
+  const note = undeclared.length
+    ? ` Never a candidate: ${undeclared.join(', ')} (no declared value; ${undeclared.length === 1 ? 'its' : 'their'} gap to the best group is shown).`
+    : '';
+  return t.bestGroup
+    ? `Best group (lowest WER ${among}): ${t.bestGroup}.${note}`
+    : `Best group: none (no declared group has a WER).${note}`;
 }
 
 /** The sentence above every group table saying what one row compares. */
 export const COMPARISON_NOTE =
-  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among groups meeting the minimum cell rule.';
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared").';
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
@@ -215,7 +218,7 @@ export function renderMarkdown(card: ServiceCard): string {
     out.push('> **Synthetic accents.** Every voice in this corpus is a text-to-speech voice. These numbers are about the recogniser on synthetic speech, not about people.', '');
   }
   out.push(
-    `Corpus **${mdEscape(card.meta.corpus.name)}** (hash \`${card.meta.corpus.hash.replace(/`/g, '')}\`), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
+    `Corpus **${mdEscape(card.meta.corpus.name)}** (hash ${mdCode(card.meta.corpus.hash)}), normaliser ${mdEscape(card.meta.normaliser.name)} v${mdEscape(card.meta.normaliser.version)}, run ${mdEscape(card.meta.runId)} (${mdEscape(card.meta.createdAt)}).`,
     '',
   );
   for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');

@@ -50,7 +50,7 @@ describe('remedy report', () => {
     } as AdaptResult;
     const md = adaptMarkdown(a);
     expect(md).not.toContain('\u001b');
-    expect(md).toContain('\\<b\\>\\|x\\[31m');
+    expect(md).toContain('\\<b>\\|x\\\\x1b\\[31m');
     expect(adaptHtml(a)).toContain('&lt;b&gt;|x');
   });
 

@@ -63,10 +63,10 @@ describe('confusable-sounds renderers', () => {
 
   it('writes Markdown tables with escaped cells and JSON without NaN', () => {
     const md = confusableMarkdown(report());
-    expect(md).toContain('#### &lt;img src=x onerror=alert(1)&gt;\\|x');
+    expect(md).toContain('#### \\<img src=x onerror=alert(1)>\\|x');
     const row = md.split('\n').find((l) => l.startsWith('| TH → T |'))!;
     expect(row).toContain('50.0%');
-    expect(row).toContain('&lt;/td&gt;&lt;script&gt;');
+    expect(row).toContain('\\</td>\\<script>');
     expect(row.split(/(?<!\\)\|/).length).toBe(10);
     // The sound above its confusions: TH misrecognised in 12 of 24 tokens vs none, heard as T.
     const sound = md.split('\n').find((l) => l.startsWith('| TH |'))!;
@@ -89,7 +89,7 @@ describe('confusable-sounds renderers', () => {
     // Byte for byte what the hand-written Markdown rows printed (before both formats went through mdTextTable/htmlTextTable).
     expect(md).toContain('| Confusion | Rate in group | Rate in rest | Count | z | adj. p | Speakers | Examples |');
     expect(md).toContain('|---|---:|---:|---:|---:|---:|---:|---|');
-    expect(md.find((l) => l.startsWith('| TH → T |'))).toMatch(/^\| TH → T \| 50\.0% \| 0\.0% \| 12\/24 \| 3\.27 \| 0\.0\d+ \| 6\/6 \| &lt;\/td&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt; \(&lt;img src=x onerror=alert\(1\)&gt;\\\|x-u1"'\) \|$/);
+    expect(md.find((l) => l.startsWith('| TH → T |'))).toMatch(/^\| TH → T \| 50\.0% \| 0\.0% \| 12\/24 \| 3\.27 \| 0\.0\d+ \| 6\/6 \| \\<\/td>\\<script>alert\(1\)\\<\/script> \(\\<img src=x onerror=alert\(1\)>\\\|x-u1"'\) \|$/);
     expect(md).toContain('| Word | Error rate in group | In rest | z | adj. p | Utterances |');
     expect(md).toContain('|---|---:|---:|---:|---:|---|');
     // Cells of each table row, unescaped, in both formats: the two cannot drift apart.
@@ -116,9 +116,9 @@ describe('confusable-sounds renderers', () => {
       alignmentRetries: { attempts: [{ attempt: 'wider-beams', beam: '1e-250', tried: 3, recovered: 1, byGroup: { '<g>|x': { tried: 3, recovered: 1 } } }], skippedPhones: {} },
     };
     const md = confusableMarkdown(r);
-    expect(md).toContain('| &lt;g&gt;\\|x | alignment | 2 |');
+    expect(md).toContain('| \\<g>\\|x | alignment | 2 |');
     expect(md).toContain('| plain | words | 1 |');
-    expect(md).toContain('Forced alignment retry (wider-beams, beam 1e-250): 1 of 3 recovered (&lt;g&gt;\\|x 1/3).');
+    expect(md).toContain('Forced alignment retry (wider-beams, beam 1e-250): 1 of 3 recovered (\\<g>\\|x 1/3).');
     const html = confusableHtmlPage(r);
     expect(html).toContain('<tr><td>&lt;g&gt;|x</td><td>alignment</td><td>2</td></tr>');
     expect(html).not.toContain('<g>');
@@ -126,7 +126,7 @@ describe('confusable-sounds renderers', () => {
     const located: GlassReport = { ...r, failures: [{ id: 'u<1>', group: 'g|1', stage: 'phone-loop', error: 'empty phone-loop result for u<1> (pocketsphinx_batch: 0 frames decoded)', audio: 'clips/a|b.wav', source: { file: 'm.jsonl', line: 7 } }, { id: 'u2', stage: 'audio', error: 'utterance u2: audio x.wav: file not found' }] };
     const lmd = confusableMarkdown(located).split('\n');
     expect(lmd).toContain('Each failure (2):');
-    expect(lmd).toContain('| u&lt;1&gt; | g\\|1 | phone-loop | m.jsonl:7 | clips/a\\|b.wav | empty phone-loop result for u&lt;1&gt; (pocketsphinx\\_batch: 0 frames decoded) |');
+    expect(lmd).toContain('| u<1> | g\\|1 | phone-loop | m.jsonl:7 | clips/a\\|b.wav | empty phone-loop result for u<1> (pocketsphinx\\_batch: 0 frames decoded) |');
     expect(lmd).toContain('| u2 | — | audio | — | — | utterance u2: audio x.wav: file not found |');
     expect(confusableHtmlPage(located)).toContain('<tr><td>u&lt;1&gt;</td><td>g|1</td><td>phone-loop</td><td>m.jsonl:7</td><td>clips/a|b.wav</td><td>empty phone-loop result for u&lt;1&gt; (pocketsphinx_batch: 0 frames decoded)</td></tr>');
     // Retries that recovered every utterance: said, with no empty table.

@@ -156,7 +156,8 @@ describe('gap to best on Artie: the best group is estimated per bootstrap draw',
       const draws = stratifiedClusterBootstrap(group, names.length, [{ errors: Float64Array.from(cs, (x) => x.errors), words: Float64Array.from(cs, (x) => x.words) }], o.resamples, subSeed(runSeed, 'bootstrap'));
       const gd = names.map((_, g) => stratumRateDraws(draws, 0, g));
       const best = names.indexOf(t.bestGroup);
-      const candidates = t.rows.map((r, g) => (r.smallCell ? -1 : g)).filter((g) => g >= 0);
+      // Candidates: the adequate declared groups (undeclared is never the best).
+      const candidates = t.rows.map((r, g) => (r.smallCell || r.group === 'undeclared' ? -1 : g)).filter((g) => g >= 0);
       const perDraw = gapToBestDraws(gd, candidates);
       const widths: string[] = [];
       t.rows.forEach((r, g) => {

@@ -13,6 +13,8 @@ import { renderTerminalSummary } from '../../report/render-terminal.ts';
 import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts';
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
+import { mdCode } from '../../manifest/escape.ts';
+import { isUndeclaredGroup } from '../../analysis/cells.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
 import { UsageError } from '../../manifest/errors.ts';
@@ -86,7 +88,8 @@ export function headlineLines(card: ServiceCard, only?: readonly string[]): stri
     const small = rows.length - big.length;
     const smallNote = small ? `; ${small} group(s) under ${speakers} speakers or ${words} words, marked small` : '';
     if (big.length >= 2) {
-      const best = big[0];
+      // The best is a declared group (as the card's): `undeclared` may be the lowest, never the best.
+      const best = big.find((r) => !isUndeclaredGroup(r.group)) ?? big[0];
       const worst = big[big.length - 1];
       out.push(
         `${t.backendName}: ${worst.group} ${fmtPctInterval(worst.wer)} vs ${best.group} ${fmtPctInterval(best.wer)} WER; ` +
@@ -165,13 +168,13 @@ function combinedCard(results: PartResult[], out: string, planted?: { summary: s
   for (const l of findings(results)) md.push(...(l.startsWith('  ') ? [`- ${mdEscape(l.trim())}`] : ['', `**${mdEscape(l)}**`, '']));
   md.push('');
   for (const r of results) {
-    md.push(`## ${mdEscape(r.title)}`, '', `Run export: \`${relative(out, r.dir)}/\`; full card: \`${relative(out, join(r.dir, 'report', 'card.html'))}\`.`, '');
+    md.push(`## ${mdEscape(r.title)}`, '', `Run export: ${mdCode(`${relative(out, r.dir)}/`)}; full card: ${mdCode(relative(out, join(r.dir, 'report', 'card.html')))}.`, '');
     md.push(renderMarkdown(r.card).replace(/^#/gm, '###'));
     if (r.compare) md.push(renderCompareMarkdown(r.compare).replace(/^#/gm, '###'));
   }
   if (planted) {
     const [head, ...lines] = planted.summary.split('\n');
-    md.push('## Glass box on planted accents (synthetic)', '', mdEscape(head), '', ...lines.map((l) => `- ${mdEscape(l.trim())}`), '', `Ground truth beside the findings: ${planted.files.map((f) => `\`${relative(out, f)}\``).join(', ')}.`, '');
+    md.push('## Glass box on planted accents (synthetic)', '', mdEscape(head), '', ...lines.map((l) => `- ${mdEscape(l.trim())}`), '', `Ground truth beside the findings: ${planted.files.map((f) => mdCode(relative(out, f))).join(', ')}.`, '');
   }
   return md.join('\n');
 }
