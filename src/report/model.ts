@@ -18,6 +18,7 @@ import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
+import { isPartial, type RunSubset } from '../run/subset.ts';
 export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -184,6 +185,28 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
   return spellings.splits();
 }
 
+/**
+ * The card's sentence on a run limited to part of its manifests (run.json `subset`, src/run/subset.ts):
+ * "This card covers N of M utterances of the manifest (--limit N: the first N in manifest order)."
+ */
+export function subsetSentence(s: RunSubset): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `Subset: this card covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (--limit ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
+}
+
+/** The card's sentences on groups of the manifest that a limited run leaves out entirely ("Not in this run: …"), one per key. */
+export function notInRunSentences(s: RunSubset): string[] {
+  return Object.entries(s.notInRun).map(
+    ([key, groups]) =>
+      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by the limit, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
+  );
+}
+
+/** The card's top warnings of a limited run: what part it covers and the declared groups it leaves out (none for a whole run). */
+export function subsetWarnings(meta: RunMeta): string[] {
+  return isPartial(meta.subset) ? [subsetSentence(meta.subset), ...notInRunSentences(meta.subset)] : [];
+}
+
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
 function staleImportWarnings(meta: RunMeta): string[] {
   return staleOf(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
@@ -312,7 +335,12 @@ function footnotesFor(
       'Synthetic accents: the voices in this corpus are text-to-speech voices, not people. Differences measure the recogniser on synthetic speech and are no claim about any human group.',
     );
   }
-  notes.push(`Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${c.description ? ` (${c.description})` : ''}.`);
+  // A limited run: the suite's description and limits are about the whole manifest, not the subset counted here.
+  const partial = isPartial(meta.subset);
+  const whole = partial ? 'suite text, about the whole manifest, not this subset: ' : '';
+  notes.push(
+    `Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${partial ? ' (of the whole manifest)' : ''}${c.description ? ` (${whole}${c.description})` : ''}.`,
+  );
   notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
   notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. ${normaliserNote(meta.normaliser)} Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
   if (meta.costModel !== 'external') notes.push(scoringNote(meta));
@@ -348,7 +376,7 @@ function footnotesFor(
   if (seeds.length) notes.push(`Run seeds: ${seeds.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   notes.push(...importNotes(meta));
   if (meta.intendedUse) notes.push(`Intended use: ${meta.intendedUse}`);
-  for (const l of meta.limits) notes.push(`Limit: ${l}`);
+  for (const l of meta.limits) notes.push(`Limit${partial ? ` (${whole.replace(/: $/, '')})` : ''}: ${l}`);
   for (const cf of meta.confounders) notes.push(`Possible confounder: ${cf}`);
   return notes;
 }
@@ -510,7 +538,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetWarnings(meta), ...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,
