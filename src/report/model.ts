@@ -18,7 +18,7 @@ import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
-import { isPartial, type RunSubset } from '../run/subset.ts';
+import { isPartial, subsetLines } from '../run/subset.ts';
 export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -71,7 +71,15 @@ export interface CardOptions {
  * `undecided`: a sampled p whose adjusted Monte Carlo interval still contains α at the draw cap (no verdict).
  * A small cell is never tested: it has no verdict flag.
  */
-export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'undecided' | 'best';
+export type CardFlag = 'small-cell' | 'no-scored-utterances' | 'significant-gap' | 'better-than-rest' | 'undecided' | 'best';
+
+/**
+ * A row's "no scored utterance" label: every utterance of the group failed (or none was scored). Such a group is not
+ * a small cell ("not enough data"): it has no data at all, and `check` fails it (src/report/check.ts).
+ */
+export function noScoredText(r: Pick<CardRow, 'failed'>): string {
+  return `no scored utterance${r.failed ? ` (${r.failed} failed)` : ''}`;
+}
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
@@ -186,25 +194,29 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
 }
 
 /**
- * The card's sentence on a run limited to part of its manifests (run.json `subset`, src/run/subset.ts):
- * "This card covers N of M utterances of the manifest (--limit N: the first N in manifest order)."
+ * The card's top warnings on failed utterances: one line per group table (backend × condition) with a group that lost
+ * utterances, naming each such group with its failed count and share of its utterances (failed / (scored + failed)),
+ * and "no scored utterance" when it lost them all. Rates exclude failed utterances, so a reader must see this first.
  */
-export function subsetSentence(s: RunSubset): string {
-  const n = (x: number) => x.toLocaleString('en-US');
-  return `Subset: this card covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (--limit ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
-}
-
-/** The card's sentences on groups of the manifest that a limited run leaves out entirely ("Not in this run: …"), one per key. */
-export function notInRunSentences(s: RunSubset): string[] {
-  return Object.entries(s.notInRun).map(
-    ([key, groups]) =>
-      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by the limit, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
-  );
+export function failedWarnings(tables: readonly CardTable[]): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return tables
+    .filter((t) => t.kind === 'group')
+    .flatMap((t) => {
+      const lost = t.rows.filter((r) => !r.suppressed && (r.failed ?? 0) > 0).sort((a, b) => a.group.localeCompare(b.group));
+      if (!lost.length) return [];
+      const parts = lost.map((r) => {
+        const f = r.failed ?? 0;
+        const all = f + (r.utterances ?? 0);
+        return `group "${r.group}" ${f} of ${all} utterances (${pct(f / all)})${r.utterances === 0 ? ': no scored utterance, nothing of this group is measured' : ''}`;
+      });
+      return [`Failed utterances (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts.join('; ')}. Failed utterances are excluded from every rate: a group's rates cover its scored utterances only.`];
+    });
 }
 
 /** The card's top warnings of a limited run: what part it covers and the declared groups it leaves out (none for a whole run). */
 export function subsetWarnings(meta: RunMeta): string[] {
-  return isPartial(meta.subset) ? [subsetSentence(meta.subset), ...notInRunSentences(meta.subset)] : [];
+  return subsetLines(meta.subset);
 }
 
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`). */
@@ -240,7 +252,9 @@ export function verdictFlag(r: Pick<GroupRow, 'smallCell' | 'permutation'>, alph
 
 function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): CardRow {
   const flags: CardFlag[] = [];
-  if (r.smallCell) flags.push('small-cell');
+  // No scored utterance is not a small cell: the group has no data at all (every utterance failed).
+  if (r.utterances === 0) flags.push('no-scored-utterances');
+  else if (r.smallCell) flags.push('small-cell');
   if (r.group === best) flags.push('best');
   const verdict = verdictFlag(r, alpha);
   if (verdict) flags.push(verdict);
@@ -538,7 +552,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetWarnings(meta), ...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetWarnings(meta), ...failedWarnings(tables), ...staleImportWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -43,3 +43,25 @@ export function subsetOf(limit: number, run: SubsetCounts, full: SubsetCounts): 
 export function isPartial(s: RunSubset | undefined): s is RunSubset {
   return s !== undefined && s.utterances < s.manifestUtterances;
 }
+
+/**
+ * The sentence (cards, `run`, `check`) on a run limited to part of its manifests (run.json `subset`, src/run/subset.ts):
+ * "Subset: this run covers N of M utterances of the manifest (--limit N: the first N in manifest order)."
+ */
+export function subsetSentence(s: RunSubset): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (--limit ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
+}
+
+/** The sentences (cards, `run`, `check`) on groups of the manifest that a limited run leaves out entirely ("Not in this run: …"), one per key. */
+export function notInRunSentences(s: RunSubset): string[] {
+  return Object.entries(s.notInRun).map(
+    ([key, groups]) =>
+      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by the limit, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
+  );
+}
+
+/** A limited run's lines: what part it covers, then the declared groups it leaves out (none for a whole run or no subset). */
+export function subsetLines(s: RunSubset | undefined): string[] {
+  return isPartial(s) ? [subsetSentence(s), ...notInRunSentences(s)] : [];
+}

@@ -46,7 +46,7 @@ describe('a limited run says what part of the manifest it covers', () => {
   });
 
   it('every card format says "50 of 1,712 utterances of the manifest (--limit 50" at the top and names the groups not in the run', () => {
-    const top = 'this card covers 50 of 1,712 utterances of the manifest (--limit 50: the first 50 in manifest order)';
+    const top = 'this run covers 50 of 1,712 utterances of the manifest (--limit 50: the first 50 in manifest order)';
     const md = readFileSync(join(out, 'report', 'card.md'), 'utf8');
     // Before the first table.
     expect(md.indexOf(top)).toBeGreaterThan(0);
@@ -69,7 +69,7 @@ describe('a limited run says what part of the manifest it covers', () => {
   });
 
   it('check says it covers a subset, in its lines and its summary', () => {
-    expect(check.stdout + check.stderr).toContain('this card covers 50 of 1,712 utterances of the manifest');
+    expect(check.stdout + check.stderr).toContain('this run covers 50 of 1,712 utterances of the manifest');
     expect(check.stdout + check.stderr).toMatch(/(PASS|FAIL): .*; subset: 50 of 1712 utterances of the manifest \(--limit 50\), \d+ declared group\(s\) not in this run/);
   });
 
@@ -79,6 +79,6 @@ describe('a limited run says what part of the manifest it covers', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(loadRunForReport(whole).meta.subset).toMatchObject({ limit: 5000, utterances: manifest.length, manifestUtterances: manifest.length, notInRun: {} });
     await cli('report', whole);
-    expect(readFileSync(join(whole, 'report', 'card.md'), 'utf8')).not.toContain('this card covers');
+    expect(readFileSync(join(whole, 'report', 'card.md'), 'utf8')).not.toContain('this run covers');
   }, 120_000);
 });

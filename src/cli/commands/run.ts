@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
+import { subsetLines } from '../../run/subset.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
@@ -198,6 +199,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
     out(runTable(summary.cells));
+    // A limited run: said before the per-group table, which covers the subset only.
+    for (const l of subsetLines(store.getRun(summary.runId)?.meta.subset)) err(`asrfair: ${escapeControl(l)}`);
     if (summary.status === 'interrupted') {
       badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
       err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
