@@ -37,6 +37,8 @@ const left = [...accentsIn(manifest)].filter((a) => !accentsIn(manifest.slice(0,
 describe('a limited run says what part of the manifest it covers', () => {
   it('run.json records the limit, the subset and the left-out groups', () => {
     expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('asrfair: Subset: this run covers 50 of 1,712 utterances of the manifest (--limit 50');
+    expect(run.stderr).toMatch(/^asrfair: Not in this run \(by accent\): "australia" \(19 utterances in the manifest\)/m);
     const meta = loadRunForReport(out).meta;
     expect(left.length).toBeGreaterThan(0);
     expect(meta.subset).toEqual({

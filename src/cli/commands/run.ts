@@ -293,7 +293,7 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost, audio over a vendor upload limit; declared-language mismatches) and send nothing')
     .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
     .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
-    .option('--limit <n>', 'only the first N utterances of the manifest', positiveInt)
+    .option('--limit <n>', 'only the first N utterances of the manifest (a subset: run.json, run, check and every card say "N of M utterances" and name the groups left out)', positiveInt)
     .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
