@@ -475,6 +475,8 @@ export function analyseOneRun(
     condition,
     overall: (() => {
       const metrics = metricIntervals(undefined);
+      // The whole table of one speaker cannot be resampled by speaker either: every resample is that speaker.
+      if (speakersOf.reduce((n, k) => n + k, 0) < 2) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };
       return summary(clusters, metrics[o.headline], metrics);
     })(),
     bestGroup: best >= 0 ? names[best] : '',

@@ -349,8 +349,9 @@ function degradationTable(
       utterances: utterances[g],
       werClean: sums(B, (h) => h === g),
       werCondition: sums(A, (h) => h === g),
-      degradation: percentileInterval(own, o.level, degr((h) => h === g)),
-      excessOverRest: G > 1 ? percentileInterval(excess, o.level, observedExcess) : { estimate: NaN, lo: NaN, hi: NaN },
+      // One speaker (in the group, or the rest) cannot be resampled by speaker: the interval is undefined, not zero-width.
+      degradation: oneClusterless(speakers, percentileInterval(own, o.level, degr((h) => h === g))),
+      excessOverRest: G > 1 ? oneClusterless(Math.min(speakers, strata.length - speakers), percentileInterval(excess, o.level, observedExcess)) : { estimate: NaN, lo: NaN, hi: NaN },
       p: test?.p ?? NaN,
       pAdjusted: NaN,
       exact: test?.exact ?? false,
@@ -367,7 +368,7 @@ function degradationTable(
     backend,
     condition,
     cleanCondition: clean,
-    overall: percentileInterval(all, o.level, degr(() => true)),
+    overall: oneClusterless(strata.length, percentileInterval(all, o.level, degr(() => true))),
     rows,
   };
 }
@@ -387,4 +388,9 @@ function excessTest(A: ClusterSeries, B: ClusterSeries, strata: Int32Array, g: n
   }
   const stat = (x: Float64Array) => x[0] / x[1] - x[2] / x[3] - ((tea - x[0]) / (twa - x[1]) - (teb - x[2]) / (twb - x[3]));
   return splitTest([A.errors, A.words, B.errors, B.words], Array.from(strata, (h) => h === g), stat, permutations, seed);
+}
+
+/** A speaker-bootstrap interval over `clusters` speakers: undefined (lo, hi NaN) below 2, where every resample is the same speaker. */
+function oneClusterless(clusters: number, i: Interval): Interval {
+  return clusters >= 2 ? i : { estimate: i.estimate, lo: NaN, hi: NaN };
 }

@@ -1,5 +1,6 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
-import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
+import { subsetWarnings, type CardDegradation, type CardDegradationRow, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { isPartial } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 import { UsageError } from '../manifest/errors.ts';
 
@@ -71,6 +72,8 @@ export interface GroupLoss {
 
 export interface CheckResult {
   passed: boolean;
+  /** A limited run's lines (src/report/model.ts subsetWarnings): "N of M utterances…", "Not in this run …"; empty for a whole run. */
+  subsetLines: string[];
   violations: CheckViolation[];
   /** Group rows checked against the WER/gap/ratio thresholds (over every table). */
   groupsChecked: number;
@@ -302,17 +305,24 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const smallNote = notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked against the thresholds (not enough data)` : '';
   const lostGroups = losses.length;
   const lostCount = losses.reduce((a, l) => a + l.failed + l.missing, 0);
-  const lossNote = lostGroups
+  let lossNote = lostGroups
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
   const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
-  const base = { violations, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  // A limited run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
+  const subsetLines = subsetWarnings(card.meta);
+  const sub = card.meta.subset;
+  const subsetNote = isPartial(sub)
+    ? `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (--limit ${sub.limit})${Object.keys(sub.notInRun).length ? `, ${Object.values(sub.notInRun).reduce((n, g) => n + Object.keys(g).length, 0)} declared group(s) not in this run` : ''}`
+    : '';
+  lossNote += subsetNote;
+  const base = { violations, subsetLines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
       ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}` };
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subsetNote}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
@@ -335,6 +345,7 @@ export function checkReport(result: CheckResult): string[] {
   const flagged = new Set(result.violations.filter((v) => v.rule === 'max-failed-share' || v.rule === 'no-scored-utterances').map((v) => v.group + '\u0000' + v.table));
   const allowed = result.losses.filter((l) => l.scored > 0 && l.share <= result.maxFailedShare && !flagged.has(l.group + '\u0000' + l.table));
   return [
+    ...result.subsetLines,
     ...result.violations.map((v) => v.message),
     ...allowed.map((l) => `lost data within --max-failed-share ${result.maxFailedShare}: ${l.table}: group "${l.group}" ${lossText(l)}; its rates cover the ${l.scored} scored only`),
     ...result.notEnoughDataLines,

@@ -105,6 +105,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     limits: suite.card?.limits ?? [],
     confounders: suite.card?.confounders ?? [],
     ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
+    ...(run.meta.subset ? { subset: run.meta.subset } : {}),
     ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }

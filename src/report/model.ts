@@ -18,6 +18,7 @@ import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
+import { isPartial, subsetLines } from '../run/subset.ts';
 export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -70,7 +71,15 @@ export interface CardOptions {
  * `undecided`: a sampled p whose adjusted Monte Carlo interval still contains α at the draw cap (no verdict).
  * A small cell is never tested: it has no verdict flag.
  */
-export type CardFlag = 'small-cell' | 'significant-gap' | 'better-than-rest' | 'undecided' | 'best';
+export type CardFlag = 'small-cell' | 'no-scored-utterances' | 'significant-gap' | 'better-than-rest' | 'undecided' | 'best';
+
+/**
+ * A row's "no scored utterance" label: every utterance of the group failed (or none was scored). Such a group is not
+ * a small cell ("not enough data"): it has no data at all, and `check` fails it (src/report/check.ts).
+ */
+export function noScoredText(r: Pick<CardRow, 'failed'>): string {
+  return `no scored utterance${r.failed ? ` (${r.failed} failed)` : ''}`;
+}
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
@@ -184,6 +193,32 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
   return spellings.splits();
 }
 
+/**
+ * The card's top warnings on failed utterances: one line per group table (backend × condition) with a group that lost
+ * utterances, naming each such group with its failed count and share of its utterances (failed / (scored + failed)),
+ * and "no scored utterance" when it lost them all. Rates exclude failed utterances, so a reader must see this first.
+ */
+export function failedWarnings(tables: readonly CardTable[]): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return tables
+    .filter((t) => t.kind === 'group')
+    .flatMap((t) => {
+      const lost = t.rows.filter((r) => !r.suppressed && (r.failed ?? 0) > 0).sort((a, b) => a.group.localeCompare(b.group));
+      if (!lost.length) return [];
+      const parts = lost.map((r) => {
+        const f = r.failed ?? 0;
+        const all = f + (r.utterances ?? 0);
+        return `group "${r.group}" ${f} of ${all} utterances (${pct(f / all)})${r.utterances === 0 ? ': no scored utterance, nothing of this group is measured' : ''}`;
+      });
+      return [`Failed utterances (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts.join('; ')}. Failed utterances are excluded from every rate: a group's rates cover its scored utterances only.`];
+    });
+}
+
+/** The card's top warnings of a limited run: what part it covers and the declared groups it leaves out (none for a whole run). */
+export function subsetWarnings(meta: RunMeta): string[] {
+  return subsetLines(meta.subset);
+}
+
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`) or has no hash to check it by. */
 function importWarnings(meta: RunMeta): string[] {
   return importRecordWarnings(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
@@ -217,7 +252,9 @@ export function verdictFlag(r: Pick<GroupRow, 'smallCell' | 'permutation'>, alph
 
 function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): CardRow {
   const flags: CardFlag[] = [];
-  if (r.smallCell) flags.push('small-cell');
+  // No scored utterance is not a small cell: the group has no data at all (every utterance failed).
+  if (r.utterances === 0) flags.push('no-scored-utterances');
+  else if (r.smallCell) flags.push('small-cell');
   if (r.group === best) flags.push('best');
   const verdict = verdictFlag(r, alpha);
   if (verdict) flags.push(verdict);
@@ -312,7 +349,12 @@ function footnotesFor(
       'Synthetic accents: the voices in this corpus are text-to-speech voices, not people. Differences measure the recogniser on synthetic speech and are no claim about any human group.',
     );
   }
-  notes.push(`Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${c.description ? ` (${c.description})` : ''}.`);
+  // A limited run: the suite's description and limits are about the whole manifest, not the subset counted here.
+  const partial = isPartial(meta.subset);
+  const whole = partial ? 'suite text, about the whole manifest, not this subset: ' : '';
+  notes.push(
+    `Corpus: ${c.name}${c.version ? ` version ${c.version}` : ''}, hash ${c.hash}${partial ? ' (of the whole manifest)' : ''}${c.description ? ` (${whole}${c.description})` : ''}.`,
+  );
   notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
   notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. ${normaliserNote(meta.normaliser)} Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
   if (meta.costModel !== 'external') notes.push(scoringNote(meta));
@@ -348,7 +390,7 @@ function footnotesFor(
   if (seeds.length) notes.push(`Run seeds: ${seeds.map(([k, v]) => `${k}=${v}`).join(', ')}.`);
   notes.push(...importNotes(meta));
   if (meta.intendedUse) notes.push(`Intended use: ${meta.intendedUse}`);
-  for (const l of meta.limits) notes.push(`Limit: ${l}`);
+  for (const l of meta.limits) notes.push(`Limit${partial ? ` (${whole.replace(/: $/, '')})` : ''}: ${l}`);
   for (const cf of meta.confounders) notes.push(`Possible confounder: ${cf}`);
   return notes;
 }
@@ -510,7 +552,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -16,7 +16,7 @@ import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
-import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { groupLabelOf, noScoredText, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
   COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
@@ -148,7 +148,7 @@ function isSig(r: CardRow): boolean {
 }
 
 function barClass(r: CardRow): string {
-  return r.flags.includes('best') ? 'best' : isSig(r) ? 'sig' : r.flags.includes('small-cell') ? 'small' : '';
+  return r.flags.includes('best') ? 'best' : isSig(r) || r.flags.includes('no-scored-utterances') ? 'sig' : r.flags.includes('small-cell') ? 'small' : '';
 }
 
 function shortLabel(s: string, n = 30): string {
@@ -258,6 +258,8 @@ function flagsHtml(r: CardRow): string {
         ? `<span class="flag best">${esc(bestFlagText(r))}</span>`
         : f === 'small-cell'
           ? '<span class="flag small">small cell</span>'
+          : f === 'no-scored-utterances'
+            ? `<span class="flag sig">${esc(noScoredText(r))}</span>`
           : f === 'better-than-rest'
             ? '<span class="flag better">better than rest</span>'
             : f === 'undecided'

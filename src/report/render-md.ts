@@ -1,7 +1,7 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
-import type { CardDegradation, CardDegradationRow, CardFlag, CardModel, CardRow, CardTable, ServiceCard } from './model.ts';
+import { noScoredText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
@@ -20,9 +20,9 @@ export function mdTextTable(head: readonly string[], rows: readonly (readonly st
   return [line(head), `|${[...align].map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`, ...rows.map(line)];
 }
 
-export function flagText(r: Pick<CardRow, 'flags' | 'suppressed'>): string {
+export function flagText(r: Pick<CardRow, 'flags' | 'suppressed' | 'failed'>): string {
   if (r.suppressed) return 'suppressed (small cell)';
-  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', undecided: UNDECIDED_TEXT, best: bestFlagText(r) };
+  const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'no-scored-utterances': noScoredText(r), 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', undecided: UNDECIDED_TEXT, best: bestFlagText(r) };
   return r.flags.map((f) => text[f]).join(', ');
 }
 

@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
-import type { CardRow, CardTable, ServiceCard } from './model.ts';
+import { noScoredText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { settingsWarnings, tableHeading } from './render-md.ts';
 
 /** Removes C0/C1 control characters (escape sequences could rewrite the terminal) and folds whitespace. */
@@ -18,6 +18,7 @@ export function termSafe(s: string): string {
 /** One word verdict of a row: what a reader should take from it. */
 export function verdictOf(r: CardRow, alpha = 0.05): string {
   if (r.suppressed) return 'suppressed (small cell)';
+  if (r.flags.includes('no-scored-utterances')) return noScoredText(r);
   if (r.flags.includes('small-cell')) return 'not enough data';
   if (r.flags.includes('significant-gap')) return 'WORSE than rest (significant)';
   if (r.flags.includes('undecided')) return UNDECIDED_TEXT;
@@ -61,7 +62,7 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
     }
   }
   for (const t of card.tables.filter((x) => x.kind === 'slice')) {
-    const worst = t.rows.filter((r) => !r.suppressed && !r.flags.includes('small-cell') && r.wer).sort((a, b) => b.wer!.estimate - a.wer!.estimate)[0];
+    const worst = t.rows.filter((r) => !r.suppressed && !r.flags.includes('small-cell') && r.utterances !== 0 && r.wer).sort((a, b) => b.wer!.estimate - a.wer!.estimate)[0];
     if (worst && !worst.flags.includes('significant-gap')) {
       out.push({ rank: 2, text: `worst slice by ${termSafe(t.groupBy)}: ${termSafe(worst.group)}, WER ${fmtPctInterval(worst.wer)} (gap to rest not significant)` });
     }

@@ -16,6 +16,7 @@ import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
+import { subsetOf } from './subset.ts';
 import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -386,6 +387,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       newBinner(suite),
       conditions.length * backends.length,
     );
+    // A limited run records what part of the manifests it covers (read again without the limit): its card says so.
+    const subset =
+      opts.limit !== undefined
+        ? subsetOf(opts.limit, expected, await expectedOf(suite, { filter: opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0))
+        : undefined;
     store.startRun({
       runId,
       suiteName: suite.name,
@@ -402,6 +408,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         ...opts.runMeta,
         backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
         conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
+        ...(subset ? { subset } : {}),
       },
     }, { owner, expected });
     beat = setInterval(() => {

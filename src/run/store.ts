@@ -6,6 +6,7 @@ import type { PhoneSegment, WordTiming } from '../backends/types.ts';
 import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
+import type { RunSubset } from './subset.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -60,6 +61,8 @@ export interface RunRecord {
 export interface RunResolved {
   backends: { name: string; key: string; type: string; version: string; model: string }[];
   conditions: { name: string; key: string; spec: unknown }[];
+  /** Set when the run was limited to part of its manifests (src/run/subset.ts). */
+  subset?: RunSubset;
 }
 
 /** One utterance × backend × condition of a run, pointing at its cached result (when there is one). */

@@ -50,7 +50,18 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
     const so = results(join(latest, 'speechocean'));
     expect(so).toHaveLength(4);
     expect(so.every((r) => r.status === 'ok' && r.labels.age === '18+' && r.labels.age_raw === '27')).toBe(true);
-    expect(readFileSync(join(latest, 'speechocean/report/card.md'), 'utf8')).toContain('small cell');
+    const soCard = readFileSync(join(latest, 'speechocean/report/card.md'), 'utf8');
+    expect(soCard).toContain('small cell');
+    // Trial 10: a --live-limit card says it covers 4 of the corpus's 120 utterances, names the age bands the 4 leave
+    // out, marks the suite's "6 speakers per age band" as about the whole manifest; the terminal says it too.
+    expect(soCard).toContain('> **Warning:** Subset: this run covers 4 of 120 utterances of the manifest (--limit 4');
+    expect(soCard).toMatch(/Not in this run \(by age\): "[^"]+" \(60 utterances in the manifest\)/);
+    expect(soCard).toContain('Limit (suite text, about the whole manifest, not this subset): 6 speakers per age band');
+    expect(first.stdout).toContain('  Subset: this run covers 4 of 120 utterances of the manifest (--live-limit 4');
+    // One speaker in the whole run: no row has an interval, the "All groups" row neither (item 2).
+    const json = JSON.parse(readFileSync(join(latest, 'speechocean/report/card.json'), 'utf8')) as { tables: { overall: { wer: { lo: unknown } } }[] };
+    expect(json.tables.every((t) => t.overall.wer.lo === null)).toBe(true);
+    expect(soCard).not.toMatch(/All groups[^\n]*\d\.\d%\s*\[\d/);
 
     // (c) the synthetic corpus, as before: two voices × 2 speakers × 2 sentences.
     expect(readdirSync(join(cwd, 'corpora/demo/audio'))).toHaveLength(8);

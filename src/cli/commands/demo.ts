@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, demoSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
+import { subsetLines } from '../../run/subset.ts';
 import type { CardTable, ServiceCard } from '../../report/model.ts';
 import { loadRunForReport, type LoadedRun } from '../../score/run-export.ts';
 import { writeRunCard } from '../../report/run-card.ts';
@@ -154,6 +155,8 @@ function findings(results: PartResult[]): string[] {
   const lines: string[] = [];
   for (const r of results) {
     lines.push(r.title);
+    // A --live-limit run covers part of its corpus: the title's groups may not all be in it (src/run/subset.ts).
+    for (const l of subsetLines(r.card.meta.subset)) lines.push(`  ${l.replace('--limit', '--live-limit')}`);
     const only = r.id === 'real-vendors' ? VENDOR_PAIR : undefined;
     for (const l of headlineLines(r.card, only)) lines.push(`  ${l}`);
     if (r.id === 'real-vendors') lines.push(`  (en-GB and en-IN models of both vendors: see the card)`);

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
+import { subsetLines } from '../../run/subset.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
@@ -198,6 +199,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
     out(runTable(summary.cells));
+    // A limited run: said before the per-group table, which covers the subset only.
+    for (const l of subsetLines(store.getRun(summary.runId)?.meta.subset)) err(`asrfair: ${escapeControl(l)}`);
     if (summary.status === 'interrupted') {
       badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
       err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
@@ -290,7 +293,7 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost, audio over a vendor upload limit; declared-language mismatches) and send nothing')
     .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
     .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
-    .option('--limit <n>', 'only the first N utterances of the manifest', positiveInt)
+    .option('--limit <n>', 'only the first N utterances of the manifest (a subset: run.json, run, check and every card say "N of M utterances" and name the groups left out)', positiveInt)
     .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
