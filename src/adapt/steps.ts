@@ -70,29 +70,30 @@ export function clearStep(output: string): void {
 
 /**
  * Hypotheses decoded by earlier runs into the same work folder: (backend key, audio hash) → text, for decodes made by
- * the code `code` (the decoding module's `codeVersion`); lines of other code are not reused (counted in `otherCode`).
+ * the code `code` (the decoding module's `codeVersion`); decodes of other code are not reused (those not decoded since by
+ * this code are counted in `otherCode`).
  */
 export class DecodeCache {
   private readonly map = new Map<string, string>();
-  /** Lines decoded by another version of the code (or by an asrfair that did not record it): decoded again. */
+  /** Decodes (backend key, audio) found only as made by other code (or by an asrfair that did not record it): decoded again. */
   readonly otherCode: number = 0;
   constructor(
     private readonly file: string,
     private readonly code: string,
   ) {
     if (!existsSync(file)) return;
-    let other = 0;
+    const other = new Set<string>();
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       try {
         const r = JSON.parse(line) as { key?: unknown; audio?: unknown; text?: unknown; code?: unknown };
         if (typeof r.key !== 'string' || typeof r.audio !== 'string' || typeof r.text !== 'string') continue;
         if (r.code === code) this.map.set(`${r.key}\0${r.audio}`, r.text);
-        else other++;
+        else other.add(`${r.key}\0${r.audio}`);
       } catch {
         // a line cut short by an interruption: decoded again
       }
     }
-    this.otherCode = other;
+    this.otherCode = [...other].filter((k) => !this.map.has(k)).length;
   }
   get(key: string, audio: string): string | undefined {
     return this.map.get(`${key}\0${audio}`);
