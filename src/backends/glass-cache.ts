@@ -3,6 +3,11 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { codeVersion, debianVersion } from './code-version.ts';
 
+/** The version of the glass box's decoders: their modules' `codeVersion` and Debian's pocketsphinx version. */
+export function glassDecoderCode(): string {
+  return `${codeVersion(['backends/pocketsphinx-glass.ts', 'backends/pocketsphinx.ts'])}; pocketsphinx ${debianVersion('pocketsphinx')}`;
+}
+
 /**
  * Per-utterance results of the glass box's decoder passes (phone loop, forced alignment, word decoding), kept on
  * disk as each chunk of utterances finishes, so an interrupted `asrfair glass` loses only the chunks that were
@@ -18,12 +23,14 @@ export class GlassResultCache {
   /** Results found, per pass (`get` with its pass). */
   readonly reused = new Map<string, number>();
 
-  /** The version of the code whose results this cache keeps (part of every key). */
-  readonly code: string;
-
-  constructor(readonly dir: string) {
-    this.code = `${codeVersion(['backends/pocketsphinx-glass.ts', 'backends/pocketsphinx.ts'])}; pocketsphinx ${debianVersion('pocketsphinx')}`;
-  }
+  /**
+   * `dir`: the cache folder. `code`: the version of the code whose results it keeps, part of every key (default
+   * `glassDecoderCode()`); results another code version put there are not found.
+   */
+  constructor(
+    readonly dir: string,
+    readonly code: string = glassDecoderCode(),
+  ) {}
 
   /**
    * The key of one utterance's result (sha256 hex). The audio is identified by `sha256` (the audio stage's hash of

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { codeVersion } from '../../src/backends/code-version.ts';
+import { GlassResultCache, glassDecoderCode } from '../../src/backends/glass-cache.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-code-version-'));
@@ -64,5 +65,22 @@ describe('codeVersion', () => {
     writeFileSync(join(root, 'dist/x/b.js'), 'export const b = 1;\n');
     expect(codeVersion(['x/a.ts'], root)).toMatch(/^asrfair 1\.2\.3, source sha256 [0-9a-f]{12} \(2 files\)$/);
     expect(() => codeVersion(['x/missing.ts'], root)).toThrow(`${join(root, 'dist/x/missing.js')}: no such module`);
+  });
+});
+
+describe('the glass result cache keys on the decoders\' code version', () => {
+  it('a result kept by other decoder code is not found (an upgrade decodes again); the same code finds it', () => {
+    const cacheDir = join(dir, 'glass-results');
+    const wav = join(import.meta.dirname, '../../corpora/speechocean762-sample/WAVE/SPEAKER1030/010300003.WAV');
+    const audio = { wav, sha256: 'a'.repeat(64) };
+    const now = new GlassResultCache(cacheDir);
+    expect(now.code).toBe(glassDecoderCode());
+    expect(now.code).toMatch(/^asrfair \S+, source sha256 [0-9a-f]{12} \(\d+ files\); pocketsphinx \S+$/);
+    const older = new GlassResultCache(cacheDir, 'asrfair 0.0.9, source sha256 000000000000 (13 files); pocketsphinx 0.8+5prealpha+1-15');
+    older.put(older.key('phone-loop', { model: 'm' }, null, audio), [{ phone: 'AA' }]);
+    expect(now.get(now.key('phone-loop', { model: 'm' }, null, audio), 'phone-loop')).toBeUndefined();
+    now.put(now.key('phone-loop', { model: 'm' }, null, audio), [{ phone: 'B' }]);
+    expect(new GlassResultCache(cacheDir).get(now.key('phone-loop', { model: 'm' }, null, audio))).toEqual([{ phone: 'B' }]);
+    expect(older.get(older.key('phone-loop', { model: 'm' }, null, audio))).toEqual([{ phone: 'AA' }]);
   });
 });
