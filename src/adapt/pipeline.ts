@@ -36,7 +36,14 @@ export type Weighting = 'unweighted' | 'balanced';
 export type Selection = 'minimax' | 'average';
 
 export interface AdaptOptions {
+  /** The manifest (JSONL): read here unless `entries` are given; recorded in splits.json either way. */
   manifest: string;
+  /**
+   * The manifest's entries as the caller already read them, each with its labels as `labels` gives them (the CLI reads
+   * and labels the manifest once, for its warnings and for this run): used as they are, so `manifest` is not read again
+   * and `labels` is not applied again. Default: `loadManifest(manifest)`, labelled by `labels`.
+   */
+  entries?: readonly ManifestEntry[];
   groupBy: string;
   /**
    * The labels the suite's run records for a manifest entry (its label map and bins: `suiteLabeller` in
@@ -182,7 +189,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
 
   // 1. Manifest, groups, splits.
   const labelsOf = opts.labels;
-  const entries = labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest);
+  const entries = opts.entries ?? (labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest));
   const byGroup = new Map<string, Set<string>>();
   const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
