@@ -6,7 +6,7 @@
  */
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -16,19 +16,19 @@ import { groupOf, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import type { BadInput } from '../manifest/bad-input.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions, type PocketSphinxOptions } from '../backends/pocketsphinx.ts';
-import { defaultGlassOptions } from '../backends/pocketsphinx-glass.ts';
 import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
-import { defaultGlassSuiteOptions, runGlassbox } from '../analysis/glass-suite.ts';
-import { DEFAULT_CONFUSABLE_OPTIONS, flaggedOutcomes, NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
+import { NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
 import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
 import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
 import { remedyReport, type RemedyReport } from './remedy.ts';
-import { clearStep, DecodeCache, inputsHash, markStepDone, stepDone } from './steps.ts';
+import { DecodeCache } from './steps.ts';
+import { glassFlags } from './glass-step.ts';
+import { codeVersion } from '../backends/code-version.ts';
 import { contentHash } from '../backends/content-hash.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
@@ -36,7 +36,14 @@ export type Weighting = 'unweighted' | 'balanced';
 export type Selection = 'minimax' | 'average';
 
 export interface AdaptOptions {
+  /** The manifest (JSONL): read here unless `entries` are given; recorded in splits.json either way. */
   manifest: string;
+  /**
+   * The manifest's entries as the caller already read them, each with its labels as `labels` gives them (the CLI reads
+   * and labels the manifest once, for its warnings and for this run): used as they are, so `manifest` is not read again
+   * and `labels` is not applied again. Default: `loadManifest(manifest)`, labelled by `labels`.
+   */
+  entries?: readonly ManifestEntry[];
   groupBy: string;
   /**
    * The labels the suite's run records for a manifest entry (its label map and bins: `suiteLabeller` in
@@ -163,55 +170,6 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
   };
 }
 
-/** What adapt takes from the glass box on the train speakers: flagged sounds per group, and the utterances it failed on. */
-interface GlassFlags {
-  flags: Record<string, { ref: string; hyp: string }[]>;
-  failures: AdaptResult['failures'];
-}
-
-/**
- * The glass box on the train speakers (phone loop and black box, no goodness), reused on a rerun like the other steps:
- * `<work>/glass-flags.json` is stamped with a hash of its inputs (each utterance's id, speaker, group, reference and
- * audio hash; the glass and word-decoding settings and process count; the model files' contents) and read back when they
- * are unchanged.
- */
-async function glassFlags(train: readonly Utt[], groups: readonly string[], work: string, processes: number, log: (m: string) => void): Promise<GlassFlags> {
-  const file = join(work, 'glass-flags.json');
-  const { processes: _p, ...glass } = defaultGlassOptions();
-  const { processes: _q, ...suite } = defaultGlassSuiteOptions();
-  const inputs = inputsHash({
-    utterances: train.map((u) => [u.id, u.speaker, u.group, u.ref, u.sha]),
-    // The process count decides how utterances are batched per decoder, so it is an input too.
-    glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true, processes,
-    models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
-  });
-  if (stepDone(file, inputs)) {
-    try {
-      const found = JSON.parse(readFileSync(file, 'utf8')) as GlassFlags;
-      if (found && typeof found.flags === 'object' && Array.isArray(found.failures)) {
-        log(`adapt: glass box on ${train.length} train utterances reused from an earlier run (${file}; inputs unchanged)`);
-        return found;
-      }
-    } catch {
-      // unreadable (edited by hand): run the step again
-    }
-  }
-  clearStep(file);
-  log(`adapt: glass box on ${train.length} train utterances`);
-  const report = await runGlassbox(
-    train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
-    { processes, goodness: false, decodeWords: true },
-  );
-  const found: GlassFlags = {
-    // Flagged sounds, as what they were heard (their flagged confusions, else their largest-excess outcome).
-    flags: Object.fromEntries(groups.map((g) => [g, [...(report.phoneLoop ? flaggedOutcomes(report.phoneLoop, g) : []), ...(report.blackBox ? flaggedOutcomes(report.blackBox, g) : [])]])),
-    failures: report.failures.map((f) => ({ id: f.id, stage: `glass-${f.stage}`, error: f.error })),
-  };
-  writeFileSync(file, JSON.stringify(found, null, 2) + '\n');
-  markStepDone(file, inputs);
-  return found;
-}
-
 /** The files `adapt` always writes into its output folder (beside per-candidate test-*.jsonl and work/). */
 export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 'adapt.json'] as const;
 
@@ -231,7 +189,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
 
   // 1. Manifest, groups, splits.
   const labelsOf = opts.labels;
-  const entries = labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest);
+  const entries = opts.entries ?? (labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest));
   const byGroup = new Map<string, Set<string>>();
   const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
@@ -334,9 +292,9 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   // 4b/c. Acoustic adaptation (MLLR, MAP) on unweighted or group-balanced train data.
   if (opts.methods.includes('mllr') || opts.methods.includes('map')) {
     let t0 = Date.now();
-    const fe = await extractFeatures(model, train, work, Math.max(1, opts.processes));
+    const fe = await extractFeatures(model, train, work, Math.max(1, opts.processes), log);
     for (const f of fe.failed) failures.push({ id: f.id, file: f.wav, stage: 'features', error: f.error });
-    const files = await prepareModelFiles(model, work);
+    const files = await prepareModelFiles(model, work, log);
     const featSecs = (Date.now() - t0) / 1000;
     const seconds = new Map<string, number>();
     for (const u of fe.ok) seconds.set((u as (typeof train)[number]).group, (seconds.get((u as (typeof train)[number]).group) ?? 0) + (u as (typeof train)[number]).duration);
@@ -347,17 +305,17 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       // Balanced: each group's utterances repeated so every group contributes about as much audio as the largest one.
       const repeat = w === 'balanced' ? (u: TrainUtterance) => Math.max(1, Math.round(maxSec / (seconds.get((u as (typeof train)[number]).group) ?? maxSec))) : () => 1;
       const acc = join(work, `acc-${w}`);
-      await baumWelch(model, files, base.dict, fe.ok, work, acc, repeat);
+      await baumWelch(model, files, base.dict, fe.ok, work, acc, repeat, log);
       const bwSecs = (Date.now() - t0) / 1000 + featSecs;
       if (opts.methods.includes('mllr')) {
         t0 = Date.now();
-        const mat = await mllrSolve(model, acc, join(work, `mllr-${w}.matrix`));
+        const mat = await mllrSolve(model, acc, join(work, `mllr-${w}.matrix`), log);
         const provenance = `mllr-${w}-${dataHash}-${split.hash}`;
         candidates.push({ name: `mllr/${w}`, method: 'mllr', weighting: w, scope: 'global', options: everyGroup({ mllr: mat, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
       }
       if (opts.methods.includes('map')) {
         t0 = Date.now();
-        const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights });
+        const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights, say: log });
         const provenance = `map${opts.mapWeights ? '+weights' : ''}-${w}-${dataHash}-${split.hash}`;
         candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
       }
@@ -379,18 +337,18 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         }
         t0 = Date.now();
         const acc = join(work, `acc-group-${sha(g)}`);
-        await baumWelch(model, files, base.dict, mine, work, acc);
+        await baumWelch(model, files, base.dict, mine, work, acc, undefined, log);
         const bw = (Date.now() - t0) / 1000;
         const gHash = sha(mine.map((u) => `${u.id}:${u.wav}`).join('\n'));
         if (opts.methods.includes('mllr')) {
           t0 = Date.now();
-          const mat = await mllrSolve(model, acc, join(work, `mllr-group-${sha(g)}.matrix`));
+          const mat = await mllrSolve(model, acc, join(work, `mllr-group-${sha(g)}.matrix`), log);
           mllrOpts[g] = { mllr: mat, provenance: `mllr-group-${sha(g)}-${gHash}-${split.hash}` };
           mllrSecs += bw + (Date.now() - t0) / 1000;
         }
         if (opts.methods.includes('map')) {
           t0 = Date.now();
-          const hmm = await mapAdapt(model, files, acc, join(work, `map-group-${sha(g)}`), { tau: opts.tau, mixw: opts.mapWeights });
+          const hmm = await mapAdapt(model, files, acc, join(work, `map-group-${sha(g)}`), { tau: opts.tau, mixw: opts.mapWeights, say: log });
           mapOpts[g] = { hmm, provenance: `map${opts.mapWeights ? '+weights' : ''}-group-${sha(g)}-${gHash}-${split.hash}` };
           mapSecs += bw + (Date.now() - t0) / 1000;
         }
@@ -413,8 +371,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   };
   const decodeSeconds: AdaptResult['decodeSeconds'] = {};
   // Decodes of an earlier (interrupted) run into this work folder, keyed by model contents and audio: reused, not redone.
-  const decodes = new DecodeCache(join(work, 'decodes.jsonl'));
+  const decodeCode = codeVersion(['backends/pocketsphinx.ts']);
+  const decodes = new DecodeCache(join(work, 'decodes.jsonl'), decodeCode);
   if (decodes.size) log(`adapt: ${decodes.size} decodes of an earlier run in ${work} are reused where model and audio are unchanged`);
+  if (decodes.otherCode) log(`adapt: ${decodes.otherCode} decodes in ${join(work, 'decodes.jsonl')} were made by other code than this (${decodeCode}): decoded again`);
   const decodeAll = async (c: Candidate, set: readonly Utt[]): Promise<ScoredUtterance[]> => {
     const t0 = Date.now();
     let reusedSec = 0;

@@ -17,13 +17,34 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { contentHash } from '../backends/content-hash.ts';
-import { clearStep, inputsHash, markStepDone, stepDone } from './steps.ts';
+import { clearStep, codeChangedLine, inputsHash, markStepDone, stepStatus, type StepStamp } from './steps.ts';
+import { codeVersion, debianVersion } from '../backends/code-version.ts';
 import { makeOutputDir } from '../manifest/output.ts';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ModelFileError, readSendump, writeS3Mixw } from './sendump.ts';
 
 const run = promisify(execFile);
+
+/**
+ * The version of the code that makes the SphinxTrain steps' outputs (features, text mdef, mixture weights, bw counts,
+ * MLLR transforms, MAP models): this module's `codeVersion` and the Debian versions of the tools it runs. Part of each
+ * step's stamp, so an upgrade of either makes the steps again.
+ */
+export function sphinxtrainCode(): string {
+  return `${codeVersion(['adapt/sphinxtrain.ts'])}; sphinxtrain ${debianVersion('sphinxtrain')}, sphinxbase-utils ${debianVersion('sphinxbase-utils')}, pocketsphinx ${debianVersion('pocketsphinx')}`;
+}
+
+/** Where a step says it is made again because the code changed (`codeChangedLine`); default: silent. */
+export type SayFn = (line: string) => void;
+
+/** The step's stamp; says when only the code changed since `output` was made. True when the step is done. */
+function isDone(output: string, inputs: string, what: string, say?: SayFn): { done: boolean; stamp: StepStamp } {
+  const stamp = { inputs, code: sphinxtrainCode() };
+  const s = stepStatus(output, stamp);
+  if (!s.done && s.madeBy) say?.(codeChangedLine(what, s.madeBy, stamp.code));
+  return { done: s.done, stamp };
+}
 
 export const SPHINXTRAIN_DIR = '/usr/lib/sphinxtrain';
 
@@ -117,23 +138,32 @@ export async function extractFeatures(
   utts: readonly TrainUtterance[],
   work: string,
   parallel = 2,
+  say?: SayFn,
 ): Promise<{ ok: TrainUtterance[]; failed: { id: string; wav: string; error: string }[] }> {
   const featDir = join(work, 'feat');
   makeOutputDir(featDir, 'work folder');
   const ok: TrainUtterance[] = [];
   const failed: { id: string; wav: string; error: string }[] = [];
   const queue = [...utts];
+  // Features made again because the code changed: said once, with how many.
+  let remade = 0;
+  let madeBy = '';
   const worker = async () => {
     for (let u = queue.shift(); u; u = queue.shift()) {
       const out = join(featDir, `${u.id}.mfc`);
       try {
         if (!existsSync(u.wav)) throw new Error('audio file not found');
-        const inputs = inputsHash({ wav: contentHash(u.wav), params: contentHash(join(m.hmm, 'feat.params')) });
-        if (!stepDone(out, inputs)) {
+        const stamp = { inputs: inputsHash({ wav: contentHash(u.wav), params: contentHash(join(m.hmm, 'feat.params')) }), code: sphinxtrainCode() };
+        const status = stepStatus(out, stamp);
+        if (!status.done) {
+          if (status.madeBy) {
+            remade++;
+            madeBy = status.madeBy;
+          }
           clearStep(out);
           await tool('sphinx_fe', ['-argfile', join(m.hmm, 'feat.params'), '-samprate', '16000', '-i', u.wav, '-o', out, '-mswav', 'yes'], `on ${u.wav}`);
           if (!existsSync(out) || statSync(out).size <= 4) throw new Error('no frames extracted');
-          markStepDone(out, inputs);
+          markStepDone(out, stamp);
         }
         ok.push(u);
       } catch (e) {
@@ -142,29 +172,30 @@ export async function extractFeatures(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  if (remade) say?.(codeChangedLine(`features of ${remade} utterance${remade > 1 ? 's' : ''} (${featDir})`, madeBy, sphinxtrainCode()));
   const order = new Map(utts.map((u, i) => [u.id, i]));
   ok.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   return { ok, failed };
 }
 
 /** Model files bw/map_adapt read, prepared once per work folder: text mdef, mixture weights. */
-export async function prepareModelFiles(m: ModelCapabilities, work: string): Promise<{ mdef: string; mixw: string }> {
+export async function prepareModelFiles(m: ModelCapabilities, work: string, say?: SayFn): Promise<{ mdef: string; mixw: string }> {
   makeOutputDir(work, 'work folder');
   const mdef = join(work, 'mdef.txt');
-  const mdefInputs = inputsHash({ mdef: contentHash(join(m.hmm, 'mdef')) });
-  if (!stepDone(mdef, mdefInputs)) {
+  const mdefStep = isDone(mdef, inputsHash({ mdef: contentHash(join(m.hmm, 'mdef')) }), `the text mdef ${mdef}`, say);
+  if (!mdefStep.done) {
     clearStep(mdef);
     await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
-    markStepDone(mdef, mdefInputs);
+    markStepDone(mdef, mdefStep.stamp);
   }
   let mixw = join(m.hmm, 'mixture_weights');
   if (!m.mixtureWeights) {
     mixw = join(work, 'mixture_weights.from-sendump');
-    const mixwInputs = inputsHash({ sendump: contentHash(join(m.hmm, 'sendump')) });
-    if (!stepDone(mixw, mixwInputs)) {
+    const mixwStep = isDone(mixw, inputsHash({ sendump: contentHash(join(m.hmm, 'sendump')) }), `the mixture weights ${mixw}`, say);
+    if (!mixwStep.done) {
       clearStep(mixw);
       writeS3Mixw(mixw, readSendump(join(m.hmm, 'sendump')));
-      markStepDone(mixw, mixwInputs);
+      markStepDone(mixw, mixwStep.stamp);
     }
   }
   return { mdef, mixw };
@@ -183,6 +214,7 @@ export async function baumWelch(
   work: string,
   accumDir: string,
   repeat: (u: TrainUtterance) => number = () => 1,
+  say?: SayFn,
 ): Promise<void> {
   makeOutputDir(accumDir, 'work folder');
   const ids: string[] = [];
@@ -197,7 +229,8 @@ export async function baumWelch(
     model: contentHash(m.hmm), mdef: contentHash(files.mdef), mixw: contentHash(files.mixw), dict: contentHash(dict),
     feats: utts.map((u) => contentHash(join(work, 'feat', `${u.id}.mfc`))), ids, lsn,
   });
-  if (stepDone(accumDir, inputs)) return;
+  const step = isDone(accumDir, inputs, `bw counts ${accumDir}`, say);
+  if (step.done) return;
   clearStep(accumDir);
   const ctl = join(accumDir, 'train.fileids');
   const trans = join(accumDir, 'train.transcription');
@@ -215,7 +248,7 @@ export async function baumWelch(
   if (!existsSync(join(accumDir, 'gauden_counts'))) {
     throw new AdaptError(`bw wrote no counts to ${accumDir}: ${out.split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(-2).join(' | ')}`);
   }
-  markStepDone(accumDir, inputs);
+  markStepDone(accumDir, step.stamp);
 }
 
 /** The inputs' hash a finished bw step stamped on its counts folder (part of the inputs of the steps that read it). */
@@ -224,12 +257,13 @@ function countsStamp(accumDir: string): string {
 }
 
 /** `mllr_solve`: one global MLLR mean transform (mean and shift) from bw counts. */
-export async function mllrSolve(m: ModelCapabilities, accumDir: string, out: string): Promise<string> {
+export async function mllrSolve(m: ModelCapabilities, accumDir: string, out: string, say?: SayFn): Promise<string> {
   const inputs = inputsHash({ counts: countsStamp(accumDir), means: contentHash(join(m.hmm, 'means')), variances: contentHash(join(m.hmm, 'variances')) });
-  if (stepDone(out, inputs)) return out;
+  const step = isDone(out, inputs, `the MLLR transform ${out}`, say);
+  if (step.done) return out;
   clearStep(out);
   await tool('mllr_solve', ['-meanfn', join(m.hmm, 'means'), '-varfn', join(m.hmm, 'variances'), '-outmllrfn', out, '-accumdir', accumDir], `on ${accumDir}`);
-  markStepDone(out, inputs);
+  markStepDone(out, step.stamp);
   return out;
 }
 
@@ -243,10 +277,11 @@ export async function mapAdapt(
   files: { mdef: string; mixw: string },
   accumDir: string,
   outHmm: string,
-  opts: { tau?: number; mixw?: boolean } = {},
+  opts: { tau?: number; mixw?: boolean; say?: SayFn } = {},
 ): Promise<string> {
   const inputs = inputsHash({ counts: countsStamp(accumDir), model: contentHash(m.hmm), mixw: contentHash(files.mixw), tau: opts.tau ?? null, mapMixw: opts.mixw ?? false });
-  if (stepDone(outHmm, inputs)) return outHmm;
+  const step = isDone(outHmm, inputs, `the MAP model ${outHmm}`, opts.say);
+  if (step.done) return outHmm;
   clearStep(outHmm);
   // A fresh folder: files of an earlier model written here (a sendump beside new mixture_weights) must not remain.
   rmSync(outHmm, { recursive: true, force: true });
@@ -262,6 +297,6 @@ export async function mapAdapt(
   if (opts.tau !== undefined) args.push('-fixedtau', 'yes', '-tau', String(opts.tau), '-bayesmean', 'no');
   if (opts.mixw) args.push('-mapmixwfn', join(outHmm, 'mixture_weights'));
   await tool('map_adapt', args, `on ${accumDir}`);
-  markStepDone(outHmm, inputs);
+  markStepDone(outHmm, step.stamp);
   return outHmm;
 }

@@ -1,8 +1,10 @@
 /**
  * Reuse of finished `adapt` steps on a rerun (after Ctrl-C, or with other flags): each step's output is stamped, after
- * it finished, with a hash of its inputs (`<output>.inputs`); a later run skips the step when the stamp matches and
- * redoes it otherwise. A step cut short leaves no stamp, so its half-written output is never used. Decodes are kept in
- * `<work>/decodes.jsonl`, keyed by the backend's key (which hashes the model files' contents) and the audio's hash.
+ * it finished, with a hash of its inputs and the version of the code that made it (`<output>.inputs`, JSON `StepStamp`);
+ * a later run skips the step when both match and redoes it otherwise (saying so when only the code changed). A step cut
+ * short leaves no stamp, so its half-written output is never used. Decodes are kept in `<work>/decodes.jsonl`, keyed by
+ * the backend's key (which hashes the model files' contents and names the decoder's Debian version), the version of the
+ * code that decoded them and the audio's hash.
  */
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,18 +14,53 @@ export function inputsHash(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex');
 }
 
-/** True when `output` exists and was stamped with `hash` after it was finished. */
-export function stepDone(output: string, hash: string): boolean {
-  try {
-    return existsSync(output) && readFileSync(`${output}.inputs`, 'utf8') === hash;
-  } catch {
-    return false;
-  }
+/**
+ * What a finished step's output is stamped with: the hash of its inputs (`inputsHash`) and the version of the code that
+ * made it (`codeVersion` of backends/code-version.ts for the module that runs the step, plus the versions of the Debian
+ * tools it calls), so a rerun after an upgrade that changes that code makes the step again.
+ */
+export interface StepStamp {
+  inputs: string;
+  code: string;
 }
 
-/** Stamps a finished step's output with its inputs' hash. */
-export function markStepDone(output: string, hash: string): void {
-  writeFileSync(`${output}.inputs`, hash);
+/**
+ * Whether `output` was finished with this stamp. Not done when the output or its stamp is missing (a step cut short), or
+ * when the inputs or the code differ; `madeBy` names the code of the stamp found when only the code differs (a stamp of
+ * an asrfair whose stamps held the inputs' hash alone: "an earlier asrfair (no code version in its stamps)").
+ */
+export function stepStatus(output: string, stamp: StepStamp): { done: true } | { done: false; madeBy?: string } {
+  let text: string;
+  try {
+    if (!existsSync(output)) return { done: false };
+    text = readFileSync(`${output}.inputs`, 'utf8');
+  } catch {
+    return { done: false };
+  }
+  if (text === stamp.inputs) return { done: false, madeBy: 'an earlier asrfair (no code version in its stamps)' };
+  let found: Partial<StepStamp>;
+  try {
+    found = JSON.parse(text) as Partial<StepStamp>;
+  } catch {
+    return { done: false };
+  }
+  if (found?.inputs !== stamp.inputs) return { done: false };
+  if (found.code === stamp.code) return { done: true };
+  return { done: false, madeBy: typeof found.code === 'string' ? found.code : 'unknown code' };
+}
+
+/**
+ * The line a rerun prints when it makes `what` again because the code changed (`stepStatus(…).madeBy`), e.g.
+ * `adapt: glass box on the train speakers made again: its stored result was made by asrfair 0.1.0, source sha256 … and
+ * this is asrfair 0.1.0, source sha256 …`.
+ */
+export function codeChangedLine(what: string, madeBy: string, code: string): string {
+  return `adapt: ${what} made again: its stored result was made by ${madeBy}, and this is ${code}`;
+}
+
+/** Stamps a finished step's output with its inputs' hash and its code's version. */
+export function markStepDone(output: string, stamp: StepStamp): void {
+  writeFileSync(`${output}.inputs`, JSON.stringify(stamp));
 }
 
 /** Removes a step's stamp before its output is rewritten (so an interrupted rewrite is never taken as done). */
@@ -31,19 +68,32 @@ export function clearStep(output: string): void {
   rmSync(`${output}.inputs`, { force: true });
 }
 
-/** Hypotheses decoded by earlier runs into the same work folder: (backend key, audio hash) → text. */
+/**
+ * Hypotheses decoded by earlier runs into the same work folder: (backend key, audio hash) → text, for decodes made by
+ * the code `code` (the decoding module's `codeVersion`); decodes of other code are not reused (those not decoded since by
+ * this code are counted in `otherCode`).
+ */
 export class DecodeCache {
   private readonly map = new Map<string, string>();
-  constructor(private readonly file: string) {
+  /** Decodes (backend key, audio) found only as made by other code (or by an asrfair that did not record it): decoded again. */
+  readonly otherCode: number = 0;
+  constructor(
+    private readonly file: string,
+    private readonly code: string,
+  ) {
     if (!existsSync(file)) return;
+    const other = new Set<string>();
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       try {
-        const r = JSON.parse(line) as { key?: unknown; audio?: unknown; text?: unknown };
-        if (typeof r.key === 'string' && typeof r.audio === 'string' && typeof r.text === 'string') this.map.set(`${r.key}\0${r.audio}`, r.text);
+        const r = JSON.parse(line) as { key?: unknown; audio?: unknown; text?: unknown; code?: unknown };
+        if (typeof r.key !== 'string' || typeof r.audio !== 'string' || typeof r.text !== 'string') continue;
+        if (r.code === code) this.map.set(`${r.key}\0${r.audio}`, r.text);
+        else other.add(`${r.key}\0${r.audio}`);
       } catch {
         // a line cut short by an interruption: decoded again
       }
     }
+    this.otherCode = [...other].filter((k) => !this.map.has(k)).length;
   }
   get(key: string, audio: string): string | undefined {
     return this.map.get(`${key}\0${audio}`);
@@ -52,7 +102,7 @@ export class DecodeCache {
     if (this.map.get(`${key}\0${audio}`) === text) return;
     this.map.set(`${key}\0${audio}`, text);
     // A line per decode, prefixed by a newline so a line cut short by an earlier interruption stays on its own.
-    appendFileSync(this.file, `\n${JSON.stringify({ key, audio, text })}`);
+    appendFileSync(this.file, `\n${JSON.stringify({ key, audio, code: this.code, text })}`);
   }
   get size(): number {
     return this.map.size;

@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -10,6 +10,7 @@ import { PocketSphinxGlass, defaultGlassOptions } from './pocketsphinx-glass.ts'
 import { loadPronunciationDictionary } from './pocketsphinx-dict.ts';
 import { POCKETSPHINX_MODEL_DIR, checkBatchWav, parseHypseg } from './pocketsphinx-batch.ts';
 import { contentHash } from './content-hash.ts';
+import { debianVersion } from './code-version.ts';
 
 /** pocketsphinx_batch flags that name a model file it reads (output files such as `-logfn` or `-hyp` are not model). */
 const MODEL_FILE_FLAGS = new Set(['fdict', 'jsgf', 'fsg', 'kws', 'lda', 'mdef', 'mean', 'var', 'mixw', 'tmat', 'sendump', 'featparams', 'allphone', 'lmctl']);
@@ -176,15 +177,6 @@ class DecoderProcess {
     } catch {
       /* already gone */
     }
-  }
-}
-
-/** Debian package version of pocketsphinx, e.g. `0.8+5prealpha+1-15`. */
-function debianVersion(pkg: string): string {
-  try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' }).trim() || 'unknown';
-  } catch {
-    return 'unknown';
   }
 }
 

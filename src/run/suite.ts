@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputErrors, InputError } from '../manifest/errors.ts';
+import { describeValue, lineOf, schemaErrors } from '../manifest/yaml-errors.ts';
 import { ConditionSpecSchema } from '../audio/conditions.ts';
 
 const nameRe = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
@@ -254,35 +255,28 @@ export interface Suite extends Omit<RawSuite, 'manifest' | 'manifests' | 'backen
   audioCacheDir?: string;
 }
 
-/** Line (1-based) of the YAML node at `path`, or of its nearest existing parent. */
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
-    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
-
-function yamlPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
-}
-
-/** Every schema issue as its own file:line error (ordered by line), never just the first. */
+/** Every schema issue of `value` (at `prefix` in the file) as its own file:line error in the project's words (ordered by line). */
 function issuesError(
   file: string,
   doc: ReturnType<typeof parseDocument>,
   counter: LineCounter,
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  schema: z.ZodType,
+  value: unknown,
+  issues: ReadonlyArray<z.core.$ZodIssue>,
   prefix: ReadonlyArray<PropertyKey> = [],
 ): InputError {
-  const errors = issues
-    .map((issue) => {
-      const path = [...prefix, ...issue.path];
-      return new InputError(file, lineOf(doc, counter, path), `${yamlPath(path)}: ${issue.message}`);
-    })
-    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  const errors = schemaErrors(file, doc, counter, schema, value, issues as Parameters<typeof schemaErrors>[5], prefix, REQUIRED);
   return errors.length === 1 ? errors[0] : new InputErrors(errors);
 }
+
+const EXAMPLE = '`name: my-suite`, `manifest: corpus/manifest.jsonl`, `backends: [{ type: pocketsphinx }]`';
+
+/** What a missing required key of a suite holds. */
+const REQUIRED: Record<string, string> = {
+  name: 'the suite\'s name, e.g. `name: my-suite`',
+  backends: 'a list of at least one backend, e.g. `backends: [{ type: pocketsphinx }]`',
+  'backends[].type': 'the backend type, e.g. `type: pocketsphinx`; `asrfair backends` lists them',
+};
 
 /** Parses and validates a suite from YAML text. Errors name the file, line and YAML path. */
 export function parseSuite(text: string, file: string): Suite {
@@ -299,8 +293,12 @@ export function parseSuite(text: string, file: string): Suite {
   } catch (e) {
     throw new InputError(file, undefined, `invalid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
+  if (js === null || js === undefined) throw new InputError(file, undefined, `the suite file is empty: expected a mapping of suite settings with at least ${EXAMPLE}`);
+  if (typeof js !== 'object' || Array.isArray(js)) {
+    throw new InputError(file, lineOf(doc, counter, []), `expected a mapping of suite settings at the top level, found ${describeValue(js)}; e.g. ${EXAMPLE}`);
+  }
   const parsed = SuiteSchema.safeParse(js);
-  if (!parsed.success) throw issuesError(file, doc, counter, parsed.error.issues);
+  if (!parsed.success) throw issuesError(file, doc, counter, SuiteSchema, js, parsed.error.issues);
   const raw = parsed.data;
 
   const base = dirname(resolve(file));
@@ -319,7 +317,7 @@ export function parseSuite(text: string, file: string): Suite {
     if (condNames.has(name)) throw new InputError(file, lineOf(doc, counter, ['conditions', i, 'name']), `conditions[${i}].name: duplicate condition "${name}"`);
     condNames.add(name);
     const checked = ConditionSpecSchema.safeParse({ name, ...spec });
-    if (!checked.success) throw issuesError(file, doc, counter, checked.error.issues, ['conditions', i]);
+    if (!checked.success) throw issuesError(file, doc, counter, ConditionSpecSchema, { name, ...spec }, checked.error.issues, ['conditions', i]);
     return { name, spec: resolveStepPaths(spec, abs) };
   });
   if (!raw.includeClean && conditions.length === 0) {

@@ -1,8 +1,8 @@
 /**
  * `adapt` outputs and reruns on a small planted corpus (flite voices, test/glass/corpus.ts; 4 speakers per group,
  * MLLR only): a rerun reuses finished steps and decodes, a step cut short is redone, adapted.yaml carries the
- * suite's minCell and names its model files relative to itself, the glass step is reused like the others, and a speaker in
- * two groups is one input error.
+ * suite's minCell and names its model files relative to itself, the glass step is reused like the others, a step or
+ * decode made by other code (an upgrade) is made again and said, and a speaker in two groups is one input error.
  */
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,10 @@ import { loadSuite } from '../../src/run/suite.ts';
 import { getBackendFactory } from '../../src/backends/index.ts';
 import { speakersFor, synthesise, writeCorpusManifest } from '../glass/corpus.ts';
 import { cli } from '../helpers/cli.ts';
+import { codeChangedLine, type StepStamp } from '../../src/adapt/steps.ts';
+import { sphinxtrainCode } from '../../src/adapt/sphinxtrain.ts';
+import { glassStepCode } from '../../src/adapt/glass-step.ts';
+import { codeVersion } from '../../src/backends/code-version.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-rerun-'));
 const prevCache = process.env.ASRFAIR_HASH_CACHE;
@@ -68,6 +72,37 @@ describe('adapt reruns and outputs', () => {
     expect(again.remedy.minimax).toEqual(first.remedy.minimax);
   }, 300_000);
 
+  it('a step whose stamp was made by other code (an upgrade) is made again and says so; so are decodes of other code', async () => {
+    // What an earlier asrfair left on disk: the same inputs, stamped by other code (or, older still, by the inputs alone).
+    const matrix = join(work, 'mllr-unweighted.matrix');
+    const counts = join(work, 'acc-unweighted');
+    const older = 'asrfair 0.0.9, source sha256 000000000000 (7 files)';
+    const stamp = JSON.parse(readFileSync(`${matrix}.inputs`, 'utf8')) as StepStamp;
+    expect(stamp.code).toBe(sphinxtrainCode());
+    writeFileSync(`${matrix}.inputs`, JSON.stringify({ ...stamp, code: older }));
+    const countsStamp = JSON.parse(readFileSync(`${counts}.inputs`, 'utf8')) as StepStamp;
+    writeFileSync(`${counts}.inputs`, countsStamp.inputs);
+    const decodeLines = readFileSync(join(work, 'decodes.jsonl'), 'utf8').split('\n').filter(Boolean);
+    writeFileSync(join(work, 'decodes.jsonl'), decodeLines.map((l) => JSON.stringify({ ...JSON.parse(l), code: older })).join('\n'));
+    const t = { matrix: mtime(matrix), counts: mtime(join(counts, 'gauden_counts')) };
+    const logs: string[] = [];
+    const again = await adapt({ ...opts, log: (m) => logs.push(m) });
+    expect(logs).toContain(codeChangedLine(`the MLLR transform ${matrix}`, older, sphinxtrainCode()));
+    expect(logs).toContain(codeChangedLine(`bw counts ${counts}`, 'an earlier asrfair (no code version in its stamps)', sphinxtrainCode()));
+    expect(logs).toContain(`adapt: ${decodeLines.length} decodes in ${join(work, 'decodes.jsonl')} were made by other code than this (${codeVersion(['backends/pocketsphinx.ts'])}): decoded again`);
+    expect(mtime(matrix)).toBeGreaterThan(t.matrix);
+    expect(mtime(join(counts, 'gauden_counts'))).toBeGreaterThan(t.counts);
+    expect((JSON.parse(readFileSync(`${matrix}.inputs`, 'utf8')) as StepStamp).code).toBe(sphinxtrainCode());
+    // Every decode was made again (a line each, with this code), and the same code on the same inputs gives the same results.
+    const now = readFileSync(join(work, 'decodes.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { code: string });
+    expect(now.filter((r) => r.code === codeVersion(['backends/pocketsphinx.ts'])).length).toBe(decodeLines.length);
+    expect(again.remedy.minimax).toEqual(first.remedy.minimax);
+    // A third run finds everything stamped by this code: nothing made again, nothing said.
+    logs.length = 0;
+    await adapt({ ...opts, log: (m) => logs.push(m) });
+    expect(logs.filter((l) => / made again: | made by other code /.test(l))).toEqual([]);
+  }, 300_000);
+
   it('adapted.yaml keeps the suite\'s minCell and names model files relative to itself: a copied folder gives the same backends', async () => {
     const yaml = readFileSync(join(out, 'adapted.yaml'), 'utf8');
     const suite = loadSuite(join(out, 'adapted.yaml'));
@@ -115,6 +150,16 @@ describe('adapt reruns and outputs', () => {
     await adapt({ ...o, seed: 2 });
     expect([ran(), reused()]).toEqual([1, 0]);
     expect(readFileSync(`${file}.inputs`, 'utf8')).not.toBe(stamp);
+    // The same inputs stamped by other code (an upgrade that changed the glass analysis): run again, and said.
+    const older = 'asrfair 0.0.9, source sha256 000000000000 (52 files); pocketsphinx 0.8+5prealpha+1-15';
+    const mine = JSON.parse(readFileSync(`${file}.inputs`, 'utf8')) as StepStamp;
+    expect(mine.code).toBe(glassStepCode());
+    writeFileSync(`${file}.inputs`, JSON.stringify({ ...mine, code: older }));
+    logs.length = 0;
+    await adapt({ ...o, seed: 2 });
+    expect([ran(), reused()]).toEqual([1, 0]);
+    expect(logs).toContain(codeChangedLine(`glass box on the train speakers (${file})`, older, glassStepCode()));
+    expect(JSON.parse(readFileSync(`${file}.inputs`, 'utf8'))).toEqual(mine);
   }, 600_000);
 
   it('a speaker declared in two groups is one input error naming the manifest line, exit 2', async () => {

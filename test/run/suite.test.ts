@@ -61,11 +61,11 @@ describe('suite files', () => {
 
   it('names the file, line and YAML path of a schema error', () => {
     const e = errorOf('name: s\nmanifest: m.jsonl\nbackends:\n  - name: a\n    options: {}\n');
-    expect(e.message).toMatch(/^\/x\/suites\/s\.yaml:4: backends\[0\]\.type: /);
+    expect(e.message).toMatch(/^\/x\/suites\/s\.yaml:4: backends\[0\]: `type:` is missing /);
     const e2 = errorOf('name: s\nmanifest: m.jsonl\nbackends:\n  - type: t\nconcurrency: -2\n');
     expect(e2.message).toMatch(/s\.yaml:5: concurrency: /);
     const e3 = errorOf('name: s\nmanifest: m.jsonl\nbackends:\n  - type: t\nbogus: 1\n');
-    expect(e3.message).toMatch(/s\.yaml:1: .*bogus/);
+    expect(e3.message).toMatch(/s\.yaml:5: unknown key bogus \(allowed here: alpha, audioCacheDir, backends, .*, timeoutSec\)$/);
   });
 
   it('checks conditions with the audio stage schema, naming the step', () => {
@@ -99,11 +99,87 @@ describe('suite validation lists every error', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toEqual([
-      `asrfair: ${file}:3: bootstrap.B: Too small: expected number to be >0`,
-      `asrfair: ${file}:4: minCell.speakers: Too small: expected number to be >0`,
-      `asrfair: ${file}:7: correction: Invalid option: expected one of "holm"|"bh"`,
+      `asrfair: ${file}:3: bootstrap.B: expected a number > 0, found the number -5`,
+      `asrfair: ${file}:4: minCell.speakers: expected a number > 0, found the number 0`,
+      `asrfair: ${file}:7: correction: expected one of holm, bh, found "bonferroni"`,
     ]);
     expect(r.stderr).not.toMatch(/and \d+ more/);
     expect(() => parseSuite(readFileSync(file, 'utf8'), file)).toThrow(InputError);
+  });
+});
+
+describe('suite YAML errors in the project\'s words (not zod\'s)', () => {
+  const SUITE = 'name: s\nmanifest: m\nbackends: [{type: t}]\n';
+  const lines = (text: string) => {
+    try {
+      parseSuite(text, file);
+    } catch (e) {
+      expect(e).toBeInstanceOf(InputError);
+      return (e as InputError).message.split('\n');
+    }
+    throw new Error('expected an InputError');
+  };
+
+  it('a misspelt key: its own line, with the key it is closest to', () => {
+    expect(lines(`${SUITE}concurency: 2\n`)).toEqual([`${file}:4: unknown key concurency (did you mean concurrency?)`]);
+    expect(lines(`${SUITE}gate:\n  maxGap: 0.1\n  maxWr: 0.2\n`)).toEqual([`${file}:6: gate: unknown key maxWr (did you mean maxWer?)`]);
+    // Nothing close: the keys allowed there.
+    expect(lines('name: s\nmanifest: m\nbackends:\n  - type: t\n    colour: red\n')).toEqual([
+      `${file}:5: backends[0]: unknown key colour (allowed here: concurrency, name, options, retries, timeoutSec, type)`,
+    ]);
+  });
+
+  it('a misspelt required key is one error (the misspelling), not also "backends is missing"', () => {
+    expect(lines('name: s\nmanifest: m\nbackend: [{type: t}]\n')).toEqual([`${file}:3: unknown key backend (did you mean backends?)`]);
+  });
+
+  it('a wrong type: the line of the key, what was expected and what was found', () => {
+    expect(lines('name: s\nmanifest: m\nseed: 1.5\nbackends: [{type: t}]\n')).toEqual([`${file}:3: seed: expected a whole number, found the number 1.5`]);
+    expect(lines(`${SUITE}normaliser: 3\n`)).toEqual([`${file}:4: normaliser: expected text, found the number 3`]);
+    // A block value starts on the next line: the key's line is named.
+    expect(lines(`${SUITE}groupBy:\n  accent: 1\n`)).toEqual([`${file}:4: groupBy: expected a list, found a mapping`]);
+    expect(lines(`${SUITE}headline: median\n`)).toEqual([`${file}:4: headline: expected one of pooled, mean-utterance, mean-speaker, found "median"`]);
+    expect(lines(`${SUITE}markup: nist\n`)).toEqual([`${file}:4: markup: expected one of sclite, none or a mapping, found "nist"`]);
+    expect(lines(`${SUITE}bootstrap: -1\n`)).toEqual([`${file}:4: bootstrap: expected a number > 0 or a mapping, found the number -1`]);
+  });
+
+  it('a missing required key: named, with what it holds', () => {
+    expect(lines('name: s\nmanifest: m\n')).toEqual([`${file}:1: \`backends:\` is missing (required: a list of at least one backend, e.g. \`backends: [{ type: pocketsphinx }]\`)`]);
+    expect(lines('name: s\nmanifest: m\nbackends:\n  - options: {}\n')).toEqual([
+      `${file}:4: backends[0]: \`type:\` is missing (required: the backend type, e.g. \`type: pocketsphinx\`; \`asrfair backends\` lists them)`,
+    ]);
+  });
+
+  it('an empty file (or one with only comments), and a list at the top level', () => {
+    const empty = `${file}: the suite file is empty: expected a mapping of suite settings with at least \`name: my-suite\`, \`manifest: corpus/manifest.jsonl\`, \`backends: [{ type: pocketsphinx }]\``;
+    expect(lines('')).toEqual([empty]);
+    expect(lines('# a suite\n')).toEqual([empty]);
+    expect(lines('- a\n- b\n')).toEqual([`${file}:1: expected a mapping of suite settings at the top level, found a list of 2; e.g. \`name: my-suite\`, \`manifest: corpus/manifest.jsonl\`, \`backends: [{ type: pocketsphinx }]\``]);
+  });
+
+  it('no zod wording in any message, messages the schema writes itself are kept', () => {
+    const all = [
+      ...lines('name: 3\nmanifest: m\nseed: x\nbackends: []\ngroupBy: [1]\nminCell: { speakers: 0, words: a }\nalpha: 2\nslices: [[a]]\nbins: { age: [3] }\ngate: { maxFailedShare: 2 }\n'),
+      ...lines(`${SUITE}conditions:\n  - name: n\n    steps:\n      - type: noise\n        snrDb: loud\n`),
+    ];
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    for (const l of all) expect(l).not.toMatch(/Invalid input|Invalid option|Too small|Too big|Unrecognized|received/);
+    expect(all).toContain(`${file}:4: backends: at least one backend is required`);
+  });
+
+  it('asrfair run prints each as one line and exits 2 (no stack trace)', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { cli } = await import('../helpers/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'suite-words-'));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: s\nmanifest: m.jsonl\nbackends:\n  - type: pocketsphinx\n    concurency: 2\nseed: one\n');
+    const r = await cli('run', bad);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `asrfair: ${bad}:5: backends[0]: unknown key concurency (did you mean concurrency?)`,
+      `asrfair: ${bad}:6: seed: expected a number, found "one"`,
+    ]);
   });
 });

@@ -128,6 +128,8 @@ export function registerAdapt(program: Command): void {
       try {
         const adapted = await adapt({
           manifest: suite.manifests[0],
+          // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
+          entries,
           groupBy: f.groupBy ?? suite.groupBy[0],
           labels: labeller.labels,
           grouping: await groupingOf(suite, f.groupBy ?? suite.groupBy[0]),

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { distance } from 'fastest-levenshtein';
-import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq } from 'yaml';
+import { LineCounter, parseDocument, isNode, isSeq } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../manifest/errors.ts';
+import { keyLine, lineOf, suggestKey } from '../../manifest/yaml-errors.ts';
 import { BUILTIN_RULES, CMU_PHONES, RULE_NAME, builtinNamed, ruleLabel, type PlantedRule } from './rules.ts';
 
 /**
@@ -110,33 +111,7 @@ function keysAt(path: readonly PropertyKey[]): readonly string[] {
 }
 
 
-/** ` (did you mean groups?)` for the closest allowed key within 2 edits (case ignored), else the allowed keys. */
-function suggestion(key: string, allowed: readonly string[]): string {
-  const best = allowed.map((k) => ({ k, d: distance(key.toLowerCase(), k) })).sort((x, y) => x.d - y.d)[0];
-  if (best && best.d <= 2) return ` (did you mean ${best.k}?)`;
-  return allowed.length ? ` (allowed here: ${allowed.join(', ')})` : '';
-}
-
-/** Line of the key `key` in the mapping at `path` (the key's own line, not its value's). */
-function keyLine(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[], key: string): number | undefined {
-  const node = path.length === 0 ? doc.contents : doc.getIn(path as (string | number)[], true);
-  if (isMap(node)) {
-    const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-    const r = isNode(pair?.key) ? pair.key.range : undefined;
-    if (r) return counter.linePos(r[0]).line;
-  }
-  return lineOf(doc, counter, path);
-}
-
 const EXAMPLE = '`groups: { th: [{ rule: th-stopping, rate: 1 }], none: [] }`';
-
-function lineOf(doc: ReturnType<typeof parseDocument>, counter: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as (string | number)[], true);
-    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
 
 /** Parses accent rules from YAML text; `file` is used in error messages (InputError: `file:line: path: message`). */
 export function parseAccentRules(text: string, file: string): AccentRules {
@@ -160,7 +135,7 @@ export function parseAccentRules(text: string, file: string): AccentRules {
     const at = (p: readonly PropertyKey[], msg: string) => (p.length ? `${where(p)}: ${msg}` : msg);
     if (issue.code === 'unrecognized_keys') {
       const key = issue.keys[0];
-      throw new InputError(file, keyLine(doc, counter, path, key), at(path, `unknown key ${key}${suggestion(key, keysAt(path))}`));
+      throw new InputError(file, keyLine(doc, counter, path, key), at(path, `unknown key ${key}${suggestKey(key, keysAt(path))}`));
     }
     const parent = path.slice(0, -1);
     const last = path.at(-1);
