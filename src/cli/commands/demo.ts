@@ -1,8 +1,8 @@
-import { makeOutputDir } from '../../manifest/output.ts';
+import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, demoSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
@@ -135,8 +135,8 @@ async function runPart(
   if (p.id === 'real-vendors') {
     const { notes: _notes, ...recorded } = compareOptionsForRuns(loaded, loaded);
     compare = compareRuns(loaded, loaded, { ...recorded, backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1] });
-    writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
-    writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
+    writeOutputFile(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare), 'comparison');
+    writeOutputFile(join(dir, 'report', 'compare.json'), renderCompareJson(compare), 'comparison');
   }
   const gateFailure = summary.gateError
     ? { line: summary.gateError.message.replace(/^run: /, ''), code: 2 as const }
@@ -215,7 +215,7 @@ export function registerDemo(program: Command): void {
         const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
         suite.manifest = corpus.manifest;
         suitePath = join(resolve(flags.corpus), 'demo-suite.yaml');
-        writeFileSync(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`);
+        writeOutputFile(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`, 'demo suite');
       }
       const r = await runPart(p, suitePath, out, flags, version, log);
       if (r === 'interrupted') process.exit(130);
@@ -236,7 +236,7 @@ export function registerDemo(program: Command): void {
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }
     const cardFile = join(out, 'card.md');
-    writeFileSync(cardFile, combinedCard(results, out, plantedCard));
+    writeOutputFile(cardFile, combinedCard(results, out, plantedCard), 'demo card');
     process.stdout.write('\n');
     for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
     process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
