@@ -1,6 +1,6 @@
 import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { resolve, join, relative } from 'node:path';
+import { basename, resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -155,6 +155,8 @@ function findings(results: PartResult[]): string[] {
     for (const l of headlineLines(r.card, only)) lines.push(`  ${l}`);
     if (r.id === 'real-vendors') lines.push(`  (en-GB and en-IN models of both vendors: see the card)`);
     if (r.compare) lines.push(`  ${compareLine(r.compare, r.card.settings.minCell.speakers)}`);
+    // A failed (or unevaluable) suite gate is one of the part's findings, in the card as on the terminal.
+    if (r.gateFailure) lines.push(`  ${r.gateFailure.code === 2 ? 'suite gate not evaluated: ' : ''}${escapeControl(r.gateFailure.line)} (asrfair check ${relative(process.cwd(), r.dir)} repeats it)`);
   }
   return lines;
 }
@@ -238,7 +240,10 @@ export function registerDemo(program: Command): void {
     const cardFile = join(out, 'card.md');
     writeOutputFile(cardFile, combinedCard(results, out, plantedCard), 'demo card');
     process.stdout.write('\n');
-    for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
+    for (const r of results) {
+      const names = [...r.files.map((f) => basename(f)), ...(r.compare ? ['compare.md', 'compare.json'] : [])];
+      process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (${names.join(', ')}) in ${r.seconds.toFixed(1)} s\n`);
+    }
     process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
     // Everything is written. A failed suite gate is one of the demo's findings (its synthetic voices are meant to
     // cross it), said on the last lines; with --gate-exit it fails the demo as `asrfair run` would (exit 1). A gate
