@@ -14,11 +14,11 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -294,7 +294,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
     { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
     { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
-    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPMc(r, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPCell(r, alpha), r.pAdjusted ?? r.p, 'v'), foot: ft(DASH, 'v') },
     { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
@@ -511,6 +511,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
       cardTable(t, card, ids) +
       (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
+      (hasRawP(t) ? `<p class="meta">${esc(SMALL_CELL_P_NOTE)}</p>` : '') +
       chartLegend() +
       `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval.</figcaption></figure>` +
       `<figure>${gapChart(t)}<figcaption>Gap to the rest (percentage points), 95% interval: the comparison the p-value tests.</figcaption></figure></div>` +
