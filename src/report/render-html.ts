@@ -450,12 +450,21 @@ function uttWer(u: ScoredUtterance): number {
   return w.ref > 0 ? (w.sub + w.del + w.ins) / w.ref : w.ins > 0 ? Infinity : 0;
 }
 
-function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLinker): string {
+/**
+ * What a condition table's players play: the run export records one `audio` path per utterance (the source
+ * recording), not the condition's prepared audio (that lives in the run's audio cache), so a player under
+ * "telephone" plays the clean clip, and says so. Undefined for the clean condition.
+ */
+export function sourceAudioCaption(t: Pick<CardTable, 'condition' | 'conditionName'>): string | undefined {
+  return t.condition === 'clean' ? undefined : `The players play the source recording, not the ${t.conditionName} version.`;
+}
+
+function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLinker, caption?: string): string {
   const src = audio.src(u);
   const head =
     `<div class="hd"><span class="uid">${esc(u.id)}</span><span>speaker ${esc(u.speaker)}</span>` +
     (u.status === 'ok' ? `<span>WER ${esc(fmtPct(uttWer(u)))} (S ${u.words.sub}, D ${u.words.del}, I ${u.words.ins} / ${u.words.ref})</span>` : '<span class="err">failed</span>') +
-    (src ? `<audio controls preload="none" src="${esc(src)}"></audio>` : '') +
+    (src ? `<audio controls preload="none" src="${esc(src)}"${caption ? ` title="${esc(caption)}"` : ''}></audio>` : '') +
     `</div>`;
   if (u.status !== 'ok') return `<div class="utt">${head}<div class="err">${esc(u.error ?? 'recognition failed')}</div><div>ref: ${esc(u.ref)}</div></div>`;
   const ops = align(tokenize(u.ref), tokenize(u.hyp), card.meta.costModel === 'unit' ? 'unit' : 'sclite').ops;
@@ -474,6 +483,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
     list.push(u);
   }
   const parts: string[] = [];
+  const caption = sourceAudioCaption(t);
   for (const r of t.rows) {
     const id = ids.get(r.group);
     const list = byGroup.get(r.group);
@@ -484,11 +494,12 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
     const shown = keyed.slice(0, limit).map((k) => k.u);
     parts.push(
       `<details id="${id}" class="drill"><summary>${esc(r.group)} — ${list.length} utterances${list.length > shown.length ? `, worst ${shown.length} shown` : ''}</summary>` +
-        shown.map((u) => utteranceHtml(u, card, audio)).join('') +
+        shown.map((u) => utteranceHtml(u, card, audio, caption)).join('') +
         `</details>`,
     );
   }
-  return parts.join('\n');
+  const players = parts.some((p) => p.includes('<audio '));
+  return (caption && players ? `<p class="meta audio-note">${esc(caption)}</p>\n` : '') + parts.join('\n');
 }
 
 /** Renders the whole card as one HTML page. */
