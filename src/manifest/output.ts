@@ -27,6 +27,7 @@ export const FS_REASONS: Readonly<Record<string, string>> = {
   ELOOP: 'too many symbolic links',
   EMFILE: 'too many open files',
   EIO: 'input/output error',
+  EPIPE: 'the reader closed the pipe',
 };
 
 /** The plain-words reason of a file-system error (FS_REASONS), else its code or message. */
@@ -101,27 +102,26 @@ const PARTIAL = '.partial';
 /**
  * The file a write to `path` lands in. A symbolic link is followed (a link to a file keeps the link and
  * replaces its file's content; a dangling link creates its target). `special` is true when that target
- * exists and is not a regular file (a device such as /dev/full or /dev/stdout, a FIFO): it is written in
+ * exists and is not a regular file (a device such as /dev/full, a FIFO, /dev/stdout on a pipe): it is written in
  * place, since no partial file can be renamed onto it.
  */
 export function outputTarget(path: string): { target: string; special: boolean } {
-  let target = path;
   try {
-    if (lstatSync(path).isSymbolicLink()) {
-      try {
-        target = realpathSync(path);
-      } catch {
-        target = resolve(dirname(resolve(path)), readlinkSync(path));
-      }
-    }
+    // statSync follows links, /proc's magic ones too (/dev/stdout on a pipe has no real path).
+    const st = statSync(path);
+    if (!st.isFile() && !st.isDirectory()) return { target: path, special: true };
+  } catch {
+    // Missing (or a dangling link): a new file.
+  }
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return { target: path, special: false };
   } catch {
     return { target: path, special: false };
   }
   try {
-    const st = statSync(target);
-    return { target, special: !st.isFile() && !st.isDirectory() };
+    return { target: realpathSync(path), special: false };
   } catch {
-    return { target, special: false };
+    return { target: resolve(dirname(resolve(path)), readlinkSync(path)), special: false };
   }
 }
 

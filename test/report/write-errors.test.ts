@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from '../helpers/cli.ts';
+import { execFileSync } from 'node:child_process';
+import { BIN, cli } from '../helpers/cli.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 const ARTIE = join(ROOT, 'corpora/artie-bias-corpus');
@@ -66,6 +67,14 @@ describe('a write error names the file, exits 2, leaves nothing half-written', (
     expect(lstatSync(join(out, 'card.md')).isSymbolicLink()).toBe(true);
     expect(readFileSync(elsewhere, 'utf8')).toMatch(/^# /);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  }, 120_000);
+
+  it('export -o /dev/stdout on a pipe writes through it (a device is written in place, no partial file beside it)', async () => {
+    // A shell pipe (a real pipe: Node's own child stdio is a socket, which /proc cannot reopen).
+    const out = execFileSync('sh', ['-c', `"${process.execPath}" "${BIN}" export "${join(dir, 's.sqlite')}" -o /dev/stdout | cat`], { encoding: 'utf8' });
+    expect(out.trim().split('\n')).toHaveLength(200);
+    expect(JSON.parse(out.split('\n')[0]).backend).toBe('amazon');
+    expect(readdirSync('/dev').filter((f) => f.endsWith('.partial'))).toEqual([]);
   }, 120_000);
 
   it('run --out DIR with DIR/run.json → /dev/full: names run.json, no results.jsonl without its run.json', async () => {
