@@ -294,7 +294,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
     { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
     { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
-    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPCell(r, alpha), r.pAdjusted ?? r.p, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPCell(r, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
     { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
