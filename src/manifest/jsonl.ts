@@ -170,7 +170,8 @@ export class ManifestWriter {
   private error: Error | undefined;
   constructor(readonly file: string) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
-    this.stream.on('error', (e) => void (this.error ??= e));
+    // Node's write errors carry no path: name the file (a partial file's final name, see output.ts).
+    this.stream.on('error', (e: NodeJS.ErrnoException) => void (this.error ??= Object.assign(e, { path: e.path ?? file.replace(/\.partial$/, '') })));
   }
   async write(u: Utterance | ManifestEntry): Promise<void> {
     if (this.error) throw this.error;

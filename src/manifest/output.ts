@@ -8,7 +8,7 @@
  * `<path>.partial` (created up front, so an unwritable place fails before any work) and renamed into
  * place; a failure removes the partial file.
  */
-import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 
@@ -27,9 +27,11 @@ export const FS_REASONS: Readonly<Record<string, string>> = {
   ELOOP: 'too many symbolic links',
   EMFILE: 'too many open files',
   EIO: 'input/output error',
+  EPIPE: 'the reader closed the pipe',
 };
 
-function reason(e: unknown): string {
+/** The plain-words reason of a file-system error (FS_REASONS), else its code or message. */
+export function reason(e: unknown): string {
   const code = String((e as NodeJS.ErrnoException)?.code ?? '');
   return FS_REASONS[code] ?? (code || (e as Error)?.message || String(e));
 }
@@ -95,15 +97,54 @@ export function makeOutputDir(dir: string, what = 'output folder'): void {
   }
 }
 
+const PARTIAL = '.partial';
+
+/**
+ * The file a write to `path` lands in. A symbolic link is followed (a link to a file keeps the link and
+ * replaces its file's content; a dangling link creates its target). `special` is true when that target
+ * exists and is not a regular file (a device such as /dev/full, a FIFO, /dev/stdout on a pipe): it is written in
+ * place, since no partial file can be renamed onto it.
+ */
+export function outputTarget(path: string): { target: string; special: boolean } {
+  try {
+    // statSync follows links, /proc's magic ones too (/dev/stdout on a pipe has no real path).
+    const st = statSync(path);
+    if (!st.isFile() && !st.isDirectory()) return { target: path, special: true };
+  } catch {
+    // Missing (or a dangling link): a new file.
+  }
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return { target: path, special: false };
+  } catch {
+    return { target: path, special: false };
+  }
+  try {
+    return { target: realpathSync(path), special: false };
+  } catch {
+    return { target: resolve(dirname(resolve(path)), readlinkSync(path)), special: false };
+  }
+}
+
 /**
  * Checks that `path` can become an output file: not a folder, its folder created (makeOutputDir), and
  * `<path>.partial` creatable there. Returns the partial path (created, empty): write it, then
- * `commitOutputFile`; on failure `discardOutputFile`. Throws an InputError naming `path`.
+ * `commitOutputFile`; on failure `discardOutputFile`. Throws an InputError naming `path`. A symbolic link
+ * is followed (outputTarget): the partial file sits beside the link's target, and a device or FIFO is
+ * returned itself (opened for writing as the check; written in place, commit does nothing).
  */
 export function beginOutputFile(path: string, what = 'output file'): string {
   if (kindOf(path) === 'dir') throw new InputError(path, undefined, `is a folder: the ${what} needs a file name`);
-  makeOutputDir(dirname(resolve(path)), `folder of the ${what}`);
-  const tmp = `${path}.partial`;
+  const { target, special } = outputTarget(path);
+  if (special) {
+    try {
+      closeSync(openSync(target, 'w'));
+    } catch (e) {
+      throw new InputError(path, undefined, `cannot write the ${what}: ${reason(e)}`);
+    }
+    return target;
+  }
+  makeOutputDir(dirname(resolve(target)), `folder of the ${what}`);
+  const tmp = `${target}${PARTIAL}`;
   try {
     if (kindOf(tmp) === 'dir') throw Object.assign(new Error('partial is a folder'), { code: 'EISDIR' });
     closeSync(openSync(tmp, 'w'));
@@ -113,10 +154,15 @@ export function beginOutputFile(path: string, what = 'output file'): string {
   return tmp;
 }
 
-/** Renames the finished `tmp` (from beginOutputFile) onto `path`; removes it and names `path` on failure. */
+/**
+ * Renames the finished `tmp` (from beginOutputFile) onto the file it stands for (`path`, or the target of
+ * `path`'s link); removes it and names `path` on failure. A device or FIFO (tmp without `.partial`) was
+ * written in place: nothing to do.
+ */
 export function commitOutputFile(tmp: string, path: string, what = 'output file'): void {
+  if (!tmp.endsWith(PARTIAL)) return;
   try {
-    renameSync(tmp, path);
+    renameSync(tmp, tmp.slice(0, -PARTIAL.length));
   } catch (e) {
     discardOutputFile(tmp);
     throw new InputError(path, undefined, `cannot write the ${what}: ${reason(e)}`);

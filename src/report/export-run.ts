@@ -1,5 +1,5 @@
-import { makeOutputDir } from '../manifest/output.ts';
-import { createWriteStream, renameSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
+import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
@@ -30,17 +30,18 @@ import type { Suite } from '../run/suite.ts';
 /**
  * Writes lines to a file, waiting for drain so memory stays flat. A write error (full disk, read-only
  * folder) rejects the next write or close with the file system's error, which names the file; it never
- * leaves a promise waiting forever for a 'drain' or 'finish' that will not come.
+ * leaves a promise waiting forever for a 'drain' or 'finish' that will not come. `name` is the file the
+ * error names (default `file`; e.g. the final name of a temporary file): Node's write errors carry no path.
  */
 export class LineWriter {
   private readonly stream: WriteStream;
   private error: Error | undefined;
   private readonly failed: Promise<never>;
-  constructor(file: string) {
+  constructor(file: string, name = file) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
     this.failed = new Promise<never>((_, reject) => {
       this.stream.on('error', (e: NodeJS.ErrnoException) => {
-        e.path ??= file;
+        e.path = name;
         this.error = e;
         reject(e);
       });
@@ -175,7 +176,7 @@ export async function exportRun(
   }
   makeOutputDir(dir);
   const tmp = join(dir, `.${RESULTS_FILE}.tmp`);
-  const w = new LineWriter(tmp);
+  const w = new LineWriter(tmp, join(dir, RESULTS_FILE));
   let rows = 0;
   let failed = 0;
   try {
@@ -216,9 +217,15 @@ export async function exportRun(
   if (markupFailures) {
     opts.warn?.(`${markupFailures} utterance(s) with malformed markup were not scored (failed rows, counted in the card); first: ${firstMarkupFailure}`);
   }
-  renameSync(tmp, join(dir, RESULTS_FILE));
   const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
-  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n');
+  // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
+  try {
+    writeOutputFile(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n', 'run metadata');
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  renameSync(tmp, join(dir, RESULTS_FILE));
   return { dir, rows, failed, ...(incomplete ? { incomplete } : {}) };
 }
 

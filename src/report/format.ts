@@ -101,3 +101,22 @@ export function fmtPMc(r: { pAdjusted: number | null; pMethod: { exact: boolean;
   const hi = fmtP(m.adjustedHi, alpha);
   return lo === hi ? p : `${p} (MC ${lo}–${hi})`;
 }
+
+/**
+ * The p cell of a group-vs-rest row: the adjusted p (fmtPMc) of a tested group; for a small cell (below the
+ * minimum cell: not tested, no adjusted p, not in the correction family) its raw permutation p, marked
+ * "raw 0.0065" so it is never read as an adjusted p (README: "its raw p is shown"); "—" when neither exists
+ * (e.g. a cell suppressed with --publish). SMALL_CELL_P_NOTE (render-md.ts) explains the mark.
+ */
+export function fmtPCell(
+  r: { flags: readonly string[]; p: number | null; pAdjusted: number | null; pMethod: { exact: boolean; adjustedLo: number; adjustedHi: number } | null },
+  alpha = 0.05,
+): string {
+  if (hasRawPOnly(r)) return `raw ${fmtP(r.p, alpha)}`;
+  return fmtPMc(r, alpha);
+}
+
+/** Whether a row shows a raw p only (a small cell with a p and no adjusted p): see fmtPCell. */
+export function hasRawPOnly(r: { flags: readonly string[]; p: number | null; pAdjusted: number | null }): boolean {
+  return r.flags.includes('small-cell') && finite(r.p) && !finite(r.pAdjusted);
+}

@@ -14,11 +14,11 @@ import { pathToFileURL } from 'node:url';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, noScoredText, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasUndefinedInterval,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -296,7 +296,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'Speakers', sort: 'num', kind: V, cell: (r) => td(fmtInt(r.speakers), r.speakers), foot: ft(fmtInt(o.speakers)) },
     { head: `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, sort: 'num', kind: V, cell: (r) => td(fmtPctInterval(r.wer), r.wer?.estimate, 'v'), foot: ft(fmtPctInterval(o.wer), 'v') },
     { head: GAP_TO_REST_HEADER, sort: 'num', kind: V, cell: (r) => td(fmtGap(r.gapToRest), r.gapToRest?.estimate, 'v'), foot: ft(DASH, 'v') },
-    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPMc(r, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
+    { head: pHeader(card), sort: 'num', kind: V, cell: (r) => td(fmtPCell(r, alpha), r.pAdjusted, 'v'), foot: ft(DASH, 'v') },
     { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
@@ -452,12 +452,21 @@ function uttWer(u: ScoredUtterance): number {
   return w.ref > 0 ? (w.sub + w.del + w.ins) / w.ref : w.ins > 0 ? Infinity : 0;
 }
 
-function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLinker): string {
+/**
+ * What a condition table's players play: the run export records one `audio` path per utterance (the source
+ * recording), not the condition's prepared audio (that lives in the run's audio cache), so a player under
+ * "telephone" plays the clean clip, and says so. Undefined for the clean condition.
+ */
+export function sourceAudioCaption(t: Pick<CardTable, 'condition' | 'conditionName'>): string | undefined {
+  return t.condition === 'clean' ? undefined : `The players play the source recording, not the ${t.conditionName} version.`;
+}
+
+function utteranceHtml(u: ExportedUtterance, card: ServiceCard, audio: AudioLinker, caption?: string): string {
   const src = audio.src(u);
   const head =
     `<div class="hd"><span class="uid">${esc(u.id)}</span><span>speaker ${esc(u.speaker)}</span>` +
     (u.status === 'ok' ? `<span>WER ${esc(fmtPct(uttWer(u)))} (S ${u.words.sub}, D ${u.words.del}, I ${u.words.ins} / ${u.words.ref})</span>` : '<span class="err">failed</span>') +
-    (src ? `<audio controls preload="none" src="${esc(src)}"></audio>` : '') +
+    (src ? `<audio controls preload="none" src="${esc(src)}"${caption ? ` title="${esc(caption)}"` : ''}></audio>` : '') +
     `</div>`;
   if (u.status !== 'ok') return `<div class="utt">${head}<div class="err">${esc(u.error ?? 'recognition failed')}</div><div>ref: ${esc(u.ref)}</div></div>`;
   const ops = align(tokenize(u.ref), tokenize(u.hyp), card.meta.costModel === 'unit' ? 'unit' : 'sclite').ops;
@@ -476,6 +485,7 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
     list.push(u);
   }
   const parts: string[] = [];
+  const caption = sourceAudioCaption(t);
   for (const r of t.rows) {
     const id = ids.get(r.group);
     const list = byGroup.get(r.group);
@@ -486,11 +496,12 @@ function drillDown(t: CardTable, card: ServiceCard, run: HtmlRun, audio: AudioLi
     const shown = keyed.slice(0, limit).map((k) => k.u);
     parts.push(
       `<details id="${id}" class="drill"><summary>${esc(r.group)} — ${list.length} utterances${list.length > shown.length ? `, worst ${shown.length} shown` : ''}</summary>` +
-        shown.map((u) => utteranceHtml(u, card, audio)).join('') +
+        shown.map((u) => utteranceHtml(u, card, audio, caption)).join('') +
         `</details>`,
     );
   }
-  return parts.join('\n');
+  const players = parts.some((p) => p.includes('<audio '));
+  return (caption && players ? `<p class="meta audio-note">${esc(caption)}</p>\n` : '') + parts.join('\n');
 }
 
 /** Renders the whole card as one HTML page. */
@@ -513,6 +524,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
       cardTable(t, card, ids) +
       (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
+      (hasRawP(t) ? `<p class="meta">${esc(SMALL_CELL_P_NOTE)}</p>` : '') +
       chartLegend() +
       `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval.</figcaption></figure>` +
       `<figure>${gapChart(t)}<figcaption>Gap to the rest (percentage points), 95% interval: the comparison the p-value tests.</figcaption></figure></div>` +

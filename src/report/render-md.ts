@@ -1,4 +1,4 @@
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPMc, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
+import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { noScoredText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
@@ -162,6 +162,12 @@ export const COMPARISON_NOTE =
 export function hasUndefinedInterval(t: CardTable): boolean {
   return t.rows.some((r) => r.wer !== null && !(Number.isFinite(r.wer.lo) && Number.isFinite(r.wer.hi)));
 }
+/** Whether a table shows a small cell's raw p (fmtPCell). */
+export function hasRawP(t: CardTable): boolean {
+  return t.rows.some(hasRawPOnly);
+}
+export const SMALL_CELL_P_NOTE =
+  'raw p = a group below the minimum cell: its unadjusted permutation p vs rest, shown for information only; it is not tested, not in the correction family and gives no verdict.';
 export const NO_INTERVAL_NOTE = '[—] = no interval: a cell of one speaker cannot be resampled by speaker, so its uncertainty is unknown (not zero).';
 
 function mdTable(t: CardTable, card: ServiceCard): string {
@@ -179,7 +185,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
-      fmtGap(r.gapToRest), fmtPMc(r, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
+      fmtGap(r.gapToRest), fmtPCell(r, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
       ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
     ];
@@ -227,6 +233,7 @@ export function renderMarkdown(card: ServiceCard): string {
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');
     if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
+    if (hasRawP(t)) out.push(mdEscape(SMALL_CELL_P_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push('† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.', '');
   }
   if (card.models.length) {

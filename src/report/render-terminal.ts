@@ -5,7 +5,7 @@
  * label is stripped of terminal control characters.
  */
 import { relative } from 'node:path';
-import { fmtGap, fmtP, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
+import { fmtGap, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
 import { noScoredText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { settingsWarnings, tableHeading } from './render-md.ts';
 
@@ -36,7 +36,7 @@ function pad(rows: string[][]): string[] {
 function verdictTable(t: CardTable, card: ServiceCard): string[] {
   const rows = [['group', 'spk', 'WER [95% CI]', 'gap to rest [95% CI]', `adj. p (${card.settings.correction})`, 'verdict']];
   for (const r of t.rows) {
-    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPMc(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
+    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPCell(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
   }
   rows.push(['all groups', String(t.overall.speakers ?? '—'), fmtPctInterval(t.overall.wer), '', '', '']);
   return pad(rows).map((l) => `  ${l}`);

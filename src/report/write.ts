@@ -1,5 +1,5 @@
-import { makeOutputDir } from '../manifest/output.ts';
-import { rmSync, writeFileSync } from 'node:fs';
+import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ServiceCard } from './model.ts';
 import { renderCsv, renderDegradationCsv, renderModelCsv, renderNotesCsv } from './render-csv.ts';
@@ -27,7 +27,10 @@ export const REMEDY_CSV = 'card-remedy.csv';
 /** The card's notes (always written with csv): what the groups are, what the import counted, the markup policy. */
 export const NOTES_CSV = 'card-notes.csv';
 
-/** Renders the card in each format into `outDir`; returns the paths written. */
+/**
+ * Renders the card in each format into `outDir`; returns the paths written. All files are written together
+ * (writeOutputFiles): a write error (full disk) is one InputError naming the file, and no file is committed.
+ */
 export function writeReport(
   card: ServiceCard,
   run: HtmlRun,
@@ -37,15 +40,15 @@ export function writeReport(
 ): string[] {
   const dir = resolve(outDir);
   makeOutputDir(dir);
-  const written: string[] = [];
+  const written: { path: string; data: string }[] = [];
   // Extra section files go last, so written[i] stays the file of formats[i].
-  const extras: string[] = [];
+  const extras: { path: string; data: string }[] = [];
+  const stale: string[] = [];
   for (const f of formats) {
     const text =
       f === 'md' ? renderMarkdown(card) : f === 'csv' ? renderCsv(card) : f === 'json' ? renderJson(card) : renderHtml(card, run, { ...html, outDir: dir });
     const path = join(dir, REPORT_FILES[f]);
-    writeFileSync(path, text);
-    written.push(path);
+    written.push({ path, data: text });
     if (f === 'csv') {
       for (const [name, has, render] of [
         [DEGRADATION_CSV, card.degradation.length > 0, renderDegradationCsv],
@@ -56,13 +59,15 @@ export function writeReport(
         const extra = join(dir, name);
         // A section the run no longer has must not leave an earlier run's file behind.
         if (!has) {
-          rmSync(extra, { force: true });
+          stale.push(extra);
           continue;
         }
-        writeFileSync(extra, render(card));
-        extras.push(extra);
+        extras.push({ path: extra, data: render(card) });
       }
     }
   }
-  return [...written, ...extras];
+  const files = [...written, ...extras];
+  writeOutputFiles(files, 'card file');
+  for (const f of stale) rmSync(f, { force: true });
+  return files.map((f) => f.path);
 }

@@ -36,7 +36,7 @@ function fmtEta(sec: number): string {
 export class BarProgress implements ProgressSink {
   private bar = new cliProgress.SingleBar(
     {
-      format: ' {bar} {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted} | ok {ok} cached {cached} failed {failed}',
+      format: ' {bar} {percentage}% | {value}/{total} results | {rate}/s | ETA {eta_formatted} | ok {ok} cached {cached} failed {failed} not stored {skipped}',
       hideCursor: true,
       etaBuffer: 200,
       fps: 5,
@@ -66,7 +66,11 @@ export class BarProgress implements ProgressSink {
   }
 }
 
-/** Plain periodic log lines (for CI logs and pipes). */
+/**
+ * Plain periodic log lines (for CI logs and pipes): `progress: done/total results (…%) ok … cached … failed …
+ * not stored …`, a result being one utterance × condition × backend; done = ok + cached + failed + not stored
+ * (stopped in flight by an interrupt or the budget, or a dry run's item to do).
+ */
 export class LineProgress implements ProgressSink {
   private t = newTally();
   private total = 0;
@@ -96,8 +100,8 @@ export class LineProgress implements ProgressSink {
     const rate = this.t.done / Math.max(1e-3, elapsed);
     const eta = this.total > this.t.done ? (this.total - this.t.done) / rate : 0;
     this.write(
-      `progress: ${this.t.done}/${this.total} (${((100 * this.t.done) / Math.max(1, this.total)).toFixed(1)}%) ` +
-        `ok ${this.t.ok} cached ${this.t.cached} failed ${this.t.failed} | ${rate.toFixed(1)}/s | ETA ${fmtEta(eta)}\n`,
+      `progress: ${this.t.done}/${this.total} results (${((100 * this.t.done) / Math.max(1, this.total)).toFixed(1)}%) ` +
+        `ok ${this.t.ok} cached ${this.t.cached} failed ${this.t.failed} not stored ${this.t.skipped} | ${rate.toFixed(1)}/s | ETA ${fmtEta(eta)}\n`,
     );
   }
   log(line: string): void {

@@ -8,9 +8,9 @@
  * Rows of several backends and conditions live in one file; (backend, condition, id) is unique.
  * `ref`/`hyp` are the texts as scored (after the normaliser named in run.json).
  */
-import { makeOutputDir } from '../manifest/output.ts';
+import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { ImportRecordSchema } from '../manifest/import-record.ts';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
@@ -217,8 +217,13 @@ export function writeRunExport(dir: string, meta: RunMetaInput, utterances: read
     lines.push(JSON.stringify(ExportedUtteranceSchema.parse(u)));
   }
   makeOutputDir(dir);
-  writeFileSync(join(dir, RUN_META_FILE), JSON.stringify(parsed.data, null, 2) + '\n');
-  writeFileSync(join(dir, RESULTS_FILE), lines.length ? lines.join('\n') + '\n' : '');
+  writeOutputFiles(
+    [
+      { path: join(dir, RUN_META_FILE), data: JSON.stringify(parsed.data, null, 2) + '\n' },
+      { path: join(dir, RESULTS_FILE), data: lines.length ? lines.join('\n') + '\n' : '' },
+    ],
+    'run export file',
+  );
 }
 
 export function readRunMeta(file: string): RunMeta {

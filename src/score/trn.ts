@@ -363,6 +363,8 @@ export async function loadTranscripts(
 /** Writes `{id, text}` records as a trn file. */
 export async function writeTrn(path: string, records: Iterable<{ id: string; text: string }>): Promise<void> {
   const out = createWriteStream(path, { encoding: 'utf8' });
+  // Node's write errors carry no path: name the file. once() rejects on 'error'.
+  out.on('error', (e: NodeJS.ErrnoException) => void (e.path ??= path));
   for (const r of records) {
     if (!out.write(`${formatTrnLine(r.text, r.id)}\n`)) await once(out, 'drain');
   }

@@ -89,6 +89,19 @@ describe('asrfair demo: real vendors, PocketSphinx on real speech, then syntheti
     expect(card.indexOf('## (b) Live recogniser')).toBeLessThan(card.indexOf('## (c) Synthetic accents'));
     expect(card.indexOf('Synthetic accents.** Every voice')).toBeGreaterThan(card.indexOf('## (c) Synthetic accents'));
     expect(first.stdout).toContain('wrote reports/demo/latest/card.md');
+    // The gate's FAIL is one of part (c)'s findings in the combined card too, not only on stderr.
+    const cFindings = card.slice(card.indexOf('**(c) Synthetic accents'), card.indexOf('## (a) Real vendors'));
+    expect(cFindings).toMatch(/\n- suite gate FAIL: no group to check: .*\(asrfair check reports\/demo\/latest\/synthetic repeats it\)\n/);
+    expect(card.slice(0, card.indexOf('**(c) Synthetic accents'))).not.toContain('suite gate');
+    // Each "wrote <part>/report/ (…)" line names every file in that folder that the card wrote (card-model.csv, card-notes.csv too).
+    for (const part of ['real-vendors', 'cv', 'speechocean', 'synthetic']) {
+      const line = first.stdout.split('\n').find((l) => l.startsWith(`wrote reports/demo/latest/${part}/report/ (`))!;
+      const listed = line.slice(line.indexOf('(') + 1, line.lastIndexOf(')')).split(', ').sort();
+      const onDisk = readdirSync(join(latest, part, 'report')).filter((f) => /^(card|compare)/.test(f)).sort();
+      expect(listed, part).toEqual(onDisk);
+      expect(listed).toContain('card-notes.csv');
+    }
+    expect(first.stdout).toMatch(/wrote reports\/demo\/latest\/real-vendors\/report\/ \(.*card-model\.csv/);
 
     // The synthetic part ends with the glass box on planted accents: labelled synthetic, ground truth beside the findings.
     const planted = readFileSync(join(latest, 'synthetic/report/glass-planted.md'), 'utf8');

@@ -1,8 +1,8 @@
-import { makeOutputDir } from '../../manifest/output.ts';
+import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { resolve, join, relative } from 'node:path';
+import { basename, resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { addSynthOptions, demoSynthOptions, synthFromFlags, type SynthFlags } from './synth.ts';
 import { runCommand } from './run.ts';
@@ -139,8 +139,8 @@ async function runPart(
   if (p.id === 'real-vendors') {
     const { notes: _notes, ...recorded } = compareOptionsForRuns(loaded, loaded);
     compare = compareRuns(loaded, loaded, { ...recorded, backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1] });
-    writeFileSync(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare));
-    writeFileSync(join(dir, 'report', 'compare.json'), renderCompareJson(compare));
+    writeOutputFile(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare), 'comparison');
+    writeOutputFile(join(dir, 'report', 'compare.json'), renderCompareJson(compare), 'comparison');
   }
   const gateFailure = summary.gateError
     ? { line: summary.gateError.message.replace(/^run: /, ''), code: 2 as const }
@@ -161,6 +161,8 @@ function findings(results: PartResult[]): string[] {
     for (const l of headlineLines(r.card, only)) lines.push(`  ${l}`);
     if (r.id === 'real-vendors') lines.push(`  (en-GB and en-IN models of both vendors: see the card)`);
     if (r.compare) lines.push(`  ${compareLine(r.compare, r.card.settings.minCell.speakers)}`);
+    // A failed (or unevaluable) suite gate is one of the part's findings, in the card as on the terminal.
+    if (r.gateFailure) lines.push(`  ${r.gateFailure.code === 2 ? 'suite gate not evaluated: ' : ''}${escapeControl(r.gateFailure.line)} (asrfair check ${relative(process.cwd(), r.dir)} repeats it)`);
   }
   return lines;
 }
@@ -221,7 +223,7 @@ export function registerDemo(program: Command): void {
         const suite = parseYaml(readFileSync(p.suite, 'utf8')) as Record<string, unknown>;
         suite.manifest = corpus.manifest;
         suitePath = join(resolve(flags.corpus), 'demo-suite.yaml');
-        writeFileSync(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`);
+        writeOutputFile(suitePath, `# Written by asrfair demo from manifests/suites/demo.yaml\n${stringifyYaml(suite)}`, 'demo suite');
       }
       const r = await runPart(p, suitePath, out, flags, version, log);
       if (r === 'interrupted') process.exit(130);
@@ -242,9 +244,12 @@ export function registerDemo(program: Command): void {
       for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
     }
     const cardFile = join(out, 'card.md');
-    writeFileSync(cardFile, combinedCard(results, out, plantedCard));
+    writeOutputFile(cardFile, combinedCard(results, out, plantedCard), 'demo card');
     process.stdout.write('\n');
-    for (const r of results) process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (card.md, card.html, card.json, card.csv${r.compare ? ', compare.md, compare.json' : ''}) in ${r.seconds.toFixed(1)} s\n`);
+    for (const r of results) {
+      const names = [...r.files.map((f) => basename(f)), ...(r.compare ? ['compare.md', 'compare.json'] : [])];
+      process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (${names.join(', ')}) in ${r.seconds.toFixed(1)} s\n`);
+    }
     process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
     // Everything is written. A failed suite gate is one of the demo's findings (its synthetic voices are meant to
     // cross it), said on the last lines; with --gate-exit it fails the demo as `asrfair run` would (exit 1). A gate

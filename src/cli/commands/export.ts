@@ -55,7 +55,7 @@ export function registerExport(program: Command): void {
         const tmp = beginOutputFile(flags.output, 'export file');
         const out = createWriteStream(tmp);
         let failure: Error | undefined;
-        out.on('error', (e) => void (failure ??= e));
+        out.on('error', (e: NodeJS.ErrnoException) => void (failure ??= Object.assign(e, { path: flags.output })));
         try {
           const n = await dumpRun(store, runId, flags.format, out, { allowIncomplete: flags.allowIncomplete });
           if (failure) throw failure;

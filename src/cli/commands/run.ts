@@ -88,8 +88,24 @@ function dryRunTable(cells: CellCounts[]): string {
   return pad(rows);
 }
 
+/**
+ * What a stopped run's summary counts. A result is one utterance × condition × backend (a table row's "items");
+ * stored = items − not stored (cached, ok, failed and audio-failed rows are all stored); not stored = in flight
+ * when the run was interrupted (or stopped at the budget) and never started.
+ */
+export function resultCounts(summary: Pick<RunSummary, 'cells' | 'conditions' | 'backends'>): { total: number; stored: number; notStored: number; line: string } {
+  const total = summary.cells.reduce((a, c) => a + c.total, 0);
+  const notStored = summary.cells.reduce((a, c) => a + c.skipped, 0);
+  const stored = total - notStored;
+  const per = Math.max(1, summary.conditions.length * summary.backends.length);
+  const line =
+    `results (utterance × condition × backend: ${total / per} × ${summary.conditions.length} × ${summary.backends.length} = ${total}): ` +
+    `${stored} stored, ${notStored} not stored (in flight when stopped, or not started; a rerun does them)`;
+  return { total, stored, notStored, line };
+}
+
 function runTable(cells: CellCounts[]): string {
-  const rows = [['backend', 'condition', 'items', 'cached', 'called', 'ok', 'failed', 'audio failed', 'not done']];
+  const rows = [['backend', 'condition', 'items', 'cached', 'called', 'ok', 'failed', 'audio failed', 'not stored']];
   for (const c of cells) {
     rows.push([c.backend, c.condition, String(c.total), String(c.cached), String(c.called), String(c.ok), String(c.failed), String(c.audioFailed), String(c.skipped)]);
   }
@@ -197,9 +213,11 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       out(dryRunTable(summary.cells));
       return summary;
     }
-    out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
+    out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances${summary.status === 'done' ? '' : ' started'} in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
     out(runTable(summary.cells));
-    // A limited run: said before the per-group table, which covers the subset only.
+    const results = resultCounts(summary);
+    if (results.notStored > 0) out(results.line);
+    // A limited run: the table above covers the subset only.
     for (const l of subsetLines(store.getRun(summary.runId)?.meta.subset)) err(`asrfair: ${escapeControl(l)}`);
     if (summary.status === 'interrupted') {
       badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
