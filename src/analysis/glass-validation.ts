@@ -310,17 +310,27 @@ export interface SiteTest {
   p: number;
 }
 
+/**
+ * Every planted pair of a group other than `reference`, with `at(utteranceId, word)`: whether the word is one of the
+ * pair's sites — a (sentence, word) where the group's rules rewrote `from` into `to`, so the same word read by the
+ * reference (matched sentences) counts too.
+ */
+function pairSites(truth: readonly PlantedUtterance[], reference: string): { p: PlantedPair; at: (id: string, word: string) => boolean }[] {
+  const { byUtt, sentenceOf } = rewrittenSites(truth);
+  return plantedPairs(truth, { minTokens: 0, minSpeakers: 0 })
+    .filter((p) => p.group !== reference)
+    .map((p) => {
+      const key = `${p.from}\u0000${p.to}`;
+      const sites = new Set<string>();
+      for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
+      return { p, at: (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`) };
+    });
+}
+
 /** Site tests (see SiteTest) of every planted pair, on the speakers present in `evidence` (a subset keeps its own). */
 export function siteTests(truth: readonly PlantedUtterance[], evidence: NonNullable<GlassReport['evidence']>, reference: string): SiteTest[] {
-  const pairs = plantedPairs(truth, { minTokens: 0, minSpeakers: 0 });
-  const { byUtt, sentenceOf } = rewrittenSites(truth);
   const out: SiteTest[] = [];
-  for (const p of pairs) {
-    if (p.group === reference) continue;
-    const key = `${p.from}\u0000${p.to}`;
-    const sites = new Set<string>();
-    for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
-    const at = (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`);
+  for (const { p, at } of pairSites(truth, reference)) {
     for (const kind of EVIDENCE_KINDS) {
       // speaker → [tokens, sum of the value]
       const per = new Map<string, { group: boolean; n: number; sum: number }>();
@@ -363,16 +373,8 @@ export function siteSignals(
   evidence: NonNullable<GlassReport['evidence']>,
   reference: string,
 ): SiteSignal[] {
-  const pairs = plantedPairs(truth, { minTokens: 0, minSpeakers: 0 });
-  const { byUtt, sentenceOf } = rewrittenSites(truth);
   const out: SiteSignal[] = [];
-  for (const p of pairs) {
-    if (p.group === reference) continue;
-    const key = `${p.from}\u0000${p.to}`;
-    // (sentence, word) positions where the rule rewrote `from` in this group.
-    const sites = new Set<string>();
-    for (const u of truth) if (u.group === p.group) for (const [w, s] of byUtt.get(u.id) ?? []) if (s.has(key)) sites.add(`${sentenceOf.get(u.id)}\u0000${w}`);
-    const at = (id: string, word: string) => sites.has(`${sentenceOf.get(id)}\u0000${word}`);
+  for (const { p, at } of pairSites(truth, reference)) {
     for (const kind of ['phoneLoop', 'blackBox'] as const) {
       const ev = evidence[kind];
       if (!ev.length) continue;
