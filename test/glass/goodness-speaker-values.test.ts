@@ -15,6 +15,7 @@ import { BIN } from '../helpers/cli.ts';
 import type { GoodnessTest } from '../../src/analysis/glass.ts';
 import { studentTCdf } from '../../src/stats/distributions.ts';
 import { adjustPValues } from '../../src/stats/multiple.ts';
+import { bruteForceLabellingP } from '../helpers/brute-permutation.ts';
 
 const CV = join(import.meta.dirname, '../../corpora/cv-6.1-en-sample');
 let dir: string;
@@ -22,23 +23,14 @@ let dir: string;
 /** Exact one-sided ("group lower") permutation p of the difference of means: share of all C(n, k) splits at least as low. */
 function bruteForceLess(a: readonly number[], b: readonly number[]): number {
   const all = [...a, ...b];
-  const n = all.length;
-  const k = a.length;
-  const stat = (mask: number) => {
+  const diff = (labels: Int32Array) => {
     let sa = 0, sb = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) sa += all[i]; else sb += all[i];
-    return sa / k - sb / (n - k);
+    for (let i = 0; i < all.length; i++) if (labels[i] === 0) sa += all[i]; else sb += all[i];
+    return sa / a.length - sb / b.length;
   };
-  const observed = stat((1 << k) - 1);
-  let hits = 0, splits = 0;
-  for (let mask = 0; mask < 1 << n; mask++) {
-    let bits = 0;
-    for (let i = 0; i < n; i++) if (mask & (1 << i)) bits++;
-    if (bits !== k) continue;
-    splits++;
-    if (stat(mask) <= observed + 1e-12 * Math.max(1, Math.abs(observed))) hits++;
-  }
-  return hits / splits;
+  const group = Int32Array.from(all, (_, i) => (i < a.length ? 0 : 1));
+  const observed = diff(group);
+  return bruteForceLabellingP(group, 2, (labels) => diff(labels) <= observed + 1e-12 * Math.max(1, Math.abs(observed))).p;
 }
 
 /** One-sided ("a lower") Welch p: t = (x̄a − x̄b)/√(s²a/na + s²b/nb), Welch–Satterthwaite df, P(T ≤ t). */

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
 import { parseCsv } from './parse-csv.ts';
+import { fmtP } from '../../src/report/format.ts';
+import { SMALL_CELL_P_NOTE } from '../../src/report/render-md.ts';
 
 // Real vendor transcripts on real people (Artie, Amazon en-US, text-only: no audio, so no durations).
 // canada (23 speakers, 362 words: below the 500-word minimum cell) has a lower WER (9.1%) than us
@@ -70,5 +72,36 @@ describe('card labels: the best group and unmeasured hours', () => {
     const json = JSON.parse(readFileSync(join(out, 'card.json'), 'utf8')) as { tables: Array<{ rows: Array<{ hours: number | null }>; overall: { hours: number | null } }> };
     expect(json.tables.every((t) => t.overall.hours === null && t.rows.every((r) => r.hours === null))).toBe(true);
     expect(stdout).not.toMatch(/0\.00 h/);
+  });
+});
+
+// Fresh-user trial 10: README says a small cell's raw p is shown; md and html printed "—" (the raw p was only in
+// CSV/JSON). Every format now shows canada's raw p, marked "raw", with a note; tested groups keep their adjusted p.
+describe('a small cell shows its raw p in every format', () => {
+  it('md, html, csv and json give the same raw p for canada; tested groups keep the adjusted p', () => {
+    const csv = parseCsv(readFileSync(join(out, 'card.csv'), 'utf8'));
+    const row = (g: string) => csv.find((r) => r.group === g)!;
+    expect(row('canada').flags).toContain('small-cell');
+    expect(row('canada').p_adjusted).toBe('');
+    const raw = Number(row('canada').p);
+    expect(raw).toBeGreaterThan(0);
+    const json = JSON.parse(readFileSync(join(out, 'card.json'), 'utf8'));
+    const jrow = json.tables[0].rows.find((r: { group: string }) => r.group === 'canada');
+    expect(jrow.p).toBeCloseTo(raw, 6);
+    const shown = `raw ${fmtP(raw)}`;
+
+    const md = readFileSync(join(out, 'card.md'), 'utf8');
+    const head = md.split('\n').find((l) => l.startsWith('| Group |'))!.split(' | ');
+    const pCol = head.findIndex((h) => h.startsWith('Adj. p vs rest'));
+    const mdCells = (g: string) => md.split('\n').find((l) => l.startsWith(`| ${g} |`))!.split(' | ');
+    expect(mdCells('canada')[pCol]).toBe(shown);
+    expect(mdCells('us')[pCol].startsWith(fmtP(Number(row('us').p_adjusted)))).toBe(true);
+    expect(mdCells('us')[pCol]).not.toMatch(/raw/);
+    expect(md).toContain(SMALL_CELL_P_NOTE);
+
+    const html = readFileSync(join(out, 'card.html'), 'utf8');
+    expect(html).toContain(`>${shown}</td>`);
+    expect(html).toContain(SMALL_CELL_P_NOTE);
+
   });
 });
