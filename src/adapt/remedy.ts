@@ -8,6 +8,7 @@
  */
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { comparePaired, type PairedResult } from '../analysis/paired.ts';
+import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { percentileInterval } from '../stats/descriptive.ts';
 import type { Interval } from '../stats/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -49,10 +50,15 @@ export interface RemedyReport {
   gapClosed: number;
   /** Which groups the worst-group and gap figures range over: `adequate` (not small cells) or `all` (fewer than two adequate). */
   worstAmong: 'adequate' | 'all';
+  /** Undeclared groups were left out of the worst-group and gap figures (at least two declared groups exist). */
+  undeclaredLeftOut: boolean;
   /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
   pair?: { target: string; reference: string; gapBefore: number; gapAfter: number; change: Interval; closed: number };
   noGroupSignificantlyWorse: boolean;
 }
+
+/** What the remedy text says when `RemedyReport.undeclaredLeftOut`. */
+export const UNDECLARED_LEFT_OUT = '"undeclared" (utterances that declare no value) is not a group anyone declared: it is left out of the worst group and the gap (its own row is above)';
 
 const withoutDraws = ({ draws: _draws, ...rest }: PairedResult & { group: string }): PairedResult => rest;
 
@@ -114,9 +120,14 @@ export function remedyReport(
       paired: withoutDraws(g),
     };
   });
-  const adequate = groups.map((g, i) => (g.smallCell ? -1 : i)).filter((i) => i >= 0);
+  // "undeclared" is nobody's declared group: never the worst or the best of the gap (its own before/after stay in the
+  // table), as in the card's gap to best; unless fewer than two groups are declared.
+  const declared = groups.map((_, i) => i).filter((i) => !isUndeclaredGroup(groups[i].group));
+  const base = declared.length >= 2 ? declared : groups.map((_, i) => i);
+  const undeclaredLeftOut = base.length < groups.length;
+  const adequate = base.filter((i) => !groups[i].smallCell);
   const worstAmong: RemedyReport['worstAmong'] = adequate.length >= 2 || !opts.minCell ? 'adequate' : 'all';
-  const among = worstAmong === 'adequate' && opts.minCell ? adequate : groups.map((_, i) => i);
+  const among = worstAmong === 'adequate' && opts.minCell ? adequate : base;
   const amongGroups = among.map((i) => groups[i]!);
   const worstD = new Float64Array(resamples);
   const gapD = new Float64Array(resamples);
@@ -165,6 +176,7 @@ export function remedyReport(
     gapChange: percentileInterval(gapD, level, gapAfter - gapBefore),
     gapClosed: gapBefore !== 0 ? 1 - gapAfter / gapBefore : 0,
     worstAmong,
+    undeclaredLeftOut,
     ...(pair ? { pair } : {}),
     noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
   };

@@ -4,7 +4,7 @@
  * the dev-set selection, and what each candidate scored on dev.
  */
 import type { AdaptResult } from '../adapt/pipeline.ts';
-import type { RemedyReport } from '../adapt/remedy.ts';
+import { UNDECLARED_LEFT_OUT, type RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { mdEscape } from './render-md.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
@@ -43,6 +43,7 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
     `- Gap (worst − best): ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)}; change ${ci(r.gapChange)}; ${share(r.gapClosed)} of the gap closed.`,
+    ...(r.undeclaredLeftOut ? [`- ${UNDECLARED_LEFT_OUT}.`] : []),
     ...(r.pair
       ? [`- Gap ${md(r.pair.target)} − ${md(r.pair.reference)}: ${gapPp(r.pair.gapBefore)} → ${gapPp(r.pair.gapAfter)}; change ${ci(r.pair.change)}; ${share(r.pair.closed)} closed.`]
       : []),
@@ -107,7 +108,7 @@ export function adaptHtml(a: AdaptReport): string {
 <h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
 ${(a.warnings ?? []).map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}.</p>\n`).join('')}<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
 <table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
-<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).
+<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).${r.undeclaredLeftOut ? ` ${escapeHtml(UNDECLARED_LEFT_OUT)}.` : ''}
 ${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some group got significantly worse.'}</p>
 </body></html>\n`;
 }

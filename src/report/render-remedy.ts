@@ -7,6 +7,7 @@ import { csvLine } from '../manifest/escape.ts';
 import type { Interval } from '../stats/types.ts';
 import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
+import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
 
@@ -35,6 +36,7 @@ export function remedySentences(r: CardRemedy): string[] {
   const out = [
     `Worst group${x.worstAmong === 'adequate' && x.groups.some((g) => g.smallCell) ? ' (among groups that are not small cells)' : x.worstAmong === 'all' && x.groups.some((g) => g.smallCell) ? ' (among all groups: fewer than two are large enough)' : ''}: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
     `Gap (worst − best group): ${fmtPp(x.gapBefore)} before, ${fmtPp(x.gapAfter)} after; change ${fmtGap(x.gapChange)}; ${closed(x.gapClosed)}.`,
+    ...(x.undeclaredLeftOut ? [`${UNDECLARED_LEFT_OUT}.`] : []),
   ];
   if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);

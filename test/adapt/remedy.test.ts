@@ -3,6 +3,7 @@ import { remedyReport } from '../../src/adapt/remedy.ts';
 import type { ScoredUtterance } from '../../src/analysis/types.ts';
 import type { AdaptResult } from '../../src/adapt/pipeline.ts';
 import { adaptHtml, adaptMarkdown } from '../../src/report/remedy.ts';
+import { UNDECLARED_LEFT_OUT } from '../../src/adapt/remedy.ts';
 
 const utt = (id: string, speaker: string, group: string, ref: number, errors: number): ScoredUtterance => ({
   id, speaker, labels: { g: group }, backend: 'x', condition: 'clean', status: 'ok', ref: '', hyp: '',
@@ -40,6 +41,28 @@ describe('remedy report', () => {
     expect(r.groups.find((g) => g.group === 'near')!.significantlyWorse).toBe(true);
     expect(r.noGroupSignificantlyWorse).toBe(false);
   });
+  it('undeclared utterances (no label) are never the best or worst group of the gap; their own row stays', () => {
+    // 4 speakers who declare no group, recognised perfectly before and after: as "best" they would widen the gap to 0.4.
+    const none = (id: string, speaker: string): ScoredUtterance => ({ ...utt(id, speaker, '', 20, 0), labels: {} });
+    const u = [0, 1, 2, 3].map((i) => none(`u${i}`, `u-${i}`));
+    const r = remedyReport([...before, ...u], [...after, ...u], { groupBy: 'g', beforeName: 'b', afterName: 'a', resamples: 200 });
+    expect(r.groups.map((g) => g.group).sort()).toEqual(['far', 'near', 'undeclared']);
+    expect(r.undeclaredLeftOut).toBe(true);
+    expect(r.gapBefore).toBeCloseTo(0.3, 12);
+    expect(r.gapAfter).toBeCloseTo(0.1, 12);
+    // Without declared groups to compare, undeclared stays in: one declared group and undeclared.
+    const one = remedyReport([...before.filter((x) => x.labels.g === 'far'), ...u], [...after.filter((x) => x.labels.g === 'far'), ...u], { groupBy: 'g', beforeName: 'b', afterName: 'a', resamples: 100 });
+    expect(one.undeclaredLeftOut).toBe(false);
+    expect(one.gapBefore).toBeCloseTo(0.4, 12);
+    const a = {
+      split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+      dataHash: 'd', candidates: [], selected: { minimax: 'a', average: 'a' }, remedy: { minimax: r, average: r }, remedyByCandidate: {},
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+    } as AdaptResult;
+    expect(adaptMarkdown(a)).toContain(UNDECLARED_LEFT_OUT);
+    expect(adaptHtml(a)).toContain('is not a group anyone declared');
+  });
+
   it('escapes group names in Markdown and HTML', () => {
     const hostile = (u: ScoredUtterance) => ({ ...u, labels: { g: u.labels.g === 'far' ? '<b>|x\u001b[31m' : 'near' } });
     const r = remedyReport(before.map(hostile), after.map(hostile), { groupBy: 'g', beforeName: 'b', afterName: 'a', resamples: 100 });
