@@ -1,5 +1,6 @@
 import { groupOf, UNDECLARED } from '../manifest/schema.ts';
 import type { ScoredUtterance } from './types.ts';
+import type { Interval } from '../stats/types.ts';
 
 /** Totals of one speaker within one group (the resampling unit). */
 export interface SpeakerTotals {
@@ -100,6 +101,14 @@ export function speakerTotals(utts: readonly ScoredUtterance[], groupOfUtt: (u: 
     addUtterance(t, u);
   }
   return [...byKey.values()];
+}
+
+/**
+ * `i` when `ok`, else its estimate with an undefined interval (lo, hi NaN). For speaker-bootstrap intervals over fewer
+ * than two speakers: every resample is the same speaker, so the interval is undefined, not zero-width.
+ */
+export function undefinedUnless(ok: boolean, i: Interval): Interval {
+  return ok ? i : { estimate: i.estimate, lo: NaN, hi: NaN };
 }
 
 /**

@@ -9,7 +9,7 @@ import { subSeed } from '../stats/rng.ts';
 import { welchTTest, withinBetweenTest } from '../stats/tests.ts';
 import { groupVsRestTest, resolveMonteCarloFamily, type GroupVsRestTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { minDetectableDifference } from '../stats/power.ts';
-import { isUndeclaredGroup, labelGroup, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
+import { isUndeclaredGroup, labelGroup, undefinedUnless, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
 export type { Interval, PAdjustMethod, WelchResult };
 
 /** Minimum cell rule: cells below either threshold are flagged `smallCell` (and suppressed in published tables). */
@@ -373,6 +373,8 @@ export function analyseOneRun(
   const groupDraws = names.map((_, g) => stratumRateDraws(draws, 0, g));
   const overallDraws = overallRateDraws(draws, 0);
   const byGroup = names.map((n) => clusters.filter((c) => c.group === n));
+  const metricsUnless = (ok: boolean, metrics: Record<WerMetric, Interval>): Record<WerMetric, Interval> =>
+    Object.fromEntries(WER_METRICS.map((m) => [m, undefinedUnless(ok, metrics[m])])) as Record<WerMetric, Interval>;
   const metricIntervals = (g: number | undefined): Record<WerMetric, Interval> => {
     const out = {} as Record<WerMetric, Interval>;
     order.forEach((m, si) => {
@@ -418,7 +420,6 @@ export function analyseOneRun(
     return d;
   });
   const restPooled = names.map((_, g) => ratioOfSums(series[o.headline], (i) => group[i] !== g));
-  const undefinedUnless = (ok: boolean, i: Interval): Interval => (ok ? i : { estimate: i.estimate, lo: NaN, hi: NaN });
   const speakerWers = clusters.map((c) => (c.words > 0 ? speakerWer(c) : NaN));
   // Two groups: "A vs rest" and "B vs rest" are one split, so one test serves both rows.
   const tests = names.map((n, g) => (G === 2 && g === 1 ? undefined : groupVsRestTest(totals, g, o.permutations, subSeed(runSeed, `perm:${n}`))));
@@ -436,8 +437,7 @@ export function analyseOneRun(
     const test = testOf(g);
     const diff = G === 2 && g === 1 ? -test.statistic : test.statistic;
     const welch = welchTTest(inG, rest);
-    const metrics = metricIntervals(g);
-    if (!resamplable(g)) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };
+    const metrics = metricsUnless(resamplable(g), metricIntervals(g));
     const base = summary(byGroup[g], metrics[o.headline], metrics);
     const restOk = resamplable(g) && speakersOf.reduce((n, k, h) => (h === g ? n : n + k), 0) >= 2;
     const bestOk = best >= 0 && resamplable(g) && candidates.every(resamplable);
@@ -474,9 +474,8 @@ export function analyseOneRun(
     backend,
     condition,
     overall: (() => {
-      const metrics = metricIntervals(undefined);
       // The whole table of one speaker cannot be resampled by speaker either: every resample is that speaker.
-      if (speakersOf.reduce((n, k) => n + k, 0) < 2) for (const m of WER_METRICS) metrics[m] = { estimate: metrics[m].estimate, lo: NaN, hi: NaN };
+      const metrics = metricsUnless(speakersOf.reduce((n, k) => n + k, 0) >= 2, metricIntervals(undefined));
       return summary(clusters, metrics[o.headline], metrics);
     })(),
     bestGroup: best >= 0 ? names[best] : '',

@@ -8,6 +8,7 @@ import { mapsswe, signTest, wilcoxonSignedRank, type MapssweResult, type SignTes
 import { normalCdf } from '../stats/distributions.ts';
 import { mapssweSegments } from './mapsswe-segments.ts';
 import { groupOf } from '../manifest/schema.ts';
+import { undefinedUnless } from './cells.ts';
 import { DEFAULT_MIN_CELL, type MinCell } from './groups.ts';
 
 export interface PairedOptions {
@@ -350,8 +351,8 @@ function degradationTable(
       werClean: sums(B, (h) => h === g),
       werCondition: sums(A, (h) => h === g),
       // One speaker (in the group, or the rest) cannot be resampled by speaker: the interval is undefined, not zero-width.
-      degradation: oneClusterless(speakers, percentileInterval(own, o.level, degr((h) => h === g))),
-      excessOverRest: G > 1 ? oneClusterless(Math.min(speakers, strata.length - speakers), percentileInterval(excess, o.level, observedExcess)) : { estimate: NaN, lo: NaN, hi: NaN },
+      degradation: undefinedUnless(speakers >= 2, percentileInterval(own, o.level, degr((h) => h === g))),
+      excessOverRest: G > 1 ? undefinedUnless(Math.min(speakers, strata.length - speakers) >= 2, percentileInterval(excess, o.level, observedExcess)) : { estimate: NaN, lo: NaN, hi: NaN },
       p: test?.p ?? NaN,
       pAdjusted: NaN,
       exact: test?.exact ?? false,
@@ -368,7 +369,7 @@ function degradationTable(
     backend,
     condition,
     cleanCondition: clean,
-    overall: oneClusterless(strata.length, percentileInterval(all, o.level, degr(() => true))),
+    overall: undefinedUnless(strata.length >= 2, percentileInterval(all, o.level, degr(() => true))),
     rows,
   };
 }
@@ -388,9 +389,4 @@ function excessTest(A: ClusterSeries, B: ClusterSeries, strata: Int32Array, g: n
   }
   const stat = (x: Float64Array) => x[0] / x[1] - x[2] / x[3] - ((tea - x[0]) / (twa - x[1]) - (teb - x[2]) / (twb - x[3]));
   return splitTest([A.errors, A.words, B.errors, B.words], Array.from(strata, (h) => h === g), stat, permutations, seed);
-}
-
-/** A speaker-bootstrap interval over `clusters` speakers: undefined (lo, hi NaN) below 2, where every resample is the same speaker. */
-function oneClusterless(clusters: number, i: Interval): Interval {
-  return clusters >= 2 ? i : { estimate: i.estimate, lo: NaN, hi: NaN };
 }

@@ -1,6 +1,6 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
-import { subsetWarnings, type CardDegradation, type CardDegradationRow, type CardRow, type CardTable, type ServiceCard } from './model.ts';
-import { isPartial } from '../run/subset.ts';
+import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
+import { isPartial, subsetLines } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 import { UsageError } from '../manifest/errors.ts';
 
@@ -72,7 +72,7 @@ export interface GroupLoss {
 
 export interface CheckResult {
   passed: boolean;
-  /** A limited run's lines (src/report/model.ts subsetWarnings): "N of M utterances…", "Not in this run …"; empty for a whole run. */
+  /** A limited run's lines (src/run/subset.ts subsetLines): "N of M utterances…", "Not in this run …"; empty for a whole run. */
   subsetLines: string[];
   violations: CheckViolation[];
   /** Group rows checked against the WER/gap/ratio thresholds (over every table). */
@@ -310,13 +310,13 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     : '; no failed or missing utterance';
   const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
   // A limited run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
-  const subsetLines = subsetWarnings(card.meta);
+  const linesOfSubset = subsetLines(card.meta.subset);
   const sub = card.meta.subset;
   const subsetNote = isPartial(sub)
     ? `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (--limit ${sub.limit})${Object.keys(sub.notInRun).length ? `, ${Object.values(sub.notInRun).reduce((n, g) => n + Object.keys(g).length, 0)} declared group(s) not in this run` : ''}`
     : '';
   lossNote += subsetNote;
-  const base = { violations, subsetLines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  const base = { violations, subsetLines: linesOfSubset, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length

@@ -214,11 +214,6 @@ export function failedWarnings(tables: readonly CardTable[]): string[] {
     });
 }
 
-/** The card's top warnings of a limited run: what part it covers and the declared groups it leaves out (none for a whole run). */
-export function subsetWarnings(meta: RunMeta): string[] {
-  return subsetLines(meta.subset);
-}
-
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`) or has no hash to check it by. */
 function importWarnings(meta: RunMeta): string[] {
   return importRecordWarnings(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
@@ -552,7 +547,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetLines(meta.subset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -48,9 +48,9 @@ export function isPartial(s: RunSubset | undefined): s is RunSubset {
  * The sentence (cards, `run`, `check`) on a run limited to part of its manifests (run.json `subset`, src/run/subset.ts):
  * "Subset: this run covers N of M utterances of the manifest (--limit N: the first N in manifest order)."
  */
-export function subsetSentence(s: RunSubset): string {
+export function subsetSentence(s: RunSubset, flag = '--limit'): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (--limit ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
+  return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (${flag} ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
 }
 
 /** The sentences (cards, `run`, `check`) on groups of the manifest that a limited run leaves out entirely ("Not in this run: …"), one per key. */
@@ -61,7 +61,10 @@ export function notInRunSentences(s: RunSubset): string[] {
   );
 }
 
-/** A limited run's lines: what part it covers, then the declared groups it leaves out (none for a whole run or no subset). */
-export function subsetLines(s: RunSubset | undefined): string[] {
-  return isPartial(s) ? [subsetSentence(s), ...notInRunSentences(s)] : [];
+/**
+ * A limited run's lines: what part it covers, then the declared groups it leaves out (none for a whole run or no subset).
+ * `flag` names the option that set the limit (`--live-limit` when the demo set it).
+ */
+export function subsetLines(s: RunSubset | undefined, flag = '--limit'): string[] {
+  return isPartial(s) ? [subsetSentence(s, flag), ...notInRunSentences(s)] : [];
 }

@@ -1,4 +1,4 @@
-import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
+import { makeOutputDir, writeOutputFile, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { basename, resolve, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,8 +139,13 @@ async function runPart(
   if (p.id === 'real-vendors') {
     const { notes: _notes, ...recorded } = compareOptionsForRuns(loaded, loaded);
     compare = compareRuns(loaded, loaded, { ...recorded, backendA: VENDOR_PAIR[0], backendB: VENDOR_PAIR[1] });
-    writeOutputFile(join(dir, 'report', 'compare.md'), renderCompareMarkdown(compare), 'comparison');
-    writeOutputFile(join(dir, 'report', 'compare.json'), renderCompareJson(compare), 'comparison');
+    writeOutputFiles(
+      [
+        { path: join(dir, 'report', 'compare.md'), data: renderCompareMarkdown(compare) },
+        { path: join(dir, 'report', 'compare.json'), data: renderCompareJson(compare) },
+      ],
+      'comparison',
+    );
   }
   const gateFailure = summary.gateError
     ? { line: summary.gateError.message.replace(/^run: /, ''), code: 2 as const }
@@ -156,7 +161,7 @@ function findings(results: PartResult[]): string[] {
   for (const r of results) {
     lines.push(r.title);
     // A --live-limit run covers part of its corpus: the title's groups may not all be in it (src/run/subset.ts).
-    for (const l of subsetLines(r.card.meta.subset)) lines.push(`  ${l.replace('--limit', '--live-limit')}`);
+    for (const l of subsetLines(r.card.meta.subset, '--live-limit')) lines.push(`  ${l}`);
     const only = r.id === 'real-vendors' ? VENDOR_PAIR : undefined;
     for (const l of headlineLines(r.card, only)) lines.push(`  ${l}`);
     if (r.id === 'real-vendors') lines.push(`  (en-GB and en-IN models of both vendors: see the card)`);
