@@ -256,6 +256,13 @@ function methodText(report: GlassReport): string {
   return `Sounds: each canonical phone, at every position and at each position in the word (word-final, before a vowel, before a consonant), is tested for being misrecognised (substituted or deleted) more in the group ${versus}. Each speaker gives one value, ${baseline}; ${phoneTest}; Benjamini–Hochberg across every (group, sound). Confusions then say as what a flagged sound is heard: rates normalised by the reference phone's frequency (insertions: by all reference phones), log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences; a confusion is flagged only under a flagged sound. Goodness: the same sound test on per-speaker mean GOP per frame (minus the speaker's other phones), one-sided (lower fit).`;
 }
 
+/**
+ * What a flag means without ground truth (every glass report: on real speech nothing says what each speaker's
+ * accent does; a planted corpus's ground truth is in glass-planted.*, beside the findings).
+ */
+export const READING_CAVEAT =
+  'No ground truth: a flagged sound says that this engine misrecognises it more for the group\'s speakers than for the comparison, at the stated false discovery rate; it does not say why. An accent feature, a difference in recording (sample rate, channel, noise), the speakers\' age or voice, or a weakness of the model all look alike here, so a flag is a reading to check by listening, not a finding about the dialect. Planted accents (`synth --accent-rules`) give the ground truth: `glass` then also writes glass-planted.* with the planted sounds beside the findings.';
+
 const GROUP_HEAD = ['Group', 'Speakers', 'Utterances', 'Analysed', 'Source audio'];
 
 /**
@@ -282,7 +289,7 @@ function headerLine(report: GlassReport): string {
 /** Markdown "Confusable sounds" section (no heatmaps: Markdown viewers drop inline SVG). */
 export function confusableMarkdown(report: GlassReport, opts: { top?: number } = {}): string {
   const top = opts.top ?? 10;
-  const lines: string[] = ['## Confusable sounds', '', mdEsc(methodText(report)), ''];
+  const lines: string[] = ['## Confusable sounds', '', mdEsc(methodText(report)), '', mdEsc(READING_CAVEAT), ''];
   lines.push(mdEsc(headerLine(report)), '');
   const overview = groupOverview(report);
   if (overview.rows.length) lines.push(...mdTextTable(GROUP_HEAD, overview.rows, 'lrrrl'), '');
@@ -410,7 +417,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
   const top = opts.top ?? 10;
   // Without its own h2 (a page whose h1 names it), the methods are h2 and the groups h3: no level skipped.
   const h3 = opts.heading === false ? 2 : 3;
-  const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`];
+  const h: string[] = [`<section class="confusable">${opts.heading === false ? '' : '<h2>Confusable sounds</h2>'}`, `<p class="meta">${esc(methodText(report))}</p>`, `<p class="caveat">${esc(READING_CAVEAT)}</p>`];
   h.push(`<p>${esc(headerLine(report))}</p>`);
   const overview = groupOverview(report);
   if (overview.rows.length) h.push(htmlTextTable(GROUP_HEAD, overview.rows));
@@ -496,5 +503,5 @@ export function confusableHtmlPage(report: GlassReport, opts: { title?: string; 
 /** JSON of the whole glass report (NaN and ±Infinity become null). */
 export function confusableJson(report: GlassReport): string {
   const { evidence: _evidence, ...rest } = report;
-  return JSON.stringify(rest, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  return JSON.stringify({ caveat: READING_CAVEAT, ...rest }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
 }

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
@@ -122,6 +122,27 @@ describe('glass names each utterance a decoder stage failed on', () => {
     const adj = adjustPValues(loop.confusionFamily.map((t) => t.p), 'bh');
     loop.confusionFamily.forEach((t, i) => expect(t.pAdjusted).toBeCloseTo(adj[i], 12));
   }, 120_000);
+
+  it('every utterance failed: the report is written, exit 1 with the first cause; a cache folder it cannot write: one line, exit 2, before any decoding; the report says it has no ground truth', () => {
+    const lines = [0, 1, 2, 3].map((i) => ({ id: `x${i}`, audio: `clips/absent-${i}.wav`, text: 'hello there', speaker: `x${i}`, labels: { accent: i < 2 ? 'a' : 'b' } }));
+    writeFileSync(join(dir, 'x.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const glass = (cache: string, out: string) => spawnSync(process.execPath, [BIN, 'glass', 'x.jsonl', '--no-words', '--processes', '1', '--out', out, '--cache-dir', cache], { cwd: dir, encoding: 'utf8' });
+    const r = glass('cache', 'xout');
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`asrfair: no utterance could be analysed: all 4 failed (first: utterance x0: audio ${join(dir, 'clips', 'absent-0.wav')}: file not found)`);
+    const report = JSON.parse(readFileSync(join(dir, 'xout', 'confusable.json'), 'utf8')) as GlassReport & { caveat: string };
+    expect(report.groupCounts?.map((c) => c.analysed)).toEqual([0, 0]);
+    expect(report.caveat).toMatch(/^No ground truth: a flagged sound says that this engine misrecognises it more/);
+    expect(readFileSync(join(dir, 'xout', 'confusable.md'), 'utf8')).toContain('No ground truth: a flagged sound says');
+    expect(readFileSync(join(dir, 'xout', 'confusable.html'), 'utf8')).toContain('<p class="caveat">No ground truth:');
+    writeFileSync(join(dir, 'a-file'), 'x');
+    for (const bad of [join('a-file', 'cache'), ...(existsSync('/proc/self') ? ['/proc/asrfair-x'] : [])]) {
+      const b = glass(bad, 'bad-out');
+      expect(b.status, b.stderr).toBe(2);
+      expect(b.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^asrfair: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: cannot create the cache folder: `)) as string]);
+      expect(existsSync(join(dir, 'bad-out', 'confusable.json'))).toBe(false);
+    }
+  }, 60_000);
 
   it('decoderReasons: a forced-alignment grammar that one second of silence cannot reach gives pocketsphinx\'s own error', () => {
     const wav = join(dir, 'silence.wav');

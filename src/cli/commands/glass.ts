@@ -136,6 +136,9 @@ export function registerGlass(program: Command): void {
       const plantedNames = truthFile ? (['md', 'html', 'json'] as const).filter((x) => formats.includes(x)).map((x) => `glass-planted.${x}` as const) : [];
       makeOutputDir(f.out);
       checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
+      // A cache that cannot be written would fail every utterance, one line each, after the decoding started.
+      makeOutputDir(f.cacheDir, 'cache folder');
+      checkOutputFiles([join(f.cacheDir, '.asrfair-write-check')], 'cache folder');
       const entries = await loadManifest(manifest);
       // Said now (the analysis takes minutes) and written into the report's warnings below.
       const records = manifestImportWarnings([manifest]);
@@ -214,5 +217,11 @@ export function registerGlass(program: Command): void {
       const listing = files.find((x) => x.path.endsWith('.json'))?.path ?? files[0].path;
       writeGlassFailures(report.failures, entries, (l) => process.stderr.write(`${l}\n`), listing);
       process.stdout.write(`wrote ${written.join(', ')}\n`);
+      const analysed = report.groupCounts?.reduce((a, c) => a + c.analysed, 0);
+      if (analysed === 0) {
+        const first = report.failures[0];
+        process.stderr.write(escapeControl(`asrfair: no utterance could be analysed: all ${report.utterances} failed${first ? ` (first: ${first.error})` : ''}`) + '\n');
+        process.exitCode = 1;
+      }
     });
 }
