@@ -16,7 +16,8 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .name('asrfair')
     .description('Measure whether speech recognisers work equally well for every self-declared group.')
     .version(VERSION)
-    .showHelpAfterError()
+    // One line and a pointer, not the whole help text (42 lines for `run`), after a usage error.
+    .showHelpAfterError('(add --help for the options)')
     // Before the commands are added, so they inherit it: every usage error reaches main()'s exit codes.
     .exitOverride();
   for (const register of await registrarsFor(argv)) register(program);
