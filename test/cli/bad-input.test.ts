@@ -152,3 +152,29 @@ describe('BadInputLog', () => {
     expect(log.count).toBe(4);
   });
 });
+
+describe('validate looks at each audio file\'s first bytes (trial 12: a random-bytes .wav passed validate and failed later)', () => {
+  it('real WAV and MP3 pass; random bytes, an HTML page saved as .wav and a cut WAV header are named with their line', async () => {
+    const dir = tmp();
+    const [a, b] = real(2, 0);
+    const CV = join(import.meta.dirname, '../../../shared/data/cv-6.1-en-sample/en/clips');
+    const mp3 = join(CV, readFileSync(join(CV, '../validated.tsv'), 'utf8').split('\n')[1].split('\t')[1]);
+    writeFileSync(join(dir, 'noise.wav'), Buffer.from(Array.from({ length: 4000 }, (_, i) => (((13 - 8 * i) % 256) + 256) % 256)));
+    writeFileSync(join(dir, 'page.wav'), '<!DOCTYPE html><html><body>403 Forbidden</body></html>\n');
+    // The shipped speechocean762 clips are FLAC: a real WAV through sox, then its first 20 bytes (RIFF, WAVE, no whole fmt chunk).
+    execFileSync('sox', [a.audio, join(dir, 'whole.wav')]);
+    writeFileSync(join(dir, 'cut.wav'), readFileSync(join(dir, 'whole.wav')).subarray(0, 20));
+    const utts = [{ ...a, audio: join(dir, 'whole.wav') }, { ...b, id: 'mp3', audio: mp3 }, ...['noise', 'page', 'cut'].map((n) => ({ ...b, id: n, audio: join(dir, `${n}.wav`) }))];
+    const m = writeManifest(dir, utts);
+    const v = await cli(dir, 'validate', m);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toBe(`${m}: 2 valid utterances, 3 errors\n`);
+    const lines = v.stderr.trim().split('\n');
+    expect(lines).toEqual([
+      `${m}:3: not an audio file: ${join(dir, 'noise.wav')} (no WAV, FLAC, MP3, Ogg, MP4, SPHERE, AIFF, WebM, ASF, AMR, CAF or AU header; first bytes 0d 05 fd f5 ed e5 dd d5; id noise)`,
+      `${m}:4: not an audio file: ${join(dir, 'page.wav')} (no WAV, FLAC, MP3, Ogg, MP4, SPHERE, AIFF, WebM, ASF, AMR, CAF or AU header; first bytes 3c 21 44 4f 43 54 59 50; id page)`,
+      expect.stringMatching(new RegExp(`^${m.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:5: corrupt WAV header: ${join(dir, 'cut.wav').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(.+; id cut\\)$`)) as string,
+      '3 errors by kind: not an audio file ×2, corrupt WAV header ×1',
+    ]);
+  }, 30_000);
+});

@@ -7,7 +7,9 @@ import { GroupSpellings, splitGroupWarning } from '../../manifest/group-spelling
 import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { manifestImportWarnings } from '../../manifest/import-record.ts';
 import { InputError } from '../../manifest/errors.ts';
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { audioSignature } from '../../audio/signature.ts';
+import { parseWavHeader } from '../../audio/wav.ts';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
 import { loadSuite } from '../../run/suite.ts';
 import { prepareBackends, type RunBackend } from '../../run/engine.ts';
@@ -24,6 +26,33 @@ async function suiteBackends(suitePath: string): Promise<RunBackend[]> {
   return prepareBackends(suite, {});
 }
 
+/**
+ * What is wrong with an audio file's first bytes, if anything: no known audio signature (`audioSignature`), or a
+ * WAV header that does not parse. A cheap check (4 KiB per file), so validate stays fast on large corpora;
+ * decoding problems beyond the header show at run time.
+ */
+function audioHeaderProblem(path: string, size: number): { kind: string; detail: string } | undefined {
+  const head = Buffer.alloc(Math.min(size, 4096));
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const format = audioSignature(head);
+  if (!format) {
+    const first = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    return { kind: 'not an audio file', detail: `no WAV, FLAC, MP3, Ogg, MP4, SPHERE, AIFF, WebM, ASF, AMR, CAF or AU header; first bytes ${first}` };
+  }
+  if (format !== 'WAV') return undefined;
+  try {
+    parseWavHeader(head, size);
+  } catch (e) {
+    return { kind: 'corrupt WAV header', detail: (e as Error).message };
+  }
+  return undefined;
+}
+
 /** Error kind for the summary: the message without its location and ids ("audio file not found", "duplicate id", …). */
 function kindOf(detail: string): string {
   return detail.split(/[:(]/)[0].replace(/"[^"]*"/g, '').trim() || 'other';
@@ -33,11 +62,11 @@ export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description(
-      'Check a JSONL manifest: schema, duplicate ids, UTF-8, and that every audio file exists; utterances without audio (text-only) are valid, ' +
+      'Check a JSONL manifest: schema, duplicate ids, UTF-8, and that every audio file exists and starts as an audio file (a known container signature; a WAV header that parses); utterances without audio (text-only) are valid, ' +
         'and with --suite they are checked against its backends (only backends answering by utterance id, e.g. hypotheses, can run them), as are the hypotheses files\' ids',
     )
     .argument('<manifest>', 'JSONL manifest')
-    .option('--no-audio-check', 'do not check that audio files exist')
+    .option('--no-audio-check', 'do not check audio files (existence and header)')
     .option('--all', 'print every error (default: the first 20, then the count of each kind)')
     .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends (text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances) and its markup convention (references with malformed sclite markup, e.g. an unclosed "{", are errors at their line)')
     .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string; all?: boolean }) => {
@@ -80,8 +109,14 @@ export function registerValidate(program: Command): void {
             errors.add('audio file not found', `${u.source.file}:${u.source.line}: audio file not found: ${u.audioPath} (id ${u.id})`);
             continue;
           }
-          if (statSync(u.audioPath).size === 0) {
+          const size = statSync(u.audioPath).size;
+          if (size === 0) {
             errors.add('audio file is empty', `${u.source.file}:${u.source.line}: audio file is empty: ${u.audioPath} (id ${u.id})`);
+            continue;
+          }
+          const bad = audioHeaderProblem(u.audioPath, size);
+          if (bad) {
+            errors.add(bad.kind, `${u.source.file}:${u.source.line}: ${bad.kind}: ${u.audioPath} (${bad.detail}; id ${u.id})`);
             continue;
           }
         }
