@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
 import { hashFiles } from '../run/corpus.ts';
-import { RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
+import { RESULT_COLUMNS, RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
 export interface MergeOptions {
@@ -213,7 +213,7 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
           results += db
             .prepare(
               // Like RunStore.putResult: an ok result already in <out> (a workspace store) is never replaced by a failure.
-              `INSERT INTO results SELECT res.* FROM shard.results res
+              `INSERT INTO results (${RESULT_COLUMNS}) SELECT ${RESULT_COLUMNS.split(', ').map((c) => `res.${c}`).join(', ')} FROM shard.results res
                WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
                  AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)
                ${RESULT_UPSERT_KEEPING_OK}`,
@@ -225,8 +225,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
           ).run(r.run.runId);
           items += db
             .prepare(
-              `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json)
-               SELECT ?, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json
+              `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json, code_version)
+               SELECT ?, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json, code_version
                FROM shard.run_items WHERE run_id = ?`,
             )
             .run(runId, r.run.runId).changes;
