@@ -78,6 +78,12 @@ describe('run store: results of another asrfair code version are decoded again, 
       db.prepare('UPDATE results SET code_version = ? WHERE audio_sha256 = ?').run(OLD, stale);
       db.prepare('UPDATE run_items SET code_version = ? WHERE audio_sha256 = ? AND run_id = ?').run(OLD, stale, third.runId);
     });
+    // --dry-run counts it as to do and says why, decoding nothing.
+    const dry = await cliIn(['run', 'suite.yaml', '--store', store, '--dry-run'], dir);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(`ps: 1 result made by an older asrfair would be decoded again (is counted as to do), not reused: the code that makes ps's results is now ${now}; the stored one was made by ${OLD}`);
+    expect(dry.stdout).toMatch(/^ps +clean +4 +3 +1 /m);
+    expect(results()[1]!.code_version).toBe(OLD);
     const fourth = await run();
     expect(fourth.stderr).toContain(`ps: 1 result made by an older asrfair was decoded again, not reused: the code that makes ps's results is now ${now}; the stored one was made by ${OLD}`);
     const after = results();
