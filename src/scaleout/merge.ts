@@ -135,6 +135,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   // Every shard holds only its own utterances, each complete, and no utterance appears twice.
   const owner = new Map<string, number>();
   const shardInfo: MergedShard[] = [];
+  // Backend name → code version of its results (RunItem.codeVersion) → the shards holding one: one run never mixes two.
+  const codeOf = new Map<string, Map<string, Set<string>>>();
   for (const r of runs) {
     const store = new RunStore(r.path);
     try {
@@ -148,7 +150,14 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
         if (other !== undefined && other !== r.shard.index) throw new InputError(r.path, undefined, `overlapping shards: utterance ${it.uttId} is in shard ${other}/${r.shard.count} and ${formatShard(r.shard)}`);
         owner.set(it.uttId, r.shard.index);
         if (it.audioSha256 !== null && !it.result) {
-          throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): the shard store is incomplete`);
+          throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): ${it.error ?? 'the shard store is incomplete'}`);
+        }
+        if (it.result) {
+          let versions = codeOf.get(it.backendName);
+          if (!versions) codeOf.set(it.backendName, (versions = new Map()));
+          const v = it.codeVersion ?? 'unstamped (an asrfair older than the stamp)';
+          if (!versions.has(v)) versions.set(v, new Set());
+          versions.get(v)!.add(formatShard(r.shard));
         }
         seen.set(it.uttId, (seen.get(it.uttId) ?? 0) + 1);
       }
@@ -159,6 +168,11 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
     } finally {
       store.close();
     }
+  }
+  for (const [backend, versions] of codeOf) {
+    if (versions.size < 2) continue;
+    const made = [...versions].map(([v, shards]) => `${v} (shard ${[...shards].join(', ')})`).join('; ');
+    throw new InputError(runs[0].path, undefined, `shards decoded by different asrfair code: backend "${backend}" results were made by ${made}; rerun the shards with one asrfair (a rerun decodes only the results of the other code)`);
   }
 
   const ids = await manifestIds(first, runs[0].shard.limit, warn);
