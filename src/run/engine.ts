@@ -753,13 +753,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           progress.tick('cached');
           return;
         }
-        if (cached && !ofThisCode(b, cached)) {
+        // A result of other code: counted once it is decoded again (on a dry run: as to do), not when the run stops first.
+        const older = (): void => {
+          if (!cached || ofThisCode(b, cached)) return;
           cell.olderCode++;
           let v = olderVersions.get(b.spec.name);
           if (!v) olderVersions.set(b.spec.name, (v = new Set()));
           v.add(cached.codeVersion ?? 'unstamped (an asrfair older than the stamp)');
-        }
+        };
         if (opts.dryRun) {
+          older();
           const refused = await b.backend.checkUpload?.(audio);
           if (refused) {
             cell.uploadRefused++;
@@ -787,6 +790,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           progress.tick('skipped');
           return;
         }
+        older();
         const row = got.row;
         own &&= got.called;
         if (own) cell.audioSecToDo += audio.durationSec;
