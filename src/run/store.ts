@@ -300,10 +300,16 @@ const ADDED_COLUMNS: Record<string, Record<string, string>> = {
 };
 
 function addMissingColumns(db: Database.Database): void {
-  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
-    const have = new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
-    for (const [column, type] of Object.entries(columns)) if (!have.has(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
-  }
+  const missing = (): [string, string, string][] =>
+    Object.entries(ADDED_COLUMNS).flatMap(([table, columns]) => {
+      const have = new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+      return Object.entries(columns).filter(([c]) => !have.has(c)).map(([c, type]): [string, string, string] => [table, c, type]);
+    });
+  if (!missing().length) return;
+  // Checked again under the write lock: two processes opening one old store add each column once.
+  db.transaction(() => {
+    for (const [table, column, type] of missing()) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }).immediate();
 }
 
 /** How long a queued write waits for the next group commit at most, in ms (see RunStore.queueResult). */
