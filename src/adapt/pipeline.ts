@@ -85,6 +85,11 @@ export interface AdaptOptions {
   log?: (m: string) => void;
   /** Each utterance whose audio cannot be used, with its manifest file:line, as it is found (it is left out). */
   onBadInput?: (b: BadInput) => void;
+  /**
+   * Warnings about the input said on stderr (the stale or unchecked import record: `manifestImportWarnings`), recorded
+   * as `warnings` in splits.json and adapt.json (and the result), so a reader of those files alone sees them too.
+   */
+  warnings?: readonly string[];
 }
 
 /** A candidate recogniser: one backend spec per group (the same for global candidates). */
@@ -117,6 +122,8 @@ export interface AdaptResult {
   /** Per candidate: seconds of audio decoded in this run (decodes reused from an earlier run not counted) and wall seconds. */
   decodeSeconds: Record<string, { audio: number; wall: number }>;
   files: string[];
+  /** AdaptOptions.warnings (absent when none). */
+  warnings?: string[];
 }
 
 interface Utt {
@@ -208,7 +215,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
-  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...split }, null, 2) + '\n');
+  const warnings = opts.warnings?.length ? { warnings: [...opts.warnings] } : {};
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...warnings, ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
 
   // 2. Audio.
@@ -500,7 +508,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       files.push(f);
     }
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files };
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files, ...warnings };
     writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

@@ -5,6 +5,7 @@ import type { TranscribeClient, StartTranscriptionJobCommandInput, Transcription
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
+import { codeVersion as moduleCodeVersion } from './code-version.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
@@ -116,6 +117,8 @@ function awsSdk(): Promise<AwsSdk> {
 
 export class AwsTranscribeBackend implements Backend {
   readonly key: string;
+  /** This module's code version (Backend.codeVersion). */
+  readonly codeVersion = moduleCodeVersion(['backends/aws-transcribe.ts']);
   private readonly optHash: string;
   private transcribeClient?: TranscribeClient;
   private s3Client?: S3Client;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { AudioRef } from '../audio/types.ts';
 import { getBackendFactory, registerBackend } from './registry.ts';
+import { codeVersion as moduleCodeVersion } from './code-version.ts';
 import { BackendError, type Backend, type BackendInfo, type Transcript } from './types.ts';
 
 /** A backend spec as in a suite file. */
@@ -24,6 +25,8 @@ export interface InnerSpec {
 export class ByGroupBackend implements Backend {
   readonly key: string;
   readonly keyByUtteranceId = true;
+  /** This module's code version and its inner backends' (those that have one), when any has one (Backend.codeVersion). */
+  readonly codeVersion: string | undefined;
 
   /**
    * @param labelKey label whose value picks the backend (the group key, e.g. `accent`)
@@ -38,6 +41,8 @@ export class ByGroupBackend implements Backend {
     if (otherwise) parts.push(`*=${otherwise.key}`);
     const hash = createHash('sha256').update(`${labelKey}\n${parts.join('\n')}`).digest('hex').slice(0, 12);
     this.key = `by-group:${labelKey}:${hash}`;
+    const inner = [...new Set([...groups.values(), ...(otherwise ? [otherwise] : [])].map((b) => b.codeVersion).filter((v) => v !== undefined))];
+    this.codeVersion = inner.length ? [moduleCodeVersion(['backends/by-group.ts']), ...inner.sort()].join('; ') : undefined;
   }
 
   /** The backend serving an utterance with these labels (undefined: none). */

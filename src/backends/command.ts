@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { basename, join, resolve } from 'node:path';
 import { registerBackend } from './registry.ts';
+import { codeVersion as moduleCodeVersion } from './code-version.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError } from './http-errors.ts';
@@ -248,6 +249,8 @@ export function runProcess(
 
 export class CommandBackend implements Backend {
   readonly key: string;
+  /** This module's code version (Backend.codeVersion). */
+  readonly codeVersion = moduleCodeVersion(['backends/command.ts']);
   /** A template that passes `{id}` may answer by id (a lookup, a per-utterance model): rows are keyed by id too. */
   readonly keyByUtteranceId: boolean;
   /** The template passes `{audio}` (the original file) rather than only the prepared `{wav16k}`. */

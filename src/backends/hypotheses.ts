@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { registerBackend } from './registry.ts';
+import { codeVersion as moduleCodeVersion } from './code-version.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader } from './options.ts';
 
@@ -132,6 +133,8 @@ export interface HypothesesOptions {
  */
 export class HypothesesBackend implements Backend {
   readonly key: string;
+  /** This module's code version (Backend.codeVersion). */
+  readonly codeVersion = moduleCodeVersion(['backends/hypotheses.ts']);
   /** Results depend on AudioRef.id, not on the audio bytes (see class comment). */
   readonly keyByUtteranceId = true;
   private readonly entries: Map<string, HypothesisEntry>;

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { runFfmpeg } from '../audio/ffmpeg.ts';
 import type OpenAI from 'openai';
 import { registerBackend } from './registry.ts';
+import { codeVersion as moduleCodeVersion } from './code-version.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus } from './http-errors.ts';
@@ -107,6 +108,8 @@ function loadOpenAI(): Promise<typeof import('openai')> {
 
 export class OpenAIBackend implements Backend {
   readonly key: string;
+  /** This module's code version (Backend.codeVersion). */
+  readonly codeVersion = moduleCodeVersion(['backends/openai.ts']);
   private client?: OpenAI;
   private clientKey?: string;
   /** Upload sizes measured by checkUpload, by audio sha256 (so --dry-run and the call agree). */

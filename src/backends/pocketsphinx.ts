@@ -10,7 +10,7 @@ import { PocketSphinxGlass, defaultGlassOptions } from './pocketsphinx-glass.ts'
 import { loadPronunciationDictionary } from './pocketsphinx-dict.ts';
 import { POCKETSPHINX_MODEL_DIR, checkBatchWav, parseHypseg } from './pocketsphinx-batch.ts';
 import { contentHash } from './content-hash.ts';
-import { debianVersion } from './code-version.ts';
+import { codeVersion as moduleCodeVersion, debianVersion } from './code-version.ts';
 
 /** pocketsphinx_batch flags that name a model file it reads (output files such as `-logfn` or `-hyp` are not model). */
 const MODEL_FILE_FLAGS = new Set(['fdict', 'jsgf', 'fsg', 'kws', 'lda', 'mdef', 'mean', 'var', 'mixw', 'tmat', 'sendump', 'featparams', 'allphone', 'lmctl']);
@@ -182,6 +182,8 @@ class DecoderProcess {
 
 export class PocketSphinxBackend implements Backend {
   readonly key: string;
+  /** This module's code version (Backend.codeVersion). */
+  readonly codeVersion = moduleCodeVersion(['backends/pocketsphinx.ts']);
   private readonly pool: DecoderProcess[] = [];
   private readonly waiters: Array<() => void> = [];
   private readonly args: string[];

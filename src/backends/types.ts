@@ -64,6 +64,14 @@ export interface GlassBox {
 export interface Backend {
   /** Stable id including model and an options hash: part of the result-store key. */
   readonly key: string;
+  /**
+   * The version of asrfair's code that shapes this backend's results: `codeVersion` (backends/code-version.ts) of the
+   * module that runs the decoder and reads its output (local engines), or that builds the requests and reads the
+   * answers (remote services, command lines, hypothesis files). The run store stamps each result with it and a run
+   * does not reuse a stored result of another version (it decodes again and says how many). Undefined: results are
+   * reused whatever code made them.
+   */
+  readonly codeVersion?: string;
   info(): Promise<BackendInfo>;
   transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript>;
   /**

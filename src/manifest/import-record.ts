@@ -99,10 +99,17 @@ export function readImportRecord(manifest: string): CarriedImportRecord | undefi
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new InputError(file, undefined, `import record is not valid JSON (${(e as Error).message})`);
+    // V8 names the character offset of a syntax error: the line of that offset.
+    const at = /at position (\d+)/.exec((e as Error).message);
+    throw new InputError(file, at ? lineAt(text, Number(at[1])) : undefined, `import record is not valid JSON (${(e as Error).message})`);
   }
   const r = ImportRecordSchema.safeParse(json);
-  if (!r.success) throw new InputError(file, undefined, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!r.success) {
+    // The line of the first faulty field's top-level key, when the record has it (a missing field has no line).
+    const key = r.error.issues[0]?.path[0];
+    const at = typeof key === 'string' ? keyLine(text, key) : undefined;
+    throw new InputError(file, at, `invalid import record: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
   const changed = r.data.manifestSha256 === undefined ? {} : { manifestChanged: currentSha256(manifest) !== r.data.manifestSha256 };
   return { ...r.data, manifest: basename(manifest), ...changed };
 }
@@ -169,4 +176,18 @@ export function importRecordNotes(r: ImportRecord & { manifestChanged?: boolean 
   out.push(`${of}: ${plural(r.utterances, 'utterance')}, ${plural(r.speakers, 'speaker')}${facts.length ? `; ${facts.join('; ')}` : ''}.`);
   for (const n of r.notes) out.push(`${of}: ${n}${/[.!?]$/.test(n) ? '' : '.'}`);
   return out;
+}
+
+/** The 1-based line of character offset `offset` in `text`. */
+function lineAt(text: string, offset: number): number {
+  return text.slice(0, offset).split('\n').length;
+}
+
+/** The line of the first `"key":` in a JSON text (the key written as JSON writes it), or undefined. */
+function keyLine(text: string, key: string): number | undefined {
+  const quoted = JSON.stringify(key);
+  for (let i = text.indexOf(quoted); i >= 0; i = text.indexOf(quoted, i + 1)) {
+    if (/^\s*:/.test(text.slice(i + quoted.length))) return lineAt(text, i);
+  }
+  return undefined;
 }

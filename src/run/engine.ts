@@ -120,6 +120,11 @@ export interface CellCounts {
   total: number;
   /** Results reused from the store. */
   cached: number;
+  /**
+   * Stored results made by another code version of the backend's code (Backend.codeVersion; an older asrfair, or a
+   * store without the stamp): not reused, decoded again (on a dry run: to do).
+   */
+  olderCode: number;
   /** Backend calls made (an utterance counts once however many attempts it took). */
   called: number;
   ok: number;
@@ -161,13 +166,14 @@ export interface RunSummary {
   unmatched: UnmatchedAnswers[];
   /**
    * Problems the user must see, one line each: a backend whose every call failed with the same 4xx (the CLI exits
-   * non-zero), declared languages that differ from a backend's, uploads over a vendor's limit.
+   * non-zero), declared languages that differ from a backend's, uploads over a vendor's limit, stored results of
+   * another asrfair code version decoded again (`older-code`).
    */
   notices: RunNotice[];
 }
 
 export interface RunNotice {
-  kind: 'backend-failed' | 'language' | 'upload-limit';
+  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code';
   backend: string;
   message: string;
 }
@@ -426,7 +432,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const k = `${b.spec.name}\u0000${c.name}`;
     let cell = cells.get(k);
     if (!cell) {
-      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, uploadRefused: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
+      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, olderCode: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, uploadRefused: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
       cells.set(k, cell);
     }
     return cell;
@@ -492,7 +498,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     else failedHidden++;
   };
 
-  const shouldReuse = (r: ResultRow): boolean => r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable);
+  /** Whether a stored result was made by the backend's current code (Backend.codeVersion; none: any result is). */
+  const ofThisCode = (b: RunBackend, r: ResultRow): boolean => b.backend.codeVersion === undefined || r.codeVersion === b.backend.codeVersion;
+  /** Code versions of the stored results not reused because another code made them, per backend name. */
+  const olderVersions = new Map<string, Set<string>>();
+  const shouldReuse = (b: RunBackend, r: ResultRow): boolean =>
+    ofThisCode(b, r) && (r.status === 'ok' || rerun === 'none' || (rerun === 'transient' && !r.retryable));
 
   /**
    * One backend call (with retries) committed to the store; undefined if the run stopped first. The
@@ -512,11 +523,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (b.backend.keyByUtteranceId) {
         // Answers read from a file (hypotheses) cost nothing to read twice: no lease, only the store's own check.
         const existing = store.getResult(key);
-        if (existing && shouldReuse(existing)) return { row: existing, called: false };
+        if (existing && shouldReuse(b, existing)) return { row: existing, called: false };
         reserved = budget.reserve(estimate);
       } else {
         // The budget is reserved in the lease's transaction, only when the lease is taken.
-        const lease = await store.requestLease(key, owner, LEASE_MS, shouldReuse, () => budget.reserve(estimate));
+        const lease = await store.requestLease(key, owner, LEASE_MS, (r) => shouldReuse(b, r), () => budget.reserve(estimate));
         if (lease.kind === 'done') return { row: lease.row, called: false };
         if (lease.kind === 'busy') return 'busy';
         reserved = lease.kind === 'taken';
@@ -547,7 +558,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           budget.cancel(estimate);
           return undefined;
         }
-        const { httpStatus, configError, ...result } = done;
+        const { httpStatus, configError, ...made } = done;
+        // A worker that stamps nothing ran this process's code version (the queue's workers run the same checkout).
+        const result = { ...made, codeVersion: made.codeVersion ?? b.backend.codeVersion ?? null };
         if (configError) {
           budget.cancel(estimate);
           throw configErrorOf(b, result.error ?? 'configuration error');
@@ -624,6 +637,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         error: err,
         retryable: outcome.retryable,
         attempts: outcome.attempts,
+        codeVersion: b.backend.codeVersion ?? null,
       }, leased ? owner : undefined);
       leased = false; // released with the result, in its group commit
       return { row, called: true };
@@ -733,13 +747,22 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         const contentKey = b.backend.keyByUtteranceId ? `${audio.sha256}#id=${entry.id}` : audio.sha256;
         const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
         const cached = store.getResult(key);
-        if (cached && shouldReuse(cached)) {
+        if (cached && shouldReuse(b, cached)) {
           cell.cached++;
-          if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null });
+          if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: cached.codeVersion });
           progress.tick('cached');
           return;
         }
+        // A result of other code: counted once it is decoded again (on a dry run: as to do), not when the run stops first.
+        const older = (): void => {
+          if (!cached || ofThisCode(b, cached)) return;
+          cell.olderCode++;
+          let v = olderVersions.get(b.spec.name);
+          if (!v) olderVersions.set(b.spec.name, (v = new Set()));
+          v.add(cached.codeVersion ?? 'unstamped (an asrfair older than the stamp)');
+        };
         if (opts.dryRun) {
+          older();
           const refused = await b.backend.checkUpload?.(audio);
           if (refused) {
             cell.uploadRefused++;
@@ -767,11 +790,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           progress.tick('skipped');
           return;
         }
+        older();
         const row = got.row;
         own &&= got.called;
         if (own) cell.audioSecToDo += audio.durationSec;
         else cell.cached++;
-        recordItem(entry, { ...base, audioSha256: contentKey, error: null });
+        recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: row.codeVersion });
         if (row.status === 'ok') cell.ok++;
         else {
           cell.failed++;
@@ -891,6 +915,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         kind: 'language',
         backend: b.spec.name,
         message: `language: backend "${b.spec.name}" recognises "${b.info.language}" but ${parts.join(', ')} in the manifest: their error rates measure the language mismatch, not the recogniser`,
+      });
+    }
+    const older = [...cells.values()].filter((c) => c.backend === b.spec.name).reduce((n, c) => n + c.olderCode, 0);
+    if (older) {
+      const theirs = [...olderVersions.get(b.spec.name)!].sort();
+      notices.push({
+        kind: 'older-code',
+        backend: b.spec.name,
+        message: escapeControl(`${b.spec.name}: ${older} result${older === 1 ? '' : 's'} made by an older asrfair ${opts.dryRun ? `would be decoded again (${older === 1 ? 'is' : 'are'} counted as to do)` : `${older === 1 ? 'was' : 'were'} decoded again`}, not reused: the code that makes ${b.spec.name}'s results is now ${b.backend.codeVersion}; the stored ${older === 1 ? 'one was' : 'ones were'} made by ${theirs.join(' / ')}`),
       });
     }
     const r = refusals.get(b.spec.name);

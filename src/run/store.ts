@@ -34,9 +34,16 @@ export interface ResultRow extends ResultKey {
   retryable: boolean;
   attempts: number;
   createdAt: string;
+  /**
+   * The version of asrfair's code that made the result (the backend's `codeVersion`, src/backends/code-version.ts);
+   * null when unstamped: a backend without one, or a row of an asrfair older than the stamp. A run reuses a result only
+   * when it matches its backend's current `codeVersion` (when the backend has one).
+   */
+  codeVersion: string | null;
 }
 
-export type NewResult = Omit<ResultRow, 'createdAt'>;
+/** A result to store: its `codeVersion` defaults to null (unstamped). */
+export type NewResult = Omit<ResultRow, 'createdAt' | 'codeVersion'> & { codeVersion?: string | null };
 
 export interface RunRecord {
   runId: string;
@@ -80,6 +87,11 @@ export interface RunItem {
   error: string | null;
   /** The utterance as the run saw it: id, text, speaker, labels, audio, durationSec, snrDb. */
   utt: RunUtterance;
+  /**
+   * The code version of the result the run used (ResultRow.codeVersion; absent or null: unstamped). The item is joined
+   * only to a result of that version: one replaced since by another asrfair's decode is not this run's (see iterateRun).
+   */
+  codeVersion?: string | null;
 }
 
 export interface RunUtterance {
@@ -123,6 +135,7 @@ interface ResultDbRow {
   retryable: number;
   attempts: number;
   created_at: string;
+  code_version: string | null;
 }
 
 interface RunItemDbRow {
@@ -136,6 +149,7 @@ interface RunItemDbRow {
   audio_sha256: string | null;
   error: string | null;
   utt_json: string;
+  code_version: string | null;
 }
 
 const SCHEMA = `
@@ -155,6 +169,7 @@ CREATE TABLE IF NOT EXISTS results (
   retryable     INTEGER NOT NULL DEFAULT 0,
   attempts      INTEGER NOT NULL,
   created_at    TEXT NOT NULL,
+  code_version  TEXT,
   PRIMARY KEY (backend_key, condition_key, audio_sha256)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
@@ -184,6 +199,7 @@ CREATE TABLE IF NOT EXISTS run_items (
   audio_sha256   TEXT,
   error          TEXT,
   utt_json       TEXT NOT NULL,
+  code_version   TEXT,
   PRIMARY KEY (run_id, utt_id, backend_key, condition_key)
 );
 CREATE INDEX IF NOT EXISTS run_items_seq ON run_items (run_id, seq);
@@ -232,6 +248,7 @@ function toResult(r: ResultDbRow): ResultRow {
     retryable: r.retryable === 1,
     attempts: r.attempts,
     createdAt: r.created_at,
+    codeVersion: r.code_version ?? null,
   };
 }
 
@@ -247,19 +264,53 @@ function toItem(r: RunItemDbRow): RunItem {
     audioSha256: r.audio_sha256,
     error: r.error,
     utt: JSON.parse(r.utt_json) as RunUtterance,
+    ...(r.code_version !== null ? { codeVersion: r.code_version } : {}),
   };
 }
 
 /**
  * The upsert tail of every write into `results` (a run's own results, a merge of shard stores): a key already
- * holding an ok result is never replaced; a failure is replaced by a newer attempt.
+ * holding an ok result of the same code version is never replaced; a failure is replaced by a newer attempt, and a
+ * result of another code version (ResultRow.codeVersion) by the decode of this one.
  */
 export const RESULT_UPSERT_KEEPING_OK = `ON CONFLICT (backend_key, condition_key, audio_sha256) DO UPDATE SET
   status = excluded.status, hypothesis = excluded.hypothesis, words_json = excluded.words_json,
   phones_json = excluded.phones_json, raw_json = excluded.raw_json, latency_ms = excluded.latency_ms,
   cost_usd = excluded.cost_usd, duration_sec = excluded.duration_sec, error = excluded.error,
-  retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at
-WHERE results.status <> 'ok'`;
+  retryable = excluded.retryable, attempts = excluded.attempts, created_at = excluded.created_at,
+  code_version = excluded.code_version
+WHERE results.status <> 'ok' OR results.code_version IS NOT excluded.code_version`;
+
+/** The columns of `results`, in the order a copy between stores names them (stores of older asrfairs add some on open). */
+export const RESULT_COLUMNS =
+  'backend_key, condition_key, audio_sha256, status, hypothesis, words_json, phones_json, raw_json, latency_ms, cost_usd, duration_sec, error, retryable, attempts, created_at, code_version';
+
+/** Whether a result already stored (or queued) under a key stays when `incoming` is written there (RESULT_UPSERT_KEEPING_OK). */
+function keeps(existing: ResultRow | undefined, incoming: ResultRow): existing is ResultRow {
+  return existing?.status === 'ok' && existing.codeVersion === incoming.codeVersion;
+}
+
+/**
+ * Columns a store made by an older asrfair lacks, added on open (ALTER TABLE … ADD COLUMN; existing rows get NULL):
+ * table → column → its type.
+ */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = {
+  results: { code_version: 'TEXT' },
+  run_items: { code_version: 'TEXT' },
+};
+
+function addMissingColumns(db: Database.Database): void {
+  const missing = (): [string, string, string][] =>
+    Object.entries(ADDED_COLUMNS).flatMap(([table, columns]) => {
+      const have = new Set(db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name));
+      return Object.entries(columns).filter(([c]) => !have.has(c)).map(([c, type]): [string, string, string] => [table, c, type]);
+    });
+  if (!missing().length) return;
+  // Checked again under the write lock: two processes opening one old store add each column once.
+  db.transaction(() => {
+    for (const [table, column, type] of missing()) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }).immediate();
+}
 
 /** How long a queued write waits for the next group commit at most, in ms (see RunStore.queueResult). */
 export const GROUP_COMMIT_MS = 50;
@@ -321,6 +372,7 @@ export class RunStore {
       this.db.pragma('busy_timeout = 10000');
       this.db.pragma('foreign_keys = ON');
       this.db.exec(SCHEMA);
+      addMissingColumns(this.db);
     } catch (e) {
       throw new InputError(path, undefined, `cannot open the run store: ${storeErrorText(e)}`);
     }
@@ -332,9 +384,9 @@ export class RunStore {
       // A stored ok result is final: a later failure (another process, a retried transient error) never replaces it.
       putResult: this.db.prepare(
         `INSERT INTO results (backend_key, condition_key, audio_sha256, status, hypothesis, words_json,
-           phones_json, raw_json, latency_ms, cost_usd, duration_sec, error, retryable, attempts, created_at)
+           phones_json, raw_json, latency_ms, cost_usd, duration_sec, error, retryable, attempts, created_at, code_version)
          VALUES (@backendKey, @conditionKey, @audioSha256, @status, @hypothesis, @words, @phones, @raw, @latencyMs,
-           @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt)
+           @costUsd, @durationSec, @error, @retryable, @attempts, @createdAt, @codeVersion)
          ${RESULT_UPSERT_KEEPING_OK}`,
       ),
       getLease: this.db.prepare<[string, string, string], { owner: string; expires_ms: number }>(
@@ -362,8 +414,9 @@ export class RunStore {
       ),
       putItem: this.db.prepare(
         `INSERT INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key,
-           audio_sha256, error, utt_json)
-         VALUES (@runId, @seq, @uttId, @backendName, @backendKey, @conditionName, @conditionKey, @audioSha256, @error, @utt)`,
+           audio_sha256, error, utt_json, code_version)
+         VALUES (@runId, @seq, @uttId, @backendName, @backendKey, @conditionName, @conditionKey, @audioSha256, @error, @utt,
+           @codeVersion)`,
       ),
       putRun: this.db.prepare(
         `INSERT INTO runs (run_id, suite_name, suite_path, suite_json, corpus_hash, tool_version, normaliser,
@@ -374,9 +427,10 @@ export class RunStore {
       endRun: this.db.prepare('UPDATE runs SET ended_at = ?, status = ?, out_dir = COALESCE(?, out_dir) WHERE run_id = ?'),
       getRun: this.db.prepare<[string], Record<string, unknown>>('SELECT * FROM runs WHERE run_id = ?'),
       listRuns: this.db.prepare<[], Record<string, unknown>>('SELECT * FROM runs ORDER BY started_at, run_id'),
-      items: this.db.prepare<[string], RunItemDbRow & Partial<ResultDbRow> & { r_status: string | null; r_error: string | null }>(
+      items: this.db.prepare<[string], RunItemDbRow & Partial<ResultDbRow> & { r_status: string | null; r_error: string | null; r_code_version: string | null }>(
         `SELECT i.*, r.status AS r_status, r.hypothesis, r.words_json, r.phones_json, r.raw_json, r.latency_ms,
-           r.cost_usd, r.duration_sec, r.error AS r_error, r.retryable, r.attempts, r.created_at
+           r.cost_usd, r.duration_sec, r.error AS r_error, r.retryable, r.attempts, r.created_at,
+           r.code_version AS r_code_version
          FROM run_items i LEFT JOIN results r
            ON r.backend_key = i.backend_key AND r.condition_key = i.condition_key AND r.audio_sha256 = i.audio_sha256
          WHERE i.run_id = ? ORDER BY i.seq, i.backend_name, i.condition_name`,
@@ -406,14 +460,15 @@ export class RunStore {
     const k = resultKeyString(r);
     const queued = this.queuedResults.get(k);
     // An ok result already queued under the key stays, as a stored one would.
-    if (!(queued?.status === 'ok')) this.queuedResults.set(k, row);
+    const kept = keeps(queued, row);
+    if (!kept) this.queuedResults.set(k, row);
     this.enqueue({
       run: () => {
         this.stmts.putResult.run(params);
         if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
       },
     });
-    return queued?.status === 'ok' ? queued : row;
+    return kept ? queued : row;
   }
 
   /**
@@ -578,6 +633,7 @@ export class RunStore {
       raw: r.raw === undefined || r.raw === null ? null : stripSecrets(r.raw, secrets),
       error: r.error === null ? null : scrubString(r.error, secrets),
       createdAt: new Date().toISOString(),
+      codeVersion: r.codeVersion ?? null,
     };
     const params = {
       backendKey: row.backendKey,
@@ -595,6 +651,7 @@ export class RunStore {
       retryable: row.retryable ? 1 : 0,
       attempts: row.attempts,
       createdAt: row.createdAt,
+      codeVersion: row.codeVersion,
     };
     return { row, params };
   }
@@ -749,6 +806,7 @@ export class RunStore {
       audioSha256: item.audioSha256,
       error: item.error === null ? null : scrubString(item.error, secrets),
       utt: JSON.stringify(item.utt),
+      codeVersion: item.codeVersion ?? null,
     };
   }
 
@@ -786,15 +844,25 @@ export class RunStore {
     return this.stmts.countItems.get(runId)?.n ?? 0;
   }
 
-  /** Streams a run's items joined with their results, in manifest order, without loading the run whole. */
+  /**
+   * Streams a run's items joined with their results, in manifest order, without loading the run whole. An item whose
+   * result was replaced since by a result of another code version (a later run of another asrfair decoded it again)
+   * has no result and says so in its `error`: the run never shows another version's result as its own.
+   */
   *iterateRun(runId: string): Generator<RunItemResult> {
     this.flush();
     for (const r of this.stmts.items.iterate(runId)) {
       const item = toItem(r);
+      if (r.r_status !== null && item.audioSha256 !== null && r.r_code_version !== r.code_version) {
+        const made = r.r_code_version ?? 'an unstamped asrfair';
+        const error = `its result was replaced since: the store now holds a decode by another asrfair code version (${made}); rerun the suite to score that one`;
+        yield { ...item, error, result: null };
+        continue;
+      }
       const result =
         r.r_status === null || item.audioSha256 === null
           ? null
-          : toResult({ ...(r as unknown as ResultDbRow), status: r.r_status, error: r.r_error, audio_sha256: item.audioSha256 });
+          : toResult({ ...(r as unknown as ResultDbRow), status: r.r_status, error: r.r_error, audio_sha256: item.audioSha256, code_version: r.r_code_version });
       yield { ...item, result };
     }
   }

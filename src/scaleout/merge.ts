@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
 import { hashFiles } from '../run/corpus.ts';
-import { RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
+import { RESULT_COLUMNS, RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
 export interface MergeOptions {
@@ -135,6 +135,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   // Every shard holds only its own utterances, each complete, and no utterance appears twice.
   const owner = new Map<string, number>();
   const shardInfo: MergedShard[] = [];
+  // Backend name → code version of its results (RunItem.codeVersion) → the shards holding one: one run never mixes two.
+  const codeOf = new Map<string, Map<string, Set<string>>>();
   for (const r of runs) {
     const store = new RunStore(r.path);
     try {
@@ -148,7 +150,14 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
         if (other !== undefined && other !== r.shard.index) throw new InputError(r.path, undefined, `overlapping shards: utterance ${it.uttId} is in shard ${other}/${r.shard.count} and ${formatShard(r.shard)}`);
         owner.set(it.uttId, r.shard.index);
         if (it.audioSha256 !== null && !it.result) {
-          throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): the shard store is incomplete`);
+          throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): ${it.error ?? 'the shard store is incomplete'}`);
+        }
+        if (it.result) {
+          let versions = codeOf.get(it.backendName);
+          if (!versions) codeOf.set(it.backendName, (versions = new Map()));
+          const v = it.codeVersion ?? 'unstamped (an asrfair older than the stamp)';
+          if (!versions.has(v)) versions.set(v, new Set());
+          versions.get(v)!.add(formatShard(r.shard));
         }
         seen.set(it.uttId, (seen.get(it.uttId) ?? 0) + 1);
       }
@@ -159,6 +168,11 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
     } finally {
       store.close();
     }
+  }
+  for (const [backend, versions] of codeOf) {
+    if (versions.size < 2) continue;
+    const made = [...versions].map(([v, shards]) => `${v} (shard ${[...shards].join(', ')})`).join('; ');
+    throw new InputError(runs[0].path, undefined, `shards decoded by different asrfair code: backend "${backend}" results were made by ${made}; rerun the shards with one asrfair (a rerun decodes only the results of the other code)`);
   }
 
   const ids = await manifestIds(first, runs[0].shard.limit, warn);
@@ -213,7 +227,7 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
           results += db
             .prepare(
               // Like RunStore.putResult: an ok result already in <out> (a workspace store) is never replaced by a failure.
-              `INSERT INTO results SELECT res.* FROM shard.results res
+              `INSERT INTO results (${RESULT_COLUMNS}) SELECT ${RESULT_COLUMNS.split(', ').map((c) => `res.${c}`).join(', ')} FROM shard.results res
                WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
                  AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)
                ${RESULT_UPSERT_KEEPING_OK}`,
@@ -225,8 +239,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
           ).run(r.run.runId);
           items += db
             .prepare(
-              `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json)
-               SELECT ?, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json
+              `INSERT OR REPLACE INTO run_items (run_id, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json, code_version)
+               SELECT ?, seq, utt_id, backend_name, backend_key, condition_name, condition_key, audio_sha256, error, utt_json, code_version
                FROM shard.run_items WHERE run_id = ?`,
             )
             .run(runId, r.run.runId).changes;

@@ -99,6 +99,7 @@ export class QueueCoordinator {
           plugins: suite.plugins,
           suiteFile: suite.file,
         },
+        ...(backend.backend.codeVersion !== undefined ? { codeVersion: backend.backend.codeVersion } : {}),
         audio,
         prepare: { entry: { id: audio.id, audioPath: audio.path, start: audio.start, end: audio.end }, condition: conditionSpecs.get(key.conditionKey) ?? null, seed: suite.seed },
         timeoutMs: backend.timeoutMs,

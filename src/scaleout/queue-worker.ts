@@ -148,6 +148,9 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     if (backend.key !== data.key.backendKey) {
       throw unrecoverable(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
     }
+    if (data.codeVersion !== undefined && backend.codeVersion !== data.codeVersion) {
+      throw unrecoverable(`backend "${data.backend.name}" is made by asrfair code ${backend.codeVersion ?? 'without a version'} on this worker but ${data.codeVersion} on the coordinator: run the same asrfair on both`);
+    }
     const audio = await audioFor(data, opts.audioCacheDir);
     let latencyMs = 0;
     const outcome = await withRetries(
@@ -181,6 +184,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
           error: msg,
           retryable: false,
           attempts,
+          codeVersion: backend.codeVersion ?? null,
           worker: id,
           httpStatus: outcome.error instanceof BackendError ? (outcome.error.status ?? null) : null,
           configError: outcome.error instanceof BackendConfigError,
@@ -204,6 +208,8 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
       error: null,
       retryable: false,
       attempts,
+      // The worker's own code made it (its checkout may differ from the coordinator's): the store stamps this version.
+      codeVersion: backend.codeVersion ?? null,
       worker: id,
     };
   };

@@ -99,6 +99,8 @@ export interface TranscribeJobData {
   format: typeof JOB_FORMAT;
   key: ResultKey;
   backend: JobBackendSpec;
+  /** The coordinator's Backend.codeVersion: a worker whose code differs refuses the job (as for a different key). */
+  codeVersion?: string;
   /** Audio as the coordinator prepared it (wav16k in the shared audio cache). */
   audio: AudioRef;
   /** How to prepare the same bytes again when the coordinator's cache is not reachable. */

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { registerBackend } from '../backends/registry.ts';
+import { codeVersion as moduleCodeVersion } from '../backends/code-version.ts';
 import { OptionReader } from '../backends/options.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo, type Transcript } from '../backends/types.ts';
 import { readCtm, readStm, unitsToText } from '../score/stm.ts';
@@ -39,6 +40,8 @@ function sha256Of(path: string, what: string): string {
 export class CtmBackend implements Backend {
   readonly keyByUtteranceId = true;
   readonly key: string;
+  /** This module's code version (Backend.codeVersion): how the CTM is cut into segments is our code's. */
+  readonly codeVersion = moduleCodeVersion(['scoreimport/ctm-backend.ts']);
   private readonly sha: string;
   private answers = new Map<string, { text: string; begin: number; end: number; line?: number }>();
   private ignoredWords = 0;

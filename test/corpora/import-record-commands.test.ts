@@ -176,7 +176,7 @@ describe('adapt reads the suite\'s manifest', () => {
   };
   const suite = `name: so-small\nmanifest: manifest.jsonl\ngroupBy: [age]\nbins: { age: [0, 13, 18] }\nnormaliser: basic\nseed: 1\nbootstrap: 200\nmodel: none\nminCell: { speakers: 2, words: 10 }\nbackends:\n  - { name: ps, type: pocketsphinx }\n`;
 
-  it('stale, then hashless: said once on stderr, and in remedy.md, .html and .json', async () => {
+  it('stale, then hashless: said once on stderr, and in remedy.md, .html and .json, adapt.json and splits.json', async () => {
     const manifest = corpusCopy('so-adapt', SO, { rows: two(), audio: 'WAVE' });
     const d = join(manifest, '..');
     writeFileSync(join(d, 'suite.yaml'), suite);
@@ -196,6 +196,11 @@ describe('adapt reads the suite\'s manifest', () => {
       expect(saying(readFileSync(join(out, 'remedy.html'), 'utf8'), short)).toHaveLength(1);
       const json = JSON.parse(readFileSync(join(out, 'remedy.json'), 'utf8')) as { warnings?: string[] };
       expect((json.warnings ?? []).filter((w) => w.startsWith(short))).toHaveLength(1);
+      // adapt's own records carry it too (stop 24's note: they did not), for a later reader of those files alone.
+      for (const f of ['adapt.json', 'splits.json']) {
+        const rec = JSON.parse(readFileSync(join(out, f), 'utf8')) as { warnings?: string[] };
+        expect(rec.warnings, f).toEqual(json.warnings);
+      }
       // The other sentence is not said.
       expect(r.stderr).not.toContain(short === STALE ? UNCHECKED : STALE);
     }

@@ -137,11 +137,13 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
     const queue = new Queue<TranscribeJobData, TranscribeJobResult>(DEFAULT_QUEUE_NAME, { connection: conn });
     const events = new QueueEvents(DEFAULT_QUEUE_NAME, { connection: conn });
     await events.waitUntilReady();
-    const submit = async (over: { audioSha256?: string; backendKey?: string }) => {
-      const key = { backendKey: over.backendKey ?? backend.key, conditionKey: 'clean', audioSha256: over.audioSha256 ?? audio.sha256 };
+    const submit = async (over: { audioSha256?: string; backendKey?: string; codeVersion?: string }) => {
+      // A job of another coordinator code version gets its own key (a finished job's id is never queued again).
+      const key = { backendKey: over.backendKey ?? backend.key, conditionKey: over.codeVersion ? 'other-code' : 'clean', audioSha256: over.audioSha256 ?? audio.sha256 };
       const data: TranscribeJobData = {
         format: JOB_FORMAT,
         key,
+        codeVersion: over.codeVersion ?? backend.codeVersion,
         backend: { name: spec.name, type: spec.type, options: spec.options, baseDir: c.dir, plugins: [], suiteFile: c.suite },
         audio: { ...audio, sha256: key.audioSha256, wav16k: join(c.dir, 'not-mounted-here.wav') },
         prepare: { entry: { id: audio.id, audioPath: audio.path }, condition: null, seed: 1 },
@@ -157,12 +159,19 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
     try {
       const good = await submit({});
       expect('ok' in good && good.ok).toMatchObject({ status: 'ok', hypothesis: expectedHyp('utt-000'), attempts: 1 });
+      // The worker stamps the result with its own code version (the run store keeps it with the result).
+      expect(backend.codeVersion).toMatch(/^asrfair .*, source sha256 [0-9a-f]{12} \(\d+ files\)$/);
+      expect('ok' in good && good.ok.codeVersion).toBe(backend.codeVersion);
       const wrongAudio = await submit({ audioSha256: 'b'.repeat(64) });
       expect('err' in wrongAudio && wrongAudio.err).toMatch(/prepared on this worker differs/);
       // Unrecoverable: one attempt only although three were allowed.
       expect((await queue.getJob(wrongAudio.job.id!))!.attemptsMade).toBe(1);
       const wrongBackend = await submit({ backendKey: 'command:sh:0000' });
       expect('err' in wrongBackend && wrongBackend.err).toMatch(/has key .* on this worker but command:sh:0000 on the coordinator/);
+      // A coordinator of another asrfair code version: refused at once, not decoded with this worker's code.
+      const otherCode = await submit({ codeVersion: 'asrfair 0.0.1, source sha256 000000000000 (1 files)' });
+      expect('err' in otherCode && otherCode.err).toMatch(/is made by asrfair code asrfair .* on this worker but asrfair 0\.0\.1, source sha256 000000000000 \(1 files\) on the coordinator: run the same asrfair on both/);
+      expect((await queue.getJob(otherCode.job.id!))!.attemptsMade).toBe(1);
     } finally {
       await backend.close?.();
       await events.close();

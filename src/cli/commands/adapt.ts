@@ -126,7 +126,7 @@ export function registerAdapt(program: Command): void {
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
-        const adapted = await adapt({
+        const result = await adapt({
           manifest: suite.manifests[0],
           // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
           entries,
@@ -153,8 +153,8 @@ export function registerAdapt(program: Command): void {
           mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
           onBadInput: (b) => badInput.add(b),
+          warnings,
         });
-        const result = warnings.length ? { ...adapted, warnings } : adapted;
         badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
           { path: join(out, 'remedy.md'), data: adaptMarkdown(result) + '\n' },

@@ -15,6 +15,7 @@ import type { ScaleOut } from '../../scaleout/queue-run.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
+import { manifestImportWarnings } from '../../manifest/import-record.ts';
 import { loadRunForReport } from '../../score/run-export.ts';
 import type { CheckResult } from '../../report/check.ts';
 import { LabelKeyTally } from '../../analysis/label-keys.ts';
@@ -168,6 +169,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const suite = loadSuite(suitePath);
   // A GLM that cannot be read or parsed stops the run before anything is sent (file:line).
   if (suite.glm) loadSuiteGlm(suite.glm);
+  // So does a malformed import record (file:line): the export reads them after every decode. Their warnings are said there.
+  manifestImportWarnings(suite.manifests);
   let normaliser: Normaliser;
   try {
     normaliser = getNormaliser(suite.normaliser);
