@@ -253,7 +253,8 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (r.group === best) flags.push('best');
   const verdict = verdictFlag(r, alpha);
   if (verdict) flags.push(verdict);
-  if (publish && r.smallCell) {
+  // Publish mode hides small cells; a group with nothing scored has no value to hide and is shown as what it is.
+  if (publish && r.smallCell && r.utterances !== 0) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,

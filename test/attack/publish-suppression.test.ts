@@ -41,6 +41,23 @@ describe('publish mode: no small cell recoverable from the total', () => {
     expect(card.tables[0].overall.wer).toBeNull();
   });
 
+  it('a group whose every utterance failed is never the second hidden cell (it adds nothing to the total) and stays shown', () => {
+    // welsh is the one small cell; manx lost all of its utterances (0 reference words scored): hiding manx instead of a
+    // real group would leave total − visible = welsh exactly.
+    const manx = makeUtterances({ groups: [{ accent: 'manx', speakers: 2, uttsPerSpeaker: 2, errorRate: 0.1 }], seed: 11 }).map((u) => ({ ...u, status: 'failed' as const, hyp: '', error: 'decoder crashed' }));
+    const utts = [...makeUtterances(), ...manx];
+    const t = buildServiceCard(meta, utts, { ...opts, publish: true }).tables[0];
+    const byGroup = Object.fromEntries(t.rows.map((r) => [r.group, r]));
+    expect(byGroup.manx).toMatchObject({ suppressed: false, flags: ['no-scored-utterances'], utterances: 0, failed: 4 });
+    const hidden = t.rows.filter((r) => r.suppressed).map((r) => r.group);
+    expect(hidden).toHaveLength(2);
+    expect(hidden).toContain('welsh');
+    expect(hidden).not.toContain('manx');
+    const visibleWords = t.rows.filter((r) => !r.suppressed).reduce((s, r) => s + (r.refWords ?? 0), 0);
+    const welshWords = utts.filter((u) => u.labels.accent === 'welsh').reduce((s, u) => s + u.words.ref, 0);
+    expect(t.overall.refWords! - visibleWords).not.toBe(welshWords);
+  });
+
   it('without --publish nothing changes', () => {
     const card = buildServiceCard(meta, makeUtterances(), { ...opts, publish: false });
     expect(card.tables[0].rows.every((r) => !r.suppressed)).toBe(true);
