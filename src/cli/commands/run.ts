@@ -43,6 +43,8 @@ export interface RunFlags {
   noGlass?: boolean;
   /** Commander maps --no-gate to gate: false: do not evaluate the suite's gate after scoring. */
   gate?: boolean;
+  /** The suite gate accepts a subset (--limit) that left out declared groups (src/report/check.ts allowSubset). */
+  allowSubset?: boolean;
   /** Scale-out: run shard i/n (1-based) into its own store; or send calls to workers through a Redis queue. */
   shard?: string;
   queue?: string;
@@ -253,7 +255,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
     // The gate's and the glass box's code (statistics, decoders) is loaded only for suites that have them.
     const gate = suite.gate ? await import('../../report/gate.ts') : undefined;
-    const th = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    const recorded = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    const th = recorded && flags.allowSubset ? { ...recorded, allowSubset: true } : recorded;
     if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
     const groupBy = suite.groupBy[0] ?? 'accent';
     const hint = keys.warning(groupBy, 'groupBy:');
@@ -317,6 +320,7 @@ export function registerRun(program: Command): void {
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
     .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons; a gate on a key no utterance declares exits 2, results kept)")
+    .option('--allow-subset', "with --limit: the suite's gate accepts the subset although it left out declared groups (default: each such group fails the gate)")
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite; combine with asrfair merge')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
