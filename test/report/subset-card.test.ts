@@ -96,6 +96,17 @@ describe('a limited run says what part of the manifest it covers', () => {
     expect(allowed.stdout).toMatch(new RegExp(`^PASS: .*${left.length} declared group\\(s\\) not in this run, accepted with --allow-subset`, 'm'));
   });
 
+  it("run's suite gate fails on the groups a --limit run left out (exit 1); run --allow-subset accepts them", async () => {
+    const gated = join(dir, 'gated.yaml');
+    writeFileSync(gated, readFileSync(suite, 'utf8').replace('name: limited', 'name: gated') + 'gate: { maxWer: 1, maxFailedShare: 1, includeSmallCells: true }\n');
+    const r = await cli('run', gated, '--limit', '50', '--store', join(dir, 's.sqlite'), '--out', join(dir, 'gated'), '--no-progress');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('group "australia" (by accent, 19 utterances in the manifest) is not in this run: --limit 50 left it out');
+    const ok = await cli('run', gated, '--limit', '50', '--allow-subset', '--store', join(dir, 's.sqlite'), '--out', join(dir, 'gated-ok'), '--no-progress');
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS: .*accepted with --allow-subset/m);
+  }, 120_000);
+
   it('a limit at or above the manifest size is recorded but the card says nothing of a subset', async () => {
     const whole = join(dir, 'whole');
     const r = await cli('run', suite, '--limit', '5000', '--store', join(dir, 's.sqlite'), '--out', whole, '--no-progress');
