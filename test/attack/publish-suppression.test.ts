@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildServiceCard } from '../../src/report/model.ts';
 import { RunMetaSchema } from '../../src/score/run-export.ts';
 import { renderMarkdown } from '../../src/report/render-md.ts';
+import { renderTerminalSummary } from '../../src/report/render-terminal.ts';
 import { COMPLEMENTARY_NOTE } from '../../src/report/publish.ts';
 import { DEFAULT_GROUPS, makeMeta, makeUtterances } from '../report/fixture.ts';
 
@@ -46,7 +47,10 @@ describe('publish mode: no small cell recoverable from the total', () => {
     // real group would leave total − visible = welsh exactly.
     const manx = makeUtterances({ groups: [{ accent: 'manx', speakers: 2, uttsPerSpeaker: 2, errorRate: 0.1 }], seed: 11 }).map((u) => ({ ...u, status: 'failed' as const, hyp: '', error: 'decoder crashed' }));
     const utts = [...makeUtterances(), ...manx];
-    const t = buildServiceCard(meta, utts, { ...opts, publish: true }).tables[0];
+    const card = buildServiceCard(meta, utts, { ...opts, publish: true });
+    const t = card.tables[0];
+    // The terminal verdict table (demo, run) says it too.
+    expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith('manx'))).toMatch(/no scored utterance \(4 failed\)$/);
     const byGroup = Object.fromEntries(t.rows.map((r) => [r.group, r]));
     expect(byGroup.manx).toMatchObject({ suppressed: false, flags: ['no-scored-utterances'], utterances: 0, failed: 4 });
     const hidden = t.rows.filter((r) => r.suppressed).map((r) => r.group);

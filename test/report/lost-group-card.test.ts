@@ -23,6 +23,7 @@ const b = rows.filter((r) => counts.get(r.speaker) === 1).slice(0, 3);
 const out = join(dir, 'run');
 let run: Awaited<ReturnType<typeof cli>>;
 let check: Awaited<ReturnType<typeof cli>>;
+let published: Awaited<ReturnType<typeof cli>>;
 beforeAll(async () => {
   // A real WAV of b[1]'s clip cut to 100 bytes (truncated), a header with no samples (empty), and a missing file.
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(CV, b[1].audio), '-ar', '16000', '-ac', '1', join(dir, 'full.wav')]);
@@ -41,7 +42,7 @@ beforeAll(async () => {
   );
   run = await cli('run', join(dir, 'suite.yaml'), '--store', join(dir, 's.sqlite'), '--out', out, '--no-progress', '--no-gate');
   await cli('report', out);
-  await cli('report', out, '--publish', '--out', join(dir, 'published'));
+  published = await cli('report', out, '--publish', '--out', join(dir, 'published'));
   check = await cli('check', out, '--max-wer', '0.99');
 }, 240_000);
 
@@ -124,6 +125,8 @@ describe('a group that lost every utterance, and one-speaker tables', () => {
     const cb = csv.find((r) => r.group === 'b' && r.table_kind === 'group' && r.row_type === 'group')!;
     expect([cb.suppressed, cb.flags, cb.failed]).toEqual(['false', 'no-scored-utterances', '3']);
     expect(parseCsv(readFileSync(join(pub, 'card-notes.csv'), 'utf8')).some((r) => r.section === 'warnings' && r.note.startsWith(top))).toBe(true);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toContain('(publish mode)');
   });
 
   it('check fails b as having no scored utterance', () => {
