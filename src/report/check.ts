@@ -356,7 +356,14 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
           .filter(([, groups]) => Object.keys(groups).length > 0),
       )
     : {};
-  const linesOfSubset = sub ? [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid })] : [];
+  // The run recorded left-out groups of its suite's keys only: of another gated key (check --group-by) they are unknown.
+  const an = card.meta.analysis;
+  const recordedKeys = new Set(an ? [...an.groupBy, ...an.slices.flat()] : []);
+  const unknownKeys = [...gatedKeys].filter((k) => !recordedKeys.has(k));
+  const unknownLine = sub && unknownKeys.length
+    ? [`Subset: the run recorded the groups it left out by ${[...recordedKeys].map((k) => `"${k}"`).join(', ') || 'no key'} only; which groups of ${unknownKeys.map((k) => `"${k}"`).join(', ')} it left out is not known, so this gate cannot say every declared group of ${unknownKeys.length === 1 ? 'that key' : 'those keys'} was measured.`]
+    : [];
+  const linesOfSubset = sub ? [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine] : [];
   const nLeftOut = sub ? Object.values(sub.notInRun).reduce((n, g) => n + Object.keys(g).length, 0) : 0;
   const subsetNote = sub
     ? `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (${subsetFlags(sub)})${nLeftOut ? `, ${nLeftOut} declared group(s) not in this run${th.allowSubset && leftOut.length ? ', accepted with --allow-subset' : ''}` : ''}`

@@ -96,6 +96,11 @@ describe('a limited run says what part of the manifest it covers', () => {
     expect(allowed.stdout).toMatch(new RegExp(`^PASS: .*${left.length} declared group\\(s\\) not in this run, accepted with --allow-subset`, 'm'));
   });
 
+  it('check by a key the run did not record left-out groups for says that they are not known', async () => {
+    const c = await cli('check', out, '--group-by', 'gender', '--max-wer', '1', '--max-failed-share', '1', '--include-small-cells');
+    expect(c.stdout + c.stderr).toContain('Subset: the run recorded the groups it left out by "accent" only; which groups of "gender" it left out is not known');
+  });
+
   it("run's suite gate fails on the groups a --limit run left out (exit 1); run --allow-subset accepts them", async () => {
     const gated = join(dir, 'gated.yaml');
     writeFileSync(gated, readFileSync(suite, 'utf8').replace('name: limited', 'name: gated') + 'gate: { maxWer: 1, maxFailedShare: 1, includeSmallCells: true }\n');
