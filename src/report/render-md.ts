@@ -2,6 +2,7 @@ import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmt
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { noScoredText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
@@ -245,6 +246,8 @@ export function renderMarkdown(card: ServiceCard): string {
     for (const d of card.degradation) {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
       if (d.rows.some((r) => r.suppressed)) out.push('† Suppressed: below the minimum cell rule; values are not published.', '');
+      const none = degradationNoScoredText(d);
+      if (none) out.push(mdEscape(none), '');
     }
   }
   if (card.dataQuality) {
