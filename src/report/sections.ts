@@ -237,6 +237,26 @@ export function collinearityWarnings(m: Pick<GroupModel, 'collinearity' | 'group
  * only when every scored utterance carries it), log(reference words) offset, CR1 speaker-clustered SEs.
  * A backend whose model cannot be fitted gets an entry with `error` set instead of failing the card.
  */
+/**
+ * The model warning naming the groups of one backend's utterances that are not in the fit (none scored: every
+ * utterance failed), with their failed counts; undefined when every group is in it. A group with no data has no rate
+ * ratio, and must not vanish from the section unsaid.
+ */
+function modelNoScoredWarning(mine: readonly ScoredUtterance[], groupBy: string, fitted: ReadonlySet<string>): string | undefined {
+  const failed = new Map<string, number>();
+  const scored = new Set<string>();
+  for (const u of mine) {
+    const g = groupOf(u, groupBy);
+    if (fitted.has(g)) continue;
+    if (u.status === 'ok') scored.add(g);
+    else failed.set(g, (failed.get(g) ?? 0) + 1);
+  }
+  for (const g of scored) failed.delete(g);
+  if (!failed.size) return undefined;
+  const list = [...failed].sort(([a], [b]) => a.localeCompare(b)).map(([g, n]) => `${g} (${n} failed)`);
+  return `No scored utterance, so not in the model: ${list.join(', ')}.`;
+}
+
 export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMeta, o: ModelSectionOptions): CardModel[] {
   const backends = [...new Set(utts.map((u) => u.backend))].sort();
   return backends.map((backend) => {
@@ -262,7 +282,9 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
           plain = undefined;
         }
       }
-      return fromGroupModel(m, meta, o, plain);
+      const card = fromGroupModel(m, meta, o, plain);
+      const none = modelNoScoredWarning(mine, o.groupBy, new Set(m.groups.map((g) => g.group)));
+      return none ? { ...card, warnings: [...card.warnings, none] } : card;
     } catch (e) {
       return {
         backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '', referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',

@@ -49,6 +49,10 @@ describe('publish mode: no small cell recoverable from the total', () => {
     const utts = [...makeUtterances(), ...manx];
     const card = buildServiceCard(meta, utts, { ...opts, publish: true });
     const t = card.tables[0];
+    // Nor does it vanish from the model-based view unsaid (it has no rate ratio: nothing was scored).
+    const model = buildServiceCard(meta, utts, { ...opts, model: 'poisson', publish: true }).models[0];
+    expect(model.groups.map((g) => g.group)).not.toContain('manx');
+    expect(model.warnings).toContain('No scored utterance, so not in the model: manx (4 failed).');
     // The terminal verdict table (demo, run) says it too.
     expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith('manx'))).toMatch(/no scored utterance \(4 failed\)$/);
     const byGroup = Object.fromEntries(t.rows.map((r) => [r.group, r]));
