@@ -81,6 +81,14 @@ export function noScoredText(r: Pick<CardRow, 'failed'>): string {
   return `no scored utterance${r.failed ? ` (${r.failed} failed)` : ''}`;
 }
 
+/**
+ * A suppressed row's label (publish mode): a small cell, or a larger group hidden by complementary suppression
+ * (src/report/publish.ts; its flags are empty), which must not be passed off as a small cell.
+ */
+export function suppressedText(r: Pick<CardRow, 'flags'>): string {
+  return r.flags.includes('small-cell') ? 'suppressed (small cell)' : 'suppressed (complementary: hides a small cell from the total)';
+}
+
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
   group: string;

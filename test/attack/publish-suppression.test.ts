@@ -27,6 +27,13 @@ describe('publish mode: no small cell recoverable from the total', () => {
     expect(t.overall.refWords! - visibleWords).not.toBe(welshWords);
     expect(card.footnotes).toContain(COMPLEMENTARY_NOTE);
     expect(renderMarkdown(card)).toContain('Complementary suppression');
+    // The second hidden group is no small cell and is not labelled as one (md and terminal).
+    const second = hidden.find((g) => g !== 'welsh')!;
+    const mdRow = renderMarkdown(card).split('\n').find((l) => l.startsWith(`| ${second} †`))!;
+    expect(mdRow).toContain('suppressed (complementary: hides a small cell from the total)');
+    expect(mdRow).not.toContain('small cell)');
+    expect(renderMarkdown(card).split('\n').find((l) => l.startsWith('| welsh †'))).toContain('suppressed (small cell)');
+    expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith(second))).toMatch(/suppressed \(complementary/);
   });
 
   it('two small groups already hide each other: nothing more is suppressed, no note', () => {
