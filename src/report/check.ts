@@ -237,6 +237,40 @@ function notInRunViolation(sub: RunSubset, g: LeftOut): CheckViolation {
   };
 }
 
+/**
+ * The gate on a subset run (run.json `subset`: `--limit`, `--shard`; src/run/subset.ts): a `not-in-run` violation per
+ * declared group of a gated key (grouping and slice keys) the subset left out, unless `allow` (--allow-subset); the
+ * lines to print ("Subset: …", then "Not in this run …" for left-out groups not already violations, and a line when a
+ * gated key is one the run did not record left-out groups for); the summary's note. Nothing for a whole run.
+ */
+function subsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViolation[]; leftOut: number; lines: string[]; note: string } {
+  const sub = isPartial(card.meta.subset) ? card.meta.subset : undefined;
+  if (!sub) return { violations: [], leftOut: 0, lines: [], note: '' };
+  const gatedKeys = new Set([card.settings.groupBy, ...card.settings.slices.flat()]);
+  const leftOut = leftOutGroups(sub, gatedKeys);
+  const violations = allow ? [] : leftOut.map((g) => notInRunViolation(sub, g));
+  // The groups left out are said once: as violations, or (accepted, or of keys not gated) as "Not in this run" lines.
+  const said = new Set(allow ? [] : leftOut.map((g) => `${g.key}\u0000${g.group}`));
+  const unsaid = Object.fromEntries(
+    Object.entries(sub.notInRun)
+      .map(([key, groups]) => [key, Object.fromEntries(Object.entries(groups).filter(([g]) => !said.has(`${key}\u0000${g}`)))] as const)
+      .filter(([, groups]) => Object.keys(groups).length > 0),
+  );
+  // The run recorded left-out groups of its suite's keys only: of another gated key (check --group-by) they are unknown.
+  const an = card.meta.analysis;
+  const recordedKeys = new Set(an ? [...an.groupBy, ...an.slices.flat()] : []);
+  const unknownKeys = [...gatedKeys].filter((k) => !recordedKeys.has(k));
+  const quoted = (keys: Iterable<string>) => [...keys].map((k) => `"${k}"`).join(', ');
+  const unknownLine = unknownKeys.length
+    ? [`Subset: the run recorded the groups it left out by ${quoted(recordedKeys) || 'no key'} only; which groups of ${quoted(unknownKeys)} it left out is not known, so this gate cannot say every declared group of ${unknownKeys.length === 1 ? 'that key' : 'those keys'} was measured.`]
+    : [];
+  const n = Object.values(sub.notInRun).reduce((k, g) => k + Object.keys(g).length, 0);
+  const note =
+    `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (${subsetFlags(sub)})` +
+    (n ? `, ${n} declared group(s) not in this run${allow && leftOut.length ? ', accepted with --allow-subset' : ''}` : '');
+  return { violations, leftOut: leftOut.length, lines: [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine], note };
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -311,11 +345,9 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     }
   }
   // A subset run (--limit, --shard) that left out declared groups of the gated keys: each fails unless accepted.
-  const sub = isPartial(card.meta.subset) ? card.meta.subset : undefined;
-  const gatedKeys = new Set([card.settings.groupBy, ...card.settings.slices.flat()]);
-  const leftOut = sub ? leftOutGroups(sub, gatedKeys) : [];
-  groupsTotal += leftOut.length;
-  if (sub && !th.allowSubset) violations.push(...leftOut.map((g) => notInRunViolation(sub, g)));
+  const subset = subsetCheck(card, Boolean(th.allowSubset));
+  groupsTotal += subset.leftOut;
+  violations.push(...subset.violations);
   let degradationChecked = 0;
   if (th.maxDegradationGap !== undefined) {
     for (const d of card.degradation) {
@@ -346,36 +378,15 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
   const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
-  // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so. The
-  // groups it left out are said once: as violations, or (accepted, or of keys not gated) as "Not in this run" lines.
-  const said = new Set(th.allowSubset ? [] : leftOut.map((g) => `${g.key}\u0000${g.group}`));
-  const unsaid = sub
-    ? Object.fromEntries(
-        Object.entries(sub.notInRun)
-          .map(([key, groups]) => [key, Object.fromEntries(Object.entries(groups).filter(([g]) => !said.has(`${key}\u0000${g}`)))] as const)
-          .filter(([, groups]) => Object.keys(groups).length > 0),
-      )
-    : {};
-  // The run recorded left-out groups of its suite's keys only: of another gated key (check --group-by) they are unknown.
-  const an = card.meta.analysis;
-  const recordedKeys = new Set(an ? [...an.groupBy, ...an.slices.flat()] : []);
-  const unknownKeys = [...gatedKeys].filter((k) => !recordedKeys.has(k));
-  const unknownLine = sub && unknownKeys.length
-    ? [`Subset: the run recorded the groups it left out by ${[...recordedKeys].map((k) => `"${k}"`).join(', ') || 'no key'} only; which groups of ${unknownKeys.map((k) => `"${k}"`).join(', ')} it left out is not known, so this gate cannot say every declared group of ${unknownKeys.length === 1 ? 'that key' : 'those keys'} was measured.`]
-    : [];
-  const linesOfSubset = sub ? [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine] : [];
-  const nLeftOut = sub ? Object.values(sub.notInRun).reduce((n, g) => n + Object.keys(g).length, 0) : 0;
-  const subsetNote = sub
-    ? `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (${subsetFlags(sub)})${nLeftOut ? `, ${nLeftOut} declared group(s) not in this run${th.allowSubset && leftOut.length ? ', accepted with --allow-subset' : ''}` : ''}`
-    : '';
-  lossNote += subsetNote;
-  const base = { violations, subsetLines: linesOfSubset, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
+  lossNote += subset.note;
+  const base = { violations, subsetLines: subset.lines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
       ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subsetNote}` };
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
