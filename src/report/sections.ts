@@ -233,11 +233,6 @@ export function collinearityWarnings(m: Pick<GroupModel, 'collinearity' | 'group
 }
 
 /**
- * One count regression per backend: errors ~ group + duration + SNR + condition (each covariate
- * only when every scored utterance carries it), log(reference words) offset, CR1 speaker-clustered SEs.
- * A backend whose model cannot be fitted gets an entry with `error` set instead of failing the card.
- */
-/**
  * The model warning naming the groups of one backend's utterances that are not in the fit (none scored: every
  * utterance failed), with their failed counts; undefined when every group is in it. A group with no data has no rate
  * ratio, and must not vanish from the section unsaid.
@@ -257,6 +252,11 @@ function modelNoScoredWarning(mine: readonly ScoredUtterance[], groupBy: string,
   return `No scored utterance, so not in the model: ${list.join(', ')}.`;
 }
 
+/**
+ * One count regression per backend: errors ~ group + duration + SNR + condition (each covariate
+ * only when every scored utterance carries it), log(reference words) offset, CR1 speaker-clustered SEs.
+ * A backend whose model cannot be fitted gets an entry with `error` set instead of failing the card.
+ */
 export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMeta, o: ModelSectionOptions): CardModel[] {
   const backends = [...new Set(utts.map((u) => u.backend))].sort();
   return backends.map((backend) => {
