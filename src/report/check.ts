@@ -1,6 +1,6 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
-import { isPartial, subsetLines } from '../run/subset.ts';
+import { isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 import { UsageError } from '../manifest/errors.ts';
 
@@ -39,13 +39,19 @@ export interface CheckThresholds {
    * not tested. Lost utterances fail a small cell either way.
    */
   includeSmallCells?: boolean;
+  /**
+   * Accept a run that covers part of its manifests (`run --limit N`, `run --shard i/n`) although it left out declared
+   * groups of the gated keys entirely (default false: each such group fails the gate as `not-in-run`, since a gate
+   * that passes on a group it never measured claims more than it checked). The subset is said either way.
+   */
+  allowSubset?: boolean;
 }
 
 /** The default of CheckThresholds.maxFailedShare: no failed or missing utterance is allowed. */
 export const DEFAULT_MAX_FAILED_SHARE = 0;
 
 export interface CheckViolation {
-  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances';
+  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances' | 'not-in-run';
   table: string;
   backend: string;
   condition: string;
@@ -72,7 +78,10 @@ export interface GroupLoss {
 
 export interface CheckResult {
   passed: boolean;
-  /** A limited run's lines (src/run/subset.ts subsetLines): "N of M utterances…", "Not in this run …"; empty for a whole run. */
+  /**
+   * A limited or sharded run's lines (src/run/subset.ts): "N of M utterances…", then "Not in this run …" for the left-out
+   * groups that are not already violations (`not-in-run`); empty for a whole run.
+   */
   subsetLines: string[];
   violations: CheckViolation[];
   /** Group rows checked against the WER/gap/ratio thresholds (over every table). */
@@ -206,6 +215,62 @@ function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: n
   };
 }
 
+/** A declared group of a gated key that a subset run left out entirely (run.json `subset.notInRun`). */
+interface LeftOut {
+  key: string;
+  group: string;
+  /** Its utterances in the whole manifest. */
+  utterances: number;
+}
+
+/** The groups of the keys the card gates (grouping key and slice keys) that the subset left out, by key then name. */
+function leftOutGroups(sub: RunSubset, keys: ReadonlySet<string>): LeftOut[] {
+  return Object.entries(sub.notInRun)
+    .filter(([key]) => keys.has(key))
+    .flatMap(([key, groups]) => Object.entries(groups).map(([group, utterances]) => ({ key, group, utterances })));
+}
+
+function notInRunViolation(sub: RunSubset, g: LeftOut): CheckViolation {
+  return {
+    rule: 'not-in-run', table: 'subset', backend: '', condition: '', group: g.group, value: g.utterances, limit: 0,
+    message: `group "${g.group}" (by ${g.key}, ${g.utterances.toLocaleString('en-US')} utterance${g.utterances === 1 ? '' : 's'} in the manifest) is not in this run: ${subsetFlags(sub)} left it out, so the gate never measured it (--allow-subset to accept the subset knowingly)`,
+  };
+}
+
+/**
+ * The gate on a subset run (run.json `subset`: `--limit`, `--shard`; src/run/subset.ts): a `not-in-run` violation per
+ * declared group of a gated key (grouping and slice keys) the subset left out, unless `allow` (--allow-subset); the
+ * lines to print ("Subset: …", then "Not in this run …" for left-out groups not already violations, and a line when a
+ * gated key is one the run did not record left-out groups for); the summary's note. Nothing for a whole run.
+ */
+function subsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViolation[]; leftOut: number; lines: string[]; note: string } {
+  const sub = isPartial(card.meta.subset) ? card.meta.subset : undefined;
+  if (!sub) return { violations: [], leftOut: 0, lines: [], note: '' };
+  const gatedKeys = new Set([card.settings.groupBy, ...card.settings.slices.flat()]);
+  const leftOut = leftOutGroups(sub, gatedKeys);
+  const violations = allow ? [] : leftOut.map((g) => notInRunViolation(sub, g));
+  // The groups left out are said once: as violations, or (accepted, or of keys not gated) as "Not in this run" lines.
+  const said = new Set(allow ? [] : leftOut.map((g) => `${g.key}\u0000${g.group}`));
+  const unsaid = Object.fromEntries(
+    Object.entries(sub.notInRun)
+      .map(([key, groups]) => [key, Object.fromEntries(Object.entries(groups).filter(([g]) => !said.has(`${key}\u0000${g}`)))] as const)
+      .filter(([, groups]) => Object.keys(groups).length > 0),
+  );
+  // The run recorded left-out groups of its suite's keys only: of another gated key (check --group-by) they are unknown.
+  const an = card.meta.analysis;
+  const recordedKeys = new Set(an ? [...an.groupBy, ...an.slices.flat()] : []);
+  const unknownKeys = [...gatedKeys].filter((k) => !recordedKeys.has(k));
+  const quoted = (keys: Iterable<string>) => [...keys].map((k) => `"${k}"`).join(', ');
+  const unknownLine = unknownKeys.length
+    ? [`Subset: the run recorded the groups it left out by ${quoted(recordedKeys) || 'no key'} only; which groups of ${quoted(unknownKeys)} it left out is not known, so this gate cannot say every declared group of ${unknownKeys.length === 1 ? 'that key' : 'those keys'} was measured.`]
+    : [];
+  const n = Object.values(sub.notInRun).reduce((k, g) => k + Object.keys(g).length, 0);
+  const note =
+    `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (${subsetFlags(sub)})` +
+    (n ? `, ${n} declared group(s) not in this run${allow && leftOut.length ? ', accepted with --allow-subset' : ''}` : '');
+  return { violations, leftOut: leftOut.length, lines: [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine], note };
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -279,6 +344,10 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
       });
     }
   }
+  // A subset run (--limit, --shard) that left out declared groups of the gated keys: each fails unless accepted.
+  const subset = subsetCheck(card, Boolean(th.allowSubset));
+  groupsTotal += subset.leftOut;
+  violations.push(...subset.violations);
   let degradationChecked = 0;
   if (th.maxDegradationGap !== undefined) {
     for (const d of card.degradation) {
@@ -309,20 +378,15 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
   const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
-  // A limited run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
-  const linesOfSubset = subsetLines(card.meta.subset);
-  const sub = card.meta.subset;
-  const subsetNote = isPartial(sub)
-    ? `; subset: ${sub.utterances} of ${sub.manifestUtterances} utterances of the manifest (--limit ${sub.limit})${Object.keys(sub.notInRun).length ? `, ${Object.values(sub.notInRun).reduce((n, g) => n + Object.keys(g).length, 0)} declared group(s) not in this run` : ''}`
-    : '';
-  lossNote += subsetNote;
-  const base = { violations, subsetLines: linesOfSubset, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
+  lossNote += subset.note;
+  const base = { violations, subsetLines: subset.lines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
       ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subsetNote}` };
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {

@@ -81,6 +81,14 @@ export function noScoredText(r: Pick<CardRow, 'failed'>): string {
   return `no scored utterance${r.failed ? ` (${r.failed} failed)` : ''}`;
 }
 
+/**
+ * A suppressed row's label (publish mode): a small cell, or a larger group hidden by complementary suppression
+ * (src/report/publish.ts; its flags are empty), which must not be passed off as a small cell.
+ */
+export function suppressedText(r: Pick<CardRow, 'flags'>): string {
+  return r.flags.includes('small-cell') ? 'suppressed (small cell)' : 'suppressed (complementary: hides a small cell from the total)';
+}
+
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
   group: string;
@@ -253,7 +261,8 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (r.group === best) flags.push('best');
   const verdict = verdictFlag(r, alpha);
   if (verdict) flags.push(verdict);
-  if (publish && r.smallCell) {
+  // Publish mode hides small cells; a group with nothing scored has no value to hide and is shown as what it is.
+  if (publish && r.smallCell && r.utterances !== 0) {
     return {
       group: r.group, suppressed: true, flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,

@@ -31,11 +31,14 @@ function suppressRow<R extends Row>(r: R): R {
  * Returns the table with complementary suppression applied (`changed` says whether it was needed):
  * with exactly one suppressed row, the visible row with the fewest reference words (then by name) is
  * suppressed too; when no visible row is left to hide (the table has one group), the total is withheld.
+ * A visible row with no scored reference word (a group whose every utterance failed) is never the second
+ * cell: it adds nothing to the total, so hiding it would not protect the first one, and it stays shown as
+ * "no scored utterance" (what it is, not a small cell).
  */
 export function withComplementarySuppression<R extends Row, O extends object, T extends Table<R, O>>(t: T): { table: T; changed: boolean } {
   const hidden = t.rows.filter((r) => r.suppressed);
   if (hidden.length !== 1) return { table: t, changed: false };
-  const visible = t.rows.filter((r) => !r.suppressed);
+  const visible = t.rows.filter((r) => !r.suppressed && (r.refWords ?? 0) > 0);
   if (!visible.length) {
     const o = t.overall;
     const overall = { ...o, speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null, cer: null, per: null };

@@ -34,6 +34,23 @@ export interface CardRemedy {
   caveat: string | null;
   /** Publish mode: groups below the minimum cell, left out of every figure of the section (named, not hidden). */
   unpublished: string[];
+  /**
+   * Groups with baseline utterances of which none is scored by both recognisers (every pair failed on one side), with
+   * their baseline utterance count: no figure of the section covers them. Named in either mode, never as small cells.
+   */
+  noScored: { group: string; utterances: number }[];
+}
+
+/** Groups of `ub` with no utterance scored ok by both sides (`okAfter`: ids the adapted recogniser scored), by name. */
+function noScoredGroups(ub: readonly ScoredUtterance[], okAfter: ReadonlySet<string>, groupBy: string): { group: string; utterances: number }[] {
+  const n = new Map<string, number>();
+  const scored = new Set<string>();
+  for (const u of ub) {
+    const g = groupOf(u, groupBy);
+    n.set(g, (n.get(g) ?? 0) + 1);
+    if (u.status === 'ok' && okAfter.has(u.id)) scored.add(g);
+  }
+  return [...n].filter(([g]) => !scored.has(g)).map(([group, utterances]) => ({ group, utterances })).sort((a, b) => a.group.localeCompare(b.group));
 }
 
 export const REMEDY_TITLE = 'Remedy: adapted recogniser against the baseline';
@@ -58,11 +75,14 @@ export function buildRemedySection(
     // Said whenever the remedy picks a model by group: declared so, or a by-group backend (src/backends/by-group.ts).
     caveat: settings.scope === 'group' || after.key.startsWith('by-group:') ? PER_GROUP_CAVEAT : null,
     unpublished: [] as string[],
+    noScored: [] as { group: string; utterances: number }[],
   };
   const missing = [before, after].filter((b) => !b.key).map((b) => `"${b.name}"`);
   if (missing.length) return { ...base, report: null, failedPairs: 0, error: `the run has no backend ${missing.join(' or ')}` };
   let ub = utts.filter((u) => u.backend === before.key && u.condition === condition);
   let ua = utts.filter((u) => u.backend === after.key && u.condition === condition);
+  base.noScored = noScoredGroups(ub, new Set(ua.filter((u) => u.status === 'ok').map((u) => u.id)), options.groupBy);
+  const none = new Set(base.noScored.map((g) => g.group));
   if (options.publish) {
     // Publish mode: a group below the minimum cell (speakers or words of the baseline's scored rows) is left
     // out before any statistic, so neither its row nor the worst-group and gap figures reveal it.
@@ -75,7 +95,8 @@ export function buildRemedySection(
       if (u.status === 'ok') words.set(g, (words.get(g) ?? 0) + u.words.ref);
     }
     const small = new Set([...spk].filter(([g, s]) => s.size < options.minCell.speakers || (words.get(g) ?? 0) < options.minCell.words).map(([g]) => g));
-    base.unpublished = [...small].sort();
+    // A group with nothing scored is not a small cell: it is named as what it is (noScored), not as unpublished.
+    base.unpublished = [...small].filter((g) => !none.has(g)).sort();
     ub = ub.filter((u) => !small.has(groupOf(u, options.groupBy)));
     ua = ua.filter((u) => !small.has(groupOf(u, options.groupBy)));
   }

@@ -74,7 +74,10 @@ const DEGRADATION_HEADER = [
   'excess_over_rest', 'excess_lo', 'excess_hi', 'p', 'p_adjusted', 'correction', 'degrades_more',
 ];
 
-/** Degradation under conditions (card-degradation.csv): one line per group and one `overall` line per backend × condition. */
+/**
+ * Degradation under conditions (card-degradation.csv): one line per group, a `no-scored` line per group with no scored
+ * pair (its utterance count only), and one `overall` line per backend × condition.
+ */
 export function renderDegradationCsv(card: ServiceCard): string {
   const out = [DEGRADATION_HEADER.join(',')];
   for (const d of card.degradation) {
@@ -84,6 +87,9 @@ export function renderDegradationCsv(card: ServiceCard): string {
         'group', ...where, r.group, r.suppressed, r.smallCell, r.speakers, r.utterances, r.werClean, r.werCondition,
         ...iv(r.degradation), ...iv(r.excessOverRest), r.p, r.pAdjusted, card.settings.correction, r.degradesMore,
       ]));
+    }
+    for (const g of d.noScored ?? []) {
+      out.push(line(['no-scored', ...where, g.group, false, false, null, g.utterances, null, null, null, null, null, null, null, null, null, null, null, null]));
     }
     out.push(line(['overall', ...where, '', false, false, null, null, null, null, ...iv(d.overall), null, null, null, null, null, card.settings.correction, null]));
   }

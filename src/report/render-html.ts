@@ -17,6 +17,7 @@ import type { AlignOp } from '../score/types.ts';
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { groupLabelOf, noScoredText, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { degradationNoScoredText } from './sections.ts';
 import {
   COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
@@ -395,6 +396,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
     `<section class="degradation" id="s-${esc(d.id)}"><h3>${esc(degradationHeading(d))}</h3>` +
     `<div class="tablewrap"><table class="sortable" id="tbl-${esc(d.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>` +
     (d.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
+    (degradationNoScoredText(d) ? `<p class="meta">${esc(degradationNoScoredText(d)!)}</p>` : '') +
     `</section>`
   );
 }

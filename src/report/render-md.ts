@@ -1,7 +1,8 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
-import { noScoredText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { noScoredText, suppressedText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
@@ -21,7 +22,7 @@ export function mdTextTable(head: readonly string[], rows: readonly (readonly st
 }
 
 export function flagText(r: Pick<CardRow, 'flags' | 'suppressed' | 'failed'>): string {
-  if (r.suppressed) return 'suppressed (small cell)';
+  if (r.suppressed) return suppressedText(r);
   const text: Record<CardFlag, string> = { 'small-cell': 'small cell', 'no-scored-utterances': noScoredText(r), 'significant-gap': 'significant gap', 'better-than-rest': 'better than rest', undecided: UNDECIDED_TEXT, best: bestFlagText(r) };
   return r.flags.map((f) => text[f]).join(', ');
 }
@@ -245,6 +246,8 @@ export function renderMarkdown(card: ServiceCard): string {
     for (const d of card.degradation) {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
       if (d.rows.some((r) => r.suppressed)) out.push('† Suppressed: below the minimum cell rule; values are not published.', '');
+      const none = degradationNoScoredText(d);
+      if (none) out.push(mdEscape(none), '');
     }
   }
   if (card.dataQuality) {

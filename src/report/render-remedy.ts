@@ -30,7 +30,13 @@ export function remedyHeading(r: CardRemedy): string {
 
 /** Summary sentences under the table (plain text). */
 export function remedySentences(r: CardRemedy): string[] {
-  const unpublished = r.unpublished.length ? [`Published card: ${r.unpublished.length} group(s) below the minimum cell left out of every figure here: ${r.unpublished.join(', ')}.`] : [];
+  const unpublished = [
+    ...(r.unpublished.length ? [`Published card: ${r.unpublished.length} group(s) below the minimum cell left out of every figure here: ${r.unpublished.join(', ')}.`] : []),
+    // Older card.json files have no noScored.
+    ...((r.noScored ?? []).length
+      ? [`No scored utterance (none scored by both ${r.before.name} and ${r.after.name}), so in no figure here: ${r.noScored.map((g) => `${g.group} (${g.utterances} utterance${g.utterances === 1 ? '' : 's'})`).join(', ')}.`]
+      : []),
+  ];
   if (!r.report) return [`Not computed: ${r.error ?? 'no data'}.`, ...unpublished];
   const x = r.report;
   const out = [
@@ -64,18 +70,25 @@ const HEADER = [
 
 const iv = (i: Interval) => [i.estimate, i.lo, i.hi];
 
-/** card-remedy.csv: a `group` line per group, then `worst`, `gap` and (with a pair) `pair` lines. */
+/**
+ * card-remedy.csv: a `group` line per group, a `no-scored` line per group with no utterance scored by both (its
+ * utterance count; nothing else is measured), then `worst`, `gap` and (with a pair) `pair` lines.
+ */
 export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
   const where = [groupBy, r.before.name, r.before.key, r.after.name, r.after.key, r.settings.method ?? '', r.settings.scope, r.conditionName];
   const out = [HEADER.join(',')];
+  const noScored = (r.noScored ?? []).map((g) =>
+    csvLine(['no-scored', ...where, g.group, null, null, g.utterances, null, null, null, null, null, null, null, null, null, null, null, null, null, `no utterance scored by both ${r.before.name} and ${r.after.name}`]),
+  );
   const x = r.report;
   if (!x) {
-    out.push(csvLine(['error', ...where, '', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, r.error]));
+    out.push(csvLine(['error', ...where, '', null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, r.error]), ...noScored);
     return out.join('\r\n') + '\r\n';
   }
   for (const g of x.groups) {
     out.push(csvLine(['group', ...where, g.group, g.smallCell, g.speakers, g.utterances, g.words, g.before, g.after, ...iv(g.change), g.significantlyWorse, g.significantlyBetter, null, null, null, x.resamples, x.seed, null]));
   }
+  out.push(...noScored);
   out.push(csvLine(['worst', ...where, `${x.worstBefore.group} → ${x.worstAfter.group}`, null, null, null, null, x.worstBefore.wer, x.worstAfter.wer, ...iv(x.worstChange), null, null, null, null, null, x.resamples, x.seed, null]));
   out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse']));
   if (x.pair) {

@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { fmtGap, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
-import { noScoredText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { noScoredText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { settingsWarnings, tableHeading } from './render-md.ts';
 
 /** Removes C0/C1 control characters (escape sequences could rewrite the terminal) and folds whitespace. */
@@ -17,7 +17,7 @@ export function termSafe(s: string): string {
 
 /** One word verdict of a row: what a reader should take from it. */
 export function verdictOf(r: CardRow, alpha = 0.05): string {
-  if (r.suppressed) return 'suppressed (small cell)';
+  if (r.suppressed) return suppressedText(r);
   if (r.flags.includes('no-scored-utterances')) return noScoredText(r);
   if (r.flags.includes('small-cell')) return 'not enough data';
   if (r.flags.includes('significant-gap')) return 'WORSE than rest (significant)';

@@ -7,6 +7,7 @@ import { HIGH_COLLINEARITY_R2, MODERATE_COLLINEARITY_R2, type GroupCovariateColl
 export type { GroupCovariateCollinearity };
 import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
+import { groupOf } from '../manifest/schema.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
@@ -97,6 +98,11 @@ export interface CardDegradation {
   groupBy: string;
   overall: Interval;
   rows: CardDegradationRow[];
+  /**
+   * Groups with utterances of this backend under the clean condition or this one but no utterance scored under both
+   * (every pair has a failed side), with their utterance count: they have no row. Named, not dropped silently.
+   */
+  noScored: { group: string; utterances: number }[];
 }
 
 function slug(s: string): string {
@@ -227,6 +233,26 @@ export function collinearityWarnings(m: Pick<GroupModel, 'collinearity' | 'group
 }
 
 /**
+ * The model warning naming the groups of one backend's utterances that are not in the fit (none scored: every
+ * utterance failed), with their failed counts; undefined when every group is in it. A group with no data has no rate
+ * ratio, and must not vanish from the section unsaid.
+ */
+function modelNoScoredWarning(mine: readonly ScoredUtterance[], groupBy: string, fitted: ReadonlySet<string>): string | undefined {
+  const failed = new Map<string, number>();
+  const scored = new Set<string>();
+  for (const u of mine) {
+    const g = groupOf(u, groupBy);
+    if (fitted.has(g)) continue;
+    if (u.status === 'ok') scored.add(g);
+    else failed.set(g, (failed.get(g) ?? 0) + 1);
+  }
+  for (const g of scored) failed.delete(g);
+  if (!failed.size) return undefined;
+  const list = [...failed].sort(([a], [b]) => a.localeCompare(b)).map(([g, n]) => `${g} (${n} failed)`);
+  return `No scored utterance, so not in the model: ${list.join(', ')}.`;
+}
+
+/**
  * One count regression per backend: errors ~ group + duration + SNR + condition (each covariate
  * only when every scored utterance carries it), log(reference words) offset, CR1 speaker-clustered SEs.
  * A backend whose model cannot be fitted gets an entry with `error` set instead of failing the card.
@@ -256,7 +282,9 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
           plain = undefined;
         }
       }
-      return fromGroupModel(m, meta, o, plain);
+      const card = fromGroupModel(m, meta, o, plain);
+      const none = modelNoScoredWarning(mine, o.groupBy, new Set(m.groups.map((g) => g.group)));
+      return none ? { ...card, warnings: [...card.warnings, none] } : card;
     } catch (e) {
       return {
         backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '', referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',
@@ -284,7 +312,7 @@ export function hasDegradationConditions(utts: readonly ScoredUtterance[], clean
   return conds.size > 1 && conds.has(cleanCondition);
 }
 
-function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSectionOptions): CardDegradation {
+function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSectionOptions): Omit<CardDegradation, 'noScored'> {
   const rows = t.rows.map((r): CardDegradationRow => {
     if (o.publish && r.smallCell) {
       return {
@@ -338,5 +366,24 @@ export function buildDegradationSection(utts: readonly ScoredUtterance[], meta: 
     adjust: o.correction,
     alpha: o.alpha,
   });
-  return tables.map((t) => toDegradation(t, meta, o));
+  return tables.map((t) => {
+    const card = toDegradation(t, meta, o);
+    const shown = new Set(t.rows.map((r) => r.group));
+    const ids = new Map<string, Set<string>>();
+    for (const u of utts) {
+      if (u.backend !== t.backend || (u.condition !== t.condition && u.condition !== o.cleanCondition)) continue;
+      const g = groupOf(u, o.groupBy);
+      if (shown.has(g)) continue;
+      if (!ids.has(g)) ids.set(g, new Set());
+      ids.get(g)!.add(u.id);
+    }
+    const noScored = [...ids].map(([group, s]) => ({ group, utterances: s.size })).sort((a, b) => a.group.localeCompare(b.group));
+    return { ...card, noScored };
+  });
+}
+
+/** The sentence under a degradation table naming its groups with no scored pair (none: undefined). */
+export function degradationNoScoredText(d: Pick<CardDegradation, 'noScored' | 'conditionName' | 'cleanCondition'>): string | undefined {
+  if (!d.noScored?.length) return undefined;
+  return `No scored pair (every utterance failed under ${d.conditionName} or ${d.cleanCondition}), so no row above: ${d.noScored.map((g) => `${g.group} (${g.utterances} utterance${g.utterances === 1 ? '' : 's'})`).join(', ')}.`;
 }

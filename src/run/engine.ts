@@ -16,7 +16,7 @@ import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
-import { subsetOf } from './subset.ts';
+import { subsetOf, type SubsetShard } from './subset.ts';
 import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -83,6 +83,11 @@ export interface RunOptions {
   random?: () => number;
   /** Only manifest entries passing this run (e.g. one shard); seq stays the manifest position. */
   filter?: (entry: ManifestEntry) => boolean;
+  /**
+   * The shard `filter` keeps (`run --shard i/n`): the run is then recorded as a subset of the whole manifests
+   * (meta and run.json `subset`, src/run/subset.ts), as a `limit` is.
+   */
+  subsetShard?: SubsetShard;
   /** Extra fields recorded in the run row's meta (e.g. `shard`). */
   runMeta?: Record<string, unknown>;
   /** Runs calls elsewhere (e.g. a Redis queue) instead of in-process; its result is committed here. */
@@ -393,10 +398,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       newBinner(suite),
       conditions.length * backends.length,
     );
-    // A limited run records what part of the manifests it covers (read again without the limit): its card says so.
+    // A limited or sharded run records what part of the manifests it covers (read again whole: no limit, no shard; a
+    // filter that is not a shard stays applied): its card says so.
     const subset =
-      opts.limit !== undefined
-        ? subsetOf(opts.limit, expected, await expectedOf(suite, { filter: opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0))
+      opts.limit !== undefined || opts.subsetShard
+        ? subsetOf(
+            { limit: opts.limit, shard: opts.subsetShard },
+            expected,
+            await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0),
+          )
         : undefined;
     store.startRun({
       runId,

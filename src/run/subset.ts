@@ -1,7 +1,8 @@
 /**
- * What part of the manifests a run covers when it was limited (`asrfair run --limit N`, `asrfair demo --live-limit N`):
- * recorded in the run store's meta and in run.json (`subset`), so a card, `check` and a reader of the export see
- * "N of M utterances of the manifest" and which declared groups the subset leaves out entirely.
+ * What part of the manifests a run covers when it was limited (`asrfair run --limit N`, `asrfair demo --live-limit N`)
+ * or is one shard of a sharded run (`asrfair run --shard i/n`): recorded in the run store's meta and in run.json
+ * (`subset`), so a card, `check` and a reader of the export see "N of M utterances of the manifest" and which declared
+ * groups the subset leaves out entirely. A merged run of every shard is whole again (src/scaleout/merge.ts).
  */
 /** Utterances and utterances per group of each key, as the run engine counts what a run will contain (RunExpected). */
 export interface SubsetCounts {
@@ -9,15 +10,33 @@ export interface SubsetCounts {
   groups: Record<string, Record<string, number>>;
 }
 
+/** Shard `index` of `count` (1-based), as `--shard i/n` gives it. */
+export interface SubsetShard {
+  index: number;
+  count: number;
+}
+
+/** How a run's utterances were chosen: the first `limit` of the manifests, one shard of them, or both (a shard of the first `limit`). */
+export interface SubsetChoice {
+  limit?: number;
+  shard?: SubsetShard;
+}
+
 /** run.json `subset`: the run covers part of its manifests. */
 export interface RunSubset {
-  /** How the utterances were chosen: `first-n` = the first `limit` utterances of the manifests, in manifest order. */
-  how: 'first-n';
-  /** The `--limit` given. */
-  limit: number;
+  /**
+   * How the utterances were chosen: `first-n` = the first `limit` utterances of the manifests, in manifest order;
+   * `shard` = the utterances whose id hashes to shard `shard.index` of `shard.count` (src/scaleout/shard.ts), of the
+   * first `limit` when `limit` is set too.
+   */
+  how: 'first-n' | 'shard';
+  /** The `--limit` given (always for `first-n`; for `shard`, only when the shard run was limited too). */
+  limit?: number;
+  /** The `--shard i/n` given (`how: 'shard'`). */
+  shard?: SubsetShard;
   /** Utterances in the run. */
   utterances: number;
-  /** Utterances of the whole manifests (as the run reads them: same filter, e.g. a shard). */
+  /** Utterances of the whole manifests (every shard, no limit). */
   manifestUtterances: number;
   /**
    * Per grouping or slice key: the groups of the manifests that have no utterance in the run, with their utterance
@@ -27,16 +46,46 @@ export interface RunSubset {
 }
 
 /**
- * The subset a limited run covers: `run` is what the run reads (with the limit), `full` the same manifests without it.
- * Group names present in `full` but absent from `run` are listed per key.
+ * The subset a limited or sharded run covers: `run` is what the run reads (with the limit and shard), `full` the whole
+ * manifests (no limit, no shard). Group names present in `full` but absent from `run` are listed per key.
  */
-export function subsetOf(limit: number, run: SubsetCounts, full: SubsetCounts): RunSubset {
+export function subsetOf(choice: SubsetChoice, run: SubsetCounts, full: SubsetCounts): RunSubset {
   const notInRun: Record<string, Record<string, number>> = {};
   for (const [key, groups] of Object.entries(full.groups)) {
     const missing = Object.entries(groups).filter(([g]) => !(run.groups[key]?.[g] ?? 0));
     if (missing.length) notInRun[key] = Object.fromEntries(missing.sort(([a], [b]) => a.localeCompare(b)));
   }
-  return { how: 'first-n', limit, utterances: run.utterances, manifestUtterances: full.utterances, notInRun };
+  return {
+    how: choice.shard ? 'shard' : 'first-n',
+    ...(choice.limit !== undefined ? { limit: choice.limit } : {}),
+    ...(choice.shard ? { shard: { index: choice.shard.index, count: choice.shard.count } } : {}),
+    utterances: run.utterances,
+    manifestUtterances: full.utterances,
+    notInRun,
+  };
+}
+
+/**
+ * The subset of a merged run of every shard (src/scaleout/merge.ts), from the shards' own records: none when the shards
+ * were not limited (the merged run is whole); when they were (`--limit N` on each), the first-n record a `--limit N`
+ * run would have: a group is not in the merged run when it is in no shard. Undefined too when a shard has no
+ * shard-subset record (a store from before shards recorded one) and the shards were not limited; `missing` is true
+ * when they were limited but the records cannot say which groups the limit left out.
+ */
+export function mergedSubset(shards: readonly (RunSubset | undefined)[]): { subset?: RunSubset; missing: boolean } {
+  const limit = shards[0]?.limit;
+  if (limit === undefined) return { missing: false };
+  if (shards.some((s) => s?.how !== 'shard' || s.limit !== limit)) return { missing: true };
+  const all = shards as RunSubset[];
+  const notInRun: Record<string, Record<string, number>> = {};
+  for (const [key, groups] of Object.entries(all[0].notInRun)) {
+    const everywhere = Object.entries(groups).filter(([g]) => all.every((s) => s.notInRun[key]?.[g] !== undefined));
+    if (everywhere.length) notInRun[key] = Object.fromEntries(everywhere);
+  }
+  return {
+    subset: { how: 'first-n', limit, utterances: all.reduce((n, s) => n + s.utterances, 0), manifestUtterances: all[0].manifestUtterances, notInRun },
+    missing: false,
+  };
 }
 
 /** Whether the run left out part of its manifests (a limit at or above the manifest size leaves nothing out). */
@@ -44,20 +93,36 @@ export function isPartial(s: RunSubset | undefined): s is RunSubset {
   return s !== undefined && s.utterances < s.manifestUtterances;
 }
 
+/** The flags that chose a subset, as a user typed them: `--limit 50`, `--shard 2/3`, `--shard 2/3 --limit 50`. */
+export function subsetFlags(s: RunSubset, limitFlag = '--limit'): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [s.shard ? `--shard ${s.shard.index}/${s.shard.count}` : '', s.limit !== undefined ? `${limitFlag} ${n(s.limit)}` : ''].filter(Boolean).join(' ');
+}
+
+/** What left groups out: "the limit", "the shard" or "the shard and the limit". */
+function leftOutBy(s: RunSubset): string {
+  return s.shard ? (s.limit !== undefined ? 'the shard and the limit' : 'the shard') : 'the limit';
+}
+
 /**
  * The sentence (cards, `run`, `check`) on a run limited to part of its manifests (run.json `subset`, src/run/subset.ts):
- * "Subset: this run covers N of M utterances of the manifest (--limit N: the first N in manifest order)."
+ * "Subset: this run covers N of M utterances of the manifest (--limit N: the first N in manifest order)." A shard says
+ * "(--shard i/n: the utterances whose id hashes to shard i of n[, of the first N in manifest order])".
  */
 export function subsetSentence(s: RunSubset, flag = '--limit'): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (${flag} ${n(s.limit)}: the first ${n(s.limit)} in manifest order); every count and rate is of this subset.`;
+  const first = s.limit !== undefined ? `the first ${n(s.limit)} in manifest order` : '';
+  const how = s.shard
+    ? `${subsetFlags(s, flag)}: the utterances whose id hashes to shard ${s.shard.index} of ${s.shard.count}${first ? `, of ${first}` : ''}; asrfair merge of every shard gives the whole run`
+    : `${subsetFlags(s, flag)}: ${first}`;
+  return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (${how}); every count and rate is of this subset.`;
 }
 
-/** The sentences (cards, `run`, `check`) on groups of the manifest that a limited run leaves out entirely ("Not in this run: …"), one per key. */
+/** The sentences (cards, `run`, `check`) on groups of the manifest that a limited or sharded run leaves out entirely ("Not in this run: …"), one per key. */
 export function notInRunSentences(s: RunSubset): string[] {
   return Object.entries(s.notInRun).map(
     ([key, groups]) =>
-      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by the limit, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
+      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by ${leftOutBy(s)}, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
   );
 }
 

@@ -5,6 +5,7 @@ import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
 import { hashFiles } from '../run/corpus.ts';
 import { RESULT_COLUMNS, RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
+import { mergedSubset } from '../run/subset.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
 export interface MergeOptions {
@@ -197,8 +198,11 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   let results = 0;
   try {
     const db = out.db;
-    const { shard: _s, ...baseMeta } = first.meta as typeof first.meta & { shard?: unknown };
-    const meta = { ...baseMeta, mergedFrom: runs.map((r) => ({ shard: formatShard(r.shard), runId: r.run.runId, store: r.path })) };
+    // Every shard together is the whole manifest (or, with --limit N, its first N): not a shard's subset record.
+    const { shard: _s, subset: _sub, ...baseMeta } = first.meta as typeof first.meta & { shard?: unknown };
+    const merged = mergedSubset(runs.map((r) => r.run.meta.subset));
+    if (merged.missing) warn(`the shards ran with --limit ${runs[0].shard.limit} but do not record which groups it left out (stores from an older asrfair): the merged run's card cannot name them`);
+    const meta = { ...baseMeta, ...(merged.subset ? { subset: merged.subset } : {}), mergedFrom: runs.map((r) => ({ shard: formatShard(r.shard), runId: r.run.runId, store: r.path })) };
     const startedAt = runs.map((r) => r.run.startedAt).sort()[0];
     const endedAt = runs.map((r) => r.run.endedAt ?? r.run.startedAt).sort().at(-1)!;
     db.prepare(

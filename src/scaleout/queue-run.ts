@@ -77,6 +77,8 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
       if (shard && counts) {
         o.filter = shardFilter(shard);
         o.runMeta = { shard: { ...shard, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) } };
+        // A shard is part of the corpus: run.json, its card and check say so, as for --limit.
+        o.subsetShard = shard;
         o.progress = shardProgress(progress, counts.mine, counts.all);
       }
       if (coordinator) {

@@ -160,15 +160,17 @@ export const RunMetaSchema = z.object({
   /** Folders the run's audio may come from (the manifests' folders); a report uses other audio only when told to. */
   audioRoots: z.array(z.string()).optional(),
   /**
-   * Set when the run covered part of its manifests (`run --limit N`, `demo --live-limit N`; src/run/subset.ts):
-   * how the utterances were chosen (`first-n`: the first `limit` in manifest order), utterances of the run and of the
-   * manifests, and per grouping/slice key the manifest's groups with no utterance in the run (their manifest counts).
+   * Set when the run covered part of its manifests (`run --limit N`, `demo --live-limit N`, `run --shard i/n`;
+   * src/run/subset.ts): how the utterances were chosen (`first-n`: the first `limit` in manifest order; `shard`: the
+   * ids hashing to `shard.index` of `shard.count`, of the first `limit` when set), utterances of the run and of the
+   * whole manifests, and per grouping/slice key the manifest's groups with no utterance in the run (their manifest counts).
    * `corpus.hash` stays the hash of the whole manifests. Absent: the run read its manifests whole.
    */
   subset: z
     .object({
-      how: z.literal('first-n'),
-      limit: z.number().int().positive(),
+      how: z.enum(['first-n', 'shard']),
+      limit: z.number().int().positive().optional(),
+      shard: z.object({ index: z.number().int().positive(), count: z.number().int().positive() }).optional(),
       utterances: z.number().int().nonnegative(),
       manifestUtterances: z.number().int().nonnegative(),
       notInRun: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())).default({}),

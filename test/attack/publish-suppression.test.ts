@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildServiceCard } from '../../src/report/model.ts';
 import { RunMetaSchema } from '../../src/score/run-export.ts';
 import { renderMarkdown } from '../../src/report/render-md.ts';
+import { renderTerminalSummary } from '../../src/report/render-terminal.ts';
 import { COMPLEMENTARY_NOTE } from '../../src/report/publish.ts';
 import { DEFAULT_GROUPS, makeMeta, makeUtterances } from '../report/fixture.ts';
 
@@ -26,6 +27,13 @@ describe('publish mode: no small cell recoverable from the total', () => {
     expect(t.overall.refWords! - visibleWords).not.toBe(welshWords);
     expect(card.footnotes).toContain(COMPLEMENTARY_NOTE);
     expect(renderMarkdown(card)).toContain('Complementary suppression');
+    // The second hidden group is no small cell and is not labelled as one (md and terminal).
+    const second = hidden.find((g) => g !== 'welsh')!;
+    const mdRow = renderMarkdown(card).split('\n').find((l) => l.startsWith(`| ${second} †`))!;
+    expect(mdRow).toContain('suppressed (complementary: hides a small cell from the total)');
+    expect(mdRow).not.toContain('small cell)');
+    expect(renderMarkdown(card).split('\n').find((l) => l.startsWith('| welsh †'))).toContain('suppressed (small cell)');
+    expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith(second))).toMatch(/suppressed \(complementary/);
   });
 
   it('two small groups already hide each other: nothing more is suppressed, no note', () => {
@@ -39,6 +47,30 @@ describe('publish mode: no small cell recoverable from the total', () => {
     const card = buildServiceCard(meta, makeUtterances({ groups: [DEFAULT_GROUPS[2]] }), { ...opts, publish: true });
     expect(card.tables[0].overall.refWords).toBeNull();
     expect(card.tables[0].overall.wer).toBeNull();
+  });
+
+  it('a group whose every utterance failed is never the second hidden cell (it adds nothing to the total) and stays shown', () => {
+    // welsh is the one small cell; manx lost all of its utterances (0 reference words scored): hiding manx instead of a
+    // real group would leave total − visible = welsh exactly.
+    const manx = makeUtterances({ groups: [{ accent: 'manx', speakers: 2, uttsPerSpeaker: 2, errorRate: 0.1 }], seed: 11 }).map((u) => ({ ...u, status: 'failed' as const, hyp: '', error: 'decoder crashed' }));
+    const utts = [...makeUtterances(), ...manx];
+    const card = buildServiceCard(meta, utts, { ...opts, publish: true });
+    const t = card.tables[0];
+    // Nor does it vanish from the model-based view unsaid (it has no rate ratio: nothing was scored).
+    const model = buildServiceCard(meta, utts, { ...opts, model: 'poisson', publish: true }).models[0];
+    expect(model.groups.map((g) => g.group)).not.toContain('manx');
+    expect(model.warnings).toContain('No scored utterance, so not in the model: manx (4 failed).');
+    // The terminal verdict table (demo, run) says it too.
+    expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith('manx'))).toMatch(/no scored utterance \(4 failed\)$/);
+    const byGroup = Object.fromEntries(t.rows.map((r) => [r.group, r]));
+    expect(byGroup.manx).toMatchObject({ suppressed: false, flags: ['no-scored-utterances'], utterances: 0, failed: 4 });
+    const hidden = t.rows.filter((r) => r.suppressed).map((r) => r.group);
+    expect(hidden).toHaveLength(2);
+    expect(hidden).toContain('welsh');
+    expect(hidden).not.toContain('manx');
+    const visibleWords = t.rows.filter((r) => !r.suppressed).reduce((s, r) => s + (r.refWords ?? 0), 0);
+    const welshWords = utts.filter((u) => u.labels.accent === 'welsh').reduce((s, u) => s + u.words.ref, 0);
+    expect(t.overall.refWords! - visibleWords).not.toBe(welshWords);
   });
 
   it('without --publish nothing changes', () => {

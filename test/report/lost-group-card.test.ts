@@ -23,6 +23,7 @@ const b = rows.filter((r) => counts.get(r.speaker) === 1).slice(0, 3);
 const out = join(dir, 'run');
 let run: Awaited<ReturnType<typeof cli>>;
 let check: Awaited<ReturnType<typeof cli>>;
+let published: Awaited<ReturnType<typeof cli>>;
 beforeAll(async () => {
   // A real WAV of b[1]'s clip cut to 100 bytes (truncated), a header with no samples (empty), and a missing file.
   execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(CV, b[1].audio), '-ar', '16000', '-ac', '1', join(dir, 'full.wav')]);
@@ -41,6 +42,7 @@ beforeAll(async () => {
   );
   run = await cli('run', join(dir, 'suite.yaml'), '--store', join(dir, 's.sqlite'), '--out', out, '--no-progress', '--no-gate');
   await cli('report', out);
+  published = await cli('report', out, '--publish', '--out', join(dir, 'published'));
   check = await cli('check', out, '--max-wer', '0.99');
 }, 240_000);
 
@@ -94,6 +96,37 @@ describe('a group that lost every utterance, and one-speaker tables', () => {
     const overall = parseCsv(readFileSync(join(out, 'report', 'card.csv'), 'utf8')).filter((r) => r.row_type === 'overall');
     expect(overall).toHaveLength(2);
     for (const r of overall) expect([r.wer_lo, r.wer_hi]).toEqual(['', '']);
+  });
+
+  it('publish mode: a is suppressed as a small cell, b is shown as "no scored utterance (3 failed)" in every format', () => {
+    const pub = join(dir, 'published');
+    const md = readFileSync(join(pub, 'card.md'), 'utf8');
+    const rowsOf = (g: string) => md.split('\n').filter((l) => l.startsWith(`| ${g} `));
+    // The group table and the grp × gender slice table.
+    expect(rowsOf('b').length).toBeGreaterThan(0);
+    for (const l of rowsOf('b')) {
+      expect(l).toContain('no scored utterance (3 failed)');
+      expect(l).not.toContain('suppressed');
+    }
+    expect(rowsOf('a').some((l) => l.includes('suppressed (small cell)'))).toBe(true);
+    const top = 'Failed utterances (pocketsphinx · condition clean, by grp): group "b" 3 of 3 utterances (100.0%): no scored utterance';
+    expect(md.indexOf(top)).toBeGreaterThan(0);
+    const json = JSON.parse(readFileSync(join(pub, 'card.json'), 'utf8')) as { warnings: string[]; tables: { kind: string; overall: { wer: unknown }; rows: { group: string; suppressed: boolean; flags: string[]; failed: number | null; utterances: number | null }[] }[] };
+    const jb = json.tables[0].rows.find((r) => r.group === 'b')!;
+    expect(jb).toMatchObject({ suppressed: false, flags: ['no-scored-utterances'], failed: 3, utterances: 0 });
+    expect(json.tables[0].rows.find((r) => r.group === 'a')!.suppressed).toBe(true);
+    expect(json.warnings.some((w) => w.startsWith(top))).toBe(true);
+    // b adds nothing to the total, so hiding it would not protect a: the All groups row is withheld instead.
+    expect(json.tables[0].overall.wer).toBeNull();
+    const html = readFileSync(join(pub, 'card.html'), 'utf8');
+    expect(html).toContain('no scored utterance (3 failed)');
+    expect(html).toContain(top.replace(/"/g, '&quot;'));
+    const csv = parseCsv(readFileSync(join(pub, 'card.csv'), 'utf8'));
+    const cb = csv.find((r) => r.group === 'b' && r.table_kind === 'group' && r.row_type === 'group')!;
+    expect([cb.suppressed, cb.flags, cb.failed]).toEqual(['false', 'no-scored-utterances', '3']);
+    expect(parseCsv(readFileSync(join(pub, 'card-notes.csv'), 'utf8')).some((r) => r.section === 'warnings' && r.note.startsWith(top))).toBe(true);
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stdout).toContain('(publish mode)');
   });
 
   it('check fails b as having no scored utterance', () => {

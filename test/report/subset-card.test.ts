@@ -25,10 +25,12 @@ writeFileSync(
 const out = join(dir, 'run');
 let run: Awaited<ReturnType<typeof cli>>;
 let check: Awaited<ReturnType<typeof cli>>;
+let allowed: Awaited<ReturnType<typeof cli>>;
 beforeAll(async () => {
   run = await cli('run', suite, '--limit', '50', '--store', join(dir, 's.sqlite'), '--out', out, '--no-progress');
   await cli('report', out);
-  check = await cli('check', out, '--max-gap', '0.9');
+  check = await cli('check', out, '--max-gap', '0.9', '--max-failed-share', '1', '--include-small-cells');
+  allowed = await cli('check', out, '--max-gap', '0.9', '--max-failed-share', '1', '--include-small-cells', '--allow-subset');
 }, 120_000);
 
 // Accents of the whole manifest that its first 50 utterances do not declare (computed from the manifest, not hard-coded).
@@ -75,6 +77,41 @@ describe('a limited run says what part of the manifest it covers', () => {
     expect(check.stdout + check.stderr).toMatch(/(PASS|FAIL): .*; subset: 50 of 1712 utterances of the manifest \(--limit 50\), \d+ declared group\(s\) not in this run/);
   });
 
+  it('check fails on each declared group the limit left out, one line naming it and --allow-subset (exit 1)', () => {
+    expect(check.code, check.stdout + check.stderr).toBe(1);
+    const lines = check.stderr.split('\n');
+    for (const a of left) {
+      const n = manifest.filter((u) => (u.labels.accent ?? 'undeclared') === a).length;
+      expect(lines).toContain(`group "${a}" (by accent, ${n} utterance${n === 1 ? '' : 's'} in the manifest) is not in this run: --limit 50 left it out, so the gate never measured it (--allow-subset to accept the subset knowingly)`);
+    }
+    expect(check.stderr).toMatch(new RegExp(`^FAIL: ${left.length} thresholds? crossed \\(${left.length} not-in-run\\)`, 'm'));
+    // Said once: as violations, not again as "Not in this run" lines.
+    expect(check.stderr).not.toContain('Not in this run (by accent)');
+  });
+
+  it('check --allow-subset accepts the subset knowingly: passes, and still names the groups left out', () => {
+    expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+    expect(allowed.stdout).toContain('Subset: this run covers 50 of 1,712 utterances of the manifest');
+    expect(allowed.stdout).toMatch(/^Not in this run \(by accent\): "australia" \(19 utterances in the manifest\)/m);
+    expect(allowed.stdout).toMatch(new RegExp(`^PASS: .*${left.length} declared group\\(s\\) not in this run, accepted with --allow-subset`, 'm'));
+  });
+
+  it('check by a key the run did not record left-out groups for says that they are not known', async () => {
+    const c = await cli('check', out, '--group-by', 'gender', '--max-wer', '1', '--max-failed-share', '1', '--include-small-cells');
+    expect(c.stdout + c.stderr).toContain('Subset: the run recorded the groups it left out by "accent" only; which groups of "gender" it left out is not known');
+  });
+
+  it("run's suite gate fails on the groups a --limit run left out (exit 1); run --allow-subset accepts them", async () => {
+    const gated = join(dir, 'gated.yaml');
+    writeFileSync(gated, readFileSync(suite, 'utf8').replace('name: limited', 'name: gated') + 'gate: { maxWer: 1, maxFailedShare: 1, includeSmallCells: true }\n');
+    const r = await cli('run', gated, '--limit', '50', '--store', join(dir, 's.sqlite'), '--out', join(dir, 'gated'), '--no-progress');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stderr).toContain('group "australia" (by accent, 19 utterances in the manifest) is not in this run: --limit 50 left it out');
+    const ok = await cli('run', gated, '--limit', '50', '--allow-subset', '--store', join(dir, 's.sqlite'), '--out', join(dir, 'gated-ok'), '--no-progress');
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS: .*accepted with --allow-subset/m);
+  }, 120_000);
+
   it('a limit at or above the manifest size is recorded but the card says nothing of a subset', async () => {
     const whole = join(dir, 'whole');
     const r = await cli('run', suite, '--limit', '5000', '--store', join(dir, 's.sqlite'), '--out', whole, '--no-progress');
@@ -82,5 +119,9 @@ describe('a limited run says what part of the manifest it covers', () => {
     expect(loadRunForReport(whole).meta.subset).toMatchObject({ limit: 5000, utterances: manifest.length, manifestUtterances: manifest.length, notInRun: {} });
     await cli('report', whole);
     expect(readFileSync(join(whole, 'report', 'card.md'), 'utf8')).not.toContain('this run covers');
+    // Nothing left out: check needs no --allow-subset.
+    const c = await cli('check', whole, '--max-gap', '0.9', '--max-failed-share', '1');
+    expect(c.code, c.stdout + c.stderr).toBe(0);
+    expect(c.stdout).not.toContain('subset');
   }, 120_000);
 });

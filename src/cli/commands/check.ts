@@ -19,13 +19,14 @@ interface CheckFlags extends StatFlags {
   includeSmallCells?: boolean;
   maxDegradationGap?: string;
   maxFailedShare?: string;
+  allowSubset?: boolean;
 }
 
 export function registerCheck(program: Command): void {
   const cmd = program
     .command('check')
     .description(
-      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored. Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
+      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored, or a subset run (--limit, --shard) left a declared group out (unless --allow-subset). Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
     )
     .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
     .option('--max-gap <x>', 'largest allowed WER gap to the best group (with --significant-only: to the rest), as a fraction (0.03 = 3 points)')
@@ -37,6 +38,10 @@ export function registerCheck(program: Command): void {
       `largest allowed share of a group's utterances lost (failed or missing), as a fraction (default ${DEFAULT_MAX_FAILED_SHARE}: any lost utterance fails the gate); a group with none scored always fails`,
     )
     .option('--significant-only', 'fail on a gap/ratio only when the group-vs-rest permutation test is significant after correction, and measure the gap/ratio against the rest (the same comparison); on WER only when its CI lies above --max-wer')
+    .option(
+      '--allow-subset',
+      'accept a run that covers part of its manifest (run --limit N, run --shard i/n) although it left out declared groups entirely (default: each such group fails the gate, exit 1); the subset is said either way',
+    )
     .option('--include-small-cells', 'let cells below the minimum cell rule fail the WER/gap/ratio thresholds (default: listed as "not enough data"; lost utterances fail them either way)');
   for (const [flag, desc, parse] of statOptionSpecs()) {
     if (parse) cmd.option(flag, desc, parse);
@@ -81,6 +86,7 @@ export function registerCheck(program: Command): void {
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
+    if (flags.allowSubset) th = { ...th, allowSubset: true };
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {

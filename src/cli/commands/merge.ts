@@ -4,6 +4,8 @@ import { mergeShards } from '../../scaleout/merge.ts';
 import { RunStore } from '../../run/store.ts';
 import { exportRun } from '../../report/export-run.ts';
 import { formatShard } from '../../scaleout/shard.ts';
+import { subsetLines } from '../../run/subset.ts';
+import { escapeControl } from '../../manifest/escape.ts';
 
 interface MergeFlags {
   out?: string;
@@ -24,8 +26,10 @@ export function registerMerge(program: Command): void {
       const m = await mergeShards({ out: outStore, shards, warn });
       for (const s of m.shards) say(`shard ${formatShard(s.shard)}: run ${s.runId}, ${s.utterances} utterances (${relative(process.cwd(), s.path) || s.path})`);
       say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results → ${relative(process.cwd(), m.out) || m.out}${m.manifestChecked ? ' (coverage checked against the manifest)' : ''}`);
-      if (!flags.export) return;
       const store = new RunStore(m.out);
+      // Shards of a --limit run merge into that limited run: a subset, said as `run --limit` says it.
+      for (const l of subsetLines(store.getRun(m.runId)?.meta.subset)) warn(escapeControl(l));
+      if (!flags.export) return store.close();
       try {
         const run = store.getRun(m.runId)!;
         const suiteOut = (run.suite as { out?: string }).out;

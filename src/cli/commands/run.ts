@@ -44,6 +44,8 @@ export interface RunFlags {
   noGlass?: boolean;
   /** Commander maps --no-gate to gate: false: do not evaluate the suite's gate after scoring. */
   gate?: boolean;
+  /** The suite gate accepts a subset (--limit) that left out declared groups (src/report/check.ts allowSubset). */
+  allowSubset?: boolean;
   /** Scale-out: run shard i/n (1-based) into its own store; or send calls to workers through a Redis queue. */
   shard?: string;
   queue?: string;
@@ -256,7 +258,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
     // The gate's and the glass box's code (statistics, decoders) is loaded only for suites that have them.
     const gate = suite.gate ? await import('../../report/gate.ts') : undefined;
-    const th = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    const recorded = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
+    const th = recorded && flags.allowSubset ? { ...recorded, allowSubset: true } : recorded;
     if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
     const groupBy = suite.groupBy[0] ?? 'accent';
     const hint = keys.warning(groupBy, 'groupBy:');
@@ -314,13 +317,14 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'list what would be sent (cached vs to do, audio hours, estimated cost, audio over a vendor upload limit; declared-language mismatches) and send nothing')
     .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
     .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
-    .option('--limit <n>', 'only the first N utterances of the manifest (a subset: run.json, run, check and every card say "N of M utterances" and name the groups left out)', positiveInt)
+    .option('--limit <n>', 'only the first N utterances of the manifest (a subset: run.json, run, check and every card say "N of M utterances" and name the groups left out; check fails on those unless --allow-subset)', positiveInt)
     .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
     .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons; a gate on a key no utterance declares exits 2, results kept)")
-    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite; combine with asrfair merge')
+    .option('--allow-subset', "with --limit: the suite's gate accepts the subset although it left out declared groups (default: each such group fails the gate)")
+    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
