@@ -10,11 +10,19 @@ import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText } from '..
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { alignNetworks } from './network.ts';
 import { normaliseParsed, toNetwork } from './scorer.ts';
+import { deletableCount } from '../manifest/markup.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
 
 /** sclite's reading of markup without flags (what a suite without `markup:` gets). */
 export const DEFAULT_SCORING_MARKUP: ScoringMarkup = { convention: 'sclite', caseSensitive: false, caseFold: 'unicode', optionallyDeletable: false, fragments: false };
+
+/**
+ * How references that keep a corpus's optionally deletable markup (`markup.deletable`: CORAAL's word fragments as
+ * `(like-)`) are read in every run, whatever the suite's `markup:`: sclite `-D -F`, the NIST Hub-5 convention for
+ * fragments (a fragment may be omitted, or matched by a hypothesis word it begins). The card's data section says so.
+ */
+export const CORPUS_DELETABLE = { convention: 'sclite', optionallyDeletable: true, fragments: true } as const;
 
 export interface ScorerOptions {
   normaliser: string;
@@ -73,7 +81,8 @@ function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm 
 /**
  * Builds the run scorer: per stored item, the reference and hypothesis read with the suite's markup
  * convention and GLM, normalised, aligned (sclite's costs or unit costs; networks as sclite's net_dp.c when
- * the markup needs them), and the row of the run export. A row whose reference or hypothesis has malformed
+ * the markup needs them), and the row of the run export. An utterance whose reference keeps a corpus's optionally
+ * deletable markup (`markup.deletable`) is read with sclite -D -F instead (CORPUS_DELETABLE). A row whose reference or hypothesis has malformed
  * markup (an unclosed `{`) is a failed row whose error names the utterance and the fault; the run goes on.
  */
 export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
@@ -83,9 +92,13 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   if (opts.metrics.includes('per')) {
     phones = await loadPhoneCounts(opts.costModel);
   }
-  const read = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+  const suiteRead = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+  // The corpus's own policy for references that keep optionally deletable markup (CORAAL fragments `(like-)`):
+  // sclite -D -F on both sides, whatever the suite's setting, which would score `(like-)` as a plain word.
+  const corpusRead = sideReader({ ...(suiteRead ? markup : DEFAULT_SCORING_MARKUP), ...CORPUS_DELETABLE }, normaliser, opts.glm);
 
-  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string): Scored => {
+  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean): Scored => {
+    const read = deletable ? corpusRead : suiteRead;
     if (!read) {
       const ref = normaliser.normalise(refText);
       const hyp = hypText === undefined ? '' : normaliser.normalise(hypText);
@@ -117,7 +130,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       let scored = ok;
       try {
         // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
-        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId);
+        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0);
       } catch (e) {
         error = `markup: ${(e as Error).message}`;
         scored = false;
