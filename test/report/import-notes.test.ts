@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tmp, wav, write } from '../corpora/fixtures.ts';
+import { tmp, write } from '../corpora/fixtures.ts';
 import { parseCsv } from './parse-csv.ts';
 import { cliIn as cli } from '../helpers/cli.ts';
 
@@ -21,10 +21,8 @@ describe('CORAAL import notes reach the run and the card', () => {
     const corpus = join(dir, 'corpus');
     const src = join(DATA, 'coraal-transcripts-sample');
     const names = readdirSync(src).filter((n) => n.endsWith('_1.txt')).map((n) => n.replace(/\.txt$/, ''));
-    for (const n of names) {
-      write(join(corpus, `${n}.txt`), readFileSync(join(src, `${n}.txt`)));
-      wav(join(corpus, `${n}.wav`));
-    }
+    // No .wav (not shipped): the import writes the rows for text-only runs.
+    for (const n of names) write(join(corpus, `${n}.txt`), readFileSync(join(src, `${n}.txt`)));
     write(
       join(corpus, 'CORAAL_metadata_test.txt'),
       `CORAAL.File${T}CORAAL.Spkr${T}CORAAL.Sub${T}Gender${T}Age.Group\n` +
@@ -69,8 +67,11 @@ describe('CORAAL import notes reach the run and the card', () => {
       // 1,681 interviewer rows and 1,579 markup-only rows (test/corpora/real-samples.test.ts counts them independently).
       expect(text, fmt).toContain('left out 1,681 CORAAL interviewer rows excluded');
       expect(text, fmt).toContain('left out 1,579 CORAAL rows with only markup');
-      // The whole policy: fragments, /unintelligible/ and /?/ are removed too; overlaps and best guesses kept.
-      expect(text, fmt).toContain('/?/, /unintelligible/, /inaudible/ and word fragments (false starts, "I-") removed;');
+      // The whole policy: /unintelligible/ and /?/ are removed too; overlaps and best guesses kept; fragments kept as
+      // sclite's optionally deletable (like-), scored with -D -F, and counted per group.
+      expect(text, fmt).toContain('/?/, /unintelligible/, /inaudible/ removed;');
+      expect(text, fmt).toContain('word fragments and false starts ("like-", "I-") kept in sclite\'s notation "(like-)" and scored as sclite -D -F scores them');
+      expect(text, fmt).toMatch(/scored as sclite -D -F scores them \(NIST Hub-5 convention\), whatever the suite's markup setting.*By group: atl 49, dcb 138, roc 31\d\./);
       expect(text, fmt).toMatch(/overlaps\\?\] and \/best guesses\/ unwrapped and kept/);
       // ROC 76 redactions against DCB's 16: the per-group insertion effect is warned.
       expect(text, fmt).toMatch(/Warning: redactions .* counts as an insertion.*Redactions by group: roc 76 \([\d.]+ per 1,000 reference words\), atl 23 .*, dcb 16 /);
@@ -82,6 +83,9 @@ describe('CORAAL import notes reach the run and the card', () => {
     expect(cells[5]).toMatch(/redaction 76/);
     expect(cells[5]).not.toMatch(/overlap|uncertain/);
     expect(cells[6]).toMatch(/overlap \d+/);
+    expect(cells[5]).not.toMatch(/fragment/);
+    expect(cells[7]).toMatch(/^fragment 31\d$/);
+    expect(html).toContain('<th scope="col">Kept, optionally deletable (sclite -D -F), by kind</th>');
     expect(html).toContain('<th scope="col">Kept as words, by kind</th>');
     const roc = json.dataQuality.rows.find((r: { group: string }) => r.group === 'roc');
     expect(roc.markupRemovedKinds.redaction).toBe(76);
