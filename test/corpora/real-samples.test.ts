@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { tmp, wav, write } from './fixtures.ts';
+import { tmp, write } from './fixtures.ts';
 import { loadManifest } from '../../src/manifest/jsonl.ts';
 import { groupOf } from '../../src/manifest/schema.ts';
 import { summariseMarkup } from '../../src/manifest/markup.ts';

@@ -108,11 +108,16 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
     const text = await readText(tf, 'CORAAL transcript');
     if (!/^\s*Line\tSpkr\tStTime\tContent\tEnTime/.test(text)) continue;
     const name = basename(tf).replace(/\.txt$/i, '');
-    // Without the recording, the rows are still imported (for text-only runs with hypotheses backends, as Common
-    // Voice's are), with the path the recording would have beside the transcript; warned and counted.
+    // Without the recording, the rows are imported text-only (no `audio`, segment times kept): a run with hypotheses
+    // backends scores them; an audio backend refuses them with one line. Warned and counted as missing audio.
     const wav = wavs.get(name) ?? join(dirname(tf), `${name}.wav`);
     const duration = wavs.has(name) ? await wavSeconds(wav) : undefined;
-    if (!wavs.has(name)) ctx.missingAudio?.(`CORAAL: ${tf}: no audio ${name}.wav beside it; its rows are imported for text-only runs`, 'CORAAL transcript without audio');
+    if (!wavs.has(name)) {
+      ctx.missingAudio?.(
+        `CORAAL: ${tf}: no ${name}.wav beside it: its rows are imported text-only (for hypotheses backends); put the recording there and import again to decode it`,
+        'CORAAL transcript without audio',
+      );
+    }
     else if (duration === undefined) ctx.warn(`CORAAL: ${wav} is not a readable RIFF/WAVE file; segment times were not checked against its length`, 'CORAAL audio not readable');
     used++;
     const table = new Table(tf, text, '\t', { strictWidth: true });
@@ -162,7 +167,7 @@ export async function* importCoraal(input: string, ctx: ImportContext): AsyncIte
       yield checked(
         {
           id: `coraal-${name}-${String(Number(table.get(row, 'Line')) || row.line).padStart(4, '0')}`,
-          audio: manifestAudioPath(ctx, wav),
+          ...(wavs.has(name) ? { audio: manifestAudioPath(ctx, wav) } : {}),
           start: st,
           end: en,
           text: cleaned,
