@@ -146,6 +146,19 @@ describe('CORAAL fragments: kept as sclite (like-), scored with -D -F in every r
     expect(md).toContain('whatever the suite\'s markup setting, so a recogniser may omit one or output a word it begins ("like") at no cost; they count as reference words, as in sclite. By group: atl 49, dcb 138, roc 312.');
   }, 120_000);
 
+  it('asrfair score on the manifest: refuses to score (like-) as a word without -D -F (one line, file:line); with -D -F, 0 errors', async () => {
+    const hyp = writeHyps('verbatim-score', (u) => verbatim(u.text));
+    const plain = await cli(['score', '--ref', 'coraal.jsonl', '--hyp', hyp], dir);
+    expect(plain.code).toBe(2);
+    const first = utts.findIndex((u) => u.markup?.deletable);
+    expect(plain.stderr.trim()).toBe(
+      `asrfair: coraal.jsonl:${first + 1}: reference ${utts[first].id} keeps 1 word fragment(s) as sclite's "(like-)" (markup.deletable: the corpus's policy); score with -D -F, or they count as words`,
+    );
+    const df = await cli(['score', '--ref', 'coraal.jsonl', '--hyp', hyp, '-D', '-F'], dir);
+    expect(df.code, df.stderr).toBe(0);
+    expect(df.stdout).toMatch(/\| Sum\/Avg +\| +2141 +\d+ \| +100\.0 +0\.0 +0\.0 +0\.0 +0\.0 +0\.0 \|/);
+  }, 60_000);
+
   it.skipIf(!scliteAvailable)('a recogniser with real errors: per-site hits, substitutions, deletions, insertions equal Debian sclite -D -F on the same trn', async () => {
     // Deterministic errors: every 11th word deleted, every 13th replaced, "uh" inserted after every 17th; fragments
     // output as a longer word they begin (stem + "ing", a -F match) or left out, alternately.

@@ -60,7 +60,6 @@ describe('CORAAL segments beyond the recording', () => {
     const r = await cli(['import', 'coraal', dir, '-o', join(dir, 'out.jsonl')]);
     expect(r.code, r.stderr).toBe(0);
     const kept = readFileSync(join(dir, 'out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    // DCB interviewee rows with words ending by 60 s (awk -F'\t' '$2 !~ /_int_/ && $5 <= 60'), minus the markup-only ones.
     expect(kept.every((u) => u.end <= 60.05 && u.audio === 'DCB_se1_ag1_f_01_1.wav')).toBe(true);
     expect(kept.length).toBeGreaterThan(5);
     const beyond = 668 - kept.length;
