@@ -24,6 +24,9 @@ export const DEFAULT_SCORING_MARKUP: ScoringMarkup = { convention: 'sclite', cas
  */
 export const CORPUS_DELETABLE = { convention: 'sclite', optionallyDeletable: true, fragments: true } as const;
 
+/** `(word)` → `word`: sclite's optional-deletion parentheses around a word shown in the texts. */
+const OPTIONAL_PARENS = /^\((.+)\)$/;
+
 export interface ScorerOptions {
   normaliser: string;
   costModel: CostModel;
@@ -115,7 +118,10 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     // an optionally deleted word left out.
     const a = alignNetworks(toNetwork(rp), toNetwork(hp));
     const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
-    const ref = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
+    // A reference word counted correct is written as the hypothesis word it matched (a fragment `(in-)` matched by
+    // `in`), so CER and PER, which align the texts, see no error where the words had none; optional-deletion
+    // parentheses never reach the texts.
+    const ref = kept.flatMap((o) => (o.ref ? [o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(OPTIONAL_PARENS, '$1')] : [])).join(' ');
     const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
     return { ref, hyp, words: hypText === undefined ? allDeleted(a.counts.ref) : a.counts };
   };

@@ -130,6 +130,10 @@ describe('CORAAL fragments: kept as sclite (like-), scored with -D -F in every r
       const ex = await run(name, { verbatim: verb, dropped: drop }, extra);
       expect(errors(perSite(ex, 'verbatim')), `verbatim, ${name}`).toEqual(zero);
       expect(errors(perSite(ex, 'dropped')), `dropped, ${name}`).toEqual(zero);
+      // CER too: a fragment matched by the word it begins is no character error, nor are its parentheses.
+      const rows = loadRunForReport(ex).utterances;
+      expect(rows.reduce((a, u) => a + u.chars.sub + u.chars.del + u.chars.ins, 0), `CER, ${name}`).toBe(0);
+      expect(rows.some((u) => /[()]/.test(u.ref))).toBe(false);
     }
     const ref = trn('ref', (u) => u.text);
     expect(errors(sclite(ref, trn('verbatim', (u) => verbatim(u.text)), ['-D', '-F']))).toEqual(zero);
