@@ -6,7 +6,7 @@ import { createG2P } from '../text/g2p.ts';
 import { phoneCounts } from './per.ts';
 import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
-import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText } from '../text/markup.ts';
+import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { alignNetworks } from './network.ts';
 import { normaliseParsed, toNetwork } from './scorer.ts';
@@ -23,6 +23,17 @@ export const DEFAULT_SCORING_MARKUP: ScoringMarkup = { convention: 'sclite', cas
  * fragments (a fragment may be omitted, or matched by a hypothesis word it begins). The card's data section says so.
  */
 export const CORPUS_DELETABLE = { convention: 'sclite', optionallyDeletable: true, fragments: true } as const;
+
+/** The words of a network that is a single chain (no alternation), as written; undefined otherwise. */
+function chainText(net: WordNetwork): string | undefined {
+  const out: string[] = [];
+  for (let i = 1; i < net.words.length; i++) {
+    if (net.preds[i].length !== 1 || net.preds[i][0] !== i - 1) return undefined;
+    const w = net.words[i];
+    if (w && !w.isNull) out.push(w.text);
+  }
+  return net.finals.length === 1 && net.finals[0] === net.words.length - 1 ? out.join(' ') : undefined;
+}
 
 /** `(word)` → `word`: sclite's optional-deletion parentheses around a word shown in the texts. */
 const OPTIONAL_PARENS = /^\((.+)\)$/;
@@ -62,6 +73,11 @@ interface Scored {
   words: ErrorCounts;
   ref: string;
   hyp: string;
+  /**
+   * The reference words the alignment chose, when `ref` is not them: for a reference with corpus-kept optional words
+   * `ref` is the reference as written (the same for every backend, so `compare` pairs it), CER and PER align this.
+   */
+  alignedRef?: string;
 }
 
 /**
@@ -123,7 +139,9 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     // parentheses never reach the texts.
     const ref = kept.flatMap((o) => (o.ref ? [o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(OPTIONAL_PARENS, '$1')] : [])).join(' ');
     const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
-    return { ref, hyp, words: hypText === undefined ? allDeleted(a.counts.ref) : a.counts };
+    const words = hypText === undefined ? allDeleted(a.counts.ref) : a.counts;
+    const written = deletable && rp.kind === 'network' ? chainText(rp.net) : undefined;
+    return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
   };
 
   return {
@@ -143,7 +161,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
         s = { ref: normaliser.normalise(item.utt.text), hyp: '', words: allDeleted(0) };
         s.words = allDeleted(tokenize(s.ref).length);
       }
-      const chars = scored ? charCounts(s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.ref, '', opts.costModel).ref);
+      const chars = scored ? charCounts(s.alignedRef ?? s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.alignedRef ?? s.ref, '', opts.costModel).ref);
       const out: ExportedUtterance = {
         id: item.uttId,
         speaker: item.utt.speaker ?? `utt:${item.uttId}`,
@@ -166,7 +184,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
       if (item.utt.sourceRate !== undefined) out.sourceRate = item.utt.sourceRate;
       if (item.utt.markup) out.markup = item.utt.markup;
-      if (phones && scored) out.phones = phones(s.ref, s.hyp);
+      if (phones && scored) out.phones = phones(s.alignedRef ?? s.ref, s.hyp);
       return out;
     },
   };
