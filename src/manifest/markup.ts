@@ -2,7 +2,7 @@
  * Per-group totals of what corpus markup policies did to the references (for the service card: "the card states the
  * policy and how many tokens and utterances it touched per group"). Pure: reads only `labels` and `markup`.
  */
-import { groupOf, type Utterance } from './schema.ts';
+import { groupOf, type Markup, type Utterance } from './schema.ts';
 
 export interface MarkupGroupSummary {
   group: string;
@@ -12,11 +12,15 @@ export interface MarkupGroupSummary {
   touched: number;
   /** Markup tokens removed from the references (never counted as words). */
   removedTokens: number;
+  /** Markup tokens kept in the references as sclite optionally deletable words (`(like-)`, scored with -D -F). */
+  deletableTokens: number;
   /** Every markup occurrence by kind (pause, nonspeech, redaction, unintelligible, fragment, overlap, uncertain, …). */
   kinds: Record<string, number>;
-  /** The occurrences of `kinds` removed from the references, and those unwrapped and kept as words (KEPT_MARKUP_KINDS). */
+  /** The occurrences of `kinds` removed from the references, and those unwrapped and kept as words (KEPT_MARKUP_KINDS); neither counts `deletableKinds`. */
   removedKinds: Record<string, number>;
   keptKinds: Record<string, number>;
+  /** The occurrences of `kinds` kept as optionally deletable words (the utterances' `markup.deletable`). */
+  deletableKinds: Record<string, number>;
   /** Policies seen in the group (e.g. `coraal`), sorted. */
   policies: string[];
 }
@@ -34,6 +38,14 @@ export function keptKind(policy: string, kind: string): boolean {
 }
 
 /**
+ * Markup tokens of one utterance kept in its reference as sclite optionally deletable words (`markup.deletable`):
+ * such a reference must be scored with sclite's `-D -F` semantics (src/score/run-scorer.ts does so for every run).
+ */
+export function deletableCount(m: Pick<Markup, 'deletable'> | undefined): number {
+  return Object.values(m?.deletable ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/**
  * Aggregates `utterance.markup` per group of `groupBy` (groups as `groupOf` forms them, so `undeclared` and
  * `interviewer` are groups like any other). Groups are returned sorted by name; a group none of whose utterances
  * carry `markup` has touched = removedTokens = 0.
@@ -44,7 +56,7 @@ export function summariseMarkup(utts: Iterable<Pick<Utterance, 'labels' | 'marku
     const g = groupOf(u, groupBy);
     let s = by.get(g);
     if (!s) {
-      s = { group: g, utterances: 0, touched: 0, removedTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, policies: [], policySet: new Set() };
+      s = { group: g, utterances: 0, touched: 0, removedTokens: 0, deletableTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, deletableKinds: {}, policies: [], policySet: new Set() };
       by.set(g, s);
     }
     s.utterances++;
@@ -54,10 +66,14 @@ export function summariseMarkup(utts: Iterable<Pick<Utterance, 'labels' | 'marku
     const occurrences = Object.values(m.kinds ?? {}).reduce((a, b) => a + b, 0);
     if (m.removed > 0 || occurrences > 0) s.touched++;
     s.removedTokens += m.removed;
+    s.deletableTokens += deletableCount(m);
     for (const [k, n] of Object.entries(m.kinds ?? {})) {
       s.kinds[k] = (s.kinds[k] ?? 0) + n;
+      const d = Math.min(n, m.deletable?.[k] ?? 0);
+      if (d > 0) s.deletableKinds[k] = (s.deletableKinds[k] ?? 0) + d;
+      if (n - d === 0) continue;
       const side = keptKind(m.policy, k) ? s.keptKinds : s.removedKinds;
-      side[k] = (side[k] ?? 0) + n;
+      side[k] = (side[k] ?? 0) + n - d;
     }
   }
   return [...by.values()]

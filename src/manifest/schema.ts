@@ -12,13 +12,16 @@ const labelValue = z.string();
  * What a corpus markup policy did to one utterance's reference (see `src/corpora/importers/markup.ts`):
  * `policy` names the corpus convention applied (e.g. `coraal`), `removed` counts markup tokens taken out of the
  * reference (pauses, non-speech, redactions, unintelligible spans, word fragments), `kinds` counts every markup
- * occurrence by kind (also those only unwrapped and kept as words, such as overlap brackets).
+ * occurrence by kind (also those only unwrapped and kept as words, such as overlap brackets), and `deletable` the
+ * occurrences of `kinds` kept in the reference in sclite's notation as optionally deletable words (CORAAL's word
+ * fragments `(like-)`, scored as sclite `-D -F` scores them: NIST Hub-5 convention); absent in older manifests.
  */
 export const MarkupSchema = z
   .object({
     policy: z.string().min(1),
     removed: z.number().int().nonnegative(),
     kinds: z.record(z.string(), z.number().int().nonnegative()).default({}),
+    deletable: z.record(z.string(), z.number().int().nonnegative()).optional(),
   })
   .strict();
 export type Markup = z.infer<typeof MarkupSchema>;

@@ -21,6 +21,8 @@ export interface CardDataQualityRow {
   /** `markupKinds` split: occurrences removed from the references, and occurrences unwrapped and kept as words. */
   markupRemovedKinds: Record<string, number>;
   markupKeptKinds: Record<string, number>;
+  /** Occurrences kept in the references as optionally deletable words (CORAAL fragments `(like-)`, scored with sclite -D -F). */
+  markupDeletableKinds: Record<string, number>;
   /** Reference words scored (after markup removal and the normaliser), each utterance once (first backend's row). */
   refWords: number;
   /** Utterances with at least one audio flag, and utterances per flag. */
@@ -61,6 +63,7 @@ export function buildDataQuality(utts: readonly ScoredUtterance[], groupBy: stri
       markupKinds: m.kinds,
       markupRemovedKinds: m.removedKinds,
       markupKeptKinds: m.keptKinds,
+      markupDeletableKinds: m.deletableKinds,
       refWords: words.get(m.group) ?? 0,
       audioFlagged: a?.flagged ?? 0,
       audioFlags: a?.flags ?? {},
@@ -74,6 +77,21 @@ export function buildDataQuality(utts: readonly ScoredUtterance[], groupBy: stri
     flagMeanings: Object.fromEntries(flags.map((f) => [f, AUDIO_FLAG_MEANINGS[f as AudioFlag] ?? f])),
   };
   return { ...d, note: dataQualityNote(d) };
+}
+
+/**
+ * Says how references with optionally deletable markup were scored (src/score/run-scorer.ts CORPUS_DELETABLE): with
+ * sclite -D -F whatever the suite's `markup:` setting, counted per group. Null when no group has such markup.
+ */
+export function deletableNote(d: Pick<CardDataQuality, 'rows'>): string | null {
+  const rows = d.rows.filter((r) => Object.keys(r.markupDeletableKinds ?? {}).length > 0);
+  if (!rows.length) return null;
+  const total = (r: CardDataQualityRow) => Object.values(r.markupDeletableKinds).reduce((a, b) => a + b, 0);
+  return (
+    `Word fragments and false starts ("like-") are kept in the references in sclite's notation "(like-)", optionally deletable: ` +
+    `scored as sclite -D -F scores them (NIST Hub-5 convention), whatever the suite's markup setting, so a recogniser may omit one ` +
+    `or output a word it begins ("like") at no cost; they count as reference words, as in sclite. By group: ${rows.map((r) => `${r.group} ${total(r)}`).join(', ')}.`
+  );
 }
 
 /** "redaction 3, pause 2" (most frequent first); "—" when empty. */
@@ -94,7 +112,8 @@ export function dataQualityNote(d: Omit<CardDataQuality, 'note'>): string {
     : 'No corpus markup policy applied.';
   const flags = Object.entries(d.flagMeanings).map(([f, m]) => `${f}: ${m}`);
   const red = redactionWarning(d);
-  return [pol, ...(red ? [red] : []), ...(flags.length ? [`Audio flags (the utterance was still scored): ${flags.join('; ')}.`] : [])].join(' ');
+  const del = deletableNote(d);
+  return [pol, ...(del ? [del] : []), ...(red ? [red] : []), ...(flags.length ? [`Audio flags (the utterance was still scored): ${flags.join('; ')}.`] : [])].join(' ');
 }
 
 /**

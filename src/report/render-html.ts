@@ -547,10 +547,10 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
   if (card.dataQuality) {
     const d = card.dataQuality;
     const rows = d.rows
-      .map((r) => `<tr><td>${esc(r.group)}</td><td>${esc(fmtInt(r.utterances))}</td><td>${esc(fmtInt(r.markupTouched))}</td><td>${esc(fmtInt(r.markupRemoved))}</td><td>${esc(countsText(r.markupRemovedKinds))}</td><td>${esc(countsText(r.markupKeptKinds))}</td><td>${esc(fmtInt(r.audioFlagged))}</td><td>${esc(countsText(r.audioFlags))}</td></tr>`)
+      .map((r) => `<tr><td>${esc(r.group)}</td><td>${esc(fmtInt(r.utterances))}</td><td>${esc(fmtInt(r.markupTouched))}</td><td>${esc(fmtInt(r.markupRemoved))}</td><td>${esc(countsText(r.markupRemovedKinds))}</td><td>${esc(countsText(r.markupKeptKinds))}</td><td>${esc(countsText(r.markupDeletableKinds ?? {}))}</td><td>${esc(fmtInt(r.audioFlagged))}</td><td>${esc(countsText(r.audioFlags))}</td></tr>`)
       .join('');
     sections.push(
-      `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Removed, by kind</th><th scope="col">Kept as words, by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table><p>${esc(dataQualityNote(d))}</p></section>`,
+      `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Removed, by kind</th><th scope="col">Kept as words, by kind</th><th scope="col">Kept, optionally deletable (sclite -D -F), by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table><p>${esc(dataQualityNote(d))}</p></section>`,
     );
   }
   if (card.remedy) {

@@ -252,9 +252,9 @@ export function renderMarkdown(card: ServiceCard): string {
   }
   if (card.dataQuality) {
     const d = card.dataQuality;
-    out.push(`## ${DATA_QUALITY_TITLE}`, '', `| ${mdEscape(d.groupBy)} | Utterances | References changed by markup | Markup tokens removed | Removed, by kind | Kept as words, by kind | Utterances with audio faults | Audio flags |`, '| --- | ---: | ---: | ---: | --- | --- | ---: | --- |');
+    out.push(`## ${DATA_QUALITY_TITLE}`, '', `| ${mdEscape(d.groupBy)} | Utterances | References changed by markup | Markup tokens removed | Removed, by kind | Kept as words, by kind | Kept, optionally deletable (sclite -D -F), by kind | Utterances with audio faults | Audio flags |`, '| --- | ---: | ---: | ---: | --- | --- | --- | ---: | --- |');
     for (const r of d.rows) {
-      out.push(`| ${[mdEscape(r.group), fmtInt(r.utterances), fmtInt(r.markupTouched), fmtInt(r.markupRemoved), mdEscape(countsText(r.markupRemovedKinds)), mdEscape(countsText(r.markupKeptKinds)), fmtInt(r.audioFlagged), mdEscape(countsText(r.audioFlags))].join(' | ')} |`);
+      out.push(`| ${[mdEscape(r.group), fmtInt(r.utterances), fmtInt(r.markupTouched), fmtInt(r.markupRemoved), mdEscape(countsText(r.markupRemovedKinds)), mdEscape(countsText(r.markupKeptKinds)), mdEscape(countsText(r.markupDeletableKinds ?? {})), fmtInt(r.audioFlagged), mdEscape(countsText(r.audioFlags))].join(' | ')} |`);
     }
     out.push('', mdEscape(dataQualityNote(d)), '');
   }

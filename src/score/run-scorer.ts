@@ -6,15 +6,37 @@ import { createG2P } from '../text/g2p.ts';
 import { phoneCounts } from './per.ts';
 import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
-import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText } from '../text/markup.ts';
+import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { alignNetworks } from './network.ts';
 import { normaliseParsed, toNetwork } from './scorer.ts';
+import { deletableCount } from '../manifest/markup.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
 
 /** sclite's reading of markup without flags (what a suite without `markup:` gets). */
 export const DEFAULT_SCORING_MARKUP: ScoringMarkup = { convention: 'sclite', caseSensitive: false, caseFold: 'unicode', optionallyDeletable: false, fragments: false };
+
+/**
+ * How references that keep a corpus's optionally deletable markup (`markup.deletable`: CORAAL's word fragments as
+ * `(like-)`) are read in every run, whatever the suite's `markup:`: sclite `-D -F`, the NIST Hub-5 convention for
+ * fragments (a fragment may be omitted, or matched by a hypothesis word it begins). The card's data section says so.
+ */
+export const CORPUS_DELETABLE = { convention: 'sclite', optionallyDeletable: true, fragments: true } as const;
+
+/** The words of a network that is a single chain (no alternation), as written; undefined otherwise. */
+function chainText(net: WordNetwork): string | undefined {
+  const out: string[] = [];
+  for (let i = 1; i < net.words.length; i++) {
+    if (net.preds[i].length !== 1 || net.preds[i][0] !== i - 1) return undefined;
+    const w = net.words[i];
+    if (w && !w.isNull) out.push(w.text);
+  }
+  return net.finals.length === 1 && net.finals[0] === net.words.length - 1 ? out.join(' ') : undefined;
+}
+
+/** `(word)` → `word`: sclite's optional-deletion parentheses around a word shown in the texts. */
+const OPTIONAL_PARENS = /^\((.+)\)$/;
 
 export interface ScorerOptions {
   normaliser: string;
@@ -51,6 +73,11 @@ interface Scored {
   words: ErrorCounts;
   ref: string;
   hyp: string;
+  /**
+   * The reference words the alignment chose, when `ref` is not them: for a reference with corpus-kept optional words
+   * `ref` is the reference as written (the same for every backend, so `compare` pairs it), CER and PER align this.
+   */
+  alignedRef?: string;
 }
 
 /**
@@ -73,7 +100,8 @@ function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm 
 /**
  * Builds the run scorer: per stored item, the reference and hypothesis read with the suite's markup
  * convention and GLM, normalised, aligned (sclite's costs or unit costs; networks as sclite's net_dp.c when
- * the markup needs them), and the row of the run export. A row whose reference or hypothesis has malformed
+ * the markup needs them), and the row of the run export. An utterance whose reference keeps a corpus's optionally
+ * deletable markup (`markup.deletable`) is read with sclite -D -F instead (CORPUS_DELETABLE). A row whose reference or hypothesis has malformed
  * markup (an unclosed `{`) is a failed row whose error names the utterance and the fault; the run goes on.
  */
 export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
@@ -83,9 +111,13 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   if (opts.metrics.includes('per')) {
     phones = await loadPhoneCounts(opts.costModel);
   }
-  const read = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+  const suiteRead = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+  // The corpus's own policy for references that keep optionally deletable markup (CORAAL fragments `(like-)`):
+  // sclite -D -F on both sides, whatever the suite's setting, which would score `(like-)` as a plain word.
+  const corpusRead = sideReader({ ...(suiteRead ? markup : DEFAULT_SCORING_MARKUP), ...CORPUS_DELETABLE }, normaliser, opts.glm);
 
-  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string): Scored => {
+  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean): Scored => {
+    const read = deletable ? corpusRead : suiteRead;
     if (!read) {
       const ref = normaliser.normalise(refText);
       const hyp = hypText === undefined ? '' : normaliser.normalise(hypText);
@@ -102,9 +134,14 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     // an optionally deleted word left out.
     const a = alignNetworks(toNetwork(rp), toNetwork(hp));
     const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
-    const ref = kept.flatMap((o) => (o.ref ? [o.ref] : [])).join(' ');
+    // A reference word counted correct is written as the hypothesis word it matched (a fragment `(in-)` matched by
+    // `in`), so CER and PER, which align the texts, see no error where the words had none; optional-deletion
+    // parentheses never reach the texts.
+    const ref = kept.flatMap((o) => (o.ref ? [o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(OPTIONAL_PARENS, '$1')] : [])).join(' ');
     const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
-    return { ref, hyp, words: hypText === undefined ? allDeleted(a.counts.ref) : a.counts };
+    const words = hypText === undefined ? allDeleted(a.counts.ref) : a.counts;
+    const written = deletable && rp.kind === 'network' ? chainText(rp.net) : undefined;
+    return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
   };
 
   return {
@@ -117,14 +154,14 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       let scored = ok;
       try {
         // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
-        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId);
+        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0);
       } catch (e) {
         error = `markup: ${(e as Error).message}`;
         scored = false;
         s = { ref: normaliser.normalise(item.utt.text), hyp: '', words: allDeleted(0) };
         s.words = allDeleted(tokenize(s.ref).length);
       }
-      const chars = scored ? charCounts(s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.ref, '', opts.costModel).ref);
+      const chars = scored ? charCounts(s.alignedRef ?? s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.alignedRef ?? s.ref, '', opts.costModel).ref);
       const out: ExportedUtterance = {
         id: item.uttId,
         speaker: item.utt.speaker ?? `utt:${item.uttId}`,
@@ -147,7 +184,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
       if (item.utt.sourceRate !== undefined) out.sourceRate = item.utt.sourceRate;
       if (item.utt.markup) out.markup = item.utt.markup;
-      if (phones && scored) out.phones = phones(s.ref, s.hyp);
+      if (phones && scored) out.phones = phones(s.alignedRef ?? s.ref, s.hyp);
       return out;
     },
   };

@@ -41,12 +41,14 @@ interface Side {
   end: number;
   line: number;
   trn: boolean;
+  /** JSONL manifest line: optionally deletable words its corpus's policy kept (Transcript.deletable). */
+  deletable?: number;
 }
 
 function readSide(text: string, file: string, line: number, format: TranscriptFormat): Side | undefined {
   if (format === 'jsonl') {
     const t = parseJsonlTranscript(text, file, line);
-    return t && { id: t.id, speaker: t.speaker, src: t.text, start: 0, end: t.text.length, line, trn: false };
+    return t && { id: t.id, speaker: t.speaker, src: t.text, start: 0, end: t.text.length, line, trn: false, ...(t.deletable ? { deletable: t.deletable } : {}) };
   }
   const s = trnSpan(text, file, line);
   return s && { id: s.id, src: text, start: s.start, end: s.end, line, trn: true };
@@ -125,6 +127,13 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     while (refReader.next()) {
       const r = readSide(refReader.text, refPath, refReader.line, refFormat);
       if (!r) continue;
+      if (r.deletable && !(opts.markup?.optionalDeletable && opts.markup.fragments)) {
+        throw new InputError(
+          refPath,
+          r.line,
+          `reference ${r.id} keeps ${r.deletable} word fragment(s) as sclite's "(like-)" (markup.deletable: the corpus's policy); score with -D -F, or they count as words`,
+        );
+      }
       const key = idKey(r.id);
       const first = refSeen.see(key, r.line);
       if (first) throw new InputError(refPath, r.line, `duplicate utterance id "${r.id}" (first at line ${first})`);

@@ -106,14 +106,51 @@ export interface ScoreResult {
  */
 export function normaliseParsed(p: ParsedText, f: (t: string) => string): ParsedText {
   if (p.kind === 'words') return { kind: 'words', words: tokenize(f(p.words.join(' '))) };
-  const words = p.net.words.map((w) => {
+  const words = p.net.words.map((w): NetWord | null | NetWord[] => {
     if (w === null || w.isNull) return w;
+    // A fragment (`th-`, `-ing`, with -F) keeps its hyphen through a normaliser that drops punctuation, or it
+    // would have to match a hypothesis word whole: the stem is normalised, the hyphen put back.
+    const fragment = w.frag ? fragmentOf(w.key, f) : undefined;
+    if (fragment !== undefined) return fragment === '' ? { ...w, text: '@', key: '@', isNull: true, optDel: false } : { ...w, text: w.optDel ? `(${fragment})` : fragment, key: fragment };
     const text = f(w.text);
     const key = w.optDel ? f(w.key) : text;
     if (key === '') return { ...w, text: '@', key: '@', isNull: true, optDel: false };
+    // A word the normaliser splits ("in-house" → "in house") becomes a chain of words, as the plain path tokenises it.
+    const keys = tokenize(key);
+    if (keys.length > 1) return keys.map((k) => ({ ...w, text: w.optDel ? `(${k})` : k, key: k }));
     return { ...w, text, key };
   });
-  return { kind: 'network', net: { ...p.net, words } };
+  if (!words.some(Array.isArray)) return { kind: 'network', net: { ...p.net, words: words as (NetWord | null)[] } };
+  return { kind: 'network', net: chainSplitWords(p.net, words) };
+}
+
+/** The network with each arc replaced by its chain of words (arcs stay in topological order). */
+function chainSplitWords(net: WordNetwork, words: readonly (NetWord | null | NetWord[])[]): WordNetwork {
+  const out: WordNetwork = { words: [], preds: [], finals: [] };
+  const last: number[] = [];
+  words.forEach((w, i) => {
+    const chain = Array.isArray(w) ? w : [w];
+    chain.forEach((c, j) => {
+      out.preds.push(j === 0 ? net.preds[i].map((q) => last[q]) : [out.words.length - 1]);
+      out.words.push(c);
+    });
+    last[i] = out.words.length - 1;
+  });
+  out.finals = net.finals.map((q) => last[q]);
+  return out;
+}
+
+/**
+ * A fragment's key after the normaliser: `like-` → `like-`, `-ING` → `-ing`; the stem normalised alone (when it
+ * becomes several words, the one next to the hyphen is kept), '' when the normaliser empties it. Undefined when
+ * `key` is not a fragment (sclite -F: a word of more than one character starting or ending in `-`).
+ */
+function fragmentOf(key: string, f: (t: string) => string): string | undefined {
+  if (key.length < 2 || !(key.endsWith('-') || key.startsWith('-'))) return undefined;
+  const trailing = key.endsWith('-');
+  const stem = f(trailing ? key.slice(0, -1) : key.slice(1)).split(/\s+/).filter(Boolean);
+  if (!stem.length) return '';
+  return trailing ? `${stem[stem.length - 1]}-` : `-${stem[0]}`;
 }
 
 /** Parsed text as a network (a plain word list becomes a chain). */

@@ -15,6 +15,11 @@ export interface Transcript {
   line: number;
   /** The file format it came from (a trn id carries the speaker; JSONL may name it). */
   format?: TranscriptFormat;
+  /**
+   * JSONL manifest lines only: markup the corpus's policy kept as sclite optionally deletable words
+   * (`markup.deletable`, CORAAL fragments `(like-)`), which only `-D -F` scores as the corpus means them.
+   */
+  deletable?: number;
 }
 
 export type TranscriptFormat = 'trn' | 'jsonl';
@@ -132,7 +137,9 @@ export function parseJsonlTranscript(text: string, file: string, line: number): 
     throw new InputError(file, line, `"speaker" must be a string (id ${o.id})`);
   }
   const speaker = typeof o.speaker === 'string' && o.speaker !== '' ? o.speaker : speakerOf(o.id);
-  return { id: o.id, speaker, text: t, file, line };
+  const m = o.markup as { deletable?: Record<string, unknown> } | undefined;
+  const deletable = m && typeof m === 'object' && m.deletable && typeof m.deletable === 'object' ? Object.values(m.deletable).reduce<number>((a, b) => a + (typeof b === 'number' ? b : 0), 0) : 0;
+  return { id: o.id, speaker, text: t, file, line, ...(deletable > 0 ? { deletable } : {}) };
 }
 
 /**

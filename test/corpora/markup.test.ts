@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { importAndLoad, tmp, wav, write } from './fixtures.ts';
-import { applyCoraalMarkup, applyEdaccMarkup, applyKaldiMarkup, hasWords } from '../../src/corpora/importers/markup.ts';
+import { applyCoraalMarkup, applyEdaccMarkup, applyKaldiMarkup, hasWords, withoutDeletable } from '../../src/corpora/importers/markup.ts';
 import { summariseMarkup } from '../../src/manifest/markup.ts';
 import { groupOf, type Utterance } from '../../src/manifest/schema.ts';
 import { basic } from '../../src/text/normalise.ts';
@@ -21,10 +21,16 @@ describe('CORAAL markup (CORAAL transcription conventions)', () => {
     expect(applyCoraalMarkup('you know, /RD-NAME-3.').text).toBe('you know,'); // orphaned punctuation goes too
     expect(applyCoraalMarkup("at /RD-NAME-2/'s house").text).toBe('at house');
   });
-  it('pauses, non-speech, voice-quality notes, unintelligible spans and fragments are removed and counted', () => {
+  it('pauses, non-speech, voice-quality notes and unintelligible spans are removed and counted; fragments kept as (I-)', () => {
     const r = applyCoraalMarkup('I- I was (pause 0.52) <laugh> like (laughing) /??/ /unintelligible/ going');
-    expect(r.text).toBe('I was like going');
-    expect(r.markup).toEqual({ policy: 'coraal', removed: 6, kinds: { pause: 1, nonspeech: 1, paralinguistic: 1, unintelligible: 2, fragment: 1 } });
+    expect(r.text).toBe('(I-) I was like going');
+    expect(r.markup).toEqual({ policy: 'coraal', removed: 5, kinds: { pause: 1, nonspeech: 1, paralinguistic: 1, unintelligible: 2, fragment: 1 }, deletable: { fragment: 1 } });
+  });
+  it('fragments and false starts become sclite optionally deletable fragments (-D -F), trailing punctuation dropped', () => {
+    expect(applyCoraalMarkup('like- like, the-, m- -ing I was').text).toBe('(like-) like, (the-) (m-) (-ing) I was');
+    expect(applyCoraalMarkup("[don't-] know").text).toBe("(don't-) know");
+    expect(applyCoraalMarkup('twenty-six').markup).toBeUndefined(); // a hyphenated word is not a fragment
+    expect(withoutDeletable('(I-) (m-) yes (like-)').trim()).toBe('yes');
   });
   it('overlaps and best guesses keep their words (they were spoken), counted but not removed', () => {
     const r = applyCoraalMarkup('[Yeah, so] she /nah mean/ came');
@@ -40,7 +46,7 @@ describe('CORAAL markup (CORAAL transcription conventions)', () => {
     expect(applyCoraalMarkup('Mm-hm').markup).toBeUndefined(); // a hyphenated word is not a fragment
   });
   it('a row that is only markup has no words', () => {
-    for (const row of ['(pause 0.52)', '[<laugh>]', '[laugh]', '[Laughter]', '<ts>', '/RD-NAME-2/.', '/?/', 'I-']) expect(hasWords(applyCoraalMarkup(row).text)).toBe(false);
+    for (const row of ['(pause 0.52)', '[<laugh>]', '[laugh]', '[Laughter]', '<ts>', '/RD-NAME-2/.', '/?/', 'I- m-']) expect(hasWords(withoutDeletable(applyCoraalMarkup(row).text))).toBe(false);
   });
 });
 
@@ -109,14 +115,14 @@ describe('summariseMarkup (for the service card)', () => {
     const rows: Array<Pick<Utterance, 'labels' | 'markup'>> = [
       { labels: { site: 'dcb' }, markup: { policy: 'coraal', removed: 2, kinds: { redaction: 1, pause: 1 } } },
       { labels: { site: 'dcb' } },
-      { labels: { site: 'dcb' }, markup: { policy: 'coraal', removed: 0, kinds: { overlap: 1 } } },
+      { labels: { site: 'dcb' }, markup: { policy: 'coraal', removed: 0, kinds: { overlap: 1, fragment: 2 }, deletable: { fragment: 2 } } },
       { labels: { role: 'interviewer' }, markup: { policy: 'coraal', removed: 1, kinds: { nonspeech: 1 } } },
       { labels: {} },
     ];
     expect(summariseMarkup(rows, 'site')).toEqual([
-      { group: 'dcb', utterances: 3, touched: 2, removedTokens: 2, kinds: { redaction: 1, pause: 1, overlap: 1 }, removedKinds: { redaction: 1, pause: 1 }, keptKinds: { overlap: 1 }, policies: ['coraal'] },
-      { group: 'interviewer', utterances: 1, touched: 1, removedTokens: 1, kinds: { nonspeech: 1 }, removedKinds: { nonspeech: 1 }, keptKinds: {}, policies: ['coraal'] },
-      { group: 'undeclared', utterances: 1, touched: 0, removedTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, policies: [] },
+      { group: 'dcb', utterances: 3, touched: 2, removedTokens: 2, deletableTokens: 2, kinds: { redaction: 1, pause: 1, overlap: 1, fragment: 2 }, removedKinds: { redaction: 1, pause: 1 }, keptKinds: { overlap: 1 }, deletableKinds: { fragment: 2 }, policies: ['coraal'] },
+      { group: 'interviewer', utterances: 1, touched: 1, removedTokens: 1, deletableTokens: 0, kinds: { nonspeech: 1 }, removedKinds: { nonspeech: 1 }, keptKinds: {}, deletableKinds: {}, policies: ['coraal'] },
+      { group: 'undeclared', utterances: 1, touched: 0, removedTokens: 0, deletableTokens: 0, kinds: {}, removedKinds: {}, keptKinds: {}, deletableKinds: {}, policies: [] },
     ]);
   });
 });

@@ -46,13 +46,13 @@ describe('the card states, per group, what markup policies removed and which rec
     expect(card.dataQuality!.rows).toEqual([
       {
         group: 'x', utterances: 2, markupTouched: 2, markupRemoved: 4, markupKinds: { redaction: 2, pause: 1, nonspeech: 1 },
-        markupRemovedKinds: { redaction: 2, pause: 1, nonspeech: 1 }, markupKeptKinds: {}, refWords: 4, audioFlagged: 0, audioFlags: {},
+        markupRemovedKinds: { redaction: 2, pause: 1, nonspeech: 1 }, markupKeptKinds: {}, markupDeletableKinds: {}, refWords: 4, audioFlagged: 0, audioFlags: {},
       },
-      { group: 'y', utterances: 1, markupTouched: 0, markupRemoved: 0, markupKinds: {}, markupRemovedKinds: {}, markupKeptKinds: {}, refWords: 2, audioFlagged: 0, audioFlags: {} },
+      { group: 'y', utterances: 1, markupTouched: 0, markupRemoved: 0, markupKinds: {}, markupRemovedKinds: {}, markupKeptKinds: {}, markupDeletableKinds: {}, refWords: 2, audioFlagged: 0, audioFlags: {} },
     ]);
     const md = renderMarkdown(card);
     expect(md).toContain('## What was not scored as words, and audio faults, by group');
-    expect(md).toContain('| x | 2 | 2 | 4 | redaction 2, nonspeech 1, pause 1 | — | 0 | — |');
+    expect(md).toContain('| x | 2 | 2 | 4 | redaction 2, nonspeech 1, pause 1 | — | — | 0 | — |');
     expect(md).toContain('Redactions by group: x 2 (500.0 per 1,000 reference words), y 0 (0.0 per 1,000 reference words).');
     expect(md).toMatch(/Markup policy \(README, "Importing corpora"\): coraal: CORAAL conventions/);
     expect(renderHtml(card, run)).toContain('id="s-data-quality"');

@@ -56,6 +56,11 @@ each --backend names one backend's columns. Example:
   asrfair import scores results.csv -o reports/imported --map id=utt,speaker=spk,label.accent=accent \\
     --backend amazon:wer=amazon_wer,words=n_words --backend google:errors=google_err,words=n_words`)
     .addHelpText('after', `
+CORAAL (import coraal DIR): word fragments and false starts ("like-") are kept as sclite's "(like-)" and every run
+scores them with -D -F (NIST Hub-5: optionally deletable, matching a word they begin). Without the metadata file the
+site comes from the file names (gender, age undeclared); without a .wav the rows are imported text-only (for
+hypotheses backends). Both are said after the import.`)
+    .addHelpText('after', `
 NIST stm (import stm): one utterance per segment (id <file>_<channel>_<nnnn>, stm speaker, start/end, no
 audio); labels <O,F0,M> → attributes by position: --label-keys names, else the ;; CATEGORY titles; a segment
 with IGNORE_TIME_SEGMENT_IN_SCORING is left out and counted, an empty one kept as "@". Hypotheses: a suite

@@ -7,7 +7,8 @@
  * Kinds: `pause` (timed silences), `nonspeech` (laughs, coughs, breaths, teeth sucks, noise tags), `paralinguistic`
  * (voice-quality notes such as "(laughing)" after spoken words), `redaction` (anonymised names/places: the audio is
  * altered, no recogniser can produce the tag), `unintelligible` (spans the transcriber could not hear), `fragment`
- * (cut-off words and false starts ending or starting in "-"), and, kept as words: `uncertain` (the transcriber's best
+ * (cut-off words and false starts ending or starting in "-": CORAAL keeps them as sclite's optionally deletable
+ * fragments `(like-)`, counted in `markup.deletable`), and, kept as words: `uncertain` (the transcriber's best
  * guess, unwrapped) and `overlap` (speech overlapping another speaker, unwrapped). Rows that hold nothing but markup
  * are not utterances: importers skip and count them.
  */
@@ -27,8 +28,9 @@ export interface MarkupResult {
 export const MARKUP_POLICIES: Readonly<Record<string, string>> = {
   coraal:
     'CORAAL conventions (CORAAL User Guide): (pause 0.52), <laugh>/<cough>/<ts>…, (laughing)-style notes, /RD-NAME-2/ redactions, ' +
-    '/?/, /unintelligible/, /inaudible/ and word fragments (false starts, "I-") removed; [overlaps] and /best guesses/ unwrapped and kept ' +
-    '(a slash inside a word, "9/11", is not markup)',
+    '/?/, /unintelligible/, /inaudible/ removed; [overlaps] and /best guesses/ unwrapped and kept (a slash inside a word, "9/11", is not markup); ' +
+    'word fragments and false starts ("like-", "I-") kept in sclite\'s notation "(like-)" and scored as sclite -D -F scores them (NIST Hub-5): ' +
+    'optionally deletable, and matching a hypothesis word they begin',
   edacc: 'EdAcc stm/text tags (<breath>, <overlap>, <laugh>, …) removed; segments marked IGNORE_TIME_SEGMENT_IN_SCORING skipped',
   kaldi: 'Kaldi noise tokens (<unk>, <noise>, [laughter], [noise], !SIL, …) removed as whole tokens',
   none: 'Common Voice, Speech Accent Archive and L2-ARCTIC references are read prompts without markup: left as they are',
@@ -39,9 +41,15 @@ class Counter {
   removed = 0;
   kinds: Record<string, number> = {};
   constructor(readonly policy: string) {}
+  deletable: Record<string, number> = {};
   add(kind: MarkupKind, n = 1): void {
     this.kinds[kind] = (this.kinds[kind] ?? 0) + n;
     if (!keptKind(this.policy, kind)) this.removed += n;
+  }
+  /** An occurrence kept in the reference as an sclite optionally deletable word (neither removed nor a plain word). */
+  keepDeletable(kind: MarkupKind): void {
+    this.kinds[kind] = (this.kinds[kind] ?? 0) + 1;
+    this.deletable[kind] = (this.deletable[kind] ?? 0) + 1;
   }
   /**
    * Folds whitespace; when markup was touched, also drops the punctuation it orphaned ("you know, ." → "you know,"),
@@ -51,33 +59,45 @@ class Counter {
     const folded = text.replace(/\s+/g, ' ').trim();
     if (!Object.keys(this.kinds).length) return { text: folded };
     const words = folded.split(' ').filter((t) => t && /[\p{L}\p{N}]/u.test(t));
-    return { text: words.join(' '), markup: { policy: this.policy, removed: this.removed, kinds: this.kinds } };
+    const deletable = Object.keys(this.deletable).length ? { deletable: this.deletable } : {};
+    return { text: words.join(' '), markup: { policy: this.policy, removed: this.removed, kinds: this.kinds, ...deletable } };
   }
 }
 
 const FRAGMENT = /^(?:[\p{L}\p{N}']+-|-[\p{L}\p{N}']+)$/u;
 const TRAILING_PUNCT = /[.,!?;:"]+$/u;
 
-/** Drops word fragments ("I-", "m-", "don't-"): a token ending (or starting) in "-", ignoring trailing punctuation. */
-function dropFragments(s: string, c: Counter): string {
+/**
+ * Keeps word fragments and false starts ("I-", "m-", "like-", "-ing"; a token ending or starting in "-", trailing
+ * punctuation ignored) in sclite's notation for an optionally deletable fragment, `(I-)`: scored with sclite `-D -F`
+ * (the NIST Hub-5 convention), a hypothesis may omit it or output a word it begins ("like" for `(like-)`) at no cost.
+ * Removing it instead made a recogniser that outputs the started word pay an insertion for each.
+ */
+function keepFragments(s: string, c: Counter): string {
   return s
     .split(/\s+/)
-    .filter((t) => {
-      if (!t) return false;
-      if (FRAGMENT.test(t.replace(TRAILING_PUNCT, ''))) {
-        c.add('fragment');
-        return false;
-      }
-      return true;
+    .map((t) => {
+      const w = t.replace(TRAILING_PUNCT, '');
+      if (!FRAGMENT.test(w)) return t;
+      c.keepDeletable('fragment');
+      return `(${w})`;
     })
     .join(' ');
+}
+
+/** An optionally deletable word in sclite's notation, `(I-)` (what `keepFragments` writes). */
+const DELETABLE_WORD = /(?:^|\s)\([^()\s]*\)(?=\s|$)/gu;
+
+/** The reference without its optionally deletable words: what must hold a word for a row to be an utterance. */
+export function withoutDeletable(text: string): string {
+  return text.replace(DELETABLE_WORD, ' ');
 }
 
 /**
  * CORAAL `Content` (CORAAL User Guide, transcription conventions): pauses `(pause 0.52)`, non-linguistic sounds
  * `<laugh>`, `<ts>`, `<cough>`, `<clears throat>`, voice-quality notes `(laughing)`, `(whispered)`, redactions
  * `/RD-NAME-2/` (`/RD-SCHOOL-…/`, `/RD-ADDRESS-…/`, …), unintelligible `/?/`, `/??/`, `/unintelligible/`,
- * `/inaudible/`, and fragments `I-` are removed; overlapping speech `[…]` (brackets may open and close on different
+ * `/inaudible/` are removed; fragments `I-` become `(I-)` (kept, optionally deletable, see keepFragments); overlapping speech `[…]` (brackets may open and close on different
  * rows) and best guesses `/nah mean/` keep their words.
  */
 export function applyCoraalMarkup(content: string): MarkupResult {
@@ -113,7 +133,7 @@ export function applyCoraalMarkup(content: string): MarkupResult {
   const closes = (s.match(/\]/g) ?? []).length;
   if (opens || closes) c.add('overlap', Math.max(opens, closes));
   s = s.replace(/[[\]]/g, ' ');
-  s = dropFragments(s, c);
+  s = keepFragments(s, c);
   return c.result(s.replaceAll(WORD_SLASH, '/'));
 }
 
