@@ -134,6 +134,8 @@ export class HypothesesBackend implements Backend {
   readonly key: string;
   /** Results depend on AudioRef.id, not on the audio bytes (see class comment). */
   readonly keyByUtteranceId = true;
+  /** Answers come from the file by id: the audio is never read. */
+  readonly needsAudio = false;
   private readonly entries: Map<string, HypothesisEntry>;
   readonly contentSha256: string;
 
