@@ -292,12 +292,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     const allFailed = summary.notices.find((n) => n.kind === 'all-failed');
     const dead = summary.notices.filter((n) => n.kind === 'backend-failed');
-    if (dead.length && !allFailed) {
+    if (dead.length) {
       // The notices were logged as they came; this is the one line a script or CI reads last.
       err(`asrfair: ${dead.map((n) => n.message).join('; ')}`);
       process.exitCode = 1;
     }
-    // Nothing measured: the root cause is the last line (it says the dead backends' first error), and exit 1.
+    // Nothing measured: the most frequent cause, with its first example, is the last line, and exit 1.
     if (allFailed) {
       err(`asrfair: ${escapeControl(allFailed.message)}`);
       process.exitCode = 1;
