@@ -46,6 +46,15 @@ describe('a text-only Artie import run with hypotheses backends (trial 11)', () 
     expect(rows.filter((x) => x.status === 'ok')).toHaveLength(1712);
   }, 60_000);
 
+  it('validate --suite: the missing clips are no error for a suite that reads no audio, and are for one that does', async () => {
+    const hyp = await cli('validate', 'artie.jsonl', '--suite', suite('vhyp', [amazon()]));
+    expect(hyp.code, hyp.stderr).toBe(0);
+    expect(hyp.stdout).toBe('artie.jsonl: 1712 valid utterances (audio of 1712 not checked: no backend of vhyp.yaml reads audio), 0 errors\n'.replace('vhyp.yaml', join(dir, 'vhyp.yaml')));
+    const ps = await cli('validate', 'artie.jsonl', '--suite', suite('vps', [sphinx]));
+    expect(ps.code).toBe(1);
+    expect(ps.stdout).toBe('artie.jsonl: 0 valid utterances, 1712 errors\n');
+  }, 60_000);
+
   it('every result failed (ids without the cv- prefix): exit 1, the last line names the cause and the first example', async () => {
     const r = await cli('run', suite('noprefix', [amazon('')]), '--store', 'b.sqlite', '--out', 'noprefix', '--no-progress');
     expect(r.code).toBe(1);
