@@ -912,6 +912,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   for (const line of binner.report()) progress.log(line);
+  const results = [...cells.values()].reduce((n, c) => n + c.ok + c.failed + c.audioFailed + c.cached, 0);
+  const allFailed = !opts.dryRun && status === 'done' && results > 0 && okResults === 0;
   for (const b of backends) {
     const m = langMismatch.get(b.spec.name);
     if (m) {
@@ -926,7 +928,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
     const h = health.get(b.spec.name)!;
     const bc = [...cells.values()].filter((c) => c.backend === b.spec.name);
-    if (h.failed === 0 && bc.some((c) => c.audioFailed > 0) && bc.every((c) => c.ok === 0 && c.cached === 0)) {
+    if (!allFailed && h.failed === 0 && bc.some((c) => c.audioFailed > 0) && bc.every((c) => c.ok === 0 && c.cached === 0)) {
       // No call failed but none was made either: every result of this backend lost its audio.
       const n = bc.reduce((k, c) => k + c.audioFailed, 0);
       notices.push({ kind: 'backend-failed', backend: b.spec.name, message: `backend "${b.spec.name}": ${causesOf.get(b.spec.name)!.allFailedLine(n)}` });
@@ -944,10 +946,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       });
     }
   }
-  const results = [...cells.values()].reduce((n, c) => n + c.ok + c.failed + c.audioFailed + c.cached, 0);
-  if (!opts.dryRun && status === 'done' && results > 0 && okResults === 0) {
-    notices.push({ kind: 'all-failed', backend: '', message: causes.allFailedLine(results) });
-  }
+  if (allFailed) notices.push({ kind: 'all-failed', backend: '', message: causes.allFailedLine(results) });
   if (failedHidden) progress.log(`… and ${failedHidden} more failed calls (every error is in the export's failed rows)`);
   // A dead backend is the CLI's closing line (and exit status), not logged twice.
   for (const n of notices) if (n.kind !== 'backend-failed' && n.kind !== 'all-failed') progress.log(n.message);

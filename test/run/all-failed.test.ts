@@ -55,11 +55,15 @@ describe('a text-only Artie import run with hypotheses backends (trial 11)', () 
     expect(ps.stdout).toBe('artie.jsonl: 0 valid utterances, 1712 errors\n');
   }, 60_000);
 
-  it('every result failed (ids without the cv- prefix): exit 1, the last line names the cause and the first example', async () => {
+  it('every result failed (ids without the cv- prefix): exit 1, the last line names the backend and the error', async () => {
     const r = await cli('run', suite('noprefix', [amazon('')]), '--store', 'b.sqlite', '--out', 'noprefix', '--no-progress');
     expect(r.code).toBe(1);
-    expect(lastLine(r.stderr)).toMatch(
-      /^asrfair: all 1712 results failed: no answer for the utterance id in the hypotheses file \(check idFrom\/idPrefix\) \(first: amazon cv-common_voice_en_17779714: no hypothesis for id cv-common_voice_en_17779714 in \S+dec-9-2019\.tsv\)$/,
+    expect(lastLine(r.stderr)).toMatch(/^asrfair: backend "amazon": all 1712 calls failed; last error: no hypothesis for id cv-common_voice_en_\d+ in \S+dec-9-2019\.tsv$/);
+    // check names the cause, with the first example, before any group's line.
+    const c = await cli('check', 'noprefix', '--max-gap', '0.05');
+    expect(c.code).toBe(1);
+    expect(c.stderr.split('\n')[0]).toMatch(
+      /^asrfair: all 1712 results failed: no answer for the utterance id in the hypotheses file \(check idFrom\/idPrefix\) \(first: amazon cv-common_voice_en_17779714: .*no hypothesis for id cv-common_voice_en_17779714 in \S+dec-9-2019\.tsv\)$/,
     );
   }, 60_000);
 
