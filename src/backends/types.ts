@@ -88,6 +88,12 @@ export interface Backend {
    */
   readonly keyByUtteranceId?: boolean;
   /**
+   * False when the backend never reads the audio (precomputed hypotheses, CTM answers): a run whose backends all
+   * say so does not open the manifest's audio at all, so a text-only import's missing clips fail nothing.
+   * Default (absent): the audio is needed.
+   */
+  readonly needsAudio?: boolean;
+  /**
    * Id-keyed backends: the entries of their input (file and 1-based line) whose utterance id is not in `seen`,
    * i.e. answers for utterances the manifest does not have. The run warns about them and counts them.
    */

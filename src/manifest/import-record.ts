@@ -155,6 +155,11 @@ export function manifestImportWarnings(manifests: readonly string[]): string[] {
   return importRecordWarnings(manifests.map((m) => readImportRecord(m)).filter((r) => r !== undefined));
 }
 
+/** What became `undeclared`: `accent left blank`, or `accent "NA" (the corpus's "not declared")` for a documented marker. */
+export function undeclaredSource(u: UndeclaredMapping): string {
+  return u.raw === '' ? `${u.key} left blank` : `${u.key} ${JSON.stringify(u.raw)} (the corpus's "not declared")`;
+}
+
 /** "1 speaker", "2 speakers": a count and its noun, plural unless the count is 1 (`nouns` when the plural is not noun + s). */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
@@ -170,7 +175,7 @@ export function importRecordNotes(r: ImportRecord & { manifestChanged?: boolean 
   const out: string[] = [];
   const facts = [
     ...r.leftOut.map((l) => `left out ${l.count.toLocaleString('en-US')} ${l.what}`),
-    ...r.undeclared.map((u) => `${u.key} ${JSON.stringify(u.raw)} (the corpus's "not declared") → undeclared in ${plural(u.count, 'utterance')}`),
+    ...r.undeclared.map((u) => `${undeclaredSource(u)} → undeclared in ${plural(u.count, 'utterance')}`),
     ...(r.missingAudio ? [`${plural(r.missingAudio, 'audio file')} named by the corpus did not exist at import`] : []),
   ];
   out.push(`${of}: ${plural(r.utterances, 'utterance')}, ${plural(r.speakers, 'speaker')}${facts.length ? `; ${facts.join('; ')}` : ''}.`);

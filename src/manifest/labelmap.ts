@@ -137,6 +137,16 @@ export class LabelMapper {
     return true;
   }
 
+  /**
+   * Counts a field left blank for `key` (Common Voice's way of not declaring): reported with the documented markers
+   * by undeclaredValues, as raw `""`.
+   */
+  countBlank(key: string): void {
+    const byKey = this.undeclared.get(key) ?? new Map<string, number>();
+    byKey.set('', (byKey.get('') ?? 0) + 1);
+    this.undeclared.set(key, byKey);
+  }
+
   /** Markers mapped to `undeclared`, per key (sorted) and marker, with the utterances they were found in. */
   undeclaredValues(): Array<{ key: string; raw: string; count: number }> {
     const out: Array<{ key: string; raw: string; count: number }> = [];

@@ -278,15 +278,16 @@ export function undeclaredKeys(card: ServiceCard): string[] {
   return [...keys];
 }
 
-/** Lists at most this many groups per table on a "not enough data" line (the result keeps them all). */
-const NOT_ENOUGH_DATA_LISTED = 12;
+/** Names at most this many groups per table on a "not enough data" line (the result keeps them all; report lists them). */
+const NOT_ENOUGH_DATA_LISTED = 6;
 
+/** One short line per table: `not enough data, not checked (below 10 speakers or 500 ref words): <table>: 14 groups: "a", "b", … and 8 more`. */
 function notEnoughDataLine(heading: string, rows: CardRow[], card: ServiceCard): string {
   const sorted = [...rows].sort((a, b) => a.group.localeCompare(b.group));
-  const listed = sorted.slice(0, NOT_ENOUGH_DATA_LISTED).map((r) => `"${r.group}" (${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words)`);
+  const listed = sorted.slice(0, NOT_ENOUGH_DATA_LISTED).map((r) => `"${r.group}"`);
   const more = sorted.length > listed.length ? ` and ${sorted.length - listed.length} more (asrfair report lists them)` : '';
   const m = card.settings.minCell;
-  return `not enough data (below ${m.speakers} speakers or ${m.words} ref words; not checked against the thresholds): ${heading}: ${sorted.length} group${sorted.length === 1 ? '' : 's'}: ${listed.join(', ')}${more}`;
+  return `not enough data, not checked (below ${m.speakers} speakers or ${m.words} ref words): ${heading}: ${sorted.length} group${sorted.length === 1 ? '' : 's'}: ${listed.join(', ')}${more}`;
 }
 
 /**

@@ -27,6 +27,7 @@ import { scrubString } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
 import { withSourceFacts } from '../audio/qc.ts';
+import { audioFailureCause, callFailureCause, FailureCauses } from './failure-cause.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
 
 /** A backend ready to run: its suite spec, instance and call settings. */
@@ -167,6 +168,8 @@ export interface RunSummary {
   conditions: ResolvedCondition[];
   /** Utterances without audio (text-only), answered by id-keyed backends only. */
   textOnly: number;
+  /** Utterances whose audio was not opened because no backend reads audio (all hypotheses/CTM): no durations. */
+  audioNotRead: number;
   /** Per id-keyed backend with answers for utterances not in the manifest (checked when the whole manifest ran). */
   unmatched: UnmatchedAnswers[];
   /**
@@ -178,7 +181,8 @@ export interface RunSummary {
 }
 
 export interface RunNotice {
-  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code';
+  /** `all-failed`: not one result of the run is ok (backend empty); the message gives the most frequent cause. */
+  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code' | 'all-failed';
   backend: string;
   message: string;
 }
@@ -501,9 +505,19 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   /** Final failures of calls (after their retries), one line each for the first FAILED_CALLS_SHOWN. */
   let failedShown = 0;
   let failedHidden = 0;
+  /** Why results failed (audio, calls), for the one line of a run where every result failed. */
+  const causes = new FailureCauses();
+  const causesOf = new Map(backends.map((b) => [b.spec.name, new FailureCauses()]));
+  const addCause = (b: RunBackend, cause: string, example: string): void => {
+    causes.add(cause, example);
+    causesOf.get(b.spec.name)!.add(cause, example);
+  };
+  /** Results that are ok (called or reused): none at all, with failures, is a run that measured nothing. */
+  let okResults = 0;
   const noteFailure = (b: RunBackend, id: string, attempts: number, message: string): void => {
     // One line: the message without line breaks, and without the error class a worker's stored error starts with.
     const text = scrubString(message.replace(/^[A-Z]\w*Error: /, '').replace(/\s*\n\s*/g, ' ')).slice(0, 500);
+    addCause(b, callFailureCause(text), `${b.spec.name} ${id}: ${text}`);
     if (failedShown++ < FAILED_CALLS_SHOWN) progress.log(escapeControl(`failed ${b.spec.name} ${id} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${text}`));
     else failedHidden++;
   };
@@ -687,16 +701,19 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     let audio: AudioRef | undefined;
     let audioError: string | null = null;
     let qc: AudioQC | undefined;
-    if (!hasAudio(entry)) {
-      audio = {
-        id: entry.id,
-        path: '',
-        wav16k: '',
-        sha256: TEXT_ONLY_KEY,
-        durationSec: 0,
-        ...(entry.start !== undefined ? { start: entry.start } : {}),
-        ...(entry.end !== undefined ? { end: entry.end } : {}),
-      };
+    // Answered by id without audio (the entry has none, or no backend reads it): the same text-only reference.
+    const textOnlyRef: AudioRef = {
+      id: entry.id,
+      path: '',
+      wav16k: '',
+      sha256: TEXT_ONLY_KEY,
+      durationSec: 0,
+      ...(entry.start !== undefined ? { start: entry.start } : {}),
+      ...(entry.end !== undefined ? { end: entry.end } : {}),
+    };
+    const readAudio = hasAudio(entry) && audioRead;
+    if (!readAudio) {
+      audio = textOnlyRef;
     } else {
       if (!(await audioSem.acquire(hardStop))) return;
       try {
@@ -733,7 +750,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         audioSem.release();
       }
     }
-    const utt = runUtterance(entry, suite, hasAudio(entry) ? audio : undefined, qc, mapper, binner);
+    const utt = runUtterance(entry, suite, readAudio ? audio : undefined, qc, mapper, binner);
     // Backends that pick a model per self-declared group (by-group) read the labels the card groups by.
     if (audio) audio = { ...audio, labels: utt.labels };
     const declared = languageOfTag((entry as { language?: unknown }).language as string | undefined);
@@ -747,18 +764,23 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           m.set(declared, (m.get(declared) ?? 0) + 1);
         }
         const base = { runId, seq, uttId: entry.id, backendName: b.spec.name, backendKey: b.backend.key, conditionName: cond.name, conditionKey: cond.key, utt };
-        if (!audio) {
+        // A backend that never reads audio answers even when the audio failed (another backend needed it).
+        const ref = audio ?? (b.backend.needsAudio === false ? { ...textOnlyRef, labels: utt.labels } : undefined);
+        if (!ref) {
           cell.audioFailed++;
+          addCause(b, audioFailureCause(audioError ?? ''), `${entry.source.file}:${entry.source.line}: ${audioError}`);
           if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: null, error: audioError });
           progress.tick('failed');
           return;
         }
         // Backends that answer by utterance id (precomputed hypotheses) must not share rows across identical audio.
-        const contentKey = b.backend.keyByUtteranceId ? `${audio.sha256}#id=${entry.id}` : audio.sha256;
+        const contentKey = b.backend.keyByUtteranceId ? `${ref.sha256}#id=${entry.id}` : ref.sha256;
         const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
         const cached = store.getResult(key);
         if (cached && shouldReuse(b, cached)) {
           cell.cached++;
+          if (cached.status === 'ok') okResults++;
+          else addCause(b, cached.error ? callFailureCause(cached.error) : 'backend call failed', `${b.spec.name} ${entry.id} (stored): ${cached.error ?? 'failed'}`);
           if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: cached.codeVersion });
           progress.tick('cached');
           return;
@@ -773,7 +795,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         };
         if (opts.dryRun) {
           older();
-          const refused = await b.backend.checkUpload?.(audio);
+          const refused = await b.backend.checkUpload?.(ref);
           if (refused) {
             cell.uploadRefused++;
             const r = refusals.get(b.spec.name) ?? { count: 0, first: `${entry.id}: ${refused}` };
@@ -782,8 +804,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
             progress.tick('skipped');
             return;
           }
-          cell.audioSecToDo += audio.durationSec;
-          cell.estCostUsd += b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
+          cell.audioSecToDo += ref.durationSec;
+          cell.estCostUsd += b.backend.estimateCostUsd?.(ref.durationSec) ?? 0;
           progress.tick('skipped');
           return;
         }
@@ -791,7 +813,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         let pending = inflight.get(ks);
         let own = !pending;
         if (!pending) {
-          pending = claimAndCall(b, audio, key, cell).finally(() => inflight.delete(ks));
+          pending = claimAndCall(b, ref, key, cell).finally(() => inflight.delete(ks));
           inflight.set(ks, pending);
         }
         const got = await pending;
@@ -803,12 +825,15 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         older();
         const row = got.row;
         own &&= got.called;
-        if (own) cell.audioSecToDo += audio.durationSec;
+        if (own) cell.audioSecToDo += ref.durationSec;
         else cell.cached++;
         recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: row.codeVersion });
-        if (row.status === 'ok') cell.ok++;
-        else {
+        if (row.status === 'ok') {
+          cell.ok++;
+          okResults++;
+        } else {
           cell.failed++;
+          if (!own) addCause(b, row.error ? callFailureCause(row.error) : 'backend call failed', `${b.spec.name} ${entry.id}: ${row.error ?? 'failed'}`);
           if (row.error && /upload limit/.test(row.error)) cell.uploadRefused++;
         }
         progress.tick(own ? (row.status === 'ok' ? 'ok' : 'failed') : 'cached');
@@ -821,6 +846,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   let textOnly = 0;
   // Text-only utterances need every backend to answer by utterance id; the first one that cannot is named.
   const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
+  // No backend reads audio (hypotheses, CTM answers): the manifest's audio is not opened at all (a text-only import
+  // names clips it does not have), and the utterances carry no duration.
+  const audioRead = backends.some((b) => b.backend.needsAudio !== false);
+  let audioNotRead = 0;
   const seenIds = backends.some((b) => b.backend.unmatchedEntries) ? new Set<string>() : undefined;
   // Units (manifest position × condition) started; a stopped run counts the others as not done, so its summary
   // says how much is left, not only how much was reached. Units start in manifest order, conditions in order,
@@ -859,7 +888,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
             break outer;
           }
           textOnly++;
-        }
+        } else if (!audioRead) audioNotRead++;
         taken++;
         for (const cond of conditions) {
           if (!(await window.acquire(softStop))) break outer;
@@ -917,6 +946,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const unmapped = mapper?.unmappedValues() ?? [];
   if (unmapped.length) progress.log(mapper!.formatReport().trimEnd());
   for (const line of binner.report()) progress.log(line);
+  const results = [...cells.values()].reduce((n, c) => n + c.ok + c.failed + c.audioFailed + c.cached, 0);
+  const allFailed = !opts.dryRun && status === 'done' && results > 0 && okResults === 0;
   for (const b of backends) {
     const m = langMismatch.get(b.spec.name);
     if (m) {
@@ -939,6 +970,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const r = refusals.get(b.spec.name);
     if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
     const h = health.get(b.spec.name)!;
+    const bc = [...cells.values()].filter((c) => c.backend === b.spec.name);
+    if (!allFailed && h.failed === 0 && bc.some((c) => c.audioFailed > 0) && bc.every((c) => c.ok === 0 && c.cached === 0)) {
+      // No call failed but none was made either: every result of this backend lost its audio.
+      const n = bc.reduce((k, c) => k + c.audioFailed, 0);
+      notices.push({ kind: 'backend-failed', backend: b.spec.name, message: `backend "${b.spec.name}": ${causesOf.get(b.spec.name)!.allFailedLine(n)}` });
+    }
     const same4xx = h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500;
     if (h.failed > 0 && h.ok === 0 && !same4xx) {
       // Every call failed (5xx, timeouts, malformed replies, throttling after all retries): nothing was measured.
@@ -952,9 +989,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       });
     }
   }
+  if (allFailed) notices.push({ kind: 'all-failed', backend: '', message: causes.allFailedLine(results) });
   if (failedHidden) progress.log(`… and ${failedHidden} more failed calls (every error is in the export's failed rows)`);
   // A dead backend is the CLI's closing line (and exit status), not logged twice.
-  for (const n of notices) if (n.kind !== 'backend-failed') progress.log(n.message);
+  for (const n of notices) if (n.kind !== 'backend-failed' && n.kind !== 'all-failed') progress.log(n.message);
   return {
     runId,
     status,
@@ -967,6 +1005,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     conditions,
     notices,
     textOnly,
+    audioNotRead,
     unmatched,
   };
 }

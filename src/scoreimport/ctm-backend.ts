@@ -39,6 +39,8 @@ function sha256Of(path: string, what: string): string {
 /** Answers each STM segment id with the CTM words sclite would give that segment. */
 export class CtmBackend implements Backend {
   readonly keyByUtteranceId = true;
+  /** Answers come from the CTM by segment id and times: the audio is never read. */
+  readonly needsAudio = false;
   readonly key: string;
   /** This module's code version (Backend.codeVersion): how the CTM is cut into segments is our code's. */
   readonly codeVersion = moduleCodeVersion(['scoreimport/ctm-backend.ts']);

@@ -77,12 +77,22 @@ describe('Artie bias corpus through import commonvoice (its NA = not declared)',
     expect(counts((await loadManifest(join(dir, 'a.jsonl'))).map((e) => groupOf(e, 'gender'))).na).toBe(20);
   });
 
-  it('the real Common Voice sample has its clips: no missing-audio warning, blanks stay undeclared without a marker count', async () => {
+  it('the real Common Voice sample has its clips: no missing-audio warning; blank fields are undeclared and counted (trial 11)', async () => {
     const out = join(tmp('cv-rec'), 'cv.jsonl');
     const r = await cli(['import', 'commonvoice', join(DATA, 'cv-6.1-en-sample', 'en'), '--split', 'validated', '-o', out]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(readImportRecord(out)).toMatchObject({ missingAudio: 0, undeclared: [], utterances: 100, speakers: 95 });
+    // Blank fields: awk -F'\t' 'NR>1 && $8==""' validated.tsv | wc -l → 50 (accent); $6 → 33 (age); $7 → 32 (gender).
+    expect(readImportRecord(out)).toMatchObject({
+      missingAudio: 0,
+      undeclared: [
+        { key: 'accent', raw: '', count: 50 },
+        { key: 'age', raw: '', count: 33 },
+        { key: 'gender', raw: '', count: 32 },
+      ],
+      utterances: 100,
+      speakers: 95,
+    });
   });
 });
 

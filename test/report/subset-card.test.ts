@@ -18,7 +18,7 @@ const accentsIn = (utts: typeof manifest) => new Set(utts.map((u) => u.labels.ac
 const suite = join(dir, 'limited.yaml');
 writeFileSync(
   suite,
-  `name: limited\nmanifest: ${MANIFEST}\ncorpus: { name: artie, description: "1,712 clips of 970 speakers" }\ncard: { limits: ["most accents have under 10 speakers"] }\n` +
+  `name: limited\nmanifest: ${MANIFEST}\ncorpus: { name: artie, description: "1,712 clips of 969 speakers" }\ncard: { limits: ["most accents have under 10 speakers"] }\n` +
     `groupBy: [accent]\nnormaliser: basic\nseed: 1\nbootstrap: { B: 200 }\nminCell: { speakers: 10, words: 500 }\n` +
     `backends:\n  - { name: google-en-US, type: hypotheses, options: { file: ${GOOGLE}, idFrom: basename-without-extension } }\n`,
 );
@@ -68,7 +68,7 @@ describe('a limited run says what part of the manifest it covers', () => {
       expect(md).toContain(`Not in this run (by accent): `);
     }
     // The suite's description of the whole corpus is marked as such, not passed off as the subset's.
-    expect(md).toContain('(suite text, about the whole manifest, not this subset: 1,712 clips of 970 speakers)');
+    expect(md).toContain('(suite text, about the whole manifest, not this subset: 1,712 clips of 969 speakers)');
     expect(md).toMatch(/Limit \(suite text, about the whole manifest, not this subset\): most accents/);
   });
 

@@ -10,6 +10,7 @@ import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
 import { join } from 'node:path';
 import { importRecordWarnings } from '../../manifest/import-record.ts';
+import { allFailedLines } from '../../run/failure-cause.ts';
 
 interface CheckFlags extends StatFlags {
   maxGap?: string;
@@ -73,6 +74,8 @@ export function registerCheck(program: Command): void {
         'check needs at least one threshold: --max-gap, --max-wer, --group-ratio, --max-degradation-gap or --max-failed-share (this run records no suite gate)',
       );
     }
+    // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
+    for (const l of allFailedLines(loaded.utterances)) process.stderr.write(`asrfair: ${escapeControl(l)}\n`);
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = groupKeyWarning(loaded.utterances, options.groupBy);
     // A key no utterance declares puts everyone in one group: a gate on it checks nothing (exit 2).

@@ -114,10 +114,13 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
         });
       process.stdout.write(`${flags.output}: ${plural(s.utterances, 'utterance')}, ${plural(s.speakers, 'speaker')}\n`);
       for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
-      for (const u of s.record.undeclared) process.stdout.write(`undeclared: ${u.key} ${JSON.stringify(u.raw)} ×${u.count} (the corpus's "not declared" marker) → group undeclared\n`);
+      for (const u of s.record.undeclared) {
+        const what = u.raw === '' ? `${u.key} left blank` : `${u.key} ${JSON.stringify(u.raw)}`;
+        process.stdout.write(`undeclared: ${what} ×${u.count}${u.raw === '' ? '' : ` (the corpus's "not declared" marker)`} → group undeclared\n`);
+      }
       if (s.missingAudio) process.stdout.write(`missing audio: ${plural(s.missingAudio, 'file')} the corpus names ${s.missingAudio === 1 ? 'does' : 'do'} not exist (warnings above); the utterances were written\n`);
       if (s.record.groupsNote) process.stdout.write(`groups: ${s.record.groupsNote}\n`);
-      for (const n of s.notes) process.stdout.write(`note: ${n}\n`);
+      for (const n of s.notes) process.stdout.write(`note: ${escapeControl(n)}\n`);
       if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
       process.stdout.write(escapeControl(s.mapper.formatReport(), true));
     });

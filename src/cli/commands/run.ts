@@ -220,6 +220,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances${summary.status === 'done' ? '' : ' started'} in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
     out(runTable(summary.cells));
+    if (summary.audioNotRead) {
+      out(`audio not read: no backend of this suite reads audio (answers by utterance id), so the audio of ${summary.audioNotRead} utterance${summary.audioNotRead === 1 ? '' : 's'} was not opened (no durations, no hours)`);
+    }
     const results = resultCounts(summary);
     if (results.notStored > 0) out(results.line);
     // A limited run: the table above covers the subset only.
@@ -293,10 +296,17 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       });
       for (const f of files) out(`glass-box report: ${f}`);
     }
+    const allFailed = summary.notices.find((n) => n.kind === 'all-failed');
     const dead = summary.notices.filter((n) => n.kind === 'backend-failed');
     if (dead.length) {
       // The notices were logged as they came; this is the one line a script or CI reads last.
       err(`asrfair: ${dead.map((n) => n.message).join('; ')}`);
+      process.exitCode = 1;
+    }
+    // Nothing measured: unless every backend's line above already says why, the most frequent cause, with its
+    // first example, is the last line, and exit 1.
+    if (allFailed && new Set(dead.map((n) => n.backend)).size < summary.backends.length) {
+      err(`asrfair: ${escapeControl(allFailed.message)}`);
       process.exitCode = 1;
     }
     return summary;

@@ -78,6 +78,9 @@ export function registerValidate(program: Command): void {
       const markup: MarkupOptions | undefined =
         sm?.convention === 'sclite' ? { caseSensitive: sm.caseSensitive, caseFold: sm.caseFold, optionalDeletable: sm.optionallyDeletable, fragments: sm.fragments } : undefined;
       const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
+      // A suite none of whose backends reads audio (hypotheses, ctm) never opens it, as `run` does not: not checked.
+      const audioUnread = backends.length > 0 && backends.every((b) => b.backend.needsAudio === false);
+      let unread = 0;
       const seen = new Set<string>();
       let ok = 0;
       let textOnly = 0;
@@ -104,6 +107,8 @@ export function registerValidate(program: Command): void {
             continue;
           }
           textOnly++;
+        } else if (audioUnread) {
+          unread++;
         } else if (opts.audioCheck) {
           if (!existsSync(u.audioPath)) {
             errors.add('audio file not found', `${u.source.file}:${u.source.line}: audio file not found: ${u.audioPath} (id ${u.id})`);
@@ -146,7 +151,8 @@ export function registerValidate(program: Command): void {
       for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
       for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
-      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}\n`);
+      const unreadNote = unread ? ` (audio of ${unread} not checked: no backend of ${opts.suite} reads audio)` : '';
+      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}\n`);
       if (errors.count) process.exitCode = 1;
       for (const b of backends) await b.backend.close?.().catch(() => undefined);
     });

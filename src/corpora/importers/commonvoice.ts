@@ -11,7 +11,8 @@
  * Africa, Zimbabwe, Namibia)" stays one accent). Language: the `locale` column, else the language folder's name, as
  * ISO 639-1 (`en`, `ta`; `zh-CN` → `zh`). Sentences are read prompts without markup (policy `none`).
  *
- * Not declared: Common Voice leaves a field blank. The Artie bias corpus (Common Voice layout; recognised by its file
+ * Not declared: Common Voice leaves a field blank; blanks are `undeclared`, counted per key (the import record's
+ * `undeclared`, raw `""`), and a TSV with no accent column at all is said in a note. The Artie bias corpus (Common Voice layout; recognised by its file
  * name `artie-bias-corpus.tsv` or its `DATASHEET.md` beside the TSV) writes `NA` instead ("Replace blank entries with
  * `NA`", its README; "we have marked the field as "NA"", its datasheet): there `NA` is `undeclared`, counted.
  * Every clip is checked under `clips/`; missing ones are warned (file:line, summarised) and counted.
@@ -136,6 +137,10 @@ export async function* importCommonVoice(input: string, ctx: ImportContext): Asy
     ctx.note?.(`${layout.corpus}: ${layout.markers.map((m) => JSON.stringify(m)).join(', ')} marks a field the speaker did not declare (${layout.documented}); imported as undeclared`);
     ctx.corpus?.(layout.corpus);
   }
+  if (!accentCol) {
+    ctx.note?.(`${basename(tsv)} has no accent or accents column: every utterance's accent is undeclared`);
+  }
+  const declaredCols = ['age', 'gender', 'variant'].filter((c) => table.has(c));
   for (const row of table.rows) {
     if (row.fields.length !== table.columns.length) {
       const hint = row.fields.length > table.columns.length ? ' (a TAB inside a field?)' : ' (a field is missing)';
@@ -152,14 +157,19 @@ export async function* importCommonVoice(input: string, ctx: ImportContext): Asy
     const labels: Record<string, string> = {};
     if (accentCol) {
       const raw = table.get(row, accentCol)?.trim();
-      if (raw && !ctx.labels.isUndeclaredMarker('accent', raw)) {
+      if (!raw) ctx.labels.countBlank('accent');
+      else if (!ctx.labels.isUndeclaredMarker('accent', raw)) {
         labels.accent_raw = table.get(row, accentCol)!;
         // Several declared accents: map each; one distinct group stays itself, several become "a+b" (sorted).
         const groups = [...new Set(splitAccents(raw, known).map((a) => ctx.labels.canonical('accent', a)).filter((g): g is string => g !== null))].sort();
         if (groups.length) labels.accent = groups.join('+');
       }
     }
-    for (const key of ['age', 'gender', 'variant']) ctx.labels.assign(labels, key, table.get(row, key));
+    for (const key of declaredCols) {
+      const v = table.get(row, key);
+      if (!v?.trim()) ctx.labels.countBlank(key); // Common Voice's "not declared" is a blank field: counted
+      else ctx.labels.assign(labels, key, v);
+    }
     const locale = table.get(row, 'locale')?.trim();
     const language = (locale && localeLanguage(locale)) || folderLanguage;
     const clip = join(root, 'clips', path);

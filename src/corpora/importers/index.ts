@@ -14,6 +14,7 @@ import { importCoraal } from './coraal.ts';
 import { importEdAcc } from './edacc.ts';
 import { importKaldi } from './kaldi.ts';
 import { importDelimited, importJsonl } from './generic.ts';
+import { SpellingMerges } from './spelling-merges.ts';
 
 export const IMPORT_FORMATS = ['commonvoice', 'l2arctic', 'speechaccentarchive', 'coraal', 'edacc', 'kaldi', 'csv', 'tsv', 'jsonl'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -140,6 +141,7 @@ export async function importToManifest(format: string, input: string, opts: Impo
   const writer = new ManifestWriter(tmp);
   const seen = new Map<string, string>();
   const speakers = new Set<string>();
+  const merges = new SpellingMerges();
   let ok = false;
   try {
     const source = opts.importer ? opts.importer(input, ctx) : importCorpus(format as ImportFormat, input, ctx, annotations);
@@ -149,9 +151,11 @@ export async function importToManifest(format: string, input: string, opts: Impo
       if (prev) throw new InputError(file, line, `duplicate utterance id "${utt.id}" (first from ${prev})`);
       seen.set(utt.id, where);
       if (utt.speaker) speakers.add(utt.speaker);
+      merges.add(utt);
       await writer.write(utt);
     }
     if (seen.size === 0) throw new InputError(input, undefined, `no utterances found for format ${format}`);
+    for (const n of merges.notes()) ctx.note!(n);
     ok = true;
   } finally {
     await writer.close().catch((e: unknown) => {

@@ -140,14 +140,28 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
     wavCache.set(rec, p);
     return p;
   };
+  const kind = opts.corpus === 'edacc' ? 'EdAcc' : 'Kaldi';
+  /** Recordings some line of `text` names (through segments, or as the utterance id itself). */
+  const named = new Set<string>();
   for (const [utt, { value: words, line }] of text) {
+    named.add(segments?.get(utt)?.value.split(/\s+/)[0] ?? utt);
+    // Kaldi's utils/validate_data_dir.sh refuses text and utt2spk that list different utterances: an utterance
+    // without a speaker would lose the speaker's declared labels (spk2*) and become a speaker of its own.
+    if (utt2spk && !utt2spk.has(utt)) {
+      throw new InputError(
+        textFile,
+        line,
+        `utterance ${utt} is not in utt2spk (${utt2spkFile}): its speaker and the speaker's declared labels would be lost; Kaldi's utils/validate_data_dir.sh refuses this too (add its line, or remove it from text)`,
+      );
+    }
     if (!words) {
-      ctx.warn(`${textFile}:${line}: utterance ${utt} has an empty transcript; skipped`, 'Kaldi empty transcript');
+      ctx.warn(`${textFile}:${line}: utterance ${utt} has an empty transcript; left out`, `${kind} empty transcript`);
+      ctx.tally?.(`${kind} utterances with an empty transcript in text (no reference)`);
       continue;
     }
     const { text: cleaned, markup } = clean(words);
     if (!hasWords(cleaned)) {
-      ctx.tally?.(`${opts.corpus === 'edacc' ? 'EdAcc' : 'Kaldi'} utterances with only markup or noise tokens, not utterances`);
+      ctx.tally?.(`${kind} utterances with only markup or noise tokens, not utterances`);
       continue;
     }
     let rec = utt;
@@ -201,6 +215,17 @@ export async function* importKaldi(dir: string, ctx: ImportContext, opts: KaldiO
       textFile,
       line,
     );
+  }
+  // Recordings and speakers' utterances with no line in text have no reference: left out, each said and counted.
+  for (const [rec, { line }] of scp ?? []) {
+    if (named.has(rec)) continue;
+    ctx.warn(`${scpFile}:${line}: recording ${rec} has no utterance in text (no reference transcript); left out`, `${kind} recording with no transcript`);
+    ctx.tally?.(`${kind} recordings in wav.scp with no utterance in text (no reference)`);
+  }
+  for (const [utt, { line }] of utt2spk ?? []) {
+    if (text.has(utt)) continue;
+    ctx.warn(`${utt2spkFile}:${line}: utterance ${utt} has no line in text (no reference transcript); left out`, `${kind} utterance with no transcript`);
+    ctx.tally?.(`${kind} utterances in utt2spk with no line in text (no reference)`);
   }
   if (scp && produced > 0 && missing === wavCache.size) {
     throw new InputError(scpFile, undefined, `none of the ${missing} audio files exist (first: ${[...wavCache.values()][0]}); pass --root DIR (the folder Kaldi runs from)`);
