@@ -8,6 +8,7 @@ import type { Interval } from '../stats/types.ts';
 import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
 import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
+import { gapSentence, type GapFormat } from './remedy-gap.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
 
@@ -17,11 +18,11 @@ export function remedyRows(r: CardRemedy): string[][] {
   return r.report.groups.map((g) => [
     g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
     fmtGap(g.change),
-    g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+    g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
   ]);
 }
 
-const closed = (x: number) => (Number.isFinite(x) ? `${Math.round(100 * x)}% of it closed` : 'no gap before');
+const fmt: GapFormat = { pp: fmtPp, ci: fmtGap, name: (s) => s };
 
 /** The heading line under the section title. */
 export function remedyHeading(r: CardRemedy): string {
@@ -35,12 +36,14 @@ export function remedySentences(r: CardRemedy): string[] {
   const x = r.report;
   const out = [
     `Worst group${x.worstAmong === 'adequate' && x.groups.some((g) => g.smallCell) ? ' (among groups that are not small cells)' : x.worstAmong === 'all' && x.groups.some((g) => g.smallCell) ? ' (among all groups: fewer than two are large enough)' : ''}: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
-    `Gap (worst − best group): ${fmtPp(x.gapBefore)} before, ${fmtPp(x.gapAfter)} after; change ${fmtGap(x.gapChange)}; ${closed(x.gapClosed)}.`,
+    `${gapSentence('Gap (worst − best group), before → after', x.gapBefore, x.gapAfter, x.gap, fmt, null)}.`,
     ...(x.undeclaredLeftOut ? [`${UNDECLARED_LEFT_OUT}.`] : []),
   ];
-  if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
+  if (x.pair) out.push(`${gapSentence(`Gap ${x.pair.target} − ${x.pair.reference}, before → after`, x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt, { a: x.pair.target, b: x.pair.reference })}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
   out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
+  const worseSmall = x.groups.filter((g) => g.worseSmallCell).map((g) => g.group);
+  if (worseSmall.length) out.push(`Worse after the remedy, but small cells (interval wholly above 0, no verdict): ${worseSmall.join(', ')}.`);
   // A one-speaker group has no paired interval (speakers are the resampled unit): it cannot be found worse.
   const untested = x.groups.filter((g) => !g.smallCell && Number.isNaN(g.change.lo)).map((g) => g.group);
   if (untested.length) out.push(`Not tested (one speaker, no interval): ${untested.join(', ')}.`);
