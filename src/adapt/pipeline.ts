@@ -25,11 +25,12 @@ import { writeVariantDictionary, type PhoneRule, type VariantResult } from './va
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
-import { remedyReport, type RemedyReport } from './remedy.ts';
+import { rankedGroups, remedyReport, type RemedyReport } from './remedy.ts';
 import { DecodeCache } from './steps.ts';
 import { glassFlags } from './glass-step.ts';
 import { codeVersion } from '../backends/code-version.ts';
 import { contentHash } from '../backends/content-hash.ts';
+import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
 export type Weighting = 'unweighted' | 'balanced';
@@ -85,6 +86,8 @@ export interface AdaptOptions {
   log?: (m: string) => void;
   /** Each utterance whose audio cannot be used, with its manifest file:line, as it is found (it is left out). */
   onBadInput?: (b: BadInput) => void;
+  /** Each warning about the input or the selection as it is found (also in `AdaptResult.warnings`); default: `log`. */
+  onWarning?: (w: string) => void;
 }
 
 /** A candidate recogniser: one backend spec per group (the same for global candidates). */
@@ -97,6 +100,7 @@ export interface Candidate {
   options: Record<string, Partial<PocketSphinxOptions>>;
   provenance: string;
   trainSeconds: number;
+  /** Dev WER per group; `worst` and `average` over `AdaptResult.selectionGroups` only; `pooled` over every group. */
   dev?: { perGroup: Record<string, { errors: number; words: number; wer: number }>; worst: number; average: number; pooled: number };
 }
 
@@ -116,6 +120,13 @@ export interface AdaptResult {
   trainAudioSeconds: number;
   /** Per candidate: seconds of audio decoded in this run (decodes reused from an earlier run not counted) and wall seconds. */
   decodeSeconds: Record<string, { audio: number; wall: number }>;
+  /** The groups the dev selection ranks (worst and average): those the test report ranks (`rankedGroups`: declared, not small cells). */
+  selectionGroups: string[];
+  /**
+   * Warnings about the input and the selection, as said on stderr (remedy.md/html/json show them): groups that differ
+   * in source sample rate (the check `glass` makes, src/audio/source-rates.ts), dev selection resting on few speakers.
+   */
+  warnings: string[];
   files: string[];
 }
 
@@ -211,8 +222,15 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
 
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    (opts.onWarning ?? ((m: string) => log(`asrfair: warning: ${m}`)))(w);
+  };
+
   // 2. Audio.
   const utts: Utt[] = [];
+  const rates: { group: string; sampleRate?: number }[] = [];
   for (const e of entries) {
     try {
       const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
@@ -224,13 +242,33 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
+      rates.push({ group: groupOf(e, opts.groupBy), ...(a.source?.sampleRate !== undefined ? { sampleRate: a.source.sampleRate } : {}) });
       utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
     }
   }
+  // As `glass` warns: groups recorded at different rates differ on S, Z, F, TH whatever the accent, and a remedy
+  // (an MLLR transform especially) can fit the channel instead of the accent.
+  const bandwidth = bandwidthWarning(sourceRatesByGroup(rates));
+  if (bandwidth) warn(bandwidth);
   const of = (s: SplitName) => utts.filter((u) => u.split === s);
+  // One rule for the dev selection and the test report: rank the groups the report ranks (declared, not small cells of
+  // the test split; src/adapt/remedy.ts rankedGroups), so the pick never rests on a group the report leaves out.
+  const cellsOf = (s: SplitName) =>
+    split.groups.map((g) => {
+      const us = of(s).filter((u) => u.group === g.group);
+      return { group: g.group, speakers: new Set(us.map((u) => u.speaker)).size, words: us.reduce((n, u) => n + tokenize(u.ref).length, 0) };
+    });
+  const ranked = rankedGroups(cellsOf('test'), opts.minCell).among;
+  const thinDev = cellsOf('dev').filter((c) => ranked.includes(c.group) && (c.speakers <= 1 || (opts.minCell !== undefined && c.words < opts.minCell.words)));
+  if (thinDev.length) {
+    warn(
+      `the dev selection rests on few data per group — ${thinDev.map((c) => `${c.group} ${c.speakers} speaker${c.speakers === 1 ? '' : 's'}, ${c.words} words`).join('; ')} ` +
+        `(a group with 1 dev speaker${opts.minCell ? ` or under the minimum cell's ${opts.minCell.words} words` : ''}): which candidate wins on dev can be chance; more speakers per group steady it`,
+    );
+  }
   const dataHash = sha(of('train').map((u) => `${u.id}:${u.wav}`).join('\n'));
   const groups = split.groups.map((g) => g.group);
 
@@ -417,7 +455,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         const why = failures.filter((f) => f.stage === `decode ${c.name}`).slice(-1)[0]?.error ?? 'no dev utterances';
         throw new AdaptError(`${c.name}: no dev utterance of group${empty.length > 1 ? 's' : ''} ${empty.map((g) => `"${g}"`).join(', ')} decoded (${why})`);
       }
-      const wers = Object.values(perGroup).map((p) => p.wer);
+      const wers = ranked.map((g) => perGroup[g].wer);
       const tot = Object.values(perGroup).reduce((a, p) => ({ e: a.e + p.errors, w: a.w + p.words }), { e: 0, w: 0 });
       c.dev = { perGroup, worst: Math.max(...wers), average: wers.reduce((a, b) => a + b, 0) / wers.length, pooled: tot.e / tot.w };
     }
@@ -500,7 +538,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       files.push(f);
     }
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files };
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, selectionGroups: ranked, warnings, files };
     writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

@@ -77,6 +77,9 @@ export function adaptMarkdown(a: AdaptReport): string {
         `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)} |`,
     ),
     '',
+    ...(a.selectionGroups && a.selectionGroups.length < groups.length
+      ? [`Worst and average are over ${a.selectionGroups.map(md).join(', ')}: the groups the test report ranks (declared groups that are not small cells on test); left out: ${groups.filter((g) => !a.selectionGroups.includes(g)).map(md).join(', ')}.`, '']
+      : []),
     remedyMarkdown(a.remedy.minimax, 'worst-group (minimax)'),
     '',
     ...(a.selected.average !== a.selected.minimax ? [remedyMarkdown(a.remedy.average, 'average'), ''] : [`Selection by average dev WER picks the same candidate (${md(a.selected.average)}).`, '']),

@@ -24,7 +24,7 @@ const asAdapt = (rs: Record<string, ReturnType<typeof report>>) => {
   return {
     split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
     dataHash: 'd', candidates: [], selected: { minimax: 'baseline', average: 'baseline' }, remedy: { minimax: r, average: r }, remedyByCandidate: rs,
-    failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+    failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
   } as unknown as AdaptResult;
 };
 const card = (r: ReturnType<typeof report>): CardRemedy => ({

@@ -170,8 +170,10 @@ export function registerAdapt(program: Command): void {
           mapWeights: f.mapWeights,
           log: (m) => process.stderr.write(`${m}\n`),
           onBadInput: (b) => badInput.add(b),
+          onWarning: (w) => process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`),
         });
-        const result = warnings.length ? { ...adapted, warnings } : adapted;
+        // The manifest's warnings, then the pipeline's (sample rates, dev selection), as stderr said them.
+        const result = { ...adapted, warnings: [...warnings, ...adapted.warnings] };
         badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
           { path: join(out, 'remedy.md'), data: adaptMarkdown(result) + '\n' },
