@@ -74,9 +74,10 @@ export function adaptMarkdown(a: AdaptReport): string {
     `|---|${groups.map(() => '---:|').join('')}---:|---:|---:|`,
     ...a.candidates.map(
       (c) =>
-        `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)} |`,
+        `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)}${c.trainReused && c.method !== 'baseline' ? ' (reused)' : ''} |`,
     ),
     '',
+    ...(a.candidates.some((c) => c.trainReused && c.method !== 'baseline') ? ['"train s": seconds of the steps that made a candidate as the run that made each step recorded them; (reused): every step came from an earlier run into the same work folder.', ''] : []),
     ...(a.selectionGroups && a.selectionGroups.length < groups.length
       ? [`Worst and average are over ${a.selectionGroups.map(md).join(', ')}: the groups the test report ranks (declared groups that are not small cells on test); left out: ${groups.filter((g) => !a.selectionGroups.includes(g)).map(md).join(', ')}.`, '']
       : []),
