@@ -8,7 +8,7 @@ import type { Interval } from '../stats/types.ts';
 import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
 import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
-import { gapSentence, type GapFormat } from './remedy-gap.ts';
+import { gapCell, gapSentence, type GapFormat } from './remedy-gap.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
 
@@ -67,7 +67,10 @@ const HEADER = [
 
 const iv = (i: Interval) => [i.estimate, i.lo, i.hi];
 
-/** card-remedy.csv: a `group` line per group, then `worst`, `gap` and (with a pair) `pair` lines. */
+/**
+ * card-remedy.csv: a `group` line per group, then `worst`, `gap` and (with a pair) `pair` lines. `share_closed` is empty
+ * unless the gap narrowed; `note` says how it shifted ("widened 7.9 pp", "no gap before", small cells).
+ */
 export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
   const where = [groupBy, r.before.name, r.before.key, r.after.name, r.after.key, r.settings.method ?? '', r.settings.scope, r.conditionName];
   const out = [HEADER.join(',')];
@@ -80,9 +83,9 @@ export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
     out.push(csvLine(['group', ...where, g.group, g.smallCell, g.speakers, g.utterances, g.words, g.before, g.after, ...iv(g.change), g.significantlyWorse, g.significantlyBetter, null, null, null, x.resamples, x.seed, null]));
   }
   out.push(csvLine(['worst', ...where, `${x.worstBefore.group} → ${x.worstAfter.group}`, null, null, null, null, x.worstBefore.wer, x.worstAfter.wer, ...iv(x.worstChange), null, null, null, null, null, x.resamples, x.seed, null]));
-  out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse']));
+  out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, `${gapCell(x.gapBefore, x.gapAfter, x.gap, fmt)}; ${x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse'}`]));
   if (x.pair) {
-    out.push(csvLine(['pair', ...where, `${x.pair.target} − ${x.pair.reference}`, null, null, null, null, null, null, ...iv(x.pair.change), null, null, x.pair.gapBefore, x.pair.gapAfter, x.pair.closed, x.resamples, x.seed, null]));
+    out.push(csvLine(['pair', ...where, `${x.pair.target} − ${x.pair.reference}`, null, null, null, null, null, null, ...iv(x.pair.change), null, null, x.pair.gapBefore, x.pair.gapAfter, x.pair.closed, x.resamples, x.seed, gapCell(x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt)]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { remedyReport } from '../../src/adapt/remedy.ts';
 import type { ScoredUtterance } from '../../src/analysis/types.ts';
 import { adaptMarkdown } from '../../src/report/remedy.ts';
-import { remedySentences, remedyRows } from '../../src/report/render-remedy.ts';
+import { remedySentences, remedyRows, renderRemedyCsv } from '../../src/report/render-remedy.ts';
 import type { AdaptResult } from '../../src/adapt/pipeline.ts';
 import type { CardRemedy } from '../../src/report/remedy-section.ts';
 
@@ -56,6 +56,9 @@ describe('remedy gap figures (trial 12)', () => {
     const md = adaptMarkdown(asAdapt({ 'map/unweighted': r }));
     expect(md).toContain(`widened by ${(100 * (r.gapAfter - r.gapBefore)).toFixed(1)} pp`);
     expect(md).not.toMatch(/-\d+% /);
+    const csvGap = renderRemedyCsv(card(r), 'accent').split('\r\n').find((l) => l.startsWith('gap,'))!;
+    // share_closed empty, the shift in the note.
+    expect(csvGap).toMatch(/,,1000,1,widened \d+\.\d pp; no group significantly worse$/);
   });
 
   it('a negative gap is judged by its size; narrowed by a small group getting worse: said, with the small-cell caveat, and the group named as worse', () => {
@@ -83,6 +86,8 @@ describe('remedy gap figures (trial 12)', () => {
     expect(sentences).toContain('it narrowed because th-stopping got worse; th-stopping is a small cell (below the minimum cell): fragile, no verdict.');
     expect(sentences).toContain('Worse after the remedy, but small cells (interval wholly above 0, no verdict): th-stopping.');
     expect(remedyRows(card(r)).find((x) => x[0].startsWith('th-stopping'))!.at(-1)).toBe('worse, but a small cell (no verdict)');
+    const csvPair = renderRemedyCsv(card(r), 'accent').split('\r\n').find((l) => l.startsWith('pair,'))!;
+    expect(csvPair.endsWith(',88% closed (by th-stopping getting worse; small cell: th-stopping)')).toBe(true);
   });
 
   it('the card never prints a share closed for a small cell\'s gap without the caveat (map/unweighted: the "11 % of it closed" of the trial)', () => {
