@@ -44,7 +44,7 @@ try {
   for (const [name, x] of Object.entries(r.remedyByCandidate)) {
     const g = (n: string) => x.groups.find((y) => y.group === n)!;
     console.log(
-      `${name.padEnd(18)}  ${pct(g('th-stopping').before)} → ${pct(g('th-stopping').after)}          ${pct(g('none').before)} → ${pct(g('none').after)}     ${pct(x.pair!.gapBefore)} → ${pct(x.pair!.gapAfter)}    ${(100 * x.pair!.closed).toFixed(0)}%     ${x.groups.filter((y) => y.significantlyWorse).map((y) => y.group).join(',') || 'none'}`,
+      `${name.padEnd(18)}  ${pct(g('th-stopping').before)} → ${pct(g('th-stopping').after)}          ${pct(g('none').before)} → ${pct(g('none').after)}     ${pct(x.pair!.gapBefore)} → ${pct(x.pair!.gapAfter)}    ${x.pair!.closed === null ? x.pair!.shift : `${(100 * x.pair!.closed).toFixed(0)}%`}     ${x.groups.filter((y) => y.significantlyWorse).map((y) => y.group).join(',') || 'none'}`,
     );
   }
   console.log(`train audio ${(r.trainAudioSeconds / 60).toFixed(1)} min; total ${secs()} s (machine shared: times are loaded)`);

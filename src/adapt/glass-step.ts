@@ -66,6 +66,7 @@ export async function glassFlags(train: readonly GlassStepUtterance[], groups: r
   } else if (status.madeBy) log(codeChangedLine(`glass box on the train speakers (${file})`, status.madeBy, stamp.code));
   clearStep(file);
   log(`adapt: glass box on ${train.length} train utterances`);
+  const t0 = Date.now();
   const report = await runGlassbox(
     train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
     { processes, goodness: false, decodeWords: true },
@@ -76,6 +77,6 @@ export async function glassFlags(train: readonly GlassStepUtterance[], groups: r
     failures: report.failures.map((f) => ({ id: f.id, stage: `glass-${f.stage}`, error: f.error })),
   };
   writeFileSync(file, JSON.stringify(found, null, 2) + '\n');
-  markStepDone(file, stamp);
+  markStepDone(file, stamp, (Date.now() - t0) / 1000);
   return found;
 }

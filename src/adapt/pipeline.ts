@@ -25,11 +25,12 @@ import { writeVariantDictionary, type PhoneRule, type VariantResult } from './va
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
-import { remedyReport, type RemedyReport } from './remedy.ts';
-import { DecodeCache } from './steps.ts';
+import { rankedGroups, remedyReport, type RemedyReport } from './remedy.ts';
+import { DecodeCache, stepCost } from './steps.ts';
 import { glassFlags } from './glass-step.ts';
 import { codeVersion } from '../backends/code-version.ts';
 import { contentHash } from '../backends/content-hash.ts';
+import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
 export type Weighting = 'unweighted' | 'balanced';
@@ -90,6 +91,8 @@ export interface AdaptOptions {
    * as `warnings` in splits.json and adapt.json (and the result), so a reader of those files alone sees them too.
    */
   warnings?: readonly string[];
+  /** Each warning about the input or the selection as it is found (also in `AdaptResult.warnings`); default: `log`. */
+  onWarning?: (w: string) => void;
 }
 
 /** A candidate recogniser: one backend spec per group (the same for global candidates). */
@@ -101,7 +104,14 @@ export interface Candidate {
   /** Options per group (global: the same object for every group). */
   options: Record<string, Partial<PocketSphinxOptions>>;
   provenance: string;
+  /**
+   * Seconds of the steps that made this candidate (glass box, features summed over utterances, bw, mllr_solve,
+   * map_adapt), each as the run that made it recorded it: a step reused from an earlier run keeps its cost.
+   */
   trainSeconds: number;
+  /** Every step that made it was reused from an earlier run into the same work folder. */
+  trainReused?: boolean;
+  /** Dev WER per group; `worst` and `average` over `AdaptResult.selectionGroups` only; `pooled` over every group. */
   dev?: { perGroup: Record<string, { errors: number; words: number; wer: number }>; worst: number; average: number; pooled: number };
 }
 
@@ -119,11 +129,20 @@ export interface AdaptResult {
   rulesSource: 'glass' | 'given' | 'none';
   variants: Record<string, VariantResult>;
   trainAudioSeconds: number;
-  /** Per candidate: seconds of audio decoded in this run (decodes reused from an earlier run not counted) and wall seconds. */
-  decodeSeconds: Record<string, { audio: number; wall: number }>;
+  /**
+   * Per candidate: seconds of audio decoded (dev and test) and the wall seconds of decoding it, as the runs that made the
+   * decodes measured them (`<work>/decode-costs.json`); `reusedAudio` of that audio was decoded by an earlier run.
+   */
+  decodeSeconds: Record<string, { audio: number; wall: number; reusedAudio: number }>;
+  /** The groups the dev selection ranks (worst and average): those the test report ranks (`rankedGroups`: declared, not small cells). */
+  selectionGroups: string[];
+  /**
+   * Warnings about the input and the selection, as said on stderr (remedy.md/html/json show them): `AdaptOptions.warnings`
+   * (the import record), groups that differ
+   * in source sample rate (the check `glass` makes, src/audio/source-rates.ts), dev selection resting on few speakers.
+   */
+  warnings: string[];
   files: string[];
-  /** AdaptOptions.warnings (absent when none). */
-  warnings?: string[];
 }
 
 interface Utt {
@@ -183,6 +202,8 @@ export const ADAPT_OUTPUT_FILES = ['splits.json', 'test.jsonl', 'adapted.yaml', 
 /** Runs the whole adaptation experiment and writes its files into `opts.out`. */
 export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const log = opts.log ?? (() => {});
+  // Steps stamped before this moment were made by an earlier run (reused): their recorded cost is kept and said.
+  const since = Date.now();
   const out = resolve(opts.out);
   makeOutputDir(out);
   const work = join(out, 'work');
@@ -215,12 +236,20 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   if (opts.matchSpeakersBy && !profile.size) throw new AdaptError(`--match-speakers-by ${opts.matchSpeakersBy}: no utterance of ${opts.manifest} has that label`);
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
-  const warnings = opts.warnings?.length ? { warnings: [...opts.warnings] } : {};
-  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...warnings, ...split }, null, 2) + '\n');
+  const inputWarnings = opts.warnings?.length ? { warnings: [...opts.warnings] } : {};
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...inputWarnings, ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
+
+  // The caller said the input's warnings already; the pipeline's own are said as they are found.
+  const warnings: string[] = [...(opts.warnings ?? [])];
+  const warn = (w: string) => {
+    warnings.push(w);
+    (opts.onWarning ?? ((m: string) => log(`asrfair: warning: ${m}`)))(w);
+  };
 
   // 2. Audio.
   const utts: Utt[] = [];
+  const rates: { group: string; sampleRate?: number }[] = [];
   for (const e of entries) {
     try {
       const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
@@ -232,13 +261,33 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
+      rates.push({ group: groupOf(e, opts.groupBy), ...(a.source?.sampleRate !== undefined ? { sampleRate: a.source.sampleRate } : {}) });
       utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
     }
   }
+  // As `glass` warns: groups recorded at different rates differ on S, Z, F, TH whatever the accent, and a remedy
+  // (an MLLR transform especially) can fit the channel instead of the accent.
+  const bandwidth = bandwidthWarning(sourceRatesByGroup(rates));
+  if (bandwidth) warn(bandwidth);
   const of = (s: SplitName) => utts.filter((u) => u.split === s);
+  // One rule for the dev selection and the test report: rank the groups the report ranks (declared, not small cells of
+  // the test split; src/adapt/remedy.ts rankedGroups), so the pick never rests on a group the report leaves out.
+  const cellsOf = (s: SplitName) =>
+    split.groups.map((g) => {
+      const us = of(s).filter((u) => u.group === g.group);
+      return { group: g.group, speakers: new Set(us.map((u) => u.speaker)).size, words: us.reduce((n, u) => n + tokenize(u.ref).length, 0) };
+    });
+  const ranked = rankedGroups(cellsOf('test'), opts.minCell).among;
+  const thinDev = cellsOf('dev').filter((c) => ranked.includes(c.group) && (c.speakers <= 1 || (opts.minCell !== undefined && c.words < opts.minCell.words)));
+  if (thinDev.length) {
+    warn(
+      `the dev selection rests on few data per group — ${thinDev.map((c) => `${c.group} ${c.speakers} speaker${c.speakers === 1 ? '' : 's'}, ${c.words} words`).join('; ')} ` +
+        `(a group with 1 dev speaker${opts.minCell ? ` or under the minimum cell's ${opts.minCell.words} words` : ''}): which candidate wins on dev can be chance; more speakers per group steady it`,
+    );
+  }
   const dataHash = sha(of('train').map((u) => `${u.id}:${u.wav}`).join('\n'));
   const groups = split.groups.map((g) => g.group);
 
@@ -262,8 +311,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const variants: Record<string, VariantResult> = {};
   if (opts.methods.includes('variants')) {
     const t0 = Date.now();
+    let glass = { wall: 0, seconds: 0, reused: false };
     if (!opts.rules) {
+      const g0 = Date.now();
       const found = await glassFlags(of('train'), groups, work, opts.processes, log);
+      glass = { wall: (Date.now() - g0) / 1000, ...stepCost(join(work, 'glass-flags.json'), since) };
       for (const f of found.failures) failures.push(f);
       for (const g of groups) {
         const r = rulesFromFlags(found.flags[g] ?? []);
@@ -283,49 +335,63 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       variants[g] = await writeVariantDictionary(base.dict, join(dictDir, `${sha(g)}.dict`), rules[g], vocab);
       groupOpts[g] = { dict: variants[g].file, provenance: `variants-${sha(JSON.stringify(rules[g]))}-${dataHash}-${split.hash}` };
     }
-    const secs = (Date.now() - t0) / 1000;
+    // This run's time without the glass step's, plus the glass step's cost as the run that made it recorded it.
+    const secs = (Date.now() - t0) / 1000 - glass.wall + glass.seconds;
     if (Object.keys(variants).length) {
       if (opts.variantScope.includes('group')) {
-        candidates.push({ name: 'variants/group', method: 'variants', scope: 'group', options: groupOpts, provenance: `variants-group-${dataHash}-${split.hash}`, trainSeconds: secs });
+        candidates.push({ name: 'variants/group', method: 'variants', scope: 'group', options: groupOpts, provenance: `variants-group-${dataHash}-${split.hash}`, trainSeconds: secs, trainReused: glass.reused });
       }
       if (opts.variantScope.includes('global')) {
         const all = rulesFromFlags(Object.values(rules).flat());
         variants['*'] = await writeVariantDictionary(base.dict, join(dictDir, 'global.dict'), all, vocab);
         const provenance = `variants-global-${sha(JSON.stringify(all))}-${dataHash}-${split.hash}`;
-        candidates.push({ name: 'variants/global', method: 'variants', scope: 'global', options: everyGroup({ dict: variants['*'].file, provenance }), provenance, trainSeconds: secs });
+        candidates.push({ name: 'variants/global', method: 'variants', scope: 'global', options: everyGroup({ dict: variants['*'].file, provenance }), provenance, trainSeconds: secs, trainReused: glass.reused });
       }
     } else log('adapt: the glass box flagged no confusion on the train speakers: no pronunciation variants');
   }
 
   // 4b/c. Acoustic adaptation (MLLR, MAP) on unweighted or group-balanced train data.
   if (opts.methods.includes('mllr') || opts.methods.includes('map')) {
-    let t0 = Date.now();
+    // A step reused from an earlier run is said, with the cost recorded by the run that made it.
+    const costOf = (what: string, output: string) => {
+      const c = stepCost(output, since);
+      if (c.reused) log(`adapt: ${what} reused from an earlier run (${output}; made in ${c.seconds.toFixed(1)} s)`);
+      return c;
+    };
+    log(`adapt: features of ${train.length} train utterances (sphinx_fe)`);
     const fe = await extractFeatures(model, train, work, Math.max(1, opts.processes), log);
     for (const f of fe.failed) failures.push({ id: f.id, file: f.wav, stage: 'features', error: f.error });
     const files = await prepareModelFiles(model, work, log);
-    const featSecs = (Date.now() - t0) / 1000;
+    const featCosts = [...fe.ok.map((u) => stepCost(join(work, 'feat', `${u.id}.mfc`), since)), stepCost(files.mdef, since), ...(files.mixw.startsWith(`${work}/`) ? [stepCost(files.mixw, since)] : [])];
+    const featSecs = featCosts.reduce((a, c) => a + c.seconds, 0);
+    const featReused = featCosts.every((c) => c.reused);
+    const reusedFeats = fe.ok.filter((u) => stepCost(join(work, 'feat', `${u.id}.mfc`), since).reused).length;
+    if (reusedFeats) log(`adapt: features of ${reusedFeats} of ${fe.ok.length} train utterances reused from an earlier run (${join(work, 'feat')})`);
     const seconds = new Map<string, number>();
     for (const u of fe.ok) seconds.set((u as (typeof train)[number]).group, (seconds.get((u as (typeof train)[number]).group) ?? 0) + (u as (typeof train)[number]).duration);
     const maxSec = Math.max(...seconds.values());
     const acousticScope = opts.acousticScope ?? ['global'];
     for (const w of acousticScope.includes('global') ? opts.weightings : []) {
-      t0 = Date.now();
       // Balanced: each group's utterances repeated so every group contributes about as much audio as the largest one.
       const repeat = w === 'balanced' ? (u: TrainUtterance) => Math.max(1, Math.round(maxSec / (seconds.get((u as (typeof train)[number]).group) ?? maxSec))) : () => 1;
       const acc = join(work, `acc-${w}`);
+      log(`adapt: bw counts on ${fe.ok.length} train utterances (${w})`);
       await baumWelch(model, files, base.dict, fe.ok, work, acc, repeat, log);
-      const bwSecs = (Date.now() - t0) / 1000 + featSecs;
+      const bw = costOf(`bw counts (${w})`, acc);
+      const bwSecs = bw.seconds + featSecs;
       if (opts.methods.includes('mllr')) {
-        t0 = Date.now();
+        log(`adapt: MLLR transform (${w})`);
         const mat = await mllrSolve(model, acc, join(work, `mllr-${w}.matrix`), log);
+        const c = costOf(`MLLR transform (${w})`, mat);
         const provenance = `mllr-${w}-${dataHash}-${split.hash}`;
-        candidates.push({ name: `mllr/${w}`, method: 'mllr', weighting: w, scope: 'global', options: everyGroup({ mllr: mat, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
+        candidates.push({ name: `mllr/${w}`, method: 'mllr', weighting: w, scope: 'global', options: everyGroup({ mllr: mat, provenance }), provenance, trainSeconds: bwSecs + c.seconds, trainReused: featReused && bw.reused && c.reused });
       }
       if (opts.methods.includes('map')) {
-        t0 = Date.now();
+        log(`adapt: MAP model (${w})`);
         const hmm = await mapAdapt(model, files, acc, join(work, `map-${w}`), { tau: opts.tau, mixw: opts.mapWeights, say: log });
+        const c = costOf(`MAP model (${w})`, hmm);
         const provenance = `map${opts.mapWeights ? '+weights' : ''}-${w}-${dataHash}-${split.hash}`;
-        candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + (Date.now() - t0) / 1000 });
+        candidates.push({ name: `map/${w}`, method: 'map', weighting: w, scope: 'global', options: everyGroup({ hmm, provenance }), provenance, trainSeconds: bwSecs + c.seconds, trainReused: featReused && bw.reused && c.reused });
       }
     }
 
@@ -335,6 +401,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       const mapOpts: Record<string, Partial<PocketSphinxOptions>> = {};
       let mllrSecs = featSecs;
       let mapSecs = featSecs;
+      let mllrReused = featReused;
+      let mapReused = featReused;
       for (const g of groups) {
         const mine = fe.ok.filter((u) => (u as (typeof train)[number]).group === g);
         if (!mine.length) {
@@ -343,29 +411,35 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
           mapOpts[g] = {};
           continue;
         }
-        t0 = Date.now();
         const acc = join(work, `acc-group-${sha(g)}`);
+        log(`adapt: bw counts on ${mine.length} train utterances of group ${g}`);
         await baumWelch(model, files, base.dict, mine, work, acc, undefined, log);
-        const bw = (Date.now() - t0) / 1000;
+        const bw = costOf(`bw counts of group ${g}`, acc);
+        mllrReused &&= bw.reused;
+        mapReused &&= bw.reused;
         const gHash = sha(mine.map((u) => `${u.id}:${u.wav}`).join('\n'));
         if (opts.methods.includes('mllr')) {
-          t0 = Date.now();
+          log(`adapt: MLLR transform of group ${g}`);
           const mat = await mllrSolve(model, acc, join(work, `mllr-group-${sha(g)}.matrix`), log);
+          const c = costOf(`MLLR transform of group ${g}`, mat);
+          mllrReused &&= c.reused;
           mllrOpts[g] = { mllr: mat, provenance: `mllr-group-${sha(g)}-${gHash}-${split.hash}` };
-          mllrSecs += bw + (Date.now() - t0) / 1000;
+          mllrSecs += bw.seconds + c.seconds;
         }
         if (opts.methods.includes('map')) {
-          t0 = Date.now();
+          log(`adapt: MAP model of group ${g}`);
           const hmm = await mapAdapt(model, files, acc, join(work, `map-group-${sha(g)}`), { tau: opts.tau, mixw: opts.mapWeights, say: log });
+          const c = costOf(`MAP model of group ${g}`, hmm);
+          mapReused &&= c.reused;
           mapOpts[g] = { hmm, provenance: `map${opts.mapWeights ? '+weights' : ''}-group-${sha(g)}-${gHash}-${split.hash}` };
-          mapSecs += bw + (Date.now() - t0) / 1000;
+          mapSecs += bw.seconds + c.seconds;
         }
       }
       if (opts.methods.includes('mllr')) {
-        candidates.push({ name: 'mllr/group', method: 'mllr', scope: 'group', options: mllrOpts, provenance: `mllr-group-${dataHash}-${split.hash}`, trainSeconds: mllrSecs });
+        candidates.push({ name: 'mllr/group', method: 'mllr', scope: 'group', options: mllrOpts, provenance: `mllr-group-${dataHash}-${split.hash}`, trainSeconds: mllrSecs, trainReused: mllrReused });
       }
       if (opts.methods.includes('map')) {
-        candidates.push({ name: 'map/group', method: 'map', scope: 'group', options: mapOpts, provenance: `map-group-${dataHash}-${split.hash}`, trainSeconds: mapSecs });
+        candidates.push({ name: 'map/group', method: 'map', scope: 'group', options: mapOpts, provenance: `map-group-${dataHash}-${split.hash}`, trainSeconds: mapSecs, trainReused: mapReused });
       }
     }
   }
@@ -383,8 +457,19 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const decodes = new DecodeCache(join(work, 'decodes.jsonl'), decodeCode);
   if (decodes.size) log(`adapt: ${decodes.size} decodes of an earlier run in ${work} are reused where model and audio are unchanged`);
   if (decodes.otherCode) log(`adapt: ${decodes.otherCode} decodes in ${join(work, 'decodes.jsonl')} were made by other code than this (${decodeCode}): decoded again`);
-  const decodeAll = async (c: Candidate, set: readonly Utt[]): Promise<ScoredUtterance[]> => {
+  // The cost of decoding each (candidate, split) as the run that decoded it measured it: a rerun that reuses decodes
+  // reports their cost, not zero.
+  const costFile = join(work, 'decode-costs.json');
+  let costs: Record<string, { audio: number; wall: number }> = {};
+  try {
+    costs = existsSync(costFile) ? (JSON.parse(readFileSync(costFile, 'utf8')) as typeof costs) : {};
+  } catch {
+    costs = {};
+  }
+  const decodeAll = async (c: Candidate, set: readonly Utt[], setName: SplitName): Promise<ScoredUtterance[]> => {
     const t0 = Date.now();
+    const audioSec = set.reduce((s, u) => s + u.duration, 0);
+    log(`adapt: decoding ${setName} with ${c.name} (${set.length} utterances, ${(audioSec / 60).toFixed(1)} min of audio)`);
     let reusedSec = 0;
     const res = await Promise.all(
       set.map(async (u) => {
@@ -404,15 +489,26 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         }
       }),
     );
-    const d = (decodeSeconds[c.name] ??= { audio: 0, wall: 0 });
-    d.audio += set.reduce((s, u) => s + u.duration, 0) - reusedSec;
-    d.wall += (Date.now() - t0) / 1000;
+    const costKey = `${c.name} ${setName} ${sha(JSON.stringify([...new Set(set.map((u) => backendFor(c.options[u.group] ?? {}).key))].sort()))}`;
+    const stored = costs[costKey];
+    const wall = (Date.now() - t0) / 1000;
+    // Reused decodes cost what the run that made them measured (pro rata of its record); unknown (0) without one.
+    const reusedWall = reusedSec > 0 && stored && stored.audio > 0 ? (stored.wall * reusedSec) / stored.audio : 0;
+    const cost = reusedSec >= audioSec && stored ? stored : { audio: audioSec, wall: wall + reusedWall };
+    if (reusedSec > 0) log(`adapt: ${setName} decodes with ${c.name} reused for ${reusedSec.toFixed(1)} of ${audioSec.toFixed(1)} s of audio (same model and audio, decoded by an earlier run or another candidate; ${join(work, 'decodes.jsonl')})`);
+    if (reusedSec < audioSec) {
+      costs[costKey] = cost;
+      writeOutputFile(costFile, JSON.stringify(costs, null, 2) + '\n');
+    }
+    const d = (decodeSeconds[c.name] ??= { audio: 0, wall: 0, reusedAudio: 0 });
+    d.audio += cost.audio;
+    d.wall += cost.wall;
+    d.reusedAudio += reusedSec;
     return res;
   };
   try {
     for (const c of candidates) {
-      log(`adapt: decoding dev with ${c.name}`);
-      const scored = await decodeAll(c, of('dev'));
+      const scored = await decodeAll(c, of('dev'), 'dev');
       const perGroup: NonNullable<Candidate['dev']>['perGroup'] = {};
       for (const g of groups) {
         const s = scored.filter((u) => u.status === 'ok' && groupOf(u, opts.groupBy) === g);
@@ -425,7 +521,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         const why = failures.filter((f) => f.stage === `decode ${c.name}`).slice(-1)[0]?.error ?? 'no dev utterances';
         throw new AdaptError(`${c.name}: no dev utterance of group${empty.length > 1 ? 's' : ''} ${empty.map((g) => `"${g}"`).join(', ')} decoded (${why})`);
       }
-      const wers = Object.values(perGroup).map((p) => p.wer);
+      const wers = ranked.map((g) => perGroup[g].wer);
       const tot = Object.values(perGroup).reduce((a, p) => ({ e: a.e + p.errors, w: a.w + p.words }), { e: 0, w: 0 });
       c.dev = { perGroup, worst: Math.max(...wers), average: wers.reduce((a, b) => a + b, 0) / wers.length, pooled: tot.e / tot.w };
     }
@@ -433,10 +529,10 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const selected: Record<Selection, string> = { minimax: pick('worst'), average: pick('average') };
     log(`adapt: selected ${selected.minimax} (minimax dev) and ${selected.average} (average dev)`);
     const testSet = of('test');
-    const baseline = await decodeAll(candidates[0], testSet);
+    const baseline = await decodeAll(candidates[0], testSet, 'test');
     const testScores = new Map<string, ScoredUtterance[]>([['baseline', baseline]]);
     for (const name of new Set([...Object.values(selected), ...(opts.testAll ? candidates.map((c) => c.name) : [])])) {
-      if (!testScores.has(name)) testScores.set(name, await decodeAll(candidates.find((c) => c.name === name)!, testSet));
+      if (!testScores.has(name)) testScores.set(name, await decodeAll(candidates.find((c) => c.name === name)!, testSet, 'test'));
     }
     const remedy = Object.fromEntries(
       (['minimax', 'average'] as const).map((s) => [
@@ -508,7 +604,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       files.push(f);
     }
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, files, ...warnings };
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, selectionGroups: ranked, warnings, files };
     writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

@@ -26,6 +26,8 @@ export interface RemedyGroup {
   smallCell: boolean;
   /** Interval of the change lies wholly above 0 (never for a small cell). */
   significantlyWorse: boolean;
+  /** A small cell whose interval of the change lies wholly above 0: no verdict, but named wherever worse groups are. */
+  worseSmallCell: boolean;
   significantlyBetter: boolean;
   paired: PairedResult;
 }
@@ -46,15 +48,86 @@ export interface RemedyReport {
   gapAfter: number;
   /** (worst − best) after − (worst − best) before. */
   gapChange: Interval;
-  /** Share of the gap closed: 1 − gapAfter / gapBefore. */
-  gapClosed: number;
+  /** Share of the gap closed, 1 − gapAfter / gapBefore, only when the gap narrowed (`gap.shift`); null otherwise (never negative). */
+  gapClosed: number | null;
+  /** The worst − best gap as a `GapShift` (its size, direction, small cells, groups that got worse). */
+  gap: GapShift;
   /** Which groups the worst-group and gap figures range over: `adequate` (not small cells) or `all` (fewer than two adequate). */
   worstAmong: 'adequate' | 'all';
   /** Undeclared groups were left out of the worst-group and gap figures (at least two declared groups exist). */
   undeclaredLeftOut: boolean;
   /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
-  pair?: { target: string; reference: string; gapBefore: number; gapAfter: number; change: Interval; closed: number };
+  pair?: GapShift & { target: string; reference: string; gapBefore: number; gapAfter: number };
   noGroupSignificantlyWorse: boolean;
+  /** Small cells whose change interval lies wholly above 0 (`worseSmallCell`): no verdict, named beside the worse groups. */
+  worseSmallCells: string[];
+}
+
+/**
+ * A gap between two groups (WER of one − WER of the other, fractions) before and after the remedy, judged by its
+ * **size** |gap| whatever its sign: a gap that shrinks in size narrowed (even if it was negative), one that grows
+ * widened, and a sign flip is said (`reversed`). The share closed, 1 − |after| / |before|, exists only when the gap
+ * narrowed from a size of at least `NO_GAP` (so it is never negative and never divides by a zero gap).
+ */
+export interface GapShift {
+  /** Signed change after − before, paired speaker bootstrap. */
+  change: Interval;
+  /** |after| − |before| (negative: narrowed), from the same bootstrap draws. */
+  sizeChange: Interval;
+  /** `no-gap-before` when |before| < NO_GAP; `unchanged` when the size moved by less than NO_GAP. */
+  shift: 'narrowed' | 'widened' | 'unchanged' | 'no-gap-before';
+  /** 1 − |after| / |before| when `shift` is `narrowed`, else null. */
+  closed: number | null;
+  /** The sign flipped: the group that had the lower WER before has the higher one after (both sizes ≥ NO_GAP). */
+  reversed: boolean;
+  /** Groups of this gap (before or after) below the minimum cell: its figures are fragile. */
+  smallCells: string[];
+  /** When the gap narrowed: its groups whose WER went up (after − before > 0), i.e. it narrowed (partly) by them getting worse. */
+  narrowedByWorse: string[];
+}
+
+/** A gap below this size (fraction; 0.05 pp, which prints as 0.0 pp) counts as no gap, and size moves below it as none. */
+export const NO_GAP = 0.0005;
+
+/** The shift of a gap from `before` to `after` (signed fractions); intervals from the caller's draws. */
+export function gapShift(
+  before: number,
+  after: number,
+  change: Interval,
+  sizeChange: Interval,
+  groups: readonly { group: string; smallCell: boolean; change: Interval }[],
+): GapShift {
+  const sb = Math.abs(before);
+  const sa = Math.abs(after);
+  const shift: GapShift['shift'] = sb < NO_GAP ? 'no-gap-before' : Math.abs(sa - sb) < NO_GAP ? 'unchanged' : sa < sb ? 'narrowed' : 'widened';
+  const uniq = [...new Map(groups.map((g) => [g.group, g])).values()];
+  return {
+    change,
+    sizeChange,
+    shift,
+    closed: shift === 'narrowed' ? 1 - sa / sb : null,
+    reversed: sb >= NO_GAP && sa >= NO_GAP && Math.sign(before) !== Math.sign(after),
+    smallCells: uniq.filter((g) => g.smallCell).map((g) => g.group),
+    narrowedByWorse: shift === 'narrowed' ? uniq.filter((g) => g.change.estimate > 0).map((g) => g.group) : [],
+  };
+}
+
+/**
+ * The groups the worst-group and gap figures range over, and the groups `adapt`'s dev selection ranks (one rule for
+ * both): declared groups (not `undeclared`, unless fewer than two are declared) that are not small cells (fewer
+ * speakers or reference words than `minCell`; all of the declared ones when fewer than two are large enough).
+ */
+export function rankedGroups(
+  cells: readonly { group: string; speakers: number; words: number }[],
+  minCell?: { speakers: number; words: number },
+): { among: string[]; worstAmong: 'adequate' | 'all'; undeclaredLeftOut: boolean; small: string[] } {
+  const small = cells.filter((c) => minCell !== undefined && (c.speakers < minCell.speakers || c.words < minCell.words)).map((c) => c.group);
+  const declared = cells.filter((c) => !isUndeclaredGroup(c.group));
+  const base = declared.length >= 2 ? declared : [...cells];
+  const adequate = base.filter((c) => !small.includes(c.group));
+  const worstAmong = adequate.length >= 2 || !minCell ? 'adequate' : 'all';
+  const among = (worstAmong === 'adequate' && minCell ? adequate : base).map((c) => c.group);
+  return { among, worstAmong, undeclaredLeftOut: base.length < cells.length, small };
 }
 
 /** What the remedy text says when `RemedyReport.undeclaredLeftOut`. */
@@ -115,19 +188,17 @@ export function remedyReport(
       change,
       smallCell,
       significantlyWorse: !smallCell && change.lo > 0,
+      worseSmallCell: smallCell && change.lo > 0,
       significantlyBetter: !smallCell && change.hi < 0,
       // Without its draws (used above): adapt.json keeps the statistics only.
       paired: withoutDraws(g),
     };
   });
   // "undeclared" is nobody's declared group: never the worst or the best of the gap (its own before/after stay in the
-  // table), as in the card's gap to best; unless fewer than two groups are declared.
-  const declared = groups.map((_, i) => i).filter((i) => !isUndeclaredGroup(groups[i].group));
-  const base = declared.length >= 2 ? declared : groups.map((_, i) => i);
-  const undeclaredLeftOut = base.length < groups.length;
-  const adequate = base.filter((i) => !groups[i].smallCell);
-  const worstAmong: RemedyReport['worstAmong'] = adequate.length >= 2 || !opts.minCell ? 'adequate' : 'all';
-  const among = worstAmong === 'adequate' && opts.minCell ? adequate : base;
+  // table), as in the card's gap to best; unless fewer than two groups are declared. Small cells stay out too.
+  const ranked = rankedGroups(groups, opts.minCell);
+  const { worstAmong, undeclaredLeftOut } = ranked;
+  const among = ranked.among.map((n) => gi.get(n)!);
   const amongGroups = among.map((i) => groups[i]!);
   const worstD = new Float64Array(resamples);
   const gapD = new Float64Array(resamples);
@@ -142,8 +213,10 @@ export function remedyReport(
     worstD[b] = maxAfter - maxBefore;
     gapD[b] = maxAfter - minAfter - (maxBefore - minBefore);
   }
+  // worst − best is never negative: its size change is its change.
   const worst = (k: 'before' | 'after') => amongGroups.reduce((w, g) => (g[k] > w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: -Infinity });
-  const best = (k: 'before' | 'after') => Math.min(...amongGroups.map((g) => g[k]));
+  const bestOf = (k: 'before' | 'after') => amongGroups.reduce((w, g) => (g[k] < w.wer ? { group: g.group, wer: g[k] } : w), { group: '', wer: Infinity });
+  const best = (k: 'before' | 'after') => bestOf(k).wer;
   const worstBefore = worst('before');
   const worstAfter = worst('after');
   const gapBefore = worstBefore.wer - best('before');
@@ -155,11 +228,21 @@ export function remedyReport(
     const gt = groups[t];
     const gr = groups[r];
     const d = new Float64Array(resamples);
-    for (let b = 0; b < resamples; b++) d[b] = drawsAfter[t][b] - drawsAfter[r][b] - (drawsBefore[t][b] - drawsBefore[r][b]);
+    const size = new Float64Array(resamples);
+    for (let b = 0; b < resamples; b++) {
+      const ga = drawsAfter[t][b] - drawsAfter[r][b];
+      const gb = drawsBefore[t][b] - drawsBefore[r][b];
+      d[b] = ga - gb;
+      size[b] = Math.abs(ga) - Math.abs(gb);
+    }
     const gb = gt.before - gr.before;
     const ga = gt.after - gr.after;
-    pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, change: percentileInterval(d, level, ga - gb), closed: gb !== 0 ? 1 - ga / gb : 0 };
+    const shift = gapShift(gb, ga, percentileInterval(d, level, ga - gb), percentileInterval(size, level, Math.abs(ga) - Math.abs(gb)), [gt, gr]);
+    pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, ...shift };
   }
+  const gapChange = percentileInterval(gapD, level, gapAfter - gapBefore);
+  const ends = [worstBefore.group, bestOf('before').group, worstAfter.group, bestOf('after').group].map((n) => groups[gi.get(n)!]!);
+  const gap = gapShift(gapBefore, gapAfter, gapChange, gapChange, ends);
   return {
     groupBy: opts.groupBy,
     before: opts.beforeName,
@@ -173,11 +256,13 @@ export function remedyReport(
     worstChange: percentileInterval(worstD, level, worstAfter.wer - worstBefore.wer),
     gapBefore,
     gapAfter,
-    gapChange: percentileInterval(gapD, level, gapAfter - gapBefore),
-    gapClosed: gapBefore !== 0 ? 1 - gapAfter / gapBefore : 0,
+    gapChange,
+    gapClosed: gap.closed,
+    gap,
     worstAmong,
     undeclaredLeftOut,
     ...(pair ? { pair } : {}),
     noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
+    worseSmallCells: groups.filter((g) => g.worseSmallCell).map((g) => g.group),
   };
 }

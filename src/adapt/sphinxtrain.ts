@@ -161,9 +161,10 @@ export async function extractFeatures(
             madeBy = status.madeBy;
           }
           clearStep(out);
+          const t0 = Date.now();
           await tool('sphinx_fe', ['-argfile', join(m.hmm, 'feat.params'), '-samprate', '16000', '-i', u.wav, '-o', out, '-mswav', 'yes'], `on ${u.wav}`);
           if (!existsSync(out) || statSync(out).size <= 4) throw new Error('no frames extracted');
-          markStepDone(out, stamp);
+          markStepDone(out, stamp, (Date.now() - t0) / 1000);
         }
         ok.push(u);
       } catch (e) {
@@ -185,8 +186,9 @@ export async function prepareModelFiles(m: ModelCapabilities, work: string, say?
   const mdefStep = isDone(mdef, inputsHash({ mdef: contentHash(join(m.hmm, 'mdef')) }), `the text mdef ${mdef}`, say);
   if (!mdefStep.done) {
     clearStep(mdef);
+    const t0 = Date.now();
     await tool('pocketsphinx_mdef_convert', ['-text', join(m.hmm, 'mdef'), mdef], `converting ${join(m.hmm, 'mdef')}`);
-    markStepDone(mdef, mdefStep.stamp);
+    markStepDone(mdef, mdefStep.stamp, (Date.now() - t0) / 1000);
   }
   let mixw = join(m.hmm, 'mixture_weights');
   if (!m.mixtureWeights) {
@@ -194,8 +196,9 @@ export async function prepareModelFiles(m: ModelCapabilities, work: string, say?
     const mixwStep = isDone(mixw, inputsHash({ sendump: contentHash(join(m.hmm, 'sendump')) }), `the mixture weights ${mixw}`, say);
     if (!mixwStep.done) {
       clearStep(mixw);
+      const t0 = Date.now();
       writeS3Mixw(mixw, readSendump(join(m.hmm, 'sendump')));
-      markStepDone(mixw, mixwStep.stamp);
+      markStepDone(mixw, mixwStep.stamp, (Date.now() - t0) / 1000);
     }
   }
   return { mdef, mixw };
@@ -232,6 +235,7 @@ export async function baumWelch(
   const step = isDone(accumDir, inputs, `bw counts ${accumDir}`, say);
   if (step.done) return;
   clearStep(accumDir);
+  const t0 = Date.now();
   const ctl = join(accumDir, 'train.fileids');
   const trans = join(accumDir, 'train.transcription');
   writeFileSync(ctl, ids.join('\n') + '\n');
@@ -248,12 +252,20 @@ export async function baumWelch(
   if (!existsSync(join(accumDir, 'gauden_counts'))) {
     throw new AdaptError(`bw wrote no counts to ${accumDir}: ${out.split('\n').filter((l) => /ERROR|FATAL/.test(l)).slice(-2).join(' | ')}`);
   }
-  markStepDone(accumDir, step.stamp);
+  markStepDone(accumDir, step.stamp, (Date.now() - t0) / 1000);
 }
 
 /** The inputs' hash a finished bw step stamped on its counts folder (part of the inputs of the steps that read it). */
 function countsStamp(accumDir: string): string {
-  return readFileSync(`${accumDir}.inputs`, 'utf8');
+  const text = readFileSync(`${accumDir}.inputs`, 'utf8');
+  // Its inputs and code only (as stamps were before they recorded their cost): a bw step redone on the same inputs
+  // leaves the steps that read its counts valid.
+  try {
+    const st = JSON.parse(text) as StepStamp;
+    return JSON.stringify({ inputs: st.inputs, code: st.code });
+  } catch {
+    return text;
+  }
 }
 
 /** `mllr_solve`: one global MLLR mean transform (mean and shift) from bw counts. */
@@ -262,8 +274,9 @@ export async function mllrSolve(m: ModelCapabilities, accumDir: string, out: str
   const step = isDone(out, inputs, `the MLLR transform ${out}`, say);
   if (step.done) return out;
   clearStep(out);
+  const t0 = Date.now();
   await tool('mllr_solve', ['-meanfn', join(m.hmm, 'means'), '-varfn', join(m.hmm, 'variances'), '-outmllrfn', out, '-accumdir', accumDir], `on ${accumDir}`);
-  markStepDone(out, step.stamp);
+  markStepDone(out, step.stamp, (Date.now() - t0) / 1000);
   return out;
 }
 
@@ -283,6 +296,7 @@ export async function mapAdapt(
   const step = isDone(outHmm, inputs, `the MAP model ${outHmm}`, opts.say);
   if (step.done) return outHmm;
   clearStep(outHmm);
+  const t0 = Date.now();
   // A fresh folder: files of an earlier model written here (a sendump beside new mixture_weights) must not remain.
   rmSync(outHmm, { recursive: true, force: true });
   makeOutputDir(outHmm, 'work folder');
@@ -297,6 +311,6 @@ export async function mapAdapt(
   if (opts.tau !== undefined) args.push('-fixedtau', 'yes', '-tau', String(opts.tau), '-bayesmean', 'no');
   if (opts.mixw) args.push('-mapmixwfn', join(outHmm, 'mixture_weights'));
   await tool('map_adapt', args, `on ${accumDir}`);
-  markStepDone(outHmm, step.stamp);
+  markStepDone(outHmm, step.stamp, (Date.now() - t0) / 1000);
   return outHmm;
 }

@@ -22,6 +22,10 @@ export function inputsHash(value: unknown): string {
 export interface StepStamp {
   inputs: string;
   code: string;
+  /** Wall seconds the step took in the run that made it (absent in stamps of an asrfair before it recorded them). */
+  seconds?: number;
+  /** When the step finished (epoch ms). */
+  madeAt?: number;
 }
 
 /**
@@ -58,9 +62,22 @@ export function codeChangedLine(what: string, madeBy: string, code: string): str
   return `adapt: ${what} made again: its stored result was made by ${madeBy}, and this is ${code}`;
 }
 
-/** Stamps a finished step's output with its inputs' hash and its code's version. */
-export function markStepDone(output: string, stamp: StepStamp): void {
-  writeFileSync(`${output}.inputs`, JSON.stringify(stamp));
+/** Stamps a finished step's output with its inputs' hash, its code's version and, when given, the seconds it took. */
+export function markStepDone(output: string, stamp: StepStamp, seconds?: number): void {
+  writeFileSync(`${output}.inputs`, JSON.stringify({ inputs: stamp.inputs, code: stamp.code, ...(seconds !== undefined ? { seconds } : {}), madeAt: Date.now() }));
+}
+
+/**
+ * The cost of a finished step as its stamp records it: the wall seconds of the run that made it (0 when that run did
+ * not record them) and whether it was made before `since` (epoch ms), i.e. reused from an earlier run.
+ */
+export function stepCost(output: string, since: number): { seconds: number; reused: boolean } {
+  try {
+    const st = JSON.parse(readFileSync(`${output}.inputs`, 'utf8')) as Partial<StepStamp>;
+    return { seconds: typeof st.seconds === 'number' ? st.seconds : 0, reused: typeof st.madeAt !== 'number' || st.madeAt < since };
+  } catch {
+    return { seconds: 0, reused: false };
+  }
 }
 
 /** Removes a step's stamp before its output is rewritten (so an interrupted rewrite is never taken as done). */

@@ -8,6 +8,7 @@ import { UNDECLARED_LEFT_OUT, type RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { mdEscape } from './render-md.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
+import { gapCell, gapSentence, worseGroups, type GapFormat } from './remedy-gap.ts';
 
 /**
  * What the remedy outputs render: the adaptation result and the warnings said about its input (e.g. a stale import
@@ -21,12 +22,15 @@ const fixed = (x: number, digits: number) => (Math.abs(100 * x) < 0.5 * 10 ** -d
 const pp = (x: number) => `${fixed(x, 1).startsWith('-') ? '' : '+'}${fixed(x, 1)}`;
 /** A WER difference (a gap between groups) in percentage points, as the card prints gaps. */
 const gapPp = (x: number) => (Number.isFinite(x) ? `${fixed(x, 1)} pp` : '—');
-const share = (x: number) => `${fixed(x, 0)}%`;
 /** The worse-group cell when no group got significantly worse: not a group name (README's null group is called `none`). */
 const NO_GROUP = '*no group*';
 const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
 /** Markdown text: the report stage's one Markdown escape (`mdEscape`: markup escaped, line breaks folded, control characters shown). */
 const md = mdEscape;
+const fmt: GapFormat = { pp: gapPp, ci, name: md };
+const htmlFmt: GapFormat = { pp: gapPp, ci, name: escapeHtml };
+/** The pair's gap sentence (plain text). */
+const pairText = (p: NonNullable<RemedyReport['pair']>, f = fmt) => gapSentence(`Gap ${f.name(p.target)} − ${f.name(p.reference)}`, p.gapBefore, p.gapAfter, p, f, { a: p.target, b: p.reference });
 
 function remedyMarkdown(r: RemedyReport, selection: string): string {
   const lines = [
@@ -38,16 +42,17 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '|---|---:|---:|---:|---:|---:|---|---|',
     ...r.groups.map(
       (g) =>
-        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
+        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
     ),
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
-    `- Gap (worst − best): ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)}; change ${ci(r.gapChange)}; ${share(r.gapClosed)} of the gap closed.`,
+    `- ${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, fmt, null)}.`,
     ...(r.undeclaredLeftOut ? [`- ${UNDECLARED_LEFT_OUT}.`] : []),
     ...(r.pair
-      ? [`- Gap ${md(r.pair.target)} − ${md(r.pair.reference)}: ${gapPp(r.pair.gapBefore)} → ${gapPp(r.pair.gapAfter)}; change ${ci(r.pair.change)}; ${share(r.pair.closed)} closed.`]
+      ? [`- ${pairText(r.pair)}.`]
       : []),
     `- ${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ')}`} (paired interval wholly above 0).`,
+    ...(r.worseSmallCells.length ? [`- Worse, but small cells (interval wholly above 0, no verdict): ${r.worseSmallCells.map(md).join(', ')}.`] : []),
   ];
   return lines.join('\n');
 }
@@ -69,9 +74,13 @@ export function adaptMarkdown(a: AdaptReport): string {
     `|---|${groups.map(() => '---:|').join('')}---:|---:|---:|`,
     ...a.candidates.map(
       (c) =>
-        `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)} |`,
+        `| ${md(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''} | ${groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)).join(' | ')} | ${pct(c.dev?.worst ?? NaN)} | ${pct(c.dev?.average ?? NaN)} | ${c.trainSeconds.toFixed(1)}${c.trainReused && c.method !== 'baseline' ? ' (reused)' : ''} |`,
     ),
     '',
+    ...(a.candidates.some((c) => c.trainReused && c.method !== 'baseline') ? ['"train s": seconds of the steps that made a candidate as the run that made each step recorded them; (reused): every step came from an earlier run into the same work folder.', ''] : []),
+    ...(a.selectionGroups && a.selectionGroups.length < groups.length
+      ? [`Worst and average are over ${a.selectionGroups.map(md).join(', ')}: the groups the test report ranks (declared groups that are not small cells on test); left out: ${groups.filter((g) => !a.selectionGroups.includes(g)).map(md).join(', ')}.`, '']
+      : []),
     remedyMarkdown(a.remedy.minimax, 'worst-group (minimax)'),
     '',
     ...(a.selected.average !== a.selected.minimax ? [remedyMarkdown(a.remedy.average, 'average'), ''] : [`Selection by average dev WER picks the same candidate (${md(a.selected.average)}).`, '']),
@@ -79,11 +88,11 @@ export function adaptMarkdown(a: AdaptReport): string {
       ? [
           '### Every tested candidate vs baseline (test speakers)',
           '',
-          `| candidate | ${groups.map(md).join(' | ')} | gap before → after | gap closed | worse group |`,
+          `| candidate | ${groups.map(md).join(' | ')} | gap before → after | gap shift | worse group |`,
           `|---|${groups.map(() => '---|').join('')}---|---:|---|`,
           ...Object.entries(a.remedyByCandidate).map(
             ([name, r]) =>
-              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${gapPp(r.pair?.gapBefore ?? r.gapBefore)} → ${gapPp(r.pair?.gapAfter ?? r.gapAfter)} | ${share(r.pair?.closed ?? r.gapClosed)} | ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ') || NO_GROUP} |`,
+              `| ${md(name)} | ${groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? `${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}` : '—'; }).join(' | ')} | ${gapPp(r.pair?.gapBefore ?? r.gapBefore)} → ${gapPp(r.pair?.gapAfter ?? r.gapAfter)} | ${r.pair ? gapCell(r.pair.gapBefore, r.pair.gapAfter, r.pair, fmt) : gapCell(r.gapBefore, r.gapAfter, r.gap, fmt)} | ${worseGroups(r).map(md).join(', ') || NO_GROUP} |`,
           ),
           '',
         ]
@@ -100,7 +109,7 @@ export function adaptHtml(a: AdaptReport): string {
     r.groups
       .map(
         (g) =>
-          `<tr><td>${escapeHtml(g.group)}</td><td>${g.speakers}</td><td>${g.words}</td><td>${pct(g.before)}</td><td>${pct(g.after)}</td><td>${escapeHtml(ci(g.change))}</td><td>${g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : ''}</td></tr>`,
+          `<tr><td>${escapeHtml(g.group)}</td><td>${g.speakers}</td><td>${g.words}</td><td>${pct(g.before)}</td><td>${pct(g.after)}</td><td>${escapeHtml(ci(g.change))}</td><td>${g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : ''}</td></tr>`,
       )
       .join('');
   const r = a.remedy.minimax;
@@ -108,8 +117,9 @@ export function adaptHtml(a: AdaptReport): string {
 <h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
 ${(a.warnings ?? []).map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}.</p>\n`).join('')}<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
 <table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
-<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}); gap ${gapPp(r.gapBefore)} → ${gapPp(r.gapAfter)} (${escapeHtml(ci(r.gapChange))}).${r.undeclaredLeftOut ? ` ${escapeHtml(UNDECLARED_LEFT_OUT)}.` : ''}
-${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : 'Some group got significantly worse.'}</p>
+<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}). ${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.${r.undeclaredLeftOut ? ` ${escapeHtml(UNDECLARED_LEFT_OUT)}.` : ''}
+${r.pair ? `${pairText(r.pair, htmlFmt)}.
+` : ''}${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : `Significantly worse: ${escapeHtml(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}.`}${r.worseSmallCells.length ? ` Worse, but small cells (no verdict): ${escapeHtml(r.worseSmallCells.join(', '))}.` : ''}</p>
 </body></html>\n`;
 }
 

@@ -8,6 +8,7 @@ import type { Interval } from '../stats/types.ts';
 import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
 import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
+import { gapCell, gapSentence, type GapFormat } from './remedy-gap.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
 
@@ -17,11 +18,11 @@ export function remedyRows(r: CardRemedy): string[][] {
   return r.report.groups.map((g) => [
     g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
     fmtGap(g.change),
-    g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+    g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
   ]);
 }
 
-const closed = (x: number) => (Number.isFinite(x) ? `${Math.round(100 * x)}% of it closed` : 'no gap before');
+const fmt: GapFormat = { pp: fmtPp, ci: fmtGap, name: (s) => s };
 
 /** The heading line under the section title. */
 export function remedyHeading(r: CardRemedy): string {
@@ -41,12 +42,14 @@ export function remedySentences(r: CardRemedy): string[] {
   const x = r.report;
   const out = [
     `Worst group${x.worstAmong === 'adequate' && x.groups.some((g) => g.smallCell) ? ' (among groups that are not small cells)' : x.worstAmong === 'all' && x.groups.some((g) => g.smallCell) ? ' (among all groups: fewer than two are large enough)' : ''}: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
-    `Gap (worst − best group): ${fmtPp(x.gapBefore)} before, ${fmtPp(x.gapAfter)} after; change ${fmtGap(x.gapChange)}; ${closed(x.gapClosed)}.`,
+    `${gapSentence('Gap (worst − best group), before → after', x.gapBefore, x.gapAfter, x.gap, fmt, null)}.`,
     ...(x.undeclaredLeftOut ? [`${UNDECLARED_LEFT_OUT}.`] : []),
   ];
-  if (x.pair) out.push(`Gap ${x.pair.target} − ${x.pair.reference}: ${fmtPp(x.pair.gapBefore)} before, ${fmtPp(x.pair.gapAfter)} after; change ${fmtGap(x.pair.change)}; ${closed(x.pair.closed)}.`);
+  if (x.pair) out.push(`${gapSentence(`Gap ${x.pair.target} − ${x.pair.reference}, before → after`, x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt, { a: x.pair.target, b: x.pair.reference })}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
   out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
+  const worseSmall = x.groups.filter((g) => g.worseSmallCell).map((g) => g.group);
+  if (worseSmall.length) out.push(`Worse after the remedy, but small cells (interval wholly above 0, no verdict): ${worseSmall.join(', ')}.`);
   // A one-speaker group has no paired interval (speakers are the resampled unit): it cannot be found worse.
   const untested = x.groups.filter((g) => !g.smallCell && Number.isNaN(g.change.lo)).map((g) => g.group);
   if (untested.length) out.push(`Not tested (one speaker, no interval): ${untested.join(', ')}.`);
@@ -72,7 +75,8 @@ const iv = (i: Interval) => [i.estimate, i.lo, i.hi];
 
 /**
  * card-remedy.csv: a `group` line per group, a `no-scored` line per group with no utterance scored by both (its
- * utterance count; nothing else is measured), then `worst`, `gap` and (with a pair) `pair` lines.
+ * utterance count; nothing else is measured), then `worst`, `gap` and (with a pair) `pair` lines. `share_closed` is empty
+ * unless the gap narrowed; `note` says how it shifted ("widened 7.9 pp", "no gap before", small cells).
  */
 export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
   const where = [groupBy, r.before.name, r.before.key, r.after.name, r.after.key, r.settings.method ?? '', r.settings.scope, r.conditionName];
@@ -90,9 +94,9 @@ export function renderRemedyCsv(r: CardRemedy, groupBy: string): string {
   }
   out.push(...noScored);
   out.push(csvLine(['worst', ...where, `${x.worstBefore.group} → ${x.worstAfter.group}`, null, null, null, null, x.worstBefore.wer, x.worstAfter.wer, ...iv(x.worstChange), null, null, null, null, null, x.resamples, x.seed, null]));
-  out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse']));
+  out.push(csvLine(['gap', ...where, '', null, null, null, null, null, null, ...iv(x.gapChange), null, null, x.gapBefore, x.gapAfter, x.gapClosed, x.resamples, x.seed, `${gapCell(x.gapBefore, x.gapAfter, x.gap, fmt)}; ${x.noGroupSignificantlyWorse ? 'no group significantly worse' : 'a group significantly worse'}`]));
   if (x.pair) {
-    out.push(csvLine(['pair', ...where, `${x.pair.target} − ${x.pair.reference}`, null, null, null, null, null, null, ...iv(x.pair.change), null, null, x.pair.gapBefore, x.pair.gapAfter, x.pair.closed, x.resamples, x.seed, null]));
+    out.push(csvLine(['pair', ...where, `${x.pair.target} − ${x.pair.reference}`, null, null, null, null, null, null, ...iv(x.pair.change), null, null, x.pair.gapBefore, x.pair.gapAfter, x.pair.closed, x.resamples, x.seed, gapCell(x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt)]));
   }
   return out.join('\r\n') + '\r\n';
 }

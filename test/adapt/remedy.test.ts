@@ -3,7 +3,7 @@ import { remedyReport } from '../../src/adapt/remedy.ts';
 import type { ScoredUtterance } from '../../src/analysis/types.ts';
 import type { AdaptResult } from '../../src/adapt/pipeline.ts';
 import { adaptHtml, adaptMarkdown } from '../../src/report/remedy.ts';
-import { UNDECLARED_LEFT_OUT } from '../../src/adapt/remedy.ts';
+import { UNDECLARED_LEFT_OUT, gapShift } from '../../src/adapt/remedy.ts';
 
 const utt = (id: string, speaker: string, group: string, ref: number, errors: number): ScoredUtterance => ({
   id, speaker, labels: { g: group }, backend: 'x', condition: 'clean', status: 'ok', ref: '', hyp: '',
@@ -57,7 +57,7 @@ describe('remedy report', () => {
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'a', average: 'a' }, remedy: { minimax: r, average: r }, remedyByCandidate: {},
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     expect(adaptMarkdown(a)).toContain(UNDECLARED_LEFT_OUT);
     expect(adaptHtml(a)).toContain('is not a group anyone declared');
@@ -69,7 +69,7 @@ describe('remedy report', () => {
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'a', average: 'a' }, remedy: { minimax: r, average: r }, remedyByCandidate: {},
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     const md = adaptMarkdown(a);
     expect(md).not.toContain('\u001b');
@@ -93,19 +93,20 @@ describe('remedy report', () => {
     const tiny = after.map((u) => (u.labels.g === 'far' ? { ...u, words: { ...u.words, sub: 8, hits: 12 } } : u));
     tiny[0] = { ...tiny[0], words: { ...tiny[0].words, sub: 7, hits: 13 } };
     const r = remedyReport(before.map(named), tiny.map(named), { groupBy: 'g', beforeName: 'baseline', afterName: 'x', resamples: 100 });
-    // A pair gap that widened by a hair: its share closed and change round to zero, printed without a minus sign.
-    r.pair = { target: 'th-stopping', reference: 'none', gapBefore: 0.3, gapAfter: 0.3001, change: { estimate: 0.0001, lo: -0.0004, hi: 0.0002 }, closed: -0.0003 };
+    // A pair gap that widened by a hair: unchanged in size, its change rounds to zero, printed without a minus sign.
+    const hair = { estimate: 0.0001, lo: -0.0004, hi: 0.0002 };
+    r.pair = { target: 'th-stopping', reference: 'none', gapBefore: 0.3, gapAfter: 0.3001, ...gapShift(0.3, 0.3001, hair, hair, []) };
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'x', average: 'x' }, remedy: { minimax: r, average: r }, remedyByCandidate: { x: r },
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, files: [],
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     const md = adaptMarkdown(a);
     const row = md.split('\n').find((l) => l.startsWith('| x |'))!;
     expect(row.endsWith('| *no group* |')).toBe(true);
     expect(md).toContain('- Gap (worst − best): 30.0 pp → 28.7 pp;');
-    expect(md).toContain('- Gap th-stopping − none: 30.0 pp → 30.0 pp; change +0.0 [+0.0, +0.0]; 0% closed.');
-    expect(row).toContain('| 30.0 pp → 30.0 pp | 0% | *no group* |');
+    expect(md).toContain('- Gap th-stopping − none: 30.0 pp → 30.0 pp; change +0.0 [+0.0, +0.0]; size |th-stopping − none| 30.0 pp → 30.0 pp (change +0.0 [+0.0, +0.0]): unchanged in size.');
+    expect(row).toContain('| 30.0 pp → 30.0 pp | unchanged | *no group* |');
     expect(md).not.toMatch(/-0%|-0\.0\b/);
   });
 });

@@ -5,7 +5,7 @@
  * "0–12" and "18+" — the card's groups — not one group per raw age (which left groups of 1–3 speakers: no split).
  * Variants with given rules only (no SphinxTrain), 2 utterances per speaker, so it stays a short test.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,18 @@ describe('adapt groups as the run does', () => {
     expect(lines).toContain('label map: values with no entry (kept as their normalised raw text):');
     expect(lines).toContain('  accent: "us" ×35');
     expect(lines).toContain('  accent: "indian" ×5');
+  }, 120_000);
+
+  it('--pair naming a group the suite does not have is refused before any work: one line, exit 2, "did you mean"', async () => {
+    const out = join(dir, 'pair-out');
+    // "0-12" with an ASCII hyphen: the bins name the group "0–12" (en dash).
+    const near = await cliIn(['adapt', 'suite.yaml', '--out', out, '--methods', 'variants', '--rules', '0–12:TH>T', '--pair', '0-12:18+'], dir);
+    expect(near.code).toBe(2);
+    expect(near.stderr.trim().split('\n').at(-1)).toBe(`asrfair: --pair: "0-12" is not a group of ${join(dir, 'small.jsonl')} by "age" (did you mean 0–12?) (groups: 0–12, 18+)`);
+    const far = await cliIn(['adapt', 'suite.yaml', '--out', out, '--methods', 'variants', '--pair', '0–12:null'], dir);
+    expect(far.code).toBe(2);
+    expect(far.stderr.trim().split('\n').at(-1)).toBe(`asrfair: --pair: "null" is not a group of ${join(dir, 'small.jsonl')} by "age" (groups: 0–12, 18+)`);
+    expect(existsSync(join(out, 'splits.json'))).toBe(false);
   }, 120_000);
 
   it('raw ages are one value per speaker; the suite bins them into two groups of 6 speakers', () => {

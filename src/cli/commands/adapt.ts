@@ -18,6 +18,8 @@ import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { splitGroupWarnings } from '../split-groups.ts';
 import { manifestImportWarnings } from '../../manifest/import-record.ts';
+import { suggestKey } from '../../manifest/yaml-errors.ts';
+import { groupOf, type ManifestEntry } from '../../manifest/schema.ts';
 
 interface AdaptFlags {
   methods: string;
@@ -73,6 +75,19 @@ async function groupingOf(suite: Suite, key: string): Promise<string | undefined
   return parts.length ? parts.join(', then ') : undefined;
 }
 
+/**
+ * Refuses a `--pair` naming a group the manifest does not have (as the suite's run groups it), before any work: one
+ * line naming the group, the closest existing group within 2 edits ("did you mean"), and the groups there are.
+ */
+export function checkPairGroups(pair: { target: string; reference: string }, entries: readonly ManifestEntry[], key: string, manifest: string): void {
+  const groups = [...new Set(entries.map((e) => groupOf(e, key)))].sort();
+  for (const g of [pair.target, pair.reference]) {
+    if (groups.includes(g)) continue;
+    const hint = suggestKey(g, groups);
+    throw new UsageError(`--pair: "${escapeControl(g)}" is not a group of ${manifest} by "${key}"${hint.startsWith(' (did you mean') ? hint : ''} (groups: ${groups.map((x) => escapeControl(x)).join(', ')})`);
+  }
+}
+
 export function registerAdapt(program: Command): void {
   program
     .command('adapt')
@@ -86,7 +101,7 @@ export function registerAdapt(program: Command): void {
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
     .option('--match-speakers-by <label>', 'speakers with the same value of this label go to the same split in every group (matched designs, e.g. speaker_profile of synth --accent-rules --matched-speakers)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
-    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:null')
+    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:none (both must be groups of the manifest)')
     .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
     .option('--cache-dir <dir>', 'prepared-audio cache (default .asrfair/audio)')
     .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
@@ -106,6 +121,7 @@ export function registerAdapt(program: Command): void {
       if (f.pair) {
         const [target, reference] = f.pair.split(':');
         if (!target || !reference) throw new UsageError('--pair: expected target:reference');
+        if (target === reference) throw new UsageError(`--pair ${f.pair}: the target and the reference are the same group`);
         pair = { target, reference };
       }
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
@@ -122,6 +138,7 @@ export function registerAdapt(program: Command): void {
       for (const w of warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
       const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
@@ -154,6 +171,7 @@ export function registerAdapt(program: Command): void {
           log: (m) => process.stderr.write(`${m}\n`),
           onBadInput: (b) => badInput.add(b),
           warnings,
+          onWarning: (w) => process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`),
         });
         badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
