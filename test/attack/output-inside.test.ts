@@ -61,6 +61,13 @@ describe('adapt: its output files', () => {
       expect(readdirSync(out)).toEqual([name]);
     }
     expect(existsSync(join(dir, 'adapt-cache'))).toBe(false);
+    // A cache folder it cannot create (under a file): one line before any work (was: every utterance failed on it).
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const out = join(dir, 'adapt-cache-bad');
+    const r = await cli('adapt', suite, '--out', out, '--cache-dir', join(dir, 'a-file', 'cache'), '--methods', 'variants', '--rules', 'x:TH>T');
+    expectOneLine(r, join(dir, 'a-file', 'cache'), dir);
+    expect(existsSync(out)).toBe(false); // the output folder it made is removed again, empty
+    expect(r.stderr).toContain('cannot create the cache folder');
   });
 });
 

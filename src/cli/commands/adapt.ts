@@ -128,6 +128,10 @@ export function registerAdapt(program: Command): void {
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
+      // As glass: a cache that cannot be written would fail every utterance after the work started.
+      const cacheDir = resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio');
+      makeOutputDir(cacheDir, 'cache folder');
+      checkOutputFiles([join(cacheDir, '.asrfair-write-check')], 'cache folder');
       // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
       const labeller = await suiteLabeller(suite);
       const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
@@ -151,7 +155,7 @@ export function registerAdapt(program: Command): void {
           labels: labeller.labels,
           grouping: await groupingOf(suite, f.groupBy ?? suite.groupBy[0]),
           out,
-          cacheDir: resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio'),
+          cacheDir,
           seed: f.seed ?? suite.seed,
           methods,
           variantScope: [...variantScope],
