@@ -3,34 +3,20 @@
 // clean and through a telephone channel: group "a" is two real clips of one speaker, group "b" three real sentences
 // whose audio is missing, truncated or empty. b must be named under the degradation table in md, html and csv, and
 // in card.json, in publish mode too.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { parseCsv } from './parse-csv.ts';
+import { writeLostGroupManifest } from './lost-group-fixture.ts';
 
-const CV = join(import.meta.dirname, '../../corpora/cv-6.1-en-sample');
-const rows = readFileSync(join(CV, 'manifest.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; audio: string; text: string; speaker: string });
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-degradation-no-scored-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const counts = new Map<string, number>();
-for (const r of rows) counts.set(r.speaker, (counts.get(r.speaker) ?? 0) + 1);
-const a = rows.filter((r) => counts.get(r.speaker) === 2);
-const b = rows.filter((r) => counts.get(r.speaker) === 1).slice(0, 3);
 const out = join(dir, 'run');
 beforeAll(async () => {
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(CV, b[1].audio), '-ar', '16000', '-ac', '1', join(dir, 'full.wav')]);
-  writeFileSync(join(dir, 'truncated.wav'), readFileSync(join(dir, 'full.wav')).subarray(0, 100));
-  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', join(dir, 'empty.wav'), 'trim', '0', '0']);
-  const audio = ['missing.wav', 'truncated.wav', 'empty.wav'];
-  const lines = [
-    ...a.map((r) => ({ id: r.id, audio: join(CV, r.audio), text: r.text, speaker: r.speaker, labels: { grp: 'a' } })),
-    ...b.map((r, i) => ({ id: r.id, audio: join(dir, audio[i]), text: r.text, speaker: r.speaker, labels: { grp: 'b' } })),
-  ];
-  writeFileSync(join(dir, 'manifest.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  writeLostGroupManifest(dir);
   writeFileSync(
     join(dir, 'suite.yaml'),
     `name: degr\nmanifest: ${join(dir, 'manifest.jsonl')}\ngroupBy: [grp]\nnormaliser: basic\nseed: 1\nbootstrap: { B: 200 }\nminCell: { speakers: 1, words: 1 }\nmodel: none\n` +

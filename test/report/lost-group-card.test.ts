@@ -2,39 +2,24 @@
 // speaker; group "b" lost every utterance (1 missing, 1 truncated, 1 empty WAV). The card must label "b" as what it
 // is (no scored utterance, 3 failed), not "small cell", warn at the top with its count and share, and give no
 // interval to any row — the "All groups" rows included — whose speaker bootstrap has one speaker.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { parseCsv } from './parse-csv.ts';
+import { writeLostGroupManifest } from './lost-group-fixture.ts';
 
-const CV = join(import.meta.dirname, '../../corpora/cv-6.1-en-sample');
-const rows = readFileSync(join(CV, 'manifest.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { id: string; audio: string; text: string; speaker: string; labels: Record<string, string> });
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-lost-group-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The one speaker of the sample with exactly two clips (group a); three other real clips' texts for group b.
-const counts = new Map<string, number>();
-for (const r of rows) counts.set(r.speaker, (counts.get(r.speaker) ?? 0) + 1);
-const a = rows.filter((r) => counts.get(r.speaker) === 2);
-const b = rows.filter((r) => counts.get(r.speaker) === 1).slice(0, 3);
 const out = join(dir, 'run');
+let a: { id: string; speaker: string; audio: string }[] = [];
 let run: Awaited<ReturnType<typeof cli>>;
 let check: Awaited<ReturnType<typeof cli>>;
 let published: Awaited<ReturnType<typeof cli>>;
 beforeAll(async () => {
-  // A real WAV of b[1]'s clip cut to 100 bytes (truncated), a header with no samples (empty), and a missing file.
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(CV, b[1].audio), '-ar', '16000', '-ac', '1', join(dir, 'full.wav')]);
-  writeFileSync(join(dir, 'truncated.wav'), readFileSync(join(dir, 'full.wav')).subarray(0, 100));
-  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', join(dir, 'empty.wav'), 'trim', '0', '0']);
-  const audio = ['missing.wav', 'truncated.wav', 'empty.wav'];
-  const lines = [
-    ...a.map((r) => ({ id: r.id, audio: join(CV, r.audio), text: r.text, speaker: r.speaker, labels: { grp: 'a', gender: r.labels.gender ?? 'undeclared' } })),
-    ...b.map((r, i) => ({ id: r.id, audio: join(dir, audio[i]), text: r.text, speaker: r.speaker, labels: { grp: 'b', gender: r.labels.gender ?? 'undeclared' } })),
-  ];
-  writeFileSync(join(dir, 'manifest.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+  ({ a } = writeLostGroupManifest(dir, (r) => ({ gender: r.labels.gender ?? 'undeclared' })));
   writeFileSync(
     join(dir, 'suite.yaml'),
     `name: lost\nmanifest: ${join(dir, 'manifest.jsonl')}\ngroupBy: [grp]\nslices: [[grp, gender]]\nnormaliser: basic\nseed: 1\nbootstrap: { B: 200 }\nminCell: { speakers: 2, words: 10 }\n` +
