@@ -9,7 +9,7 @@
  * place; a failure removes the partial file.
  */
 import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InputError } from './errors.ts';
 
 /** Plain-words reasons for the file-system error codes a user can meet (one line, no stack). */
@@ -197,6 +197,16 @@ export function writeOutputFile(path: string, data: string | Uint8Array, what = 
  */
 export function checkOutputFiles(paths: readonly string[], what = 'output file'): void {
   for (const p of paths) discardOutputFile(beginOutputFile(p, what));
+}
+
+/**
+ * Creates `dir` (as `makeOutputDir`) and checks that a file can be written in it (a probe file begun and discarded):
+ * for a folder that long work writes into as it goes (a cache), so a folder it cannot use is one InputError naming it
+ * before the work, not one failure per item after.
+ */
+export function checkWritableDir(dir: string, what = 'output folder'): void {
+  makeOutputDir(dir, what);
+  checkOutputFiles([join(dir, '.asrfair-write-check')], what);
 }
 
 /**

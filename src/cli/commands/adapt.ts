@@ -1,4 +1,4 @@
-import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
+import { checkOutputFiles, checkWritableDir, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { basename, join, resolve } from 'node:path';
 import { loadSuite, type Suite } from '../../run/suite.ts';
@@ -130,8 +130,7 @@ export function registerAdapt(program: Command): void {
       checkOutputFiles(['remedy.md', 'remedy.html', 'remedy.json', ...ADAPT_OUTPUT_FILES].map((n) => join(out, n)), 'adapt output');
       // As glass: a cache that cannot be written would fail every utterance after the work started.
       const cacheDir = resolve(f.cacheDir ?? suite.audioCacheDir ?? '.asrfair/audio');
-      makeOutputDir(cacheDir, 'cache folder');
-      checkOutputFiles([join(cacheDir, '.asrfair-write-check')], 'cache folder');
+      checkWritableDir(cacheDir, 'cache folder');
       // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
       const labeller = await suiteLabeller(suite);
       const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));

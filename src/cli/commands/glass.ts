@@ -1,4 +1,4 @@
-import { checkOutputFiles, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
+import { checkOutputFiles, checkWritableDir, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
@@ -137,8 +137,7 @@ export function registerGlass(program: Command): void {
       makeOutputDir(f.out);
       checkOutputFiles([...names, ...plantedNames].map((n) => join(f.out, n)), 'glass report');
       // A cache that cannot be written would fail every utterance, one line each, after the decoding started.
-      makeOutputDir(f.cacheDir, 'cache folder');
-      checkOutputFiles([join(f.cacheDir, '.asrfair-write-check')], 'cache folder');
+      checkWritableDir(f.cacheDir, 'cache folder');
       const entries = await loadManifest(manifest);
       // Said now (the analysis takes minutes) and written into the report's warnings below.
       const records = manifestImportWarnings([manifest]);
