@@ -1,6 +1,6 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
-import { isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
+import { backendSubsetFlag, backendSubsetLines, backendsRan, isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 import { UsageError } from '../manifest/errors.ts';
 
@@ -42,7 +42,9 @@ export interface CheckThresholds {
   /**
    * Accept a run that covers part of its manifests (`run --limit N`, `run --shard i/n`) although it left out declared
    * groups of the gated keys entirely (default false: each such group fails the gate as `not-in-run`, since a gate
-   * that passes on a group it never measured claims more than it checked). The subset is said either way.
+   * that passes on a group it never measured claims more than it checked). Likewise a run of some of its suite's
+   * backends (`run --backend NAME`): each backend left out fails the gate as `backend-not-in-run` unless this is set,
+   * and with it the gate concerns the backends that ran only. The subset is said either way.
    */
   allowSubset?: boolean;
 }
@@ -51,7 +53,7 @@ export interface CheckThresholds {
 export const DEFAULT_MAX_FAILED_SHARE = 0;
 
 export interface CheckViolation {
-  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances' | 'not-in-run';
+  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances' | 'not-in-run' | 'backend-not-in-run';
   table: string;
   backend: string;
   condition: string;
@@ -80,7 +82,8 @@ export interface CheckResult {
   passed: boolean;
   /**
    * A limited or sharded run's lines (src/run/subset.ts): "N of M utterances…", then "Not in this run …" for the left-out
-   * groups that are not already violations (`not-in-run`); empty for a whole run.
+   * groups that are not already violations (`not-in-run`), then "Backend subset: …" for a run of some of the suite's
+   * backends (`run --backend`); empty for a whole run.
    */
   subsetLines: string[];
   violations: CheckViolation[];
@@ -271,6 +274,26 @@ function subsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViol
   return { violations, leftOut: leftOut.length, lines: [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine], note };
 }
 
+/**
+ * The gate on a run of some of its suite's backends (run.json `backendSubset`, `run --backend NAME`): a
+ * `backend-not-in-run` violation per suite backend left out, unless `allow` (--allow-subset: the gate then concerns the
+ * backends that ran only, and says so); the lines to print and the summary's note. Nothing when every backend ran.
+ */
+function backendSubsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViolation[]; lines: string[]; note: string } {
+  const b = card.meta.backendSubset;
+  if (!b) return { violations: [], lines: [], note: '' };
+  const flag = backendSubsetFlag(b);
+  const violations: CheckViolation[] = allow
+    ? []
+    : b.notInRun.map((name) => ({
+        rule: 'backend-not-in-run' as const, table: 'backend-subset', backend: name, condition: '', group: '', value: 1, limit: 0,
+        message: `backend "${name}" of the suite is not in this run: ${flag} left it out, so the gate never measured it (--allow-subset to gate the backends that ran only, knowingly)`,
+      }));
+  const ran = backendsRan(b).map((n) => `"${n}"`).join(', ');
+  const note = `; backend subset: ${b.suiteBackends.length - b.notInRun.length} of the suite's ${b.suiteBackends.length} backends (${flag})${allow ? `, accepted with --allow-subset: this gate concerns ${ran} only` : ''}`;
+  return { violations, lines: backendSubsetLines(b), note };
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -349,6 +372,9 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const subset = subsetCheck(card, Boolean(th.allowSubset));
   groupsTotal += subset.leftOut;
   violations.push(...subset.violations);
+  // A run of some of the suite's backends (--backend): each left out fails unless accepted (then this gate is theirs only).
+  const backendSub = backendSubsetCheck(card, Boolean(th.allowSubset));
+  violations.push(...backendSub.violations);
   let degradationChecked = 0;
   if (th.maxDegradationGap !== undefined) {
     for (const d of card.degradation) {
@@ -378,16 +404,17 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   let lossNote = lostGroups
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
-  const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
+  // Group rows that crossed a threshold (a backend left out is no group row).
+  const failedKeys = new Set(violations.filter((v) => v.rule !== 'backend-not-in-run').map((v) => `${v.table}\u0000${v.group}`));
   // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
-  lossNote += subset.note;
-  const base = { violations, subsetLines: subset.lines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  lossNote += subset.note + backendSub.note;
+  const base = { violations, subsetLines: [...subset.lines, ...backendSub.lines], groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
       ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}` };
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}${backendSub.note}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {

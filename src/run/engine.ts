@@ -16,7 +16,7 @@ import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
-import { subsetOf, type SubsetShard } from './subset.ts';
+import { backendSubsetOf, subsetOf, type SubsetShard } from './subset.ts';
 import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -412,6 +412,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
             await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0),
           )
         : undefined;
+    const backendSubset = backendSubsetOf(suite.backends.map((s) => s.name), backends.map((b) => b.spec.name));
     store.startRun({
       runId,
       suiteName: suite.name,
@@ -429,6 +430,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
         conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
         ...(subset ? { subset } : {}),
+        // `run --backend NAME`: the suite's other backends are not in this run, and its card and gate say so.
+        ...(backendSubset ? { backendSubset } : {}),
       },
     }, { owner, expected });
     beat = setInterval(() => {
