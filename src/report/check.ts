@@ -78,8 +78,31 @@ export interface GroupLoss {
   share: number;
 }
 
+/** A backend of the run with no scored utterance in any group (every result of it failed): counted, not listed per group. */
+export interface NothingScored {
+  /** Backend name (as the card names it) and key (as violations name it). */
+  backend: string;
+  key: string;
+  /** How its groups were grouped (the card's grouping key), for the line that counts them. */
+  groupBy: string;
+  /** Its results (utterance × condition), all failed. */
+  results: number;
+  conditions: number;
+  /** Distinct groups of its group tables (the grouping key) and of its slice tables. */
+  groups: number;
+  slices: number;
+}
+
 export interface CheckResult {
   passed: boolean;
+  /**
+   * Backends whose every result failed (nothing scored in any table of theirs). Their `no-scored-utterances` violations
+   * stay in `violations`, but `checkReport` prints one line per such backend instead of one per group, and when every
+   * backend is here (the whole run failed), the summary alone: there is nothing measured to list.
+   */
+  nothingScored: NothingScored[];
+  /** True when every backend of the run is in `nothingScored` (and the run has at least one table). */
+  allFailed: boolean;
   /**
    * A limited or sharded run's lines (src/run/subset.ts): "N of M utterances…", then "Not in this run …" for the left-out
    * groups that are not already violations (`not-in-run`), then "Backend subset: …" for a run of some of the suite's
@@ -294,6 +317,35 @@ function backendSubsetCheck(card: ServiceCard, allow: boolean): { violations: Ch
   return { violations, lines: backendSubsetLines(b), note };
 }
 
+/** The backends of a card with no scored utterance in any of their tables (every result failed). */
+function nothingScoredOf(card: ServiceCard): NothingScored[] {
+  const byBackend = new Map<string, CardTable[]>();
+  for (const t of card.tables) byBackend.set(t.backendName, [...(byBackend.get(t.backendName) ?? []), t]);
+  return [...byBackend]
+    .filter(([, ts]) => ts.every((t) => t.rows.every((r) => !r.suppressed && (r.utterances ?? 0) === 0)))
+    .map(([backend, ts]) => {
+      const groupTables = ts.filter((t) => t.kind === 'group' && t.groupBy === card.settings.groupBy);
+      const distinct = (kind: CardTable['kind']) => new Set(ts.filter((t) => t.kind === kind).flatMap((t) => t.rows.map((r) => r.group))).size;
+      return {
+        backend,
+        key: ts[0].backend,
+        groupBy: card.settings.groupBy,
+        // Each group table of the grouping key covers every result of its backend × condition once.
+        results: groupTables.reduce((n, t) => n + t.rows.reduce((k, r) => k + (r.failed ?? 0), 0), 0),
+        conditions: new Set(ts.map((t) => t.condition)).size,
+        groups: distinct('group'),
+        slices: distinct('slice'),
+      };
+    });
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** "58 groups (18 by accent, 40 slices)": the groups of a backend (or of the run) that have nothing scored. */
+function groupsText(groups: number, slices: number, key: string): string {
+  return `${plural(groups + slices, 'group')} (${groups} by ${key}${slices ? `, ${plural(slices, 'slice')}` : ''})`;
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -408,7 +460,20 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const failedKeys = new Set(violations.filter((v) => v.rule !== 'backend-not-in-run').map((v) => `${v.table}\u0000${v.group}`));
   // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
   lossNote += subset.note + backendSub.note;
-  const base = { violations, subsetLines: [...subset.lines, ...backendSub.lines], groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  const nothingScored = nothingScoredOf(card);
+  const allFailed = card.tables.length > 0 && nothingScored.length === new Set(card.tables.map((t) => t.backendName)).size;
+  const base = { nothingScored, allFailed, violations, subsetLines: [...subset.lines, ...backendSub.lines], groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  if (allFailed) {
+    // Nothing measured: the cause leads (the caller's), then these counts; no line per group as if it had been measured.
+    const results = nothingScored.reduce((n, b) => n + b.results, 0);
+    const conditions = Math.max(...nothingScored.map((b) => b.conditions));
+    const groups = new Set(card.tables.filter((t) => t.kind === 'group').flatMap((t) => t.rows.map((r) => r.group))).size;
+    const slices = new Set(card.tables.filter((t) => t.kind === 'slice').flatMap((t) => t.rows.map((r) => r.group))).size;
+    return {
+      ...base, passed: false,
+      summary: `FAIL: nothing was measured: all ${results} results failed (${plural(nothingScored.length, 'backend')} × ${plural(conditions, 'condition')}); none of the ${groupsText(groups, slices, card.settings.groupBy)} has a scored utterance (asrfair report lists them)${subset.note}${backendSub.note}`,
+    };
+  }
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
@@ -434,11 +499,25 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
  * never passes silently on lost data), the "not enough data" lines (one per table, sorted), then the summary.
  */
 export function checkReport(result: CheckResult): string[] {
+  // Every result failed: the summary counts what was lost; a line per group would read as if each had been measured.
+  if (result.allFailed) return [...result.subsetLines, result.summary];
   const flagged = new Set(result.violations.filter((v) => v.rule === 'max-failed-share' || v.rule === 'no-scored-utterances').map((v) => v.group + '\u0000' + v.table));
   const allowed = result.losses.filter((l) => l.scored > 0 && l.share <= result.maxFailedShare && !flagged.has(l.group + '\u0000' + l.table));
+  // A backend whose every result failed: one line counting its groups, where its per-group lines would have been.
+  const dead = new Map(result.nothingScored.map((b) => [b.key, b]));
+  const said = new Set<string>();
+  const violationLines = result.violations.flatMap((v) => {
+    const b = v.rule === 'no-scored-utterances' ? dead.get(v.backend) : undefined;
+    if (!b) return [v.message];
+    if (said.has(b.key)) return [];
+    said.add(b.key);
+    return [
+      `backend "${b.backend}": nothing was measured: all ${b.results} results failed (${plural(b.conditions, 'condition')}), so none of its ${groupsText(b.groups, b.slices, b.groupBy)} has a scored utterance (cause above)`,
+    ];
+  });
   return [
     ...result.subsetLines,
-    ...result.violations.map((v) => v.message),
+    ...violationLines,
     ...allowed.map((l) => `lost data within --max-failed-share ${result.maxFailedShare}: ${l.table}: group "${l.group}" ${lossText(l)}; its rates cover the ${l.scored} scored only`),
     ...result.notEnoughDataLines,
     result.summary,
