@@ -384,6 +384,8 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   let groupsTotal = 0;
   const small = new Map<string, CardRow[]>();
   const losses: GroupLoss[] = [];
+  // The summary counts each lost result once: in its group table (a slice table holds the same utterances again).
+  const counted: GroupLoss[] = [];
   for (const t of card.tables) {
     const heading = tableHeading(t);
     for (const r of t.rows) {
@@ -392,7 +394,10 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
         const scored = r.utterances ?? 0;
         const failed = r.failed ?? 0;
         const loss: GroupLoss = { table: heading, group: r.group, scored, failed, missing: 0, share: scored + failed > 0 ? failed / (scored + failed) : 1 };
-        if (failed > 0 || scored === 0) losses.push(loss);
+        if (failed > 0 || scored === 0) {
+          losses.push(loss);
+          if (t.kind === 'group') counted.push(loss);
+        }
         const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined);
         if (v) violations.push(v);
         // Nothing scored: failed above, neither "not enough data" nor checked against the thresholds.
@@ -413,6 +418,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     if (g.items >= g.expected) continue;
     const loss: GroupLoss = { table: 'every backend × condition', group, scored: g.items, failed: 0, missing: g.expected - g.items, share: (g.expected - g.items) / g.expected };
     losses.push(loss);
+    counted.push(loss);
     if (loss.share > limit || g.items === 0) {
       violations.push({
         table: 'incomplete', backend: '', condition: '', group, rule: g.items === 0 ? 'no-scored-utterances' : 'max-failed-share', value: loss.share, limit,
@@ -451,8 +457,8 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   ].filter(Boolean);
   const sigNote = th.significantOnly ? ` (significant only: a gap or ratio counts when the group-vs-rest permutation test, ${card.settings.correction === 'bh' ? 'BH' : 'Holm'}-adjusted, is below α ${card.settings.alpha})` : '';
   const smallNote = notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked against the thresholds (not enough data)` : '';
-  const lostGroups = losses.length;
-  const lostCount = losses.reduce((a, l) => a + l.failed + l.missing, 0);
+  const lostGroups = counted.length;
+  const lostCount = counted.reduce((a, l) => a + l.failed + l.missing, 0);
   let lossNote = lostGroups
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';

@@ -74,5 +74,7 @@ describe('check after a run whose every result failed', () => {
     // Google's "england" (30.3% WER, README part a) crosses 25%; its lines are there as before.
     expect(lines.some((l) => /^google · condition clean · by accent: group "england" WER 30\.\d% /.test(l))).toBe(true);
     expect(lines.at(-1)).toMatch(/^FAIL: \d+ thresholds crossed \(.*58 no-scored-utterances.*\) in \d+ of 116 groups/);
+    // Each lost result counted once (its group table), not again in the accent × gender table: 1712, not 3424.
+    expect(lines.at(-1)).toContain('; 1712 utterances lost (failed or missing) in 18 groups, limit 0.0% per group');
   });
 });
