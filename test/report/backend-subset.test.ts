@@ -40,6 +40,12 @@ beforeAll(async () => {
 }, 180_000);
 
 describe('run --backend with some of the suite backends is recorded and gated as a subset', () => {
+  it('run --dry-run says it before anything is sent', async () => {
+    const dry = await cli('run', suite, '--backend', 'google-en-US', '--dry-run', '--store', store);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout.split('\n')).toContain(LINE);
+  });
+
   it('run.json records the suite backends and the one left out; run says so', () => {
     expect(loadRunForReport(out).meta.backendSubset).toEqual({ suiteBackends: ['amazon-en-US', 'google-en-US'], notInRun: ['amazon-en-US'] });
     expect(google.stderr).toContain(`asrfair: ${LINE}`);

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
-import { backendSubsetLines, subsetLines } from '../../run/subset.ts';
+import { backendSubsetLines, backendSubsetOf, subsetLines } from '../../run/subset.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
@@ -216,6 +216,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       badInput.finish(`asrfair validate ${suite.manifests.join(' ')}`);
       out(`dry run of suite ${suite.name}: ${summary.utterances} utterances × ${summary.conditions.length} condition(s) × ${summary.backends.length} backend(s); nothing was sent`);
       out(dryRunTable(summary.cells));
+      // The run this would be: a backend subset is said before anything is sent, as the run and its card will say it.
+      const sub = backendSubsetOf(suite.backends.map((s) => s.name), summary.backends.map((b) => b.spec.name));
+      for (const l of backendSubsetLines(sub)) out(escapeControl(l));
       return summary;
     }
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances${summary.status === 'done' ? '' : ' started'} in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
