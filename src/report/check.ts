@@ -1,6 +1,6 @@
 import { fmtPct, fmtP, fmtPMc } from './format.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
-import { isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
+import { backendSubsetFlag, backendSubsetLines, backendsRan, isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
 import { UsageError } from '../manifest/errors.ts';
 
@@ -42,7 +42,9 @@ export interface CheckThresholds {
   /**
    * Accept a run that covers part of its manifests (`run --limit N`, `run --shard i/n`) although it left out declared
    * groups of the gated keys entirely (default false: each such group fails the gate as `not-in-run`, since a gate
-   * that passes on a group it never measured claims more than it checked). The subset is said either way.
+   * that passes on a group it never measured claims more than it checked). Likewise a run of some of its suite's
+   * backends (`run --backend NAME`): each backend left out fails the gate as `backend-not-in-run` unless this is set,
+   * and with it the gate concerns the backends that ran only. The subset is said either way.
    */
   allowSubset?: boolean;
 }
@@ -51,7 +53,7 @@ export interface CheckThresholds {
 export const DEFAULT_MAX_FAILED_SHARE = 0;
 
 export interface CheckViolation {
-  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances' | 'not-in-run';
+  rule: 'max-wer' | 'max-gap' | 'group-ratio' | 'max-degradation-gap' | 'max-failed-share' | 'no-scored-utterances' | 'not-in-run' | 'backend-not-in-run';
   table: string;
   backend: string;
   condition: string;
@@ -76,11 +78,35 @@ export interface GroupLoss {
   share: number;
 }
 
+/** A backend of the run with no scored utterance in any group (every result of it failed): counted, not listed per group. */
+export interface NothingScored {
+  /** Backend name (as the card names it) and key (as violations name it). */
+  backend: string;
+  key: string;
+  /** How its groups were grouped (the card's grouping key), for the line that counts them. */
+  groupBy: string;
+  /** Its results (utterance × condition), all failed. */
+  results: number;
+  conditions: number;
+  /** Distinct groups of its group tables (the grouping key) and of its slice tables. */
+  groups: number;
+  slices: number;
+}
+
 export interface CheckResult {
   passed: boolean;
   /**
+   * Backends whose every result failed (nothing scored in any table of theirs). Their `no-scored-utterances` violations
+   * stay in `violations`, but `checkReport` prints one line per such backend instead of one per group, and when every
+   * backend is here (the whole run failed), the summary alone: there is nothing measured to list.
+   */
+  nothingScored: NothingScored[];
+  /** True when every backend of the run is in `nothingScored` (and the run has at least one table). */
+  allFailed: boolean;
+  /**
    * A limited or sharded run's lines (src/run/subset.ts): "N of M utterances…", then "Not in this run …" for the left-out
-   * groups that are not already violations (`not-in-run`); empty for a whole run.
+   * groups that are not already violations (`not-in-run`), then "Backend subset: …" for a run of some of the suite's
+   * backends (`run --backend`); empty for a whole run.
    */
   subsetLines: string[];
   violations: CheckViolation[];
@@ -271,6 +297,55 @@ function subsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViol
   return { violations, leftOut: leftOut.length, lines: [subsetSentence(sub), ...notInRunSentences({ ...sub, notInRun: unsaid }), ...unknownLine], note };
 }
 
+/**
+ * The gate on a run of some of its suite's backends (run.json `backendSubset`, `run --backend NAME`): a
+ * `backend-not-in-run` violation per suite backend left out, unless `allow` (--allow-subset: the gate then concerns the
+ * backends that ran only, and says so); the lines to print and the summary's note. Nothing when every backend ran.
+ */
+function backendSubsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViolation[]; lines: string[]; note: string } {
+  const b = card.meta.backendSubset;
+  if (!b) return { violations: [], lines: [], note: '' };
+  const flag = backendSubsetFlag(b);
+  const violations: CheckViolation[] = allow
+    ? []
+    : b.notInRun.map((name) => ({
+        rule: 'backend-not-in-run' as const, table: 'backend-subset', backend: name, condition: '', group: '', value: 1, limit: 0,
+        message: `backend "${name}" of the suite is not in this run: ${flag} left it out, so the gate never measured it (--allow-subset to gate the backends that ran only, knowingly)`,
+      }));
+  const ran = backendsRan(b).map((n) => `"${n}"`).join(', ');
+  const note = `; backend subset: ${b.suiteBackends.length - b.notInRun.length} of the suite's ${b.suiteBackends.length} backends (${flag})${allow ? `, accepted with --allow-subset: this gate concerns ${ran} only` : ''}`;
+  return { violations, lines: backendSubsetLines(b), note };
+}
+
+/** The backends of a card with no scored utterance in any of their tables (every result failed). */
+function nothingScoredOf(card: ServiceCard): NothingScored[] {
+  const byBackend = new Map<string, CardTable[]>();
+  for (const t of card.tables) byBackend.set(t.backendName, [...(byBackend.get(t.backendName) ?? []), t]);
+  return [...byBackend]
+    .filter(([, ts]) => ts.every((t) => t.rows.every((r) => !r.suppressed && (r.utterances ?? 0) === 0)))
+    .map(([backend, ts]) => {
+      const groupTables = ts.filter((t) => t.kind === 'group' && t.groupBy === card.settings.groupBy);
+      const distinct = (kind: CardTable['kind']) => new Set(ts.filter((t) => t.kind === kind).flatMap((t) => t.rows.map((r) => r.group))).size;
+      return {
+        backend,
+        key: ts[0].backend,
+        groupBy: card.settings.groupBy,
+        // Each group table of the grouping key covers every result of its backend × condition once.
+        results: groupTables.reduce((n, t) => n + t.rows.reduce((k, r) => k + (r.failed ?? 0), 0), 0),
+        conditions: new Set(ts.map((t) => t.condition)).size,
+        groups: distinct('group'),
+        slices: distinct('slice'),
+      };
+    });
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/** "58 groups (18 by accent, 40 slices)": the groups of a backend (or of the run) that have nothing scored. */
+function groupsText(groups: number, slices: number, key: string): string {
+  return `${plural(groups + slices, 'group')} (${groups} by ${key}${slices ? `, ${plural(slices, 'slice')}` : ''})`;
+}
+
 /** Label keys no utterance declares (every table's only group is `undeclared`). */
 export function undeclaredKeys(card: ServiceCard): string[] {
   const keys = new Set<string>();
@@ -309,6 +384,8 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   let groupsTotal = 0;
   const small = new Map<string, CardRow[]>();
   const losses: GroupLoss[] = [];
+  // The summary counts each lost result once: in its group table (a slice table holds the same utterances again).
+  const counted: GroupLoss[] = [];
   for (const t of card.tables) {
     const heading = tableHeading(t);
     for (const r of t.rows) {
@@ -317,7 +394,10 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
         const scored = r.utterances ?? 0;
         const failed = r.failed ?? 0;
         const loss: GroupLoss = { table: heading, group: r.group, scored, failed, missing: 0, share: scored + failed > 0 ? failed / (scored + failed) : 1 };
-        if (failed > 0 || scored === 0) losses.push(loss);
+        if (failed > 0 || scored === 0) {
+          losses.push(loss);
+          if (t.kind === 'group') counted.push(loss);
+        }
         const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined);
         if (v) violations.push(v);
         // Nothing scored: failed above, neither "not enough data" nor checked against the thresholds.
@@ -338,6 +418,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     if (g.items >= g.expected) continue;
     const loss: GroupLoss = { table: 'every backend × condition', group, scored: g.items, failed: 0, missing: g.expected - g.items, share: (g.expected - g.items) / g.expected };
     losses.push(loss);
+    counted.push(loss);
     if (loss.share > limit || g.items === 0) {
       violations.push({
         table: 'incomplete', backend: '', condition: '', group, rule: g.items === 0 ? 'no-scored-utterances' : 'max-failed-share', value: loss.share, limit,
@@ -349,6 +430,9 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const subset = subsetCheck(card, Boolean(th.allowSubset));
   groupsTotal += subset.leftOut;
   violations.push(...subset.violations);
+  // A run of some of the suite's backends (--backend): each left out fails unless accepted (then this gate is theirs only).
+  const backendSub = backendSubsetCheck(card, Boolean(th.allowSubset));
+  violations.push(...backendSub.violations);
   let degradationChecked = 0;
   if (th.maxDegradationGap !== undefined) {
     for (const d of card.degradation) {
@@ -373,21 +457,35 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   ].filter(Boolean);
   const sigNote = th.significantOnly ? ` (significant only: a gap or ratio counts when the group-vs-rest permutation test, ${card.settings.correction === 'bh' ? 'BH' : 'Holm'}-adjusted, is below α ${card.settings.alpha})` : '';
   const smallNote = notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked against the thresholds (not enough data)` : '';
-  const lostGroups = losses.length;
-  const lostCount = losses.reduce((a, l) => a + l.failed + l.missing, 0);
+  const lostGroups = counted.length;
+  const lostCount = counted.reduce((a, l) => a + l.failed + l.missing, 0);
   let lossNote = lostGroups
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
-  const failedKeys = new Set(violations.map((v) => `${v.table}\u0000${v.group}`));
+  // Group rows that crossed a threshold (a backend left out is no group row).
+  const failedKeys = new Set(violations.filter((v) => v.rule !== 'backend-not-in-run').map((v) => `${v.table}\u0000${v.group}`));
   // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
-  lossNote += subset.note;
-  const base = { violations, subsetLines: subset.lines, groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  lossNote += subset.note + backendSub.note;
+  const nothingScored = nothingScoredOf(card);
+  const allFailed = card.tables.length > 0 && nothingScored.length === new Set(card.tables.map((t) => t.backendName)).size;
+  const base = { nothingScored, allFailed, violations, subsetLines: [...subset.lines, ...backendSub.lines], groupsChecked, groupsFailed: failedKeys.size, groupsTotal, tablesChecked: card.tables.length, notEnoughData, notEnoughDataLines, losses, maxFailedShare: limit };
+  if (allFailed) {
+    // Nothing measured: the cause leads (the caller's), then these counts; no line per group as if it had been measured.
+    const results = nothingScored.reduce((n, b) => n + b.results, 0);
+    const conditions = Math.max(...nothingScored.map((b) => b.conditions));
+    const groups = new Set(card.tables.filter((t) => t.kind === 'group').flatMap((t) => t.rows.map((r) => r.group))).size;
+    const slices = new Set(card.tables.filter((t) => t.kind === 'slice').flatMap((t) => t.rows.map((r) => r.group))).size;
+    return {
+      ...base, passed: false,
+      summary: `FAIL: nothing was measured: all ${results} results failed (${plural(nothingScored.length, 'backend')} × ${plural(conditions, 'condition')}); none of the ${groupsText(groups, slices, card.settings.groupBy)} has a scored utterance (asrfair report lists them)${subset.note}${backendSub.note}`,
+    };
+  }
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
       ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}` };
+    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}${backendSub.note}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
@@ -407,11 +505,25 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
  * never passes silently on lost data), the "not enough data" lines (one per table, sorted), then the summary.
  */
 export function checkReport(result: CheckResult): string[] {
+  // Every result failed: the summary counts what was lost; a line per group would read as if each had been measured.
+  if (result.allFailed) return [...result.subsetLines, result.summary];
   const flagged = new Set(result.violations.filter((v) => v.rule === 'max-failed-share' || v.rule === 'no-scored-utterances').map((v) => v.group + '\u0000' + v.table));
   const allowed = result.losses.filter((l) => l.scored > 0 && l.share <= result.maxFailedShare && !flagged.has(l.group + '\u0000' + l.table));
+  // A backend whose every result failed: one line counting its groups, where its per-group lines would have been.
+  const dead = new Map(result.nothingScored.map((b) => [b.key, b]));
+  const said = new Set<string>();
+  const violationLines = result.violations.flatMap((v) => {
+    const b = v.rule === 'no-scored-utterances' ? dead.get(v.backend) : undefined;
+    if (!b) return [v.message];
+    if (said.has(b.key)) return [];
+    said.add(b.key);
+    return [
+      `backend "${b.backend}": nothing was measured: all ${b.results} results failed (${plural(b.conditions, 'condition')}), so none of its ${groupsText(b.groups, b.slices, b.groupBy)} has a scored utterance (cause above)`,
+    ];
+  });
   return [
     ...result.subsetLines,
-    ...result.violations.map((v) => v.message),
+    ...violationLines,
     ...allowed.map((l) => `lost data within --max-failed-share ${result.maxFailedShare}: ${l.table}: group "${l.group}" ${lossText(l)}; its rates cover the ${l.scored} scored only`),
     ...result.notEnoughDataLines,
     result.summary,

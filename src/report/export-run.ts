@@ -107,6 +107,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     confounders: suite.card?.confounders ?? [],
     ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
     ...(run.meta.subset ? { subset: run.meta.subset } : {}),
+    ...(run.meta.backendSubset ? { backendSubset: run.meta.backendSubset } : {}),
     ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { COMPLEMENTARY_NOTE, withComplementarySuppression } from './publish.ts';
+import { COMPLEMENTARY_NOTE, suppressionText, withComplementarySuppression, type CardSuppression } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
@@ -18,7 +18,7 @@ import type { RunMeta } from '../score/run-export.ts';
 import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
-import { isPartial, subsetLines } from '../run/subset.ts';
+import { backendSubsetLines, isPartial, subsetLines } from '../run/subset.ts';
 export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -86,13 +86,20 @@ export function noScoredText(r: Pick<CardRow, 'failed'>): string {
  * (src/report/publish.ts; its flags are empty), which must not be passed off as a small cell.
  */
 export function suppressedText(r: Pick<CardRow, 'flags'>): string {
-  return r.flags.includes('small-cell') ? 'suppressed (small cell)' : 'suppressed (complementary: hides a small cell from the total)';
+  return suppressionText(suppressionOf(r));
+}
+
+/** Why a suppressed row is suppressed: its own small cell, or complementary suppression (its flags are then empty). */
+export function suppressionOf(r: Pick<CardRow, 'flags'> & { suppression?: CardSuppression | null }): CardSuppression {
+  return r.suppression ?? (r.flags.includes('small-cell') ? 'small-cell' : 'complementary');
 }
 
 /** One group of one table. In publish mode a small cell has `suppressed: true` and every value null. */
 export interface CardRow {
   group: string;
   suppressed: boolean;
+  /** Why it is suppressed (publish mode; null when shown): its own small cell, or `complementary` (src/report/publish.ts). */
+  suppression: CardSuppression | null;
   flags: CardFlag[];
   speakers: number | null;
   utterances: number | null;
@@ -142,7 +149,7 @@ export interface CardTable {
   bestGroup: string;
   /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
   referenceGroup: string | null;
-  overall: Omit<CardRow, 'group' | 'suppressed' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
+  overall: Omit<CardRow, 'group' | 'suppressed' | 'suppression' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
   withinBetween: WithinBetween;
@@ -264,7 +271,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   // Publish mode hides small cells; a group with nothing scored has no value to hide and is shown as what it is.
   if (publish && r.smallCell && r.utterances !== 0) {
     return {
-      group: r.group, suppressed: true, flags: ['small-cell'],
+      group: r.group, suppressed: true, suppression: 'small-cell', flags: ['small-cell'],
       speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
       cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null,
       gapToReference: null, minDetectableGap: null,
@@ -273,6 +280,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   return {
     group: r.group,
     suppressed: false,
+    suppression: null,
     flags,
     speakers: r.speakers,
     utterances: r.utterances,
@@ -510,10 +518,13 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     return c.table;
   });
   const groupCards = tables.filter((t) => t.kind === 'group');
-  // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend.
-  const suppressed = (backend: string, group: string) =>
-    settings.publish &&
-    groupCards.filter((t) => t.backend === backend).every((t) => t.rows.find((r) => r.group === group)?.suppressed ?? true);
+  // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
+  // small cell when one of those tables suppressed it as one, else as the complement of another table's small cell.
+  const suppressed = (backend: string, group: string): CardSuppression | null => {
+    const rows = groupCards.filter((t) => t.backend === backend).map((t) => t.rows.find((r) => r.group === group));
+    if (!settings.publish || !rows.every((r) => r?.suppressed ?? true)) return null;
+    return rows.some((r) => r && suppressionOf(r) === 'small-cell') ? 'small-cell' : 'complementary';
+  };
   const models =
     settings.model === 'none'
       ? []
@@ -556,7 +567,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetLines(meta.subset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -9,6 +9,7 @@
 interface Row {
   group: string;
   suppressed: boolean;
+  suppression: CardSuppression | null;
   refWords: number | null;
 }
 interface Table<R extends Row, O> {
@@ -16,12 +17,31 @@ interface Table<R extends Row, O> {
   overall: O;
 }
 
+/**
+ * Why a row or model group is suppressed in publish mode: below the minimum cell (`small-cell`), or hidden beside the
+ * one small cell of its table so that the small cell cannot be recovered from the total (`complementary`): that group
+ * is not small and must not be labelled as if it were.
+ */
+export type CardSuppression = 'small-cell' | 'complementary';
+
+/** The label of a suppressed value: "suppressed (small cell)" or "suppressed (complementary: hides a small cell from the total)". */
+export function suppressionText(s: CardSuppression): string {
+  return s === 'small-cell' ? 'suppressed (small cell)' : 'suppressed (complementary: hides a small cell from the total)';
+}
+
+/** The † note under a group table with suppressed rows: small cells only, or small cells and their complements. */
+export function suppressedNote(complementary: boolean): string {
+  return complementary
+    ? '† Suppressed: below the minimum cell rule (small cell), or hidden beside the one small cell of its table so that it cannot be recovered from the All groups row (complementary); values are not published.'
+    : '† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.';
+}
+
 export const COMPLEMENTARY_NOTE =
   'Complementary suppression: where only one group of a table was below the minimum cell, a second group (the smallest by reference words) is suppressed too, so the hidden group cannot be recovered from the All groups row by subtraction.';
 
 function suppressRow<R extends Row>(r: R): R {
   return {
-    ...r, suppressed: true, flags: [], speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null,
+    ...r, suppressed: true, suppression: 'complementary', flags: [], speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null,
     meanSpeakerWer: null, cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
     gapToReference: null, minDetectableGap: null,
   };

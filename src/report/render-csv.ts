@@ -4,6 +4,7 @@ import type { Interval } from '../stats/types.ts';
 import type { CardRow, CardTable, ServiceCard } from './model.ts';
 import { covariateLabel } from './render-md.ts';
 import { NOT_ENOUGH_DATA } from './format.ts';
+import { suppressionText } from './publish.ts';
 import { dataQualityNote } from './data-quality.ts';
 
 export { csvCell };
@@ -24,6 +25,8 @@ const HEADER = [
   'p_exact', 'p_permutations', 'p_adjusted_mc_lo', 'p_adjusted_mc_hi',
   // Per table (overall line): how wb_p was obtained (every relabelling enumerated, or sampled with its MC interval).
   'wb_p_exact', 'wb_p_permutations', 'wb_p_mc_lo', 'wb_p_mc_hi',
+  // Publish mode: why a suppressed row is suppressed (`small-cell`, or `complementary`: not small, hidden beside one).
+  'suppression',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -37,7 +40,7 @@ function line(cells: Array<string | number | boolean | null | undefined>): strin
 /** One CSV line per group (and one `overall` line) of every table. Rates are fractions, not percent. */
 export function renderCsv(card: ServiceCard): string {
   const out = [HEADER.join(',')];
-  const rowCells = (t: CardTable, type: string, r: Omit<CardRow, 'group' | 'suppressed' | 'flags'> & Partial<CardRow>, group: string) => [
+  const rowCells = (t: CardTable, type: string, r: Omit<CardRow, 'group' | 'suppressed' | 'suppression' | 'flags'> & Partial<CardRow>, group: string) => [
     type, t.kind, t.groupBy, t.backend, t.backendName, t.condition, t.conditionName, group, r.suppressed ?? false,
     r.speakers, r.utterances, r.failed, r.hours, r.refWords, ...iv(r.wer), r.meanSpeakerWer, r.cer, r.per,
     ...iv(r.gapToBest ?? null), ...iv(r.ratioToBest ?? null), r.p ?? null, r.pAdjusted ?? null, card.settings.correction, (r.flags ?? []).join(';'),
@@ -46,10 +49,10 @@ export function renderCsv(card: ServiceCard): string {
   for (const t of card.tables) {
     const metrics = (r: Pick<CardRow, 'werMetrics'>) => [card.settings.headline, ...WER_METRICS.flatMap((m) => iv(r.werMetrics?.[m] ?? null))];
     const pm = (r: Pick<CardRow, 'pMethod'>) => (r.pMethod ? [r.pMethod.exact, r.pMethod.permutations, r.pMethod.adjustedLo, r.pMethod.adjustedHi] : [null, null, null, null]);
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r), ...pm(r), null, null, null, null]));
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r), ...pm(r), null, null, null, null, r.suppression]));
     const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall), wb.exact, wb.permutations, wb.lo, wb.hi]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall), wb.exact, wb.permutations, wb.lo, wb.hi, null]));
   }
   return out.join('\r\n') + '\r\n';
 }
@@ -109,7 +112,7 @@ export function renderModelCsv(card: ServiceCard): string {
   for (const m of card.models) {
     const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
     for (const g of m.groups) {
-      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
     }
     for (const c of m.covariates) {
       const coll = m.collinearity.find((x) => x.covariate === c.name);

@@ -1,7 +1,8 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
-import { noScoredText, suppressedText, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { suppressedNote, suppressionText } from './publish.ts';
+import { noScoredText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
@@ -93,7 +94,7 @@ function mdModel(m: CardModel): string {
   out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
     const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
-    const rr = g.reference ? '1 (reference)' : g.smallCell && !g.suppressed ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
+    const rr = g.reference ? '1 (reference)' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
     out.push(`| ${name} | ${fmtInt(g.utterances)} | ${rr} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
   if (m.covariates.length) {
@@ -235,7 +236,7 @@ export function renderMarkdown(card: ServiceCard): string {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');
     if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
     if (hasRawP(t)) out.push(mdEscape(SMALL_CELL_P_NOTE), '');
-    if (t.rows.some((r) => r.suppressed)) out.push('† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.', '');
+    if (t.rows.some((r) => r.suppressed)) out.push(suppressedNote(t.rows.some((r) => r.suppressed && suppressionOf(r) === 'complementary')), '');
   }
   if (card.models.length) {
     out.push(`## ${mdEscape(modelSectionTitle(card))}`, '');

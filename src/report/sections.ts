@@ -11,6 +11,7 @@ import { groupOf } from '../manifest/schema.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
+import type { CardSuppression } from './publish.ts';
 
 export type CardModelFamily = 'poisson' | 'negbin';
 
@@ -19,6 +20,12 @@ export interface CardModelGroup {
   /** The reference level of the group factor (rate ratio 1 by definition, no p). */
   reference: boolean;
   suppressed: boolean;
+  /**
+   * Why it is suppressed (publish mode; null when shown): `small-cell`, or `complementary` — a group that is not small,
+   * hidden in the group tables beside a table's one small cell (src/report/publish.ts). Only a `small-cell` one has
+   * `smallCell: true`.
+   */
+  suppression: CardSuppression | null;
   /**
    * Below the minimum cell in the backend's group tables: "not enough data" (no rate ratio, no p),
    * as in the group table. The group stays in the fit; only its own estimate is withheld.
@@ -122,8 +129,8 @@ export interface ModelSectionOptions {
   groupBy: string;
   family: CardModelFamily;
   referenceGroup?: string;
-  /** Groups suppressed per backend (publish mode): their rate ratios are not published. */
-  suppressed: (backend: string, group: string) => boolean;
+  /** Groups suppressed per backend (publish mode), and why: their rate ratios are not published. Null: shown. */
+  suppressed: (backend: string, group: string) => CardSuppression | null;
   /** Groups below the minimum cell per backend: their rate ratios are "not enough data". */
   smallCell?: (backend: string, group: string) => boolean;
   /** Speakers and reference words of a group (for the warning on a small reference group). */
@@ -171,14 +178,16 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, pl
     groups: m.groups
       .map((g): CardModelGroup => {
         const reference = g.group === m.referenceGroup;
-        if (!reference && o.suppressed(m.backend, g.group)) {
-          return { group: g.group, reference, suppressed: true, smallCell: true, utterances: null, rateRatio: null, p: null, unadjusted: null };
+        const suppression = reference ? null : o.suppressed(m.backend, g.group);
+        const smallCell = !reference && (o.smallCell?.(m.backend, g.group) ?? suppression === 'small-cell');
+        if (suppression) {
+          return { group: g.group, reference, suppressed: true, suppression, smallCell, utterances: null, rateRatio: null, p: null, unadjusted: null };
         }
-        if (!reference && o.smallCell?.(m.backend, g.group)) {
-          return { group: g.group, reference, suppressed: false, smallCell: true, utterances: g.utterances, rateRatio: null, p: null, unadjusted: null };
+        if (smallCell) {
+          return { group: g.group, reference, suppressed: false, suppression: null, smallCell: true, utterances: g.utterances, rateRatio: null, p: null, unadjusted: null };
         }
         return {
-          group: g.group, reference, suppressed: false, smallCell: false, utterances: g.utterances, rateRatio: g.rateRatio,
+          group: g.group, reference, suppressed: false, suppression: null, smallCell: false, utterances: g.utterances, rateRatio: g.rateRatio,
           p: reference ? null : g.p, unadjusted: reference ? null : unadjusted(g.group),
         };
       })

@@ -16,7 +16,7 @@ import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
-import { subsetOf, type SubsetShard } from './subset.ts';
+import { backendSubsetOf, subsetOf, type SubsetShard } from './subset.ts';
 import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
@@ -412,6 +412,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
             await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0),
           )
         : undefined;
+    const backendSubset = backendSubsetOf(suite.backends.map((s) => s.name), backends.map((b) => b.spec.name));
     store.startRun({
       runId,
       suiteName: suite.name,
@@ -429,6 +430,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         backends: backends.map((b) => ({ name: b.spec.name, key: b.backend.key, type: b.spec.type, version: b.info.version, model: b.info.model })),
         conditions: conditions.map((c) => ({ name: c.name, key: c.key, spec: c.spec ?? null })),
         ...(subset ? { subset } : {}),
+        // `run --backend NAME`: the suite's other backends are not in this run, and its card and gate say so.
+        ...(backendSubset ? { backendSubset } : {}),
       },
     }, { owner, expected });
     beat = setInterval(() => {
@@ -514,6 +517,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   };
   /** Results that are ok (called or reused): none at all, with failures, is a run that measured nothing. */
   let okResults = 0;
+  /** The same per backend: a backend with results and none ok measured nothing, called or reused. */
+  const okOf = new Map<string, number>();
+  const noteOk = (b: RunBackend): void => {
+    okResults++;
+    okOf.set(b.spec.name, (okOf.get(b.spec.name) ?? 0) + 1);
+  };
   const noteFailure = (b: RunBackend, id: string, attempts: number, message: string): void => {
     // One line: the message without line breaks, and without the error class a worker's stored error starts with.
     const text = scrubString(message.replace(/^[A-Z]\w*Error: /, '').replace(/\s*\n\s*/g, ' ')).slice(0, 500);
@@ -779,7 +788,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         const cached = store.getResult(key);
         if (cached && shouldReuse(b, cached)) {
           cell.cached++;
-          if (cached.status === 'ok') okResults++;
+          if (cached.status === 'ok') noteOk(b);
           else addCause(b, cached.error ? callFailureCause(cached.error) : 'backend call failed', `${b.spec.name} ${entry.id} (stored): ${cached.error ?? 'failed'}`);
           if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: cached.codeVersion });
           progress.tick('cached');
@@ -830,7 +839,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: row.codeVersion });
         if (row.status === 'ok') {
           cell.ok++;
-          okResults++;
+          noteOk(b);
         } else {
           cell.failed++;
           if (!own) addCause(b, row.error ? callFailureCause(row.error) : 'backend call failed', `${b.spec.name} ${entry.id}: ${row.error ?? 'failed'}`);
@@ -971,9 +980,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     if (r) notices.push({ kind: 'upload-limit', backend: b.spec.name, message: `upload limit: ${r.count} utterance(s) cannot be sent to "${b.spec.name}" and would fail (first: ${r.first})` });
     const h = health.get(b.spec.name)!;
     const bc = [...cells.values()].filter((c) => c.backend === b.spec.name);
-    if (!allFailed && h.failed === 0 && bc.some((c) => c.audioFailed > 0) && bc.every((c) => c.ok === 0 && c.cached === 0)) {
-      // No call failed but none was made either: every result of this backend lost its audio.
-      const n = bc.reduce((k, c) => k + c.audioFailed, 0);
+    const backendResults = bc.reduce((k, c) => k + c.ok + c.failed + c.audioFailed + c.cached, 0);
+    if (!allFailed && !opts.dryRun && h.failed === 0 && backendResults > 0 && !okOf.get(b.spec.name)) {
+      // No call failed, yet nothing of this backend is ok: every result lost its audio, or was a failure stored by an
+      // earlier run and reused (a rerun must not pass where the first run failed).
+      const n = backendResults;
       notices.push({ kind: 'backend-failed', backend: b.spec.name, message: `backend "${b.spec.name}": ${causesOf.get(b.spec.name)!.allFailedLine(n)}` });
     }
     const same4xx = h.sameStatus && h.status !== undefined && h.status >= 400 && h.status < 500;

@@ -6,7 +6,7 @@ import type { PhoneSegment, WordTiming } from '../backends/types.ts';
 import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
-import type { RunSubset } from './subset.ts';
+import type { BackendSubset, RunSubset } from './subset.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -70,6 +70,8 @@ export interface RunResolved {
   conditions: { name: string; key: string; spec: unknown }[];
   /** Set when the run was limited to part of its manifests (src/run/subset.ts). */
   subset?: RunSubset;
+  /** Set when the run called some of its suite's backends only (`run --backend`; src/run/subset.ts). */
+  backendSubset?: BackendSubset;
 }
 
 /** One utterance × backend × condition of a run, pointing at its cached result (when there is one). */

@@ -133,3 +133,47 @@ export function notInRunSentences(s: RunSubset): string[] {
 export function subsetLines(s: RunSubset | undefined, flag = '--limit'): string[] {
   return isPartial(s) ? [subsetSentence(s, flag), ...notInRunSentences(s)] : [];
 }
+
+/**
+ * run.json `backendSubset`: the run called only some of its suite's backends (`asrfair run --backend NAME`). A card,
+ * `run` and `check` say so; `check` fails on each backend left out unless `--allow-subset`, with which the gate
+ * concerns the backends that ran only. Absent: every backend of the suite ran.
+ */
+export interface BackendSubset {
+  /** The suite's backends, by name, in suite order. */
+  suiteBackends: string[];
+  /** The suite's backends the run did not call, in suite order (never empty). */
+  notInRun: string[];
+}
+
+/** The backend subset of a run that called `ran` of the suite's `suite` backends (names); undefined when every one ran. */
+export function backendSubsetOf(suite: readonly string[], ran: readonly string[]): BackendSubset | undefined {
+  const notInRun = suite.filter((n) => !ran.includes(n));
+  return notInRun.length ? { suiteBackends: [...suite], notInRun } : undefined;
+}
+
+/** The backends that ran, in suite order. */
+export function backendsRan(b: BackendSubset): string[] {
+  return b.suiteBackends.filter((n) => !b.notInRun.includes(n));
+}
+
+/** The flag that chose the backends, as a user types it: `--backend google-en-US` (comma-joined when several). */
+export function backendSubsetFlag(b: BackendSubset): string {
+  return `--backend ${backendsRan(b).join(',')}`;
+}
+
+const quotedList = (names: readonly string[]): string => names.map((n) => `"${n}"`).join(', ');
+
+/**
+ * The lines (cards, `run`, `check`) on a run that called some of its suite's backends only: "Backend subset: this run
+ * covers 1 of the suite's 2 backends (--backend google-en-US); not in this run: "amazon-en-US", left out by --backend,
+ * so the card says nothing about it." Empty when `b` is undefined.
+ */
+export function backendSubsetLines(b: BackendSubset | undefined): string[] {
+  if (!b) return [];
+  const ran = backendsRan(b);
+  const one = b.notInRun.length === 1;
+  return [
+    `Backend subset: this run covers ${ran.length} of the suite's ${b.suiteBackends.length} backends (${backendSubsetFlag(b)}); not in this run: ${quotedList(b.notInRun)}, left out by --backend, so the card says nothing about ${one ? 'it' : 'them'}.`,
+  ];
+}

@@ -177,6 +177,16 @@ export const RunMetaSchema = z.object({
     })
     .optional(),
   /**
+   * Set when the run called only some of its suite's backends (`run --backend NAME`; src/run/subset.ts): the suite's
+   * backends by name and those left out. Absent: every backend of the suite ran (or an export from before this field).
+   */
+  backendSubset: z
+    .object({
+      suiteBackends: z.array(z.string().min(1)).min(1),
+      notInRun: z.array(z.string().min(1)).min(1),
+    })
+    .optional(),
+  /**
    * Set when the run did not finish everything it set out to do (killed, interrupted, budget): items
    * exported of items expected (utterances × backends × conditions), overall and per group of each
    * grouping key. Absent: complete (or an export from before this field existed).

@@ -27,7 +27,7 @@ export function registerCheck(program: Command): void {
   const cmd = program
     .command('check')
     .description(
-      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored, or a subset run (--limit, --shard) left a declared group out (unless --allow-subset). Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
+      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored, or a subset run (--limit, --shard) left a declared group out, or a run of some of the suite's backends (run --backend) left a backend out (unless --allow-subset). Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
     )
     .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
     .option('--max-gap <x>', 'largest allowed WER gap to the best group (with --significant-only: to the rest), as a fraction (0.03 = 3 points)')
@@ -41,7 +41,7 @@ export function registerCheck(program: Command): void {
     .option('--significant-only', 'fail on a gap/ratio only when the group-vs-rest permutation test is significant after correction, and measure the gap/ratio against the rest (the same comparison); on WER only when its CI lies above --max-wer')
     .option(
       '--allow-subset',
-      'accept a run that covers part of its manifest (run --limit N, run --shard i/n) although it left out declared groups entirely (default: each such group fails the gate, exit 1); the subset is said either way',
+      "accept a run that covers part of its manifest (run --limit N, run --shard i/n) although it left out declared groups entirely, and a run of some of its suite's backends (run --backend NAME), gating the backends that ran only (default: each group or backend left out fails the gate, exit 1); the subset is said either way",
     )
     .option('--include-small-cells', 'let cells below the minimum cell rule fail the WER/gap/ratio thresholds (default: listed as "not enough data"; lost utterances fail them either way)');
   for (const [flag, desc, parse] of statOptionSpecs()) {

@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
-import { subsetLines } from '../../run/subset.ts';
+import { backendSubsetLines, backendSubsetOf, subsetLines } from '../../run/subset.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
 import { exportRun, loadSuiteGlm } from '../../report/export-run.ts';
 import { GroupWerTally } from '../../report/group-table.ts';
@@ -44,7 +44,7 @@ export interface RunFlags {
   noGlass?: boolean;
   /** Commander maps --no-gate to gate: false: do not evaluate the suite's gate after scoring. */
   gate?: boolean;
-  /** The suite gate accepts a subset (--limit) that left out declared groups (src/report/check.ts allowSubset). */
+  /** The suite gate accepts a subset (--limit, --shard) that left out declared groups, or gates the --backend ones only (src/report/check.ts allowSubset). */
   allowSubset?: boolean;
   /** Scale-out: run shard i/n (1-based) into its own store; or send calls to workers through a Redis queue. */
   shard?: string;
@@ -216,6 +216,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       badInput.finish(`asrfair validate ${suite.manifests.join(' ')}`);
       out(`dry run of suite ${suite.name}: ${summary.utterances} utterances × ${summary.conditions.length} condition(s) × ${summary.backends.length} backend(s); nothing was sent`);
       out(dryRunTable(summary.cells));
+      // The run this would be: a backend subset is said before anything is sent, as the run and its card will say it.
+      const sub = backendSubsetOf(suite.backends.map((s) => s.name), summary.backends.map((b) => b.spec.name));
+      for (const l of backendSubsetLines(sub)) out(escapeControl(l));
       return summary;
     }
     out(`run ${summary.runId} (${suite.name}): ${summary.status}, ${summary.utterances} utterances${summary.status === 'done' ? '' : ' started'} in ${(summary.elapsedMs / 1000).toFixed(1)} s, spent ${summary.spentUsd.toFixed(4)} USD`);
@@ -226,7 +229,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const results = resultCounts(summary);
     if (results.notStored > 0) out(results.line);
     // A limited run: the table above covers the subset only.
-    for (const l of subsetLines(store.getRun(summary.runId)?.meta.subset)) err(`asrfair: ${escapeControl(l)}`);
+    const recordedMeta = store.getRun(summary.runId)?.meta;
+    for (const l of [...subsetLines(recordedMeta?.subset), ...backendSubsetLines(recordedMeta?.backendSubset)]) err(`asrfair: ${escapeControl(l)}`);
     if (summary.status === 'interrupted') {
       badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
       err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
@@ -328,12 +332,19 @@ export function registerRun(program: Command): void {
     .option('--max-cost <usd>', 'stop before a call would take spending over this many USD', positiveNumber)
     .option('--concurrency <n>', 'calls in flight per backend (overrides the suite)', positiveInt)
     .option('--limit <n>', 'only the first N utterances of the manifest (a subset: run.json, run, check and every card say "N of M utterances" and name the groups left out; check fails on those unless --allow-subset)', positiveInt)
-    .option('--backend <name>', 'only this suite backend (repeatable or comma-separated)', collect)
+    .option(
+      '--backend <name>',
+      "only this suite backend (repeatable or comma-separated); fewer than the suite's backends is a backend subset: run.json, run, check and every card name the backends left out, and the suite gate (like check) fails on each of them unless --allow-subset",
+      collect,
+    )
     .option('--retry-failed', 'retry every stored failure, not only transient ones')
     .option('--no-progress', 'no progress bar or progress lines')
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
     .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons; a gate on a key no utterance declares exits 2, results kept)")
-    .option('--allow-subset', "with --limit: the suite's gate accepts the subset although it left out declared groups (default: each such group fails the gate)")
+    .option(
+      '--allow-subset',
+      "with --limit or --shard: the suite's gate accepts the subset although it left out declared groups; with --backend: the gate concerns the backends that ran only (default: each group or backend left out fails the gate)",
+    )
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
