@@ -38,3 +38,20 @@ export function stripSecrets(value: unknown, secrets: readonly string[] = secret
   }
   return out;
 }
+
+/**
+ * The failure message of a result whose transcript (hypothesis text or word list) contained a credential: such a
+ * result is never scored, because scrubbing would put the marker `[redacted]` where the recogniser's words were and
+ * the normaliser would score it as the word "redacted" (an insertion). It is stored as a failure, without the secret.
+ */
+export const CREDENTIAL_IN_OUTPUT = "the recogniser's output contained a credential (the value of a secret environment variable or a bearer token); not scored";
+
+/** Whether a transcript's text or words contain a credential that `scrubString` would replace. */
+export function transcriptHasCredential(text: string | null | undefined, words?: readonly { word: string }[] | null, secrets: readonly string[] = secretValues()): boolean {
+  if (text && scrubString(text, secrets) !== text) return true;
+  if (words?.length) {
+    const joined = words.map((w) => w.word).join(' ');
+    if (scrubString(joined, secrets) !== joined) return true;
+  }
+  return false;
+}
