@@ -51,6 +51,12 @@ export interface NormaliserId {
 export interface RunOptions {
   suite: Suite;
   store: RunStore;
+  /**
+   * Stores opened read-only whose results this run reuses when its own store has none it may reuse (same key and
+   * code version, as for its own store); a result found there is copied into `store`. `asrfair run --shard` passes the
+   * workspace store (--store), so that a shard does not decode again what an earlier unsharded run stored.
+   */
+  cacheStores?: readonly RunStore[];
   /** The suite's normaliser, resolved (e.g. `getNormaliser(suite.normaliser)` from src/text). */
   normaliser: NormaliserId;
   /** Backend instances by suite name; built from the registry when absent. */
@@ -676,6 +682,21 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     }
   };
 
+  /**
+   * This run's store's result under `key`, else (when it has none this run may reuse) the first reusable one of the
+   * read-only `cacheStores` (a shard reads the workspace store), copied into this run's store so that its export and
+   * a merge of the shards hold it (not on a dry run).
+   */
+  const reusableResult = (b: RunBackend, key: ResultKey): ResultRow | undefined => {
+    const own = store.getResult(key);
+    if ((own && shouldReuse(b, own)) || !opts.cacheStores?.length) return own;
+    for (const c of opts.cacheStores) {
+      const r = c.getResult(key);
+      if (r && shouldReuse(b, r)) return opts.dryRun ? r : store.queueResult(r);
+    }
+    return own;
+  };
+
   /** Calls, waiting while another process holds the key's lease. */
   const claimAndCall = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<{ row: ResultRow; called: boolean } | undefined> => {
     for (;;) {
@@ -781,7 +802,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         // Backends that answer by utterance id (precomputed hypotheses) must not share rows across identical audio.
         const contentKey = b.backend.keyByUtteranceId ? `${ref.sha256}#id=${entry.id}` : ref.sha256;
         const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
-        const cached = store.getResult(key);
+        const cached = reusableResult(b, key);
         if (cached && shouldReuse(b, cached)) {
           cell.cached++;
           if (cached.status === 'ok') okResults++;

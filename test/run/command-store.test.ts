@@ -90,6 +90,26 @@ describe('command backend without cwd (trial 13 item 1)', () => {
   }, 60_000);
 });
 
+describe('shards and the workspace store (trial 13 item 5)', () => {
+  it('a shard reuses (read-only) what the workspace store holds, copies it into its own store, and says so', async () => {
+    const before = calls().length;
+    const store = join(dir, 'a.sqlite');
+    let ok = 0;
+    for (const i of [1, 2]) {
+      const r = await run(['run', 'suite.yaml', '--store', store, '--shard', `${i}/2`, '--out', join(dir, `sh${i}`), '--no-progress'], suiteDir);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`asrfair: shard store ${join(dir, `a.shard-${i}-of-2.sqlite`)}; results already in ${store} are reused (read-only) and copied into it, not decoded again`);
+      const res = results(join(dir, `sh${i}`));
+      ok += res.filter((x) => x.status === 'ok').length;
+      const db = new Database(join(dir, `a.shard-${i}-of-2.sqlite`), { readonly: true });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM results').get()).toEqual({ n: res.length });
+      db.close();
+    }
+    expect(ok).toBe(4);
+    expect(calls().length).toBe(before); // nothing decoded again
+  }, 60_000);
+});
+
 describe('corrupt store rows (trial 13 item 2)', () => {
   it('a result row with NULL hypothesis or bad JSON is warned (store, table, backend), counted, decoded again; never scored as deletions', async () => {
     const store = join(dir, 'a.sqlite');
@@ -147,10 +167,10 @@ describe('corrupt store rows (trial 13 item 2)', () => {
   }, 60_000);
 });
 
-describe('a credential in the output (trial 13 item 4)', () => {
-  it('is a failure of that utterance, stored without the secret, never the scored word "redacted"', async () => {
+describe('a credential in the output (trial 13 item 4); empty output (item 3)', () => {
+  it('a credential is a failure of that utterance, stored without the secret, never the scored word "redacted"; whitespace-only output is an empty hypothesis, counted in the card', async () => {
     writeFileSync(join(suiteDir, 'model.bin'), 'model v2'); // new key: decoded again
-    behave({ [rows[2]!.id]: 'secret' });
+    behave({ [rows[2]!.id]: 'secret', [rows[0]!.id]: 'empty' });
     const store = join(dir, 's.sqlite');
     const r = await run(['run', 'suite.yaml', '--store', store, '--out', join(dir, 'sec'), '--no-progress'], suiteDir);
     expect(r.code, r.stderr).toBe(0);
@@ -167,6 +187,12 @@ describe('a credential in the output (trial 13 item 4)', () => {
       }
     }
     expect(readFileSync(join(dir, 'sec/results.jsonl'), 'utf8')).not.toContain(SECRET);
+    // Exit 0 with whitespace only: ok with an empty hypothesis (as README says), and the card counts it for group a.
+    expect(res[0]).toMatchObject({ status: 'ok', hyp: '' });
+    const rep = await run(['report', join(dir, 'sec'), '--out', join(dir, 'sec-card'), '--format', 'json'], dir);
+    expect(rep.code, rep.stderr).toBe(0);
+    const card = JSON.parse(readFileSync(join(dir, 'sec-card/card.json'), 'utf8')) as { tables: { rows: { group: string; emptyHyp: number; failed: number }[] }[] };
+    expect(card.tables[0]!.rows.map((r) => [r.group, r.emptyHyp, r.failed]).sort()).toEqual([['a', 1, 0], ['b', 0, 1]]);
   }, 60_000);
 });
 

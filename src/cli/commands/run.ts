@@ -2,6 +2,7 @@ import { escapeControl } from '../../manifest/escape.ts';
 import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
@@ -185,6 +186,10 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
+  // A shard writes its own store and reuses (read-only) what the workspace store already holds.
+  const workspace = resolve(flags.store);
+  const cacheStores = store.path !== workspace && existsSync(workspace) ? [new RunStore(workspace, { readOnly: true })] : [];
+  if (cacheStores.length) err(`asrfair: shard store ${store.path}; results already in ${workspace} are reused (read-only) and copied into it, not decoded again`);
   const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
   const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
@@ -210,6 +215,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       progress,
       toolVersion: VERSION,
       ...scale.runOptions(progress),
+      cacheStores,
       badInput,
     });
     if (flags.dryRun) {
@@ -313,6 +319,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   } finally {
     signals.dispose();
     store.close();
+    for (const c of cacheStores) c.close();
     await scale.close();
   }
 }
