@@ -18,6 +18,7 @@ const GOOGLE = join(DATA, 'predictions/google/en-US/dec-4-2019.tsv');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-empty-hyp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (...args: string[]) => cliIn(args, dir);
+let runOut = '';
 
 /** Empty answers per accent, from the predictions file and the imported manifest (independent of the card code). */
 function expectedEmpty(): Map<string, number> {
@@ -44,6 +45,7 @@ beforeAll(async () => {
   );
   const run = await cli('run', 'g.yaml', '--store', 'a.sqlite', '--out', 'out', '--no-progress');
   expect(run.code, run.stderr).toBe(0);
+  runOut = run.stdout;
   const rep = await cli('report', 'out', '--out', 'card');
   expect(rep.code, rep.stderr).toBe(0);
 }, 60_000);
@@ -64,6 +66,12 @@ describe("the card counts empty hypotheses per group (Artie, Google en-US's 36 e
     const w = card.warnings.find((x) => x.startsWith('Empty hypotheses (google · condition clean, by accent): '))!;
     expect(w).toContain(`group "indian" ${want.get('indian')} of `);
     expect(w).toContain('every reference word of it counts as a deletion');
+  });
+
+  it("run's closing table is followed by one line counting them per group", () => {
+    const want = expectedEmpty();
+    const line = runOut.split('\n').find((l) => l.startsWith('empty hypotheses (scored: every reference word a deletion), by accent: google · clean: '))!;
+    for (const [g, n] of want) expect(line).toMatch(new RegExp(`[:,] ${g} ${n} of \\d+`));
   });
 
   it('card.md and card.html show an Empty hyp. column and the warning', () => {

@@ -262,6 +262,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     badInput.finish(join(dir, 'results.jsonl'));
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());
+    const empty = tally.emptyLine();
+    if (empty) out(empty);
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
