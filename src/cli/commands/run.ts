@@ -343,7 +343,7 @@ export function registerRun(program: Command): void {
     .option('--no-glass', 'glassbox suites: skip the phone-level analysis after the run')
     .option('--no-gate', "do not evaluate the suite's gate after scoring (by default a crossed threshold exits 1 with the reasons; a gate on a key no utterance declares exits 2, results kept)")
     .option('--allow-subset', "with --limit: the suite's gate accepts the subset although it left out declared groups (default: each such group fails the gate)")
-    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; combine with asrfair merge (the merged run is whole)')
+    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; results <store> itself already holds are reused read-only (copied, not decoded again); combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
