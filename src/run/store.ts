@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
-import { CREDENTIAL_IN_OUTPUT, secretValues, stripSecrets, scrubString, transcriptHasCredential } from '../backends/secrets.ts';
+import { CREDENTIAL_IN_OUTPUT, secretValues, stripSecrets, scrubString, scrubValues, transcriptHasCredential } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
 import type { RunSubset } from './subset.ts';
@@ -747,8 +747,10 @@ export class RunStore {
     const r = given.status === 'ok' && transcriptHasCredential(given.hypothesis, given.words, secrets) ? credentialFailure(given) : given;
     const row: ResultRow = {
       ...r,
-      hypothesis: r.hypothesis === null ? null : scrubString(r.hypothesis, secrets),
-      words: r.words ? (stripSecrets(r.words, secrets) as WordTiming[]) : null,
+      // A transcript is words: only known secret values are looked for (an ok one holding any is a failure above),
+      // never scrubString's token patterns, which would rewrite speech such as "Bearer instruments" silently.
+      hypothesis: r.hypothesis === null ? null : scrubValues(r.hypothesis, secrets),
+      words: r.words ? r.words.map((w) => ({ ...w, word: scrubValues(w.word, secrets) })) : null,
       raw: r.raw === undefined || r.raw === null ? null : stripSecrets(r.raw, secrets),
       error: r.error === null ? null : scrubString(r.error, secrets),
       createdAt: new Date().toISOString(),

@@ -32,6 +32,9 @@ describe('secrets echoed into transcripts', () => {
         words: null, phones: null, raw: { said: SECRET }, latencyMs: 1, costUsd: 0, durationSec: 1, error: `bad key ${SECRET}`, retryable: false, attempts: 1,
       });
       expect(failed.error).toBe('bad key [redacted]');
+      // Speech that looks like a token pattern is words, kept and scored as they are.
+      const speech = store.putResult({ ...failed, audioSha256: 'd', status: 'ok', hypothesis: 'Bearer instruments Signature=0123456789abcdef0123', error: null, raw: null });
+      expect(speech).toMatchObject({ status: 'ok', hypothesis: 'Bearer instruments Signature=0123456789abcdef0123' });
       expect(JSON.stringify(failed.raw)).not.toContain(SECRET);
       store.close();
     } finally {
