@@ -33,7 +33,12 @@ export interface CommandBackendOptions {
   versionCommand?: string[] | string;
   /** Display/model name (default: the program's file name). */
   name: string;
-  cwd?: string;
+  /**
+   * Absolute working directory of the tool: the suite file's folder unless the suite's `cwd` (relative to the suite
+   * file) says otherwise, so that every relative path of a suite (the command's, `modelFiles`) names the same file
+   * whatever folder asrfair was started from. Part of the key.
+   */
+  cwd: string;
   priceUsdPerMinute: number;
   /** Grace period between SIGTERM and SIGKILL when a call is aborted. */
   killGraceMs: number;
@@ -150,7 +155,8 @@ export function parseCommandOptions(options: Record<string, unknown>, baseDir: s
     }
   }
   const program = Array.isArray(command) ? command[0] : splitCommandLine(command)[0] ?? 'sh';
-  const cwd = r.string('cwd');
+  // One rule for every relative path of a suite: relative to the suite file's folder (never the shell's current one).
+  const cwd = resolve(baseDir, r.string('cwd') ?? '.');
   return {
     command,
     shell,
@@ -162,11 +168,11 @@ export function parseCommandOptions(options: Record<string, unknown>, baseDir: s
     version: r.string('version'),
     versionCommand: argvOption('versionCommand'),
     name: r.string('name', basename(program)),
-    cwd: cwd === undefined ? undefined : resolve(baseDir, cwd),
+    cwd,
     priceUsdPerMinute: r.number('priceUsdPerMinute', 0),
     killGraceMs: r.number('killGraceMs', 2000),
     ...(options.language !== undefined ? { language: checkIso6391('command', 'language', r.string('language')!) } : {}),
-    ...(options.modelFiles !== undefined ? { modelFiles: modelFileList(options.modelFiles, cwd === undefined ? baseDir : resolve(baseDir, cwd)) } : {}),
+    ...(options.modelFiles !== undefined ? { modelFiles: modelFileList(options.modelFiles, cwd) } : {}),
   };
 }
 
@@ -387,7 +393,7 @@ registerBackend({
     version: 'version string recorded with results (part of the key)',
     versionCommand: 'command run once to get the version (first output line)',
     name: 'model/display name (default: program file name)',
-    cwd: 'working directory (relative to the suite file)',
+    cwd: "working directory, relative to the suite file (default: the suite file's folder, never the shell's current one; part of the key)",
     priceUsdPerMinute: 'cost per audio minute (default 0)',
     killGraceMs: 'ms between SIGTERM and SIGKILL of the process group on timeout (default 2000)',
     language: 'ISO-639-1 code of the language the tool recognises (for the warning when the manifest declares another)',

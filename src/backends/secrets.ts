@@ -17,10 +17,16 @@ export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
   return [...out];
 }
 
-/** Replaces every occurrence of a known secret value in a string. */
-export function scrubString(s: string, secrets: readonly string[] = secretValues()): string {
+/** Replaces every occurrence of a known secret value (only those: no pattern) in a string. */
+export function scrubValues(s: string, secrets: readonly string[] = secretValues()): string {
   let out = s;
   for (const v of secrets) if (out.includes(v)) out = out.split(v).join(REDACTED);
+  return out;
+}
+
+/** Replaces every occurrence of a known secret value in a string, and bearer tokens and AWS signatures. */
+export function scrubString(s: string, secrets: readonly string[] = secretValues()): string {
+  const out = scrubValues(s, secrets);
   // Bearer tokens and AWS signatures that slipped into messages even if not in the environment.
   return out.replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/g, `$1${REDACTED}`).replace(/(Signature=)[0-9a-f]{16,}/g, `$1${REDACTED}`);
 }
@@ -37,4 +43,24 @@ export function stripSecrets(value: unknown, secrets: readonly string[] = secret
     out[k] = SECRET_KEY.test(k) ? REDACTED : stripSecrets(v, secrets, depth + 1);
   }
   return out;
+}
+
+/**
+ * The failure message of a result whose transcript (hypothesis text or word list) contained a credential: such a
+ * result is never scored, because scrubbing would put the marker `[redacted]` where the recogniser's words were and
+ * the normaliser would score it as the word "redacted" (an insertion). It is stored as a failure, without the secret.
+ */
+export const CREDENTIAL_IN_OUTPUT = "the recogniser's output contained a credential (the value of a secret environment variable); not scored";
+
+/**
+ * Whether a transcript's text or words contain a known secret value (secretValues). Only values: a pattern such as
+ * scrubString's "Bearer <8+ characters>" would also match speech ("Bearer instruments"), and a transcript is words.
+ */
+export function transcriptHasCredential(text: string | null | undefined, words?: readonly { word: string }[] | null, secrets: readonly string[] = secretValues()): boolean {
+  if (text && scrubValues(text, secrets) !== text) return true;
+  if (words?.length) {
+    const joined = words.map((w) => w.word).join(' ');
+    if (scrubValues(joined, secrets) !== joined) return true;
+  }
+  return false;
 }

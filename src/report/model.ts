@@ -104,6 +104,12 @@ export interface CardRow {
   speakers: number | null;
   utterances: number | null;
   failed: number | null;
+  /**
+   * Scored (ok) utterances whose hypothesis is empty after normalisation: every reference word a deletion (WER 100 %).
+   * Counted because the same crash of a recogniser is a failure (left out of the rates) or an empty hypothesis
+   * (scored) depending on how it ends (README "The `command` backend"). Null when suppressed.
+   */
+  emptyHyp: number | null;
   hours: number | null;
   refWords: number | null;
   /** The headline WER (card settings.headline) with its CI. */
@@ -229,6 +235,24 @@ export function failedWarnings(tables: readonly CardTable[]): string[] {
     });
 }
 
+/**
+ * The card's top warnings on empty hypotheses: one line per group table with a group that has scored utterances whose
+ * hypothesis is empty (after normalisation), naming each such group with its count and share of its scored utterances.
+ * An empty answer is scored as all deletions while a failed call is left out of the rates, so a group whose answers are
+ * mostly empty must be visible (README "The `command` backend": which outputs are empty and which are failures).
+ */
+export function emptyHypWarnings(tables: readonly CardTable[]): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return tables
+    .filter((t) => t.kind === 'group')
+    .flatMap((t) => {
+      const rows = t.rows.filter((r) => !r.suppressed && (r.emptyHyp ?? 0) > 0).sort((a, b) => a.group.localeCompare(b.group));
+      if (!rows.length) return [];
+      const parts = rows.map((r) => `group "${r.group}" ${r.emptyHyp} of ${r.utterances} scored utterances (${pct((r.emptyHyp ?? 0) / (r.utterances || 1))})`);
+      return [`Empty hypotheses (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts.join('; ')}. An empty hypothesis is scored: every reference word of it counts as a deletion (a failed call is left out instead).`];
+    });
+}
+
 /** The card's sentence for each import record that describes an earlier version of its manifest (run.json `manifestChanged`) or has no hash to check it by. */
 function importWarnings(meta: RunMeta): string[] {
   return importRecordWarnings(meta.corpus.imports).map((w) => `${w[0].toUpperCase()}${w.slice(1)}.`);
@@ -260,7 +284,7 @@ export function verdictFlag(r: Pick<GroupRow, 'smallCell' | 'permutation'>, alph
   return t.diff > 0 ? 'significant-gap' : t.diff < 0 ? 'better-than-rest' : undefined;
 }
 
-function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): CardRow {
+function toRow(r: GroupRow, best: string, alpha: number, publish: boolean, emptyHyp: number): CardRow {
   const flags: CardFlag[] = [];
   // No scored utterance is not a small cell: the group has no data at all (every utterance failed).
   if (r.utterances === 0) flags.push('no-scored-utterances');
@@ -272,7 +296,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   if (publish && r.smallCell && r.utterances !== 0) {
     return {
       group: r.group, suppressed: true, suppression: 'small-cell', flags: ['small-cell'],
-      speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
+      speakers: null, utterances: null, failed: null, emptyHyp: null, hours: null, refWords: null, wer: null, werMetrics: null, meanSpeakerWer: null,
       cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null,
       gapToReference: null, minDetectableGap: null,
     };
@@ -285,6 +309,7 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
     speakers: r.speakers,
     utterances: r.utterances,
     failed: r.failed,
+    emptyHyp,
     hours: Number.isFinite(r.hours) ? r.hours : null,
     refWords: r.refWords,
     wer: r.wer,
@@ -304,10 +329,22 @@ function toRow(r: GroupRow, best: string, alpha: number, publish: boolean): Card
   };
 }
 
-function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: RunMeta, alpha: number, publish: boolean): CardTable {
+/** Scored utterances with an empty (normalised) hypothesis of one table's backend × condition, by row label. */
+function emptyHypCounts(utts: readonly ScoredUtterance[], t: Pick<CardTable, 'kind' | 'keys' | 'backend' | 'condition'>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const u of utts) {
+    if (u.backend !== t.backend || u.condition !== t.condition || u.status !== 'ok' || u.hyp.trim() !== '') continue;
+    const g = groupLabelOf(u, t);
+    out.set(g, (out.get(g) ?? 0) + 1);
+  }
+  return out;
+}
+
+function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: RunMeta, alpha: number, publish: boolean, utts: readonly ScoredUtterance[]): CardTable {
   const backendName = meta.backends.find((b) => b.key === t.backend)?.name ?? t.backend;
   const conditionName = meta.conditions.find((c) => c.key === t.condition)?.name ?? t.condition;
   const o = t.overall;
+  const empty = emptyHypCounts(utts, { kind, keys, backend: t.backend, condition: t.condition });
   return {
     id: slug(`${kind}-${t.groupBy}-${backendName}-${t.backend}-${t.condition}`),
     kind,
@@ -321,11 +358,11 @@ function toTable(t: GroupTable, kind: CardTable['kind'], keys: string[], meta: R
     referenceGroup: t.referenceGroup ?? null,
     withinBetween: t.withinBetween,
     overall: {
-      speakers: o.speakers, utterances: o.utterances, failed: o.failed, hours: Number.isFinite(o.hours) ? o.hours : null, refWords: o.refWords,
+      speakers: o.speakers, utterances: o.utterances, failed: o.failed, emptyHyp: [...empty.values()].reduce((a, b) => a + b, 0), hours: Number.isFinite(o.hours) ? o.hours : null, refWords: o.refWords,
       wer: o.wer, werMetrics: o.werMetrics, meanSpeakerWer: o.meanSpeakerWer, cer: o.cer, per: o.per ?? null,
     },
     // Worst-served first: the order a reader of a fairness card needs.
-    rows: t.rows.map((r) => toRow(r, t.bestGroup, alpha, publish)).sort(
+    rows: t.rows.map((r) => toRow(r, t.bestGroup, alpha, publish, empty.get(r.group) ?? 0)).sort(
       (a, b) => Number(a.suppressed) - Number(b.suppressed) || (b.wer?.estimate ?? 0) - (a.wer?.estimate ?? 0) || a.group.localeCompare(b.group),
     ),
   };
@@ -509,8 +546,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   let complementary = false;
   const tables = [
-    ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish)),
-    ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish))),
+    ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish, utts)),
+    ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish, utts))),
   ].map((t) => {
     if (!settings.publish) return t;
     const c = withComplementarySuppression(t);
@@ -567,7 +604,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy)],
+    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy), ...emptyHypWarnings(tables)],
     footnotes: [
       ...footnotesFor(meta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

@@ -41,7 +41,7 @@ export const COMPLEMENTARY_NOTE =
 
 function suppressRow<R extends Row>(r: R): R {
   return {
-    ...r, suppressed: true, suppression: 'complementary', flags: [], speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null,
+    ...r, suppressed: true, suppression: 'complementary', flags: [], speakers: null, utterances: null, failed: null, emptyHyp: null, hours: null, refWords: null, wer: null,
     meanSpeakerWer: null, cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
     gapToReference: null, minDetectableGap: null,
   };
@@ -61,7 +61,7 @@ export function withComplementarySuppression<R extends Row, O extends object, T 
   const visible = t.rows.filter((r) => !r.suppressed && (r.refWords ?? 0) > 0);
   if (!visible.length) {
     const o = t.overall;
-    const overall = { ...o, speakers: null, utterances: null, failed: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null, cer: null, per: null };
+    const overall = { ...o, speakers: null, utterances: null, failed: null, emptyHyp: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null, cer: null, per: null };
     return { table: { ...t, overall }, changed: true };
   }
   const second = [...visible].sort((a, b) => (a.refWords ?? 0) - (b.refWords ?? 0) || a.group.localeCompare(b.group))[0];

@@ -27,6 +27,8 @@ const HEADER = [
   'wb_p_exact', 'wb_p_permutations', 'wb_p_mc_lo', 'wb_p_mc_hi',
   // Publish mode: why a suppressed row is suppressed (`small-cell`, or `complementary`: not small, hidden beside one).
   'suppression',
+  // Scored utterances whose hypothesis is empty after normalisation (all deletions): CardRow.emptyHyp.
+  'empty_hyp',
 ];
 
 function iv(i: Interval | null): Array<number | null> {
@@ -49,10 +51,10 @@ export function renderCsv(card: ServiceCard): string {
   for (const t of card.tables) {
     const metrics = (r: Pick<CardRow, 'werMetrics'>) => [card.settings.headline, ...WER_METRICS.flatMap((m) => iv(r.werMetrics?.[m] ?? null))];
     const pm = (r: Pick<CardRow, 'pMethod'>) => (r.pMethod ? [r.pMethod.exact, r.pMethod.permutations, r.pMethod.adjustedLo, r.pMethod.adjustedHi] : [null, null, null, null]);
-    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r), ...pm(r), null, null, null, null, r.suppression]));
+    for (const r of t.rows) out.push(line([...rowCells(t, 'group', r, r.group), null, null, null, null, ...iv(r.gapToRest), ...metrics(r), ...pm(r), null, null, null, null, r.suppression, r.emptyHyp]));
     const overall = { ...t.overall, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null, gapToReference: null, minDetectableGap: null };
     const wb = t.withinBetween;
-    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall), wb.exact, wb.permutations, wb.lo, wb.hi, null]));
+    out.push(line([...rowCells(t, 'overall', overall, ''), wb.within, wb.between, wb.ratio, wb.p, null, null, null, ...metrics(overall), ...pm(overall), wb.exact, wb.permutations, wb.lo, wb.hi, null, overall.emptyHyp]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -20,7 +20,7 @@ import { suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -288,6 +288,7 @@ function incompleteFlagHtml(card: ServiceCard, t: CardTable, group: string): str
 function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string>): string {
   const per = t.overall.per !== null || t.rows.some((r) => r.per !== null);
   const failed = hasFailed(t);
+  const empty = hasEmptyHyp(t);
   const ref = t.referenceGroup !== null;
   const alpha = card.settings.alpha;
   const td = (text: string, v: number | null | undefined, cls = '') => `<td${cls ? ` class="${cls}"` : ''} data-v="${num(v)}">${esc(text)}</td>`;
@@ -302,6 +303,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
     { head: 'Flags', sort: null, kind: V, cell: (r) => `<td class="v flags">${flagsHtml(r)}${incompleteFlagHtml(card, t, r.group)}</td>`, foot: '<td class="v flags"></td>' },
     { head: 'Utterances', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.utterances), r.utterances, 'sec'), foot: ft(fmtInt(o.utterances), 'sec') },
     ...(failed ? [{ head: 'Failed', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.failed), r.failed, 'sec'), foot: ft(fmtInt(o.failed), 'sec') } as Col] : []),
+    ...(empty ? [{ head: 'Empty hyp.', sort: 'num', kind: 'sec', cell: (r: CardRow) => td(fmtInt(r.emptyHyp), r.emptyHyp, 'sec'), foot: ft(fmtInt(o.emptyHyp), 'sec') } as Col] : []),
     { head: 'Hours', sort: 'num', kind: 'sec', cell: (r) => td(fmtHours(r.hours), r.hours, 'sec'), foot: ft(fmtHours(o.hours), 'sec') },
     { head: 'Ref words', sort: 'num', kind: 'sec', cell: (r) => td(fmtInt(r.refWords), r.refWords, 'sec'), foot: ft(fmtInt(o.refWords), 'sec') },
     ...otherWerMetrics(card.settings.headline).map((m): Col => ({

@@ -37,6 +37,11 @@ function hasPer(t: CardTable): boolean {
   return t.overall.per !== null || t.rows.some((r) => r.per !== null);
 }
 
+/** Whether any row has scored utterances with an empty hypothesis (then an Empty hyp. column is shown). */
+export function hasEmptyHyp(t: CardTable): boolean {
+  return (t.overall.emptyHyp ?? 0) > 0 || t.rows.some((r) => (r.emptyHyp ?? 0) > 0);
+}
+
 /** Whether any row has failed utterances (then a Failed column is shown). */
 export function hasFailed(t: CardTable): boolean {
   return (t.overall.failed ?? 0) > 0;
@@ -175,10 +180,11 @@ export const NO_INTERVAL_NOTE = '[—] = no interval: a cell of one speaker cann
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
   const failed = hasFailed(t);
+  const empty = hasEmptyHyp(t);
   const ref = t.referenceGroup !== null;
   const alpha = card.settings.alpha;
   const head = [
-    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, GAP_TO_REST_HEADER, pHeader(card), 'Flags',
+    'Group', 'Speakers', 'Utterances', ...(failed ? ['Failed'] : []), ...(empty ? ['Empty hyp.'] : []), 'Hours', 'Ref words', `${capitalise(werMetricLabel(card.settings.headline))} [95% CI]`, GAP_TO_REST_HEADER, pHeader(card), 'Flags',
     ...otherWerMetrics(card.settings.headline).map((m) => `${capitalise(werMetricLabel(m))} [95% CI]`), 'CER', ...(per ? ['PER'] : []), GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, ...(ref ? [`Gap to ${mdEscape(t.referenceGroup ?? '')} [95% CI]`] : []),
     'Detectable gap',
   ];
@@ -186,7 +192,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   for (const r of t.rows) {
     const cells = [
       mdEscape(r.group) + (r.suppressed ? ' †' : ''),
-      fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
+      fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), ...(empty ? [fmtInt(r.emptyHyp)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
       fmtGap(r.gapToRest), fmtPCell(r, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
       ...(ref ? [fmtGap(r.gapToReference)] : []), fmtPp(r.minDetectableGap),
@@ -196,7 +202,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   const o = t.overall;
   lines.push(
     `| **All groups** | ${[
-      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), DASH, DASH, ' ',
+      fmtInt(o.speakers), fmtInt(o.utterances), ...(failed ? [fmtInt(o.failed)] : []), ...(empty ? [fmtInt(o.emptyHyp)] : []), fmtHours(o.hours), fmtInt(o.refWords), fmtPctInterval(o.wer), DASH, DASH, ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(o.werMetrics?.[m])), fmtPct(o.cer), ...(per ? [fmtPct(o.per)] : []), DASH, DASH, ...(ref ? [DASH] : []), DASH,
     ].join(' | ')} |`,
   );

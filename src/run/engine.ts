@@ -17,13 +17,13 @@ import { BackendConfigError, BackendError, type AudioRef, type Backend, type Bac
 import { languageOfTag } from '../backends/language.ts';
 import { optionsHash } from '../backends/options.ts';
 import { backendSubsetOf, subsetOf, type SubsetShard } from './subset.ts';
-import { leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
+import { credentialFailure, leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
 import type { BackendSpec, Suite } from './suite.ts';
 import { CallAbandonedError, DEFAULT_RETRY, withRetries, type RetryPolicy } from './retry.ts';
 import { Semaphore } from './semaphore.ts';
 import { CostBudget, LIVE_MS, StoreBudget } from './budget.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
-import { scrubString } from '../backends/secrets.ts';
+import { CREDENTIAL_IN_OUTPUT, scrubString, transcriptHasCredential } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
 import { resolveConditions, type ResolvedCondition } from './conditions.ts';
 import { withSourceFacts } from '../audio/qc.ts';
@@ -51,6 +51,12 @@ export interface NormaliserId {
 export interface RunOptions {
   suite: Suite;
   store: RunStore;
+  /**
+   * Stores opened read-only whose results this run reuses when its own store has none it may reuse (same key and
+   * code version, as for its own store); a result found there is copied into `store`. `asrfair run --shard` passes the
+   * workspace store (--store), so that a shard does not decode again what an earlier unsharded run stored.
+   */
+  cacheStores?: readonly RunStore[];
   /** The suite's normaliser, resolved (e.g. `getNormaliser(suite.normaliser)` from src/text). */
   normaliser: NormaliserId;
   /** Backend instances by suite name; built from the registry when absent. */
@@ -182,7 +188,8 @@ export interface RunSummary {
 
 export interface RunNotice {
   /** `all-failed`: not one result of the run is ok (backend empty); the message gives the most frequent cause. */
-  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code' | 'all-failed';
+  /** `corrupt-rows`: stored results of the backend that failed the store's row check (RunStore.getResult), not served. */
+  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code' | 'corrupt-rows' | 'all-failed';
   backend: string;
   message: string;
 }
@@ -593,7 +600,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         const { httpStatus, configError, ...made } = done;
         // A worker that stamps nothing ran this process's code version (the queue's workers run the same checkout).
-        const result = { ...made, codeVersion: made.codeVersion ?? b.backend.codeVersion ?? null };
+        const stamped = { ...made, codeVersion: made.codeVersion ?? b.backend.codeVersion ?? null };
+        const result = stamped.status === 'ok' && transcriptHasCredential(stamped.hypothesis, stamped.words) ? credentialFailure(stamped) : stamped;
         if (configError) {
           budget.cancel(estimate);
           throw configErrorOf(b, result.error ?? 'configuration error');
@@ -615,7 +623,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           async (signal) => {
             const t = performance.now();
             try {
-              return await b.backend.transcribe(audio, signal);
+              const tr = await b.backend.transcribe(audio, signal);
+              // Never scored: scrubbing would turn the credential into the word "redacted" (README "Secrets").
+              if (transcriptHasCredential(tr.text, tr.words)) throw new BackendError(CREDENTIAL_IN_OUTPUT, false);
+              return tr;
             } finally {
               latencyMs = performance.now() - t;
             }
@@ -678,6 +689,21 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (leased) store.releaseLease(key, owner);
       sem.release();
     }
+  };
+
+  /**
+   * This run's store's result under `key`, else (when it has none this run may reuse) the first reusable one of the
+   * read-only `cacheStores` (a shard reads the workspace store), copied into this run's store so that its export and
+   * a merge of the shards hold it (not on a dry run).
+   */
+  const reusableResult = (b: RunBackend, key: ResultKey): ResultRow | undefined => {
+    const own = store.getResult(key);
+    if ((own && shouldReuse(b, own)) || !opts.cacheStores?.length) return own;
+    for (const c of opts.cacheStores) {
+      const r = c.getResult(key);
+      if (r && shouldReuse(b, r)) return opts.dryRun ? r : store.queueResult(r);
+    }
+    return own;
   };
 
   /** Calls, waiting while another process holds the key's lease. */
@@ -785,7 +811,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         // Backends that answer by utterance id (precomputed hypotheses) must not share rows across identical audio.
         const contentKey = b.backend.keyByUtteranceId ? `${ref.sha256}#id=${entry.id}` : ref.sha256;
         const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
-        const cached = store.getResult(key);
+        const cached = reusableResult(b, key);
         if (cached && shouldReuse(b, cached)) {
           cell.cached++;
           if (cached.status === 'ok') noteOk(b);
@@ -974,6 +1000,14 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         kind: 'older-code',
         backend: b.spec.name,
         message: escapeControl(`${b.spec.name}: ${older} result${older === 1 ? '' : 's'} made by an older asrfair ${opts.dryRun ? `would be decoded again (${older === 1 ? 'is' : 'are'} counted as to do)` : `${older === 1 ? 'was' : 'were'} decoded again`}, not reused: the code that makes ${b.spec.name}'s results is now ${b.backend.codeVersion}; the stored ${older === 1 ? 'one was' : 'ones were'} made by ${theirs.join(' / ')}`),
+      });
+    }
+    const corrupt = store.corruptRows().filter((c) => c.backendKey === b.backend.key).length;
+    if (corrupt) {
+      notices.push({
+        kind: 'corrupt-rows',
+        backend: b.spec.name,
+        message: `${b.spec.name}: ${corrupt} corrupt stored result${corrupt === 1 ? '' : 's'} in ${store.path} not served (${opts.dryRun ? 'counted as to do' : 'decoded again; the new results replaced the rows'})`,
       });
     }
     const r = refusals.get(b.spec.name);

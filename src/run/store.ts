@@ -1,9 +1,12 @@
 import { makeOutputDir } from '../manifest/output.ts';
 import Database from 'better-sqlite3';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
-import { secretValues, stripSecrets, scrubString } from '../backends/secrets.ts';
+import { CREDENTIAL_IN_OUTPUT, secretValues, stripSecrets, scrubString, scrubValues, transcriptHasCredential } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
 import type { BackendSubset, RunSubset } from './subset.ts';
@@ -229,32 +232,91 @@ CREATE TABLE IF NOT EXISTS audio_qc (
 ) WITHOUT ROWID;
 `;
 
-function parseJson<T>(s: string | null): T | null {
-  return s === null ? null : (JSON.parse(s) as T);
+/** Why a stored JSON column cannot be used: not JSON, or JSON of the wrong shape. */
+function jsonProblem(column: string, text: unknown, shape?: (v: unknown) => string | undefined): { value: unknown; problem?: string } {
+  if (text === null) return { value: null };
+  if (typeof text !== 'string') return { value: null, problem: `${column} is not text` };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { value: null, problem: `${column} is not valid JSON (${(e as Error).message})` };
+  }
+  const bad = shape?.(value);
+  return bad ? { value: null, problem: `${column} ${bad}` } : { value };
 }
 
-function toResult(r: ResultDbRow): ResultRow {
-  return {
-    backendKey: r.backend_key,
-    conditionKey: r.condition_key,
-    audioSha256: r.audio_sha256,
-    status: r.status as ResultStatus,
-    hypothesis: r.hypothesis,
-    words: parseJson<WordTiming[]>(r.words_json),
-    phones: parseJson<PhoneSegment[]>(r.phones_json),
-    raw: parseJson<unknown>(r.raw_json),
-    latencyMs: r.latency_ms,
-    costUsd: r.cost_usd,
-    durationSec: r.duration_sec,
-    error: r.error,
-    retryable: r.retryable === 1,
-    attempts: r.attempts,
-    createdAt: r.created_at,
-    codeVersion: r.code_version ?? null,
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
+
+/** `undefined` when `v` is a list of `{<name>: string, start: number, end: number}` (WordTiming, PhoneSegment). */
+function timedList(name: 'word' | 'phone'): (v: unknown) => string | undefined {
+  return (v) => {
+    if (!Array.isArray(v)) return 'is not a list';
+    const i = v.findIndex((x) => x === null || typeof x !== 'object' || typeof (x as Record<string, unknown>)[name] !== 'string' || !isNum((x as Record<string, unknown>).start) || !isNum((x as Record<string, unknown>).end));
+    return i < 0 ? undefined : `item ${i} is not a {${name}, start, end} record`;
   };
 }
 
-function toItem(r: RunItemDbRow): RunItem {
+/**
+ * Checks every column of a `results` row the code relies on (status, a text hypothesis when ok, the JSON columns
+ * words_json/phones_json/raw_json and their shapes, the numeric columns): the row as a ResultRow, or why it is corrupt
+ * (a row edited by hand, a disk fault, another program). A corrupt row is never served as a result (RunStore.getResult).
+ */
+export function checkResultRow(r: ResultDbRow): { row: ResultRow } | { problem: string } {
+  const problems: string[] = [];
+  if (r.status !== 'ok' && r.status !== 'failed') problems.push(`status is ${JSON.stringify(r.status)}, not ok or failed`);
+  if (r.status === 'ok' && typeof r.hypothesis !== 'string') problems.push('status is ok but hypothesis is NULL');
+  if (r.hypothesis !== null && typeof r.hypothesis !== 'string') problems.push('hypothesis is not text');
+  if (r.error !== null && typeof r.error !== 'string') problems.push('error is not text');
+  const words = jsonProblem('words_json', r.words_json, timedList('word'));
+  const phones = jsonProblem('phones_json', r.phones_json, timedList('phone'));
+  const raw = jsonProblem('raw_json', r.raw_json);
+  for (const j of [words, phones, raw]) if (j.problem) problems.push(j.problem);
+  if (r.retryable !== 0 && r.retryable !== 1) problems.push('retryable is not 0 or 1');
+  if (!Number.isInteger(r.attempts) || r.attempts < 0) problems.push('attempts is not a count');
+  for (const [c, v] of [['latency_ms', r.latency_ms], ['cost_usd', r.cost_usd], ['duration_sec', r.duration_sec]] as const) if (!isNumOrNull(v)) problems.push(`${c} is not a number`);
+  if (typeof r.created_at !== 'string') problems.push('created_at is not text');
+  if (r.code_version !== null && r.code_version !== undefined && typeof r.code_version !== 'string') problems.push('code_version is not text');
+  if (problems.length) return { problem: problems.join('; ') };
+  return {
+    row: {
+      backendKey: r.backend_key,
+      conditionKey: r.condition_key,
+      audioSha256: r.audio_sha256,
+      status: r.status as ResultStatus,
+      hypothesis: r.hypothesis,
+      words: words.value as WordTiming[] | null,
+      phones: phones.value as PhoneSegment[] | null,
+      raw: raw.value,
+      latencyMs: r.latency_ms,
+      costUsd: r.cost_usd,
+      durationSec: r.duration_sec,
+      error: r.error,
+      retryable: r.retryable === 1,
+      attempts: r.attempts,
+      createdAt: r.created_at,
+      codeVersion: r.code_version ?? null,
+    },
+  };
+}
+
+/** `undefined` when `v` has the shape of a RunUtterance (id and text strings, labels an object of strings). */
+function uttShape(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'is not an object';
+  const u = v as Record<string, unknown>;
+  if (typeof u.id !== 'string') return 'has no text "id"';
+  if (typeof u.text !== 'string') return 'has no text "text"';
+  if (u.labels === null || typeof u.labels !== 'object' || Array.isArray(u.labels) || !Object.values(u.labels).every((x) => typeof x === 'string')) return 'has no "labels" object of strings';
+  return undefined;
+}
+
+/** A run item from its row; InputError naming the store and the row when utt_json is not a stored utterance. */
+function toItem(r: RunItemDbRow, storePath: string): RunItem {
+  const utt = jsonProblem('utt_json', r.utt_json, uttShape);
+  if (utt.problem) {
+    throw new InputError(storePath, undefined, `corrupt run_items row (run ${r.run_id}, seq ${r.seq}, utterance ${r.utt_id}, backend ${r.backend_name}): ${utt.problem}; the run cannot be read (rerun its suite into a new run)`);
+  }
   return {
     runId: r.run_id,
     seq: r.seq,
@@ -265,7 +327,7 @@ function toItem(r: RunItemDbRow): RunItem {
     conditionKey: r.condition_key,
     audioSha256: r.audio_sha256,
     error: r.error,
-    utt: JSON.parse(r.utt_json) as RunUtterance,
+    utt: utt.value as RunUtterance,
     ...(r.code_version !== null ? { codeVersion: r.code_version } : {}),
   };
 }
@@ -363,20 +425,41 @@ export class RunStore {
   private batchSecrets: readonly string[] | undefined;
   private secretsReadAt = 0;
   private leaseRequests: Required<LeaseRequest>[] = [];
+  /** Keys of corrupt `results` rows met so far (checkResultRow) → the problem; each is warned about once. */
+  private readonly corrupt = new Map<string, string>();
+  private readonly onWarning: (line: string) => void;
+  /** Opened with `readOnly` (a reading command: export, report): nothing is ever written, not even the schema. */
+  readonly readOnly: boolean;
+  /** The folder of the temporary copy a read-only store is read from when its own folder cannot be written. */
+  private readCopyDir: string | undefined;
+  /** Runs a read-only store found dead (markDeadRunsInterrupted) and reads as interrupted without writing. */
+  private readonly deadInMemory = new Set<string>();
 
-  /** Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store. */
-  constructor(readonly path: string) {
+  /**
+   * Opens (creating if needed) the store; InputError naming `path` when it is not a usable SQLite store.
+   * `readOnly`: opens an existing store without writing to it (the file and its folder may be read-only).
+   * `onWarning`: gets each warning line (a corrupt row not served); default: printed on stderr as `asrfair: warning: …`.
+   */
+  constructor(readonly path: string, opts: { readOnly?: boolean; onWarning?: (line: string) => void } = {}) {
+    this.readOnly = opts.readOnly === true;
+    this.onWarning = opts.onWarning ?? ((line) => process.stderr.write(`asrfair: warning: ${escapeControl(line)}\n`));
     try {
-      if (path !== ':memory:') makeOutputDir(dirname(path), 'folder of the run store');
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('foreign_keys = ON');
-      this.db.exec(SCHEMA);
-      addMissingColumns(this.db);
+      if (this.readOnly) {
+        const ro = openReadOnly(path);
+        this.db = ro.db;
+        this.readCopyDir = ro.tempDir;
+      } else {
+        if (path !== ':memory:') makeOutputDir(dirname(path), 'folder of the run store');
+        this.db = new Database(path);
+        this.db.pragma('journal_mode = WAL');
+        this.db.pragma('synchronous = NORMAL');
+        this.db.pragma('busy_timeout = 10000');
+        this.db.pragma('foreign_keys = ON');
+        this.db.exec(SCHEMA);
+        addMissingColumns(this.db);
+      }
     } catch (e) {
-      throw new InputError(path, undefined, `cannot open the run store: ${storeErrorText(e)}`);
+      throw new InputError(path, undefined, `cannot open the run store${this.readOnly ? ' to read it' : ''}: ${storeErrorText(e)}`);
     }
     OPEN_STORES.add(path);
     this.stmts = {
@@ -440,15 +523,47 @@ export class RunStore {
       getQc: this.db.prepare<[string], { qc_json: string }>('SELECT qc_json FROM audio_qc WHERE audio_sha256 = ?'),
       putQc: this.db.prepare('INSERT OR REPLACE INTO audio_qc (audio_sha256, qc_json) VALUES (?, ?)'),
       countItems: this.db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM run_items WHERE run_id = ?'),
+      dropResult: this.readOnly ? undefined : this.db.prepare('DELETE FROM results WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?'),
     };
   }
 
-  /** The result stored (or queued for the next group commit) under `key`. */
+  /**
+   * The result stored (or queued for the next group commit) under `key`. A corrupt row (checkResultRow) is never
+   * served: it is warned about once (store file, table, backend key, audio key and the problem), counted
+   * (`corruptRows`) and answered as missing, so a run decodes that key again and its new result replaces the row.
+   */
   getResult(key: ResultKey): ResultRow | undefined {
     const q = this.queuedResults.size ? this.queuedResults.get(resultKeyString(key)) : undefined;
     if (q) return q;
     const r = this.stmts.getResult.get(key.backendKey, key.conditionKey, key.audioSha256);
-    return r ? toResult(r) : undefined;
+    return r ? this.checked(r, 'decoded again') : undefined;
+  }
+
+  /** The row, or undefined (warned about once and counted) when it is corrupt. `then` says what happens instead. */
+  private checked(r: ResultDbRow, then: string): ResultRow | undefined {
+    const c = checkResultRow(r);
+    if ('row' in c) return c.row;
+    const k = resultKeyString({ backendKey: r.backend_key, conditionKey: r.condition_key, audioSha256: r.audio_sha256 });
+    if (!this.corrupt.has(k)) {
+      this.corrupt.set(k, c.problem);
+      this.onWarning(`${this.path}: corrupt results row (backend ${r.backend_key}, condition ${r.condition_key}, audio ${r.audio_sha256}): ${c.problem}; not served (${then})`);
+    }
+    return undefined;
+  }
+
+  /** Corrupt `results` rows met by this store object so far (each warned about once), with their problems. */
+  corruptRows(): { backendKey: string; conditionKey: string; audioSha256: string; problem: string }[] {
+    return [...this.corrupt].map(([k, problem]) => {
+      const [backendKey, conditionKey, audioSha256] = k.split('\u0000');
+      return { backendKey: backendKey!, conditionKey: conditionKey!, audioSha256: audioSha256!, problem };
+    });
+  }
+
+  /** Deletes the row under `key` when it is (still) corrupt, so that a new result can take its place. */
+  private dropIfCorrupt(key: ResultKey): void {
+    if (!this.corrupt.has(resultKeyString(key))) return;
+    const r = this.stmts.getResult.get(key.backendKey, key.conditionKey, key.audioSha256);
+    if (r && 'problem' in checkResultRow(r)) this.stmts.dropResult?.run(key.backendKey, key.conditionKey, key.audioSha256);
   }
 
   /**
@@ -466,6 +581,7 @@ export class RunStore {
     if (!kept) this.queuedResults.set(k, row);
     this.enqueue({
       run: () => {
+        this.dropIfCorrupt(r);
         this.stmts.putResult.run(params);
         if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
       },
@@ -617,6 +733,7 @@ export class RunStore {
   putResult(r: NewResult, owner?: string): ResultRow {
     const { params } = this.resultRow(r, secretValues());
     return this.tx((): ResultRow => {
+      this.dropIfCorrupt(r);
       this.stmts.putResult.run(params);
       if (owner !== undefined) this.stmts.dropLease.run(r.backendKey, r.conditionKey, r.audioSha256, owner);
       return this.getResult(r)!;
@@ -627,11 +744,15 @@ export class RunStore {
    * A result as the store keeps it (credentials a server or command echoed into transcript, words, raw or error
    * scrubbed) and the statement parameters that store it.
    */
-  private resultRow(r: NewResult, secrets: readonly string[]): { row: ResultRow; params: Record<string, unknown> } {
+  private resultRow(given: NewResult, secrets: readonly string[]): { row: ResultRow; params: Record<string, unknown> } {
+    // An ok result whose transcript holds a credential is stored as a failure: scrubbed, it would score "[redacted]".
+    const r = given.status === 'ok' && transcriptHasCredential(given.hypothesis, given.words, secrets) ? credentialFailure(given) : given;
     const row: ResultRow = {
       ...r,
-      hypothesis: r.hypothesis === null ? null : scrubString(r.hypothesis, secrets),
-      words: r.words ? (stripSecrets(r.words, secrets) as WordTiming[]) : null,
+      // A transcript is words: only known secret values are looked for (an ok one holding any is a failure above),
+      // never scrubString's token patterns, which would rewrite speech such as "Bearer instruments" silently.
+      hypothesis: r.hypothesis === null ? null : scrubValues(r.hypothesis, secrets),
+      words: r.words ? r.words.map((w) => ({ ...w, word: scrubValues(w.word, secrets) })) : null,
       raw: r.raw === undefined || r.raw === null ? null : stripSecrets(r.raw, secrets),
       error: r.error === null ? null : scrubString(r.error, secrets),
       createdAt: new Date().toISOString(),
@@ -758,7 +879,10 @@ export class RunStore {
   expectedOf(runId: string): RunExpected | undefined {
     this.flush();
     const r = this.stmts.liveGet.get(runId);
-    return r?.expected_json ? (JSON.parse(r.expected_json) as RunExpected) : undefined;
+    if (!r?.expected_json) return undefined;
+    const e = jsonProblem('expected_json', r.expected_json, (v) => (v !== null && typeof v === 'object' && isNum((v as RunExpected).items) ? undefined : 'has no "items" count'));
+    if (e.problem) throw new InputError(this.path, undefined, `corrupt run_live row (run ${runId}): ${e.problem}`);
+    return e.value as RunExpected;
   }
 
   /**
@@ -768,6 +892,16 @@ export class RunStore {
   markDeadRunsInterrupted(liveMs: number): string[] {
     const now = Date.now();
     const dead: string[] = [];
+    if (this.readOnly) {
+      // Nothing is written: the dead runs read as `interrupted` through this object (getRun, listRuns).
+      for (const r of this.stmts.runningRuns.all()) {
+        if (r.owner === null || r.heartbeat_ms === null) continue;
+        if (r.heartbeat_ms + liveMs > now && ownerAlive(r.owner)) continue;
+        this.deadInMemory.add(r.run_id);
+        dead.push(r.run_id);
+      }
+      return dead;
+    }
     this.tx(() => {
       for (const r of this.stmts.runningRuns.all()) {
         if (r.owner === null || r.heartbeat_ms === null) continue;
@@ -783,7 +917,11 @@ export class RunStore {
   /** Audio QC of prepared audio, cached by content hash (QC is a property of the bytes). */
   getQc<T>(audioSha256: string): T | undefined {
     const r = this.stmts.getQc.get(audioSha256);
-    return r ? (JSON.parse(r.qc_json) as T) : undefined;
+    if (!r) return undefined;
+    const q = jsonProblem('qc_json', r.qc_json, (v) => (v !== null && typeof v === 'object' ? undefined : 'is not an object'));
+    if (!q.problem) return q.value as T;
+    this.onWarning(`${this.path}: corrupt audio_qc row (audio ${audioSha256}): ${q.problem}; not used (measured again)`);
+    return undefined;
   }
 
   putQc(audioSha256: string, qc: unknown): void {
@@ -830,15 +968,20 @@ export class RunStore {
     });
   }
 
+  private asRead(r: RunRecord): RunRecord {
+    return this.deadInMemory.has(r.runId) ? { ...r, status: 'interrupted' } : r;
+  }
+
+  /** The run's record; InputError naming the store and run when its row is corrupt (suite_json, meta_json). */
   getRun(runId: string): RunRecord | undefined {
     this.flush();
     const r = this.stmts.getRun.get(runId);
-    return r ? toRun(r) : undefined;
+    return r ? this.asRead(toRun(r, this.path)) : undefined;
   }
 
   listRuns(): RunRecord[] {
     this.flush();
-    return this.stmts.listRuns.all().map(toRun);
+    return this.stmts.listRuns.all().map((r) => this.asRead(toRun(r, this.path)));
   }
 
   countItems(runId: string): number {
@@ -854,17 +997,23 @@ export class RunStore {
   *iterateRun(runId: string): Generator<RunItemResult> {
     this.flush();
     for (const r of this.stmts.items.iterate(runId)) {
-      const item = toItem(r);
+      const item = toItem(r, this.path);
       if (r.r_status !== null && item.audioSha256 !== null && r.r_code_version !== r.code_version) {
         const made = r.r_code_version ?? 'an unstamped asrfair';
         const error = `its result was replaced since: the store now holds a decode by another asrfair code version (${made}); rerun the suite to score that one`;
         yield { ...item, error, result: null };
         continue;
       }
-      const result =
-        r.r_status === null || item.audioSha256 === null
-          ? null
-          : toResult({ ...(r as unknown as ResultDbRow), status: r.r_status, error: r.r_error, audio_sha256: item.audioSha256, code_version: r.r_code_version });
+      if (r.r_status === null || item.audioSha256 === null) {
+        yield { ...item, result: null };
+        continue;
+      }
+      const joined: ResultDbRow = { ...(r as unknown as ResultDbRow), backend_key: item.backendKey, condition_key: item.conditionKey, status: r.r_status, error: r.r_error, audio_sha256: item.audioSha256, code_version: r.r_code_version };
+      const result = this.checked(joined, 'counted as a failed result of this run; rerun the suite to decode it again');
+      if (!result) {
+        yield { ...item, error: `its stored result is corrupt (${this.corrupt.get(resultKeyString({ backendKey: item.backendKey, conditionKey: item.conditionKey, audioSha256: item.audioSha256 }))}); rerun the suite to decode it again`, result: null };
+        continue;
+      }
       yield { ...item, result };
     }
   }
@@ -881,12 +1030,56 @@ export class RunStore {
       clearTimeout(this.commitTimer);
       this.commitTimer = undefined;
       if (this.db.open) this.db.close();
+      if (this.readCopyDir) removeTempDir(this.readCopyDir);
+      this.readCopyDir = undefined;
     }
   }
 }
 
+/**
+ * `r` as the failure of an ok result whose transcript contained a credential (CREDENTIAL_IN_OUTPUT): no hypothesis,
+ * words or phones, raw kept (scrubbed when stored), not retryable (the same tool prints the same secret again).
+ */
+export function credentialFailure<T extends NewResult>(r: T): T {
+  return { ...r, status: 'failed', hypothesis: null, words: null, phones: null, error: CREDENTIAL_IN_OUTPUT, retryable: false, costUsd: r.costUsd };
+}
+
 function resultKeyString(k: ResultKey): string {
   return `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
+}
+
+/**
+ * Opens an existing store for reading only. SQLite cannot read a WAL store in place when its folder cannot be written
+ * (SQLITE_READONLY_DIRECTORY: the -shm index cannot be made), so such a store is read from a private temporary copy
+ * (with its -wal file, when there is one); `tempDir` is that copy's folder, removed by `close`.
+ */
+function openReadOnly(path: string): { db: Database.Database; tempDir?: string } {
+  if (!existsSync(path)) throw Object.assign(new Error(`${path} does not exist`), { code: 'SQLITE_CANTOPEN' });
+  const usable = (db: Database.Database): Database.Database => {
+    try {
+      db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+      return db;
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  };
+  try {
+    return { db: usable(new Database(path, { readonly: true, fileMustExist: true })) };
+  } catch (e) {
+    const code = String((e as { code?: string }).code ?? '');
+    if (!code.startsWith('SQLITE_READONLY') && !code.startsWith('SQLITE_CANTOPEN')) throw e;
+  }
+  const tempDir = makeTempDir('asrfair-store-ro-');
+  try {
+    const copy = join(tempDir, 'store.sqlite');
+    copyFileSync(path, copy);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${copy}-wal`);
+    return { db: usable(new Database(copy, { readonly: true, fileMustExist: true })), tempDir };
+  } catch (e) {
+    removeTempDir(tempDir);
+    throw e;
+  }
 }
 
 const OPEN_STORES = new Set<string>();
@@ -937,12 +1130,17 @@ function ownerAlive(owner: string): boolean {
   }
 }
 
-function toRun(r: Record<string, unknown>): RunRecord {
+function toRun(r: Record<string, unknown>, storePath: string): RunRecord {
+  const obj = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'is not an object');
+  const suite = jsonProblem('suite_json', r.suite_json, obj);
+  const meta = r.meta_json ? jsonProblem('meta_json', r.meta_json, (v) => obj(v) ?? (Array.isArray((v as RunResolved).backends) ? undefined : 'has no "backends" list')) : { value: { backends: [], conditions: [] } };
+  const bad = suite.problem ?? meta.problem;
+  if (bad) throw new InputError(storePath, undefined, `corrupt runs row (run ${String(r.run_id)}): ${bad}; the run cannot be read`);
   return {
     runId: String(r.run_id),
     suiteName: String(r.suite_name),
     suitePath: String(r.suite_path),
-    suite: JSON.parse(String(r.suite_json)) as unknown,
+    suite: suite.value,
     corpusHash: String(r.corpus_hash),
     toolVersion: String(r.tool_version),
     normaliser: String(r.normaliser),
@@ -952,6 +1150,6 @@ function toRun(r: Record<string, unknown>): RunRecord {
     endedAt: r.ended_at === null ? null : String(r.ended_at),
     status: String(r.status),
     outDir: r.out_dir === null ? null : String(r.out_dir),
-    meta: (r.meta_json ? JSON.parse(String(r.meta_json)) : { backends: [], conditions: [] }) as RunResolved,
+    meta: meta.value as RunResolved,
   };
 }

@@ -134,6 +134,17 @@ describe('command backend', () => {
     await expect(backend({ command: 'x', versionCommand: 'sh -c "exit 4"' })).rejects.toThrow(/versionCommand exited with 4/);
   });
 
+  it('without cwd the tool runs in the suite folder (the factory\'s baseDir, as the queue worker passes it), which is in the key', async () => {
+    const inSuite = await getBackendFactory('command').create({ command: 'sh -c pwd' }, { baseDir: join(work, 'dir with space') });
+    expect((inSuite as CommandBackend).options.cwd).toBe(join(work, 'dir with space'));
+    expect((await inSuite.transcribe(fx[1].audio, never())).text).toBe(join(work, 'dir with space'));
+    const other = (await getBackendFactory('command').create({ command: 'sh -c pwd' }, { baseDir: work })) as CommandBackend;
+    expect(other.key).not.toBe((inSuite as CommandBackend).key);
+    // An explicit cwd of "." is the same folder, hence the same key.
+    const dot = (await getBackendFactory('command').create({ command: 'sh -c pwd', cwd: '.' }, { baseDir: work })) as CommandBackend;
+    expect(dot.key).toBe(other.key);
+  });
+
   it('splits command lines like a POSIX shell (quoting only)', () => {
     expect(splitCommandLine(`a  'b c' "d \\"e\\" $f" g\\ h ''`)).toEqual(['a', 'b c', 'd "e" $f', 'g h', '']);
     expect(splitCommandLine('whisper-cli -f {wav16k} -otxt -of {outbase}')).toEqual(['whisper-cli', '-f', '{wav16k}', '-otxt', '-of', '{outbase}']);

@@ -113,9 +113,11 @@ describe('validate, run and report warn about a split group and keep both spelli
     expect(at).toBeLessThan(md.findIndex((l) => l.startsWith('## ')));
     expect(card('card.html')).toContain(`<p class="banner warning"><strong>Warning:</strong> ${sentence.replace(/"/g, '&quot;')}</p>`);
     const json = JSON.parse(card('card.json')) as { warnings: string[]; splitGroups: { key: string; spellings: { value: string; utterances: number }[] }[] };
-    expect(json.warnings).toEqual([sentence]);
+    // Amazon's real answers include empty ones: the card also warns of those (trial 13).
+    const split = (w: readonly string[]) => w.filter((x) => x.startsWith('Group names split'));
+    expect(split(json.warnings)).toEqual([sentence]);
     expect(json.splitGroups).toEqual([{ key: 'accent', spellings: [expect.objectContaining({ value: 'indian' }), expect.objectContaining({ value: 'Indian', utterances: 2 }), expect.objectContaining({ value: ' indian ', utterances: 1 })] }]);
-    expect(card('card-notes.csv').split('\r\n')[1]).toBe(`warnings,1,"${sentence.replace(/"/g, '""')}"`);
+    expect(card('card-notes.csv').split('\r\n')[json.warnings.indexOf(sentence) + 1]).toBe(`warnings,${json.warnings.indexOf(sentence) + 1},"${sentence.replace(/"/g, '""')}"`);
     // The real Artie manifest has no split: no warning in its card.
     const real = join(dir, 'real.yaml');
     writeFileSync(real, readFileSync(join(dir, 's.yaml'), 'utf8').replace('manifest: m.jsonl', `manifest: ${join(ARTIE, 'manifest.jsonl')}`));
@@ -123,6 +125,6 @@ describe('validate, run and report warn about a split group and keep both spelli
     expect(r.code, r.stderr).toBe(0);
     const clean = await cli('report', join(dir, 'real-run'), '--format', 'json', '--out', join(dir, 'real-card'), '--model', 'none');
     expect(clean.code, clean.stderr).toBe(0);
-    expect((JSON.parse(readFileSync(join(dir, 'real-card', 'card.json'), 'utf8')) as { warnings: string[] }).warnings).toEqual([]);
+    expect(split((JSON.parse(readFileSync(join(dir, 'real-card', 'card.json'), 'utf8')) as { warnings: string[] }).warnings)).toEqual([]);
   }, 120_000);
 });

@@ -12,10 +12,10 @@ export async function cli(...args: string[]): Promise<{ code: number; stdout: st
   return cliIn(args);
 }
 
-/** `cli` with the arguments as one array and an optional working directory (output up to 16 MB). */
-export async function cliIn(args: readonly string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** `cli` with the arguments as one array, an optional working directory and environment (output up to 16 MB). */
+export async function cliIn(args: readonly string[], cwd?: string, env?: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, maxBuffer: 1 << 24 });
+    const r = await run(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd, env, maxBuffer: 1 << 24 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };

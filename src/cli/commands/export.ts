@@ -30,7 +30,8 @@ export function registerExport(program: Command): void {
     .action(async (storePath: string, flags: ExportFlags) => {
       if (!existsSync(storePath)) throw new InputError(storePath, undefined, 'run store not found');
       if (flags.format !== 'jsonl' && flags.format !== 'csv') throw new UsageError(`--format must be jsonl or csv, not "${flags.format}"`);
-      const store = new RunStore(storePath);
+      // A reading command: the store is opened read-only (a store on a read-only disk or someone else's folder exports).
+      const store = new RunStore(storePath, { readOnly: true });
       try {
         store.markDeadRunsInterrupted(LIVE_MS);
         const runs = store.listRuns();

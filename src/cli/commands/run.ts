@@ -2,6 +2,7 @@ import { escapeControl } from '../../manifest/escape.ts';
 import { makeOutputDir } from '../../manifest/output.ts';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
 import { RunStore } from '../../run/store.ts';
@@ -185,6 +186,10 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
+  // A shard writes its own store and reuses (read-only) what the workspace store already holds.
+  const workspace = resolve(flags.store);
+  const cacheStores = store.path !== workspace && existsSync(workspace) ? [new RunStore(workspace, { readOnly: true })] : [];
+  if (cacheStores.length) err(`asrfair: shard store ${store.path}; results already in ${workspace} are reused (read-only) and copied into it, not decoded again`);
   const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
   const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
@@ -210,6 +215,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       progress,
       toolVersion: VERSION,
       ...scale.runOptions(progress),
+      cacheStores,
       badInput,
     });
     if (flags.dryRun) {
@@ -260,6 +266,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     badInput.finish(join(dir, 'results.jsonl'));
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
     out(tally.markdown());
+    const empty = tally.emptyLine();
+    if (empty) out(empty);
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
@@ -317,6 +325,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   } finally {
     signals.dispose();
     store.close();
+    for (const c of cacheStores) c.close();
     await scale.close();
   }
 }
@@ -345,7 +354,7 @@ export function registerRun(program: Command): void {
       '--allow-subset',
       "with --limit or --shard: the suite's gate accepts the subset although it left out declared groups; with --backend: the gate concerns the backends that ran only (default: each group or backend left out fails the gate)",
     )
-    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; combine with asrfair merge (the merged run is whole)')
+    .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; results <store> itself already holds are reused read-only (copied, not decoded again); combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
