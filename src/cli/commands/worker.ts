@@ -3,6 +3,8 @@ import { InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { describeRedis, parseRedisUrl } from '../../scaleout/queue.ts';
 import { startQueueWorker } from '../../scaleout/queue-worker.ts';
+import { waitForRedis } from '../../scaleout/queue-messages.ts';
+import { startOrphanWatchdog } from '../../scaleout/orphan-watchdog.ts';
 // Backend type `ctm` (registered by the score-import stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
@@ -16,6 +18,9 @@ interface WorkerFlags {
   stalledIntervalMs: number;
   maxStalled: number;
 }
+
+/** After a second SIGINT/SIGTERM the worker exits within this many ms, whether or not Redis answers. */
+export const FORCE_EXIT_MS = 2000;
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -37,6 +42,10 @@ export function registerWorker(program: Command): void {
     .action(async (flags: WorkerFlags) => {
       const redis = parseRedisUrl(flags.queue);
       const err = (s: string) => process.stderr.write(`asrfair worker: ${s}\n`);
+      // A worker may start before Redis: it says so at once and waits (ioredis alone would wait silently).
+      await waitForRedis(redis, describeRedis(redis), { log: err });
+      startOrphanWatchdog();
+      let refusedExit: Promise<void> | undefined;
       const w = startQueueWorker({
         redis,
         queueName: flags.queueName,
@@ -46,6 +55,13 @@ export function registerWorker(program: Command): void {
         stalledIntervalMs: flags.stalledIntervalMs,
         maxStalledCount: flags.maxStalled,
         log: err,
+        // A configuration fault of this worker: it stops (the refused jobs went back to the queue), exit 2.
+        onRefuse: () => {
+          refusedExit ??= w.close().then(() => {
+            err(`${w.id} stopped after ${w.done()} jobs (refused a job: see above)`);
+            process.exit(2);
+          });
+        },
       });
       await w.ready();
       err(`${w.id} pulling from ${describeRedis(redis)} (queue ${w.worker.name}, concurrency ${flags.concurrency}); Ctrl-C to stop`);
@@ -54,8 +70,11 @@ export function registerWorker(program: Command): void {
         const stop = (signal: string) => {
           if (stopping) {
             err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
-            // process.exit stops its decoders too (the CLI's exit hook, src/cli/interrupt.ts).
-            void w.close(true).finally(() => process.exit(130));
+            // process.exit stops its decoders too (the CLI's exit hook, src/cli/interrupt.ts). Closing talks to
+            // Redis, which may be down or hung: exit after FORCE_EXIT_MS whatever it does.
+            const exit = () => process.exit(130);
+            setTimeout(exit, FORCE_EXIT_MS);
+            void w.close(true).finally(exit);
             return;
           }
           stopping = true;
