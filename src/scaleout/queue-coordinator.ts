@@ -75,7 +75,12 @@ export class QueueCoordinator {
     this.errors = new ErrorLine((l) => this.log(`queue: ${l}`));
     events.on('error', (e) => this.errors.say(describeQueueError(e)));
     queue.on('error', (e) => this.errors.say(describeQueueError(e)));
-    void queue.client.then((c) => c.on('ready', () => this.errors.recovered())).catch(() => undefined);
+    void queue.client
+      .then((c) => {
+        this.errors.recovered();
+        c.on('ready', () => this.errors.recovered());
+      })
+      .catch(() => undefined);
     this.sweepTimer = setInterval(() => void this.sweep().then(() => this.pollRefusals()), opts.sweepMs ?? 2000);
     this.sweepTimer.unref();
   }
@@ -212,7 +217,7 @@ export class QueueCoordinator {
         else if (this.waiters.get(jobId) === list) await this.enqueue(jobId, list[0].data, list[0].attempts);
       }
     } catch (e) {
-      this.log(`queue sweep: ${scrubString((e as Error).message)}`);
+      this.errors.say(describeQueueError(e));
     } finally {
       this.sweeping = false;
     }

@@ -26,10 +26,12 @@ export function describeQueueError(e: unknown, nameOf: (jobId: string) => string
   if (m) {
     return `${name(m[1])}: this worker no longer holds the job's lock (it expired: Redis was unreachable, or the job ran past --lock-ms), so its outcome here is dropped; the job went back to the queue and runs again`;
   }
+  m = /Missing key for job ([^.\s]+)\.\s*(\w+)?/.exec(msg);
+  if (m) return `${name(m[1])}: the job is no longer in Redis (Redis restarted without its data, or the job was removed), so its outcome here is dropped; the coordinator enqueues it again`;
   m = /could not renew lock for job (\S+)/.exec(msg);
   if (m) return `${name(m[1])}: could not renew the job's lock (Redis unreachable?); if that lasts past --lock-ms the job goes back to the queue for another worker`;
   const code = connectionErrorCode(e);
-  if (code) return `cannot reach Redis: ${code}; retrying (one line per change; Ctrl-C twice to give up)`;
+  if (code) return `cannot reach Redis: ${code}; retrying`;
   if (/Connection is closed/i.test(msg)) return 'the connection to Redis closed; retrying';
   return `queue error: ${escapeControl(scrubString(msg))}`;
 }
@@ -45,8 +47,15 @@ export class ErrorLine {
     private readonly back = 'connection to Redis is back',
   ) {}
 
+  /** Lines about one job (they name it) already printed: each is said once, however the outage interleaves them. */
+  private readonly jobLines = new Set<string>();
+
   say(line: string): void {
-    if (line === this.last) return;
+    if (line === this.last || this.jobLines.has(line)) return;
+    if (/^\S.* \(backend "|^a job \(queue id /.test(line)) {
+      this.jobLines.add(line);
+      if (this.jobLines.size > 1000) this.jobLines.delete(this.jobLines.values().next().value!);
+    }
     this.last = line;
     this.log(line);
   }

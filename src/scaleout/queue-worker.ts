@@ -41,6 +41,8 @@ export interface QueueWorkerHandle {
   ready(): Promise<void>;
   /** Jobs this worker finished (completed or failed for good). */
   done(): number;
+  /** Jobs being processed now. */
+  inFlight(): number;
   /** Waits for jobs in flight, then disconnects (force: abandon them; they return to the queue as stalled). */
   close(force?: boolean): Promise<void>;
 }
@@ -215,7 +217,17 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     throw new (bullmq().WaitingError)();
   };
 
+  let active = 0;
   const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
+    active++;
+    try {
+      return await processOne(job, token);
+    } finally {
+      active--;
+    }
+  };
+
+  const processOne = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
     const data = job.data;
     if (job.id) {
       jobNames.set(job.id, `${escapeControl(String(data.audio?.id))} (backend "${escapeControl(String(data.backend?.name))}")`);
@@ -321,7 +333,12 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   });
   const errors = new ErrorLine(log);
   worker.on('error', (e) => errors.say(describeQueueError(e, (jobId) => jobNames.get(jobId))));
-  void worker.client.then((c) => c.on('ready', () => errors.recovered())).catch(() => undefined);
+  void worker.client
+    .then((c) => {
+      errors.recovered(); // the client resolves once connected: after an outage at start, that is the recovery
+      c.on('ready', () => errors.recovered());
+    })
+    .catch(() => undefined);
 
   const w = worker;
   return {
@@ -331,6 +348,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
       await Promise.all([w.waitUntilReady(), pool.registry]);
     },
     done: () => finished,
+    inFlight: () => active,
     async close(force = false) {
       if (force) hardStop.abort();
       await w.close(force);

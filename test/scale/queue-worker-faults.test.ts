@@ -83,11 +83,11 @@ function rows(dir: string): Array<{ status: string; error: string | null; backen
   }
 }
 
-async function worker(queueName: string, recver: string, extra: string[] = []): Promise<WorkerProcess> {
+async function worker(queueName: string, recver: string, extra: string[] = [], url = redis.url): Promise<WorkerProcess> {
   const saved = process.env.RECVER;
   process.env.RECVER = recver;
   try {
-    const w = await startWorker(redis.url, ['--concurrency', '2', '--queue-name', queueName, ...extra]);
+    const w = await startWorker(url, ['--concurrency', '2', '--queue-name', queueName, ...extra]);
     workers.push(w);
     return w;
   } finally {
@@ -204,7 +204,62 @@ describe('stopping a worker', () => {
   }, 60_000);
 });
 
+/** redis-server on a given port (so it can be restarted on the same one), ready when this resolves. */
+async function redisOn(port: number): Promise<{ stop(): Promise<void> }> {
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise<void>((ready, fail) => {
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Ready to accept connections')) ready();
+    });
+    proc.on('exit', (c) => fail(new Error(`redis-server exited ${c}`)));
+  });
+  return { stop: () => new Promise<void>((done) => (proc.exitCode !== null || proc.signalCode !== null ? done() : (proc.once('exit', () => done()), proc.kill('SIGKILL')))) };
+}
+
 describe('messages', () => {
+  it('a Redis outage mid-run is one line per change of state on the worker and the coordinator, and the run completes', async () => {
+    const port = await freePort();
+    let own = await redisOn(port);
+    const url = `redis://127.0.0.1:${port}/0`;
+    try {
+      const q = 'qf-outage';
+      const { dir, suite } = workspace(1, { sleepSec: 4 });
+      const w = await worker(q, '1', ['--concurrency', '1'], url);
+      const coord = spawn(process.execPath, [CLI, 'run', suite, '--store', join(dir, 'store.sqlite'), '--out', join(dir, 'out'), '--no-progress', '--no-gate', '--queue', url, '--queue-name', q], {
+        cwd: dir, env: { ...process.env, RECVER: '1' },
+      });
+      let coordErr = '';
+      coord.stderr.on('data', (d: Buffer) => (coordErr += d.toString()));
+      const coordExit = new Promise<number | null>((done) => coord.on('exit', done));
+      expect(await until(() => existsSync(join(dir, 'calls.log')), 20_000), coordErr + w.stderr()).toBe(true);
+      await own.stop();
+      await new Promise((r) => setTimeout(r, 5000)); // about five reconnection attempts per connection
+      own = await redisOn(port);
+      const finished = await Promise.race([coordExit, new Promise<string>((r) => setTimeout(() => r('timeout'), 40_000))]);
+      expect(finished, `coordinator: ${coordErr}\nworker: ${w.stderr()}`).toBe(0);
+      expect(rows(dir).map((r) => r.status)).toEqual(['ok']);
+      for (const text of [w.stderr(), coordErr]) {
+        const down = text.split('\n').filter((l) => /cannot reach Redis|connection to Redis closed/.test(l));
+        expect(down.length, text).toBeGreaterThanOrEqual(1);
+        expect(down.length, text).toBeLessThanOrEqual(2);
+        expect(text).toMatch(/connection to Redis is back/);
+        expect(text).not.toMatch(/ECONNREFUSED.*\n.*ECONNREFUSED.*\n.*ECONNREFUSED/);
+      }
+      // Redis gone, nothing in flight: the first SIGTERM does not wait for it for ever.
+      await own.stop();
+      const t0 = Date.now();
+      w.proc.kill('SIGTERM');
+      const code = await Promise.race([exited(w), new Promise<string>((r) => setTimeout(() => r('timeout'), 20_000))]);
+      expect(code, w.stderr()).toBe(0);
+      expect(Date.now() - t0).toBeLessThan(15_000);
+    } finally {
+      await own.stop();
+    }
+  }, 90_000);
+
+
   it('run --queue with nothing listening says so at once and gives up after --queue-timeout, exit 2', async () => {
     const port = await freePort();
     const { dir, suite } = workspace(1);
@@ -243,7 +298,8 @@ describe('messages', () => {
     expect(describeQueueError(new Error('Missing lock for job 3960ab. moveToDelayed'), name)).toMatch(/^utt-003 \(backend "slowrec"\): this worker no longer holds the job's lock .*runs again$/);
     expect(describeQueueError(new Error('could not renew lock for job 3960ab'), name)).toMatch(/^utt-003 \(backend "slowrec"\): could not renew the job's lock/);
     expect(describeQueueError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6399'), { code: 'ECONNREFUSED' }))).toBe(
-      'cannot reach Redis: ECONNREFUSED; retrying (one line per change; Ctrl-C twice to give up)',
+      'cannot reach Redis: ECONNREFUSED; retrying',
     );
+    expect(describeQueueError(new Error('Missing key for job 3960ab. moveToFinished'), name)).toMatch(/^utt-003 \(backend "slowrec"\): the job is no longer in Redis .*enqueues it again$/);
   });
 });

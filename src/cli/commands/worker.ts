@@ -21,6 +21,8 @@ interface WorkerFlags {
 
 /** After a second SIGINT/SIGTERM the worker exits within this many ms, whether or not Redis answers. */
 export const FORCE_EXIT_MS = 2000;
+/** After the first signal and the last job in flight, how long closing may wait for Redis (ms). */
+export const CLOSE_GRACE_MS = 5000;
 
 function positiveInt(v: string): number {
   const n = Number(v);
@@ -83,6 +85,16 @@ export function registerWorker(program: Command): void {
             err(`${w.id} stopped after ${w.done()} jobs`);
             done();
           });
+          // Closing also talks to Redis: once no job is in flight, a Redis that does not answer does not keep us.
+          const idle = setInterval(() => {
+            if (w.inFlight() > 0) return;
+            clearInterval(idle);
+            setTimeout(() => {
+              err(`${w.id} stopped after ${w.done()} jobs (Redis did not answer the close within ${CLOSE_GRACE_MS / 1000} s)`);
+              process.exit(0);
+            }, CLOSE_GRACE_MS).unref();
+          }, 200);
+          idle.unref();
         };
         ownInterrupts();
         process.on('SIGINT', () => stop('SIGINT'));
