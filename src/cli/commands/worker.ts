@@ -33,7 +33,11 @@ function positiveInt(v: string): number {
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Pull transcription jobs from a Redis queue (asrfair run --queue) and return results; run any number, on any machines sharing the corpus filesystem')
+    .description(
+      'Pull transcription jobs from a Redis queue (asrfair run --queue) and return results; run any number, on any machines sharing the corpus filesystem. ' +
+        "A job whose backend key or asrfair code differs from the coordinator's (after rebuilding the backend from its files) goes back to the queue and the worker exits 2. " +
+        'SIGINT/SIGTERM: finish jobs in flight, then exit; a second signal exits within 2 s. Its recogniser processes die with it, also after kill -9 (Linux).',
+    )
     .requiredOption('--queue <redis-url>', 'redis://host:port[/db] (as given to asrfair run --queue)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
     .option('--concurrency <n>', 'jobs processed at once by this worker', positiveInt, 4)
