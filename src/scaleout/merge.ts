@@ -34,6 +34,8 @@ export interface MergeResult {
   results: number;
   /** Whether coverage was checked against the manifest (false when the manifest is not readable here). */
   manifestChecked: boolean;
+  /** The merged run was already in `out`, done: nothing was written (merging the same shards again). */
+  alreadyMerged: boolean;
 }
 
 interface ShardRun {
@@ -60,14 +62,33 @@ function shardRunOf(path: string): ShardRun {
   }
 }
 
-function configOf(r: RunRecord): string {
-  return JSON.stringify({
-    suite: r.suiteName,
-    normaliser: [r.normaliser, r.normaliserVersion],
-    seed: r.seed,
-    backends: r.meta.backends.map((b) => [b.name, b.key]),
-    conditions: r.meta.conditions.map((c) => [c.name, c.key]),
-  });
+/**
+ * What differs between two shard runs' configurations, one phrase per field (`suite name "a" vs "b"`, `normaliser basic
+ * v1 vs english v2`, `backend "rec" key command:…:abc vs command:…:def`, `condition "noise" missing`), empty when
+ * they match. Fields: suite name, normaliser (and its version), seed, backends (name → key), conditions (name → key).
+ */
+export function configDifferences(a: RunRecord, b: RunRecord): string[] {
+  const out: string[] = [];
+  const q = (x: unknown) => JSON.stringify(x);
+  if (a.suiteName !== b.suiteName) out.push(`suite name ${q(b.suiteName)} vs ${q(a.suiteName)}`);
+  if (a.normaliser !== b.normaliser || a.normaliserVersion !== b.normaliserVersion) {
+    out.push(`normaliser ${b.normaliser} v${b.normaliserVersion} vs ${a.normaliser} v${a.normaliserVersion}`);
+  }
+  if (a.seed !== b.seed) out.push(`seed ${b.seed} vs ${a.seed}`);
+  const pairs = (what: string, xs: { name: string; key: string }[], ys: { name: string; key: string }[]) => {
+    const mine = new Map(ys.map((x) => [x.name, x.key]));
+    const theirs = new Map(xs.map((x) => [x.name, x.key]));
+    for (const [name, key] of mine) {
+      const other = theirs.get(name);
+      if (other === undefined) out.push(`${what} ${q(name)} only here`);
+      else if (other !== key) out.push(`${what} ${q(name)} key ${key} vs ${other} (its version, options or model files differ)`);
+    }
+    for (const name of theirs.keys()) if (!mine.has(name)) out.push(`${what} ${q(name)} missing here`);
+    if (!out.length && [...mine.keys()].join('\n') !== [...theirs.keys()].join('\n')) out.push(`${what}s in another order`);
+  };
+  pairs('backend', a.meta.backends, b.meta.backends);
+  pairs('condition', a.meta.conditions, b.meta.conditions);
+  return out;
 }
 
 /** Same suite, corpus and configuration; shards 1..n each present exactly once. */
@@ -77,8 +98,9 @@ function checkShardSet(runs: ShardRun[]): void {
     if (r.run.corpusHash !== first.run.corpusHash) {
       throw new InputError(r.path, undefined, `corpus hash ${r.run.corpusHash.slice(0, 12)}… differs from ${first.path} (${first.run.corpusHash.slice(0, 12)}…): shards of different manifests`);
     }
-    if (configOf(r.run) !== configOf(first.run)) {
-      throw new InputError(r.path, undefined, `suite, normaliser, backends or conditions differ from ${first.path}: shards of different runs`);
+    const diff = configDifferences(first.run, r.run);
+    if (diff.length) {
+      throw new InputError(r.path, undefined, `shard ${formatShard(r.shard)} ran another configuration than ${first.path} (shard ${formatShard(first.shard)}): ${diff.join('; ')} (this shard's value first): shards of different runs`);
     }
     if (r.shard.count !== first.shard.count) throw new InputError(r.path, undefined, `shard ${formatShard(r.shard)} is not one of ${first.shard.count} like ${first.path} (${formatShard(first.shard)})`);
     if (r.shard.limit !== first.shard.limit) throw new InputError(r.path, undefined, `--limit ${r.shard.limit ?? 'none'} differs from ${first.path} (--limit ${first.shard.limit ?? 'none'})`);
@@ -165,6 +187,16 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
       for (const [id, n] of seen) {
         if (n !== perUtt) throw new InputError(r.path, undefined, `utterance ${id} has ${n} of ${perUtt} backend × condition items: the shard run is incomplete`);
       }
+      // The shard's run recorded how many utterances it covers (run.json `subset`: "N of M"): a store that holds
+      // fewer lost rows, whether or not the manifest is readable here to say which.
+      const recorded = r.run.meta.subset;
+      if (recorded?.how === 'shard' && seen.size !== recorded.utterances) {
+        throw new InputError(
+          r.path,
+          undefined,
+          `shard ${formatShard(r.shard)} holds ${seen.size} utterance(s) but its run ${r.run.runId} recorded ${recorded.utterances} (of ${recorded.manifestUtterances} in the manifest): rows of this store are lost; rerun \`asrfair run <suite> --shard ${formatShard(r.shard)}\` (stored results are reused), then merge`,
+        );
+      }
       shardInfo.push({ path: r.path, runId: r.run.runId, shard: r.shard, utterances: seen.size, items });
     } finally {
       store.close();
@@ -176,16 +208,36 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
     throw new InputError(runs[0].path, undefined, `shards decoded by different asrfair code: backend "${backend}" results were made by ${made}; rerun the shards with one asrfair (a rerun decodes only the results of the other code)`);
   }
 
+  // Each shard recorded "N of M": together they must be the whole manifest (or its first --limit).
+  const records = runs.map((r) => r.run.meta.subset);
+  if (records.every((x) => x?.how === 'shard')) {
+    const sum = records.reduce((n, x) => n + x!.utterances, 0);
+    const m = records[0]!.manifestUtterances;
+    const want = Math.min(m, runs[0].shard.limit ?? m);
+    if (sum !== want) {
+      throw new InputError(
+        runs[0].path,
+        undefined,
+        `the shards recorded ${records.map((x) => x!.utterances).join(' + ')} = ${sum} utterances, not the ${want} of ${runs[0].shard.limit !== undefined ? `the first --limit ${runs[0].shard.limit} of ` : ''}the manifest's ${m}: shards of different manifests or limits`,
+      );
+    }
+  } else {
+    warn(`shard ${runs.filter((_, i) => records[i]?.how !== 'shard').map((r) => formatShard(r.shard)).join(', ')} record${records.filter((x) => x?.how !== 'shard').length === 1 ? 's' : ''} no utterance count (a store from an older asrfair): its share of the manifest is not checked`);
+  }
+
   const ids = await manifestIds(first, runs[0].shard.limit, warn);
   if (ids) {
     const inManifest = new Set(ids);
     const missing = ids.filter((id) => !owner.has(id));
     if (missing.length) {
       const n = runs[0].shard.count;
+      // Blamed on the shard that should hold it (its id's hash says which), not on the first store.
+      const lacking = runs.find((r) => r.shard.index === shardOf(missing[0], n))!;
+      const here = missing.filter((id) => shardOf(id, n) === lacking.shard.index);
       throw new InputError(
-        runs[0].path,
+        lacking.path,
         undefined,
-        `incomplete: ${missing.length} manifest utterance(s) in no shard, e.g. ${missing.slice(0, 3).map((id) => `${id} (shard ${shardOf(id, n)}/${n})`).join(', ')}`,
+        `incomplete: ${missing.length} manifest utterance(s) in no shard; shard ${formatShard(lacking.shard)} lacks ${here.slice(0, 3).join(', ')}${here.length > 3 ? ` and ${here.length - 3} more` : ''}${missing.length > here.length ? ` (other shards lack ${missing.length - here.length})` : ''}: rerun \`asrfair run <suite> --shard ${formatShard(lacking.shard)}\`, then merge`,
       );
     }
     const extra = [...owner.keys()].find((id) => !inManifest.has(id));
@@ -197,6 +249,10 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   let items = 0;
   let results = 0;
   try {
+    if (out.getRun(runId)?.status === 'done') {
+      // The same shard runs merged before (the id is derived from theirs): nothing new to write.
+      return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items: out.countItems(runId), results: 0, manifestChecked: ids !== undefined, alreadyMerged: true };
+    }
     const db = out.db;
     // Every shard together is the whole manifest (or, with --limit N, its first N): not a shard's subset record.
     const { shard: _s, subset: _sub, ...baseMeta } = first.meta as typeof first.meta & { shard?: unknown };
@@ -259,5 +315,5 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   } finally {
     out.close();
   }
-  return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items, results, manifestChecked: ids !== undefined };
+  return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items, results, manifestChecked: ids !== undefined, alreadyMerged: false };
 }

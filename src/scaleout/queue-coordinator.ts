@@ -6,6 +6,7 @@ import type { ExecutorResult, TranscribeExecutor } from '../run/engine.ts';
 import { resolveConditions } from '../run/conditions.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import {
   BACKOFF_TYPE,
   bullmq,
@@ -18,7 +19,10 @@ import {
   type RedisTarget,
   type TranscribeJobData,
   type TranscribeJobResult,
+  refusalsKey,
+  type WorkerRefusal,
 } from './queue.ts';
+import { describeQueueError, ErrorLine } from './queue-messages.ts';
 
 export interface QueueCoordinatorOptions {
   redis: RedisTarget;
@@ -51,6 +55,10 @@ export class QueueCoordinator {
   private readonly policy: RetryPolicy;
   private readonly log: (line: string) => void;
   private sweeping = false;
+  private readonly startedAt = Date.now();
+  /** Workers that refused jobs during this run (host:pid → their line). */
+  private readonly refusedBy = new Map<string, string>();
+  private readonly errors: ErrorLine;
 
   private constructor(
     private readonly opts: QueueCoordinatorOptions,
@@ -63,9 +71,17 @@ export class QueueCoordinator {
     this.log = opts.log ?? (() => undefined);
     events.on('completed', ({ jobId }) => void this.collect(jobId));
     events.on('failed', ({ jobId }) => void this.collect(jobId));
-    events.on('error', (e) => this.log(`queue events: ${scrubString(e.message)}`));
-    queue.on('error', (e) => this.log(`queue: ${scrubString(e.message)}`));
-    this.sweepTimer = setInterval(() => void this.sweep(), opts.sweepMs ?? 2000);
+    // One line per change of state (Redis down, back), not one per reconnection attempt of each connection.
+    this.errors = new ErrorLine((l) => this.log(`queue: ${l}`));
+    events.on('error', (e) => this.errors.say(describeQueueError(e)));
+    queue.on('error', (e) => this.errors.say(describeQueueError(e)));
+    void queue.client
+      .then((c) => {
+        this.errors.recovered();
+        c.on('ready', () => this.errors.recovered());
+      })
+      .catch(() => undefined);
+    this.sweepTimer = setInterval(() => void this.sweep().then(() => this.pollRefusals()), opts.sweepMs ?? 2000);
     this.sweepTimer.unref();
   }
 
@@ -201,10 +217,40 @@ export class QueueCoordinator {
         else if (this.waiters.get(jobId) === list) await this.enqueue(jobId, list[0].data, list[0].attempts);
       }
     } catch (e) {
-      this.log(`queue sweep: ${scrubString((e as Error).message)}`);
+      this.errors.say(describeQueueError(e));
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /**
+   * Reads the refusals workers recorded since this coordinator started (a worker whose backend key, code or
+   * job format differs, or that cannot build a backend, puts the job back and stops) and logs each new one.
+   */
+  async pollRefusals(): Promise<void> {
+    try {
+      const client = await this.queue.client;
+      const all = await client.hgetall(refusalsKey(this.queue.name));
+      for (const [worker, json] of Object.entries(all)) {
+        if (this.refusedBy.has(worker)) continue;
+        let r: WorkerRefusal;
+        try {
+          r = JSON.parse(json) as WorkerRefusal;
+        } catch {
+          continue;
+        }
+        if (typeof r.at !== 'number' || r.at < this.startedAt - 1000) continue;
+        this.refusedBy.set(worker, String(r.line));
+        this.log(`queue: worker ${escapeControl(String(r.line))}`);
+      }
+    } catch {
+      // Redis unreachable: said once by the error line; the next poll tries again.
+    }
+  }
+
+  /** Workers that refused jobs during this run: host:pid → the line they printed. */
+  refusals(): Map<string, string> {
+    return new Map(this.refusedBy);
   }
 
   /** Counts of jobs by state in Redis (for progress lines). */
@@ -214,6 +260,7 @@ export class QueueCoordinator {
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    await this.pollRefusals();
     await this.events.close();
     await this.queue.close();
   }

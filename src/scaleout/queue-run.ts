@@ -4,6 +4,9 @@ import type { ProgressSink } from '../run/progress.ts';
 import type { Suite } from '../run/suite.ts';
 import { formatShard, parseShardSpec, shardFilter, shardOf, shardProgress, shardStorePath, type ShardSpec } from './shard.ts';
 import { describeRedis, parseRedisUrl } from './queue.ts';
+import { QUEUE_CONNECT_TIMEOUT_SEC, waitForRedis } from './queue-messages.ts';
+import { UsageError } from '../manifest/errors.ts';
+import { escapeControl } from '../manifest/escape.ts';
 
 /** `asrfair run` flags for scale-out. */
 export interface ScaleOutFlags {
@@ -17,6 +20,8 @@ export interface ScaleOutFlags {
   dryRun?: boolean;
   /** Periodic queue status lines (waiting/active jobs, workers connected). */
   progress?: boolean;
+  /** Seconds to wait for an unreachable Redis before giving up (default {@link QUEUE_CONNECT_TIMEOUT_SEC}). */
+  queueTimeout?: number;
 }
 
 /** How often the coordinator logs the queue's state. */
@@ -30,7 +35,7 @@ export interface ScaleOut {
   /** Options merged last into the engine's options. */
   runOptions(progress: ProgressSink): Partial<RunOptions>;
   /** Lines worth printing after the run (per-worker counts, how to merge). */
-  summaryLines(): string[];
+  summaryLines(): Promise<string[]> | string[];
   close(): Promise<void>;
 }
 
@@ -54,6 +59,12 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
   const shard = flags.shard === undefined ? undefined : parseShardSpec(flags.shard);
   const counts = shard ? await countShard(suite, shard, flags.limit) : undefined;
   const redis = flags.queue === undefined ? undefined : parseRedisUrl(flags.queue);
+  if (redis && !flags.dryRun) {
+    // ioredis retries an unreachable server silently for ever: say so at once, and give up after a known time.
+    const timeoutSec = flags.queueTimeout ?? QUEUE_CONNECT_TIMEOUT_SEC;
+    const code = await waitForRedis(redis, describeRedis(redis), { log: (l) => log(`queue: ${l}`), timeoutSec });
+    if (code) throw new UsageError(`run: cannot reach ${describeRedis(redis)} (${code}); gave up after ${timeoutSec} s (--queue-timeout): start redis-server there or fix --queue`);
+  }
   // BullMQ (and ioredis) load only for a queue run: a local run does not pay for them.
   const coordinator = redis && !flags.dryRun ? await (await import('./queue-coordinator.ts')).QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
   let statusTimer: NodeJS.Timeout | undefined;
@@ -87,11 +98,16 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
       }
       return o;
     },
-    summaryLines() {
+    async summaryLines() {
       const lines: string[] = [];
       if (coordinator) {
         const per = [...coordinator.workerCounts()].sort((a, b) => a[0].localeCompare(b[0]));
         if (per.length) lines.push(`queue: results by worker: ${per.map(([w, n]) => `${w} ${n}`).join(', ')}`);
+        await coordinator.pollRefusals();
+        const refused = [...coordinator.refusals().keys()].sort();
+        if (refused.length) {
+          lines.push(`queue: ${refused.length} worker(s) refused jobs (their configuration differs from this run's; the jobs went to other workers, nothing of theirs was stored): ${refused.map((w) => escapeControl(w)).join(', ')}`);
+        }
       }
       if (shard) lines.push(`shard ${formatShard(shard)} (${counts?.mine ?? 0} utterances); when every shard is done: asrfair merge <merged.sqlite> <the ${shard.count} shard stores>`);
       return lines;

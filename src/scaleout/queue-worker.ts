@@ -7,7 +7,9 @@ import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
 import { describeError, loadPlugins } from '../run/engine.ts';
 import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
-import { BACKOFF_TYPE, bullmq, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult } from './queue.ts';
+import { escapeControl } from '../manifest/escape.ts';
+import { BACKOFF_TYPE, bullmq, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, REFUSAL_TTL_SEC, refusalsKey, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult, type WorkerRefusal } from './queue.ts';
+import { describeQueueError, ErrorLine } from './queue-messages.ts';
 
 export interface QueueWorkerOptions {
   redis: RedisTarget;
@@ -23,6 +25,12 @@ export interface QueueWorkerOptions {
   /** A job that stalls more often than this fails for good. */
   maxStalledCount?: number;
   log?: (line: string) => void;
+  /**
+   * Called once when this worker refuses a job because of its own configuration (backend key, code version or
+   * job format differs from the coordinator's, or the backend cannot be built here): the job went back to the
+   * queue, the worker has stopped taking jobs, and the line was logged and recorded for the coordinator.
+   */
+  onRefuse?: (line: string) => void;
 }
 
 export interface QueueWorkerHandle {
@@ -33,6 +41,8 @@ export interface QueueWorkerHandle {
   ready(): Promise<void>;
   /** Jobs this worker finished (completed or failed for good). */
   done(): number;
+  /** Jobs being processed now. */
+  inFlight(): number;
   /** Waits for jobs in flight, then disconnects (force: abandon them; they return to the queue as stalled). */
   close(force?: boolean): Promise<void>;
 }
@@ -80,8 +90,24 @@ class BackendPool {
     this.registry.catch(() => undefined);
   }
 
+  private static idOf(spec: JobBackendSpec): string {
+    return JSON.stringify([spec.type, spec.options, spec.baseDir, spec.plugins]);
+  }
+
+  /**
+   * Builds the spec's backend again, from its files as they are now (a `modelFiles` file edited since this worker
+   * built it changes the key). Jobs that found the same stale backend at once share one rebuild.
+   */
+  async rebuild(spec: JobBackendSpec, stale: Backend): Promise<Backend> {
+    const id = BackendPool.idOf(spec);
+    const current = this.backends.get(id);
+    if (current && (await current.catch(() => undefined)) !== stale) return current;
+    this.backends.delete(id);
+    return this.get(spec);
+  }
+
   get(spec: JobBackendSpec): Promise<Backend> {
-    const id = JSON.stringify([spec.type, spec.options, spec.baseDir, spec.plugins]);
+    const id = BackendPool.idOf(spec);
     let b = this.backends.get(id);
     if (!b) {
       b = this.build(spec);
@@ -136,21 +162,85 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   const hardStop = new AbortController();
   let finished = 0;
 
-  const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>): Promise<TranscribeJobResult> => {
-    const data = job.data;
-    if (data.format !== JOB_FORMAT) throw unrecoverable(`job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions`);
+  /** Recently seen job ids → "utterance (backend "name")", to name them in BullMQ's lock messages. */
+  const jobNames = new Map<string, string>();
+  let refused = false;
+  // Assigned below; the processor only runs once the worker exists.
+  let worker: Worker<TranscribeJobData, TranscribeJobResult> | undefined;
+
+  /**
+   * The backend for a job, or why this worker cannot serve it (a fault of this worker's configuration, not of the
+   * utterance). A key that differs is looked at again from the files as they are now before refusing.
+   */
+  const backendFor = async (data: TranscribeJobData): Promise<{ backend: Backend } | { fault: string }> => {
+    const name = `backend "${escapeControl(data.backend.name)}"`;
+    if (data.format !== JOB_FORMAT) return { fault: `job format ${String(data.format)} is not ${JOB_FORMAT}: coordinator and worker run different asrfair versions` };
     let backend: Backend;
     try {
       backend = await pool.get(data.backend);
+      if (backend.key !== data.key.backendKey) {
+        const stale = backend.key;
+        backend = await pool.rebuild(data.backend, backend);
+        if (backend.key === data.key.backendKey) log(`${name}: its files changed since this worker built it (key ${stale}); built again, its key now matches the coordinator's`);
+      }
     } catch (e) {
-      throw unrecoverable(`backend "${data.backend.name}" (${data.backend.type}) cannot be built on this worker: ${describeError(e)}`);
+      return { fault: `${name} (${data.backend.type}) cannot be built on this worker: ${describeError(e)}` };
     }
     if (backend.key !== data.key.backendKey) {
-      throw unrecoverable(`backend "${data.backend.name}" has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (different version or options)`);
+      return { fault: `${name} has key ${backend.key} on this worker but ${data.key.backendKey} on the coordinator (its version, options or modelFiles differ here)` };
     }
     if (data.codeVersion !== undefined && backend.codeVersion !== data.codeVersion) {
-      throw unrecoverable(`backend "${data.backend.name}" is made by asrfair code ${backend.codeVersion ?? 'without a version'} on this worker but ${data.codeVersion} on the coordinator: run the same asrfair on both`);
+      return { fault: `${name} is made by asrfair code ${backend.codeVersion ?? 'without a version'} on this worker but ${data.codeVersion} on the coordinator: run the same asrfair on both` };
     }
+    return { backend };
+  };
+
+  /** A worker fault: the job goes back to the queue unchanged (no attempt counted, nothing stored), this worker stops taking jobs. */
+  const refuse = async (job: Job<TranscribeJobData, TranscribeJobResult>, token: string | undefined, fault: string): Promise<never> => {
+    if (!refused) {
+      refused = true;
+      void worker?.pause(true);
+      const line = `${id} refuses the job of ${escapeControl(job.data.audio.id)}: ${fault}. The job goes back to the queue for other workers; this worker takes no more jobs (restart it where its files and version match the coordinator's)`;
+      log(line);
+      const record: WorkerRefusal = { at: Date.now(), line };
+      try {
+        // ioredis under BullMQ's narrower client type.
+        const client = (await worker!.client) as unknown as { hset(k: string, f: string, v: string): Promise<number>; expire(k: string, sec: number): Promise<number> };
+        await client.hset(refusalsKey(worker!.name), id, JSON.stringify(record));
+        await client.expire(refusalsKey(worker!.name), REFUSAL_TTL_SEC);
+      } catch (e) {
+        log(`could not record the refusal for the coordinator: ${scrubString(describeError(e))}`);
+      }
+      opts.onRefuse?.(line);
+    }
+    await job.moveToWait(token);
+    throw new (bullmq().WaitingError)();
+  };
+
+  let active = 0;
+  const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
+    active++;
+    try {
+      return await processOne(job, token);
+    } finally {
+      active--;
+    }
+  };
+
+  const processOne = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
+    const data = job.data;
+    if (job.id) {
+      jobNames.set(job.id, `${escapeControl(String(data.audio?.id))} (backend "${escapeControl(String(data.backend?.name))}")`);
+      if (jobNames.size > 10_000) jobNames.delete(jobNames.keys().next().value!);
+    }
+    if (refused) {
+      // Fetched before the pause took effect: back to the queue as well.
+      await job.moveToWait(token);
+      throw new (bullmq().WaitingError)();
+    }
+    const got = await backendFor(data);
+    if ('fault' in got) return refuse(job, token, got.fault);
+    const backend = got.backend;
     const audio = await audioFor(data, opts.audioCacheDir);
     let latencyMs = 0;
     const outcome = await withRetries(
@@ -191,7 +281,13 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
         };
       }
       const retryAfterSec = (outcome.error as { retryAfterSec?: number })?.retryAfterSec;
-      log(`${data.audio.id}: attempt ${attempts} failed (will retry if attempts remain): ${msg}`);
+      const total = job.opts.attempts ?? 1;
+      const what = jobNames.get(job.id ?? '') ?? escapeControl(data.audio.id);
+      log(
+        attempts < total
+          ? `${what}: attempt ${attempts} of ${total} failed, retrying: ${escapeControl(msg)}`
+          : `${what}: attempt ${attempts} of ${total} failed, the last one: recorded as a transient failure (a rerun tries again): ${escapeControl(msg)}`,
+      );
       throw new RetryableJobError(msg, retryAfterSec);
     }
     const t = outcome.value!;
@@ -215,7 +311,7 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   };
 
   const { Worker } = bullmq();
-  const worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
+  worker = new Worker<TranscribeJobData, TranscribeJobResult>(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
     connection: connectionOf(opts.redis),
     concurrency: opts.concurrency ?? 4,
     lockDuration: opts.lockDurationMs ?? 30_000,
@@ -235,18 +331,27 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   worker.on('failed', (job, err) => {
     if (job && (err instanceof bullmq().UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1))) finished++;
   });
-  worker.on('error', (e) => log(`worker error: ${scrubString(describeError(e))}`));
+  const errors = new ErrorLine(log);
+  worker.on('error', (e) => errors.say(describeQueueError(e, (jobId) => jobNames.get(jobId))));
+  void worker.client
+    .then((c) => {
+      errors.recovered(); // the client resolves once connected: after an outage at start, that is the recovery
+      c.on('ready', () => errors.recovered());
+    })
+    .catch(() => undefined);
 
+  const w = worker;
   return {
     id,
-    worker,
+    worker: w,
     ready: async () => {
-      await Promise.all([worker.waitUntilReady(), pool.registry]);
+      await Promise.all([w.waitUntilReady(), pool.registry]);
     },
     done: () => finished,
+    inFlight: () => active,
     async close(force = false) {
       if (force) hardStop.abort();
-      await worker.close(force);
+      await w.close(force);
       await pool.close();
     },
   };

@@ -82,6 +82,24 @@ export function jobIdOf(key: ResultKey): string {
   return createHash('sha256').update(`${key.backendKey}\u0000${key.conditionKey}\u0000${key.audioSha256}`).digest('hex');
 }
 
+/**
+ * The Redis hash where workers record the jobs they refused (a configuration fault of that worker: its backend
+ * key or code differs from the coordinator's, or it cannot build the backend). Field: the worker's `host:pid`;
+ * value: JSON {@link WorkerRefusal}. BullMQ's default key prefix `bull`, so it sits beside the queue's own keys.
+ */
+export function refusalsKey(queueName: string): string {
+  return `bull:${queueName}:asrfair-refusals`;
+}
+
+/** One worker's refusal, as recorded in {@link refusalsKey}: when (ms since the epoch) and the line it printed. */
+export interface WorkerRefusal {
+  at: number;
+  line: string;
+}
+
+/** How long refusal records live in Redis (seconds): as long as jobs a dead coordinator leaves behind. */
+export const REFUSAL_TTL_SEC = 7 * 24 * 3600;
+
 /** How a worker builds the backend of a job (the suite's spec; credentials come from the worker's environment). */
 export interface JobBackendSpec {
   name: string;

@@ -166,12 +166,42 @@ describe('distributed mode (BullMQ on a real redis-server, workers as child proc
       expect('err' in wrongAudio && wrongAudio.err).toMatch(/prepared on this worker differs/);
       // Unrecoverable: one attempt only although three were allowed.
       expect((await queue.getJob(wrongAudio.job.id!))!.attemptsMade).toBe(1);
-      const wrongBackend = await submit({ backendKey: 'command:sh:0000' });
-      expect('err' in wrongBackend && wrongBackend.err).toMatch(/has key .* on this worker but command:sh:0000 on the coordinator/);
+      // A worker whose backend key or code differs from the coordinator's has a configuration fault: the job goes
+      // back to the queue unchanged (no attempt counted, no result), the worker says so in one line and exits 2.
+      // Dedicated workers on their own queue, so the shared workers above stay up.
+      const refusing = async (over: { backendKey?: string; codeVersion?: string }, queueName: string) => {
+        const w = await startWorker(redis.url, ['--queue-name', queueName, '--concurrency', '1']);
+        const q = new Queue<TranscribeJobData, TranscribeJobResult>(queueName, { connection: conn });
+        try {
+          const key = { backendKey: over.backendKey ?? backend.key, conditionKey: 'clean', audioSha256: audio.sha256 };
+          const data: TranscribeJobData = {
+            format: JOB_FORMAT,
+            key,
+            codeVersion: over.codeVersion ?? backend.codeVersion,
+            backend: { name: spec.name, type: spec.type, options: spec.options, baseDir: c.dir, plugins: [], suiteFile: c.suite },
+            audio,
+            prepare: { entry: { id: audio.id, audioPath: audio.path }, condition: null, seed: 1 },
+            timeoutMs: 10_000,
+            backoff: { baseDelayMs: 10, maxDelayMs: 100, maxRetryAfterSec: 300 },
+          };
+          const job = await q.add(JOB_NAME, data, { jobId: jobIdOf(key), attempts: 3 });
+          const code = await new Promise<number | null>((done) => (w.proc.exitCode !== null ? done(w.proc.exitCode) : w.proc.once('exit', done)));
+          const back = (await q.getJob(job.id!))!;
+          return { code, stderr: w.stderr(), state: await back.getState(), attemptsMade: back.attemptsMade, returnvalue: back.returnvalue };
+        } finally {
+          await q.obliterate({ force: true });
+          await q.close();
+        }
+      };
+      const wrongBackend = await refusing({ backendKey: 'command:sh:0000' }, 'refuse-key');
+      expect(wrongBackend.code).toBe(2);
+      expect(wrongBackend.stderr).toMatch(/refuses the job of utt-000: backend "rec" has key .* on this worker but command:sh:0000 on the coordinator .*goes back to the queue/);
+      expect(wrongBackend).toMatchObject({ state: 'waiting', attemptsMade: 0, returnvalue: null });
       // A coordinator of another asrfair code version: refused at once, not decoded with this worker's code.
-      const otherCode = await submit({ codeVersion: 'asrfair 0.0.1, source sha256 000000000000 (1 files)' });
-      expect('err' in otherCode && otherCode.err).toMatch(/is made by asrfair code asrfair .* on this worker but asrfair 0\.0\.1, source sha256 000000000000 \(1 files\) on the coordinator: run the same asrfair on both/);
-      expect((await queue.getJob(otherCode.job.id!))!.attemptsMade).toBe(1);
+      const otherCode = await refusing({ codeVersion: 'asrfair 0.0.1, source sha256 000000000000 (1 files)' }, 'refuse-code');
+      expect(otherCode.code).toBe(2);
+      expect(otherCode.stderr).toMatch(/is made by asrfair code asrfair .* on this worker but asrfair 0\.0\.1, source sha256 000000000000 \(1 files\) on the coordinator: run the same asrfair on both/);
+      expect(otherCode).toMatchObject({ state: 'waiting', attemptsMade: 0 });
     } finally {
       await backend.close?.();
       await events.close();

@@ -25,7 +25,10 @@ export function registerMerge(program: Command): void {
       const warn = (s: string) => process.stderr.write(`asrfair: ${s}\n`);
       const m = await mergeShards({ out: outStore, shards, warn });
       for (const s of m.shards) say(`shard ${formatShard(s.shard)}: run ${s.runId}, ${s.utterances} utterances (${relative(process.cwd(), s.path) || s.path})`);
-      say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results → ${relative(process.cwd(), m.out) || m.out}${m.manifestChecked ? ' (coverage checked against the manifest)' : ''}`);
+      const where = relative(process.cwd(), m.out) || m.out;
+      const checked = m.manifestChecked ? ' (coverage checked against the manifest)' : ' (coverage checked against the shards\' recorded counts; the manifest was not readable here)';
+      if (m.alreadyMerged) say(`merged run ${m.runId}: already merged into ${where} (${m.utterances} utterances, ${m.items} items): nothing new to merge`);
+      else say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results → ${where}${checked}`);
       const store = new RunStore(m.out);
       // Shards of a --limit run merge into that limited run: a subset, said as `run --limit` says it.
       for (const l of subsetLines(store.getRun(m.runId)?.meta.subset)) warn(escapeControl(l));

@@ -51,6 +51,8 @@ export interface RunFlags {
   shard?: string;
   queue?: string;
   queueName?: string;
+  /** Seconds to wait for an unreachable --queue Redis before giving up. */
+  queueTimeout?: number;
   /** Where the run's report lines go (default stdout); a driving command (demo) may send them elsewhere. */
   say?: (line: string) => void;
 }
@@ -297,7 +299,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       // Group names come from manifests: their control characters must not reach the terminal (as in check).
       for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(escapeControl(line));
     }
-    for (const line of scale.summaryLines()) out(line);
+    for (const line of await scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
       out('glass-box analysis: phone-loop decoding, forced alignment and confusable sounds per group…');
       const { runGlassSection } = await import('../../report/glass-section.ts');
@@ -357,6 +359,7 @@ export function registerRun(program: Command): void {
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; results <store> itself already holds are reused read-only (copied, not decoded again); combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
+    .option('--queue-timeout <s>', 'with --queue: an unreachable Redis is said at once and retried every second for this long, then the run exits 2', positiveNumber, 30)
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
     .action(async (suite: string, flags: RunFlags) => {
       const summary = await runCommand(suite, { ...flags, noGlass: flags.glass === false });
