@@ -7,7 +7,7 @@
  * itself refuses them in a rules file).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,4 +56,29 @@ describe('glass and adapt escape what they print', () => {
     // remedy.md on stdout: Markdown-escaped (mdEscape folds the CR, a line break, to a space), then the writer's escape.
     expect(r.stdout).toContain('| th\\\\x1b\\[2J stop |');
   }, 300_000);
+});
+
+describe('glass: the undeclared row is labelled as no group', () => {
+  it('md, html and json say what "undeclared" is, and the terminal line too', () => {
+    // The same planted corpus (its decoder results are reused from the cache), the null group's speakers declaring no accent.
+    const lines = readFileSync(join(dir, 'planted', 'manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { labels: Record<string, string> });
+    for (const u of lines) if (u.labels.accent === 'none') delete u.labels.accent;
+    writeFileSync(join(dir, 'planted', 'undeclared.jsonl'), lines.map((u) => JSON.stringify(u)).join('\n') + '\n');
+    const r = run('glass', 'planted/undeclared.jsonl', '--processes', '2', '--out', 'uout', '--cache-dir', 'cache', '--min-speakers', '1', '--no-goodness', '--no-words');
+    expect(r.status, r.stderr).toBe(0);
+    const note = 'undeclared: speakers who declared no value of accent; not a group. It is tested against the rest as the groups are, since its speakers are real, but it is no group identity: a sound flagged there describes no dialect (its speakers may have any accent, or several).';
+    const md = readFileSync(join(dir, 'uout', 'confusable.md'), 'utf8');
+    expect(md).toContain(`\n${note}\n`);
+    expect(md).toContain('\n#### undeclared (no declared value; not a group)\n');
+    expect(md).toMatch(/\n\| undeclared \(no declared value; not a group\) \| 4 \| 8 \| 8 \|/);
+    // The declared group's heading is its name alone.
+    expect(md).toContain(`\n#### ${'th\\\\x1b\\[2J stop'}\n`);
+    const html = readFileSync(join(dir, 'uout', 'confusable.html'), 'utf8');
+    expect(html).toContain('<h3>undeclared (no declared value; not a group)</h3>');
+    expect(html).toContain(`<p class="warning">${note}</p>`);
+    const json = JSON.parse(readFileSync(join(dir, 'uout', 'confusable.json'), 'utf8')) as { groupNotes?: Record<string, string>; groups: string[] };
+    expect(json.groupNotes).toEqual({ undeclared: note });
+    expect(json.groups).toContain('undeclared');
+    expect(r.stdout).toMatch(/^undeclared \(no declared value; not a group\): (sounds flagged|not tested)/m);
+  }, 180_000);
 });

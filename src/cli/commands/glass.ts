@@ -9,7 +9,7 @@ import { splitGroupWarnings } from '../split-groups.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { glassAllFailedLine, writeGlassFailures } from '../../report/glass-failures.ts';
-import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown, groupHeading, phoneLabel } from '../../report/confusable.ts';
 import { plantedGlassHtml, plantedGlassJson, plantedGlassMarkdown, plantedSummary, truthGroups } from '../../report/planted-glass.ts';
 import { validateGlassReport } from '../../analysis/glass-validation.ts';
 import { readPlantedTruth, truthMismatches } from '../../corpora/planted/truth.ts';
@@ -187,14 +187,14 @@ export function registerGlass(program: Command): void {
         if (g === report.phoneLoop?.comparison) continue;
         const counted = report.groupCounts?.find((c) => c.group === g);
         if (counted && counted.analysed === 0) {
-          sayOut(`${g}: not analysed: all ${counted.utterances} utterances failed (listed in the report)`);
+          sayOut(`${groupHeading(g)}: not analysed: all ${counted.utterances} utterances failed (listed in the report)`);
           continue;
         }
         const tests = [report.phoneLoop, report.blackBox].flatMap((r) => (r?.phones ?? []).filter((t) => t.group === g && Number.isFinite(t.p)));
         const gopTests = (report.goodness ?? []).filter((t) => t.group === g && Number.isFinite(t.p));
         if (!tests.length && !gopTests.length) {
           const n = counted?.speakers;
-          sayOut(`${g}: not tested${n !== undefined && n < 2 ? ` (${n} speaker: a speaker-level test needs at least 2)` : ' (no sound had enough speakers and misrecognitions on both sides)'}`);
+          sayOut(`${groupHeading(g)}: not tested${n !== undefined && n < 2 ? ` (${n} speaker: a speaker-level test needs at least 2)` : ' (no sound had enough speakers and misrecognitions on both sides)'}`);
           continue;
         }
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
@@ -204,7 +204,7 @@ export function registerGlass(program: Command): void {
         const gop = (report.goodness ?? []).filter((t) => t.group === g && t.flagged);
         const bbText = report.blackBox ? `${bb.length} by black box${eg(bb)}` : 'no black-box evidence';
         const gopText = report.goodness ? `; ${gop.length} fit worse${eg(gop)}` : '';
-        sayOut(`${g}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`);
+        sayOut(`${groupHeading(g)}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`);
       }
       for (const [name, ag] of [
         ['phone loop', report.annotations?.phoneLoop],
