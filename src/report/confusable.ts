@@ -280,6 +280,21 @@ export function groupHeading(g: string): string {
   return isUndeclaredGroup(g) ? `${g} (no declared value; not a group)` : g;
 }
 
+/**
+ * What the fragment policy left out, per group (GlassReport.fragments; analysis/fragments.ts), as one sentence:
+ * `Word fragments: <policy>. Left out: atl 3 fragments in 3 utterances (black box: 1 hypothesis word they matched); …`.
+ * Undefined when no reference kept a fragment.
+ */
+export function fragmentNote(report: Pick<GlassReport, 'fragments'>): string | undefined {
+  const f = report.fragments;
+  if (!f) return undefined;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const per = Object.entries(f.byGroup)
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([g, c]) => `${g} ${plural(c.fragments, 'fragment')} in ${plural(c.utterances, 'utterance')} (black box: ${plural(c.hypothesisWordsMatched, 'hypothesis word')} they matched)`);
+  return `Word fragments: ${f.policy}. Left out, per group: ${per.join('; ')}.`;
+}
+
 /** The notes on rows that are not groups (`undeclared`), keyed by the row's name; empty when there is none. */
 export function groupNotes(report: Pick<GlassReport, 'groups' | 'groupBy'>): Record<string, string> {
   return Object.fromEntries(report.groups.filter(isUndeclaredGroup).map((g) => [g, undeclaredNote(g, report.groupBy)]));
@@ -293,7 +308,8 @@ export function groupNotes(report: Pick<GlassReport, 'groups' | 'groupBy'>): Rec
 function groupOverview(report: GlassReport): { rows: string[][]; notes: string[] } {
   const counts = report.groupCounts ?? [];
   const rows = counts.map((c) => [groupHeading(c.group), String(c.speakers), String(c.utterances), String(c.analysed), report.sourceRates?.[c.group] ? ratesText(report.sourceRates[c.group]) : DASH]);
-  const notes = [...(report.warnings ?? []).map((w) => `Warning: ${w}.`), ...Object.values(groupNotes(report))];
+  const fragments = fragmentNote(report);
+  const notes = [...(report.warnings ?? []).map((w) => `Warning: ${w}.`), ...Object.values(groupNotes(report)), ...(fragments ? [fragments] : [])];
   const none = counts.filter((c) => c.analysed === 0);
   if (none.length) notes.push(`${none.map((c) => `"${c.group}"`).join(', ')}: no utterance analysed — every one failed (see "Utterances missing from a stage"), so ${none.length === 1 ? 'it is' : 'they are'} in no test below.`);
   return { rows, notes };

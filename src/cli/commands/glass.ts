@@ -9,7 +9,7 @@ import { splitGroupWarnings } from '../split-groups.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
 import { glassAllFailedLine, writeGlassFailures } from '../../report/glass-failures.ts';
-import { confusableHtmlPage, confusableJson, confusableMarkdown, groupHeading, phoneLabel } from '../../report/confusable.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown, fragmentNote, groupHeading, phoneLabel } from '../../report/confusable.ts';
 import { plantedGlassHtml, plantedGlassJson, plantedGlassMarkdown, plantedSummary, truthGroups } from '../../report/planted-glass.ts';
 import { validateGlassReport } from '../../analysis/glass-validation.ts';
 import { readPlantedTruth, truthMismatches } from '../../corpora/planted/truth.ts';
@@ -183,6 +183,8 @@ export function registerGlass(program: Command): void {
         writeBlock(process.stdout, plantedSummary(validation, report, truth));
       }
       for (const w of (report.warnings ?? []).slice(records.length)) warnLine(w);
+      const fragments = fragmentNote(report);
+      if (fragments) sayErr(`glass: ${fragments}`);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const counted = report.groupCounts?.find((c) => c.group === g);
