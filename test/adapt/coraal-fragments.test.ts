@@ -10,45 +10,28 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from '../helpers/cli.ts';
+import { deletable, importCoraal, shortLines, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
 import { createScorer } from '../../src/score/run-scorer.ts';
 import type { ManifestEntry } from '../../src/manifest/schema.ts';
 
-const SAMPLE = resolve(import.meta.dirname, '../../../shared/data/coraal-transcripts-sample');
 const VOICES = ['en-us+m1', 'en-us+m3', 'en-us+f2', 'en-us+f4'];
-
-interface Row {
-  id: string;
-  text: string;
-  speaker: string;
-  start?: number;
-  end?: number;
-  audio?: string;
-  labels: Record<string, string>;
-  markup?: { policy: string; removed: number; kinds: Record<string, number>; deletable?: Record<string, number> };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-coraal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const deletable = (u: Row) => Object.values(u.markup?.deletable ?? {}).reduce((a, b) => a + b, 0);
 const fragments = (t: string) => t.split(' ').filter((w) => /^\(.+\)$/.test(w)).length;
-/** What the speaker said: each fragment `(in-)` as its letters, `in`. */
-const spoken = (t: string) => t.replace(/\((-?[^()\s]*?)-?\)/g, (_m, w: string) => w.replace(/^-/, ''));
-let rows: Row[];
+let rows: CoraalRow[];
 let r: { code: number; stdout: string; stderr: string };
 
 beforeAll(async () => {
-  const imp = await cliIn(['import', 'coraal', SAMPLE, '-o', 'coraal.jsonl'], dir);
-  expect(imp.code, imp.stderr).toBe(0);
-  const all = readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  const all = await importCoraal(dir);
   mkdirSync(join(dir, 'audio'));
   rows = [];
   for (const site of ['atl', 'roc']) {
-    const short = all.filter((u) => u.labels.site === site && u.text.split(' ').length >= 4 && u.text.length < 60);
-    const withFragment = short.filter((u) => deletable(u) > 0).slice(0, 4);
-    const plain = short.filter((u) => deletable(u) === 0).slice(0, 4);
+    const withFragment = shortLines(all, site, true).slice(0, 4);
+    const plain = shortLines(all, site, false).slice(0, 4);
     // Voice k reads one line with a fragment and one without: four synthetic speakers per site.
     VOICES.forEach((voice, k) => {
       for (const u of [withFragment[k], plain[k]]) {

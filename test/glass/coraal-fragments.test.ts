@@ -10,43 +10,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
+import { deletable, importCoraal, shortLines, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
 import { createG2P } from '../../src/text/g2p.ts';
 import { isArpabetPhone } from '../../src/backends/pocketsphinx-glass.ts';
 import { words } from '../../src/analysis/glass.ts';
 import type { GlassReport } from '../../src/analysis/glass-suite.ts';
 
-const SAMPLE = resolve(import.meta.dirname, '../../../shared/data/coraal-transcripts-sample');
-
-interface Row {
-  id: string;
-  text: string;
-  speaker: string;
-  start?: number;
-  end?: number;
-  audio?: string;
-  labels: Record<string, string>;
-  markup?: { deletable?: Record<string, number> };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-glass-coraal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8' });
-/** What the speaker said: each fragment `(in-)` as its letters, `in`. */
-const spoken = (t: string) => t.replace(/\((-?[^()\s]*?)-?\)/g, (_m, w: string) => w.replace(/^-/, ''));
 /** The reference without its fragments. */
 const withoutFragments = (t: string) => t.split(' ').filter((w) => !/^\(.+\)$/.test(w)).join(' ');
-let rows: Row[];
+let rows: CoraalRow[];
 
-beforeAll(() => {
-  const imp = run('import', 'coraal', SAMPLE, '-o', 'coraal.jsonl');
-  expect(imp.status, imp.stderr).toBe(0);
-  const all = readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+beforeAll(async () => {
+  const all = await importCoraal(dir);
   // Per site (ATL, ROC): its first three short lines holding a fragment and one holding none.
-  const pick = (site: string, frag: boolean) =>
-    all.filter((u) => u.labels.site === site && u.text.split(' ').length >= 4 && u.text.length < 60 && (deletable(u) > 0) === frag).slice(0, frag ? 3 : 1);
-  rows = ['atl', 'roc'].flatMap((s) => [...pick(s, true), ...pick(s, false)]);
+  rows = ['atl', 'roc'].flatMap((site) => [...shortLines(all, site, true).slice(0, 3), ...shortLines(all, site, false).slice(0, 1)]);
   mkdirSync(join(dir, 'audio'));
   for (const u of rows) {
     execFileSync('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'audio', `${u.id}.wav`), spoken(u.text)]);
@@ -59,10 +41,6 @@ beforeAll(() => {
   // Black-box hypotheses: ATL's recogniser says the fragment (as the letters spoken), ROC's leaves it out.
   writeFileSync(join(dir, 'hyp.jsonl'), rows.map((u) => JSON.stringify({ id: u.id, hyp: u.labels.site === 'atl' ? spoken(u.text) : withoutFragments(u.text) })).join('\n') + '\n');
 }, 120_000);
-
-function deletable(u: Row): number {
-  return Object.values(u.markup?.deletable ?? {}).reduce((a, b) => a + b, 0);
-}
 
 describe('glass on CORAAL lines with word fragments', () => {
   it('leaves fragments out of the canonical phones and the black box, and counts them per group', async () => {
