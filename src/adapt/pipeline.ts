@@ -190,9 +190,15 @@ export function rulesFromFlags(flags: readonly (Pick<ConfusionTest, 'ref' | 'hyp
 
 function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: string) => string, error?: string): ScoredUtterance {
   const ok = hyp !== undefined;
-  if (u.markedRef !== undefined) {
+  let a: ReturnType<typeof alignWithFragments> | undefined;
+  try {
+    a = u.markedRef !== undefined ? alignWithFragments(u.markedRef, hyp ?? '', norm, `reference of ${u.id}`) : undefined;
+  } catch (e) {
+    // As `run`: a hypothesis with markup sclite cannot read (an unclosed "{") is a failed row naming the fault.
+    return score({ ...u, markedRef: undefined }, undefined, backend, norm, `markup: ${(e as Error).message}`);
+  }
+  if (a) {
     // As `run` scores a reference that keeps corpus fragments: sclite -D -F (src/score/run-scorer.ts CORPUS_DELETABLE).
-    const a = alignWithFragments(u.markedRef, hyp ?? '', norm, `reference of ${u.id}`);
     const h = ok ? norm(hyp) : '';
     const words = ok ? a.counts : { ref: a.counts.ref, hits: 0, sub: 0, del: a.counts.ref, ins: 0 };
     const chars = alignCounts([...a.alignedRef.replace(/ /g, '')], [...h.replace(/ /g, '')]);

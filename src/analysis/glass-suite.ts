@@ -400,14 +400,20 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   failures.push(...wordFailures.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
   if (hyps.size > 0) {
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
-    bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => {
+    bbEvidence = usable.filter((u) => hyps.has(u.id)).flatMap((u) => {
       const hyp = hyps.get(u.id)!;
       const markedRef = marked.get(u.id);
-      if (markedRef === undefined) return withMatch(blackBoxEvidence(u, hyp, pron), u);
+      if (markedRef === undefined) return [withMatch(blackBoxEvidence(u, hyp, pron), u)];
       // A hypothesis word a fragment matched (sclite -D -F) is no error in the run's WER: no evidence either way.
-      const a = alignWithFragments(markedRef, hyp, (t) => basic.normalise(t), `reference of ${u.id}`);
-      fragmentCounts.byGroup[u.group].hypothesisWordsMatched += a.matched;
-      return withMatch(blackBoxEvidence(u, a.hyp, pron), u);
+      try {
+        const a = alignWithFragments(markedRef, hyp, (t) => basic.normalise(t), `reference of ${u.id}`);
+        fragmentCounts.byGroup[u.group].hypothesisWordsMatched += a.matched;
+        return [withMatch(blackBoxEvidence(u, a.hyp, pron), u)];
+      } catch (e) {
+        // Markup sclite cannot read (an unclosed "{"): this utterance gives no black-box evidence, said as a failure.
+        failures.push({ id: u.id, group: u.group, stage: 'words', error: `markup: ${(e as Error).message}` });
+        return [];
+      }
     });
     blackBox = { ...findConfusableSounds(bbEvidence, o.confusable), hypothesisSource: source };
   }
