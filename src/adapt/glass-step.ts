@@ -18,6 +18,8 @@ export interface GlassStepUtterance {
   speaker: string;
   group: string;
   ref: string;
+  /** The reference as written when it keeps corpus fragments `(like-)`: the glass box leaves them out (analysis/fragments.ts). */
+  markedRef?: string;
   wav: string;
   sha: string;
 }
@@ -45,7 +47,7 @@ export async function glassFlags(train: readonly GlassStepUtterance[], groups: r
   const { processes: _q, ...suite } = defaultGlassSuiteOptions();
   const stamp = {
     inputs: inputsHash({
-      utterances: train.map((u) => [u.id, u.speaker, u.group, u.ref, u.sha]),
+      utterances: train.map((u) => [u.id, u.speaker, u.group, u.markedRef ?? u.ref, u.sha]),
       // The process count decides how utterances are batched per decoder, so it is an input too.
       glass, suite, confusable: DEFAULT_CONFUSABLE_OPTIONS, goodness: false, decodeWords: true, processes,
       models: { hmm: contentHash(glass.hmm), phoneLm: contentHash(glass.phoneLm), words: new PocketSphinxBackend(defaultPocketSphinxOptions()).key },
@@ -68,7 +70,7 @@ export async function glassFlags(train: readonly GlassStepUtterance[], groups: r
   log(`adapt: glass box on ${train.length} train utterances`);
   const t0 = Date.now();
   const report = await runGlassbox(
-    train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.ref, wav: u.wav })),
+    train.map((u) => ({ id: u.id, speaker: u.speaker, group: u.group, ref: u.markedRef ?? u.ref, wav: u.wav, ...(u.markedRef !== undefined ? { deletable: true } : {}) })),
     { processes, goodness: false, decodeWords: true },
   );
   const found: GlassFlags = {

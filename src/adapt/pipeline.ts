@@ -31,6 +31,8 @@ import { glassFlags } from './glass-step.ts';
 import { codeVersion } from '../backends/code-version.ts';
 import { contentHash } from '../backends/content-hash.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
+import { alignWithFragments, splitFragments } from '../analysis/fragments.ts';
+import { deletableCount } from '../manifest/markup.ts';
 
 export type Method = 'variants' | 'mllr' | 'map';
 export type Weighting = 'unweighted' | 'balanced';
@@ -151,7 +153,10 @@ interface Utt {
   speaker: string;
   group: string;
   split: SplitName;
+  /** The reference normalised, without corpus fragments (analysis/fragments.ts). */
   ref: string;
+  /** The reference as written when it keeps corpus fragments `(like-)` (`markup.deletable`): scored with sclite -D -F. */
+  markedRef?: string;
   wav: string;
   /** sha256 of the prepared audio (the decode cache's key with the backend's key). */
   sha: string;
@@ -184,16 +189,60 @@ export function rulesFromFlags(flags: readonly (Pick<ConfusionTest, 'ref' | 'hyp
 }
 
 function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: string) => string, error?: string): ScoredUtterance {
+  const ok = hyp !== undefined;
+  let a: ReturnType<typeof alignWithFragments> | undefined;
+  try {
+    a = u.markedRef !== undefined ? alignWithFragments(u.markedRef, hyp ?? '', norm, `reference of ${u.id}`) : undefined;
+  } catch (e) {
+    // As `run`: a hypothesis with markup sclite cannot read (an unclosed "{") is a failed row naming the fault.
+    return score({ ...u, markedRef: undefined }, undefined, backend, norm, `markup: ${(e as Error).message}`);
+  }
+  if (a) {
+    // As `run` scores a reference that keeps corpus fragments: sclite -D -F (src/score/run-scorer.ts CORPUS_DELETABLE).
+    const h = ok ? norm(hyp) : '';
+    const words = ok ? a.counts : { ref: a.counts.ref, hits: 0, sub: 0, del: a.counts.ref, ins: 0 };
+    const chars = alignCounts([...a.alignedRef.replace(/ /g, '')], [...h.replace(/ /g, '')]);
+    return {
+      id: u.id, speaker: u.speaker, labels: { ...(u.e.labels ?? {}), split: u.split }, backend, condition: 'clean',
+      status: ok ? 'ok' : 'failed', ...(error ? { error } : {}), ref: a.alignedRef, hyp: h, durationSec: u.duration, words, chars,
+    };
+  }
   const ref = u.ref;
   const h = hyp === undefined ? '' : norm(hyp);
   const rt = tokenize(ref);
-  const ok = hyp !== undefined;
   const words = ok ? alignCounts(rt, tokenize(h)) : { ref: rt.length, hits: 0, sub: 0, del: rt.length, ins: 0 };
   const chars = alignCounts([...ref.replace(/ /g, '')], [...h.replace(/ /g, '')]);
   return {
     id: u.id, speaker: u.speaker, labels: { ...(u.e.labels ?? {}), split: u.split }, backend, condition: 'clean',
     status: ok ? 'ok' : 'failed', ...(error ? { error } : {}), ref, hyp: h, durationSec: u.duration, words, chars,
   };
+}
+
+/** What adapt does with references that keep corpus fragments (splits.json `fragments.policy`). */
+export const ADAPT_FRAGMENT_POLICY =
+  "Corpus word fragments kept in sclite's notation, (like-), are left out of the glass step's canonical phones (their phones are unknown), utterances holding one are left out of acoustic training (listed in adapt.json's failures), and dev/test decodes are scored with sclite -D -F, as run scores them.";
+
+/**
+ * Per group (sorted): utterances whose reference keeps corpus fragments (`markup.deletable`), the fragments, and those
+ * utterances per split (`splitOf`: speaker → split). Undefined when no reference keeps one.
+ */
+export function fragmentCounts(
+  entries: readonly ManifestEntry[],
+  groupBy: string,
+  splitOf: ReadonlyMap<string, SplitName>,
+): { policy: string; byGroup: Record<string, { utterances: number; fragments: number } & Record<SplitName, number>> } | undefined {
+  const byGroup: Record<string, { utterances: number; fragments: number } & Record<SplitName, number>> = {};
+  for (const e of [...entries].sort((a, b) => (groupOf(a, groupBy) < groupOf(b, groupBy) ? -1 : groupOf(a, groupBy) > groupOf(b, groupBy) ? 1 : 0))) {
+    if (deletableCount(e.markup) === 0) continue;
+    const n = splitFragments(e.text).fragments.length;
+    if (!n) continue;
+    const c = (byGroup[groupOf(e, groupBy)] ??= { utterances: 0, fragments: 0, train: 0, dev: 0, test: 0 });
+    c.utterances++;
+    c.fragments += n;
+    const s = splitOf.get(speakerOf(e));
+    if (s) c[s]++;
+  }
+  return Object.keys(byGroup).length ? { policy: ADAPT_FRAGMENT_POLICY, byGroup } : undefined;
 }
 
 /** The files `adapt` always writes into its output folder (beside per-candidate test-*.jsonl and work/). */
@@ -237,8 +286,13 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const split = splitSpeakers(byGroup, { seed: opts.seed, ...(opts.matchSpeakersBy ? { matchKey: (s: string) => profile.get(s) } : {}) });
   const splitOf = splitOfSpeaker(split);
   const inputWarnings = opts.warnings?.length ? { warnings: [...opts.warnings] } : {};
-  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...inputWarnings, ...split }, null, 2) + '\n');
+  const fragments = fragmentCounts(entries, opts.groupBy, splitOf);
+  writeOutputFile(join(out, 'splits.json'), JSON.stringify({ manifest: resolve(opts.manifest), groupBy: opts.groupBy, grouping: opts.grouping ?? 'as declared in the manifest', ...inputWarnings, ...(fragments ? { fragments } : {}), ...split }, null, 2) + '\n');
   log(`adapt: ${split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', ')} speakers (train/dev/test), seed ${opts.seed}`);
+  if (fragments) {
+    const per = Object.entries(fragments.byGroup).map(([g, c]) => `${g} ${c.fragments} in ${c.utterances} (train/dev/test utterances ${c.train}/${c.dev}/${c.test})`);
+    log(`adapt: word fragments, per group: ${per.join('; ')}. ${fragments.policy}`);
+  }
 
   // The caller said the input's warnings already; the pipeline's own are said as they are found.
   const warnings: string[] = [...(opts.warnings ?? [])];
@@ -262,7 +316,8 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
       rates.push({ group: groupOf(e, opts.groupBy), ...(a.source?.sampleRate !== undefined ? { sampleRate: a.source.sampleRate } : {}) });
-      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(e.text), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
+      const marked = deletableCount(e.markup) > 0 && splitFragments(e.text).fragments.length > 0;
+      utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(marked ? splitFragments(e.text).ref : e.text), ...(marked ? { markedRef: e.text } : {}), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
       failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
@@ -295,6 +350,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   const dictWords = readDictWords(base.dict);
   const train: (TrainUtterance & { group: string; duration: number })[] = [];
   for (const u of of('train')) {
+    if (u.markedRef !== undefined) {
+      // Its transcript would train the whole word on the part of it said, or the fragment's audio on its neighbours.
+      const n = splitFragments(u.markedRef).fragments;
+      failures.push({ id: u.id, stage: 'train-fragments', error: `reference keeps ${n.length} word fragment${n.length === 1 ? '' : 's'} (${n.slice(0, 3).join(' ')}) whose phones are unknown; left out of adaptation` });
+      continue;
+    }
     const ws = tokenize(u.ref);
     const oov = ws.filter((w) => !dictWords.has(w));
     if (oov.length) failures.push({ id: u.id, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });

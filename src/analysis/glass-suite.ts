@@ -18,6 +18,9 @@ import { loadManifest } from '../manifest/jsonl.ts';
 import { groupOf, speakerOf, type Utterance } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio/source-rates.ts';
+import { alignWithFragments, FRAGMENT_POLICY, splitFragments } from './fragments.ts';
+import { basic } from '../text/normalise.ts';
+import { deletableCount } from '../manifest/markup.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -49,6 +52,18 @@ export interface GlassUtterance {
   hyp?: string;
   /** The speaker's matching stratum (label `matchBy`), for matched comparisons (ConfusableOptions.matched). */
   match?: string;
+  /**
+   * `ref` keeps a corpus's optionally deletable words in sclite's notation (`markup.deletable`: CORAAL fragments,
+   * `(like-)`): read with the fragment policy of analysis/fragments.ts (left out of the canonical phones; in the
+   * black box, with the hypothesis word each matched under sclite -D -F).
+   */
+  deletable?: boolean;
+}
+
+/** Per group: utterances whose reference kept corpus fragments, the fragments left out, and the hypothesis words they matched (black box). */
+export interface GlassFragmentCounts {
+  policy: string;
+  byGroup: Record<string, { utterances: number; fragments: number; hypothesisWordsMatched: number }>;
 }
 
 export interface GlassSuiteOptions {
@@ -146,6 +161,8 @@ export interface GlassReport {
    */
   settings: { glass: GlassOptions; engine: string; canonical?: 'aligned-variant' | 'first-variant' };
   evidence?: { phoneLoop: EvidenceUtterance[]; blackBox: EvidenceUtterance[]; goodness: GoodnessUtterance[] };
+  /** Corpus word fragments left out of the analysis (analysis/fragments.ts), per group; absent when no reference kept any. */
+  fragments?: GlassFragmentCounts;
   /** Agreement of flagged substitutions with human phone-error annotations (L2-ARCTIC), when given. */
   annotations?: { file: string; pairs: AnnotatedPair[]; phoneLoop?: Agreement; blackBox?: Agreement };
 }
@@ -215,8 +232,21 @@ export function defaultGlassSuiteOptions(): GlassSuiteOptions {
  * Runs the whole glass-box analysis on prepared utterances: phone-loop decoding, forced alignment,
  * black-box phone alignment of hypotheses, and the per-group statistics.
  */
-export async function runGlassbox(utts: readonly GlassUtterance[], options: Partial<GlassSuiteOptions> = {}): Promise<GlassReport> {
+export async function runGlassbox(given: readonly GlassUtterance[], options: Partial<GlassSuiteOptions> = {}): Promise<GlassReport> {
   const o: GlassSuiteOptions = { ...defaultGlassSuiteOptions(), ...options };
+  // Corpus fragments `(like-)` never reach G2P: each pass reads the reference without them (analysis/fragments.ts).
+  const marked = new Map<string, string>();
+  const fragmentCounts: GlassFragmentCounts = { policy: FRAGMENT_POLICY, byGroup: {} };
+  const utts = given.map((u) => {
+    if (!u.deletable) return u;
+    const split = splitFragments(u.ref);
+    if (!split.fragments.length) return u;
+    marked.set(u.id, u.ref);
+    const c = (fragmentCounts.byGroup[u.group] ??= { utterances: 0, fragments: 0, hypothesisWordsMatched: 0 });
+    c.utterances++;
+    c.fragments += split.fragments.length;
+    return { ...u, ref: split.ref };
+  });
   const progress = o.onProgress ?? (() => {});
   const gopts: GlassOptions = { ...defaultGlassOptions(), processes: o.processes, ...o.glass };
   const failures: GlassFailure[] = [];
@@ -370,7 +400,21 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
   failures.push(...wordFailures.sort((a, b) => order.get(a.id)! - order.get(b.id)!));
   if (hyps.size > 0) {
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
-    bbEvidence = usable.filter((u) => hyps.has(u.id)).map((u) => withMatch(blackBoxEvidence(u, hyps.get(u.id)!, pron), u));
+    bbEvidence = usable.filter((u) => hyps.has(u.id)).flatMap((u) => {
+      const hyp = hyps.get(u.id)!;
+      const markedRef = marked.get(u.id);
+      if (markedRef === undefined) return [withMatch(blackBoxEvidence(u, hyp, pron), u)];
+      // A hypothesis word a fragment matched (sclite -D -F) is no error in the run's WER: no evidence either way.
+      try {
+        const a = alignWithFragments(markedRef, hyp, (t) => basic.normalise(t), `reference of ${u.id}`);
+        fragmentCounts.byGroup[u.group].hypothesisWordsMatched += a.matched;
+        return [withMatch(blackBoxEvidence(u, a.hyp, pron), u)];
+      } catch (e) {
+        // Markup sclite cannot read (an unclosed "{"): this utterance gives no black-box evidence, said as a failure.
+        failures.push({ id: u.id, group: u.group, stage: 'words', error: `markup: ${(e as Error).message}` });
+        return [];
+      }
+    });
     blackBox = { ...findConfusableSounds(bbEvidence, o.confusable), hypothesisSource: source };
   }
 
@@ -385,6 +429,7 @@ export async function runGlassbox(utts: readonly GlassUtterance[], options: Part
     goodness,
     failures,
     ...(retries ? { alignmentRetries: retries } : {}),
+    ...(marked.size ? { fragments: fragmentCounts } : {}),
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)', canonical: alignment && o.variants ? 'aligned-variant' : 'first-variant' },
     ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
@@ -434,7 +479,7 @@ export async function runGlassboxOnManifest(
         try {
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
           const match = opts.matchBy !== undefined ? e.labels?.[opts.matchBy] : undefined;
-          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, sha256: a.sha256, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}) });
+          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, sha256: a.sha256, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}), ...(deletableCount(e.markup) > 0 ? { deletable: true } : {}) });
           rates.push({ group: groupOf(e, groupBy), sampleRate: a.source?.sampleRate });
         } catch (err) {
           failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });

@@ -7,6 +7,7 @@ import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
 import { failureWhere } from './glass-failures.ts';
 import { ratesText } from '../audio/source-rates.ts';
+import { isUndeclaredGroup } from '../analysis/cells.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -266,14 +267,49 @@ export const READING_CAVEAT =
 const GROUP_HEAD = ['Group', 'Speakers', 'Utterances', 'Analysed', 'Source audio'];
 
 /**
+ * What the `undeclared` row is, said wherever the glass report shows it (md, html, json `groupNotes`): the speakers
+ * who declared no value of the grouping key. It is tested against the rest like a group (its speakers are real), but
+ * it is no group identity, so a sound flagged there describes no dialect.
+ */
+export function undeclaredNote(group: string, groupBy?: string): string {
+  return `${group}: speakers who declared no value${groupBy ? ` of ${groupBy}` : ''}; not a group. It is tested against the rest as the groups are, since its speakers are real, but it is no group identity: a sound flagged there describes no dialect (its speakers may have any accent, or several).`;
+}
+
+/** A group's heading (and terminal label): `undeclared` is labelled as no group (isUndeclaredGroup), every other name as it is. */
+export function groupHeading(g: string): string {
+  return isUndeclaredGroup(g) ? `${g} (no declared value; not a group)` : g;
+}
+
+/**
+ * What the fragment policy left out, per group (GlassReport.fragments; analysis/fragments.ts), as one sentence:
+ * `Word fragments: <policy>. Left out: atl 3 fragments in 3 utterances (black box: 1 hypothesis word they matched); …`.
+ * Undefined when no reference kept a fragment.
+ */
+export function fragmentNote(report: Pick<GlassReport, 'fragments'>): string | undefined {
+  const f = report.fragments;
+  if (!f) return undefined;
+  const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
+  const per = Object.entries(f.byGroup)
+    .sort((a, b) => a[0].localeCompare(b[0]))
+    .map(([g, c]) => `${g} ${plural(c.fragments, 'fragment')} in ${plural(c.utterances, 'utterance')} (black box: ${plural(c.hypothesisWordsMatched, 'hypothesis word')} they matched)`);
+  return `Word fragments: ${f.policy}. Left out, per group: ${per.join('; ')}.`;
+}
+
+/** The notes on rows that are not groups (`undeclared`), keyed by the row's name; empty when there is none. */
+export function groupNotes(report: Pick<GlassReport, 'groups' | 'groupBy'>): Record<string, string> {
+  return Object.fromEntries(report.groups.filter(isUndeclaredGroup).map((g) => [g, undeclaredNote(g, report.groupBy)]));
+}
+
+/**
  * The groups as the manifest declares them (rows of GROUP_HEAD: speakers, utterances, analysed — through every
  * stage that ran — and the source audio's sample rates), the report's warnings, and a note naming each group
  * with nothing analysed, so no group disappears from the report. Plain text (unescaped).
  */
 function groupOverview(report: GlassReport): { rows: string[][]; notes: string[] } {
   const counts = report.groupCounts ?? [];
-  const rows = counts.map((c) => [c.group, String(c.speakers), String(c.utterances), String(c.analysed), report.sourceRates?.[c.group] ? ratesText(report.sourceRates[c.group]) : DASH]);
-  const notes = (report.warnings ?? []).map((w) => `Warning: ${w}.`);
+  const rows = counts.map((c) => [groupHeading(c.group), String(c.speakers), String(c.utterances), String(c.analysed), report.sourceRates?.[c.group] ? ratesText(report.sourceRates[c.group]) : DASH]);
+  const fragments = fragmentNote(report);
+  const notes = [...(report.warnings ?? []).map((w) => `Warning: ${w}.`), ...Object.values(groupNotes(report)), ...(fragments ? [fragments] : [])];
   const none = counts.filter((c) => c.analysed === 0);
   if (none.length) notes.push(`${none.map((c) => `"${c.group}"`).join(', ')}: no utterance analysed — every one failed (see "Utterances missing from a stage"), so ${none.length === 1 ? 'it is' : 'they are'} in no test below.`);
   return { rows, notes };
@@ -299,7 +335,7 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
     lines.push(mdEsc(settingsLine(result)), '');
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
-      lines.push(`#### ${mdEsc(g)}`, '');
+      lines.push(`#### ${mdEsc(groupHeading(g))}`, '');
       const sounds = phoneTable(result, g, top, comparisonOf(report));
       for (const n of quietGroupNotes(result, g)) lines.push(mdEsc(n), '');
       if (sounds.rows.length) {
@@ -401,7 +437,7 @@ function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly strin
   const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', '', mdEsc(goodnessLine(tests)), ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
-    lines.push(`#### ${mdEsc(g)}`, '');
+    lines.push(`#### ${mdEsc(groupHeading(g))}`, '');
     if (!f.length) {
       lines.push(mdEsc(quietGoodnessNote(tests, g, alpha)), '');
       continue;
@@ -426,7 +462,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     h.push(`<h${h3}>${esc(name)}</h${h3}><p>${esc(note)}</p><p class="meta">${esc(settingsLine(result))}</p>`);
     for (const g of result.groups.filter((x) => x !== result.comparison)) {
       const flagged = topFor(result.confusions, g, top);
-      h.push(`<h${h3 + 1}>${esc(g)}</h${h3 + 1}>`);
+      h.push(`<h${h3 + 1}>${esc(groupHeading(g))}</h${h3 + 1}>`);
       const sounds = phoneTable(result, g, top, comparisonOf(report));
       for (const n of quietGroupNotes(result, g)) h.push(`<p>${esc(n)}</p>`);
       if (sounds.rows.length) {
@@ -450,7 +486,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
     h.push(`<h${h3}>Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)</h${h3}>`, `<p class="meta">${esc(goodnessLine(report.goodness))}</p>`);
     for (const g of report.groups.filter((x) => x !== comparisonOf(report))) {
       const f = topFor(report.goodness, g, top);
-      h.push(`<h${h3 + 1}>${esc(g)}</h${h3 + 1}>`);
+      h.push(`<h${h3 + 1}>${esc(groupHeading(g))}</h${h3 + 1}>`);
       if (!f.length) {
         h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report)))}</p>`);
         continue;
@@ -500,8 +536,9 @@ export function confusableHtmlPage(report: GlassReport, opts: { title?: string; 
   ].join('\n');
 }
 
-/** JSON of the whole glass report (NaN and ±Infinity become null). */
+/** JSON of the whole glass report (NaN and ±Infinity become null); `groupNotes` says which rows are no group (`undeclared`). */
 export function confusableJson(report: GlassReport): string {
   const { evidence: _evidence, ...rest } = report;
-  return JSON.stringify({ caveat: READING_CAVEAT, ...rest }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
+  const notes = groupNotes(report);
+  return JSON.stringify({ caveat: READING_CAVEAT, ...(Object.keys(notes).length ? { groupNotes: notes } : {}), ...rest }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2);
 }

@@ -2,6 +2,7 @@ import { BadInputLog } from '../manifest/bad-input.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import type { ManifestEntry } from '../manifest/schema.ts';
 import { failureCounts, type GlassFailure } from '../analysis/glass-suite.ts';
+import { FailureCauses, audioFailureCause } from '../run/failure-cause.ts';
 
 const ALL_STAGES: ReadonlySet<GlassFailure['stage']> = new Set(['audio', 'g2p', 'phone-loop', 'alignment', 'words']);
 
@@ -52,4 +53,40 @@ export function writeGlassFailures(
   const utterances = new Set(failures.map((f) => f.id)).size;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   write(escapeControl(`glass: ${plural(utterances, 'utterance')} failed at ${utterances === failures.length ? (utterances === 1 ? 'one stage' : 'one stage each') : `${failures.length} stages in all`} (by group, stage and count: ${counts}; listed in ${see})`));
+}
+
+/** The cause of one glass-box failure, in `run`'s words for audio (`audio missing`, `audio unreadable`). */
+export function glassFailureCause(f: Pick<GlassFailure, 'stage' | 'error'>): string {
+  switch (f.stage) {
+    case 'audio':
+      return audioFailureCause(f.error);
+    case 'g2p':
+      return 'no pronounceable word in the reference';
+    case 'phone-loop':
+      return 'phone-loop decoding failed';
+    case 'alignment':
+      return 'forced alignment failed';
+    case 'words':
+      return 'word decoding failed';
+  }
+}
+
+/**
+ * The line `glass` ends with when no utterance could be analysed, as `run` says it (`FailureCauses`): `no utterance
+ * could be analysed: all 4 utterances failed: audio missing ×3 (first: x.jsonl:1: utterance x0: …); also audio
+ * unreadable ×1`. Causes count utterances (one that failed two stages is counted under each cause), most frequent
+ * first; each cause's first example names its manifest file:line when known.
+ */
+export function glassAllFailedLine(failures: readonly GlassFailure[], utterances: number): string {
+  const causes = new FailureCauses();
+  const seen = new Set<string>();
+  for (const f of failures) {
+    const cause = glassFailureCause(f);
+    const key = `${f.id}\u0000${cause}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const where = failureWhere(f);
+    causes.add(cause, `${where ? `${where}: ` : ''}${failureMessage(f)}`);
+  }
+  return `no utterance could be analysed: ${causes.allFailedLine(utterances, 'utterances')}`;
 }

@@ -33,13 +33,14 @@ export class FailureCauses {
 
   /**
    * One line for a run where all `results` (utterance × backend × condition items) failed: `all 3424 results failed:
-   * audio missing (first: a.jsonl:1: …)`; other causes, when any, are counted after it.
+   * audio missing (first: a.jsonl:1: …)`; other causes, when any, are counted after it. `noun` names what failed
+   * (`glass` counts utterances: `all 4 utterances failed: …`).
    */
-  allFailedLine(results: number): string {
+  allFailedLine(results: number, noun = 'results'): string {
     const [top, ...rest] = this.list();
-    if (!top) return `all ${results} results failed`;
+    if (!top) return `all ${results} ${noun} failed`;
     const others = rest.length ? `; also ${rest.map((r) => `${r.cause} ×${r.count}`).join(', ')}` : '';
-    return `all ${results} results failed: ${top.cause}${rest.length ? ` ×${top.count}` : ''} (first: ${top.first})${others}`;
+    return `all ${results} ${noun} failed: ${top.cause}${rest.length ? ` ×${top.count}` : ''} (first: ${top.first})${others}`;
   }
 }
 

@@ -14,6 +14,7 @@ import { adaptHtml, adaptJson, adaptMarkdown } from '../../report/remedy.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
+import { sayErr, sayOut, warnLine, writeBlock } from '../terminal.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { splitGroupWarnings } from '../split-groups.ts';
@@ -135,16 +136,16 @@ export function registerAdapt(program: Command): void {
       const labeller = await suiteLabeller(suite);
       const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
       // As `run` prints them: the unmapped-values report (several lines) and unbinned values; declared values escaped.
-      for (const line of labeller.report().flatMap((r) => r.split('\n'))) process.stderr.write(`${escapeControl(line)}\n`);
+      for (const line of labeller.report().flatMap((r) => r.split('\n'))) sayErr(line);
       // Said now (adaptation takes minutes) and carried into remedy.md/html/json.
       const warnings = manifestImportWarnings([suite.manifests[0]]);
-      for (const w of warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of warnings) warnLine(w);
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
-      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      if (warning) warnLine(warning);
       if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
-      for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
-      const badInput = new BadInputLog((l) => process.stderr.write(`${l}\n`), 10, ['utterance with bad audio', 'utterances with bad audio']);
+      for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
+      const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
@@ -171,10 +172,10 @@ export function registerAdapt(program: Command): void {
           ...(f.tau !== undefined ? { tau: f.tau } : {}),
           testAll: f.testAll,
           mapWeights: f.mapWeights,
-          log: (m) => process.stderr.write(`${m}\n`),
+          log: sayErr,
           onBadInput: (b) => badInput.add(b),
           warnings,
-          onWarning: (w) => process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`),
+          onWarning: warnLine,
         });
         badInput.finish(join(out, 'adapt.json'));
         writeOutputFiles([
@@ -182,11 +183,9 @@ export function registerAdapt(program: Command): void {
           { path: join(out, 'remedy.html'), data: adaptHtml(result) },
           { path: join(out, 'remedy.json'), data: adaptJson(result) },
         ], 'adapt output');
-        process.stdout.write(adaptMarkdown(result) + '\n');
-        process.stdout.write(
-          `wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml. The remedy as a card section: asrfair run ${join(out, 'adapted.yaml')} --out <run> && asrfair report <run>\n`,
-        );
-        if (select === 'average') process.stdout.write(`selection: ${result.selected.average} (average dev WER)\n`);
+        writeBlock(process.stdout, adaptMarkdown(result));
+        sayOut(`wrote ${join(out, 'remedy.md')}, remedy.html, remedy.json, adapted.yaml. The remedy as a card section: asrfair run ${join(out, 'adapted.yaml')} --out <run> && asrfair report <run>`);
+        if (select === 'average') sayOut(`selection: ${result.selected.average} (average dev WER)`);
       } catch (e) {
         if (e instanceof SplitError || e instanceof AdaptError || e instanceof ModelFileError) throw new UsageError(e.message);
         throw e;

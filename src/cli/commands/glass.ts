@@ -1,5 +1,5 @@
 import { checkOutputFiles, checkWritableDir, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
-import { escapeControl } from '../../manifest/escape.ts';
+import { sayErr, sayOut, warnLine, writeBlock } from '../terminal.ts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -8,8 +8,8 @@ import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { splitGroupWarnings } from '../split-groups.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
 import { glassInputCheck, runGlassboxOnManifest } from '../../analysis/glass-suite.ts';
-import { writeGlassFailures } from '../../report/glass-failures.ts';
-import { confusableHtmlPage, confusableJson, confusableMarkdown, phoneLabel } from '../../report/confusable.ts';
+import { glassAllFailedLine, writeGlassFailures } from '../../report/glass-failures.ts';
+import { confusableHtmlPage, confusableJson, confusableMarkdown, fragmentNote, groupHeading, phoneLabel } from '../../report/confusable.ts';
 import { plantedGlassHtml, plantedGlassJson, plantedGlassMarkdown, plantedSummary, truthGroups } from '../../report/planted-glass.ts';
 import { validateGlassReport } from '../../analysis/glass-validation.ts';
 import { readPlantedTruth, truthMismatches } from '../../corpora/planted/truth.ts';
@@ -92,7 +92,7 @@ async function plantedTruthFor(file: string, entries: readonly Utterance[], grou
   if (differ.length) throw new UsageError(`${file}: ${differ.length} of its utterances do not match the manifest (another build of the corpus?), e.g. ${differ[0]}`);
   const missing = ids.length - kept.length;
   if (missing > 0 || kept.length < all.length) {
-    process.stderr.write(`asrfair: warning: ${escapeControl(`${file}: ground truth for ${kept.length} of the manifest's ${ids.length} utterances${kept.length < all.length ? ` (${all.length - kept.length} of its lines are not in the manifest)` : ''}; planted sounds are counted over those ${kept.length}`)}\n`);
+    warnLine(`${file}: ground truth for ${kept.length} of the manifest's ${ids.length} utterances${kept.length < all.length ? ` (${all.length - kept.length} of its lines are not in the manifest)` : ''}; planted sounds are counted over those ${kept.length}`);
   }
   return kept;
 }
@@ -141,16 +141,16 @@ export function registerGlass(program: Command): void {
       const entries = await loadManifest(manifest);
       // Said now (the analysis takes minutes) and written into the report's warnings below.
       const records = manifestImportWarnings([manifest]);
-      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of records) warnLine(w);
       // The ground truth is read (and checked) before decoding, and kept to the manifest's utterances.
       const truth = truthFile ? await plantedTruthFor(truthFile, entries, f.groupBy) : undefined;
       const warning = groupKeyWarning(entries, f.groupBy);
-      if (warning) process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+      if (warning) warnLine(warning);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
-      for (const w of await splitGroupWarnings(entries, [f.groupBy], () => at)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of await splitGroupWarnings(entries, [f.groupBy], () => at)) warnLine(w);
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
       if (check.error) throw new UsageError(check.error);
-      for (const w of check.warnings) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of check.warnings) warnLine(w);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);
@@ -165,7 +165,7 @@ export function registerGlass(program: Command): void {
         ...(f.matchSpeakersBy !== undefined ? { matchBy: f.matchSpeakersBy } : {}),
         glass: { allphoneCi: f.ciLoop },
         confusable: { test, permutations: f.permutations, seed: f.seed, minCount: f.minCount, minSpeakers: f.minSpeakers, alpha: f.alpha, ...(f.referenceGroup !== undefined ? { referenceGroup: f.referenceGroup } : {}) },
-        onProgress: (m) => process.stderr.write(`glass: ${m}\n`),
+        onProgress: (m) => sayErr(`glass: ${m}`),
         keepEvidence: truth !== undefined,
       });
       if (records.length) report.warnings = [...records, ...(report.warnings ?? [])];
@@ -180,21 +180,23 @@ export function registerGlass(program: Command): void {
         const planted = plantedNames.map((n) => ({ path: join(f.out, n), data: render[n]() }));
         writeOutputFiles(planted, 'glass report');
         written.push(...planted.map((x) => x.path));
-        for (const l of plantedSummary(validation, report, truth).split('\n')) process.stdout.write(`${escapeControl(l)}\n`);
+        writeBlock(process.stdout, plantedSummary(validation, report, truth));
       }
-      for (const w of (report.warnings ?? []).slice(records.length)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of (report.warnings ?? []).slice(records.length)) warnLine(w);
+      const fragments = fragmentNote(report);
+      if (fragments) sayErr(`glass: ${fragments}`);
       for (const g of report.groups) {
         if (g === report.phoneLoop?.comparison) continue;
         const counted = report.groupCounts?.find((c) => c.group === g);
         if (counted && counted.analysed === 0) {
-          process.stdout.write(escapeControl(`${g}: not analysed: all ${counted.utterances} utterances failed (listed in the report)`) + '\n');
+          sayOut(`${groupHeading(g)}: not analysed: all ${counted.utterances} utterances failed (listed in the report)`);
           continue;
         }
         const tests = [report.phoneLoop, report.blackBox].flatMap((r) => (r?.phones ?? []).filter((t) => t.group === g && Number.isFinite(t.p)));
         const gopTests = (report.goodness ?? []).filter((t) => t.group === g && Number.isFinite(t.p));
         if (!tests.length && !gopTests.length) {
           const n = counted?.speakers;
-          process.stdout.write(escapeControl(`${g}: not tested${n !== undefined && n < 2 ? ` (${n} speaker: a speaker-level test needs at least 2)` : ' (no sound had enough speakers and misrecognitions on both sides)'}`) + '\n');
+          sayOut(`${groupHeading(g)}: not tested${n !== undefined && n < 2 ? ` (${n} speaker: a speaker-level test needs at least 2)` : ' (no sound had enough speakers and misrecognitions on both sides)'}`);
           continue;
         }
         const sounds = (r: typeof report.phoneLoop) => (r?.phones ?? []).filter((t) => t.group === g && t.flagged);
@@ -204,22 +206,21 @@ export function registerGlass(program: Command): void {
         const gop = (report.goodness ?? []).filter((t) => t.group === g && t.flagged);
         const bbText = report.blackBox ? `${bb.length} by black box${eg(bb)}` : 'no black-box evidence';
         const gopText = report.goodness ? `; ${gop.length} fit worse${eg(gop)}` : '';
-        process.stdout.write(escapeControl(`${g}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`) + '\n');
+        sayOut(`${groupHeading(g)}: sounds flagged: ${loop.length} by phone loop${eg(loop)}; ${bbText}${gopText}`);
       }
       for (const [name, ag] of [
         ['phone loop', report.annotations?.phoneLoop],
         ['black box', report.annotations?.blackBox],
       ] as const) {
-        if (ag) process.stdout.write(`agreement with annotations (${name}): ${ag.overall.agreed} of ${ag.overall.flagged} flagged substitutions annotated, ${ag.overall.agreed} of ${ag.overall.annotated} annotated flagged\n`);
+        if (ag) sayOut(`agreement with annotations (${name}): ${ag.overall.agreed} of ${ag.overall.flagged} flagged substitutions annotated, ${ag.overall.agreed} of ${ag.overall.annotated} annotated flagged`);
       }
-      for (const a of report.alignmentRetries?.attempts ?? []) process.stderr.write(`glass: alignment retry (${a.attempt}): ${a.recovered} of ${a.tried} recovered\n`);
+      for (const a of report.alignmentRetries?.attempts ?? []) sayErr(`glass: alignment retry (${a.attempt}): ${a.recovered} of ${a.tried} recovered`);
       const listing = files.find((x) => x.path.endsWith('.json'))?.path ?? files[0].path;
-      writeGlassFailures(report.failures, entries, (l) => process.stderr.write(`${l}\n`), listing);
-      process.stdout.write(`wrote ${written.join(', ')}\n`);
+      writeGlassFailures(report.failures, entries, sayErr, listing);
+      sayOut(`wrote ${written.join(', ')}`);
       const analysed = report.groupCounts?.reduce((a, c) => a + c.analysed, 0);
       if (analysed === 0) {
-        const first = report.failures[0];
-        process.stderr.write(escapeControl(`asrfair: no utterance could be analysed: all ${report.utterances} failed${first ? ` (first: ${first.error})` : ''}`) + '\n');
+        sayErr(`asrfair: ${glassAllFailedLine(report.failures, report.utterances)}`);
         process.exitCode = 1;
       }
     });

@@ -1,0 +1,34 @@
+import { escapeControl } from '../manifest/escape.ts';
+
+/**
+ * The one writer of `adapt`'s and `glass`'s terminal lines (stdout and stderr). Every line goes through
+ * `escapeControl`, so a group name, path, rule string or error message holding a control character (ESC [ 2 J
+ * clears the screen, a bare CR rewrites the line, U+202E reorders it, an LF would forge a line of its own) shows as
+ * a visible escape (`\x1b`, `\x0d`) instead of acting on the reader's terminal.
+ */
+type Stream = Pick<NodeJS.WriteStream, 'write'>;
+
+/** One line: every control character escaped, LF too (a value never forges a second line). */
+export function writeLine(stream: Stream, line: string): void {
+  stream.write(`${escapeControl(line)}\n`);
+}
+
+/** A block of our own lines (e.g. a Markdown report), split at LF; each line escaped as `writeLine` does. */
+export function writeBlock(stream: Stream, text: string): void {
+  for (const line of text.replace(/\n$/, '').split('\n')) writeLine(stream, line);
+}
+
+/** One line on stderr, escaped. */
+export function sayErr(line: string): void {
+  writeLine(process.stderr, line);
+}
+
+/** One line on stdout, escaped. */
+export function sayOut(line: string): void {
+  writeLine(process.stdout, line);
+}
+
+/** `asrfair: warning: …` on stderr, escaped. */
+export function warnLine(text: string): void {
+  sayErr(`asrfair: warning: ${text}`);
+}
