@@ -56,6 +56,23 @@ describe('glass and adapt escape what they print', () => {
     // remedy.md on stdout: Markdown-escaped (mdEscape folds the CR, a line break, to a space), then the writer's escape.
     expect(r.stdout).toContain('| th\\\\x1b\\[2J stop |');
   }, 300_000);
+
+  it('run: a glassbox suite\'s glass section (progress and warnings through run\'s stderr)', () => {
+    // One speaker per group, so the glass section warns naming the groups (a speaker-level test cannot test them).
+    const s = run('synth', '--accent-rules', 'rules.yaml', '-o', 'planted1', '--speakers', '1', '--sentences', '2', '--prompts', 'prompts.txt', '--matched-speakers', '--seed', '1');
+    expect(s.status, s.stderr).toBe(0);
+    rmSync(join(dir, 'planted1', 'planted.jsonl'));
+    editManifest(join(dir, 'planted1'), (u) => {
+      if (u.labels.accent === 'thstop') u.labels.accent = GROUP;
+    });
+    writeFileSync(join(dir, 'run-suite.yaml'), 'name: esc-run\nkind: glassbox\nmanifest: planted1/manifest.jsonl\ngroupBy: [accent]\nnormaliser: basic\nseed: 1\nbootstrap: 200\nbackends:\n  - { name: pocketsphinx, type: pocketsphinx }\n');
+    const r = run('run', 'run-suite.yaml', '--out', 'rout', '--store', 'rstore.sqlite', '--no-progress', '--no-gate');
+    expect(r.status, r.stderr).toBe(0);
+    for (const text of [r.stdout, r.stderr]) expect(text.split('\n').filter((l) => RAW.test(l))).toEqual([]);
+    expect(r.stdout).toContain('glass-box report: ');
+    expect(r.stderr).toMatch(/glass box: .*have fewer than 2 speakers/);
+    expect(r.stderr).toContain(SHOWN);
+  }, 300_000);
 });
 
 describe('glass: the undeclared row is labelled as no group', () => {

@@ -305,7 +305,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       const { runGlassSection } = await import('../../report/glass-section.ts');
       const files = await runGlassSection(store, summary.runId, suite, dir, {
         cacheDir: suite.audioCacheDir ?? join(dirname(resolve(flags.store)), 'audio'),
-        log: err,
+        // Its warnings name groups from the manifest: escaped, as glass's own writer does (cli/terminal.ts).
+        log: (line) => err(escapeControl(line)),
         signal: signals.stop.signal,
       });
       for (const f of files) out(`glass-box report: ${f}`);
