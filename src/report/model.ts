@@ -220,19 +220,16 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
  * and "no scored utterance" when it lost them all. Rates exclude failed utterances, so a reader must see this first.
  */
 export function failedWarnings(tables: readonly CardTable[]): string[] {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  return tables
-    .filter((t) => t.kind === 'group')
-    .flatMap((t) => {
-      const lost = t.rows.filter((r) => !r.suppressed && (r.failed ?? 0) > 0).sort((a, b) => a.group.localeCompare(b.group));
-      if (!lost.length) return [];
-      const parts = lost.map((r) => {
-        const f = r.failed ?? 0;
-        const all = f + (r.utterances ?? 0);
-        return `group "${r.group}" ${f} of ${all} utterances (${pct(f / all)})${r.utterances === 0 ? ': no scored utterance, nothing of this group is measured' : ''}`;
-      });
-      return [`Failed utterances (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts.join('; ')}. Failed utterances are excluded from every rate: a group's rates cover its scored utterances only.`];
-    });
+  return groupTableWarnings(
+    tables,
+    (r) => (r.failed ?? 0) > 0,
+    (r) => {
+      const f = r.failed ?? 0;
+      const all = f + (r.utterances ?? 0);
+      return `group "${r.group}" ${f} of ${all} utterances (${pct(f / all)})${r.utterances === 0 ? ': no scored utterance, nothing of this group is measured' : ''}`;
+    },
+    (t, parts) => `Failed utterances (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts}. Failed utterances are excluded from every rate: a group's rates cover its scored utterances only.`,
+  );
 }
 
 /**
@@ -242,14 +239,26 @@ export function failedWarnings(tables: readonly CardTable[]): string[] {
  * mostly empty must be visible (README "The `command` backend": which outputs are empty and which are failures).
  */
 export function emptyHypWarnings(tables: readonly CardTable[]): string[] {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return groupTableWarnings(
+    tables,
+    (r) => (r.emptyHyp ?? 0) > 0,
+    (r) => `group "${r.group}" ${r.emptyHyp} of ${r.utterances} scored utterances (${pct((r.emptyHyp ?? 0) / (r.utterances || 1))})`,
+    (t, parts) => `Empty hypotheses (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts}. An empty hypothesis is scored: every reference word of it counts as a deletion (a failed call is left out instead).`,
+  );
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/**
+ * One warning per group table (backend × condition) with a shown row that `has` something to warn about: `line` of the
+ * table and its rows' `part`s (sorted by group, joined by "; "). The shared shape of failedWarnings and emptyHypWarnings.
+ */
+function groupTableWarnings(tables: readonly CardTable[], has: (r: CardRow) => boolean, part: (r: CardRow) => string, line: (t: CardTable, parts: string) => string): string[] {
   return tables
     .filter((t) => t.kind === 'group')
     .flatMap((t) => {
-      const rows = t.rows.filter((r) => !r.suppressed && (r.emptyHyp ?? 0) > 0).sort((a, b) => a.group.localeCompare(b.group));
-      if (!rows.length) return [];
-      const parts = rows.map((r) => `group "${r.group}" ${r.emptyHyp} of ${r.utterances} scored utterances (${pct((r.emptyHyp ?? 0) / (r.utterances || 1))})`);
-      return [`Empty hypotheses (${t.backendName} · condition ${t.conditionName}, by ${t.groupBy}): ${parts.join('; ')}. An empty hypothesis is scored: every reference word of it counts as a deletion (a failed call is left out instead).`];
+      const rows = t.rows.filter((r) => !r.suppressed && has(r)).sort((a, b) => a.group.localeCompare(b.group));
+      return rows.length ? [line(t, rows.map(part).join('; '))] : [];
     });
 }
 
