@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { warnLine } from '../terminal.ts';
 import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
 import { DEFAULT_MAX_FAILED_SHARE, hasThreshold, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
@@ -83,11 +84,11 @@ export function registerCheck(program: Command): void {
     for (const key of [options.groupBy, ...(options.slices ?? []).flat()]) {
       if (!declared.has(key)) throw new UsageError(`check: ${hint && key === options.groupBy ? hint : `no utterance of ${run} declares the label key "${key}"`}`);
     }
-    if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
+    if (hint) warnLine(hint);
     const keys = [options.groupBy, ...(options.slices ?? []).flat()];
-    for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+    for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
-    for (const w of importRecordWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+    for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
     if (flags.allowSubset) th = { ...th, allowSubset: true };
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');

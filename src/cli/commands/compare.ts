@@ -1,4 +1,5 @@
 import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
+import { warnLine } from '../terminal.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
@@ -59,13 +60,13 @@ export function registerCompare(program: Command): void {
       const { notes, ...settings } = compareOptionsForRuns(a, b, given);
       const warning = groupKeyWarning(a.utterances, settings.groupBy ?? 'accent');
       if (warning) {
-        process.stderr.write(`asrfair: warning: ${escapeControl(warning)}\n`);
+        warnLine(warning);
         notes.unshift(`Warning: ${warning}`);
       }
       // A group split by its spelling in either run (results.jsonl lines of that run).
       for (const run of [a, b]) {
         for (const w of await splitGroupWarnings(run.utterances, [settings.groupBy ?? 'accent'], (ids) => resultsLines(join(run.dir, RESULTS_FILE), ids))) {
-          process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+          warnLine(w);
           notes.push(`Warning: ${w}`);
         }
       }
@@ -78,7 +79,7 @@ export function registerCompare(program: Command): void {
       c.notes.unshift(...notes);
       // As each run found its manifests (run.json), at the top of every output; one manifest behind both runs is said once.
       const records = importRecordWarnings([...(a.meta.corpus.imports ?? []), ...(b.meta.corpus.imports ?? [])]);
-      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of records) warnLine(w);
       c.warnings.unshift(...records);
       process.stdout.write(escapeControl(renderCompareText(c), true));
       if (formats.length) {

@@ -1,4 +1,5 @@
 import { escapeControl } from '../../manifest/escape.ts';
+import { warnLine } from '../terminal.ts';
 import { SMALL_REFERENCE_WARNING } from '../../report/sections.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
@@ -55,11 +56,11 @@ export function registerReport(program: Command): void {
       makeOutputDir(outDir); // before the statistics: a bad --out is one line, not a lost computation
       const options = cardOptionsForRun(loaded.meta, given);
       const hint = groupKeyWarning(loaded.utterances, options.groupBy);
-      if (hint) process.stderr.write(`asrfair: warning: ${escapeControl(hint)}\n`);
+      if (hint) warnLine(hint);
       const keys = [options.groupBy, ...(options.slices ?? []).flat()];
-      for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
       // As the run found it (run.json records whether each manifest still matched its import record, or could not be checked).
-      for (const w of importRecordWarnings(loaded.meta.corpus.imports)) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
       }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { warnLine } from '../terminal.ts';
 import { fileURLToPath } from 'node:url';
 import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions } from '../../corpora/synth.ts';
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { escapeControl } from '../../manifest/escape.ts';
 import { MAX_PLANTED_SPEAKERS, buildPlantedCorpus, checkGroupDesign, checkPlantedPrompts, checkRulesCanApply, parsePitchRange, readAccentRules, ruleLabel } from '../../corpora/planted/index.ts';
 
 export interface SynthFlags {
@@ -79,7 +79,7 @@ export function demoSynthOptions(flags: SynthFlags, given: (name: string) => boo
  */
 export async function synthFromFlags(flags: SynthFlags, log: (s: string) => void, given: (name: string) => boolean = () => true) {
   let lastPct = -1;
-  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  const warn = (s: string) => warnLine(s);
   const options = demoSynthOptions(flags, given, warn);
   const started = Date.now();
   const result = await synthesiseDemoCorpus({
@@ -116,7 +116,7 @@ export function addSynthOptions(cmd: Command): Command {
  */
 async function plantedFromFlags(flags: SynthFlags, cmd: Command, log: (s: string) => void): Promise<void> {
   const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
-  const warn = (s: string) => process.stderr.write(`asrfair: warning: ${escapeControl(s)}\n`);
+  const warn = (s: string) => warnLine(s);
   if (flags.voices !== undefined) throw new UsageError('--voices is for the demo voices; with --accent-rules one festival voice speaks every group (--planted-voice or the rules file\'s voice:)');
   const seed = flags.seed === undefined ? 1 : wholeNumber('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
   const speakers = given('speakers') ? wholeNumber('speakers', flags.speakers, 1, MAX_PLANTED_SPEAKERS, ' with --accent-rules') : 6;

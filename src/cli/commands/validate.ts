@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { warnLine } from '../terminal.ts';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
 import { escapeControl } from '../../manifest/escape.ts';
@@ -149,7 +150,7 @@ export function registerValidate(program: Command): void {
       }
       for (const l of errors.lines('', 'error', again)) process.stderr.write(`${escapeControl(l)}\n`);
       for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
-      for (const w of records) process.stderr.write(`asrfair: warning: ${escapeControl(w)}\n`);
+      for (const w of records) warnLine(w);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
       const unreadNote = unread ? ` (audio of ${unread} not checked: no backend of ${opts.suite} reads audio)` : '';
       process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}\n`);
