@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import type * as TranscribeSdk from '@aws-sdk/client-transcribe';
-import type { TranscribeClient, StartTranscriptionJobCommandInput, TranscriptionJob } from '@aws-sdk/client-transcribe';
+import type { TranscribeClient, TranscriptionJob } from '@aws-sdk/client-transcribe';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { registerBackend } from './registry.ts';
-import { codeVersion as moduleCodeVersion } from './code-version.ts';
+import { codeVersion as moduleCodeVersion, withRequestVersion } from './code-version.ts';
+import { awsRequestVersion, objectKeyOf, startJobInput } from './aws-transcribe-request.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus, headerGetter, isRetryableStatus, parseRetryAfter, sleep } from './http-errors.ts';
@@ -117,8 +118,10 @@ function awsSdk(): Promise<AwsSdk> {
 
 export class AwsTranscribeBackend implements Backend {
   readonly key: string;
-  /** This module's code version (Backend.codeVersion). */
-  readonly codeVersion = moduleCodeVersion(['backends/aws-transcribe.ts']);
+  /** Backend.requestVersion: aws-transcribe-request.ts's source version and the SDK clients'. */
+  readonly requestVersion = awsRequestVersion();
+  /** This module's code version (it imports the request module) and the request version (Backend.codeVersion). */
+  readonly codeVersion = withRequestVersion(moduleCodeVersion(['backends/aws-transcribe.ts']), this.requestVersion);
   private readonly optHash: string;
   private transcribeClient?: TranscribeClient;
   private s3Client?: S3Client;
@@ -165,7 +168,7 @@ export class AwsTranscribeBackend implements Backend {
     const aws = await awsSdk();
     const { transcribe, s3 } = this.clients(aws);
     const o = this.options;
-    const objectKey = `${o.prefix ? `${o.prefix}/` : ''}${audio.sha256}.wav`;
+    const objectKey = objectKeyOf(o, audio.sha256);
     // Unique per attempt: a retried call must not collide with a job of the same name still being deleted.
     const jobName = `asrfair-${this.optHash}-${audio.sha256.slice(0, 16)}-${randomBytes(4).toString('hex')}`;
     let uploaded = false;
@@ -176,33 +179,38 @@ export class AwsTranscribeBackend implements Backend {
         s3.send(new aws.s3.PutObjectCommand({ Bucket: o.bucket, Key: objectKey, Body: body, ContentType: 'audio/wav' }), { abortSignal: signal }),
       );
       uploaded = true;
-      const input: StartTranscriptionJobCommandInput = {
-        TranscriptionJobName: jobName,
-        LanguageCode: o.languageCode as StartTranscriptionJobCommandInput['LanguageCode'],
-        MediaFormat: 'wav',
-        MediaSampleRateHertz: 16000,
-        Media: { MediaFileUri: `s3://${o.bucket}/${objectKey}` },
-        ...(o.vocabularyName || o.showSpeakerLabels
-          ? { Settings: { VocabularyName: o.vocabularyName, ...(o.showSpeakerLabels ? { ShowSpeakerLabels: true, MaxSpeakerLabels: o.maxSpeakerLabels } : {}) } }
-          : {}),
-      };
+      const input = startJobInput(o, jobName, objectKey);
       await this.call('StartTranscriptionJob', signal, () => transcribe.send(new aws.transcribe.StartTranscriptionJobCommand(input), { abortSignal: signal }));
       started = true;
       const job = await this.poll(aws, transcribe, jobName, signal);
       const uri = job.Transcript?.TranscriptFileUri;
       if (!uri) throw new BackendError(`aws-transcribe: job ${jobName} completed without a TranscriptFileUri`, true);
       const output = await this.fetchTranscript(uri, signal);
-      const text = output.results?.transcripts?.[0]?.transcript;
-      if (typeof text !== 'string') throw new BackendError(`aws-transcribe: transcript file of job ${jobName} has no results.transcripts[0].transcript`, true);
-      return {
-        text,
-        words: parseItems(output.results?.items),
-        raw: stripSecrets({ job: describeJob(job), transcript: output }),
-        costUsd: this.estimateCostUsd(audio.durationSec),
-      };
+      return this.readAnswer(output, stripSecrets({ job: describeJob(job), transcript: output }), audio.durationSec, jobName);
     } finally {
       await this.cleanUp(aws, transcribe, s3, started ? jobName : undefined, uploaded ? objectKey : undefined);
     }
+  }
+
+  /**
+   * The transcript in a Transcribe output file (`results.transcripts[0].transcript`, word items with times and
+   * confidences) with its cost at the list price; `raw` is what the store keeps. Throws a retryable BackendError when
+   * the file has no transcript (naming `jobName`).
+   */
+  private readAnswer(output: TranscribeOutput, raw: unknown, durationSec: number, jobName: string): Transcript {
+    const text = output.results?.transcripts?.[0]?.transcript;
+    if (typeof text !== 'string') throw new BackendError(`aws-transcribe: transcript file of job ${jobName} has no results.transcripts[0].transcript`, true);
+    return { text, words: parseItems(output.results?.items), raw, costUsd: this.estimateCostUsd(durationSec) };
+  }
+
+  /**
+   * Backend.rereadAnswer: the transcript of a stored answer (`raw` as `transcribe` stored it: `{ job, transcript }`,
+   * the job's description and the output file), read by the current code. Throws when `raw` holds no output file.
+   */
+  rereadAnswer(raw: unknown, durationSec: number): Transcript {
+    const r = raw as { job?: { name?: unknown }; transcript?: unknown } | null;
+    if (r === null || typeof r !== 'object' || r.transcript === null || typeof r.transcript !== 'object') throw new Error('aws-transcribe: the stored result holds no transcript file');
+    return this.readAnswer(r.transcript as TranscribeOutput, raw, durationSec, typeof r.job?.name === 'string' ? r.job.name : 'stored');
   }
 
   private async poll(aws: AwsSdk, client: TranscribeClient, jobName: string, signal: AbortSignal): Promise<TranscriptionJob> {

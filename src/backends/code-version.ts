@@ -57,6 +57,33 @@ export function codeVersion(entries: readonly string[], root: string = ROOT): st
   return version;
 }
 
+/**
+ * The part of `codeVersion(entries)` that is the code itself: `source sha256 <12 hex> (<n> files)`, without asrfair's
+ * package version, so a release that leaves these modules alone leaves it unchanged. For the request version of remote
+ * backends (`requestCodeVersion`), where a changed version means paying for the call again.
+ */
+export function sourceVersion(entries: readonly string[], root: string = ROOT): string {
+  return codeVersion(entries, root).replace(/^asrfair [^,]*, /, '');
+}
+
+const REQUEST = '; request ';
+
+/**
+ * A remote backend's `codeVersion`: the version of the code that builds its requests and reads its answers (`answers`,
+ * a `codeVersion`), followed by the version of what shapes the request alone (`request`: `sourceVersion` of the
+ * request module and the SDK's version), e.g. `asrfair 0.1.0, source sha256 … (9 files); request source sha256 … (4
+ * files), openai-node 6.49.0`. `requestVersionOf` reads the request part back from a stored stamp.
+ */
+export function withRequestVersion(answers: string, request: string): string {
+  return `${answers}${REQUEST}${request}`;
+}
+
+/** The request part of a stamp made by `withRequestVersion`; undefined for any other stamp (or none). */
+export function requestVersionOf(stamp: string | null | undefined): string | undefined {
+  const i = stamp?.lastIndexOf(REQUEST) ?? -1;
+  return stamp && i >= 0 ? stamp.slice(i + REQUEST.length) : undefined;
+}
+
 const debMemo = new Map<string, string>();
 
 /** The installed Debian package's version (`dpkg-query -W`), e.g. pocketsphinx `0.8+5prealpha+1-15`; `unknown` when not found. */

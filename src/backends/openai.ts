@@ -1,8 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { runFfmpeg } from '../audio/ffmpeg.ts';
+import { stat } from 'node:fs/promises';
 import type OpenAI from 'openai';
 import { registerBackend } from './registry.ts';
-import { codeVersion as moduleCodeVersion } from './code-version.ts';
+import { codeVersion as moduleCodeVersion, withRequestVersion } from './code-version.ts';
+import { openaiRequestVersion, responseFormatOf, transcriptionParams, uploadOf } from './openai-request.ts';
 import { BackendConfigError, BackendError, UploadLimitError, type AudioRef, type Backend, type BackendInfo, type Transcript, type WordTiming } from './types.ts';
 import { OptionReader, costAtPerMinute, optionsHash } from './options.ts';
 import { abortedError, errorForStatus } from './http-errors.ts';
@@ -86,10 +86,7 @@ export function parseOpenAIOptions(options: Record<string, unknown>): OpenAIBack
   };
 }
 
-/** FLAC (ffmpeg's encoder, compression level 8) of a prepared WAV: the same samples, about half the bytes for speech. */
-export function encodeFlac(wav: string, signal?: AbortSignal): Promise<Buffer> {
-  return runFfmpeg({ input: wav, outputOptions: ['-map', '0:a:0', '-c:a', 'flac', '-compression_level', '8'], format: 'flac', signal });
-}
+export { encodeFlac } from './openai-request.ts';
 
 interface TranscriptionBody {
   text?: unknown;
@@ -108,8 +105,10 @@ function loadOpenAI(): Promise<typeof import('openai')> {
 
 export class OpenAIBackend implements Backend {
   readonly key: string;
-  /** This module's code version (Backend.codeVersion). */
-  readonly codeVersion = moduleCodeVersion(['backends/openai.ts']);
+  /** Backend.requestVersion: openai-request.ts's source version and the SDK's. */
+  readonly requestVersion = openaiRequestVersion();
+  /** This module's code version (it imports the request module) and the request version (Backend.codeVersion). */
+  readonly codeVersion = withRequestVersion(moduleCodeVersion(['backends/openai.ts']), this.requestVersion);
   private client?: OpenAI;
   private clientKey?: string;
   /** Upload sizes measured by checkUpload, by audio sha256 (so --dry-run and the call agree). */
@@ -140,14 +139,13 @@ export class OpenAIBackend implements Backend {
     };
   }
 
-  /** The bytes uploaded for this audio (FLAC unless `uploadFormat: wav`) and the file name and type sent with them. */
+  /** The bytes uploaded for this audio (openai-request.ts `uploadOf`); a failed FLAC encoding is a BackendError. */
   private async upload(audio: AudioRef, signal?: AbortSignal): Promise<{ bytes: Buffer; name: string; type: string }> {
-    const base = audio.sha256.slice(0, 16);
-    if (this.options.uploadFormat === 'wav') return { bytes: await readFile(audio.wav16k), name: `${base}.wav`, type: 'audio/wav' };
     try {
-      return { bytes: await encodeFlac(audio.wav16k, signal), name: `${base}.flac`, type: 'audio/flac' };
+      return await uploadOf(audio, this.options.uploadFormat, signal);
     } catch (e) {
       if (signal?.aborted) throw abortedError('openai', signal);
+      if (this.options.uploadFormat === 'wav') throw e;
       throw new BackendError(`openai: could not encode FLAC for upload: ${(e as Error).message.slice(0, 300)}`, false);
     }
   }
@@ -192,7 +190,6 @@ export class OpenAIBackend implements Backend {
     const sdk = await loadOpenAI();
     const client = this.getClient(sdk);
     const o = this.options;
-    const responseFormat = o.timestamps ? 'verbose_json' : 'json';
     let data: TranscriptionBody;
     let requestId: string | null = null;
     try {
@@ -200,34 +197,40 @@ export class OpenAIBackend implements Backend {
       const refused = this.tooLarge(audio, up.bytes.length);
       if (refused) throw new UploadLimitError(`openai: ${refused}`);
       const file = await sdk.toFile(up.bytes, up.name, { type: up.type });
-      const res = await client.audio.transcriptions
-        .create(
-          {
-            file,
-            model: o.model,
-            response_format: responseFormat,
-            ...(o.timestamps ? { timestamp_granularities: ['word' as const] } : {}),
-            ...(o.language !== undefined ? { language: o.language } : {}),
-            ...(o.prompt !== undefined ? { prompt: o.prompt } : {}),
-            ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
-          },
-          { signal },
-        )
-        .withResponse();
+      const res = await client.audio.transcriptions.create({ file, ...transcriptionParams(o) }, { signal }).withResponse();
       data = res.data as unknown as TranscriptionBody;
       requestId = res.request_id;
     } catch (err) {
       throw this.mapError(sdk.default, err, signal);
     }
+    const raw = stripSecrets({ model: o.model, response_format: responseFormatOf(o), request_id: requestId, body: data }, this.secrets());
+    return this.readAnswer(data, raw, audio.durationSec);
+  }
+
+  /**
+   * The transcript in an answer body (`text`, verbose_json `words`) with its cost (the answer's `duration` when given,
+   * else the audio's, at the list price); `raw` is what the store keeps. Throws a retryable BackendError without `text`.
+   */
+  private readAnswer(data: TranscriptionBody, raw: unknown, durationSec: number): Transcript {
     if (data === null || typeof data !== 'object' || typeof data.text !== 'string') {
       throw new BackendError(`openai: response has no "text" field (got ${scrubString(JSON.stringify(data) ?? String(data), this.secrets()).slice(0, 200)})`, true);
     }
     return {
       text: data.text,
       words: parseWords(data.words),
-      raw: stripSecrets({ model: o.model, response_format: responseFormat, request_id: requestId, body: data }, this.secrets()),
-      costUsd: this.estimateCostUsd(typeof data.duration === 'number' ? data.duration : audio.durationSec),
+      raw,
+      costUsd: this.estimateCostUsd(typeof data.duration === 'number' ? data.duration : durationSec),
     };
+  }
+
+  /**
+   * Backend.rereadAnswer: the transcript of a stored answer (`raw` as `transcribe` stored it: `{ model,
+   * response_format, request_id, body }`), read by the current code. Throws when `raw` holds no answer body.
+   */
+  rereadAnswer(raw: unknown, durationSec: number): Transcript {
+    const body = (raw as { body?: unknown } | null)?.body;
+    if (body === null || typeof body !== 'object') throw new Error('openai: the stored result holds no answer body');
+    return this.readAnswer(body as TranscriptionBody, raw, durationSec);
   }
 
   private mapError(OpenAI: typeof import('openai').default, err: unknown, signal: AbortSignal): BackendError {

@@ -72,6 +72,19 @@ export interface Backend {
    * reused whatever code made them.
    */
   readonly codeVersion?: string;
+  /**
+   * Remote services: the version of what shapes the request alone (the upload, the call's parameters, the SDK), the
+   * tail of `codeVersion` (`withRequestVersion` in backends/code-version.ts). A stored ok result of another
+   * `codeVersion` whose request part equals this one was asked exactly as this code would ask: the run reads its stored
+   * answer again with `rereadAnswer` instead of paying for the call again.
+   */
+  readonly requestVersion?: string;
+  /**
+   * Rebuilds a transcript from a stored answer (`Transcript.raw` as this backend stored it) with the current code that
+   * reads answers; `durationSec` is the audio's. Throws an Error when the stored answer cannot be read (the run then
+   * calls the service again).
+   */
+  rereadAnswer?(raw: unknown, durationSec: number): Transcript;
   info(): Promise<BackendInfo>;
   transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript>;
   /**

@@ -15,6 +15,7 @@ import { newBinner, runLabels } from './labels.ts';
 import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
+import { requestVersionOf } from '../backends/code-version.ts';
 import { optionsHash } from '../backends/options.ts';
 import { backendSubsetOf, subsetOf, type SubsetShard } from './subset.ts';
 import { credentialFailure, leaseOwner, RunStore, type NewResult, type ResultKey, type ResultRow, type RunExpected, type RunItem, type RunUtterance } from './store.ts';
@@ -137,6 +138,12 @@ export interface CellCounts {
    * store without the stamp): not reused, decoded again (on a dry run: to do).
    */
   olderCode: number;
+  /**
+   * Stored ok results of an older code version (not in `olderCode`) of a remote backend whose request the current code would make alike
+   * (Backend.requestVersion): their stored answers were read again by the current code (Backend.rereadAnswer), with no
+   * call and no cost (on a dry run: would be). Counted in `cached`, not in `called`.
+   */
+  reread: number;
   /** Backend calls made (an utterance counts once however many attempts it took). */
   called: number;
   ok: number;
@@ -189,7 +196,7 @@ export interface RunSummary {
 export interface RunNotice {
   /** `all-failed`: not one result of the run is ok (backend empty); the message gives the most frequent cause. */
   /** `corrupt-rows`: stored results of the backend that failed the store's row check (RunStore.getResult), not served. */
-  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code' | 'corrupt-rows' | 'all-failed';
+  kind: 'backend-failed' | 'language' | 'upload-limit' | 'older-code' | 'reread' | 'corrupt-rows' | 'all-failed';
   backend: string;
   message: string;
 }
@@ -456,7 +463,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     const k = `${b.spec.name}\u0000${c.name}`;
     let cell = cells.get(k);
     if (!cell) {
-      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, olderCode: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, uploadRefused: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
+      cell = { backend: b.spec.name, condition: c.name, total: 0, cached: 0, olderCode: 0, reread: 0, called: 0, ok: 0, failed: 0, audioFailed: 0, uploadRefused: 0, skipped: 0, audioSecToDo: 0, estCostUsd: 0 };
       cells.set(k, cell);
     }
     return cell;
@@ -706,6 +713,32 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     return own;
   };
 
+  /**
+   * A stored ok result of an older code version of a remote backend, asked as the current code would ask (the request
+   * part of its stamp equals Backend.requestVersion), read again from its stored answer by the current code: the
+   * result to store in its place, else undefined (not such a result, or its answer cannot be read: then it is called
+   * again). Looks in this run's store, then the read-only `cacheStores`. Latency, cost and attempts stay the stored
+   * call's; the credential check applies as to a call's answer.
+   */
+  const rereadStored = (b: RunBackend, key: ResultKey, durationSec: number): NewResult | undefined => {
+    const be = b.backend;
+    if (!be.rereadAnswer || be.requestVersion === undefined) return undefined;
+    for (const st of [store, ...(opts.cacheStores ?? [])]) {
+      const r = st.getResult(key);
+      if (!r || r.status !== 'ok' || ofThisCode(b, r) || r.raw == null || requestVersionOf(r.codeVersion) !== be.requestVersion) continue;
+      let t;
+      try {
+        t = be.rereadAnswer(r.raw, r.durationSec ?? durationSec);
+      } catch {
+        continue;
+      }
+      if (transcriptHasCredential(t.text, t.words)) continue;
+      const { createdAt: _made, ...row } = r;
+      return { ...row, ...key, hypothesis: t.text, words: t.words ?? null, phones: t.phones ?? null, raw: r.raw, codeVersion: be.codeVersion ?? null };
+    }
+    return undefined;
+  };
+
   /** Calls, waiting while another process holds the key's lease. */
   const claimAndCall = async (b: RunBackend, audio: AudioRef, key: ResultKey, cell: CellCounts): Promise<{ row: ResultRow; called: boolean } | undefined> => {
     for (;;) {
@@ -817,6 +850,18 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           if (cached.status === 'ok') noteOk(b);
           else addCause(b, cached.error ? callFailureCause(cached.error) : 'backend call failed', `${b.spec.name} ${entry.id} (stored): ${cached.error ?? 'failed'}`);
           if (!opts.dryRun) recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: cached.codeVersion });
+          progress.tick('cached');
+          return;
+        }
+        const again = cached && !ofThisCode(b, cached) ? rereadStored(b, key, ref.durationSec) : undefined;
+        if (again) {
+          cell.reread++;
+          cell.cached++;
+          noteOk(b);
+          if (!opts.dryRun) {
+            const row = store.queueResult(again);
+            recordItem(entry, { ...base, audioSha256: contentKey, error: null, codeVersion: row.codeVersion });
+          }
           progress.tick('cached');
           return;
         }
@@ -993,7 +1038,16 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         message: `language: backend "${b.spec.name}" recognises "${b.info.language}" but ${parts.join(', ')} in the manifest: their error rates measure the language mismatch, not the recogniser`,
       });
     }
-    const older = [...cells.values()].filter((c) => c.backend === b.spec.name).reduce((n, c) => n + c.olderCode, 0);
+    const mine = [...cells.values()].filter((c) => c.backend === b.spec.name);
+    const reread = mine.reduce((n, c) => n + c.reread, 0);
+    const older = mine.reduce((n, c) => n + c.olderCode, 0);
+    if (reread) {
+      notices.push({
+        kind: 'reread',
+        backend: b.spec.name,
+        message: escapeControl(`${b.spec.name}: ${reread} result${reread === 1 ? '' : 's'} made by an older asrfair ${opts.dryRun ? 'would be' : `${reread === 1 ? 'was' : 'were'}`} read again from ${reread === 1 ? 'its' : 'their'} stored answer${reread === 1 ? '' : 's'} by the current code, with no call and no cost: the request is made as before (${b.backend.requestVersion}); only the code that reads answers changed`),
+      });
+    }
     if (older) {
       const theirs = [...olderVersions.get(b.spec.name)!].sort();
       notices.push({
