@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../../manifest/errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
+import { CASE_FOLDS, isCaseFold } from '../../text/markup.ts';
 import { isCostModel } from '../../score/align.ts';
 import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../score/score.ts';
 import { loadNistGlm } from '../../text/nist-glm.ts';
@@ -186,7 +187,7 @@ export function registerScore(program: Command): void {
     .option('--json <file>', 'also write the full result as JSON')
     .option('--confusions <n>', 'show the top N substitutions, deletions and insertions (0 = none)', '10')
     .option('-s, --case-sensitive', 'compare words and utterance ids case-sensitively (= sclite -s; default folds case like sclite)')
-    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese)', 'ascii')
+    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese) | babel_turkish (= sclite -e utf-8 babel_turkish: İ -> i, I -> ı, Ç Ö Ü Ğ Ş, A-Z)', 'ascii')
     .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
@@ -227,8 +228,8 @@ export function registerScore(program: Command): void {
       if (flags.missingHyp !== 'delete' && flags.missingHyp !== 'skip') {
         throw new UsageError(`--missing-hyp must be delete or skip, not "${flags.missingHyp}"`);
       }
-      if (flags.caseFold !== 'unicode' && flags.caseFold !== 'ascii') {
-        throw new UsageError(`--case-fold must be unicode or ascii, not "${flags.caseFold}"`);
+      if (!isCaseFold(flags.caseFold)) {
+        throw new UsageError(`--case-fold must be ${CASE_FOLDS.join(', ')}, not "${flags.caseFold}"`);
       }
       const normaliser = normaliserFlag(flags.normaliser);
       const encoding = ENCODING_NAMES[flags.encoding.toLowerCase()];
@@ -276,7 +277,7 @@ export function registerScore(program: Command): void {
         keepAlignments: reports.some((r) => r !== 'sum'),
         markup: {
           caseSensitive: !!flags.caseSensitive,
-          caseFold: flags.caseFold as 'unicode' | 'ascii',
+          caseFold: flags.caseFold,
           optionalDeletable: !!flags.optionallyDeletable,
           fragments: !!flags.fragments,
         },
