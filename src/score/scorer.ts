@@ -97,6 +97,18 @@ export interface ScoreResult {
   alignments?: UtteranceScore[];
   /** Input files that began with a UTF-8 byte-order mark (dropped; sclite would read it as part of the first word). */
   bomFiles?: string[];
+  /**
+   * trn ids that name no speaker under `-i rm`/`spu_id` (no `-` or `_`), per file: how many, and the first three
+   * (line, id, and the speaker they were counted under: the previous line's, '' for none, as sclite counts them).
+   */
+  speakerlessIds?: SpeakerlessIds[];
+}
+
+/** trn ids of one file that name no speaker (see `ScoreResult.speakerlessIds`). */
+export interface SpeakerlessIds {
+  file: string;
+  count: number;
+  first: { line: number; id: string; speaker: string }[];
 }
 
 /**

@@ -12,7 +12,8 @@ import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
 import type { TimeFaults } from '../../score/stm.ts';
 import { loadWordWeights } from '../../score/wwl.ts';
 import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
-import type { CharAlignOptions } from '../../score/scorer.ts';
+import type { CharAlignOptions, SpeakerlessIds } from '../../score/scorer.ts';
+import { warnLine } from '../terminal.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary, scliteFixed } from '../../score/summary.ts';
 
@@ -127,6 +128,20 @@ function renderConfusions(c: Confusions): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * One line for the trn ids of one file that name no speaker (`-i rm`/`spu_id`: no `-` or `_`): the first, with its
+ * line, the speaker it was counted under (the previous line's, as sclite counts it), and how many more.
+ */
+export function speakerlessWarning(f: SpeakerlessIds, idFormat: IdFormat): string {
+  const under = (s: string): string => (s === '' ? 'none here: a blank speaker' : `"${s}"`);
+  const [a, ...rest] = f.first;
+  const head = `${f.file}:${a!.line}: utterance id "${a!.id}" has no "-" or "_" to name its speaker (-i ${idFormat}): counted under the previous line's speaker ${a!.speaker === '' ? '(none here: a blank speaker)' : `"${a!.speaker}"`}, as sclite does ("extract_speaker can't locate ${idFormat.toUpperCase()} id")`;
+  if (f.count === 1) return head;
+  const also = rest.map((x) => `line ${x.line} "${x.id}" (under ${under(x.speaker)})`).join(', ');
+  const more = f.count > f.first.length ? `, and ${f.count - f.first.length} more` : '';
+  return `${head}; ${f.count} such ids in ${f.file}, also ${also}${more}`;
+}
+
 /** JSON cannot hold Infinity; rates over zero reference words become null. */
 function finiteOrNull(_k: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
@@ -159,6 +174,7 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     charAlign: res.charAlign,
     wordWeights: res.wordWeights,
     labels: res.labels.rows(),
+    speakerlessIds: res.speakerlessIds,
     missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
     emptyReference: res.words.ref === 0 ? { jiwerWer: errorCount(res.words), scliteErrors: errorCount(res.words) } : undefined,
@@ -298,6 +314,7 @@ export function registerScore(program: Command): void {
           missingHyp: flags.missingHyp,
         }));
 
+      for (const f of res.speakerlessIds ?? []) warnLine(speakerlessWarning(f, (flags.idFormat ?? 'rm') as IdFormat));
       const out: string[] = [];
       const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
