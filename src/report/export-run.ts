@@ -172,6 +172,10 @@ export async function exportRun(
   const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[], markup, glm: glm?.glm });
   let markupFailures = 0;
   let firstMarkupFailure = '';
+  // Utterances folded by their declared language's case rules (tr/az), each counted once, by language and by group.
+  const foldedUtts = new Set<string>();
+  const foldLanguages: Record<string, number> = {};
+  const foldGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
   if (scorer.normaliser.version !== run.normaliserVersion) {
     opts.warn?.(`normaliser ${run.normaliser} is now version ${scorer.normaliser.version}; the run recorded version ${run.normaliserVersion}`);
   }
@@ -192,6 +196,15 @@ export async function exportRun(
       for (const k of groupKeys) {
         const g = row.labels[k] ?? 'undeclared';
         seenGroups[k][g] = (seenGroups[k][g] ?? 0) + 1;
+      }
+      const foldLang = scorer.foldedBy(item);
+      if (foldLang && !foldedUtts.has(item.uttId)) {
+        foldedUtts.add(item.uttId);
+        foldLanguages[foldLang] = (foldLanguages[foldLang] ?? 0) + 1;
+        for (const k of groupKeys) {
+          const g = row.labels[k] ?? 'undeclared';
+          foldGroups[k][g] = (foldGroups[k][g] ?? 0) + 1;
+        }
       }
       opts.onRow?.(row);
     }
@@ -218,6 +231,7 @@ export async function exportRun(
   if (markupFailures) {
     opts.warn?.(`${markupFailures} utterance(s) with malformed markup were not scored (failed rows, counted in the card); first: ${firstMarkupFailure}`);
   }
+  if (foldedUtts.size) scoring.languageFold = { languages: foldLanguages, groups: foldGroups };
   const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
   // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
   try {

@@ -352,6 +352,7 @@ function runUtterance(e: ManifestEntry, suite: Suite, audio: AudioRef | undefine
     ...(qc && Number.isFinite(qc.snrDb) ? { snrDb: qc.snrDb } : {}),
     ...(audio?.flags?.length ? { audioFlags: audio.flags } : {}),
     ...(e.markup ? { markup: e.markup } : {}),
+    ...(e.language ? { language: e.language } : {}),
     ...(audio?.source ? { sourceRate: audio.source.sampleRate, sourceChannels: audio.source.channels } : {}),
   };
 }

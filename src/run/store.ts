@@ -114,6 +114,8 @@ export interface RunUtterance {
   audioFlags?: string[];
   /** What the corpus's markup policy removed from this reference (manifest `markup`), when anything. */
   markup?: Markup;
+  /** Declared language of the reference (manifest `language`, ISO 639-1, e.g. `tr`, `en-US`): case folding follows it. */
+  language?: string;
   /** Sample rate (Hz) and channels of the source recording (not of the 16 kHz mono copy backends receive). */
   sourceRate?: number;
   sourceChannels?: number;

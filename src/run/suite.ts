@@ -73,13 +73,14 @@ export type Gate = z.infer<typeof GateSchema>;
  * (default) reads it as NIST sclite does and as `asrfair score` does (alternations `{ a / b / @ }`, `;tag`
  * suffixes dropped, case folded unless `caseSensitive` = sclite `-s`, `(uh)` optionally deletable with
  * `optionallyDeletable` = `-D`, fragments `th-` with `fragments` = `-F`); `none` scores every token as a word
- * (the normaliser alone decides). See src/text/markup.ts.
+ * (the normaliser alone decides). `caseFold`: `unicode` (per utterance: Turkish/Azerbaijani I rules for a declared
+ * language `tr`/`az`), `ascii` or `babel_turkish` (sclite's tables). See src/text/markup.ts `CaseFold`.
  */
 export const ScoringMarkupSchema = z
   .object({
     convention: z.enum(['sclite', 'none']).default('sclite'),
     caseSensitive: z.boolean().default(false),
-    caseFold: z.enum(['unicode', 'ascii']).default('unicode'),
+    caseFold: z.enum(['unicode', 'ascii', 'babel_turkish']).default('unicode'),
     optionallyDeletable: z.boolean().default(false),
     fragments: z.boolean().default(false),
   })

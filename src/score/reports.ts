@@ -21,7 +21,7 @@ import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
 import { mean, median, sampleSd, scliteFixed, sclitePct, type SpeakerStats } from './summary.ts';
 import { escapeControl } from '../manifest/escape.ts';
-import { caseFolder } from '../text/markup.ts';
+import { caseFolder, caseUpper } from '../text/markup.ts';
 
 export const REPORT_NAMES = ['sum', 'pra', 'dtl', 'lur', 'sgml'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -35,15 +35,12 @@ export function escapeXml(s: string): string {
   return escapeControl(s, true).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const upperCase = (s: string): string => s.toUpperCase();
-
 /**
  * REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). Errors
- * are upper-cased unless `caseSensitive` (sclite -s keeps every word as written: upper-casing would
- * print `Hello`/`hello` as the same word).
+ * are upper-cased by `upper` (markup.ts `caseUpper`: identity with sclite -s, which keeps every word as written, as
+ * upper-casing would print `Hello`/`hello` as the same word; sclite's table with babel_turkish).
  */
-export function praLines(ops: readonly AlignOp[], caseSensitive = false): { ref: string; hyp: string; eval: string } {
-  const upper = caseSensitive ? (x: string) => x : upperCase;
+export function praLines(ops: readonly AlignOp[], upper: (s: string) => string = (s) => s.toUpperCase()): { ref: string; hyp: string; eval: string } {
   const r: string[] = [];
   const h: string[] = [];
   const e: string[] = [];
@@ -90,19 +87,19 @@ function bySpeakerInSummaryOrder(res: ScoreResult): Map<string, UtteranceScore[]
 
 /** sclite's `pra` report; scored with `-s` (res.markup.caseSensitive): words as written and sclite's Attributes line. */
 export function renderPra(res: ScoreResult, title: string): string {
-  const caseSensitive = res.markup.caseSensitive;
   const fold = caseFolder(res.markup);
+  const upper = caseUpper(res.markup);
   const out: string[] = [`\t\tUTTERANCE ALIGNMENTS: ${escapeControl(title, true)}`, ''];
   // Grouped by speaker under sclite's "Speaker sentences" line, as sclite prints them.
   let k = 0;
   for (const [spk, utts] of bySpeakerInSummaryOrder(res)) {
     out.push(`Speaker sentences${String(k++).padStart(4)}:  ${spk}   #utts: ${utts.length}`);
-    for (const u of utts) praUtterance(u, caseSensitive, fold, out);
+    for (const u of utts) praUtterance(u, res.markup.caseSensitive, upper, fold, out);
   }
   return `${escapeControl(out.join('\n'), true)}\n`;
 }
 
-function praUtterance(u: UtteranceScore, caseSensitive: boolean, fold: (s: string) => string, out: string[]): void {
+function praUtterance(u: UtteranceScore, caseSensitive: boolean, upper: (s: string) => string, fold: (s: string) => string, out: string[]): void {
   out.push(`id: (${fold(u.id)})`); // sclite prints the id as it matched it: folded unless -s
   if (u.labels?.length) out.push(`Labels: <${u.labels.join(',').toLowerCase()}>`);
   if (u.file !== undefined) out.push(`File: ${u.file}`, `Channel: ${u.channel ?? ''}`);
@@ -110,7 +107,7 @@ function praUtterance(u: UtteranceScore, caseSensitive: boolean, fold: (s: strin
   out.push(`Scores: (#C #S #D #I) ${c.hits} ${c.sub} ${c.del} ${c.ins}`);
   if (caseSensitive) out.push('Attributes: Case_sensitve');
   if (u.begin !== undefined) out.push(`Ref times: t1= ${u.begin.toFixed(2)} t2= ${(u.end ?? u.begin).toFixed(2)}`);
-  const l = praLines(u.ops ?? [], caseSensitive);
+  const l = praLines(u.ops ?? [], upper);
   out.push(`REF:  ${l.ref}`, `HYP:  ${l.hyp}`, `Eval: ${l.eval}`, '');
 }
 

@@ -106,6 +106,17 @@ export function analysisSettingsOf(suite: z.input<typeof CardSettingsSchema> & {
  */
 export const ScoringSettingsSchema = z.object({
   markup: ScoringMarkupSchema,
+  /**
+   * Utterances whose texts were lower-cased by their declared language's rules instead of plain Unicode lower case
+   * (`caseFold: unicode`; Turkish `tr` and Azerbaijani `az`: `İ` → `i`, `I` → `ı`): counted by declared language
+   * (`{ tr: 12 }`) and by group of each grouping key (`{ accent: { turkish: 12 } }`). Absent when none were.
+   */
+  languageFold: z
+    .object({
+      languages: z.record(z.string(), z.number().int().nonnegative()),
+      groups: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())),
+    })
+    .optional(),
   glm: z
     .object({
       /** The GLM's `* name "..."` header, else its file name. */

@@ -6,7 +6,7 @@ import { createG2P } from '../text/g2p.ts';
 import { phoneCounts } from './per.ts';
 import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
-import { caseFolder, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
+import { caseFolder, foldLocale, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { alignNetworks } from './network.ts';
 import { normaliseParsed, toNetwork } from './scorer.ts';
@@ -62,6 +62,11 @@ async function loadPhoneCounts(costModel: CostModel): Promise<PhoneCountsFn> {
 export interface Scorer {
   normaliser: Normaliser;
   score(item: RunItemResult): ExportedUtterance;
+  /**
+   * The declared language (ISO 639-1 code, `tr` or `az`) whose case rules folded this item's texts instead of plain
+   * Unicode lower case (the markup folds case with `caseFold: unicode`); undefined when the item is folded as usual.
+   */
+  foldedBy(item: RunItemResult): string | undefined;
 }
 
 function allDeleted(n: number): ErrorCounts {
@@ -84,12 +89,13 @@ interface Scored {
  * Reads one side's text the way `asrfair score` does (src/score/scorer.ts UtteranceScorer.parse): GLM
  * (csrfilt.sh), sclite markup, then the normaliser word by word. Markup errors are InputErrors naming `where`.
  */
-function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm | undefined): (text: string, where: string) => ParsedText {
+function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm | undefined, language?: string): (text: string, where: string) => ParsedText {
   const opts: MarkupOptions = {
     caseSensitive: markup.caseSensitive,
     caseFold: markup.caseFold,
     optionalDeletable: markup.optionallyDeletable,
     fragments: markup.fragments,
+    language,
   };
   const fold = caseFolder(opts);
   const filter = glm ? glmFilter(glm, !markup.caseSensitive) : undefined;
@@ -111,13 +117,32 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   if (opts.metrics.includes('per')) {
     phones = await loadPhoneCounts(opts.costModel);
   }
-  const suiteRead = markup.convention === 'sclite' ? sideReader(markup, normaliser, opts.glm) : undefined;
+  const sclite = markup.convention === 'sclite';
   // The corpus's own policy for references that keep optionally deletable markup (CORAAL fragments `(like-)`):
   // sclite -D -F on both sides, whatever the suite's setting, which would score `(like-)` as a plain word.
-  const corpusRead = sideReader({ ...(suiteRead ? markup : DEFAULT_SCORING_MARKUP), ...CORPUS_DELETABLE }, normaliser, opts.glm);
+  const corpusMarkup: ScoringMarkup = { ...(sclite ? markup : DEFAULT_SCORING_MARKUP), ...CORPUS_DELETABLE };
+  // Readers per case locale: Turkish and Azerbaijani utterances are folded by their I rules (src/text/markup.ts).
+  const readers = new Map<string, (text: string, where: string) => ParsedText>();
+  const readerFor = (m: ScoringMarkup, corpus: boolean, locale: string | undefined) => {
+    const key = `${corpus ? 'corpus' : 'suite'}:${locale ?? ''}`;
+    let r = readers.get(key);
+    if (!r) readers.set(key, (r = sideReader(m, normaliser, opts.glm, locale)));
+    return r;
+  };
+  const localeOf = (m: ScoringMarkup, language: string | undefined): string | undefined =>
+    !m.caseSensitive && m.caseFold === 'unicode' ? foldLocale(language) : undefined;
+  const foldedBy = (item: RunItemResult): string | undefined => {
+    const deletable = deletableCount(item.utt.markup) > 0;
+    if (!deletable && !sclite) return undefined;
+    return localeOf(deletable ? corpusMarkup : markup, item.utt.language) ? item.utt.language!.trim().split(/[-_]/)[0]!.toLowerCase() : undefined;
+  };
 
-  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean): Scored => {
-    const read = deletable ? corpusRead : suiteRead;
+  const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean, language: string | undefined): Scored => {
+    const read = deletable
+      ? readerFor(corpusMarkup, true, localeOf(corpusMarkup, language))
+      : sclite
+        ? readerFor(markup, false, localeOf(markup, language))
+        : undefined;
     if (!read) {
       const ref = normaliser.normalise(refText);
       const hyp = hypText === undefined ? '' : normaliser.normalise(hypText);
@@ -146,6 +171,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
 
   return {
     normaliser,
+    foldedBy,
     score(item: RunItemResult): ExportedUtterance {
       const r = item.result;
       const ok = r?.status === 'ok';
@@ -154,7 +180,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       let scored = ok;
       try {
         // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
-        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0);
+        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0, item.utt.language);
       } catch (e) {
         error = `markup: ${(e as Error).message}`;
         scored = false;

@@ -1,12 +1,12 @@
 import { InputError } from '../manifest/errors.ts';
-import { UtteranceScorer, type MissingHypPolicy, type ScoreResult, type ScorerOptions, type UtteranceScore } from './scorer.ts';
+import { UtteranceScorer, type MissingHypPolicy, type ScoreResult, type ScorerOptions, type SpeakerlessIds, type UtteranceScore } from './scorer.ts';
 import { StringTable } from './string-table.ts';
 import {
   detectFormat,
   LineReader,
   parseJsonlTranscript,
   spanWords,
-  speakerOf,
+  speakerPrefixOf,
   trnSpan,
   type TranscriptFormat,
 } from './trn.ts';
@@ -93,9 +93,32 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
   const encoding = opts.encoding ?? 'utf-8';
   const refFormat = opts.refFormat ?? detectFormat(refPath);
   const hypFormat = opts.hypFormat ?? detectFormat(hypPath);
-  // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given.
-  const speakerKey = (s: Side): string =>
-    s.speaker !== undefined ? s.speaker : idKey(opts.idFormat === 'wsj' ? s.id.slice(0, 3) : speakerOf(s.id));
+  // A trn speaker comes from the id and is folded with it; a JSONL "speaker" is kept as given. An id with no `-` or
+  // `_` (rm, spu_id) is counted under the speaker of the previous line of the hypothesis file, as sclite does (the
+  // reference file's when it has no hypothesis), and listed in `speakerlessIds`.
+  const idSpeaker = (id: string): string | undefined => (opts.idFormat === 'wsj' ? id.slice(0, 3) : speakerPrefixOf(id));
+  const speakerless = new Map<string, SpeakerlessIds>();
+  const noteSpeakerless = (file: string, line: number, id: string, speaker: string): void => {
+    let e = speakerless.get(file);
+    if (!e) speakerless.set(file, (e = { file, count: 0, first: [] }));
+    e.count++;
+    if (e.first.length < 3) e.first.push({ line, id, speaker });
+  };
+  /** Speakers of hypothesis ids that name none (only those: no string kept per ordinary id). */
+  const inherited = new Map<string, string>();
+  let lastRefSpeaker: string | undefined;
+  const refSpeaker = (s: Side, key: string): string => {
+    if (s.speaker !== undefined) return s.speaker;
+    const p = idSpeaker(s.id);
+    let sp: string;
+    if (p !== undefined) sp = idKey(p);
+    else {
+      const h = inherited.get(key);
+      if (h !== undefined) sp = h;
+      else noteSpeakerless(refPath, s.line, s.id, (sp = lastRefSpeaker ?? ''));
+    }
+    return (lastRefSpeaker = sp);
+  };
 
   const refSeen = new IdLines();
   const hypSeen = new IdLines();
@@ -113,7 +136,17 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       const h = readSide(hypReader.text, hypPath, hypReader.line, hypFormat);
       if (!h) continue;
       const key = idKey(h.id);
-      const sp = speakerKey(h);
+      let sp: string;
+      if (h.speaker !== undefined) sp = h.speaker;
+      else {
+        const p = idSpeaker(h.id);
+        if (p !== undefined) sp = idKey(p);
+        else {
+          sp = lastHypSpeaker ?? '';
+          inherited.set(key, sp);
+          noteSpeakerless(hypPath, h.line, h.id, sp);
+        }
+      }
       if (sp !== lastHypSpeaker) hypSpeakers.add((lastHypSpeaker = sp));
       hypOrder?.set(key, hypOrder.size);
       const first = hypSeen.see(key, h.line);
@@ -140,7 +173,7 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
       let h = waiting.get(key);
       if (h) waiting.delete(key);
       else h = readHypsUntil(key);
-      const u = { id: r.id, speaker: speakerKey(r) };
+      const u = { id: r.id, speaker: refSpeaker(r, key) };
       if (h && scorer.scorePlain(u, r.src, r.start, r.end, h.src, h.start, h.end)) continue;
       scorer.score(u, scorer.parse(sideText(r), refPath, r.line), h ? scorer.parse(sideText(h), hypPath, h.line) : undefined);
     }
@@ -161,5 +194,5 @@ export async function scoreFiles(refPath: string, hypPath: string, opts: ScoreOp
     result.alignments.sort((a, b) => at(a) - at(b)); // stable: references without hypothesis stay in reference order, last
   }
   const bomFiles = [refReader, hypReader].filter((r) => r.bom).map((r) => r.path);
-  return bomFiles.length ? { ...result, bomFiles } : result;
+  return { ...result, ...(bomFiles.length ? { bomFiles } : {}), ...(speakerless.size ? { speakerlessIds: [...speakerless.values()] } : {}) };
 }

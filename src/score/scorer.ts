@@ -87,7 +87,7 @@ export interface ScoreResult {
   /** Reference ids that had no hypothesis. */
   missingHyps: string[];
   missingHyp: MissingHypPolicy;
-  markup: Required<MarkupOptions>;
+  markup: Required<Omit<MarkupOptions, 'language'>>;
   /** The GLM applied, if any: its name, rule count and content hash. */
   glm?: { name: string; rules: number; hash: string };
   charAlign?: CharAlignOptions;
@@ -97,6 +97,18 @@ export interface ScoreResult {
   alignments?: UtteranceScore[];
   /** Input files that began with a UTF-8 byte-order mark (dropped; sclite would read it as part of the first word). */
   bomFiles?: string[];
+  /**
+   * trn ids that name no speaker under `-i rm`/`spu_id` (no `-` or `_`), per file: how many, and the first three
+   * (line, id, and the speaker they were counted under: the previous line's, '' for none, as sclite counts them).
+   */
+  speakerlessIds?: SpeakerlessIds[];
+}
+
+/** trn ids of one file that name no speaker (see `ScoreResult.speakerlessIds`). */
+export interface SpeakerlessIds {
+  file: string;
+  count: number;
+  first: { line: number; id: string; speaker: string }[];
 }
 
 /**
@@ -219,7 +231,7 @@ function expandChars(p: ParsedText, o: CharAlignOptions): ParsedText {
 
 /** Scores utterances one by one and keeps the totals. */
 export class UtteranceScorer {
-  readonly markup: Required<MarkupOptions>;
+  readonly markup: Required<Omit<MarkupOptions, 'language'>>;
   readonly missingHyps: string[] = [];
   readonly speakers = new SpeakerTable();
   readonly labels = new SpeakerTable();
@@ -239,7 +251,10 @@ export class UtteranceScorer {
   private utterances = 0;
   /** Interned word ids for `scorePlain` (undefined when the options need the full parse). */
   private readonly plainWords?: StringTable;
+  /** Folding that the fast path's A–Z folding does not equal: non-ASCII text takes the full parse. */
   private readonly plainUnicodeFold: boolean;
+  /** sclite babel_turkish folds `I` to `ı`: a word with `I` takes the full parse. */
+  private readonly plainTurkishFold: boolean;
   private plainRef = new Int32Array(64);
   private plainHyp = new Int32Array(64);
 
@@ -266,7 +281,8 @@ export class UtteranceScorer {
     this.alignments = opts.keepAlignments ? [] : undefined;
     const plain = !this.normalise && !this.filter && !opts.charAlign && !opts.wordWeights && !doChars && !this.confusions && !this.alignments && !opts.onUtterance;
     this.plainWords = plain ? new StringTable(!this.markup.caseSensitive) : undefined;
-    this.plainUnicodeFold = !this.markup.caseSensitive && this.markup.caseFold === 'unicode';
+    this.plainUnicodeFold = !this.markup.caseSensitive && this.markup.caseFold !== 'ascii';
+    this.plainTurkishFold = !this.markup.caseSensitive && this.markup.caseFold === 'babel_turkish';
   }
 
   /**
@@ -297,6 +313,7 @@ export class UtteranceScorer {
   private internPlain(t: string, start: number, end: number, isHyp: boolean): number {
     const table = this.plainWords!;
     const unicodeFold = this.plainUnicodeFold;
+    const turkishI = this.plainTurkishFold ? 73 : -1;
     let ids = isHyp ? this.plainHyp : this.plainRef;
     const fold = !this.markup.caseSensitive;
     let n = 0;
@@ -318,7 +335,7 @@ export class UtteranceScorer {
           hash = FNV_BASIS;
         }
       } else {
-        if (c < 128 ? MARKUP_CHAR[c] === 1 : unicodeFold) return -1;
+        if (c < 128 ? MARKUP_CHAR[c] === 1 || c === turkishI : unicodeFold) return -1;
         if (w < 0) w = i;
         if (fold && c >= 65 && c <= 90) c += 32;
         hash = Math.imul(hash ^ c, FNV_PRIME);

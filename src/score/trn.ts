@@ -25,13 +25,22 @@ export interface Transcript {
 export type TranscriptFormat = 'trn' | 'jsonl';
 
 /**
- * Speaker of an utterance id as sclite derives it with `-i rm`: the prefix before the first `-`,
- * else before the first `_`; an id with neither is its own speaker (sclite would reject it).
+ * Speaker of an utterance id as sclite derives it with `-i rm` / `spu_id`: the prefix before the first `-`, else
+ * before the first `_`; undefined for an id with neither (sclite: "extract_speaker can't locate RM id", and it counts
+ * the utterance under the previous line's speaker; `score.ts` does the same and says so).
  */
-export function speakerOf(id: string): string {
+export function speakerPrefixOf(id: string): string | undefined {
   let p = id.indexOf('-');
   if (p < 0) p = id.indexOf('_');
-  return p < 0 ? id : id.slice(0, p);
+  return p < 0 ? undefined : id.slice(0, p);
+}
+
+/**
+ * Speaker of an utterance id where no file order is at hand (manifests, JSONL without `speaker`): `speakerPrefixOf`,
+ * and an id with neither `-` nor `_` is its own speaker.
+ */
+export function speakerOf(id: string): string {
+  return speakerPrefixOf(id) ?? id;
 }
 
 /** `.jsonl`/`.json`/`.ndjson` → jsonl, anything else → trn. */

@@ -16,7 +16,7 @@
  *   of; without `-F` it is a plain word.
  * - `word;tag1;tag2`: everything from the first unescaped `;` is a tag and dropped; `\;` is a
  *   literal semicolon. A trailing `*` (on words longer than one character) is dropped.
- * - Case is folded (to lower case) unless case-sensitive (sclite `-s`).
+ * - Case is folded (to lower case) unless case-sensitive (sclite `-s`), as `CaseFold` says.
  */
 import { InputError } from '../manifest/errors.ts';
 
@@ -25,11 +25,17 @@ export interface MarkupOptions {
   /** sclite `-s`: compare case-sensitively (default false: fold to lower case). */
   caseSensitive?: boolean;
   /**
-   * How case is folded when not case-sensitive: `unicode` (default; full Unicode lower case, as
-   * sclite's `-e utf-8 babel_vietnamese`/`babel_turkish` localisations do for those scripts) or
-   * `ascii` (A–Z only, as sclite's plain `-e utf-8` and its 8-bit ASCII default).
+   * How case is folded when not case-sensitive (see `CaseFold`): `unicode` (default), `ascii` or
+   * `babel_turkish`.
    */
-  caseFold?: 'unicode' | 'ascii';
+  caseFold?: CaseFold;
+  /**
+   * The declared language of the text (ISO 639-1, a region may follow: `tr`, `az-AZ`). With `unicode`
+   * folding, Turkish (`tr`) and Azerbaijani (`az`) text is lower-cased by their dotted/dotless I rules
+   * (`toLocaleLowerCase('tr')`: `İ` → `i`, `I` → `ı`); other languages and no language: `toLowerCase()`.
+   * `ascii` and `babel_turkish` are sclite's fixed tables and ignore it.
+   */
+  language?: string;
   /** sclite `-D`: `(word)` is optionally deletable (default false). */
   optionalDeletable?: boolean;
   /** sclite `-F`: fragments `th-` / `-ing` match words they start / end (default false). */
@@ -165,13 +171,74 @@ function alternatives(inner: string): string[] {
   }
 }
 
+/**
+ * How case is folded when not case-sensitive:
+ * - `unicode`: full Unicode lower case (`toLowerCase`; by the Turkish/Azerbaijani I rules for text declared `tr`/`az`,
+ *   see `MarkupOptions.language`); equals sclite's `-e utf-8 babel_vietnamese` on Vietnamese text.
+ * - `ascii`: A–Z only, as sclite's plain `-e utf-8` and its 8-bit ASCII default.
+ * - `babel_turkish`: sclite's `-e utf-8 babel_turkish` exactly (SCTK text.c `KCC_babel_turkish`, checked against
+ *   Debian's sclite 2.4.10): A–Z except `I`, plus Ç Ö Ü Ğ Ş → ç ö ü ğ ş, `İ` (U+0130) → `i` and `I` → `ı` (U+0131);
+ *   nothing else (`Â`, `Î`, Greek, a combining dot above U+0307 stay as written).
+ */
+export const CASE_FOLDS = ['unicode', 'ascii', 'babel_turkish'] as const;
+export type CaseFold = (typeof CASE_FOLDS)[number];
+
+/** True for a `CaseFold` name. */
+export function isCaseFold(v: string): v is CaseFold {
+  return (CASE_FOLDS as readonly string[]).includes(v);
+}
+
 const HAS_ASCII_UPPER = /[A-Z]/;
 const asciiLower = (t: string): string => (HAS_ASCII_UPPER.test(t) ? t.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : t);
+
+/** sclite babel_turkish's upper → lower table (SCTK text.c KCC_babel_turkish), with A–Z but I as C tolower maps them. */
+const BABEL_TURKISH_LOWER: Readonly<Record<string, string>> = {
+  '\u00C7': '\u00E7', '\u00D6': '\u00F6', '\u00DC': '\u00FC', '\u0130': 'i', I: '\u0131', '\u011E': '\u011F', '\u015E': '\u015F',
+};
+const BABEL_TURKISH_UPPER = /[A-Z\u00C7\u00D6\u00DC\u0130\u011E\u015E]/g;
+
+/** Lower case as sclite's `-e utf-8 babel_turkish` (see `CaseFold`): `IŞIK İSTANBUL` → `ışık istanbul`. */
+export function babelTurkishLower(t: string): string {
+  return t.replace(BABEL_TURKISH_UPPER, (c) => BABEL_TURKISH_LOWER[c] ?? String.fromCharCode(c.charCodeAt(0) + 32));
+}
+
+const BABEL_TURKISH_UPPER_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(BABEL_TURKISH_LOWER).map(([u, l]) => [l, u]),
+);
+const BABEL_TURKISH_LOWER_CHARS = /[a-z\u00E7\u00F6\u00FC\u0131\u011F\u015F]/g;
+
+/** Upper case as sclite's `-e utf-8 babel_turkish` prints errors in `pra`: `i` → `İ`, `ı` → `I`, ç ö ü ğ ş, a–z. */
+export function babelTurkishUpper(t: string): string {
+  return t.replace(BABEL_TURKISH_LOWER_CHARS, (c) => BABEL_TURKISH_UPPER_OF[c] ?? String.fromCharCode(c.charCodeAt(0) - 32));
+}
+
+/**
+ * How the `pra` report upper-cases an error's words under `opts` (sclite prints errors in upper case unless `-s`):
+ * identity when case-sensitive, sclite's table for `babel_turkish`, else `toUpperCase`.
+ */
+export function caseUpper(o: MarkupOptions): (t: string) => string {
+  if (o.caseSensitive) return (t) => t;
+  return o.caseFold === 'babel_turkish' ? babelTurkishUpper : (t) => t.toUpperCase();
+}
+
+/** Languages (ISO 639-1) whose lower case has the dotted/dotless I rules: Turkish and Azerbaijani. */
+const DOTLESS_I_LANGUAGES = new Set(['tr', 'az']);
+
+/** `tr` for a `tr`/`az` language tag (`tr-TR`, `az`), else undefined: the locale `unicode` folding lower-cases by. */
+export function foldLocale(language: string | undefined): 'tr' | undefined {
+  const l = language?.trim().split(/[-_]/)[0]?.toLowerCase();
+  return l !== undefined && DOTLESS_I_LANGUAGES.has(l) ? 'tr' : undefined;
+}
+
+const turkishLower = (t: string): string => t.toLocaleLowerCase('tr');
+const unicodeLower = (t: string): string => t.toLowerCase();
 
 /** The case folding `opts` asks for (identity when case-sensitive). */
 export function caseFolder(o: MarkupOptions): (t: string) => string {
   if (o.caseSensitive) return (t) => t;
-  return o.caseFold === 'ascii' ? asciiLower : (t) => t.toLowerCase();
+  if (o.caseFold === 'ascii') return asciiLower;
+  if (o.caseFold === 'babel_turkish') return babelTurkishLower;
+  return foldLocale(o.language) ? turkishLower : unicodeLower;
 }
 
 function makeWord(tok: string, o: MarkupOptions): NetWord {

@@ -9,8 +9,10 @@
  *   applies only when the regexp matches the input type (`trn`, `stm`, `ctm`) or purpose (`ref`, `hyp`).
  * - Rule: `FROM => TO / LEFT __ RIGHT` (context optional). `[...]` or `"..."` around a part are
  *   boundary marks and removed, so `[ ]` is one space. The context is the text after the last `/`
- *   unless that `/` is inside `[...]`; without `__` after it, the rule has no context but its right
- *   side still ends before that `/` (rfilter1 does so: `[ok] => {okay / ok}` rewrites to `{okay`).
+ *   unless that `/` is inside `[...]`. A rule with a `/` after `=>` but no `__` after the last one is
+ *   refused (InputError naming the GLM's line): rfilter1 would take that `/` for the context separator
+ *   and write the right side only up to it (`FOO => { BAR / BAZ }` writes `{ BAR`, `QUX => ONE / TWO`
+ *   writes `ONE`); such a rule needs a context, e.g. `FOO => { BAR / BAZ } / [ ] __ [ ]`.
  * - Application: the text, upper-cased (a–z only; not with `caseSensitive`), with a space before
  *   and after and around every parenthesis, is scanned left to right; at each character the first
  *   rule in file order (among those starting with that character) whose FROM and contexts match
@@ -70,6 +72,17 @@ function quotedValue(line: string): string | undefined {
 
 const truthy = (v: string | undefined): boolean => !!v && /^[tTyY1]/.test(v);
 
+/**
+ * Why a rule with a `/` on its right side and no `__` after it is refused: rfilter1 takes that `/` for the context
+ * separator and writes the right side only up to it (`FOO => { BAR / BAZ }` writes `{ BAR`, whose unclosed `{` the
+ * transcript would then be blamed for; sclite crashes on it), and how to write the rule so it does what it says.
+ */
+function noContextMessage(rule: string, written: string, dropped: string): string {
+  const open = (written.match(/\{/g) ?? []).length - (written.match(/\}/g) ?? []).length;
+  const harm = open > 0 ? `, an unclosed "{" (sclite crashes on it)` : `, dropping "${dropped}"`;
+  return `the rule "${rule}" has no context ("__"), so rfilter1 (csrfilt.sh) reads its last "/" as the context separator and writes just "${written}"${harm}; give the rule a context: ${rule} / [ ] __ [ ]`;
+}
+
 /** Parses a GLM file's text (see the top of this file). Errors name file:line. */
 export function parseNistGlm(text: string, file = '<glm>', ctx: GlmContext = {}): NistGlm {
   const type = (ctx.inputType ?? 'trn').toLowerCase();
@@ -122,6 +135,7 @@ export function parseNistGlm(text: string, file = '<glm>', ctx: GlmContext = {})
     let left = '';
     let right = '';
     const slot = slash >= 0 ? body.indexOf('_', slash) : -1;
+    if (slash >= 0 && slot < 0) throw new InputError(file, line, noContextMessage(body.trim(), to, body.slice(slash + 1).trim()));
     if (slash >= 0 && slot >= 0) {
       const l = afterToken(body.slice(slash, slot).replace(/\s+$/, ''));
       if (l.length > 0) left = stripBoundary(l);

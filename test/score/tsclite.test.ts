@@ -108,8 +108,8 @@ describe.skipIf(!have)("SCTK's tsclite.sh cases against Debian's sclite", () => 
         wordWeights: a.weights ? loadWordWeights(a.weights === 'unity' ? 'unity' : join(TSCLITE_DIR, a.weights)) : undefined,
         markup: {
           caseSensitive: a.flags.has('-s'),
-          // sclite folds only A-Z unless a localisation (babel_*) is named.
-          caseFold: a.localisation ? ('unicode' as const) : ('ascii' as const),
+          // sclite folds only A-Z unless a localisation (babel_*) is named; babel_turkish has its own table.
+          caseFold: a.localisation === 'babel_turkish' ? ('babel_turkish' as const) : a.localisation ? ('unicode' as const) : ('ascii' as const),
           optionalDeletable: a.flags.has('-D'),
           fragments: a.flags.has('-F'),
         },

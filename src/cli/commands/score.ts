@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { basename, extname, join } from 'node:path';
 import { UsageError } from '../../manifest/errors.ts';
 import { getNormaliser, type Normaliser } from '../../text/normalise.ts';
+import { CASE_FOLDS, isCaseFold } from '../../text/markup.ts';
 import { isCostModel } from '../../score/align.ts';
 import { ID_FORMATS, scoreFiles, type IdFormat, type ScoreResult } from '../../score/score.ts';
 import { loadNistGlm } from '../../text/nist-glm.ts';
@@ -11,7 +12,8 @@ import { scoreCtmCtm, type CtmCtmResult } from '../../score/ctm2ctm.ts';
 import type { TimeFaults } from '../../score/stm.ts';
 import { loadWordWeights } from '../../score/wwl.ts';
 import { scoreSgml, type SgmlResult } from '../../score/sgml-input.ts';
-import type { CharAlignOptions } from '../../score/scorer.ts';
+import type { CharAlignOptions, SpeakerlessIds } from '../../score/scorer.ts';
+import { warnLine } from '../terminal.ts';
 import { isReportName, renderDtl, renderLur, renderPra, renderSgml, REPORT_NAMES } from '../../score/reports.ts';
 import { summarise, renderSummary, scliteFixed } from '../../score/summary.ts';
 
@@ -126,6 +128,20 @@ function renderConfusions(c: Confusions): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
+/**
+ * One line for the trn ids of one file that name no speaker (`-i rm`/`spu_id`: no `-` or `_`): the first, with its
+ * line, the speaker it was counted under (the previous line's, as sclite counts it), and how many more.
+ */
+export function speakerlessWarning(f: SpeakerlessIds, idFormat: IdFormat): string {
+  const under = (s: string): string => (s === '' ? 'none here: a blank speaker' : `"${s}"`);
+  const [a, ...rest] = f.first;
+  const head = `${f.file}:${a!.line}: utterance id "${a!.id}" has no "-" or "_" to name its speaker (-i ${idFormat}): counted under the previous line's speaker ${a!.speaker === '' ? '(none here: a blank speaker)' : `"${a!.speaker}"`}, as sclite does ("extract_speaker can't locate ${idFormat.toUpperCase()} id")`;
+  if (f.count === 1) return head;
+  const also = rest.map((x) => `line ${x.line} "${x.id}" (under ${under(x.speaker)})`).join(', ');
+  const more = f.count > f.first.length ? `, and ${f.count - f.first.length} more` : '';
+  return `${head}; ${f.count} such ids in ${f.file}, also ${also}${more}`;
+}
+
 /** JSON cannot hold Infinity; rates over zero reference words become null. */
 function finiteOrNull(_k: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
@@ -158,6 +174,7 @@ export function scoreReport(res: ScoreResult, topK: number): object {
     charAlign: res.charAlign,
     wordWeights: res.wordWeights,
     labels: res.labels.rows(),
+    speakerlessIds: res.speakerlessIds,
     missingHypothesisPolicy: res.missingHyp,
     missingHypotheses: res.missingHyps,
     emptyReference: res.words.ref === 0 ? { jiwerWer: errorCount(res.words), scliteErrors: errorCount(res.words) } : undefined,
@@ -186,7 +203,7 @@ export function registerScore(program: Command): void {
     .option('--json <file>', 'also write the full result as JSON')
     .option('--confusions <n>', 'show the top N substitutions, deletions and insertions (0 = none)', '10')
     .option('-s, --case-sensitive', 'compare words and utterance ids case-sensitively (= sclite -s; default folds case like sclite)')
-    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese)', 'ascii')
+    .option('--case-fold <how>', 'case folding when not case-sensitive: ascii (A-Z only, = sclite and sclite -e utf-8) | unicode (full lower case; = sclite -e utf-8 babel_vietnamese on Vietnamese) | babel_turkish (= sclite -e utf-8 babel_turkish: İ -> i, I -> ı, Ç Ö Ü Ğ Ş, A-Z)', 'ascii')
     .option('-D, --optionally-deletable', 'words in parentheses "(uh)" may be deleted at no cost (= sclite -D)')
     .option('-F, --fragments', 'fragments "th-" / "-ing" match words they begin / end (= sclite -F)')
     .option('--glm <file>', 'NIST GLM mapping rules (e.g. en20030506.glm) applied to ref and hyp as SCTK csrfilt.sh does')
@@ -227,8 +244,8 @@ export function registerScore(program: Command): void {
       if (flags.missingHyp !== 'delete' && flags.missingHyp !== 'skip') {
         throw new UsageError(`--missing-hyp must be delete or skip, not "${flags.missingHyp}"`);
       }
-      if (flags.caseFold !== 'unicode' && flags.caseFold !== 'ascii') {
-        throw new UsageError(`--case-fold must be unicode or ascii, not "${flags.caseFold}"`);
+      if (!isCaseFold(flags.caseFold)) {
+        throw new UsageError(`--case-fold must be ${CASE_FOLDS.join(', ')}, not "${flags.caseFold}"`);
       }
       const normaliser = normaliserFlag(flags.normaliser);
       const encoding = ENCODING_NAMES[flags.encoding.toLowerCase()];
@@ -276,7 +293,7 @@ export function registerScore(program: Command): void {
         keepAlignments: reports.some((r) => r !== 'sum'),
         markup: {
           caseSensitive: !!flags.caseSensitive,
-          caseFold: flags.caseFold as 'unicode' | 'ascii',
+          caseFold: flags.caseFold,
           optionalDeletable: !!flags.optionallyDeletable,
           fragments: !!flags.fragments,
         },
@@ -297,6 +314,7 @@ export function registerScore(program: Command): void {
           missingHyp: flags.missingHyp,
         }));
 
+      for (const f of res.speakerlessIds ?? []) warnLine(speakerlessWarning(f, (flags.idFormat ?? 'rm') as IdFormat));
       const out: string[] = [];
       const title = sg ? sg.system.title : basename(hypPath);
       const unit = res.charAlign ? 'characters (sclite -c)' : 'words';
