@@ -462,7 +462,7 @@ function footnotesFor(
 /** What each normaliser does, in a line (the code: src/text/normalise.ts, src/text/english.ts). */
 const NORMALISER_RULES: Readonly<Record<string, string>> = {
   none: 'whitespace only: case, punctuation and every other character are compared as written',
-  basic: 'Unicode NFKC, lower case, ’ ‘ ʼ count as an apostrophe, apostrophes kept only inside words, every other punctuation mark (hyphen, slash, comma, period) removed and splitting words',
+  basic: 'Unicode NFKC, lower case (by the Turkish dotted/dotless I rules for utterances declaring tr or az, since version 2), ’ ‘ ʼ count as an apostrophe, apostrophes kept only inside words, every other punctuation mark (hyphen, slash, comma, period) removed and splitting words',
   english: "a port of Whisper's English normaliser (src/text/english.ts): lower case, words in brackets or parentheses and fillers removed, contractions and titles expanded, numbers as digits, British spellings American, punctuation removed",
 };
 

@@ -89,7 +89,7 @@ interface Scored {
  * Reads one side's text the way `asrfair score` does (src/score/scorer.ts UtteranceScorer.parse): GLM
  * (csrfilt.sh), sclite markup, then the normaliser word by word. Markup errors are InputErrors naming `where`.
  */
-function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm | undefined, language?: string): (text: string, where: string) => ParsedText {
+function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm | undefined, language?: string, normaliserLanguage?: string): (text: string, where: string) => ParsedText {
   const opts: MarkupOptions = {
     caseSensitive: markup.caseSensitive,
     caseFold: markup.caseFold,
@@ -99,7 +99,7 @@ function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm 
   };
   const fold = caseFolder(opts);
   const filter = glm ? glmFilter(glm, !markup.caseSensitive) : undefined;
-  const f = (t: string): string => normaliser.normalise(t);
+  const f = (t: string): string => normaliser.normalise(t, normaliserLanguage);
   return (text, where) => normaliseParsed(parseMarkup(filter ? filter(text, where, undefined) : text, opts, where, undefined, fold), f);
 }
 
@@ -123,29 +123,35 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   const corpusMarkup: ScoringMarkup = { ...(sclite ? markup : DEFAULT_SCORING_MARKUP), ...CORPUS_DELETABLE };
   // Readers per case locale: Turkish and Azerbaijani utterances are folded by their I rules (src/text/markup.ts).
   const readers = new Map<string, (text: string, where: string) => ParsedText>();
-  const readerFor = (m: ScoringMarkup, corpus: boolean, locale: string | undefined) => {
-    const key = `${corpus ? 'corpus' : 'suite'}:${locale ?? ''}`;
+  // `locale`: the markup's case fold (case-insensitive unicode only); `language`: what the normaliser lower-cases by
+  // (basic v2 folds tr/az text by the Turkish rules even where the markup keeps case).
+  const readerFor = (m: ScoringMarkup, corpus: boolean, locale: string | undefined, language: string | undefined) => {
+    const normLocale = foldLocale(language);
+    const key = `${corpus ? 'corpus' : 'suite'}:${locale ?? ''}:${normLocale ?? ''}`;
     let r = readers.get(key);
-    if (!r) readers.set(key, (r = sideReader(m, normaliser, opts.glm, locale)));
+    if (!r) readers.set(key, (r = sideReader(m, normaliser, opts.glm, locale, normLocale)));
     return r;
   };
   const localeOf = (m: ScoringMarkup, language: string | undefined): string | undefined =>
     !m.caseSensitive && m.caseFold === 'unicode' ? foldLocale(language) : undefined;
+  // Whether the normaliser itself lower-cases by the declared language (basic v2), whatever the markup does.
+  const normaliserFolds = normaliser.normalise('I', 'tr') !== normaliser.normalise('I');
   const foldedBy = (item: RunItemResult): string | undefined => {
+    if (!foldLocale(item.utt.language)) return undefined;
     const deletable = deletableCount(item.utt.markup) > 0;
-    if (!deletable && !sclite) return undefined;
-    return localeOf(deletable ? corpusMarkup : markup, item.utt.language) ? item.utt.language!.trim().split(/[-_]/)[0]!.toLowerCase() : undefined;
+    const byMarkup = (deletable || sclite) && localeOf(deletable ? corpusMarkup : markup, item.utt.language) !== undefined;
+    return byMarkup || normaliserFolds ? item.utt.language!.trim().split(/[-_]/)[0]!.toLowerCase() : undefined;
   };
 
   const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean, language: string | undefined): Scored => {
     const read = deletable
-      ? readerFor(corpusMarkup, true, localeOf(corpusMarkup, language))
+      ? readerFor(corpusMarkup, true, localeOf(corpusMarkup, language), language)
       : sclite
-        ? readerFor(markup, false, localeOf(markup, language))
+        ? readerFor(markup, false, localeOf(markup, language), language)
         : undefined;
     if (!read) {
-      const ref = normaliser.normalise(refText);
-      const hyp = hypText === undefined ? '' : normaliser.normalise(hypText);
+      const ref = normaliser.normalise(refText, language);
+      const hyp = hypText === undefined ? '' : normaliser.normalise(hypText, language);
       const r = tokenize(ref);
       return { ref, hyp, words: hypText === undefined ? allDeleted(r.length) : alignCounts(r, tokenize(hyp), opts.costModel) };
     }
@@ -184,7 +190,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       } catch (e) {
         error = `markup: ${(e as Error).message}`;
         scored = false;
-        s = { ref: normaliser.normalise(item.utt.text), hyp: '', words: allDeleted(0) };
+        s = { ref: normaliser.normalise(item.utt.text, item.utt.language), hyp: '', words: allDeleted(0) };
         s.words = allDeleted(tokenize(s.ref).length);
       }
       const chars = scored ? charCounts(s.alignedRef ?? s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.alignedRef ?? s.ref, '', opts.costModel).ref);

@@ -1,4 +1,5 @@
 import { english } from './english.ts';
+import { foldLocale } from './markup.ts';
 import type { Normaliser } from './normaliser.ts';
 export type { Normaliser };
 
@@ -8,14 +9,17 @@ export const none: Normaliser = {
   normalise: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '),
 };
 
-/** Unicode NFKC, lower case, punctuation removed except word-internal apostrophes, whitespace folded. */
+/**
+ * Unicode NFKC, lower case, punctuation removed except word-internal apostrophes, whitespace folded. Lower case is
+ * Unicode's default, or (version 2) by the Turkish rules (`İ` → `i`, `I` → `ı`; `toLocaleLowerCase('tr')`) for text
+ * declared Turkish or Azerbaijani: by the default, `IŞIK` became `işik` and never matched `ışık`.
+ */
 export const basic: Normaliser = {
   name: 'basic',
-  version: '1',
-  normalise(text: string): string {
-    return text
-      .normalize('NFKC')
-      .toLowerCase()
+  version: '2',
+  normalise(text: string, language?: string): string {
+    const nfkc = text.normalize('NFKC');
+    return (foldLocale(language) ? nfkc.toLocaleLowerCase('tr') : nfkc.toLowerCase())
       .replace(/[\u2018\u2019\u02bc]/g, "'")
       .replace(/(?<![\p{L}\p{N}])'|'(?![\p{L}\p{N}])/gu, ' ')
       .replace(/[^\p{L}\p{N}\p{M}'\s]/gu, ' ')

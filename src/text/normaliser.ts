@@ -2,5 +2,10 @@
 export interface Normaliser {
   name: string;
   version: string;
-  normalise(text: string): string;
+  /**
+   * `language`: the utterance's declared language tag (`tr`, `az-AZ`, …) when known; a normaliser that lower-cases
+   * uses it for the languages whose case rules differ from Unicode's default (Turkish and Azerbaijani dotted and dotless
+   * I: `foldLocale` in text/markup.ts).
+   */
+  normalise(text: string, language?: string): string;
 }

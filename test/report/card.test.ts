@@ -87,7 +87,7 @@ describe('service card', () => {
     expect(md).toContain('Gap to best adequate group, descriptive [95% CI]');
     expect(md).toContain('**Synthetic accents.**');
     expect(md).toMatch(/Corpus: fixture-corpus, hash sha256:abc123/);
-    expect(md).toMatch(/Normaliser: basic version 1\. It does: Unicode NFKC, .* Examples: "don’t" → "don't", "well-known" → "well known", "30,000" → "30 000".* Alignment cost model: sclite/);
+    expect(md).toMatch(/Normaliser: basic version 2\. It does: Unicode NFKC, .* Examples: "don’t" → "don't", "well-known" → "well known", "30,000" → "30 000".* Alignment cost model: sclite/);
     expect(md).toContain('Intended use: Testing the report layer.');
     expect(md).toContain('Possible confounder: Sentence length varies by chance.');
     expect(md).toContain('300 resamples, seed 3');

@@ -125,7 +125,7 @@ export function makeMeta(over: Partial<RunMetaInput> = {}): RunMetaInput {
     corpus: { name: 'fixture-corpus', hash: 'sha256:abc123', synthetic: true },
     backends: [{ key: 'mock-asr', name: 'Mock ASR', version: '1' }],
     conditions: [{ key: 'clean', name: 'clean' }],
-    normaliser: { name: 'basic', version: '1' },
+    normaliser: { name: 'basic', version: '2' },
     costModel: 'sclite',
     seeds: { run: 1 },
     intendedUse: 'Testing the report layer.',

@@ -28,7 +28,7 @@ describe('run export', () => {
       expect(run.dir).toBe(dir);
       expect(run.utterances).toEqual(utts);
       expect(run.meta.corpus).toMatchObject({ name: 'fixture-corpus', hash: 'sha256:abc123', synthetic: true });
-      expect(run.meta.normaliser).toEqual({ name: 'basic', version: '1' });
+      expect(run.meta.normaliser).toEqual({ name: 'basic', version: '2' });
     }
     const run = loadRunForReport(dir);
     const withAudio = run.utterances.find((u) => u.audio)!;

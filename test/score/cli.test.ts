@@ -34,7 +34,7 @@ describe('asrfair score', () => {
     expect(ok.out).toMatch(/\| alice\s+\|\s+1\s+3 \|\s+100\.0\s+0\.0\s+0\.0\s+0\.0\s+0\.0\s+0\.0 \|/);
     expect(ok.out).toMatch(/\| bob\s+\|\s+2\s+5 \|\s+20\.0\s+20\.0\s+60\.0\s+0\.0\s+80\.0\s+100\.0 \|/);
     expect(ok.out).toContain('Cost model:  sclite');
-    expect(ok.out).toContain('Normaliser:  basic v1');
+    expect(ok.out).toContain('Normaliser:  basic v2');
     expect(ok.out).toContain('WER 50.00%');
     expect(ok.out).toContain('Missing hypotheses (scored as deletions; --missing-hyp): 1 (bob-2)');
     expect(ok.out).toMatch(/1 {2}world -> word/);

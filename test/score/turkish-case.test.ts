@@ -145,4 +145,35 @@ describe.skipIf(!existsSync(join(TSCLITE_DIR, 'test.turkish.ref')))('runs fold e
     expect(note).toContain("2 utterance(s) declaring tr and 1 utterance(s) declaring az were lower-cased by the Turkish/Azerbaijani dotted and dotless I rules");
     expect(note).toContain('by accent: turkish 2, azerbaijani 1');
   });
+
+  // s-as left these two paths on plain Unicode lower case: the `basic` normaliser lower-cased Turkish text itself
+  // (markup none, or case-sensitive markup), so IŞIK became `işik` (i + U+0307 for İ) and never matched ışık.
+  it.each([
+    ['markup: none', 'markup: none'],
+    ['case-sensitive sclite markup', 'markup: { convention: sclite, caseSensitive: true }'],
+    ['the default markup', ''],
+  ])('the basic normaliser lower-cases tr/az utterances by the Turkish I rules too (%s)', async (name, markupLine) => {
+    const utts = [
+      { id: 'tr-1', text: 'IŞIK İSTANBUL KAPI', hyp: 'ışık istanbul kapı', language: 'tr', accent: 'turkish' },
+      { id: 'az-1', text: 'İLHAM ƏLİYEV', hyp: 'ilham əliyev', language: 'az', accent: 'azerbaijani' },
+      { id: 'en-1', text: 'INDIA IS BIG', hyp: 'india is big', language: 'en', accent: 'english' },
+    ];
+    const tag = name.replace(/\W+/g, '-');
+    writeFileSync(join(dir, `b-${tag}.jsonl`), utts.map((u) => JSON.stringify({ id: u.id, text: u.text, speaker: u.id, language: u.language, labels: { accent: u.accent } })).join('\n') + '\n');
+    writeFileSync(join(dir, `b-${tag}.hyp.trn`), utts.map((u) => `${u.hyp} (${u.id})`).join('\n') + '\n');
+    writeFileSync(
+      join(dir, `b-${tag}.yaml`),
+      [`name: b-${tag}`, `manifest: b-${tag}.jsonl`, 'normaliser: basic', ...(markupLine ? [markupLine] : []), 'qc: false', 'backends:', `  - { type: hypotheses, name: h, options: { file: ${join(dir, `b-${tag}.hyp.trn`)}, format: trn } }`, 'groupBy: [accent]', ''].join('\n'),
+    );
+    const out = join(dir, `export-b-${tag}`);
+    await runCommand(join(dir, `b-${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `b-${tag}.sqlite`), out, say: () => undefined, gate: false });
+    const run = loadRunForReport(out);
+    expect(Object.fromEntries(run.utterances.map((u) => [u.id, [u.ref, errorCount(u.words)]]))).toEqual({
+      'tr-1': ['ışık istanbul kapı', 0],
+      'az-1': ['ilham əliyev', 0],
+      'en-1': ['india is big', 0],
+    });
+    expect(run.meta.normaliser).toEqual({ name: 'basic', version: '2' });
+    expect(run.meta.scoring?.languageFold).toEqual({ languages: { tr: 1, az: 1 }, groups: { accent: { turkish: 1, azerbaijani: 1 } } });
+  });
 });
