@@ -125,7 +125,14 @@ export interface AdaptResult {
   remedy: Record<Selection, RemedyReport>;
   /** Every candidate tested against the baseline (with `testAll`; else the selected ones). */
   remedyByCandidate: Record<string, RemedyReport>;
-  failures: { id: string; file?: string; stage: string; error: string }[];
+  /**
+   * Every utterance left out of a step, with its cause: audio not prepared, left out of training, a decode that failed,
+   * and a dev/test decode that could not be scored (`score <candidate> <dev|test>`: its hypothesis has markup sclite
+   * cannot read, an unclosed `{`); `group` where the utterance's group is known.
+   */
+  failures: { id: string; file?: string; group?: string; stage: string; error: string }[];
+  /** The failures counted per group (`(no group)` for those without one), then per stage. */
+  failuresByGroup: Record<string, Record<string, number>>;
   rules: Record<string, PhoneRule[]>;
   /** Where the rules came from: the glass box on the train speakers, or given (`--rules`). */
   rulesSource: 'glass' | 'given' | 'none';
@@ -216,6 +223,16 @@ function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: strin
     id: u.id, speaker: u.speaker, labels: { ...(u.e.labels ?? {}), split: u.split }, backend, condition: 'clean',
     status: ok ? 'ok' : 'failed', ...(error ? { error } : {}), ref, hyp: h, durationSec: u.duration, words, chars,
   };
+}
+
+/** Failures per group (`(no group)` when a failure names none), then per stage; groups and stages sorted. */
+export function countFailures(failures: readonly { group?: string; stage: string }[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const f of [...failures].sort((a, b) => (a.group ?? '(no group)').localeCompare(b.group ?? '(no group)') || a.stage.localeCompare(b.stage))) {
+    const g = (out[f.group ?? '(no group)'] ??= {});
+    g[f.stage] = (g[f.stage] ?? 0) + 1;
+  }
+  return out;
 }
 
 /** What adapt does with references that keep corpus fragments (splits.json `fragments.policy`). */
@@ -319,7 +336,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       const marked = deletableCount(e.markup) > 0 && splitFragments(e.text).fragments.length > 0;
       utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(marked ? splitFragments(e.text).ref : e.text), ...(marked ? { markedRef: e.text } : {}), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
-      failures.push({ id: e.id, file: e.audioPath, stage: 'audio', error: (err as Error).message });
+      failures.push({ id: e.id, file: e.audioPath, group: groupOf(e, opts.groupBy), stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
     }
   }
@@ -353,12 +370,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     if (u.markedRef !== undefined) {
       // Its transcript would train the whole word on the part of it said, or the fragment's audio on its neighbours.
       const n = splitFragments(u.markedRef).fragments;
-      failures.push({ id: u.id, stage: 'train-fragments', error: `reference keeps ${n.length} word fragment${n.length === 1 ? '' : 's'} (${n.slice(0, 3).join(' ')}) whose phones are unknown; left out of adaptation` });
+      failures.push({ id: u.id, group: u.group, stage: 'train-fragments', error: `reference keeps ${n.length} word fragment${n.length === 1 ? '' : 's'} (${n.slice(0, 3).join(' ')}) whose phones are unknown; left out of adaptation` });
       continue;
     }
     const ws = tokenize(u.ref);
     const oov = ws.filter((w) => !dictWords.has(w));
-    if (oov.length) failures.push({ id: u.id, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });
+    if (oov.length) failures.push({ id: u.id, group: u.group, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });
     else train.push({ id: u.id, wav: u.wav, words: ws, group: u.group, duration: u.duration });
   }
   const trainAudioSeconds = train.reduce((s, u) => s + u.duration, 0);
@@ -377,7 +394,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       const g0 = Date.now();
       const found = await glassFlags(of('train'), groups, work, opts.processes, log);
       glass = { wall: (Date.now() - g0) / 1000, ...stepCost(join(work, 'glass-flags.json'), since) };
-      for (const f of found.failures) failures.push(f);
+      for (const f of found.failures) failures.push({ ...f, group: utts.find((u) => u.id === f.id)?.group });
       for (const g of groups) {
         const r = rulesFromFlags(found.flags[g] ?? []);
         if (r.length) rules[g] = r;
@@ -421,7 +438,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     };
     log(`adapt: features of ${train.length} train utterances (sphinx_fe)`);
     const fe = await extractFeatures(model, train, work, Math.max(1, opts.processes), log);
-    for (const f of fe.failed) failures.push({ id: f.id, file: f.wav, stage: 'features', error: f.error });
+    for (const f of fe.failed) failures.push({ id: f.id, file: f.wav, group: utts.find((u) => u.id === f.id)?.group, stage: 'features', error: f.error });
     const files = await prepareModelFiles(model, work, log);
     const featCosts = [...fe.ok.map((u) => stepCost(join(work, 'feat', `${u.id}.mfc`), since)), stepCost(files.mdef, since), ...(files.mixw.startsWith(`${work}/`) ? [stepCost(files.mixw, since)] : [])];
     const featSecs = featCosts.reduce((a, c) => a + c.seconds, 0);
@@ -467,7 +484,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       for (const g of groups) {
         const mine = fe.ok.filter((u) => (u as (typeof train)[number]).group === g);
         if (!mine.length) {
-          failures.push({ id: `(group ${g})`, stage: 'adapt-group', error: `group "${g}" has no usable train utterance; its per-group model is the baseline` });
+          failures.push({ id: `(group ${g})`, group: g, stage: 'adapt-group', error: `group "${g}" has no usable train utterance; its per-group model is the baseline` });
           mllrOpts[g] = {};
           mapOpts[g] = {};
           continue;
@@ -537,15 +554,15 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         const b = backendFor(c.options[u.group] ?? {});
         try {
           const done = decodes.get(b.key, u.sha);
-          if (done !== undefined) {
-            reusedSec += u.duration;
-            return score(u, done, `pocketsphinx:${c.name}`, normText);
-          }
-          const t = await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000));
-          decodes.put(b.key, u.sha, t.text);
-          return score(u, t.text, `pocketsphinx:${c.name}`, normText);
+          if (done !== undefined) reusedSec += u.duration;
+          const text = done ?? (await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000))).text;
+          if (done === undefined) decodes.put(b.key, u.sha, text);
+          const row = score(u, text, `pocketsphinx:${c.name}`, normText);
+          // Decoded but not scored (hypothesis markup sclite cannot read): a failed row, listed with its cause as run counts it.
+          if (row.status === 'failed') failures.push({ id: u.id, file: u.wav, group: u.group, stage: `score ${c.name} ${setName}`, error: row.error ?? 'not scored' });
+          return row;
         } catch (e) {
-          failures.push({ id: u.id, file: u.wav, stage: `decode ${c.name}`, error: (e as Error).message });
+          failures.push({ id: u.id, file: u.wav, group: u.group, stage: `decode ${c.name}`, error: (e as Error).message });
           return score(u, undefined, `pocketsphinx:${c.name}`, normText, (e as Error).message);
         }
       }),
@@ -665,7 +682,13 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       files.push(f);
     }
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
-    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, selectionGroups: ranked, warnings, files };
+    const failuresByGroup = countFailures(failures);
+    const scoreFailed = failures.filter((f) => f.stage.startsWith('score '));
+    if (scoreFailed.length) {
+      const by = Object.entries(countFailures(scoreFailed)).map(([g, st]) => `${g} ${Object.values(st).reduce((a, b) => a + b, 0)}`).join(', ');
+      log(`adapt: ${scoreFailed.length} dev/test decode${scoreFailed.length === 1 ? '' : 's'} not scored (hypothesis markup sclite cannot read; failed rows, per group: ${by}); each is listed in ${join(out, 'adapt.json')} (failures)`);
+    }
+    const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, failuresByGroup, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, selectionGroups: ranked, warnings, files };
     writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');
     files.push(join(out, 'adapt.json'));
     return result;

@@ -145,7 +145,8 @@ export function assertComplete(store: RunStore, run: RunRecord, allow: boolean |
 /**
  * Scores every item of a stored run and writes the run export (run.json + results.jsonl) into `dir`,
  * streaming from the store. results.jsonl is written to a temporary name and renamed, so a reader
- * never sees half a file.
+ * never sees half a file. `opts.warn` gets each warning's text alone (a stale import record, a newer normaliser,
+ * hypotheses with malformed markup), unlabelled and unescaped: the CLI prints it through warnLine.
  */
 export async function exportRun(
   store: RunStore,
@@ -165,7 +166,7 @@ export async function exportRun(
   const meta = RunMetaSchema.safeParse(runMetaOf(run, costModel));
   if (!meta.success) throw new Error(`run ${runId}: cannot build run.json: ${meta.error.issues.map((i) => i.message).join('; ')}`);
   // Said once here; run.json records it (manifestChanged, or no manifestSha256) for report and the card.
-  for (const w of importRecordWarnings(meta.data.corpus.imports)) opts.warn?.(`warning: ${w}`);
+  for (const w of importRecordWarnings(meta.data.corpus.imports)) opts.warn?.(w);
   const markup = suite.markup ?? DEFAULT_SCORING_MARKUP;
   const glm = suite.glm ? loadSuiteGlm(suite.glm) : undefined;
   const scoring: ScoringSettings = { markup, ...(glm ? { glm: glm.info } : {}) };

@@ -10,6 +10,7 @@ import { CREDENTIAL_IN_OUTPUT, secretValues, stripSecrets, scrubString, scrubVal
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
 import type { BackendSubset, RunSubset } from './subset.ts';
+import { checkResultColumns, expectedJsonSchema, metaJsonSchema, qcJsonSchema, rowProblem, suiteJsonSchema, uttJsonSchema, type ResultDbRow } from './store-rows.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -126,24 +127,6 @@ export interface RunItemResult extends RunItem {
   result: ResultRow | null;
 }
 
-interface ResultDbRow {
-  backend_key: string;
-  condition_key: string;
-  audio_sha256: string;
-  status: string;
-  hypothesis: string | null;
-  words_json: string | null;
-  phones_json: string | null;
-  raw_json: string | null;
-  latency_ms: number | null;
-  cost_usd: number | null;
-  duration_sec: number | null;
-  error: string | null;
-  retryable: number;
-  attempts: number;
-  created_at: string;
-  code_version: string | null;
-}
 
 interface RunItemDbRow {
   run_id: string;
@@ -234,53 +217,14 @@ CREATE TABLE IF NOT EXISTS audio_qc (
 ) WITHOUT ROWID;
 `;
 
-/** Why a stored JSON column cannot be used: not JSON, or JSON of the wrong shape. */
-function jsonProblem(column: string, text: unknown, shape?: (v: unknown) => string | undefined): { value: unknown; problem?: string } {
-  if (text === null) return { value: null };
-  if (typeof text !== 'string') return { value: null, problem: `${column} is not text` };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { value: null, problem: `${column} is not valid JSON (${(e as Error).message})` };
-  }
-  const bad = shape?.(value);
-  return bad ? { value: null, problem: `${column} ${bad}` } : { value };
-}
-
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
-
-/** `undefined` when `v` is a list of `{<name>: string, start: number, end: number}` (WordTiming, PhoneSegment). */
-function timedList(name: 'word' | 'phone'): (v: unknown) => string | undefined {
-  return (v) => {
-    if (!Array.isArray(v)) return 'is not a list';
-    const i = v.findIndex((x) => x === null || typeof x !== 'object' || typeof (x as Record<string, unknown>)[name] !== 'string' || !isNum((x as Record<string, unknown>).start) || !isNum((x as Record<string, unknown>).end));
-    return i < 0 ? undefined : `item ${i} is not a {${name}, start, end} record`;
-  };
-}
-
 /**
  * Checks every column of a `results` row the code relies on (status, a text hypothesis when ok, the JSON columns
  * words_json/phones_json/raw_json and their shapes, the numeric columns): the row as a ResultRow, or why it is corrupt
  * (a row edited by hand, a disk fault, another program). A corrupt row is never served as a result (RunStore.getResult).
  */
 export function checkResultRow(r: ResultDbRow): { row: ResultRow } | { problem: string } {
-  const problems: string[] = [];
-  if (r.status !== 'ok' && r.status !== 'failed') problems.push(`status is ${JSON.stringify(r.status)}, not ok or failed`);
-  if (r.status === 'ok' && typeof r.hypothesis !== 'string') problems.push('status is ok but hypothesis is NULL');
-  if (r.hypothesis !== null && typeof r.hypothesis !== 'string') problems.push('hypothesis is not text');
-  if (r.error !== null && typeof r.error !== 'string') problems.push('error is not text');
-  const words = jsonProblem('words_json', r.words_json, timedList('word'));
-  const phones = jsonProblem('phones_json', r.phones_json, timedList('phone'));
-  const raw = jsonProblem('raw_json', r.raw_json);
-  for (const j of [words, phones, raw]) if (j.problem) problems.push(j.problem);
-  if (r.retryable !== 0 && r.retryable !== 1) problems.push('retryable is not 0 or 1');
-  if (!Number.isInteger(r.attempts) || r.attempts < 0) problems.push('attempts is not a count');
-  for (const [c, v] of [['latency_ms', r.latency_ms], ['cost_usd', r.cost_usd], ['duration_sec', r.duration_sec]] as const) if (!isNumOrNull(v)) problems.push(`${c} is not a number`);
-  if (typeof r.created_at !== 'string') problems.push('created_at is not text');
-  if (r.code_version !== null && r.code_version !== undefined && typeof r.code_version !== 'string') problems.push('code_version is not text');
-  if (problems.length) return { problem: problems.join('; ') };
+  const c = checkResultColumns(r);
+  if ('problem' in c) return c;
   return {
     row: {
       backendKey: r.backend_key,
@@ -288,9 +232,9 @@ export function checkResultRow(r: ResultDbRow): { row: ResultRow } | { problem: 
       audioSha256: r.audio_sha256,
       status: r.status as ResultStatus,
       hypothesis: r.hypothesis,
-      words: words.value as WordTiming[] | null,
-      phones: phones.value as PhoneSegment[] | null,
-      raw: raw.value,
+      words: c.words,
+      phones: c.phones,
+      raw: c.raw,
       latencyMs: r.latency_ms,
       costUsd: r.cost_usd,
       durationSec: r.duration_sec,
@@ -303,21 +247,11 @@ export function checkResultRow(r: ResultDbRow): { row: ResultRow } | { problem: 
   };
 }
 
-/** `undefined` when `v` has the shape of a RunUtterance (id and text strings, labels an object of strings). */
-function uttShape(v: unknown): string | undefined {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'is not an object';
-  const u = v as Record<string, unknown>;
-  if (typeof u.id !== 'string') return 'has no text "id"';
-  if (typeof u.text !== 'string') return 'has no text "text"';
-  if (u.labels === null || typeof u.labels !== 'object' || Array.isArray(u.labels) || !Object.values(u.labels).every((x) => typeof x === 'string')) return 'has no "labels" object of strings';
-  return undefined;
-}
-
 /** A run item from its row; InputError naming the store and the row when utt_json is not a stored utterance. */
 function toItem(r: RunItemDbRow, storePath: string): RunItem {
-  const utt = jsonProblem('utt_json', r.utt_json, uttShape);
-  if (utt.problem) {
-    throw new InputError(storePath, undefined, `corrupt run_items row (run ${r.run_id}, seq ${r.seq}, utterance ${r.utt_id}, backend ${r.backend_name}): ${utt.problem}; the run cannot be read (rerun its suite into a new run)`);
+  const utt = uttJsonSchema.safeParse(r.utt_json);
+  if (!utt.success) {
+    throw new InputError(storePath, undefined, `corrupt run_items row (run ${r.run_id}, seq ${r.seq}, utterance ${r.utt_id}, backend ${r.backend_name}): ${rowProblem(utt.error, 'utt_json')}; the run cannot be read (rerun its suite into a new run)`);
   }
   return {
     runId: r.run_id,
@@ -329,7 +263,7 @@ function toItem(r: RunItemDbRow, storePath: string): RunItem {
     conditionKey: r.condition_key,
     audioSha256: r.audio_sha256,
     error: r.error,
-    utt: utt.value as RunUtterance,
+    utt: utt.data as RunUtterance,
     ...(r.code_version !== null ? { codeVersion: r.code_version } : {}),
   };
 }
@@ -882,9 +816,9 @@ export class RunStore {
     this.flush();
     const r = this.stmts.liveGet.get(runId);
     if (!r?.expected_json) return undefined;
-    const e = jsonProblem('expected_json', r.expected_json, (v) => (v !== null && typeof v === 'object' && isNum((v as RunExpected).items) ? undefined : 'has no "items" count'));
-    if (e.problem) throw new InputError(this.path, undefined, `corrupt run_live row (run ${runId}): ${e.problem}`);
-    return e.value as RunExpected;
+    const e = expectedJsonSchema.safeParse(r.expected_json);
+    if (!e.success) throw new InputError(this.path, undefined, `corrupt run_live row (run ${runId}): ${rowProblem(e.error, 'expected_json')}`);
+    return e.data as unknown as RunExpected;
   }
 
   /**
@@ -920,9 +854,9 @@ export class RunStore {
   getQc<T>(audioSha256: string): T | undefined {
     const r = this.stmts.getQc.get(audioSha256);
     if (!r) return undefined;
-    const q = jsonProblem('qc_json', r.qc_json, (v) => (v !== null && typeof v === 'object' ? undefined : 'is not an object'));
-    if (!q.problem) return q.value as T;
-    this.onWarning(`${this.path}: corrupt audio_qc row (audio ${audioSha256}): ${q.problem}; not used (measured again)`);
+    const q = qcJsonSchema.safeParse(r.qc_json);
+    if (q.success) return q.data as T;
+    this.onWarning(`${this.path}: corrupt audio_qc row (audio ${audioSha256}): ${rowProblem(q.error, 'qc_json')}; not used (measured again)`);
     return undefined;
   }
 
@@ -1133,16 +1067,15 @@ function ownerAlive(owner: string): boolean {
 }
 
 function toRun(r: Record<string, unknown>, storePath: string): RunRecord {
-  const obj = (v: unknown) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'is not an object');
-  const suite = jsonProblem('suite_json', r.suite_json, obj);
-  const meta = r.meta_json ? jsonProblem('meta_json', r.meta_json, (v) => obj(v) ?? (Array.isArray((v as RunResolved).backends) ? undefined : 'has no "backends" list')) : { value: { backends: [], conditions: [] } };
-  const bad = suite.problem ?? meta.problem;
+  const suite = suiteJsonSchema.safeParse(r.suite_json);
+  const meta = r.meta_json ? metaJsonSchema.safeParse(r.meta_json) : { success: true as const, data: { backends: [], conditions: [] } };
+  const bad = !suite.success ? rowProblem(suite.error, 'suite_json') : !meta.success ? rowProblem(meta.error, 'meta_json') : undefined;
   if (bad) throw new InputError(storePath, undefined, `corrupt runs row (run ${String(r.run_id)}): ${bad}; the run cannot be read`);
   return {
     runId: String(r.run_id),
     suiteName: String(r.suite_name),
     suitePath: String(r.suite_path),
-    suite: suite.value,
+    suite: suite.data,
     corpusHash: String(r.corpus_hash),
     toolVersion: String(r.tool_version),
     normaliser: String(r.normaliser),
@@ -1152,6 +1085,6 @@ function toRun(r: Record<string, unknown>, storePath: string): RunRecord {
     endedAt: r.ended_at === null ? null : String(r.ended_at),
     status: String(r.status),
     outDir: r.out_dir === null ? null : String(r.out_dir),
-    meta: meta.value as RunResolved,
+    meta: meta.data as unknown as RunResolved,
   };
 }

@@ -16,6 +16,7 @@ import { cliIn } from '../helpers/cli.ts';
 import { deletable, importCoraal, shortLines, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
 import { createScorer } from '../../src/score/run-scorer.ts';
 import type { ManifestEntry } from '../../src/manifest/schema.ts';
+import { prepareAudio } from '../../src/audio/prepare.ts';
 
 const VOICES = ['en-us+m1', 'en-us+m3', 'en-us+f2', 'en-us+f4'];
 
@@ -93,4 +94,41 @@ describe('adapt on CORAAL lines with word fragments', () => {
     }
     expect(withFragment).toBeGreaterThan(0);
   });
+
+  it('a test decode whose hypothesis has markup sclite cannot read is a failed row in adapt.json failures, with its cause, counted per group', async () => {
+    // A decode (here: the decode cache of the run above, as another program or a disk fault could leave it) that is the
+    // utterance's own real CORAAL line with an unclosed alternation: sclite -D -F cannot read it, so the row is failed.
+    const scored = readFileSync(join(dir, 'out', 'test-baseline.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    const byId = new Map(rows.map((u) => [u.id, u]));
+    const target = byId.get(scored.find((s) => deletable(byId.get(s.id)!) > 0)!.id)!;
+    const { sha256 } = await prepareAudio({ id: target.id, audioPath: join(dir, target.audio!) }, { cacheDir: join(dir, 'cache') });
+    const file = join(dir, 'out', 'work', 'decodes.jsonl');
+    let edited = 0;
+    const lines = readFileSync(file, 'utf8').split('\n').map((l) => {
+      if (!l.trim()) return l;
+      const d = JSON.parse(l) as { audio: string; text: string };
+      if (d.audio !== sha256) return l;
+      edited++;
+      return JSON.stringify({ ...d, text: `{ ${spoken(target.text)}` });
+    });
+    expect(edited).toBeGreaterThan(0);
+    writeFileSync(file, lines.join('\n'));
+    const again = await cliIn(['adapt', 'suite.yaml', '--out', 'out', '--cache-dir', 'cache', '--methods', 'variants', '--processes', '2'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    const a = JSON.parse(readFileSync(join(dir, 'out', 'adapt.json'), 'utf8')) as { failures: { id: string; group?: string; stage: string; error: string }[]; failuresByGroup: Record<string, Record<string, number>> };
+    const mine = a.failures.filter((f) => f.stage.startsWith('score '));
+    expect(mine.length).toBeGreaterThan(0);
+    for (const f of mine) {
+      expect(f.id).toBe(target.id);
+      expect(f.group).toBe(target.labels.site);
+      expect(f.stage).toMatch(/^score \S+ test$/);
+      expect(f.error).toMatch(new RegExp(`^markup: .*hypothesis for reference of ${target.id}.*unbalanced "\\{"`));
+    }
+    expect(mine.map((f) => f.stage)).toContain('score baseline test');
+    const counted = Object.fromEntries(Object.entries(a.failuresByGroup[target.labels.site]!).filter(([k]) => k.startsWith('score ')));
+    expect(Object.values(counted).reduce((x, y) => x + y, 0)).toBe(mine.length);
+    const row = readFileSync(join(dir, 'out', 'test-baseline.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; error?: string }).find((r) => r.id === target.id)!;
+    expect(row.status).toBe('failed');
+    expect(again.stderr).toMatch(new RegExp(`^adapt: ${mine.length} dev/test decodes? not scored \\(hypothesis markup sclite cannot read; failed rows, per group: ${target.labels.site} ${mine.length}\\)`, 'm'));
+  }, 400_000);
 });

@@ -57,7 +57,7 @@ describe('remedy report', () => {
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'a', average: 'a' }, remedy: { minimax: r, average: r }, remedyByCandidate: {},
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+      failures: [], failuresByGroup: {}, rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     expect(adaptMarkdown(a)).toContain(UNDECLARED_LEFT_OUT);
     expect(adaptHtml(a)).toContain('is not a group anyone declared');
@@ -69,7 +69,7 @@ describe('remedy report', () => {
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'a', average: 'a' }, remedy: { minimax: r, average: r }, remedyByCandidate: {},
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+      failures: [], failuresByGroup: {}, rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     const md = adaptMarkdown(a);
     expect(md).not.toContain('\u001b');
@@ -99,7 +99,7 @@ describe('remedy report', () => {
     const a = {
       split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
       dataHash: 'd', candidates: [], selected: { minimax: 'x', average: 'x' }, remedy: { minimax: r, average: r }, remedyByCandidate: { x: r },
-      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+      failures: [], failuresByGroup: {}, rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
     } as AdaptResult;
     const md = adaptMarkdown(a);
     const row = md.split('\n').find((l) => l.startsWith('| x |'))!;

@@ -18,7 +18,11 @@ import { mdCode } from '../../manifest/escape.ts';
 import { isUndeclaredGroup } from '../../analysis/cells.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
-import { UsageError } from '../../manifest/errors.ts';
+import { InputError, InputErrors, UsageError } from '../../manifest/errors.ts';
+import { loadSuite } from '../../run/suite.ts';
+import { loadSuiteGlm } from '../../report/export-run.ts';
+import { manifestImportWarnings } from '../../manifest/import-record.ts';
+import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 
 const suiteUrl = (name: string) => new URL(`../../../manifests/suites/${name}`, import.meta.url);
@@ -155,6 +159,29 @@ async function runPart(
   return { id: p.id, title: p.title, dir, card, files, compare, seconds: (performance.now() - t0) / 1000, gateFailure };
 }
 
+/**
+ * Reads every selected part's inputs before any part decodes: its suite (and GLM), and for the real-speech parts their
+ * manifests and import records (`<manifest>.import.json`), as each part's run would read them minutes later. Part (c)'s
+ * corpus is synthesised when it starts, so only its suite is read here (its synth flags are checked by the caller).
+ * Errors: a UsageError (exit 2), one line naming the part and the file (file:line where known); nothing is decoded.
+ */
+export async function checkPartInputs(parts: ReadonlySet<string>): Promise<void> {
+  for (const p of PARTS) {
+    if (!parts.has(p.part)) continue;
+    try {
+      const suite = loadSuite(fileURLToPath(p.suite));
+      if (suite.glm) loadSuiteGlm(suite.glm);
+      if (p.id === 'synthetic') continue;
+      manifestImportWarnings(suite.manifests);
+      for (const m of suite.manifests) await loadManifest(m);
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const more = e instanceof InputErrors && e.errors.length > 1 ? ` (and ${e.errors.length - 1} more)` : '';
+      throw new UsageError(`demo ${p.title.split(':')[0]} (${p.id}): ${(e instanceof InputErrors ? e.errors[0]! : e).message}${more}; nothing was decoded`);
+    }
+  }
+}
+
 /** The findings, real parts first: what the terminal prints first and the combined card opens with. */
 function findings(results: PartResult[]): string[] {
   const lines: string[] = [];
@@ -215,6 +242,8 @@ export function registerDemo(program: Command): void {
     if (flags.liveLimit !== undefined && !(Number.isInteger(Number(flags.liveLimit)) && Number(flags.liveLimit) > 0)) {
       throw new UsageError(`--live-limit must be a positive whole number, got "${flags.liveLimit}"`);
     }
+    // Every selected part's suite, manifests and import records, now: a broken part (c) is not found after (a) and (b).
+    await checkPartInputs(parts);
     const out = resolve('reports', 'demo', 'latest');
     makeOutputDir(out);
     const version = program.version() ?? 'unknown';

@@ -6,6 +6,7 @@ import { RunStore } from '../../run/store.ts';
 import { LIVE_MS } from '../../run/budget.ts';
 import { dumpRun, exportRun } from '../../report/export-run.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
+import { warnLine } from '../terminal.ts';
 
 interface ExportFlags {
   run?: string;
@@ -42,7 +43,7 @@ export function registerExport(program: Command): void {
         const runId = flags.run ?? runs.at(-1)?.runId;
         if (!runId) throw new InputError(storePath, undefined, 'the store has no runs');
         if (flags.scored) {
-          const r = await exportRun(store, runId, flags.scored, { warn: (m) => process.stderr.write(`asrfair: ${m}\n`), allowIncomplete: flags.allowIncomplete });
+          const r = await exportRun(store, runId, flags.scored, { warn: warnLine, allowIncomplete: flags.allowIncomplete });
           process.stdout.write(`run export: ${r.dir} (${r.rows} rows, ${r.failed} failed)\n`);
           return;
         }

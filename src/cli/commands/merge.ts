@@ -6,6 +6,7 @@ import { exportRun } from '../../report/export-run.ts';
 import { formatShard } from '../../scaleout/shard.ts';
 import { subsetLines } from '../../run/subset.ts';
 import { escapeControl } from '../../manifest/escape.ts';
+import { warnLine } from '../terminal.ts';
 
 interface MergeFlags {
   out?: string;
@@ -37,7 +38,7 @@ export function registerMerge(program: Command): void {
         const run = store.getRun(m.runId)!;
         const suiteOut = (run.suite as { out?: string }).out;
         const dir = resolve(flags.out ?? suiteOut ?? join('reports', run.suiteName, m.runId));
-        const exp = await exportRun(store, m.runId, dir, { warn });
+        const exp = await exportRun(store, m.runId, dir, { warn: warnLine });
         store.endRun(m.runId, 'done', dir);
         say(`run export: ${dir} (${exp.rows} rows, ${exp.failed} failed); report: asrfair report ${relative(process.cwd(), dir) || '.'}`);
       } finally {

@@ -26,6 +26,7 @@ import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
 import { manifestLines, splitWarningsOf } from '../split-groups.ts';
 import { GroupSpellings } from '../../manifest/group-spellings.ts';
+import { warnLine } from '../terminal.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -262,7 +263,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       lastId = r.id;
     };
     // The run's own export is written even when the budget stopped it; run.json then says "incomplete".
-    const exp = await exportRun(store, summary.runId, dir, { warn: (m) => err(`asrfair: ${m}`), onRow, allowIncomplete: true });
+    const exp = await exportRun(store, summary.runId, dir, { warn: warnLine, onRow, allowIncomplete: true });
     if (exp.incomplete) err(`asrfair: the export is incomplete: ${exp.incomplete.items} of ${exp.incomplete.expected} items (${exp.incomplete.status}); its cards say so`);
     store.endRun(summary.runId, summary.status, dir);
     badInput.finish(join(dir, 'results.jsonl'));
@@ -289,9 +290,9 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       summary.gateError = new UsageError(
         `run: the suite gate of ${suitePath} was not evaluated: ${escapeControl(why)} The run's results are kept in ${relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir) || '.'}.`,
       );
-    } else if (hint) err(`asrfair: warning: ${escapeControl(hint)}`);
+    } else if (hint) warnLine(hint);
     // Located in the manifests only when a group is split.
-    for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) err(`asrfair: warning: ${escapeControl(w)}`);
+    for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
