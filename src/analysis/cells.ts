@@ -1,4 +1,4 @@
-import { groupOf, UNDECLARED } from '../manifest/schema.ts';
+import { groupOf, INTERVIEWER, UNDECLARED } from '../manifest/schema.ts';
 import type { ScoredUtterance } from './types.ts';
 import type { Interval } from '../stats/types.ts';
 
@@ -118,6 +118,15 @@ export function undefinedUnless(ok: boolean, i: Interval): Interval {
  */
 export function isUndeclaredGroup(name: string): boolean {
   return name.split(' × ').some((part) => part === UNDECLARED || part.endsWith(`=${UNDECLARED}`));
+}
+
+/**
+ * Whether a group (or a slice part) is a role, not a declared group: `interviewer`, the group `groupOf` gives corpus
+ * staff (`labels.role` = `interviewer`, CORAAL's `*_int_*` speakers imported with `--include-interviewers`) who
+ * declared no value of the key, kept apart from `undeclared` speakers.
+ */
+export function isRoleGroup(name: string): boolean {
+  return name.split(' × ').some((part) => part === INTERVIEWER || part.endsWith(`=${INTERVIEWER}`));
 }
 
 /** Group of an utterance on a label key (missing → 'undeclared'). */

@@ -206,6 +206,8 @@ export interface DegradationRow {
   group: string;
   speakers: number;
   utterances: number;
+  /** Reference words of the group's paired utterances under the clean condition (the minimum cell's words). */
+  refWords: number;
   werClean: number;
   werCondition: number;
   /** WER(condition) − WER(clean) on paired utterances, paired speaker-bootstrap CI. */
@@ -348,6 +350,7 @@ function degradationTable(
       group,
       speakers,
       utterances: utterances[g],
+      refWords: wordCount,
       werClean: sums(B, (h) => h === g),
       werCondition: sums(A, (h) => h === g),
       // One speaker (in the group, or the rest) cannot be resampled by speaker: the interval is undefined, not zero-width.

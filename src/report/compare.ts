@@ -7,6 +7,7 @@ import type { LoadedRun } from '../score/run-export.ts';
 import type { ScoredUtterance } from '../score/types.ts';
 import { DEFAULT_MIN_CELL, type MinCell } from '../analysis/groups.ts';
 import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
+import { compareCoverage, type CompareCoverage } from './compare-coverage.ts';
 
 export interface CompareOptions {
   groupBy?: string;
@@ -124,8 +125,13 @@ export interface RunComparison {
   settings: { bootstrap: number; seed: number; correction: 'holm' | 'bh'; minCell: MinCell; source: 'run' | 'defaults' | 'flags' };
   /** Flags that changed a setting recorded in run A's run.json (shown at the top). */
   overrides: string[];
-  /** What makes the two runs not fully comparable (normalisers, references that differ): shown at the top. */
+  /**
+   * What makes the two runs not fully comparable (different utterances or backends covered — `coverage.warning`,
+   * first —, normalisers, references that differ): shown at the top.
+   */
   warnings: string[];
+  /** What part of its manifests and suite backends each side covers (run.json `subset`, `backendSubset`); its lines shown at the top. */
+  coverage: CompareCoverage;
   tables: CompareTable[];
   notes: string[];
 }
@@ -226,9 +232,10 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     if (!shared.includes(c)) throw new CompareSelectionError(`condition "${c}" is not in both runs (shared: ${shared.join(', ') || 'none'})`);
   }
   if (!conditions.length) throw new CompareSelectionError('the two runs share no condition: nothing to compare');
+  const coverage = compareCoverage(a, b, ba, bb, conditions);
   const notes: string[] = [];
   if (a.meta.corpus.hash !== b.meta.corpus.hash) notes.push(`Corpus hashes differ (A ${a.meta.corpus.hash}, B ${b.meta.corpus.hash}): only utterance ids present in both are compared.`);
-  const warnings: string[] = [];
+  const warnings: string[] = coverage.warning ? [coverage.warning] : [];
   if (a.meta.normaliser.name !== b.meta.normaliser.name || a.meta.normaliser.version !== b.meta.normaliser.version) {
     warnings.push(
       `Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): only utterances whose normalised references are identical are paired, and differences may come from normalisation.`,
@@ -304,7 +311,7 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   );
   const unchecked = tables.reduce((n, t) => n + t.refUnchecked, 0);
   if (unchecked) notes.push(`${unchecked} pair${unchecked === 1 ? '' : 's'} without reference text on one side (imported scores): matched on reference word count only.`);
-  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, tables, notes };
+  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, coverage, tables, notes };
 }
 
 /** One line per group the pairing left utterances out of: why, and how many of run A's scored ones were compared. */
@@ -354,9 +361,9 @@ function title(c: RunComparison): string {
   return `A = ${c.a.backendName} (run ${c.a.runId}) vs B = ${c.b.backendName} (run ${c.b.runId}), by ${c.groupBy}`;
 }
 
-/** The lines under the title: each flag that changed a recorded setting (as the card's top says). */
+/** The lines under the title: warnings, each side's subset, each flag that changed a recorded setting (as the card's top says). */
 function settingsLines(c: RunComparison): string[] {
-  const out = [...c.warnings.map((w) => `WARNING: ${w}`), ...c.overrides.map((o) => `Setting differs from run A's run.json: ${o}`)];
+  const out = [...c.warnings.map((w) => `WARNING: ${w}`), ...c.coverage.lines, ...c.overrides.map((o) => `Setting differs from run A's run.json: ${o}`)];
   if (c.settings.source === 'defaults') out.push('Settings: run A\'s run.json records no analysis settings (an older export); defaults and flags used.');
   return out;
 }

@@ -7,7 +7,7 @@ import { CARD_STYLE, esc, htmlTextTable, sha256b64 } from './render-html.ts';
 import { mdEscape as mdEsc, mdTextTable } from './render-md.ts';
 import { failureWhere } from './glass-failures.ts';
 import { ratesText } from '../audio/source-rates.ts';
-import { isUndeclaredGroup } from '../analysis/cells.ts';
+import { isRoleGroup, isUndeclaredGroup } from '../analysis/cells.ts';
 
 /** Renderers of the "confusable sounds" section: SVG heatmaps, Markdown, HTML fragment/page, JSON. */
 
@@ -275,9 +275,22 @@ export function undeclaredNote(group: string, groupBy?: string): string {
   return `${group}: speakers who declared no value${groupBy ? ` of ${groupBy}` : ''}; not a group. It is tested against the rest as the groups are, since its speakers are real, but it is no group identity: a sound flagged there describes no dialect (its speakers may have any accent, or several).`;
 }
 
-/** A group's heading (and terminal label): `undeclared` is labelled as no group (isUndeclaredGroup), every other name as it is. */
+/**
+ * What the `interviewer` row is, said wherever the glass report shows it (md, html, json `groupNotes`): corpus staff
+ * (CORAAL's interviewers, `labels.role` = `interviewer`), a role, not a group their speakers declared. Tested against
+ * the rest as the groups are, but a sound flagged there describes the interviewers' speech, no community.
+ */
+export function interviewerNote(group: string, groupBy?: string): string {
+  return `${group}: corpus staff (interviewers, labels.role = interviewer) who declared no value${groupBy ? ` of ${groupBy}` : ''}; a role, not a group. They are kept apart from undeclared speakers and tested against the rest as the groups are, since their speakers are real, but a sound flagged there describes the interviewers, not a community or dialect.`;
+}
+
+/**
+ * A group's heading (and terminal label): `undeclared` is labelled as no group (isUndeclaredGroup), `interviewer` as a
+ * role (isRoleGroup), every other name as it is.
+ */
 export function groupHeading(g: string): string {
-  return isUndeclaredGroup(g) ? `${g} (no declared value; not a group)` : g;
+  if (isUndeclaredGroup(g)) return `${g} (no declared value; not a group)`;
+  return isRoleGroup(g) ? `${g} (a role, not a declared group)` : g;
 }
 
 /**
@@ -295,9 +308,11 @@ export function fragmentNote(report: Pick<GlassReport, 'fragments'>): string | u
   return `Word fragments: ${f.policy}. Left out, per group: ${per.join('; ')}.`;
 }
 
-/** The notes on rows that are not groups (`undeclared`), keyed by the row's name; empty when there is none. */
+/** The notes on rows that are not groups (`undeclared`, the `interviewer` role), keyed by the row's name; empty when there is none. */
 export function groupNotes(report: Pick<GlassReport, 'groups' | 'groupBy'>): Record<string, string> {
-  return Object.fromEntries(report.groups.filter(isUndeclaredGroup).map((g) => [g, undeclaredNote(g, report.groupBy)]));
+  return Object.fromEntries(
+    report.groups.flatMap((g) => (isUndeclaredGroup(g) ? [[g, undeclaredNote(g, report.groupBy)]] : isRoleGroup(g) ? [[g, interviewerNote(g, report.groupBy)]] : [])),
+  );
 }
 
 /**
@@ -536,7 +551,7 @@ export function confusableHtmlPage(report: GlassReport, opts: { title?: string; 
   ].join('\n');
 }
 
-/** JSON of the whole glass report (NaN and ±Infinity become null); `groupNotes` says which rows are no group (`undeclared`). */
+/** JSON of the whole glass report (NaN and ±Infinity become null); `groupNotes` says which rows are no group (`undeclared`, the `interviewer` role). */
 export function confusableJson(report: GlassReport): string {
   const { evidence: _evidence, ...rest } = report;
   const notes = groupNotes(report);

@@ -15,7 +15,7 @@ import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
-import { buildDegradationSection, buildModelSection, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
+import { buildDegradationSection, buildModelSection, degradationComplementary, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
 import { backendSubsetLines, isPartial, subsetLines } from '../run/subset.ts';
@@ -626,7 +626,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),
       }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length),
-      ...(complementary ? [COMPLEMENTARY_NOTE] : []),
+      ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]
         : []),

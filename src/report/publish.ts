@@ -41,30 +41,43 @@ export const COMPLEMENTARY_NOTE =
 
 function suppressRow<R extends Row>(r: R): R {
   return {
+    // Every value a small-cell row withholds (model.ts toRow): the gap to the rest and the other WER metrics too, else
+    // the All groups row and the gap give the hidden WER back.
     ...r, suppressed: true, suppression: 'complementary', flags: [], speakers: null, utterances: null, failed: null, emptyHyp: null, hours: null, refWords: null, wer: null,
-    meanSpeakerWer: null, cer: null, per: null, gapToBest: null, ratioToBest: null, p: null, pAdjusted: null, diffToRest: null,
+    werMetrics: null, meanSpeakerWer: null, cer: null, per: null, gapToBest: null, ratioToBest: null, gapToRest: null, p: null, pAdjusted: null, pMethod: null, diffToRest: null,
     gapToReference: null, minDetectableGap: null,
   };
 }
 
 /**
- * Returns the table with complementary suppression applied (`changed` says whether it was needed):
- * with exactly one suppressed row, the visible row with the fewest reference words (then by name) is
- * suppressed too; when no visible row is left to hide (the table has one group), the total is withheld.
- * A visible row with no scored reference word (a group whose every utterance failed) is never the second
- * cell: it adds nothing to the total, so hiding it would not protect the first one, and it stays shown as
- * "no scored utterance" (what it is, not a small cell).
+ * The second cell of complementary suppression among `rows`: with exactly one suppressed row, the visible row with
+ * the fewest reference words (then by name). A visible row with no scored reference word (a group whose every
+ * utterance failed) is never the second cell: it adds nothing to the total, so hiding it would not protect the first
+ * one, and it stays shown as "no scored utterance" (what it is, not a small cell). Returns `none` when no second cell
+ * is needed (no or several suppressed rows), `total` when one is needed but no visible row is left to hide (the
+ * table's total must then be withheld), or the row to hide. One rule for the group tables and the degradation tables.
+ */
+export function complementaryCell<R extends Row>(rows: readonly R[]): 'none' | 'total' | R {
+  const hidden = rows.filter((r) => r.suppressed);
+  if (hidden.length !== 1) return 'none';
+  const visible = rows.filter((r) => !r.suppressed && (r.refWords ?? 0) > 0);
+  if (!visible.length) return 'total';
+  return [...visible].sort((a, b) => (a.refWords ?? 0) - (b.refWords ?? 0) || a.group.localeCompare(b.group))[0];
+}
+
+/**
+ * Returns the table with complementary suppression applied (`changed` says whether it was needed): with exactly one
+ * suppressed row, a second row is suppressed (`complementaryCell`); when no visible row is left to hide (the table
+ * has one group), the total is withheld.
  */
 export function withComplementarySuppression<R extends Row, O extends object, T extends Table<R, O>>(t: T): { table: T; changed: boolean } {
-  const hidden = t.rows.filter((r) => r.suppressed);
-  if (hidden.length !== 1) return { table: t, changed: false };
-  const visible = t.rows.filter((r) => !r.suppressed && (r.refWords ?? 0) > 0);
-  if (!visible.length) {
+  const second = complementaryCell(t.rows);
+  if (second === 'none') return { table: t, changed: false };
+  if (second === 'total') {
     const o = t.overall;
     const overall = { ...o, speakers: null, utterances: null, failed: null, emptyHyp: null, hours: null, refWords: null, wer: null, meanSpeakerWer: null, cer: null, per: null };
     return { table: { ...t, overall }, changed: true };
   }
-  const second = [...visible].sort((a, b) => (a.refWords ?? 0) - (b.refWords ?? 0) || a.group.localeCompare(b.group))[0];
   const rows = t.rows.map((r) => (r === second ? suppressRow(r) : r));
   // Suppressed rows go last, as the card orders them.
   rows.sort((a, b) => Number(a.suppressed) - Number(b.suppressed));

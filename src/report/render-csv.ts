@@ -77,6 +77,8 @@ const DEGRADATION_HEADER = [
   'row_type', 'group_by', 'backend', 'backend_name', 'condition', 'condition_name', 'clean_condition', 'group', 'suppressed', 'small_cell',
   'speakers', 'utterances', 'wer_clean', 'wer_condition', 'degradation', 'degradation_lo', 'degradation_hi',
   'excess_over_rest', 'excess_lo', 'excess_hi', 'p', 'p_adjusted', 'correction', 'degrades_more',
+  // Publish mode: why a suppressed row is suppressed (`small-cell`, or `complementary`), as card.csv's `suppression`.
+  'suppression',
 ];
 
 /**
@@ -90,13 +92,13 @@ export function renderDegradationCsv(card: ServiceCard): string {
     for (const r of d.rows) {
       out.push(line([
         'group', ...where, r.group, r.suppressed, r.smallCell, r.speakers, r.utterances, r.werClean, r.werCondition,
-        ...iv(r.degradation), ...iv(r.excessOverRest), r.p, r.pAdjusted, card.settings.correction, r.degradesMore,
+        ...iv(r.degradation), ...iv(r.excessOverRest), r.p, r.pAdjusted, card.settings.correction, r.degradesMore, r.suppression,
       ]));
     }
     for (const g of d.noScored ?? []) {
-      out.push(line(['no-scored', ...where, g.group, false, false, null, g.utterances, null, null, null, null, null, null, null, null, null, null, null, null]));
+      out.push(line(['no-scored', ...where, g.group, false, false, null, g.utterances, null, null, null, null, null, null, null, null, null, null, null, null, null]));
     }
-    out.push(line(['overall', ...where, '', false, false, null, null, null, null, ...iv(d.overall), null, null, null, null, null, card.settings.correction, null]));
+    out.push(line(['overall', ...where, '', d.overall === null, false, null, null, null, null, ...iv(d.overall), null, null, null, null, null, card.settings.correction, null, d.overall === null ? 'complementary' : null]));
   }
   return out.join('\r\n') + '\r\n';
 }

@@ -20,7 +20,7 @@ import { suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationHeading, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationFlagText, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -384,7 +384,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
   const body = d.rows
     .map((r) => {
       const flags = r.suppressed
-        ? '<span class="flag small">suppressed</span>'
+        ? `<span class="flag small">${esc(degradationFlagText(r))}</span>`
         : (r.smallCell ? '<span class="flag small">small cell</span>' : '') + (r.degradesMore ? '<span class="flag sig">degrades more</span>' : '');
       return (
         `<tr data-group="${esc(r.group)}"${r.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(r.group)}">${esc(r.group)}${r.suppressed ? ' †' : ''}</td>` +
@@ -398,7 +398,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
   return (
     `<section class="degradation" id="s-${esc(d.id)}"><h3>${esc(degradationHeading(d))}</h3>` +
     `<div class="tablewrap"><table class="sortable" id="tbl-${esc(d.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>` +
-    (d.rows.some((r) => r.suppressed) ? '<p class="meta">† Suppressed: below the minimum cell rule; values are not published.</p>' : '') +
+    (d.rows.some((r) => r.suppressed) || d.overall === null ? `<p class="meta">${esc(degradationSuppressedNote(d))}</p>` : '') +
     (degradationNoScoredText(d) ? `<p class="meta">${esc(degradationNoScoredText(d)!)}</p>` : '') +
     `</section>`
   );

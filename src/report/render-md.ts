@@ -3,7 +3,7 @@ import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { suppressedNote, suppressionText } from './publish.ts';
 import { noScoredText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
-import { degradationNoScoredText } from './sections.ts';
+import { degradationComplementary, degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
@@ -86,8 +86,9 @@ export function degradationHeading(d: CardDegradation): string {
   return `${d.backendName} · ${d.conditionName} vs ${d.cleanCondition} · by ${d.groupBy}`;
 }
 
+/** A degradation row's flags: its suppression label (as the group tables'), else small cell and/or degrades more. */
 export function degradationFlagText(r: CardDegradationRow): string {
-  if (r.suppressed) return 'suppressed (small cell)';
+  if (r.suppressed) return suppressionText(r.suppression ?? 'small-cell');
   return [r.smallCell ? 'small cell' : '', r.degradesMore ? 'degrades more' : ''].filter(Boolean).join(', ');
 }
 
@@ -109,6 +110,15 @@ function mdModel(m: CardModel): string {
   for (const w of m.warnings) out.push('', `> Warning: ${mdEscape(w)}`);
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * The † note under a degradation table with suppressed rows (the group tables' note, small cells only or with their
+ * complements), and, when its total is withheld, why.
+ */
+export function degradationSuppressedNote(d: CardDegradation): string {
+  const note = suppressedNote(degradationComplementary(d));
+  return d.overall === null ? `${note} The All groups degradation is withheld too: the table's one group is suppressed, and the total would give it back.` : note;
 }
 
 function mdDegradation(d: CardDegradation, card: ServiceCard): string {
@@ -252,7 +262,7 @@ export function renderMarkdown(card: ServiceCard): string {
     out.push('## Degradation under conditions', '');
     for (const d of card.degradation) {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
-      if (d.rows.some((r) => r.suppressed)) out.push('† Suppressed: below the minimum cell rule; values are not published.', '');
+      if (d.rows.some((r) => r.suppressed) || d.overall === null) out.push(degradationSuppressedNote(d), '');
       const none = degradationNoScoredText(d);
       if (none) out.push(mdEscape(none), '');
     }

@@ -5,9 +5,9 @@
  * label is stripped of terminal control characters.
  */
 import { relative } from 'node:path';
-import { fmtGap, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
+import { fmtGap, fmtInt, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
 import { noScoredText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
-import { settingsWarnings, tableHeading } from './render-md.ts';
+import { hasEmptyHyp, hasFailed, settingsWarnings, tableHeading } from './render-md.ts';
 
 /** Removes C0/C1 control characters (escape sequences could rewrite the terminal) and folds whitespace. */
 export function termSafe(s: string): string {
@@ -33,12 +33,21 @@ function pad(rows: string[][]): string[] {
   return rows.map((r) => r.map((c, i) => (i === 0 || i === r.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd());
 }
 
+/**
+ * One group table as padded text: group, speakers, then `failed` (utterances whose call failed, left out of the rates)
+ * and `empty hyp.` (scored utterances with an empty hypothesis, all deletions) under card.md's rule (render-md.ts
+ * hasFailed / hasEmptyHyp: Failed when the table lost any utterance, Empty hyp. when any row has one), WER, gap,
+ * adjusted p and verdict. A suppressed row's counts are "—", as in card.md.
+ */
 function verdictTable(t: CardTable, card: ServiceCard): string[] {
-  const rows = [['group', 'spk', 'WER [95% CI]', 'gap to rest [95% CI]', `adj. p (${card.settings.correction})`, 'verdict']];
+  const failed = hasFailed(t);
+  const empty = hasEmptyHyp(t);
+  const counts = (x: { failed: number | null; emptyHyp: number | null }): string[] => [...(failed ? [fmtInt(x.failed)] : []), ...(empty ? [fmtInt(x.emptyHyp)] : [])];
+  const rows = [['group', 'spk', ...(failed ? ['failed'] : []), ...(empty ? ['empty hyp.'] : []), 'WER [95% CI]', 'gap to rest [95% CI]', `adj. p (${card.settings.correction})`, 'verdict']];
   for (const r of t.rows) {
-    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPCell(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
+    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), ...counts(r), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPCell(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
   }
-  rows.push(['all groups', String(t.overall.speakers ?? '—'), fmtPctInterval(t.overall.wer), '', '', '']);
+  rows.push(['all groups', String(t.overall.speakers ?? '—'), ...counts(t.overall), fmtPctInterval(t.overall.wer), '', '', '']);
   return pad(rows).map((l) => `  ${l}`);
 }
 

@@ -11,7 +11,7 @@ import { groupOf } from '../manifest/schema.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
-import type { CardSuppression } from './publish.ts';
+import { complementaryCell, type CardSuppression } from './publish.ts';
 
 export type CardModelFamily = 'poisson' | 'negbin';
 
@@ -79,9 +79,17 @@ export interface CardModel {
 export interface CardDegradationRow {
   group: string;
   suppressed: boolean;
+  /**
+   * Why it is suppressed (publish mode; null when shown): `small-cell`, or `complementary` — a group that is not small,
+   * hidden beside the table's one small cell so that it cannot be recovered from the All groups row (src/report/publish.ts,
+   * the group tables' rule).
+   */
+  suppression: CardSuppression | null;
   smallCell: boolean;
   speakers: number | null;
   utterances: number | null;
+  /** Reference words of the group's paired utterances under the clean condition; null when suppressed. */
+  refWords: number | null;
   werClean: number | null;
   werCondition: number | null;
   /** WER(condition) − WER(clean), paired speaker-bootstrap CI. */
@@ -103,7 +111,11 @@ export interface CardDegradation {
   conditionName: string;
   cleanCondition: string;
   groupBy: string;
-  overall: Interval;
+  /**
+   * Degradation of all groups pooled; null in publish mode when the table's one group is suppressed (the total would
+   * give it back: complementary suppression with no other row to hide).
+   */
+  overall: Interval | null;
   rows: CardDegradationRow[];
   /**
    * Groups with utterances of this backend under the clean condition or this one but no utterance scored under both
@@ -321,20 +333,25 @@ export function hasDegradationConditions(utts: readonly ScoredUtterance[], clean
   return conds.size > 1 && conds.has(cleanCondition);
 }
 
+/** A degradation row with every value withheld (publish mode), labelled with why. */
+function suppressedDegradationRow(r: Pick<CardDegradationRow, 'group' | 'smallCell'>, suppression: CardSuppression): CardDegradationRow {
+  return {
+    group: r.group, suppressed: true, suppression, smallCell: r.smallCell, speakers: null, utterances: null, refWords: null, werClean: null, werCondition: null,
+    degradation: null, excessOverRest: null, p: null, pAdjusted: null, degradesMore: false,
+  };
+}
+
 function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSectionOptions): Omit<CardDegradation, 'noScored'> {
-  const rows = t.rows.map((r): CardDegradationRow => {
-    if (o.publish && r.smallCell) {
-      return {
-        group: r.group, suppressed: true, smallCell: true, speakers: null, utterances: null, werClean: null, werCondition: null,
-        degradation: null, excessOverRest: null, p: null, pAdjusted: null, degradesMore: false,
-      };
-    }
+  let rows = t.rows.map((r): CardDegradationRow => {
+    if (o.publish && r.smallCell) return suppressedDegradationRow(r, 'small-cell');
     return {
       group: r.group,
       suppressed: false,
+      suppression: null,
       smallCell: r.smallCell,
       speakers: r.speakers,
       utterances: r.utterances,
+      refWords: r.refWords,
       werClean: r.werClean,
       werCondition: r.werCondition,
       degradation: r.degradation,
@@ -344,6 +361,10 @@ function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSection
       degradesMore: !r.smallCell && r.decided && r.pAdjusted < o.alpha && r.excessOverRest.estimate > 0,
     };
   });
+  // Publish mode: the group tables' complementary rule (src/report/publish.ts), so one small cell cannot be recovered
+  // from the All groups degradation and the other rows.
+  const second = o.publish ? complementaryCell(rows) : 'none';
+  if (second !== 'none' && second !== 'total') rows = rows.map((r) => (r === second ? suppressedDegradationRow(r, 'complementary') : r));
   rows.sort(
     (a, b) =>
       Number(a.suppressed) - Number(b.suppressed) || (b.excessOverRest?.estimate ?? -Infinity) - (a.excessOverRest?.estimate ?? -Infinity) ||
@@ -357,7 +378,7 @@ function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSection
     conditionName: conditionName(meta, t.condition),
     cleanCondition: t.cleanCondition,
     groupBy: t.groupBy,
-    overall: t.overall,
+    overall: second === 'total' ? null : t.overall,
     rows,
   };
 }
@@ -389,6 +410,11 @@ export function buildDegradationSection(utts: readonly ScoredUtterance[], meta: 
     const noScored = [...ids].map(([group, s]) => ({ group, utterances: s.size })).sort((a, b) => a.group.localeCompare(b.group));
     return { ...card, noScored };
   });
+}
+
+/** Whether publish mode applied complementary suppression to the table (a second row hidden, or its total withheld). */
+export function degradationComplementary(d: Pick<CardDegradation, 'rows' | 'overall'>): boolean {
+  return d.overall === null || d.rows.some((r) => r.suppression === 'complementary');
 }
 
 /** The sentence under a degradation table naming its groups with no scored pair (none: undefined). */

@@ -118,20 +118,24 @@ export function subsetSentence(s: RunSubset, flag = '--limit'): string {
   return `Subset: this run covers ${n(s.utterances)} of ${n(s.manifestUtterances)} utterances of the manifest (${how}); every count and rate is of this subset.`;
 }
 
-/** The sentences (cards, `run`, `check`) on groups of the manifest that a limited or sharded run leaves out entirely ("Not in this run: …"), one per key. */
-export function notInRunSentences(s: RunSubset): string[] {
+/**
+ * The sentences (cards, `run`, `check`, `compare`) on groups of the manifest that a limited or sharded run leaves out
+ * entirely ("Not in this run: …"), one per key. `about` names what says nothing about them (default "the card").
+ */
+export function notInRunSentences(s: RunSubset, about = 'the card'): string[] {
   return Object.entries(s.notInRun).map(
     ([key, groups]) =>
-      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by ${leftOutBy(s)}, so the card says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
+      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by ${leftOutBy(s)}, so ${about} says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
   );
 }
 
 /**
  * A limited run's lines: what part it covers, then the declared groups it leaves out (none for a whole run or no subset).
- * `flag` names the option that set the limit (`--live-limit` when the demo set it).
+ * `flag` names the option that set the limit (`--live-limit` when the demo set it); `about` what says nothing about the
+ * groups left out (default "the card"; `compare` says "the comparison").
  */
-export function subsetLines(s: RunSubset | undefined, flag = '--limit'): string[] {
-  return isPartial(s) ? [subsetSentence(s, flag), ...notInRunSentences(s)] : [];
+export function subsetLines(s: RunSubset | undefined, flag = '--limit', about = 'the card'): string[] {
+  return isPartial(s) ? [subsetSentence(s, flag), ...notInRunSentences(s, about)] : [];
 }
 
 /**
@@ -167,13 +171,13 @@ const quotedList = (names: readonly string[]): string => names.map((n) => `"${n}
 /**
  * The lines (cards, `run`, `check`) on a run that called some of its suite's backends only: "Backend subset: this run
  * covers 1 of the suite's 2 backends (--backend google-en-US); not in this run: "amazon-en-US", left out by --backend,
- * so the card says nothing about it." Empty when `b` is undefined.
+ * so the card says nothing about it." Empty when `b` is undefined. `about` as in `subsetLines`.
  */
-export function backendSubsetLines(b: BackendSubset | undefined): string[] {
+export function backendSubsetLines(b: BackendSubset | undefined, about = 'the card'): string[] {
   if (!b) return [];
   const ran = backendsRan(b);
   const one = b.notInRun.length === 1;
   return [
-    `Backend subset: this run covers ${ran.length} of the suite's ${b.suiteBackends.length} backends (${backendSubsetFlag(b)}); not in this run: ${quotedList(b.notInRun)}, left out by --backend, so the card says nothing about ${one ? 'it' : 'them'}.`,
+    `Backend subset: this run covers ${ran.length} of the suite's ${b.suiteBackends.length} backends (${backendSubsetFlag(b)}); not in this run: ${quotedList(b.notInRun)}, left out by --backend, so ${about} says nothing about ${one ? 'it' : 'them'}.`,
   ];
 }

@@ -231,7 +231,7 @@ describe('degradation under conditions', () => {
     expect(Number(line.excess_over_rest)).toBe(caribbean.excessOverRest!.estimate);
     expect(Number(line.p_adjusted)).toBe(caribbean.pAdjusted);
     expect(line.degrades_more).toBe('true');
-    expect(Number(csv.find((x) => x.row_type === 'overall')!.degradation)).toBe(d.overall.estimate);
+    expect(Number(csv.find((x) => x.row_type === 'overall')!.degradation)).toBe(d.overall!.estimate);
     expect(JSON.parse(renderJson(card)).degradation[0].rows[0].excessOverRest.estimate).toBe(caribbean.excessOverRest!.estimate);
     const html = renderHtml(card, { dir: '/tmp', utterances: utts });
     expect(html).toContain('<h2>Degradation under conditions</h2>');
