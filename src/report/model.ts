@@ -2,7 +2,7 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { COMPLEMENTARY_NOTE, suppressionText, withComplementarySuppression, type CardSuppression } from './publish.ts';
+import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
@@ -554,7 +554,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   let complementary = false;
-  const tables = [
+  const analysed = [...groupTables, ...sliceTables.flatMap((s) => s.tables)];
+  const withinTables = [
     ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish, utts)),
     ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish, utts))),
   ].map((t) => {
@@ -563,6 +564,12 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     complementary ||= c.changed;
     return c.table;
   });
+  let tables = withinTables;
+  if (settings.publish) {
+    const m = acrossTables(withinTables, analysed, utts, settings.minCell);
+    complementary ||= m.changed;
+    tables = m.tables;
+  }
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
   // small cell when one of those tables suppressed it as one, else as the complement of another table's small cell.
@@ -626,6 +633,49 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         : []),
     ],
   };
+}
+
+/**
+ * Publish mode, across the tables of each backend × condition: the margins a reader can subtract (every table's rows
+ * under its "All groups" row; a slice table's rows under each row of a published table whose keys are a subset of the
+ * slice's, e.g. accent × gender rows under the accent table's rows) are protected by `protectMargins`; rows it hides
+ * become `complementary`. `analysed` holds each card table's unsuppressed sizes, in the same order.
+ */
+function acrossTables(tables: CardTable[], analysed: readonly GroupTable[], utts: readonly ScoredUtterance[], minCell: MinCell): { tables: CardTable[]; changed: boolean } {
+  const cells = tables.map((t, i) =>
+    new Map(analysed[i].rows.map((r) => [r.group, { table: i, group: r.group, speakers: r.speakers, words: r.refWords, hidden: t.rows.find((x) => x.group === r.group)?.suppressed ?? false } satisfies MarginCell])),
+  );
+  const margins: Margin[] = [];
+  tables.forEach((t, i) => {
+    // A withheld total (a table of one small group) is no margin a reader has.
+    if (t.overall.refWords !== null) margins.push({ total: null, parts: [...cells[i].values()] });
+    tables.forEach((c, j) => {
+      if (t.kind !== 'slice' || j === i || c.backend !== t.backend || c.condition !== t.condition) return;
+      if (!(c.keys.length < t.keys.length && c.keys.every((k) => t.keys.includes(k)))) return;
+      const under = new Map<string, Set<string>>();
+      for (const u of utts) {
+        if (u.backend !== t.backend || u.condition !== t.condition) continue;
+        const coarse = groupLabelOf(u, c);
+        under.set(coarse, (under.get(coarse) ?? new Set()).add(groupLabelOf(u, t)));
+      }
+      for (const [coarse, fine] of under) {
+        const total = cells[j].get(coarse);
+        const parts = [...fine].flatMap((g) => cells[i].get(g) ?? []);
+        if (total) margins.push({ total, parts });
+      }
+    });
+  });
+  const added = protectMargins(margins, minCell);
+  if (!added.length) return { tables, changed: false };
+  const out = tables.map((t, i) => {
+    const hide = new Set(added.filter((c) => c.table === i).map((c) => c.group));
+    if (!hide.size) return t;
+    const rows = t.rows.map((r) => (hide.has(r.group) ? suppressRow(r) : r));
+    // Suppressed rows go last, as the card orders them.
+    rows.sort((a, b) => Number(a.suppressed) - Number(b.suppressed));
+    return { ...t, rows };
+  });
+  return { tables: out, changed: true };
 }
 
 /** Groups whose rows are not suppressed (the only ones a published page may show utterances of). */
