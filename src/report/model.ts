@@ -5,7 +5,7 @@
 import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
-import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
+import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -420,7 +420,7 @@ function footnotesFor(
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
   notes.push(
-    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best declared group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). "undeclared" (utterances that declare no value of the grouping key; in slices, any undeclared part) is never the best group nor an automatically chosen reference: nobody declared it; its own gap and ratio to the best declared group are shown. A cell of one speaker has no interval ([—]).`,
+    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}; All groups: every speaker resampled without strata, seeded per backend and condition, so the same population has the same interval in every table. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best declared group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). "undeclared" (utterances that declare no value of the grouping key; in slices, any undeclared part) is never the best group nor an automatically chosen reference: nobody declared it; its own gap and ratio to the best declared group are shown. ${noIntervalText(s.minCell)}`,
   );
   notes.push(
     `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. Adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} over the ${family} tested comparison${family === 1 ? '' : 's'} of every backend and condition (slices: over those of their table): a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
@@ -499,6 +499,15 @@ export function importNotes(meta: RunMeta): string[] {
     `${groups} Failed utterances are counted and excluded from rates.`,
     ...imports.flatMap((r) => importRecordNotes(r, imports.length > 1 ? r.manifest : undefined)),
   ];
+}
+
+/**
+ * The card's sentence on cells without an interval (footnotes, so card.json and card-notes.csv carry it; md, html and
+ * the terminal repeat it under each table with a [—]): the rule of src/analysis/groups.ts intervalMinSpeakers.
+ */
+export function noIntervalText(minCell: MinCell): string {
+  const n = intervalMinSpeakers(minCell);
+  return `A cell (group, rest of the table, or whole table) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
 }
 
 /** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */
