@@ -16,6 +16,7 @@ import { renderCsv, renderNotesCsv } from '../../src/report/render-csv.ts';
 import { renderJson } from '../../src/report/render-json.ts';
 import { renderHtml } from '../../src/report/render-html.ts';
 import { renderTerminalSummary } from '../../src/report/render-terminal.ts';
+import { checkCard } from '../../src/report/check.ts';
 import { loadRunForReport, type LoadedRun } from '../../src/score/run-export.ts';
 import { cli } from '../helpers/cli.ts';
 
@@ -70,6 +71,15 @@ describe('a cell of too few speakers has no interval and no detectable gap, in e
     const j = json.tables.find((t) => t.backendName === 'amazon-en-US' && t.kind === 'group')!.rows.find((r) => r.group === 'singapore')!;
     expect([j.wer.lo, j.minDetectableGap]).toEqual([null, null]);
     expect(json.footnotes.join('\n')).toMatch(/fewer than 10 speakers has no interval/);
+  });
+
+  it('check names such a cell with [—], never "NaN" or "[—, —]"', () => {
+    const v = checkCard(card, { maxWer: 0.2, maxGap: 0.02, includeSmallCells: true }).violations.filter((x) => x.group === 'singapore' && x.backend === amazon(card).backend);
+    expect(v.map((x) => x.rule).sort()).toEqual(['max-gap', 'max-wer']);
+    for (const x of v) {
+      expect(x.message).toMatch(/\[—\]/);
+      expect(x.message).not.toMatch(/NaN|—, —/);
+    }
   });
 
   it('a minimum cell lowered to 2 speakers still gives no 2-speaker interval (floor of 4)', () => {
