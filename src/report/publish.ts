@@ -18,9 +18,10 @@ interface Table<R extends Row, O> {
 }
 
 /**
- * Why a row or model group is suppressed in publish mode: below the minimum cell (`small-cell`), or hidden beside the
- * one small cell of its table so that the small cell cannot be recovered from the total (`complementary`): that group
- * is not small and must not be labelled as if it were.
+ * Why a row or model group is suppressed in publish mode: below the minimum cell (`small-cell`), or hidden beside small
+ * cells so that they cannot be recovered by subtraction from a total (`complementary`: the table's All groups row, or a
+ * coarser table's row its slice rows add up to; see protectMargins): that group is not small and must not be labelled
+ * as if it were.
  */
 export type CardSuppression = 'small-cell' | 'complementary';
 
