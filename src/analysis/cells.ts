@@ -104,8 +104,9 @@ export function speakerTotals(utts: readonly ScoredUtterance[], groupOfUtt: (u: 
 }
 
 /**
- * `i` when `ok`, else its estimate with an undefined interval (lo, hi NaN). For speaker-bootstrap intervals over fewer
- * than two speakers: every resample is the same speaker, so the interval is undefined, not zero-width.
+ * `i` when `ok`, else its estimate with an undefined interval (lo, hi NaN). For speaker-bootstrap intervals over too
+ * few speakers (one: every resample is the same speaker; src/analysis/groups.ts intervalMinSpeakers): the interval is
+ * undefined, not zero-width or narrow.
  */
 export function undefinedUnless(ok: boolean, i: Interval): Interval {
   return ok ? i : { estimate: i.estimate, lo: NaN, hi: NaN };

@@ -21,6 +21,25 @@ export interface MinCell {
 export const DEFAULT_MIN_CELL: MinCell = { speakers: 10, words: 500 };
 
 /**
+ * Floor of `intervalMinSpeakers`, whatever the minimum cell. A speaker-cluster bootstrap of n speakers draws one
+ * speaker n times with probability n·(1/n)ⁿ = n^(1−n): 50 % for n = 2 (3 distinct resamples), 11 % for n = 3, 1.6 %
+ * for n = 4. Above 2.5 % the percentile interval's ends are single speakers' own WERs, not a 95 % interval; 4 is the
+ * smallest n below it.
+ */
+export const MIN_BOOTSTRAP_SPEAKERS = 4;
+
+/**
+ * Fewest speakers a cell (a group, the rest of a table, or a whole table) needs for a speaker-cluster bootstrap
+ * interval and a detectable gap: the minimum cell's speaker rule (default 10), the size below which a cell is "not
+ * enough data" and not tested, and never fewer than MIN_BOOTSTRAP_SPEAKERS. Below it the card shows [—]: with few
+ * clusters the cluster bootstrap undercovers badly (Cameron, Gelbach & Miller 2008, Rev. Econ. Stat. 90:414), and
+ * with 2 speakers it has only 3 distinct resamples.
+ */
+export function intervalMinSpeakers(minCell: MinCell): number {
+  return Math.max(minCell.speakers, MIN_BOOTSTRAP_SPEAKERS);
+}
+
+/**
  * How a set of utterances' word error rate is summarised:
  * - `pooled`: Σerrors / Σreference words (sclite's and NIST's convention; long utterances weigh more);
  * - `mean-utterance`: mean of per-utterance WERs over utterances with ≥ 1 reference word (the metric of
@@ -137,7 +156,8 @@ export interface GroupRow extends CellSummary {
   smallCell: boolean;
   /**
    * Smallest difference in mean per-speaker WER (group vs rest) detectable at `alpha`, `power`:
-   * (z₁₋α/₂ + z_power) · √(s²_g/n_g + s²_r/n_r) with per-speaker sample variances.
+   * (z₁₋α/₂ + z_power) · √(s²_g/n_g + s²_r/n_r) with per-speaker sample variances. NaN when the group or the rest has
+   * fewer speakers than `intervalMinSpeakers` (its variance is then no estimate).
    */
   minDetectableGap: number;
 }
@@ -402,9 +422,11 @@ export function analyseOneRun(
     for (let b = 0; b < o.resamples; b++) d[b] = groupDraws[g][b] - other[b];
     return percentileInterval(d, o.level, pooled[g] - otherEstimate);
   };
-  // A group of one speaker cannot be resampled by speaker: its intervals are undefined, not zero-width.
+  // A group of too few speakers cannot be resampled by speaker (one speaker: every resample is that speaker; two:
+  // three distinct resamples): its intervals and detectable gap are undefined, not narrow (intervalMinSpeakers).
   const speakersOf = byGroup.map((cs) => cs.filter((c) => c.utterances > 0).length);
-  const resamplable = (g: number) => speakersOf[g] >= 2;
+  const minSpeakers = intervalMinSpeakers(o.minCell);
+  const resamplable = (g: number) => speakersOf[g] >= minSpeakers;
   const restDraws = names.map((_, g) => {
     const d = new Float64Array(o.resamples);
     for (let b = 0; b < o.resamples; b++) {
@@ -439,7 +461,7 @@ export function analyseOneRun(
     const welch = welchTTest(inG, rest);
     const metrics = metricsUnless(resamplable(g), metricIntervals(g));
     const base = summary(byGroup[g], metrics[o.headline], metrics);
-    const restOk = resamplable(g) && speakersOf.reduce((n, k, h) => (h === g ? n : n + k), 0) >= 2;
+    const restOk = resamplable(g) && speakersOf.reduce((n, k, h) => (h === g ? n : n + k), 0) >= minSpeakers;
     const bestOk = best >= 0 && resamplable(g) && candidates.every(resamplable);
     return {
       group,
@@ -456,7 +478,7 @@ export function analyseOneRun(
       },
       welch: { ...welch, pAdjusted: welch.p },
       smallCell: !eligible[g],
-      minDetectableGap: minDetectableDifference(sampleVariance(inG), inG.length, sampleVariance(rest), rest.length, o.alpha, o.power),
+      minDetectableGap: restOk ? minDetectableDifference(sampleVariance(inG), inG.length, sampleVariance(rest), rest.length, o.alpha, o.power) : NaN,
     };
   });
   rows.forEach((r, g) => rowTests.set(r, testOf(g)));
@@ -473,17 +495,33 @@ export function analyseOneRun(
     groupBy: o.groupBy,
     backend,
     condition,
-    overall: (() => {
-      // The whole table of one speaker cannot be resampled by speaker either: every resample is that speaker.
-      const metrics = metricsUnless(speakersOf.reduce((n, k) => n + k, 0) >= 2, metricIntervals(undefined));
-      return summary(clusters, metrics[o.headline], metrics);
-    })(),
+    overall: overallSummary(utts, o, backend, condition),
     bestGroup: best >= 0 ? names[best] : '',
     ...(ref !== undefined ? { referenceGroup } : {}),
     rows,
     withinBetween: wb,
     settings,
   };
+}
+
+/**
+ * The "All groups" row of every table of one backend × condition: the same population whatever the grouping, so the
+ * same numbers and intervals in each (the accent table and the accent × gender table of one card). Clusters are whole
+ * speakers (sorted by id), resampled without strata (a bootstrap stratified by the table's groups would give each
+ * table its own interval), seeded by backend × condition only. Intervals undefined below intervalMinSpeakers.
+ */
+function overallSummary(utts: readonly ScoredUtterance[], o: ResolvedGroupOptions, backend: string, condition: string): CellSummary {
+  const clusters = speakerTotals(utts, () => '').sort((a, b) => (a.speaker < b.speaker ? -1 : a.speaker > b.speaker ? 1 : 0));
+  const series = metricSeries(clusters);
+  const order = [o.headline, ...WER_METRICS.filter((m) => m !== o.headline)];
+  const seed = subSeed(o.seed, `overall|${backend}|${condition}`);
+  const draws = stratifiedClusterBootstrap(new Int32Array(clusters.length), 1, order.map((m) => series[m]), o.resamples, seed);
+  const ok = clusters.filter((c) => c.utterances > 0).length >= intervalMinSpeakers(o.minCell);
+  const metrics = {} as Record<WerMetric, Interval>;
+  order.forEach((m, si) => {
+    metrics[m] = undefinedUnless(ok, percentileInterval(overallRateDraws(draws, si), o.level, ratioOfSums(series[m])));
+  });
+  return summary(clusters, metrics[o.headline], metrics);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { fmtPct, fmtP, fmtPMc } from './format.ts';
+import { fmtPct, fmtPctInterval, fmtP, fmtPMc } from './format.ts';
+import type { Interval } from '../stats/types.ts';
 import type { CardDegradation, CardDegradationRow, CardRow, CardTable, ServiceCard } from './model.ts';
 import { backendSubsetFlag, backendSubsetLines, backendsRan, isPartial, notInRunSentences, subsetFlags, subsetSentence, type RunSubset } from '../run/subset.ts';
 import { degradationHeading, tableHeading } from './render-md.ts';
@@ -144,6 +145,11 @@ function flatten(note: string): string {
   return note.split(/("[^"]*")/).map((piece, i) => (i % 2 ? piece : piece.replace(/\s*\(([^()]*)\)/g, ', $1'))).join('');
 }
 
+/** "[95% CI 1.2, 3.4]" in points, or "[—]" when the cell has too few speakers for an interval (intervalMinSpeakers). */
+function ciText(g: Interval): string {
+  return Number.isFinite(g.lo) && Number.isFinite(g.hi) ? `[95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}]` : '[—]';
+}
+
 function rowNote(r: CardRow): string {
   const bits = [`${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words`];
   if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
@@ -162,7 +168,7 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (over) {
       out.push({
         ...base, rule: 'max-wer', value: r.wer.estimate, limit: th.maxWer,
-        message: `${where} WER ${fmtPct(r.wer.estimate)} [${fmtPct(r.wer.lo)}, ${fmtPct(r.wer.hi)}] exceeds --max-wer ${fmtPct(th.maxWer)}${rowNote(r)}`,
+        message: `${where} WER ${fmtPctInterval(r.wer)} exceeds --max-wer ${fmtPct(th.maxWer)}${rowNote(r)}`,
       });
     }
   }
@@ -174,7 +180,7 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (th.maxGap !== undefined && g.estimate > th.maxGap) {
       out.push({
         ...base, rule: 'max-gap', value: g.estimate, limit: th.maxGap,
-        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) [95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}], significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) ${ciText(g)}, significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
       });
     }
     const ratio = rest > 0 ? r.wer.estimate / rest : Infinity;
@@ -189,7 +195,7 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
   if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap) {
     out.push({
       ...base, rule: 'max-gap', value: r.gapToBest.estimate, limit: th.maxGap,
-      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" [95% CI ${(r.gapToBest.lo * 100).toFixed(1)}, ${(r.gapToBest.hi * 100).toFixed(1)}], over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
+      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" ${ciText(r.gapToBest)}, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
     });
   }
   if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio) {

@@ -2,10 +2,10 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { COMPLEMENTARY_NOTE, suppressionText, withComplementarySuppression, type CardSuppression } from './publish.ts';
+import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
-import { analyseGroups, DEFAULT_MIN_CELL, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
+import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -426,7 +426,7 @@ function footnotesFor(
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
   notes.push(
-    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best declared group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). "undeclared" (utterances that declare no value of the grouping key; in slices, any undeclared part) is never the best group nor an automatically chosen reference: nobody declared it; its own gap and ratio to the best declared group are shown. A cell of one speaker has no interval ([—]).`,
+    `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}; All groups: every speaker resampled without strata, seeded per backend and condition, so the same population has the same interval in every table. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best declared group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). "undeclared" (utterances that declare no value of the grouping key; in slices, any undeclared part) is never the best group nor an automatically chosen reference: nobody declared it; its own gap and ratio to the best declared group are shown. ${noIntervalText(s.minCell)}`,
   );
   notes.push(
     `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. Adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} over the ${family} tested comparison${family === 1 ? '' : 's'} of every backend and condition (slices: over those of their table): a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
@@ -507,6 +507,15 @@ export function importNotes(meta: RunMeta): string[] {
   ];
 }
 
+/**
+ * The card's sentence on cells without an interval (footnotes, so card.json and card-notes.csv carry it; md, html and
+ * the terminal repeat it under each table with a [—]): the rule of src/analysis/groups.ts intervalMinSpeakers.
+ */
+export function noIntervalText(minCell: MinCell): string {
+  const n = intervalMinSpeakers(minCell);
+  return `A cell (group, rest of the table, or whole table) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
+}
+
 /** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */
 export const HOURS_NOT_MEASURED_NOTE =
   'Hours — (empty in CSV, null in JSON): not measured — the utterances carry no audio duration (a text-only manifest, scored from transcripts), or only some of them do.';
@@ -560,7 +569,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const generatedAt = options.generatedAt ?? null;
   const toolVersion = options.toolVersion ?? meta.toolVersion;
   let complementary = false;
-  const tables = [
+  const analysed = [...groupTables, ...sliceTables.flatMap((s) => s.tables)];
+  const withinTables = [
     ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish, utts)),
     ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish, utts))),
   ].map((t) => {
@@ -569,6 +579,12 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     complementary ||= c.changed;
     return c.table;
   });
+  let tables = withinTables;
+  if (settings.publish) {
+    const m = acrossTables(withinTables, analysed, utts, settings.minCell);
+    complementary ||= m.changed;
+    tables = m.tables;
+  }
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
   // small cell when one of those tables suppressed it as one, else as the complement of another table's small cell.
@@ -632,6 +648,49 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         : []),
     ],
   };
+}
+
+/**
+ * Publish mode, across the tables of each backend × condition: the margins a reader can subtract (every table's rows
+ * under its "All groups" row; a slice table's rows under each row of a published table whose keys are a subset of the
+ * slice's, e.g. accent × gender rows under the accent table's rows) are protected by `protectMargins`; rows it hides
+ * become `complementary`. `analysed` holds each card table's unsuppressed sizes, in the same order.
+ */
+function acrossTables(tables: CardTable[], analysed: readonly GroupTable[], utts: readonly ScoredUtterance[], minCell: MinCell): { tables: CardTable[]; changed: boolean } {
+  const cells = tables.map((t, i) =>
+    new Map(analysed[i].rows.map((r) => [r.group, { table: i, group: r.group, speakers: r.speakers, words: r.refWords, hidden: t.rows.find((x) => x.group === r.group)?.suppressed ?? false } satisfies MarginCell])),
+  );
+  const margins: Margin[] = [];
+  tables.forEach((t, i) => {
+    // A withheld total (a table of one small group) is no margin a reader has.
+    if (t.overall.refWords !== null) margins.push({ total: null, parts: [...cells[i].values()] });
+    tables.forEach((c, j) => {
+      if (t.kind !== 'slice' || j === i || c.backend !== t.backend || c.condition !== t.condition) return;
+      if (!(c.keys.length < t.keys.length && c.keys.every((k) => t.keys.includes(k)))) return;
+      const under = new Map<string, Set<string>>();
+      for (const u of utts) {
+        if (u.backend !== t.backend || u.condition !== t.condition) continue;
+        const coarse = groupLabelOf(u, c);
+        under.set(coarse, (under.get(coarse) ?? new Set()).add(groupLabelOf(u, t)));
+      }
+      for (const [coarse, fine] of under) {
+        const total = cells[j].get(coarse);
+        const parts = [...fine].flatMap((g) => cells[i].get(g) ?? []);
+        if (total) margins.push({ total, parts });
+      }
+    });
+  });
+  const added = protectMargins(margins, minCell);
+  if (!added.length) return { tables, changed: false };
+  const out = tables.map((t, i) => {
+    const hide = new Set(added.filter((c) => c.table === i).map((c) => c.group));
+    if (!hide.size) return t;
+    const rows = t.rows.map((r) => (hide.has(r.group) ? suppressRow(r) : r));
+    // Suppressed rows go last, as the card orders them.
+    rows.sort((a, b) => Number(a.suppressed) - Number(b.suppressed));
+    return { ...t, rows };
+  });
+  return { tables: out, changed: true };
 }
 
 /** Groups whose rows are not suppressed (the only ones a published page may show utterances of). */

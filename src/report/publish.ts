@@ -18,9 +18,10 @@ interface Table<R extends Row, O> {
 }
 
 /**
- * Why a row or model group is suppressed in publish mode: below the minimum cell (`small-cell`), or hidden beside the
- * one small cell of its table so that the small cell cannot be recovered from the total (`complementary`): that group
- * is not small and must not be labelled as if it were.
+ * Why a row or model group is suppressed in publish mode: below the minimum cell (`small-cell`), or hidden beside small
+ * cells so that they cannot be recovered by subtraction from a total (`complementary`: the table's All groups row, or a
+ * coarser table's row its slice rows add up to; see protectMargins): that group is not small and must not be labelled
+ * as if it were.
  */
 export type CardSuppression = 'small-cell' | 'complementary';
 
@@ -32,14 +33,18 @@ export function suppressionText(s: CardSuppression): string {
 /** The † note under a group table with suppressed rows: small cells only, or small cells and their complements. */
 export function suppressedNote(complementary: boolean): string {
   return complementary
-    ? '† Suppressed: below the minimum cell rule (small cell), or hidden beside the one small cell of its table so that it cannot be recovered from the All groups row (complementary); values are not published.'
+    ? '† Suppressed: below the minimum cell rule (small cell), or hidden beside small cells so that they cannot be recovered by subtraction from the All groups row or another table\'s rows (complementary); values are not published.'
     : '† Suppressed: fewer speakers or reference words than the minimum cell rule; values are not published.';
 }
 
 export const COMPLEMENTARY_NOTE =
-  'Complementary suppression: where only one group of a table was below the minimum cell, a second group (the smallest by reference words) is suppressed too, so the hidden group cannot be recovered from the All groups row by subtraction.';
+  'Complementary suppression (Hundepool et al., Statistical Disclosure Control, 2012, ch. 5): within every set of rows that add up to a published row (a table\'s rows to All groups; a slice table\'s rows under one group to that group\'s row, e.g. england × each gender to england), where only one row was suppressed, or the suppressed rows together were still below the minimum cell, further rows (the smallest by reference words) are suppressed too, so no suppressed cell can be recovered by subtraction.';
 
-function suppressRow<R extends Row>(r: R): R {
+/**
+ * The row with every published value removed, labelled `complementary` (its flags too: it is not a small cell). Every
+ * field but the group's name and why it is hidden becomes null, so no interval, metric or p of it is left behind.
+ */
+export function suppressRow<R extends Row>(r: R): R {
   return {
     // Every value a small-cell row withholds (model.ts toRow): the gap to the rest and the other WER metrics too, else
     // the All groups row and the gap give the hidden WER back.
@@ -82,4 +87,72 @@ export function withComplementarySuppression<R extends Row, O extends object, T 
   // Suppressed rows go last, as the card orders them.
   rows.sort((a, b) => Number(a.suppressed) - Number(b.suppressed));
   return { table: { ...t, rows }, changed: true };
+}
+
+/**
+ * One published cell of the margin audit: a row of a card table with its true (unsuppressed) size. `hidden` is set by
+ * the caller for the cells already suppressed and by `protectMargins` for those it adds.
+ */
+export interface MarginCell {
+  /** Index of the card table and the row's group label, to find the row again. */
+  table: number;
+  group: string;
+  speakers: number;
+  words: number;
+  hidden: boolean;
+}
+
+/**
+ * A linear relation a reader can use: `parts` sum (in every count: speakers, utterances, words, errors) to `total`, a
+ * published row of another table of the same backend × condition, or `null` for the parts' own table's "All groups"
+ * row. E.g. the accent × gender rows of accent "england" sum to the accent table's "england" row.
+ */
+export interface Margin {
+  total: MarginCell | null;
+  parts: MarginCell[];
+}
+
+/**
+ * Complementary suppression across the margins of a card (Hundepool et al., *Statistical Disclosure Control*, 2012,
+ * ch. 5, primary and secondary suppression in linked tables): within each margin whose total is published, when exactly
+ * one part is hidden, or the hidden parts' sum (total − visible parts) is itself a small cell (fewer than
+ * `minCell.speakers` speakers or `minCell.words` reference words), the visible part with the fewest reference words
+ * (then by name; never one with no scored word, which adds nothing) is hidden too, until neither holds; if no part is
+ * left to hide, the total is hidden. Within a margin whose total is hidden, a total whose parts are all shown is their
+ * sum, so its smallest part is hidden. Repeated over all margins until nothing changes (a cell hidden for one margin
+ * can expose another). Mutates `hidden` of the cells; returns the cells it hid (empty: the card was already safe).
+ * Speakers are summed over cells, as a reader subtracting published counts would.
+ */
+export function protectMargins(margins: readonly Margin[], minCell: { speakers: number; words: number }): MarginCell[] {
+  const added: MarginCell[] = [];
+  const hide = (c: MarginCell) => {
+    c.hidden = true;
+    added.push(c);
+  };
+  const smallest = (cs: readonly MarginCell[]) => [...cs].sort((a, b) => a.words - b.words || a.group.localeCompare(b.group))[0] as MarginCell | undefined;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const m of margins) {
+      const hidden = m.parts.filter((c) => c.hidden);
+      const candidates = m.parts.filter((c) => !c.hidden && c.words > 0);
+      if (m.total?.hidden) {
+        const next = hidden.length === 0 && m.parts.length > 0 ? smallest(candidates) : undefined;
+        if (next) {
+          hide(next);
+          changed = true;
+        }
+        continue;
+      }
+      if (!hidden.length) continue;
+      const sum = hidden.reduce((a, c) => ({ speakers: a.speakers + c.speakers, words: a.words + c.words }), { speakers: 0, words: 0 });
+      const exposed = hidden.length === 1 || sum.speakers < minCell.speakers || sum.words < minCell.words;
+      if (!exposed) continue;
+      const next = smallest(candidates) ?? (m.total && !m.total.hidden && m.total.words > 0 ? m.total : undefined);
+      if (next) {
+        hide(next);
+        changed = true;
+      }
+    }
+  }
+  return added;
 }

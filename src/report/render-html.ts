@@ -20,7 +20,7 @@ import { suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, NO_INTERVAL_NOTE, covariateLabel, degradationFlagText, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, noIntervalNote, covariateLabel, degradationFlagText, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -345,7 +345,7 @@ export function chartLegend(): string {
     item('sig', 'significant gap (worse than the rest, adjusted p < α)') +
     item('best', 'best group (lowest WER among declared groups meeting the minimum cell)') +
     item('small', 'not enough data (below the minimum cell)') +
-    `<span class="key">— whisker: 95% interval; [—]: none (one speaker)</span></p>`
+    `<span class="key">— whisker: 95% interval; [—]: none (too few speakers)</span></p>`
   );
 }
 
@@ -528,7 +528,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speaker${t.overall.speakers === 1 ? '' : 's'}.</p>` +
       `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
       cardTable(t, card, ids) +
-      (hasUndefinedInterval(t) ? `<p class="meta">${esc(NO_INTERVAL_NOTE)}</p>` : '') +
+      (hasUndefinedInterval(t) ? `<p class="meta">${esc(noIntervalNote(card.settings.minCell))}</p>` : '') +
       (hasRawP(t) ? `<p class="meta">${esc(SMALL_CELL_P_NOTE)}</p>` : '') +
       chartLegend() +
       `<div class="charts"><figure>${werChart(t)}<figcaption>WER by group, 95% speaker-bootstrap interval.</figcaption></figure>` +

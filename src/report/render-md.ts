@@ -1,5 +1,5 @@
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
-import { werMetricLabel } from '../analysis/groups.ts';
+import { intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, werMetricLabel, type MinCell } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { suppressedNote, suppressionText } from './publish.ts';
 import { noScoredText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
@@ -177,7 +177,7 @@ export const COMPARISON_NOTE =
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
-  return t.rows.some((r) => r.wer !== null && !(Number.isFinite(r.wer.lo) && Number.isFinite(r.wer.hi)));
+  return [...t.rows, t.overall].some((r) => r.wer !== null && !(Number.isFinite(r.wer.lo) && Number.isFinite(r.wer.hi)));
 }
 /** Whether a table shows a small cell's raw p (fmtPCell). */
 export function hasRawP(t: CardTable): boolean {
@@ -185,7 +185,17 @@ export function hasRawP(t: CardTable): boolean {
 }
 export const SMALL_CELL_P_NOTE =
   'raw p = a group below the minimum cell: its unadjusted permutation p vs rest, shown for information only; it is not tested, not in the correction family and gives no verdict.';
-export const NO_INTERVAL_NOTE = '[—] = no interval: a cell of one speaker cannot be resampled by speaker, so its uncertainty is unknown (not zero).';
+/**
+ * The line under a table with a [—]: a cell (a group, or the rest of its table) of fewer than `intervalMinSpeakers`
+ * speakers has no speaker-cluster bootstrap interval and no detectable gap. `minCell` is the card's minimum cell.
+ */
+export function noIntervalNote(minCell: MinCell): string {
+  const n = intervalMinSpeakers(minCell);
+  return (
+    `[—] = no interval: fewer than ${n} speakers (${n === minCell.speakers ? "the minimum cell's speaker rule" : `at least ${MIN_BOOTSTRAP_SPEAKERS} whatever the minimum cell`}). ` +
+    'A speaker bootstrap of so few speakers is no 95% interval (2 speakers: 3 distinct resamples), so the uncertainty is unknown, not small; no detectable gap either.'
+  );
+}
 
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
@@ -250,7 +260,7 @@ export function renderMarkdown(card: ServiceCard): string {
   if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');
-    if (hasUndefinedInterval(t)) out.push(mdEscape(NO_INTERVAL_NOTE), '');
+    if (hasUndefinedInterval(t)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');
     if (hasRawP(t)) out.push(mdEscape(SMALL_CELL_P_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push(suppressedNote(t.rows.some((r) => r.suppressed && suppressionOf(r) === 'complementary')), '');
   }

@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import { fmtGap, fmtInt, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
 import { noScoredText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
-import { hasEmptyHyp, hasFailed, settingsWarnings, tableHeading } from './render-md.ts';
+import { hasEmptyHyp, hasFailed, hasUndefinedInterval, noIntervalNote, settingsWarnings, tableHeading } from './render-md.ts';
 
 /** Removes C0/C1 control characters (escape sequences could rewrite the terminal) and folds whitespace. */
 export function termSafe(s: string): string {
@@ -120,6 +120,7 @@ export function renderTerminalSummary(card: ServiceCard, files: readonly string[
   lines.push('Each row: the group against all other groups pooled (gap, interval, corrected p, verdict).');
   for (const t of card.tables.filter((x) => x.kind === 'group' && (!o.backends || o.backends.includes(x.backendName)))) {
     lines.push('', termSafe(tableHeading(t)), ...verdictTable(t, card));
+    if (hasUndefinedInterval(t)) lines.push(`  ${noIntervalNote(card.settings.minCell)}`);
   }
   const findings = topFindings(card, o.maxFindings ?? 5);
   if (findings.length) lines.push('', 'Top findings:', ...findings.map((f) => `  - ${f}`));

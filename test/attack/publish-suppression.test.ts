@@ -36,8 +36,18 @@ describe('publish mode: no small cell recoverable from the total', () => {
     expect(renderTerminalSummary(card, []).split('\n').find((l) => l.trim().startsWith(second))).toMatch(/suppressed \(complementary/);
   });
 
-  it('two small groups already hide each other: nothing more is suppressed, no note', () => {
+  it('two small groups whose sum is still a small cell (5 speakers): the smallest other group is hidden too', () => {
+    // total − visible = cornish + welsh, 5 speakers: itself a small cell (Hundepool et al. 2012, ch. 5).
     const groups = [...DEFAULT_GROUPS, { accent: 'cornish', speakers: 2, uttsPerSpeaker: 4, errorRate: 0.2 }];
+    const card = buildServiceCard(meta, makeUtterances({ groups }), { ...opts, publish: true });
+    const rows = card.tables[0].rows.filter((r) => r.suppressed);
+    expect(rows.map((r) => r.group).sort()).toEqual(['cornish', 'scottish', 'welsh']);
+    expect(rows.find((r) => r.group === 'scottish')!.suppression).toBe('complementary');
+    expect(card.footnotes).toContain(COMPLEMENTARY_NOTE);
+  });
+
+  it('two small groups whose sum meets the minimum cell already hide each other: nothing more is suppressed, no note', () => {
+    const groups = [...DEFAULT_GROUPS, { accent: 'cornish', speakers: 9, uttsPerSpeaker: 12, errorRate: 0.2 }];
     const card = buildServiceCard(meta, makeUtterances({ groups }), { ...opts, publish: true });
     expect(card.tables[0].rows.filter((r) => r.suppressed).map((r) => r.group).sort()).toEqual(['cornish', 'welsh']);
     expect(card.footnotes).not.toContain(COMPLEMENTARY_NOTE);

@@ -59,7 +59,7 @@ describe('publish mode: a group hidden by complementary suppression is not label
     expect(model.split('\n').find((l) => l.startsWith('| england †'))).toContain(COMPLEMENTARY);
     expect(model.split('\n').find((l) => l.startsWith('| wales †'))).toContain('suppressed (small cell)');
     // The group table's † note names both kinds, not "fewer speakers … than the minimum" for england too.
-    expect(md).toContain('† Suppressed: below the minimum cell rule (small cell), or hidden beside the one small cell of its table so that it cannot be recovered from the All groups row (complementary); values are not published.');
+    expect(md).toContain('† Suppressed: below the minimum cell rule (small cell), or hidden beside small cells so that they cannot be recovered by subtraction from the All groups row or another table\'s rows (complementary); values are not published.');
     expect(md).not.toContain('† Suppressed: fewer speakers or reference words than the minimum cell rule');
     const html = readFileSync(join(out, 'report', 'card.html'), 'utf8');
     const modelHtml = html.slice(html.indexOf('class="model"'));

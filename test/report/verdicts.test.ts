@@ -56,7 +56,7 @@ describe('a one-speaker cell', () => {
     expect(fmtPctInterval(solo.wer)).toMatch(/^\d+\.\d% \[—\]$/);
     const md = renderMarkdown(card);
     expect(md).toMatch(/\| solo \| 1 \| 6 \| [\d.]+ \| \d+ \| \d+\.\d% \[—\] \| \+\d+\.\d pp \[—\] \|/);
-    expect(md).toContain('\\[—\\] = no interval: a cell of one speaker cannot be resampled by speaker');
+    expect(md).toContain("\\[—\\] = no interval: fewer than 10 speakers (the minimum cell's speaker rule)");
     // The 12-speaker group keeps its interval.
     const sc = card.tables[0].rows.find((r) => r.group === 'scottish')!;
     expect(sc.wer!.hi).toBeGreaterThan(sc.wer!.lo);
