@@ -59,21 +59,21 @@ describe('publish mode: degradation tables apply complementary suppression as th
     }
     // Total minus the visible rows is no single group.
     expect(rows.filter((r) => r.suppressed).length).toBeGreaterThanOrEqual(2);
-    expect(card.footnotes.some((n) => n.startsWith('Complementary suppression:'))).toBe(true);
+    expect(card.footnotes.some((n) => n.startsWith('Complementary suppression ('))).toBe(true);
   });
 
   it('card.md labels the rows as the group tables do, with the group tables\' † note', () => {
     const section = md.slice(md.indexOf('## Degradation under conditions'));
     expect(section).toMatch(new RegExp(`^\\| female † \\|( — \\|){7} ${COMPLEMENT.replace(/[()]/g, '\\$&')} \\|$`, 'm'));
     expect(section).toMatch(new RegExp(`^\\| undeclared † \\|.*\\| ${SMALL.replace(/[()]/g, '\\$&')} \\|$`, 'm'));
-    expect(section).toContain('† Suppressed: below the minimum cell rule (small cell), or hidden beside the one small cell of its table');
+    expect(section).toContain('† Suppressed: below the minimum cell rule (small cell), or hidden beside small cells so that they cannot be recovered by subtraction');
   });
 
   it('card.html and card-degradation.csv say the same', () => {
     const section = html.slice(html.indexOf('id="s-degradation"'));
     expect(section).toContain(`<span class="flag small">${COMPLEMENT}</span>`);
     expect(section).toContain(`<span class="flag small">${SMALL}</span>`);
-    expect(section).toContain('hidden beside the one small cell of its table');
+    expect(section).toContain('hidden beside small cells so that they cannot be recovered by subtraction');
     const csv = parseCsv(readFileSync(join(dir, 'card/card-degradation.csv'), 'utf8'));
     const by = new Map(csv.filter((r) => r.row_type === 'group').map((r) => [r.group!, r]));
     expect(by.get('female')).toMatchObject({ suppressed: 'true', suppression: 'complementary', wer_clean: '', degradation: '' });
