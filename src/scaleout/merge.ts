@@ -38,7 +38,7 @@ export interface MergeResult {
   alreadyMerged: boolean;
 }
 
-interface ShardRun {
+export interface ShardRun {
   path: string;
   run: RunRecord;
   shard: ShardSpec & { limit?: number };
@@ -91,8 +91,44 @@ export function configDifferences(a: RunRecord, b: RunRecord): string[] {
   return out;
 }
 
+/** A shard's backends: those it ran (run --backend NAME, in run order) and those its suite lists (run.json `backendSubset`). */
+function backendSetOf(r: ShardRun): { ran: string[]; suite: string[] } {
+  const ran = r.run.meta.backends.map((b) => b.name);
+  return { ran, suite: r.run.meta.backendSubset?.suiteBackends ?? ran };
+}
+
+/**
+ * The shards' backend sets (`run --backend NAME`, run.json `backendSubset`) must be one: the merged run keeps it, and
+ * its card says which of the suite's backends ran. Different sets are refused with one InputError naming each shard
+ * (grouped by set) and the backends it ran of its suite's, since a merged card would claim a backend covers utterances
+ * of shards it never ran on, or name the wrong backends as left out.
+ */
+export function checkBackendSets(runs: readonly ShardRun[]): void {
+  const sets = new Map<string, { set: { ran: string[]; suite: string[] }; shards: ShardRun[] }>();
+  for (const r of [...runs].sort((a, b) => a.shard.index - b.shard.index)) {
+    const set = backendSetOf(r);
+    const k = JSON.stringify(set);
+    if (!sets.has(k)) sets.set(k, { set, shards: [] });
+    sets.get(k)!.shards.push(r);
+  }
+  if (sets.size < 2) return;
+  const q = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
+  const parts = [...sets.values()].map(({ set, shards }) => {
+    const which = `shard${shards.length > 1 ? 's' : ''} ${shards.map((r) => `${formatShard(r.shard)} (${r.path})`).join(', ')}`;
+    const all = set.suite.length === set.ran.length && set.suite.every((n) => set.ran.includes(n));
+    return `${which} ran ${q(set.ran)} (${all ? 'every backend of its suite' : `--backend ${set.ran.join(',')} of its suite's ${q(set.suite)}`})`;
+  });
+  const blamed = [...sets.values()][1].shards[0];
+  throw new InputError(
+    blamed.path,
+    undefined,
+    `shards ran different backend sets: ${parts.join('; ')}: a merged card would say a backend covers utterances it never ran on; rerun the shards with the same suite and --backend (stored results are reused), then merge`,
+  );
+}
+
 /** Same suite, corpus and configuration; shards 1..n each present exactly once. */
 function checkShardSet(runs: ShardRun[]): void {
+  checkBackendSets(runs);
   const first = runs[0];
   for (const r of runs.slice(1)) {
     if (r.run.corpusHash !== first.run.corpusHash) {
