@@ -124,7 +124,8 @@ export interface RunItemResult extends RunItem {
   result: ResultRow | null;
 }
 
-interface ResultDbRow {
+/** A `results` row as SQLite returns it (snake_case columns, JSON as text); checkResultRow turns it into a ResultRow. */
+export interface ResultDbRow {
   backend_key: string;
   condition_key: string;
   audio_sha256: string;

@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { cli } from '../helpers/cli.ts';
@@ -97,6 +98,42 @@ describe('merge: no silent subset, messages that say what is wrong', () => {
     expect(r.stderr.trim()).toMatch(/shard 3\/3 ran another configuration than .*s\.shard-1-of-3\.sqlite \(shard 1\/3\): normaliser english v\S+ vs basic v\S+ \(this shard's value first\)/);
     expect(r.stderr).not.toMatch(/backend "google-en-US" key/); // the hypotheses file is the same
   }, 60_000);
+
+  // Trial: merge copied shard results in SQL without checking them. A shard store corrupted with sqlite3 (an ok result
+  // with a NULL hypothesis, words_json that is not JSON) was refused whole as "result missing"; the rows are now warned
+  // (store, table, key, utterance), counted in the summary (per group), not copied: their items count as failed in the
+  // merged run, and a run of the suite on the merged store decodes them again.
+  it('corrupt result rows of a shard store are warned, counted, not copied, and decoded again by the next run', async () => {
+    const bad = join(dir, 'corrupt-2.sqlite');
+    copyFileSync(shard(2), bad);
+    const pick = (offset: number) => `(SELECT audio_sha256 FROM results WHERE status = 'ok' ORDER BY audio_sha256 LIMIT 1 OFFSET ${offset})`;
+    const sql = spawnSync('sqlite3', [bad, `UPDATE results SET hypothesis = NULL WHERE audio_sha256 = ${pick(3)}; UPDATE results SET words_json = '{bad' WHERE audio_sha256 = ${pick(7)}; SELECT audio_sha256 FROM results WHERE hypothesis IS NULL OR words_json = '{bad' ORDER BY audio_sha256;`], { encoding: 'utf8' });
+    expect(sql.status, sql.stderr).toBe(0);
+    const keys = sql.stdout.trim().split('\n');
+    expect(keys).toHaveLength(2);
+    const out = join(dir, 'm6.sqlite');
+    const r = await cli('merge', out, shard(1), bad, shard(3), '--out', join(dir, 'm6'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/merged run merged-\w+: 1712 utterances, 1712 items, 1710 results, 2 corrupt result row\(s\) not copied/);
+    expect(r.stdout).toContain('(1712 rows, 2 failed)');
+    const warned = r.stderr.split('\n').filter((l) => l.includes('corrupt results row'));
+    expect(warned).toHaveLength(2);
+    for (const l of warned) expect(l).toMatch(new RegExp(`^asrfair: ${bad.replace(/[.]/g, '\\.')}: corrupt results row \\(backend key \\S+, condition clean, audio text-only#id=\\S+; utterance \\S+, google-en-US, clean\\): .*; not copied into `));
+    expect(warned.join('\n')).toContain('status is ok but hypothesis is NULL');
+    expect(warned.join('\n')).toContain('words_json is not valid JSON');
+    expect(r.stderr).toMatch(/asrfair: 2 corrupt result row\(s\) of the shard stores not copied \(warned above\): 2 item\(s\) count as failed in the merged run \(by accent: .+\)/);
+    const db = new Database(out, { readonly: true });
+    const held = (k: string) => db.prepare('SELECT status, hypothesis FROM results WHERE audio_sha256 = ?').get(k) as { status: string; hypothesis: string | null } | undefined;
+    for (const k of keys) expect(held(k)).toBeUndefined();
+    const errs = db.prepare('SELECT error FROM run_items WHERE audio_sha256 IN (?, ?)').all(...keys) as { error: string }[];
+    db.close();
+    for (const e of errs) expect(e.error).toMatch(/^its result in shard store .*corrupt-2\.sqlite is corrupt \(.+\): not copied by merge/);
+    const rerun = await cli('run', suite, '--store', out, '--out', join(dir, 'm6-rerun'), '--no-progress');
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const after = new Database(out, { readonly: true });
+    for (const k of keys) expect((after.prepare('SELECT status, hypothesis FROM results WHERE audio_sha256 = ?').get(k) as { status: string; hypothesis: string }).status).toBe('ok');
+    after.close();
+  }, 120_000);
 
   it('merging again into a done output says "nothing new to merge"', async () => {
     const out = join(dir, 'm4.sqlite');
