@@ -60,12 +60,12 @@ print("world " + uid)
   return { dir, suite };
 }
 
-async function run(dir: string, suite: string, queueName: string, extra: string[] = [], env: Record<string, string> = {}) {
+async function run(dir: string, suite: string, queueName: string, extra: string[] = [], env: Record<string, string> = {}, timeoutMs = 0) {
   try {
     const r = await promisify(execFile)(
       process.execPath,
       [CLI, 'run', suite, '--store', join(dir, 'store.sqlite'), '--out', join(dir, 'out'), '--no-progress', '--no-gate', '--queue', redis.url, '--queue-name', queueName, ...extra],
-      { encoding: 'utf8', env: { ...process.env, RECVER: '1', ...env }, cwd: dir },
+      { encoding: 'utf8', env: { ...process.env, RECVER: '1', ...env }, cwd: dir, timeout: timeoutMs, killSignal: 'SIGKILL' },
     );
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
@@ -149,7 +149,7 @@ describe('a worker whose backend key differs from the coordinator’s', () => {
     expect(r.code, r.stderr).toBe(0);
     const stored = rows(dir);
     expect(stored).toHaveLength(6);
-    expect(stored.every((x) => x.status === 'ok')).toBe(true);
+    expect(stored.every((x) => x.status === 'ok'), JSON.stringify(stored)).toBe(true);
     expect(r.stdout).toMatch(new RegExp(`queue: results by worker: \\S+:${good.pid} 6`));
     expect(r.stdout).toMatch(new RegExp(`queue: 1 worker\\(s\\) refused jobs .*: \\S+:${stale.pid}$`, 'm'));
     expect(r.stderr).toMatch(new RegExp(`queue: worker \\S+:${stale.pid} refuses the job of`));
@@ -208,11 +208,55 @@ describe('a worker whose prepared audio differs from the coordinator’s', () =>
     expect(r.code, r.stderr).toBe(0);
     const stored = rows(dir);
     expect(stored).toHaveLength(4);
-    expect(stored.every((x) => x.status === 'ok')).toBe(true);
+    expect(stored.every((x) => x.status === 'ok'), JSON.stringify(stored)).toBe(true);
     expect(r.stdout).toMatch(new RegExp(`queue: results by worker: \\S+:${good.pid} 4`));
     expect(r.stdout).toMatch(new RegExp(`queue: 1 worker\\(s\\) refused jobs .*: \\S+:${bad.pid}$`, 'm'));
     expect(r.stderr).toMatch(new RegExp(`queue: worker \\S+:${bad.pid} refuses the job of utt-00\\d: audio prepared on this worker differs`));
   }, 150_000);
+});
+
+// Trial: a stale coordinator (every worker refuses its jobs: they exit 2 one after another) waited for ever. Now it
+// stops with one line naming the refusing workers, exit 2, and what was stored stays (the rerun completes).
+describe('a coordinator whose jobs every worker refuses', () => {
+  const storedRows = (dir: string) => (existsSync(join(dir, 'store.sqlite')) ? rows(dir) : []);
+
+  it('stops when a worker refused and no worker takes a job for --queue-timeout seconds: one line naming it, exit 2', async () => {
+    const q = 'qf-stale-coord';
+    const { dir, suite } = workspace(6);
+    const running = run(dir, suite, q, ['--queue-timeout', '4'], {}, 90_000);
+    const stale = await worker(q, '2');
+    expect(await exited(stale)).toBe(2);
+    const r = await running; // before: killed by the 90 s timeout, still waiting
+    expect(r.code, r.stderr).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(
+      new RegExp(`^asrfair: queue: stopping: a worker refused jobs and none took a job for \\d+ s, with 6 job\\(s\\) waiting and no result since: every worker that took a job refuses them .*: \\S+:${stale.pid}\\. Nothing stored is lost`),
+    );
+    expect(r.stderr.split('\n').filter((l) => /queue: stopping/.test(l))).toHaveLength(1);
+    expect(storedRows(dir)).toHaveLength(0); // no failure stored for a refused job
+    await worker(q, '1');
+    const again = await run(dir, suite, q);
+    expect(again.code, again.stderr).toBe(0);
+    expect(rows(dir).filter((x) => x.status === 'ok')).toHaveLength(6);
+  }, 180_000);
+
+  it('stops after 3 workers in a row refused with no result, however long --queue-timeout is', async () => {
+    const q = 'qf-stale-three';
+    const { dir, suite } = workspace(4);
+    const running = run(dir, suite, q, ['--queue-timeout', '600'], {}, 150_000);
+    const pids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await worker(q, '2');
+      pids.push(w.pid);
+      expect(await exited(w)).toBe(2);
+    }
+    const r = await running;
+    expect(r.code, r.stderr).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^asrfair: queue: stopping: 3 workers in a row refused jobs, with 4 job\(s\) waiting/);
+    for (const pid of pids) expect(last).toContain(`:${pid}`);
+    expect(storedRows(dir)).toHaveLength(0);
+  }, 240_000);
 });
 
 describe('stopping a worker', () => {
