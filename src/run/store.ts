@@ -127,6 +127,8 @@ export interface RunItemResult extends RunItem {
   result: ResultRow | null;
 }
 
+/** A `results` row as SQLite returns it (store-rows.ts); checkResultRow turns it into a ResultRow. */
+export type { ResultDbRow };
 
 interface RunItemDbRow {
   run_id: string;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
 import { readManifest } from '../manifest/jsonl.ts';
 import { hashFiles } from '../run/corpus.ts';
-import { RESULT_COLUMNS, RESULT_UPSERT_KEEPING_OK, RunStore, type RunRecord } from '../run/store.ts';
+import { checkResultRow, RESULT_COLUMNS, RESULT_UPSERT_KEEPING_OK, RunStore, type ResultDbRow, type RunRecord } from '../run/store.ts';
 import { mergedSubset } from '../run/subset.ts';
 import { formatShard, runShard, shardOf, type ShardSpec } from './shard.ts';
 
@@ -24,6 +24,20 @@ export interface MergedShard {
   items: number;
 }
 
+/** A shard store's `results` row that merge did not copy because it is corrupt (checkResultRow). */
+export interface CorruptShardRow {
+  /** The shard store (absolute path) and its table (`results`). */
+  store: string;
+  table: 'results';
+  backendKey: string;
+  conditionKey: string;
+  audioSha256: string;
+  /** What is wrong with the row (checkResultRow's problem). */
+  problem: string;
+  /** The run items of the shard's run that point at the row: utterance, backend and condition names, labels. */
+  items: { uttId: string; backendName: string; conditionName: string; labels: Record<string, string> }[];
+}
+
 export interface MergeResult {
   /** Run id of the merged run: derived from the shard run ids, so merging the same shards again replaces it. */
   runId: string;
@@ -36,9 +50,29 @@ export interface MergeResult {
   manifestChecked: boolean;
   /** The merged run was already in `out`, done: nothing was written (merging the same shards again). */
   alreadyMerged: boolean;
+  /**
+   * Corrupt `results` rows of the shard stores, each warned about and not copied: the merged run's items that point at
+   * one count as failed (their `error` says why) until a run of the suite on `out` decodes them again.
+   */
+  corrupt: CorruptShardRow[];
+  /** The items of `corrupt` per grouping key of the suite (`groupBy`) → group (`undeclared` when unlabelled) → count. */
+  corruptByGroup: Record<string, Record<string, number>>;
 }
 
-interface ShardRun {
+const keyOf = (k: { backendKey: string; conditionKey: string; audioSha256: string }) => `${k.backendKey}\u0000${k.conditionKey}\u0000${k.audioSha256}`;
+
+/** The warning on one corrupt shard row: store, table, key, the utterance(s) it belongs to, the problem, what happens. */
+function corruptWarning(c: CorruptShardRow, out: string): string {
+  const utts = c.items.map((i) => `utterance ${i.uttId}, ${i.backendName}, ${i.conditionName}`).join('; ');
+  return `${c.store}: corrupt results row (backend key ${c.backendKey}, condition ${c.conditionKey}, audio ${c.audioSha256}${utts ? `; ${utts}` : ''}): ${c.problem}; not copied into ${out}: counted as failed in the merged run, and a run of the suite on ${out} decodes it again`;
+}
+
+/** The error the merged run's item gets for a result left out as corrupt (run_items.error; the card counts it as failed). */
+function corruptItemError(c: CorruptShardRow): string {
+  return `its result in shard store ${c.store} is corrupt (${c.problem}): not copied by merge; run the suite on the merged store to decode it again`;
+}
+
+export interface ShardRun {
   path: string;
   run: RunRecord;
   shard: ShardSpec & { limit?: number };
@@ -91,8 +125,44 @@ export function configDifferences(a: RunRecord, b: RunRecord): string[] {
   return out;
 }
 
+/** A shard's backends: those it ran (run --backend NAME, in run order) and those its suite lists (run.json `backendSubset`). */
+function backendSetOf(r: ShardRun): { ran: string[]; suite: string[] } {
+  const ran = r.run.meta.backends.map((b) => b.name);
+  return { ran, suite: r.run.meta.backendSubset?.suiteBackends ?? ran };
+}
+
+/**
+ * The shards' backend sets (`run --backend NAME`, run.json `backendSubset`) must be one: the merged run keeps it, and
+ * its card says which of the suite's backends ran. Different sets are refused with one InputError naming each shard
+ * (grouped by set) and the backends it ran of its suite's, since a merged card would claim a backend covers utterances
+ * of shards it never ran on, or name the wrong backends as left out.
+ */
+export function checkBackendSets(runs: readonly ShardRun[]): void {
+  const sets = new Map<string, { set: { ran: string[]; suite: string[] }; shards: ShardRun[] }>();
+  for (const r of [...runs].sort((a, b) => a.shard.index - b.shard.index)) {
+    const set = backendSetOf(r);
+    const k = JSON.stringify(set);
+    if (!sets.has(k)) sets.set(k, { set, shards: [] });
+    sets.get(k)!.shards.push(r);
+  }
+  if (sets.size < 2) return;
+  const q = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ');
+  const parts = [...sets.values()].map(({ set, shards }) => {
+    const which = `shard${shards.length > 1 ? 's' : ''} ${shards.map((r) => `${formatShard(r.shard)} (${r.path})`).join(', ')}`;
+    const all = set.suite.length === set.ran.length && set.suite.every((n) => set.ran.includes(n));
+    return `${which} ran ${q(set.ran)} (${all ? 'every backend of its suite' : `--backend ${set.ran.join(',')} of its suite's ${q(set.suite)}`})`;
+  });
+  const blamed = [...sets.values()][1].shards[0];
+  throw new InputError(
+    blamed.path,
+    undefined,
+    `shards ran different backend sets: ${parts.join('; ')}: a merged card would say a backend covers utterances it never ran on; rerun the shards with the same suite and --backend (stored results are reused), then merge`,
+  );
+}
+
 /** Same suite, corpus and configuration; shards 1..n each present exactly once. */
 function checkShardSet(runs: ShardRun[]): void {
+  checkBackendSets(runs);
   const first = runs[0];
   for (const r of runs.slice(1)) {
     if (r.run.corpusHash !== first.run.corpusHash) {
@@ -160,8 +230,10 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   const shardInfo: MergedShard[] = [];
   // Backend name → code version of its results (RunItem.codeVersion) → the shards holding one: one run never mixes two.
   const codeOf = new Map<string, Map<string, Set<string>>>();
+  // Corrupt results rows (checkResultRow) met in each shard's run: warned about and left out, never a refusal.
+  const corrupt = new Map<string, CorruptShardRow>();
   for (const r of runs) {
-    const store = new RunStore(r.path);
+    const store = new RunStore(r.path, { onWarning: () => undefined });
     try {
       const seen = new Map<string, number>();
       let items = 0;
@@ -173,6 +245,15 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
         if (other !== undefined && other !== r.shard.index) throw new InputError(r.path, undefined, `overlapping shards: utterance ${it.uttId} is in shard ${other}/${r.shard.count} and ${formatShard(r.shard)}`);
         owner.set(it.uttId, r.shard.index);
         if (it.audioSha256 !== null && !it.result) {
+          const k = { backendKey: it.backendKey, conditionKey: it.conditionKey, audioSha256: it.audioSha256 };
+          const bad = store.corruptRows().find((c) => keyOf(c) === keyOf(k));
+          if (bad) {
+            const ck = `${r.path}\u0000${keyOf(k)}`;
+            if (!corrupt.has(ck)) corrupt.set(ck, { store: r.path, table: 'results', ...k, problem: bad.problem, items: [] });
+            corrupt.get(ck)!.items.push({ uttId: it.uttId, backendName: it.backendName, conditionName: it.conditionName, labels: it.utt.labels });
+            seen.set(it.uttId, (seen.get(it.uttId) ?? 0) + 1);
+            continue;
+          }
           throw new InputError(r.path, undefined, `result missing for utterance ${it.uttId} (${it.backendName}, ${it.conditionName}): ${it.error ?? 'the shard store is incomplete'}`);
         }
         if (it.result) {
@@ -251,7 +332,7 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   try {
     if (out.getRun(runId)?.status === 'done') {
       // The same shard runs merged before (the id is derived from theirs): nothing new to write.
-      return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items: out.countItems(runId), results: 0, manifestChecked: ids !== undefined, alreadyMerged: true };
+      return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items: out.countItems(runId), results: 0, manifestChecked: ids !== undefined, alreadyMerged: true, corrupt: [], corruptByGroup: {} };
     }
     const db = out.db;
     // Every shard together is the whole manifest (or, with --limit N, its first N): not a shard's subset record.
@@ -280,19 +361,39 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
       endedAt,
       meta: JSON.stringify(meta),
     });
+    for (const c of corrupt.values()) warn(corruptWarning(c, outPath));
+    const columns = RESULT_COLUMNS.split(', ') as (keyof ResultDbRow)[];
+    // Like RunStore.putResult: an ok result already in <out> (a workspace store) is never replaced by a failure.
+    const insertResult = db.prepare(`INSERT INTO results (${RESULT_COLUMNS}) VALUES (${columns.map(() => '?').join(', ')}) ${RESULT_UPSERT_KEEPING_OK}`);
+    const markItem = db.prepare(
+      `UPDATE run_items SET error = ? WHERE run_id = ? AND backend_key = ? AND condition_key = ? AND audio_sha256 = ?
+       AND NOT EXISTS (SELECT 1 FROM results WHERE backend_key = ? AND condition_key = ? AND audio_sha256 = ?)`,
+    );
     for (const r of runs) {
       db.prepare('ATTACH DATABASE ? AS shard').run(r.path);
+      // Each row is checked as it is copied (read through a connection of its own: <out>'s writes while iterating).
+      const shardStore = new RunStore(r.path, { onWarning: () => undefined });
       try {
+        const rows = shardStore.db.prepare<[string], ResultDbRow>(
+          `SELECT ${RESULT_COLUMNS} FROM results res WHERE EXISTS (SELECT 1 FROM run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
+             AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)`,
+        );
         db.transaction(() => {
-          results += db
-            .prepare(
-              // Like RunStore.putResult: an ok result already in <out> (a workspace store) is never replaced by a failure.
-              `INSERT INTO results (${RESULT_COLUMNS}) SELECT ${RESULT_COLUMNS.split(', ').map((c) => `res.${c}`).join(', ')} FROM shard.results res
-               WHERE EXISTS (SELECT 1 FROM shard.run_items i WHERE i.run_id = ? AND i.backend_key = res.backend_key
-                 AND i.condition_key = res.condition_key AND i.audio_sha256 = res.audio_sha256)
-               ${RESULT_UPSERT_KEEPING_OK}`,
-            )
-            .run(r.run.runId).changes;
+          for (const row of rows.iterate(r.run.runId)) {
+            const k = { backendKey: row.backend_key, conditionKey: row.condition_key, audioSha256: row.audio_sha256 };
+            const checked = checkResultRow(row);
+            if ('problem' in checked) {
+              // Not met through the run's items (none points at it with its code version): said here, still not copied.
+              const ck = `${r.path}\u0000${keyOf(k)}`;
+              if (!corrupt.has(ck)) {
+                const c: CorruptShardRow = { store: r.path, table: 'results', ...k, problem: checked.problem, items: [] };
+                corrupt.set(ck, c);
+                warn(corruptWarning(c, outPath));
+              }
+              continue;
+            }
+            results += insertResult.run(...columns.map((c) => row[c])).changes;
+          }
           db.prepare(
             `INSERT OR IGNORE INTO audio_qc SELECT q.* FROM shard.audio_qc q
              WHERE q.audio_sha256 IN (SELECT audio_sha256 FROM shard.run_items WHERE run_id = ?)`,
@@ -304,8 +405,14 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
                FROM shard.run_items WHERE run_id = ?`,
             )
             .run(runId, r.run.runId).changes;
+          for (const c of corrupt.values()) {
+            if (c.store !== r.path) continue;
+            const k = [c.backendKey, c.conditionKey, c.audioSha256];
+            markItem.run(corruptItemError(c), runId, ...k, ...k);
+          }
         })();
       } finally {
+        shardStore.close();
         db.exec('DETACH DATABASE shard');
       }
     }
@@ -315,5 +422,15 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   } finally {
     out.close();
   }
-  return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items, results, manifestChecked: ids !== undefined, alreadyMerged: false };
+  const groupBy = ((first.suite as { groupBy?: unknown }).groupBy as string[] | undefined) ?? [];
+  const corruptByGroup: Record<string, Record<string, number>> = {};
+  for (const key of groupBy) {
+    for (const c of corrupt.values()) {
+      for (const it of c.items) {
+        const g = it.labels[key] || 'undeclared';
+        (corruptByGroup[key] ??= {})[g] = (corruptByGroup[key]?.[g] ?? 0) + 1;
+      }
+    }
+  }
+  return { runId, out: outPath, shards: shardInfo, utterances: owner.size, items, results, manifestChecked: ids !== undefined, alreadyMerged: false, corrupt: [...corrupt.values()], corruptByGroup };
 }

@@ -31,6 +31,19 @@ export interface QueueCoordinatorOptions {
   sweepMs?: number;
   retryPolicy?: Partial<RetryPolicy>;
   log?: (line: string) => void;
+  /**
+   * After a worker refused a job (its configuration differs: backend key, code, audio), how long jobs may wait with
+   * none active and no result collected before the run stops as stale (ms; default 30 000). See {@link QueueCoordinator.stale}.
+   */
+  staleAfterMs?: number;
+  /** Refusals by distinct workers since the last result, none active, after which the run stops at once (default 3). */
+  staleRefusals?: number;
+}
+
+/** Why a queue run stopped because its workers refuse its jobs: the workers (host:pid → their line) and the sentence. */
+export interface StaleQueue {
+  workers: Map<string, string>;
+  line: string;
 }
 
 interface Waiter {
@@ -59,6 +72,14 @@ export class QueueCoordinator {
   /** Workers that refused jobs during this run (host:pid → their line). */
   private readonly refusedBy = new Map<string, string>();
   private readonly errors: ErrorLine;
+  /** When the last job's outcome was collected (or the coordinator started). */
+  private lastProgressAt = Date.now();
+  /** Refusals recorded since the last collected outcome: host:pid → when. */
+  private readonly refusedSinceProgress = new Map<string, number>();
+  private staleState: StaleQueue | undefined;
+  private readonly staleController = new AbortController();
+  /** Aborted when the run is stale (every job waits and the workers that took one refused it): the run stops. */
+  readonly staleSignal = this.staleController.signal;
 
   private constructor(
     private readonly opts: QueueCoordinatorOptions,
@@ -81,7 +102,7 @@ export class QueueCoordinator {
         c.on('ready', () => this.errors.recovered());
       })
       .catch(() => undefined);
-    this.sweepTimer = setInterval(() => void this.sweep().then(() => this.pollRefusals()), opts.sweepMs ?? 2000);
+    this.sweepTimer = setInterval(() => void this.sweep().then(() => this.pollRefusals()).then(() => this.checkStale()), opts.sweepMs ?? 2000);
     this.sweepTimer.unref();
   }
 
@@ -172,6 +193,8 @@ export class QueueCoordinator {
     if (state !== 'completed' && state !== 'failed') return;
     if (this.waiters.get(jobId) !== waiting) return;
     this.waiters.delete(jobId);
+    this.lastProgressAt = Date.now();
+    this.refusedSinceProgress.clear();
     const key = waiting[0].key;
     let row: ExecutorResult;
     const r = job.returnvalue as TranscribeJobResult | null;
@@ -241,11 +264,45 @@ export class QueueCoordinator {
         }
         if (typeof r.at !== 'number' || r.at < this.startedAt - 1000) continue;
         this.refusedBy.set(worker, String(r.line));
+        if (r.at > this.lastProgressAt) this.refusedSinceProgress.set(worker, r.at);
         this.log(`queue: worker ${escapeControl(String(r.line))}`);
       }
     } catch {
       // Redis unreachable: said once by the error line; the next poll tries again.
     }
+  }
+
+  /**
+   * Whether the run is stale: since the last collected result, workers refused jobs (their configuration differs from
+   * this run's: backend key, code version, prepared audio), jobs are waiting, none is active, and either
+   * `staleAfterMs` passed since the last refusal or `staleRefusals` distinct workers refused. Then no worker that is
+   * alive takes the jobs: the run stops (`staleSignal`) instead of waiting for ever. Redis unreachable: not stale
+   * (said by the error line; the next check tries again).
+   */
+  async checkStale(now = Date.now()): Promise<StaleQueue | undefined> {
+    if (this.staleState || this.refusedSinceProgress.size === 0 || this.waiters.size === 0) return this.staleState;
+    const lastRefusal = Math.max(...this.refusedSinceProgress.values());
+    const waited = now - Math.max(lastRefusal, this.lastProgressAt);
+    const many = this.refusedSinceProgress.size >= (this.opts.staleRefusals ?? 3);
+    if (!many && waited < (this.opts.staleAfterMs ?? 30_000)) return undefined;
+    let counts: Record<string, number>;
+    try {
+      counts = await this.jobCounts();
+    } catch {
+      return undefined;
+    }
+    if ((counts.active ?? 0) > 0 || (counts.waiting ?? 0) + (counts.delayed ?? 0) === 0) return undefined;
+    const workers = new Map([...this.refusedSinceProgress.keys()].sort().map((w) => [w, this.refusedBy.get(w) ?? '']));
+    const why = many ? `${workers.size} workers in a row refused jobs` : `a worker refused jobs and none took a job for ${Math.round(waited / 1000)} s`;
+    const line = `queue: stopping: ${why}, with ${this.waiters.size} job(s) waiting and no result since: every worker that took a job refuses them (its configuration differs from this run's: backend key, asrfair code or prepared audio; their lines above): ${[...workers.keys()].map((w) => escapeControl(w)).join(', ')}. Nothing stored is lost; start workers whose configuration matches and run the same command again`;
+    this.staleState = { workers, line };
+    this.staleController.abort();
+    return this.staleState;
+  }
+
+  /** Set once the run stopped as stale (checkStale). */
+  stale(): StaleQueue | undefined {
+    return this.staleState;
   }
 
   /** Workers that refused jobs during this run: host:pid → the line they printed. */

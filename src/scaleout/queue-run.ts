@@ -36,6 +36,13 @@ export interface ScaleOut {
   runOptions(progress: ProgressSink): Partial<RunOptions>;
   /** Lines worth printing after the run (per-worker counts, how to merge). */
   summaryLines(): Promise<string[]> | string[];
+  /**
+   * Aborted when a queue run must stop because every worker that takes its jobs refuses them (QueueCoordinator.checkStale):
+   * the run stops as on a second Ctrl-C (what is stored stays), then `stopLine()` says why and the command exits 2.
+   */
+  stopped?: AbortSignal;
+  /** The one line saying why the run stopped (undefined when it did not). */
+  stopLine?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -66,7 +73,13 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
     if (code) throw new UsageError(`run: cannot reach ${describeRedis(redis)} (${code}); gave up after ${timeoutSec} s (--queue-timeout): start redis-server there or fix --queue`);
   }
   // BullMQ (and ioredis) load only for a queue run: a local run does not pay for them.
-  const coordinator = redis && !flags.dryRun ? await (await import('./queue-coordinator.ts')).QueueCoordinator.connect({ redis, queueName: flags.queueName, log }) : undefined;
+  const coordinator = redis && !flags.dryRun ? await (await import('./queue-coordinator.ts')).QueueCoordinator.connect({
+        redis,
+        queueName: flags.queueName,
+        log,
+        // After a refusal, jobs that no worker takes stop the run after as long as an unreachable Redis is waited for.
+        staleAfterMs: (flags.queueTimeout ?? QUEUE_CONNECT_TIMEOUT_SEC) * 1000,
+      }) : undefined;
   let statusTimer: NodeJS.Timeout | undefined;
   if (coordinator && redis) {
     log(`queue: enqueuing on ${describeRedis(redis)} (queue ${coordinator.queue.name}); start workers with \`asrfair worker --queue ${describeRedis(redis)}\``);
@@ -82,6 +95,7 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
   }
   return {
     shard,
+    ...(coordinator ? { stopped: coordinator.staleSignal, stopLine: () => coordinator.stale()?.line } : {}),
     storePath: (p) => (shard ? shardStorePath(p, shard) : p),
     runOptions(progress) {
       const o: Partial<RunOptions> = {};

@@ -58,11 +58,6 @@ class RetryableJobError extends Error {
   }
 }
 
-/** BullMQ's UnrecoverableError: the job fails at once, without its remaining attempts. */
-function unrecoverable(message: string): Error {
-  return new (bullmq().UnrecoverableError)(message);
-}
-
 async function sha256File(file: string): Promise<string | undefined> {
   try {
     return createHash('sha256').update(await readFile(file)).digest('hex');
@@ -135,20 +130,27 @@ class BackendPool {
 /**
  * The coordinator's prepared WAV if this machine can read it with the right bytes, else prepared here.
  * Compared with the coordinator's audio hash, not the result key (which also carries the utterance id for
- * backends keyed by id).
+ * backends keyed by id). Audio prepared here that differs from the coordinator's (another ffmpeg/sox build, e.g. one
+ * without libsoxr; another source file at the same path), or that cannot be prepared here (the corpus is not mounted
+ * at the coordinator's path), is a fault of this worker's setup, not of the utterance: `{ fault }`, which the worker
+ * refuses (nothing stored, the job goes back to the queue).
  */
-async function audioFor(data: TranscribeJobData, cacheDir: string): Promise<AudioRef> {
-  if ((await sha256File(data.audio.wav16k)) === data.audio.sha256) return data.audio;
+async function audioFor(data: TranscribeJobData, cacheDir: string): Promise<{ audio: AudioRef } | { fault: string }> {
+  if ((await sha256File(data.audio.wav16k)) === data.audio.sha256) return { audio: data.audio };
   let audio: AudioRef;
   try {
     audio = await prepareAudio(data.prepare.entry, { cacheDir, condition: (data.prepare.condition ?? undefined) as PrepareOptions['condition'], seed: data.prepare.seed });
   } catch (e) {
-    throw unrecoverable(`audio of ${data.audio.id} not reachable on this worker (${data.audio.wav16k}) and could not be prepared here: ${describeError(e)}`);
+    return {
+      fault: `its prepared audio ${escapeControl(data.audio.wav16k)} is not readable here (or its bytes differ) and could not be prepared on this worker: ${escapeControl(describeError(e))} (mount the corpus and the prepared-audio cache at the coordinator's paths)`,
+    };
   }
   if (audio.sha256 !== data.audio.sha256) {
-    throw unrecoverable(`audio of ${data.audio.id} prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… vs ${data.audio.sha256.slice(0, 12)}…): different ffmpeg/sox version or source file`);
+    return {
+      fault: `audio prepared on this worker differs from the coordinator's (sha256 ${audio.sha256.slice(0, 12)}… here, ${data.audio.sha256.slice(0, 12)}… on the coordinator): likely another ffmpeg or sox build on this worker (versions, libsoxr) or another source file at ${escapeControl(data.prepare.entry.audioPath)}; mount the coordinator's prepared-audio cache (${escapeControl(data.audio.wav16k)}) here or install the same ffmpeg`,
+    };
   }
-  return audio;
+  return { audio };
 }
 
 /**
@@ -241,7 +243,9 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     const got = await backendFor(data);
     if ('fault' in got) return refuse(job, token, got.fault);
     const backend = got.backend;
-    const audio = await audioFor(data, opts.audioCacheDir);
+    const prepared = await audioFor(data, opts.audioCacheDir);
+    if ('fault' in prepared) return refuse(job, token, prepared.fault);
+    const audio = prepared.audio;
     let latencyMs = 0;
     const outcome = await withRetries(
       async (signal) => {

@@ -6,8 +6,8 @@
  * `asrfair worker`/`run` processes, a real python3 recogniser behind the `command` backend.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -60,12 +60,12 @@ print("world " + uid)
   return { dir, suite };
 }
 
-async function run(dir: string, suite: string, queueName: string, extra: string[] = [], env: Record<string, string> = {}) {
+async function run(dir: string, suite: string, queueName: string, extra: string[] = [], env: Record<string, string> = {}, timeoutMs = 0) {
   try {
     const r = await promisify(execFile)(
       process.execPath,
       [CLI, 'run', suite, '--store', join(dir, 'store.sqlite'), '--out', join(dir, 'out'), '--no-progress', '--no-gate', '--queue', redis.url, '--queue-name', queueName, ...extra],
-      { encoding: 'utf8', env: { ...process.env, RECVER: '1', ...env }, cwd: dir },
+      { encoding: 'utf8', env: { ...process.env, RECVER: '1', ...env }, cwd: dir, timeout: timeoutMs, killSignal: 'SIGKILL' },
     );
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
@@ -149,7 +149,7 @@ describe('a worker whose backend key differs from the coordinator’s', () => {
     expect(r.code, r.stderr).toBe(0);
     const stored = rows(dir);
     expect(stored).toHaveLength(6);
-    expect(stored.every((x) => x.status === 'ok')).toBe(true);
+    expect(stored.every((x) => x.status === 'ok'), JSON.stringify(stored)).toBe(true);
     expect(r.stdout).toMatch(new RegExp(`queue: results by worker: \\S+:${good.pid} 6`));
     expect(r.stdout).toMatch(new RegExp(`queue: 1 worker\\(s\\) refused jobs .*: \\S+:${stale.pid}$`, 'm'));
     expect(r.stderr).toMatch(new RegExp(`queue: worker \\S+:${stale.pid} refuses the job of`));
@@ -157,6 +157,106 @@ describe('a worker whose backend key differs from the coordinator’s', () => {
     const calls = readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n');
     expect(calls).toHaveLength(6);
   }, 120_000);
+});
+
+// Trial: a worker whose own ffmpeg prepares different audio (the job's sha256 ≠ that of the worker's WAV) stored a
+// *permanent failure* for the utterance. Now it is refused like a backend-key mismatch. The worker's ffmpeg is another
+// real ffmpeg build as far as asrfair can tell: fluent-ffmpeg's own FFMPEG_PATH names a wrapper that resamples with
+// swr instead of soxr (an ffmpeg without libsoxr); the coordinator's prepared audio is moved away while it runs, so the
+// worker prepares its own. Sources are 22.05 kHz FLAC, so both sides decode and resample with ffmpeg.
+describe('a worker whose prepared audio differs from the coordinator’s', () => {
+  it('stores nothing: the job goes back to the queue, one line with both sha256 prefixes and the likely cause, exit 2; the coordinator names it', async () => {
+    const q = 'qf-audio';
+    const { dir, suite } = workspace(4);
+    for (const id of ids(4)) {
+      const r = spawnSync('sox', ['-D', '-n', '-r', '22050', '-c', '1', '-b', '16', join(dir, 'audio', `${id}.flac`), 'synth', '0.3', 'sine', String(300 + 40 * Number(id.slice(-1)))]);
+      expect(r.status, r.stderr?.toString()).toBe(0);
+    }
+    writeFileSync(join(dir, 'manifest.jsonl'), readFileSync(join(dir, 'manifest.jsonl'), 'utf8').replaceAll('.wav"', '.flac"'));
+    appendFileSync(suite, 'audioCacheDir: prepared\n');
+    const ffmpeg = join(dir, 'ffmpeg-without-soxr');
+    writeFileSync(ffmpeg, '#!/bin/bash\nargs=()\nfor a in "$@"; do args+=("${a//resampler=soxr/resampler=swr}"); done\nexec ffmpeg "${args[@]}"\n');
+    chmodSync(ffmpeg, 0o755);
+    const running = run(dir, suite, q);
+    // Every job is enqueued once its audio is prepared: then the coordinator's prepared files go out of the worker's reach.
+    const waiting = () => Number(spawnSync('redis-cli', ['-p', String(redis.port), 'LLEN', `bull:${q}:wait`], { encoding: 'utf8' }).stdout.trim());
+    expect(await until(() => waiting() === 4, 60_000)).toBe(true);
+    renameSync(join(dir, 'prepared'), join(dir, 'prepared.away'));
+    const saved = process.env.FFMPEG_PATH;
+    process.env.FFMPEG_PATH = ffmpeg;
+    let bad: WorkerProcess;
+    try {
+      bad = await worker(q, '1', ['--cache-dir', join(dir, 'worker-audio')]);
+    } finally {
+      if (saved === undefined) delete process.env.FFMPEG_PATH;
+      else process.env.FFMPEG_PATH = saved;
+    }
+    // Before: it stored a permanent failure per job and went on (never exited).
+    const code = await Promise.race([exited(bad), new Promise<string>((done) => setTimeout(() => done('still running after 45 s'), 45_000))]);
+    expect(code, bad.stderr()).toBe(2);
+    const lines = bad.stderr().split('\n').filter((l) => /refuses/.test(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^asrfair worker: \S+:\d+ refuses the job of utt-00\d: audio prepared on this worker differs from the coordinator's \(sha256 [0-9a-f]{12}… here, [0-9a-f]{12}… on the coordinator\): likely another ffmpeg or sox build on this worker .*goes back to the queue/,
+    );
+    const [, here, there] = /sha256 ([0-9a-f]{12})… here, ([0-9a-f]{12})…/.exec(lines[0])!;
+    expect(here).not.toBe(there);
+    expect(existsSync(join(dir, 'calls.log'))).toBe(false); // no call reached the recogniser
+    renameSync(join(dir, 'prepared.away'), join(dir, 'prepared'));
+    const good = await worker(q, '1', ['--cache-dir', join(dir, 'worker-audio-good')]);
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    const stored = rows(dir);
+    expect(stored).toHaveLength(4);
+    expect(stored.every((x) => x.status === 'ok'), JSON.stringify(stored)).toBe(true);
+    expect(r.stdout).toMatch(new RegExp(`queue: results by worker: \\S+:${good.pid} 4`));
+    expect(r.stdout).toMatch(new RegExp(`queue: 1 worker\\(s\\) refused jobs .*: \\S+:${bad.pid}$`, 'm'));
+    expect(r.stderr).toMatch(new RegExp(`queue: worker \\S+:${bad.pid} refuses the job of utt-00\\d: audio prepared on this worker differs`));
+  }, 150_000);
+});
+
+// Trial: a stale coordinator (every worker refuses its jobs: they exit 2 one after another) waited for ever. Now it
+// stops with one line naming the refusing workers, exit 2, and what was stored stays (the rerun completes).
+describe('a coordinator whose jobs every worker refuses', () => {
+  const storedRows = (dir: string) => (existsSync(join(dir, 'store.sqlite')) ? rows(dir) : []);
+
+  it('stops when a worker refused and no worker takes a job for --queue-timeout seconds: one line naming it, exit 2', async () => {
+    const q = 'qf-stale-coord';
+    const { dir, suite } = workspace(6);
+    const running = run(dir, suite, q, ['--queue-timeout', '4'], {}, 90_000);
+    const stale = await worker(q, '2');
+    expect(await exited(stale)).toBe(2);
+    const r = await running; // before: killed by the 90 s timeout, still waiting
+    expect(r.code, r.stderr).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(
+      new RegExp(`^asrfair: queue: stopping: a worker refused jobs and none took a job for \\d+ s, with 6 job\\(s\\) waiting and no result since: every worker that took a job refuses them .*: \\S+:${stale.pid}\\. Nothing stored is lost`),
+    );
+    expect(r.stderr.split('\n').filter((l) => /queue: stopping/.test(l))).toHaveLength(1);
+    expect(storedRows(dir)).toHaveLength(0); // no failure stored for a refused job
+    await worker(q, '1');
+    const again = await run(dir, suite, q);
+    expect(again.code, again.stderr).toBe(0);
+    expect(rows(dir).filter((x) => x.status === 'ok')).toHaveLength(6);
+  }, 180_000);
+
+  it('stops after 3 workers in a row refused with no result, however long --queue-timeout is', async () => {
+    const q = 'qf-stale-three';
+    const { dir, suite } = workspace(4);
+    const running = run(dir, suite, q, ['--queue-timeout', '600'], {}, 150_000);
+    const pids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const w = await worker(q, '2');
+      pids.push(w.pid);
+      expect(await exited(w)).toBe(2);
+    }
+    const r = await running;
+    expect(r.code, r.stderr).toBe(2);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).toMatch(/^asrfair: queue: stopping: 3 workers in a row refused jobs, with 4 job\(s\) waiting/);
+    for (const pid of pids) expect(last).toContain(`:${pid}`);
+    expect(storedRows(dir)).toHaveLength(0);
+  }, 240_000);
 });
 
 describe('stopping a worker', () => {

@@ -6,7 +6,7 @@ import { exportRun } from '../../report/export-run.ts';
 import { formatShard } from '../../scaleout/shard.ts';
 import { subsetLines } from '../../run/subset.ts';
 import { escapeControl } from '../../manifest/escape.ts';
-import { warnLine } from '../terminal.ts';
+import { sayErr, warnLine } from '../terminal.ts';
 
 interface MergeFlags {
   out?: string;
@@ -23,13 +23,20 @@ export function registerMerge(program: Command): void {
     .option('--no-export', 'only merge the stores')
     .action(async (outStore: string, shards: string[], flags: MergeFlags) => {
       const say = (s: string) => process.stdout.write(s + '\n');
-      const warn = (s: string) => process.stderr.write(`asrfair: ${s}\n`);
+      const warn = (s: string) => sayErr(`asrfair: ${s}`);
       const m = await mergeShards({ out: outStore, shards, warn });
       for (const s of m.shards) say(`shard ${formatShard(s.shard)}: run ${s.runId}, ${s.utterances} utterances (${relative(process.cwd(), s.path) || s.path})`);
       const where = relative(process.cwd(), m.out) || m.out;
       const checked = m.manifestChecked ? ' (coverage checked against the manifest)' : ' (coverage checked against the shards\' recorded counts; the manifest was not readable here)';
       if (m.alreadyMerged) say(`merged run ${m.runId}: already merged into ${where} (${m.utterances} utterances, ${m.items} items): nothing new to merge`);
-      else say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results → ${where}${checked}`);
+      else say(`merged run ${m.runId}: ${m.utterances} utterances, ${m.items} items, ${m.results} results${m.corrupt.length ? `, ${m.corrupt.length} corrupt result row(s) not copied` : ''} → ${where}${checked}`);
+      if (m.corrupt.length) {
+        const items = m.corrupt.reduce((n, c) => n + c.items.length, 0);
+        const groups = Object.entries(m.corruptByGroup).map(([k, gs]) => `by ${k}: ${Object.entries(gs).map(([g, n]) => `${JSON.stringify(g)} ${n}`).join(', ')}`);
+        warn(
+          `${m.corrupt.length} corrupt result row(s) of the shard stores not copied (warned above): ${items} item(s) count as failed in the merged run${groups.length ? ` (${groups.join('; ')})` : ''}; \`asrfair run <suite> --store ${where}\` decodes them again`,
+        );
+      }
       const store = new RunStore(m.out);
       // Shards of a --limit run merge into that limited run: a subset, said as `run --limit` says it.
       for (const l of subsetLines(store.getRun(m.runId)?.meta.subset)) warn(escapeControl(l));

@@ -214,7 +214,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       backendNames: flags.backend,
       retryFailed: flags.retryFailed,
       stop: signals.stop.signal,
-      hardStop: signals.hard.signal,
+      // A queue run whose workers all refuse its jobs stops as on a second Ctrl-C (scale.stopped): what is stored stays.
+      hardStop: scale.stopped ? AbortSignal.any([signals.hard.signal, scale.stopped]) : signals.hard.signal,
       progress,
       toolVersion: VERSION,
       ...scale.runOptions(progress),
@@ -240,6 +241,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     // A limited run: the table above covers the subset only.
     const recordedMeta = store.getRun(summary.runId)?.meta;
     for (const l of [...subsetLines(recordedMeta?.subset), ...backendSubsetLines(recordedMeta?.backendSubset)]) err(`asrfair: ${escapeControl(l)}`);
+    const staleLine = scale.stopLine?.();
+    if (staleLine) {
+      err(`asrfair: ${escapeControl(staleLine)}`);
+      process.exitCode = 2;
+      return summary;
+    }
     if (summary.status === 'interrupted') {
       badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
       err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
@@ -361,13 +368,14 @@ export function registerRun(program: Command): void {
     .option('--shard <i/n>', 'run only shard i of n (1-based, by a hash of the utterance id) into <store>.shard-i-of-n.sqlite, recorded as a subset like --limit; results <store> itself already holds are reused read-only (copied, not decoded again); combine with asrfair merge (the merged run is whole)')
     .option('--queue <redis-url>', 'distributed mode: send calls as jobs to redis://host:port[/db] for `asrfair worker` processes (shared filesystem)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
-    .option('--queue-timeout <s>', 'with --queue: an unreachable Redis is said at once and retried every second for this long, then the run exits 2', positiveNumber, 30)
+    .option('--queue-timeout <s>', 'with --queue: an unreachable Redis is said at once and retried every second for this long, then the run exits 2; after a worker refused a job (its configuration differs), jobs that no worker takes for this long stop the run (exit 2)', positiveNumber, 30)
     .option('--drain-sec <s>', 'after the first Ctrl-C, how long to wait for calls in flight', positiveNumber, 30)
     .action(async (suite: string, flags: RunFlags) => {
       const summary = await runCommand(suite, { ...flags, noGlass: flags.glass === false });
       if (summary.status === 'interrupted') {
         // In-flight work was drained or abandoned and the store is closed; do not wait for stray sockets or timers.
-        process.exit(130);
+        // A queue run stopped because every worker refuses its jobs set exit 2 (runCommand's last line says why).
+        process.exit(process.exitCode === 2 ? 2 : 130);
       }
       // After everything is written: the gate cannot be evaluated (exit 2, one line), or it failed (exit 1).
       if (summary.gateError) throw summary.gateError;
