@@ -84,6 +84,11 @@ export interface AdaptOptions {
   mapWeights?: boolean;
   /** Also decode every candidate (not only the selected ones) on test and report each against the baseline. */
   testAll?: boolean;
+  /**
+   * The model adapt starts from (the suite's pocketsphinx backend's options, absolute paths: `adaptBase` in base.ts);
+   * unset options are the decoder's defaults (Debian's en-us). It is the baseline, adapted.yaml's `baseline` backend
+   * and the options under every candidate.
+   */
   base?: Partial<PocketSphinxOptions>;
   log?: (m: string) => void;
   /** Each utterance whose audio cannot be used, with its manifest file:line, as it is found (it is left out). */
@@ -615,12 +620,16 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     files.push(testManifest);
     // Global candidates are ordinary pocketsphinx backends; per-group ones one by-group backend (the group's model for its utterances).
     const backendName = (c: Candidate) => c.name.replace('/', '-');
-    const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: {} }];
+    // The user's model (the suite's backend) under every candidate: the baseline is it, and an adapted candidate only
+    // replaces what its method changed (hmm, dict or mllr).
+    const { processes: _p, ...baseSpec } = opts.base ?? {};
+    const withBase = (o: Partial<PocketSphinxOptions>): Partial<PocketSphinxOptions> => ({ ...baseSpec, ...o, ...(baseSpec.flags || o.flags ? { flags: { ...baseSpec.flags, ...o.flags } } : {}) });
     const shown = candidates.filter((c) => c.method !== 'baseline' && (Object.values(selected).includes(c.name) || opts.testAll));
     // Model files under the output folder are written relative to adapted.yaml, so the folder can be moved or copied as a
     // whole (result keys hash the files' contents, so cached decodes stay valid there).
     const rel = (o: Partial<PocketSphinxOptions>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' && (k === 'hmm' || k === 'dict' || k === 'mllr' || k === 'lm') && v.startsWith(`${out}/`) ? relative(out, v) : v]));
+      Object.fromEntries(Object.entries(withBase(o)).map(([k, v]) => [k, typeof v === 'string' && (k === 'hmm' || k === 'dict' || k === 'mllr' || k === 'lm') && v.startsWith(`${out}/`) ? relative(out, v) : v]));
+    const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: rel({}) }];
     for (const c of shown) {
       if (c.scope === 'global') suiteBackends.push({ name: backendName(c), type: 'pocketsphinx', options: rel(c.options[groups[0]]) });
       else {

@@ -7,6 +7,7 @@ import { toLabelBins } from '../../manifest/bins.ts';
 import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
+import { adaptBase } from '../../adapt/base.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
 import { ModelFileError } from '../../adapt/sendump.ts';
 import type { PhoneRule } from '../../adapt/variants.ts';
@@ -40,6 +41,7 @@ interface AdaptFlags {
   tau?: number;
   testAll: boolean;
   mapWeights: boolean;
+  backend?: string;
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -94,6 +96,7 @@ export function registerAdapt(program: Command): void {
     .command('adapt')
     .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
     .argument('<suite>', 'suite YAML: its manifest, first groupBy key, normaliser, minCell, seed and bootstrap are used, and its groups are formed as its run forms them (label map, bins)')
+    .option('--backend <name>', 'the suite\'s pocketsphinx backend to adapt (its hmm, lm, dict, flags are the baseline); needed when the suite has several')
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
@@ -125,6 +128,8 @@ export function registerAdapt(program: Command): void {
         if (target === reference) throw new UsageError(`--pair ${f.pair}: the target and the reference are the same group`);
         pair = { target, reference };
       }
+      // The user's recogniser is the "before": refused here (one line, suite file:line) if there is none to adapt.
+      const base = adaptBase(suite, f.backend);
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
@@ -145,10 +150,12 @@ export function registerAdapt(program: Command): void {
       if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
+      sayErr(`adapt: starting from backend "${escapeControl(base.backend)}" of ${suite.file}${Object.keys(base.options).length ? ` (${Object.entries(base.options).map(([k, v]) => `${k} ${escapeControl(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')})` : ' (Debian\'s en-us model)'}`);
       const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
+          base: base.options,
           // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
           entries,
           groupBy: f.groupBy ?? suite.groupBy[0],
