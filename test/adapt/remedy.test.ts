@@ -110,3 +110,54 @@ describe('remedy report', () => {
     expect(md).not.toMatch(/-0%|-0\.0\b/);
   });
 });
+
+// Trial 15: "it narrowed because none got worse" when none's rise came after a sign flip and made |gap| larger.
+describe('remedy report: which group\'s rise narrowed a gap, in every sign case', () => {
+  // Two groups, 4 speakers each, 1000 words per utterance: WER per mille as given, the same for every speaker.
+  const side = (t: number, r: number) => [
+    ...[0, 1, 2, 3].map((i) => utt(`t${i}`, `t-${i}`, 'stops', 1000, t)),
+    ...[0, 1, 2, 3].map((i) => utt(`r${i}`, `r-${i}`, 'none', 1000, r)),
+  ];
+  const run = (tb: number, rb: number, ta: number, ra: number) =>
+    remedyReport(side(tb, rb), side(ta, ra), { groupBy: 'g', beforeName: 'baseline', afterName: 'map/unweighted', resamples: 100, pair: { target: 'stops', reference: 'none' } });
+  const md = (r: ReturnType<typeof run>) => adaptMarkdown({
+    split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+    dataHash: 'd', candidates: [], selected: { minimax: 'map/unweighted', average: 'map/unweighted' }, remedy: { minimax: r, average: r }, remedyByCandidate: { 'map/unweighted': r },
+    failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+  } as AdaptResult);
+
+  it('the trial\'s case: stops 60.5 → 53.2, none 53.2 → 54.0 (gap +7.3 → −0.8): narrowed and reversed, not "because none got worse"', () => {
+    const r = run(605, 532, 532, 540);
+    expect([r.pair!.shift, r.pair!.reversed]).toEqual(['narrowed', true]);
+    expect(r.pair!.narrowedByWorse).toEqual([]);
+    expect(r.gap.narrowedByWorse).toEqual([]);
+    expect(md(r)).not.toContain('because none got worse');
+    expect(md(r)).not.toContain('by none getting worse');
+  });
+  it('positive gap, no flip: the reference (the better group) got worse → named', () => {
+    const r = run(400, 100, 400, 200);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', false, ['none']]);
+    expect(r.gap.narrowedByWorse).toEqual(['none']);
+    expect(md(r)).toContain('it narrowed because none got worse');
+  });
+  it('positive gap, both worse: only the reference\'s rise narrowed it; the target\'s widened it', () => {
+    const r = run(400, 100, 450, 200);
+    expect([r.pair!.shift, r.pair!.narrowedByWorse]).toEqual(['narrowed', ['none']]);
+  });
+  it('negative gap (target better), no flip: the target got worse → named', () => {
+    const r = run(100, 400, 300, 400);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', false, ['stops']]);
+  });
+  it('negative gap, flipped by the target getting worse (−10 → +5 pp): the target is named', () => {
+    const r = run(200, 300, 350, 300);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, ['stops']]);
+  });
+  it('negative gap, flipped by the reference improving while the target rose a little (−10 → +6 pp): nobody named', () => {
+    const r = run(500, 600, 510, 450);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, []]);
+  });
+  it('positive gap, flipped by the reference getting worse past the target (+10 → −5 pp): the reference is named', () => {
+    const r = run(300, 200, 300, 350);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, ['none']]);
+  });
+});
