@@ -55,3 +55,19 @@ describe('adapt: the suite\'s backend is the baseline', () => {
     for (const b of y.backends.slice(1)) expect(b.options).toMatchObject({ lm: join(dir, 'my.lm.bin'), flags: { beam: '1e-40' } });
   }, 300_000);
 });
+
+// Trial 15: --rules 'stop:TH>T' ran and said the glass box flagged nothing; 'stops:TH>XX' wrote XX into the dictionaries.
+describe('adapt: --rules is checked before any work', () => {
+  const rulesArgs = (rules: string) => ['adapt', 'plain.yaml', '--out', join(dir, 'out-rules'), '--cache-dir', join(dir, 'cache'), '--methods', 'variants', '--rules', rules];
+  beforeAll(() => suite('plain.yaml', '  - { type: pocketsphinx }\n'));
+  it('an unknown group: one line with the closest group, exit 2', async () => {
+    const r = await cliIn(rulesArgs('th-stoping:TH>T'), dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`asrfair: --rules: "th-stoping" is not a group of ${join(dir, 'm.jsonl')} by "accent" (did you mean th-stopping?) (groups: null, th-stopping)`);
+  });
+  it('an unknown phone: one line naming it and the dictionary, exit 2; deletion (-) is allowed', async () => {
+    const r = await cliIn(rulesArgs('th-stopping:TH>-,DH>XX'), dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^asrfair: --rules th-stopping:DH>XX: "XX" is not a phone of \/usr\/share\/pocketsphinx\/model\/en-us\/cmudict-en-us\.dict \(phones: AA AE AH .* ZH\)$/);
+  });
+});

@@ -8,6 +8,8 @@ import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { adaptBase } from '../../adapt/base.ts';
+import { checkRules, dictionaryPhones } from '../../adapt/rules-check.ts';
+import { defaultPocketSphinxOptions } from '../../backends/pocketsphinx.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
 import { ModelFileError } from '../../adapt/sendump.ts';
 import type { PhoneRule } from '../../adapt/variants.ts';
@@ -148,6 +150,11 @@ export function registerAdapt(program: Command): void {
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) warnLine(warning);
       if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
+      const rules = f.rules ? parseRules(f.rules) : undefined;
+      if (rules) {
+        const dict = base.options.dict ?? defaultPocketSphinxOptions().dict;
+        checkRules(rules, [...new Set(entries.map((e) => groupOf(e, f.groupBy ?? suite.groupBy[0])))].sort(), dictionaryPhones(dict), dict, suite.manifests[0], f.groupBy ?? suite.groupBy[0]);
+      }
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
       sayErr(`adapt: starting from backend "${escapeControl(base.backend)}" of ${suite.file}${Object.keys(base.options).length ? ` (${Object.entries(base.options).map(([k, v]) => `${k} ${escapeControl(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')})` : ' (Debian\'s en-us model)'}`);
@@ -170,7 +177,7 @@ export function registerAdapt(program: Command): void {
           ...(f.matchSpeakersBy ? { matchSpeakersBy: f.matchSpeakersBy } : {}),
           acousticScope: [...acousticScope],
           select,
-          ...(f.rules ? { rules: parseRules(f.rules) } : {}),
+          ...(rules ? { rules } : {}),
           ...(pair ? { pair } : {}),
           normaliser: suite.normaliser,
           minCell: suite.minCell,
