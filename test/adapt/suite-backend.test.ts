@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as yamlParse } from 'yaml';
 import { speakersFor, synthesise } from '../glass/corpus.ts';
 import { cliIn } from '../helpers/cli.ts';
+import { parsePair } from '../../src/cli/commands/adapt.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-adapt-base-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,5 +70,22 @@ describe('adapt: --rules is checked before any work', () => {
     const r = await cliIn(rulesArgs('th-stopping:TH>-,DH>XX'), dir);
     expect(r.code).toBe(2);
     expect(r.stderr.trim()).toMatch(/^asrfair: --rules th-stopping:DH>XX: "XX" is not a phone of \/usr\/share\/pocketsphinx\/model\/en-us\/cmudict-en-us\.dict \(phones: AA AE AH .* ZH\)$/);
+  });
+});
+
+// Trial 15: --pair stops:none:x was taken as stops:none (":x" dropped), and a group name with ":" could not be paired.
+describe('adapt --pair: exactly two groups; ":" in a name written "\\:"', () => {
+  it('parses two parts, unescapes "\\:", refuses three parts or an empty one', () => {
+    expect(parsePair('stops:none')).toEqual({ target: 'stops', reference: 'none' });
+    expect(parsePair('a\\:b:none')).toEqual({ target: 'a:b', reference: 'none' });
+    expect(() => parsePair('stops:none:x')).toThrow('--pair stops:none:x: expected exactly target:reference (3 parts); write a ":" inside a group name as "\\:"');
+    expect(() => parsePair('stops:')).toThrow('(2 parts)');
+    expect(() => parsePair('none:none')).toThrow('the target and the reference are the same group');
+  });
+  it('the CLI refuses stops:none:x with one line, exit 2', async () => {
+    suite('pair.yaml', '  - { type: pocketsphinx }\n');
+    const r = await cliIn(['adapt', 'pair.yaml', '--pair', 'th-stopping:null:x'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('asrfair: --pair th-stopping:null:x: expected exactly target:reference (3 parts); write a ":" inside a group name as "\\:"');
   });
 });

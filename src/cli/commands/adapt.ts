@@ -68,6 +68,21 @@ export function parseRules(s: string): Record<string, PhoneRule[]> {
   return out;
 }
 
+/**
+ * `--pair target:reference` → the two group names. Exactly one unescaped `:`; a `:` inside a group name is written
+ * `\\:` (e.g. `a\\:b:none` pairs "a:b" with "none"). Errors (`UsageError`, one line): not two non-empty parts; the
+ * same group twice.
+ */
+export function parsePair(s: string): { target: string; reference: string } {
+  const parts = s.split(/(?<!\\):/).map((x) => x.replace(/\\:/g, ':'));
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new UsageError(`--pair ${escapeControl(s)}: expected exactly target:reference (${parts.length} part${parts.length === 1 ? '' : 's'}); write a ":" inside a group name as "\\:"`);
+  }
+  const [target, reference] = parts;
+  if (target === reference) throw new UsageError(`--pair ${escapeControl(s)}: the target and the reference are the same group`);
+  return { target, reference };
+}
+
 /** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
 async function groupingOf(suite: Suite, key: string): Promise<string | undefined> {
   const parts: string[] = [];
@@ -107,7 +122,7 @@ export function registerAdapt(program: Command): void {
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
     .option('--match-speakers-by <label>', 'speakers with the same value of this label go to the same split in every group (matched designs, e.g. speaker_profile of synth --accent-rules --matched-speakers)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
-    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:none (both must be groups of the manifest)')
+    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:none (both must be groups of the manifest; a ":" inside a name is written \\:)')
     .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
     .option('--cache-dir <dir>', 'prepared-audio cache (default .asrfair/audio)')
     .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
@@ -124,12 +139,7 @@ export function registerAdapt(program: Command): void {
       const acousticScope = list('--acoustic-scope', f.acousticScope, ['global', 'group'] as const);
       const [select] = list<Selection>('--select', f.select, ['minimax', 'average']);
       let pair: { target: string; reference: string } | undefined;
-      if (f.pair) {
-        const [target, reference] = f.pair.split(':');
-        if (!target || !reference) throw new UsageError('--pair: expected target:reference');
-        if (target === reference) throw new UsageError(`--pair ${f.pair}: the target and the reference are the same group`);
-        pair = { target, reference };
-      }
+      if (f.pair) pair = parsePair(f.pair);
       // The user's recogniser is the "before": refused here (one line, suite file:line) if there is none to adapt.
       const base = adaptBase(suite, f.backend);
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
