@@ -89,3 +89,12 @@ describe('adapt --pair: exactly two groups; ":" in a name written "\\:"', () => 
     expect(r.stderr.trim()).toBe('asrfair: --pair th-stopping:null:x: expected exactly target:reference (3 parts); write a ":" inside a group name as "\\:"');
   });
 });
+
+describe('adapt --group-by a key no utterance declares', () => {
+  it('is refused (one group, "undeclared"), exit 2', async () => {
+    suite('foo.yaml', '  - { type: pocketsphinx }\n');
+    const r = await cliIn(['adapt', 'foo.yaml', '--group-by', 'foo', '--out', join(dir, 'out-foo'), '--cache-dir', join(dir, 'cache')], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n').at(-1)).toBe(`asrfair: adapt compares groups, and ${join(dir, 'm.jsonl')} has one group by "foo" ("undeclared") (no utterance declares foo): it needs at least two (choose another key with --group-by)`);
+  });
+});

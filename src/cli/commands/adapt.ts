@@ -44,6 +44,7 @@ interface AdaptFlags {
   testAll: boolean;
   mapWeights: boolean;
   backend?: string;
+  excludeGroup: string[];
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -114,6 +115,7 @@ export function registerAdapt(program: Command): void {
     .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
     .argument('<suite>', 'suite YAML: its manifest, first groupBy key, normaliser, minCell, seed and bootstrap are used, and its groups are formed as its run forms them (label map, bins)')
     .option('--backend <name>', 'the suite\'s pocketsphinx backend to adapt (its hmm, lm, dict, flags are the baseline); needed when the suite has several')
+    .option('--exclude-group <name>', 'leave a group out of adapt (repeatable), e.g. one with too few speakers for a split', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
@@ -173,6 +175,7 @@ export function registerAdapt(program: Command): void {
         const result = await adapt({
           manifest: suite.manifests[0],
           base: base.options,
+          excludeGroups: f.excludeGroup,
           // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
           entries,
           groupBy: f.groupBy ?? suite.groupBy[0],
