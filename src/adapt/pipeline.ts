@@ -6,7 +6,7 @@
  */
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -714,6 +714,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       writeOutputFile(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       files.push(f);
     }
+    // Per-utterance files an earlier run into this folder wrote for candidates not in this remedy: removed and said, so
+    // no test-*.jsonl with old labels sits beside this run's.
+    const stale = readdirSync(out).filter((n) => /^test-.+\.jsonl$/.test(n) && !files.includes(join(out, n))).sort();
+    for (const n of stale) rmSync(join(out, n), { force: true });
+    if (stale.length) log(`adapt: removed ${stale.length} per-utterance file${stale.length === 1 ? '' : 's'} of an earlier run's candidates not in this remedy: ${stale.join(', ')}`);
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
     const result: AdaptResult = { split, dataHash, candidates, selected, remedy, remedyByCandidate, failures, rules, rulesSource, variants, trainAudioSeconds, decodeSeconds, selectionGroups: ranked, warnings, files };
     writeOutputFile(join(out, 'adapt.json'), JSON.stringify(result, null, 2) + '\n');

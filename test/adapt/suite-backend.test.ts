@@ -4,7 +4,7 @@
  * model option naming a missing file is one line naming the suite file and line (exit 2), before any work.
  * A small flite corpus (4 speakers × 2 sentences per group), variants with given rules only (no SphinxTrain).
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,8 +48,14 @@ describe('adapt: the suite\'s backend is the baseline', () => {
   });
   it('the user\'s model options are the baseline and stand under the candidate in adapted.yaml', async () => {
     suite('mine.yaml', '  - { name: other, type: command, options: { command: "echo hi" } }\n  - { name: mine, type: pocketsphinx, options: { lm: my.lm.bin, flags: { beam: "1e-40" } } }\n');
+    // A per-utterance file an earlier run wrote for a candidate this run does not have (trial 15: stale, old labels).
+    mkdirSync(join(dir, 'out-mine.yaml'), { recursive: true });
+    writeFileSync(join(dir, 'out-mine.yaml', 'test-map-group.jsonl'), '{"id":"old"}\n');
     const r = await cliIn(args('mine.yaml'), dir);
     expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, 'out-mine.yaml', 'test-map-group.jsonl'))).toBe(false);
+    expect(r.stderr).toContain("adapt: removed 1 per-utterance file of an earlier run's candidates not in this remedy: test-map-group.jsonl");
+    expect(existsSync(join(dir, 'out-mine.yaml', 'test-baseline.jsonl'))).toBe(true);
     expect(r.stderr).toContain(`adapt: starting from backend "mine" of ${join(dir, 'mine.yaml')} (lm ${join(dir, 'my.lm.bin')}, flags {"beam":"1e-40"})`);
     const y = yamlParse(readFileSync(join(dir, 'out-mine.yaml', 'adapted.yaml'), 'utf8')) as { backends: { name: string; options: Record<string, unknown> }[] };
     expect(y.backends[0]).toEqual({ name: 'baseline', type: 'pocketsphinx', options: { lm: join(dir, 'my.lm.bin'), flags: { beam: '1e-40' } } });
