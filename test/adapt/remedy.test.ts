@@ -161,3 +161,32 @@ describe('remedy report: which group\'s rise narrowed a gap, in every sign case'
     expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, ['none']]);
   });
 });
+
+// Trial 15: remedy.html held only the first selection: no dev candidates, no average selection, no --test-all table.
+describe('remedy.html carries what remedy.md carries', () => {
+  it('dev candidates, both selections, every tested candidate; names escaped', () => {
+    const r = remedyReport(before, after, { groupBy: 'g', beforeName: 'baseline', afterName: 'map/<b>', resamples: 100 });
+    const r2 = { ...r, after: 'mllr/unweighted' };
+    const dev = { perGroup: { far: { errors: 1, words: 10, wer: 0.1 }, near: { errors: 2, words: 10, wer: 0.2 } }, worst: 0.2, average: 0.15, pooled: 0.15 };
+    const a = {
+      split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+      dataHash: 'd', selected: { minimax: 'map/<b>', average: 'mllr/unweighted' }, remedy: { minimax: r, average: r2 }, remedyByCandidate: { 'map/<b>': r, 'mllr/unweighted': r2 },
+      candidates: [
+        { name: 'baseline', method: 'baseline', scope: 'global', options: {}, provenance: '', trainSeconds: 0, dev },
+        { name: 'map/<b>', method: 'map', scope: 'group', options: {}, provenance: '', trainSeconds: 12.5, dev },
+        { name: 'mllr/unweighted', method: 'mllr', scope: 'global', options: {}, provenance: '', trainSeconds: 3, dev },
+      ],
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: ['far', 'near'], warnings: [], files: [],
+    } as unknown as AdaptResult;
+    const html = adaptHtml(a);
+    expect(html).toContain('<h3>Candidates on dev speakers</h3>');
+    expect(html).toContain('<td>map/&lt;b&gt; (minimax)</td><td>10.0%</td><td>20.0%</td><td>20.0%</td><td>15.0%</td><td>12.5</td>');
+    expect(html).toContain('<h3>Remedy: mllr/unweighted vs baseline (selected by average dev WER)</h3>');
+    expect(html).toContain('<h3>Every tested candidate vs baseline (test speakers)</h3>');
+    expect(html).toContain('<td>mllr/unweighted</td><td>40.0% → 20.0%');
+    expect(html).toContain('Per-group candidates (map/&lt;b&gt;)');
+    expect(html).not.toContain('<b>');
+    // The same sections as the Markdown.
+    for (const t of ['Candidates on dev speakers', 'selected by average dev WER', 'Every tested candidate vs baseline']) expect(adaptMarkdown(a)).toContain(t);
+  });
+});
