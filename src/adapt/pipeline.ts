@@ -6,7 +6,7 @@
  */
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stringify as yamlStringify } from 'yaml';
@@ -20,7 +20,8 @@ import { alignCounts, tokenize } from '../score/align.ts';
 import { getNormaliser } from '../text/normalise.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { NO_PHONE, type ConfusionTest } from '../analysis/confusable.ts';
-import { splitSpeakers, splitOfSpeaker, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
+import { splitSpeakers, splitOfSpeaker, DEFAULT_MIN_PER_SPLIT, SPLITS, type SplitName, type SplitPlan } from './splits.ts';
+import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { writeVariantDictionary, type PhoneRule, type VariantResult } from './variants.ts';
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
@@ -84,7 +85,14 @@ export interface AdaptOptions {
   mapWeights?: boolean;
   /** Also decode every candidate (not only the selected ones) on test and report each against the baseline. */
   testAll?: boolean;
+  /**
+   * The model adapt starts from (the suite's pocketsphinx backend's options, absolute paths: `adaptBase` in base.ts);
+   * unset options are the decoder's defaults (Debian's en-us). It is the baseline, adapted.yaml's `baseline` backend
+   * and the options under every candidate.
+   */
   base?: Partial<PocketSphinxOptions>;
+  /** Groups left out of adapt altogether (`--exclude-group`): said and counted (speakers, utterances) as a warning. */
+  excludeGroups?: readonly string[];
   log?: (m: string) => void;
   /** Each utterance whose audio cannot be used, with its manifest file:line, as it is found (it is left out). */
   onBadInput?: (b: BadInput) => void;
@@ -195,6 +203,44 @@ export function rulesFromFlags(flags: readonly (Pick<ConfusionTest, 'ref' | 'hyp
   return out;
 }
 
+/**
+ * The entries adapt works on: without the groups in `exclude` and without "undeclared" speakers too few for a
+ * speaker-disjoint split (each left-out group said through `warn` with its speakers and utterances). Errors
+ * (`AdaptError`, one line): fewer than two groups left (e.g. `--group-by` a key no utterance declares); declared
+ * groups with fewer speakers than a split needs — every one with its count, the manifest, and the ways out.
+ */
+export function groupsToAdapt(entries: readonly ManifestEntry[], key: string, manifest: string, exclude: readonly string[], warn: (w: string) => void): ManifestEntry[] {
+  const need = SPLITS.reduce((n, s) => n + DEFAULT_MIN_PER_SPLIT[s], 0);
+  const speakers = new Map<string, Set<string>>();
+  const utterances = new Map<string, number>();
+  for (const e of entries) {
+    const g = groupOf(e, key);
+    if (!speakers.has(g)) speakers.set(g, new Set());
+    speakers.get(g)!.add(speakerOf(e));
+    utterances.set(g, (utterances.get(g) ?? 0) + 1);
+  }
+  const unknown = exclude.filter((g) => !speakers.has(g));
+  if (unknown.length) throw new AdaptError(`--exclude-group ${unknown.join(', ')}: not a group of ${manifest} by "${key}" (groups: ${[...speakers.keys()].sort().join(', ')})`);
+  const out = new Set(exclude);
+  const count = (g: string) => `${speakers.get(g)!.size} speaker${speakers.get(g)!.size === 1 ? '' : 's'}, ${utterances.get(g)} utterance${utterances.get(g) === 1 ? '' : 's'}`;
+  for (const g of exclude) warn(`group "${g}" (${count(g)}) left out of adapt (--exclude-group)`);
+  for (const [g, spk] of speakers) {
+    if (isUndeclaredGroup(g) && !out.has(g) && spk.size < need) {
+      out.add(g);
+      warn(`"${g}" (utterances that declare no ${key}: ${count(g)}) is too few for a speaker-disjoint split (${need} speakers) and is not ranked anyway: left out of adapt`);
+    }
+  }
+  const left = [...speakers.keys()].filter((g) => !out.has(g));
+  if (left.length < 2) {
+    throw new AdaptError(`adapt compares groups, and ${manifest} has ${left.length === 1 ? `one group by "${key}" ("${left[0]}")` : `no group by "${key}"`}${[...speakers.keys()].every(isUndeclaredGroup) ? ` (no utterance declares ${key})` : ''}: it needs at least two (choose another key with --group-by)`);
+  }
+  const small = left.filter((g) => speakers.get(g)!.size < need).sort();
+  if (small.length) {
+    throw new AdaptError(`${manifest}: a speaker-disjoint train/dev/test split needs at least ${need} speakers per group; too few in ${small.map((g) => `"${g}" (${speakers.get(g)!.size})`).join(', ')}: add speakers, or leave ${small.length === 1 ? 'it' : 'them'} out with ${small.map((g) => `--exclude-group ${g}`).join(' ')}`);
+  }
+  return entries.filter((e) => !out.has(groupOf(e, key)));
+}
+
 function score(u: Utt, hyp: string | undefined, backend: string, norm: (s: string) => string, error?: string): ScoredUtterance {
   const ok = hyp !== undefined;
   let a: ReturnType<typeof alignWithFragments> | undefined;
@@ -283,7 +329,14 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
 
   // 1. Manifest, groups, splits.
   const labelsOf = opts.labels;
-  const entries = opts.entries ?? (labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest));
+  const read = opts.entries ?? (labelsOf ? (await loadManifest(opts.manifest)).map((e) => ({ ...e, labels: labelsOf(e) })) : await loadManifest(opts.manifest));
+  // The caller said the input's warnings already; the pipeline's own are said as they are found.
+  const warnings: string[] = [...(opts.warnings ?? [])];
+  const warn = (w: string) => {
+    warnings.push(w);
+    (opts.onWarning ?? ((m: string) => log(`asrfair: warning: ${m}`)))(w);
+  };
+  const entries = groupsToAdapt(read, opts.groupBy, opts.manifest, opts.excludeGroups ?? [], warn);
   const byGroup = new Map<string, Set<string>>();
   const groupOfSpeaker = new Map<string, { group: string; e: ManifestEntry }>();
   for (const e of entries) {
@@ -310,13 +363,6 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const per = Object.entries(fragments.byGroup).map(([g, c]) => `${g} ${c.fragments} in ${c.utterances} (train/dev/test utterances ${c.train}/${c.dev}/${c.test})`);
     log(`adapt: word fragments, per group: ${per.join('; ')}. ${fragments.policy}`);
   }
-
-  // The caller said the input's warnings already; the pipeline's own are said as they are found.
-  const warnings: string[] = [...(opts.warnings ?? [])];
-  const warn = (w: string) => {
-    warnings.push(w);
-    (opts.onWarning ?? ((m: string) => log(`asrfair: warning: ${m}`)))(w);
-  };
 
   // 2. Audio.
   const utts: Utt[] = [];
@@ -632,12 +678,16 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     files.push(testManifest);
     // Global candidates are ordinary pocketsphinx backends; per-group ones one by-group backend (the group's model for its utterances).
     const backendName = (c: Candidate) => c.name.replace('/', '-');
-    const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: {} }];
+    // The user's model (the suite's backend) under every candidate: the baseline is it, and an adapted candidate only
+    // replaces what its method changed (hmm, dict or mllr).
+    const { processes: _p, ...baseSpec } = opts.base ?? {};
+    const withBase = (o: Partial<PocketSphinxOptions>): Partial<PocketSphinxOptions> => ({ ...baseSpec, ...o, ...(baseSpec.flags || o.flags ? { flags: { ...baseSpec.flags, ...o.flags } } : {}) });
     const shown = candidates.filter((c) => c.method !== 'baseline' && (Object.values(selected).includes(c.name) || opts.testAll));
     // Model files under the output folder are written relative to adapted.yaml, so the folder can be moved or copied as a
     // whole (result keys hash the files' contents, so cached decodes stay valid there).
     const rel = (o: Partial<PocketSphinxOptions>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' && (k === 'hmm' || k === 'dict' || k === 'mllr' || k === 'lm') && v.startsWith(`${out}/`) ? relative(out, v) : v]));
+      Object.fromEntries(Object.entries(withBase(o)).map(([k, v]) => [k, typeof v === 'string' && (k === 'hmm' || k === 'dict' || k === 'mllr' || k === 'lm') && v.startsWith(`${out}/`) ? relative(out, v) : v]));
+    const suiteBackends: { name: string; type: string; options: Record<string, unknown> }[] = [{ name: 'baseline', type: 'pocketsphinx', options: rel({}) }];
     for (const c of shown) {
       if (c.scope === 'global') suiteBackends.push({ name: backendName(c), type: 'pocketsphinx', options: rel(c.options[groups[0]]) });
       else {
@@ -681,6 +731,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       writeOutputFile(f, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
       files.push(f);
     }
+    // Per-utterance files an earlier run into this folder wrote for candidates not in this remedy: removed and said, so
+    // no test-*.jsonl with old labels sits beside this run's.
+    const stale = readdirSync(out).filter((n) => /^test-.+\.jsonl$/.test(n) && !files.includes(join(out, n))).sort();
+    for (const n of stale) rmSync(join(out, n), { force: true });
+    if (stale.length) log(`adapt: removed ${stale.length} per-utterance file${stale.length === 1 ? '' : 's'} of an earlier run's candidates not in this remedy: ${stale.join(', ')}`);
     const rulesSource = !opts.methods.includes('variants') ? 'none' : opts.rules ? 'given' : 'glass';
     const failuresByGroup = countFailures(failures);
     const scoreFailed = failures.filter((f) => f.stage.startsWith('score '));

@@ -82,20 +82,30 @@ export interface GapShift {
   reversed: boolean;
   /** Groups of this gap (before or after) below the minimum cell: its figures are fragile. */
   smallCells: string[];
-  /** When the gap narrowed: its groups whose WER went up (after − before > 0), i.e. it narrowed (partly) by them getting worse. */
+  /**
+   * When the gap narrowed: its groups whose WER went up (after − before > 0) *and* whose rise made the gap's size smaller
+   * (undoing that group's change alone would leave |after| larger). A group that got worse on the far side of a sign
+   * flip made |gap| larger and is not named (map/unweighted of trial 15: stops 60.5 → 53.2, none 53.2 → 54.0).
+   */
   narrowedByWorse: string[];
 }
 
 /** A gap below this size (fraction; 0.05 pp, which prints as 0.0 pp) counts as no gap, and size moves below it as none. */
 export const NO_GAP = 0.0005;
 
-/** The shift of a gap from `before` to `after` (signed fractions); intervals from the caller's draws. */
+/**
+ * The shift of a gap from `before` to `after` (signed fractions); intervals from the caller's draws. `afterWithout(g)`
+ * is the gap after with group g's own change undone (its WER as before, every other group's as after): a group that
+ * got worse is named in `narrowedByWorse` only when |afterWithout(g)| > |after|, i.e. its rise narrowed the gap,
+ * whatever the signs (default: every group that got worse, for callers with no counterfactual).
+ */
 export function gapShift(
   before: number,
   after: number,
   change: Interval,
   sizeChange: Interval,
   groups: readonly { group: string; smallCell: boolean; change: Interval }[],
+  afterWithout?: (group: string) => number,
 ): GapShift {
   const sb = Math.abs(before);
   const sa = Math.abs(after);
@@ -108,7 +118,10 @@ export function gapShift(
     closed: shift === 'narrowed' ? 1 - sa / sb : null,
     reversed: sb >= NO_GAP && sa >= NO_GAP && Math.sign(before) !== Math.sign(after),
     smallCells: uniq.filter((g) => g.smallCell).map((g) => g.group),
-    narrowedByWorse: shift === 'narrowed' ? uniq.filter((g) => g.change.estimate > 0).map((g) => g.group) : [],
+    narrowedByWorse:
+      shift === 'narrowed'
+        ? uniq.filter((g) => g.change.estimate > 0 && (!afterWithout || Math.abs(afterWithout(g.group)) > sa)).map((g) => g.group)
+        : [],
   };
 }
 
@@ -237,12 +250,19 @@ export function remedyReport(
     }
     const gb = gt.before - gr.before;
     const ga = gt.after - gr.after;
-    const shift = gapShift(gb, ga, percentileInterval(d, level, ga - gb), percentileInterval(size, level, Math.abs(ga) - Math.abs(gb)), [gt, gr]);
+    // Undoing the target's change moves the gap by −change, the reference's by +change.
+    const without = (g: string) => (g === gt.group ? ga - (gt.after - gt.before) : ga + (gr.after - gr.before));
+    const shift = gapShift(gb, ga, percentileInterval(d, level, ga - gb), percentileInterval(size, level, Math.abs(ga) - Math.abs(gb)), [gt, gr], without);
     pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, ...shift };
   }
   const gapChange = percentileInterval(gapD, level, gapAfter - gapBefore);
   const ends = [worstBefore.group, bestOf('before').group, worstAfter.group, bestOf('after').group].map((n) => groups[gi.get(n)!]!);
-  const gap = gapShift(gapBefore, gapAfter, gapChange, gapChange, ends);
+  // worst − best after with one group's WER as before (the others as after).
+  const gapWithout = (name: string) => {
+    const w = amongGroups.map((g) => (g.group === name ? g.before : g.after));
+    return Math.max(...w) - Math.min(...w);
+  };
+  const gap = gapShift(gapBefore, gapAfter, gapChange, gapChange, ends, gapWithout);
   return {
     groupBy: opts.groupBy,
     before: opts.beforeName,

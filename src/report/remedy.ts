@@ -103,23 +103,60 @@ export function adaptMarkdown(a: AdaptReport): string {
   return out.join('\n');
 }
 
-/** The adaptation section as a self-contained HTML page (every label escaped). */
+/**
+ * The adaptation section as a self-contained HTML page (every label escaped): what remedy.md carries — warnings, split,
+ * rules, the dev candidates table, both selections' remedies, every tested candidate (`--test-all`), caveats, failures.
+ */
 export function adaptHtml(a: AdaptReport): string {
-  const rows = (r: RemedyReport) =>
-    r.groups
-      .map(
-        (g) =>
-          `<tr><td>${escapeHtml(g.group)}</td><td>${g.speakers}</td><td>${g.words}</td><td>${pct(g.before)}</td><td>${pct(g.after)}</td><td>${escapeHtml(ci(g.change))}</td><td>${g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : ''}</td></tr>`,
-      )
-      .join('');
-  const r = a.remedy.minimax;
+  const h = escapeHtml;
+  const groups = a.split.groups.map((g) => g.group);
+  const table = (head: readonly string[], body: readonly (readonly string[])[]) =>
+    `<table><tr>${head.map((x) => `<th>${x}</th>`).join('')}</tr>${body.map((r) => `<tr>${r.map((x) => `<td>${x}</td>`).join('')}</tr>`).join('')}</table>`;
+  const verdict = (g: RemedyReport['groups'][number]) =>
+    g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : '';
+  const remedy = (r: RemedyReport, selection: string) => `<h3>Remedy: ${h(r.after)} vs ${h(r.before)} (selected by ${selection} dev WER)</h3>
+<p>Test speakers only; change = after − before in percentage points with paired speaker-bootstrap ${Math.round(r.level * 100)}% CI (B = ${r.resamples}, seed ${r.seed}).</p>
+${table([h(r.groupBy), 'speakers', 'utterances', 'words', 'WER before', 'WER after', 'change [CI]', ''], r.groups.map((g) => [h(g.group), `${g.speakers}`, `${g.utterances}`, `${g.words}`, pct(g.before), pct(g.after), h(ci(g.change)), verdict(g)]))}
+<ul><li>Worst group: ${h(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${h(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${h(ci(r.worstChange))}.</li>
+<li>${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.</li>
+${r.undeclaredLeftOut ? `<li>${h(UNDECLARED_LEFT_OUT)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}<li>${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${h(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}`} (paired interval wholly above 0).</li>
+${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}</ul>`;
+  const rulesLine = `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${h(Object.entries(a.rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged')}.`;
+  const reused = a.candidates.some((c) => c.trainReused && c.method !== 'baseline');
+  const body = [
+    '<h2>Remedy: group-aware adaptation (PocketSphinx + SphinxTrain)</h2>',
+    ...(a.warnings ?? []).map((w) => `<p class="warning"><strong>Warning:</strong> ${h(w)}.</p>`),
+    `<p>Speaker-disjoint split per group (seed ${a.split.seed}, hash ${h(a.split.hash)}): ${h(a.split.groups.map((g) => `${g.group} ${g.train.length}/${g.dev.length}/${g.test.length}`).join(', '))} speakers (train/dev/test). Adaptation data hash ${h(a.dataHash)}, ${(a.trainAudioSeconds / 60).toFixed(1)} min of training audio.</p>`,
+    `<p>${rulesLine}</p>`,
+    '<h3>Candidates on dev speakers</h3>',
+    table(['candidate', ...groups.map(h), 'worst', 'average', 'train s'], a.candidates.map((c) => [
+      `${h(c.name)}${c.name === a.selected.minimax ? ' (minimax)' : ''}${c.name === a.selected.average ? ' (average)' : ''}`,
+      ...groups.map((g) => pct(c.dev?.perGroup[g]?.wer ?? NaN)), pct(c.dev?.worst ?? NaN), pct(c.dev?.average ?? NaN),
+      `${c.trainSeconds.toFixed(1)}${c.trainReused && c.method !== 'baseline' ? ' (reused)' : ''}`,
+    ])),
+    ...(reused ? ['<p>"train s": seconds of the steps that made a candidate as the run that made each step recorded them; (reused): every step came from an earlier run into the same work folder.</p>'] : []),
+    ...(a.selectionGroups && a.selectionGroups.length < groups.length
+      ? [`<p>Worst and average are over ${h(a.selectionGroups.join(', '))}: the groups the test report ranks (declared groups that are not small cells on test); left out: ${h(groups.filter((g) => !a.selectionGroups.includes(g)).join(', '))}.</p>`]
+      : []),
+    remedy(a.remedy.minimax, 'worst-group (minimax)'),
+    a.selected.average !== a.selected.minimax ? remedy(a.remedy.average, 'average') : `<p>Selection by average dev WER picks the same candidate (${h(a.selected.average)}).</p>`,
+    ...(Object.keys(a.remedyByCandidate).length
+      ? [
+          '<h3>Every tested candidate vs baseline (test speakers)</h3>',
+          table(['candidate', ...groups.map(h), 'gap before → after', 'gap shift', 'worse group'], Object.entries(a.remedyByCandidate).map(([name, r]) => [
+            h(name),
+            ...groups.map((g) => { const x = r.groups.find((y) => y.group === g); return x ? h(`${pct(x.before)} → ${pct(x.after)} ${ci(x.change)}`) : '—'; }),
+            h(`${gapPp(r.pair?.gapBefore ?? r.gapBefore)} → ${gapPp(r.pair?.gapAfter ?? r.gapAfter)}`),
+            r.pair ? gapCell(r.pair.gapBefore, r.pair.gapAfter, r.pair, htmlFmt) : gapCell(r.gapBefore, r.gapAfter, r.gap, htmlFmt),
+            h(worseGroups(r).join(', ')) || '<em>no group</em>',
+          ])),
+        ]
+      : []),
+    ...(a.candidates.some((c) => c.scope === 'group') ? [`<p>Per-group candidates (${h(a.candidates.filter((c) => c.scope === 'group').map((c) => c.name).join(', '))}): ${h(PER_GROUP_CAVEAT)}</p>`] : []),
+    ...(a.failures.length ? [`<p>${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${h([...new Set(a.failures.map((f) => f.stage))].join(', '))}.</p>`] : []),
+  ];
   return `<!doctype html><html><head><meta charset="utf-8"><title>asrfair remedy</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:right}td:first-child{text-align:left}</style></head><body>
-<h2>Remedy: ${escapeHtml(r.after)} vs ${escapeHtml(r.before)}</h2>
-${(a.warnings ?? []).map((w) => `<p class="warning"><strong>Warning:</strong> ${escapeHtml(w)}.</p>\n`).join('')}<p>Held-out test speakers; split seed ${a.split.seed}, hash ${escapeHtml(a.split.hash)}; change after − before in points, paired speaker bootstrap ${Math.round(r.level * 100)}% CI.</p>
-<table><tr><th>${escapeHtml(r.groupBy)}</th><th>speakers</th><th>words</th><th>before</th><th>after</th><th>change [CI]</th><th></th></tr>${rows(r)}</table>
-<p>Worst group ${escapeHtml(r.worstBefore.group)} ${pct(r.worstBefore.wer)} → ${escapeHtml(r.worstAfter.group)} ${pct(r.worstAfter.wer)} (${escapeHtml(ci(r.worstChange))}). ${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.${r.undeclaredLeftOut ? ` ${escapeHtml(UNDECLARED_LEFT_OUT)}.` : ''}
-${r.pair ? `${pairText(r.pair, htmlFmt)}.
-` : ''}${r.noGroupSignificantlyWorse ? 'No group got significantly worse.' : `Significantly worse: ${escapeHtml(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}.`}${r.worseSmallCells.length ? ` Worse, but small cells (no verdict): ${escapeHtml(r.worseSmallCells.join(', '))}.` : ''}</p>
+${body.join('\n')}
 </body></html>\n`;
 }
 

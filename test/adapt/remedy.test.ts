@@ -110,3 +110,83 @@ describe('remedy report', () => {
     expect(md).not.toMatch(/-0%|-0\.0\b/);
   });
 });
+
+// Trial 15: "it narrowed because none got worse" when none's rise came after a sign flip and made |gap| larger.
+describe('remedy report: which group\'s rise narrowed a gap, in every sign case', () => {
+  // Two groups, 4 speakers each, 1000 words per utterance: WER per mille as given, the same for every speaker.
+  const side = (t: number, r: number) => [
+    ...[0, 1, 2, 3].map((i) => utt(`t${i}`, `t-${i}`, 'stops', 1000, t)),
+    ...[0, 1, 2, 3].map((i) => utt(`r${i}`, `r-${i}`, 'none', 1000, r)),
+  ];
+  const run = (tb: number, rb: number, ta: number, ra: number) =>
+    remedyReport(side(tb, rb), side(ta, ra), { groupBy: 'g', beforeName: 'baseline', afterName: 'map/unweighted', resamples: 100, pair: { target: 'stops', reference: 'none' } });
+  const md = (r: ReturnType<typeof run>) => adaptMarkdown({
+    split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+    dataHash: 'd', candidates: [], selected: { minimax: 'map/unweighted', average: 'map/unweighted' }, remedy: { minimax: r, average: r }, remedyByCandidate: { 'map/unweighted': r },
+    failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+  } as AdaptResult);
+
+  it('the trial\'s case: stops 60.5 → 53.2, none 53.2 → 54.0 (gap +7.3 → −0.8): narrowed and reversed, not "because none got worse"', () => {
+    const r = run(605, 532, 532, 540);
+    expect([r.pair!.shift, r.pair!.reversed]).toEqual(['narrowed', true]);
+    expect(r.pair!.narrowedByWorse).toEqual([]);
+    expect(r.gap.narrowedByWorse).toEqual([]);
+    expect(md(r)).not.toContain('because none got worse');
+    expect(md(r)).not.toContain('by none getting worse');
+  });
+  it('positive gap, no flip: the reference (the better group) got worse → named', () => {
+    const r = run(400, 100, 400, 200);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', false, ['none']]);
+    expect(r.gap.narrowedByWorse).toEqual(['none']);
+    expect(md(r)).toContain('it narrowed because none got worse');
+  });
+  it('positive gap, both worse: only the reference\'s rise narrowed it; the target\'s widened it', () => {
+    const r = run(400, 100, 450, 200);
+    expect([r.pair!.shift, r.pair!.narrowedByWorse]).toEqual(['narrowed', ['none']]);
+  });
+  it('negative gap (target better), no flip: the target got worse → named', () => {
+    const r = run(100, 400, 300, 400);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', false, ['stops']]);
+  });
+  it('negative gap, flipped by the target getting worse (−10 → +5 pp): the target is named', () => {
+    const r = run(200, 300, 350, 300);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, ['stops']]);
+  });
+  it('negative gap, flipped by the reference improving while the target rose a little (−10 → +6 pp): nobody named', () => {
+    const r = run(500, 600, 510, 450);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, []]);
+  });
+  it('positive gap, flipped by the reference getting worse past the target (+10 → −5 pp): the reference is named', () => {
+    const r = run(300, 200, 300, 350);
+    expect([r.pair!.shift, r.pair!.reversed, r.pair!.narrowedByWorse]).toEqual(['narrowed', true, ['none']]);
+  });
+});
+
+// Trial 15: remedy.html held only the first selection: no dev candidates, no average selection, no --test-all table.
+describe('remedy.html carries what remedy.md carries', () => {
+  it('dev candidates, both selections, every tested candidate; names escaped', () => {
+    const r = remedyReport(before, after, { groupBy: 'g', beforeName: 'baseline', afterName: 'map/<b>', resamples: 100 });
+    const r2 = { ...r, after: 'mllr/unweighted' };
+    const dev = { perGroup: { far: { errors: 1, words: 10, wer: 0.1 }, near: { errors: 2, words: 10, wer: 0.2 } }, worst: 0.2, average: 0.15, pooled: 0.15 };
+    const a = {
+      split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
+      dataHash: 'd', selected: { minimax: 'map/<b>', average: 'mllr/unweighted' }, remedy: { minimax: r, average: r2 }, remedyByCandidate: { 'map/<b>': r, 'mllr/unweighted': r2 },
+      candidates: [
+        { name: 'baseline', method: 'baseline', scope: 'global', options: {}, provenance: '', trainSeconds: 0, dev },
+        { name: 'map/<b>', method: 'map', scope: 'group', options: {}, provenance: '', trainSeconds: 12.5, dev },
+        { name: 'mllr/unweighted', method: 'mllr', scope: 'global', options: {}, provenance: '', trainSeconds: 3, dev },
+      ],
+      failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: ['far', 'near'], warnings: [], files: [],
+    } as unknown as AdaptResult;
+    const html = adaptHtml(a);
+    expect(html).toContain('<h3>Candidates on dev speakers</h3>');
+    expect(html).toContain('<td>map/&lt;b&gt; (minimax)</td><td>10.0%</td><td>20.0%</td><td>20.0%</td><td>15.0%</td><td>12.5</td>');
+    expect(html).toContain('<h3>Remedy: mllr/unweighted vs baseline (selected by average dev WER)</h3>');
+    expect(html).toContain('<h3>Every tested candidate vs baseline (test speakers)</h3>');
+    expect(html).toContain('<td>mllr/unweighted</td><td>40.0% → 20.0%');
+    expect(html).toContain('Per-group candidates (map/&lt;b&gt;)');
+    expect(html).not.toContain('<b>');
+    // The same sections as the Markdown.
+    for (const t of ['Candidates on dev speakers', 'selected by average dev WER', 'Every tested candidate vs baseline']) expect(adaptMarkdown(a)).toContain(t);
+  });
+});

@@ -63,7 +63,7 @@ describe('adapt groups as the run does', () => {
     const r = await cliIn(['adapt', 'cv.yaml', '--out', join(dir, 'cv-out'), '--methods', 'variants'], dir);
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
-    expect(lines.at(-1)).toBe('asrfair: group "irish" has 1 speaker; a speaker-disjoint train/dev/test split needs at least 4');
+    expect(lines.at(-1)).toBe(`asrfair: ${cv}: a speaker-disjoint train/dev/test split needs at least 4 speakers per group; too few in "irish" (1): add speakers, or leave it out with --exclude-group irish`);
     // The unmapped values, one per line as `run` prints them.
     expect(lines).toContain('label map: values with no entry (kept as their normalised raw text):');
     expect(lines).toContain('  accent: "us" ×35');

@@ -7,6 +7,9 @@ import { toLabelBins } from '../../manifest/bins.ts';
 import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
+import { adaptBase } from '../../adapt/base.ts';
+import { checkRules, dictionaryPhones } from '../../adapt/rules-check.ts';
+import { defaultPocketSphinxOptions } from '../../backends/pocketsphinx.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
 import { ModelFileError } from '../../adapt/sendump.ts';
 import type { PhoneRule } from '../../adapt/variants.ts';
@@ -40,6 +43,8 @@ interface AdaptFlags {
   tau?: number;
   testAll: boolean;
   mapWeights: boolean;
+  backend?: string;
+  excludeGroup: string[];
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -62,6 +67,21 @@ export function parseRules(s: string): Record<string, PhoneRule[]> {
     });
   }
   return out;
+}
+
+/**
+ * `--pair target:reference` → the two group names. Exactly one unescaped `:`; a `:` inside a group name is written
+ * `\\:` (e.g. `a\\:b:none` pairs "a:b" with "none"). Errors (`UsageError`, one line): not two non-empty parts; the
+ * same group twice.
+ */
+export function parsePair(s: string): { target: string; reference: string } {
+  const parts = s.split(/(?<!\\):/).map((x) => x.replace(/\\:/g, ':'));
+  if (parts.length !== 2 || !parts[0] || !parts[1]) {
+    throw new UsageError(`--pair ${escapeControl(s)}: expected exactly target:reference (${parts.length} part${parts.length === 1 ? '' : 's'}); write a ":" inside a group name as "\\:"`);
+  }
+  const [target, reference] = parts;
+  if (target === reference) throw new UsageError(`--pair ${escapeControl(s)}: the target and the reference are the same group`);
+  return { target, reference };
 }
 
 /** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
@@ -94,6 +114,8 @@ export function registerAdapt(program: Command): void {
     .command('adapt')
     .description('Group-aware adaptation of PocketSphinx: speaker-disjoint splits, pronunciation variants, MLLR/MAP (SphinxTrain), dev selection, remedy report on test speakers')
     .argument('<suite>', 'suite YAML: its manifest, first groupBy key, normaliser, minCell, seed and bootstrap are used, and its groups are formed as its run forms them (label map, bins)')
+    .option('--backend <name>', 'the suite\'s pocketsphinx backend to adapt (its hmm, lm, dict, flags are the baseline); needed when the suite has several')
+    .option('--exclude-group <name>', 'leave a group out of adapt (repeatable), e.g. one with too few speakers for a split', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--methods <list>', 'variants,mllr,map', 'variants,mllr,map')
     .option('--variant-scope <list>', 'pronunciation variants per group backend (group) and/or one global dictionary (global)', 'group,global')
     .option('--weighting <list>', 'acoustic adaptation data: unweighted and/or balanced (each group weighted equally)', 'unweighted,balanced')
@@ -102,7 +124,7 @@ export function registerAdapt(program: Command): void {
     .option('--group-by <key>', 'label key (default: the suite\'s first groupBy)')
     .option('--match-speakers-by <label>', 'speakers with the same value of this label go to the same split in every group (matched designs, e.g. speaker_profile of synth --accent-rules --matched-speakers)')
     .option('--rules <spec>', 'phone rules instead of the glass box\'s flags, e.g. "th-stopping:TH>T,DH>D"')
-    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:none (both must be groups of the manifest)')
+    .option('--pair <target:reference>', 'also report the gap of one group to a reference group, e.g. th-stopping:none (both must be groups of the manifest; a ":" inside a name is written \\:)')
     .option('--out <dir>', 'output folder (default reports/<suite>/adapt)')
     .option('--cache-dir <dir>', 'prepared-audio cache (default .asrfair/audio)')
     .option('--seed <n>', 'split and bootstrap seed (default: the suite\'s)', (v) => Number(v))
@@ -119,12 +141,9 @@ export function registerAdapt(program: Command): void {
       const acousticScope = list('--acoustic-scope', f.acousticScope, ['global', 'group'] as const);
       const [select] = list<Selection>('--select', f.select, ['minimax', 'average']);
       let pair: { target: string; reference: string } | undefined;
-      if (f.pair) {
-        const [target, reference] = f.pair.split(':');
-        if (!target || !reference) throw new UsageError('--pair: expected target:reference');
-        if (target === reference) throw new UsageError(`--pair ${f.pair}: the target and the reference are the same group`);
-        pair = { target, reference };
-      }
+      if (f.pair) pair = parsePair(f.pair);
+      // The user's recogniser is the "before": refused here (one line, suite file:line) if there is none to adapt.
+      const base = adaptBase(suite, f.backend);
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
@@ -143,12 +162,20 @@ export function registerAdapt(program: Command): void {
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) warnLine(warning);
       if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
+      const rules = f.rules ? parseRules(f.rules) : undefined;
+      if (rules) {
+        const dict = base.options.dict ?? defaultPocketSphinxOptions().dict;
+        checkRules(rules, [...new Set(entries.map((e) => groupOf(e, f.groupBy ?? suite.groupBy[0])))].sort(), dictionaryPhones(dict), dict, suite.manifests[0], f.groupBy ?? suite.groupBy[0]);
+      }
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
+      sayErr(`adapt: starting from backend "${escapeControl(base.backend)}" of ${suite.file}${Object.keys(base.options).length ? ` (${Object.entries(base.options).map(([k, v]) => `${k} ${escapeControl(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')})` : ' (Debian\'s en-us model)'}`);
       const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio', 'utterances with bad audio']);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
+          base: base.options,
+          excludeGroups: f.excludeGroup,
           // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
           entries,
           groupBy: f.groupBy ?? suite.groupBy[0],
@@ -163,7 +190,7 @@ export function registerAdapt(program: Command): void {
           ...(f.matchSpeakersBy ? { matchSpeakersBy: f.matchSpeakersBy } : {}),
           acousticScope: [...acousticScope],
           select,
-          ...(f.rules ? { rules: parseRules(f.rules) } : {}),
+          ...(rules ? { rules } : {}),
           ...(pair ? { pair } : {}),
           normaliser: suite.normaliser,
           minCell: suite.minCell,
