@@ -123,7 +123,7 @@ describe('remedy report: which group\'s rise narrowed a gap, in every sign case'
   const md = (r: ReturnType<typeof run>) => adaptMarkdown({
     split: { seed: 1, fractions: { train: 0.5, dev: 0.25, test: 0.25 }, hash: 'h', groups: r.groups.map((g) => ({ group: g.group, train: [], dev: [], test: [] })) },
     dataHash: 'd', candidates: [], selected: { minimax: 'map/unweighted', average: 'map/unweighted' }, remedy: { minimax: r, average: r }, remedyByCandidate: { 'map/unweighted': r },
-    failures: [], rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
+    failures: [], failuresByGroup: {}, rules: {}, rulesSource: 'none', variants: {}, trainAudioSeconds: 0, decodeSeconds: {}, selectionGroups: [], warnings: [], files: [],
   } as AdaptResult);
 
   it('the trial\'s case: stops 60.5 → 53.2, none 53.2 → 54.0 (gap +7.3 → −0.8): narrowed and reversed, not "because none got worse"', () => {
