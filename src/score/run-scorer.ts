@@ -11,6 +11,7 @@ import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { alignNetworks } from './network.ts';
 import { normaliseParsed, toNetwork } from './scorer.ts';
 import { deletableCount } from '../manifest/markup.ts';
+import { languageCode } from '../manifest/language-tag.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
 
@@ -140,7 +141,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     if (!foldLocale(item.utt.language)) return undefined;
     const deletable = deletableCount(item.utt.markup) > 0;
     const byMarkup = (deletable || sclite) && localeOf(deletable ? corpusMarkup : markup, item.utt.language) !== undefined;
-    return byMarkup || normaliserFolds ? item.utt.language!.trim().split(/[-_]/)[0]!.toLowerCase() : undefined;
+    return byMarkup || normaliserFolds ? languageCode(item.utt.language) : undefined;
   };
 
   const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean, language: string | undefined): Scored => {
