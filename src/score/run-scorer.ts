@@ -68,6 +68,13 @@ export interface Scorer {
    * Unicode lower case (the markup folds case with `caseFold: unicode`); undefined when the item is folded as usual.
    */
   foldedBy(item: RunItemResult): string | undefined;
+  /**
+   * The declared language (ISO 639-1 code, `tr` or `az`) of an item whose texts were lower-cased by Unicode's default
+   * rules (`I` → `i`, not `ı`) although it declares a dotted/dotless I language: the normaliser lower-cases without its
+   * rules (`english`, Whisper's) and nothing before it folded case (markup `none`, or case-sensitive markup).
+   * Undefined otherwise. Reported per group by the export (run.json `scoring.defaultCaseFold`).
+   */
+  defaultFoldedBy(item: RunItemResult): string | undefined;
 }
 
 function allDeleted(n: number): ErrorCounts {
@@ -135,13 +142,21 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   };
   const localeOf = (m: ScoringMarkup, language: string | undefined): string | undefined =>
     !m.caseSensitive && m.caseFold === 'unicode' ? foldLocale(language) : undefined;
-  // Whether the normaliser itself lower-cases by the declared language (basic v2), whatever the markup does.
-  const normaliserFolds = normaliser.normalise('I', 'tr') !== normaliser.normalise('I');
+  // The markup an item is read with, when any (sclite's, or the corpus's for kept deletable words).
+  const markupOf = (item: RunItemResult): ScoringMarkup | undefined => (deletableCount(item.utt.markup) > 0 ? corpusMarkup : sclite ? markup : undefined);
   const foldedBy = (item: RunItemResult): string | undefined => {
     if (!foldLocale(item.utt.language)) return undefined;
-    const deletable = deletableCount(item.utt.markup) > 0;
-    const byMarkup = (deletable || sclite) && localeOf(deletable ? corpusMarkup : markup, item.utt.language) !== undefined;
-    return byMarkup || normaliserFolds ? languageCode(item.utt.language) : undefined;
+    const m = markupOf(item);
+    const byMarkup = m !== undefined && localeOf(m, item.utt.language) !== undefined;
+    // Whether the normaliser itself lower-cases by the declared language (basic v2), whatever the markup does.
+    const lang = languageCode(item.utt.language);
+    return byMarkup || (lang !== undefined && normaliser.foldsByLanguage.includes(lang)) ? lang : undefined;
+  };
+  const defaultFoldedBy = (item: RunItemResult): string | undefined => {
+    if (!normaliser.lowerCases || !foldLocale(item.utt.language) || foldedBy(item) !== undefined) return undefined;
+    // Markup that folds case by other rules (babel_turkish's table, or ASCII A–Z as asked) folded it before the normaliser.
+    const m = markupOf(item);
+    return m !== undefined && !m.caseSensitive ? undefined : languageCode(item.utt.language);
   };
 
   const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean, language: string | undefined): Scored => {
@@ -179,6 +194,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   return {
     normaliser,
     foldedBy,
+    defaultFoldedBy,
     score(item: RunItemResult): ExportedUtterance {
       const r = item.result;
       const ok = r?.status === 'ok';
