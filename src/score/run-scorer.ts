@@ -8,8 +8,8 @@ import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
 import { caseFolder, foldLocale, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
-import { alignNetworks } from './network.ts';
-import { normaliseParsed, toNetwork } from './scorer.ts';
+import { normaliseParsed } from './scorer.ts';
+import { alignPathTexts } from './network-texts.ts';
 import { deletableCount } from '../manifest/markup.ts';
 import { languageCode } from '../manifest/language-tag.ts';
 
@@ -35,9 +35,6 @@ function chainText(net: WordNetwork): string | undefined {
   }
   return net.finals.length === 1 && net.finals[0] === net.words.length - 1 ? out.join(' ') : undefined;
 }
-
-/** `(word)` → `word`: sclite's optional-deletion parentheses around a word shown in the texts. */
-const OPTIONAL_PARENS = /^\((.+)\)$/;
 
 export interface ScorerOptions {
   normaliser: string;
@@ -177,16 +174,9 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       const words = hypText === undefined ? allDeleted(rp.words.length) : alignCounts(rp.words, hp.words, opts.costModel);
       return { ref: rp.words.join(' '), hyp: hp.words.join(' '), words };
     }
-    // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path,
-    // an optionally deleted word left out.
-    const a = alignNetworks(toNetwork(rp), toNetwork(hp));
-    const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
-    // A reference word counted correct is written as the hypothesis word it matched (a fragment `(in-)` matched by
-    // `in`), so CER and PER, which align the texts, see no error where the words had none; optional-deletion
-    // parentheses never reach the texts.
-    const ref = kept.flatMap((o) => (o.ref ? [o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(OPTIONAL_PARENS, '$1')] : [])).join(' ');
-    const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
-    const words = hypText === undefined ? allDeleted(a.counts.ref) : a.counts;
+    // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path.
+    const { counts, ref, hyp } = alignPathTexts(rp, hp);
+    const words = hypText === undefined ? allDeleted(counts.ref) : counts;
     const written = deletable && rp.kind === 'network' ? chainText(rp.net) : undefined;
     return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
   };
