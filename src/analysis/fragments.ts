@@ -16,8 +16,8 @@
  *   and dev/test decodes are scored with `-D -F`, as `run` scores them.
  */
 import { parseMarkup, splitWords, type MarkupOptions } from '../text/markup.ts';
-import { normaliseParsed, toNetwork } from '../score/scorer.ts';
-import { alignNetworks } from '../score/network.ts';
+import { normaliseParsed } from '../score/scorer.ts';
+import { alignPathTexts } from '../score/network-texts.ts';
 import type { ErrorCounts } from '../score/types.ts';
 
 /** The policy as one sentence, for reports (glass md/html/json, adapt's splits.json). */
@@ -60,17 +60,14 @@ export function alignWithFragments(
 ): { counts: ErrorCounts; hyp: string; matched: number; alignedRef: string } {
   const rp = normaliseParsed(parseMarkup(markedRef, DELETABLE, where), normalise);
   const hp = normaliseParsed(parseMarkup(hyp, DELETABLE, `hypothesis for ${where}`), normalise);
-  const a = alignNetworks(toNetwork(rp), toNetwork(hp));
+  // The run's alignment and reference text (run-scorer scores these utterances with the same function).
+  const a = alignPathTexts(rp, hp);
   const kept: string[] = [];
-  const ref: string[] = [];
   let matched = 0;
   for (const o of a.ops) {
-    const optional = o.ref !== undefined && OPTIONAL.test(o.ref);
-    if (o.hyp) {
-      if (optional && o.type === 'C') matched++;
-      else kept.push(o.hyp);
-    }
-    if (o.ref && !(o.type === 'C' && !o.hyp)) ref.push(o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(/^\((.+)\)$/, '$1'));
+    if (!o.hyp) continue;
+    if (o.type === 'C' && o.ref !== undefined && OPTIONAL.test(o.ref)) matched++;
+    else kept.push(o.hyp);
   }
-  return { counts: a.counts, hyp: kept.join(' '), matched, alignedRef: ref.join(' ') };
+  return { counts: a.counts, hyp: kept.join(' '), matched, alignedRef: a.ref };
 }

@@ -1,3 +1,5 @@
+import { languageCode } from '../manifest/language-tag.ts';
+
 /**
  * Language codes of recognisers and corpora. ISO 639-1 two-letter codes (the registry kept by the Library of
  * Congress, loc.gov/standards/iso639-2; 183 current codes, `bh` withdrawn) are what OpenAI's `language` accepts, what
@@ -32,9 +34,8 @@ export function checkIso6391(type: string, option: string, value: string): strin
 
 /** The language part of a locale or language tag (`en-US` → `en`, `ta` → `ta`), when it is an ISO 639-1 code. */
 export function languageOfTag(tag: string | undefined): string | undefined {
-  if (!tag) return undefined;
-  const l = tag.trim().split(/[-_]/)[0].toLowerCase();
-  return isIso6391(l) ? l : undefined;
+  const l = languageCode(tag);
+  return l !== undefined && isIso6391(l) ? l : undefined;
 }
 
 /** A few language names people write instead of codes, for the hint only. */

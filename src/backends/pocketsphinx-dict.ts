@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { BackendError } from './types.ts';
 
 /** PocketSphinx's pronunciation dictionaries (CMUdict format), read for G2P and for the glass box. */
 export interface CmuDict {
@@ -23,6 +24,19 @@ export function loadPronunciationDictionary(path: string): Promise<CmuDict> {
     dictionaries.set(path, d);
   }
   return d;
+}
+
+/**
+ * The first pronunciation `dict` (read from `path`) gives a word, as ARPAbet phones without stress (`["HH", "AH",
+ * "L", "OW"]`); the word is looked up lower-cased. Throws a non-retryable BackendError naming the word and `path` when
+ * the dictionary lacks it (forced alignment needs G2P for such words, which the glass-box suite supplies).
+ */
+export function dictionaryPronouncer(dict: CmuDict, path: string): (word: string) => string[] {
+  return (w) => {
+    const p = dict.entries.get(w.toLowerCase())?.[0];
+    if (p === undefined) throw new BackendError(`forceAlign: "${w}" is not in ${path}; align it through the glass-box suite, which pronounces unknown words by G2P`, false);
+    return p.split(' ');
+  };
 }
 
 function parseDict(text: string): CmuDict {

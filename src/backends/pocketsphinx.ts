@@ -6,8 +6,7 @@ import { cpus } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { registerBackend } from './registry.ts';
 import { BackendError, type AudioRef, type Backend, type BackendInfo, type GlassBox, type Transcript } from './types.ts';
-import { PocketSphinxGlass, defaultGlassOptions } from './pocketsphinx-glass.ts';
-import { loadPronunciationDictionary } from './pocketsphinx-dict.ts';
+import { dictionaryPronouncer, loadPronunciationDictionary } from './pocketsphinx-dict.ts';
 import { POCKETSPHINX_MODEL_DIR, checkBatchWav, parseHypseg } from './pocketsphinx-batch.ts';
 import { contentHash } from './content-hash.ts';
 import { codeVersion as moduleCodeVersion, debianVersion } from './code-version.ts';
@@ -187,7 +186,7 @@ export class PocketSphinxBackend implements Backend {
   private readonly pool: DecoderProcess[] = [];
   private readonly waiters: Array<() => void> = [];
   private readonly args: string[];
-  private glassEngine: Promise<PocketSphinxGlass> | undefined;
+  private glassEngine: Promise<GlassBox> | undefined;
 
   /** Glass-box access (phone-loop decoding, forced alignment) on the same acoustic model. */
   readonly glass: GlassBox = {
@@ -195,17 +194,16 @@ export class PocketSphinxBackend implements Backend {
     forceAlign: async (audio, words, signal) => (await this.openGlass()).forceAlign(audio, words, signal),
   };
 
-  private openGlass(): Promise<PocketSphinxGlass> {
+  /**
+   * The glass engine on this backend's acoustic model, made on first use. Its module (pocketsphinx-glass.ts, the phone
+   * loop and forced alignment) is loaded then, not by the word decoder: a run that only decodes words never loads it.
+   */
+  private openGlass(): Promise<GlassBox> {
     this.glassEngine ??= (async () => {
       // The decoder's own dictionary, read on first use; words it lacks need G2P (the glass-box suite
       // in src/analysis supplies it), which this stage cannot reach.
-      const dict = await loadPronunciationDictionary(this.options.dict);
-      const pronounce = (w: string): string[] => {
-        const p = dict.entries.get(w.toLowerCase())?.[0];
-        if (p === undefined) throw new BackendError(`forceAlign: "${w}" is not in ${this.options.dict}; align it through the glass-box suite, which pronounces unknown words by G2P`, false);
-        return p.split(' ');
-      };
-      return new PocketSphinxGlass({ ...defaultGlassOptions(), hmm: this.options.hmm, processes: this.options.processes }, pronounce);
+      const [{ PocketSphinxGlass, defaultGlassOptions }, dict] = await Promise.all([import('./pocketsphinx-glass.ts'), loadPronunciationDictionary(this.options.dict)]);
+      return new PocketSphinxGlass({ ...defaultGlassOptions(), hmm: this.options.hmm, processes: this.options.processes }, dictionaryPronouncer(dict, this.options.dict));
     })();
     return this.glassEngine;
   }

@@ -1,4 +1,5 @@
 import { makeOutputDir, writeOutputFile } from '../manifest/output.ts';
+import { defaultCaseFoldText } from './case-fold.ts';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -177,6 +178,17 @@ export async function exportRun(
   const foldedUtts = new Set<string>();
   const foldLanguages: Record<string, number> = {};
   const foldGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
+  // tr/az utterances the normaliser lower-cased by Unicode's default rules instead (english), counted the same way.
+  const defaultFolded = new Set<string>();
+  const defaultLanguages: Record<string, number> = {};
+  const defaultGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
+  const countFold = (lang: string, labels: Record<string, string>, languages: Record<string, number>, groups: Record<string, Record<string, number>>): void => {
+    languages[lang] = (languages[lang] ?? 0) + 1;
+    for (const k of groupKeys) {
+      const g = labels[k] ?? 'undeclared';
+      groups[k][g] = (groups[k][g] ?? 0) + 1;
+    }
+  };
   if (scorer.normaliser.version !== run.normaliserVersion) {
     opts.warn?.(`normaliser ${run.normaliser} is now version ${scorer.normaliser.version}; the run recorded version ${run.normaliserVersion}`);
   }
@@ -201,11 +213,12 @@ export async function exportRun(
       const foldLang = scorer.foldedBy(item);
       if (foldLang && !foldedUtts.has(item.uttId)) {
         foldedUtts.add(item.uttId);
-        foldLanguages[foldLang] = (foldLanguages[foldLang] ?? 0) + 1;
-        for (const k of groupKeys) {
-          const g = row.labels[k] ?? 'undeclared';
-          foldGroups[k][g] = (foldGroups[k][g] ?? 0) + 1;
-        }
+        countFold(foldLang, row.labels, foldLanguages, foldGroups);
+      }
+      const defaultLang = scorer.defaultFoldedBy(item);
+      if (defaultLang && !defaultFolded.has(item.uttId)) {
+        defaultFolded.add(item.uttId);
+        countFold(defaultLang, row.labels, defaultLanguages, defaultGroups);
       }
       opts.onRow?.(row);
     }
@@ -233,6 +246,10 @@ export async function exportRun(
     opts.warn?.(`${markupFailures} utterance(s) with malformed markup were not scored (failed rows, counted in the card); first: ${firstMarkupFailure}`);
   }
   if (foldedUtts.size) scoring.languageFold = { languages: foldLanguages, groups: foldGroups };
+  if (defaultFolded.size) {
+    scoring.defaultCaseFold = { normaliser: run.normaliser, languages: defaultLanguages, groups: defaultGroups };
+    opts.warn?.(defaultCaseFoldText(scoring.defaultCaseFold));
+  }
   const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
   // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
   try {

@@ -8,12 +8,44 @@ import { cardOptionsForRun, type SettingFlags } from './card-settings.ts';
 import { checkCard, checkReport, hasThreshold, type CheckResult, type CheckThresholds } from './check.ts';
 import { buildServiceCard } from './model.ts';
 import type { LoadedRun } from '../score/run-export.ts';
+import { UsageError } from '../manifest/errors.ts';
 
 /** Thresholds of a recorded gate (undefined when the run records none, or one without thresholds). */
 export function gateThresholds(gate: Gate | undefined): CheckThresholds | undefined {
   if (!gate) return undefined;
   const th: CheckThresholds = { ...gate };
   return hasThreshold(th) ? th : undefined;
+}
+
+/** What `asrfair check` was given besides the threshold flags. */
+export interface CheckSwitches {
+  /** `--max-failed-share`: joins the threshold flags, or tightens or loosens the suite's gate, or is the gate alone. */
+  maxFailedShare?: number;
+  significantOnly?: boolean;
+  includeSmallCells?: boolean;
+  allowSubset?: boolean;
+}
+
+/**
+ * The thresholds `asrfair check` applies, and where they came from: `flags` when any threshold flag is given (with
+ * `--max-failed-share` joined, `significantOnly`/`includeSmallCells` as given, false otherwise); else `suite`, the
+ * suite's gate recorded in run.json (`recorded`), with `--max-failed-share` in place of its own and the two switches
+ * turned on when given; else `failed-share`, `--max-failed-share` alone. `allowSubset` joins any of them.
+ * Throws UsageError when there is none of the three.
+ */
+export function checkThresholds(given: CheckThresholds, sw: CheckSwitches, recorded: Gate | undefined): { thresholds: CheckThresholds; source: 'flags' | 'suite' | 'failed-share' } {
+  const fromSuite = gateThresholds(recorded);
+  const loss = sw.maxFailedShare === undefined ? {} : { maxFailedShare: sw.maxFailedShare };
+  const subset = sw.allowSubset ? { allowSubset: true } : {};
+  if (hasThreshold(given)) {
+    return { thresholds: { ...given, ...loss, significantOnly: Boolean(sw.significantOnly), includeSmallCells: Boolean(sw.includeSmallCells), ...subset }, source: 'flags' };
+  }
+  if (fromSuite) {
+    const on = { ...(sw.significantOnly ? { significantOnly: true } : {}), ...(sw.includeSmallCells ? { includeSmallCells: true } : {}) };
+    return { thresholds: { ...fromSuite, ...loss, ...on, ...subset }, source: 'suite' };
+  }
+  if (sw.maxFailedShare !== undefined) return { thresholds: { ...loss, includeSmallCells: Boolean(sw.includeSmallCells), ...subset }, source: 'failed-share' };
+  throw new UsageError('check needs at least one threshold: --max-gap, --max-wer, --group-ratio, --max-degradation-gap or --max-failed-share (this run records no suite gate)');
 }
 
 /**

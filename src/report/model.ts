@@ -15,6 +15,7 @@ import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
+import { defaultCaseFoldText, foldCountsText } from './case-fold.ts';
 import { buildDegradationSection, buildModelSection, degradationComplementary, type CardDegradation, type CardModel, type CardModelFamily } from './sections.ts';
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
@@ -387,15 +388,17 @@ export function scoringNote(meta: RunMeta): string {
       ? 'Transcript markup: none (every token is a word; the normaliser alone decides what is compared).'
       : `Transcript markup: read as NIST sclite reads trn text, in references and hypotheses, before the normaliser: {a / b / @} alternations (any one may match; @ = nothing), ;tags dropped, ${m.caseSensitive ? 'case-sensitive (sclite -s)' : `case folded (${m.caseFold})`}, ${m.optionallyDeletable ? '(word) optionally deletable (sclite -D)' : '(word) a plain word'}, ${m.fragments ? 'fragments th- / -ing match the words they begin / end (sclite -F)' : 'fragments plain words'}.`;
   const lf = sc.languageFold;
-  const fold = lf
-    ? ` Case folding follows each utterance's declared language: ${Object.entries(lf.languages).map(([l, n]) => `${n} utterance(s) declaring ${l}`).join(' and ')} were lower-cased by the Turkish/Azerbaijani dotted and dotless I rules (İ → i, I → ı; JavaScript toLocaleLowerCase('tr')), the rest by plain Unicode lower case (I → i)${Object.entries(lf.groups).filter(([, g]) => Object.keys(g).length).map(([k, g]) => `; by ${k}: ${Object.entries(g).map(([name, n]) => `${name} ${n}`).join(', ')}`).join('')}.`
+  const lfText = lf ? foldCountsText(lf) : undefined;
+  const fold = lfText
+    ? ` Case folding follows each utterance's declared language: ${lfText[0]} were lower-cased by the Turkish/Azerbaijani dotted and dotless I rules (İ → i, I → ı; JavaScript toLocaleLowerCase('tr')), the rest by plain Unicode lower case (I → i)${lfText[1]}.`
     : m.convention !== 'none' && !m.caseSensitive && m.caseFold === 'babel_turkish'
       ? ' Case folded as sclite -e utf-8 babel_turkish for every utterance (İ → i, I → ı, Ç Ö Ü Ğ Ş, A–Z).'
       : '';
+  const defaultFold = sc.defaultCaseFold ? ` ${defaultCaseFoldText(sc.defaultCaseFold)}` : '';
   const glm = sc.glm
     ? ` GLM: ${sc.glm.name} (file ${sc.glm.file}, ${sc.glm.rules} rules, sha256 ${sc.glm.sha256}), applied to references and hypotheses as SCTK csrfilt.sh does.`
     : '';
-  return markup + fold + glm;
+  return markup + fold + defaultFold + glm;
 }
 
 function footnotesFor(

@@ -700,33 +700,38 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   };
 
   /**
-   * This run's store's result under `key`, else (when it has none this run may reuse) the first reusable one of the
-   * read-only `cacheStores` (a shard reads the workspace store), copied into this run's store so that its export and
-   * a merge of the shards hold it (not on a dry run).
+   * The rows stored under `key`: this run's store's (`own`), and, when `own` is not one this run may reuse, the
+   * read-only `cacheStores`' (a shard reads the workspace store), in order. Each store is read once per item.
    */
-  const reusableResult = (b: RunBackend, key: ResultKey): ResultRow | undefined => {
+  const storedResults = (b: RunBackend, key: ResultKey): { own: ResultRow | undefined; others: ResultRow[] } => {
     const own = store.getResult(key);
-    if ((own && shouldReuse(b, own)) || !opts.cacheStores?.length) return own;
-    for (const c of opts.cacheStores) {
-      const r = c.getResult(key);
-      if (r && shouldReuse(b, r)) return opts.dryRun ? r : store.queueResult(r);
-    }
-    return own;
+    if ((own && shouldReuse(b, own)) || !opts.cacheStores?.length) return { own, others: [] };
+    return { own, others: opts.cacheStores.flatMap((c) => c.getResult(key) ?? []) };
   };
 
   /**
-   * A stored ok result of an older code version of a remote backend, asked as the current code would ask (the request
-   * part of its stamp equals Backend.requestVersion), read again from its stored answer by the current code: the
-   * result to store in its place, else undefined (not such a result, or its answer cannot be read: then it is called
-   * again). Looks in this run's store, then the read-only `cacheStores`. Latency, cost and attempts stay the stored
-   * call's; the credential check applies as to a call's answer.
+   * The stored result this run reuses: `own` when reusable, else the first reusable one of the `cacheStores`, copied
+   * into this run's store so that its export and a merge of the shards hold it (not on a dry run); else undefined.
    */
-  const rereadStored = (b: RunBackend, key: ResultKey, durationSec: number): NewResult | undefined => {
+  const reusableResult = (b: RunBackend, stored: { own: ResultRow | undefined; others: readonly ResultRow[] }): ResultRow | undefined => {
+    if (stored.own && shouldReuse(b, stored.own)) return stored.own;
+    const r = stored.others.find((o) => shouldReuse(b, o));
+    return r === undefined || opts.dryRun ? r : store.queueResult(r);
+  };
+
+  /**
+   * The first of `rows` (the item's stored rows, as storedResults gave them: this run's store's, then the
+   * `cacheStores`') that is an ok result of an older code version of a remote backend, asked as the current code would
+   * ask (the request part of its stamp equals Backend.requestVersion), read again from its stored answer by the current
+   * code: the result to store in its place, else undefined (no such result, or its answer cannot be read: then it is
+   * called again). Latency, cost and attempts stay the stored call's; the credential check applies as to a call's
+   * answer.
+   */
+  const rereadStored = (b: RunBackend, key: ResultKey, rows: readonly ResultRow[], durationSec: number): NewResult | undefined => {
     const be = b.backend;
     if (!be.rereadAnswer || be.requestVersion === undefined) return undefined;
-    for (const st of [store, ...(opts.cacheStores ?? [])]) {
-      const r = st.getResult(key);
-      if (!r || r.status !== 'ok' || ofThisCode(b, r) || r.raw == null || requestVersionOf(r.codeVersion) !== be.requestVersion) continue;
+    for (const r of rows) {
+      if (r.status !== 'ok' || ofThisCode(b, r) || r.raw == null || requestVersionOf(r.codeVersion) !== be.requestVersion) continue;
       let t;
       try {
         t = be.rereadAnswer(r.raw, r.durationSec ?? durationSec);
@@ -845,8 +850,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         // Backends that answer by utterance id (precomputed hypotheses) must not share rows across identical audio.
         const contentKey = b.backend.keyByUtteranceId ? `${ref.sha256}#id=${entry.id}` : ref.sha256;
         const key: ResultKey = { backendKey: b.backend.key, conditionKey: cond.key, audioSha256: contentKey };
-        const cached = reusableResult(b, key);
-        if (cached && shouldReuse(b, cached)) {
+        const stored = storedResults(b, key);
+        const cached = reusableResult(b, stored);
+        if (cached) {
           cell.cached++;
           if (cached.status === 'ok') noteOk(b);
           else addCause(b, cached.error ? callFailureCause(cached.error) : 'backend call failed', `${b.spec.name} ${entry.id} (stored): ${cached.error ?? 'failed'}`);
@@ -854,7 +860,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           progress.tick('cached');
           return;
         }
-        const again = cached && !ofThisCode(b, cached) ? rereadStored(b, key, ref.durationSec) : undefined;
+        // The stored result of other code this item replaces: this run's store's, else (a shard) the workspace's.
+        const prior = stored.own ?? stored.others.find((r) => !ofThisCode(b, r));
+        const again = prior && !ofThisCode(b, prior) ? rereadStored(b, key, stored.own ? [stored.own, ...stored.others] : stored.others, ref.durationSec) : undefined;
         if (again) {
           cell.reread++;
           cell.cached++;
@@ -868,11 +876,11 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         }
         // A result of other code: counted once it is decoded again (on a dry run: as to do), not when the run stops first.
         const older = (): void => {
-          if (!cached || ofThisCode(b, cached)) return;
+          if (!prior || ofThisCode(b, prior)) return;
           cell.olderCode++;
           let v = olderVersions.get(b.spec.name);
           if (!v) olderVersions.set(b.spec.name, (v = new Set()));
-          v.add(cached.codeVersion ?? 'unstamped (an asrfair older than the stamp)');
+          v.add(prior.codeVersion ?? 'unstamped (an asrfair older than the stamp)');
         };
         if (opts.dryRun) {
           older();

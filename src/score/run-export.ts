@@ -117,6 +117,18 @@ export const ScoringSettingsSchema = z.object({
       groups: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())),
     })
     .optional(),
+  /**
+   * Utterances declaring a dotted/dotless I language (`tr`, `az`) that the normaliser (`english`: Whisper's rules)
+   * lower-cased by Unicode's default rules (`I` → `i`, not `ı`) because nothing folded them by their language's rules:
+   * counted like `languageFold`. Their WER counts `IŞIK` against `ışık` as an error. Absent when none were.
+   */
+  defaultCaseFold: z
+    .object({
+      normaliser: z.string(),
+      languages: z.record(z.string(), z.number().int().nonnegative()),
+      groups: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())),
+    })
+    .optional(),
   glm: z
     .object({
       /** The GLM's `* name "..."` header, else its file name. */

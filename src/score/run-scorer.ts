@@ -8,9 +8,10 @@ import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
 import { caseFolder, foldLocale, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
-import { alignNetworks } from './network.ts';
-import { normaliseParsed, toNetwork } from './scorer.ts';
+import { normaliseParsed } from './scorer.ts';
+import { alignPathTexts } from './network-texts.ts';
 import { deletableCount } from '../manifest/markup.ts';
+import { languageCode } from '../manifest/language-tag.ts';
 
 export type Metric = 'wer' | 'cer' | 'per' | 'mer' | 'wil';
 
@@ -34,9 +35,6 @@ function chainText(net: WordNetwork): string | undefined {
   }
   return net.finals.length === 1 && net.finals[0] === net.words.length - 1 ? out.join(' ') : undefined;
 }
-
-/** `(word)` → `word`: sclite's optional-deletion parentheses around a word shown in the texts. */
-const OPTIONAL_PARENS = /^\((.+)\)$/;
 
 export interface ScorerOptions {
   normaliser: string;
@@ -67,6 +65,13 @@ export interface Scorer {
    * Unicode lower case (the markup folds case with `caseFold: unicode`); undefined when the item is folded as usual.
    */
   foldedBy(item: RunItemResult): string | undefined;
+  /**
+   * The declared language (ISO 639-1 code, `tr` or `az`) of an item whose texts were lower-cased by Unicode's default
+   * rules (`I` → `i`, not `ı`) although it declares a dotted/dotless I language: the normaliser lower-cases without its
+   * rules (`english`, Whisper's) and nothing before it folded case (markup `none`, or case-sensitive markup).
+   * Undefined otherwise. Reported per group by the export (run.json `scoring.defaultCaseFold`).
+   */
+  defaultFoldedBy(item: RunItemResult): string | undefined;
 }
 
 function allDeleted(n: number): ErrorCounts {
@@ -134,13 +139,21 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   };
   const localeOf = (m: ScoringMarkup, language: string | undefined): string | undefined =>
     !m.caseSensitive && m.caseFold === 'unicode' ? foldLocale(language) : undefined;
-  // Whether the normaliser itself lower-cases by the declared language (basic v2), whatever the markup does.
-  const normaliserFolds = normaliser.normalise('I', 'tr') !== normaliser.normalise('I');
+  // The markup an item is read with, when any (sclite's, or the corpus's for kept deletable words).
+  const markupOf = (item: RunItemResult): ScoringMarkup | undefined => (deletableCount(item.utt.markup) > 0 ? corpusMarkup : sclite ? markup : undefined);
   const foldedBy = (item: RunItemResult): string | undefined => {
     if (!foldLocale(item.utt.language)) return undefined;
-    const deletable = deletableCount(item.utt.markup) > 0;
-    const byMarkup = (deletable || sclite) && localeOf(deletable ? corpusMarkup : markup, item.utt.language) !== undefined;
-    return byMarkup || normaliserFolds ? item.utt.language!.trim().split(/[-_]/)[0]!.toLowerCase() : undefined;
+    const m = markupOf(item);
+    const byMarkup = m !== undefined && localeOf(m, item.utt.language) !== undefined;
+    // Whether the normaliser itself lower-cases by the declared language (basic v2), whatever the markup does.
+    const lang = languageCode(item.utt.language);
+    return byMarkup || (lang !== undefined && normaliser.foldsByLanguage.includes(lang)) ? lang : undefined;
+  };
+  const defaultFoldedBy = (item: RunItemResult): string | undefined => {
+    if (!normaliser.lowerCases || !foldLocale(item.utt.language) || foldedBy(item) !== undefined) return undefined;
+    // Markup that folds case by other rules (babel_turkish's table, or ASCII A–Z as asked) folded it before the normaliser.
+    const m = markupOf(item);
+    return m !== undefined && !m.caseSensitive ? undefined : languageCode(item.utt.language);
   };
 
   const scoreTexts = (refText: string, hypText: string | undefined, uttId: string, deletable: boolean, language: string | undefined): Scored => {
@@ -161,16 +174,9 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       const words = hypText === undefined ? allDeleted(rp.words.length) : alignCounts(rp.words, hp.words, opts.costModel);
       return { ref: rp.words.join(' '), hyp: hp.words.join(' '), words };
     }
-    // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path,
-    // an optionally deleted word left out.
-    const a = alignNetworks(toNetwork(rp), toNetwork(hp));
-    const kept = a.ops.filter((o) => !(o.type === 'C' && (o.ref === '' || o.hyp === '')));
-    // A reference word counted correct is written as the hypothesis word it matched (a fragment `(in-)` matched by
-    // `in`), so CER and PER, which align the texts, see no error where the words had none; optional-deletion
-    // parentheses never reach the texts.
-    const ref = kept.flatMap((o) => (o.ref ? [o.type === 'C' && o.hyp ? o.hyp : o.ref.replace(OPTIONAL_PARENS, '$1')] : [])).join(' ');
-    const hyp = kept.flatMap((o) => (o.hyp ? [o.hyp] : [])).join(' ');
-    const words = hypText === undefined ? allDeleted(a.counts.ref) : a.counts;
+    // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path.
+    const { counts, ref, hyp } = alignPathTexts(rp, hp);
+    const words = hypText === undefined ? allDeleted(counts.ref) : counts;
     const written = deletable && rp.kind === 'network' ? chainText(rp.net) : undefined;
     return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
   };
@@ -178,6 +184,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   return {
     normaliser,
     foldedBy,
+    defaultFoldedBy,
     score(item: RunItemResult): ExportedUtterance {
       const r = item.result;
       const ok = r?.status === 'ok';

@@ -625,6 +625,9 @@ export function normaliseEnglish(text: string): string {
 export const english: Normaliser = {
   name: 'english',
   version: '2',
+  // Whisper's rules whatever the language: Turkish/Azerbaijani I is lower-cased as I → i (the run says so per group).
   normalise: normaliseEnglish,
+  lowerCases: true,
+  foldsByLanguage: [],
 };
 

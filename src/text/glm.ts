@@ -219,6 +219,8 @@ export function withEquivalences(normaliser: Normaliser, eq: Equivalences): Norm
   return {
     name: `${normaliser.name}+glm`,
     version: `${normaliser.version}+glm.${hash}`,
-    normalise: (text) => eq.apply(normaliser.normalise(text)),
+    normalise: (text, language) => eq.apply(normaliser.normalise(text, language)),
+    lowerCases: normaliser.lowerCases,
+    foldsByLanguage: normaliser.foldsByLanguage,
   };
 }

@@ -19,6 +19,7 @@
  * - Case is folded (to lower case) unless case-sensitive (sclite `-s`), as `CaseFold` says.
  */
 import { InputError } from '../manifest/errors.ts';
+import { languageCode } from '../manifest/language-tag.ts';
 
 /** How markup is read; the defaults are sclite's without flags. */
 export interface MarkupOptions {
@@ -222,12 +223,12 @@ export function caseUpper(o: MarkupOptions): (t: string) => string {
 }
 
 /** Languages (ISO 639-1) whose lower case has the dotted/dotless I rules: Turkish and Azerbaijani. */
-const DOTLESS_I_LANGUAGES = new Set(['tr', 'az']);
+export const DOTLESS_I_LANGUAGES: readonly string[] = ['tr', 'az'];
 
 /** `tr` for a `tr`/`az` language tag (`tr-TR`, `az`), else undefined: the locale `unicode` folding lower-cases by. */
 export function foldLocale(language: string | undefined): 'tr' | undefined {
-  const l = language?.trim().split(/[-_]/)[0]?.toLowerCase();
-  return l !== undefined && DOTLESS_I_LANGUAGES.has(l) ? 'tr' : undefined;
+  const l = languageCode(language);
+  return l !== undefined && DOTLESS_I_LANGUAGES.includes(l) ? 'tr' : undefined;
 }
 
 const turkishLower = (t: string): string => t.toLocaleLowerCase('tr');

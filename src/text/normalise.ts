@@ -1,11 +1,13 @@
 import { english } from './english.ts';
-import { foldLocale } from './markup.ts';
+import { DOTLESS_I_LANGUAGES, foldLocale } from './markup.ts';
 import type { Normaliser } from './normaliser.ts';
 export type { Normaliser };
 
 export const none: Normaliser = {
   name: 'none',
   version: '1',
+  lowerCases: false,
+  foldsByLanguage: [],
   normalise: (t) => t.trim().split(/\s+/).filter(Boolean).join(' '),
 };
 
@@ -17,6 +19,8 @@ export const none: Normaliser = {
 export const basic: Normaliser = {
   name: 'basic',
   version: '2',
+  lowerCases: true,
+  foldsByLanguage: DOTLESS_I_LANGUAGES,
   normalise(text: string, language?: string): string {
     const nfkc = text.normalize('NFKC');
     return (foldLocale(language) ? nfkc.toLocaleLowerCase('tr') : nfkc.toLowerCase())

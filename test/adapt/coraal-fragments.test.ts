@@ -7,13 +7,12 @@
  * one left out of acoustic training (named in adapt.json), and dev/test decodes scored as `run` scores them (sclite
  * -D -F, the run's own scorer is the reference here).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from '../helpers/cli.ts';
-import { deletable, importCoraal, shortLines, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
+import { deletable, importCoraal, shortLines, speakManifest, spoken, type CoraalRow, type Reading } from '../helpers/coraal-lines.ts';
 import { createScorer } from '../../src/score/run-scorer.ts';
 import type { ManifestEntry } from '../../src/manifest/schema.ts';
 import { prepareAudio } from '../../src/audio/prepare.ts';
@@ -28,22 +27,20 @@ let r: { code: number; stdout: string; stderr: string };
 
 beforeAll(async () => {
   const all = await importCoraal(dir);
-  mkdirSync(join(dir, 'audio'));
-  rows = [];
+  const lines: CoraalRow[] = [];
+  const readings: Reading[] = [];
   for (const site of ['atl', 'roc']) {
     const withFragment = shortLines(all, site, true).slice(0, 4);
     const plain = shortLines(all, site, false).slice(0, 4);
     // Voice k reads one line with a fragment and one without: four synthetic speakers per site.
     VOICES.forEach((voice, k) => {
       for (const u of [withFragment[k], plain[k]]) {
-        const id = `${u.id}-v${k}`;
-        execFileSync('espeak-ng', ['-v', voice, '-s', String(150 + 10 * k), '-w', join(dir, 'audio', `${id}.wav`), spoken(u.text)]);
-        const { start: _s, end: _e, ...rest } = u;
-        rows.push({ ...rest, id, speaker: `${site}-v${k}`, audio: `audio/${id}.wav` });
+        lines.push({ ...u, id: `${u.id}-v${k}`, speaker: `${site}-v${k}` });
+        readings.push({ voice, speed: 150 + 10 * k });
       }
     });
   }
-  writeFileSync(join(dir, 'm.jsonl'), rows.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  rows = speakManifest(dir, lines, readings);
   writeFileSync(join(dir, 'suite.yaml'), 'name: frag\nkind: glassbox\nmanifest: m.jsonl\ngroupBy: [site]\nnormaliser: basic\nseed: 1\nbootstrap: 200\nbackends:\n  - { name: pocketsphinx, type: pocketsphinx }\n');
   // The glass step runs on the train speakers (no --rules): its canonical phones are read with the fragment policy.
   r = await cliIn(['adapt', 'suite.yaml', '--out', 'out', '--cache-dir', 'cache', '--methods', 'variants', '--processes', '2'], dir);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkIso6391, isIso6391, languageOfTag } from '../../src/backends/language.ts';
+import { languageCode } from '../../src/manifest/language-tag.ts';
+import { foldLocale } from '../../src/text/markup.ts';
+import { localeLanguage } from '../../src/corpora/importers/commonvoice.ts';
 import { parseOpenAIOptions } from '../../src/backends/openai.ts';
 import { parseAwsTranscribeOptions } from '../../src/backends/aws-transcribe.ts';
 import { parseCommandOptions } from '../../src/backends/command.ts';
@@ -24,5 +27,14 @@ describe('ISO 639-1 language options', () => {
     expect([u('ta'), u('en-US'), u('Tamil'), u('english')]).toEqual([true, true, false, false]);
     expect(languageOfTag('en-US')).toBe('en');
     expect(languageOfTag('english')).toBeUndefined();
+  });
+});
+
+describe('languageCode: the one reading of a language tag (manifest language, backend locales, Common Voice folders)', () => {
+  it('is the primary subtag, lower-cased; each reader of a tag agrees with it', () => {
+    expect(['tr', 'tr-TR', ' AZ_az ', 'zh-CN', 'kab', 'en-US-x-twain', '', '  ', undefined].map(languageCode)).toEqual(['tr', 'tr', 'az', 'zh', 'kab', 'en', undefined, undefined, undefined]);
+    expect(['tr-TR', 'AZ', 'az-Latn-AZ', 'en-TR', 'trk'].map(foldLocale)).toEqual(['tr', 'tr', 'tr', undefined, undefined]);
+    expect(['zh-CN', 'kab', 'ta', 'sv-SE'].map(localeLanguage)).toEqual(['zh', undefined, 'ta', 'sv']);
+    expect(['en_GB', 'kab', undefined].map(languageOfTag)).toEqual(['en', undefined, undefined]);
   });
 });

@@ -7,12 +7,12 @@
  * the hypothesis word it matched under sclite -D -F; counted per group in md, html, json and on stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
-import { deletable, importCoraal, shortLines, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
+import { deletable, importCoraal, shortLines, speakManifest, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
 import { createG2P } from '../../src/text/g2p.ts';
 import { isArpabetPhone } from '../../src/backends/pocketsphinx-glass.ts';
 import { words } from '../../src/analysis/glass.ts';
@@ -28,16 +28,7 @@ let rows: CoraalRow[];
 beforeAll(async () => {
   const all = await importCoraal(dir);
   // Per site (ATL, ROC): its first three short lines holding a fragment and one holding none.
-  rows = ['atl', 'roc'].flatMap((site) => [...shortLines(all, site, true).slice(0, 3), ...shortLines(all, site, false).slice(0, 1)]);
-  mkdirSync(join(dir, 'audio'));
-  for (const u of rows) {
-    execFileSync('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'audio', `${u.id}.wav`), spoken(u.text)]);
-    // The synthetic clip is the whole utterance: no start/end into a recording.
-    delete u.start;
-    delete u.end;
-    u.audio = `audio/${u.id}.wav`;
-  }
-  writeFileSync(join(dir, 'm.jsonl'), rows.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  rows = speakManifest(dir, ['atl', 'roc'].flatMap((site) => [...shortLines(all, site, true).slice(0, 3), ...shortLines(all, site, false).slice(0, 1)]));
   // Black-box hypotheses: ATL's recogniser says the fragment (as the letters spoken), ROC's leaves it out.
   // One ROC hypothesis holds markup sclite cannot read (an unclosed "{"): a failure of that utterance, not of the run.
   const broken = rows.find((u) => u.labels.site === 'roc' && deletable(u) > 0)!.id;

@@ -7,12 +7,12 @@
  * Audio: each line spoken by espeak-ng (the report's labels, not its phones, are under test).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cliIn } from '../helpers/cli.ts';
-import { CORAAL_SAMPLE, deletable, spoken, type CoraalRow } from '../helpers/coraal-lines.ts';
+import { BIN } from '../helpers/cli.ts';
+import { importCoraal, shortLines, speakManifest, type CoraalRow } from '../helpers/coraal-lines.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-glass-interviewer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,12 +23,9 @@ const NOTE =
 
 let r: ReturnType<typeof run>;
 beforeAll(async () => {
-  const imp = await cliIn(['import', 'coraal', CORAAL_SAMPLE, '-o', 'coraal.jsonl', '--include-interviewers'], dir);
-  expect(imp.code, imp.stderr).toBe(0);
-  const all = readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CoraalRow);
-  const short = (u: CoraalRow) => u.text.split(' ').length >= 4 && u.text.length < 50 && deletable(u) === 0;
-  // Two short lines of each ATL and ROC interviewee and of each of their interviewers.
-  const pick = (f: (u: CoraalRow) => boolean) => all.filter((u) => f(u) && short(u)).slice(0, 2);
+  const all = await importCoraal(dir, ['--include-interviewers']);
+  // Two short lines (under 50 characters, no fragment) of each ATL and ROC interviewee and of each of their interviewers.
+  const pick = (f: (u: CoraalRow) => boolean) => shortLines(all, f, false, 50).slice(0, 2);
   const rows = [
     ...pick((u) => u.labels.site === 'atl'),
     ...pick((u) => u.labels.site === 'roc'),
@@ -37,14 +34,7 @@ beforeAll(async () => {
   ];
   expect(rows).toHaveLength(8);
   for (const u of rows.slice(4)) expect(u.labels).toEqual({ role: 'interviewer' });
-  mkdirSync(join(dir, 'audio'));
-  for (const u of rows) {
-    execFileSync('espeak-ng', ['-v', 'en-us', '-w', join(dir, 'audio', `${u.id}.wav`), spoken(u.text)]);
-    delete u.start;
-    delete u.end;
-    u.audio = `audio/${u.id}.wav`;
-  }
-  writeFileSync(join(dir, 'm.jsonl'), rows.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  speakManifest(dir, rows);
   r = run('glass', 'm.jsonl', '--group-by', 'site', '--no-goodness', '--no-words', '--processes', '2', '--out', 'out', '--cache-dir', 'cache', '--min-speakers', '1');
 }, 300_000);
 

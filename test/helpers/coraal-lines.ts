@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'vitest';
 import { cliIn } from './cli.ts';
@@ -22,9 +23,9 @@ export interface CoraalRow {
   markup?: { policy: string; removed: number; kinds: Record<string, number>; deletable?: Record<string, number> };
 }
 
-/** Imports the shipped transcripts into `dir/coraal.jsonl` and returns its rows. */
-export async function importCoraal(dir: string): Promise<CoraalRow[]> {
-  const imp = await cliIn(['import', 'coraal', CORAAL_SAMPLE, '-o', 'coraal.jsonl'], dir);
+/** Imports the shipped transcripts into `dir/coraal.jsonl` (with `flags`, e.g. `--include-interviewers`) and returns its rows. */
+export async function importCoraal(dir: string, flags: readonly string[] = []): Promise<CoraalRow[]> {
+  const imp = await cliIn(['import', 'coraal', CORAAL_SAMPLE, '-o', 'coraal.jsonl', ...flags], dir);
   expect(imp.code, imp.stderr).toBe(0);
   return readFileSync(join(dir, 'coraal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as CoraalRow);
 }
@@ -39,7 +40,34 @@ export function spoken(text: string): string {
   return text.replace(/\((-?[^()\s]*?)-?\)/g, (_m, w: string) => w.replace(/^-/, ''));
 }
 
-/** Short lines (4+ words, under 60 characters) of a site, with or without a fragment, in file order. */
-export function shortLines(rows: readonly CoraalRow[], site: string, withFragment: boolean): CoraalRow[] {
-  return rows.filter((u) => u.labels.site === site && u.text.split(' ').length >= 4 && u.text.length < 60 && (deletable(u) > 0) === withFragment);
+/**
+ * Short lines (4+ words, under `maxChars` characters) of a site (or of the rows `where` picks), with or without a
+ * fragment, in file order.
+ */
+export function shortLines(rows: readonly CoraalRow[], where: string | ((u: CoraalRow) => boolean), withFragment: boolean, maxChars = 60): CoraalRow[] {
+  const picked = typeof where === 'string' ? (u: CoraalRow) => u.labels.site === where : where;
+  return rows.filter((u) => picked(u) && u.text.split(' ').length >= 4 && u.text.length < maxChars && (deletable(u) > 0) === withFragment);
+}
+
+/** How espeak-ng reads one line: its voice (`en-us`, `en-us+f2`) and speed in words a minute (espeak-ng's default 175). */
+export interface Reading {
+  voice: string;
+  speed?: number;
+}
+
+/**
+ * Speaks each row's words (`spoken`: a fragment as its letters) with espeak-ng into `dir/audio/<id>.wav` and writes the
+ * rows, each now a clip of its own (`audio` set, `start`/`end` into the absent recording dropped), to `dir/m.jsonl`.
+ * `readings[i]` reads row i (default `en-us` at espeak-ng's speed). Returns the rows as written.
+ */
+export function speakManifest(dir: string, rows: readonly CoraalRow[], readings: readonly Reading[] = []): CoraalRow[] {
+  mkdirSync(join(dir, 'audio'), { recursive: true });
+  const out = rows.map((u, i) => {
+    const { voice, speed } = readings[i] ?? { voice: 'en-us' };
+    execFileSync('espeak-ng', ['-v', voice, ...(speed !== undefined ? ['-s', String(speed)] : []), '-w', join(dir, 'audio', `${u.id}.wav`), spoken(u.text)]);
+    const { start: _s, end: _e, ...rest } = u;
+    return { ...rest, audio: `audio/${u.id}.wav` };
+  });
+  writeFileSync(join(dir, 'm.jsonl'), out.map((u) => JSON.stringify(u)).join('\n') + '\n');
+  return out;
 }

@@ -93,6 +93,16 @@ async function scenario(name: string, backendLines: string[], env: Record<string
   expect(reread.map((r) => [r.hypothesis, r.cost_usd])).toEqual(made.map((r) => [r.hypothesis, r.cost_usd]));
   expect(resultsOf(dir, 'out2')).toEqual(resultsOf(dir, 'out1'));
 
+  // A shard's own store is empty; the workspace store (read-only to it) holds the older answers: read again too, with
+  // no call (before, only the shard's own store was read again, so every workspace answer was paid for again).
+  restamp(store, `${OLD_ANSWERS}; request ${request}`);
+  const shard = await run('out-shard', ['--shard', '1/1']);
+  expect(shard.code, shard.stderr).toBe(0);
+  expect(calls(), 'no call for a workspace answer a shard can read again').toBe(paid);
+  expect(shard.stderr).toMatch(new RegExp(`${fx.length} results made by an older asrfair were read again from their stored answers`));
+  expect(resultsOf(dir, 'out-shard').map((r) => [r.id, r.status, r.hyp])).toEqual(resultsOf(dir, 'out1').map((r) => [r.id, r.status, r.hyp]));
+  expect(rows(store).map((r) => r.code_version), 'the workspace store is not written by a shard').toEqual(made.map(() => `${OLD_ANSWERS}; request ${request}`));
+
   // An upgrade that changed the request (another SDK, or our upload code): paid again, and said so.
   restamp(store, `${OLD_ANSWERS}; request source sha256 111111111111 (3 files), sdk 0.0.0`);
   const third = await run('out3');

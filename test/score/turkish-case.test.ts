@@ -5,7 +5,7 @@
  * on SCTK's Turkish test case and on texts built from it in every casing; a run folds each utterance by its declared
  * language (tr/az: the Turkish I rules) and the card says how many utterances of which group were folded so.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,5 +175,70 @@ describe.skipIf(!existsSync(join(TSCLITE_DIR, 'test.turkish.ref')))('runs fold e
     });
     expect(run.meta.normaliser).toEqual({ name: 'basic', version: '2' });
     expect(run.meta.scoring?.languageFold).toEqual({ languages: { tr: 1, az: 1 }, groups: { accent: { turkish: 1, azerbaijani: 1 } } });
+  });
+  // The english normaliser is Whisper's EnglishTextNormalizer: it lower-cases by Unicode's default rules whatever the
+  // declared language (I → i, never ı), so where nothing before it folds case (markup none, or case-sensitive markup)
+  // a Turkish IŞIK becomes `isik` and never matches the recogniser's ışık (`ısık` once Whisper's rules drop ş's
+  // cedilla). It stays Whisper's (its numbers must equal Whisper's and jiwer's), and the run says so, per group.
+  it.each([
+    ['markup: none', 'markup: none'],
+    ['case-sensitive sclite markup', 'markup: { convention: sclite, caseSensitive: true }'],
+  ])('the english normaliser on tr/az utterances: warned once per run, counted per group, said on the card (%s)', async (name, markupLine) => {
+    const utts = [
+      { id: 'tr-1', text: 'IŞIK İSTANBUL KAPI', hyp: 'ışık istanbul kapı', language: 'tr', accent: 'turkish' },
+      { id: 'tr-2', text: 'KIRMIZI IŞIK', hyp: 'kırmızı ışık', language: 'tr-TR', accent: 'turkish' },
+      { id: 'az-1', text: 'İLHAM ƏLİYEV', hyp: 'ilham əliyev', language: 'az', accent: 'azerbaijani' },
+      { id: 'en-1', text: 'INDIA IS BIG', hyp: 'india is big', language: 'en', accent: 'english' },
+    ];
+    const tag = `e-${name.replace(/\W+/g, '-')}`;
+    writeFileSync(join(dir, `${tag}.jsonl`), utts.map((u) => JSON.stringify({ id: u.id, text: u.text, speaker: u.id, language: u.language, labels: { accent: u.accent } })).join('\n') + '\n');
+    writeFileSync(join(dir, `${tag}.hyp.trn`), utts.map((u) => `${u.hyp} (${u.id})`).join('\n') + '\n');
+    writeFileSync(
+      join(dir, `${tag}.yaml`),
+      [`name: ${tag}`, `manifest: ${tag}.jsonl`, 'normaliser: english', markupLine, 'qc: false', 'backends:', `  - { type: hypotheses, name: h, options: { file: ${join(dir, `${tag}.hyp.trn`)}, format: trn } }`, 'groupBy: [accent]', ''].join('\n'),
+    );
+    const out = join(dir, `export-${tag}`);
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
+    try {
+      await runCommand(join(dir, `${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `${tag}.sqlite`), out, say: () => undefined, gate: false });
+    } finally {
+      spy.mockRestore();
+    }
+    const run = loadRunForReport(out);
+    // Whisper's rules, unchanged: the Turkish lines carry the errors the default lower case makes.
+    expect(Object.fromEntries(run.utterances.map((u) => [u.id, [u.ref, u.hyp, errorCount(u.words)]]))).toEqual({
+      'tr-1': ['isik istanbul kapi', 'ısık istanbul kapı', 2],
+      'tr-2': ['kirmizi isik', 'kırmızı ısık', 2],
+      'az-1': ['ilham əliyev', 'ilham əliyev', 0],
+      'en-1': ['india is big', 'india is big', 0],
+    });
+    const warned = stderr.join('').split('\n').filter((l) => /declaring (tr|az)/.test(l));
+    expect(warned, stderr.join('')).toHaveLength(1);
+    expect(warned[0]).toMatch(/^asrfair: warning: normaliser english \(Whisper's English rules\) lower-cased 2 utterance\(s\) declaring tr and 1 utterance\(s\) declaring az by Unicode's default rules \(I → i, not ı\), not by the Turkish\/Azerbaijani I rules; by accent: turkish 2, azerbaijani 1\./);
+    expect(warned[0]).toMatch(/normaliser basic/);
+    expect(run.meta.scoring?.defaultCaseFold).toEqual({ normaliser: 'english', languages: { tr: 2, az: 1 }, groups: { accent: { turkish: 2, azerbaijani: 1 } } });
+    expect(run.meta.scoring?.languageFold).toBeUndefined();
+    expect(scoringNote(run.meta)).toContain("normaliser english (Whisper's English rules) lower-cased 2 utterance(s) declaring tr and 1 utterance(s) declaring az by Unicode's default rules (I → i, not ı)");
+  });
+
+  it('the english normaliser after the default markup, which folds tr/az first by the Turkish I rules: no warning', async () => {
+    const tag = 'e-default';
+    writeFileSync(join(dir, `${tag}.jsonl`), JSON.stringify({ id: 'tr-1', text: 'IŞIK İSTANBUL KAPI', speaker: 's', language: 'tr', labels: { accent: 'turkish' } }) + '\n');
+    writeFileSync(join(dir, `${tag}.hyp.trn`), 'ışık istanbul kapı (tr-1)\n');
+    writeFileSync(join(dir, `${tag}.yaml`), [`name: ${tag}`, `manifest: ${tag}.jsonl`, 'normaliser: english', 'qc: false', 'backends:', `  - { type: hypotheses, name: h, options: { file: ${join(dir, `${tag}.hyp.trn`)}, format: trn } }`, 'groupBy: [accent]', ''].join('\n'));
+    const out = join(dir, `export-${tag}`);
+    const stderr: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
+    try {
+      await runCommand(join(dir, `${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `${tag}.sqlite`), out, say: () => undefined, gate: false });
+    } finally {
+      spy.mockRestore();
+    }
+    const run = loadRunForReport(out);
+    expect(run.utterances.map((u) => [u.ref, errorCount(u.words)])).toEqual([['ısık istanbul kapı', 0]]);
+    expect(stderr.join('')).not.toMatch(/declaring tr/);
+    expect(run.meta.scoring?.defaultCaseFold).toBeUndefined();
+    expect(run.meta.scoring?.languageFold).toEqual({ languages: { tr: 1 }, groups: { accent: { turkish: 1 } } });
   });
 });

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { warnLine } from '../terminal.ts';
 import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
-import { DEFAULT_MAX_FAILED_SHARE, hasThreshold, type CheckThresholds } from '../../report/check.ts';
+import { DEFAULT_MAX_FAILED_SHARE, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
-import { evaluateGate, gateReport, gateThresholds } from '../../report/gate.ts';
+import { checkThresholds, evaluateGate, gateReport } from '../../report/gate.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
@@ -59,22 +59,8 @@ export function registerCheck(program: Command): void {
     const maxFailedShare = parseNumberFlag('--max-failed-share', flags.maxFailedShare, { min: 0, max: 1 });
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);
-    const recorded = gateThresholds(loaded.meta.analysis?.gate);
-    // --max-failed-share alone tightens or loosens the suite's gate; with threshold flags it joins them.
-    const loss = maxFailedShare === undefined ? {} : { maxFailedShare };
-    let th: CheckThresholds;
-    if (hasThreshold(given)) {
-      th = { ...given, ...loss, significantOnly: Boolean(flags.significantOnly), includeSmallCells: Boolean(flags.includeSmallCells) };
-    } else if (recorded) {
-      th = { ...recorded, ...loss, ...(flags.significantOnly ? { significantOnly: true } : {}), ...(flags.includeSmallCells ? { includeSmallCells: true } : {}) };
-      process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
-    } else if (maxFailedShare !== undefined) {
-      th = { ...loss, includeSmallCells: Boolean(flags.includeSmallCells) };
-    } else {
-      throw new UsageError(
-        'check needs at least one threshold: --max-gap, --max-wer, --group-ratio, --max-degradation-gap or --max-failed-share (this run records no suite gate)',
-      );
-    }
+    const { thresholds: th, source } = checkThresholds(given, { maxFailedShare, significantOnly: flags.significantOnly, includeSmallCells: flags.includeSmallCells, allowSubset: flags.allowSubset }, loaded.meta.analysis?.gate);
+    if (source === 'suite') process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
     // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
     for (const l of allFailedLines(loaded.utterances)) process.stderr.write(`asrfair: ${escapeControl(l)}\n`);
     const options = cardOptionsForRun(loaded.meta, stat);
@@ -90,7 +76,6 @@ export function registerCheck(program: Command): void {
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
     for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
-    if (flags.allowSubset) th = { ...th, allowSubset: true };
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {

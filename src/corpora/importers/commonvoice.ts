@@ -21,6 +21,7 @@ import { basename, dirname, join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { InputError } from '../../manifest/errors.ts';
 import { normaliseLabel } from '../../manifest/labelmap.ts';
+import { languageCode } from '../../manifest/language-tag.ts';
 import { checked, exists, isDir, manifestAudioPath, readText, Table, type ImportContext, type Imported } from './common.ts';
 
 /** Common Voice's predefined English accents (the web app's list; older releases' codes map onto these). */
@@ -88,8 +89,8 @@ export function splitAccents(raw: string, known: (v: string) => boolean = () => 
 
 /** ISO 639-1 code of a Common Voice locale (`en`, `ta`, `zh-CN` → `zh`); undefined when it has none (`kab`, `cnh`). */
 export function localeLanguage(locale: string): string | undefined {
-  const m = /^([a-z]{2})(?:[-_][A-Za-z]+)?$/.exec(locale.trim());
-  return m ? m[1] : undefined;
+  const l = languageCode(locale);
+  return l !== undefined && /^[a-z]{2}$/.test(l) ? l : undefined;
 }
 
 async function splitTsv(input: string, split: string): Promise<string> {
