@@ -100,5 +100,5 @@ describe('run store: results of another asrfair code version are decoded again, 
     const replaced = rows.filter((r) => r.status !== 'ok');
     expect(replaced).toHaveLength(1);
     expect(replaced[0]!.error).toMatch(/^its result was replaced since: the store now holds a decode by another asrfair code version \(asrfair .*source sha256 [0-9a-f]{12}/);
-  }, 120_000);
+  }, 300_000);
 });
