@@ -35,12 +35,20 @@ export function perNote(meta: RunMeta, groupBy: string, hidden: ReadonlySet<stri
   const engine = letterToSoundName(p.letterToSound);
   const o = p.oov;
   if (o.refOov + o.hypOov === 0) return `${def} ${dict} Words it lacks would get phones from ${engine}; none did in this run, so PER does not depend on it.`;
+  const none = p.letterToSound.engine === 'none';
   const groups = Object.entries(p.oov.groups[groupBy] ?? {})
     .filter(([g]) => !hidden.has(g))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([g, c]: [string, OovCounts]) => `${g} ${share(c.refOov, c.refTokens)} reference, ${share(c.hypOov, c.hypTokens)} hypothesis`);
   const byGroup = groups.length ? ` By ${groupBy}: ${groups.join('; ')}${hidden.size ? ' (suppressed groups not listed)' : ''}.` : '';
   const other = p.letterToSound.engine === 'flite' ? ' (espeak-ng, used where flite is not installed)' : p.letterToSound.engine === 'espeak-ng' ? " (flite's t2p, used wherever flite is installed)" : '';
+  if (none) {
+    return (
+      `${def} ${dict} Words it lacks (${o.words} distinct) had no phones: no letter-to-sound engine was installed (flite's t2p or espeak-ng), so ` +
+      `${share(o.refOov, o.refTokens)} reference word tokens (each utterance once) and ${share(o.hypOov, o.hypTokens)} hypothesis word tokens (every backend and condition) are left out of the phone strings.${byGroup} ` +
+      'The PER of groups with such words is not comparable with a run scored where an engine is installed.'
+    );
+  }
   return (
     `${def} ${dict} Words it lacks (${o.words} distinct) got phones from ${engine}: ${share(o.refOov, o.refTokens)} reference word tokens (each utterance once) and ` +
     `${share(o.hypOov, o.hypTokens)} hypothesis word tokens (every backend and condition).${byGroup} Another letter-to-sound engine${other} gives other phones for such words, so the PER of groups with them depends on the machine that scored the run.`

@@ -67,8 +67,11 @@ type PhoneCountsFn = (ref: string, hyp: string) => { counts: ErrorCounts; oov: R
 
 function pronounce(g2p: G2P, text: string, oov: Set<string>): { words: WordPhones[]; tokens: number; oov: number } {
   let n = 0;
+  // Without a letter-to-sound engine (neither flite nor espeak-ng installed) a word outside the dictionary has no
+  // phones: it is left out of both phone strings and counted, and the card says so (src/report/per-note.ts).
+  const none = g2p.fallback === 'none';
   const words = g2pTokens(text).map((word) => {
-    const p = g2p.lookup(word);
+    const p = none && g2p.pronunciations(word).length === 0 && /[\p{L}\p{N}]/u.test(word) ? { phones: [], source: 'none' as const } : g2p.lookup(word);
     if (p.source !== 'cmudict') {
       n++;
       oov.add(word);

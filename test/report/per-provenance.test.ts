@@ -137,6 +137,33 @@ describe('PER provenance: dictionary, letter-to-sound engine, OOV tokens per gro
     expect(note).toContain('(suppressed groups not listed)');
   });
 
+  it('without a letter-to-sound engine the export goes on: the words are counted per group and the card says their phones are missing', async () => {
+    const meta = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8')) as { runId: string };
+    const runN = join(dir, 'n');
+    const st = new RunStore(store);
+    try {
+      await exportRun(st, meta.runId, runN, { g2p: { fallback: 'none' } });
+    } finally {
+      st.close();
+    }
+    const p = JSON.parse(readFileSync(join(runN, 'run.json'), 'utf8')).scoring.phones;
+    expect(p.letterToSound).toEqual({ engine: 'none' });
+    const a = JSON.parse(readFileSync(join(runA, 'run.json'), 'utf8')).scoring.phones;
+    expect(p.oov).toEqual(a.oov);
+    const refPhones = (d: string) => readFileSync(join(d, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).phones.ref as number);
+    const withEngine = refPhones(runA);
+    const without = refPhones(runN);
+    // The utterances with out-of-dictionary words lost those words' phones, the others are unchanged.
+    expect(without.filter((n, i) => n < withEngine[i])).toHaveLength(3);
+    expect(without.filter((n, i) => n > withEngine[i])).toHaveLength(0);
+    const out = join(dir, 'ncard');
+    const r = await cli('report', runN, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    const note = (JSON.parse(readFileSync(join(out, 'card.json'), 'utf8')).footnotes as string[]).find((n) => n.startsWith('PER (phone error rate)'))!;
+    expect(note).toMatch(/Words it lacks \(4 distinct\) had no phones: no letter-to-sound engine was installed/);
+    expect(note).toContain(`newzealand ${p.oov.groups.accent.newzealand.refOov} of ${p.oov.groups.accent.newzealand.refTokens} reference`);
+  });
+
   it('compare warns when the letter-to-sound engine differs between two runs', async () => {
     const r = await cli('compare', runA, runB, '--bootstrap', '200');
     expect(r.code, r.stderr).toBe(0);
