@@ -309,12 +309,52 @@ function fitLength(x: Float64Array, n: number): Float64Array {
   return out;
 }
 
+/** The ffmpeg encoder each `codec` step needs (`ffmpeg -encoders` must list it). */
+export const CODEC_ENCODERS: Readonly<Record<z.output<typeof CodecStep>['codec'], string>> = {
+  opus: 'libopus',
+  mp3: 'libmp3lame',
+  gsm: 'libgsm',
+  'amr-nb': 'libopencore_amrnb',
+};
+
+/** The message of a codec whose ffmpeg encoder this machine lacks (the same at suite load and at prepare time). */
+export function missingEncoderMessage(codec: string, encoder: string): string {
+  return `codec ${codec} needs the ffmpeg encoder ${encoder}, which this machine's ffmpeg does not have (\`ffmpeg -encoders\` does not list it; install an ffmpeg built with it, or remove the condition)`;
+}
+
+/** A codec step whose encoder this machine's ffmpeg lacks: where it is (condition and step index) and what is missing. */
+export interface MissingEncoder {
+  condition: number;
+  step: number;
+  codec: string;
+  encoder: string;
+}
+
+/**
+ * The codec steps of `conditions` (raw specs, as in a suite: `{ steps: [...] }`) whose ffmpeg encoder `ffmpeg -encoders`
+ * does not list, in order. Steps that are not codec steps, or not valid, are skipped (the schema reports those).
+ * Errors: ffmpeg cannot be run.
+ */
+export async function missingEncoders(conditions: ReadonlyArray<{ steps?: unknown }>): Promise<MissingEncoder[]> {
+  const out: MissingEncoder[] = [];
+  let have: Set<string> | undefined;
+  for (const [ci, c] of conditions.entries()) {
+    const steps = Array.isArray(c.steps) ? c.steps : [];
+    for (const [si, st] of steps.entries()) {
+      const parsed = CodecStep.safeParse(st);
+      if (!parsed.success) continue;
+      have ??= await ffmpegEncoders();
+      const encoder = CODEC_ENCODERS[parsed.data.codec];
+      if (!have.has(encoder)) out.push({ condition: ci, step: si, codec: parsed.data.codec, encoder });
+    }
+  }
+  return out;
+}
+
 async function codecRoundTrip(x: Float64Array, step: z.output<typeof CodecStep>, tmpDir: string): Promise<Float64Array> {
   const encoders = await ffmpegEncoders();
-  const need = { opus: 'libopus', mp3: 'libmp3lame', gsm: 'libgsm', 'amr-nb': 'libopencore_amrnb' }[step.codec];
-  if (!encoders.has(need)) {
-    throw new Error(`codec ${step.codec} needs the ffmpeg encoder ${need}, which this machine's ffmpeg does not have (see \`ffmpeg -encoders\`)`);
-  }
+  const need = CODEC_ENCODERS[step.codec];
+  if (!encoders.has(need)) throw new Error(missingEncoderMessage(step.codec, need));
   const cfg = {
     opus: { ext: 'ogg', fmt: 'ogg', rate: 16000, opts: ['-c:a', 'libopus', '-b:a', `${step.bitrateKbps ?? 12}k`, '-application', 'voip'] },
     mp3: { ext: 'mp3', fmt: 'mp3', rate: 16000, opts: ['-c:a', 'libmp3lame', '-b:a', `${step.bitrateKbps ?? 32}k`] },

@@ -4,6 +4,10 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
+import { CODEC_ENCODERS } from '../audio/conditions.ts';
+import { ffmpegEncoders } from '../audio/ffmpeg.ts';
+import { loadSuite } from '../run/suite.ts';
+import { missingEncoderErrors } from '../run/suite-encoders.ts';
 
 export interface DoctorCheck {
   name: string;
@@ -105,13 +109,44 @@ function executable(path: string): boolean {
   }
 }
 
-/** Checks the tools, models, store and credentials asrfair uses. */
-export async function runDoctor(opts: { storePath?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DoctorCheck[]> {
+/** Which ffmpeg encoders the `codec` condition steps need are there (optional: only suites with those codecs need them). */
+async function codecEncoders(): Promise<DoctorCheck> {
+  const name = 'ffmpeg codec encoders';
+  let have: Set<string>;
+  try {
+    have = await ffmpegEncoders();
+  } catch (e) {
+    return { name, ok: false, required: false, detail: `ffmpeg -encoders failed: ${(e as Error).message.split('\n')[0]}`, fix: 'apt-get install -y ffmpeg' };
+  }
+  const all = Object.entries(CODEC_ENCODERS);
+  const missing = all.filter(([, enc]) => !have.has(enc));
+  const present = all.filter(([, enc]) => have.has(enc)).map(([codec, enc]) => `${enc} (codec ${codec})`);
+  const detail = `${present.length ? present.join(', ') : 'none of the codec steps\' encoders'}${missing.length ? `; missing ${missing.map(([codec, enc]) => `${enc} (codec ${codec})`).join(', ')}: conditions with ${missing.length === 1 ? 'that codec' : 'those codecs'} cannot run here` : ''}`;
+  return missing.length
+    ? { name, ok: false, required: false, detail, fix: 'use an ffmpeg built with the missing encoders (Debian\'s lacks libopencore_amrnb), or leave those codecs out of your suites' }
+    : { name, ok: true, required: false, detail };
+}
+
+/**
+ * What a suite needs of this machine (`doctor --suite`): the ffmpeg encoder of each codec step, one failed check per
+ * missing one, naming the suite file:line (required: the suite cannot run without it). The suite's schema errors throw
+ * (InputError, exit 2) as in `run`.
+ */
+async function suiteChecks(file: string): Promise<DoctorCheck[]> {
+  const suite = loadSuite(file);
+  const errors = await missingEncoderErrors(suite);
+  if (!errors.length) return [{ name: 'suite conditions', ok: true, required: true, detail: `${file}: every condition's ffmpeg encoder is there` }];
+  return errors.map((e) => ({ name: 'suite conditions', ok: false, required: true, detail: e.message, fix: 'use an ffmpeg built with this encoder, or remove the condition from the suite' }));
+}
+
+/** Checks the tools, models, store and credentials asrfair uses (and, given a suite file, what its conditions need). */
+export async function runDoctor(opts: { storePath?: string; env?: NodeJS.ProcessEnv; suite?: string } = {}): Promise<DoctorCheck[]> {
   const env = opts.env ?? process.env;
   const apt = (pkgs: string) => `apt-get install -y ${pkgs}`;
   const checks = await Promise.all([
     Promise.resolve(nodeVersion()),
     tool('ffmpeg', 'ffmpeg', ['-hide_banner', '-version'], true, apt('ffmpeg')),
+    codecEncoders(),
     tool('sox', 'sox', ['--version'], false, apt('sox')),
     tool('pocketsphinx_batch', 'pocketsphinx_batch', [], true, apt('pocketsphinx'), true),
     Promise.resolve(
@@ -137,7 +172,7 @@ export async function runDoctor(opts: { storePath?: string; env?: NodeJS.Process
     Promise.resolve(openaiCredentials(env)),
     Promise.resolve(awsCredentials(env)),
   ]);
-  return checks;
+  return opts.suite === undefined ? checks : [...checks, ...(await suiteChecks(opts.suite))];
 }
 
 /** Human-readable doctor report; one line per check plus its fix. */

@@ -1,3 +1,5 @@
+import { letterToSoundName, runHasPer } from './per-note.ts';
+import type { PhoneSources, RunMeta } from '../score/run-export.ts';
 import { comparePaired, type PairedComparison, type PairedResult } from '../analysis/paired.ts';
 import { adjustPValues } from '../stats/multiple.ts';
 import { DASH, fmtGap, fmtInt, fmtP, fmtPct, NOT_ENOUGH_DATA } from './format.ts';
@@ -207,6 +209,28 @@ function pairable(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], 
 }
 
 /**
+ * The warning when the two runs' PER phones came from different sources (run.json `scoring.phones`): another
+ * letter-to-sound engine or version (flite's t2p against espeak-ng), or another dictionary (sha256). Words outside the
+ * dictionary then get other phones, so a PER difference between the runs may come from the machine, not the
+ * recogniser. Undefined when they agree, or when neither run measured PER.
+ */
+export function phoneSourceWarning(a: RunMeta, b: RunMeta): string | undefined {
+  if (!runHasPer(a) && !runHasPer(b)) return undefined;
+  const pa = a.scoring?.phones;
+  const pb = b.scoring?.phones;
+  const engine = (p: PhoneSources | undefined) => (p ? letterToSoundName(p.letterToSound) : 'not recorded');
+  const dict = (p: PhoneSources | undefined) => (p ? `${p.dictionary.path} sha256 ${p.dictionary.sha256.slice(0, 12)}` : 'not recorded');
+  const sameEngine = pa && pb && JSON.stringify(pa.letterToSound) === JSON.stringify(pb.letterToSound);
+  const sameDict = pa && pb && pa.dictionary.sha256 === pb.dictionary.sha256;
+  if (sameEngine && sameDict) return undefined;
+  const parts: string[] = [];
+  if (!sameEngine) parts.push(`letter-to-sound engine A ${engine(pa)}, B ${engine(pb)}`);
+  if (!sameDict) parts.push(`pronunciation dictionary A ${dict(pa)}, B ${dict(pb)}`);
+  const oov = (p: PhoneSources | undefined) => (p ? `${p.oov.refOov + p.oov.hypOov}` : 'an unknown number of');
+  return `PER phones come from different sources (${parts.join('; ')}; see each run.json "scoring.phones"): words outside the dictionary (A ${oov(pa)}, B ${oov(pb)} word tokens) get other phones, so PER differences between the runs may come from the machine that scored them, not the recogniser.`;
+}
+
+/**
  * Paired comparison A − B on the utterances both runs scored with identical references (as each run scored
  * them, after its normaliser), per condition, overall and per group; what the pairing leaves out is counted per
  * group (CompareTable.unpaired). Throws CompareSelectionError (exit 2) for an unknown backend or condition, and
@@ -241,7 +265,10 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
       `Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): only utterances whose normalised references are identical are paired, and differences may come from normalisation.`,
     );
   }
-  if (JSON.stringify(a.meta.scoring ?? null) !== JSON.stringify(b.meta.scoring ?? null)) {
+  const phones = phoneSourceWarning(a.meta, b.meta);
+  if (phones) warnings.push(phones);
+  const textSettings = (m: typeof a.meta) => (m.scoring ? JSON.stringify({ ...m.scoring, phones: undefined }) : null);
+  if (textSettings(a.meta) !== textSettings(b.meta)) {
     const how = (m: typeof a.meta): string =>
       m.scoring ? `markup ${m.scoring.markup.convention}${m.scoring.glm ? `, GLM ${m.scoring.glm.name} sha256 ${m.scoring.glm.sha256.slice(0, 12)}` : ', no GLM'}` : 'not recorded';
     notes.push(`Transcript markup or GLM settings differ (A ${how(a.meta)}; B ${how(b.meta)}; see each run.json "scoring"): differences may come from how texts were read.`);

@@ -20,7 +20,8 @@ import { csvLine, type CsvValue } from '../manifest/escape.ts';
 import type { RunRecord, RunStore, RunItemResult } from '../run/store.ts';
 import { createScorer, DEFAULT_SCORING_MARKUP, type Metric } from '../score/run-scorer.ts';
 import { loadNistGlm, type NistGlm } from '../text/nist-glm.ts';
-import type { ScoringSettings } from '../score/run-export.ts';
+import type { OovCounts, PhoneSources, ScoringSettings } from '../score/run-export.ts';
+import type { G2POptions } from '../text/g2p.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
@@ -153,7 +154,13 @@ export async function exportRun(
   store: RunStore,
   runId: string,
   dir: string,
-  opts: { warn?: (m: string) => void; onRow?: (row: ExportedUtterance) => void; allowIncomplete?: boolean } = {},
+  opts: {
+    warn?: (m: string) => void;
+    onRow?: (row: ExportedUtterance) => void;
+    allowIncomplete?: boolean;
+    /** G2P of PER (default: CMUdict, flite's t2p if installed, else espeak-ng); run.json records what was used. */
+    g2p?: G2POptions;
+  } = {},
 ): Promise<ExportResult> {
   const run = store.getRun(runId);
   if (!run) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
@@ -171,7 +178,8 @@ export async function exportRun(
   const markup = suite.markup ?? DEFAULT_SCORING_MARKUP;
   const glm = suite.glm ? loadSuiteGlm(suite.glm) : undefined;
   const scoring: ScoringSettings = { markup, ...(glm ? { glm: glm.info } : {}) };
-  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[], markup, glm: glm?.glm });
+  const scorer = await createScorer({ normaliser: run.normaliser, costModel, metrics: (suite.metrics ?? ['wer', 'cer']) as Metric[], markup, glm: glm?.glm, g2p: opts.g2p });
+  const oov = new OovTally(groupKeys.length ? groupKeys : (suite.groupBy ?? []));
   let markupFailures = 0;
   let firstMarkupFailure = '';
   // Utterances folded by their declared language's case rules (tr/az), each counted once, by language and by group.
@@ -199,7 +207,8 @@ export async function exportRun(
   let failed = 0;
   try {
     for (const item of store.iterateRun(runId)) {
-      const row = scorer.score(item);
+      const { row, oov: rowOov } = scorer.scoreWithOov(item);
+      if (rowOov) oov.add(row, rowOov);
       await w.write(JSON.stringify(ExportedUtteranceSchema.parse(row)));
       rows++;
       if (row.status === 'failed') failed++;
@@ -250,6 +259,8 @@ export async function exportRun(
     scoring.defaultCaseFold = { normaliser: run.normaliser, languages: defaultLanguages, groups: defaultGroups };
     opts.warn?.(defaultCaseFoldText(scoring.defaultCaseFold));
   }
+  const provenance = scorer.phoneProvenance();
+  if (provenance) scoring.phones = { ...provenance, oov: oov.result() };
   const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
   // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
   try {
@@ -260,6 +271,40 @@ export async function exportRun(
   }
   renameSync(tmp, join(dir, RESULTS_FILE));
   return { dir, rows, failed, ...(incomplete ? { incomplete } : {}) };
+}
+
+const zeroOov = (): OovCounts => ({ refTokens: 0, refOov: 0, hypTokens: 0, hypOov: 0 });
+
+/**
+ * Counts PER's G2P word tokens and those the dictionary lacks (they get letter-to-sound phones), in all and per group of
+ * each grouping key: a reference once per utterance id, a hypothesis once per scored row (each backend × condition).
+ */
+class OovTally {
+  private readonly all = zeroOov();
+  private readonly groups: Record<string, Record<string, OovCounts>>;
+  private readonly refSeen = new Set<string>();
+  private readonly words = new Set<string>();
+  constructor(private readonly keys: readonly string[]) {
+    this.groups = Object.fromEntries(keys.map((k) => [k, {}]));
+  }
+  add(row: ExportedUtterance, o: { refTokens: number; refOov: number; hypTokens: number; hypOov: number; words: readonly string[] }): void {
+    const firstRef = !this.refSeen.has(row.id);
+    this.refSeen.add(row.id);
+    for (const w of o.words) this.words.add(w);
+    const bump = (c: OovCounts) => {
+      if (firstRef) {
+        c.refTokens += o.refTokens;
+        c.refOov += o.refOov;
+      }
+      c.hypTokens += o.hypTokens;
+      c.hypOov += o.hypOov;
+    };
+    bump(this.all);
+    for (const k of this.keys) bump((this.groups[k][row.labels[k] ?? 'undeclared'] ??= zeroOov()));
+  }
+  result(): PhoneSources['oov'] {
+    return { ...this.all, words: this.words.size, groups: this.groups };
+  }
 }
 
 const CSV_COLUMNS = ['run_id', 'id', 'speaker', 'backend', 'condition', 'status', 'error', 'ref_text', 'hypothesis', 'duration_sec', 'latency_ms', 'cost_usd', 'attempts', 'audio_sha256', 'labels'] as const;

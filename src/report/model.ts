@@ -2,6 +2,7 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
+import { perNote, withoutHiddenOov } from './per-note.ts';
 import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
@@ -408,6 +409,8 @@ function footnotesFor(
   toolVersion: string,
   sections: { models: boolean; degradation: boolean; reference: boolean },
   family: number,
+  /** Groups of `s.groupBy` a published card suppresses in a group table (left out of per-group notes). */
+  hidden: ReadonlySet<string>,
 ): string[] {
   const c = meta.corpus;
   const notes: string[] = [];
@@ -425,6 +428,8 @@ function footnotesFor(
   notes.push(`Run ${meta.runId} of ${meta.createdAt} (asrfair ${meta.toolVersion}); card by asrfair ${toolVersion}${generatedAt ? ` generated ${generatedAt}` : ''}.`);
   notes.push(`Normaliser: ${meta.normaliser.name} version ${meta.normaliser.version}. ${normaliserNote(meta.normaliser)} Alignment cost model: ${meta.costModel === 'sclite' ? 'sclite (sub 4, ins 3, del 3; counts equal NIST sclite)' : meta.costModel === 'unit' ? 'unit (plain Levenshtein 1/1/1)' : 'external (error counts imported from another pipeline; its alignment is not asrfair\'s)'}.`);
   if (meta.costModel !== 'external') notes.push(scoringNote(meta));
+  const per = meta.costModel !== 'external' ? perNote(meta, s.groupBy, hidden) : undefined;
+  if (per) notes.push(per);
   for (const b of meta.backends) notes.push(`Backend ${b.name}${b.model ? ` model ${b.model}` : ''}${b.version ? ` version ${b.version}` : ''} (key ${b.key}).`);
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
@@ -623,10 +628,11 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     publish: settings.publish,
   });
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
+  const hidden = new Set(settings.publish ? groupCards.flatMap((t) => t.rows.filter((r) => r.suppressed).map((r) => r.group)) : []);
   const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
   return {
     title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
-    meta,
+    meta: settings.publish ? withoutHiddenOov(meta, settings.groupBy, hidden) : meta,
     settings,
     generatedAt,
     toolVersion,
@@ -644,7 +650,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         models: models.length > 0,
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),
-      }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length),
+      }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]

@@ -256,8 +256,8 @@ export interface Suite extends Omit<RawSuite, 'manifest' | 'manifests' | 'backen
   audioCacheDir?: string;
 }
 
-/** Every schema issue of `value` (at `prefix` in the file) as its own file:line error in the project's words (ordered by line). */
-function issuesError(
+/** Every schema issue of `value` (at `prefix` in the file) as its own file:line error in the project's words. */
+function schemaErrorList(
   file: string,
   doc: ReturnType<typeof parseDocument>,
   counter: LineCounter,
@@ -265,9 +265,8 @@ function issuesError(
   value: unknown,
   issues: ReadonlyArray<z.core.$ZodIssue>,
   prefix: ReadonlyArray<PropertyKey> = [],
-): InputError {
-  const errors = schemaErrors(file, doc, counter, schema, value, issues as Parameters<typeof schemaErrors>[5], prefix, REQUIRED);
-  return errors.length === 1 ? errors[0] : new InputErrors(errors);
+): InputError[] {
+  return schemaErrors(file, doc, counter, schema, value, issues as Parameters<typeof schemaErrors>[5], prefix, REQUIRED);
 }
 
 const EXAMPLE = '`name: my-suite`, `manifest: corpus/manifest.jsonl`, `backends: [{ type: pocketsphinx }]`';
@@ -298,27 +297,47 @@ export function parseSuite(text: string, file: string): Suite {
   if (typeof js !== 'object' || Array.isArray(js)) {
     throw new InputError(file, lineOf(doc, counter, []), `expected a mapping of suite settings at the top level, found ${describeValue(js)}; e.g. ${EXAMPLE}`);
   }
+  // Every problem of the file at once, one line each (ordered by line): the suite's own schema, duplicate names, and
+  // each condition against the audio stage's schema — checked whether or not the rest of the suite is valid.
+  const errors: InputError[] = [];
   const parsed = SuiteSchema.safeParse(js);
-  if (!parsed.success) throw issuesError(file, doc, counter, SuiteSchema, js, parsed.error.issues);
+  if (!parsed.success) errors.push(...schemaErrorList(file, doc, counter, SuiteSchema, js, parsed.error.issues));
+  const top = js as Record<string, unknown>;
+  const seen = new Map<string, number>();
+  (Array.isArray(top.backends) ? top.backends : []).forEach((b: unknown, i: number) => {
+    if (!b || typeof b !== 'object') return;
+    const { name, type } = b as { name?: unknown; type?: unknown };
+    const n = typeof name === 'string' ? name : typeof type === 'string' ? type : undefined;
+    if (n === undefined) return;
+    if (seen.has(n)) {
+      errors.push(new InputError(file, lineOf(doc, counter, ['backends', i]), `backends[${i}]: duplicate backend name "${n}" (also backends[${seen.get(n)}]); give each a distinct \`name\``));
+    } else seen.set(n, i);
+  });
+  const condNames = new Set<string>();
+  (Array.isArray(top.conditions) ? top.conditions : []).forEach((c: unknown, i: number) => {
+    // Not a mapping, or a missing or malformed name: the suite's schema says so above.
+    if (!c || typeof c !== 'object' || Array.isArray(c)) return;
+    const { name, ...spec } = c as { name?: unknown } & Record<string, unknown>;
+    const named = ConditionEntrySchema.safeParse({ name }).success;
+    if (named && condNames.has(name as string)) {
+      errors.push(new InputError(file, lineOf(doc, counter, ['conditions', i, 'name']), `conditions[${i}].name: duplicate condition "${name as string}"`));
+    }
+    if (named) condNames.add(name as string);
+    const entry = { name: named ? name : 'condition', ...spec };
+    const checked = ConditionSpecSchema.safeParse(entry);
+    if (!checked.success) errors.push(...schemaErrorList(file, doc, counter, ConditionSpecSchema, entry, checked.error.issues, ['conditions', i]));
+  });
+  if (errors.length || !parsed.success) {
+    const sorted = errors.map((e, i) => ({ e, i })).sort((a, b) => (a.e.line ?? 0) - (b.e.line ?? 0) || a.i - b.i).map((x) => x.e);
+    throw sorted.length === 1 ? sorted[0] : new InputErrors(sorted);
+  }
   const raw = parsed.data;
 
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const backends: BackendSpec[] = raw.backends.map((b) => ({ ...b, name: b.name ?? b.type }));
-  const seen = new Map<string, number>();
-  backends.forEach((b, i) => {
-    if (seen.has(b.name)) {
-      throw new InputError(file, lineOf(doc, counter, ['backends', i]), `backends[${i}]: duplicate backend name "${b.name}" (also backends[${seen.get(b.name)}]); give each a distinct \`name\``);
-    }
-    seen.set(b.name, i);
-  });
-  const condNames = new Set<string>();
-  const conditions: ConditionEntry[] = raw.conditions.map((c, i) => {
+  const conditions: ConditionEntry[] = raw.conditions.map((c) => {
     const { name, ...spec } = c as { name: string } & Record<string, unknown>;
-    if (condNames.has(name)) throw new InputError(file, lineOf(doc, counter, ['conditions', i, 'name']), `conditions[${i}].name: duplicate condition "${name}"`);
-    condNames.add(name);
-    const checked = ConditionSpecSchema.safeParse({ name, ...spec });
-    if (!checked.success) throw issuesError(file, doc, counter, ConditionSpecSchema, { name, ...spec }, checked.error.issues, ['conditions', i]);
     return { name, spec: resolveStepPaths(spec, abs) };
   });
   if (!raw.includeClean && conditions.length === 0) {

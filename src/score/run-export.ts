@@ -140,7 +140,43 @@ export const ScoringSettingsSchema = z.object({
       rules: z.number().int().nonnegative(),
     })
     .optional(),
+  /** Where PER's phones came from (present when the run's metrics include `per`); see PhoneSourcesSchema. */
+  phones: z.lazy(() => PhoneSourcesSchema).optional(),
 });
+
+const count = z.number().int().nonnegative();
+const OovCountsSchema = z.object({
+  /** Reference word tokens (G2P tokens, each scored utterance once) and how many of them the dictionary lacks. */
+  refTokens: count,
+  refOov: count,
+  /** Hypothesis word tokens over every scored row (each backend × condition) and how many the dictionary lacks. */
+  hypTokens: count,
+  hypOov: count,
+});
+
+/**
+ * Provenance of the phones PER aligned: the pronunciation dictionary (path, sha256 of its bytes, entries), the
+ * letter-to-sound engine that gave phones to words it lacks (engine `flite` = flite's `t2p`, `espeak-ng`, or `none`;
+ * program, version, espeak-ng voice) and how many word tokens went through that engine, in all and per group of each
+ * grouping key. A PER with such tokens depends on the engine installed where the run was scored.
+ */
+export const PhoneSourcesSchema = z.object({
+  dictionary: z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/), entries: count }),
+  letterToSound: z.object({
+    engine: z.enum(['flite', 'espeak-ng', 'none']),
+    program: z.string().min(1).optional(),
+    version: z.string().min(1).optional(),
+    voice: z.string().min(1).optional(),
+  }),
+  oov: OovCountsSchema.extend({
+    /** Distinct words the dictionary lacks, references and hypotheses together. */
+    words: count,
+    groups: z.record(z.string(), z.record(z.string(), OovCountsSchema)),
+  }),
+});
+
+export type PhoneSources = z.infer<typeof PhoneSourcesSchema>;
+export type OovCounts = z.infer<typeof OovCountsSchema>;
 
 export type ScoringSettings = z.infer<typeof ScoringSettingsSchema>;
 

@@ -2,8 +2,8 @@ import { alignCounts, tokenize } from './align.ts';
 import { charCounts } from './metrics.ts';
 import type { CostModel, ErrorCounts, ExportedUtterance } from './types.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
-import { createG2P } from '../text/g2p.ts';
-import { phoneCounts } from './per.ts';
+import { createG2P, g2pTokens, type G2P, type G2POptions, type G2PProvenance, type WordPhones } from '../text/g2p.ts';
+import { phoneCountsOf } from './per.ts';
 import type { RunItemResult } from '../run/store.ts';
 import type { ScoringMarkup } from '../run/suite.ts';
 import { caseFolder, foldLocale, parseMarkup, type MarkupOptions, type ParsedText, type WordNetwork } from '../text/markup.ts';
@@ -47,19 +47,57 @@ export interface ScorerOptions {
   markup?: ScoringMarkup;
   /** A NIST GLM applied to both sides before markup is read, as `asrfair score --glm` (csrfilt.sh) does. */
   glm?: NistGlm;
+  /** G2P of PER (default: pocketsphinx's CMUdict, flite's t2p if installed, else espeak-ng). */
+  g2p?: G2POptions;
 }
 
-type PhoneCountsFn = (ref: string, hyp: string) => ErrorCounts;
+/** Word tokens of one row's reference and hypothesis that went to G2P, and those the dictionary lacks (letter-to-sound). */
+export interface RowOov {
+  refTokens: number;
+  refOov: number;
+  hypTokens: number;
+  hypOov: number;
+  /** The words the dictionary lacks (lower case), each once. */
+  words: string[];
+}
 
-async function loadPhoneCounts(costModel: CostModel): Promise<PhoneCountsFn> {
-  const g2p = await createG2P();
-  return (ref, hyp) => phoneCounts(ref, hyp, g2p, costModel).counts;
+type PhoneCountsFn = (ref: string, hyp: string) => { counts: ErrorCounts; oov: RowOov };
+
+function pronounce(g2p: G2P, text: string, oov: Set<string>): { words: WordPhones[]; tokens: number; oov: number } {
+  let n = 0;
+  // Without a letter-to-sound engine (neither flite nor espeak-ng installed) a word outside the dictionary has no
+  // phones: it is left out of both phone strings and counted, and the card says so (src/report/per-note.ts).
+  const none = g2p.fallback === 'none';
+  const words = g2pTokens(text).map((word) => {
+    const p = none && g2p.pronunciations(word).length === 0 && /[\p{L}\p{N}]/u.test(word) ? { phones: [], source: 'none' as const } : g2p.lookup(word);
+    if (p.source !== 'cmudict') {
+      n++;
+      oov.add(word);
+    }
+    return { word, phones: p.phones };
+  });
+  return { words, tokens: words.length, oov: n };
+}
+
+async function loadPhoneCounts(costModel: CostModel, opts: G2POptions | undefined): Promise<{ fn: PhoneCountsFn; provenance: () => G2PProvenance }> {
+  const g2p = await createG2P(opts);
+  const fn: PhoneCountsFn = (ref, hyp) => {
+    const words = new Set<string>();
+    const r = pronounce(g2p, ref, words);
+    const h = pronounce(g2p, hyp, words);
+    return { counts: phoneCountsOf(r.words, h.words, costModel).counts, oov: { refTokens: r.tokens, refOov: r.oov, hypTokens: h.tokens, hypOov: h.oov, words: [...words] } };
+  };
+  return { fn, provenance: () => g2p.provenance() };
 }
 
 /** Turns stored run items into scored rows of the run export. */
 export interface Scorer {
   normaliser: Normaliser;
   score(item: RunItemResult): ExportedUtterance;
+  /** `score`, plus the row's G2P tokens and out-of-dictionary words when PER was computed for it. */
+  scoreWithOov(item: RunItemResult): { row: ExportedUtterance; oov?: RowOov };
+  /** Dictionary and letter-to-sound engine of PER's phones (undefined without `per` among the metrics). */
+  phoneProvenance(): G2PProvenance | undefined;
   /**
    * The declared language (ISO 639-1 code, `tr` or `az`) whose case rules folded this item's texts instead of plain
    * Unicode lower case (the markup folds case with `caseFold: unicode`); undefined when the item is folded as usual.
@@ -118,10 +156,8 @@ function sideReader(markup: ScoringMarkup, normaliser: Normaliser, glm: NistGlm 
 export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
   const normaliser = getNormaliser(opts.normaliser);
   const markup = opts.markup ?? DEFAULT_SCORING_MARKUP;
-  let phones: PhoneCountsFn | undefined;
-  if (opts.metrics.includes('per')) {
-    phones = await loadPhoneCounts(opts.costModel);
-  }
+  const per = opts.metrics.includes('per') ? await loadPhoneCounts(opts.costModel, opts.g2p) : undefined;
+  const phones = per?.fn;
   const sclite = markup.convention === 'sclite';
   // The corpus's own policy for references that keep optionally deletable markup (CORAAL fragments `(like-)`):
   // sclite -D -F on both sides, whatever the suite's setting, which would score `(like-)` as a plain word.
@@ -181,50 +217,56 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
   };
 
+  const scoreWithOov = (item: RunItemResult): { row: ExportedUtterance; oov?: RowOov } => {
+    const r = item.result;
+    const ok = r?.status === 'ok';
+    let error = ok ? undefined : (r?.error ?? item.error ?? 'no result (run stopped before this utterance)');
+    let s: Scored;
+    let scored = ok;
+    try {
+      // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
+      s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0, item.utt.language);
+    } catch (e) {
+      error = `markup: ${(e as Error).message}`;
+      scored = false;
+      s = { ref: normaliser.normalise(item.utt.text, item.utt.language), hyp: '', words: allDeleted(0) };
+      s.words = allDeleted(tokenize(s.ref).length);
+    }
+    const chars = scored ? charCounts(s.alignedRef ?? s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.alignedRef ?? s.ref, '', opts.costModel).ref);
+    const out: ExportedUtterance = {
+      id: item.uttId,
+      speaker: item.utt.speaker ?? `utt:${item.uttId}`,
+      labels: item.utt.labels,
+      backend: item.backendName,
+      condition: item.conditionName,
+      status: scored ? 'ok' : 'failed',
+      ref: s.ref,
+      hyp: scored ? s.hyp : '',
+      words: s.words,
+      chars,
+      audio: item.utt.audio,
+    };
+    if (error !== undefined) out.error = error;
+    // A text-only segment (stm import) has no audio to measure: its segment times give the duration.
+    const span = item.utt.start !== undefined && item.utt.end !== undefined && !item.utt.audio ? item.utt.end - item.utt.start : undefined;
+    const dur = item.utt.durationSec ?? r?.durationSec ?? span;
+    if (dur !== undefined && dur !== null) out.durationSec = dur;
+    if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
+    if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
+    if (item.utt.sourceRate !== undefined) out.sourceRate = item.utt.sourceRate;
+    if (item.utt.markup) out.markup = item.utt.markup;
+    if (!(phones && scored)) return { row: out };
+    const p = phones(s.alignedRef ?? s.ref, s.hyp);
+    out.phones = p.counts;
+    return { row: out, oov: p.oov };
+  };
+
   return {
     normaliser,
     foldedBy,
     defaultFoldedBy,
-    score(item: RunItemResult): ExportedUtterance {
-      const r = item.result;
-      const ok = r?.status === 'ok';
-      let error = ok ? undefined : (r?.error ?? item.error ?? 'no result (run stopped before this utterance)');
-      let s: Scored;
-      let scored = ok;
-      try {
-        // Failed rows carry "as if nothing was recognised" counts; reports exclude them from rates.
-        s = scoreTexts(item.utt.text, ok ? (r.hypothesis ?? '') : undefined, item.uttId, deletableCount(item.utt.markup) > 0, item.utt.language);
-      } catch (e) {
-        error = `markup: ${(e as Error).message}`;
-        scored = false;
-        s = { ref: normaliser.normalise(item.utt.text, item.utt.language), hyp: '', words: allDeleted(0) };
-        s.words = allDeleted(tokenize(s.ref).length);
-      }
-      const chars = scored ? charCounts(s.alignedRef ?? s.ref, s.hyp, opts.costModel) : allDeleted(charCounts(s.alignedRef ?? s.ref, '', opts.costModel).ref);
-      const out: ExportedUtterance = {
-        id: item.uttId,
-        speaker: item.utt.speaker ?? `utt:${item.uttId}`,
-        labels: item.utt.labels,
-        backend: item.backendName,
-        condition: item.conditionName,
-        status: scored ? 'ok' : 'failed',
-        ref: s.ref,
-        hyp: scored ? s.hyp : '',
-        words: s.words,
-        chars,
-        audio: item.utt.audio,
-      };
-      if (error !== undefined) out.error = error;
-      // A text-only segment (stm import) has no audio to measure: its segment times give the duration.
-      const span = item.utt.start !== undefined && item.utt.end !== undefined && !item.utt.audio ? item.utt.end - item.utt.start : undefined;
-      const dur = item.utt.durationSec ?? r?.durationSec ?? span;
-      if (dur !== undefined && dur !== null) out.durationSec = dur;
-      if (item.utt.snrDb !== undefined) out.snrDb = item.utt.snrDb;
-      if (item.utt.audioFlags?.length) out.audioFlags = item.utt.audioFlags;
-      if (item.utt.sourceRate !== undefined) out.sourceRate = item.utt.sourceRate;
-      if (item.utt.markup) out.markup = item.utt.markup;
-      if (phones && scored) out.phones = phones(s.alignedRef ?? s.ref, s.hyp);
-      return out;
-    },
+    scoreWithOov,
+    score: (item) => scoreWithOov(item).row,
+    phoneProvenance: () => per?.provenance(),
   };
 }

@@ -12,7 +12,8 @@
  * (e.g. en-029 "the" → D AH), mapped IPA → ARPAbet.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { loadPronunciationDictionary } from '../backends/pocketsphinx-dict.ts';
 import { delimiter, join } from 'node:path';
 import { ARPABET_PHONES, ipaToArpabet } from './ipa.ts';
@@ -41,9 +42,22 @@ export interface WordPhones {
   phones: string[];
 }
 
+/**
+ * Where a G2P's phones come from (what run.json records as `scoring.phones`): the pronunciation dictionary by path,
+ * sha256 of its bytes and entry count, and the letter-to-sound engine for words it lacks by name, program and
+ * version (`flite --version`'s line, or espeak-ng's number) and, for espeak-ng, its voice. `version` is absent when
+ * the program does not say it; the engine is `none` when none is installed (or `fallback: 'none'`).
+ */
+export interface G2PProvenance {
+  dictionary: { path: string; sha256: string; entries: number };
+  letterToSound: { engine: G2PFallback; program?: string; version?: string; voice?: string };
+}
+
 export interface G2P {
   /** The letter-to-sound engine in use for unknown words. */
   readonly fallback: G2PFallback;
+  /** Dictionary and letter-to-sound engine (computed on first call: hashes the dictionary, asks the engine its version). */
+  provenance(): G2PProvenance;
   /** ARPAbet phones of one word (first dictionary pronunciation, else letter-to-sound). */
   word(w: string): string[];
   /** Phones and where they came from. */
@@ -135,6 +149,22 @@ function espeakLines(out: string): string[][] {
     .map(ipaToArpabet);
 }
 
+/**
+ * `{ version }` from the first match of `re` in a program's output (stdout and stderr; `flite --version` exits 1 after
+ * printing it), or `{}` when it does not run or say it.
+ */
+function versionOf(cmd: string, args: readonly string[], re: RegExp): { version?: string } {
+  let out: string;
+  try {
+    out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
+  } catch (e) {
+    const x = e as { stdout?: string; stderr?: string };
+    out = `${x.stdout ?? ''}\n${x.stderr ?? ''}`;
+  }
+  const m = re.exec(out);
+  return m?.[1]?.trim() ? { version: m[1].trim() } : {};
+}
+
 function checkVoice(voice: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_+-]*$/.test(voice)) throw new Error(`invalid espeak-ng voice name "${voice}"`);
   return voice;
@@ -144,6 +174,8 @@ const espeakArgs = (voice: string): string[] => ['-q', '--ipa', '--sep=_', '-v',
 
 interface Engine {
   name: G2PFallback;
+  /** Program, version and voice of the engine (what G2PProvenance.letterToSound records). */
+  describe(): Omit<G2PProvenance['letterToSound'], 'engine'>;
   one(word: string): string[];
   many(words: readonly string[]): Promise<string[][]>;
 }
@@ -152,6 +184,8 @@ function fliteEngine(): Engine {
   const one = (w: string) => splitFliteOutput(runSync('t2p', [fliteArg([w])])).flat();
   return {
     name: 'flite',
+    // t2p has no version flag; it ships with flite, whose --version says `version: flite-2.2-current Sep 2018`.
+    describe: () => ({ program: 't2p', ...versionOf('flite', ['--version'], /version:\s*(.+?)\s*(?:\(http[^)]*\))?\s*$/m) }),
     one,
     async many(words) {
       const segments = splitFliteOutput(await run('t2p', [fliteArg(words)]));
@@ -168,6 +202,8 @@ function espeakEngine(voice: string): Engine {
   const args = espeakArgs(voice);
   return {
     name: 'espeak-ng',
+    // `eSpeak NG text-to-speech: 1.51  Data at: …`
+    describe: () => ({ program: 'espeak-ng', ...versionOf('espeak-ng', ['--version'], /text-to-speech:\s*(\S+)/), voice }),
     one: (w) => espeakLines(runSync('espeak-ng', args, w + '\n')).flat(),
     async many(words) {
       const lines = espeakLines(await run('espeak-ng', args, words.join(', ') + '\n'));
@@ -183,7 +219,7 @@ function noEngine(): Engine {
   const fail = (w: string): never => {
     throw new Error(`g2p: "${w}" is not in the pronunciation dictionary and no letter-to-sound fallback is enabled`);
   };
-  return { name: 'none', one: fail, many: async (ws) => ws.map(fail) };
+  return { name: 'none', describe: () => ({}), one: fail, many: async (ws) => ws.map(fail) };
 }
 
 function chooseEngine(opts: G2POptions): Engine {
@@ -227,7 +263,8 @@ const BATCH = 300;
 
 /** Creates a G2P; the dictionary is loaded (once per process) before this resolves. */
 export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
-  const dict = await loadPronunciationDictionary(opts.dictPath ?? CMUDICT_PATH);
+  const dictPath = opts.dictPath ?? CMUDICT_PATH;
+  const dict = await loadPronunciationDictionary(dictPath);
   const engine = chooseEngine(opts);
   const guessed = new Map<string, string[]>();
 
@@ -259,8 +296,14 @@ export async function createG2P(opts: G2POptions = {}): Promise<G2P> {
     return { phones: [...phones], source: engine.name as G2PSource };
   };
 
+  let provenance: G2PProvenance | undefined;
   return {
     fallback: engine.name,
+    provenance: () =>
+      (provenance ??= {
+        dictionary: { path: dictPath, sha256: createHash('sha256').update(readFileSync(dictPath)).digest('hex'), entries: dict.entries.size },
+        letterToSound: { engine: engine.name, ...engine.describe() },
+      }),
     lookup,
     word: (w) => lookup(w).phones,
     pronunciations: (w) => {

@@ -183,3 +183,59 @@ describe('suite YAML errors in the project\'s words (not zod\'s)', () => {
     ]);
   });
 });
+
+describe('every problem of a suite file at once (t16 defect 7: one per run)', () => {
+  // err/s.yaml of trial 16: three bad condition steps in three conditions, reported one per run before.
+  const THREE_BAD_STEPS = [
+    'name: e',
+    'manifest: m.jsonl',
+    'groupBy: [accent]',
+    'backends:',
+    '  - name: ps',
+    '    type: pocketsphinx',
+    'conditions:',
+    '  - name: tel',
+    '    steps:',
+    '      - { type: telephone, lowHz: 300 }',
+    '  - name: c2',
+    '    steps:',
+    '      - { type: codec, codec: aac }',
+    '  - name: n',
+    '    steps:',
+    '      - { type: noise, snrDb: "ten" }',
+    '',
+  ].join('\n');
+
+  it('three bad condition steps: three lines, each naming file:line and the step', () => {
+    const msg = errorOf(THREE_BAD_STEPS).message.split('\n');
+    expect(msg).toEqual([
+      `${file}:10: conditions[0].steps[0]: unknown key lowHz (did you mean low?)`,
+      `${file}:13: conditions[1].steps[0].codec: expected one of opus, mp3, gsm, amr-nb, found "aac"`,
+      `${file}:16: conditions[2].steps[0].snrDb: expected a number, found "ten"`,
+    ]);
+  });
+
+  it('condition problems are listed with the rest of the suite\'s, and with a duplicate backend name', () => {
+    const text = THREE_BAD_STEPS.replace('groupBy: [accent]', 'groupBy: [accent]\nseed: 1.5').replace('backends:\n', 'backends:\n  - name: ps\n    type: pocketsphinx\n');
+    const msg = errorOf(text).message.split('\n');
+    expect(msg.map((l) => l.replace(/^[^:]+:(\d+): .*$/, '$1'))).toEqual(['4', '8', '13', '16', '19']);
+    expect(msg[1]).toMatch(/backends\[1\]: duplicate backend name "ps"/);
+  });
+
+  it('asrfair run and run --dry-run print all three, one line each, exit 2', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { cli } = await import('../helpers/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'suite-all-'));
+    const bad = join(dir, 's.yaml');
+    writeFileSync(bad, THREE_BAD_STEPS);
+    writeFileSync(join(dir, 'm.jsonl'), '{"id":"u1","text":"hello","speaker":"s1"}\n');
+    for (const args of [['run', bad], ['run', bad, '--dry-run'], ['validate', join(dir, 'm.jsonl'), '--suite', bad]]) {
+      const r = await cli(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines.map((l) => l.slice(0, `asrfair: ${bad}:10`.length + 1)), args.join(' ')).toEqual([`asrfair: ${bad}:10:`, `asrfair: ${bad}:13:`, `asrfair: ${bad}:16:`]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

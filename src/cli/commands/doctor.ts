@@ -6,9 +6,10 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('Check the tools, models, run store and credentials asrfair needs, with a fix for each failure')
     .option('--store <path>', 'run store whose folder must be writable', '.asrfair/store.sqlite')
+    .option('--suite <file>', "also check what this suite needs of the machine (the ffmpeg encoder of each codec condition)")
     .option('--json', 'print the checks as JSON')
-    .action(async (opts: { store: string; json?: boolean }) => {
-      const checks = await runDoctor({ storePath: opts.store });
+    .action(async (opts: { store: string; json?: boolean; suite?: string }) => {
+      const checks = await runDoctor({ storePath: opts.store, suite: opts.suite });
       process.stdout.write((opts.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks)) + '\n');
       if (checks.some((c) => c.required && !c.ok)) process.exitCode = 1;
     });

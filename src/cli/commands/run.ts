@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadSuite } from '../../run/suite.ts';
+import { assertSuiteEncoders } from '../../run/suite-encoders.ts';
 import { RunStore } from '../../run/store.ts';
 import { backendSubsetLines, backendSubsetOf, subsetLines } from '../../run/subset.ts';
 import { newRunId, runSuite, type CellCounts, type RunSummary } from '../../run/engine.ts';
@@ -173,6 +174,9 @@ const LOCAL_RUN: ScaleOut = { storePath: (p) => p, runOptions: () => ({}), summa
 
 export async function runCommand(suitePath: string, flags: RunFlags): Promise<RunCommandResult> {
   const suite = loadSuite(suitePath);
+  // A condition whose ffmpeg encoder this machine lacks is one line naming the suite file:line (exit 2), before
+  // anything is decoded: it is no fault of any utterance's audio.
+  await assertSuiteEncoders(suite);
   // A GLM that cannot be read or parsed stops the run before anything is sent (file:line).
   if (suite.glm) loadSuiteGlm(suite.glm);
   // So does a malformed import record (file:line): the export reads them after every decode. Their warnings are said there.

@@ -13,6 +13,7 @@ import { audioSignature } from '../../audio/signature.ts';
 import { parseWavHeader } from '../../audio/wav.ts';
 import { HypothesesBackend } from '../../backends/hypotheses.ts';
 import { loadSuite } from '../../run/suite.ts';
+import { assertSuiteEncoders } from '../../run/suite-encoders.ts';
 import { prepareBackends, type RunBackend } from '../../run/engine.ts';
 import { parseMarkup, type MarkupOptions } from '../../text/markup.ts';
 // Backend type `ctm` (registered by the score-import stage).
@@ -24,6 +25,7 @@ import '../../scoreimport/ctm-backend.ts';
  */
 async function suiteBackends(suitePath: string): Promise<RunBackend[]> {
   const suite = loadSuite(suitePath);
+  await assertSuiteEncoders(suite);
   return prepareBackends(suite, {});
 }
 
