@@ -2,7 +2,8 @@
  * The service-card model: what every renderer (Markdown, CSV, JSON, HTML) prints. Statistics come
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
-import { perNote, withoutHiddenOov } from './per-note.ts';
+import { perNote } from './per-note.ts';
+import { withoutHiddenGroups } from './published-meta.ts';
 import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
@@ -630,9 +631,10 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
   const hidden = new Set(settings.publish ? groupCards.flatMap((t) => t.rows.filter((r) => r.suppressed).map((r) => r.group)) : []);
   const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
+  const shownMeta = settings.publish ? withoutHiddenGroups(meta, settings.groupBy, hidden) : meta;
   return {
     title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
-    meta: settings.publish ? withoutHiddenOov(meta, settings.groupBy, hidden) : meta,
+    meta: shownMeta,
     settings,
     generatedAt,
     toolVersion,
@@ -646,7 +648,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     splitGroups,
     warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy), ...emptyHypWarnings(tables)],
     footnotes: [
-      ...footnotesFor(meta, settings, generatedAt, toolVersion, {
+      ...footnotesFor(shownMeta, settings, generatedAt, toolVersion, {
         models: models.length > 0,
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),

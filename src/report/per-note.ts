@@ -54,14 +54,3 @@ export function perNote(meta: RunMeta, groupBy: string, hidden: ReadonlySet<stri
     `${share(o.hypOov, o.hypTokens)} hypothesis word tokens (every backend and condition).${byGroup} Another letter-to-sound engine${other} gives other phones for such words, so the PER of groups with them depends on the machine that scored the run.`
   );
 }
-
-/**
- * A published card's copy of run.json: the per-group letter-to-sound counts keep the card's grouping key only, without
- * the groups the card suppresses (their token counts would give away the sizes it withholds).
- */
-export function withoutHiddenOov(meta: RunMeta, groupBy: string, hidden: ReadonlySet<string>): RunMeta {
-  const p = meta.scoring?.phones;
-  if (!p) return meta;
-  const visible = Object.fromEntries(Object.entries(p.oov.groups[groupBy] ?? {}).filter(([g]) => !hidden.has(g)));
-  return { ...meta, scoring: { ...meta.scoring!, phones: { ...p, oov: { ...p.oov, groups: { [groupBy]: visible } } } } };
-}
