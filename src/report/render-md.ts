@@ -2,7 +2,7 @@ import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmt
 import { intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, werMetricLabel, type MinCell } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { suppressedNote, suppressionText } from './publish.ts';
-import { noScoredText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationComplementary, degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
@@ -72,7 +72,7 @@ export function modelSummaryText(m: CardModel): string {
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
   const why = m.referenceSource === 'given'
     ? "the run's declared reference group"
-    : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared"';
+    : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared" nor the "interviewer" role';
   return `Reference group: ${m.referenceGroup} (${why}). ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
 
@@ -155,7 +155,8 @@ export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
 
 /**
  * "Best group" line of a table: which group, and among which ones it was chosen. The best group is always a declared
- * one (analysis/groups.ts, `isUndeclaredGroup`): a table with an `undeclared` row (or slice) says it was not a candidate.
+ * one (analysis/cells.ts, `isCandidateGroup`): a table with an `undeclared` row (or slice) says it was not a candidate,
+ * and one with an `interviewer` row says it is a role (`roleRowsText`).
  */
 export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
   const row = t.rows.find((r) => r.group === t.bestGroup);
@@ -166,14 +167,14 @@ export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell:
   const note = undeclared.length
     ? ` Never a candidate: ${undeclared.join(', ')} (no declared value; ${undeclared.length === 1 ? 'its' : 'their'} gap to the best group is shown).`
     : '';
-  return t.bestGroup
-    ? `Best group (lowest WER ${among}): ${t.bestGroup}.${note}`
-    : `Best group: none (no declared group has a WER).${note}`;
+  const roles = roleRowsText(t);
+  const all = `${note}${roles ? ` ${roles}` : ''}`;
+  return t.bestGroup ? `Best group (lowest WER ${among}): ${t.bestGroup}.${all}` : `Best group: none (no declared group has a WER).${all}`;
 }
 
 /** The sentence above every group table saying what one row compares. */
 export const COMPARISON_NOTE =
-  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared").';
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared" nor the "interviewer" role).';
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
