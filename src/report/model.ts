@@ -538,7 +538,7 @@ export const ROLE_NOTE = `${INTERVIEWER}: ${ROLE_WHAT} (nor is a slice with an $
  */
 export function noIntervalText(minCell: MinCell): string {
   const n = intervalMinSpeakers(minCell);
-  return `A cell (group, rest of the table, or whole table) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
+  return `A cell (group, rest of the table, or whole table; in the group tables, degradation, remedy and compare alike) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
 }
 
 /** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */

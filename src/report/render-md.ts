@@ -1,5 +1,6 @@
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
-import { intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, werMetricLabel, type MinCell } from '../analysis/groups.ts';
+import { capitalise, DASH, noIntervalNote, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
+import type { Interval } from '../stats/types.ts';
+import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { suppressedNote, suppressionText } from './publish.ts';
 import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
@@ -148,6 +149,15 @@ export function pHeader(card: ServiceCard): string {
 export const GAP_TO_BEST_HEADER = 'Gap to best adequate group, descriptive [95% CI]';
 export const RATIO_TO_BEST_HEADER = 'Ratio to best adequate group';
 
+/**
+ * Whether a degradation table shows a [—] (a group, the rest or All groups of fewer speakers than the card's interval
+ * rule, intervalMinSpeakers); a suppressed row (null) shows no interval and needs no reason.
+ */
+export function degradationHasUndefinedInterval(d: Pick<CardDegradation, 'rows' | 'overall'>): boolean {
+  const undef = (i: Interval | null) => i !== null && (Number.isNaN(i.lo) || Number.isNaN(i.hi));
+  return undef(d.overall) || d.rows.some((r) => !r.suppressed && (undef(r.degradation) || undef(r.excessOverRest)));
+}
+
 /** The flag of the best group: among adequately sized declared groups, or among all declared when none meets the minimum cell. */
 export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
   return r.flags.includes('small-cell') ? 'best (no declared group meets the minimum cell)' : 'best adequate group';
@@ -186,17 +196,8 @@ export function hasRawP(t: CardTable): boolean {
 }
 export const SMALL_CELL_P_NOTE =
   'raw p = a group below the minimum cell: its unadjusted permutation p vs rest, shown for information only; it is not tested, not in the correction family and gives no verdict.';
-/**
- * The line under a table with a [—]: a cell (a group, or the rest of its table) of fewer than `intervalMinSpeakers`
- * speakers has no speaker-cluster bootstrap interval and no detectable gap. `minCell` is the card's minimum cell.
- */
-export function noIntervalNote(minCell: MinCell): string {
-  const n = intervalMinSpeakers(minCell);
-  return (
-    `[—] = no interval: fewer than ${n} speakers (${n === minCell.speakers ? "the minimum cell's speaker rule" : `at least ${MIN_BOOTSTRAP_SPEAKERS} whatever the minimum cell`}). ` +
-    'A speaker bootstrap of so few speakers is no 95% interval (2 speakers: 3 distinct resamples), so the uncertainty is unknown, not small; no detectable gap either.'
-  );
-}
+/** The line under a table with a [—] (src/report/format.ts; re-exported for the renderers that import it from here). */
+export { noIntervalNote };
 
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
@@ -274,6 +275,7 @@ export function renderMarkdown(card: ServiceCard): string {
     for (const d of card.degradation) {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
       if (d.rows.some((r) => r.suppressed) || d.overall === null) out.push(degradationSuppressedNote(d), '');
+      if (degradationHasUndefinedInterval(d)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');
       const none = degradationNoScoredText(d);
       if (none) out.push(mdEscape(none), '');
     }
