@@ -180,6 +180,7 @@ async function memoryChild(n: number) {
       progress: {
         start() {},
         log() {},
+        warn() {},
         stop() {},
         tick() {
           if (++done % Math.floor(n / 5) === 0) {

@@ -8,7 +8,11 @@
  */
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { comparePaired, type PairedResult } from '../analysis/paired.ts';
-import { isUndeclaredGroup } from '../analysis/cells.ts';
+import { isUndeclaredGroup, undefinedUnless } from '../analysis/cells.ts';
+import { intervalMinSpeakers } from '../analysis/groups.ts';
+
+/** No minimum cell given: only the interval rule's floor applies (MIN_BOOTSTRAP_SPEAKERS). */
+const NO_MIN_CELL = { speakers: 0, words: 0 };
 import { percentileInterval } from '../stats/descriptive.ts';
 import type { Interval } from '../stats/types.ts';
 import { groupOf } from '../manifest/schema.ts';
@@ -34,6 +38,12 @@ export interface RemedyGroup {
 
 export interface RemedyReport {
   groupBy: string;
+  /**
+   * The minimum cell behind the verdicts and the interval rule: a figure over fewer than intervalMinSpeakers(minCell)
+   * speakers (never fewer than 4) has no interval; { speakers: 0, words: 0 } when none was given. Absent in adapt.json
+   * of older asrfair.
+   */
+  minCell?: { speakers: number; words: number };
   before: string;
   after: string;
   resamples: number;
@@ -179,8 +189,11 @@ export function remedyReport(
   const cmp = comparePaired(
     pairs.map((p) => p.b),
     pairs.map((p) => p.a),
-    { resamples, seed, level, groupBy: opts.groupBy, draws: true },
+    { resamples, seed, level, groupBy: opts.groupBy, draws: true, minCell: opts.minCell ?? NO_MIN_CELL },
   );
+  // The card's interval rule (intervalMinSpeakers): a figure built from a group of fewer speakers has no interval.
+  const minSpeakers = intervalMinSpeakers(opts.minCell ?? NO_MIN_CELL);
+  const resamplable = (gs: readonly { speakers: number }[]) => gs.every((g) => g.speakers >= minSpeakers);
   const cmpGroups = cmp.groups ?? [];
   const names = cmpGroups.map((g) => g.group);
   const gi = new Map(names.map((n, i) => [n, i]));
@@ -252,10 +265,12 @@ export function remedyReport(
     const ga = gt.after - gr.after;
     // Undoing the target's change moves the gap by −change, the reference's by +change.
     const without = (g: string) => (g === gt.group ? ga - (gt.after - gt.before) : ga + (gr.after - gr.before));
-    const shift = gapShift(gb, ga, percentileInterval(d, level, ga - gb), percentileInterval(size, level, Math.abs(ga) - Math.abs(gb)), [gt, gr], without);
+    const ok = resamplable([gt, gr]);
+    const shift = gapShift(gb, ga, undefinedUnless(ok, percentileInterval(d, level, ga - gb)), undefinedUnless(ok, percentileInterval(size, level, Math.abs(ga) - Math.abs(gb))), [gt, gr], without);
     pair = { ...opts.pair, gapBefore: gb, gapAfter: ga, ...shift };
   }
-  const gapChange = percentileInterval(gapD, level, gapAfter - gapBefore);
+  const amongOk = resamplable(amongGroups);
+  const gapChange = undefinedUnless(amongOk, percentileInterval(gapD, level, gapAfter - gapBefore));
   const ends = [worstBefore.group, bestOf('before').group, worstAfter.group, bestOf('after').group].map((n) => groups[gi.get(n)!]!);
   // worst − best after with one group's WER as before (the others as after).
   const gapWithout = (name: string) => {
@@ -265,6 +280,7 @@ export function remedyReport(
   const gap = gapShift(gapBefore, gapAfter, gapChange, gapChange, ends, gapWithout);
   return {
     groupBy: opts.groupBy,
+    minCell: opts.minCell ?? NO_MIN_CELL,
     before: opts.beforeName,
     after: opts.afterName,
     resamples,
@@ -273,7 +289,7 @@ export function remedyReport(
     groups,
     worstBefore,
     worstAfter,
-    worstChange: percentileInterval(worstD, level, worstAfter.wer - worstBefore.wer),
+    worstChange: undefinedUnless(amongOk, percentileInterval(worstD, level, worstAfter.wer - worstBefore.wer)),
     gapBefore,
     gapAfter,
     gapChange,

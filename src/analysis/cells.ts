@@ -130,6 +130,15 @@ export function isRoleGroup(name: string): boolean {
   return name.split(' × ').some((part) => part === INTERVIEWER || part.endsWith(`=${INTERVIEWER}`));
 }
 
+/**
+ * Whether a group may be chosen as the best group or as an automatic reference: a declared group of the speaker
+ * population, i.e. neither `undeclared` (isUndeclaredGroup) nor a role (isRoleGroup), nor a slice with such a part.
+ * The other rows are shown with their numbers and their gap to the best group.
+ */
+export function isCandidateGroup(name: string): boolean {
+  return !isUndeclaredGroup(name) && !isRoleGroup(name);
+}
+
 /** Group of an utterance on a label key (missing → 'undeclared'). */
 export function labelGroup(key: string): (u: ScoredUtterance) => string {
   return (u) => groupOf(u, key);

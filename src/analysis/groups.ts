@@ -9,7 +9,7 @@ import { subSeed } from '../stats/rng.ts';
 import { welchTTest, withinBetweenTest } from '../stats/tests.ts';
 import { groupVsRestTest, resolveMonteCarloFamily, type GroupVsRestTest, type MonteCarloTest } from '../stats/permutation.ts';
 import { minDetectableDifference } from '../stats/power.ts';
-import { isUndeclaredGroup, labelGroup, undefinedUnless, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
+import { isCandidateGroup, labelGroup, undefinedUnless, partitionByRun, speakerTotals, sumTotals, type SpeakerTotals } from './cells.ts';
 export type { Interval, PAdjustMethod, WelchResult };
 
 /** Minimum cell rule: cells below either threshold are flagged `smallCell` (and suppressed in published tables). */
@@ -223,7 +223,8 @@ export interface GroupTable {
   overall: CellSummary;
   /**
    * Declared group with the lowest headline WER among declared groups meeting the minimum cell rule (or among all
-   * declared groups, if none does); never `undeclared` nor a slice with an undeclared part (`isUndeclaredGroup`).
+   * declared groups, if none does); never `undeclared`, the `interviewer` role, nor a slice with such a part
+   * (`isCandidateGroup`).
    * '' when no group is declared.
    */
   bestGroup: string;
@@ -410,8 +411,9 @@ export function analyseOneRun(
     const speakers = new Set(byGroup[g].filter((t) => t.utterances > 0).map((t) => t.speaker)).size;
     return speakers >= o.minCell.speakers && s.words >= o.minCell.words;
   });
-  // The best group is a declared one: `undeclared` (and a slice with an undeclared part) keeps its own gap to it.
-  const declared = names.map((_, g) => g).filter((g) => !isUndeclaredGroup(names[g]) && !Number.isNaN(pooled[g]));
+  // The best group is a declared one: `undeclared` and the `interviewer` role (and a slice with such a part) keep their
+  // own gap to it.
+  const declared = names.map((_, g) => g).filter((g) => isCandidateGroup(names[g]) && !Number.isNaN(pooled[g]));
   const candidates = declared.some((g) => eligible[g]) ? declared.filter((g) => eligible[g]) : declared;
   const best = candidates.reduce((b, g) => (b < 0 || pooled[g] < pooled[b] ? g : b), -1);
   const ref = o.referenceGroup !== undefined ? index.get(o.referenceGroup) : undefined;

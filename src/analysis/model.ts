@@ -1,6 +1,7 @@
 import type { ScoredUtterance } from './types.ts';
 import type { Interval } from '../stats/types.ts';
-import { groupOf, UNDECLARED } from '../manifest/schema.ts';
+import { groupOf } from '../manifest/schema.ts';
+import { isCandidateGroup } from './cells.ts';
 import { countRegression, type Coefficient, type CountRegressionOptions } from '../stats/regression.ts';
 import { normalQuantile } from '../stats/distributions.ts';
 import { groupCovariateR2, type GroupCovariateCollinearity } from './collinearity.ts';
@@ -77,7 +78,8 @@ function fitOne(all: readonly ScoredUtterance[], backend: string, o: GroupModelO
   if (rows.length === 0) throw new Error(`groupRateRatios: backend ${backend} has no scored utterances with reference words`);
   const groupsOfRows = rows.map((u) => groupOf(u, o.groupBy));
   const groupNames = [...new Set(groupsOfRows)].sort();
-  const declared = groupsOfRows.filter((g) => g !== UNDECLARED);
+  // The automatic reference is a declared group: never `undeclared` nor the `interviewer` role (isCandidateGroup).
+  const declared = groupsOfRows.filter(isCandidateGroup);
   const referenceGroup = o.referenceGroup ?? mostFrequent(declared.length ? declared : groupsOfRows);
   if (!groupNames.includes(referenceGroup)) throw new Error(`groupRateRatios: reference group '${referenceGroup}' not found on '${o.groupBy}'`);
   const wanted = o.covariates ?? ['duration', 'snr', 'condition'];

@@ -9,7 +9,7 @@ import { normalCdf } from '../stats/distributions.ts';
 import { mapssweSegments } from './mapsswe-segments.ts';
 import { groupOf } from '../manifest/schema.ts';
 import { undefinedUnless } from './cells.ts';
-import { DEFAULT_MIN_CELL, type MinCell } from './groups.ts';
+import { DEFAULT_MIN_CELL, intervalMinSpeakers, type MinCell } from './groups.ts';
 
 export interface PairedOptions {
   resamples?: number;
@@ -17,6 +17,11 @@ export interface PairedOptions {
   level?: number;
   /** Also compare within each group of this label key. */
   groupBy?: string;
+  /**
+   * The card's minimum cell (default DEFAULT_MIN_CELL): a set of fewer than `intervalMinSpeakers(minCell)` speakers
+   * (the minimum cell's speakers, never fewer than 4) has no `diff` interval (lo, hi NaN), as the card's cells.
+   */
+  minCell?: MinCell;
   /**
    * Also hand out the speaker-bootstrap draws behind each `diff` interval (`PairedResult.draws`), so that figures
    * built on top (e.g. adapt's worst-group and gap changes) use the very draws of the per-group rows. Default false.
@@ -27,8 +32,8 @@ export interface PairedOptions {
 /**
  * The paired speaker bootstrap behind a `diff` interval: in resample r, `a[r]` and `b[r]` are WER(A) and WER(B)
  * (errors / reference words, fractions) over the same resampled speakers (drawn with replacement, as many as there
- * are); `diff` is the percentile interval of a − b (Efron & Tibshirani 1993 §13.3). With one speaker every resample
- * is that speaker (and `diff` has no interval).
+ * are); `diff` is the percentile interval of a − b (Efron & Tibshirani 1993 §13.3). With fewer speakers than
+ * `intervalMinSpeakers` (the card's rule) `diff` has no interval, though the draws are still handed out.
  */
 export interface PairedDraws {
   a: Float64Array;
@@ -118,7 +123,7 @@ function pairUp(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[]) {
   return { pairs, failedPairs, onlyInA: a.length - seen.size, onlyInB: b.length - seen.size };
 }
 
-function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, level: number, keepDraws = false): PairedResult {
+function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, level: number, minSpeakers: number, keepDraws = false): PairedResult {
   const spk = new Map<string, number>();
   for (const p of pairs) if (!spk.has(p.a.speaker)) spk.set(p.a.speaker, spk.size);
   const S = spk.size;
@@ -139,14 +144,14 @@ function pairedStats(pairs: readonly Pair[], resamples: number, seed: number, le
   const percentDiffs = speakerDiffs.map((d) => (Math.abs(100 * d) < 0.005 ? 0 : 100 * d));
   const estimate = sum(A.errors) / sum(A.words) - sum(B.errors) / sum(B.words);
   // pairedClusterBootstrap's draws, kept when asked for.
-  const rates = S >= 1 && (S >= 2 || keepDraws) ? pairedClusterDraws(A, B, resamples, seed) : undefined;
+  const rates = S >= 1 && (S >= minSpeakers || keepDraws) ? pairedClusterDraws(A, B, resamples, seed) : undefined;
   return {
     utterances: pairs.length,
     speakers: S,
     werA: sum(A.errors) / sum(A.words),
     werB: sum(B.errors) / sum(B.words),
-    // One speaker cannot be resampled by speaker: the interval is undefined, not zero-width (as in groups.ts).
-    diff: S >= 2 && rates ? percentileInterval(rates.a.map((x, r) => x - rates.b[r]), level, estimate) : { estimate, lo: NaN, hi: NaN },
+    // Too few speakers for a speaker bootstrap (intervalMinSpeakers, the card's rule): the interval is undefined, not narrow.
+    diff: S >= minSpeakers && rates ? percentileInterval(rates.a.map((x, r) => x - rates.b[r]), level, estimate) : { estimate, lo: NaN, hi: NaN },
     sign: signTest(speakerDiffs),
     wilcoxon: wilcoxonSignedRank(speakerDiffs),
     mapsswe: pairedMapsswe(pairs),
@@ -170,7 +175,8 @@ export function comparePaired(
   const level = options.level ?? 0.95;
   const { pairs, failedPairs, onlyInA, onlyInB } = pairUp(a, b);
   const keep = options.draws ?? false;
-  const result: PairedComparison = { ...pairedStats(pairs, resamples, subSeed(seed, 'paired'), level, keep), onlyInA, onlyInB, failedPairs };
+  const minSpeakers = intervalMinSpeakers(options.minCell ?? DEFAULT_MIN_CELL);
+  const result: PairedComparison = { ...pairedStats(pairs, resamples, subSeed(seed, 'paired'), level, minSpeakers, keep), onlyInA, onlyInB, failedPairs };
   if (options.groupBy) {
     const key = options.groupBy;
     const names = [...new Set(pairs.map((p) => groupOf(p.a, key)))].sort();
@@ -181,6 +187,7 @@ export function comparePaired(
         resamples,
         subSeed(seed, `paired:${group}`),
         level,
+        minSpeakers,
         keep,
       ),
     }));
@@ -337,6 +344,7 @@ function degradationTable(
     }
     return out;
   };
+  const minSpeakers = intervalMinSpeakers(o.minCell);
   const rows: DegradationRow[] = groupNames.map((group, g) => {
     const own = degDraws((h) => h === g);
     const rest = degDraws((h) => h !== g);
@@ -353,9 +361,10 @@ function degradationTable(
       refWords: wordCount,
       werClean: sums(B, (h) => h === g),
       werCondition: sums(A, (h) => h === g),
-      // One speaker (in the group, or the rest) cannot be resampled by speaker: the interval is undefined, not zero-width.
-      degradation: undefinedUnless(speakers >= 2, percentileInterval(own, o.level, degr((h) => h === g))),
-      excessOverRest: G > 1 ? undefinedUnless(Math.min(speakers, strata.length - speakers) >= 2, percentileInterval(excess, o.level, observedExcess)) : { estimate: NaN, lo: NaN, hi: NaN },
+      // Too few speakers (in the group, or the rest) for a speaker bootstrap (intervalMinSpeakers, the card's rule): the
+      // interval is undefined, not narrow.
+      degradation: undefinedUnless(speakers >= minSpeakers, percentileInterval(own, o.level, degr((h) => h === g))),
+      excessOverRest: G > 1 ? undefinedUnless(Math.min(speakers, strata.length - speakers) >= minSpeakers, percentileInterval(excess, o.level, observedExcess)) : { estimate: NaN, lo: NaN, hi: NaN },
       p: test?.p ?? NaN,
       pAdjusted: NaN,
       exact: test?.exact ?? false,
@@ -372,7 +381,7 @@ function degradationTable(
     backend,
     condition,
     cleanCondition: clean,
-    overall: undefinedUnless(strata.length >= 2, percentileInterval(all, o.level, degr(() => true))),
+    overall: undefinedUnless(strata.length >= minSpeakers, percentileInterval(all, o.level, degr(() => true))),
     rows,
   };
 }

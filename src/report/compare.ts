@@ -4,10 +4,10 @@ import { comparePaired, type PairedComparison, type PairedResult } from '../anal
 import { adjustPValues } from '../stats/multiple.ts';
 import { DASH, fmtGap, fmtInt, fmtP, fmtPct, NOT_ENOUGH_DATA } from './format.ts';
 import { groupOf } from '../manifest/schema.ts';
-import { mdEscape } from './render-md.ts';
+import { mdEscape, noIntervalNote } from './render-md.ts';
 import type { LoadedRun } from '../score/run-export.ts';
 import type { ScoredUtterance } from '../score/types.ts';
-import { DEFAULT_MIN_CELL, type MinCell } from '../analysis/groups.ts';
+import { DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type MinCell } from '../analysis/groups.ts';
 import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
 import { compareCoverage, type CompareCoverage } from './compare-coverage.ts';
 
@@ -280,7 +280,7 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
       groupBy,
     );
     const { ua, ub } = all;
-    const overall = comparePaired(ua, ub, { resamples: settings.bootstrap, seed: settings.seed, groupBy });
+    const overall = comparePaired(ua, ub, { resamples: settings.bootstrap, seed: settings.seed, groupBy, minCell });
     const gs = overall.groups ?? [];
     const pairedIds = new Set(ub.filter((u) => u.status === 'ok').map((u) => u.id));
     const words = new Map<string, number>();
@@ -331,7 +331,7 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     notes.push(`MAPSSWE: ${whole} paired utterance${whole === 1 ? "'s" : "s'"} word alignment could not be recovered from the stored words (sclite markup networks, imported error totals); each is one segment of its total errors, where sclite would cut it finer.`);
   }
   notes.push(
-    `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}; a one-speaker group has no interval ([—]). ` +
+    `Differences are A − B (negative: A makes fewer errors). CI: paired speaker bootstrap, ${settings.bootstrap} resamples, seed ${settings.seed}; a group (or All groups) of fewer than ${intervalMinSpeakers(minCell)} speakers has no interval ([—]): the card's rule, the minimum cell's speakers and never fewer than ${MIN_BOOTSTRAP_SPEAKERS}. ` +
       `Sign test on per-speaker WER differences; MAPSSWE as sclite sc_stats computes it (segments bounded by 2 words both systems got right; its p, from Φ at |W| truncated to 0.01; compare.json also has the exact normal p). Adjusted p: ${settings.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} across the adequately sized groups of a condition.`,
     `Minimum cell: ${minCell.speakers} speakers and ${minCell.words} reference words (${settings.source === 'run' ? "run A's run.json" : settings.source === 'defaults' ? 'defaults: run.json records none' : 'given'}); ` +
       (small.length ? `${small.length} smaller group${small.length === 1 ? ' is' : 's are'} "not enough data", not tested and not in the correction: ${small.join(', ')}.` : 'every group meets it.'),
@@ -384,6 +384,11 @@ function cells(l: Line): string[] {
   ];
 }
 
+/** The reason under a table with a [—] (the card's line, noIntervalNote); none when every line has its interval. */
+function noIntervalLines(c: RunComparison, t: CompareTable): string[] {
+  return linesOf(t).some((l) => Number.isNaN(l.r.diff.lo) || Number.isNaN(l.r.diff.hi)) ? [noIntervalNote(c.settings.minCell)] : [];
+}
+
 function title(c: RunComparison): string {
   return `A = ${c.a.backendName} (run ${c.a.runId}) vs B = ${c.b.backendName} (run ${c.b.runId}), by ${c.groupBy}`;
 }
@@ -405,6 +410,7 @@ export function renderCompareText(c: RunComparison): string {
     const rows = [HEAD, ...linesOf(t).map(cells)].map((r) => r.map((s) => s.replace(/[\u0000-\u001f\u007f]/g, ' ')));
     const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
     for (const r of rows) out.push(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ').trimEnd());
+    out.push(...noIntervalLines(c, t));
   }
   out.push('', ...c.notes);
   return out.join('\n') + '\n';
@@ -418,7 +424,7 @@ export function renderCompareMarkdown(c: RunComparison): string {
     if (left.length) out.push('Left out of the pairing, per group (rates below cover the paired utterances only):', '', ...left.map((l) => `- ${mdEscape(l)}`), '');
     out.push(`| ${HEAD.join(' | ')} |`, `|${HEAD.map((_, i) => (i === 0 || i === HEAD.length - 1 ? ' --- ' : ' ---: ')).join('|')}|`);
     for (const l of linesOf(t)) out.push(`| ${cells(l).map((s, i) => (i === 0 ? mdEscape(s) : s)).join(' | ')} |`);
-    out.push('');
+    out.push('', ...noIntervalLines(c, t).flatMap((l) => [mdEscape(l), '']));
   }
   out.push('## Notes', '', ...c.notes.map((n, i) => `${i + 1}. ${mdEscape(n)}`), '');
   return out.join('\n');

@@ -1,4 +1,4 @@
-import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
+import { intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, WER_METRICS, type MinCell, type WerMetric } from '../analysis/groups.ts';
 import type { Interval } from '../stats/types.ts';
 
 /** Printed in place of a suppressed or missing value. */
@@ -119,4 +119,31 @@ export function fmtPCell(
 /** Whether a row shows a raw p only (a small cell with a p and no adjusted p): see fmtPCell. */
 export function hasRawPOnly(r: { flags: readonly string[]; p: number | null; pAdjusted: number | null }): boolean {
   return r.flags.includes('small-cell') && finite(r.p) && !finite(r.pAdjusted);
+}
+
+/**
+ * The line under a table with a [—]: a cell (a group, or the rest of its table) of fewer than `intervalMinSpeakers`
+ * speakers has no speaker-cluster bootstrap interval and no detectable gap. `minCell` is the card's minimum cell.
+ */
+export function noIntervalNote(minCell: MinCell): string {
+  const n = intervalMinSpeakers(minCell);
+  return (
+    `[—] = no interval: fewer than ${n} speakers (${n === minCell.speakers ? "the minimum cell's speaker rule" : `at least ${MIN_BOOTSTRAP_SPEAKERS} whatever the minimum cell`}). ` +
+    'A speaker bootstrap of so few speakers is no 95% interval (2 speakers: 3 distinct resamples), so the uncertainty is unknown, not small; no detectable gap either.'
+  );
+}
+
+/** An interval-bearing figure of the remedy (adapt/remedy.ts RemedyReport, or the card's copy of it). */
+interface RemedyIntervals {
+  groups: readonly { change: Interval }[];
+  worstChange: Interval;
+  gap: { change: Interval };
+  pair?: { change: Interval };
+  minCell?: MinCell;
+}
+
+/** The reason for a [—] (noIntervalNote of the remedy's minimum cell) when any interval of a remedy is undefined, else none. */
+export function remedyNoIntervalLines(r: RemedyIntervals, defaultMinCell: MinCell): string[] {
+  const all = [...r.groups.map((g) => g.change), r.worstChange, r.gap.change, ...(r.pair ? [r.pair.change] : [])];
+  return all.some((i) => Number.isNaN(i.lo) || Number.isNaN(i.hi)) ? [noIntervalNote(r.minCell ?? defaultMinCell)] : [];
 }

@@ -10,7 +10,8 @@ import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
-import { groupOf } from '../manifest/schema.ts';
+import { groupOf, INTERVIEWER } from '../manifest/schema.ts';
+import { isRoleGroup } from '../analysis/cells.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 import { importRecordNotes, importRecordWarnings } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
@@ -516,13 +517,37 @@ export function importNotes(meta: RunMeta): string[] {
   ];
 }
 
+/** What a role is, said wherever a card shows a role row (md, html, terminal under its table; json, csv in the notes). */
+const ROLE_WHAT = `a role (corpus staff, labels.role = ${INTERVIEWER}), not a declared group: never the best group nor an automatic reference`;
+
+/**
+ * The rows of a card table that are roles (`interviewer`, analysis/cells.ts isRoleGroup: CORAAL's interviewers imported
+ * with --include-interviewers), in table order; suppressed rows too (their name is published).
+ */
+export function roleRows(t: Pick<CardTable, 'rows'>): string[] {
+  return t.rows.filter((r) => isRoleGroup(r.group)).map((r) => r.group);
+}
+
+/**
+ * The sentence under a table with role rows, e.g. "interviewer: a role (corpus staff, labels.role = interviewer), not a
+ * declared group: never the best group nor an automatic reference; its gap to the best group is shown."; '' when the
+ * table has none.
+ */
+export function roleRowsText(t: Pick<CardTable, 'rows'>): string {
+  const roles = roleRows(t);
+  return roles.length ? `${roles.join(', ')}: ${ROLE_WHAT}; ${roles.length === 1 ? 'its' : 'their'} gap to the best group is shown.` : '';
+}
+
+/** The card's note when any table shows a role row (card.json footnotes, card-notes.csv, md and html notes). */
+export const ROLE_NOTE = `${INTERVIEWER}: ${ROLE_WHAT} (nor is a slice with an ${INTERVIEWER} part). Its speakers are real and its rows keep their numbers, tests and gap to the best declared group, but they describe the corpus's staff, not a group of the speaker population.`;
+
 /**
  * The card's sentence on cells without an interval (footnotes, so card.json and card-notes.csv carry it; md, html and
  * the terminal repeat it under each table with a [—]): the rule of src/analysis/groups.ts intervalMinSpeakers.
  */
 export function noIntervalText(minCell: MinCell): string {
   const n = intervalMinSpeakers(minCell);
-  return `A cell (group, rest of the table, or whole table) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
+  return `A cell (group, rest of the table, or whole table; in the group tables, degradation, remedy and compare alike) of fewer than ${n} speakers has no interval ([—]; CSV empty, JSON null) and no detectable gap: the minimum cell's speaker rule, and never fewer than ${MIN_BOOTSTRAP_SPEAKERS} (a speaker bootstrap of n speakers draws one speaker alone with probability n^(1−n): 50% for 2, 11% for 3, so its 95% percentile interval would be single speakers' own WERs).`;
 }
 
 /** Footnote of a card with a cell whose audio duration is unknown (text-only utterances). */
@@ -654,6 +679,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         reference: tables.some((t) => t.referenceGroup !== null),
       }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
+      ...(tables.some((t) => roleRows(t).length > 0) ? [ROLE_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]
         : []),

@@ -7,6 +7,8 @@ import type { AdaptResult } from '../adapt/pipeline.ts';
 import { UNDECLARED_LEFT_OUT, type RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { mdEscape } from './render-md.ts';
+import { DEFAULT_MIN_CELL } from '../analysis/groups.ts';
+import { remedyNoIntervalLines as noIntervalLinesOf } from './format.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
 import { gapCell, gapSentence, worseGroups, type GapFormat } from './remedy-gap.ts';
 
@@ -24,7 +26,8 @@ const pp = (x: number) => `${fixed(x, 1).startsWith('-') ? '' : '+'}${fixed(x, 1
 const gapPp = (x: number) => (Number.isFinite(x) ? `${fixed(x, 1)} pp` : '—');
 /** The worse-group cell when no group got significantly worse: not a group name (README's null group is called `none`). */
 const NO_GROUP = '*no group*';
-const ci = (i: { estimate: number; lo: number; hi: number }) => `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`;
+const ci = (i: { estimate: number; lo: number; hi: number }) => (Number.isNaN(i.lo) || Number.isNaN(i.hi) ? `${pp(i.estimate)} [—]` : `${pp(i.estimate)} [${pp(i.lo)}, ${pp(i.hi)}]`);
+const remedyNoIntervalLines = (r: RemedyReport): string[] => noIntervalLinesOf(r, DEFAULT_MIN_CELL);
 /** Markdown text: the report stage's one Markdown escape (`mdEscape`: markup escaped, line breaks folded, control characters shown). */
 const md = mdEscape;
 const fmt: GapFormat = { pp: gapPp, ci, name: md };
@@ -53,6 +56,7 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
       : []),
     `- ${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ')}`} (paired interval wholly above 0).`,
     ...(r.worseSmallCells.length ? [`- Worse, but small cells (interval wholly above 0, no verdict): ${r.worseSmallCells.map(md).join(', ')}.`] : []),
+    ...remedyNoIntervalLines(r).map((l) => `- ${md(l)}`),
   ];
   return lines.join('\n');
 }
@@ -120,7 +124,7 @@ ${table([h(r.groupBy), 'speakers', 'utterances', 'words', 'WER before', 'WER aft
 <ul><li>Worst group: ${h(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${h(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${h(ci(r.worstChange))}.</li>
 <li>${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.</li>
 ${r.undeclaredLeftOut ? `<li>${h(UNDECLARED_LEFT_OUT)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}<li>${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${h(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}`} (paired interval wholly above 0).</li>
-${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}</ul>`;
+${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}${remedyNoIntervalLines(r).map((l) => `<li>${h(l)}</li>\n`).join('')}</ul>`;
   const rulesLine = `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${h(Object.entries(a.rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged')}.`;
   const reused = a.candidates.some((c) => c.trainReused && c.method !== 'baseline');
   const body = [

@@ -20,7 +20,7 @@ import { suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, noIntervalNote, covariateLabel, degradationFlagText, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
+  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, noIntervalNote, covariateLabel, degradationFlagText, degradationHasUndefinedInterval, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -400,6 +400,7 @@ function degradationHtml(d: CardDegradation, card: ServiceCard): string {
     `<div class="tablewrap"><table class="sortable" id="tbl-${esc(d.id)}"><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody><tfoot>${foot}</tfoot></table></div>` +
     (d.rows.some((r) => r.suppressed) || d.overall === null ? `<p class="meta">${esc(degradationSuppressedNote(d))}</p>` : '') +
     (degradationNoScoredText(d) ? `<p class="meta">${esc(degradationNoScoredText(d)!)}</p>` : '') +
+    (degradationHasUndefinedInterval(d) ? `<p class="meta">${esc(noIntervalNote(card.settings.minCell))}</p>` : '') +
     `</section>`
   );
 }

@@ -1,8 +1,9 @@
-import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
-import { intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, werMetricLabel, type MinCell } from '../analysis/groups.ts';
+import { capitalise, DASH, noIntervalNote, fmtGap, fmtHours, fmtInt, fmtNum, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, hasRawPOnly, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
+import type { Interval } from '../stats/types.ts';
+import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
 import { suppressedNote, suppressionText } from './publish.ts';
-import { noScoredText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationComplementary, degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
@@ -72,7 +73,7 @@ export function modelSummaryText(m: CardModel): string {
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
   const why = m.referenceSource === 'given'
     ? "the run's declared reference group"
-    : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared"';
+    : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared" nor the "interviewer" role';
   return `Reference group: ${m.referenceGroup} (${why}). ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
 
@@ -148,6 +149,15 @@ export function pHeader(card: ServiceCard): string {
 export const GAP_TO_BEST_HEADER = 'Gap to best adequate group, descriptive [95% CI]';
 export const RATIO_TO_BEST_HEADER = 'Ratio to best adequate group';
 
+/**
+ * Whether a degradation table shows a [—] (a group, the rest or All groups of fewer speakers than the card's interval
+ * rule, intervalMinSpeakers); a suppressed row (null) shows no interval and needs no reason.
+ */
+export function degradationHasUndefinedInterval(d: Pick<CardDegradation, 'rows' | 'overall'>): boolean {
+  const undef = (i: Interval | null) => i !== null && (Number.isNaN(i.lo) || Number.isNaN(i.hi));
+  return undef(d.overall) || d.rows.some((r) => !r.suppressed && (undef(r.degradation) || undef(r.excessOverRest)));
+}
+
 /** The flag of the best group: among adequately sized declared groups, or among all declared when none meets the minimum cell. */
 export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
   return r.flags.includes('small-cell') ? 'best (no declared group meets the minimum cell)' : 'best adequate group';
@@ -155,7 +165,8 @@ export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
 
 /**
  * "Best group" line of a table: which group, and among which ones it was chosen. The best group is always a declared
- * one (analysis/groups.ts, `isUndeclaredGroup`): a table with an `undeclared` row (or slice) says it was not a candidate.
+ * one (analysis/cells.ts, `isCandidateGroup`): a table with an `undeclared` row (or slice) says it was not a candidate,
+ * and one with an `interviewer` row says it is a role (`roleRowsText`).
  */
 export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
   const row = t.rows.find((r) => r.group === t.bestGroup);
@@ -166,14 +177,14 @@ export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell:
   const note = undeclared.length
     ? ` Never a candidate: ${undeclared.join(', ')} (no declared value; ${undeclared.length === 1 ? 'its' : 'their'} gap to the best group is shown).`
     : '';
-  return t.bestGroup
-    ? `Best group (lowest WER ${among}): ${t.bestGroup}.${note}`
-    : `Best group: none (no declared group has a WER).${note}`;
+  const roles = roleRowsText(t);
+  const all = `${note}${roles ? ` ${roles}` : ''}`;
+  return t.bestGroup ? `Best group (lowest WER ${among}): ${t.bestGroup}.${all}` : `Best group: none (no declared group has a WER).${all}`;
 }
 
 /** The sentence above every group table saying what one row compares. */
 export const COMPARISON_NOTE =
-  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared").';
+  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared" nor the "interviewer" role).';
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
@@ -185,17 +196,8 @@ export function hasRawP(t: CardTable): boolean {
 }
 export const SMALL_CELL_P_NOTE =
   'raw p = a group below the minimum cell: its unadjusted permutation p vs rest, shown for information only; it is not tested, not in the correction family and gives no verdict.';
-/**
- * The line under a table with a [—]: a cell (a group, or the rest of its table) of fewer than `intervalMinSpeakers`
- * speakers has no speaker-cluster bootstrap interval and no detectable gap. `minCell` is the card's minimum cell.
- */
-export function noIntervalNote(minCell: MinCell): string {
-  const n = intervalMinSpeakers(minCell);
-  return (
-    `[—] = no interval: fewer than ${n} speakers (${n === minCell.speakers ? "the minimum cell's speaker rule" : `at least ${MIN_BOOTSTRAP_SPEAKERS} whatever the minimum cell`}). ` +
-    'A speaker bootstrap of so few speakers is no 95% interval (2 speakers: 3 distinct resamples), so the uncertainty is unknown, not small; no detectable gap either.'
-  );
-}
+/** The line under a table with a [—] (src/report/format.ts; re-exported for the renderers that import it from here). */
+export { noIntervalNote };
 
 function mdTable(t: CardTable, card: ServiceCard): string {
   const per = hasPer(t);
@@ -273,6 +275,7 @@ export function renderMarkdown(card: ServiceCard): string {
     for (const d of card.degradation) {
       out.push(`### ${mdEscape(degradationHeading(d))}`, '', mdDegradation(d, card), '');
       if (d.rows.some((r) => r.suppressed) || d.overall === null) out.push(degradationSuppressedNote(d), '');
+      if (degradationHasUndefinedInterval(d)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');
       const none = degradationNoScoredText(d);
       if (none) out.push(mdEscape(none), '');
     }

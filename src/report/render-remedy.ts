@@ -5,9 +5,11 @@
  */
 import { csvLine } from '../manifest/escape.ts';
 import type { Interval } from '../stats/types.ts';
-import { fmtGap, fmtInt, fmtPct, fmtPp } from './format.ts';
+import { fmtGap, fmtInt, fmtPct, fmtPp, remedyNoIntervalLines } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
 import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
+import { DEFAULT_MIN_CELL, intervalMinSpeakers } from '../analysis/groups.ts';
+
 import { gapCell, gapSentence, type GapFormat } from './remedy-gap.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
@@ -18,7 +20,7 @@ export function remedyRows(r: CardRemedy): string[][] {
   return r.report.groups.map((g) => [
     g.group + (g.smallCell ? ' (small cell)' : ''), fmtInt(g.speakers), fmtInt(g.utterances), fmtInt(g.words), fmtPct(g.before), fmtPct(g.after),
     fmtGap(g.change),
-    g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? 'not tested (one speaker)' : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
+    g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : Number.isNaN(g.change.lo) ? `not tested (fewer than ${intervalMinSpeakers(r.report!.minCell ?? DEFAULT_MIN_CELL)} speakers: no interval)` : g.significantlyWorse ? 'significantly worse' : g.significantlyBetter ? 'significantly better' : 'no significant change',
   ]);
 }
 
@@ -50,16 +52,17 @@ export function remedySentences(r: CardRemedy): string[] {
   out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
   const worseSmall = x.groups.filter((g) => g.worseSmallCell).map((g) => g.group);
   if (worseSmall.length) out.push(`Worse after the remedy, but small cells (interval wholly above 0, no verdict): ${worseSmall.join(', ')}.`);
-  // A one-speaker group has no paired interval (speakers are the resampled unit): it cannot be found worse.
+  // A group of too few speakers has no paired interval (speakers are the resampled unit): it cannot be found worse.
   const untested = x.groups.filter((g) => !g.smallCell && Number.isNaN(g.change.lo)).map((g) => g.group);
-  if (untested.length) out.push(`Not tested (one speaker, no interval): ${untested.join(', ')}.`);
+  if (untested.length) out.push(`Not tested (fewer than ${intervalMinSpeakers(x.minCell ?? DEFAULT_MIN_CELL)} speakers, no interval): ${untested.join(', ')}.`);
   out.push(
     `Paired speaker-cluster bootstrap (${x.resamples} resamples, seed ${x.seed}): speakers resampled within each group, both recognisers scored on the same draws; ` +
       `worst-group and gap changes from one stratified bootstrap. The same per-group numbers as \`asrfair compare\` of ${r.after.name} (A) and ${r.before.name} (B) with this B and seed.`,
   );
   out.push(...unpublished);
   if (r.failedPairs) out.push(`${r.failedPairs} utterance(s) left out because one side failed.`);
-  if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell: its interval is shown but fragile, it gets no verdict and stays out of the worst-group and gap figures (as in `compare`).');
+  if (x.groups.some((g) => g.smallCell)) out.push('Small cell: fewer speakers or words than the card\'s minimum cell: it gets no verdict and stays out of the worst-group and gap figures (as in `compare`); an interval it still has (enough speakers, too few words) is fragile.');
+  out.push(...remedyNoIntervalLines(x, DEFAULT_MIN_CELL));
   if (r.caveat) out.push(r.caveat);
   out.push(...r.settings.provenance);
   return out;

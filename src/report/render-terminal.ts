@@ -6,7 +6,7 @@
  */
 import { relative } from 'node:path';
 import { fmtGap, fmtInt, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
-import { noScoredText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
+import { noScoredText, roleRowsText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { hasEmptyHyp, hasFailed, hasUndefinedInterval, noIntervalNote, settingsWarnings, tableHeading } from './render-md.ts';
 
 /** Removes C0/C1 control characters (escape sequences could rewrite the terminal) and folds whitespace. */
@@ -121,6 +121,8 @@ export function renderTerminalSummary(card: ServiceCard, files: readonly string[
   for (const t of card.tables.filter((x) => x.kind === 'group' && (!o.backends || o.backends.includes(x.backendName)))) {
     lines.push('', termSafe(tableHeading(t)), ...verdictTable(t, card));
     if (hasUndefinedInterval(t)) lines.push(`  ${noIntervalNote(card.settings.minCell)}`);
+    const roles = roleRowsText(t);
+    if (roles) lines.push(`  ${termSafe(roles)}`);
   }
   const findings = topFindings(card, o.maxFindings ?? 5);
   if (findings.length) lines.push('', 'Top findings:', ...findings.map((f) => `  - ${f}`));

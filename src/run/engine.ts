@@ -1027,8 +1027,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (!extra.length) continue;
       const examples = extra.slice(0, 5).map((x) => `${x.file}:${x.line} (${x.id})`);
       unmatched.push({ backend: b.spec.name, count: extra.length, examples });
-      progress.log(
-        `warning: backend "${b.spec.name}": ${extra.length} answer(s) for utterances not in the manifest, not scored: ${examples.join(', ')}${extra.length > examples.length ? ', …' : ''}`,
+      progress.warn(
+        `backend "${b.spec.name}": ${extra.length} answer(s) for utterances not in the manifest, not scored: ${examples.join(', ')}${extra.length > examples.length ? ', …' : ''}`,
       );
     }
   }

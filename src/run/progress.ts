@@ -1,16 +1,32 @@
 import cliProgress from 'cli-progress';
+import { escapeControl } from '../manifest/escape.ts';
 
 export type Outcome = 'cached' | 'ok' | 'failed' | 'skipped';
 
-/** Where the engine reports progress. */
+/**
+ * Where the engine reports progress. `log` takes one line or a block of lines (split at LF); `warn` one warning,
+ * printed as `asrfair: warning: <text>`. Every sink shows control characters of what it prints (ESC, CR, bidi
+ * overrides: ids, paths and error texts come from the user's files and backends) as visible escapes (`\x1b`).
+ */
 export interface ProgressSink {
   start(total: number): void;
   tick(outcome: Outcome): void;
   log(line: string): void;
+  warn(text: string): void;
   stop(): void;
 }
 
-export const silentProgress: ProgressSink = { start() {}, tick() {}, log() {}, stop() {} };
+export const silentProgress: ProgressSink = { start() {}, tick() {}, log() {}, warn() {}, stop() {} };
+
+/** `text` split at LF (a trailing LF dropped), each line with every control character escaped (`escapeControl`). */
+export function escapedLines(text: string): string[] {
+  return text.replace(/\n$/, '').split('\n').map((l) => escapeControl(l));
+}
+
+/** The text of a warning line, as the CLI's `warnLine` prints it (before escaping). */
+export function warningText(text: string): string {
+  return `asrfair: warning: ${text}`;
+}
 
 interface Tally {
   done: number;
@@ -58,8 +74,11 @@ export class BarProgress implements ProgressSink {
     this.bar.update(this.t.done, { ...this.t, rate: rate.toFixed(1) });
   }
   log(line: string): void {
-    // cli-progress redraws over the line; print above it.
-    this.stream.write(`\r\x1b[K${line}\n`);
+    // cli-progress redraws over the line; print above it (our own \r ESC [K, then the escaped text).
+    for (const l of escapedLines(line)) this.stream.write(`\r\x1b[K${l}\n`);
+  }
+  warn(text: string): void {
+    this.log(warningText(text));
   }
   stop(): void {
     this.bar.stop();
@@ -105,7 +124,10 @@ export class LineProgress implements ProgressSink {
     );
   }
   log(line: string): void {
-    this.write(`${line}\n`);
+    for (const l of escapedLines(line)) this.write(`${l}\n`);
+  }
+  warn(text: string): void {
+    this.log(warningText(text));
   }
   stop(): void {
     this.line(performance.now());

@@ -60,6 +60,7 @@ export function shardProgress(inner: ProgressSink, shardUtterances: number, mani
     start: (total) => inner.start(manifestUtterances > 0 ? Math.round((total * shardUtterances) / manifestUtterances) : total),
     tick: (o) => inner.tick(o),
     log: (l) => inner.log(l),
+    warn: (t) => inner.warn(t),
     stop: () => inner.stop(),
   };
 }

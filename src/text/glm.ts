@@ -17,15 +17,20 @@
  *     okay: [ok, o k]
  *     going to: gonna
  *
- * sclite GLM (any other extension), the subset without context: one rule a line,
- * `;;` starts a comment, `*` header lines are skipped, and the optional context must be
- * `/ [ ] __ [ ]` (anywhere):
+ * sclite GLM (any other extension), the subset rfilter1 (SCTK csrfilt.sh) reads as whole-word
+ * equivalences: one rule a line, `;;` starts a comment, `*` header lines are skipped, and every rule
+ * has the word-boundary context `/ [ ] __ [ ]`:
  *
  *     [gonna] => [going to] / [ ] __ [ ]
- *     [ok] => {okay / ok}
+ *     [ok] => { okay / ok } / [ ] __ [ ]
  *
  *   `{a / b}` on the right names alternatives; the first becomes the canonical form and the
- *   rest join the class, so `[ok] => {okay / ok}` makes "ok" ≡ "okay".
+ *   rest join the class, so `[ok] => { okay / ok } / [ ] __ [ ]` makes "ok" ≡ "okay".
+ *   Refused, naming file:line and the fix, because rfilter1 would read them otherwise (measured with
+ *   Debian's csrfilt.sh, test/text/glm-equivalences-rfilter1.test.ts): a rule without context
+ *   (rfilter1 rewrites characters, inside words too: `[OK] => [OKAY]` makes BOOK "BOOKAY"; and with
+ *   `{a / b}` it takes the last `/` for the context separator and writes "{OKAY"), and the
+ *   alternative `@` (sclite's empty alternative: the word may be left out, no spelling).
  *
  * Matching is by whole words, case-insensitive, longest phrase first, left to right; matched
  * words are replaced by the canonical form in lower case. A spelling listed in two classes is
@@ -169,16 +174,39 @@ export function parseEquivalencesGlm(text: string, file = '<glm>'): Equivalences
     const m = GLM_RULE.exec(s);
     if (!m) throw new InputError(file, line, `not a GLM rule of the form "[from] => [to] / [ ] __ [ ]": ${s}`);
     const context = (m[3] ?? '').replace(/\s+/g, '');
-    if (context !== '' && context !== '[]__[]') {
-      throw new InputError(file, line, `only rules without context ("/ [ ] __ [ ]") are supported, got "/ ${m[3]}"`);
-    }
     const rhs = m[2]!;
+    const rule = s.replace(/\s*;;.*$/, '');
+    if (context === '') throw new InputError(file, line, noContextMessage(rule, m[1]!, rhs));
+    if (context !== '[]__[]') {
+      throw new InputError(file, line, `only rules with the word-boundary context "/ [ ] __ [ ]" are equivalences, got "/ ${m[3]}" (score --glm applies any context as csrfilt.sh does)`);
+    }
     const alternatives = rhs.startsWith('{') ? rhs.slice(1, -1).split('/') : [rhs.slice(1, -1)];
+    if (rhs.startsWith('{') && alternatives.some((a) => a.trim() === '@')) {
+      throw new InputError(
+        file,
+        line,
+        `"@" in "${rhs}" is sclite's empty alternative (the words may be left out, an optional deletion), not a spelling an equivalence class can hold; score --glm applies it as csrfilt.sh does`,
+      );
+    }
     const spellings = [...alternatives.map((a) => a.trim()), m[1]!.trim()];
     if (spellings.some((sp) => sp === '')) throw new InputError(file, line, 'empty spellings are not supported');
     classes.push({ spellings, line });
   });
   return buildEquivalences(mergeClasses(classes), file);
+}
+
+/**
+ * Why a GLM rule without context is refused: rfilter1 matches characters, not words, so without the `[ ] __ [ ]`
+ * context it rewrites inside words (`[OK] => [OKAY]`: BOOK → BOOKAY), and with `{a / b}` on the right it takes the last
+ * `/` for the context separator and writes the right side up to it (`[OK] => {OKAY / OK}` writes "{OKAY").
+ */
+function noContextMessage(rule: string, from: string, rhs: string): string {
+  const fix = `give the rule ${rhs.startsWith('{') ? 'a context' : 'the word-boundary context'}: ${rule} / [ ] __ [ ]`;
+  if (rhs.includes('/')) {
+    const written = rhs.slice(0, rhs.lastIndexOf('/')).trim();
+    return `the rule "${rule}" has no context ("__"), so rfilter1 (csrfilt.sh) reads its last "/" as the context separator and writes just "${written}" for every ${from.trim()}, inside words too; ${fix}`;
+  }
+  return `the rule "${rule}" has no context, so rfilter1 (csrfilt.sh) rewrites ${from.trim()} inside words too, while an equivalence list matches whole words; ${fix}`;
 }
 
 /** GLM rules may name one canonical form in several lines: merge those into one class. */

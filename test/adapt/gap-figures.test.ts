@@ -61,13 +61,17 @@ describe('remedy gap figures (trial 12)', () => {
     expect(csvGap).toMatch(/,,1000,1,widened \d+\.\d pp; no group significantly worse$/);
   });
 
-  it('a negative gap is judged by its size; narrowed by a small group getting worse: said, with the small-cell caveat, and the group named as worse', () => {
+  it('a negative gap is judged by its size; narrowed by a small group getting worse: said, with the small-cell caveat', () => {
     const r = report('mixed', 'map-group', { speakers: 2, words: 40 });
     const th = r.groups.find((g) => g.group === 'th-stopping')!;
     expect(th.smallCell).toBe(true);
-    expect(th.change.lo).toBeGreaterThan(0);
-    expect(th.worseSmallCell).toBe(true);
-    expect(r.worseSmallCells).toEqual(['th-stopping']);
+    // Every group has 2 test speakers: under the card's interval rule (s-ar; max(minimum cell, 4) speakers) no paired
+    // interval is defined, so th-stopping can no longer be named "worse" (its interval was 2 speakers' own changes).
+    expect(th.speakers).toBe(2);
+    expect(Number.isNaN(th.change.lo) && Number.isNaN(th.change.hi)).toBe(true);
+    expect(th.worseSmallCell).toBe(false);
+    expect(r.worseSmallCells).toEqual([]);
+    expect(Number.isNaN(r.pair!.change.lo) && Number.isNaN(r.gap.change.lo) && Number.isNaN(r.worstChange.lo)).toBe(true);
     // th-stopping − none: −15.9 pp → −1.9 pp: its size shrank because th-stopping (the better group) got worse.
     expect(r.pair!.gapBefore).toBeLessThan(0);
     expect(r.pair!.shift).toBe('narrowed');
@@ -78,14 +82,18 @@ describe('remedy gap figures (trial 12)', () => {
     const md = adaptMarkdown(asAdapt({ 'map/group': r }));
     const row = md.split('\n').find((l) => l.startsWith('| map/group |'))!;
     expect(row).toContain('88% closed (by th-stopping getting worse; small cell: th-stopping)');
-    expect(row).toMatch(/\| undeclared, th-stopping \(small cell, no verdict\) \|$/);
+    expect(row).toMatch(/\| \*no group\* \|$/);
+    expect(md).toContain('change +14.1 [—]; size |th-stopping − none| 15.9 pp → 1.9 pp (change -14.1 [—])');
+    expect(md).toContain('- \\[—\\] = no interval: fewer than 4 speakers (at least 4 whatever the minimum cell).');
     expect(md).toContain('size |th-stopping − none| 15.9 pp → 1.9 pp');
     expect(md).toContain('it narrowed because th-stopping got worse; th-stopping is a small cell (below the minimum cell): fragile, no verdict.');
     // The card says the same.
     const sentences = remedySentences(card(r)).join('\n');
     expect(sentences).toContain('it narrowed because th-stopping got worse; th-stopping is a small cell (below the minimum cell): fragile, no verdict.');
-    expect(sentences).toContain('Worse after the remedy, but small cells (interval wholly above 0, no verdict): th-stopping.');
-    expect(remedyRows(card(r)).find((x) => x[0].startsWith('th-stopping'))!.at(-1)).toBe('worse, but a small cell (no verdict)');
+    expect(sentences).not.toContain('Worse after the remedy, but small cells');
+    expect(sentences).toContain('[—] = no interval: fewer than 4 speakers (at least 4 whatever the minimum cell).');
+    expect(remedyRows(card(r)).find((x) => x[0].startsWith('th-stopping'))!.at(-1)).toBe('not enough data (small cell)');
+    expect(remedyRows(card(r)).find((x) => x[0] === 'none')!.at(-1)).toBe('not tested (fewer than 4 speakers: no interval)');
     const csvPair = renderRemedyCsv(card(r), 'accent').split('\r\n').find((l) => l.startsWith('pair,'))!;
     expect(csvPair.endsWith(',88% closed (by th-stopping getting worse; small cell: th-stopping)')).toBe(true);
   });

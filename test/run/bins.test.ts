@@ -25,7 +25,7 @@ describe('a suite bins numeric declared ages', () => {
     const store = new RunStore(join(dir, 'store.sqlite'));
     const logs: string[] = [];
     try {
-      const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, qc: false, progress: { start() {}, tick() {}, stop() {}, log: (l) => logs.push(l) } });
+      const s = await runSuite({ suite, normaliser: getNormaliser(suite.normaliser), store, qc: false, progress: { start() {}, tick() {}, stop() {}, log: (l) => logs.push(l), warn: (t) => logs.push(`warning: ${t}`) } });
       const out = join(dir, 'export');
       await exportRun(store, s.runId, out);
       const rows = readFileSync(join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -50,9 +50,10 @@ describe('equivalence lists', () => {
         ';; my rules',
         '* name "test"',
         '[gonna] => [going to] / [ ] __ [ ]',
-        '[ok] => {okay / ok}  ;; alternatives',
-        '[wanna] => [want to]',
-        '[kinda] => [kind of]',
+        '[ok] => { okay / ok } / [ ] __ [ ]  ;; alternatives',
+        // Every rule has the word-boundary context: without it rfilter1 rewrites inside words (glm-equivalences-rfilter1.test.ts).
+        '[wanna] => [want to] / [ ] __ [ ]',
+        '[kinda] => [kind of] / [ ] __ [ ]',
       ].join('\n'),
     );
     const eq = await loadEquivalences(path);
@@ -75,7 +76,8 @@ describe('equivalence lists', () => {
     bad(() => parseEquivalencesYaml('- [okay, ok]\n- [sure, ok]\n', 'f.yaml'), 2);
     bad(() => parseEquivalencesYaml('- [okay, ok]\n- just a string\n', 'f.yaml'), 2);
     bad(() => parseEquivalencesYaml('- [okay, ok\n- [a, b]\n', 'f.yaml'), 2);
-    bad(() => parseEquivalencesGlm(';; x\n[a] => [b]\n[c] -> [d]\n', 'f.glm'), 3);
+    bad(() => parseEquivalencesGlm(';; x\n[a] => [b] / [ ] __ [ ]\n[c] -> [d]\n', 'f.glm'), 3);
+    bad(() => parseEquivalencesGlm(';; x\n[a] => [b]\n', 'f.glm'), 2);
     bad(() => parseEquivalencesGlm('[a] => [b] / [x] __ [ ]\n', 'f.glm'), 1);
   });
 

@@ -15,7 +15,7 @@ import { plantedGlassDemo, plantedSummary } from '../../report/planted-glass.ts'
 import { writeGlassFailures } from '../../report/glass-failures.ts';
 import { mdEscape, renderMarkdown } from '../../report/render-md.ts';
 import { mdCode } from '../../manifest/escape.ts';
-import { isUndeclaredGroup } from '../../analysis/cells.ts';
+import { isCandidateGroup } from '../../analysis/cells.ts';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, type RunComparison } from '../../report/compare.ts';
 import { fmtGap, fmtP, fmtPMc, fmtPctInterval } from '../../report/format.ts';
 import { InputError, InputErrors, UsageError } from '../../manifest/errors.ts';
@@ -93,8 +93,8 @@ export function headlineLines(card: ServiceCard, only?: readonly string[]): stri
     const small = rows.length - big.length;
     const smallNote = small ? `; ${small} group(s) under ${speakers} speakers or ${words} words, marked small` : '';
     if (big.length >= 2) {
-      // The best is a declared group (as the card's): `undeclared` may be the lowest, never the best.
-      const best = big.find((r) => !isUndeclaredGroup(r.group)) ?? big[0];
+      // The best is a declared group (as the card's): `undeclared` or the `interviewer` role may be the lowest, never the best.
+      const best = big.find((r) => isCandidateGroup(r.group)) ?? big[0];
       const worst = big[big.length - 1];
       out.push(
         `${t.backendName}: ${worst.group} ${fmtPctInterval(worst.wer)} vs ${best.group} ${fmtPctInterval(best.wer)} WER; ` +

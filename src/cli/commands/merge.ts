@@ -5,8 +5,7 @@ import { RunStore } from '../../run/store.ts';
 import { exportRun } from '../../report/export-run.ts';
 import { formatShard } from '../../scaleout/shard.ts';
 import { subsetLines } from '../../run/subset.ts';
-import { escapeControl } from '../../manifest/escape.ts';
-import { sayErr, warnLine } from '../terminal.ts';
+import { sayErr, sayOut, warnLine } from '../terminal.ts';
 
 interface MergeFlags {
   out?: string;
@@ -22,7 +21,9 @@ export function registerMerge(program: Command): void {
     .option('--out <dir>', 'folder for the run export (default reports/<suite>/<merged run id>)')
     .option('--no-export', 'only merge the stores')
     .action(async (outStore: string, shards: string[], flags: MergeFlags) => {
-      const say = (s: string) => process.stdout.write(s + '\n');
+      // Every line goes through the escaping writers: shard paths, the merged store and the export folder are the
+      // user's (a folder name may hold ESC or CR), and so are the group names of the corrupt-row counts.
+      const say = sayOut;
       const warn = (s: string) => sayErr(`asrfair: ${s}`);
       const m = await mergeShards({ out: outStore, shards, warn });
       for (const s of m.shards) say(`shard ${formatShard(s.shard)}: run ${s.runId}, ${s.utterances} utterances (${relative(process.cwd(), s.path) || s.path})`);
@@ -39,7 +40,7 @@ export function registerMerge(program: Command): void {
       }
       const store = new RunStore(m.out);
       // Shards of a --limit run merge into that limited run: a subset, said as `run --limit` says it.
-      for (const l of subsetLines(store.getRun(m.runId)?.meta.subset)) warn(escapeControl(l));
+      for (const l of subsetLines(store.getRun(m.runId)?.meta.subset)) warn(l);
       if (!flags.export) return store.close();
       try {
         const run = store.getRun(m.runId)!;

@@ -27,7 +27,7 @@ import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
 import { manifestLines, splitWarningsOf } from '../split-groups.ts';
 import { GroupSpellings } from '../../manifest/group-spellings.ts';
-import { warnLine } from '../terminal.ts';
+import { warnLine, writeLine } from '../terminal.ts';
 
 /** Flags of `asrfair run` (also what `runCommand` takes when another command drives a run). */
 export interface RunFlags {
@@ -187,8 +187,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   } catch (e) {
     throw new InputError(suite.file, undefined, `normaliser: ${(e as Error).message}`);
   }
-  const out = flags.say ?? ((s: string) => process.stdout.write(s + '\n'));
-  const err = (s: string) => process.stderr.write(s + '\n');
+  // Every line run prints itself goes through the escaping writer (cli/terminal.ts): paths, ids and backend errors
+  // are the user's. A block (a table, a label-map report) is split at LF and each line escaped; its line structure is
+  // kept as `s + '\n'` had it.
+  const lines = (stream: NodeJS.WriteStream) => (s: string) => { for (const l of s.split('\n')) writeLine(stream, l); };
+  const out = flags.say ?? lines(process.stdout);
+  const err = lines(process.stderr);
   const scale = flags.shard !== undefined || flags.queue !== undefined ? await (await import('../../scaleout/queue-run.ts')).setupScaleOut(suite, flags, err) : LOCAL_RUN;
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
@@ -198,7 +202,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   const cacheStores = store.path !== workspace && existsSync(workspace) ? [new RunStore(workspace, { readOnly: true })] : [];
   if (cacheStores.length) err(`asrfair: shard store ${store.path}; results already in ${workspace} are reused (read-only) and copied into it, not decoded again`);
   const useBar = flags.progress && process.stderr.isTTY === true && !flags.dryRun;
-  const quiet: ProgressSink = { start() {}, tick() {}, log: err, stop() {} };
+  const quiet: ProgressSink = { start() {}, tick() {}, log: err, warn: warnLine, stop() {} };
   const progress: ProgressSink = !flags.progress || flags.dryRun ? quiet : useBar ? new BarProgress() : new LineProgress();
   const signals = installSignals(flags.drainSec, err);
   const runId = newRunId();
