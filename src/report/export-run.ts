@@ -183,12 +183,16 @@ export async function exportRun(
   makeOutputDir(dir);
   const tmp = join(dir, `.${RESULTS_FILE}.tmp`);
   const w = new LineWriter(tmp, join(dir, RESULTS_FILE));
+  // What run.json records of results.jsonl (rows, sha256 of the bytes): readers refuse a file cut or changed later.
+  const hash = createHash('sha256');
   let rows = 0;
   let failed = 0;
   try {
     for (const item of store.iterateRun(runId)) {
       const row = scorer.score(item);
-      await w.write(JSON.stringify(ExportedUtteranceSchema.parse(row)));
+      const line = JSON.stringify(ExportedUtteranceSchema.parse(row));
+      await w.write(line);
+      hash.update(line + '\n', 'utf8');
       rows++;
       if (row.status === 'failed') failed++;
       if (row.error?.startsWith('markup: ') && item.result?.status === 'ok') {
@@ -233,7 +237,13 @@ export async function exportRun(
     opts.warn?.(`${markupFailures} utterance(s) with malformed markup were not scored (failed rows, counted in the card); first: ${firstMarkupFailure}`);
   }
   if (foldedUtts.size) scoring.languageFold = { languages: foldLanguages, groups: foldGroups };
-  const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
+  const metaOut = {
+    ...meta.data,
+    scoring,
+    normaliser: { name: run.normaliser, version: scorer.normaliser.version },
+    results: { rows, sha256: hash.digest('hex') },
+    ...(incomplete ? { incomplete } : {}),
+  };
   // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
   try {
     writeOutputFile(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n', 'run metadata');
