@@ -21,6 +21,7 @@ import { createScorer, DEFAULT_SCORING_MARKUP, type Metric } from '../score/run-
 import { loadNistGlm, type NistGlm } from '../text/nist-glm.ts';
 import type { ScoringSettings } from '../score/run-export.ts';
 import { createHash } from 'node:crypto';
+import { itemsPerUtterance } from '../run/conditions.ts';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
 import { importRecordWarnings, readImportRecord } from '../manifest/import-record.ts';
@@ -108,6 +109,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
     ...(run.meta.subset ? { subset: run.meta.subset } : {}),
     ...(run.meta.backendSubset ? { backendSubset: run.meta.backendSubset } : {}),
+    ...(run.meta.cleanOnly?.length ? { cleanOnly: run.meta.cleanOnly } : {}),
     ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }
@@ -158,7 +160,8 @@ export async function exportRun(
   if (!run) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
   assertComplete(store, run, opts.allowIncomplete);
   const expected = store.expectedOf(runId);
-  const perUtt = Math.max(1, run.meta.backends.length) * Math.max(1, run.meta.conditions.length);
+  // Backends × conditions, less the conditions a backend that reads no audio was not run under (run meta cleanOnly).
+  const perUtt = itemsPerUtterance(run.meta);
   const groupKeys = Object.keys(expected?.groups ?? {});
   const seenGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
   const suite = run.suite as Partial<Suite>;

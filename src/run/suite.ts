@@ -289,6 +289,8 @@ export interface BackendSpec extends z.infer<typeof BackendSpecSchema> {
 
 export interface ConditionEntry {
   name: string;
+  /** Line of the condition in the suite file (for errors that concern it after loading). */
+  line?: number;
   /** The rest of the entry: the audio stage's condition spec. */
   spec: Record<string, unknown>;
 }
@@ -371,7 +373,8 @@ export function parseSuite(text: string, file: string): Suite {
     condNames.add(name);
     const checked = ConditionSpecSchema.safeParse({ name, ...spec });
     if (!checked.success) throw issuesError(file, doc, counter, ConditionSpecSchema, { name, ...spec }, checked.error.issues, ['conditions', i]);
-    return { name, spec: resolveStepPaths(spec, abs) };
+    const line = lineOf(doc, counter, ['conditions', i]);
+    return { name, ...(line === undefined ? {} : { line }), spec: resolveStepPaths(spec, abs) };
   });
   if (!raw.includeClean && conditions.length === 0) {
     throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');

@@ -206,6 +206,12 @@ export const RunMetaSchema = z.object({
    * grouping key. Absent: complete (or an export from before this field existed).
    */
   /**
+   * Backends that read no audio (hypotheses, CTM answers) run under the clean condition only, although the suite has
+   * conditions (a condition cannot change an answer given by utterance id; src/run/conditions.ts cleanOnlyBackends).
+   * Cards say so at the top. Absent: every backend ran under every condition.
+   */
+  cleanOnly: z.array(z.string().min(1)).optional(),
+  /**
    * results.jsonl as written at export: its row count (non-empty lines) and the sha256 (hex) of its bytes. `report`,
    * `check` and `compare` refuse an export whose results.jsonl disagrees (a CI artifact cut at a line boundary, or
    * edited). Absent in exports written before it existed: those are read unchecked.
