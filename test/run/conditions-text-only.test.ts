@@ -34,6 +34,10 @@ describe('conditions on a suite whose backends read no audio', () => {
       `asrfair: ${suite}:9: conditions[0] (telephone): backend "amazon" (hypotheses) reads no audio (it answers by utterance id), so the condition cannot change what it answers: its results would be the clean ones relabelled; remove \`conditions:\`, or add a backend that reads audio (text-only backends then run on the clean audio only)`,
     ]);
     expect(r.stdout).not.toMatch(/telephone/);
+    // validate --suite loads the suite the same way, and refuses it the same way.
+    const v = await cli('validate', join(dir, 'artie.jsonl'), '--suite', suite);
+    expect(v.code).toBe(2);
+    expect(v.stderr.trim().split('\n')).toEqual(r.stderr.trim().split('\n'));
   }, 60_000);
 });
 
