@@ -95,6 +95,11 @@ export interface NothingScored {
 export interface CheckResult {
   passed: boolean;
   /**
+   * True when the gate could evaluate nothing (no group row was checked and nothing was lost): every group is below the
+   * minimum cell rule, or nothing was scored. Not a verdict on a group: `check` and `run` exit 2 for it, not 1.
+   */
+  nothingToCheck: boolean;
+  /**
    * Backends whose every result failed (nothing scored in any table of theirs). Their `no-scored-utterances` violations
    * stay in `violations`, but `checkReport` prints one line per such backend instead of one per group, and when every
    * backend is here (the whole run failed), the summary alone: there is nothing measured to list.

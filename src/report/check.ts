@@ -284,16 +284,16 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     const groups = new Set(card.tables.filter((t) => t.kind === 'group').flatMap((t) => t.rows.map((r) => r.group))).size;
     const slices = new Set(card.tables.filter((t) => t.kind === 'slice').flatMap((t) => t.rows.map((r) => r.group))).size;
     return {
-      ...base, passed: false,
+      ...base, passed: false, nothingToCheck: false,
       summary: `FAIL: nothing was measured: all ${results} results failed (${plural(nothingScored.length, 'backend')} × ${plural(conditions, 'condition')}); none of the ${groupsText(groups, slices, card.settings.groupBy)} has a scored utterance (asrfair report lists them)${subset.note}${backendSub.note}`,
     };
   }
   if (groupsChecked === 0 && !violations.length) {
     // A gate must not pass on nothing: an empty run, or one whose every group is too small, fails.
     const why = notEnoughData.length
-      ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, '--include-small-cells to check them')}`
+      ? `every group is below the minimum cell rule${notes(`${notEnoughData.length} not enough data`, cellSizes(small, card), '--include-small-cells to check them, or --min-speakers/--min-words to lower the minimum')}`
       : 'the run has no scored utterances';
-    return { ...base, passed: false, summary: `FAIL: no group to check: ${why}${subset.note}${backendSub.note}` };
+    return { ...base, passed: false, nothingToCheck: true, summary: `FAIL: no group to check: ${why}${subset.note}${backendSub.note}` };
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
@@ -301,11 +301,11 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     for (const v of violations) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);
     const what = [...byRule].map(([rule, n]) => `${n} ${rule}`).join(', ');
     return {
-      ...base, passed: false,
+      ...base, passed: false, nothingToCheck: false,
       summary: `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}${sigNote}${lossNote}${smallNote}`,
     };
   }
-  return { ...base, passed: true, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };
+  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };
 }
 
 /**
@@ -336,6 +336,24 @@ export function checkReport(result: CheckResult): string[] {
     ...result.notEnoughDataLines,
     result.summary,
   ];
+}
+
+/**
+ * Why every cell is too small, in numbers: `groups have 1–7 speakers and 12–480 ref words; the minimum is 20 speakers
+ * and 50 ref words` (over the unchecked rows of every table; one number when smallest and largest agree).
+ */
+function cellSizes(small: ReadonlyMap<string, CardRow[]>, card: ServiceCard): string {
+  const rows = [...small.values()].flat().filter((r) => !r.suppressed);
+  const m = card.settings.minCell;
+  const range = (xs: number[]): string => {
+    const lo = Math.min(...xs);
+    const hi = Math.max(...xs);
+    return lo === hi ? `${lo}` : `${lo}–${hi}`;
+  };
+  const sp = rows.map((r) => r.speakers).filter((n): n is number => n !== null);
+  const w = rows.map((r) => r.refWords).filter((n): n is number => n !== null);
+  const have = sp.length && w.length ? `groups have ${range(sp)} speakers and ${range(w)} ref words; ` : '';
+  return `${have}the minimum is ${m.speakers} speakers and ${m.words} ref words`;
 }
 
 /** True when a gate sets at least one threshold. */

@@ -129,13 +129,32 @@ export interface RunComparison {
   overrides: string[];
   /**
    * What makes the two runs not fully comparable (different utterances or backends covered — `coverage.warning`,
-   * first —, normalisers, references that differ): shown at the top.
+   * first —, conditions only one run holds, left out of the default comparison, normalisers, references that differ):
+   * shown at the top.
    */
   warnings: string[];
+  /** Set when the runs' compared backends hold different conditions and the default (all shared) left some out: the sentence, also in `warnings`. */
+  conditionWarning?: string;
   /** What part of its manifests and suite backends each side covers (run.json `subset`, `backendSubset`); its lines shown at the top. */
   coverage: CompareCoverage;
   tables: CompareTable[];
   notes: string[];
+}
+
+/**
+ * The sentence for runs whose compared backends hold different conditions (keys, sorted), or undefined when they hold
+ * the same: `Runs A and B cover different conditions: the comparison rests on the 3 both hold (clean, gsm, telephone);
+ * left out: only in run A: noise10, opus8; only in run B: none (--condition to choose).`
+ */
+export function conditionCoverageWarning(condsA: readonly string[], condsB: readonly string[], shared: readonly string[]): string | undefined {
+  const onlyA = condsA.filter((c) => !shared.includes(c));
+  const onlyB = condsB.filter((c) => !shared.includes(c));
+  if (!onlyA.length && !onlyB.length) return undefined;
+  const list = (xs: readonly string[]): string => xs.join(', ') || 'none';
+  return (
+    `Runs A and B cover different conditions: the comparison rests on the ${shared.length} condition${shared.length === 1 ? '' : 's'} both hold (${list(shared)}); ` +
+    `left out: only in run A: ${list(onlyA)}; only in run B: ${list(onlyB)}.`
+  );
 }
 
 /** Error thrown for a selection the user must fix (unknown backend, nothing shared). */
@@ -260,6 +279,9 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   const notes: string[] = [];
   if (a.meta.corpus.hash !== b.meta.corpus.hash) notes.push(`Corpus hashes differ (A ${a.meta.corpus.hash}, B ${b.meta.corpus.hash}): only utterance ids present in both are compared.`);
   const warnings: string[] = coverage.warning ? [coverage.warning] : [];
+  // Conditions only one run holds are left out of the default comparison (all shared): said, never dropped silently.
+  const conditionWarning = options.conditions ? undefined : conditionCoverageWarning([...condsA].sort(), [...condsB].sort(), shared);
+  if (conditionWarning) warnings.push(conditionWarning);
   if (a.meta.normaliser.name !== b.meta.normaliser.name || a.meta.normaliser.version !== b.meta.normaliser.version) {
     warnings.push(
       `Normalisers differ (A ${a.meta.normaliser.name} v${a.meta.normaliser.version}, B ${b.meta.normaliser.name} v${b.meta.normaliser.version}): only utterances whose normalised references are identical are paired, and differences may come from normalisation.`,
@@ -338,7 +360,7 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   );
   const unchecked = tables.reduce((n, t) => n + t.refUnchecked, 0);
   if (unchecked) notes.push(`${unchecked} pair${unchecked === 1 ? '' : 's'} without reference text on one side (imported scores): matched on reference word count only.`);
-  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, coverage, tables, notes };
+  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, ...(conditionWarning ? { conditionWarning } : {}), coverage, tables, notes };
 }
 
 /** One line per group the pairing left utterances out of: why, and how many of run A's scored ones were compared. */

@@ -23,6 +23,7 @@ import { loadNistGlm, type NistGlm } from '../text/nist-glm.ts';
 import type { OovCounts, PhoneSources, ScoringSettings } from '../score/run-export.ts';
 import type { G2POptions } from '../text/g2p.ts';
 import { createHash } from 'node:crypto';
+import { itemsPerUtterance } from '../run/conditions.ts';
 import { readFileSync } from 'node:fs';
 import { stableStringify } from '../run/conditions.ts';
 import { importRecordWarnings, readImportRecord } from '../manifest/import-record.ts';
@@ -110,6 +111,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
     ...(run.meta.subset ? { subset: run.meta.subset } : {}),
     ...(run.meta.backendSubset ? { backendSubset: run.meta.backendSubset } : {}),
+    ...(run.meta.cleanOnly?.length ? { cleanOnly: run.meta.cleanOnly } : {}),
     ...(manifests.length ? { audioRoots: [...new Set(manifests.map((m) => dirname(resolve(m))))] } : {}),
   };
 }
@@ -166,7 +168,8 @@ export async function exportRun(
   if (!run) throw new InputError(store.path, undefined, `no run "${runId}" in this store`);
   assertComplete(store, run, opts.allowIncomplete);
   const expected = store.expectedOf(runId);
-  const perUtt = Math.max(1, run.meta.backends.length) * Math.max(1, run.meta.conditions.length);
+  // Backends × conditions, less the conditions a backend that reads no audio was not run under (run meta cleanOnly).
+  const perUtt = itemsPerUtterance(run.meta);
   const groupKeys = Object.keys(expected?.groups ?? {});
   const seenGroups: Record<string, Record<string, number>> = Object.fromEntries(groupKeys.map((k) => [k, {}]));
   const suite = run.suite as Partial<Suite>;
@@ -203,13 +206,17 @@ export async function exportRun(
   makeOutputDir(dir);
   const tmp = join(dir, `.${RESULTS_FILE}.tmp`);
   const w = new LineWriter(tmp, join(dir, RESULTS_FILE));
+  // What run.json records of results.jsonl (rows, sha256 of the bytes): readers refuse a file cut or changed later.
+  const hash = createHash('sha256');
   let rows = 0;
   let failed = 0;
   try {
     for (const item of store.iterateRun(runId)) {
       const { row, oov: rowOov } = scorer.scoreWithOov(item);
       if (rowOov) oov.add(row, rowOov);
-      await w.write(JSON.stringify(ExportedUtteranceSchema.parse(row)));
+      const line = JSON.stringify(ExportedUtteranceSchema.parse(row));
+      await w.write(line);
+      hash.update(line + '\n', 'utf8');
       rows++;
       if (row.status === 'failed') failed++;
       if (row.error?.startsWith('markup: ') && item.result?.status === 'ok') {
@@ -261,7 +268,13 @@ export async function exportRun(
   }
   const provenance = scorer.phoneProvenance();
   if (provenance) scoring.phones = { ...provenance, oov: oov.result() };
-  const metaOut = { ...meta.data, scoring, normaliser: { name: run.normaliser, version: scorer.normaliser.version }, ...(incomplete ? { incomplete } : {}) };
+  const metaOut = {
+    ...meta.data,
+    scoring,
+    normaliser: { name: run.normaliser, version: scorer.normaliser.version },
+    results: { rows, sha256: hash.digest('hex') },
+    ...(incomplete ? { incomplete } : {}),
+  };
   // run.json first: when it cannot be written (a full disk), no results.jsonl is left without it.
   try {
     writeOutputFile(join(dir, RUN_META_FILE), JSON.stringify(metaOut, null, 2) + '\n', 'run metadata');

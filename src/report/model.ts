@@ -219,6 +219,21 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
 }
 
 /**
+ * The card's top warning on backends that read no audio in a run with conditions (run.json `cleanOnly`): they ran on
+ * the clean audio only, so no condition or degradation of theirs is measured. Empty when there are none.
+ */
+function cleanOnlyWarnings(meta: RunMeta): string[] {
+  const names = meta.cleanOnly ?? [];
+  if (!names.length) return [];
+  const conds = meta.conditions.filter((c) => c.key !== 'clean').map((c) => c.name);
+  const others = meta.backends.map((b) => b.name).filter((n) => !names.includes(n));
+  const one = names.length === 1;
+  return [
+    `Backend${one ? '' : 's'} ${names.map((n) => `"${n}"`).join(', ')} read${one ? 's' : ''} no audio (answers given by utterance id): run on the clean audio only, not under ${conds.join(', ') || 'the conditions'}, since a condition cannot change ${one ? 'its' : 'their'} answers; conditions and degradation concern ${others.map((n) => `"${n}"`).join(', ') || 'no backend'} only.`,
+  ];
+}
+
+/**
  * The card's top warnings on failed utterances: one line per group table (backend × condition) with a group that lost
  * utterances, naming each such group with its failed count and share of its utterances (failed / (scored + failed)),
  * and "no scored utterance" when it lost them all. Rates exclude failed utterances, so a reader must see this first.
@@ -671,7 +686,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy), ...emptyHypWarnings(tables)],
+    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...cleanOnlyWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy), ...emptyHypWarnings(tables)],
     footnotes: [
       ...footnotesFor(shownMeta, settings, generatedAt, toolVersion, {
         models: models.length > 0,

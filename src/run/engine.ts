@@ -26,7 +26,7 @@ import { CostBudget, LIVE_MS, StoreBudget } from './budget.ts';
 import { silentProgress, type ProgressSink } from './progress.ts';
 import { CREDENTIAL_IN_OUTPUT, scrubString, transcriptHasCredential } from '../backends/secrets.ts';
 import { countManifestLines, hashFiles } from './corpus.ts';
-import { resolveConditions, type ResolvedCondition } from './conditions.ts';
+import { cleanOnlyBackends, resolveConditions, type ResolvedCondition } from './conditions.ts';
 import { withSourceFacts } from '../audio/qc.ts';
 import { audioFailureCause, callFailureCause, FailureCauses } from './failure-cause.ts';
 import { defaultPrepare, defaultQc, type AudioQC, type PrepareFn, type QcFn, type PrepareOptions } from './prepare.ts';
@@ -371,15 +371,31 @@ export async function runSuite(opts: RunOptions): Promise<RunSummary> {
   for (const m of suite.manifests) if (!existsSync(m)) throw new InputError(suite.file, undefined, `manifest not found: ${m}`);
   const backends = await prepareBackends(suite, opts);
   try {
-    return await runWith(opts, backends, conditions, norm, t0);
+    // A condition on a backend that reads no audio: refused when no backend reads audio (exit 2, suite file:line),
+    // else such backends run on the clean audio only (run.json `cleanOnly`, said by the run and the card).
+    const cleanOnly = cleanOnlyBackends(
+      suite,
+      backends.map((b) => ({ name: b.spec.name, type: b.spec.type, readsAudio: b.backend.needsAudio !== false })),
+    );
+    return await runWith(opts, backends, conditions, norm, t0, cleanOnly);
   } finally {
     for (const b of backends) if (b.owned) await b.backend.close?.().catch(() => undefined);
   }
 }
 
-async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: NormaliserId, t0: number): Promise<RunSummary> {
+async function runWith(opts: RunOptions, backends: RunBackend[], conditions: ResolvedCondition[], norm: NormaliserId, t0: number, cleanOnly: string[] = []): Promise<RunSummary> {
   const { suite, store } = opts;
+  // The backends run under a condition: all under clean; those that read audio under the others.
+  const backendsOf = (c: ResolvedCondition): RunBackend[] => (c.key === 'clean' ? backends : backends.filter((b) => !cleanOnly.includes(b.spec.name)));
+  const itemsPerUtt = conditions.reduce((n, c) => n + backendsOf(c).length, 0);
   const progress = opts.progress ?? silentProgress;
+  if (cleanOnly.length) {
+    const names = cleanOnly.map((n) => `"${n}"`).join(', ');
+    const conds = conditions.filter((c) => c.key !== 'clean').map((c) => c.name).join(', ');
+    progress.log(
+      escapeControl(`note: backend${cleanOnly.length === 1 ? '' : 's'} ${names} read${cleanOnly.length === 1 ? 's' : ''} no audio: run on the clean audio only, not under ${conds} (a condition cannot change an answer given by utterance id); the card's conditions and degradation concern the other backends`),
+    );
+  }
   const stop = opts.stop ?? new AbortController().signal;
   const hardStop = opts.hardStop ?? new AbortController().signal;
   // Stopping for budget reasons (or a fatal error) is a soft stop too; combine it with the caller's.
@@ -404,7 +420,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const corpusHash = await hashFiles(suite.manifests);
   const lines = await countManifestLines(suite.manifests);
   const utterancesTotal = opts.limit !== undefined ? Math.min(opts.limit, lines) : lines;
-  progress.start(utterancesTotal * conditions.length * backends.length);
+  progress.start(utterancesTotal * itemsPerUtt);
 
   let beat: NodeJS.Timeout | undefined;
   if (!opts.dryRun) {
@@ -415,7 +431,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       // Fresh counters: the real pass below reports unmapped and unbinned values once.
       mapper ? new LabelMapper(mapper.map) : undefined,
       newBinner(suite),
-      conditions.length * backends.length,
+      itemsPerUtt,
     );
     // A limited or sharded run records what part of the manifests it covers (read again whole: no limit, no shard; a
     // filter that is not a shard stays applied): its card says so.
@@ -447,6 +463,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         ...(subset ? { subset } : {}),
         // `run --backend NAME`: the suite's other backends are not in this run, and its card and gate say so.
         ...(backendSubset ? { backendSubset } : {}),
+        ...(cleanOnly.length ? { cleanOnly } : {}),
       },
     }, { owner, expected });
     beat = setInterval(() => {
@@ -471,12 +488,12 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   };
   /** One unit (utterance × condition) no backend got to: counted in every backend's cell as not done. */
   const notDone = (cond: ResolvedCondition): void => {
-    for (const b of backends) {
+    for (const b of backendsOf(cond)) {
       cellOf(b, cond).total++;
       cellOf(b, cond).skipped++;
     }
   };
-  for (const b of backends) for (const c of conditions) cellOf(b, c);
+  for (const c of conditions) for (const b of backendsOf(c)) cellOf(b, c);
 
   const backendSem = new Map(backends.map((b) => [b.spec.name, new Semaphore(b.concurrency)]));
   const audioSem = new Semaphore(opts.audioConcurrency ?? Math.max(1, cpus().length));
@@ -815,7 +832,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           // no cell counts it as a failure; the rerun prepares it again.
           interruptedUnits++;
           notDone(cond);
-          backends.forEach(() => progress.tick('skipped'));
+          backendsOf(cond).forEach(() => progress.tick('skipped'));
           return;
         }
         audioError = describeError(e);
@@ -829,7 +846,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
     if (audio) audio = { ...audio, labels: utt.labels };
     const declared = languageOfTag((entry as { language?: unknown }).language as string | undefined);
     await Promise.all(
-      backends.map(async (b) => {
+      backendsOf(cond).map(async (b) => {
         const cell = cellOf(b, cond);
         cell.total++;
         if (declared && b.info.language && declared !== b.info.language && cond === conditions[0]) {

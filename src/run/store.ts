@@ -76,6 +76,11 @@ export interface RunResolved {
   subset?: RunSubset;
   /** Set when the run called some of its suite's backends only (`run --backend`; src/run/subset.ts). */
   backendSubset?: BackendSubset;
+  /**
+   * Backends that read no audio, run under the clean condition only although the suite has conditions (a condition
+   * cannot reach them; src/run/conditions.ts cleanOnlyBackends). Absent: every backend ran under every condition.
+   */
+  cleanOnly?: string[];
 }
 
 /** One utterance × backend × condition of a run, pointing at its cached result (when there is one). */

@@ -47,24 +47,76 @@ export const HeadlineSchema = z.enum(['pooled', 'mean-utterance', 'mean-speaker'
 
 const MetricSchema = z.enum(['wer', 'cer', 'per', 'mer', 'wil']);
 
+/** The gate's thresholds and the `check` flag that sets each (the suite's `gate:` key → flag). */
+export const GATE_FLAGS = {
+  maxGap: '--max-gap',
+  maxWer: '--max-wer',
+  groupRatio: '--group-ratio',
+  maxDegradationGap: '--max-degradation-gap',
+  maxFailedShare: '--max-failed-share',
+} as const;
+
+export type GateThreshold = keyof typeof GATE_FLAGS;
+
+/** ` (did you mean 0.4, i.e. 40%?)` for a value that reads as a percent (1 < v ≤ 100), else ''. */
+function percentHint(v: number): string {
+  return v > 1 && v <= 100 ? `; did you mean ${+(v / 100).toPrecision(6)} (${v}%)?` : '';
+}
+
+/**
+ * The one validation of a gate threshold, shared by the suite's `gate:` (GateSchema, reported as suite file:line)
+ * and `check`'s flags (src/cli/commands/check.ts, exit 2): undefined when `v` is allowed for `key`, else what is
+ * wrong (a sentence without the key's name, ending with the value). Ranges: `maxGap`, `maxDegradationGap` in (0, 1]
+ * (fractions: 0.03 = 3 points; 0 would fail any difference at all); `maxWer` in [0, 1] (a WER can exceed 1 with
+ * insertions, but a limit above 100% passes nearly any recogniser: a value like 40 is a percent typo that turns the
+ * gate off); `groupRatio` > 1 (the best group's ratio to itself is 1, so a limit ≤ 1 fails it against itself);
+ * `maxFailedShare` in [0, 1].
+ */
+export function gateThresholdProblem(key: GateThreshold, v: number): string | undefined {
+  if (!Number.isFinite(v)) return `must be a number, not ${v}`;
+  switch (key) {
+    case 'maxGap':
+    case 'maxDegradationGap':
+      return v > 0 && v <= 1 ? undefined : `must be a fraction in (0, 1] (0.03 = 3 points), not ${v}${percentHint(v)}`;
+    case 'maxWer':
+      return v >= 0 && v <= 1
+        ? undefined
+        : `must be a fraction in [0, 1] (0.4 = 40%), not ${v}${percentHint(v)}${v > 1 ? ' (a WER can exceed 1, but a limit above 100% gates nothing)' : ''}`;
+    case 'groupRatio':
+      return v > 1 ? undefined : `must be a ratio above 1 (1.25 = a group's WER may be 1.25× the best group's), not ${v}: the best group's ratio to itself is 1, so a limit ≤ 1 fails it against itself`;
+    case 'maxFailedShare':
+      return v >= 0 && v <= 1 ? undefined : `must be a fraction in [0, 1] (0 = no lost utterance allowed), not ${v}`;
+  }
+}
+
+/** The gate's fields as recorded in run.json, unchecked ranges (an export written before GateSchema checked them still loads). */
+export const GateShapeSchema = z
+  .object({
+    maxGap: z.number().optional(),
+    maxWer: z.number().optional(),
+    groupRatio: z.number().optional(),
+    maxDegradationGap: z.number().optional(),
+    maxFailedShare: z.number().optional(),
+    significantOnly: z.boolean().optional(),
+    includeSmallCells: z.boolean().optional(),
+  })
+  .strict();
+
 /**
  * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` when no thresholds
  * are given (fractions: 0.03 = 3 points). Cells below the minimum cell rule are listed as "not enough
  * data" and do not fail the WER/gap/ratio thresholds unless `includeSmallCells` is true. `maxFailedShare`
  * (default 0) is the largest share of a group's utterances that may be lost (failed or missing); a group
- * with no scored utterance always fails (src/report/check.ts).
+ * with no scored utterance always fails (src/report/check.ts). Ranges: gateThresholdProblem, the same rule as
+ * `check`'s flags.
  */
-export const GateSchema = z
-  .object({
-    maxGap: z.number().nonnegative().optional(),
-    maxWer: z.number().nonnegative().optional(),
-    groupRatio: z.number().positive().optional(),
-    maxDegradationGap: z.number().nonnegative().optional(),
-    maxFailedShare: z.number().min(0).max(1).optional(),
-    significantOnly: z.boolean().optional(),
-    includeSmallCells: z.boolean().optional(),
-  })
-  .strict();
+export const GateSchema = GateShapeSchema.superRefine((g, ctx) => {
+  for (const key of Object.keys(GATE_FLAGS) as GateThreshold[]) {
+    const v = g[key];
+    const problem = v === undefined ? undefined : gateThresholdProblem(key, v);
+    if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+  }
+});
 
 export type Gate = z.infer<typeof GateSchema>;
 
@@ -237,6 +289,8 @@ export interface BackendSpec extends z.infer<typeof BackendSpecSchema> {
 
 export interface ConditionEntry {
   name: string;
+  /** Line of the condition in the suite file (for errors that concern it after loading). */
+  line?: number;
   /** The rest of the entry: the audio stage's condition spec. */
   spec: Record<string, unknown>;
 }
@@ -336,9 +390,10 @@ export function parseSuite(text: string, file: string): Suite {
   const base = dirname(resolve(file));
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const backends: BackendSpec[] = raw.backends.map((b) => ({ ...b, name: b.name ?? b.type }));
-  const conditions: ConditionEntry[] = raw.conditions.map((c) => {
+  const conditions: ConditionEntry[] = raw.conditions.map((c, i) => {
     const { name, ...spec } = c as { name: string } & Record<string, unknown>;
-    return { name, spec: resolveStepPaths(spec, abs) };
+    const line = lineOf(doc, counter, ['conditions', i]);
+    return { name, ...(line === undefined ? {} : { line }), spec: resolveStepPaths(spec, abs) };
   });
   if (!raw.includeClean && conditions.length === 0) {
     throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { itemsPerUtterance } from '../run/conditions.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../manifest/errors.ts';
@@ -223,7 +224,8 @@ export async function mergeShards(opts: MergeOptions): Promise<MergeResult> {
   checkShardSet(runs);
   runs.sort((a, b) => a.shard.index - b.shard.index);
   const first = runs[0].run;
-  const perUtt = first.meta.backends.length * first.meta.conditions.length;
+  // Backends × conditions, less those a backend that reads no audio was not run under (run meta cleanOnly).
+  const perUtt = itemsPerUtterance(first.meta);
 
   // Every shard holds only its own utterances, each complete, and no utterance appears twice.
   const owner = new Map<string, number>();

@@ -11,11 +11,12 @@
 import { makeOutputDir, writeOutputFiles } from '../manifest/output.ts';
 import { ImportRecordSchema } from '../manifest/import-record.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../manifest/errors.ts';
 import type { ExportedUtterance, ScoredUtterance } from './types.ts';
-import { CardSettingsSchema, ScoringMarkupSchema } from '../run/suite.ts';
+import { CardSettingsSchema, GateShapeSchema, ScoringMarkupSchema } from '../run/suite.ts';
 import { MarkupSchema } from '../manifest/schema.ts';
 export type { ExportedUtterance };
 
@@ -87,6 +88,8 @@ export const AnalysisSettingsSchema = z.object({
   bootstrap: z.number().int().positive(),
   // The rest in the suite's order; keys stay where run.json has always written them.
   ...CardSettingsSchema.omit({ groupBy: true, slices: true, minCell: true }).shape,
+  // As recorded: `check` applies the gate's ranges (gateThresholdProblem) when it uses it, naming run.json.
+  gate: GateShapeSchema.optional(),
 });
 
 export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;
@@ -250,6 +253,18 @@ export const RunMetaSchema = z.object({
    * exported of items expected (utterances × backends × conditions), overall and per group of each
    * grouping key. Absent: complete (or an export from before this field existed).
    */
+  /**
+   * Backends that read no audio (hypotheses, CTM answers) run under the clean condition only, although the suite has
+   * conditions (a condition cannot change an answer given by utterance id; src/run/conditions.ts cleanOnlyBackends).
+   * Cards say so at the top. Absent: every backend ran under every condition.
+   */
+  cleanOnly: z.array(z.string().min(1)).optional(),
+  /**
+   * results.jsonl as written at export: its row count (non-empty lines) and the sha256 (hex) of its bytes. `report`,
+   * `check` and `compare` refuse an export whose results.jsonl disagrees (a CI artifact cut at a line boundary, or
+   * edited). Absent in exports written before it existed: those are read unchecked.
+   */
+  results: z.object({ rows: z.number().int().nonnegative(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).optional(),
   incomplete: z
     .object({
       status: z.string(),
@@ -288,10 +303,12 @@ export function writeRunExport(dir: string, meta: RunMetaInput, utterances: read
     lines.push(JSON.stringify(ExportedUtteranceSchema.parse(u)));
   }
   makeOutputDir(dir);
+  const data = lines.length ? lines.join('\n') + '\n' : '';
+  const results = { rows: lines.length, sha256: createHash('sha256').update(data, 'utf8').digest('hex') };
   writeOutputFiles(
     [
-      { path: join(dir, RUN_META_FILE), data: JSON.stringify(parsed.data, null, 2) + '\n' },
-      { path: join(dir, RESULTS_FILE), data: lines.length ? lines.join('\n') + '\n' : '' },
+      { path: join(dir, RUN_META_FILE), data: JSON.stringify({ ...parsed.data, results }, null, 2) + '\n' },
+      { path: join(dir, RESULTS_FILE), data },
     ],
     'run export file',
   );
@@ -351,12 +368,38 @@ function quickRow(x: unknown): ExportedUtterance | undefined {
 }
 
 export function readResults(file: string): ExportedUtterance[] {
-  let text: string;
+  return readResultsText(file, readResultsBytes(file).toString('utf8'));
+}
+
+function readResultsBytes(file: string): Buffer {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file);
   } catch (e) {
     throw new InputError(file, undefined, `cannot read results: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Checks results.jsonl against what run.json recorded at export (`results`: row count and sha256). Throws InputError
+ * naming the file and both counts when the rows differ (a file cut at a line boundary parses, but is not the run),
+ * or naming both hashes when the rows agree but the bytes do not. Exports without the record are not checked.
+ */
+export function checkResultsRecord(file: string, recorded: RunMeta['results'], rows: number, bytes: Buffer): void {
+  if (!recorded) return;
+  if (rows !== recorded.rows) {
+    throw new InputError(
+      file,
+      undefined,
+      `has ${rows.toLocaleString('en-US')} rows but run.json records ${recorded.rows.toLocaleString('en-US')} written at export: the file was cut or changed after export (${rows < recorded.rows ? `${recorded.rows - rows} rows missing` : `${rows - recorded.rows} rows added`}); export the run again (asrfair export) or use the artifact whole`,
+    );
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== recorded.sha256) {
+    throw new InputError(file, undefined, `has the ${rows.toLocaleString('en-US')} rows run.json records, but its sha256 ${sha.slice(0, 12)}… is not the ${recorded.sha256.slice(0, 12)}… written at export: the file was changed after export; export the run again`);
+  }
+}
+
+function readResultsText(file: string, text: string): ExportedUtterance[] {
   const out: ExportedUtterance[] = [];
   const seen = new Set<string>();
   const lines = text.split('\n');
@@ -399,7 +442,9 @@ export function loadRunForReport(runPathOrDir: string): LoadedRun {
   if (!existsSync(metaFile)) throw new InputError(metaFile, undefined, 'run metadata missing: a run export needs run.json next to results.jsonl');
   if (!existsSync(resultsFile)) throw new InputError(resultsFile, undefined, 'results missing: a run export needs results.jsonl next to run.json');
   const meta = readRunMeta(metaFile);
-  const utterances = readResults(resultsFile);
+  const bytes = readResultsBytes(resultsFile);
+  const utterances = readResultsText(resultsFile, bytes.toString('utf8'));
+  checkResultsRecord(resultsFile, meta.results, utterances.length, bytes);
   const backends = new Set(utterances.map((u) => u.backend));
   const conditions = new Set(utterances.map((u) => u.condition));
   for (const key of backends) if (!meta.backends.some((b) => b.key === key)) meta.backends.push({ key, name: key });

@@ -3,7 +3,8 @@
  * clip (results.jsonl records one `audio` path per utterance) and nothing said so. The run export does not carry
  * the conditions' prepared audio (it is in the audio cache; copying it would multiply the export by the number of
  * conditions), so each non-clean condition's players say they play the source recording. Real data: Common
- * Voice 6.1 clips through the real audio stage (ffmpeg telephone band), a hypotheses backend (the transcripts).
+ * Voice 6.1 clips through the real audio stage (ffmpeg telephone band), PocketSphinx and a hypotheses backend (the
+ * transcripts; clean audio only, since it reads none).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,9 @@ describe('card: the players of a condition table say what they play', () => {
     writeFileSync(join(dir, 'hyp.jsonl'), rows.map((r) => JSON.stringify({ id: r.id, text: r.text })).join('\n') + '\n');
     writeFileSync(
       join(dir, 'suite.yaml'),
-      'name: cond\nmanifest: m.jsonl\ngroupBy: [gender]\nbackends:\n  - { name: hyp, type: hypotheses, options: { file: hyp.jsonl } }\n' +
+      // A condition needs a backend that reads audio (trial 16: a text-only suite with conditions is refused); the
+      // hypotheses backend then runs on the clean audio only.
+      'name: cond\nmanifest: m.jsonl\ngroupBy: [gender]\nbackends:\n  - { name: hyp, type: hypotheses, options: { file: hyp.jsonl } }\n  - { name: ps, type: pocketsphinx }\n' +
         'conditions:\n  - name: telephone\n    steps:\n      - { type: telephone, low: 300, high: 3400, mulaw: true }\n',
     );
     const r = await cliIn(['run', 'suite.yaml', '--store', 'store.sqlite', '--out', 'out', '--no-progress', '--no-gate'], dir);

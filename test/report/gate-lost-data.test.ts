@@ -115,6 +115,7 @@ describe('missing items of an incomplete run', () => {
       g.expected++;
       if (u.labels.accent !== 'england') g.items++;
     }
+    delete meta.results; // results.jsonl was cut by hand here: the export's record of it no longer applies
     meta.incomplete = { status: 'budget', items: kept.length, expected: rows.length, groups: { accent: groups } };
     writeFileSync(join(inc, 'run.json'), JSON.stringify(meta, null, 2));
     const r = await cli('check', inc, '--max-wer', '0.5', '--max-failed-share', '0.5');

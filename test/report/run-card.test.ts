@@ -31,7 +31,7 @@ describe('the run records its analysis settings and its card is reproducible', (
   it('run.json records grouping, slices, cells, bootstrap, seed, metrics, correction, model and gate from the suite', () => {
     // Every cell is below the suite's minimum, so its gate fails ("no group to check"): said last as a finding; exit 0.
     expect(demo.code).toBe(0);
-    expect(demo.stderr.trimEnd().split('\n').at(-1)).toMatch(/^asrfair: demo \(c\) Synthetic accents \(TTS voices\): suite gate FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\) \(every report is written; asrfair check reports\/demo\/latest\/synthetic repeats it\) — a finding of the demo, not an error \(--gate-exit makes it exit 1\)$/);
+    expect(demo.stderr.trimEnd().split('\n').at(-1)).toMatch(/^asrfair: demo \(c\) Synthetic accents \(TTS voices\): suite gate FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; groups have [\d–]+ speakers and [\d–]+ ref words; the minimum is \d+ speakers and \d+ ref words; --include-small-cells to check them, or --min-speakers\/--min-words to lower the minimum\) \(every report is written; asrfair check reports\/demo\/latest\/synthetic repeats it\) — a finding of the demo, not an error \(--gate-exit makes it exit 1\)$/);
     for (const f of cardFiles) expect(readFileSync(join(runDir, 'report', f)).length).toBeGreaterThan(0);
     expect(readFileSync(join(cwd, 'reports/demo/latest/card.md'), 'utf8')).toContain('## (c) Synthetic accents');
     const meta = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as { analysis: Record<string, unknown> };
@@ -87,9 +87,10 @@ describe('the suite gate', () => {
     // 3 speakers × 3 sentences per voice: every cell is under the suite's 200-word minimum.
     const r = run('check', 'reports/demo/latest/synthetic');
     expect(r.stdout).toContain("gate: the suite's, from run.json");
-    expect(r.code).toBe(1);
+    // Nothing the gate can evaluate: exit 2, not 1 (trial 16).
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^not enough data, not checked \(below 3 speakers or 200 ref words\): pocketsphinx · condition clean · by accent: \d+ groups: .*"us"/m);
-    expect(r.stderr).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\)$/m);
+    expect(r.stderr).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; groups have [\d–]+ speakers and [\d–]+ ref words; the minimum is \d+ speakers and \d+ ref words; --include-small-cells to check them, or --min-speakers\/--min-words to lower the minimum\)$/m);
     expect(r.stderr).not.toMatch(/exceeds --max-wer/);
     // Asked for, small cells are checked against the same gate.
     const all = run('check', 'reports/demo/latest/synthetic', '--include-small-cells');

@@ -74,8 +74,9 @@ describe('gate lines never nest parentheses', () => {
     const four = join(dir, 'four.jsonl');
     writeFileSync(four, readFileSync(MANIFEST, 'utf8').split('\n').slice(0, 40).join('\n') + '\n');
     const r = await run('small', suite('small', 'accent', '{ maxWer: 0.5 }', four));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; --include-small-cells to check them\)$/m);
+    // Nothing the gate can evaluate is not a group falling behind: exit 2, as check (trial 16).
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule \(\d+ not enough data; groups have [\d–]+ speakers and [\d–]+ ref words; the minimum is \d+ speakers and \d+ ref words; --include-small-cells to check them, or --min-speakers\/--min-words to lower the minimum\)$/m);
     for (const l of r.stderr.split('\n')) expect(parenDepth(l), l).toBeLessThanOrEqual(1);
   });
 
@@ -105,6 +106,7 @@ describe('gate lines never nest parentheses', () => {
       if (!dropped.has(l)) g.items++;
     }
     const meta = JSON.parse(readFileSync(join(inc, 'run.json'), 'utf8'));
+    delete meta.results; // results.jsonl was cut by hand here: the export's record of it no longer applies
     meta.incomplete = { status: 'budget', items: kept.length, expected: rows.length, groups: { accent: groups } };
     writeFileSync(join(inc, 'run.json'), JSON.stringify(meta, null, 2));
     const r = await cli('check', inc, '--max-wer', '0.9', '--max-failed-share', '0.6');

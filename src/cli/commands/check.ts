@@ -3,9 +3,9 @@ import { warnLine } from '../terminal.ts';
 import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
 import { DEFAULT_MAX_FAILED_SHARE, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
-import { checkThresholds, evaluateGate, gateReport } from '../../report/gate.ts';
+import { checkRecordedGate, checkThresholds, evaluateGate, gateReport, parseGateFlag } from '../../report/gate.ts';
 import { escapeControl } from '../../manifest/escape.ts';
-import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
@@ -28,13 +28,13 @@ export function registerCheck(program: Command): void {
   const cmd = program
     .command('check')
     .description(
-      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored, or a subset run (--limit, --shard) left a declared group out, or a run of some of the suite's backends (run --backend) left a backend out (unless --allow-subset). Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions)",
+      "CI gate: exit 1 naming the group and numbers when a group WER, gap or ratio crosses a threshold, or a group lost utterances (failed or missing; by default any), or a declared group has none scored, or a subset run (--limit, --shard) left a declared group out, or a run of some of the suite's backends (run --backend) left a backend out (unless --allow-subset). Without threshold flags, the suite's gate recorded in run.json is used; statistics settings default to the run's. Exit 2 when nothing can be evaluated (every group below the minimum cell rule), and on a usage or input error (an unknown --group-by key, a degradation limit on a run without conditions, a threshold out of range, a results.jsonl whose row count differs from run.json's)",
     )
     .argument('<run>', 'run export folder (run.json + results.jsonl), or either file')
-    .option('--max-gap <x>', 'largest allowed WER gap to the best group (with --significant-only: to the rest), as a fraction (0.03 = 3 points)')
-    .option('--max-wer <x>', 'largest allowed WER of any group, as a fraction')
-    .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group) (with --significant-only: / WER(rest))')
-    .option('--max-degradation-gap <x>', 'largest allowed excess WER rise of a group over the rest under a condition vs clean, as a fraction')
+    .option('--max-gap <x>', 'largest allowed WER gap to the best group (with --significant-only: to the rest), as a fraction in (0, 1] (0.03 = 3 points)')
+    .option('--max-wer <x>', 'largest allowed WER of any group, as a fraction in [0, 1] (0.4 = 40%; above 1 is refused as a percent typo)')
+    .option('--group-ratio <x>', 'largest allowed WER(group) / WER(best group) (with --significant-only: / WER(rest)), above 1')
+    .option('--max-degradation-gap <x>', 'largest allowed excess WER rise of a group over the rest under a condition vs clean, as a fraction in (0, 1]')
     .option(
       '--max-failed-share <x>',
       `largest allowed share of a group's utterances lost (failed or missing), as a fraction (default ${DEFAULT_MAX_FAILED_SHARE}: any lost utterance fails the gate); a group with none scored always fails`,
@@ -50,17 +50,25 @@ export function registerCheck(program: Command): void {
     else cmd.option(flag, desc);
   }
   cmd.action(async (run: string, flags: CheckFlags) => {
+    // The suite's gate: takes the same values by the same rule (src/run/suite.ts gateThresholdProblem).
     const given: CheckThresholds = {
-      maxGap: parseNumberFlag('--max-gap', flags.maxGap, { min: 0, max: 1 }),
-      maxWer: parseNumberFlag('--max-wer', flags.maxWer, { min: 0 }),
-      groupRatio: parseNumberFlag('--group-ratio', flags.groupRatio, { min: 1 }),
-      maxDegradationGap: parseNumberFlag('--max-degradation-gap', flags.maxDegradationGap, { min: 0, max: 1 }),
+      maxGap: parseGateFlag('maxGap', flags.maxGap),
+      maxWer: parseGateFlag('maxWer', flags.maxWer),
+      groupRatio: parseGateFlag('groupRatio', flags.groupRatio),
+      maxDegradationGap: parseGateFlag('maxDegradationGap', flags.maxDegradationGap),
     };
-    const maxFailedShare = parseNumberFlag('--max-failed-share', flags.maxFailedShare, { min: 0, max: 1 });
+    const maxFailedShare = parseGateFlag('maxFailedShare', flags.maxFailedShare);
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);
+    // An export from before run.json recorded results.jsonl's rows: read as before, said once (a cut file passes unseen).
+    if (!loaded.meta.results) {
+      process.stderr.write(`asrfair: note: ${escapeControl(join(loaded.dir, 'run.json'))} records no row count of results.jsonl (an export from before asrfair recorded it), so a file cut at a line boundary cannot be detected; export the run again to record it\n`);
+    }
     const { thresholds: th, source } = checkThresholds(given, { maxFailedShare, significantOnly: flags.significantOnly, includeSmallCells: flags.includeSmallCells, allowSubset: flags.allowSubset }, loaded.meta.analysis?.gate);
-    if (source === 'suite') process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+    if (source === 'suite') {
+      checkRecordedGate(loaded.meta.analysis?.gate, join(loaded.dir, 'run.json'));
+      process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+    }
     // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
     for (const l of allFailedLines(loaded.utterances)) process.stderr.write(`asrfair: ${escapeControl(l)}\n`);
     const options = cardOptionsForRun(loaded.meta, stat);
@@ -84,6 +92,7 @@ export function registerCheck(program: Command): void {
     }
     // Group names come from manifests: their control characters must not reach the terminal.
     process.stderr.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
-    process.exitCode = 1;
+    // Nothing the gate could evaluate (every group below the minimum cell): not a group falling behind, exit 2.
+    process.exitCode = result.nothingToCheck ? 2 : 1;
   });
 }

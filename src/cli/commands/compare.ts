@@ -79,6 +79,8 @@ export function registerCompare(program: Command): void {
       c.notes.unshift(...notes);
       // Runs covering different utterances (--limit, --shard) or backends (--backend): what the comparison rests on.
       if (c.coverage.warning) warnLine(c.coverage.warning);
+      // Conditions only one run holds, left out (compareRuns' warning): said on the terminal too.
+      if (c.conditionWarning) warnLine(c.conditionWarning);
       // As each run found its manifests (run.json), at the top of every output; one manifest behind both runs is said once.
       const records = importRecordWarnings([...(a.meta.corpus.imports ?? []), ...(b.meta.corpus.imports ?? [])]);
       for (const w of records) warnLine(w);

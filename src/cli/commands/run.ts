@@ -387,6 +387,7 @@ export function registerRun(program: Command): void {
       }
       // After everything is written: the gate cannot be evaluated (exit 2, one line), or it failed (exit 1).
       if (summary.gateError) throw summary.gateError;
-      if (summary.gate && !summary.gate.passed) process.exitCode = 1;
+      // A gate with nothing to evaluate (every group below the minimum cell) exits 2, as check does.
+      if (summary.gate && !summary.gate.passed) process.exitCode = summary.gate.nothingToCheck ? 2 : 1;
     });
 }

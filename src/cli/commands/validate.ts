@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cleanOnlyBackends } from '../../run/conditions.ts';
 import { warnLine } from '../terminal.ts';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
@@ -26,7 +27,10 @@ import '../../scoreimport/ctm-backend.ts';
 async function suiteBackends(suitePath: string): Promise<RunBackend[]> {
   const suite = loadSuite(suitePath);
   await assertSuiteEncoders(suite);
-  return prepareBackends(suite, {});
+  const backends = await prepareBackends(suite, {});
+  // A condition on a suite whose backends read no audio: refused as `run` refuses it (exit 2, suite file:line).
+  cleanOnlyBackends(suite, backends.map((b) => ({ name: b.spec.name, type: b.spec.type, readsAudio: b.backend.needsAudio !== false })));
+  return backends;
 }
 
 /**
