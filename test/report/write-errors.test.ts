@@ -34,7 +34,7 @@ beforeAll(async () => {
 function expectOneLine(r: { code: number; stderr: string }, file: string): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
   // The hypotheses file answers for the whole corpus: its one warning line is expected, the error is the other.
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('warning: '));
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('asrfair: warning: '));
   expect(lines, r.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^asrfair: /);
   expect(lines[0]).toContain(file);
