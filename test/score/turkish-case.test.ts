@@ -28,6 +28,18 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Runs `<dir>/<tag>.yaml` into `out` in this process; returns what it wrote to stderr. */
+async function runCapturingStderr(tag: string, out: string): Promise<string[]> {
+  const stderr: string[] = [];
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
+  try {
+    await runCommand(join(dir, `${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `${tag}.sqlite`), out, say: () => undefined, gate: false });
+  } finally {
+    spy.mockRestore();
+  }
+  return stderr;
+}
+
 /** Debian's sclite `-e utf-8 babel_turkish -i rm`: raw speaker rows (speaker, #snt, #wrd, C, S, D, I, Err, S.Err). */
 function scliteTurkish(ref: string, hyp: string): (string | number)[][] {
   const r = spawnSync(SCLITE, ['-r', ref, 'trn', '-h', hyp, 'trn', '-i', 'rm', '-e', 'utf-8', 'babel_turkish', '-o', 'sum', 'rsum', 'stdout'], { encoding: 'utf8' });
@@ -198,13 +210,7 @@ describe.skipIf(!existsSync(join(TSCLITE_DIR, 'test.turkish.ref')))('runs fold e
       [`name: ${tag}`, `manifest: ${tag}.jsonl`, 'normaliser: english', markupLine, 'qc: false', 'backends:', `  - { type: hypotheses, name: h, options: { file: ${join(dir, `${tag}.hyp.trn`)}, format: trn } }`, 'groupBy: [accent]', ''].join('\n'),
     );
     const out = join(dir, `export-${tag}`);
-    const stderr: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
-    try {
-      await runCommand(join(dir, `${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `${tag}.sqlite`), out, say: () => undefined, gate: false });
-    } finally {
-      spy.mockRestore();
-    }
+    const stderr = await runCapturingStderr(tag, out);
     const run = loadRunForReport(out);
     // Whisper's rules, unchanged: the Turkish lines carry the errors the default lower case makes.
     expect(Object.fromEntries(run.utterances.map((u) => [u.id, [u.ref, u.hyp, errorCount(u.words)]]))).toEqual({
@@ -228,13 +234,7 @@ describe.skipIf(!existsSync(join(TSCLITE_DIR, 'test.turkish.ref')))('runs fold e
     writeFileSync(join(dir, `${tag}.hyp.trn`), 'ışık istanbul kapı (tr-1)\n');
     writeFileSync(join(dir, `${tag}.yaml`), [`name: ${tag}`, `manifest: ${tag}.jsonl`, 'normaliser: english', 'qc: false', 'backends:', `  - { type: hypotheses, name: h, options: { file: ${join(dir, `${tag}.hyp.trn`)}, format: trn } }`, 'groupBy: [accent]', ''].join('\n'));
     const out = join(dir, `export-${tag}`);
-    const stderr: string[] = [];
-    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (stderr.push(String(s)), true));
-    try {
-      await runCommand(join(dir, `${tag}.yaml`), { progress: false, drainSec: 5, store: join(dir, `${tag}.sqlite`), out, say: () => undefined, gate: false });
-    } finally {
-      spy.mockRestore();
-    }
+    const stderr = await runCapturingStderr(tag, out);
     const run = loadRunForReport(out);
     expect(run.utterances.map((u) => [u.ref, errorCount(u.words)])).toEqual([['ısık istanbul kapı', 0]]);
     expect(stderr.join('')).not.toMatch(/declaring tr/);
