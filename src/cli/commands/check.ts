@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { warnLine } from '../terminal.ts';
+import { sayErr, sayOut, warnLine } from '../terminal.ts';
 import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
 import { DEFAULT_MAX_FAILED_SHARE, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { checkThresholds, evaluateGate, gateReport } from '../../report/gate.ts';
-import { escapeControl } from '../../manifest/escape.ts';
 import { parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
@@ -60,9 +59,9 @@ export function registerCheck(program: Command): void {
     const stat = parseStatFlags(flags);
     const loaded = loadRunForReport(run);
     const { thresholds: th, source } = checkThresholds(given, { maxFailedShare, significantOnly: flags.significantOnly, includeSmallCells: flags.includeSmallCells, allowSubset: flags.allowSubset }, loaded.meta.analysis?.gate);
-    if (source === 'suite') process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+    if (source === 'suite') sayOut(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})`);
     // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
-    for (const l of allFailedLines(loaded.utterances)) process.stderr.write(`asrfair: ${escapeControl(l)}\n`);
+    for (const l of allFailedLines(loaded.utterances)) sayErr(`asrfair: ${l}`);
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = groupKeyWarning(loaded.utterances, options.groupBy);
     // A key no utterance declares puts everyone in one group: a gate on it checks nothing (exit 2).
@@ -75,15 +74,15 @@ export function registerCheck(program: Command): void {
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
-    for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
+    for (const o of options.overrides) sayErr(`asrfair: setting differs from the run's: ${o}`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {
-      process.stdout.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
+      for (const l of lines) sayOut(l);
       return;
     }
     // Group names come from manifests: their control characters must not reach the terminal.
-    process.stderr.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
+    for (const l of lines) sayErr(l);
     process.exitCode = 1;
   });
 }

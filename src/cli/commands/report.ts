@@ -1,5 +1,4 @@
-import { escapeControl } from '../../manifest/escape.ts';
-import { warnLine } from '../terminal.ts';
+import { sayOut, warnLine } from '../terminal.ts';
 import { SMALL_REFERENCE_WARNING } from '../../report/sections.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
@@ -71,12 +70,12 @@ export function registerReport(program: Command): void {
         allowOutsideAudio: Boolean(flags.allowOutsideAudio),
       });
       const tables = card.tables.length;
-      process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
-      if (card.settings.source === 'defaults') process.stdout.write("settings: run.json records no analysis settings (an older export); defaults and flags used\n");
-      for (const o of card.settings.overrides) process.stdout.write(`setting differs from the run's: ${o}\n`);
+      sayOut(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}`);
+      if (card.settings.source === 'defaults') sayOut('settings: run.json records no analysis settings (an older export); defaults and flags used');
+      for (const o of card.settings.overrides) sayOut(`setting differs from the run's: ${o}`);
       for (const m of card.models) {
-        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) process.stderr.write(`asrfair: warning: model-based view (${escapeControl(m.backendName)}): ${escapeControl(w)}\n`);
+        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) warnLine(`model-based view (${m.backendName}): ${w}`);
       }
-      for (const f of files) process.stdout.write(`wrote ${f}\n`);
+      for (const f of files) sayOut(`wrote ${f}`);
     });
 }
