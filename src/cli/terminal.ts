@@ -28,6 +28,11 @@ export function sayOut(line: string): void {
   writeLine(process.stdout, line);
 }
 
+/** One tab-separated line on stdout: each field escaped (a tab or LF inside a field shows as `\x09`/`\x0a`), joined by tabs. */
+export function sayFields(fields: readonly string[]): void {
+  process.stdout.write(`${fields.map((f) => escapeControl(f)).join('\t')}\n`);
+}
+
 /** A block of lines on stdout (split at LF, each escaped). */
 export function sayOutBlock(text: string): void {
   writeBlock(process.stdout, text);

@@ -53,6 +53,8 @@ describe('commands print no raw control character from paths, labels and words',
     expect(list.code, list.stderr).toBe(0);
     clean(list);
     expect(list.stdout).toContain(SHOWN);
+    // Still one run a line, six tab-separated fields.
+    expect(list.stdout.trimEnd().split('\n').map((l) => l.split('\t').length)).toEqual([6]);
     const scored = await cli('export', join(folder, 's.sqlite'), '--scored', join(folder, 'scored'));
     expect(scored.code, scored.stderr).toBe(0);
     clean(scored);
@@ -82,6 +84,7 @@ describe('commands print no raw control character from paths, labels and words',
     expect(r.code, r.stderr).toBe(0);
     clean(r);
     expect(r.stdout).toContain('evil\\x1b[2j');
+    expect(r.stdout.split('\n')[0]).toBe('hello\tHH AH L OW\tcmudict');
     // JSON.stringify leaves C1 controls (U+009B is a one-character CSI) raw: \u009b, still JSON with the same words.
     const json = await cli('g2p', 'hello X\u009b2J world', '--json');
     expect(json.code, json.stderr).toBe(0);

@@ -6,8 +6,7 @@ import { RunStore } from '../../run/store.ts';
 import { LIVE_MS } from '../../run/budget.ts';
 import { dumpRun, exportRun } from '../../report/export-run.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { escapeControl } from '../../manifest/escape.ts';
-import { sayErr, sayOut, warnLine } from '../terminal.ts';
+import { sayErr, sayFields, sayOut, warnLine } from '../terminal.ts';
 
 interface ExportFlags {
   run?: string;
@@ -39,7 +38,7 @@ export function registerExport(program: Command): void {
         const runs = store.listRuns();
         if (flags.list) {
           // Suite names and folders are the user's: each field escaped (a tab in one would forge a column).
-          for (const r of runs) sayOut([r.runId, r.suiteName, r.status, r.startedAt, `${store.countItems(r.runId)} items`, r.outDir ?? ''].map((f) => escapeControl(f)).join('\t'));
+          for (const r of runs) sayFields([r.runId, r.suiteName, r.status, r.startedAt, `${store.countItems(r.runId)} items`, r.outDir ?? '']);
           return;
         }
         const runId = flags.run ?? runs.at(-1)?.runId;

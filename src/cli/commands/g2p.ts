@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { createG2P, type G2PFallback, type WordPhones } from '../../text/g2p.ts';
 import { accentPhones } from '../../score/accent-phones.ts';
 import { UsageError } from '../../manifest/errors.ts';
-import { escapeControl } from '../../manifest/escape.ts';
-import { sayJson, sayOut } from '../terminal.ts';
+import { sayFields, sayJson } from '../terminal.ts';
 
 interface G2POptions {
   voice?: string;
@@ -38,6 +37,6 @@ export function registerG2P(program: Command): void {
         return;
       }
       // The words are the user's: escaped (ESC, CR, a tab that would forge a column).
-      for (const w of words) sayOut([w.word, w.phones.join(' '), w.source].map((f) => escapeControl(f)).join('\t'));
+      for (const w of words) sayFields([w.word, w.phones.join(' '), w.source]);
     });
 }
