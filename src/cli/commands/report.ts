@@ -5,7 +5,7 @@ import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { groupOf } from '../../manifest/schema.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
-import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { checkReferenceGroup, roleReferenceWarning, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
@@ -62,6 +62,8 @@ export function registerReport(program: Command): void {
       for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
+        const role = roleReferenceWarning('--reference-group', given.referenceGroup);
+        if (role) warnLine(role);
       }
       const card = buildServiceCard(loaded.meta, loaded.utterances, { ...options, publish: Boolean(flags.publish), toolVersion: program.version() ?? 'unknown' });
       const files = writeReport(card, loaded, outDir, formats, {
