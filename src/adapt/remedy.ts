@@ -8,7 +8,7 @@
  */
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { comparePaired, type PairedResult } from '../analysis/paired.ts';
-import { isUndeclaredGroup, undefinedUnless } from '../analysis/cells.ts';
+import { isCandidateGroup, isRoleGroup, undefinedUnless } from '../analysis/cells.ts';
 import { intervalMinSpeakers } from '../analysis/groups.ts';
 
 /** No minimum cell given: only the interval rule's floor applies (MIN_BOOTSTRAP_SPEAKERS). */
@@ -64,8 +64,10 @@ export interface RemedyReport {
   gap: GapShift;
   /** Which groups the worst-group and gap figures range over: `adequate` (not small cells) or `all` (fewer than two adequate). */
   worstAmong: 'adequate' | 'all';
-  /** Undeclared groups were left out of the worst-group and gap figures (at least two declared groups exist). */
+  /** Some group was left out of the worst-group and gap figures as no declared group (`leftOut`; at least two declared groups exist). */
   undeclaredLeftOut: boolean;
+  /** The groups left out of the worst-group and gap figures: `undeclared` and roles (`interviewer`); absent in older adapt.json. */
+  leftOut?: string[];
   /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
   pair?: GapShift & { target: string; reference: string; gapBefore: number; gapAfter: number };
   noGroupSignificantlyWorse: boolean;
@@ -137,24 +139,42 @@ export function gapShift(
 
 /**
  * The groups the worst-group and gap figures range over, and the groups `adapt`'s dev selection ranks (one rule for
- * both): declared groups (not `undeclared`, unless fewer than two are declared) that are not small cells (fewer
- * speakers or reference words than `minCell`; all of the declared ones when fewer than two are large enough).
+ * both, the cards' candidate rule `isCandidateGroup`): declared groups (not `undeclared`, not a role such as CORAAL's
+ * `interviewer`; all groups when fewer than two are declared) that are not small cells (fewer speakers or reference
+ * words than `minCell`; all of the declared ones when fewer than two are large enough). `leftOut` names the groups left
+ * out as not declared; `undeclaredLeftOut` is true when there is any.
  */
 export function rankedGroups(
   cells: readonly { group: string; speakers: number; words: number }[],
   minCell?: { speakers: number; words: number },
-): { among: string[]; worstAmong: 'adequate' | 'all'; undeclaredLeftOut: boolean; small: string[] } {
+): { among: string[]; worstAmong: 'adequate' | 'all'; undeclaredLeftOut: boolean; leftOut: string[]; small: string[] } {
   const small = cells.filter((c) => minCell !== undefined && (c.speakers < minCell.speakers || c.words < minCell.words)).map((c) => c.group);
-  const declared = cells.filter((c) => !isUndeclaredGroup(c.group));
+  const declared = cells.filter((c) => isCandidateGroup(c.group));
   const base = declared.length >= 2 ? declared : [...cells];
   const adequate = base.filter((c) => !small.includes(c.group));
   const worstAmong = adequate.length >= 2 || !minCell ? 'adequate' : 'all';
   const among = (worstAmong === 'adequate' && minCell ? adequate : base).map((c) => c.group);
-  return { among, worstAmong, undeclaredLeftOut: base.length < cells.length, small };
+  const leftOut = cells.filter((c) => !base.includes(c)).map((c) => c.group);
+  return { among, worstAmong, undeclaredLeftOut: leftOut.length > 0, leftOut, small };
 }
 
 /** What the remedy text says when `RemedyReport.undeclaredLeftOut`. */
 export const UNDECLARED_LEFT_OUT = '"undeclared" (utterances that declare no value) is not a group anyone declared: it is left out of the worst group and the gap (its own row is above)';
+
+/**
+ * What the remedy text says of the groups `rankedGroups` left out (`leftOut`; older reports: `undeclaredLeftOut` means
+ * `undeclared`): `UNDECLARED_LEFT_OUT` for `undeclared` alone, the role named for `interviewer`. Undefined when none.
+ */
+export function leftOutText(r: Pick<RemedyReport, 'undeclaredLeftOut' | 'leftOut'>): string | undefined {
+  const names = r.leftOut ?? (r.undeclaredLeftOut ? ['undeclared'] : []);
+  const roles = names.some((n) => isRoleGroup(n));
+  const undeclared = names.some((n) => !isRoleGroup(n));
+  if (roles && undeclared) {
+    return '"undeclared" (utterances that declare no value) and "interviewer" (a role: corpus staff) are not groups anyone declared: they are left out of the worst group and the gap (their own rows are above)';
+  }
+  if (roles) return '"interviewer" is a role (corpus staff), not a declared group: it is left out of the worst group and the gap (its own row is above)';
+  return undeclared ? UNDECLARED_LEFT_OUT : undefined;
+}
 
 const withoutDraws = ({ draws: _draws, ...rest }: PairedResult & { group: string }): PairedResult => rest;
 
@@ -223,7 +243,7 @@ export function remedyReport(
   // "undeclared" is nobody's declared group: never the worst or the best of the gap (its own before/after stay in the
   // table), as in the card's gap to best; unless fewer than two groups are declared. Small cells stay out too.
   const ranked = rankedGroups(groups, opts.minCell);
-  const { worstAmong, undeclaredLeftOut } = ranked;
+  const { worstAmong, undeclaredLeftOut, leftOut } = ranked;
   const among = ranked.among.map((n) => gi.get(n)!);
   const amongGroups = among.map((i) => groups[i]!);
   const worstD = new Float64Array(resamples);
@@ -297,6 +317,7 @@ export function remedyReport(
     gap,
     worstAmong,
     undeclaredLeftOut,
+    leftOut,
     ...(pair ? { pair } : {}),
     noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
     worseSmallCells: groups.filter((g) => g.worseSmallCell).map((g) => g.group),

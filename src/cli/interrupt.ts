@@ -11,6 +11,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { removeCreatedEmptyDirs } from '../manifest/output.ts';
+import { escapeControl } from '../manifest/escape.ts';
 
 /** A live descendant process: pid, parent pid and program name (argv[0]'s base name, else `comm`, at most 15 bytes). */
 export interface ProcEntry {
@@ -164,7 +165,7 @@ export function installInterruptHandler(write: (line: string) => void = (l) => p
   const onSignal = (sig: 'SIGINT' | 'SIGTERM') => {
     if (owners > 0) return;
     const names = stopDescendants();
-    write(`asrfair: interrupted by ${sig}${names.length ? `; stopped ${names.length} child process${names.length > 1 ? 'es' : ''} (${summariseNames(names)})` : ''}\n`);
+    write(`asrfair: interrupted by ${sig}${names.length ? `; stopped ${names.length} child process${names.length > 1 ? 'es' : ''} (${escapeControl(summariseNames(names))})` : ''}\n`);
     process.exit(SIGNAL_EXIT[sig]);
   };
   const onInt = () => onSignal('SIGINT');

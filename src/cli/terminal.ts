@@ -1,4 +1,4 @@
-import { escapeControl } from '../manifest/escape.ts';
+import { escapeControl, terminalJson } from '../manifest/escape.ts';
 
 /**
  * The one writer of `adapt`'s and `glass`'s terminal lines (stdout and stderr). Every line goes through
@@ -26,6 +26,26 @@ export function sayErr(line: string): void {
 /** One line on stdout, escaped. */
 export function sayOut(line: string): void {
   writeLine(process.stdout, line);
+}
+
+/** One tab-separated line on stdout: each field escaped (a tab or LF inside a field shows as `\x09`/`\x0a`), joined by tabs. */
+export function sayFields(fields: readonly string[]): void {
+  process.stdout.write(`${fields.map((f) => escapeControl(f)).join('\t')}\n`);
+}
+
+/** A block of lines on stdout (split at LF, each escaped). */
+export function sayOutBlock(text: string): void {
+  writeBlock(process.stdout, text);
+}
+
+/** A block of lines on stderr (split at LF, each escaped). */
+export function sayErrBlock(text: string): void {
+  writeBlock(process.stderr, text);
+}
+
+/** `value` as JSON on stdout (`--json` outputs): C1, DEL and bidi controls as `\uXXXX` (`terminalJson`), then LF. */
+export function sayJson(value: unknown, space?: number): void {
+  process.stdout.write(`${terminalJson(value, space)}\n`);
 }
 
 /** `asrfair: warning: …` on stderr, escaped. */

@@ -25,6 +25,18 @@ export function escapeControl(s: string, keepBreaks = false): string {
   return keepBreaks ? s.replace(CONTROL, hex) : s.replace(CONTROL_AND_BREAKS, hex);
 }
 
+// What JSON.stringify leaves raw in a string: DEL, the C1 controls, the line/paragraph separators, the bidi controls.
+const JSON_RAW = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text safe on a terminal: `JSON.stringify(value, null, space)` with every control character it leaves raw
+ * (DEL, C1 such as the one-character CSI U+009B, U+2028/9, bidi overrides) written as a `\uXXXX` escape. Still valid
+ * JSON of the same value (those characters only occur inside strings).
+ */
+export function terminalJson(value: unknown, space?: number): string {
+  return (JSON.stringify(value, null, space) ?? 'null').replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Values a CSV cell may hold. Objects and arrays are written as JSON. */
 export type CsvValue = string | number | boolean | null | undefined | object;
 

@@ -1,6 +1,7 @@
 /** Flag parsing shared by the report, compare and check commands. Errors are named UsageError (exit 2). */
 import { UsageError } from '../manifest/errors.ts';
 import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
+import { isRoleGroup } from '../analysis/cells.ts';
 import { isReportFormat, type ReportFormat } from './write.ts';
 import type { SettingFlags } from './card-settings.ts';
 
@@ -39,6 +40,18 @@ export function parseCorrection(v: string): 'holm' | 'bh' {
 export function parseModelFlag(v: string): 'poisson' | 'negbin' | 'none' {
   if (v !== 'poisson' && v !== 'negbin' && v !== 'none') throw new UsageError(`--model must be poisson, negbin or none, not "${v}"`);
   return v;
+}
+
+/**
+ * The warning (one line, without the `asrfair: warning:` prefix) for a user-given reference group that is a role
+ * (`interviewer`: CORAAL's corpus staff, `labels.role` = `interviewer`), not a declared group of the speaker population:
+ * `flag` is how it was given (`--reference-group`, `--pair`). Undefined for any other name, or none. Cards never pick a
+ * role as the best group or an automatic reference (isCandidateGroup); a user may, and is told.
+ */
+export function roleReferenceWarning(flag: string, name: string | undefined): string | undefined {
+  const g = name?.trim();
+  if (g === undefined || !isRoleGroup(g)) return undefined;
+  return `${flag} ${g}: "${g}" is a role (corpus staff, labels.role = interviewer), not a declared group of the speakers: every gap to it measures speakers against the staff who interviewed them`;
 }
 
 /** Fails with the groups present when `--reference-group` names none of them. */

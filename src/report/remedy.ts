@@ -4,7 +4,7 @@
  * the dev-set selection, and what each candidate scored on dev.
  */
 import type { AdaptResult } from '../adapt/pipeline.ts';
-import { UNDECLARED_LEFT_OUT, type RemedyReport } from '../adapt/remedy.ts';
+import { leftOutText, type RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { mdEscape } from './render-md.ts';
 import { DEFAULT_MIN_CELL } from '../analysis/groups.ts';
@@ -50,7 +50,7 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
     `- ${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, fmt, null)}.`,
-    ...(r.undeclaredLeftOut ? [`- ${UNDECLARED_LEFT_OUT}.`] : []),
+    ...(leftOutText(r) ? [`- ${leftOutText(r)}.`] : []),
     ...(r.pair
       ? [`- ${pairText(r.pair)}.`]
       : []),
@@ -123,7 +123,7 @@ export function adaptHtml(a: AdaptReport): string {
 ${table([h(r.groupBy), 'speakers', 'utterances', 'words', 'WER before', 'WER after', 'change [CI]', ''], r.groups.map((g) => [h(g.group), `${g.speakers}`, `${g.utterances}`, `${g.words}`, pct(g.before), pct(g.after), h(ci(g.change)), verdict(g)]))}
 <ul><li>Worst group: ${h(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${h(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${h(ci(r.worstChange))}.</li>
 <li>${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.</li>
-${r.undeclaredLeftOut ? `<li>${h(UNDECLARED_LEFT_OUT)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}<li>${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${h(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}`} (paired interval wholly above 0).</li>
+${leftOutText(r) ? `<li>${h(leftOutText(r)!)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}<li>${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${h(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}`} (paired interval wholly above 0).</li>
 ${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}${remedyNoIntervalLines(r).map((l) => `<li>${h(l)}</li>\n`).join('')}</ul>`;
   const rulesLine = `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${h(Object.entries(a.rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged')}.`;
   const reused = a.candidates.some((c) => c.trainReused && c.method !== 'baseline');

@@ -7,7 +7,7 @@ import { csvLine } from '../manifest/escape.ts';
 import type { Interval } from '../stats/types.ts';
 import { fmtGap, fmtInt, fmtPct, fmtPp, remedyNoIntervalLines } from './format.ts';
 import type { CardRemedy } from './remedy-section.ts';
-import { UNDECLARED_LEFT_OUT } from '../adapt/remedy.ts';
+import { leftOutText } from '../adapt/remedy.ts';
 import { DEFAULT_MIN_CELL, intervalMinSpeakers } from '../analysis/groups.ts';
 
 import { gapCell, gapSentence, type GapFormat } from './remedy-gap.ts';
@@ -45,7 +45,7 @@ export function remedySentences(r: CardRemedy): string[] {
   const out = [
     `Worst group${x.worstAmong === 'adequate' && x.groups.some((g) => g.smallCell) ? ' (among groups that are not small cells)' : x.worstAmong === 'all' && x.groups.some((g) => g.smallCell) ? ' (among all groups: fewer than two are large enough)' : ''}: ${x.worstBefore.group} ${fmtPct(x.worstBefore.wer)} before, ${x.worstAfter.group} ${fmtPct(x.worstAfter.wer)} after; change ${fmtGap(x.worstChange)}.`,
     `${gapSentence('Gap (worst − best group), before → after', x.gapBefore, x.gapAfter, x.gap, fmt, null)}.`,
-    ...(x.undeclaredLeftOut ? [`${UNDECLARED_LEFT_OUT}.`] : []),
+    ...(leftOutText(x) ? [`${leftOutText(x)}.`] : []),
   ];
   if (x.pair) out.push(`${gapSentence(`Gap ${x.pair.target} − ${x.pair.reference}, before → after`, x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt, { a: x.pair.target, b: x.pair.reference })}.`);
   const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);

@@ -15,6 +15,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { loadPronunciationDictionary } from '../backends/pocketsphinx-dict.ts';
+import { UsageError } from '../manifest/errors.ts';
 import { delimiter, join } from 'node:path';
 import { ARPABET_PHONES, ipaToArpabet } from './ipa.ts';
 
@@ -217,7 +218,7 @@ function espeakEngine(voice: string): Engine {
 
 function noEngine(): Engine {
   const fail = (w: string): never => {
-    throw new Error(`g2p: "${w}" is not in the pronunciation dictionary and no letter-to-sound fallback is enabled`);
+    throw new UsageError(`g2p: "${w}" is not in the pronunciation dictionary and no letter-to-sound fallback is enabled (--fallback flite or espeak-ng gives it phones)`);
   };
   return { name: 'none', describe: () => ({}), one: fail, many: async (ws) => ws.map(fail) };
 }

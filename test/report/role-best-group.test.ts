@@ -75,3 +75,16 @@ describe('cards never pick the interviewer role as the best or reference group',
     expect(terminal).not.toMatch(/^\s*interviewer\b[^\n]*best adequate group/m);
   });
 });
+
+describe('a user-given reference group that is a role', () => {
+  it('report --reference-group interviewer: the card is written, with one warning line saying it is a role', async () => {
+    const r = await cliIn(['report', 'export', '--out', 'card-iv', '--reference-group', 'interviewer', '--format', 'json'], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('--reference-group interviewer'));
+    expect(warnings).toEqual([expect.stringMatching(/^asrfair: warning: --reference-group interviewer: "interviewer" is a role \(corpus staff, labels\.role = interviewer\), not a declared group/)]);
+    // A declared group given: no such line.
+    const site = await cliIn(['report', 'export', '--out', 'card-roc', '--reference-group', 'roc', '--format', 'json'], dir);
+    expect(site.code, site.stderr).toBe(0);
+    expect(site.stderr).not.toContain('is a role');
+  }, 120_000);
+});

@@ -39,4 +39,13 @@ describe('text commands', () => {
       stderr: expect.stringContaining('unknown normaliser "nope"'),
     });
   });
+
+  it('g2p --fallback none on a word the dictionary lacks: one line naming the word and the way out, exit 2 (not an internal error)', async () => {
+    const e = await run('node', [BIN, 'g2p', 'barmulloch', '--fallback', 'none']).then(
+      () => undefined,
+      (x: { code: number; stderr: string }) => x,
+    );
+    expect(e?.code).toBe(2);
+    expect(e?.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^asrfair: g2p: "barmulloch" is not in the pronunciation dictionary .*--fallback/)]);
+  });
 });

@@ -18,6 +18,7 @@ import { UsageError } from '../../manifest/errors.ts';
 import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import { sayErr, sayOut, warnLine, writeBlock } from '../terminal.ts';
+import { roleReferenceWarning } from '../../report/options.ts';
 import { BadInputLog } from '../../manifest/bad-input.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { splitGroupWarnings } from '../split-groups.ts';
@@ -162,6 +163,12 @@ export function registerAdapt(program: Command): void {
       const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
       if (warning) warnLine(warning);
       if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
+      // A role (CORAAL's interviewer) as the pair's reference: reported as asked, and said (never a ranked group).
+      const role = roleReferenceWarning('--pair', pair?.reference);
+      if (role) {
+        warnLine(role);
+        warnings.push(role);
+      }
       const rules = f.rules ? parseRules(f.rules) : undefined;
       if (rules) {
         const dict = base.options.dict ?? defaultPocketSphinxOptions().dict;

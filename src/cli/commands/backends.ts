@@ -3,6 +3,7 @@ import { backendFactories, type BackendFactory } from '../../backends/index.ts';
 import type { BackendCapabilities } from '../../backends/types.ts';
 // Backend types registered outside src/backends (they read with later stages).
 import '../../scoreimport/ctm-backend.ts';
+import { sayJson, sayOutBlock } from '../terminal.ts';
 
 interface BackendListing {
   type: string;
@@ -44,7 +45,7 @@ export function registerBackends(program: Command): void {
       const list: BackendListing[] = [];
       for (const f of backendFactories()) list.push(await describe(f, opts.probe));
       if (opts.json) {
-        process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+        sayJson(list, 2);
         return;
       }
       const lines: string[] = [];
@@ -59,6 +60,7 @@ export function registerBackends(program: Command): void {
         for (const [k, d] of opts) lines.push(`    ${k.padEnd(w)}  ${d}`);
         lines.push('');
       }
-      process.stdout.write(lines.join('\n'));
+      // A probe's error message may name a path of the working folder: every line escaped.
+      sayOutBlock(lines.join('\n'));
     });
 }

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { warnLine } from '../terminal.ts';
+import { sayErr, sayOut, warnLine } from '../terminal.ts';
 import { groupKeyWarning, labelKeyCounts } from '../../analysis/label-keys.ts';
 import { DEFAULT_MAX_FAILED_SHARE, type CheckThresholds } from '../../report/check.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { checkRecordedGate, checkThresholds, evaluateGate, gateReport, parseGateFlag } from '../../report/gate.ts';
-import { escapeControl } from '../../manifest/escape.ts';
 import { parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
@@ -62,15 +61,15 @@ export function registerCheck(program: Command): void {
     const loaded = loadRunForReport(run);
     // An export from before run.json recorded results.jsonl's rows: read as before, said once (a cut file passes unseen).
     if (!loaded.meta.results) {
-      process.stderr.write(`asrfair: note: ${escapeControl(join(loaded.dir, 'run.json'))} records no row count of results.jsonl (an export from before asrfair recorded it), so a file cut at a line boundary cannot be detected; export the run again to record it\n`);
+      sayErr(`asrfair: note: ${join(loaded.dir, 'run.json')} records no row count of results.jsonl (an export from before asrfair recorded it), so a file cut at a line boundary cannot be detected; export the run again to record it`);
     }
     const { thresholds: th, source } = checkThresholds(given, { maxFailedShare, significantOnly: flags.significantOnly, includeSmallCells: flags.includeSmallCells, allowSubset: flags.allowSubset }, loaded.meta.analysis?.gate);
     if (source === 'suite') {
       checkRecordedGate(loaded.meta.analysis?.gate, join(loaded.dir, 'run.json'));
-      process.stdout.write(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})\n`);
+      sayOut(`gate: the suite's, from run.json (${JSON.stringify(loaded.meta.analysis?.gate)})`);
     }
     // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
-    for (const l of allFailedLines(loaded.utterances)) process.stderr.write(`asrfair: ${escapeControl(l)}\n`);
+    for (const l of allFailedLines(loaded.utterances)) sayErr(`asrfair: ${l}`);
     const options = cardOptionsForRun(loaded.meta, stat);
     const hint = groupKeyWarning(loaded.utterances, options.groupBy);
     // A key no utterance declares puts everyone in one group: a gate on it checks nothing (exit 2).
@@ -83,15 +82,15 @@ export function registerCheck(program: Command): void {
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
-    for (const o of options.overrides) process.stderr.write(`asrfair: setting differs from the run's: ${o}\n`);
+    for (const o of options.overrides) sayErr(`asrfair: setting differs from the run's: ${o}`);
     const result = evaluateGate(loaded, th, stat, program.version() ?? 'unknown');
     const lines = gateReport(result);
     if (result.passed) {
-      process.stdout.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
+      for (const l of lines) sayOut(l);
       return;
     }
     // Group names come from manifests: their control characters must not reach the terminal.
-    process.stderr.write(lines.map((l) => escapeControl(l)).join('\n') + '\n');
+    for (const l of lines) sayErr(l);
     // Nothing the gate could evaluate (every group below the minimum cell): not a group falling behind, exit 2.
     process.exitCode = result.nothingToCheck ? 2 : 1;
   });

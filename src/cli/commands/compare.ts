@@ -1,5 +1,5 @@
 import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
-import { warnLine } from '../terminal.ts';
+import { sayOut, warnLine } from '../terminal.ts';
 import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
@@ -90,7 +90,7 @@ export function registerCompare(program: Command): void {
         for (const f of formats) {
           const path = join(dir, f === 'md' ? 'compare.md' : 'compare.json');
           writeOutputFile(path, f === 'md' ? renderCompareMarkdown(c) : renderCompareJson(c));
-          process.stdout.write(`wrote ${path}\n`);
+          sayOut(`wrote ${path}`);
         }
       }
     });

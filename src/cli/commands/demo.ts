@@ -24,6 +24,7 @@ import { loadSuiteGlm } from '../../report/export-run.ts';
 import { manifestImportWarnings } from '../../manifest/import-record.ts';
 import { loadManifest } from '../../manifest/jsonl.ts';
 import { escapeControl } from '../../manifest/escape.ts';
+import { sayErr, sayErrBlock, sayOut, sayOutBlock } from '../terminal.ts';
 
 const suiteUrl = (name: string) => new URL(`../../../manifests/suites/${name}`, import.meta.url);
 
@@ -234,7 +235,9 @@ export function registerDemo(program: Command): void {
       .option('--no-progress', 'no progress output')
       .option('--gate-exit', 'exit 1 when a part\'s suite gate fails (default: the verdict is printed as one of the demo\'s findings and the demo exits 0)'),
   ).action(async (flags: DemoFlags, cmd: Command) => {
-    const log = (s: string) => process.stderr.write(`${s}\n`);
+    // Every line the demo prints, and every line it has `run`, `synth` and the glass box print (run tables, paths
+    // under the working folder, the store), goes through the escaping writer: a block is split at LF, each line escaped.
+    const log = sayErrBlock;
     const parts = parseParts(flags.parts);
     // Part (c)'s synth flags are checked now, not after parts (a) and (b) have run (warnings come with part c).
     const given = (name: string) => cmd.getOptionValueSource(name) !== 'default';
@@ -264,34 +267,34 @@ export function registerDemo(program: Command): void {
       log(`demo ${p.title}: ${r.seconds.toFixed(1)} s`);
       results.push(r);
       // Each part's findings as soon as it is done; real parts run (and print) first.
-      process.stdout.write(`${findings([r]).join('\n')}\n`);
+      sayOutBlock(findings([r]).join('\n'));
       // Then its compact verdict table (part a: the en-US pair; the card has every model), top findings and card files.
-      process.stdout.write(`\n${renderTerminalSummary(r.card, r.files, r.id === 'real-vendors' ? { backends: VENDOR_PAIR } : {})}\n`);
+      sayOutBlock(`\n${renderTerminalSummary(r.card, r.files, r.id === 'real-vendors' ? { backends: VENDOR_PAIR } : {})}`);
     }
     let plantedCard: { summary: string; files: string[] } | undefined;
     if (parts.has('c') && flags.planted) {
       const planted = await plantedGlassDemo({ corpusDir: resolve('corpora', 'planted-demo'), outDir: join(out, 'synthetic', 'report'), sentences: Number(flags.sentences), log });
       plantedCard = { summary: plantedSummary(planted.validation, planted.report, planted.corpus.utterances), files: planted.files };
       // Each utterance a stage failed on is named (file:line, audio, stage, the tool's reason), as `glass` names them.
-      writeGlassFailures(planted.report.failures, [], (l) => process.stderr.write(`${l}\n`), planted.files[2]);
-      process.stdout.write(`\n${plantedCard.summary}\n`);
-      for (const f of planted.files) process.stdout.write(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)\n`);
+      writeGlassFailures(planted.report.failures, [], sayErr, planted.files[2]);
+      sayOutBlock(`\n${plantedCard.summary}`);
+      for (const f of planted.files) sayOut(`wrote ${relative(process.cwd(), f)} (glass box on planted accents, synthetic: ground truth beside the findings)`);
     }
     const cardFile = join(out, 'card.md');
     writeOutputFile(cardFile, combinedCard(results, out, plantedCard), 'demo card');
-    process.stdout.write('\n');
+    sayOut('');
     for (const r of results) {
       const names = [...r.files.map((f) => basename(f)), ...(r.compare ? ['compare.md', 'compare.json'] : [])];
-      process.stdout.write(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (${names.join(', ')}) in ${r.seconds.toFixed(1)} s\n`);
+      sayOut(`wrote ${relative(process.cwd(), join(r.dir, 'report'))}/ (${names.join(', ')}) in ${r.seconds.toFixed(1)} s`);
     }
-    process.stdout.write(`wrote ${relative(process.cwd(), cardFile)}\n`);
+    sayOut(`wrote ${relative(process.cwd(), cardFile)}`);
     // Everything is written. A failed suite gate is one of the demo's findings (its synthetic voices are meant to
     // cross it), said on the last lines; with --gate-exit it fails the demo as `asrfair run` would (exit 1). A gate
     // that could not be evaluated is an error (exit 2) either way.
     const failed = results.filter((r) => r.gateFailure);
     for (const r of failed) {
       const finding = r.gateFailure!.code === 1 && !flags.gateExit ? ' — a finding of the demo, not an error (--gate-exit makes it exit 1)' : '';
-      process.stderr.write(`asrfair: demo ${escapeControl(r.title.split(':')[0])}: ${escapeControl(r.gateFailure!.line)} (every report is written; asrfair check ${relative(process.cwd(), r.dir)} repeats it)${finding}\n`);
+      sayErr(`asrfair: demo ${r.title.split(':')[0]}: ${r.gateFailure!.line} (every report is written; asrfair check ${relative(process.cwd(), r.dir)} repeats it)${finding}`);
     }
     const codes = failed.map((r) => r.gateFailure!.code).filter((c) => c === 2 || flags.gateExit);
     if (codes.length) process.exitCode = Math.max(...codes);

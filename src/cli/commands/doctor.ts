@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatDoctor, runDoctor } from '../doctor.ts';
+import { sayJson, sayOutBlock } from '../terminal.ts';
 
 export function registerDoctor(program: Command): void {
   program
@@ -10,7 +11,9 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { store: string; json?: boolean; suite?: string }) => {
       const checks = await runDoctor({ storePath: opts.store, suite: opts.suite });
-      process.stdout.write((opts.json ? JSON.stringify(checks, null, 2) : formatDoctor(checks)) + '\n');
+      // Paths (--store, --suite) and tools' version text: escaped.
+      if (opts.json) sayJson(checks, 2);
+      else sayOutBlock(formatDoctor(checks));
       if (checks.some((c) => c.required && !c.ok)) process.exitCode = 1;
     });
 }

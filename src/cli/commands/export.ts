@@ -6,7 +6,7 @@ import { RunStore } from '../../run/store.ts';
 import { LIVE_MS } from '../../run/budget.ts';
 import { dumpRun, exportRun } from '../../report/export-run.ts';
 import { InputError, UsageError } from '../../manifest/errors.ts';
-import { warnLine } from '../terminal.ts';
+import { sayErr, sayFields, sayOut, warnLine } from '../terminal.ts';
 
 interface ExportFlags {
   run?: string;
@@ -37,14 +37,15 @@ export function registerExport(program: Command): void {
         store.markDeadRunsInterrupted(LIVE_MS);
         const runs = store.listRuns();
         if (flags.list) {
-          for (const r of runs) process.stdout.write(`${r.runId}\t${r.suiteName}\t${r.status}\t${r.startedAt}\t${store.countItems(r.runId)} items\t${r.outDir ?? ''}\n`);
+          // Suite names and folders are the user's: each field escaped (a tab in one would forge a column).
+          for (const r of runs) sayFields([r.runId, r.suiteName, r.status, r.startedAt, `${store.countItems(r.runId)} items`, r.outDir ?? '']);
           return;
         }
         const runId = flags.run ?? runs.at(-1)?.runId;
         if (!runId) throw new InputError(storePath, undefined, 'the store has no runs');
         if (flags.scored) {
           const r = await exportRun(store, runId, flags.scored, { warn: warnLine, allowIncomplete: flags.allowIncomplete });
-          process.stdout.write(`run export: ${r.dir} (${r.rows} rows, ${r.failed} failed)\n`);
+          sayOut(`run export: ${r.dir} (${r.rows} rows, ${r.failed} failed)`);
           return;
         }
         // `asrfair export … | head` closes the pipe early: that is not an error.
@@ -64,7 +65,7 @@ export function registerExport(program: Command): void {
           out.end();
           await once(out, 'finish');
           commitOutputFile(tmp, flags.output, 'export file');
-          process.stderr.write(`${flags.output}: ${n} rows of run ${runId}\n`);
+          sayErr(`${flags.output}: ${n} rows of run ${runId}`);
         } catch (e) {
           out.destroy();
           discardOutputFile(tmp);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createG2P, type G2PFallback, type WordPhones } from '../../text/g2p.ts';
 import { accentPhones } from '../../score/accent-phones.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { sayFields, sayJson } from '../terminal.ts';
 
 interface G2POptions {
   voice?: string;
@@ -32,9 +33,10 @@ export function registerG2P(program: Command): void {
         words = g2p.sentence(sentence).map((w) => ({ ...w, source: g2p.lookup(w.word).source }));
       }
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(words)}\n`);
+        sayJson(words);
         return;
       }
-      for (const w of words) process.stdout.write(`${w.word}\t${w.phones.join(' ')}\t${w.source}\n`);
+      // The words are the user's: escaped (ESC, CR, a tab that would forge a column).
+      for (const w of words) sayFields([w.word, w.phones.join(' '), w.source]);
     });
 }

@@ -1,5 +1,6 @@
 import { checkOutputFiles, checkWritableDir, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import { sayErr, sayOut, warnLine, writeBlock } from '../terminal.ts';
+import { roleReferenceWarning } from '../../report/options.ts';
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -151,6 +152,9 @@ export function registerGlass(program: Command): void {
       const check = glassInputCheck(entries, f.groupBy, { manifest, referenceGroup: f.referenceGroup, matchBy: f.matchSpeakersBy });
       if (check.error) throw new UsageError(check.error);
       for (const w of check.warnings) warnLine(w);
+      // A role (CORAAL's interviewer) given as the reference: compared with, but said (cards never pick it themselves).
+      const role = roleReferenceWarning('--reference-group', f.referenceGroup);
+      if (role) warnLine(role);
       const hypotheses = f.hyp ? await readHypotheses(f.hyp) : undefined;
       const sideFile = `${manifest.replace(/\.jsonl$/, '')}.annotations.json`;
       const annotations = f.annotations ?? (existsSync(sideFile) ? sideFile : undefined);

@@ -1,4 +1,3 @@
-import { escapeControl } from '../../manifest/escape.ts';
 import type { Command } from 'commander';
 import { importToManifest, IMPORT_FORMATS, MARKUP_POLICIES, parseColumnMap } from '../../corpora/importers/index.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
@@ -8,6 +7,7 @@ import { plural } from '../../manifest/import-record.ts';
 import { importScores, parseBackendColumns, parseScoreColumns } from '../../scoreimport/import-scores.ts';
 import { VERSION } from '../version.ts';
 import { stmImporter } from '../../scoreimport/stm-import.ts';
+import { sayErr, sayOut, sayOutBlock } from '../terminal.ts';
 
 interface ImportFlags {
   output: string;
@@ -81,8 +81,8 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
           ...(flags.corpusName ? { corpusName: flags.corpusName } : {}),
           toolVersion: VERSION,
         });
-        process.stdout.write(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers, backends ${s.backends.join(', ')}\n`);
-        if (s.missing) process.stdout.write(`${s.missing} utterance × backend cells were empty: stored as failed (counted in the card, excluded from rates)\n`);
+        sayOut(`${flags.output}: ${s.utterances} utterances, ${s.speakers} speakers, backends ${s.backends.join(', ')}`);
+        if (s.missing) sayOut(`${s.missing} utterance × backend cells were empty: stored as failed (counted in the card, excluded from rates)`);
         return;
       }
       if (flags.labelKeys !== undefined && format !== 'stm') throw new UsageError('--label-keys is for import stm');
@@ -110,18 +110,20 @@ backend { type: ctm, options: { file: hyp.ctm, stm: ref.stm } } (words cut by ti
         .finally(() => {
           // Audio named in the corpus but missing is listed in full by `validate` on the written manifest (when written).
           const see = written && warnings.counts().every(([kind]) => /audio file not found/i.test(kind)) ? `asrfair validate ${flags.output} --all` : undefined;
-          for (const l of warnings.lines('warning: ', 'warning', see)) process.stderr.write(`${escapeControl(l)}\n`);
+          for (const l of warnings.lines('warning: ', 'warning', see)) sayErr(l);
         });
-      process.stdout.write(`${flags.output}: ${plural(s.utterances, 'utterance')}, ${plural(s.speakers, 'speaker')}\n`);
-      for (const [what, n] of s.tallies) process.stdout.write(`left out: ${n} ${what}\n`);
+      // Every line through the escaping writer: the output path, label keys and values, notes are the user's or the corpus's.
+      sayOut(`${flags.output}: ${plural(s.utterances, 'utterance')}, ${plural(s.speakers, 'speaker')}`);
+      for (const [what, n] of s.tallies) sayOut(`left out: ${n} ${what}`);
       for (const u of s.record.undeclared) {
         const what = u.raw === '' ? `${u.key} left blank` : `${u.key} ${JSON.stringify(u.raw)}`;
-        process.stdout.write(`undeclared: ${what} ×${u.count}${u.raw === '' ? '' : ` (the corpus's "not declared" marker)`} → group undeclared\n`);
+        sayOut(`undeclared: ${what} ×${u.count}${u.raw === '' ? '' : ` (the corpus's "not declared" marker)`} → group undeclared`);
       }
-      if (s.missingAudio) process.stdout.write(`missing audio: ${plural(s.missingAudio, 'file')} the corpus names ${s.missingAudio === 1 ? 'does' : 'do'} not exist (warnings above); the utterances were written\n`);
-      if (s.record.groupsNote) process.stdout.write(`groups: ${s.record.groupsNote}\n`);
-      for (const n of s.notes) process.stdout.write(`note: ${escapeControl(n)}\n`);
-      if (s.annotationsFile) process.stdout.write(`phone-error annotations: ${s.annotationsFile}\n`);
-      process.stdout.write(escapeControl(s.mapper.formatReport(), true));
+      if (s.missingAudio) sayOut(`missing audio: ${plural(s.missingAudio, 'file')} the corpus names ${s.missingAudio === 1 ? 'does' : 'do'} not exist (warnings above); the utterances were written`);
+      if (s.record.groupsNote) sayOut(`groups: ${s.record.groupsNote}`);
+      for (const n of s.notes) sayOut(`note: ${n}`);
+      if (s.annotationsFile) sayOut(`phone-error annotations: ${s.annotationsFile}`);
+      const report = s.mapper.formatReport();
+      if (report) sayOutBlock(report);
     });
 }

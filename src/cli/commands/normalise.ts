@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { getNormaliser, normaliserNames } from '../../text/normalise.ts';
 import { loadEquivalences, type Equivalences } from '../../text/glm.ts';
 import { UsageError } from '../../manifest/errors.ts';
+import { sayOut } from '../terminal.ts';
 
 interface NormaliseOptions {
   normaliser: string;
@@ -25,7 +26,7 @@ export function registerNormalise(program: Command): void {
       const glm: Equivalences | undefined = opts.glm ? await loadEquivalences(opts.glm) : undefined;
       const show = (line: string) => {
         const n = normaliser.normalise(line);
-        process.stdout.write(`${glm ? glm.apply(n) : n}\n`);
+        sayOut(glm ? glm.apply(n) : n);
       };
       if (text.length > 0) {
         show(text.join(' '));

@@ -1,12 +1,11 @@
-import { escapeControl } from '../../manifest/escape.ts';
-import { warnLine } from '../terminal.ts';
+import { sayOut, warnLine } from '../terminal.ts';
 import { SMALL_REFERENCE_WARNING } from '../../report/sections.ts';
 import type { Command } from 'commander';
 import { makeOutputDir } from '../../manifest/output.ts';
 import { buildServiceCard } from '../../report/model.ts';
 import { groupOf } from '../../manifest/schema.ts';
 import { groupKeyWarning } from '../../analysis/label-keys.ts';
-import { checkReferenceGroup, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
+import { checkReferenceGroup, roleReferenceWarning, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
@@ -63,6 +62,8 @@ export function registerReport(program: Command): void {
       for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
       if (given.referenceGroup !== undefined) {
         checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
+        const role = roleReferenceWarning('--reference-group', given.referenceGroup);
+        if (role) warnLine(role);
       }
       const card = buildServiceCard(loaded.meta, loaded.utterances, { ...options, publish: Boolean(flags.publish), toolVersion: program.version() ?? 'unknown' });
       const files = writeReport(card, loaded, outDir, formats, {
@@ -71,12 +72,12 @@ export function registerReport(program: Command): void {
         allowOutsideAudio: Boolean(flags.allowOutsideAudio),
       });
       const tables = card.tables.length;
-      process.stdout.write(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}\n`);
-      if (card.settings.source === 'defaults') process.stdout.write("settings: run.json records no analysis settings (an older export); defaults and flags used\n");
-      for (const o of card.settings.overrides) process.stdout.write(`setting differs from the run's: ${o}\n`);
+      sayOut(`${card.title}: ${tables} table${tables === 1 ? '' : 's'}${card.settings.publish ? ' (publish mode)' : ''}`);
+      if (card.settings.source === 'defaults') sayOut('settings: run.json records no analysis settings (an older export); defaults and flags used');
+      for (const o of card.settings.overrides) sayOut(`setting differs from the run's: ${o}`);
       for (const m of card.models) {
-        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) process.stderr.write(`asrfair: warning: model-based view (${escapeControl(m.backendName)}): ${escapeControl(w)}\n`);
+        for (const w of m.warnings) if (w.startsWith(SMALL_REFERENCE_WARNING)) warnLine(`model-based view (${m.backendName}): ${w}`);
       }
-      for (const f of files) process.stdout.write(`wrote ${f}\n`);
+      for (const f of files) sayOut(`wrote ${f}`);
     });
 }

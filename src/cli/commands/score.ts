@@ -387,7 +387,7 @@ export function registerScore(program: Command): void {
           const path = join(flags.outDir, `${basename(title) || 'sgml'}.${r}`);
           writeOutputFile(path, text, 'report');
           process.stdout.write(escapeControl(`Wrote ${path}\n`, true));
-        } else process.stdout.write(`\n${text}`);
+        } else process.stdout.write(escapeControl(`\n${text}`, true));
       }
       if (flags.json) {
         const extra = lf

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { warnLine } from '../terminal.ts';
+import { sayErrBlock, warnLine } from '../terminal.ts';
 import { fileURLToPath } from 'node:url';
 import { HARVARD_PROMPTS, readPrompts, synthesiseDemoCorpus, type SynthOptions } from '../../corpora/synth.ts';
 import { DEMO_VOICES, SPEAKER_VARIANTS } from '../../corpora/voices.ts';
@@ -175,7 +175,8 @@ export function registerSynth(program: Command): void {
     .option('--pitch-range <low:high>', 'with --accent-rules: range of the speakers\' pitch shifts in cents (default -400:400). sox shifts the formants with F0, so upward shifts of the default female voice sound child-like and are recognised far worse by the en-US model')
     .option('--planted-voice <name>', 'with --accent-rules: festival voice (default: the rules file\'s voice, else cmu_us_slt_arctic_hts)');
   cmd.action(async (flags: SynthFlags) => {
-    const log = (s: string) => process.stderr.write(`${s}\n`);
+    // Paths and group names are the user's: each line escaped.
+    const log = sayErrBlock;
     if (flags.accentRules !== undefined) {
       if (flags.accentRules.trim() === '') throw new UsageError('--accent-rules needs a rules file (YAML), got ""');
       await plantedFromFlags(flags, cmd, log);

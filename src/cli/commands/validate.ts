@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { cleanOnlyBackends } from '../../run/conditions.ts';
-import { warnLine } from '../terminal.ts';
+import { sayErr, sayOut, warnLine } from '../terminal.ts';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { escapeControl } from '../../manifest/escape.ts';
 import { hasAudio } from '../../manifest/schema.ts';
 import { GroupSpellings, splitGroupWarning } from '../../manifest/group-spellings.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
@@ -154,12 +153,12 @@ export function registerValidate(program: Command): void {
         if (!(e instanceof InputError)) throw e;
         errors.add('invalid import record', e.message);
       }
-      for (const l of errors.lines('', 'error', again)) process.stderr.write(`${escapeControl(l)}\n`);
-      for (const w of warnings) process.stderr.write(`${escapeControl(w)}\n`);
+      for (const l of errors.lines('', 'error', again)) sayErr(l);
+      for (const w of warnings) sayErr(w);
       for (const w of records) warnLine(w);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
       const unreadNote = unread ? ` (audio of ${unread} not checked: no backend of ${opts.suite} reads audio)` : '';
-      process.stdout.write(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}\n`);
+      sayOut(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}`);
       if (errors.count) process.exitCode = 1;
       for (const b of backends) await b.backend.close?.().catch(() => undefined);
     });

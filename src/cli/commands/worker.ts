@@ -8,6 +8,7 @@ import { startOrphanWatchdog } from '../../scaleout/orphan-watchdog.ts';
 // Backend type `ctm` (registered by the score-import stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
+import { sayErr } from '../terminal.ts';
 
 interface WorkerFlags {
   queue: string;
@@ -47,7 +48,7 @@ export function registerWorker(program: Command): void {
     .option('--max-stalled <n>', 'a job that stalls more often than this fails for good', positiveInt, 2)
     .action(async (flags: WorkerFlags) => {
       const redis = parseRedisUrl(flags.queue);
-      const err = (s: string) => process.stderr.write(`asrfair worker: ${s}\n`);
+      const err = (s: string) => sayErr(`asrfair worker: ${s}`);
       // A worker may start before Redis: it says so at once and waits (ioredis alone would wait silently).
       await waitForRedis(redis, describeRedis(redis), { log: err });
       startOrphanWatchdog();
