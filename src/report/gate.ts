@@ -3,7 +3,7 @@
  * the run's own card: by `asrfair run` after scoring, and by `asrfair check` when no threshold flag
  * is given. Same rules as `check` (src/report/check.ts).
  */
-import { GATE_FLAGS, gateThresholdProblem, type Gate, type GateThreshold } from '../run/suite.ts';
+import { GATE_FLAGS, GateSchema, gateThresholdProblem, type Gate, type GateThreshold } from '../run/suite.ts';
 import { UsageError } from '../manifest/errors.ts';
 import { cardOptionsForRun, type SettingFlags } from './card-settings.ts';
 import { checkCard, checkReport, hasThreshold, type CheckResult, type CheckThresholds } from './check.ts';
@@ -29,11 +29,10 @@ export function parseGateFlag(key: GateThreshold, raw: string | undefined): numb
  */
 export function checkRecordedGate(gate: Gate | undefined, file: string): void {
   if (!gate) return;
-  for (const key of Object.keys(GATE_FLAGS) as GateThreshold[]) {
-    const v = gate[key];
-    const problem = v === undefined ? undefined : gateThresholdProblem(key, v);
-    if (problem) throw new UsageError(`${file}: analysis.gate.${key} (the suite's gate) ${problem}; give the threshold as a flag (${GATE_FLAGS[key]}) instead`);
-  }
+  const issue = GateSchema.safeParse(gate).error?.issues[0];
+  if (!issue) return;
+  const key = String(issue.path[0]) as GateThreshold;
+  throw new UsageError(`${file}: analysis.gate.${key} (the suite's gate) ${issue.message}; give the threshold as a flag (${GATE_FLAGS[key]}) instead`);
 }
 
 /** Thresholds of a recorded gate (undefined when the run records none, or one without thresholds). */

@@ -21,7 +21,8 @@ const share = (n: number, of: number) => `${n} of ${of}`;
 
 /**
  * The PER definition and provenance note, or undefined when the run has no PER. `groupBy`: the card's grouping key
- * (per-group counts are given for it); `hidden`: groups a published card suppresses (their counts are left out).
+ * (per-group counts are given for it); `hidden`: groups a published card suppresses (`meta` is the published card's,
+ * already without their counts: src/report/published-meta.ts; the note only says they are not listed).
  */
 export function perNote(meta: RunMeta, groupBy: string, hidden: ReadonlySet<string> = new Set()): string | undefined {
   if (!runHasPer(meta)) return undefined;
@@ -37,7 +38,6 @@ export function perNote(meta: RunMeta, groupBy: string, hidden: ReadonlySet<stri
   if (o.refOov + o.hypOov === 0) return `${def} ${dict} Words it lacks would get phones from ${engine}; none did in this run, so PER does not depend on it.`;
   const none = p.letterToSound.engine === 'none';
   const groups = Object.entries(p.oov.groups[groupBy] ?? {})
-    .filter(([g]) => !hidden.has(g))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([g, c]: [string, OovCounts]) => `${g} ${share(c.refOov, c.refTokens)} reference, ${share(c.hypOov, c.hypTokens)} hypothesis`);
   const byGroup = groups.length ? ` By ${groupBy}: ${groups.join('; ')}${hidden.size ? ' (suppressed groups not listed)' : ''}.` : '';
