@@ -11,7 +11,7 @@
  *   node --import tsx bench/glass-validation.ts [sentences=40] [seeds=3] [speakers=12] [rules.yaml]
  *        [--save-evidence FILE] [--evidence FILE] [--reference GROUP|rest] [--seed N] [--dir DIR] [--test welch|permutation] [--min-pooled N]
  *        [--independent-speakers] [--paired] [--alpha Q] [--why] [--prompts FILE] [--pitch-range LOW:HIGH=-400:0]
- *        [--no-speaker-baseline]
+ *        [--no-speaker-baseline] [--reference-speakers N]
  *
  * Speakers are matched (`synth --matched-speakers`): speaker k has the same pitch, tempo and sentences in
  * every group, so the groups differ only by the rules, and random subsets keep the same profiles in
@@ -19,6 +19,8 @@
  * `--paired` compares sounds profile by profile (paired t-test over strata, floored by the sign-flip p)
  * instead of Welch. `--why` prints, for every visible planted sound not found, its closest tests and its
  * site test's p. `--no-speaker-baseline` tests each speaker's raw rate (not minus its other phones' rate).
+ * `--reference-speakers N` keeps N speakers of the reference group at every smaller size (e.g. 6-speaker accent groups
+ * against a 12-speaker reference; at 6 vs 12 the permutation floor is 1/18,564 instead of 1/924).
  * Each subset also gets the site test of every planted pair (`siteTests`): the summary's last column is
  * recall over the pairs whose own sites show the group worse at that size.
  *
@@ -68,6 +70,7 @@ const testFlag = flag('--test') === 'permutation' ? 'permutation' : 'welch';
 const minPooled = flag('--min-pooled');
 const alphaFlag = flag('--alpha');
 const pitchFlag = flag('--pitch-range');
+const refSpeakersFlag = flag('--reference-speakers');
 // Default -400:0 cents, not synth's ±400: sox's pitch shift moves the formants, and the voice shifted up
 // is child-like to the en-US model (null-group phone-loop errors 0.29-0.35 at -400…0 cents, 0.43-0.78 at
 // +73…+381), so those speakers carry little evidence about any sound (README, planted accents).
@@ -142,6 +145,10 @@ try {
   // The comparison: every group against the declared null group (the first group without rules), or --reference.
   const nullGroup = corpus.groups.find((g) => g.rules.length === 0)?.name;
   const reference = referenceFlag === 'rest' ? undefined : (referenceFlag ?? nullGroup);
+  const refSpeakers = refSpeakersFlag === undefined ? undefined : Number(refSpeakersFlag);
+  if (refSpeakers !== undefined && !(Number.isInteger(refSpeakers) && refSpeakers >= 2 && refSpeakers <= maxSpk && reference)) {
+    throw new Error(`--reference-speakers must be a whole number from 2 to ${maxSpk} (the decoded speakers per group), with a reference group`);
+  }
   conf = { ...(noBaseline ? { speakerBaseline: false } : {}), test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
   if (paired && matchedSpeakers) {
     // The matching stratum is the speaker profile: `stops-s03` and `none-s03` share pitch, tempo and sentences
@@ -232,7 +239,7 @@ Definitions (src/analysis/glass-validation.ts):
             [pos[k], pos[j]] = [pos[j], pos[k]];
           }
         }
-        pos.slice(0, size).forEach((k) => keep.add(g.speakers[k].id));
+        pos.slice(0, g.name === reference && refSpeakers ? Math.max(size, refSpeakers) : size).forEach((k) => keep.add(g.speakers[k].id));
       }
       const keptTruth = corpus.utterances.filter((u) => keep.has(u.speaker));
       const val: EvidenceValidation[] = validateGlassReport(size === maxSpk ? report : subset(keep, s), keptTruth, { seen: seenBy });
@@ -243,7 +250,7 @@ Definitions (src/analysis/glass-validation.ts):
         const xs = sites.filter((x) => x.kind === kind && x.group === group && (kind === 'goodness' ? x.from === pair : `${x.from}→${x.to}` === pair));
         return xs.length ? Math.min(...xs.map((x) => (Number.isNaN(x.p) ? 1 : x.p))) : Number.NaN;
       };
-      console.log(`\n${size} speakers/group, seed ${s}:`);
+      console.log(`\n${size} speakers/group${refSpeakers && size < refSpeakers ? ` (reference "${reference}": ${refSpeakers})` : ''}, seed ${s}:`);
       for (const v of val) {
         const per = v.rules.map((r) => `${r.rule} ${r.visible.length ? `${r.foundByPhone.length}/${r.visible.length}` : '–'}${r.unseen.length ? ` (unseen ${r.unseen.join(',')})` : ''}`).join('; ');
         const visible = v.rules.filter((r) => r.visible.length);
