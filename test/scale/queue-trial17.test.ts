@@ -224,6 +224,27 @@ describe('a stopped coordinator whose jobs only wait (trial 17: no worker on its
   }, 90_000);
 });
 
+describe('a stopped coordinator with one job active and one waiting', () => {
+  it('withdraws the waiting one at once and drains the active one (stored), exit 130', async () => {
+    const q = 't17-half';
+    const { dir, suite } = workspace(2, '{ command: "sh rec.sh {id}", version: "h1" }');
+    writeFileSync(join(dir, 'rec.sh'), 'echo "start $1" >> calls.log\nsleep 4\necho "hello world $1"\n');
+    await worker(q, ['--concurrency', '1']);
+    const coord = spawn(process.execPath, [CLI, 'run', suite, '--store', 'store.sqlite', '--out', 'out', '--no-progress', '--queue', redis.url, '--queue-name', q], { cwd: dir, env: envWithout() });
+    children.push(coord);
+    let cerr = '';
+    coord.stderr!.on('data', (d: Buffer) => (cerr += d.toString()));
+    expect(await until(() => existsSync(join(dir, 'calls.log')), 30_000), cerr).toBe(true);
+    const t0 = Date.now();
+    coord.kill('SIGTERM');
+    expect(await exited(coord), cerr).toBe(130);
+    expect(Date.now() - t0, cerr).toBeLessThan(15_000);
+    expect(cerr).toMatch(/queue: 1 job\(s\) no worker had started were withdrawn from the queue/);
+    expect(rows(join(dir, 'store.sqlite')).map((x) => x.status)).toEqual(['ok']);
+    expect(readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n')).toHaveLength(1);
+  }, 90_000);
+});
+
 describe('an interrupted shard (trial 17: run --shard 2/3 --store sh/store.sqlite)', () => {
   it('names the store it wrote, sh/store.shard-2-of-3.sqlite', async () => {
     const { dir, suite } = workspace(9, '{ command: "sleep 30", version: "z1" }');
