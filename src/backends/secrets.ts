@@ -53,6 +53,13 @@ export function stripSecrets(value: unknown, secrets: readonly string[] = secret
 export const CREDENTIAL_IN_OUTPUT = "the recogniser's output contained a credential (the value of a secret environment variable); not scored";
 
 /**
+ * The stored `error` of such a result, wherever it was found (a local call, a queue worker, the store): the words a
+ * local run stores for the BackendError it throws (`BackendError: ` + {@link CREDENTIAL_IN_OUTPUT}), so results.jsonl
+ * is the same whichever way the run went.
+ */
+export const CREDENTIAL_FAILURE_ERROR = `BackendError: ${CREDENTIAL_IN_OUTPUT}`;
+
+/**
  * Whether a transcript's text or words contain a known secret value (secretValues). Only values: a pattern such as
  * scrubString's "Bearer <8+ characters>" would also match speech ("Bearer instruments"), and a transcript is words.
  */

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../manifest/tempdir.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import type { PhoneSegment, WordTiming } from '../backends/types.ts';
-import { CREDENTIAL_IN_OUTPUT, secretValues, stripSecrets, scrubString, scrubValues, transcriptHasCredential } from '../backends/secrets.ts';
+import { CREDENTIAL_FAILURE_ERROR, secretValues, stripSecrets, scrubString, scrubValues, transcriptHasCredential } from '../backends/secrets.ts';
 import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
 import type { BackendSubset, RunSubset } from './subset.ts';
@@ -980,11 +980,11 @@ export class RunStore {
 }
 
 /**
- * `r` as the failure of an ok result whose transcript contained a credential (CREDENTIAL_IN_OUTPUT): no hypothesis,
+ * `r` as the failure of an ok result whose transcript contained a credential (CREDENTIAL_FAILURE_ERROR): no hypothesis,
  * words or phones, raw kept (scrubbed when stored), not retryable (the same tool prints the same secret again).
  */
 export function credentialFailure<T extends NewResult>(r: T): T {
-  return { ...r, status: 'failed', hypothesis: null, words: null, phones: null, error: CREDENTIAL_IN_OUTPUT, retryable: false, costUsd: r.costUsd };
+  return { ...r, status: 'failed', hypothesis: null, words: null, phones: null, error: CREDENTIAL_FAILURE_ERROR, retryable: false, costUsd: r.costUsd };
 }
 
 function resultKeyString(k: ResultKey): string {

@@ -123,7 +123,7 @@ export class QueueCoordinator {
   /** The engine hook: enqueue (idempotently), then wait for the job's outcome. */
   executor(suite: Suite): TranscribeExecutor {
     const conditionSpecs = new Map(resolveConditions(suite).map((c) => [c.key, c.spec ?? null]));
-    return async ({ backend, audio, key }, { hardStop }) => {
+    return async ({ backend, audio, key }, { softStop, hardStop }) => {
       const jobId = jobIdOf(key);
       const data: TranscribeJobData = {
         format: JOB_FORMAT,
@@ -152,6 +152,11 @@ export class QueueCoordinator {
       const abandoned = new Promise<undefined>((resolve) => {
         if (hardStop.aborted) resolve(undefined);
         hardStop.addEventListener('abort', () => resolve(undefined), { once: true });
+        // Stopped (first Ctrl-C, budget, a fatal error): no new calls. A job no worker has started is not a call in
+        // flight: it leaves the queue at once, so the drain waits for active jobs only.
+        const withdraw = () => void this.withdraw(jobId).then((gone) => gone && resolve(undefined));
+        if (softStop.aborted) withdraw();
+        else softStop.addEventListener('abort', withdraw, { once: true });
       });
       const result = await Promise.race([outcome, abandoned]);
       if (!result) this.waiters.delete(jobId);
@@ -181,6 +186,33 @@ export class QueueCoordinator {
       removeOnComplete: { age: 7 * 24 * 3600 },
       removeOnFail: { age: 7 * 24 * 3600 },
     });
+  }
+
+  /**
+   * Removes a job of this run that no worker has started (waiting, prioritized, or delayed for a retry) from the
+   * queue; true when it was removed. An active job is locked by its worker and stays (BullMQ refuses to remove it),
+   * as does any job when Redis does not answer. Counted for {@link withdrawnLine}.
+   */
+  private async withdraw(jobId: string): Promise<boolean> {
+    try {
+      const job = await bullmq().Job.fromId(this.queue, jobId);
+      if (!job) return false;
+      const state = await job.getState();
+      if (state !== 'waiting' && state !== 'prioritized' && state !== 'delayed') return false;
+      await job.remove();
+      this.withdrawn++;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Jobs withdrawn from the queue because the run stopped before a worker started them. */
+  private withdrawn = 0;
+
+  /** One line for the jobs withdrawn when the run stopped (undefined when none was). */
+  withdrawnLine(): string | undefined {
+    return this.withdrawn ? `queue: ${this.withdrawn} job(s) no worker had started were withdrawn from the queue (not stored; a rerun enqueues them again)` : undefined;
   }
 
   /** Turns a finished job into a result for every waiter on it, then removes the job from Redis. */

@@ -43,6 +43,8 @@ export interface ScaleOut {
   stopped?: AbortSignal;
   /** The one line saying why the run stopped (undefined when it did not). */
   stopLine?(): string | undefined;
+  /** A stopped queue run: the line counting the jobs it withdrew from the queue before any worker started them. */
+  withdrawnLine?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -95,7 +97,7 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
   }
   return {
     shard,
-    ...(coordinator ? { stopped: coordinator.staleSignal, stopLine: () => coordinator.stale()?.line } : {}),
+    ...(coordinator ? { stopped: coordinator.staleSignal, stopLine: () => coordinator.stale()?.line, withdrawnLine: () => coordinator.withdrawnLine() } : {}),
     storePath: (p) => (shard ? shardStorePath(p, shard) : p),
     runOptions(progress) {
       const o: Partial<RunOptions> = {};

@@ -5,11 +5,15 @@ import type { Job, Worker } from 'bullmq';
 import { BackendConfigError, BackendError, type AudioRef, type Backend } from '../backends/types.ts';
 import { prepareAudio, type PrepareOptions } from '../audio/prepare.ts';
 import { describeError, loadPlugins } from '../run/engine.ts';
-import { backoffDelayMs, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
+import { backoffDelayMs, CallAbandonedError, DEFAULT_RETRY, withRetries } from '../run/retry.ts';
 import { scrubString } from '../backends/secrets.ts';
 import { escapeControl } from '../manifest/escape.ts';
 import { BACKOFF_TYPE, bullmq, connectionOf, DEFAULT_QUEUE_NAME, JOB_FORMAT, REFUSAL_TTL_SEC, refusalsKey, type JobBackendSpec, type RedisTarget, type TranscribeJobData, type TranscribeJobResult, type WorkerRefusal } from './queue.ts';
 import { describeQueueError, ErrorLine } from './queue-messages.ts';
+import { redactError, redactForQueue } from './queue-redact.ts';
+
+/** On a forced close, how long jobs in flight may take to put themselves back in the queue (ms). */
+export const ABANDON_WAIT_MS = 1000;
 
 export interface QueueWorkerOptions {
   redis: RedisTarget;
@@ -43,7 +47,10 @@ export interface QueueWorkerHandle {
   done(): number;
   /** Jobs being processed now. */
   inFlight(): number;
-  /** Waits for jobs in flight, then disconnects (force: abandon them; they return to the queue as stalled). */
+  /**
+   * Waits for jobs in flight, then disconnects. force: abandon them; each goes back to the queue's wait list at once
+   * (no attempt counted), or, when Redis does not answer within {@link ABANDON_WAIT_MS}, as stalled after its lock expires.
+   */
   close(force?: boolean): Promise<void>;
 }
 
@@ -220,13 +227,39 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
   };
 
   let active = 0;
+  /**
+   * Everything BullMQ gets from a job goes to Redis (return value: job hash and events stream; an error: failedReason,
+   * stacktrace, events): a credential of this worker's environment is taken out here, before BullMQ sees it.
+   */
   const processJob = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
     active++;
     try {
-      return await processOne(job, token);
+      return redactForQueue(await processOne(job, token));
+    } catch (e) {
+      if ((e as Error | null)?.name === 'WaitingError') throw e; // refused: already back in the queue
+      if (e instanceof CallAbandonedError || hardStop.signal.aborted) return putBack(job, token);
+      throw redactError(e);
     } finally {
       active--;
     }
+  };
+
+  /**
+   * A job abandoned because this worker is stopping (second signal): not the utterance's failure. It goes back to the
+   * queue's wait list at once for another worker, with no attempt counted; when Redis does not take it back, BullMQ is
+   * not told either, so the job stays active until its lock expires and returns to the queue as stalled.
+   */
+  const putBack = async (job: Job<TranscribeJobData, TranscribeJobResult>, token: string | undefined): Promise<never> => {
+    const what = jobNames.get(job.id ?? '') ?? escapeControl(String(job.data.audio?.id));
+    try {
+      await job.moveToWait(token);
+      log(`${what}: abandoned; back in the queue for another worker (no attempt counted)`);
+    } catch (e) {
+      log(
+        `${what}: abandoned; could not put it back in the queue (${escapeControl(scrubString(describeError(e)))}): it returns to the queue when its lock expires (--lock-ms), counted as stalled (--max-stalled)`,
+      );
+    }
+    throw new (bullmq().WaitingError)();
   };
 
   const processOne = async (job: Job<TranscribeJobData, TranscribeJobResult>, token?: string): Promise<TranscribeJobResult> => {
@@ -354,7 +387,13 @@ export function startQueueWorker(opts: QueueWorkerOptions): QueueWorkerHandle {
     done: () => finished,
     inFlight: () => active,
     async close(force = false) {
-      if (force) hardStop.abort();
+      if (force) {
+        hardStop.abort();
+        // Jobs in flight put themselves back in the queue (putBack) before the connection closes; bounded, as Redis
+        // may not answer.
+        const t0 = Date.now();
+        while (active > 0 && Date.now() - t0 < ABANDON_WAIT_MS) await new Promise((r) => setTimeout(r, 20));
+      }
       await w.close(force);
       await pool.close();
     },

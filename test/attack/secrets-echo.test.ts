@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { corpus, tmp, writeCorpus } from '../run/helpers.ts';
 import { RunStore } from '../../src/run/store.ts';
-import { CREDENTIAL_IN_OUTPUT } from '../../src/backends/secrets.ts';
+import { CREDENTIAL_FAILURE_ERROR, CREDENTIAL_IN_OUTPUT } from '../../src/backends/secrets.ts';
 import { cli } from './helpers.ts';
 
 const SECRET = 'sk-echo-0123456789abcdefSECRET';
@@ -25,7 +25,7 @@ describe('secrets echoed into transcripts', () => {
         backendKey: 'b', conditionKey: 'clean', audioSha256: 'a', status: 'ok', hypothesis: `hello ${SECRET} world`,
         words: [{ word: SECRET, start: 0, end: 1 }], phones: null, raw: null, latencyMs: 1, costUsd: 0, durationSec: 1, error: null, retryable: false, attempts: 1,
       });
-      expect(row).toMatchObject({ status: 'failed', hypothesis: null, words: null, error: CREDENTIAL_IN_OUTPUT, retryable: false });
+      expect(row).toMatchObject({ status: 'failed', hypothesis: null, words: null, error: CREDENTIAL_FAILURE_ERROR, retryable: false });
       // A failure's own error text is still scrubbed, as before.
       const failed = store.putResult({
         backendKey: 'b', conditionKey: 'clean', audioSha256: 'c', status: 'failed', hypothesis: null,

@@ -197,6 +197,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
   // A given --out is checked before any call is made (the default one depends on the run id).
   if (flags.out && !flags.dryRun) makeOutputDir(flags.out, 'run export folder');
   const store = new RunStore(scale.storePath(resolve(flags.store)));
+  // The store as messages name it: the file this run writes (a shard's own), spelt as the user gave --store.
+  const storeName = scale.storePath(flags.store);
   // A shard writes its own store and reuses (read-only) what the workspace store already holds.
   const workspace = resolve(flags.store);
   const cacheStores = store.path !== workspace && existsSync(workspace) ? [new RunStore(workspace, { readOnly: true })] : [];
@@ -246,6 +248,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     const results = resultCounts(summary);
     if (results.notStored > 0) out(results.line);
+    const withdrawn = scale.withdrawnLine?.();
+    if (withdrawn) err(withdrawn);
     // A limited run: the table above covers the subset only.
     const recordedMeta = store.getRun(summary.runId)?.meta;
     for (const l of [...subsetLines(recordedMeta?.subset), ...backendSubsetLines(recordedMeta?.backendSubset)]) err(`asrfair: ${escapeControl(l)}`);
@@ -256,8 +260,8 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
       return summary;
     }
     if (summary.status === 'interrupted') {
-      badInput.finish(`asrfair export ${flags.store} --run ${summary.runId}`);
-      err(`asrfair: run interrupted; every finished result is stored in ${flags.store}. Run the same command again to resume (finished calls are not repeated).`);
+      badInput.finish(`asrfair export ${storeName} --run ${summary.runId}`);
+      err(`asrfair: run interrupted; every finished result is stored in ${storeName}. Run the same command again to resume (finished calls are not repeated).`);
       process.exitCode = 130;
       return summary;
     }

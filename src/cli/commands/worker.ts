@@ -37,7 +37,7 @@ export function registerWorker(program: Command): void {
     .description(
       'Pull transcription jobs from a Redis queue (asrfair run --queue) and return results; run any number, on any machines sharing the corpus filesystem. ' +
         "A job whose backend key or asrfair code differs from the coordinator's (after rebuilding the backend from its files) goes back to the queue and the worker exits 2. " +
-        'SIGINT/SIGTERM: finish jobs in flight, then exit; a second signal exits within 2 s. Its recogniser processes die with it, also after kill -9 (Linux).',
+        'SIGINT/SIGTERM: finish jobs in flight, then exit; a second signal puts them back in the queue for another worker (no attempt counted) and exits within 2 s. Its recogniser processes die with it, also after kill -9 (Linux).',
     )
     .requiredOption('--queue <redis-url>', 'redis://host:port[/db] (as given to asrfair run --queue)')
     .option('--queue-name <name>', 'BullMQ queue name (default asrfair-transcribe)')
@@ -76,7 +76,7 @@ export function registerWorker(program: Command): void {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) {
-            err(`${signal} again: abandoning jobs in flight (they return to the queue when their lock expires)`);
+            err(`${signal} again: abandoning jobs in flight: they go back to the queue now for another worker (no attempt counted)`);
             // process.exit stops its decoders too (the CLI's exit hook, src/cli/interrupt.ts). Closing talks to
             // Redis, which may be down or hung: exit after FORCE_EXIT_MS whatever it does.
             const exit = () => process.exit(130);
