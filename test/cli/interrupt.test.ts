@@ -209,7 +209,8 @@ describe('interrupting the CLI stops its child processes (real CLI, real PocketS
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
     expect(r.stderr).toMatch(/asrfair: run interrupted; every finished result is stored in /);
     expect(r.code).toBe(130);
-    expect(r.exitMs).toBeLessThan(15_000);
+    // Draining means finishing the decodes in flight: 19-20 s at load 13 on 2 cores, 2-5 s idle.
+    expect(r.exitMs).toBeLessThan(30_000);
     // The decodes in flight when the signal came were finished and stored, not thrown away.
     const db = new Database(join(dir, 'store.sqlite'), { readonly: true });
     const ok = (db.prepare(`SELECT count(*) AS n FROM results WHERE status = 'ok'`).get() as { n: number }).n;
