@@ -5,6 +5,7 @@
 import { perNote } from './per-note.ts';
 import { withoutHiddenGroups } from './published-meta.ts';
 import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
+import { withheldNotes, withoutHiddenComparisons, type WithheldComparisons } from './published-comparisons.ts';
 import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
@@ -159,6 +160,11 @@ export interface CardTable {
   bestGroup: string;
   /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
   referenceGroup: string | null;
+  /**
+   * Publish mode: comparisons withheld because the table's best or reference group is suppressed
+   * (src/report/published-comparisons.ts); absent when nothing was withheld.
+   */
+  withheld?: WithheldComparisons;
   overall: Omit<CardRow, 'group' | 'suppressed' | 'suppression' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
@@ -632,7 +638,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   if (settings.publish) {
     const m = acrossTables(withinTables, analysed, utts, settings.minCell);
     complementary ||= m.changed;
-    tables = m.tables;
+    // No gap or ratio against a suppressed best or reference group (it would give that group's WER back).
+    tables = m.tables.map(withoutHiddenComparisons);
   }
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
@@ -657,6 +664,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
             return row && row.speakers !== null && row.refWords !== null ? { speakers: row.speakers, words: row.refWords } : undefined;
           },
           minCell: settings.minCell,
+          publish: settings.publish,
         });
   const degradation = buildDegradationSection(utts, meta, {
     groupBy: settings.groupBy,
@@ -694,6 +702,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         reference: tables.some((t) => t.referenceGroup !== null),
       }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
+      ...withheldNotes(tables),
       ...(tables.some((t) => roleRows(t).length > 0) ? [ROLE_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]

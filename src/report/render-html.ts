@@ -357,8 +357,8 @@ function modelHtml(m: CardModel): string {
     .map(
       (g) =>
         `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : g.suppression ? td(suppressionText(g.suppression), null) : g.smallCell ? td(NOT_ENOUGH_DATA, null) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
-        (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
+        td(fmtInt(g.utterances), g.utterances) + (g.reference && !g.suppressed ? td('1 (reference)', 1) : g.suppression ? td(suppressionText(g.suppression), null) : g.smallCell ? td(NOT_ENOUGH_DATA, null) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
+        (g.reference && !g.suppressed ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
     )
     .join('');
   const covs = m.covariates
