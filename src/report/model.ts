@@ -4,7 +4,7 @@
  */
 import { perNote } from './per-note.ts';
 import { withoutHiddenGroups } from './published-meta.ts';
-import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
+import { COMPLEMENTARY_NOTE, NOT_LISTED_NOTE, withoutSuppressedSliceRows, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { withheldNotes, withoutHiddenComparisons, type WithheldComparisons } from './published-comparisons.ts';
 import { buildDataQuality, dataQualityShown, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
@@ -165,6 +165,8 @@ export interface CardTable {
    * (src/report/published-comparisons.ts); absent when nothing was withheld.
    */
   withheld?: WithheldComparisons;
+  /** Publish mode, slice tables: suppressed combinations left out of `rows` (publish.ts withoutSuppressedSliceRows). */
+  notListed?: number;
   overall: Omit<CardRow, 'group' | 'suppressed' | 'suppression' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
@@ -693,7 +695,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     settings,
     generatedAt,
     toolVersion,
-    tables,
+    // Published slice tables list shown combinations only (after every count above was taken from the full tables).
+    tables: settings.publish ? tables.map(withoutSuppressedSliceRows) : tables,
     models,
     degradation,
     dataQuality: settings.publish ? dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden) : buildDataQuality(utts, settings.groupBy),
@@ -713,6 +716,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
       }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
       ...withheldNotes(tables),
+      ...(settings.publish && tables.some((t) => t.kind === 'slice' && t.rows.some((r) => r.suppressed)) ? [NOT_LISTED_NOTE] : []),
       ...(tables.some((t) => roleRows(t).length > 0) ? [ROLE_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]

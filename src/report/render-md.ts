@@ -2,7 +2,7 @@ import { capitalise, DASH, noIntervalNote, fmtGap, fmtHours, fmtInt, fmtNum, fmt
 import type { Interval } from '../stats/types.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
-import { suppressedNote, suppressionText } from './publish.ts';
+import { notListedText, suppressedNote, suppressionText } from './publish.ts';
 import { BEST_WITHHELD_TEXT } from './published-comparisons.ts';
 import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationComplementary, degradationNoScoredText } from './sections.ts';
@@ -269,6 +269,7 @@ export function renderMarkdown(card: ServiceCard): string {
     if (hasUndefinedInterval(t)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');
     if (hasRawP(t)) out.push(mdEscape(SMALL_CELL_P_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push(suppressedNote(t.rows.some((r) => r.suppressed && suppressionOf(r) === 'complementary')), '');
+    if (t.notListed) out.push(mdEscape(notListedText(t.notListed)), '');
   }
   if (card.models.length) {
     out.push(`## ${mdEscape(modelSectionTitle(card))}`, '');
