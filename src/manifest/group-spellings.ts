@@ -71,8 +71,9 @@ export class GroupSpellings {
  * (m.jsonl:40, 3 utterances) differ only in case or spacing, and are counted as 2 separate groups; use one spelling
  * (or a label map) to count them as one`. A spelling without `firstAt` names its first utterance id.
  */
-export function splitGroupWarning(s: SplitGroup): string {
-  const one = (g: GroupSpelling) => `${JSON.stringify(g.value)} (${g.firstAt ?? `first utterance ${g.firstId}`}, ${g.utterances} utterance${g.utterances === 1 ? '' : 's'})`;
+export function splitGroupWarning(s: SplitGroup, counts = true): string {
+  const size = (g: GroupSpelling) => (counts ? `, ${g.utterances} utterance${g.utterances === 1 ? '' : 's'}` : '');
+  const one = (g: GroupSpelling) => `${JSON.stringify(g.value)} (${g.firstAt ?? `first utterance ${g.firstId}`}${size(g)})`;
   const names = s.spellings.map(one);
   const list = names.length === 2 ? names.join(' and ') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
   return `label "${s.key}": ${list} differ only in case or spacing, and are counted as ${names.length} separate groups; use one spelling (or a label map) to count them as one`;

@@ -136,3 +136,18 @@ export function redactionWarning(d: Pick<CardDataQuality, 'rows'>): string | nul
     'They are not scored as optionally deletable (sclite -D, which the scorer supports): -D lets a reference word be deleted at no cost and cannot absorb words the reference lacks.'
   );
 }
+
+/**
+ * Publish mode: the section without the rows of the groups the card suppresses (their utterances and counts are the
+ * sizes suppression withholds), its note recomputed from the rows left and saying how many are not listed. Null when
+ * `d` is; `d` itself when it has no hidden group.
+ */
+export function dataQualityShown(d: CardDataQuality | null, hidden: ReadonlySet<string>): CardDataQuality | null {
+  if (!d) return d;
+  const rows = d.rows.filter((r) => !hidden.has(r.group));
+  const left = d.rows.length - rows.length;
+  if (!left) return d;
+  const flags = new Set(rows.flatMap((r) => Object.keys(r.audioFlags)));
+  const shown = { ...d, rows, flagMeanings: Object.fromEntries(Object.entries(d.flagMeanings).filter(([f]) => flags.has(f))) };
+  return { ...shown, note: `${dataQualityNote(shown)} ${left} group${left === 1 ? '' : 's'} suppressed on this published card ${left === 1 ? 'is' : 'are'} not listed.` };
+}

@@ -4,8 +4,9 @@
  */
 import { perNote } from './per-note.ts';
 import { withoutHiddenGroups } from './published-meta.ts';
-import { COMPLEMENTARY_NOTE, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
-import { buildDataQuality, type CardDataQuality } from './data-quality.ts';
+import { COMPLEMENTARY_NOTE, NOT_LISTED_NOTE, withoutSuppressedSliceRows, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
+import { withheldNotes, withoutHiddenComparisons, type WithheldComparisons } from './published-comparisons.ts';
+import { buildDataQuality, dataQualityShown, type CardDataQuality } from './data-quality.ts';
 import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
@@ -159,6 +160,13 @@ export interface CardTable {
   bestGroup: string;
   /** Reference group of the gap-to-reference column (absent when unset or not in this table). */
   referenceGroup: string | null;
+  /**
+   * Publish mode: comparisons withheld because the table's best or reference group is suppressed
+   * (src/report/published-comparisons.ts); absent when nothing was withheld.
+   */
+  withheld?: WithheldComparisons;
+  /** Publish mode, slice tables: suppressed combinations left out of `rows` (publish.ts withoutSuppressedSliceRows). */
+  notListed?: number;
   overall: Omit<CardRow, 'group' | 'suppressed' | 'suppression' | 'flags' | 'gapToBest' | 'ratioToBest' | 'gapToRest' | 'p' | 'pAdjusted' | 'pMethod' | 'diffToRest' | 'gapToReference' | 'minDetectableGap'>;
   rows: CardRow[];
   /** Within- vs between-group spread of per-speaker WER; p is a permutation p, not in the correction family. */
@@ -287,8 +295,8 @@ function importWarnings(meta: RunMeta): string[] {
 }
 
 /** The card's sentence for a split group name (splitGroupWarning's text, said as a fact of the card). */
-export function splitGroupCardWarning(s: SplitGroup): string {
-  return `Group names split by case or spacing: ${splitGroupWarning(s)}.`;
+export function splitGroupCardWarning(s: SplitGroup, counts = true): string {
+  return `Group names split by case or spacing: ${splitGroupWarning(s, counts)}${counts ? '' : ' (utterance counts not published: a spelling is suppressed on this published card)'}.`;
 }
 
 /** A flat key list is one slice; a list of lists is several. Empty and duplicate slices are dropped. */
@@ -574,9 +582,13 @@ export const HOURS_NOT_MEASURED_NOTE =
  * The card's warning when its groups were recorded at different bandwidths (`bandwidthWarning`: shares of sources
  * below 16 kHz differ by 10 points or more), each utterance counted once; none for text-only runs.
  */
-function sourceRateWarnings(utts: readonly ScoredUtterance[], groupBy: string): string[] {
+function sourceRateWarnings(utts: readonly ScoredUtterance[], groupBy: string, hidden: ReadonlySet<string>): string[] {
   const seen = new Set<string>();
-  const rows = utts.filter((u) => u.sourceRate !== undefined && !seen.has(u.id) && (seen.add(u.id), true)).map((u) => ({ group: groupOf(u, groupBy), sampleRate: u.sourceRate }));
+  // A published card's groups only: the shares and rate counts of a suppressed group are its size.
+  const rows = utts
+    .filter((u) => u.sourceRate !== undefined && !seen.has(u.id) && (seen.add(u.id), true))
+    .map((u) => ({ group: groupOf(u, groupBy), sampleRate: u.sourceRate }))
+    .filter((r) => !hidden.has(r.group));
   const w = bandwidthWarning(sourceRatesByGroup(rows));
   return w ? [w] : [];
 }
@@ -632,7 +644,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   if (settings.publish) {
     const m = acrossTables(withinTables, analysed, utts, settings.minCell);
     complementary ||= m.changed;
-    tables = m.tables;
+    // No gap or ratio against a suppressed best or reference group (it would give that group's WER back).
+    tables = m.tables.map(withoutHiddenComparisons);
   }
   const groupCards = tables.filter((t) => t.kind === 'group');
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
@@ -657,6 +670,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
             return row && row.speakers !== null && row.refWords !== null ? { speakers: row.speakers, words: row.refWords } : undefined;
           },
           minCell: settings.minCell,
+          publish: settings.publish,
         });
   const degradation = buildDegradationSection(utts, meta, {
     groupBy: settings.groupBy,
@@ -671,22 +685,29 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
   const hidden = new Set(settings.publish ? groupCards.flatMap((t) => t.rows.filter((r) => r.suppressed).map((r) => r.group)) : []);
   const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
-  const shownMeta = settings.publish ? withoutHiddenGroups(meta, settings.groupBy, hidden) : meta;
+  const sliceHidden = settings.publish ? hiddenSliceValues(tables, settings.groupBy, utts) : new Map<string, Set<string>>();
+  const isHidden = (key: string, group: string) => (key === settings.groupBy ? hidden.has(group) : (sliceHidden.get(key)?.has(group) ?? false));
+  // Every per-group count of run.json the notes and warnings print comes from this copy (published-meta.ts).
+  const shownMeta = settings.publish ? withoutHiddenGroups(meta, settings.groupBy, hidden, sliceHidden) : meta;
   return {
     title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
     meta: shownMeta,
     settings,
     generatedAt,
     toolVersion,
-    tables,
+    // Published slice tables list shown combinations only (after every count above was taken from the full tables).
+    tables: settings.publish ? tables.map(withoutSuppressedSliceRows) : tables,
     models,
     degradation,
-    dataQuality: buildDataQuality(utts, settings.groupBy),
+    dataQuality: settings.publish ? dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden) : buildDataQuality(utts, settings.groupBy),
     remedy: options.remedy
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
       : null,
     splitGroups,
-    warnings: [...subsetLines(meta.subset), ...backendSubsetLines(meta.backendSubset), ...cleanOnlyWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta), ...splitGroups.map(splitGroupCardWarning), ...sourceRateWarnings(utts, settings.groupBy), ...emptyHypWarnings(tables)],
+    warnings: [
+      ...subsetLines(shownMeta.subset), ...backendSubsetLines(meta.backendSubset), ...cleanOnlyWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta),
+      ...splitGroups.map((s) => splitGroupCardWarning(s, !s.spellings.some((g) => isHidden(s.key, g.value)))), ...sourceRateWarnings(utts, settings.groupBy, hidden), ...emptyHypWarnings(tables),
+    ],
     footnotes: [
       ...footnotesFor(shownMeta, settings, generatedAt, toolVersion, {
         models: models.length > 0,
@@ -694,6 +715,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         reference: tables.some((t) => t.referenceGroup !== null),
       }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
+      ...withheldNotes(tables),
+      ...(settings.publish && tables.some((t) => t.kind === 'slice' && t.rows.some((r) => r.suppressed)) ? [NOT_LISTED_NOTE] : []),
       ...(tables.some((t) => roleRows(t).length > 0) ? [ROLE_NOTE] : []),
       ...(tables.some((t) => t.rows.some((r) => !r.suppressed && r.hours === null))
         ? [HOURS_NOT_MEASURED_NOTE]
@@ -743,6 +766,25 @@ function acrossTables(tables: CardTable[], analysed: readonly GroupTable[], utts
     return { ...t, rows };
   });
   return { tables: out, changed: true };
+}
+
+/**
+ * Publish mode: per label key of the card's slices other than `groupBy`, the values that are part of a suppressed slice
+ * row (e.g. gender → {male} for a suppressed "accent=wales × gender=male"): a per-group count of that key in run.json
+ * would be a sum a reader could subtract shown slice rows from.
+ */
+function hiddenSliceValues(tables: readonly CardTable[], groupBy: string, utts: readonly ScoredUtterance[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const t of tables) {
+    if (t.kind !== 'slice') continue;
+    const hiddenRows = new Set(t.rows.filter((r) => r.suppressed).map((r) => r.group));
+    if (!hiddenRows.size) continue;
+    for (const u of utts) {
+      if (u.backend !== t.backend || u.condition !== t.condition || !hiddenRows.has(groupLabelOf(u, t))) continue;
+      for (const k of t.keys) if (k !== groupBy) out.set(k, (out.get(k) ?? new Set()).add(groupOf(u, k)));
+    }
+  }
+  return out;
 }
 
 /** Groups whose rows are not suppressed (the only ones a published page may show utterances of). */

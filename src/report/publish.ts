@@ -156,3 +156,25 @@ export function protectMargins(margins: readonly Margin[], minCell: { speakers: 
   }
   return added;
 }
+
+/**
+ * A published slice table without its suppressed rows (`notListed`: how many were left out; the table itself when it
+ * has none). Listing a suppressed combination tells that it occurs (e.g. "accent=southatlandtic × gender=male †" tells
+ * that the one southatlandtic speaker is male); a published table does not show which suppressed cells exist
+ * (Hundepool et al., 2012, §5.2: suppressed cells are blanked, not named). Group tables keep their rows: every value of
+ * the grouping key is a declared group whose name the card's settings and notes publish anyway. Applied after
+ * complementary suppression, so what the shown rows and their totals give is unchanged: still never one small cell.
+ */
+export function withoutSuppressedSliceRows<R extends Row, T extends { kind: string; rows: R[]; notListed?: number }>(t: T): T {
+  if (t.kind !== 'slice') return t;
+  const rows = t.rows.filter((r) => !r.suppressed);
+  return rows.length === t.rows.length ? t : { ...t, rows, notListed: t.rows.length - rows.length };
+}
+
+/** The line under a published slice table with suppressed combinations left out. */
+export function notListedText(n: number): string {
+  return `${n} combination${n === 1 ? '' : 's'} below the minimum cell, or hidden beside one (complementary suppression), ${n === 1 ? 'is' : 'are'} not listed: a published slice table does not show which suppressed combinations occur.`;
+}
+
+export const NOT_LISTED_NOTE =
+  'Published slice tables list the shown combinations only: a suppressed combination is left out, not marked, since its row alone would tell that it occurs (e.g. which gender a one-speaker accent\'s speaker declared); each table says how many are left out. The rows left out are the suppressed ones after complementary suppression, so no total minus the shown rows gives one small cell.';

@@ -116,7 +116,7 @@ export function renderModelCsv(card: ServiceCard): string {
   for (const m of card.models) {
     const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
     for (const g of m.groups) {
-      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference ? 'reference' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
+      out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference && !g.suppressed ? 'reference' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
     }
     for (const c of m.covariates) {
       const coll = m.collinearity.find((x) => x.covariate === c.name);

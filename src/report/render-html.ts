@@ -16,7 +16,7 @@ import { align, tokenize } from '../score/align.ts';
 import type { AlignOp } from '../score/types.ts';
 import { capitalise, DASH, fmtGap, fmtHours, fmtInt, fmtP, fmtPCell, fmtPct, fmtPctInterval, fmtPp, fmtRatio, NOT_ENOUGH_DATA, otherWerMetrics, UNDECIDED_TEXT } from './format.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
-import { suppressedNote, suppressionText } from './publish.ts';
+import { notListedText, suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
@@ -357,8 +357,8 @@ function modelHtml(m: CardModel): string {
     .map(
       (g) =>
         `<tr data-group="${esc(g.group)}"${g.suppressed ? ' class="suppressed"' : ''}><td data-v="${esc(g.group)}">${esc(g.group)}${g.reference ? ' (reference)' : ''}${g.suppressed ? ' †' : ''}</td>` +
-        td(fmtInt(g.utterances), g.utterances) + (g.reference ? td('1 (reference)', 1) : g.suppression ? td(suppressionText(g.suppression), null) : g.smallCell ? td(NOT_ENOUGH_DATA, null) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
-        (g.reference ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
+        td(fmtInt(g.utterances), g.utterances) + (g.reference && !g.suppressed ? td('1 (reference)', 1) : g.suppression ? td(suppressionText(g.suppression), null) : g.smallCell ? td(NOT_ENOUGH_DATA, null) : td(fmtRatio(g.rateRatio), g.rateRatio?.estimate)) + td(fmtP(g.p), g.p) +
+        (g.reference && !g.suppressed ? td('1 (reference)', 1) : td(fmtRatio(g.unadjusted), g.unadjusted?.estimate)) + '</tr>',
     )
     .join('');
   const covs = m.covariates
@@ -536,6 +536,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       `<figure>${gapChart(t)}<figcaption>Gap to the rest (percentage points), 95% interval: the comparison the p-value tests.</figcaption></figure></div>` +
       `<p class="meta within-between">${esc(withinBetweenText(t))}</p>` +
       (t.rows.some((r) => r.suppressed) ? `<p class="meta">${esc(suppressedNote(t.rows.some((r) => r.suppressed && suppressionOf(r) === 'complementary')))}</p>` : '') +
+      (t.notListed ? `<p class="meta">${esc(notListedText(t.notListed))}</p>` : '') +
       (drill
         ? `<h3>Utterances by group</h3><p class="legend meta">Alignment (reference above, recognised below): <span class="op C">correct</span><span class="op S">substitution</span><span class="op D">deletion</span><span class="op I">insertion</span></p>${drill}`
         : '') +

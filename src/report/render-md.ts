@@ -2,7 +2,8 @@ import { capitalise, DASH, noIntervalNote, fmtGap, fmtHours, fmtInt, fmtNum, fmt
 import type { Interval } from '../stats/types.ts';
 import { werMetricLabel } from '../analysis/groups.ts';
 import { isUndeclaredGroup } from '../analysis/cells.ts';
-import { suppressedNote, suppressionText } from './publish.ts';
+import { notListedText, suppressedNote, suppressionText } from './publish.ts';
+import { BEST_WITHHELD_TEXT } from './published-comparisons.ts';
 import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationComplementary, degradationNoScoredText } from './sections.ts';
 import { mdCode, mdEscape } from '../manifest/escape.ts';
@@ -73,6 +74,8 @@ export function modelSummaryText(m: CardModel): string {
   const nb = m.nbAlpha !== null ? `; NB2 α ${fmtNum(m.nbAlpha)}, Pearson χ²/df of the NB fit ${fmtNum(m.pearsonDispersion)}` : '';
   const why = m.referenceSource === 'given'
     ? "the run's declared reference group"
+    : m.referenceSource === 'largest-shown'
+    ? 'the largest declared group by utterances that this published card shows, since the run declares none; never a suppressed group, "undeclared" nor the "interviewer" role'
     : 'the largest declared group by utterances, since the run declares none (suite referenceGroup or --reference-group); never "undeclared" nor the "interviewer" role';
   return `Reference group: ${m.referenceGroup} (${why}). ${m.n} utterances, ${m.clusters} speakers. Covariates: ${cov}. Dispersion (Pearson χ²/df, Poisson fit): ${fmtNum(m.poissonDispersion)}${nb}.${coll}`;
 }
@@ -101,8 +104,8 @@ function mdModel(m: CardModel): string {
   out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
     const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
-    const rr = g.reference ? '1 (reference)' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
-    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${rr} | ${fmtP(g.p)} | ${g.reference ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
+    const rr = g.reference && !g.suppressed ? '1 (reference)' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
+    out.push(`| ${name} | ${fmtInt(g.utterances)} | ${rr} | ${fmtP(g.p)} | ${g.reference && !g.suppressed ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
   if (m.covariates.length) {
     out.push('', '| Covariate | Rate ratio [95% CI] | p |', '| --- | ---: | ---: |');
@@ -168,7 +171,8 @@ export function bestFlagText(r: Pick<CardRow, 'flags'>): string {
  * one (analysis/cells.ts, `isCandidateGroup`): a table with an `undeclared` row (or slice) says it was not a candidate,
  * and one with an `interviewer` row says it is a role (`roleRowsText`).
  */
-export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows'>, minCell: { speakers: number; words: number }): string {
+export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows' | 'withheld'>, minCell: { speakers: number; words: number }): string {
+  if (t.withheld?.best) return BEST_WITHHELD_TEXT;
   const row = t.rows.find((r) => r.group === t.bestGroup);
   const among = row?.flags.includes('small-cell')
     ? 'among all declared groups: none meets the minimum cell'
@@ -265,6 +269,7 @@ export function renderMarkdown(card: ServiceCard): string {
     if (hasUndefinedInterval(t)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');
     if (hasRawP(t)) out.push(mdEscape(SMALL_CELL_P_NOTE), '');
     if (t.rows.some((r) => r.suppressed)) out.push(suppressedNote(t.rows.some((r) => r.suppressed && suppressionOf(r) === 'complementary')), '');
+    if (t.notListed) out.push(mdEscape(notListedText(t.notListed)), '');
   }
   if (card.models.length) {
     out.push(`## ${mdEscape(modelSectionTitle(card))}`, '');

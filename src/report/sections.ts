@@ -8,6 +8,7 @@ export type { GroupCovariateCollinearity };
 import { analyseDegradation, type DegradationTable } from '../analysis/paired.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
 import { groupOf } from '../manifest/schema.ts';
+import { isCandidateGroup } from '../analysis/cells.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
@@ -52,8 +53,17 @@ export interface CardModel {
   family: CardModelFamily;
   seType: 'CR0' | 'CR1';
   referenceGroup: string;
-  /** 'given': the run's declared reference group (suite `referenceGroup` or --reference-group); else the largest declared group. */
-  referenceSource: 'given' | 'largest-declared';
+  /**
+   * 'given': the run's declared reference group (suite `referenceGroup` or --reference-group); else the largest declared
+   * group; on a published card, the largest declared group the card shows (`largest-shown`: a suppressed group is never
+   * the automatic reference).
+   */
+  referenceSource: 'given' | 'largest-declared' | 'largest-shown';
+  /**
+   * Publish mode: the reference group is suppressed on the card, so no rate ratio (each one is against its rate) is
+   * published and the reference row is suppressed too.
+   */
+  referenceSuppressed?: boolean;
   groups: CardModelGroup[];
   covariates: CardCovariate[];
   covariatesUsed: string[];
@@ -149,6 +159,27 @@ export interface ModelSectionOptions {
   cellSize?: (backend: string, group: string) => { speakers: number; words: number } | undefined;
   /** The card's minimum cell, named in that warning. */
   minCell?: { speakers: number; words: number };
+  /** Publish mode: the automatic reference is the largest declared group the card shows (`suppressed` null). */
+  publish?: boolean;
+}
+
+/** The warning of a model whose reference group is suppressed on a published card (every rate ratio withheld). */
+export function referenceSuppressedWarning(reference: string): string {
+  return `Rate ratios withheld: the reference group "${reference}" is suppressed on this published card, and every rate ratio is measured against its rate (with a shown group's WER, one would give its error rate back). Choose a reference group that is shown (--reference-group).`;
+}
+
+/**
+ * The automatic reference of a published card's model: the declared group (isCandidateGroup) with the most scored
+ * utterances with reference words among those the card shows (ties: by name), or undefined when it shows none.
+ */
+function largestShownGroup(mine: readonly ScoredUtterance[], o: ModelSectionOptions, backend: string): string | undefined {
+  const n = new Map<string, number>();
+  for (const u of mine) {
+    if (u.status !== 'ok' || u.words.ref <= 0) continue;
+    const g = groupOf(u, o.groupBy);
+    if (isCandidateGroup(g) && o.suppressed(backend, g) === null) n.set(g, (n.get(g) ?? 0) + 1);
+  }
+  return [...n].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0];
 }
 
 /** Opening of the model warning on a reference group below the minimum cell (the CLI repeats it on the terminal). */
@@ -174,7 +205,9 @@ export function smallReferenceWarning(m: Pick<GroupModel, 'backend' | 'reference
 function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, plain?: Pick<GroupModel, 'groups' | 'referenceGroup'>): CardModel {
   const unadjusted = (g: string) => plain?.groups.find((x) => x.group === g)?.rateRatio ?? null;
   const groupCols = new Set(m.groups.map((g) => `${m.groupBy}=${g.group}`));
-  const small = smallReferenceWarning(m, o);
+  // Published: a suppressed reference withholds every ratio (and its own row); its size is not named either.
+  const refHidden = o.suppressed(m.backend, m.referenceGroup);
+  const small = refHidden ? referenceSuppressedWarning(m.referenceGroup) : smallReferenceWarning(m, o);
   const warnings = [
     ...(small ? [small] : []),
     ...m.warnings.map((w) => (m.family === 'poisson' && w.startsWith('overdispersion') ? `${w} (re-run with --model negbin)` : w)),
@@ -186,14 +219,18 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, pl
     seType: m.seType,
     referenceGroup: m.referenceGroup,
     referenceSource: m.referenceSource,
+    ...(refHidden ? { referenceSuppressed: true } : {}),
     // Highest rate ratio first, reference, then small cells: the order of the group tables (worst first).
     groups: m.groups
       .map((g): CardModelGroup => {
         const reference = g.group === m.referenceGroup;
-        const suppression = reference ? null : o.suppressed(m.backend, g.group);
-        const smallCell = !reference && (o.smallCell?.(m.backend, g.group) ?? suppression === 'small-cell');
+        const suppression = o.suppressed(m.backend, g.group);
+        const smallCell = (!reference || suppression !== null) && (o.smallCell?.(m.backend, g.group) ?? suppression === 'small-cell');
         if (suppression) {
           return { group: g.group, reference, suppressed: true, suppression, smallCell, utterances: null, rateRatio: null, p: null, unadjusted: null };
+        }
+        if (refHidden) {
+          return { group: g.group, reference, suppressed: false, suppression: null, smallCell, utterances: g.utterances, rateRatio: null, p: null, unadjusted: null };
         }
         if (smallCell) {
           return { group: g.group, reference, suppressed: false, suppression: null, smallCell: true, utterances: g.utterances, rateRatio: null, p: null, unadjusted: null };
@@ -219,9 +256,15 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, pl
     clusters: m.clusters,
     warnings,
     collinearity: m.collinearity,
-    collinearityWarnings: collinearityWarnings(m, o.groupBy, plain),
+    // Only the ratios the card shows may be named (the largest effect of a suppressed group is its ratio).
+    collinearityWarnings: refHidden ? [] : collinearityWarnings(shownOnly(m, o), o.groupBy, plain && shownOnly(plain, o, m.backend)),
     error: null,
   };
+}
+
+/** `m` with the groups the card suppresses (and small cells, whose ratio is not shown) left out. */
+function shownOnly<M extends Pick<GroupModel, 'groups' | 'referenceGroup'>>(m: M, o: ModelSectionOptions, backend = (m as Partial<GroupModel>).backend ?? ''): M {
+  return { ...m, groups: m.groups.filter((g) => o.suppressed(backend, g.group) === null && !(o.smallCell?.(backend, g.group) ?? false)) };
 }
 
 const COVARIATE_WORDS: Record<string, string> = { snr: 'Estimated SNR', duration: 'Duration' };
@@ -283,12 +326,14 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
   return backends.map((backend) => {
     const mine = utts.filter((u) => u.backend === backend);
     try {
+      const shown = o.referenceGroup === undefined && o.publish ? largestShownGroup(mine, o, backend) : undefined;
+      const reference = o.referenceGroup ?? shown;
       const [m] = groupRateRatios(mine, {
         groupBy: o.groupBy,
         covariates: ['duration', 'snr', 'condition'],
         family: o.family,
         se: 'CR1',
-        ...(o.referenceGroup !== undefined ? { referenceGroup: o.referenceGroup } : {}),
+        ...(reference !== undefined ? { referenceGroup: reference } : {}),
       });
       // The same model without covariates shows what adjusting for them does to the group effects.
       let plain: Pick<GroupModel, 'groups' | 'referenceGroup'> | undefined;
@@ -303,7 +348,7 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
           plain = undefined;
         }
       }
-      const card = fromGroupModel(m, meta, o, plain);
+      const card = { ...fromGroupModel(m, meta, o, plain), ...(shown !== undefined ? { referenceSource: 'largest-shown' as const } : {}) };
       const none = modelNoScoredWarning(mine, o.groupBy, new Set(m.groups.map((g) => g.group)));
       return none ? { ...card, warnings: [...card.warnings, none] } : card;
     } catch (e) {

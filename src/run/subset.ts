@@ -43,6 +43,11 @@ export interface RunSubset {
    * count in the manifests (after the label map and bins, as the card names groups). Keys with none are left out.
    */
   notInRun: Record<string, Record<string, number>>;
+  /**
+   * A published card's copy of the subset (src/report/published-meta.ts): the groups left out, by key, with their
+   * manifest counts withheld (a group's size is what small-cell suppression keeps from a reader). `notInRun` is then {}.
+   */
+  notInRunNamesOnly?: Record<string, string[]>;
 }
 
 /**
@@ -123,10 +128,14 @@ export function subsetSentence(s: RunSubset, flag = '--limit'): string {
  * entirely ("Not in this run: …"), one per key. `about` names what says nothing about them (default "the card").
  */
 export function notInRunSentences(s: RunSubset, about = 'the card'): string[] {
-  return Object.entries(s.notInRun).map(
-    ([key, groups]) =>
-      `Not in this run (by ${key}): ${Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`).join(', ')}: declared in the manifest, left out by ${leftOutBy(s)}, so ${about} says nothing about ${Object.keys(groups).length === 1 ? 'it' : 'them'}.`,
-  );
+  const line = (key: string, names: string[], published: boolean) =>
+    `Not in this run (by ${key}): ${names.join(', ')}: declared in the manifest, left out by ${leftOutBy(s)}${published ? ' (their utterance counts are not published: small-cell suppression)' : ''}, so ${about} says nothing about ${names.length === 1 ? 'it' : 'them'}.`;
+  return [
+    ...Object.entries(s.notInRun).map(([key, groups]) =>
+      line(key, Object.entries(groups).map(([g, k]) => `"${g}" (${k.toLocaleString('en-US')} utterance${k === 1 ? '' : 's'} in the manifest)`), false),
+    ),
+    ...Object.entries(s.notInRunNamesOnly ?? {}).map(([key, names]) => line(key, names.map((g) => `"${g}"`), true)),
+  ];
 }
 
 /**

@@ -236,6 +236,8 @@ export const RunMetaSchema = z.object({
       utterances: z.number().int().nonnegative(),
       manifestUtterances: z.number().int().nonnegative(),
       notInRun: z.record(z.string(), z.record(z.string(), z.number().int().nonnegative())).default({}),
+      /** A published card's copy (src/report/published-meta.ts): the groups of `notInRun`, by key, their counts withheld. */
+      notInRunNamesOnly: z.record(z.string(), z.array(z.string())).optional(),
     })
     .optional(),
   /**
