@@ -585,8 +585,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (softStop.aborted || h.stopped) return undefined;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
       let reserved: boolean;
-      if (b.backend.keyByUtteranceId) {
-        // Answers read from a file (hypotheses) cost nothing to read twice: no lease, only the store's own check.
+      if (b.backend.readsStoredAnswers) {
+        // Answers read from a file (hypotheses, CTM) cost nothing to read twice: no lease, only the store's own check.
+        // Not every id-keyed backend: a command whose template passes {id}, or a per-group backend, may be a paid
+        // service, and was called once per process on one store when id-keyed keys skipped the lease (trial 17).
         const existing = store.getResult(key);
         if (existing && shouldReuse(b, existing)) return { row: existing, called: false };
         reserved = budget.reserve(estimate);
