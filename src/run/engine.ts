@@ -114,7 +114,12 @@ export interface RunOptions {
  * stopped before it finished.
  */
 export type TranscribeExecutor = (
-  req: { backend: RunBackend; audio: AudioRef; key: ResultKey },
+  /**
+   * `storedAt`: when the row this call replaces was stored (ISO 8601, the store's `created_at`; absent when the key has
+   * no row): an outcome that finished before then is the one already stored, not a new one (the queue keeps finished
+   * jobs while coordinators overlap, see src/scaleout/queue-coordinator.ts).
+   */
+  req: { backend: RunBackend; audio: AudioRef; key: ResultKey; storedAt?: string },
   signals: { softStop: AbortSignal; hardStop: AbortSignal },
 ) => Promise<ExecutorResult | undefined>;
 
@@ -616,7 +621,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (opts.executor) {
         let done: ExecutorResult | undefined;
         try {
-          done = await opts.executor({ backend: b, audio, key }, { softStop, hardStop });
+          const storedAt = store.getResult(key)?.createdAt;
+          done = await opts.executor({ backend: b, audio, key, ...(storedAt !== undefined ? { storedAt } : {}) }, { softStop, hardStop });
         } catch (e) {
           budget.cancel(estimate);
           throw e;
