@@ -115,11 +115,9 @@ export class QueueCoordinator {
   private readonly staleController = new AbortController();
   /** This coordinator in {@link coordinatorsKey}. */
   private readonly token = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  /** Jobs this coordinator added to Redis. */
-  private readonly added = new Set<string>();
   /** Jobs collected, still in Redis (removed or kept for other coordinators when this one ends). */
   private readonly collected = new Set<string>();
-  /** Results collected from jobs another coordinator (or an earlier run) enqueued: no call of this run's. */
+  /** Results collected from jobs another coordinator (or an earlier run) added (TranscribeJobData.coordinator): no call of this run's. */
   private sharedResults = 0;
   private lastCleanupAt = 0;
   /** Aborted when the run is stale (every job waits and the workers that took one refused it): the run stops. */
@@ -297,8 +295,7 @@ export class QueueCoordinator {
       if (job) await job.remove().catch(() => undefined);
       this.collected.delete(jobId);
     } else if (state !== 'unknown') return;
-    this.added.add(jobId);
-    await this.queue.add(JOB_NAME, data, {
+    await this.queue.add(JOB_NAME, { ...data, coordinator: this.token }, {
       jobId,
       attempts,
       backoff: { type: BACKOFF_TYPE },
@@ -349,7 +346,8 @@ export class QueueCoordinator {
         attempts: Math.max(1, job.attemptsMade),
       };
     }
-    if (!this.added.has(jobId)) this.sharedResults++;
+    // Added by another coordinator (also when both added it at once: the first add wins, the second adds nothing).
+    if (job.data.coordinator !== this.token) this.sharedResults++;
     // Kept in Redis for other coordinators until this one ends (class comment).
     this.collected.add(jobId);
     for (const w of waiting) w.resolve(row);

@@ -148,6 +148,8 @@ export interface TranscribeJobData {
   prepare: { entry: PrepareEntry; condition: unknown; seed: number };
   timeoutMs: number;
   backoff: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterSec: number };
+  /** The coordinator that added the job (its token in {@link coordinatorsKey}); others that collect it count it as shared. */
+  coordinator?: string;
 }
 
 /** A worker's answer: the result row without its key (the coordinator knows it) plus who did it. */

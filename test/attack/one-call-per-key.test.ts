@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { cli, query, until } from './helpers.ts';
 import { tmp } from '../run/helpers.ts';
 import { startRedis, startWorker, type RedisProcess, type WorkerProcess } from '../scale/helpers.ts';
@@ -99,8 +100,36 @@ describe('at most one backend call per key across processes', () => {
     };
 
     it('each with its own store: a job is enqueued once and B uses the results A collected', async () => {
-      const { rb } = await queueRun(false);
-      expect(rb.err + rb.out).toMatch(/queue: \d+ result\(s\) came from jobs already in the queue/);
+      const { ra, rb } = await queueRun(false);
+      // Every key: one coordinator added the job, the other used its result, and their summaries say so.
+      const shared = (t: string) => Number(/queue: (\d+) result\(s\) came from jobs already in the queue/.exec(t)?.[1] ?? 0);
+      expect(shared(rb.err + rb.out)).toBeGreaterThan(0);
+      expect(shared(ra.err + ra.out) + shared(rb.err + rb.out)).toBe(N);
+    }, 300_000);
+
+    it('a rerun retries a stored transient failure although its job is kept for another coordinator', async () => {
+      const dir = workspace((d) => `  - { name: rec, type: command, options: { command: ["sh", "${join(d, 'flaky.sh')}", "{id}"], retryOnExit: [75], version: "f1" } }\n`);
+      const first = readFileSync(join(dir, 'm.jsonl'), 'utf8').split('\n')[0];
+      const flaky = (JSON.parse(first) as { id: string }).id;
+      // Fails once, transiently (exit 75), on the first utterance; answers otherwise. One line per call.
+      writeFileSync(join(dir, 'flaky.sh'), `echo "$1" >> ${join(dir, 'calls-rec.log')}\nif [ "$1" = "${flaky}" ] && [ ! -e ${join(dir, 'failed-once')} ]; then : > ${join(dir, 'failed-once')}; exit 75; fi\necho what is the forecast\n`);
+      const redis = await startRedis();
+      procs.push(redis);
+      procs.push(await startWorker(redis.url, ['--concurrency', '2'], dir));
+      // Another coordinator runs on the queue (this test process, alive for the whole test): collected jobs are kept.
+      const other = JSON.stringify({ startedAt: Date.now(), aliveUntil: Date.now() + 600_000 });
+      spawnSync('redis-cli', ['-p', String(redis.port), 'HSET', 'bull:asrfair-transcribe:asrfair-coordinators', `${hostname()}:${process.pid}:test`, other]);
+      const store = join(dir, 'st', 'store.sqlite');
+      const run = (out: string) => cli(['run', 'suite.yaml', '--queue', redis.url, '--store', store, '--out', out, '--no-progress', '--no-gate'], dir).done;
+      const r1 = await run('o1');
+      expect(r1.code, r1.err).toBe(0);
+      expect(query<{ status: string }>(store, "SELECT status FROM results WHERE status = 'failed'")).toHaveLength(1);
+      const r2 = await run('o2');
+      expect(r2.code, r2.err).toBe(0);
+      // The kept job is the failure already stored: the rerun enqueued the call again instead of reusing it.
+      expect(calls(dir, 'rec').filter((l) => l === flaky)).toHaveLength(2);
+      expect(calls(dir, 'rec')).toHaveLength(N + 1);
+      expect(query<{ n: number }>(store, "SELECT COUNT(*) AS n FROM results WHERE status = 'ok'")[0].n).toBe(N);
     }, 300_000);
 
     it('on one store, with {id} in the template: one call per key', async () => {
