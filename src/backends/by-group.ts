@@ -25,6 +25,8 @@ export interface InnerSpec {
 export class ByGroupBackend implements Backend {
   readonly key: string;
   readonly keyByUtteranceId = true;
+  /** True when every inner backend only reads stored answers (Backend.readsStoredAnswers): then no lease. */
+  readonly readsStoredAnswers: boolean;
   /** This module's code version and its inner backends' (those that have one), when any has one (Backend.codeVersion). */
   readonly codeVersion: string | undefined;
 
@@ -41,6 +43,7 @@ export class ByGroupBackend implements Backend {
     if (otherwise) parts.push(`*=${otherwise.key}`);
     const hash = createHash('sha256').update(`${labelKey}\n${parts.join('\n')}`).digest('hex').slice(0, 12);
     this.key = `by-group:${labelKey}:${hash}`;
+    this.readsStoredAnswers = [...groups.values(), ...(otherwise ? [otherwise] : [])].every((b) => b.readsStoredAnswers === true);
     const inner = [...new Set([...groups.values(), ...(otherwise ? [otherwise] : [])].map((b) => b.codeVersion).filter((v) => v !== undefined))];
     this.codeVersion = inner.length ? [moduleCodeVersion(['backends/by-group.ts']), ...inner.sort()].join('; ') : undefined;
   }

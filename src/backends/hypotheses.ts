@@ -137,6 +137,8 @@ export class HypothesesBackend implements Backend {
   readonly codeVersion = moduleCodeVersion(['backends/hypotheses.ts']);
   /** Results depend on AudioRef.id, not on the audio bytes (see class comment). */
   readonly keyByUtteranceId = true;
+  /** Reading the file again costs nothing: no lease (Backend.readsStoredAnswers). */
+  readonly readsStoredAnswers = true;
   /** Answers come from the file by id: the audio is never read. */
   readonly needsAudio = false;
   private readonly entries: Map<string, HypothesisEntry>;

@@ -96,10 +96,17 @@ export interface Backend {
   estimateCostUsd?(durationSec: number): number;
   glass?: GlassBox;
   /**
-   * True when results depend on the utterance id rather than the audio (precomputed hypotheses):
-   * the run store then keys rows by audio hash and utterance id.
+   * True when results depend on the utterance id rather than the audio (precomputed hypotheses, a command whose
+   * template passes `{id}`, a per-group backend): the run store then keys rows by audio hash and utterance id.
+   * It says nothing about cost: such a backend may call a paid service, so its keys are leased like any other's.
    */
   readonly keyByUtteranceId?: boolean;
+  /**
+   * True when a call only reads answers made earlier (a hypotheses file, a CTM): repeating it costs nothing and
+   * touches nothing outside this process, so the run takes no lease on its key (it only checks the store).
+   * Default (absent): calls are leased, at most one per key across the processes on one store.
+   */
+  readonly readsStoredAnswers?: boolean;
   /**
    * False when the backend never reads the audio (precomputed hypotheses, CTM answers): a run whose backends all
    * say so does not open the manifest's audio at all, so a text-only import's missing clips fail nothing.

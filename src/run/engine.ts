@@ -114,7 +114,12 @@ export interface RunOptions {
  * stopped before it finished.
  */
 export type TranscribeExecutor = (
-  req: { backend: RunBackend; audio: AudioRef; key: ResultKey },
+  /**
+   * `storedAt`: when the row this call replaces was stored (ISO 8601, the store's `created_at`; absent when the key has
+   * no row): an outcome that finished before then is the one already stored, not a new one (the queue keeps finished
+   * jobs while coordinators overlap, see src/scaleout/queue-coordinator.ts).
+   */
+  req: { backend: RunBackend; audio: AudioRef; key: ResultKey; storedAt?: string },
   signals: { softStop: AbortSignal; hardStop: AbortSignal },
 ) => Promise<ExecutorResult | undefined>;
 
@@ -585,8 +590,10 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (softStop.aborted || h.stopped) return undefined;
       const estimate = b.backend.estimateCostUsd?.(audio.durationSec) ?? 0;
       let reserved: boolean;
-      if (b.backend.keyByUtteranceId) {
-        // Answers read from a file (hypotheses) cost nothing to read twice: no lease, only the store's own check.
+      if (b.backend.readsStoredAnswers) {
+        // Answers read from a file (hypotheses, CTM) cost nothing to read twice: no lease, only the store's own check.
+        // Not every id-keyed backend: a command whose template passes {id}, or a per-group backend, may be a paid
+        // service, and was called once per process on one store when id-keyed keys skipped the lease (trial 17).
         const existing = store.getResult(key);
         if (existing && shouldReuse(b, existing)) return { row: existing, called: false };
         reserved = budget.reserve(estimate);
@@ -614,7 +621,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       if (opts.executor) {
         let done: ExecutorResult | undefined;
         try {
-          done = await opts.executor({ backend: b, audio, key }, { softStop, hardStop });
+          const storedAt = store.getResult(key)?.createdAt;
+          done = await opts.executor({ backend: b, audio, key, ...(storedAt !== undefined ? { storedAt } : {}) }, { softStop, hardStop });
         } catch (e) {
           budget.cancel(estimate);
           throw e;

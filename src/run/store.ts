@@ -1059,8 +1059,11 @@ export function leaseOwner(tag: string): string {
   return `${hostname()}:${process.pid}:${tag}`;
 }
 
-/** False only when the owner is a process on this host that no longer exists (other hosts: trust the expiry). */
-function ownerAlive(owner: string): boolean {
+/**
+ * False only when the owner (`host:pid[:tag]`, as {@link leaseOwner} makes it) is a process on this host that no longer
+ * exists (other hosts: trust the expiry).
+ */
+export function ownerAlive(owner: string): boolean {
   const [host, pidText] = owner.split(':');
   const pid = Number(pidText);
   if (host !== hostname() || !Number.isInteger(pid) || pid <= 0) return true;

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { Queue, QueueEvents } from 'bullmq';
-import type { ResultKey } from '../run/store.ts';
+import type { Job, Queue, QueueEvents } from 'bullmq';
+import { ownerAlive, type ResultKey } from '../run/store.ts';
 import type { Suite } from '../run/suite.ts';
 import type { ExecutorResult, TranscribeExecutor } from '../run/engine.ts';
 import { resolveConditions } from '../run/conditions.ts';
@@ -11,10 +13,13 @@ import {
   BACKOFF_TYPE,
   bullmq,
   connectionOf,
+  coordinatorsKey,
+  type CoordinatorEntry,
   DEFAULT_QUEUE_NAME,
   JOB_FORMAT,
   JOB_NAME,
   jobIdOf,
+  keptJobsKey,
   shareableOptions,
   type RedisTarget,
   type TranscribeJobData,
@@ -46,11 +51,33 @@ export interface StaleQueue {
   line: string;
 }
 
+/** How long a coordinator counts as running without renewing its entry (ms); renewed at every sweep. */
+export const COORDINATOR_ALIVE_MS = 30_000;
+/** How often kept jobs whose coordinators have all ended are looked for and removed (ms). */
+const KEPT_CLEANUP_EVERY_MS = 30_000;
+/** How long kept-job and coordinator records live in Redis without renewal (seconds): as long as a dead coordinator's jobs. */
+const RECORDS_TTL_SEC = 7 * 24 * 3600;
+
+const FINISHED = new Set(['completed', 'failed']);
+
+/** The ioredis commands used on the coordinator records, under BullMQ's narrower client type. */
+interface RecordsClient {
+  hset(k: string, field: string, value: string): Promise<number>;
+  hgetall(k: string): Promise<Record<string, string>>;
+  hdel(k: string, ...fields: string[]): Promise<number>;
+  expire(k: string, sec: number): Promise<number>;
+  zadd(k: string, ...scoreMembers: (string | number)[]): Promise<number>;
+  zrangebyscore(k: string, min: string, max: string): Promise<string[]>;
+  zrem(k: string, ...members: string[]): Promise<number>;
+}
+
 interface Waiter {
   key: ResultKey;
   jobId: string;
   data: TranscribeJobData;
   attempts: number;
+  /** When the row this call replaces was stored (TranscribeExecutor's `storedAt`). */
+  storedAt?: string;
   resolve(r: ExecutorResult): void;
   lastChecked: number;
 }
@@ -58,6 +85,14 @@ interface Waiter {
 /**
  * The coordinator side of distributed mode: each backend call becomes a BullMQ job (id derived from the
  * result key), and the job's return value comes back as the result the engine commits to its store.
+ *
+ * Several coordinators may share one queue (and its workers), each with its own store: a job id is enqueued once,
+ * and a coordinator that finds the job finished uses its result instead of enqueuing it again. So collected jobs are
+ * not removed while the coordinator runs (a coordinator started later, on other audio preparation, may reach the
+ * same key minutes after), and at its end only when no other coordinator runs on the queue; otherwise they are
+ * kept ({@link keptJobsKey}) until every coordinator that ran when it ended has ended too. Coordinators record
+ * themselves in {@link coordinatorsKey}. (Removed at once on collection, a job another coordinator was waiting for,
+ * or reached a second later, was enqueued again: 14–16 calls for 12 utterances with two coordinators, trial 17.)
  */
 export class QueueCoordinator {
   readonly queue: Queue<TranscribeJobData, TranscribeJobResult>;
@@ -78,6 +113,13 @@ export class QueueCoordinator {
   private readonly refusedSinceProgress = new Map<string, number>();
   private staleState: StaleQueue | undefined;
   private readonly staleController = new AbortController();
+  /** This coordinator in {@link coordinatorsKey}. */
+  private readonly token = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  /** Jobs collected, still in Redis (removed or kept for other coordinators when this one ends). */
+  private readonly collected = new Set<string>();
+  /** Results collected from jobs another coordinator (or an earlier run) added (TranscribeJobData.coordinator): no call of this run's. */
+  private sharedResults = 0;
+  private lastCleanupAt = 0;
   /** Aborted when the run is stale (every job waits and the workers that took one refused it): the run stops. */
   readonly staleSignal = this.staleController.signal;
 
@@ -102,7 +144,10 @@ export class QueueCoordinator {
         c.on('ready', () => this.errors.recovered());
       })
       .catch(() => undefined);
-    this.sweepTimer = setInterval(() => void this.sweep().then(() => this.pollRefusals()).then(() => this.checkStale()), opts.sweepMs ?? 2000);
+    this.sweepTimer = setInterval(
+      () => void this.sweep().then(() => this.heartbeat()).then(() => this.pollRefusals()).then(() => this.checkStale()),
+      opts.sweepMs ?? 2000,
+    );
     this.sweepTimer.unref();
   }
 
@@ -112,7 +157,81 @@ export class QueueCoordinator {
     const queue = new Queue<TranscribeJobData, TranscribeJobResult>(name, { connection: connectionOf(opts.redis) });
     const events = new QueueEvents(name, { connection: connectionOf(opts.redis) });
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
-    return new QueueCoordinator(opts, queue, events);
+    const c = new QueueCoordinator(opts, queue, events);
+    await c.heartbeat();
+    return c;
+  }
+
+  /** Records (renews) this coordinator as running in {@link coordinatorsKey}; now and then removes kept jobs nobody can need. */
+  private async heartbeat(): Promise<void> {
+    try {
+      const client = await this.records();
+      const now = Date.now();
+      const entry: CoordinatorEntry = { startedAt: this.startedAt, aliveUntil: now + COORDINATOR_ALIVE_MS };
+      const k = coordinatorsKey(this.queue.name);
+      await client.hset(k, this.token, JSON.stringify(entry));
+      await client.expire(k, RECORDS_TTL_SEC);
+      if (now - this.lastCleanupAt >= KEPT_CLEANUP_EVERY_MS) {
+        this.lastCleanupAt = now;
+        await this.removeKept((await this.otherCoordinators(now)).map((e) => e.startedAt).concat(this.startedAt));
+      }
+    } catch (e) {
+      this.errors.say(describeQueueError(e));
+    }
+  }
+
+  private async records(): Promise<RecordsClient> {
+    return (await this.queue.client) as unknown as RecordsClient;
+  }
+
+  /** The other coordinators running on this queue (entries renewed within {@link COORDINATOR_ALIVE_MS}); drops dead ones. */
+  private async otherCoordinators(now: number): Promise<CoordinatorEntry[]> {
+    const client = await this.records();
+    const k = coordinatorsKey(this.queue.name);
+    const live: CoordinatorEntry[] = [];
+    for (const [token, json] of Object.entries(await client.hgetall(k))) {
+      if (token === this.token) continue;
+      let e: CoordinatorEntry | undefined;
+      try {
+        e = JSON.parse(json) as CoordinatorEntry;
+      } catch {
+        e = undefined;
+      }
+      // A coordinator killed on this host is dead at once (its pid is gone), elsewhere once its entry is not renewed.
+      if (e && typeof e.aliveUntil === 'number' && typeof e.startedAt === 'number' && e.aliveUntil > now && ownerAlive(token)) live.push(e);
+      else await client.hdel(k, token);
+    }
+    return live;
+  }
+
+  /**
+   * Removes the kept jobs that no running coordinator can need: those whose collecting coordinator ended before the
+   * earliest start among `startedAt` (the coordinators running now; none: every kept job).
+   */
+  private async removeKept(startedAt: number[]): Promise<void> {
+    const client = await this.records();
+    const k = keptJobsKey(this.queue.name);
+    const before = startedAt.length ? Math.min(...startedAt) : Number.POSITIVE_INFINITY;
+    const ids = await client.zrangebyscore(k, '-inf', before === Number.POSITIVE_INFINITY ? '+inf' : `(${before}`);
+    await this.removeJobs(ids);
+    if (ids.length) await client.zrem(k, ...ids);
+  }
+
+  /** Removes finished jobs from Redis (a job enqueued again since, not finished, stays). */
+  private async removeJobs(ids: readonly string[]): Promise<void> {
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(
+        ids.slice(i, i + 100).map(async (id) => {
+          if (!FINISHED.has(await this.queue.getJobState(id))) return;
+          await this.queue.remove(id).catch((e: Error) => this.log(`queue: could not remove collected job ${id}: ${e.message}`));
+        }),
+      );
+    }
+  }
+
+  /** Results this coordinator collected from jobs it did not enqueue (another coordinator's, or an earlier run's). */
+  sharedCount(): number {
+    return this.sharedResults;
   }
 
   /** Jobs collected per worker id (host:pid). */
@@ -123,7 +242,7 @@ export class QueueCoordinator {
   /** The engine hook: enqueue (idempotently), then wait for the job's outcome. */
   executor(suite: Suite): TranscribeExecutor {
     const conditionSpecs = new Map(resolveConditions(suite).map((c) => [c.key, c.spec ?? null]));
-    return async ({ backend, audio, key }, { softStop, hardStop }) => {
+    return async ({ backend, audio, key, storedAt }, { softStop, hardStop }) => {
       const jobId = jobIdOf(key);
       const data: TranscribeJobData = {
         format: JOB_FORMAT,
@@ -145,10 +264,10 @@ export class QueueCoordinator {
       if (hardStop.aborted) return undefined;
       const outcome = new Promise<ExecutorResult>((resolve) => {
         const list = this.waiters.get(jobId) ?? [];
-        list.push({ key, jobId, data, attempts: backend.retries + 1, resolve, lastChecked: Date.now() });
+        list.push({ key, jobId, data, attempts: backend.retries + 1, ...(storedAt !== undefined ? { storedAt } : {}), resolve, lastChecked: Date.now() });
         this.waiters.set(jobId, list);
       });
-      await this.enqueue(jobId, data, backend.retries + 1);
+      await this.enqueue(jobId, data, backend.retries + 1, storedAt);
       const abandoned = new Promise<undefined>((resolve) => {
         if (hardStop.aborted) resolve(undefined);
         hardStop.addEventListener('abort', () => resolve(undefined), { once: true });
@@ -165,20 +284,23 @@ export class QueueCoordinator {
   }
 
   /**
-   * Adds the job unless one with its id exists. A finished job left by an earlier coordinator (that died
-   * before committing it) is collected rather than run again.
+   * Adds the job unless one with its id exists. A job waiting or running (another coordinator's) is waited for; a
+   * finished one (another coordinator's, or left by one that died before committing it) is collected rather than run
+   * again, unless it is the outcome already stored (`storedAt`: it finished before then, so this call is a retry) or
+   * was made by another code version than this run's: then it is replaced by a new job.
    */
-  private async enqueue(jobId: string, data: TranscribeJobData, attempts: number): Promise<void> {
-    const existing = await bullmq().Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state === 'completed' || state === 'failed') {
+  private async enqueue(jobId: string, data: TranscribeJobData, attempts: number, storedAt?: string): Promise<void> {
+    const state = await this.queue.getJobState(jobId);
+    if (FINISHED.has(state)) {
+      const job = await bullmq().Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+      if (job && reusableOutcome(job, data, storedAt)) {
         await this.collect(jobId);
         return;
       }
-      if (state !== 'unknown') return;
-    }
-    await this.queue.add(JOB_NAME, data, {
+      if (job) await job.remove().catch(() => undefined);
+      this.collected.delete(jobId);
+    } else if (state !== 'unknown') return;
+    await this.queue.add(JOB_NAME, { ...data, coordinator: this.token }, {
       jobId,
       attempts,
       backoff: { type: BACKOFF_TYPE },
@@ -219,10 +341,13 @@ export class QueueCoordinator {
   private async collect(jobId: string): Promise<void> {
     const waiting = this.waiters.get(jobId);
     if (!waiting?.length) return;
+    // The state first: a finished job's data no longer changes, whereas a job read while active and then found
+    // finished has no return value (it was stored as "worker returned no result in this format", trial 17).
+    const state = await this.queue.getJobState(jobId);
+    if (!FINISHED.has(state)) return;
     const job = await bullmq().Job.fromId<TranscribeJobData, TranscribeJobResult>(this.queue, jobId);
+    // Gone since (removed, Redis restarted): the sweep enqueues it again.
     if (!job) return;
-    const state = await job.getState();
-    if (state !== 'completed' && state !== 'failed') return;
     if (this.waiters.get(jobId) !== waiting) return;
     this.waiters.delete(jobId);
     this.lastProgressAt = Date.now();
@@ -253,9 +378,11 @@ export class QueueCoordinator {
         attempts: Math.max(1, job.attemptsMade),
       };
     }
+    // Added by another coordinator (also when both added it at once: the first add wins, the second adds nothing).
+    if (job.data.coordinator !== this.token) this.sharedResults++;
+    // Kept in Redis for other coordinators until this one ends (class comment).
+    this.collected.add(jobId);
     for (const w of waiting) w.resolve(row);
-    // Remove once the engine has committed the row (it does so synchronously when the promise settles).
-    setImmediate(() => void job.remove().catch((e: Error) => this.log(`queue: could not remove collected job ${jobId}: ${e.message}`)));
   }
 
   /** Looks up jobs whose events may have been missed; re-adds any that vanished without a result. */
@@ -342,6 +469,33 @@ export class QueueCoordinator {
     return new Map(this.refusedBy);
   }
 
+  /**
+   * Ends this coordinator's record: its collected jobs are removed from Redis when no other coordinator runs on the
+   * queue (with every kept job), else kept for them ({@link keptJobsKey}, scored now). Redis unreachable: one line;
+   * what is left expires after 7 days.
+   */
+  private async release(): Promise<void> {
+    try {
+      const client = await this.records();
+      const now = Date.now();
+      await client.hdel(coordinatorsKey(this.queue.name), this.token);
+      const others = await this.otherCoordinators(now);
+      const mine = [...this.collected];
+      if (others.length === 0) {
+        await this.removeJobs(mine);
+        await this.removeKept([]);
+      } else if (mine.length) {
+        const k = keptJobsKey(this.queue.name);
+        for (let i = 0; i < mine.length; i += 500) await client.zadd(k, ...mine.slice(i, i + 500).flatMap((id) => [now, id]));
+        await client.expire(k, RECORDS_TTL_SEC);
+        await this.removeKept(others.map((e) => e.startedAt));
+      }
+      this.collected.clear();
+    } catch (e) {
+      this.log(`queue: could not remove the collected jobs from Redis (${escapeControl(scrubString((e as Error).message))}); they expire after 7 days`);
+    }
+  }
+
   /** Counts of jobs by state in Redis (for progress lines). */
   async jobCounts(): Promise<Record<string, number>> {
     return this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
@@ -350,7 +504,20 @@ export class QueueCoordinator {
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
     await this.pollRefusals();
+    await this.release();
     await this.events.close();
     await this.queue.close();
   }
+}
+
+/**
+ * Whether a finished job's outcome may serve a call: not when it finished before `storedAt` (the row the call replaces
+ * is that outcome, or older: the call is a retry), nor when its result was made by another code version than `data`
+ * asks for (times are the hosts' clocks).
+ */
+function reusableOutcome(job: Job<TranscribeJobData, TranscribeJobResult>, data: TranscribeJobData, storedAt?: string): boolean {
+  if (storedAt !== undefined && job.finishedOn !== undefined && job.finishedOn <= Date.parse(storedAt)) return false;
+  const r = job.returnvalue as TranscribeJobResult | null;
+  if (data.codeVersion !== undefined && r?.format === JOB_FORMAT && r.codeVersion != null && r.codeVersion !== data.codeVersion) return false;
+  return true;
 }

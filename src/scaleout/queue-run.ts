@@ -119,6 +119,9 @@ export async function setupScaleOut(suite: Suite, flags: ScaleOutFlags, log: (li
       if (coordinator) {
         const per = [...coordinator.workerCounts()].sort((a, b) => a[0].localeCompare(b[0]));
         if (per.length) lines.push(`queue: results by worker: ${per.map(([w, n]) => `${w} ${n}`).join(', ')}`);
+        const shared = coordinator.sharedCount();
+        // Counted as called by this run (its store holds them as calls), made once for every coordinator that asked.
+        if (shared) lines.push(`queue: ${shared} result(s) came from jobs already in the queue (another coordinator's, or an earlier run's): the backend was not called again for them`);
         await coordinator.pollRefusals();
         const refused = [...coordinator.refusals().keys()].sort();
         if (refused.length) {

@@ -91,6 +91,29 @@ export function refusalsKey(queueName: string): string {
   return `bull:${queueName}:asrfair-refusals`;
 }
 
+/**
+ * The Redis hash of the coordinators running on a queue: field a coordinator's token (`host:pid:random`), value JSON
+ * {@link CoordinatorEntry}, renewed while it runs. Collected jobs stay in Redis while another coordinator runs, so a
+ * coordinator that finds a finished job uses its result instead of enqueuing the work again (see QueueCoordinator).
+ */
+export function coordinatorsKey(queueName: string): string {
+  return `bull:${queueName}:asrfair-coordinators`;
+}
+
+/**
+ * The Redis sorted set of collected jobs kept for other coordinators: member the job id, score the time (ms since the
+ * epoch) the coordinator that collected it ended. Removed once no coordinator that ran at that time still runs.
+ */
+export function keptJobsKey(queueName: string): string {
+  return `bull:${queueName}:asrfair-kept`;
+}
+
+/** A running coordinator, as recorded in {@link coordinatorsKey}: when it started and until when it counts as alive (ms since the epoch). */
+export interface CoordinatorEntry {
+  startedAt: number;
+  aliveUntil: number;
+}
+
 /** One worker's refusal, as recorded in {@link refusalsKey}: when (ms since the epoch) and the line it printed. */
 export interface WorkerRefusal {
   at: number;
@@ -125,6 +148,8 @@ export interface TranscribeJobData {
   prepare: { entry: PrepareEntry; condition: unknown; seed: number };
   timeoutMs: number;
   backoff: { baseDelayMs: number; maxDelayMs: number; maxRetryAfterSec: number };
+  /** The coordinator that added the job (its token in {@link coordinatorsKey}); others that collect it count it as shared. */
+  coordinator?: string;
 }
 
 /** A worker's answer: the result row without its key (the coordinator knows it) plus who did it. */

@@ -39,6 +39,8 @@ function sha256Of(path: string, what: string): string {
 /** Answers each STM segment id with the CTM words sclite would give that segment. */
 export class CtmBackend implements Backend {
   readonly keyByUtteranceId = true;
+  /** Reading the CTM again costs nothing: no lease (Backend.readsStoredAnswers). */
+  readonly readsStoredAnswers = true;
   /** Answers come from the CTM by segment id and times: the audio is never read. */
   readonly needsAudio = false;
   readonly key: string;
