@@ -6,34 +6,19 @@
  * - A run of the first 200 utterances: "Not in this run" gave "southatlandtic" (3 utterances in the manifest) and the
  *   other small groups' manifest counts, sizes the card withholds.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ServiceCard } from '../../src/report/model.ts';
+import { writeArtieAmazonSuite } from '../helpers/artie-suite.ts';
 import { cli } from '../helpers/cli.ts';
 
-const ARTIE = join(import.meta.dirname, '../../corpora/artie-bias-corpus');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-publish-notes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function runArtie(name: string, ...flags: string[]): Promise<string> {
-  const suite = join(dir, `${name}.yaml`);
-  writeFileSync(
-    suite,
-    [
-      `name: ${name}`,
-      `manifest: ${join(ARTIE, 'manifest.jsonl')}`,
-      'normaliser: basic',
-      'qc: false',
-      'groupBy: [accent]',
-      'slices: [[accent, gender]]',
-      'minCell: { speakers: 10, words: 500 }',
-      'backends:',
-      `  - { name: amazon-en-US, type: hypotheses, options: { file: ${join(ARTIE, 'predictions/amazon/en-US/dec-9-2019.tsv')}, idFrom: basename-without-extension } }`,
-      '',
-    ].join('\n'),
-  );
+  const suite = writeArtieAmazonSuite(dir, name);
   const out = join(dir, name);
   const r = await cli('run', suite, '--store', join(dir, `${name}.sqlite`), '--out', out, '--no-progress', ...flags);
   expect(r.code, r.stderr).toBe(0);

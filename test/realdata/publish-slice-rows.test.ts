@@ -5,34 +5,19 @@
  * how many it leaves out; complementary suppression stays sound: no shown total minus its shown slice rows is one
  * small cell. Real Artie transcripts (Amazon en-US).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import type { ServiceCard } from '../../src/report/model.ts';
+import { writeArtieAmazonSuite } from '../helpers/artie-suite.ts';
 import { cli } from '../helpers/cli.ts';
 
-const ARTIE = join(import.meta.dirname, '../../corpora/artie-bias-corpus');
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-publish-slices-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('a published slice table does not list its suppressed combinations, and its totals give no small cell back', async () => {
-  const suite = join(dir, 'suite.yaml');
-  writeFileSync(
-    suite,
-    [
-      'name: artie-slices',
-      `manifest: ${join(ARTIE, 'manifest.jsonl')}`,
-      'normaliser: basic',
-      'qc: false',
-      'groupBy: [accent]',
-      'slices: [[accent, gender]]',
-      'minCell: { speakers: 10, words: 500 }',
-      'backends:',
-      `  - { name: amazon-en-US, type: hypotheses, options: { file: ${join(ARTIE, 'predictions/amazon/en-US/dec-9-2019.tsv')}, idFrom: basename-without-extension } }`,
-      '',
-    ].join('\n'),
-  );
+  const suite = writeArtieAmazonSuite(dir, 'artie-slices');
   const run = join(dir, 'run');
   const r = await cli('run', suite, '--store', join(dir, 'store.sqlite'), '--out', run, '--no-progress');
   expect(r.code, r.stderr).toBe(0);
