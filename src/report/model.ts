@@ -704,7 +704,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     degradation,
     dataQuality: settings.publish ? dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden) : buildDataQuality(utts, settings.groupBy),
     remedy: options.remedy
-      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
+      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish, hidden: hiddenWhy })
       : null,
     splitGroups,
     warnings: [
