@@ -672,6 +672,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
           minCell: settings.minCell,
           publish: settings.publish,
         });
+  // One set of hidden groups for the whole card (publish mode): every section suppresses what the group tables do.
+  const hiddenWhy = settings.publish ? cardHiddenGroups(groupCards) : new Map<string, CardSuppression>();
+  const hidden: ReadonlySet<string> = new Set(hiddenWhy.keys());
   const degradation = buildDegradationSection(utts, meta, {
     groupBy: settings.groupBy,
     cleanCondition: settings.cleanCondition,
@@ -681,9 +684,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     correction: settings.correction,
     alpha: settings.alpha,
     publish: settings.publish,
+    hidden: hiddenWhy,
   });
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
-  const hidden = new Set(settings.publish ? groupCards.flatMap((t) => t.rows.filter((r) => r.suppressed).map((r) => r.group)) : []);
   const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
   const sliceHidden = settings.publish ? hiddenSliceValues(tables, settings.groupBy, utts) : new Map<string, Set<string>>();
   const isHidden = (key: string, group: string) => (key === settings.groupBy ? hidden.has(group) : (sliceHidden.get(key)?.has(group) ?? false));
@@ -701,7 +704,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     degradation,
     dataQuality: settings.publish ? dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden) : buildDataQuality(utts, settings.groupBy),
     remedy: options.remedy
-      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish })
+      ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish, hidden: hiddenWhy })
       : null,
     splitGroups,
     warnings: [
@@ -723,6 +726,20 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         : []),
     ],
   };
+}
+
+/**
+ * Publish mode: the groups of the grouping key suppressed in any group table of the card (any backend or condition),
+ * with why: `small-cell` when a table suppressed it as one, else `complementary`. Computed once; the notes, the
+ * degradation and remedy sections and the copy of run.json all leave out these groups (one set for the whole card).
+ */
+export function cardHiddenGroups(groupCards: readonly Pick<CardTable, 'rows'>[]): Map<string, CardSuppression> {
+  const out = new Map<string, CardSuppression>();
+  for (const r of groupCards.flatMap((t) => t.rows)) {
+    if (!r.suppressed) continue;
+    if (suppressionOf(r) === 'small-cell' || !out.has(r.group)) out.set(r.group, suppressionOf(r));
+  }
+  return out;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { ScoredUtterance } from '../analysis/types.ts';
 import type { RemedySettings } from '../run/suite.ts';
 import type { RunMeta } from '../score/run-export.ts';
 import { groupOf } from '../manifest/schema.ts';
+import type { CardSuppression } from './publish.ts';
 
 export interface CardRemedyGroup extends Omit<RemedyGroup, 'paired'> {
   /** Below the card's minimum cell (speakers or reference words): the interval is shown but fragile. */
@@ -34,6 +35,12 @@ export interface CardRemedy {
   caveat: string | null;
   /** Publish mode: groups below the minimum cell, left out of every figure of the section (named, not hidden). */
   unpublished: string[];
+  /**
+   * Publish mode: groups the card's group tables hide by complementary suppression (not small cells), left out of every
+   * figure of the section too, so that the All groups row of a group table minus the groups shown minus one of these
+   * gives no small cell back. Absent in older card.json files.
+   */
+  complementary?: string[];
   /**
    * Groups with baseline utterances of which none is scored by both recognisers (every pair failed on one side), with
    * their baseline utterance count: no figure of the section covers them. Named in either mode, never as small cells.
@@ -63,7 +70,11 @@ export function buildRemedySection(
   meta: RunMeta,
   utts: readonly ScoredUtterance[],
   settings: RemedySettings,
-  options: { groupBy: string; resamples: number; seed: number; minCell: MinCell; cleanCondition: string; publish?: boolean },
+  options: {
+    groupBy: string; resamples: number; seed: number; minCell: MinCell; cleanCondition: string; publish?: boolean;
+    /** Publish mode: the groups the card's group tables suppress, with why (model.ts `cardHiddenGroups`). */
+    hidden?: ReadonlyMap<string, CardSuppression>;
+  },
 ): CardRemedy {
   const key = (name: string) => meta.backends.find((b) => b.name === name)?.key ?? '';
   const before = { name: settings.before, key: key(settings.before) };
@@ -75,6 +86,7 @@ export function buildRemedySection(
     // Said whenever the remedy picks a model by group: declared so, or a by-group backend (src/backends/by-group.ts).
     caveat: settings.scope === 'group' || after.key.startsWith('by-group:') ? PER_GROUP_CAVEAT : null,
     unpublished: [] as string[],
+    complementary: [] as string[],
     noScored: [] as { group: string; utterances: number }[],
   };
   const missing = [before, after].filter((b) => !b.key).map((b) => `"${b.name}"`);
@@ -95,10 +107,16 @@ export function buildRemedySection(
       if (u.status === 'ok') words.set(g, (words.get(g) ?? 0) + u.words.ref);
     }
     const small = new Set([...spk].filter(([g, s]) => s.size < options.minCell.speakers || (words.get(g) ?? 0) < options.minCell.words).map(([g]) => g));
+    // The card's group tables hide these groups (small cells and their complements): so does every figure here.
+    const hidden = options.hidden ?? new Map<string, CardSuppression>();
+    for (const [g, why] of hidden) if (why === 'small-cell' && spk.has(g)) small.add(g);
+    const complement = new Set([...hidden].filter(([g, why]) => why === 'complementary' && spk.has(g) && !small.has(g)).map(([g]) => g));
     // A group with nothing scored is not a small cell: it is named as what it is (noScored), not as unpublished.
     base.unpublished = [...small].filter((g) => !none.has(g)).sort();
-    ub = ub.filter((u) => !small.has(groupOf(u, options.groupBy)));
-    ua = ua.filter((u) => !small.has(groupOf(u, options.groupBy)));
+    base.complementary = [...complement].filter((g) => !none.has(g)).sort();
+    const out = (u: ScoredUtterance) => small.has(groupOf(u, options.groupBy)) || complement.has(groupOf(u, options.groupBy));
+    ub = ub.filter((u) => !out(u));
+    ua = ua.filter((u) => !out(u));
   }
   const okA = new Set(ua.filter((u) => u.status === 'ok').map((u) => u.id));
   const idsA = new Set(ua.map((u) => u.id));

@@ -121,9 +121,13 @@ function mdModel(m: CardModel): string {
  * complements), and, when its total is withheld, why.
  */
 export function degradationSuppressedNote(d: CardDegradation): string {
-  const note = suppressedNote(degradationComplementary(d));
+  const note = `${suppressedNote(degradationComplementary(d))} ${DEGRADATION_SAME_HIDDEN}`;
   return d.overall === null ? `${note} The All groups degradation is withheld too: the table's one group is suppressed, and the total would give it back.` : note;
 }
+
+/** Said under every degradation table with suppressed rows (publish mode): it hides what the group tables hide. */
+export const DEGRADATION_SAME_HIDDEN =
+  'Every group suppressed in a group table of this card is suppressed here too (one set for the whole card), so its clean WER and counts here cannot give back a cell the group tables hide.';
 
 function mdDegradation(d: CardDegradation, card: ServiceCard): string {
   const head = [

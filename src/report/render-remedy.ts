@@ -35,6 +35,10 @@ export function remedyHeading(r: CardRemedy): string {
 export function remedySentences(r: CardRemedy): string[] {
   const unpublished = [
     ...(r.unpublished.length ? [`Published card: ${r.unpublished.length} group(s) below the minimum cell left out of every figure here: ${r.unpublished.join(', ')}.`] : []),
+    // Older card.json files have no complementary.
+    ...((r.complementary ?? []).length
+      ? [`Published card: ${r.complementary!.length} group(s) hidden in the group tables beside small cells (complementary suppression) left out of every figure here too, so no total minus the groups shown gives a small cell back: ${r.complementary!.join(', ')}.`]
+      : []),
     // Older card.json files have no noScored.
     ...((r.noScored ?? []).length
       ? [`No scored utterance (none scored by both ${r.before.name} and ${r.after.name}), so in no figure here: ${r.noScored.map((g) => `${g.group} (${g.utterances} utterance${g.utterances === 1 ? '' : 's'})`).join(', ')}.`]

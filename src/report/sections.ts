@@ -12,7 +12,7 @@ import { isCandidateGroup } from '../analysis/cells.ts';
 import type { MinCell } from '../analysis/groups.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
-import { complementaryCell, type CardSuppression } from './publish.ts';
+import { protectMargins, type CardSuppression, type MarginCell } from './publish.ts';
 
 export type CardModelFamily = 'poisson' | 'negbin';
 
@@ -370,6 +370,13 @@ export interface DegradationSectionOptions {
   correction: Exclude<PAdjustMethod, 'none'>;
   alpha: number;
   publish: boolean;
+  /**
+   * Publish mode: the groups the card's group tables suppress, with why (model.ts `cardHiddenGroups`: one set for the
+   * whole card). Each is suppressed here too, whatever its size under the pairs: a group hidden only as a complement in
+   * the group tables would otherwise show its clean WER and counts here, and All groups minus the shown rows minus it
+   * would give the small cell back.
+   */
+  hidden?: ReadonlyMap<string, CardSuppression>;
 }
 
 /** Whether the run has a clean reference condition and at least one other (the degradation section's precondition). */
@@ -387,8 +394,11 @@ function suppressedDegradationRow(r: Pick<CardDegradationRow, 'group' | 'smallCe
 }
 
 function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSectionOptions): Omit<CardDegradation, 'noScored'> {
+  const cardHidden = (g: string) => (o.publish ? o.hidden?.get(g) : undefined);
   let rows = t.rows.map((r): CardDegradationRow => {
     if (o.publish && r.smallCell) return suppressedDegradationRow(r, 'small-cell');
+    const hidden = cardHidden(r.group);
+    if (hidden) return suppressedDegradationRow(r, hidden);
     return {
       group: r.group,
       suppressed: false,
@@ -406,10 +416,19 @@ function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSection
       degradesMore: !r.smallCell && r.decided && r.pAdjusted < o.alpha && r.excessOverRest.estimate > 0,
     };
   });
-  // Publish mode: the group tables' complementary rule (src/report/publish.ts), so one small cell cannot be recovered
-  // from the All groups degradation and the other rows.
-  const second = o.publish ? complementaryCell(rows) : 'none';
-  if (second !== 'none' && second !== 'total') rows = rows.map((r) => (r === second ? suppressedDegradationRow(r, 'complementary') : r));
+  // Publish mode: the group tables' rule (src/report/publish.ts protectMargins) on this table's own sizes (the pairs),
+  // starting from its small cells and the card's hidden groups: no single hidden row, and no hidden rows adding up to a
+  // small cell, can be recovered from the All groups degradation and the rows left; with no row left to hide, the
+  // total is withheld.
+  let withheldTotal = false;
+  if (o.publish) {
+    const cells = t.rows.map((r, i): MarginCell => ({ table: 0, group: r.group, speakers: r.speakers, words: r.refWords, hidden: rows[i].suppressed }));
+    const total: MarginCell = { table: 0, group: '', speakers: cells.reduce((a, c) => a + c.speakers, 0), words: cells.reduce((a, c) => a + c.words, 0), hidden: false };
+    const added = protectMargins([{ total, parts: cells }], o.minCell);
+    withheldTotal = added.includes(total);
+    const more = new Set(added.filter((c) => c !== total).map((c) => c.group));
+    rows = rows.map((r) => (more.has(r.group) ? suppressedDegradationRow(r, 'complementary') : r));
+  }
   rows.sort(
     (a, b) =>
       Number(a.suppressed) - Number(b.suppressed) || (b.excessOverRest?.estimate ?? -Infinity) - (a.excessOverRest?.estimate ?? -Infinity) ||
@@ -423,7 +442,7 @@ function toDegradation(t: DegradationTable, meta: RunMeta, o: DegradationSection
     conditionName: conditionName(meta, t.condition),
     cleanCondition: t.cleanCondition,
     groupBy: t.groupBy,
-    overall: second === 'total' ? null : t.overall,
+    overall: withheldTotal ? null : t.overall,
     rows,
   };
 }
