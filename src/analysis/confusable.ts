@@ -231,9 +231,10 @@ export interface PhoneTest {
   outcomes: { hyp: string; countGroup: number; countRest: number }[];
   /**
    * The test's input, one row per speaker: its side, its tokens of the sound and their misrecognitions, and
-   * the value tested (`excessGroup`/`excessRest` are the sides' means of it; NaN: the speaker has no token).
+   * the value tested (`excessGroup`/`excessRest` are the sides' means of it; NaN: the speaker has no token), and
+   * its matching stratum (`match`, the `--match-speakers-by` value) when the design is matched.
    */
-  speakerValues: { speaker: string; side: 'group' | 'comparison'; errors: number; tokens: number; value: number }[];
+  speakerValues: { speaker: string; side: 'group' | 'comparison'; errors: number; tokens: number; value: number; match?: string }[];
 }
 
 export interface WordTest {
@@ -577,7 +578,7 @@ function testPhones(cl: readonly Cluster[], groups: readonly string[], reference
         speakersInGroup: inG.length,
         flagged: false,
         outcomes: [...hyps.values()].sort((x, y) => excess(y) - excess(x) || x.hyp.localeCompare(y.hyp)),
-        speakerValues: [...inG.map((c) => ['group', c] as const), ...inC.map((c) => ['comparison', c] as const)].map(([side, c]) => ({ speaker: c.speaker, side, errors: errorsOf(c, ph), tokens: totalOf(c, ph), value: value(c, ph) })),
+        speakerValues: [...inG.map((c) => ['group', c] as const), ...inC.map((c) => ['comparison', c] as const)].map(([side, c]) => ({ speaker: c.speaker, side, errors: errorsOf(c, ph), tokens: totalOf(c, ph), value: value(c, ph), ...(c.match !== undefined ? { match: c.match } : {}) })),
       });
       phoneTestOf.set(out[out.length - 1], cmp.test);
     }

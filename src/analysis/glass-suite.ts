@@ -12,15 +12,17 @@ import {
   type WordAlignment,
 } from '../backends/pocketsphinx-glass.ts';
 import { PocketSphinxBackend, defaultPocketSphinxOptions } from '../backends/pocketsphinx.ts';
+import { noFramesDecoded } from '../backends/pocketsphinx-batch.ts';
 import { GlassResultCache } from '../backends/glass-cache.ts';
 import { createG2P } from '../text/g2p.ts';
 import { loadManifest } from '../manifest/jsonl.ts';
-import { groupOf, speakerOf, type Utterance } from '../manifest/schema.ts';
+import { groupOf, hasAudio, speakerOf, type Utterance } from '../manifest/schema.ts';
 import { prepareAudio } from '../audio/prepare.ts';
 import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio/source-rates.ts';
 import { alignWithFragments, FRAGMENT_POLICY, splitFragments } from './fragments.ts';
 import { basic } from '../text/normalise.ts';
 import { deletableCount } from '../manifest/markup.ts';
+import { glassReference } from './glass-markup.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -147,6 +149,8 @@ export interface GlassReport {
   sourceRates?: SourceRates;
   /** What the reader must know before reading the findings (e.g. groups recorded at different bandwidths). */
   warnings?: string[];
+  /** Markup tokens left out of the references (analysis/glass-markup.ts), per group: utterances and tokens. */
+  referenceMarkup?: Record<string, { utterances: number; tokens: number }>;
   /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
   phoneLoop?: ConfusableResult;
   /** Black-box compatible: G2P phones of reference vs hypothesis text. */
@@ -331,13 +335,17 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
         missing.map((u) =>
           slots(async () => {
             try {
-              const key = cache?.key('words', be.key, null, u);
+              // 'frames-checked': results kept before a 0-frame decode was told from an empty one are not reused.
+              const key = cache?.key('words', be.key, 'frames-checked', u);
               const kept = key !== undefined ? cache!.get<string>(key, 'words') : undefined;
               if (kept !== undefined) {
                 decoded.set(u.id, kept);
                 return;
               }
               const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: u.sha256 ?? '', durationSec: 0 }, o.signal ?? new AbortController().signal);
+              // The decoder saw no frame (audio shorter than its window): no recognition, not every word deleted.
+              const raw = t.raw as { hypseg?: unknown } | undefined;
+              if (typeof raw?.hypseg === 'string' && noFramesDecoded(raw.hypseg)) throw new Error(`empty word result for ${u.id} (pocketsphinx_batch: 0 frames decoded)`);
               decoded.set(u.id, t.text);
               if (key !== undefined) cache!.put(key, t.text);
             } catch (e) {
@@ -385,10 +393,13 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   }
 
   const loopEvidence: EvidenceUtterance[] = [];
+  /** Utterances whose audio the phone loop saw no frame of, with its reason. */
+  const unreadable = new Map<string, string>();
   for (const u of usable) {
     const r = loop.get(u.id);
     if (!r?.ok) {
       failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result' });
+      if (r && /0 frames decoded/.test(r.error)) unreadable.set(u.id, r.error);
       continue;
     }
     loopEvidence.push(withMatch(phoneLoopEvidence(u, speechPhones(r.value).map((p) => p.phone), pron, canonById.get(u.id)), u));
@@ -402,6 +413,11 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
     await g2p.prepare([...hyps.values()].flatMap((h) => words(h)));
     bbEvidence = usable.filter((u) => hyps.has(u.id)).flatMap((u) => {
       const hyp = hyps.get(u.id)!;
+      // An empty hypothesis for audio the phone loop found no frame in is no evidence (all deleted) but a failure.
+      if (!words(hyp).length && unreadable.has(u.id)) {
+        failures.push({ id: u.id, group: u.group, stage: 'words', error: `empty hypothesis for audio the phone loop could not read (${unreadable.get(u.id)}): no black-box evidence` });
+        return [];
+      }
       const markedRef = marked.get(u.id);
       if (markedRef === undefined) return [withMatch(blackBoxEvidence(u, hyp, pron), u)];
       // A hypothesis word a fragment matched (sclite -D -F) is no error in the run's WER: no evidence either way.
@@ -433,6 +449,18 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)', canonical: alignment && o.variants ? 'aligned-variant' : 'first-variant' },
     ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
+}
+
+/** Warning lines for markup left out of references: at most ten utterances named (file:line), then one count by group. */
+function markupWarnings(lines: { order: number; line: string }[], byGroup: Record<string, { utterances: number; tokens: number }>): string[] {
+  const groups = Object.keys(byGroup).sort();
+  if (!groups.length) return [];
+  const named = lines.sort((a, b) => a.order - b.order).map((l) => l.line);
+  const total = groups.reduce((n, g) => n + byGroup[g].utterances, 0);
+  return [
+    ...named.slice(0, 10),
+    `glass: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} reference${total === 1 ? '' : 's'} (not words: no canonical phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})${named.length > 10 ? `; ${named.length - 10} more not named` : ''}`,
+  ];
 }
 
 /**
@@ -473,13 +501,34 @@ export async function runGlassboxOnManifest(
   const utts: GlassUtterance[] = [];
   const rates: { group: string; sampleRate?: number }[] = [];
   const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
+  // Markup tokens ([noise], <unk>, (uh), {breath}) left out of references: named (ten lines) and counted per group.
+  const markupByGroup: Record<string, { utterances: number; tokens: number }> = {};
+  const markupLines: { order: number; line: string }[] = [];
   await Promise.all(
     entries.map((e) =>
       limit(async () => {
+        const read = glassReference(e.text);
+        const where = `${e.source.file}:${e.source.line}: utterance ${e.id}`;
+        if (read.digits.length) {
+          // Digits have no one spoken form (42: forty-two or four two): their phones would be guesses. Not analysed.
+          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'g2p', error: `reference has digits (${read.digits.slice(0, 5).join(' ')}): their spoken form is unknown, so the utterance is not analysed (write numbers as words)` });
+          return;
+        }
+        if (read.markup.length) {
+          const c = (markupByGroup[groupOf(e, groupBy)] ??= { utterances: 0, tokens: 0 });
+          c.utterances++;
+          c.tokens += read.markup.length;
+          markupLines.push({ order: e.source.line, line: `${where}: markup not scored as words by glass: ${read.markup.join(' ')}` });
+        }
+        if (!hasAudio(e)) {
+          // A text-only utterance (no "audio" key) is not a missing file: say what it is.
+          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: `utterance ${e.id} has no audio (text-only: no "audio" key), and the glass box decodes audio` });
+          return;
+        }
         try {
           const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
           const match = opts.matchBy !== undefined ? e.labels?.[opts.matchBy] : undefined;
-          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: e.text, wav: a.wav16k, sha256: a.sha256, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}), ...(deletableCount(e.markup) > 0 ? { deletable: true } : {}) });
+          utts.push({ id: e.id, speaker: speakerOf(e), group: groupOf(e, groupBy), ref: read.ref, wav: a.wav16k, sha256: a.sha256, hyp: opts.hypotheses?.get(e.id), ...(match !== undefined && match !== '' ? { match: String(match) } : {}), ...(deletableCount(e.markup) > 0 ? { deletable: true } : {}) });
           rates.push({ group: groupOf(e, groupBy), sampleRate: a.source?.sampleRate });
         } catch (err) {
           failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'audio', error: (err as Error).message });
@@ -530,7 +579,8 @@ export async function runGlassboxOnManifest(
     speakers: new Set(entries.map((e) => speakerOf(e))).size,
     groupCounts,
     sourceRates,
-    warnings: [...(report.warnings ?? []), ...(bandwidth ? [bandwidth] : [])],
+    warnings: [...(report.warnings ?? []), ...markupWarnings(markupLines, markupByGroup), ...(bandwidth ? [bandwidth] : [])],
+    ...(Object.keys(markupByGroup).length ? { referenceMarkup: markupByGroup } : {}),
     failures: located,
     ...(annotations ? { annotations } : {}),
   };

@@ -424,13 +424,18 @@ type Flag = { group: string; ref: string; hyp?: string };
  * phones), over all words and over the words no rule touched. Goodness: excess = Σ (mean GOP of the comparison − GOP) over the phone's tokens. A flag whose
  * over-representation is carried by untouched words (a recogniser quirk, a speaker) is not attributed;
  * one made by the rewrite's neighbours (TH → T heard with an inserted vowel, a stopped DH worsening the
- * next vowel's fit) is.
+ * next vowel's fit) is. Counted over the utterances `truth` covers only (a partial ground truth: the others are left out).
  */
 export function attributionOf(
   truth: readonly PlantedUtterance[],
   evidence: NonNullable<GlassReport['evidence']>,
   comparison: string,
 ): (kind: EvidenceKind, f: Flag) => boolean {
+  // Only the utterances the ground truth covers: one it does not describe has no known untouched words (a partial
+  // ground truth must not read them all as untouched, which moves excess out of the rewritten words).
+  const ids = new Set(truth.map((u) => u.id));
+  const only = <T extends { id: string }>(xs: readonly T[]) => xs.filter((u) => ids.has(u.id));
+  evidence = { phoneLoop: only(evidence.phoneLoop), blackBox: only(evidence.blackBox), goodness: only(evidence.goodness) };
   const rewritten = new Map<string, Set<string>>();
   for (const u of truth) rewritten.set(u.id, new Set(u.words.filter((w) => w.applied.length > 0).map((w) => w.word)));
   const inComparison = (g: string, flagGroup: string) => (comparison === 'rest' ? g !== flagGroup : g === comparison);

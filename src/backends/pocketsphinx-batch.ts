@@ -40,6 +40,17 @@ export function hypsegSegments(line: string): { id: string; totalScore: number; 
   return { id: t[0], totalScore: Number(t[4]), segments };
 }
 
+/**
+ * True when a `-hypseg` line shows the search saw no frame: no unit at all (not even `<s>`) and total score 0
+ * (`uttid S 0 T 0 A 0 L 0 <end>`; a long-lived process repeats the previous utterance's end frame): audio shorter
+ * than the front end's window. Such an empty result is no recognition
+ * (nothing was heard as nothing): callers count it as a failure, never as all words deleted.
+ */
+export function noFramesDecoded(line: string): boolean {
+  const { segments, totalScore } = hypsegSegments(line);
+  return segments.length === 0 && totalScore === 0;
+}
+
 /** Parses one `-hypseg` line into the recognised words (no sentence marks, silences or fillers); times in seconds. */
 export function parseHypseg(line: string): { id: string; words: (WordTiming & { acousticScore: number })[]; totalScore: number } {
   const { id, totalScore, segments } = hypsegSegments(line);

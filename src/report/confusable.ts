@@ -177,7 +177,10 @@ function noFlagNote(
 }
 
 /** What to say under a goodness heading for a group with no phone that fits worse (see `noFlagNote`). */
-function quietGoodnessNote(tests: readonly GoodnessTest[], g: string, alpha: number): string {
+function quietGoodnessNote(tests: readonly GoodnessTest[], g: string, alpha: number, counts?: GlassReport['groupCounts']): string {
+  // A group whose every utterance failed (no audio, say) has nothing to test: that is the reason, not its speakers.
+  const c = counts?.find((x) => x.group === g);
+  if (c && c.analysed === 0) return `Not analysed: all ${c.utterances} utterance${c.utterances === 1 ? '' : 's'} failed (see "Utterances missing from a stage").`;
   const mine = tests.filter((t) => t.group === g && Number.isFinite(t.p)).sort((a, b) => a.p - b.p);
   if (!mine.length) return 'No phone with lower goodness could be tested: a speaker-level test needs at least 2 speakers with the phone on each side.';
   const tested = tests.filter((t) => Number.isFinite(t.p));
@@ -369,7 +372,7 @@ export function confusableMarkdown(report: GlassReport, opts: { top?: number } =
       }
     }
   }
-  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, comparisonOf(report), alphaOf(report)));
+  if (report.goodness) lines.push(...goodnessMarkdown(report.goodness, report.groups.filter((g) => g !== comparisonOf(report)), top, comparisonOf(report), alphaOf(report), report.groupCounts));
   for (const t of agreementTables(report)) {
     lines.push(`### ${mdEsc(t.title)}`, '', ...mdTextTable(AGREEMENT_HEAD, t.rows, 'llllrr'), '');
   }
@@ -448,13 +451,13 @@ function alphaOf(report: GlassReport): number {
   return report.phoneLoop?.options.alpha ?? report.blackBox?.options.alpha ?? 0.05;
 }
 
-function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, comparison: string, alpha: number): string[] {
+function goodnessMarkdown(tests: readonly GoodnessTest[], groups: readonly string[], top: number, comparison: string, alpha: number, counts?: GlassReport['groupCounts']): string[] {
   const lines = ['### Forced-alignment goodness (GOP per frame: aligned minus free phone-loop score)', '', mdEsc(goodnessLine(tests)), ''];
   for (const g of groups) {
     const f = topFor(tests, g, top);
     lines.push(`#### ${mdEsc(groupHeading(g))}`, '');
     if (!f.length) {
-      lines.push(mdEsc(quietGoodnessNote(tests, g, alpha)), '');
+      lines.push(mdEsc(quietGoodnessNote(tests, g, alpha, counts)), '');
       continue;
     }
     const table = goodnessTable(f, comparison);
@@ -503,7 +506,7 @@ export function confusableHtmlSection(report: GlassReport, opts: { top?: number;
       const f = topFor(report.goodness, g, top);
       h.push(`<h${h3 + 1}>${esc(groupHeading(g))}</h${h3 + 1}>`);
       if (!f.length) {
-        h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report)))}</p>`);
+        h.push(`<p>${esc(quietGoodnessNote(report.goodness, g, alphaOf(report), report.groupCounts))}</p>`);
         continue;
       }
 const table = goodnessTable(f, comparisonOf(report));

@@ -64,6 +64,12 @@ export function missedPlanted(report: GlassReport, v: EvidenceValidation): strin
   return out;
 }
 
+/** The false discovery rate the findings were flagged at (`--alpha`, Benjamini–Hochberg): ` at FDR q = 0.05`; empty without a test. */
+function fdrText(report: GlassReport): string {
+  const q = report.phoneLoop?.options.alpha ?? report.blackBox?.options.alpha;
+  return q === undefined ? '' : ` at FDR q = ${q}`;
+}
+
 /**
  * One terminal line per kind of evidence: planted sounds found of those visible, and how many flags are planted
  * or caused by the rules ("glass box on planted accents (synthetic): goodness 4 of 4 planted sounds, 11 flags, all planted…").
@@ -74,7 +80,7 @@ export function plantedSummary(validation: readonly EvidenceValidation[], report
     const { found, visible } = soundCounts(v);
     const sounds = flaggedSounds(report, v.kind);
     const flags = v.flags ? `${v.flags} flag${v.flags === 1 ? '' : 's'} on ${sounds} sound${sounds === 1 ? '' : 's'}, ${v.attributedFlags === v.flags ? 'all' : `${v.attributedFlags}`} planted or caused by the rules` : 'no flags';
-    return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found (${flags})${rare ? `; ${rare} planted pair${rare === 1 ? '' : 's'} too rare to count (< 10 tokens or < 2 speakers)` : ''}`;
+    return `  ${KIND_NAMES[v.kind]}: ${found} of ${visible} planted sounds found${fdrText(report)} (${flags})${rare ? `; ${rare} planted pair${rare === 1 ? '' : 's'} too rare to count (< 10 tokens or < 2 speakers)` : ''}`;
   });
   return ['Glass box on planted accents (synthetic speech, ground truth known):', ...parts].join('\n');
 }
@@ -184,7 +190,7 @@ function plantedView(corpus: PlantedTruth, report: GlassReport, validation: read
         report.blackBox ? list(sounds(report.blackBox, g.name)) : notRun,
       ];
     }),
-    evidenceHeader: ['Evidence', 'Planted sounds found (visible: ≥ 10 tokens, ≥ 2 speakers)', 'Flags on a planted sound', 'Flags planted or caused by the rules'],
+    evidenceHeader: ['Evidence', `Planted sounds found${fdrText(report)} (visible: ≥ 10 tokens, ≥ 2 speakers)`, 'Flags on a planted sound', 'Flags planted or caused by the rules'],
     evidenceRows: validation.map((v) => {
       const { found, visible } = soundCounts(v);
       const sounds = flaggedSounds(report, v.kind);

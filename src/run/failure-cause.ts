@@ -5,8 +5,9 @@
  * if it had measured something (trial 11: 3,424 of 3,424 "audio failed", exit 0).
  */
 
-/** The cause of a failed audio preparation: `audio missing` (the file does not exist) or `audio unreadable`. */
+/** The cause of a failed audio preparation: `no audio (text-only utterance)`, `audio missing` (the file does not exist) or `audio unreadable`. */
 export function audioFailureCause(error: string): string {
+  if (/has no audio \(text-only/.test(error)) return 'no audio (text-only utterance)';
   return /file not found|ENOENT|no such file/i.test(error) ? 'audio missing' : 'audio unreadable';
 }
 

@@ -123,6 +123,17 @@ describe('glass names each utterance a decoder stage failed on', () => {
     loop.confusionFamily.forEach((t, i) => expect(t.pAdjusted).toBeCloseTo(adj[i], 12));
   }, 120_000);
 
+  it('goodness says why a group with no audio is not tested (trial 18: it said "needs at least 2 speakers")', () => {
+    // b.jsonl of the test above: group "ghost" has only missing clips.
+    const r = spawnSync(process.execPath, [BIN, 'glass', 'b.jsonl', '--group-by', 'band', '--no-words', '--processes', '1', '--min-count', '1', '--out', 'gout', '--cache-dir', 'cache'], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const md = readFileSync(join(dir, 'gout', 'confusable.md'), 'utf8');
+    const goodness = md.slice(md.indexOf('Forced-alignment goodness'));
+    expect(goodness).toContain('Not analysed: all 2 utterances failed (see "Utterances missing from a stage").');
+    expect(goodness.slice(0, goodness.indexOf('Not analysed'))).not.toContain('needs at least 2 speakers');
+    expect(readFileSync(join(dir, 'gout', 'confusable.html'), 'utf8')).toContain('<p>Not analysed: all 2 utterances failed (see &quot;Utterances missing from a stage&quot;).</p>');
+  }, 120_000);
+
   it('every utterance failed: the report is written, exit 1 with the first cause; a cache folder it cannot write: one line, exit 2, before any decoding; the report says it has no ground truth', () => {
     // Four missing audio files and one that is not audio (a text file named .wav): two causes, counted as `run` counts them.
     writeFileSync(join(dir, 'clips', 'not-audio.wav'), 'this is not a wav file\n');

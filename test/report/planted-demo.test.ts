@@ -66,6 +66,6 @@ describe('asrfair demo: glass box on planted accents', () => {
     }
     const summary = plantedSummary(demo.validation, demo.report);
     expect(summary.split('\n')).toHaveLength(4);
-    expect(summary).toMatch(/forced-alignment goodness: [34] of 4 planted sounds found \(\d+ flags on [34] sounds, all planted or caused by the rules\)/);
+    expect(summary).toMatch(/forced-alignment goodness: [34] of 4 planted sounds found at FDR q = 0\.05 \(\d+ flags on [34] sounds, all planted or caused by the rules\)/);
   });
 });

@@ -207,20 +207,28 @@ export async function buildPlantedCorpus(opts: PlantedCorpusOptions): Promise<Pl
     const list = [...bases.values()];
     const chunks: PhoneUtterance[][] = Array.from({ length: Math.min(nJobs * 4, list.length) }, () => []);
     list.forEach((u, i) => chunks[i % chunks.length].push(u));
-    progress(`speaking ${list.length} distinct phone strings with festival ${voice}`);
+    // Each chunk's speaker variants are made (and renamed into place) as soon as festival has spoken it, so an
+    // interrupted synth keeps every finished chunk's WAVs and a rerun speaks only the rest (trial 18: SIGINT ~30 s in
+    // kept nothing, since every variant waited for every chunk).
+    const jobsOf = new Map<string, Job[]>();
+    for (const j of todo) jobsOf.set(j.baseKey, [...(jobsOf.get(j.baseKey) ?? []), j]);
+    const keyOf = new Map([...bases.entries()].map(([k, u]) => [u, k]));
+    progress(`speaking ${list.length} distinct phone strings with festival ${voice}, then ${todo.length} speaker variants with sox`);
     const limit = pLimit(nJobs);
-    await Promise.all(chunks.map((c, i) => limit(() => speakPhones(voice, c, join(work, `chunk${i}.scm`)))));
-    progress(`making ${todo.length} speaker variants with sox`);
+    const variant = async (j: Job): Promise<void> => {
+      const src = bases.get(j.baseKey)!.wav;
+      const tmp = join(work, `${j.utt.id}.wav`);
+      const effects: string[] = [];
+      if (j.speaker.pitchCents !== 0) effects.push('pitch', String(j.speaker.pitchCents));
+      if (j.speaker.tempo !== 1) effects.push('tempo', '-s', String(j.speaker.tempo));
+      await run('sox', ['-D', src, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', tmp, ...effects, 'rate', '-h', '16000']);
+      renameSync(tmp, j.wav);
+    };
     await Promise.all(
-      todo.map((j) =>
+      chunks.map((c, i) =>
         limit(async () => {
-          const src = bases.get(j.baseKey)!.wav;
-          const tmp = join(work, `${j.utt.id}.wav`);
-          const effects: string[] = [];
-          if (j.speaker.pitchCents !== 0) effects.push('pitch', String(j.speaker.pitchCents));
-          if (j.speaker.tempo !== 1) effects.push('tempo', '-s', String(j.speaker.tempo));
-          await run('sox', ['-D', src, '-r', '16000', '-c', '1', '-b', '16', '-e', 'signed-integer', tmp, ...effects, 'rate', '-h', '16000']);
-          renameSync(tmp, j.wav);
+          await speakPhones(voice, c, join(work, `chunk${i}.scm`));
+          for (const u of c) for (const j of jobsOf.get(keyOf.get(u)!) ?? []) await variant(j);
         }),
       ),
     );
