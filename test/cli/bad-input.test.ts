@@ -108,8 +108,13 @@ describe('a glassbox run names a missing audio file once', () => {
     const named = r.stderr.split('\n').filter((l) => l.includes('gone.wav'));
     expect(named).toEqual([`asrfair: ${m}:5: utterance ${utts[4].id}: audio ${join(dir, 'gone.wav')}: file not found`]);
     const decoder = r.stderr.split('\n').filter((l) => l.includes('cut.wav'));
-    expect(decoder).toEqual(['alignment', 'phone-loop'].map((stage) => `asrfair: ${m}:6: utterance ${utts[5].id}: audio ${cut}: ${stage}: empty ${stage} result for ${utts[5].id} (pocketsphinx_batch: 0 frames decoded)`));
-    expect(r.stderr).toContain(`glass: 2 utterances failed at 3 stages in all (by group, stage and count: male alignment 1, male audio 1, male phone-loop 1; listed in ${join(dir, 'out', 'glass.json')})`);
+    const empty = (stage: string) => `empty ${stage} result for ${utts[5].id} (pocketsphinx_batch: 0 frames decoded)`;
+    // The word decoder answers an empty hypothesis for the same clip: a failure too, not 0 words all deleted.
+    expect(decoder).toEqual([
+      ...['alignment', 'phone-loop'].map((stage) => `asrfair: ${m}:6: utterance ${utts[5].id}: audio ${cut}: ${stage}: ${empty(stage)}`),
+      `asrfair: ${m}:6: utterance ${utts[5].id}: audio ${cut}: words: empty hypothesis for audio the phone loop could not read (${empty('phone-loop')}): no black-box evidence`,
+    ]);
+    expect(r.stderr).toContain(`glass: 2 utterances failed at 4 stages in all (by group, stage and count: male alignment 1, male audio 1, male phone-loop 1, male words 1; listed in ${join(dir, 'out', 'glass.json')})`);
   }, 90_000);
 });
 
