@@ -3,7 +3,7 @@
  * from src/analysis/groups.ts; this module only chooses, labels, flags and (in publish mode) suppresses.
  */
 import { perNote } from './per-note.ts';
-import { withoutHiddenGroups } from './published-meta.ts';
+import { hiddenGroupTest, withoutHiddenGroups } from './published-meta.ts';
 import { COMPLEMENTARY_NOTE, NOT_LISTED_NOTE, withoutSuppressedSliceRows, protectMargins, suppressionText, suppressRow, withComplementarySuppression, type CardSuppression, type Margin, type MarginCell } from './publish.ts';
 import { withheldNotes, withoutHiddenComparisons, type WithheldComparisons } from './published-comparisons.ts';
 import { buildDataQuality, dataQualityShown, type CardDataQuality } from './data-quality.ts';
@@ -689,7 +689,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
   const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
   const sliceHidden = settings.publish ? hiddenSliceValues(tables, settings.groupBy, utts) : new Map<string, Set<string>>();
-  const isHidden = (key: string, group: string) => (key === settings.groupBy ? hidden.has(group) : (sliceHidden.get(key)?.has(group) ?? false));
+  const isHidden = hiddenGroupTest(settings.groupBy, hidden, sliceHidden);
   // Every per-group count of run.json the notes and warnings print comes from this copy (published-meta.ts).
   const shownMeta = settings.publish ? withoutHiddenGroups(meta, settings.groupBy, hidden, sliceHidden) : meta;
   return {
@@ -702,7 +702,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     tables: settings.publish ? tables.map(withoutSuppressedSliceRows) : tables,
     models,
     degradation,
-    dataQuality: settings.publish ? dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden) : buildDataQuality(utts, settings.groupBy),
+    // `hidden` is empty unless published, and then dataQualityShown returns the section as built.
+    dataQuality: dataQualityShown(buildDataQuality(utts, settings.groupBy), hidden),
     remedy: options.remedy
       ? buildRemedySection(meta, utts, options.remedy, { groupBy: settings.groupBy, resamples: settings.bootstrap, seed: settings.seed, minCell: settings.minCell, cleanCondition: settings.cleanCondition, publish: settings.publish, hidden: hiddenWhy })
       : null,

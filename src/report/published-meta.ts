@@ -30,12 +30,20 @@ export function undeclaredWithheldNote(source: string): string {
 }
 
 /**
+ * Whether a group of label `key` is hidden on a published card: `hidden` holds the groups of `groupBy` its group tables
+ * suppress; `sliceHidden`, per other key it slices by, the values that are part of a suppressed slice row.
+ */
+export function hiddenGroupTest(groupBy: string, hidden: ReadonlySet<string>, sliceHidden: ReadonlyMap<string, ReadonlySet<string>> = new Map()): (key: string, group: string) => boolean {
+  return (key, group) => (key === groupBy ? hidden.has(group) : (sliceHidden.get(key)?.has(group) ?? false));
+}
+
+/**
  * `meta` with every per-group count cut to what a published card shows (a new object). `hidden`: the groups of
  * `groupBy` the card suppresses in a group table; `sliceHidden`: per other label key the card slices by, the values of
  * that key that are part of a suppressed slice row (e.g. gender → {male} for "accent=wales × gender=male").
  */
 export function withoutHiddenGroups(meta: RunMeta, groupBy: string, hidden: ReadonlySet<string>, sliceHidden: ReadonlyMap<string, ReadonlySet<string>> = new Map()): RunMeta {
-  const isHidden = (key: string, group: string) => (key === groupBy ? hidden.has(group) : (sliceHidden.get(key)?.has(group) ?? false));
+  const isHidden = hiddenGroupTest(groupBy, hidden, sliceHidden);
   const sc = meta.scoring;
   const imports = meta.corpus.imports?.map((r) => {
     const cut = r.undeclared.filter((u) => isHidden(u.key, 'undeclared'));
