@@ -18,7 +18,10 @@ export interface GlassReference {
   digits: string[];
 }
 
-/** Splits `text` (a manifest `text`) into the words the glass box scores, the markup tokens left out, and tokens with digits. */
+/**
+ * Splits `text` (a manifest `text`, or a hypothesis: both sides' markup is read alike, as sclite reads it) into the
+ * words the glass box scores, the markup tokens left out, and tokens with digits.
+ */
 export function glassReference(text: string): GlassReference {
   const ref: string[] = [];
   const markup: string[] = [];

@@ -151,6 +151,8 @@ export interface GlassReport {
   warnings?: string[];
   /** Markup tokens left out of the references (analysis/glass-markup.ts), per group: utterances and tokens. */
   referenceMarkup?: Record<string, { utterances: number; tokens: number }>;
+  /** Markup tokens left out of the given hypotheses (black box; read as references are), per group: utterances and tokens. */
+  hypothesisMarkup?: Record<string, { utterances: number; tokens: number }>;
   /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
   phoneLoop?: ConfusableResult;
   /** Black-box compatible: G2P phones of reference vs hypothesis text. */
@@ -241,7 +243,20 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   // Corpus fragments `(like-)` never reach G2P: each pass reads the reference without them (analysis/fragments.ts).
   const marked = new Map<string, string>();
   const fragmentCounts: GlassFragmentCounts = { policy: FRAGMENT_POLICY, byGroup: {} };
-  const utts = given.map((u) => {
+  // Hypotheses are read as references are (glass-markup.ts; sclite reads both sides' markup alike): markup tokens
+  // ([noise], <unk>, (%HESITATION), {breath}) are no words to look phones up for, left out and counted per group.
+  const hypothesisMarkup: Record<string, { utterances: number; tokens: number }> = {};
+  const utts = given.map((x) => {
+    let u = x;
+    if (u.hyp !== undefined) {
+      const read = glassReference(u.hyp);
+      if (read.markup.length) {
+        const c = (hypothesisMarkup[u.group] ??= { utterances: 0, tokens: 0 });
+        c.utterances++;
+        c.tokens += read.markup.length;
+        u = { ...u, hyp: read.ref };
+      }
+    }
     if (!u.deletable) return u;
     const split = splitFragments(u.ref);
     if (!split.fragments.length) return u;
@@ -446,6 +461,7 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
     failures,
     ...(retries ? { alignmentRetries: retries } : {}),
     ...(marked.size ? { fragments: fragmentCounts } : {}),
+    ...(Object.keys(hypothesisMarkup).length ? { hypothesisMarkup } : {}),
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)', canonical: alignment && o.variants ? 'aligned-variant' : 'first-variant' },
     ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
@@ -463,6 +479,13 @@ function markupWarnings(lines: { order: number; line: string }[], byGroup: Recor
   ];
 }
 
+/** The one line for markup left out of the hypotheses of `source` (a file, or a run's backend), with its count per group. */
+function hypothesisMarkupWarning(source: string, byGroup: Record<string, { utterances: number; tokens: number }>): string {
+  const groups = Object.keys(byGroup).sort();
+  const total = groups.reduce((n, g) => n + byGroup[g].utterances, 0);
+  return `glass: ${source}: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} hypothes${total === 1 ? 'is' : 'es'}, as of references (not words: no phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})`;
+}
+
 /**
  * Reads a manifest, prepares 16 kHz audio (cached in `cacheDir`), groups by a label key, and runs
  * `runGlassbox`. `hypotheses` (utterance id → text) supplies black-box evidence from another backend.
@@ -475,6 +498,8 @@ export async function runGlassboxOnManifest(
     /** Decoder results folder (default `<cacheDir>/glass-results`); false: decode everything again. */
     resultCache?: string | false;
     hypotheses?: ReadonlyMap<string, string>;
+    /** Where `hypotheses` came from (the `--hyp` file, or the run's backend), named by the line on markup left out of them. */
+    hypothesesSource?: string;
     /** L2-ARCTIC annotations side file (utterance id → phone errors) to measure agreement against. */
     annotations?: string;
     /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
@@ -579,7 +604,12 @@ export async function runGlassboxOnManifest(
     speakers: new Set(entries.map((e) => speakerOf(e))).size,
     groupCounts,
     sourceRates,
-    warnings: [...(report.warnings ?? []), ...markupWarnings(markupLines, markupByGroup), ...(bandwidth ? [bandwidth] : [])],
+    warnings: [
+      ...(report.warnings ?? []),
+      ...markupWarnings(markupLines, markupByGroup),
+      ...(report.hypothesisMarkup ? [hypothesisMarkupWarning(opts.hypothesesSource ?? 'given hypotheses', report.hypothesisMarkup)] : []),
+      ...(bandwidth ? [bandwidth] : []),
+    ],
     ...(Object.keys(markupByGroup).length ? { referenceMarkup: markupByGroup } : {}),
     failures: located,
     ...(annotations ? { annotations } : {}),
