@@ -22,7 +22,7 @@ import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio
 import { alignWithFragments, FRAGMENT_POLICY, splitFragments } from './fragments.ts';
 import { basic } from '../text/normalise.ts';
 import { deletableCount } from '../manifest/markup.ts';
-import { glassReference } from './glass-markup.ts';
+import { digitsReason, GlassReferenceNotes, glassReference } from './glass-markup.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -467,18 +467,6 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   };
 }
 
-/** Warning lines for markup left out of references: at most ten utterances named (file:line), then one count by group. */
-function markupWarnings(lines: { order: number; line: string }[], byGroup: Record<string, { utterances: number; tokens: number }>): string[] {
-  const groups = Object.keys(byGroup).sort();
-  if (!groups.length) return [];
-  const named = lines.sort((a, b) => a.order - b.order).map((l) => l.line);
-  const total = groups.reduce((n, g) => n + byGroup[g].utterances, 0);
-  return [
-    ...named.slice(0, 10),
-    `glass: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} reference${total === 1 ? '' : 's'} (not words: no canonical phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})${named.length > 10 ? `; ${named.length - 10} more not named` : ''}`,
-  ];
-}
-
 /** The one line for markup left out of the hypotheses of `source` (a file, or a run's backend), with its count per group. */
 function hypothesisMarkupWarning(source: string, byGroup: Record<string, { utterances: number; tokens: number }>): string {
   const groups = Object.keys(byGroup).sort();
@@ -527,23 +515,15 @@ export async function runGlassboxOnManifest(
   const rates: { group: string; sampleRate?: number }[] = [];
   const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
   // Markup tokens ([noise], <unk>, (uh), {breath}) left out of references: named (ten lines) and counted per group.
-  const markupByGroup: Record<string, { utterances: number; tokens: number }> = {};
-  const markupLines: { order: number; line: string }[] = [];
+  const notes = new GlassReferenceNotes();
   await Promise.all(
     entries.map((e) =>
       limit(async () => {
-        const read = glassReference(e.text);
-        const where = `${e.source.file}:${e.source.line}: utterance ${e.id}`;
+        const read = notes.add(glassReference(e.text), { id: e.id, group: groupOf(e, groupBy), where: `${e.source.file}:${e.source.line}`, order: e.source.line });
         if (read.digits.length) {
           // Digits have no one spoken form (42: forty-two or four two): their phones would be guesses. Not analysed.
-          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'g2p', error: `reference has digits (${read.digits.slice(0, 5).join(' ')}): their spoken form is unknown, so the utterance is not analysed (write numbers as words)` });
+          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'g2p', error: digitsReason(read.digits) });
           return;
-        }
-        if (read.markup.length) {
-          const c = (markupByGroup[groupOf(e, groupBy)] ??= { utterances: 0, tokens: 0 });
-          c.utterances++;
-          c.tokens += read.markup.length;
-          markupLines.push({ order: e.source.line, line: `${where}: markup not scored as words by glass: ${read.markup.join(' ')}` });
         }
         if (!hasAudio(e)) {
           // A text-only utterance (no "audio" key) is not a missing file: say what it is.
@@ -606,11 +586,11 @@ export async function runGlassboxOnManifest(
     sourceRates,
     warnings: [
       ...(report.warnings ?? []),
-      ...markupWarnings(markupLines, markupByGroup),
+      ...notes.markupWarnings(),
       ...(report.hypothesisMarkup ? [hypothesisMarkupWarning(opts.hypothesesSource ?? 'given hypotheses', report.hypothesisMarkup)] : []),
       ...(bandwidth ? [bandwidth] : []),
     ],
-    ...(Object.keys(markupByGroup).length ? { referenceMarkup: markupByGroup } : {}),
+    ...(Object.keys(notes.markupByGroup).length ? { referenceMarkup: notes.markupByGroup } : {}),
     failures: located,
     ...(annotations ? { annotations } : {}),
   };
