@@ -99,6 +99,8 @@ export interface GlassFailure {
   group?: string;
   stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
   error: string;
+  /** The decoder saw no frame of the audio (a clip shorter than its window): no recognition. `error` says it for people. */
+  noFrames?: true;
   /** The manifest's `audio` as written, and the manifest file and line of the utterance (set by runGlassboxOnManifest). */
   audio?: string;
   source?: { file: string; line: number };
@@ -360,7 +362,10 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
               const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: u.sha256 ?? '', durationSec: 0 }, o.signal ?? new AbortController().signal);
               // The decoder saw no frame (audio shorter than its window): no recognition, not every word deleted.
               const raw = t.raw as { hypseg?: unknown } | undefined;
-              if (typeof raw?.hypseg === 'string' && noFramesDecoded(raw.hypseg)) throw new Error(`empty word result for ${u.id} (pocketsphinx_batch: 0 frames decoded)`);
+              if (typeof raw?.hypseg === 'string' && noFramesDecoded(raw.hypseg)) {
+                wordFailures.push({ id: u.id, group: u.group, stage: 'words', error: `empty word result for ${u.id} (pocketsphinx_batch: 0 frames decoded)`, noFrames: true });
+                return;
+              }
               decoded.set(u.id, t.text);
               if (key !== undefined) cache!.put(key, t.text);
             } catch (e) {
@@ -390,7 +395,7 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
       const a = aligned.get(u.id);
       const l = loop.get(u.id);
       if (!a?.ok) {
-        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: a?.error ?? 'no result' });
+        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: a?.error ?? 'no result', ...(a?.noFrames ? { noFrames: true as const } : {}) });
         continue;
       }
       const canon = chosenCanonical(prons.get(u.id)!, a.value.chosen);
@@ -408,13 +413,13 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   }
 
   const loopEvidence: EvidenceUtterance[] = [];
-  /** Utterances whose audio the phone loop saw no frame of, with its reason. */
+  /** Utterances whose audio the phone loop saw no frame of (its typed flag), with its reason. */
   const unreadable = new Map<string, string>();
   for (const u of usable) {
     const r = loop.get(u.id);
     if (!r?.ok) {
-      failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result' });
-      if (r && /0 frames decoded/.test(r.error)) unreadable.set(u.id, r.error);
+      failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result', ...(r?.noFrames ? { noFrames: true as const } : {}) });
+      if (r?.noFrames) unreadable.set(u.id, r.error);
       continue;
     }
     loopEvidence.push(withMatch(phoneLoopEvidence(u, speechPhones(r.value).map((p) => p.phone), pron, canonById.get(u.id)), u));
@@ -430,7 +435,7 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
       const hyp = hyps.get(u.id)!;
       // An empty hypothesis for audio the phone loop found no frame in is no evidence (all deleted) but a failure.
       if (!words(hyp).length && unreadable.has(u.id)) {
-        failures.push({ id: u.id, group: u.group, stage: 'words', error: `empty hypothesis for audio the phone loop could not read (${unreadable.get(u.id)}): no black-box evidence` });
+        failures.push({ id: u.id, group: u.group, stage: 'words', error: `empty hypothesis for audio the phone loop could not read (${unreadable.get(u.id)}): no black-box evidence`, noFrames: true });
         return [];
       }
       const markedRef = marked.get(u.id);
