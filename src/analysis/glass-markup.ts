@@ -9,7 +9,10 @@
  * Alternations with `/` and fragments `(like-)` are left to the reader of marked references (analysis/fragments.ts).
  */
 
-const MARKUP = /^(?:\[[^[\]]*\]|<[^<>]*>|\{[^{}/]*\}|\((?![^()]*-\))(?!-)[^()]*\))$/;
+import { BRACKET_TAG } from '../manifest/markup.ts';
+
+/** Kaldi's (and EdAcc's) bracketed tags, shared with the Kaldi importer, and sclite's `(uh)` and a braced `{breath}`. */
+const MARKUP = new RegExp(String.raw`^(?:${BRACKET_TAG}|\{[^{}/]*\}|\((?![^()]*-\))(?!-)[^()]*\))$`);
 
 /** A reference as the glass box reads it: `ref` without markup tokens; `markup`: the tokens left out; `digits`: tokens holding a digit. */
 export interface GlassReference {
