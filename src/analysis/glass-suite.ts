@@ -22,7 +22,7 @@ import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio
 import { alignWithFragments, FRAGMENT_POLICY, splitFragments } from './fragments.ts';
 import { basic } from '../text/normalise.ts';
 import { deletableCount } from '../manifest/markup.ts';
-import { glassReference } from './glass-markup.ts';
+import { digitsReason, GlassReferenceNotes, glassReference } from './glass-markup.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -99,6 +99,8 @@ export interface GlassFailure {
   group?: string;
   stage: 'phone-loop' | 'alignment' | 'words' | 'g2p' | 'audio';
   error: string;
+  /** The decoder saw no frame of the audio (a clip shorter than its window): no recognition. `error` says it for people. */
+  noFrames?: true;
   /** The manifest's `audio` as written, and the manifest file and line of the utterance (set by runGlassboxOnManifest). */
   audio?: string;
   source?: { file: string; line: number };
@@ -151,6 +153,8 @@ export interface GlassReport {
   warnings?: string[];
   /** Markup tokens left out of the references (analysis/glass-markup.ts), per group: utterances and tokens. */
   referenceMarkup?: Record<string, { utterances: number; tokens: number }>;
+  /** Markup tokens left out of the given hypotheses (black box; read as references are), per group: utterances and tokens. */
+  hypothesisMarkup?: Record<string, { utterances: number; tokens: number }>;
   /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
   phoneLoop?: ConfusableResult;
   /** Black-box compatible: G2P phones of reference vs hypothesis text. */
@@ -241,7 +245,20 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   // Corpus fragments `(like-)` never reach G2P: each pass reads the reference without them (analysis/fragments.ts).
   const marked = new Map<string, string>();
   const fragmentCounts: GlassFragmentCounts = { policy: FRAGMENT_POLICY, byGroup: {} };
-  const utts = given.map((u) => {
+  // Hypotheses are read as references are (glass-markup.ts; sclite reads both sides' markup alike): markup tokens
+  // ([noise], <unk>, (%HESITATION), {breath}) are no words to look phones up for, left out and counted per group.
+  const hypothesisMarkup: Record<string, { utterances: number; tokens: number }> = {};
+  const utts = given.map((x) => {
+    let u = x;
+    if (u.hyp !== undefined) {
+      const read = glassReference(u.hyp);
+      if (read.markup.length) {
+        const c = (hypothesisMarkup[u.group] ??= { utterances: 0, tokens: 0 });
+        c.utterances++;
+        c.tokens += read.markup.length;
+        u = { ...u, hyp: read.ref };
+      }
+    }
     if (!u.deletable) return u;
     const split = splitFragments(u.ref);
     if (!split.fragments.length) return u;
@@ -345,7 +362,10 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
               const t = await be.transcribe({ id: u.id, path: u.wav, wav16k: u.wav, sha256: u.sha256 ?? '', durationSec: 0 }, o.signal ?? new AbortController().signal);
               // The decoder saw no frame (audio shorter than its window): no recognition, not every word deleted.
               const raw = t.raw as { hypseg?: unknown } | undefined;
-              if (typeof raw?.hypseg === 'string' && noFramesDecoded(raw.hypseg)) throw new Error(`empty word result for ${u.id} (pocketsphinx_batch: 0 frames decoded)`);
+              if (typeof raw?.hypseg === 'string' && noFramesDecoded(raw.hypseg)) {
+                wordFailures.push({ id: u.id, group: u.group, stage: 'words', error: `empty word result for ${u.id} (pocketsphinx_batch: 0 frames decoded)`, noFrames: true });
+                return;
+              }
               decoded.set(u.id, t.text);
               if (key !== undefined) cache!.put(key, t.text);
             } catch (e) {
@@ -375,7 +395,7 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
       const a = aligned.get(u.id);
       const l = loop.get(u.id);
       if (!a?.ok) {
-        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: a?.error ?? 'no result' });
+        failures.push({ id: u.id, group: u.group, stage: 'alignment', error: a?.error ?? 'no result', ...(a?.noFrames ? { noFrames: true as const } : {}) });
         continue;
       }
       const canon = chosenCanonical(prons.get(u.id)!, a.value.chosen);
@@ -393,13 +413,13 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   }
 
   const loopEvidence: EvidenceUtterance[] = [];
-  /** Utterances whose audio the phone loop saw no frame of, with its reason. */
+  /** Utterances whose audio the phone loop saw no frame of (its typed flag), with its reason. */
   const unreadable = new Map<string, string>();
   for (const u of usable) {
     const r = loop.get(u.id);
     if (!r?.ok) {
-      failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result' });
-      if (r && /0 frames decoded/.test(r.error)) unreadable.set(u.id, r.error);
+      failures.push({ id: u.id, group: u.group, stage: 'phone-loop', error: r?.error ?? 'no result', ...(r?.noFrames ? { noFrames: true as const } : {}) });
+      if (r?.noFrames) unreadable.set(u.id, r.error);
       continue;
     }
     loopEvidence.push(withMatch(phoneLoopEvidence(u, speechPhones(r.value).map((p) => p.phone), pron, canonById.get(u.id)), u));
@@ -415,7 +435,7 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
       const hyp = hyps.get(u.id)!;
       // An empty hypothesis for audio the phone loop found no frame in is no evidence (all deleted) but a failure.
       if (!words(hyp).length && unreadable.has(u.id)) {
-        failures.push({ id: u.id, group: u.group, stage: 'words', error: `empty hypothesis for audio the phone loop could not read (${unreadable.get(u.id)}): no black-box evidence` });
+        failures.push({ id: u.id, group: u.group, stage: 'words', error: `empty hypothesis for audio the phone loop could not read (${unreadable.get(u.id)}): no black-box evidence`, noFrames: true });
         return [];
       }
       const markedRef = marked.get(u.id);
@@ -446,21 +466,17 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
     failures,
     ...(retries ? { alignmentRetries: retries } : {}),
     ...(marked.size ? { fragments: fragmentCounts } : {}),
+    ...(Object.keys(hypothesisMarkup).length ? { hypothesisMarkup } : {}),
     settings: { glass: gopts, engine: 'pocketsphinx_batch (Debian pocketsphinx, en-us acoustic model)', canonical: alignment && o.variants ? 'aligned-variant' : 'first-variant' },
     ...(o.keepEvidence ? { evidence: { phoneLoop: loopEvidence, blackBox: bbEvidence, goodness: gu } } : {}),
   };
 }
 
-/** Warning lines for markup left out of references: at most ten utterances named (file:line), then one count by group. */
-function markupWarnings(lines: { order: number; line: string }[], byGroup: Record<string, { utterances: number; tokens: number }>): string[] {
+/** The one line for markup left out of the hypotheses of `source` (a file, or a run's backend), with its count per group. */
+function hypothesisMarkupWarning(source: string, byGroup: Record<string, { utterances: number; tokens: number }>): string {
   const groups = Object.keys(byGroup).sort();
-  if (!groups.length) return [];
-  const named = lines.sort((a, b) => a.order - b.order).map((l) => l.line);
   const total = groups.reduce((n, g) => n + byGroup[g].utterances, 0);
-  return [
-    ...named.slice(0, 10),
-    `glass: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} reference${total === 1 ? '' : 's'} (not words: no canonical phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})${named.length > 10 ? `; ${named.length - 10} more not named` : ''}`,
-  ];
+  return `glass: ${source}: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} hypothes${total === 1 ? 'is' : 'es'}, as of references (not words: no phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})`;
 }
 
 /**
@@ -475,6 +491,8 @@ export async function runGlassboxOnManifest(
     /** Decoder results folder (default `<cacheDir>/glass-results`); false: decode everything again. */
     resultCache?: string | false;
     hypotheses?: ReadonlyMap<string, string>;
+    /** Where `hypotheses` came from (the `--hyp` file, or the run's backend), named by the line on markup left out of them. */
+    hypothesesSource?: string;
     /** L2-ARCTIC annotations side file (utterance id → phone errors) to measure agreement against. */
     annotations?: string;
     /** Only these utterance ids (e.g. the utterances of a run made with --limit or --shard). */
@@ -502,23 +520,15 @@ export async function runGlassboxOnManifest(
   const rates: { group: string; sampleRate?: number }[] = [];
   const limit = pLimit(Math.max(1, opts.processes ?? cpus().length));
   // Markup tokens ([noise], <unk>, (uh), {breath}) left out of references: named (ten lines) and counted per group.
-  const markupByGroup: Record<string, { utterances: number; tokens: number }> = {};
-  const markupLines: { order: number; line: string }[] = [];
+  const notes = new GlassReferenceNotes();
   await Promise.all(
     entries.map((e) =>
       limit(async () => {
-        const read = glassReference(e.text);
-        const where = `${e.source.file}:${e.source.line}: utterance ${e.id}`;
+        const read = notes.add(glassReference(e.text), { id: e.id, group: groupOf(e, groupBy), where: `${e.source.file}:${e.source.line}`, order: e.source.line });
         if (read.digits.length) {
           // Digits have no one spoken form (42: forty-two or four two): their phones would be guesses. Not analysed.
-          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'g2p', error: `reference has digits (${read.digits.slice(0, 5).join(' ')}): their spoken form is unknown, so the utterance is not analysed (write numbers as words)` });
+          failures.push({ id: e.id, group: groupOf(e, groupBy), stage: 'g2p', error: digitsReason(read.digits) });
           return;
-        }
-        if (read.markup.length) {
-          const c = (markupByGroup[groupOf(e, groupBy)] ??= { utterances: 0, tokens: 0 });
-          c.utterances++;
-          c.tokens += read.markup.length;
-          markupLines.push({ order: e.source.line, line: `${where}: markup not scored as words by glass: ${read.markup.join(' ')}` });
         }
         if (!hasAudio(e)) {
           // A text-only utterance (no "audio" key) is not a missing file: say what it is.
@@ -579,8 +589,13 @@ export async function runGlassboxOnManifest(
     speakers: new Set(entries.map((e) => speakerOf(e))).size,
     groupCounts,
     sourceRates,
-    warnings: [...(report.warnings ?? []), ...markupWarnings(markupLines, markupByGroup), ...(bandwidth ? [bandwidth] : [])],
-    ...(Object.keys(markupByGroup).length ? { referenceMarkup: markupByGroup } : {}),
+    warnings: [
+      ...(report.warnings ?? []),
+      ...notes.markupWarnings(),
+      ...(report.hypothesisMarkup ? [hypothesisMarkupWarning(opts.hypothesesSource ?? 'given hypotheses', report.hypothesisMarkup)] : []),
+      ...(bandwidth ? [bandwidth] : []),
+    ],
+    ...(Object.keys(notes.markupByGroup).length ? { referenceMarkup: notes.markupByGroup } : {}),
     failures: located,
     ...(annotations ? { annotations } : {}),
   };

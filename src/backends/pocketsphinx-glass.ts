@@ -96,7 +96,18 @@ export interface AlignAttempt {
   loose?: boolean;
 }
 
-export type BatchResult<T> = Map<string, { ok: true; value: T } | { ok: false; error: string }>;
+/**
+ * Per utterance id, a pass's result or its failure. `noFrames`: the decoder's search saw no frame of the audio (a clip
+ * shorter than the front end's window; its log says `0 frames`): no recognition at all, which callers tell apart from
+ * other failures by this flag, never by the message (`error` is for people).
+ */
+export type BatchResult<T> = Map<string, { ok: true; value: T } | { ok: false; error: string; noFrames?: true }>;
+
+/** The decoder's own reason for one utterance (`decoderReasons`): `message` for people; `noFrames` when its search saw no frame. */
+export interface DecoderReason {
+  message: string;
+  noFrames: boolean;
+}
 
 /** Parses one `-hypseg` line into phones (silence and fillers dropped unless `keepSilence`). */
 export function parsePhoneHypseg(line: string, keepSilence = false): { id: string; phones: TimedPhone[] } {
@@ -287,16 +298,16 @@ function wavBytes(it: GlassItem): number {
  * The decoder's own reason per utterance, from a `pocketsphinx_batch -logfn` log: within each
  * `Decoding '<key>'` … `<key> done` block, its distinct ERROR messages (source location dropped, e.g.
  * `Final result does not match the grammar in frame 92`), else `0 frames decoded` when the search saw no
- * frame (audio shorter than the front end's window). Keys are the control file's utterance keys; an
- * utterance with neither has no entry.
+ * frame (audio shorter than the front end's window); `noFrames` says the latter (the log's `0 frames,` line),
+ * whatever the message. Keys are the control file's utterance keys; an utterance with neither has no entry.
  */
-export function decoderReasons(log: string): Map<string, string> {
-  const out = new Map<string, string>();
+export function decoderReasons(log: string): Map<string, DecoderReason> {
+  const out = new Map<string, DecoderReason>();
   let key: string | undefined;
   let errors: string[] = [];
   let noFrames = false;
   const close = () => {
-    if (key !== undefined && (errors.length || noFrames)) out.set(key, errors.length ? errors.join('; ') : '0 frames decoded');
+    if (key !== undefined && (errors.length || noFrames)) out.set(key, { message: errors.length ? errors.join('; ') : '0 frames decoded', noFrames });
     key = undefined;
   };
   for (const line of log.split('\n')) {
@@ -348,7 +359,7 @@ export class PocketSphinxGlass implements GlassBox {
     signal?: AbortSignal,
     schedule?: BatchSchedule,
     /** Filled with the decoder's own reason per utterance id, when its log gives one (see `decoderReasons`). */
-    reasons?: Map<string, string>,
+    reasons?: Map<string, DecoderReason>,
     /** The pass's settings that decide a result (cache key part; the model files' contents are added here). */
     passConfig?: unknown,
     /** What besides the audio and the pass's settings decides an item's result (cache key part), e.g. its grammar. */
@@ -399,20 +410,23 @@ export class PocketSphinxGlass implements GlassBox {
           for (const l of lines) byKey.set(l.split(/\s+/, 1)[0], l);
           const logFile = join(pdir, 'log');
           const why = decoderReasons(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
-          const because = (k: number) => (why.has(`u${k}`) ? ` (pocketsphinx_batch: ${why.get(`u${k}`)})` : '');
+          const because = (k: number) => (why.has(`u${k}`) ? ` (pocketsphinx_batch: ${why.get(`u${k}`)!.message})` : '');
           part.forEach((it, k) => {
-            if (why.has(`u${k}`)) reasons?.set(it.id, why.get(`u${k}`)!);
+            const reason = why.get(`u${k}`);
+            if (reason) reasons?.set(it.id, reason);
+            const failed = (error: string) => out.set(it.id, { ok: false, error, ...(reason?.noFrames ? { noFrames: true as const } : {}) });
             const line = byKey.get(`u${k}`);
             if (!line) {
-              out.set(it.id, { ok: false, error: `pocketsphinx_batch gave no ${kind} result for ${it.id}${because(k)}` });
+              failed(`pocketsphinx_batch gave no ${kind} result for ${it.id}${because(k)}`);
               return;
             }
             try {
               const phones = parsePhoneHypseg(line, keepSilence).phones;
-              out.set(it.id, phones.length ? { ok: true, value: phones } : { ok: false, error: `empty ${kind} result for ${it.id}${because(k)}` });
+              if (!phones.length) failed(`empty ${kind} result for ${it.id}${because(k)}`);
+              else out.set(it.id, { ok: true, value: phones });
               if (phones.length && cache && keys.has(it.id)) cache.put(keys.get(it.id)!, phones);
             } catch (e) {
-              out.set(it.id, { ok: false, error: `${it.id}: ${(e as Error).message}${because(k)}` });
+              failed(`${it.id}: ${(e as Error).message}${because(k)}`);
             }
           });
         })),
@@ -454,8 +468,8 @@ export class PocketSphinxGlass implements GlassBox {
     }
     const beam = attempt.beam ?? this.options.alignBeam;
     const fsg = attempt.loose ? looseFsg : pronunciationFsg;
-    const reasons = new Map<string, string>();
-    const because = (id: string) => (reasons.has(id) ? ` (pocketsphinx_batch: ${reasons.get(id)})` : '');
+    const reasons = new Map<string, DecoderReason>();
+    const because = (id: string) => (reasons.has(id) ? ` (pocketsphinx_batch: ${reasons.get(id)!.message})` : '');
     const raw = await this.batch(
       items,
       'alignment',

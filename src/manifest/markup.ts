@@ -4,6 +4,14 @@
  */
 import { groupOf, type Markup, type Utterance } from './schema.ts';
 
+/**
+ * A whole token that is a bracketed event or noise tag — `<unk>`, `<noise>`, `<SPOKEN_NOISE>`, `[laughter]`, `[noise]`
+ * (Kaldi `text`, EdAcc) — as a regular-expression source without anchors: one or more characters between `<…>` or
+ * `[…]`, no nested bracket of its kind, no white space. The one definition the Kaldi importer (corpora) and the glass
+ * box's reference and hypothesis reader (analysis/glass-markup.ts) build their token tests from.
+ */
+export const BRACKET_TAG = String.raw`<[^<>\s]+>|\[[^[\]\s]+\]`;
+
 export interface MarkupGroupSummary {
   group: string;
   /** Utterances in the group. */

@@ -41,6 +41,7 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
     const report = await runGlassboxOnManifest(manifest, groupBy, {
       cacheDir: opts.cacheDir,
       hypotheses,
+      hypothesesSource: `hypotheses of backend "${first}" (clean)`,
       ids,
       labels,
       confusable,

@@ -639,7 +639,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
           budget.cancel(estimate);
           throw configErrorOf(b, result.error ?? 'configuration error');
         }
-        budget.settle(estimate, result.status === 'ok' ? (result.costUsd ?? estimate) : 0);
+        // A failure the worker made of a paid answer (a transcript holding a credential) keeps its cost; others cost 0.
+        budget.settle(estimate, result.costUsd ?? (result.status === 'ok' ? estimate : 0));
         cell.called++;
         if (result.status !== 'ok') noteFailure(b, audio.id, result.attempts, result.error ?? 'failed');
         noteHealth(b, result.status === 'ok', result.retryable ? undefined : (httpStatus ?? undefined), result.error ?? '');
@@ -651,14 +652,20 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       }
       let latencyMs = 0;
       let outcome;
+      /** The cost of an answer failed for the credential it held: paid for all the same (as `credentialFailure` keeps it). */
+      let paidFailure: number | undefined;
       try {
         outcome = await withRetries(
           async (signal) => {
             const t = performance.now();
+            paidFailure = undefined;
             try {
               const tr = await b.backend.transcribe(audio, signal);
               // Never scored: scrubbing would turn the credential into the word "redacted" (README "Secrets").
-              if (transcriptHasCredential(tr.text, tr.words)) throw new BackendError(CREDENTIAL_IN_OUTPUT, false);
+              if (transcriptHasCredential(tr.text, tr.words)) {
+                paidFailure = tr.costUsd ?? estimate;
+                throw new BackendError(CREDENTIAL_IN_OUTPUT, false);
+              }
               return tr;
             } finally {
               latencyMs = performance.now() - t;
@@ -686,7 +693,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         return undefined;
       }
       const t = outcome.value;
-      budget.settle(estimate, outcome.ok ? t?.costUsd : 0);
+      budget.settle(estimate, outcome.ok ? t?.costUsd : (paidFailure ?? 0));
       if (!outcome.ok && outcome.error instanceof BackendConfigError) {
         // Not this utterance's fault: store nothing (the rerun after the fix calls again) and stop the run.
         throw configErrorOf(b, outcome.error.message);
@@ -709,7 +716,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         phones: t?.phones ?? null,
         raw: t?.raw ?? null,
         latencyMs: Math.round(latencyMs * 10) / 10,
-        costUsd: outcome.ok ? (t?.costUsd ?? estimate) : 0,
+        costUsd: outcome.ok ? (t?.costUsd ?? estimate) : (paidFailure ?? 0),
         durationSec: audio.sha256 === TEXT_ONLY_KEY ? null : audio.durationSec, // text-only: no audio, no duration
         error: err,
         retryable: outcome.retryable,

@@ -981,9 +981,11 @@ export class RunStore {
 
 /**
  * `r` as the failure of an ok result whose transcript contained a credential (CREDENTIAL_FAILURE_ERROR): no hypothesis,
- * words or phones, raw kept (scrubbed when stored), not retryable (the same tool prints the same secret again).
+ * words or phones, raw kept (scrubbed when stored; a queue's worker drops it, src/scaleout/queue-redact.ts), not
+ * retryable (the same tool prints the same secret again), `costUsd` kept: the call was made and paid for. The one
+ * definition of that failure for the store, the engine's executor path and the queue's workers.
  */
-export function credentialFailure<T extends NewResult>(r: T): T {
+export function credentialFailure<T extends Omit<NewResult, keyof ResultKey>>(r: T): T {
   return { ...r, status: 'failed', hypothesis: null, words: null, phones: null, error: CREDENTIAL_FAILURE_ERROR, retryable: false, costUsd: r.costUsd };
 }
 

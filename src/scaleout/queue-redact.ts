@@ -4,20 +4,20 @@
  * message and stack into `failedReason`, `stacktrace` and the `failed` event. The coordinator's own checks come too
  * late for that, and it may not even hold the worker's credentials (each worker reads its own environment).
  */
-import { CREDENTIAL_FAILURE_ERROR, scrubString, secretValues, stripSecrets, transcriptHasCredential } from '../backends/secrets.ts';
+import { scrubString, secretValues, stripSecrets, transcriptHasCredential } from '../backends/secrets.ts';
+import { credentialFailure } from '../run/store.ts';
 import type { TranscribeJobResult } from './queue.ts';
 
 /**
  * A worker's result as it may go to Redis. An ok result whose transcript (hypothesis or words) holds the value of a
- * secret environment variable of this worker becomes the failure a local run stores ({@link CREDENTIAL_FAILURE_ERROR}:
- * no hypothesis, words, phones or raw answer, not retryable, no cost); in any result, `raw` is stripped of
- * secret-named fields and secret values and `error` scrubbed. `secrets`: the values to look for (default: this
- * process's environment, `secretValues`).
+ * secret environment variable of this worker becomes the failure the store makes of it (`credentialFailure`,
+ * src/run/store.ts: `CREDENTIAL_FAILURE_ERROR`, no hypothesis, words or phones, not retryable, its cost in USD kept:
+ * the call was made and paid for, as in a local run) with `raw` dropped too (the answer holds the secret and must not
+ * reach Redis); in any other result, `raw` is stripped of secret-named fields and secret values and `error` scrubbed.
+ * `secrets`: the values to look for (default: this process's environment, `secretValues`).
  */
 export function redactForQueue(r: TranscribeJobResult, secrets: readonly string[] = secretValues()): TranscribeJobResult {
-  if (r.status === 'ok' && transcriptHasCredential(r.hypothesis, r.words, secrets)) {
-    return { ...r, status: 'failed', hypothesis: null, words: null, phones: null, raw: null, costUsd: 0, error: CREDENTIAL_FAILURE_ERROR, retryable: false };
-  }
+  if (r.status === 'ok' && transcriptHasCredential(r.hypothesis, r.words, secrets)) return { ...credentialFailure(r), raw: null };
   return {
     ...r,
     raw: r.raw === null || r.raw === undefined ? r.raw : stripSecrets(r.raw, secrets),

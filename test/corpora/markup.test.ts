@@ -6,6 +6,7 @@ import { applyCoraalMarkup, applyEdaccMarkup, applyKaldiMarkup, hasWords, withou
 import { summariseMarkup } from '../../src/manifest/markup.ts';
 import { groupOf, type Utterance } from '../../src/manifest/schema.ts';
 import { basic } from '../../src/text/normalise.ts';
+import { glassReference } from '../../src/analysis/glass-markup.ts';
 
 const T = '\t';
 
@@ -61,6 +62,19 @@ describe('EdAcc and Kaldi markup', () => {
     expect(r.text).toBe('hello world');
     expect(r.markup?.removed).toBe(4);
     expect(applyKaldiMarkup('THE RESULT WAS AN UPSET').markup).toBeUndefined();
+  });
+
+  it('the Kaldi importer and the glass box read bracketed tags by one definition (BRACKET_TAG)', () => {
+    const tags = ['<unk>', '<noise>', '<SPOKEN_NOISE>', '[laughter]', '[noise]', '[vocalized-noise]'];
+    const words = ['<>', '[]', 'a[b]', '<a>b', '[a][b]'];
+    for (const t of tags) {
+      expect(applyKaldiMarkup(`hello ${t} world`).text, t).toBe('hello world');
+      expect(glassReference(`hello ${t} world`), t).toEqual({ ref: 'hello world', markup: [t], digits: [] });
+    }
+    for (const w of words) {
+      expect(applyKaldiMarkup(`hello ${w}`).text, w).toBe(`hello ${w}`);
+      expect(glassReference(`hello ${w}`).markup, w).toEqual([]);
+    }
   });
 });
 

@@ -53,6 +53,9 @@ describe('glass reads only what it can score', () => {
     // 1. The cut fails word decoding too, and gives no evidence anywhere.
     expect(report.failures.filter((f) => f.id === 'short80').map((f) => f.stage).sort()).toEqual(['phone-loop', 'words']);
     expect(r.stderr).toMatch(/m\.jsonl:9: utterance short80: audio short\.wav: words: .*0 frames decoded/);
+    // Told by a typed flag on each failure (not by matching the message, which stays for people); no other has it.
+    expect(report.failures.filter((f) => f.id === 'short80').every((f) => f.noFrames === true)).toBe(true);
+    expect(report.failures.filter((f) => f.id !== 'short80').some((f) => f.noFrames !== undefined)).toBe(false);
     const utts = (x: GlassReport['phoneLoop'] | GlassReport['blackBox'], g: string) => x?.matrices.find((m) => m.group === g)?.utterances;
     for (const g of ['adult', 'child']) expect(utts(report.blackBox, g), g).toBe(utts(report.phoneLoop, g));
     expect(utts(report.blackBox, 'adult')).toBe(4);

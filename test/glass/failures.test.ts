@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
-import { decoderReasons } from '../../src/backends/pocketsphinx-glass.ts';
+import { PocketSphinxGlass, decoderReasons, defaultGlassOptions } from '../../src/backends/pocketsphinx-glass.ts';
 import type { GlassReport } from '../../src/analysis/glass-suite.ts';
 import { adjustPValues } from '../../src/stats/multiple.ts';
 
@@ -173,6 +173,19 @@ describe('glass names each utterance a decoder stage failed on', () => {
     writeFileSync(join(dir, 'fsgctl'), 'u0\n');
     const log = join(dir, 'ps.log');
     execFileSync('pocketsphinx_batch', ['-adcin', 'yes', '-adchdr', '44', '-cepdir', '/', '-cepext', '.wav', '-hmm', `${MODEL}/en-us`, '-ctl', join(dir, 'ctl'), '-hypseg', join(dir, 'hyp'), '-logfn', log, '-dict', join(dir, 'phones.dict'), '-fsgctl', join(dir, 'fsgctl'), '-fsgdir', dir, '-fsgext', '.fsg', '-beam', '1e-40', '-pbeam', '1e-40', '-wbeam', '1e-40']);
-    expect(decoderReasons(readFileSync(log, 'utf8'))).toEqual(new Map([['u0', expect.stringMatching(/^Final result does not match the grammar in frame \d+$/) as string]]));
+    expect(decoderReasons(readFileSync(log, 'utf8'))).toEqual(new Map([['u0', { message: expect.stringMatching(/^Final result does not match the grammar in frame \d+$/) as string, noFrames: false }]]));
   }, 30_000);
+
+  it('an 80 ms cut: the phone loop\'s failure carries the typed flag noFrames (the message stays for people)', async () => {
+    const c = clips(1)[0];
+    // The whole clip rewritten by sox: a plain 44-byte WAV header, as the batch decoder reads it (ffmpeg adds a LIST chunk).
+    execFileSync('sox', [join(dir, 'clips', `${c.name}.wav`), join(dir, 'clips', `${c.name}-whole.wav`)]);
+    const glass = new PocketSphinxGlass({ ...defaultGlassOptions(), processes: 1 });
+    const got = await glass.decodePhonesBatch([
+      { id: 'cut', wav: join(dir, 'clips', `${c.name}-cut.wav`) },
+      { id: 'whole', wav: join(dir, 'clips', `${c.name}-whole.wav`) },
+    ]);
+    expect(got.get('cut')).toEqual({ ok: false, noFrames: true, error: 'empty phone-loop result for cut (pocketsphinx_batch: 0 frames decoded)' });
+    expect(got.get('whole')).toMatchObject({ ok: true });
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { CLI, ids, soxWavs, startRedis, startWorker, tmp, writeManifest, type RedisProcess, type WorkerProcess } from './helpers.ts';
 import { CREDENTIAL_IN_OUTPUT } from '../../src/backends/secrets.ts';
 import { redactError, redactForQueue } from '../../src/scaleout/queue-redact.ts';
+import { credentialFailure } from '../../src/run/store.ts';
 
 const SECRET = 'sk-t17SECRET-0123456789abcdef';
 
@@ -102,6 +103,16 @@ function rows(store: string): Array<{ status: string; error: string | null; atte
   }
 }
 
+/** Each stored result's cost (USD), in key order. */
+function rowCosts(store: string): number[] {
+  const db = new Database(store, { readonly: true });
+  try {
+    return (db.prepare('SELECT cost_usd AS c FROM results ORDER BY audio_sha256').all() as { c: number }[]).map((r) => Math.round(r.c * 1e9) / 1e9);
+  } finally {
+    db.close();
+  }
+}
+
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const t0 = Date.now();
   while (Date.now() - t0 < ms) {
@@ -117,7 +128,8 @@ describe('a credential a recogniser echoes (trial 17 leak.yaml)', () => {
   it('never goes through Redis: the worker fails the result without the text, as a local run words it', async () => {
     const q = 't17-leak';
     // The user's backend, verbatim: the shell expands the worker's OPENAI_API_KEY into the transcript.
-    const { dir, suite } = workspace(2, `{ command: "sh -c 'echo hello $OPENAI_API_KEY'", version: "e1" }`);
+    // A paid recogniser: the call that echoed the key was made and paid for, in a queue run as in a local one.
+    const { dir, suite } = workspace(2, `{ command: "sh -c 'echo hello $OPENAI_API_KEY'", version: "e1", priceUsdPerMinute: 0.6 }`);
     // Every command any client sends to Redis, from before the worker starts to after the run.
     const monitor = spawn('redis-cli', ['-p', String(redis.port), 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(monitor);
@@ -151,6 +163,10 @@ describe('a credential a recogniser echoes (trial 17 leak.yaml)', () => {
     const errors = (out: string) => readFileSync(join(dir, out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { error: string }).error);
     expect(errors('outlocal'), local.stderr).toEqual([`BackendError: ${CREDENTIAL_IN_OUTPUT}`, `BackendError: ${CREDENTIAL_IN_OUTPUT}`]);
     expect(errors('out')).toEqual(errors('outlocal'));
+    // The same spend for the same failure: 0.2 s at $0.6 per minute each, stored by the queue run as by the local one.
+    const cost = (store: string) => rowCosts(join(dir, store));
+    expect(cost('local.sqlite')).toEqual([0.002, 0.002]);
+    expect(cost('store.sqlite')).toEqual(cost('local.sqlite'));
     // So do their lines.
     expect(r.stderr).toContain(`failed rec utt-000 after 1 attempt: ${CREDENTIAL_IN_OUTPUT}\n`);
     expect(local.stderr).toContain(`failed rec utt-000 after 1 attempt: ${CREDENTIAL_IN_OUTPUT}\n`);
@@ -159,7 +175,9 @@ describe('a credential a recogniser echoes (trial 17 leak.yaml)', () => {
   it('smallest input: a result, a failure and an error as the worker hands them to BullMQ carry no secret value', () => {
     const base = { format: 1 as const, status: 'ok' as const, hypothesis: `hello ${SECRET}`, words: null, phones: null, raw: { output: `hello ${SECRET}`, api_key: 'x' }, latencyMs: 1, costUsd: 0.01, durationSec: 1, error: null, retryable: false, attempts: 1, worker: 'h:1' };
     const r = redactForQueue(base, [SECRET]);
-    expect(r).toMatchObject({ status: 'failed', hypothesis: null, words: null, raw: null, costUsd: 0, error: `BackendError: ${CREDENTIAL_IN_OUTPUT}`, retryable: false });
+    // Raw dropped (it must not reach Redis), the paid call's cost kept (as the store keeps it for a local run).
+    expect(r).toMatchObject({ status: 'failed', hypothesis: null, words: null, raw: null, costUsd: 0.01, error: `BackendError: ${CREDENTIAL_IN_OUTPUT}`, retryable: false });
+    expect(r).toEqual({ ...credentialFailure(base), raw: null });
     const words = redactForQueue({ ...base, hypothesis: 'hello', words: [{ word: SECRET, start: 0, end: 1 }] }, [SECRET]);
     expect(words.status).toBe('failed');
     const failed = redactForQueue({ ...base, status: 'failed', hypothesis: null, error: `BackendError: exit 3: ${SECRET}` }, [SECRET]);

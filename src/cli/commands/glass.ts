@@ -161,6 +161,7 @@ export function registerGlass(program: Command): void {
       const report = await runGlassboxOnManifest(manifest, f.groupBy, {
         cacheDir: resolve(f.cacheDir),
         hypotheses,
+        ...(f.hyp ? { hypothesesSource: f.hyp } : {}),
         annotations,
         decodeWords: f.words,
         goodness: f.goodness,

@@ -3,11 +3,12 @@ import { cleanOnlyBackends } from '../../run/conditions.ts';
 import { sayErr, sayOut, warnLine } from '../terminal.ts';
 import { readManifest } from '../../manifest/jsonl.ts';
 import { WarningSummary } from '../../manifest/warnings.ts';
-import { hasAudio } from '../../manifest/schema.ts';
+import { groupOf, hasAudio } from '../../manifest/schema.ts';
 import { GroupSpellings, splitGroupWarning } from '../../manifest/group-spellings.ts';
 import { loadLabelMap } from '../../manifest/labelmap.ts';
 import { manifestImportWarnings } from '../../manifest/import-record.ts';
-import { InputError } from '../../manifest/errors.ts';
+import { InputError, UsageError } from '../../manifest/errors.ts';
+import { GlassReferenceNotes, glassReference } from '../../analysis/glass-markup.ts';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { audioSignature } from '../../audio/signature.ts';
 import { parseWavHeader } from '../../audio/wav.ts';
@@ -74,13 +75,20 @@ export function registerValidate(program: Command): void {
     .argument('<manifest>', 'JSONL manifest')
     .option('--no-audio-check', 'do not check audio files (existence and header)')
     .option('--all', 'print every error (default: the first 20, then the count of each kind)')
+    .option('--for <stage>', 'also check the references for this stage: glass (markup tokens it leaves out, references with digits it does not analyse: named file:line, counted per group; implied by a --suite of kind glassbox)')
+    .option('--group-by <key>', 'label key of the groups the --for glass counts are given by (default: the suite\'s first groupBy key, else accent, as glass)')
     .option('--suite <suite.yaml>', 'also check the manifest against this suite\'s backends (text-only utterances need id-keyed backends; hypotheses rows must name manifest utterances) and its markup convention (references with malformed sclite markup, e.g. an unclosed "{", are errors at their line)')
-    .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string; all?: boolean }) => {
+    .action(async (manifest: string, opts: { audioCheck: boolean; suite?: string; all?: boolean; for?: string; groupBy?: string }) => {
+      if (opts.for !== undefined && opts.for !== 'glass') throw new UsageError(`--for must be glass (the only stage validate checks references for), got "${opts.for}"`);
       const errors = new WarningSummary(opts.all ? Number.POSITIVE_INFINITY : 20);
       const warnings: string[] = [];
       const backends = opts.suite ? await suiteBackends(opts.suite) : [];
+      // References as the glass box will read them: for `--for glass` or a glassbox suite (its step runs glass).
+      const suiteSpec = opts.suite ? loadSuite(opts.suite) : undefined;
+      const glass = opts.for === 'glass' || suiteSpec?.kind === 'glassbox' ? new GlassReferenceNotes() : undefined;
+      const glassGroupBy = opts.groupBy ?? suiteSpec?.groupBy[0] ?? 'accent';
       // With a suite reading sclite markup: a reference the run scorer would refuse is an error here, at its line.
-      const sm = opts.suite ? loadSuite(opts.suite).markup : undefined;
+      const sm = suiteSpec?.markup;
       const markup: MarkupOptions | undefined =
         sm?.convention === 'sclite' ? { caseSensitive: sm.caseSensitive, caseFold: sm.caseFold, optionalDeletable: sm.optionallyDeletable, fragments: sm.fragments } : undefined;
       const needAudio = backends.filter((b) => !b.backend.keyByUtteranceId);
@@ -92,11 +100,12 @@ export function registerValidate(program: Command): void {
       let textOnly = 0;
       // Group names that differ only in case or spacing, on any declared key but raw declared text (`*_raw`) and the
       // keys the suite's label map covers (the map matches values case- and space-insensitively: no split there).
-      const labelMap = opts.suite ? loadSuite(opts.suite).labelMap : undefined;
+      const labelMap = suiteSpec?.labelMap;
       const mapped = new Set(labelMap ? (await loadLabelMap(labelMap)).mappedKeys() : []);
       const spellings = new GroupSpellings();
       for await (const u of readManifest(manifest, { onError: (e) => errors.add(kindOf(e.detail), e.message) })) {
         seen.add(u.id);
+        glass?.add(glassReference(u.text), { id: u.id, group: groupOf(u, glassGroupBy), where: `${u.source.file}:${u.source.line}`, order: u.source.line });
         spellings.add(u.id, Object.fromEntries(Object.entries(u.labels ?? {}).filter(([k]) => !k.endsWith('_raw') && !mapped.has(k))), `${u.source.file}:${u.source.line}`);
         if (markup) {
           try {
@@ -156,9 +165,13 @@ export function registerValidate(program: Command): void {
       for (const l of errors.lines('', 'error', again)) sayErr(l);
       for (const w of warnings) sayErr(w);
       for (const w of records) warnLine(w);
+      // As glass says them at run time (ten named, then counts by group; --all: every one).
+      const named = opts.all ? Number.POSITIVE_INFINITY : 10;
+      for (const w of glass ? [...glass.markupWarnings(named), ...glass.digitWarnings(named)] : []) warnLine(w);
       const textNote = textOnly ? ` (${textOnly} text-only: no audio${opts.suite ? `; every backend of ${opts.suite} answers by utterance id` : '; runnable only by backends that answer by utterance id, e.g. hypotheses'})` : '';
       const unreadNote = unread ? ` (audio of ${unread} not checked: no backend of ${opts.suite} reads audio)` : '';
-      sayOut(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length ? ', warnings above' : ''}`);
+      const glassWarned = glass ? Object.keys(glass.markupByGroup).length + Object.keys(glass.digitsByGroup).length : 0;
+      sayOut(`${manifest}: ${ok} valid utterances${textNote}${unreadNote}, ${errors.count} errors${warnings.length + records.length + glassWarned ? ', warnings above' : ''}`);
       if (errors.count) process.exitCode = 1;
       for (const b of backends) await b.backend.close?.().catch(() => undefined);
     });

@@ -13,7 +13,7 @@
  * are not utterances: importers skip and count them.
  */
 import type { Markup } from '../../manifest/schema.ts';
-import { keptKind } from '../../manifest/markup.ts';
+import { BRACKET_TAG, keptKind } from '../../manifest/markup.ts';
 
 export type MarkupKind = 'pause' | 'nonspeech' | 'paralinguistic' | 'redaction' | 'unintelligible' | 'fragment' | 'uncertain' | 'overlap';
 
@@ -154,7 +154,7 @@ export function applyEdaccMarkup(text: string): MarkupResult {
   return c.result(s);
 }
 
-const KALDI_NOISE = /^(?:<[^<>\s]+>|\[[^[\]\s]+\]|!SIL|!sil)$/;
+const KALDI_NOISE = new RegExp(`^(?:${BRACKET_TAG}|!SIL|!sil)$`);
 
 /** Kaldi `text`: whole tokens `<unk>`, `<noise>`, `<SPOKEN_NOISE>`, `[laughter]`, `[noise]`, `!SIL` are removed. */
 export function applyKaldiMarkup(text: string): MarkupResult {
