@@ -65,7 +65,11 @@ export function htmlTextTable(head: readonly string[], rows: readonly (readonly 
 /**
  * The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language.
  * On screen, charts scale to their box (viewBox, max-width 100%), hashes wrap, and wide tables scroll inside their
- * own `.tablewrap`, so a 375 px phone never scrolls the page sideways.
+ * own `.tablewrap`, so a 375 px phone never scrolls the page sideways. In print (landscape, 10 mm margins: 16+
+ * columns do not fit a portrait page at a legible size) tables wrap instead of scrolling, every column is printed
+ * (the secondary-column toggle is a screen control), charts shrink to fit one page, and drill-downs print as the
+ * reader left them: open ones in full, closed ones as their summary line (all open, the Artie Amazon + Google card
+ * is 221 A4 pages instead of 25).
  */
 export const CARD_STYLE = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}
@@ -113,6 +117,16 @@ td.flags{text-align:left;white-space:normal;min-width:8em}
 .sw.plain{background:var(--bar)}.sw.sig{background:var(--bad)}.sw.best{background:var(--best)}.sw.small{background:var(--small)}
 svg.chart{max-width:100%;height:auto}figure{min-width:0;max-width:100%}
 body{overflow-wrap:break-word}code,.utt .hd span{overflow-wrap:anywhere;min-width:0}
+@page{size:landscape;margin:10mm}
+@media print{
+body{max-width:none;padding:0}
+.tablewrap{overflow:visible}
+table{font-size:10px}th,td{white-space:normal;padding:2px 3px}
+td .flag{font-size:inherit}
+.showsec,.seclabel{display:none}.showsec:not(:checked)~.tablewrap .sec{display:table-cell}
+svg.chart{width:auto;height:auto;max-height:170mm}
+tr,figure,.utt{break-inside:avoid}
+}
 `;
 
 // Sorts tables on header click (numbers by data-v, missing values last) and opens a drill-down from its link.
