@@ -62,7 +62,15 @@ export function htmlTextTable(head: readonly string[], rows: readonly (readonly 
   ].join('\n');
 }
 
-/** The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language. */
+/**
+ * The card's stylesheet: every asrfair HTML page (card, glass box) uses it, so they share one visual language.
+ * On screen, charts scale to their box (viewBox, max-width 100%), hashes wrap, and wide tables scroll inside their
+ * own `.tablewrap`, so a 375 px phone never scrolls the page sideways. In print (landscape, 10 mm margins: 16+
+ * columns do not fit a portrait page at a legible size) tables wrap instead of scrolling, every column is printed
+ * (the secondary-column toggle is a screen control), charts shrink to fit one page, and drill-downs print as the
+ * reader left them: open ones in full, closed ones as their summary line (all open, the Artie Amazon + Google card
+ * is 221 A4 pages instead of 25).
+ */
 export const CARD_STYLE = `
 :root{--fg:#1d2330;--muted:#5b6475;--line:#d9dde5;--bg:#fff;--best:#2f7d4f;--bad:#b3261e;--bar:#4b6cb7;--small:#a9b4c8}
 *{box-sizing:border-box}
@@ -107,6 +115,18 @@ td.flags{text-align:left;white-space:normal;min-width:8em}
 .chart-legend{display:flex;flex-wrap:wrap;gap:4px 14px;font-size:12px;color:var(--muted);margin:6px 0}
 .key{display:inline-flex;align-items:center;gap:5px}.sw{display:inline-block;width:14px;height:10px;border-radius:2px}
 .sw.plain{background:var(--bar)}.sw.sig{background:var(--bad)}.sw.best{background:var(--best)}.sw.small{background:var(--small)}
+svg.chart{max-width:100%;height:auto}figure{min-width:0;max-width:100%}
+body{overflow-wrap:break-word}code,.utt .hd span{overflow-wrap:anywhere;min-width:0}
+@page{size:landscape;margin:10mm}
+@media print{
+body{max-width:none;padding:0}
+.tablewrap{overflow:visible}
+table{font-size:10px}th,td{white-space:normal;padding:2px 3px}
+td .flag{font-size:inherit}
+.showsec,.seclabel{display:none}.showsec:not(:checked)~.tablewrap .sec{display:table-cell}
+svg.chart{width:auto;height:auto;max-height:170mm}
+tr,figure,.utt{break-inside:avoid}
+}
 `;
 
 // Sorts tables on header click (numbers by data-v, missing values last) and opens a drill-down from its link.
@@ -555,7 +575,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
       .map((r) => `<tr><td>${esc(r.group)}</td><td>${esc(fmtInt(r.utterances))}</td><td>${esc(fmtInt(r.markupTouched))}</td><td>${esc(fmtInt(r.markupRemoved))}</td><td>${esc(countsText(r.markupRemovedKinds))}</td><td>${esc(countsText(r.markupKeptKinds))}</td><td>${esc(countsText(r.markupDeletableKinds ?? {}))}</td><td>${esc(fmtInt(r.audioFlagged))}</td><td>${esc(countsText(r.audioFlags))}</td></tr>`)
       .join('');
     sections.push(
-      `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Removed, by kind</th><th scope="col">Kept as words, by kind</th><th scope="col">Kept, optionally deletable (sclite -D -F), by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table><p>${esc(dataQualityNote(d))}</p></section>`,
+      `<section id="s-data-quality"><h2>${esc(DATA_QUALITY_TITLE)}</h2><div class="tablewrap"><table><thead><tr><th scope="col">${esc(d.groupBy)}</th><th scope="col">Utterances</th><th scope="col">References changed by markup</th><th scope="col">Markup tokens removed</th><th scope="col">Removed, by kind</th><th scope="col">Kept as words, by kind</th><th scope="col">Kept, optionally deletable (sclite -D -F), by kind</th><th scope="col">Utterances with audio faults</th><th scope="col">Audio flags</th></tr></thead><tbody>${rows}</tbody></table></div><p>${esc(dataQualityNote(d))}</p></section>`,
     );
   }
   if (card.remedy) {
@@ -563,7 +583,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     const rows = remedyRows(r).map((row) => `<tr>${row.map((c, i) => (i === 0 ? `<th scope="row">${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`).join('');
     sections.push(
       `<section id="s-remedy"><h2>${esc(REMEDY_TITLE)}</h2><p>${esc(remedyHeading(r))}</p>` +
-        (rows ? `<table><thead><tr>${REMEDY_HEAD.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>` : '') +
+        (rows ? `<div class="tablewrap"><table><thead><tr>${REMEDY_HEAD.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table></div>` : '') +
         `<ul>${remedySentences(r).map((l) => `<li>${esc(l)}</li>`).join('')}</ul></section>`,
     );
   }

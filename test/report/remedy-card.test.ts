@@ -125,6 +125,9 @@ describe('the remedy section of the card', () => {
     const html = readFileSync(join(runDir, 'report/card.html'), 'utf8');
     expect(html).toContain('<section id="s-remedy">');
     expect(html).toContain('href="#s-remedy"');
+    // Its table scrolls in its own box on a phone instead of widening the page (as every card table does).
+    const remedySection = html.slice(html.indexOf('<section id="s-remedy">'), html.indexOf('</section>', html.indexOf('<section id="s-remedy">')));
+    expect(remedySection).toContain('<div class="tablewrap"><table>');
     const csv = parseCsv(readFileSync(join(runDir, 'report/card-remedy.csv'), 'utf8'));
     const ind = csv.find((row) => row.group === 'indian')!;
     expect(Number(ind.wer_before)).toBeCloseTo(card.remedy.report.groups.find((g) => g.group === 'indian')!.before, 12);
