@@ -21,6 +21,7 @@ let run: Awaited<ReturnType<typeof cli>>;
 let both: Card;
 let genderOnly: Card;
 let accentOnly: Awaited<ReturnType<typeof cli>>;
+let published: Card;
 const exp = join(dir, 'run');
 beforeAll(async () => {
   const suite = join(dir, 'artie.yaml');
@@ -34,11 +35,14 @@ beforeAll(async () => {
     ].join('\n'),
   );
   run = await cli('run', suite, '--store', join(dir, 's.sqlite'), '--out', exp, '--no-progress');
-  const [r1, r2, r3] = await Promise.all([
+  const [r1, r2, r3, r4] = await Promise.all([
     cli('report', exp, '--out', join(dir, 'both')),
     cli('report', exp, '--group-by', 'gender', '--format', 'json', '--out', join(dir, 'gender')),
     cli('report', exp, '--group-by', 'accent', '--format', 'json', '--out', join(dir, 'accent')),
+    cli('report', exp, '--publish', '--format', 'json', '--out', join(dir, 'pub')),
   ]);
+  expect(r4.code, r4.stderr).toBe(0);
+  published = card(join(dir, 'pub'));
   expect(r1.code, r1.stderr).toBe(0);
   expect(r2.code, r2.stderr).toBe(0);
   both = card(join(dir, 'both'));
@@ -78,6 +82,13 @@ describe('a suite that groups by accent and gender', () => {
     // Small cells of gender are named, and its checked groups counted: 4 accent, 2 gender, 6 slice groups per backend.
     expect(run.stdout).toContain('google-en-US · condition clean · by gender: 2 groups: "other", "undeclared"');
     expect(run.stdout).toMatch(/^PASS: 24 groups in 6 tables within WER ≤ 90\.0%/m);
+  });
+
+  it('a published card suppresses the small gender cells, and the one their total would give back', () => {
+    const t = published.tables.find((x) => x.kind === 'group' && x.groupBy === 'gender')!;
+    const rows = t.rows as unknown as { group: string; suppressed: boolean; suppression: string | null; wer: unknown }[];
+    expect(rows.map((r) => [r.group, r.suppression])).toEqual([['male', null], ['female', 'complementary'], ['other', 'small-cell'], ['undeclared', 'small-cell']]);
+    expect(rows.filter((r) => r.suppressed).every((r) => r.wer === null)).toBe(true);
   });
 
   it('a --group-by of one key on such a run is named as a setting that differs', () => {
