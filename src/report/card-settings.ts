@@ -10,6 +10,7 @@ import type { AnalysisSettings, RunMeta } from '../score/run-export.ts';
 
 /** Settings given on the command line; undefined = take the run's. */
 export interface SettingFlags {
+  /** `--group-by`: one label key, or several separated by commas (each gets its group tables). */
   groupBy?: string;
   slices?: string[][];
   bootstrap?: number;
@@ -45,12 +46,18 @@ export function runAnalysis(meta: RunMeta): { settings: AnalysisSettings; source
 
 const slicesText = (s: readonly (readonly string[])[]) => (s.length ? s.map((k) => k.join(',')).join(' and ') : 'none');
 
+/** The label keys of a `--group-by` value: comma-separated, trimmed, empty and repeated keys left out ("accent, gender" → [accent, gender]). */
+export function groupKeysOf(flag: string): string[] {
+  return [...new Set(flag.split(',').map((k) => k.trim()).filter(Boolean))];
+}
+
 /**
- * Card options of a run: its recorded settings with `flags` applied. `overrides` lists each flag
+ * Card options of a run: its recorded settings with `flags` applied. `groupKeys` are every key of the run's `groupBy` (or
+ * of `--group-by`), one set of group tables each; `groupBy` is the first, which the card's sections use. `overrides` lists each flag
  * whose value differs from the run's, as "--flag value (run: value)" (none for an export that records
  * no settings: the card then says it uses defaults and flags).
  */
-export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): CardOptions & { overrides: string[] } {
+export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): CardOptions & { overrides: string[]; groupKeys: string[] } {
   const { settings: a, source } = runAnalysis(meta);
   const overrides: string[] = [];
   const pick = <T>(flag: string, given: T | undefined, run: T, show: (v: T) => string = String): T => {
@@ -58,7 +65,7 @@ export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): Card
     if (source === 'run' && show(given) !== show(run)) overrides.push(`${flag} ${show(given)} (run: ${show(run)})`);
     return given;
   };
-  const groupBy = pick('--group-by', flags.groupBy, a.groupBy[0]);
+  const groupKeys = pick('--group-by', flags.groupBy === undefined ? undefined : groupKeysOf(flags.groupBy), a.groupBy, (k) => k.join(','));
   const slices = pick('--slices', flags.slices, a.slices, slicesText);
   const bootstrap = pick('--bootstrap', flags.bootstrap, a.bootstrap);
   const seed = pick('--seed', flags.seed, a.seed);
@@ -70,7 +77,8 @@ export function cardOptionsForRun(meta: RunMeta, flags: SettingFlags = {}): Card
   const cleanCondition = pick('--clean-condition', flags.cleanCondition, a.cleanCondition);
   const headline = pick('--headline', flags.headline, a.headline);
   return {
-    groupBy,
+    groupBy: groupKeys[0] ?? 'accent',
+    groupKeys,
     slices,
     bootstrap,
     seed,

@@ -37,7 +37,7 @@ function notInRunViolation(sub: RunSubset, g: LeftOut): CheckViolation {
 export function subsetCheck(card: ServiceCard, allow: boolean): { violations: CheckViolation[]; leftOut: number; lines: string[]; note: string } {
   const sub = isPartial(card.meta.subset) ? card.meta.subset : undefined;
   if (!sub) return { violations: [], leftOut: 0, lines: [], note: '' };
-  const gatedKeys = new Set([card.settings.groupBy, ...card.settings.slices.flat()]);
+  const gatedKeys = new Set([...card.settings.groupKeys, ...card.settings.slices.flat()]);
   const leftOut = leftOutGroups(sub, gatedKeys);
   const violations = allow ? [] : leftOut.map((g) => notInRunViolation(sub, g));
   // The groups left out are said once: as violations, or (accepted, or of keys not gated) as "Not in this run" lines.

@@ -133,7 +133,8 @@ function nothingScoredOf(card: ServiceCard): NothingScored[] {
     .filter(([, ts]) => ts.every((t) => t.rows.every((r) => !r.suppressed && (r.utterances ?? 0) === 0)))
     .map(([backend, ts]) => {
       const groupTables = ts.filter((t) => t.kind === 'group' && t.groupBy === card.settings.groupBy);
-      const distinct = (kind: CardTable['kind']) => new Set(ts.filter((t) => t.kind === kind).flatMap((t) => t.rows.map((r) => r.group))).size;
+      // Groups of the first grouping key and slices (a further key's groups hold the same utterances again).
+      const distinct = (kind: CardTable['kind']) => new Set(ts.filter((t) => t.kind === kind && (kind === 'slice' || t.groupBy === card.settings.groupBy)).flatMap((t) => t.rows.map((r) => r.group))).size;
       return {
         backend,
         key: ts[0].backend,
@@ -204,7 +205,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
         const loss: GroupLoss = { table: heading, group: r.group, scored, failed, missing: 0, share: scored + failed > 0 ? failed / (scored + failed) : 1 };
         if (failed > 0 || scored === 0) {
           losses.push(loss);
-          if (t.kind === 'group') counted.push(loss);
+          if (t.kind === 'group' && t.groupBy === card.settings.groupBy) counted.push(loss);
         }
         const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined);
         if (v) violations.push(v);
@@ -281,7 +282,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     // Nothing measured: the cause leads (the caller's), then these counts; no line per group as if it had been measured.
     const results = nothingScored.reduce((n, b) => n + b.results, 0);
     const conditions = Math.max(...nothingScored.map((b) => b.conditions));
-    const groups = new Set(card.tables.filter((t) => t.kind === 'group').flatMap((t) => t.rows.map((r) => r.group))).size;
+    const groups = new Set(card.tables.filter((t) => t.kind === 'group' && t.groupBy === card.settings.groupBy).flatMap((t) => t.rows.map((r) => r.group))).size;
     const slices = new Set(card.tables.filter((t) => t.kind === 'slice').flatMap((t) => t.rows.map((r) => r.group))).size;
     return {
       ...base, passed: false, nothingToCheck: false,

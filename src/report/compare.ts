@@ -10,6 +10,7 @@ import type { ScoredUtterance } from '../score/types.ts';
 import { DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type MinCell } from '../analysis/groups.ts';
 import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
 import { compareCoverage, type CompareCoverage } from './compare-coverage.ts';
+import { UsageError } from '../manifest/errors.ts';
 
 export interface CompareOptions {
   groupBy?: string;
@@ -43,6 +44,9 @@ export function compareOptionsForRuns(a: LoadedRun, b: LoadedRun, flags: Setting
   const o = cardOptionsForRun(a.meta, flags);
   const minCell = o.minCell ?? DEFAULT_MIN_CELL;
   const notes: string[] = [];
+  if (flags.groupBy !== undefined && o.groupKeys.length > 1) throw new UsageError(`compare: --group-by takes one label key, not "${o.groupKeys.join(',')}" (compare once per key)`);
+  // A run grouped by several keys is compared by its first: said, so a reader does not take it for every key.
+  if (o.groupKeys.length > 1) notes.push(`Compared by ${o.groupBy}, the first of run A's groupBy keys (${o.groupKeys.join(', ')}); --group-by ${o.groupKeys[1]} compares by another.`);
   const sb = runAnalysis(b.meta);
   if (a !== b && a.meta.runId !== b.meta.runId && sb.source === 'run') {
     const rb = sb.settings;

@@ -30,8 +30,14 @@ export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, Ca
 export type CardModelChoice = CardModelFamily | 'none';
 
 export interface CardOptions {
-  /** Label key of the main group table. */
+  /** Label key of the main group table: the first of `groupKeys`, and the key of the model, degradation, data quality and remedy sections. */
   groupBy: string;
+  /**
+   * Every label key the card has group tables for (suite `groupBy: [accent, gender]`), one set of tables (backend ×
+   * condition) each, with its own correction family; default `[groupBy]`. A list whose first key is not `groupBy` has
+   * `groupBy` put first.
+   */
+  groupKeys?: readonly string[];
   /**
    * Intersectional slices: a list of slices, each a list of label keys (e.g. [['accent', 'gender'],
    * ['accent', 'tts_engine']]), one table per slice × backend × condition. A flat list of keys is one slice.
@@ -177,7 +183,10 @@ export interface ServiceCard {
   title: string;
   meta: RunMeta;
   settings: {
+    /** The first grouping key: the card's sections (model, degradation, data quality, remedy) are by it. */
     groupBy: string;
+    /** Every grouping key with group tables (first = groupBy), e.g. ["accent", "gender"]. */
+    groupKeys: string[];
     slices: string[][];
     bootstrap: number;
     seed: number;
@@ -433,7 +442,8 @@ function footnotesFor(
   generatedAt: string | null,
   toolVersion: string,
   sections: { models: boolean; degradation: boolean; reference: boolean },
-  family: number,
+  /** Tested comparisons of each grouping key's correction family (first key first). */
+  family: readonly { key: string; n: number }[],
   /** Groups of `s.groupBy` a published card suppresses in a group table (left out of per-group notes). */
   hidden: ReadonlySet<string>,
 ): string[] {
@@ -462,7 +472,7 @@ function footnotesFor(
     `WER = Σ(S+D+I)/Σ reference words over the cell. 95% intervals: speaker-cluster bootstrap, ${s.bootstrap} resamples, seed ${s.seed}; All groups: every speaker resampled without strata, seeded per backend and condition, so the same population has the same interval in every table. Gap to rest = WER(group) − WER(all other groups pooled), the comparison the p-value tests; gap and ratio to best = against the best declared group meeting the minimum cell rule, descriptive only; their intervals take, in each bootstrap resample, the lowest WER among those groups, so that which group is best is uncertain too (comparisons with the best, Hsu 1996). "undeclared" (utterances that declare no value of the grouping key; in slices, any undeclared part) is never the best group nor an automatically chosen reference: nobody declared it; its own gap and ratio to the best declared group are shown. ${noIntervalText(s.minCell)}`,
   );
   notes.push(
-    `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. Adjusted with ${s.correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg'} over the ${family} tested comparison${family === 1 ? '' : 's'} of every backend and condition (slices: over those of their table): a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
+    `p: two-sided speaker-level permutation test of the group against all other groups pooled (pooled WER difference, speaker labels permuted, group sizes kept). Exact when the splits can be enumerated (at most ${MAX_EXACT_SPLITS.toLocaleString('en-US')}; 6 vs 6 speakers: 924), p = share of splits at least as extreme; otherwise sampled, p = (b + 1)/(m + 1) (Phipson & Smyth 2010), starting at ${s.bootstrap} permutations and doubled, up to 1,000,000, until the adjusted p's Monte Carlo interval (Clopper–Pearson, family-wide risk 0.001; shown as "MC lo–hi") lies wholly on one side of α (MMCTest, Gandy & Hahn 2014); a p still straddling α at the cap is "undecided", with no verdict. ${familyText(family, s.correction)}: a group below the minimum cell is not tested ("not enough data": its raw p is shown, no adjusted p, not in the family), and in a table of two groups "A vs rest" and "B vs rest" are one comparison, tested and counted once. "significant gap" = adjusted p < ${s.alpha}, settled, and the group worse than the rest; the terminal's verdicts and top findings and the gate read the same flags.`,
   );
   if (sections.reference) notes.push(`Gap to reference: WER(group) − WER(${s.referenceGroup}) with the same speaker-cluster bootstrap interval.`);
   notes.push(
@@ -490,6 +500,14 @@ function footnotesFor(
   for (const l of meta.limits) notes.push(`Limit${partial ? ` (${whole.replace(/: $/, '')})` : ''}: ${l}`);
   for (const cf of meta.confounders) notes.push(`Possible confounder: ${cf}`);
   return notes;
+}
+
+/** The p note's sentence on the correction families: one for a card of one grouping key, one per key (each over every backend and condition) for several. */
+function familyText(family: readonly { key: string; n: number }[], correction: ServiceCard['settings']['correction']): string {
+  const name = correction === 'holm' ? 'Holm' : 'Benjamini–Hochberg';
+  const n = (k: number) => `${k} tested comparison${k === 1 ? '' : 's'}`;
+  if (family.length === 1) return `Adjusted with ${name} over the ${n(family[0].n)} of every backend and condition (slices: over those of their table)`;
+  return `Adjusted per grouping key, each over every backend and condition (${family.map((f) => `by ${f.key}: ${name} over the ${n(f.n)}`).join('; ')}; slices: over those of their table), so each key's tables equal its card alone (report --group-by KEY)`;
 }
 
 /** What each normaliser does, in a line (the code: src/text/normalise.ts, src/text/english.ts). */
@@ -594,8 +612,10 @@ function sourceRateWarnings(utts: readonly ScoredUtterance[], groupBy: string, h
 }
 
 export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[], options: CardOptions): ServiceCard {
+  const groupKeys = [...new Set([options.groupBy, ...(options.groupKeys ?? [])])];
   const settings: ServiceCard['settings'] = {
     groupBy: options.groupBy,
+    groupKeys,
     slices: normaliseSlices(options.slices),
     bootstrap: options.bootstrap ?? 2000,
     seed: options.seed ?? 1,
@@ -618,12 +638,17 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     alpha: settings.alpha,
     headline: settings.headline,
   };
-  const groupTables = analyseGroups(utts, {
-    ...common,
-    adjust: settings.correction,
-    groupBy: settings.groupBy,
-    ...(settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
-  });
+  // One set of group tables per grouping key, each its own correction family; the reference group is a group of the first key.
+  const byKey = groupKeys.map((key, i) => ({
+    key,
+    tables: analyseGroups(utts, {
+      ...common,
+      adjust: settings.correction,
+      groupBy: key,
+      ...(i === 0 && settings.referenceGroup !== null ? { referenceGroup: settings.referenceGroup } : {}),
+    }),
+  }));
+  const groupTables = byKey.flatMap((k) => k.tables);
   // Slices are corrected for the number of slices tried within their own table (analyseSlices).
   // The card shows no worst-slice pMaxT, so it is not computed (settling it can take 10^6 relabellings).
   const sliceTables = settings.slices.map((keys) => ({ keys, tables: analyseSlices(utts, { ...common, keys, correction: settings.correction, maxT: false }) }));
@@ -632,7 +657,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
   let complementary = false;
   const analysed = [...groupTables, ...sliceTables.flatMap((s) => s.tables)];
   const withinTables = [
-    ...groupTables.map((t) => toTable(t, 'group', [settings.groupBy], meta, settings.alpha, settings.publish, utts)),
+    ...byKey.flatMap((k) => k.tables.map((t) => toTable(t, 'group', [k.key], meta, settings.alpha, settings.publish, utts))),
     ...sliceTables.flatMap((s) => s.tables.map((t) => toTable(t, 'slice', [...s.keys], meta, settings.alpha, settings.publish, utts))),
   ].map((t) => {
     if (!settings.publish) return t;
@@ -647,7 +672,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     // No gap or ratio against a suppressed best or reference group (it would give that group's WER back).
     tables = m.tables.map(withoutHiddenComparisons);
   }
-  const groupCards = tables.filter((t) => t.kind === 'group');
+  // The sections (model, degradation, data quality, remedy) and their suppression are by the first key.
+  const groupCards = tables.filter((t) => t.kind === 'group' && t.groupBy === settings.groupBy);
   // A group's rate ratio is withheld in publish mode when the group is suppressed in every table of the backend: as a
   // small cell when one of those tables suppressed it as one, else as the complement of another table's small cell.
   const suppressed = (backend: string, group: string): CardSuppression | null => {
@@ -687,13 +713,13 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     hidden: hiddenWhy,
   });
   const synthetic = meta.corpus.synthetic ? ' (synthetic accents)' : '';
-  const splitGroups = splitGroupsOf(utts, [settings.groupBy, ...settings.slices.flat()]);
+  const splitGroups = splitGroupsOf(utts, [...groupKeys, ...settings.slices.flat()]);
   const sliceHidden = settings.publish ? hiddenSliceValues(tables, settings.groupBy, utts) : new Map<string, Set<string>>();
   const isHidden = hiddenGroupTest(settings.groupBy, hidden, sliceHidden);
   // Every per-group count of run.json the notes and warnings print comes from this copy (published-meta.ts).
   const shownMeta = settings.publish ? withoutHiddenGroups(meta, settings.groupBy, hidden, sliceHidden) : meta;
   return {
-    title: `Accuracy by ${settings.groupBy} — ${meta.corpus.name}${synthetic}`,
+    title: `Accuracy by ${keysText(groupKeys)} — ${meta.corpus.name}${synthetic}`,
     meta: shownMeta,
     settings,
     generatedAt,
@@ -717,7 +743,8 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         models: models.length > 0,
         degradation: degradation.length > 0,
         reference: tables.some((t) => t.referenceGroup !== null),
-      }, groupTables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length, hidden),
+      }, byKey.map((k) => ({ key: k.key, n: k.tables.flatMap((t) => t.rows).filter((r) => r.permutation.tested && !(r.permutation.sameComparisonAs !== undefined && r.group > r.permutation.sameComparisonAs)).length })), hidden),
+      ...(groupKeys.length > 1 ? [sectionsKeyNote(settings.groupBy, groupKeys)] : []),
       ...(complementary || degradation.some(degradationComplementary) ? [COMPLEMENTARY_NOTE] : []),
       ...withheldNotes(tables),
       ...(settings.publish && tables.some((t) => t.kind === 'slice' && t.rows.some((r) => r.suppressed)) ? [NOT_LISTED_NOTE] : []),
@@ -727,6 +754,16 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
         : []),
     ],
   };
+}
+
+/** "accent", "accent and gender", "accent, gender and age". */
+function keysText(keys: readonly string[]): string {
+  return keys.length < 2 ? (keys[0] ?? '') : `${keys.slice(0, -1).join(', ')} and ${keys[keys.length - 1]}`;
+}
+
+/** The note of a card with several grouping keys: which of its parts are by the first key only. */
+export function sectionsKeyNote(first: string, keys: readonly string[]): string {
+  return `Grouping keys: ${keys.join(', ')}; each has its group tables (intervals, tests, flags; the gate checks them all). The model-based view, degradation, data quality and remedy sections are by ${first} (the first groupBy key) only, as are the HTML drill-downs, the per-group notes and the failed-share check of an incomplete run.`;
 }
 
 /**
@@ -787,13 +824,18 @@ function acrossTables(tables: CardTable[], analysed: readonly GroupTable[], utts
 }
 
 /**
- * Publish mode: per label key of the card's slices other than `groupBy`, the values that are part of a suppressed slice
+ * Publish mode: per label key of the card's slices and further grouping keys other than `groupBy`, the values suppressed
+ * in a further key's group table or that are part of a suppressed slice
  * row (e.g. gender → {male} for a suppressed "accent=wales × gender=male"): a per-group count of that key in run.json
  * would be a sum a reader could subtract shown slice rows from.
  */
 function hiddenSliceValues(tables: readonly CardTable[], groupBy: string, utts: readonly ScoredUtterance[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const t of tables) {
+    // The group tables of a further grouping key (groupBy: [accent, gender]): their suppressed groups are hidden values too.
+    if (t.kind === 'group' && t.groupBy !== groupBy) {
+      for (const r of t.rows) if (r.suppressed) out.set(t.groupBy, (out.get(t.groupBy) ?? new Set()).add(r.group));
+    }
     if (t.kind !== 'slice') continue;
     const hiddenRows = new Set(t.rows.filter((r) => r.suppressed).map((r) => r.group));
     if (!hiddenRows.size) continue;

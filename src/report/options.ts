@@ -136,7 +136,7 @@ function collectSlices(v: string, prev: string[] | undefined): string[] {
 export function statOptionSpecs(): Array<[string, string, ((v: string, prev: string[] | undefined) => string[])?]> {
   const run = "(default: the run's, from run.json)";
   return [
-    ['--group-by <key>', `label key to group by ${run}`],
+    ['--group-by <keys>', `label key to group by, or several separated by commas (a group table set each; report and check) ${run}`],
     ['--slices <keys>', `an intersectional slice, comma separated (e.g. accent,gender); repeat the flag or separate slices with ; for several; "none" for no slices ${run}`, collectSlices],
     ['--bootstrap <n>', `bootstrap resamples (and permutations) ${run}`],
     ['--seed <n>', `seed of every random draw ${run}`],

@@ -537,13 +537,14 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
   const m = card.meta;
   const sections = card.tables.map((t, ti) => {
     const ids = new Map<string, string>();
-    // Drill-downs for group tables only: slice tables hold the same utterances again.
-    if (t.kind === 'group') {
+    // Drill-downs for the first grouping key's tables only: slice tables and a further key's tables hold the same utterances again.
+    const drills = t.kind === 'group' && t.groupBy === card.settings.groupBy;
+    if (drills) {
       t.rows.forEach((r, ri) => {
         if (!r.suppressed) ids.set(r.group, `d${ti}-${ri}`);
       });
     }
-    const drill = t.kind === 'group' ? drillDown(t, card, run, audio, ids, limit) : '';
+    const drill = drills ? drillDown(t, card, run, audio, ids, limit) : '';
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
       `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speaker${t.overall.speakers === 1 ? '' : 's'}.</p>` +

@@ -86,12 +86,13 @@ export function topFindings(card: ServiceCard, max = 5): string[] {
     out.push({ rank: 3, text: `not enough data (below ${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words): ${[...new Set(small)].join(', ')}` });
   }
   if (!out.some((f) => f.rank < 1)) {
+    const keys = card.settings.groupKeys.map((k) => `"${termSafe(k)}"`).join(' or ');
     const tested = card.tables.some((t) => t.kind === 'group' && t.rows.some((r) => !r.flags.includes('small-cell') && r.pAdjusted !== null && Number.isFinite(r.pAdjusted)));
     out.unshift({
       rank: -1,
       text: tested
-        ? `no group of "${termSafe(card.settings.groupBy)}" is significantly worse than the rest (adjusted p < ${card.settings.alpha})`
-        : `no group of "${termSafe(card.settings.groupBy)}" was tested: none meets the minimum cell (${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words)`,
+        ? `no group of ${keys} is significantly worse than the rest (adjusted p < ${card.settings.alpha})`
+        : `no group of ${keys} was tested: none meets the minimum cell (${card.settings.minCell.speakers} speakers / ${card.settings.minCell.words} words)`,
     });
   }
   return out.sort((a, b) => a.rank - b.rank).slice(0, max).map((f) => f.text);

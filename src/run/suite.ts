@@ -174,7 +174,11 @@ export type RemedySettings = z.infer<typeof RemedySchema>;
  * number B), so the suite and the run export cannot drift apart.
  */
 export const CardSettingsSchema = z.object({
-  /** Label keys the suite groups by; the card's main tables use the first. */
+  /**
+   * Label keys the suite groups by: one set of group tables per key on the card (and a terminal table each at the end
+   * of `run`; the gate checks them all); the card's sections (model, degradation, data quality, remedy), `compare`,
+   * `glass` and `adapt` use the first (README "Several grouping keys").
+   */
   groupBy: z.array(z.string().min(1)).min(1).default(['accent']),
   /** Intersectional slices, each a list of ≥ 2 label keys: one slice table each. */
   slices: z.array(z.array(z.string().min(1)).min(2)).default([]),

@@ -24,7 +24,7 @@ import { InputError } from '../manifest/errors.ts';
 import { wordsToNetwork, type NetWord, type ParsedText, type WordNetwork } from '../text/markup.ts';
 import type { NetworkTimes } from './network.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
-import { ctmConfidences, noTimeFaults, readCtm, type CtmUnit, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { crlfFileOf, ctmConfidences, noTimeFaults, readCtm, type CtmCrWords, type CtmUnit, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 /** One CTM line as sclite's word-token array holds it (alternation markers included). */
 export interface CtmToken {
@@ -307,8 +307,12 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
   const fold = scorer.foldId;
   const faults = noTimeFaults();
   const policy = opts.timeFaults ?? 'error';
-  const ref = await readCtm(refPath, fold, policy, faults, opts.encoding);
-  const hyp = await readCtm(hypPath, fold, policy, faults, opts.encoding);
+  const refCr: CtmCrWords = { lines: 0 };
+  const hypCr: CtmCrWords = { lines: 0 };
+  const ref = await readCtm(refPath, fold, policy, faults, opts.encoding, refCr);
+  const hyp = await readCtm(hypPath, fold, policy, faults, opts.encoding, hypCr);
+  const crlfFiles = [...crlfFileOf(refPath, refCr), ...crlfFileOf(hypPath, hypCr)];
+  const crlf = crlfFiles.length ? { crlfFiles } : {};
   for (const [key, units] of hyp) {
     if (!ref.has(key)) throw new InputError(hypPath, units[0]?.line, `file/channel "${key}" is not in the reference ${refPath}`);
   }
@@ -321,7 +325,7 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
   });
   const RB = new TokenBuffer(fileOrder(ref, refPath));
   const HB = new TokenBuffer(fileOrder(hyp, hypPath));
-  if (refKeys.length === 0) return { ...scorer.result(), timeMediated: !!opts.timeMediated, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
+  if (refKeys.length === 0) return { ...scorer.result(), ...crlf, timeMediated: !!opts.timeMediated, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
   const timed = !!opts.timeMediated;
   // A word parses the same wherever it stands (errors name its first line): parse each spelling once.
   const cache = (path: string): ((w: string, line: number) => ParsedText) => {
@@ -381,5 +385,5 @@ export async function scoreCtmCtm(refPath: string, hypPath: string, opts: CtmCtm
     HB.s = hConvEnd + 1;
     RB.s = rConvEnd + 1;
   } while (HB.s <= HB.n || RB.s <= RB.n);
-  return { ...scorer.result(), timeMediated: timed, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
+  return { ...scorer.result(), ...crlf, timeMediated: timed, timeFaults: faults, hypConfidences: ctmConfidences(hyp) };
 }

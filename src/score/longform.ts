@@ -24,7 +24,7 @@
 import { InputError } from '../manifest/errors.ts';
 import { UtteranceScorer, type ScoreResult, type ScorerOptions } from './scorer.ts';
 import { NceTally, type NceResult } from './nce.ts';
-import { ctmConfidences, noTimeFaults, readCtm, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
+import { crlfFileOf, ctmConfidences, noTimeFaults, readCtm, type CtmCrWords, readStm, unitMidpoint, unitsToText, type CtmUnit, type StmLabel, type StmSegment, type TimeFaultPolicy, type TimeFaults } from './stm.ts';
 
 export interface LongformResult extends ScoreResult {
   /** `;; LABEL` definitions of the STM (id, title, description). */
@@ -115,7 +115,8 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
   const fold = scorer.foldId;
   const stm = await readStm(stmPath, fold, opts.encoding);
   const timeFaults = noTimeFaults();
-  const ctm = await readCtm(ctmPath, fold, opts.timeFaults ?? 'error', timeFaults, opts.encoding);
+  const crWords: CtmCrWords = { lines: 0 };
+  const ctm = await readCtm(ctmPath, fold, opts.timeFaults ?? 'error', timeFaults, opts.encoding, crWords);
   for (const [key, units] of ctm) {
     if (!stm.channels.has(key) && units.length > 0) {
       throw new InputError(ctmPath, units[0]!.line, `file/channel "${key}" has no segment in the reference ${stmPath}`);
@@ -205,5 +206,6 @@ export async function scoreStmCtm(stmPath: string, ctmPath: string, opts: Longfo
     : nce && unmatchedSegments === 0
       ? nce.result(res.speakers.rows())
       : { unmatchedSegments, alternations };
-  return { ...res, labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults, hypConfidences, withoutConfidence: hypConfidences ? withoutConfidence : 0, ...(nceOut ? { nce: nceOut } : {}) };
+  const crlfFiles = crlfFileOf(ctmPath, crWords);
+  return { ...res, ...(crlfFiles.length ? { crlfFiles } : {}), labelInfo: stm.labels, channelsWithoutHyp, ignored, reduced, timeFaults, hypConfidences, withoutConfidence: hypConfidences ? withoutConfidence : 0, ...(nceOut ? { nce: nceOut } : {}) };
 }

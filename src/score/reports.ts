@@ -21,7 +21,7 @@ import { ConfusionCounter } from './confusions.ts';
 import { errorCount } from './metrics.ts';
 import { mean, median, sampleSd, scliteFixed, sclitePct, type SpeakerStats } from './summary.ts';
 import { escapeControl } from '../manifest/escape.ts';
-import { caseFolder, caseUpper } from '../text/markup.ts';
+import { asciiUpper, caseFolder, caseUpper } from '../text/markup.ts';
 
 export const REPORT_NAMES = ['sum', 'pra', 'dtl', 'lur', 'sgml'] as const;
 export type ReportName = (typeof REPORT_NAMES)[number];
@@ -35,12 +35,21 @@ export function escapeXml(s: string): string {
   return escapeControl(s, true).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** A word's width in a pra column: its UTF-8 bytes, as sclite (a C program counting `char`s) pads and draws `***`. */
+function praWidth(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+const praPad = (s: string, w: number): string => s + ' '.repeat(Math.max(0, w - praWidth(s)));
+
 /**
- * REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra). Errors
- * are upper-cased by `upper` (markup.ts `caseUpper`: identity with sclite -s, which keeps every word as written, as
- * upper-casing would print `Hello`/`hello` as the same word; sclite's table with babel_turkish).
+ * REF / HYP / Eval lines of one alignment, columns padded to the longer side (sclite's pra): widths and `***` runs in
+ * UTF-8 bytes, as sclite counts them (`café` is 5 wide), so the lines equal sclite's byte for byte. Errors are
+ * upper-cased by `upper` (markup.ts `caseUpper`: identity with sclite -s, which keeps every word as written, as
+ * upper-casing would print `Hello`/`hello` as the same word; A–Z only by default, as sclite; sclite's table with
+ * babel_turkish).
  */
-export function praLines(ops: readonly AlignOp[], upper: (s: string) => string = (s) => s.toUpperCase()): { ref: string; hyp: string; eval: string } {
+export function praLines(ops: readonly AlignOp[], upper: (s: string) => string = asciiUpper): { ref: string; hyp: string; eval: string } {
   const r: string[] = [];
   const h: string[] = [];
   const e: string[] = [];
@@ -52,15 +61,15 @@ export function praLines(ops: readonly AlignOp[], upper: (s: string) => string =
       hyp = upper(hyp);
     } else if (op.type === 'D') {
       ref = upper(ref);
-      hyp = '*'.repeat(Math.max(1, [...ref].length));
+      hyp = '*'.repeat(Math.max(1, praWidth(ref)));
     } else if (op.type === 'I') {
       hyp = upper(hyp);
-      ref = '*'.repeat(Math.max(1, [...hyp].length));
+      ref = '*'.repeat(Math.max(1, praWidth(hyp)));
     }
-    const w = Math.max([...ref].length, [...hyp].length);
-    r.push(ref.padEnd(w));
-    h.push(hyp.padEnd(w));
-    e.push((op.type === 'C' ? '' : op.type).padEnd(w));
+    const w = Math.max(praWidth(ref), praWidth(hyp));
+    r.push(praPad(ref, w));
+    h.push(praPad(hyp, w));
+    e.push(praPad(op.type === 'C' ? '' : op.type, w));
   }
   return { ref: r.join(' '), hyp: h.join(' '), eval: e.join(' ') };
 }

@@ -98,6 +98,11 @@ export interface ScoreResult {
   /** Input files that began with a UTF-8 byte-order mark (dropped; sclite would read it as part of the first word). */
   bomFiles?: string[];
   /**
+   * CTM files with CR LF endings whose CR asrfair dropped where sclite keeps it in the last word of the line (so
+   * sclite's counts differ): path, such lines, the first one's line number (src/score/stm.ts CtmCrWords).
+   */
+  crlfFiles?: { path: string; lines: number; first: number }[];
+  /**
    * trn ids that name no speaker under `-i rm`/`spu_id` (no `-` or `_`), per file: how many, and the first three
    * (line, id, and the speaker they were counted under: the previous line's, '' for none, as sclite counts them).
    */

@@ -154,8 +154,32 @@ export async function readStm(path: string, fold: (s: string) => string = (s) =>
 }
 
 /**
+ * CTM lines that end in CR LF with the word as their last field (no confidence, no blank before the CR): asrfair drops
+ * the CR, as everywhere, but sclite splits fields on blanks only and keeps it in the word ("the\r" ≠ "the"), so its
+ * counts differ. `lines` counts them, `first` is the first one's line number (1-based).
+ */
+export interface CtmCrWords {
+  lines: number;
+  first?: number;
+}
+
+/** A file whose CR LF endings asrfair read as LF where sclite would keep the CR in a word, for the score note. */
+export interface CrlfFile {
+  path: string;
+  /** Lines whose last word sclite would read with a trailing CR. */
+  lines: number;
+  first: number;
+}
+
+/** The CrlfFile of `path` when `cr` counted any line, else nothing (spread into a list). */
+export function crlfFileOf(path: string, cr: CtmCrWords): CrlfFile[] {
+  return cr.lines ? [{ path, lines: cr.lines, first: cr.first ?? 1 }] : [];
+}
+
+/**
  * Reads a CTM file into time-ordered units per `file channel` key. `faults`: see TimeFaultPolicy;
- * under `keep`, `counted` receives the kept faults. `encoding`: the file's text encoding.
+ * under `keep`, `counted` receives the kept faults. `encoding`: the file's text encoding. `crWords` counts the lines
+ * whose CR asrfair dropped where sclite would keep it in the word (CtmCrWords).
  */
 export async function readCtm(
   path: string,
@@ -163,15 +187,18 @@ export async function readCtm(
   faults: TimeFaultPolicy = 'error',
   counted: TimeFaults = noTimeFaults(),
   encoding: TextEncoding = 'utf-8',
+  crWords: CtmCrWords = { lines: 0 },
 ): Promise<Map<string, CtmUnit[]>> {
   const out = new Map<string, CtmUnit[]>();
   const lastBegin = new Map<string, { begin: number; line: number }>();
   let alt: { key: string; unit: Extract<CtmUnit, { kind: 'alt' }> } | undefined;
-  for (const { line, text } of linesOf(path, encoding)) {
+  for (const { line, text, cr } of linesOf(path, encoding)) {
     const t = text.trim();
     if (t === '' || t.startsWith(';;')) continue;
     const f = t.split(SPACE);
     if (f.length < 5) throw new InputError(path, line, 'ctm line needs "file channel begin duration word [confidence]"');
+    // sclite splits on blanks, not CR: "w\r" as the last field is its word (a CR after a blank or a confidence is harmless).
+    if (cr && f.length === 5 && !/[ \t]$/.test(text) && crWords.lines++ === 0) crWords.first = line;
     const key = channelKey(f[0]!, f[1]!, fold);
     const word = f[4]!;
     let list = out.get(key);

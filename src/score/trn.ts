@@ -175,6 +175,8 @@ export class LineReader {
    * part of the first word). A U+FEFF anywhere else is kept as a character, as in sclite.
    */
   bom = false;
+  /** The current line ended in CR LF; its CR was dropped (text never holds it). */
+  cr = false;
   private readonly fd: number;
   private readonly decoder: TextDecoder;
   private buf = Buffer.allocUnsafe(4 << 20);
@@ -213,7 +215,8 @@ export class LineReader {
         let nl = c.indexOf('\n', this.pos);
         if (nl < 0) nl = c.length; // last line without a newline
         this.start = this.pos;
-        this.end = nl > this.pos && c.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        this.cr = nl > this.pos && c.charCodeAt(nl - 1) === 13;
+        this.end = this.cr ? nl - 1 : nl;
         this.pos = nl + 1;
         this.line++;
         return true;
@@ -321,10 +324,10 @@ export function forEachLine(path: string, fn: (text: string, line: number) => vo
 }
 
 /** Every line of a text file as `{line, text}` (see `LineReader`: encoding, file:line errors). */
-export function* linesOf(path: string, encoding: TextEncoding = 'utf-8'): Generator<{ line: number; text: string }> {
+export function* linesOf(path: string, encoding: TextEncoding = 'utf-8'): Generator<{ line: number; text: string; cr: boolean }> {
   const r = new LineReader(path, encoding);
   try {
-    while (r.next()) yield { line: r.line, text: r.text };
+    while (r.next()) yield { line: r.line, text: r.text, cr: r.cr };
   } finally {
     r.close();
   }

@@ -192,6 +192,9 @@ export function isCaseFold(v: string): v is CaseFold {
 const HAS_ASCII_UPPER = /[A-Z]/;
 const asciiLower = (t: string): string => (HAS_ASCII_UPPER.test(t) ? t.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : t);
 
+/** Upper-cases a–z only, as sclite's pra does when it folds ASCII case (`café` → `CAFé`). */
+export const asciiUpper = (t: string): string => t.replace(/[a-z]+/g, (m) => m.toUpperCase());
+
 /** sclite babel_turkish's upper → lower table (SCTK text.c KCC_babel_turkish), with A–Z but I as C tolower maps them. */
 const BABEL_TURKISH_LOWER: Readonly<Record<string, string>> = {
   '\u00C7': '\u00E7', '\u00D6': '\u00F6', '\u00DC': '\u00FC', '\u0130': 'i', I: '\u0131', '\u011E': '\u011F', '\u015E': '\u015F',
@@ -215,10 +218,12 @@ export function babelTurkishUpper(t: string): string {
 
 /**
  * How the `pra` report upper-cases an error's words under `opts` (sclite prints errors in upper case unless `-s`):
- * identity when case-sensitive, sclite's table for `babel_turkish`, else `toUpperCase`.
+ * identity when case-sensitive, a–z only for `ascii` (sclite's default: `café` → `CAFé`), sclite's table for
+ * `babel_turkish`, else `toUpperCase`.
  */
 export function caseUpper(o: MarkupOptions): (t: string) => string {
   if (o.caseSensitive) return (t) => t;
+  if (o.caseFold === 'ascii') return asciiUpper;
   return o.caseFold === 'babel_turkish' ? babelTurkishUpper : (t) => t.toUpperCase();
 }
 

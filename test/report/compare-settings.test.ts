@@ -37,6 +37,8 @@ describe('compare takes the run\'s recorded settings and honours the minimum cel
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toMatch(/, by gender$/);
     expect(r.stdout).not.toMatch(/Setting differs/);
+    // The run groups by gender and accent: compare, paired by one key, says it took the first (trial 20).
+    expect(r.stdout).toContain("Compared by gender, the first of run A's groupBy keys (gender, accent); --group-by accent compares by another.");
     expect(r.stdout).toContain('400 resamples, seed 3');
     expect(r.stdout).toContain('Adjusted p: Benjamini–Hochberg');
     expect(r.stdout).toContain("Minimum cell: 10 speakers and 500 reference words (run A's run.json)");
@@ -46,7 +48,7 @@ describe('compare takes the run\'s recorded settings and honours the minimum cel
     const r = await cli('compare', run, run, '--backend-a', 'amazon', '--backend-b', 'google', '--group-by', 'accent');
     expect(r.code, r.stderr).toBe(0);
     // The flag that changed a recorded setting is named at the top, as on the card.
-    expect(r.stdout.split('\n').slice(0, 3)).toContain("Setting differs from run A's run.json: --group-by accent (run: gender)");
+    expect(r.stdout.split('\n').slice(0, 3)).toContain("Setting differs from run A's run.json: --group-by accent (run: gender,accent)");
     // Before the fix singapore (2 speakers, 23 words) came out with an adjusted MAPSSWE p < 0.05.
     expect(rowOf(r.stdout, 'singapore')).toMatch(/^singapore\s+2\s+2\s.*—\s+—\s+—\s+—\s+not enough data$/);
     expect(rowOf(r.stdout, 'wales')).toMatch(/not enough data$/);

@@ -71,14 +71,14 @@ export function registerCheck(program: Command): void {
     // Nothing (or nothing of a backend) was scored: its root cause leads, before any group's line.
     for (const l of allFailedLines(loaded.utterances)) sayErr(`asrfair: ${l}`);
     const options = cardOptionsForRun(loaded.meta, stat);
-    const hint = groupKeyWarning(loaded.utterances, options.groupBy);
+    const hints = new Map(options.groupKeys.map((k) => [k, groupKeyWarning(loaded.utterances, k)] as const));
     // A key no utterance declares puts everyone in one group: a gate on it checks nothing (exit 2).
     const declared = new Set(labelKeyCounts(loaded.utterances).map((c) => c.key));
-    for (const key of [options.groupBy, ...(options.slices ?? []).flat()]) {
-      if (!declared.has(key)) throw new UsageError(`check: ${hint && key === options.groupBy ? hint : `no utterance of ${run} declares the label key "${key}"`}`);
+    for (const key of [...options.groupKeys, ...(options.slices ?? []).flat()]) {
+      if (!declared.has(key)) throw new UsageError(`check: ${hints.get(key) ?? `no utterance of ${run} declares the label key "${key}"`}`);
     }
-    if (hint) warnLine(hint);
-    const keys = [options.groupBy, ...(options.slices ?? []).flat()];
+    for (const hint of hints.values()) if (hint) warnLine(hint);
+    const keys = [...new Set([...options.groupKeys, ...(options.slices ?? []).flat()])];
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);

@@ -54,9 +54,11 @@ export function registerReport(program: Command): void {
       const outDir = flags.out ?? `${loaded.dir}/report`;
       makeOutputDir(outDir); // before the statistics: a bad --out is one line, not a lost computation
       const options = cardOptionsForRun(loaded.meta, given);
-      const hint = groupKeyWarning(loaded.utterances, options.groupBy);
-      if (hint) warnLine(hint);
-      const keys = [options.groupBy, ...(options.slices ?? []).flat()];
+      for (const key of options.groupKeys) {
+        const hint = groupKeyWarning(loaded.utterances, key);
+        if (hint) warnLine(hint);
+      }
+      const keys = [...new Set([...options.groupKeys, ...(options.slices ?? []).flat()])];
       for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
       // As the run found it (run.json records whether each manifest still matched its import record, or could not be checked).
       for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);

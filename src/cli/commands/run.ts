@@ -267,14 +267,15 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     }
     if (summary.status === 'budget') err(`asrfair: stopped at the cost budget; the export covers what was done. Raise --max-cost and rerun to continue.`);
     const dir = resolve(flags.out ?? suite.out ?? join('reports', suite.name, summary.runId));
-    const tally = new GroupWerTally(suite.groupBy[0] ?? 'accent');
+    // One terminal table per grouping key of the suite (the card has group tables for each).
+    const tallies = suite.groupBy.map((k) => new GroupWerTally(k));
     // Label keys of each utterance once (its rows, one per backend × condition, come one after another).
     const keys = new LabelKeyTally();
     // Group names split by case or spacing, as the card counts them (after the label map and bins).
     const spellings = new GroupSpellings([...new Set([...suite.groupBy, ...suite.slices.flat()])]);
     let lastId: string | undefined;
     const onRow = (r: ExportedUtterance): void => {
-      tally.add(r);
+      for (const t of tallies) t.add(r);
       if (r.id !== lastId) {
         keys.add(r.labels);
         spellings.add(r.id, r.labels);
@@ -287,9 +288,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     store.endRun(summary.runId, summary.status, dir);
     badInput.finish(join(dir, 'results.jsonl'));
     out(`\nper-group WER (${suite.normaliser} normaliser, ${suite.costModel} alignment; intervals and gaps: asrfair report ${relative(process.cwd(), dir) || '.'}):`);
-    out(tally.markdown());
-    const empty = tally.emptyLine();
-    if (empty) out(empty);
+    for (const [i, t] of tallies.entries()) {
+      if (i > 0) out('');
+      out(t.markdown());
+      const empty = t.emptyLine();
+      if (empty) out(empty);
+    }
     out(`\nrun export: ${dir} (${exp.rows} rows, ${exp.failed} failed)`);
     summary.exportDir = dir;
     // A shard holds part of the corpus: its gate is evaluated on the merged run (asrfair check <merged>).
@@ -298,18 +302,17 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const recorded = flags.gate === false || flags.shard ? undefined : gate?.gateThresholds(suite.gate);
     const th = recorded && flags.allowSubset ? { ...recorded, allowSubset: true } : recorded;
     if (flags.shard && gate?.gateThresholds(suite.gate)) out(`suite gate: not evaluated on shard ${flags.shard} (part of the corpus); run asrfair check on the merged run`);
-    const groupBy = suite.groupBy[0] ?? 'accent';
-    const hint = keys.warning(groupBy, 'groupBy:');
+    const hints = new Map(suite.groupBy.map((k) => [k, keys.warning(k, 'groupBy:')] as const));
     // A key no utterance declares puts everyone in one group: a gate on it checks nothing. As in `check`, that is
     // exit 2, not a warning; the results stay exported (the run itself succeeded, only its gate cannot be evaluated).
     const declared = new Set(keys.counts().map((c) => c.key));
-    const missing = th ? [groupBy, ...suite.slices.flat()].find((k) => !declared.has(k)) : undefined;
+    const missing = th ? [...suite.groupBy, ...suite.slices.flat()].find((k) => !declared.has(k)) : undefined;
     if (missing !== undefined) {
-      const why = missing === groupBy && hint ? hint : `no utterance declares the label key "${missing}" (slices:).`;
+      const why = hints.get(missing) ?? `no utterance declares the label key "${missing}" (slices:).`;
       summary.gateError = new UsageError(
         `run: the suite gate of ${suitePath} was not evaluated: ${escapeControl(why)} The run's results are kept in ${relative(process.cwd(), dir).startsWith('..') ? dir : relative(process.cwd(), dir) || '.'}.`,
       );
-    } else if (hint) warnLine(hint);
+    } else for (const hint of hints.values()) if (hint) warnLine(hint);
     // Located in the manifests only when a group is split.
     for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     if (th && gate && !summary.gateError) {

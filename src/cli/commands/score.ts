@@ -371,6 +371,9 @@ export function registerScore(program: Command): void {
         out.push(`Missing hypotheses (${how}; --missing-hyp): ${res.missingHyps.length} (${shown}${res.missingHyps.length > 5 ? ', …' : ''})`);
       }
       for (const f of res.bomFiles ?? []) out.push(`${f} begins with a UTF-8 byte-order mark: dropped (sclite reads it as part of the first word)`);
+      for (const f of res.crlfFiles ?? []) {
+        out.push(`${f.path}:${f.first}: CRLF line endings read as LF; sclite would keep the \\r in the last word of each such line (${f.lines} line${f.lines === 1 ? '' : 's'}), so its counts differ`);
+      }
       process.stdout.write(escapeControl(`${out.join('\n')}\n`, true));
       if (res.confusions) process.stdout.write(escapeControl(`\n${renderConfusions(res.confusions.top(topK))}`, true));
       for (const r of reports) {
