@@ -81,7 +81,8 @@ export function failuresLine(failures: AdaptResult['failures']): string {
   const stages = [...new Set(failures.map((f) => f.stage))];
   const per = stages.map((st) => {
     const n = new Map<string, number>();
-    for (const f of failures.filter((x) => x.stage === st)) {
+    const order = (f: AdaptResult['failures'][number]) => `${f.group ?? '~'}\u0000${['train', 'dev', 'test'].indexOf(f.split ?? '')}`;
+    for (const f of failures.filter((x) => x.stage === st).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
       const k = `${f.group ?? '(no group)'}${f.split ? ` ${f.split}` : ''}`;
       n.set(k, (n.get(k) ?? 0) + 1);
     }
