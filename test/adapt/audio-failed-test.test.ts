@@ -7,6 +7,7 @@
  */
 import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,15 +44,28 @@ beforeAll(async () => {
     if (n === 1) {
       writeFileSync(wav, randomBytes(20000));
       corrupt.add(x.id);
+    } else if (x.speaker === '1099') {
+      // One 8 kHz clip (as trial 19's 010990020): upsampled and used, and said.
+      execFileSync('sox', [x.audio, '-r', '8000', wav]);
     } else copyFileSync(x.audio, wav);
     rows.push({ ...x, audio: wav });
   }
   writeFileSync(join(dir, 'm.jsonl'), rows.map((x) => JSON.stringify(x)).join('\n') + '\n');
   writeFileSync(join(dir, 'suite.yaml'), 'name: bad\nmanifest: m.jsonl\ngroupBy: [age]\nbins: { age: [0, 13, 18] }\nnormaliser: basic\nseed: 1\nbootstrap: 200\nmodel: none\nminCell: { speakers: 2, words: 10 }\nbackends:\n  - { name: ps, type: pocketsphinx }\n');
-  r = await cliIn(['adapt', 'suite.yaml', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--methods', 'variants', '--rules', '18+:TH>T', '--processes', '2'], dir);
+  r = await cliIn(['adapt', 'suite.yaml', '--out', join(dir, 'out'), '--cache-dir', join(dir, 'cache'), '--methods', 'variants,mllr', '--acoustic-scope', 'group', '--rules', '18+:TH>T', '--processes', '2'], dir);
 }, 900_000);
 
-describe('adapt: test utterances whose audio failed', () => {
+describe('adapt: test utterances whose audio failed, thin per-group models, 8 kHz clips', () => {
+  it('warns when a per-group model rests on fewer train utterances or seconds than the minimum', () => {
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/asrfair: warning: group "0–12"'s own MLLR transform rests on 1 train utterance \(\d+\.\d s, 1 speaker\), below the minimum of 10 utterances and 60 s/);
+    expect(readFileSync(join(dir, 'out', 'remedy.md'), 'utf8')).toContain('own MLLR transform rests on 1 train utterance');
+  });
+
+  it('says every clip below 16 kHz, per group and split (not only when the groups differ in share by 10 points)', () => {
+    expect(r.stderr).toMatch(/asrfair: warning: 1 utterance recorded below 16 kHz \(8000 Hz\), upsampled to 16 kHz and used [^\n]*per age and split: 18\+ (train|dev|test) 1/);
+  });
+
   it('stay in test.jsonl (a run of adapted.yaml counts them as audio failed) and are said per group and split', () => {
     expect(r.code, r.stderr).toBe(0);
     const splits = JSON.parse(readFileSync(join(dir, 'out', 'splits.json'), 'utf8')) as { groups: { group: string; test: string[] }[] };
