@@ -26,8 +26,9 @@ import { writeVariantDictionary, type PhoneRule, type VariantResult } from './va
 import {
   AdaptError, baumWelch, extractFeatures, inspectModel, mapAdapt, mllrSolve, prepareModelFiles, requireFor, type TrainUtterance,
 } from './sphinxtrain.ts';
-import { rankedGroups, remedyReport, type RemedyReport } from './remedy.ts';
+import { commonTestSet, rankedGroups, remedyReport, type RemedyReport } from './remedy.ts';
 import { DecodeCache, stepCost } from './steps.ts';
+import { ADAPT_DECODE_TIMEOUT_MS, decodeEach } from './decode-queue.ts';
 import { glassFlags } from './glass-step.ts';
 import { codeVersion } from '../backends/code-version.ts';
 import { contentHash } from '../backends/content-hash.ts';
@@ -138,7 +139,7 @@ export interface AdaptResult {
    * and a dev/test decode that could not be scored (`score <candidate> <dev|test>`: its hypothesis has markup sclite
    * cannot read, an unclosed `{`); `group` where the utterance's group is known.
    */
-  failures: { id: string; file?: string; group?: string; stage: string; error: string }[];
+  failures: { id: string; file?: string; group?: string; split?: SplitName; stage: string; error: string }[];
   /** The failures counted per group (`(no group)` for those without one), then per stage. */
   failuresByGroup: Record<string, Record<string, number>>;
   rules: Record<string, PhoneRule[]>;
@@ -366,7 +367,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
 
   // 2. Audio.
   const utts: Utt[] = [];
-  const rates: { group: string; sampleRate?: number }[] = [];
+  const rates: { group: string; split?: SplitName; sampleRate?: number }[] = [];
   for (const e of entries) {
     try {
       const a = await prepareAudio({ id: e.id, audioPath: e.audioPath, start: e.start, end: e.end }, { cacheDir: opts.cacheDir });
@@ -378,11 +379,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         wav = join(work, 'audio', `${a.sha256 || sha(wav)}.wav`);
         if (!existsSync(wav)) symlinkSync(a.wav16k, wav);
       }
-      rates.push({ group: groupOf(e, opts.groupBy), ...(a.source?.sampleRate !== undefined ? { sampleRate: a.source.sampleRate } : {}) });
+      rates.push({ group: groupOf(e, opts.groupBy), split: splitOf.get(spk), ...(a.source?.sampleRate !== undefined ? { sampleRate: a.source.sampleRate } : {}) });
       const marked = deletableCount(e.markup) > 0 && splitFragments(e.text).fragments.length > 0;
       utts.push({ e, id: e.id, speaker: spk, group: groupOf(e, opts.groupBy), split: splitOf.get(spk)!, ref: normText(marked ? splitFragments(e.text).ref : e.text), ...(marked ? { markedRef: e.text } : {}), wav, sha: a.sha256 || contentHash(wav), duration: a.durationSec ?? 0 });
     } catch (err) {
-      failures.push({ id: e.id, file: e.audioPath, group: groupOf(e, opts.groupBy), stage: 'audio', error: (err as Error).message });
+      failures.push({ id: e.id, file: e.audioPath, group: groupOf(e, opts.groupBy), split: splitOf.get(speakerOf(e)), stage: 'audio', error: (err as Error).message });
       opts.onBadInput?.({ file: e.source.file, line: e.source.line, message: (err as Error).message });
     }
   }
@@ -390,6 +391,14 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
   // (an MLLR transform especially) can fit the channel instead of the accent.
   const bandwidth = bandwidthWarning(sourceRatesByGroup(rates));
   if (bandwidth) warn(bandwidth);
+  // Any clip below 16 kHz is said with its count per group and split, even when groups' shares do not differ (trial 19:
+  // one 8 kHz clip in a group was upsampled and used with no line).
+  const narrow = rates.filter((r) => r.sampleRate !== undefined && r.sampleRate < 16000);
+  if (narrow.length) {
+    const per = new Map<string, number>();
+    for (const r of narrow) per.set(`${r.group} ${r.split ?? '?'}`, (per.get(`${r.group} ${r.split ?? '?'}`) ?? 0) + 1);
+    warn(`${narrow.length} utterance${narrow.length === 1 ? '' : 's'} recorded below 16 kHz (${[...new Set(narrow.map((r) => `${r.sampleRate} Hz`))].join(', ')}), upsampled to 16 kHz and used (they lack the high band the model uses), per ${opts.groupBy} and split: ${[...per].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
   const of = (s: SplitName) => utts.filter((u) => u.split === s);
   // One rule for the dev selection and the test report: rank the groups the report ranks (declared, not small cells of
   // the test split; src/adapt/remedy.ts rankedGroups), so the pick never rests on a group the report leaves out.
@@ -416,12 +425,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     if (u.markedRef !== undefined) {
       // Its transcript would train the whole word on the part of it said, or the fragment's audio on its neighbours.
       const n = splitFragments(u.markedRef).fragments;
-      failures.push({ id: u.id, group: u.group, stage: 'train-fragments', error: `reference keeps ${n.length} word fragment${n.length === 1 ? '' : 's'} (${n.slice(0, 3).join(' ')}) whose phones are unknown; left out of adaptation` });
+      failures.push({ id: u.id, group: u.group, split: u.split, stage: 'train-fragments', error: `reference keeps ${n.length} word fragment${n.length === 1 ? '' : 's'} (${n.slice(0, 3).join(' ')}) whose phones are unknown; left out of adaptation` });
       continue;
     }
     const ws = tokenize(u.ref);
     const oov = ws.filter((w) => !dictWords.has(w));
-    if (oov.length) failures.push({ id: u.id, group: u.group, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });
+    if (oov.length) failures.push({ id: u.id, group: u.group, split: u.split, stage: 'train-dictionary', error: `words not in ${base.dict}: ${[...new Set(oov)].slice(0, 5).join(' ')}; left out of adaptation` });
     else train.push({ id: u.id, wav: u.wav, words: ws, group: u.group, duration: u.duration });
   }
   const trainAudioSeconds = train.reduce((s, u) => s + u.duration, 0);
@@ -447,7 +456,9 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       }
     }
     log(`adapt: flagged rules ${JSON.stringify(rules)}`);
-    const vocab = new Set(utts.flatMap((u) => tokenize(u.ref)));
+    // Alternates for every dictionary word whose pronunciation has a rule's phone (README), not only the corpus's words:
+    // a vocabulary from the references would take the test speakers' words (trial 19: 12 entries, all corpus words),
+    // so the adapted decoder would never be hurt by alternates of words they do not say.
     const dictDir = join(work, 'dict');
     makeOutputDir(dictDir, 'work folder');
     const groupOpts: Record<string, Partial<PocketSphinxOptions>> = {};
@@ -456,7 +467,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
         groupOpts[g] = {};
         continue;
       }
-      variants[g] = await writeVariantDictionary(base.dict, join(dictDir, `${sha(g)}.dict`), rules[g], vocab);
+      variants[g] = await writeVariantDictionary(base.dict, join(dictDir, `${sha(g)}.dict`), rules[g]);
       groupOpts[g] = { dict: variants[g].file, provenance: `variants-${sha(JSON.stringify(rules[g]))}-${dataHash}-${split.hash}` };
     }
     // This run's time without the glass step's, plus the glass step's cost as the run that made it recorded it.
@@ -467,7 +478,7 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
       }
       if (opts.variantScope.includes('global')) {
         const all = rulesFromFlags(Object.values(rules).flat());
-        variants['*'] = await writeVariantDictionary(base.dict, join(dictDir, 'global.dict'), all, vocab);
+        variants['*'] = await writeVariantDictionary(base.dict, join(dictDir, 'global.dict'), all);
         const provenance = `variants-global-${sha(JSON.stringify(all))}-${dataHash}-${split.hash}`;
         candidates.push({ name: 'variants/global', method: 'variants', scope: 'global', options: everyGroup({ dict: variants['*'].file, provenance }), provenance, trainSeconds: secs, trainReused: glass.reused });
       }
@@ -536,6 +547,11 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
           continue;
         }
         const acc = join(work, `acc-group-${sha(g)}`);
+        const mineSec = mine.reduce((t, u) => t + (u as (typeof train)[number]).duration, 0);
+        const mineSpk = new Set(mine.map((u) => utts.find((x) => x.id === u.id)?.speaker)).size;
+        if (mine.length < GROUP_MODEL_MIN.utterances || mineSec < GROUP_MODEL_MIN.seconds) {
+          warn(`group "${g}"'s own ${opts.methods.filter((m) => m !== 'variants').map((m) => (m === 'mllr' ? 'MLLR transform' : 'MAP model')).join(' and ')} rest${opts.methods.filter((m) => m !== 'variants').length === 1 ? 's' : ''} on ${mine.length} train utterance${mine.length === 1 ? '' : 's'} (${mineSec.toFixed(1)} s, ${mineSpk} speaker${mineSpk === 1 ? '' : 's'}), below the minimum of ${GROUP_MODEL_MIN.utterances} utterances and ${GROUP_MODEL_MIN.seconds} s: it fits those few recordings, not the group; read its per-group figures as fragile`);
+        }
         log(`adapt: bw counts on ${mine.length} train utterances of group ${g}`);
         await baumWelch(model, files, base.dict, mine, work, acc, undefined, log);
         const bw = costOf(`bw counts of group ${g}`, acc);
@@ -595,24 +611,29 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     const audioSec = set.reduce((s, u) => s + u.duration, 0);
     log(`adapt: decoding ${setName} with ${c.name} (${set.length} utterances, ${(audioSec / 60).toFixed(1)} min of audio)`);
     let reusedSec = 0;
-    const res = await Promise.all(
-      set.map(async (u) => {
+    // At most one decode per decoder process at a time, each timed from its own start (decode-queue.ts): waiting for a
+    // decoder never counts against the limit.
+    const res = await decodeEach(set, base.processes, ADAPT_DECODE_TIMEOUT_MS, async (u, _i, signal) => {
         const b = backendFor(c.options[u.group] ?? {});
         try {
           const done = decodes.get(b.key, u.sha);
           if (done !== undefined) reusedSec += u.duration;
-          const text = done ?? (await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], AbortSignal.timeout(600_000))).text;
+          const text = done ?? (await b.transcribe({ id: u.id, path: u.e.audioPath, wav16k: u.wav, sha256: u.sha, durationSec: u.duration } as Parameters<PocketSphinxBackend['transcribe']>[0], signal)).text;
           if (done === undefined) decodes.put(b.key, u.sha, text);
           const row = score(u, text, `pocketsphinx:${c.name}`, normText);
           // Decoded but not scored (hypothesis markup sclite cannot read): a failed row, listed with its cause as run counts it.
-          if (row.status === 'failed') failures.push({ id: u.id, file: u.wav, group: u.group, stage: `score ${c.name} ${setName}`, error: row.error ?? 'not scored' });
+          if (row.status === 'failed') failures.push({ id: u.id, file: u.wav, group: u.group, split: u.split, stage: `score ${c.name} ${setName}`, error: row.error ?? 'not scored' });
           return row;
         } catch (e) {
-          failures.push({ id: u.id, file: u.wav, group: u.group, stage: `decode ${c.name}`, error: (e as Error).message });
+          failures.push({ id: u.id, file: u.wav, group: u.group, split: u.split, stage: `decode ${c.name}`, error: (e as Error).message });
+          // Said when it happens, with the manifest's file:line, the group and what it costs.
+          opts.onBadInput?.({
+            file: u.e.source.file, line: u.e.source.line,
+            message: `${u.id} (${opts.groupBy} ${u.group}, ${setName}): decode with ${c.name} failed: ${(e as Error).message}; ${setName === 'test' ? 'left out of before and after of every tested candidate (counted on its group\'s row)' : `left out of ${c.name}'s dev WER`}`,
+          });
           return score(u, undefined, `pocketsphinx:${c.name}`, normText, (e as Error).message);
         }
-      }),
-    );
+      });
     const costKey = `${c.name} ${setName} ${sha(JSON.stringify([...new Set(set.map((u) => backendFor(c.options[u.group] ?? {}).key))].sort()))}`;
     const stored = costs[costKey];
     const wall = (Date.now() - t0) / 1000;
@@ -658,23 +679,26 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
     for (const name of new Set([...Object.values(selected), ...(opts.testAll ? candidates.map((c) => c.name) : [])])) {
       if (!testScores.has(name)) testScores.set(name, await decodeAll(candidates.find((c) => c.name === name)!, testSet, 'test'));
     }
-    const remedy = Object.fromEntries(
-      (['minimax', 'average'] as const).map((s) => [
-        s,
-        remedyReport(baseline, testScores.get(selected[s])!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: selected[s], resamples: opts.resamples, seed: opts.seed, pair: opts.pair, minCell: opts.minCell }),
-      ]),
-    ) as Record<Selection, RemedyReport>;
-    const remedyByCandidate: Record<string, RemedyReport> = {};
-    for (const [name, rows] of testScores) {
-      if (name !== 'baseline') {
-        remedyByCandidate[name] = remedyReport(baseline, rows, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair, minCell: opts.minCell });
-      }
+    // Every table over the same test utterances (those baseline and every tested candidate scored), so one baseline has
+    // one "before" per group; the utterances cut are counted on their group's row and listed.
+    const common = commonTestSet(testScores, opts.groupBy);
+    if (common.unpaired.length) {
+      const per = Object.entries(common.unpaired.reduce<Record<string, number>>((m, x) => ({ ...m, [x.group]: (m[x.group] ?? 0) + 1 }), {})).map(([g, n]) => `${g} ${n}`).join(', ');
+      warn(`${common.unpaired.length} test utterance${common.unpaired.length === 1 ? '' : 's'} left out of before and after of every tested candidate, per ${opts.groupBy}: ${per} (${common.unpaired.slice(0, 5).map((x) => `${x.id}: ${x.why}`).join('; ')}${common.unpaired.length > 5 ? '; …' : ''})`);
     }
+    const reportOf = (name: string) =>
+      remedyReport(common.rows.get('baseline')!, common.rows.get(name)!, { groupBy: opts.groupBy, beforeName: 'baseline', afterName: name, resamples: opts.resamples, seed: opts.seed, pair: opts.pair, minCell: opts.minCell, unpaired: common.unpaired });
+    const remedy = Object.fromEntries((['minimax', 'average'] as const).map((s) => [s, reportOf(selected[s])])) as Record<Selection, RemedyReport>;
+    const remedyByCandidate: Record<string, RemedyReport> = {};
+    for (const name of testScores.keys()) if (name !== 'baseline') remedyByCandidate[name] = reportOf(name);
 
     // 6. Files: the split, adapted backends as a suite on the test speakers, the results.
     const files: string[] = [join(out, 'splits.json')];
     const testManifest = join(out, 'test.jsonl');
-    writeOutputFile(testManifest, testSet.map(({ e: { audioPath, source: _source, ...rest } }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
+    // Every test utterance, those whose audio could not be prepared too: `run adapted.yaml` counts them as "audio failed"
+    // on their group's row, as a plain run would (trial 19: a corrupt 18+ clip was missing, and the card said 0 failed).
+    const testEntries = entries.filter((e) => splitOf.get(speakerOf(e)) === 'test');
+    writeOutputFile(testManifest, testEntries.map(({ audioPath, source: _source, ...rest }) => JSON.stringify({ ...rest, audio: audioPath })).join('\n') + '\n');
     files.push(testManifest);
     // Global candidates are ordinary pocketsphinx backends; per-group ones one by-group backend (the group's model for its utterances).
     const backendName = (c: Candidate) => c.name.replace('/', '-');
@@ -753,5 +777,12 @@ export async function adapt(opts: AdaptOptions): Promise<AdaptResult> {
 }
 
 export { AdaptError, SPLITS };
+/**
+ * The least train data a per-group acoustic model (`--acoustic-scope group`) should rest on before adapt warns: utterances
+ * and seconds of that group's train speakers (MLLR's one global transform needs about this much, SphinxTrain's docs
+ * suggest minutes for MAP). Trial 19 (Common Voice): England's transform rested on 1 utterance of ~5 s, unsaid.
+ */
+export const GROUP_MODEL_MIN = { utterances: 10, seconds: 60 } as const;
+
 export const DEFAULT_PROCESSES = Math.max(1, cpus().length);
 export const modelHasSendumpOnly = (hmm: string) => existsSync(join(hmm, 'sendump')) && !existsSync(join(hmm, 'mixture_weights'));

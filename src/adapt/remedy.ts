@@ -33,7 +33,37 @@ export interface RemedyGroup {
   /** A small cell whose interval of the change lies wholly above 0: no verdict, but named wherever worse groups are. */
   worseSmallCell: boolean;
   significantlyBetter: boolean;
+  /** Test utterances of this group left out of before and after alike (one side, or another tested candidate, not scored); absent in older adapt.json. */
+  unpaired?: number;
   paired: PairedResult;
+}
+
+/** A test utterance left out of a before/after comparison, with its group and why (which scoring lacks it, and its error). */
+export interface UnpairedUtterance {
+  id: string;
+  group: string;
+  why: string;
+}
+
+/**
+ * The test scorings (name → rows, e.g. baseline and every tested candidate) cut to the utterances every one of them
+ * scored (`status` ok), so every table built from them has one "before" per group; each utterance cut is returned once
+ * with its group (by `groupBy`) and which scorings lack it and why. Trial 19: map/unweighted lost two child utterances to
+ * a timeout, and its table said 0–12 115.2 % before on 38 utterances beside mllr's 117.6 % on 40.
+ */
+export function commonTestSet(scorings: ReadonlyMap<string, readonly ScoredUtterance[]>, groupBy: string): { rows: Map<string, ScoredUtterance[]>; unpaired: UnpairedUtterance[] } {
+  const all = [...scorings];
+  const byName = all.map(([n, rows]) => [n, new Map(rows.map((u) => [u.id, u]))] as const);
+  const ids = new Map<string, ScoredUtterance>();
+  for (const [, rows] of all) for (const u of rows) if (!ids.has(u.id)) ids.set(u.id, u);
+  const unpaired: UnpairedUtterance[] = [];
+  const keep = new Set<string>();
+  for (const [id, u] of ids) {
+    const lacking = byName.filter(([, m]) => m.get(id)?.status !== 'ok').map(([n, m]) => `${n}${m.get(id)?.error ? `: ${m.get(id)!.error}` : m.has(id) ? '' : ': not decoded'}`);
+    if (lacking.length) unpaired.push({ id, group: groupOf(u, groupBy), why: `not scored by ${lacking.join('; ')}` });
+    else keep.add(id);
+  }
+  return { rows: new Map(all.map(([n, rows]) => [n, rows.filter((u) => keep.has(u.id))])), unpaired };
 }
 
 export interface RemedyReport {
@@ -71,6 +101,8 @@ export interface RemedyReport {
   /** Optional: gap of `target` to `reference` before and after (e.g. planted group vs null group). */
   pair?: GapShift & { target: string; reference: string; gapBefore: number; gapAfter: number };
   noGroupSignificantlyWorse: boolean;
+  /** Test utterances left out of before and after alike (`RemedyGroup.unpaired` counts them per group); absent in older adapt.json. */
+  unpaired?: UnpairedUtterance[];
   /** Small cells whose change interval lies wholly above 0 (`worseSmallCell`): no verdict, named beside the worse groups. */
   worseSmallCells: string[];
 }
@@ -196,6 +228,8 @@ export function remedyReport(
     pair?: { target: string; reference: string };
     /** The card's minimum cell: smaller groups get no verdict and stay out of the worst-group and gap figures (as in `compare`). */
     minCell?: { speakers: number; words: number };
+    /** Utterances the caller already cut from both sides (`commonTestSet`): counted per group with those unpaired here. */
+    unpaired?: readonly UnpairedUtterance[];
   },
 ): RemedyReport {
   const resamples = opts.resamples ?? 2000;
@@ -203,6 +237,16 @@ export function remedyReport(
   const level = opts.level ?? 0.95;
   const afterById = new Map(after.map((u) => [u.id, u]));
   const pairs = before.filter((u) => u.status === 'ok' && afterById.get(u.id)?.status === 'ok').map((u) => ({ a: u, b: afterById.get(u.id)! }));
+  // A pair missing one side is left out of both, and counted on its group's row.
+  const paired = new Set(pairs.map((p) => p.a.id));
+  const unpaired: UnpairedUtterance[] = [
+    ...(opts.unpaired ?? []),
+    ...before.filter((u) => !paired.has(u.id)).map((u) => {
+      const a = afterById.get(u.id);
+      const side = u.status !== 'ok' ? `${opts.beforeName}${u.error ? `: ${u.error}` : ''}` : `${opts.afterName}${a?.error ? `: ${a.error}` : a ? '' : ': not decoded'}`;
+      return { id: u.id, group: groupOf(u, opts.groupBy), why: `not scored by ${side}` };
+    }),
+  ];
   // One set of bootstrap draws feeds every interval: comparePaired hands out the draws behind each group's change (the
   // interval `asrfair compare` prints), and the worst-group and gap changes are computed from those same draws. Groups
   // are resampled independently of each other, so together they are a speaker bootstrap stratified by group.
@@ -236,6 +280,7 @@ export function remedyReport(
       significantlyWorse: !smallCell && change.lo > 0,
       worseSmallCell: smallCell && change.lo > 0,
       significantlyBetter: !smallCell && change.hi < 0,
+      unpaired: unpaired.filter((x) => x.group === g.group).length,
       // Without its draws (used above): adapt.json keeps the statistics only.
       paired: withoutDraws(g),
     };
@@ -320,6 +365,7 @@ export function remedyReport(
     leftOut,
     ...(pair ? { pair } : {}),
     noGroupSignificantlyWorse: groups.every((g) => !g.significantlyWorse),
+    unpaired,
     worseSmallCells: groups.filter((g) => g.worseSmallCell).map((g) => g.group),
   };
 }

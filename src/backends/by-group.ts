@@ -29,6 +29,8 @@ export class ByGroupBackend implements Backend {
   readonly readsStoredAnswers: boolean;
   /** This module's code version and its inner backends' (those that have one), when any has one (Backend.codeVersion). */
   readonly codeVersion: string | undefined;
+  /** The smallest `parallel` of its backends (undefined when none has one). */
+  readonly parallel: number | undefined;
 
   /**
    * @param labelKey label whose value picks the backend (the group key, e.g. `accent`)
@@ -45,6 +47,9 @@ export class ByGroupBackend implements Backend {
     this.key = `by-group:${labelKey}:${hash}`;
     this.readsStoredAnswers = [...groups.values(), ...(otherwise ? [otherwise] : [])].every((b) => b.readsStoredAnswers === true);
     const inner = [...new Set([...groups.values(), ...(otherwise ? [otherwise] : [])].map((b) => b.codeVersion).filter((v) => v !== undefined))];
+    // Each group's backend queues its own calls: the smallest limit keeps every one of them from queueing (Backend.parallel).
+    const limits = [...groups.values(), ...(otherwise ? [otherwise] : [])].map((b) => b.parallel).filter((n): n is number => n !== undefined);
+    this.parallel = limits.length ? Math.min(...limits) : undefined;
     this.codeVersion = inner.length ? [moduleCodeVersion(['backends/by-group.ts']), ...inner.sort()].join('; ') : undefined;
   }
 

@@ -234,6 +234,11 @@ export class PocketSphinxBackend implements Backend {
     this.key = options.provenance ? `pocketsphinx:${modelId}+${options.provenance}:${optHash}` : `pocketsphinx:${modelId}:${optHash}`;
   }
 
+  /** Its decoder processes: more calls at once wait in `acquire` (Backend.parallel). */
+  get parallel(): number {
+    return Math.max(1, this.options.processes);
+  }
+
   async info(): Promise<BackendInfo> {
     return {
       name: 'pocketsphinx',

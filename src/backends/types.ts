@@ -85,6 +85,12 @@ export interface Backend {
    * calls the service again).
    */
   rereadAnswer?(raw: unknown, durationSec: number): Transcript;
+  /**
+   * How many calls it works on at once (PocketSphinx: its decoder processes); calls beyond it wait inside `transcribe`
+   * for one to free. The run engine never has more in flight than this, so a call's timeout counts the work, not that
+   * wait. Absent: no limit of its own (the suite's `concurrency` alone).
+   */
+  readonly parallel?: number;
   info(): Promise<BackendInfo>;
   transcribe(audio: AudioRef, signal: AbortSignal): Promise<Transcript>;
   /**

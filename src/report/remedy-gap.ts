@@ -58,3 +58,25 @@ export function worseGroups(r: { groups: readonly { group: string; significantly
     ...r.groups.filter((g) => g.worseSmallCell).map((g) => `${g.group} (small cell, no verdict)`),
   ];
 }
+
+/**
+ * The remedy's verdict sentences on groups getting worse (plain text; `name` escapes a group name), the same in
+ * remedy.md/html and the card: "No group got significantly worse" only when some group was tested (not a small cell,
+ * and a paired interval, i.e. at least `minSpeakers` speakers); the groups with no interval are named as "not tested",
+ * and when none was tested that is all it says (trial 19: 18+ 31.3 % → 42.6 % on 2 speakers had read "no group worse").
+ */
+export function worseVerdictLines(
+  groups: readonly { group: string; smallCell: boolean; significantlyWorse: boolean; change: Interval }[],
+  minSpeakers: number,
+  name: (s: string) => string = (s) => s,
+): string[] {
+  const untested = groups.filter((g) => !g.smallCell && (Number.isNaN(g.change.lo) || Number.isNaN(g.change.hi))).map((g) => name(g.group));
+  const tested = groups.filter((g) => !g.smallCell && !Number.isNaN(g.change.lo) && !Number.isNaN(g.change.hi));
+  const worse = tested.filter((g) => g.significantlyWorse).map((g) => name(g.group));
+  const out: string[] = [];
+  if (worse.length) out.push(`Significantly worse: ${worse.join(', ')} (paired interval wholly above 0)`);
+  else if (tested.length) out.push(`No group got significantly worse (paired interval wholly above 0; tested: ${tested.map((g) => name(g.group)).join(', ')})`);
+  else out.push('No group could be tested for getting worse');
+  if (untested.length) out.push(`Not tested (fewer than ${minSpeakers} speakers, no interval): ${untested.join(', ')}`);
+  return out;
+}

@@ -7,10 +7,10 @@ import type { AdaptResult } from '../adapt/pipeline.ts';
 import { leftOutText, type RemedyReport } from '../adapt/remedy.ts';
 import { esc as escapeHtml } from './render-html.ts';
 import { mdEscape } from './render-md.ts';
-import { DEFAULT_MIN_CELL } from '../analysis/groups.ts';
+import { DEFAULT_MIN_CELL, intervalMinSpeakers } from '../analysis/groups.ts';
 import { remedyNoIntervalLines as noIntervalLinesOf } from './format.ts';
 import { PER_GROUP_CAVEAT } from './remedy-section.ts';
-import { gapCell, gapSentence, worseGroups, type GapFormat } from './remedy-gap.ts';
+import { gapCell, gapSentence, worseGroups, worseVerdictLines, type GapFormat } from './remedy-gap.ts';
 
 /**
  * What the remedy outputs render: the adaptation result and the warnings said about its input (e.g. a stale import
@@ -35,6 +35,17 @@ const htmlFmt: GapFormat = { pp: gapPp, ci, name: escapeHtml };
 /** The pair's gap sentence (plain text). */
 const pairText = (p: NonNullable<RemedyReport['pair']>, f = fmt) => gapSentence(`Gap ${f.name(p.target)} − ${f.name(p.reference)}`, p.gapBefore, p.gapAfter, p, f, { a: p.target, b: p.reference });
 
+/** The utterances cell: those compared, and those of the group left out of before and after alike. */
+const utts = (g: RemedyReport['groups'][number]) => `${g.utterances}${g.unpaired ? ` (+${g.unpaired} left out)` : ''}`;
+
+/** What was left out of before and after alike (plain text), per group with ids and causes; undefined when nothing. */
+function unpairedLine(r: RemedyReport): string | undefined {
+  const u = r.unpaired ?? [];
+  if (!u.length) return undefined;
+  const groups = [...new Set(u.map((x) => x.group))].map((g) => `${g} ${u.filter((x) => x.group === g).length}`);
+  return `Left out of before and after alike (not scored on one side or by another tested candidate), per group: ${groups.join(', ')} — ${u.slice(0, 5).map((x) => `${x.id}: ${x.why}`).join('; ')}${u.length > 5 ? `; and ${u.length - 5} more (adapt.json)` : ''}`;
+}
+
 function remedyMarkdown(r: RemedyReport, selection: string): string {
   const lines = [
     `### Remedy: ${md(r.after)} vs ${md(r.before)} (selected by ${selection} dev WER)`,
@@ -45,7 +56,7 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     '|---|---:|---:|---:|---:|---:|---|---|',
     ...r.groups.map(
       (g) =>
-        `| ${md(g.group)} | ${g.speakers} | ${g.utterances} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
+        `| ${md(g.group)} | ${g.speakers} | ${utts(g)} | ${g.words} | ${pct(g.before)} | ${pct(g.after)} | ${ci(g.change)} | ${g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '**worse**' : g.significantlyBetter ? 'better' : ''} |`,
     ),
     '',
     `- Worst group: ${md(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${md(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${ci(r.worstChange)}.`,
@@ -54,11 +65,30 @@ function remedyMarkdown(r: RemedyReport, selection: string): string {
     ...(r.pair
       ? [`- ${pairText(r.pair)}.`]
       : []),
-    `- ${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${r.groups.filter((g) => g.significantlyWorse).map((g) => md(g.group)).join(', ')}`} (paired interval wholly above 0).`,
+    ...worseVerdictLines(r.groups, intervalMinSpeakers(r.minCell ?? DEFAULT_MIN_CELL), md).map((l) => `- ${l}.`),
+    ...(unpairedLine(r) ? [`- ${md(unpairedLine(r)!)}.`] : []),
     ...(r.worseSmallCells.length ? [`- Worse, but small cells (interval wholly above 0, no verdict): ${r.worseSmallCells.map(md).join(', ')}.`] : []),
     ...remedyNoIntervalLines(r).map((l) => `- ${md(l)}`),
   ];
   return lines.join('\n');
+}
+
+/**
+ * The closing line on utterances left out of a stage (plain text): per stage, how many of each group and split, e.g.
+ * "audio: 18+ dev 1, 18+ test 1" (trial 19's line named the stages only).
+ */
+export function failuresLine(failures: AdaptResult['failures']): string {
+  const stages = [...new Set(failures.map((f) => f.stage))];
+  const per = stages.map((st) => {
+    const n = new Map<string, number>();
+    const order = (f: AdaptResult['failures'][number]) => `${f.group ?? '~'}\u0000${['train', 'dev', 'test'].indexOf(f.split ?? '')}`;
+    for (const f of failures.filter((x) => x.stage === st).sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0))) {
+      const k = `${f.group ?? '(no group)'}${f.split ? ` ${f.split}` : ''}`;
+      n.set(k, (n.get(k) ?? 0) + 1);
+    }
+    return `${st}: ${[...n].map(([k, c]) => `${k} ${c}`).join(', ')}`;
+  });
+  return `${failures.length} utterance(s) left out of a stage (listed in adapt.json), per stage, group and split: ${per.join('; ')}.`;
 }
 
 /** The whole adaptation section in Markdown. */
@@ -102,7 +132,7 @@ export function adaptMarkdown(a: AdaptReport): string {
         ]
       : []),
     ...(a.candidates.some((c) => c.scope === 'group') ? [`Per-group candidates (${a.candidates.filter((c) => c.scope === 'group').map((c) => md(c.name)).join(', ')}): ${md(PER_GROUP_CAVEAT)}`, ''] : []),
-    ...(a.failures.length ? [`${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${[...new Set(a.failures.map((f) => f.stage))].join(', ')}.`, ''] : []),
+    ...(a.failures.length ? [md(failuresLine(a.failures)), ''] : []),
   ];
   return out.join('\n');
 }
@@ -120,11 +150,11 @@ export function adaptHtml(a: AdaptReport): string {
     g.worseSmallCell ? 'worse, but a small cell (no verdict)' : g.smallCell ? 'not enough data (small cell)' : g.significantlyWorse ? '<strong>worse</strong>' : g.significantlyBetter ? 'better' : '';
   const remedy = (r: RemedyReport, selection: string) => `<h3>Remedy: ${h(r.after)} vs ${h(r.before)} (selected by ${selection} dev WER)</h3>
 <p>Test speakers only; change = after − before in percentage points with paired speaker-bootstrap ${Math.round(r.level * 100)}% CI (B = ${r.resamples}, seed ${r.seed}).</p>
-${table([h(r.groupBy), 'speakers', 'utterances', 'words', 'WER before', 'WER after', 'change [CI]', ''], r.groups.map((g) => [h(g.group), `${g.speakers}`, `${g.utterances}`, `${g.words}`, pct(g.before), pct(g.after), h(ci(g.change)), verdict(g)]))}
+${table([h(r.groupBy), 'speakers', 'utterances', 'words', 'WER before', 'WER after', 'change [CI]', ''], r.groups.map((g) => [h(g.group), `${g.speakers}`, utts(g), `${g.words}`, pct(g.before), pct(g.after), h(ci(g.change)), verdict(g)]))}
 <ul><li>Worst group: ${h(r.worstBefore.group)} ${pct(r.worstBefore.wer)} before → ${h(r.worstAfter.group)} ${pct(r.worstAfter.wer)} after; change ${h(ci(r.worstChange))}.</li>
 <li>${gapSentence('Gap (worst − best)', r.gapBefore, r.gapAfter, r.gap, htmlFmt, null)}.</li>
-${leftOutText(r) ? `<li>${h(leftOutText(r)!)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}<li>${r.noGroupSignificantlyWorse ? 'No group got significantly worse' : `Significantly worse: ${h(r.groups.filter((g) => g.significantlyWorse).map((g) => g.group).join(', '))}`} (paired interval wholly above 0).</li>
-${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}${remedyNoIntervalLines(r).map((l) => `<li>${h(l)}</li>\n`).join('')}</ul>`;
+${leftOutText(r) ? `<li>${h(leftOutText(r)!)}.</li>\n` : ''}${r.pair ? `<li>${pairText(r.pair, htmlFmt)}.</li>\n` : ''}${worseVerdictLines(r.groups, intervalMinSpeakers(r.minCell ?? DEFAULT_MIN_CELL), h).map((l) => `<li>${l}.</li>`).join('\n')}
+${unpairedLine(r) ? `<li>${h(unpairedLine(r)!)}.</li>\n` : ''}${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 0, no verdict): ${h(r.worseSmallCells.join(', '))}.</li>\n` : ''}${remedyNoIntervalLines(r).map((l) => `<li>${h(l)}</li>\n`).join('')}</ul>`;
   const rulesLine = `${a.rulesSource === 'given' ? 'Rules given (--rules)' : a.rulesSource === 'none' ? 'Pronunciation variants not requested; rules' : 'Rules from the glass box (train speakers)'}: ${h(Object.entries(a.rules).map(([g, rs]) => `${g}: ${rs.map((r) => `${r.ref}→${r.hyp}`).join(', ')}`).join('; ') || 'none flagged')}.`;
   const reused = a.candidates.some((c) => c.trainReused && c.method !== 'baseline');
   const body = [
@@ -157,7 +187,7 @@ ${r.worseSmallCells.length ? `<li>Worse, but small cells (interval wholly above 
         ]
       : []),
     ...(a.candidates.some((c) => c.scope === 'group') ? [`<p>Per-group candidates (${h(a.candidates.filter((c) => c.scope === 'group').map((c) => c.name).join(', '))}): ${h(PER_GROUP_CAVEAT)}</p>`] : []),
-    ...(a.failures.length ? [`<p>${a.failures.length} utterance(s) left out of a stage (listed in adapt.json): ${h([...new Set(a.failures.map((f) => f.stage))].join(', '))}.</p>`] : []),
+    ...(a.failures.length ? [`<p>${h(failuresLine(a.failures))}</p>`] : []),
   ];
   return `<!doctype html><html><head><meta charset="utf-8"><title>asrfair remedy</title><style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;text-align:right}td:first-child{text-align:left}</style></head><body>
 ${body.join('\n')}

@@ -10,7 +10,7 @@ import type { CardRemedy } from './remedy-section.ts';
 import { leftOutText } from '../adapt/remedy.ts';
 import { DEFAULT_MIN_CELL, intervalMinSpeakers } from '../analysis/groups.ts';
 
-import { gapCell, gapSentence, type GapFormat } from './remedy-gap.ts';
+import { gapCell, gapSentence, worseVerdictLines, type GapFormat } from './remedy-gap.ts';
 
 export const REMEDY_HEAD = ['Group', 'Speakers', 'Utts', 'Words', 'WER before', 'WER after', 'After − before [95% CI]', 'Verdict'];
 
@@ -52,8 +52,7 @@ export function remedySentences(r: CardRemedy): string[] {
     ...(leftOutText(x) ? [`${leftOutText(x)}.`] : []),
   ];
   if (x.pair) out.push(`${gapSentence(`Gap ${x.pair.target} − ${x.pair.reference}, before → after`, x.pair.gapBefore, x.pair.gapAfter, x.pair, fmt, { a: x.pair.target, b: x.pair.reference })}.`);
-  const worse = x.groups.filter((g) => g.significantlyWorse).map((g) => g.group);
-  out.push(worse.length ? `Significantly worse after the remedy: ${worse.join(', ')}.` : 'No group significantly worse (no paired interval wholly above 0).');
+  out.push(...worseVerdictLines(x.groups, intervalMinSpeakers(x.minCell ?? DEFAULT_MIN_CELL)).filter((l) => !l.startsWith('Not tested')).map((l) => `${l}.`));
   const worseSmall = x.groups.filter((g) => g.worseSmallCell).map((g) => g.group);
   if (worseSmall.length) out.push(`Worse after the remedy, but small cells (interval wholly above 0, no verdict): ${worseSmall.join(', ')}.`);
   // A group of too few speakers has no paired interval (speakers are the resampled unit): it cannot be found worse.

@@ -500,7 +500,9 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   };
   for (const c of conditions) for (const b of backendsOf(c)) cellOf(b, c);
 
-  const backendSem = new Map(backends.map((b) => [b.spec.name, new Semaphore(b.concurrency)]));
+  // No more calls in flight than the backend works on at once (Backend.parallel: PocketSphinx's processes), so a call's
+  // timeout never counts time spent queued inside the backend.
+  const backendSem = new Map(backends.map((b) => [b.spec.name, new Semaphore(Math.min(b.concurrency, b.backend.parallel ?? b.concurrency))]));
   const audioSem = new Semaphore(opts.audioConcurrency ?? Math.max(1, cpus().length));
   const totalConcurrency = backends.reduce((s, b) => s + b.concurrency, 0);
   const window = new Semaphore(Math.max(16, 2 * totalConcurrency));

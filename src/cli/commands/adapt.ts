@@ -177,7 +177,7 @@ export function registerAdapt(program: Command): void {
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
       for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
       sayErr(`adapt: starting from backend "${escapeControl(base.backend)}" of ${suite.file}${Object.keys(base.options).length ? ` (${Object.entries(base.options).map(([k, v]) => `${k} ${escapeControl(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')})` : ' (Debian\'s en-us model)'}`);
-      const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio', 'utterances with bad audio']);
+      const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio or a failed decode', 'utterances with bad audio or a failed decode']);
       try {
         const result = await adapt({
           manifest: suite.manifests[0],
