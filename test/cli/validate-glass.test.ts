@@ -5,19 +5,14 @@
  * then one count by group. Real speechocean762 references and audio (Kaldi `text`), real CLI.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliIn } from '../helpers/cli.ts';
+import { soText, soWav } from '../helpers/speechocean.ts';
 
-const SO = join(import.meta.dirname, '../../../shared/data/speechocean762-sample');
-const text = new Map(
-  readFileSync(join(SO, 'test/text'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)] as const),
-);
-const wav = (id: string) => join(SO, 'WAVE', `SPEAKER${id.slice(1, 5)}`, `${id}.WAV`);
+const text = soText;
+const wav = soWav;
 
 let dir: string;
 let adult: string[];

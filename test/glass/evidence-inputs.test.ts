@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
 import type { GlassReport } from '../../src/analysis/glass-suite.ts';
+import { soText, soWav } from '../helpers/speechocean.ts';
 
-const SO = join(import.meta.dirname, '../../../shared/data/speechocean762-sample');
 let dir: string;
 
 beforeAll(() => {
@@ -23,13 +23,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const text = new Map(
-  readFileSync(join(SO, 'test/text'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)] as const),
-);
-const wav = (id: string) => join(SO, 'WAVE', `SPEAKER${id.slice(1, 5)}`, `${id}.WAV`);
+const text = soText;
+const wav = soWav;
 
 describe('glass reads only what it can score', () => {
   it('0-frame clip: a words failure and no black-box evidence; markup left out and said; digits and text-only named', () => {

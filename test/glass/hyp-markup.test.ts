@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
 import type { GlassReport } from '../../src/analysis/glass-suite.ts';
 import { NO_PHONE } from '../../src/analysis/confusable.ts';
+import { soText, soWav } from '../helpers/speechocean.ts';
 
-const SO = join(import.meta.dirname, '../../../shared/data/speechocean762-sample');
 let dir: string;
 
 beforeAll(() => {
@@ -22,13 +22,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const text = new Map(
-  readFileSync(join(SO, 'test/text'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => [l.slice(0, l.indexOf('\t')), l.slice(l.indexOf('\t') + 1)] as const),
-);
-const wav = (id: string) => join(SO, 'WAVE', `SPEAKER${id.slice(1, 5)}`, `${id}.WAV`);
+const text = soText;
+const wav = soWav;
 
 describe('glass --hyp: markup in hypotheses', () => {
   it('is left out as in references, said once for the file with a count per group; no phones for it', () => {
