@@ -9,22 +9,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.ts';
 import { writeArtieRawTrn } from './artie-raw.ts';
-import { SCLITE, scliteAvailable } from './sclite-run.ts';
+import { praAlignments, SCLITE, scliteAvailable } from './sclite-run.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'asrfair-pra-bytes-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** id → its REF/HYP/Eval lines (trailing blanks trimmed: sclite pads with one). */
-function praAlignments(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let id = '';
-  for (const l of text.split('\n')) {
-    const m = /^id: \((.*)\)/.exec(l);
-    if (m) out.set((id = m[1]!), []);
-    else if (id && /^(REF|HYP|Eval):/.test(l)) out.get(id)!.push(l.trimEnd());
-  }
-  return out;
-}
 
 describe.skipIf(!scliteAvailable)('pra on the Artie corpus equals sclite byte for byte', () => {
   for (const vendor of ['amazon', 'google'] as const) {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN } from '../helpers/cli.ts';
-import { SCLITE, scliteAvailable } from './sclite-run.ts';
+import { praAlignments, SCLITE, scliteAvailable } from './sclite-run.ts';
 import { TSCLITE_DIR } from './tsclite.ts';
 
 let dir: string;
@@ -18,24 +18,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** id → its Attributes/REF/HYP/Eval lines (trailing blanks trimmed: sclite pads with one). */
-function praAlignments(text: string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  let id = '';
-  for (const l of text.split('\n')) {
-    const m = /^id: \((.*)\)/.exec(l);
-    if (m) out.set((id = m[1]!), []);
-    else if (id && /^(Attributes|REF|HYP|Eval):/.test(l)) out.get(id)!.push(l.trimEnd());
-  }
-  return out;
-}
 
 function both(ref: string, hyp: string, flags: string[], id = 'rm'): { ours: Map<string, string[]>; theirs: Map<string, string[]> } {
   const s = spawnSync(SCLITE, ['-r', ref, 'trn', '-h', hyp, 'trn', '-i', id, ...flags, '-o', 'pra', 'stdout'], { encoding: 'utf8' });
   expect(s.status, s.stderr).toBe(0);
   const a = spawnSync(process.execPath, [BIN, 'score', '--ref', ref, '--hyp', hyp, '--id-format', id, ...flags, '-o', 'pra'], { encoding: 'utf8' });
   expect(a.status, a.stderr).toBe(0);
-  return { ours: praAlignments(a.stdout), theirs: praAlignments(s.stdout) };
+  return { ours: praAlignments(a.stdout, ['Attributes', 'REF', 'HYP', 'Eval']), theirs: praAlignments(s.stdout, ['Attributes', 'REF', 'HYP', 'Eval']) };
 }
 
 describe.skipIf(!scliteAvailable)('pra with -s prints words as written, as sclite does', () => {

@@ -123,3 +123,19 @@ export function scliteUtterances(refTrn: string, hypTrn: string, flags: readonly
   }
   return { status: res.status, utterances };
 }
+
+/**
+ * A `pra` report's alignment lines per utterance: id → its lines whose label is one of `labels` (e.g. REF, HYP,
+ * Eval; pra-case also Attributes), trailing blanks trimmed (sclite pads with one).
+ */
+export function praAlignments(text: string, labels: readonly string[] = ['REF', 'HYP', 'Eval']): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const line = new RegExp(`^(${labels.join('|')}):`);
+  let id = '';
+  for (const l of text.split('\n')) {
+    const m = /^id: \((.*)\)/.exec(l);
+    if (m) out.set((id = m[1]!), []);
+    else if (id && line.test(l)) out.get(id)!.push(l.trimEnd());
+  }
+  return out;
+}
