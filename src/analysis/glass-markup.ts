@@ -67,9 +67,7 @@ export class GlassReferenceNotes {
       return read;
     }
     if (read.markup.length) {
-      const c = (this.markupByGroup[u.group] ??= { utterances: 0, tokens: 0 });
-      c.utterances++;
-      c.tokens += read.markup.length;
+      countMarkup(this.markupByGroup, u.group, read.markup.length);
       this.markupLines.push({ order: u.order, line: `${u.where}: utterance ${u.id}: markup not scored as words by glass: ${read.markup.join(' ')}` });
     }
     return read;
@@ -81,7 +79,7 @@ export class GlassReferenceNotes {
     if (!total) return [];
     return [
       ...listed(this.markupLines, named),
-      `glass: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} reference${total === 1 ? '' : 's'} (not words: no canonical phones; by group: ${byGroupText(this.markupByGroup, (c) => `${c.utterances} utterance${c.utterances === 1 ? '' : 's'}, ${c.tokens} token${c.tokens === 1 ? '' : 's'}`)})${more(this.markupLines, named)}`,
+      `glass: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} reference${total === 1 ? '' : 's'} (not words: no canonical phones; by group: ${markupCountsText(this.markupByGroup)})${more(this.markupLines, named)}`,
     ];
   }
 
@@ -94,6 +92,18 @@ export class GlassReferenceNotes {
       `glass: ${total} reference${total === 1 ? '' : 's'} with digits not analysed (their spoken form is unknown; by group: ${byGroupText(this.digitsByGroup, (n) => `${n} utterance${n === 1 ? '' : 's'}`)})${more(this.digitLines, named)}`,
     ];
   }
+}
+
+/** Counts one utterance with `tokens` markup tokens left out in `group` (a reference's, or a hypothesis's). */
+export function countMarkup(m: MarkupByGroup, group: string, tokens: number): void {
+  const c = (m[group] ??= { utterances: 0, tokens: 0 });
+  c.utterances++;
+  c.tokens += tokens;
+}
+
+/** "g 2 utterances, 3 tokens; h 1 utterance, 1 token": markup left out per group, groups sorted. */
+export function markupCountsText(m: MarkupByGroup): string {
+  return byGroupText(m, (c) => `${c.utterances} utterance${c.utterances === 1 ? '' : 's'}, ${c.tokens} token${c.tokens === 1 ? '' : 's'}`);
 }
 
 /** Why a reference with digits is not analysed (`digits`: its tokens holding one; five shown). */

@@ -22,7 +22,7 @@ import { bandwidthWarning, sourceRatesByGroup, type SourceRates } from '../audio
 import { alignWithFragments, FRAGMENT_POLICY, splitFragments } from './fragments.ts';
 import { basic } from '../text/normalise.ts';
 import { deletableCount } from '../manifest/markup.ts';
-import { digitsReason, GlassReferenceNotes, glassReference } from './glass-markup.ts';
+import { countMarkup, digitsReason, GlassReferenceNotes, glassReference, markupCountsText, type MarkupByGroup } from './glass-markup.ts';
 import { annotatedPairsFromFile, flaggedAnnotationAgreement, type Agreement, type AnnotatedPair } from './glass-l2arctic.ts';
 import { findConfusableSounds, type ConfusableOptions, type ConfusableResult, type EvidenceUtterance } from './confusable.ts';
 import {
@@ -152,9 +152,9 @@ export interface GlassReport {
   /** What the reader must know before reading the findings (e.g. groups recorded at different bandwidths). */
   warnings?: string[];
   /** Markup tokens left out of the references (analysis/glass-markup.ts), per group: utterances and tokens. */
-  referenceMarkup?: Record<string, { utterances: number; tokens: number }>;
+  referenceMarkup?: MarkupByGroup;
   /** Markup tokens left out of the given hypotheses (black box; read as references are), per group: utterances and tokens. */
-  hypothesisMarkup?: Record<string, { utterances: number; tokens: number }>;
+  hypothesisMarkup?: MarkupByGroup;
   /** Glass-box: canonical phones vs free phone-loop decoding (PocketSphinx). */
   phoneLoop?: ConfusableResult;
   /** Black-box compatible: G2P phones of reference vs hypothesis text. */
@@ -247,15 +247,13 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
   const fragmentCounts: GlassFragmentCounts = { policy: FRAGMENT_POLICY, byGroup: {} };
   // Hypotheses are read as references are (glass-markup.ts; sclite reads both sides' markup alike): markup tokens
   // ([noise], <unk>, (%HESITATION), {breath}) are no words to look phones up for, left out and counted per group.
-  const hypothesisMarkup: Record<string, { utterances: number; tokens: number }> = {};
+  const hypothesisMarkup: MarkupByGroup = {};
   const utts = given.map((x) => {
     let u = x;
     if (u.hyp !== undefined) {
       const read = glassReference(u.hyp);
       if (read.markup.length) {
-        const c = (hypothesisMarkup[u.group] ??= { utterances: 0, tokens: 0 });
-        c.utterances++;
-        c.tokens += read.markup.length;
+        countMarkup(hypothesisMarkup, u.group, read.markup.length);
         u = { ...u, hyp: read.ref };
       }
     }
@@ -473,10 +471,9 @@ export async function runGlassbox(given: readonly GlassUtterance[], options: Par
 }
 
 /** The one line for markup left out of the hypotheses of `source` (a file, or a run's backend), with its count per group. */
-function hypothesisMarkupWarning(source: string, byGroup: Record<string, { utterances: number; tokens: number }>): string {
-  const groups = Object.keys(byGroup).sort();
-  const total = groups.reduce((n, g) => n + byGroup[g].utterances, 0);
-  return `glass: ${source}: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} hypothes${total === 1 ? 'is' : 'es'}, as of references (not words: no phones; by group: ${groups.map((g) => `${g} ${byGroup[g].utterances} utterance${byGroup[g].utterances === 1 ? '' : 's'}, ${byGroup[g].tokens} token${byGroup[g].tokens === 1 ? '' : 's'}`).join('; ')})`;
+function hypothesisMarkupWarning(source: string, byGroup: MarkupByGroup): string {
+  const total = Object.values(byGroup).reduce((n, c) => n + c.utterances, 0);
+  return `glass: ${source}: markup tokens ([noise], <unk>, (uh), {breath}) left out of ${total} hypothes${total === 1 ? 'is' : 'es'}, as of references (not words: no phones; by group: ${markupCountsText(byGroup)})`;
 }
 
 /**
