@@ -71,6 +71,8 @@ const minPooled = flag('--min-pooled');
 const alphaFlag = flag('--alpha');
 const pitchFlag = flag('--pitch-range');
 const refSpeakersFlag = flag('--reference-speakers');
+const goodnessBaselineFlag = flag('--goodness-baseline');
+if (goodnessBaselineFlag !== undefined && goodnessBaselineFlag !== 'all' && goodnessBaselineFlag !== 'same-class') throw new Error('--goodness-baseline must be all or same-class');
 // Default -400:0 cents, not synth's ±400: sox's pitch shift moves the formants, and the voice shifted up
 // is child-like to the en-US model (null-group phone-loop errors 0.29-0.35 at -400…0 cents, 0.43-0.78 at
 // +73…+381), so those speakers carry little evidence about any sound (README, planted accents).
@@ -105,7 +107,7 @@ const t0 = Date.now();
 const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
 try {
   let corpus: Pick<PlantedCorpus, 'groups' | 'utterances'>;
-  let conf: { speakerBaseline?: boolean; referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number; matched?: boolean; alpha?: number } = {};
+  let conf: { speakerBaseline?: boolean; goodnessBaseline?: 'all' | 'same-class'; referenceGroup?: string; test?: 'welch' | 'permutation'; minPooledCount?: number; matched?: boolean; alpha?: number } = {};
   let report: GlassReport;
   if (loadFile) {
     // Several files (comma-separated, e.g. decodes with different --seed) are pooled: the speakers of
@@ -149,7 +151,7 @@ try {
   if (refSpeakers !== undefined && !(Number.isInteger(refSpeakers) && refSpeakers >= 2 && refSpeakers <= maxSpk && reference)) {
     throw new Error(`--reference-speakers must be a whole number from 2 to ${maxSpk} (the decoded speakers per group), with a reference group`);
   }
-  conf = { ...(noBaseline ? { speakerBaseline: false } : {}), test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
+  conf = { ...(noBaseline ? { speakerBaseline: false } : {}), ...(goodnessBaselineFlag ? { goodnessBaseline: goodnessBaselineFlag } : {}), test: testFlag, matched: paired && matchedSpeakers, ...(alphaFlag ? { alpha: Number(alphaFlag) } : {}), ...(reference ? { referenceGroup: reference } : {}), ...(minPooled ? { minPooledCount: Number(minPooled) } : {}) };
   if (paired && matchedSpeakers) {
     // The matching stratum is the speaker profile: `stops-s03` and `none-s03` share pitch, tempo and sentences
     // (pooled files keep their `k:` prefix, so profiles of different decodes stay apart).

@@ -150,7 +150,7 @@ export interface ConfusionTest {
 export type PhonePosition = 'word-final' | 'before vowel' | 'before consonant';
 
 /** ARPAbet vowels (CMUdict's 15, stress removed). */
-const ARPABET_VOWELS: ReadonlySet<string> = new Set(['AA', 'AE', 'AH', 'AO', 'AW', 'AY', 'EH', 'ER', 'EY', 'IH', 'IY', 'OW', 'OY', 'UH', 'UW']);
+export const ARPABET_VOWELS: ReadonlySet<string> = new Set(['AA', 'AE', 'AH', 'AO', 'AW', 'AY', 'EH', 'ER', 'EY', 'IH', 'IY', 'OW', 'OY', 'UH', 'UW']);
 const POS = '\u0001';
 
 /**

@@ -257,7 +257,7 @@ function methodText(report: GlassReport): string {
         ? 'a speaker-level permutation test of the mean'
         : 'a one-sided cluster-level Welch t-test';
   const baseline = o?.speakerBaseline === false ? 'its misrecognition rate' : "its misrecognition rate minus the rate of the same speaker's other phones (so a speaker or group recognised worse everywhere does not make every sound look accented)";
-  return `Sounds: each canonical phone, at every position and at each position in the word (word-final, before a vowel, before a consonant), is tested for being misrecognised (substituted or deleted) more in the group ${versus}. Each speaker gives one value, ${baseline}; ${phoneTest}; Benjamini–Hochberg across every (group, sound). Confusions then say as what a flagged sound is heard: rates normalised by the reference phone's frequency (insertions: by all reference phones), log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences; a confusion is flagged only under a flagged sound. Goodness: the same sound test on per-speaker mean GOP per frame (minus the speaker's other phones), one-sided (lower fit).`;
+  return `Sounds: each canonical phone, at every position and at each position in the word (word-final, before a vowel, before a consonant), is tested for being misrecognised (substituted or deleted) more in the group ${versus}. Each speaker gives one value, ${baseline}; ${phoneTest}; Benjamini–Hochberg across every (group, sound). Confusions then say as what a flagged sound is heard: rates normalised by the reference phone's frequency (insertions: by all reference phones), log-odds ratio with an informative Dirichlet prior (z), ${test}, Benjamini–Hochberg across every (group, confusion) with enough pooled occurrences; a confusion is flagged only under a flagged sound. Goodness: the same sound test on per-speaker mean GOP per frame${o?.speakerBaseline === false ? '' : ` (minus the speaker's other phones${report.goodness?.[0]?.baseline === 'same-class' ? ' of the same class, vowels or consonants' : ''})`}, one-sided (lower fit).`;
 }
 
 /**
@@ -426,7 +426,7 @@ function agreementTables(report: GlassReport): { title: string; rows: string[][]
 
 /** Head and rows (plain text, unescaped) of a group's phones that fit worse; `rest` names the comparison. */
 function goodnessTable(flagged: readonly GoodnessTest[], rest: string): { head: string[]; rows: string[][] } {
-  const head = ['Sound', 'Mean GOP in group', `In ${rest}`, 'Difference', `Excess vs speaker's other phones (group / ${rest})`, 'Tokens', 'adj. p', 'Lowest tokens'];
+  const head = ['Sound', 'Mean GOP in group', `In ${rest}`, 'Difference', { all: `Excess vs speaker's other phones (group / ${rest})`, 'same-class': `Excess vs speaker's other phones of its class (group / ${rest})`, none: `Speakers' mean (group / ${rest})` }[flagged[0]?.baseline ?? 'all'], 'Tokens', 'adj. p', 'Lowest tokens'];
   const rows = flagged.map((t) => [
     phoneLabel(t),
     t.meanGroup.toFixed(2),
@@ -443,7 +443,9 @@ function goodnessTable(flagged: readonly GoodnessTest[], rest: string): { head: 
 /** Under the goodness heading: what is tested and over how many tests. */
 function goodnessLine(tests: readonly GoodnessTest[]): string {
   const n = tests.filter((t) => Number.isFinite(t.p)).length;
-  return `Each speaker's mean GOP per frame of the sound minus that of the speaker's other phones, one-sided (lower fit); Benjamini–Hochberg over ${n} tests. The table shows the raw means, and that excess (group / comparison).`;
+  const b = tests[0]?.baseline ?? 'all';
+  const value = b === 'none' ? "Each speaker's mean GOP per frame of the sound" : `Each speaker's mean GOP per frame of the sound minus that of the speaker's other ${b === 'same-class' ? 'phones of its class (vowels for a vowel, consonants for a consonant)' : 'phones'}`;
+  return `${value}, one-sided (lower fit); Benjamini–Hochberg over ${n} tests. The table shows the raw means, and ${b === 'none' ? 'the speakers\' mean' : 'that excess'} (group / comparison).`;
 }
 
 /** The FDR level the glass run used (its confusable options; goodness shares it). */

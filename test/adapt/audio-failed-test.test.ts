@@ -9,7 +9,7 @@ import { copyFileSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSy
 import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliIn } from '../helpers/cli.ts';
 
@@ -26,7 +26,8 @@ beforeAll(async () => {
   const all = join(dir, 'so.jsonl');
   const imp = await cliIn(['import', 'kaldi', KALDI, '-o', all]);
   expect(imp.code, imp.stderr).toBe(0);
-  const every = readFileSync(all, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row);
+  // The import writes audio paths relative to the manifest's folder, not to the test's working directory.
+  const every = readFileSync(all, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Row).map((x) => ({ ...x, audio: resolve(dir, x.audio) }));
   const perSpeaker = new Map<string, number>();
   const speakersOf = new Map<string, Set<string>>();
   rows = [];

@@ -78,6 +78,7 @@ describe('goodness tests carry their per-speaker input (CV sample, england vs us
     expect(tests.length).toBeGreaterThan(0);
     for (const t of tests) {
       expect(t.design).toBe('permutation');
+      expect(t.baseline).toBe('all');
       const speakers = t.speakerValues.map((v) => v.speaker);
       expect(new Set(speakers).size).toBe(speakers.length);
       // The group's side is its four speakers; the comparison is every other group's (here the other four).
