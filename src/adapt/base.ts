@@ -64,3 +64,34 @@ export function adaptBase(suite: Suite, name?: string): AdaptBase {
   }
   return { backend: b.name, options };
 }
+
+/** What `adapt` splits, adapts and tests: one manifest, grouped by one label key. */
+export interface AdaptCorpus {
+  manifest: string;
+  groupBy: string;
+  /** Said when the key was chosen for the user: the suite groups by several keys and no `--group-by` picked one. */
+  warning?: string;
+}
+
+/**
+ * The suite's manifest and the label key adapt groups by (`groupBy` flag, else the suite's first `groupBy` key).
+ * Errors (`InputError` at the suite's `manifests:` line): a suite listing several manifests — adapt splits one corpus
+ * into train and test speakers per group, and reading only the first would leave the others' groups out unsaid.
+ */
+export function adaptCorpus(suite: Suite, groupBy?: string): AdaptCorpus {
+  if (suite.manifests.length > 1) {
+    const counter = new LineCounter();
+    const doc = parseDocument(readFileSync(suite.file, 'utf8'), { lineCounter: counter });
+    throw new InputError(
+      suite.file,
+      keyLine(doc, counter, [], 'manifests'),
+      `adapt splits and adapts one corpus and this suite lists ${suite.manifests.length} manifests; give it a suite with one \`manifest:\` (the manifests joined into one file, e.g. \`cat a.jsonl b.jsonl > all.jsonl\`; ids must stay unique)`,
+    );
+  }
+  const key = groupBy ?? suite.groupBy[0];
+  const warning =
+    groupBy === undefined && suite.groupBy.length > 1
+      ? `${suite.file}: the suite groups by ${suite.groupBy.join(', ')}; adapt adapts and reports the groups of the first key, ${key} (--group-by ${suite.groupBy[1]} for another)`
+      : undefined;
+  return { manifest: suite.manifests[0], groupBy: key, ...(warning ? { warning } : {}) };
+}

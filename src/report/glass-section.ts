@@ -24,6 +24,8 @@ export async function runGlassSection(store: RunStore, runId: string, suite: Sui
     if (item.backendName === first && item.conditionName === 'clean' && item.result?.status === 'ok') hypotheses.set(item.uttId, item.result.hypothesis ?? '');
   }
   const groupBy = suite.groupBy[0] ?? 'accent';
+  // The glass box compares the groups of one key; the card's other keys are not analysed here, and that is said.
+  if (suite.groupBy.length > 1) opts.log(`asrfair: warning: glass box: ${suite.file}: the suite groups by ${suite.groupBy.join(', ')}; the glass box compares the groups of the first key, ${groupBy} (\`asrfair glass --group-by ${suite.groupBy[1]}\` for another)`);
   const written: string[] = [];
   const baseOf = (i: number) => (suite.manifests.length > 1 ? `glass-${i + 1}` : 'glass');
   // Checked before the analysis: a folder or an unwritable file at a target is one line, not a lost computation.

@@ -27,6 +27,32 @@ beforeAll(() => {
   copyFileSync('/usr/share/pocketsphinx/model/en-us/en-us.lm.bin', join(dir, 'my.lm.bin'));
 }, 120_000);
 
+describe('adapt: one corpus, one grouping key', () => {
+  it('a suite listing several manifests is refused at its manifests: line (adapt would read the first only)', async () => {
+    writeFileSync(join(dir, 'many.yaml'), head.replace('manifest: m.jsonl', 'manifests:\n  - m.jsonl\n  - m.jsonl') + '  - { name: ps, type: pocketsphinx }\n');
+    const r = await cliIn(args('many.yaml'), dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`asrfair: ${join(dir, 'many.yaml')}:3: adapt splits and adapts one corpus and this suite lists 2 manifests; give it a suite with one \`manifest:\` (the manifests joined into one file, e.g. \`cat a.jsonl b.jsonl > all.jsonl\`; ids must stay unique)`);
+  });
+  it('a suite grouping by two keys: adapt uses the first, says so on the terminal and in remedy.md', async () => {
+    // The same corpus with a second declared label.
+    const rows = readFileSync(join(dir, 'm.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { labels: Record<string, string> });
+    writeFileSync(join(dir, 'm2.jsonl'), rows.map((u, i) => JSON.stringify({ ...u, labels: { ...u.labels, gender: i % 2 ? 'female' : 'male' } })).join('\n') + '\n');
+    writeFileSync(join(dir, 'keys.yaml'), head.replace('manifest: m.jsonl', 'manifest: m2.jsonl').replace('groupBy: [accent]', 'groupBy: [accent, gender]') + '  - { name: ps, type: pocketsphinx }\n');
+    const r = await cliIn(args('keys.yaml'), dir);
+    expect(r.code, r.stderr).toBe(0);
+    const said = `${join(dir, 'keys.yaml')}: the suite groups by accent, gender; adapt adapts and reports the groups of the first key, accent (--group-by gender for another)`;
+    expect(r.stderr).toContain(`asrfair: warning: ${said}`);
+    expect(readFileSync(join(dir, 'out-keys.yaml', 'remedy.md'), 'utf8')).toContain(said);
+    const splits = JSON.parse(readFileSync(join(dir, 'out-keys.yaml', 'splits.json'), 'utf8')) as { groups: { group: string }[] };
+    expect(splits.groups.map((g) => g.group).sort()).toEqual(['null', 'th-stopping']);
+    // --group-by chooses, and nothing is said.
+    const g = await cliIn([...args('keys.yaml'), '--group-by', 'accent'], dir);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stderr).not.toContain('the suite groups by');
+  }, 300_000);
+});
+
 describe('adapt: the suite\'s backend is the baseline', () => {
   it('missing model files: one line naming the option, its line and the path', async () => {
     suite('missing.yaml', '  - name: mine\n    type: pocketsphinx\n    options:\n      hmm: /nonexistent/model\n      lm: /nonexistent/my.lm\n');

@@ -7,7 +7,7 @@ import { toLabelBins } from '../../manifest/bins.ts';
 import { suiteLabeller } from '../../run/labels.ts';
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
-import { adaptBase } from '../../adapt/base.ts';
+import { adaptBase, adaptCorpus } from '../../adapt/base.ts';
 import { checkRules, dictionaryPhones } from '../../adapt/rules-check.ts';
 import { defaultPocketSphinxOptions } from '../../backends/pocketsphinx.ts';
 import { AdaptError } from '../../adapt/sphinxtrain.ts';
@@ -145,6 +145,8 @@ export function registerAdapt(program: Command): void {
       if (f.pair) pair = parsePair(f.pair);
       // The user's recogniser is the "before": refused here (one line, suite file:line) if there is none to adapt.
       const base = adaptBase(suite, f.backend);
+      const corpus = adaptCorpus(suite, f.groupBy);
+      const groupBy = corpus.groupBy;
       const out = resolve(f.out ?? join('reports', suite.name, 'adapt'));
       // Every fixed output file is checked before the (long) adaptation: a bad --out is one line, not a lost computation.
       makeOutputDir(out);
@@ -154,15 +156,16 @@ export function registerAdapt(program: Command): void {
       checkWritableDir(cacheDir, 'cache folder');
       // Grouped as the suite's run groups (its label map and bins), by the run's own function: remedy.md's groups are the card's.
       const labeller = await suiteLabeller(suite);
-      const entries = (await loadManifest(suite.manifests[0])).map((e) => ({ ...e, labels: labeller.labels(e) }));
+      const entries = (await loadManifest(corpus.manifest)).map((e) => ({ ...e, labels: labeller.labels(e) }));
       // As `run` prints them: the unmapped-values report (several lines) and unbinned values; declared values escaped.
       for (const line of labeller.report().flatMap((r) => r.split('\n'))) sayErr(line);
       // Said now (adaptation takes minutes) and carried into remedy.md/html/json.
-      const warnings = manifestImportWarnings([suite.manifests[0]]);
+      const warnings = manifestImportWarnings([corpus.manifest]);
+      if (corpus.warning) warnings.push(corpus.warning);
       for (const w of warnings) warnLine(w);
-      const warning = groupKeyWarning(entries, f.groupBy ?? suite.groupBy[0]);
+      const warning = groupKeyWarning(entries, groupBy);
       if (warning) warnLine(warning);
-      if (pair) checkPairGroups(pair, entries, f.groupBy ?? suite.groupBy[0], suite.manifests[0]);
+      if (pair) checkPairGroups(pair, entries, groupBy, corpus.manifest);
       // A role (CORAAL's interviewer) as the pair's reference: reported as asked, and said (never a ranked group).
       const role = roleReferenceWarning('--pair', pair?.reference);
       if (role) {
@@ -172,22 +175,22 @@ export function registerAdapt(program: Command): void {
       const rules = f.rules ? parseRules(f.rules) : undefined;
       if (rules) {
         const dict = base.options.dict ?? defaultPocketSphinxOptions().dict;
-        checkRules(rules, [...new Set(entries.map((e) => groupOf(e, f.groupBy ?? suite.groupBy[0])))].sort(), dictionaryPhones(dict), dict, suite.manifests[0], f.groupBy ?? suite.groupBy[0]);
+        checkRules(rules, [...new Set(entries.map((e) => groupOf(e, groupBy)))].sort(), dictionaryPhones(dict), dict, corpus.manifest, groupBy);
       }
       const at = new Map(entries.map((e) => [e.id, `${e.source.file}:${e.source.line}`]));
-      for (const w of await splitGroupWarnings(entries, [f.groupBy ?? suite.groupBy[0]], () => at)) warnLine(w);
+      for (const w of await splitGroupWarnings(entries, [groupBy], () => at)) warnLine(w);
       sayErr(`adapt: starting from backend "${escapeControl(base.backend)}" of ${suite.file}${Object.keys(base.options).length ? ` (${Object.entries(base.options).map(([k, v]) => `${k} ${escapeControl(typeof v === 'string' ? v : JSON.stringify(v))}`).join(', ')})` : ' (Debian\'s en-us model)'}`);
       const badInput = new BadInputLog(sayErr, 10, ['utterance with bad audio or a failed decode', 'utterances with bad audio or a failed decode']);
       try {
         const result = await adapt({
-          manifest: suite.manifests[0],
+          manifest: corpus.manifest,
           base: base.options,
           excludeGroups: f.excludeGroup,
           // Read and labelled once, above: the pipeline splits, trains and tests on these entries.
           entries,
-          groupBy: f.groupBy ?? suite.groupBy[0],
+          groupBy: groupBy,
           labels: labeller.labels,
-          grouping: await groupingOf(suite, f.groupBy ?? suite.groupBy[0]),
+          grouping: await groupingOf(suite, groupBy),
           out,
           cacheDir,
           seed: f.seed ?? suite.seed,
