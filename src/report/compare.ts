@@ -91,8 +91,9 @@ export interface CompareGroupRow extends PairedResult {
 
 /**
  * What one group lost from the pairing, by reason (group from run A's labels; B's for ids only in B). A pair is
- * compared only when both sides scored it and their references (as each run scored them: after its normaliser
- * and markup) are identical: a changed reference makes the two WERs about different sentences.
+ * compared only when both sides scored it and their references (as each run read them: after its normaliser, markup
+ * and GLM, alternatives intact — `pairingRef`) are identical: a changed reference makes the two WERs about different
+ * sentences. Within one run every id has one reference, whatever alternative each backend's alignment chose.
  */
 export interface CompareUnpaired {
   group: string;
@@ -184,11 +185,30 @@ function pickBackend(run: LoadedRun, wanted: string | undefined, side: 'A' | 'B'
 }
 
 /**
+ * The reference a row is paired on: `refNetwork` (the reference with its alternatives, before the alignment chose
+ * one) when the row has one, else `ref`. Pairing on `ref` alone would call the same sentence "a different reference"
+ * wherever two backends' alignments chose different alternatives — exactly the utterances where they differ.
+ */
+export function pairingRef(u: Pick<ScoredUtterance, 'ref' | 'refNetwork'>): string {
+  return u.refNetwork ?? u.ref;
+}
+
+/**
+ * Whether a run's references may have alternatives that its results.jsonl does not record (no row carries
+ * `refNetwork`: an export written before it existed) — sclite markup or a GLM in run.json `scoring`, or no record.
+ */
+function altsUnrecorded(run: LoadedRun): boolean {
+  if (run.utterances.some((u) => u.refNetwork !== undefined)) return false;
+  const sc = run.meta.scoring;
+  return !sc || sc.markup.convention === 'sclite' || sc.glm !== undefined;
+}
+
+/**
  * Splits two runs' rows of one backend × condition into what may be paired (ids whose references are identical,
  * or, when one side recorded no reference text, whose reference word counts are) and counts, per group, what the
  * pairing leaves out. Pure bookkeeping: the paired statistics are comparePaired's.
  */
-function pairable(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], groupBy: string) {
+function pairable(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], groupBy: string, oneRun: boolean) {
   const bById = new Map(b.map((u) => [u.id, u]));
   const aIds = new Set(a.map((u) => u.id));
   const per = new Map<string, CompareUnpaired>();
@@ -210,7 +230,9 @@ function pairable(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], 
     }
     const recorded = x.ref !== '' && y.ref !== '';
     if (!recorded) refUnchecked++;
-    if (recorded ? x.ref !== y.ref : x.words.ref !== y.words.ref) {
+    // One run read one manifest text per id with one normaliser and markup: its rows share their reference, whatever
+    // alternative each backend's alignment chose (also in exports older than `refNetwork`).
+    if (!oneRun && (recorded ? pairingRef(x) !== pairingRef(y) : x.words.ref !== y.words.ref)) {
       differ.add(x.id);
       r.refDiffers++;
       if (r.refDiffersIds.length < 5) r.refDiffersIds.push(x.id);
@@ -254,8 +276,8 @@ export function phoneSourceWarning(a: RunMeta, b: RunMeta): string | undefined {
 }
 
 /**
- * Paired comparison A − B on the utterances both runs scored with identical references (as each run scored
- * them, after its normaliser), per condition, overall and per group; what the pairing leaves out is counted per
+ * Paired comparison A − B on the utterances both runs scored with identical references (as each run read them,
+ * after its normaliser, before an alternative was chosen: `pairingRef`), per condition, overall and per group; what the pairing leaves out is counted per
  * group (CompareTable.unpaired). Throws CompareSelectionError (exit 2) for an unknown backend or condition, and
  * when no utterance can be paired.
  */
@@ -299,11 +321,13 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
       m.scoring ? `markup ${m.scoring.markup.convention}${m.scoring.glm ? `, GLM ${m.scoring.glm.name} sha256 ${m.scoring.glm.sha256.slice(0, 12)}` : ', no GLM'}` : 'not recorded';
     notes.push(`Transcript markup or GLM settings differ (A ${how(a.meta)}; B ${how(b.meta)}; see each run.json "scoring"): differences may come from how texts were read.`);
   }
+  const oneRun = a.meta.runId === b.meta.runId && a.meta.corpus.hash === b.meta.corpus.hash;
   const tables: CompareTable[] = conditions.map((condition) => {
     const all = pairable(
       a.utterances.filter((u) => u.backend === ba.key && u.condition === condition),
       b.utterances.filter((u) => u.backend === bb.key && u.condition === condition),
       groupBy,
+      oneRun,
     );
     const { ua, ub } = all;
     const overall = comparePaired(ua, ub, { resamples: settings.bootstrap, seed: settings.seed, groupBy, minCell });
@@ -345,7 +369,8 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     const byGroup = new Map<string, number>();
     for (const t of tables) for (const u of t.unpaired) if (u.refDiffers) byGroup.set(u.group, (byGroup.get(u.group) ?? 0) + u.refDiffers);
     warnings.push(
-      `References differ for ${refDiffers} utterance id${refDiffers === 1 ? '' : 's'} present in both runs (${[...byGroup].map(([g, n]) => `${g} ${n}`).join(', ')}): left out of the pairing, since their WERs are about different sentences.`,
+      `References differ for ${refDiffers} utterance id${refDiffers === 1 ? '' : 's'} present in both runs (${[...byGroup].map(([g, n]) => `${g} ${n}`).join(', ')}): left out of the pairing, since their WERs are about different sentences.` +
+        legacyRefNote(a, b),
     );
   }
   const side = (r: LoadedRun, bk: { key: string; name: string }): CompareSide => ({
@@ -365,6 +390,13 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   const unchecked = tables.reduce((n, t) => n + t.refUnchecked, 0);
   if (unchecked) notes.push(`${unchecked} pair${unchecked === 1 ? '' : 's'} without reference text on one side (imported scores): matched on reference word count only.`);
   return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, ...(conditionWarning ? { conditionWarning } : {}), coverage, tables, notes };
+}
+
+/** What is assumed of exports without `refNetwork` whose references may hold alternatives (empty when none). */
+function legacyRefNote(a: LoadedRun, b: LoadedRun): string {
+  const sides = [altsUnrecorded(a) ? 'A' : '', altsUnrecorded(b) ? 'B' : ''].filter(Boolean);
+  if (!sides.length) return '';
+  return ` Run ${sides.join(' and ')} records no "refNetwork" (exported before it existed), so a reference with alternatives ({ a / b }, GLM) is compared as the alternative each alignment chose and the same sentence may count as different: export the run again (asrfair export) to pair them.`;
 }
 
 /** One line per group the pairing left utterances out of: why, and how many of run A's scored ones were compared. */

@@ -42,6 +42,7 @@ export const ExportedUtteranceSchema = z.object({
   status: z.enum(['ok', 'failed']),
   error: z.string().optional(),
   ref: z.string(),
+  refNetwork: z.string().optional(),
   hyp: z.string(),
   durationSec: z.number().nonnegative().optional(),
   snrDb: z.number().optional(),
@@ -344,7 +345,7 @@ function isCounts(c: unknown): c is ScoredUtterance['words'] {
 const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const optNum = (v: unknown, min = -Infinity) => v === undefined || (typeof v === 'number' && Number.isFinite(v) && v >= min);
 
-const ROW_KEYS = new Set(['id', 'speaker', 'labels', 'backend', 'condition', 'status', 'error', 'ref', 'hyp', 'durationSec', 'snrDb', 'audioFlags', 'sourceRate', 'words', 'chars', 'phones', 'audio']);
+const ROW_KEYS = new Set(['id', 'speaker', 'labels', 'backend', 'condition', 'status', 'error', 'ref', 'refNetwork', 'hyp', 'durationSec', 'snrDb', 'audioFlags', 'sourceRate', 'words', 'chars', 'phones', 'audio']);
 
 /**
  * Fast structural check of a results row: accepts only rows ExportedUtteranceSchema accepts that
@@ -358,6 +359,7 @@ function quickRow(x: unknown): ExportedUtterance | undefined {
   if (!nonEmpty(o.id) || !nonEmpty(o.speaker) || !nonEmpty(o.backend) || !nonEmpty(o.condition)) return undefined;
   if (o.status !== 'ok' && o.status !== 'failed') return undefined;
   if (typeof o.ref !== 'string' || typeof o.hyp !== 'string') return undefined;
+  if (o.refNetwork !== undefined && typeof o.refNetwork !== 'string') return undefined;
   if (o.error !== undefined && typeof o.error !== 'string') return undefined;
   if (o.audio !== undefined && typeof o.audio !== 'string') return undefined;
   if (!optNum(o.durationSec, 0) || !optNum(o.snrDb) || !optNum(o.sourceRate, 1)) return undefined;

@@ -10,6 +10,7 @@ import { caseFolder, foldLocale, parseMarkup, type MarkupOptions, type ParsedTex
 import { glmFilter, type NistGlm } from '../text/nist-glm.ts';
 import { normaliseParsed } from './scorer.ts';
 import { alignPathTexts } from './network-texts.ts';
+import { networkText } from './network-text.ts';
 import { deletableCount } from '../manifest/markup.ts';
 import { languageCode } from '../manifest/language-tag.ts';
 
@@ -126,6 +127,8 @@ interface Scored {
    * `ref` is the reference as written (the same for every backend, so `compare` pairs it), CER and PER align this.
    */
   alignedRef?: string;
+  /** The reference with its alternatives, when it has any (ExportedUtterance `refNetwork`). */
+  refNetwork?: string;
 }
 
 /**
@@ -213,8 +216,11 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
     // sclite's network alignment (its own 3/3/4 costs); the texts are the words of the chosen path.
     const { counts, ref, hyp } = alignPathTexts(rp, hp);
     const words = hypText === undefined ? allDeleted(counts.ref) : counts;
-    const written = deletable && rp.kind === 'network' ? chainText(rp.net) : undefined;
-    return written === undefined ? { ref, hyp, words } : { ref: written, hyp, words, alignedRef: ref };
+    const chain = rp.kind === 'network' ? chainText(rp.net) : undefined;
+    // A reference with alternatives: `ref` is the path this alignment chose, so the network is kept for pairing.
+    const alts = rp.kind === 'network' && chain === undefined ? { refNetwork: networkText(rp.net) } : {};
+    const written = deletable ? chain : undefined;
+    return written === undefined ? { ref, hyp, words, ...alts } : { ref: written, hyp, words, alignedRef: ref, ...alts };
   };
 
   const scoreWithOov = (item: RunItemResult): { row: ExportedUtterance; oov?: RowOov } => {
@@ -241,6 +247,7 @@ export async function createScorer(opts: ScorerOptions): Promise<Scorer> {
       condition: item.conditionName,
       status: scored ? 'ok' : 'failed',
       ref: s.ref,
+      ...(s.refNetwork !== undefined ? { refNetwork: s.refNetwork } : {}),
       hyp: scored ? s.hyp : '',
       words: s.words,
       chars,

@@ -45,6 +45,13 @@ export interface ScoredUtterance {
   status: 'ok' | 'failed';
   error?: string;
   ref: string;
+  /**
+   * The reference before the alignment chose among its alternatives (sclite alternations `{ a / b }`, GLM
+   * alternatives), written in sclite's markup after the normaliser; present only on rows whose reference has
+   * alternatives, where `ref` is the path this row's alignment chose and may differ between backends. Absent in
+   * exports written before it existed. `compare` pairs on it (`refNetwork ?? ref`).
+   */
+  refNetwork?: string;
   hyp: string;
   durationSec?: number;
   /** Estimated SNR in dB from audio QC, when known. */
