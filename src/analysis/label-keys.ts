@@ -91,6 +91,18 @@ export function groupKeyWarning(rows: readonly Labelled[], key: string, flag = '
   return t.warning(key, flag);
 }
 
+/**
+ * The refusal when no utterance declares the grouping key `key` (everyone would be one group, "undeclared": a typo
+ * such as `acent` compares or checks nothing): `groupKeyWarning`'s line, naming the closest declared key; undefined
+ * when some utterance declares it. `check` and `compare` throw it as a UsageError (exit 2).
+ */
+export function undeclaredGroupKey(rows: readonly Labelled[], key: string, flag = '--group-by'): string | undefined {
+  const t = new LabelKeyTally();
+  for (const u of distinct(rows)) t.add(u.labels);
+  if (t.n === 0 || t.counts().some((c) => c.key === key)) return undefined;
+  return t.warning(key, flag);
+}
+
 function warningOf(counts: LabelKeyCount[], n: number, key: string, flag: string): string | undefined {
   if (n === 0) return undefined;
   const mine = counts.find((c) => c.key === key);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.ts';
@@ -85,14 +85,15 @@ describe('compare takes the run\'s recorded settings and honours the minimum cel
 });
 
 describe('a grouping key the utterances do not declare is said, with how many have it', () => {
-  it('compare --group-by <key no utterance has> warns on one line and in the notes (it was silent)', async () => {
+  it('compare --group-by <key no utterance has> is refused like check (exit 2, one line, the closest key); it compared one "undeclared" group, exit 0 (trial 21)', async () => {
     const out = join(dir, 'cmp-nokey');
-    const r = await cli('compare', run, run, '--backend-a', 'amazon', '--backend-b', 'google', '--group-by', 'nokey', '--format', 'md', '--out', out);
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stderr.split('\n').filter((l) => l.startsWith('asrfair: warning:'));
+    const r = await cli('compare', run, run, '--backend-a', 'amazon', '--backend-b', 'google', '--group-by', 'acent', '--format', 'md', '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^asrfair: warning: no utterance declares "nokey" \(0 of 139\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(139 utterances, 4 groups\).*Try --group-by /);
-    expect(readFileSync(join(out, 'compare.md'), 'utf8')).toContain('no utterance declares "nokey" (0 of 139)');
+    expect(lines[0]).toMatch(/^asrfair: compare: run A \(.*\): no utterance declares "acent" \(0 of 139\), so every speaker is in group "undeclared"\. Label keys declared: .*accent \(139 utterances, 4 groups\).*\. Try --group-by accent\.$/);
+    expect(existsSync(join(out, 'compare.md'))).toBe(false);
   });
 
   it('report warns alike; check, a gate, refuses the key (exit 2) with the same sentence', async () => {

@@ -8,7 +8,7 @@ import { parseList, parseStatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
 import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
-import { groupKeyWarning } from '../../analysis/label-keys.ts';
+import { groupKeyWarning, undeclaredGroupKey } from '../../analysis/label-keys.ts';
 import { importRecordWarnings } from '../../manifest/import-record.ts';
 
 interface CompareFlags {
@@ -58,6 +58,9 @@ export function registerCompare(program: Command): void {
         groupBy: flags.groupBy, bootstrap: flags.bootstrap, seed: flags.seed, minSpeakers: flags.minSpeakers, minWords: flags.minWords, correction: flags.correction,
       });
       const { notes, ...settings } = compareOptionsForRuns(a, b, given);
+      // Groups are run A's labels: a key none of its utterances declares (a typo) would compare one "undeclared" group.
+      const missing = undeclaredGroupKey(a.utterances, settings.groupBy ?? 'accent');
+      if (missing) throw new UsageError(`compare: run A (${a.dir}): ${missing}`);
       const warning = groupKeyWarning(a.utterances, settings.groupBy ?? 'accent');
       if (warning) {
         warnLine(warning);
@@ -81,6 +84,8 @@ export function registerCompare(program: Command): void {
       if (c.coverage.warning) warnLine(c.coverage.warning);
       // Conditions only one run holds, left out (compareRuns' warning): said on the terminal too.
       if (c.conditionWarning) warnLine(c.conditionWarning);
+      // Shared utterances in other groups in run B: A's labels are used (in the notes too).
+      if (c.labelsDiffer) warnLine(c.labelsDiffer.sentence);
       // As each run found its manifests (run.json), at the top of every output; one manifest behind both runs is said once.
       const records = importRecordWarnings([...(a.meta.corpus.imports ?? []), ...(b.meta.corpus.imports ?? [])]);
       for (const w of records) warnLine(w);
