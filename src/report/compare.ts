@@ -140,10 +140,48 @@ export interface RunComparison {
   warnings: string[];
   /** Set when the runs' compared backends hold different conditions and the default (all shared) left some out: the sentence, also in `warnings`. */
   conditionWarning?: string;
+  /**
+   * Set when utterances both runs hold carry another value of the grouping key in B than in A (groups are A's labels):
+   * how many, an example, and the sentence (also in `notes`; compare prints it as a warning line).
+   */
+  labelsDiffer?: LabelsDiffer;
   /** What part of its manifests and suite backends each side covers (run.json `subset`, `backendSubset`); its lines shown at the top. */
   coverage: CompareCoverage;
   tables: CompareTable[];
   notes: string[];
+}
+
+export interface LabelsDiffer {
+  key: string;
+  /** Utterance ids in both runs (compared backends and conditions) whose group differs. */
+  count: number;
+  example: { id: string; a: string; b: string };
+  sentence: string;
+}
+
+/**
+ * Utterances both sides hold whose value of `groupBy` differs between run A and run B (`undeclared` when blank or
+ * missing), over the rows given; undefined when none. compare groups by run A's labels, so the sentence says so.
+ */
+export function labelsDiffer(a: readonly ScoredUtterance[], b: readonly ScoredUtterance[], groupBy: string): LabelsDiffer | undefined {
+  const inB = new Map(b.map((u) => [u.id, groupOf(u, groupBy)]));
+  const seen = new Set<string>();
+  let count = 0;
+  let example: LabelsDiffer['example'] | undefined;
+  for (const u of a) {
+    if (seen.has(u.id)) continue;
+    seen.add(u.id);
+    const gb = inB.get(u.id);
+    const ga = groupOf(u, groupBy);
+    if (gb === undefined || gb === ga) continue;
+    count++;
+    example ??= { id: u.id, a: ga, b: gb };
+  }
+  if (!example) return undefined;
+  const sentence =
+    `Group labels differ between the runs for ${count.toLocaleString('en-US')} utterance${count === 1 ? '' : 's'} both hold (key ${groupBy}; e.g. ${example.id}: A ${example.a}, B ${example.b}): ` +
+    `run A's labels are used for every group.`;
+  return { key: groupBy, count, example, sentence };
 }
 
 /**
@@ -322,6 +360,12 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
     notes.push(`Transcript markup or GLM settings differ (A ${how(a.meta)}; B ${how(b.meta)}; see each run.json "scoring"): differences may come from how texts were read.`);
   }
   const oneRun = a.meta.runId === b.meta.runId && a.meta.corpus.hash === b.meta.corpus.hash;
+  const relabelled = labelsDiffer(
+    a.utterances.filter((u) => u.backend === ba.key && conditions.includes(u.condition)),
+    b.utterances.filter((u) => u.backend === bb.key && conditions.includes(u.condition)),
+    groupBy,
+  );
+  if (relabelled) notes.push(`Warning: ${relabelled.sentence}`);
   const tables: CompareTable[] = conditions.map((condition) => {
     const all = pairable(
       a.utterances.filter((u) => u.backend === ba.key && u.condition === condition),
@@ -389,7 +433,7 @@ export function compareRuns(a: LoadedRun, b: LoadedRun, options: CompareOptions 
   );
   const unchecked = tables.reduce((n, t) => n + t.refUnchecked, 0);
   if (unchecked) notes.push(`${unchecked} pair${unchecked === 1 ? '' : 's'} without reference text on one side (imported scores): matched on reference word count only.`);
-  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, ...(conditionWarning ? { conditionWarning } : {}), coverage, tables, notes };
+  return { a: side(a, ba), b: side(b, bb), groupBy, settings, overrides: options.overrides ?? [], warnings, ...(conditionWarning ? { conditionWarning } : {}), ...(relabelled ? { labelsDiffer: relabelled } : {}), coverage, tables, notes };
 }
 
 /** What is assumed of exports without `refNetwork` whose references may hold alternatives (empty when none). */
