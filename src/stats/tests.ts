@@ -179,9 +179,11 @@ function absRanks(d: number[]): { ranks: Float64Array; tieTerm: number } {
 
 /**
  * Conventions: 'standard' (default; as R's wilcox.test: zeros dropped, exact for n ≤ 50 without
- * ties, else normal with tie and continuity correction) or 'sc_stats' (sclite: zeros kept and ranked,
- * ⌈zeros/2⌉ of them counted positive and the rest negative, normal approximation without tie or
- * continuity correction).
+ * ties, else normal with tie and continuity correction) or 'sc_stats' (sclite: zeros kept and ranked, half of them
+ * counted positive, the odd one on the side of the system with the higher mean — sc_stats orders the two systems worse
+ * first, so its W+ and W− are the same whichever is A; normal approximation without tie or continuity correction).
+ * `wPlus` and `z` are A − B's; sc_stats prints Z = (min(W+, W−) − μ)/σ, i.e. −|z| (checked against `sc_stats -t wilc`
+ * with either system first: test/analysis/paired-sclite.test.ts).
  */
 export type WilcoxonConvention = 'standard' | 'sc_stats';
 
@@ -195,10 +197,15 @@ export function wilcoxonSignedRank(diffs: ArrayLike<number>, convention: Wilcoxo
   const { ranks, tieTerm } = absRanks(d);
   let wPlus = 0;
   let zeros = 0;
+  // sc_stats puts the system with the higher mean first (its "Avg." row), so differences run worse − better and the
+  // odd zero goes to that side: ⌈zeros/2⌉ positive when A − B averages ≥ 0, ⌊zeros/2⌋ when it is negative.
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += d[i];
+  const oddZero = keepZeros && sum < 0 ? 1 : 0;
   for (let i = 0; i < n; i++) {
     if (d[i] > 0) wPlus += ranks[i];
     // Zeros share the lowest ranks, so which of them count positive does not matter.
-    else if (d[i] === 0 && zeros++ % 2 === 0) wPlus += ranks[i];
+    else if (d[i] === 0 && zeros++ % 2 === oddZero) wPlus += ranks[i];
   }
   const mu = (n * (n + 1)) / 4;
   if (keepZeros) {
