@@ -11,6 +11,7 @@ import { DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type Min
 import { cardOptionsForRun, runAnalysis, type SettingFlags } from './card-settings.ts';
 import { compareCoverage, type CompareCoverage } from './compare-coverage.ts';
 import { UsageError } from '../manifest/errors.ts';
+import { escapeControl } from '../manifest/escape.ts';
 
 export interface CompareOptions {
   groupBy?: string;
@@ -502,19 +503,23 @@ function settingsLines(c: RunComparison): string[] {
   return out;
 }
 
-/** Plain-text table for the terminal (columns padded; control characters in labels removed). */
+/**
+ * Plain-text table for the terminal (columns padded). Every line, and every cell before it is padded, goes through
+ * `escapeControl` as the other commands' terminal output does (src/cli/terminal.ts): a label's ESC shows as `\x1b`
+ * and its line break as `\x0a`, never acting on the terminal nor forging a line.
+ */
 export function renderCompareText(c: RunComparison): string {
-  const out = [title(c), ...settingsLines(c)];
+  const out = [title(c), ...settingsLines(c)].map((l) => escapeControl(l));
   for (const t of c.tables) {
-    out.push('', conditionLine(t));
+    out.push('', escapeControl(conditionLine(t)));
     const left = unpairedLines(t);
-    if (left.length) out.push('Left out of the pairing, per group (rates below cover the paired utterances only):', ...left.map((l) => `  ${l}`));
-    const rows = [HEAD, ...linesOf(t).map(cells)].map((r) => r.map((s) => s.replace(/[\u0000-\u001f\u007f]/g, ' ')));
+    if (left.length) out.push('Left out of the pairing, per group (rates below cover the paired utterances only):', ...left.map((l) => `  ${escapeControl(l)}`));
+    const rows = [HEAD, ...linesOf(t).map(cells)].map((r) => r.map((s) => escapeControl(s)));
     const widths = HEAD.map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
     for (const r of rows) out.push(r.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ').trimEnd());
-    out.push(...noIntervalLines(c, t));
+    out.push(...noIntervalLines(c, t).map((l) => escapeControl(l)));
   }
-  out.push('', ...c.notes);
+  out.push('', ...c.notes.map((l) => escapeControl(l)));
   return out.join('\n') + '\n';
 }
 

@@ -1,6 +1,5 @@
 import { makeOutputDir, writeOutputFile } from '../../manifest/output.ts';
-import { sayOut, warnLine } from '../terminal.ts';
-import { escapeControl } from '../../manifest/escape.ts';
+import { sayOut, sayOutBlock, warnLine } from '../terminal.ts';
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { compareOptionsForRuns, compareRuns, renderCompareJson, renderCompareMarkdown, renderCompareText } from '../../report/compare.ts';
@@ -90,7 +89,7 @@ export function registerCompare(program: Command): void {
       const records = importRecordWarnings([...(a.meta.corpus.imports ?? []), ...(b.meta.corpus.imports ?? [])]);
       for (const w of records) warnLine(w);
       c.warnings.unshift(...records);
-      process.stdout.write(escapeControl(renderCompareText(c), true));
+      sayOutBlock(renderCompareText(c));
       if (formats.length) {
         for (const f of formats) {
           const path = join(dir, f === 'md' ? 'compare.md' : 'compare.json');
