@@ -402,6 +402,16 @@ export function parseSuite(text: string, file: string): Suite {
   if (!raw.includeClean && conditions.length === 0) {
     throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');
   }
+  // A degradation limit on a run without a condition to compare with the clean one gates nothing: refused here, before
+  // the run, by the rule the card's degradation section follows (src/report/check.ts checkCard).
+  const runConditions = [...(raw.includeClean ? ['clean'] : []), ...conditions.map((c) => c.name)];
+  if (raw.gate?.maxDegradationGap !== undefined && (!runConditions.includes(raw.cleanCondition) || runConditions.length < 2)) {
+    throw new InputError(
+      file,
+      lineOf(doc, counter, ['gate', 'maxDegradationGap']),
+      `gate.maxDegradationGap needs the clean condition "${raw.cleanCondition}" and at least one other condition (conditions:) to compare it with; this suite has ${runConditions.join(', ') || 'none'}`,
+    );
+  }
 
   const { manifest, manifests, labelMap, audioCacheDir, plugins, glm, backends: _b, conditions: _c, ...rest } = raw;
   return {
