@@ -318,9 +318,12 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
-      out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
+      const empty = Object.keys(th).every((k) => k === 'labels' || k === 'allowSubset' || k === 'significantOnly' || k === 'includeSmallCells');
+      out(`\nsuite gate ${JSON.stringify(suite.gate)}${empty ? ' (no threshold: the default checks only, lost utterances and groups or backends with nothing scored fail)' : ''} (--no-gate to skip):`);
       // Group names come from manifests: their control characters must not reach the terminal (as in check).
-      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(escapeControl(line));
+      // On a failure the reasons go to stderr and the verdict (last line) to stdout, as a pass does (as in check).
+      const lines = gate.gateReport(summary.gate);
+      lines.forEach((line, i) => (summary.gate!.passed || i === lines.length - 1 ? out : err)(escapeControl(line)));
     }
     for (const line of await scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
