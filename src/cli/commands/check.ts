@@ -7,7 +7,7 @@ import { checkRecordedGate, checkThresholds, evaluateGate, gateReport, parseGate
 import { parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { UsageError } from '../../manifest/errors.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
-import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
+import { resultsLines, speakerGroupWarnings, splitGroupWarnings } from '../split-groups.ts';
 import { join } from 'node:path';
 import { importRecordWarnings } from '../../manifest/import-record.ts';
 import { allFailedLines } from '../../run/failure-cause.ts';
@@ -81,6 +81,7 @@ export function registerCheck(program: Command): void {
     for (const hint of hints.values()) if (hint) warnLine(hint);
     const keys = [...new Set([...options.groupKeys, ...(options.slices ?? []).flat()])];
     for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
+    for (const w of await speakerGroupWarnings(loaded.utterances, options.groupKeys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
     // As the run found its manifests (run.json); check writes no report, so stderr is where it is said.
     for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
     for (const o of options.overrides) sayErr(`asrfair: setting differs from the run's: ${o}`);
