@@ -69,13 +69,13 @@ function shortSpeaker(s: string): string {
 
 /**
  * The warning line (without the `asrfair: warning: ` prefix) for one key's crossing speakers; `at` gives `file:line`
- * of an utterance id where the caller knows it.
+ * of an utterance id where the caller knows it; `at` null leaves the example out (a card: no speaker id, no group name).
  */
-export function speakerCrossingWarning(c: SpeakerCrossing, at: ReadonlyMap<string, string> = new Map()): string {
+export function speakerCrossingWarning(c: SpeakerCrossing, at: ReadonlyMap<string, string> | null = new Map()): string {
   const n = (x: number) => x.toLocaleString('en-US');
-  const ex = c.example.groups.map((g) => `"${g.group}"${at.has(g.firstId) ? ` at ${at.get(g.firstId)}` : ` (utterance ${g.firstId})`}`).join(' and ');
+  const ex = at ? c.example.groups.map((g) => `"${g.group}"${at.has(g.firstId) ? ` at ${at.get(g.firstId)}` : ` (utterance ${g.firstId})`}`).join(' and ') : '';
   return (
-    `${c.key}: ${n(c.crossing)} of ${n(c.speakers)} speakers declare more than one group (e.g. speaker "${shortSpeaker(c.example.speaker)}" is ${ex}); ` +
+    `${c.key}: ${n(c.crossing)} of ${n(c.speakers)} speakers declare more than one group${at ? ` (e.g. speaker "${shortSpeaker(c.example.speaker)}" is ${ex})` : ''}; ` +
     `each is counted once in every group it declares, ${n(c.speakers)} speakers as ${n(c.counted)}: speaker counts, the speaker bootstrap, ` +
     `the group-vs-rest permutation test and the model view's clustered errors take them for different speakers, and assume each speaker in one group`
   );

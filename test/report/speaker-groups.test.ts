@@ -64,6 +64,10 @@ describe('speakers declaring several groups of a grouping key', () => {
       expect(w[0]).toContain(`accent: ${crossing} of ${speakers} speakers declare more than one group`);
       expect(w[0]).toMatch(/results\.jsonl:\d+ and "[^"]+" at \S+results\.jsonl:\d+\)/);
     }
+    // The card says it too (stderr is lost in CI logs): counts only, no speaker id.
+    const md = readFileSync(join(dir, 'rep', 'card.md'), 'utf8');
+    expect(md).toContain(`Speakers in several groups: accent: ${crossing} of ${speakers} speakers declare more than one group; each is counted once in every group it declares`);
+    expect(md).not.toContain(relabelled[first].speaker.slice(0, 12));
   });
 
   it('the real manifest (each speaker one accent) gives no such warning', async () => {
