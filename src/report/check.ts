@@ -335,7 +335,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     ].filter(Boolean);
     return { ...base, passed: false, nothingToCheck: false, summary: `FAIL: ${parts.join('; ')}${sigNote}${lossNote}${smallNote}` };
   }
-  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };
+  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} ${rules.length ? `within ${rules.join(', ')}` : 'on the default checks only (no threshold set)'}${sigNote}${lossNote}${smallNote}` };
 }
 
 /**

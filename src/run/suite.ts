@@ -103,8 +103,9 @@ export const GateShapeSchema = z
   .strict();
 
 /**
- * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` when no thresholds
- * are given (fractions: 0.03 = 3 points). Cells below the minimum cell rule are listed as "not enough
+ * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` (whose threshold flags replace
+ * its keys one by one; src/report/gate.ts checkThresholds) (fractions: 0.03 = 3 points). An empty gate applies the
+ * default checks (lost utterances, groups with nothing scored, groups or backends left out). Cells below the minimum cell rule are listed as "not enough
  * data" and do not fail the WER/gap/ratio thresholds unless `includeSmallCells` is true. `maxFailedShare`
  * (default 0) is the largest share of a group's utterances that may be lost (failed or missing); a group
  * with no scored utterance always fails (src/report/check.ts). Ranges: gateThresholdProblem, the same rule as

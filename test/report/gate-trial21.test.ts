@@ -108,7 +108,7 @@ describe('an empty suite gate (gate: {}) applies the default checks', () => {
   it('nothing lost: run and check pass on the default checks, each with its line', async () => {
     expect(empty.code, empty.stdout + empty.stderr).toBe(0);
     expect(empty.stdout).toContain('suite gate {} (no threshold: the default checks only');
-    expect(empty.stdout).toMatch(/^PASS: 8 groups in 2 tables within no thresholds; no failed or missing utterance/m);
+    expect(empty.stdout).toMatch(/^PASS: 8 groups in 2 tables on the default checks only \(no threshold set\); no failed or missing utterance/m);
     const r = await cli('check', join(dir, 'empty'));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^gate: the suite's gate \{\} in run\.json sets no threshold: the default checks only;[^]*\nPASS: 8 groups/);
