@@ -8,6 +8,7 @@ import { FS_REASONS } from '../manifest/output.ts';
 import { installInterruptHandler, stopDescendants } from './interrupt.ts';
 import { removeCreatedEmptyDirs } from '../manifest/output.ts';
 import { surviveClosedPipes } from './closed-pipe.ts';
+import { refuseRepeatedOptions } from './repeated-flags.ts';
 
 /** The CLI for `argv` (only the command it names is loaded; all of them for help). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
@@ -21,6 +22,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     // Before the commands are added, so they inherit it: every usage error reaches main()'s exit codes.
     .exitOverride();
   for (const register of await registrarsFor(argv)) register(program);
+  refuseRepeatedOptions(program);
   return program;
 }
 

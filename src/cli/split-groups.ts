@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { readManifest } from '../manifest/jsonl.ts';
 import { GroupSpellings, splitGroupWarning } from '../manifest/group-spellings.ts';
+import { SpeakerGroups, speakerCrossingWarning } from '../manifest/speaker-groups.ts';
 
 /**
  * Warning lines (unescaped, without the `asrfair: warning: ` prefix) for group names under `keys` that differ only in
@@ -26,6 +27,31 @@ export async function splitWarningsOf(
   if (!splits.length) return [];
   const where = await locate(new Set(splits.flatMap((s) => s.spellings.map((g) => g.firstId))));
   return splits.map((s) => splitGroupWarning({ ...s, spellings: s.spellings.map((g) => (where.has(g.firstId) ? { ...g, firstAt: where.get(g.firstId) } : g)) }));
+}
+
+/**
+ * Warning lines (unescaped, without the prefix) for speakers whose utterances declare more than one group of a key of
+ * `keys` (one line per key, with a count and one example located by `locate`, called only when there is one).
+ */
+export async function speakerGroupWarnings(
+  rows: Iterable<{ id: string; speaker?: string; labels?: Readonly<Record<string, string>> }>,
+  keys: readonly string[],
+  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const sg = new SpeakerGroups([...new Set(keys)]);
+  for (const r of rows) sg.add(r.id, r.speaker, r.labels);
+  return speakerWarningsOf(sg, locate);
+}
+
+/** The same warning lines from speakers already collected (e.g. while a run export streams). */
+export async function speakerWarningsOf(
+  sg: SpeakerGroups,
+  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const crossings = sg.crossings();
+  if (!crossings.length) return [];
+  const where = await locate(new Set(crossings.flatMap((c) => c.example.groups.map((g) => g.firstId))));
+  return crossings.map((c) => speakerCrossingWarning(c, where));
 }
 
 /** `file:line` of each of `ids` in the manifests (the first line declaring it); ids not found are left out. */

@@ -46,6 +46,11 @@ export interface CheckThresholds {
    * and with it the gate concerns the backends that ran only. The subset is said either way.
    */
   allowSubset?: boolean;
+  /**
+   * The name each threshold goes by in the gate's lines: the flag (`--max-gap`, the default) or the suite's key
+   * (`gate.maxGap`) it came from (src/report/gate.ts checkThresholds).
+   */
+  labels?: Partial<Record<'maxGap' | 'maxWer' | 'groupRatio' | 'maxDegradationGap' | 'maxFailedShare', string>>;
 }
 
 /** The default of CheckThresholds.maxFailedShare: no failed or missing utterance is allowed. */

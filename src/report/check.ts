@@ -28,9 +28,28 @@ function ciText(g: Interval): string {
   return Number.isFinite(g.lo) && Number.isFinite(g.hi) ? `[95% CI ${(g.lo * 100).toFixed(1)}, ${(g.hi * 100).toFixed(1)}]` : '[—]';
 }
 
+type Limit = keyof NonNullable<CheckThresholds['labels']>;
+
+const FLAG_OF: Record<Limit, string> = { maxGap: '--max-gap', maxWer: '--max-wer', groupRatio: '--group-ratio', maxDegradationGap: '--max-degradation-gap', maxFailedShare: '--max-failed-share' };
+
+/** A limit's value in points (100 × fraction) with as many digits as it needs: 15 → "15.0", 1e-9 → "1e-7", 0.125 → "12.5". */
+export function pointsText(x: number): string {
+  const p = x * 100;
+  const short = p.toFixed(1);
+  return Math.abs(Number(short) - p) <= 1e-9 * Math.max(1, Math.abs(p)) ? short : String(+p.toPrecision(6));
+}
+
+/** `--max-gap 0.15 = 15.0 points` or `gate.maxGap 0.15 = 15.0 points`: a limit as given, named by where it came from. */
+function limitText(th: CheckThresholds, key: Limit, value: number, unit: 'points' | '%' | '' = 'points'): string {
+  const name = th.labels?.[key] ?? FLAG_OF[key];
+  const shown = unit === 'points' ? ` = ${pointsText(value)} points` : unit === '%' ? ` = ${pointsText(value)}%` : '';
+  return `${name} ${value}${shown}`;
+}
+
 function rowNote(r: CardRow): string {
   const bits = [`${speakersText(r.speakers)}, ${r.refWords ?? '?'} ref words`];
-  if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
+  // The p is the group-vs-rest permutation test's, whichever comparison the line's gap is.
+  if (r.pAdjusted !== null && Number.isFinite(r.pAdjusted)) bits.push(`adj. p vs the rest ${fmtPMc(r)}${r.flags.includes('undecided') ? ', undecided' : ''}`);
   if (r.flags.includes('small-cell')) bits.push('small cell');
   return notes(bits.join(', '));
 }
@@ -46,7 +65,7 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (over) {
       out.push({
         ...base, rule: 'max-wer', value: r.wer.estimate, limit: th.maxWer,
-        message: `${where} WER ${fmtPctInterval(r.wer)} exceeds --max-wer ${fmtPct(th.maxWer)}${rowNote(r)}`,
+        message: `${where} WER ${fmtPctInterval(r.wer)} exceeds ${limitText(th, 'maxWer', th.maxWer, '%')}${rowNote(r)}`,
       });
     }
   }
@@ -58,14 +77,14 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
     if (th.maxGap !== undefined && g.estimate > th.maxGap) {
       out.push({
         ...base, rule: 'max-gap', value: g.estimate, limit: th.maxGap,
-        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) ${ciText(g)}, significantly worse than the rest, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
+        message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(g.estimate * 100).toFixed(1)} points above the rest of the groups (${fmtPct(rest)}) ${ciText(g)}, significantly worse than the rest, over ${limitText(th, 'maxGap', th.maxGap)}${rowNote(r)}`,
       });
     }
     const ratio = rest > 0 ? r.wer.estimate / rest : Infinity;
     if (th.groupRatio !== undefined && ratio > th.groupRatio) {
       out.push({
         ...base, rule: 'group-ratio', value: ratio, limit: th.groupRatio,
-        message: `${where} WER is ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}× that of the rest of the groups (${fmtPct(rest)}), significantly worse than the rest, over --group-ratio ${th.groupRatio}${rowNote(r)}`,
+        message: `${where} WER is ${Number.isFinite(ratio) ? ratio.toFixed(2) : '∞'}× that of the rest of the groups (${fmtPct(rest)}), significantly worse than the rest, over ${limitText(th, 'groupRatio', th.groupRatio, '')}${rowNote(r)}`,
       });
     }
     return out;
@@ -73,13 +92,13 @@ function checkRow(t: CardTable, r: CardRow, th: CheckThresholds): CheckViolation
   if (th.maxGap !== undefined && r.gapToBest && r.gapToBest.estimate > th.maxGap) {
     out.push({
       ...base, rule: 'max-gap', value: r.gapToBest.estimate, limit: th.maxGap,
-      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" ${ciText(r.gapToBest)}, over --max-gap ${(th.maxGap * 100).toFixed(1)} points${rowNote(r)}`,
+      message: `${where} WER ${fmtPct(r.wer.estimate)} is ${(r.gapToBest.estimate * 100).toFixed(1)} points above best group "${t.bestGroup}" ${ciText(r.gapToBest)}, over ${limitText(th, 'maxGap', th.maxGap)}${rowNote(r)}`,
     });
   }
   if (th.groupRatio !== undefined && r.ratioToBest && r.ratioToBest.estimate > th.groupRatio) {
     out.push({
       ...base, rule: 'group-ratio', value: r.ratioToBest.estimate, limit: th.groupRatio,
-      message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over --group-ratio ${th.groupRatio}${rowNote(r)}`,
+      message: `${where} WER is ${Number.isFinite(r.ratioToBest.estimate) ? r.ratioToBest.estimate.toFixed(2) : '∞'}× that of best group "${t.bestGroup}", over ${limitText(th, 'groupRatio', th.groupRatio, '')}${rowNote(r)}`,
     });
   }
   return out;
@@ -97,7 +116,7 @@ function lossText(l: GroupLoss): string {
  * Lost utterances of one group row: a violation when the group has no scored utterance (whatever the limit:
  * a declared group the gate cannot see must not pass), or when its lost share is over the limit.
  */
-function checkLoss(t: CardTable, r: CardRow, loss: GroupLoss, limit: number, limitGiven: boolean): CheckViolation | undefined {
+function checkLoss(t: CardTable, r: CardRow, loss: GroupLoss, limit: number, limitGiven: boolean, name: string): CheckViolation | undefined {
   const base = { table: t.id, backend: t.backend, condition: t.condition, group: r.group };
   const where = `${tableHeading(t)}: group "${r.group}"`;
   if (loss.scored === 0) {
@@ -107,21 +126,23 @@ function checkLoss(t: CardTable, r: CardRow, loss: GroupLoss, limit: number, lim
     };
   }
   if (loss.share <= limit) return undefined;
-  const flag = limitGiven ? `--max-failed-share ${limit}` : `--max-failed-share ${limit} (the default: any lost utterance fails the gate)`;
+  const flag = limitGiven ? `${name} ${limit}` : `${name} ${limit} (${name.startsWith('gate.') ? 'not set in the suite, so ' : ''}the default: any lost utterance fails the gate)`;
   return {
     ...base, rule: 'max-failed-share', value: loss.share, limit,
     message: `${where} ${lossText(loss)}, over ${flag}; its WER ${r.wer ? fmtPct(r.wer.estimate) : '—'} covers the ${loss.scored} scored only`,
   };
 }
 
-function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, limit: number, significantOnly: boolean): CheckViolation | undefined {
+function checkDegradationRow(d: CardDegradation, r: CardDegradationRow, th: CheckThresholds & { maxDegradationGap: number }): CheckViolation | undefined {
+  const limit = th.maxDegradationGap;
+  const significantOnly = Boolean(th.significantOnly);
   const x = r.excessOverRest;
   if (r.suppressed || !x || !Number.isFinite(x.estimate) || x.estimate <= limit || (significantOnly && !r.degradesMore)) return undefined;
   const pp = (v: number) => (v * 100).toFixed(1);
-  const note = notes([speakersText(r.speakers), `adj. p ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', '));
+  const note = notes([speakersText(r.speakers), `adj. p vs the rest ${fmtP(r.pAdjusted)}`, ...(r.smallCell ? ['small cell'] : [])].join(', '));
   return {
     rule: 'max-degradation-gap', table: d.id, backend: d.backend, condition: d.condition, group: r.group, value: x.estimate, limit,
-    message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over --max-degradation-gap ${pp(limit)} points${note}`,
+    message: `${degradationHeading(d)}: group "${r.group}" WER rises ${r.degradation ? pp(r.degradation.estimate) : '?'} points (${fmtPct(r.werClean)} → ${fmtPct(r.werCondition)}), ${pp(x.estimate)} points more than the rest [95% CI ${pp(x.lo)}, ${pp(x.hi)}], over ${limitText(th, 'maxDegradationGap', limit)}${note}`,
   };
 }
 
@@ -184,10 +205,11 @@ function notEnoughDataLine(heading: string, rows: CardRow[], card: ServiceCard):
 export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   if (th.maxDegradationGap !== undefined && card.degradation.length === 0) {
     throw new UsageError(
-      `--max-degradation-gap (maxDegradationGap) needs a run with the clean condition "${card.settings.cleanCondition}" and at least one other condition; run ${card.meta.runId} has ${card.meta.conditions.map((c) => c.name).join(', ') || 'none'}`,
+      `${th.labels?.maxDegradationGap && th.labels.maxDegradationGap !== FLAG_OF.maxDegradationGap ? th.labels.maxDegradationGap : '--max-degradation-gap (maxDegradationGap)'} needs a run with the clean condition "${card.settings.cleanCondition}" and at least one other condition; run ${card.meta.runId} has ${card.meta.conditions.map((c) => c.name).join(', ') || 'none'}`,
     );
   }
   const limit = th.maxFailedShare ?? DEFAULT_MAX_FAILED_SHARE;
+  const lossName = th.labels?.maxFailedShare ?? FLAG_OF.maxFailedShare;
   const violations: CheckViolation[] = [];
   let groupsChecked = 0;
   let groupsTotal = 0;
@@ -207,7 +229,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
           losses.push(loss);
           if (t.kind === 'group' && t.groupBy === card.settings.groupBy) counted.push(loss);
         }
-        const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined);
+        const v = checkLoss(t, r, loss, limit, th.maxFailedShare !== undefined, lossName);
         if (v) violations.push(v);
         // Nothing scored: failed above, neither "not enough data" nor checked against the thresholds.
         if (scored === 0) continue;
@@ -231,13 +253,12 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     if (loss.share > limit || g.items === 0) {
       violations.push({
         table: 'incomplete', backend: '', condition: '', group, rule: g.items === 0 ? 'no-scored-utterances' : 'max-failed-share', value: loss.share, limit,
-        message: `run ${inc?.status ?? 'incomplete'}: group "${group}" (by ${key}) has ${g.items} of ${g.expected} items exported (${pct1(loss.share)} missing, over every backend × condition), over --max-failed-share ${limit}`,
+        message: `run ${inc?.status ?? 'incomplete'}: group "${group}" (by ${key}) has ${g.items} of ${g.expected} items exported (${pct1(loss.share)} missing, over every backend × condition), over ${lossName} ${limit}`,
       });
     }
   }
   // A subset run (--limit, --shard) that left out declared groups of the gated keys: each fails unless accepted.
   const subset = subsetCheck(card, Boolean(th.allowSubset));
-  groupsTotal += subset.leftOut;
   violations.push(...subset.violations);
   // A run of some of the suite's backends (--backend): each left out fails unless accepted (then this gate is theirs only).
   const backendSub = backendSubsetCheck(card, Boolean(th.allowSubset));
@@ -248,7 +269,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
       for (const r of d.rows) {
         if (r.suppressed || (r.smallCell && !th.includeSmallCells)) continue;
         degradationChecked++;
-        const v = checkDegradationRow(d, r, th.maxDegradationGap, Boolean(th.significantOnly));
+        const v = checkDegradationRow(d, r, { ...th, maxDegradationGap: th.maxDegradationGap });
         if (v) violations.push(v);
       }
     }
@@ -259,10 +280,10 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const notEnoughDataLines = [...small].map(([h, rows]) => notEnoughDataLine(h, rows, card));
   const rest = th.significantOnly ? 'the rest' : 'the best group';
   const rules = [
-    th.maxWer !== undefined ? `WER ≤ ${fmtPct(th.maxWer)}${th.significantOnly ? ' (95% CI wholly above to fail)' : ''}` : '',
-    th.maxGap !== undefined ? `gap to ${rest} ≤ ${(th.maxGap * 100).toFixed(1)} points` : '',
+    th.maxWer !== undefined ? `WER ≤ ${pointsText(th.maxWer)}%${th.significantOnly ? ' (95% CI wholly above to fail)' : ''}` : '',
+    th.maxGap !== undefined ? `gap to ${rest} ≤ ${pointsText(th.maxGap)} points` : '',
     th.groupRatio !== undefined ? `ratio to ${rest} ≤ ${th.groupRatio}` : '',
-    th.maxDegradationGap !== undefined ? `excess degradation ≤ ${(th.maxDegradationGap * 100).toFixed(1)} points (${degradationChecked} group × condition rows)` : '',
+    th.maxDegradationGap !== undefined ? `excess degradation ≤ ${pointsText(th.maxDegradationGap)} points (${degradationChecked} group × condition rows)` : '',
   ].filter(Boolean);
   const sigNote = th.significantOnly ? ` (significant only: a gap or ratio counts when the group-vs-rest permutation test, ${card.settings.correction === 'bh' ? 'BH' : 'Holm'}-adjusted, is below α ${card.settings.alpha})` : '';
   const smallNote = notEnoughData.length ? `; ${notEnoughData.length} small cell${notEnoughData.length === 1 ? '' : 's'} not checked against the thresholds (not enough data)` : '';
@@ -271,8 +292,9 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   let lossNote = lostGroups
     ? `; ${lostCount} utterance${lostCount === 1 ? '' : 's'} lost (failed or missing) in ${lostGroups} group${lostGroups === 1 ? '' : 's'}, limit ${pct1(limit)} per group`
     : '; no failed or missing utterance';
-  // Group rows that crossed a threshold (a backend left out is no group row).
-  const failedKeys = new Set(violations.filter((v) => v.rule !== 'backend-not-in-run').map((v) => `${v.table}\u0000${v.group}`));
+  // Group rows that crossed a threshold: groups and backends left out of the run are no rows of the tables, counted apart.
+  const leftOutRules = new Set<CheckViolation['rule']>(['not-in-run', 'backend-not-in-run']);
+  const failedKeys = new Set(violations.filter((v) => !leftOutRules.has(v.rule)).map((v) => `${v.table}\u0000${v.group}`));
   // A limited or sharded run: the gate saw part of the manifest, and the summary line (what CI logs keep) says so.
   lossNote += subset.note + backendSub.note;
   const nothingScored = nothingScoredOf(card);
@@ -298,15 +320,22 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
+    const crossed = violations.filter((v) => !leftOutRules.has(v.rule));
     const byRule = new Map<string, number>();
-    for (const v of violations) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);
+    for (const v of crossed) byRule.set(v.rule, (byRule.get(v.rule) ?? 0) + 1);
     const what = [...byRule].map(([rule, n]) => `${n} ${rule}`).join(', ');
-    return {
-      ...base, passed: false, nothingToCheck: false,
-      summary: `FAIL: ${violations.length} threshold${violations.length === 1 ? '' : 's'} crossed (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}${sigNote}${lossNote}${smallNote}`,
-    };
+    const groupsOut = violations.filter((v) => v.rule === 'not-in-run').length;
+    const backendsOut = violations.filter((v) => v.rule === 'backend-not-in-run').length;
+    const parts = [
+      groupsOut ? `${plural(groupsOut, 'declared group')} not in this run (not-in-run)` : '',
+      backendsOut ? `${plural(backendsOut, "backend of the suite", "backends of the suite")} not in this run (backend-not-in-run)` : '',
+      crossed.length
+        ? `${plural(crossed.length, 'threshold')} crossed (${what}) in ${failedKeys.size} of ${groupsTotal} groups (${groupsChecked} checked against the thresholds) of ${tables}`
+        : `no threshold crossed in the ${groupsTotal} groups of ${tables} in the run (${groupsChecked} checked against the thresholds)`,
+    ].filter(Boolean);
+    return { ...base, passed: false, nothingToCheck: false, summary: `FAIL: ${parts.join('; ')}${sigNote}${lossNote}${smallNote}` };
   }
-  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} within ${rules.join(', ') || 'no thresholds'}${sigNote}${lossNote}${smallNote}` };
+  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} ${rules.length ? `within ${rules.join(', ')}` : 'on the default checks only (no threshold set)'}${sigNote}${lossNote}${smallNote}` };
 }
 
 /**

@@ -16,6 +16,7 @@ import { isRoleGroup } from '../analysis/cells.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 import { importRecordNotes, importRecordWarnings } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
+import { SpeakerGroups, speakerCrossingWarning } from '../manifest/speaker-groups.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
@@ -221,7 +222,8 @@ export interface ServiceCard {
   splitGroups: SplitGroup[];
   /**
    * What changes what the tables count and a reader must see (the terminal warning is lost in CI logs): one
-   * sentence per import record that describes an earlier version of its manifest, then one per split group name. Shown at the top of the Markdown, HTML and terminal cards, in card.json and as
+   * sentence per import record that describes an earlier version of its manifest, then one per split group name, and
+   * one per grouping key whose speakers declare more than one group (counts only). Shown at the top of the Markdown, HTML and terminal cards, in card.json and as
    * `warnings` lines of card-notes.csv.
    */
   warnings: string[];
@@ -233,6 +235,13 @@ function splitGroupsOf(utts: readonly ScoredUtterance[], keys: readonly string[]
   const spellings = new GroupSpellings([...new Set(keys)]);
   for (const u of utts) spellings.add(u.id, u.labels);
   return spellings.splits();
+}
+
+/** The card's warning per grouping key whose speakers declare more than one group (counts only: no speaker, no group). */
+function speakerCrossingCardWarnings(utts: readonly ScoredUtterance[], keys: readonly string[]): string[] {
+  const sg = new SpeakerGroups([...new Set(keys)]);
+  for (const u of utts) sg.add(u.id, u.speaker, u.labels);
+  return sg.crossings().map((c) => `Speakers in several groups: ${speakerCrossingWarning(c, null)}.`);
 }
 
 /**
@@ -737,6 +746,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     warnings: [
       ...subsetLines(shownMeta.subset), ...backendSubsetLines(meta.backendSubset), ...cleanOnlyWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta),
       ...splitGroups.map((s) => splitGroupCardWarning(s, !s.spellings.some((g) => isHidden(s.key, g.value)))), ...sourceRateWarnings(utts, settings.groupBy, hidden), ...emptyHypWarnings(tables),
+      ...speakerCrossingCardWarnings(utts, groupKeys),
     ],
     footnotes: [
       ...footnotesFor(shownMeta, settings, generatedAt, toolVersion, {

@@ -103,8 +103,9 @@ export const GateShapeSchema = z
   .strict();
 
 /**
- * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` when no thresholds
- * are given (fractions: 0.03 = 3 points). Cells below the minimum cell rule are listed as "not enough
+ * A suite's CI gate, evaluated by `asrfair run` after scoring and by `asrfair check` (whose threshold flags replace
+ * its keys one by one; src/report/gate.ts checkThresholds) (fractions: 0.03 = 3 points). An empty gate applies the
+ * default checks (lost utterances, groups with nothing scored, groups or backends left out). Cells below the minimum cell rule are listed as "not enough
  * data" and do not fail the WER/gap/ratio thresholds unless `includeSmallCells` is true. `maxFailedShare`
  * (default 0) is the largest share of a group's utterances that may be lost (failed or missing); a group
  * with no scored utterance always fails (src/report/check.ts). Ranges: gateThresholdProblem, the same rule as
@@ -401,6 +402,16 @@ export function parseSuite(text: string, file: string): Suite {
   });
   if (!raw.includeClean && conditions.length === 0) {
     throw new InputError(file, lineOf(doc, counter, ['includeClean']), 'includeClean: false needs at least one condition');
+  }
+  // A degradation limit on a run without a condition to compare with the clean one gates nothing: refused here, before
+  // the run, by the rule the card's degradation section follows (src/report/check.ts checkCard).
+  const runConditions = [...(raw.includeClean ? ['clean'] : []), ...conditions.map((c) => c.name)];
+  if (raw.gate?.maxDegradationGap !== undefined && (!runConditions.includes(raw.cleanCondition) || runConditions.length < 2)) {
+    throw new InputError(
+      file,
+      lineOf(doc, counter, ['gate', 'maxDegradationGap']),
+      `gate.maxDegradationGap needs the clean condition "${raw.cleanCondition}" and at least one other condition (conditions:) to compare it with; this suite has ${runConditions.join(', ') || 'none'}`,
+    );
   }
 
   const { manifest, manifests, labelMap, audioCacheDir, plugins, glm, backends: _b, conditions: _c, ...rest } = raw;

@@ -403,6 +403,40 @@ export function checkResultsRecord(file: string, recorded: RunMeta['results'], r
   }
 }
 
+/**
+ * For an export whose run.json records no row count (`results`, written before asrfair recorded it) and no
+ * `incomplete`: checks that every backend × condition of results.jsonl holds a row for each utterance of the corpus as
+ * run.json records it (`subset.utterances` for a subset run, else the sum of `corpus.imports[].utterances` when every
+ * manifest is unchanged since import) or, without such a record, each utterance id seen in any row. Throws InputError
+ * naming the file, the counts and the rows missing per backend · condition: a file cut at a line boundary, or a run
+ * that never finished, would otherwise be gated as if it were whole. A backend of run.json with no row at all counts
+ * as missing every utterance.
+ */
+export function checkRowsAgainstCorpus(file: string, meta: Pick<RunMeta, 'results' | 'incomplete' | 'subset' | 'corpus' | 'backends'>, rows: readonly ExportedUtterance[]): void {
+  if (meta.results || meta.incomplete) return;
+  const imports = meta.corpus.imports ?? [];
+  const recorded = meta.subset
+    ? { n: meta.subset.utterances, what: 'subset.utterances' }
+    : imports.length && imports.every((i) => !i.manifestChanged)
+      ? { n: imports.reduce((k, i) => k + i.utterances, 0), what: `corpus.imports (${imports.map((i) => i.manifest).join(', ')})` }
+      : undefined;
+  const ids = new Set(rows.map((u) => u.id)).size;
+  const n = Math.max(recorded?.n ?? 0, ids);
+  const cells = new Map<string, number>();
+  for (const b of meta.backends) if (!rows.some((u) => u.backend === b.key)) cells.set(`${b.key} (no row)`, 0);
+  for (const u of rows) cells.set(`${u.backend} · ${u.condition}`, (cells.get(`${u.backend} · ${u.condition}`) ?? 0) + 1);
+  const short = [...cells].filter(([, k]) => k < n);
+  if (!short.length) return;
+  const missing = short.reduce((k, [, c]) => k + n - c, 0);
+  const fmt = (x: number) => x.toLocaleString('en-US');
+  const source = recorded && recorded.n >= ids ? `run.json's ${recorded.what} records ${fmt(n)} utterances` : `the rows name ${fmt(n)} utterances`;
+  throw new InputError(
+    file,
+    undefined,
+    `has ${fmt(rows.length)} rows, but ${source} and ${short.length} of its ${cells.size} backend × condition${cells.size === 1 ? '' : 's'} ${short.length === 1 ? 'has' : 'have'} fewer (${fmt(missing)} rows missing: ${short.map(([c, k]) => `${c} ${fmt(k)} of ${fmt(n)}`).join(', ')}); run.json records no row count (an export from before asrfair recorded it), so the file was cut or the run never finished: export the run again`,
+  );
+}
+
 function readResultsText(file: string, text: string): ExportedUtterance[] {
   const out: ExportedUtterance[] = [];
   const seen = new Set<string>();
@@ -449,6 +483,7 @@ export function loadRunForReport(runPathOrDir: string): LoadedRun {
   const bytes = readResultsBytes(resultsFile);
   const utterances = readResultsText(resultsFile, bytes.toString('utf8'));
   checkResultsRecord(resultsFile, meta.results, utterances.length, bytes);
+  checkRowsAgainstCorpus(resultsFile, meta, utterances);
   const backends = new Set(utterances.map((u) => u.backend));
   const conditions = new Set(utterances.map((u) => u.condition));
   for (const key of backends) if (!meta.backends.some((b) => b.key === key)) meta.backends.push({ key, name: key });

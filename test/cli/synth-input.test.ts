@@ -89,7 +89,9 @@ describe('synth: every numeric flag, both modes, refused before synthesis', () =
   ];
   it.each(cases)('demo mode %j', async (args, message) => {
     const out = join(dir, `d${args.join('_')}`);
-    const r = await synth([...demo, out, ...args]);
+    // A case that sets --sentences replaces the base one: a flag given twice is refused on its own (exit 2).
+    const base = args[0] === '--sentences' ? demo.filter((a, i) => a !== '--sentences' && demo[i - 1] !== '--sentences') : demo;
+    const r = await synth([...base, out, ...args]);
     expect(r.status).toBe(2);
     expect(r.stderr.trim().replace(/^asrfair: /, '')).toMatch(message);
     expect(existsSync(join(out, 'manifest.jsonl'))).toBe(false);

@@ -91,7 +91,7 @@ describe('check with nothing it can evaluate', () => {
   it('every group below the minimum cell rule: exit 2 (not 1), naming the groups\' sizes and the minimum', async () => {
     const c = await cli('check', base, '--max-wer', '0.9', '--min-speakers', '200');
     expect(c.code).toBe(2);
-    expect(c.stderr).toMatch(
+    expect(c.stdout).toMatch(
       /^FAIL: no group to check: every group is below the minimum cell rule \(15 not enough data; groups have 1–88 speakers and 7–848 ref words; the minimum is 200 speakers and 50 ref words; --include-small-cells to check them, or --min-speakers\/--min-words to lower the minimum\)$/m,
     );
     // A crossed threshold stays exit 1.

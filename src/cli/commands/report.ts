@@ -8,7 +8,7 @@ import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { checkReferenceGroup, roleReferenceWarning, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
-import { resultsLines, splitGroupWarnings } from '../split-groups.ts';
+import { resultsLines, speakerGroupWarnings, splitGroupWarnings } from '../split-groups.ts';
 import { join } from 'node:path';
 import { DEFAULT_DRILL_LIMIT, writeReport } from '../../report/write.ts';
 import { refuseIncomplete } from '../../report/incomplete.ts';
@@ -60,6 +60,7 @@ export function registerReport(program: Command): void {
       }
       const keys = [...new Set([...options.groupKeys, ...(options.slices ?? []).flat()])];
       for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
+      for (const w of await speakerGroupWarnings(loaded.utterances, options.groupKeys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
       // As the run found it (run.json records whether each manifest still matched its import record, or could not be checked).
       for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
       if (given.referenceGroup !== undefined) {

@@ -25,7 +25,8 @@ import type { ExportedUtterance } from '../../score/types.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
-import { manifestLines, splitWarningsOf } from '../split-groups.ts';
+import { manifestLines, speakerWarningsOf, splitWarningsOf } from '../split-groups.ts';
+import { SpeakerGroups } from '../../manifest/speaker-groups.ts';
 import { GroupSpellings } from '../../manifest/group-spellings.ts';
 import { warnLine, writeLine } from '../terminal.ts';
 
@@ -273,12 +274,15 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const keys = new LabelKeyTally();
     // Group names split by case or spacing, as the card counts them (after the label map and bins).
     const spellings = new GroupSpellings([...new Set([...suite.groupBy, ...suite.slices.flat()])]);
+    // Speakers declaring several groups of a grouping key: counted once per group, said once after the export.
+    const speakerGroups = new SpeakerGroups(suite.groupBy);
     let lastId: string | undefined;
     const onRow = (r: ExportedUtterance): void => {
       for (const t of tallies) t.add(r);
       if (r.id !== lastId) {
         keys.add(r.labels);
         spellings.add(r.id, r.labels);
+        speakerGroups.add(r.id, r.speaker, r.labels);
       }
       lastId = r.id;
     };
@@ -315,12 +319,16 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     } else for (const hint of hints.values()) if (hint) warnLine(hint);
     // Located in the manifests only when a group is split.
     for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
+    for (const w of await speakerWarningsOf(speakerGroups, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
-      out(`\nsuite gate ${JSON.stringify(suite.gate)} (--no-gate to skip):`);
+      const empty = Object.keys(th).every((k) => k === 'labels' || k === 'allowSubset' || k === 'significantOnly' || k === 'includeSmallCells');
+      out(`\nsuite gate ${JSON.stringify(suite.gate)}${empty ? ' (no threshold: the default checks only, lost utterances and groups or backends with nothing scored fail)' : ''} (--no-gate to skip):`);
       // Group names come from manifests: their control characters must not reach the terminal (as in check).
-      for (const line of gate.gateReport(summary.gate)) (summary.gate.passed ? out : err)(escapeControl(line));
+      // On a failure the reasons go to stderr and the verdict (last line) to stdout, as a pass does (as in check).
+      const lines = gate.gateReport(summary.gate);
+      lines.forEach((line, i) => (summary.gate!.passed || i === lines.length - 1 ? out : err)(escapeControl(line)));
     }
     for (const line of await scale.summaryLines()) out(line);
     if (suite.kind === 'glassbox' && !flags.noGlass) {
