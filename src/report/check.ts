@@ -213,6 +213,9 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
   const violations: CheckViolation[] = [];
   let groupsChecked = 0;
   let groupsTotal = 0;
+  // Per grouping key (group tables): rows checked against the thresholds; a key with none is a key the gate cannot judge.
+  const checkedByKey = new Map<string, number>();
+  for (const t of card.tables) if (t.kind === 'group') checkedByKey.set(t.groupBy, 0);
   const small = new Map<string, CardRow[]>();
   const losses: GroupLoss[] = [];
   // The summary counts each lost result once: in its group table (a slice table holds the same utterances again).
@@ -239,6 +242,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
         continue;
       }
       groupsChecked++;
+      if (t.kind === 'group') checkedByKey.set(t.groupBy, (checkedByKey.get(t.groupBy) ?? 0) + 1);
       violations.push(...checkRow(t, r, th));
     }
   }
@@ -318,6 +322,17 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
       : 'the run has no scored utterances';
     return { ...base, passed: false, nothingToCheck: true, summary: `FAIL: no group to check: ${why}${subset.note}${backendSub.note}` };
   }
+  // Several keys, one with no group large enough: the gate passed only on the others' tables, which must not read as a pass.
+  const unjudged = [...checkedByKey].filter(([, n]) => n === 0).map(([k]) => k);
+  if (unjudged.length && !violations.length) {
+    const judged = [...checkedByKey].filter(([, n]) => n > 0).map(([k, n]) => `by ${k}: ${plural(n, 'group')} checked, no threshold crossed`);
+    return {
+      ...base,
+      passed: false,
+      nothingToCheck: true,
+      summary: `FAIL: no group to check by ${unjudged.join(', ')}: every group of ${unjudged.length === 1 ? 'that key' : 'those keys'} is below the minimum cell rule (--include-small-cells to check them, or --min-speakers/--min-words to lower the minimum); ${judged.join('; ')}${subset.note}${backendSub.note}`,
+    };
+  }
   const tables = `${card.tables.length} table${card.tables.length === 1 ? '' : 's'}`;
   if (violations.length) {
     const crossed = violations.filter((v) => !leftOutRules.has(v.rule));
@@ -335,7 +350,7 @@ export function checkCard(card: ServiceCard, th: CheckThresholds): CheckResult {
     ].filter(Boolean);
     return { ...base, passed: false, nothingToCheck: false, summary: `FAIL: ${parts.join('; ')}${sigNote}${lossNote}${smallNote}` };
   }
-  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${groupsChecked} groups in ${tables} ${rules.length ? `within ${rules.join(', ')}` : 'on the default checks only (no threshold set)'}${sigNote}${lossNote}${smallNote}` };
+  return { ...base, passed: true, nothingToCheck: false, summary: `PASS: ${plural(groupsChecked, 'group')} in ${tables} ${rules.length ? `within ${rules.join(', ')}` : 'on the default checks only (no threshold set)'}${sigNote}${lossNote}${smallNote}` };
 }
 
 /**

@@ -84,6 +84,17 @@ describe('a suite that groups by accent and gender', () => {
     expect(run.stdout).toMatch(/^PASS: 24 groups in 6 tables within WER ≤ 90\.0%/m);
   });
 
+  it('a key with no group large enough fails the gate as "nothing to check" (exit 2), even when another key passes', async () => {
+    // Trial 22: at 400 speakers no accent group is checkable but male is; the gate said PASS on gender alone, exit 0.
+    const r = await cli('check', exp, '--max-gap', '0.05', '--min-speakers', '400', '--no-suite-gate');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toMatch(/^FAIL: no group to check by accent: every group of that key is below the minimum cell rule .*; by gender: \d+ groups? checked, no threshold crossed/m);
+    // One key alone, as before.
+    const a = await cli('check', exp, '--max-gap', '0.05', '--min-speakers', '400', '--no-suite-gate', '--group-by', 'accent');
+    expect(a.code).toBe(2);
+    expect(a.stdout).toMatch(/^FAIL: no group to check: every group is below the minimum cell rule/m);
+  });
+
   it('a published card suppresses the small gender cells, and the one their total would give back', () => {
     const t = published.tables.find((x) => x.kind === 'group' && x.groupBy === 'gender')!;
     const rows = t.rows as unknown as { group: string; suppressed: boolean; suppression: string | null; wer: unknown }[];
