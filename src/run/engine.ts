@@ -411,7 +411,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
-  const binner = newBinner(suite);
+  const binner = newBinner(suite, mapper);
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
@@ -435,7 +435,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       opts,
       // Fresh counters: the real pass below reports unmapped and unbinned values once.
       mapper ? new LabelMapper(mapper.map) : undefined,
-      newBinner(suite),
+      newBinner(suite, mapper),
       itemsPerUtt,
     );
     // A limited or sharded run records what part of the manifests it covers (read again whole: no limit, no shard; a
@@ -445,7 +445,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         ? subsetOf(
             { limit: opts.limit, shard: opts.subsetShard },
             expected,
-            await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0),
+            await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite, mapper), 0),
           )
         : undefined;
     const backendSubset = backendSubsetOf(suite.backends.map((s) => s.name), backends.map((b) => b.spec.name));

@@ -37,9 +37,9 @@ function canonicalOfDeclaration(mapper: LabelMapper, key: string, raw: string): 
   return groups.length ? groups.join('+') : null;
 }
 
-/** The suite's bins (`bins:`), counting values left unbinned. */
-export function newBinner(suite: Pick<Suite, 'bins'>): LabelBinner {
-  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
+/** The suite's bins (`bins:`), applied after `mapper`'s label map (if any), counting values left unbinned. */
+export function newBinner(suite: Pick<Suite, 'bins'>, mapper?: LabelMapper): LabelBinner {
+  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])), new Set(mapper?.map.mappedKeys() ?? []));
 }
 
 /**
@@ -62,7 +62,7 @@ export function runLabels(e: Pick<ManifestEntry, 'labels'>, suite: Pick<Suite, '
  */
 export async function suiteLabeller(suite: Suite): Promise<{ labels: (e: Pick<ManifestEntry, 'labels'>) => Record<string, string>; report: () => string[] }> {
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
-  const binner = newBinner(suite);
+  const binner = newBinner(suite, mapper);
   return {
     labels: (e) => runLabels(e, suite, mapper, binner),
     report: () => [...(mapper?.unmappedValues().length ? [mapper.formatReport().trimEnd()] : []), ...binner.report()],
