@@ -25,7 +25,8 @@ import type { ExportedUtterance } from '../../score/types.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
-import { manifestLines, splitWarningsOf } from '../split-groups.ts';
+import { manifestLines, splitWarningsOf, undeclaredSpellingWarnings } from '../split-groups.ts';
+import { UndeclaredSpellings } from '../../manifest/undeclared-spelling.ts';
 import { GroupSpellings } from '../../manifest/group-spellings.ts';
 import { warnLine, writeLine } from '../terminal.ts';
 
@@ -273,12 +274,14 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const keys = new LabelKeyTally();
     // Group names split by case or spacing, as the card counts them (after the label map and bins).
     const spellings = new GroupSpellings([...new Set([...suite.groupBy, ...suite.slices.flat()])]);
+    const spelled = new UndeclaredSpellings(suite.groupBy);
     let lastId: string | undefined;
     const onRow = (r: ExportedUtterance): void => {
       for (const t of tallies) t.add(r);
       if (r.id !== lastId) {
         keys.add(r.labels);
         spellings.add(r.id, r.labels);
+        spelled.add(r.id, r.labels);
       }
       lastId = r.id;
     };
@@ -315,6 +318,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     } else for (const hint of hints.values()) if (hint) warnLine(hint);
     // Located in the manifests only when a group is split.
     for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
+    for (const w of await undeclaredSpellingWarnings(spelled, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
