@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readManifest } from '../manifest/jsonl.ts';
 import { GroupSpellings, splitGroupWarning } from '../manifest/group-spellings.ts';
 import { SpeakerGroups, speakerCrossingWarning } from '../manifest/speaker-groups.ts';
+import { undeclaredSpellingWarning, type UndeclaredSpellings } from '../manifest/undeclared-spelling.ts';
 
 /**
  * Warning lines (unescaped, without the `asrfair: warning: ` prefix) for group names under `keys` that differ only in
@@ -52,6 +53,20 @@ export async function speakerWarningsOf(
   if (!crossings.length) return [];
   const where = await locate(new Set(crossings.flatMap((c) => c.example.groups.map((g) => g.firstId))));
   return crossings.map((c) => speakerCrossingWarning(c, where));
+}
+
+/**
+ * Warning lines (unescaped) for declared values spelled "undeclared" under `keys` (undeclared-spelling.ts), one per
+ * key, each naming where its first such utterance is (`locate`, called only when there is one).
+ */
+export async function undeclaredSpellingWarnings(
+  found: UndeclaredSpellings,
+  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+): Promise<string[]> {
+  const all = found.found();
+  if (!all.length) return [];
+  const where = await locate(new Set(all.map((s) => s.firstId)));
+  return all.map((s) => undeclaredSpellingWarning(where.has(s.firstId) ? { ...s, firstAt: where.get(s.firstId) } : s));
 }
 
 /** `file:line` of each of `ids` in the manifests (the first line declaring it); ids not found are left out. */

@@ -41,7 +41,7 @@ export function terminalJson(value: unknown, space?: number): string {
 export type CsvValue = string | number | boolean | null | undefined | object;
 
 /**
- * One CSV cell: RFC 4180 quoting (`"` doubled; quoted when it holds `,` or `"`), control characters
+ * One CSV cell: RFC 4180 quoting (`"` doubled; quoted when it holds `,` or `"`, or starts or ends with a space), control characters
  * escaped (CR, LF and tab too: `\x0a`, like every other control character), and OWASP's CSV-injection guard: text starting with `=` `+` `-` `@` tab or CR gets a leading `'`
  * so spreadsheets show it instead of running it. Numbers are written as numbers (a negative number is
  * not a formula); non-finite numbers and null/undefined are empty.
@@ -55,7 +55,16 @@ export function csvCell(v: CsvValue): string {
   // Line breaks and tabs too: a value never spans two lines (a raw LF, even quoted, splits the record
   // for line-based tools and shows as a break in one cell only in some spreadsheets).
   const s = escapeControl(guarded);
-  return /[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // Leading or trailing spaces quoted too: readers that trim unquoted cells would merge "england " into "england".
+  return /[",]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/**
+ * A group name as a table cell shows it: quoted (JSON string syntax) when it starts or ends with whitespace or is
+ * empty, so "england " stays distinguishable from "england" where a renderer or terminal trims the cell.
+ */
+export function groupCellText(name: string): string {
+  return name === '' || /^\s|\s$/.test(name) ? JSON.stringify(name) : name;
 }
 
 /** One CSV line (no line end) of `cells`. The project's only CSV writer: every CSV file goes through it. */

@@ -1,4 +1,5 @@
 import { normaliseLabel } from './labelmap.ts';
+import { UNDECLARED } from './schema.ts';
 
 /**
  * Group names that differ only in case or spacing (`Spanish`, `spanish`, ` spanish `; also Unicode compatibility
@@ -27,7 +28,8 @@ export interface SplitGroup {
 /**
  * Collects the spellings of group names per label key, one count per distinct utterance id (a run export repeats an
  * utterance per backend × condition). `keys`: the label keys to check (undefined: every key an utterance declares).
- * Blank values (`undeclared`) are not names and are skipped.
+ * Blank values (`undeclared`) are not names and are skipped, and so are spellings of `undeclared` itself: merging
+ * "Undeclared" into the non-declarers is no advice to give (undeclared-spelling.ts warns about those).
  */
 export class GroupSpellings {
   private readonly byKey = new Map<string, Map<string, Map<string, GroupSpelling>>>();
@@ -48,6 +50,7 @@ export class GroupSpellings {
       if (!names) this.byKey.set(key, (names = new Map()));
       let fold = this.folds.get(value);
       if (fold === undefined) this.folds.set(value, (fold = normaliseLabel(value)));
+      if (fold === UNDECLARED) continue;
       let spellings = names.get(fold);
       if (!spellings) names.set(fold, (spellings = new Map()));
       const s = spellings.get(value);

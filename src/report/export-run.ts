@@ -108,7 +108,7 @@ export function runMetaOf(run: RunRecord, costModel: CostModel, createdAt = new 
     ...(suite.card?.intendedUse ? { intendedUse: suite.card.intendedUse } : {}),
     limits: suite.card?.limits ?? [],
     confounders: suite.card?.confounders ?? [],
-    ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: analysisSettingsOf(suite as Suite) } : {}),
+    ...(suite.groupBy && suite.bootstrap && suite.minCell ? { analysis: { ...analysisSettingsOf(suite as Suite), ...(run.meta.grouping ? { grouping: run.meta.grouping } : {}) } } : {}),
     ...(run.meta.subset ? { subset: run.meta.subset } : {}),
     ...(run.meta.backendSubset ? { backendSubset: run.meta.backendSubset } : {}),
     ...(run.meta.cleanOnly?.length ? { cleanOnly: run.meta.cleanOnly } : {}),

@@ -1,4 +1,4 @@
-import { escapeControl } from '../manifest/escape.ts';
+import { escapeControl, groupCellText } from '../manifest/escape.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
 
 interface Cell {
@@ -53,7 +53,7 @@ export class GroupWerTally {
     ];
     for (const r of rows) {
       const wer = r.words > 0 ? `${((100 * r.errors) / r.words).toFixed(1)}%` : '—';
-      lines.push(`| ${esc(r.backend)} | ${esc(r.condition)} | ${esc(r.group)} | ${r.speakers.size} | ${r.utterances} | ${r.failed} | ${r.words} | ${wer} |`);
+      lines.push(`| ${esc(r.backend)} | ${esc(r.condition)} | ${esc(groupCellText(r.group))} | ${r.speakers.size} | ${r.utterances} | ${r.failed} | ${r.words} | ${wer} |`);
     }
     return lines.join('\n');
   }

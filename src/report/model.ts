@@ -11,12 +11,13 @@ import { MAX_EXACT_SPLITS } from '../stats/permutation.ts';
 import { analyseGroups, DEFAULT_MIN_CELL, intervalMinSpeakers, MIN_BOOTSTRAP_SPEAKERS, type GroupRow, type GroupTable, type MinCell, type WerMetric, type WithinBetween } from '../analysis/groups.ts';
 import { analyseSlices, sliceOf } from '../analysis/slices.ts';
 import type { ScoredUtterance } from '../analysis/types.ts';
-import { groupOf, INTERVIEWER } from '../manifest/schema.ts';
+import { groupOf, INTERVIEWER, UNDECLARED } from '../manifest/schema.ts';
 import { isRoleGroup } from '../analysis/cells.ts';
 import { bandwidthWarning, sourceRatesByGroup } from '../audio/source-rates.ts';
 import { importRecordNotes, importRecordWarnings } from '../manifest/import-record.ts';
 import { GroupSpellings, splitGroupWarning, type SplitGroup } from '../manifest/group-spellings.ts';
 import { SpeakerGroups, speakerCrossingWarning } from '../manifest/speaker-groups.ts';
+import { UndeclaredSpellings, undeclaredSpellingWarning, type UndeclaredSpelling } from '../manifest/undeclared-spelling.ts';
 import { getNormaliser, type Normaliser } from '../text/normalise.ts';
 import type { Interval, PAdjustMethod } from '../stats/types.ts';
 import type { RunMeta } from '../score/run-export.ts';
@@ -25,6 +26,7 @@ import { buildDegradationSection, buildModelSection, degradationComplementary, t
 import { buildRemedySection, type CardRemedy } from './remedy-section.ts';
 import type { RemedySettings } from '../run/suite.ts';
 import { backendSubsetLines, isPartial, subsetLines } from '../run/subset.ts';
+import { groupingText, type KeyGrouping } from '../run/labels.ts';
 export type { CardRemedy, CardRemedyGroup } from './remedy-section.ts';
 export type { CardDegradation, CardDegradationRow, CardModel, CardModelGroup, CardCovariate, CardModelFamily } from './sections.ts';
 
@@ -198,6 +200,11 @@ export interface ServiceCard {
     referenceGroup: string | null;
     model: CardModelChoice;
     cleanCondition: string;
+    /**
+     * How the run formed the groups of a grouping or slice key from the declared values (run.json
+     * `analysis.grouping`: label map file, then bins); keys grouped as declared are absent.
+     */
+    grouping: Record<string, KeyGrouping>;
     headline: WerMetric;
     /** Settings overridden on the command line against the run's, one line each (empty: the run's card). */
     overrides: string[];
@@ -228,6 +235,19 @@ export interface ServiceCard {
    */
   warnings: string[];
   footnotes: string[];
+}
+
+/** The run's recorded grouping (run.json `analysis.grouping`) of `keys`, the keys this card groups or slices by. */
+function groupingOfCard(meta: RunMeta, keys: readonly string[]): Record<string, KeyGrouping> {
+  const all = meta.analysis?.grouping ?? {};
+  return Object.fromEntries([...new Set(keys)].filter((k) => all[k]).map((k) => [k, all[k]]));
+}
+
+/** Declared values spelled "undeclared" among `utts` under `keys` (each utterance id once). */
+function undeclaredSpellingsOf(utts: readonly ScoredUtterance[], keys: readonly string[]): UndeclaredSpelling[] {
+  const found = new UndeclaredSpellings([...new Set(keys)]);
+  for (const u of utts) found.add(u.id, u.labels);
+  return found.found();
 }
 
 /** Split group names of `utts` under `keys` (each utterance id once), the first utterance of each spelling named by id. */
@@ -474,6 +494,8 @@ function footnotesFor(
   if (meta.costModel !== 'external') notes.push(scoringNote(meta));
   const per = meta.costModel !== 'external' ? perNote(meta, s.groupBy, hidden) : undefined;
   if (per) notes.push(per);
+  const grouped = Object.entries(s.grouping);
+  if (grouped.length) notes.push(`Grouping: ${grouped.map(([k, g]) => `${k} by ${groupingText(g)}`).join('; ')} (the suite's label map first, then its bins; bins are half-open [a, b), the last edge opens the top bin). Other keys are grouped as declared.`);
   for (const b of meta.backends) notes.push(`Backend ${b.name}${b.model ? ` model ${b.model}` : ''}${b.version ? ` version ${b.version}` : ''} (key ${b.key}).`);
   const conds = meta.conditions.map((x) => (x.description ? `${x.name} (${x.description})` : x.name));
   if (conds.length) notes.push(`Conditions: ${conds.join('; ')}.`);
@@ -635,6 +657,7 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     referenceGroup: options.referenceGroup ?? null,
     model: options.model ?? 'poisson',
     cleanCondition: options.cleanCondition ?? 'clean',
+    grouping: groupingOfCard(meta, [...groupKeys, ...normaliseSlices(options.slices).flat()]),
     headline: options.headline ?? 'pooled',
     overrides: options.overrides ?? [],
     source: options.settingsSource ?? 'run',
@@ -745,7 +768,9 @@ export function buildServiceCard(meta: RunMeta, utts: readonly ScoredUtterance[]
     splitGroups,
     warnings: [
       ...subsetLines(shownMeta.subset), ...backendSubsetLines(meta.backendSubset), ...cleanOnlyWarnings(meta), ...failedWarnings(tables), ...importWarnings(meta),
-      ...splitGroups.map((s) => splitGroupCardWarning(s, !s.spellings.some((g) => isHidden(s.key, g.value)))), ...sourceRateWarnings(utts, settings.groupBy, hidden), ...emptyHypWarnings(tables),
+      ...splitGroups.map((s) => splitGroupCardWarning(s, !s.spellings.some((g) => isHidden(s.key, g.value)))),
+      ...undeclaredSpellingsOf(utts, groupKeys).map((s) => `Declared values spelled as "undeclared": ${undeclaredSpellingWarning(s, !isHidden(s.key, UNDECLARED) && ![...s.spellings.keys()].some((v) => isHidden(s.key, v)))}.`),
+      ...sourceRateWarnings(utts, settings.groupBy, hidden), ...emptyHypWarnings(tables),
       ...speakerCrossingCardWarnings(utts, groupKeys),
     ],
     footnotes: [
@@ -773,7 +798,7 @@ function keysText(keys: readonly string[]): string {
 
 /** The note of a card with several grouping keys: which of its parts are by the first key only. */
 export function sectionsKeyNote(first: string, keys: readonly string[]): string {
-  return `Grouping keys: ${keys.join(', ')}; each has its group tables (intervals, tests, flags; the gate checks them all). The model-based view, degradation, data quality and remedy sections are by ${first} (the first groupBy key) only, as are the HTML drill-downs, the per-group notes and the failed-share check of an incomplete run.`;
+  return `Grouping keys: ${keys.join(', ')}; each has its group tables (intervals, tests, flags; the gate checks them all). The model-based view, degradation, data quality and remedy sections are by ${first} (the first groupBy key) only, as are the HTML drill-downs, the per-group notes, the failed-share check of an incomplete run and the reference group (suite referenceGroup, --reference-group: a group of ${first}; the other keys' tables have no gap-to-reference column).`;
 }
 
 /**

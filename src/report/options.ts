@@ -1,5 +1,6 @@
 /** Flag parsing shared by the report, compare and check commands. Errors are named UsageError (exit 2). */
 import { UsageError } from '../manifest/errors.ts';
+import { escapeControl } from '../manifest/escape.ts';
 import { WER_METRICS, type WerMetric } from '../analysis/groups.ts';
 import { isRoleGroup } from '../analysis/cells.ts';
 import { isReportFormat, type ReportFormat } from './write.ts';
@@ -54,12 +55,16 @@ export function roleReferenceWarning(flag: string, name: string | undefined): st
   return `${flag} ${g}: "${g}" is a role (corpus staff, labels.role = interviewer), not a declared group of the speakers: every gap to it measures speakers against the staff who interviewed them`;
 }
 
-/** Fails with the groups present when `--reference-group` names none of them. */
-export function checkReferenceGroup(name: string | undefined, groups: ReadonlySet<string>, groupBy: string): string | undefined {
+/**
+ * Fails with the groups present when `--reference-group` names none of them. `groupBy` is the first grouping key (the
+ * reference applies to it only); `groupKeys`, when the card has several, are named so the message says so.
+ */
+export function checkReferenceGroup(name: string | undefined, groups: ReadonlySet<string>, groupBy: string, groupKeys: readonly string[] = [groupBy]): string | undefined {
   if (name === undefined) return undefined;
   const g = name.trim();
   if (!groups.has(g)) {
-    throw new UsageError(`--reference-group: no group "${g}" on "${groupBy}" (groups: ${[...groups].sort().join(', ') || 'none'})`);
+    const first = groupKeys.length > 1 ? `, the first of the grouping keys ${groupKeys.join(', ')}: the reference group applies to it only` : '';
+    throw new UsageError(`--reference-group: no group "${escapeControl(g)}" on "${groupBy}"${first} (groups: ${[...groups].sort().map((x) => escapeControl(x)).join(', ') || 'none'})`);
   }
   return g;
 }

@@ -114,7 +114,7 @@ const MODEL_HEADER = [
 export function renderModelCsv(card: ServiceCard): string {
   const out = [MODEL_HEADER.join(',')];
   for (const m of card.models) {
-    const where = [m.backend, m.backendName, m.family, m.seType, card.settings.groupBy, m.referenceGroup];
+    const where = [m.backend, m.backendName, m.family, m.seType, m.groupBy, m.referenceGroup];
     for (const g of m.groups) {
       out.push(line(['group', ...where, g.group, g.suppressed, g.utterances, ...iv(g.rateRatio), g.p, null, null, null, null, null, g.reference && !g.suppressed ? 'reference' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : '', ...iv(g.unadjusted), null, null]));
     }

@@ -5,7 +5,7 @@
  * (by sha256 hash), so an injected tag could not run even if escaping failed.
  */
 import { audioVerdict } from './audio-embed.ts';
-import { escapeControl } from '../manifest/escape.ts';
+import { escapeControl, groupCellText } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote } from './incomplete.ts';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { notListedText, suppressedNote, suppressionText } from './publish.ts';
 import { groupLabelOf, noScoredText, suppressionOf, visibleGroups, type CardDegradation, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationNoScoredText } from './sections.ts';
 import {
-  COMPARISON_NOTE, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, noIntervalNote, covariateLabel, degradationFlagText, degradationHasUndefinedInterval, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
+  comparisonNote, GAP_TO_BEST_HEADER, RATIO_TO_BEST_HEADER, bestFlagText, bestGroupText, GAP_TO_REST_HEADER, noIntervalNote, covariateLabel, degradationFlagText, degradationHasUndefinedInterval, degradationHeading, degradationSuppressedNote, hasEmptyHyp, hasFailed, hasRawP, hasUndefinedInterval, SMALL_CELL_P_NOTE,
   modelSectionTitle, modelSummaryText, pHeader, settingsWarnings, tableHeading, withinBetweenText,
 } from './render-md.ts';
 import type { ExportedUtterance } from '../score/run-export.ts';
@@ -343,7 +343,7 @@ function cardTable(t: CardTable, card: ServiceCard, drillIds: Map<string, string
   const body = t.rows
     .map((r) => {
       const id = drillIds.get(r.group);
-      const name = id ? `<a class="drill" href="#${id}">${esc(r.group)}</a>` : esc(r.group);
+      const name = id ? `<a class="drill" href="#${id}">${esc(groupCellText(r.group))}</a>` : esc(groupCellText(r.group));
       return (
         `<tr${r.suppressed ? ' class="suppressed"' : ''} data-group="${esc(r.group)}"><td class="v grp" data-v="${esc(r.group)}">${name}${r.suppressed ? ' †' : ''}</td>` +
         cols.map((c) => c.cell(r)).join('') +
@@ -387,7 +387,7 @@ function modelHtml(m: CardModel): string {
   return (
     `<div class="model" data-backend="${esc(m.backend)}">${head}<p class="meta">${esc(modelSummaryText(m))}</p>` +
     m.collinearityWarnings.map((w) => `<p class="warn collinearity"><strong>Collinearity warning:</strong> ${esc(w)}</p>`).join('') +
-    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th><th scope="col" data-sort="num">Rate ratio without covariates [95% CI]</th></tr></thead><tbody>${groups}</tbody></table></div>` +
+    `<div class="tablewrap"><table class="sortable model-groups"><thead><tr><th scope="col" data-sort="text">Group (${esc(m.groupBy)})</th><th scope="col" data-sort="num">Utterances</th><th scope="col" data-sort="num">Rate ratio [95% CI]</th><th scope="col" data-sort="num">p</th><th scope="col" data-sort="num">Rate ratio without covariates [95% CI]</th></tr></thead><tbody>${groups}</tbody></table></div>` +
     (covs ? `<div class="tablewrap"><table class="model-covariates"><thead><tr><th scope="col">Covariate</th><th scope="col">Rate ratio [95% CI]</th><th scope="col">p</th></tr></thead><tbody>${covs}</tbody></table></div>` : '') +
     m.warnings.map((w) => `<p class="warn">Warning: ${esc(w)}</p>`).join('') +
     `</div>`
@@ -548,7 +548,7 @@ export function renderHtml(card: ServiceCard, run: HtmlRun, opts: HtmlOptions = 
     return (
       `<section class="card-table" id="s-${esc(t.id)}"><h2>${esc(tableHeading(t))}</h2>` +
       `<p class="meta">${esc(bestGroupText(t, card.settings.minCell))} Overall WER ${esc(fmtPctInterval(t.overall.wer))} on ${esc(fmtInt(t.overall.refWords))} reference words, ${esc(fmtInt(t.overall.speakers))} speaker${t.overall.speakers === 1 ? '' : 's'}.</p>` +
-      `<p class="meta">${esc(COMPARISON_NOTE)}</p>` +
+      `<p class="meta">${esc(comparisonNote(card.settings.groupKeys))}</p>` +
       cardTable(t, card, ids) +
       (hasUndefinedInterval(t) ? `<p class="meta">${esc(noIntervalNote(card.settings.minCell))}</p>` : '') +
       (hasRawP(t) ? `<p class="meta">${esc(SMALL_CELL_P_NOTE)}</p>` : '') +

@@ -6,7 +6,7 @@ import { notListedText, suppressedNote, suppressionText } from './publish.ts';
 import { BEST_WITHHELD_TEXT } from './published-comparisons.ts';
 import { noScoredText, roleRowsText, suppressedText, suppressionOf, type CardDegradation, type CardDegradationRow, type CardFlag, type CardModel, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { degradationComplementary, degradationNoScoredText } from './sections.ts';
-import { mdCode, mdEscape } from '../manifest/escape.ts';
+import { groupCellText, mdCode, mdEscape } from '../manifest/escape.ts';
 import { incompleteBanner, incompleteGroupNote, missingGroups } from './incomplete.ts';
 import { countsText, dataQualityNote, DATA_QUALITY_TITLE } from './data-quality.ts';
 import { REMEDY_TITLE } from './remedy-section.ts';
@@ -64,7 +64,7 @@ function wbHow(wb: CardTable['withinBetween']): string {
 
 export function modelSectionTitle(card: ServiceCard): string {
   const family = card.settings.model === 'negbin' ? 'negative binomial' : 'Poisson';
-  return `Model-based view (${family} regression, speaker-clustered CR1 errors)`;
+  return `Model-based view by ${card.settings.groupBy} (${family} regression, speaker-clustered CR1 errors)`;
 }
 
 /** Summary line of one backend's model: reference, sample, covariates, dispersion. */
@@ -101,9 +101,9 @@ function mdModel(m: CardModel): string {
   if (m.error) return [...out, `Model not fitted: ${mdEscape(m.error)}`, ''].join('\n');
   out.push(mdEscape(modelSummaryText(m)), '');
   for (const w of m.collinearityWarnings) out.push(`> **Collinearity warning:** ${mdEscape(w)}`, '');
-  out.push('| Group | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |', '| --- | ---: | ---: | ---: | ---: |');
+  out.push(`| Group (${mdEscape(m.groupBy)}) | Utterances | Rate ratio [95% CI] | p | Rate ratio without covariates [95% CI] |`, '| --- | ---: | ---: | ---: | ---: |');
   for (const g of m.groups) {
-    const name = mdEscape(g.group) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
+    const name = mdEscape(groupCellText(g.group)) + (g.reference ? ' (reference)' : '') + (g.suppressed ? ' †' : '');
     const rr = g.reference && !g.suppressed ? '1 (reference)' : g.suppression ? suppressionText(g.suppression) : g.smallCell ? NOT_ENOUGH_DATA : fmtRatio(g.rateRatio);
     out.push(`| ${name} | ${fmtInt(g.utterances)} | ${rr} | ${fmtP(g.p)} | ${g.reference && !g.suppressed ? '1 (reference)' : fmtRatio(g.unadjusted)} |`);
   }
@@ -138,7 +138,7 @@ function mdDegradation(d: CardDegradation, card: ServiceCard): string {
   for (const r of d.rows) {
     lines.push(
       `| ${[
-        mdEscape(r.group) + (r.suppressed ? ' †' : ''), fmtInt(r.speakers), fmtInt(r.utterances), fmtPct(r.werClean), fmtPct(r.werCondition),
+        mdEscape(groupCellText(r.group)) + (r.suppressed ? ' †' : ''), fmtInt(r.speakers), fmtInt(r.utterances), fmtPct(r.werClean), fmtPct(r.werCondition),
         fmtGap(r.degradation), fmtGap(r.excessOverRest), fmtP(r.pAdjusted, card.settings.alpha), degradationFlagText(r) || ' ',
       ].join(' | ')} |`,
     );
@@ -190,9 +190,18 @@ export function bestGroupText(t: Pick<CardTable, 'bestGroup' | 'rows' | 'withhel
   return t.bestGroup ? `Best group (lowest WER ${among}): ${t.bestGroup}.${all}` : `Best group: none (no declared group has a WER).${all}`;
 }
 
-/** The sentence above every group table saying what one row compares. */
-export const COMPARISON_NOTE =
-  'Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted for every test in the card. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared" nor the "interviewer" role).';
+/**
+ * The sentence above the group tables saying what one row compares and over which tests its p is adjusted: within each
+ * grouping key's tables (every backend and condition; a slice within its own table), never across keys (model.ts
+ * familyText gives the family sizes). `groupKeys`: the card's `settings.groupKeys`.
+ */
+export function comparisonNote(groupKeys: readonly string[]): string {
+  const family =
+    groupKeys.length > 1
+      ? `within each grouping key's tables (${groupKeys.map((k) => `by ${k}`).join('; ')}: every backend and condition of that key; a slice within its own table), not across keys`
+      : `for every test of the ${groupKeys.length ? `by-${groupKeys[0]} ` : ''}group tables (every backend and condition; a slice within its own table)`;
+  return `Each row compares the group with all other groups pooled: gap to rest, its interval, the adjusted p and the flag are about that one comparison. The interval is a plain 95% interval; the p-value is adjusted ${family}. Gap and ratio to the best group are descriptive (not tested); the best group is the lowest WER among declared groups meeting the minimum cell rule (never "undeclared" nor the "interviewer" role).`;
+}
 
 /** Whether a table has a row whose interval is undefined (a one-speaker cell). */
 export function hasUndefinedInterval(t: CardTable): boolean {
@@ -221,7 +230,7 @@ function mdTable(t: CardTable, card: ServiceCard): string {
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((h) => (h === 'Group' || h === 'Flags' ? ' --- ' : ' ---: ')).join('|')}|`];
   for (const r of t.rows) {
     const cells = [
-      mdEscape(r.group) + (r.suppressed ? ' †' : ''),
+      mdEscape(groupCellText(r.group)) + (r.suppressed ? ' †' : ''),
       fmtInt(r.speakers), fmtInt(r.utterances), ...(failed ? [fmtInt(r.failed)] : []), ...(empty ? [fmtInt(r.emptyHyp)] : []), fmtHours(r.hours), fmtInt(r.refWords), fmtPctInterval(r.wer),
       fmtGap(r.gapToRest), fmtPCell(r, alpha), [flagText(r), t.kind === 'group' ? incompleteGroupNote(card.meta, t.groupBy, r.group) : undefined].filter(Boolean).map((x) => mdEscape(x!)).join(', ') || ' ',
       ...otherWerMetrics(card.settings.headline).map((m) => fmtPctInterval(r.werMetrics?.[m])), fmtPct(r.cer), ...(per ? [fmtPct(r.per)] : []), fmtGap(r.gapToBest), fmtRatio(r.ratioToBest),
@@ -267,7 +276,7 @@ export function renderMarkdown(card: ServiceCard): string {
   );
   for (const w of settingsWarnings(card)) out.push(`> **${mdEscape(w)}**`, '');
   for (const w of card.warnings) out.push(`> **Warning:** ${mdEscape(w)}`, '');
-  if (card.tables.length) out.push(mdEscape(COMPARISON_NOTE), '');
+  if (card.tables.length) out.push(mdEscape(comparisonNote(card.settings.groupKeys)), '');
   for (const t of card.tables) {
     out.push(`## ${mdEscape(tableHeading(t))}`, '', mdTable(t, card), '', mdEscape(bestGroupText(t, card.settings.minCell)), '', mdEscape(withinBetweenText(t)), '');
     if (hasUndefinedInterval(t)) out.push(mdEscape(noIntervalNote(card.settings.minCell)), '');

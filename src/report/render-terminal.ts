@@ -5,6 +5,7 @@
  * label is stripped of terminal control characters.
  */
 import { relative } from 'node:path';
+import { groupCellText } from '../manifest/escape.ts';
 import { fmtGap, fmtInt, fmtP, fmtPCell, fmtPMc, fmtPctInterval, UNDECIDED_TEXT } from './format.ts';
 import { noScoredText, roleRowsText, suppressedText, type CardRow, type CardTable, type ServiceCard } from './model.ts';
 import { hasEmptyHyp, hasFailed, hasUndefinedInterval, noIntervalNote, settingsWarnings, tableHeading } from './render-md.ts';
@@ -45,7 +46,7 @@ function verdictTable(t: CardTable, card: ServiceCard): string[] {
   const counts = (x: { failed: number | null; emptyHyp: number | null }): string[] => [...(failed ? [fmtInt(x.failed)] : []), ...(empty ? [fmtInt(x.emptyHyp)] : [])];
   const rows = [['group', 'spk', ...(failed ? ['failed'] : []), ...(empty ? ['empty hyp.'] : []), 'WER [95% CI]', 'gap to rest [95% CI]', `adj. p (${card.settings.correction})`, 'verdict']];
   for (const r of t.rows) {
-    rows.push([termSafe(r.group), r.speakers === null ? '—' : String(r.speakers), ...counts(r), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPCell(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
+    rows.push([termSafe(groupCellText(r.group)), r.speakers === null ? '—' : String(r.speakers), ...counts(r), fmtPctInterval(r.wer), fmtGap(r.gapToRest), fmtPCell(r, card.settings.alpha), verdictOf(r, card.settings.alpha)]);
   }
   rows.push(['all groups', String(t.overall.speakers ?? '—'), ...counts(t.overall), fmtPctInterval(t.overall.wer), '', '', '']);
   return pad(rows).map((l) => `  ${l}`);

@@ -50,6 +50,8 @@ export interface CardCovariate {
 export interface CardModel {
   backend: string;
   backendName: string;
+  /** Label key whose groups the model compares (the card's first grouping key; card-model.csv `group_by`). */
+  groupBy: string;
   family: CardModelFamily;
   seType: 'CR0' | 'CR1';
   referenceGroup: string;
@@ -215,6 +217,7 @@ function fromGroupModel(m: GroupModel, meta: RunMeta, o: ModelSectionOptions, pl
   return {
     backend: m.backend,
     backendName: backendName(meta, m.backend),
+    groupBy: m.groupBy,
     family: m.family,
     seType: m.seType,
     referenceGroup: m.referenceGroup,
@@ -353,7 +356,7 @@ export function buildModelSection(utts: readonly ScoredUtterance[], meta: RunMet
       return none ? { ...card, warnings: [...card.warnings, none] } : card;
     } catch (e) {
       return {
-        backend, backendName: backendName(meta, backend), family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '', referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',
+        backend, backendName: backendName(meta, backend), groupBy: o.groupBy, family: o.family, seType: 'CR1', referenceGroup: o.referenceGroup ?? '', referenceSource: o.referenceGroup !== undefined ? 'given' : 'largest-declared',
         groups: [], covariates: [], covariatesUsed: [], poissonDispersion: NaN, pearsonDispersion: NaN, nbAlpha: null,
         n: 0, clusters: 0, warnings: [], collinearity: [], collinearityWarnings: [], error: (e as Error).message.replace(/^groupRateRatios: /, ''),
       };

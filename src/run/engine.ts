@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { readManifest } from '../manifest/jsonl.ts';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import type { LabelBinner } from '../manifest/bins.ts';
-import { newBinner, runLabels } from './labels.ts';
+import { groupingOf, newBinner, runLabels } from './labels.ts';
 import { hasAudio, speakerOf, type ManifestEntry } from '../manifest/schema.ts';
 import { BackendConfigError, BackendError, type AudioRef, type Backend, type BackendInfo } from '../backends/types.ts';
 import { languageOfTag } from '../backends/language.ts';
@@ -411,7 +411,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retryPolicy };
   const prepare = opts.prepare ?? defaultPrepare;
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
-  const binner = newBinner(suite);
+  const binner = newBinner(suite, mapper);
   const qcFn = opts.qc === false || !suite.qc ? undefined : (opts.qc ?? defaultQc);
   const audioCacheDir = opts.audioCacheDir ?? suite.audioCacheDir ?? join(dirname(resolve(store.path === ':memory:' ? '.asrfair/x' : store.path)), 'audio');
   const runId = opts.runId ?? newRunId();
@@ -435,7 +435,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
       opts,
       // Fresh counters: the real pass below reports unmapped and unbinned values once.
       mapper ? new LabelMapper(mapper.map) : undefined,
-      newBinner(suite),
+      newBinner(suite, mapper),
       itemsPerUtt,
     );
     // A limited or sharded run records what part of the manifests it covers (read again whole: no limit, no shard; a
@@ -445,7 +445,7 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         ? subsetOf(
             { limit: opts.limit, shard: opts.subsetShard },
             expected,
-            await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite), 0),
+            await expectedOf(suite, { filter: opts.subsetShard ? undefined : opts.filter }, mapper ? new LabelMapper(mapper.map) : undefined, newBinner(suite, mapper), 0),
           )
         : undefined;
     const backendSubset = backendSubsetOf(suite.backends.map((s) => s.name), backends.map((b) => b.spec.name));
@@ -468,6 +468,8 @@ async function runWith(opts: RunOptions, backends: RunBackend[], conditions: Res
         ...(subset ? { subset } : {}),
         // `run --backend NAME`: the suite's other backends are not in this run, and its card and gate say so.
         ...(backendSubset ? { backendSubset } : {}),
+        // How the label map and bins formed the groups: the card says it (run.json analysis.grouping).
+        ...groupingMeta(suite, mapper),
         ...(cleanOnly.length ? { cleanOnly } : {}),
       },
     }, { owner, expected });
@@ -1168,4 +1170,10 @@ export function describeError(e: unknown): string {
   const status = err?.status !== undefined && !msg.includes(String(err.status)) ? ` (HTTP ${err.status})` : '';
   const name = err?.name && err.name !== 'Error' ? `${err.name}: ` : '';
   return scrubString(`${name}${msg}${status}`.replace(/\s*\n\s*/g, ' ').slice(0, 2000));
+}
+
+/** `{ grouping }` for the run's meta when the suite's label map or bins change a grouping or slice key, else `{}`. */
+function groupingMeta(suite: Suite, mapper: LabelMapper | undefined): { grouping?: ReturnType<typeof groupingOf> } {
+  const g = groupingOf(suite, [...suite.groupBy, ...suite.slices.flat()], mapper?.map.mappedKeys() ?? []);
+  return Object.keys(g).length ? { grouping: g } : {};
 }

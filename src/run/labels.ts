@@ -2,10 +2,12 @@
  * The groups a run sees: each manifest entry's labels after the suite's label map and bins (`runLabels`). The run
  * engine records them; commands that read a suite's manifest themselves (`adapt`) group through the same function.
  */
+import { basename } from 'node:path';
 import { LabelMapper, loadLabelMap } from '../manifest/labelmap.ts';
 import { splitAccents } from '../corpora/importers/commonvoice.ts';
 import { LabelBinner, toLabelBins } from '../manifest/bins.ts';
 import { groupOf, type ManifestEntry } from '../manifest/schema.ts';
+import { undeclaredSpelled } from '../manifest/undeclared-spelling.ts';
 import type { Suite } from './suite.ts';
 
 /**
@@ -37,9 +39,9 @@ function canonicalOfDeclaration(mapper: LabelMapper, key: string, raw: string): 
   return groups.length ? groups.join('+') : null;
 }
 
-/** The suite's bins (`bins:`), counting values left unbinned. */
-export function newBinner(suite: Pick<Suite, 'bins'>): LabelBinner {
-  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])));
+/** The suite's bins (`bins:`), applied after `mapper`'s label map (if any), counting values left unbinned. */
+export function newBinner(suite: Pick<Suite, 'bins'>, mapper?: LabelMapper): LabelBinner {
+  return new LabelBinner(new Map(Object.entries(suite.bins).map(([k, b]) => [k, toLabelBins(b)])), new Set(mapper?.map.mappedKeys() ?? []));
 }
 
 /**
@@ -51,7 +53,13 @@ export function newBinner(suite: Pick<Suite, 'bins'>): LabelBinner {
 export function runLabels(e: Pick<ManifestEntry, 'labels'>, suite: Pick<Suite, 'groupBy' | 'slices'>, mapper: LabelMapper | undefined, binner: LabelBinner): Record<string, string> {
   const labels = binner.apply(mapLabels(e.labels, mapper));
   const view = { labels };
-  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) labels[k] = groupOf(view, k);
+  for (const k of new Set([...suite.groupBy, ...suite.slices.flat()])) {
+    // A declared value spelled "undeclared" keeps its text in `<key>_raw`, so the export still tells it from no
+    // declaration once groupOf has named both alike (undeclared-spelling.ts warns about it).
+    const v = labels[k];
+    if (v !== undefined && labels[`${k}_raw`] === undefined && undeclaredSpelled(labels, k) !== undefined) labels[`${k}_raw`] = v;
+    labels[k] = groupOf(view, k);
+  }
   return labels;
 }
 
@@ -62,9 +70,50 @@ export function runLabels(e: Pick<ManifestEntry, 'labels'>, suite: Pick<Suite, '
  */
 export async function suiteLabeller(suite: Suite): Promise<{ labels: (e: Pick<ManifestEntry, 'labels'>) => Record<string, string>; report: () => string[] }> {
   const mapper = suite.labelMap ? new LabelMapper(await loadLabelMap(suite.labelMap)) : undefined;
-  const binner = newBinner(suite);
+  const binner = newBinner(suite, mapper);
   return {
     labels: (e) => runLabels(e, suite, mapper, binner),
     report: () => [...(mapper?.unmappedValues().length ? [mapper.formatReport().trimEnd()] : []), ...binner.report()],
   };
+}
+
+/** How a run forms the groups of one label key from the declared values: its label map, then its bins (run.json `analysis.grouping`). */
+export interface KeyGrouping {
+  /** File name of the suite's label map, when the map has a section for the key. */
+  labelMap?: string;
+  /** The suite's bins for the key (`bins:`), applied after the map. */
+  bins?: { edges: number[]; labels?: string[] };
+}
+
+/**
+ * The grouping of each of `keys` that the suite's label map (`mappedKeys`: the keys it has sections for) or bins
+ * change; keys grouped as declared are left out (`{}` when none is).
+ */
+export function groupingOf(suite: Pick<Suite, 'bins' | 'labelMap'>, keys: readonly string[], mappedKeys: readonly string[]): Record<string, KeyGrouping> {
+  const out: Record<string, KeyGrouping> = {};
+  for (const key of new Set(keys)) {
+    const g: KeyGrouping = {};
+    if (suite.labelMap && mappedKeys.includes(key)) g.labelMap = basename(suite.labelMap);
+    const b = suite.bins[key];
+    if (b) {
+      const { edges, labels } = toLabelBins(b);
+      g.bins = labels ? { edges, labels } : { edges };
+    }
+    if (g.labelMap !== undefined || g.bins) out[key] = g;
+  }
+  return out;
+}
+
+/** `groupingOf` for a suite, its label map read (a missing or bad map file throws as `run` does). */
+export async function suiteGrouping(suite: Suite, keys: readonly string[]): Promise<Record<string, KeyGrouping>> {
+  const mapped = suite.labelMap ? (await loadLabelMap(suite.labelMap)).mappedKeys() : [];
+  return groupingOf(suite, keys, mapped);
+}
+
+/** A key's grouping in words, e.g. "label map agemap.yaml, then bins at 0, 30, 50" ("… named child, adult"). */
+export function groupingText(g: KeyGrouping): string {
+  const parts: string[] = [];
+  if (g.labelMap !== undefined) parts.push(`label map ${g.labelMap}`);
+  if (g.bins) parts.push(`bins at ${g.bins.edges.join(', ')}${g.bins.labels ? ` named ${g.bins.labels.join(', ')}` : ''}`);
+  return parts.join(', then ');
 }

@@ -11,6 +11,7 @@ import { InputError } from '../manifest/errors.ts';
 import type { Markup } from '../manifest/schema.ts';
 import type { BackendSubset, RunSubset } from './subset.ts';
 import { checkResultColumns, expectedJsonSchema, metaJsonSchema, qcJsonSchema, rowProblem, suiteJsonSchema, uttJsonSchema, type ResultDbRow } from './store-rows.ts';
+import type { KeyGrouping } from './labels.ts';
 
 /** The cache key of one recognition result. */
 export interface ResultKey {
@@ -81,6 +82,8 @@ export interface RunResolved {
    * cannot reach them; src/run/conditions.ts cleanOnlyBackends). Absent: every backend ran under every condition.
    */
   cleanOnly?: string[];
+  /** How the suite's label map and bins form the groups of its grouping and slice keys (labels.ts groupingOf); absent: as declared. */
+  grouping?: Record<string, KeyGrouping>;
 }
 
 /** One utterance × backend × condition of a run, pointing at its cached result (when there is one). */

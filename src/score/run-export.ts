@@ -91,6 +91,14 @@ export const AnalysisSettingsSchema = z.object({
   ...CardSettingsSchema.omit({ groupBy: true, slices: true, minCell: true }).shape,
   // As recorded: `check` applies the gate's ranges (gateThresholdProblem) when it uses it, naming run.json.
   gate: GateShapeSchema.optional(),
+  /**
+   * How the suite formed the groups of a grouping or slice key from the declared values (src/run/labels.ts
+   * groupingOf): its label map's file name, then its bins. Keys grouped as declared are absent; so is the whole field
+   * in exports written before it existed.
+   */
+  grouping: z
+    .record(z.string(), z.object({ labelMap: z.string().optional(), bins: z.object({ edges: z.array(z.number()), labels: z.array(z.string()).optional() }).optional() }))
+    .optional(),
 });
 
 export type AnalysisSettings = z.infer<typeof AnalysisSettingsSchema>;

@@ -96,7 +96,8 @@ describe('validate, run and report warn about a split group and keep both spelli
     expect(readFileSync(join(dir, 'cmp', 'compare.md'), 'utf8')).toContain('differ only in case or spacing');
     // Not merged silently: the card has a row per spelling.
     const md = readFileSync(join(dir, 'card', 'card.md'), 'utf8').split('\n');
-    for (const g of ['indian', 'Indian', ' indian ']) expect(md.filter((l) => l.startsWith(`| ${g} | `))).toHaveLength(1);
+    // The spaced spelling is quoted, so a renderer that trims the cell still shows it apart (trial 22).
+    for (const g of ['indian', 'Indian', '" indian "']) expect(md.filter((l) => l.startsWith(`| ${g} | `))).toHaveLength(1);
   }, 120_000);
 
   it('the card says it in every format (stderr is lost in CI logs): md and html banners, card.json, card-notes.csv', async () => {

@@ -69,7 +69,7 @@ describe('asrfair report --model / --reference-group', () => {
     // Scottish errs far less than the Caribbean reference group.
     expect(Number(model.find((x) => x.term === 'scottish')!.rate_ratio)).toBeLessThan(0.5);
     const md = readFileSync(join(out, 'card.md'), 'utf8');
-    expect(md).toContain('## Model-based view (negative binomial regression, speaker-clustered CR1 errors)');
+    expect(md).toContain('## Model-based view by accent (negative binomial regression, speaker-clustered CR1 errors)');
     expect(md).toContain('Gap to caribbean [95% CI]');
     const deg = parseCsv(readFileSync(join(out, 'card-degradation.csv'), 'utf8'));
     expect(deg.find((x) => x.group === 'caribbean')!.degrades_more).toBe('true');

@@ -175,7 +175,7 @@ describe('HTML statistics sections in Chromium', () => {
     expect(await cell.textContent()).toBe(`${(caribbean.minDetectableGap! * 100).toFixed(1)} pp`);
     expect(await p3.locator('p.within-between').count()).toBe(2);
     expect(await p3.locator('p.within-between >> nth=0').textContent()).toContain('(uncorrected)');
-    expect(await p3.textContent('#s-model h2')).toBe('Model-based view (Poisson regression, speaker-clustered CR1 errors)');
+    expect(await p3.textContent('#s-model h2')).toBe('Model-based view by accent (Poisson regression, speaker-clustered CR1 errors)');
     expect(await p3.locator('#s-model table.model-groups tbody tr').count()).toBe(3);
     expect(await p3.locator('#s-degradation h3').textContent()).toBe(`Mock ASR · noise ${EVIL} vs clean · by accent`);
     expect(await p3.locator('#s-degradation tr[data-group="caribbean"] .flag.sig').textContent()).toBe('degrades more');

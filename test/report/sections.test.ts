@@ -148,7 +148,7 @@ describe('model-based view', () => {
   });
 
   it('prints in Markdown, CSV and JSON', () => {
-    expect(md).toContain('## Model-based view (Poisson regression, speaker-clustered CR1 errors)');
+    expect(md).toContain('## Model-based view by accent (Poisson regression, speaker-clustered CR1 errors)');
     const caribbean = m.groups.find((g) => g.group === 'caribbean')!;
     expect(md).toContain(`| caribbean | 120 | ${fmtRatio(caribbean.rateRatio)} | ${fmtP(caribbean.p)} |`);
     expect(md).toContain('| scottish (reference) | 120 | 1 (reference) |');
@@ -171,7 +171,7 @@ describe('model-based view', () => {
     expect(nb.models[0].family).toBe('negbin');
     expect(nb.models[0].nbAlpha).toBe(d.alpha);
     expect(nb.models[0].groups.find((g) => g.group === 'caribbean')!.rateRatio).toEqual(d.groups.find((g) => g.group === 'caribbean')!.rateRatio);
-    expect(renderMarkdown(nb)).toContain('## Model-based view (negative binomial regression, speaker-clustered CR1 errors)');
+    expect(renderMarkdown(nb)).toContain('## Model-based view by accent (negative binomial regression, speaker-clustered CR1 errors)');
     const none = buildServiceCard(meta, utts, { ...opts, model: 'none' });
     expect(none.models).toEqual([]);
     expect(renderMarkdown(none)).not.toContain('Model-based view');

@@ -99,7 +99,7 @@ describe('collinearity of the grouping with a covariate', () => {
     const md = renderMarkdown(card);
     const warn = md.indexOf('> **Collinearity warning:**');
     expect(warn).toBeGreaterThan(md.indexOf('## Model-based view'));
-    expect(warn).toBeLessThan(md.indexOf('| Group | Utterances | Rate ratio [95% CI] |'));
+    expect(warn).toBeLessThan(md.indexOf('| Group (accent) | Utterances | Rate ratio [95% CI] |'));
 
     const csv = parseCsv(renderModelCsv(card));
     const snrLine = csv.find((r) => r.row_type === 'covariate' && r.term === 'SNR (per dB)')!;

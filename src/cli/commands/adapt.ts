@@ -1,10 +1,9 @@
 import { checkOutputFiles, checkWritableDir, makeOutputDir, writeOutputFiles } from '../../manifest/output.ts';
 import type { Command } from 'commander';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadSuite, type Suite } from '../../run/suite.ts';
-import { loadLabelMap } from '../../manifest/labelmap.ts';
-import { toLabelBins } from '../../manifest/bins.ts';
-import { suiteLabeller } from '../../run/labels.ts';
+import { groupingText, suiteGrouping, suiteLabeller } from '../../run/labels.ts';
+
 import { adapt, ADAPT_OUTPUT_FILES, DEFAULT_PROCESSES, type Method, type Selection, type Weighting } from '../../adapt/pipeline.ts';
 import { SplitError } from '../../adapt/splits.ts';
 import { adaptBase, adaptCorpus } from '../../adapt/base.ts';
@@ -25,6 +24,12 @@ import { splitGroupWarnings } from '../split-groups.ts';
 import { manifestImportWarnings } from '../../manifest/import-record.ts';
 import { suggestKey } from '../../manifest/yaml-errors.ts';
 import { groupOf, type ManifestEntry } from '../../manifest/schema.ts';
+
+/** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
+async function groupingWords(suite: Suite, key: string): Promise<string | undefined> {
+  const g = (await suiteGrouping(suite, [key]))[key];
+  return g ? groupingText(g) : undefined;
+}
 
 interface AdaptFlags {
   methods: string;
@@ -85,17 +90,6 @@ export function parsePair(s: string): { target: string; reference: string } {
   return { target, reference };
 }
 
-/** How the suite's run forms the groups of `key` (its label map, then its bins), or undefined when as declared. */
-async function groupingOf(suite: Suite, key: string): Promise<string | undefined> {
-  const parts: string[] = [];
-  if (suite.labelMap && (await loadLabelMap(suite.labelMap)).mappedKeys().includes(key)) parts.push(`label map ${basename(suite.labelMap)}`);
-  const bins = suite.bins[key];
-  if (bins) {
-    const b = toLabelBins(bins);
-    parts.push(`bins at ${b.edges.join(', ')}${b.labels ? ` named ${b.labels.join(', ')}` : ''}`);
-  }
-  return parts.length ? parts.join(', then ') : undefined;
-}
 
 /**
  * Refuses a `--pair` naming a group the manifest does not have (as the suite's run groups it), before any work: one
@@ -190,7 +184,7 @@ export function registerAdapt(program: Command): void {
           entries,
           groupBy: groupBy,
           labels: labeller.labels,
-          grouping: await groupingOf(suite, groupBy),
+          grouping: await groupingWords(suite, groupBy),
           out,
           cacheDir,
           seed: f.seed ?? suite.seed,

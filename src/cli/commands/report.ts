@@ -8,7 +8,8 @@ import { groupKeyWarning } from '../../analysis/label-keys.ts';
 import { checkReferenceGroup, roleReferenceWarning, parseFormats, parseNumberFlag, parseStatFlags, statOptionSpecs, type StatFlags } from '../../report/options.ts';
 import { cardOptionsForRun } from '../../report/card-settings.ts';
 import { loadRunForReport, RESULTS_FILE } from '../../score/run-export.ts';
-import { resultsLines, speakerGroupWarnings, splitGroupWarnings } from '../split-groups.ts';
+import { resultsLines, speakerGroupWarnings, splitGroupWarnings, undeclaredSpellingWarnings } from '../split-groups.ts';
+import { UndeclaredSpellings } from '../../manifest/undeclared-spelling.ts';
 import { join } from 'node:path';
 import { DEFAULT_DRILL_LIMIT, writeReport } from '../../report/write.ts';
 import { refuseIncomplete } from '../../report/incomplete.ts';
@@ -43,7 +44,7 @@ export function registerReport(program: Command): void {
     .option('--allow-outside-audio', 'also link or embed audio whose real path is outside the manifest folders (absolute, .., symlinks); the card lists those files')
     .option('--drill-limit <n>', 'utterances listed per group in the HTML drill-down', String(DEFAULT_DRILL_LIMIT))
     .option('--model <family>', "model-based view: poisson, negbin or none (default: the run's)")
-    .option('--reference-group <name>', "group the gap-to-reference column and the model rate ratios are measured against (default: the run's)")
+    .option('--reference-group <name>', "group the gap-to-reference column and the model rate ratios are measured against, a group of the first grouping key (the other keys' tables have no such column; default: the run's)")
     .option('--allow-incomplete', 'report a run that did not finish; every card then says "incomplete: n of N" at the top and per group')
     .action(async (run: string, flags: ReportFlags) => {
       const given = parseStatFlags(flags);
@@ -61,10 +62,13 @@ export function registerReport(program: Command): void {
       const keys = [...new Set([...options.groupKeys, ...(options.slices ?? []).flat()])];
       for (const w of await splitGroupWarnings(loaded.utterances, keys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
       for (const w of await speakerGroupWarnings(loaded.utterances, options.groupKeys, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
+      const spelled = new UndeclaredSpellings(options.groupKeys);
+      for (const u of loaded.utterances) spelled.add(u.id, u.labels);
+      for (const w of await undeclaredSpellingWarnings(spelled, (ids) => resultsLines(join(loaded.dir, RESULTS_FILE), ids))) warnLine(w);
       // As the run found it (run.json records whether each manifest still matched its import record, or could not be checked).
       for (const w of importRecordWarnings(loaded.meta.corpus.imports)) warnLine(w);
       if (given.referenceGroup !== undefined) {
-        checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy);
+        checkReferenceGroup(given.referenceGroup, new Set(loaded.utterances.map((u) => groupOf(u, options.groupBy))), options.groupBy, options.groupKeys);
         const role = roleReferenceWarning('--reference-group', given.referenceGroup);
         if (role) warnLine(role);
       }

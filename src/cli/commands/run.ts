@@ -25,8 +25,9 @@ import type { ExportedUtterance } from '../../score/types.ts';
 // Registers backend type `ctm` (hypotheses cut by an stm reference; it reads with the score stage).
 import '../../scoreimport/ctm-backend.ts';
 import { ownInterrupts } from '../interrupt.ts';
-import { manifestLines, speakerWarningsOf, splitWarningsOf } from '../split-groups.ts';
+import { manifestLines, speakerWarningsOf, splitWarningsOf, undeclaredSpellingWarnings } from '../split-groups.ts';
 import { SpeakerGroups } from '../../manifest/speaker-groups.ts';
+import { UndeclaredSpellings } from '../../manifest/undeclared-spelling.ts';
 import { GroupSpellings } from '../../manifest/group-spellings.ts';
 import { warnLine, writeLine } from '../terminal.ts';
 
@@ -276,6 +277,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     const spellings = new GroupSpellings([...new Set([...suite.groupBy, ...suite.slices.flat()])]);
     // Speakers declaring several groups of a grouping key: counted once per group, said once after the export.
     const speakerGroups = new SpeakerGroups(suite.groupBy);
+    const spelled = new UndeclaredSpellings(suite.groupBy);
     let lastId: string | undefined;
     const onRow = (r: ExportedUtterance): void => {
       for (const t of tallies) t.add(r);
@@ -283,6 +285,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
         keys.add(r.labels);
         spellings.add(r.id, r.labels);
         speakerGroups.add(r.id, r.speaker, r.labels);
+        spelled.add(r.id, r.labels);
       }
       lastId = r.id;
     };
@@ -320,6 +323,7 @@ export async function runCommand(suitePath: string, flags: RunFlags): Promise<Ru
     // Located in the manifests only when a group is split.
     for (const w of await splitWarningsOf(spellings, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     for (const w of await speakerWarningsOf(speakerGroups, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
+    for (const w of await undeclaredSpellingWarnings(spelled, (ids) => manifestLines(suite.manifests, ids))) warnLine(w);
     if (th && gate && !summary.gateError) {
       // The gate's statistics (speaker bootstrap, permutation tests) read the whole export, as `asrfair check` does.
       summary.gate = gate.evaluateGate(loadRunForReport(dir), th, {}, VERSION);
