@@ -87,7 +87,8 @@ async function worker(queueName: string, recver: string, extra: string[] = [], u
   const saved = process.env.RECVER;
   process.env.RECVER = recver;
   try {
-    const w = await startWorker(url, ['--concurrency', '2', '--queue-name', queueName, ...extra]);
+    // A flag given twice is refused, so `extra`'s --concurrency replaces the default rather than following it.
+    const w = await startWorker(url, [...(extra.includes('--concurrency') ? [] : ['--concurrency', '2']), '--queue-name', queueName, ...extra]);
     workers.push(w);
     return w;
   } finally {
