@@ -4,6 +4,16 @@ import { GroupSpellings, splitGroupWarning } from '../manifest/group-spellings.t
 import { SpeakerGroups, speakerCrossingWarning } from '../manifest/speaker-groups.ts';
 import { undeclaredSpellingWarning, type UndeclaredSpellings } from '../manifest/undeclared-spelling.ts';
 
+/** `file:line` of utterance ids (those it can find); called only when there is something to say. */
+type Locate = (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>;
+
+/** One line per found item, after looking up (once, only when something was found) the utterance ids the lines name. */
+async function locatedLines<T>(found: readonly T[], idsOf: (t: T) => readonly string[], locate: Locate, line: (t: T, where: ReadonlyMap<string, string>) => string): Promise<string[]> {
+  if (!found.length) return [];
+  const where = await locate(new Set(found.flatMap(idsOf)));
+  return found.map((t) => line(t, where));
+}
+
 /**
  * Warning lines (unescaped, without the `asrfair: warning: ` prefix) for group names under `keys` that differ only in
  * case or spacing among `rows` (each utterance id counted once). `locate` turns the first utterance id of
@@ -12,7 +22,7 @@ import { undeclaredSpellingWarning, type UndeclaredSpellings } from '../manifest
 export async function splitGroupWarnings(
   rows: Iterable<{ id: string; labels?: Readonly<Record<string, string>> }>,
   keys: readonly string[],
-  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+  locate: Locate,
 ): Promise<string[]> {
   const spellings = new GroupSpellings([...new Set(keys)]);
   for (const r of rows) spellings.add(r.id, r.labels);
@@ -22,12 +32,11 @@ export async function splitGroupWarnings(
 /** The same warning lines from spellings already collected (e.g. while a run export streams). */
 export async function splitWarningsOf(
   spellings: GroupSpellings,
-  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+  locate: Locate,
 ): Promise<string[]> {
-  const splits = spellings.splits();
-  if (!splits.length) return [];
-  const where = await locate(new Set(splits.flatMap((s) => s.spellings.map((g) => g.firstId))));
-  return splits.map((s) => splitGroupWarning({ ...s, spellings: s.spellings.map((g) => (where.has(g.firstId) ? { ...g, firstAt: where.get(g.firstId) } : g)) }));
+  return locatedLines(spellings.splits(), (s) => s.spellings.map((g) => g.firstId), locate, (s, where) =>
+    splitGroupWarning({ ...s, spellings: s.spellings.map((g) => (where.has(g.firstId) ? { ...g, firstAt: where.get(g.firstId) } : g)) }),
+  );
 }
 
 /**
@@ -37,7 +46,7 @@ export async function splitWarningsOf(
 export async function speakerGroupWarnings(
   rows: Iterable<{ id: string; speaker?: string; labels?: Readonly<Record<string, string>> }>,
   keys: readonly string[],
-  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+  locate: Locate,
 ): Promise<string[]> {
   const sg = new SpeakerGroups([...new Set(keys)]);
   for (const r of rows) sg.add(r.id, r.speaker, r.labels);
@@ -47,12 +56,9 @@ export async function speakerGroupWarnings(
 /** The same warning lines from speakers already collected (e.g. while a run export streams). */
 export async function speakerWarningsOf(
   sg: SpeakerGroups,
-  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+  locate: Locate,
 ): Promise<string[]> {
-  const crossings = sg.crossings();
-  if (!crossings.length) return [];
-  const where = await locate(new Set(crossings.flatMap((c) => c.example.groups.map((g) => g.firstId))));
-  return crossings.map((c) => speakerCrossingWarning(c, where));
+  return locatedLines(sg.crossings(), (c) => c.example.groups.map((g) => g.firstId), locate, speakerCrossingWarning);
 }
 
 /**
@@ -61,12 +67,9 @@ export async function speakerWarningsOf(
  */
 export async function undeclaredSpellingWarnings(
   found: UndeclaredSpellings,
-  locate: (ids: ReadonlySet<string>) => Promise<ReadonlyMap<string, string>> | ReadonlyMap<string, string>,
+  locate: Locate,
 ): Promise<string[]> {
-  const all = found.found();
-  if (!all.length) return [];
-  const where = await locate(new Set(all.map((s) => s.firstId)));
-  return all.map((s) => undeclaredSpellingWarning(where.has(s.firstId) ? { ...s, firstAt: where.get(s.firstId) } : s));
+  return locatedLines(found.found(), (s) => [s.firstId], locate, (s, where) => undeclaredSpellingWarning(where.has(s.firstId) ? { ...s, firstAt: where.get(s.firstId) } : s));
 }
 
 /** `file:line` of each of `ids` in the manifests (the first line declaring it); ids not found are left out. */

@@ -80,7 +80,7 @@ export function speakerOf(u: Pick<Utterance, 'id' | 'speaker'>): string {
  * Group of an utterance on a label key; missing or blank declarations are `undeclared`, except for corpus staff
  * (`labels.role` = `interviewer`), who are their own group `interviewer` rather than pooled with undeclared speakers.
  */
-export function groupOf(u: Pick<Utterance, 'labels'>, key: string): string {
+export function groupOf(u: { readonly labels?: Readonly<Record<string, string>> }, key: string): string {
   const v = u.labels?.[key];
   if (v === undefined || v.trim() === '') return u.labels?.role === INTERVIEWER ? INTERVIEWER : UNDECLARED;
   return v;

@@ -36,7 +36,7 @@ export class SpeakerGroups {
       this.byKey.set(key, speakers);
       const groups = speakers.get(speaker) ?? new Map<string, string>();
       speakers.set(speaker, groups);
-      const g = groupOf({ labels: { ...labels } }, key);
+      const g = groupOf({ labels }, key);
       if (!groups.has(g)) groups.set(g, id);
     }
   }
